@@ -1,0 +1,13 @@
+package org.sdj.backend;
+
+/** Pointwise activations the models use. */
+public enum Activation {
+  /** {@code x * sigmoid(x)}. */
+  SILU,
+  /** Exact GELU, {@code 0.5 x (1 + erf(x / sqrt 2))}. */
+  GELU,
+  /** GELU's tanh approximation ({@code gelu_new} / {@code gelu_pytorch_tanh}). */
+  GELU_TANH,
+  /** CLIP's {@code x * sigmoid(1.702 x)}. */
+  QUICK_GELU
+}

@@ -1,0 +1,27 @@
+package org.sdj.backend;
+
+/**
+ * A place where tensors live and operations run: the CPU, a GPU. Thread-safe: many forward passes may run at once,
+ * each in its own {@link Ops} scope.
+ */
+public interface Backend extends AutoCloseable {
+
+  /** Short name, as {@link BackendProvider#name()}. */
+  String name();
+
+  /** A human-readable description of the device, for logs ("CPU, 16 threads, AVX-512"). */
+  String description();
+
+  /**
+   * Makes a weight available to the ops, in the file's dtype where the backend can compute on it directly. The weight
+   * lives until it is closed or the backend closes; the caller keeps {@code data} readable for as long.
+   */
+  Tensor weight(WeightData data);
+
+  /** Opens a scope for one forward pass. */
+  Ops ops();
+
+  /** Frees every weight still open. */
+  @Override
+  void close();
+}

@@ -1,0 +1,59 @@
+package org.sdj.backend;
+
+import java.lang.System.Logger.Level;
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+import org.sdj.SdjException;
+
+/** The registry of backend plug-ins on the class path. */
+public final class Backends {
+  private static final System.Logger LOG = System.getLogger(Backends.class.getName());
+
+  /** The name that picks the best usable backend. */
+  public static final String AUTO = "auto";
+
+  private Backends() {}
+
+  /** Every provider on the class path, best first. */
+  public static List<BackendProvider> providers() {
+    return ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader()).stream()
+        .map(ServiceLoader.Provider::get)
+        .sorted(Comparator.comparingInt(BackendProvider::priority).reversed())
+        .toList();
+  }
+
+  /**
+   * Creates the backend named {@code name}, or with {@link #AUTO} the usable one of highest priority (logging which
+   * and why the better ones were passed over).
+   *
+   * @throws SdjException if no such backend exists or it cannot run here (with its reason)
+   */
+  public static Backend open(String name) {
+    List<BackendProvider> all = providers();
+    if (AUTO.equals(name)) {
+      for (BackendProvider p : all) {
+        BackendProvider.Availability a = p.availability();
+        if (a.usable()) {
+          LOG.log(Level.INFO, "backend {0}: {1}", p.name(), a.reason());
+          return p.create();
+        }
+        LOG.log(Level.INFO, "backend {0} passed over: {1}", p.name(), a.reason());
+      }
+      throw new SdjException("no usable backend on the class path (add sd-cpu)");
+    }
+    for (BackendProvider p : all) {
+      if (p.name().equals(name)) {
+        BackendProvider.Availability a = p.availability();
+        if (!a.usable()) {
+          throw new SdjException("backend '" + name + "' cannot run here: " + a.reason());
+        }
+        LOG.log(Level.INFO, "backend {0}: {1}", p.name(), a.reason());
+        return p.create();
+      }
+    }
+    throw new SdjException("unknown backend '" + name + "'; known: " + AUTO + ", "
+        + all.stream().map(BackendProvider::name).collect(Collectors.joining(", ")));
+  }
+}

@@ -1,0 +1,102 @@
+package org.sdj.backend;
+
+/**
+ * The tensor operations the models call, for one forward pass. Every tensor an op returns is owned by this scope and
+ * freed when it closes (or earlier, by {@link Tensor#close()}); weights passed in are never modified. One scope serves
+ * one thread.
+ *
+ * <p>Activations are {@link DType#F32}. Parameters named {@code weight}, {@code bias}, {@code gamma}, {@code beta} and
+ * {@code table} may be in any float-convertible dtype. Optional parameters ({@code bias}, {@code residual}) are
+ * {@code null} when absent: the ops are shaped for fusion, so that a backend can fold a bias and a residual add into
+ * the epilogue of a matrix multiply or convolution.
+ */
+public interface Ops extends AutoCloseable {
+
+  /** The backend this scope belongs to. */
+  Backend backend();
+
+  // ---- data movement ----------------------------------------------------------------------------------------------
+
+  /** Copies host floats into a new tensor of the given shape. */
+  Tensor fromHost(float[] data, long... shape);
+
+  /** Copies a tensor's elements, converted to float, to the host (row-major). */
+  float[] toHost(Tensor t);
+
+  /** The same elements under another shape of equal element count (a view where the backend can). */
+  Tensor reshape(Tensor t, long... shape);
+
+  /** Elements {@code [start, start + length)} along {@code dim}. */
+  Tensor narrow(Tensor t, int dim, long start, long length);
+
+  /** Concatenation along {@code dim}; all other dimensions must agree. */
+  Tensor concat(int dim, Tensor a, Tensor b);
+
+  /** {@code [N, C, H, W] -> [N, H*W, C]}: an image as a sequence of tokens. */
+  Tensor nchwToTokens(Tensor x);
+
+  /** {@code [N, H*W, C] -> [N, C, H, W]}: the inverse of {@link #nchwToTokens}. */
+  Tensor tokensToNchw(Tensor x, long height, long width);
+
+  /** Rows of {@code table [V, D]} picked by {@code ids}: {@code [ids.length, D]}. */
+  Tensor embedding(Tensor table, int[] ids);
+
+  // ---- matrix products ----------------------------------------------------------------------------------------------
+
+  /**
+   * {@code x @ weight^T + bias + residual}: {@code x [..., in]}, {@code weight [out, in]}, {@code bias [out]},
+   * {@code residual} shaped like the result {@code [..., out]}.
+   */
+  Tensor linear(Tensor x, Tensor weight, Tensor bias, Tensor residual);
+
+  /**
+   * Cross-correlation as torch's {@code conv2d}, plus {@code residual}: {@code x [N, C, H, W]}, {@code weight [O, C, kh,
+   * kw]}, {@code bias [O]}, {@code residual} shaped like the result {@code [N, O, H', W']}.
+   */
+  Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dParams params, Tensor residual);
+
+  /**
+   * Multi-head scaled-dot-product attention, {@code softmax(q k^T * scale [+ causal mask]) v} per head, reading the
+   * heads straight from the projections' layout: {@code q [B, Nq, heads*d]}, {@code k, v [B, Nk, heads*d]} ->
+   * {@code [B, Nq, heads*d]}. With {@code causal}, query {@code i} sees keys {@code 0..i} only.
+   */
+  Tensor attention(Tensor q, Tensor k, Tensor v, int heads, float scale, boolean causal);
+
+  // ---- normalization ------------------------------------------------------------------------------------------------
+
+  /**
+   * Group normalization of {@code x [N, C, ...]} over {@code groups} channel groups with per-channel affine
+   * {@code gamma, beta [C]}, optionally followed by SiLU (the pair every ResnetBlock2D starts with).
+   */
+  Tensor groupNorm(Tensor x, int groups, Tensor gamma, Tensor beta, float eps, boolean silu);
+
+  /** Layer normalization over the last dimension with affine {@code gamma, beta [D]}. */
+  Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps);
+
+  // ---- pointwise ----------------------------------------------------------------------------------------------------
+
+  /** A pointwise activation. */
+  Tensor activation(Tensor x, Activation kind);
+
+  /** GEGLU's gate: {@code x [..., 2n] -> x[..., :n] * gelu(x[..., n:])}. */
+  Tensor geglu(Tensor x);
+
+  /**
+   * {@code a + b}, where {@code b}'s shape equals {@code a}'s or a suffix of it (then {@code b} repeats over the leading
+   * dimensions, as position embeddings do over a batch).
+   */
+  Tensor add(Tensor a, Tensor b);
+
+  /** {@code x [N, C, ...] + b [N, C]} broadcast over the spatial dimensions (a ResnetBlock2D's time embedding). */
+  Tensor addPerChannel(Tensor x, Tensor b);
+
+  /** {@code x * factor}. */
+  Tensor scale(Tensor x, float factor);
+
+  /** Nearest-neighbour resize of {@code x [N, C, H, W]} to {@code [N, C, height, width]}, as torch's "nearest". */
+  Tensor upsampleNearest(Tensor x, long height, long width);
+
+  /** Frees every tensor this scope made that is still open. */
+  @Override
+  void close();
+}
