@@ -16,6 +16,9 @@ final class BytePairEncoder {
   /** Bounds the cache's memory for servers that see unbounded distinct words; past it, words are encoded anew. */
   private static final int CACHE_LIMIT = 65_536;
 
+  /** Words longer than this are rare (run-on text) and would pin their memory in the cache, so they are not cached. */
+  private static final int LONGEST_CACHED_WORD = 64;
+
   /** One line of merges.txt: the pair {@code left right} becomes {@code result}; its rank is its line order. */
   record Merge(int left, int right, int result) {}
 
@@ -48,7 +51,7 @@ final class BytePairEncoder {
       return cached;
     }
     int[] ids = merge(initialSymbols(word));
-    if (cache.size() < CACHE_LIMIT) {
+    if (word.length() <= LONGEST_CACHED_WORD && cache.size() < CACHE_LIMIT) {
       cache.putIfAbsent(word, ids);
     }
     return ids;

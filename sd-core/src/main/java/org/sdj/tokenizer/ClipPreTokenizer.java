@@ -7,8 +7,9 @@ import java.util.function.Predicate;
  * [\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+} does, followed by the byte-level pre-tokenizer of transformers 5. White space
  * separates words and is dropped.
  *
- * <p>A hand-written scanner instead of a {@link java.util.regex.Pattern}: it is several times faster and states the
- * one case where the two splitting steps disagree with CLIP's pattern alone (see {@link #BOUNDARY_WORDS}).
+ * <p>A hand-written scanner rather than a {@link java.util.regex.Pattern}: it needs no regex engine per prompt, and it
+ * spells out the one case where the two splitting steps disagree with CLIP's pattern alone (see {@link
+ * #BOUNDARY_WORDS}).
  */
 final class ClipPreTokenizer {
   private static final String[] CONTRACTIONS = {"s", "t", "re", "ve", "m", "ll", "d"};
