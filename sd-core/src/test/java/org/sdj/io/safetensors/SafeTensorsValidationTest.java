@@ -57,6 +57,11 @@ class SafeTensorsValidationTest {
   }
 
   @Test
+  void folderInsteadOfFile() {
+    refused(dir, "cannot read");
+  }
+
+  @Test
   void headerLengthBeyondTheFile() throws IOException {
     byte[] header = "{}".getBytes(StandardCharsets.UTF_8);
     refused(RawSafetensors.writeWithLength(dir.resolve("bad.safetensors"), 3, header, new byte[0]), "past the end");
