@@ -1,0 +1,73 @@
+package org.sdj.io.safetensors;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.sdj.backend.DType;
+
+/** Conversions between {@code float} and the little-endian float encodings safetensors stores (F32, F16, BF16). */
+final class FloatCodec {
+  // Unaligned: a foreign file's header length need not be a multiple of the element size.
+  private static final ValueLayout.OfFloat F32 =
+      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfShort HALF =
+      ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+  private FloatCodec() {}
+
+  /** Element {@code index} of {@code data}; the caller has checked the index and that {@code dtype} is a float type. */
+  static float decode(DType dtype, MemorySegment data, long index) {
+    return switch (dtype) {
+      case F32 -> data.get(F32, index * Float.BYTES);
+      case F16 -> Float.float16ToFloat(data.get(HALF, index * 2));
+      case BF16 -> bf16ToFloat(data.get(HALF, index * 2));
+      default -> throw new IllegalArgumentException(dtype + " is not a float type");
+    };
+  }
+
+  /** All {@code count} elements of {@code data}; {@code count} fits an array. */
+  static float[] decodeAll(DType dtype, MemorySegment data, int count) {
+    float[] out = new float[count];
+    if (dtype == DType.F32) {
+      MemorySegment.copy(data, F32, 0, out, 0, count);
+      return out;
+    }
+    short[] halves = new short[count];
+    MemorySegment.copy(data, HALF, 0, halves, 0, count);
+    boolean brain = dtype == DType.BF16;
+    for (int i = 0; i < count; i++) {
+      out[i] = brain ? bf16ToFloat(halves[i]) : Float.float16ToFloat(halves[i]);
+    }
+    return out;
+  }
+
+  /** {@code values} encoded as little-endian {@code dtype} (F32, F16 or BF16), rounding to nearest even. */
+  static byte[] encode(DType dtype, float[] values) {
+    ByteBuffer out =
+        ByteBuffer.allocate(Math.multiplyExact(values.length, dtype.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : values) {
+      switch (dtype) {
+        case F32 -> out.putFloat(v);
+        case F16 -> out.putShort(Float.floatToFloat16(v));
+        case BF16 -> out.putShort(floatToBf16(v));
+        default -> throw new IllegalArgumentException(dtype + " is not a float type");
+      }
+    }
+    return out.array();
+  }
+
+  private static float bf16ToFloat(short bits) {
+    return Float.intBitsToFloat(bits << 16);
+  }
+
+  private static short floatToBf16(float v) {
+    int bits = Float.floatToRawIntBits(v);
+    if (Float.isNaN(v)) {
+      // Truncating could clear every mantissa bit left and turn the NaN into an infinity; keep it a quiet NaN.
+      return (short) ((bits >>> 16) | 0x0040);
+    }
+    int roundToNearestEven = 0x7FFF + ((bits >>> 16) & 1);
+    return (short) ((bits + roundToNearestEven) >>> 16);
+  }
+}

@@ -1,0 +1,98 @@
+package org.sdj.io.safetensors;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Objects;
+import org.sdj.backend.DType;
+
+/**
+ * One tensor of a safetensors file: its name, dtype, shape and a read-only view of its bytes in the mapped file.
+ *
+ * <p>Elements are row-major and little-endian. The view is valid until the {@link TensorSource} it came from is
+ * closed; reading it afterwards throws {@link IllegalStateException}.
+ */
+public final class SafeTensor {
+  /** Arrays of at most this length are safe to allocate on every JVM. */
+  private static final long MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+
+  private final Path file;
+  private final String name;
+  private final DType dtype;
+  private final long[] shape;
+  private final long numel;
+  private final MemorySegment data;
+
+  SafeTensor(Path file, String name, DType dtype, long[] shape, long numel, MemorySegment data) {
+    this.file = file;
+    this.name = name;
+    this.dtype = dtype;
+    this.shape = shape.clone();
+    this.numel = numel;
+    this.data = data.asReadOnly();
+  }
+
+  /** The tensor's name in the file, e.g. {@code conv_in.weight}. */
+  public String name() {
+    return name;
+  }
+
+  /** The element type as stored in the file. */
+  public DType dtype() {
+    return dtype;
+  }
+
+  /** The shape, outermost dimension first (e.g. {@code [C_out, C_in, kH, kW]} for a convolution); a copy. */
+  public long[] shape() {
+    return shape.clone();
+  }
+
+  /** The number of elements: the product of the shape (1 for a scalar of shape {@code []}). */
+  public long numel() {
+    return numel;
+  }
+
+  /** The tensor's bytes in the mapped file, read-only, little-endian: exactly {@code numel() * dtype().byteSize()}. */
+  public MemorySegment data() {
+    return data;
+  }
+
+  /**
+   * Element {@code index} (row-major) as a float.
+   *
+   * @throws SafetensorsException if the dtype is not F32, F16 or BF16
+   * @throws IndexOutOfBoundsException if {@code index} is not in {@code [0, numel())}
+   */
+  public float getFloat(long index) {
+    requireFloatType();
+    Objects.checkIndex(index, numel);
+    return FloatCodec.decode(dtype, data, index);
+  }
+
+  /**
+   * All elements, row-major, converted to float. Copies into the Java heap.
+   *
+   * @throws SafetensorsException if the dtype is not F32, F16 or BF16, or the tensor has too many elements for an array
+   */
+  public float[] toFloatArray() {
+    requireFloatType();
+    if (numel > MAX_ARRAY_LENGTH) {
+      throw new SafetensorsException(
+          file, name, numel + " elements do not fit a Java array (at most " + MAX_ARRAY_LENGTH
+              + "): read it in parts through data()");
+    }
+    return FloatCodec.decodeAll(dtype, data, (int) numel);
+  }
+
+  private void requireFloatType() {
+    if (!dtype.isFloatConvertible()) {
+      throw new SafetensorsException(
+          file, name, "dtype " + dtype + " cannot be read as float (only F32, F16 and BF16 can)");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + " " + dtype + Arrays.toString(shape);
+  }
+}
