@@ -1,0 +1,130 @@
+package org.sdj.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.sdj.backend.Backend;
+import org.sdj.backend.Tensor;
+import org.sdj.backend.WeightData;
+import org.sdj.io.safetensors.SafeTensor;
+import org.sdj.io.safetensors.TensorSource;
+
+/**
+ * A view of a model's state dict under a name prefix, through which model blocks take their weights: loading a model
+ * is a walk over name prefixes ({@code down_blocks.0.resnets.1.conv1.weight}).
+ *
+ * <p>A missing weight or one of the wrong shape does not throw at once: it is recorded as a problem, and
+ * {@link #problems()} lists them all after the whole model is built, so that one error tells everything that is wrong
+ * with a file. Views made with {@link #prefix(String)} share the problems, the names taken and the tensors made.
+ */
+public final class Weights {
+  private final Shared shared;
+  private final String prefix;
+
+  private static final class Shared {
+    final Backend backend;
+    final Set<String> names;
+    final Function<String, WeightData> lookup;
+    final List<String> problems = new ArrayList<>();
+    final Set<String> taken = new TreeSet<>();
+    final List<Tensor> made = new ArrayList<>();
+
+    Shared(Backend backend, Set<String> names, Function<String, WeightData> lookup) {
+      this.backend = backend;
+      this.names = names;
+      this.lookup = lookup;
+    }
+  }
+
+  /**
+   * @param backend where the weights go
+   * @param names every name in the state dict
+   * @param lookup reads one weight by its full name
+   */
+  public Weights(Backend backend, Set<String> names, Function<String, WeightData> lookup) {
+    this(new Shared(backend, Set.copyOf(names), lookup), "");
+  }
+
+  /** A view of every tensor of {@code source}; the source must stay open as long as the weights are used. */
+  public static Weights of(Backend backend, TensorSource source) {
+    return new Weights(backend, source.names(), name -> {
+      SafeTensor t = source.get(name);
+      return new WeightData(name, t.dtype(), t.shape(), t.data());
+    });
+  }
+
+  private Weights(Shared shared, String prefix) {
+    this.shared = shared;
+    this.prefix = prefix;
+  }
+
+  /** The view of the names under {@code name + "."}. */
+  public Weights prefix(String name) {
+    return new Weights(shared, prefix + name + ".");
+  }
+
+  /** The prefix of this view, with its trailing dot ({@code ""} at the root). */
+  public String path() {
+    return prefix;
+  }
+
+  /** Whether the state dict holds {@code name} under this view. */
+  public boolean has(String name) {
+    return shared.names.contains(prefix + name);
+  }
+
+  /**
+   * The weight {@code name} under this view, checked against {@code expectedShape}. A missing or misshapen weight is
+   * recorded as a problem and gives {@code null}: model constructors keep building so that every problem is found, and
+   * a model with problems is never run.
+   */
+  public Tensor get(String name, long... expectedShape) {
+    String full = prefix + name;
+    if (!shared.names.contains(full)) {
+      shared.problems.add("missing weight " + full + " " + Arrays.toString(expectedShape));
+      return null;
+    }
+    shared.taken.add(full);
+    WeightData data;
+    try {
+      data = shared.lookup.apply(full);
+    } catch (IllegalArgumentException e) {
+      shared.problems.add(e.getMessage());
+      return null;
+    }
+    if (!Arrays.equals(data.shape(), expectedShape)) {
+      shared.problems.add("weight " + full + " has shape " + Arrays.toString(data.shape()) + ", the config implies "
+          + Arrays.toString(expectedShape));
+      return null;
+    }
+    Tensor t = shared.backend.weight(data);
+    shared.made.add(t);
+    return t;
+  }
+
+  /** Records a problem found while building from this view (an unsupported config value, say). */
+  public void problem(String message) {
+    shared.problems.add(message);
+  }
+
+  /** Every problem recorded so far, in the order found. */
+  public List<String> problems() {
+    return Collections.unmodifiableList(shared.problems);
+  }
+
+  /** Names of the state dict that no block took. */
+  public Set<String> untaken() {
+    Set<String> rest = new TreeSet<>(shared.names);
+    rest.removeAll(shared.taken);
+    return rest;
+  }
+
+  /** The weight tensors made through any view, for the model to free when it closes. */
+  public List<Tensor> tensors() {
+    return List.copyOf(shared.made);
+  }
+}

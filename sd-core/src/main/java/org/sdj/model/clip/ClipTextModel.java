@@ -1,0 +1,118 @@
+package org.sdj.model.clip;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.sdj.backend.Activation;
+import org.sdj.backend.Ops;
+import org.sdj.backend.Tensor;
+import org.sdj.io.model.ClipTextConfig;
+import org.sdj.model.Weights;
+import org.sdj.model.nn.LayerNorm;
+
+/**
+ * transformers' {@code CLIPTextModel}: token + position embeddings, causal pre-norm transformer layers, final layer
+ * norm. Weights are named with or without the {@code text_model.} prefix (transformers 4.x and 5.x). Immutable and safe
+ * to run from several threads, each with its own {@link Ops}.
+ */
+public final class ClipTextModel {
+  private static final String PREFIX = "text_model";
+
+  private final ClipTextConfig config;
+  private final Tensor tokenEmbedding;
+  private final Tensor positionEmbedding;
+  private final List<ClipEncoderLayer> layers = new ArrayList<>();
+  private final LayerNorm finalLayerNorm;
+
+  /** Builds the encoder from {@code config} and {@code root}; problems are recorded in {@code root}, not thrown. */
+  public ClipTextModel(ClipTextConfig config, Weights root) {
+    this.config = config;
+    Weights w = root.has(PREFIX + ".embeddings.token_embedding.weight") ? root.prefix(PREFIX) : root;
+    long hidden = config.hiddenSize();
+    if (hidden % config.numAttentionHeads() != 0) {
+      w.problem("hidden_size " + hidden + " does not split into num_attention_heads " + config.numAttentionHeads());
+    }
+    Activation act = switch (config.hiddenAct()) {
+      case "quick_gelu" -> Activation.QUICK_GELU;
+      case "gelu" -> Activation.GELU;
+      case "gelu_new", "gelu_pytorch_tanh" -> Activation.GELU_TANH;
+      default -> {
+        w.problem("unsupported hidden_act " + config.hiddenAct() + " (supported: quick_gelu, gelu, gelu_new)");
+        yield Activation.GELU;
+      }
+    };
+    this.tokenEmbedding = w.get("embeddings.token_embedding.weight", config.vocabSize(), hidden);
+    this.positionEmbedding = w.get("embeddings.position_embedding.weight", config.maxPositionEmbeddings(), hidden);
+    float eps = (float) config.layerNormEps();
+    for (int i = 0; i < config.numHiddenLayers(); i++) {
+      layers.add(new ClipEncoderLayer(w.prefix("encoder.layers." + i), hidden, config.intermediateSize(),
+          config.numAttentionHeads(), eps, act));
+    }
+    this.finalLayerNorm = LayerNorm.load(w.prefix("final_layer_norm"), hidden, eps);
+  }
+
+  public ClipTextConfig config() {
+    return config;
+  }
+
+  /** Number of transformer layers. */
+  public int layerCount() {
+    return layers.size();
+  }
+
+  /**
+   * transformers' {@code last_hidden_state}: every layer, then the final layer norm.
+   *
+   * @param ids token ids, {@code batch} rows of equal length {@code L} (at most {@code max_position_embeddings})
+   * @return {@code [batch, L, hidden_size]}
+   */
+  public Tensor forward(Ops ops, int[] ids, int batch) {
+    return forward(ops, ids, batch, 0);
+  }
+
+  /**
+   * The output after skipping the last {@code skipLayers} layers, then the final layer norm (the "clip skip" of
+   * AUTOMATIC1111; 0 gives {@code last_hidden_state}).
+   */
+  public Tensor forward(Ops ops, int[] ids, int batch, int skipLayers) {
+    Tensor h = hiddenState(ops, ids, batch, layers.size() - skipLayers);
+    Tensor out = finalLayerNorm.forward(ops, h);
+    h.close();
+    return out;
+  }
+
+  /**
+   * transformers' {@code hidden_states[layer]}: the embeddings for 0, else the output of layer {@code layer} (1-based),
+   * without the final layer norm.
+   *
+   * @return {@code [batch, L, hidden_size]}
+   */
+  public Tensor hiddenState(Ops ops, int[] ids, int batch, int layer) {
+    if (layer < 0 || layer > layers.size()) {
+      throw new IllegalArgumentException("layer " + layer + " is not in 0.." + layers.size());
+    }
+    if (batch < 1 || ids.length % batch != 0) {
+      throw new IllegalArgumentException(ids.length + " token ids do not make " + batch + " rows of equal length");
+    }
+    int length = ids.length / batch;
+    if (length > config.maxPositionEmbeddings()) {
+      throw new IllegalArgumentException(length + " tokens exceed max_position_embeddings "
+          + config.maxPositionEmbeddings());
+    }
+    for (int id : ids) {
+      if (id < 0 || id >= config.vocabSize()) {
+        throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of " + config.vocabSize());
+      }
+    }
+    Tensor tokens = ops.reshape(ops.embedding(tokenEmbedding, ids), batch, length, config.hiddenSize());
+    Tensor positions = ops.narrow(positionEmbedding, 0, 0, length);
+    Tensor h = ops.add(tokens, positions);
+    tokens.close();
+    positions.close();
+    for (int i = 0; i < layer; i++) {
+      Tensor next = layers.get(i).forward(ops, h);
+      h.close();
+      h = next;
+    }
+    return h;
+  }
+}

@@ -1,0 +1,163 @@
+package org.sdj.model.unet;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.sdj.backend.Activation;
+import org.sdj.backend.Ops;
+import org.sdj.backend.Tensor;
+import org.sdj.io.model.UNet2DConditionConfig;
+import org.sdj.model.Weights;
+import org.sdj.model.blocks.TimestepEmbedding;
+import org.sdj.model.nn.Conv2d;
+import org.sdj.model.nn.GroupNorm;
+
+/**
+ * diffusers' {@code UNet2DConditionModel} as Stable Diffusion 1.x and 2.x use it: predicts the noise (or v) in a latent
+ * at a timestep, conditioned on text tokens. Built from its config and weights by state-dict name; immutable and safe
+ * to run from several threads at once, each with its own {@link Ops}.
+ */
+public final class UNet2DConditionModel {
+  private final UNet2DConditionConfig config;
+  private final TimestepEmbedding timeEmbedding;
+  private final Conv2d convIn;
+  private final List<DownBlock2D> downBlocks = new ArrayList<>();
+  private final UNetMidBlock2DCrossAttn midBlock;
+  private final List<UpBlock2D> upBlocks = new ArrayList<>();
+  private final GroupNorm convNormOut;
+  private final Conv2d convOut;
+
+  /**
+   * Builds the network that {@code config} describes from {@code w}. Unsupported config values and missing or
+   * misshapen weights are recorded in {@code w}'s problems, not thrown.
+   */
+  public UNet2DConditionModel(UNet2DConditionConfig config, Weights w) {
+    this.config = config;
+    rejectUnsupported(config, w);
+    List<Integer> channels = config.blockOutChannels();
+    int blocks = channels.size();
+    long tembChannels = config.timeEmbedDim();
+    UNetBlockSettings s = new UNetBlockSettings(tembChannels, config.normNumGroups(), (float) config.normEps(),
+        config.useLinearProjection());
+
+    this.timeEmbedding = new TimestepEmbedding(w.prefix("time_embedding"), channels.get(0), tembChannels,
+        config.flipSinToCos(), config.freqShift());
+    this.convIn = Conv2d.same(w.prefix("conv_in"), config.inChannels(), channels.get(0), config.convInKernel());
+
+    long out = channels.get(0);
+    for (int i = 0; i < blocks; i++) {
+      long in = out;
+      out = channels.get(i);
+      boolean last = i == blocks - 1;
+      Weights bw = w.prefix("down_blocks." + i);
+      String type = config.downBlockTypes().get(i);
+      switch (type) {
+        case "CrossAttnDownBlock2D" -> downBlocks.add(new CrossAttnDownBlock2D(bw, in, out,
+            config.layersPerBlock(i), !last, config.downsamplePadding(), s, CrossAttention.of(config, i)));
+        case "DownBlock2D" -> downBlocks.add(new DownBlock2D(bw, in, out, config.layersPerBlock(i), !last,
+            config.downsamplePadding(), s));
+        default -> w.problem("unsupported down_block_types[" + i + "] " + type
+            + " (supported: CrossAttnDownBlock2D, DownBlock2D)");
+      }
+    }
+
+    long top = channels.get(blocks - 1);
+    this.midBlock = new UNetMidBlock2DCrossAttn(w.prefix("mid_block"), top, s,
+        CrossAttention.mid(config), (float) config.midBlockScaleFactor());
+
+    long prevOut = top;
+    for (int i = 0; i < blocks; i++) {
+      int mirror = blocks - 1 - i;
+      long outCh = channels.get(mirror);
+      long inCh = channels.get(Math.max(mirror - 1, 0));
+      boolean last = i == blocks - 1;
+      Weights bw = w.prefix("up_blocks." + i);
+      String type = config.upBlockTypes().get(i);
+      switch (type) {
+        case "CrossAttnUpBlock2D" -> upBlocks.add(new CrossAttnUpBlock2D(bw, inCh, prevOut, outCh,
+            config.layersPerBlock(mirror) + 1, !last, s, CrossAttention.of(config, mirror)));
+        case "UpBlock2D" -> upBlocks.add(new UpBlock2D(bw, inCh, prevOut, outCh, config.layersPerBlock(mirror) + 1,
+            !last, s));
+        default -> w.problem("unsupported up_block_types[" + i + "] " + type
+            + " (supported: CrossAttnUpBlock2D, UpBlock2D)");
+      }
+      prevOut = outCh;
+    }
+    this.convNormOut = GroupNorm.load(w.prefix("conv_norm_out"), channels.get(0), config.normNumGroups(),
+        (float) config.normEps());
+    this.convOut = Conv2d.same(w.prefix("conv_out"), channels.get(0), config.outChannels(), config.convOutKernel());
+  }
+
+  private static void rejectUnsupported(UNet2DConditionConfig c, Weights w) {
+    if (!c.midBlockType().equals(Optional.of("UNetMidBlock2DCrossAttn"))) {
+      w.problem("unsupported mid_block_type " + c.midBlockType().orElse("null")
+          + " (supported: UNetMidBlock2DCrossAttn)");
+    }
+    if (c.downBlockTypes().size() != c.blockOutChannels().size()
+        || c.upBlockTypes().size() != c.blockOutChannels().size()) {
+      w.problem("down_block_types, up_block_types and block_out_channels must have the same length");
+    }
+    if (c.centerInputSample()) {
+      w.problem("unsupported center_input_sample true");
+    }
+    c.classEmbedType().ifPresent(t -> w.problem("unsupported class_embed_type " + t));
+    c.additionEmbedType().ifPresent(t -> w.problem("unsupported addition_embed_type " + t
+        + " (SDXL is not supported yet)"));
+    c.encoderHidDim().ifPresent(d -> w.problem("unsupported encoder_hid_dim " + d));
+    c.timeCondProjDim().ifPresent(d -> w.problem("unsupported time_cond_proj_dim " + d));
+    if (c.dualCrossAttention()) {
+      w.problem("unsupported dual_cross_attention true");
+    }
+    if (!"default".equals(c.attentionType())) {
+      w.problem("unsupported attention_type " + c.attentionType() + " (supported: default)");
+    }
+    if (!"positional".equals(c.timeEmbeddingType())) {
+      w.problem("unsupported time_embedding_type " + c.timeEmbeddingType() + " (supported: positional)");
+    }
+    if (!"default".equals(c.resnetTimeScaleShift())) {
+      w.problem("unsupported resnet_time_scale_shift " + c.resnetTimeScaleShift() + " (supported: default)");
+    }
+    if (!"silu".equals(c.actFn())) {
+      w.problem("unsupported act_fn " + c.actFn() + " (supported: silu)");
+    }
+  }
+
+  /** The config this network was built from. */
+  public UNet2DConditionConfig config() {
+    return config;
+  }
+
+  /**
+   * One prediction.
+   *
+   * @param sample noisy latents {@code [N, in_channels, h, w]}
+   * @param timestep the scheduler's timestep, the same for the whole batch
+   * @param context text tokens {@code [N, L, cross_attention_dim]}
+   * @return {@code [N, out_channels, h, w]}
+   */
+  public Tensor forward(Ops ops, Tensor sample, double timestep, Tensor context) {
+    int batch = Math.toIntExact(sample.dim(0));
+    Tensor emb = timeEmbedding.forward(ops, timestep, batch);
+    Tensor siluTemb = ops.activation(emb, Activation.SILU);
+    emb.close();
+
+    List<Tensor> skips = new ArrayList<>();
+    Tensor h = convIn.forward(ops, sample);
+    skips.add(h);
+    for (DownBlock2D block : downBlocks) {
+      h = block.forward(ops, h, siluTemb, context, skips);
+    }
+    h = midBlock.forward(ops, h, siluTemb, context);
+    for (UpBlock2D block : upBlocks) {
+      Tensor next = block.forward(ops, h, siluTemb, context, skips);
+      h.close();
+      h = next;
+    }
+    siluTemb.close();
+    Tensor n = convNormOut.forwardSilu(ops, h);
+    h.close();
+    Tensor out = convOut.forward(ops, n);
+    n.close();
+    return out;
+  }
+}

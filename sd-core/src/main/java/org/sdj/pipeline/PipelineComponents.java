@@ -1,0 +1,125 @@
+package org.sdj.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import org.sdj.backend.Backend;
+import org.sdj.backend.Tensor;
+import org.sdj.io.model.Component;
+import org.sdj.io.model.DiffusersFolder;
+import org.sdj.io.model.LoadOptions;
+import org.sdj.io.model.LoadProblems;
+import org.sdj.model.Weights;
+import org.sdj.model.clip.ClipTextModel;
+import org.sdj.model.unet.UNet2DConditionModel;
+import org.sdj.model.vae.AutoencoderKL;
+import org.sdj.tokenizer.ClipTokenizer;
+
+/**
+ * The loaded parts of a Stable Diffusion pipeline, as diffusers' {@code components}: tokenizer, text encoder, UNet, VAE
+ * and the scheduler config. Weights stay in the model files (mapped) and on the backend until {@link #close()}.
+ * Immutable and shareable across threads.
+ */
+public final class PipelineComponents implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(PipelineComponents.class.getName());
+
+  private final DiffusersFolder folder;
+  private final ClipTokenizer tokenizer;
+  private final ClipTextModel textEncoder;
+  private final UNet2DConditionModel unet;
+  private final AutoencoderKL vae;
+  private final JsonNode schedulerConfig;
+  private final List<Tensor> weights;
+
+  private PipelineComponents(DiffusersFolder folder, ClipTokenizer tokenizer, ClipTextModel textEncoder,
+      UNet2DConditionModel unet, AutoencoderKL vae, List<Tensor> weights) {
+    this.folder = folder;
+    this.tokenizer = tokenizer;
+    this.textEncoder = textEncoder;
+    this.unet = unet;
+    this.vae = vae;
+    this.schedulerConfig = folder.schedulerConfig();
+    this.weights = weights;
+  }
+
+  /**
+   * Loads a diffusers pipeline folder onto {@code backend}. Every problem with the folder (missing files, config values
+   * sdj does not support, weights missing or of the wrong shape) is reported in one exception.
+   *
+   * @throws org.sdj.io.model.ModelLoadException listing every problem found
+   */
+  public static PipelineComponents load(Path directory, LoadOptions options, Backend backend) {
+    DiffusersFolder folder = DiffusersFolder.open(directory, options);
+    List<Tensor> made = new ArrayList<>();
+    try {
+      LoadProblems problems = new LoadProblems();
+      ClipTextModel text = build(folder, Component.TEXT_ENCODER, backend, problems, made,
+          w -> new ClipTextModel(folder.textEncoderConfig(), w));
+      UNet2DConditionModel unet = build(folder, Component.UNET, backend, problems, made,
+          w -> new UNet2DConditionModel(folder.unetConfig(), w));
+      AutoencoderKL vae = build(folder, Component.VAE, backend, problems, made,
+          w -> new AutoencoderKL(folder.vaeConfig(), w));
+      problems.throwIfAny("cannot load the model in " + directory);
+      ClipTokenizer tokenizer = ClipTokenizer.load(folder.tokenizerDirectory());
+      return new PipelineComponents(folder, tokenizer, text, unet, vae, made);
+    } catch (RuntimeException e) {
+      made.forEach(Tensor::close);
+      folder.close();
+      throw e;
+    }
+  }
+
+  private static <M> M build(DiffusersFolder folder, Component component, Backend backend, LoadProblems problems,
+      List<Tensor> made, Function<Weights, M> constructor) {
+    Weights w = Weights.of(backend, folder.weights(component));
+    M model = constructor.apply(w);
+    made.addAll(w.tensors());
+    for (String p : w.problems()) {
+      problems.add(component.folderName() + ": " + p);
+    }
+    Set<String> untaken = w.untaken();
+    if (!untaken.isEmpty()) {
+      LOG.log(Level.DEBUG, "{0}: {1} tensors not used, e.g. {2}", component.folderName(), untaken.size(),
+          untaken.iterator().next());
+    }
+    return model;
+  }
+
+  public ClipTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  public ClipTextModel textEncoder() {
+    return textEncoder;
+  }
+
+  public UNet2DConditionModel unet() {
+    return unet;
+  }
+
+  public AutoencoderKL vae() {
+    return vae;
+  }
+
+  /** The model's {@code scheduler/scheduler_config.json} (a copy). */
+  public JsonNode schedulerConfig() {
+    return schedulerConfig.deepCopy();
+  }
+
+  /** Where the model was loaded from. */
+  public Path directory() {
+    return folder.directory();
+  }
+
+  /** Frees the weights and unmaps the model files. */
+  @Override
+  public void close() {
+    weights.forEach(Tensor::close);
+    folder.close();
+  }
+
+}
