@@ -54,7 +54,7 @@ public final class OpCases {
   }
 
   private void linear() {
-    long[][] shapes = {{1, 1, 1}, {3, 13, 77}, {77, 257, 3}, {2, 13, 257}, {5, 320, 64}};
+    long[][] shapes = {{1, 1, 1}, {3, 13, 77}, {77, 257, 3}, {2, 13, 257}, {5, 320, 64}, {37, 64, 600}};
     for (long[] s : shapes) {
       for (DType t : WEIGHT_TYPES) {
         long rows = s[0];
@@ -78,6 +78,7 @@ public final class OpCases {
     conv("3x1 asymmetric pad", new long[] {1, 3, 6, 5}, 4, 3, 1, new Conv2dParams(1, 2, 0, 0, 3), true);
     conv("4x4 s2 p0", new long[] {1, 2, 11, 11}, 3, 4, 4, Conv2dParams.of(2, 0), false);
     conv("3x3 s1 p0 1x1 output", new long[] {1, 1, 3, 3}, 1, 3, 3, Conv2dParams.of(1, 0), true);
+    conv("3x3 s1 p1 many pixels", new long[] {1, 3, 27, 29}, 5, 3, 3, Conv2dParams.of(1, 1), true);
     conv("3x3 s1 p1 wide", new long[] {1, 32, 16, 16}, 64, 3, 3, Conv2dParams.of(1, 1), true);
     for (DType t : WEIGHT_TYPES) {
       long[] x = {2, 4, 9, 7};
