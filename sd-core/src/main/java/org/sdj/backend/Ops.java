@@ -26,10 +26,10 @@ public interface Ops extends AutoCloseable {
   /** The same elements under another shape of equal element count (a view where the backend can). */
   Tensor reshape(Tensor t, long... shape);
 
-  /** Elements {@code [start, start + length)} along {@code dim}. */
+  /** Elements {@code [start, start + length)} along {@code dim} (a negative {@code dim} counts from the end). */
   Tensor narrow(Tensor t, int dim, long start, long length);
 
-  /** Concatenation along {@code dim}; all other dimensions must agree. */
+  /** Concatenation along {@code dim} (negative counts from the end); all other dimensions must agree. */
   Tensor concat(int dim, Tensor a, Tensor b);
 
   /** {@code [N, C, H, W] -> [N, H*W, C]}: an image as a sequence of tokens. */
@@ -58,7 +58,8 @@ public interface Ops extends AutoCloseable {
   /**
    * Multi-head scaled-dot-product attention, {@code softmax(q k^T * scale [+ causal mask]) v} per head, reading the
    * heads straight from the projections' layout: {@code q [B, Nq, heads*d]}, {@code k, v [B, Nk, heads*d]} ->
-   * {@code [B, Nq, heads*d]}. With {@code causal}, query {@code i} sees keys {@code 0..i} only.
+   * {@code [B, Nq, heads*d]}. With {@code causal}, query {@code i} sees keys {@code 0..i} only (torch's
+   * {@code is_causal}, aligned at the top left also when {@code Nq != Nk}).
    */
   Tensor attention(Tensor q, Tensor k, Tensor v, int heads, float scale, boolean causal);
 
@@ -93,7 +94,10 @@ public interface Ops extends AutoCloseable {
   /** {@code x * factor}. */
   Tensor scale(Tensor x, float factor);
 
-  /** Nearest-neighbour resize of {@code x [N, C, H, W]} to {@code [N, C, height, width]}, as torch's "nearest". */
+  /**
+   * Nearest-neighbour resize of {@code x [N, C, H, W]} to {@code [N, C, height, width]}, as torch's "nearest" (not
+   * "nearest-exact"): source index {@code min(floor(dst * (float) (in / out)), in - 1)}.
+   */
   Tensor upsampleNearest(Tensor x, long height, long width);
 
   /** Frees every tensor this scope made that is still open. */

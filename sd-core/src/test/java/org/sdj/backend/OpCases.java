@@ -1,0 +1,153 @@
+package org.sdj.backend;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The conformance cases: every op of {@link Ops} at several shapes, including sizes 1, 3, 13, 77 and 257, odd spatial
+ * sizes, strides 1 and 2, asymmetric padding, causal and non-causal attention with {@code Nq != Nk}, and weights in
+ * F32, F16 and BF16.
+ */
+public final class OpCases {
+  private static final DType[] WEIGHT_TYPES = {DType.F32, DType.F16, DType.BF16};
+
+  private final List<OpCase> cases = new ArrayList<>();
+
+  private OpCases() {}
+
+  /** Every case, in a fixed order. */
+  public static List<OpCase> all() {
+    OpCases c = new OpCases();
+    c.dataMovement();
+    c.linear();
+    c.conv2d();
+    c.attention();
+    c.norms();
+    c.pointwise();
+    return List.copyOf(c.cases);
+  }
+
+  private void add(String name, Function<CaseInputs, Tensor> run) {
+    cases.add(new OpCase(name, name.hashCode(), run));
+  }
+
+  private void dataMovement() {
+    add("reshape [2,3,13] -> [6,13]", in -> in.ops().reshape(in.act(2, 3, 13), 6, 13));
+    add("narrow [3,77,13] dim 1 [5,+13)", in -> in.ops().narrow(in.act(3, 77, 13), 1, 5, 13));
+    add("narrow [2,257] dim -1 [128,+129)", in -> in.ops().narrow(in.act(2, 257), -1, 128, 129));
+    add("narrow [4,3] dim 0 [3,+1)", in -> in.ops().narrow(in.act(4, 3), 0, 3, 1));
+    add("concat dim 1 [2,3,5,7]+[2,13,5,7]", in -> in.ops().concat(1, in.act(2, 3, 5, 7), in.act(2, 13, 5, 7)));
+    add("concat dim 0 [1,77]+[3,77]", in -> in.ops().concat(0, in.act(1, 77), in.act(3, 77)));
+    add("concat dim -1 [3,1]+[3,257]", in -> in.ops().concat(-1, in.act(3, 1), in.act(3, 257)));
+    add("nchwToTokens [2,13,5,7]", in -> in.ops().nchwToTokens(in.act(2, 13, 5, 7)));
+    add("nchwToTokens [1,1,1,1]", in -> in.ops().nchwToTokens(in.act(1, 1, 1, 1)));
+    add("tokensToNchw [2,35,13] 5x7", in -> in.ops().tokensToNchw(in.act(2, 35, 13), 5, 7));
+    for (DType t : WEIGHT_TYPES) {
+      add("embedding " + t + " [257,13] x 77 ids", in -> in.ops().embedding(in.weight(t, 1, 257, 13), in.ids(77, 257)));
+    }
+    add("embedding [3,1] x 1 id", in -> in.ops().embedding(in.weight(DType.F32, 1, 3, 1), in.ids(1, 3)));
+    add("upsampleNearest [2,3,5,7] -> 10x14", in -> in.ops().upsampleNearest(in.act(2, 3, 5, 7), 10, 14));
+    add("upsampleNearest [1,2,3,3] -> 5x5", in -> in.ops().upsampleNearest(in.act(1, 2, 3, 3), 5, 5));
+    add("upsampleNearest [1,1,13,7] -> 7x13", in -> in.ops().upsampleNearest(in.act(1, 1, 13, 7), 7, 13));
+    add("upsampleNearest [1,3,1,1] -> 3x1", in -> in.ops().upsampleNearest(in.act(1, 3, 1, 1), 3, 1));
+  }
+
+  private void linear() {
+    long[][] shapes = {{1, 1, 1}, {3, 13, 77}, {77, 257, 3}, {2, 13, 257}, {5, 320, 64}, {37, 64, 600}};
+    for (long[] s : shapes) {
+      for (DType t : WEIGHT_TYPES) {
+        long rows = s[0];
+        long inF = s[1];
+        long outF = s[2];
+        add("linear " + t + " [" + rows + "," + inF + "] -> " + outF,
+            in -> in.ops().linear(in.act(rows, inF), in.weight(t, 1 / Math.sqrt(inF), outF, inF), null, null));
+        add("linear+bias+residual " + t + " [2," + rows + "," + inF + "] -> " + outF,
+            in -> in.ops().linear(in.act(2, rows, inF), in.weight(t, 1 / Math.sqrt(inF), outF, inF),
+                in.weight(t, 1, outF), in.act(2, rows, outF)));
+      }
+    }
+  }
+
+  private void conv2d() {
+    conv("3x3 s1 p1", new long[] {1, 3, 13, 13}, 5, 3, 3, Conv2dParams.of(1, 1), false);
+    conv("3x3 s1 p1 bias", new long[] {2, 4, 9, 7}, 13, 3, 3, Conv2dParams.of(1, 1), true);
+    conv("3x3 s2 p1", new long[] {2, 5, 13, 9}, 3, 3, 3, Conv2dParams.of(2, 1), true);
+    conv("3x3 s2 pad bottom/right", new long[] {1, 4, 8, 9}, 6, 3, 3, new Conv2dParams(2, 0, 1, 0, 1), true);
+    conv("1x1 s1 p0", new long[] {2, 13, 5, 7}, 77, 1, 1, Conv2dParams.of(1, 0), true);
+    conv("3x1 asymmetric pad", new long[] {1, 3, 6, 5}, 4, 3, 1, new Conv2dParams(1, 2, 0, 0, 3), true);
+    conv("4x4 s2 p0", new long[] {1, 2, 11, 11}, 3, 4, 4, Conv2dParams.of(2, 0), false);
+    conv("3x3 s1 p0 1x1 output", new long[] {1, 1, 3, 3}, 1, 3, 3, Conv2dParams.of(1, 0), true);
+    conv("3x3 s1 p1 many pixels", new long[] {1, 3, 27, 29}, 5, 3, 3, Conv2dParams.of(1, 1), true);
+    conv("3x3 s1 p1 wide", new long[] {1, 32, 16, 16}, 64, 3, 3, Conv2dParams.of(1, 1), true);
+    for (DType t : WEIGHT_TYPES) {
+      long[] x = {2, 4, 9, 7};
+      add("conv2d+residual " + t + " 3x3 s1 p1 " + Shapes.str(x) + " -> 13",
+          in -> in.ops().conv2d(in.act(x), in.weight(t, 1.0 / 6, 13, 4, 3, 3), in.weight(t, 1, 13),
+              Conv2dParams.of(1, 1), in.act(2, 13, 9, 7)));
+    }
+  }
+
+  private void conv(String what, long[] x, long out, long kh, long kw, Conv2dParams p, boolean bias) {
+    double std = 1 / Math.sqrt(x[1] * kh * kw);
+    add("conv2d " + what + " " + Shapes.str(x) + " -> " + out,
+        in -> in.ops().conv2d(in.act(x), in.weight(DType.F32, std, out, x[1], kh, kw),
+            bias ? in.weight(DType.F32, 1, out) : null, p, null));
+  }
+
+  private void attention() {
+    // batch, Nq, Nk, heads, head size
+    attn(1, 1, 1, 1, 1, false);
+    attn(2, 13, 77, 3, 8, false);
+    attn(1, 77, 77, 2, 16, true);
+    attn(1, 13, 9, 1, 40, true);
+    attn(1, 9, 13, 1, 40, true);
+    attn(2, 5, 13, 4, 3, true);
+    attn(1, 257, 257, 1, 8, false);
+    attn(1, 257, 77, 8, 5, false);
+    attn(2, 64, 300, 2, 64, false);
+  }
+
+  private void attn(long b, long nq, long nk, int heads, long d, boolean causal) {
+    float scale = (float) (1 / Math.sqrt(d));
+    add("attention " + (causal ? "causal " : "") + "B=" + b + " Nq=" + nq + " Nk=" + nk + " heads=" + heads + " d=" + d,
+        in -> in.ops().attention(in.act(b, nq, heads * d), in.act(b, nk, heads * d), in.act(b, nk, heads * d),
+            heads, scale, causal));
+  }
+
+  private void norms() {
+    for (DType t : WEIGHT_TYPES) {
+      add("groupNorm " + t + " [2,32,9,7] groups 8", in -> in.ops().groupNorm(in.act(2, 32, 9, 7), 8,
+          in.weight(t, 1, 32), in.weight(t, 1, 32), 1e-5f, false));
+      add("layerNorm " + t + " [2,5,257]", in -> in.ops().layerNorm(in.act(2, 5, 257), in.weight(t, 1, 257),
+          in.weight(t, 1, 257), 1e-5f));
+    }
+    add("groupNorm+silu [2,32,9,7] groups 8", in -> in.ops().groupNorm(in.act(2, 32, 9, 7), 8,
+        in.weight(DType.F32, 1, 32), in.weight(DType.F32, 1, 32), 1e-6f, true));
+    add("groupNorm [1,6,13] groups 3", in -> in.ops().groupNorm(in.act(1, 6, 13), 3,
+        in.weight(DType.F32, 1, 6), in.weight(DType.F32, 1, 6), 1e-5f, false));
+    add("groupNorm+silu [1,3,1,1] groups 3", in -> in.ops().groupNorm(in.act(1, 3, 1, 1), 3,
+        in.weight(DType.F32, 1, 3), in.weight(DType.F32, 1, 3), 1e-5f, true));
+    add("groupNorm [1,77,3,3] groups 1", in -> in.ops().groupNorm(in.act(1, 77, 3, 3), 1,
+        in.weight(DType.F32, 1, 77), in.weight(DType.F32, 1, 77), 1e-5f, false));
+    add("layerNorm [3,77]", in -> in.ops().layerNorm(in.act(3, 77), in.weight(DType.F32, 1, 77),
+        in.weight(DType.F32, 1, 77), 1e-5f));
+    add("layerNorm [13,1]", in -> in.ops().layerNorm(in.act(13, 1), in.weight(DType.F32, 1, 1),
+        in.weight(DType.F32, 1, 1), 1e-5f));
+  }
+
+  private void pointwise() {
+    for (Activation a : Activation.values()) {
+      add("activation " + a + " [3,257]", in -> in.ops().activation(in.ops().scale(in.act(3, 257), 4), a));
+      add("activation " + a + " [1]", in -> in.ops().activation(in.act(1), a));
+    }
+    add("geglu [2,3,26]", in -> in.ops().geglu(in.ops().scale(in.act(2, 3, 26), 3)));
+    add("geglu [1,514]", in -> in.ops().geglu(in.act(1, 514)));
+    add("add same shape [2,13,7]", in -> in.ops().add(in.act(2, 13, 7), in.act(2, 13, 7)));
+    add("add suffix [2,77,13]+[77,13]", in -> in.ops().add(in.act(2, 77, 13), in.act(77, 13)));
+    add("add suffix [3,257]+[257]", in -> in.ops().add(in.act(3, 257), in.act(257)));
+    add("addPerChannel [2,13,5,7]+[2,13]", in -> in.ops().addPerChannel(in.act(2, 13, 5, 7), in.act(2, 13)));
+    add("addPerChannel [1,3,1]+[1,3]", in -> in.ops().addPerChannel(in.act(1, 3, 1), in.act(1, 3)));
+    add("scale [3,77] x -0.18215", in -> in.ops().scale(in.act(3, 77), -0.18215f));
+  }
+}

@@ -1,0 +1,137 @@
+package org.sdj.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.foreign.Arena;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.sdj.backend.reference.ReferenceBackend;
+
+/**
+ * Runs every case of {@link OpCases} on a backend and on the {@link ReferenceBackend} and compares the results, as
+ * ggml's test-backend-ops does; also checks that the backend rejects bad operands the way the contract says. A backend's
+ * test is a subclass that says which backend to test.
+ */
+public abstract class OpConformanceTest {
+  /**
+   * Largest relative L2 error {@code |y - ref| / |ref|} accepted for float32 kernels: float32 rounding of sums of a
+   * few thousand products stays well below it, a wrong index does not.
+   */
+  protected static final double F32_TOLERANCE = 1e-5;
+
+  private Backend reference;
+  private Backend tested;
+
+  /** A new instance of the backend under test; the harness closes it. */
+  protected abstract Backend backend();
+
+  /** The relative L2 error accepted; override for backends that compute in lower precision. */
+  protected double tolerance() {
+    return F32_TOLERANCE;
+  }
+
+  @BeforeEach
+  void open() {
+    reference = new ReferenceBackend();
+    tested = backend();
+  }
+
+  @AfterEach
+  void close() {
+    tested.close();
+    reference.close();
+  }
+
+  @TestFactory
+  Stream<DynamicTest> ops() {
+    return OpCases.all().stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> check(c)));
+  }
+
+  private void check(OpCase c) {
+    Result want = run(reference, c);
+    Result got = run(tested, c);
+    assertArrayEquals(want.shape, got.shape, "shape");
+    double diff = 0;
+    double norm = 0;
+    for (int i = 0; i < want.values.length; i++) {
+      if (!Float.isFinite(got.values[i])) {
+        fail("element " + i + " is " + got.values[i] + ", expected " + want.values[i]);
+      }
+      double d = (double) got.values[i] - want.values[i];
+      diff += d * d;
+      norm += (double) want.values[i] * want.values[i];
+    }
+    double rel = Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
+    assertTrue(rel <= tolerance(), "relative L2 error " + rel + " > " + tolerance());
+  }
+
+  private static Result run(Backend backend, OpCase c) {
+    try (Arena arena = Arena.ofConfined(); Ops ops = backend.ops()) {
+      Tensor y = c.run().apply(new CaseInputs(backend, ops, arena, c.seed()));
+      return new Result(y.shape(), ops.toHost(y));
+    }
+  }
+
+  private record Result(long[] shape, float[] values) {}
+
+  // ---- contract checks --------------------------------------------------------------------------------------------
+
+  @Test
+  void rejectsMismatchedShapesNamingThem() {
+    try (Ops ops = tested.ops()) {
+      Tensor x = ops.fromHost(new float[6], 2, 3);
+      Tensor w = ops.fromHost(new float[8], 2, 4);
+      var e = assertThrows(IllegalArgumentException.class, () -> ops.linear(x, w, null, null));
+      assertTrue(e.getMessage().contains("[2, 3]") && e.getMessage().contains("[2, 4]"), e.getMessage());
+      assertThrows(IllegalArgumentException.class, () -> ops.add(x, ops.fromHost(new float[2], 2)));
+      assertThrows(IllegalArgumentException.class, () -> ops.fromHost(new float[5], 2, 3));
+      assertThrows(IllegalArgumentException.class, () -> ops.attention(x, x, x, 2, 1, false));
+      assertThrows(IllegalArgumentException.class, () -> ops.conv2d(ops.reshape(x, 1, 1, 2, 3),
+          ops.fromHost(new float[9], 1, 1, 3, 3), null, Conv2dParams.of(1, 0), null));
+      assertThrows(IllegalArgumentException.class, () -> ops.groupNorm(ops.reshape(x, 1, 3, 2), 2,
+          ops.fromHost(new float[3], 3), ops.fromHost(new float[3], 3), 1e-5f, false));
+    }
+  }
+
+  @Test
+  void closedTensorsAndScopesCannotBeUsed() {
+    Ops ops = tested.ops();
+    Tensor x = ops.fromHost(new float[] {1, 2}, 2);
+    Tensor y = ops.scale(x, 2);
+    x.close();
+    x.close();
+    assertThrows(IllegalStateException.class, () -> ops.scale(x, 2));
+    assertArrayEquals(new float[] {2, 4}, ops.toHost(y));
+    ops.close();
+    assertThrows(IllegalStateException.class, () -> ops.toHost(y));
+    assertThrows(IllegalStateException.class, () -> ops.fromHost(new float[1], 1));
+  }
+
+  @Test
+  void closingTheBackendFreesItsWeights() {
+    Backend other = backend();
+    try (Arena arena = Arena.ofConfined()) {
+      Tensor w = new CaseInputs(other, null, arena, 1).weight(DType.F16, 1, 3);
+      Ops ops = other.ops();
+      other.close();
+      assertThrows(IllegalStateException.class, () -> ops.scale(w, 1));
+      ops.close();
+      assertThrows(IllegalStateException.class, other::ops);
+    }
+  }
+
+  @Test
+  void rejectsTensorsOfOtherBackends() {
+    try (Ops mine = tested.ops(); Ops theirs = reference.ops()) {
+      Tensor foreign = theirs.fromHost(new float[] {1}, 1);
+      assertThrows(IllegalArgumentException.class, () -> mine.scale(foreign, 2));
+    }
+  }
+}
