@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.sdj.SdjException;
@@ -57,13 +58,13 @@ public final class Schedulers {
   private Schedulers() {}
 
   /** The short names, in a stable order. */
-  public static java.util.List<String> shortNames() {
-    return java.util.List.copyOf(SHORT_NAMES.keySet());
+  public static List<String> shortNames() {
+    return List.copyOf(SHORT_NAMES.keySet());
   }
 
   /** diffusers' class names of the supported schedulers. */
-  public static java.util.List<String> classNames() {
-    return java.util.List.copyOf(FACTORIES.keySet());
+  public static List<String> classNames() {
+    return List.copyOf(FACTORIES.keySet());
   }
 
   /** Creates a scheduler of the class named in {@code config}'s {@code _class_name}, configured by it. */
