@@ -1,0 +1,130 @@
+package org.sdj.scheduler;
+
+import org.sdj.SdjException;
+
+/** State and behaviour every scheduler shares: the timestep list, the step counter, input checks. */
+abstract class AbstractScheduler implements Scheduler {
+  final NoiseSchedule schedule;
+  double[] timesteps = new double[0];
+  int numInferenceSteps;
+  /** Index into {@link #timesteps} of the next step; -1 until the first step or scaleModelInput call. */
+  int stepIndex = -1;
+  private int beginIndex = -1;
+
+  AbstractScheduler(NoiseSchedule schedule) {
+    this.schedule = schedule;
+  }
+
+  @Override
+  public int order() {
+    return 1;
+  }
+
+  @Override
+  public double[] timesteps() {
+    return timesteps.clone();
+  }
+
+  @Override
+  public double[] sigmas() {
+    return new double[0];
+  }
+
+  @Override
+  public double initNoiseSigma() {
+    return 1.0;
+  }
+
+  @Override
+  public float[] scaleModelInput(float[] sample, double timestep) {
+    return sample;
+  }
+
+  @Override
+  public void setBeginIndex(int index) {
+    requireTimesteps();
+    if (index < 0 || index >= timesteps.length) {
+      throw new SdjException("begin index " + index + " is outside the " + timesteps.length + " timesteps");
+    }
+    beginIndex = index;
+  }
+
+  /** Installs a fresh timestep list and forgets any step state. */
+  void resetSteps(double[] newTimesteps, int steps) {
+    timesteps = newTimesteps;
+    numInferenceSteps = steps;
+    stepIndex = -1;
+    beginIndex = -1;
+  }
+
+  boolean hasBeginIndex() {
+    return beginIndex >= 0;
+  }
+
+  int beginIndex() {
+    return beginIndex;
+  }
+
+  void requireTimesteps() {
+    if (timesteps.length == 0) {
+      throw new SdjException(getClass().getSimpleName() + ": call setTimesteps before stepping");
+    }
+  }
+
+  /**
+   * The step counter, started on first use from the begin index or by looking the timestep up (diffusers'
+   * _init_step_index).
+   *
+   * @param fallbackToLast where the timestep is not in the list, start at the last step (multistep solvers) instead
+   *                       of failing
+   */
+  int currentStepIndex(double timestep, boolean fallbackToLast) {
+    requireTimesteps();
+    if (stepIndex < 0) {
+      stepIndex = beginIndex >= 0 ? beginIndex : indexOf(timestep, fallbackToLast);
+    }
+    if (stepIndex >= timesteps.length) {
+      throw new SdjException(getClass().getSimpleName() + " has already taken all " + timesteps.length
+          + " steps: call setTimesteps to start a new generation");
+    }
+    return stepIndex;
+  }
+
+  /** Index of a timestep; the second of two matches, as diffusers does so that img2img starts mid-pair. */
+  int indexOf(double timestep, boolean fallbackToLast) {
+    int first = -1;
+    for (int i = 0; i < timesteps.length; i++) {
+      if (timesteps[i] == timestep) {
+        if (first >= 0) {
+          return i;
+        }
+        first = i;
+      }
+    }
+    if (first >= 0) {
+      return first;
+    }
+    if (fallbackToLast) {
+      return timesteps.length - 1;
+    }
+    throw new SdjException("timestep " + timestep + " is not one of this " + getClass().getSimpleName()
+        + "'s timesteps: pass values from timesteps()");
+  }
+
+  /** An integer training timestep, checked against the training schedule. */
+  int trainIndex(double timestep) {
+    int t = (int) Math.rint(timestep);
+    if (t != timestep || t < 0 || t >= schedule.size()) {
+      throw new SdjException("timestep " + timestep + " must be an integer training timestep in [0, "
+          + schedule.size() + ")");
+    }
+    return t;
+  }
+
+  /** diffusers' add_noise for alpha-based schedulers: {@code sqrt(a) x + sqrt(1 - a) noise} at a training step. */
+  float[] addNoiseAtTrainStep(float[] original, float[] noise, double timestep) {
+    Latents.checkSameLength(original, noise, "noise");
+    float a = (float) schedule.alphaCumprod(trainIndex(timestep));
+    return Latents.combine((float) Math.sqrt(a), original, (float) Math.sqrt(1f - a), noise);
+  }
+}

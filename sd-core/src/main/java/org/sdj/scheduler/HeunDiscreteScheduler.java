@@ -1,0 +1,113 @@
+package org.sdj.scheduler;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.OptionalDouble;
+
+/**
+ * Heun's second-order method (Karras et al., 2022, algorithm 1), diffusers' {@code HeunDiscreteScheduler}: two model
+ * calls per step, so {@link #timesteps()} has {@code 2n - 1} entries and the loop calls the model once per entry.
+ * Deterministic. One instance serves one generation.
+ */
+public final class HeunDiscreteScheduler extends SigmaScheduler {
+  private static final CommonConfig DEFAULTS =
+      CommonConfig.defaults(0.00085, 0.012, BetaSchedule.LINEAR, TimestepSpacing.LINSPACE);
+
+  /**
+   * @param common          shared fields ({@code rescale_betas_zero_snr} is ignored, as in diffusers)
+   * @param sigmaSpacing    {@code use_karras_sigmas} / {@code use_exponential_sigmas}
+   * @param clipSample      {@code clip_sample}: clamp the x0 estimate to {@code [-clipSampleRange, clipSampleRange]}
+   * @param clipSampleRange {@code clip_sample_range}
+   */
+  public record Config(CommonConfig common, SigmaSpacing sigmaSpacing, boolean clipSample, double clipSampleRange)
+      implements SchedulerConfig {
+    /** Reads a {@code scheduler_config.json} with diffusers' Heun defaults. */
+    public static Config from(JsonNode json) {
+      ConfigReader r = new ConfigReader(json, "HeunDiscreteScheduler");
+      return new Config(CommonConfig.read(r, DEFAULTS), r.sigmaSpacing(), r.bool("clip_sample", false),
+          r.number("clip_sample_range", 1.0));
+    }
+
+    @Override
+    public String className() {
+      return "HeunDiscreteScheduler";
+    }
+  }
+
+  private final Config config;
+  /** Set between the two calls of a step: the first call's derivative, step size and starting sample. */
+  private float[] firstDerivative;
+  private float stepSize;
+  private float[] firstSample;
+
+  public HeunDiscreteScheduler(Config config) {
+    super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.IGNORED));
+    this.config = config;
+  }
+
+  @Override
+  public Config config() {
+    return config;
+  }
+
+  @Override
+  CommonConfig common() {
+    return config.common();
+  }
+
+  @Override
+  public int order() {
+    return 2;
+  }
+
+  @Override
+  public void setTimesteps(int numInferenceSteps) {
+    Layout layout = layout(numInferenceSteps, config.sigmaSpacing(), OptionalDouble.empty(), OptionalDouble.empty());
+    double[] sigmas = Sigmas.withFinal(layout.sigmas(), 0.0);
+    double[] ts = layout.timesteps();
+    // Every noise level but the first and the final zero is visited twice: once per call of Heun's pair.
+    double[] doubledSigmas = new double[2 * sigmas.length - 2];
+    double[] doubledTimesteps = new double[2 * ts.length - 1];
+    doubledSigmas[0] = sigmas[0];
+    doubledTimesteps[0] = (float) ts[0];
+    for (int i = 1; i < sigmas.length - 1; i++) {
+      doubledSigmas[2 * i - 1] = sigmas[i];
+      doubledSigmas[2 * i] = sigmas[i];
+    }
+    doubledSigmas[doubledSigmas.length - 1] = sigmas[sigmas.length - 1];
+    for (int i = 1; i < ts.length; i++) {
+      doubledTimesteps[2 * i - 1] = (float) ts[i];
+      doubledTimesteps[2 * i] = (float) ts[i];
+    }
+    install(doubledTimesteps, doubledSigmas, numInferenceSteps);
+    firstDerivative = null;
+    firstSample = null;
+  }
+
+  @Override
+  public StepResult step(float[] modelOutput, double timestep, float[] sample, NoiseSource noise) {
+    Latents.checkSameLength(sample, modelOutput, "modelOutput");
+    int index = currentStepIndex(timestep, false);
+    boolean firstCall = firstDerivative == null;
+    float sigma = (float) (firstCall ? sigmas[index] : sigmas[index - 1]);
+    float sigmaNext = (float) (firstCall ? sigmas[index + 1] : sigmas[index]);
+    float[] x0 = originalSample(modelOutput, sample, firstCall ? sigma : sigmaNext);
+    if (config.clipSample()) {
+      x0 = Latents.clamp(x0, (float) config.clipSampleRange());
+    }
+    float[] prev;
+    if (firstCall) {
+      firstDerivative = derivative(sample, x0, sigma);
+      stepSize = sigmaNext - sigma;
+      firstSample = sample;
+      prev = Latents.addScaled(sample, firstDerivative, stepSize);
+    } else {
+      float[] second = derivative(sample, x0, sigmaNext);
+      float[] average = Latents.combine(0.5f, firstDerivative, 0.5f, second);
+      prev = Latents.addScaled(firstSample, average, stepSize);
+      firstDerivative = null;
+      firstSample = null;
+    }
+    stepIndex++;
+    return new StepResult(prev, x0);
+  }
+}

@@ -1,0 +1,122 @@
+package org.sdj.scheduler;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.sdj.SdjException;
+
+/**
+ * Creates schedulers by diffusers class name ({@code "EulerDiscreteScheduler"}) or by short name ({@code "euler"},
+ * {@code "dpmpp-2m-karras"}, ...), from a model's own {@code scheduler_config.json}: as diffusers' {@code from_config},
+ * the base config's fields that the chosen scheduler knows carry over, the rest take that scheduler's defaults, and
+ * overrides win over both.
+ */
+public final class Schedulers {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private record Entry(String className, Map<String, Object> preset) {}
+
+  private static final Map<String, Function<JsonNode, Scheduler>> FACTORIES = new LinkedHashMap<>();
+  private static final Map<String, Entry> SHORT_NAMES = new LinkedHashMap<>();
+
+  static {
+    FACTORIES.put("DDIMScheduler", json -> new DDIMScheduler(DDIMScheduler.Config.from(json)));
+    FACTORIES.put("PNDMScheduler", json -> new PNDMScheduler(PNDMScheduler.Config.from(json)));
+    FACTORIES.put("EulerDiscreteScheduler",
+        json -> new EulerDiscreteScheduler(EulerDiscreteScheduler.Config.from(json)));
+    FACTORIES.put("EulerAncestralDiscreteScheduler",
+        json -> new EulerAncestralDiscreteScheduler(EulerAncestralDiscreteScheduler.Config.from(json)));
+    FACTORIES.put("DPMSolverMultistepScheduler",
+        json -> new DPMSolverMultistepScheduler(DPMSolverMultistepScheduler.Config.from(json)));
+    FACTORIES.put("LMSDiscreteScheduler", json -> new LMSDiscreteScheduler(LMSDiscreteScheduler.Config.from(json)));
+    FACTORIES.put("HeunDiscreteScheduler",
+        json -> new HeunDiscreteScheduler(HeunDiscreteScheduler.Config.from(json)));
+    FACTORIES.put("UniPCMultistepScheduler",
+        json -> new UniPCMultistepScheduler(UniPCMultistepScheduler.Config.from(json)));
+    FACTORIES.put("LCMScheduler", json -> new LCMScheduler(LCMScheduler.Config.from(json)));
+    FACTORIES.put("DDPMScheduler", json -> new DDPMScheduler(DDPMScheduler.Config.from(json)));
+
+    SHORT_NAMES.put("ddim", new Entry("DDIMScheduler", Map.of()));
+    SHORT_NAMES.put("pndm", new Entry("PNDMScheduler", Map.of()));
+    SHORT_NAMES.put("euler", new Entry("EulerDiscreteScheduler", Map.of()));
+    SHORT_NAMES.put("euler-a", new Entry("EulerAncestralDiscreteScheduler", Map.of()));
+    SHORT_NAMES.put("dpmpp-2m", new Entry("DPMSolverMultistepScheduler",
+        Map.of("algorithm_type", "dpmsolver++", "solver_order", 2, "use_karras_sigmas", false)));
+    SHORT_NAMES.put("dpmpp-2m-karras", new Entry("DPMSolverMultistepScheduler",
+        Map.of("algorithm_type", "dpmsolver++", "solver_order", 2, "use_karras_sigmas", true)));
+    SHORT_NAMES.put("lms", new Entry("LMSDiscreteScheduler", Map.of()));
+    SHORT_NAMES.put("heun", new Entry("HeunDiscreteScheduler", Map.of()));
+    SHORT_NAMES.put("unipc", new Entry("UniPCMultistepScheduler", Map.of()));
+    SHORT_NAMES.put("lcm", new Entry("LCMScheduler", Map.of()));
+    SHORT_NAMES.put("ddpm", new Entry("DDPMScheduler", Map.of()));
+  }
+
+  private Schedulers() {}
+
+  /** The short names, in a stable order. */
+  public static List<String> shortNames() {
+    return List.copyOf(SHORT_NAMES.keySet());
+  }
+
+  /** diffusers' class names of the supported schedulers. */
+  public static List<String> classNames() {
+    return List.copyOf(FACTORIES.keySet());
+  }
+
+  /** Creates a scheduler of the class named in {@code config}'s {@code _class_name}, configured by it. */
+  public static Scheduler fromConfig(JsonNode config) {
+    JsonNode name = config == null ? null : config.get("_class_name");
+    if (name == null || !name.isTextual()) {
+      throw new SdjException("scheduler config has no _class_name: pass a scheduler name to Schedulers.create");
+    }
+    return create(name.asText(), config, Map.of());
+  }
+
+  /** Creates a scheduler with its defaults over the base config's fields. */
+  public static Scheduler create(String name, JsonNode baseConfig) {
+    return create(name, baseConfig, Map.of());
+  }
+
+  /**
+   * Creates a scheduler.
+   *
+   * @param name       a diffusers class name or a short name (see {@link #shortNames()})
+   * @param baseConfig the model's {@code scheduler_config.json}; an empty object for pure defaults
+   * @param overrides  config keys in diffusers' spelling (for instance {@code "use_karras_sigmas" -> true}) that win
+   *                   over the base config and the short name's preset
+   * @throws SdjException for an unknown name (listing the known ones) or a bad config value (naming the key)
+   */
+  public static Scheduler create(String name, JsonNode baseConfig, Map<String, ?> overrides) {
+    Entry entry = SHORT_NAMES.get(name);
+    String className = entry != null ? entry.className() : name;
+    Function<JsonNode, Scheduler> factory = FACTORIES.get(className);
+    if (factory == null) {
+      throw new SdjException("unknown scheduler '" + name + "': use one of " + SHORT_NAMES.keySet() + " or "
+          + FACTORIES.keySet());
+    }
+    if (baseConfig != null && !baseConfig.isObject()) {
+      throw new SdjException("scheduler base config must be a JSON object, got: " + baseConfig);
+    }
+    ObjectNode merged = baseConfig == null ? JSON.createObjectNode() : ((ObjectNode) baseConfig).deepCopy();
+    if (entry != null) {
+      entry.preset().forEach((key, value) -> merged.set(key, JSON.valueToTree(value)));
+    }
+    overrides.forEach((key, value) -> merged.set(key, JSON.valueToTree(value)));
+    merged.put("_class_name", className);
+    return factory.apply(merged);
+  }
+
+  /** {@link #create(String, JsonNode, Map)} with overrides given as a JSON object. */
+  public static Scheduler create(String name, JsonNode baseConfig, JsonNode overrides) {
+    if (overrides == null || !overrides.isObject()) {
+      throw new SdjException("scheduler overrides must be a JSON object, got: " + overrides);
+    }
+    Map<String, Object> map = new LinkedHashMap<>();
+    overrides.properties().forEach(e -> map.put(e.getKey(), e.getValue()));
+    return create(name, baseConfig, map);
+  }
+}

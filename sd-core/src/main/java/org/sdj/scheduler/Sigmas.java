@@ -1,0 +1,77 @@
+package org.sdj.scheduler;
+
+/** Noise-level arithmetic shared by the sigma-based schedulers, in float64 as diffusers does it with numpy. */
+final class Sigmas {
+  private static final double KARRAS_RHO = 7.0;
+
+  private Sigmas() {}
+
+  /** numpy.interp of the training sigmas (indexed by integer timestep) at possibly fractional timesteps. */
+  static double[] atTimesteps(double[] timesteps, double[] trainSigmas) {
+    double[] out = new double[timesteps.length];
+    int last = trainSigmas.length - 1;
+    for (int i = 0; i < timesteps.length; i++) {
+      double t = timesteps[i];
+      if (t <= 0) {
+        out[i] = trainSigmas[0];
+      } else if (t >= last) {
+        out[i] = trainSigmas[last];
+      } else {
+        int lo = (int) Math.floor(t);
+        double slope = trainSigmas[lo + 1] - trainSigmas[lo];
+        out[i] = slope * (t - lo) + trainSigmas[lo];
+      }
+    }
+    return out;
+  }
+
+  /** Karras et al. (2022) noise levels from {@code sigmaMax} down to {@code sigmaMin}. */
+  static double[] karras(double sigmaMin, double sigmaMax, int steps) {
+    double[] ramp = Timesteps.linspace(0, 1, steps);
+    double minInvRho = Math.pow(sigmaMin, 1 / KARRAS_RHO);
+    double maxInvRho = Math.pow(sigmaMax, 1 / KARRAS_RHO);
+    double[] out = new double[steps];
+    for (int i = 0; i < steps; i++) {
+      out[i] = Math.pow(maxInvRho + ramp[i] * (minInvRho - maxInvRho), KARRAS_RHO);
+    }
+    return out;
+  }
+
+  /** Noise levels evenly spaced in log sigma, from {@code sigmaMax} down to {@code sigmaMin}. */
+  static double[] exponential(double sigmaMin, double sigmaMax, int steps) {
+    double[] logs = Timesteps.linspace(Math.log(sigmaMax), Math.log(sigmaMin), steps);
+    double[] out = new double[steps];
+    for (int i = 0; i < steps; i++) {
+      out[i] = Math.exp(logs[i]);
+    }
+    return out;
+  }
+
+  /** Re-spaces {@code sigmas} (largest first) as the spacing asks, between the given bounds. */
+  static double[] respace(SigmaSpacing spacing, double sigmaMin, double sigmaMax, int steps, double[] sigmas) {
+    return switch (spacing) {
+      case TIMESTEPS -> sigmas;
+      case KARRAS -> karras(sigmaMin, sigmaMax, steps);
+      case EXPONENTIAL -> exponential(sigmaMin, sigmaMax, steps);
+    };
+  }
+
+  /** Fractional training timesteps of the given sigmas. */
+  static double[] toTimesteps(double[] sigmas, double[] logTrainSigmas) {
+    double[] out = new double[sigmas.length];
+    for (int i = 0; i < sigmas.length; i++) {
+      out[i] = NoiseSchedule.sigmaToTimestep(sigmas[i], logTrainSigmas);
+    }
+    return out;
+  }
+
+  /** Appends the final noise level and rounds everything to float32, as diffusers stores sigmas. */
+  static double[] withFinal(double[] sigmas, double last) {
+    double[] out = new double[sigmas.length + 1];
+    for (int i = 0; i < sigmas.length; i++) {
+      out[i] = (float) sigmas[i];
+    }
+    out[sigmas.length] = (float) last;
+    return out;
+  }
+}

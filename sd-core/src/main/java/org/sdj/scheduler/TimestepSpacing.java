@@ -1,0 +1,22 @@
+package org.sdj.scheduler;
+
+/** How inference timesteps are picked among the training timesteps: diffusers' {@code timestep_spacing}. */
+public enum TimestepSpacing implements ConfigValue {
+  /** Evenly spaced over {@code [0, num_train_timesteps - 1]}, both ends included. */
+  LINSPACE("linspace"),
+  /** Multiples of {@code num_train_timesteps / steps} from 0, plus {@code steps_offset}. */
+  LEADING("leading"),
+  /** Counting down from {@code num_train_timesteps - 1} in steps of {@code num_train_timesteps / steps}. */
+  TRAILING("trailing");
+
+  private final String configName;
+
+  TimestepSpacing(String configName) {
+    this.configName = configName;
+  }
+
+  @Override
+  public String configName() {
+    return configName;
+  }
+}

@@ -1,0 +1,125 @@
+package org.sdj.scheduler;
+
+import org.sdj.SdjException;
+
+/**
+ * The inference timestep layouts of diffusers' {@code set_timesteps}, reproduced with numpy's float64 arithmetic and
+ * its round-half-to-even so that the chosen integers match. Every result counts down.
+ */
+final class Timesteps {
+  private Timesteps() {}
+
+  static void checkSteps(int steps, CommonConfig config) {
+    if (steps < 1) {
+      throw new SdjException("num_inference_steps must be at least 1, got " + steps);
+    }
+    if (steps > config.numTrainTimesteps()) {
+      throw new SdjException("num_inference_steps (" + steps + ") cannot exceed num_train_timesteps ("
+          + config.numTrainTimesteps() + ")");
+    }
+  }
+
+  /** Integer timesteps of DDIM, DDPM and PNDM: {@code steps} values among the training timesteps. */
+  static double[] integral(CommonConfig config, int steps) {
+    checkSteps(steps, config);
+    int train = config.numTrainTimesteps();
+    return switch (config.timestepSpacing()) {
+      case LINSPACE -> roundAll(reverse(linspace(0, train - 1, steps)));
+      case LEADING -> leading(steps, train / steps, config.stepsOffset());
+      case TRAILING -> trailing(train, train, steps);
+    };
+  }
+
+  /**
+   * Timesteps of the sigma-based schedulers (Euler, LMS, Heun): {@code linspace} keeps fractional values, and all are
+   * float32 as diffusers stores them.
+   */
+  static double[] fractional(CommonConfig config, int steps) {
+    checkSteps(steps, config);
+    int train = config.numTrainTimesteps();
+    double[] timesteps = switch (config.timestepSpacing()) {
+      case LINSPACE -> reverse(linspace(0, train - 1, steps));
+      case LEADING -> leading(steps, train / steps, config.stepsOffset());
+      case TRAILING -> trailing(train, train, steps);
+    };
+    return toFloat32(timesteps);
+  }
+
+  /**
+   * Integer timesteps of the multistep solvers (DPM-Solver, UniPC), which lay out {@code steps + 1} points and drop
+   * the last.
+   *
+   * @param lastTimestep one past the largest usable training timestep
+   */
+  static double[] multistep(CommonConfig config, int steps, int lastTimestep) {
+    checkSteps(steps, config);
+    int train = config.numTrainTimesteps();
+    return switch (config.timestepSpacing()) {
+      case LINSPACE -> dropLast(roundAll(reverse(linspace(0, lastTimestep - 1, steps + 1))));
+      case LEADING -> dropLast(leading(steps + 1, lastTimestep / (steps + 1), config.stepsOffset()));
+      case TRAILING -> trailing(lastTimestep, train, steps);
+    };
+  }
+
+  private static double[] leading(int count, int stepRatio, int offset) {
+    double[] out = new double[count];
+    for (int i = 0; i < count; i++) {
+      out[i] = (double) (count - 1 - i) * stepRatio + offset;
+    }
+    return out;
+  }
+
+  /** {@code round(arange(start, 0, -train / steps)) - 1}, with numpy's element count. */
+  private static double[] trailing(int start, int train, int steps) {
+    double stepRatio = (double) train / steps;
+    int count = (int) Math.ceil((0.0 - start) / -stepRatio);
+    double[] out = new double[count];
+    for (int i = 0; i < count; i++) {
+      out[i] = Math.rint(start + i * -stepRatio) - 1;
+    }
+    return out;
+  }
+
+  /** numpy.linspace with the end point included. */
+  static double[] linspace(double start, double stop, int num) {
+    double[] out = new double[num];
+    if (num == 1) {
+      out[0] = start;
+      return out;
+    }
+    double step = (stop - start) / (num - 1);
+    for (int i = 0; i < num; i++) {
+      out[i] = i * step + start;
+    }
+    out[num - 1] = stop;
+    return out;
+  }
+
+  static double[] reverse(double[] values) {
+    double[] out = new double[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = values[values.length - 1 - i];
+    }
+    return out;
+  }
+
+  static double[] roundAll(double[] values) {
+    double[] out = new double[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = Math.rint(values[i]);
+    }
+    return out;
+  }
+
+  static double[] toFloat32(double[] values) {
+    double[] out = new double[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = (float) values[i];
+    }
+    return out;
+  }
+
+  private static double[] dropLast(double[] values) {
+    return java.util.Arrays.copyOf(values, values.length - 1);
+  }
+}
