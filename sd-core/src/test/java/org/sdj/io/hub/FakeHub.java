@@ -33,9 +33,12 @@ final class FakeHub implements AutoCloseable {
 
   private final Map<String, byte[]> files;
   private final HttpServer server;
+  // LFS bytes come from another host, as from the Hub's CDN: a different port is a different authority.
+  private final HttpServer storage;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final List<String> requests = java.util.Collections.synchronizedList(new ArrayList<>());
   private final CountDownLatch released = new CountDownLatch(1);
+  private final List<String> authorized = java.util.Collections.synchronizedList(new ArrayList<>());
 
   /** Files whose next storage GET sends half the bytes and drops the connection. */
   final Set<String> cutOnce = ConcurrentHashMap.newKeySet();
@@ -52,6 +55,10 @@ final class FakeHub implements AutoCloseable {
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     server.start();
+    storage = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    storage.setExecutor(executor);
+    storage.createContext("/", this::handle);
+    storage.start();
   }
 
   URI endpoint() {
@@ -67,6 +74,14 @@ final class FakeHub implements AutoCloseable {
 
   void clearRequests() {
     requests.clear();
+    authorized.clear();
+  }
+
+  /** The requests (as in {@link #requests()}) that carried an {@code Authorization} header, with its value. */
+  List<String> authorizedRequests() {
+    synchronized (authorized) {
+      return List.copyOf(authorized);
+    }
   }
 
   static String sha256(byte[] content) {
@@ -90,13 +105,19 @@ final class FakeHub implements AutoCloseable {
   public void close() {
     released.countDown();
     server.stop(0);
+    storage.stop(0);
     executor.shutdownNow();
   }
 
   private void handle(HttpExchange exchange) throws IOException {
     String path = exchange.getRequestURI().getRawPath();
     String range = exchange.getRequestHeaders().getFirst("Range");
-    requests.add(exchange.getRequestMethod() + " " + decode(path) + (range == null ? "" : " range=" + range));
+    String request = exchange.getRequestMethod() + " " + decode(path) + (range == null ? "" : " range=" + range);
+    requests.add(request);
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    if (authorization != null) {
+      authorized.add(request + " " + authorization);
+    }
     try (exchange) {
       if (forcedStatus != 0) {
         sendEmpty(exchange, forcedStatus, forcedStatus == 404 ? "RepoNotFound" : null);
@@ -153,7 +174,7 @@ final class FakeHub implements AutoCloseable {
       headers.set("X-Linked-Etag", "\"" + sha + "\"");
       headers.set("X-Linked-Size", Long.toString(content.length));
       headers.set("ETag", "W/\"" + gitSha1(sha.getBytes(StandardCharsets.UTF_8)) + "\"");
-      headers.set("Location", endpoint() + "/lfs/" + name);
+      headers.set("Location", "http://127.0.0.1:" + storage.getAddress().getPort() + "/lfs/" + name);
       exchange.sendResponseHeaders(302, -1);
       return;
     }
