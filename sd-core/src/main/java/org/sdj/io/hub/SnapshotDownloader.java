@@ -1,0 +1,85 @@
+package org.sdj.io.hub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Downloads the files a pipeline needs from one revision of a repository into the cache's snapshot of it. */
+final class SnapshotDownloader {
+  private final HubClient client;
+  private final HubCache cache;
+  private final BlobDownloader blobs;
+  private final ModelId id;
+  private final HubOptions options;
+
+  SnapshotDownloader(HubClient client, HubCache cache, ModelId id, HubOptions options) {
+    this.client = client;
+    this.cache = cache;
+    this.id = id;
+    this.options = options;
+    this.blobs = new BlobDownloader(client, cache, options);
+  }
+
+  /** Fetches what is missing and returns the snapshot folder. */
+  Path download() {
+    RepoInfo repo = client.repoInfo();
+    String commit = repo.commit();
+    cache.writeRef(id.revision(), commit);
+    if (!repo.files().contains(PipelineFiles.MODEL_INDEX)) {
+      throw new HubException(
+          HubException.Kind.UNSUPPORTED_MODEL,
+          id.repoId() + " has no " + PipelineFiles.MODEL_INDEX + ": it is not a diffusers pipeline (single-file"
+              + " checkpoints are not supported)");
+    }
+    fetch(commit, PipelineFiles.MODEL_INDEX);
+    List<PipelineFiles.Tier> tiers = PipelineFiles.tiers(options.variant());
+    List<String> indexes = new ArrayList<>();
+    for (String component : PipelineFiles.components(cache.readJson(commit, PipelineFiles.MODEL_INDEX), id)) {
+      for (String config : PipelineFiles.requiredConfigs(component)) {
+        if (!repo.files().contains(config)) {
+          throw unsupported(component + " has no " + config);
+        }
+      }
+      List<String> files = new ArrayList<>(PipelineFiles.configs(component, repo.files()));
+      if (PipelineFiles.hasWeights(component)) {
+        PipelineFiles.Weights weights =
+            PipelineFiles.weights(component, repo.files(), tiers)
+                .orElseThrow(() -> unsupported(component + " has no .safetensors or .bin weights"));
+        files.addAll(weights.files());
+        PipelineFiles.betterCounterparts(weights, tiers).forEach(missing -> cache.markMissing(commit, missing));
+      }
+      for (String file : files) {
+        fetch(commit, file);
+        if (PipelineFiles.isIndex(file)) {
+          indexes.add(file);
+        }
+      }
+    }
+    for (String index : indexes) {
+      for (String shard : PipelineFiles.shards(index, cache.readJson(commit, index))) {
+        if (!repo.files().contains(shard)) {
+          throw new HubException(
+              HubException.Kind.NOT_FOUND,
+              index + " of " + id.repoId() + " names the shard " + shard + ", which the repository does not have");
+        }
+        fetch(commit, shard);
+      }
+    }
+    return cache.snapshot(commit);
+  }
+
+  private void fetch(String commit, String path) {
+    if (cache.has(commit, path)) {
+      return;
+    }
+    RemoteFile remote = client.metadata(commit, path);
+    cache.link(commit, path, blobs.fetch(remote));
+  }
+
+  private HubException unsupported(String problem) {
+    return new HubException(
+        HubException.Kind.UNSUPPORTED_MODEL,
+        id.repoId() + " is not a usable Stable Diffusion pipeline: " + problem);
+  }
+}
