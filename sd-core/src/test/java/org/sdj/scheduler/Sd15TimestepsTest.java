@@ -1,5 +1,6 @@
 package org.sdj.scheduler;
 
+import org.sdj.io.TestFixtures;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.sdj.conformance.Fixtures;
 
 /**
  * Every short name (and a few config variants) on SD 1.5's own scheduler config gives the timesteps, sigmas and
@@ -22,7 +22,7 @@ class Sd15TimestepsTest {
 
   @TestFactory
   List<DynamicTest> matchesDiffusers() throws IOException {
-    Path configFile = Fixtures.require("tiny-sd1/scheduler/scheduler_config.json");
+    Path configFile = TestFixtures.path("tiny-sd1/scheduler/scheduler_config.json");
     JsonNode base = JSON.readTree(configFile.toFile());
     JsonNode expected;
     try (InputStream in = Sd15TimestepsTest.class.getResourceAsStream("sd15-timesteps.json")) {

@@ -1,0 +1,51 @@
+package org.sdj.pipeline;
+
+import java.util.List;
+import java.util.Objects;
+import org.sdj.scheduler.NoiseSource;
+import org.sdj.scheduler.Scheduler;
+
+/**
+ * What one run of the denoising loop needs, fully resolved (no defaults left to fill in).
+ *
+ * @param prompts one prompt per batch item
+ * @param negativePrompts one negative prompt per batch item (empty strings for none)
+ * @param steps inference steps, passed to {@link Scheduler#setTimesteps}
+ * @param guidanceScale classifier-free guidance weight; at most 1 skips the unconditional pass, as diffusers does
+ * @param scheduler a fresh scheduler, used for this run only
+ * @param initialNoise unit-normal latents {@code [batch, 4, h, w]} flattened; the loop scales them by
+ *     {@code init_noise_sigma}
+ * @param latentShape {@code [batch, latent_channels, h, w]}
+ * @param stepNoise fresh noise for stochastic schedulers
+ */
+public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, int steps, double guidanceScale,
+    Scheduler scheduler, float[] initialNoise, long[] latentShape, NoiseSource stepNoise) {
+  public DenoiseSpec {
+    prompts = List.copyOf(prompts);
+    negativePrompts = List.copyOf(negativePrompts);
+    Objects.requireNonNull(scheduler, "scheduler");
+    Objects.requireNonNull(stepNoise, "stepNoise");
+    latentShape = latentShape.clone();
+    if (prompts.size() != negativePrompts.size() || prompts.size() != latentShape[0]) {
+      throw new IllegalArgumentException(prompts.size() + " prompts, " + negativePrompts.size()
+          + " negative prompts and a batch of " + latentShape[0] + " must agree");
+    }
+    long n = 1;
+    for (long d : latentShape) {
+      n *= d;
+    }
+    if (initialNoise.length != n) {
+      throw new IllegalArgumentException("initial noise has " + initialNoise.length + " values, the latents need " + n);
+    }
+  }
+
+  @Override
+  public long[] latentShape() {
+    return latentShape.clone();
+  }
+
+  /** Whether the loop runs the unconditional pass too. */
+  public boolean classifierFreeGuidance() {
+    return guidanceScale > 1.0;
+  }
+}

@@ -1,0 +1,34 @@
+package org.sdj.conformance;
+
+import static org.sdj.conformance.TensorAssert.assertImageClose;
+import static org.sdj.conformance.TensorAssert.assertTensorClose;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import org.sdj.backend.Backend;
+import org.sdj.pipeline.DenoiseSpec;
+import org.sdj.pipeline.PipelineComponents;
+import org.sdj.pipeline.StableDiffusionPipeline;
+import org.sdj.scheduler.NoiseSource;
+import org.sdj.scheduler.Schedulers;
+
+/**
+ * A {@code txt2img} case: the whole pipeline from a prompt and unit-normal initial noise, compared on the final latents
+ * and on the decoded image.
+ */
+final class Txt2ImgCase {
+  private Txt2ImgCase() {}
+
+  static void check(JsonNode c, PipelineComponents model, Backend backend, CaseSet expected) {
+    String noiseName = c.get("init_noise").asText();
+    float[] noise = expected.expected(noiseName);
+    long[] shape = expected.expectedShape(noiseName);
+    DenoiseSpec spec = new DenoiseSpec(List.of(c.get("prompt").asText()),
+        List.of(c.path("negative_prompt").asText("")), c.get("steps").asInt(), c.get("guidance_scale").asDouble(),
+        Schedulers.create(c.get("scheduler").asText(), model.schedulerConfig()), noise, shape, NoiseSource.NONE);
+    StableDiffusionPipeline pipeline = new StableDiffusionPipeline(model, backend);
+    float[] latents = pipeline.denoise(spec);
+    assertTensorClose(latents, expected.expected(c.get("final_latents").asText()), "final latents");
+    assertImageClose(pipeline.decode(latents, shape), expected.expected(c.get("image").asText()), "image");
+  }
+}
