@@ -3,6 +3,7 @@ package org.sdj.image;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
+import java.awt.image.DataBufferInt;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 
@@ -31,7 +32,9 @@ final class Pixels {
   /** A new {@code TYPE_INT_RGB} image holding {@code pixels} ({@code 0xRRGGBB}, row by row). */
   static BufferedImage image(int[] pixels, int width, int height) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-    image.setRGB(0, 0, width, height, pixels, 0, width);
+    // A TYPE_INT_RGB raster stores exactly 0xRRGGBB per pixel; copying beats setRGB's per-pixel colour model calls.
+    int[] data = ((DataBufferInt) image.getRaster().getDataBuffer()).getData();
+    System.arraycopy(pixels, 0, data, 0, pixels.length);
     return image;
   }
 
