@@ -1,0 +1,147 @@
+package org.sdj.image;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.sdj.SdjException;
+
+/**
+ * Conversions between image tensors and {@link BufferedImage}s, following diffusers' {@code VaeImageProcessor}, and
+ * reading image files. Everything here works headless: no window, font or display is touched.
+ */
+public final class Images {
+  /** The largest width or height {@link #read} accepts. */
+  public static final int MAX_SIDE = 16384;
+
+  private Images() {}
+
+  /**
+   * Turns decoded images into 8-bit RGB pictures, as diffusers' {@code numpy_to_pil} does: each value becomes
+   * {@code round(x * 255)} computed in float32, with numpy's round-half-to-even (so 0.5 / 255 gives 0, not 1), clamped to
+   * 0..255 (the pipeline clamps to [0, 1] first; clamping after rounding gives the same bytes).
+   *
+   * @param nchw the images {@code [N, 3, H, W]}, values in [0, 1]
+   * @param shape {@code [N, 3, H, W]}
+   * @return N images of type {@code TYPE_INT_RGB}, each {@code W x H}
+   * @throws InvalidImageException if any value is NaN (an all-black result is not an error)
+   * @throws IllegalArgumentException if the shape is not {@code [N, 3, H, W]} or does not match the array
+   */
+  public static List<BufferedImage> toImages(float[] nchw, long[] shape) {
+    NchwShape.check("images", nchw, shape, 3);
+    rejectNaN(nchw, shape);
+    int n = (int) shape[0];
+    int height = (int) shape[2];
+    int width = (int) shape[3];
+    int plane = width * height;
+    List<BufferedImage> images = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      int base = i * 3 * plane;
+      int[] pixels = new int[plane];
+      for (int p = 0; p < plane; p++) {
+        pixels[p] = toByte(nchw[base + p]) << 16 | toByte(nchw[base + plane + p]) << 8
+            | toByte(nchw[base + 2 * plane + p]);
+      }
+      images.add(Pixels.image(pixels, width, height));
+    }
+    return List.copyOf(images);
+  }
+
+  /**
+   * Turns a picture into the VAE's input, as diffusers' {@code VaeImageProcessor.preprocess} normalizes it:
+   * {@code x / 255 * 2 - 1} in float32. Any image type is accepted. Alpha is dropped, keeping each pixel's stored colour
+   * (as PIL's {@code convert("RGB")} does; a premultiplied image gives black where it is fully transparent); grayscale
+   * is copied into R, G and B; 16-bit samples are scaled to 8 bits first. The image is not resized: see
+   * {@link #resizeToMultipleOf}.
+   *
+   * @return {@code [1, 3, H, W]} in [-1, 1] (see {@link #tensorShape})
+   */
+  public static float[] toTensor(BufferedImage image) {
+    int[] pixels = Pixels.rgb(image);
+    int plane = pixels.length;
+    float[] tensor = new float[3 * plane];
+    for (int p = 0; p < plane; p++) {
+      int rgb = pixels[p];
+      tensor[p] = normalize(rgb >>> 16 & 0xFF);
+      tensor[plane + p] = normalize(rgb >>> 8 & 0xFF);
+      tensor[2 * plane + p] = normalize(rgb & 0xFF);
+    }
+    return tensor;
+  }
+
+  /** The shape of {@link #toTensor}'s result for {@code image}: {@code [1, 3, H, W]}. */
+  public static long[] tensorShape(BufferedImage image) {
+    return new long[] {1, 3, image.getHeight(), image.getWidth()};
+  }
+
+  /**
+   * What diffusers' image processor does to an input whose size is not a multiple of the VAE's factor: width and height
+   * are rounded down to a multiple of {@code multiple} and the whole picture is resized (not cropped) to that size with
+   * Lanczos. The resampling reproduces Pillow's {@code resize(..., LANCZOS)} on RGB images exactly; an image with
+   * alpha is resized after dropping alpha, where Pillow resizes premultiplied RGBA first, so semi-transparent pixels may
+   * differ slightly.
+   *
+   * @param multiple the VAE's scale factor, 8 for Stable Diffusion
+   * @return {@code image} itself when both sides already are multiples, else a new {@code TYPE_INT_RGB} image
+   * @throws SdjException if a side is smaller than {@code multiple}
+   */
+  public static BufferedImage resizeToMultipleOf(BufferedImage image, int multiple) {
+    if (multiple < 1) {
+      throw new IllegalArgumentException("multiple must be at least 1, got " + multiple);
+    }
+    int width = image.getWidth();
+    int height = image.getHeight();
+    int newWidth = width - width % multiple;
+    int newHeight = height - height % multiple;
+    if (newWidth == 0 || newHeight == 0) {
+      throw new SdjException("The image is " + width + "x" + height + "; it needs at least " + multiple
+          + " pixels on each side");
+    }
+    if (newWidth == width && newHeight == height) {
+      return image;
+    }
+    int[] resized = LanczosResize.resize(Pixels.rgb(image), width, height, newWidth, newHeight);
+    return Pixels.image(resized, newWidth, newHeight);
+  }
+
+  /**
+   * Reads an image file in any format ImageIO knows (PNG, JPEG, BMP, GIF, TIFF, WBMP). The size is checked before the
+   * pixels are decoded.
+   *
+   * @throws ImageFileException if the file is missing, not a regular file, of an unknown format, damaged or truncated,
+   *     has no pixels, or is larger than {@link #MAX_SIDE} on a side
+   */
+  public static BufferedImage read(Path file) {
+    return ImageFileReader.read(file, MAX_SIDE);
+  }
+
+  private static int toByte(float x) {
+    // x * 255f is the float32 product numpy computes; Math.rint rounds half to even like numpy's round.
+    return (int) Math.clamp(Math.rint(x * 255f), 0.0, 255.0);
+  }
+
+  private static float normalize(int value) {
+    return value / 255f * 2f - 1f;
+  }
+
+  private static void rejectNaN(float[] nchw, long[] shape) {
+    int first = -1;
+    int count = 0;
+    for (int i = 0; i < nchw.length; i++) {
+      if (Float.isNaN(nchw[i])) {
+        count++;
+        if (first < 0) {
+          first = i;
+        }
+      }
+    }
+    if (count == 0) {
+      return;
+    }
+    long plane = shape[2] * shape[3];
+    throw new InvalidImageException("The model produced NaN values (" + count + " of " + nchw.length
+        + ", the first in image " + first / (3 * plane) + ", channel " + first / plane % 3 + " at y " + first % plane
+        / shape[3] + ", x " + first % shape[3] + "), so there is no picture to make. This is a numerical overflow in the"
+        + " UNet or VAE, typically half precision where the model needs float32.");
+  }
+}

@@ -1,0 +1,62 @@
+package org.sdj.image;
+
+import java.util.List;
+import java.util.Optional;
+import org.sdj.SdjException;
+
+/** The one table between sdj's scheduler names and AUTOMATIC1111's sampler names and schedule types. */
+final class SamplerNames {
+  /** A1111's schedule type for "the sampler's own default", which is also what an absent schedule type means. */
+  static final String AUTOMATIC = "Automatic";
+  private static final String KARRAS = "Karras";
+
+  record Entry(String scheduler, String sampler, Optional<String> scheduleType) {}
+
+  private static final List<Entry> TABLE = List.of(
+      entry("ddim", "DDIM"),
+      entry("pndm", "PLMS"),
+      entry("euler", "Euler"),
+      entry("euler-a", "Euler a"),
+      entry("dpmpp-2m", "DPM++ 2M"),
+      new Entry("dpmpp-2m-karras", "DPM++ 2M", Optional.of(KARRAS)),
+      entry("lms", "LMS"),
+      entry("heun", "Heun"),
+      entry("unipc", "UniPC"),
+      entry("lcm", "LCM"),
+      entry("ddpm", "DDPM"));
+
+  private SamplerNames() {}
+
+  /** The A1111 names for an sdj scheduler name. */
+  static Entry forScheduler(String scheduler) {
+    return TABLE.stream()
+        .filter(e -> e.scheduler().equals(scheduler))
+        .findFirst()
+        .orElseThrow(() -> new SdjException("Unknown scheduler " + scheduler + "; known: "
+            + String.join(", ", TABLE.stream().map(Entry::scheduler).toList())));
+  }
+
+  /**
+   * The sdj scheduler for an A1111 sampler and schedule type, if there is one. Infotexts older than A1111 1.9 put the
+   * schedule into the sampler name ("DPM++ 2M Karras"); those are understood too.
+   */
+  static Optional<String> schedulerFor(String sampler, Optional<String> scheduleType) {
+    Optional<String> type = scheduleType.filter(t -> !t.isEmpty() && !t.equals(AUTOMATIC));
+    String name = sampler;
+    String legacySuffix = " " + KARRAS;
+    if (type.isEmpty() && name.endsWith(legacySuffix)) {
+      name = name.substring(0, name.length() - legacySuffix.length());
+      type = Optional.of(KARRAS);
+    }
+    String samplerName = name;
+    Optional<String> wanted = type;
+    return TABLE.stream()
+        .filter(e -> e.sampler().equals(samplerName) && e.scheduleType().equals(wanted))
+        .map(Entry::scheduler)
+        .findFirst();
+  }
+
+  private static Entry entry(String scheduler, String sampler) {
+    return new Entry(scheduler, sampler, Optional.empty());
+  }
+}
