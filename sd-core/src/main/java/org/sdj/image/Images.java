@@ -97,11 +97,22 @@ public final class Images {
       throw new SdjException("The image is " + width + "x" + height + "; it needs at least " + multiple
           + " pixels on each side");
     }
-    if (newWidth == width && newHeight == height) {
+    return resize(image, newWidth, newHeight);
+  }
+
+  /**
+   * {@code image} at {@code width x height}, resized as Pillow's {@code resize(..., LANCZOS)} does (the input itself
+   * when it already has that size).
+   */
+  public static BufferedImage resize(BufferedImage image, int width, int height) {
+    if (width < 1 || height < 1) {
+      throw new IllegalArgumentException("size must be positive, got " + width + "x" + height);
+    }
+    if (image.getWidth() == width && image.getHeight() == height) {
       return image;
     }
-    int[] resized = LanczosResize.resize(Pixels.rgb(image), width, height, newWidth, newHeight);
-    return Pixels.image(resized, newWidth, newHeight);
+    int[] resized = LanczosResize.resize(Pixels.rgb(image), image.getWidth(), image.getHeight(), width, height);
+    return Pixels.image(resized, width, height);
   }
 
   /**

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -32,11 +33,13 @@ public final class Weights {
     final List<String> problems = new ArrayList<>();
     final Set<String> taken = new TreeSet<>();
     final List<Tensor> made = new ArrayList<>();
+    final Map<String, long[]> recorder;
 
-    Shared(Backend backend, Set<String> names, Function<String, WeightData> lookup) {
+    Shared(Backend backend, Set<String> names, Function<String, WeightData> lookup, Map<String, long[]> recorder) {
       this.backend = backend;
       this.names = names;
       this.lookup = lookup;
+      this.recorder = recorder;
     }
   }
 
@@ -46,7 +49,16 @@ public final class Weights {
    * @param lookup reads one weight by its full name
    */
   public Weights(Backend backend, Set<String> names, Function<String, WeightData> lookup) {
-    this(new Shared(backend, Set.copyOf(names), lookup), "");
+    this(new Shared(backend, Set.copyOf(names), lookup, null), "");
+  }
+
+  /**
+   * A view that has every name asked for and builds nothing: each {@link #get} records the name and the shape the
+   * config implies into {@code sink} and gives {@code null}. Building a model on it lists the state dict its config
+   * implies (to make test models, or to check a converted file), without weights or a backend.
+   */
+  public static Weights recording(Map<String, long[]> sink) {
+    return new Weights(new Shared(null, Set.of(), null, sink), "");
   }
 
   /** A view of every tensor of {@code source}; the source must stay open as long as the weights are used. */
@@ -74,7 +86,7 @@ public final class Weights {
 
   /** Whether the state dict holds {@code name} under this view. */
   public boolean has(String name) {
-    return shared.names.contains(prefix + name);
+    return shared.recorder != null || shared.names.contains(prefix + name);
   }
 
   /**
@@ -84,6 +96,10 @@ public final class Weights {
    */
   public Tensor get(String name, long... expectedShape) {
     String full = prefix + name;
+    if (shared.recorder != null) {
+      shared.recorder.put(full, expectedShape.clone());
+      return null;
+    }
     if (!shared.names.contains(full)) {
       shared.problems.add("missing weight " + full + " " + Arrays.toString(expectedShape));
       return null;

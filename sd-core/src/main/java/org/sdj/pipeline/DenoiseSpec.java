@@ -13,17 +13,17 @@ import org.sdj.scheduler.Scheduler;
  * @param steps inference steps, passed to {@link Scheduler#setTimesteps}
  * @param guidanceScale classifier-free guidance weight; at most 1 skips the unconditional pass, as diffusers does
  * @param scheduler a fresh scheduler, used for this run only
- * @param initialNoise unit-normal latents {@code [batch, 4, h, w]} flattened; the loop scales them by
- *     {@code init_noise_sigma}
+ * @param start pure noise or a noised image
  * @param latentShape {@code [batch, latent_channels, h, w]}
  * @param stepNoise fresh noise for stochastic schedulers
  */
 public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, int steps, double guidanceScale,
-    Scheduler scheduler, float[] initialNoise, long[] latentShape, NoiseSource stepNoise) {
+    Scheduler scheduler, LatentStart start, long[] latentShape, NoiseSource stepNoise) {
   public DenoiseSpec {
     prompts = List.copyOf(prompts);
     negativePrompts = List.copyOf(negativePrompts);
     Objects.requireNonNull(scheduler, "scheduler");
+    Objects.requireNonNull(start, "start");
     Objects.requireNonNull(stepNoise, "stepNoise");
     latentShape = latentShape.clone();
     if (prompts.size() != negativePrompts.size() || prompts.size() != latentShape[0]) {
@@ -34,8 +34,12 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, in
     for (long d : latentShape) {
       n *= d;
     }
-    if (initialNoise.length != n) {
-      throw new IllegalArgumentException("initial noise has " + initialNoise.length + " values, the latents need " + n);
+    float[] noise = switch (start) {
+      case LatentStart.Noise s -> s.unitNoise();
+      case LatentStart.Image s -> s.unitNoise();
+    };
+    if (noise.length != n) {
+      throw new IllegalArgumentException("initial noise has " + noise.length + " values, the latents need " + n);
     }
   }
 

@@ -5,7 +5,9 @@ import java.util.List;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
+import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Scheduler;
+import org.sdj.scheduler.StepResult;
 
 /**
  * diffusers' {@code StableDiffusionPipeline} loop: encode the prompts, scale the noise, denoise with classifier-free
@@ -30,18 +32,38 @@ public final class StableDiffusionPipeline {
    * @return the final latents, shaped as {@link DenoiseSpec#latentShape()}, flattened
    */
   public float[] denoise(DenoiseSpec spec) {
+    return denoise(spec, DenoiseObserver.NONE);
+  }
+
+  /**
+   * Runs the denoising loop, telling {@code observer} after each step.
+   *
+   * @return the final latents, shaped as {@link DenoiseSpec#latentShape()}, flattened
+   */
+  public float[] denoise(DenoiseSpec spec, DenoiseObserver observer) {
     Scheduler scheduler = spec.scheduler();
     scheduler.setTimesteps(spec.steps());
-    long[] shape = spec.latentShape();
-    float[] latents = scaled(spec.initialNoise(), (float) scheduler.initNoiseSigma());
+    double[] timesteps = scheduler.timesteps();
+    int begin = 0;
+    float[] latents;
+    switch (spec.start()) {
+      case LatentStart.Noise n -> latents = scaled(n.unitNoise(), (float) scheduler.initNoiseSigma());
+      case LatentStart.Image i -> {
+        begin = img2imgBegin(spec.steps(), i.strength(), scheduler.order());
+        scheduler.setBeginIndex(begin);
+        latents = scheduler.addNoise(i.imageLatents(), i.unitNoise(), timesteps[begin]);
+      }
+    }
     boolean cfg = spec.classifierFreeGuidance();
+    long[] modelShape = spec.latentShape();
+    if (cfg) {
+      modelShape[0] *= 2;
+    }
     try (Ops outer = backend.ops()) {
       Tensor context = encodePrompts(outer, spec, cfg);
-      long[] modelShape = shape.clone();
-      if (cfg) {
-        modelShape[0] *= 2;
-      }
-      for (double t : scheduler.timesteps()) {
+      int total = timesteps.length - begin;
+      for (int s = begin; s < timesteps.length; s++) {
+        double t = timesteps[s];
         float[] input = scheduler.scaleModelInput(latents, t);
         float[] prediction;
         try (Ops ops = backend.ops()) {
@@ -49,8 +71,49 @@ public final class StableDiffusionPipeline {
           prediction = ops.toHost(components.unet().forward(ops, sample, t, context));
         }
         float[] guided = cfg ? guide(prediction, spec.guidanceScale()) : prediction;
-        latents = scheduler.step(guided, t, latents, spec.stepNoise()).prevSample();
+        StepResult step = scheduler.step(guided, t, latents, spec.stepNoise());
+        latents = step.prevSample();
+        observer.afterStep(s - begin + 1, total, t, step.predOriginalSample());
       }
+    }
+    return latents;
+  }
+
+  /**
+   * The index of the first timestep img2img runs, as diffusers' {@code get_timesteps}: the last
+   * {@code int(steps * strength)} steps remain.
+   */
+  static int img2imgBegin(int steps, double strength, int order) {
+    int initTimestep = Math.min((int) (steps * strength), steps);
+    if (initTimestep < 1) {
+      throw new IllegalArgumentException("strength " + strength + " with " + steps
+          + " steps leaves no step to run: raise the strength or the steps");
+    }
+    return Math.max(steps - initTimestep, 0) * order;
+  }
+
+  /**
+   * Encodes an image to scaled latents by sampling the VAE's posterior, as diffusers' img2img does with
+   * {@code latent_dist.sample(generator)}: {@code (mean + exp(logvar / 2) * noise) * scaling_factor}, log-variance
+   * clamped to [-30, 20].
+   *
+   * @param image {@code [1, 3, H, W]} in [-1, 1] flattened
+   * @param imageShape its shape
+   * @param noise draws the posterior noise (the generator's first draw in img2img)
+   * @return {@code [1, latent_channels, H / f, W / f]} flattened
+   */
+  public float[] encodeImage(float[] image, long[] imageShape, NoiseSource noise) {
+    float[] moments;
+    try (Ops ops = backend.ops()) {
+      moments = ops.toHost(components.vae().encodeMoments(ops, ops.fromHost(image, imageShape)));
+    }
+    int half = moments.length / 2;
+    float[] eps = noise.next(half);
+    float scaling = (float) components.vae().config().scalingFactor();
+    float[] latents = new float[half];
+    for (int i = 0; i < half; i++) {
+      float logvar = Math.clamp(moments[half + i], -30f, 20f);
+      latents[i] = (moments[i] + (float) Math.exp(0.5 * logvar) * eps[i]) * scaling;
     }
     return latents;
   }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.sdj.SdjException;
 
@@ -56,6 +57,22 @@ public final class Schedulers {
   }
 
   private Schedulers() {}
+
+  /**
+   * The short name that describes {@code scheduler} ({@code dpmpp-2m-karras} for DPM++ 2M with Karras sigmas), for
+   * reports and image metadata; empty for a configuration no short name stands for.
+   */
+  public static Optional<String> shortNameOf(Scheduler scheduler) {
+    String className = scheduler.config().className();
+    if (scheduler.config() instanceof DPMSolverMultistepScheduler.Config dpm) {
+      if (dpm.algorithm() != DPMSolverMultistepScheduler.Algorithm.DPMSOLVER_PLUS_PLUS || dpm.solverOrder() != 2) {
+        return Optional.empty();
+      }
+      return Optional.of(dpm.sigmaSpacing() == SigmaSpacing.KARRAS ? "dpmpp-2m-karras" : "dpmpp-2m");
+    }
+    return SHORT_NAMES.entrySet().stream().filter(e -> e.getValue().className().equals(className))
+        .map(Map.Entry::getKey).findFirst();
+  }
 
   /** The short names, in a stable order. */
   public static List<String> shortNames() {

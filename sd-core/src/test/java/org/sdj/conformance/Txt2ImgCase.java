@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import org.sdj.backend.Backend;
 import org.sdj.pipeline.DenoiseSpec;
+import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
 import org.sdj.scheduler.NoiseSource;
@@ -25,7 +26,8 @@ final class Txt2ImgCase {
     long[] shape = expected.expectedShape(noiseName);
     DenoiseSpec spec = new DenoiseSpec(List.of(c.get("prompt").asText()),
         List.of(c.path("negative_prompt").asText("")), c.get("steps").asInt(), c.get("guidance_scale").asDouble(),
-        Schedulers.create(c.get("scheduler").asText(), model.schedulerConfig()), noise, shape, NoiseSource.NONE);
+        Schedulers.create(c.get("scheduler").asText(), model.schedulerConfig()), new LatentStart.Noise(noise), shape,
+        NoiseSource.NONE);
     StableDiffusionPipeline pipeline = new StableDiffusionPipeline(model, backend);
     float[] latents = pipeline.denoise(spec);
     assertTensorClose(latents, expected.expected(c.get("final_latents").asText()), "final latents");

@@ -1,6 +1,10 @@
 package org.sdj.examples.cli;
 
 import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,7 +24,7 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     version = "sdj 0.1.0",
     description = "Stable Diffusion for Java.",
-    subcommands = {TokenizeCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {GenerateCommand.class, InfoCommand.class, TokenizeCommand.class, CommandLine.HelpCommand.class})
 public final class SdjCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -36,6 +40,19 @@ public final class SdjCommand implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command");
   }
 
+  /**
+   * The library logs through {@code System.Logger} (java.util.logging by default); on the command line its INFO lines
+   * (which backend, which model) would clutter the output, so they show only with {@code --verbose}.
+   */
+  private static void quietLogging(boolean verbose) {
+    Logger root = Logger.getLogger("");
+    Level level = verbose ? Level.INFO : Level.WARNING;
+    root.setLevel(level);
+    for (Handler h : root.getHandlers()) {
+      h.setLevel(level);
+    }
+  }
+
   /** The command line with sdj's error conventions, writing to the given streams. */
   public static CommandLine newCommandLine(PrintWriter out, PrintWriter err) {
     SdjCommand root = new SdjCommand();
@@ -49,6 +66,7 @@ public final class SdjCommand implements Runnable {
   }
 
   public static void main(String[] args) {
+    quietLogging(Arrays.asList(args).contains("--verbose"));
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
     int status = newCommandLine(out, err).execute(args);

@@ -1,0 +1,178 @@
+package org.sdj;
+
+import java.awt.image.BufferedImage;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalDouble;
+import java.util.concurrent.ThreadLocalRandom;
+import org.sdj.image.Images;
+import org.sdj.image.LatentPreview;
+import org.sdj.pipeline.DenoiseObserver;
+import org.sdj.pipeline.DenoiseSpec;
+import org.sdj.pipeline.LatentStart;
+import org.sdj.pipeline.PipelineComponents;
+import org.sdj.pipeline.StableDiffusionPipeline;
+import org.sdj.random.TorchGenerator;
+import org.sdj.scheduler.Scheduler;
+import org.sdj.scheduler.Schedulers;
+
+/**
+ * One run of a {@link GenerationRequest}: fills in the defaults from the model, checks the request, draws the noise in
+ * diffusers' order from one seeded generator, runs the loop and makes the images.
+ */
+final class Generation {
+  /** Largest side accepted, in pixels: far above what SD models are trained for, low enough to fail fast. */
+  static final int MAX_SIDE = 4096;
+  static final int MAX_STEPS = 1000;
+  static final int MAX_BATCH = 64;
+
+  private final StableDiffusionPipeline pipeline;
+  private final PipelineComponents components;
+  private final String modelName;
+  private final GenerationRequest request;
+
+  private final BufferedImage initImage;
+  private final int width;
+  private final int height;
+  private final long seed;
+  private final long[] shape;
+  private final int count;
+
+  /** Resolves the request's defaults against the model and checks it, before any work. */
+  Generation(StableDiffusionPipeline pipeline, String modelName, GenerationRequest request) {
+    this.pipeline = pipeline;
+    this.components = pipeline.components();
+    this.modelName = modelName;
+    this.request = request;
+    int factor = components.vae().downscaleFactor();
+    this.initImage = request.initImage().map(this::fitImage).orElse(null);
+    this.width = request.width().orElse(initImage != null ? initImage.getWidth() : nativeSize());
+    this.height = request.height().orElse(initImage != null ? initImage.getHeight() : nativeSize());
+    check(width, height, factor);
+    this.seed = request.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong(1L << 32));
+    this.shape = new long[] {request.batchSize(), components.unet().config().inChannels(), height / factor,
+        width / factor};
+    this.count = Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3]);
+  }
+
+  /** The unit-normal latents txt2img starts from: the request's own, or the first draw of the seeded generator. */
+  float[] initialNoise(TorchGenerator generator) {
+    float[] noise = request.initialNoise().orElseGet(() -> generator.randn(shape));
+    if (noise.length != count) {
+      throw new InvalidRequestException("initial noise has " + noise.length + " values; a batch of " + shape[0]
+          + " at " + width + "x" + height + " needs " + count + " " + Arrays.toString(shape));
+    }
+    return noise;
+  }
+
+  /** The seed this run uses (drawn at random when the request has none). */
+  long seed() {
+    return seed;
+  }
+
+  GenerationResult run() {
+    long started = System.nanoTime();
+    int batch = request.batchSize();
+    TorchGenerator generator = new TorchGenerator(seed);
+    LatentStart start;
+    if (initImage != null) {
+      float[] imageLatents = pipeline.encodeImage(Images.toTensor(initImage),
+          new long[] {1, 3, height, width}, generator::randn);
+      start = new LatentStart.Image(repeat(imageLatents, batch), generator.randn(count), request.strength());
+    } else {
+      start = new LatentStart.Noise(initialNoise(generator));
+    }
+
+    Scheduler scheduler = request.scheduler()
+        .map(name -> Schedulers.create(name, components.schedulerConfig(), request.schedulerOverrides()))
+        .orElseGet(() -> Schedulers.create(components.schedulerConfig().path("_class_name").asText(),
+            components.schedulerConfig(), request.schedulerOverrides()));
+    DenoiseSpec spec = new DenoiseSpec(List.of(repeat(request.prompt(), batch)),
+        List.of(repeat(request.negativePrompt(), batch)), request.steps(), request.guidanceScale(), scheduler, start,
+        shape, generator::randn);
+
+    float[] latents;
+    try {
+      latents = pipeline.denoise(spec, observer(started));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException(e.getMessage());
+    }
+    List<BufferedImage> images = Images.toImages(pipeline.decode(latents, shape),
+        new long[] {batch, 3, height, width});
+    GenerationParameters parameters = new GenerationParameters(request.prompt(), request.negativePrompt(), width,
+        height, request.steps(), request.guidanceScale(),
+        Schedulers.shortNameOf(scheduler).orElse(scheduler.config().className()), seed, batch,
+        initImage != null ? OptionalDouble.of(request.strength()) : OptionalDouble.empty(), modelName);
+    return new GenerationResult(images, latents, shape, parameters, Duration.ofNanos(System.nanoTime() - started));
+  }
+
+  private DenoiseObserver observer(long started) {
+    CancellationToken token = request.cancellation();
+    if (token.isCancelled()) {
+      throw new GenerationCancelledException(0, request.steps());
+    }
+    return (step, total, timestep, denoised) -> {
+      StepEvent event = new StepEvent(step, total, timestep, Duration.ofNanos(System.nanoTime() - started),
+          () -> LatentPreview.preview(denoised, shape, 0), token);
+      request.listener().onStep(event);
+      if (token.isCancelled()) {
+        throw new GenerationCancelledException(step, total);
+      }
+    };
+  }
+
+  /** The model's native size: {@code unet.sample_size * vae factor}, 512 where the config does not say. */
+  private int nativeSize() {
+    return components.unet().config().sampleSize().orElse(64) * components.vae().downscaleFactor();
+  }
+
+  /** img2img's image at the requested size, or its own size rounded down to a multiple of the VAE factor. */
+  private BufferedImage fitImage(BufferedImage image) {
+    int factor = components.vae().downscaleFactor();
+    if (request.width().isPresent() || request.height().isPresent()) {
+      int w = request.width().orElse(image.getWidth());
+      int h = request.height().orElse(image.getHeight());
+      check(w, h, factor);
+      return Images.resize(image, w, h);
+    }
+    return Images.resizeToMultipleOf(image, factor);
+  }
+
+  private void check(int width, int height, int factor) {
+    if (width % factor != 0 || height % factor != 0 || width < factor || height < factor) {
+      throw new InvalidRequestException("width and height must be positive multiples of " + factor + ", got "
+          + width + "x" + height);
+    }
+    if (width > MAX_SIDE || height > MAX_SIDE) {
+      throw new InvalidRequestException("width and height must be at most " + MAX_SIDE + ", got " + width + "x"
+          + height);
+    }
+    if (request.steps() < 1 || request.steps() > MAX_STEPS) {
+      throw new InvalidRequestException("steps must be in 1.." + MAX_STEPS + ", got " + request.steps());
+    }
+    if (request.batchSize() < 1 || request.batchSize() > MAX_BATCH) {
+      throw new InvalidRequestException("batch size must be in 1.." + MAX_BATCH + ", got " + request.batchSize());
+    }
+    if (!Double.isFinite(request.guidanceScale())) {
+      throw new InvalidRequestException("guidance scale must be a finite number, got " + request.guidanceScale());
+    }
+    if (request.initImage().isPresent() && !(request.strength() > 0 && request.strength() <= 1)) {
+      throw new InvalidRequestException("strength must be in (0, 1], got " + request.strength());
+    }
+  }
+
+  private static float[] repeat(float[] x, int times) {
+    float[] out = new float[x.length * times];
+    for (int i = 0; i < times; i++) {
+      System.arraycopy(x, 0, out, i * x.length, x.length);
+    }
+    return out;
+  }
+
+  private static String[] repeat(String s, int times) {
+    String[] out = new String[times];
+    Arrays.fill(out, s);
+    return out;
+  }
+}

@@ -1,0 +1,39 @@
+package org.sdj;
+
+import java.util.OptionalDouble;
+import org.sdj.image.GenerationInfo;
+import org.sdj.scheduler.Schedulers;
+
+/**
+ * The exact parameters a generation ran with, every default filled in: enough to run it again.
+ *
+ * @param prompt the prompt
+ * @param negativePrompt the negative prompt ({@code ""} for none)
+ * @param width image width in pixels
+ * @param height image height in pixels
+ * @param steps inference steps requested
+ * @param guidanceScale classifier-free guidance scale
+ * @param scheduler the scheduler's short name ({@code euler-a}) or, for the model's own, its diffusers class name
+ * @param seed seed of the torch-compatible generator that drew every noise of the batch
+ * @param batchSize images generated together
+ * @param strength img2img strength; empty for txt2img
+ * @param model the model's name (its folder or Hub id)
+ */
+public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
+    double guidanceScale, String scheduler, long seed, int batchSize, OptionalDouble strength, String model) {
+
+  /**
+   * The parameters as AUTOMATIC1111's "generation parameters" text, the form PNGs carry them in and that UIs read back.
+   */
+  public String infotext() {
+    GenerationInfo.Builder info = GenerationInfo.builder(prompt).negativePrompt(negativePrompt).steps(steps)
+        .cfgScale(guidanceScale).seed(seed).size(width, height).model(model);
+    if (Schedulers.shortNames().contains(scheduler)) {
+      info.scheduler(scheduler);
+    } else {
+      info.sampler(scheduler);
+    }
+    strength.ifPresent(info::denoisingStrength);
+    return info.build().format();
+  }
+}

@@ -1,0 +1,190 @@
+package org.sdj;
+
+import java.awt.image.BufferedImage;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * One generation request, immutable. Build it with {@link #prompt(String)}; every field has a default, kept here in
+ * one place:
+ *
+ * <pre>{@code
+ * sd.generate(GenerationRequest.prompt("a cute otter").steps(20).seed(42));
+ * }</pre>
+ *
+ * @param prompt what to draw
+ * @param negativePrompt what to steer away from ({@code ""}: nothing)
+ * @param width image width in pixels, a multiple of 8; empty: the model's native size
+ * @param height image height in pixels, a multiple of 8; empty: the model's native size
+ * @param steps denoising steps ({@value #DEFAULT_STEPS})
+ * @param guidanceScale classifier-free guidance ({@value #DEFAULT_GUIDANCE}); 1 or less skips the unconditional pass
+ * @param scheduler a scheduler short name ({@code euler-a}, {@code dpmpp-2m-karras}, ...) or diffusers class name;
+ *     empty: the model's own
+ * @param schedulerOverrides scheduler config fields to override ({@code timestep_spacing}, ...)
+ * @param seed seed of the torch-compatible generator; empty: a random one (reported in the result)
+ * @param batchSize images to make at once ({@value #DEFAULT_BATCH})
+ * @param initialNoise unit-normal latents {@code [batch, 4, height / 8, width / 8]} flattened, instead of drawing them
+ *     from the seed (the seed still drives the noise of stochastic schedulers)
+ * @param initImage img2img: the image to start from; without {@code width}/{@code height} its own size, rounded down
+ *     to a multiple of 8, is used
+ * @param strength img2img: how much of the image to repaint, in (0, 1] ({@value #DEFAULT_STRENGTH})
+ * @param listener told after every step
+ * @param cancellation cancels the generation from another thread
+ */
+public record GenerationRequest(String prompt, String negativePrompt, OptionalInt width, OptionalInt height,
+    int steps, double guidanceScale, Optional<String> scheduler, Map<String, Object> schedulerOverrides,
+    OptionalLong seed, int batchSize, Optional<float[]> initialNoise, Optional<BufferedImage> initImage,
+    double strength, StepListener listener, CancellationToken cancellation) {
+
+  public static final int DEFAULT_STEPS = 25;
+  public static final double DEFAULT_GUIDANCE = 7.5;
+  public static final int DEFAULT_BATCH = 1;
+  public static final double DEFAULT_STRENGTH = 0.8;
+
+  public GenerationRequest {
+    Objects.requireNonNull(prompt, "prompt");
+    Objects.requireNonNull(negativePrompt, "negativePrompt");
+    schedulerOverrides = Map.copyOf(schedulerOverrides);
+    initialNoise = initialNoise.map(float[]::clone);
+    Objects.requireNonNull(listener, "listener");
+    Objects.requireNonNull(cancellation, "cancellation");
+  }
+
+  @Override
+  public Optional<float[]> initialNoise() {
+    return initialNoise.map(float[]::clone);
+  }
+
+  /** A builder with every default and this prompt. */
+  public static Builder prompt(String prompt) {
+    return new Builder().prompt(prompt);
+  }
+
+  /** A builder with every default and an empty prompt. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this request's values. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.prompt = prompt;
+    b.negativePrompt = negativePrompt;
+    b.width = width;
+    b.height = height;
+    b.steps = steps;
+    b.guidanceScale = guidanceScale;
+    b.scheduler = scheduler;
+    b.schedulerOverrides = new LinkedHashMap<>(schedulerOverrides);
+    b.seed = seed;
+    b.batchSize = batchSize;
+    b.initialNoise = initialNoise;
+    b.initImage = initImage;
+    b.strength = strength;
+    b.listener = listener;
+    b.cancellation = cancellation;
+    return b;
+  }
+
+  /** Builds {@link GenerationRequest}s; values are checked against the model when the request runs. */
+  public static final class Builder {
+    private String prompt = "";
+    private String negativePrompt = "";
+    private OptionalInt width = OptionalInt.empty();
+    private OptionalInt height = OptionalInt.empty();
+    private int steps = DEFAULT_STEPS;
+    private double guidanceScale = DEFAULT_GUIDANCE;
+    private Optional<String> scheduler = Optional.empty();
+    private Map<String, Object> schedulerOverrides = new LinkedHashMap<>();
+    private OptionalLong seed = OptionalLong.empty();
+    private int batchSize = DEFAULT_BATCH;
+    private Optional<float[]> initialNoise = Optional.empty();
+    private Optional<BufferedImage> initImage = Optional.empty();
+    private double strength = DEFAULT_STRENGTH;
+    private StepListener listener = StepListener.NONE;
+    private CancellationToken cancellation = new CancellationToken();
+
+    private Builder() {}
+
+    public Builder prompt(String prompt) {
+      this.prompt = Objects.requireNonNull(prompt, "prompt");
+      return this;
+    }
+
+    public Builder negativePrompt(String negativePrompt) {
+      this.negativePrompt = Objects.requireNonNull(negativePrompt, "negativePrompt");
+      return this;
+    }
+
+    /** Image size in pixels; both must be multiples of 8. */
+    public Builder size(int width, int height) {
+      this.width = OptionalInt.of(width);
+      this.height = OptionalInt.of(height);
+      return this;
+    }
+
+    public Builder steps(int steps) {
+      this.steps = steps;
+      return this;
+    }
+
+    public Builder guidanceScale(double guidanceScale) {
+      this.guidanceScale = guidanceScale;
+      return this;
+    }
+
+    /** A scheduler short name ({@code euler-a}) or diffusers class name ({@code EulerAncestralDiscreteScheduler}). */
+    public Builder scheduler(String scheduler) {
+      this.scheduler = Optional.of(scheduler);
+      return this;
+    }
+
+    /** Overrides one field of the scheduler's config ({@code "timestep_spacing", "trailing"}). */
+    public Builder schedulerOverride(String key, Object value) {
+      this.schedulerOverrides.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    public Builder seed(long seed) {
+      this.seed = OptionalLong.of(seed);
+      return this;
+    }
+
+    public Builder batchSize(int batchSize) {
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    /** Unit-normal initial latents {@code [batch, 4, height / 8, width / 8]} flattened, instead of seeded ones. */
+    public Builder initialNoise(float[] noise) {
+      this.initialNoise = Optional.of(noise.clone());
+      return this;
+    }
+
+    /** Starts from {@code image} (img2img), repainting the fraction {@code strength} of it. */
+    public Builder initImage(BufferedImage image, double strength) {
+      this.initImage = Optional.of(Objects.requireNonNull(image, "image"));
+      this.strength = strength;
+      return this;
+    }
+
+    public Builder listener(StepListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    public Builder cancellation(CancellationToken cancellation) {
+      this.cancellation = Objects.requireNonNull(cancellation, "cancellation");
+      return this;
+    }
+
+    public GenerationRequest build() {
+      return new GenerationRequest(prompt, negativePrompt, width, height, steps, guidanceScale, scheduler,
+          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, listener, cancellation);
+    }
+  }
+}

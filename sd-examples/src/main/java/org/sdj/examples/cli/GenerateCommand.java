@@ -1,0 +1,184 @@
+package org.sdj.examples.cli;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.sdj.GenerationRequest;
+import org.sdj.GenerationResult;
+import org.sdj.SdjException;
+import org.sdj.StableDiffusion;
+import org.sdj.StepListener;
+import org.sdj.backend.DType;
+import org.sdj.examples.demo.DemoModel;
+import org.sdj.image.Images;
+import org.sdj.io.safetensors.SafeTensor;
+import org.sdj.io.safetensors.SafeTensorsFile;
+import org.sdj.io.safetensors.SafeTensorsWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sdj generate}: text to image (or image to image) with a PNG that records how it was made. */
+@Command(
+    name = "generate",
+    mixinStandardHelpOptions = true,
+    description = "Generates images from a prompt (txt2img), or from a prompt and an image (img2img).")
+final class GenerateCommand implements Callable<Integer> {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "PATH",
+      description = "A diffusers pipeline folder, a Hugging Face Hub id (org/name[@revision]), or '"
+          + DemoModel.NAME + "' for the built-in tiny demo model (random weights: noise-like images).")
+  String model;
+
+  @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "What to draw.")
+  String prompt;
+
+  @Option(names = "--negative-prompt", paramLabel = "TEXT", description = "What to steer away from.")
+  String negativePrompt = "";
+
+  @Option(names = "--width", paramLabel = "W", description = "Width in pixels, a multiple of 8 (default: the model's).")
+  Integer width;
+
+  @Option(names = "--height", paramLabel = "H",
+      description = "Height in pixels, a multiple of 8 (default: the model's).")
+  Integer height;
+
+  @Option(names = "--steps", paramLabel = "N", description = "Denoising steps (default: ${DEFAULT-VALUE}).")
+  int steps = GenerationRequest.DEFAULT_STEPS;
+
+  @Option(names = "--guidance", paramLabel = "G", description = "Guidance scale (default: ${DEFAULT-VALUE}).")
+  double guidance = GenerationRequest.DEFAULT_GUIDANCE;
+
+  @Option(names = "--scheduler", paramLabel = "NAME",
+      description = "ddim, pndm, euler, euler-a, dpmpp-2m, dpmpp-2m-karras, lms, heun, unipc, lcm, ddpm "
+          + "(default: the model's).")
+  String scheduler;
+
+  @Option(names = "--seed", paramLabel = "S", description = "Seed; the same as diffusers' torch.Generator seed.")
+  Long seed;
+
+  @Option(names = "--batch", paramLabel = "N", description = "Images per run (default: ${DEFAULT-VALUE}).")
+  int batch = GenerationRequest.DEFAULT_BATCH;
+
+  @Option(names = "--init-noise", paramLabel = "FILE.safetensors",
+      description = "One tensor [batch, 4, height/8, width/8] of unit-normal noise to start from.")
+  Path initNoise;
+
+  @Option(names = "--init-image", paramLabel = "FILE", description = "An image to start from (img2img).")
+  Path initImage;
+
+  @Option(names = "--strength", paramLabel = "S",
+      description = "img2img: how much of the image to repaint, in (0, 1] (default: ${DEFAULT-VALUE}).")
+  double strength = GenerationRequest.DEFAULT_STRENGTH;
+
+  @Option(names = "--backend", paramLabel = "NAME", description = "auto, cpu, cuda or reference (default: auto).")
+  String backend = "auto";
+
+  @Option(names = "--variant", paramLabel = "NAME", description = "Weights variant, e.g. fp16.")
+  String variant;
+
+  @Option(names = "--output", paramLabel = "FILE.png",
+      description = "Where to write the image; a batch gets numbered names (default: ${DEFAULT-VALUE}).")
+  Path output = Path.of("sdj-output.png");
+
+  @Option(names = "--output-latents", paramLabel = "FILE.safetensors",
+      description = "Also write the final latents (before the VAE) as one tensor named 'latents'.")
+  Path outputLatents;
+
+  @Option(names = "--quiet", description = "No progress on standard error.")
+  boolean quiet;
+
+  @Override
+  public Integer call() throws Exception {
+    if (steps < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--steps must be at least 1, got " + steps);
+    }
+    if (batch < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--batch must be at least 1, got " + batch);
+    }
+    if ((width == null) != (height == null)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "give both --width and --height, or neither");
+    }
+    GenerationRequest.Builder request = GenerationRequest.prompt(prompt).negativePrompt(negativePrompt)
+        .steps(steps).guidanceScale(guidance).batchSize(batch).listener(progress());
+    if (width != null) {
+      request.size(width, height);
+    }
+    if (scheduler != null) {
+      request.scheduler(scheduler);
+    }
+    if (seed != null) {
+      request.seed(seed);
+    }
+    if (initImage != null) {
+      request.initImage(Images.read(initImage), strength);
+    }
+    if (initNoise != null) {
+      request.initialNoise(readNoise(initNoise));
+    }
+    StableDiffusion.Builder engine = StableDiffusion.builder().model(modelSource()).backend(backend);
+    if (variant != null) {
+      engine.variant(variant);
+    }
+    try (StableDiffusion sd = engine.build()) {
+      GenerationResult result = sd.generate(request);
+      for (Path file : write(result)) {
+        spec.commandLine().getOut().println(file);
+      }
+    }
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
+  private String modelSource() {
+    return DemoModel.NAME.equals(model) ? DemoModel.ensure(DemoModel.defaultLocation()).toString() : model;
+  }
+
+  private StepListener progress() {
+    return quiet ? StepListener.NONE : new ProgressBar(spec.commandLine().getErr(), ProgressBar.stderrIsTerminal());
+  }
+
+  /** Reads the one tensor of an init-noise file; its shape is checked against the request when it runs. */
+  private static float[] readNoise(Path file) {
+    try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
+      if (f.names().size() != 1) {
+        throw new SdjException(file + " must hold exactly one tensor (the noise), it holds " + f.names().size());
+      }
+      SafeTensor t = f.get(f.names().iterator().next());
+      if (t.shape().length != 4) {
+        throw new SdjException(file + ": the noise must have shape [batch, 4, height/8, width/8], got "
+            + Arrays.toString(t.shape()));
+      }
+      return t.toFloatArray();
+    }
+  }
+
+  private List<Path> write(GenerationResult result) {
+    List<Path> written = new ArrayList<>();
+    List<BufferedImage> images = result.images();
+    for (int i = 0; i < images.size(); i++) {
+      Path file = images.size() == 1 ? output : numbered(output, i + 1);
+      result.writePng(i, file);
+      written.add(file);
+    }
+    if (outputLatents != null) {
+      SafeTensorsWriter.create().add("latents", DType.F32, result.latentShape(), result.latents())
+          .write(outputLatents);
+      written.add(outputLatents);
+    }
+    return written;
+  }
+
+  /** {@code out.png} -> {@code out-2.png}. */
+  static Path numbered(Path file, int n) {
+    String name = file.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    String numbered = dot > 0 ? name.substring(0, dot) + "-" + n + name.substring(dot) : name + "-" + n;
+    return file.resolveSibling(numbered);
+  }
+}
