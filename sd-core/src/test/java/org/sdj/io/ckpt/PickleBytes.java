@@ -62,6 +62,11 @@ final class PickleBytes {
     return op('J').u32(value);
   }
 
+  /** Any int, as LONG1 of 8 bytes. */
+  PickleBytes long1(long value) {
+    return op(0x8a).op(8).u64(value);
+  }
+
   PickleBytes mark() {
     return op('(');
   }
