@@ -2,6 +2,7 @@ package org.sdj.io.ckpt;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
@@ -25,7 +26,7 @@ final class Pickled {
   /** A Python tuple: immutable. */
   record Tuple(List<Object> items) {
     Tuple {
-      items = java.util.Collections.unmodifiableList(items);
+      items = Collections.unmodifiableList(items);
     }
 
     @Override

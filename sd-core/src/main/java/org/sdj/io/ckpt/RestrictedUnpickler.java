@@ -192,6 +192,9 @@ final class RestrictedUnpickler {
   private void build(Object state, Object target) {
     if (target instanceof Pickled.Opaque opaque) {
       opaque.state = state;
+    } else if (target instanceof LinkedHashMap<?, ?>) {
+      // Attributes of the dict object, not items: Module.state_dict() keeps version numbers in _metadata there.
+      return;
     } else if (state != null) {
       throw new PickleError("cannot set state on a " + Pickled.typeOf(target));
     }

@@ -57,7 +57,7 @@ final class ZipDirectory {
     return new Reader(file, zip).read();
   }
 
-  /** All record names, e.g. {@code archive/data/0}; unmodifiable. */
+  /** Every record by name (e.g. {@code archive/data/0}); unmodifiable. */
   Map<String, Record> records() {
     return records;
   }

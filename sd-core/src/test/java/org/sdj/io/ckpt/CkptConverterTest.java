@@ -16,7 +16,7 @@ class CkptConverterTest {
   @TempDir Path dir;
 
   @ParameterizedTest
-  @ValueSource(strings = {CkptFixtures.SD_STYLE, CkptFixtures.VIEWS, CkptFixtures.PROTOCOL4})
+  @ValueSource(strings = {CkptFixtures.SD_STYLE, CkptFixtures.VIEWS, CkptFixtures.PROTOCOL4, CkptFixtures.MODULE})
   void convertedTensorsAreIdentical(String fixture) {
     Path out = dir.resolve("model.safetensors");
     CkptConverter.Result result = CkptConverter.convert(CkptFixtures.path(fixture), out);

@@ -20,8 +20,8 @@ import org.sdj.io.safetensors.SafeTensor;
  * CkptException or read completely without any other failure.
  */
 class CkptCorruptionTest {
-  private static final int ITERATIONS = 450;
-  private static final String[] FIXTURES = {CkptFixtures.SD_STYLE, CkptFixtures.VIEWS, CkptFixtures.PROTOCOL4};
+  private static final int ITERATIONS = 480;
+  private static final String[] FIXTURES = {CkptFixtures.SD_STYLE, CkptFixtures.VIEWS, CkptFixtures.PROTOCOL4, CkptFixtures.MODULE};
   /** Opcodes and small operands, so that overwritten pickle bytes often still parse a little way. */
   private static final byte[] PICKLE_EDITS = {
       '(', ')', ']', '}', 't', 'R', 'b', 'Q', 'q', 'h', 'X', 'K', 'J', 'M', 's', 'u', 'a', 'e', '.', 'N', 0, 1, 2,

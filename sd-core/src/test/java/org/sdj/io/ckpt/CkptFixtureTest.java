@@ -23,7 +23,7 @@ class CkptFixtureTest {
   private static final JsonNode EXPECTED = CkptFixtures.expected();
 
   @ParameterizedTest
-  @ValueSource(strings = {CkptFixtures.SD_STYLE, CkptFixtures.VIEWS, CkptFixtures.PROTOCOL4})
+  @ValueSource(strings = {CkptFixtures.SD_STYLE, CkptFixtures.VIEWS, CkptFixtures.PROTOCOL4, CkptFixtures.MODULE})
   void everyTensorMatchesTorch(String fixture) {
     JsonNode expected = EXPECTED.get(fixture).get("tensors");
     try (CkptFile ckpt = CkptFile.open(CkptFixtures.path(fixture))) {

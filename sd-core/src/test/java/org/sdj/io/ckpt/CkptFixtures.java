@@ -13,6 +13,7 @@ final class CkptFixtures {
   static final String SD_STYLE = "sd_style.ckpt";
   static final String VIEWS = "views.pt";
   static final String PROTOCOL4 = "protocol4.bin";
+  static final String MODULE = "module.pt";
   static final String LEGACY = "legacy.pt";
 
   private CkptFixtures() {}
