@@ -81,7 +81,8 @@ class PickleFeaturesTest {
   @Test
   void numpyScalarsSizesAndLightningStateAreInertValues() throws IOException {
     // As in SD 1.x checkpoints saved with numpy 1.x and pytorch_lightning: numpy.core.multiarray.scalar(numpy.dtype,
-    // _codecs.encode(...)), a ModelCheckpoint built by NEWOBJ + BUILD, and a torch.Size.
+    // _codecs.encode(...)), a ModelCheckpoint built by NEWOBJ + BUILD, the ModelCheckpoint class as a dict key (as
+    // Lightning 1.x keys callback states), and a torch.Size.
     PickleBytes pickle = PickleBytes.protocol(2).op('}').mark()
         .unicode("state_dict").op('}').unicode("w")
         .tensor("FloatStorage", "0", 2, 0, TWO, ONE).op('s')
@@ -93,6 +94,8 @@ class PickleFeaturesTest {
         .op(0x86).reduce()
         .unicode("callbacks").global("pytorch_lightning.callbacks.model_checkpoint", "ModelCheckpoint").op(')')
         .op(0x81).op('}').unicode("best_model_path").unicode("x.ckpt").op('s').op('b')
+        .unicode("callbacks_by_type").op('}')
+        .global("pytorch_lightning.callbacks.model_checkpoint", "ModelCheckpoint").op('}').op('s')
         .unicode("shape").global("torch", "Size").intTuple(3, 4).op(0x85).reduce()
         .unicode("global_step").long1(1L << 40)
         .op('u').stop();
