@@ -32,6 +32,36 @@ public final class SafeTensor {
     this.data = data.asReadOnly();
   }
 
+  /**
+   * A tensor over bytes that another {@link TensorSource} holds (for instance a mapped PyTorch checkpoint). The
+   * segment is kept, not copied: it must stay valid as long as the tensor is used.
+   *
+   * @param file the file the tensor comes from, named in error messages
+   * @param data row-major little-endian elements: exactly the shape's product times {@code dtype.byteSize()} bytes
+   * @throws IllegalArgumentException if a dimension is negative, the shape's product overflows, or the byte count
+   *     does not match
+   */
+  public static SafeTensor of(Path file, String name, DType dtype, long[] shape, MemorySegment data) {
+    long numel = 1;
+    long bytes;
+    try {
+      for (long dim : shape) {
+        if (dim < 0) {
+          throw new IllegalArgumentException(name + ": negative dimension in " + Arrays.toString(shape));
+        }
+        numel = Math.multiplyExact(numel, dim);
+      }
+      bytes = Math.multiplyExact(numel, (long) dtype.byteSize());
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(name + ": shape " + Arrays.toString(shape) + " overflows", e);
+    }
+    if (bytes != data.byteSize()) {
+      throw new IllegalArgumentException(name + ": " + data.byteSize() + " bytes for shape " + Arrays.toString(shape)
+          + " of " + dtype);
+    }
+    return new SafeTensor(Objects.requireNonNull(file), Objects.requireNonNull(name), dtype, shape, numel, data);
+  }
+
   /** The tensor's name in the file, e.g. {@code conv_in.weight}. */
   public String name() {
     return name;
