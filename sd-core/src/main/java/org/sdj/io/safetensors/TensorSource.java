@@ -20,7 +20,8 @@ public interface TensorSource extends AutoCloseable {
   /**
    * The tensor of that name.
    *
-   * @throws SafetensorsException naming the tensor and the file when there is no such tensor
+   * @throws org.sdj.SdjException naming the tensor and the file when there is no such tensor (a {@link
+   *     SafetensorsException} for safetensors files, a {@code CkptException} for {@code .ckpt} files)
    */
   SafeTensor get(String name);
 
