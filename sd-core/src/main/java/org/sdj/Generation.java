@@ -157,6 +157,10 @@ final class Generation {
     if (!Double.isFinite(request.guidanceScale())) {
       throw new InvalidRequestException("guidance scale must be a finite number, got " + request.guidanceScale());
     }
+    if (request.initImage().isPresent() && request.initialNoise().isPresent()) {
+      throw new InvalidRequestException("an init image and initial noise cannot be combined: img2img draws its noise"
+          + " from the seed");
+    }
     if (request.initImage().isPresent() && !(request.strength() > 0 && request.strength() <= 1)) {
       throw new InvalidRequestException("strength must be in (0, 1], got " + request.strength());
     }
