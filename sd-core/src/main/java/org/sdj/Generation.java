@@ -168,6 +168,11 @@ final class Generation {
     if (!Double.isFinite(request.guidanceScale())) {
       throw new InvalidRequestException("guidance scale must be a finite number, got " + request.guidanceScale());
     }
+    if (request.initImage().isPresent() && request.initialNoise().isPresent()) {
+      // img2img noises the image with the seed's draws, as diffusers does; silently ignoring the noise would mislead.
+      throw new InvalidRequestException("initial noise is for txt2img only: drop it or the init image (img2img draws"
+          + " its noise from the seed)");
+    }
     if (request.initImage().isPresent() && !(request.strength() > 0 && request.strength() <= 1)) {
       throw new InvalidRequestException("strength must be in (0, 1], got " + request.strength());
     }

@@ -89,6 +89,13 @@ class InvalidRequestTest {
   }
 
   @Test
+  void initialNoiseWithAnInitImage() {
+    BufferedImage image = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+    rejected(TinyModel.small("x").initialNoise(new float[4 * 8 * 8]).initImage(image, 0.5), "txt2img only",
+        "init image");
+  }
+
+  @Test
   void anInitImageResizedToABadSize() {
     BufferedImage image = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
     rejected(TinyModel.small("x").size(60, 64).initImage(image, 0.5), "multiples of 8", "60x64");
