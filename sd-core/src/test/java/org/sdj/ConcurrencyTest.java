@@ -11,15 +11,23 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** One engine serves requests from several threads at once, each exactly as if it ran alone. */
-class ConcurrencyTest {
+/**
+ * One engine serves requests from several threads at once, each exactly as if it ran alone. Backend modules rerun it on
+ * their backend by overriding {@link #backend()}.
+ */
+public class ConcurrencyTest {
+
+  /** The backend under test. */
+  protected String backend() {
+    return "reference";
+  }
 
   @Test
-  void twoRequestsAtOnceGiveWhatTheyGiveOneAfterTheOther() throws Exception {
+  public void twoRequestsAtOnceGiveWhatTheyGiveOneAfterTheOther() throws Exception {
     GenerationRequest.Builder a = TinyModel.small("a red barn").seed(11).scheduler("euler-a").steps(3);
     GenerationRequest.Builder b = TinyModel.small("a blue lake").negativePrompt("fog").seed(22).scheduler("ddim")
         .steps(4).batchSize(2);
-    try (StableDiffusion sd = TinyModel.open()) {
+    try (StableDiffusion sd = TinyModel.open(backend())) {
       GenerationResult aAlone = sd.generate(a);
       GenerationResult bAlone = sd.generate(b);
 

@@ -10,7 +10,11 @@ final class TinyModel {
   private TinyModel() {}
 
   static StableDiffusion open() {
-    return StableDiffusion.builder().model(TestFixtures.path("tiny-sd1")).backend("reference").build();
+    return open("reference");
+  }
+
+  static StableDiffusion open(String backend) {
+    return StableDiffusion.builder().model(TestFixtures.path("tiny-sd1")).backend(backend).build();
   }
 
   /** 64x64 (latents 8x8), three Euler steps, seed 1: a full txt2img run in well under a second. */
