@@ -38,6 +38,7 @@ final class Generation {
   private final long seed;
   private final long[] shape;
   private final int count;
+  private final Scheduler scheduler;
 
   /** Resolves the request's defaults against the model and checks it, before any work. */
   Generation(StableDiffusionPipeline pipeline, String modelName, GenerationRequest request) {
@@ -54,6 +55,20 @@ final class Generation {
     this.shape = new long[] {request.batchSize(), components.unet().config().inChannels(), height / factor,
         width / factor};
     this.count = Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3]);
+    this.scheduler = createScheduler();
+  }
+
+  /** The request's scheduler (else the model's), made before any work so that a bad name fails fast. */
+  private Scheduler createScheduler() {
+    String name = request.scheduler().orElse(components.schedulerConfig().path("_class_name").asText());
+    try {
+      return Schedulers.create(name, components.schedulerConfig(), request.schedulerOverrides());
+    } catch (SdjException e) {
+      if (request.scheduler().isEmpty() && request.schedulerOverrides().isEmpty()) {
+        throw e;
+      }
+      throw new InvalidRequestException(e.getMessage());
+    }
   }
 
   /** The unit-normal latents txt2img starts from: the request's own, or the first draw of the seeded generator. */
@@ -73,6 +88,9 @@ final class Generation {
 
   GenerationResult run() {
     long started = System.nanoTime();
+    if (request.cancellation().isCancelled()) {
+      throw new GenerationCancelledException(0, request.steps());
+    }
     int batch = request.batchSize();
     TorchGenerator generator = new TorchGenerator(seed);
     LatentStart start;
@@ -84,10 +102,6 @@ final class Generation {
       start = new LatentStart.Noise(initialNoise(generator));
     }
 
-    Scheduler scheduler = request.scheduler()
-        .map(name -> Schedulers.create(name, components.schedulerConfig(), request.schedulerOverrides()))
-        .orElseGet(() -> Schedulers.create(components.schedulerConfig().path("_class_name").asText(),
-            components.schedulerConfig(), request.schedulerOverrides()));
     DenoiseSpec spec = new DenoiseSpec(List.of(repeat(request.prompt(), batch)),
         List.of(repeat(request.negativePrompt(), batch)), request.steps(), request.guidanceScale(), scheduler, start,
         shape, generator::randn);
@@ -109,9 +123,6 @@ final class Generation {
 
   private DenoiseObserver observer(long started) {
     CancellationToken token = request.cancellation();
-    if (token.isCancelled()) {
-      throw new GenerationCancelledException(0, request.steps());
-    }
     return (step, total, timestep, denoised) -> {
       StepEvent event = new StepEvent(step, total, timestep, Duration.ofNanos(System.nanoTime() - started),
           () -> LatentPreview.preview(denoised, shape, 0), token);
@@ -158,8 +169,9 @@ final class Generation {
       throw new InvalidRequestException("guidance scale must be a finite number, got " + request.guidanceScale());
     }
     if (request.initImage().isPresent() && request.initialNoise().isPresent()) {
-      throw new InvalidRequestException("an init image and initial noise cannot be combined: img2img draws its noise"
-          + " from the seed");
+      // img2img noises the image with the seed's draws, as diffusers does; silently ignoring the noise would mislead.
+      throw new InvalidRequestException("initial noise is for txt2img only: drop it or the init image (img2img draws"
+          + " its noise from the seed)");
     }
     if (request.initImage().isPresent() && !(request.strength() > 0 && request.strength() <= 1)) {
       throw new InvalidRequestException("strength must be in (0, 1], got " + request.strength());

@@ -27,8 +27,8 @@ import java.util.OptionalLong;
  * @param schedulerOverrides scheduler config fields to override ({@code timestep_spacing}, ...)
  * @param seed seed of the torch-compatible generator; empty: a random one (reported in the result)
  * @param batchSize images to make at once ({@value #DEFAULT_BATCH})
- * @param initialNoise unit-normal latents {@code [batch, 4, height / 8, width / 8]} flattened, instead of drawing them
- *     from the seed (the seed still drives the noise of stochastic schedulers)
+ * @param initialNoise txt2img only: unit-normal latents {@code [batch, 4, height / 8, width / 8]} flattened, instead
+ *     of drawing them from the seed (the seed still drives the noise of stochastic schedulers)
  * @param initImage img2img: the image to start from; without {@code width}/{@code height} its own size, rounded down
  *     to a multiple of 8, is used
  * @param strength img2img: how much of the image to repaint, in (0, 1] ({@value #DEFAULT_STRENGTH})

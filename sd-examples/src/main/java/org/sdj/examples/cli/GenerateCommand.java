@@ -28,6 +28,10 @@ import picocli.CommandLine.Option;
     description = "Generates images from a prompt (txt2img), or from a prompt and an image (img2img).")
 final class GenerateCommand implements Callable<Integer> {
 
+  /** The latent layout {@code --init-noise} documents: Stable Diffusion's 4 channels at 1/8 of the image size. */
+  private static final int LATENT_CHANNELS = 4;
+  private static final int LATENT_FACTOR = 8;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--model", required = true, paramLabel = "PATH",
@@ -66,7 +70,7 @@ final class GenerateCommand implements Callable<Integer> {
   int batch = GenerationRequest.DEFAULT_BATCH;
 
   @Option(names = "--init-noise", paramLabel = "FILE.safetensors",
-      description = "One tensor [batch, 4, height/8, width/8] of unit-normal noise to start from.")
+      description = "txt2img: one tensor [batch, 4, height/8, width/8] of unit-normal noise to start from.")
   Path initNoise;
 
   @Option(names = "--init-image", paramLabel = "FILE", description = "An image to start from (img2img).")
@@ -143,8 +147,12 @@ final class GenerateCommand implements Callable<Integer> {
     return quiet ? StepListener.NONE : new ProgressBar(spec.commandLine().getErr(), ProgressBar.stderrIsTerminal());
   }
 
-  /** Reads the one tensor of an init-noise file; its shape is checked against the request when it runs. */
-  private static float[] readNoise(Path file) {
+  /**
+   * Reads the one tensor of an init-noise file. The request takes the noise flattened, so its shape is checked here
+   * against the one documented for {@code --init-noise}; without {@code --width}/{@code --height} the request checks
+   * the element count against the model's square native size when it runs.
+   */
+  private float[] readNoise(Path file) {
     try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
       if (f.names().size() != 1) {
         throw new SdjException(file + " must hold exactly one tensor (the noise), it holds " + f.names().size());
@@ -153,6 +161,14 @@ final class GenerateCommand implements Callable<Integer> {
       if (t.shape().length != 4) {
         throw new SdjException(file + ": the noise must have shape [batch, 4, height/8, width/8], got "
             + Arrays.toString(t.shape()));
+      }
+      long[] shape = t.shape();
+      boolean sizeFits = width == null || shape[2] * LATENT_FACTOR == height && shape[3] * LATENT_FACTOR == width;
+      if (shape[0] != batch || shape[1] != LATENT_CHANNELS || !sizeFits) {
+        throw new SdjException(file + ": the noise has shape " + Arrays.toString(shape) + ", but --batch " + batch
+            + (width == null ? " needs [" + batch + ", " + LATENT_CHANNELS + ", height/8, width/8]"
+                : " at " + width + "x" + height + " needs " + Arrays.toString(new long[] {batch, LATENT_CHANNELS,
+                    height / LATENT_FACTOR, width / LATENT_FACTOR})));
       }
       return t.toFloatArray();
     }

@@ -69,8 +69,18 @@ public final class DemoModel {
 
   private DemoModel() {}
 
-  /** Where the demo model is kept: {@code $XDG_CACHE_HOME/sdj} or {@code ~/.cache/sdj}. */
+  /** The system property that, when set, names the demo model's folder (tests use it to stay in a temp folder). */
+  public static final String LOCATION_PROPERTY = "sdj.demo.dir";
+
+  /**
+   * Where the demo model is kept: the folder {@value #LOCATION_PROPERTY} names, else under {@code $XDG_CACHE_HOME/sdj}
+   * or {@code ~/.cache/sdj}.
+   */
   public static Path defaultLocation() {
+    String configured = System.getProperty(LOCATION_PROPERTY);
+    if (configured != null && !configured.isBlank()) {
+      return Path.of(configured);
+    }
     String xdg = System.getenv("XDG_CACHE_HOME");
     Path cache = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
     return cache.resolve("sdj").resolve("demo-model-v" + VERSION);

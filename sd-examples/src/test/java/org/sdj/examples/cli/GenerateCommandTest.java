@@ -1,0 +1,206 @@
+package org.sdj.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sdj.backend.DType;
+import org.sdj.io.safetensors.SafeTensorsFile;
+import org.sdj.io.safetensors.SafeTensorsWriter;
+
+/** {@code sdj generate}: its outputs, its progress lines, and one clear line for every bad input. */
+class GenerateCommandTest {
+  @TempDir Path dir;
+
+  @Test
+  void aBatchGetsNumberedNamesListedOnStandardOutput() throws IOException {
+    Path out = dir.resolve("out.png");
+    Path latents = dir.resolve("latents.safetensors");
+    Sdj.Run run = Sdj.run(Sdj.smallGenerate(out, "--batch", "2", "--quiet", "--output-latents", latents.toString()));
+    run.assertSuccess();
+    Path first = dir.resolve("out-1.png");
+    Path second = dir.resolve("out-2.png");
+    assertEquals(List.of(first.toString(), second.toString(), latents.toString()), run.out().lines().toList());
+    assertFalse(Files.exists(out), "a batch writes no unnumbered file");
+    for (Path png : List.of(first, second)) {
+      BufferedImage image = ImageIO.read(png.toFile());
+      assertEquals(64, image.getWidth());
+      assertEquals(64, image.getHeight());
+    }
+    try (SafeTensorsFile f = SafeTensorsFile.open(latents)) {
+      assertEquals(List.of(2L, 4L, 8L, 8L),
+          java.util.Arrays.stream(f.get("latents").shape()).boxed().toList());
+    }
+  }
+
+  @Test
+  void numberedNamesKeepTheExtension() {
+    assertEquals(Path.of("a/out-2.png"), GenerateCommand.numbered(Path.of("a/out.png"), 2));
+    assertEquals(Path.of("out-1"), GenerateCommand.numbered(Path.of("out"), 1));
+    assertEquals(Path.of(".png-3"), GenerateCommand.numbered(Path.of(".png"), 3));
+    assertEquals(Path.of("my.pic-1.png"), GenerateCommand.numbered(Path.of("my.pic.png"), 1));
+  }
+
+  @Test
+  void quietWritesNothingToStandardError() {
+    Path out = dir.resolve("one.png");
+    Sdj.Run run = Sdj.run(Sdj.smallGenerate(out, "--quiet"));
+    run.assertSuccess();
+    assertEquals("", run.err());
+    assertEquals(out + System.lineSeparator(), run.out());
+    assertTrue(Files.isRegularFile(out));
+  }
+
+  @Test
+  void withoutATerminalProgressIsOneLinePerStep() {
+    assumeFalse(ProgressBar.stderrIsTerminal(), "standard error is a terminal here");
+    Sdj.Run run = Sdj.run(Sdj.smallGenerate(dir.resolve("p.png"), "--steps", "3"));
+    run.assertSuccess();
+    List<String> lines = run.err().lines().toList();
+    assertEquals(3, lines.size(), run.err());
+    for (int i = 0; i < 3; i++) {
+      String line = lines.get(i);
+      assertTrue(line.matches("step " + (i + 1) + "/3  \\d+\\.\\d\\d it/s  ETA \\d+:\\d\\d"), line);
+    }
+  }
+
+  // ----- bad input: one "sdj: ..." line, no stack trace, non-zero status
+
+  @Test
+  void missingModelFolder() {
+    Path missing = dir.resolve("no-such-model");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--model", missing.toString()))
+        .assertOneErrorLine(1, missing.toString(), "does not exist");
+  }
+
+  @Test
+  void aFileGivenAsModel() throws IOException {
+    Path file = Files.writeString(dir.resolve("model.txt"), "not a model");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--model", file.toString()))
+        .assertOneErrorLine(1, file.toString(), "is not a folder");
+  }
+
+  @Test
+  void aFolderThatIsNotAModel() throws IOException {
+    Path empty = Files.createDirectories(dir.resolve("empty"));
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--model", empty.toString()))
+        .assertOneErrorLine(1, empty.toString());
+  }
+
+  @Test
+  void unreadableInitImage() throws IOException {
+    Path garbage = Files.writeString(dir.resolve("garbage.png"), "this is not an image");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--init-image", garbage.toString()))
+        .assertOneErrorLine(1, garbage.toString());
+    Path missing = dir.resolve("missing.png");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--init-image", missing.toString()))
+        .assertOneErrorLine(1, missing.toString());
+  }
+
+  @Test
+  void initNoiseOfTheWrongShape() {
+    Path transposed = noise("transposed", 1, 4, 4, 16);
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--init-noise", transposed.toString()))
+        .assertOneErrorLine(1, transposed.toString(), "[1, 4, 4, 16]", "needs [1, 4, 8, 8]");
+    Path wrongBatch = noise("batch", 2, 4, 8, 8);
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--init-noise", wrongBatch.toString()))
+        .assertOneErrorLine(1, "[2, 4, 8, 8]", "--batch 1");
+    Path threeDims = noise("three-dims", 4, 8, 8);
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--init-noise", threeDims.toString()))
+        .assertOneErrorLine(1, "[batch, 4, height/8, width/8]", "[4, 8, 8]");
+    // Without --width/--height the model's native size (128x128 for the tiny model) decides.
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--prompt", "x",
+        "--init-noise", noise("native", 1, 4, 8, 8).toString(), "--output", dir.resolve("x.png").toString())
+        .assertOneErrorLine(1, "256 values", "128x128", "needs 1024");
+  }
+
+  @Test
+  void initNoiseWithAnInitImage() throws IOException {
+    Path image = dir.resolve("in.png");
+    ImageIO.write(new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--init-image", image.toString(), "--init-noise",
+        noise("img2img", 1, 4, 8, 8).toString())).assertOneErrorLine(1, "txt2img only");
+  }
+
+  @Test
+  void initNoiseFileWithTwoTensors() {
+    Path two = dir.resolve("two.safetensors");
+    SafeTensorsWriter.create().add("a", DType.F32, new long[] {1, 4, 8, 8}, new float[256])
+        .add("b", DType.F32, new long[] {1, 4, 8, 8}, new float[256]).write(two);
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--init-noise", two.toString()))
+        .assertOneErrorLine(1, two.toString(), "exactly one tensor", "holds 2");
+  }
+
+  @Test
+  void unknownScheduler() {
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--scheduler", "warp-drive"))
+        .assertOneErrorLine(1, "unknown scheduler 'warp-drive'", "euler-a");
+  }
+
+  @Test
+  void zeroOrNegativeSteps() {
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--steps", "0"))
+        .assertOneErrorLine(2, "--steps must be at least 1, got 0", "sdj generate --help");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--steps", "-4"))
+        .assertOneErrorLine(2, "--steps must be at least 1, got -4");
+  }
+
+  @Test
+  void widthNotAMultipleOfEight() {
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--width", "100"))
+        .assertOneErrorLine(1, "multiples of 8", "100x64");
+  }
+
+  @Test
+  void onlyOneOfWidthAndHeight() {
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--prompt", "x", "--width", "64")
+        .assertOneErrorLine(2, "give both --width and --height");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--prompt", "x", "--height", "64")
+        .assertOneErrorLine(2, "give both --width and --height");
+  }
+
+  @Test
+  void strengthOutOfRangeForImg2Img() throws IOException {
+    Path image = dir.resolve("in.png");
+    ImageIO.write(new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--init-image", image.toString(), "--strength", "1.5"))
+        .assertOneErrorLine(1, "strength must be in (0, 1], got 1.5");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--init-image", image.toString(), "--strength", "0"))
+        .assertOneErrorLine(1, "strength must be in (0, 1], got 0.0");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--init-image", image.toString(), "--strength", "0.2",
+        "--steps", "4")).assertOneErrorLine(1, "strength 0.2 with 4 steps leaves no step to run");
+  }
+
+  @Test
+  void aNumberThatIsNotANumber() {
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--steps", "many")).assertOneErrorLine(2, "--steps", "many");
+  }
+
+  @Test
+  void verboseShowsTheStackTrace() {
+    Sdj.Run run = Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--verbose", "--scheduler", "warp-drive"));
+    assertEquals(1, run.status());
+    assertTrue(run.err().contains("\tat org.sdj."), run.err());
+    assertTrue(run.err().strip().lines().reduce((a, b) -> b).orElseThrow().startsWith("sdj: unknown scheduler"),
+        run.err());
+  }
+
+  private Path noise(String name, long... shape) {
+    long n = 1;
+    for (long d : shape) {
+      n *= d;
+    }
+    Path file = dir.resolve(name + ".safetensors");
+    SafeTensorsWriter.create().add("noise", DType.F32, shape, new float[Math.toIntExact(n)]).write(file);
+    return file;
+  }
+}

@@ -1,0 +1,65 @@
+package org.sdj.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code sdj info} prints back the parameters {@code sdj generate} stored in its PNG. */
+class InfoCommandTest {
+  @TempDir Path dir;
+
+  @Test
+  void printsTheParametersGenerateWrote() {
+    Path png = dir.resolve("castle.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet",
+        "--prompt", "a castle, at dusk", "--negative-prompt", "blurry", "--steps", "2", "--guidance", "6.5",
+        "--scheduler", "dpmpp-2m-karras", "--seed", "42", "--width", "64", "--height", "48",
+        "--output", png.toString()).assertSuccess();
+    Sdj.Run info = Sdj.run("info", png.toString());
+    info.assertSuccess();
+    assertEquals("", info.err());
+    assertEquals(String.join(System.lineSeparator(),
+        "a castle, at dusk",
+        "Negative prompt: blurry",
+        "Steps: 2, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 6.5, Seed: 42, Size: 64x48, Model: tiny-sd1",
+        ""), info.out());
+  }
+
+  @Test
+  void namesTheModelsOwnSchedulerTheWayA1111Does() {
+    Path png = dir.resolve("plms.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
+        "--steps", "1", "--seed", "7", "--width", "64", "--height", "64", "--output", png.toString())
+        .assertSuccess();
+    Sdj.Run info = Sdj.run("info", png.toString());
+    info.assertSuccess();
+    assertEquals("a cat" + System.lineSeparator()
+        + "Steps: 1, Sampler: PLMS, CFG scale: 7.5, Seed: 7, Size: 64x64, Model: tiny-sd1" + System.lineSeparator(),
+        info.out());
+  }
+
+  @Test
+  void aPngWithoutParametersIsAClearError() throws IOException {
+    Path png = dir.resolve("plain.png");
+    ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), "png", png.toFile());
+    Sdj.run("info", png.toString()).assertOneErrorLine(1, png.toString(), "carries no generation parameters");
+  }
+
+  @Test
+  void aMissingFileIsAClearError() {
+    Path missing = dir.resolve("missing.png");
+    Sdj.run("info", missing.toString()).assertOneErrorLine(1, missing.toString(), "does not exist");
+  }
+
+  @Test
+  void aFileThatIsNotAPngIsAClearError() throws IOException {
+    Path text = Files.writeString(dir.resolve("notes.png"), "just some text");
+    Sdj.run("info", text.toString()).assertOneErrorLine(1, text.toString());
+  }
+}
