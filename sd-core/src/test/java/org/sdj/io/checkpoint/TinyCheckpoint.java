@@ -63,6 +63,7 @@ final class TinyCheckpoint {
     return this;
   }
 
+  /** An extra tensor of noise, written even if a tensor of that name is {@linkplain #drop dropped}. */
   TinyCheckpoint extra(String name, long... shape) {
     extra.put(name, shape);
     return this;
@@ -103,7 +104,7 @@ final class TinyCheckpoint {
         }
       }
     }
-    extra.forEach((name, shape) -> put(out, name, shape, noise(numel(shape))));
+    extra.forEach((name, shape) -> out.add(name, DType.F32, shape, noise(numel(shape))));
     out.write(file);
     return file;
   }
