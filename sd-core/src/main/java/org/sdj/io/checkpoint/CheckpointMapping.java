@@ -14,7 +14,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.function.UnaryOperator;
 import org.sdj.io.model.Component;
 import org.sdj.io.model.LoadProblems;
 import org.sdj.io.safetensors.TensorSource;
@@ -89,8 +88,7 @@ final class CheckpointMapping {
     LOG.log(Level.INFO, "{0}: using the EMA weights of the UNet ({1}*)", location, CheckpointLayout.EMA);
     // The non-EMA copies are known, not unused: don't report them as ignored.
     keys.forEach(k -> used.add(k.name()));
-    UnaryOperator<String> ema = CheckpointLayout::emaTwin;
-    return name -> plain.locate(name).map(k -> new SourceKey(ema.apply(k.name()), k.view()));
+    return name -> plain.locate(name).map(k -> new SourceKey(CheckpointLayout.emaTwin(k.name()), k.view()));
   }
 
   private TensorSource view(String component, Map<String, long[]> expected, KeyMap keyMap) {
