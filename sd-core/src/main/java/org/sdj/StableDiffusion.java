@@ -7,9 +7,14 @@ import java.util.Objects;
 import java.util.Optional;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Backends;
+import org.sdj.io.checkpoint.CheckpointOptions;
+import org.sdj.io.checkpoint.ModelFamily;
+import org.sdj.io.checkpoint.SingleFileCheckpoint;
 import org.sdj.io.hub.HubModel;
 import org.sdj.io.hub.HubOptions;
+import org.sdj.io.model.DiffusersFolder;
 import org.sdj.io.model.LoadOptions;
+import org.sdj.io.model.ModelSource;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
 import org.sdj.random.TorchGenerator;
@@ -92,18 +97,23 @@ public final class StableDiffusion implements AutoCloseable {
     private Optional<String> model = Optional.empty();
     private String backend = Backends.AUTO;
     private Optional<String> variant = Optional.empty();
+    private CheckpointOptions checkpoint = CheckpointOptions.defaults();
 
     private Builder() {}
 
-    /** A diffusers pipeline folder. */
-    public Builder model(Path folder) {
-      this.model = Optional.of(folder.toString());
+    /**
+     * A diffusers pipeline folder, or a single-file checkpoint in the original layout ({@code
+     * v1-5-pruned-emaonly.safetensors}; see {@link #config(Path)} and {@link #family(ModelFamily)}).
+     */
+    public Builder model(Path folderOrFile) {
+      this.model = Optional.of(folderOrFile.toString());
       return this;
     }
 
     /**
-     * A diffusers pipeline folder, or a Hugging Face Hub id ({@code org/name}, optionally {@code @revision}),
-     * downloaded into the shared Hub cache unless already there. An existing path wins over a Hub id.
+     * A diffusers pipeline folder, a single-file checkpoint, or a Hugging Face Hub id ({@code org/name}, optionally
+     * {@code @revision}), downloaded into the shared Hub cache unless already there. An existing path wins over a Hub
+     * id.
      */
     public Builder model(String folderOrHubId) {
       this.model = Optional.of(Objects.requireNonNull(folderOrHubId, "folderOrHubId"));
@@ -123,6 +133,24 @@ public final class StableDiffusion implements AutoCloseable {
     }
 
     /**
+     * For a single-file checkpoint whose architecture is not one of the published ones: a diffusers folder whose
+     * configs and tokenizer describe it (its weights are not read).
+     */
+    public Builder config(Path diffusersFolder) {
+      this.checkpoint = checkpoint.withConfig(Objects.requireNonNull(diffusersFolder, "diffusersFolder"));
+      return this;
+    }
+
+    /**
+     * For a single-file checkpoint: the published architecture to load it as, instead of the one detected from its
+     * tensors (which cannot tell SD 2.x 512-base from 768-v, and takes 768-v).
+     */
+    public Builder family(ModelFamily family) {
+      this.checkpoint = checkpoint.withFamily(Objects.requireNonNull(family, "family"));
+      return this;
+    }
+
+    /**
      * Loads the model.
      *
      * @throws org.sdj.io.model.ModelLoadException listing every problem with the model files
@@ -131,24 +159,39 @@ public final class StableDiffusion implements AutoCloseable {
     public StableDiffusion build() {
       String source = model.orElseThrow(() -> new SdjException("no model given: call model(...) first"));
       LoadOptions options = variant.map(LoadOptions.defaults()::withVariant).orElse(LoadOptions.defaults());
-      Path folder = locate(source);
+      Path location = locate(source);
       Backend b = Backends.open(backend);
       try {
-        PipelineComponents components = PipelineComponents.load(folder, options, b);
+        PipelineComponents components = PipelineComponents.load(open(location, options), b);
         LOG.log(Level.INFO, "loaded {0} on {1}", source, b.description());
-        return new StableDiffusion(b, components, modelName(source, folder));
+        return new StableDiffusion(b, components, modelName(source, location));
       } catch (RuntimeException e) {
         b.close();
         throw e;
       }
     }
 
+    private ModelSource open(Path path, LoadOptions options) {
+      if (Files.isDirectory(path)) {
+        if (!checkpoint.equals(CheckpointOptions.defaults())) {
+          throw new SdjException("config(...) and family(...) describe single-file checkpoints, but " + path
+              + " is a diffusers folder, which has its own configs");
+        }
+        return DiffusersFolder.open(path, options);
+      }
+      if (variant.isPresent()) {
+        throw new SdjException("variant " + variant.get() + " selects files in a diffusers folder, but " + path
+            + " is a single file");
+      }
+      return SingleFileCheckpoint.open(path, checkpoint);
+    }
+
     private Path locate(String source) {
       Path path = Path.of(source);
       if (Files.exists(path) || !HubModel.looksLikeModelId(source)) {
-        if (!Files.isDirectory(path)) {
-          throw new SdjException("model " + source + " is not a folder"
-              + (Files.exists(path) ? "" : " (it does not exist)") + ": give a diffusers pipeline folder or a Hub id");
+        if (!Files.isDirectory(path) && !Files.isRegularFile(path)) {
+          throw new SdjException("model " + source + (Files.exists(path) ? " is not a folder or a file"
+              : " does not exist") + ": give a diffusers pipeline folder, a single-file checkpoint or a Hub id");
         }
         return path;
       }
@@ -157,9 +200,14 @@ public final class StableDiffusion implements AutoCloseable {
       return HubModel.resolve(source, hub.build());
     }
 
-    private static String modelName(String source, Path folder) {
-      return Files.exists(Path.of(source)) ? String.valueOf(folder.toAbsolutePath().normalize().getFileName())
-          : source;
+    /** A folder's name, a file's name without its extension (as AUTOMATIC1111 names models), or the Hub id. */
+    private static String modelName(String source, Path location) {
+      if (!Files.exists(Path.of(source))) {
+        return source;
+      }
+      String name = String.valueOf(location.toAbsolutePath().normalize().getFileName());
+      int dot = name.lastIndexOf('.');
+      return Files.isRegularFile(location) && dot > 0 ? name.substring(0, dot) : name;
     }
   }
 }

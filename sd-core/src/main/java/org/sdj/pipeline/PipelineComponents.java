@@ -13,6 +13,7 @@ import org.sdj.io.model.Component;
 import org.sdj.io.model.DiffusersFolder;
 import org.sdj.io.model.LoadOptions;
 import org.sdj.io.model.LoadProblems;
+import org.sdj.io.model.ModelSource;
 import org.sdj.model.Weights;
 import org.sdj.model.clip.ClipTextModel;
 import org.sdj.model.unet.UNet2DConditionModel;
@@ -27,7 +28,7 @@ import org.sdj.tokenizer.ClipTokenizer;
 public final class PipelineComponents implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(PipelineComponents.class.getName());
 
-  private final DiffusersFolder folder;
+  private final ModelSource source;
   private final ClipTokenizer tokenizer;
   private final ClipTextModel textEncoder;
   private final UNet2DConditionModel unet;
@@ -35,14 +36,14 @@ public final class PipelineComponents implements AutoCloseable {
   private final JsonNode schedulerConfig;
   private final List<Tensor> weights;
 
-  private PipelineComponents(DiffusersFolder folder, ClipTokenizer tokenizer, ClipTextModel textEncoder,
+  private PipelineComponents(ModelSource source, ClipTokenizer tokenizer, ClipTextModel textEncoder,
       UNet2DConditionModel unet, AutoencoderKL vae, List<Tensor> weights) {
-    this.folder = folder;
+    this.source = source;
     this.tokenizer = tokenizer;
     this.textEncoder = textEncoder;
     this.unet = unet;
     this.vae = vae;
-    this.schedulerConfig = folder.schedulerConfig();
+    this.schedulerConfig = source.schedulerConfig();
     this.weights = weights;
   }
 
@@ -53,29 +54,38 @@ public final class PipelineComponents implements AutoCloseable {
    * @throws org.sdj.io.model.ModelLoadException listing every problem found
    */
   public static PipelineComponents load(Path directory, LoadOptions options, Backend backend) {
-    DiffusersFolder folder = DiffusersFolder.open(directory, options);
+    return load(DiffusersFolder.open(directory, options), backend);
+  }
+
+  /**
+   * Loads the models of {@code source} onto {@code backend}, taking ownership of the source: it is closed with the
+   * components, or at once if loading fails. Every missing or misshapen weight is reported in one exception.
+   *
+   * @throws org.sdj.io.model.ModelLoadException listing every problem found
+   */
+  public static PipelineComponents load(ModelSource source, Backend backend) {
     List<Tensor> made = new ArrayList<>();
     try {
       LoadProblems problems = new LoadProblems();
-      ClipTextModel text = build(folder, Component.TEXT_ENCODER, backend, problems, made,
-          w -> new ClipTextModel(folder.textEncoderConfig(), w));
-      UNet2DConditionModel unet = build(folder, Component.UNET, backend, problems, made,
-          w -> new UNet2DConditionModel(folder.unetConfig(), w));
-      AutoencoderKL vae = build(folder, Component.VAE, backend, problems, made,
-          w -> new AutoencoderKL(folder.vaeConfig(), w));
-      problems.throwIfAny("cannot load the model in " + directory);
-      ClipTokenizer tokenizer = ClipTokenizer.load(folder.tokenizerDirectory());
-      return new PipelineComponents(folder, tokenizer, text, unet, vae, made);
+      ClipTextModel text = build(source, Component.TEXT_ENCODER, backend, problems, made,
+          w -> new ClipTextModel(source.textEncoderConfig(), w));
+      UNet2DConditionModel unet = build(source, Component.UNET, backend, problems, made,
+          w -> new UNet2DConditionModel(source.unetConfig(), w));
+      AutoencoderKL vae = build(source, Component.VAE, backend, problems, made,
+          w -> new AutoencoderKL(source.vaeConfig(), w));
+      problems.throwIfAny("cannot load the model in " + source.location());
+      ClipTokenizer tokenizer = ClipTokenizer.load(source.tokenizerDirectory());
+      return new PipelineComponents(source, tokenizer, text, unet, vae, made);
     } catch (RuntimeException e) {
       made.forEach(Tensor::close);
-      folder.close();
+      source.close();
       throw e;
     }
   }
 
-  private static <M> M build(DiffusersFolder folder, Component component, Backend backend, LoadProblems problems,
+  private static <M> M build(ModelSource source, Component component, Backend backend, LoadProblems problems,
       List<Tensor> made, Function<Weights, M> constructor) {
-    Weights w = Weights.of(backend, folder.weights(component));
+    Weights w = Weights.of(backend, source.weights(component));
     M model = constructor.apply(w);
     made.addAll(w.tensors());
     for (String p : w.problems()) {
@@ -105,21 +115,21 @@ public final class PipelineComponents implements AutoCloseable {
     return vae;
   }
 
-  /** The model's {@code scheduler/scheduler_config.json} (a copy). */
+  /** The model's scheduler config ({@code scheduler/scheduler_config.json} of a diffusers folder; a copy). */
   public JsonNode schedulerConfig() {
     return schedulerConfig.deepCopy();
   }
 
-  /** Where the model was loaded from. */
-  public Path directory() {
-    return folder.directory();
+  /** Where the model was loaded from: a diffusers folder or a single-file checkpoint. */
+  public Path location() {
+    return source.location();
   }
 
   /** Frees the weights and unmaps the model files. */
   @Override
   public void close() {
     weights.forEach(Tensor::close);
-    folder.close();
+    source.close();
   }
 
 }

@@ -23,7 +23,7 @@ import org.sdj.io.safetensors.TensorSource;
  * <p>{@link #open} reads and checks every config and finds every weight file, reporting all problems in one {@link
  * ModelLoadException}. Weights are mapped on first use and stay mapped until {@link #close()}. Thread-safe.
  */
-public final class DiffusersFolder implements AutoCloseable {
+public final class DiffusersFolder implements ModelSource {
   private static final String TOKENIZER = "tokenizer";
   private static final String SCHEDULER = "scheduler";
   private static final String SCHEDULER_CONFIG = "scheduler_config.json";
@@ -135,6 +135,12 @@ public final class DiffusersFolder implements AutoCloseable {
     return directory;
   }
 
+  /** The pipeline folder, as {@link #directory()}. */
+  @Override
+  public Path location() {
+    return directory;
+  }
+
   /** The options it was opened with. */
   public LoadOptions options() {
     return options;
@@ -146,26 +152,31 @@ public final class DiffusersFolder implements AutoCloseable {
   }
 
   /** The parsed {@code unet/config.json}. */
+  @Override
   public UNet2DConditionConfig unetConfig() {
     return unetConfig;
   }
 
   /** The parsed {@code vae/config.json}. */
+  @Override
   public AutoencoderKLConfig vaeConfig() {
     return vaeConfig;
   }
 
   /** The parsed {@code text_encoder/config.json}. */
+  @Override
   public ClipTextConfig textEncoderConfig() {
     return textEncoderConfig;
   }
 
   /** The {@code tokenizer/} folder; it has {@code vocab.json} and {@code merges.txt}. */
+  @Override
   public Path tokenizerDirectory() {
     return directory.resolve(TOKENIZER);
   }
 
   /** {@code scheduler/scheduler_config.json} as read (a JSON object); a copy, free to modify. */
+  @Override
   public JsonNode schedulerConfig() {
     return schedulerConfig.deepCopy();
   }
@@ -182,6 +193,7 @@ public final class DiffusersFolder implements AutoCloseable {
    * @throws org.sdj.io.safetensors.SafetensorsException if the weight file is invalid
    * @throws IllegalStateException after {@link #close()}
    */
+  @Override
   public synchronized TensorSource weights(Component component) {
     if (closed) {
       throw new IllegalStateException("DiffusersFolder " + directory + " is closed");

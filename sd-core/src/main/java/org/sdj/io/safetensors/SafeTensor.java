@@ -88,6 +88,33 @@ public final class SafeTensor {
   }
 
   /**
+   * A view of part of this tensor's bytes under another name and shape, without copying: a reshape ({@code [C, C, 1,
+   * 1]} as {@code [C, C]}) or a slice of the outermost dimension (one third of a fused {@code [3C, C]} projection).
+   *
+   * @param name the view's name
+   * @param shape the view's shape; its elements must lie within this tensor
+   * @param elementOffset where the view starts, in elements from this tensor's first (row-major)
+   * @throws IllegalArgumentException if the view does not fit inside this tensor
+   */
+  public SafeTensor view(String name, long[] shape, long elementOffset) {
+    Objects.requireNonNull(name, "name");
+    long n = 1;
+    for (long d : shape) {
+      if (d < 0) {
+        throw new IllegalArgumentException("view " + name + " of " + this + " has a negative dimension "
+            + Arrays.toString(shape));
+      }
+      n = Math.multiplyExact(n, d);
+    }
+    if (elementOffset < 0 || elementOffset > numel - n) {
+      throw new IllegalArgumentException("view " + name + " " + Arrays.toString(shape) + " at element " + elementOffset
+          + " does not fit inside " + this);
+    }
+    long size = dtype.byteSize();
+    return new SafeTensor(file, name, dtype, shape, n, data.asSlice(elementOffset * size, n * size));
+  }
+
+  /**
    * Element {@code index} (row-major) as a float.
    *
    * @throws SafetensorsException if the dtype is not F32, F16 or BF16

@@ -11,7 +11,12 @@ public class SafetensorsException extends SdjException {
   private final transient Path file;
   private final String tensor;
 
-  SafetensorsException(Path file, String tensor, String detail) {
+  /**
+   * @param file the file concerned, or null when none is named
+   * @param tensor the tensor concerned, or null for a problem with the whole file
+   * @param detail what is wrong and, where possible, what to do
+   */
+  public SafetensorsException(Path file, String tensor, String detail) {
     this(file, tensor, detail, null);
   }
 

@@ -14,6 +14,7 @@ import org.sdj.StepListener;
 import org.sdj.backend.DType;
 import org.sdj.examples.demo.DemoModel;
 import org.sdj.image.Images;
+import org.sdj.io.checkpoint.ModelFamily;
 import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.SafeTensorsWriter;
@@ -35,9 +36,20 @@ final class GenerateCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--model", required = true, paramLabel = "PATH",
-      description = "A diffusers pipeline folder, a Hugging Face Hub id (org/name[@revision]), or '"
-          + DemoModel.NAME + "' for the built-in tiny demo model (random weights: noise-like images).")
+      description = "A diffusers pipeline folder, a single-file checkpoint (FILE.safetensors, original SD 1.x/2.x"
+          + " layout), a Hugging Face Hub id (org/name[@revision]), or '" + DemoModel.NAME
+          + "' for the built-in tiny demo model (random weights: noise-like images).")
   String model;
+
+  @Option(names = "--config", paramLabel = "DIR",
+      description = "For a single-file checkpoint that is not a published SD 1.x/2.x architecture: a diffusers"
+          + " folder whose configs and tokenizer describe it (its weights are not read).")
+  Path config;
+
+  @Option(names = "--family", paramLabel = "NAME",
+      description = "For a single-file checkpoint: load it as sd1, sd2-base or sd2-v instead of the detected family"
+          + " (SD 2.x files are taken as sd2-v).")
+  String family;
 
   @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "What to draw.")
   String prompt;
@@ -128,6 +140,16 @@ final class GenerateCommand implements Callable<Integer> {
     StableDiffusion.Builder engine = StableDiffusion.builder().model(modelSource()).backend(backend);
     if (variant != null) {
       engine.variant(variant);
+    }
+    if (config != null) {
+      engine.config(config);
+    }
+    if (family != null) {
+      try {
+        engine.family(ModelFamily.parse(family));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--family: " + e.getMessage());
+      }
     }
     try (StableDiffusion sd = engine.build()) {
       GenerationResult result = sd.generate(request);

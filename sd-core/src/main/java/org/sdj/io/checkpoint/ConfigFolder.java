@@ -1,0 +1,64 @@
+package org.sdj.io.checkpoint;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.sdj.io.StrictJson;
+import org.sdj.io.model.AutoencoderKLConfig;
+import org.sdj.io.model.ClipTextConfig;
+import org.sdj.io.model.LoadProblems;
+import org.sdj.io.model.ModelLoadException;
+import org.sdj.io.model.UNet2DConditionConfig;
+
+/**
+ * Reads the configs and finds the tokenizer of a folder in the diffusers layout, without its weights (which a config
+ * folder for a single file need not have). Every problem is reported in one {@link ModelLoadException}.
+ */
+final class ConfigFolder {
+  static final String UNET = "unet/config.json";
+  static final String VAE = "vae/config.json";
+  static final String TEXT_ENCODER = "text_encoder/config.json";
+  static final String SCHEDULER = "scheduler/scheduler_config.json";
+  static final String TOKENIZER = "tokenizer";
+
+  private ConfigFolder() {}
+
+  static ModelConfigs read(Path dir) {
+    String context = "Cannot use the configs in " + dir;
+    if (!Files.isDirectory(dir)) {
+      throw new ModelLoadException(context, List.of(dir + " is not a folder (give a diffusers pipeline folder)"));
+    }
+    LoadProblems problems = new LoadProblems();
+    Optional<UNet2DConditionConfig> unet = config(dir.resolve(UNET), UNet2DConditionConfig::read, problems);
+    Optional<AutoencoderKLConfig> vae = config(dir.resolve(VAE), AutoencoderKLConfig::read, problems);
+    Optional<ClipTextConfig> text = config(dir.resolve(TEXT_ENCODER), ClipTextConfig::read, problems);
+    Optional<ObjectNode> scheduler = Optional.empty();
+    try {
+      scheduler = Optional.of(StrictJson.readObject(dir.resolve(SCHEDULER)));
+    } catch (IOException e) {
+      problems.add(SCHEDULER + ": " + StrictJson.describe(e));
+    }
+    Path tokenizer = dir.resolve(TOKENIZER);
+    for (String file : List.of("vocab.json", "merges.txt")) {
+      if (!Files.isRegularFile(tokenizer.resolve(file))) {
+        problems.add(TOKENIZER + "/" + file + ": file not found");
+      }
+    }
+    problems.throwIfAny(context);
+    return new ModelConfigs(unet.orElseThrow(), vae.orElseThrow(), text.orElseThrow(), scheduler.orElseThrow(),
+        tokenizer);
+  }
+
+  private static <T> Optional<T> config(Path file, Function<Path, T> read, LoadProblems problems) {
+    try {
+      return Optional.of(read.apply(file));
+    } catch (ModelLoadException e) {
+      problems.addAll(e.problems());
+      return Optional.empty();
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package org.sdj.io.checkpoint;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.sdj.io.model.ModelLoadException;
+
+/**
+ * Tells the published architecture of a single-file checkpoint from its tensor names and shapes, as diffusers'
+ * {@code infer_diffusers_model_type} does: the width of the cross-attention keys in the UNet's first attention
+ * ({@code input_blocks.2.1...attn2.to_k}) is 768 for SD 1.x and 1024 for SD 2.x. SD 2.x 512-base and 768-v have the
+ * same shapes; like diffusers, an SD 2.x file is taken as 768-v unless its metadata has the {@code global_step} of the
+ * 512 base release (875000, diffusers' legacy heuristic) or the caller names the family.
+ */
+final class FamilyDetector {
+  static final String CONV_IN = "input_blocks.0.0.weight";
+  static final String CROSS_ATTENTION_KEYS = "input_blocks.2.1.transformer_blocks.0.attn2.to_k.weight";
+  static final String PROJ_IN = "input_blocks.1.1.proj_in.weight";
+  private static final String SD2_BASE_GLOBAL_STEP = "875000";
+
+  /**
+   * @param family the published architecture
+   * @param linearProjection whether the UNet's attention projections are linear (2-D {@code proj_in}), as in SD 2.x,
+   *     rather than 1x1 convolutions
+   */
+  record Detection(ModelFamily family, boolean linearProjection) {}
+
+  private FamilyDetector() {}
+
+  /**
+   * @param names every tensor name of the checkpoint
+   * @param shapes the shape of a named tensor
+   * @param metadata the file's metadata
+   * @param given the family the caller named, which is used instead of the detected one
+   * @throws ModelLoadException when the file is not an SD 1.x/2.x checkpoint sdj knows how to configure
+   */
+  static Detection detect(Set<String> names, Function<String, long[]> shapes, Map<String, String> metadata,
+      Optional<ModelFamily> given, String fileLabel) {
+    Function<String, Optional<long[]>> unet = suffix -> {
+      String key = CheckpointLayout.UNET + suffix;
+      String ema = CheckpointLayout.emaTwin(key);
+      return names.contains(key) ? Optional.of(shapes.apply(key))
+          : names.contains(ema) ? Optional.of(shapes.apply(ema)) : Optional.empty();
+    };
+    String context = "Cannot tell which Stable Diffusion model " + fileLabel + " is";
+    if (names.stream().anyMatch(n -> n.startsWith(CheckpointLayout.SDXL_EMBEDDERS))) {
+      throw new ModelLoadException(context, List.of("it is an SDXL checkpoint (conditioner.embedders.*), which sdj"
+          + " does not load from a single file yet: use the model's diffusers folder"));
+    }
+    long[] convIn = unet.apply(CONV_IN).orElseThrow(() -> new ModelLoadException(context, List.of(
+        "it has no " + CheckpointLayout.UNET + CONV_IN + ": it is not a Stable Diffusion checkpoint in the original"
+            + " single-file layout")));
+    boolean linear = unet.apply(PROJ_IN).map(s -> s.length == 2).orElse(false);
+    if (given.isPresent()) {
+      return new Detection(given.get(), linear);
+    }
+    if (convIn.length != 4 || convIn[1] != 4) {
+      throw new ModelLoadException(context, List.of("its UNet takes " + (convIn.length > 1 ? convIn[1] : "?")
+          + " input channels (an inpainting or other conditioned UNet), not one of the published SD 1.x/2.x"
+          + " text-to-image architectures: give a config folder that describes it"));
+    }
+    long[] keys = unet.apply(CROSS_ATTENTION_KEYS).orElseThrow(() -> new ModelLoadException(context, List.of(
+        "it has no " + CheckpointLayout.UNET + CROSS_ATTENTION_KEYS + ": not an SD 1.x/2.x UNet; give a config"
+            + " folder that describes it")));
+    long width = keys[keys.length - 1];
+    if (width == 768) {
+      return new Detection(ModelFamily.SD_1, linear);
+    }
+    if (width == 1024) {
+      boolean base = SD2_BASE_GLOBAL_STEP.equals(metadata.get("global_step"));
+      return new Detection(base ? ModelFamily.SD_2_BASE : ModelFamily.SD_2_V, linear);
+    }
+    throw new ModelLoadException(context, List.of("its cross-attention is " + width + " wide (SD 1.x: 768, SD 2.x:"
+        + " 1024): give a config folder that describes it"));
+  }
+}

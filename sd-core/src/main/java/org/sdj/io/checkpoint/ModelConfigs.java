@@ -1,0 +1,11 @@
+package org.sdj.io.checkpoint;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import org.sdj.io.model.AutoencoderKLConfig;
+import org.sdj.io.model.ClipTextConfig;
+import org.sdj.io.model.UNet2DConditionConfig;
+
+/** What a single file lacks: the configs of its models, its scheduler config and a tokenizer folder. */
+record ModelConfigs(UNet2DConditionConfig unet, AutoencoderKLConfig vae, ClipTextConfig textEncoder,
+    ObjectNode scheduler, Path tokenizerDirectory) {}

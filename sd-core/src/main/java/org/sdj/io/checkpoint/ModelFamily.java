@@ -1,0 +1,48 @@
+package org.sdj.io.checkpoint;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * The published Stable Diffusion architectures that a single-file checkpoint is loaded as when no config folder is
+ * given; each ships with sdj as the configs of its reference diffusers repository.
+ */
+public enum ModelFamily {
+  /** SD 1.x (CLIP ViT-L/14 text encoder, 768-wide cross-attention), configured as stable-diffusion-v1-5; epsilon. */
+  SD_1("sd1", "sd15"),
+  /** SD 2.x 512 base (OpenCLIP ViT-H/14, 1024-wide), configured as stable-diffusion-2-1-base; epsilon prediction. */
+  SD_2_BASE("sd2-base", "sd21-base"),
+  /** SD 2.x 768-v (OpenCLIP ViT-H/14, 1024-wide), configured as stable-diffusion-2-1; v-prediction. */
+  SD_2_V("sd2-v", "sd21");
+
+  private final String id;
+  private final String resourceFolder;
+
+  ModelFamily(String id, String resourceFolder) {
+    this.id = id;
+    this.resourceFolder = resourceFolder;
+  }
+
+  /** The short name ({@code sd1}, {@code sd2-base}, {@code sd2-v}) that {@link #parse} reads. */
+  public String id() {
+    return id;
+  }
+
+  /** The folder of this family's configs among sdj's resources. */
+  String resourceFolder() {
+    return resourceFolder;
+  }
+
+  /**
+   * The family of that {@linkplain #id() short name}, case-insensitively.
+   *
+   * @throws IllegalArgumentException naming the accepted names
+   */
+  public static ModelFamily parse(String id) {
+    String wanted = id.toLowerCase(Locale.ROOT);
+    return Arrays.stream(values()).filter(f -> f.id.equals(wanted)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("unknown model family '" + id + "': use one of "
+            + Arrays.stream(values()).map(ModelFamily::id).collect(Collectors.joining(", "))));
+  }
+}

@@ -1,0 +1,58 @@
+package org.sdj.io.checkpoint;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.sdj.SdjException;
+import org.sdj.io.StrictJson;
+import org.sdj.tokenizer.BundledClipVocabulary;
+
+/**
+ * The configs of the published models (stable-diffusion-v1-5, stable-diffusion-2-1-base, stable-diffusion-2-1) that
+ * ship in sdj's jar, written out as a config folder with the bundled CLIP vocabulary so that they are read exactly as
+ * a diffusers folder is.
+ */
+final class PublishedConfigs {
+  private static final List<String> FILES = List.of(ConfigFolder.UNET, ConfigFolder.VAE, ConfigFolder.TEXT_ENCODER,
+      ConfigFolder.SCHEDULER, ConfigFolder.TOKENIZER + "/tokenizer_config.json");
+
+  private PublishedConfigs() {}
+
+  /**
+   * Writes the config folder of {@code family} into the empty folder {@code dir}.
+   *
+   * @param linearProjection the UNet's {@code use_linear_projection}, as the checkpoint's shapes say
+   */
+  static void write(ModelFamily family, boolean linearProjection, Path dir) {
+    try {
+      for (String file : FILES) {
+        Path target = dir.resolve(file);
+        Files.createDirectories(target.getParent());
+        try (InputStream in = resource(family, file)) {
+          if (file.equals(ConfigFolder.UNET)) {
+            ObjectNode unet = (ObjectNode) StrictJson.mapper().readTree(in);
+            unet.put("use_linear_projection", linearProjection);
+            StrictJson.mapper().writeValue(target.toFile(), unet);
+          } else {
+            Files.copy(in, target);
+          }
+        }
+      }
+      BundledClipVocabulary.writeTo(dir.resolve(ConfigFolder.TOKENIZER));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the " + family.id() + " configs to " + dir, e);
+    }
+  }
+
+  private static InputStream resource(ModelFamily family, String file) {
+    InputStream in = PublishedConfigs.class.getResourceAsStream(family.resourceFolder() + "/" + file);
+    if (in == null) {
+      throw new SdjException("the sdj jar lacks its " + family.id() + " config " + file);
+    }
+    return in;
+  }
+}
