@@ -18,6 +18,7 @@ import org.sdj.io.model.Component;
 import org.sdj.io.model.ModelLoadException;
 import org.sdj.io.model.ModelSource;
 import org.sdj.io.model.UNet2DConditionConfig;
+import org.sdj.io.ckpt.CkptFile;
 import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.TensorSource;
 
@@ -108,11 +109,7 @@ public final class SingleFileCheckpoint implements ModelSource {
 
   private static TensorSource openTensors(Path file) {
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    if (PICKLE_EXTENSIONS.stream().anyMatch(name::endsWith)) {
-      throw new ModelLoadException("Cannot load " + file, List.of("PyTorch pickle checkpoints are not read by this"
-          + " version of sdj: convert the file to .safetensors"));
-    }
-    return SafeTensorsFile.open(file);
+    return PICKLE_EXTENSIONS.stream().anyMatch(name::endsWith) ? CkptFile.open(file) : SafeTensorsFile.open(file);
   }
 
   /** The published family the checkpoint is loaded as; empty when a config folder describes it. */
