@@ -36,7 +36,7 @@ final class GenerateCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--model", required = true, paramLabel = "PATH",
-      description = "A diffusers pipeline folder, a single-file checkpoint (FILE.safetensors, original SD 1.x/2.x"
+      description = "A diffusers pipeline folder, a single-file checkpoint (FILE.safetensors or FILE.ckpt, original SD 1.x/2.x"
           + " layout), a Hugging Face Hub id (org/name[@revision]), or '" + DemoModel.NAME
           + "' for the built-in tiny demo model (random weights: noise-like images).")
   String model;
