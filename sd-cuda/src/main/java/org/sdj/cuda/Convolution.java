@@ -40,7 +40,11 @@ import org.sdj.backend.DType;
  * 2-D convolution on cuDNN (legacy API), NCHW, 16-bit data with float accumulation on the tensor cores. Plans
  * (descriptors, the heuristic's algorithm and its workspace size) are cached per shape; padding must be symmetric
  * here ({@link CudaOps} pads unequal sides first).
+ *
+ * <p>cuDNN 9 deprecates this descriptor API in favour of its graph API, but still ships it; moving to the graph API
+ * (and to NHWC with fused bias + residual) is the next step, hence the suppression.
  */
+@SuppressWarnings("deprecation")
 final class Convolution implements AutoCloseable {
   private static final int CANDIDATES = 8;
 
