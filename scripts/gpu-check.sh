@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# GPU checks of sd-cuda, in two halves.
+#
+#   scripts/gpu-check.sh bundle   (on a build machine with JDK 25 and Maven; no GPU needed)
+#     Builds gpu-bundle/ (git-ignored, < 60 MB): a jlink'd Java 25 runtime (xz-packed), the jars (sd-core, sd-cuda with its
+#     kernels, JavaCPP's cuda + javacpp linux-x86_64, jackson, junit-platform-console-standalone), sd-cuda's test
+#     classes, the ptxas report and the tiny-sd1 fixtures.
+#
+#   scripts/gpu-check.sh run      (on the GPU machine, from the repository root; needs no Java, Maven or network)
+#     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of
+#     org.sdj.cuda (the GPU ones included), the attention benchmark and PyTorch's SDPA at the same shapes, and writes
+#     the results under $OUT (or gpu-out/ when OUT is unset). Budget: under 6 minutes.
+#
+# Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+bundle=$root/gpu-bundle
+mode=${1:-}
+if [ -z "$mode" ]; then
+  if command -v nvidia-smi >/dev/null 2>&1 && [ -d "$bundle" ]; then mode=run; else mode=bundle; fi
+fi
+
+make_bundle() {
+  set -e
+  if [ -d /usr/lib/jvm/temurin-25-jdk-amd64 ]; then
+    export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 PATH=/usr/lib/jvm/temurin-25-jdk-amd64/bin:$PATH
+  fi
+  local fixtures=${SDJ_FIXTURES:-$root/../shared/fixtures}
+  [ -d "$fixtures/tiny-sd1" ] || { echo "fixtures not found at $fixtures (set SDJ_FIXTURES)" >&2; exit 1; }
+  mvn -B -ntp -q install -pl sd-core -DskipTests
+  mvn -B -ntp -q package -pl sd-cuda -DskipTests
+  [ -f sd-cuda/target/classes/org/sdj/cuda/kernels/kernels.list ] || {
+    echo "sd-cuda was built without kernels: nvcc is needed for the bundle" >&2; exit 1; }
+  rm -rf "$bundle"
+  mkdir -p "$bundle/lib" "$bundle/fixtures"
+  (cd sd-cuda && mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile="$bundle/classpath.txt")
+  tr ':' '\n' <"$bundle/classpath.txt" | grep -v -E '/(junit|opentest4j|apiguardian)' | while read -r jar; do
+    cp "$jar" "$bundle/lib/"
+  done
+  rm "$bundle/classpath.txt"
+  local platform=1.14.4
+  mvn -B -ntp -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$platform \
+    -DoutputDirectory="$bundle"
+  mv "$bundle/junit-platform-console-standalone-$platform.jar" "$bundle/junit-console.jar"
+  cp sd-cuda/target/sd-cuda-*-SNAPSHOT.jar "$bundle/lib/"
+  cp -r sd-cuda/target/test-classes "$bundle/test-classes"
+  cp sd-cuda/target/cuda/ptxas-report.txt "$bundle/ptxas-report.txt"
+  cp -r "$fixtures/tiny-sd1" "$fixtures/tiny-sd1-expected" "$bundle/fixtures/"
+  # Only what the GPU tests load (jdeps): JavaCPP needs jdk.unsupported, JUnit's console java.xml; sd-core's image
+  # classes (java.desktop) and hub client (java.net.http) are never loaded there.
+  jlink --add-modules java.base,java.logging,java.xml,jdk.unsupported \
+    --strip-debug --no-header-files --no-man-pages --compress zip-9 --output "$bundle/jre"
+  strip --strip-unneeded "$bundle/jre/lib/server/libjvm.so"
+  # xz halves the runtime (libjvm.so is most of it) and keeps the bundle under 60 MB; 'run' unpacks it into /tmp.
+  tar -C "$bundle" -cf - jre | xz -9 -T2 >"$bundle/jre.tar.xz"
+  rm -rf "$bundle/jre"
+  # JavaCPP's cuda jar carries JNI wrappers for every CUDA library; sdj loads four of them.
+  local cudajar
+  cudajar=$(ls "$bundle"/lib/cuda-*-linux-x86_64.jar)
+  zip -q -d "$cudajar" $(unzip -Z1 "$cudajar" | grep -E '\.so$' |
+    grep -v -E '/libjni(cudart|cublas|cudnn|nvrtc)\.so$')
+  local bytes
+  bytes=$(du -sb "$bundle" | cut -f1)
+  echo "gpu-bundle: $((bytes / 1024 / 1024)) MiB in $bundle"
+  du -sh "$bundle"/* | sort -h
+  if [ "$bytes" -gt $((60 * 1024 * 1024)) ]; then
+    echo "gpu-bundle is over 60 MB" >&2
+    exit 1
+  fi
+}
+
+# Directories that hold the CUDA libraries: the nvidia.* wheels of PyTorch, the toolkit, the driver.
+library_path() {
+  local dirs=()
+  if command -v python3 >/dev/null 2>&1; then
+    while read -r d; do dirs+=("$d"); done < <(python3 - <<'PY' 2>/dev/null
+import glob, os
+try:
+    import nvidia
+except ImportError:
+    raise SystemExit
+seen = set()
+for base in nvidia.__path__:
+    for lib in glob.glob(os.path.join(base, "**", "lib*.so*"), recursive=True):
+        d = os.path.dirname(lib)
+        if d not in seen:
+            seen.add(d)
+            print(d)
+PY
+)
+  fi
+  for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu /usr/local/cuda/lib64; do
+    [ -d "$d" ] && dirs+=("$d")
+  done
+  (IFS=:; echo "${dirs[*]}")
+}
+
+run_checks() {
+  local out=${OUT:-$root/gpu-out}
+  mkdir -p "$out"
+  [ -f "$bundle/jre.tar.xz" ] || { echo "no bundle at $bundle: run 'scripts/gpu-check.sh bundle' first and carry gpu-bundle" >&2; exit 1; }
+  local jre=/tmp/sdj-jre
+  if [ ! -x "$jre/jre/bin/java" ]; then
+    mkdir -p "$jre"
+    tar -C "$jre" -xJf "$bundle/jre.tar.xz" 2>/dev/null ||
+      python3 -c "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" "$bundle/jre.tar.xz" "$jre"
+  fi
+  nvidia-smi >"$out/nvidia-smi.txt" 2>&1
+  export LD_LIBRARY_PATH="$(library_path)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" >>"$out/nvidia-smi.txt"
+  for lib in libcuda.so.1 libcudart.so.13 libcublasLt.so.13 libcudnn.so.9 libnvrtc.so.13; do
+    found=$(for d in ${LD_LIBRARY_PATH//:/ }; do [ -e "$d/$lib" ] && echo "$d/$lib" && break; done)
+    echo "$lib: ${found:-NOT FOUND}" | tee -a "$out/nvidia-smi.txt"
+  done
+  local java=("$jre/jre/bin/java" --enable-native-access=ALL-UNNAMED
+    -Dsdj.fixtures="$bundle/fixtures" -Dsdj.cuda.ptxasReport="$bundle/ptxas-report.txt"
+    -Dorg.bytedeco.javacpp.pathsFirst=true -Djava.library.path="$LD_LIBRARY_PATH")
+  local cp="$bundle/test-classes:$(ls "$bundle"/lib/*.jar | tr '\n' ':')"
+  echo "== tests (org.sdj.cuda) =="
+  timeout 300 "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
+    --select-package org.sdj.cuda --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" \
+    >"$out/tests.txt" 2>&1
+  local tests_rc=$?
+  echo "== attention benchmark (sdj) =="
+  timeout 90 "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
+  echo "== attention benchmark (torch SDPA) =="
+  timeout 60 python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
+  echo
+  grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" || tail -20 "$out/tests.txt"
+  grep -E "✘|\[X\]" "$out/tests.txt" | head -30
+  echo "-- sdj --"; cat "$out/bench-sdj.txt"
+  echo "-- torch --"; cat "$out/bench-torch.txt"
+  echo "(tests exit code $tests_rc; full logs under $out)"
+  return $tests_rc
+}
+
+case "$mode" in
+  bundle) make_bundle ;;
+  run) run_checks ;;
+  *) echo "usage: scripts/gpu-check.sh [bundle|run]" >&2; exit 2 ;;
+esac

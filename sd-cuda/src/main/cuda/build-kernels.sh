@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Compiles every .cu file beside this script into a fatbin (sm_80, sm_86, sm_89, sm_90 machine code plus compute_90
+# PTX for newer GPUs) under OUT_DIR, lists them in OUT_DIR/kernels.list for the runtime loader, and saves ptxas's
+# resource report (registers, spills, shared memory per kernel) to REPORT. Maven runs it when nvcc exists; it
+# recompiles only when a source is newer than the last build.
+# Usage: build-kernels.sh NVCC OUT_DIR REPORT
+set -euo pipefail
+nvcc=$1
+out=$2
+report=$3
+src=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out" "$(dirname "$report")"
+newest_src=$(ls -t "$src"/*.cu "$src"/*.cuh "$0" | head -1)
+if [ -f "$out/kernels.list" ] && [ -f "$report" ] && [ "$out/kernels.list" -nt "$newest_src" ]; then
+  echo "CUDA kernels up to date in $out"
+  exit 0
+fi
+arch=(-gencode arch=compute_80,code=sm_80 -gencode arch=compute_86,code=sm_86
+      -gencode arch=compute_89,code=sm_89 -gencode arch=compute_90,code=sm_90
+      -gencode arch=compute_90,code=compute_90)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pids=()
+names=()
+for cu in "$src"/*.cu; do
+  name=$(basename "$cu" .cu)
+  names+=("$name")
+  "$nvcc" -O3 -std=c++17 -lineinfo "${arch[@]}" -Xptxas -v -fatbin -o "$tmp/$name.fatbin" "$cu" \
+    >"$tmp/$name.log" 2>&1 &
+  pids+=($!)
+done
+failed=0
+for i in "${!pids[@]}"; do
+  if ! wait "${pids[$i]}"; then
+    echo "nvcc failed on ${names[$i]}.cu:" >&2
+    cat "$tmp/${names[$i]}.log" >&2
+    failed=1
+  fi
+done
+[ "$failed" = 0 ] || exit 1
+: >"$report"
+for name in "${names[@]}"; do
+  cat "$tmp/$name.log" >>"$report"
+  cp "$tmp/$name.fatbin" "$out/$name.fatbin"
+done
+printf '%s.fatbin\n' "${names[@]}" >"$out/kernels.list"
+echo "CUDA kernels: ${names[*]} -> $out (ptxas report $report)"

@@ -1,0 +1,93 @@
+// Pointwise kernels: activations, GEGLU, broadcast adds, scaling, and the bias + residual epilogue of convolutions.
+#include "common.cuh"
+
+namespace sdj {
+
+// Activation codes, in the order of org.sdj.backend.Activation.
+enum { SILU = 0, GELU = 1, GELU_TANH = 2, QUICK_GELU = 3 };
+
+__device__ __forceinline__ float sigmoidf(float x) { return 1.f / (1.f + __expf(-x)); }
+
+__device__ __forceinline__ float geluf(float x) { return 0.5f * x * erfcf(-x * 0.70710678118654752f); }
+
+__device__ __forceinline__ float activate(int kind, float x) {
+  switch (kind) {
+    case SILU: return x * sigmoidf(x);
+    case GELU: return geluf(x);
+    case GELU_TANH: return 0.5f * x * (1.f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+    default: return x * sigmoidf(1.702f * x);
+  }
+}
+
+template <typename T>
+__device__ void activation_body(const T* x, T* y, int kind, long long n) {
+  SDJ_FOR_EACH(i, n) { y[i] = from_f<T>(activate(kind, to_f(x[i]))); }
+}
+
+// x [rows, 2 half] -> y [rows, half] = x[:, :half] * gelu(x[:, half:])
+template <typename T>
+__device__ void geglu_body(const T* x, T* y, long long rows, long long half) {
+  SDJ_FOR_EACH(i, rows * half) {
+    long long r = i / half;
+    long long c = i - r * half;
+    const T* row = x + r * 2 * half;
+    y[i] = from_f<T>(to_f(row[c]) * geluf(to_f(row[half + c])));
+  }
+}
+
+// y = a + b[i % nb]: b has a's shape or a suffix of it.
+template <typename T>
+__device__ void add_body(const T* a, const T* b, T* y, long long n, long long nb) {
+  SDJ_FOR_EACH(i, n) { y[i] = from_f<T>(to_f(a[i]) + to_f(b[i % nb])); }
+}
+
+// y = x + b[i / spatial]: x [N, C, spatial], b [N, C].
+template <typename T>
+__device__ void add_per_channel_body(const T* x, const T* b, T* y, long long n, long long spatial) {
+  SDJ_FOR_EACH(i, n) { y[i] = from_f<T>(to_f(x[i]) + to_f(b[i / spatial])); }
+}
+
+template <typename T>
+__device__ void scale_body(const T* x, T* y, float factor, long long n) {
+  SDJ_FOR_EACH(i, n) { y[i] = from_f<T>(to_f(x[i]) * factor); }
+}
+
+// In place: y [N, C, spatial] += bias[c] (bias may be null) + residual (may be null). cuDNN's convolution writes y
+// first; this is its epilogue, one pass instead of two.
+template <typename T>
+__device__ void bias_residual_body(T* y, const T* bias, const T* residual, long long n, long long channels,
+                                   long long spatial) {
+  SDJ_FOR_EACH(i, n) {
+    float v = to_f(y[i]);
+    if (bias != nullptr) v += to_f(bias[(i / spatial) % channels]);
+    if (residual != nullptr) v += to_f(residual[i]);
+    y[i] = from_f<T>(v);
+  }
+}
+
+}  // namespace sdj
+
+#define SDJ_POINTWISE(T, S)                                                                                   \
+  extern "C" __global__ void sdj_activation_##S(const T* x, T* y, int kind, long long n) {                  \
+    sdj::activation_body<T>(x, y, kind, n);                                                                \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_geglu_##S(const T* x, T* y, long long rows, long long half) {              \
+    sdj::geglu_body<T>(x, y, rows, half);                                                                  \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_add_##S(const T* a, const T* b, T* y, long long n, long long nb) {          \
+    sdj::add_body<T>(a, b, y, n, nb);                                                                      \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_add_per_channel_##S(const T* x, const T* b, T* y, long long n,             \
+                                                     long long spatial) {                                  \
+    sdj::add_per_channel_body<T>(x, b, y, n, spatial);                                                     \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_scale_##S(const T* x, T* y, float factor, long long n) {                   \
+    sdj::scale_body<T>(x, y, factor, n);                                                                   \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_bias_residual_##S(T* y, const T* bias, const T* residual, long long n,     \
+                                                   long long channels, long long spatial) {                \
+    sdj::bias_residual_body<T>(y, bias, residual, n, channels, spatial);                                   \
+  }
+
+SDJ_POINTWISE(__half, f16)
+SDJ_POINTWISE(__nv_bfloat16, bf16)

@@ -1,0 +1,197 @@
+package org.sdj.cuda;
+
+import static org.bytedeco.cuda.global.cudart.CU_STREAM_NON_BLOCKING;
+import static org.bytedeco.cuda.global.cudart.cuCtxSetCurrent;
+import static org.bytedeco.cuda.global.cudart.cuDeviceGet;
+import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRelease;
+import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRetain;
+import static org.bytedeco.cuda.global.cudart.cuInit;
+import static org.bytedeco.cuda.global.cudart.cuMemcpyDtoHAsync;
+import static org.bytedeco.cuda.global.cudart.cuMemcpyHtoDAsync;
+import static org.bytedeco.cuda.global.cudart.cuStreamCreate;
+import static org.bytedeco.cuda.global.cudart.cuStreamDestroy;
+import static org.bytedeco.cuda.global.cudart.cuStreamSynchronize;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.bytedeco.cuda.cudart.CUctx_st;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.ShortPointer;
+import org.sdj.backend.Backend;
+import org.sdj.backend.BackendProvider.Availability;
+import org.sdj.backend.DType;
+import org.sdj.backend.Ops;
+import org.sdj.backend.Tensor;
+import org.sdj.backend.WeightData;
+
+/**
+ * The GPU backend: weights uploaded once in the compute type (float16, or bf16), activations in the same type from a
+ * caching allocator, GEMMs on cuBLASLt with fused bias and residual, convolutions on cuDNN, attention and the
+ * pointwise and normalization ops on sdj's own kernels. All work of all scopes goes onto one CUDA stream, so ops never
+ * wait for the device; only {@link Ops#toHost} does.
+ *
+ * <p>Not yet: CUDA graphs over a denoising step, and pinned staging buffers for {@code fromHost} (a pageable
+ * host-to-device copy waits for the stream).
+ */
+public final class CudaBackend implements Backend {
+  private final CudaOptions options;
+  private final String description;
+  private final CUctx_st context = new CUctx_st();
+  private final int device;
+  private final CUstream_st stream = new CUstream_st();
+  private final KernelModule module;
+  private final BlockCache activations;
+  private final DriverMemory weightMemory = new DriverMemory();
+  private final Kernels kernels;
+  private final Gemm gemm;
+  private final Convolution convolution;
+  private final Set<DeviceTensor> weights = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  /** @throws org.sdj.SdjException if CUDA cannot run here, saying why */
+  public CudaBackend(CudaOptions options) {
+    Availability a = CudaProbe.probe(options.device());
+    if (!a.usable()) {
+      throw new CudaException("the CUDA backend cannot run here: " + a.reason());
+    }
+    this.options = options;
+    this.description = "cuda: " + a.reason() + ", " + options.computeType();
+    Cu.check(cuInit(0), "cuInit");
+    int[] dev = new int[1];
+    Cu.check(cuDeviceGet(dev, options.device()), "cuDeviceGet");
+    this.device = dev[0];
+    Cu.check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
+    Cu.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+    Cu.check(cuStreamCreate(stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+    this.module = new KernelModule();
+    this.activations = new BlockCache(new DriverMemory());
+    this.kernels = new Kernels(module, stream, options.computeType());
+    this.gemm = new Gemm(stream, options.computeType(), activations);
+    this.convolution = new Convolution(stream, options.computeType(), activations);
+  }
+
+  @Override
+  public String name() {
+    return "cuda";
+  }
+
+  @Override
+  public String description() {
+    return description;
+  }
+
+  /** The storage type of every tensor of this backend. */
+  public DType computeType() {
+    return options.computeType();
+  }
+
+  /** Uploads {@code data} in the compute type; blocks until the copy is done (weights load once). */
+  @Override
+  public Tensor weight(WeightData data) {
+    checkOpen();
+    short[] bits = HalfFloats.weight(data, computeType());
+    long bytes = Math.max(2L, 2L * bits.length);
+    long address = weightMemory.allocate(bytes);
+    if (address == 0) {
+      throw new CudaException("out of GPU memory while uploading weight " + data.name() + " (" + bytes + " bytes)");
+    }
+    upload(address, bits);
+    sync();
+    DeviceTensor t = new DeviceTensor(this, new Storage(address, weightMemory::free), data.shape(), weights::remove);
+    weights.add(t);
+    return t;
+  }
+
+  @Override
+  public Ops ops() {
+    checkOpen();
+    return new CudaOps(this);
+  }
+
+  // ---- for CudaOps ------------------------------------------------------------------------------------------------
+
+  Kernels kernels() {
+    return kernels;
+  }
+
+  Gemm gemm() {
+    return gemm;
+  }
+
+  Convolution convolution() {
+    return convolution;
+  }
+
+  BlockCache activations() {
+    return activations;
+  }
+
+  /** Makes this backend's context current on the calling thread; every op calls it first. */
+  void enter() {
+    checkOpen();
+    Cu.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+  }
+
+  void upload(long address, short[] bits) {
+    if (bits.length == 0) {
+      return;
+    }
+    try (ShortPointer host = new ShortPointer(bits)) {
+      Cu.check(cuMemcpyHtoDAsync(address, host, 2L * bits.length, stream), "cuMemcpyHtoDAsync");
+    }
+  }
+
+  void upload(long address, Pointer host, long bytes) {
+    Cu.check(cuMemcpyHtoDAsync(address, host, bytes, stream), "cuMemcpyHtoDAsync");
+  }
+
+  /** Copies {@code count} elements back, after everything enqueued so far. */
+  short[] download(long address, long count) {
+    short[] out = new short[Math.toIntExact(count)];
+    if (count == 0) {
+      return out;
+    }
+    try (ShortPointer host = new ShortPointer(count)) {
+      Cu.check(cuMemcpyDtoHAsync(host, address, 2 * count, stream), "cuMemcpyDtoHAsync");
+      sync();
+      host.get(out);
+    }
+    return out;
+  }
+
+  void sync() {
+    Cu.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("backend cuda is closed");
+    }
+  }
+
+  /** Waits for the device, then frees every weight, every cached and live activation, and the context's handles. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    cuCtxSetCurrent(context);
+    cuStreamSynchronize(stream);
+    closed = true;
+    for (DeviceTensor t : List.copyOf(weights)) {
+      t.close();
+    }
+    convolution.close();
+    gemm.close();
+    activations.close();
+    module.close();
+    cuStreamDestroy(stream);
+    cuDevicePrimaryCtxRelease(device);
+  }
+}

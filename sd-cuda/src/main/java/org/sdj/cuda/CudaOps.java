@@ -1,0 +1,342 @@
+package org.sdj.cuda;
+
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import org.bytedeco.javacpp.IntPointer;
+import org.sdj.backend.Activation;
+import org.sdj.backend.Backend;
+import org.sdj.backend.Conv2dParams;
+import org.sdj.backend.Ops;
+import org.sdj.backend.Shapes;
+import org.sdj.backend.Tensor;
+
+/**
+ * One forward pass on the {@link CudaBackend}: every op validates its operands with {@link Shapes}, takes its result
+ * from the caching allocator and enqueues its kernels; nothing waits for the device except {@link #toHost}.
+ */
+final class CudaOps implements Ops {
+  private final CudaBackend backend;
+  private final Kernels k;
+  private final Set<DeviceTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
+  private boolean closed;
+
+  CudaOps(CudaBackend backend) {
+    this.backend = backend;
+    this.k = backend.kernels();
+  }
+
+  @Override
+  public Backend backend() {
+    return backend;
+  }
+
+  private void enter() {
+    if (closed) {
+      throw new IllegalStateException("this Ops scope is closed; open a new one with backend.ops()");
+    }
+    backend.enter();
+  }
+
+  /** The device address of {@code t}, an open tensor of this backend; 0 for an absent optional operand. */
+  private long at(Tensor t) {
+    if (t == null) {
+      return 0;
+    }
+    if (!(t instanceof DeviceTensor d) || d.backend() != backend) {
+      throw new IllegalArgumentException("tensor " + t + " belongs to another backend than cuda");
+    }
+    return d.address();
+  }
+
+  /** A new tensor of this scope for a result of {@code shape}. */
+  private DeviceTensor output(long[] shape) {
+    BlockCache cache = backend.activations();
+    long address = cache.acquire(2 * Math.max(1, Shapes.numel(shape)));
+    return track(new Storage(address, cache::release), shape);
+  }
+
+  private DeviceTensor track(Storage storage, long[] shape) {
+    DeviceTensor t = new DeviceTensor(backend, storage, shape, live::remove);
+    live.add(t);
+    return t;
+  }
+
+  // ---- data movement ----------------------------------------------------------------------------------------------
+
+  @Override
+  public Tensor fromHost(float[] data, long... shape) {
+    enter();
+    long[] s = Shapes.fromHost(data, shape);
+    DeviceTensor t = output(s);
+    backend.upload(t.address(), HalfFloats.encode(data, backend.computeType()));
+    return t;
+  }
+
+  @Override
+  public float[] toHost(Tensor t) {
+    enter();
+    long address = at(t);
+    return HalfFloats.decode(backend.download(address, t.numel()), backend.computeType());
+  }
+
+  @Override
+  public Tensor reshape(Tensor t, long... shape) {
+    enter();
+    at(t);
+    long[] s = Shapes.reshape(t, shape);
+    return track(((DeviceTensor) t).storage().retain(), s);
+  }
+
+  @Override
+  public Tensor narrow(Tensor t, int dim, long start, long length) {
+    enter();
+    long x = at(t);
+    long[] out = Shapes.narrow(t, dim, start, length);
+    long[] s = t.shape();
+    int d = Shapes.axis("narrow", s.length, dim);
+    long inner = inner(s, d);
+    long outer = Shapes.numel(s) / Math.max(1, s[d] * inner);
+    DeviceTensor y = output(out);
+    k.slice(x, y.address(), s[d] * inner == 0 ? 0 : outer, s[d] * inner, start * inner, length * inner);
+    return y;
+  }
+
+  @Override
+  public Tensor concat(int dim, Tensor a, Tensor b) {
+    enter();
+    long pa = at(a);
+    long pb = at(b);
+    long[] out = Shapes.concat(dim, a, b);
+    int d = Shapes.axis("concat", a.rank(), dim);
+    long inner = inner(out, d);
+    long outer = 1;
+    for (int i = 0; i < d; i++) {
+      outer *= out[i];
+    }
+    DeviceTensor y = output(out);
+    k.concat(pa, pb, y.address(), outer, a.dim(d) * inner, b.dim(d) * inner);
+    return y;
+  }
+
+  private static long inner(long[] shape, int dim) {
+    long n = 1;
+    for (int i = dim + 1; i < shape.length; i++) {
+      n *= shape[i];
+    }
+    return n;
+  }
+
+  @Override
+  public Tensor nchwToTokens(Tensor x) {
+    enter();
+    long px = at(x);
+    long[] out = Shapes.nchwToTokens(x);
+    DeviceTensor y = output(out);
+    k.transpose(px, y.address(), (int) out[0], (int) out[2], (int) out[1]);
+    return y;
+  }
+
+  @Override
+  public Tensor tokensToNchw(Tensor x, long height, long width) {
+    enter();
+    long px = at(x);
+    long[] out = Shapes.tokensToNchw(x, height, width);
+    DeviceTensor y = output(out);
+    k.transpose(px, y.address(), (int) out[0], (int) x.dim(1), (int) x.dim(2));
+    return y;
+  }
+
+  @Override
+  public Tensor embedding(Tensor table, int[] ids) {
+    enter();
+    long pt = at(table);
+    long[] out = Shapes.embedding(table, ids);
+    DeviceTensor y = output(out);
+    if (ids.length > 0) {
+      BlockCache cache = backend.activations();
+      long dev = cache.acquire(4L * ids.length);
+      try (IntPointer host = new IntPointer(ids)) {
+        backend.upload(dev, host, 4L * ids.length);
+      }
+      k.embedding(pt, dev, y.address(), ids.length, out[1]);
+      cache.release(dev);
+    }
+    return y;
+  }
+
+  @Override
+  public Tensor upsampleNearest(Tensor x, long height, long width) {
+    enter();
+    long px = at(x);
+    long[] out = Shapes.upsampleNearest(x, height, width);
+    DeviceTensor y = output(out);
+    k.upsampleNearest(px, y.address(), x.dim(0) * x.dim(1), (int) x.dim(2), (int) x.dim(3), (int) height,
+        (int) width);
+    return y;
+  }
+
+  // ---- matrix products ----------------------------------------------------------------------------------------------
+
+  @Override
+  public Tensor linear(Tensor x, Tensor weight, Tensor bias, Tensor residual) {
+    enter();
+    long px = at(x);
+    long pw = at(weight);
+    long pb = at(bias);
+    long pr = at(residual);
+    long[] out = Shapes.linear(x, weight, bias, residual);
+    DeviceTensor y = output(out);
+    long outF = weight.dim(0);
+    long rows = Shapes.numel(out) / Math.max(1, outF);
+    if (rows > 0 && outF > 0) {
+      backend.gemm().linear(px, pw, pb, pr, y.address(), rows, weight.dim(1), outF);
+    }
+    return y;
+  }
+
+  @Override
+  public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dParams p, Tensor residual) {
+    enter();
+    long px = at(x);
+    long pw = at(weight);
+    long pb = at(bias);
+    long pr = at(residual);
+    long[] out = Shapes.conv2d(x, weight, bias, p, residual);
+    DeviceTensor y = output(out);
+    int n = (int) x.dim(0);
+    int c = (int) x.dim(1);
+    int h = (int) x.dim(2);
+    int w = (int) x.dim(3);
+    DeviceTensor padded = null;
+    if (p.padTop() != p.padBottom() || p.padLeft() != p.padRight()) {
+      // cuDNN pads both sides alike: pad the input here and convolve without padding.
+      int ph = h + p.padTop() + p.padBottom();
+      int pwid = w + p.padLeft() + p.padRight();
+      padded = output(new long[] {n, c, ph, pwid});
+      k.pad2d(px, padded.address(), (long) n * c, h, w, p.padTop(), p.padLeft(), ph, pwid);
+      px = padded.address();
+      h = ph;
+      w = pwid;
+    }
+    int padH = padded == null ? p.padTop() : 0;
+    int padW = padded == null ? p.padLeft() : 0;
+    var key = new Convolution.Key(n, c, h, w, (int) out[1], (int) weight.dim(2), (int) weight.dim(3), p.stride(),
+        padH, padW);
+    backend.convolution().forward(key, px, pw, y.address(), (int) out[2], (int) out[3]);
+    if (padded != null) {
+      padded.close();
+    }
+    if (pb != 0 || pr != 0) {
+      k.biasResidual(y.address(), pb, pr, Shapes.numel(out), out[1], out[2] * out[3]);
+    }
+    return y;
+  }
+
+  @Override
+  public Tensor attention(Tensor q, Tensor kt, Tensor v, int heads, float scale, boolean causal) {
+    enter();
+    long pq = at(q);
+    long pk = at(kt);
+    long pv = at(v);
+    long[] out = Shapes.attention(q, kt, v, heads);
+    int d = (int) (q.dim(2) / heads);
+    if (d > Kernels.WIDE_MAX_D) {
+      throw new IllegalArgumentException("attention: head size " + d + " of q " + Shapes.str(q.shape())
+          + " exceeds the CUDA backend's " + Kernels.WIDE_MAX_D);
+    }
+    DeviceTensor y = output(out);
+    k.attention(pq, pk, pv, y.address(), (int) q.dim(0), (int) q.dim(1), (int) kt.dim(1), heads, d, scale, causal);
+    return y;
+  }
+
+  // ---- normalization ------------------------------------------------------------------------------------------------
+
+  @Override
+  public Tensor groupNorm(Tensor x, int groups, Tensor gamma, Tensor beta, float eps, boolean silu) {
+    enter();
+    long px = at(x);
+    long pg = at(gamma);
+    long pb = at(beta);
+    long[] s = Shapes.groupNorm(x, groups, gamma, beta);
+    DeviceTensor y = output(s);
+    long spatial = Shapes.numel(s) / Math.max(1, s[0] * s[1]);
+    k.groupNorm(px, pg, pb, y.address(), (int) s[0], (int) s[1], spatial, groups, eps, silu);
+    return y;
+  }
+
+  @Override
+  public Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
+    enter();
+    long px = at(x);
+    long pg = at(gamma);
+    long pb = at(beta);
+    long[] s = Shapes.layerNorm(x, gamma, beta);
+    DeviceTensor y = output(s);
+    int width = (int) s[s.length - 1];
+    k.layerNorm(px, pg, pb, y.address(), width == 0 ? 0 : Shapes.numel(s) / width, width, eps);
+    return y;
+  }
+
+  // ---- pointwise ----------------------------------------------------------------------------------------------------
+
+  @Override
+  public Tensor activation(Tensor x, Activation kind) {
+    enter();
+    long px = at(x);
+    DeviceTensor y = output(x.shape());
+    k.activation(px, y.address(), kind, x.numel());
+    return y;
+  }
+
+  @Override
+  public Tensor geglu(Tensor x) {
+    enter();
+    long px = at(x);
+    long[] out = Shapes.geglu(x);
+    DeviceTensor y = output(out);
+    long half = out[out.length - 1];
+    k.geglu(px, y.address(), half == 0 ? 0 : Shapes.numel(out) / half, half);
+    return y;
+  }
+
+  @Override
+  public Tensor add(Tensor a, Tensor b) {
+    enter();
+    long pa = at(a);
+    long pb = at(b);
+    long[] out = Shapes.add(a, b);
+    DeviceTensor y = output(out);
+    k.add(pa, pb, y.address(), a.numel(), Math.max(1, b.numel()));
+    return y;
+  }
+
+  @Override
+  public Tensor addPerChannel(Tensor x, Tensor b) {
+    enter();
+    long px = at(x);
+    long pb = at(b);
+    long[] out = Shapes.addPerChannel(x, b);
+    DeviceTensor y = output(out);
+    k.addPerChannel(px, pb, y.address(), x.numel(), Math.max(1, x.numel() / Math.max(1, b.numel())));
+    return y;
+  }
+
+  @Override
+  public Tensor scale(Tensor x, float factor) {
+    enter();
+    long px = at(x);
+    DeviceTensor y = output(x.shape());
+    k.scale(px, y.address(), factor, x.numel());
+    return y;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (DeviceTensor t : List.copyOf(live)) {
+      t.close();
+    }
+  }
+}

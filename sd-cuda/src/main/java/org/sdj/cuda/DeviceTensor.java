@@ -1,0 +1,77 @@
+package org.sdj.cuda;
+
+import java.util.function.Consumer;
+import org.sdj.backend.DType;
+import org.sdj.backend.Shapes;
+import org.sdj.backend.Tensor;
+
+/** A tensor in GPU memory, row-major, in the backend's 16-bit compute type. */
+final class DeviceTensor implements Tensor {
+  private final CudaBackend backend;
+  private final Storage storage;
+  private final long[] shape;
+  private final Consumer<DeviceTensor> onClose;
+  private volatile boolean closed;
+
+  DeviceTensor(CudaBackend backend, Storage storage, long[] shape, Consumer<DeviceTensor> onClose) {
+    this.backend = backend;
+    this.storage = storage;
+    this.shape = shape.clone();
+    this.onClose = onClose;
+  }
+
+  CudaBackend backend() {
+    return backend;
+  }
+
+  Storage storage() {
+    return storage;
+  }
+
+  /** The device address of element 0. */
+  long address() {
+    if (closed) {
+      throw new IllegalStateException("tensor " + Shapes.str(shape) + " was closed (by close() or by closing the"
+          + " scope or backend that owned it) and cannot be used any more");
+    }
+    return storage.address();
+  }
+
+  long bytes() {
+    return numel() * 2;
+  }
+
+  @Override
+  public long[] shape() {
+    return shape.clone();
+  }
+
+  @Override
+  public DType dtype() {
+    return backend.computeType();
+  }
+
+  @Override
+  public int rank() {
+    return shape.length;
+  }
+
+  @Override
+  public long dim(int i) {
+    return shape[i < 0 ? shape.length + i : i];
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      storage.drop();
+      onClose.accept(this);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "DeviceTensor" + Shapes.str(shape) + " " + dtype() + (closed ? " (closed)" : "");
+  }
+}

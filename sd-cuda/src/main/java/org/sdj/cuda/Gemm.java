@@ -1,0 +1,137 @@
+package org.sdj.cuda;
+
+import static org.bytedeco.cuda.global.cublas.CUBLASLT_EPILOGUE_BIAS;
+import static org.bytedeco.cuda.global.cublas.CUBLASLT_EPILOGUE_DEFAULT;
+import static org.bytedeco.cuda.global.cublas.CUBLASLT_MATMUL_DESC_BIAS_POINTER;
+import static org.bytedeco.cuda.global.cublas.CUBLASLT_MATMUL_DESC_EPILOGUE;
+import static org.bytedeco.cuda.global.cublas.CUBLASLT_MATMUL_DESC_TRANSA;
+import static org.bytedeco.cuda.global.cublas.CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_COMPUTE_32F;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_T;
+import static org.bytedeco.cuda.global.cublas.cublasLtCreate;
+import static org.bytedeco.cuda.global.cublas.cublasLtDestroy;
+import static org.bytedeco.cuda.global.cublas.cublasLtMatmul;
+import static org.bytedeco.cuda.global.cublas.cublasLtMatmulAlgoGetHeuristic;
+import static org.bytedeco.cuda.global.cublas.cublasLtMatmulDescCreate;
+import static org.bytedeco.cuda.global.cublas.cublasLtMatmulDescDestroy;
+import static org.bytedeco.cuda.global.cublas.cublasLtMatmulDescSetAttribute;
+import static org.bytedeco.cuda.global.cublas.cublasLtMatmulPreferenceCreate;
+import static org.bytedeco.cuda.global.cublas.cublasLtMatmulPreferenceSetAttribute;
+import static org.bytedeco.cuda.global.cublas.cublasLtMatrixLayoutCreate;
+import static org.bytedeco.cuda.global.cublas.cublasLtMatrixLayoutDestroy;
+import static org.bytedeco.cuda.global.cudart.CUDA_R_16BF;
+import static org.bytedeco.cuda.global.cudart.CUDA_R_16F;
+import static org.bytedeco.cuda.global.cudart.CUDA_R_32F;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.bytedeco.cuda.cublas.cublasLtContext;
+import org.bytedeco.cuda.cublas.cublasLtMatmulDescOpaque_t;
+import org.bytedeco.cuda.cublas.cublasLtMatmulHeuristicResult_t;
+import org.bytedeco.cuda.cublas.cublasLtMatmulPreferenceOpaque_t;
+import org.bytedeco.cuda.cublas.cublasLtMatrixLayoutOpaque_t;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.javacpp.SizeTPointer;
+import org.sdj.backend.DType;
+
+/**
+ * {@code y = x @ w^T + bias + residual} on cuBLASLt: 16-bit operands, float accumulation, the bias in the matmul's
+ * epilogue and the residual as its C matrix (beta = 1), so a linear layer is one kernel. Plans (descriptors and the
+ * heuristic's algorithm) are cached per shape. Row-major {@code y [rows, out]} is column-major {@code [out, rows]}:
+ * the product is computed as {@code (w^T)^T x^T} with {@code w} transposed in place (TRANSA).
+ */
+final class Gemm implements AutoCloseable {
+  private static final long WORKSPACE = 32L << 20;
+
+  private final cublasLtContext handle = new cublasLtContext();
+  private final CUstream_st stream;
+  private final int dataType;
+  private final long workspace;
+  private final BlockCache memory;
+  private final Map<Key, Plan> plans = new HashMap<>();
+  private final FloatPointer one = new FloatPointer(1f);
+  private final FloatPointer zero = new FloatPointer(0f);
+
+  private record Key(long rows, long in, long out, boolean bias) {}
+
+  private record Plan(cublasLtMatmulDescOpaque_t desc, cublasLtMatrixLayoutOpaque_t a, cublasLtMatrixLayoutOpaque_t b,
+      cublasLtMatrixLayoutOpaque_t c, cublasLtMatmulHeuristicResult_t algo) {}
+
+  Gemm(CUstream_st stream, DType type, BlockCache memory) {
+    this.stream = stream;
+    this.dataType = type == DType.BF16 ? CUDA_R_16BF : CUDA_R_16F;
+    this.memory = memory;
+    Cu.checkBlas(cublasLtCreate(handle), "cublasLtCreate");
+    this.workspace = memory.acquire(WORKSPACE);
+  }
+
+  /** Enqueues {@code y [rows, out] = x [rows, in] w[out, in]^T (+ bias [out]) (+ residual [rows, out])}. */
+  synchronized void linear(long x, long w, long bias, long residual, long y, long rows, long in, long out) {
+    Plan p = plans.computeIfAbsent(new Key(rows, in, out, bias != 0), this::plan);
+    if (bias != 0) {
+      try (LongPointer ptr = new LongPointer(1).put(bias)) {
+        Cu.checkBlas(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, ptr, 8),
+            "cublasLtMatmulDescSetAttribute(BIAS_POINTER)");
+      }
+    }
+    long c = residual != 0 ? residual : y;
+    Cu.checkBlas(cublasLtMatmul(handle, p.desc, one, new DevicePointer(w), p.a, new DevicePointer(x), p.b,
+        residual != 0 ? one : zero, new DevicePointer(c), p.c, new DevicePointer(y), p.c, p.algo.algo(),
+        new DevicePointer(workspace), WORKSPACE, stream), "cublasLtMatmul [" + rows + "x" + in + "] x [" + out + "x"
+        + in + "]^T");
+  }
+
+  private Plan plan(Key k) {
+    PointerPointer<cublasLtMatmulDescOpaque_t> d = new PointerPointer<>(1);
+    Cu.checkBlas(cublasLtMatmulDescCreate(d, CUBLAS_COMPUTE_32F, CUDA_R_32F), "cublasLtMatmulDescCreate");
+    cublasLtMatmulDescOpaque_t desc = d.get(cublasLtMatmulDescOpaque_t.class, 0);
+    try (IntPointer transA = new IntPointer(1).put(CUBLAS_OP_T);
+        IntPointer epilogue = new IntPointer(1).put(k.bias() ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT)) {
+      Cu.checkBlas(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, transA, 4), "TRANSA");
+      Cu.checkBlas(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_EPILOGUE, epilogue, 4), "EPILOGUE");
+    }
+    cublasLtMatrixLayoutOpaque_t a = layout(k.in(), k.out(), k.in());
+    cublasLtMatrixLayoutOpaque_t b = layout(k.in(), k.rows(), k.in());
+    cublasLtMatrixLayoutOpaque_t c = layout(k.out(), k.rows(), k.out());
+    PointerPointer<cublasLtMatmulPreferenceOpaque_t> pp = new PointerPointer<>(1);
+    Cu.checkBlas(cublasLtMatmulPreferenceCreate(pp), "cublasLtMatmulPreferenceCreate");
+    cublasLtMatmulPreferenceOpaque_t pref = pp.get(cublasLtMatmulPreferenceOpaque_t.class, 0);
+    try (SizeTPointer ws = new SizeTPointer(1).put(WORKSPACE)) {
+      Cu.checkBlas(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, ws, 8),
+          "MAX_WORKSPACE_BYTES");
+    }
+    cublasLtMatmulHeuristicResult_t result = new cublasLtMatmulHeuristicResult_t(1);
+    try (IntPointer found = new IntPointer(1)) {
+      Cu.checkBlas(cublasLtMatmulAlgoGetHeuristic(handle, desc, a, b, c, c, pref, 1, result, found),
+          "cublasLtMatmulAlgoGetHeuristic");
+      if (found.get() == 0) {
+        throw new CudaException("cuBLASLt has no algorithm for [" + k.rows() + "x" + k.in() + "] x [" + k.out()
+            + "x" + k.in() + "]^T");
+      }
+    }
+    return new Plan(desc, a, b, c, result);
+  }
+
+  private cublasLtMatrixLayoutOpaque_t layout(long rows, long cols, long ld) {
+    PointerPointer<cublasLtMatrixLayoutOpaque_t> p = new PointerPointer<>(1);
+    Cu.checkBlas(cublasLtMatrixLayoutCreate(p, dataType, rows, cols, ld), "cublasLtMatrixLayoutCreate");
+    return p.get(cublasLtMatrixLayoutOpaque_t.class, 0);
+  }
+
+  @Override
+  public synchronized void close() {
+    for (Plan p : plans.values()) {
+      cublasLtMatmulDescDestroy(p.desc);
+      cublasLtMatrixLayoutDestroy(p.a);
+      cublasLtMatrixLayoutDestroy(p.b);
+      cublasLtMatrixLayoutDestroy(p.c);
+    }
+    plans.clear();
+    memory.release(workspace);
+    cublasLtDestroy(handle);
+  }
+}

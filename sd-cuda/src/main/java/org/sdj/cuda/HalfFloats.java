@@ -1,0 +1,83 @@
+package org.sdj.cuda;
+
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import org.sdj.backend.DType;
+import org.sdj.backend.Shapes;
+import org.sdj.backend.WeightData;
+import org.sdj.backend.WeightFloats;
+
+/** Host-side conversion between floats and the 16-bit storage types the device computes on (F16, BF16). */
+final class HalfFloats {
+  private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final float F16_MAX = 65504f;
+
+  private HalfFloats() {}
+
+  /** {@code f} rounded to nearest-even in {@code type}. */
+  static short encode(float f, DType type) {
+    return switch (type) {
+      case F16 -> Float.floatToFloat16(f);
+      case BF16 -> {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) {
+          yield (short) 0x7fc0;
+        }
+        yield (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
+      }
+      default -> throw new IllegalArgumentException("not a 16-bit float type: " + type);
+    };
+  }
+
+  static float decode(short bits, DType type) {
+    return switch (type) {
+      case F16 -> Float.float16ToFloat(bits);
+      case BF16 -> Float.intBitsToFloat(bits << 16);
+      default -> throw new IllegalArgumentException("not a 16-bit float type: " + type);
+    };
+  }
+
+  static short[] encode(float[] v, DType type) {
+    short[] out = new short[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = encode(v[i], type);
+    }
+    return out;
+  }
+
+  static float[] decode(short[] bits, DType type) {
+    float[] out = new float[bits.length];
+    for (int i = 0; i < bits.length; i++) {
+      out[i] = decode(bits[i], type);
+    }
+    return out;
+  }
+
+  /**
+   * A weight's elements in {@code type}: its bytes as they are when the file already holds {@code type}, else
+   * converted through float.
+   *
+   * @throws IllegalArgumentException if a finite weight does not fit F16's range (such a model needs BF16)
+   */
+  static short[] weight(WeightData w, DType type) {
+    if (w.dtype() == type) {
+      long n = w.numel();
+      if (n > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException("weight " + w.name() + " " + Shapes.str(w.shape()) + " is too large");
+      }
+      short[] out = new short[(int) n];
+      java.lang.foreign.MemorySegment.copy(w.data(), I16, 0, out, 0, out.length);
+      return out;
+    }
+    float[] f = WeightFloats.toArray(w);
+    if (type == DType.F16) {
+      for (float x : f) {
+        if (Float.isFinite(x) && Math.abs(x) > F16_MAX) {
+          throw new IllegalArgumentException("weight " + w.name() + " holds " + x + ", beyond float16's range;"
+              + " run this model with the CUDA backend's BF16 compute type");
+        }
+      }
+    }
+    return encode(f, type);
+  }
+}

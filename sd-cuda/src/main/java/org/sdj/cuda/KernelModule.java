@@ -1,0 +1,116 @@
+package org.sdj.cuda;
+
+import static org.bytedeco.cuda.global.cudart.cuLaunchKernel;
+import static org.bytedeco.cuda.global.cudart.cuModuleGetFunction;
+import static org.bytedeco.cuda.global.cudart.cuModuleLoadData;
+import static org.bytedeco.cuda.global.cudart.cuModuleUnload;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.bytedeco.cuda.cudart.CUfunc_st;
+import org.bytedeco.cuda.cudart.CUmod_st;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.PointerPointer;
+
+/**
+ * sdj's own kernels: the fatbins that nvcc built from {@code src/main/cuda} at build time, loaded with
+ * cuModuleLoadData (the driver picks the machine code for the GPU, or JIT-compiles the PTX on newer ones) and
+ * launched with cuLaunchKernel by their {@code extern "C"} names.
+ */
+final class KernelModule implements AutoCloseable {
+  private static final String DIR = "/org/sdj/cuda/kernels/";
+
+  private final List<CUmod_st> modules = new ArrayList<>();
+  private final Map<String, CUfunc_st> functions = new ConcurrentHashMap<>();
+
+  /** The fatbins in the jar, or an empty list when sd-cuda was built without nvcc. */
+  static List<String> fatbins() {
+    try (InputStream in = KernelModule.class.getResourceAsStream(DIR + "kernels.list")) {
+      if (in == null) {
+        return List.of();
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().filter(s -> !s.isBlank()).toList();
+    } catch (IOException e) {
+      throw new CudaException("cannot read sd-cuda's kernel list: " + e.getMessage());
+    }
+  }
+
+  /** Loads every fatbin into the current context. */
+  KernelModule() {
+    List<String> names = fatbins();
+    if (names.isEmpty()) {
+      throw new CudaException("sd-cuda was built without nvcc and carries no CUDA kernels");
+    }
+    for (String name : names) {
+      byte[] image;
+      try (InputStream in = KernelModule.class.getResourceAsStream(DIR + name)) {
+        if (in == null) {
+          throw new CudaException("kernel image " + name + " is listed but missing from sd-cuda's jar");
+        }
+        image = in.readAllBytes();
+      } catch (IOException e) {
+        throw new CudaException("cannot read kernel image " + name + ": " + e.getMessage());
+      }
+      CUmod_st module = new CUmod_st();
+      try (BytePointer data = new BytePointer(image)) {
+        Cu.check(cuModuleLoadData(module, data), "cuModuleLoadData(" + name + ")");
+      }
+      modules.add(module);
+    }
+  }
+
+  private CUfunc_st function(String name) {
+    return functions.computeIfAbsent(name, n -> {
+      for (CUmod_st m : modules) {
+        CUfunc_st f = new CUfunc_st();
+        if (cuModuleGetFunction(f, m, n) == 0) {
+          return f;
+        }
+      }
+      throw new CudaException("kernel " + n + " is not in sd-cuda's kernel images");
+    });
+  }
+
+  /**
+   * Enqueues kernel {@code name} on {@code stream}. Arguments are {@link Long} (device addresses and 64-bit
+   * integers), {@link Integer} or {@link Float}, in the kernel's parameter order. Empty grids launch nothing.
+   */
+  void launch(CUstream_st stream, String name, int[] grid, int[] block, int sharedBytes, Object... args) {
+    if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0) {
+      return;
+    }
+    CUfunc_st f = function(name);
+    try (LongPointer values = new LongPointer(Math.max(1, args.length));
+        PointerPointer<?> params = new PointerPointer<>(Math.max(1, args.length))) {
+      for (int i = 0; i < args.length; i++) {
+        // Each parameter gets an 8-byte slot; 4-byte ones sit in its low half (little-endian).
+        long v = switch (args[i]) {
+          case Long l -> l;
+          case Integer n -> n & 0xffffffffL;
+          case Float x -> Float.floatToRawIntBits(x) & 0xffffffffL;
+          default -> throw new IllegalArgumentException("kernel argument of type " + args[i].getClass());
+        };
+        values.put(i, v);
+        params.put(i, new DevicePointer(values.address() + 8L * i));
+      }
+      Cu.check(cuLaunchKernel(f, grid[0], grid[1], grid[2], block[0], block[1], block[2], sharedBytes, stream,
+          params, (PointerPointer<?>) null), "cuLaunchKernel(" + name + ")");
+    }
+  }
+
+  @Override
+  public void close() {
+    for (CUmod_st m : modules) {
+      cuModuleUnload(m);
+    }
+    modules.clear();
+    functions.clear();
+  }
+}

@@ -1,0 +1,122 @@
+package org.sdj.cuda;
+
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.sdj.backend.Activation;
+import org.sdj.backend.DType;
+
+/**
+ * Typed launches of sdj's kernels ({@code src/main/cuda}) for one storage type: each method computes the grid and
+ * passes the arguments in the kernel's order. Addresses are device pointers; 0 stands for an absent operand.
+ */
+final class Kernels {
+  private static final int THREADS = 256;
+  private static final int MAX_BLOCKS = 1 << 16;
+  /** Head sizes of the tensor-core attention kernels; d is padded up to the next one. */
+  private static final int[] FLASH_DIMS = {16, 32, 48, 64, 80, 96, 128, 160};
+  /** Largest head size of the CUDA-core attention kernel ({@code WIDE_MAX_D} in attention_wide.cu). */
+  static final int WIDE_MAX_D = 1024;
+  private static final double LOG2_E = 1.4426950408889634;
+
+  private final KernelModule module;
+  private final CUstream_st stream;
+  private final String suffix;
+
+  Kernels(KernelModule module, CUstream_st stream, DType type) {
+    this.module = module;
+    this.stream = stream;
+    this.suffix = type == DType.BF16 ? "_bf16" : "_f16";
+  }
+
+  private void elementwise(String name, long n, Object... args) {
+    int blocks = (int) Math.min(MAX_BLOCKS, Math.ceilDiv(n, THREADS));
+    module.launch(stream, name + suffix, new int[] {blocks, 1, 1}, new int[] {THREADS, 1, 1}, 0, args);
+  }
+
+  void activation(long x, long y, Activation kind, long n) {
+    elementwise("sdj_activation", n, x, y, kind.ordinal(), n);
+  }
+
+  void geglu(long x, long y, long rows, long half) {
+    elementwise("sdj_geglu", rows * half, x, y, rows, half);
+  }
+
+  void add(long a, long b, long y, long n, long nb) {
+    elementwise("sdj_add", n, a, b, y, n, nb);
+  }
+
+  void addPerChannel(long x, long b, long y, long n, long spatial) {
+    elementwise("sdj_add_per_channel", n, x, b, y, n, spatial);
+  }
+
+  void scale(long x, long y, float factor, long n) {
+    elementwise("sdj_scale", n, x, y, factor, n);
+  }
+
+  void biasResidual(long y, long bias, long residual, long n, long channels, long spatial) {
+    elementwise("sdj_bias_residual", n, y, bias, residual, n, channels, spatial);
+  }
+
+  void slice(long x, long y, long outer, long srcRow, long offset, long dstRow) {
+    elementwise("sdj_slice", outer * dstRow, x, y, outer, srcRow, offset, dstRow);
+  }
+
+  void concat(long a, long b, long y, long outer, long aRow, long bRow) {
+    elementwise("sdj_concat", outer * (aRow + bRow), a, b, y, outer, aRow, bRow);
+  }
+
+  /** {@code y [batch, cols, rows]} = transpose of {@code x [batch, rows, cols]}. */
+  void transpose(long x, long y, int batch, int rows, int cols) {
+    module.launch(stream, "sdj_transpose" + suffix,
+        new int[] {Math.ceilDiv(cols, 32), Math.ceilDiv(rows, 32), batch}, new int[] {32, 8, 1}, 0, x, y, rows, cols);
+  }
+
+  void upsampleNearest(long x, long y, long planes, int h, int w, int oh, int ow) {
+    elementwise("sdj_upsample_nearest", planes * oh * ow, x, y, planes, h, w, oh, ow);
+  }
+
+  void embedding(long table, long ids, long y, long count, long width) {
+    elementwise("sdj_embedding", count * width, table, ids, y, count, width);
+  }
+
+  void pad2d(long x, long y, long planes, int h, int w, int top, int left, int ph, int pw) {
+    elementwise("sdj_pad2d", planes * ph * pw, x, y, planes, h, w, top, left, ph, pw);
+  }
+
+  void groupNorm(long x, long gamma, long beta, long y, int n, int channels, long spatial, int groups, float eps,
+      boolean silu) {
+    module.launch(stream, "sdj_group_norm" + suffix, new int[] {n * groups, 1, 1}, new int[] {THREADS, 1, 1}, 0,
+        x, gamma, beta, y, channels, spatial, groups, eps, silu ? 1 : 0);
+  }
+
+  void layerNorm(long x, long gamma, long beta, long y, long rows, int width, float eps) {
+    int rowsPerBlock = THREADS / 32;
+    module.launch(stream, "sdj_layer_norm" + suffix, new int[] {(int) Math.ceilDiv(rows, rowsPerBlock), 1, 1},
+        new int[] {THREADS, 1, 1}, 0, x, gamma, beta, y, rows, width, eps);
+  }
+
+  /** The padded head size of the tensor-core kernel for {@code d}, or -1 beyond its largest. */
+  static int flashDim(int d) {
+    for (int p : FLASH_DIMS) {
+      if (d <= p) {
+        return p;
+      }
+    }
+    return -1;
+  }
+
+  /** {@code o [b, nq, heads*d] = softmax(q k^T * scale) v} per head, fused. */
+  void attention(long q, long k, long v, long o, int b, int nq, int nk, int heads, int d, float scale,
+      boolean causal) {
+    float scaleLog2 = (float) (scale * LOG2_E);
+    int dp = flashDim(d);
+    if (dp > 0) {
+      module.launch(stream, "sdj_flash_attention" + suffix + "_d" + dp, new int[] {Math.ceilDiv(nq, 64), heads, b},
+          new int[] {128, 1, 1}, 0, q, k, v, o, nq, nk, heads, d, scaleLog2, causal ? 1 : 0);
+    } else {
+      int warps = 4;
+      module.launch(stream, "sdj_attention_wide" + suffix, new int[] {Math.ceilDiv(nq, warps), heads, b},
+          new int[] {32 * warps, 1, 1}, warps * d * Float.BYTES, q, k, v, o, nq, nk, heads, d, scaleLog2,
+          causal ? 1 : 0);
+    }
+  }
+}
