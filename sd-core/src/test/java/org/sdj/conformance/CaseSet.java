@@ -3,7 +3,6 @@ package org.sdj.conformance;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.sdj.conformance.TensorAssert.assertImageClose;
 import static org.sdj.conformance.TensorAssert.assertTensorClose;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,13 +24,15 @@ final class CaseSet implements AutoCloseable {
   private final Path dir;
   private final JsonNode json;
   private final Backend backend;
+  private final Tolerances tolerances;
   private PipelineComponents model;
   private SafeTensorsFile expected;
 
-  CaseSet(Path dir, JsonNode json, Backend backend) {
+  CaseSet(Path dir, JsonNode json, Backend backend, Tolerances tolerances) {
     this.dir = dir;
     this.json = json;
     this.backend = backend;
+    this.tolerances = tolerances;
   }
 
   void run(JsonNode c) throws Exception {
@@ -43,7 +44,7 @@ final class CaseSet implements AutoCloseable {
       case "unet" -> unet(c);
       case "vae_decode" -> vaeDecode(c);
       case "vae_encode" -> vaeEncode(c);
-      case "txt2img" -> Txt2ImgCase.check(c, model(), backend, this);
+      case "txt2img" -> Txt2ImgCase.check(c, model(), backend, this, tolerances);
       default -> fail("unknown case kind '" + kind + "' in " + dir.resolve("cases.json"));
     }
   }
@@ -91,7 +92,7 @@ final class CaseSet implements AutoCloseable {
     assertArrayEquals(ids, model().tokenizer().encode(c.get("prompt").asText()), "tokenizer ids");
     try (Ops ops = backend.ops()) {
       Tensor out = model().textEncoder().forward(ops, ids, 1);
-      assertTensorClose(ops.toHost(out), expected(c.get("output").asText()), "last_hidden_state");
+      assertTensorClose(ops.toHost(out), expected(c.get("output").asText()), "last_hidden_state", tolerances);
     }
   }
 
@@ -100,7 +101,7 @@ final class CaseSet implements AutoCloseable {
       Tensor sample = input(ops, c.get("sample").asText());
       Tensor context = input(ops, c.get("encoder_hidden_states").asText());
       Tensor out = model().unet().forward(ops, sample, c.get("timestep").asDouble(), context);
-      assertTensorClose(ops.toHost(out), expected(c.get("output").asText()), "unet output");
+      assertTensorClose(ops.toHost(out), expected(c.get("output").asText()), "unet output", tolerances);
     }
   }
 
@@ -109,7 +110,7 @@ final class CaseSet implements AutoCloseable {
       Tensor latents = input(ops, c.get("latents").asText());
       float scaling = (float) model().vae().config().scalingFactor();
       Tensor out = model().vae().decode(ops, ops.scale(latents, 1f / scaling));
-      assertTensorClose(ops.toHost(out), expected(c.get("output").asText()), "decoded");
+      assertTensorClose(ops.toHost(out), expected(c.get("output").asText()), "decoded", tolerances);
     }
   }
 
@@ -119,7 +120,7 @@ final class CaseSet implements AutoCloseable {
       Tensor moments = model().vae().encodeMoments(ops, image);
       Tensor mean = ops.narrow(moments, 1, 0, model().vae().config().latentChannels());
       Tensor scaled = ops.scale(mean, (float) model().vae().config().scalingFactor());
-      assertTensorClose(ops.toHost(scaled), expected(c.get("output").asText()), "latent mean");
+      assertTensorClose(ops.toHost(scaled), expected(c.get("output").asText()), "latent mean", tolerances);
     }
   }
 

@@ -34,6 +34,11 @@ public abstract class ConformanceSuite {
   /** The backend under test; the suite closes it at the end. */
   protected abstract Backend createBackend();
 
+  /** How close the backend must come to the oracles: the float32 tolerances unless it computes in less. */
+  protected Tolerances tolerances() {
+    return Tolerances.FLOAT32;
+  }
+
   /** The folder whose case sets run: {@code -Dsdj.fixtures}, else {@code ../shared/fixtures}. */
   protected Path fixturesRoot() throws IOException {
     return TestFixtures.root();
@@ -50,7 +55,7 @@ public abstract class ConformanceSuite {
     List<DynamicNode> nodes = new ArrayList<>();
     for (Path dir : dirs) {
       JsonNode json = StrictJson.readObject(dir.resolve("cases.json"));
-      CaseSet set = new CaseSet(dir, json, backend);
+      CaseSet set = new CaseSet(dir, json, backend, tolerances());
       sets.add(set);
       List<DynamicTest> tests = new ArrayList<>();
       JsonNode cases = json.path("cases");

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /** The project's tolerances for float32 implementations against the float64 oracles. */
 public final class TensorAssert {
-  /** Relative L2 error allowed for tensors. */
-  public static final double TENSOR_REL_L2 = 1e-4;
+  /** Relative L2 error allowed for tensors of float32 implementations. */
+  public static final double TENSOR_REL_L2 = Tolerances.FLOAT32.tensorRelL2();
   /** Largest per-pixel difference allowed for images in [0, 1]. */
-  public static final double IMAGE_ABS = 2.0 / 255;
+  public static final double IMAGE_ABS = Tolerances.FLOAT32.imageAbs();
 
   private TensorAssert() {}
 
@@ -27,14 +27,24 @@ public final class TensorAssert {
 
   /** Fails unless {@code actual} is within {@link #TENSOR_REL_L2} of {@code expected} (and free of NaN). */
   public static void assertTensorClose(float[] actual, float[] expected, String what) {
+    assertTensorClose(actual, expected, what, Tolerances.FLOAT32);
+  }
+
+  /** Fails unless {@code actual} is within {@code tolerances}' relative L2 error of {@code expected}. */
+  public static void assertTensorClose(float[] actual, float[] expected, String what, Tolerances tolerances) {
     double err = relativeL2(actual, expected);
-    if (!(err <= TENSOR_REL_L2)) {
-      fail(what + ": relative L2 error " + err + " exceeds " + TENSOR_REL_L2);
+    if (!(err <= tolerances.tensorRelL2())) {
+      fail(what + ": relative L2 error " + err + " exceeds " + tolerances.tensorRelL2());
     }
   }
 
   /** Fails unless every element of {@code actual} is within {@link #IMAGE_ABS} of {@code expected}. */
   public static void assertImageClose(float[] actual, float[] expected, String what) {
+    assertImageClose(actual, expected, what, Tolerances.FLOAT32);
+  }
+
+  /** Fails unless every element of {@code actual} is within {@code tolerances}' image difference of {@code expected}. */
+  public static void assertImageClose(float[] actual, float[] expected, String what, Tolerances tolerances) {
     assertEquals(expected.length, actual.length, what + ": element count");
     double worst = 0;
     int at = -1;
@@ -45,8 +55,8 @@ public final class TensorAssert {
         at = i;
       }
     }
-    if (!(worst <= IMAGE_ABS)) {
-      fail(what + ": pixel " + at + " differs by " + worst + " (> 2/255)");
+    if (!(worst <= tolerances.imageAbs())) {
+      fail(what + ": pixel " + at + " differs by " + worst + " (> " + tolerances.imageAbs() + ")");
     }
   }
 }

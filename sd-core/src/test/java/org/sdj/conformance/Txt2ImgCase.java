@@ -20,7 +20,8 @@ import org.sdj.scheduler.Schedulers;
 final class Txt2ImgCase {
   private Txt2ImgCase() {}
 
-  static void check(JsonNode c, PipelineComponents model, Backend backend, CaseSet expected) {
+  static void check(JsonNode c, PipelineComponents model, Backend backend, CaseSet expected,
+      Tolerances tolerances) {
     String noiseName = c.get("init_noise").asText();
     float[] noise = expected.expected(noiseName);
     long[] shape = expected.expectedShape(noiseName);
@@ -30,7 +31,9 @@ final class Txt2ImgCase {
         NoiseSource.NONE);
     StableDiffusionPipeline pipeline = new StableDiffusionPipeline(model, backend);
     float[] latents = pipeline.denoise(spec);
-    assertTensorClose(latents, expected.expected(c.get("final_latents").asText()), "final latents");
-    assertImageClose(pipeline.decode(latents, shape), expected.expected(c.get("image").asText()), "image");
+    assertTensorClose(latents, expected.expected(c.get("final_latents").asText()), "final latents",
+        tolerances);
+    assertImageClose(pipeline.decode(latents, shape), expected.expected(c.get("image").asText()), "image",
+        tolerances);
   }
 }
