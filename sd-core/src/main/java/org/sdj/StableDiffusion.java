@@ -10,6 +10,7 @@ import org.sdj.backend.Backends;
 import org.sdj.io.checkpoint.CheckpointOptions;
 import org.sdj.io.checkpoint.ModelFamily;
 import org.sdj.io.checkpoint.SingleFileCheckpoint;
+import org.sdj.io.hub.DownloadListener;
 import org.sdj.io.hub.HubModel;
 import org.sdj.io.hub.HubOptions;
 import org.sdj.io.model.DiffusersFolder;
@@ -97,6 +98,7 @@ public final class StableDiffusion implements AutoCloseable {
     private Optional<String> model = Optional.empty();
     private String backend = Backends.AUTO;
     private Optional<String> variant = Optional.empty();
+    private DownloadListener downloads = DownloadListener.NONE;
     private CheckpointOptions checkpoint = CheckpointOptions.defaults();
 
     private Builder() {}
@@ -150,6 +152,12 @@ public final class StableDiffusion implements AutoCloseable {
       return this;
     }
 
+    /** Told of the progress of Hub downloads (per file, in bytes); none by default. */
+    public Builder downloadListener(DownloadListener listener) {
+      this.downloads = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
     /**
      * Loads the model.
      *
@@ -195,7 +203,7 @@ public final class StableDiffusion implements AutoCloseable {
         }
         return path;
       }
-      HubOptions.Builder hub = HubOptions.builder();
+      HubOptions.Builder hub = HubOptions.builder().listener(downloads);
       variant.ifPresent(hub::variant);
       return HubModel.resolve(source, hub.build());
     }

@@ -14,6 +14,7 @@ import org.sdj.StepListener;
 import org.sdj.backend.DType;
 import org.sdj.examples.demo.DemoModel;
 import org.sdj.image.Images;
+import org.sdj.io.hub.DownloadListener;
 import org.sdj.io.checkpoint.ModelFamily;
 import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.SafeTensorsFile;
@@ -120,8 +121,10 @@ final class GenerateCommand implements Callable<Integer> {
     if ((width == null) != (height == null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "give both --width and --height, or neither");
     }
+    ProgressBar progress = quiet ? null : new ProgressBar(spec.commandLine().getErr(), ProgressBar.stderrIsTerminal());
     GenerationRequest.Builder request = GenerationRequest.prompt(prompt).negativePrompt(negativePrompt)
-        .steps(steps).guidanceScale(guidance).batchSize(batch).listener(progress());
+        .steps(steps).guidanceScale(guidance).batchSize(batch)
+        .listener(progress != null ? progress : StepListener.NONE);
     if (width != null) {
       request.size(width, height);
     }
@@ -137,7 +140,8 @@ final class GenerateCommand implements Callable<Integer> {
     if (initNoise != null) {
       request.initialNoise(readNoise(initNoise));
     }
-    StableDiffusion.Builder engine = StableDiffusion.builder().model(modelSource()).backend(backend);
+    StableDiffusion.Builder engine = StableDiffusion.builder().model(modelSource()).backend(backend)
+        .downloadListener(progress != null ? progress : DownloadListener.NONE);
     if (variant != null) {
       engine.variant(variant);
     }
@@ -163,10 +167,6 @@ final class GenerateCommand implements Callable<Integer> {
 
   private String modelSource() {
     return DemoModel.NAME.equals(model) ? DemoModel.ensure(DemoModel.defaultLocation()).toString() : model;
-  }
-
-  private StepListener progress() {
-    return quiet ? StepListener.NONE : new ProgressBar(spec.commandLine().getErr(), ProgressBar.stderrIsTerminal());
   }
 
   /**

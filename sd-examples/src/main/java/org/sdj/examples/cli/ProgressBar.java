@@ -4,15 +4,19 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import org.sdj.StepEvent;
 import org.sdj.StepListener;
+import org.sdj.io.hub.DownloadListener;
 
 /**
- * Generation progress on standard error: a bar redrawn in place on a terminal, one line per step otherwise (logs, CI).
+ * Progress on standard error, of generation steps and of model downloads: a bar redrawn in place on a terminal, one
+ * line per step (per tenth of a file) otherwise (logs, CI).
  */
-final class ProgressBar implements StepListener {
+final class ProgressBar implements StepListener, DownloadListener {
   private static final int WIDTH = 30;
 
   private final PrintWriter err;
   private final boolean terminal;
+  private String downloading = "";
+  private long lastTenth = -1;
 
   ProgressBar(PrintWriter err, boolean terminal) {
     this.err = err;
@@ -39,6 +43,26 @@ final class ProgressBar implements StepListener {
       }
     } else {
       err.println("step " + stats);
+    }
+    err.flush();
+  }
+
+  @Override
+  public synchronized void progress(String file, long done, long total) {
+    long tenth = total > 0 ? done * 10 / total : 10;
+    if (file.equals(downloading) && (terminal ? done < total && tenth == lastTenth : tenth == lastTenth)) {
+      return;
+    }
+    downloading = file;
+    lastTenth = tenth;
+    String line = String.format("downloading %s  %.1f of %.1f MB", file, done / 1e6, total / 1e6);
+    if (terminal) {
+      err.print("\r" + line + "   ");
+      if (done >= total) {
+        err.println();
+      }
+    } else {
+      err.println(line);
     }
     err.flush();
   }
