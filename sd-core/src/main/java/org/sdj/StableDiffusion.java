@@ -187,6 +187,10 @@ public final class StableDiffusion implements AutoCloseable {
         }
         return DiffusersFolder.open(path, options);
       }
+      if (!SingleFileCheckpoint.isCheckpointFile(path)) {
+        throw new SdjException("model " + path + " is a file but not a checkpoint (.safetensors, .ckpt, .pt, .pth or"
+            + " .bin): give a diffusers pipeline folder, a single-file checkpoint or a Hub id");
+      }
       if (variant.isPresent()) {
         throw new SdjException("variant " + variant.get() + " selects files in a diffusers folder, but " + path
             + " is a single file");

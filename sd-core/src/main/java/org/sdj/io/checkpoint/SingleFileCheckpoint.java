@@ -35,6 +35,13 @@ import org.sdj.io.safetensors.TensorSource;
 public final class SingleFileCheckpoint implements ModelSource {
   private static final System.Logger LOG = System.getLogger(SingleFileCheckpoint.class.getName());
   private static final List<String> PICKLE_EXTENSIONS = List.of(".ckpt", ".pt", ".pth", ".bin");
+  private static final String SAFETENSORS_EXTENSION = ".safetensors";
+
+  /** Whether {@code file}'s name says it is a checkpoint sdj reads ({@code .safetensors}, {@code .ckpt}, ...). */
+  public static boolean isCheckpointFile(Path file) {
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    return name.endsWith(SAFETENSORS_EXTENSION) || PICKLE_EXTENSIONS.stream().anyMatch(name::endsWith);
+  }
 
   private final Path location;
   private final TensorSource file;

@@ -86,7 +86,7 @@ class GenerateCommandTest {
   void aFileGivenAsModel() throws IOException {
     Path file = Files.writeString(dir.resolve("model.txt"), "not a model");
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--model", file.toString()))
-        .assertOneErrorLine(1, file.toString(), "is not a folder");
+        .assertOneErrorLine(1, file.toString(), "is a file but not a checkpoint");
   }
 
   @Test
