@@ -10,13 +10,11 @@ final class Pointwise {
 
   private Pointwise() {}
 
-  static void activation(ForkJoinPool pool, float[] x, Activation kind, float[] y) {
+  static void activation(Simd simd, ForkJoinPool pool, float[] x, Activation kind, float[] y) {
     Parallel.forChunks(pool, y.length, CHUNK, (from, to) -> {
       switch (kind) {
         case SILU -> {
-          for (int i = from; i < to; i++) {
-            y[i] = x[i] / (1 + (float) Math.exp(-x[i]));
-          }
+          simd.silu(x, from, to, y);
         }
         case GELU -> {
           for (int i = from; i < to; i++) {

@@ -1,0 +1,198 @@
+package org.sdj.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API {@link Simd}: an 8 x (2 vectors) micro-kernel (16 accumulators, 2 loads and 8 broadcasts per step of
+ * depth, within the 32 registers of AVX-512 and the 16 of AVX2) and a polynomial exp. Loaded only by reflection from
+ * {@link SimdProvider}, after checking that {@code jdk.incubator.vector} is present.
+ */
+final class VectorSimd implements Simd {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int L = S.length();
+  private static final int MR = 8;
+  private static final int NR = 2 * L;
+
+  @Override
+  public int mr() {
+    return MR;
+  }
+
+  @Override
+  public int nr() {
+    return NR;
+  }
+
+  @Override
+  public void kernel(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows,
+      int cols) {
+    FloatVector z = FloatVector.zero(S);
+    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+    FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+    int ap = aOff;
+    int bp = bOff;
+    for (int p = 0; p < kc; p++, ap += MR, bp += NR) {
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector x = FloatVector.broadcast(S, a[ap]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[ap + 1]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[ap + 2]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[ap + 3]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[ap + 4]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[ap + 5]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+      x = FloatVector.broadcast(S, a[ap + 6]);
+      c60 = x.fma(b0, c60);
+      c61 = x.fma(b1, c61);
+      x = FloatVector.broadcast(S, a[ap + 7]);
+      c70 = x.fma(b0, c70);
+      c71 = x.fma(b1, c71);
+    }
+    if (rows == MR && cols == NR) {
+      add(c, cOff, c00, c01);
+      add(c, cOff + ldc, c10, c11);
+      add(c, cOff + 2 * ldc, c20, c21);
+      add(c, cOff + 3 * ldc, c30, c31);
+      add(c, cOff + 4 * ldc, c40, c41);
+      add(c, cOff + 5 * ldc, c50, c51);
+      add(c, cOff + 6 * ldc, c60, c61);
+      add(c, cOff + 7 * ldc, c70, c71);
+      return;
+    }
+    // An edge tile: spill the accumulators and add the part that exists.
+    float[] t = new float[MR * NR];
+    FloatVector[] acc = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71};
+    for (int i = 0; i < acc.length; i++) {
+      acc[i].intoArray(t, i * L);
+    }
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < cols; j++) {
+        c[cOff + r * ldc + j] += t[r * NR + j];
+      }
+    }
+  }
+
+  private static void add(float[] c, int off, FloatVector v0, FloatVector v1) {
+    FloatVector.fromArray(S, c, off).add(v0).intoArray(c, off);
+    FloatVector.fromArray(S, c, off + L).add(v1).intoArray(c, off + L);
+  }
+
+  @Override
+  public void columnMax(float[] s, int off, int rows, int width, float[] max, int mOff) {
+    for (int j = 0; j < width; j += L) {
+      VectorMask<Float> m = S.indexInRange(j, width);
+      FloatVector acc = FloatVector.fromArray(S, max, mOff + j, m);
+      for (int r = 0; r < rows; r++) {
+        acc = acc.max(FloatVector.fromArray(S, s, off + r * width + j, m));
+      }
+      acc.intoArray(max, mOff + j, m);
+    }
+  }
+
+  @Override
+  public void expColumns(float[] s, int off, int rows, int width, float[] shift, float[] sum, int mOff) {
+    for (int j = 0; j < width; j += L) {
+      VectorMask<Float> m = S.indexInRange(j, width);
+      FloatVector sh = FloatVector.fromArray(S, shift, mOff + j, m);
+      FloatVector acc = FloatVector.fromArray(S, sum, mOff + j, m);
+      for (int r = 0; r < rows; r++) {
+        int i = off + r * width + j;
+        FloatVector e = exp(FloatVector.fromArray(S, s, i, m).sub(sh));
+        e.intoArray(s, i, m);
+        acc = acc.add(e);
+      }
+      acc.intoArray(sum, mOff + j, m);
+    }
+  }
+
+  @Override
+  public void scaleColumns(float[] o, int off, int rows, int width, float[] f, int fOff) {
+    for (int j = 0; j < width; j += L) {
+      VectorMask<Float> m = S.indexInRange(j, width);
+      FloatVector fv = FloatVector.fromArray(S, f, fOff + j, m);
+      for (int r = 0; r < rows; r++) {
+        int i = off + r * width + j;
+        FloatVector.fromArray(S, o, i, m).mul(fv).intoArray(o, i, m);
+      }
+    }
+  }
+
+  @Override
+  public void normalize(float[] x, int from, int to, float mean, float mul, float add, boolean silu, float[] y) {
+    int i = from;
+    for (; i <= to - L; i += L) {
+      FloatVector v = FloatVector.fromArray(S, x, i).sub(mean).fma(mul, add);
+      (silu ? silu(v) : v).intoArray(y, i);
+    }
+    if (i < to) {
+      VectorMask<Float> m = S.indexInRange(i, to);
+      FloatVector v = FloatVector.fromArray(S, x, i, m).sub(mean).fma(mul, add);
+      (silu ? silu(v) : v).intoArray(y, i, m);
+    }
+  }
+
+  @Override
+  public void silu(float[] x, int from, int to, float[] y) {
+    int i = from;
+    for (; i <= to - L; i += L) {
+      silu(FloatVector.fromArray(S, x, i)).intoArray(y, i);
+    }
+    if (i < to) {
+      VectorMask<Float> m = S.indexInRange(i, to);
+      silu(FloatVector.fromArray(S, x, i, m)).intoArray(y, i, m);
+    }
+  }
+
+  private static FloatVector silu(FloatVector v) {
+    return v.div(exp(v.neg()).add(1f));
+  }
+
+  // exp(x) = 2^n e^r with n = round(x log2 e) and |r| <= ln2 / 2; e^r by its Taylor polynomial to degree 7, whose
+  // truncation error (r^8 / 8!) is below 5e-9, so the result is within about one ulp of the float exp.
+  private static final float LOG2E = 1.44269504f;
+  private static final float LN2_HI = 0.693359375f;
+  private static final float LN2_LO = -2.12194440e-4f;
+  private static final float ROUND = 12582912f; // 1.5 * 2^23: adding it rounds to an integer in the low bits
+  private static final float LO = -87.33f; // below this exp underflows; the result is 0 (also for -inf)
+  private static final float HI = 88.37f;
+
+  static FloatVector exp(FloatVector x) {
+    VectorMask<Float> under = x.lt(LO);
+    FloatVector xc = x.max(LO).min(HI);
+    FloatVector t = xc.fma(LOG2E, ROUND);
+    FloatVector n = t.sub(ROUND);
+    // n * LN2_HI is exact (few significant bits in both), so r carries no error from the reduction.
+    FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+    FloatVector p = FloatVector.broadcast(S, 1f / 5040);
+    p = p.fma(r, FloatVector.broadcast(S, 1f / 720));
+    p = p.fma(r, FloatVector.broadcast(S, 1f / 120));
+    p = p.fma(r, FloatVector.broadcast(S, 1f / 24));
+    p = p.fma(r, FloatVector.broadcast(S, 1f / 6));
+    p = p.fma(r, FloatVector.broadcast(S, 0.5f));
+    p = p.fma(r, FloatVector.broadcast(S, 1f));
+    p = p.fma(r, FloatVector.broadcast(S, 1f));
+    IntVector bits = t.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
+    FloatVector scaled = p.mul(bits.reinterpretAsFloats());
+    return scaled.blend(0f, under);
+  }
+
+  @Override
+  public String describe() {
+    return "Vector API kernels, " + S.vectorBitSize() + "-bit";
+  }
+}
