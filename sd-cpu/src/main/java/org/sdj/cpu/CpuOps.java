@@ -181,7 +181,7 @@ final class CpuOps extends ReferenceOps {
   public Tensor geglu(Tensor x) {
     long[] out = Shapes.geglu(x);
     float[] y = allocate(out);
-    Pointwise.geglu(pool, floats(x), (int) out[out.length - 1], y);
+    Pointwise.geglu(simd, pool, floats(x), (int) out[out.length - 1], y);
     return output(y, out);
   }
 

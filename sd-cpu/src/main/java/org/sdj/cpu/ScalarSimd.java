@@ -1,5 +1,7 @@
 package org.sdj.cpu;
 
+import org.sdj.backend.ActivationMath;
+
 /** The plain-Java {@link Simd}: the same tiles as the vector path, one lane at a time. */
 final class ScalarSimd implements Simd {
   private static final int MR = 4;
@@ -80,6 +82,13 @@ final class ScalarSimd implements Simd {
   public void silu(float[] x, int from, int to, float[] y) {
     for (int i = from; i < to; i++) {
       y[i] = x[i] / (1 + (float) Math.exp(-x[i]));
+    }
+  }
+
+  @Override
+  public void geglu(float[] x, int xOff, int n, float[] y, int yOff) {
+    for (int i = 0; i < n; i++) {
+      y[yOff + i] = x[xOff + i] * (float) ActivationMath.gelu(x[xOff + n + i]);
     }
   }
 

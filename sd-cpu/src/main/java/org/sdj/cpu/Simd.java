@@ -34,11 +34,14 @@ interface Simd {
   /** {@code o[off + r * width + j] *= f[fOff + j]} over {@code r < rows}, {@code j < width}. */
   void scaleColumns(float[] o, int off, int rows, int width, float[] f, int fOff);
 
-  /** {@code y[i] = (x[i] - mean) * a[?] + b} then optionally SiLU, for {@code i in [from, to)}: one channel's plane. */
+  /** {@code y[i] = (x[i] - mean) * mul + add}, then SiLU if asked, for {@code i in [from, to)}: one channel's plane. */
   void normalize(float[] x, int from, int to, float mean, float mul, float add, boolean silu, float[] y);
 
   /** {@code y[i] = x[i] * sigmoid(x[i])} over {@code [from, to)}. */
   void silu(float[] x, int from, int to, float[] y);
+
+  /** {@code y[yOff + i] = x[xOff + i] * gelu(x[xOff + n + i])} for {@code i < n}: one row of GEGLU (exact GELU). */
+  void geglu(float[] x, int xOff, int n, float[] y, int yOff);
 
   /** What runs, for the backend's description. */
   String describe();

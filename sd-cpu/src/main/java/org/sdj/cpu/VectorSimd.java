@@ -170,6 +170,38 @@ final class VectorSimd implements Simd {
     return v.div(exp(v.neg()).add(1f));
   }
 
+  @Override
+  public void geglu(float[] x, int xOff, int n, float[] y, int yOff) {
+    for (int i = 0; i < n; i += L) {
+      VectorMask<Float> m = S.indexInRange(i, n);
+      FloatVector a = FloatVector.fromArray(S, x, xOff + i, m);
+      FloatVector g = FloatVector.fromArray(S, x, xOff + n + i, m);
+      a.mul(gelu(g)).intoArray(y, yOff + i, m);
+    }
+  }
+
+  /**
+   * Exact GELU as {@code 0.5 x erfc(-x / sqrt 2)}, with the same erfc approximation as the scalar path
+   * ({@code ActivationMath.erfc}: {@code t exp(-z^2 + P(t))}, {@code t = 1 / (1 + z/2)}), evaluated in float.
+   */
+  private static FloatVector gelu(FloatVector x) {
+    FloatVector u = x.mul(-0.70710678f);
+    FloatVector z = u.abs();
+    FloatVector t = FloatVector.broadcast(S, 1f).div(z.fma(FloatVector.broadcast(S, 0.5f),
+        FloatVector.broadcast(S, 1f)));
+    FloatVector p = FloatVector.broadcast(S, 0.17087277f);
+    for (float c : ERFC) {
+      p = p.fma(t, FloatVector.broadcast(S, c));
+    }
+    FloatVector r = t.mul(exp(z.mul(z).neg().add(p)));
+    FloatVector erfc = r.blend(FloatVector.broadcast(S, 2f).sub(r), u.lt(0f));
+    return x.mul(0.5f).mul(erfc);
+  }
+
+  /** The erfc polynomial's coefficients after the leading one, from the highest power down. */
+  private static final float[] ERFC = {-0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f, -0.18628806f,
+      0.09678418f, 0.37409196f, 1.00002368f, -1.26551223f};
+
   // exp(x) = 2^n e^r with n = round(x log2 e) and |r| <= ln2 / 2; e^r by its Taylor polynomial to degree 7, whose
   // truncation error (r^8 / 8!) is below 5e-9, so the result is within about one ulp of the float exp.
   private static final float LOG2E = 1.44269504f;
