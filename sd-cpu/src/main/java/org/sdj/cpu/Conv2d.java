@@ -5,8 +5,9 @@ import org.sdj.backend.Conv2dParams;
 
 /**
  * Convolution as an implicit GEMM per image: {@code y[n] [O, P] += w [O, C*kh*kw] col [C*kh*kw, P]}, where the weight
- * is packed from its file dtype and {@code col} is formed panel by panel from the input ({@link ConvPanels}); a 1x1
- * convolution with stride 1 and no padding reads the input planes as {@code col} directly. The output stays NCHW, so
+ * is converted from its file dtype and packed once per call ({@link PackedA}) and {@code col} is formed panel by panel
+ * from the input ({@link ConvPanels}), so no im2col buffer exists; a 1x1 convolution with stride 1 and no padding
+ * reads the input planes as {@code col} directly. The output stays NCHW, so
  * no layout conversion is needed around it.
  */
 final class Conv2d {
@@ -32,9 +33,14 @@ final class Conv2d {
     int pixels = s.pixels();
     boolean pointwise = s.kh() == 1 && s.kw() == 1 && p.stride() == 1 && p.padTop() == 0 && p.padLeft() == 0
         && p.padBottom() == 0 && p.padRight() == 0;
+    if (s.o() == 0 || s.depth() == 0) {
+      return;
+    }
+    // The weight is converted and packed once, for all images and all output tiles.
+    PackedA packed = PackedA.of(simd, pool, weight, s.o(), s.depth());
     for (int n = 0; n < s.n(); n++) {
       Panels col = pointwise ? Panels.columns(x, n * s.c() * pixels, pixels) : new ConvPanels(x, s, p, n);
-      Gemm.multiplyAdd(simd, pool, s.o(), pixels, s.depth(), weight, col, y, n * s.o() * pixels, pixels);
+      Gemm.multiplyAdd(simd, pool, pixels, packed, col, y, n * s.o() * pixels, pixels);
     }
   }
 }

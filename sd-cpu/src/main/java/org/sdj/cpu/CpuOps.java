@@ -1,5 +1,6 @@
 package org.sdj.cpu;
 
+import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
 import org.sdj.backend.Activation;
 import org.sdj.backend.Conv2dParams;
@@ -50,19 +51,33 @@ final class CpuOps extends ReferenceOps {
     return t instanceof CpuWeight w ? output(own(w).toFloats(), w.shape()) : t;
   }
 
-  /** A zeroed result with {@code bias [channels]} (repeating every {@code inner} elements) plus {@code residual}. */
+  /**
+   * A new result holding {@code bias [channels]} (each value repeated over {@code inner} consecutive elements: 1 for a
+   * linear layer, the pixels of a plane for a convolution) plus {@code residual}; the GEMM accumulates onto it.
+   */
   private float[] epilogue(long[] shape, Tensor bias, Tensor residual, int channels, int inner) {
     float[] y = allocate(shape);
     float[] b = floats(bias);
     float[] r = floats(residual);
-    int period = channels * inner;
-    Parallel.forChunks(pool, y.length, 1 << 16, (from, to) -> {
-      if (r != null) {
-        System.arraycopy(r, from, y, from, to - from);
-      }
-      if (b != null) {
-        for (int i = from; i < to; i++) {
-          y[i] += b[(i % period) / inner];
+    if (b == null && r == null) {
+      return y;
+    }
+    int rowLength = channels * inner;
+    int rows = rowLength == 0 ? 0 : y.length / rowLength;
+    Parallel.forChunks(pool, rows, Math.max(1, (1 << 16) / Math.max(1, rowLength)), (r0, r1) -> {
+      for (int row = r0; row < r1; row++) {
+        int base = row * rowLength;
+        if (b != null && inner == 1) {
+          System.arraycopy(b, 0, y, base, channels);
+        } else if (b != null) {
+          for (int c = 0; c < channels; c++) {
+            Arrays.fill(y, base + c * inner, base + (c + 1) * inner, b[c]);
+          }
+        }
+        if (r != null) {
+          for (int i = base; i < base + rowLength; i++) {
+            y[i] += r[i];
+          }
         }
       }
     });

@@ -7,7 +7,7 @@ import java.util.concurrent.ForkJoinPool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The blocked GEMM against a float64 loop at sizes that cross every block boundary (depth over {@code KC}, rows over
@@ -26,13 +26,12 @@ class GemmTest {
     pool.shutdown();
   }
 
+  /** Wide outputs split by columns, tall ones by rows; A read in place or packed beforehand (as weights are). */
   @ParameterizedTest
-  @ValueSource(booleans = {true, false})
-  void matchesAFloat64Product(boolean vector) {
+  @CsvSource({"true, false, 301, 1100, 600", "false, false, 301, 1100, 600", "true, false, 700, 90, 300",
+      "false, false, 700, 90, 300", "true, true, 301, 1100, 600", "false, true, 700, 90, 300"})
+  void matchesAFloat64Product(boolean vector, boolean packed, int m, int n, int k) {
     Simd simd = vector ? SimdProvider.get() : SimdProvider.scalar();
-    int m = 301;
-    int n = 1100;
-    int k = 600;
     Random r = new Random(3);
     float[] a = new float[m * k];
     float[] b = new float[k * n];
@@ -46,7 +45,9 @@ class GemmTest {
     for (int i = 0; i < c.length; i++) {
       c[i] = 1;
     }
-    Gemm.multiplyAdd(simd, pool, m, n, k, Panels.rows(a, 0, k), Panels.columns(b, 0, n), c, 0, n);
+    Panels.Rows rows = Panels.rows(a, 0, k);
+    Panels left = packed ? rows::pack : rows;
+    Gemm.multiplyAdd(simd, pool, m, n, k, left, Panels.columns(b, 0, n), c, 0, n);
     double diff = 0;
     double norm = 0;
     for (int i = 0; i < m; i++) {
