@@ -5,6 +5,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.sdj.backend.ActivationMath;
 
 /**
  * The Vector API {@link Simd}: an 8 x (2 vectors) micro-kernel (16 accumulators, 2 loads and 8 broadcasts per step of
@@ -168,42 +169,62 @@ final class VectorSimd implements Simd {
     FloatVector.fromArray(S, c, cOff + 7 * ldc + L).add(c71).intoArray(c, cOff + 7 * ldc + L);
   }
 
+  // The column loops below run unmasked over whole vectors: attention's panels are whole vectors wide, and masked
+  // loads and stores were not intrinsified here (each one allocated a boxed vector). A ragged tail takes the scalar path.
+
   @Override
   public void columnMax(float[] s, int off, int rows, int width, float[] max, int mOff) {
-    for (int j = 0; j < width; j += L) {
-      VectorMask<Float> m = S.indexInRange(j, width);
-      FloatVector acc = FloatVector.fromArray(S, max, mOff + j, m);
+    int j = 0;
+    for (; j <= width - L; j += L) {
+      FloatVector acc = FloatVector.fromArray(S, max, mOff + j);
       for (int r = 0; r < rows; r++) {
-        acc = acc.max(FloatVector.fromArray(S, s, off + r * width + j, m));
+        acc = acc.max(FloatVector.fromArray(S, s, off + r * width + j));
       }
-      acc.intoArray(max, mOff + j, m);
+      acc.intoArray(max, mOff + j);
+    }
+    for (; j < width; j++) {
+      for (int r = 0; r < rows; r++) {
+        max[mOff + j] = Math.max(max[mOff + j], s[off + r * width + j]);
+      }
     }
   }
 
   @Override
   public void expColumns(float[] s, int off, int rows, int width, float[] shift, float[] sum, int mOff) {
-    for (int j = 0; j < width; j += L) {
-      VectorMask<Float> m = S.indexInRange(j, width);
-      FloatVector sh = FloatVector.fromArray(S, shift, mOff + j, m);
-      FloatVector acc = FloatVector.fromArray(S, sum, mOff + j, m);
+    int j = 0;
+    for (; j <= width - L; j += L) {
+      FloatVector sh = FloatVector.fromArray(S, shift, mOff + j);
+      FloatVector acc = FloatVector.fromArray(S, sum, mOff + j);
       for (int r = 0; r < rows; r++) {
         int i = off + r * width + j;
-        FloatVector e = exp(FloatVector.fromArray(S, s, i, m).sub(sh));
-        e.intoArray(s, i, m);
+        FloatVector e = exp(FloatVector.fromArray(S, s, i).sub(sh));
+        e.intoArray(s, i);
         acc = acc.add(e);
       }
-      acc.intoArray(sum, mOff + j, m);
+      acc.intoArray(sum, mOff + j);
+    }
+    for (; j < width; j++) {
+      for (int r = 0; r < rows; r++) {
+        int i = off + r * width + j;
+        s[i] = (float) Math.exp(s[i] - shift[mOff + j]);
+        sum[mOff + j] += s[i];
+      }
     }
   }
 
   @Override
   public void scaleColumns(float[] o, int off, int rows, int width, float[] f, int fOff) {
-    for (int j = 0; j < width; j += L) {
-      VectorMask<Float> m = S.indexInRange(j, width);
-      FloatVector fv = FloatVector.fromArray(S, f, fOff + j, m);
+    int j = 0;
+    for (; j <= width - L; j += L) {
+      FloatVector fv = FloatVector.fromArray(S, f, fOff + j);
       for (int r = 0; r < rows; r++) {
         int i = off + r * width + j;
-        FloatVector.fromArray(S, o, i, m).mul(fv).intoArray(o, i, m);
+        FloatVector.fromArray(S, o, i).mul(fv).intoArray(o, i);
+      }
+    }
+    for (; j < width; j++) {
+      for (int r = 0; r < rows; r++) {
+        o[off + r * width + j] *= f[fOff + j];
       }
     }
   }
@@ -215,10 +236,9 @@ final class VectorSimd implements Simd {
       FloatVector v = FloatVector.fromArray(S, x, i).sub(mean).fma(mul, add);
       (silu ? silu(v) : v).intoArray(y, i);
     }
-    if (i < to) {
-      VectorMask<Float> m = S.indexInRange(i, to);
-      FloatVector v = FloatVector.fromArray(S, x, i, m).sub(mean).fma(mul, add);
-      (silu ? silu(v) : v).intoArray(y, i, m);
+    for (; i < to; i++) {
+      float v = (x[i] - mean) * mul + add;
+      y[i] = silu ? v / (1 + (float) Math.exp(-v)) : v;
     }
   }
 
@@ -228,9 +248,8 @@ final class VectorSimd implements Simd {
     for (; i <= to - L; i += L) {
       silu(FloatVector.fromArray(S, x, i)).intoArray(y, i);
     }
-    if (i < to) {
-      VectorMask<Float> m = S.indexInRange(i, to);
-      silu(FloatVector.fromArray(S, x, i, m)).intoArray(y, i, m);
+    for (; i < to; i++) {
+      y[i] = x[i] / (1 + (float) Math.exp(-x[i]));
     }
   }
 
@@ -240,11 +259,14 @@ final class VectorSimd implements Simd {
 
   @Override
   public void geglu(float[] x, int xOff, int n, float[] y, int yOff) {
-    for (int i = 0; i < n; i += L) {
-      VectorMask<Float> m = S.indexInRange(i, n);
-      FloatVector a = FloatVector.fromArray(S, x, xOff + i, m);
-      FloatVector g = FloatVector.fromArray(S, x, xOff + n + i, m);
-      a.mul(gelu(g)).intoArray(y, yOff + i, m);
+    int i = 0;
+    for (; i <= n - L; i += L) {
+      FloatVector a = FloatVector.fromArray(S, x, xOff + i);
+      FloatVector g = FloatVector.fromArray(S, x, xOff + n + i);
+      a.mul(gelu(g)).intoArray(y, yOff + i);
+    }
+    for (; i < n; i++) {
+      y[yOff + i] = x[xOff + i] * (float) ActivationMath.gelu(x[xOff + n + i]);
     }
   }
 
