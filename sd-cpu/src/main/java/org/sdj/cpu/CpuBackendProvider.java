@@ -17,7 +17,8 @@ public final class CpuBackendProvider implements BackendProvider {
 
   @Override
   public Availability availability() {
-    return Availability.usable("CPU, " + Runtime.getRuntime().availableProcessors() + " threads, float32 Java kernels");
+    return Availability.usable("CPU, " + Runtime.getRuntime().availableProcessors() + " threads, "
+        + SimdProvider.get().describe());
   }
 
   @Override

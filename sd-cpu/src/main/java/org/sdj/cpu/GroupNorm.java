@@ -7,8 +7,8 @@ final class GroupNorm {
   private GroupNorm() {}
 
   /** {@code x [n, channels, spatial]}. */
-  static void apply(ForkJoinPool pool, float[] x, int n, int channels, int spatial, int groups, float[] gamma,
-      float[] beta, float eps, boolean silu, float[] y) {
+  static void apply(Simd simd, ForkJoinPool pool, float[] x, int n, int channels, int spatial, int groups,
+      float[] gamma, float[] beta, float eps, boolean silu, float[] y) {
     int perGroup = channels / groups;
     Parallel.forEach(pool, n * groups, task -> {
       int g = task % groups;
@@ -20,10 +20,7 @@ final class GroupNorm {
         float a = stats[1] * gamma[ch];
         float b = beta[ch];
         int from = base + c * spatial;
-        for (int i = from; i < from + spatial; i++) {
-          float v = (x[i] - mean) * a + b;
-          y[i] = silu ? v / (1 + (float) Math.exp(-v)) : v;
-        }
+        simd.normalize(x, from, from + spatial, mean, a, b, silu, y);
       }
     });
   }

@@ -10,13 +10,11 @@ final class Pointwise {
 
   private Pointwise() {}
 
-  static void activation(ForkJoinPool pool, float[] x, Activation kind, float[] y) {
+  static void activation(Simd simd, ForkJoinPool pool, float[] x, Activation kind, float[] y) {
     Parallel.forChunks(pool, y.length, CHUNK, (from, to) -> {
       switch (kind) {
         case SILU -> {
-          for (int i = from; i < to; i++) {
-            y[i] = x[i] / (1 + (float) Math.exp(-x[i]));
-          }
+          simd.silu(x, from, to, y);
         }
         case GELU -> {
           for (int i = from; i < to; i++) {
@@ -33,13 +31,11 @@ final class Pointwise {
   }
 
   /** {@code x [rows, 2n] -> y [rows, n] = x[:, :n] * gelu(x[:, n:])}. */
-  static void geglu(ForkJoinPool pool, float[] x, int n, float[] y) {
+  static void geglu(Simd simd, ForkJoinPool pool, float[] x, int n, float[] y) {
     int rows = n == 0 ? 0 : y.length / n;
     Parallel.forChunks(pool, rows, Math.max(1, CHUNK / Math.max(1, n)), (r0, r1) -> {
       for (int r = r0; r < r1; r++) {
-        for (int i = 0; i < n; i++) {
-          y[r * n + i] = x[2 * r * n + i] * (float) ActivationMath.gelu(x[2 * r * n + n + i]);
-        }
+        simd.geglu(x, 2 * r * n, n, y, r * n);
       }
     });
   }

@@ -1,0 +1,62 @@
+package org.sdj.cpu;
+
+/**
+ * An operand of the GEMM as the packing step sees it: a grid of elements indexed by an outer index (a row of
+ * {@code A}, a column of {@code B}) and a depth index (the dimension summed over). Implementations read floats from
+ * arrays, weights in their file dtype, or an image through its convolution windows, and all of them write the same
+ * packed panels.
+ */
+interface Panels {
+
+  /**
+   * Writes element {@code (o0 + i, k0 + p)} to {@code dst[dOff + p * width + i]} for {@code i < count},
+   * {@code p < kc}, and zero for {@code count <= i < width}.
+   */
+  void pack(int o0, int count, int k0, int kc, int width, float[] dst, int dOff);
+
+  /** Element {@code (o, k)} at {@code data[off + o * ld + k]}: the rows of a row-major matrix. */
+  static Rows rows(float[] data, int off, int ld) {
+    return new Rows(data, off, ld);
+  }
+
+  /**
+   * The rows of a row-major float matrix: packable, and also readable in place by the micro-kernel (element
+   * {@code (o, k)} at {@code data[offset(o, k)]}, rows {@code ld} apart), which spares the GEMM packing its {@code A}.
+   */
+  record Rows(float[] data, int off, int ld) implements Panels {
+    int offset(int o, int k) {
+      return off + o * ld + k;
+    }
+
+    @Override
+    public void pack(int o0, int count, int k0, int kc, int width, float[] dst, int dOff) {
+      for (int i = 0; i < count; i++) {
+        int src = off + (o0 + i) * ld + k0;
+        for (int p = 0; p < kc; p++) {
+          dst[dOff + p * width + i] = data[src + p];
+        }
+      }
+      zeroTail(count, kc, width, dst, dOff);
+    }
+  }
+
+  /** Element {@code (o, k)} at {@code data[off + k * ld + o]}: the columns of a row-major matrix. */
+  static Panels columns(float[] data, int off, int ld) {
+    return (o0, count, k0, kc, width, dst, dOff) -> {
+      for (int p = 0; p < kc; p++) {
+        System.arraycopy(data, off + (k0 + p) * ld + o0, dst, dOff + p * width, count);
+      }
+      zeroTail(count, kc, width, dst, dOff);
+    };
+  }
+
+  /** Zeroes the padding columns {@code count <= i < width} of a packed panel. */
+  static void zeroTail(int count, int kc, int width, float[] dst, int dOff) {
+    if (count < width) {
+      for (int p = 0; p < kc; p++) {
+        int row = dOff + p * width;
+        java.util.Arrays.fill(dst, row + count, row + width, 0f);
+      }
+    }
+  }
+}

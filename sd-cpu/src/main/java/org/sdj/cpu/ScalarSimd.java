@@ -1,0 +1,99 @@
+package org.sdj.cpu;
+
+import org.sdj.backend.ActivationMath;
+
+/** The plain-Java {@link Simd}: the same tiles as the vector path, one lane at a time. */
+final class ScalarSimd implements Simd {
+  private static final int MR = 4;
+  private static final int NR = 16;
+
+  @Override
+  public int mr() {
+    return MR;
+  }
+
+  @Override
+  public int nr() {
+    return NR;
+  }
+
+  @Override
+  public void kernel(int kc, float[] a, int aOff, int rs, int cs, float[] b, int bOff, float[] c, int cOff, int ldc,
+      int rows, int cols) {
+    float[] acc = new float[MR * NR];
+    for (int p = 0; p < kc; p++) {
+      int ap = aOff + p * cs;
+      int bp = bOff + p * NR;
+      for (int r = 0; r < rows; r++) {
+        float av = a[ap + r * rs];
+        int row = r * NR;
+        for (int j = 0; j < NR; j++) {
+          acc[row + j] += av * b[bp + j];
+        }
+      }
+    }
+    for (int r = 0; r < rows; r++) {
+      int dst = cOff + r * ldc;
+      for (int j = 0; j < cols; j++) {
+        c[dst + j] += acc[r * NR + j];
+      }
+    }
+  }
+
+  @Override
+  public void columnMax(float[] s, int off, int rows, int width, float[] max, int mOff) {
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < width; j++) {
+        max[mOff + j] = Math.max(max[mOff + j], s[off + r * width + j]);
+      }
+    }
+  }
+
+  @Override
+  public void expColumns(float[] s, int off, int rows, int width, float[] shift, float[] sum, int mOff) {
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < width; j++) {
+        int i = off + r * width + j;
+        float e = (float) Math.exp(s[i] - shift[mOff + j]);
+        s[i] = e;
+        sum[mOff + j] += e;
+      }
+    }
+  }
+
+  @Override
+  public void scaleColumns(float[] o, int off, int rows, int width, float[] f, int fOff) {
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < width; j++) {
+        o[off + r * width + j] *= f[fOff + j];
+      }
+    }
+  }
+
+  @Override
+  public void normalize(float[] x, int from, int to, float mean, float mul, float add, boolean silu, float[] y) {
+    for (int i = from; i < to; i++) {
+      float v = (x[i] - mean) * mul + add;
+      y[i] = silu ? v / (1 + (float) Math.exp(-v)) : v;
+    }
+  }
+
+  @Override
+  public void silu(float[] x, int from, int to, float[] y) {
+    for (int i = from; i < to; i++) {
+      y[i] = x[i] / (1 + (float) Math.exp(-x[i]));
+    }
+  }
+
+  @Override
+  public void geglu(float[] x, int xOff, int n, float[] y, int yOff) {
+    for (int i = 0; i < n; i++) {
+      y[yOff + i] = x[xOff + i] * (float) ActivationMath.gelu(x[xOff + n + i]);
+    }
+  }
+
+  @Override
+  public String describe() {
+    return "scalar Java kernels";
+  }
+}

@@ -1,0 +1,51 @@
+package org.sdj.cpu;
+
+/**
+ * The innermost loops of the CPU kernels, in two implementations: {@link VectorSimd} on the Vector API and
+ * {@link ScalarSimd} in plain Java. {@link SimdProvider} picks one; everything above this interface (blocking, packing,
+ * threading) is shared, so that both paths compute the same thing in the same order of tiles.
+ *
+ * <p>Packed panels: a panel of {@code A} holds {@link #mr()} rows, depth-major ({@code a[p * mr + r]}); a panel of
+ * {@code B} holds {@link #nr()} columns, depth-major ({@code b[p * nr + j]}).
+ */
+interface Simd {
+
+  /** Rows of the micro-kernel's tile. */
+  int mr();
+
+  /** Columns of the micro-kernel's tile (a multiple of the vector length). */
+  int nr();
+
+  /**
+   * {@code c[r * ldc + j] += sum_p a[aOff + r * rs + p * cs] * b[bOff + p * nr + j]} for {@code r < rows <= mr},
+   * {@code j < cols <= nr}, {@code p < kc}: the register-blocked micro-kernel of the GEMM. A packed A panel has
+   * {@code rs = 1, cs = mr}; a row-major float matrix is read in place with {@code rs = ld, cs = 1}, in which case
+   * {@code rows} must be {@code mr} (edge rows come packed, zero-padded).
+   */
+  void kernel(int kc, float[] a, int aOff, int rs, int cs, float[] b, int bOff, float[] c, int cOff, int ldc, int rows,
+      int cols);
+
+  /** {@code max[mOff + j] = max(max[mOff + j], s[off + r * width + j])} over {@code r < rows}, {@code j < width}. */
+  void columnMax(float[] s, int off, int rows, int width, float[] max, int mOff);
+
+  /**
+   * {@code s[off + r * width + j] = exp(s[..] - shift[mOff + j])} and {@code sum[mOff + j] += } the new values, over
+   * {@code r < rows}, {@code j < width}; {@code exp(-inf) = 0}.
+   */
+  void expColumns(float[] s, int off, int rows, int width, float[] shift, float[] sum, int mOff);
+
+  /** {@code o[off + r * width + j] *= f[fOff + j]} over {@code r < rows}, {@code j < width}. */
+  void scaleColumns(float[] o, int off, int rows, int width, float[] f, int fOff);
+
+  /** {@code y[i] = (x[i] - mean) * mul + add}, then SiLU if asked, for {@code i in [from, to)}: one channel's plane. */
+  void normalize(float[] x, int from, int to, float mean, float mul, float add, boolean silu, float[] y);
+
+  /** {@code y[i] = x[i] * sigmoid(x[i])} over {@code [from, to)}. */
+  void silu(float[] x, int from, int to, float[] y);
+
+  /** {@code y[yOff + i] = x[xOff + i] * gelu(x[xOff + n + i])} for {@code i < n}: one row of GEGLU (exact GELU). */
+  void geglu(float[] x, int xOff, int n, float[] y, int yOff);
+
+  /** What runs, for the backend's description. */
+  String describe();
+}

@@ -1,0 +1,328 @@
+package org.sdj.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.sdj.backend.ActivationMath;
+
+/**
+ * The Vector API {@link Simd}: an 8 x (2 vectors) micro-kernel (16 accumulators, 2 loads and 8 broadcasts per step of
+ * depth, within the 32 registers of AVX-512 and the 16 of AVX2) and a polynomial exp. Loaded only by reflection from
+ * {@link SimdProvider}, after checking that {@code jdk.incubator.vector} is present.
+ */
+final class VectorSimd implements Simd {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int L = S.length();
+  private static final int MR = 8;
+  private static final int NR = 2 * L;
+
+  @Override
+  public int mr() {
+    return MR;
+  }
+
+  @Override
+  public int nr() {
+    return NR;
+  }
+
+  @Override
+  public void kernel(int kc, float[] a, int aOff, int rs, int cs, float[] b, int bOff, float[] c, int cOff, int ldc,
+      int rows, int cols) {
+    if (rows == MR && cols == NR) {
+      if (rs == 1 && cs == MR) {
+        packedTile(kc, a, aOff, b, bOff, c, cOff, ldc);
+      } else {
+        stridedTile(kc, a, aOff, rs, cs, b, bOff, c, cOff, ldc);
+      }
+      return;
+    }
+    // An edge tile: compute the whole tile aside and add the part that exists. Callers pass packed (zero-padded) A
+    // for edge rows, so the rows past `rows` read zeros, not memory outside A.
+    float[] t = new float[MR * NR];
+    stridedTile(kc, a, aOff, rs, cs, b, bOff, t, 0, NR);
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < cols; j++) {
+        c[cOff + r * ldc + j] += t[r * NR + j];
+      }
+    }
+  }
+
+  /**
+   * The register-blocked tile on a packed A panel. Offsets are computed from p in the loop body (with extra induction
+   * variables in the loop header C2 boxed the accumulators: 10 instead of 190 GFLOP/s per core), and the A stride is
+   * a constant (a variable one costs a third of the speed), hence the separate {@link #stridedTile}.
+   */
+  private static void packedTile(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc) {
+    FloatVector z = FloatVector.zero(S);
+    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+    FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+    for (int p = 0; p < kc; p++) {
+      int ap = aOff + p * MR;
+      int bp = bOff + p * NR;
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector x;
+      x = FloatVector.broadcast(S, a[ap]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[ap + 1]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[ap + 2]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[ap + 3]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[ap + 4]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[ap + 5]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+      x = FloatVector.broadcast(S, a[ap + 6]);
+      c60 = x.fma(b0, c60);
+      c61 = x.fma(b1, c61);
+      x = FloatVector.broadcast(S, a[ap + 7]);
+      c70 = x.fma(b0, c70);
+      c71 = x.fma(b1, c71);
+    }
+    FloatVector.fromArray(S, c, cOff + 0 * ldc).add(c00).intoArray(c, cOff + 0 * ldc);
+    FloatVector.fromArray(S, c, cOff + 0 * ldc + L).add(c01).intoArray(c, cOff + 0 * ldc + L);
+    FloatVector.fromArray(S, c, cOff + 1 * ldc).add(c10).intoArray(c, cOff + 1 * ldc);
+    FloatVector.fromArray(S, c, cOff + 1 * ldc + L).add(c11).intoArray(c, cOff + 1 * ldc + L);
+    FloatVector.fromArray(S, c, cOff + 2 * ldc).add(c20).intoArray(c, cOff + 2 * ldc);
+    FloatVector.fromArray(S, c, cOff + 2 * ldc + L).add(c21).intoArray(c, cOff + 2 * ldc + L);
+    FloatVector.fromArray(S, c, cOff + 3 * ldc).add(c30).intoArray(c, cOff + 3 * ldc);
+    FloatVector.fromArray(S, c, cOff + 3 * ldc + L).add(c31).intoArray(c, cOff + 3 * ldc + L);
+    FloatVector.fromArray(S, c, cOff + 4 * ldc).add(c40).intoArray(c, cOff + 4 * ldc);
+    FloatVector.fromArray(S, c, cOff + 4 * ldc + L).add(c41).intoArray(c, cOff + 4 * ldc + L);
+    FloatVector.fromArray(S, c, cOff + 5 * ldc).add(c50).intoArray(c, cOff + 5 * ldc);
+    FloatVector.fromArray(S, c, cOff + 5 * ldc + L).add(c51).intoArray(c, cOff + 5 * ldc + L);
+    FloatVector.fromArray(S, c, cOff + 6 * ldc).add(c60).intoArray(c, cOff + 6 * ldc);
+    FloatVector.fromArray(S, c, cOff + 6 * ldc + L).add(c61).intoArray(c, cOff + 6 * ldc + L);
+    FloatVector.fromArray(S, c, cOff + 7 * ldc).add(c70).intoArray(c, cOff + 7 * ldc);
+    FloatVector.fromArray(S, c, cOff + 7 * ldc + L).add(c71).intoArray(c, cOff + 7 * ldc + L);
+  }
+
+  /** The same tile reading A in place, rows {@code rs} apart ({@code cs} between depth steps). */
+  private static void stridedTile(int kc, float[] a, int aOff, int rs, int cs, float[] b, int bOff, float[] c, int cOff,
+      int ldc) {
+    FloatVector z = FloatVector.zero(S);
+    FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+    FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
+    int rs2 = 2 * rs;
+    int rs3 = 3 * rs;
+    int rs4 = 4 * rs;
+    int rs5 = 5 * rs;
+    int rs6 = 6 * rs;
+    int rs7 = 7 * rs;
+    for (int p = 0; p < kc; p++) {
+      int ap = aOff + p * cs;
+      int bp = bOff + p * NR;
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector x;
+      x = FloatVector.broadcast(S, a[ap]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[ap + rs]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[ap + rs2]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[ap + rs3]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[ap + rs4]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[ap + rs5]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+      x = FloatVector.broadcast(S, a[ap + rs6]);
+      c60 = x.fma(b0, c60);
+      c61 = x.fma(b1, c61);
+      x = FloatVector.broadcast(S, a[ap + rs7]);
+      c70 = x.fma(b0, c70);
+      c71 = x.fma(b1, c71);
+    }
+    FloatVector.fromArray(S, c, cOff + 0 * ldc).add(c00).intoArray(c, cOff + 0 * ldc);
+    FloatVector.fromArray(S, c, cOff + 0 * ldc + L).add(c01).intoArray(c, cOff + 0 * ldc + L);
+    FloatVector.fromArray(S, c, cOff + 1 * ldc).add(c10).intoArray(c, cOff + 1 * ldc);
+    FloatVector.fromArray(S, c, cOff + 1 * ldc + L).add(c11).intoArray(c, cOff + 1 * ldc + L);
+    FloatVector.fromArray(S, c, cOff + 2 * ldc).add(c20).intoArray(c, cOff + 2 * ldc);
+    FloatVector.fromArray(S, c, cOff + 2 * ldc + L).add(c21).intoArray(c, cOff + 2 * ldc + L);
+    FloatVector.fromArray(S, c, cOff + 3 * ldc).add(c30).intoArray(c, cOff + 3 * ldc);
+    FloatVector.fromArray(S, c, cOff + 3 * ldc + L).add(c31).intoArray(c, cOff + 3 * ldc + L);
+    FloatVector.fromArray(S, c, cOff + 4 * ldc).add(c40).intoArray(c, cOff + 4 * ldc);
+    FloatVector.fromArray(S, c, cOff + 4 * ldc + L).add(c41).intoArray(c, cOff + 4 * ldc + L);
+    FloatVector.fromArray(S, c, cOff + 5 * ldc).add(c50).intoArray(c, cOff + 5 * ldc);
+    FloatVector.fromArray(S, c, cOff + 5 * ldc + L).add(c51).intoArray(c, cOff + 5 * ldc + L);
+    FloatVector.fromArray(S, c, cOff + 6 * ldc).add(c60).intoArray(c, cOff + 6 * ldc);
+    FloatVector.fromArray(S, c, cOff + 6 * ldc + L).add(c61).intoArray(c, cOff + 6 * ldc + L);
+    FloatVector.fromArray(S, c, cOff + 7 * ldc).add(c70).intoArray(c, cOff + 7 * ldc);
+    FloatVector.fromArray(S, c, cOff + 7 * ldc + L).add(c71).intoArray(c, cOff + 7 * ldc + L);
+  }
+
+  // The column loops below run unmasked over whole vectors: attention's panels are whole vectors wide, and masked
+  // loads and stores were not intrinsified here (each one allocated a boxed vector). A ragged tail takes the scalar path.
+
+  @Override
+  public void columnMax(float[] s, int off, int rows, int width, float[] max, int mOff) {
+    int j = 0;
+    for (; j <= width - L; j += L) {
+      FloatVector acc = FloatVector.fromArray(S, max, mOff + j);
+      for (int r = 0; r < rows; r++) {
+        acc = acc.max(FloatVector.fromArray(S, s, off + r * width + j));
+      }
+      acc.intoArray(max, mOff + j);
+    }
+    for (; j < width; j++) {
+      for (int r = 0; r < rows; r++) {
+        max[mOff + j] = Math.max(max[mOff + j], s[off + r * width + j]);
+      }
+    }
+  }
+
+  @Override
+  public void expColumns(float[] s, int off, int rows, int width, float[] shift, float[] sum, int mOff) {
+    int j = 0;
+    for (; j <= width - L; j += L) {
+      FloatVector sh = FloatVector.fromArray(S, shift, mOff + j);
+      FloatVector acc = FloatVector.fromArray(S, sum, mOff + j);
+      for (int r = 0; r < rows; r++) {
+        int i = off + r * width + j;
+        FloatVector e = exp(FloatVector.fromArray(S, s, i).sub(sh));
+        e.intoArray(s, i);
+        acc = acc.add(e);
+      }
+      acc.intoArray(sum, mOff + j);
+    }
+    for (; j < width; j++) {
+      for (int r = 0; r < rows; r++) {
+        int i = off + r * width + j;
+        s[i] = (float) Math.exp(s[i] - shift[mOff + j]);
+        sum[mOff + j] += s[i];
+      }
+    }
+  }
+
+  @Override
+  public void scaleColumns(float[] o, int off, int rows, int width, float[] f, int fOff) {
+    int j = 0;
+    for (; j <= width - L; j += L) {
+      FloatVector fv = FloatVector.fromArray(S, f, fOff + j);
+      for (int r = 0; r < rows; r++) {
+        int i = off + r * width + j;
+        FloatVector.fromArray(S, o, i).mul(fv).intoArray(o, i);
+      }
+    }
+    for (; j < width; j++) {
+      for (int r = 0; r < rows; r++) {
+        o[off + r * width + j] *= f[fOff + j];
+      }
+    }
+  }
+
+  @Override
+  public void normalize(float[] x, int from, int to, float mean, float mul, float add, boolean silu, float[] y) {
+    int i = from;
+    for (; i <= to - L; i += L) {
+      FloatVector v = FloatVector.fromArray(S, x, i).sub(mean).fma(mul, add);
+      (silu ? silu(v) : v).intoArray(y, i);
+    }
+    for (; i < to; i++) {
+      float v = (x[i] - mean) * mul + add;
+      y[i] = silu ? v / (1 + (float) Math.exp(-v)) : v;
+    }
+  }
+
+  @Override
+  public void silu(float[] x, int from, int to, float[] y) {
+    int i = from;
+    for (; i <= to - L; i += L) {
+      silu(FloatVector.fromArray(S, x, i)).intoArray(y, i);
+    }
+    for (; i < to; i++) {
+      y[i] = x[i] / (1 + (float) Math.exp(-x[i]));
+    }
+  }
+
+  private static FloatVector silu(FloatVector v) {
+    return v.div(exp(v.neg()).add(1f));
+  }
+
+  @Override
+  public void geglu(float[] x, int xOff, int n, float[] y, int yOff) {
+    int i = 0;
+    for (; i <= n - L; i += L) {
+      FloatVector a = FloatVector.fromArray(S, x, xOff + i);
+      FloatVector g = FloatVector.fromArray(S, x, xOff + n + i);
+      a.mul(gelu(g)).intoArray(y, yOff + i);
+    }
+    for (; i < n; i++) {
+      y[yOff + i] = x[xOff + i] * (float) ActivationMath.gelu(x[xOff + n + i]);
+    }
+  }
+
+  /**
+   * Exact GELU as {@code 0.5 x erfc(-x / sqrt 2)}, with the same erfc approximation as the scalar path
+   * ({@code ActivationMath.erfc}: {@code t exp(-z^2 + P(t))}, {@code t = 1 / (1 + z/2)}), evaluated in float.
+   */
+  private static FloatVector gelu(FloatVector x) {
+    FloatVector u = x.mul(-0.70710678f);
+    FloatVector z = u.abs();
+    FloatVector t = FloatVector.broadcast(S, 1f).div(z.fma(FloatVector.broadcast(S, 0.5f),
+        FloatVector.broadcast(S, 1f)));
+    FloatVector p = FloatVector.broadcast(S, 0.17087277f);
+    for (float c : ERFC) {
+      p = p.fma(t, FloatVector.broadcast(S, c));
+    }
+    FloatVector r = t.mul(exp(z.mul(z).neg().add(p)));
+    FloatVector erfc = r.blend(FloatVector.broadcast(S, 2f).sub(r), u.lt(0f));
+    return x.mul(0.5f).mul(erfc);
+  }
+
+  /** The erfc polynomial's coefficients after the leading one, from the highest power down. */
+  private static final float[] ERFC = {-0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f, -0.18628806f,
+      0.09678418f, 0.37409196f, 1.00002368f, -1.26551223f};
+
+  // exp(x) = 2^n e^r with n = round(x log2 e) and |r| <= ln2 / 2; e^r by its Taylor polynomial to degree 7, whose
+  // truncation error (r^8 / 8!) is below 5e-9, so the result is within about one ulp of the float exp.
+  private static final float LOG2E = 1.44269504f;
+  private static final float LN2_HI = 0.693359375f;
+  private static final float LN2_LO = -2.12194440e-4f;
+  private static final float ROUND = 12582912f; // 1.5 * 2^23: adding it rounds to an integer in the low bits
+  private static final float LO = -87.33f; // below this exp underflows; the result is 0 (also for -inf)
+  private static final float HI = 88.37f;
+
+  static FloatVector exp(FloatVector x) {
+    VectorMask<Float> under = x.lt(LO);
+    FloatVector xc = x.max(LO).min(HI);
+    FloatVector t = xc.fma(LOG2E, ROUND);
+    FloatVector n = t.sub(ROUND);
+    // n * LN2_HI is exact (few significant bits in both), so r carries no error from the reduction.
+    FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+    FloatVector p = FloatVector.broadcast(S, 1f / 5040);
+    p = p.fma(r, FloatVector.broadcast(S, 1f / 720));
+    p = p.fma(r, FloatVector.broadcast(S, 1f / 120));
+    p = p.fma(r, FloatVector.broadcast(S, 1f / 24));
+    p = p.fma(r, FloatVector.broadcast(S, 1f / 6));
+    p = p.fma(r, FloatVector.broadcast(S, 0.5f));
+    p = p.fma(r, FloatVector.broadcast(S, 1f));
+    p = p.fma(r, FloatVector.broadcast(S, 1f));
+    IntVector bits = t.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
+    FloatVector scaled = p.mul(bits.reinterpretAsFloats());
+    return scaled.blend(0f, under);
+  }
+
+  @Override
+  public String describe() {
+    return "Vector API kernels, " + S.vectorBitSize() + "-bit";
+  }
+}

@@ -1,0 +1,66 @@
+package org.sdj.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import java.util.concurrent.ForkJoinPool;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The blocked GEMM against a float64 loop at sizes that cross every block boundary (depth over {@code KC}, rows over
+ * the inner row block, columns over a task's width, ragged edges), on both kernel implementations.
+ */
+class GemmTest {
+  private static ForkJoinPool pool;
+
+  @BeforeAll
+  static void start() {
+    pool = new ForkJoinPool(3);
+  }
+
+  @AfterAll
+  static void stop() {
+    pool.shutdown();
+  }
+
+  /** Wide outputs split by columns, tall ones by rows; A read in place or packed beforehand (as weights are). */
+  @ParameterizedTest
+  @CsvSource({"true, false, 301, 1100, 600", "false, false, 301, 1100, 600", "true, false, 700, 90, 300",
+      "false, false, 700, 90, 300", "true, true, 301, 1100, 600", "false, true, 700, 90, 300"})
+  void matchesAFloat64Product(boolean vector, boolean packed, int m, int n, int k) {
+    Simd simd = vector ? SimdProvider.get() : SimdProvider.scalar();
+    Random r = new Random(3);
+    float[] a = new float[m * k];
+    float[] b = new float[k * n];
+    float[] c = new float[m * n];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = (float) r.nextGaussian();
+    }
+    for (int i = 0; i < b.length; i++) {
+      b[i] = (float) r.nextGaussian();
+    }
+    for (int i = 0; i < c.length; i++) {
+      c[i] = 1;
+    }
+    Panels.Rows rows = Panels.rows(a, 0, k);
+    Panels left = packed ? rows::pack : rows;
+    Gemm.multiplyAdd(simd, pool, m, n, k, left, Panels.columns(b, 0, n), c, 0, n);
+    double diff = 0;
+    double norm = 0;
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        double want = 1;
+        for (int p = 0; p < k; p++) {
+          want += (double) a[i * k + p] * b[p * n + j];
+        }
+        diff += (c[i * n + j] - want) * (c[i * n + j] - want);
+        norm += want * want;
+      }
+    }
+    double rel = Math.sqrt(diff / norm);
+    assertTrue(rel < 1e-6, "relative L2 error " + rel);
+  }
+}
