@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageTypeSpecifier;
@@ -53,7 +54,9 @@ public final class PngWriter {
     }
     Path temp = null;
     try {
-      temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+      // Not Files.createTempFile: its files are owner-only (0600), and the PNG should get the usual permissions.
+      temp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
+          + ".tmp");
       encode(temp, image, parameters);
       move(temp, target);
     } catch (IOException e) {
