@@ -1,25 +1,12 @@
 package org.sdj.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Arrays;
-import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.TreeMap;
-import java.util.function.Function;
 import org.sdj.backend.DType;
-import org.sdj.io.model.AutoencoderKLConfig;
-import org.sdj.io.model.ClipTextConfig;
-import org.sdj.io.model.UNet2DConditionConfig;
-import org.sdj.io.safetensors.SafeTensorsWriter;
+import org.sdj.pipeline.RandomModelFolder;
 import org.sdj.model.Weights;
-import org.sdj.model.clip.ClipTextModel;
-import org.sdj.model.unet.UNet2DConditionModel;
-import org.sdj.model.vae.AutoencoderKL;
-import org.sdj.tokenizer.BundledClipVocabulary;
 
 /**
  * A Stable Diffusion 1.5-size model folder with seeded random weights: the published configs of SD 1.5's UNet, VAE
@@ -52,16 +39,10 @@ public final class Sd15 {
        "num_train_timesteps": 1000, "set_alpha_to_one": false, "skip_prk_steps": true, "steps_offset": 1,
        "prediction_type": "epsilon", "timestep_spacing": "leading", "clip_sample": false}
       """;
-  private static final String MODEL_INDEX = """
-      {"_class_name": "StableDiffusionPipeline", "unet": ["diffusers", "UNet2DConditionModel"],
-       "vae": ["diffusers", "AutoencoderKL"], "text_encoder": ["transformers", "CLIPTextModel"],
-       "tokenizer": ["transformers", "CLIPTokenizer"], "scheduler": ["diffusers", "PNDMScheduler"]}
-      """;
   private static final String TOKENIZER = """
       {"model_max_length": 77, "pad_token": "<|endoftext|>", "bos_token": "<|startoftext|>",
        "eos_token": "<|endoftext|>", "unk_token": "<|endoftext|>"}
       """;
-  private static final String WEIGHTS = "diffusion_pytorch_model.safetensors";
 
   private Sd15() {}
 
@@ -79,48 +60,7 @@ public final class Sd15 {
 
   /** Writes the whole model folder into the empty folder {@code dir}. */
   public static void write(Path dir, DType dtype) throws IOException {
-    SplittableRandom random = new SplittableRandom(15);
-    component(dir.resolve("unet"), WEIGHTS, UNET, dtype, random,
-        w -> new UNet2DConditionModel(UNet2DConditionConfig.read(dir.resolve("unet/config.json")), w));
-    component(dir.resolve("vae"), WEIGHTS, VAE, dtype, random,
-        w -> new AutoencoderKL(AutoencoderKLConfig.read(dir.resolve("vae/config.json")), w));
-    component(dir.resolve("text_encoder"), "model.safetensors", TEXT_ENCODER, dtype, random,
-        w -> new ClipTextModel(ClipTextConfig.read(dir.resolve("text_encoder/config.json")), w));
-    Path tokenizer = Files.createDirectories(dir.resolve("tokenizer"));
-    BundledClipVocabulary.writeTo(tokenizer);
-    Files.writeString(tokenizer.resolve("tokenizer_config.json"), TOKENIZER);
-    Files.createDirectories(dir.resolve("scheduler"));
-    Files.writeString(dir.resolve("scheduler/scheduler_config.json"), SCHEDULER);
-    Files.writeString(dir.resolve("model_index.json"), MODEL_INDEX);
-  }
-
-  private static void component(Path dir, String file, String config, DType dtype, SplittableRandom random,
-      Function<Weights, ?> model) throws IOException {
-    Files.createDirectories(dir);
-    ObjectMapper json = new ObjectMapper();
-    json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), json.readTree(config));
-    Map<String, long[]> shapes = new TreeMap<>();
-    model.apply(Weights.recording(shapes));
-    SafeTensorsWriter writer = SafeTensorsWriter.create().metadata("format", "pt")
-        .metadata("sdj", "benchmark model: SD 1.5 architecture, seeded random weights");
-    for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-      writer.add(e.getKey(), dtype, e.getValue(), initial(e.getKey(), e.getValue(), random));
-    }
-    writer.write(dir.resolve(file));
-  }
-
-  /** Norm scales 1, biases 0, other weights normal with variance 1 / fan-in (embeddings 0.02). */
-  private static float[] initial(String name, long[] shape, SplittableRandom random) {
-    float[] values = new float[Math.toIntExact(RandomWeights.numel(shape))];
-    boolean norm = name.matches(".*(norm[^.]*|group_norm|layer_norm\\d?)\\.weight");
-    if (name.endsWith(".bias") || norm) {
-      Arrays.fill(values, norm ? 1f : 0f);
-      return values;
-    }
-    double std = name.contains("embedding") ? 0.02 : 1.0 / Math.sqrt((double) values.length / shape[0]);
-    for (int i = 0; i < values.length; i++) {
-      values[i] = (float) (random.nextGaussian() * std);
-    }
-    return values;
+    RandomModelFolder.write(dir, new RandomModelFolder.Configs(UNET, VAE, TEXT_ENCODER, SCHEDULER, TOKENIZER), dtype,
+        15, "benchmark model: SD 1.5 architecture, seeded random weights");
   }
 }

@@ -1,27 +1,12 @@
 package org.sdj.examples.demo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Arrays;
-import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.TreeMap;
-import java.util.function.Function;
 import org.sdj.backend.DType;
-import org.sdj.io.model.AutoencoderKLConfig;
-import org.sdj.io.model.ClipTextConfig;
-import org.sdj.io.model.UNet2DConditionConfig;
-import org.sdj.io.safetensors.SafeTensorsWriter;
-import org.sdj.model.Weights;
-import org.sdj.model.clip.ClipTextModel;
-import org.sdj.model.unet.UNet2DConditionModel;
-import org.sdj.model.vae.AutoencoderKL;
-import org.sdj.tokenizer.BundledClipVocabulary;
+import org.sdj.pipeline.RandomModelFolder;
 
 /**
  * A tiny Stable Diffusion 1.x-architecture model with seeded random weights, written as a diffusers folder: it runs
@@ -56,11 +41,6 @@ public final class DemoModel {
       {"_class_name": "PNDMScheduler", "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
        "num_train_timesteps": 1000, "set_alpha_to_one": false, "skip_prk_steps": true, "steps_offset": 1,
        "prediction_type": "epsilon", "timestep_spacing": "leading", "clip_sample": false}
-      """;
-  private static final String MODEL_INDEX = """
-      {"_class_name": "StableDiffusionPipeline", "unet": ["diffusers", "UNet2DConditionModel"],
-       "vae": ["diffusers", "AutoencoderKL"], "text_encoder": ["transformers", "CLIPTextModel"],
-       "tokenizer": ["transformers", "CLIPTokenizer"], "scheduler": ["diffusers", "PNDMScheduler"]}
       """;
   private static final String TOKENIZER = """
       {"model_max_length": 77, "pad_token": "<|endoftext|>", "bos_token": "<|startoftext|>",
@@ -110,54 +90,7 @@ public final class DemoModel {
 
   /** Writes the demo model into the empty folder {@code dir}. */
   public static void write(Path dir) throws IOException {
-    ObjectMapper json = new ObjectMapper();
-    SplittableRandom random = new SplittableRandom(SEED);
-    writeComponent(dir.resolve("unet"), "diffusion_pytorch_model.safetensors", UNET, json, random,
-        w -> new UNet2DConditionModel(UNet2DConditionConfig.read(dir.resolve("unet/config.json")), w));
-    writeComponent(dir.resolve("vae"), "diffusion_pytorch_model.safetensors", VAE, json, random,
-        w -> new AutoencoderKL(AutoencoderKLConfig.read(dir.resolve("vae/config.json")), w));
-    writeComponent(dir.resolve("text_encoder"), "model.safetensors", TEXT_ENCODER, json, random,
-        w -> new ClipTextModel(ClipTextConfig.read(dir.resolve("text_encoder/config.json")), w));
-    Path tokenizer = Files.createDirectories(dir.resolve("tokenizer"));
-    BundledClipVocabulary.writeTo(tokenizer);
-    Files.writeString(tokenizer.resolve("tokenizer_config.json"), TOKENIZER);
-    Files.createDirectories(dir.resolve("scheduler"));
-    Files.writeString(dir.resolve("scheduler/scheduler_config.json"), SCHEDULER);
-    Files.writeString(dir.resolve("model_index.json"), MODEL_INDEX);
-  }
-
-  /** Writes a config, builds its model on a recording view to learn the state dict, and fills it with noise. */
-  private static void writeComponent(Path dir, String weightsFile, String config, ObjectMapper json,
-      SplittableRandom random, Function<Weights, ?> model) throws IOException {
-    Files.createDirectories(dir);
-    JsonNode parsed = json.readTree(config);
-    json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), parsed);
-    Map<String, long[]> shapes = new TreeMap<>();
-    model.apply(Weights.recording(shapes));
-    SafeTensorsWriter writer = SafeTensorsWriter.create().metadata("format", "pt")
-        .metadata("sdj", "demo model: seeded random weights, never trained");
-    for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-      writer.add(e.getKey(), DType.F32, e.getValue(), initial(e.getKey(), e.getValue(), random));
-    }
-    writer.write(dir.resolve(weightsFile));
-  }
-
-  /** Norm scales 1, biases 0, other weights normal with variance 1 / fan-in (embeddings 0.02). */
-  private static float[] initial(String name, long[] shape, SplittableRandom random) {
-    long n = 1;
-    for (long d : shape) {
-      n *= d;
-    }
-    float[] values = new float[Math.toIntExact(n)];
-    boolean norm = name.matches(".*(norm[^.]*|group_norm|layer_norm\\d?)\\.weight");
-    if (name.endsWith(".bias") || norm) {
-      Arrays.fill(values, norm ? 1f : 0f);
-      return values;
-    }
-    double std = name.contains("embedding") ? 0.02 : 1.0 / Math.sqrt((double) n / shape[0]);
-    for (int i = 0; i < values.length; i++) {
-      values[i] = (float) (random.nextGaussian() * std);
-    }
-    return values;
+    RandomModelFolder.write(dir, new RandomModelFolder.Configs(UNET, VAE, TEXT_ENCODER, SCHEDULER, TOKENIZER),
+        DType.F32, SEED, "demo model: seeded random weights, never trained");
   }
 }

@@ -1,0 +1,113 @@
+package org.sdj.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.sdj.backend.DType;
+import org.sdj.io.model.AutoencoderKLConfig;
+import org.sdj.io.model.ClipTextConfig;
+import org.sdj.io.model.UNet2DConditionConfig;
+import org.sdj.io.safetensors.SafeTensorsWriter;
+import org.sdj.model.Weights;
+import org.sdj.model.clip.ClipTextModel;
+import org.sdj.model.unet.UNet2DConditionModel;
+import org.sdj.model.vae.AutoencoderKL;
+import org.sdj.tokenizer.BundledClipVocabulary;
+
+/**
+ * Writes a Stable Diffusion model in the diffusers folder layout from its configs, with seeded random weights: the
+ * state dict each config implies (listed by building the model on {@link Weights#recording}), norm scales 1, biases 0,
+ * other weights normal with variance 1 / fan-in (embeddings 0.02). Such a model has the architecture and cost of the
+ * real one but was never trained: its images are colored noise. For demos, tests and benchmarks.
+ */
+public final class RandomModelFolder {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * The JSON configs of a model.
+   *
+   * @param unet {@code unet/config.json}
+   * @param vae {@code vae/config.json}
+   * @param textEncoder {@code text_encoder/config.json}
+   * @param scheduler {@code scheduler/scheduler_config.json}
+   * @param tokenizer {@code tokenizer/tokenizer_config.json} (the CLIP vocabulary comes from sdj's bundled copy)
+   */
+  public record Configs(String unet, String vae, String textEncoder, String scheduler, String tokenizer) {}
+
+  private RandomModelFolder() {}
+
+  /**
+   * Writes the model into the empty folder {@code dir}.
+   *
+   * @param dtype the weights' file dtype (F32, F16 or BF16)
+   * @param seed seeds every weight, so the same call writes the same model
+   * @param description stored in each weights file's metadata
+   */
+  public static void write(Path dir, Configs configs, DType dtype, long seed, String description)
+      throws IOException {
+    SplittableRandom random = new SplittableRandom(seed);
+    String weights = "diffusion_pytorch_model.safetensors";
+    component(dir.resolve("unet"), weights, configs.unet(), dtype, random, description,
+        w -> new UNet2DConditionModel(UNet2DConditionConfig.read(dir.resolve("unet/config.json")), w));
+    component(dir.resolve("vae"), weights, configs.vae(), dtype, random, description,
+        w -> new AutoencoderKL(AutoencoderKLConfig.read(dir.resolve("vae/config.json")), w));
+    component(dir.resolve("text_encoder"), "model.safetensors", configs.textEncoder(), dtype, random, description,
+        w -> new ClipTextModel(ClipTextConfig.read(dir.resolve("text_encoder/config.json")), w));
+    Path tokenizer = Files.createDirectories(dir.resolve("tokenizer"));
+    BundledClipVocabulary.writeTo(tokenizer);
+    Files.writeString(tokenizer.resolve("tokenizer_config.json"), configs.tokenizer());
+    Files.createDirectories(dir.resolve("scheduler"));
+    Files.writeString(dir.resolve("scheduler/scheduler_config.json"), configs.scheduler());
+    Files.writeString(dir.resolve("model_index.json"), modelIndex(configs));
+  }
+
+  private static String modelIndex(Configs configs) throws IOException {
+    ObjectNode index = JSON.createObjectNode().put("_class_name", "StableDiffusionPipeline");
+    index.putArray("unet").add("diffusers").add("UNet2DConditionModel");
+    index.putArray("vae").add("diffusers").add("AutoencoderKL");
+    index.putArray("text_encoder").add("transformers").add("CLIPTextModel");
+    index.putArray("tokenizer").add("transformers").add("CLIPTokenizer");
+    index.putArray("scheduler").add("diffusers").add(JSON.readTree(configs.scheduler()).path("_class_name").asText());
+    return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(index);
+  }
+
+  private static void component(Path dir, String file, String config, DType dtype, SplittableRandom random,
+      String description, Function<Weights, ?> model) throws IOException {
+    Files.createDirectories(dir);
+    JsonNode parsed = JSON.readTree(config);
+    JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), parsed);
+    Map<String, long[]> shapes = new TreeMap<>();
+    model.apply(Weights.recording(shapes));
+    SafeTensorsWriter writer = SafeTensorsWriter.create().metadata("format", "pt").metadata("sdj", description);
+    for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+      writer.add(e.getKey(), dtype, e.getValue(), initial(e.getKey(), e.getValue(), random));
+    }
+    writer.write(dir.resolve(file));
+  }
+
+  private static float[] initial(String name, long[] shape, SplittableRandom random) {
+    long n = 1;
+    for (long d : shape) {
+      n *= d;
+    }
+    float[] values = new float[Math.toIntExact(n)];
+    boolean norm = name.matches(".*(norm[^.]*|group_norm|layer_norm\\d?)\\.weight");
+    if (name.endsWith(".bias") || norm) {
+      Arrays.fill(values, norm ? 1f : 0f);
+      return values;
+    }
+    double std = name.contains("embedding") ? 0.02 : 1.0 / Math.sqrt((double) n / shape[0]);
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (float) (random.nextGaussian() * std);
+    }
+    return values;
+  }
+}
