@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +12,7 @@ import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sdj.io.safetensors.SafeTensor;
+import org.sdj.io.Corruption;
 
 /**
  * Corrupts torch-written checkpoints at random (fixed seeds) and checks that each one is either refused with a
@@ -66,24 +65,19 @@ class CkptCorruptionTest {
       case 0 -> {
         return Arrays.copyOf(bytes, random.nextInt(bytes.length));
       }
-      case 1 -> flipBits(bytes, random, 0, bytes.length);
-      case 2 -> flipBits(bytes, random, pickleStart, pickleEnd);
+      case 1 -> Corruption.flipBits(bytes, random, 0, bytes.length);
+      case 2 -> Corruption.flipBits(bytes, random, pickleStart, pickleEnd);
       case 3 -> {
         for (int edits = 1 + random.nextInt(3); edits > 0; edits--) {
           bytes[pickleStart + random.nextInt(pickleEnd - pickleStart)] =
               PICKLE_EDITS[random.nextInt(PICKLE_EDITS.length)];
         }
       }
-      default -> flipBits(bytes, random, directory - 200, bytes.length);
+      default -> Corruption.flipBits(bytes, random, directory - 200, bytes.length);
     }
     return bytes;
   }
 
-  private static void flipBits(byte[] bytes, Random random, int from, int to) {
-    for (int flips = 1 + random.nextInt(3); flips > 0; flips--) {
-      bytes[from + random.nextInt(to - from)] ^= (byte) (1 << random.nextInt(8));
-    }
-  }
 
   private static int firstIndexOf(byte[] bytes, byte[] pattern) {
     for (int i = 0; i + pattern.length <= bytes.length; i++) {
@@ -96,19 +90,7 @@ class CkptCorruptionTest {
 
   private static void readEverything(Path file) {
     try (CkptFile source = CkptFile.open(file)) {
-      for (String name : source.names()) {
-        SafeTensor tensor = source.get(name);
-        if (tensor.dtype().isFloatConvertible()) {
-          float[] values = tensor.toFloatArray();
-          for (int i = 0; i < values.length; i++) {
-            if (Float.floatToRawIntBits(values[i]) != Float.floatToRawIntBits(tensor.getFloat(i))) {
-              throw new AssertionError(name + "[" + i + "] differs between bulk and single reads");
-            }
-          }
-        } else {
-          tensor.data().toArray(ValueLayout.JAVA_BYTE);
-        }
-      }
+      Corruption.readEverything(source);
     }
   }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +15,7 @@ import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sdj.io.Corruption;
 import org.sdj.backend.DType;
 
 /**
@@ -91,10 +91,10 @@ class SafeTensorsCorruptionTest {
       case 0 -> {
         return Arrays.copyOf(bytes, random.nextInt(bytes.length));
       }
-      case 1 -> flipBits(bytes, random, 8, headerEnd);
+      case 1 -> Corruption.flipBits(bytes, random, 8, headerEnd);
       case 2 -> {
         if (headerEnd < bytes.length) {
-          flipBits(bytes, random, headerEnd, bytes.length);
+          Corruption.flipBits(bytes, random, headerEnd, bytes.length);
         }
       }
       case 3 -> {
@@ -102,32 +102,15 @@ class SafeTensorsCorruptionTest {
           bytes[8 + random.nextInt(headerEnd - 8)] = HEADER_EDITS[random.nextInt(HEADER_EDITS.length)];
         }
       }
-      default -> flipBits(bytes, random, 0, 8);
+      default -> Corruption.flipBits(bytes, random, 0, 8);
     }
     return bytes;
   }
 
-  private static void flipBits(byte[] bytes, Random random, int from, int to) {
-    for (int flips = 1 + random.nextInt(3); flips > 0; flips--) {
-      bytes[from + random.nextInt(to - from)] ^= (byte) (1 << random.nextInt(8));
-    }
-  }
 
   private static void readEverything(Path file) {
     try (SafeTensorsFile source = SafeTensorsFile.open(file)) {
-      for (String name : source.names()) {
-        SafeTensor tensor = source.get(name);
-        if (tensor.dtype().isFloatConvertible()) {
-          float[] values = tensor.toFloatArray();
-          for (int i = 0; i < values.length; i++) {
-            if (Float.floatToRawIntBits(values[i]) != Float.floatToRawIntBits(tensor.getFloat(i))) {
-              throw new AssertionError(name + "[" + i + "] differs between bulk and single reads");
-            }
-          }
-        } else {
-          tensor.data().toArray(ValueLayout.JAVA_BYTE);
-        }
-      }
+      Corruption.readEverything(source);
     }
   }
 }
