@@ -47,7 +47,7 @@ public final class DDIMScheduler extends AbstractScheduler {
   public DDIMScheduler(Config config) {
     super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.RESCALE));
     this.config = config;
-    this.finalAlphaCumprod = config.setAlphaToOne() ? 1.0 : schedule.alphaCumprod(0);
+    this.finalAlphaCumprod = schedule.finalAlphaCumprod(config.setAlphaToOne());
   }
 
   @Override

@@ -52,7 +52,7 @@ public final class LCMScheduler extends AbstractScheduler {
   public LCMScheduler(Config config) {
     super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.RESCALE));
     this.config = config;
-    this.finalAlphaCumprod = config.setAlphaToOne() ? 1.0 : schedule.alphaCumprod(0);
+    this.finalAlphaCumprod = schedule.finalAlphaCumprod(config.setAlphaToOne());
   }
 
   @Override

@@ -40,6 +40,14 @@ final class NoiseSchedule {
     return alphasCumprod[t];
   }
 
+  /**
+   * diffusers' {@code final_alpha_cumprod}, the alpha_cumprod a step to "before timestep 0" lands on: 1 with
+   * {@code set_alpha_to_one}, else that of timestep 0.
+   */
+  double finalAlphaCumprod(boolean setAlphaToOne) {
+    return setAlphaToOne ? 1.0 : alphasCumprod[0];
+  }
+
   /** sigma = sqrt((1 - alpha_cumprod) / alpha_cumprod) per training timestep, rounded as torch does in float32. */
   double[] trainSigmas() {
     double[] sigmas = new double[alphasCumprod.length];

@@ -49,7 +49,7 @@ public final class PNDMScheduler extends AbstractScheduler {
   public PNDMScheduler(Config config) {
     super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.IGNORED));
     this.config = config;
-    this.finalAlphaCumprod = config.setAlphaToOne() ? 1.0 : schedule.alphaCumprod(0);
+    this.finalAlphaCumprod = schedule.finalAlphaCumprod(config.setAlphaToOne());
   }
 
   @Override
