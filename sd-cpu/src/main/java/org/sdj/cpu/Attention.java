@@ -121,7 +121,7 @@ final class Attention {
         softmaxStep(kv);
         for (int c = 0; c < d; c += mr) {
           for (int jq = 0; jq * nr < bq; jq++) {
-            simd.kernel(kv, vPacked, c * s.nk() + j0 * mr, 1, mr, st, jq * BLOCK_K * nr, ot, c * bq + jq * nr, bq,
+            simd.kernel(kv, vPacked, c * s.nk() + j0 * mr, st, jq * BLOCK_K * nr, ot, c * bq + jq * nr, bq,
                 Math.min(mr, d - c), nr);
           }
         }
@@ -141,7 +141,7 @@ final class Attention {
         int panel = jq * BLOCK_K * nr;
         Arrays.fill(st, panel, panel + kv * nr, 0f);
         for (int r = 0; r < kv; r += mr) {
-          simd.kernel(d, kPacked, (j0 + r) * d, 1, mr, qt, jq * d * nr, st, panel + r * nr, nr, Math.min(mr, kv - r),
+          simd.kernel(d, kPacked, (j0 + r) * d, qt, jq * d * nr, st, panel + r * nr, nr, Math.min(mr, kv - r),
               nr);
         }
       }

@@ -21,49 +21,75 @@ final class ConvPanels implements Panels {
     this.imageBase = image * s.c() * s.h() * s.w();
   }
 
+  /**
+   * The pixels {@code o0 .. o0 + count} fall into a few runs along output rows (one for a 32-pixel panel of a
+   * 64-wide image); they are found once, and then each step of depth is a copy per run: this packing runs for every
+   * element of the implicit im2col matrix, so its per-row bookkeeping must stay out of the inner loop.
+   */
   @Override
   public void pack(int o0, int count, int k0, int kc, int width, float[] dst, int dOff) {
+    int[] runs = new int[3 * (count / Math.max(1, s.ow()) + 2)];
+    int runCount = 0;
+    for (int i = 0; i < count; ) {
+      int o = o0 + i;
+      int ox = o % s.ow();
+      int len = Math.min(count - i, s.ow() - ox);
+      runs[3 * runCount] = o / s.ow();
+      runs[3 * runCount + 1] = ox;
+      runs[3 * runCount + 2] = len;
+      runCount++;
+      i += len;
+    }
     int window = s.kh() * s.kw();
+    int ch = k0 / window;
+    int ky = (k0 % window) / s.kw();
+    int kx = k0 % s.kw();
+    int planeSize = s.h() * s.w();
     for (int q = 0; q < kc; q++) {
-      int kk = k0 + q;
-      int ch = kk / window;
-      int ky = (kk % window) / s.kw();
-      int kx = kk % s.kw();
-      packRow(imageBase + ch * s.h() * s.w(), ky, kx, o0, count, dst, dOff + q * width);
-      Arrays.fill(dst, dOff + q * width + count, dOff + q * width + width, 0f);
+      int row = dOff + q * width;
+      int plane = imageBase + ch * planeSize;
+      for (int r = 0, d = row; r < runCount; r++) {
+        int len = runs[3 * r + 2];
+        packRun(plane, runs[3 * r] * p.stride() - p.padTop() + ky, runs[3 * r + 1] * p.stride() - p.padLeft() + kx,
+            len, dst, d);
+        d += len;
+      }
+      if (count < width) {
+        Arrays.fill(dst, row + count, row + width, 0f);
+      }
+      if (++kx == s.kw()) {
+        kx = 0;
+        if (++ky == s.kh()) {
+          ky = 0;
+          ch++;
+        }
+      }
     }
   }
 
-  /** The inputs under output pixels {@code o0 ..} at window offset {@code (ky, kx)} of one channel's plane. */
-  private void packRow(int plane, int ky, int kx, int o0, int count, float[] dst, int d) {
+  /** {@code len} inputs of input row {@code iy} from column {@code ix0} on, {@code stride} apart (zero outside). */
+  private void packRun(int plane, int iy, int ix0, int len, float[] dst, int out) {
+    if (iy < 0 || iy >= s.h()) {
+      Arrays.fill(dst, out, out + len, 0f);
+      return;
+    }
+    int row = plane + iy * s.w();
     int stride = p.stride();
-    int i = 0;
-    while (i < count) {
-      int o = o0 + i;
-      int oy = o / s.ow();
-      int ox = o % s.ow();
-      int run = Math.min(count - i, s.ow() - ox);
-      int iy = oy * stride - p.padTop() + ky;
-      int out = d + i;
-      if (iy < 0 || iy >= s.h()) {
-        Arrays.fill(dst, out, out + run, 0f);
-      } else {
-        int row = plane + iy * s.w();
-        int ix0 = ox * stride - p.padLeft() + kx;
-        if (stride == 1) {
-          int lo = Math.min(run, Math.max(0, -ix0));
-          int hi = Math.max(lo, Math.min(run, s.w() - ix0));
-          Arrays.fill(dst, out, out + lo, 0f);
-          System.arraycopy(x, row + ix0 + lo, dst, out + lo, hi - lo);
-          Arrays.fill(dst, out + hi, out + run, 0f);
-        } else {
-          for (int r = 0; r < run; r++) {
-            int ix = ix0 + r * stride;
-            dst[out + r] = ix >= 0 && ix < s.w() ? x[row + ix] : 0f;
-          }
-        }
+    if (stride == 1) {
+      int lo = Math.min(len, Math.max(0, -ix0));
+      int hi = Math.max(lo, Math.min(len, s.w() - ix0));
+      if (lo > 0) {
+        Arrays.fill(dst, out, out + lo, 0f);
       }
-      i += run;
+      System.arraycopy(x, row + ix0 + lo, dst, out + lo, hi - lo);
+      if (hi < len) {
+        Arrays.fill(dst, out + hi, out + len, 0f);
+      }
+    } else {
+      for (int r = 0; r < len; r++) {
+        int ix = ix0 + r * stride;
+        dst[out + r] = ix >= 0 && ix < s.w() ? x[row + ix] : 0f;
+      }
     }
   }
 }

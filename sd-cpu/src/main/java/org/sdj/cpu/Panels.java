@@ -15,21 +15,8 @@ interface Panels {
   void pack(int o0, int count, int k0, int kc, int width, float[] dst, int dOff);
 
   /** Element {@code (o, k)} at {@code data[off + o * ld + k]}: the rows of a row-major matrix. */
-  static Rows rows(float[] data, int off, int ld) {
-    return new Rows(data, off, ld);
-  }
-
-  /**
-   * The rows of a row-major float matrix: packable, and also readable in place by the micro-kernel (element
-   * {@code (o, k)} at {@code data[offset(o, k)]}, rows {@code ld} apart), which spares the GEMM packing its {@code A}.
-   */
-  record Rows(float[] data, int off, int ld) implements Panels {
-    int offset(int o, int k) {
-      return off + o * ld + k;
-    }
-
-    @Override
-    public void pack(int o0, int count, int k0, int kc, int width, float[] dst, int dOff) {
+  static Panels rows(float[] data, int off, int ld) {
+    return (o0, count, k0, kc, width, dst, dOff) -> {
       for (int i = 0; i < count; i++) {
         int src = off + (o0 + i) * ld + k0;
         for (int p = 0; p < kc; p++) {
@@ -37,7 +24,7 @@ interface Panels {
         }
       }
       zeroTail(count, kc, width, dst, dOff);
-    }
+    };
   }
 
   /** Element {@code (o, k)} at {@code data[off + k * ld + o]}: the columns of a row-major matrix. */

@@ -18,14 +18,14 @@ final class ScalarSimd implements Simd {
   }
 
   @Override
-  public void kernel(int kc, float[] a, int aOff, int rs, int cs, float[] b, int bOff, float[] c, int cOff, int ldc,
-      int rows, int cols) {
+  public void kernel(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows,
+      int cols) {
     float[] acc = new float[MR * NR];
     for (int p = 0; p < kc; p++) {
-      int ap = aOff + p * cs;
+      int ap = aOff + p * MR;
       int bp = bOff + p * NR;
       for (int r = 0; r < rows; r++) {
-        float av = a[ap + r * rs];
+        float av = a[ap + r];
         int row = r * NR;
         for (int j = 0; j < NR; j++) {
           acc[row + j] += av * b[bp + j];

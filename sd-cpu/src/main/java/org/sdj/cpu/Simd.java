@@ -17,13 +17,11 @@ interface Simd {
   int nr();
 
   /**
-   * {@code c[r * ldc + j] += sum_p a[aOff + r * rs + p * cs] * b[bOff + p * nr + j]} for {@code r < rows <= mr},
-   * {@code j < cols <= nr}, {@code p < kc}: the register-blocked micro-kernel of the GEMM. A packed A panel has
-   * {@code rs = 1, cs = mr}; a row-major float matrix is read in place with {@code rs = ld, cs = 1}, in which case
-   * {@code rows} must be {@code mr} (edge rows come packed, zero-padded).
+   * {@code c[cOff + r * ldc + j] += sum_p a[aOff + p * mr + r] * b[bOff + p * nr + j]} for {@code r < rows <= mr},
+   * {@code j < cols <= nr}, {@code p < kc}: the register-blocked micro-kernel of the GEMM on a packed A panel and a
+   * packed B panel, both zero-padded to their full width.
    */
-  void kernel(int kc, float[] a, int aOff, int rs, int cs, float[] b, int bOff, float[] c, int cOff, int ldc, int rows,
-      int cols);
+  void kernel(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows, int cols);
 
   /** {@code max[mOff + j] = max(max[mOff + j], s[off + r * width + j])} over {@code r < rows}, {@code j < width}. */
   void columnMax(float[] s, int off, int rows, int width, float[] max, int mOff);

@@ -26,7 +26,10 @@ class GemmTest {
     pool.shutdown();
   }
 
-  /** Wide outputs split by columns, tall ones by rows; A read in place or packed beforehand (as weights are). */
+  /**
+   * Wide outputs split by columns (A packed once for all tiles), tall ones by rows (A packed per tile); A also packed
+   * beforehand by the caller, as convolution weights are.
+   */
   @ParameterizedTest
   @CsvSource({"true, false, 301, 1100, 600", "false, false, 301, 1100, 600", "true, false, 700, 90, 300",
       "false, false, 700, 90, 300", "true, true, 301, 1100, 600", "false, true, 700, 90, 300"})
@@ -45,9 +48,12 @@ class GemmTest {
     for (int i = 0; i < c.length; i++) {
       c[i] = 1;
     }
-    Panels.Rows rows = Panels.rows(a, 0, k);
-    Panels left = packed ? rows::pack : rows;
-    Gemm.multiplyAdd(simd, pool, m, n, k, left, Panels.columns(b, 0, n), c, 0, n);
+    Panels rows = Panels.rows(a, 0, k);
+    if (packed) {
+      Gemm.multiplyAdd(simd, pool, n, PackedA.of(simd, pool, rows, m, k), Panels.columns(b, 0, n), c, 0, n);
+    } else {
+      Gemm.multiplyAdd(simd, pool, m, n, k, rows, Panels.columns(b, 0, n), c, 0, n);
+    }
     double diff = 0;
     double norm = 0;
     for (int i = 0; i < m; i++) {
