@@ -8,7 +8,7 @@ import org.sdj.backend.Conv2dParams;
  * is converted from its file dtype and packed once per call ({@link PackedA}) and {@code col} is formed panel by panel
  * from the input ({@link ConvPanels}), so no im2col buffer exists; a 1x1 convolution with stride 1 and no padding
  * reads the input planes as {@code col} directly. The output stays NCHW, so
- * no layout conversion is needed around it.
+ * no layout conversion is needed around it. Large 3x3 stride-1 convolutions go to {@link WinogradConv} instead.
  */
 final class Conv2d {
   private Conv2d() {}
@@ -34,6 +34,10 @@ final class Conv2d {
     boolean pointwise = s.kh() == 1 && s.kw() == 1 && p.stride() == 1 && p.padTop() == 0 && p.padLeft() == 0
         && p.padBottom() == 0 && p.padRight() == 0;
     if (s.o() == 0 || s.depth() == 0) {
+      return;
+    }
+    if (WinogradConv.applies(s, p)) {
+      WinogradConv.apply(simd, pool, x, weight, p, s, y);
       return;
     }
     // The weight is converted and packed once, for all images and all output tiles.

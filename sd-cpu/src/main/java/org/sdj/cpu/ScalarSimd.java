@@ -93,6 +93,30 @@ final class ScalarSimd implements Simd {
   }
 
   @Override
+  public void winogradIn(float[] x, int x0, int x1, int x2, int x3, float[] y, int y0, int yStride, int n) {
+    for (int i = 0; i < n; i++) {
+      float a = x[x0 + i];
+      float b = x[x1 + i];
+      float c = x[x2 + i];
+      float d = x[x3 + i];
+      y[y0 + i] = a - c;
+      y[y0 + yStride + i] = b + c;
+      y[y0 + 2 * yStride + i] = c - b;
+      y[y0 + 3 * yStride + i] = b - d;
+    }
+  }
+
+  @Override
+  public void winogradOut(float[] x, int x0, int x1, int x2, int x3, float[] y, int y0, int y1, int n) {
+    for (int i = 0; i < n; i++) {
+      float b = x[x1 + i];
+      float c = x[x2 + i];
+      y[y0 + i] = x[x0 + i] + b + c;
+      y[y1 + i] = b - c - x[x3 + i];
+    }
+  }
+
+  @Override
   public String describe() {
     return "scalar Java kernels";
   }

@@ -44,6 +44,19 @@ interface Simd {
   /** {@code y[yOff + i] = x[xOff + i] * gelu(x[xOff + n + i])} for {@code i < n}: one row of GEGLU (exact GELU). */
   void geglu(float[] x, int xOff, int n, float[] y, int yOff);
 
+  /**
+   * Winograd's input transform along one axis, for {@code i < n}: with {@code xk = x[xk + i]},
+   * {@code y[y0 + k * yStride + i]} for {@code k = 0..3} becomes {@code x0 - x2, x1 + x2, x2 - x1, x1 - x3}
+   * ({@code B^T} of {@link WinogradConv}).
+   */
+  void winogradIn(float[] x, int x0, int x1, int x2, int x3, float[] y, int y0, int yStride, int n);
+
+  /**
+   * Winograd's output transform along one axis, for {@code i < n}: with {@code xk = x[xk + i]},
+   * {@code y[y0 + i] = x0 + x1 + x2} and {@code y[y1 + i] = x1 - x2 - x3} ({@code A^T} of {@link WinogradConv}).
+   */
+  void winogradOut(float[] x, int x0, int x1, int x2, int x3, float[] y, int y0, int y1, int n);
+
   /** What runs, for the backend's description. */
   String describe();
 }

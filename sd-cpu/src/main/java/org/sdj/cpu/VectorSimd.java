@@ -258,6 +258,48 @@ final class VectorSimd implements Simd {
   }
 
   @Override
+  public void winogradIn(float[] x, int x0, int x1, int x2, int x3, float[] y, int y0, int yStride, int n) {
+    int i = 0;
+    for (; i <= n - L; i += L) {
+      FloatVector a = FloatVector.fromArray(S, x, x0 + i);
+      FloatVector b = FloatVector.fromArray(S, x, x1 + i);
+      FloatVector c = FloatVector.fromArray(S, x, x2 + i);
+      FloatVector d = FloatVector.fromArray(S, x, x3 + i);
+      a.sub(c).intoArray(y, y0 + i);
+      b.add(c).intoArray(y, y0 + yStride + i);
+      c.sub(b).intoArray(y, y0 + 2 * yStride + i);
+      b.sub(d).intoArray(y, y0 + 3 * yStride + i);
+    }
+    for (; i < n; i++) {
+      float a = x[x0 + i];
+      float b = x[x1 + i];
+      float c = x[x2 + i];
+      float d = x[x3 + i];
+      y[y0 + i] = a - c;
+      y[y0 + yStride + i] = b + c;
+      y[y0 + 2 * yStride + i] = c - b;
+      y[y0 + 3 * yStride + i] = b - d;
+    }
+  }
+
+  @Override
+  public void winogradOut(float[] x, int x0, int x1, int x2, int x3, float[] y, int y0, int y1, int n) {
+    int i = 0;
+    for (; i <= n - L; i += L) {
+      FloatVector b = FloatVector.fromArray(S, x, x1 + i);
+      FloatVector c = FloatVector.fromArray(S, x, x2 + i);
+      FloatVector.fromArray(S, x, x0 + i).add(b).add(c).intoArray(y, y0 + i);
+      b.sub(c).sub(FloatVector.fromArray(S, x, x3 + i)).intoArray(y, y1 + i);
+    }
+    for (; i < n; i++) {
+      float b = x[x1 + i];
+      float c = x[x2 + i];
+      y[y0 + i] = x[x0 + i] + b + c;
+      y[y1 + i] = b - c - x[x3 + i];
+    }
+  }
+
+  @Override
   public String describe() {
     return "Vector API kernels, " + S.vectorBitSize() + "-bit";
   }
