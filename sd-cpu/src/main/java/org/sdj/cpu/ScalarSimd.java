@@ -117,6 +117,16 @@ final class ScalarSimd implements Simd {
   }
 
   @Override
+  public void transpose(float[] src, int sOff, int ld, int count, int kc, float[] dst, int dOff, int width) {
+    for (int i = 0; i < count; i++) {
+      for (int p = 0; p < kc; p++) {
+        dst[dOff + p * width + i] = src[sOff + i * ld + p];
+      }
+    }
+    Panels.zeroTail(count, kc, width, dst, dOff);
+  }
+
+  @Override
   public String describe() {
     return "scalar Java kernels";
   }

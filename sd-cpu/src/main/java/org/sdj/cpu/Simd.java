@@ -57,6 +57,12 @@ interface Simd {
    */
   void winogradOut(float[] x, int x0, int x1, int x2, int x3, float[] y, int y0, int y1, int n);
 
+  /**
+   * {@code dst[dOff + p * width + i] = src[sOff + i * ld + p]} for {@code i < count}, {@code p < kc}, and zero for
+   * {@code count <= i < width}: {@code count} rows laid side by side as a depth-major panel.
+   */
+  void transpose(float[] src, int sOff, int ld, int count, int kc, float[] dst, int dOff, int width);
+
   /** What runs, for the backend's description. */
   String describe();
 }

@@ -17,6 +17,7 @@ final class VectorSimd implements Simd {
   private static final int L = S.length();
   private static final int MR = 8;
   private static final int NR = 2 * L;
+  private static final ThreadLocal<int[]> GATHER = ThreadLocal.withInitial(() -> new int[L]);
   private static final ThreadLocal<float[]> EDGE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
   @Override
@@ -296,6 +297,33 @@ final class VectorSimd implements Simd {
       float c = x[x2 + i];
       y[y0 + i] = x[x0 + i] + b + c;
       y[y1 + i] = b - c - x[x3 + i];
+    }
+  }
+
+  /**
+   * A full panel ({@code count == width}, a whole number of vectors) is filled by gathers, one vector of rows per
+   * load; anything else goes element by element.
+   */
+  @Override
+  public void transpose(float[] src, int sOff, int ld, int count, int kc, float[] dst, int dOff, int width) {
+    if (count != width || width % L != 0) {
+      for (int i = 0; i < count; i++) {
+        for (int p = 0; p < kc; p++) {
+          dst[dOff + p * width + i] = src[sOff + i * ld + p];
+        }
+      }
+      Panels.zeroTail(count, kc, width, dst, dOff);
+      return;
+    }
+    int[] rows = GATHER.get();
+    for (int lane = 0; lane < L; lane++) {
+      rows[lane] = lane * ld;
+    }
+    for (int v = 0; v < width; v += L) {
+      int base = sOff + v * ld;
+      for (int p = 0; p < kc; p++) {
+        FloatVector.fromArray(S, src, base + p, rows, 0).intoArray(dst, dOff + p * width + v);
+      }
     }
   }
 
