@@ -24,6 +24,10 @@ final class Gemm {
   private static final int MC = 256;
   /** Most columns of C per tile: the packed B block ({@code KC x NC}, 512 KiB) stays in L2. */
   private static final int NC = 512;
+  /** Most floats of a tile's whole packed B (16 MiB) for {@link #rowsOuterTile}; beyond it the depth goes outermost. */
+  private static final long WHOLE_B_LIMIT = 1L << 22;
+  /** Floats of A packed at a time by {@link #rowsOuterTile} (256 KiB): the rows of A per block, times the depth. */
+  private static final int ROW_BLOCK_FLOATS = 1 << 16;
 
   private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[0]);
@@ -67,11 +71,20 @@ final class Gemm {
       boolean small = (long) m * n * k < SMALL_PRODUCT;
       int wanted = (small ? 1 : 2) * pool.getParallelism();
       int minTilesN = (n + NC - 1) / NC;
+      int threads = pool.getParallelism();
       if (m >= n) {
-        int tilesM = Math.min(mPanels, (wanted + minTilesN - 1) / minTilesN);
-        return new Tiling(m, n, mPanels, nPanels, tilesM, minTilesN, small);
+        int tilesM = (wanted + minTilesN - 1) / minTilesN;
+        // Whole rounds of tiles for the threads (5 column tiles on 2 threads left one idle for a fifth of the time).
+        while ((long) tilesM * minTilesN % threads != 0 && tilesM * minTilesN < 4 * threads) {
+          tilesM++;
+        }
+        return new Tiling(m, n, mPanels, nPanels, Math.min(mPanels, tilesM), minTilesN, small);
       }
-      return new Tiling(m, n, mPanels, nPanels, 1, Math.min(nPanels, Math.max(minTilesN, wanted)), small);
+      int tilesN = Math.max(minTilesN, wanted);
+      if (tilesN < 4 * threads) {
+        tilesN = (tilesN + threads - 1) / threads * threads;
+      }
+      return new Tiling(m, n, mPanels, nPanels, 1, Math.min(nPanels, tilesN), small);
     }
   }
 
@@ -89,7 +102,11 @@ final class Gemm {
       int j0 = (int) ((long) in * t.nPanels() / tn) * nr;
       int j1 = Math.min(t.n(), (int) ((long) (in + 1) * t.nPanels() / tn) * nr);
       if (i0 < i1 && j0 < j1) {
-        tile(simd, a, packed, b, c, cOff, ldc, i0, i1, j0, j1, k);
+        if (packed == null && (long) k * (j1 - j0 + nr) <= WHOLE_B_LIMIT) {
+          rowsOuterTile(simd, a, b, c, cOff, ldc, i0, i1, j0, j1, k);
+        } else {
+          tile(simd, a, packed, b, c, cOff, ldc, i0, i1, j0, j1, k);
+        }
       }
     });
   }
@@ -120,6 +137,52 @@ final class Gemm {
           for (int jp = 0; jp < nPanels; jp++) {
             int j = j0 + jp * nr;
             simd.kernel(kc, packedA, aOff, packedB, jp * kc * nr, c, cOff + i * ldc + j, ldc, rows,
+                Math.min(nr, j1 - j));
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * A tile that packs its own A (tall products, small ones): all of its B is packed first, then A a block of rows at
+   * a time over the whole depth, so that this block's part of C stays in L2 while the depth is summed and the rows of
+   * A are read from end to end (8192x1280x320: 16% faster than walking the depth outermost, which read each row of a
+   * 40 MB activation in 1 KiB pieces).
+   */
+  private static void rowsOuterTile(Simd simd, Panels a, Panels b, float[] c, int cOff, int ldc, int i0, int i1,
+      int j0, int j1, int k) {
+    int mr = simd.mr();
+    int nr = simd.nr();
+    int nPanels = (j1 - j0 + nr - 1) / nr;
+    int bBlock = nPanels * nr;
+    float[] packedB = scratch(PACKED_B, k * bBlock);
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int kc = Math.min(KC, k - k0);
+      for (int jp = 0; jp < nPanels; jp++) {
+        int j = j0 + jp * nr;
+        b.pack(j, Math.min(nr, j1 - j), k0, kc, nr, packedB, k0 * bBlock + jp * kc * nr);
+      }
+    }
+    int mc = Math.max(mr, Math.min(MC, ROW_BLOCK_FLOATS / k / mr * mr));
+    float[] packedA = scratch(PACKED_A, mc * k);
+    for (int ic = i0; ic < i1; ic += mc) {
+      int icEnd = Math.min(i1, ic + mc);
+      int rowsPad = (icEnd - ic + mr - 1) / mr * mr;
+      for (int i = ic; i < icEnd; i += mr) {
+        for (int k0 = 0; k0 < k; k0 += KC) {
+          int kc = Math.min(KC, k - k0);
+          a.pack(i, Math.min(mr, icEnd - i), k0, kc, mr, packedA, k0 * rowsPad + (i - ic) * kc);
+        }
+      }
+      for (int k0 = 0; k0 < k; k0 += KC) {
+        int kc = Math.min(KC, k - k0);
+        for (int i = ic; i < icEnd; i += mr) {
+          int aOff = k0 * rowsPad + (i - ic) * kc;
+          int rows = Math.min(mr, icEnd - i);
+          for (int jp = 0; jp < nPanels; jp++) {
+            int j = j0 + jp * nr;
+            simd.kernel(kc, packedA, aOff, packedB, k0 * bBlock + jp * kc * nr, c, cOff + i * ldc + j, ldc, rows,
                 Math.min(nr, j1 - j));
           }
         }
