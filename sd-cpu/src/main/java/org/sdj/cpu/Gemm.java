@@ -3,16 +3,16 @@ package org.sdj.cpu;
 import java.util.concurrent.ForkJoinPool;
 
 /**
- * Float32 matrix multiply {@code C [m, n] += A [m, k] B [k, n]}, blocked as BLIS does. The output is split into tiles,
- * one task each; a task walks the depth in {@code KC} blocks, packs its block of {@code B} into {@link Simd#nr()}-column
- * panels (converting weights from their file dtype on the way) and then, {@code MC} rows at a time, its block of
- * {@code A} into {@link Simd#mr()}-row panels, and runs the micro-kernel over them: a B panel stays in L1 while the A
- * panels stream from L2. Packing buffers are per thread and reused.
+ * Float32 matrix multiply {@code C [m, n] += A [m, k] B [k, n]}, blocked as BLIS does: operands are packed into
+ * {@link Simd#mr()}-row panels of {@code A} and {@link Simd#nr()}-column panels of {@code B} (weights converted from
+ * their file dtype on the way) and multiplied by the register-blocked micro-kernel. The output is split into tiles,
+ * one task each on the backend's pool; packing buffers are per thread and reused.
  *
  * <p>Tiles split the larger of {@code m} and {@code n}: every tile packs all of the other operand's rows that it
  * needs, so splitting the smaller side would repeat the packing of the larger one (a weight's conversion from F16 for a
  * 77-token projection, a 40 MB activation for a feed-forward layer). When the columns are split, {@code A} (then the
- * smaller operand) is packed once for all tiles instead ({@link PackedA}).
+ * smaller operand) is packed once for all tiles ({@link PackedA}, as convolution weights are) and a tile walks the
+ * depth outermost ({@link #tile}); otherwise a tile packs its own rows of {@code A} ({@link #rowsTile}).
  *
  * <p>{@code A} is always packed, never read in place: the micro-kernel on a packed panel runs about a quarter faster
  * than on rows {@code k} apart, which is worth much more than the copy.
@@ -24,9 +24,9 @@ final class Gemm {
   private static final int MC = 256;
   /** Most columns of C per tile: the packed B block ({@code KC x NC}, 512 KiB) stays in L2. */
   private static final int NC = 512;
-  /** Most floats of a tile's whole packed B (16 MiB) for {@link #rowsOuterTile}; beyond it the depth goes outermost. */
+  /** Most floats of a tile's packed B (16 MiB) for {@link #rowsTile}; a deeper product goes in chunks of depth. */
   private static final long WHOLE_B_LIMIT = 1L << 22;
-  /** Floats of A packed at a time by {@link #rowsOuterTile} (256 KiB): the rows of A per block, times the depth. */
+  /** Floats of A packed at a time by {@link #rowsTile} (256 KiB): the rows of A per block, times the depth. */
   private static final int ROW_BLOCK_FLOATS = 1 << 16;
 
   private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[0]);
@@ -102,88 +102,84 @@ final class Gemm {
       int j0 = (int) ((long) in * t.nPanels() / tn) * nr;
       int j1 = Math.min(t.n(), (int) ((long) (in + 1) * t.nPanels() / tn) * nr);
       if (i0 < i1 && j0 < j1) {
-        if (packed == null && (long) k * (j1 - j0 + nr) <= WHOLE_B_LIMIT) {
-          rowsOuterTile(simd, a, b, c, cOff, ldc, i0, i1, j0, j1, k);
+        if (packed == null) {
+          rowsTile(simd, a, b, c, cOff, ldc, i0, i1, j0, j1, k);
         } else {
-          tile(simd, a, packed, b, c, cOff, ldc, i0, i1, j0, j1, k);
+          tile(simd, packed, b, c, cOff, ldc, i0, i1, j0, j1, k);
         }
       }
     });
   }
 
-  private static void tile(Simd simd, Panels a, PackedA packed, Panels b, float[] c, int cOff, int ldc, int i0,
-      int i1, int j0, int j1, int k) {
+  /** A tile with A packed beforehand: the depth outermost, each block of B packed once and used by all rows. */
+  private static void tile(Simd simd, PackedA a, Panels b, float[] c, int cOff, int ldc, int i0, int i1, int j0,
+      int j1, int k) {
     int mr = simd.mr();
     int nr = simd.nr();
     int nPanels = (j1 - j0 + nr - 1) / nr;
     float[] packedB = scratch(PACKED_B, KC * nPanels * nr);
-    float[] packedA = packed != null ? packed.data() : scratch(PACKED_A, KC * MC);
     for (int k0 = 0; k0 < k; k0 += KC) {
       int kc = Math.min(KC, k - k0);
       for (int jp = 0; jp < nPanels; jp++) {
         int j = j0 + jp * nr;
         b.pack(j, Math.min(nr, j1 - j), k0, kc, nr, packedB, jp * kc * nr);
       }
-      for (int ic = i0; ic < i1; ic += MC) {
-        int icEnd = Math.min(i1, ic + MC);
-        if (packed == null) {
-          for (int i = ic; i < icEnd; i += mr) {
-            a.pack(i, Math.min(mr, icEnd - i), k0, kc, mr, packedA, (i - ic) * kc);
-          }
-        }
-        for (int i = ic; i < icEnd; i += mr) {
-          int aOff = packed != null ? packed.offset(i, k0, kc) : (i - ic) * kc;
-          int rows = Math.min(mr, icEnd - i);
-          for (int jp = 0; jp < nPanels; jp++) {
-            int j = j0 + jp * nr;
-            simd.kernel(kc, packedA, aOff, packedB, jp * kc * nr, c, cOff + i * ldc + j, ldc, rows,
-                Math.min(nr, j1 - j));
-          }
+      for (int i = i0; i < i1; i += mr) {
+        int aOff = a.offset(i, k0, kc);
+        int rows = Math.min(mr, i1 - i);
+        for (int jp = 0; jp < nPanels; jp++) {
+          int j = j0 + jp * nr;
+          simd.kernel(kc, a.data(), aOff, packedB, jp * kc * nr, c, cOff + i * ldc + j, ldc, rows,
+              Math.min(nr, j1 - j));
         }
       }
     }
   }
 
   /**
-   * A tile that packs its own A (tall products, small ones): all of its B is packed first, then A a block of rows at
-   * a time over the whole depth, so that this block's part of C stays in L2 while the depth is summed and the rows of
-   * A are read from end to end (8192x1280x320: 16% faster than walking the depth outermost, which read each row of a
-   * 40 MB activation in 1 KiB pieces).
+   * A tile that packs its own A (tall products, small ones): all of its B is packed first (or as much of the depth
+   * as {@link #WHOLE_B_LIMIT} allows at a time), then A a block of rows at a time over that whole depth, so that this
+   * block's part of C stays in L2 while the depth is summed and the rows of A are read from end to end (8192x1280x320:
+   * 16% faster than walking the depth outermost, which read each row of a 40 MB activation in 1 KiB pieces).
    */
-  private static void rowsOuterTile(Simd simd, Panels a, Panels b, float[] c, int cOff, int ldc, int i0, int i1,
-      int j0, int j1, int k) {
+  private static void rowsTile(Simd simd, Panels a, Panels b, float[] c, int cOff, int ldc, int i0, int i1, int j0,
+      int j1, int k) {
     int mr = simd.mr();
     int nr = simd.nr();
     int nPanels = (j1 - j0 + nr - 1) / nr;
     int bBlock = nPanels * nr;
-    float[] packedB = scratch(PACKED_B, k * bBlock);
-    for (int k0 = 0; k0 < k; k0 += KC) {
-      int kc = Math.min(KC, k - k0);
-      for (int jp = 0; jp < nPanels; jp++) {
-        int j = j0 + jp * nr;
-        b.pack(j, Math.min(nr, j1 - j), k0, kc, nr, packedB, k0 * bBlock + jp * kc * nr);
-      }
-    }
-    int mc = Math.max(mr, Math.min(MC, ROW_BLOCK_FLOATS / k / mr * mr));
-    float[] packedA = scratch(PACKED_A, mc * k);
-    for (int ic = i0; ic < i1; ic += mc) {
-      int icEnd = Math.min(i1, ic + mc);
-      int rowsPad = (icEnd - ic + mr - 1) / mr * mr;
-      for (int i = ic; i < icEnd; i += mr) {
-        for (int k0 = 0; k0 < k; k0 += KC) {
-          int kc = Math.min(KC, k - k0);
-          a.pack(i, Math.min(mr, icEnd - i), k0, kc, mr, packedA, k0 * rowsPad + (i - ic) * kc);
+    int chunk = (int) Math.min(k, Math.max(KC, WHOLE_B_LIMIT / bBlock / KC * KC));
+    float[] packedB = scratch(PACKED_B, chunk * bBlock);
+    int mc = Math.max(mr, Math.min(MC, ROW_BLOCK_FLOATS / chunk / mr * mr));
+    float[] packedA = scratch(PACKED_A, mc * chunk);
+    for (int d0 = 0; d0 < k; d0 += chunk) {
+      int dEnd = Math.min(k, d0 + chunk);
+      for (int k0 = d0; k0 < dEnd; k0 += KC) {
+        int kc = Math.min(KC, dEnd - k0);
+        for (int jp = 0; jp < nPanels; jp++) {
+          int j = j0 + jp * nr;
+          b.pack(j, Math.min(nr, j1 - j), k0, kc, nr, packedB, (k0 - d0) * bBlock + jp * kc * nr);
         }
       }
-      for (int k0 = 0; k0 < k; k0 += KC) {
-        int kc = Math.min(KC, k - k0);
+      for (int ic = i0; ic < i1; ic += mc) {
+        int icEnd = Math.min(i1, ic + mc);
+        int rowsPad = (icEnd - ic + mr - 1) / mr * mr;
         for (int i = ic; i < icEnd; i += mr) {
-          int aOff = k0 * rowsPad + (i - ic) * kc;
-          int rows = Math.min(mr, icEnd - i);
-          for (int jp = 0; jp < nPanels; jp++) {
-            int j = j0 + jp * nr;
-            simd.kernel(kc, packedA, aOff, packedB, k0 * bBlock + jp * kc * nr, c, cOff + i * ldc + j, ldc, rows,
-                Math.min(nr, j1 - j));
+          for (int k0 = d0; k0 < dEnd; k0 += KC) {
+            a.pack(i, Math.min(mr, icEnd - i), k0, Math.min(KC, dEnd - k0), mr, packedA,
+                (k0 - d0) * rowsPad + (i - ic) * Math.min(KC, dEnd - k0));
+          }
+        }
+        for (int k0 = d0; k0 < dEnd; k0 += KC) {
+          int kc = Math.min(KC, dEnd - k0);
+          for (int i = ic; i < icEnd; i += mr) {
+            int aOff = (k0 - d0) * rowsPad + (i - ic) * kc;
+            int rows = Math.min(mr, icEnd - i);
+            for (int jp = 0; jp < nPanels; jp++) {
+              int j = j0 + jp * nr;
+              simd.kernel(kc, packedA, aOff, packedB, (k0 - d0) * bBlock + jp * kc * nr, c, cOff + i * ldc + j, ldc,
+                  rows, Math.min(nr, j1 - j));
+            }
           }
         }
       }
