@@ -11,6 +11,14 @@ import org.sdj.backend.Conv2dParams;
  * no layout conversion is needed around it. Large 3x3 stride-1 convolutions go to {@link WinogradConv} instead.
  */
 final class Conv2d {
+  /**
+   * Up to this many output pixels (all images together) a convolution is one product over all images with the
+   * weight as a per-tile operand: the UNet's 8x8 and 16x16 levels have weights of 15-60 MB against 128-512 pixels,
+   * and a packed float copy of the weight, made once per call and streamed once per image, cost more than the
+   * arithmetic.
+   */
+  private static final int FEW_PIXELS = 4096;
+
   private Conv2d() {}
 
   record Shape(int n, int c, int h, int w, int o, int kh, int kw, int oh, int ow) {
@@ -40,11 +48,56 @@ final class Conv2d {
       WinogradConv.apply(simd, pool, x, weight, p, s, y);
       return;
     }
-    // The weight is converted and packed once, for all images and all output tiles.
-    PackedA packed = PackedA.of(simd, pool, weight, s.o(), s.depth());
-    for (int n = 0; n < s.n(); n++) {
-      Panels col = pointwise ? Panels.columns(x, n * s.c() * pixels, pixels) : new ConvPanels(x, s, p, n);
-      Gemm.multiplyAdd(simd, pool, pixels, packed, col, y, n * s.o() * pixels, pixels);
+    long columns = (long) s.n() * pixels;
+    if (columns > FEW_PIXELS) {
+      // The weight is converted and packed once, for all images and all output tiles.
+      PackedA packed = PackedA.of(simd, pool, weight, s.o(), s.depth());
+      for (int n = 0; n < s.n(); n++) {
+        Gemm.multiplyAdd(simd, pool, pixels, packed, columns(x, s, p, pointwise, n), y, n * s.o() * pixels, pixels);
+      }
+      return;
     }
+    // Few pixels per weight: all images make one product, whose tiles convert the weight as they pack it.
+    int n = (int) columns;
+    if (s.n() == 1) {
+      Gemm.multiplyAdd(simd, pool, s.o(), n, s.depth(), weight, columns(x, s, p, pointwise, 0), y, 0, pixels);
+      return;
+    }
+    float[] out = new float[Math.multiplyExact(s.o(), n)];
+    Gemm.multiplyAdd(simd, pool, s.o(), n, s.depth(), weight, columns(x, s, p, pointwise, 0), out, 0, n);
+    for (int image = 0; image < s.n(); image++) {
+      for (int o = 0; o < s.o(); o++) {
+        int to = (image * s.o() + o) * pixels;
+        int from = o * n + image * pixels;
+        for (int q = 0; q < pixels; q++) {
+          y[to + q] += out[from + q];
+        }
+      }
+    }
+  }
+
+  /** The windows of images {@code first ..} as GEMM columns, one per output pixel. */
+  private static Panels columns(float[] x, Shape s, Conv2dParams p, boolean pointwise, int first) {
+    if (!pointwise) {
+      return new ConvPanels(x, s, p, first);
+    }
+    int pixels = s.pixels();
+    if (s.n() - first == 1) {
+      return Panels.columns(x, first * s.c() * pixels, pixels);
+    }
+    // A 1x1 convolution over several images: column o is pixel o % pixels of image first + o / pixels.
+    return (o0, count, k0, kc, width, dst, dOff) -> {
+      for (int q = 0; q < kc; q++) {
+        int row = dOff + q * width;
+        for (int i = 0; i < count; ) {
+          int o = o0 + i;
+          int pixel = o % pixels;
+          int len = Math.min(count - i, pixels - pixel);
+          System.arraycopy(x, ((first + o / pixels) * s.c() + k0 + q) * pixels + pixel, dst, row + i, len);
+          i += len;
+        }
+      }
+      Panels.zeroTail(count, kc, width, dst, dOff);
+    };
   }
 }

@@ -4,21 +4,22 @@ import java.util.Arrays;
 import org.sdj.backend.Conv2dParams;
 
 /**
- * One image's convolution windows as the {@code B} operand of a GEMM (implicit im2col): element {@code (o, k)} is the
- * input under output pixel {@code o} at window position {@code k = (channel, ky, kx)}, or zero in the padding. Only
- * the panels being multiplied are ever formed, so a convolution needs no im2col buffer at all.
+ * Convolution windows as the {@code B} operand of a GEMM (implicit im2col): element {@code (o, k)} is the input under
+ * output pixel {@code o} at window position {@code k = (channel, ky, kx)}, or zero in the padding. Pixels are counted
+ * from the first pixel of image {@code firstImage} on, through the following images. Only the panels being
+ * multiplied are ever formed, so a convolution needs no im2col buffer at all.
  */
 final class ConvPanels implements Panels {
   private final float[] x;
   private final Conv2d.Shape s;
   private final Conv2dParams p;
-  private final int imageBase;
+  private final int firstImage;
 
-  ConvPanels(float[] x, Conv2d.Shape s, Conv2dParams p, int image) {
+  ConvPanels(float[] x, Conv2d.Shape s, Conv2dParams p, int firstImage) {
     this.x = x;
     this.s = s;
     this.p = p;
-    this.imageBase = image * s.c() * s.h() * s.w();
+    this.firstImage = firstImage;
   }
 
   /**
@@ -28,15 +29,20 @@ final class ConvPanels implements Panels {
    */
   @Override
   public void pack(int o0, int count, int k0, int kc, int width, float[] dst, int dOff) {
-    int[] runs = new int[3 * (count / Math.max(1, s.ow()) + 2)];
+    // (input image offset, output row, output column, length) per run; runs end at output rows, hence at images.
+    int[] runs = new int[4 * (count / Math.max(1, s.ow()) + 2)];
     int runCount = 0;
+    int pixels = s.pixels();
+    int imageSize = s.c() * s.h() * s.w();
     for (int i = 0; i < count; ) {
       int o = o0 + i;
-      int ox = o % s.ow();
+      int pixel = o % pixels;
+      int ox = pixel % s.ow();
       int len = Math.min(count - i, s.ow() - ox);
-      runs[3 * runCount] = o / s.ow();
-      runs[3 * runCount + 1] = ox;
-      runs[3 * runCount + 2] = len;
+      runs[4 * runCount] = (firstImage + o / pixels) * imageSize;
+      runs[4 * runCount + 1] = pixel / s.ow();
+      runs[4 * runCount + 2] = ox;
+      runs[4 * runCount + 3] = len;
       runCount++;
       i += len;
     }
@@ -47,11 +53,11 @@ final class ConvPanels implements Panels {
     int planeSize = s.h() * s.w();
     for (int q = 0; q < kc; q++) {
       int row = dOff + q * width;
-      int plane = imageBase + ch * planeSize;
+      int plane = ch * planeSize;
       for (int r = 0, d = row; r < runCount; r++) {
-        int len = runs[3 * r + 2];
-        packRun(plane, runs[3 * r] * p.stride() - p.padTop() + ky, runs[3 * r + 1] * p.stride() - p.padLeft() + kx,
-            len, dst, d);
+        int len = runs[4 * r + 3];
+        packRun(runs[4 * r] + plane, runs[4 * r + 1] * p.stride() - p.padTop() + ky,
+            runs[4 * r + 2] * p.stride() - p.padLeft() + kx, len, dst, d);
         d += len;
       }
       if (count < width) {

@@ -11,8 +11,9 @@ import java.util.concurrent.ForkJoinPool;
  * <p>Tiles split the larger of {@code m} and {@code n}: every tile packs all of the other operand's rows that it
  * needs, so splitting the smaller side would repeat the packing of the larger one (a weight's conversion from F16 for a
  * 77-token projection, a 40 MB activation for a feed-forward layer). When the columns are split, {@code A} (then the
- * smaller operand) is packed once for all tiles ({@link PackedA}, as convolution weights are) and a tile walks the
- * depth outermost ({@link #tile}); otherwise a tile packs its own rows of {@code A} ({@link #rowsTile}).
+ * smaller operand) is packed once for all tiles ({@link PackedA}, as convolution weights are). A tile walks the depth
+ * outermost ({@link #tile}), or, packing its own rows of {@code A} against a small {@code B}, a block of rows at a
+ * time ({@link #rowsTile}).
  *
  * <p>{@code A} is always packed, never read in place: the micro-kernel on a packed panel runs about a quarter faster
  * than on rows {@code k} apart, which is worth much more than the copy.
@@ -24,10 +25,15 @@ final class Gemm {
   private static final int MC = 256;
   /** Most columns of C per tile: the packed B block ({@code KC x NC}, 512 KiB) stays in L2. */
   private static final int NC = 512;
-  /** Most floats of a tile's packed B (16 MiB) for {@link #rowsTile}; a deeper product goes in chunks of depth. */
-  private static final long WHOLE_B_LIMIT = 1L << 22;
+  /**
+   * Most floats of a tile's whole packed B for {@link #rowsTile} (4 MiB): every block of rows streams all of it, so it
+   * must stay close to the core (a 16x16 convolution's 23 MB im2col block made that schedule 40% slower).
+   */
+  private static final long WHOLE_B_LIMIT = 1L << 20;
   /** Floats of A packed at a time by {@link #rowsTile} (256 KiB): the rows of A per block, times the depth. */
   private static final int ROW_BLOCK_FLOATS = 1 << 16;
+  /** Fewest rows of A per block for {@link #rowsTile}: fewer would stream B too often for the work it feeds. */
+  private static final int MIN_ROW_BLOCK = 32;
 
   private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[0]);
@@ -102,45 +108,62 @@ final class Gemm {
       int j0 = (int) ((long) in * t.nPanels() / tn) * nr;
       int j1 = Math.min(t.n(), (int) ((long) (in + 1) * t.nPanels() / tn) * nr);
       if (i0 < i1 && j0 < j1) {
-        if (packed == null) {
+        if (packed == null && rowsFirst(k, j1 - j0 + nr)) {
           rowsTile(simd, a, b, c, cOff, ldc, i0, i1, j0, j1, k);
         } else {
-          tile(simd, packed, b, c, cOff, ldc, i0, i1, j0, j1, k);
+          tile(simd, a, packed, b, c, cOff, ldc, i0, i1, j0, j1, k);
         }
       }
     });
   }
 
-  /** A tile with A packed beforehand: the depth outermost, each block of B packed once and used by all rows. */
-  private static void tile(Simd simd, PackedA a, Panels b, float[] c, int cOff, int ldc, int i0, int i1, int j0,
-      int j1, int k) {
+  /**
+   * The depth outermost: each block of B is packed once and used by all the tile's rows, A packed beforehand or a
+   * block of rows at a time.
+   */
+  private static void tile(Simd simd, Panels a, PackedA packed, Panels b, float[] c, int cOff, int ldc, int i0,
+      int i1, int j0, int j1, int k) {
     int mr = simd.mr();
     int nr = simd.nr();
     int nPanels = (j1 - j0 + nr - 1) / nr;
     float[] packedB = scratch(PACKED_B, KC * nPanels * nr);
+    float[] packedA = packed != null ? packed.data() : scratch(PACKED_A, KC * MC);
     for (int k0 = 0; k0 < k; k0 += KC) {
       int kc = Math.min(KC, k - k0);
       for (int jp = 0; jp < nPanels; jp++) {
         int j = j0 + jp * nr;
         b.pack(j, Math.min(nr, j1 - j), k0, kc, nr, packedB, jp * kc * nr);
       }
-      for (int i = i0; i < i1; i += mr) {
-        int aOff = a.offset(i, k0, kc);
-        int rows = Math.min(mr, i1 - i);
-        for (int jp = 0; jp < nPanels; jp++) {
-          int j = j0 + jp * nr;
-          simd.kernel(kc, a.data(), aOff, packedB, jp * kc * nr, c, cOff + i * ldc + j, ldc, rows,
-              Math.min(nr, j1 - j));
+      for (int ic = i0; ic < i1; ic += MC) {
+        int icEnd = Math.min(i1, ic + MC);
+        if (packed == null) {
+          for (int i = ic; i < icEnd; i += mr) {
+            a.pack(i, Math.min(mr, icEnd - i), k0, kc, mr, packedA, (i - ic) * kc);
+          }
+        }
+        for (int i = ic; i < icEnd; i += mr) {
+          int aOff = packed != null ? packed.offset(i, k0, kc) : (i - ic) * kc;
+          int rows = Math.min(mr, icEnd - i);
+          for (int jp = 0; jp < nPanels; jp++) {
+            int j = j0 + jp * nr;
+            simd.kernel(kc, packedA, aOff, packedB, jp * kc * nr, c, cOff + i * ldc + j, ldc, rows,
+                Math.min(nr, j1 - j));
+          }
         }
       }
     }
   }
 
+  /** Whether {@link #rowsTile} suits a tile of this depth and width: its B small and its blocks of A tall enough. */
+  private static boolean rowsFirst(int k, int width) {
+    return (long) k * width <= WHOLE_B_LIMIT && ROW_BLOCK_FLOATS / k >= MIN_ROW_BLOCK;
+  }
+
   /**
-   * A tile that packs its own A (tall products, small ones): all of its B is packed first (or as much of the depth
-   * as {@link #WHOLE_B_LIMIT} allows at a time), then A a block of rows at a time over that whole depth, so that this
-   * block's part of C stays in L2 while the depth is summed and the rows of A are read from end to end (8192x1280x320:
-   * 16% faster than walking the depth outermost, which read each row of a 40 MB activation in 1 KiB pieces).
+   * A tile that packs its own A (tall products, small ones) with a small B: all of B is packed first, then A a block
+   * of rows at a time over the whole depth, so that this block's part of C stays in L2 while the depth is summed and
+   * the rows of A are read from end to end (8192x1280x320: 16% faster than {@link #tile}, which read each row of a
+   * 40 MB activation in 1 KiB pieces).
    */
   private static void rowsTile(Simd simd, Panels a, Panels b, float[] c, int cOff, int ldc, int i0, int i1, int j0,
       int j1, int k) {
@@ -148,38 +171,34 @@ final class Gemm {
     int nr = simd.nr();
     int nPanels = (j1 - j0 + nr - 1) / nr;
     int bBlock = nPanels * nr;
-    int chunk = (int) Math.min(k, Math.max(KC, WHOLE_B_LIMIT / bBlock / KC * KC));
-    float[] packedB = scratch(PACKED_B, chunk * bBlock);
-    int mc = Math.max(mr, Math.min(MC, ROW_BLOCK_FLOATS / chunk / mr * mr));
-    float[] packedA = scratch(PACKED_A, mc * chunk);
-    for (int d0 = 0; d0 < k; d0 += chunk) {
-      int dEnd = Math.min(k, d0 + chunk);
-      for (int k0 = d0; k0 < dEnd; k0 += KC) {
-        int kc = Math.min(KC, dEnd - k0);
-        for (int jp = 0; jp < nPanels; jp++) {
-          int j = j0 + jp * nr;
-          b.pack(j, Math.min(nr, j1 - j), k0, kc, nr, packedB, (k0 - d0) * bBlock + jp * kc * nr);
+    float[] packedB = scratch(PACKED_B, k * bBlock);
+    for (int k0 = 0; k0 < k; k0 += KC) {
+      int kc = Math.min(KC, k - k0);
+      for (int jp = 0; jp < nPanels; jp++) {
+        int j = j0 + jp * nr;
+        b.pack(j, Math.min(nr, j1 - j), k0, kc, nr, packedB, k0 * bBlock + jp * kc * nr);
+      }
+    }
+    int mc = Math.min(MC, ROW_BLOCK_FLOATS / k / mr * mr);
+    float[] packedA = scratch(PACKED_A, mc * k);
+    for (int ic = i0; ic < i1; ic += mc) {
+      int icEnd = Math.min(i1, ic + mc);
+      int rowsPad = (icEnd - ic + mr - 1) / mr * mr;
+      for (int i = ic; i < icEnd; i += mr) {
+        for (int k0 = 0; k0 < k; k0 += KC) {
+          int kc = Math.min(KC, k - k0);
+          a.pack(i, Math.min(mr, icEnd - i), k0, kc, mr, packedA, k0 * rowsPad + (i - ic) * kc);
         }
       }
-      for (int ic = i0; ic < i1; ic += mc) {
-        int icEnd = Math.min(i1, ic + mc);
-        int rowsPad = (icEnd - ic + mr - 1) / mr * mr;
+      for (int k0 = 0; k0 < k; k0 += KC) {
+        int kc = Math.min(KC, k - k0);
         for (int i = ic; i < icEnd; i += mr) {
-          for (int k0 = d0; k0 < dEnd; k0 += KC) {
-            a.pack(i, Math.min(mr, icEnd - i), k0, Math.min(KC, dEnd - k0), mr, packedA,
-                (k0 - d0) * rowsPad + (i - ic) * Math.min(KC, dEnd - k0));
-          }
-        }
-        for (int k0 = d0; k0 < dEnd; k0 += KC) {
-          int kc = Math.min(KC, dEnd - k0);
-          for (int i = ic; i < icEnd; i += mr) {
-            int aOff = (k0 - d0) * rowsPad + (i - ic) * kc;
-            int rows = Math.min(mr, icEnd - i);
-            for (int jp = 0; jp < nPanels; jp++) {
-              int j = j0 + jp * nr;
-              simd.kernel(kc, packedA, aOff, packedB, (k0 - d0) * bBlock + jp * kc * nr, c, cOff + i * ldc + j, ldc,
-                  rows, Math.min(nr, j1 - j));
-            }
+          int aOff = k0 * rowsPad + (i - ic) * kc;
+          int rows = Math.min(mr, icEnd - i);
+          for (int jp = 0; jp < nPanels; jp++) {
+            int j = j0 + jp * nr;
+            simd.kernel(kc, packedA, aOff, packedB, k0 * bBlock + jp * kc * nr, c, cOff + i * ldc + j, ldc, rows,
+                Math.min(nr, j1 - j));
           }
         }
       }
