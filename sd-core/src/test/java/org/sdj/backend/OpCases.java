@@ -83,6 +83,9 @@ public final class OpCases {
     // Big enough (channels and pixels) for a backend's fast 3x3 algorithm (the CPU's Winograd), with odd sizes.
     conv("3x3 s1 p1 large odd", new long[] {2, 17, 37, 31}, 19, 3, 3, Conv2dParams.of(1, 1), true);
     conv("3x3 s1 asymmetric pad large", new long[] {1, 24, 45, 52}, 33, 3, 3, new Conv2dParams(1, 0, 1, 1, 0), false);
+    // Many output pixels in all, for a backend that treats few-pixel convolutions differently.
+    conv("1x1 s1 p0 many pixels", new long[] {2, 7, 48, 45}, 9, 1, 1, Conv2dParams.of(1, 0), true);
+    conv("3x3 s2 p1 many pixels", new long[] {2, 5, 130, 70}, 6, 3, 3, Conv2dParams.of(2, 1), true);
     for (DType t : WEIGHT_TYPES) {
       long[] x = {2, 4, 9, 7};
       add("conv2d+residual " + t + " 3x3 s1 p1 " + Shapes.str(x) + " -> 13",
