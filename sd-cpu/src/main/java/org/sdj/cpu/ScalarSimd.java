@@ -127,6 +127,14 @@ final class ScalarSimd implements Simd {
   }
 
   @Override
+  public void deinterleave(float[] x, int from, int pairs, float[] even, int eOff, float[] odd, int oOff) {
+    for (int m = 0; m < pairs; m++) {
+      even[eOff + m] = x[from + 2 * m];
+      odd[oOff + m] = x[from + 2 * m + 1];
+    }
+  }
+
+  @Override
   public String describe() {
     return "scalar Java kernels";
   }

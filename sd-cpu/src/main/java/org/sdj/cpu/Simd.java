@@ -52,6 +52,12 @@ interface Simd {
   void winogradIn(float[] x, int x0, int x1, int x2, int x3, float[] y, int y0, int yStride, int n);
 
   /**
+   * {@code even[eOff + m] = x[from + 2m]} and {@code odd[oOff + m] = x[from + 2m + 1]} for {@code m < pairs}: a row
+   * split into its even and odd columns.
+   */
+  void deinterleave(float[] x, int from, int pairs, float[] even, int eOff, float[] odd, int oOff);
+
+  /**
    * Winograd's output transform along one axis, for {@code i < n}: with {@code xk = x[xk + i]},
    * {@code y[y0 + i] = x0 + x1 + x2} and {@code y[y1 + i] = x1 - x2 - x3} ({@code A^T} of {@link WinogradConv}).
    */

@@ -17,6 +17,8 @@ final class VectorSimd implements Simd {
   private static final int L = S.length();
   private static final int MR = 8;
   private static final int NR = 2 * L;
+  private static final FloatVector EVEN_LANES = FloatVector.fromArray(S, lanes(0), 0);
+  private static final FloatVector ODD_LANES = FloatVector.fromArray(S, lanes(1), 0);
   private static final ThreadLocal<int[]> GATHER = ThreadLocal.withInitial(() -> new int[L]);
   private static final ThreadLocal<float[]> EDGE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
@@ -325,6 +327,31 @@ final class VectorSimd implements Simd {
         FloatVector.fromArray(S, src, base + p, rows, 0).intoArray(dst, dOff + p * width + v);
       }
     }
+  }
+
+  /** Two vectors of the row at a time, their even and odd lanes picked by two-vector selects. */
+  @Override
+  public void deinterleave(float[] x, int from, int pairs, float[] even, int eOff, float[] odd, int oOff) {
+    int m = 0;
+    for (; m <= pairs - L; m += L) {
+      FloatVector lo = FloatVector.fromArray(S, x, from + 2 * m);
+      FloatVector hi = FloatVector.fromArray(S, x, from + 2 * m + L);
+      EVEN_LANES.selectFrom(lo, hi).intoArray(even, eOff + m);
+      ODD_LANES.selectFrom(lo, hi).intoArray(odd, oOff + m);
+    }
+    for (; m < pairs; m++) {
+      even[eOff + m] = x[from + 2 * m];
+      odd[oOff + m] = x[from + 2 * m + 1];
+    }
+  }
+
+  /** {@code first, first + 2, ...}: lane indices into two concatenated vectors. */
+  private static float[] lanes(int first) {
+    float[] v = new float[L];
+    for (int i = 0; i < L; i++) {
+      v[i] = first + 2 * i;
+    }
+    return v;
   }
 
   @Override

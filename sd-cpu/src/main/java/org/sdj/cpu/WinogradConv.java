@@ -259,10 +259,7 @@ final class WinogradConv {
         ev[off + m] = ix >= 0 && ix < s.w() ? x[row + ix] : 0f;
         od[off + m] = ix + 1 >= 0 && ix + 1 < s.w() ? x[row + ix + 1] : 0f;
       }
-      for (int m = lo, ix = row + 2 * lo - pad; m < hi; m++, ix += 2) {
-        ev[off + m] = x[ix];
-        od[off + m] = x[ix + 1];
-      }
+      simd.deinterleave(x, row + 2 * lo - pad, hi - lo, ev, off + lo, od, off + lo);
       for (int m = hi; m < len; m++) {
         int ix = 2 * m - pad;
         ev[off + m] = ix >= 0 && ix < s.w() ? x[row + ix] : 0f;
