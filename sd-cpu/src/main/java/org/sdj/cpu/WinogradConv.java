@@ -24,13 +24,13 @@ import org.sdj.backend.Conv2dParams;
 final class WinogradConv {
   /** Positions of the transformed 4x4 tile. */
   private static final int XI = 16;
-  /** Most tile panels per task. */
-  private static final int PANELS_PER_TASK = 8;
   /**
-   * Bound on a task's V (or M) buffer, in floats (4 MiB). Buffers that fit L2 made tasks one tile row high, and
-   * then the reads of the input and the writes of the output, a few hundred bytes per channel plane, waited on
-   * memory; taller tasks stream whole rows and came out 1.5 times faster overall.
+   * Most tile panels per task. Two measured best on two threads at the UNet's and the VAE's shapes (1, 4 and 8 were
+   * up to 20% slower): enough tasks to balance, buffers near L2, and at a 64x64 latent two tile rows per task, so
+   * that input and output rows are not read a few hundred bytes per channel plane.
    */
+  private static final int PANELS_PER_TASK = 2;
+  /** Bound on a task's V (or M) buffer, in floats (4 MiB); only the widest layers get fewer panels per task. */
   private static final int BUFFER_FLOATS = 1 << 20;
   /**
    * Below this many output pixels per call the weight transform (16 values for each of the {@code O x C} filters)
