@@ -37,6 +37,8 @@ final class WinogradConv {
    * costs more than the multiplications saved; the UNet's 16x16 and 8x8 levels stay on the implicit GEMM.
    */
   private static final int MIN_PIXELS = 2048;
+  /** See {@link #applies}: fewer output pixels than {@code O C / 300} do not repay the transformed weights' traffic. */
+  private static final int WEIGHTS_PER_PIXEL = 300;
   /** Narrower layers gain too little to be worth the transforms (and their packed panels would be mostly padding). */
   private static final int MIN_CHANNELS = 16;
 
@@ -48,10 +50,16 @@ final class WinogradConv {
 
   private WinogradConv() {}
 
-  /** Whether this convolution is done here: 3x3, stride 1, wide enough and with enough output pixels to pay. */
+  /**
+   * Whether this convolution is done here: 3x3, stride 1, wide enough, with enough output pixels, and enough of them
+   * per weight. Every task streams all 16 transformed weights ({@code 16 O C} floats) for its few tile panels, so at
+   * 32x32 with 1280 or 1920 input channels the transform lost to the implicit GEMM (0.93x, 0.98x), while at 960 it
+   * won 1.22x: it pays from about one output pixel per {@link #WEIGHTS_PER_PIXEL} weights on.
+   */
   static boolean applies(Conv2d.Shape s, Conv2dParams p) {
+    long pixels = (long) s.n() * s.pixels();
     return s.kh() == 3 && s.kw() == 3 && p.stride() == 1 && s.c() >= MIN_CHANNELS && s.o() >= MIN_CHANNELS
-        && (long) s.n() * s.pixels() >= MIN_PIXELS;
+        && pixels >= MIN_PIXELS && pixels * WEIGHTS_PER_PIXEL >= (long) s.o() * s.c();
   }
 
   /**
