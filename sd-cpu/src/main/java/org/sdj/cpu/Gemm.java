@@ -126,8 +126,8 @@ final class Gemm {
     int mr = simd.mr();
     int nr = simd.nr();
     int nPanels = (j1 - j0 + nr - 1) / nr;
-    float[] packedB = scratch(PACKED_B, KC * nPanels * nr);
-    float[] packedA = packed != null ? packed.data() : scratch(PACKED_A, KC * MC);
+    float[] packedB = Scratch.floats(PACKED_B, KC * nPanels * nr);
+    float[] packedA = packed != null ? packed.data() : Scratch.floats(PACKED_A, KC * MC);
     for (int k0 = 0; k0 < k; k0 += KC) {
       int kc = Math.min(KC, k - k0);
       for (int jp = 0; jp < nPanels; jp++) {
@@ -171,7 +171,7 @@ final class Gemm {
     int nr = simd.nr();
     int nPanels = (j1 - j0 + nr - 1) / nr;
     int bBlock = nPanels * nr;
-    float[] packedB = scratch(PACKED_B, k * bBlock);
+    float[] packedB = Scratch.floats(PACKED_B, k * bBlock);
     for (int k0 = 0; k0 < k; k0 += KC) {
       int kc = Math.min(KC, k - k0);
       for (int jp = 0; jp < nPanels; jp++) {
@@ -180,7 +180,7 @@ final class Gemm {
       }
     }
     int mc = Math.min(MC, ROW_BLOCK_FLOATS / k / mr * mr);
-    float[] packedA = scratch(PACKED_A, mc * k);
+    float[] packedA = Scratch.floats(PACKED_A, mc * k);
     for (int ic = i0; ic < i1; ic += mc) {
       int icEnd = Math.min(i1, ic + mc);
       int rowsPad = (icEnd - ic + mr - 1) / mr * mr;
@@ -203,15 +203,5 @@ final class Gemm {
         }
       }
     }
-  }
-
-  /** This thread's buffer, grown to at least {@code size} floats. */
-  private static float[] scratch(ThreadLocal<float[]> local, int size) {
-    float[] s = local.get();
-    if (s.length < size) {
-      s = new float[size];
-      local.set(s);
-    }
-    return s;
   }
 }

@@ -94,6 +94,11 @@ final class ScalarSimd implements Simd {
 
   @Override
   public void winogradIn(float[] x, int x0, int x1, int x2, int x3, float[] y, int y0, int yStride, int n) {
+    winogradInLoop(x, x0, x1, x2, x3, y, y0, yStride, n);
+  }
+
+  /** {@link #winogradIn}, also the vector path's tail. */
+  static void winogradInLoop(float[] x, int x0, int x1, int x2, int x3, float[] y, int y0, int yStride, int n) {
     for (int i = 0; i < n; i++) {
       float a = x[x0 + i];
       float b = x[x1 + i];
@@ -108,6 +113,11 @@ final class ScalarSimd implements Simd {
 
   @Override
   public void winogradOut(float[] x, int x0, int x1, int x2, int x3, float[] y, int y0, int y1, int n) {
+    winogradOutLoop(x, x0, x1, x2, x3, y, y0, y1, n);
+  }
+
+  /** {@link #winogradOut}, also the vector path's tail. */
+  static void winogradOutLoop(float[] x, int x0, int x1, int x2, int x3, float[] y, int y0, int y1, int n) {
     for (int i = 0; i < n; i++) {
       float b = x[x1 + i];
       float c = x[x2 + i];
@@ -118,6 +128,11 @@ final class ScalarSimd implements Simd {
 
   @Override
   public void transpose(float[] src, int sOff, int ld, int count, int kc, float[] dst, int dOff, int width) {
+    transposeLoop(src, sOff, ld, count, kc, dst, dOff, width);
+  }
+
+  /** {@link #transpose}, also the vector path's way for partial panels. */
+  static void transposeLoop(float[] src, int sOff, int ld, int count, int kc, float[] dst, int dOff, int width) {
     for (int i = 0; i < count; i++) {
       for (int p = 0; p < kc; p++) {
         dst[dOff + p * width + i] = src[sOff + i * ld + p];
@@ -128,6 +143,11 @@ final class ScalarSimd implements Simd {
 
   @Override
   public void deinterleave(float[] x, int from, int pairs, float[] even, int eOff, float[] odd, int oOff) {
+    deinterleaveLoop(x, from, pairs, even, eOff, odd, oOff);
+  }
+
+  /** {@link #deinterleave}, also the vector path's tail. */
+  static void deinterleaveLoop(float[] x, int from, int pairs, float[] even, int eOff, float[] odd, int oOff) {
     for (int m = 0; m < pairs; m++) {
       even[eOff + m] = x[from + 2 * m];
       odd[oOff + m] = x[from + 2 * m + 1];

@@ -273,16 +273,7 @@ final class VectorSimd implements Simd {
       c.sub(b).intoArray(y, y0 + 2 * yStride + i);
       b.sub(d).intoArray(y, y0 + 3 * yStride + i);
     }
-    for (; i < n; i++) {
-      float a = x[x0 + i];
-      float b = x[x1 + i];
-      float c = x[x2 + i];
-      float d = x[x3 + i];
-      y[y0 + i] = a - c;
-      y[y0 + yStride + i] = b + c;
-      y[y0 + 2 * yStride + i] = c - b;
-      y[y0 + 3 * yStride + i] = b - d;
-    }
+    ScalarSimd.winogradInLoop(x, x0 + i, x1 + i, x2 + i, x3 + i, y, y0 + i, yStride, n - i);
   }
 
   @Override
@@ -294,12 +285,7 @@ final class VectorSimd implements Simd {
       FloatVector.fromArray(S, x, x0 + i).add(b).add(c).intoArray(y, y0 + i);
       b.sub(c).sub(FloatVector.fromArray(S, x, x3 + i)).intoArray(y, y1 + i);
     }
-    for (; i < n; i++) {
-      float b = x[x1 + i];
-      float c = x[x2 + i];
-      y[y0 + i] = x[x0 + i] + b + c;
-      y[y1 + i] = b - c - x[x3 + i];
-    }
+    ScalarSimd.winogradOutLoop(x, x0 + i, x1 + i, x2 + i, x3 + i, y, y0 + i, y1 + i, n - i);
   }
 
   /**
@@ -309,12 +295,7 @@ final class VectorSimd implements Simd {
   @Override
   public void transpose(float[] src, int sOff, int ld, int count, int kc, float[] dst, int dOff, int width) {
     if (count != width || width % L != 0) {
-      for (int i = 0; i < count; i++) {
-        for (int p = 0; p < kc; p++) {
-          dst[dOff + p * width + i] = src[sOff + i * ld + p];
-        }
-      }
-      Panels.zeroTail(count, kc, width, dst, dOff);
+      ScalarSimd.transposeLoop(src, sOff, ld, count, kc, dst, dOff, width);
       return;
     }
     int[] rows = GATHER.get();
@@ -339,10 +320,7 @@ final class VectorSimd implements Simd {
       EVEN_LANES.selectFrom(lo, hi).intoArray(even, eOff + m);
       ODD_LANES.selectFrom(lo, hi).intoArray(odd, oOff + m);
     }
-    for (; m < pairs; m++) {
-      even[eOff + m] = x[from + 2 * m];
-      odd[oOff + m] = x[from + 2 * m + 1];
-    }
+    ScalarSimd.deinterleaveLoop(x, from + 2 * m, pairs - m, even, eOff + m, odd, oOff + m);
   }
 
   /** {@code first, first + 2, ...}: lane indices into two concatenated vectors. */

@@ -36,11 +36,11 @@ final class WeightPanels implements Panels {
   public void pack(int o0, int count, int k0, int kc, int width, float[] dst, int dOff) {
     if (count == 1 && width == 1) {
       // One row as a row (an embedding lookup): decoded in place.
-      decode(o0, k0, kc, dst, dOff, halves(dtype == DType.F32 ? 0 : kc));
+      decode(o0, k0, kc, dst, dOff, Scratch.shorts(HALVES, dtype == DType.F32 ? 0 : kc));
       return;
     }
-    float[] rows = scratch(count * kc);
-    short[] halves = halves(dtype == DType.F32 ? 0 : kc);
+    float[] rows = Scratch.floats(ROWS, count * kc);
+    short[] halves = Scratch.shorts(HALVES, dtype == DType.F32 ? 0 : kc);
     for (int i = 0; i < count; i++) {
       decode(o0 + i, k0, kc, rows, i * kc, halves);
     }
@@ -65,23 +65,5 @@ final class WeightPanels implements Panels {
       }
       default -> MemorySegment.copy(seg, F32, first * 4, out, off, kc);
     }
-  }
-
-  private static float[] scratch(int size) {
-    float[] b = ROWS.get();
-    if (b.length < size) {
-      b = new float[size];
-      ROWS.set(b);
-    }
-    return b;
-  }
-
-  private static short[] halves(int size) {
-    short[] b = HALVES.get();
-    if (b.length < size) {
-      b = new short[size];
-      HALVES.set(b);
-    }
-    return b;
   }
 }

@@ -161,8 +161,8 @@ final class WinogradConv {
       int width = panels * nr;
       int vStride = vStride(nr);
       int mStride = mStride(width);
-      float[] v = scratch(V, XI * vStride);
-      float[] m = scratch(M, XI * mStride);
+      float[] v = Scratch.floats(V, XI * vStride);
+      float[] m = Scratch.floats(M, XI * mStride);
       transformInput(v, nr);
       Arrays.fill(m, 0, XI * mStride, 0f);
       int usedPanels = (count + nr - 1) / nr;
@@ -325,14 +325,5 @@ final class WinogradConv {
         t += run;
       }
     }
-  }
-
-  private static float[] scratch(ThreadLocal<float[]> local, int size) {
-    float[] b = local.get();
-    if (b.length < size) {
-      b = new float[size];
-      local.set(b);
-    }
-    return b;
   }
 }

@@ -3,9 +3,6 @@ package org.sdj.cpu;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
-import java.util.concurrent.ForkJoinPool;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -13,19 +10,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The blocked GEMM against a float64 loop at sizes that cross every block boundary (depth over {@code KC}, rows over
  * the inner row block, columns over a task's width, ragged edges), on both kernel implementations.
  */
-class GemmTest {
-  private static ForkJoinPool pool;
-
-  @BeforeAll
-  static void start() {
-    pool = new ForkJoinPool(3);
-  }
-
-  @AfterAll
-  static void stop() {
-    pool.shutdown();
-  }
-
+class GemmTest extends PooledTest {
   /**
    * Wide outputs split by columns (A packed once for all tiles), tall ones by rows (A packed per tile, a block of rows
    * or a block of depth at a time); A also packed beforehand by the caller, as convolution weights are.
@@ -33,8 +18,8 @@ class GemmTest {
   @ParameterizedTest
   @CsvSource({"true, false, 301, 1100, 600", "false, false, 301, 1100, 600", "true, false, 700, 90, 300",
       "false, false, 700, 90, 300", "true, true, 301, 1100, 600", "false, true, 700, 90, 300",
-      // tall but too deep for a tile's whole B to be packed at once
-      "true, false, 700, 90, 30000"})
+      // tall but too deep for a tile to pack its rows of A over the whole depth at once
+      "true, false, 700, 90, 3000"})
   void matchesAFloat64Product(boolean vector, boolean packed, int m, int n, int k) {
     Simd simd = vector ? SimdProvider.get() : SimdProvider.scalar();
     Random r = new Random(3);

@@ -3,9 +3,6 @@ package org.sdj.cpu;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
-import java.util.concurrent.ForkJoinPool;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.sdj.backend.Conv2dParams;
@@ -16,19 +13,7 @@ import org.sdj.backend.Conv2dParams;
  * channel counts that are not multiples of the micro-kernel's rows or of the depth block, a last task with a partial
  * panel, paddings 0, 1 and 2 and asymmetric ones, on both kernel implementations.
  */
-class WinogradConvTest {
-  private static ForkJoinPool pool;
-
-  @BeforeAll
-  static void start() {
-    pool = new ForkJoinPool(3);
-  }
-
-  @AfterAll
-  static void stop() {
-    pool.shutdown();
-  }
-
+class WinogradConvTest extends PooledTest {
   @ParameterizedTest
   @CsvSource({
       // vector, n, c, h, w, o, padTop, padBottom, padLeft, padRight
