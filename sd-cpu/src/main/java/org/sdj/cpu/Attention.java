@@ -171,10 +171,13 @@ final class Attention {
         float m = blockMax[j];
         // A column with no visible key yet keeps a zero output; shifting by 0 keeps its exps at exp(-inf) = 0.
         float safe = m == Float.NEGATIVE_INFINITY ? 0 : m;
-        alpha[j] = (float) Math.exp(max[j] - safe);
-        sum[j] *= alpha[j];
+        alpha[j] = max[j] - safe;
         max[j] = m;
         shift[j] = safe;
+      }
+      simd.exp(alpha, 0, bq);
+      for (int j = 0; j < bq; j++) {
+        sum[j] *= alpha[j];
       }
       for (int jq = 0; jq * nr < bq; jq++) {
         simd.expColumns(st, jq * BLOCK_K * nr, kv, nr, shift, sum, jq * nr);

@@ -62,6 +62,13 @@ final class ScalarSimd implements Simd {
   }
 
   @Override
+  public void exp(float[] x, int from, int to) {
+    for (int i = from; i < to; i++) {
+      x[i] = (float) Math.exp(x[i]);
+    }
+  }
+
+  @Override
   public void scaleColumns(float[] o, int off, int rows, int width, float[] f, int fOff) {
     for (int r = 0; r < rows; r++) {
       for (int j = 0; j < width; j++) {

@@ -32,6 +32,9 @@ interface Simd {
    */
   void expColumns(float[] s, int off, int rows, int width, float[] shift, float[] sum, int mOff);
 
+  /** {@code x[i] = exp(x[i])} for {@code from <= i < to}; {@code exp(-inf) = 0}. */
+  void exp(float[] x, int from, int to);
+
   /** {@code o[off + r * width + j] *= f[fOff + j]} over {@code r < rows}, {@code j < width}. */
   void scaleColumns(float[] o, int off, int rows, int width, float[] f, int fOff);
 

@@ -152,6 +152,17 @@ final class VectorSimd implements Simd {
   }
 
   @Override
+  public void exp(float[] x, int from, int to) {
+    int i = from;
+    for (; i <= to - L; i += L) {
+      exp(FloatVector.fromArray(S, x, i)).intoArray(x, i);
+    }
+    for (; i < to; i++) {
+      x[i] = (float) Math.exp(x[i]);
+    }
+  }
+
+  @Override
   public void scaleColumns(float[] o, int off, int rows, int width, float[] f, int fOff) {
     int j = 0;
     for (; j <= width - L; j += L) {
