@@ -139,9 +139,8 @@ final class Attention {
     private void scores(float[] kPacked, int j0, int kv) {
       for (int jq = 0; jq * nr < bq; jq++) {
         int panel = jq * BLOCK_K * nr;
-        Arrays.fill(st, panel, panel + kv * nr, 0f);
         for (int r = 0; r < kv; r += mr) {
-          simd.kernel(d, kPacked, (j0 + r) * d, qt, jq * d * nr, st, panel + r * nr, nr, Math.min(mr, kv - r),
+          simd.kernelSet(d, kPacked, (j0 + r) * d, qt, jq * d * nr, st, panel + r * nr, nr, Math.min(mr, kv - r),
               nr);
         }
       }

@@ -20,6 +20,17 @@ final class ScalarSimd implements Simd {
   @Override
   public void kernel(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows,
       int cols) {
+    tile(kc, a, aOff, b, bOff, c, cOff, ldc, rows, cols, true);
+  }
+
+  @Override
+  public void kernelSet(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows,
+      int cols) {
+    tile(kc, a, aOff, b, bOff, c, cOff, ldc, rows, cols, false);
+  }
+
+  private static void tile(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows,
+      int cols, boolean add) {
     float[] acc = new float[MR * NR];
     for (int p = 0; p < kc; p++) {
       int ap = aOff + p * MR;
@@ -35,7 +46,7 @@ final class ScalarSimd implements Simd {
     for (int r = 0; r < rows; r++) {
       int dst = cOff + r * ldc;
       for (int j = 0; j < cols; j++) {
-        c[dst + j] += acc[r * NR + j];
+        c[dst + j] = (add ? c[dst + j] : 0f) + acc[r * NR + j];
       }
     }
   }

@@ -23,6 +23,9 @@ interface Simd {
    */
   void kernel(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows, int cols);
 
+  /** As {@link #kernel}, but {@code c[..] =} the product: the first depth block of a result needs no zeroed C. */
+  void kernelSet(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows, int cols);
+
   /** {@code max[mOff + j] = max(max[mOff + j], s[off + r * width + j])} over {@code r < rows}, {@code j < width}. */
   void columnMax(float[] s, int off, int rows, int width, float[] max, int mOff);
 

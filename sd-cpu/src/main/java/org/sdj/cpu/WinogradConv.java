@@ -164,7 +164,6 @@ final class WinogradConv {
       float[] v = Scratch.floats(V, XI * vStride);
       float[] m = Scratch.floats(M, XI * mStride);
       transformInput(v, nr);
-      Arrays.fill(m, 0, XI * mStride, 0f);
       int usedPanels = (count + nr - 1) / nr;
       int mr = simd.mr();
       for (int xi = 0; xi < XI; xi++) {
@@ -176,7 +175,12 @@ final class WinogradConv {
             int rows = Math.min(mr, s.o() - i);
             for (int jp = 0; jp < usedPanels; jp++) {
               int bOff = xi * vStride + (jp * s.c() + k0) * nr;
-              simd.kernel(kc, a.data(), aOff, v, bOff, m, xi * mStride + i * width + jp * nr, width, rows, nr);
+              int cOff = xi * mStride + i * width + jp * nr;
+              if (k0 == 0) {
+                simd.kernelSet(kc, a.data(), aOff, v, bOff, m, cOff, width, rows, nr);
+              } else {
+                simd.kernel(kc, a.data(), aOff, v, bOff, m, cOff, width, rows, nr);
+              }
             }
           }
         }
