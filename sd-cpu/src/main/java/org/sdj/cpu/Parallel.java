@@ -26,27 +26,11 @@ final class Parallel {
       }
       return;
     }
+    Split task = new Split(body, 0, count);
     if (ForkJoinTask.getPool() == pool) {
-      new Split(body, 0, count).invoke();
-    } else if (count <= pool.getParallelism()) {
-      // No more pieces than workers: the caller, which would only wait, runs the first one itself. That is one
-      // worker fewer to wake (each wake-up costs tens of microseconds, much of a small product's time) and never
-      // more busy threads than the pool's parallelism.
-      ForkJoinTask<Void> rest = pool.submit(new Split(body, 1, count));
-      try {
-        body.accept(0);
-      } catch (RuntimeException | Error e) {
-        // The other pieces still write into the caller's arrays: wait for them before the failure goes up.
-        try {
-          rest.join();
-        } catch (RuntimeException | Error other) {
-          e.addSuppressed(other);
-        }
-        throw e;
-      }
-      rest.join();
+      task.invoke();
     } else {
-      pool.invoke(new Split(body, 0, count));
+      pool.invoke(task);
     }
   }
 
