@@ -19,12 +19,23 @@ interface Simd {
   /**
    * {@code c[cOff + r * ldc + j] += sum_p a[aOff + p * mr + r] * b[bOff + p * nr + j]} for {@code r < rows <= mr},
    * {@code j < cols <= nr}, {@code p < kc}: the register-blocked micro-kernel of the GEMM on a packed A panel and a
-   * packed B panel, both zero-padded to their full width.
+   * packed B panel, both zero-padded to their full width. With {@code add} false, {@code c[..] =} the product (the
+   * first depth block of a result then needs no zeroed C).
    */
-  void kernel(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows, int cols);
+  void tile(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows, int cols,
+      boolean add);
 
-  /** As {@link #kernel}, but {@code c[..] =} the product: the first depth block of a result needs no zeroed C. */
-  void kernelSet(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows, int cols);
+  /** {@link #tile} adding onto C. */
+  default void kernel(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows,
+      int cols) {
+    tile(kc, a, aOff, b, bOff, c, cOff, ldc, rows, cols, true);
+  }
+
+  /** {@link #tile} storing into C. */
+  default void kernelSet(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows,
+      int cols) {
+    tile(kc, a, aOff, b, bOff, c, cOff, ldc, rows, cols, false);
+  }
 
   /** {@code max[mOff + j] = max(max[mOff + j], s[off + r * width + j])} over {@code r < rows}, {@code j < width}. */
   void columnMax(float[] s, int off, int rows, int width, float[] max, int mOff);

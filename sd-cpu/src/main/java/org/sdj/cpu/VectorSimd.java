@@ -33,19 +33,8 @@ final class VectorSimd implements Simd {
   }
 
   @Override
-  public void kernel(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows,
-      int cols) {
-    tile(kc, a, aOff, b, bOff, c, cOff, ldc, rows, cols, true);
-  }
-
-  @Override
-  public void kernelSet(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows,
-      int cols) {
-    tile(kc, a, aOff, b, bOff, c, cOff, ldc, rows, cols, false);
-  }
-
-  private static void tile(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows,
-      int cols, boolean add) {
+  public void tile(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, int rows, int cols,
+      boolean add) {
     if (rows == MR && cols == NR) {
       packedTile(kc, a, aOff, b, bOff, c, cOff, ldc, add);
       return;
