@@ -16,15 +16,22 @@ interface Panels {
 
   /** Element {@code (o, k)} at {@code data[off + o * ld + k]}: the rows of a row-major matrix. */
   static Panels rows(float[] data, int off, int ld) {
-    return (o0, count, k0, kc, width, dst, dOff) -> {
-      for (int i = 0; i < count; i++) {
-        int src = off + (o0 + i) * ld + k0;
-        for (int p = 0; p < kc; p++) {
-          dst[dOff + p * width + i] = data[src + p];
-        }
+    return (o0, count, k0, kc, width, dst, dOff) -> transposeRows(data, off + o0 * ld + k0, ld, count, kc, dst, dOff,
+        width);
+  }
+
+  /**
+   * {@code dst[dOff + p * width + i] = src[sOff + i * ld + p]} for {@code i < count}, {@code p < kc}, and zero for
+   * {@code count <= i < width}: {@code count} rows laid side by side as a depth-major panel, element by element
+   * ({@link Simd#transpose} may do it faster).
+   */
+  static void transposeRows(float[] src, int sOff, int ld, int count, int kc, float[] dst, int dOff, int width) {
+    for (int i = 0; i < count; i++) {
+      for (int p = 0; p < kc; p++) {
+        dst[dOff + p * width + i] = src[sOff + i * ld + p];
       }
-      zeroTail(count, kc, width, dst, dOff);
-    };
+    }
+    zeroTail(count, kc, width, dst, dOff);
   }
 
   /** Element {@code (o, k)} at {@code data[off + k * ld + o]}: the columns of a row-major matrix. */

@@ -135,17 +135,7 @@ final class ScalarSimd implements Simd {
 
   @Override
   public void transpose(float[] src, int sOff, int ld, int count, int kc, float[] dst, int dOff, int width) {
-    transposeLoop(src, sOff, ld, count, kc, dst, dOff, width);
-  }
-
-  /** {@link #transpose}, also the vector path's way for partial panels. */
-  static void transposeLoop(float[] src, int sOff, int ld, int count, int kc, float[] dst, int dOff, int width) {
-    for (int i = 0; i < count; i++) {
-      for (int p = 0; p < kc; p++) {
-        dst[dOff + p * width + i] = src[sOff + i * ld + p];
-      }
-    }
-    Panels.zeroTail(count, kc, width, dst, dOff);
+    Panels.transposeRows(src, sOff, ld, count, kc, dst, dOff, width);
   }
 
   @Override

@@ -325,7 +325,7 @@ final class VectorSimd implements Simd {
   @Override
   public void transpose(float[] src, int sOff, int ld, int count, int kc, float[] dst, int dOff, int width) {
     if (count != width || width % L != 0) {
-      ScalarSimd.transposeLoop(src, sOff, ld, count, kc, dst, dOff, width);
+      Panels.transposeRows(src, sOff, ld, count, kc, dst, dOff, width);
       return;
     }
     int[] rows = GATHER.get();
