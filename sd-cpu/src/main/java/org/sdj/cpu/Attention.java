@@ -40,7 +40,7 @@ final class Attention {
     for (int b = 0; b < s.batch(); b++) {
       for (int h = 0; h < s.heads(); h++) {
         int kvBase = b * s.nk() * s.width() + h * d;
-        Panels keys = Panels.rows(k, kvBase, s.width());
+        Panels keys = Panels.rows(simd, k, kvBase, s.width());
         Panels values = Panels.columns(v, kvBase, s.width());
         Parallel.forEach(pool, keyPanels + dPanels, ip -> {
           if (ip < keyPanels) {
@@ -103,7 +103,7 @@ final class Attention {
     }
 
     void run(float[] q, float[] kPacked, float[] vPacked, float scale, boolean causal, float[] y) {
-      Panels queries = Panels.rows(q, (b * s.nq() + i0) * s.width() + col, s.width());
+      Panels queries = Panels.rows(simd, q, (b * s.nq() + i0) * s.width() + col, s.width());
       for (int jq = 0; jq * nr < bq; jq++) {
         queries.pack(jq * nr, Math.max(0, Math.min(nr, rows - jq * nr)), 0, d, nr, qt, jq * d * nr);
       }

@@ -43,7 +43,9 @@ final class CpuOps extends ReferenceOps {
 
   /** A weight or activation whose rows are {@code depth} elements long, as GEMM panels. */
   private Panels panels(Tensor t, long depth) {
-    return t instanceof CpuWeight w ? new WeightPanels(simd, own(w), depth) : Panels.rows(read(t), 0, (int) depth);
+    return t instanceof CpuWeight w
+        ? new WeightPanels(simd, own(w), depth)
+        : Panels.rows(simd, read(t), 0, (int) depth);
   }
 
   /** An activation as it is; a weight as a float copy owned by this scope, for the inherited data-movement ops. */

@@ -14,9 +14,12 @@ interface Panels {
    */
   void pack(int o0, int count, int k0, int kc, int width, float[] dst, int dOff);
 
-  /** Element {@code (o, k)} at {@code data[off + o * ld + k]}: the rows of a row-major matrix. */
-  static Panels rows(float[] data, int off, int ld) {
-    return (o0, count, k0, kc, width, dst, dOff) -> transposeRows(data, off + o0 * ld + k0, ld, count, kc, dst, dOff,
+  /**
+   * Element {@code (o, k)} at {@code data[off + o * ld + k]}: the rows of a row-major matrix, turned into panels by
+   * {@code simd}.
+   */
+  static Panels rows(Simd simd, float[] data, int off, int ld) {
+    return (o0, count, k0, kc, width, dst, dOff) -> simd.transpose(data, off + o0 * ld + k0, ld, count, kc, dst, dOff,
         width);
   }
 

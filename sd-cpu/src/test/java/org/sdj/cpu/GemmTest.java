@@ -1,5 +1,6 @@
 package org.sdj.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -19,7 +20,9 @@ class GemmTest extends PooledTest {
   @CsvSource({"true, false, 301, 1100, 600", "false, false, 301, 1100, 600", "true, false, 700, 90, 300",
       "false, false, 700, 90, 300", "true, true, 301, 1100, 600", "false, true, 700, 90, 300",
       // tall but too deep for a tile to pack its rows of A over the whole depth at once
-      "true, false, 700, 90, 3000"})
+      "true, false, 700, 90, 3000",
+      // rows of C a multiple of 2 KiB apart: each panel of A meets all of B's panels in turn
+      "true, false, 301, 1024, 600", "true, false, 700, 512, 300", "false, true, 77, 1536, 40"})
   void matchesAFloat64Product(boolean vector, boolean packed, int m, int n, int k) {
     Simd simd = vector ? SimdProvider.get() : SimdProvider.scalar();
     Random r = new Random(3);
@@ -35,7 +38,7 @@ class GemmTest extends PooledTest {
     for (int i = 0; i < c.length; i++) {
       c[i] = 1;
     }
-    Panels rows = Panels.rows(a, 0, k);
+    Panels rows = Panels.rows(simd, a, 0, k);
     if (packed) {
       Gemm.multiplyAdd(simd, pool, n, PackedA.of(simd, pool, rows, m, k), Panels.columns(b, 0, n), c, 0, n);
     } else {
@@ -55,5 +58,27 @@ class GemmTest extends PooledTest {
     }
     double rel = Math.sqrt(diff / norm);
     assertTrue(rel < 1e-6, "relative L2 error " + rel);
+  }
+
+  /**
+   * Panels a vector wide or more, narrower than a vector (A's 8 rows in 16 lanes), ragged and with a depth that leaves
+   * a tail: the vector transpose writes exactly what the element-by-element one does.
+   */
+  @ParameterizedTest
+  @CsvSource({"8, 8, 1", "8, 8, 33", "8, 7, 33", "4, 4, 30", "16, 16, 5", "32, 32, 17", "32, 20, 17", "48, 48, 3",
+      "3, 3, 11"})
+  void vectorTransposeMatchesTheLoop(int width, int count, int kc) {
+    int ld = kc + 5;
+    float[] src = new float[count * ld + 2];
+    for (int i = 0; i < src.length; i++) {
+      src[i] = i;
+    }
+    float[] want = new float[kc * width + 3];
+    float[] got = new float[kc * width + 3];
+    java.util.Arrays.fill(want, -1);
+    java.util.Arrays.fill(got, -1);
+    Panels.transposeRows(src, 2, ld, count, kc, want, 1, width);
+    SimdProvider.get().transpose(src, 2, ld, count, kc, got, 1, width);
+    assertArrayEquals(want, got);
   }
 }

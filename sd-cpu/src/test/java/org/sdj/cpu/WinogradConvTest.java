@@ -56,7 +56,7 @@ class WinogradConvTest extends PooledTest {
         }
       }
     }
-    WinogradConv.apply(simd, pool, x, Panels.rows(wt, 0, c * 9), p, s, y);
+    WinogradConv.apply(simd, pool, x, Panels.rows(simd, wt, 0, c * 9), p, s, y);
     double diff = 0;
     double norm = 0;
     for (int i = 0; i < y.length; i++) {
