@@ -8,8 +8,9 @@
 #
 #   scripts/gpu-check.sh run      (on the GPU machine, from the repository root; needs no Java, Maven or network)
 #     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of
-#     org.sdj.cuda (the GPU ones included), the attention benchmark and PyTorch's SDPA at the same shapes, and writes
-#     the results under $OUT (or gpu-out/ when OUT is unset). Budget: under 6 minutes.
+#     org.sdj.cuda (the GPU ones included), the attention benchmark and PyTorch's SDPA at the same shapes, one SD 1.5
+#     UNet step against PyTorch eager (benchmarks/torch/unet_step.py), and writes the results under $OUT (or gpu-out/
+#     when OUT is unset). Budget: under 6 minutes.
 #
 # Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480).
 set -uo pipefail
@@ -127,11 +128,17 @@ run_checks() {
   timeout 90 "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
   echo "== attention benchmark (torch SDPA) =="
   timeout 60 python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
+  echo "== UNet step (sdj) =="
+  timeout 150 "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
+  echo "== UNet step (torch eager) =="
+  timeout 120 python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
   echo
   grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" || tail -20 "$out/tests.txt"
   grep -E "✘|\[X\]" "$out/tests.txt" | head -30
   echo "-- sdj --"; cat "$out/bench-sdj.txt"
   echo "-- torch --"; cat "$out/bench-torch.txt"
+  echo "-- UNet step, sdj --"; tail -8 "$out/unet-sdj.txt"
+  echo "-- UNet step, torch --"; tail -8 "$out/unet-torch.txt"
   echo "(tests exit code $tests_rc; full logs under $out)"
   return $tests_rc
 }

@@ -4,14 +4,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.stream.IntStream;
+import org.sdj.backend.Backend;
 import org.sdj.backend.DType;
+import org.sdj.backend.WeightData;
 import org.sdj.io.model.AutoencoderKLConfig;
 import org.sdj.io.model.ClipTextConfig;
 import org.sdj.io.model.UNet2DConditionConfig;
@@ -30,6 +39,8 @@ import org.sdj.tokenizer.BundledClipVocabulary;
  */
 public final class RandomModelFolder {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ValueLayout.OfFloat LITTLE_ENDIAN_FLOAT =
+      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
   /**
    * The JSON configs of a model.
@@ -67,6 +78,32 @@ public final class RandomModelFolder {
     Files.createDirectories(dir.resolve("scheduler"));
     Files.writeString(dir.resolve("scheduler/scheduler_config.json"), configs.scheduler());
     Files.writeString(dir.resolve("model_index.json"), modelIndex(configs));
+  }
+
+  /**
+   * The weights {@code model} takes, seeded random as {@link #write} makes them, held in {@code arena} as F32 instead
+   * of written to a file: for benchmarks on a backend that copies its weights (a GPU's) without gigabytes on disk
+   * first. Each tensor draws from its own stream split off {@code seed} in name order, so the tensors are generated in
+   * parallel and the same call gives the same weights (not those of {@link #write} with that seed).
+   *
+   * @param model builds the model on the weights it is given; called once here, on a recording view
+   */
+  public static Weights inMemory(Backend backend, Arena arena, long seed, Function<Weights, ?> model) {
+    Map<String, long[]> shapes = new TreeMap<>();
+    model.apply(Weights.recording(shapes));
+    List<String> names = List.copyOf(shapes.keySet());
+    SplittableRandom root = new SplittableRandom(seed);
+    List<SplittableRandom> streams = names.stream().map(n -> root.split()).toList();
+    Map<String, WeightData> data = new ConcurrentHashMap<>();
+    IntStream.range(0, names.size()).parallel().forEach(i -> {
+      String name = names.get(i);
+      long[] shape = shapes.get(name);
+      float[] values = initial(name, shape, streams.get(i));
+      MemorySegment bytes = arena.allocate(4L * values.length, 4);
+      MemorySegment.copy(values, 0, bytes, LITTLE_ENDIAN_FLOAT, 0, values.length);
+      data.put(name, new WeightData(name, DType.F32, shape, bytes));
+    });
+    return new Weights(backend, data.keySet(), data::get);
   }
 
   private static String modelIndex(Configs configs) throws IOException {

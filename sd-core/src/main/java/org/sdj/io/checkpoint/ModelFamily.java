@@ -35,6 +35,17 @@ public enum ModelFamily {
   }
 
   /**
+   * The text of one of the published config files that ship with sdj for this family, by its path in a diffusers
+   * folder: {@code unet/config.json}, {@code vae/config.json}, {@code text_encoder/config.json},
+   * {@code scheduler/scheduler_config.json} or {@code tokenizer/tokenizer_config.json}.
+   *
+   * @throws org.sdj.SdjException if there is no such file
+   */
+  public String publishedConfig(String file) {
+    return PublishedConfigs.text(this, file);
+  }
+
+  /**
    * The family of that {@linkplain #id() short name}, case-insensitively.
    *
    * @throws IllegalArgumentException naming the accepted names

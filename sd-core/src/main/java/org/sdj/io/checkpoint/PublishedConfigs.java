@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,6 +46,15 @@ final class PublishedConfigs {
       BundledClipVocabulary.writeTo(dir.resolve(ConfigFolder.TOKENIZER));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the " + family.id() + " configs to " + dir, e);
+    }
+  }
+
+  /** The text of one config file of {@code family}. */
+  static String text(ModelFamily family, String file) {
+    try (InputStream in = resource(family, file)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the " + family.id() + " config " + file, e);
     }
   }
 

@@ -195,4 +195,16 @@ class PublishedArchitecturesTest {
     ModelLoadException e = assertThrows(ModelLoadException.class, () -> detect(shapes, Map.of(), Optional.empty()));
     assertTrue(e.getMessage().contains(expected), e.getMessage());
   }
+
+  @Test
+  void publishedConfigTextIsTheFileThatShipsAndAnUnknownFileIsAnError() throws Exception {
+    for (ModelFamily family : ModelFamily.values()) {
+      Path folder = dir.resolve("text-" + family.id());
+      PublishedConfigs.write(family, family != ModelFamily.SD_1, folder);
+      for (String file : List.of("vae/config.json", "text_encoder/config.json", "scheduler/scheduler_config.json")) {
+        assertEquals(Files.readString(folder.resolve(file)), family.publishedConfig(file), family + " " + file);
+      }
+    }
+    assertThrows(org.sdj.SdjException.class, () -> ModelFamily.SD_1.publishedConfig("unet/missing.json"));
+  }
 }
