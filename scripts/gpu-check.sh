@@ -9,8 +9,9 @@
 #   scripts/gpu-check.sh run      (on the GPU machine, from the repository root; needs no Java, Maven or network)
 #     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of
 #     org.sdj.cuda (the GPU ones included), the attention benchmark and PyTorch's SDPA at the same shapes, one SD 1.5
-#     UNet step against PyTorch eager (benchmarks/torch/unet_step.py), and writes the results under $OUT (or gpu-out/
-#     when OUT is unset). Budget: under 6 minutes.
+#     UNet step against PyTorch eager (benchmarks/torch/unet_step.py) and a whole 512x512 txt2img with its peak device
+#     memory, and writes the results under $OUT (or gpu-out/ when OUT is unset). Budget: under 6 minutes, held by one
+#     deadline (each part gets its own limit or what is left of 340 s).
 #
 # Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480).
 set -uo pipefail
@@ -119,19 +120,24 @@ run_checks() {
     -Dsdj.fixtures="$bundle/fixtures" -Dsdj.cuda.ptxasReport="$bundle/ptxas-report.txt"
     -Dorg.bytedeco.javacpp.pathsFirst=true -Djava.library.path="$LD_LIBRARY_PATH")
   local cp="$bundle/test-classes:$(ls "$bundle"/lib/*.jar | tr '\n' ':')"
+  # One deadline for the whole run (the device session is short): each part gets its own limit or what is left.
+  local deadline=$((SECONDS + 340))
+  left() { local l=$((deadline - SECONDS)); if [ "$l" -lt "$1" ]; then echo $((l > 5 ? l : 5)); else echo "$1"; fi; }
   echo "== tests (org.sdj.cuda) =="
-  timeout 300 "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
+  timeout "$(left 200)" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
     --select-package org.sdj.cuda --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" \
     >"$out/tests.txt" 2>&1
   local tests_rc=$?
-  echo "== attention benchmark (sdj) =="
-  timeout 90 "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
-  echo "== attention benchmark (torch SDPA) =="
-  timeout 60 python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
   echo "== UNet step (sdj) =="
-  timeout 150 "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
+  timeout "$(left 75)" "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
   echo "== UNet step (torch eager) =="
-  timeout 120 python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
+  timeout "$(left 60)" python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
+  echo "== attention benchmark (sdj) =="
+  timeout "$(left 45)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
+  echo "== attention benchmark (torch SDPA) =="
+  timeout "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
+  echo "== txt2img 512x512, 20 steps (sdj) =="
+  timeout "$(left 120)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   echo
   grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" || tail -20 "$out/tests.txt"
   grep -E "✘|\[X\]" "$out/tests.txt" | head -30
@@ -139,6 +145,7 @@ run_checks() {
   echo "-- torch --"; cat "$out/bench-torch.txt"
   echo "-- UNet step, sdj --"; tail -8 "$out/unet-sdj.txt"
   echo "-- UNet step, torch --"; tail -8 "$out/unet-torch.txt"
+  echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
   echo "(tests exit code $tests_rc; full logs under $out)"
   return $tests_rc
 }

@@ -32,10 +32,7 @@ public final class Sd15 {
 
   /** Writes the whole model folder into the empty folder {@code dir}. */
   public static void write(Path dir, DType dtype) throws IOException {
-    ModelFamily sd1 = ModelFamily.SD_1;
-    RandomModelFolder.Configs configs = new RandomModelFolder.Configs(sd1.publishedConfig("unet/config.json"),
-        sd1.publishedConfig("vae/config.json"), sd1.publishedConfig("text_encoder/config.json"),
-        sd1.publishedConfig("scheduler/scheduler_config.json"), sd1.publishedConfig("tokenizer/tokenizer_config.json"));
-    RandomModelFolder.write(dir, configs, dtype, 15, "benchmark model: SD 1.5 architecture, seeded random weights");
+    RandomModelFolder.write(dir, RandomModelFolder.Configs.published(ModelFamily.SD_1), dtype, 15,
+        "benchmark model: SD 1.5 architecture, seeded random weights");
   }
 }

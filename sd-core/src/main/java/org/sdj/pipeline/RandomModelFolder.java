@@ -21,6 +21,7 @@ import java.util.stream.IntStream;
 import org.sdj.backend.Backend;
 import org.sdj.backend.DType;
 import org.sdj.backend.WeightData;
+import org.sdj.io.checkpoint.ModelFamily;
 import org.sdj.io.model.AutoencoderKLConfig;
 import org.sdj.io.model.ClipTextConfig;
 import org.sdj.io.model.UNet2DConditionConfig;
@@ -51,7 +52,14 @@ public final class RandomModelFolder {
    * @param scheduler {@code scheduler/scheduler_config.json}
    * @param tokenizer {@code tokenizer/tokenizer_config.json} (the CLIP vocabulary comes from sdj's bundled copy)
    */
-  public record Configs(String unet, String vae, String textEncoder, String scheduler, String tokenizer) {}
+  public record Configs(String unet, String vae, String textEncoder, String scheduler, String tokenizer) {
+    /** The configs that ship with sdj for {@code family} ({@link ModelFamily#publishedConfig}). */
+    public static Configs published(ModelFamily family) {
+      return new Configs(family.publishedConfig("unet/config.json"), family.publishedConfig("vae/config.json"),
+          family.publishedConfig("text_encoder/config.json"), family.publishedConfig("scheduler/scheduler_config.json"),
+          family.publishedConfig("tokenizer/tokenizer_config.json"));
+    }
+  }
 
   private RandomModelFolder() {}
 

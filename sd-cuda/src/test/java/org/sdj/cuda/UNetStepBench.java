@@ -1,12 +1,9 @@
 package org.sdj.cuda;
 
-import static org.bytedeco.cuda.global.cudart.cuMemGetInfo;
-
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import org.bytedeco.javacpp.SizeTPointer;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.io.checkpoint.ModelFamily;
@@ -33,7 +30,7 @@ public final class UNetStepBench {
     Files.delete(config);
     try (CudaBackend backend = new CudaBackend(CudaOptions.defaults())) {
       System.out.println(backend.description());
-      long before = deviceUsed();
+      long before = DeviceUse.bytes();
       long t0 = System.nanoTime();
       UNet2DConditionModel unet;
       try (Arena host = Arena.ofShared()) {
@@ -44,7 +41,7 @@ public final class UNetStepBench {
         }
       }
       System.out.printf("weights generated and uploaded in %.1f s; device memory %d MiB after upload%n",
-          (System.nanoTime() - t0) / 1e9, (deviceUsed() - before) >> 20);
+          (System.nanoTime() - t0) / 1e9, (DeviceUse.bytes() - before) >> 20);
       Random r = new Random(1);
       float[] sample = new float[2 * 4 * 64 * 64];
       float[] context = new float[2 * 77 * 768];
@@ -78,7 +75,7 @@ public final class UNetStepBench {
         System.out.printf("unet step (CFG batch 2, 64x64, fp16): %.3f ms  (%.1f steps/s), %d non-finite outputs%n",
             ms, 1000 / ms, bad);
         System.out.printf("device memory: %d MiB in use now, activation cache peak %d MiB%n",
-            (deviceUsed() - before) >> 20, backend.activations().peakBytes() >> 20);
+            (DeviceUse.bytes() - before) >> 20, backend.activations().peakBytes() >> 20);
       }
     }
   }
@@ -87,13 +84,6 @@ public final class UNetStepBench {
   private static void step(CudaBackend backend, UNet2DConditionModel unet, Tensor x, Tensor c) {
     try (Ops scope = backend.ops()) {
       unet.forward(scope, x, 500, c);
-    }
-  }
-
-  private static long deviceUsed() {
-    try (SizeTPointer free = new SizeTPointer(1); SizeTPointer total = new SizeTPointer(1)) {
-      Cu.check(cuMemGetInfo(free, total), "cuMemGetInfo");
-      return total.get() - free.get();
     }
   }
 }

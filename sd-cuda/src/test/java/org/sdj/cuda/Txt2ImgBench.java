@@ -1,0 +1,135 @@
+package org.sdj.cuda;
+
+import static org.bytedeco.cuda.global.cudart.cuCtxSetCurrent;
+import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRelease;
+import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRetain;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.bytedeco.cuda.cudart.CUctx_st;
+import org.sdj.backend.DType;
+import org.sdj.io.checkpoint.ModelFamily;
+import org.sdj.io.model.LoadOptions;
+import org.sdj.pipeline.DenoiseSpec;
+import org.sdj.pipeline.LatentStart;
+import org.sdj.pipeline.PipelineComponents;
+import org.sdj.pipeline.RandomModelFolder;
+import org.sdj.pipeline.StableDiffusionPipeline;
+import org.sdj.scheduler.NoiseSource;
+import org.sdj.scheduler.Schedulers;
+
+/**
+ * A whole 512x512, 20-step txt2img (PNDM, classifier-free guidance) of an SD 1.5-size model with seeded random F16
+ * weights on the CUDA backend, for scripts/gpu-check.sh: the time per step and in all, and the device memory at its
+ * peak above the started backend (sampled every 2 ms by another thread on the same context; it includes the
+ * libraries' workspaces). Through the pipeline's float API, so that the bundle's runtime needs no java.desktop. The
+ * model folder (2.1 GB) is written on first use under {@code java.io.tmpdir}. Run with
+ * {@code java ... org.sdj.cuda.Txt2ImgBench}.
+ */
+public final class Txt2ImgBench {
+  private Txt2ImgBench() {}
+
+  public static void main(String[] args) throws Exception {
+    try (CudaBackend backend = new CudaBackend(CudaOptions.defaults())) {
+      System.out.println(backend.description());
+      Path dir = modelFolder();
+      try (MemoryPeak peak = new MemoryPeak()) {
+        run(backend, dir);
+        System.out.printf("device memory at peak: %d MiB above the started backend (its context and handles)%n",
+            peak.peakAboveBaseline() >> 20);
+      }
+    }
+  }
+
+  /** The random SD 1.5 folder, written on first use. */
+  private static Path modelFolder() throws IOException {
+    Path dir = Path.of(System.getProperty("java.io.tmpdir"), "sdj-sd15-random-f16");
+    if (!Files.isRegularFile(dir.resolve("model_index.json"))) {
+      long t0 = System.nanoTime();
+      Path tmp = Files.createTempDirectory("sdj-sd15-writing");
+      RandomModelFolder.write(tmp, RandomModelFolder.Configs.published(ModelFamily.SD_1), DType.F16, 15,
+          "sdj GPU check: random SD 1.5");
+      Files.move(tmp, dir);
+      System.out.printf("model folder written in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    }
+    return dir;
+  }
+
+  private static void run(CudaBackend backend, Path dir) {
+    long t0 = System.nanoTime();
+    try (PipelineComponents model = PipelineComponents.load(dir, LoadOptions.defaults(), backend)) {
+      StableDiffusionPipeline pipeline = new StableDiffusionPipeline(model, backend);
+      System.out.printf("loaded in %.1f s (weights uploaded as the components are built)%n",
+          (System.nanoTime() - t0) / 1e9);
+      for (int run = 1; run <= 2; run++) {
+        long[] shape = {1, 4, 64, 64};
+        float[] noise = new float[4 * 64 * 64];
+        Random r = new Random(run);
+        for (int i = 0; i < noise.length; i++) {
+          noise[i] = (float) r.nextGaussian();
+        }
+        DenoiseSpec spec = new DenoiseSpec(List.of("a photograph of an astronaut riding a horse"), List.of(""), 20,
+            7.5, Schedulers.create("pndm", model.schedulerConfig()), new LatentStart.Noise(noise), shape,
+            NoiseSource.NONE);
+        List<Long> stepEnds = new ArrayList<>();
+        long start = System.nanoTime();
+        float[] latents = pipeline.denoise(spec, (step, total, t, estimate) -> stepEnds.add(System.nanoTime()));
+        long denoised = System.nanoTime();
+        float[] image = pipeline.decode(latents, shape);
+        long end = System.nanoTime();
+        double mean = 0;
+        int nonFinite = 0;
+        for (float v : image) {
+          mean += v;
+          nonFinite += Float.isFinite(v) ? 0 : 1;
+        }
+        double steady = (stepEnds.getLast() - stepEnds.getFirst()) / 1e6 / (stepEnds.size() - 1);
+        System.out.printf("run %d: %.2f s in all, 20 steps %.2f s (%.1f ms per step after the first), VAE decode"
+            + " %.0f ms; image mean %.3f, %d non-finite values%n", run, (end - start) / 1e9,
+            (denoised - start) / 1e9, steady, (end - denoised) / 1e6, mean / image.length, nonFinite);
+      }
+    }
+  }
+
+  /** Samples the device's used memory on the primary context from a daemon thread until closed. */
+  private static final class MemoryPeak implements AutoCloseable {
+    private final CUctx_st context = new CUctx_st();
+    private final long baseline;
+    private final AtomicLong peak = new AtomicLong();
+    private final Thread sampler;
+    private volatile boolean done;
+
+    MemoryPeak() {
+      Cu.check(cuDevicePrimaryCtxRetain(context, 0), "cuDevicePrimaryCtxRetain");
+      Cu.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+      baseline = DeviceUse.bytes();
+      sampler = Thread.ofPlatform().daemon().start(() -> {
+        Cu.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+        while (!done) {
+          peak.accumulateAndGet(DeviceUse.bytes(), Math::max);
+          try {
+            Thread.sleep(2);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      });
+    }
+
+    long peakAboveBaseline() {
+      return peak.get() - baseline;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      done = true;
+      sampler.join();
+      cuDevicePrimaryCtxRelease(0);
+    }
+  }
+}
