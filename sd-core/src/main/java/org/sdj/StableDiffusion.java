@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 import org.sdj.backend.Backend;
+import org.sdj.backend.BackendHints;
 import org.sdj.backend.Backends;
 import org.sdj.io.checkpoint.CheckpointOptions;
 import org.sdj.io.checkpoint.ModelFamily;
@@ -13,6 +14,7 @@ import org.sdj.io.checkpoint.SingleFileCheckpoint;
 import org.sdj.io.hub.DownloadListener;
 import org.sdj.io.hub.HubModel;
 import org.sdj.io.hub.HubOptions;
+import org.sdj.io.model.Component;
 import org.sdj.io.model.DiffusersFolder;
 import org.sdj.io.model.LoadOptions;
 import org.sdj.io.model.ModelSource;
@@ -168,9 +170,17 @@ public final class StableDiffusion implements AutoCloseable {
       String source = model.orElseThrow(() -> new SdjException("no model given: call model(...) first"));
       LoadOptions options = variant.map(LoadOptions.defaults()::withVariant).orElse(LoadOptions.defaults());
       Path location = locate(source);
-      Backend b = Backends.open(backend);
+      ModelSource opened = open(location, options);
+      Backend b;
       try {
-        PipelineComponents components = PipelineComponents.load(open(location, options), b);
+        // A half-precision backend computes in bf16 for a bf16 checkpoint, whose values may overflow float16.
+        b = Backends.open(backend, BackendHints.weights(opened.predominantDtype(Component.UNET)));
+      } catch (RuntimeException e) {
+        opened.close();
+        throw e;
+      }
+      try {
+        PipelineComponents components = PipelineComponents.load(opened, b);
         LOG.log(Level.INFO, "loaded {0} on {1}", source, b.description());
         return new StableDiffusion(b, components, modelName(source, location));
       } catch (RuntimeException e) {

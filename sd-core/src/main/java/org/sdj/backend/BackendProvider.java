@@ -19,6 +19,14 @@ public interface BackendProvider {
   Backend create();
 
   /**
+   * Creates a backend suited to a model ({@link BackendHints}); call only when {@link #availability()} is usable.
+   * Providers whose backends are the same for every model need not override this.
+   */
+  default Backend create(BackendHints hints) {
+    return create();
+  }
+
+  /**
    * @param usable whether the backend can run here
    * @param reason what was found ("CUDA 13.0, NVIDIA H100") or what is missing ("libcudnn.so.9 not found")
    */

@@ -31,13 +31,22 @@ public final class Backends {
    * @throws SdjException if no such backend exists or it cannot run here (with its reason)
    */
   public static Backend open(String name) {
+    return open(name, BackendHints.none());
+  }
+
+  /**
+   * As {@link #open(String)}, for a model described by {@code hints}.
+   *
+   * @throws SdjException if no such backend exists or it cannot run here (with its reason)
+   */
+  public static Backend open(String name, BackendHints hints) {
     List<BackendProvider> all = providers();
     if (AUTO.equals(name)) {
       for (BackendProvider p : all) {
         BackendProvider.Availability a = p.availability();
         if (a.usable()) {
           LOG.log(Level.INFO, "backend {0}: {1}", p.name(), a.reason());
-          return p.create();
+          return p.create(hints);
         }
         LOG.log(Level.INFO, "backend {0} passed over: {1}", p.name(), a.reason());
       }
@@ -50,7 +59,7 @@ public final class Backends {
           throw new SdjException("backend '" + name + "' cannot run here: " + a.reason());
         }
         LOG.log(Level.INFO, "backend {0}: {1}", p.name(), a.reason());
-        return p.create();
+        return p.create(hints);
       }
     }
     throw new SdjException("unknown backend '" + name + "'; known: " + AUTO + ", "

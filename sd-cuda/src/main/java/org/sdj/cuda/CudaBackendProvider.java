@@ -1,6 +1,7 @@
 package org.sdj.cuda;
 
 import org.sdj.backend.Backend;
+import org.sdj.backend.BackendHints;
 import org.sdj.backend.BackendProvider;
 import org.sdj.SdjException;
 
@@ -39,10 +40,16 @@ public final class CudaBackendProvider implements BackendProvider {
 
   @Override
   public Backend create() {
+    return create(BackendHints.none());
+  }
+
+  /** A backend in bfloat16 for a bf16 checkpoint, in float16 otherwise ({@link CudaOptions#forModel}). */
+  @Override
+  public Backend create(BackendHints hints) {
     Availability a = availability();
     if (!a.usable()) {
       throw new SdjException("the CUDA backend cannot run here: " + a.reason());
     }
-    return new CudaBackend(CudaOptions.defaults());
+    return new CudaBackend(CudaOptions.forModel(hints));
   }
 }

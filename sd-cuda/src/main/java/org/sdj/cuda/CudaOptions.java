@@ -1,5 +1,6 @@
 package org.sdj.cuda;
 
+import org.sdj.backend.BackendHints;
 import org.sdj.backend.DType;
 
 /**
@@ -22,6 +23,14 @@ public record CudaOptions(int device, DType computeType) {
   /** Device 0, float16. */
   public static CudaOptions defaults() {
     return new CudaOptions(0, DType.F16);
+  }
+
+  /**
+   * Device 0, in bfloat16 for a model whose weights are mostly bf16 (their values need not fit float16's range) and
+   * in float16 for any other.
+   */
+  public static CudaOptions forModel(BackendHints hints) {
+    return defaults().withComputeType(hints.weightDtype().filter(d -> d == DType.BF16).orElse(DType.F16));
   }
 
   public CudaOptions withDevice(int ordinal) {

@@ -10,8 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.sdj.SdjException;
 import org.sdj.backend.Backend;
+import org.sdj.backend.BackendHints;
 import org.sdj.backend.BackendProvider;
 import org.sdj.backend.Backends;
+import org.sdj.backend.DType;
 
 /** The provider on any machine: found by ServiceLoader, preferred when usable, and never fatal when not. */
 class CudaBackendProviderTest {
@@ -56,5 +58,14 @@ class CudaBackendProviderTest {
     var blas = new UnsatisfiedLinkError("/x/libjnicublas.so: libcublasLt.so.13: cannot open shared object file");
     String why = CudaProbe.missing("cuBLAS 13", new NoClassDefFoundError("cublas").initCause(blas));
     assertTrue(why.contains("libcublasLt.so.13") && why.contains("LD_LIBRARY_PATH"), why);
+  }
+
+  @Test
+  void computesInBf16ForABf16CheckpointAndInF16Otherwise() {
+    assertEquals(DType.BF16, CudaOptions.forModel(BackendHints.weights(DType.BF16)).computeType());
+    for (DType d : new DType[] {DType.F16, DType.F32}) {
+      assertEquals(DType.F16, CudaOptions.forModel(BackendHints.weights(d)).computeType());
+    }
+    assertEquals(CudaOptions.defaults(), CudaOptions.forModel(BackendHints.none()));
   }
 }

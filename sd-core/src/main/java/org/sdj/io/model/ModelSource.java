@@ -2,6 +2,10 @@ package org.sdj.io.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+import org.sdj.backend.DType;
+import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.TensorSource;
 
 /**
@@ -32,6 +36,20 @@ public interface ModelSource extends AutoCloseable {
    * @throws IllegalStateException after {@link #close()}
    */
   TensorSource weights(Component component);
+
+  /**
+   * The dtype that most of {@code component}'s weight elements are stored in, from the headers (F32 for a component
+   * without weights): what a backend that computes in half precision should choose between float16 and bfloat16 by.
+   */
+  default DType predominantDtype(Component component) {
+    TensorSource weights = weights(component);
+    Map<DType, Long> elements = new EnumMap<>(DType.class);
+    for (String name : weights.names()) {
+      SafeTensor t = weights.get(name);
+      elements.merge(t.dtype(), t.numel(), Long::sum);
+    }
+    return elements.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(DType.F32);
+  }
 
   /** A CLIP tokenizer folder ({@code vocab.json}, {@code merges.txt}, optionally {@code tokenizer_config.json}). */
   Path tokenizerDirectory();
