@@ -78,6 +78,26 @@ final class KernelModule implements AutoCloseable {
     });
   }
 
+  /** Most parameters of one of sdj's kernels (flash attention takes the most, well under this). */
+  static final int MAX_ARGS = 32;
+
+  /**
+   * A thread's parameter slots (8 bytes each) and the array of pointers to them that cuLaunchKernel reads: made once
+   * per thread, not per launch, since the driver copies the values when it enqueues the launch.
+   */
+  private static final class Args {
+    final LongPointer values = new LongPointer(MAX_ARGS);
+    final PointerPointer<?> params = new PointerPointer<>(MAX_ARGS);
+
+    Args() {
+      for (int i = 0; i < MAX_ARGS; i++) {
+        params.put(i, new DevicePointer(values.address() + 8L * i));
+      }
+    }
+  }
+
+  private static final ThreadLocal<Args> ARGS = ThreadLocal.withInitial(Args::new);
+
   /**
    * Enqueues kernel {@code name} on {@code stream}. Arguments are {@link Long} (device addresses and 64-bit
    * integers), {@link Integer} or {@link Float}, in the kernel's parameter order. Empty grids launch nothing.
@@ -86,23 +106,24 @@ final class KernelModule implements AutoCloseable {
     if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0) {
       return;
     }
-    CUfunc_st f = function(name);
-    try (LongPointer values = new LongPointer(Math.max(1, args.length));
-        PointerPointer<?> params = new PointerPointer<>(Math.max(1, args.length))) {
-      for (int i = 0; i < args.length; i++) {
-        // Each parameter gets an 8-byte slot; 4-byte ones sit in its low half (little-endian).
-        long v = switch (args[i]) {
-          case Long l -> l;
-          case Integer n -> n & 0xffffffffL;
-          case Float x -> Float.floatToRawIntBits(x) & 0xffffffffL;
-          default -> throw new IllegalArgumentException("kernel argument of type " + args[i].getClass());
-        };
-        values.put(i, v);
-        params.put(i, new DevicePointer(values.address() + 8L * i));
-      }
-      Cu.check(cuLaunchKernel(f, grid[0], grid[1], grid[2], block[0], block[1], block[2], sharedBytes, stream,
-          params, (PointerPointer<?>) null), "cuLaunchKernel(" + name + ")");
+    if (args.length > MAX_ARGS) {
+      throw new IllegalArgumentException("kernel " + name + " given " + args.length + " arguments; at most "
+          + MAX_ARGS);
     }
+    CUfunc_st f = function(name);
+    Args slots = ARGS.get();
+    for (int i = 0; i < args.length; i++) {
+      // Each parameter gets an 8-byte slot; 4-byte ones sit in its low half (little-endian).
+      long v = switch (args[i]) {
+        case Long l -> l;
+        case Integer n -> n & 0xffffffffL;
+        case Float x -> Float.floatToRawIntBits(x) & 0xffffffffL;
+        default -> throw new IllegalArgumentException("kernel argument of type " + args[i].getClass());
+      };
+      slots.values.put(i, v);
+    }
+    Cu.check(cuLaunchKernel(f, grid[0], grid[1], grid[2], block[0], block[1], block[2], sharedBytes, stream,
+        slots.params, (PointerPointer<?>) null), "cuLaunchKernel(" + name + ")");
   }
 
   @Override
