@@ -89,11 +89,13 @@ public final class RandomModelFolder {
   }
 
   /**
-   * The weights {@code model} takes, seeded random as {@link #write} makes them, held in {@code arena} as F32 instead
-   * of written to a file: for benchmarks on a backend that copies its weights (a GPU's) without gigabytes on disk
+   * The weights {@code model} takes, seeded random as {@link #write} makes them, held in memory as F32 instead of
+   * written to a file: for benchmarks on a backend that copies its weights (a GPU's) without gigabytes on disk
    * first. Each tensor draws from its own stream split off {@code seed} in name order, so the tensors are generated in
    * parallel and the same call gives the same weights (not those of {@link #write} with that seed).
    *
+   * @param arena holds the weights' bytes; a shared arena (they are allocated on several threads), to close once the
+   *     backend has taken them
    * @param model builds the model on the weights it is given; called once here, on a recording view
    */
   public static Weights inMemory(Backend backend, Arena arena, long seed, Function<Weights, ?> model) {
