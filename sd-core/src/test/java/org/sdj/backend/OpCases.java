@@ -43,6 +43,9 @@ public final class OpCases {
     add("nchwToTokens [2,13,5,7]", in -> in.ops().nchwToTokens(in.act(2, 13, 5, 7)));
     add("nchwToTokens [1,1,1,1]", in -> in.ops().nchwToTokens(in.act(1, 1, 1, 1)));
     add("tokensToNchw [2,35,13] 5x7", in -> in.ops().tokensToNchw(in.act(2, 35, 13), 5, 7));
+    // past one 32 x 32 block each way, ragged at both ends
+    add("nchwToTokens [2,45,7,11]", in -> in.ops().nchwToTokens(in.act(2, 45, 7, 11)));
+    add("tokensToNchw [2,77,45] 7x11", in -> in.ops().tokensToNchw(in.act(2, 77, 45), 7, 11));
     for (DType t : WEIGHT_TYPES) {
       add("embedding " + t + " [257,13] x 77 ids", in -> in.ops().embedding(in.weight(t, 1, 257, 13), in.ids(77, 257)));
     }

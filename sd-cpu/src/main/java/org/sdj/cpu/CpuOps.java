@@ -110,12 +110,18 @@ final class CpuOps extends ReferenceOps {
 
   @Override
   public Tensor nchwToTokens(Tensor x) {
-    return super.nchwToTokens(heap(x));
+    long[] out = Shapes.nchwToTokens(x);
+    float[] y = allocate(out);
+    Transpose.apply(pool, floats(x), (int) out[0], (int) out[2], (int) out[1], y);
+    return output(y, out);
   }
 
   @Override
   public Tensor tokensToNchw(Tensor x, long height, long width) {
-    return super.tokensToNchw(heap(x), height, width);
+    long[] out = Shapes.tokensToNchw(x, height, width);
+    float[] y = allocate(out);
+    Transpose.apply(pool, floats(x), (int) out[0], (int) x.dim(1), (int) x.dim(2), y);
+    return output(y, out);
   }
 
   @Override
