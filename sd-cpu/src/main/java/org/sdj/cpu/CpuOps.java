@@ -188,7 +188,7 @@ final class CpuOps extends ReferenceOps {
   public Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
     long[] s = Shapes.layerNorm(x, gamma, beta);
     float[] y = allocate(s);
-    LayerNorm.apply(pool, floats(x), (int) s[s.length - 1], floats(gamma), floats(beta), eps, y);
+    LayerNorm.apply(simd, pool, floats(x), (int) s[s.length - 1], floats(gamma), floats(beta), eps, y);
     return output(y, s);
   }
 

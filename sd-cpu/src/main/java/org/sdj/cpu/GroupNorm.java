@@ -13,7 +13,7 @@ final class GroupNorm {
     Parallel.forEach(pool, n * groups, task -> {
       int g = task % groups;
       int base = task * perGroup * spatial;
-      float[] stats = Moments.meanAndInvStd(x, base, perGroup * spatial, eps);
+      float[] stats = simd.meanAndInvStd(x, base, perGroup * spatial, eps);
       for (int c = 0; c < perGroup; c++) {
         int ch = g * perGroup + c;
         float mean = stats[0];

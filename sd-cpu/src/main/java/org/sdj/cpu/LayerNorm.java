@@ -6,15 +6,13 @@ import java.util.concurrent.ForkJoinPool;
 final class LayerNorm {
   private LayerNorm() {}
 
-  static void apply(ForkJoinPool pool, float[] x, int d, float[] gamma, float[] beta, float eps, float[] y) {
+  static void apply(Simd simd, ForkJoinPool pool, float[] x, int d, float[] gamma, float[] beta, float eps, float[] y) {
     int rows = d == 0 ? 0 : x.length / d;
     Parallel.forChunks(pool, rows, Math.max(1, 16384 / Math.max(1, d)), (r0, r1) -> {
       for (int r = r0; r < r1; r++) {
         int base = r * d;
-        float[] stats = Moments.meanAndInvStd(x, base, d, eps);
-        for (int i = 0; i < d; i++) {
-          y[base + i] = (x[base + i] - stats[0]) * stats[1] * gamma[i] + beta[i];
-        }
+        float[] stats = simd.meanAndInvStd(x, base, d, eps);
+        simd.normalizeRow(x, base, d, stats[0], stats[1], gamma, beta, y);
       }
     });
   }

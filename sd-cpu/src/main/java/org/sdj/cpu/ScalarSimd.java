@@ -78,6 +78,25 @@ final class ScalarSimd implements Simd {
   }
 
   @Override
+  public void normalizeRow(float[] x, int from, int len, float mean, float mul, float[] gamma, float[] beta,
+      float[] y) {
+    normalizeRowLoop(x, from, 0, len, mean, mul, gamma, beta, y);
+  }
+
+  /** {@link #normalizeRow} from element {@code start} of the row on, element by element. */
+  static void normalizeRowLoop(float[] x, int from, int start, int len, float mean, float mul, float[] gamma,
+      float[] beta, float[] y) {
+    for (int i = start; i < len; i++) {
+      y[from + i] = (x[from + i] - mean) * mul * gamma[i] + beta[i];
+    }
+  }
+
+  @Override
+  public float[] meanAndInvStd(float[] x, int from, int len, float eps) {
+    return Moments.meanAndInvStd(x, from, len, eps);
+  }
+
+  @Override
   public void normalize(float[] x, int from, int to, float mean, float mul, float add, boolean silu, float[] y) {
     for (int i = from; i < to; i++) {
       float v = (x[i] - mean) * mul + add;

@@ -52,6 +52,18 @@ interface Simd {
   /** {@code o[off + r * width + j] *= f[fOff + j]} over {@code r < rows}, {@code j < width}. */
   void scaleColumns(float[] o, int off, int rows, int width, float[] f, int fOff);
 
+  /**
+   * {@code {mean, 1 / sqrt(biased variance + eps)}} of {@code x[from, from + len)}, summed in double over two passes
+   * ({@link Moments}): the statistics of layer and group normalization.
+   */
+  float[] meanAndInvStd(float[] x, int from, int len, float eps);
+
+  /**
+   * {@code y[from + i] = (x[from + i] - mean) * mul * gamma[i] + beta[i]} for {@code i < len}: one row of layer
+   * normalization.
+   */
+  void normalizeRow(float[] x, int from, int len, float mean, float mul, float[] gamma, float[] beta, float[] y);
+
   /** {@code y[i] = (x[i] - mean) * mul + add}, then SiLU if asked, for {@code i in [from, to)}: one channel's plane. */
   void normalize(float[] x, int from, int to, float mean, float mul, float add, boolean silu, float[] y);
 

@@ -1,9 +1,11 @@
 package org.sdj.cpu;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.sdj.backend.ActivationMath;
 
@@ -15,6 +17,9 @@ import org.sdj.backend.ActivationMath;
 final class VectorSimd implements Simd {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
+  /** Doubles in a vector of the same bits as {@link #S}'s half: one float vector widens into two of these. */
+  private static final VectorSpecies<Double> D =
+      VectorSpecies.of(double.class, VectorShape.forBitSize(S.vectorBitSize()));
   private static final int MR = 8;
   private static final int NR = 2 * L;
   private static final FloatVector EVEN_LANES = FloatVector.fromArray(S, lanes(0), 0);
@@ -196,6 +201,51 @@ final class VectorSimd implements Simd {
         o[off + r * width + j] *= f[fOff + j];
       }
     }
+  }
+
+  @Override
+  public void normalizeRow(float[] x, int from, int len, float mean, float mul, float[] gamma, float[] beta,
+      float[] y) {
+    int i = 0;
+    for (; i <= len - L; i += L) {
+      FloatVector v = FloatVector.fromArray(S, x, from + i).sub(mean).mul(mul);
+      v.fma(FloatVector.fromArray(S, gamma, i), FloatVector.fromArray(S, beta, i)).intoArray(y, from + i);
+    }
+    ScalarSimd.normalizeRowLoop(x, from, i, len, mean, mul, gamma, beta, y);
+  }
+
+  /** Both passes on vectors: each float vector widened into two double vectors, whose lanes are the partial sums. */
+  @Override
+  public float[] meanAndInvStd(float[] x, int from, int len, float eps) {
+    int end = from + len;
+    DoubleVector lo = DoubleVector.zero(D);
+    DoubleVector hi = DoubleVector.zero(D);
+    int i = from;
+    for (; i <= end - L; i += L) {
+      FloatVector v = FloatVector.fromArray(S, x, i);
+      lo = lo.add(v.convertShape(VectorOperators.F2D, D, 0));
+      hi = hi.add(v.convertShape(VectorOperators.F2D, D, 1));
+    }
+    double sum = lo.add(hi).reduceLanes(VectorOperators.ADD);
+    for (int t = i; t < end; t++) {
+      sum += x[t];
+    }
+    double mean = sum / len;
+    lo = DoubleVector.zero(D);
+    hi = DoubleVector.zero(D);
+    for (i = from; i <= end - L; i += L) {
+      FloatVector v = FloatVector.fromArray(S, x, i);
+      DoubleVector a = ((DoubleVector) v.convertShape(VectorOperators.F2D, D, 0)).sub(mean);
+      DoubleVector b = ((DoubleVector) v.convertShape(VectorOperators.F2D, D, 1)).sub(mean);
+      lo = a.fma(a, lo);
+      hi = b.fma(b, hi);
+    }
+    double sq = lo.add(hi).reduceLanes(VectorOperators.ADD);
+    for (int t = i; t < end; t++) {
+      double dev = x[t] - mean;
+      sq += dev * dev;
+    }
+    return new float[] {(float) mean, (float) (1 / Math.sqrt(sq / len + eps))};
   }
 
   @Override
