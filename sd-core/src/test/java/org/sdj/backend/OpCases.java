@@ -53,6 +53,8 @@ public final class OpCases {
     add("upsampleNearest [2,3,5,7] -> 10x14", in -> in.ops().upsampleNearest(in.act(2, 3, 5, 7), 10, 14));
     add("upsampleNearest [1,2,3,3] -> 5x5", in -> in.ops().upsampleNearest(in.act(1, 2, 3, 3), 5, 5));
     add("upsampleNearest [1,1,13,7] -> 7x13", in -> in.ops().upsampleNearest(in.act(1, 1, 13, 7), 7, 13));
+    // planes large enough to be split among threads one by one
+    add("upsampleNearest [1,5,130,129] -> 260x258", in -> in.ops().upsampleNearest(in.act(1, 5, 130, 129), 260, 258));
     add("upsampleNearest [1,3,1,1] -> 3x1", in -> in.ops().upsampleNearest(in.act(1, 3, 1, 1), 3, 1));
   }
 

@@ -126,7 +126,15 @@ final class CpuOps extends ReferenceOps {
 
   @Override
   public Tensor upsampleNearest(Tensor x, long height, long width) {
-    return super.upsampleNearest(heap(x), height, width);
+    long[] out = Shapes.upsampleNearest(x, height, width);
+    float[] y = allocate(out);
+    float[] a = floats(x);
+    long[] shape = x.shape();
+    int planes = (int) (out[0] * out[1]);
+    int perChunk = (int) Math.max(1, (1L << 16) / Math.max(1, height * width));
+    Parallel.forChunks(pool, planes, perChunk,
+        (p0, p1) -> upsampleNearestPlanes(a, shape, (int) height, (int) width, y, p0, p1));
+    return output(y, out);
   }
 
   /** Decodes only the rows asked for: a 49408-token F16 table is never widened as a whole. */

@@ -55,14 +55,18 @@ final class Layout {
   }
 
   static void upsampleNearest(float[] x, long[] shape, int height, int width, float[] y) {
-    int planes = (int) (shape[0] * shape[1]);
+    upsampleNearest(x, shape, height, width, y, 0, (int) (shape[0] * shape[1]));
+  }
+
+  /** {@link #upsampleNearest} of planes {@code p0 .. p1} (of {@code N * C}) only. */
+  static void upsampleNearest(float[] x, long[] shape, int height, int width, float[] y, int p0, int p1) {
     int h = (int) shape[2];
     int w = (int) shape[3];
     int[] cols = new int[width];
     for (int ox = 0; ox < width; ox++) {
       cols[ox] = nearestSource(ox, w, width);
     }
-    for (int p = 0; p < planes; p++) {
+    for (int p = p0; p < p1; p++) {
       for (int oy = 0; oy < height; oy++) {
         int row = (p * h + nearestSource(oy, h, height)) * w;
         int dst = (p * height + oy) * width;

@@ -67,6 +67,15 @@ public class ReferenceOps implements Ops {
     return t;
   }
 
+  /**
+   * Nearest-neighbour resize of planes {@code p0 .. p1} of {@code x [N, C, H, W]} into {@code y [N, C, height,
+   * width]}, as {@link #upsampleNearest}: for subclasses that split the planes among threads.
+   */
+  protected static void upsampleNearestPlanes(float[] x, long[] shape, int height, int width, float[] y, int p0,
+      int p1) {
+    Layout.upsampleNearest(x, shape, height, width, y, p0, p1);
+  }
+
   /** @throws IllegalStateException once this scope is closed */
   protected final void checkOpen() {
     if (closed) {
