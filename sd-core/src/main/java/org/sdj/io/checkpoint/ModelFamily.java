@@ -39,7 +39,7 @@ public enum ModelFamily {
    * folder: {@code unet/config.json}, {@code vae/config.json}, {@code text_encoder/config.json},
    * {@code scheduler/scheduler_config.json} or {@code tokenizer/tokenizer_config.json}.
    *
-   * @throws org.sdj.SdjException if there is no such file
+   * @throws org.sdj.SdjException for any other path
    */
   public String publishedConfig(String file) {
     return PublishedConfigs.text(this, file);

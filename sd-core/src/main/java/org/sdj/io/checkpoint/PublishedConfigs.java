@@ -49,8 +49,11 @@ final class PublishedConfigs {
     }
   }
 
-  /** The text of one config file of {@code family}. */
+  /** The text of one config file of {@code family}, one of {@link #FILES}. */
   static String text(ModelFamily family, String file) {
+    if (!FILES.contains(file)) {
+      throw new SdjException("no published config '" + file + "': sdj ships " + String.join(", ", FILES));
+    }
     try (InputStream in = resource(family, file)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {

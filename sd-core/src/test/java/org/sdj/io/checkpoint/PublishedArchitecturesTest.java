@@ -206,5 +206,6 @@ class PublishedArchitecturesTest {
       }
     }
     assertThrows(org.sdj.SdjException.class, () -> ModelFamily.SD_1.publishedConfig("unet/missing.json"));
+    assertThrows(org.sdj.SdjException.class, () -> ModelFamily.SD_1.publishedConfig("../sd21/unet/config.json"));
   }
 }
