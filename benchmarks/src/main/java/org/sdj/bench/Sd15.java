@@ -1,9 +1,7 @@
 package org.sdj.bench;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.sdj.backend.DType;
 import org.sdj.io.checkpoint.ModelFamily;
 import org.sdj.pipeline.RandomModelFolder;
@@ -16,23 +14,20 @@ import org.sdj.model.Weights;
  * its images are noise.
  */
 public final class Sd15 {
+  private static final long SEED = 15;
+  private static final String DESCRIPTION = "benchmark model: SD 1.5 architecture, seeded random weights";
+
   private Sd15() {}
 
   /** The cached folder under {@code java.io.tmpdir}, written on first use (about 2 GB in F16). */
   public static Path cached(DType dtype) throws IOException {
     Path dir = Path.of(System.getProperty("java.io.tmpdir"), "sdj-bench", "sd15-random-" + dtype.name().toLowerCase());
-    if (!Files.isRegularFile(dir.resolve("model_index.json"))) {
-      Files.createDirectories(dir.getParent());
-      Path tmp = Files.createTempDirectory(dir.getParent(), "writing-");
-      write(tmp, dtype);
-      Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-    }
-    return dir;
+    return RandomModelFolder.cached(dir, RandomModelFolder.Configs.published(ModelFamily.SD_1), dtype, SEED,
+        DESCRIPTION);
   }
 
   /** Writes the whole model folder into the empty folder {@code dir}. */
   public static void write(Path dir, DType dtype) throws IOException {
-    RandomModelFolder.write(dir, RandomModelFolder.Configs.published(ModelFamily.SD_1), dtype, 15,
-        "benchmark model: SD 1.5 architecture, seeded random weights");
+    RandomModelFolder.write(dir, RandomModelFolder.Configs.published(ModelFamily.SD_1), dtype, SEED, DESCRIPTION);
   }
 }

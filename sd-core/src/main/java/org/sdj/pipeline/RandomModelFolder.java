@@ -10,6 +10,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +87,22 @@ public final class RandomModelFolder {
     Files.createDirectories(dir.resolve("scheduler"));
     Files.writeString(dir.resolve("scheduler/scheduler_config.json"), configs.scheduler());
     Files.writeString(dir.resolve("model_index.json"), modelIndex(configs));
+  }
+
+  /**
+   * The model folder {@code dir}, written by {@link #write} on first use: into a temporary folder beside it that is
+   * then moved into place, so that an interrupted write never leaves a half folder that looks complete.
+   *
+   * @return {@code dir}
+   */
+  public static Path cached(Path dir, Configs configs, DType dtype, long seed, String description) throws IOException {
+    if (!Files.isRegularFile(dir.resolve("model_index.json"))) {
+      Path parent = Files.createDirectories(dir.toAbsolutePath().getParent());
+      Path tmp = Files.createTempDirectory(parent, "writing-");
+      write(tmp, configs, dtype, seed, description);
+      Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+    }
+    return dir;
   }
 
   /**

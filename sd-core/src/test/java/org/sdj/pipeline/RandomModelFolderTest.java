@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.sdj.backend.Backend;
+import org.sdj.backend.DType;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.backend.reference.ReferenceBackend;
@@ -54,6 +58,24 @@ class RandomModelFolderTest {
           assertTrue(Float.isFinite(v));
         }
       }
+    }
+  }
+
+  @Test
+  void cachedWritesTheFolderOnceAndLeavesNoTemporaryFolderBehind(@TempDir Path dir) throws Exception {
+    Path fixture = TestFixtures.path("tiny-sd1");
+    RandomModelFolder.Configs configs = new RandomModelFolder.Configs(
+        Files.readString(fixture.resolve("unet/config.json")), Files.readString(fixture.resolve("vae/config.json")),
+        Files.readString(fixture.resolve("text_encoder/config.json")),
+        Files.readString(fixture.resolve("scheduler/scheduler_config.json")),
+        Files.readString(fixture.resolve("tokenizer/tokenizer_config.json")));
+    Path model = dir.resolve("models/tiny");
+    assertEquals(model, RandomModelFolder.cached(model, configs, DType.F16, 3, "test"));
+    Path marker = Files.writeString(model.resolve("marker"), "kept");
+    RandomModelFolder.cached(model, configs, DType.F16, 3, "test");
+    assertTrue(Files.exists(marker), "a second call must not write the folder again");
+    try (var entries = Files.list(model.getParent())) {
+      assertEquals(java.util.List.of(model), entries.toList());
     }
   }
 
