@@ -21,6 +21,14 @@ public interface Backend extends AutoCloseable {
   /** Opens a scope for one forward pass. */
   Ops ops();
 
+  /**
+   * A computation that this backend may record once and replay ({@link Replay}); by default, one that runs
+   * {@code body} on every call.
+   */
+  default Replay replay(Replay.Body body) {
+    return Replay.direct(body);
+  }
+
   /** Frees every weight still open. */
   @Override
   void close();

@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Ops;
+import org.sdj.backend.Replay;
 import org.sdj.backend.Tensor;
+import org.sdj.model.unet.UNet2DConditionModel;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Scheduler;
 import org.sdj.scheduler.StepResult;
@@ -59,7 +61,10 @@ public final class StableDiffusionPipeline {
     if (cfg) {
       modelShape[0] *= 2;
     }
-    try (Ops outer = backend.ops()) {
+    UNet2DConditionModel unet = components.unet();
+    int batch = Math.toIntExact(modelShape[0]);
+    try (Ops outer = backend.ops();
+        Replay unetStep = backend.replay((ops, in) -> unet.forward(ops, in.get(0), in.get(1), in.get(2)))) {
       Tensor context = encodePrompts(outer, spec, cfg);
       int total = timesteps.length - begin;
       for (int s = begin; s < timesteps.length; s++) {
@@ -68,7 +73,9 @@ public final class StableDiffusionPipeline {
         float[] prediction;
         try (Ops ops = backend.ops()) {
           Tensor sample = ops.fromHost(cfg ? twice(input) : input, modelShape);
-          prediction = ops.toHost(components.unet().forward(ops, sample, t, context));
+          float[] projection = unet.timestepProjection(t, batch);
+          Tensor time = ops.fromHost(projection, batch, projection.length / batch);
+          prediction = ops.toHost(unetStep.run(ops, List.of(sample, time, context)));
         }
         float[] guided = cfg ? guide(prediction, spec.guidanceScale()) : prediction;
         StepResult step = scheduler.step(guided, t, latents, spec.stepNoise());

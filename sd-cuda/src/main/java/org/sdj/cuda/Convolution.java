@@ -25,6 +25,7 @@ import static org.bytedeco.cuda.global.cudnn.cudnnSetTensor4dDescriptor;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.cudnn.cudnnContext;
 import org.bytedeco.cuda.cudnn.cudnnConvolutionFwdAlgoPerf_t;
@@ -50,7 +51,7 @@ final class Convolution implements AutoCloseable {
 
   private final cudnnContext handle = new cudnnContext();
   private final int dataType;
-  private final BlockCache memory;
+  private final Supplier<CUstream_st> streams;
   private final Map<Key, Plan> plans = new HashMap<>();
   private final FloatPointer one = new FloatPointer(1f);
   private final FloatPointer zero = new FloatPointer(0f);
@@ -61,15 +62,19 @@ final class Convolution implements AutoCloseable {
   private record Plan(cudnnTensorStruct x, cudnnFilterStruct f, cudnnConvolutionStruct conv, cudnnTensorStruct y,
       int algo, long workspace) {}
 
-  Convolution(CUstream_st stream, DType type, BlockCache memory) {
+  /** Convolutions enqueued on the stream {@code streams} gives the calling thread. */
+  Convolution(Supplier<CUstream_st> streams, DType type) {
     this.dataType = type == DType.BF16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_HALF;
-    this.memory = memory;
+    this.streams = streams;
     Cu.checkDnn(cudnnCreate(handle), "cudnnCreate");
-    Cu.checkDnn(cudnnSetStream(handle, stream), "cudnnSetStream");
   }
 
-  /** Enqueues {@code y = conv(x, weight)} for {@code key}'s shapes; {@code y} is {@code [n, o, h', w']}. */
-  synchronized void forward(Key key, long x, long weight, long y, int outH, int outW) {
+  /**
+   * Enqueues {@code y = conv(x, weight)} for {@code key}'s shapes; {@code y} is {@code [n, o, h', w']}. The workspace
+   * comes from the calling scope's {@code memory} (a recorded replay keeps its blocks to itself).
+   */
+  synchronized void forward(Key key, long x, long weight, long y, int outH, int outW, BlockCache memory) {
+    Cu.checkDnn(cudnnSetStream(handle, streams.get()), "cudnnSetStream");
     Plan p = plans.computeIfAbsent(key, k -> plan(k, outH, outW));
     long ws = p.workspace > 0 ? memory.acquire(p.workspace) : 0;
     try {

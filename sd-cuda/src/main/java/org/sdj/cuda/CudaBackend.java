@@ -6,6 +6,7 @@ import static org.bytedeco.cuda.global.cudart.cuDeviceGet;
 import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRelease;
 import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRetain;
 import static org.bytedeco.cuda.global.cudart.cuInit;
+import static org.bytedeco.cuda.global.cudart.cuMemcpyDtoDAsync;
 import static org.bytedeco.cuda.global.cudart.cuMemcpyDtoHAsync;
 import static org.bytedeco.cuda.global.cudart.cuMemcpyHtoDAsync;
 import static org.bytedeco.cuda.global.cudart.cuStreamCreate;
@@ -23,6 +24,7 @@ import org.sdj.backend.Backend;
 import org.sdj.backend.BackendProvider.Availability;
 import org.sdj.backend.DType;
 import org.sdj.backend.Ops;
+import org.sdj.backend.Replay;
 import org.sdj.backend.Tensor;
 import org.sdj.backend.WeightData;
 
@@ -32,8 +34,8 @@ import org.sdj.backend.WeightData;
  * pointwise and normalization ops on sdj's own kernels. All work of all scopes goes onto one CUDA stream, so ops never
  * wait for the device; only {@link Ops#toHost} does.
  *
- * <p>Not yet: CUDA graphs over a denoising step, and pinned staging buffers for {@code fromHost} (a pageable
- * host-to-device copy waits for the stream).
+ * <p>A denoising step's UNet runs as a CUDA graph ({@link #replay}, unless {@link CudaOptions#graphs()} is off). Not
+ * yet: pinned staging buffers for {@code fromHost} (a pageable host-to-device copy waits for the stream).
  */
 public final class CudaBackend implements Backend {
   private final CudaOptions options;
@@ -41,6 +43,7 @@ public final class CudaBackend implements Backend {
   private final CUctx_st context = new CUctx_st();
   private final int device;
   private final CUstream_st stream = new CUstream_st();
+  private final ThreadLocal<CUstream_st> capturing = new ThreadLocal<>();
   private final KernelModule module;
   private final BlockCache activations;
   private final DriverMemory weightMemory = new DriverMemory();
@@ -67,9 +70,9 @@ public final class CudaBackend implements Backend {
     Cu.check(cuStreamCreate(stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
     this.module = new KernelModule();
     this.activations = new BlockCache(new DriverMemory());
-    this.kernels = new Kernels(module, stream, options.computeType());
-    this.gemm = new Gemm(stream, options.computeType(), activations);
-    this.convolution = new Convolution(stream, options.computeType(), activations);
+    this.kernels = new Kernels(module, this::stream, options.computeType());
+    this.gemm = new Gemm(this::stream, options.computeType(), activations);
+    this.convolution = new Convolution(this::stream, options.computeType());
   }
 
   @Override
@@ -107,7 +110,17 @@ public final class CudaBackend implements Backend {
   @Override
   public Ops ops() {
     checkOpen();
-    return new CudaOps(this);
+    return new CudaOps(this, activations);
+  }
+
+  /**
+   * With {@link CudaOptions#graphs()}, a replay on a CUDA graph ({@link CudaReplay}); otherwise the body runs op by op
+   * every time.
+   */
+  @Override
+  public Replay replay(Replay.Body body) {
+    checkOpen();
+    return options.graphs() ? new CudaReplay(this, body) : Replay.direct(body);
   }
 
   // ---- for CudaOps ------------------------------------------------------------------------------------------------
@@ -139,16 +152,47 @@ public final class CudaBackend implements Backend {
       return;
     }
     try (ShortPointer host = new ShortPointer(bits)) {
-      Cu.check(cuMemcpyHtoDAsync(address, host, 2L * bits.length, stream), "cuMemcpyHtoDAsync");
+      Cu.check(cuMemcpyHtoDAsync(address, host, 2L * bits.length, stream()), "cuMemcpyHtoDAsync");
     }
   }
 
   void upload(long address, Pointer host, long bytes) {
-    Cu.check(cuMemcpyHtoDAsync(address, host, bytes, stream), "cuMemcpyHtoDAsync");
+    Cu.check(cuMemcpyHtoDAsync(address, host, bytes, stream()), "cuMemcpyHtoDAsync");
+  }
+
+  /** Enqueues a device-to-device copy of {@code bytes}. */
+  void copy(long src, long dst, long bytes) {
+    if (bytes > 0) {
+      Cu.check(cuMemcpyDtoDAsync(dst, src, bytes, stream()), "cuMemcpyDtoDAsync");
+    }
+  }
+
+  /**
+   * The stream the calling thread's work goes to: the backend's one, or while this thread captures a replay
+   * ({@link #captureOn}), the replay's capture stream, so that work other threads enqueue meanwhile is not captured.
+   */
+  CUstream_st stream() {
+    CUstream_st s = capturing.get();
+    return s != null ? s : stream;
+  }
+
+  /** Sends the calling thread's work to {@code s} (a stream being captured), or back to the backend's with null. */
+  void captureOn(CUstream_st s) {
+    if (s == null) {
+      capturing.remove();
+    } else {
+      capturing.set(s);
+    }
+  }
+
+  /** The backend's stream, whatever the calling thread captures: where graphs are launched. */
+  CUstream_st mainStream() {
+    return stream;
   }
 
   /** Copies {@code count} elements back, after everything enqueued so far. */
   short[] download(long address, long count) {
+    notCapturing("reading a tensor back to the host");
     short[] out = new short[Math.toIntExact(count)];
     if (count == 0) {
       return out;
@@ -162,7 +206,15 @@ public final class CudaBackend implements Backend {
   }
 
   void sync() {
+    notCapturing("waiting for the device");
     Cu.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
+  }
+
+  /** @throws CudaException while the calling thread records a replay, which must not depend on the device's data */
+  private void notCapturing(String what) {
+    if (capturing.get() != null) {
+      throw new CudaException(what + " is not possible while recording a CUDA graph");
+    }
   }
 
   boolean isClosed() {

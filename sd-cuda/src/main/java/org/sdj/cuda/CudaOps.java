@@ -1,5 +1,6 @@
 package org.sdj.cuda;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -19,12 +20,15 @@ import org.sdj.backend.Tensor;
 final class CudaOps implements Ops {
   private final CudaBackend backend;
   private final Kernels k;
+  private final BlockCache cache;
   private final Set<DeviceTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
   private boolean closed;
 
-  CudaOps(CudaBackend backend) {
+  /** A scope whose results and scratch blocks come from {@code cache}. */
+  CudaOps(CudaBackend backend, BlockCache cache) {
     this.backend = backend;
     this.k = backend.kernels();
+    this.cache = cache;
   }
 
   @Override
@@ -52,9 +56,30 @@ final class CudaOps implements Ops {
 
   /** A new tensor of this scope for a result of {@code shape}. */
   private DeviceTensor output(long[] shape) {
-    BlockCache cache = backend.activations();
     long address = cache.acquire(2 * Math.max(1, Shapes.numel(shape)));
     return track(new Storage(address, cache::release), shape);
+  }
+
+  /** A new tensor of this scope, its contents undefined. */
+  DeviceTensor empty(long[] shape) {
+    enter();
+    return output(shape);
+  }
+
+  /** A new tensor of this scope holding a copy of {@code t} (enqueued). */
+  DeviceTensor copy(Tensor t) {
+    DeviceTensor y = empty(t.shape());
+    copy(t, y);
+    return y;
+  }
+
+  /** Enqueues {@code dst = src}; both of this backend, of the same shape. */
+  void copy(Tensor src, DeviceTensor dst) {
+    enter();
+    if (!Arrays.equals(src.shape(), dst.shape())) {
+      throw new IllegalArgumentException("copy from " + Shapes.str(src.shape()) + " to " + Shapes.str(dst.shape()));
+    }
+    backend.copy(at(src), at(dst), dst.bytes());
   }
 
   private DeviceTensor track(Storage storage, long[] shape) {
@@ -155,7 +180,6 @@ final class CudaOps implements Ops {
     long[] out = Shapes.embedding(table, ids);
     DeviceTensor y = output(out);
     if (ids.length > 0) {
-      BlockCache cache = backend.activations();
       long dev = cache.acquire(4L * ids.length);
       try (IntPointer host = new IntPointer(ids)) {
         backend.upload(dev, host, 4L * ids.length);
@@ -224,7 +248,7 @@ final class CudaOps implements Ops {
     int padW = padded == null ? p.padLeft() : 0;
     var key = new Convolution.Key(n, c, h, w, (int) out[1], (int) weight.dim(2), (int) weight.dim(3), p.stride(),
         padH, padW);
-    backend.convolution().forward(key, px, pw, y.address(), (int) out[2], (int) out[3]);
+    backend.convolution().forward(key, px, pw, y.address(), (int) out[2], (int) out[3], cache);
     if (padded != null) {
       padded.close();
     }

@@ -9,8 +9,10 @@ import org.sdj.backend.DType;
  * @param device CUDA device ordinal
  * @param computeType storage type of weights and activations on the device: {@link DType#F16} (the default) or
  *     {@link DType#BF16} (for checkpoints saved in bf16, or models whose activations overflow float16)
+ * @param graphs whether a denoising step's UNet is recorded into a CUDA graph and replayed ({@link CudaBackend#replay});
+ *     on by default, off to run every op by itself (to compare, or to profile op by op)
  */
-public record CudaOptions(int device, DType computeType) {
+public record CudaOptions(int device, DType computeType, boolean graphs) {
   public CudaOptions {
     if (device < 0) {
       throw new IllegalArgumentException("CUDA device ordinal " + device + " must be 0 or more");
@@ -20,9 +22,9 @@ public record CudaOptions(int device, DType computeType) {
     }
   }
 
-  /** Device 0, float16. */
+  /** Device 0, float16, CUDA graphs. */
   public static CudaOptions defaults() {
-    return new CudaOptions(0, DType.F16);
+    return new CudaOptions(0, DType.F16, true);
   }
 
   /**
@@ -34,10 +36,14 @@ public record CudaOptions(int device, DType computeType) {
   }
 
   public CudaOptions withDevice(int ordinal) {
-    return new CudaOptions(ordinal, computeType);
+    return new CudaOptions(ordinal, computeType, graphs);
   }
 
   public CudaOptions withComputeType(DType type) {
-    return new CudaOptions(device, type);
+    return new CudaOptions(device, type, graphs);
+  }
+
+  public CudaOptions withGraphs(boolean on) {
+    return new CudaOptions(device, computeType, on);
   }
 }

@@ -30,6 +30,7 @@ import org.bytedeco.cuda.cublas.cublasLtMatmulDescOpaque_t;
 import org.bytedeco.cuda.cublas.cublasLtMatmulHeuristicResult_t;
 import org.bytedeco.cuda.cublas.cublasLtMatmulPreferenceOpaque_t;
 import org.bytedeco.cuda.cublas.cublasLtMatrixLayoutOpaque_t;
+import java.util.function.Supplier;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -48,7 +49,7 @@ final class Gemm implements AutoCloseable {
   private static final long WORKSPACE = 32L << 20;
 
   private final cublasLtContext handle = new cublasLtContext();
-  private final CUstream_st stream;
+  private final Supplier<CUstream_st> streams;
   private final int dataType;
   private final long workspace;
   private final BlockCache memory;
@@ -61,8 +62,9 @@ final class Gemm implements AutoCloseable {
   private record Plan(cublasLtMatmulDescOpaque_t desc, cublasLtMatrixLayoutOpaque_t a, cublasLtMatrixLayoutOpaque_t b,
       cublasLtMatrixLayoutOpaque_t c, cublasLtMatmulHeuristicResult_t algo) {}
 
-  Gemm(CUstream_st stream, DType type, BlockCache memory) {
-    this.stream = stream;
+  /** Products enqueued on the stream {@code streams} gives the calling thread; the workspace from {@code memory}. */
+  Gemm(Supplier<CUstream_st> streams, DType type, BlockCache memory) {
+    this.streams = streams;
     this.dataType = type == DType.BF16 ? CUDA_R_16BF : CUDA_R_16F;
     this.memory = memory;
     Cu.checkBlas(cublasLtCreate(handle), "cublasLtCreate");
@@ -81,7 +83,7 @@ final class Gemm implements AutoCloseable {
     long c = residual != 0 ? residual : y;
     Cu.checkBlas(cublasLtMatmul(handle, p.desc, one, new DevicePointer(w), p.a, new DevicePointer(x), p.b,
         residual != 0 ? one : zero, new DevicePointer(c), p.c, new DevicePointer(y), p.c, p.algo.algo(),
-        new DevicePointer(workspace), WORKSPACE, stream), "cublasLtMatmul [" + rows + "x" + in + "] x [" + out + "x"
+        new DevicePointer(workspace), WORKSPACE, streams.get()), "cublasLtMatmul [" + rows + "x" + in + "] x [" + out + "x"
         + in + "]^T");
   }
 

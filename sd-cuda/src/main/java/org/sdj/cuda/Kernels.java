@@ -1,5 +1,6 @@
 package org.sdj.cuda;
 
+import java.util.function.Supplier;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.sdj.backend.Activation;
 import org.sdj.backend.DType;
@@ -18,18 +19,19 @@ final class Kernels {
   private static final double LOG2_E = 1.4426950408889634;
 
   private final KernelModule module;
-  private final CUstream_st stream;
+  private final Supplier<CUstream_st> streams;
   private final String suffix;
 
-  Kernels(KernelModule module, CUstream_st stream, DType type) {
+  /** Kernels enqueued on the stream {@code streams} gives the calling thread. */
+  Kernels(KernelModule module, Supplier<CUstream_st> streams, DType type) {
     this.module = module;
-    this.stream = stream;
+    this.streams = streams;
     this.suffix = type == DType.BF16 ? "_bf16" : "_f16";
   }
 
   private void elementwise(String name, long n, Object... args) {
     int blocks = (int) Math.min(MAX_BLOCKS, Math.ceilDiv(n, THREADS));
-    module.launch(stream, name + suffix, new int[] {blocks, 1, 1}, new int[] {THREADS, 1, 1}, 0, args);
+    module.launch(streams.get(), name + suffix, new int[] {blocks, 1, 1}, new int[] {THREADS, 1, 1}, 0, args);
   }
 
   void activation(long x, long y, Activation kind, long n) {
@@ -66,7 +68,7 @@ final class Kernels {
 
   /** {@code y [batch, cols, rows]} = transpose of {@code x [batch, rows, cols]}. */
   void transpose(long x, long y, int batch, int rows, int cols) {
-    module.launch(stream, "sdj_transpose" + suffix,
+    module.launch(streams.get(), "sdj_transpose" + suffix,
         new int[] {Math.ceilDiv(cols, 32), Math.ceilDiv(rows, 32), batch}, new int[] {32, 8, 1}, 0, x, y, rows, cols);
   }
 
@@ -84,13 +86,13 @@ final class Kernels {
 
   void groupNorm(long x, long gamma, long beta, long y, int n, int channels, long spatial, int groups, float eps,
       boolean silu) {
-    module.launch(stream, "sdj_group_norm" + suffix, new int[] {n * groups, 1, 1}, new int[] {THREADS, 1, 1}, 0,
+    module.launch(streams.get(), "sdj_group_norm" + suffix, new int[] {n * groups, 1, 1}, new int[] {THREADS, 1, 1}, 0,
         x, gamma, beta, y, channels, spatial, groups, eps, silu ? 1 : 0);
   }
 
   void layerNorm(long x, long gamma, long beta, long y, long rows, int width, float eps) {
     int rowsPerBlock = THREADS / 32;
-    module.launch(stream, "sdj_layer_norm" + suffix, new int[] {(int) Math.ceilDiv(rows, rowsPerBlock), 1, 1},
+    module.launch(streams.get(), "sdj_layer_norm" + suffix, new int[] {(int) Math.ceilDiv(rows, rowsPerBlock), 1, 1},
         new int[] {THREADS, 1, 1}, 0, x, gamma, beta, y, rows, width, eps);
   }
 
@@ -110,11 +112,11 @@ final class Kernels {
     float scaleLog2 = (float) (scale * LOG2_E);
     int dp = flashDim(d);
     if (dp > 0) {
-      module.launch(stream, "sdj_flash_attention" + suffix + "_d" + dp, new int[] {Math.ceilDiv(nq, 64), heads, b},
+      module.launch(streams.get(), "sdj_flash_attention" + suffix + "_d" + dp, new int[] {Math.ceilDiv(nq, 64), heads, b},
           new int[] {128, 1, 1}, 0, q, k, v, o, nq, nk, heads, d, scaleLog2, causal ? 1 : 0);
     } else {
       int warps = 4;
-      module.launch(stream, "sdj_attention_wide" + suffix, new int[] {Math.ceilDiv(nq, warps), heads, b},
+      module.launch(streams.get(), "sdj_attention_wide" + suffix, new int[] {Math.ceilDiv(nq, warps), heads, b},
           new int[] {32 * warps, 1, 1}, warps * d * Float.BYTES, q, k, v, o, nq, nk, heads, d, scaleLog2,
           causal ? 1 : 0);
     }

@@ -3,8 +3,10 @@ package org.sdj.cuda;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.sdj.backend.Ops;
+import org.sdj.backend.Replay;
 import org.sdj.backend.Tensor;
 import org.sdj.io.checkpoint.ModelFamily;
 import org.sdj.io.model.UNet2DConditionConfig;
@@ -15,9 +17,9 @@ import org.sdj.pipeline.RandomModelFolder;
 /**
  * Times one classifier-free-guidance UNet step of SD 1.5's architecture (its published config, seeded random weights
  * in fp16 on the device, batch 2, 64x64 latent, 77 context tokens) for scripts/gpu-check.sh, with the device memory
- * it took; benchmarks/torch/unet_step.py times PyTorch eager on the same network. Steps are enqueued back to back and
- * the stream is synchronized only around the timed loop, as the denoising loop runs. Not a unit test: run with
- * {@code java ... org.sdj.cuda.UNetStepBench [steps]}.
+ * it took, op by op and replayed from a CUDA graph; benchmarks/torch/unet_step.py times PyTorch eager on the same
+ * network. Steps are enqueued back to back and the stream is synchronized only around the timed loop. Not a unit
+ * test: run with {@code java ... org.sdj.cuda.UNetStepBench [steps]}.
  */
 public final class UNetStepBench {
   private UNetStepBench() {}
@@ -51,41 +53,59 @@ public final class UNetStepBench {
       for (int i = 0; i < context.length; i++) {
         context[i] = (float) r.nextGaussian();
       }
-      try (Ops scope = backend.ops()) {
-        Tensor x = scope.fromHost(sample, 2, 4, 64, 64);
-        Tensor c = scope.fromHost(context, 2, 77, 768);
-        for (int i = 0; i < 3; i++) {
-          step(backend, unet, x, c);
+      Replay.Body body = (ops, in) -> unet.forward(ops, in.get(0), in.get(1), in.get(2));
+      try (Ops scope = backend.ops(); Replay graph = backend.replay(body); Replay direct = Replay.direct(body)) {
+        List<Tensor> in = List.of(scope.fromHost(sample, 2, 4, 64, 64),
+            scope.fromHost(unet.timestepProjection(500, 2), 2, 320), scope.fromHost(context, 2, 77, 768));
+        float[] opByOp = time("op by op", backend, direct, in, steps);
+        float[] replayed = time("CUDA graph", backend, graph, in, steps);
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < opByOp.length; i++) {
+          diff += (double) (opByOp[i] - replayed[i]) * (opByOp[i] - replayed[i]);
+          norm += (double) opByOp[i] * opByOp[i];
         }
-        backend.sync();
-        long start = System.nanoTime();
-        for (int i = 0; i < steps; i++) {
-          step(backend, unet, x, c);
-        }
-        // Enqueueing as long as running means the host (launch overhead) is the limit, not the GPU.
-        double enqueueMs = (System.nanoTime() - start) / 1e6 / steps;
-        backend.sync();
-        double ms = (System.nanoTime() - start) / 1e6 / steps;
-        float[] out;
-        try (Ops last = backend.ops()) {
-          out = last.toHost(unet.forward(last, x, 500, c));
-        }
-        int bad = 0;
-        for (float v : out) {
-          bad += Float.isFinite(v) ? 0 : 1;
-        }
-        System.out.printf("unet step (CFG batch 2, 64x64, fp16): %.3f ms  (%.1f steps/s), %d non-finite outputs; the"
-            + " host enqueued a step in %.3f ms%n", ms, 1000 / ms, bad, enqueueMs);
+        System.out.printf("CUDA graph vs op by op: relative L2 %.3g%n", Math.sqrt(diff / Math.max(norm, 1e-30)));
         System.out.printf("device memory: %d MiB in use now, activation cache peak %d MiB%n",
             (DeviceUse.bytes() - before) >> 20, backend.activations().peakBytes() >> 20);
       }
     }
   }
 
+  /**
+   * Times {@code steps} steps of {@code replay} enqueued back to back after 3 untimed ones, prints the figures and
+   * returns one more step's output.
+   */
+  private static float[] time(String how, CudaBackend backend, Replay replay, List<Tensor> in, int steps) {
+    for (int i = 0; i < 3; i++) {
+      step(backend, replay, in);
+    }
+    backend.sync();
+    long start = System.nanoTime();
+    for (int i = 0; i < steps; i++) {
+      step(backend, replay, in);
+    }
+    // Enqueueing as long as running means the host (launch overhead) is the limit, not the GPU.
+    double enqueueMs = (System.nanoTime() - start) / 1e6 / steps;
+    backend.sync();
+    double ms = (System.nanoTime() - start) / 1e6 / steps;
+    float[] out;
+    try (Ops last = backend.ops()) {
+      out = last.toHost(replay.run(last, in));
+    }
+    int bad = 0;
+    for (float v : out) {
+      bad += Float.isFinite(v) ? 0 : 1;
+    }
+    System.out.printf("unet step (CFG batch 2, 64x64, fp16), %s: %.3f ms  (%.1f steps/s), %d non-finite outputs;"
+        + " the host enqueued a step in %.3f ms%n", how, ms, 1000 / ms, bad, enqueueMs);
+    return out;
+  }
+
   /** One step in its own scope, so that its activations go back to the cache as a denoising loop's do. */
-  private static void step(CudaBackend backend, UNet2DConditionModel unet, Tensor x, Tensor c) {
+  private static void step(CudaBackend backend, Replay replay, List<Tensor> in) {
     try (Ops scope = backend.ops()) {
-      unet.forward(scope, x, 500, c);
+      replay.run(scope, in);
     }
   }
 }

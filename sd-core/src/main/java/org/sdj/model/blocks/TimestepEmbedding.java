@@ -35,7 +35,7 @@ public final class TimestepEmbedding {
    * The sinusoidal projection of diffusers' {@code get_timestep_embedding}: {@code [batch, channels]}, sines then
    * cosines (cosines first with {@code flipSinToCos}), computed in double precision.
    */
-  public static float[] sinusoidal(double timestep, int batch, int channels, boolean flipSinToCos, double freqShift) {
+  static float[] sinusoidal(double timestep, int batch, int channels, boolean flipSinToCos, double freqShift) {
     int half = channels / 2;
     float[] out = new float[batch * channels];
     for (int i = 0; i < half; i++) {
@@ -51,11 +51,19 @@ public final class TimestepEmbedding {
     return out;
   }
 
-  /** The embedding of one timestep for a batch: {@code [batch, embedDim]}. */
-  public Tensor forward(Ops ops, double timestep, int batch) {
-    Tensor proj = ops.fromHost(sinusoidal(timestep, batch, channels, flipSinToCos, freqShift), batch, channels);
-    Tensor h = linear1.forward(ops, proj);
-    proj.close();
+  /** This embedding's sinusoidal projection of one timestep for a batch, {@code [batch, channels]} flattened. */
+  public float[] projection(double timestep, int batch) {
+    return sinusoidal(timestep, batch, channels, flipSinToCos, freqShift);
+  }
+
+  /** Width of the sinusoidal projection. */
+  public int channels() {
+    return channels;
+  }
+
+  /** The embedding of a projection {@code [batch, channels]} ({@link #projection}): {@code [batch, embedDim]}. */
+  public Tensor forward(Ops ops, Tensor projection) {
+    Tensor h = linear1.forward(ops, projection);
     Tensor a = ops.activation(h, Activation.SILU);
     h.close();
     Tensor out = linear2.forward(ops, a);

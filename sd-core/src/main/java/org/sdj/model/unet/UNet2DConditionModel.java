@@ -137,7 +137,30 @@ public final class UNet2DConditionModel {
    */
   public Tensor forward(Ops ops, Tensor sample, double timestep, Tensor context) {
     int batch = Math.toIntExact(sample.dim(0));
-    Tensor emb = timeEmbedding.forward(ops, timestep, batch);
+    try (Tensor projection = ops.fromHost(timestepProjection(timestep, batch), batch, timeEmbedding.channels())) {
+      return forward(ops, sample, projection, context);
+    }
+  }
+
+  /**
+   * The timestep's sinusoidal projection, {@code [batch, block_out_channels[0]]} flattened: the input of
+   * {@link #forward(Ops, Tensor, Tensor, Tensor)}, computed on the host in double precision.
+   */
+  public float[] timestepProjection(double timestep, int batch) {
+    return timeEmbedding.projection(timestep, batch);
+  }
+
+  /**
+   * One prediction with the timestep given as its projection ({@link #timestepProjection}), so that every input is a
+   * tensor: the form a {@link org.sdj.backend.Replay} records.
+   *
+   * @param sample noisy latents {@code [N, in_channels, h, w]}
+   * @param projection {@code [N, block_out_channels[0]]}
+   * @param context text tokens {@code [N, L, cross_attention_dim]}
+   * @return {@code [N, out_channels, h, w]}
+   */
+  public Tensor forward(Ops ops, Tensor sample, Tensor projection, Tensor context) {
+    Tensor emb = timeEmbedding.forward(ops, projection);
     Tensor siluTemb = ops.activation(emb, Activation.SILU);
     emb.close();
 
