@@ -126,13 +126,14 @@ final class Gemm {
     int mr = simd.mr();
     int nr = simd.nr();
     int nPanels = (j1 - j0 + nr - 1) / nr;
-    float[] packedB = Scratch.floats(PACKED_B, KC * nPanels * nr);
+    float[] packedB = Scratch.floats(PACKED_B, KC * nPanels * nr + CacheLines.FLOATS);
     float[] packedA = packed != null ? packed.data() : Scratch.floats(PACKED_A, KC * MC);
     for (int k0 = 0; k0 < k; k0 += KC) {
       int kc = Math.min(KC, k - k0);
+      int b0 = CacheLines.firstAligned(packedB);
       for (int jp = 0; jp < nPanels; jp++) {
         int j = j0 + jp * nr;
-        b.pack(j, Math.min(nr, j1 - j), k0, kc, nr, packedB, jp * kc * nr);
+        b.pack(j, Math.min(nr, j1 - j), k0, kc, nr, packedB, b0 + jp * kc * nr);
       }
       for (int ic = i0; ic < i1; ic += MC) {
         int icEnd = Math.min(i1, ic + MC);
@@ -142,7 +143,7 @@ final class Gemm {
           }
         }
         int aOff = packed != null ? packed.offset(ic, k0, kc) : 0;
-        blockProduct(simd, kc, packedA, aOff, packedB, 0, c, cOff + ic * ldc + j0, ldc, icEnd - ic, j1 - j0);
+        blockProduct(simd, kc, packedA, aOff, packedB, b0, c, cOff + ic * ldc + j0, ldc, icEnd - ic, j1 - j0);
       }
     }
   }
@@ -164,12 +165,13 @@ final class Gemm {
     int nr = simd.nr();
     int nPanels = (j1 - j0 + nr - 1) / nr;
     int bBlock = nPanels * nr;
-    float[] packedB = Scratch.floats(PACKED_B, k * bBlock);
+    float[] packedB = Scratch.floats(PACKED_B, k * bBlock + CacheLines.FLOATS);
+    int b0 = CacheLines.firstAligned(packedB);
     for (int k0 = 0; k0 < k; k0 += KC) {
       int kc = Math.min(KC, k - k0);
       for (int jp = 0; jp < nPanels; jp++) {
         int j = j0 + jp * nr;
-        b.pack(j, Math.min(nr, j1 - j), k0, kc, nr, packedB, k0 * bBlock + jp * kc * nr);
+        b.pack(j, Math.min(nr, j1 - j), k0, kc, nr, packedB, b0 + k0 * bBlock + jp * kc * nr);
       }
     }
     int mc = Math.min(MC, ROW_BLOCK_FLOATS / k / mr * mr);
@@ -185,7 +187,7 @@ final class Gemm {
       }
       for (int k0 = 0; k0 < k; k0 += KC) {
         int kc = Math.min(KC, k - k0);
-        blockProduct(simd, kc, packedA, k0 * rowsPad, packedB, k0 * bBlock, c, cOff + ic * ldc + j0, ldc,
+        blockProduct(simd, kc, packedA, k0 * rowsPad, packedB, b0 + k0 * bBlock, c, cOff + ic * ldc + j0, ldc,
             icEnd - ic, j1 - j0);
       }
     }

@@ -161,9 +161,13 @@ final class WinogradConv {
       int width = panels * nr;
       int vStride = vStride(nr);
       int mStride = mStride(width);
-      float[] v = Scratch.floats(V, XI * vStride);
-      float[] m = Scratch.floats(M, XI * mStride);
-      transformInput(v, nr);
+      float[] v = Scratch.floats(V, XI * vStride + CacheLines.FLOATS);
+      float[] m = Scratch.floats(M, XI * mStride + CacheLines.FLOATS);
+      // Both buffers start on a cache line (the kernel's loads of B and of C then never straddle two); the planes
+      // and panels within them are whole lines apart.
+      int v0 = CacheLines.firstAligned(v);
+      int m0 = CacheLines.firstAligned(m);
+      transformInput(v, v0, nr);
       int usedPanels = (count + nr - 1) / nr;
       int mr = simd.mr();
       for (int xi = 0; xi < XI; xi++) {
@@ -174,8 +178,8 @@ final class WinogradConv {
             int aOff = a.offset(i, k0, kc);
             int rows = Math.min(mr, s.o() - i);
             for (int jp = 0; jp < usedPanels; jp++) {
-              int bOff = xi * vStride + (jp * s.c() + k0) * nr;
-              int cOff = xi * mStride + i * width + jp * nr;
+              int bOff = v0 + xi * vStride + (jp * s.c() + k0) * nr;
+              int cOff = m0 + xi * mStride + i * width + jp * nr;
               if (k0 == 0) {
                 simd.kernelSet(kc, a.data(), aOff, v, bOff, m, cOff, width, rows, nr);
               } else {
@@ -185,7 +189,7 @@ final class WinogradConv {
           }
         }
       }
-      transformOutput(m, width, mStride);
+      transformOutput(m, m0, width, mStride);
     }
 
     // The 16 planes of V and of M are set a cache line further apart than their size, so that planes written side by
@@ -205,7 +209,7 @@ final class WinogradConv {
      * vector loop over the tiles of a row ({@link Simd#winogradIn}) and the results of consecutive tiles are stored
      * side by side, as a packed panel wants them.
      */
-    private void transformInput(float[] v, int nr) {
+    private void transformInput(float[] v, int v0, int nr) {
       int len = tilesW + 1;
       int firstRow = t0 / tilesW;
       int lastRow = (t0 + count - 1) / tilesW;
@@ -238,7 +242,7 @@ final class WinogradConv {
             for (int i = 0; i < 4; i++) {
               int even = i * len + tx;
               int odd = (4 + i) * len + tx;
-              simd.winogradIn(e, even, odd, even + 1, odd + 1, v, 4 * i * panelStride + dst, panelStride, run);
+              simd.winogradIn(e, even, odd, even + 1, odd + 1, v, v0 + 4 * i * panelStride + dst, panelStride, run);
             }
             tx += run;
           }
@@ -248,7 +252,7 @@ final class WinogradConv {
       for (int t = count; t < ((count + nr - 1) / nr) * nr; t++) {
         for (int xi = 0; xi < XI; xi++) {
           for (int c = 0; c < s.c(); c++) {
-            v[xi * panelStride + ((t / nr) * s.c() + c) * nr + t % nr] = 0f;
+            v[v0 + xi * panelStride + ((t / nr) * s.c() + c) * nr + t % nr] = 0f;
           }
         }
       }
@@ -284,14 +288,14 @@ final class WinogradConv {
      * transform stages run along the tiles of the block (unit stride in {@code M}); only the final interleaving of
      * each tile's two columns into the output rows is scalar.
      */
-    private void transformOutput(float[] m, int width, int mStride) {
+    private void transformOutput(float[] m, int m0, int width, int mStride) {
       float[] tmp = new float[8 * width];
       float[] out = new float[4 * width];
       for (int o = 0; o < s.o(); o++) {
         int src = o * width;
         // T[a][0..1] = rows of M combined along j, for a = 0..3, at tmp[(2a + j) * width].
         for (int a = 0; a < 4; a++) {
-          int x0 = 4 * a * mStride + src;
+          int x0 = m0 + 4 * a * mStride + src;
           simd.winogradOut(m, x0, x0 + mStride, x0 + 2 * mStride, x0 + 3 * mStride, tmp, 2 * a * width,
               (2 * a + 1) * width, count);
         }
