@@ -5,10 +5,10 @@ import org.sdj.backend.Conv2dParams;
 
 /**
  * Convolution as an implicit GEMM per image: {@code y[n] [O, P] += w [O, C*kh*kw] col [C*kh*kw, P]}, where the weight
- * is converted from its file dtype and packed once per call ({@link PackedA}) and {@code col} is formed panel by panel
- * from the input ({@link ConvPanels}), so no im2col buffer exists; a 1x1 convolution with stride 1 and no padding
- * reads the input planes as {@code col} directly. The output stays NCHW, so
- * no layout conversion is needed around it. Large 3x3 stride-1 convolutions go to {@link WinogradConv} instead.
+ * is converted from its file dtype and packed once per call ({@link PackedPanels}) and {@code col} is formed panel by
+ * panel from the input ({@link ConvPanels}), so no whole im2col buffer exists; a 1x1 convolution with stride 1 and no
+ * padding reads the input planes as {@code col} directly. The output stays NCHW, so no layout conversion is needed
+ * around it. Large 3x3 stride-1 convolutions go to {@link WinogradConv} instead.
  */
 final class Conv2d {
   /**
@@ -51,7 +51,7 @@ final class Conv2d {
     long columns = (long) s.n() * pixels;
     if (columns > FEW_PIXELS) {
       // The weight is converted and packed once, for all images and all output tiles.
-      PackedA packed = PackedA.of(simd, pool, weight, s.o(), s.depth());
+      PackedPanels packed = PackedPanels.of(pool, weight, s.o(), s.depth(), simd.mr());
       for (int n = 0; n < s.n(); n++) {
         Gemm.multiplyAdd(simd, pool, pixels, packed, columns(x, s, p, pointwise, n), y, n * s.o() * pixels, pixels);
       }

@@ -22,6 +22,12 @@ final class ConvPanels implements Panels {
     this.firstImage = firstImage;
   }
 
+  /** Shared by the row tiles of a product: 8x8 convolutions 7-17% faster than with each tile gathering its own. */
+  @Override
+  public boolean costly() {
+    return true;
+  }
+
   /**
    * The pixels {@code o0 .. o0 + count} fall into a few runs along output rows (one for a 32-pixel panel of a
    * 64-wide image); they are found once, and then each step of depth is a copy per run: this packing runs for every

@@ -11,9 +11,10 @@ import java.util.concurrent.ForkJoinPool;
  * <p>Tiles split the larger of {@code m} and {@code n}: every tile packs all of the other operand's rows that it
  * needs, so splitting the smaller side would repeat the packing of the larger one (a weight's conversion from F16 for a
  * 77-token projection, a 40 MB activation for a feed-forward layer). When the columns are split, {@code A} (then the
- * smaller operand) is packed once for all tiles ({@link PackedA}, as convolution weights are). A tile walks the depth
- * outermost ({@link #tile}), or, packing its own rows of {@code A} against a small {@code B}, a block of rows at a
- * time ({@link #rowsTile}); both multiply a depth block by {@link #blockProduct}.
+ * smaller operand) is packed once for all tiles ({@link PackedPanels}, as convolution weights are); when the rows are
+ * split and {@code B} is {@linkplain Panels#costly costly} to pack (convolution windows), so is {@code B}. A tile walks
+ * the depth outermost ({@link #tile}), or, packing its own rows of {@code A} against a small {@code B}, a block of
+ * rows at a time ({@link #rowsTile}); both multiply a depth block by {@link #blockProduct}.
  *
  * <p>{@code A} is always packed, never read in place: the micro-kernel on a packed panel runs about a quarter faster
  * than on rows {@code k} apart, which is worth much more than the copy.
@@ -36,6 +37,13 @@ final class Gemm {
   private static final int MIN_ROW_BLOCK = 32;
 
   private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[0]);
+  /**
+   * The calling thread's buffer for an operand packed once for a whole product (reused: a fresh array of several
+   * megabytes per call costs its zeroing); {@link #BUSY} while a product holds it, since a fork-join wait can run
+   * another product on the same thread.
+   */
+  private static final ThreadLocal<float[]> SHARED = ThreadLocal.withInitial(() -> new float[0]);
+  private static final float[] BUSY = new float[0];
   private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[0]);
 
   /**
@@ -54,19 +62,41 @@ final class Gemm {
       return;
     }
     Tiling t = Tiling.of(simd, pool, m, n, k);
-    if (t.tilesN() > 1 && t.tilesM() == 1 && !t.small()) {
-      run(simd, pool, t, k, null, PackedA.of(simd, pool, a, m, k), b, c, cOff, ldc);
-    } else {
-      run(simd, pool, t, k, a, null, b, c, cOff, ldc);
+    boolean shareA = t.tilesN() > 1 && t.tilesM() == 1;
+    boolean shareB = t.tilesM() > 1 && b.costly();
+    if (t.small() || !shareA && !shareB) {
+      run(simd, pool, t, k, a, null, b, null, c, cOff, ldc);
+      return;
+    }
+    float[] buffer = SHARED.get();
+    boolean own = buffer != BUSY;
+    if (own) {
+      SHARED.set(BUSY);
+    }
+    PackedPanels packed = null;
+    try {
+      float[] reuse = own ? buffer : new float[0];
+      if (shareA) {
+        packed = PackedPanels.of(pool, a, m, k, simd.mr(), reuse);
+        run(simd, pool, t, k, null, packed, b, null, c, cOff, ldc);
+      } else {
+        packed = PackedPanels.of(pool, b, n, k, simd.nr(), reuse);
+        run(simd, pool, t, k, a, null, null, packed, c, cOff, ldc);
+      }
+    } finally {
+      if (own) {
+        SHARED.set(packed != null ? packed.data() : buffer);
+      }
     }
   }
 
-  /** As above with {@code A} packed beforehand ({@link PackedA}), for weights shared by several products. */
-  static void multiplyAdd(Simd simd, ForkJoinPool pool, int n, PackedA a, Panels b, float[] c, int cOff, int ldc) {
-    if (a.m() == 0 || n == 0 || a.k() == 0) {
+  /** As above with {@code A} packed beforehand ({@link PackedPanels}), for weights shared by several products. */
+  static void multiplyAdd(Simd simd, ForkJoinPool pool, int n, PackedPanels a, Panels b, float[] c, int cOff,
+      int ldc) {
+    if (a.count() == 0 || n == 0 || a.k() == 0) {
       return;
     }
-    run(simd, pool, Tiling.of(simd, pool, a.m(), n, a.k()), a.k(), null, a, b, c, cOff, ldc);
+    run(simd, pool, Tiling.of(simd, pool, a.count(), n, a.k()), a.k(), null, a, b, null, c, cOff, ldc);
   }
 
   /** How the output is cut into tasks: {@code tilesM x tilesN} tiles of whole micro-panels. */
@@ -94,8 +124,8 @@ final class Gemm {
     }
   }
 
-  private static void run(Simd simd, ForkJoinPool pool, Tiling t, int k, Panels a, PackedA packed, Panels b,
-      float[] c, int cOff, int ldc) {
+  private static void run(Simd simd, ForkJoinPool pool, Tiling t, int k, Panels a, PackedPanels packedA, Panels b,
+      PackedPanels packedB, float[] c, int cOff, int ldc) {
     int mr = simd.mr();
     int nr = simd.nr();
     int tm = t.tilesM();
@@ -108,10 +138,10 @@ final class Gemm {
       int j0 = (int) ((long) in * t.nPanels() / tn) * nr;
       int j1 = Math.min(t.n(), (int) ((long) (in + 1) * t.nPanels() / tn) * nr);
       if (i0 < i1 && j0 < j1) {
-        if (packed == null && rowsFirst(k, j1 - j0 + nr)) {
-          rowsTile(simd, a, b, c, cOff, ldc, i0, i1, j0, j1, k);
+        if (packedA == null && rowsFirst(k, j1 - j0 + nr)) {
+          rowsTile(simd, a, b, packedB, c, cOff, ldc, i0, i1, j0, j1, k);
         } else {
-          tile(simd, a, packed, b, c, cOff, ldc, i0, i1, j0, j1, k);
+          tile(simd, a, packedA, b, packedB, c, cOff, ldc, i0, i1, j0, j1, k);
         }
       }
     });
@@ -121,19 +151,25 @@ final class Gemm {
    * The depth outermost: each block of B is packed once and used by all the tile's rows, A packed beforehand or a
    * block of rows at a time.
    */
-  private static void tile(Simd simd, Panels a, PackedA packed, Panels b, float[] c, int cOff, int ldc, int i0,
-      int i1, int j0, int j1, int k) {
+  private static void tile(Simd simd, Panels a, PackedPanels packed, Panels b, PackedPanels sharedB, float[] c,
+      int cOff, int ldc, int i0, int i1, int j0, int j1, int k) {
     int mr = simd.mr();
     int nr = simd.nr();
     int nPanels = (j1 - j0 + nr - 1) / nr;
-    float[] packedB = Scratch.floats(PACKED_B, KC * nPanels * nr + CacheLines.FLOATS);
+    float[] packedB =
+        sharedB != null ? sharedB.data() : Scratch.floats(PACKED_B, KC * nPanels * nr + CacheLines.FLOATS);
     float[] packedA = packed != null ? packed.data() : Scratch.floats(PACKED_A, KC * MC);
     for (int k0 = 0; k0 < k; k0 += KC) {
       int kc = Math.min(KC, k - k0);
-      int b0 = CacheLines.firstAligned(packedB);
-      for (int jp = 0; jp < nPanels; jp++) {
-        int j = j0 + jp * nr;
-        b.pack(j, Math.min(nr, j1 - j), k0, kc, nr, packedB, b0 + jp * kc * nr);
+      int b0;
+      if (sharedB != null) {
+        b0 = sharedB.offset(j0, k0, kc);
+      } else {
+        b0 = CacheLines.firstAligned(packedB);
+        for (int jp = 0; jp < nPanels; jp++) {
+          int j = j0 + jp * nr;
+          b.pack(j, Math.min(nr, j1 - j), k0, kc, nr, packedB, b0 + jp * kc * nr);
+        }
       }
       for (int ic = i0; ic < i1; ic += MC) {
         int icEnd = Math.min(i1, ic + MC);
@@ -159,19 +195,26 @@ final class Gemm {
    * the rows of A are read from end to end (8192x1280x320: 16% faster than {@link #tile}, which read each row of a
    * 40 MB activation in 1 KiB pieces).
    */
-  private static void rowsTile(Simd simd, Panels a, Panels b, float[] c, int cOff, int ldc, int i0, int i1, int j0,
-      int j1, int k) {
+  private static void rowsTile(Simd simd, Panels a, Panels b, PackedPanels sharedB, float[] c, int cOff, int ldc,
+      int i0, int i1, int j0, int j1, int k) {
     int mr = simd.mr();
     int nr = simd.nr();
     int nPanels = (j1 - j0 + nr - 1) / nr;
-    int bBlock = nPanels * nr;
-    float[] packedB = Scratch.floats(PACKED_B, k * bBlock + CacheLines.FLOATS);
-    int b0 = CacheLines.firstAligned(packedB);
-    for (int k0 = 0; k0 < k; k0 += KC) {
-      int kc = Math.min(KC, k - k0);
-      for (int jp = 0; jp < nPanels; jp++) {
-        int j = j0 + jp * nr;
-        b.pack(j, Math.min(nr, j1 - j), k0, kc, nr, packedB, b0 + k0 * bBlock + jp * kc * nr);
+    // Unless shared, this tile's B is packed here whole: depth block k0 at bColumn + k0 * bStride.
+    float[] packedB;
+    int bStride = nPanels * nr;
+    int bColumn = 0;
+    if (sharedB != null) {
+      packedB = sharedB.data();
+    } else {
+      packedB = Scratch.floats(PACKED_B, k * bStride + CacheLines.FLOATS);
+      bColumn = CacheLines.firstAligned(packedB);
+      for (int k0 = 0; k0 < k; k0 += KC) {
+        int kc = Math.min(KC, k - k0);
+        for (int jp = 0; jp < nPanels; jp++) {
+          int j = j0 + jp * nr;
+          b.pack(j, Math.min(nr, j1 - j), k0, kc, nr, packedB, bColumn + k0 * bStride + jp * kc * nr);
+        }
       }
     }
     int mc = Math.min(MC, ROW_BLOCK_FLOATS / k / mr * mr);
@@ -187,7 +230,8 @@ final class Gemm {
       }
       for (int k0 = 0; k0 < k; k0 += KC) {
         int kc = Math.min(KC, k - k0);
-        blockProduct(simd, kc, packedA, k0 * rowsPad, packedB, b0 + k0 * bBlock, c, cOff + ic * ldc + j0, ldc,
+        int bOff = sharedB != null ? sharedB.offset(j0, k0, kc) : bColumn + k0 * bStride;
+        blockProduct(simd, kc, packedA, k0 * rowsPad, packedB, bOff, c, cOff + ic * ldc + j0, ldc,
             icEnd - ic, j1 - j0);
       }
     }

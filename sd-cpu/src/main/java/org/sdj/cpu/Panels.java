@@ -15,6 +15,16 @@ interface Panels {
   void pack(int o0, int count, int k0, int kc, int width, float[] dst, int dOff);
 
   /**
+   * Whether packing costs about as much as multiplying what it packs (gathering convolution windows), so that a product
+   * split into several row tiles should pack these columns once for all of them rather than once per tile. Not so for
+   * copies and for weights: packing B once and sharing it made 512^3 slower (the tiles then read half of it from the
+   * other core's cache) and larger products no faster.
+   */
+  default boolean costly() {
+    return false;
+  }
+
+  /**
    * Element {@code (o, k)} at {@code data[off + o * ld + k]}: the rows of a row-major matrix, turned into panels by
    * {@code simd}.
    */

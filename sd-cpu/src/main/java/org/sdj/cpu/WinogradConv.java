@@ -71,7 +71,7 @@ final class WinogradConv {
     if (s.o() == 0 || s.c() == 0 || s.pixels() == 0) {
       return;
     }
-    PackedA[] u = transformWeights(simd, pool, weight, s.o(), s.c());
+    PackedPanels[] u = transformWeights(simd, pool, weight, s.o(), s.c());
     int nr = simd.nr();
     int tilesW = (s.ow() + 1) / 2;
     int tiles = ((s.oh() + 1) / 2) * tilesW;
@@ -88,9 +88,9 @@ final class WinogradConv {
 
   /**
    * {@code U_xi = G g G^T} for every filter {@code g = w[o, c]}, as 16 left operands packed for the micro-kernel
-   * ({@link PackedA}'s layout, depth = input channel).
+   * ({@link PackedPanels}' layout, depth = input channel).
    */
-  static PackedA[] transformWeights(Simd simd, ForkJoinPool pool, Panels weight, int o, int c) {
+  static PackedPanels[] transformWeights(Simd simd, ForkJoinPool pool, Panels weight, int o, int c) {
     int mr = simd.mr();
     int mPanels = (o + mr - 1) / mr;
     int mPad = mPanels * mr;
@@ -119,9 +119,9 @@ final class WinogradConv {
         }
       }
     });
-    PackedA[] u = new PackedA[XI];
+    PackedPanels[] u = new PackedPanels[XI];
     for (int xi = 0; xi < XI; xi++) {
-      u[xi] = new PackedA(data[xi], o, c, mPad);
+      u[xi] = new PackedPanels(data[xi], o, c, mPad, 0);
     }
     return u;
   }
@@ -156,7 +156,7 @@ final class WinogradConv {
   private record Block(Simd simd, Conv2d.Shape s, Conv2dParams p, float[] x, float[] y, int n, int t0, int count,
       int panels, int tilesW) {
 
-    void run(PackedA[] u) {
+    void run(PackedPanels[] u) {
       int nr = simd.nr();
       int width = panels * nr;
       int vStride = vStride(nr);
@@ -171,7 +171,7 @@ final class WinogradConv {
       int usedPanels = (count + nr - 1) / nr;
       int mr = simd.mr();
       for (int xi = 0; xi < XI; xi++) {
-        PackedA a = u[xi];
+        PackedPanels a = u[xi];
         for (int k0 = 0; k0 < s.c(); k0 += Gemm.KC) {
           int kc = Math.min(Gemm.KC, s.c() - k0);
           for (int i = 0; i < s.o(); i += mr) {

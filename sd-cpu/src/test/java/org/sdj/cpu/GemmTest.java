@@ -40,7 +40,7 @@ class GemmTest extends PooledTest {
     }
     Panels rows = Panels.rows(simd, a, 0, k);
     if (packed) {
-      Gemm.multiplyAdd(simd, pool, n, PackedA.of(simd, pool, rows, m, k), Panels.columns(b, 0, n), c, 0, n);
+      Gemm.multiplyAdd(simd, pool, n, PackedPanels.of(pool, rows, m, k, simd.mr()), Panels.columns(b, 0, n), c, 0, n);
     } else {
       Gemm.multiplyAdd(simd, pool, m, n, k, rows, Panels.columns(b, 0, n), c, 0, n);
     }
