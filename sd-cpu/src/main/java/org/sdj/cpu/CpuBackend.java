@@ -12,8 +12,9 @@ import org.sdj.backend.reference.ReferenceBackend;
 
 /**
  * The pure-Java CPU backend: a blocked GEMM on a register-tiled micro-kernel (Vector API, or scalar Java where the
- * incubator module is not enabled), convolutions as implicit GEMMs, flash attention, all parallel over output tiles on
- * one fork-join pool that the backend owns, sized to the machine.
+ * incubator module is not enabled), convolutions as implicit GEMMs, flash attention, all parallel over output tiles:
+ * the calling thread and the threads of one fork-join pool that the backend owns, sized to the machine
+ * ({@link Parallel}).
  *
  * <p>Weights stay in their file dtype in the segment they come in (usually a memory-mapped file) and are widened to
  * float32 only in the kernels' packing buffers, so an F16 model takes its file size in memory.
