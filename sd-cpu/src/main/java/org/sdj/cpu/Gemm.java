@@ -39,8 +39,8 @@ final class Gemm {
   private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[0]);
   /**
    * The calling thread's buffer for an operand packed once for a whole product (reused: a fresh array of several
-   * megabytes per call costs its zeroing); {@link #BUSY} while a product holds it, since a fork-join wait can run
-   * another product on the same thread.
+   * megabytes per call costs its zeroing); {@link #BUSY} while a product holds it, since the caller runs pieces of
+   * the product's parallel loops, and a piece may run another product.
    */
   private static final ThreadLocal<float[]> SHARED = ThreadLocal.withInitial(() -> new float[0]);
   private static final float[] BUSY = new float[0];

@@ -3,7 +3,7 @@ package org.sdj.cpu;
 /**
  * Per-thread scratch buffers that grow to the largest size asked for and are then reused, so that the kernels
  * allocate nothing per call. A buffer must not be held across anything that could run another kernel on the same
- * thread (a fork-join wait can), which the kernels' packing loops never do.
+ * thread (a parallel loop runs pieces on its calling thread), which the kernels' packing loops never do.
  */
 final class Scratch {
   private Scratch() {}
