@@ -73,8 +73,7 @@ public final class StableDiffusionPipeline {
         float[] prediction;
         try (Ops ops = backend.ops()) {
           Tensor sample = ops.fromHost(cfg ? twice(input) : input, modelShape);
-          float[] projection = unet.timestepProjection(t, batch);
-          Tensor time = ops.fromHost(projection, batch, projection.length / batch);
+          Tensor time = unet.timestepProjection(ops, t, batch);
           prediction = ops.toHost(unetStep.run(ops, List.of(sample, time, context)));
         }
         float[] guided = cfg ? guide(prediction, spec.guidanceScale()) : prediction;

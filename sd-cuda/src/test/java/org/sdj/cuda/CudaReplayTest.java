@@ -52,8 +52,7 @@ class CudaReplayTest {
         try (Ops ops = backend.ops()) {
           Tensor sample = ops.fromHost(gaussian(random, n * 4 * 16 * 16), n, 4, 16, 16);
           Tensor context = ops.fromHost(gaussian(random, n * 77 * 32), n, 77, 32);
-          float[] projection = unet.timestepProjection(timesteps[call], n);
-          Tensor time = ops.fromHost(projection, n, projection.length / n);
+          Tensor time = unet.timestepProjection(ops, timesteps[call], n);
           float[] expected = ops.toHost(unet.forward(ops, sample, timesteps[call], context));
           float[] actual = ops.toHost(replay.run(ops, List.of(sample, time, context)));
           double err = relativeL2(expected, actual);

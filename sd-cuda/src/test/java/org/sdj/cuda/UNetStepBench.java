@@ -56,7 +56,7 @@ public final class UNetStepBench {
       Replay.Body body = (ops, in) -> unet.forward(ops, in.get(0), in.get(1), in.get(2));
       try (Ops scope = backend.ops(); Replay graph = backend.replay(body); Replay direct = Replay.direct(body)) {
         List<Tensor> in = List.of(scope.fromHost(sample, 2, 4, 64, 64),
-            scope.fromHost(unet.timestepProjection(500, 2), 2, 320), scope.fromHost(context, 2, 77, 768));
+            unet.timestepProjection(scope, 500, 2), scope.fromHost(context, 2, 77, 768));
         float[] opByOp = time("op by op", backend, direct, in, steps);
         float[] replayed = time("CUDA graph", backend, graph, in, steps);
         double diff = 0;

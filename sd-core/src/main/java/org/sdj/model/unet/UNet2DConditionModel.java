@@ -137,17 +137,17 @@ public final class UNet2DConditionModel {
    */
   public Tensor forward(Ops ops, Tensor sample, double timestep, Tensor context) {
     int batch = Math.toIntExact(sample.dim(0));
-    try (Tensor projection = ops.fromHost(timestepProjection(timestep, batch), batch, timeEmbedding.channels())) {
+    try (Tensor projection = timestepProjection(ops, timestep, batch)) {
       return forward(ops, sample, projection, context);
     }
   }
 
   /**
-   * The timestep's sinusoidal projection, {@code [batch, block_out_channels[0]]} flattened: the input of
-   * {@link #forward(Ops, Tensor, Tensor, Tensor)}, computed on the host in double precision.
+   * The timestep's sinusoidal projection {@code [batch, block_out_channels[0]]}, computed on the host in double
+   * precision, as a tensor of {@code ops}: the input of {@link #forward(Ops, Tensor, Tensor, Tensor)}.
    */
-  public float[] timestepProjection(double timestep, int batch) {
-    return timeEmbedding.projection(timestep, batch);
+  public Tensor timestepProjection(Ops ops, double timestep, int batch) {
+    return ops.fromHost(timeEmbedding.projection(timestep, batch), batch, timeEmbedding.channels());
   }
 
   /**
