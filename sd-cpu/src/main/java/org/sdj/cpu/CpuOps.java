@@ -55,23 +55,28 @@ final class CpuOps extends ReferenceOps {
 
   /**
    * A new result holding {@code bias [channels]} (each value repeated over {@code inner} consecutive elements: 1 for a
-   * linear layer, the pixels of a plane for a convolution) plus {@code residual}; the GEMM accumulates onto it.
+   * linear layer, the pixels of a plane for a convolution) plus {@code residual}; the GEMM accumulates onto it. Zeroed
+   * when there is neither.
    */
   private float[] epilogue(long[] shape, Tensor bias, Tensor residual, int channels, int inner) {
-    float[] y = allocate(shape);
     float[] b = floats(bias);
     float[] r = floats(residual);
     if (b == null && r == null) {
-      return y;
+      return allocate(shape);
     }
+    float[] y = allocateForOverwrite(shape);
     int rowLength = channels * inner;
     int rows = rowLength == 0 ? 0 : y.length / rowLength;
     Parallel.forChunks(pool, rows, Math.max(1, (1 << 16) / Math.max(1, rowLength)), (r0, r1) -> {
       for (int row = r0; row < r1; row++) {
         int base = row * rowLength;
-        if (b != null && inner == 1) {
+        if (b == null) {
+          System.arraycopy(r, base, y, base, rowLength);
+          continue;
+        }
+        if (inner == 1) {
           System.arraycopy(b, 0, y, base, channels);
-        } else if (b != null) {
+        } else {
           for (int c = 0; c < channels; c++) {
             Arrays.fill(y, base + c * inner, base + (c + 1) * inner, b[c]);
           }
@@ -111,7 +116,7 @@ final class CpuOps extends ReferenceOps {
   @Override
   public Tensor nchwToTokens(Tensor x) {
     long[] out = Shapes.nchwToTokens(x);
-    float[] y = allocate(out);
+    float[] y = allocateForOverwrite(out);
     Transpose.apply(pool, floats(x), (int) out[0], (int) out[2], (int) out[1], y);
     return output(y, out);
   }
@@ -119,7 +124,7 @@ final class CpuOps extends ReferenceOps {
   @Override
   public Tensor tokensToNchw(Tensor x, long height, long width) {
     long[] out = Shapes.tokensToNchw(x, height, width);
-    float[] y = allocate(out);
+    float[] y = allocateForOverwrite(out);
     Transpose.apply(pool, floats(x), (int) out[0], (int) x.dim(1), (int) x.dim(2), y);
     return output(y, out);
   }
@@ -127,7 +132,7 @@ final class CpuOps extends ReferenceOps {
   @Override
   public Tensor upsampleNearest(Tensor x, long height, long width) {
     long[] out = Shapes.upsampleNearest(x, height, width);
-    float[] y = allocate(out);
+    float[] y = allocateForOverwrite(out);
     float[] a = floats(x);
     long[] shape = x.shape();
     int planes = (int) (out[0] * out[1]);
@@ -143,7 +148,7 @@ final class CpuOps extends ReferenceOps {
     long[] out = Shapes.embedding(table, ids);
     int d = (int) out[1];
     Panels rows = panels(table, d);
-    float[] y = allocate(out);
+    float[] y = allocateForOverwrite(out);
     for (int i = 0; i < ids.length; i++) {
       rows.pack(ids[i], 1, 0, d, 1, y, i * d);
     }
@@ -157,9 +162,11 @@ final class CpuOps extends ReferenceOps {
     long[] out = Shapes.linear(x, weight, bias, residual);
     int in = (int) weight.dim(1);
     int outF = (int) weight.dim(0);
-    float[] y = epilogue(out, bias, residual, outF, 1);
+    // Without bias or residual the product is stored, not added: y is then never zeroed nor read.
+    boolean add = bias != null || residual != null;
+    float[] y = add ? epilogue(out, bias, residual, outF, 1) : allocateForOverwrite(out);
     int rows = outF == 0 ? 0 : y.length / outF;
-    Linear.apply(simd, pool, floats(x), panels(weight, in), rows, in, outF, y);
+    Linear.apply(simd, pool, floats(x), panels(weight, in), rows, in, outF, y, add);
     return output(y, out);
   }
 
@@ -175,7 +182,7 @@ final class CpuOps extends ReferenceOps {
   @Override
   public Tensor attention(Tensor q, Tensor k, Tensor v, int heads, float scale, boolean causal) {
     long[] out = Shapes.attention(q, k, v, heads);
-    float[] y = allocate(out);
+    float[] y = allocateForOverwrite(out);
     var shape = new Attention.Shape((int) out[0], (int) out[1], (int) k.dim(1), (int) out[2], heads);
     Attention.apply(simd, pool, floats(q), floats(k), floats(v), shape, scale, causal, y);
     return output(y, out);
@@ -184,7 +191,7 @@ final class CpuOps extends ReferenceOps {
   @Override
   public Tensor groupNorm(Tensor x, int groups, Tensor gamma, Tensor beta, float eps, boolean silu) {
     long[] s = Shapes.groupNorm(x, groups, gamma, beta);
-    float[] y = allocate(s);
+    float[] y = allocateForOverwrite(s);
     int n = (int) s[0];
     int channels = (int) s[1];
     int spatial = n * channels == 0 ? 0 : y.length / (n * channels);
@@ -195,7 +202,7 @@ final class CpuOps extends ReferenceOps {
   @Override
   public Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
     long[] s = Shapes.layerNorm(x, gamma, beta);
-    float[] y = allocate(s);
+    float[] y = allocateForOverwrite(s);
     LayerNorm.apply(simd, pool, floats(x), (int) s[s.length - 1], floats(gamma), floats(beta), eps, y);
     return output(y, s);
   }
@@ -203,7 +210,7 @@ final class CpuOps extends ReferenceOps {
   @Override
   public Tensor activation(Tensor x, Activation kind) {
     float[] a = floats(x);
-    float[] y = allocate(x.shape());
+    float[] y = allocateForOverwrite(x.shape());
     Pointwise.activation(simd, pool, a, kind, y);
     return output(y, x.shape());
   }
@@ -211,7 +218,7 @@ final class CpuOps extends ReferenceOps {
   @Override
   public Tensor geglu(Tensor x) {
     long[] out = Shapes.geglu(x);
-    float[] y = allocate(out);
+    float[] y = allocateForOverwrite(out);
     Pointwise.geglu(simd, pool, floats(x), (int) out[out.length - 1], y);
     return output(y, out);
   }
@@ -219,7 +226,7 @@ final class CpuOps extends ReferenceOps {
   @Override
   public Tensor add(Tensor a, Tensor b) {
     long[] out = Shapes.add(a, b);
-    float[] y = allocate(out);
+    float[] y = allocateForOverwrite(out);
     Pointwise.add(pool, floats(a), floats(b), y);
     return output(y, out);
   }
@@ -227,7 +234,7 @@ final class CpuOps extends ReferenceOps {
   @Override
   public Tensor addPerChannel(Tensor x, Tensor b) {
     long[] out = Shapes.addPerChannel(x, b);
-    float[] y = allocate(out);
+    float[] y = allocateForOverwrite(out);
     float[] bias = floats(b);
     Pointwise.addPerChannel(pool, floats(x), bias, bias.length == 0 ? 0 : y.length / bias.length, y);
     return output(y, out);
@@ -236,7 +243,7 @@ final class CpuOps extends ReferenceOps {
   @Override
   public Tensor scale(Tensor x, float factor) {
     float[] a = floats(x);
-    float[] y = allocate(x.shape());
+    float[] y = allocateForOverwrite(x.shape());
     Pointwise.scale(pool, a, factor, y);
     return output(y, x.shape());
   }

@@ -58,6 +58,25 @@ final class Gemm {
   /** {@code c[cOff + i * ldc + j] += sum_p A(i, p) B(p, j)}, both operands given as panels. */
   static void multiplyAdd(Simd simd, ForkJoinPool pool, int m, int n, int k, Panels a, Panels b, float[] c, int cOff,
       int ldc) {
+    product(simd, pool, m, n, k, a, b, c, cOff, ldc, true);
+  }
+
+  /**
+   * {@code c[cOff + i * ldc + j] = sum_p A(i, p) B(p, j)}: as {@link #multiplyAdd} on a zeroed C, without reading C
+   * (the first depth block stores its sums), so that C need not be zeroed first.
+   */
+  static void multiply(Simd simd, ForkJoinPool pool, int m, int n, int k, Panels a, Panels b, float[] c, int cOff,
+      int ldc) {
+    if (k == 0) {
+      for (int i = 0; i < m; i++) {
+        java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+      }
+    }
+    product(simd, pool, m, n, k, a, b, c, cOff, ldc, false);
+  }
+
+  private static void product(Simd simd, ForkJoinPool pool, int m, int n, int k, Panels a, Panels b, float[] c,
+      int cOff, int ldc, boolean add) {
     if (m == 0 || n == 0 || k == 0) {
       return;
     }
@@ -65,7 +84,7 @@ final class Gemm {
     boolean shareA = t.tilesN() > 1 && t.tilesM() == 1;
     boolean shareB = t.tilesM() > 1 && b.costly();
     if (t.small() || !shareA && !shareB) {
-      run(simd, pool, t, k, a, null, b, null, c, cOff, ldc);
+      run(simd, pool, t, k, a, null, b, null, c, cOff, ldc, add);
       return;
     }
     float[] buffer = SHARED.get();
@@ -78,10 +97,10 @@ final class Gemm {
       float[] reuse = own ? buffer : new float[0];
       if (shareA) {
         packed = PackedPanels.of(pool, a, m, k, simd.mr(), reuse);
-        run(simd, pool, t, k, null, packed, b, null, c, cOff, ldc);
+        run(simd, pool, t, k, null, packed, b, null, c, cOff, ldc, add);
       } else {
         packed = PackedPanels.of(pool, b, n, k, simd.nr(), reuse);
-        run(simd, pool, t, k, a, null, null, packed, c, cOff, ldc);
+        run(simd, pool, t, k, a, null, null, packed, c, cOff, ldc, add);
       }
     } finally {
       if (own) {
@@ -96,7 +115,7 @@ final class Gemm {
     if (a.count() == 0 || n == 0 || a.k() == 0) {
       return;
     }
-    run(simd, pool, Tiling.of(simd, pool, a.count(), n, a.k()), a.k(), null, a, b, null, c, cOff, ldc);
+    run(simd, pool, Tiling.of(simd, pool, a.count(), n, a.k()), a.k(), null, a, b, null, c, cOff, ldc, true);
   }
 
   /** How the output is cut into tasks: {@code tilesM x tilesN} tiles of whole micro-panels. */
@@ -127,7 +146,7 @@ final class Gemm {
   }
 
   private static void run(Simd simd, ForkJoinPool pool, Tiling t, int k, Panels a, PackedPanels packedA, Panels b,
-      PackedPanels packedB, float[] c, int cOff, int ldc) {
+      PackedPanels packedB, float[] c, int cOff, int ldc, boolean add) {
     int mr = simd.mr();
     int nr = simd.nr();
     int tm = t.tilesM();
@@ -141,9 +160,9 @@ final class Gemm {
       int j1 = Math.min(t.n(), (int) ((long) (in + 1) * t.nPanels() / tn) * nr);
       if (i0 < i1 && j0 < j1) {
         if (packedA == null && rowsFirst(k, j1 - j0 + nr)) {
-          rowsTile(simd, a, b, packedB, c, cOff, ldc, i0, i1, j0, j1, k);
+          rowsTile(simd, a, b, packedB, c, cOff, ldc, i0, i1, j0, j1, k, add);
         } else {
-          tile(simd, a, packedA, b, packedB, c, cOff, ldc, i0, i1, j0, j1, k);
+          tile(simd, a, packedA, b, packedB, c, cOff, ldc, i0, i1, j0, j1, k, add);
         }
       }
     });
@@ -154,7 +173,7 @@ final class Gemm {
    * block of rows at a time.
    */
   private static void tile(Simd simd, Panels a, PackedPanels packed, Panels b, PackedPanels sharedB, float[] c,
-      int cOff, int ldc, int i0, int i1, int j0, int j1, int k) {
+      int cOff, int ldc, int i0, int i1, int j0, int j1, int k, boolean add) {
     int mr = simd.mr();
     int nr = simd.nr();
     int nPanels = (j1 - j0 + nr - 1) / nr;
@@ -181,7 +200,8 @@ final class Gemm {
           }
         }
         int aOff = packed != null ? packed.offset(ic, k0, kc) : 0;
-        blockProduct(simd, kc, packedA, aOff, packedB, b0, c, cOff + ic * ldc + j0, ldc, icEnd - ic, j1 - j0);
+        blockProduct(simd, kc, packedA, aOff, packedB, b0, c, cOff + ic * ldc + j0, ldc, icEnd - ic, j1 - j0,
+            add || k0 > 0);
       }
     }
   }
@@ -198,7 +218,7 @@ final class Gemm {
    * 40 MB activation in 1 KiB pieces).
    */
   private static void rowsTile(Simd simd, Panels a, Panels b, PackedPanels sharedB, float[] c, int cOff, int ldc,
-      int i0, int i1, int j0, int j1, int k) {
+      int i0, int i1, int j0, int j1, int k, boolean add) {
     int mr = simd.mr();
     int nr = simd.nr();
     int nPanels = (j1 - j0 + nr - 1) / nr;
@@ -234,7 +254,7 @@ final class Gemm {
         int kc = Math.min(KC, k - k0);
         int bOff = sharedB != null ? sharedB.offset(j0, k0, kc) : bColumn + k0 * bStride;
         blockProduct(simd, kc, packedA, k0 * rowsPad, packedB, bOff, c, cOff + ic * ldc + j0, ldc,
-            icEnd - ic, j1 - j0);
+            icEnd - ic, j1 - j0, add || k0 > 0);
       }
     }
   }
@@ -249,21 +269,21 @@ final class Gemm {
    * 2048x640x5120: 52 instead of 61).
    */
   private static void blockProduct(Simd simd, int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
-      int ldc, int rows, int width) {
+      int ldc, int rows, int width, boolean add) {
     int mr = simd.mr();
     int nr = simd.nr();
     if (Integer.lowestOneBit(ldc) <= 256) {
       for (int j = 0; j < width; j += nr) {
         for (int i = 0; i < rows; i += mr) {
-          simd.kernel(kc, a, aOff + i * kc, b, bOff + j * kc, c, cOff + i * ldc + j, ldc, Math.min(mr, rows - i),
-              Math.min(nr, width - j));
+          simd.tile(kc, a, aOff + i * kc, b, bOff + j * kc, c, cOff + i * ldc + j, ldc, Math.min(mr, rows - i),
+              Math.min(nr, width - j), add);
         }
       }
     } else {
       for (int i = 0; i < rows; i += mr) {
         for (int j = 0; j < width; j += nr) {
-          simd.kernel(kc, a, aOff + i * kc, b, bOff + j * kc, c, cOff + i * ldc + j, ldc, Math.min(mr, rows - i),
-              Math.min(nr, width - j));
+          simd.tile(kc, a, aOff + i * kc, b, bOff + j * kc, c, cOff + i * ldc + j, ldc, Math.min(mr, rows - i),
+              Math.min(nr, width - j), add);
         }
       }
     }

@@ -1,6 +1,6 @@
 package org.sdj.backend.reference;
 
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.sdj.backend.DType;
 import org.sdj.backend.Shapes;
 import org.sdj.backend.Tensor;
@@ -12,10 +12,11 @@ import org.sdj.backend.Tensor;
 final class HeapTensor implements Tensor {
   private final Object backend;
   private final long[] shape;
-  private final Consumer<HeapTensor> onClose;
+  /** Told of the close, with the array the tensor held. */
+  private final BiConsumer<HeapTensor, float[]> onClose;
   private volatile float[] data;
 
-  HeapTensor(Object backend, long[] shape, float[] data, Consumer<HeapTensor> onClose) {
+  HeapTensor(Object backend, long[] shape, float[] data, BiConsumer<HeapTensor, float[]> onClose) {
     this.backend = backend;
     this.shape = shape.clone();
     this.data = data;
@@ -59,9 +60,10 @@ final class HeapTensor implements Tensor {
 
   @Override
   public void close() {
-    if (data != null) {
+    float[] d = data;
+    if (d != null) {
       data = null;
-      onClose.accept(this);
+      onClose.accept(this, d);
     }
   }
 

@@ -34,7 +34,8 @@ public class ReferenceBackend implements Backend {
   @Override
   public Tensor weight(WeightData data) {
     checkOpen();
-    HeapTensor t = new HeapTensor(this, data.shape(), WeightFloats.toArray(data), weights::remove);
+    HeapTensor t = new HeapTensor(this, data.shape(), WeightFloats.toArray(data),
+        (closed, array) -> weights.remove(closed));
     weights.add(t);
     return t;
   }

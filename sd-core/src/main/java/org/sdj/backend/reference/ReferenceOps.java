@@ -21,6 +21,7 @@ import org.sdj.backend.Tensor;
 public class ReferenceOps implements Ops {
   private final ReferenceBackend backend;
   private final Set<HeapTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final ResultArrays arrays = ResultArrays.forHeap();
   private boolean closed;
 
   public ReferenceOps(ReferenceBackend backend) {
@@ -49,22 +50,45 @@ public class ReferenceOps implements Ops {
     return h.data();
   }
 
-  /** A zeroed array for a result of {@code shape}, after checking that it fits one Java array. */
+  /**
+   * A zeroed array for a result of {@code shape}, after checking that it fits one Java array: new, or that of an
+   * earlier result of this scope that all its tensors have closed.
+   */
   protected final float[] allocate(long[] shape) {
+    return arrays.take(length(shape), true);
+  }
+
+  /**
+   * As {@link #allocate}, but holding anything: for an op that writes every element of its result (then a reused
+   * array is not zeroed first).
+   */
+  protected final float[] allocateForOverwrite(long[] shape) {
+    return arrays.take(length(shape), false);
+  }
+
+  private int length(long[] shape) {
     long n = Shapes.numel(shape);
     if (n > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("result " + Shapes.str(shape) + " has " + n + " elements; backend "
           + backend.name() + " holds at most " + (Integer.MAX_VALUE - 8) + " per tensor");
     }
-    return new float[(int) n];
+    return (int) n;
   }
 
   /** Wraps {@code data} (now owned by the tensor) as a tensor of this scope. */
   protected final Tensor output(float[] data, long[] shape) {
     checkOpen();
-    HeapTensor t = new HeapTensor(backend, shape, data, live::remove);
+    HeapTensor t = new HeapTensor(backend, shape, data, this::onClose);
     live.add(t);
+    arrays.hold(data);
     return t;
+  }
+
+  private void onClose(HeapTensor t, float[] data) {
+    live.remove(t);
+    if (!closed) {
+      arrays.release(data);
+    }
   }
 
   /**
@@ -250,5 +274,6 @@ public class ReferenceOps implements Ops {
     for (HeapTensor t : List.copyOf(live)) {
       t.close();
     }
+    arrays.clear();
   }
 }
