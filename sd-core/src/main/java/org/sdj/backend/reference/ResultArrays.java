@@ -37,7 +37,7 @@ final class ResultArrays {
     this.capacity = capacityFloats;
   }
 
-  /** A pool kept to an eighth of the heap, so that reuse never costs more memory than garbage would have held. */
+  /** Keeps at most an eighth of the heap in free arrays (a quarter slowed a run with a 1 GB heap: see RESULTS.md). */
   static ResultArrays forHeap() {
     return new ResultArrays(Runtime.getRuntime().maxMemory() / 8 / Float.BYTES);
   }

@@ -9,42 +9,44 @@ import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 
 class ResultArraysTest {
+  /** Long enough to be reused with or without assertions (shorter arrays are reused only under them). */
+  private static final int N = 1 << 14;
 
   @Test
   void reusesAnArrayOnceItsLastHolderIsClosed() {
-    ResultArrays arrays = new ResultArrays(1000);
-    float[] a = arrays.take(10, true);
+    ResultArrays arrays = new ResultArrays(4L * N);
+    float[] a = arrays.take(N, true);
     arrays.hold(a);
     arrays.hold(a);
     arrays.release(a);
-    assertNotSame(a, arrays.take(10, true), "a view still holds it");
+    assertNotSame(a, arrays.take(N, true), "a view still holds it");
     arrays.release(a);
     a[3] = 7;
-    float[] again = arrays.take(10, true);
+    float[] again = arrays.take(N, true);
     assertSame(a, again);
-    assertArrayEquals(new float[10], again, "zeroed when asked");
+    assertArrayEquals(new float[N], again, "zeroed when asked");
   }
 
   @Test
   void neverReusesArraysItDidNotHandOut() {
-    ResultArrays arrays = new ResultArrays(1000);
-    float[] foreign = new float[10];
+    ResultArrays arrays = new ResultArrays(4L * N);
+    float[] foreign = new float[N];
     arrays.hold(foreign);
     arrays.release(foreign);
-    assertNotSame(foreign, arrays.take(10, false));
+    assertNotSame(foreign, arrays.take(N, false));
   }
 
   @Test
   void keepsNoMoreThanItsCapacity() {
-    ResultArrays arrays = new ResultArrays(15);
-    float[] a = arrays.take(10, false);
-    float[] b = arrays.take(10, false);
+    ResultArrays arrays = new ResultArrays(N + N / 2);
+    float[] a = arrays.take(N, false);
+    float[] b = arrays.take(N, false);
     arrays.hold(a);
     arrays.hold(b);
     arrays.release(a);
     arrays.release(b);
-    assertSame(a, arrays.take(10, false));
-    assertNotSame(b, arrays.take(10, false), "b did not fit");
+    assertSame(a, arrays.take(N, false));
+    assertNotSame(b, arrays.take(N, false), "b did not fit");
   }
 
   @Test
