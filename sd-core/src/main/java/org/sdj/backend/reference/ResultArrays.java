@@ -1,5 +1,6 @@
 package org.sdj.backend.reference;
 
+import java.lang.ref.SoftReference;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -13,8 +14,10 @@ import java.util.Map;
  * 1.2 ms against 0.4 ms for filling a reused one), and an op that writes every element need not zero at all.
  *
  * <p>Only arrays that came from here are reused: a view ({@code reshape}) of a weight or of a host copy shares an
- * array this scope does not own. An array is reused once the last tensor sharing it is closed. Not thread-safe, as
- * the scope is not.
+ * array this scope does not own. An array is reused once the last tensor sharing it is closed. Free arrays are held
+ * softly: the collector takes them back before it would throw {@code OutOfMemoryError}, so that several scopes open
+ * at once (concurrent generations) never run the heap out with arrays none of them uses. Not thread-safe, as the
+ * scope is not.
  */
 final class ResultArrays {
   /**
@@ -27,7 +30,7 @@ final class ResultArrays {
   private static final int MIN_LENGTH = POISON ? 0 : 1 << 14;
 
   private final long capacity;
-  private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+  private final Map<Integer, ArrayDeque<SoftReference<float[]>>> free = new HashMap<>();
   /** Arrays handed out and not yet free: how many open tensors hold each. */
   private final IdentityHashMap<float[], int[]> holders = new IdentityHashMap<>();
   private long freeFloats;
@@ -47,20 +50,29 @@ final class ResultArrays {
     if (n < MIN_LENGTH) {
       return new float[n];
     }
-    ArrayDeque<float[]> q = free.get(n);
-    float[] a = q == null ? null : q.poll();
+    float[] a = reused(n);
     if (a == null) {
       a = new float[n];
-    } else {
-      freeFloats -= n;
-      if (zeroed) {
-        Arrays.fill(a, 0f);
-      } else if (POISON) {
-        Arrays.fill(a, Float.NaN);
-      }
+    } else if (zeroed) {
+      Arrays.fill(a, 0f);
+    } else if (POISON) {
+      Arrays.fill(a, Float.NaN);
     }
     holders.put(a, new int[1]);
     return a;
+  }
+
+  /** The most recently freed array of length {@code n} that the collector left, or {@code null}. */
+  private float[] reused(int n) {
+    ArrayDeque<SoftReference<float[]>> q = free.get(n);
+    while (q != null && !q.isEmpty()) {
+      freeFloats -= n;
+      float[] a = q.pop().get();
+      if (a != null) {
+        return a;
+      }
+    }
+    return null;
   }
 
   /** A tensor now holds {@code a}. */
@@ -79,7 +91,7 @@ final class ResultArrays {
     }
     holders.remove(a);
     if (freeFloats + a.length <= capacity) {
-      free.computeIfAbsent(a.length, len -> new ArrayDeque<>()).push(a);
+      free.computeIfAbsent(a.length, len -> new ArrayDeque<>()).push(new SoftReference<>(a));
       freeFloats += a.length;
     }
   }
