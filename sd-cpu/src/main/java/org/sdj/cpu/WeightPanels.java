@@ -59,9 +59,7 @@ final class WeightPanels implements Panels {
       }
       case BF16 -> {
         MemorySegment.copy(seg, I16, first * 2, halves, 0, kc);
-        for (int p = 0; p < kc; p++) {
-          out[off + p] = Float.intBitsToFloat(halves[p] << 16);
-        }
+        simd.bf16ToFloat(halves, kc, out, off);
       }
       default -> MemorySegment.copy(seg, F32, first * 4, out, off, kc);
     }
