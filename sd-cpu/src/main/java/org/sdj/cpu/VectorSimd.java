@@ -144,11 +144,24 @@ final class VectorSimd implements Simd {
   public void columnMax(float[] s, int off, int rows, int width, float[] max, int mOff) {
     int j = 0;
     for (; j <= width - L; j += L) {
-      FloatVector acc = FloatVector.fromArray(S, max, mOff + j);
-      for (int r = 0; r < rows; r++) {
-        acc = acc.max(FloatVector.fromArray(S, s, off + r * width + j));
+      // Four running maxima: a vector max with Java's NaN and -0 rules is several dependent instructions, so one
+      // chain ran at a third of the loads' pace.
+      FloatVector m0 = FloatVector.fromArray(S, max, mOff + j);
+      FloatVector m1 = m0;
+      FloatVector m2 = m0;
+      FloatVector m3 = m0;
+      int r = 0;
+      for (; r <= rows - 4; r += 4) {
+        int i = off + r * width + j;
+        m0 = m0.max(FloatVector.fromArray(S, s, i));
+        m1 = m1.max(FloatVector.fromArray(S, s, i + width));
+        m2 = m2.max(FloatVector.fromArray(S, s, i + 2 * width));
+        m3 = m3.max(FloatVector.fromArray(S, s, i + 3 * width));
       }
-      acc.intoArray(max, mOff + j);
+      for (; r < rows; r++) {
+        m0 = m0.max(FloatVector.fromArray(S, s, off + r * width + j));
+      }
+      m0.max(m1).max(m2.max(m3)).intoArray(max, mOff + j);
     }
     for (; j < width; j++) {
       for (int r = 0; r < rows; r++) {
