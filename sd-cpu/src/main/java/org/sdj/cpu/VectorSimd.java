@@ -343,8 +343,10 @@ final class VectorSimd implements Simd {
     FloatVector xc = x.max(LO).min(HI);
     FloatVector t = xc.fma(LOG2E, ROUND);
     FloatVector n = t.sub(ROUND);
-    // n * LN2_HI is exact (few significant bits in both), so r carries no error from the reduction.
-    FloatVector r = xc.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+    // n * LN2_HI is exact (few significant bits in both), so r carries no error from the reduction; each step is one
+    // fused multiply-add.
+    FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), xc);
+    r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
     FloatVector p = FloatVector.broadcast(S, 1f / 5040);
     p = p.fma(r, FloatVector.broadcast(S, 1f / 720));
     p = p.fma(r, FloatVector.broadcast(S, 1f / 120));
