@@ -4,8 +4,8 @@ import java.lang.ref.SoftReference;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * The result arrays of one {@link ReferenceOps} scope, handed out again once every tensor over them is closed. A
@@ -31,8 +31,11 @@ final class ResultArrays {
 
   private final long capacity;
   private final Map<Integer, ArrayDeque<SoftReference<float[]>>> free = new HashMap<>();
-  /** Arrays handed out and not yet free: how many open tensors hold each. */
-  private final IdentityHashMap<float[], int[]> holders = new IdentityHashMap<>();
+  /**
+   * Arrays handed out and not yet free: how many open tensors hold each. Arrays compare by identity, and weak keys
+   * let the collector have an array whose op failed before any tensor held it.
+   */
+  private final Map<float[], int[]> holders = new WeakHashMap<>();
   private long freeFloats;
 
   /** @param capacityFloats the most floats kept in free arrays; beyond it closed results go to the collector */
