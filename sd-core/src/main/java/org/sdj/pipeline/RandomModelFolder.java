@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -56,9 +57,29 @@ public final class RandomModelFolder {
   public record Configs(String unet, String vae, String textEncoder, String scheduler, String tokenizer) {
     /** The configs that ship with sdj for {@code family} ({@link ModelFamily#publishedConfig}). */
     public static Configs published(ModelFamily family) {
-      return new Configs(family.publishedConfig("unet/config.json"), family.publishedConfig("vae/config.json"),
-          family.publishedConfig("text_encoder/config.json"), family.publishedConfig("scheduler/scheduler_config.json"),
-          family.publishedConfig("tokenizer/tokenizer_config.json"));
+      return of(family::publishedConfig);
+    }
+
+    /** The configs of the diffusers folder {@code dir}: a model of the same shapes gets random weights. */
+    public static Configs read(Path dir) throws IOException {
+      try {
+        return of(file -> {
+          try {
+            return Files.readString(dir.resolve(file));
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
+    }
+
+    /** Each config by its path in a diffusers folder. */
+    private static Configs of(Function<String, String> config) {
+      return new Configs(config.apply("unet/config.json"), config.apply("vae/config.json"),
+          config.apply("text_encoder/config.json"), config.apply("scheduler/scheduler_config.json"),
+          config.apply("tokenizer/tokenizer_config.json"));
     }
   }
 

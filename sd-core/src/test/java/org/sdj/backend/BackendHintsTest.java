@@ -24,10 +24,7 @@ class BackendHintsTest {
     Path f32 = TestFixtures.path("tiny-sd1");
     Path bf16 = dir.resolve("tiny-bf16");
     Files.createDirectories(bf16);
-    RandomModelFolder.write(bf16, new RandomModelFolder.Configs(Files.readString(f32.resolve("unet/config.json")),
-        Files.readString(f32.resolve("vae/config.json")), Files.readString(f32.resolve("text_encoder/config.json")),
-        Files.readString(f32.resolve("scheduler/scheduler_config.json")),
-        Files.readString(f32.resolve("tokenizer/tokenizer_config.json"))), DType.BF16, 1, "test");
+    RandomModelFolder.write(bf16, RandomModelFolder.Configs.read(f32), DType.BF16, 1, "test");
     for (Path model : new Path[] {f32, bf16}) {
       DType expected = model == f32 ? DType.F32 : DType.BF16;
       try (ModelSource source = DiffusersFolder.open(model, LoadOptions.defaults())) {

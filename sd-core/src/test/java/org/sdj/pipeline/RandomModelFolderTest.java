@@ -2,9 +2,11 @@ package org.sdj.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -64,11 +66,7 @@ class RandomModelFolderTest {
   @Test
   void cachedWritesTheFolderOnceAndLeavesNoTemporaryFolderBehind(@TempDir Path dir) throws Exception {
     Path fixture = TestFixtures.path("tiny-sd1");
-    RandomModelFolder.Configs configs = new RandomModelFolder.Configs(
-        Files.readString(fixture.resolve("unet/config.json")), Files.readString(fixture.resolve("vae/config.json")),
-        Files.readString(fixture.resolve("text_encoder/config.json")),
-        Files.readString(fixture.resolve("scheduler/scheduler_config.json")),
-        Files.readString(fixture.resolve("tokenizer/tokenizer_config.json")));
+    RandomModelFolder.Configs configs = RandomModelFolder.Configs.read(fixture);
     Path model = dir.resolve("models/tiny");
     assertEquals(model, RandomModelFolder.cached(model, configs, DType.F16, 3, "test"));
     Path marker = Files.writeString(model.resolve("marker"), "kept");
@@ -86,5 +84,11 @@ class RandomModelFolderTest {
       }
     }
     return true;
+  }
+
+  @Test
+  void readingTheConfigsOfAFolderWithoutThemNamesTheMissingFile(@TempDir Path dir) {
+    var e = assertThrows(NoSuchFileException.class, () -> RandomModelFolder.Configs.read(dir));
+    assertTrue(e.getMessage().endsWith("unet/config.json"), e.getMessage());
   }
 }
