@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -12,6 +11,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -55,31 +55,26 @@ public final class RandomModelFolder {
    * @param tokenizer {@code tokenizer/tokenizer_config.json} (the CLIP vocabulary comes from sdj's bundled copy)
    */
   public record Configs(String unet, String vae, String textEncoder, String scheduler, String tokenizer) {
+    /** Where each config lies in a diffusers folder, in the order of the record's components. */
+    private static final List<String> FILES = List.of("unet/config.json", "vae/config.json",
+        "text_encoder/config.json", "scheduler/scheduler_config.json", "tokenizer/tokenizer_config.json");
+
     /** The configs that ship with sdj for {@code family} ({@link ModelFamily#publishedConfig}). */
     public static Configs published(ModelFamily family) {
-      return of(family::publishedConfig);
+      return of(FILES.stream().map(family::publishedConfig).toList());
     }
 
     /** The configs of the diffusers folder {@code dir}: a model of the same shapes gets random weights. */
     public static Configs read(Path dir) throws IOException {
-      try {
-        return of(file -> {
-          try {
-            return Files.readString(dir.resolve(file));
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
-      } catch (UncheckedIOException e) {
-        throw e.getCause();
+      List<String> texts = new ArrayList<>();
+      for (String file : FILES) {
+        texts.add(Files.readString(dir.resolve(file)));
       }
+      return of(texts);
     }
 
-    /** Each config by its path in a diffusers folder. */
-    private static Configs of(Function<String, String> config) {
-      return new Configs(config.apply("unet/config.json"), config.apply("vae/config.json"),
-          config.apply("text_encoder/config.json"), config.apply("scheduler/scheduler_config.json"),
-          config.apply("tokenizer/tokenizer_config.json"));
+    private static Configs of(List<String> texts) {
+      return new Configs(texts.get(0), texts.get(1), texts.get(2), texts.get(3), texts.get(4));
     }
   }
 
