@@ -4,7 +4,7 @@
 #   scripts/gpu-check.sh bundle   (on a build machine with JDK 25 and Maven; no GPU needed)
 #     Builds gpu-bundle/ (git-ignored, < 60 MB): a jlink'd Java 25 runtime (xz-packed), the jars (sd-core, sd-cuda with its
 #     kernels, JavaCPP's cuda + javacpp linux-x86_64, jackson, junit-platform-console-standalone), sd-cuda's test
-#     classes, the ptxas report and the tiny-sd1 fixtures.
+#     classes, the ptxas report, the tiny-sd1 fixtures and the scheduler loops (run there on fp16 latents).
 #
 #   scripts/gpu-check.sh run      (on the GPU machine, from the repository root; needs no Java, Maven or network)
 #     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of
@@ -49,7 +49,7 @@ make_bundle() {
   cp sd-cuda/target/sd-cuda-*-SNAPSHOT.jar "$bundle/lib/"
   cp -r sd-cuda/target/test-classes "$bundle/test-classes"
   cp sd-cuda/target/cuda/ptxas-report.txt "$bundle/ptxas-report.txt"
-  cp -r "$fixtures/tiny-sd1" "$fixtures/tiny-sd1-expected" "$bundle/fixtures/"
+  cp -r "$fixtures/tiny-sd1" "$fixtures/tiny-sd1-expected" "$fixtures/diffusers-scheduler-loops" "$bundle/fixtures/"
   # Only what the GPU tests load (jdeps): JavaCPP needs jdk.unsupported, JUnit's console java.xml; sd-core's image
   # classes (java.desktop) and hub client (java.net.http) are never loaded there.
   jlink --add-modules java.base,java.logging,java.xml,jdk.unsupported \

@@ -125,7 +125,7 @@ final class Generation {
     CancellationToken token = request.cancellation();
     return (step, total, timestep, denoised) -> {
       StepEvent event = new StepEvent(step, total, timestep, Duration.ofNanos(System.nanoTime() - started),
-          () -> LatentPreview.preview(denoised, shape, 0), token);
+          () -> LatentPreview.preview(denoised.get(), shape, 0), token);
       request.listener().onStep(event);
       if (token.isCancelled()) {
         throw new GenerationCancelledException(step, total);

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalDouble;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -107,6 +109,18 @@ class StableDiffusionTest {
     assertEquals(new GenerationInfo.Size(64, 64), info.size().orElseThrow());
     assertEquals("tiny-sd1", info.model().orElseThrow());
     assertTrue(Files.isRegularFile(file));
+  }
+
+  @Test
+  void aPreviewIsReadDuringItsStepOnly() {
+    List<StepEvent> events = new ArrayList<>();
+    sd.generate(TinyModel.small("a fox").listener(event -> {
+      assertEquals(8, event.preview().getWidth());
+      events.add(event);
+    }));
+    assertEquals(3, events.size());
+    IllegalStateException late = assertThrows(IllegalStateException.class, () -> events.getFirst().preview());
+    assertTrue(late.getMessage().contains("during"), late.getMessage());
   }
 
   @Test

@@ -1,7 +1,9 @@
 package org.sdj.pipeline;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Replay;
@@ -57,32 +59,59 @@ public final class StableDiffusionPipeline {
       }
     }
     boolean cfg = spec.classifierFreeGuidance();
-    long[] modelShape = spec.latentShape();
-    if (cfg) {
-      modelShape[0] *= 2;
-    }
     UNet2DConditionModel unet = components.unet();
-    int batch = Math.toIntExact(modelShape[0]);
+    int batch = Math.toIntExact(spec.latentShape()[0] * (cfg ? 2 : 1));
     try (Ops outer = backend.ops();
-        Replay unetStep = backend.replay((ops, in) -> unet.forward(ops, in.get(0), in.get(1), in.get(2)))) {
+        Replay unetStep = backend.replay((ops, in) -> unet.forward(ops, in.get(0), in.get(1), in.get(2)));
+        StepLatents math = new StepLatents(backend)) {
       Tensor context = encodePrompts(outer, spec, cfg);
+      Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, timesteps.length), batch);
+      Tensor x = math.ops().fromHost(latents, spec.latentShape());
       int total = timesteps.length - begin;
       for (int s = begin; s < timesteps.length; s++) {
         double t = timesteps[s];
-        float[] input = scheduler.scaleModelInput(latents, t);
-        float[] prediction;
-        try (Ops ops = backend.ops()) {
-          Tensor sample = ops.fromHost(cfg ? twice(input) : input, modelShape);
-          Tensor time = unet.timestepProjection(ops, t, batch);
-          prediction = ops.toHost(unetStep.run(ops, List.of(sample, time, context)));
+        Ops ops = math.ops();
+        Tensor input = scheduler.scaleModelInput(math, x, t);
+        Tensor sample = cfg ? ops.concat(0, input, input) : input;
+        Tensor time = ops.narrow(times, 0, (long) (s - begin) * batch, batch);
+        Tensor prediction = unetStep.run(ops, List.of(sample, time, context));
+        Tensor guided = cfg ? guide(math, prediction, spec.guidanceScale()) : prediction;
+        StepResult<Tensor> step = scheduler.step(math, guided, t, x, spec.stepNoise());
+        try (Denoised denoised = new Denoised(ops, step.predOriginalSample())) {
+          observer.afterStep(s - begin + 1, total, t, denoised);
         }
-        float[] guided = cfg ? guide(prediction, spec.guidanceScale()) : prediction;
-        StepResult step = scheduler.step(guided, t, latents, spec.stepNoise());
-        latents = step.prevSample();
-        observer.afterStep(s - begin + 1, total, t, step.predOriginalSample());
+        x = math.nextStep(scheduler, step.prevSample());
       }
+      return math.ops().toHost(x);
     }
-    return latents;
+  }
+
+  /**
+   * The step's denoised estimate for an observer, read back only if asked (reading waits for the device) and only
+   * during the observer's call, before the step's tensors are freed.
+   */
+  private static final class Denoised implements Supplier<float[]>, AutoCloseable {
+    private final Ops ops;
+    private final Tensor x0;
+    private boolean expired;
+
+    Denoised(Ops ops, Tensor x0) {
+      this.ops = ops;
+      this.x0 = x0;
+    }
+
+    @Override
+    public float[] get() {
+      if (expired) {
+        throw new IllegalStateException("a step's denoised latents can only be read during its afterStep call");
+      }
+      return ops.toHost(x0);
+    }
+
+    @Override
+    public void close() {
+      expired = true;
+    }
   }
 
   /**
@@ -164,22 +193,11 @@ public final class StableDiffusionPipeline {
     return out;
   }
 
-  private static float[] twice(float[] x) {
-    float[] out = new float[2 * x.length];
-    System.arraycopy(x, 0, out, 0, x.length);
-    System.arraycopy(x, 0, out, x.length, x.length);
-    return out;
-  }
-
-  /** {@code uncond + scale * (cond - uncond)} over a prediction whose first half is unconditional. */
-  private static float[] guide(float[] prediction, double scale) {
-    int half = prediction.length / 2;
-    float[] out = new float[half];
-    float g = (float) scale;
-    for (int i = 0; i < half; i++) {
-      float uncond = prediction[i];
-      out[i] = uncond + g * (prediction[half + i] - uncond);
-    }
-    return out;
+  /** {@code uncond + scale * (cond - uncond)} over a prediction whose first half (of dim 0) is unconditional. */
+  private static Tensor guide(StepLatents math, Tensor prediction, double scale) {
+    long half = prediction.dim(0) / 2;
+    Tensor uncond = math.ops().narrow(prediction, 0, 0, half);
+    Tensor cond = math.ops().narrow(prediction, 0, half, half);
+    return math.combine(1f, uncond, (float) scale, math.combine(1f, cond, -1f, uncond));
   }
 }

@@ -1,5 +1,7 @@
 package org.sdj.scheduler;
 
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.sdj.SdjException;
 
 /** State and behaviour every scheduler shares: the timestep list, the step counter, input checks. */
@@ -10,6 +12,9 @@ abstract class AbstractScheduler implements Scheduler {
   /** Index into {@link #timesteps} of the next step; -1 until the first step or scaleModelInput call. */
   int stepIndex = -1;
   private int beginIndex = -1;
+  /** What this generation's steps keep for later ones, on {@link #stateMath}; null before its first step. */
+  private StepState<?> state;
+  private LatentMath<?> stateMath;
 
   AbstractScheduler(NoiseSchedule schedule) {
     this.schedule = schedule;
@@ -36,7 +41,7 @@ abstract class AbstractScheduler implements Scheduler {
   }
 
   @Override
-  public float[] scaleModelInput(float[] sample, double timestep) {
+  public <L> L scaleModelInput(LatentMath<L> math, L sample, double timestep) {
     return sample;
   }
 
@@ -55,6 +60,46 @@ abstract class AbstractScheduler implements Scheduler {
     numInferenceSteps = steps;
     stepIndex = -1;
     beginIndex = -1;
+    state = null;
+    stateMath = null;
+  }
+
+  /**
+   * This generation's kept latents, made by {@code fresh} on its first step; later steps must run on the same
+   * {@code math}, which is what makes the cast safe.
+   */
+  @SuppressWarnings("unchecked")
+  <L, S extends StepState<L>> S state(LatentMath<L> math, Supplier<S> fresh) {
+    if (state == null) {
+      state = fresh.get();
+      stateMath = math;
+    }
+    requireStateMath(math);
+    return (S) state;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <L> void moveState(LatentMath<L> math, UnaryOperator<L> move) {
+    if (state != null) {
+      requireStateMath(math);
+      ((StepState<L>) state).move(move);
+    }
+  }
+
+  private void requireStateMath(LatentMath<?> math) {
+    if (stateMath != math) {
+      throw new IllegalStateException(getClass().getSimpleName() + " keeps latents of " + stateMath
+          + " from earlier steps and cannot step on " + math + ": call setTimesteps to start a new generation");
+    }
+  }
+
+  /** Fails unless {@code other} has as many elements as {@code sample}. */
+  static <L> void checkSameSize(LatentMath<L> math, L sample, L other, String what) {
+    if (math.size(sample) != math.size(other)) {
+      throw new SdjException(what + " has " + math.size(other) + " elements but the sample has " + math.size(sample)
+          + ": both must have the latent's shape");
+    }
   }
 
   boolean hasBeginIndex() {
@@ -123,8 +168,8 @@ abstract class AbstractScheduler implements Scheduler {
 
   /** diffusers' add_noise for alpha-based schedulers: {@code sqrt(a) x + sqrt(1 - a) noise} at a training step. */
   float[] addNoiseAtTrainStep(float[] original, float[] noise, double timestep) {
-    Latents.checkSameLength(original, noise, "noise");
+    checkSameSize(LatentMath.HOST, original, noise, "noise");
     float a = (float) schedule.alphaCumprod(trainIndex(timestep));
-    return Latents.combine((float) Math.sqrt(a), original, (float) Math.sqrt(1f - a), noise);
+    return LatentMath.HOST.combine((float) Math.sqrt(a), original, (float) Math.sqrt(1f - a), noise);
   }
 }

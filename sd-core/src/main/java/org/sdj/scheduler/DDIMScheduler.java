@@ -61,29 +61,29 @@ public final class DDIMScheduler extends AbstractScheduler {
   }
 
   @Override
-  public StepResult step(float[] modelOutput, double timestep, float[] sample, NoiseSource noise) {
+  public <L> StepResult<L> step(LatentMath<L> math, L modelOutput, double timestep, L sample, NoiseSource noise) {
     requireTimesteps();
-    Latents.checkSameLength(sample, modelOutput, "modelOutput");
+    checkSameSize(math, sample, modelOutput, "modelOutput");
     int t = trainIndex(timestep);
     int prev = t - config.common().numTrainTimesteps() / numInferenceSteps;
     float alphaProd = (float) schedule.alphaCumprod(t);
     float alphaProdPrev = (float) (prev >= 0 ? schedule.alphaCumprod(prev) : finalAlphaCumprod);
     PredictionType type = config.common().predictionType();
 
-    float[] x0 = AlphaPrediction.originalSample(type, modelOutput, sample, alphaProd);
-    float[] eps = AlphaPrediction.epsilon(type, modelOutput, sample, x0, alphaProd);
+    L x0 = AlphaPrediction.originalSample(math, type, modelOutput, sample, alphaProd);
+    L eps = AlphaPrediction.epsilon(math, type, modelOutput, sample, x0, alphaProd);
     if (config.clipSample()) {
-      x0 = Latents.clamp(x0, (float) config.clipSampleRange());
+      x0 = math.clamp(x0, (float) config.clipSampleRange());
     }
     float betaProd = 1f - alphaProd;
     float variance = ((1f - alphaProdPrev) / betaProd) * (1f - alphaProd / alphaProdPrev);
     float stdDev = (float) (config.eta() * Math.sqrt(variance));
     float direction = (float) Math.sqrt(1f - alphaProdPrev - stdDev * stdDev);
-    float[] prevSample = Latents.combine((float) Math.sqrt(alphaProdPrev), x0, direction, eps);
+    L prevSample = math.combine((float) Math.sqrt(alphaProdPrev), x0, direction, eps);
     if (config.eta() > 0) {
-      prevSample = Latents.addScaled(prevSample, Latents.noise(noise, sample.length), stdDev);
+      prevSample = math.combine(1f, prevSample, stdDev, math.noise(noise, sample));
     }
-    return new StepResult(prevSample, x0);
+    return new StepResult<>(prevSample, x0);
   }
 
   @Override

@@ -72,9 +72,9 @@ public final class DDPMScheduler extends AbstractScheduler {
   }
 
   @Override
-  public StepResult step(float[] modelOutput, double timestep, float[] sample, NoiseSource noise) {
+  public <L> StepResult<L> step(LatentMath<L> math, L modelOutput, double timestep, L sample, NoiseSource noise) {
     requireTimesteps();
-    Latents.checkSameLength(sample, modelOutput, "modelOutput");
+    checkSameSize(math, sample, modelOutput, "modelOutput");
     int t = trainIndex(timestep);
     int position = indexOf(timestep, false);
     int prevT = position == timesteps.length - 1 ? -1 : (int) timesteps[position + 1];
@@ -85,13 +85,13 @@ public final class DDPMScheduler extends AbstractScheduler {
     float currentAlpha = alphaProd / alphaProdPrev;
     float currentBeta = 1f - currentAlpha;
 
-    float[] x0 = AlphaPrediction.originalSample(config.common().predictionType(), modelOutput, sample, alphaProd);
+    L x0 = AlphaPrediction.originalSample(math, config.common().predictionType(), modelOutput, sample, alphaProd);
     if (config.clipSample()) {
-      x0 = Latents.clamp(x0, (float) config.clipSampleRange());
+      x0 = math.clamp(x0, (float) config.clipSampleRange());
     }
     float x0Coeff = (float) Math.sqrt(alphaProdPrev) * currentBeta / betaProd;
     float sampleCoeff = (float) Math.sqrt(currentAlpha) * betaProdPrev / betaProd;
-    float[] prev = Latents.combine(x0Coeff, x0, sampleCoeff, sample);
+    L prev = math.combine(x0Coeff, x0, sampleCoeff, sample);
     if (t > 0) {
       float variance = Math.max(betaProdPrev / betaProd * currentBeta, 1e-20f);
       float std = switch (config.varianceType()) {
@@ -99,9 +99,9 @@ public final class DDPMScheduler extends AbstractScheduler {
         case FIXED_SMALL_LOG -> (float) Math.exp(0.5 * Math.log(variance));
         case FIXED_LARGE -> (float) Math.sqrt(currentBeta);
       };
-      prev = Latents.addScaled(prev, Latents.noise(noise, sample.length), std);
+      prev = math.combine(1f, prev, std, math.noise(noise, sample));
     }
-    return new StepResult(prev, x0);
+    return new StepResult<>(prev, x0);
   }
 
   @Override

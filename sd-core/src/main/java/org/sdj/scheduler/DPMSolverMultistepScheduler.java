@@ -1,7 +1,10 @@
 package org.sdj.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalDouble;
+import java.util.function.UnaryOperator;
 import org.sdj.SdjException;
 
 /**
@@ -103,14 +106,11 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler {
   }
 
   private final Config config;
-  /** Data predictions of the last {@code solverOrder} steps, newest last. */
-  private float[][] history;
   private int lowerOrderNums;
 
   public DPMSolverMultistepScheduler(Config config) {
     super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.RESCALE_CLAMP_LAST));
     this.config = config;
-    this.history = new float[config.solverOrder()][];
   }
 
   @Override
@@ -140,13 +140,12 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler {
     double last = config.finalSigma() == FinalSigma.SIGMA_MIN ? trainSigmas[0] : 0.0;
     resetSteps(layout.timesteps(), layout.timesteps().length);
     sigmas = Sigmas.withFinal(layout.sigmas(), last);
-    history = new float[config.solverOrder()][];
     lowerOrderNums = 0;
   }
 
   @Override
-  public StepResult step(float[] modelOutput, double timestep, float[] sample, NoiseSource noise) {
-    Latents.checkSameLength(sample, modelOutput, "modelOutput");
+  public <L> StepResult<L> step(LatentMath<L> math, L modelOutput, double timestep, L sample, NoiseSource noise) {
+    checkSameSize(math, sample, modelOutput, "modelOutput");
     int index = currentStepIndex(timestep, true);
     int n = timesteps.length;
     boolean fewSteps = config.lowerOrderFinal() && n < LOWER_ORDER_FINAL_BELOW;
@@ -154,22 +153,29 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler {
         && (config.eulerAtFinal() || fewSteps || config.finalSigma() == FinalSigma.ZERO);
     boolean secondOrderFinal = index == n - 2 && fewSteps;
 
-    float[] x0 = dataPrediction(modelOutput, sample, sigmas[index]);
-    System.arraycopy(history, 1, history, 0, history.length - 1);
-    history[history.length - 1] = x0;
-    float[] fresh = config.algorithm() == Algorithm.SDE_DPMSOLVER_PLUS_PLUS
-        ? Latents.noise(noise, sample.length) : null;
+    L x0 = dataPrediction(math, modelOutput, sample, sigmas[index]);
+    List<L> history = state(math, History<L>::new).outputs;
+    history.add(x0);
+    if (history.size() > config.solverOrder()) {
+      history.removeFirst();
+    }
+    L fresh = config.algorithm() == Algorithm.SDE_DPMSOLVER_PLUS_PLUS ? math.noise(noise, sample) : null;
 
     int order = config.solverOrder() == 1 || lowerOrderNums < 1 || firstOrderFinal ? 1
         : config.solverOrder() == 2 || lowerOrderNums < 2 || secondOrderFinal ? 2 : 3;
-    float[] prev = update(order, index, sample, fresh);
+    L prev = update(math, history, order, index, sample, fresh);
     lowerOrderNums = Math.min(lowerOrderNums + 1, config.solverOrder());
     stepIndex++;
-    return new StepResult(prev, x0);
+    return new StepResult<>(prev, x0);
   }
 
-  /** One multistep update of the given order from noise level {@code sigmas[index]} to {@code sigmas[index + 1]}. */
-  private float[] update(int order, int index, float[] sample, float[] fresh) {
+  /**
+   * One multistep update of the given order from noise level {@code sigmas[index]} to {@code sigmas[index + 1]}.
+   *
+   * @param history the data predictions of the last steps, newest last
+   * @param fresh   the SDE variant's noise, else null
+   */
+  private <L> L update(LatentMath<L> math, List<L> history, int order, int index, L sample, L fresh) {
     double sigmaTo = sigmas[index + 1];
     double alphaT = alphaT(sigmaTo);
     double sigmaT = sigmaT(sigmaTo);
@@ -180,38 +186,39 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler {
     double exp2H = Math.exp(-2 * h);
     float cSample = (float) (sigmaT / sigmaT(sigmas[index]) * (sde ? expH : 1));
     double base = sde ? alphaT * (1 - exp2H) : -alphaT * (expH - 1);
-    float cD0 = (float) base;
-    float cNoise = sde ? (float) (sigmaT * Math.sqrt(1 - exp2H)) : 0f;
-    float cD1 = 0;
-    float cD2 = 0;
-    if (order == 2) {
-      cD1 = (float) (config.solverType() == SolverType.MIDPOINT ? 0.5 * base
-          : sde ? alphaT * ((1 - exp2H) / (-2 * h) + 1) : alphaT * ((expH - 1) / h + 1));
-    } else if (order == 3) {
-      cD1 = (float) (sde ? alphaT * ((1 - exp2H) / (-2 * h) + 1) : alphaT * ((expH - 1) / h + 1));
-      cD2 = (float) (sde ? alphaT * ((1 - exp2H - 2 * h) / (4 * h * h) - 0.5)
-          : -alphaT * ((expH - 1 + h) / (h * h) - 0.5));
-    }
-    float r0 = order >= 2 ? (float) ((lambdaS0 - lambda(sigmas[index - 1])) / h) : 1f;
-    float r1 = order == 3 ? (float) ((lambda(sigmas[index - 1]) - lambda(sigmas[index - 2])) / h) : 1f;
-    float[] m0 = history[history.length - 1];
-    float[] m1 = order >= 2 ? history[history.length - 2] : null;
-    float[] m2 = order == 3 ? history[history.length - 3] : null;
-    float[] out = new float[sample.length];
-    for (int i = 0; i < out.length; i++) {
-      float value = cSample * sample[i] + cD0 * m0[i];
+    WeightedSum<L> sum = new WeightedSum<L>().add(cSample, sample).add((float) base, history.getLast());
+    if (order >= 2) {
+      float r0 = (float) ((lambdaS0 - lambda(sigmas[index - 1])) / h);
+      L m1 = history.get(history.size() - 2);
+      // D1_0 = (m0 - m1) / r0
+      L d10 = math.combine(1f / r0, history.getLast(), -1f / r0, m1);
       if (order == 2) {
-        value += cD1 * ((m0[i] - m1[i]) / r0);
-      } else if (order == 3) {
-        float d10 = (m0[i] - m1[i]) / r0;
-        float d11 = (m1[i] - m2[i]) / r1;
-        value += cD1 * (d10 + r0 / (r0 + r1) * (d10 - d11)) + cD2 * ((d10 - d11) / (r0 + r1));
+        sum.add((float) (config.solverType() == SolverType.MIDPOINT ? 0.5 * base
+            : sde ? alphaT * ((1 - exp2H) / (-2 * h) + 1) : alphaT * ((expH - 1) / h + 1)), d10);
+      } else {
+        float r1 = (float) ((lambda(sigmas[index - 1]) - lambda(sigmas[index - 2])) / h);
+        L d11 = math.combine(1f / r1, m1, -1f / r1, history.get(history.size() - 3));
+        float r = r0 / (r0 + r1);
+        // D1 = D1_0 + r0 / (r0 + r1) * (D1_0 - D1_1), D2 = (D1_0 - D1_1) / (r0 + r1)
+        sum.add((float) (sde ? alphaT * ((1 - exp2H) / (-2 * h) + 1) : alphaT * ((expH - 1) / h + 1)),
+            math.combine(1f + r, d10, -r, d11));
+        sum.add((float) (sde ? alphaT * ((1 - exp2H - 2 * h) / (4 * h * h) - 0.5)
+            : -alphaT * ((expH - 1 + h) / (h * h) - 0.5)), math.combine(1f / (r0 + r1), d10, -1f / (r0 + r1), d11));
       }
-      if (sde) {
-        value += cNoise * fresh[i];
-      }
-      out[i] = value;
     }
-    return out;
+    if (sde) {
+      sum.add((float) (sigmaT * Math.sqrt(1 - exp2H)), fresh);
+    }
+    return sum.sum(math);
+  }
+
+  /** Data predictions of the last {@code solverOrder} steps, newest last. */
+  private static final class History<L> implements StepState<L> {
+    final List<L> outputs = new ArrayList<>();
+
+    @Override
+    public void move(UnaryOperator<L> move) {
+      outputs.replaceAll(move);
+    }
   }
 }

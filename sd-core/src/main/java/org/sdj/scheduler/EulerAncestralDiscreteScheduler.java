@@ -58,19 +58,19 @@ public final class EulerAncestralDiscreteScheduler extends SigmaScheduler {
   }
 
   @Override
-  public StepResult step(float[] modelOutput, double timestep, float[] sample, NoiseSource noise) {
-    Latents.checkSameLength(sample, modelOutput, "modelOutput");
+  public <L> StepResult<L> step(LatentMath<L> math, L modelOutput, double timestep, L sample, NoiseSource noise) {
+    checkSameSize(math, sample, modelOutput, "modelOutput");
     int index = currentStepIndex(timestep, false);
     float sigmaFrom = (float) sigmas[index];
     float sigmaTo = (float) sigmas[index + 1];
-    float[] x0 = originalSample(modelOutput, sample, sigmaFrom);
+    L x0 = originalSample(math, modelOutput, sample, sigmaFrom);
     float sigmaUp = (float) Math.sqrt(sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo)
         / (sigmaFrom * sigmaFrom));
     float sigmaDown = (float) Math.sqrt(sigmaTo * sigmaTo - sigmaUp * sigmaUp);
-    float[] derivative = derivative(sample, x0, sigmaFrom);
-    float[] prev = Latents.addScaled(sample, derivative, sigmaDown - sigmaFrom);
-    prev = Latents.addScaled(prev, Latents.noise(noise, sample.length), sigmaUp);
+    L derivative = derivative(math, sample, x0, sigmaFrom);
+    L prev = math.combine(1f, sample, sigmaDown - sigmaFrom, derivative);
+    prev = math.combine(1f, prev, sigmaUp, math.noise(noise, sample));
     stepIndex++;
-    return new StepResult(prev, x0);
+    return new StepResult<>(prev, x0);
   }
 }

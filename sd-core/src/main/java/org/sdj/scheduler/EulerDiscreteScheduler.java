@@ -66,14 +66,14 @@ public final class EulerDiscreteScheduler extends SigmaScheduler {
   }
 
   @Override
-  public StepResult step(float[] modelOutput, double timestep, float[] sample, NoiseSource noise) {
-    Latents.checkSameLength(sample, modelOutput, "modelOutput");
+  public <L> StepResult<L> step(LatentMath<L> math, L modelOutput, double timestep, L sample, NoiseSource noise) {
+    checkSameSize(math, sample, modelOutput, "modelOutput");
     int index = currentStepIndex(timestep, false);
     float sigma = (float) sigmas[index];
-    float[] x0 = originalSample(modelOutput, sample, sigma);
-    float[] derivative = derivative(sample, x0, sigma);
+    L x0 = originalSample(math, modelOutput, sample, sigma);
+    L derivative = derivative(math, sample, x0, sigma);
     float dt = (float) sigmas[index + 1] - sigma;
     stepIndex++;
-    return new StepResult(Latents.addScaled(sample, derivative, dt), x0);
+    return new StepResult<>(math.combine(1f, sample, dt, derivative), x0);
   }
 }

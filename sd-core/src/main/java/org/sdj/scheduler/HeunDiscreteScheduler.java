@@ -2,6 +2,7 @@ package org.sdj.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.OptionalDouble;
+import java.util.function.UnaryOperator;
 
 /**
  * Heun's second-order method (Karras et al., 2022, algorithm 1), diffusers' {@code HeunDiscreteScheduler}: two model
@@ -34,10 +35,22 @@ public final class HeunDiscreteScheduler extends SigmaScheduler {
   }
 
   private final Config config;
-  /** Set between the two calls of a step: the first call's derivative, step size and starting sample. */
-  private float[] firstDerivative;
+  /** Set between the two calls of a step: the first call's step size. */
   private float stepSize;
-  private float[] firstSample;
+
+  /** Set between the two calls of a step: the first call's derivative and starting sample. */
+  private static final class Pair<L> implements StepState<L> {
+    L firstDerivative;
+    L firstSample;
+
+    @Override
+    public void move(UnaryOperator<L> move) {
+      if (firstDerivative != null) {
+        firstDerivative = move.apply(firstDerivative);
+        firstSample = move.apply(firstSample);
+      }
+    }
+  }
 
   public HeunDiscreteScheduler(Config config) {
     super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.IGNORED));
@@ -79,35 +92,34 @@ public final class HeunDiscreteScheduler extends SigmaScheduler {
       doubledTimesteps[2 * i] = (float) ts[i];
     }
     install(doubledTimesteps, doubledSigmas, numInferenceSteps);
-    firstDerivative = null;
-    firstSample = null;
   }
 
   @Override
-  public StepResult step(float[] modelOutput, double timestep, float[] sample, NoiseSource noise) {
-    Latents.checkSameLength(sample, modelOutput, "modelOutput");
+  public <L> StepResult<L> step(LatentMath<L> math, L modelOutput, double timestep, L sample, NoiseSource noise) {
+    checkSameSize(math, sample, modelOutput, "modelOutput");
     int index = currentStepIndex(timestep, false);
-    boolean firstCall = firstDerivative == null;
+    Pair<L> pair = state(math, Pair::new);
+    boolean firstCall = pair.firstDerivative == null;
     float sigma = (float) (firstCall ? sigmas[index] : sigmas[index - 1]);
     float sigmaNext = (float) (firstCall ? sigmas[index + 1] : sigmas[index]);
-    float[] x0 = originalSample(modelOutput, sample, firstCall ? sigma : sigmaNext);
+    L x0 = originalSample(math, modelOutput, sample, firstCall ? sigma : sigmaNext);
     if (config.clipSample()) {
-      x0 = Latents.clamp(x0, (float) config.clipSampleRange());
+      x0 = math.clamp(x0, (float) config.clipSampleRange());
     }
-    float[] prev;
+    L prev;
     if (firstCall) {
-      firstDerivative = derivative(sample, x0, sigma);
+      pair.firstDerivative = derivative(math, sample, x0, sigma);
       stepSize = sigmaNext - sigma;
-      firstSample = sample;
-      prev = Latents.addScaled(sample, firstDerivative, stepSize);
+      pair.firstSample = sample;
+      prev = math.combine(1f, sample, stepSize, pair.firstDerivative);
     } else {
-      float[] second = derivative(sample, x0, sigmaNext);
-      float[] average = Latents.combine(0.5f, firstDerivative, 0.5f, second);
-      prev = Latents.addScaled(firstSample, average, stepSize);
-      firstDerivative = null;
-      firstSample = null;
+      L second = derivative(math, sample, x0, sigmaNext);
+      L average = math.combine(0.5f, pair.firstDerivative, 0.5f, second);
+      prev = math.combine(1f, pair.firstSample, stepSize, average);
+      pair.firstDerivative = null;
+      pair.firstSample = null;
     }
     stepIndex++;
-    return new StepResult(prev, x0);
+    return new StepResult<>(prev, x0);
   }
 }

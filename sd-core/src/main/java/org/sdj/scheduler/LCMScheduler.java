@@ -79,8 +79,8 @@ public final class LCMScheduler extends AbstractScheduler {
   }
 
   @Override
-  public StepResult step(float[] modelOutput, double timestep, float[] sample, NoiseSource noise) {
-    Latents.checkSameLength(sample, modelOutput, "modelOutput");
+  public <L> StepResult<L> step(LatentMath<L> math, L modelOutput, double timestep, L sample, NoiseSource noise) {
+    checkSameSize(math, sample, modelOutput, "modelOutput");
     int index = currentStepIndex(timestep, false);
     int t = trainIndex(timestep);
     int prevT = index + 1 < timesteps.length ? (int) timesteps[index + 1] : t;
@@ -90,19 +90,19 @@ public final class LCMScheduler extends AbstractScheduler {
     double scaled = t * config.timestepScaling();
     float cSkip = (float) (SIGMA_DATA * SIGMA_DATA / (scaled * scaled + SIGMA_DATA * SIGMA_DATA));
     float cOut = (float) (scaled / Math.sqrt(scaled * scaled + SIGMA_DATA * SIGMA_DATA));
-    float[] x0 = AlphaPrediction.originalSample(config.common().predictionType(), modelOutput, sample, alphaProd);
+    L x0 = AlphaPrediction.originalSample(math, config.common().predictionType(), modelOutput, sample, alphaProd);
     if (config.clipSample()) {
-      x0 = Latents.clamp(x0, (float) config.clipSampleRange());
+      x0 = math.clamp(x0, (float) config.clipSampleRange());
     }
-    float[] denoised = Latents.combine(cOut, x0, cSkip, sample);
-    float[] prev = denoised;
+    L denoised = math.combine(cOut, x0, cSkip, sample);
+    L prev = denoised;
     if (index != numInferenceSteps - 1) {
-      float[] fresh = Latents.noise(noise, sample.length);
-      prev = Latents.combine((float) Math.sqrt(alphaProdPrev), denoised, (float) Math.sqrt(1f - alphaProdPrev),
+      L fresh = math.noise(noise, sample);
+      prev = math.combine((float) Math.sqrt(alphaProdPrev), denoised, (float) Math.sqrt(1f - alphaProdPrev),
           fresh);
     }
     stepIndex++;
-    return new StepResult(prev, denoised);
+    return new StepResult<>(prev, denoised);
   }
 
   @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
+import java.util.function.UnaryOperator;
 
 /**
  * Linear multistep (order 4) on the probability-flow ODE, diffusers' {@code LMSDiscreteScheduler}. Deterministic. One
@@ -37,7 +38,16 @@ public final class LMSDiscreteScheduler extends SigmaScheduler {
   }
 
   private final Config config;
-  private final List<float[]> derivatives = new ArrayList<>();
+
+  /** The derivatives of the last {@code ORDER} steps, oldest first. */
+  private static final class Derivatives<L> implements StepState<L> {
+    final List<L> list = new ArrayList<>();
+
+    @Override
+    public void move(UnaryOperator<L> move) {
+      list.replaceAll(move);
+    }
+  }
 
   public LMSDiscreteScheduler(Config config) {
     super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.IGNORED));
@@ -59,30 +69,26 @@ public final class LMSDiscreteScheduler extends SigmaScheduler {
     // diffusers' LMS has no sigma_min / sigma_max settings: re-spaced sigmas span the chosen timesteps' range.
     Layout layout = layout(numInferenceSteps, config.sigmaSpacing(), OptionalDouble.empty(), OptionalDouble.empty());
     install(layout.timesteps(), Sigmas.withFinal(layout.sigmas(), 0.0), numInferenceSteps);
-    derivatives.clear();
   }
 
   @Override
-  public StepResult step(float[] modelOutput, double timestep, float[] sample, NoiseSource noise) {
-    Latents.checkSameLength(sample, modelOutput, "modelOutput");
+  public <L> StepResult<L> step(LatentMath<L> math, L modelOutput, double timestep, L sample, NoiseSource noise) {
+    checkSameSize(math, sample, modelOutput, "modelOutput");
     int index = currentStepIndex(timestep, false);
+    List<L> derivatives = state(math, Derivatives<L>::new).list;
     float sigma = (float) sigmas[index];
-    float[] x0 = originalSample(modelOutput, sample, sigma);
-    derivatives.add(derivative(sample, x0, sigma));
+    L x0 = originalSample(math, modelOutput, sample, sigma);
+    derivatives.add(derivative(math, sample, x0, sigma));
     if (derivatives.size() > ORDER) {
       derivatives.removeFirst();
     }
     int order = Math.min(index + 1, ORDER);
-    float[] prev = sample.clone();
+    WeightedSum<L> prev = new WeightedSum<L>().add(1f, sample);
     for (int k = 0; k < order; k++) {
-      float coefficient = (float) lmsCoefficient(order, index, k);
-      float[] d = derivatives.get(derivatives.size() - 1 - k);
-      for (int i = 0; i < prev.length; i++) {
-        prev[i] += coefficient * d[i];
-      }
+      prev.add((float) lmsCoefficient(order, index, k), derivatives.get(derivatives.size() - 1 - k));
     }
     stepIndex++;
-    return new StepResult(prev, x0);
+    return new StepResult<>(prev.sum(math), x0);
   }
 
   /** Integral over [sigma_t, sigma_t+1] of the Lagrange basis polynomial of point {@code current} among the last. */

@@ -35,33 +35,25 @@ abstract class MultistepScheduler extends AbstractScheduler {
   }
 
   /** diffusers' convert_model_output in data-prediction mode: the x0 estimate at noise level {@code sigma}. */
-  float[] dataPrediction(float[] modelOutput, float[] sample, double sigma) {
+  <L> L dataPrediction(LatentMath<L> math, L modelOutput, L sample, double sigma) {
     float alpha = (float) alphaT(sigma);
     float sigmaT = (float) sigmaT(sigma);
-    float[] x0 = new float[sample.length];
-    for (int i = 0; i < x0.length; i++) {
-      x0[i] = switch (common().predictionType()) {
-        case EPSILON -> (sample[i] - sigmaT * modelOutput[i]) / alpha;
-        case SAMPLE -> modelOutput[i];
-        case V_PREDICTION -> alpha * sample[i] - sigmaT * modelOutput[i];
-      };
-    }
-    return x0;
+    return switch (common().predictionType()) {
+      case EPSILON -> math.combine(1f / alpha, sample, -sigmaT / alpha, modelOutput);
+      case SAMPLE -> modelOutput;
+      case V_PREDICTION -> math.combine(alpha, sample, -sigmaT, modelOutput);
+    };
   }
 
   /** diffusers' convert_model_output in noise-prediction mode: the epsilon estimate at noise level {@code sigma}. */
-  float[] noisePrediction(float[] modelOutput, float[] sample, double sigma) {
+  <L> L noisePrediction(LatentMath<L> math, L modelOutput, L sample, double sigma) {
     float alpha = (float) alphaT(sigma);
     float sigmaT = (float) sigmaT(sigma);
-    float[] eps = new float[sample.length];
-    for (int i = 0; i < eps.length; i++) {
-      eps[i] = switch (common().predictionType()) {
-        case EPSILON -> modelOutput[i];
-        case SAMPLE -> (sample[i] - alpha * modelOutput[i]) / sigmaT;
-        case V_PREDICTION -> alpha * modelOutput[i] + sigmaT * sample[i];
-      };
-    }
-    return eps;
+    return switch (common().predictionType()) {
+      case EPSILON -> modelOutput;
+      case SAMPLE -> math.combine(1f / sigmaT, sample, -alpha / sigmaT, modelOutput);
+      case V_PREDICTION -> math.combine(alpha, modelOutput, sigmaT, sample);
+    };
   }
 
   /**
@@ -89,10 +81,10 @@ abstract class MultistepScheduler extends AbstractScheduler {
 
   @Override
   public float[] addNoise(float[] original, float[] noise, double timestep) {
-    Latents.checkSameLength(original, noise, "noise");
+    checkSameSize(LatentMath.HOST, original, noise, "noise");
     requireTimesteps();
     int index = !hasBeginIndex() ? indexOf(timestep, true) : stepIndex >= 0 ? stepIndex : beginIndex();
     double sigma = sigmas[index];
-    return Latents.combine((float) alphaT(sigma), original, (float) sigmaT(sigma), noise);
+    return LatentMath.HOST.combine((float) alphaT(sigma), original, (float) sigmaT(sigma), noise);
   }
 }

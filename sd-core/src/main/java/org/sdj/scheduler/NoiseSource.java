@@ -20,4 +20,18 @@ public interface NoiseSource {
    * @return {@code count} unit-normal floats
    */
   float[] next(int count);
+
+  /**
+   * {@link #next}, checked: fails clearly where the source returned null or the wrong count.
+   *
+   * @throws SdjException when the source did not return {@code count} values
+   */
+  default float[] draw(int count) {
+    float[] noise = next(count);
+    if (noise == null || noise.length != count) {
+      throw new SdjException("NoiseSource returned " + (noise == null ? "null" : noise.length + " values")
+          + " where " + count + " were asked for");
+    }
+    return noise;
+  }
 }

@@ -3,6 +3,7 @@ package org.sdj.scheduler;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.sdj.SdjException;
 
 /**
@@ -42,9 +43,20 @@ public final class PNDMScheduler extends AbstractScheduler {
   private final double finalAlphaCumprod;
   private int prkCount;
   private int counter;
-  private final List<float[]> ets = new ArrayList<>();
-  private float[] runningOutput;
-  private float[] savedSample;
+
+  /** The model outputs PLMS combines, newest last; a Runge-Kutta step's running sum and its starting sample. */
+  private static final class Kept<L> implements StepState<L> {
+    final List<L> ets = new ArrayList<>();
+    L runningOutput;
+    L savedSample;
+
+    @Override
+    public void move(UnaryOperator<L> move) {
+      ets.replaceAll(move);
+      runningOutput = runningOutput == null ? null : move.apply(runningOutput);
+      savedSample = savedSample == null ? null : move.apply(savedSample);
+    }
+  }
 
   public PNDMScheduler(Config config) {
     super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.IGNORED));
@@ -100,44 +112,44 @@ public final class PNDMScheduler extends AbstractScheduler {
     }
     resetSteps(all.stream().mapToDouble(Double::doubleValue).toArray(), numInferenceSteps);
     counter = 0;
-    ets.clear();
-    runningOutput = null;
-    savedSample = null;
   }
 
   @Override
-  public StepResult step(float[] modelOutput, double timestep, float[] sample, NoiseSource noise) {
+  public <L> StepResult<L> step(LatentMath<L> math, L modelOutput, double timestep, L sample, NoiseSource noise) {
     requireTimesteps();
-    Latents.checkSameLength(sample, modelOutput, "modelOutput");
+    checkSameSize(math, sample, modelOutput, "modelOutput");
     int t = trainIndex(timestep);
-    return counter < prkCount ? stepPrk(modelOutput, t, sample) : stepPlms(modelOutput, t, sample);
+    Kept<L> kept = state(math, Kept<L>::new);
+    return counter < prkCount ? stepPrk(math, kept, modelOutput, t, sample)
+        : stepPlms(math, kept, modelOutput, t, sample);
   }
 
-  private StepResult stepPrk(float[] modelOutput, int timestep, float[] sample) {
+  private <L> StepResult<L> stepPrk(LatentMath<L> math, Kept<L> kept, L modelOutput, int timestep, L sample) {
     int stride = config.common().numTrainTimesteps() / numInferenceSteps;
     int prevTimestep = timestep - (counter % 2 == 1 ? 0 : stride / 2);
     int baseTimestep = (int) timesteps[counter / 4 * 4];
-    float[] output = modelOutput;
+    L output = modelOutput;
     switch (counter % 4) {
       case 0 -> {
-        runningOutput = Latents.scale(modelOutput, 1f / 6);
-        ets.add(modelOutput);
-        savedSample = sample;
+        kept.runningOutput = math.scale(modelOutput, 1f / 6);
+        kept.ets.add(modelOutput);
+        kept.savedSample = sample;
       }
-      case 1, 2 -> runningOutput = Latents.addScaled(runningOutput, modelOutput, 1f / 3);
+      case 1, 2 -> kept.runningOutput = math.combine(1f, kept.runningOutput, 1f / 3, modelOutput);
       default -> {
-        output = Latents.addScaled(runningOutput, modelOutput, 1f / 6);
-        runningOutput = null;
+        output = math.combine(1f, kept.runningOutput, 1f / 6, modelOutput);
+        kept.runningOutput = null;
       }
     }
-    float[] current = savedSample != null ? savedSample : sample;
+    L current = kept.savedSample != null ? kept.savedSample : sample;
     counter++;
-    return previousSample(current, baseTimestep, prevTimestep, output);
+    return previousSample(math, current, baseTimestep, prevTimestep, output);
   }
 
-  private StepResult stepPlms(float[] modelOutput, int timestep, float[] sample) {
+  private <L> StepResult<L> stepPlms(LatentMath<L> math, Kept<L> kept, L modelOutput, int timestep, L sample) {
     int stride = config.common().numTrainTimesteps() / numInferenceSteps;
     int prevTimestep = timestep - stride;
+    List<L> ets = kept.ets;
     if (counter != 1) {
       while (ets.size() > 3) {
         ets.removeFirst();
@@ -147,57 +159,53 @@ public final class PNDMScheduler extends AbstractScheduler {
       prevTimestep = timestep;
       timestep += stride;
     }
-    float[] output;
-    float[] current = sample;
+    L output;
+    L current = sample;
     int k = ets.size();
     if (k == 1 && counter == 0) {
       output = modelOutput;
-      savedSample = sample;
+      kept.savedSample = sample;
     } else if (k == 1 && counter == 1) {
-      output = Latents.combine(0.5f, modelOutput, 0.5f, ets.getLast());
-      current = savedSample;
-      savedSample = null;
+      output = math.combine(0.5f, modelOutput, 0.5f, ets.getLast());
+      current = kept.savedSample;
+      kept.savedSample = null;
     } else if (k == 2) {
-      output = multistep(new float[] {3, -1}, 2);
+      output = multistep(math, ets, new float[] {3, -1}, 2);
     } else if (k == 3) {
-      output = multistep(new float[] {23, -16, 5}, 12);
+      output = multistep(math, ets, new float[] {23, -16, 5}, 12);
     } else {
-      output = multistep(new float[] {55, -59, 37, -9}, 24);
+      output = multistep(math, ets, new float[] {55, -59, 37, -9}, 24);
     }
     counter++;
-    return previousSample(current, timestep, prevTimestep, output);
+    return previousSample(math, current, timestep, prevTimestep, output);
   }
 
   /** {@code sum(weights[j] * ets[-1 - j]) / divisor}. */
-  private float[] multistep(float[] weights, float divisor) {
-    int n = ets.getFirst().length;
-    float[] out = new float[n];
-    for (int i = 0; i < n; i++) {
-      float acc = 0;
-      for (int j = 0; j < weights.length; j++) {
-        acc += weights[j] * ets.get(ets.size() - 1 - j)[i];
-      }
-      out[i] = acc / divisor;
+  private static <L> L multistep(LatentMath<L> math, List<L> ets, float[] weights, float divisor) {
+    WeightedSum<L> sum = new WeightedSum<>();
+    for (int j = 0; j < weights.length; j++) {
+      sum.add(weights[j] / divisor, ets.get(ets.size() - 1 - j));
     }
-    return out;
+    return sum.sum(math);
   }
 
   /** Formula (9) of the PNDM paper, from the sample at {@code timestep} to {@code prevTimestep}. */
-  private StepResult previousSample(float[] sample, int timestep, int prevTimestep, float[] modelOutput) {
+  private <L> StepResult<L> previousSample(LatentMath<L> math, L sample, int timestep, int prevTimestep,
+      L modelOutput) {
     float alphaProd = (float) schedule.alphaCumprod(timestep);
     float alphaProdPrev = (float) (prevTimestep >= 0 ? schedule.alphaCumprod(prevTimestep) : finalAlphaCumprod);
     float betaProd = 1f - alphaProd;
     float betaProdPrev = 1f - alphaProdPrev;
-    float[] eps = config.common().predictionType() == PredictionType.V_PREDICTION
-        ? Latents.combine((float) Math.sqrt(alphaProd), modelOutput, (float) Math.sqrt(betaProd), sample)
+    L eps = config.common().predictionType() == PredictionType.V_PREDICTION
+        ? math.combine((float) Math.sqrt(alphaProd), modelOutput, (float) Math.sqrt(betaProd), sample)
         : modelOutput;
     float sampleCoeff = (float) Math.sqrt(alphaProdPrev / alphaProd);
     float denominator = (float) (alphaProd * Math.sqrt(betaProdPrev)
         + Math.sqrt(alphaProd * betaProd * alphaProdPrev));
     float outputCoeff = (alphaProdPrev - alphaProd) / denominator;
-    float[] prev = Latents.combine(sampleCoeff, sample, -outputCoeff, eps);
-    float[] x0 = AlphaPrediction.originalSample(PredictionType.EPSILON, eps, sample, alphaProd);
-    return new StepResult(prev, x0);
+    L prev = math.combine(sampleCoeff, sample, -outputCoeff, eps);
+    L x0 = AlphaPrediction.originalSample(math, PredictionType.EPSILON, eps, sample, alphaProd);
+    return new StepResult<>(prev, x0);
   }
 
   @Override

@@ -1,11 +1,14 @@
 package org.sdj.scheduler;
 
+import java.util.function.UnaryOperator;
+
 /**
  * diffusers' scheduler contract: turns the model's prediction at one timestep into the sample at the next.
  *
  * <p>Latents are plain {@code float[]} holding any shape (typically {@code [N, 4, H/8, W/8]}) flattened row-major;
  * every scheduler works element by element, so shapes never matter, only that all arrays of one call have the same
- * length. A typical loop:
+ * length. The same steps run on latents held elsewhere (a backend's tensors) through a {@link LatentMath}. A typical
+ * loop:
  *
  * <pre>{@code
  * scheduler.setTimesteps(20);
@@ -55,7 +58,12 @@ public interface Scheduler {
    * Scales the sample for the model at {@code timestep} (divides by {@code sqrt(sigma^2 + 1)} for sigma-based
    * schedulers). May return {@code sample} itself when no scaling applies: do not modify the result in place.
    */
-  float[] scaleModelInput(float[] sample, double timestep);
+  default float[] scaleModelInput(float[] sample, double timestep) {
+    return scaleModelInput(LatentMath.HOST, sample, timestep);
+  }
+
+  /** {@link #scaleModelInput(float[], double)} on latents of {@code math}'s kind. */
+  <L> L scaleModelInput(LatentMath<L> math, L sample, double timestep);
 
   /**
    * One denoising step.
@@ -65,12 +73,32 @@ public interface Scheduler {
    * @param sample      the current sample
    * @param noise       fresh unit-normal noise for stochastic schedulers; {@link NoiseSource#NONE} otherwise
    */
-  StepResult step(float[] modelOutput, double timestep, float[] sample, NoiseSource noise);
+  default StepResult<float[]> step(float[] modelOutput, double timestep, float[] sample, NoiseSource noise) {
+    return step(LatentMath.HOST, modelOutput, timestep, sample, noise);
+  }
 
   /** {@link #step(float[], double, float[], NoiseSource)} for deterministic schedulers. */
-  default StepResult step(float[] modelOutput, double timestep, float[] sample) {
+  default StepResult<float[]> step(float[] modelOutput, double timestep, float[] sample) {
     return step(modelOutput, timestep, sample, NoiseSource.NONE);
   }
+
+  /**
+   * {@link #step(float[], double, float[], NoiseSource)} on latents of {@code math}'s kind, with the same arithmetic.
+   * One generation steps on one {@code math} (from {@link #setTimesteps} on), since the scheduler keeps latents of
+   * earlier steps.
+   *
+   * @throws IllegalStateException when an earlier step of this generation ran on another {@code math}
+   */
+  <L> StepResult<L> step(LatentMath<L> math, L modelOutput, double timestep, L sample, NoiseSource noise);
+
+  /**
+   * Replaces every latent this scheduler keeps for later steps (multistep history, the first half of a Heun step) by
+   * {@code move}'s result for it: how a caller that frees each step's latents carries the kept ones over. Does nothing
+   * before the first step of a generation or for schedulers that keep nothing.
+   *
+   * @throws IllegalStateException when this generation's steps ran on another {@code math}
+   */
+  <L> void moveState(LatentMath<L> math, UnaryOperator<L> move);
 
   /**
    * Noises a clean sample to the level of {@code timestep} (img2img's starting point).

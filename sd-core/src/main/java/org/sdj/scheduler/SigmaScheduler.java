@@ -41,46 +41,32 @@ abstract class SigmaScheduler extends AbstractScheduler {
   }
 
   @Override
-  public float[] scaleModelInput(float[] sample, double timestep) {
+  public <L> L scaleModelInput(LatentMath<L> math, L sample, double timestep) {
     float sigma = (float) sigmas[currentStepIndex(timestep, false)];
-    float scale = (float) Math.sqrt(sigma * sigma + 1f);
-    float[] out = new float[sample.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = sample[i] / scale;
-    }
-    return out;
+    return math.scale(sample, 1f / (float) Math.sqrt(sigma * sigma + 1f));
   }
 
   /** The denoised estimate for epsilon, v or sample prediction at noise level {@code sigma}. */
-  float[] originalSample(float[] modelOutput, float[] sample, float sigma) {
-    float vScale = (float) (-sigma / Math.sqrt(sigma * sigma + 1f));
-    float vSample = 1f / (sigma * sigma + 1f);
-    float[] x0 = new float[sample.length];
-    for (int i = 0; i < x0.length; i++) {
-      x0[i] = switch (common().predictionType()) {
-        case EPSILON -> sample[i] - sigma * modelOutput[i];
-        case V_PREDICTION -> modelOutput[i] * vScale + sample[i] * vSample;
-        case SAMPLE -> modelOutput[i];
-      };
-    }
-    return x0;
+  <L> L originalSample(LatentMath<L> math, L modelOutput, L sample, float sigma) {
+    return switch (common().predictionType()) {
+      case EPSILON -> math.combine(1f, sample, -sigma, modelOutput);
+      case V_PREDICTION -> math.combine((float) (-sigma / Math.sqrt(sigma * sigma + 1f)), modelOutput,
+          1f / (sigma * sigma + 1f), sample);
+      case SAMPLE -> modelOutput;
+    };
   }
 
   /** {@code (sample - x0) / sigma}: the ODE's direction at this noise level. */
-  static float[] derivative(float[] sample, float[] x0, float sigma) {
-    float[] d = new float[sample.length];
-    for (int i = 0; i < d.length; i++) {
-      d[i] = (sample[i] - x0[i]) / sigma;
-    }
-    return d;
+  static <L> L derivative(LatentMath<L> math, L sample, L x0, float sigma) {
+    return math.combine(1f / sigma, sample, -1f / sigma, x0);
   }
 
   @Override
   public float[] addNoise(float[] original, float[] noise, double timestep) {
-    Latents.checkSameLength(original, noise, "noise");
+    checkSameSize(LatentMath.HOST, original, noise, "noise");
     requireTimesteps();
     int index = !hasBeginIndex() ? indexOf(timestep, false) : stepIndex >= 0 ? stepIndex : beginIndex();
-    return Latents.addScaled(original, noise, (float) sigmas[index]);
+    return LatentMath.HOST.combine(1f, original, (float) sigmas[index], noise);
   }
 
   /** Sigma schedule of the chosen timesteps, re-spaced if asked, with diffusers' timestep re-derivation. */

@@ -1,7 +1,9 @@
 package org.sdj.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.OptionalDouble;
 import org.sdj.SdjException;
 
@@ -84,16 +86,24 @@ public final class UniPCMultistepScheduler extends MultistepScheduler {
   }
 
   private final Config config;
-  /** Converted model outputs of the last {@code solverOrder} steps, newest last. */
-  private float[][] history;
   private int lowerOrderNums;
   private int thisOrder;
-  private float[] lastSample;
+
+  /** Converted model outputs of the last {@code solverOrder} steps (newest last) and the last step's sample. */
+  private static final class Kept<L> implements StepState<L> {
+    final List<L> history = new ArrayList<>();
+    L lastSample;
+
+    @Override
+    public void move(UnaryOperator<L> move) {
+      history.replaceAll(move);
+      lastSample = lastSample == null ? null : move.apply(lastSample);
+    }
+  }
 
   public UniPCMultistepScheduler(Config config) {
     super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.RESCALE_CLAMP_LAST));
     this.config = config;
-    this.history = new float[config.solverOrder()][];
   }
 
   @Override
@@ -119,43 +129,46 @@ public final class UniPCMultistepScheduler extends MultistepScheduler {
     };
     resetSteps(layout.timesteps(), layout.timesteps().length);
     this.sigmas = Sigmas.withFinal(sigmas, last);
-    history = new float[config.solverOrder()][];
     lowerOrderNums = 0;
     thisOrder = 0;
-    lastSample = null;
   }
 
   @Override
-  public StepResult step(float[] modelOutput, double timestep, float[] sample, NoiseSource noise) {
-    Latents.checkSameLength(sample, modelOutput, "modelOutput");
+  public <L> StepResult<L> step(LatentMath<L> math, L modelOutput, double timestep, L sample, NoiseSource noise) {
+    checkSameSize(math, sample, modelOutput, "modelOutput");
     int index = currentStepIndex(timestep, true);
-    boolean useCorrector = index > 0 && !config.disableCorrector().contains(index - 1) && lastSample != null;
-    float[] converted = config.predictX0()
-        ? dataPrediction(modelOutput, sample, sigmas[index])
-        : noisePrediction(modelOutput, sample, sigmas[index]);
-    float[] current = sample;
+    Kept<L> kept = state(math, Kept<L>::new);
+    boolean useCorrector = index > 0 && !config.disableCorrector().contains(index - 1) && kept.lastSample != null;
+    L converted = config.predictX0()
+        ? dataPrediction(math, modelOutput, sample, sigmas[index])
+        : noisePrediction(math, modelOutput, sample, sigmas[index]);
+    L current = sample;
     if (useCorrector) {
-      current = update(index - 1, lastSample, thisOrder, converted);
+      current = update(math, kept.history, index - 1, kept.lastSample, thisOrder, converted);
     }
-    System.arraycopy(history, 1, history, 0, history.length - 1);
-    history[history.length - 1] = converted;
+    kept.history.add(converted);
+    if (kept.history.size() > config.solverOrder()) {
+      kept.history.removeFirst();
+    }
     int order = config.lowerOrderFinal()
         ? Math.min(config.solverOrder(), timesteps.length - index) : config.solverOrder();
     thisOrder = Math.min(order, lowerOrderNums + 1);
-    lastSample = current;
-    float[] prev = update(index, current, thisOrder, null);
+    kept.lastSample = current;
+    L prev = update(math, kept.history, index, current, thisOrder, null);
     lowerOrderNums = Math.min(lowerOrderNums + 1, config.solverOrder());
     stepIndex++;
-    float[] x0 = config.predictX0() ? converted : dataPrediction(modelOutput, sample, sigmas[index]);
-    return new StepResult(prev, x0);
+    L x0 = config.predictX0() ? converted : dataPrediction(math, modelOutput, sample, sigmas[index]);
+    return new StepResult<>(prev, x0);
   }
 
   /**
    * One UniPC update from {@code sigmas[from]} to {@code sigmas[from + 1]} using the history's newest output as the
    * anchor: the predictor when {@code corrected} is null, else the corrector that also uses the newer output
    * {@code corrected} at the target.
+   *
+   * @param history converted model outputs, newest last
    */
-  private float[] update(int from, float[] x, int order, float[] corrected) {
+  private <L> L update(LatentMath<L> math, List<L> history, int from, L x, int order, L corrected) {
     boolean corrector = corrected != null;
     double sigmaTo = sigmas[from + 1];
     double alphaT = alphaT(sigmaTo);
@@ -194,20 +207,16 @@ public final class UniPCMultistepScheduler extends MultistepScheduler {
     // x_t = cX * x + cM0 * m0 - scale * B(h) * (sum_k rho_k * (m_k - m0) / r_k  [+ rho_last * (m_t - m0)])
     double scale = config.predictX0() ? alphaT : sigmaT;
     float cX = (float) (config.predictX0() ? sigmaT / sigmaT(sigmas[from]) : alphaT / alphaT(sigmas[from]));
-    float cM0 = (float) (-scale * hPhi1);
     float cRes = (float) (-scale * bH);
-    float[] m0 = history[history.length - 1];
-    float[] out = new float[x.length];
-    for (int e = 0; e < out.length; e++) {
-      float residual = 0;
-      for (int k = 0; k < previous; k++) {
-        residual += (float) rhos[k] * ((history[history.length - 2 - k][e] - m0[e]) / (float) rks[k]);
-      }
-      if (corrector) {
-        residual += (float) rhos[order - 1] * (corrected[e] - m0[e]);
-      }
-      out[e] = cX * x[e] + cM0 * m0[e] + cRes * residual;
+    L m0 = history.getLast();
+    WeightedSum<L> out = new WeightedSum<L>().add(cX, x).add((float) (-scale * hPhi1), m0);
+    for (int k = 0; k < previous; k++) {
+      float rk = (float) rks[k];
+      out.add(cRes * (float) rhos[k], math.combine(1f / rk, history.get(history.size() - 2 - k), -1f / rk, m0));
     }
-    return out;
+    if (corrector) {
+      out.add(cRes * (float) rhos[order - 1], math.combine(1f, corrected, -1f, m0));
+    }
+    return out.sum(math);
   }
 }

@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.function.BiFunction;
+import org.sdj.backend.Backend;
+import org.sdj.backend.Tensor;
+import org.sdj.pipeline.StepLatents;
 import org.sdj.random.TorchGenerator;
+import org.sdj.scheduler.LatentMath;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Scheduler;
 import org.sdj.scheduler.Schedulers;
@@ -16,8 +21,6 @@ import org.sdj.scheduler.Schedulers;
  * differs from diffusers' tests (which produced the expected values), this class follows the tests.
  */
 public final class SchedulerLoopCase {
-  /** Relative L2 error allowed on the final sample. */
-  public static final double MAX_RELATIVE_L2 = 1e-4;
   private static final int BATCH = 4;
   private static final int CHANNELS = 3;
   private static final int HEIGHT = 8;
@@ -25,38 +28,71 @@ public final class SchedulerLoopCase {
 
   private SchedulerLoopCase() {}
 
-  /** Runs the case and fails the test on any mismatch: timesteps, sigmas, final sample, sum and mean of |x|. */
+  /** Runs the case on host arrays and fails the test on any mismatch: timesteps, sigmas, final sample, sum and mean of |x|. */
   public static void run(JsonNode testCase) {
+    Scheduler scheduler = prepare(testCase);
+    float[] x = loop(testCase, scheduler, LatentMath.HOST, deterministicSample(), (s, prev) -> prev);
+    checkFinal(testCase, x, Tolerances.FLOAT32);
+  }
+
+  /**
+   * Runs the case's loop on {@code backend}'s tensors (the pipeline's {@link StepLatents}, a scope per step) and
+   * checks the final sample within {@code tolerances}.
+   */
+  public static void run(JsonNode testCase, Backend backend, Tolerances tolerances) {
+    Scheduler scheduler = prepare(testCase);
+    float[] x;
+    try (StepLatents math = new StepLatents(backend)) {
+      Tensor start = math.ops().fromHost(deterministicSample(), BATCH, CHANNELS, HEIGHT, WIDTH);
+      Tensor end = loop(testCase, scheduler, math, start, math::nextStep);
+      x = math.ops().toHost(end);
+    }
+    checkFinal(testCase, x, tolerances);
+  }
+
+  /** The case's scheduler with its timesteps set, checked against the case's timesteps and sigmas. */
+  private static Scheduler prepare(JsonNode testCase) {
     String name = testCase.path("name").asText();
     Scheduler scheduler = Schedulers.create(testCase.get("scheduler").asText(), testCase.get("config"));
     scheduler.setTimesteps(testCase.get("num_inference_steps").asInt());
-
     assertClose(testCase.get("timesteps"), scheduler.timesteps(), name + ": timesteps");
     JsonNode expectedSigmas = testCase.get("sigmas");
     if (expectedSigmas != null && !expectedSigmas.isNull()) {
       assertClose(expectedSigmas, scheduler.sigmas(), name + ": sigmas");
     }
+    return scheduler;
+  }
 
+  /**
+   * diffusers' full loop on latents of {@code math}'s kind.
+   *
+   * @param endStep what the caller does with each step's new sample before the next (the tensor loop's scope change)
+   */
+  private static <L> L loop(JsonNode testCase, Scheduler scheduler, LatentMath<L> math, L x,
+      BiFunction<Scheduler, L, L> endStep) {
     JsonNode seed = testCase.get("uses_torch_cpu_rng_seed");
     NoiseSource noise = seed == null || seed.isNull() ? NoiseSource.NONE : new TorchGenerator(seed.asLong())::randn;
     JsonNode loop = testCase.get("loop");
-    float[] x = deterministicSample();
     if (loop.path("multiply_init_noise_sigma").asBoolean()) {
-      float sigma = (float) scheduler.initNoiseSigma();
-      for (int i = 0; i < x.length; i++) {
-        x[i] *= sigma;
-      }
+      x = math.scale(x, (float) scheduler.initNoiseSigma());
     }
     boolean scaleInput = loop.path("scale_model_input").asBoolean();
     for (double t : scheduler.timesteps()) {
       // As diffusers' full_loop tests do (the fixture's about text says otherwise): the scaled sample replaces x and
       // is what step() receives.
       if (scaleInput) {
-        x = scheduler.scaleModelInput(x, t);
+        x = scheduler.scaleModelInput(math, x, t);
       }
-      x = scheduler.step(dummyModel(x, t), t, x, noise).prevSample();
+      // The tests' dummy model: x * t / (t + 1).
+      float tf = (float) t;
+      L model = math.scale(x, tf / (tf + 1f));
+      x = endStep.apply(scheduler, scheduler.step(math, model, t, x, noise).prevSample());
     }
+    return x;
+  }
 
+  private static void checkFinal(JsonNode testCase, float[] x, Tolerances tolerances) {
+    String name = testCase.path("name").asText();
     JsonNode expected = testCase.get("expected_final_sample");
     assertEquals(expected.size(), x.length, name + ": final sample length");
     double diff = 0;
@@ -69,9 +105,12 @@ public final class SchedulerLoopCase {
       sumAbs += Math.abs(x[i]);
     }
     double relative = Math.sqrt(diff / Math.max(norm, 1e-30));
-    assertTrue(relative <= MAX_RELATIVE_L2, name + ": final sample relative L2 error " + relative);
-    assertEquals(testCase.get("expected_sum_abs").asDouble(), sumAbs, 1e-2, name + ": sum of |x|");
-    assertEquals(testCase.get("expected_mean_abs").asDouble(), sumAbs / x.length, 1e-3, name + ": mean of |x|");
+    assertTrue(relative <= tolerances.tensorRelL2(), name + ": final sample relative L2 error " + relative);
+    // The fixture's sums are checked as tightly as float32 allows; a coarser backend's by its relative tolerance.
+    double looser = tolerances.tensorRelL2() / Tolerances.FLOAT32.tensorRelL2();
+    assertEquals(testCase.get("expected_sum_abs").asDouble(), sumAbs, 1e-2 * looser, name + ": sum of |x|");
+    assertEquals(testCase.get("expected_mean_abs").asDouble(), sumAbs / x.length, 1e-3 * looser,
+        name + ": mean of |x|");
   }
 
   /** diffusers' dummy_sample_deter, shape [4, 3, 8, 8]: value (c*256 + h*32 + w*4 + b) / 768 at [b, c, h, w] (the fixture's about text says / 192, but diffusers divides by the element count). */
@@ -88,16 +127,6 @@ public final class SchedulerLoopCase {
       }
     }
     return x;
-  }
-
-  /** The tests' dummy model: {@code x * t / (t + 1)} in float32. */
-  static float[] dummyModel(float[] x, double timestep) {
-    float t = (float) timestep;
-    float[] out = new float[x.length];
-    for (int i = 0; i < x.length; i++) {
-      out[i] = x[i] * t / (t + 1f);
-    }
-    return out;
   }
 
   private static void assertClose(JsonNode expected, double[] actual, String what) {

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.sdj.SdjException;
@@ -103,6 +105,58 @@ class SchedulersTest {
     SdjException noNoise = assertThrows(SdjException.class,
         () -> ancestral.step(new float[4], ancestral.timesteps()[0], new float[4]));
     assertTrue(noNoise.getMessage().contains("NoiseSource"), noNoise.getMessage());
+  }
+
+  @Test
+  void aGenerationStepsOnOneKindOfLatents() {
+    Scheduler dpm = Schedulers.create("dpmpp-2m", sd15());
+    LatentMath<float[]> other = new DelegatingMath();
+    dpm.setTimesteps(5);
+    double[] t = dpm.timesteps();
+    float[] x = dpm.step(new float[4], t[0], new float[] {1, 2, 3, 4}).prevSample();
+    IllegalStateException mixed = assertThrows(IllegalStateException.class,
+        () -> dpm.step(other, new float[4], t[1], x, NoiseSource.NONE));
+    assertTrue(mixed.getMessage().contains("setTimesteps"), mixed.getMessage());
+    assertThrows(IllegalStateException.class, () -> dpm.moveState(other, v -> v));
+
+    dpm.setTimesteps(5);
+    List<float[]> moved = new ArrayList<>();
+    dpm.moveState(other, v -> v); // nothing kept before the first step
+    float[] y = dpm.step(other, new float[4], t[0], new float[] {1, 2, 3, 4}, NoiseSource.NONE).prevSample();
+    dpm.moveState(other, v -> {
+      moved.add(v);
+      return v;
+    });
+    assertEquals(1, moved.size(), "DPM-Solver++ keeps the step's data prediction");
+    assertArrayEquals(x, y);
+  }
+
+  /** Host arithmetic under another identity, as a second kind of latents. */
+  private static final class DelegatingMath implements LatentMath<float[]> {
+    @Override
+    public long size(float[] x) {
+      return x.length;
+    }
+
+    @Override
+    public float[] scale(float[] x, float a) {
+      return LatentMath.HOST.scale(x, a);
+    }
+
+    @Override
+    public float[] combine(float a, float[] x, float b, float[] y) {
+      return LatentMath.HOST.combine(a, x, b, y);
+    }
+
+    @Override
+    public float[] clamp(float[] x, float range) {
+      return LatentMath.HOST.clamp(x, range);
+    }
+
+    @Override
+    public float[] noise(NoiseSource source, float[] like) {
+      return LatentMath.HOST.noise(source, like);
+    }
   }
 
   @Test

@@ -147,7 +147,21 @@ public final class UNet2DConditionModel {
    * precision, as a tensor of {@code ops}: the input of {@link #forward(Ops, Tensor, Tensor, Tensor)}.
    */
   public Tensor timestepProjection(Ops ops, double timestep, int batch) {
-    return ops.fromHost(timeEmbedding.projection(timestep, batch), batch, timeEmbedding.channels());
+    return timestepProjections(ops, new double[] {timestep}, batch);
+  }
+
+  /**
+   * The projections of several timesteps in one tensor {@code [timesteps.length * batch, block_out_channels[0]]},
+   * {@code batch} rows per timestep in order: a denoising loop uploads them all before its first step and narrows
+   * out each step's rows, so that no step copies from the host.
+   */
+  public Tensor timestepProjections(Ops ops, double[] timesteps, int batch) {
+    int rows = batch * timeEmbedding.channels();
+    float[] all = new float[Math.multiplyExact(timesteps.length, rows)];
+    for (int i = 0; i < timesteps.length; i++) {
+      System.arraycopy(timeEmbedding.projection(timesteps[i], batch), 0, all, i * rows, rows);
+    }
+    return ops.fromHost(all, (long) timesteps.length * batch, timeEmbedding.channels());
   }
 
   /**

@@ -1,0 +1,106 @@
+package org.sdj.pipeline;
+
+import java.util.function.UnaryOperator;
+import org.sdj.backend.Backend;
+import org.sdj.backend.Ops;
+import org.sdj.backend.Tensor;
+import org.sdj.scheduler.LatentMath;
+import org.sdj.scheduler.NoiseSource;
+import org.sdj.scheduler.Scheduler;
+
+/**
+ * The denoising loop's latents as tensors of its backend, so that the loop never reads device data back between
+ * steps (a GPU then runs step after step without waiting for the host). Each step's tensors, the model's included,
+ * belong to one {@link Ops} scope; {@link #nextStep} carries what outlives the step (the next sample and the
+ * scheduler's kept latents, as views that share their storage) into a fresh scope and closes the old one, so memory
+ * is released every step without the scheduler freeing anything itself. One loop, one thread.
+ *
+ * <pre>{@code
+ * try (StepLatents math = new StepLatents(backend)) {
+ *   Tensor x = math.ops().fromHost(noise, 1, 4, 64, 64);
+ *   for (double t : scheduler.timesteps()) {
+ *     Tensor eps = unet(math.ops(), scheduler.scaleModelInput(math, x, t), t);
+ *     x = math.nextStep(scheduler, scheduler.step(math, eps, t, x, noise).prevSample());
+ *   }
+ *   return math.ops().toHost(x);
+ * }
+ * }</pre>
+ */
+public final class StepLatents implements LatentMath<Tensor>, AutoCloseable {
+  private final Backend backend;
+  private Ops scope;
+
+  /** Opens the first step's scope on {@code backend}. */
+  public StepLatents(Backend backend) {
+    this.backend = backend;
+    this.scope = backend.ops();
+  }
+
+  /** The current step's scope, which owns every latent this math makes until {@link #nextStep}. */
+  public Ops ops() {
+    return scope;
+  }
+
+  @Override
+  public long size(Tensor x) {
+    return x.numel();
+  }
+
+  @Override
+  public Tensor scale(Tensor x, float a) {
+    return scope.scale(x, a);
+  }
+
+  @Override
+  public Tensor combine(float a, Tensor x, float b, Tensor y) {
+    Tensor by = scope.scale(y, b);
+    if (a == 1f) {
+      Tensor sum = scope.add(x, by);
+      by.close();
+      return sum;
+    }
+    Tensor ax = scope.scale(x, a);
+    Tensor sum = scope.add(ax, by);
+    ax.close();
+    by.close();
+    return sum;
+  }
+
+  /** Through the host: only schedulers configured with {@code clip_sample} clamp, and no backend op clamps. */
+  @Override
+  public Tensor clamp(Tensor x, float range) {
+    return scope.fromHost(LatentMath.HOST.clamp(scope.toHost(x), range), x.shape());
+  }
+
+  @Override
+  public Tensor noise(NoiseSource source, Tensor like) {
+    return scope.fromHost(source.draw(Math.toIntExact(like.numel())), like.shape());
+  }
+
+  /**
+   * Ends a step: opens the next step's scope, carries {@code sample} and {@code scheduler}'s kept latents into it,
+   * and closes the finished step's scope with everything else of it.
+   *
+   * @return {@code sample} as a tensor of the new scope
+   */
+  public Tensor nextStep(Scheduler scheduler, Tensor sample) {
+    Ops next = backend.ops();
+    try {
+      UnaryOperator<Tensor> carry = t -> next.reshape(t, t.shape());
+      scheduler.moveState(this, carry);
+      Tensor carried = carry.apply(sample);
+      scope.close();
+      scope = next;
+      return carried;
+    } catch (RuntimeException e) {
+      next.close();
+      throw e;
+    }
+  }
+
+  /** Closes the current step's scope. */
+  @Override
+  public void close() {
+    scope.close();
+  }
+}
