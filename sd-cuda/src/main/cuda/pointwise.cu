@@ -52,6 +52,12 @@ __device__ void scale_body(const T* x, T* y, float factor, long long n) {
   SDJ_FOR_EACH(i, n) { y[i] = from_f<T>(to_f(x[i]) * factor); }
 }
 
+// out = a * x + b * y in float, rounded once (a scheduler step on 16-bit latents).
+template <typename T>
+__device__ void combine_body(const T* x, const T* y, T* out, float a, float b, long long n) {
+  SDJ_FOR_EACH(i, n) { out[i] = from_f<T>(__fadd_rn(__fmul_rn(a, to_f(x[i])), __fmul_rn(b, to_f(y[i])))); }
+}
+
 // In place: y [N, C, spatial] += bias[c] (bias may be null) + residual (may be null). cuDNN's convolution writes y
 // first; this is its epilogue, one pass instead of two.
 template <typename T>
@@ -83,6 +89,10 @@ __device__ void bias_residual_body(T* y, const T* bias, const T* residual, long 
   }                                                                                                          \
   extern "C" __global__ void sdj_scale_##S(const T* x, T* y, float factor, long long n) {                   \
     sdj::scale_body<T>(x, y, factor, n);                                                                   \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_combine_##S(const T* x, const T* y, T* out, float a, float b,               \
+                                             long long n) {                                                  \
+    sdj::combine_body<T>(x, y, out, a, b, n);                                                                \
   }                                                                                                          \
   extern "C" __global__ void sdj_bias_residual_##S(T* y, const T* bias, const T* residual, long long n,     \
                                                    long long channels, long long spatial) {                \

@@ -95,6 +95,12 @@ public interface Ops extends AutoCloseable {
   Tensor scale(Tensor x, float factor);
 
   /**
+   * {@code a * x + b * y} over two tensors of one shape, computed in float32 and rounded once to the result's type: a
+   * scheduler's step on latents kept on the backend, which loses less to a 16-bit type than a scale and an add would.
+   */
+  Tensor combine(float a, Tensor x, float b, Tensor y);
+
+  /**
    * Nearest-neighbour resize of {@code x [N, C, H, W]} to {@code [N, C, height, width]}, as torch's "nearest" (not
    * "nearest-exact"): source index {@code min(floor(dst * (float) (in / out)), in - 1)}.
    */

@@ -209,6 +209,15 @@ public final class Shapes {
     return sa;
   }
 
+  /** Two operands of one shape, as {@code combine} takes. */
+  public static long[] sameShape(String op, Tensor x, Tensor y) {
+    if (!Arrays.equals(x.shape(), y.shape())) {
+      throw new IllegalArgumentException(op + ": operands of shapes " + str(x.shape()) + " and " + str(y.shape())
+          + " must have one shape");
+    }
+    return x.shape();
+  }
+
   /** {@code x [N, C, ...]}, {@code b [N, C]}. */
   public static long[] addPerChannel(Tensor x, Tensor b) {
     long[] sx = x.shape();

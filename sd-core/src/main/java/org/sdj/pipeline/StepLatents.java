@@ -53,17 +53,7 @@ public final class StepLatents implements LatentMath<Tensor>, AutoCloseable {
 
   @Override
   public Tensor combine(float a, Tensor x, float b, Tensor y) {
-    Tensor by = scope.scale(y, b);
-    if (a == 1f) {
-      Tensor sum = scope.add(x, by);
-      by.close();
-      return sum;
-    }
-    Tensor ax = scope.scale(x, a);
-    Tensor sum = scope.add(ax, by);
-    ax.close();
-    by.close();
-    return sum;
+    return scope.combine(a, x, b, y);
   }
 
   /** Through the host: only schedulers configured with {@code clip_sample} clamp, and no backend op clamps. */

@@ -160,5 +160,8 @@ public final class OpCases {
     add("addPerChannel [2,13,5,7]+[2,13]", in -> in.ops().addPerChannel(in.act(2, 13, 5, 7), in.act(2, 13)));
     add("addPerChannel [1,3,1]+[1,3]", in -> in.ops().addPerChannel(in.act(1, 3, 1), in.act(1, 3)));
     add("scale [3,77] x -0.18215", in -> in.ops().scale(in.act(3, 77), -0.18215f));
+    add("combine [2,4,9,7] 0.7x - 1.3y", in -> in.ops().combine(0.7f, in.act(2, 4, 9, 7), -1.3f, in.act(2, 4, 9, 7)));
+    add("combine [1] x + 2.5y", in -> in.ops().combine(1f, in.act(1), 2.5f, in.act(1)));
+    add("combine [3,1031] 156x - 156y", in -> in.ops().combine(156f, in.act(3, 1031), -156f, in.act(3, 1031)));
   }
 }

@@ -148,6 +148,7 @@ public final class CudaBackend implements Backend {
   }
 
   void upload(long address, short[] bits) {
+    notCapturing("copying data from the host");
     if (bits.length == 0) {
       return;
     }
@@ -157,6 +158,7 @@ public final class CudaBackend implements Backend {
   }
 
   void upload(long address, Pointer host, long bytes) {
+    notCapturing("copying data from the host");
     Cu.check(cuMemcpyHtoDAsync(address, host, bytes, stream()), "cuMemcpyHtoDAsync");
   }
 

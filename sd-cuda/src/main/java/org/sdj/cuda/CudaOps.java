@@ -357,6 +357,16 @@ final class CudaOps implements Ops {
   }
 
   @Override
+  public Tensor combine(float a, Tensor x, float b, Tensor y) {
+    enter();
+    long px = at(x);
+    long py = at(y);
+    DeviceTensor out = output(Shapes.sameShape("combine", x, y));
+    k.combine(px, py, out.address(), a, b, x.numel());
+    return out;
+  }
+
+  @Override
   public void close() {
     closed = true;
     for (DeviceTensor t : List.copyOf(live)) {

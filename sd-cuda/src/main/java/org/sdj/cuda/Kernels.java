@@ -54,6 +54,10 @@ final class Kernels {
     elementwise("sdj_scale", n, x, y, factor, n);
   }
 
+  void combine(long x, long y, long out, float a, float b, long n) {
+    elementwise("sdj_combine", n, x, y, out, a, b, n);
+  }
+
   void biasResidual(long y, long bias, long residual, long n, long channels, long spatial) {
     elementwise("sdj_bias_residual", n, y, bias, residual, n, channels, spatial);
   }

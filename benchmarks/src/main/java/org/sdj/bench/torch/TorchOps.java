@@ -270,6 +270,14 @@ final class TorchOps implements Ops {
   }
 
   @Override
+  public Tensor combine(float a, Tensor x, float b, Tensor y) {
+    return scoped(() -> {
+      long[] s = Shapes.sameShape("combine", x, y);
+      return out(torch.add(in(x).mul(new Scalar(a)), in(y).mul(new Scalar(b))), s);
+    });
+  }
+
+  @Override
   public Tensor upsampleNearest(Tensor x, long height, long width) {
     return scoped(() -> {
       long[] s = Shapes.upsampleNearest(x, height, width);

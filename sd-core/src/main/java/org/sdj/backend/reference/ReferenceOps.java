@@ -269,6 +269,18 @@ public class ReferenceOps implements Ops {
   }
 
   @Override
+  public Tensor combine(float a, Tensor x, float b, Tensor y) {
+    long[] shape = Shapes.sameShape("combine", x, y);
+    float[] u = read(x);
+    float[] v = read(y);
+    float[] out = allocate(shape);
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a * u[i] + b * v[i];
+    }
+    return output(out, shape);
+  }
+
+  @Override
   public void close() {
     closed = true;
     for (HeapTensor t : List.copyOf(live)) {
