@@ -1,5 +1,6 @@
 // Shared helpers of sdj's kernels: storage types, float conversion, indexing.
-// Every kernel reads and writes half or bf16 storage and computes in float.
+// Every kernel reads and writes half or bf16 storage and computes in float; the denoising loop's latents are float32,
+// for which a few elementwise kernels exist too.
 #pragma once
 #include <cuda_fp16.h>
 #include <cuda_bf16.h>
@@ -9,10 +10,12 @@ namespace sdj {
 
 __device__ __forceinline__ float to_f(__half x) { return __half2float(x); }
 __device__ __forceinline__ float to_f(__nv_bfloat16 x) { return __bfloat162float(x); }
+__device__ __forceinline__ float to_f(float x) { return x; }
 
 template <typename T> __device__ __forceinline__ T from_f(float x);
 template <> __device__ __forceinline__ __half from_f<__half>(float x) { return __float2half_rn(x); }
 template <> __device__ __forceinline__ __nv_bfloat16 from_f<__nv_bfloat16>(float x) { return __float2bfloat16_rn(x); }
+template <> __device__ __forceinline__ float from_f<float>(float x) { return x; }
 
 // Two floats packed into one 32-bit register of two storage elements (low half = first), as mma.sync wants them.
 template <typename T> __device__ __forceinline__ uint32_t pack2(float lo, float hi);

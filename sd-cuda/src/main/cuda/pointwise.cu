@@ -52,7 +52,7 @@ __device__ void scale_body(const T* x, T* y, float factor, long long n) {
   SDJ_FOR_EACH(i, n) { y[i] = from_f<T>(to_f(x[i]) * factor); }
 }
 
-// out = a * x + b * y in float, rounded once (a scheduler step on 16-bit latents).
+// out = a * x + b * y in float, rounded once to the storage type (a scheduler step on the loop's latents).
 template <typename T>
 __device__ void combine_body(const T* x, const T* y, T* out, float a, float b, long long n) {
   SDJ_FOR_EACH(i, n) { out[i] = from_f<T>(__fadd_rn(__fmul_rn(a, to_f(x[i])), __fmul_rn(b, to_f(y[i])))); }
@@ -60,6 +60,12 @@ __device__ void combine_body(const T* x, const T* y, T* out, float a, float b, l
 
 // In place: y [N, C, spatial] += bias[c] (bias may be null) + residual (may be null). cuDNN's convolution writes y
 // first; this is its epilogue, one pass instead of two.
+// y = x converted between storage types (float32 latents <-> 16-bit activations).
+template <typename From, typename To>
+__device__ void cast_body(const From* x, To* y, long long n) {
+  SDJ_FOR_EACH(i, n) { y[i] = from_f<To>(to_f(x[i])); }
+}
+
 template <typename T>
 __device__ void bias_residual_body(T* y, const T* bias, const T* residual, long long n, long long channels,
                                    long long spatial) {
@@ -101,3 +107,23 @@ __device__ void bias_residual_body(T* y, const T* bias, const T* residual, long 
 
 SDJ_POINTWISE(__half, f16)
 SDJ_POINTWISE(__nv_bfloat16, bf16)
+
+// Float32 storage: the denoising loop's latents (scheduler arithmetic) and their conversions to and from activations.
+extern "C" __global__ void sdj_scale_f32(const float* x, float* y, float factor, long long n) {
+  sdj::scale_body<float>(x, y, factor, n);
+}
+extern "C" __global__ void sdj_combine_f32(const float* x, const float* y, float* out, float a, float b, long long n) {
+  sdj::combine_body<float>(x, y, out, a, b, n);
+}
+extern "C" __global__ void sdj_cast_f16_to_f32(const __half* x, float* y, long long n) {
+  sdj::cast_body<__half, float>(x, y, n);
+}
+extern "C" __global__ void sdj_cast_bf16_to_f32(const __nv_bfloat16* x, float* y, long long n) {
+  sdj::cast_body<__nv_bfloat16, float>(x, y, n);
+}
+extern "C" __global__ void sdj_cast_f32_to_f16(const float* x, __half* y, long long n) {
+  sdj::cast_body<float, __half>(x, y, n);
+}
+extern "C" __global__ void sdj_cast_f32_to_bf16(const float* x, __nv_bfloat16* y, long long n) {
+  sdj::cast_body<float, __nv_bfloat16>(x, y, n);
+}

@@ -18,6 +18,14 @@ public interface Backend extends AutoCloseable {
    */
   Tensor weight(WeightData data);
 
+  /**
+   * The element type of activations, which ops return and models take: {@link DType#F32} by default, a 16-bit type
+   * on a GPU.
+   */
+  default DType activationType() {
+    return DType.F32;
+  }
+
   /** Opens a scope for one forward pass. */
   Ops ops();
 

@@ -5,7 +5,10 @@ package org.sdj.backend;
  * freed when it closes (or earlier, by {@link Tensor#close()}); weights passed in are never modified. One scope serves
  * one thread.
  *
- * <p>Activations are {@link DType#F32}. Parameters named {@code weight}, {@code bias}, {@code gamma}, {@code beta} and
+ * <p>Activations are in the backend's {@link Backend#activationType()}: {@link DType#F32} on the CPU, 16 bits on a
+ * GPU. The denoising loop keeps its latents in {@code F32} on every backend: {@link #fromHost(float[], DType, long...)},
+ * {@link #cast}, {@link #toHost}, {@link #reshape}, {@link #narrow}, {@link #concat}, {@link #scale} and
+ * {@link #combine} take them; the other ops take activations only. Parameters named {@code weight}, {@code bias}, {@code gamma}, {@code beta} and
  * {@code table} may be in any float-convertible dtype. Optional parameters ({@code bias}, {@code residual}) are
  * {@code null} when absent: the ops are shaped for fusion, so that a backend can fold a bias and a residual add into
  * the epilogue of a matrix multiply or convolution.
@@ -17,8 +20,24 @@ public interface Ops extends AutoCloseable {
 
   // ---- data movement ----------------------------------------------------------------------------------------------
 
-  /** Copies host floats into a new tensor of the given shape. */
+  /** Copies host floats into a new tensor of the given shape, in the backend's activation type. */
   Tensor fromHost(float[] data, long... shape);
+
+  /**
+   * Copies host floats into a new tensor of the given shape and {@code type}: {@link DType#F32} (exact) or the
+   * backend's {@link Backend#activationType()}.
+   *
+   * @throws IllegalArgumentException for another type
+   */
+  Tensor fromHost(float[] data, DType type, long... shape);
+
+  /**
+   * {@code x}'s values in {@code type}, {@link DType#F32} or the backend's {@link Backend#activationType()}: a new
+   * tensor of this scope (a view where the type is already {@code x}'s).
+   *
+   * @throws IllegalArgumentException for another type
+   */
+  Tensor cast(Tensor x, DType type);
 
   /** Copies a tensor's elements, converted to float, to the host (row-major). */
   float[] toHost(Tensor t);
@@ -95,8 +114,8 @@ public interface Ops extends AutoCloseable {
   Tensor scale(Tensor x, float factor);
 
   /**
-   * {@code a * x + b * y} over two tensors of one shape, computed in float32 and rounded once to the result's type: a
-   * scheduler's step on latents kept on the backend, which loses less to a 16-bit type than a scale and an add would.
+   * {@code a * x + b * y} over two tensors of one shape and type, computed in float32 and rounded once to that type: a
+   * scheduler's step on latents kept on the backend.
    */
   Tensor combine(float a, Tensor x, float b, Tensor y);
 

@@ -209,11 +209,24 @@ public final class Shapes {
     return sa;
   }
 
-  /** Two operands of one shape, as {@code combine} takes. */
-  public static long[] sameShape(String op, Tensor x, Tensor y) {
-    if (!Arrays.equals(x.shape(), y.shape())) {
-      throw new IllegalArgumentException(op + ": operands of shapes " + str(x.shape()) + " and " + str(y.shape())
-          + " must have one shape");
+  /**
+   * Checks a type asked of {@code fromHost} or {@code cast}: {@link DType#F32} or the backend's activation type.
+   *
+   * @return {@code type}
+   */
+  public static DType latentType(Backend backend, DType type) {
+    if (type != DType.F32 && type != backend.activationType()) {
+      throw new IllegalArgumentException("backend " + backend.name() + " holds tensors in F32 or its activation type "
+          + backend.activationType() + ", not " + type);
+    }
+    return type;
+  }
+
+  /** {@code combine}'s operands: one shape, one type. */
+  public static long[] combine(Tensor x, Tensor y) {
+    if (!Arrays.equals(x.shape(), y.shape()) || x.dtype() != y.dtype()) {
+      throw new IllegalArgumentException("combine: operands " + str(x.shape()) + " " + x.dtype() + " and "
+          + str(y.shape()) + " " + y.dtype() + " must have one shape and one type");
     }
     return x.shape();
   }

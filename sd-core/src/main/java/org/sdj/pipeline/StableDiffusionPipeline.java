@@ -66,13 +66,13 @@ public final class StableDiffusionPipeline {
         StepLatents math = new StepLatents(backend)) {
       Tensor context = encodePrompts(outer, spec, cfg);
       Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, timesteps.length), batch);
-      Tensor x = math.ops().fromHost(latents, spec.latentShape());
+      Tensor x = math.fromHost(latents, spec.latentShape());
       int total = timesteps.length - begin;
       for (int s = begin; s < timesteps.length; s++) {
         double t = timesteps[s];
         Ops ops = math.ops();
         Tensor input = scheduler.scaleModelInput(math, x, t);
-        Tensor sample = cfg ? ops.concat(0, input, input) : input;
+        Tensor sample = ops.cast(cfg ? ops.concat(0, input, input) : input, backend.activationType());
         Tensor time = ops.narrow(times, 0, (long) (s - begin) * batch, batch);
         Tensor prediction = unetStep.run(ops, List.of(sample, time, context));
         Tensor guided = cfg ? guide(math, prediction, spec.guidanceScale()) : prediction;

@@ -2,6 +2,7 @@ package org.sdj.pipeline;
 
 import java.util.function.UnaryOperator;
 import org.sdj.backend.Backend;
+import org.sdj.backend.DType;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.scheduler.LatentMath;
@@ -15,11 +16,16 @@ import org.sdj.scheduler.Scheduler;
  * scheduler's kept latents, as views that share their storage) into a fresh scope and closes the old one, so memory
  * is released every step without the scheduler freeing anything itself. One loop, one thread.
  *
+ * <p>Latents are {@link DType#F32} on every backend, as AUTOMATIC1111's samplers keep them: operands in a GPU's 16-bit
+ * activation type (the model's prediction) are converted on entry, and the model gets its input converted back with
+ * {@link Ops#cast}.
+ *
  * <pre>{@code
  * try (StepLatents math = new StepLatents(backend)) {
- *   Tensor x = math.ops().fromHost(noise, 1, 4, 64, 64);
+ *   Tensor x = math.fromHost(noise, 1, 4, 64, 64);
  *   for (double t : scheduler.timesteps()) {
- *     Tensor eps = unet(math.ops(), scheduler.scaleModelInput(math, x, t), t);
+ *     Tensor input = math.ops().cast(scheduler.scaleModelInput(math, x, t), backend.activationType());
+ *     Tensor eps = unet(math.ops(), input, t);
  *     x = math.nextStep(scheduler, scheduler.step(math, eps, t, x, noise).prevSample());
  *   }
  *   return math.ops().toHost(x);
@@ -41,6 +47,15 @@ public final class StepLatents implements LatentMath<Tensor>, AutoCloseable {
     return scope;
   }
 
+  /** {@code data} as float32 latents of the current step. */
+  public Tensor fromHost(float[] data, long... shape) {
+    return scope.fromHost(data, DType.F32, shape);
+  }
+
+  private Tensor f32(Tensor t) {
+    return t.dtype() == DType.F32 ? t : scope.cast(t, DType.F32);
+  }
+
   @Override
   public long size(Tensor x) {
     return x.numel();
@@ -48,23 +63,23 @@ public final class StepLatents implements LatentMath<Tensor>, AutoCloseable {
 
   @Override
   public Tensor scale(Tensor x, float a) {
-    return scope.scale(x, a);
+    return scope.scale(f32(x), a);
   }
 
   @Override
   public Tensor combine(float a, Tensor x, float b, Tensor y) {
-    return scope.combine(a, x, b, y);
+    return scope.combine(a, f32(x), b, f32(y));
   }
 
   /** Through the host: only schedulers configured with {@code clip_sample} clamp, and no backend op clamps. */
   @Override
   public Tensor clamp(Tensor x, float range) {
-    return scope.fromHost(LatentMath.HOST.clamp(scope.toHost(x), range), x.shape());
+    return fromHost(LatentMath.HOST.clamp(scope.toHost(x), range), x.shape());
   }
 
   @Override
   public Tensor noise(NoiseSource source, Tensor like) {
-    return scope.fromHost(source.draw(Math.toIntExact(like.numel())), like.shape());
+    return fromHost(source.draw(Math.toIntExact(like.numel())), like.shape());
   }
 
   /**

@@ -30,9 +30,14 @@ public final class CaseInputs {
     return ops;
   }
 
-  /** A float32 activation with unit-normal elements. */
+  /** An activation (the backend's activation type) with unit-normal elements. */
   public Tensor act(long... shape) {
     return ops.fromHost(normal(shape, 1), shape);
+  }
+
+  /** A float32 tensor with unit-normal elements, as the denoising loop keeps its latents on every backend. */
+  public Tensor latent(long... shape) {
+    return ops.fromHost(normal(shape, 1), DType.F32, shape);
   }
 
   /** A weight in {@code dtype} with normal elements of standard deviation {@code std}. */

@@ -163,5 +163,22 @@ public final class OpCases {
     add("combine [2,4,9,7] 0.7x - 1.3y", in -> in.ops().combine(0.7f, in.act(2, 4, 9, 7), -1.3f, in.act(2, 4, 9, 7)));
     add("combine [1] x + 2.5y", in -> in.ops().combine(1f, in.act(1), 2.5f, in.act(1)));
     add("combine [3,1031] 156x - 156y", in -> in.ops().combine(156f, in.act(3, 1031), -156f, in.act(3, 1031)));
+    latents();
+  }
+
+  /** The float32 latents of the denoising loop: every backend takes them in these ops. */
+  private void latents() {
+    add("f32 fromHost [2,4,9,7]", in -> in.latent(2, 4, 9, 7));
+    add("f32 combine [2,4,9,7] 156x - 156y",
+        in -> in.ops().combine(156f, in.latent(2, 4, 9, 7), -156f, in.latent(2, 4, 9, 7)));
+    add("f32 scale [3,257] x 0.18215", in -> in.ops().scale(in.latent(3, 257), 0.18215f));
+    add("f32 concat dim 0 [1,4,5,3]+[1,4,5,3]", in -> in.ops().concat(0, in.latent(1, 4, 5, 3), in.latent(1, 4, 5, 3)));
+    add("f32 narrow dim 0 [4,3,5] 1..3", in -> in.ops().narrow(in.latent(4, 3, 5), 0, 1, 2));
+    add("f32 narrow dim 2 [2,3,7] 2..6", in -> in.ops().narrow(in.latent(2, 3, 7), 2, 2, 4));
+    add("f32 reshape [2,3,4] -> [6,4]", in -> in.ops().reshape(in.latent(2, 3, 4), 6, 4));
+    add("f32 cast to activations [2,4,9,7]",
+        in -> in.ops().cast(in.latent(2, 4, 9, 7), in.ops().backend().activationType()));
+    add("activations cast to f32 [3,257]", in -> in.ops().cast(in.act(3, 257), DType.F32));
+    add("f32 cast to f32 [5]", in -> in.ops().cast(in.latent(5), DType.F32));
   }
 }

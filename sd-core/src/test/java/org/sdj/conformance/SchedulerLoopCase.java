@@ -43,7 +43,7 @@ public final class SchedulerLoopCase {
     Scheduler scheduler = prepare(testCase);
     float[] x;
     try (StepLatents math = new StepLatents(backend)) {
-      Tensor start = math.ops().fromHost(deterministicSample(), BATCH, CHANNELS, HEIGHT, WIDTH);
+      Tensor start = math.fromHost(deterministicSample(), BATCH, CHANNELS, HEIGHT, WIDTH);
       Tensor end = loop(testCase, scheduler, math, start, math::nextStep);
       x = math.ops().toHost(end);
     }

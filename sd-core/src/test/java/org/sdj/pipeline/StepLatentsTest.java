@@ -26,8 +26,8 @@ class StepLatentsTest {
   @Test
   void computesWhatTheHostComputes() {
     try (Backend backend = new ReferenceBackend(); StepLatents math = new StepLatents(backend)) {
-      Tensor x = math.ops().fromHost(X, 2, 3);
-      Tensor y = math.ops().fromHost(Y, 2, 3);
+      Tensor x = math.fromHost(X, 2, 3);
+      Tensor y = math.fromHost(Y, 2, 3);
       LatentMath<float[]> host = LatentMath.HOST;
       assertEquals(6, math.size(x));
       assertArrayEquals(host.scale(X, -0.3f), math.ops().toHost(math.scale(x, -0.3f)));
@@ -65,7 +65,7 @@ class StepLatentsTest {
     dpm.setTimesteps(4);
     double[] t = dpm.timesteps();
     try (Backend backend = new ReferenceBackend(); StepLatents math = new StepLatents(backend)) {
-      Tensor x = math.ops().fromHost(X, 1, 6);
+      Tensor x = math.fromHost(X, 1, 6);
       Tensor prediction = math.ops().fromHost(Y, 1, 6);
       Tensor next = dpm.step(math, prediction, t[0], x, NoiseSource.NONE).prevSample();
       float[] expected = math.ops().toHost(next);

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.cuda.cudart.CUctx_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.ShortPointer;
 import org.sdj.backend.Backend;
@@ -85,9 +86,14 @@ public final class CudaBackend implements Backend {
     return description;
   }
 
-  /** The storage type of every tensor of this backend. */
+  /** The storage type of weights and activations (the loop's latents are float32). */
   public DType computeType() {
     return options.computeType();
+  }
+
+  @Override
+  public DType activationType() {
+    return computeType();
   }
 
   /** Uploads {@code data} in the compute type; blocks until the copy is done (weights load once). */
@@ -102,7 +108,8 @@ public final class CudaBackend implements Backend {
     }
     upload(address, bits);
     sync();
-    DeviceTensor t = new DeviceTensor(this, new Storage(address, weightMemory::free), data.shape(), weights::remove);
+    DeviceTensor t = new DeviceTensor(this, new Storage(address, weightMemory::free), data.shape(), computeType(),
+        weights::remove);
     weights.add(t);
     return t;
   }
@@ -157,6 +164,16 @@ public final class CudaBackend implements Backend {
     }
   }
 
+  void upload(long address, float[] values) {
+    notCapturing("copying data from the host");
+    if (values.length == 0) {
+      return;
+    }
+    try (FloatPointer host = new FloatPointer(values)) {
+      Cu.check(cuMemcpyHtoDAsync(address, host, 4L * values.length, stream()), "cuMemcpyHtoDAsync");
+    }
+  }
+
   void upload(long address, Pointer host, long bytes) {
     notCapturing("copying data from the host");
     Cu.check(cuMemcpyHtoDAsync(address, host, bytes, stream()), "cuMemcpyHtoDAsync");
@@ -201,6 +218,21 @@ public final class CudaBackend implements Backend {
     }
     try (ShortPointer host = new ShortPointer(count)) {
       Cu.check(cuMemcpyDtoHAsync(host, address, 2 * count, stream), "cuMemcpyDtoHAsync");
+      sync();
+      host.get(out);
+    }
+    return out;
+  }
+
+  /** Copies {@code count} float32 elements back, after everything enqueued so far. */
+  float[] downloadFloats(long address, long count) {
+    notCapturing("reading a tensor back to the host");
+    float[] out = new float[Math.toIntExact(count)];
+    if (count == 0) {
+      return out;
+    }
+    try (FloatPointer host = new FloatPointer(count)) {
+      Cu.check(cuMemcpyDtoHAsync(host, address, 4 * count, stream), "cuMemcpyDtoHAsync");
       sync();
       host.get(out);
     }

@@ -9,6 +9,7 @@ import org.bytedeco.javacpp.IntPointer;
 import org.sdj.backend.Activation;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Conv2dParams;
+import org.sdj.backend.DType;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Shapes;
 import org.sdj.backend.Tensor;
@@ -43,8 +44,20 @@ final class CudaOps implements Ops {
     backend.enter();
   }
 
-  /** The device address of {@code t}, an open tensor of this backend; 0 for an absent optional operand. */
+  /**
+   * The device address of {@code t}, an open tensor of this backend in the compute type (the models' ops take
+   * nothing else); 0 for an absent optional operand.
+   */
   private long at(Tensor t) {
+    if (t != null && t.dtype() != backend.computeType()) {
+      throw new IllegalArgumentException("cuda's model ops take " + backend.computeType() + " tensors, not " + t
+          + ": convert latents with Ops.cast");
+    }
+    return any(t);
+  }
+
+  /** The device address of {@code t}, an open tensor of this backend of either type; 0 for null. */
+  private long any(Tensor t) {
     if (t == null) {
       return 0;
     }
@@ -54,13 +67,17 @@ final class CudaOps implements Ops {
     return d.address();
   }
 
-  /** A new tensor of this scope for a result of {@code shape}. */
+  /** A new tensor of this scope for a result of {@code shape} in the compute type. */
   private DeviceTensor output(long[] shape) {
-    long address = cache.acquire(2 * Math.max(1, Shapes.numel(shape)));
-    return track(new Storage(address, cache::release), shape);
+    return output(shape, backend.computeType());
   }
 
-  /** A new tensor of this scope, its contents undefined. */
+  private DeviceTensor output(long[] shape, DType type) {
+    long address = cache.acquire(type.byteSize() * Math.max(1, Shapes.numel(shape)));
+    return track(new Storage(address, cache::release), shape, type);
+  }
+
+  /** A new tensor of this scope in the compute type, its contents undefined. */
   DeviceTensor empty(long[] shape) {
     enter();
     return output(shape);
@@ -68,24 +85,30 @@ final class CudaOps implements Ops {
 
   /** A new tensor of this scope holding a copy of {@code t} (enqueued). */
   DeviceTensor copy(Tensor t) {
-    DeviceTensor y = empty(t.shape());
+    enter();
+    DeviceTensor y = output(t.shape(), t.dtype());
     copy(t, y);
     return y;
   }
 
-  /** Enqueues {@code dst = src}; both of this backend, of the same shape. */
+  /** Enqueues {@code dst = src}; both of this backend, of the same shape and type. */
   void copy(Tensor src, DeviceTensor dst) {
     enter();
-    if (!Arrays.equals(src.shape(), dst.shape())) {
-      throw new IllegalArgumentException("copy from " + Shapes.str(src.shape()) + " to " + Shapes.str(dst.shape()));
+    if (!Arrays.equals(src.shape(), dst.shape()) || src.dtype() != dst.dtype()) {
+      throw new IllegalArgumentException("copy from " + src + " to " + dst);
     }
-    backend.copy(at(src), at(dst), dst.bytes());
+    backend.copy(any(src), any(dst), dst.bytes());
   }
 
-  private DeviceTensor track(Storage storage, long[] shape) {
-    DeviceTensor t = new DeviceTensor(backend, storage, shape, live::remove);
+  private DeviceTensor track(Storage storage, long[] shape, DType type) {
+    DeviceTensor t = new DeviceTensor(backend, storage, shape, type, live::remove);
     live.add(t);
     return t;
+  }
+
+  /** 16-bit elements per element of {@code t}: layout kernels move a float32 tensor as pairs of 16-bit elements. */
+  private static long halves(Tensor t) {
+    return t.dtype().byteSize() / 2;
   }
 
   // ---- data movement ----------------------------------------------------------------------------------------------
@@ -100,30 +123,61 @@ final class CudaOps implements Ops {
   }
 
   @Override
+  public Tensor fromHost(float[] data, DType type, long... shape) {
+    if (Shapes.latentType(backend, type) != DType.F32) {
+      return fromHost(data, shape);
+    }
+    enter();
+    long[] s = Shapes.fromHost(data, shape);
+    DeviceTensor t = output(s, DType.F32);
+    backend.upload(t.address(), data);
+    return t;
+  }
+
+  @Override
   public float[] toHost(Tensor t) {
     enter();
-    long address = at(t);
+    long address = any(t);
+    if (t.dtype() == DType.F32) {
+      return backend.downloadFloats(address, t.numel());
+    }
     return HalfFloats.decode(backend.download(address, t.numel()), backend.computeType());
+  }
+
+  @Override
+  public Tensor cast(Tensor x, DType type) {
+    enter();
+    long px = any(x);
+    if (Shapes.latentType(backend, type) == x.dtype()) {
+      return reshape(x, x.shape());
+    }
+    DeviceTensor y = output(x.shape(), type);
+    if (type == DType.F32) {
+      k.toFloat32(px, y.address(), x.numel());
+    } else {
+      k.fromFloat32(px, y.address(), x.numel());
+    }
+    return y;
   }
 
   @Override
   public Tensor reshape(Tensor t, long... shape) {
     enter();
-    at(t);
+    any(t);
     long[] s = Shapes.reshape(t, shape);
-    return track(((DeviceTensor) t).storage().retain(), s);
+    return track(((DeviceTensor) t).storage().retain(), s, t.dtype());
   }
 
   @Override
   public Tensor narrow(Tensor t, int dim, long start, long length) {
     enter();
-    long x = at(t);
+    long x = any(t);
     long[] out = Shapes.narrow(t, dim, start, length);
     long[] s = t.shape();
     int d = Shapes.axis("narrow", s.length, dim);
-    long inner = inner(s, d);
-    long outer = Shapes.numel(s) / Math.max(1, s[d] * inner);
-    DeviceTensor y = output(out);
+    long inner = inner(s, d) * halves(t);
+    long outer = Shapes.numel(s) / Math.max(1, s[d] * inner(s, d));
+    DeviceTensor y = output(out, t.dtype());
     k.slice(x, y.address(), s[d] * inner == 0 ? 0 : outer, s[d] * inner, start * inner, length * inner);
     return y;
   }
@@ -131,16 +185,19 @@ final class CudaOps implements Ops {
   @Override
   public Tensor concat(int dim, Tensor a, Tensor b) {
     enter();
-    long pa = at(a);
-    long pb = at(b);
+    long pa = any(a);
+    long pb = any(b);
     long[] out = Shapes.concat(dim, a, b);
+    if (a.dtype() != b.dtype()) {
+      throw new IllegalArgumentException("concat of " + a + " and " + b + ": one type, please");
+    }
     int d = Shapes.axis("concat", a.rank(), dim);
-    long inner = inner(out, d);
+    long inner = inner(out, d) * halves(a);
     long outer = 1;
     for (int i = 0; i < d; i++) {
       outer *= out[i];
     }
-    DeviceTensor y = output(out);
+    DeviceTensor y = output(out, a.dtype());
     k.concat(pa, pb, y.address(), outer, a.dim(d) * inner, b.dim(d) * inner);
     return y;
   }
@@ -350,19 +407,19 @@ final class CudaOps implements Ops {
   @Override
   public Tensor scale(Tensor x, float factor) {
     enter();
-    long px = at(x);
-    DeviceTensor y = output(x.shape());
-    k.scale(px, y.address(), factor, x.numel());
+    long px = any(x);
+    DeviceTensor y = output(x.shape(), x.dtype());
+    k.scale(px, y.address(), factor, x.numel(), x.dtype() == DType.F32);
     return y;
   }
 
   @Override
   public Tensor combine(float a, Tensor x, float b, Tensor y) {
     enter();
-    long px = at(x);
-    long py = at(y);
-    DeviceTensor out = output(Shapes.sameShape("combine", x, y));
-    k.combine(px, py, out.address(), a, b, x.numel());
+    long px = any(x);
+    long py = any(y);
+    DeviceTensor out = output(Shapes.combine(x, y), x.dtype());
+    k.combine(px, py, out.address(), a, b, x.numel(), x.dtype() == DType.F32);
     return out;
   }
 

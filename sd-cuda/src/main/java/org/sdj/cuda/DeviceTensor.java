@@ -5,18 +5,22 @@ import org.sdj.backend.DType;
 import org.sdj.backend.Shapes;
 import org.sdj.backend.Tensor;
 
-/** A tensor in GPU memory, row-major, in the backend's 16-bit compute type. */
+/**
+ * A tensor in GPU memory, row-major: in the backend's 16-bit compute type, or float32 for the denoising loop's latents.
+ */
 final class DeviceTensor implements Tensor {
   private final CudaBackend backend;
   private final Storage storage;
   private final long[] shape;
+  private final DType dtype;
   private final Consumer<DeviceTensor> onClose;
   private volatile boolean closed;
 
-  DeviceTensor(CudaBackend backend, Storage storage, long[] shape, Consumer<DeviceTensor> onClose) {
+  DeviceTensor(CudaBackend backend, Storage storage, long[] shape, DType dtype, Consumer<DeviceTensor> onClose) {
     this.backend = backend;
     this.storage = storage;
     this.shape = shape.clone();
+    this.dtype = dtype;
     this.onClose = onClose;
   }
 
@@ -38,7 +42,7 @@ final class DeviceTensor implements Tensor {
   }
 
   long bytes() {
-    return numel() * 2;
+    return numel() * dtype.byteSize();
   }
 
   @Override
@@ -48,7 +52,7 @@ final class DeviceTensor implements Tensor {
 
   @Override
   public DType dtype() {
-    return backend.computeType();
+    return dtype;
   }
 
   @Override

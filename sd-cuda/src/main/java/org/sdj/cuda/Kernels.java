@@ -30,8 +30,13 @@ final class Kernels {
   }
 
   private void elementwise(String name, long n, Object... args) {
+    launchElementwise(name + suffix, n, args);
+  }
+
+  /** A grid-stride kernel by its full name (the float32 ones carry no storage-type suffix of this backend's). */
+  private void launchElementwise(String kernel, long n, Object... args) {
     int blocks = (int) Math.min(MAX_BLOCKS, Math.ceilDiv(n, THREADS));
-    module.launch(streams.get(), name + suffix, new int[] {blocks, 1, 1}, new int[] {THREADS, 1, 1}, 0, args);
+    module.launch(streams.get(), kernel, new int[] {blocks, 1, 1}, new int[] {THREADS, 1, 1}, 0, args);
   }
 
   void activation(long x, long y, Activation kind, long n) {
@@ -50,12 +55,24 @@ final class Kernels {
     elementwise("sdj_add_per_channel", n, x, b, y, n, spatial);
   }
 
-  void scale(long x, long y, float factor, long n) {
-    elementwise("sdj_scale", n, x, y, factor, n);
+  /** {@code y = x * factor} on 16-bit storage, or on float32 storage. */
+  void scale(long x, long y, float factor, long n, boolean f32) {
+    launchElementwise("sdj_scale" + (f32 ? "_f32" : suffix), n, x, y, factor, n);
   }
 
-  void combine(long x, long y, long out, float a, float b, long n) {
-    elementwise("sdj_combine", n, x, y, out, a, b, n);
+  /** {@code out = a * x + b * y} on 16-bit storage, or on float32 storage. */
+  void combine(long x, long y, long out, float a, float b, long n, boolean f32) {
+    launchElementwise("sdj_combine" + (f32 ? "_f32" : suffix), n, x, y, out, a, b, n);
+  }
+
+  /** Float32 {@code y} from 16-bit {@code x}. */
+  void toFloat32(long x, long y, long n) {
+    launchElementwise("sdj_cast" + suffix + "_to_f32", n, x, y, n);
+  }
+
+  /** 16-bit {@code y} from float32 {@code x}, rounded to nearest even. */
+  void fromFloat32(long x, long y, long n) {
+    launchElementwise("sdj_cast_f32_to" + suffix, n, x, y, n);
   }
 
   void biasResidual(long y, long bias, long residual, long n, long channels, long spatial) {

@@ -16,6 +16,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.sdj.backend.Activation;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Conv2dParams;
+import org.sdj.backend.DType;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Shapes;
 import org.sdj.backend.Tensor;
@@ -108,6 +109,18 @@ final class TorchOps implements Ops {
       }
       return v;
     });
+  }
+
+  @Override
+  public Tensor fromHost(float[] data, DType type, long... shape) {
+    Shapes.latentType(backend, type);
+    return fromHost(data, shape);
+  }
+
+  @Override
+  public Tensor cast(Tensor x, DType type) {
+    Shapes.latentType(backend, type);
+    return reshape(x, x.shape());
   }
 
   @Override
@@ -272,7 +285,7 @@ final class TorchOps implements Ops {
   @Override
   public Tensor combine(float a, Tensor x, float b, Tensor y) {
     return scoped(() -> {
-      long[] s = Shapes.sameShape("combine", x, y);
+      long[] s = Shapes.combine(x, y);
       return out(torch.add(in(x).mul(new Scalar(a)), in(y).mul(new Scalar(b))), s);
     });
   }

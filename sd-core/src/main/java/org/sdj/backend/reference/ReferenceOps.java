@@ -7,6 +7,7 @@ import java.util.Set;
 import org.sdj.backend.Activation;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Conv2dParams;
+import org.sdj.backend.DType;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Shapes;
 import org.sdj.backend.Tensor;
@@ -118,6 +119,18 @@ public class ReferenceOps implements Ops {
   @Override
   public float[] toHost(Tensor t) {
     return read(t).clone();
+  }
+
+  @Override
+  public Tensor fromHost(float[] data, DType type, long... shape) {
+    Shapes.latentType(backend, type);
+    return fromHost(data, shape);
+  }
+
+  @Override
+  public Tensor cast(Tensor x, DType type) {
+    Shapes.latentType(backend, type);
+    return output(read(x), x.shape());
   }
 
   @Override
@@ -270,7 +283,7 @@ public class ReferenceOps implements Ops {
 
   @Override
   public Tensor combine(float a, Tensor x, float b, Tensor y) {
-    long[] shape = Shapes.sameShape("combine", x, y);
+    long[] shape = Shapes.combine(x, y);
     float[] u = read(x);
     float[] v = read(y);
     float[] out = allocate(shape);
