@@ -25,19 +25,26 @@ public interface Ops extends AutoCloseable {
 
   /**
    * Copies host floats into a new tensor of the given shape and {@code type}: {@link DType#F32} (exact) or the
-   * backend's {@link Backend#activationType()}.
+   * backend's {@link Backend#activationType()}. The default serves backends whose activations are float32.
    *
    * @throws IllegalArgumentException for another type
    */
-  Tensor fromHost(float[] data, DType type, long... shape);
+  default Tensor fromHost(float[] data, DType type, long... shape) {
+    Shapes.latentType(backend(), type);
+    return fromHost(data, shape);
+  }
 
   /**
    * {@code x}'s values in {@code type}, {@link DType#F32} or the backend's {@link Backend#activationType()}: a new
-   * tensor of this scope (a view where the type is already {@code x}'s).
+   * tensor of this scope (a view where the type is already {@code x}'s). The default serves backends whose
+   * activations are float32.
    *
    * @throws IllegalArgumentException for another type
    */
-  Tensor cast(Tensor x, DType type);
+  default Tensor cast(Tensor x, DType type) {
+    Shapes.latentType(backend(), type);
+    return reshape(x, x.shape());
+  }
 
   /** Copies a tensor's elements, converted to float, to the host (row-major). */
   float[] toHost(Tensor t);

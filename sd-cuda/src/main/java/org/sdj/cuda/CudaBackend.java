@@ -155,28 +155,26 @@ public final class CudaBackend implements Backend {
   }
 
   void upload(long address, short[] bits) {
-    notCapturing("copying data from the host");
-    if (bits.length == 0) {
-      return;
-    }
     try (ShortPointer host = new ShortPointer(bits)) {
-      Cu.check(cuMemcpyHtoDAsync(address, host, 2L * bits.length, stream()), "cuMemcpyHtoDAsync");
+      upload(address, host, 2L * bits.length);
     }
   }
 
   void upload(long address, float[] values) {
-    notCapturing("copying data from the host");
-    if (values.length == 0) {
-      return;
-    }
     try (FloatPointer host = new FloatPointer(values)) {
-      Cu.check(cuMemcpyHtoDAsync(address, host, 4L * values.length, stream()), "cuMemcpyHtoDAsync");
+      upload(address, host, 4L * values.length);
     }
   }
 
+  /**
+   * Enqueues a copy from host memory; a pageable {@code host} may be freed when this returns (the driver has staged
+   * it by then).
+   */
   void upload(long address, Pointer host, long bytes) {
     notCapturing("copying data from the host");
-    Cu.check(cuMemcpyHtoDAsync(address, host, bytes, stream()), "cuMemcpyHtoDAsync");
+    if (bytes > 0) {
+      Cu.check(cuMemcpyHtoDAsync(address, host, bytes, stream()), "cuMemcpyHtoDAsync");
+    }
   }
 
   /** Enqueues a device-to-device copy of {@code bytes}. */
@@ -209,16 +207,11 @@ public final class CudaBackend implements Backend {
     return stream;
   }
 
-  /** Copies {@code count} elements back, after everything enqueued so far. */
+  /** Copies {@code count} 16-bit elements back, after everything enqueued so far. */
   short[] download(long address, long count) {
-    notCapturing("reading a tensor back to the host");
     short[] out = new short[Math.toIntExact(count)];
-    if (count == 0) {
-      return out;
-    }
-    try (ShortPointer host = new ShortPointer(count)) {
-      Cu.check(cuMemcpyDtoHAsync(host, address, 2 * count, stream), "cuMemcpyDtoHAsync");
-      sync();
+    try (ShortPointer host = new ShortPointer(Math.max(1, count))) {
+      download(address, host, 2 * count);
       host.get(out);
     }
     return out;
@@ -226,17 +219,21 @@ public final class CudaBackend implements Backend {
 
   /** Copies {@code count} float32 elements back, after everything enqueued so far. */
   float[] downloadFloats(long address, long count) {
-    notCapturing("reading a tensor back to the host");
     float[] out = new float[Math.toIntExact(count)];
-    if (count == 0) {
-      return out;
-    }
-    try (FloatPointer host = new FloatPointer(count)) {
-      Cu.check(cuMemcpyDtoHAsync(host, address, 4 * count, stream), "cuMemcpyDtoHAsync");
-      sync();
+    try (FloatPointer host = new FloatPointer(Math.max(1, count))) {
+      download(address, host, 4 * count);
       host.get(out);
     }
     return out;
+  }
+
+  /** Fills {@code host} with {@code bytes} from the device once everything enqueued so far has run. */
+  private void download(long address, Pointer host, long bytes) {
+    notCapturing("reading a tensor back to the host");
+    if (bytes > 0) {
+      Cu.check(cuMemcpyDtoHAsync(host, address, bytes, stream), "cuMemcpyDtoHAsync");
+      sync();
+    }
   }
 
   void sync() {

@@ -16,7 +16,6 @@ import org.bytedeco.pytorch.global.torch;
 import org.sdj.backend.Activation;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Conv2dParams;
-import org.sdj.backend.DType;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Shapes;
 import org.sdj.backend.Tensor;
@@ -109,18 +108,6 @@ final class TorchOps implements Ops {
       }
       return v;
     });
-  }
-
-  @Override
-  public Tensor fromHost(float[] data, DType type, long... shape) {
-    Shapes.latentType(backend, type);
-    return fromHost(data, shape);
-  }
-
-  @Override
-  public Tensor cast(Tensor x, DType type) {
-    Shapes.latentType(backend, type);
-    return reshape(x, x.shape());
   }
 
   @Override

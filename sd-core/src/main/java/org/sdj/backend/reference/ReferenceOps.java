@@ -7,7 +7,6 @@ import java.util.Set;
 import org.sdj.backend.Activation;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Conv2dParams;
-import org.sdj.backend.DType;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Shapes;
 import org.sdj.backend.Tensor;
@@ -119,18 +118,6 @@ public class ReferenceOps implements Ops {
   @Override
   public float[] toHost(Tensor t) {
     return read(t).clone();
-  }
-
-  @Override
-  public Tensor fromHost(float[] data, DType type, long... shape) {
-    Shapes.latentType(backend, type);
-    return fromHost(data, shape);
-  }
-
-  @Override
-  public Tensor cast(Tensor x, DType type) {
-    Shapes.latentType(backend, type);
-    return output(read(x), x.shape());
   }
 
   @Override
