@@ -42,15 +42,7 @@ public final class Backends {
   public static Backend open(String name, BackendHints hints) {
     List<BackendProvider> all = providers();
     if (AUTO.equals(name)) {
-      for (BackendProvider p : all) {
-        BackendProvider.Availability a = p.availability();
-        if (a.usable()) {
-          LOG.log(Level.INFO, "backend {0}: {1}", p.name(), a.reason());
-          return p.create(hints);
-        }
-        LOG.log(Level.INFO, "backend {0} passed over: {1}", p.name(), a.reason());
-      }
-      throw new SdjException("no usable backend on the class path (add sd-cpu)");
+      return openBest(all, hints);
     }
     for (BackendProvider p : all) {
       if (p.name().equals(name)) {
@@ -64,5 +56,27 @@ public final class Backends {
     }
     throw new SdjException("unknown backend '" + name + "'; known: " + AUTO + ", "
         + all.stream().map(BackendProvider::name).collect(Collectors.joining(", ")));
+  }
+
+  /**
+   * The first of {@code providers} (best first) that is usable and starts; one that says it is usable but fails to
+   * start (a GPU library that loads but cannot initialize) is logged and passed over too.
+   */
+  static Backend openBest(List<BackendProvider> providers, BackendHints hints) {
+    for (BackendProvider p : providers) {
+      BackendProvider.Availability a = p.availability();
+      if (!a.usable()) {
+        LOG.log(Level.INFO, "backend {0} passed over: {1}", p.name(), a.reason());
+        continue;
+      }
+      try {
+        Backend backend = p.create(hints);
+        LOG.log(Level.INFO, "backend {0}: {1}", p.name(), a.reason());
+        return backend;
+      } catch (SdjException e) {
+        LOG.log(Level.WARNING, "backend {0} could not start, passed over: {1}", p.name(), e.getMessage());
+      }
+    }
+    throw new SdjException("no usable backend on the class path (add sd-cpu)");
   }
 }

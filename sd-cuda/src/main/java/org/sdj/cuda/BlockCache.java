@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * The caching allocator behind activations: a freed block goes back to a list for its size class and the next request
@@ -11,7 +12,8 @@ import java.util.TreeMap;
  * waits for the device) and cuMemAlloc. All kernels run on one stream, so a block freed after its last use was
  * enqueued can be handed out again at once: stream order puts its next use after the old one.
  *
- * <p>When the device runs out of memory the cache frees its idle blocks and tries once more. Thread-safe.
+ * <p>When the device runs out of memory the cache frees its idle blocks and tries once more, except while a CUDA
+ * graph is being recorded: the graph may already use those blocks, and freeing waits for the device. Thread-safe.
  */
 final class BlockCache implements AutoCloseable {
   /** Small requests round up to 512 bytes (cuBLASLt and cuDNN like 256-byte alignment; cuMemAlloc gives more). */
@@ -20,6 +22,8 @@ final class BlockCache implements AutoCloseable {
   private static final long LARGE = 2L << 20;
 
   private final DeviceMemory memory;
+  /** False while idle blocks must not be freed (a graph capture on the calling thread). */
+  private final BooleanSupplier mayFree;
   private final TreeMap<Long, ArrayDeque<Long>> idle = new TreeMap<>();
   private final Map<Long, Long> inUse = new HashMap<>();
   private long idleBytes;
@@ -28,7 +32,12 @@ final class BlockCache implements AutoCloseable {
   private boolean closed;
 
   BlockCache(DeviceMemory memory) {
+    this(memory, () -> true);
+  }
+
+  BlockCache(DeviceMemory memory, BooleanSupplier mayFree) {
     this.memory = memory;
+    this.mayFree = mayFree;
   }
 
   /** The size class of a request. */
@@ -57,7 +66,7 @@ final class BlockCache implements AutoCloseable {
       idleBytes -= size;
     } else {
       address = memory.allocate(size);
-      if (address == 0) {
+      if (address == 0 && mayFree.getAsBoolean()) {
         trim();
         address = memory.allocate(size);
       }

@@ -4,6 +4,7 @@ import static org.bytedeco.cuda.global.cudnn.CUDNN_CROSS_CORRELATION;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_DATA_BFLOAT16;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_DATA_FLOAT;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_DATA_HALF;
+import static org.bytedeco.cuda.global.cudnn.CUDNN_STATUS_NOT_SUPPORTED;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_TENSOR_NCHW;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_TENSOR_OP_MATH;
 import static org.bytedeco.cuda.global.cudnn.cudnnConvolutionForward;
@@ -16,14 +17,16 @@ import static org.bytedeco.cuda.global.cudnn.cudnnDestroyConvolutionDescriptor;
 import static org.bytedeco.cuda.global.cudnn.cudnnDestroyFilterDescriptor;
 import static org.bytedeco.cuda.global.cudnn.cudnnDestroyTensorDescriptor;
 import static org.bytedeco.cuda.global.cudnn.cudnnGetConvolutionForwardAlgorithm_v7;
-import static org.bytedeco.cuda.global.cudnn.cudnnGetConvolutionForwardWorkspaceSize;
 import static org.bytedeco.cuda.global.cudnn.cudnnSetConvolution2dDescriptor;
 import static org.bytedeco.cuda.global.cudnn.cudnnSetConvolutionMathType;
 import static org.bytedeco.cuda.global.cudnn.cudnnSetFilter4dDescriptor;
 import static org.bytedeco.cuda.global.cudnn.cudnnSetStream;
 import static org.bytedeco.cuda.global.cudnn.cudnnSetTensor4dDescriptor;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.bytedeco.cuda.cudart.CUstream_st;
@@ -34,13 +37,14 @@ import org.bytedeco.cuda.cudnn.cudnnFilterStruct;
 import org.bytedeco.cuda.cudnn.cudnnTensorStruct;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
-import org.bytedeco.javacpp.SizeTPointer;
 import org.sdj.backend.DType;
 
 /**
  * 2-D convolution on cuDNN (legacy API), NCHW, 16-bit data with float accumulation on the tensor cores. Plans
- * (descriptors, the heuristic's algorithm and its workspace size) are cached per shape; padding must be symmetric
- * here ({@link CudaOps} pads unequal sides first).
+ * (descriptors and the heuristic's algorithms, each with its math type and workspace) are cached per shape; padding
+ * must be symmetric here ({@link CudaOps} pads unequal sides first). A plan runs the heuristic's first algorithm whose
+ * workspace fits {@link #WORKSPACE_LIMIT}, and moves on to the next where cuDNN says at run time that it does not
+ * support it (the v7 heuristic lists some such).
  *
  * <p>cuDNN 9 deprecates this descriptor API in favour of its graph API, but still ships it; moving to the graph API
  * (and to NHWC with fused bias + residual) is the next step, hence the suppression.
@@ -48,6 +52,8 @@ import org.sdj.backend.DType;
 @SuppressWarnings("deprecation")
 final class Convolution implements AutoCloseable {
   private static final int CANDIDATES = 8;
+  /** The largest workspace a faster algorithm may ask for before a leaner one is preferred (VAE-sized inputs). */
+  static final long WORKSPACE_LIMIT = 256L << 20;
 
   private final cudnnContext handle = new cudnnContext();
   private final int dataType;
@@ -59,8 +65,30 @@ final class Convolution implements AutoCloseable {
   /** Input {@code [n, c, h, w]}, filter {@code [o, c, kh, kw]}. */
   record Key(int n, int c, int h, int w, int o, int kh, int kw, int stride, int padH, int padW) {}
 
-  private record Plan(cudnnTensorStruct x, cudnnFilterStruct f, cudnnConvolutionStruct conv, cudnnTensorStruct y,
-      int algo, long workspace) {}
+  /** One of cuDNN's answers: {@code status} 0 where the algorithm applies. */
+  record Algo(int status, int algo, int mathType, long workspace) {}
+
+  private static final class Plan {
+    final cudnnTensorStruct x;
+    final cudnnFilterStruct f;
+    final cudnnConvolutionStruct conv;
+    final cudnnTensorStruct y;
+    final List<Algo> algos;
+    int chosen;
+
+    Plan(cudnnTensorStruct x, cudnnFilterStruct f, cudnnConvolutionStruct conv, cudnnTensorStruct y,
+        List<Algo> algos) {
+      this.x = x;
+      this.f = f;
+      this.conv = conv;
+      this.y = y;
+      this.algos = algos;
+    }
+
+    Algo algo() {
+      return algos.get(chosen);
+    }
+  }
 
   /** Convolutions enqueued on the stream {@code streams} gives the calling thread. */
   Convolution(Supplier<CUstream_st> streams, DType type) {
@@ -76,16 +104,42 @@ final class Convolution implements AutoCloseable {
   synchronized void forward(Key key, long x, long weight, long y, int outH, int outW, BlockCache memory) {
     Cu.checkDnn(cudnnSetStream(handle, streams.get()), "cudnnSetStream");
     Plan p = plans.computeIfAbsent(key, k -> plan(k, outH, outW));
-    long ws = p.workspace > 0 ? memory.acquire(p.workspace) : 0;
-    try {
-      Cu.checkDnn(cudnnConvolutionForward(handle, one, p.x, new DevicePointer(x), p.f, new DevicePointer(weight),
-          p.conv, p.algo, new DevicePointer(ws), p.workspace, zero, p.y, new DevicePointer(y)),
-          "cudnnConvolutionForward " + key);
-    } finally {
-      if (ws != 0) {
-        memory.release(ws);
+    while (true) {
+      Algo a = p.algo();
+      long ws = a.workspace() > 0 ? memory.acquire(a.workspace()) : 0;
+      int status;
+      try {
+        status = cudnnConvolutionForward(handle, one, p.x, new DevicePointer(x), p.f, new DevicePointer(weight),
+            p.conv, a.algo(), new DevicePointer(ws), a.workspace(), zero, p.y, new DevicePointer(y));
+      } finally {
+        if (ws != 0) {
+          memory.release(ws);
+        }
+      }
+      if (status != CUDNN_STATUS_NOT_SUPPORTED || p.chosen + 1 >= p.algos.size()) {
+        Cu.checkDnn(status, "cudnnConvolutionForward " + key + " algorithm " + a.algo());
+        return;
+      }
+      p.chosen++;
+      Cu.checkDnn(cudnnSetConvolutionMathType(p.conv, p.algo().mathType()), "cudnnSetConvolutionMathType");
+    }
+  }
+
+  /**
+   * The algorithms to try, in order: those that apply and whose workspace fits {@code limit}, in the heuristic's
+   * order, then the others that apply, leanest first.
+   */
+  static List<Algo> usable(List<Algo> heuristic, long limit) {
+    List<Algo> fits = new ArrayList<>();
+    List<Algo> large = new ArrayList<>();
+    for (Algo a : heuristic) {
+      if (a.status() == 0) {
+        (a.workspace() <= limit ? fits : large).add(a);
       }
     }
+    large.sort(Comparator.comparingLong(Algo::workspace));
+    fits.addAll(large);
+    return fits;
   }
 
   private Plan plan(Key k, int outH, int outW) {
@@ -103,28 +157,23 @@ final class Convolution implements AutoCloseable {
         CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT), "conv " + k);
     Cu.checkDnn(cudnnSetConvolutionMathType(conv, CUDNN_TENSOR_OP_MATH), "cudnnSetConvolutionMathType");
     Cu.checkDnn(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, dataType, k.n(), k.o(), outH, outW), "y " + k);
-    int algo = -1;
+    List<Algo> heuristic = new ArrayList<>();
     try (cudnnConvolutionFwdAlgoPerf_t perf = new cudnnConvolutionFwdAlgoPerf_t(CANDIDATES);
         IntPointer count = new IntPointer(1)) {
       Cu.checkDnn(cudnnGetConvolutionForwardAlgorithm_v7(handle, x, f, conv, y, CANDIDATES, count, perf),
           "cudnnGetConvolutionForwardAlgorithm_v7 " + k);
-      for (int i = 0; i < count.get() && algo < 0; i++) {
+      for (int i = 0; i < count.get(); i++) {
         perf.position(i);
-        if (perf.status() == 0) {
-          algo = perf.algo();
-        }
+        heuristic.add(new Algo(perf.status(), perf.algo(), perf.mathType(), perf.memory()));
       }
     }
-    if (algo < 0) {
+    List<Algo> algos = usable(heuristic, WORKSPACE_LIMIT);
+    if (algos.isEmpty()) {
       throw new CudaException("cuDNN has no forward algorithm for " + k);
     }
-    long workspace;
-    try (SizeTPointer size = new SizeTPointer(1)) {
-      Cu.checkDnn(cudnnGetConvolutionForwardWorkspaceSize(handle, x, f, conv, y, algo, size),
-          "cudnnGetConvolutionForwardWorkspaceSize " + k);
-      workspace = size.get();
-    }
-    return new Plan(x, f, conv, y, algo, workspace);
+    // The math type goes with the algorithm: the heuristic's workspace size is the one for that pair.
+    Cu.checkDnn(cudnnSetConvolutionMathType(conv, algos.getFirst().mathType()), "cudnnSetConvolutionMathType");
+    return new Plan(x, f, conv, y, algos);
   }
 
   @Override

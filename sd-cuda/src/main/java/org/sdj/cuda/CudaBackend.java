@@ -35,8 +35,9 @@ import org.sdj.backend.WeightData;
  * pointwise and normalization ops on sdj's own kernels. All work of all scopes goes onto one CUDA stream, so ops never
  * wait for the device; only {@link Ops#toHost} does.
  *
- * <p>A denoising step's UNet runs as a CUDA graph ({@link #replay}, unless {@link CudaOptions#graphs()} is off). Not
- * yet: pinned staging buffers for {@code fromHost} (a pageable host-to-device copy waits for the stream).
+ * <p>A denoising step's UNet runs as a CUDA graph ({@link #replay}, unless {@link CudaOptions#graphs()} is off); the
+ * loop's latents stay on the device in float32. Not yet: pinned staging buffers for {@code fromHost} (a pageable
+ * host-to-device copy may wait for the stream; the loop makes one per step only for a stochastic scheduler's noise).
  */
 public final class CudaBackend implements Backend {
   private final CudaOptions options;
@@ -47,12 +48,15 @@ public final class CudaBackend implements Backend {
   private final ThreadLocal<CUstream_st> capturing = new ThreadLocal<>();
   private final KernelModule module;
   private final BlockCache activations;
-  private final DriverMemory weightMemory = new DriverMemory();
+  private final DriverMemory weightMemory = new DriverMemory(context);
   private final Kernels kernels;
   private final Gemm gemm;
   private final Convolution convolution;
   private final Set<DeviceTensor> weights = ConcurrentHashMap.newKeySet();
+  private final Set<CudaReplay> replays = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
+  /** Set once the context is released: memory is gone with it, so late frees of weight views do nothing. */
+  private volatile boolean released;
 
   /** @throws org.sdj.SdjException if CUDA cannot run here, saying why */
   public CudaBackend(CudaOptions options) {
@@ -67,13 +71,43 @@ public final class CudaBackend implements Backend {
     Cu.check(cuDeviceGet(dev, options.device()), "cuDeviceGet");
     this.device = dev[0];
     Cu.check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
-    Cu.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
-    Cu.check(cuStreamCreate(stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
-    this.module = new KernelModule();
-    this.activations = new BlockCache(new DriverMemory());
+    this.activations = newCache();
+    KernelModule m = null;
+    Gemm g = null;
+    boolean streamMade = false;
+    try {
+      Cu.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+      Cu.check(cuStreamCreate(stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+      streamMade = true;
+      m = new KernelModule();
+      g = new Gemm(this::stream, options.computeType(), activations);
+      this.convolution = new Convolution(this::stream, options.computeType());
+    } catch (RuntimeException | LinkageError e) {
+      // Whatever was made before the failure goes back, the context last.
+      if (g != null) {
+        g.close();
+      }
+      if (m != null) {
+        m.close();
+      }
+      activations.close();
+      if (streamMade) {
+        cuStreamDestroy(stream);
+      }
+      cuDevicePrimaryCtxRelease(device);
+      throw e;
+    }
+    this.module = m;
+    this.gemm = g;
     this.kernels = new Kernels(module, this::stream, options.computeType());
-    this.gemm = new Gemm(this::stream, options.computeType(), activations);
-    this.convolution = new Convolution(this::stream, options.computeType());
+  }
+
+  /**
+   * A caching allocator on this backend's context that frees idle blocks only outside graph captures (for the
+   * activations, and one per replay).
+   */
+  BlockCache newCache() {
+    return new BlockCache(new DriverMemory(context), () -> capturing.get() == null);
   }
 
   @Override
@@ -99,16 +133,20 @@ public final class CudaBackend implements Backend {
   /** Uploads {@code data} in the compute type; blocks until the copy is done (weights load once). */
   @Override
   public Tensor weight(WeightData data) {
-    checkOpen();
+    enter();
     short[] bits = HalfFloats.weight(data, computeType());
     long bytes = Math.max(2L, 2L * bits.length);
     long address = weightMemory.allocate(bytes);
+    if (address == 0) {
+      activations.trim();
+      address = weightMemory.allocate(bytes);
+    }
     if (address == 0) {
       throw new CudaException("out of GPU memory while uploading weight " + data.name() + " (" + bytes + " bytes)");
     }
     upload(address, bits);
     sync();
-    DeviceTensor t = new DeviceTensor(this, new Storage(address, weightMemory::free), data.shape(), computeType(),
+    DeviceTensor t = new DeviceTensor(this, new Storage(address, this::freeWeight), data.shape(), computeType(),
         weights::remove);
     weights.add(t);
     return t;
@@ -127,7 +165,17 @@ public final class CudaBackend implements Backend {
   @Override
   public Replay replay(Replay.Body body) {
     checkOpen();
-    return options.graphs() ? new CudaReplay(this, body) : Replay.direct(body);
+    if (!options.graphs()) {
+      return Replay.direct(body);
+    }
+    CudaReplay replay = new CudaReplay(this, body);
+    replays.add(replay);
+    return replay;
+  }
+
+  /** A replay closed by its owner no longer needs closing with the backend. */
+  void closed(CudaReplay replay) {
+    replays.remove(replay);
   }
 
   // ---- for CudaOps ------------------------------------------------------------------------------------------------
@@ -146,6 +194,12 @@ public final class CudaBackend implements Backend {
 
   BlockCache activations() {
     return activations;
+  }
+
+  private void freeWeight(long address) {
+    if (!released) {
+      weightMemory.free(address);
+    }
   }
 
   /** Makes this backend's context current on the calling thread; every op calls it first. */
@@ -264,6 +318,9 @@ public final class CudaBackend implements Backend {
     if (closed) {
       return;
     }
+    for (CudaReplay r : List.copyOf(replays)) {
+      r.close();
+    }
     cuCtxSetCurrent(context);
     cuStreamSynchronize(stream);
     closed = true;
@@ -276,5 +333,6 @@ public final class CudaBackend implements Backend {
     module.close();
     cuStreamDestroy(stream);
     cuDevicePrimaryCtxRelease(device);
+    released = true;
   }
 }

@@ -22,6 +22,9 @@ import org.sdj.backend.BackendProvider.Availability;
  * take the JVM down: a missing library surfaces as a {@link LinkageError} from JavaCPP's loader, which is caught.
  */
 final class CudaProbe {
+  /** The CUDA 13 runtime, cuBLAS and cuDNN start on a driver of CUDA 13.0 or newer. */
+  static final int MIN_DRIVER = 13000;
+
   /** mma.sync m16n8k16 on bf16 and cp.async need Ampere or newer. */
   private static final int MIN_CAPABILITY = 80;
 
@@ -78,6 +81,10 @@ final class CudaProbe {
     }
     int[] driver = new int[1];
     cuDriverGetVersion(driver);
+    if (driver[0] < MIN_DRIVER) {
+      return Availability.unusable("the NVIDIA driver supports CUDA " + driver[0] / 1000 + "." + driver[0] % 1000 / 10
+          + ", older than the CUDA 13 libraries need: update the driver (R580 or newer)");
+    }
     return Availability.usable("CUDA driver " + driver[0] / 1000 + "." + driver[0] % 1000 / 10 + ", " + gpu + ", "
         + blas + ", " + dnn);
   }

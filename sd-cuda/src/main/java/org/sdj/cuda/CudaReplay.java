@@ -39,7 +39,7 @@ final class CudaReplay implements Replay {
 
   private final CudaBackend backend;
   private final Body body;
-  private final BlockCache cache = new BlockCache(new DriverMemory());
+  private final BlockCache cache;
   /** Owns the input and output buffers, from {@link #cache}. */
   private final CudaOps buffers;
   /** Where the capture records (other threads' work goes on to the backend's stream meanwhile); made on first use. */
@@ -54,6 +54,7 @@ final class CudaReplay implements Replay {
   CudaReplay(CudaBackend backend, Body body) {
     this.backend = backend;
     this.body = body;
+    this.cache = backend.newCache();
     this.buffers = new CudaOps(backend, cache);
   }
 
@@ -184,6 +185,7 @@ final class CudaReplay implements Replay {
       return;
     }
     closed = true;
+    backend.closed(this);
     if (backend.isClosed()) {
       return;
     }

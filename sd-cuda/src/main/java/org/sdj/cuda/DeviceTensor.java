@@ -1,5 +1,6 @@
 package org.sdj.cuda;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.sdj.backend.DType;
 import org.sdj.backend.Shapes;
@@ -14,7 +15,8 @@ final class DeviceTensor implements Tensor {
   private final long[] shape;
   private final DType dtype;
   private final Consumer<DeviceTensor> onClose;
-  private volatile boolean closed;
+  /** Set once: two threads closing one tensor must not both give its storage back. */
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   DeviceTensor(CudaBackend backend, Storage storage, long[] shape, DType dtype, Consumer<DeviceTensor> onClose) {
     this.backend = backend;
@@ -34,7 +36,7 @@ final class DeviceTensor implements Tensor {
 
   /** The device address of element 0. */
   long address() {
-    if (closed) {
+    if (closed.get()) {
       throw new IllegalStateException("tensor " + Shapes.str(shape) + " was closed (by close() or by closing the"
           + " scope or backend that owned it) and cannot be used any more");
     }
@@ -67,8 +69,7 @@ final class DeviceTensor implements Tensor {
 
   @Override
   public void close() {
-    if (!closed) {
-      closed = true;
+    if (closed.compareAndSet(false, true)) {
       storage.drop();
       onClose.accept(this);
     }
@@ -76,6 +77,6 @@ final class DeviceTensor implements Tensor {
 
   @Override
   public String toString() {
-    return "DeviceTensor" + Shapes.str(shape) + " " + dtype() + (closed ? " (closed)" : "");
+    return "DeviceTensor" + Shapes.str(shape) + " " + dtype + (closed.get() ? " (closed)" : "");
   }
 }

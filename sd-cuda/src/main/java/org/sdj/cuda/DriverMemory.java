@@ -1,13 +1,26 @@
 package org.sdj.cuda;
 
 import static org.bytedeco.cuda.global.cudart.CUDA_ERROR_OUT_OF_MEMORY;
+import static org.bytedeco.cuda.global.cudart.cuCtxSetCurrent;
 import static org.bytedeco.cuda.global.cudart.cuMemAlloc;
 import static org.bytedeco.cuda.global.cudart.cuMemFree;
 
-/** {@link DeviceMemory} through the driver API, in the backend's context. */
+import org.bytedeco.cuda.cudart.CUctx_st;
+
+/**
+ * {@link DeviceMemory} through the driver API, in the backend's context: made current first, since a tensor may be
+ * freed from any thread (and a virtual thread may resume on another carrier).
+ */
 final class DriverMemory implements DeviceMemory {
+  private final CUctx_st context;
+
+  DriverMemory(CUctx_st context) {
+    this.context = context;
+  }
+
   @Override
   public long allocate(long bytes) {
+    Cu.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
     long[] address = new long[1];
     int rc = cuMemAlloc(address, bytes);
     if (rc == CUDA_ERROR_OUT_OF_MEMORY) {
@@ -19,6 +32,7 @@ final class DriverMemory implements DeviceMemory {
 
   @Override
   public void free(long address) {
+    Cu.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
     Cu.check(cuMemFree(address), "cuMemFree");
   }
 }

@@ -16,6 +16,7 @@ import static org.bytedeco.cuda.global.cublas.cublasLtMatmulDescCreate;
 import static org.bytedeco.cuda.global.cublas.cublasLtMatmulDescDestroy;
 import static org.bytedeco.cuda.global.cublas.cublasLtMatmulDescSetAttribute;
 import static org.bytedeco.cuda.global.cublas.cublasLtMatmulPreferenceCreate;
+import static org.bytedeco.cuda.global.cublas.cublasLtMatmulPreferenceDestroy;
 import static org.bytedeco.cuda.global.cublas.cublasLtMatmulPreferenceSetAttribute;
 import static org.bytedeco.cuda.global.cublas.cublasLtMatrixLayoutCreate;
 import static org.bytedeco.cuda.global.cublas.cublasLtMatrixLayoutDestroy;
@@ -102,18 +103,18 @@ final class Gemm implements AutoCloseable {
     PointerPointer<cublasLtMatmulPreferenceOpaque_t> pp = new PointerPointer<>(1);
     Cu.checkBlas(cublasLtMatmulPreferenceCreate(pp), "cublasLtMatmulPreferenceCreate");
     cublasLtMatmulPreferenceOpaque_t pref = pp.get(cublasLtMatmulPreferenceOpaque_t.class, 0);
-    try (SizeTPointer ws = new SizeTPointer(1).put(WORKSPACE)) {
+    cublasLtMatmulHeuristicResult_t result = new cublasLtMatmulHeuristicResult_t(1);
+    try (SizeTPointer ws = new SizeTPointer(1).put(WORKSPACE); IntPointer found = new IntPointer(1)) {
       Cu.checkBlas(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, ws, 8),
           "MAX_WORKSPACE_BYTES");
-    }
-    cublasLtMatmulHeuristicResult_t result = new cublasLtMatmulHeuristicResult_t(1);
-    try (IntPointer found = new IntPointer(1)) {
       Cu.checkBlas(cublasLtMatmulAlgoGetHeuristic(handle, desc, a, b, c, c, pref, 1, result, found),
           "cublasLtMatmulAlgoGetHeuristic");
       if (found.get() == 0) {
         throw new CudaException("cuBLASLt has no algorithm for [" + k.rows() + "x" + k.in() + "] x [" + k.out()
             + "x" + k.in() + "]^T");
       }
+    } finally {
+      cublasLtMatmulPreferenceDestroy(pref);
     }
     return new Plan(desc, a, b, c, result);
   }
