@@ -143,7 +143,7 @@ run_checks() {
   grep -E "✘|\[X\]" "$out/tests.txt" | head -30
   echo "-- sdj --"; cat "$out/bench-sdj.txt"
   echo "-- torch --"; cat "$out/bench-torch.txt"
-  echo "-- UNet step, sdj --"; tail -8 "$out/unet-sdj.txt"
+  echo "-- UNet step, sdj --"; tail -45 "$out/unet-sdj.txt"
   echo "-- UNet step, torch --"; tail -8 "$out/unet-torch.txt"
   echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
   echo "(tests exit code $tests_rc; full logs under $out)"
