@@ -317,6 +317,11 @@ final class CudaOps implements Ops {
 
   @Override
   public Tensor attention(Tensor q, Tensor kt, Tensor v, int heads, float scale, boolean causal) {
+    return attention(q, kt, v, heads, scale, causal, Kernels.ATTENTION);
+  }
+
+  /** {@link #attention(Tensor, Tensor, Tensor, int, float, boolean)} on tensor-core kernel {@code variant}. */
+  Tensor attention(Tensor q, Tensor kt, Tensor v, int heads, float scale, boolean causal, Kernels.Attention variant) {
     enter();
     long pq = at(q);
     long pk = at(kt);
@@ -328,7 +333,8 @@ final class CudaOps implements Ops {
           + " exceeds the CUDA backend's " + Kernels.WIDE_MAX_D);
     }
     DeviceTensor y = output(out);
-    k.attention(pq, pk, pv, y.address(), (int) q.dim(0), (int) q.dim(1), (int) kt.dim(1), heads, d, scale, causal);
+    k.attention(pq, pk, pv, y.address(), (int) q.dim(0), (int) q.dim(1), (int) kt.dim(1), heads, d, scale, causal,
+        variant);
     return y;
   }
 

@@ -1,5 +1,7 @@
 package org.sdj.cuda;
 
+import static org.bytedeco.cuda.global.cudart.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES;
+import static org.bytedeco.cuda.global.cudart.cuFuncSetAttribute;
 import static org.bytedeco.cuda.global.cudart.cuLaunchKernel;
 import static org.bytedeco.cuda.global.cudart.cuModuleGetFunction;
 import static org.bytedeco.cuda.global.cudart.cuModuleLoadData;
@@ -29,6 +31,11 @@ final class KernelModule implements AutoCloseable {
 
   private final List<CUmod_st> modules = new ArrayList<>();
   private final Map<String, CUfunc_st> functions = new ConcurrentHashMap<>();
+  /** Dynamic shared memory each kernel has been allowed beyond the default, by name. */
+  private final Map<String, Integer> sharedAllowed = new ConcurrentHashMap<>();
+
+  /** Dynamic shared memory any kernel may take without opting in (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES). */
+  static final int DEFAULT_SHARED_BYTES = 48 * 1024;
 
   /** The fatbins in the jar, or an empty list when sd-cuda was built without nvcc. */
   static List<String> fatbins() {
@@ -78,6 +85,21 @@ final class KernelModule implements AutoCloseable {
     });
   }
 
+  /**
+   * Lets kernel {@code name} take {@code bytes} of dynamic shared memory, more than the default 48 KiB, once per
+   * kernel and size (the attribute stays with the function).
+   */
+  private void allowShared(String name, CUfunc_st f, int bytes) {
+    sharedAllowed.compute(name, (n, allowed) -> {
+      if (allowed != null && allowed >= bytes) {
+        return allowed;
+      }
+      Cu.check(cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
+          "cuFuncSetAttribute(" + n + ", max dynamic shared memory " + bytes + ")");
+      return bytes;
+    });
+  }
+
   /** Most parameters of one of sdj's kernels (flash attention takes the most, well under this). */
   static final int MAX_ARGS = 32;
 
@@ -100,7 +122,8 @@ final class KernelModule implements AutoCloseable {
 
   /**
    * Enqueues kernel {@code name} on {@code stream}. Arguments are {@link Long} (device addresses and 64-bit
-   * integers), {@link Integer} or {@link Float}, in the kernel's parameter order. Empty grids launch nothing.
+   * integers), {@link Integer} or {@link Float}, in the kernel's parameter order. Empty grids launch nothing. More than
+   * {@link #DEFAULT_SHARED_BYTES} of dynamic shared memory is allowed for the kernel first.
    */
   void launch(CUstream_st stream, String name, int[] grid, int[] block, int sharedBytes, Object... args) {
     if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0) {
@@ -111,6 +134,9 @@ final class KernelModule implements AutoCloseable {
           + MAX_ARGS);
     }
     CUfunc_st f = function(name);
+    if (sharedBytes > DEFAULT_SHARED_BYTES) {
+      allowShared(name, f, sharedBytes);
+    }
     Args slots = ARGS.get();
     for (int i = 0; i < args.length; i++) {
       // Each parameter gets an 8-byte slot; 4-byte ones sit in its low half (little-endian).
@@ -133,5 +159,6 @@ final class KernelModule implements AutoCloseable {
     }
     modules.clear();
     functions.clear();
+    sharedAllowed.clear();
   }
 }

@@ -18,6 +18,19 @@ final class Kernels {
   static final int WIDE_MAX_D = 1024;
   private static final double LOG2_E = 1.4426950408889634;
 
+  /** The tensor-core attention kernels: flash_attention.cu (the default) or flash_attention_v2.cu. */
+  enum Attention {
+    V1,
+    V2
+  }
+
+  /**
+   * The variant {@link #attention} launches unless a caller names one: {@link Attention#V2} where the system property
+   * {@code sdj.cuda.attention} is {@code v2}, read once; {@link Attention#V1} otherwise.
+   */
+  static final Attention ATTENTION =
+      "v2".equals(System.getProperty("sdj.cuda.attention")) ? Attention.V2 : Attention.V1;
+
   private final KernelModule module;
   private final Supplier<CUstream_st> streams;
   private final String suffix;
@@ -127,12 +140,43 @@ final class Kernels {
     return -1;
   }
 
-  /** {@code o [b, nq, heads*d] = softmax(q k^T * scale) v} per head, fused. */
+  /** Query rows per block of flash_attention_v2.cu's kernel (4 warps of 32 rows) for padded head size {@code dp}. */
+  static int flashV2Rows(int dp) {
+    return 128;
+  }
+
+  /**
+   * Dynamic shared memory of flash_attention_v2.cu's kernel for padded head size {@code dp} ({@code smem_bytes} there:
+   * a resident 128-row query tile and 32-row K and V tiles, rows of dp + 8 elements), for the sizes whose tiles exceed
+   * the 48 KiB of static shared memory; 0 for the others, which declare theirs statically. The kernel traps when
+   * launched with less than it needs.
+   */
+  static int flashV2SharedBytes(int dp) {
+    return switch (dp) {
+      case 128, 160 -> (128 + 2 * 32) * (dp + 8) * 2;
+      default -> 0;
+    };
+  }
+
+  /** {@code o [b, nq, heads*d] = softmax(q k^T * scale) v} per head, fused, on the {@link #ATTENTION} variant. */
   void attention(long q, long k, long v, long o, int b, int nq, int nk, int heads, int d, float scale,
       boolean causal) {
+    attention(q, k, v, o, b, nq, nk, heads, d, scale, causal, ATTENTION);
+  }
+
+  /**
+   * {@code o [b, nq, heads*d] = softmax(q k^T * scale) v} per head, fused, on the tensor-core kernel {@code variant}
+   * (head sizes past the largest padded one take the CUDA-core kernel whatever the variant).
+   */
+  void attention(long q, long k, long v, long o, int b, int nq, int nk, int heads, int d, float scale,
+      boolean causal, Attention variant) {
     float scaleLog2 = (float) (scale * LOG2_E);
     int dp = flashDim(d);
-    if (dp > 0) {
+    if (dp > 0 && variant == Attention.V2) {
+      module.launch(streams.get(), "sdj_flash_attention_v2" + suffix + "_d" + dp,
+          new int[] {Math.ceilDiv(nq, flashV2Rows(dp)), heads, b}, new int[] {128, 1, 1}, flashV2SharedBytes(dp),
+          q, k, v, o, nq, nk, heads, d, scaleLog2, causal ? 1 : 0);
+    } else if (dp > 0) {
       module.launch(streams.get(), "sdj_flash_attention" + suffix + "_d" + dp, new int[] {Math.ceilDiv(nq, 64), heads, b},
           new int[] {128, 1, 1}, 0, q, k, v, o, nq, nk, heads, d, scaleLog2, causal ? 1 : 0);
     } else {
