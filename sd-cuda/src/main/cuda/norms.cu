@@ -29,6 +29,32 @@ __device__ float block_sum(float v) {
   return r;
 }
 
+// y[i] for i in [from, to) of one group: (x - mean) * rstd * gamma[c] + beta[c], then SiLU if asked.
+template <typename T>
+__device__ void group_apply(const T* x, const T* gamma, const T* beta, T* y, long long base, long long from,
+                            long long to, int c0, long long spatial, float mean, float rstd, int silu) {
+  for (long long i = from + threadIdx.x; i < to; i += blockDim.x) {
+    int c = c0 + (int)(i / spatial);
+    float v = (to_f(x[base + i]) - mean) * rstd * to_f(gamma[c]) + to_f(beta[c]);
+    if (silu) v = v / (1.f + __expf(-v));
+    y[base + i] = from_f<T>(v);
+  }
+}
+
+// The mean of x[base + from .. base + to) and the sum of squared deviations from it (m2), over the block.
+template <typename T>
+__device__ void chunk_stats(const T* x, long long base, long long from, long long to, float* mean, float* m2) {
+  float s = 0.f;
+  for (long long i = from + threadIdx.x; i < to; i += blockDim.x) s += to_f(x[base + i]);
+  *mean = block_sum(s) / (float)(to - from);
+  float q = 0.f;
+  for (long long i = from + threadIdx.x; i < to; i += blockDim.x) {
+    float d = to_f(x[base + i]) - *mean;
+    q += d * d;
+  }
+  *m2 = block_sum(q);
+}
+
 // One block per (sample, group): x [N, C, spatial], the group's cpg * spatial elements are contiguous.
 template <typename T>
 __device__ void group_norm_body(const T* x, const T* gamma, const T* beta, T* y, int channels, long long spatial,
@@ -38,21 +64,46 @@ __device__ void group_norm_body(const T* x, const T* gamma, const T* beta, T* y,
   int cpg = channels / groups;
   long long count = (long long)cpg * spatial;
   long long base = ((long long)n * channels + (long long)g * cpg) * spatial;
-  float s = 0.f;
-  for (long long i = threadIdx.x; i < count; i += blockDim.x) s += to_f(x[base + i]);
-  float mean = block_sum(s) / (float)count;
-  float q = 0.f;
-  for (long long i = threadIdx.x; i < count; i += blockDim.x) {
-    float d = to_f(x[base + i]) - mean;
-    q += d * d;
+  float mean, m2;
+  chunk_stats(x, base, 0, count, &mean, &m2);
+  group_apply(x, gamma, beta, y, base, 0, count, g * cpg, spatial, mean, rsqrtf(m2 / (float)count + eps), silu);
+}
+
+// Large groups (the VAE at full resolution) in two kernels of gridDim.y blocks per (sample, group), each over one
+// chunk of `chunk` elements: the first writes each chunk's (mean, m2) to stats [N * groups, gridDim.y, 2]; the second
+// merges a group's chunks (Chan et al.'s pairwise update, as exact as one pass over deviations) and normalizes its
+// chunk. blockIdx.x = n * groups + g, so the group starts at element blockIdx.x * count.
+template <typename T>
+__device__ void group_stats_body(const T* x, float* stats, long long count, long long chunk) {
+  long long from = (long long)blockIdx.y * chunk;
+  long long to = min(count, from + chunk);
+  float mean, m2;
+  chunk_stats(x, (long long)blockIdx.x * count, from, to, &mean, &m2);
+  if (threadIdx.x == 0) {
+    float* out = stats + ((long long)blockIdx.x * gridDim.y + blockIdx.y) * 2;
+    out[0] = mean;
+    out[1] = m2;
   }
-  float rstd = rsqrtf(block_sum(q) / (float)count + eps);
-  for (long long i = threadIdx.x; i < count; i += blockDim.x) {
-    int c = g * cpg + (int)(i / spatial);
-    float v = (to_f(x[base + i]) - mean) * rstd * to_f(gamma[c]) + to_f(beta[c]);
-    if (silu) v = v / (1.f + __expf(-v));
-    y[base + i] = from_f<T>(v);
+}
+
+template <typename T>
+__device__ void group_apply_body(const T* x, const float* stats, const T* gamma, const T* beta, T* y, int channels,
+                                 long long spatial, int groups, long long chunk, float eps, int silu) {
+  int g = blockIdx.x % groups;
+  long long count = (long long)(channels / groups) * spatial;
+  const float* part = stats + (long long)blockIdx.x * gridDim.y * 2;
+  float n = 0.f, mean = 0.f, m2 = 0.f;
+  for (unsigned k = 0; k < gridDim.y; k++) {
+    float nk = (float)(min(count, (long long)(k + 1) * chunk) - (long long)k * chunk);
+    float delta = part[2 * k] - mean;
+    float total = n + nk;
+    mean += delta * (nk / total);
+    m2 += part[2 * k + 1] + delta * delta * (n * nk / total);
+    n = total;
   }
+  long long from = (long long)blockIdx.y * chunk;
+  group_apply(x, gamma, beta, y, (long long)blockIdx.x * count, from, min(count, from + chunk),
+              g * (channels / groups), spatial, mean, rsqrtf(m2 / (float)count + eps), silu);
 }
 
 // One warp per row of x [rows, width].
@@ -85,6 +136,14 @@ __device__ void layer_norm_body(const T* x, const T* gamma, const T* beta, T* y,
                                                 int channels, long long spatial, int groups, float eps,    \
                                                 int silu) {                                                \
     sdj::group_norm_body<T>(x, gamma, beta, y, channels, spatial, groups, eps, silu);                      \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_group_stats_##S(const T* x, float* stats, long long count, long long chunk) {  \
+    sdj::group_stats_body<T>(x, stats, count, chunk);                                                      \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_group_apply_##S(const T* x, const float* stats, const T* gamma, const T* beta, \
+                                                 T* y, int channels, long long spatial, int groups,          \
+                                                 long long chunk, float eps, int silu) {                     \
+    sdj::group_apply_body<T>(x, stats, gamma, beta, y, channels, spatial, groups, chunk, eps, silu);         \
   }                                                                                                          \
   extern "C" __global__ void sdj_layer_norm_##S(const T* x, const T* gamma, const T* beta, T* y,            \
                                                 long long rows, int width, float eps) {                    \

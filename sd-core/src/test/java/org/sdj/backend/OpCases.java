@@ -141,6 +141,11 @@ public final class OpCases {
         in.weight(DType.F32, 1, 3), in.weight(DType.F32, 1, 3), 1e-5f, true));
     add("groupNorm [1,77,3,3] groups 1", in -> in.ops().groupNorm(in.act(1, 77, 3, 3), 1,
         in.weight(DType.F32, 1, 77), in.weight(DType.F32, 1, 77), 1e-5f, false));
+    // Groups of tens of thousands of elements, as the VAE's at full resolution (a GPU may split them over blocks).
+    add("groupNorm [1,32,96,96] groups 8", in -> in.ops().groupNorm(in.ops().scale(in.act(1, 32, 96, 96), 3), 8,
+        in.weight(DType.F32, 1, 32), in.weight(DType.F32, 1, 32), 1e-6f, false));
+    add("groupNorm+silu [2,8,97,95] groups 2", in -> in.ops().groupNorm(in.act(2, 8, 97, 95), 2,
+        in.weight(DType.F32, 1, 8), in.weight(DType.F32, 1, 8), 1e-6f, true));
     add("layerNorm [3,77]", in -> in.ops().layerNorm(in.act(3, 77), in.weight(DType.F32, 1, 77),
         in.weight(DType.F32, 1, 77), 1e-5f));
     add("layerNorm [13,1]", in -> in.ops().layerNorm(in.act(13, 1), in.weight(DType.F32, 1, 1),

@@ -349,7 +349,15 @@ final class CudaOps implements Ops {
     long[] s = Shapes.groupNorm(x, groups, gamma, beta);
     DeviceTensor y = output(s);
     long spatial = Shapes.numel(s) / Math.max(1, s[0] * s[1]);
-    k.groupNorm(px, pg, pb, y.address(), (int) s[0], (int) s[1], spatial, groups, eps, silu);
+    int splits = Kernels.groupSplits(s[1] / groups * spatial);
+    long stats = splits > 1 ? cache.acquire(2L * Float.BYTES * s[0] * groups * splits) : 0;
+    try {
+      k.groupNorm(px, pg, pb, y.address(), (int) s[0], (int) s[1], spatial, groups, eps, silu, stats);
+    } finally {
+      if (stats != 0) {
+        cache.release(stats);
+      }
+    }
     return y;
   }
 

@@ -118,10 +118,40 @@ final class Kernels {
     elementwise("sdj_pad2d", planes * ph * pw, x, y, planes, h, w, top, left, ph, pw);
   }
 
+  /**
+   * Elements per block of a group norm whose groups are larger than this: one block per group leaves most of a GPU
+   * idle at the VAE's full resolution (32 groups of a million elements), so such groups are spread over blocks.
+   */
+  static final long GROUP_CHUNK = 32768;
+
+  /** Blocks per group of a group norm over groups of {@code count} elements; each is a whole chunk but the last. */
+  static int groupSplits(long count) {
+    return (int) Math.ceilDiv(Math.max(1, count), groupChunk(count));
+  }
+
+  private static long groupChunk(long count) {
+    return Math.max(GROUP_CHUNK, Math.ceilDiv(count, 65535));
+  }
+
+  /**
+   * {@code y = groupNorm(x)} (then SiLU); {@code stats} holds {@code 2 * n * groups * groupSplits(count)} floats of
+   * scratch where a group spans several blocks, else 0.
+   */
   void groupNorm(long x, long gamma, long beta, long y, int n, int channels, long spatial, int groups, float eps,
-      boolean silu) {
-    module.launch(streams.get(), "sdj_group_norm" + suffix, new int[] {n * groups, 1, 1}, new int[] {THREADS, 1, 1}, 0,
-        x, gamma, beta, y, channels, spatial, groups, eps, silu ? 1 : 0);
+      boolean silu, long stats) {
+    long count = channels / groups * spatial;
+    int splits = groupSplits(count);
+    if (splits == 1) {
+      module.launch(streams.get(), "sdj_group_norm" + suffix, new int[] {n * groups, 1, 1},
+          new int[] {THREADS, 1, 1}, 0, x, gamma, beta, y, channels, spatial, groups, eps, silu ? 1 : 0);
+      return;
+    }
+    long chunk = groupChunk(count);
+    int[] grid = {n * groups, splits, 1};
+    module.launch(streams.get(), "sdj_group_stats" + suffix, grid, new int[] {THREADS, 1, 1}, 0, x, stats, count,
+        chunk);
+    module.launch(streams.get(), "sdj_group_apply" + suffix, grid, new int[] {THREADS, 1, 1}, 0, x, stats, gamma, beta,
+        y, channels, spatial, groups, chunk, eps, silu ? 1 : 0);
   }
 
   void layerNorm(long x, long gamma, long beta, long y, long rows, int width, float eps) {
