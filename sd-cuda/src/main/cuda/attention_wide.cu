@@ -1,28 +1,46 @@
-// Attention for head sizes beyond the tensor-core kernel's 160 (the VAE's single 512-wide head): one warp per query
-// row, on CUDA cores, with the same online softmax; each lane keeps d / 32 output columns in registers.
+// Attention for head sizes beyond the tensor-core kernel's 160 (the VAE's single 512-wide head), on CUDA cores with
+// the same online softmax. A block of WIDE_WARPS warps takes as many query rows, one per warp, and walks the keys in
+// tiles of 32 that the whole block loads into shared memory once (coalesced) and every warp reads: lane j scores key j
+// of the tile against its warp's row, then each lane accumulates d / 32 output columns of the tile's values.
 #include "common.cuh"
 
 namespace sdj {
 
 constexpr int WIDE_MAX_D = 1024;
 constexpr int WIDE_WARPS = 4;
+constexpr int WIDE_KEYS = 32;
 
+// Row pitch of the shared key/value tile, in elements: even, with an odd number of 32-bit words, so that the 32 lanes
+// reading the same column of 32 rows hit 32 different banks.
+__host__ __device__ constexpr int wide_pitch(int d) {
+  return ((d + 2) / 2) % 2 == 1 ? ((d + 2) / 2) * 2 : ((d + 2) / 2 + 1) * 2;
+}
+
+// Dynamic shared memory: the warps' scaled query rows (float), then one tile of keys or values (storage type).
 template <typename T>
 __device__ void attention_wide_body(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d,
                                     float scale_log2, int causal) {
-  extern __shared__ float qs_all[];  // WIDE_WARPS rows of d floats
+  extern __shared__ float wide_smem[];
   const int warp = threadIdx.x >> 5;
   const int lane = threadIdx.x & 31;
-  const int row = blockIdx.x * WIDE_WARPS + warp;
+  const int pitch = wide_pitch(d);
+  float* qs = wide_smem + warp * d;
+  T* tile = reinterpret_cast<T*>(wide_smem + WIDE_WARPS * d);
+  const int first = blockIdx.x * WIDE_WARPS;
+  const int row = first + warp;
+  const bool active = row < nq;  // inactive warps still load tiles and meet every barrier
   const long long stride = (long long)heads * d;
   const long long head = (long long)blockIdx.y * d;
-  float* qs = qs_all + warp * d;
-  if (row >= nq) return;  // no block-wide barrier follows
-  const T* qr = q + ((long long)blockIdx.z * nq + row) * stride + head;
   const T* kb = k + (long long)blockIdx.z * nk * stride + head;
   const T* vb = v + (long long)blockIdx.z * nk * stride + head;
-  for (int c = lane; c < d; c += 32) qs[c] = to_f(qr[c]) * scale_log2;
-  __syncwarp();
+  if (active) {
+    const T* qr = q + ((long long)blockIdx.z * nq + row) * stride + head;
+    for (int c = lane; c < d; c += 32) qs[c] = to_f(qr[c]) * scale_log2;
+  }
+  // Keys this block needs (the last row's, when causal) and keys this warp's row sees.
+  const int last = min(nq, first + WIDE_WARPS) - 1;
+  const int block_end = causal ? min(nk, last + 1) : nk;
+  const int end = causal ? min(nk, row + 1) : nk;
 
   constexpr int PER_LANE = WIDE_MAX_D / 32;
   float acc[PER_LANE];
@@ -30,40 +48,57 @@ __device__ void attention_wide_body(const T* q, const T* k, const T* v, T* o, in
   for (int i = 0; i < PER_LANE; i++) acc[i] = 0.f;
   float m = -INFINITY;
   float l = 0.f;
-  const int end = causal ? min(nk, row + 1) : nk;
-  for (int k0 = 0; k0 < end; k0 += 32) {
-    int key = k0 + lane;
-    float s = -INFINITY;
-    if (key < end) {
-      const T* kr = kb + (long long)key * stride;
-      float dot = 0.f;
-      for (int c = 0; c < d; c++) dot += qs[c] * to_f(kr[c]);
-      s = dot;
+  for (int k0 = 0; k0 < block_end; k0 += WIDE_KEYS) {
+    const int count = min(WIDE_KEYS, block_end - k0);
+    __syncthreads();  // the previous tile's values are read; qs is written (first pass)
+    for (int j = warp; j < count; j += WIDE_WARPS) {
+      for (int c = lane; c < d; c += 32) tile[j * pitch + c] = kb[(long long)(k0 + j) * stride + c];
     }
-    float mx = s;
-    for (int off = 16; off > 0; off >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, off));
-    float mnew = fmaxf(m, mx);  // finite: key k0 < end is always valid
-    float alpha = exp2f(m - mnew);
-    float p = exp2f(s - mnew);
-    float ps = p;
-    for (int off = 16; off > 0; off >>= 1) ps += __shfl_xor_sync(0xffffffffu, ps, off);
-    l = l * alpha + ps;
-    m = mnew;
+    __syncthreads();
+    float p = 0.f;
+    float alpha = 1.f;
+    if (active) {
+      int key = k0 + lane;
+      float s = -INFINITY;
+      if (key < end) {
+        const T* kr = tile + lane * pitch;
+        float dot = 0.f;
+        for (int c = 0; c < d; c++) dot += qs[c] * to_f(kr[c]);
+        s = dot;
+      }
+      float mx = s;
+      for (int off = 16; off > 0; off >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, off));
+      // An active row always sees key 0, so m is finite from its first tile on; a tile past the row's end leaves it.
+      float mnew = fmaxf(m, mx);
+      alpha = exp2f(m - mnew);
+      p = exp2f(s - mnew);
+      float ps = p;
+      for (int off = 16; off > 0; off >>= 1) ps += __shfl_xor_sync(0xffffffffu, ps, off);
+      l = l * alpha + ps;
+      m = mnew;
+    }
+    __syncthreads();  // every warp has scored the keys
+    for (int j = warp; j < count; j += WIDE_WARPS) {
+      for (int c = lane; c < d; c += 32) tile[j * pitch + c] = vb[(long long)(k0 + j) * stride + c];
+    }
+    __syncthreads();
+    if (active) {
 #pragma unroll
-    for (int i = 0; i < PER_LANE; i++) acc[i] *= alpha;
-    int count = min(32, end - k0);
-    for (int j = 0; j < count; j++) {
-      float pj = __shfl_sync(0xffffffffu, p, j);
-      const T* vr = vb + (long long)(k0 + j) * stride;
+      for (int i = 0; i < PER_LANE; i++) acc[i] *= alpha;
+      for (int j = 0; j < count; j++) {
+        float pj = __shfl_sync(0xffffffffu, p, j);
+        const T* vr = tile + j * pitch;
 #pragma unroll
-      for (int i = 0; i < PER_LANE; i++) {
-        int c = lane + 32 * i;
-        if (c < d) acc[i] += pj * to_f(vr[c]);
+        for (int i = 0; i < PER_LANE; i++) {
+          int c = lane + 32 * i;
+          if (c < d) acc[i] += pj * to_f(vr[c]);
+        }
       }
     }
   }
+  if (!active) return;
   T* orow = o + ((long long)blockIdx.z * nq + row) * stride + head;
-  float inv = 1.f / l;
+  float inv = l > 0.f ? 1.f / l : 0.f;
 #pragma unroll
   for (int i = 0; i < PER_LANE; i++) {
     int c = lane + 32 * i;

@@ -117,6 +117,9 @@ public final class OpCases {
     attn(1, 257, 257, 1, 8, false);
     attn(1, 257, 77, 8, 5, false);
     attn(2, 64, 300, 2, 64, false);
+    // Heads wider than a GPU's tensor-core kernel takes (the VAE's is 512).
+    attn(1, 70, 45, 1, 200, true);
+    attn(2, 37, 77, 1, 512, false);
   }
 
   private void attn(long b, long nq, long nk, int heads, long d, boolean causal) {

@@ -210,10 +210,28 @@ final class Kernels {
       module.launch(streams.get(), "sdj_flash_attention" + suffix + "_d" + dp, new int[] {Math.ceilDiv(nq, 64), heads, b},
           new int[] {128, 1, 1}, 0, q, k, v, o, nq, nk, heads, d, scaleLog2, causal ? 1 : 0);
     } else {
-      int warps = 4;
-      module.launch(streams.get(), "sdj_attention_wide" + suffix, new int[] {Math.ceilDiv(nq, warps), heads, b},
-          new int[] {32 * warps, 1, 1}, warps * d * Float.BYTES, q, k, v, o, nq, nk, heads, d, scaleLog2,
+      module.launch(streams.get(), "sdj_attention_wide" + suffix, new int[] {Math.ceilDiv(nq, WIDE_WARPS), heads, b},
+          new int[] {32 * WIDE_WARPS, 1, 1}, wideSharedBytes(d), q, k, v, o, nq, nk, heads, d, scaleLog2,
           causal ? 1 : 0);
     }
+  }
+
+  /** Query rows (one per warp) of a block of attention_wide.cu's kernel ({@code WIDE_WARPS} there). */
+  static final int WIDE_WARPS = 4;
+  /** Keys per shared tile of attention_wide.cu's kernel ({@code WIDE_KEYS} there). */
+  static final int WIDE_KEYS = 32;
+
+  /**
+   * Row pitch, in 16-bit elements, of attention_wide.cu's shared key/value tile ({@code wide_pitch} there): even, with
+   * an odd number of 32-bit words, so that lanes reading one column of 32 rows hit 32 banks.
+   */
+  static int widePitch(int d) {
+    int words = (d + 2) / 2;
+    return (words % 2 == 1 ? words : words + 1) * 2;
+  }
+
+  /** Dynamic shared memory of attention_wide.cu's kernel: the warps' float query rows, then one key/value tile. */
+  static int wideSharedBytes(int d) {
+    return WIDE_WARPS * d * Float.BYTES + WIDE_KEYS * widePitch(d) * 2;
   }
 }
