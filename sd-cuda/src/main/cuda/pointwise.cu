@@ -58,14 +58,14 @@ __device__ void combine_body(const T* x, const T* y, T* out, float a, float b, l
   SDJ_FOR_EACH(i, n) { out[i] = from_f<T>(__fadd_rn(__fmul_rn(a, to_f(x[i])), __fmul_rn(b, to_f(y[i])))); }
 }
 
-// In place: y [N, C, spatial] += bias[c] (bias may be null) + residual (may be null). cuDNN's convolution writes y
-// first; this is its epilogue, one pass instead of two.
 // y = x converted between storage types (float32 latents <-> 16-bit activations).
 template <typename From, typename To>
 __device__ void cast_body(const From* x, To* y, long long n) {
   SDJ_FOR_EACH(i, n) { y[i] = from_f<To>(to_f(x[i])); }
 }
 
+// In place: y [N, C, spatial] += bias[c] (bias may be null) + residual (may be null). cuDNN's convolution writes y
+// first; this is its epilogue, one pass instead of two.
 template <typename T>
 __device__ void bias_residual_body(T* y, const T* bias, const T* residual, long long n, long long channels,
                                    long long spatial) {

@@ -72,7 +72,8 @@ public final class StableDiffusionPipeline {
         double t = timesteps[s];
         Ops ops = math.ops();
         Tensor input = scheduler.scaleModelInput(math, x, t);
-        Tensor sample = ops.cast(cfg ? ops.concat(0, input, input) : input, backend.activationType());
+        Tensor modelInput = ops.cast(input, backend.activationType());
+        Tensor sample = cfg ? ops.concat(0, modelInput, modelInput) : modelInput;
         Tensor time = ops.narrow(times, 0, (long) (s - begin) * batch, batch);
         Tensor prediction = unetStep.run(ops, List.of(sample, time, context));
         Tensor guided = cfg ? guide(math, prediction, spec.guidanceScale()) : prediction;
@@ -196,7 +197,7 @@ public final class StableDiffusionPipeline {
   /** {@code uncond + scale * (cond - uncond)} over a prediction whose first half (of dim 0) is unconditional. */
   private static Tensor guide(StepLatents math, Tensor prediction, double scale) {
     long half = prediction.dim(0) / 2;
-    Tensor uncond = math.ops().narrow(prediction, 0, 0, half);
+    Tensor uncond = math.toFloat32(math.ops().narrow(prediction, 0, 0, half));
     Tensor cond = math.ops().narrow(prediction, 0, half, half);
     return math.combine(1f, uncond, (float) scale, math.combine(1f, cond, -1f, uncond));
   }

@@ -52,7 +52,8 @@ public final class StepLatents implements LatentMath<Tensor>, AutoCloseable {
     return scope.fromHost(data, DType.F32, shape);
   }
 
-  private Tensor f32(Tensor t) {
+  /** {@code t} as float32 latents: itself, or a converted copy in the current step (a GPU's model output). */
+  public Tensor toFloat32(Tensor t) {
     return t.dtype() == DType.F32 ? t : scope.cast(t, DType.F32);
   }
 
@@ -63,12 +64,12 @@ public final class StepLatents implements LatentMath<Tensor>, AutoCloseable {
 
   @Override
   public Tensor scale(Tensor x, float a) {
-    return scope.scale(f32(x), a);
+    return scope.scale(toFloat32(x), a);
   }
 
   @Override
   public Tensor combine(float a, Tensor x, float b, Tensor y) {
-    return scope.combine(a, f32(x), b, f32(y));
+    return scope.combine(a, toFloat32(x), b, toFloat32(y));
   }
 
   /** Through the host: only schedulers configured with {@code clip_sample} clamp, and no backend op clamps. */

@@ -13,6 +13,7 @@ import static org.bytedeco.cuda.global.cudart.cuStreamCreate;
 import static org.bytedeco.cuda.global.cudart.cuStreamDestroy;
 import static org.bytedeco.cuda.global.cudart.cuStreamSynchronize;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,7 +37,8 @@ import org.sdj.backend.WeightData;
  * wait for the device; only {@link Ops#toHost} does.
  *
  * <p>A denoising step's UNet runs as a CUDA graph ({@link #replay}, unless {@link CudaOptions#graphs()} is off); the
- * loop's latents stay on the device in float32. Not yet: pinned staging buffers for {@code fromHost} (a pageable
+ * loop's latents stay on the device in float32. Run ops on platform threads: the CUDA context is current per OS
+ * thread, and a virtual thread that waits on a lock may resume on another carrier thread without it. Not yet: pinned staging buffers for {@code fromHost} (a pageable
  * host-to-device copy may wait for the stream; the loop makes one per step only for a stochastic scheduler's noise).
  */
 public final class CudaBackend implements Backend {
@@ -83,6 +85,7 @@ public final class CudaBackend implements Backend {
       g = new Gemm(this::stream, options.computeType(), activations);
       this.convolution = new Convolution(this::stream, options.computeType());
     } catch (RuntimeException | LinkageError e) {
+      // A library that loaded but cannot start becomes a CudaException, which lets auto pass this backend over.
       // Whatever was made before the failure goes back, the context last.
       if (g != null) {
         g.close();
@@ -95,7 +98,7 @@ public final class CudaBackend implements Backend {
         cuStreamDestroy(stream);
       }
       cuDevicePrimaryCtxRelease(device);
-      throw e;
+      throw e instanceof CudaException c ? c : new CudaException("the CUDA backend could not start: " + e, e);
     }
     this.module = m;
     this.gemm = g;
@@ -134,6 +137,7 @@ public final class CudaBackend implements Backend {
   @Override
   public Tensor weight(WeightData data) {
     enter();
+    notCapturing("uploading a weight");
     short[] bits = HalfFloats.weight(data, computeType());
     long bytes = Math.max(2L, 2L * bits.length);
     long address = weightMemory.allocate(bytes);
@@ -144,8 +148,13 @@ public final class CudaBackend implements Backend {
     if (address == 0) {
       throw new CudaException("out of GPU memory while uploading weight " + data.name() + " (" + bytes + " bytes)");
     }
-    upload(address, bits);
-    sync();
+    try {
+      upload(address, bits);
+      sync();
+    } catch (RuntimeException e) {
+      weightMemory.free(address);
+      throw e;
+    }
     DeviceTensor t = new DeviceTensor(this, new Storage(address, this::freeWeight), data.shape(), computeType(),
         weights::remove);
     weights.add(t);
@@ -312,27 +321,49 @@ public final class CudaBackend implements Backend {
     }
   }
 
-  /** Waits for the device, then frees every weight, every cached and live activation, and the context's handles. */
+  /**
+   * Waits for the device, then frees every weight, every cached and live activation, and the context's handles. Each
+   * step is tried even when an earlier one fails (a kernel fault leaves the context in an error state, and every call
+   * then fails): the context is released in any case, so that the next backend in this process starts clean. The
+   * first failure is rethrown at the end.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
       return;
     }
+    List<Runnable> steps = new ArrayList<>();
     for (CudaReplay r : List.copyOf(replays)) {
-      r.close();
+      steps.add(r::close);
     }
-    cuCtxSetCurrent(context);
-    cuStreamSynchronize(stream);
-    closed = true;
+    steps.add(() -> Cu.check(cuCtxSetCurrent(context), "cuCtxSetCurrent"));
+    steps.add(() -> Cu.check(cuStreamSynchronize(stream), "cuStreamSynchronize"));
+    steps.add(() -> closed = true);
     for (DeviceTensor t : List.copyOf(weights)) {
-      t.close();
+      steps.add(t::close);
     }
-    convolution.close();
-    gemm.close();
-    activations.close();
-    module.close();
-    cuStreamDestroy(stream);
+    steps.add(convolution::close);
+    steps.add(gemm::close);
+    steps.add(activations::close);
+    steps.add(module::close);
+    steps.add(() -> cuStreamDestroy(stream));
+    RuntimeException first = null;
+    for (Runnable step : steps) {
+      try {
+        step.run();
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    closed = true;
     cuDevicePrimaryCtxRelease(device);
     released = true;
+    if (first != null) {
+      throw first;
+    }
   }
 }

@@ -7,4 +7,8 @@ public final class CudaException extends SdjException {
   public CudaException(String message) {
     super(message);
   }
+
+  public CudaException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

@@ -240,9 +240,10 @@ final class CudaOps implements Ops {
       long dev = cache.acquire(4L * ids.length);
       try (IntPointer host = new IntPointer(ids)) {
         backend.upload(dev, host, 4L * ids.length);
+        k.embedding(pt, dev, y.address(), ids.length, out[1]);
+      } finally {
+        cache.release(dev);
       }
-      k.embedding(pt, dev, y.address(), ids.length, out[1]);
-      cache.release(dev);
     }
     return y;
   }
