@@ -3,8 +3,8 @@ package org.sdj.scheduler;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.UnaryOperator;
 import java.util.OptionalDouble;
+import java.util.function.UnaryOperator;
 import org.sdj.SdjException;
 
 /**
