@@ -9,8 +9,9 @@
 #   scripts/gpu-check.sh run      (on the GPU machine, from the repository root; needs no Java, Maven or network)
 #     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of
 #     org.sdj.cuda (the GPU ones included), the attention benchmark and PyTorch's SDPA at the same shapes, one SD 1.5
-#     UNet step against PyTorch eager (benchmarks/torch/unet_step.py) and a whole 512x512 txt2img with its peak device
-#     memory, and writes the results under $OUT (or gpu-out/ when OUT is unset). Budget: under 6 minutes, held by one
+#     UNet step (with an op-by-op device-time profile) against PyTorch eager (benchmarks/torch/unet_step.py), a whole
+#     512x512 txt2img with its peak device memory and, time permitting, the UNet step again on the opt-in attention
+#     kernel (-Dsdj.cuda.attention=v2), and writes the results under $OUT (or gpu-out/ when OUT is unset). Budget: under 6 minutes, held by one
 #     deadline (each part gets its own limit or what is left of 340 s).
 #
 # Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480).
@@ -138,6 +139,12 @@ run_checks() {
   timeout "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
   echo "== txt2img 512x512, 20 steps (sdj) =="
   timeout "$(left 120)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
+  # The UNet step again on the opt-in attention kernel, where the deadline leaves room for it.
+  if [ $((deadline - SECONDS)) -ge 45 ]; then
+    echo "== UNet step (sdj, attention v2) =="
+    timeout "$(left 60)" "${java[@]}" -Dsdj.cuda.attention=v2 -cp "$cp" org.sdj.cuda.UNetStepBench \
+      >"$out/unet-sdj-v2.txt" 2>&1
+  fi
   echo
   grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" || tail -20 "$out/tests.txt"
   grep -E "✘|\[X\]" "$out/tests.txt" | head -30
@@ -146,6 +153,7 @@ run_checks() {
   echo "-- UNet step, sdj --"; tail -45 "$out/unet-sdj.txt"
   echo "-- UNet step, torch --"; tail -8 "$out/unet-torch.txt"
   echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
+  [ -f "$out/unet-sdj-v2.txt" ] && { echo "-- UNet step, sdj, attention v2 --"; grep -E "unet step|relative L2" "$out/unet-sdj-v2.txt"; }
   echo "(tests exit code $tests_rc; full logs under $out)"
   return $tests_rc
 }
