@@ -11,8 +11,8 @@
 #     org.sdj.cuda (the GPU ones included), the attention benchmark and PyTorch's SDPA at the same shapes, one SD 1.5
 #     UNet step (with an op-by-op device-time profile) against PyTorch eager (benchmarks/torch/unet_step.py), a whole
 #     512x512 txt2img with its peak device memory and, time permitting, the UNet step again on the opt-in attention
-#     kernel (-Dsdj.cuda.attention=v2), and writes the results under $OUT (or gpu-out/ when OUT is unset). Budget: under 6 minutes, held by one
-#     deadline (each part gets its own limit or what is left of 340 s).
+#     kernel (-Dsdj.cuda.attention=v2), and writes the results under $OUT (or gpu-out/ when OUT is unset). Budget:
+#     under 6 minutes, held by one deadline (each part gets its own limit or what is left of 340 s).
 #
 # Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480).
 set -uo pipefail
