@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * report must show static shared memory exactly where the Java side passes none.
  */
 class FlashAttentionV2LaunchTest {
-  private static final Path SOURCE = Path.of("src/main/cuda/flash_attention_v2.cu");
+  private static final Path SOURCE = KernelSources.path("flash_attention_v2.cu");
   private static final Pattern ROW =
       Pattern.compile("SDJ_FLASH_V2\\(T, S, (\\d+), (\\d+), (\\d+), (true|false), (\\d+)\\)");
   private static final Pattern ENTRY = Pattern.compile("Compiling entry function '(\\w+)' for '(\\w+)'");
@@ -49,7 +49,6 @@ class FlashAttentionV2LaunchTest {
 
   @Test
   void javaLaunchMatchesTheKernelTable() throws IOException {
-    Assumptions.assumeTrue(Files.isRegularFile(SOURCE), "not run from sd-cuda's directory");
     List<Config> table = table();
     assertEquals(8, table.size(), "rows of SDJ_FLASH_V2_ALL in " + SOURCE);
     for (Config c : table) {

@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /** The launch of the wide-head attention kernel agrees with attention_wide.cu (no GPU needed). */
 class WideAttentionLaunchTest {
   private static String source() throws IOException {
-    return Files.readString(Path.of("src/main/cuda/attention_wide.cu"), StandardCharsets.UTF_8);
+    return Files.readString(KernelSources.path("attention_wide.cu"), StandardCharsets.UTF_8);
   }
 
   @Test
