@@ -15,6 +15,8 @@
 #     under 6 minutes, held by one deadline (each part gets its own limit or what is left of 340 s).
 #
 # Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480).
+# SDJ_GPU_JAVA_OPTS adds JVM options to every Java part (CUDA graphs off, the convolution workspace, the attention
+# kernel: see CudaOptions and Kernels), so that a second run on the device can try them without a rebuild.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -120,6 +122,12 @@ run_checks() {
   local java=("$jre/jre/bin/java" --enable-native-access=ALL-UNNAMED
     -Dsdj.fixtures="$bundle/fixtures" -Dsdj.cuda.ptxasReport="$bundle/ptxas-report.txt"
     -Dorg.bytedeco.javacpp.pathsFirst=true -Djava.library.path="$LD_LIBRARY_PATH")
+  # Extra JVM options for every Java part, e.g. SDJ_GPU_JAVA_OPTS="-Dsdj.cuda.graphs=false -Dsdj.cuda.convWorkspaceMiB=64"
+  # (CudaOptions) or -Dsdj.cuda.attention=v2: what a run on the device can change without a rebuild.
+  if [ -n "${SDJ_GPU_JAVA_OPTS:-}" ]; then
+    read -r -a extra <<<"$SDJ_GPU_JAVA_OPTS"
+    java+=("${extra[@]}")
+  fi
   local cp="$bundle/test-classes:$(ls "$bundle"/lib/*.jar | tr '\n' ':')"
   # One deadline for the whole run (the device session is short): each part gets its own limit or what is left.
   local deadline=$((SECONDS + 340))

@@ -43,7 +43,7 @@ import org.sdj.backend.DType;
  * 2-D convolution on cuDNN (legacy API), NCHW, 16-bit data with float accumulation on the tensor cores. Plans
  * (descriptors and the heuristic's algorithms, each with its math type and workspace) are cached per shape; padding
  * must be symmetric here ({@link CudaOps} pads unequal sides first). A plan runs the heuristic's first algorithm whose
- * workspace fits {@link #WORKSPACE_LIMIT}, and moves on to the next where cuDNN says at run time that it does not
+ * workspace fits {@link CudaOptions#convWorkspace()}, and moves on to the next where cuDNN says at run time that it does not
  * support it (the v7 heuristic lists some such).
  *
  * <p>cuDNN 9 deprecates this descriptor API in favour of its graph API, but still ships it; moving to the graph API
@@ -52,13 +52,12 @@ import org.sdj.backend.DType;
 @SuppressWarnings("deprecation")
 final class Convolution implements AutoCloseable {
   private static final int CANDIDATES = 8;
-  /** The largest workspace a faster algorithm may ask for before a leaner one is preferred (VAE-sized inputs). */
-  static final long WORKSPACE_LIMIT = 256L << 20;
 
   private final cudnnContext handle = new cudnnContext();
   private final int dataType;
   private final Supplier<CUstream_st> streams;
   private final Map<Key, Plan> plans = new HashMap<>();
+  private final long workspaceLimit;
   private final FloatPointer one = new FloatPointer(1f);
   private final FloatPointer zero = new FloatPointer(0f);
 
@@ -91,9 +90,10 @@ final class Convolution implements AutoCloseable {
   }
 
   /** Convolutions enqueued on the stream {@code streams} gives the calling thread. */
-  Convolution(Supplier<CUstream_st> streams, DType type) {
+  Convolution(Supplier<CUstream_st> streams, DType type, long workspaceLimit) {
     this.dataType = type == DType.BF16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_HALF;
     this.streams = streams;
+    this.workspaceLimit = workspaceLimit;
     Cu.checkDnn(cudnnCreate(handle), "cudnnCreate");
   }
 
@@ -167,7 +167,7 @@ final class Convolution implements AutoCloseable {
         heuristic.add(new Algo(perf.status(), perf.algo(), perf.mathType(), perf.memory()));
       }
     }
-    List<Algo> algos = usable(heuristic, WORKSPACE_LIMIT);
+    List<Algo> algos = usable(heuristic, workspaceLimit);
     if (algos.isEmpty()) {
       throw new CudaException("cuDNN has no forward algorithm for " + k);
     }

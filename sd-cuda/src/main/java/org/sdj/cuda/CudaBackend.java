@@ -67,7 +67,8 @@ public final class CudaBackend implements Backend {
       throw new CudaException("the CUDA backend cannot run here: " + a.reason());
     }
     this.options = options;
-    this.description = "cuda: " + a.reason() + ", " + options.computeType();
+    this.description = "cuda: " + a.reason() + ", " + options.computeType()
+        + (options.graphs() ? "" : ", CUDA graphs off");
     Cu.check(cuInit(0), "cuInit");
     int[] dev = new int[1];
     Cu.check(cuDeviceGet(dev, options.device()), "cuDeviceGet");
@@ -83,7 +84,7 @@ public final class CudaBackend implements Backend {
       streamMade = true;
       m = new KernelModule();
       g = new Gemm(this::stream, options.computeType(), activations);
-      this.convolution = new Convolution(this::stream, options.computeType());
+      this.convolution = new Convolution(this::stream, options.computeType(), options.convWorkspace());
     } catch (RuntimeException | LinkageError e) {
       // A library that loaded but cannot start becomes a CudaException, which lets auto pass this backend over.
       // Whatever was made before the failure goes back, the context last.

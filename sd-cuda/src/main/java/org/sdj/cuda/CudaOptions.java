@@ -1,5 +1,6 @@
 package org.sdj.cuda;
 
+import java.util.Properties;
 import org.sdj.backend.BackendHints;
 import org.sdj.backend.DType;
 
@@ -11,8 +12,16 @@ import org.sdj.backend.DType;
  *     {@link DType#BF16} (for checkpoints saved in bf16, or models whose activations overflow float16)
  * @param graphs whether a denoising step's UNet is recorded into a CUDA graph and replayed ({@link CudaBackend#replay});
  *     on by default, off to run every op by itself (to compare, or to profile op by op)
+ * @param convWorkspace the most device memory, in bytes, that a convolution's algorithm may ask for as workspace
+ *     before a leaner one is preferred (a faster algorithm can want hundreds of MB at the VAE's full resolution)
  */
-public record CudaOptions(int device, DType computeType, boolean graphs) {
+public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace) {
+  /** System property that turns CUDA graphs off with {@code false} (for a run that cannot be rebuilt). */
+  public static final String GRAPHS_PROPERTY = "sdj.cuda.graphs";
+  /** System property for {@link #convWorkspace} in MiB. */
+  public static final String CONV_WORKSPACE_PROPERTY = "sdj.cuda.convWorkspaceMiB";
+  private static final long DEFAULT_CONV_WORKSPACE_MIB = 256;
+
   public CudaOptions {
     if (device < 0) {
       throw new IllegalArgumentException("CUDA device ordinal " + device + " must be 0 or more");
@@ -20,11 +29,37 @@ public record CudaOptions(int device, DType computeType, boolean graphs) {
     if (computeType != DType.F16 && computeType != DType.BF16) {
       throw new IllegalArgumentException("CUDA compute type " + computeType + " must be F16 or BF16");
     }
+    if (convWorkspace < 0) {
+      throw new IllegalArgumentException("convolution workspace " + convWorkspace + " bytes must be 0 or more");
+    }
   }
 
-  /** Device 0, float16, CUDA graphs. */
+  /**
+   * Device 0, float16, CUDA graphs, 256 MiB of convolution workspace; the system properties {@value #GRAPHS_PROPERTY}
+   * and {@value #CONV_WORKSPACE_PROPERTY} override the last two.
+   */
   public static CudaOptions defaults() {
-    return new CudaOptions(0, DType.F16, true);
+    return fromProperties(System.getProperties());
+  }
+
+  /**
+   * {@link #defaults()} as {@code properties} override them.
+   *
+   * @throws IllegalArgumentException for a value that is not {@code true}/{@code false} or a whole number of MiB
+   */
+  static CudaOptions fromProperties(Properties properties) {
+    String graphs = properties.getProperty(GRAPHS_PROPERTY, "true").trim();
+    if (!graphs.equals("true") && !graphs.equals("false")) {
+      throw new IllegalArgumentException(GRAPHS_PROPERTY + "=" + graphs + ": use true or false");
+    }
+    String mib = properties.getProperty(CONV_WORKSPACE_PROPERTY, Long.toString(DEFAULT_CONV_WORKSPACE_MIB)).trim();
+    long workspace;
+    try {
+      workspace = Long.parseLong(mib) << 20;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(CONV_WORKSPACE_PROPERTY + "=" + mib + ": use a whole number of MiB");
+    }
+    return new CudaOptions(0, DType.F16, Boolean.parseBoolean(graphs), workspace);
   }
 
   /**
@@ -36,14 +71,18 @@ public record CudaOptions(int device, DType computeType, boolean graphs) {
   }
 
   public CudaOptions withDevice(int ordinal) {
-    return new CudaOptions(ordinal, computeType, graphs);
+    return new CudaOptions(ordinal, computeType, graphs, convWorkspace);
   }
 
   public CudaOptions withComputeType(DType type) {
-    return new CudaOptions(device, type, graphs);
+    return new CudaOptions(device, type, graphs, convWorkspace);
   }
 
   public CudaOptions withGraphs(boolean on) {
-    return new CudaOptions(device, computeType, on);
+    return new CudaOptions(device, computeType, on, convWorkspace);
+  }
+
+  public CudaOptions withConvWorkspace(long bytes) {
+    return new CudaOptions(device, computeType, graphs, bytes);
   }
 }

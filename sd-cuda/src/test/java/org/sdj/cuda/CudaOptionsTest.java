@@ -1,0 +1,48 @@
+package org.sdj.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.sdj.backend.DType;
+
+/** The CUDA backend's defaults and the system properties that override them where a run cannot be rebuilt. */
+class CudaOptionsTest {
+  private static Properties of(String... keyValues) {
+    Properties p = new Properties();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      p.setProperty(keyValues[i], keyValues[i + 1]);
+    }
+    return p;
+  }
+
+  @Test
+  void defaultsAreFloat16WithGraphsAnd256MiBOfConvolutionWorkspace() {
+    CudaOptions o = CudaOptions.fromProperties(of());
+    assertEquals(new CudaOptions(0, DType.F16, true, 256L << 20), o);
+  }
+
+  @Test
+  void propertiesTurnGraphsOffAndSetTheWorkspace() {
+    CudaOptions o = CudaOptions.fromProperties(of(CudaOptions.GRAPHS_PROPERTY, "false",
+        CudaOptions.CONV_WORKSPACE_PROPERTY, "64"));
+    assertFalse(o.graphs());
+    assertEquals(64L << 20, o.convWorkspace());
+    assertTrue(CudaOptions.fromProperties(of(CudaOptions.GRAPHS_PROPERTY, " true ")).graphs());
+  }
+
+  @Test
+  void badValuesNameTheProperty() {
+    var graphs = assertThrows(IllegalArgumentException.class,
+        () -> CudaOptions.fromProperties(of(CudaOptions.GRAPHS_PROPERTY, "off")));
+    assertTrue(graphs.getMessage().contains(CudaOptions.GRAPHS_PROPERTY), graphs.getMessage());
+    var mib = assertThrows(IllegalArgumentException.class,
+        () -> CudaOptions.fromProperties(of(CudaOptions.CONV_WORKSPACE_PROPERTY, "1.5")));
+    assertTrue(mib.getMessage().contains(CudaOptions.CONV_WORKSPACE_PROPERTY), mib.getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> CudaOptions.fromProperties(of(CudaOptions.CONV_WORKSPACE_PROPERTY, "-1")));
+  }
+}
