@@ -1,0 +1,106 @@
+package org.sdj.backend;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import org.sdj.backend.reference.ReferenceBackend;
+
+/**
+ * The reference backend with a GPU's storage: weights and every activation an op returns are rounded to float16, as
+ * the CUDA backend stores them, while the denoising loop's float32 latents stay exact. Its conformance run predicts,
+ * on the CPU, how much a float16 backend loses to storage alone (the CUDA kernels then add their own rounding of
+ * products and sums, which float32 accumulation keeps small).
+ */
+public final class HalfStorageBackend implements Backend {
+  /** Ops that keep float32 latents exact when their (first) operand is one. */
+  private static final Set<String> LATENT_OPS = Set.of("scale", "combine", "narrow", "concat", "reshape");
+
+  private final ReferenceBackend inner = new ReferenceBackend();
+
+  @Override
+  public String name() {
+    return "half-storage";
+  }
+
+  @Override
+  public String description() {
+    return "reference ops with float16 storage (an emulation of a GPU backend's rounding)";
+  }
+
+  @Override
+  public DType activationType() {
+    return DType.F16;
+  }
+
+  @Override
+  public Tensor weight(WeightData data) {
+    float[] v = WeightFloats.toArray(data);
+    round(v);
+    return inner.weight(new WeightData(data.name(), DType.F32, data.shape(), MemorySegment.ofArray(v)));
+  }
+
+  @Override
+  public Ops ops() {
+    Ops real = inner.ops();
+    Set<Tensor> exact = Collections.newSetFromMap(new IdentityHashMap<>());
+    HalfStorageBackend self = this;
+    return (Ops) Proxy.newProxyInstance(Ops.class.getClassLoader(), new Class<?>[] {Ops.class},
+        (proxy, method, args) -> {
+          String name = method.getName();
+          if (name.equals("backend")) {
+            return self;
+          }
+          boolean toHalf = name.equals("cast") && args[1] == DType.F16;
+          Object result = call(method, real, toHalf ? new Object[] {args[0], DType.F32} : args);
+          if (!(result instanceof Tensor t)) {
+            return result;
+          }
+          boolean keep = switch (name) {
+            case "fromHost" -> args.length == 3 && args[1] == DType.F32;
+            case "cast" -> !toHalf;
+            default -> LATENT_OPS.contains(name) && exact.contains(firstTensor(args));
+          };
+          if (keep) {
+            exact.add(t);
+            return t;
+          }
+          float[] v = real.toHost(t);
+          round(v);
+          Tensor rounded = real.fromHost(v, t.shape());
+          t.close();
+          return rounded;
+        });
+  }
+
+  private static Object call(Method method, Ops target, Object[] args) throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
+  }
+
+  private static Tensor firstTensor(Object[] args) {
+    for (Object a : args) {
+      if (a instanceof Tensor t) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  private static void round(float[] v) {
+    for (int i = 0; i < v.length; i++) {
+      v[i] = Float.float16ToFloat(Float.floatToFloat16(v[i]));
+    }
+  }
+
+  @Override
+  public void close() {
+    inner.close();
+  }
+}
