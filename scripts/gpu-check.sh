@@ -123,7 +123,7 @@ run_checks() {
     -Dsdj.fixtures="$bundle/fixtures" -Dsdj.cuda.ptxasReport="$bundle/ptxas-report.txt"
     -Dorg.bytedeco.javacpp.pathsFirst=true -Djava.library.path="$LD_LIBRARY_PATH")
   # Extra JVM options for every Java part, e.g. SDJ_GPU_JAVA_OPTS="-Dsdj.cuda.graphs=false -Dsdj.cuda.convWorkspaceMiB=64"
-  # (CudaOptions) or -Dsdj.cuda.attention=v2: what a run on the device can change without a rebuild.
+  # or -Dsdj.cuda.attention=v2 (all CudaOptions): what a run on the device can change without a rebuild.
   if [ -n "${SDJ_GPU_JAVA_OPTS:-}" ]; then
     read -r -a extra <<<"$SDJ_GPU_JAVA_OPTS"
     java+=("${extra[@]}")

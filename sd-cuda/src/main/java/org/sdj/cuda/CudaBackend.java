@@ -124,6 +124,11 @@ public final class CudaBackend implements Backend {
     return description;
   }
 
+  /** How this backend runs. */
+  public CudaOptions options() {
+    return options;
+  }
+
   /** The storage type of weights and activations (the loop's latents are float32). */
   public DType computeType() {
     return options.computeType();

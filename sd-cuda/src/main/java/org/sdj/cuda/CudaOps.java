@@ -318,11 +318,11 @@ final class CudaOps implements Ops {
 
   @Override
   public Tensor attention(Tensor q, Tensor kt, Tensor v, int heads, float scale, boolean causal) {
-    return attention(q, kt, v, heads, scale, causal, Kernels.ATTENTION);
+    return attention(q, kt, v, heads, scale, causal, backend.options().attention());
   }
 
   /** {@link #attention(Tensor, Tensor, Tensor, int, float, boolean)} on tensor-core kernel {@code variant}. */
-  Tensor attention(Tensor q, Tensor kt, Tensor v, int heads, float scale, boolean causal, Kernels.Attention variant) {
+  Tensor attention(Tensor q, Tensor kt, Tensor v, int heads, float scale, boolean causal, CudaOptions.AttentionKernel variant) {
     enter();
     long pq = at(q);
     long pk = at(kt);

@@ -1,5 +1,6 @@
 package org.sdj.cuda;
 
+import java.util.Objects;
 import java.util.Properties;
 import org.sdj.backend.BackendHints;
 import org.sdj.backend.DType;
@@ -14,12 +15,23 @@ import org.sdj.backend.DType;
  *     on by default, off to run every op by itself (to compare, or to profile op by op)
  * @param convWorkspace the most device memory, in bytes, that a convolution's algorithm may ask for as workspace
  *     before a leaner one is preferred (a faster algorithm can want hundreds of MB at the VAE's full resolution)
+ * @param attention the tensor-core attention kernel: {@link AttentionKernel#V1} (the default) or the opt-in
+ *     {@link AttentionKernel#V2} until a GPU run decides between them
  */
-public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace) {
+public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace,
+    AttentionKernel attention) {
+  /** The tensor-core flash-attention kernels: flash_attention.cu and flash_attention_v2.cu. */
+  public enum AttentionKernel {
+    V1,
+    V2
+  }
+
   /** System property that turns CUDA graphs off with {@code false} (for a run that cannot be rebuilt). */
   public static final String GRAPHS_PROPERTY = "sdj.cuda.graphs";
   /** System property for {@link #convWorkspace} in MiB. */
   public static final String CONV_WORKSPACE_PROPERTY = "sdj.cuda.convWorkspaceMiB";
+  /** System property that picks the attention kernel: {@code v1} or {@code v2}. */
+  public static final String ATTENTION_PROPERTY = "sdj.cuda.attention";
   private static final long DEFAULT_CONV_WORKSPACE_MIB = 256;
 
   public CudaOptions {
@@ -29,14 +41,16 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     if (computeType != DType.F16 && computeType != DType.BF16) {
       throw new IllegalArgumentException("CUDA compute type " + computeType + " must be F16 or BF16");
     }
+    Objects.requireNonNull(attention, "attention");
     if (convWorkspace < 0) {
       throw new IllegalArgumentException("convolution workspace " + convWorkspace + " bytes must be 0 or more");
     }
   }
 
   /**
-   * Device 0, float16, CUDA graphs, 256 MiB of convolution workspace; the system properties {@value #GRAPHS_PROPERTY}
-   * and {@value #CONV_WORKSPACE_PROPERTY} override the last two.
+   * Device 0, float16, CUDA graphs, 256 MiB of convolution workspace, attention v1; the system properties
+   * {@value #GRAPHS_PROPERTY}, {@value #CONV_WORKSPACE_PROPERTY} and {@value #ATTENTION_PROPERTY} override the last
+   * three.
    */
   public static CudaOptions defaults() {
     return fromProperties(System.getProperties());
@@ -45,7 +59,8 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   /**
    * {@link #defaults()} as {@code properties} override them.
    *
-   * @throws IllegalArgumentException for a value that is not {@code true}/{@code false} or a whole number of MiB
+   * @throws IllegalArgumentException for a value that is not {@code true}/{@code false}, a whole number of MiB, or
+   *     {@code v1}/{@code v2}
    */
   static CudaOptions fromProperties(Properties properties) {
     String graphs = properties.getProperty(GRAPHS_PROPERTY, "true").trim();
@@ -59,7 +74,13 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(CONV_WORKSPACE_PROPERTY + "=" + mib + ": use a whole number of MiB");
     }
-    return new CudaOptions(0, DType.F16, Boolean.parseBoolean(graphs), workspace);
+    String attention = properties.getProperty(ATTENTION_PROPERTY, "v1").trim();
+    AttentionKernel kernel = switch (attention) {
+      case "v1" -> AttentionKernel.V1;
+      case "v2" -> AttentionKernel.V2;
+      default -> throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + attention + ": use v1 or v2");
+    };
+    return new CudaOptions(0, DType.F16, Boolean.parseBoolean(graphs), workspace, kernel);
   }
 
   /**
@@ -71,18 +92,22 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   }
 
   public CudaOptions withDevice(int ordinal) {
-    return new CudaOptions(ordinal, computeType, graphs, convWorkspace);
+    return new CudaOptions(ordinal, computeType, graphs, convWorkspace, attention);
   }
 
   public CudaOptions withComputeType(DType type) {
-    return new CudaOptions(device, type, graphs, convWorkspace);
+    return new CudaOptions(device, type, graphs, convWorkspace, attention);
   }
 
   public CudaOptions withGraphs(boolean on) {
-    return new CudaOptions(device, computeType, on, convWorkspace);
+    return new CudaOptions(device, computeType, on, convWorkspace, attention);
   }
 
   public CudaOptions withConvWorkspace(long bytes) {
-    return new CudaOptions(device, computeType, graphs, bytes);
+    return new CudaOptions(device, computeType, graphs, bytes, attention);
+  }
+
+  public CudaOptions withAttention(AttentionKernel kernel) {
+    return new CudaOptions(device, computeType, graphs, convWorkspace, kernel);
   }
 }

@@ -18,18 +18,6 @@ final class Kernels {
   static final int WIDE_MAX_D = 1024;
   private static final double LOG2_E = 1.4426950408889634;
 
-  /** The tensor-core attention kernels: flash_attention.cu (the default) or flash_attention_v2.cu. */
-  enum Attention {
-    V1,
-    V2
-  }
-
-  /**
-   * The variant {@link #attention} launches unless a caller names one: {@link Attention#V2} where the system property
-   * {@code sdj.cuda.attention} is {@code v2}, read once; {@link Attention#V1} otherwise.
-   */
-  static final Attention ATTENTION =
-      "v2".equals(System.getProperty("sdj.cuda.attention")) ? Attention.V2 : Attention.V1;
 
   private final KernelModule module;
   private final Supplier<CUstream_st> streams;
@@ -188,21 +176,15 @@ final class Kernels {
     };
   }
 
-  /** {@code o [b, nq, heads*d] = softmax(q k^T * scale) v} per head, fused, on the {@link #ATTENTION} variant. */
-  void attention(long q, long k, long v, long o, int b, int nq, int nk, int heads, int d, float scale,
-      boolean causal) {
-    attention(q, k, v, o, b, nq, nk, heads, d, scale, causal, ATTENTION);
-  }
-
   /**
    * {@code o [b, nq, heads*d] = softmax(q k^T * scale) v} per head, fused, on the tensor-core kernel {@code variant}
    * (head sizes past the largest padded one take the CUDA-core kernel whatever the variant).
    */
   void attention(long q, long k, long v, long o, int b, int nq, int nk, int heads, int d, float scale,
-      boolean causal, Attention variant) {
+      boolean causal, CudaOptions.AttentionKernel variant) {
     float scaleLog2 = (float) (scale * LOG2_E);
     int dp = flashDim(d);
-    if (dp > 0 && variant == Attention.V2) {
+    if (dp > 0 && variant == CudaOptions.AttentionKernel.V2) {
       module.launch(streams.get(), "sdj_flash_attention_v2" + suffix + "_d" + dp,
           new int[] {Math.ceilDiv(nq, flashV2Rows(dp)), heads, b}, new int[] {128, 1, 1}, flashV2SharedBytes(dp),
           q, k, v, o, nq, nk, heads, d, scaleLog2, causal ? 1 : 0);

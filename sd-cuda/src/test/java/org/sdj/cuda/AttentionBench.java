@@ -11,7 +11,7 @@ import org.sdj.backend.Tensor;
  * Times the fused attention kernels at SD's self-attention size (batch 2, 8 heads, N 4096) for each head size, in
  * TFLOP/s (4 B H N^2 d per call, d unpadded), for scripts/gpu-check.sh; benchmarks/torch/attention_sdpa.py gives
  * PyTorch's SDPA figures for the same shapes. One line per (variant, head size): both tensor-core kernels
- * ({@link Kernels.Attention}) in one JVM, or only those named after N. Not a unit test: run with
+ * ({@link CudaOptions.AttentionKernel}) in one JVM, or only those named after N. Not a unit test: run with
  * {@code java ... org.sdj.cuda.AttentionBench [N [v1|v2 ...]]}.
  */
 public final class AttentionBench {
@@ -21,12 +21,12 @@ public final class AttentionBench {
     int batch = 2;
     int heads = 8;
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 4096;
-    List<Kernels.Attention> variants = new ArrayList<>();
+    List<CudaOptions.AttentionKernel> variants = new ArrayList<>();
     for (int i = 1; i < args.length; i++) {
-      variants.add(Kernels.Attention.valueOf(args[i].toUpperCase(Locale.ROOT)));
+      variants.add(CudaOptions.AttentionKernel.valueOf(args[i].toUpperCase(Locale.ROOT)));
     }
     if (variants.isEmpty()) {
-      variants.addAll(List.of(Kernels.Attention.values()));
+      variants.addAll(List.of(CudaOptions.AttentionKernel.values()));
     }
     int iterations = 20;
     try (CudaBackend backend = new CudaBackend(CudaOptions.defaults())) {
@@ -42,7 +42,7 @@ public final class AttentionBench {
           Tensor k = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
           Tensor v = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
           float scale = (float) (1 / Math.sqrt(d));
-          for (Kernels.Attention variant : variants) {
+          for (CudaOptions.AttentionKernel variant : variants) {
             for (int i = 0; i < 3; i++) {
               cuda.attention(q, k, v, heads, scale, false, variant).close();
             }

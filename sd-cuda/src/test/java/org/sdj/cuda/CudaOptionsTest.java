@@ -22,7 +22,7 @@ class CudaOptionsTest {
   @Test
   void defaultsAreFloat16WithGraphsAnd256MiBOfConvolutionWorkspace() {
     CudaOptions o = CudaOptions.fromProperties(of());
-    assertEquals(new CudaOptions(0, DType.F16, true, 256L << 20), o);
+    assertEquals(new CudaOptions(0, DType.F16, true, 256L << 20, CudaOptions.AttentionKernel.V1), o);
   }
 
   @Test
@@ -32,6 +32,8 @@ class CudaOptionsTest {
     assertFalse(o.graphs());
     assertEquals(64L << 20, o.convWorkspace());
     assertTrue(CudaOptions.fromProperties(of(CudaOptions.GRAPHS_PROPERTY, " true ")).graphs());
+    assertEquals(CudaOptions.AttentionKernel.V2,
+        CudaOptions.fromProperties(of(CudaOptions.ATTENTION_PROPERTY, "v2")).attention());
   }
 
   @Test
@@ -44,5 +46,8 @@ class CudaOptionsTest {
     assertTrue(mib.getMessage().contains(CudaOptions.CONV_WORKSPACE_PROPERTY), mib.getMessage());
     assertThrows(IllegalArgumentException.class,
         () -> CudaOptions.fromProperties(of(CudaOptions.CONV_WORKSPACE_PROPERTY, "-1")));
+    var attention = assertThrows(IllegalArgumentException.class,
+        () -> CudaOptions.fromProperties(of(CudaOptions.ATTENTION_PROPERTY, "v3")));
+    assertTrue(attention.getMessage().contains(CudaOptions.ATTENTION_PROPERTY), attention.getMessage());
   }
 }

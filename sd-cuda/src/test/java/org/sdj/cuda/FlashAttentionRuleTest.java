@@ -16,7 +16,7 @@ import org.sdj.backend.Tensor;
  * FlashAttention's accuracy rule on the GPU: against an exact (float64) reference, the fused kernel's error is at most
  * twice that of a naive float16 implementation on the same float16 inputs. Runs over the head sizes of SD 1.x/2.x/XL,
  * a size that needs padding, a causal case and CLIP's 77-key cross-attention shape, on both tensor-core kernels
- * ({@link Kernels.Attention}); v2's own paths get cases of their own: row counts that are not a multiple of its
+ * ({@link CudaOptions.AttentionKernel}); v2's own paths get cases of their own: row counts that are not a multiple of its
  * 128-row blocks or 32-key tiles, head sizes that are not a multiple of 8 (plain loads instead of cp.async), the
  * dynamic shared memory of d 128 and 160, causal at d 160, and a negative scale.
  */
@@ -42,7 +42,7 @@ class FlashAttentionRuleTest {
       "1,130,100,80,true", "1,45,33,128,false", "3,129,129,48,true"};
 
   static Stream<Arguments> cases() {
-    return Stream.of(Kernels.Attention.values()).flatMap(variant -> Stream.of(CASES).map(c -> {
+    return Stream.of(CudaOptions.AttentionKernel.values()).flatMap(variant -> Stream.of(CASES).map(c -> {
       String[] f = c.split(",");
       return Arguments.of(variant, Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]),
           Integer.parseInt(f[3]), Boolean.parseBoolean(f[4]));
@@ -51,22 +51,22 @@ class FlashAttentionRuleTest {
 
   @ParameterizedTest(name = "{0} heads={1} nq={2} nk={3} d={4} causal={5}")
   @MethodSource("cases")
-  void withinTwiceTheNaiveFp16Error(Kernels.Attention variant, int heads, int nq, int nk, int d, boolean causal) {
+  void withinTwiceTheNaiveFp16Error(CudaOptions.AttentionKernel variant, int heads, int nq, int nk, int d, boolean causal) {
     check(variant, heads, nq, nk, d, causal, (float) (1 / Math.sqrt(d)));
   }
 
   /** A negative scale (v2 negates the queries to keep its row maxima on raw scores). */
   @ParameterizedTest(name = "{0}")
   @MethodSource("variants")
-  void negativeScale(Kernels.Attention variant) {
+  void negativeScale(CudaOptions.AttentionKernel variant) {
     check(variant, 2, 150, 140, 64, false, -0.2f);
   }
 
-  static Stream<Kernels.Attention> variants() {
-    return Stream.of(Kernels.Attention.values());
+  static Stream<CudaOptions.AttentionKernel> variants() {
+    return Stream.of(CudaOptions.AttentionKernel.values());
   }
 
-  private static void check(Kernels.Attention variant, int heads, int nq, int nk, int d, boolean causal,
+  private static void check(CudaOptions.AttentionKernel variant, int heads, int nq, int nk, int d, boolean causal,
       float scale) {
     Random r = new Random(31L * nq + d);
     float[] q = NaiveAttentionTest.half(r, nq * heads * d);
