@@ -32,7 +32,11 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   public static final String CONV_WORKSPACE_PROPERTY = "sdj.cuda.convWorkspaceMiB";
   /** System property that picks the attention kernel: {@code v1} or {@code v2}. */
   public static final String ATTENTION_PROPERTY = "sdj.cuda.attention";
-  private static final long DEFAULT_CONV_WORKSPACE_MIB = 256;
+  /**
+   * 64 MiB: a 512x512 txt2img needs ~1.98 GiB of fp16 weights and ~320 MiB of live VAE activations (counted on the
+   * CPU), which leaves little of the 2.5 GB budget to a convolution's workspace; tensor-core algorithms want a few MB.
+   */
+  private static final long DEFAULT_CONV_WORKSPACE_MIB = 64;
 
   public CudaOptions {
     if (device < 0) {
@@ -48,7 +52,7 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   }
 
   /**
-   * Device 0, float16, CUDA graphs, 256 MiB of convolution workspace, attention v1; the system properties
+   * Device 0, float16, CUDA graphs, 64 MiB of convolution workspace, attention v1; the system properties
    * {@value #GRAPHS_PROPERTY}, {@value #CONV_WORKSPACE_PROPERTY} and {@value #ATTENTION_PROPERTY} override the last
    * three.
    */

@@ -20,9 +20,9 @@ class CudaOptionsTest {
   }
 
   @Test
-  void defaultsAreFloat16WithGraphsAnd256MiBOfConvolutionWorkspace() {
+  void defaultsAreFloat16WithGraphsAnd64MiBOfConvolutionWorkspace() {
     CudaOptions o = CudaOptions.fromProperties(of());
-    assertEquals(new CudaOptions(0, DType.F16, true, 256L << 20, CudaOptions.AttentionKernel.V1), o);
+    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, CudaOptions.AttentionKernel.V1), o);
   }
 
   @Test
