@@ -68,6 +68,8 @@ public final class StableDiffusionPipeline {
       Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, timesteps.length), batch);
       Tensor x = math.fromHost(latents, spec.latentShape());
       int total = timesteps.length - begin;
+      // Stochastic schedulers draw at most once per model call; the spec's noise source serves this loop alone.
+      math.prefetchNoise(total);
       for (int s = begin; s < timesteps.length; s++) {
         double t = timesteps[s];
         Ops ops = math.ops();

@@ -35,6 +35,13 @@ import org.sdj.scheduler.Scheduler;
 public final class StepLatents implements LatentMath<Tensor>, AutoCloseable {
   private final Backend backend;
   private Ops scope;
+  /** Noise draws to take in one go at the first request ({@link #prefetchNoise}); 0 draws each on request. */
+  private int noiseAhead;
+  /** The drawn-ahead noise, {@code [draws, elements]} in a scope of its own, its source and the next unused row. */
+  private Ops noiseScope;
+  private Tensor noiseBlock;
+  private NoiseSource noiseSource;
+  private int noiseUsed;
 
   /** Opens the first step's scope on {@code backend}. */
   public StepLatents(Backend backend) {
@@ -78,9 +85,35 @@ public final class StepLatents implements LatentMath<Tensor>, AutoCloseable {
     return fromHost(LatentMath.HOST.clamp(scope.toHost(x), range), x.shape());
   }
 
+  /**
+   * Tells this math that the loop will ask for noise at most {@code draws} more times: the first request then draws
+   * them all from its source, in order, and uploads them together, so that later steps copy nothing from the host (a
+   * copy from pageable memory may wait for a GPU). The values each step gets are those drawing on request would give;
+   * only the source ends further along (unused draws are consumed too), so the source must serve this loop alone.
+   */
+  public void prefetchNoise(int draws) {
+    if (draws < 0) {
+      throw new IllegalArgumentException("noise draws " + draws + " must be 0 or more");
+    }
+    noiseAhead = draws;
+  }
+
   @Override
   public Tensor noise(NoiseSource source, Tensor like) {
-    return fromHost(source.draw(Math.toIntExact(like.numel())), like.shape());
+    int n = Math.toIntExact(like.numel());
+    if (noiseBlock == null && noiseAhead > 1) {
+      float[] all = new float[Math.multiplyExact(noiseAhead, n)];
+      for (int i = 0; i < noiseAhead; i++) {
+        System.arraycopy(source.draw(n), 0, all, i * n, n);
+      }
+      noiseScope = backend.ops();
+      noiseBlock = noiseScope.fromHost(all, DType.F32, noiseAhead, n);
+      noiseSource = source;
+    }
+    if (noiseBlock != null && source == noiseSource && noiseUsed < noiseBlock.dim(0) && noiseBlock.dim(1) == n) {
+      return scope.reshape(scope.narrow(noiseBlock, 0, noiseUsed++, 1), like.shape());
+    }
+    return fromHost(source.draw(n), like.shape());
   }
 
   /**
@@ -104,9 +137,12 @@ public final class StepLatents implements LatentMath<Tensor>, AutoCloseable {
     }
   }
 
-  /** Closes the current step's scope. */
+  /** Closes the current step's scope and the drawn-ahead noise. */
   @Override
   public void close() {
     scope.close();
+    if (noiseScope != null) {
+      noiseScope.close();
+    }
   }
 }

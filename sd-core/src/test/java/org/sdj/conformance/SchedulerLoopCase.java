@@ -44,6 +44,7 @@ public final class SchedulerLoopCase {
     float[] x;
     try (StepLatents math = new StepLatents(backend)) {
       Tensor start = math.fromHost(deterministicSample(), BATCH, CHANNELS, HEIGHT, WIDTH);
+      math.prefetchNoise(scheduler.timesteps().length);  // as the pipeline does: same draws, uploaded at once
       Tensor end = loop(testCase, scheduler, math, start, math::nextStep);
       x = math.ops().toHost(end);
     }

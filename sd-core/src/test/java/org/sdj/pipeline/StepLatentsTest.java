@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,9 +52,12 @@ class StepLatentsTest {
 
   /** DPM-Solver++ 2M on SD 1.5's published scheduler config: a scheduler that keeps latents between steps. */
   private static Scheduler dpmSolver() {
+    return Schedulers.create("dpmpp-2m", sd15SchedulerConfig());
+  }
+
+  private static JsonNode sd15SchedulerConfig() {
     try {
-      return Schedulers.create("dpmpp-2m",
-          new ObjectMapper().readTree(RandomModelFolder.Configs.published(ModelFamily.SD_1).scheduler()));
+      return new ObjectMapper().readTree(RandomModelFolder.Configs.published(ModelFamily.SD_1).scheduler());
     } catch (JsonProcessingException e) {
       throw new AssertionError(e);
     }
@@ -88,6 +92,36 @@ class StepLatentsTest {
       float[] hostSecond = host.step(Y, t[1], hostNext).prevSample();
       Tensor second = dpm.step(math, math.ops().fromHost(Y, 1, 6), t[1], carried, NoiseSource.NONE).prevSample();
       assertArrayEquals(hostSecond, math.ops().toHost(second), 1e-6f);
+    }
+  }
+
+  @Test
+  void noiseDrawnAheadIsTheNoiseDrawnOnRequest() {
+    NoiseSource counting = new NoiseSource() {
+      private float next;
+
+      @Override
+      public float[] next(int count) {
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
+          v[i] = next++;
+        }
+        return v;
+      }
+    };
+    try (Backend backend = new ReferenceBackend(); StepLatents math = new StepLatents(backend)) {
+      math.prefetchNoise(2);
+      Tensor like = math.fromHost(new float[6], 2, 3);
+      assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5}, math.ops().toHost(math.noise(counting, like)));
+      Tensor carried = math.nextStep(Schedulers.create("euler", sd15SchedulerConfig()), like);
+      Tensor second = math.noise(counting, carried);
+      assertArrayEquals(carried.shape(), second.shape());
+      assertArrayEquals(new float[] {6, 7, 8, 9, 10, 11}, math.ops().toHost(second));
+      // Past the drawn-ahead count, each request draws again, in order.
+      assertArrayEquals(new float[] {12, 13, 14, 15, 16, 17}, math.ops().toHost(math.noise(counting, carried)));
+      // Another source is never served from this one's draws.
+      NoiseSource zeros = n -> new float[n];
+      assertArrayEquals(new float[6], math.ops().toHost(math.noise(zeros, carried)));
     }
   }
 }

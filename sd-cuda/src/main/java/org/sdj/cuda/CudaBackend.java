@@ -38,8 +38,9 @@ import org.sdj.backend.WeightData;
  *
  * <p>A denoising step's UNet runs as a CUDA graph ({@link #replay}, unless {@link CudaOptions#graphs()} is off); the
  * loop's latents stay on the device in float32. Run ops on platform threads: the CUDA context is current per OS
- * thread, and a virtual thread that waits on a lock may resume on another carrier thread without it. Not yet: pinned staging buffers for {@code fromHost} (a pageable
- * host-to-device copy may wait for the stream; the loop makes one per step only for a stochastic scheduler's noise).
+ * thread, and a virtual thread that waits on a lock may resume on another carrier thread without it. Not yet: pinned
+ * staging buffers for {@code fromHost} (a pageable host-to-device copy may wait for the stream; the denoising loop
+ * makes one, at its first step, and only for a stochastic scheduler's noise).
  */
 public final class CudaBackend implements Backend {
   private final CudaOptions options;
