@@ -27,6 +27,12 @@ public abstract class OpConformanceTest {
    */
   protected static final double F32_TOLERANCE = 1e-5;
 
+  /**
+   * Operands are fresh each run, as ggml's test-backend-ops draws them: every case's seed mixes in this run's, which a
+   * failure names; {@code -Dsdj.test.seed=N} repeats a run.
+   */
+  static final long RUN_SEED = Long.getLong("sdj.test.seed", System.nanoTime());
+
   private Backend reference;
   private Backend tested;
 
@@ -58,24 +64,24 @@ public abstract class OpConformanceTest {
   private void check(OpCase c) {
     Result want = run(reference, c).get(0);
     for (Result got : run(tested, c)) {
-      compare(want, got);
+      compare(want, got, " (operands of -Dsdj.test.seed=" + RUN_SEED + ")");
     }
   }
 
-  private void compare(Result want, Result got) {
-    assertArrayEquals(want.shape, got.shape, "shape");
+  private void compare(Result want, Result got, String seed) {
+    assertArrayEquals(want.shape, got.shape, "shape" + seed);
     double diff = 0;
     double norm = 0;
     for (int i = 0; i < want.values.length; i++) {
       if (!Float.isFinite(got.values[i])) {
-        fail("element " + i + " is " + got.values[i] + ", expected " + want.values[i]);
+        fail("element " + i + " is " + got.values[i] + ", expected " + want.values[i] + seed);
       }
       double d = (double) got.values[i] - want.values[i];
       diff += d * d;
       norm += (double) want.values[i] * want.values[i];
     }
     double rel = Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
-    assertTrue(rel <= tolerance(), "relative L2 error " + rel + " > " + tolerance());
+    assertTrue(rel <= tolerance(), "relative L2 error " + rel + " > " + tolerance() + seed);
   }
 
   /**
@@ -85,10 +91,10 @@ public abstract class OpConformanceTest {
    */
   private static List<Result> run(Backend backend, OpCase c) {
     try (Arena arena = Arena.ofConfined(); Ops ops = backend.ops()) {
-      Tensor first = c.run().apply(new CaseInputs(backend, ops, arena, c.seed()));
+      Tensor first = c.run().apply(new CaseInputs(backend, ops, arena, c.seed() ^ RUN_SEED));
       Result one = new Result(first.shape(), ops.toHost(first));
       first.close();
-      Tensor second = c.run().apply(new CaseInputs(backend, ops, arena, c.seed()));
+      Tensor second = c.run().apply(new CaseInputs(backend, ops, arena, c.seed() ^ RUN_SEED));
       return List.of(one, new Result(second.shape(), ops.toHost(second)));
     }
   }
