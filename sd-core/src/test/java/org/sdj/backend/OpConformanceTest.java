@@ -31,7 +31,7 @@ public abstract class OpConformanceTest {
    * Operands are fresh each run, as ggml's test-backend-ops draws them: every case's seed mixes in this run's, which a
    * failure names; {@code -Dsdj.test.seed=N} repeats a run.
    */
-  static final long RUN_SEED = Long.getLong("sdj.test.seed", System.nanoTime());
+  public static final long RUN_SEED = Long.getLong("sdj.test.seed", System.nanoTime());
 
   private Backend reference;
   private Backend tested;
