@@ -290,7 +290,10 @@ def bench(steps):
     ms = start.elapsed_time(end) / steps
     print(f"unet step (CFG batch 2, 64x64, fp16, channels-last, SDPA, eager): {ms:.3f} ms ({1000 / ms:.1f} steps/s), "
           f"{(~torch.isfinite(out)).sum().item()} non-finite outputs")
-    print(f"peak memory allocated: {torch.cuda.max_memory_allocated() >> 20} MiB")
+    free, total = torch.cuda.mem_get_info()
+    print(f"peak memory allocated: {torch.cuda.max_memory_allocated() >> 20} MiB, reserved "
+          f"{torch.cuda.max_memory_reserved() >> 20} MiB; device in use now {(total - free) >> 20} MiB "
+          f"(with the context and the libraries' code)")
 
 
 if __name__ == "__main__":

@@ -84,6 +84,32 @@ __device__ void pad2d_body(const T* x, T* y, long long planes, int h, int w, int
   }
 }
 
+// col [n, oh*ow, c*kh*kw] = the receptive field of each output pixel of a convolution of x [n, c, h, w] (zeros
+// outside x), so that the convolution becomes one product per image with its weights [o, c*kh*kw]. Padding may
+// differ per side: bottom and right only show as pixels past the input.
+template <typename T>
+__device__ void im2col_body(const T* x, T* col, int n, int c, int h, int w, int kh, int kw, int stride, int pad_top,
+                            int pad_left, int oh, int ow) {
+  int taps = kh * kw;
+  long long row_len = (long long)c * taps;
+  long long pixels = (long long)oh * ow;
+  SDJ_FOR_EACH(i, (long long)n * pixels * row_len) {
+    long long row = i / row_len;
+    int k = (int)(i - row * row_len);
+    int img = (int)(row / pixels);
+    int pix = (int)(row - (long long)img * pixels);
+    int oy = pix / ow;
+    int ox = pix - oy * ow;
+    int ch = k / taps;
+    int tap = k - ch * taps;
+    int ky = tap / kw;
+    int iy = oy * stride - pad_top + ky;
+    int ix = ox * stride - pad_left + (tap - ky * kw);
+    col[i] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x[(((long long)img * c + ch) * h + iy) * w + ix]
+                                                       : from_f<T>(0.f);
+  }
+}
+
 }  // namespace sdj
 
 #define SDJ_LAYOUT(T, S)                                                                                      \
@@ -109,6 +135,10 @@ __device__ void pad2d_body(const T* x, T* y, long long planes, int h, int w, int
   extern "C" __global__ void sdj_pad2d_##S(const T* x, T* y, long long planes, int h, int w, int top,       \
                                            int left, int ph, int pw) {                                     \
     sdj::pad2d_body<T>(x, y, planes, h, w, top, left, ph, pw);                                             \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_im2col_##S(const T* x, T* col, int n, int c, int h, int w, int kh, int kw, \
+                                            int stride, int pad_top, int pad_left, int oh, int ow) {       \
+    sdj::im2col_body<T>(x, col, n, c, h, w, kh, kw, stride, pad_top, pad_left, oh, ow);                    \
   }
 
 SDJ_LAYOUT(__half, f16)

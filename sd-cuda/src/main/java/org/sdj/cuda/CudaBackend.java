@@ -51,7 +51,8 @@ public final class CudaBackend implements Backend {
   private final ThreadLocal<CUstream_st> capturing = new ThreadLocal<>();
   private final KernelModule module;
   private final BlockCache activations;
-  private final DriverMemory weightMemory = new DriverMemory(context);
+  private final AllocationMeter allocations = new AllocationMeter();
+  private final DriverMemory weightMemory = new DriverMemory(context, allocations);
   private final Kernels kernels;
   private final Gemm gemm;
   private final Convolution convolution;
@@ -112,7 +113,12 @@ public final class CudaBackend implements Backend {
    * activations, and one per replay).
    */
   BlockCache newCache() {
-    return new BlockCache(new DriverMemory(context), () -> capturing.get() == null);
+    return new BlockCache(new DriverMemory(context, allocations), () -> capturing.get() == null);
+  }
+
+  /** What this backend has allocated on the device, weights and caches together. */
+  AllocationMeter allocations() {
+    return allocations;
   }
 
   @Override

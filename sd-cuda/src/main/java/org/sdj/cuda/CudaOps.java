@@ -291,6 +291,10 @@ final class CudaOps implements Ops {
     int c = (int) x.dim(1);
     int h = (int) x.dim(2);
     int w = (int) x.dim(3);
+    if (out[2] * out[3] <= backend.options().gemmConvPixels()) {
+      convolveOnGemm(px, pw, pb, pr, y, (int) x.dim(0), c, h, w, weight, p, (int) out[2], (int) out[3]);
+      return y;
+    }
     DeviceTensor padded = null;
     if (p.padTop() != p.padBottom() || p.padLeft() != p.padRight()) {
       // cuDNN pads both sides alike: pad the input here and convolve without padding.
@@ -316,13 +320,34 @@ final class CudaOps implements Ops {
     return y;
   }
 
-  @Override
-  public Tensor attention(Tensor q, Tensor kt, Tensor v, int heads, float scale, boolean causal) {
-    return attention(q, kt, v, heads, scale, causal, backend.options().attention());
+  /**
+   * {@code y [n, o, oh, ow]} as im2col and one cuBLASLt product per image, {@code y_i [o, oh*ow] = w [o, c*kh*kw]
+   * col_i [oh*ow, c*kh*kw]^T} with the residual as the product's C: at small resolutions the products are too small
+   * for cuDNN's NCHW algorithms to fill the GPU, where cuBLASLt's still do.
+   */
+  private void convolveOnGemm(long px, long pw, long pb, long pr, DeviceTensor y, int n, int c, int h, int w,
+      Tensor weight, Conv2dParams p, int oh, int ow) {
+    int o = (int) weight.dim(0);
+    int kh = (int) weight.dim(2);
+    int kw = (int) weight.dim(3);
+    long taps = (long) c * kh * kw;
+    long pixels = (long) oh * ow;
+    long element = backend.computeType().byteSize();
+    try (DeviceTensor col = output(new long[] {n, pixels, taps})) {
+      k.im2col(px, col.address(), n, c, h, w, kh, kw, p.stride(), p.padTop(), p.padLeft(), oh, ow);
+      long image = o * pixels * element;
+      for (int i = 0; i < n; i++) {
+        backend.gemm().linear(pw, col.address() + i * pixels * taps * element, 0, pr == 0 ? 0 : pr + i * image,
+            y.address() + i * image, o, taps, pixels);
+      }
+    }
+    if (pb != 0) {
+      k.biasResidual(y.address(), pb, 0, y.numel(), o, pixels);
+    }
   }
 
-  /** {@link #attention(Tensor, Tensor, Tensor, int, float, boolean)} on tensor-core kernel {@code variant}. */
-  Tensor attention(Tensor q, Tensor kt, Tensor v, int heads, float scale, boolean causal, CudaOptions.AttentionKernel variant) {
+  @Override
+  public Tensor attention(Tensor q, Tensor kt, Tensor v, int heads, float scale, boolean causal) {
     enter();
     long pq = at(q);
     long pk = at(kt);
@@ -334,8 +359,7 @@ final class CudaOps implements Ops {
           + " exceeds the CUDA backend's " + Kernels.WIDE_MAX_D);
     }
     DeviceTensor y = output(out);
-    k.attention(pq, pk, pv, y.address(), (int) q.dim(0), (int) q.dim(1), (int) kt.dim(1), heads, d, scale, causal,
-        variant);
+    k.attention(pq, pk, pv, y.address(), (int) q.dim(0), (int) q.dim(1), (int) kt.dim(1), heads, d, scale, causal);
     return y;
   }
 

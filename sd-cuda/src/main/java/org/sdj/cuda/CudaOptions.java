@@ -1,6 +1,5 @@
 package org.sdj.cuda;
 
-import java.util.Objects;
 import java.util.Properties;
 import org.sdj.backend.BackendHints;
 import org.sdj.backend.DType;
@@ -15,23 +14,19 @@ import org.sdj.backend.DType;
  *     on by default, off to run every op by itself (to compare, or to profile op by op)
  * @param convWorkspace the most device memory, in bytes, that a convolution's algorithm may ask for as workspace
  *     before a leaner one is preferred (a faster algorithm can want hundreds of MB at the VAE's full resolution)
- * @param attention the tensor-core attention kernel: {@link AttentionKernel#V1} (the default) or the opt-in
- *     {@link AttentionKernel#V2} until a GPU run decides between them
+ * @param gemmConvPixels convolutions whose output has at most this many pixels per channel run as im2col and one
+ *     cuBLASLt product per image instead of on cuDNN (whose NCHW algorithms reached only 30-110 TFLOP/s on an H200
+ *     at the UNet's 8x8 and 16x16 levels); 0 leaves every convolution to cuDNN
  */
-public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace,
-    AttentionKernel attention) {
-  /** The tensor-core flash-attention kernels: flash_attention.cu and flash_attention_v2.cu. */
-  public enum AttentionKernel {
-    V1,
-    V2
-  }
-
+public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace, int gemmConvPixels) {
   /** System property that turns CUDA graphs off with {@code false} (for a run that cannot be rebuilt). */
   public static final String GRAPHS_PROPERTY = "sdj.cuda.graphs";
   /** System property for {@link #convWorkspace} in MiB. */
   public static final String CONV_WORKSPACE_PROPERTY = "sdj.cuda.convWorkspaceMiB";
-  /** System property that picks the attention kernel: {@code v1} or {@code v2}. */
-  public static final String ATTENTION_PROPERTY = "sdj.cuda.attention";
+  /** System property for {@link #gemmConvPixels}. */
+  public static final String GEMM_CONV_PIXELS_PROPERTY = "sdj.cuda.gemmConvPixels";
+  /** 16x16: the levels where cuDNN was slowest (see {@link #gemmConvPixels}). */
+  private static final int DEFAULT_GEMM_CONV_PIXELS = 256;
   /**
    * 64 MiB: a 512x512 txt2img needs ~1.98 GiB of fp16 weights and ~320 MiB of live VAE activations (counted on the
    * CPU), which leaves little of the 2.5 GB budget to a convolution's workspace; tensor-core algorithms want a few MB.
@@ -45,16 +40,18 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     if (computeType != DType.F16 && computeType != DType.BF16) {
       throw new IllegalArgumentException("CUDA compute type " + computeType + " must be F16 or BF16");
     }
-    Objects.requireNonNull(attention, "attention");
+    if (gemmConvPixels < 0) {
+      throw new IllegalArgumentException("gemmConvPixels " + gemmConvPixels + " must be 0 or more");
+    }
     if (convWorkspace < 0) {
       throw new IllegalArgumentException("convolution workspace " + convWorkspace + " bytes must be 0 or more");
     }
   }
 
   /**
-   * Device 0, float16, CUDA graphs, 64 MiB of convolution workspace, attention v1; the system properties
-   * {@value #GRAPHS_PROPERTY}, {@value #CONV_WORKSPACE_PROPERTY} and {@value #ATTENTION_PROPERTY} override the last
-   * three.
+   * Device 0, float16, CUDA graphs, 64 MiB of convolution workspace, convolutions up to 16x16 on cuBLASLt; the system
+   * properties {@value #GRAPHS_PROPERTY}, {@value #CONV_WORKSPACE_PROPERTY} and {@value #GEMM_CONV_PIXELS_PROPERTY}
+   * override the last three.
    */
   public static CudaOptions defaults() {
     return fromProperties(System.getProperties());
@@ -64,7 +61,7 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
    * {@link #defaults()} as {@code properties} override them.
    *
    * @throws IllegalArgumentException for a value that is not {@code true}/{@code false}, a whole number of MiB, or
-   *     {@code v1}/{@code v2}
+   *     a whole number of pixels
    */
   static CudaOptions fromProperties(Properties properties) {
     String graphs = properties.getProperty(GRAPHS_PROPERTY, "true").trim();
@@ -78,13 +75,14 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(CONV_WORKSPACE_PROPERTY + "=" + mib + ": use a whole number of MiB");
     }
-    String attention = properties.getProperty(ATTENTION_PROPERTY, "v1").trim();
-    AttentionKernel kernel = switch (attention) {
-      case "v1" -> AttentionKernel.V1;
-      case "v2" -> AttentionKernel.V2;
-      default -> throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + attention + ": use v1 or v2");
-    };
-    return new CudaOptions(0, DType.F16, Boolean.parseBoolean(graphs), workspace, kernel);
+    String pixels = properties.getProperty(GEMM_CONV_PIXELS_PROPERTY, Integer.toString(DEFAULT_GEMM_CONV_PIXELS)).trim();
+    int gemmConvPixels;
+    try {
+      gemmConvPixels = Integer.parseInt(pixels);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(GEMM_CONV_PIXELS_PROPERTY + "=" + pixels + ": use a whole number of pixels");
+    }
+    return new CudaOptions(0, DType.F16, Boolean.parseBoolean(graphs), workspace, gemmConvPixels);
   }
 
   /**
@@ -96,22 +94,22 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   }
 
   public CudaOptions withDevice(int ordinal) {
-    return new CudaOptions(ordinal, computeType, graphs, convWorkspace, attention);
+    return new CudaOptions(ordinal, computeType, graphs, convWorkspace, gemmConvPixels);
   }
 
   public CudaOptions withComputeType(DType type) {
-    return new CudaOptions(device, type, graphs, convWorkspace, attention);
+    return new CudaOptions(device, type, graphs, convWorkspace, gemmConvPixels);
   }
 
   public CudaOptions withGraphs(boolean on) {
-    return new CudaOptions(device, computeType, on, convWorkspace, attention);
+    return new CudaOptions(device, computeType, on, convWorkspace, gemmConvPixels);
   }
 
   public CudaOptions withConvWorkspace(long bytes) {
-    return new CudaOptions(device, computeType, graphs, bytes, attention);
+    return new CudaOptions(device, computeType, graphs, bytes, gemmConvPixels);
   }
 
-  public CudaOptions withAttention(AttentionKernel kernel) {
-    return new CudaOptions(device, computeType, graphs, convWorkspace, kernel);
+  public CudaOptions withGemmConvPixels(int pixels) {
+    return new CudaOptions(device, computeType, graphs, convWorkspace, pixels);
   }
 }

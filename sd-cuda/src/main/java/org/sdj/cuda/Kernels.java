@@ -102,6 +102,16 @@ final class Kernels {
     elementwise("sdj_embedding", count * width, table, ids, y, count, width);
   }
 
+  /**
+   * {@code col [n, oh*ow, c*kh*kw]} = each output pixel's receptive field in {@code x [n, c, h, w]}, zeros past its
+   * edges (padding {@code top}/{@code left}; bottom and right follow from {@code oh}, {@code ow}).
+   */
+  void im2col(long x, long col, int n, int c, int h, int w, int kh, int kw, int stride, int top, int left, int oh,
+      int ow) {
+    elementwise("sdj_im2col", (long) n * oh * ow * c * kh * kw, x, col, n, c, h, w, kh, kw, stride, top, left, oh,
+        ow);
+  }
+
   void pad2d(long x, long y, long planes, int h, int w, int top, int left, int ph, int pw) {
     elementwise("sdj_pad2d", planes * ph * pw, x, y, planes, h, w, top, left, ph, pw);
   }
@@ -158,18 +168,18 @@ final class Kernels {
     return -1;
   }
 
-  /** Query rows per block of flash_attention_v2.cu's kernel (4 warps of 32 rows) for padded head size {@code dp}. */
-  static int flashV2Rows(int dp) {
+  /** Query rows per block of flash_attention.cu's kernel (4 warps of 32 rows) for padded head size {@code dp}. */
+  static int flashRows(int dp) {
     return 128;
   }
 
   /**
-   * Dynamic shared memory of flash_attention_v2.cu's kernel for padded head size {@code dp} ({@code smem_bytes} there:
+   * Dynamic shared memory of flash_attention.cu's kernel for padded head size {@code dp} ({@code smem_bytes} there:
    * a resident 128-row query tile and 32-row K and V tiles, rows of dp + 8 elements), for the sizes whose tiles exceed
    * the 48 KiB of static shared memory; 0 for the others, which declare theirs statically. The kernel traps when
    * launched with less than it needs.
    */
-  static int flashV2SharedBytes(int dp) {
+  static int flashSharedBytes(int dp) {
     return switch (dp) {
       case 128, 160 -> (128 + 2 * 32) * (dp + 8) * 2;
       default -> 0;
@@ -177,20 +187,17 @@ final class Kernels {
   }
 
   /**
-   * {@code o [b, nq, heads*d] = softmax(q k^T * scale) v} per head, fused, on the tensor-core kernel {@code variant}
-   * (head sizes past the largest padded one take the CUDA-core kernel whatever the variant).
+   * {@code o [b, nq, heads*d] = softmax(q k^T * scale) v} per head, fused: on the tensor cores up to the largest
+   * padded head size, on the CUDA cores beyond it.
    */
   void attention(long q, long k, long v, long o, int b, int nq, int nk, int heads, int d, float scale,
-      boolean causal, CudaOptions.AttentionKernel variant) {
+      boolean causal) {
     float scaleLog2 = (float) (scale * LOG2_E);
     int dp = flashDim(d);
-    if (dp > 0 && variant == CudaOptions.AttentionKernel.V2) {
-      module.launch(streams.get(), "sdj_flash_attention_v2" + suffix + "_d" + dp,
-          new int[] {Math.ceilDiv(nq, flashV2Rows(dp)), heads, b}, new int[] {128, 1, 1}, flashV2SharedBytes(dp),
+    if (dp > 0) {
+      module.launch(streams.get(), "sdj_flash_attention" + suffix + "_d" + dp,
+          new int[] {Math.ceilDiv(nq, flashRows(dp)), heads, b}, new int[] {128, 1, 1}, flashSharedBytes(dp),
           q, k, v, o, nq, nk, heads, d, scaleLog2, causal ? 1 : 0);
-    } else if (dp > 0) {
-      module.launch(streams.get(), "sdj_flash_attention" + suffix + "_d" + dp, new int[] {Math.ceilDiv(nq, 64), heads, b},
-          new int[] {128, 1, 1}, 0, q, k, v, o, nq, nk, heads, d, scaleLog2, causal ? 1 : 0);
     } else {
       module.launch(streams.get(), "sdj_attention_wide" + suffix, new int[] {Math.ceilDiv(nq, WIDE_WARPS), heads, b},
           new int[] {32 * WIDE_WARPS, 1, 1}, wideSharedBytes(d), q, k, v, o, nq, nk, heads, d, scaleLog2,

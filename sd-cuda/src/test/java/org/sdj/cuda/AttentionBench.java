@@ -1,8 +1,5 @@
 package org.sdj.cuda;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
@@ -10,9 +7,8 @@ import org.sdj.backend.Tensor;
 /**
  * Times the fused attention kernels at SD's self-attention size (batch 2, 8 heads, N 4096) for each head size, in
  * TFLOP/s (4 B H N^2 d per call, d unpadded), for scripts/gpu-check.sh; benchmarks/torch/attention_sdpa.py gives
- * PyTorch's SDPA figures for the same shapes. One line per (variant, head size): both tensor-core kernels
- * ({@link CudaOptions.AttentionKernel}) in one JVM, or only those named after N. Not a unit test: run with
- * {@code java ... org.sdj.cuda.AttentionBench [N [v1|v2 ...]]}.
+ * PyTorch's SDPA figures for the same shapes. One line per head size. Not a unit test: run with
+ * {@code java ... org.sdj.cuda.AttentionBench [N]}.
  */
 public final class AttentionBench {
   private AttentionBench() {}
@@ -21,42 +17,31 @@ public final class AttentionBench {
     int batch = 2;
     int heads = 8;
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 4096;
-    List<CudaOptions.AttentionKernel> variants = new ArrayList<>();
-    for (int i = 1; i < args.length; i++) {
-      variants.add(CudaOptions.AttentionKernel.valueOf(args[i].toUpperCase(Locale.ROOT)));
-    }
-    if (variants.isEmpty()) {
-      variants.addAll(List.of(CudaOptions.AttentionKernel.values()));
-    }
     int iterations = 20;
     try (CudaBackend backend = new CudaBackend(CudaOptions.defaults())) {
       System.out.println(backend.description());
-      System.out.printf("%-8s %-6s %-6s %-10s %-10s%n", "variant", "d", "N", "ms", "TFLOP/s");
+      System.out.printf("%-6s %-6s %-10s %-10s%n", "d", "N", "ms", "TFLOP/s");
       for (int d : new int[] {40, 64, 80, 128, 160}) {
         try (Ops ops = backend.ops()) {
-          CudaOps cuda = (CudaOps) ops;
-          // Independent q, k and v: with k = q every row's maximum sits on the diagonal, which would flatter v2's
+          // Independent q, k and v: with k = q every row's maximum sits on the diagonal, which would flatter the kernel's
           // skipping of the rescale where no row maximum rose.
           Random r = new Random(d);
           Tensor q = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
           Tensor k = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
           Tensor v = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
           float scale = (float) (1 / Math.sqrt(d));
-          for (CudaOptions.AttentionKernel variant : variants) {
-            for (int i = 0; i < 3; i++) {
-              cuda.attention(q, k, v, heads, scale, false, variant).close();
-            }
-            backend.sync();
-            long t0 = System.nanoTime();
-            for (int i = 0; i < iterations; i++) {
-              cuda.attention(q, k, v, heads, scale, false, variant).close();
-            }
-            backend.sync();
-            double ms = (System.nanoTime() - t0) / 1e6 / iterations;
-            double flops = 4.0 * batch * heads * (double) n * n * d;
-            System.out.printf("%-8s %-6d %-6d %-10.3f %-10.1f%n", variant.name().toLowerCase(Locale.ROOT), d, n, ms,
-                flops / (ms * 1e-3) / 1e12);
+          for (int i = 0; i < 3; i++) {
+            ops.attention(q, k, v, heads, scale, false).close();
           }
+          backend.sync();
+          long t0 = System.nanoTime();
+          for (int i = 0; i < iterations; i++) {
+            ops.attention(q, k, v, heads, scale, false).close();
+          }
+          backend.sync();
+          double ms = (System.nanoTime() - t0) / 1e6 / iterations;
+          double flops = 4.0 * batch * heads * (double) n * n * d;
+          System.out.printf("%-6d %-6d %-10.3f %-10.1f%n", d, n, ms, flops / (ms * 1e-3) / 1e12);
         }
       }
     }

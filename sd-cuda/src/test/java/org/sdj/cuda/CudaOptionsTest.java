@@ -20,9 +20,9 @@ class CudaOptionsTest {
   }
 
   @Test
-  void defaultsAreFloat16WithGraphsAnd64MiBOfConvolutionWorkspace() {
+  void defaultsAreFloat16WithGraphsAnd64MiBOfConvolutionWorkspaceAndSmallConvolutionsOnGemm() {
     CudaOptions o = CudaOptions.fromProperties(of());
-    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, CudaOptions.AttentionKernel.V1), o);
+    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256), o);
   }
 
   @Test
@@ -32,8 +32,7 @@ class CudaOptionsTest {
     assertFalse(o.graphs());
     assertEquals(64L << 20, o.convWorkspace());
     assertTrue(CudaOptions.fromProperties(of(CudaOptions.GRAPHS_PROPERTY, " true ")).graphs());
-    assertEquals(CudaOptions.AttentionKernel.V2,
-        CudaOptions.fromProperties(of(CudaOptions.ATTENTION_PROPERTY, "v2")).attention());
+    assertEquals(0, CudaOptions.fromProperties(of(CudaOptions.GEMM_CONV_PIXELS_PROPERTY, " 0")).gemmConvPixels());
   }
 
   @Test
@@ -46,8 +45,10 @@ class CudaOptionsTest {
     assertTrue(mib.getMessage().contains(CudaOptions.CONV_WORKSPACE_PROPERTY), mib.getMessage());
     assertThrows(IllegalArgumentException.class,
         () -> CudaOptions.fromProperties(of(CudaOptions.CONV_WORKSPACE_PROPERTY, "-1")));
-    var attention = assertThrows(IllegalArgumentException.class,
-        () -> CudaOptions.fromProperties(of(CudaOptions.ATTENTION_PROPERTY, "v3")));
-    assertTrue(attention.getMessage().contains(CudaOptions.ATTENTION_PROPERTY), attention.getMessage());
+    var search = assertThrows(IllegalArgumentException.class,
+        () -> CudaOptions.fromProperties(of(CudaOptions.GEMM_CONV_PIXELS_PROPERTY, "16x16")));
+    assertTrue(search.getMessage().contains(CudaOptions.GEMM_CONV_PIXELS_PROPERTY), search.getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> CudaOptions.fromProperties(of(CudaOptions.GEMM_CONV_PIXELS_PROPERTY, "-1")));
   }
 }

@@ -6,6 +6,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -16,9 +17,8 @@ import org.sdj.backend.Tensor;
 /**
  * FlashAttention's accuracy rule on the GPU: against an exact (float64) reference, the fused kernel's error is at most
  * twice that of a naive float16 implementation on the same float16 inputs. Runs over the head sizes of SD 1.x/2.x/XL,
- * a size that needs padding, a causal case and CLIP's 77-key cross-attention shape, on both tensor-core kernels
- * ({@link CudaOptions.AttentionKernel}); v2's own paths get cases of their own: row counts that are not a multiple of its
- * 128-row blocks or 32-key tiles, head sizes that are not a multiple of 8 (plain loads instead of cp.async), the
+ * a size that needs padding, a causal case and CLIP's 77-key cross-attention shape, and the kernel's own paths: row
+ * counts that are not a multiple of its 128-row blocks or 32-key tiles, head sizes that are not a multiple of 8 (plain loads instead of cp.async), the
  * dynamic shared memory of d 128 and 160, causal at d 160, and a negative scale.
  */
 class FlashAttentionRuleTest {
@@ -43,40 +43,34 @@ class FlashAttentionRuleTest {
       "1,130,100,80,true", "1,45,33,128,false", "3,129,129,48,true"};
 
   static Stream<Arguments> cases() {
-    return Stream.of(CudaOptions.AttentionKernel.values()).flatMap(variant -> Stream.of(CASES).map(c -> {
+    return Stream.of(CASES).map(c -> {
       String[] f = c.split(",");
-      return Arguments.of(variant, Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]),
+      return Arguments.of(Integer.parseInt(f[0]), Integer.parseInt(f[1]), Integer.parseInt(f[2]),
           Integer.parseInt(f[3]), Boolean.parseBoolean(f[4]));
-    }));
+    });
   }
 
-  @ParameterizedTest(name = "{0} heads={1} nq={2} nk={3} d={4} causal={5}")
+  @ParameterizedTest(name = "heads={0} nq={1} nk={2} d={3} causal={4}")
   @MethodSource("cases")
-  void withinTwiceTheNaiveFp16Error(CudaOptions.AttentionKernel variant, int heads, int nq, int nk, int d, boolean causal) {
-    check(variant, heads, nq, nk, d, causal, (float) (1 / Math.sqrt(d)));
+  void withinTwiceTheNaiveFp16Error(int heads, int nq, int nk, int d, boolean causal) {
+    check(heads, nq, nk, d, causal, (float) (1 / Math.sqrt(d)));
   }
 
-  /** A negative scale (v2 negates the queries to keep its row maxima on raw scores). */
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("variants")
-  void negativeScale(CudaOptions.AttentionKernel variant) {
-    check(variant, 2, 150, 140, 64, false, -0.2f);
+  /** A negative scale (the kernel negates the queries to keep its row maxima on raw scores). */
+  @Test
+  void negativeScale() {
+    check(2, 150, 140, 64, false, -0.2f);
   }
 
-  static Stream<CudaOptions.AttentionKernel> variants() {
-    return Stream.of(CudaOptions.AttentionKernel.values());
-  }
-
-  private static void check(CudaOptions.AttentionKernel variant, int heads, int nq, int nk, int d, boolean causal,
-      float scale) {
+  private static void check(int heads, int nq, int nk, int d, boolean causal, float scale) {
     Random r = new Random((31L * nq + d) ^ OpConformanceTest.RUN_SEED);
     float[] q = NaiveAttentionTest.half(r, nq * heads * d);
     float[] k = NaiveAttentionTest.half(r, nk * heads * d);
     float[] v = NaiveAttentionTest.half(r, nk * heads * d);
     float[] got;
     try (Ops ops = backend.ops()) {
-      Tensor o = ((CudaOps) ops).attention(ops.fromHost(q, 1, nq, heads * d), ops.fromHost(k, 1, nk, heads * d),
-          ops.fromHost(v, 1, nk, heads * d), heads, scale, causal, variant);
+      Tensor o = ops.attention(ops.fromHost(q, 1, nq, heads * d), ops.fromHost(k, 1, nk, heads * d),
+          ops.fromHost(v, 1, nk, heads * d), heads, scale, causal);
       got = ops.toHost(o);
     }
     for (int h = 0; h < heads; h++) {
@@ -93,7 +87,7 @@ class FlashAttentionRuleTest {
       }
       double err = NaiveAttention.relativeError(fused, exact);
       assertTrue(err <= 2 * naive,
-          variant + " head " + h + ": fused error " + err + " > 2 x naive fp16 error " + naive
+          "head " + h + ": fused error " + err + " > 2 x naive fp16 error " + naive
               + " (operands of -Dsdj.test.seed=" + OpConformanceTest.RUN_SEED + ")");
     }
   }

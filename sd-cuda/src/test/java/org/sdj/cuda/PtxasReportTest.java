@@ -59,9 +59,8 @@ class PtxasReportTest {
         () -> "no ptxas report at " + report + ": sd-cuda was built without nvcc (profile cuda-kernels)");
     List<Entry> attention = parse(Files.readAllLines(report)).stream()
         .filter(x -> x.kernel().contains("attention")).toList();
-    // 8 padded head sizes x 2 types of each of the two tensor-core kernels (flash_attention.cu and
-    // flash_attention_v2.cu) plus 2 CUDA-core ones, on 4 targets each.
-    assertEquals((8 * 2 * 2 + 2) * 4, attention.size(), "attention entries in " + report);
+    // 8 padded head sizes x 2 types of the tensor-core kernel plus 2 CUDA-core ones, on 4 targets each.
+    assertEquals((8 * 2 + 2) * 4, attention.size(), "attention entries in " + report);
     for (Entry x : attention) {
       assertTrue(x.spillStores() == 0 && x.spillLoads() == 0, x + " spills registers");
     }

@@ -25,7 +25,7 @@ import org.sdj.scheduler.Schedulers;
  * A whole 512x512, 20-step txt2img (PNDM, classifier-free guidance) of an SD 1.5-size model with seeded random F16
  * weights on the CUDA backend, for scripts/gpu-check.sh: the time per step and in all, and the device memory at its
  * peak above the started backend (sampled every 2 ms by another thread on the same context; it includes the
- * libraries' workspaces). Through the pipeline's float API, so that the bundle's runtime needs no java.desktop. The
+ * libraries' code and buffers), and sdj's own allocations at their peak. Through the pipeline's float API, so that the bundle's runtime needs no java.desktop. The
  * model folder (2.1 GB) is written on first use under {@code java.io.tmpdir}. Run with
  * {@code java ... org.sdj.cuda.Txt2ImgBench}.
  */
@@ -57,8 +57,9 @@ public final class Txt2ImgBench {
     long t0 = System.nanoTime();
     try (PipelineComponents model = PipelineComponents.load(dir, LoadOptions.defaults(), backend)) {
       StableDiffusionPipeline pipeline = new StableDiffusionPipeline(model, backend);
-      System.out.printf("loaded in %.1f s (weights uploaded as the components are built)%n",
-          (System.nanoTime() - t0) / 1e9);
+      System.out.printf("loaded in %.1f s (weights uploaded as the components are built); sdj's allocations: %d MiB%n",
+          (System.nanoTime() - t0) / 1e9, backend.allocations().current() >> 20);
+      backend.allocations().resetPeak();
       for (int run = 1; run <= 2; run++) {
         long[] shape = {1, 4, 64, 64};
         float[] noise = new float[4 * 64 * 64];
@@ -94,6 +95,8 @@ public final class Txt2ImgBench {
         System.out.printf("run %d: %.2f s in all, 20 steps %.2f s (%.1f ms per model call after the second), VAE decode"
             + " %.0f ms; image mean %.3f, %d non-finite values%n", run, (end - start) / 1e9,
             (denoised - start) / 1e9, steady, (end - denoised) / 1e6, mean / image.length, nonFinite);
+        System.out.printf("run %d: sdj's allocations at peak %d MiB (weights, activation and replay caches,"
+            + " workspaces: what torch.cuda.max_memory_allocated counts)%n", run, backend.allocations().peak() >> 20);
       }
     }
   }

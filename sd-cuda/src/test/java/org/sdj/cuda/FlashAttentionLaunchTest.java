@@ -16,14 +16,14 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The launch of flash_attention_v2.cu's kernels (no GPU needed): the rows per block and the dynamic shared memory that
- * {@link Kernels} passes must be what the kernel table {@code SDJ_FLASH_V2_ALL} in the source declares, and ptxas's
+ * The launch of flash_attention.cu's kernels (no GPU needed): the rows per block and the dynamic shared memory that
+ * {@link Kernels} passes must be what the kernel table {@code SDJ_FLASH_ALL} in the source declares, and ptxas's
  * report must show static shared memory exactly where the Java side passes none.
  */
-class FlashAttentionV2LaunchTest {
-  private static final Path SOURCE = KernelSources.path("flash_attention_v2.cu");
+class FlashAttentionLaunchTest {
+  private static final Path SOURCE = KernelSources.path("flash_attention.cu");
   private static final Pattern ROW =
-      Pattern.compile("SDJ_FLASH_V2\\(T, S, (\\d+), (\\d+), (\\d+), (true|false), (\\d+)\\)");
+      Pattern.compile("SDJ_FLASH\\(T, S, (\\d+), (\\d+), (\\d+), (true|false), (\\d+)\\)");
   private static final Pattern ENTRY = Pattern.compile("Compiling entry function '(\\w+)' for '(\\w+)'");
   private static final Pattern SMEM = Pattern.compile("(\\d+) bytes smem");
 
@@ -50,12 +50,12 @@ class FlashAttentionV2LaunchTest {
   @Test
   void javaLaunchMatchesTheKernelTable() throws IOException {
     List<Config> table = table();
-    assertEquals(8, table.size(), "rows of SDJ_FLASH_V2_ALL in " + SOURCE);
+    assertEquals(8, table.size(), "rows of SDJ_FLASH_ALL in " + SOURCE);
     for (Config c : table) {
-      assertEquals(c.dp(), Kernels.flashDim(c.dp()), "padded head size " + c.dp() + " of the v1 kernels");
-      assertEquals(64 * c.mt(), Kernels.flashV2Rows(c.dp()), "rows per block at " + c);
+      assertEquals(c.dp(), Kernels.flashDim(c.dp()), "padded head size " + c.dp());
+      assertEquals(64 * c.mt(), Kernels.flashRows(c.dp()), "rows per block at " + c);
       int bytes = c.sharedBytes();
-      assertEquals(bytes > KernelModule.DEFAULT_SHARED_BYTES ? bytes : 0, Kernels.flashV2SharedBytes(c.dp()),
+      assertEquals(bytes > KernelModule.DEFAULT_SHARED_BYTES ? bytes : 0, Kernels.flashSharedBytes(c.dp()),
           "dynamic shared memory at " + c);
     }
   }
@@ -81,14 +81,14 @@ class FlashAttentionV2LaunchTest {
     }
     int seen = 0;
     for (Config c : table()) {
-      int expected = Kernels.flashV2SharedBytes(c.dp()) > 0 ? 0 : c.sharedBytes();
+      int expected = Kernels.flashSharedBytes(c.dp()) > 0 ? 0 : c.sharedBytes();
       for (Map.Entry<String, Integer> x : staticBytes.entrySet()) {
-        if (x.getKey().matches("sdj_flash_attention_v2_(f16|bf16)_d" + c.dp() + " .*")) {
+        if (x.getKey().matches("sdj_flash_attention_(f16|bf16)_d" + c.dp() + " .*")) {
           assertEquals(expected, x.getValue(), x.getKey() + " static shared memory");
           seen++;
         }
       }
     }
-    assertEquals(8 * 2 * 4, seen, "v2 kernel entries in " + report);
+    assertEquals(8 * 2 * 4, seen, "kernel entries in " + report);
   }
 }
