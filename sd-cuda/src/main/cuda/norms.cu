@@ -1,9 +1,14 @@
 // Normalizations in float: group norm (optionally followed by SiLU, as every ResnetBlock2D begins) and layer norm.
 // Both take two passes over the data for the statistics (mean, then the sum of squared deviations), which is as
 // accurate as the float64 reference needs and avoids the cancellation of E[x^2] - E[x]^2.
+//
+// The "vectorized" paths move 8 elements (16 bytes) per load and store; the host picks them only where every vector
+// is whole and 16-byte aligned (Kernels.java), since a misaligned uint4 access faults.
 #include "common.cuh"
 
 namespace sdj {
+
+constexpr int VEC = 8;  // 16-bit elements per 16-byte vector
 
 __device__ __forceinline__ float warp_sum(float v) {
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
@@ -29,56 +34,70 @@ __device__ float block_sum(float v) {
   return r;
 }
 
-// y[i] for i in [from, to) of one group: (x - mean) * rstd * gamma[c] + beta[c], then SiLU if asked.
-template <typename T>
-__device__ void group_apply(const T* x, const T* gamma, const T* beta, T* y, long long base, long long from,
-                            long long to, int c0, long long spatial, float mean, float rstd, int silu) {
-  for (long long i = from + threadIdx.x; i < to; i += blockDim.x) {
-    int c = c0 + (int)(i / spatial);
-    float v = (to_f(x[base + i]) - mean) * rstd * to_f(gamma[c]) + to_f(beta[c]);
-    if (silu) v = v / (1.f + __expf(-v));
-    y[base + i] = from_f<T>(v);
-  }
+template <typename T> __device__ __forceinline__ float2 unpack2(uint32_t w);
+template <> __device__ __forceinline__ float2 unpack2<__half>(uint32_t w) {
+  return __half22float2(*reinterpret_cast<__half2*>(&w));
+}
+template <> __device__ __forceinline__ float2 unpack2<__nv_bfloat16>(uint32_t w) {
+  return __bfloat1622float2(*reinterpret_cast<__nv_bfloat162*>(&w));
 }
 
-// The mean of x[base + from .. base + to) and the sum of squared deviations from it (m2), over the block.
+// The 8 elements of one 16-byte vector in float, first element first (pack2's order).
 template <typename T>
-__device__ void chunk_stats(const T* x, long long base, long long from, long long to, float* mean, float* m2) {
+__device__ __forceinline__ void unpack8(uint4 raw, float v[VEC]) {
+  float2 a = unpack2<T>(raw.x), b = unpack2<T>(raw.y), c = unpack2<T>(raw.z), d = unpack2<T>(raw.w);
+  v[0] = a.x; v[1] = a.y; v[2] = b.x; v[3] = b.y;
+  v[4] = c.x; v[5] = c.y; v[6] = d.x; v[7] = d.y;
+}
+
+template <typename T>
+__device__ __forceinline__ uint4 pack8(const float v[VEC]) {
+  return make_uint4(pack2<T>(v[0], v[1]), pack2<T>(v[2], v[3]), pack2<T>(v[4], v[5]), pack2<T>(v[6], v[7]));
+}
+
+template <typename T>
+__device__ __forceinline__ uint4 load8(const T* p) { return *reinterpret_cast<const uint4*>(p); }
+
+__device__ __forceinline__ float silu(float v) { return v / (1.f + __expf(-v)); }
+
+// ---- group norm ---------------------------------------------------------------------------------------------------
+// x [N, C, spatial]: a group's cpg * spatial elements are contiguous, `count` of them. Every group is cut into
+// gridDim.y chunks of `chunk` elements (the last one shorter), one block each, so that even 64 groups fill a large GPU:
+// sdj_group_stats writes each chunk's (mean, m2) to stats [N * groups, gridDim.y, 2], and sdj_group_apply merges its
+// group's chunks and normalizes its own chunk. blockIdx.x = n * groups + g, so the group starts at blockIdx.x * count.
+// Indices inside a group are 32-bit: the host keeps count at most 2^30, so i + blockDim.x * VEC cannot overflow.
+
+// Elements [from, to) of the group's chunk (whole vectors where VECTORIZED); the host sizes chunk, the kernels only
+// read it, so both kernels agree on the cut.
+__device__ __forceinline__ int chunk_end(int from, int count, int chunk) { return from + min(chunk, count - from); }
+
+// Sum of f(v) over xg[from, to) within this thread's share; f sees every element once, in float.
+template <typename T, bool VECTORIZED, typename F>
+__device__ __forceinline__ float chunk_reduce(const T* xg, int from, int to, F f) {
   float s = 0.f;
-  for (long long i = from + threadIdx.x; i < to; i += blockDim.x) s += to_f(x[base + i]);
-  *mean = block_sum(s) / (float)(to - from);
-  float q = 0.f;
-  for (long long i = from + threadIdx.x; i < to; i += blockDim.x) {
-    float d = to_f(x[base + i]) - *mean;
-    q += d * d;
+  if (VECTORIZED) {
+    for (int i = from + threadIdx.x * VEC; i < to; i += blockDim.x * VEC) {
+      float v[VEC];
+      unpack8<T>(load8(xg + i), v);
+#pragma unroll
+      for (int j = 0; j < VEC; j++) s += f(v[j]);
+    }
+  } else {
+    for (int i = from + threadIdx.x; i < to; i += blockDim.x) s += f(to_f(xg[i]));
   }
-  *m2 = block_sum(q);
+  return s;
 }
 
-// One block per (sample, group): x [N, C, spatial], the group's cpg * spatial elements are contiguous.
-template <typename T>
-__device__ void group_norm_body(const T* x, const T* gamma, const T* beta, T* y, int channels, long long spatial,
-                                int groups, float eps, int silu) {
-  int n = blockIdx.x / groups;
-  int g = blockIdx.x - n * groups;
-  int cpg = channels / groups;
-  long long count = (long long)cpg * spatial;
-  long long base = ((long long)n * channels + (long long)g * cpg) * spatial;
-  float mean, m2;
-  chunk_stats(x, base, 0, count, &mean, &m2);
-  group_apply(x, gamma, beta, y, base, 0, count, g * cpg, spatial, mean, rsqrtf(m2 / (float)count + eps), silu);
-}
-
-// Large groups (the VAE at full resolution) in two kernels of gridDim.y blocks per (sample, group), each over one
-// chunk of `chunk` elements: the first writes each chunk's (mean, m2) to stats [N * groups, gridDim.y, 2]; the second
-// merges a group's chunks (Chan et al.'s pairwise update, as exact as one pass over deviations) and normalizes its
-// chunk. blockIdx.x = n * groups + g, so the group starts at element blockIdx.x * count.
-template <typename T>
-__device__ void group_stats_body(const T* x, float* stats, long long count, long long chunk) {
-  long long from = (long long)blockIdx.y * chunk;
-  long long to = min(count, from + chunk);
-  float mean, m2;
-  chunk_stats(x, (long long)blockIdx.x * count, from, to, &mean, &m2);
+template <typename T, bool VECTORIZED>
+__device__ void group_stats_body(const T* x, float* stats, int count, int chunk) {
+  const T* xg = x + (long long)blockIdx.x * count;
+  int from = blockIdx.y * chunk;
+  int to = chunk_end(from, count, chunk);
+  float mean = block_sum(chunk_reduce<T, VECTORIZED>(xg, from, to, [](float v) { return v; })) / (float)(to - from);
+  float m2 = block_sum(chunk_reduce<T, VECTORIZED>(xg, from, to, [mean](float v) {
+    float d = v - mean;
+    return d * d;
+  }));
   if (threadIdx.x == 0) {
     float* out = stats + ((long long)blockIdx.x * gridDim.y + blockIdx.y) * 2;
     out[0] = mean;
@@ -86,32 +105,119 @@ __device__ void group_stats_body(const T* x, float* stats, long long count, long
   }
 }
 
-template <typename T>
-__device__ void group_apply_body(const T* x, const float* stats, const T* gamma, const T* beta, T* y, int channels,
-                                 long long spatial, int groups, long long chunk, float eps, int silu) {
-  int g = blockIdx.x % groups;
-  long long count = (long long)(channels / groups) * spatial;
-  const float* part = stats + (long long)blockIdx.x * gridDim.y * 2;
-  float n = 0.f, mean = 0.f, m2 = 0.f;
-  for (unsigned k = 0; k < gridDim.y; k++) {
-    float nk = (float)(min(count, (long long)(k + 1) * chunk) - (long long)k * chunk);
-    float delta = part[2 * k] - mean;
-    float total = n + nk;
-    mean += delta * (nk / total);
-    m2 += part[2 * k + 1] + delta * delta * (n * nk / total);
-    n = total;
+// The group's mean and m2 from its chunks' (mean_k, m2_k) with n_k elements each, by the parallel form of Chan et al.'s
+// update: mean = pivot + sum(n_k (mean_k - pivot)) / count, m2 = sum(m2_k + n_k (mean_k - mean)^2). Summing
+// differences from the first chunk's mean rather than n_k mean_k keeps the merge exact when the mean is large against
+// the spread, as the pairwise merge is, while the chunks are spread over the block's threads.
+__device__ void group_merge(const float* part, int splits, int count, int chunk, float* mean, float* m2) {
+  float pivot = part[0];
+  float s = 0.f;
+  for (int k = threadIdx.x; k < splits; k += blockDim.x) {
+    s += (float)min(chunk, count - k * chunk) * (part[2 * k] - pivot);
   }
-  long long from = (long long)blockIdx.y * chunk;
-  group_apply(x, gamma, beta, y, (long long)blockIdx.x * count, from, min(count, from + chunk),
-              g * (channels / groups), spatial, mean, rsqrtf(m2 / (float)count + eps), silu);
+  float mu = pivot + block_sum(s) / (float)count;
+  float q = 0.f;
+  for (int k = threadIdx.x; k < splits; k += blockDim.x) {
+    float d = part[2 * k] - mu;
+    q += part[2 * k + 1] + (float)min(chunk, count - k * chunk) * d * d;
+  }
+  *mean = mu;
+  *m2 = block_sum(q);
 }
 
+template <typename T, bool VECTORIZED>
+__device__ void group_apply_body(const T* x, const float* stats, const T* gamma, const T* beta, T* y, int channels,
+                                 int spatial, int groups, int count, int chunk, float eps, int silu_after) {
+  float mean, m2;
+  group_merge(stats + (long long)blockIdx.x * gridDim.y * 2, gridDim.y, count, chunk, &mean, &m2);
+  float rstd = rsqrtf(m2 / (float)count + eps);
+  int c0 = (blockIdx.x % groups) * (channels / groups);
+  long long base = (long long)blockIdx.x * count;
+  const T* xg = x + base;
+  T* yg = y + base;
+  int from = blockIdx.y * chunk;
+  int to = chunk_end(from, count, chunk);
+  if (VECTORIZED) {
+    // spatial % 8 == 0 and i % 8 == 0, so a vector never straddles two channels.
+    for (int i = from + threadIdx.x * VEC; i < to; i += blockDim.x * VEC) {
+      int c = c0 + i / spatial;
+      float g = to_f(gamma[c]) * rstd, b = to_f(beta[c]);
+      float v[VEC];
+      unpack8<T>(load8(xg + i), v);
+#pragma unroll
+      for (int j = 0; j < VEC; j++) {
+        v[j] = (v[j] - mean) * g + b;
+        if (silu_after) v[j] = silu(v[j]);
+      }
+      *reinterpret_cast<uint4*>(yg + i) = pack8<T>(v);
+    }
+  } else {
+    for (int i = from + threadIdx.x; i < to; i += blockDim.x) {
+      int c = c0 + i / spatial;
+      float v = (to_f(xg[i]) - mean) * rstd * to_f(gamma[c]) + to_f(beta[c]);
+      yg[i] = from_f<T>(silu_after ? silu(v) : v);
+    }
+  }
+}
+
+// ---- layer norm ---------------------------------------------------------------------------------------------------
 // One warp per row of x [rows, width].
+
+// Rows of up to 32 lanes x ROW_VECS vectors (1280 elements, SD's widest layer norm) stay in registers between the
+// passes, so x is read once; more would cost occupancy (62 registers at 5, 90 at 8). Kernels.LAYER_VEC_MAX_WIDTH.
+constexpr int ROW_VECS = 5;
+
 template <typename T>
-__device__ void layer_norm_body(const T* x, const T* gamma, const T* beta, T* y, long long rows, int width,
-                                float eps) {
-  long long row = (long long)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
-  if (row >= rows) return;
+__device__ void layer_norm_vec_body(const T* x, const T* gamma, const T* beta, T* y, long long row, int width,
+                                    float eps) {
+  int lane = threadIdx.x & 31;
+  int vecs = width / VEC;
+  const T* xr = x + row * width;
+  T* yr = y + row * width;
+  uint4 held[ROW_VECS];
+  float s = 0.f;
+#pragma unroll
+  for (int k = 0; k < ROW_VECS; k++) {
+    int i = (k * 32 + lane) * VEC;
+    if (k * 32 + lane < vecs) {
+      held[k] = load8(xr + i);
+      float v[VEC];
+      unpack8<T>(held[k], v);
+#pragma unroll
+      for (int j = 0; j < VEC; j++) s += v[j];
+    }
+  }
+  float mean = warp_sum(s) / (float)width;
+  float q = 0.f;
+#pragma unroll
+  for (int k = 0; k < ROW_VECS; k++) {
+    if (k * 32 + lane < vecs) {
+      float v[VEC];
+      unpack8<T>(held[k], v);
+#pragma unroll
+      for (int j = 0; j < VEC; j++) q += (v[j] - mean) * (v[j] - mean);
+    }
+  }
+  float rstd = rsqrtf(warp_sum(q) / (float)width + eps);
+#pragma unroll
+  for (int k = 0; k < ROW_VECS; k++) {
+    int i = (k * 32 + lane) * VEC;
+    if (k * 32 + lane < vecs) {
+      float v[VEC], g[VEC], b[VEC];
+      unpack8<T>(held[k], v);
+      unpack8<T>(load8(gamma + i), g);
+      unpack8<T>(load8(beta + i), b);
+#pragma unroll
+      for (int j = 0; j < VEC; j++) v[j] = (v[j] - mean) * rstd * g[j] + b[j];
+      *reinterpret_cast<uint4*>(yr + i) = pack8<T>(v);
+    }
+  }
+}
+
+// Any width and alignment: element by element, reading the row once per pass.
+template <typename T>
+__device__ void layer_norm_scalar_body(const T* x, const T* gamma, const T* beta, T* y, long long row, int width,
+                                       float eps) {
   int lane = threadIdx.x & 31;
   const T* xr = x + row * width;
   T* yr = y + row * width;
@@ -129,25 +235,43 @@ __device__ void layer_norm_body(const T* x, const T* gamma, const T* beta, T* y,
   }
 }
 
+template <typename T>
+__device__ void layer_norm_body(const T* x, const T* gamma, const T* beta, T* y, long long rows, int width,
+                                float eps, int vectorized) {
+  long long row = (long long)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+  if (row >= rows) return;  // whole warps leave together, so the shuffles stay full-warp
+  if (vectorized) {
+    layer_norm_vec_body(x, gamma, beta, y, row, width, eps);
+  } else {
+    layer_norm_scalar_body(x, gamma, beta, y, row, width, eps);
+  }
+}
+
 }  // namespace sdj
 
-#define SDJ_NORMS(T, S)                                                                                       \
-  extern "C" __global__ void sdj_group_norm_##S(const T* x, const T* gamma, const T* beta, T* y,            \
-                                                int channels, long long spatial, int groups, float eps,    \
-                                                int silu) {                                                \
-    sdj::group_norm_body<T>(x, gamma, beta, y, channels, spatial, groups, eps, silu);                      \
-  }                                                                                                          \
-  extern "C" __global__ void sdj_group_stats_##S(const T* x, float* stats, long long count, long long chunk) {  \
-    sdj::group_stats_body<T>(x, stats, count, chunk);                                                      \
-  }                                                                                                          \
-  extern "C" __global__ void sdj_group_apply_##S(const T* x, const float* stats, const T* gamma, const T* beta, \
-                                                 T* y, int channels, long long spatial, int groups,          \
-                                                 long long chunk, float eps, int silu) {                     \
-    sdj::group_apply_body<T>(x, stats, gamma, beta, y, channels, spatial, groups, chunk, eps, silu);         \
-  }                                                                                                          \
-  extern "C" __global__ void sdj_layer_norm_##S(const T* x, const T* gamma, const T* beta, T* y,            \
-                                                long long rows, int width, float eps) {                    \
-    sdj::layer_norm_body<T>(x, gamma, beta, y, rows, width, eps);                                          \
+// `vectorized` picks the 16-byte path (a uniform branch); see Kernels.java for when it may be set.
+#define SDJ_NORMS(T, S)                                                                                          \
+  extern "C" __global__ void sdj_group_stats_##S(const T* x, float* stats, int count, int chunk, int vectorized) { \
+    if (vectorized) {                                                                                             \
+      sdj::group_stats_body<T, true>(x, stats, count, chunk);                                                     \
+    } else {                                                                                                      \
+      sdj::group_stats_body<T, false>(x, stats, count, chunk);                                                    \
+    }                                                                                                             \
+  }                                                                                                               \
+  extern "C" __global__ void sdj_group_apply_##S(const T* x, const float* stats, const T* gamma, const T* beta,    \
+                                                 T* y, int channels, int spatial, int groups, int count,          \
+                                                 int chunk, float eps, int silu, int vectorized) {                \
+    if (vectorized) {                                                                                             \
+      sdj::group_apply_body<T, true>(x, stats, gamma, beta, y, channels, spatial, groups, count, chunk, eps,      \
+                                     silu);                                                                       \
+    } else {                                                                                                      \
+      sdj::group_apply_body<T, false>(x, stats, gamma, beta, y, channels, spatial, groups, count, chunk, eps,     \
+                                      silu);                                                                      \
+    }                                                                                                             \
+  }                                                                                                               \
+  extern "C" __global__ void sdj_layer_norm_##S(const T* x, const T* gamma, const T* beta, T* y, long long rows,   \
+                                                int width, float eps, int vectorized) {                           \
+    sdj::layer_norm_body<T>(x, gamma, beta, y, rows, width, eps, vectorized);                                     \
   }
 
 SDJ_NORMS(__half, f16)

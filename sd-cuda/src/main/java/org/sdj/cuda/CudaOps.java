@@ -372,16 +372,18 @@ final class CudaOps implements Ops {
     long pg = at(gamma);
     long pb = at(beta);
     long[] s = Shapes.groupNorm(x, groups, gamma, beta);
-    DeviceTensor y = output(s);
     long spatial = Shapes.numel(s) / Math.max(1, s[0] * s[1]);
-    int splits = Kernels.groupSplits(s[1] / groups * spatial);
-    long stats = splits > 1 ? cache.acquire(2L * Float.BYTES * s[0] * groups * splits) : 0;
+    long groupsInBatch = s[0] * groups;
+    int splits = Kernels.groupSplits(groupsInBatch, s[1] / groups * spatial);
+    DeviceTensor y = output(s);
+    if (groupsInBatch == 0 || spatial == 0) {
+      return y;
+    }
+    long stats = cache.acquire(2L * Float.BYTES * groupsInBatch * splits);
     try {
       k.groupNorm(px, pg, pb, y.address(), (int) s[0], (int) s[1], spatial, groups, eps, silu, stats);
     } finally {
-      if (stats != 0) {
-        cache.release(stats);
-      }
+      cache.release(stats);
     }
     return y;
   }
