@@ -10,13 +10,14 @@
 #     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of
 #     org.sdj.cuda (the GPU ones included), the attention benchmark and PyTorch's SDPA at the same shapes, one SD 1.5
 #     UNet step (with an op-by-op device-time profile) against PyTorch eager (benchmarks/torch/unet_step.py), a whole
-#     512x512 txt2img with its peak device memory and, time permitting, the UNet step again with cuDNN's heuristic
-#     choice of convolution algorithms instead of timed ones (-Dsdj.cuda.convSearch=heuristic), and writes the results under $OUT (or gpu-out/ when OUT is unset). Budget:
+#     512x512 txt2img with its peak device memory and, time permitting, the UNet step again without timed matrix
+#     products (-Dsdj.cuda.timeGemms=false) and with every convolution on cuDNN (-Dsdj.cuda.gemmConvPixels=0), and
+#     writes the results under $OUT (or gpu-out/ when OUT is unset). Budget:
 #     under 6 minutes, held by one deadline (each part gets its own limit or what is left of 340 s).
 #
 # Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480).
-# SDJ_GPU_JAVA_OPTS adds JVM options to every Java part (CUDA graphs off, the convolution workspace and search: see
-# CudaOptions), so that a second run on the device can try them without a rebuild.
+# SDJ_GPU_JAVA_OPTS adds JVM options to every Java part (CUDA graphs off, the convolution workspace, which
+# convolutions run on cuBLASLt, timed matrix products: see CudaOptions), so that a second run on the device can try them without a rebuild.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -125,7 +126,7 @@ run_checks() {
     -Dsdj.fixtures="$bundle/fixtures" -Dsdj.cuda.ptxasReport="$bundle/ptxas-report.txt"
     -Dorg.bytedeco.javacpp.pathsFirst=true -Djava.library.path="$LD_LIBRARY_PATH")
   # Extra JVM options for every Java part, e.g. SDJ_GPU_JAVA_OPTS="-Dsdj.cuda.graphs=false -Dsdj.cuda.convWorkspaceMiB=64"
-  # or -Dsdj.cuda.convSearch=heuristic (all CudaOptions): what a run on the device can change without a rebuild.
+  # or -Dsdj.cuda.gemmConvPixels=0 (all CudaOptions): what a run on the device can change without a rebuild.
   if [ -n "${SDJ_GPU_JAVA_OPTS:-}" ]; then
     read -r -a extra <<<"$SDJ_GPU_JAVA_OPTS"
     java+=("${extra[@]}")
@@ -149,12 +150,15 @@ run_checks() {
   timeout "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
   echo "== txt2img 512x512, 20 steps (sdj) =="
   timeout "$(left 120)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
-  # The UNet step again on the heuristic's convolution algorithms, where the deadline leaves room for it.
-  if [ $((deadline - SECONDS)) -ge 45 ]; then
-    echo "== UNet step (sdj, heuristic convolution algorithms) =="
-    timeout "$(left 60)" "${java[@]}" -Dsdj.cuda.convSearch=heuristic -cp "$cp" org.sdj.cuda.UNetStepBench \
-      >"$out/unet-sdj-heuristic.txt" 2>&1
-  fi
+  # The UNet step again without timed matrix products and with every convolution on cuDNN, where the deadline leaves
+  # room for them.
+  for variant in timeGemms=false gemmConvPixels=0; do
+    if [ $((deadline - SECONDS)) -ge 45 ]; then
+      echo "== UNet step (sdj, -Dsdj.cuda.$variant) =="
+      timeout "$(left 60)" "${java[@]}" -Dsdj.cuda.$variant -cp "$cp" org.sdj.cuda.UNetStepBench \
+        >"$out/unet-sdj-${variant//=/-}.txt" 2>&1
+    fi
+  done
   echo
   grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" || tail -20 "$out/tests.txt"
   grep -E "✘|\[X\]" "$out/tests.txt" | head -30
@@ -163,8 +167,10 @@ run_checks() {
   echo "-- UNet step, sdj --"; tail -45 "$out/unet-sdj.txt"
   echo "-- UNet step, torch --"; tail -8 "$out/unet-torch.txt"
   echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
-  [ -f "$out/unet-sdj-heuristic.txt" ] && { echo "-- UNet step, sdj, heuristic convolution algorithms --"
-    grep -E "unet step|relative L2|conv2d " "$out/unet-sdj-heuristic.txt" | head -8; }
+  for variant in timeGemms=false gemmConvPixels=0; do
+    [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
+      grep -E "unet step|relative L2|conv2d |linear " "$out/unet-sdj-${variant//=/-}.txt" | head -12; }
+  done
   echo "(tests exit code $tests_rc; full logs under $out)"
   return $tests_rc
 }

@@ -28,6 +28,32 @@ template <> __device__ __forceinline__ uint32_t pack2<__nv_bfloat16>(float lo, f
   return *reinterpret_cast<uint32_t*>(&h);
 }
 
+constexpr int VEC = 8;  // 16-bit elements per 16-byte vector
+
+template <typename T> __device__ __forceinline__ float2 unpack2(uint32_t w);
+template <> __device__ __forceinline__ float2 unpack2<__half>(uint32_t w) {
+  return __half22float2(*reinterpret_cast<__half2*>(&w));
+}
+template <> __device__ __forceinline__ float2 unpack2<__nv_bfloat16>(uint32_t w) {
+  return __bfloat1622float2(*reinterpret_cast<__nv_bfloat162*>(&w));
+}
+
+// The 8 elements of one 16-byte vector in float, first element first (pack2's order).
+template <typename T>
+__device__ __forceinline__ void unpack8(uint4 raw, float v[VEC]) {
+  float2 a = unpack2<T>(raw.x), b = unpack2<T>(raw.y), c = unpack2<T>(raw.z), d = unpack2<T>(raw.w);
+  v[0] = a.x; v[1] = a.y; v[2] = b.x; v[3] = b.y;
+  v[4] = c.x; v[5] = c.y; v[6] = d.x; v[7] = d.y;
+}
+
+template <typename T>
+__device__ __forceinline__ uint4 pack8(const float v[VEC]) {
+  return make_uint4(pack2<T>(v[0], v[1]), pack2<T>(v[2], v[3]), pack2<T>(v[4], v[5]), pack2<T>(v[6], v[7]));
+}
+
+template <typename T>
+__device__ __forceinline__ uint4 load8(const T* p) { return *reinterpret_cast<const uint4*>(p); }
+
 // A grid-stride loop over n elements with 64-bit indices (VAE activations exceed 2^31 elements at large sizes).
 #define SDJ_FOR_EACH(i, n) \
   for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (long long)(n); \

@@ -86,27 +86,33 @@ __device__ void pad2d_body(const T* x, T* y, long long planes, int h, int w, int
 
 // col [n, oh*ow, c*kh*kw] = the receptive field of each output pixel of a convolution of x [n, c, h, w] (zeros
 // outside x), so that the convolution becomes one product per image with its weights [o, c*kh*kw]. Padding may
-// differ per side: bottom and right only show as pixels past the input.
+// differ per side: bottom and right only show as pixels past the input. One thread per (output pixel, channel) writes
+// that channel's kh*kw taps, so the index arithmetic is paid once per kh*kw elements; `pairs` = n*oh*ow*c < 2^31
+// (Kernels checks).
 template <typename T>
 __device__ void im2col_body(const T* x, T* col, int n, int c, int h, int w, int kh, int kw, int stride, int pad_top,
                             int pad_left, int oh, int ow) {
+  int pixels = oh * ow;
+  int pairs = n * pixels * c;
   int taps = kh * kw;
-  long long row_len = (long long)c * taps;
-  long long pixels = (long long)oh * ow;
-  SDJ_FOR_EACH(i, (long long)n * pixels * row_len) {
-    long long row = i / row_len;
-    int k = (int)(i - row * row_len);
-    int img = (int)(row / pixels);
-    int pix = (int)(row - (long long)img * pixels);
+  for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < pairs; e += gridDim.x * blockDim.x) {
+    int row = e / c;  // image * pixels + pixel
+    int ch = e - row * c;
+    int img = row / pixels;
+    int pix = row - img * pixels;
     int oy = pix / ow;
-    int ox = pix - oy * ow;
-    int ch = k / taps;
-    int tap = k - ch * taps;
-    int ky = tap / kw;
-    int iy = oy * stride - pad_top + ky;
-    int ix = ox * stride - pad_left + (tap - ky * kw);
-    col[i] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? x[(((long long)img * c + ch) * h + iy) * w + ix]
-                                                       : from_f<T>(0.f);
+    int y0 = oy * stride - pad_top;
+    int x0 = (pix - oy * ow) * stride - pad_left;
+    const T* plane = x + ((long long)img * c + ch) * h * w;
+    T* out = col + (long long)e * taps;
+    for (int ky = 0; ky < kh; ky++) {
+      int iy = y0 + ky;
+      bool row_in = iy >= 0 && iy < h;
+      for (int kx = 0; kx < kw; kx++) {
+        int ix = x0 + kx;
+        out[ky * kw + kx] = row_in && ix >= 0 && ix < w ? plane[iy * w + ix] : from_f<T>(0.f);
+      }
+    }
   }
 }
 

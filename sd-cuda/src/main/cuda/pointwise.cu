@@ -35,6 +35,24 @@ __device__ void geglu_body(const T* x, T* y, long long rows, long long half) {
   }
 }
 
+// geglu_body 8 outputs at a time with 16-byte loads and stores, where half % 8 == 0 and x and y are 16-byte aligned
+// (Kernels.geglu checks): one division per 8 outputs instead of one each, and a quarter of the memory transactions.
+template <typename T>
+__device__ void geglu_vec_body(const T* x, T* y, long long rows, long long half) {
+  long long per_row = half / VEC;
+  SDJ_FOR_EACH(v, rows * per_row) {
+    long long r = v / per_row;
+    long long c = (v - r * per_row) * VEC;
+    const T* row = x + r * 2 * half;
+    float a[VEC], g[VEC];
+    unpack8<T>(load8(row + c), a);
+    unpack8<T>(load8(row + half + c), g);
+#pragma unroll
+    for (int j = 0; j < VEC; j++) a[j] *= geluf(g[j]);
+    *reinterpret_cast<uint4*>(y + r * half + c) = pack8<T>(a);
+  }
+}
+
 // y = a + b[i % nb]: b has a's shape or a suffix of it.
 template <typename T>
 __device__ void add_body(const T* a, const T* b, T* y, long long n, long long nb) {
@@ -85,6 +103,9 @@ __device__ void bias_residual_body(T* y, const T* bias, const T* residual, long 
   }                                                                                                          \
   extern "C" __global__ void sdj_geglu_##S(const T* x, T* y, long long rows, long long half) {              \
     sdj::geglu_body<T>(x, y, rows, half);                                                                  \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_geglu_vec_##S(const T* x, T* y, long long rows, long long half) {          \
+    sdj::geglu_vec_body<T>(x, y, rows, half);                                                              \
   }                                                                                                          \
   extern "C" __global__ void sdj_add_##S(const T* a, const T* b, T* y, long long n, long long nb) {          \
     sdj::add_body<T>(a, b, y, n, nb);                                                                      \

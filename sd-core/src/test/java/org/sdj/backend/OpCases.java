@@ -162,6 +162,8 @@ public final class OpCases {
     }
     add("geglu [2,3,26]", in -> in.ops().geglu(in.ops().scale(in.act(2, 3, 26), 3)));
     add("geglu [1,514]", in -> in.ops().geglu(in.act(1, 514)));
+    // Halves a multiple of 8: a backend's vectorized path.
+    add("geglu [3,7,80]", in -> in.ops().geglu(in.ops().scale(in.act(3, 7, 80), 2)));
     add("add same shape [2,13,7]", in -> in.ops().add(in.act(2, 13, 7), in.act(2, 13, 7)));
     add("add suffix [2,77,13]+[77,13]", in -> in.ops().add(in.act(2, 77, 13), in.act(77, 13)));
     add("add suffix [3,257]+[257]", in -> in.ops().add(in.act(3, 257), in.act(257)));

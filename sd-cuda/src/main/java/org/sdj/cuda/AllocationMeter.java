@@ -3,33 +3,49 @@ package org.sdj.cuda;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The device memory a backend has allocated itself (weights, activation and replay caches, workspaces), now and at
- * its peak: what PyTorch's {@code max_memory_allocated} counts, where the device's own figure (total minus free) adds
- * the context and the code and buffers that cuBLASLt and cuDNN load into it. Thread-safe.
+ * Device memory of one backend, in the two figures PyTorch reports: what is in use (weights and the blocks that
+ * tensors, workspaces and replays hold: {@code torch.cuda.max_memory_allocated}) and what is reserved from the driver
+ * (that plus the caches' idle blocks: {@code max_memory_reserved}), now and at their peaks. The device's own figure
+ * (total minus free) adds the context and the code and buffers that cuBLASLt and cuDNN load into it. Thread-safe.
  */
 final class AllocationMeter {
-  private final AtomicLong current = new AtomicLong();
-  private final AtomicLong peak = new AtomicLong();
+  private final Gauge inUse = new Gauge();
+  private final Gauge reserved = new Gauge();
 
-  void allocated(long bytes) {
-    long now = current.addAndGet(bytes);
-    peak.accumulateAndGet(now, Math::max);
+  /** A byte count with its peak. */
+  static final class Gauge {
+    private final AtomicLong current = new AtomicLong();
+    private final AtomicLong peak = new AtomicLong();
+
+    void add(long bytes) {
+      long now = current.addAndGet(bytes);
+      peak.accumulateAndGet(now, Math::max);
+    }
+
+    long current() {
+      return current.get();
+    }
+
+    long peak() {
+      return peak.get();
+    }
+
+    void resetPeak() {
+      peak.set(current.get());
+    }
   }
 
-  void freed(long bytes) {
-    current.addAndGet(-bytes);
+  Gauge inUse() {
+    return inUse;
   }
 
-  long current() {
-    return current.get();
+  Gauge reserved() {
+    return reserved;
   }
 
-  long peak() {
-    return peak.get();
-  }
-
-  /** Starts a new peak from what is allocated now. */
-  void resetPeak() {
-    peak.set(current.get());
+  /** Starts new peaks from the figures now. */
+  void resetPeaks() {
+    inUse.resetPeak();
+    reserved.resetPeak();
   }
 }

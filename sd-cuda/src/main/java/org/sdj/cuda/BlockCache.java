@@ -24,6 +24,8 @@ final class BlockCache implements AutoCloseable {
   private final DeviceMemory memory;
   /** False while idle blocks must not be freed (a graph capture on the calling thread). */
   private final BooleanSupplier mayFree;
+  /** Where blocks handed out count as in use. */
+  private final AllocationMeter.Gauge inUseGauge;
   private final TreeMap<Long, ArrayDeque<Long>> idle = new TreeMap<>();
   private final Map<Long, Long> inUse = new HashMap<>();
   private long idleBytes;
@@ -32,12 +34,13 @@ final class BlockCache implements AutoCloseable {
   private boolean closed;
 
   BlockCache(DeviceMemory memory) {
-    this(memory, () -> true);
+    this(memory, () -> true, new AllocationMeter.Gauge());
   }
 
-  BlockCache(DeviceMemory memory, BooleanSupplier mayFree) {
+  BlockCache(DeviceMemory memory, BooleanSupplier mayFree, AllocationMeter.Gauge inUse) {
     this.memory = memory;
     this.mayFree = mayFree;
+    this.inUseGauge = inUse;
   }
 
   /** The size class of a request. */
@@ -76,6 +79,7 @@ final class BlockCache implements AutoCloseable {
       }
     }
     inUse.put(address, size);
+    inUseGauge.add(size);
     usedBytes += size;
     peakBytes = Math.max(peakBytes, usedBytes);
     return address;
@@ -88,6 +92,7 @@ final class BlockCache implements AutoCloseable {
       return;
     }
     usedBytes -= size;
+    inUseGauge.add(-size);
     if (closed) {
       return;
     }

@@ -52,7 +52,7 @@ public final class CudaBackend implements Backend {
   private final KernelModule module;
   private final BlockCache activations;
   private final AllocationMeter allocations = new AllocationMeter();
-  private final DriverMemory weightMemory = new DriverMemory(context, allocations);
+  private final DriverMemory weightMemory = new DriverMemory(context, allocations, true);
   private final Kernels kernels;
   private final Gemm gemm;
   private final Convolution convolution;
@@ -85,7 +85,8 @@ public final class CudaBackend implements Backend {
       Cu.check(cuStreamCreate(stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
       streamMade = true;
       m = new KernelModule();
-      g = new Gemm(this::stream, options.computeType(), activations);
+      g = new Gemm(this::stream, options.computeType(), activations, options.timeGemms(),
+          () -> capturing.get() == null);
       this.convolution = new Convolution(this::stream, options.computeType(), options.convWorkspace());
     } catch (RuntimeException | LinkageError e) {
       // A library that loaded but cannot start becomes a CudaException, which lets auto pass this backend over.
@@ -113,7 +114,8 @@ public final class CudaBackend implements Backend {
    * activations, and one per replay).
    */
   BlockCache newCache() {
-    return new BlockCache(new DriverMemory(context, allocations), () -> capturing.get() == null);
+    return new BlockCache(new DriverMemory(context, allocations, false), () -> capturing.get() == null,
+        allocations.inUse());
   }
 
   /** What this backend has allocated on the device, weights and caches together. */

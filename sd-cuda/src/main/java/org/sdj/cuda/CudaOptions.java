@@ -17,15 +17,23 @@ import org.sdj.backend.DType;
  * @param gemmConvPixels convolutions whose output has at most this many pixels per channel run as im2col and one
  *     cuBLASLt product per image instead of on cuDNN (whose NCHW algorithms reached only 30-110 TFLOP/s on an H200
  *     at the UNet's 8x8 and 16x16 levels); 0 leaves every convolution to cuDNN
+ * @param timeGemms whether each matrix product shape runs the fastest of cuBLASLt's first few heuristic answers,
+ *     timed on its first call (on by default), or the heuristic's first
  */
-public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace, int gemmConvPixels) {
+public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace, int gemmConvPixels,
+    boolean timeGemms) {
   /** System property that turns CUDA graphs off with {@code false} (for a run that cannot be rebuilt). */
   public static final String GRAPHS_PROPERTY = "sdj.cuda.graphs";
   /** System property for {@link #convWorkspace} in MiB. */
   public static final String CONV_WORKSPACE_PROPERTY = "sdj.cuda.convWorkspaceMiB";
   /** System property for {@link #gemmConvPixels}. */
   public static final String GEMM_CONV_PIXELS_PROPERTY = "sdj.cuda.gemmConvPixels";
-  /** 16x16: the levels where cuDNN was slowest (see {@link #gemmConvPixels}). */
+  /** System property for {@link #timeGemms}: {@code true} or {@code false}. */
+  public static final String TIME_GEMMS_PROPERTY = "sdj.cuda.timeGemms";
+  /**
+   * 16x16: the levels where cuDNN was slowest (see {@link #gemmConvPixels}); at 32x32 cuDNN was faster (UNet step 10.50
+   * ms with 1024, 9.45 ms with 256 on an H200).
+   */
   private static final int DEFAULT_GEMM_CONV_PIXELS = 256;
   /**
    * 64 MiB: a 512x512 txt2img needs ~1.98 GiB of fp16 weights and ~320 MiB of live VAE activations (counted on the
@@ -49,9 +57,9 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   }
 
   /**
-   * Device 0, float16, CUDA graphs, 64 MiB of convolution workspace, convolutions up to 16x16 on cuBLASLt; the system
-   * properties {@value #GRAPHS_PROPERTY}, {@value #CONV_WORKSPACE_PROPERTY} and {@value #GEMM_CONV_PIXELS_PROPERTY}
-   * override the last three.
+   * Device 0, float16, CUDA graphs, 64 MiB of convolution workspace, convolutions up to 16x16 on cuBLASLt, timed
+   * matrix products; the system properties {@value #GRAPHS_PROPERTY}, {@value #CONV_WORKSPACE_PROPERTY},
+   * {@value #GEMM_CONV_PIXELS_PROPERTY} and {@value #TIME_GEMMS_PROPERTY} override the last four.
    */
   public static CudaOptions defaults() {
     return fromProperties(System.getProperties());
@@ -64,10 +72,8 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
    *     a whole number of pixels
    */
   static CudaOptions fromProperties(Properties properties) {
-    String graphs = properties.getProperty(GRAPHS_PROPERTY, "true").trim();
-    if (!graphs.equals("true") && !graphs.equals("false")) {
-      throw new IllegalArgumentException(GRAPHS_PROPERTY + "=" + graphs + ": use true or false");
-    }
+    boolean graphs = flag(properties, GRAPHS_PROPERTY);
+    boolean timeGemms = flag(properties, TIME_GEMMS_PROPERTY);
     String mib = properties.getProperty(CONV_WORKSPACE_PROPERTY, Long.toString(DEFAULT_CONV_WORKSPACE_MIB)).trim();
     long workspace;
     try {
@@ -82,7 +88,16 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(GEMM_CONV_PIXELS_PROPERTY + "=" + pixels + ": use a whole number of pixels");
     }
-    return new CudaOptions(0, DType.F16, Boolean.parseBoolean(graphs), workspace, gemmConvPixels);
+    return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels, timeGemms);
+  }
+
+  /** A true/false property, true where absent. */
+  private static boolean flag(Properties properties, String name) {
+    String value = properties.getProperty(name, "true").trim();
+    if (!value.equals("true") && !value.equals("false")) {
+      throw new IllegalArgumentException(name + "=" + value + ": use true or false");
+    }
+    return Boolean.parseBoolean(value);
   }
 
   /**
@@ -94,22 +109,26 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   }
 
   public CudaOptions withDevice(int ordinal) {
-    return new CudaOptions(ordinal, computeType, graphs, convWorkspace, gemmConvPixels);
+    return new CudaOptions(ordinal, computeType, graphs, convWorkspace, gemmConvPixels, timeGemms);
   }
 
   public CudaOptions withComputeType(DType type) {
-    return new CudaOptions(device, type, graphs, convWorkspace, gemmConvPixels);
+    return new CudaOptions(device, type, graphs, convWorkspace, gemmConvPixels, timeGemms);
   }
 
   public CudaOptions withGraphs(boolean on) {
-    return new CudaOptions(device, computeType, on, convWorkspace, gemmConvPixels);
+    return new CudaOptions(device, computeType, on, convWorkspace, gemmConvPixels, timeGemms);
   }
 
   public CudaOptions withConvWorkspace(long bytes) {
-    return new CudaOptions(device, computeType, graphs, bytes, gemmConvPixels);
+    return new CudaOptions(device, computeType, graphs, bytes, gemmConvPixels, timeGemms);
   }
 
   public CudaOptions withGemmConvPixels(int pixels) {
-    return new CudaOptions(device, computeType, graphs, convWorkspace, pixels);
+    return new CudaOptions(device, computeType, graphs, convWorkspace, pixels, timeGemms);
+  }
+
+  public CudaOptions withTimeGemms(boolean on) {
+    return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, on);
   }
 }

@@ -11,17 +11,20 @@ import org.bytedeco.cuda.cudart.CUctx_st;
 
 /**
  * {@link DeviceMemory} through the driver API, in the backend's context: made current first, since a tensor may be
- * freed from any thread (and a virtual thread may resume on another carrier). Every block is counted on the backend's
- * {@link AllocationMeter}.
+ * freed from any thread (and a virtual thread may resume on another carrier). Every block counts as reserved on the
+ * backend's {@link AllocationMeter}, and as in use too where no cache stands between (weights).
  */
 final class DriverMemory implements DeviceMemory {
   private final CUctx_st context;
   private final AllocationMeter meter;
+  private final boolean direct;
   private final Map<Long, Long> sizes = new ConcurrentHashMap<>();
 
-  DriverMemory(CUctx_st context, AllocationMeter meter) {
+  /** Memory for a cache ({@code direct} false, which counts its blocks in use itself) or used directly. */
+  DriverMemory(CUctx_st context, AllocationMeter meter, boolean direct) {
     this.context = context;
     this.meter = meter;
+    this.direct = direct;
   }
 
   @Override
@@ -34,7 +37,10 @@ final class DriverMemory implements DeviceMemory {
     }
     Cu.check(rc, "cuMemAlloc(" + bytes + ")");
     sizes.put(address[0], bytes);
-    meter.allocated(bytes);
+    meter.reserved().add(bytes);
+    if (direct) {
+      meter.inUse().add(bytes);
+    }
     return address[0];
   }
 
@@ -44,7 +50,10 @@ final class DriverMemory implements DeviceMemory {
     Cu.check(cuMemFree(address), "cuMemFree");
     Long bytes = sizes.remove(address);
     if (bytes != null) {
-      meter.freed(bytes);
+      meter.reserved().add(-bytes);
+      if (direct) {
+        meter.inUse().add(-bytes);
+      }
     }
   }
 }

@@ -55,6 +55,22 @@ class BlockCacheTest {
   }
 
   @Test
+  void blocksCountInUseUntilReleasedWithTheirPeak() {
+    AllocationMeter.Gauge inUse = new AllocationMeter.Gauge();
+    try (BlockCache cache = new BlockCache(new FakeMemory(1L << 30), () -> true, inUse)) {
+      long a = cache.acquire(1000);
+      long b = cache.acquire(3L << 20);
+      cache.release(a);
+      assertEquals(4L << 20, inUse.current());
+      assertEquals((4L << 20) + 1024, inUse.peak());
+      cache.release(b);
+      assertEquals(0, inUse.current());
+      inUse.resetPeak();
+      assertEquals(0, inUse.peak());
+    }
+  }
+
+  @Test
   void releasedBlocksAreReusedWithoutNewAllocations() {
     FakeMemory mem = new FakeMemory(1L << 30);
     try (BlockCache cache = new BlockCache(mem)) {

@@ -58,8 +58,8 @@ public final class Txt2ImgBench {
     try (PipelineComponents model = PipelineComponents.load(dir, LoadOptions.defaults(), backend)) {
       StableDiffusionPipeline pipeline = new StableDiffusionPipeline(model, backend);
       System.out.printf("loaded in %.1f s (weights uploaded as the components are built); sdj's allocations: %d MiB%n",
-          (System.nanoTime() - t0) / 1e9, backend.allocations().current() >> 20);
-      backend.allocations().resetPeak();
+          (System.nanoTime() - t0) / 1e9, backend.allocations().inUse().current() >> 20);
+      backend.allocations().resetPeaks();
       for (int run = 1; run <= 2; run++) {
         long[] shape = {1, 4, 64, 64};
         float[] noise = new float[4 * 64 * 64];
@@ -95,8 +95,9 @@ public final class Txt2ImgBench {
         System.out.printf("run %d: %.2f s in all, 20 steps %.2f s (%.1f ms per model call after the second), VAE decode"
             + " %.0f ms; image mean %.3f, %d non-finite values%n", run, (end - start) / 1e9,
             (denoised - start) / 1e9, steady, (end - denoised) / 1e6, mean / image.length, nonFinite);
-        System.out.printf("run %d: sdj's allocations at peak %d MiB (weights, activation and replay caches,"
-            + " workspaces: what torch.cuda.max_memory_allocated counts)%n", run, backend.allocations().peak() >> 20);
+        System.out.printf("run %d: sdj's device memory at peak: %d MiB in use (weights, tensors, workspaces, replay"
+            + " buffers: torch.cuda.max_memory_allocated), %d MiB reserved (with the caches' idle blocks)%n", run,
+            backend.allocations().inUse().peak() >> 20, backend.allocations().reserved().peak() >> 20);
       }
     }
   }

@@ -66,10 +66,10 @@ public final class UNetStepBench {
           norm += (double) opByOp[i] * opByOp[i];
         }
         System.out.printf("CUDA graph vs op by op: relative L2 %.3g%n", Math.sqrt(diff / Math.max(norm, 1e-30)));
-        System.out.printf("device memory: %d MiB in use now, activation cache peak %d MiB; sdj's allocations %d MiB"
-            + " now, %d MiB at peak (the rest: the libraries' code and buffers)%n", (DeviceUse.bytes() - before) >> 20,
-            backend.activations().peakBytes() >> 20, backend.allocations().current() >> 20,
-            backend.allocations().peak() >> 20);
+        System.out.printf("device memory: %d MiB in use now, activation cache peak %d MiB; sdj's reservations %d MiB"
+            + " now (the rest: the libraries' code and buffers), %d MiB in use at peak%n", (DeviceUse.bytes() - before) >> 20,
+            backend.activations().peakBytes() >> 20, backend.allocations().reserved().current() >> 20,
+            backend.allocations().inUse().peak() >> 20);
         System.out.print(CudaOpProfile.run(backend, ops -> unet.forward(ops, in.get(0), in.get(1), in.get(2))));
       }
     }
