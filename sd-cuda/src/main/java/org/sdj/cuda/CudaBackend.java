@@ -85,8 +85,7 @@ public final class CudaBackend implements Backend {
       Cu.check(cuStreamCreate(stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
       streamMade = true;
       m = new KernelModule();
-      g = new Gemm(this::stream, options.computeType(), activations, options.timeGemms(),
-          () -> capturing.get() == null);
+      g = new Gemm(this::stream, options.computeType(), activations);
       this.convolution = new Convolution(this::stream, options.computeType(), options.convWorkspace());
     } catch (RuntimeException | LinkageError e) {
       // A library that loaded but cannot start becomes a CudaException, which lets auto pass this backend over.

@@ -17,19 +17,14 @@ import org.sdj.backend.DType;
  * @param gemmConvPixels convolutions whose output has at most this many pixels per channel run as im2col and one
  *     cuBLASLt product per image instead of on cuDNN (whose NCHW algorithms reached only 30-110 TFLOP/s on an H200
  *     at the UNet's 8x8 and 16x16 levels); 0 leaves every convolution to cuDNN
- * @param timeGemms whether each matrix product shape runs the fastest of cuBLASLt's first few heuristic answers,
- *     timed on its first call (on by default), or the heuristic's first
  */
-public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace, int gemmConvPixels,
-    boolean timeGemms) {
+public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace, int gemmConvPixels) {
   /** System property that turns CUDA graphs off with {@code false} (for a run that cannot be rebuilt). */
   public static final String GRAPHS_PROPERTY = "sdj.cuda.graphs";
   /** System property for {@link #convWorkspace} in MiB. */
   public static final String CONV_WORKSPACE_PROPERTY = "sdj.cuda.convWorkspaceMiB";
   /** System property for {@link #gemmConvPixels}. */
   public static final String GEMM_CONV_PIXELS_PROPERTY = "sdj.cuda.gemmConvPixels";
-  /** System property for {@link #timeGemms}: {@code true} or {@code false}. */
-  public static final String TIME_GEMMS_PROPERTY = "sdj.cuda.timeGemms";
   /**
    * 16x16: the levels where cuDNN was slowest (see {@link #gemmConvPixels}); at 32x32 cuDNN was faster (UNet step 10.50
    * ms with 1024, 9.45 ms with 256 on an H200).
@@ -57,9 +52,9 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   }
 
   /**
-   * Device 0, float16, CUDA graphs, 64 MiB of convolution workspace, convolutions up to 16x16 on cuBLASLt, timed
-   * matrix products; the system properties {@value #GRAPHS_PROPERTY}, {@value #CONV_WORKSPACE_PROPERTY},
-   * {@value #GEMM_CONV_PIXELS_PROPERTY} and {@value #TIME_GEMMS_PROPERTY} override the last four.
+   * Device 0, float16, CUDA graphs, 64 MiB of convolution workspace, convolutions up to 16x16 on cuBLASLt; the system
+   * properties {@value #GRAPHS_PROPERTY}, {@value #CONV_WORKSPACE_PROPERTY} and {@value #GEMM_CONV_PIXELS_PROPERTY}
+   * override the last three.
    */
   public static CudaOptions defaults() {
     return fromProperties(System.getProperties());
@@ -73,7 +68,6 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
    */
   static CudaOptions fromProperties(Properties properties) {
     boolean graphs = flag(properties, GRAPHS_PROPERTY);
-    boolean timeGemms = flag(properties, TIME_GEMMS_PROPERTY);
     String mib = properties.getProperty(CONV_WORKSPACE_PROPERTY, Long.toString(DEFAULT_CONV_WORKSPACE_MIB)).trim();
     long workspace;
     try {
@@ -88,7 +82,7 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(GEMM_CONV_PIXELS_PROPERTY + "=" + pixels + ": use a whole number of pixels");
     }
-    return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels, timeGemms);
+    return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels);
   }
 
   /** A true/false property, true where absent. */
@@ -109,26 +103,23 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   }
 
   public CudaOptions withDevice(int ordinal) {
-    return new CudaOptions(ordinal, computeType, graphs, convWorkspace, gemmConvPixels, timeGemms);
+    return new CudaOptions(ordinal, computeType, graphs, convWorkspace, gemmConvPixels);
   }
 
   public CudaOptions withComputeType(DType type) {
-    return new CudaOptions(device, type, graphs, convWorkspace, gemmConvPixels, timeGemms);
+    return new CudaOptions(device, type, graphs, convWorkspace, gemmConvPixels);
   }
 
   public CudaOptions withGraphs(boolean on) {
-    return new CudaOptions(device, computeType, on, convWorkspace, gemmConvPixels, timeGemms);
+    return new CudaOptions(device, computeType, on, convWorkspace, gemmConvPixels);
   }
 
   public CudaOptions withConvWorkspace(long bytes) {
-    return new CudaOptions(device, computeType, graphs, bytes, gemmConvPixels, timeGemms);
+    return new CudaOptions(device, computeType, graphs, bytes, gemmConvPixels);
   }
 
   public CudaOptions withGemmConvPixels(int pixels) {
-    return new CudaOptions(device, computeType, graphs, convWorkspace, pixels, timeGemms);
+    return new CudaOptions(device, computeType, graphs, convWorkspace, pixels);
   }
 
-  public CudaOptions withTimeGemms(boolean on) {
-    return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, on);
-  }
 }

@@ -23,11 +23,6 @@ import static org.bytedeco.cuda.global.cublas.cublasLtMatrixLayoutDestroy;
 import static org.bytedeco.cuda.global.cudart.CUDA_R_16BF;
 import static org.bytedeco.cuda.global.cudart.CUDA_R_16F;
 import static org.bytedeco.cuda.global.cudart.CUDA_R_32F;
-import static org.bytedeco.cuda.global.cudart.cuEventCreate;
-import static org.bytedeco.cuda.global.cudart.cuEventDestroy;
-import static org.bytedeco.cuda.global.cudart.cuEventElapsedTime;
-import static org.bytedeco.cuda.global.cudart.cuEventRecord;
-import static org.bytedeco.cuda.global.cudart.cuEventSynchronize;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -36,9 +31,7 @@ import org.bytedeco.cuda.cublas.cublasLtMatmulDescOpaque_t;
 import org.bytedeco.cuda.cublas.cublasLtMatmulHeuristicResult_t;
 import org.bytedeco.cuda.cublas.cublasLtMatmulPreferenceOpaque_t;
 import org.bytedeco.cuda.cublas.cublasLtMatrixLayoutOpaque_t;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import org.bytedeco.cuda.cudart.CUevent_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -50,17 +43,11 @@ import org.sdj.backend.DType;
 /**
  * {@code y = x @ w^T + bias + residual} on cuBLASLt: 16-bit operands, float accumulation, the bias in the matmul's
  * epilogue and the residual as its C matrix (beta = 1), so a linear layer is one kernel. Plans (descriptors and the
- * algorithm) are cached per shape. The algorithm is the fastest of the heuristic's first {@value #CANDIDATES}, timed on
- * the first call of a shape ({@link CudaOptions#timeGemms()}; the heuristic's first is often not the fastest for the
- * small products of a UNet step), or the heuristic's first. Row-major {@code y [rows, out]} is column-major {@code [out, rows]}:
+ * heuristic's algorithm) are cached per shape. Row-major {@code y [rows, out]} is column-major {@code [out, rows]}:
  * the product is computed as {@code (w^T)^T x^T} with {@code w} transposed in place (TRANSA).
  */
 final class Gemm implements AutoCloseable {
   private static final long WORKSPACE = 32L << 20;
-  /** Heuristic answers asked for, and timed where timing applies. */
-  static final int CANDIDATES = 8;
-  /** Runs per candidate in a timing, after one untimed. */
-  private static final int TIMED_RUNS = 3;
 
   private final cublasLtContext handle = new cublasLtContext();
   private final Supplier<CUstream_st> streams;
@@ -68,29 +55,17 @@ final class Gemm implements AutoCloseable {
   private final long workspace;
   private final BlockCache memory;
   private final Map<Key, Plan> plans = new HashMap<>();
-  private final boolean timed;
-  /** False while the calling thread records a CUDA graph: timing waits for the device, which a capture cannot. */
-  private final BooleanSupplier mayTime;
   private final FloatPointer one = new FloatPointer(1f);
   private final FloatPointer zero = new FloatPointer(0f);
 
   private record Key(long rows, long in, long out, boolean bias) {}
 
-  /** Descriptors and the heuristic's answers, {@code chosen} the one that runs. */
   private record Plan(cublasLtMatmulDescOpaque_t desc, cublasLtMatrixLayoutOpaque_t a, cublasLtMatrixLayoutOpaque_t b,
-      cublasLtMatrixLayoutOpaque_t c, cublasLtMatmulHeuristicResult_t algos, int chosen) {}
+      cublasLtMatrixLayoutOpaque_t c, cublasLtMatmulHeuristicResult_t algo) {}
 
-  /** The pointers of one call, which timing runs on (the product is the same each time: y is not an input). */
-  private record Operands(long x, long w, long bias, long residual, long y) {}
-
-  /**
-   * Products enqueued on the stream {@code streams} gives the calling thread; the workspace from {@code memory};
-   * algorithms timed on a shape's first call where {@code timed} and {@code mayTime} say so.
-   */
-  Gemm(Supplier<CUstream_st> streams, DType type, BlockCache memory, boolean timed, BooleanSupplier mayTime) {
+  /** Products enqueued on the stream {@code streams} gives the calling thread; the workspace from {@code memory}. */
+  Gemm(Supplier<CUstream_st> streams, DType type, BlockCache memory) {
     this.streams = streams;
-    this.timed = timed;
-    this.mayTime = mayTime;
     this.dataType = type == DType.BF16 ? CUDA_R_16BF : CUDA_R_16F;
     this.memory = memory;
     Cu.checkBlas(cublasLtCreate(handle), "cublasLtCreate");
@@ -99,67 +74,21 @@ final class Gemm implements AutoCloseable {
 
   /** Enqueues {@code y [rows, out] = x [rows, in] w[out, in]^T (+ bias [out]) (+ residual [rows, out])}. */
   synchronized void linear(long x, long w, long bias, long residual, long y, long rows, long in, long out) {
-    Key key = new Key(rows, in, out, bias != 0);
-    Operands ops = new Operands(x, w, bias, residual, y);
-    Plan p = plans.get(key);
-    if (p == null) {
-      p = plan(key, ops);
-      plans.put(key, p);
-    }
-    Cu.checkBlas(run(p, p.chosen(), ops), "cublasLtMatmul [" + rows + "x" + in + "] x [" + out + "x" + in + "]^T");
-  }
-
-  /** Enqueues the product with the plan's answer {@code index}; cuBLASLt's status. */
-  private int run(Plan p, int index, Operands o) {
-    if (o.bias() != 0) {
-      try (LongPointer ptr = new LongPointer(1).put(o.bias())) {
-        Cu.checkBlas(cublasLtMatmulDescSetAttribute(p.desc(), CUBLASLT_MATMUL_DESC_BIAS_POINTER, ptr, 8),
+    Plan p = plans.computeIfAbsent(new Key(rows, in, out, bias != 0), this::plan);
+    if (bias != 0) {
+      try (LongPointer ptr = new LongPointer(1).put(bias)) {
+        Cu.checkBlas(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, ptr, 8),
             "cublasLtMatmulDescSetAttribute(BIAS_POINTER)");
       }
     }
-    long c = o.residual() != 0 ? o.residual() : o.y();
-    return cublasLtMatmul(handle, p.desc(), one, new DevicePointer(o.w()), p.a(), new DevicePointer(o.x()), p.b(),
-        o.residual() != 0 ? one : zero, new DevicePointer(c), p.c(), new DevicePointer(o.y()), p.c(),
-        p.algos().position(index).algo(), new DevicePointer(workspace), WORKSPACE, streams.get());
+    long c = residual != 0 ? residual : y;
+    Cu.checkBlas(cublasLtMatmul(handle, p.desc, one, new DevicePointer(w), p.a, new DevicePointer(x), p.b,
+        residual != 0 ? one : zero, new DevicePointer(c), p.c, new DevicePointer(y), p.c, p.algo.algo(),
+        new DevicePointer(workspace), WORKSPACE, streams.get()), "cublasLtMatmul [" + rows + "x" + in + "] x [" + out + "x"
+        + in + "]^T");
   }
 
-  /**
-   * The answer that ran fastest on {@code o}, each timed over {@link #TIMED_RUNS} runs after one untimed; one that
-   * fails is passed over. Waits for the device.
-   */
-  private int fastest(Plan p, int found, Operands o) {
-    CUevent_st start = new CUevent_st();
-    CUevent_st end = new CUevent_st();
-    Cu.check(cuEventCreate(start, 0), "cuEventCreate");
-    Cu.check(cuEventCreate(end, 0), "cuEventCreate");
-    try {
-      int best = 0;
-      float bestMs = Float.MAX_VALUE;
-      float[] ms = new float[1];
-      for (int i = 0; i < found; i++) {
-        if (run(p, i, o) != 0) {
-          continue;
-        }
-        Cu.check(cuEventRecord(start, streams.get()), "cuEventRecord");
-        for (int r = 0; r < TIMED_RUNS; r++) {
-          run(p, i, o);
-        }
-        Cu.check(cuEventRecord(end, streams.get()), "cuEventRecord");
-        Cu.check(cuEventSynchronize(end), "cuEventSynchronize");
-        Cu.check(cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");
-        if (ms[0] < bestMs) {
-          bestMs = ms[0];
-          best = i;
-        }
-      }
-      return best;
-    } finally {
-      cuEventDestroy(start);
-      cuEventDestroy(end);
-    }
-  }
-
-  private Plan plan(Key k, Operands operands) {
+  private Plan plan(Key k) {
     PointerPointer<cublasLtMatmulDescOpaque_t> d = new PointerPointer<>(1);
     Cu.checkBlas(cublasLtMatmulDescCreate(d, CUBLAS_COMPUTE_32F, CUDA_R_32F), "cublasLtMatmulDescCreate");
     cublasLtMatmulDescOpaque_t desc = d.get(cublasLtMatmulDescOpaque_t.class, 0);
@@ -174,26 +103,20 @@ final class Gemm implements AutoCloseable {
     PointerPointer<cublasLtMatmulPreferenceOpaque_t> pp = new PointerPointer<>(1);
     Cu.checkBlas(cublasLtMatmulPreferenceCreate(pp), "cublasLtMatmulPreferenceCreate");
     cublasLtMatmulPreferenceOpaque_t pref = pp.get(cublasLtMatmulPreferenceOpaque_t.class, 0);
-    cublasLtMatmulHeuristicResult_t results = new cublasLtMatmulHeuristicResult_t(CANDIDATES);
-    int count;
+    cublasLtMatmulHeuristicResult_t result = new cublasLtMatmulHeuristicResult_t(1);
     try (SizeTPointer ws = new SizeTPointer(1).put(WORKSPACE); IntPointer found = new IntPointer(1)) {
       Cu.checkBlas(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, ws, 8),
           "MAX_WORKSPACE_BYTES");
-      Cu.checkBlas(cublasLtMatmulAlgoGetHeuristic(handle, desc, a, b, c, c, pref, CANDIDATES, results, found),
+      Cu.checkBlas(cublasLtMatmulAlgoGetHeuristic(handle, desc, a, b, c, c, pref, 1, result, found),
           "cublasLtMatmulAlgoGetHeuristic");
-      count = found.get();
-      if (count == 0) {
+      if (found.get() == 0) {
         throw new CudaException("cuBLASLt has no algorithm for [" + k.rows() + "x" + k.in() + "] x [" + k.out()
             + "x" + k.in() + "]^T");
       }
     } finally {
       cublasLtMatmulPreferenceDestroy(pref);
     }
-    Plan first = new Plan(desc, a, b, c, results, 0);
-    if (!timed || count == 1 || !mayTime.getAsBoolean()) {
-      return first;
-    }
-    return new Plan(desc, a, b, c, results, fastest(first, count, operands));
+    return new Plan(desc, a, b, c, result);
   }
 
   private cublasLtMatrixLayoutOpaque_t layout(long rows, long cols, long ld) {
@@ -205,11 +128,10 @@ final class Gemm implements AutoCloseable {
   @Override
   public synchronized void close() {
     for (Plan p : plans.values()) {
-      cublasLtMatmulDescDestroy(p.desc());
-      cublasLtMatrixLayoutDestroy(p.a());
-      cublasLtMatrixLayoutDestroy(p.b());
-      cublasLtMatrixLayoutDestroy(p.c());
-      p.algos().close();
+      cublasLtMatmulDescDestroy(p.desc);
+      cublasLtMatrixLayoutDestroy(p.a);
+      cublasLtMatrixLayoutDestroy(p.b);
+      cublasLtMatrixLayoutDestroy(p.c);
     }
     plans.clear();
     memory.release(workspace);

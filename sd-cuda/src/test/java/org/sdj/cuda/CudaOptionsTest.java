@@ -22,7 +22,7 @@ class CudaOptionsTest {
   @Test
   void defaultsAreFloat16WithGraphsAnd64MiBOfConvolutionWorkspaceAndSmallConvolutionsOnGemm() {
     CudaOptions o = CudaOptions.fromProperties(of());
-    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256, true), o);
+    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256), o);
   }
 
   @Test
@@ -33,7 +33,6 @@ class CudaOptionsTest {
     assertEquals(64L << 20, o.convWorkspace());
     assertTrue(CudaOptions.fromProperties(of(CudaOptions.GRAPHS_PROPERTY, " true ")).graphs());
     assertEquals(0, CudaOptions.fromProperties(of(CudaOptions.GEMM_CONV_PIXELS_PROPERTY, " 0")).gemmConvPixels());
-    assertFalse(CudaOptions.fromProperties(of(CudaOptions.TIME_GEMMS_PROPERTY, "false")).timeGemms());
   }
 
   @Test
