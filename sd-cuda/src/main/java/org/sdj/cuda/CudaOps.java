@@ -291,7 +291,13 @@ final class CudaOps implements Ops {
     int c = (int) x.dim(1);
     int h = (int) x.dim(2);
     int w = (int) x.dim(3);
-    if (out[2] * out[3] <= backend.options().gemmConvPixels() && Kernels.im2colFits(1, c, out[2] * out[3])) {
+    int gemmPixels = backend.options().gemmConvPixels();
+    if (gemmPixels > 0 && weight.dim(2) == 1 && weight.dim(3) == 1 && p.stride() == 1 && p.padTop() == 0
+        && p.padBottom() == 0 && p.padLeft() == 0 && p.padRight() == 0) {
+      convolvePointwise(px, pw, pb, pr, y, n, c, (long) h * w, (int) weight.dim(0));
+      return y;
+    }
+    if (out[2] * out[3] <= gemmPixels && Kernels.im2colFits(1, c, out[2] * out[3])) {
       convolveOnGemm(px, pw, pb, pr, y, n, c, h, w, weight, p, (int) out[2], (int) out[3]);
       return y;
     }
@@ -318,6 +324,23 @@ final class CudaOps implements Ops {
       k.biasResidual(y.address(), pb, pr, Shapes.numel(out), out[1], out[2] * out[3]);
     }
     return y;
+  }
+
+  /**
+   * A 1x1 convolution, stride 1, no padding, as one cuBLASLt product per image, {@code y_i [o, hw] = w [o, c] x_i [c,
+   * hw]} with the residual as its C: an NCHW image is already the product's operand, where cuDNN's NCHW algorithms
+   * reached about 40 TFLOP/s on an H200 at the UNet's 32x32 and 64x64 levels.
+   */
+  private void convolvePointwise(long px, long pw, long pb, long pr, DeviceTensor y, int n, int c, long hw, int o) {
+    long element = backend.computeType().byteSize();
+    long input = c * hw * element;
+    long image = o * hw * element;
+    for (int i = 0; i < n; i++) {
+      backend.gemm().multiply(pw, px + i * input, pr == 0 ? 0 : pr + i * image, y.address() + i * image, o, c, hw);
+    }
+    if (pb != 0) {
+      k.biasResidual(y.address(), pb, 0, y.numel(), o, hw);
+    }
   }
 
   /**

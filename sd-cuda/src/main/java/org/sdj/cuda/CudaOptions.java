@@ -16,7 +16,8 @@ import org.sdj.backend.DType;
  *     before a leaner one is preferred (a faster algorithm can want hundreds of MB at the VAE's full resolution)
  * @param gemmConvPixels convolutions whose output has at most this many pixels per channel run as im2col and one
  *     cuBLASLt product per image instead of on cuDNN (whose NCHW algorithms reached only 30-110 TFLOP/s on an H200
- *     at the UNet's 8x8 and 16x16 levels); 0 leaves every convolution to cuDNN
+ *     at the UNet's 8x8 and 16x16 levels), and 1x1 ones at any size as one product per image; 0 leaves every
+ *     convolution to cuDNN
  */
 public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace, int gemmConvPixels) {
   /** System property that turns CUDA graphs off with {@code false} (for a run that cannot be rebuilt). */

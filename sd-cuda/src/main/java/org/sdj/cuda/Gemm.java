@@ -6,6 +6,11 @@ import static org.bytedeco.cuda.global.cublas.CUBLASLT_MATMUL_DESC_BIAS_POINTER;
 import static org.bytedeco.cuda.global.cublas.CUBLASLT_MATMUL_DESC_EPILOGUE;
 import static org.bytedeco.cuda.global.cublas.CUBLASLT_MATMUL_DESC_TRANSA;
 import static org.bytedeco.cuda.global.cublas.CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES;
+import static org.bytedeco.cuda.global.cublas.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES;
+import static org.bytedeco.cuda.global.cublas.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES;
+import static org.bytedeco.cuda.global.cublas.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES;
+import static org.bytedeco.cuda.global.cublas.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_N;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_COMPUTE_32F;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_T;
 import static org.bytedeco.cuda.global.cublas.cublasLtCreate;
@@ -42,9 +47,12 @@ import org.sdj.backend.DType;
 
 /**
  * {@code y = x @ w^T + bias + residual} on cuBLASLt: 16-bit operands, float accumulation, the bias in the matmul's
- * epilogue and the residual as its C matrix (beta = 1), so a linear layer is one kernel. Plans (descriptors and the
- * heuristic's algorithm) are cached per shape. Row-major {@code y [rows, out]} is column-major {@code [out, rows]}:
- * the product is computed as {@code (w^T)^T x^T} with {@code w} transposed in place (TRANSA).
+ * epilogue and the residual as its C matrix (beta = 1), so a linear layer is one kernel; also {@code y = x @ w} with
+ * {@code w} not transposed ({@link #multiply}: a 1x1 convolution of one NCHW image). Plans (descriptors and the
+ * heuristic's algorithm) are cached per shape and per alignment of the operands (the heuristic may otherwise pick a
+ * kernel that assumes 256-byte aligned matrices, where an image of a batch can start at any even address). Row-major
+ * {@code y [rows, out]} is column-major {@code [out, rows]}: the product is computed as {@code (w^T)^T x^T}, with
+ * {@code w} transposed in place (TRANSA) for a linear layer.
  */
 final class Gemm implements AutoCloseable {
   private static final long WORKSPACE = 32L << 20;
@@ -58,7 +66,7 @@ final class Gemm implements AutoCloseable {
   private final FloatPointer one = new FloatPointer(1f);
   private final FloatPointer zero = new FloatPointer(0f);
 
-  private record Key(long rows, long in, long out, boolean bias) {}
+  private record Key(long rows, long in, long out, boolean bias, boolean transposedWeight, int alignment) {}
 
   private record Plan(cublasLtMatmulDescOpaque_t desc, cublasLtMatrixLayoutOpaque_t a, cublasLtMatrixLayoutOpaque_t b,
       cublasLtMatrixLayoutOpaque_t c, cublasLtMatmulHeuristicResult_t algo) {}
@@ -74,7 +82,29 @@ final class Gemm implements AutoCloseable {
 
   /** Enqueues {@code y [rows, out] = x [rows, in] w[out, in]^T (+ bias [out]) (+ residual [rows, out])}. */
   synchronized void linear(long x, long w, long bias, long residual, long y, long rows, long in, long out) {
-    Plan p = plans.computeIfAbsent(new Key(rows, in, out, bias != 0), this::plan);
+    run(x, w, bias, residual, y, rows, in, out, true);
+  }
+
+  /** Enqueues {@code y [rows, out] = x [rows, in] w[in, out] (+ residual [rows, out])}. */
+  synchronized void multiply(long x, long w, long residual, long y, long rows, long in, long out) {
+    run(x, w, 0, residual, y, rows, in, out, false);
+  }
+
+  /** The largest power of two up to 16 that divides every address (bias vectors are the plan's own concern). */
+  static int alignment(long... addresses) {
+    int a = 16;
+    for (long address : addresses) {
+      while (a > 1 && address % a != 0) {
+        a >>= 1;
+      }
+    }
+    return a;
+  }
+
+  private void run(long x, long w, long bias, long residual, long y, long rows, long in, long out,
+      boolean transposedWeight) {
+    int align = alignment(x, w, residual, y);
+    Plan p = plans.computeIfAbsent(new Key(rows, in, out, bias != 0, transposedWeight, align), this::plan);
     if (bias != 0) {
       try (LongPointer ptr = new LongPointer(1).put(bias)) {
         Cu.checkBlas(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, ptr, 8),
@@ -84,20 +114,21 @@ final class Gemm implements AutoCloseable {
     long c = residual != 0 ? residual : y;
     Cu.checkBlas(cublasLtMatmul(handle, p.desc, one, new DevicePointer(w), p.a, new DevicePointer(x), p.b,
         residual != 0 ? one : zero, new DevicePointer(c), p.c, new DevicePointer(y), p.c, p.algo.algo(),
-        new DevicePointer(workspace), WORKSPACE, streams.get()), "cublasLtMatmul [" + rows + "x" + in + "] x [" + out + "x"
-        + in + "]^T");
+        new DevicePointer(workspace), WORKSPACE, streams.get()), "cublasLtMatmul [" + rows + "x" + in + "] x "
+        + (transposedWeight ? "[" + out + "x" + in + "]^T" : "[" + in + "x" + out + "]"));
   }
 
   private Plan plan(Key k) {
     PointerPointer<cublasLtMatmulDescOpaque_t> d = new PointerPointer<>(1);
     Cu.checkBlas(cublasLtMatmulDescCreate(d, CUBLAS_COMPUTE_32F, CUDA_R_32F), "cublasLtMatmulDescCreate");
     cublasLtMatmulDescOpaque_t desc = d.get(cublasLtMatmulDescOpaque_t.class, 0);
-    try (IntPointer transA = new IntPointer(1).put(CUBLAS_OP_T);
+    try (IntPointer transA = new IntPointer(1).put(k.transposedWeight() ? CUBLAS_OP_T : CUBLAS_OP_N);
         IntPointer epilogue = new IntPointer(1).put(k.bias() ? CUBLASLT_EPILOGUE_BIAS : CUBLASLT_EPILOGUE_DEFAULT)) {
       Cu.checkBlas(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, transA, 4), "TRANSA");
       Cu.checkBlas(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_EPILOGUE, epilogue, 4), "EPILOGUE");
     }
-    cublasLtMatrixLayoutOpaque_t a = layout(k.in(), k.out(), k.in());
+    cublasLtMatrixLayoutOpaque_t a = k.transposedWeight() ? layout(k.in(), k.out(), k.in())
+        : layout(k.out(), k.in(), k.out());
     cublasLtMatrixLayoutOpaque_t b = layout(k.in(), k.rows(), k.in());
     cublasLtMatrixLayoutOpaque_t c = layout(k.out(), k.rows(), k.out());
     PointerPointer<cublasLtMatmulPreferenceOpaque_t> pp = new PointerPointer<>(1);
@@ -107,6 +138,13 @@ final class Gemm implements AutoCloseable {
     try (SizeTPointer ws = new SizeTPointer(1).put(WORKSPACE); IntPointer found = new IntPointer(1)) {
       Cu.checkBlas(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, ws, 8),
           "MAX_WORKSPACE_BYTES");
+      try (IntPointer align = new IntPointer(1).put(k.alignment())) {
+        for (int attribute : new int[] {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES,
+            CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES,
+            CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES}) {
+          Cu.checkBlas(cublasLtMatmulPreferenceSetAttribute(pref, attribute, align, 4), "MIN_ALIGNMENT");
+        }
+      }
       Cu.checkBlas(cublasLtMatmulAlgoGetHeuristic(handle, desc, a, b, c, c, pref, 1, result, found),
           "cublasLtMatmulAlgoGetHeuristic");
       if (found.get() == 0) {
