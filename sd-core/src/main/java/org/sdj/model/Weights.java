@@ -21,10 +21,16 @@ import org.sdj.io.safetensors.TensorSource;
  * <p>A missing weight or one of the wrong shape does not throw at once: it is recorded as a problem, and
  * {@link #problems()} lists them all after the whole model is built, so that one error tells everything that is wrong
  * with a file. Views made with {@link #prefix(String)} share the problems, the names taken and the tensors made.
+ *
+ * <p>A block that is not always needed (the VAE's encoder, for img2img only) can be built twice: at load on a
+ * {@link #checkOnly()} view, which finds its problems without sending anything to the backend, and again on the plain
+ * view when it is first used. The tensors made then join {@link #tensors()}.
  */
 public final class Weights {
   private final Shared shared;
   private final String prefix;
+  /** False in a {@link #checkOnly()} view. */
+  private final boolean upload;
 
   private static final class Shared {
     final Backend backend;
@@ -32,7 +38,7 @@ public final class Weights {
     final Function<String, WeightData> lookup;
     final List<String> problems = new ArrayList<>();
     final Set<String> taken = new TreeSet<>();
-    final List<Tensor> made = new ArrayList<>();
+    final List<Tensor> made = Collections.synchronizedList(new ArrayList<>());
     final Map<String, long[]> recorder;
 
     Shared(Backend backend, Set<String> names, Function<String, WeightData> lookup, Map<String, long[]> recorder) {
@@ -49,7 +55,7 @@ public final class Weights {
    * @param lookup reads one weight by its full name
    */
   public Weights(Backend backend, Set<String> names, Function<String, WeightData> lookup) {
-    this(new Shared(backend, Set.copyOf(names), lookup, null), "");
+    this(new Shared(backend, Set.copyOf(names), lookup, null), "", true);
   }
 
   /**
@@ -58,7 +64,7 @@ public final class Weights {
    * implies (to make test models, or to check a converted file), without weights or a backend.
    */
   public static Weights recording(Map<String, long[]> sink) {
-    return new Weights(new Shared(null, Set.of(), null, sink), "");
+    return new Weights(new Shared(null, Set.of(), null, sink), "", true);
   }
 
   /** A view of every tensor of {@code source}; the source must stay open as long as the weights are used. */
@@ -69,14 +75,23 @@ public final class Weights {
     });
   }
 
-  private Weights(Shared shared, String prefix) {
+  private Weights(Shared shared, String prefix, boolean upload) {
     this.shared = shared;
     this.prefix = prefix;
+    this.upload = upload;
   }
 
   /** The view of the names under {@code name + "."}. */
   public Weights prefix(String name) {
-    return new Weights(shared, prefix + name + ".");
+    return new Weights(shared, prefix + name + ".", upload);
+  }
+
+  /**
+   * This view, checking every {@link #get} as usual (and counting the weight as taken) but making no tensor: each
+   * gives {@code null}. For a block built again on the plain view when first used.
+   */
+  public Weights checkOnly() {
+    return new Weights(shared, prefix, false);
   }
 
   /** The prefix of this view, with its trailing dot ({@code ""} at the root). */
@@ -117,6 +132,9 @@ public final class Weights {
           + Arrays.toString(expectedShape));
       return null;
     }
+    if (!upload) {
+      return null;
+    }
     Tensor t = shared.backend.weight(data);
     shared.made.add(t);
     return t;
@@ -141,6 +159,8 @@ public final class Weights {
 
   /** The weight tensors made through any view, for the model to free when it closes. */
   public List<Tensor> tensors() {
-    return List.copyOf(shared.made);
+    synchronized (shared.made) {
+      return List.copyOf(shared.made);
+    }
   }
 }

@@ -34,10 +34,11 @@ public final class PipelineComponents implements AutoCloseable {
   private final UNet2DConditionModel unet;
   private final AutoencoderKL vae;
   private final JsonNode schedulerConfig;
-  private final List<Tensor> weights;
+  /** The components' weights, tensors made after loading (the VAE's encoder on first use) included. */
+  private final List<Weights> weights;
 
   private PipelineComponents(ModelSource source, ClipTokenizer tokenizer, ClipTextModel textEncoder,
-      UNet2DConditionModel unet, AutoencoderKL vae, List<Tensor> weights) {
+      UNet2DConditionModel unet, AutoencoderKL vae, List<Weights> weights) {
     this.source = source;
     this.tokenizer = tokenizer;
     this.textEncoder = textEncoder;
@@ -64,7 +65,7 @@ public final class PipelineComponents implements AutoCloseable {
    * @throws org.sdj.io.model.ModelLoadException listing every problem found
    */
   public static PipelineComponents load(ModelSource source, Backend backend) {
-    List<Tensor> made = new ArrayList<>();
+    List<Weights> made = new ArrayList<>();
     try {
       LoadProblems problems = new LoadProblems();
       ClipTextModel text = build(source, Component.TEXT_ENCODER, backend, problems, made,
@@ -77,17 +78,17 @@ public final class PipelineComponents implements AutoCloseable {
       ClipTokenizer tokenizer = ClipTokenizer.load(source.tokenizerDirectory());
       return new PipelineComponents(source, tokenizer, text, unet, vae, made);
     } catch (RuntimeException e) {
-      made.forEach(Tensor::close);
+      closeAll(made);
       source.close();
       throw e;
     }
   }
 
   private static <M> M build(ModelSource source, Component component, Backend backend, LoadProblems problems,
-      List<Tensor> made, Function<Weights, M> constructor) {
+      List<Weights> made, Function<Weights, M> constructor) {
     Weights w = Weights.of(backend, source.weights(component));
+    made.add(w);
     M model = constructor.apply(w);
-    made.addAll(w.tensors());
     for (String p : w.problems()) {
       problems.add(component.folderName() + ": " + p);
     }
@@ -128,8 +129,14 @@ public final class PipelineComponents implements AutoCloseable {
   /** Frees the weights and unmaps the model files. */
   @Override
   public void close() {
-    weights.forEach(Tensor::close);
+    closeAll(weights);
     source.close();
+  }
+
+  private static void closeAll(List<Weights> weights) {
+    for (Weights w : weights) {
+      w.tensors().forEach(Tensor::close);
+    }
   }
 
 }

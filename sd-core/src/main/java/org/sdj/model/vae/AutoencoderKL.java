@@ -1,6 +1,7 @@
 package org.sdj.model.vae;
 
 import java.util.List;
+import java.util.function.Function;
 import org.sdj.backend.Conv2dParams;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
@@ -9,12 +10,18 @@ import org.sdj.model.Weights;
 import org.sdj.model.nn.Conv2d;
 
 /**
- * diffusers' {@code AutoencoderKL}: images to latent distributions and latents back to images. Immutable and safe to
- * run from several threads, each with its own {@link Ops}.
+ * diffusers' {@code AutoencoderKL}: images to latent distributions and latents back to images. Safe to run from
+ * several threads, each with its own {@link Ops}.
+ *
+ * <p>The encoder's weights go to the backend on the first {@link #encodeMoments} (its problems are still found when
+ * the model is built): txt2img never encodes, and SD's encoder holds 68 MB of float16 weights.
  */
 public final class AutoencoderKL {
   private final AutoencoderKLConfig config;
-  private final Encoder encoder;
+  private final Weights encoderWeights;
+  private final Function<Weights, Encoder> encoderOf;
+  /** Built on first use; guarded by this. */
+  private Encoder encoder;
   private final Conv2d quantConv;
   private final Conv2d postQuantConv;
   private final Decoder decoder;
@@ -41,14 +48,30 @@ public final class AutoencoderKL {
     }
     long latent = config.latentChannels();
     int groups = config.normNumGroups();
-    this.encoder = new Encoder(w.prefix("encoder"), config.inChannels(), latent, blockOut, config.layersPerBlock(),
-        groups, config.midBlockAddAttention());
+    this.encoderWeights = w.prefix("encoder");
+    this.encoderOf = v -> new Encoder(v, config.inChannels(), latent, blockOut, config.layersPerBlock(), groups,
+        config.midBlockAddAttention());
+    encoderOf.apply(encoderWeights.checkOnly());
     this.quantConv = config.useQuantConv()
         ? Conv2d.load(w.prefix("quant_conv"), 2 * latent, 2 * latent, 1, Conv2dParams.of(1, 0)) : null;
     this.postQuantConv = config.usePostQuantConv()
         ? Conv2d.load(w.prefix("post_quant_conv"), latent, latent, 1, Conv2dParams.of(1, 0)) : null;
     this.decoder = new Decoder(w.prefix("decoder"), latent, config.outChannels(), blockOut, config.layersPerBlock(),
         groups, config.midBlockAddAttention());
+  }
+
+  /** The encoder, its weights sent to the backend on the first call. */
+  private synchronized Encoder encoder() {
+    if (encoder == null) {
+      int known = encoderWeights.problems().size();
+      Encoder e = encoderOf.apply(encoderWeights);
+      List<String> problems = encoderWeights.problems();
+      if (problems.size() > known) {
+        throw new IllegalStateException("cannot load the VAE encoder: " + problems.subList(known, problems.size()));
+      }
+      encoder = e;
+    }
+    return encoder;
   }
 
   public AutoencoderKLConfig config() {
@@ -65,7 +88,7 @@ public final class AutoencoderKL {
    * first, then log-variance (diffusers' {@code DiagonalGaussianDistribution} parameters).
    */
   public Tensor encodeMoments(Ops ops, Tensor image) {
-    Tensor h = encoder.forward(ops, image);
+    Tensor h = encoder().forward(ops, image);
     if (quantConv == null) {
       return h;
     }
