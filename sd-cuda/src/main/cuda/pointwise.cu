@@ -65,6 +65,23 @@ __device__ void add_per_channel_body(const T* x, const T* b, T* y, long long n, 
   SDJ_FOR_EACH(i, n) { y[i] = from_f<T>(to_f(x[i]) + to_f(b[i / spatial])); }
 }
 
+// add_per_channel_body 8 elements at a time, where spatial % 8 == 0 and x, y are 16-byte aligned (Kernels checks): a
+// vector then never straddles two channels, so one bias load and one 32-bit division serve 8 elements (vectors < 2^31,
+// Kernels checks, so a thread's index plus the grid's stride still fits an unsigned int). Same rounding as the scalar
+// kernel: the sum in float, rounded once.
+template <typename T>
+__device__ void add_per_channel_vec_body(const uint4* x, const T* b, uint4* y, unsigned vectors,
+                                         unsigned spatial_vecs) {
+  for (unsigned v = blockIdx.x * blockDim.x + threadIdx.x; v < vectors; v += gridDim.x * blockDim.x) {
+    float bias = to_f(b[v / spatial_vecs]);
+    float e[VEC];
+    unpack8<T>(x[v], e);
+#pragma unroll
+    for (int j = 0; j < VEC; j++) e[j] += bias;
+    y[v] = pack8<T>(e);
+  }
+}
+
 template <typename T>
 __device__ void scale_body(const T* x, T* y, float factor, long long n) {
   SDJ_FOR_EACH(i, n) { y[i] = from_f<T>(to_f(x[i]) * factor); }
@@ -113,6 +130,11 @@ __device__ void bias_residual_body(T* y, const T* bias, const T* residual, long 
   extern "C" __global__ void sdj_add_per_channel_##S(const T* x, const T* b, T* y, long long n,             \
                                                      long long spatial) {                                  \
     sdj::add_per_channel_body<T>(x, b, y, n, spatial);                                                     \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_add_per_channel_vec_##S(const T* x, const T* b, T* y, int vectors,         \
+                                                         int spatial_vecs) {                               \
+    sdj::add_per_channel_vec_body<T>(reinterpret_cast<const uint4*>(x), b, reinterpret_cast<uint4*>(y),     \
+                                     vectors, spatial_vecs);                                               \
   }                                                                                                          \
   extern "C" __global__ void sdj_scale_##S(const T* x, T* y, float factor, long long n) {                   \
     sdj::scale_body<T>(x, y, factor, n);                                                                   \

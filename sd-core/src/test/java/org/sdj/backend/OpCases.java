@@ -46,6 +46,12 @@ public final class OpCases {
     // past one 32 x 32 block each way, ragged at both ends
     add("nchwToTokens [2,45,7,11]", in -> in.ops().nchwToTokens(in.act(2, 45, 7, 11)));
     add("tokensToNchw [2,77,45] 7x11", in -> in.ops().tokensToNchw(in.act(2, 77, 45), 7, 11));
+    // Rows and columns multiples of 8 (a backend's vectorized paths), batch 3, tiles both whole and ragged.
+    add("concat dim 1 [3,16,4,5]+[3,8,4,5]", in -> in.ops().concat(1, in.act(3, 16, 4, 5), in.act(3, 8, 4, 5)));
+    add("concat dim 1 [2,40,16,16]+[2,24,16,16]",
+        in -> in.ops().concat(1, in.act(2, 40, 16, 16), in.act(2, 24, 16, 16)));
+    add("nchwToTokens [2,72,8,10]", in -> in.ops().nchwToTokens(in.act(2, 72, 8, 10)));
+    add("tokensToNchw [3,128,136] 8x16", in -> in.ops().tokensToNchw(in.act(3, 128, 136), 8, 16));
     for (DType t : WEIGHT_TYPES) {
       add("embedding " + t + " [257,13] x 77 ids", in -> in.ops().embedding(in.weight(t, 1, 257, 13), in.ids(77, 257)));
     }
@@ -169,6 +175,9 @@ public final class OpCases {
     add("add suffix [3,257]+[257]", in -> in.ops().add(in.act(3, 257), in.act(257)));
     add("addPerChannel [2,13,5,7]+[2,13]", in -> in.ops().addPerChannel(in.act(2, 13, 5, 7), in.act(2, 13)));
     add("addPerChannel [1,3,1]+[1,3]", in -> in.ops().addPerChannel(in.act(1, 3, 1), in.act(1, 3)));
+    // Planes a multiple of 8: a backend's vectorized path.
+    add("addPerChannel [3,5,4,6]+[3,5]", in -> in.ops().addPerChannel(in.act(3, 5, 4, 6), in.act(3, 5)));
+    add("addPerChannel [2,40,8,8]+[2,40]", in -> in.ops().addPerChannel(in.act(2, 40, 8, 8), in.act(2, 40)));
     add("scale [3,77] x -0.18215", in -> in.ops().scale(in.act(3, 77), -0.18215f));
     add("combine [2,4,9,7] 0.7x - 1.3y", in -> in.ops().combine(0.7f, in.act(2, 4, 9, 7), -1.3f, in.act(2, 4, 9, 7)));
     add("combine [1] x + 2.5y", in -> in.ops().combine(1f, in.act(1), 2.5f, in.act(1)));

@@ -61,8 +61,26 @@ final class Kernels {
     elementwise("sdj_add", n, a, b, y, n, nb);
   }
 
+  /** {@code y [N, C, spatial] = x + b [N, C]} broadcast over each channel's {@code spatial} elements. */
   void addPerChannel(long x, long b, long y, long n, long spatial) {
-    elementwise("sdj_add_per_channel", n, x, b, y, n, spatial);
+    if (addPerChannelVectorized(x, y, n, spatial)) {
+      elementwise("sdj_add_per_channel_vec", n / 8, x, b, y, (int) (n / 8), (int) (spatial / 8));
+    } else {
+      elementwise("sdj_add_per_channel", n, x, b, y, n, spatial);
+    }
+  }
+
+  /**
+   * Whether the per-channel add can move 16-byte vectors: each channel's elements are whole vectors (so one bias per
+   * vector), {@code x} and {@code y} are 16-byte aligned, and the vectors fit the kernel's 32-bit index.
+   */
+  static boolean addPerChannelVectorized(long x, long y, long n, long spatial) {
+    return spatial % 8 == 0 && x % 16 == 0 && y % 16 == 0 && vectorIndexFits(n);
+  }
+
+  /** Whether {@code n} elements, counted in 8-element vectors, fit a vector kernel's 32-bit index. */
+  static boolean vectorIndexFits(long n) {
+    return n / 8 < Integer.MAX_VALUE;
   }
 
   /** {@code y = x * factor} on 16-bit storage, or on float32 storage. */
@@ -93,14 +111,53 @@ final class Kernels {
     elementwise("sdj_slice", outer * dstRow, x, y, outer, srcRow, offset, dstRow);
   }
 
+  /** {@code y [outer, aRow + bRow] = a [outer, aRow] ++ b [outer, bRow]}, rows counted in 16-bit elements. */
   void concat(long a, long b, long y, long outer, long aRow, long bRow) {
-    elementwise("sdj_concat", outer * (aRow + bRow), a, b, y, outer, aRow, bRow);
+    if (concatVectorized(a, b, y, outer, aRow, bRow)) {
+      elementwise("sdj_concat_vec", outer * (aRow + bRow) / 8, a, b, y, (int) outer, (int) (aRow / 8),
+          (int) (bRow / 8));
+    } else {
+      elementwise("sdj_concat", outer * (aRow + bRow), a, b, y, outer, aRow, bRow);
+    }
   }
+
+  /**
+   * Whether a concat can copy 16-byte vectors: both rows are whole vectors (so every output row starts on one), all
+   * three tensors are 16-byte aligned, and the vectors fit the kernel's 32-bit index.
+   */
+  static boolean concatVectorized(long a, long b, long y, long outer, long aRow, long bRow) {
+    return aRow % 8 == 0 && bRow % 8 == 0 && a % 16 == 0 && b % 16 == 0 && y % 16 == 0
+        && vectorIndexFits(outer * (aRow + bRow));
+  }
+
+  /** Side of the vectorized transpose's square tile ({@code TRANSPOSE_TILE} in layout.cu). */
+  static final int TRANSPOSE_TILE = 64;
+  /** Threads of one vectorized transpose block ({@code TRANSPOSE_THREADS} in layout.cu, its launch bound). */
+  static final int TRANSPOSE_THREADS = 256;
 
   /** {@code y [batch, cols, rows]} = transpose of {@code x [batch, rows, cols]}. */
   void transpose(long x, long y, int batch, int rows, int cols) {
-    module.launch(streams.get(), "sdj_transpose" + suffix,
-        new int[] {Math.ceilDiv(cols, 32), Math.ceilDiv(rows, 32), batch}, new int[] {32, 8, 1}, 0, x, y, rows, cols);
+    if (transposeVectorized(x, y, rows, cols)) {
+      module.launch(streams.get(), "sdj_transpose_vec" + suffix, transposeGrid(batch, rows, cols),
+          new int[] {TRANSPOSE_THREADS, 1, 1}, 0, x, y, rows, cols);
+    } else {
+      module.launch(streams.get(), "sdj_transpose" + suffix,
+          new int[] {Math.ceilDiv(cols, 32), Math.ceilDiv(rows, 32), batch}, new int[] {32, 8, 1}, 0, x, y, rows,
+          cols);
+    }
+  }
+
+  /**
+   * Whether a transpose can read and write 16-byte vectors: rows and columns are whole vectors (so each vector lies
+   * inside the matrix or outside it, and every batch starts aligned) and {@code x}, {@code y} are 16-byte aligned.
+   */
+  static boolean transposeVectorized(long x, long y, int rows, int cols) {
+    return rows % 8 == 0 && cols % 8 == 0 && x % 16 == 0 && y % 16 == 0;
+  }
+
+  /** The vectorized transpose's grid: one block per 64 x 64 tile of each matrix. */
+  static int[] transposeGrid(int batch, int rows, int cols) {
+    return new int[] {Math.ceilDiv(cols, TRANSPOSE_TILE), Math.ceilDiv(rows, TRANSPOSE_TILE), batch};
   }
 
   void upsampleNearest(long x, long y, long planes, int h, int w, int oh, int ow) {
