@@ -50,6 +50,18 @@ template <> struct Mma<__nv_bfloat16> {
   }
 };
 
+// c[mt][n] += a[mt] b[0..1] and c[mt][n + 1] += a[mt] b[2..3] for every m-tile: the two 8-column products that one
+// ldmatrix.x4 of B feeds (q k^T over two key tiles, or P V over two output column tiles).
+template <typename T, int MT, int N>
+__device__ __forceinline__ void mma_pair(float (&c)[MT][N][4], int n, const uint32_t (&a)[MT][4],
+                                         const uint32_t (&b)[4]) {
+#pragma unroll
+  for (int mt = 0; mt < MT; mt++) {
+    Mma<T>::run(c[mt][n], a[mt], b[0], b[1]);
+    Mma<T>::run(c[mt][n + 1], a[mt], b[2], b[3]);
+  }
+}
+
 __device__ __forceinline__ uint32_t smem(const void* p) { return (uint32_t)__cvta_generic_to_shared(p); }
 
 // ldmatrix .x4: lanes 8i..8i+7 give the addresses of the eight 16-byte rows of matrix i; register i of lane
@@ -267,11 +279,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
       for (int jp = 0; jp < BC / 16; jp++) {
         uint32_t b[4];
         ldsm_x4(b, k_lane + (uint32_t)(jp * 16 * LD + kk * 16) * 2u);
-#pragma unroll
-        for (int mt = 0; mt < MT; mt++) {
-          Mma<T>::run(s[mt][2 * jp], qa[mt], b[0], b[1]);
-          Mma<T>::run(s[mt][2 * jp + 1], qa[mt], b[2], b[3]);
-        }
+        mma_pair<T>(s, 2 * jp, qa, b);
       }
     }
 
@@ -360,11 +368,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
       for (int np = 0; np < NT / 2; np++) {
         uint32_t b[4];
         ldsm_x4_trans(b, v_lane + (uint32_t)(kt * 16 * LD + np * 16) * 2u);
-#pragma unroll
-        for (int mt = 0; mt < MT; mt++) {
-          Mma<T>::run(acc[mt][2 * np], a[mt], b[0], b[1]);
-          Mma<T>::run(acc[mt][2 * np + 1], a[mt], b[2], b[3]);
-        }
+        mma_pair<T>(acc, 2 * np, a, b);
       }
     }
   }
