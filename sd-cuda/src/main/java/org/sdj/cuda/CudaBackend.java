@@ -110,11 +110,19 @@ public final class CudaBackend implements Backend {
 
   /**
    * A caching allocator on this backend's context that frees idle blocks only outside graph captures (for the
-   * activations, and one per replay).
+   * activations).
    */
-  BlockCache newCache() {
+  private BlockCache newCache() {
     return new BlockCache(new DriverMemory(context, allocations, false), () -> capturing.get() == null,
         allocations.inUse());
+  }
+
+  /**
+   * A replay's own cache, whose blocks come from and go back to the activation cache ({@link BorrowedMemory}); the
+   * activation cache counts them in use, so this one counts nothing.
+   */
+  BlockCache newReplayCache() {
+    return new BlockCache(new BorrowedMemory(activations), () -> capturing.get() == null, new AllocationMeter.Gauge());
   }
 
   /** What this backend has allocated on the device, weights and caches together. */

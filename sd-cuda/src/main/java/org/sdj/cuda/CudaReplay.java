@@ -29,7 +29,8 @@ import org.sdj.backend.Tensor;
  *
  * <p>A graph replays fixed addresses, so every block the body touches must stay reserved for it: the body's scopes
  * take their blocks from a cache of the replay's own (the calls before the capture fill it, so the capture's requests
- * are met from it), and nobody else takes them until the replay closes. The capture records from a stream of its own
+ * are met from it), and nobody else takes them until the replay closes; that cache borrows its blocks from the
+ * backend's activation cache and gives them back there. The capture records from a stream of its own
  * ({@link CudaBackend#captureOn}), so that ops other threads enqueue meanwhile run instead of being recorded. If the
  * capture fails (an op that cannot be captured, such as reading a tensor back), the replay logs why and runs the body
  * directly from then on.
@@ -54,7 +55,7 @@ final class CudaReplay implements Replay {
   CudaReplay(CudaBackend backend, Body body) {
     this.backend = backend;
     this.body = body;
-    this.cache = backend.newCache();
+    this.cache = backend.newReplayCache();
     this.buffers = new CudaOps(backend, cache);
   }
 

@@ -71,6 +71,45 @@ class BlockCacheTest {
   }
 
   @Test
+  void aBorrowingCacheTakesTheLendersIdleBlocksAndGivesThemBackOnClose() {
+    FakeMemory mem = new FakeMemory(1L << 30);
+    AllocationMeter.Gauge inUse = new AllocationMeter.Gauge();
+    try (BlockCache lender = new BlockCache(mem, () -> true, inUse)) {
+      lender.release(lender.acquire(5L << 20));
+      for (int generation = 0; generation < 3; generation++) {
+        BlockCache replay = new BlockCache(new BorrowedMemory(lender), () -> true, new AllocationMeter.Gauge());
+        long a = replay.acquire(5L << 20);
+        long b = replay.acquire(1000);
+        replay.release(b);
+        assertEquals((6L << 20) + 1024, inUse.current(), "lent blocks count in use at the lender, idle or not");
+        replay.close();
+        assertTrue(a != 0);
+        assertEquals(0, inUse.current());
+      }
+      assertEquals(2, mem.allocations, "each size class allocated once over three generations");
+      assertEquals(0, mem.frees, "nothing went back to the driver");
+      assertEquals((6L << 20) + 1024, lender.idleBytes());
+    }
+    assertTrue(mem.live.isEmpty());
+  }
+
+  @Test
+  void aBorrowerOutOfMemoryGivesBackItsIdleBlocksAndTheLenderTrimsThem() {
+    FakeMemory mem = new FakeMemory(8L << 20);
+    try (BlockCache lender = new BlockCache(mem)) {
+      BlockCache replay = new BlockCache(new BorrowedMemory(lender), () -> true, new AllocationMeter.Gauge());
+      replay.release(replay.acquire(6L << 20));
+      long big = replay.acquire(8L << 20);
+      assertEquals(1, mem.frees);
+      var e = assertThrows(CudaException.class, () -> replay.acquire(1));
+      assertTrue(e.getMessage().contains("out of GPU memory"), e.getMessage());
+      replay.release(big);
+      replay.close();
+      assertEquals(8L << 20, lender.idleBytes());
+    }
+  }
+
+  @Test
   void releasedBlocksAreReusedWithoutNewAllocations() {
     FakeMemory mem = new FakeMemory(1L << 30);
     try (BlockCache cache = new BlockCache(mem)) {
