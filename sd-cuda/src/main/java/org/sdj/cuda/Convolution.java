@@ -6,6 +6,7 @@ import static org.bytedeco.cuda.global.cudnn.CUDNN_DATA_FLOAT;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_DATA_HALF;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_STATUS_NOT_SUPPORTED;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_TENSOR_NCHW;
+import static org.bytedeco.cuda.global.cudnn.CUDNN_TENSOR_NHWC;
 import static org.bytedeco.cuda.global.cudnn.CUDNN_TENSOR_OP_MATH;
 import static org.bytedeco.cuda.global.cudnn.cudnnConvolutionForward;
 import static org.bytedeco.cuda.global.cudnn.cudnnCreate;
@@ -40,7 +41,7 @@ import org.bytedeco.javacpp.IntPointer;
 import org.sdj.backend.DType;
 
 /**
- * 2-D convolution on cuDNN (legacy API), NCHW, 16-bit data with float accumulation on the tensor cores. Plans
+ * 2-D convolution on cuDNN (legacy API), NCHW or NHWC ({@link Key#nhwc()}), 16-bit data with float accumulation on the tensor cores. Plans
  * (descriptors and the heuristic's algorithms, each with its math type and workspace) are cached per shape; padding
  * must be symmetric here ({@link CudaOps} pads unequal sides first). A plan runs the heuristic's first algorithm whose
  * workspace fits {@link CudaOptions#convWorkspace()}, and moves on to the next where cuDNN says at run time that it does not
@@ -61,8 +62,11 @@ final class Convolution implements AutoCloseable {
   private final FloatPointer one = new FloatPointer(1f);
   private final FloatPointer zero = new FloatPointer(0f);
 
-  /** Input {@code [n, c, h, w]}, filter {@code [o, c, kh, kw]}. */
-  record Key(int n, int c, int h, int w, int o, int kh, int kw, int stride, int padH, int padW) {}
+  /**
+   * Input {@code [n, c, h, w]}, filter {@code [o, c, kh, kw]}; with {@code nhwc} the input and output are stored
+   * {@code [n, h, w, c]} and the filter {@code [o, kh, kw, c]}.
+   */
+  record Key(int n, int c, int h, int w, int o, int kh, int kw, int stride, int padH, int padW, boolean nhwc) {}
 
   /** One of cuDNN's answers: {@code status} 0 where the algorithm applies. */
   record Algo(int status, int algo, int mathType, long workspace) {}
@@ -151,12 +155,13 @@ final class Convolution implements AutoCloseable {
     Cu.checkDnn(cudnnCreateTensorDescriptor(y), "cudnnCreateTensorDescriptor");
     Cu.checkDnn(cudnnCreateFilterDescriptor(f), "cudnnCreateFilterDescriptor");
     Cu.checkDnn(cudnnCreateConvolutionDescriptor(conv), "cudnnCreateConvolutionDescriptor");
-    Cu.checkDnn(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, dataType, k.n(), k.c(), k.h(), k.w()), "x " + k);
-    Cu.checkDnn(cudnnSetFilter4dDescriptor(f, dataType, CUDNN_TENSOR_NCHW, k.o(), k.c(), k.kh(), k.kw()), "w " + k);
+    int format = k.nhwc() ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
+    Cu.checkDnn(cudnnSetTensor4dDescriptor(x, format, dataType, k.n(), k.c(), k.h(), k.w()), "x " + k);
+    Cu.checkDnn(cudnnSetFilter4dDescriptor(f, dataType, format, k.o(), k.c(), k.kh(), k.kw()), "w " + k);
     Cu.checkDnn(cudnnSetConvolution2dDescriptor(conv, k.padH(), k.padW(), k.stride(), k.stride(), 1, 1,
         CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT), "conv " + k);
     Cu.checkDnn(cudnnSetConvolutionMathType(conv, CUDNN_TENSOR_OP_MATH), "cudnnSetConvolutionMathType");
-    Cu.checkDnn(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, dataType, k.n(), k.o(), outH, outW), "y " + k);
+    Cu.checkDnn(cudnnSetTensor4dDescriptor(y, format, dataType, k.n(), k.o(), outH, outW), "y " + k);
     List<Algo> heuristic = new ArrayList<>();
     try (cudnnConvolutionFwdAlgoPerf_t perf = new cudnnConvolutionFwdAlgoPerf_t(CANDIDATES);
         IntPointer count = new IntPointer(1)) {

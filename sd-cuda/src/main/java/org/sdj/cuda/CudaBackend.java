@@ -15,6 +15,7 @@ import static org.bytedeco.cuda.global.cudart.cuStreamSynchronize;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.cuda.cudart.CUctx_st;
@@ -57,6 +58,8 @@ public final class CudaBackend implements Backend {
   private final Gemm gemm;
   private final Convolution convolution;
   private final Set<DeviceTensor> weights = ConcurrentHashMap.newKeySet();
+  /** Weight address to its {@code [o, kh, kw, c]} copy ({@link #filterKrsc}). */
+  private final Map<Long, Long> filtersKrsc = new ConcurrentHashMap<>();
   private final Set<CudaReplay> replays = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
   /** Set once the context is released: memory is gone with it, so late frees of weight views do nothing. */
@@ -228,9 +231,35 @@ public final class CudaBackend implements Backend {
   }
 
   private void freeWeight(long address) {
+    Long krsc = filtersKrsc.remove(address);
     if (!released) {
       weightMemory.free(address);
+      if (krsc != null) {
+        weightMemory.free(krsc);
+      }
     }
+  }
+
+  /**
+   * The {@code [o, kh, kw, c]} copy of convolution weight {@code w [o, c, kh, kw]} ({@code taps = kh * kw}), made on
+   * first use and freed with the weight; 0 where {@code w} is not one of this backend's weights (a view or an
+   * activation, whose address may be reused). Not while recording a graph: the copy would be made again at every
+   * replay, so a capture that needs one fails and its replay runs op by op.
+   */
+  long filterKrsc(Tensor w, int o, int c, int taps) {
+    if (!(w instanceof DeviceTensor d) || !weights.contains(d)) {
+      return 0;
+    }
+    return filtersKrsc.computeIfAbsent(d.address(), address -> {
+      notCapturing("making a convolution filter's NHWC copy");
+      long bytes = Math.max(2L, computeType().byteSize() * d.numel());
+      long copy = weightMemory.allocate(bytes);
+      if (copy == 0) {
+        throw new CudaException("out of GPU memory for a convolution filter's NHWC copy (" + bytes + " bytes)");
+      }
+      kernels.transpose(address, copy, o, c, taps);
+      return copy;
+    });
   }
 
   /** Makes this backend's context current on the calling thread; every op calls it first. */

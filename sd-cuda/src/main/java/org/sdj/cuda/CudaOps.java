@@ -314,9 +314,14 @@ final class CudaOps implements Ops {
     }
     int padH = padded == null ? p.padTop() : 0;
     int padW = padded == null ? p.padLeft() : 0;
+    boolean nhwc = backend.options().nhwcConv();
     var key = new Convolution.Key(n, c, h, w, (int) out[1], (int) weight.dim(2), (int) weight.dim(3), p.stride(),
-        padH, padW);
-    backend.convolution().forward(key, px, pw, y.address(), (int) out[2], (int) out[3], cache);
+        padH, padW, nhwc);
+    if (nhwc) {
+      convolveNhwc(key, px, weight, y, (int) out[2], (int) out[3]);
+    } else {
+      backend.convolution().forward(key, px, pw, y.address(), (int) out[2], (int) out[3], cache);
+    }
     if (padded != null) {
       padded.close();
     }
@@ -324,6 +329,37 @@ final class CudaOps implements Ops {
       k.biasResidual(y.address(), pb, pr, Shapes.numel(out), out[1], out[2] * out[3]);
     }
     return y;
+  }
+
+  /**
+   * {@code y [n, o, oh, ow]} on cuDNN's NHWC algorithms (those PyTorch's channels-last models run on): the input is
+   * transposed to {@code [n, h, w, c]}, the filter taken as {@code [o, kh, kw, c]} (a copy kept beside the weight,
+   * {@link CudaBackend#filterKrsc}), and the output transposed back. Opt-in ({@link CudaOptions#nhwcConv()}) until a
+   * GPU run shows that the convolution gains more than the two transposes cost.
+   */
+  private void convolveNhwc(Convolution.Key key, long px, Tensor weight, DeviceTensor y, int oh, int ow) {
+    long hw = (long) key.h() * key.w();
+    long outHw = (long) oh * ow;
+    try (DeviceTensor xt = output(new long[] {key.n(), hw, key.c()});
+        DeviceTensor yt = output(new long[] {key.n(), outHw, key.o()})) {
+      k.transpose(px, xt.address(), key.n(), key.c(), (int) hw);
+      long filter = backend.filterKrsc(weight, key.o(), key.c(), key.kh() * key.kw());
+      DeviceTensor own = null;
+      if (filter == 0) {
+        // Not a weight of this backend (an activation used as a filter): a copy for this call only.
+        own = output(weight.shape());
+        k.transpose(at(weight), own.address(), key.o(), key.c(), key.kh() * key.kw());
+        filter = own.address();
+      }
+      try {
+        backend.convolution().forward(key, xt.address(), filter, yt.address(), oh, ow, cache);
+      } finally {
+        if (own != null) {
+          own.close();
+        }
+      }
+      k.transpose(yt.address(), y.address(), key.n(), (int) outHw, key.o());
+    }
   }
 
   /**

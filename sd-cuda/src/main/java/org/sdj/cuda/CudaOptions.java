@@ -18,14 +18,19 @@ import org.sdj.backend.DType;
  *     cuBLASLt product per image instead of on cuDNN (whose NCHW algorithms reached only 30-110 TFLOP/s on an H200
  *     at the UNet's 8x8 and 16x16 levels), and 1x1 ones at any size as one product per image; 0 leaves every
  *     convolution to cuDNN
+ * @param nhwcConv whether the convolutions left to cuDNN run on its NHWC algorithms, between two transposes and with
+ *     a filter copy per weight (off by default until measured on a GPU)
  */
-public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace, int gemmConvPixels) {
+public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace, int gemmConvPixels,
+    boolean nhwcConv) {
   /** System property that turns CUDA graphs off with {@code false} (for a run that cannot be rebuilt). */
   public static final String GRAPHS_PROPERTY = "sdj.cuda.graphs";
   /** System property for {@link #convWorkspace} in MiB. */
   public static final String CONV_WORKSPACE_PROPERTY = "sdj.cuda.convWorkspaceMiB";
   /** System property for {@link #gemmConvPixels}. */
   public static final String GEMM_CONV_PIXELS_PROPERTY = "sdj.cuda.gemmConvPixels";
+  /** System property for {@link #nhwcConv}: {@code true} or {@code false}. */
+  public static final String NHWC_CONV_PROPERTY = "sdj.cuda.nhwcConv";
   /**
    * 16x16: the levels where cuDNN was slowest (see {@link #gemmConvPixels}); at 32x32 cuDNN was faster (UNet step 10.50
    * ms with 1024, 9.45 ms with 256 on an H200).
@@ -53,9 +58,9 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   }
 
   /**
-   * Device 0, float16, CUDA graphs, 64 MiB of convolution workspace, convolutions up to 16x16 on cuBLASLt; the system
-   * properties {@value #GRAPHS_PROPERTY}, {@value #CONV_WORKSPACE_PROPERTY} and {@value #GEMM_CONV_PIXELS_PROPERTY}
-   * override the last three.
+   * Device 0, float16, CUDA graphs, 64 MiB of convolution workspace, convolutions up to 16x16 on cuBLASLt, cuDNN's
+   * in NCHW; the system properties {@value #GRAPHS_PROPERTY}, {@value #CONV_WORKSPACE_PROPERTY},
+   * {@value #GEMM_CONV_PIXELS_PROPERTY} and {@value #NHWC_CONV_PROPERTY} override the last four.
    */
   public static CudaOptions defaults() {
     return fromProperties(System.getProperties());
@@ -68,7 +73,8 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
    *     a whole number of pixels
    */
   static CudaOptions fromProperties(Properties properties) {
-    boolean graphs = flag(properties, GRAPHS_PROPERTY);
+    boolean graphs = flag(properties, GRAPHS_PROPERTY, true);
+    boolean nhwc = flag(properties, NHWC_CONV_PROPERTY, false);
     String mib = properties.getProperty(CONV_WORKSPACE_PROPERTY, Long.toString(DEFAULT_CONV_WORKSPACE_MIB)).trim();
     long workspace;
     try {
@@ -83,12 +89,12 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(GEMM_CONV_PIXELS_PROPERTY + "=" + pixels + ": use a whole number of pixels");
     }
-    return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels);
+    return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels, nhwc);
   }
 
-  /** A true/false property, true where absent. */
-  private static boolean flag(Properties properties, String name) {
-    String value = properties.getProperty(name, "true").trim();
+  /** A true/false property, {@code absent} where absent. */
+  private static boolean flag(Properties properties, String name, boolean absent) {
+    String value = properties.getProperty(name, Boolean.toString(absent)).trim();
     if (!value.equals("true") && !value.equals("false")) {
       throw new IllegalArgumentException(name + "=" + value + ": use true or false");
     }
@@ -104,23 +110,27 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   }
 
   public CudaOptions withDevice(int ordinal) {
-    return new CudaOptions(ordinal, computeType, graphs, convWorkspace, gemmConvPixels);
+    return new CudaOptions(ordinal, computeType, graphs, convWorkspace, gemmConvPixels, nhwcConv);
   }
 
   public CudaOptions withComputeType(DType type) {
-    return new CudaOptions(device, type, graphs, convWorkspace, gemmConvPixels);
+    return new CudaOptions(device, type, graphs, convWorkspace, gemmConvPixels, nhwcConv);
   }
 
   public CudaOptions withGraphs(boolean on) {
-    return new CudaOptions(device, computeType, on, convWorkspace, gemmConvPixels);
+    return new CudaOptions(device, computeType, on, convWorkspace, gemmConvPixels, nhwcConv);
   }
 
   public CudaOptions withConvWorkspace(long bytes) {
-    return new CudaOptions(device, computeType, graphs, bytes, gemmConvPixels);
+    return new CudaOptions(device, computeType, graphs, bytes, gemmConvPixels, nhwcConv);
   }
 
   public CudaOptions withGemmConvPixels(int pixels) {
-    return new CudaOptions(device, computeType, graphs, convWorkspace, pixels);
+    return new CudaOptions(device, computeType, graphs, convWorkspace, pixels, nhwcConv);
+  }
+
+  public CudaOptions withNhwcConv(boolean on) {
+    return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, on);
   }
 
 }

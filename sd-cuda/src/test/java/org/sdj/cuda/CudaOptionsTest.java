@@ -22,7 +22,7 @@ class CudaOptionsTest {
   @Test
   void defaultsAreFloat16WithGraphsAnd64MiBOfConvolutionWorkspaceAndSmallConvolutionsOnGemm() {
     CudaOptions o = CudaOptions.fromProperties(of());
-    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256), o);
+    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256, false), o);
   }
 
   @Test
@@ -33,6 +33,7 @@ class CudaOptionsTest {
     assertEquals(64L << 20, o.convWorkspace());
     assertTrue(CudaOptions.fromProperties(of(CudaOptions.GRAPHS_PROPERTY, " true ")).graphs());
     assertEquals(0, CudaOptions.fromProperties(of(CudaOptions.GEMM_CONV_PIXELS_PROPERTY, " 0")).gemmConvPixels());
+    assertTrue(CudaOptions.fromProperties(of(CudaOptions.NHWC_CONV_PROPERTY, "true")).nhwcConv());
   }
 
   @Test
