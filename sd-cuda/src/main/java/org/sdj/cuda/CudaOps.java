@@ -23,6 +23,7 @@ final class CudaOps implements Ops {
   private final Kernels k;
   private final BlockCache cache;
   private final Set<DeviceTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final CudaConv2d conv2d;
   private boolean closed;
 
   /** A scope whose results and scratch blocks come from {@code cache}. */
@@ -30,6 +31,7 @@ final class CudaOps implements Ops {
     this.backend = backend;
     this.k = backend.kernels();
     this.cache = cache;
+    this.conv2d = new CudaConv2d(backend, cache, this::output);
   }
 
   @Override
@@ -285,126 +287,9 @@ final class CudaOps implements Ops {
     long pw = at(weight);
     long pb = at(bias);
     long pr = at(residual);
-    long[] out = Shapes.conv2d(x, weight, bias, p, residual);
-    DeviceTensor y = output(out);
-    int n = (int) x.dim(0);
-    int c = (int) x.dim(1);
-    int h = (int) x.dim(2);
-    int w = (int) x.dim(3);
-    int gemmPixels = backend.options().gemmConvPixels();
-    if (gemmPixels > 0 && weight.dim(2) == 1 && weight.dim(3) == 1 && p.stride() == 1 && p.padTop() == 0
-        && p.padBottom() == 0 && p.padLeft() == 0 && p.padRight() == 0) {
-      convolvePointwise(px, pw, pb, pr, y, n, c, (long) h * w, (int) weight.dim(0));
-      return y;
-    }
-    if (out[2] * out[3] <= gemmPixels && Kernels.im2colFits(1, c, out[2] * out[3])) {
-      convolveOnGemm(px, pw, pb, pr, y, n, c, h, w, weight, p, (int) out[2], (int) out[3]);
-      return y;
-    }
-    DeviceTensor padded = null;
-    if (p.padTop() != p.padBottom() || p.padLeft() != p.padRight()) {
-      // cuDNN pads both sides alike: pad the input here and convolve without padding.
-      int ph = h + p.padTop() + p.padBottom();
-      int pwid = w + p.padLeft() + p.padRight();
-      padded = output(new long[] {n, c, ph, pwid});
-      k.pad2d(px, padded.address(), (long) n * c, h, w, p.padTop(), p.padLeft(), ph, pwid);
-      px = padded.address();
-      h = ph;
-      w = pwid;
-    }
-    int padH = padded == null ? p.padTop() : 0;
-    int padW = padded == null ? p.padLeft() : 0;
-    boolean nhwc = backend.options().nhwcConv();
-    var key = new Convolution.Key(n, c, h, w, (int) out[1], (int) weight.dim(2), (int) weight.dim(3), p.stride(),
-        padH, padW, nhwc);
-    if (nhwc) {
-      convolveNhwc(key, px, weight, y, (int) out[2], (int) out[3]);
-    } else {
-      backend.convolution().forward(key, px, pw, y.address(), (int) out[2], (int) out[3], cache);
-    }
-    if (padded != null) {
-      padded.close();
-    }
-    if (pb != 0 || pr != 0) {
-      k.biasResidual(y.address(), pb, pr, Shapes.numel(out), out[1], out[2] * out[3]);
-    }
+    DeviceTensor y = output(Shapes.conv2d(x, weight, bias, p, residual));
+    conv2d.forward(x.shape(), weight, p, px, pw, pb, pr, y);
     return y;
-  }
-
-  /**
-   * {@code y [n, o, oh, ow]} on cuDNN's NHWC algorithms (those PyTorch's channels-last models run on): the input is
-   * transposed to {@code [n, h, w, c]}, the filter taken as {@code [o, kh, kw, c]} (a copy kept beside the weight,
-   * {@link CudaBackend#filterKrsc}), and the output transposed back. Opt-in ({@link CudaOptions#nhwcConv()}) until a
-   * GPU run shows that the convolution gains more than the two transposes cost.
-   */
-  private void convolveNhwc(Convolution.Key key, long px, Tensor weight, DeviceTensor y, int oh, int ow) {
-    long hw = (long) key.h() * key.w();
-    long outHw = (long) oh * ow;
-    try (DeviceTensor xt = output(new long[] {key.n(), hw, key.c()});
-        DeviceTensor yt = output(new long[] {key.n(), outHw, key.o()})) {
-      k.transpose(px, xt.address(), key.n(), key.c(), (int) hw);
-      long filter = backend.filterKrsc(weight, key.o(), key.c(), key.kh() * key.kw());
-      DeviceTensor own = null;
-      if (filter == 0) {
-        // Not a weight of this backend (an activation used as a filter): a copy for this call only.
-        own = output(weight.shape());
-        k.transpose(at(weight), own.address(), key.o(), key.c(), key.kh() * key.kw());
-        filter = own.address();
-      }
-      try {
-        backend.convolution().forward(key, xt.address(), filter, yt.address(), oh, ow, cache);
-      } finally {
-        if (own != null) {
-          own.close();
-        }
-      }
-      k.transpose(yt.address(), y.address(), key.n(), (int) outHw, key.o());
-    }
-  }
-
-  /**
-   * A 1x1 convolution, stride 1, no padding, as one cuBLASLt product per image, {@code y_i [o, hw] = w [o, c] x_i [c,
-   * hw]} with the residual as its C: an NCHW image is already the product's operand, where cuDNN's NCHW algorithms
-   * reached about 40 TFLOP/s on an H200 at the UNet's 32x32 and 64x64 levels.
-   */
-  private void convolvePointwise(long px, long pw, long pb, long pr, DeviceTensor y, int n, int c, long hw, int o) {
-    long element = backend.computeType().byteSize();
-    long input = c * hw * element;
-    long image = o * hw * element;
-    for (int i = 0; i < n; i++) {
-      backend.gemm().multiply(pw, px + i * input, pr == 0 ? 0 : pr + i * image, y.address() + i * image, o, c, hw);
-    }
-    if (pb != 0) {
-      k.biasResidual(y.address(), pb, 0, y.numel(), o, hw);
-    }
-  }
-
-  /**
-   * {@code y [n, o, oh, ow]} as im2col and one cuBLASLt product per image, {@code y_i [o, oh*ow] = w [o, c*kh*kw]
-   * col_i [oh*ow, c*kh*kw]^T} with the residual as the product's C: at small resolutions the products are too small
-   * for cuDNN's NCHW algorithms to fill the GPU, where cuBLASLt's still do.
-   */
-  private void convolveOnGemm(long px, long pw, long pb, long pr, DeviceTensor y, int n, int c, int h, int w,
-      Tensor weight, Conv2dParams p, int oh, int ow) {
-    int o = (int) weight.dim(0);
-    int kh = (int) weight.dim(2);
-    int kw = (int) weight.dim(3);
-    long taps = (long) c * kh * kw;
-    long pixels = (long) oh * ow;
-    long element = backend.computeType().byteSize();
-    // One image's columns at a time, the buffer reused in stream order: half the memory of all at once.
-    try (DeviceTensor col = output(new long[] {1, pixels, taps})) {
-      long input = (long) c * h * w * element;
-      long image = o * pixels * element;
-      for (int i = 0; i < n; i++) {
-        k.im2col(px + i * input, col.address(), 1, c, h, w, kh, kw, p.stride(), p.padTop(), p.padLeft(), oh, ow);
-        backend.gemm().linear(pw, col.address(), 0, pr == 0 ? 0 : pr + i * image, y.address() + i * image, o, taps,
-            pixels);
-      }
-    }
-    if (pb != 0) {
-      k.biasResidual(y.address(), pb, 0, y.numel(), o, pixels);
-    }
   }
 
   @Override
