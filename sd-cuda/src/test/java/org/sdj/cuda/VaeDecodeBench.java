@@ -1,0 +1,80 @@
+package org.sdj.cuda;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.sdj.backend.Ops;
+import org.sdj.backend.Tensor;
+import org.sdj.io.checkpoint.ModelFamily;
+import org.sdj.io.model.AutoencoderKLConfig;
+import org.sdj.model.Weights;
+import org.sdj.model.vae.AutoencoderKL;
+import org.sdj.pipeline.RandomModelFolder;
+
+/**
+ * Times the VAE decode of one 512x512 image (SD 1.5's published VAE config, seeded random fp16 weights, a 64x64
+ * latent) op by op, with the memory it takes and an op-by-op profile, for scripts/gpu-check.sh: the decode is a
+ * quarter of a whole txt2img's time on an H200. Not a unit test: run with {@code java ... org.sdj.cuda.VaeDecodeBench}.
+ */
+public final class VaeDecodeBench {
+  private VaeDecodeBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Path config = Files.createTempFile("sd15-vae", ".json");
+    Files.writeString(config, ModelFamily.SD_1.publishedConfig("vae/config.json"));
+    AutoencoderKLConfig cfg = AutoencoderKLConfig.read(config);
+    Files.delete(config);
+    try (CudaBackend backend = new CudaBackend(CudaOptions.defaults())) {
+      System.out.println(backend.description());
+      AutoencoderKL vae;
+      try (Arena host = Arena.ofShared()) {
+        Weights w = RandomModelFolder.inMemory(backend, host, 15, weights -> new AutoencoderKL(cfg, weights));
+        vae = new AutoencoderKL(cfg, w);
+        if (!w.problems().isEmpty()) {
+          throw new IllegalStateException("weights: " + w.problems());
+        }
+      }
+      float[] latent = new float[4 * 64 * 64];
+      Random r = new Random(3);
+      for (int i = 0; i < latent.length; i++) {
+        latent[i] = (float) r.nextGaussian();
+      }
+      long weights = backend.allocations().inUse().current();
+      try (Ops scope = backend.ops()) {
+        Tensor z = scope.fromHost(latent, 1, 4, 64, 64);
+        for (int i = 0; i < 2; i++) {
+          decode(backend, vae, z);
+        }
+        backend.sync();
+        backend.allocations().resetPeaks();
+        int runs = 5;
+        long start = System.nanoTime();
+        for (int i = 0; i < runs; i++) {
+          decode(backend, vae, z);
+        }
+        backend.sync();
+        double ms = (System.nanoTime() - start) / 1e6 / runs;
+        float[] image;
+        try (Ops last = backend.ops()) {
+          image = last.toHost(vae.decode(last, z));
+        }
+        int bad = 0;
+        for (float v : image) {
+          bad += Float.isFinite(v) ? 0 : 1;
+        }
+        System.out.printf("vae decode (1x4x64x64 -> 512x512, fp16), op by op: %.2f ms, %d non-finite values; %d MiB"
+            + " of weights, %d MiB more in use at the peak%n", ms, bad, weights >> 20,
+            (backend.allocations().inUse().peak() - weights) >> 20);
+        System.out.print(CudaOpProfile.run(backend, ops -> vae.decode(ops, z)));
+      }
+    }
+  }
+
+  /** One decode in its own scope, its activations back to the cache afterwards. */
+  private static void decode(CudaBackend backend, AutoencoderKL vae, Tensor z) {
+    try (Ops scope = backend.ops()) {
+      vae.decode(scope, z);
+    }
+  }
+}
