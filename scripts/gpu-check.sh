@@ -10,10 +10,11 @@
 #     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of
 #     org.sdj.cuda (the GPU ones included), the attention benchmark and PyTorch's SDPA at the same shapes, one SD 1.5
 #     UNet step (with an op-by-op device-time profile) against PyTorch eager (benchmarks/torch/unet_step.py), a whole
-#     512x512 txt2img with its peak device memory, the VAE decode with its op profile and, time permitting, the UNet
-#     step again with every convolution on cuDNN (-Dsdj.cuda.gemmConvPixels=0) and on cuDNN's NHWC algorithms
-#     (-Dsdj.cuda.nhwcConv=true), and writes the results under $OUT (or gpu-out/ when OUT is unset). Budget: under 6
-#     minutes, held by one deadline (each part gets its own limit or what is left of 340 s).
+#     512x512 txt2img with its peak device memory, the VAE decode with its op profile against PyTorch eager
+#     (benchmarks/torch/vae_decode.py) and, time permitting, the UNet step again with every convolution on cuDNN
+#     (-Dsdj.cuda.gemmConvPixels=0) and on cuDNN's NHWC algorithms (-Dsdj.cuda.nhwcConv=true), and writes the results
+#     under $OUT (or gpu-out/ when OUT is unset). Budget: under 6 minutes, held by one deadline (each part gets its own
+#     limit or what is left of 340 s).
 #
 # Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480).
 # SDJ_GPU_JAVA_OPTS adds JVM options to every Java part (CUDA graphs off, the convolution workspace, which
@@ -152,6 +153,8 @@ run_checks() {
   timeout "$(left 120)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (sdj) =="
   timeout "$(left 40)" "${java[@]}" -cp "$cp" org.sdj.cuda.VaeDecodeBench >"$out/vae-sdj.txt" 2>&1
+  echo "== VAE decode 512x512 (torch eager) =="
+  timeout "$(left 30)" python3 "$root/benchmarks/torch/vae_decode.py" >"$out/vae-torch.txt" 2>&1
   # The UNet step again with every convolution on cuDNN, and with cuDNN's on its NHWC algorithms, where the deadline
   # leaves room for them.
   for variant in gemmConvPixels=0 nhwcConv=true; do
@@ -170,6 +173,7 @@ run_checks() {
   echo "-- UNet step, torch --"; tail -8 "$out/unet-torch.txt"
   echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
   echo "-- VAE decode, sdj --"; grep -v "^cuda:" "$out/vae-sdj.txt" | head -24
+  echo "-- VAE decode, torch --"; tail -3 "$out/vae-torch.txt"
   for variant in gemmConvPixels=0 nhwcConv=true; do
     [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
       grep -E "unet step|relative L2|conv2d |linear " "$out/unet-sdj-${variant//=/-}.txt" | head -12; }

@@ -23,18 +23,21 @@ SD15 = dict(block_out_channels=(320, 640, 1280, 1280), layers_per_block=2, atten
 
 
 class ResnetBlock2D(nn.Module):
-    def __init__(self, cin, cout, temb, groups):
+    """With temb None (the VAE's resnets) there is no time-embedding projection."""
+
+    def __init__(self, cin, cout, temb, groups, eps=1e-5):
         super().__init__()
-        self.norm1 = nn.GroupNorm(groups, cin, eps=1e-5)
+        self.norm1 = nn.GroupNorm(groups, cin, eps=eps)
         self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)
-        self.time_emb_proj = nn.Linear(temb, cout)
-        self.norm2 = nn.GroupNorm(groups, cout, eps=1e-5)
+        self.time_emb_proj = nn.Linear(temb, cout) if temb is not None else None
+        self.norm2 = nn.GroupNorm(groups, cout, eps=eps)
         self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
         self.conv_shortcut = nn.Conv2d(cin, cout, 1) if cin != cout else None
 
-    def forward(self, x, temb):
+    def forward(self, x, temb=None):
         h = self.conv1(F.silu(self.norm1(x)))
-        h = h + self.time_emb_proj(F.silu(temb))[:, :, None, None]
+        if self.time_emb_proj is not None:
+            h = h + self.time_emb_proj(F.silu(temb))[:, :, None, None]
         h = self.conv2(F.silu(self.norm2(h)))
         return (x if self.conv_shortcut is None else self.conv_shortcut(x)) + h
 
