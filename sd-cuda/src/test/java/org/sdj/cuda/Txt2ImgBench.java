@@ -86,11 +86,10 @@ public final class Txt2ImgBench {
         float[] image = pipeline.decode(latents, shape);
         long end = System.nanoTime();
         double mean = 0;
-        int nonFinite = 0;
         for (float v : image) {
           mean += v;
-          nonFinite += Float.isFinite(v) ? 0 : 1;
         }
+        int nonFinite = RandomSd15.nonFinite(image);
         double steady = (denoised - afterSecond[0]) / 1e6 / afterSecond[1];
         System.out.printf("run %d: %.2f s in all, 20 steps %.2f s (%.1f ms per model call after the second), VAE decode"
             + " %.0f ms; image mean %.3f, %d non-finite values%n", run, (end - start) / 1e9,

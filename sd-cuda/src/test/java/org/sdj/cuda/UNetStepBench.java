@@ -1,18 +1,12 @@
 package org.sdj.cuda;
 
-import java.lang.foreign.Arena;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Replay;
 import org.sdj.backend.Tensor;
-import org.sdj.io.checkpoint.ModelFamily;
 import org.sdj.io.model.UNet2DConditionConfig;
-import org.sdj.model.Weights;
 import org.sdj.model.unet.UNet2DConditionModel;
-import org.sdj.pipeline.RandomModelFolder;
 
 /**
  * Times one classifier-free-guidance UNet step of SD 1.5's architecture (its published config, seeded random weights
@@ -26,22 +20,12 @@ public final class UNetStepBench {
 
   public static void main(String[] args) throws Exception {
     int steps = args.length > 0 ? Integer.parseInt(args[0]) : 20;
-    Path config = Files.createTempFile("sd15-unet", ".json");
-    Files.writeString(config, ModelFamily.SD_1.publishedConfig("unet/config.json"));
-    UNet2DConditionConfig cfg = UNet2DConditionConfig.read(config);
-    Files.delete(config);
+    UNet2DConditionConfig cfg = RandomSd15.config("unet/config.json", UNet2DConditionConfig::read);
     try (CudaBackend backend = new CudaBackend(CudaOptions.defaults())) {
       System.out.println(backend.description());
       long before = DeviceUse.bytes();
       long t0 = System.nanoTime();
-      UNet2DConditionModel unet;
-      try (Arena host = Arena.ofShared()) {
-        Weights w = RandomModelFolder.inMemory(backend, host, 15, weights -> new UNet2DConditionModel(cfg, weights));
-        unet = new UNet2DConditionModel(cfg, w);
-        if (!w.problems().isEmpty()) {
-          throw new IllegalStateException("weights: " + w.problems());
-        }
-      }
+      UNet2DConditionModel unet = RandomSd15.model(backend, w -> new UNet2DConditionModel(cfg, w));
       System.out.printf("weights generated and uploaded in %.1f s; device memory %d MiB after upload%n",
           (System.nanoTime() - t0) / 1e9, (DeviceUse.bytes() - before) >> 20);
       Random r = new Random(1);
@@ -96,10 +80,7 @@ public final class UNetStepBench {
     try (Ops last = backend.ops()) {
       out = last.toHost(replay.run(last, in));
     }
-    int bad = 0;
-    for (float v : out) {
-      bad += Float.isFinite(v) ? 0 : 1;
-    }
+    int bad = RandomSd15.nonFinite(out);
     System.out.printf("unet step (CFG batch 2, 64x64, fp16), %s: %.3f ms  (%.1f steps/s), %d non-finite outputs;"
         + " the host enqueued a step in %.3f ms%n", how, ms, 1000 / ms, bad, enqueueMs);
     return out;

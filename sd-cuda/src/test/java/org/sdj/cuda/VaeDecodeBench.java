@@ -1,16 +1,10 @@
 package org.sdj.cuda;
 
-import java.lang.foreign.Arena;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Random;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
-import org.sdj.io.checkpoint.ModelFamily;
 import org.sdj.io.model.AutoencoderKLConfig;
-import org.sdj.model.Weights;
 import org.sdj.model.vae.AutoencoderKL;
-import org.sdj.pipeline.RandomModelFolder;
 
 /**
  * Times the VAE decode of one 512x512 image (SD 1.5's published VAE config, seeded random fp16 weights, a 64x64
@@ -21,20 +15,10 @@ public final class VaeDecodeBench {
   private VaeDecodeBench() {}
 
   public static void main(String[] args) throws Exception {
-    Path config = Files.createTempFile("sd15-vae", ".json");
-    Files.writeString(config, ModelFamily.SD_1.publishedConfig("vae/config.json"));
-    AutoencoderKLConfig cfg = AutoencoderKLConfig.read(config);
-    Files.delete(config);
+    AutoencoderKLConfig cfg = RandomSd15.config("vae/config.json", AutoencoderKLConfig::read);
     try (CudaBackend backend = new CudaBackend(CudaOptions.defaults())) {
       System.out.println(backend.description());
-      AutoencoderKL vae;
-      try (Arena host = Arena.ofShared()) {
-        Weights w = RandomModelFolder.inMemory(backend, host, 15, weights -> new AutoencoderKL(cfg, weights));
-        vae = new AutoencoderKL(cfg, w);
-        if (!w.problems().isEmpty()) {
-          throw new IllegalStateException("weights: " + w.problems());
-        }
-      }
+      AutoencoderKL vae = RandomSd15.model(backend, w -> new AutoencoderKL(cfg, w));
       float[] latent = new float[4 * 64 * 64];
       Random r = new Random(3);
       for (int i = 0; i < latent.length; i++) {
@@ -59,10 +43,7 @@ public final class VaeDecodeBench {
         try (Ops last = backend.ops()) {
           image = last.toHost(vae.decode(last, z));
         }
-        int bad = 0;
-        for (float v : image) {
-          bad += Float.isFinite(v) ? 0 : 1;
-        }
+        int bad = RandomSd15.nonFinite(image);
         System.out.printf("vae decode (1x4x64x64 -> 512x512, fp16), op by op: %.2f ms, %d non-finite values; %d MiB"
             + " of weights, %d MiB more in use at the peak%n", ms, bad, weights >> 20,
             (backend.allocations().inUse().peak() - weights) >> 20);
