@@ -12,9 +12,11 @@
 #     UNet step (with an op-by-op device-time profile) against PyTorch eager (benchmarks/torch/unet_step.py), a whole
 #     512x512 txt2img with its peak device memory, the VAE decode with its op profile against PyTorch eager
 #     (benchmarks/torch/vae_decode.py) and, time permitting, the UNet step again with every convolution on cuDNN
-#     (-Dsdj.cuda.gemmConvPixels=0) and on cuDNN's NHWC algorithms (-Dsdj.cuda.nhwcConv=true), and writes the results
-#     under $OUT (or gpu-out/ when OUT is unset). Budget: under 6 minutes, held by one deadline (each part gets its own
-#     limit or what is left of 340 s).
+#     (-Dsdj.cuda.gemmConvPixels=0) and on cuDNN's NHWC algorithms (-Dsdj.cuda.nhwcConv=true), last the experimental
+#     wgmma attention kernel's tests and benchmark in JVMs of their own (a fault of that kernel would leave the CUDA
+#     context unusable for whatever ran after it in the same process), and writes the results under $OUT (or gpu-out/
+#     when OUT is unset). Budget: under 6 minutes, held by one deadline (each part gets its own limit or what is left of
+#     340 s).
 #
 # Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480).
 # SDJ_GPU_JAVA_OPTS adds JVM options to every Java part (CUDA graphs off, the convolution workspace, which
@@ -138,8 +140,8 @@ run_checks() {
   left() { local l=$((deadline - SECONDS)); if [ "$l" -lt "$1" ]; then echo $((l > 5 ? l : 5)); else echo "$1"; fi; }
   echo "== tests (org.sdj.cuda) =="
   timeout "$(left 200)" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
-    --select-package org.sdj.cuda --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" \
-    >"$out/tests.txt" 2>&1
+    --select-package org.sdj.cuda --exclude-classname '.*WgmmaRuleTest' --details=tree --disable-banner \
+    --disable-ansi-colors --reports-dir "$out/junit" >"$out/tests.txt" 2>&1
   local tests_rc=$?
   echo "== UNet step (sdj) =="
   timeout "$(left 75)" "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
@@ -156,14 +158,24 @@ run_checks() {
   echo "== VAE decode 512x512 (torch eager) =="
   timeout "$(left 30)" python3 "$root/benchmarks/torch/vae_decode.py" >"$out/vae-torch.txt" 2>&1
   # The UNet step again with every convolution on cuDNN, and with cuDNN's on its NHWC algorithms, where the deadline
-  # leaves room for them.
+  # leaves room for them and for the wgmma parts after them.
+  local wgmma_reserve=50
   for variant in gemmConvPixels=0 nhwcConv=true; do
-    if [ $((deadline - SECONDS)) -ge 45 ]; then
+    local room=$((deadline - wgmma_reserve - SECONDS))
+    if [ "$room" -ge 45 ]; then
       echo "== UNet step (sdj, -Dsdj.cuda.$variant) =="
-      timeout "$(left 60)" "${java[@]}" -Dsdj.cuda.$variant -cp "$cp" org.sdj.cuda.UNetStepBench \
+      timeout "$((room < 60 ? room : 60))" "${java[@]}" -Dsdj.cuda.$variant -cp "$cp" org.sdj.cuda.UNetStepBench \
         >"$out/unet-sdj-${variant//=/-}.txt" 2>&1
     fi
   done
+  # Last, each in a JVM of its own: the wgmma attention kernel (unverified until it has run on an sm_90 GPU).
+  echo "== wgmma attention tests =="
+  timeout "$(left 25)" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
+    --select-class org.sdj.cuda.FlashAttentionWgmmaRuleTest --details=tree --disable-banner --disable-ansi-colors \
+    --reports-dir "$out/junit-wgmma" >"$out/tests-wgmma.txt" 2>&1
+  local wgmma_rc=$?
+  echo "== attention benchmark (sdj, wgmma kernel) =="
+  timeout "$(left 25)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench wgmma >"$out/bench-sdj-wgmma.txt" 2>&1
   echo
   grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" || tail -20 "$out/tests.txt"
   grep -E "✘|\[X\]" "$out/tests.txt" | head -30
@@ -178,6 +190,11 @@ run_checks() {
     [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
       grep -E "unet step|relative L2|conv2d |linear " "$out/unet-sdj-${variant//=/-}.txt" | head -12; }
   done
+  echo "-- wgmma attention (experimental; tests exit code $wgmma_rc) --"
+  grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests-wgmma.txt" ||
+    tail -20 "$out/tests-wgmma.txt"
+  grep -E "✘|\[X\]" "$out/tests-wgmma.txt" | head -10
+  head -12 "$out/bench-sdj-wgmma.txt"
   echo "(tests exit code $tests_rc; full logs under $out)"
   return $tests_rc
 }

@@ -72,8 +72,6 @@ public final class CudaBackend implements Backend {
       throw new CudaException("the CUDA backend cannot run here: " + a.reason());
     }
     this.options = options;
-    this.description = "cuda: " + a.reason() + ", " + options.computeType()
-        + (options.graphs() ? "" : ", CUDA graphs off");
     Cu.check(cuInit(0), "cuInit");
     int[] dev = new int[1];
     Cu.check(cuDeviceGet(dev, options.device()), "cuDeviceGet");
@@ -108,7 +106,9 @@ public final class CudaBackend implements Backend {
     }
     this.module = m;
     this.gemm = g;
-    this.kernels = new Kernels(module, this::stream, options.computeType());
+    this.kernels = new Kernels(module, this::stream, options.computeType(), options.wgmmaAttention());
+    this.description = "cuda: " + a.reason() + ", " + options.computeType()
+        + (options.graphs() ? "" : ", CUDA graphs off") + (kernels.wgmmaAttention() ? ", wgmma attention" : "");
   }
 
   /**

@@ -20,9 +20,12 @@ import org.sdj.backend.DType;
  *     convolution to cuDNN
  * @param nhwcConv whether the convolutions left to cuDNN run on its NHWC algorithms, between two transposes and with
  *     a filter copy per weight (off by default until measured on a GPU)
+ * @param wgmmaAttention whether fused attention runs on the Hopper kernel (flash_attention_wgmma.cu, warpgroup MMA)
+ *     where the GPU is compute capability 9.0 and the padded head size is one it provides; elsewhere, and by default,
+ *     on the mma.sync kernel (experimental until measured on a GPU)
  */
 public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace, int gemmConvPixels,
-    boolean nhwcConv) {
+    boolean nhwcConv, boolean wgmmaAttention) {
   /** System property that turns CUDA graphs off with {@code false} (for a run that cannot be rebuilt). */
   public static final String GRAPHS_PROPERTY = "sdj.cuda.graphs";
   /** System property for {@link #convWorkspace} in MiB. */
@@ -31,6 +34,8 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   public static final String GEMM_CONV_PIXELS_PROPERTY = "sdj.cuda.gemmConvPixels";
   /** System property for {@link #nhwcConv}: {@code true} or {@code false}. */
   public static final String NHWC_CONV_PROPERTY = "sdj.cuda.nhwcConv";
+  /** System property for {@link #wgmmaAttention}: {@code wgmma} turns it on, {@code mma} (the default) off. */
+  public static final String ATTENTION_PROPERTY = "sdj.cuda.attention";
   /**
    * 16x16: the levels where cuDNN was slowest (see {@link #gemmConvPixels}); at 32x32 cuDNN was faster (UNet step 10.50
    * ms with 1024, 9.45 ms with 256 on an H200).
@@ -59,8 +64,9 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
 
   /**
    * Device 0, float16, CUDA graphs, 64 MiB of convolution workspace, convolutions up to 16x16 on cuBLASLt, cuDNN's
-   * in NCHW; the system properties {@value #GRAPHS_PROPERTY}, {@value #CONV_WORKSPACE_PROPERTY},
-   * {@value #GEMM_CONV_PIXELS_PROPERTY} and {@value #NHWC_CONV_PROPERTY} override the last four.
+   * in NCHW, attention on the mma.sync kernel; the system properties {@value #GRAPHS_PROPERTY},
+   * {@value #CONV_WORKSPACE_PROPERTY}, {@value #GEMM_CONV_PIXELS_PROPERTY}, {@value #NHWC_CONV_PROPERTY} and
+   * {@value #ATTENTION_PROPERTY} override the last five.
    */
   public static CudaOptions defaults() {
     return fromProperties(System.getProperties());
@@ -69,8 +75,8 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   /**
    * {@link #defaults()} as {@code properties} override them.
    *
-   * @throws IllegalArgumentException for a value that is not {@code true}/{@code false}, a whole number of MiB, or
-   *     a whole number of pixels
+   * @throws IllegalArgumentException for a value that is not {@code true}/{@code false}, a whole number of MiB, a
+   *     whole number of pixels, or {@code mma}/{@code wgmma}
    */
   static CudaOptions fromProperties(Properties properties) {
     boolean graphs = flag(properties, GRAPHS_PROPERTY, true);
@@ -89,7 +95,11 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(GEMM_CONV_PIXELS_PROPERTY + "=" + pixels + ": use a whole number of pixels");
     }
-    return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels, nhwc);
+    String attention = properties.getProperty(ATTENTION_PROPERTY, "mma").trim();
+    if (!attention.equals("mma") && !attention.equals("wgmma")) {
+      throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + attention + ": use mma or wgmma");
+    }
+    return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels, nhwc, attention.equals("wgmma"));
   }
 
   /** A true/false property, {@code absent} where absent. */
@@ -110,27 +120,36 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   }
 
   public CudaOptions withDevice(int ordinal) {
-    return new CudaOptions(ordinal, computeType, graphs, convWorkspace, gemmConvPixels, nhwcConv);
+    return new CudaOptions(ordinal, computeType, graphs, convWorkspace, gemmConvPixels, nhwcConv,
+        wgmmaAttention);
   }
 
   public CudaOptions withComputeType(DType type) {
-    return new CudaOptions(device, type, graphs, convWorkspace, gemmConvPixels, nhwcConv);
+    return new CudaOptions(device, type, graphs, convWorkspace, gemmConvPixels, nhwcConv,
+        wgmmaAttention);
   }
 
   public CudaOptions withGraphs(boolean on) {
-    return new CudaOptions(device, computeType, on, convWorkspace, gemmConvPixels, nhwcConv);
+    return new CudaOptions(device, computeType, on, convWorkspace, gemmConvPixels, nhwcConv,
+        wgmmaAttention);
   }
 
   public CudaOptions withConvWorkspace(long bytes) {
-    return new CudaOptions(device, computeType, graphs, bytes, gemmConvPixels, nhwcConv);
+    return new CudaOptions(device, computeType, graphs, bytes, gemmConvPixels, nhwcConv,
+        wgmmaAttention);
   }
 
   public CudaOptions withGemmConvPixels(int pixels) {
-    return new CudaOptions(device, computeType, graphs, convWorkspace, pixels, nhwcConv);
+    return new CudaOptions(device, computeType, graphs, convWorkspace, pixels, nhwcConv,
+        wgmmaAttention);
   }
 
   public CudaOptions withNhwcConv(boolean on) {
-    return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, on);
+    return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, on,
+        wgmmaAttention);
   }
 
+  public CudaOptions withWgmmaAttention(boolean on) {
+    return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, nhwcConv, on);
+  }
 }

@@ -27,9 +27,12 @@ import org.bytedeco.javacpp.PointerPointer;
  * launched with cuLaunchKernel by their {@code extern "C"} names.
  */
 final class KernelModule implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(KernelModule.class.getName());
   private static final String DIR = "/org/sdj/cuda/kernels/";
 
   private final List<CUmod_st> modules = new ArrayList<>();
+  /** Images that carry no code for this GPU (built for one architecture only, such as sm_90a's wgmma kernels). */
+  private final List<String> skipped = new ArrayList<>();
   private final Map<String, CUfunc_st> functions = new ConcurrentHashMap<>();
   /** Dynamic shared memory each kernel has been allowed beyond the default, by name. */
   private final Map<String, Integer> sharedAllowed = new ConcurrentHashMap<>();
@@ -49,7 +52,21 @@ final class KernelModule implements AutoCloseable {
     }
   }
 
-  /** Loads every fatbin into the current context. */
+  /** cuModuleLoadData's answer for an image without machine code or PTX that this GPU can run. */
+  static final int NO_BINARY_FOR_GPU = 209;
+
+  /**
+   * Whether a failure to load image {@code fatbin} leaves the backend usable: build-kernels.sh's {@code *_wgmma}
+   * images hold opt-in kernels for one architecture, which the default ones never need.
+   */
+  static boolean experimental(String fatbin) {
+    return fatbin.endsWith("_wgmma.fatbin");
+  }
+
+  /**
+   * Loads every fatbin into the current context, skipping an image without code for this GPU (its kernels are then
+   * absent: {@link #has}).
+   */
   KernelModule() {
     List<String> names = fatbins();
     if (names.isEmpty()) {
@@ -67,13 +84,32 @@ final class KernelModule implements AutoCloseable {
       }
       CUmod_st module = new CUmod_st();
       try (BytePointer data = new BytePointer(image)) {
-        Cu.check(cuModuleLoadData(module, data), "cuModuleLoadData(" + name + ")");
+        int rc = cuModuleLoadData(module, data);
+        if (rc == NO_BINARY_FOR_GPU || (rc != 0 && experimental(name))) {
+          if (rc != NO_BINARY_FOR_GPU) {
+            LOG.log(System.Logger.Level.WARNING, "experimental kernel image {0} did not load (CUDA error {1}); its"
+                + " kernels are off", name, rc);
+          }
+          skipped.add(name);
+          continue;
+        }
+        Cu.check(rc, "cuModuleLoadData(" + name + ")");
       }
       modules.add(module);
     }
   }
 
   private CUfunc_st function(String name) {
+    CUfunc_st f = find(name);
+    if (f == null) {
+      throw new CudaException("kernel " + name + " is not in sd-cuda's kernel images"
+          + (skipped.isEmpty() ? "" : " (" + String.join(", ", skipped) + " carry no code for this GPU)"));
+    }
+    return f;
+  }
+
+  /** Kernel {@code name}, or null where no loaded image has it. */
+  private CUfunc_st find(String name) {
     return functions.computeIfAbsent(name, n -> {
       for (CUmod_st m : modules) {
         CUfunc_st f = new CUfunc_st();
@@ -81,8 +117,13 @@ final class KernelModule implements AutoCloseable {
           return f;
         }
       }
-      throw new CudaException("kernel " + n + " is not in sd-cuda's kernel images");
+      return null;
     });
+  }
+
+  /** Whether kernel {@code name} is loaded: false for one whose image has no code for this GPU. */
+  boolean has(String name) {
+    return find(name) != null;
   }
 
   /**
@@ -158,6 +199,7 @@ final class KernelModule implements AutoCloseable {
       cuModuleUnload(m);
     }
     modules.clear();
+    skipped.clear();
     functions.clear();
     sharedAllowed.clear();
   }

@@ -19,15 +19,33 @@ final class Kernels {
   private static final double LOG2_E = 1.4426950408889634;
 
 
+  /** Padded head sizes of flash_attention_wgmma.cu's kernels ({@code SDJ_WGMMA_ALL} there). */
+  private static final int[] WGMMA_DIMS = {48, 64, 80, 128, 160};
+  /** Query rows per block of flash_attention_wgmma.cu's kernel: two warpgroups of 64 ({@code BR} there). */
+  static final int WGMMA_ROWS = 128;
+  /** Threads per block of flash_attention_wgmma.cu's kernel ({@code THREADS} there). */
+  static final int WGMMA_THREADS = 256;
+
   private final KernelModule module;
   private final Supplier<CUstream_st> streams;
   private final String suffix;
+  private final boolean wgmma;
 
-  /** Kernels enqueued on the stream {@code streams} gives the calling thread. */
-  Kernels(KernelModule module, Supplier<CUstream_st> streams, DType type) {
+  /**
+   * Kernels enqueued on the stream {@code streams} gives the calling thread; attention on the wgmma kernel where
+   * {@code wgmmaAttention} asks for it and the module has it (its image carries sm_90a code only, so it loads on
+   * compute capability 9.0 alone).
+   */
+  Kernels(KernelModule module, Supplier<CUstream_st> streams, DType type, boolean wgmmaAttention) {
     this.module = module;
     this.streams = streams;
     this.suffix = type == DType.BF16 ? "_bf16" : "_f16";
+    this.wgmma = wgmmaAttention && module.has(wgmmaKernel(suffix, WGMMA_DIMS[0]));
+  }
+
+  /** Whether fused attention runs on flash_attention_wgmma.cu's kernel for the head sizes it provides. */
+  boolean wgmmaAttention() {
+    return wgmma;
   }
 
   private void elementwise(String name, long n, Object... args) {
@@ -301,15 +319,46 @@ final class Kernels {
     };
   }
 
+  /** Whether flash_attention_wgmma.cu has a kernel for padded head size {@code dp}. */
+  static boolean wgmmaDim(int dp) {
+    for (int p : WGMMA_DIMS) {
+      if (p == dp) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Keys per tile of flash_attention_wgmma.cu's kernel for padded head size {@code dp} ({@code BC} there). */
+  static int wgmmaKeys(int dp) {
+    return dp == 80 ? 64 : 128;
+  }
+
+  /**
+   * Dynamic shared memory of flash_attention_wgmma.cu's kernel ({@code smem_bytes} there): the query tile and two
+   * stages of K and V tiles, {@code dp} 16-bit columns each; all of it dynamic (the kernel traps on less).
+   */
+  static int wgmmaSharedBytes(int dp) {
+    return (WGMMA_ROWS + 4 * wgmmaKeys(dp)) * dp * 2;
+  }
+
+  private static String wgmmaKernel(String suffix, int dp) {
+    return "sdj_flash_attention_wgmma" + suffix + "_d" + dp;
+  }
+
   /**
    * {@code o [b, nq, heads*d] = softmax(q k^T * scale) v} per head, fused: on the tensor cores up to the largest
-   * padded head size, on the CUDA cores beyond it.
+   * padded head size (on the wgmma kernel where it is on and has the size), on the CUDA cores beyond it.
    */
   void attention(long q, long k, long v, long o, int b, int nq, int nk, int heads, int d, float scale,
       boolean causal) {
     float scaleLog2 = (float) (scale * LOG2_E);
     int dp = flashDim(d);
-    if (dp > 0) {
+    if (dp > 0 && wgmma && wgmmaDim(dp)) {
+      module.launch(streams.get(), wgmmaKernel(suffix, dp), new int[] {Math.ceilDiv(nq, WGMMA_ROWS), heads, b},
+          new int[] {WGMMA_THREADS, 1, 1}, wgmmaSharedBytes(dp), q, k, v, o, nq, nk, heads, d, scaleLog2,
+          causal ? 1 : 0);
+    } else if (dp > 0) {
       module.launch(streams.get(), "sdj_flash_attention" + suffix + "_d" + dp,
           new int[] {Math.ceilDiv(nq, flashRows(dp)), heads, b}, new int[] {128, 1, 1}, flashSharedBytes(dp),
           q, k, v, o, nq, nk, heads, d, scaleLog2, causal ? 1 : 0);

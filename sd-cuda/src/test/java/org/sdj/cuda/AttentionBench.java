@@ -7,8 +7,9 @@ import org.sdj.backend.Tensor;
 /**
  * Times the fused attention kernels at SD's self-attention size (batch 2, 8 heads, N 4096) for each head size, in
  * TFLOP/s (4 B H N^2 d per call, d unpadded), for scripts/gpu-check.sh; benchmarks/torch/attention_sdpa.py gives
- * PyTorch's SDPA figures for the same shapes. One line per head size. Not a unit test: run with
- * {@code java ... org.sdj.cuda.AttentionBench [N]}.
+ * PyTorch's SDPA figures for the same shapes. One line per head size, on the mma.sync kernel, or with the argument
+ * {@code wgmma} on the Hopper kernel (flash_attention_wgmma.cu, compute capability 9.0 only; head sizes it lacks run
+ * on mma.sync). Not a unit test: run with {@code java ... org.sdj.cuda.AttentionBench [N] [wgmma]}.
  */
 public final class AttentionBench {
   private AttentionBench() {}
@@ -16,11 +17,24 @@ public final class AttentionBench {
   public static void main(String[] args) {
     int batch = 2;
     int heads = 8;
-    int n = args.length > 0 ? Integer.parseInt(args[0]) : 4096;
+    int n = 4096;
+    boolean wgmma = false;
+    for (String a : args) {
+      if (a.equals("wgmma")) {
+        wgmma = true;
+      } else {
+        n = Integer.parseInt(a);
+      }
+    }
     int iterations = 20;
-    try (CudaBackend backend = new CudaBackend(CudaOptions.defaults())) {
+    try (CudaBackend backend = new CudaBackend(CudaOptions.defaults().withWgmmaAttention(wgmma))) {
       System.out.println(backend.description());
-      System.out.printf("%-6s %-6s %-10s %-10s%n", "d", "N", "ms", "TFLOP/s");
+      if (wgmma && !backend.kernels().wgmmaAttention()) {
+        System.out.println("no wgmma attention kernel on this GPU (it needs compute capability 9.0)");
+        return;
+      }
+      String kernel = wgmma ? "wgmma" : "mma";
+      System.out.printf("%-6s %-6s %-6s %-10s %-10s%n", "kernel", "d", "N", "ms", "TFLOP/s");
       for (int d : new int[] {40, 64, 80, 128, 160}) {
         try (Ops ops = backend.ops()) {
           // Independent q, k and v: with k = q every row's maximum sits on the diagonal, which would flatter the kernel's
@@ -41,7 +55,7 @@ public final class AttentionBench {
           backend.sync();
           double ms = (System.nanoTime() - t0) / 1e6 / iterations;
           double flops = 4.0 * batch * heads * (double) n * n * d;
-          System.out.printf("%-6d %-6d %-10.3f %-10.1f%n", d, n, ms, flops / (ms * 1e-3) / 1e12);
+          System.out.printf("%-6s %-6d %-6d %-10.3f %-10.1f%n", kernel, d, n, ms, flops / (ms * 1e-3) / 1e12);
         }
       }
     }

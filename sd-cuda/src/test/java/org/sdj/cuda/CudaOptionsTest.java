@@ -22,7 +22,7 @@ class CudaOptionsTest {
   @Test
   void defaultsAreFloat16WithGraphsAnd64MiBOfConvolutionWorkspaceAndSmallConvolutionsOnGemm() {
     CudaOptions o = CudaOptions.fromProperties(of());
-    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256, false), o);
+    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256, false, false), o);
   }
 
   @Test
@@ -34,6 +34,16 @@ class CudaOptionsTest {
     assertTrue(CudaOptions.fromProperties(of(CudaOptions.GRAPHS_PROPERTY, " true ")).graphs());
     assertEquals(0, CudaOptions.fromProperties(of(CudaOptions.GEMM_CONV_PIXELS_PROPERTY, " 0")).gemmConvPixels());
     assertTrue(CudaOptions.fromProperties(of(CudaOptions.NHWC_CONV_PROPERTY, "true")).nhwcConv());
+    assertTrue(CudaOptions.fromProperties(of(CudaOptions.ATTENTION_PROPERTY, " wgmma")).wgmmaAttention());
+    assertFalse(CudaOptions.fromProperties(of(CudaOptions.ATTENTION_PROPERTY, "mma")).wgmmaAttention());
+  }
+
+  @Test
+  void withersChangeOneComponent() {
+    CudaOptions o = CudaOptions.fromProperties(of()).withWgmmaAttention(true);
+    assertTrue(o.wgmmaAttention());
+    assertTrue(o.withGraphs(false).wgmmaAttention(), "other withers keep the attention kernel");
+    assertFalse(o.withWgmmaAttention(false).wgmmaAttention());
   }
 
   @Test
@@ -51,5 +61,8 @@ class CudaOptionsTest {
     assertTrue(search.getMessage().contains(CudaOptions.GEMM_CONV_PIXELS_PROPERTY), search.getMessage());
     assertThrows(IllegalArgumentException.class,
         () -> CudaOptions.fromProperties(of(CudaOptions.GEMM_CONV_PIXELS_PROPERTY, "-1")));
+    var attention = assertThrows(IllegalArgumentException.class,
+        () -> CudaOptions.fromProperties(of(CudaOptions.ATTENTION_PROPERTY, "fa3")));
+    assertTrue(attention.getMessage().contains(CudaOptions.ATTENTION_PROPERTY), attention.getMessage());
   }
 }

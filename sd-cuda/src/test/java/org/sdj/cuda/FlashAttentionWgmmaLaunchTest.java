@@ -1,0 +1,96 @@
+package org.sdj.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The launch of flash_attention_wgmma.cu's kernels (no GPU needed): the head sizes, keys per tile, rows and threads per
+ * block and dynamic shared memory that {@link Kernels} uses must be what the source declares (the kernel table
+ * {@code SDJ_WGMMA_ALL}, {@code BR}, {@code THREADS}, {@code smem_bytes}), and ptxas's report must show the kernels
+ * built for sm_90a alone, with no static shared memory (the Java side passes all of it as dynamic).
+ */
+class FlashAttentionWgmmaLaunchTest {
+  private static final Path SOURCE = KernelSources.path("flash_attention_wgmma.cu");
+  private static final Pattern ROW = Pattern.compile("SDJ_WGMMA\\(T, S, (\\d+), (\\d+), (\\d+)\\)");
+  private static final Pattern ENTRY =
+      Pattern.compile("Compiling entry function '(sdj_flash_attention_wgmma_\\w+)' for '(\\w+)'");
+  /** The most dynamic shared memory a block may opt into on sm_90 (227 KiB). */
+  private static final int SM90_MAX_SHARED = 227 * 1024;
+
+  record Config(int dp, int bc) {
+    /** smem_bytes in the source: the 128-row query tile and two stages of K and V tiles. */
+    int sharedBytes() {
+      return (128 + 4 * bc) * dp * 2;
+    }
+  }
+
+  static List<Config> table() throws IOException {
+    List<Config> out = new ArrayList<>();
+    for (String line : Files.readAllLines(SOURCE)) {
+      Matcher m = ROW.matcher(line);
+      if (m.find()) {
+        out.add(new Config(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
+      }
+    }
+    return out;
+  }
+
+  private static int constant(String name) throws IOException {
+    Matcher m = Pattern.compile("constexpr int " + name + " = (\\d+);").matcher(Files.readString(SOURCE));
+    assertTrue(m.find(), name + " in " + SOURCE);
+    return Integer.parseInt(m.group(1));
+  }
+
+  @Test
+  void javaLaunchMatchesTheKernelTable() throws IOException {
+    List<Config> table = table();
+    assertEquals(List.of(48, 64, 80, 128, 160), table.stream().map(Config::dp).toList(),
+        "rows of SDJ_WGMMA_ALL in " + SOURCE);
+    assertEquals(constant("BR"), Kernels.WGMMA_ROWS, "rows per block");
+    assertEquals(constant("THREADS"), Kernels.WGMMA_THREADS, "threads per block");
+    for (Config c : table) {
+      assertEquals(c.dp(), Kernels.flashDim(c.dp()), "a padded head size of the mma.sync kernel too: " + c);
+      assertTrue(Kernels.wgmmaDim(c.dp()), "head size " + c.dp());
+      assertEquals(c.bc(), Kernels.wgmmaKeys(c.dp()), "keys per tile at " + c);
+      assertEquals(c.sharedBytes(), Kernels.wgmmaSharedBytes(c.dp()), "dynamic shared memory at " + c);
+      assertTrue(c.sharedBytes() <= SM90_MAX_SHARED, c + " needs more shared memory than sm_90 has");
+    }
+    for (int dp : new int[] {16, 32, 96}) {
+      assertTrue(!Kernels.wgmmaDim(dp), "no wgmma kernel at " + dp + ": those stay on mma.sync");
+    }
+  }
+
+  @Test
+  void builtForSm90aAloneWithoutStaticSharedMemory() throws IOException {
+    Path report = Path.of(System.getProperty("sdj.cuda.ptxasReport", "target/cuda/ptxas-report.txt"));
+    Assumptions.assumeTrue(Files.isRegularFile(report),
+        () -> "no ptxas report at " + report + ": sd-cuda was built without nvcc (profile cuda-kernels)");
+    List<String> lines = Files.readAllLines(report);
+    int seen = 0;
+    for (int i = 0; i < lines.size(); i++) {
+      Matcher e = ENTRY.matcher(lines.get(i));
+      if (!e.find()) {
+        continue;
+      }
+      assertEquals("sm_90a", e.group(2), e.group(1) + " target");
+      for (int j = i + 1; j < lines.size(); j++) {
+        if (lines.get(j).contains("Used ")) {
+          assertTrue(!lines.get(j).contains("smem"), e.group(1) + " declares static shared memory: " + lines.get(j));
+          break;
+        }
+      }
+      seen++;
+    }
+    assertEquals(table().size() * 2, seen, "wgmma kernel entries (f16 and bf16) in " + report);
+  }
+}
