@@ -42,7 +42,7 @@ make_bundle() {
   [ -f sd-cuda/target/classes/org/sdj/cuda/kernels/kernels.list ] || {
     echo "sd-cuda was built without kernels: nvcc is needed for the bundle" >&2; exit 1; }
   rm -rf "$bundle"
-  mkdir -p "$bundle/lib" "$bundle/fixtures"
+  mkdir -p "$bundle/lib" "$bundle/fixtures-tmp/fixtures"
   (cd sd-cuda && mvn -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test \
     -Dmdep.outputFile="$bundle/classpath.txt")
   tr ':' '\n' <"$bundle/classpath.txt" | grep -v -E '/(junit|opentest4j|apiguardian)' | while read -r jar; do
@@ -58,7 +58,12 @@ make_bundle() {
   zip -q -d "$bundle"/lib/sd-core-*-tests.jar 'fixtures-sd2/*'
   cp -r sd-cuda/target/test-classes "$bundle/test-classes"
   cp sd-cuda/target/cuda/ptxas-report.txt "$bundle/ptxas-report.txt"
-  cp -r "$fixtures/tiny-sd1" "$fixtures/tiny-sd1-expected" "$fixtures/diffusers-scheduler-loops" "$bundle/fixtures/"
+  cp -r "$fixtures/tiny-sd1" "$fixtures/tiny-sd1-expected" "$fixtures/diffusers-scheduler-loops" \
+    "$bundle/fixtures-tmp/fixtures/"
+  # xz saves ~3 MB of the fixtures (the tokenizer's text most): the device tool carries the tree and the bundle in
+  # 64 MiB, and the tree is 8 MB. 'run' unpacks them into /tmp.
+  tar -C "$bundle/fixtures-tmp" -cf - fixtures | xz -9 -T2 >"$bundle/fixtures.tar.xz"
+  rm -rf "$bundle/fixtures-tmp"
   # Only what the GPU tests load (jdeps): JavaCPP needs jdk.unsupported, JUnit's console java.xml; sd-core's image
   # classes (java.desktop) and hub client (java.net.http) are never loaded there.
   jlink --add-modules java.base,java.logging,java.xml,jdk.unsupported \
@@ -113,11 +118,15 @@ run_checks() {
   mkdir -p "$out"
   [ -f "$bundle/jre.tar.xz" ] || { echo "no bundle at $bundle: run 'scripts/gpu-check.sh bundle' first and carry gpu-bundle" >&2; exit 1; }
   local jre=/tmp/sdj-jre
-  if [ ! -x "$jre/jre/bin/java" ]; then
-    mkdir -p "$jre"
-    tar -C "$jre" -xJf "$bundle/jre.tar.xz" 2>/dev/null ||
-      python3 -c "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" "$bundle/jre.tar.xz" "$jre"
-  fi
+  unpack() {
+    mkdir -p "$2"
+    tar -C "$2" -xJf "$1" 2>/dev/null ||
+      python3 -c "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" "$1" "$2"
+  }
+  [ -x "$jre/jre/bin/java" ] || unpack "$bundle/jre.tar.xz" "$jre"
+  local data=/tmp/sdj-fixtures
+  rm -rf "$data"
+  unpack "$bundle/fixtures.tar.xz" "$data"
   nvidia-smi >"$out/nvidia-smi.txt" 2>&1
   export LD_LIBRARY_PATH="$(library_path)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" >>"$out/nvidia-smi.txt"
@@ -126,7 +135,7 @@ run_checks() {
     echo "$lib: ${found:-NOT FOUND}" | tee -a "$out/nvidia-smi.txt"
   done
   local java=("$jre/jre/bin/java" --enable-native-access=ALL-UNNAMED
-    -Dsdj.fixtures="$bundle/fixtures" -Dsdj.cuda.ptxasReport="$bundle/ptxas-report.txt"
+    -Dsdj.fixtures="$data/fixtures" -Dsdj.cuda.ptxasReport="$bundle/ptxas-report.txt"
     -Dorg.bytedeco.javacpp.pathsFirst=true -Djava.library.path="$LD_LIBRARY_PATH")
   # Extra JVM options for every Java part, e.g. SDJ_GPU_JAVA_OPTS="-Dsdj.cuda.graphs=false -Dsdj.cuda.convWorkspaceMiB=64"
   # or -Dsdj.cuda.gemmConvPixels=0 (all CudaOptions): what a run on the device can change without a rebuild.
