@@ -18,9 +18,9 @@
 //  * The softmax works on raw scores where no key of the tile is masked: one fma and one ex2.approx.ftz per score;
 //    masking (keys past Nk, causal) runs only on the tiles that need it; the rescaling of the running outputs is
 //    skipped (one warp vote) where no row maximum of the warp rose.
-//  * DP 128 and 160 take more than 48 KiB of shared memory, as dynamic shared memory (Kernels.flashSharedBytes;
+//  * DP 128 and 160 take more than 48 KiB of shared memory, as dynamic shared memory (AttentionKernels.flashSharedBytes;
 //    KernelModule raises the function's limit before the launch); the others declare theirs statically.
-// Rows per block (64 * MT) and dynamic shared memory depend on DP: Kernels.flashRows and flashSharedBytes on
+// Rows per block (64 * MT) and dynamic shared memory depend on DP: AttentionKernels.flashRows and flashSharedBytes on
 // the Java side mirror SDJ_FLASH_ALL below (FlashAttentionLaunchTest compares them).
 //
 // Shared memory: row-major tiles with a row pitch of DP + 8 elements (DP*2 + 16 bytes, an odd number of 16-byte
@@ -151,7 +151,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   static_assert(BC % 16 == 0 && DP % 16 == 0, "tile sizes");
   T* sm;
   if constexpr (SMEM > STATIC_SMEM_MAX) {
-    // Launched with exactly SMEM bytes of dynamic shared memory (Kernels.flashSharedBytes); anything less would
+    // Launched with exactly SMEM bytes of dynamic shared memory (AttentionKernels.flashSharedBytes); anything less would
     // overrun it, so refuse to run.
     extern __shared__ __align__(128) unsigned char sdj_flash_dynamic[];
     uint32_t have;
@@ -415,7 +415,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   }
 
 // Keep MT (rows per block: 128 for all) and the dynamic shared memory sizes (DP 128 and 160) in step with
-// Kernels.flashRows and Kernels.flashSharedBytes. MINB (blocks per SM for __launch_bounds__) steers ptxas to
+// AttentionKernels.flashRows and AttentionKernels.flashSharedBytes. MINB (blocks per SM for __launch_bounds__) steers ptxas to
 // 128 or 168 registers where that costs no spill; PtxasReportTest checks that none spills.
 #define SDJ_FLASH_ALL(T, S)               \
   SDJ_FLASH(T, S, 16, 64, 2, false, 4)    \

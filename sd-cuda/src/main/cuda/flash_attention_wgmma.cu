@@ -2,7 +2,7 @@
 // the FlashAttention-3 scheme without its producer warps: the same contract as flash_attention.cu (q [B, Nq, heads*d],
 // k and v [B, Nk, heads*d], o [B, Nq, heads*d], scale passed as scale * log2(e), head size d padded with zeros to DP,
 // optional causal mask, fp16 or bf16 in, float accumulation, online softmax in base 2). Experimental and opt-in
-// (-Dsdj.cuda.attention=wgmma, Kernels.attention); flash_attention.cu's mma.sync kernel stays the default.
+// (-Dsdj.cuda.attention=wgmma, AttentionKernels.attention); flash_attention.cu's mma.sync kernel stays the default.
 //
 // How it is organised:
 //  * A block is two warpgroups (256 threads) over 128 query rows; warpgroup w owns rows 64w..64w+63 and issues its own
@@ -55,7 +55,7 @@
 //  offset (0), 62-63 swizzle mode (0: none).
 //
 // Rows per block (128), keys per tile (BC) and dynamic shared memory (smem_bytes) are mirrored on the Java side by
-// Kernels.wgmmaKeys and Kernels.wgmmaSharedBytes (FlashAttentionWgmmaLaunchTest compares them with SDJ_WGMMA_ALL).
+// AttentionKernels.wgmmaKeys and AttentionKernels.wgmmaSharedBytes (FlashAttentionWgmmaLaunchTest compares them with SDJ_WGMMA_ALL).
 #include "common.cuh"
 
 namespace sdj {
@@ -323,7 +323,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   {
     uint32_t have;
     asm volatile("mov.u32 %0, %%dynamic_smem_size;\n" : "=r"(have));
-    if (have < (uint32_t)SMEM) __trap();  // launched with less than Kernels.wgmmaSharedBytes
+    if (have < (uint32_t)SMEM) __trap();  // launched with less than AttentionKernels.wgmmaSharedBytes
   }
   T* const qs = reinterpret_cast<T*>(sdj_wgmma_dynamic);
   T* const kv = qs + BR * DP;  // stage s: K at kv + s * 2 * BC * DP, V BC * DP after it
@@ -491,7 +491,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 }  // namespace sdj
 
 // DP: padded head size (wgmma's N of O += P V), BC: keys per tile (N of S = Q K^T), MINB: blocks per SM for
-// __launch_bounds__. Kernels.wgmmaKeys and Kernels.wgmmaSharedBytes mirror this table.
+// __launch_bounds__. AttentionKernels.wgmmaKeys and AttentionKernels.wgmmaSharedBytes mirror this table.
 #define SDJ_WGMMA(T, S, DP, BC, MINB)                                                                           \
   extern "C" __global__ void __launch_bounds__(sdj::wgmma::THREADS, MINB)                                       \
       sdj_flash_attention_wgmma_##S##_d##DP(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, \

@@ -3,7 +3,7 @@
 // accurate as the float64 reference needs and avoids the cancellation of E[x^2] - E[x]^2.
 //
 // The "vectorized" paths move 8 elements (16 bytes) per load and store; the host picks them only where every vector
-// is whole and 16-byte aligned (Kernels.java), since a misaligned uint4 access faults.
+// is whole and 16-byte aligned (NormKernels.java), since a misaligned uint4 access faults.
 #include "common.cuh"
 
 namespace sdj {
@@ -138,7 +138,7 @@ __device__ void group_apply_body(const T* x, const float* stats, const T* gamma,
 // One warp per row of x [rows, width].
 
 // Rows of up to 32 lanes x ROW_VECS vectors (1280 elements, SD's widest layer norm) stay in registers between the
-// passes, so x is read once; more would cost occupancy (62 registers at 5, 90 at 8). Kernels.LAYER_VEC_MAX_WIDTH.
+// passes, so x is read once; more would cost occupancy (62 registers at 5, 90 at 8). NormKernels.LAYER_VEC_MAX_WIDTH.
 constexpr int ROW_VECS = 5;
 
 template <typename T>
@@ -223,7 +223,7 @@ __device__ void layer_norm_body(const T* x, const T* gamma, const T* beta, T* y,
 
 }  // namespace sdj
 
-// `vectorized` picks the 16-byte path (a uniform branch); see Kernels.java for when it may be set.
+// `vectorized` picks the 16-byte path (a uniform branch); see NormKernels.java for when it may be set.
 #define SDJ_NORMS(T, S)                                                                                          \
   extern "C" __global__ void sdj_group_stats_##S(const T* x, float* stats, int count, int chunk, int vectorized) { \
     if (vectorized) {                                                                                             \

@@ -55,6 +55,8 @@ public final class CudaBackend implements Backend {
   private final AllocationMeter allocations = new AllocationMeter();
   private final DriverMemory weightMemory = new DriverMemory(context, allocations, true);
   private final Kernels kernels;
+  private final NormKernels norms;
+  private final AttentionKernels attention;
   private final Gemm gemm;
   private final Convolution convolution;
   private final Set<DeviceTensor> weights = ConcurrentHashMap.newKeySet();
@@ -106,9 +108,12 @@ public final class CudaBackend implements Backend {
     }
     this.module = m;
     this.gemm = g;
-    this.kernels = new Kernels(module, this::stream, options.computeType(), options.wgmmaAttention());
+    Launcher launcher = new Launcher(module, this::stream, options.computeType());
+    this.kernels = new Kernels(launcher);
+    this.norms = new NormKernels(launcher);
+    this.attention = new AttentionKernels(launcher, options.wgmmaAttention());
     this.description = "cuda: " + a.reason() + ", " + options.computeType()
-        + (options.graphs() ? "" : ", CUDA graphs off") + (kernels.wgmmaAttention() ? ", wgmma attention" : "");
+        + (options.graphs() ? "" : ", CUDA graphs off") + (attention.wgmmaAttention() ? ", wgmma attention" : "");
   }
 
   /**
@@ -216,6 +221,14 @@ public final class CudaBackend implements Backend {
 
   Kernels kernels() {
     return kernels;
+  }
+
+  NormKernels norms() {
+    return norms;
+  }
+
+  AttentionKernels attention() {
+    return attention;
   }
 
   Gemm gemm() {

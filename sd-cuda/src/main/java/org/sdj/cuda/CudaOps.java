@@ -300,12 +300,12 @@ final class CudaOps implements Ops {
     long pv = at(v);
     long[] out = Shapes.attention(q, kt, v, heads);
     int d = (int) (q.dim(2) / heads);
-    if (d > Kernels.WIDE_MAX_D) {
+    if (d > AttentionKernels.WIDE_MAX_D) {
       throw new IllegalArgumentException("attention: head size " + d + " of q " + Shapes.str(q.shape())
-          + " exceeds the CUDA backend's " + Kernels.WIDE_MAX_D);
+          + " exceeds the CUDA backend's " + AttentionKernels.WIDE_MAX_D);
     }
     DeviceTensor y = output(out);
-    k.attention(pq, pk, pv, y.address(), (int) q.dim(0), (int) q.dim(1), (int) kt.dim(1), heads, d, scale, causal);
+    backend.attention().attention(pq, pk, pv, y.address(), (int) q.dim(0), (int) q.dim(1), (int) kt.dim(1), heads, d, scale, causal);
     return y;
   }
 
@@ -320,14 +320,14 @@ final class CudaOps implements Ops {
     long[] s = Shapes.groupNorm(x, groups, gamma, beta);
     long spatial = Shapes.numel(s) / Math.max(1, s[0] * s[1]);
     long groupsInBatch = s[0] * groups;
-    int splits = Kernels.groupSplits(groupsInBatch, s[1] / groups * spatial);
+    int splits = NormKernels.groupSplits(groupsInBatch, s[1] / groups * spatial);
     DeviceTensor y = output(s);
     if (groupsInBatch == 0 || spatial == 0) {
       return y;
     }
     long stats = cache.acquire(2L * Float.BYTES * groupsInBatch * splits);
     try {
-      k.groupNorm(px, pg, pb, y.address(), (int) s[0], (int) s[1], spatial, groups, eps, silu, stats);
+      backend.norms().groupNorm(px, pg, pb, y.address(), (int) s[0], (int) s[1], spatial, groups, eps, silu, stats);
     } finally {
       cache.release(stats);
     }
@@ -343,7 +343,7 @@ final class CudaOps implements Ops {
     long[] s = Shapes.layerNorm(x, gamma, beta);
     DeviceTensor y = output(s);
     int width = (int) s[s.length - 1];
-    k.layerNorm(px, pg, pb, y.address(), width == 0 ? 0 : Shapes.numel(s) / width, width, eps);
+    backend.norms().layerNorm(px, pg, pb, y.address(), width == 0 ? 0 : Shapes.numel(s) / width, width, eps);
     return y;
   }
 

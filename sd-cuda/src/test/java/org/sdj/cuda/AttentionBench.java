@@ -29,7 +29,7 @@ public final class AttentionBench {
     int iterations = 20;
     try (CudaBackend backend = new CudaBackend(CudaOptions.defaults().withWgmmaAttention(wgmma))) {
       System.out.println(backend.description());
-      if (wgmma && !backend.kernels().wgmmaAttention()) {
+      if (wgmma && !backend.attention().wgmmaAttention()) {
         System.out.println("no wgmma attention kernel on this GPU (it needs compute capability 9.0)");
         return;
       }

@@ -52,10 +52,10 @@ class FlashAttentionLaunchTest {
     List<Config> table = table();
     assertEquals(8, table.size(), "rows of SDJ_FLASH_ALL in " + SOURCE);
     for (Config c : table) {
-      assertEquals(c.dp(), Kernels.flashDim(c.dp()), "padded head size " + c.dp());
-      assertEquals(64 * c.mt(), Kernels.flashRows(c.dp()), "rows per block at " + c);
+      assertEquals(c.dp(), AttentionKernels.flashDim(c.dp()), "padded head size " + c.dp());
+      assertEquals(64 * c.mt(), AttentionKernels.flashRows(c.dp()), "rows per block at " + c);
       int bytes = c.sharedBytes();
-      assertEquals(bytes > KernelModule.DEFAULT_SHARED_BYTES ? bytes : 0, Kernels.flashSharedBytes(c.dp()),
+      assertEquals(bytes > KernelModule.DEFAULT_SHARED_BYTES ? bytes : 0, AttentionKernels.flashSharedBytes(c.dp()),
           "dynamic shared memory at " + c);
     }
   }
@@ -81,7 +81,7 @@ class FlashAttentionLaunchTest {
     }
     int seen = 0;
     for (Config c : table()) {
-      int expected = Kernels.flashSharedBytes(c.dp()) > 0 ? 0 : c.sharedBytes();
+      int expected = AttentionKernels.flashSharedBytes(c.dp()) > 0 ? 0 : c.sharedBytes();
       for (Map.Entry<String, Integer> x : staticBytes.entrySet()) {
         if (x.getKey().matches("sdj_flash_attention_(f16|bf16)_d" + c.dp() + " .*")) {
           assertEquals(expected, x.getValue(), x.getKey() + " static shared memory");

@@ -56,17 +56,17 @@ class FlashAttentionWgmmaLaunchTest {
     List<Config> table = table();
     assertEquals(List.of(48, 64, 80, 128, 160), table.stream().map(Config::dp).toList(),
         "rows of SDJ_WGMMA_ALL in " + SOURCE);
-    assertEquals(constant("BR"), Kernels.WGMMA_ROWS, "rows per block");
-    assertEquals(constant("THREADS"), Kernels.WGMMA_THREADS, "threads per block");
+    assertEquals(constant("BR"), AttentionKernels.WGMMA_ROWS, "rows per block");
+    assertEquals(constant("THREADS"), AttentionKernels.WGMMA_THREADS, "threads per block");
     for (Config c : table) {
-      assertEquals(c.dp(), Kernels.flashDim(c.dp()), "a padded head size of the mma.sync kernel too: " + c);
-      assertTrue(Kernels.wgmmaDim(c.dp()), "head size " + c.dp());
-      assertEquals(c.bc(), Kernels.wgmmaKeys(c.dp()), "keys per tile at " + c);
-      assertEquals(c.sharedBytes(), Kernels.wgmmaSharedBytes(c.dp()), "dynamic shared memory at " + c);
+      assertEquals(c.dp(), AttentionKernels.flashDim(c.dp()), "a padded head size of the mma.sync kernel too: " + c);
+      assertTrue(AttentionKernels.wgmmaDim(c.dp()), "head size " + c.dp());
+      assertEquals(c.bc(), AttentionKernels.wgmmaKeys(c.dp()), "keys per tile at " + c);
+      assertEquals(c.sharedBytes(), AttentionKernels.wgmmaSharedBytes(c.dp()), "dynamic shared memory at " + c);
       assertTrue(c.sharedBytes() <= SM90_MAX_SHARED, c + " needs more shared memory than sm_90 has");
     }
     for (int dp : new int[] {16, 32, 96}) {
-      assertTrue(!Kernels.wgmmaDim(dp), "no wgmma kernel at " + dp + ": those stay on mma.sync");
+      assertTrue(!AttentionKernels.wgmmaDim(dp), "no wgmma kernel at " + dp + ": those stay on mma.sync");
     }
   }
 

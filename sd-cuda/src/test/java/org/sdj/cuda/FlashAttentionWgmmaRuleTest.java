@@ -15,7 +15,7 @@ class FlashAttentionWgmmaRuleTest extends FlashAttentionRuleCases {
 
   @Override
   void assumeKernel(CudaBackend backend) {
-    Assumptions.assumeTrue(backend.kernels().wgmmaAttention(),
+    Assumptions.assumeTrue(backend.attention().wgmmaAttention(),
         () -> "the wgmma attention kernel needs compute capability 9.0 (sm_90a): " + backend.description());
   }
 }

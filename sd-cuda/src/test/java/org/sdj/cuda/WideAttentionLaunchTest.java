@@ -17,15 +17,15 @@ class WideAttentionLaunchTest {
   @Test
   void blockShapeMatchesTheKernel() throws IOException {
     String cu = source();
-    assertTrue(cu.contains("constexpr int WIDE_WARPS = " + Kernels.WIDE_WARPS + ";"), "WIDE_WARPS");
-    assertTrue(cu.contains("constexpr int WIDE_KEYS = " + Kernels.WIDE_KEYS + ";"), "WIDE_KEYS");
-    assertTrue(cu.contains("constexpr int WIDE_MAX_D = " + Kernels.WIDE_MAX_D + ";"), "WIDE_MAX_D");
+    assertTrue(cu.contains("constexpr int WIDE_WARPS = " + AttentionKernels.WIDE_WARPS + ";"), "WIDE_WARPS");
+    assertTrue(cu.contains("constexpr int WIDE_KEYS = " + AttentionKernels.WIDE_KEYS + ";"), "WIDE_KEYS");
+    assertTrue(cu.contains("constexpr int WIDE_MAX_D = " + AttentionKernels.WIDE_MAX_D + ";"), "WIDE_MAX_D");
   }
 
   @Test
   void tileRowsSpreadOverAllBanks() {
-    for (int d = 161; d <= Kernels.WIDE_MAX_D; d++) {
-      int pitch = Kernels.widePitch(d);
+    for (int d = 161; d <= AttentionKernels.WIDE_MAX_D; d++) {
+      int pitch = AttentionKernels.widePitch(d);
       assertEquals(0, pitch % 2, "d=" + d);
       assertEquals(1, (pitch / 2) % 2, "d=" + d);
       assertTrue(pitch > d && pitch <= d + 5, "d=" + d + " pitch " + pitch);
@@ -34,7 +34,7 @@ class WideAttentionLaunchTest {
 
   @Test
   void theVaesHeadFitsTheDefaultSharedMemory() {
-    assertEquals(4 * 512 * 4 + 32 * 514 * 2, Kernels.wideSharedBytes(512));
-    assertTrue(Kernels.wideSharedBytes(512) <= KernelModule.DEFAULT_SHARED_BYTES);
+    assertEquals(4 * 512 * 4 + 32 * 514 * 2, AttentionKernels.wideSharedBytes(512));
+    assertTrue(AttentionKernels.wideSharedBytes(512) <= KernelModule.DEFAULT_SHARED_BYTES);
   }
 }

@@ -1,0 +1,136 @@
+package org.sdj.cuda;
+
+/**
+ * Launches of the fused attention kernels for one storage type: flash_attention.cu (tensor cores, mma.sync, head sizes
+ * up to 160), the opt-in flash_attention_wgmma.cu (Hopper), attention_wide.cu (CUDA cores, wider heads), and the
+ * host-side figures each launch depends on.
+ */
+final class AttentionKernels {
+  /** Head sizes of the tensor-core attention kernels; d is padded up to the next one. */
+  private static final int[] FLASH_DIMS = {16, 32, 48, 64, 80, 96, 128, 160};
+  /** Largest head size of the CUDA-core attention kernel ({@code WIDE_MAX_D} in attention_wide.cu). */
+  static final int WIDE_MAX_D = 1024;
+  private static final double LOG2_E = 1.4426950408889634;
+  /** Padded head sizes of flash_attention_wgmma.cu's kernels ({@code SDJ_WGMMA_ALL} there). */
+  private static final int[] WGMMA_DIMS = {48, 64, 80, 128, 160};
+  /** Query rows per block of flash_attention_wgmma.cu's kernel: two warpgroups of 64 ({@code BR} there). */
+  static final int WGMMA_ROWS = 128;
+  /** Threads per block of flash_attention_wgmma.cu's kernel ({@code THREADS} there). */
+  static final int WGMMA_THREADS = 256;
+
+  private final Launcher launch;
+  private final String suffix;
+  private final boolean wgmma;
+
+  /**
+   * Attention on the wgmma kernel where {@code wgmmaAttention} asks for it and the module has it (its image carries
+   * sm_90a code only, so it loads on compute capability 9.0 alone).
+   */
+  AttentionKernels(Launcher launch, boolean wgmmaAttention) {
+    this.launch = launch;
+    this.suffix = launch.suffix();
+    this.wgmma = wgmmaAttention && launch.has(wgmmaKernel(suffix, WGMMA_DIMS[0]));
+  }
+
+  /** Whether fused attention runs on flash_attention_wgmma.cu's kernel for the head sizes it provides. */
+  boolean wgmmaAttention() {
+    return wgmma;
+  }
+
+  /** The padded head size of the tensor-core kernel for {@code d}, or -1 beyond its largest. */
+  static int flashDim(int d) {
+    for (int p : FLASH_DIMS) {
+      if (d <= p) {
+        return p;
+      }
+    }
+    return -1;
+  }
+
+  /** Query rows per block of flash_attention.cu's kernel (4 warps of 32 rows) for padded head size {@code dp}. */
+  static int flashRows(int dp) {
+    return 128;
+  }
+
+  /**
+   * Dynamic shared memory of flash_attention.cu's kernel for padded head size {@code dp} ({@code smem_bytes} there:
+   * a resident 128-row query tile and 32-row K and V tiles, rows of dp + 8 elements), for the sizes whose tiles exceed
+   * the 48 KiB of static shared memory; 0 for the others, which declare theirs statically. The kernel traps when
+   * launched with less than it needs.
+   */
+  static int flashSharedBytes(int dp) {
+    return switch (dp) {
+      case 128, 160 -> (128 + 2 * 32) * (dp + 8) * 2;
+      default -> 0;
+    };
+  }
+
+  /** Whether flash_attention_wgmma.cu has a kernel for padded head size {@code dp}. */
+  static boolean wgmmaDim(int dp) {
+    for (int p : WGMMA_DIMS) {
+      if (p == dp) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Keys per tile of flash_attention_wgmma.cu's kernel for padded head size {@code dp} ({@code BC} there). */
+  static int wgmmaKeys(int dp) {
+    return dp == 80 ? 64 : 128;
+  }
+
+  /**
+   * Dynamic shared memory of flash_attention_wgmma.cu's kernel ({@code smem_bytes} there): the query tile and two
+   * stages of K and V tiles, {@code dp} 16-bit columns each; all of it dynamic (the kernel traps on less).
+   */
+  static int wgmmaSharedBytes(int dp) {
+    return (WGMMA_ROWS + 4 * wgmmaKeys(dp)) * dp * 2;
+  }
+
+  private static String wgmmaKernel(String suffix, int dp) {
+    return "sdj_flash_attention_wgmma" + suffix + "_d" + dp;
+  }
+
+  /**
+   * {@code o [b, nq, heads*d] = softmax(q k^T * scale) v} per head, fused: on the tensor cores up to the largest
+   * padded head size (on the wgmma kernel where it is on and has the size), on the CUDA cores beyond it.
+   */
+  void attention(long q, long k, long v, long o, int b, int nq, int nk, int heads, int d, float scale,
+      boolean causal) {
+    float scaleLog2 = (float) (scale * LOG2_E);
+    int dp = flashDim(d);
+    if (dp > 0 && wgmma && wgmmaDim(dp)) {
+      launch.raw(wgmmaKernel(suffix, dp), new int[] {Math.ceilDiv(nq, WGMMA_ROWS), heads, b},
+          new int[] {WGMMA_THREADS, 1, 1}, wgmmaSharedBytes(dp), q, k, v, o, nq, nk, heads, d, scaleLog2,
+          causal ? 1 : 0);
+    } else if (dp > 0) {
+      launch.raw("sdj_flash_attention" + suffix + "_d" + dp,
+          new int[] {Math.ceilDiv(nq, flashRows(dp)), heads, b}, new int[] {128, 1, 1}, flashSharedBytes(dp),
+          q, k, v, o, nq, nk, heads, d, scaleLog2, causal ? 1 : 0);
+    } else {
+      launch.raw("sdj_attention_wide" + suffix, new int[] {Math.ceilDiv(nq, WIDE_WARPS), heads, b},
+          new int[] {32 * WIDE_WARPS, 1, 1}, wideSharedBytes(d), q, k, v, o, nq, nk, heads, d, scaleLog2,
+          causal ? 1 : 0);
+    }
+  }
+
+  /** Query rows (one per warp) of a block of attention_wide.cu's kernel ({@code WIDE_WARPS} there). */
+  static final int WIDE_WARPS = 4;
+  /** Keys per shared tile of attention_wide.cu's kernel ({@code WIDE_KEYS} there). */
+  static final int WIDE_KEYS = 32;
+
+  /**
+   * Row pitch, in 16-bit elements, of attention_wide.cu's shared key/value tile ({@code wide_pitch} there): even, with
+   * an odd number of 32-bit words, so that lanes reading one column of 32 rows hit 32 banks.
+   */
+  static int widePitch(int d) {
+    int words = (d + 2) / 2;
+    return (words % 2 == 1 ? words : words + 1) * 2;
+  }
+
+  /** Dynamic shared memory of attention_wide.cu's kernel: the warps' float query rows, then one key/value tile. */
+  static int wideSharedBytes(int d) {
+    return WIDE_WARPS * d * Float.BYTES + WIDE_KEYS * widePitch(d) * 2;
+  }
+}

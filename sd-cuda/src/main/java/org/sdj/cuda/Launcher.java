@@ -1,0 +1,52 @@
+package org.sdj.cuda;
+
+import java.util.function.Supplier;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.sdj.backend.DType;
+
+/**
+ * Launches sdj's kernels for one storage type on the stream the calling thread works on: kernels are found by their
+ * {@code extern "C"} names, the storage type's suffix ({@code _f16}, {@code _bf16}) added.
+ */
+final class Launcher {
+  /** Threads per block of the grid-stride and norm kernels. */
+  static final int THREADS = 256;
+  private static final int MAX_BLOCKS = 1 << 16;
+
+  private final KernelModule module;
+  private final Supplier<CUstream_st> streams;
+  private final String suffix;
+
+  /** Launches enqueued on the stream {@code streams} gives the calling thread. */
+  Launcher(KernelModule module, Supplier<CUstream_st> streams, DType type) {
+    this.module = module;
+    this.streams = streams;
+    this.suffix = type == DType.BF16 ? "_bf16" : "_f16";
+  }
+
+  /** The storage type's suffix of kernel names. */
+  String suffix() {
+    return suffix;
+  }
+
+  /** Whether kernel {@code name} (full name) is loaded. */
+  boolean has(String name) {
+    return module.has(name);
+  }
+
+  /** Kernel {@code name} (full name) on {@code grid} x {@code block} with {@code sharedBytes} of dynamic memory. */
+  void raw(String name, int[] grid, int[] block, int sharedBytes, Object... args) {
+    module.launch(streams.get(), name, grid, block, sharedBytes, args);
+  }
+
+  /** Grid-stride kernel {@code name} of this storage type over {@code n} items. */
+  void elementwise(String name, long n, Object... args) {
+    elementwiseNamed(name + suffix, n, args);
+  }
+
+  /** Grid-stride kernel by its full name (the float32 ones carry no storage-type suffix). */
+  void elementwiseNamed(String kernel, long n, Object... args) {
+    int blocks = (int) Math.min(MAX_BLOCKS, Math.ceilDiv(n, THREADS));
+    raw(kernel, new int[] {blocks, 1, 1}, new int[] {THREADS, 1, 1}, 0, args);
+  }
+}

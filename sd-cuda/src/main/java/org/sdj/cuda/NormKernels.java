@@ -1,0 +1,98 @@
+package org.sdj.cuda;
+
+/**
+ * Launches of norms.cu's kernels for one storage type: group norm (statistics per chunk, then merge and apply) and
+ * layer norm, and the host-side choices they depend on (chunking, 16-byte vector paths).
+ */
+final class NormKernels {
+  private final Launcher launch;
+
+  NormKernels(Launcher launch) {
+    this.launch = launch;
+  }
+
+  /**
+   * Blocks a group norm aims for: about 8 resident 256-thread blocks on each SM of a 132-SM GPU. One block per (sample,
+   * group) gives only 64 for the UNet's batch of 2 x 32 groups, so every group is cut into chunks of one block each.
+   */
+  private static final long GROUP_TARGET_BLOCKS = 1024;
+  /** Fewest elements per chunk: one 16-byte vector per thread; smaller chunks only add merging. */
+  static final int GROUP_MIN_CHUNK = Launcher.THREADS * 8;
+  /**
+   * Largest group (elements of one sample's group) the kernels take: they index inside a group in 32-bit, and half
+   * the int range leaves room for a thread's stride past the end.
+   */
+  static final long GROUP_MAX_COUNT = 1L << 30;
+  /** Widest layer-norm row held in registers ({@code ROW_VECS} x 32 lanes x 8 in norms.cu); wider rows go scalar. */
+  static final int LAYER_VEC_MAX_WIDTH = 1280;
+
+  /**
+   * Elements per chunk of a group norm over {@code groupsInBatch = n * groups} groups of {@code count} elements: the
+   * kernels take it as given, so this is the one place the cut is decided. A multiple of 8, so that chunks of a
+   * vectorized group norm hold whole 16-byte vectors.
+   *
+   * @throws IllegalArgumentException if a group exceeds {@link #GROUP_MAX_COUNT} elements
+   */
+  static int groupChunk(long groupsInBatch, long count) {
+    if (count > GROUP_MAX_COUNT) {
+      throw new IllegalArgumentException("groupNorm: a group of " + count + " elements exceeds the CUDA backend's "
+          + GROUP_MAX_COUNT + "; use more groups or a smaller image");
+    }
+    long wanted = Math.ceilDiv(GROUP_TARGET_BLOCKS, Math.max(1, groupsInBatch));
+    long chunk = Math.max(GROUP_MIN_CHUNK, Math.ceilDiv(count, wanted));
+    return (int) Math.ceilDiv(chunk, 8) * 8;
+  }
+
+  /**
+   * Chunks (blocks) per group, each a whole {@link #groupChunk} but the last; at least 1, at most
+   * {@code GROUP_TARGET_BLOCKS}, so within a grid's y limit. The stats scratch holds {@code 2 * groupsInBatch * splits}
+   * floats.
+   */
+  static int groupSplits(long groupsInBatch, long count) {
+    return (int) Math.max(1, Math.ceilDiv(count, groupChunk(groupsInBatch, count)));
+  }
+
+  /**
+   * Whether a group norm may move 16-byte vectors: a channel's elements then come in whole vectors (so one channel per
+   * vector), chunks start on vector boundaries, and {@code x} and {@code y} are 16-byte aligned.
+   */
+  static boolean groupVectorized(long spatial, int chunk, long x, long y) {
+    return spatial % 8 == 0 && chunk % 8 == 0 && ((x | y) & 15) == 0;
+  }
+
+  /** Whether a layer norm may keep its rows in registers as 16-byte vectors. */
+  static boolean layerVectorized(int width, long x, long gamma, long beta, long y) {
+    return width % 8 == 0 && width <= LAYER_VEC_MAX_WIDTH && ((x | gamma | beta | y) & 15) == 0;
+  }
+
+  /**
+   * {@code y = groupNorm(x)} (then SiLU) over {@code x [n, channels, spatial]}; {@code stats} holds
+   * {@code 2 * n * groups * groupSplits(n * groups, count)} floats of scratch.
+   */
+  void groupNorm(long x, long gamma, long beta, long y, int n, int channels, long spatial, int groups, float eps,
+      boolean silu, long stats) {
+    long groupsInBatch = (long) n * groups;
+    long count = channels / groups * spatial;
+    if (groupsInBatch == 0 || count == 0) {
+      return;
+    }
+    int chunk = groupChunk(groupsInBatch, count);
+    int[] grid = {Math.toIntExact(groupsInBatch), groupSplits(groupsInBatch, count), 1};
+    int vec = groupVectorized(spatial, chunk, x, y) ? 1 : 0;
+    launch.raw("sdj_group_stats" + launch.suffix(), grid, new int[] {Launcher.THREADS, 1, 1}, 0, x, stats,
+        (int) count, chunk, vec);
+    launch.raw("sdj_group_apply" + launch.suffix(), grid, new int[] {Launcher.THREADS, 1, 1}, 0, x, stats, gamma, beta,
+        y, channels, (int) spatial, groups, (int) count, chunk, eps, silu ? 1 : 0, vec);
+  }
+
+  void layerNorm(long x, long gamma, long beta, long y, long rows, int width, float eps) {
+    if (rows == 0) {
+      return;
+    }
+    int rowsPerBlock = Launcher.THREADS / 32;
+    int vec = layerVectorized(width, x, gamma, beta, y) ? 1 : 0;
+    launch.raw("sdj_layer_norm" + launch.suffix(), new int[] {(int) Math.ceilDiv(rows, rowsPerBlock), 1, 1},
+        new int[] {Launcher.THREADS, 1, 1}, 0, x, gamma, beta, y, rows, width, eps, vec);
+  }
+
+}
