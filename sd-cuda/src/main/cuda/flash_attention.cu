@@ -25,7 +25,7 @@
 //
 // Shared memory: row-major tiles with a row pitch of DP + 8 elements (DP*2 + 16 bytes, an odd number of 16-byte
 // units), so the eight 16-byte rows that one ldmatrix phase reads fall in eight different bank quads.
-#include "common.cuh"
+#include "attention.cuh"
 
 namespace sdj {
 namespace flash {
@@ -62,8 +62,6 @@ __device__ __forceinline__ void mma_pair(float (&c)[MT][N][4], int n, const uint
   }
 }
 
-__device__ __forceinline__ uint32_t smem(const void* p) { return (uint32_t)__cvta_generic_to_shared(p); }
-
 // ldmatrix .x4: lanes 8i..8i+7 give the addresses of the eight 16-byte rows of matrix i; register i of lane
 // (g = lane/4, t = lane%4) receives elements 2t, 2t+1 of row g of matrix i (of column g, i.e. rows 2t and 2t+1 at
 // column g, with .trans).
@@ -77,24 +75,6 @@ __device__ __forceinline__ void ldsm_x4_trans(uint32_t (&r)[4], uint32_t addr) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                : "r"(addr));
-}
-
-// 16 bytes global -> shared without passing through registers; bytes past src_bytes (0 or 16 here) are zero-filled.
-__device__ __forceinline__ void cp_async16(uint32_t dst, const void* src, int src_bytes) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(__cvta_generic_to_global(src)),
-               "r"(src_bytes)
-               : "memory");
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
-template <int N> __device__ __forceinline__ void cp_async_wait() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
-}
-
-// 2^x, one MUFU.EX2; -inf gives +0, results below 2^-126 flush to 0 (probabilities that small do not matter).
-__device__ __forceinline__ float ex2(float x) {
-  float y;
-  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
-  return y;
 }
 
 // Rows [row0, row0 + ROWS) of one head into dst [ROWS][LD], zero past nrows and past column d (padded rows and

@@ -1,0 +1,28 @@
+// Helpers shared by the tensor-core attention kernels (flash_attention.cu, flash_attention_wgmma.cu): shared-memory
+// addresses, cp.async (sm_80 and newer) and the base-2 exponential of their softmax.
+#pragma once
+#include "common.cuh"
+
+namespace sdj {
+
+__device__ __forceinline__ uint32_t smem(const void* p) { return (uint32_t)__cvta_generic_to_shared(p); }
+
+// 16 bytes global -> shared without passing through registers; bytes past src_bytes (0 or 16 here) are zero-filled.
+__device__ __forceinline__ void cp_async16(uint32_t dst, const void* src, int src_bytes) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(__cvta_generic_to_global(src)),
+               "r"(src_bytes)
+               : "memory");
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+template <int N> __device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
+}
+
+// 2^x, one MUFU.EX2; -inf gives +0, results below 2^-126 flush to 0 (probabilities that small do not matter).
+__device__ __forceinline__ float ex2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
+  return y;
+}
+
+}  // namespace sdj
