@@ -25,4 +25,16 @@ __device__ __forceinline__ float ex2(float x) {
   return y;
 }
 
+// Output columns col and col + 1 of a row (those below d): as one 32-bit store where pairs (d even, the row 4-byte
+// aligned), else one element at a time.
+template <typename T>
+__device__ __forceinline__ void store_pair(T* row, int col, int d, bool pairs, float x0, float x1) {
+  if (pairs) {
+    if (col < d) *reinterpret_cast<uint32_t*>(row + col) = pack2<T>(x0, x1);
+  } else {
+    if (col < d) row[col] = from_f<T>(x0);
+    if (col + 1 < d) row[col + 1] = from_f<T>(x1);
+  }
+}
+
 }  // namespace sdj

@@ -425,14 +425,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 #pragma unroll
     for (int n = 0; n < DP / 8; n++) {
       const int col = n * 8 + t * 2;
-      const float x0 = acc[4 * n + 2 * h] * inv;
-      const float x1 = acc[4 * n + 2 * h + 1] * inv;
-      if (pairs) {
-        if (col < d) *reinterpret_cast<uint32_t*>(orow + col) = pack2<T>(x0, x1);
-      } else {
-        if (col < d) orow[col] = from_f<T>(x0);
-        if (col + 1 < d) orow[col + 1] = from_f<T>(x1);
-      }
+      store_pair<T>(orow, col, d, pairs, acc[4 * n + 2 * h] * inv, acc[4 * n + 2 * h + 1] * inv);
     }
   }
 }
