@@ -190,10 +190,10 @@ run_checks() {
   grep -E "✘|\[X\]" "$out/tests.txt" | head -30
   echo "-- sdj --"; cat "$out/bench-sdj.txt"
   echo "-- torch --"; cat "$out/bench-torch.txt"
-  echo "-- UNet step, sdj --"; tail -45 "$out/unet-sdj.txt"
+  echo "-- UNet step, sdj --"; head -32 "$out/unet-sdj.txt"
   echo "-- UNet step, torch --"; tail -8 "$out/unet-torch.txt"
   echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
-  echo "-- VAE decode, sdj --"; grep -v "^cuda:" "$out/vae-sdj.txt" | head -24
+  echo "-- VAE decode, sdj --"; grep -v "^cuda:" "$out/vae-sdj.txt" | head -20
   echo "-- VAE decode, torch --"; tail -3 "$out/vae-torch.txt"
   for variant in gemmConvPixels=0 nhwcConv=true; do
     [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
