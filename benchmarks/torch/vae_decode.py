@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from unet_step import ResnetBlock2D, Upsample2D, randomize
+from unet_step import ROUNDS, ResnetBlock2D, Upsample2D, randomize, spread
 
 # SD 1.5's published VAE config (sdj ships the same: org/sdj/io/checkpoint/sd15/vae/config.json).
 SD15_VAE = dict(block_out_channels=(128, 256, 512, 512), layers_per_block=2, latent_channels=4, norm_num_groups=32)
@@ -112,14 +112,16 @@ def bench(runs):
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
         weights = torch.cuda.memory_allocated()
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        for _ in range(runs):
-            image = model(z)
-        end.record()
-        torch.cuda.synchronize()
-    ms = start.elapsed_time(end) / runs
-    print(f"vae decode (1x4x64x64 -> 512x512, fp16, channels-last, SDPA, eager): {ms:.2f} ms, "
+        rounds = []
+        for _ in range(ROUNDS):
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            for _ in range(runs):
+                image = model(z)
+            end.record()
+            torch.cuda.synchronize()
+            rounds.append(start.elapsed_time(end) / runs)
+    print(f"vae decode (1x4x64x64 -> 512x512, fp16, channels-last, SDPA, eager): {spread(rounds, 2)}, "
           f"{(~torch.isfinite(image)).sum().item()} non-finite values; "
           f"{(torch.cuda.max_memory_allocated() - weights) >> 20} MiB more than the weights at the peak")
 

@@ -59,30 +59,38 @@ public final class UNetStepBench {
     }
   }
 
+  /** Rounds of timed steps: their spread shows how steady the figure is. */
+  private static final int ROUNDS = 5;
+
   /**
-   * Times {@code steps} steps of {@code replay} enqueued back to back after 3 untimed ones, prints the figures and
-   * returns one more step's output.
+   * Times {@link #ROUNDS} rounds of {@code steps} steps of {@code replay} enqueued back to back after 3 untimed ones,
+   * prints the median per step with its spread and returns one more step's output.
    */
   private static float[] time(String how, CudaBackend backend, Replay replay, List<Tensor> in, int steps) {
     for (int i = 0; i < 3; i++) {
       step(backend, replay, in);
     }
     backend.sync();
-    long start = System.nanoTime();
-    for (int i = 0; i < steps; i++) {
-      step(backend, replay, in);
+    double[] perStep = new double[ROUNDS];
+    double enqueueMs = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+      long start = System.nanoTime();
+      for (int i = 0; i < steps; i++) {
+        step(backend, replay, in);
+      }
+      // Enqueueing as long as running means the host (launch overhead) is the limit, not the GPU.
+      enqueueMs = Math.max(enqueueMs, (System.nanoTime() - start) / 1e6 / steps);
+      backend.sync();
+      perStep[round] = (System.nanoTime() - start) / 1e6 / steps;
     }
-    // Enqueueing as long as running means the host (launch overhead) is the limit, not the GPU.
-    double enqueueMs = (System.nanoTime() - start) / 1e6 / steps;
-    backend.sync();
-    double ms = (System.nanoTime() - start) / 1e6 / steps;
+    Spread spread = Spread.of(perStep);
     float[] out;
     try (Ops last = backend.ops()) {
       out = last.toHost(replay.run(last, in));
     }
     int bad = RandomSd15.nonFinite(out);
-    System.out.printf("unet step (CFG batch 2, 64x64, fp16), %s: %.3f ms  (%.1f steps/s), %d non-finite outputs;"
-        + " the host enqueued a step in %.3f ms%n", how, ms, 1000 / ms, bad, enqueueMs);
+    System.out.printf("unet step (CFG batch 2, 64x64, fp16), %s: %s, %.1f steps/s, %d non-finite outputs; the host"
+        + " enqueued a step in %.3f ms at most%n", how, spread.format(3), 1000 / spread.median(), bad, enqueueMs);
     return out;
   }
 

@@ -33,19 +33,22 @@ public final class VaeDecodeBench {
         backend.sync();
         backend.allocations().resetPeaks();
         int runs = 5;
-        long start = System.nanoTime();
-        for (int i = 0; i < runs; i++) {
-          decode(backend, vae, z);
+        double[] perDecode = new double[5];
+        for (int round = 0; round < perDecode.length; round++) {
+          long start = System.nanoTime();
+          for (int i = 0; i < runs; i++) {
+            decode(backend, vae, z);
+          }
+          backend.sync();
+          perDecode[round] = (System.nanoTime() - start) / 1e6 / runs;
         }
-        backend.sync();
-        double ms = (System.nanoTime() - start) / 1e6 / runs;
         float[] image;
         try (Ops last = backend.ops()) {
           image = last.toHost(vae.decode(last, z));
         }
         int bad = RandomSd15.nonFinite(image);
-        System.out.printf("vae decode (1x4x64x64 -> 512x512, fp16), op by op: %.2f ms, %d non-finite values; %d MiB"
-            + " of weights, %d MiB more in use at the peak%n", ms, bad, weights >> 20,
+        System.out.printf("vae decode (1x4x64x64 -> 512x512, fp16), op by op: %s, %d non-finite values; %d MiB"
+            + " of weights, %d MiB more in use at the peak%n", Spread.of(perDecode).format(2), bad, weights >> 20,
             (backend.allocations().inUse().peak() - weights) >> 20);
         System.out.print(CudaOpProfile.run(backend, ops -> vae.decode(ops, z)));
       }
