@@ -14,6 +14,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sdj.backend.DType;
+import org.sdj.cuda.CudaBackendProvider;
 import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.SafeTensorsWriter;
 
@@ -178,6 +179,18 @@ class GenerateCommandTest {
         .assertOneErrorLine(1, "strength must be in (0, 1], got 0.0");
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--init-image", image.toString(), "--strength", "0.2",
         "--steps", "4")).assertOneErrorLine(1, "strength 0.2 with 4 steps leaves no step to run");
+  }
+
+  @Test
+  void cudaWhereItCannotRunSaysWhy() {
+    assumeFalse(new CudaBackendProvider().availability().usable(), "this machine can run the CUDA backend");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--backend", "cuda"))
+        .assertOneErrorLine(1, "backend 'cuda' cannot run here");
+  }
+
+  @Test
+  void anUnknownBackend() {
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--backend", "tpu")).assertOneErrorLine(1, "tpu");
   }
 
   @Test
