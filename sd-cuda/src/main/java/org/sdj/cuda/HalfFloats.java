@@ -3,6 +3,7 @@ package org.sdj.cuda;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import org.sdj.backend.DType;
+import org.sdj.backend.HalfPrecision;
 import org.sdj.backend.Shapes;
 import org.sdj.backend.WeightData;
 import org.sdj.backend.WeightFloats;
@@ -16,25 +17,11 @@ final class HalfFloats {
 
   /** {@code f} rounded to nearest-even in {@code type}. */
   static short encode(float f, DType type) {
-    return switch (type) {
-      case F16 -> Float.floatToFloat16(f);
-      case BF16 -> {
-        int bits = Float.floatToRawIntBits(f);
-        if (Float.isNaN(f)) {
-          yield (short) 0x7fc0;
-        }
-        yield (short) ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16);
-      }
-      default -> throw new IllegalArgumentException("not a 16-bit float type: " + type);
-    };
+    return HalfPrecision.encode(f, type);
   }
 
   static float decode(short bits, DType type) {
-    return switch (type) {
-      case F16 -> Float.float16ToFloat(bits);
-      case BF16 -> Float.intBitsToFloat(bits << 16);
-      default -> throw new IllegalArgumentException("not a 16-bit float type: " + type);
-    };
+    return HalfPrecision.decode(bits, type);
   }
 
   static short[] encode(float[] v, DType type) {

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.sdj.backend.Backend;
 import org.sdj.backend.DType;
+import org.sdj.backend.HalfPrecision;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.backend.reference.ReferenceBackend;
@@ -64,17 +65,9 @@ class NormShapesTest {
     float[] normal(long n, double std, double mean) {
       float[] v = new float[Math.toIntExact(n)];
       for (int i = 0; i < v.length; i++) {
-        float x = (float) (mean + std * random.nextGaussian());
-        v[i] = storage == DType.BF16 ? Float.intBitsToFloat(bf16Bits(x) << 16) : Float.float16ToFloat(
-            Float.floatToFloat16(x));
+        v[i] = HalfPrecision.round((float) (mean + std * random.nextGaussian()), storage);
       }
       return v;
-    }
-
-    /** Round to nearest even on the upper 16 bits (finite values only). */
-    private static int bf16Bits(float x) {
-      int b = Float.floatToRawIntBits(x);
-      return (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
     }
   }
 

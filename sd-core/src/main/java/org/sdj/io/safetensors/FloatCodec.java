@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.sdj.backend.DType;
+import org.sdj.backend.HalfPrecision;
 
 /** Conversions between {@code float} and the little-endian float encodings safetensors stores (F32, F16, BF16). */
 final class FloatCodec {
@@ -20,8 +21,7 @@ final class FloatCodec {
   static float decode(DType dtype, MemorySegment data, long index) {
     return switch (dtype) {
       case F32 -> data.get(F32, index * Float.BYTES);
-      case F16 -> Float.float16ToFloat(data.get(HALF, index * 2));
-      case BF16 -> bf16ToFloat(data.get(HALF, index * 2));
+      case F16, BF16 -> HalfPrecision.decode(data.get(HALF, index * 2), dtype);
       default -> throw new IllegalArgumentException(dtype + " is not a float type");
     };
   }
@@ -35,9 +35,8 @@ final class FloatCodec {
     }
     short[] halves = new short[count];
     MemorySegment.copy(data, HALF, 0, halves, 0, count);
-    boolean brain = dtype == DType.BF16;
     for (int i = 0; i < count; i++) {
-      out[i] = brain ? bf16ToFloat(halves[i]) : Float.float16ToFloat(halves[i]);
+      out[i] = HalfPrecision.decode(halves[i], dtype);
     }
     return out;
   }
@@ -49,25 +48,10 @@ final class FloatCodec {
     for (float v : values) {
       switch (dtype) {
         case F32 -> out.putFloat(v);
-        case F16 -> out.putShort(Float.floatToFloat16(v));
-        case BF16 -> out.putShort(floatToBf16(v));
+        case F16, BF16 -> out.putShort(HalfPrecision.encode(v, dtype));
         default -> throw new IllegalArgumentException(dtype + " is not a float type");
       }
     }
     return out.array();
-  }
-
-  private static float bf16ToFloat(short bits) {
-    return Float.intBitsToFloat(bits << 16);
-  }
-
-  private static short floatToBf16(float v) {
-    int bits = Float.floatToRawIntBits(v);
-    if (Float.isNaN(v)) {
-      // Truncating could clear every mantissa bit left and turn the NaN into an infinity; keep it a quiet NaN.
-      return (short) ((bits >>> 16) | 0x0040);
-    }
-    int roundToNearestEven = 0x7FFF + ((bits >>> 16) & 1);
-    return (short) ((bits + roundToNearestEven) >>> 16);
   }
 }
