@@ -316,7 +316,10 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   }
 
   // Descriptors (layout notes at the top); advancing one only adds to its start address field (bits 0-13, in
-  // 16-byte units), which stays below 2^14 for shared addresses under 256 KiB.
+  // 16-byte units), which stays below 2^14 for shared addresses under 256 KiB. LBO and SBO follow the PTX ISA's
+  // canonical no-swizzle layouts (LBO the stride along K, SBO along M/N, in both majors; its MN-major bf16 example has
+  // LBO = 128 and SBO = 64 elements on the same layout) and CUTLASS's make_gmma_desc. Not yet run on a GPU: should the
+  // output be wrong, swap V's two offsets first (P V alone), then Q's and K's.
   const uint64_t q_desc = make_desc(smem(qs) + 64u * wg * 16u, BR * 16, 128);
   const uint64_t k_desc0 = make_desc(smem(kv), BC * 16, 128);
   const uint64_t v_desc0 = make_desc(smem(kv + BC * DP), 128, BC * 16);
@@ -343,7 +346,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
     fence_async_shared();
     __syncthreads();  // tile j (and the query tile) is in shared memory for every warpgroup's wgmma
 
-    float s[BC / 2];
+    float s[BC / 2];  // not initialised: the first k-step runs with scale-d 0, which does not read it
     wg_fence();
 #pragma unroll
     for (int kk = 0; kk < KS; kk++)

@@ -51,6 +51,14 @@ class FlashAttentionWgmmaLaunchTest {
     return Integer.parseInt(m.group(1));
   }
 
+  /** ptxas's report of the kernel build; the calling test is skipped where sd-cuda was built without nvcc. */
+  private static Path ptxasReport() {
+    Path report = Path.of(System.getProperty("sdj.cuda.ptxasReport", "target/cuda/ptxas-report.txt"));
+    Assumptions.assumeTrue(Files.isRegularFile(report),
+        () -> "no ptxas report at " + report + ": sd-cuda was built without nvcc (profile cuda-kernels)");
+    return report;
+  }
+
   @Test
   void javaLaunchMatchesTheKernelTable() throws IOException {
     List<Config> table = table();
@@ -72,9 +80,7 @@ class FlashAttentionWgmmaLaunchTest {
 
   @Test
   void builtForSm90aAloneWithoutStaticSharedMemory() throws IOException {
-    Path report = Path.of(System.getProperty("sdj.cuda.ptxasReport", "target/cuda/ptxas-report.txt"));
-    Assumptions.assumeTrue(Files.isRegularFile(report),
-        () -> "no ptxas report at " + report + ": sd-cuda was built without nvcc (profile cuda-kernels)");
+    Path report = ptxasReport();
     List<String> lines = Files.readAllLines(report);
     int seen = 0;
     for (int i = 0; i < lines.size(); i++) {
@@ -92,5 +98,18 @@ class FlashAttentionWgmmaLaunchTest {
       seen++;
     }
     assertEquals(table().size() * 2, seen, "wgmma kernel entries (f16 and bf16) in " + report);
+  }
+
+  /**
+   * ptxas keeps the kernels' wgmma asynchronous: where it cannot keep a batch's registers in flight (too few registers,
+   * a pipeline across a call or a divergent path) it serializes them and says so ("(C75xx) ... wgmma.mma_async
+   * instructions are serialized due to ..."), a silent loss of what the Hopper kernel is for.
+   */
+  @Test
+  void ptxasDoesNotSerializeTheWgmma() throws IOException {
+    Path report = ptxasReport();
+    for (String line : Files.readAllLines(report)) {
+      assertTrue(!line.contains("wgmma.mma_async instructions are serialized"), report + ": " + line);
+    }
   }
 }
