@@ -43,6 +43,8 @@ for i in "${!pids[@]}"; do
 done
 [ "$failed" = 0 ] || exit 1
 : >"$report"
+# Images of sources since deleted or renamed would otherwise ride along in the jar (unlisted, never loaded).
+rm -f "$out"/*.fatbin
 for name in "${names[@]}"; do
   cat "$tmp/$name.log" >>"$report"
   cp "$tmp/$name.fatbin" "$out/$name.fatbin"
