@@ -12,7 +12,10 @@ report=$3
 src=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out" "$(dirname "$report")"
 newest_src=$(ls -t "$src"/*.cu "$src"/*.cuh "$0" | head -1)
-if [ -f "$out/kernels.list" ] && [ -f "$report" ] && [ "$out/kernels.list" -nt "$newest_src" ]; then
+# Up to date: built after the newest source, from the same set of .cu files (a deleted one changes no mtime).
+listed=$(for cu in "$src"/*.cu; do echo "$(basename "$cu" .cu).fatbin"; done)
+if [ -f "$out/kernels.list" ] && [ -f "$report" ] && [ "$out/kernels.list" -nt "$newest_src" ] &&
+    [ "$listed" = "$(cat "$out/kernels.list")" ]; then
   echo "CUDA kernels up to date in $out"
   exit 0
 fi
