@@ -40,9 +40,26 @@ public final class CaseInputs {
     return ops.fromHost(normal(shape, 1), DType.F32, shape);
   }
 
+  /**
+   * An activation with elements in [0.5, 1.5). For cases with a handful of output elements: a sum of such terms cannot
+   * cancel, where one of unit-normal terms now and then lands near zero and 16-bit storage's rounding of its inputs
+   * then dominates a relative error (a one-output convolution, a two-element combine).
+   */
+  public Tensor positiveAct(long... shape) {
+    return ops.fromHost(positive(shape, 1), shape);
+  }
+
   /** A weight in {@code dtype} with normal elements of standard deviation {@code std}. */
   public Tensor weight(DType dtype, double std, long... shape) {
-    float[] v = normal(shape, std);
+    return weight(dtype, normal(shape, std), shape);
+  }
+
+  /** A weight in {@code dtype} with elements in [0.5, 1.5) x {@code scale} (see {@link #positiveAct}). */
+  public Tensor positiveWeight(DType dtype, double scale, long... shape) {
+    return weight(dtype, positive(shape, scale), shape);
+  }
+
+  private Tensor weight(DType dtype, float[] v, long[] shape) {
     MemorySegment seg = arena.allocate((long) v.length * dtype.byteSize());
     for (int i = 0; i < v.length; i++) {
       switch (dtype) {
@@ -68,6 +85,14 @@ public final class CaseInputs {
     float[] v = new float[(int) Shapes.numel(shape)];
     for (int i = 0; i < v.length; i++) {
       v[i] = (float) (random.nextGaussian() * std);
+    }
+    return v;
+  }
+
+  private float[] positive(long[] shape, double scale) {
+    float[] v = new float[(int) Shapes.numel(shape)];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) ((0.5 + random.nextDouble()) * scale);
     }
     return v;
   }

@@ -10,16 +10,31 @@ import java.util.Set;
 import org.sdj.backend.reference.ReferenceBackend;
 
 /**
- * The reference backend with a GPU's storage: weights and every activation an op returns are rounded to float16, as
- * the CUDA backend stores them, while the denoising loop's float32 latents stay exact. Its conformance run predicts,
- * on the CPU, how much a float16 backend loses to storage alone (the CUDA kernels then add their own rounding of
- * products and sums, which float32 accumulation keeps small).
+ * The reference backend with a GPU's storage: weights and every activation an op returns are rounded to a 16-bit type
+ * (float16 by default, or bfloat16), as the CUDA backend stores them, while the denoising loop's float32 latents stay
+ * exact. Its conformance run predicts, on the CPU, how much a 16-bit backend loses to storage alone (the CUDA kernels
+ * then add their own rounding of products and sums, which float32 accumulation keeps small); as the reference of a
+ * 16-bit backend's op suite it leaves that backend's own rounding to be measured.
  */
 public final class HalfStorageBackend implements Backend {
   /** Ops that keep float32 latents exact when their (first) operand is one. */
   private static final Set<String> LATENT_OPS = Set.of("scale", "combine", "narrow", "concat", "reshape");
 
   private final ReferenceBackend inner = new ReferenceBackend();
+  private final DType storage;
+
+  /** Float16 storage. */
+  public HalfStorageBackend() {
+    this(DType.F16);
+  }
+
+  /** Storage in {@code storage}, F16 or BF16. */
+  public HalfStorageBackend(DType storage) {
+    if (storage != DType.F16 && storage != DType.BF16) {
+      throw new IllegalArgumentException("16-bit storage is F16 or BF16, not " + storage);
+    }
+    this.storage = storage;
+  }
 
   @Override
   public String name() {
@@ -28,12 +43,12 @@ public final class HalfStorageBackend implements Backend {
 
   @Override
   public String description() {
-    return "reference ops with float16 storage (an emulation of a GPU backend's rounding)";
+    return "reference ops with " + storage + " storage (an emulation of a GPU backend's rounding)";
   }
 
   @Override
   public DType activationType() {
-    return DType.F16;
+    return storage;
   }
 
   @Override
@@ -54,7 +69,7 @@ public final class HalfStorageBackend implements Backend {
           if (name.equals("backend")) {
             return self;
           }
-          boolean toHalf = name.equals("cast") && args[1] == DType.F16;
+          boolean toHalf = name.equals("cast") && args[1] == storage;
           Object result = call(method, real, toHalf ? new Object[] {args[0], DType.F32} : args);
           if (!(result instanceof Tensor t)) {
             return result;
@@ -93,9 +108,9 @@ public final class HalfStorageBackend implements Backend {
     return null;
   }
 
-  private static void round(float[] v) {
+  private void round(float[] v) {
     for (int i = 0; i < v.length; i++) {
-      v[i] = Float.float16ToFloat(Float.floatToFloat16(v[i]));
+      v[i] = HalfPrecision.round(v[i], storage);
     }
   }
 

@@ -44,9 +44,18 @@ public abstract class OpConformanceTest {
     return F32_TOLERANCE;
   }
 
+  /**
+   * A new instance of the backend the results are compared with: the reference backend, or an emulation of the tested
+   * backend's storage on it ({@link HalfStorageBackend}) where that storage's rounding alone would swamp a relative
+   * measure.
+   */
+  protected Backend referenceBackend() {
+    return new ReferenceBackend();
+  }
+
   @BeforeEach
   void open() {
-    reference = new ReferenceBackend();
+    reference = referenceBackend();
     tested = backend();
   }
 
