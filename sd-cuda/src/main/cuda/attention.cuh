@@ -25,6 +25,36 @@ __device__ __forceinline__ float ex2(float x) {
   return y;
 }
 
+// One block's head (blockIdx.y) of one batch item (blockIdx.z) in q [B, Nq, heads*d], k and v [B, Nk, heads*d] and
+// o [B, Nq, heads*d]: where its rows start, their stride, and whether all three inputs can be copied in 16-byte
+// pieces (d % 8 == 0, 16-byte aligned heads).
+template <typename T>
+struct HeadView {
+  const T* q;
+  const T* k;
+  const T* v;
+  T* o;
+  long long stride;
+  bool vec;
+};
+
+template <typename T>
+__device__ __forceinline__ HeadView<T> head_view(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads,
+                                                 int d) {
+  const long long stride = (long long)heads * d;
+  const long long head = (long long)blockIdx.y * d;
+  HeadView<T> h;
+  h.q = q + (long long)blockIdx.z * nq * stride + head;
+  h.k = k + (long long)blockIdx.z * nk * stride + head;
+  h.v = v + (long long)blockIdx.z * nk * stride + head;
+  h.o = o + (long long)blockIdx.z * nq * stride + head;
+  h.stride = stride;
+  h.vec = (d % 8 == 0) &&
+          (((reinterpret_cast<uintptr_t>(h.q) | reinterpret_cast<uintptr_t>(h.k) | reinterpret_cast<uintptr_t>(h.v)) &
+            15) == 0);
+  return h;
+}
+
 // Output columns col and col + 1 of a row (those below d): as one 32-bit store where pairs (d even, the row 4-byte
 // aligned), else one element at a time.
 template <typename T>

@@ -154,15 +154,13 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   const int t = lane & 3;   // fragment column pair
   const int q0 = blockIdx.x * BR;
   const int wrow = warp * 16 * MT;  // first row of this warp's m-tiles in the block
-  const long long stride = (long long)heads * d;
-  const long long head = (long long)blockIdx.y * d;
-  const T* qb = q + (long long)blockIdx.z * nq * stride + head;
-  const T* kb = k + (long long)blockIdx.z * nk * stride + head;
-  const T* vb = v + (long long)blockIdx.z * nk * stride + head;
-  T* ob = o + (long long)blockIdx.z * nq * stride + head;
-  const bool vec = (d % 8 == 0) &&
-                   (((reinterpret_cast<uintptr_t>(qb) | reinterpret_cast<uintptr_t>(kb) |
-                      reinterpret_cast<uintptr_t>(vb)) & 15) == 0);
+  const HeadView<T> hv = head_view(q, k, v, o, nq, nk, heads, d);
+  const long long stride = hv.stride;
+  const T* qb = hv.q;
+  const T* kb = hv.k;
+  const T* vb = hv.v;
+  T* ob = hv.o;
+  const bool vec = hv.vec;
   // Causal: no query of this block sees keys at or past q0 + BR.
   const int kv_end = causal ? min(nk, q0 + BR) : nk;
   // A negative scale becomes a positive one on negated queries (exact), so that the row maximum of raw scores is the

@@ -285,15 +285,13 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   const int t = lane & 3;
   const int q0 = blockIdx.x * BR;
   const int wrow = q0 + 64 * wg;  // first query row of this warpgroup
-  const long long stride = (long long)heads * d;
-  const long long head = (long long)blockIdx.y * d;
-  const T* qb = q + (long long)blockIdx.z * nq * stride + head;
-  const T* kb = k + (long long)blockIdx.z * nk * stride + head;
-  const T* vb = v + (long long)blockIdx.z * nk * stride + head;
-  T* ob = o + (long long)blockIdx.z * nq * stride + head;
-  const bool vec = (d % 8 == 0) &&
-                   (((reinterpret_cast<uintptr_t>(qb) | reinterpret_cast<uintptr_t>(kb) |
-                      reinterpret_cast<uintptr_t>(vb)) & 15) == 0);
+  const HeadView<T> hv = head_view(q, k, v, o, nq, nk, heads, d);
+  const long long stride = hv.stride;
+  const T* qb = hv.q;
+  const T* kb = hv.k;
+  const T* vb = hv.v;
+  T* ob = hv.o;
+  const bool vec = hv.vec;
   const int kv_end = causal ? min(nk, q0 + BR) : nk;
   const int tiles = (kv_end + BC - 1) / BC;
   float sc = scale_log2;
