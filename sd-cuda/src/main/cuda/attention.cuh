@@ -25,31 +25,33 @@ __device__ __forceinline__ float ex2(float x) {
   return y;
 }
 
-// One block's head (blockIdx.y) of one batch item (blockIdx.z) in q [B, Nq, heads*d], k and v [B, Nk, heads*d] and
-// o [B, Nq, heads*d]: where its rows start, their stride, and whether all three inputs can be copied in 16-byte
-// pieces (d % 8 == 0, 16-byte aligned heads).
+// One block's head (blockIdx.y) of one batch item (blockIdx.z) in q [B, Nq, *], k and v [B, Nk, *] and
+// o [B, Nq, heads*d]: where its rows start, their strides (ldq for q's rows, ldkv for k's and v's, which may hold other
+// columns beside the heads: packed projections; o's rows are heads * d wide), and whether all three inputs can be copied in 16-byte pieces
+// (d % 8 == 0, 16-byte aligned heads and rows).
 template <typename T>
 struct HeadView {
   const T* q;
   const T* k;
   const T* v;
   T* o;
-  long long stride;
+  int q_stride;
+  int kv_stride;
   bool vec;
 };
 
 template <typename T>
 __device__ __forceinline__ HeadView<T> head_view(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads,
-                                                 int d) {
-  const long long stride = (long long)heads * d;
+                                                 int d, int ldq, int ldkv) {
   const long long head = (long long)blockIdx.y * d;
   HeadView<T> h;
-  h.q = q + (long long)blockIdx.z * nq * stride + head;
-  h.k = k + (long long)blockIdx.z * nk * stride + head;
-  h.v = v + (long long)blockIdx.z * nk * stride + head;
-  h.o = o + (long long)blockIdx.z * nq * stride + head;
-  h.stride = stride;
-  h.vec = (d % 8 == 0) &&
+  h.q_stride = ldq;
+  h.kv_stride = ldkv;
+  h.q = q + (long long)blockIdx.z * nq * ldq + head;
+  h.k = k + (long long)blockIdx.z * nk * ldkv + head;
+  h.v = v + (long long)blockIdx.z * nk * ldkv + head;
+  h.o = o + (long long)blockIdx.z * nq * heads * d + head;
+  h.vec = (d % 8 == 0) && ((ldq | ldkv) % 8 == 0) &&
           (((reinterpret_cast<uintptr_t>(h.q) | reinterpret_cast<uintptr_t>(h.k) | reinterpret_cast<uintptr_t>(h.v)) &
             15) == 0);
   return h;

@@ -19,7 +19,7 @@ __host__ __device__ constexpr int wide_pitch(int d) {
 // Dynamic shared memory: the warps' scaled query rows (float), then one tile of keys or values (storage type).
 template <typename T>
 __device__ void attention_wide_body(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d,
-                                    float scale_log2, int causal) {
+                                    int ldq, int ldkv, float scale_log2, int causal) {
   extern __shared__ float wide_smem[];
   const int warp = threadIdx.x >> 5;
   const int lane = threadIdx.x & 31;
@@ -29,12 +29,11 @@ __device__ void attention_wide_body(const T* q, const T* k, const T* v, T* o, in
   const int first = blockIdx.x * WIDE_WARPS;
   const int row = first + warp;
   const bool active = row < nq;  // inactive warps still load tiles and meet every barrier
-  const long long stride = (long long)heads * d;
   const long long head = (long long)blockIdx.y * d;
-  const T* kb = k + (long long)blockIdx.z * nk * stride + head;
-  const T* vb = v + (long long)blockIdx.z * nk * stride + head;
+  const T* kb = k + (long long)blockIdx.z * nk * ldkv + head;
+  const T* vb = v + (long long)blockIdx.z * nk * ldkv + head;
   if (active) {
-    const T* qr = q + ((long long)blockIdx.z * nq + row) * stride + head;
+    const T* qr = q + ((long long)blockIdx.z * nq + row) * ldq + head;
     for (int c = lane; c < d; c += 32) qs[c] = to_f(qr[c]) * scale_log2;
   }
   // Keys this block needs (the last row's, when causal) and keys this warp's row sees.
@@ -52,7 +51,7 @@ __device__ void attention_wide_body(const T* q, const T* k, const T* v, T* o, in
     const int count = min(WIDE_KEYS, block_end - k0);
     __syncthreads();  // the previous tile's values are read; qs is written (first pass)
     for (int j = warp; j < count; j += WIDE_WARPS) {
-      for (int c = lane; c < d; c += 32) tile[j * pitch + c] = kb[(long long)(k0 + j) * stride + c];
+      for (int c = lane; c < d; c += 32) tile[j * pitch + c] = kb[(long long)(k0 + j) * ldkv + c];
     }
     __syncthreads();
     float p = 0.f;
@@ -79,7 +78,7 @@ __device__ void attention_wide_body(const T* q, const T* k, const T* v, T* o, in
     }
     __syncthreads();  // every warp has scored the keys
     for (int j = warp; j < count; j += WIDE_WARPS) {
-      for (int c = lane; c < d; c += 32) tile[j * pitch + c] = vb[(long long)(k0 + j) * stride + c];
+      for (int c = lane; c < d; c += 32) tile[j * pitch + c] = vb[(long long)(k0 + j) * ldkv + c];
     }
     __syncthreads();
     if (active) {
@@ -97,7 +96,7 @@ __device__ void attention_wide_body(const T* q, const T* k, const T* v, T* o, in
     }
   }
   if (!active) return;
-  T* orow = o + ((long long)blockIdx.z * nq + row) * stride + head;
+  T* orow = o + ((long long)blockIdx.z * nq + row) * ((long long)heads * d) + head;
   float inv = l > 0.f ? 1.f / l : 0.f;
 #pragma unroll
   for (int i = 0; i < PER_LANE; i++) {
@@ -111,8 +110,8 @@ __device__ void attention_wide_body(const T* q, const T* k, const T* v, T* o, in
 #define SDJ_WIDE(T, S)                                                                                        \
   extern "C" __global__ void __launch_bounds__(32 * sdj::WIDE_WARPS)                                         \
       sdj_attention_wide_##S(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d,    \
-                             float scale_log2, int causal) {                                                \
-    sdj::attention_wide_body<T>(q, k, v, o, nq, nk, heads, d, scale_log2, causal);                         \
+                             int ldq, int ldkv, float scale_log2, int causal) {                             \
+    sdj::attention_wide_body<T>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal);              \
   }
 
 SDJ_WIDE(__half, f16)

@@ -82,7 +82,7 @@ __device__ __forceinline__ void ldsm_x4_trans(uint32_t (&r)[4], uint32_t addr) {
 // 16-byte aligned heads) as cp.async of 16-byte chunks, completed by the caller's cp_async_wait; otherwise by plain
 // element loads and stores, complete on return.
 template <typename T, int DP, int LD, int ROWS>
-__device__ __forceinline__ void load_tile(T* dst, const T* src, int row0, int nrows, int d, long long stride,
+__device__ __forceinline__ void load_tile(T* dst, const T* src, int row0, int nrows, int d, int stride,
                                           bool vec) {
   constexpr int CH = DP / 8;  // 16-byte chunks per row
   constexpr int CHUNKS = ROWS * CH;
@@ -90,7 +90,6 @@ __device__ __forceinline__ void load_tile(T* dst, const T* src, int row0, int nr
     const uint32_t base = smem(dst);
     const T* tile = src + (long long)row0 * stride;  // offsets within a tile fit in 32 bits (ROWS * stride)
     const int rows = nrows - row0;
-    const int st = (int)stride;
 #pragma unroll
     for (int it = 0; it < (CHUNKS + THREADS - 1) / THREADS; it++) {
       int i = it * THREADS + threadIdx.x;
@@ -98,7 +97,7 @@ __device__ __forceinline__ void load_tile(T* dst, const T* src, int row0, int nr
       int r = i / CH;
       int c = (i - r * CH) * 8;
       bool ok = r < rows && c < d;
-      const T* p = ok ? tile + (r * st + c) : src;
+      const T* p = ok ? tile + (r * stride + c) : src;
       cp_async16(base + (uint32_t)(r * LD + c) * 2u, p, ok ? 16 : 0);
     }
   } else {
@@ -121,8 +120,8 @@ constexpr int STATIC_SMEM_MAX = 48 * 1024;
 
 template <typename T, int DP, int BC, int MT, bool QS>
 __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
-                                          T* __restrict__ o, int nq, int nk, int heads, int d, float scale_log2,
-                                          int causal) {
+                                          T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
+                                          float scale_log2, int causal) {
   constexpr int LD = DP + 8;  // row pitch in elements: DP*2 + 16 bytes
   constexpr int KS = DP / 16; // k-steps of q k^T
   constexpr int NT = DP / 8;  // 8-column tiles of the output
@@ -154,8 +153,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   const int t = lane & 3;   // fragment column pair
   const int q0 = blockIdx.x * BR;
   const int wrow = warp * 16 * MT;  // first row of this warp's m-tiles in the block
-  const HeadView<T> hv = head_view(q, k, v, o, nq, nk, heads, d);
-  const long long stride = hv.stride;
+  const HeadView<T> hv = head_view(q, k, v, o, nq, nk, heads, d, ldq, ldkv);
   const T* qb = hv.q;
   const T* kb = hv.k;
   const T* vb = hv.v;
@@ -173,11 +171,11 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   // (rows 8-15, cols 8-15) of a 16x16 step are a0..a3; lane L addresses row L % 16, column 8 * (L / 16).
   const uint32_t q_lane = smem(qs) + (uint32_t)((wrow + (lane & 15)) * LD + (lane >> 4) * 8) * 2u;
 
-  load_tile<T, DP, LD, BR>(qs, qb, q0, nq, d, stride, vec);
+  load_tile<T, DP, LD, BR>(qs, qb, q0, nq, d, hv.q_stride, vec);
   cp_async_commit();
   [[maybe_unused]] uint32_t qf[QS ? 1 : MT][QS ? 1 : KS][4];
   if constexpr (QS) {
-    load_tile<T, DP, LD, BC>(ks, kb, 0, nk, d, stride, vec);
+    load_tile<T, DP, LD, BC>(ks, kb, 0, nk, d, hv.kv_stride, vec);
     cp_async_commit();
     if (negate) {
       cp_async_wait<0>();
@@ -188,7 +186,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
     }
   } else {
     if constexpr (BR <= BC) {
-      load_tile<T, DP, LD, BC>(ks, kb, 0, nk, d, stride, vec);
+      load_tile<T, DP, LD, BC>(ks, kb, 0, nk, d, hv.kv_stride, vec);
       cp_async_commit();
       cp_async_wait<1>();  // the query group; K's first tile may still be in flight
     } else {
@@ -206,7 +204,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
       }
     if constexpr (BR > BC) {
       __syncthreads();  // every warp has its query fragments before K overwrites them
-      load_tile<T, DP, LD, BC>(ks, kb, 0, nk, d, stride, vec);
+      load_tile<T, DP, LD, BC>(ks, kb, 0, nk, d, hv.kv_stride, vec);
       cp_async_commit();
     }
   }
@@ -233,7 +231,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   for (int k0 = 0; k0 < kv_end; k0 += BC) {
     cp_async_wait<0>();
     __syncthreads();  // K tile k0 (and a resident query tile) landed; no warp still reads the V buffer
-    load_tile<T, DP, LD, BC>(vs, vb, k0, nk, d, stride, vec);
+    load_tile<T, DP, LD, BC>(vs, vb, k0, nk, d, hv.kv_stride, vec);
     cp_async_commit();
 
     float s[MT][BC / 8][4];
@@ -264,7 +262,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
     cp_async_wait<0>();
     __syncthreads();  // V tile k0 has landed; no warp still reads the K buffer
     if (k0 + BC < kv_end) {
-      load_tile<T, DP, LD, BC>(ks, kb, k0 + BC, nk, d, stride, vec);
+      load_tile<T, DP, LD, BC>(ks, kb, k0 + BC, nk, d, hv.kv_stride, vec);
       cp_async_commit();
     }
 
@@ -363,7 +361,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
       const float inv = s_ > 0.f ? 1.f / s_ : 0.f;
       const int row = q0 + wrow + mt * 16 + g + i * 8;
       if (row >= nq) continue;
-      T* orow = ob + (long long)row * stride;
+      T* orow = ob + (long long)row * heads * d;
 #pragma unroll
       for (int n = 0; n < NT; n++) {
         const int col = n * 8 + t * 2;
@@ -379,11 +377,19 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 // DP: padded head size, BC: keys per tile, MT: 16-row m-tiles per warp (64 * MT query rows per block), QS: query
 // fragments read from a resident shared tile at every k-step instead of held in registers.
 #define SDJ_FLASH(T, S, DP, BC, MT, QS, MINB)                                                              \
-  extern "C" __global__ void __launch_bounds__(sdj::flash::THREADS, MINB)                                     \
+  extern "C" __global__ void __launch_bounds__(sdj::flash::THREADS, MINB)                                  \
       sdj_flash_attention_##S##_d##DP(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, \
-                                         int d, float scale_log2, int causal) {                              \
-    sdj::flash::attention<T, DP, BC, MT, QS>(q, k, v, o, nq, nk, heads, d, scale_log2, causal);              \
+                                         int d, int ldq, int ldkv, float scale_log2, int causal) {         \
+    sdj::flash::attention<T, DP, BC, MT, QS>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal); \
   }
+
+// d96's query-resident tiles take 39 KiB: three blocks fit an SM's shared memory on sm_80 and sm_90 (164 / 228 KiB)
+// but not on sm_86 / sm_89 (100 KiB), where asking ptxas for three (168 registers) only made it spill.
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ == 860 || __CUDA_ARCH__ == 890)
+#define SDJ_FLASH_D96_MINB 2
+#else
+#define SDJ_FLASH_D96_MINB 3
+#endif
 
 // Keep MT (rows per block: 128 for all) and the dynamic shared memory sizes (DP 128 and 160) in step with
 // AttentionKernels.flashRows and AttentionKernels.flashSharedBytes. MINB (blocks per SM for __launch_bounds__) steers ptxas to
@@ -394,7 +400,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   SDJ_FLASH(T, S, 48, 32, 2, false, 3)    \
   SDJ_FLASH(T, S, 64, 32, 2, false, 3)    \
   SDJ_FLASH(T, S, 80, 32, 2, false, 2)    \
-  SDJ_FLASH(T, S, 96, 32, 2, true, 3)     \
+  SDJ_FLASH(T, S, 96, 32, 2, true, SDJ_FLASH_D96_MINB) \
   SDJ_FLASH(T, S, 128, 32, 2, true, 2)    \
   SDJ_FLASH(T, S, 160, 32, 2, true, 2)
 

@@ -231,7 +231,7 @@ __device__ __forceinline__ void fence_async_shared() { asm volatile("fence.proxy
 // past column d. With vec (d % 8 == 0, 16-byte aligned heads) as cp.async, completed by the caller's wait; otherwise
 // by plain loads and stores, complete on return.
 template <typename T, int DP, int ROWS>
-__device__ __forceinline__ void load_tile(T* dst, const T* src, int row0, int nrows, int d, long long stride,
+__device__ __forceinline__ void load_tile(T* dst, const T* src, int row0, int nrows, int d, int stride,
                                           bool vec) {
   constexpr int CH = DP / 8;
   constexpr int CHUNKS = ROWS * CH;
@@ -239,7 +239,6 @@ __device__ __forceinline__ void load_tile(T* dst, const T* src, int row0, int nr
     const uint32_t base = smem(dst);
     const T* tile = src + (long long)row0 * stride;
     const int rows = nrows - row0;
-    const int st = (int)stride;
 #pragma unroll
     for (int it = 0; it < (CHUNKS + THREADS - 1) / THREADS; it++) {
       const int i = it * THREADS + threadIdx.x;
@@ -247,7 +246,7 @@ __device__ __forceinline__ void load_tile(T* dst, const T* src, int row0, int nr
       const int r = chunk_row(i, CH);
       const int c = chunk_col(i, CH);
       const bool ok = r < rows && c < d;
-      const T* p = ok ? tile + (r * st + c) : src;
+      const T* p = ok ? tile + (r * stride + c) : src;
       cp_async16(base + (uint32_t)tile_offset(r, c, ROWS) * 2u, p, ok ? 16 : 0);
     }
   } else {
@@ -263,8 +262,8 @@ __device__ __forceinline__ void load_tile(T* dst, const T* src, int row0, int nr
 
 template <typename T, int DP, int BC>
 __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
-                                          T* __restrict__ o, int nq, int nk, int heads, int d, float scale_log2,
-                                          int causal) {
+                                          T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
+                                          float scale_log2, int causal) {
   constexpr int SMEM = smem_bytes(DP, BC);
   constexpr int KS = DP / 16;  // k-steps of S = Q K^T
   constexpr int PS = BC / 16;  // k-steps of O += P V
@@ -285,8 +284,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   const int t = lane & 3;
   const int q0 = blockIdx.x * BR;
   const int wrow = q0 + 64 * wg;  // first query row of this warpgroup
-  const HeadView<T> hv = head_view(q, k, v, o, nq, nk, heads, d);
-  const long long stride = hv.stride;
+  const HeadView<T> hv = head_view(q, k, v, o, nq, nk, heads, d, ldq, ldkv);
   const T* qb = hv.q;
   const T* kb = hv.k;
   const T* vb = hv.v;
@@ -298,11 +296,11 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   const bool negate = sc < 0.f;
   if (negate) sc = -sc;
 
-  load_tile<T, DP, BR>(qs, qb, q0, nq, d, stride, vec);
+  load_tile<T, DP, BR>(qs, qb, q0, nq, d, hv.q_stride, vec);
   cp_async_commit();
   if (tiles > 0) {
-    load_tile<T, DP, BC>(kv, kb, 0, nk, d, stride, vec);
-    load_tile<T, DP, BC>(kv + BC * DP, vb, 0, nk, d, stride, vec);
+    load_tile<T, DP, BC>(kv, kb, 0, nk, d, hv.kv_stride, vec);
+    load_tile<T, DP, BC>(kv + BC * DP, vb, 0, nk, d, hv.kv_stride, vec);
     cp_async_commit();
   }
   if (negate) {
@@ -334,8 +332,8 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
     const uint32_t stage = (uint32_t)(j & 1) * STAGE;
     if (j + 1 < tiles) {
       T* next = kv + ((j + 1) & 1) * 2 * BC * DP;
-      load_tile<T, DP, BC>(next, kb, k0 + BC, nk, d, stride, vec);
-      load_tile<T, DP, BC>(next + BC * DP, vb, k0 + BC, nk, d, stride, vec);
+      load_tile<T, DP, BC>(next, kb, k0 + BC, nk, d, hv.kv_stride, vec);
+      load_tile<T, DP, BC>(next + BC * DP, vb, k0 + BC, nk, d, hv.kv_stride, vec);
       cp_async_commit();
       cp_async_wait<1>();  // everything but the prefetch just issued: the query tile and tile j
     } else {
@@ -422,7 +420,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
     const float inv = s_ > 0.f ? 1.f / s_ : 0.f;
     const int row = wrow + warp * 16 + g + h * 8;
     if (row >= nq) continue;
-    T* orow = ob + (long long)row * stride;
+    T* orow = ob + (long long)row * heads * d;
 #pragma unroll
     for (int n = 0; n < DP / 8; n++) {
       const int col = n * 8 + t * 2;
@@ -439,8 +437,8 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 #define SDJ_WGMMA(T, S, DP, BC, MINB)                                                                           \
   extern "C" __global__ void __launch_bounds__(sdj::wgmma::THREADS, MINB)                                       \
       sdj_flash_attention_wgmma_##S##_d##DP(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, \
-                                            int d, float scale_log2, int causal) {                              \
-    sdj::wgmma::attention<T, DP, BC>(q, k, v, o, nq, nk, heads, d, scale_log2, causal);                        \
+                                            int d, int ldq, int ldkv, float scale_log2, int causal) {           \
+    sdj::wgmma::attention<T, DP, BC>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal);            \
   }
 
 #define SDJ_WGMMA_ALL(T, S)       \

@@ -26,6 +26,16 @@ public interface Backend extends AutoCloseable {
     return DType.F32;
   }
 
+  /**
+   * Whether models should stack projections that read the same input into one weight (attention's q, k and v; a
+   * cross-attention's k and v) and call {@link Ops#selfAttention} / {@link Ops#crossAttention} on the packed result:
+   * one larger matrix product instead of two or three, for a host copy of those weights at load. False by default: a
+   * backend that computes on the file's mapped bytes would lose more to the copy than it gains.
+   */
+  default boolean fusedProjections() {
+    return false;
+  }
+
   /** Opens a scope for one forward pass. */
   Ops ops();
 

@@ -89,6 +89,35 @@ public interface Ops extends AutoCloseable {
    */
   Tensor attention(Tensor q, Tensor k, Tensor v, int heads, float scale, boolean causal);
 
+  /**
+   * Self-attention on one packed projection: {@code qkv [B, N, 3*heads*d]} holds q, k and v side by side along its
+   * last dimension (the output of one linear over stacked q, k and v weights) -> {@code [B, N, heads*d]}, as
+   * {@link #attention} on the three column blocks. The default splits {@code qkv}; a backend whose kernel reads
+   * strided rows reads it in place.
+   */
+  default Tensor selfAttention(Tensor qkv, int heads, float scale, boolean causal) {
+    long width = Shapes.selfAttention(qkv, heads)[2];
+    try (Tensor q = narrow(qkv, -1, 0, width);
+        Tensor k = narrow(qkv, -1, width, width);
+        Tensor v = narrow(qkv, -1, 2 * width, width)) {
+      return attention(q, k, v, heads, scale, causal);
+    }
+  }
+
+  /**
+   * Cross-attention with packed keys and values: {@code q [B, Nq, heads*d]}, {@code kv [B, Nk, 2*heads*d]} holding k
+   * and v side by side along its last dimension -> {@code [B, Nq, heads*d]}, as {@link #attention} on {@code q} and
+   * the two column blocks of {@code kv}. The default splits {@code kv}; a backend whose kernel reads strided rows reads
+   * it in place.
+   */
+  default Tensor crossAttention(Tensor q, Tensor kv, int heads, float scale) {
+    long width = Shapes.crossAttention(q, kv, heads)[2];
+    try (Tensor k = narrow(kv, -1, 0, width);
+        Tensor v = narrow(kv, -1, width, width)) {
+      return attention(q, k, v, heads, scale, false);
+    }
+  }
+
   // ---- normalization ------------------------------------------------------------------------------------------------
 
   /**

@@ -156,6 +156,37 @@ public final class Shapes {
     return sq;
   }
 
+  /** {@code qkv [B, N, 3*heads*d]} with {@code N >= 1} -> {@code [B, N, heads*d]}. */
+  public static long[] selfAttention(Tensor qkv, int heads) {
+    long[] s = rank("selfAttention", "qkv", qkv, 3);
+    if (heads < 1 || s[2] % (3L * heads) != 0) {
+      throw new IllegalArgumentException("selfAttention: width " + s[2] + " of qkv " + str(s)
+          + " is not q, k and v of " + heads + " heads each");
+    }
+    if (s[1] < 1) {
+      throw new IllegalArgumentException("selfAttention: no tokens in qkv " + str(s));
+    }
+    return new long[] {s[0], s[1], s[2] / 3};
+  }
+
+  /** {@code q [B, Nq, heads*d]}, {@code kv [B, Nk, 2*heads*d]} with {@code Nk >= 1} -> {@code [B, Nq, heads*d]}. */
+  public static long[] crossAttention(Tensor q, Tensor kv, int heads) {
+    long[] sq = rank("crossAttention", "q", q, 3);
+    long[] skv = rank("crossAttention", "kv", kv, 3);
+    if (sq[0] != skv[0] || skv[2] != 2 * sq[2]) {
+      throw new IllegalArgumentException("crossAttention: q " + str(sq) + ", kv " + str(skv)
+          + " must be [B, Nq, D], [B, Nk, 2*D]");
+    }
+    if (heads < 1 || sq[2] % heads != 0) {
+      throw new IllegalArgumentException("crossAttention: width " + sq[2] + " of q " + str(sq)
+          + " does not split into " + heads + " heads");
+    }
+    if (skv[1] < 1) {
+      throw new IllegalArgumentException("crossAttention: no keys in kv " + str(skv));
+    }
+    return sq;
+  }
+
   /** {@code x [N, C, ...]}, {@code gamma, beta [C]}, {@code C} divisible by {@code groups}. */
   public static long[] groupNorm(Tensor x, int groups, Tensor gamma, Tensor beta) {
     long[] s = x.shape();

@@ -1,7 +1,10 @@
 package org.sdj.backend;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -40,4 +43,43 @@ public record WeightData(String name, DType dtype, long[] shape, MemorySegment d
   public long numel() {
     return data.byteSize() / dtype.byteSize();
   }
+
+  /**
+   * {@code parts} stacked along dimension 0 into a new host copy of shape {@code shape}: in the parts' dtype where they
+   * share one, else in F32.
+   *
+   * @throws IllegalArgumentException if the parts' elements do not add up to {@code shape}, or do not fit one array
+   */
+  public static WeightData stack(String name, long[] shape, List<WeightData> parts) {
+    DType type = parts.getFirst().dtype();
+    for (WeightData p : parts) {
+      if (p.dtype() != type) {
+        type = DType.F32;
+      }
+    }
+    long n = 0;
+    for (WeightData p : parts) {
+      n += p.numel();
+    }
+    long bytes = n * type.byteSize();
+    if (bytes > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("weight " + name + " " + Arrays.toString(shape) + " has " + bytes
+          + " bytes; stacked weights must fit one host array");
+    }
+    MemorySegment out = MemorySegment.ofArray(new byte[(int) bytes]);
+    long at = 0;
+    for (WeightData p : parts) {
+      if (p.dtype() == type) {
+        MemorySegment.copy(p.data(), 0, out, at, p.data().byteSize());
+      } else {
+        float[] f = WeightFloats.toArray(p);
+        MemorySegment.copy(f, 0, out, F32_LE, at, f.length);
+      }
+      at += p.numel() * type.byteSize();
+    }
+    return new WeightData(name, type, shape, out);
+  }
+
+  private static final ValueLayout.OfFloat F32_LE =
+      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 }

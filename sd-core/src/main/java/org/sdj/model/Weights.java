@@ -110,6 +110,12 @@ public final class Weights {
    * a model with problems is never run.
    */
   public Tensor get(String name, long... expectedShape) {
+    WeightData data = read(name, expectedShape);
+    return data == null || shared.recorder != null || !upload ? null : make(data);
+  }
+
+  /** Checks and takes one weight: its data, or null where a problem was recorded or in a recording view. */
+  private WeightData read(String name, long[] expectedShape) {
     String full = prefix + name;
     if (shared.recorder != null) {
       shared.recorder.put(full, expectedShape.clone());
@@ -132,12 +138,43 @@ public final class Weights {
           + Arrays.toString(expectedShape));
       return null;
     }
-    if (!upload) {
-      return null;
-    }
+    return data;
+  }
+
+  private Tensor make(WeightData data) {
     Tensor t = shared.backend.weight(data);
     shared.made.add(t);
     return t;
+  }
+
+  /**
+   * Whether blocks should stack projections that read one input into one weight ({@link #getStacked}): the backend's
+   * {@link Backend#fusedProjections()}; false in a {@linkplain #recording recording} view.
+   */
+  public boolean fusedProjections() {
+    return shared.backend != null && shared.backend.fusedProjections();
+  }
+
+  /**
+   * The weights {@code names} under this view, each checked against {@code partShape}, stacked along dimension 0 into
+   * one tensor {@code [names.size() * partShape[0], partShape[1..]]} (attention's q, k and v projections as one
+   * matrix). Each part is checked and taken as by {@link #get}; when any part has a problem the result is
+   * {@code null}. The parts are copied on the host first, in their file dtype where they share one, else in F32.
+   */
+  public Tensor getStacked(List<String> names, long... partShape) {
+    List<WeightData> parts = new ArrayList<>();
+    boolean complete = true;
+    for (String name : names) {
+      WeightData data = read(name, partShape);
+      complete &= data != null;
+      parts.add(data);
+    }
+    if (!complete || shared.recorder != null || !upload) {
+      return null;
+    }
+    long[] shape = partShape.clone();
+    shape[0] *= names.size();
+    return make(WeightData.stack(prefix + String.join("+", names), shape, parts));
   }
 
   /** Records a problem found while building from this view (an unsupported config value, say). */

@@ -51,6 +51,12 @@ public final class HalfStorageBackend implements Backend {
     return storage;
   }
 
+  /** As the CUDA backend: its model runs take the fused-projection path. */
+  @Override
+  public boolean fusedProjections() {
+    return true;
+  }
+
   @Override
   public Tensor weight(WeightData data) {
     float[] v = WeightFloats.toArray(data);

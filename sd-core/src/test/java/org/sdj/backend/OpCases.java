@@ -23,6 +23,7 @@ public final class OpCases {
     c.linear();
     c.conv2d();
     c.attention();
+    c.packedAttention();
     c.norms();
     c.pointwise();
     return List.copyOf(c.cases);
@@ -133,6 +134,26 @@ public final class OpCases {
     // Heads wider than a GPU's tensor-core kernel takes (the VAE's is 512).
     attn(1, 70, 45, 1, 200, true);
     attn(2, 37, 77, 1, 512, false);
+  }
+
+  /** Attention on packed projections: q, k, v (or k, v) side by side in one tensor's rows. */
+  private void packedAttention() {
+    // batch, N (or Nq, Nk), heads, head size
+    add("selfAttention B=1 N=1 heads=1 d=1", in -> in.ops().selfAttention(in.act(1, 1, 3), 1, 1f, false));
+    add("selfAttention B=2 N=77 heads=8 d=40", in -> in.ops().selfAttention(in.act(2, 77, 3 * 320), 8,
+        (float) (1 / Math.sqrt(40)), false));
+    add("selfAttention causal B=1 N=77 heads=2 d=16", in -> in.ops().selfAttention(in.act(1, 77, 3 * 32), 2, 0.25f,
+        true));
+    add("selfAttention B=2 N=130 heads=3 d=5", in -> in.ops().selfAttention(in.act(2, 130, 3 * 15), 3,
+        (float) (1 / Math.sqrt(5)), false));
+    add("selfAttention B=1 N=45 heads=1 d=200", in -> in.ops().selfAttention(in.act(1, 45, 3 * 200), 1,
+        (float) (1 / Math.sqrt(200)), false));
+    add("crossAttention B=2 Nq=257 Nk=77 heads=8 d=40", in -> in.ops().crossAttention(in.act(2, 257, 320),
+        in.act(2, 77, 2 * 320), 8, (float) (1 / Math.sqrt(40))));
+    add("crossAttention B=1 Nq=9 Nk=13 heads=2 d=64", in -> in.ops().crossAttention(in.act(1, 9, 128),
+        in.act(1, 13, 2 * 128), 2, 0.125f));
+    add("crossAttention B=2 Nq=5 Nk=3 heads=4 d=3", in -> in.ops().crossAttention(in.act(2, 5, 12),
+        in.act(2, 3, 24), 4, (float) (1 / Math.sqrt(3))));
   }
 
   private void attn(long b, long nq, long nk, int heads, long d, boolean causal) {

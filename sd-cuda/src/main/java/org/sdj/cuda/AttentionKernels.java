@@ -94,23 +94,25 @@ final class AttentionKernels {
 
   /**
    * {@code o [b, nq, heads*d] = softmax(q k^T * scale) v} per head, fused: on the tensor cores up to the largest
-   * padded head size (on the wgmma kernel where it is on and has the size), on the CUDA cores beyond it.
+   * padded head size (on the wgmma kernel where it is on and has the size), on the CUDA cores beyond it. Head
+   * {@code h} of a row is its columns {@code h*d .. h*d+d-1}; q's rows are {@code ldq} elements apart, k's and v's
+   * {@code ldkv} (wider than {@code heads*d} where they are column blocks of packed projections), o's {@code heads*d}.
    */
-  void attention(long q, long k, long v, long o, int b, int nq, int nk, int heads, int d, float scale,
-      boolean causal) {
+  void attention(long q, long k, long v, long o, int b, int nq, int nk, int heads, int d, int ldq, int ldkv,
+      float scale, boolean causal) {
     float scaleLog2 = (float) (scale * LOG2_E);
     int dp = flashDim(d);
     if (dp > 0 && wgmma && wgmmaDim(dp)) {
       launch.raw(wgmmaKernel(suffix, dp), new int[] {Math.ceilDiv(nq, WGMMA_ROWS), heads, b},
-          new int[] {WGMMA_THREADS, 1, 1}, wgmmaSharedBytes(dp), q, k, v, o, nq, nk, heads, d, scaleLog2,
+          new int[] {WGMMA_THREADS, 1, 1}, wgmmaSharedBytes(dp), q, k, v, o, nq, nk, heads, d, ldq, ldkv, scaleLog2,
           causal ? 1 : 0);
     } else if (dp > 0) {
       launch.raw("sdj_flash_attention" + suffix + "_d" + dp,
           new int[] {Math.ceilDiv(nq, flashRows(dp)), heads, b}, new int[] {128, 1, 1}, flashSharedBytes(dp),
-          q, k, v, o, nq, nk, heads, d, scaleLog2, causal ? 1 : 0);
+          q, k, v, o, nq, nk, heads, d, ldq, ldkv, scaleLog2, causal ? 1 : 0);
     } else {
       launch.raw("sdj_attention_wide" + suffix, new int[] {Math.ceilDiv(nq, WIDE_WARPS), heads, b},
-          new int[] {32 * WIDE_WARPS, 1, 1}, wideSharedBytes(d), q, k, v, o, nq, nk, heads, d, scaleLog2,
+          new int[] {32 * WIDE_WARPS, 1, 1}, wideSharedBytes(d), q, k, v, o, nq, nk, heads, d, ldq, ldkv, scaleLog2,
           causal ? 1 : 0);
     }
   }

@@ -163,6 +163,12 @@ public final class CudaBackend implements Backend {
     return computeType();
   }
 
+  /** {@link CudaOptions#fusedProjections()}: the attention kernels read packed projections in place. */
+  @Override
+  public boolean fusedProjections() {
+    return options.fusedProjections();
+  }
+
   /** Uploads {@code data} in the compute type; blocks until the copy is done (weights load once). */
   @Override
   public Tensor weight(WeightData data) {

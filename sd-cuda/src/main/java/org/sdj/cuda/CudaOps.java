@@ -299,13 +299,41 @@ final class CudaOps implements Ops {
     long pk = at(kt);
     long pv = at(v);
     long[] out = Shapes.attention(q, kt, v, heads);
-    int d = (int) (q.dim(2) / heads);
+    return attend(pq, pk, pv, out, kt.dim(1), heads, out[2], out[2], scale, causal);
+  }
+
+  /** Reads q, k and v in place: three column blocks of every row of {@code qkv}. */
+  @Override
+  public Tensor selfAttention(Tensor qkv, int heads, float scale, boolean causal) {
+    enter();
+    long p = at(qkv);
+    long[] out = Shapes.selfAttention(qkv, heads);
+    long width = out[2] * qkv.dtype().byteSize();
+    return attend(p, p + width, p + 2 * width, out, out[1], heads, qkv.dim(2), qkv.dim(2), scale, causal);
+  }
+
+  /** Reads k and v in place: two column blocks of every row of {@code kv}. */
+  @Override
+  public Tensor crossAttention(Tensor q, Tensor kv, int heads, float scale) {
+    enter();
+    long pq = at(q);
+    long pkv = at(kv);
+    long[] out = Shapes.crossAttention(q, kv, heads);
+    long width = out[2] * kv.dtype().byteSize();
+    return attend(pq, pkv, pkv + width, out, kv.dim(1), heads, out[2], kv.dim(2), scale, false);
+  }
+
+  /** Attention into a new {@code out}-shaped tensor, with q's rows {@code ldq} and k's and v's {@code ldkv} apart. */
+  private Tensor attend(long pq, long pk, long pv, long[] out, long nk, int heads, long ldq, long ldkv, float scale,
+      boolean causal) {
+    int d = (int) (out[2] / heads);
     if (d > AttentionKernels.WIDE_MAX_D) {
-      throw new IllegalArgumentException("attention: head size " + d + " of q " + Shapes.str(q.shape())
+      throw new IllegalArgumentException("attention: head size " + d + " of q " + Shapes.str(out)
           + " exceeds the CUDA backend's " + AttentionKernels.WIDE_MAX_D);
     }
     DeviceTensor y = output(out);
-    backend.attention().attention(pq, pk, pv, y.address(), (int) q.dim(0), (int) q.dim(1), (int) kt.dim(1), heads, d, scale, causal);
+    backend.attention().attention(pq, pk, pv, y.address(), (int) out[0], (int) out[1], (int) nk, heads, d,
+        Math.toIntExact(ldq), Math.toIntExact(ldkv), scale, causal);
     return y;
   }
 

@@ -23,9 +23,12 @@ import org.sdj.backend.DType;
  * @param wgmmaAttention whether fused attention runs on the Hopper kernel (flash_attention_wgmma.cu, warpgroup MMA)
  *     where the GPU is compute capability 9.0 and the padded head size is one it provides; elsewhere, and by default,
  *     on the mma.sync kernel (experimental until measured on a GPU)
+ * @param fusedProjections whether models stack the projections that read one input (attention's q, k and v; a
+ *     cross-attention's k and v) into one weight, whose product the attention kernels read in place
+ *     ({@link org.sdj.backend.Backend#fusedProjections()}); on by default
  */
 public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace, int gemmConvPixels,
-    boolean nhwcConv, boolean wgmmaAttention) {
+    boolean nhwcConv, boolean wgmmaAttention, boolean fusedProjections) {
   /** System property that turns CUDA graphs off with {@code false} (for a run that cannot be rebuilt). */
   public static final String GRAPHS_PROPERTY = "sdj.cuda.graphs";
   /** System property for {@link #convWorkspace} in MiB. */
@@ -36,6 +39,8 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   public static final String NHWC_CONV_PROPERTY = "sdj.cuda.nhwcConv";
   /** System property for {@link #wgmmaAttention}: {@code wgmma} turns it on, {@code mma} (the default) off. */
   public static final String ATTENTION_PROPERTY = "sdj.cuda.attention";
+  /** System property for {@link #fusedProjections}: {@code true} or {@code false}. */
+  public static final String FUSED_PROJECTIONS_PROPERTY = "sdj.cuda.fusedProjections";
   /**
    * 16x16: the levels where cuDNN was slowest (see {@link #gemmConvPixels}); at 32x32 cuDNN was faster (UNet step 10.50
    * ms with 1024, 9.45 ms with 256 on an H200).
@@ -64,9 +69,9 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
 
   /**
    * Device 0, float16, CUDA graphs, 64 MiB of convolution workspace, convolutions up to 16x16 on cuBLASLt, cuDNN's
-   * in NCHW, attention on the mma.sync kernel; the system properties {@value #GRAPHS_PROPERTY},
-   * {@value #CONV_WORKSPACE_PROPERTY}, {@value #GEMM_CONV_PIXELS_PROPERTY}, {@value #NHWC_CONV_PROPERTY} and
-   * {@value #ATTENTION_PROPERTY} override the last five.
+   * in NCHW, attention on the mma.sync kernel, fused projections; the system properties {@value #GRAPHS_PROPERTY},
+   * {@value #CONV_WORKSPACE_PROPERTY}, {@value #GEMM_CONV_PIXELS_PROPERTY}, {@value #NHWC_CONV_PROPERTY},
+   * {@value #ATTENTION_PROPERTY} and {@value #FUSED_PROJECTIONS_PROPERTY} override the last six.
    */
   public static CudaOptions defaults() {
     return fromProperties(System.getProperties());
@@ -81,6 +86,7 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   static CudaOptions fromProperties(Properties properties) {
     boolean graphs = flag(properties, GRAPHS_PROPERTY, true);
     boolean nhwc = flag(properties, NHWC_CONV_PROPERTY, false);
+    boolean fused = flag(properties, FUSED_PROJECTIONS_PROPERTY, true);
     String mib = properties.getProperty(CONV_WORKSPACE_PROPERTY, Long.toString(DEFAULT_CONV_WORKSPACE_MIB)).trim();
     long workspace;
     try {
@@ -99,7 +105,7 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     if (!attention.equals("mma") && !attention.equals("wgmma")) {
       throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + attention + ": use mma or wgmma");
     }
-    return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels, nhwc, attention.equals("wgmma"));
+    return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels, nhwc, attention.equals("wgmma"), fused);
   }
 
   /** A true/false property, {@code absent} where absent. */
@@ -121,35 +127,41 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
 
   public CudaOptions withDevice(int ordinal) {
     return new CudaOptions(ordinal, computeType, graphs, convWorkspace, gemmConvPixels, nhwcConv,
-        wgmmaAttention);
+        wgmmaAttention, fusedProjections);
   }
 
   public CudaOptions withComputeType(DType type) {
     return new CudaOptions(device, type, graphs, convWorkspace, gemmConvPixels, nhwcConv,
-        wgmmaAttention);
+        wgmmaAttention, fusedProjections);
   }
 
   public CudaOptions withGraphs(boolean on) {
     return new CudaOptions(device, computeType, on, convWorkspace, gemmConvPixels, nhwcConv,
-        wgmmaAttention);
+        wgmmaAttention, fusedProjections);
   }
 
   public CudaOptions withConvWorkspace(long bytes) {
     return new CudaOptions(device, computeType, graphs, bytes, gemmConvPixels, nhwcConv,
-        wgmmaAttention);
+        wgmmaAttention, fusedProjections);
   }
 
   public CudaOptions withGemmConvPixels(int pixels) {
     return new CudaOptions(device, computeType, graphs, convWorkspace, pixels, nhwcConv,
-        wgmmaAttention);
+        wgmmaAttention, fusedProjections);
   }
 
   public CudaOptions withNhwcConv(boolean on) {
     return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, on,
-        wgmmaAttention);
+        wgmmaAttention, fusedProjections);
   }
 
   public CudaOptions withWgmmaAttention(boolean on) {
-    return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, nhwcConv, on);
+    return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, nhwcConv, on,
+        fusedProjections);
+  }
+
+  public CudaOptions withFusedProjections(boolean on) {
+    return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, nhwcConv, wgmmaAttention,
+        on);
   }
 }

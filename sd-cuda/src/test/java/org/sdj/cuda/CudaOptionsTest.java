@@ -22,7 +22,7 @@ class CudaOptionsTest {
   @Test
   void defaultsAreFloat16WithGraphsAnd64MiBOfConvolutionWorkspaceAndSmallConvolutionsOnGemm() {
     CudaOptions o = CudaOptions.fromProperties(of());
-    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256, false, false), o);
+    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256, false, false, true), o);
   }
 
   @Test
@@ -36,6 +36,7 @@ class CudaOptionsTest {
     assertTrue(CudaOptions.fromProperties(of(CudaOptions.NHWC_CONV_PROPERTY, "true")).nhwcConv());
     assertTrue(CudaOptions.fromProperties(of(CudaOptions.ATTENTION_PROPERTY, " wgmma")).wgmmaAttention());
     assertFalse(CudaOptions.fromProperties(of(CudaOptions.ATTENTION_PROPERTY, "mma")).wgmmaAttention());
+    assertFalse(CudaOptions.fromProperties(of(CudaOptions.FUSED_PROJECTIONS_PROPERTY, "false")).fusedProjections());
   }
 
   @Test
@@ -44,6 +45,8 @@ class CudaOptionsTest {
     assertTrue(o.wgmmaAttention());
     assertTrue(o.withGraphs(false).wgmmaAttention(), "other withers keep the attention kernel");
     assertFalse(o.withWgmmaAttention(false).wgmmaAttention());
+    assertFalse(o.withFusedProjections(false).fusedProjections());
+    assertTrue(o.withFusedProjections(false).wgmmaAttention(), "and the projections' wither keeps it too");
   }
 
   @Test

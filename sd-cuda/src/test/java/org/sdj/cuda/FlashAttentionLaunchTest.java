@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class FlashAttentionLaunchTest {
   private static final Path SOURCE = KernelSources.path("flash_attention.cu");
   private static final Pattern ROW =
-      Pattern.compile("SDJ_FLASH\\(T, S, (\\d+), (\\d+), (\\d+), (true|false), (\\d+)\\)");
+      Pattern.compile("SDJ_FLASH\\(T, S, (\\d+), (\\d+), (\\d+), (true|false), (\\w+)\\)");
   private static final Pattern ENTRY = Pattern.compile("Compiling entry function '(\\w+)' for '(\\w+)'");
   private static final Pattern SMEM = Pattern.compile("(\\d+) bytes smem");
 

@@ -26,10 +26,11 @@ public final class BasicTransformerBlock {
   public BasicTransformerBlock(Weights w, long dim, int heads, long dimHead, long crossAttentionDim,
       boolean onlyCrossAttention) {
     this.norm1 = LayerNorm.load(w.prefix("norm1"), dim, NORM_EPS);
-    this.attn1 = new Attention(w.prefix("attn1"), dim, onlyCrossAttention ? crossAttentionDim : dim, heads, dimHead,
-        false, 0, 0f);
+    this.attn1 = onlyCrossAttention
+        ? Attention.cross(w.prefix("attn1"), dim, crossAttentionDim, heads, dimHead)
+        : Attention.self(w.prefix("attn1"), dim, heads, dimHead, false, 0, 0f);
     this.norm2 = LayerNorm.load(w.prefix("norm2"), dim, NORM_EPS);
-    this.attn2 = new Attention(w.prefix("attn2"), dim, crossAttentionDim, heads, dimHead, false, 0, 0f);
+    this.attn2 = Attention.cross(w.prefix("attn2"), dim, crossAttentionDim, heads, dimHead);
     this.norm3 = LayerNorm.load(w.prefix("norm3"), dim, NORM_EPS);
     this.ff = new FeedForward(w.prefix("ff"), dim);
     this.onlyCrossAttention = onlyCrossAttention;

@@ -15,7 +15,7 @@ final class UNetMidBlock2D {
   UNetMidBlock2D(Weights w, long channels, int groups, float eps, boolean addAttention) {
     this.first = new ResnetBlock2D(w.prefix("resnets.0"), channels, channels, 0, groups, eps, 1f);
     this.attention = addAttention
-        ? new Attention(w.prefix("attentions.0"), channels, channels, 1, channels, true, groups, eps)
+        ? Attention.self(w.prefix("attentions.0"), channels, 1, channels, true, groups, eps)
         : null;
     this.second = new ResnetBlock2D(w.prefix("resnets.1"), channels, channels, 0, groups, eps, 1f);
   }
