@@ -12,8 +12,9 @@
 #     UNet step (with an op-by-op device-time profile) against PyTorch eager (benchmarks/torch/unet_step.py), a whole
 #     512x512 txt2img with its peak device memory, the VAE decode with its op profile against PyTorch eager
 #     (benchmarks/torch/vae_decode.py) and, time permitting, the UNet step again with every convolution on cuDNN
-#     (-Dsdj.cuda.gemmConvPixels=0), on cuDNN's NHWC algorithms (-Dsdj.cuda.nhwcConv=true) and with q, k and v projected
-#     apart (-Dsdj.cuda.fusedProjections=false), last the experimental
+#     (-Dsdj.cuda.gemmConvPixels=0), with channels-last images (-Dsdj.cuda.channelsLast=true), on cuDNN's NHWC
+#     algorithms between transposes (-Dsdj.cuda.nhwcConv=true) and with q, k and v projected apart
+#     (-Dsdj.cuda.fusedProjections=false), last the experimental
 #     wgmma attention kernel's tests and benchmark in JVMs of their own (a fault of that kernel would leave the CUDA
 #     context unusable for whatever ran after it in the same process), and writes the results under $OUT (or gpu-out/
 #     when OUT is unset). Budget: under 6 minutes, held by one deadline (each part gets its own limit or what is left of
@@ -167,10 +168,11 @@ run_checks() {
   timeout "$(left 40)" "${java[@]}" -cp "$cp" org.sdj.cuda.VaeDecodeBench >"$out/vae-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (torch eager) =="
   timeout "$(left 30)" python3 "$root/benchmarks/torch/vae_decode.py" >"$out/vae-torch.txt" 2>&1
-  # The UNet step again with cuDNN's convolutions on its NHWC algorithms, with unfused projections, and with every
-  # convolution on cuDNN, where the deadline leaves room for them and for the wgmma parts after them.
+  # The UNet step again with channels-last images, with cuDNN's convolutions on its NHWC algorithms between
+  # transposes, with unfused projections, and with every convolution on cuDNN, where the deadline leaves room for
+  # them and for the wgmma parts after them.
   local wgmma_reserve=50
-  for variant in nhwcConv=true fusedProjections=false gemmConvPixels=0; do
+  for variant in channelsLast=true nhwcConv=true fusedProjections=false gemmConvPixels=0; do
     local room=$((deadline - wgmma_reserve - SECONDS))
     if [ "$room" -ge 45 ]; then
       echo "== UNet step (sdj, -Dsdj.cuda.$variant) =="
@@ -196,7 +198,7 @@ run_checks() {
   echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
   echo "-- VAE decode, sdj --"; grep -v "^cuda:" "$out/vae-sdj.txt" | head -20
   echo "-- VAE decode, torch --"; tail -3 "$out/vae-torch.txt"
-  for variant in nhwcConv=true fusedProjections=false gemmConvPixels=0; do
+  for variant in channelsLast=true nhwcConv=true fusedProjections=false gemmConvPixels=0; do
     [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
       grep -E "unet step|relative L2|conv2d |linear " "$out/unet-sdj-${variant//=/-}.txt" | head -12; }
   done

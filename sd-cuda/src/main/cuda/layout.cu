@@ -133,6 +133,41 @@ __device__ void upsample_nearest_body(const T* x, T* y, long long planes, int h,
   }
 }
 
+// Channels-last images x [n, h, w, c]: each pixel's c channels are contiguous, so the layout kernels below move
+// whole pixels. E is the storage type, or uint4 for 8 channels at a time where c % 8 == 0 and both tensors are 16-byte
+// aligned (Kernels checks); c then counts vectors.
+__device__ __forceinline__ uint4 zero_of(uint4) { return make_uint4(0u, 0u, 0u, 0u); }
+template <typename T> __device__ __forceinline__ T zero_of(T) { return from_f<T>(0.f); }
+
+// y [n, oh, ow, c] = x [n, h, w, c] at torch's nearest source pixel.
+template <typename E>
+__device__ void upsample_nearest_nhwc_body(const E* x, E* y, long long images, int h, int w, int oh, int ow, int c) {
+  SDJ_FOR_EACH(i, images * oh * ow * c) {
+    long long pixel = i / c;
+    int ch = (int)(i - pixel * c);
+    long long img = pixel / ((long long)oh * ow);
+    int rem = (int)(pixel - img * oh * ow);
+    int oy = rem / ow;
+    int ox = rem - oy * ow;
+    y[i] = x[((img * h + nearest_source(oy, h, oh)) * w + nearest_source(ox, w, ow)) * c + ch];
+  }
+}
+
+// y [n, ph, pw, c] = x [n, h, w, c] placed at (top, left), zeros around it.
+template <typename E>
+__device__ void pad2d_nhwc_body(const E* x, E* y, long long images, int h, int w, int top, int left, int ph, int pw,
+                                int c) {
+  SDJ_FOR_EACH(i, images * ph * pw * c) {
+    long long pixel = i / c;
+    int ch = (int)(i - pixel * c);
+    long long img = pixel / ((long long)ph * pw);
+    int rem = (int)(pixel - img * ph * pw);
+    int yy = rem / pw - top;
+    int xx = rem % pw - left;
+    y[i] = (yy >= 0 && yy < h && xx >= 0 && xx < w) ? x[((img * h + yy) * w + xx) * c + ch] : zero_of(E());
+  }
+}
+
 // y [count, width] = table rows picked by ids.
 template <typename T>
 __device__ void embedding_body(const T* table, const int* ids, T* y, long long count, long long width) {
@@ -221,6 +256,24 @@ __device__ void im2col_body(const T* x, T* col, int n, int c, int h, int w, int 
   extern "C" __global__ void sdj_pad2d_##S(const T* x, T* y, long long planes, int h, int w, int top,       \
                                            int left, int ph, int pw) {                                     \
     sdj::pad2d_body<T>(x, y, planes, h, w, top, left, ph, pw);                                             \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_upsample_nearest_nhwc_##S(const T* x, T* y, long long images, int h, int w,  \
+                                                           int oh, int ow, int c) {                         \
+    sdj::upsample_nearest_nhwc_body<T>(x, y, images, h, w, oh, ow, c);                                     \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_upsample_nearest_nhwc_vec_##S(const T* x, T* y, long long images, int h,    \
+                                                               int w, int oh, int ow, int c_vecs) {         \
+    sdj::upsample_nearest_nhwc_body<uint4>(reinterpret_cast<const uint4*>(x), reinterpret_cast<uint4*>(y),  \
+                                           images, h, w, oh, ow, c_vecs);                                  \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_pad2d_nhwc_##S(const T* x, T* y, long long images, int h, int w, int top,  \
+                                                int left, int ph, int pw, int c) {                         \
+    sdj::pad2d_nhwc_body<T>(x, y, images, h, w, top, left, ph, pw, c);                                     \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_pad2d_nhwc_vec_##S(const T* x, T* y, long long images, int h, int w,       \
+                                                    int top, int left, int ph, int pw, int c_vecs) {       \
+    sdj::pad2d_nhwc_body<uint4>(reinterpret_cast<const uint4*>(x), reinterpret_cast<uint4*>(y), images, h,  \
+                                w, top, left, ph, pw, c_vecs);                                             \
   }                                                                                                          \
   extern "C" __global__ void sdj_im2col_##S(const T* x, T* col, int n, int c, int h, int w, int kh, int kw, \
                                             int stride, int pad_top, int pad_left, int oh, int ow) {       \

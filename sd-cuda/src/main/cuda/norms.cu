@@ -134,6 +134,115 @@ __device__ void group_apply_body(const T* x, const float* stats, const T* gamma,
   }
 }
 
+// ---- group norm, channels last -------------------------------------------------------------------------------------
+// x [N, pixels, C]: a group is cpg = C / groups adjacent channels of every pixel. Each sample's pixels are cut into
+// gridDim.y chunks of chunk_px pixels (the last one shorter); the block (blockIdx.x = sample) with threads laid out
+// as (threadIdx.x: channel vectors, threadIdx.y: pixels) takes every group's (mean, m2) over its chunk in two passes,
+// each thread summing fixed channels over its pixels and adding them into per-group shared sums at the end, and
+// writes them to stats [N * groups, gridDim.y, 2], the layout group_merge reads. sdj_group_merge then turns each
+// group's chunks into (mean, rstd) [N * groups, 2] for the elementwise sdj_group_apply_nhwc.
+constexpr int NHWC_MAX_GROUPS = 1024;
+
+// Sum of f(v) per channel of this thread's V channels (at channel vector cv) over its pixels of [p0, p1), added into
+// acc[group] once per channel.
+template <typename T, int V, typename F>
+__device__ __forceinline__ void nhwc_group_pass(const T* xs, int channels, int cpg, int p0, int p1, float* acc, F f) {
+  for (int cv = threadIdx.x; cv < channels / V; cv += blockDim.x) {
+    float s[V];
+#pragma unroll
+    for (int j = 0; j < V; j++) s[j] = 0.f;
+    for (int p = p0 + threadIdx.y; p < p1; p += blockDim.y) {
+      const T* px = xs + (long long)p * channels + cv * V;
+      float v[V];
+      if constexpr (V == VEC) {
+        unpack8<T>(load8(px), v);
+      } else {
+        v[0] = to_f(px[0]);
+      }
+#pragma unroll
+      for (int j = 0; j < V; j++) s[j] += f(v[j], cv * V + j);
+    }
+#pragma unroll
+    for (int j = 0; j < V; j++) atomicAdd(&acc[(cv * V + j) / cpg], s[j]);
+  }
+}
+
+template <typename T, int V>
+__device__ void group_stats_nhwc_body(const T* x, float* stats, int pixels, int channels, int groups, int chunk_px) {
+  __shared__ float acc[NHWC_MAX_GROUPS];
+  __shared__ float mean[NHWC_MAX_GROUPS];
+  const int cpg = channels / groups;
+  const int tid = threadIdx.y * blockDim.x + threadIdx.x;
+  const int threads = blockDim.x * blockDim.y;
+  const int p0 = blockIdx.y * chunk_px;
+  const int p1 = min(pixels, p0 + chunk_px);
+  const T* xs = x + (long long)blockIdx.x * pixels * channels;
+  for (int g = tid; g < groups; g += threads) acc[g] = 0.f;
+  __syncthreads();
+  nhwc_group_pass<T, V>(xs, channels, cpg, p0, p1, acc, [](float v, int) { return v; });
+  __syncthreads();
+  const float n = (float)(p1 - p0) * (float)cpg;
+  for (int g = tid; g < groups; g += threads) {
+    mean[g] = acc[g] / n;
+    acc[g] = 0.f;
+  }
+  __syncthreads();
+  nhwc_group_pass<T, V>(xs, channels, cpg, p0, p1, acc, [&](float v, int c) {
+    float d = v - mean[c / cpg];
+    return d * d;
+  });
+  __syncthreads();
+  for (int g = tid; g < groups; g += threads) {
+    float* out = stats + (((long long)blockIdx.x * groups + g) * gridDim.y + blockIdx.y) * 2;
+    out[0] = mean[g];
+    out[1] = acc[g];
+  }
+}
+
+// One block per group of the batch: its chunks' statistics -> (mean, rstd).
+__device__ void group_merge_body(const float* stats, float* mean_rstd, int splits, int count, int chunk, float eps) {
+  float mean, m2;
+  group_merge(stats + (long long)blockIdx.x * splits * 2, splits, count, chunk, &mean, &m2);
+  if (threadIdx.x == 0) {
+    mean_rstd[2 * blockIdx.x] = mean;
+    mean_rstd[2 * blockIdx.x + 1] = rsqrtf(m2 / (float)count + eps);
+  }
+}
+
+template <typename T>
+__device__ void group_apply_nhwc_body(const T* x, const float* mean_rstd, const T* gamma, const T* beta, T* y,
+                                      long long n, long long per_sample, int channels, int cpg, int groups,
+                                      int silu_after) {
+  SDJ_FOR_EACH(i, n) {
+    int c = (int)(i % channels);
+    const float* mr = mean_rstd + 2 * ((i / per_sample) * groups + c / cpg);
+    float v = (to_f(x[i]) - mr[0]) * mr[1] * to_f(gamma[c]) + to_f(beta[c]);
+    y[i] = from_f<T>(silu_after ? silu(v) : v);
+  }
+}
+
+// group_apply_nhwc_body 8 channels of one pixel at a time (channels % 8 == 0, x and y 16-byte aligned, vectors
+// < 2^31: NormKernels checks).
+template <typename T>
+__device__ void group_apply_nhwc_vec_body(const uint4* x, const float* mean_rstd, const T* gamma, const T* beta,
+                                          uint4* y, unsigned vectors, unsigned per_sample_vecs, int channels,
+                                          int cpg, int groups, int silu_after) {
+  for (unsigned v = blockIdx.x * blockDim.x + threadIdx.x; v < vectors; v += gridDim.x * blockDim.x) {
+    const float* mr = mean_rstd + 2LL * (v / per_sample_vecs) * groups;
+    int c0 = (int)(v % (unsigned)(channels / VEC)) * VEC;
+    float e[VEC];
+    unpack8<T>(x[v], e);
+#pragma unroll
+    for (int j = 0; j < VEC; j++) {
+      int c = c0 + j;
+      const float* g = mr + 2 * (c / cpg);
+      float o = (e[j] - g[0]) * g[1] * to_f(gamma[c]) + to_f(beta[c]);
+      e[j] = silu_after ? silu(o) : o;
+    }
+    y[v] = pack8<T>(e);
+  }
+}
+
 // ---- layer norm ---------------------------------------------------------------------------------------------------
 // One warp per row of x [rows, width].
 
@@ -243,6 +352,26 @@ __device__ void layer_norm_body(const T* x, const T* gamma, const T* beta, T* y,
                                       silu);                                                                      \
     }                                                                                                             \
   }                                                                                                               \
+  extern "C" __global__ void sdj_group_stats_nhwc_##S(const T* x, float* stats, int pixels, int channels,      \
+                                                      int groups, int chunk_px, int vectorized) {                 \
+    if (vectorized) {                                                                                             \
+      sdj::group_stats_nhwc_body<T, sdj::VEC>(x, stats, pixels, channels, groups, chunk_px);                      \
+    } else {                                                                                                      \
+      sdj::group_stats_nhwc_body<T, 1>(x, stats, pixels, channels, groups, chunk_px);                             \
+    }                                                                                                             \
+  }                                                                                                               \
+  extern "C" __global__ void sdj_group_apply_nhwc_##S(const T* x, const float* mean_rstd, const T* gamma,         \
+                                                      const T* beta, T* y, long long n, long long per_sample,     \
+                                                      int channels, int cpg, int groups, int silu) {              \
+    sdj::group_apply_nhwc_body<T>(x, mean_rstd, gamma, beta, y, n, per_sample, channels, cpg, groups, silu);     \
+  }                                                                                                               \
+  extern "C" __global__ void sdj_group_apply_nhwc_vec_##S(const T* x, const float* mean_rstd, const T* gamma,     \
+                                                          const T* beta, T* y, int vectors, int per_sample_vecs,  \
+                                                          int channels, int cpg, int groups, int silu) {          \
+    sdj::group_apply_nhwc_vec_body<T>(reinterpret_cast<const uint4*>(x), mean_rstd, gamma, beta,                 \
+                                      reinterpret_cast<uint4*>(y), vectors, per_sample_vecs, channels, cpg,       \
+                                      groups, silu);                                                              \
+  }                                                                                                               \
   extern "C" __global__ void sdj_layer_norm_##S(const T* x, const T* gamma, const T* beta, T* y, long long rows,   \
                                                 int width, float eps, int vectorized) {                           \
     sdj::layer_norm_body<T>(x, gamma, beta, y, rows, width, eps, vectorized);                                     \
@@ -250,3 +379,9 @@ __device__ void layer_norm_body(const T* x, const T* gamma, const T* beta, T* y,
 
 SDJ_NORMS(__half, f16)
 SDJ_NORMS(__nv_bfloat16, bf16)
+
+// Storage-independent: reads and writes float statistics only.
+extern "C" __global__ void sdj_group_merge(const float* stats, float* mean_rstd, int splits, int count, int chunk,
+                                           float eps) {
+  sdj::group_merge_body(stats, mean_rstd, splits, count, chunk, eps);
+}

@@ -82,6 +82,34 @@ __device__ void add_per_channel_vec_body(const uint4* x, const T* b, uint4* y, u
   }
 }
 
+// Channels last: y [N, pixels, C] = x + b [N, C] broadcast over each sample's pixels (per_sample = pixels * C).
+template <typename T>
+__device__ void add_per_channel_nhwc_body(const T* x, const T* b, T* y, long long n, long long per_sample,
+                                          int channels) {
+  SDJ_FOR_EACH(i, n) {
+    long long s = i / per_sample;
+    int c = (int)(i % channels);
+    y[i] = from_f<T>(to_f(x[i]) + to_f(b[s * channels + c]));
+  }
+}
+
+// add_per_channel_nhwc_body 8 channels at a time, where channels % 8 == 0 and x, b, y are 16-byte aligned (Kernels
+// checks): a vector then holds 8 channels of one pixel, and the bias 8 consecutive values of one sample's row.
+template <typename T>
+__device__ void add_per_channel_nhwc_vec_body(const uint4* x, const uint4* b, uint4* y, unsigned vectors,
+                                              unsigned per_sample_vecs, unsigned channel_vecs) {
+  for (unsigned v = blockIdx.x * blockDim.x + threadIdx.x; v < vectors; v += gridDim.x * blockDim.x) {
+    unsigned s = v / per_sample_vecs;
+    unsigned cv = v % channel_vecs;
+    float e[VEC], f[VEC];
+    unpack8<T>(x[v], e);
+    unpack8<T>(b[s * channel_vecs + cv], f);
+#pragma unroll
+    for (int j = 0; j < VEC; j++) e[j] += f[j];
+    y[v] = pack8<T>(e);
+  }
+}
+
 template <typename T>
 __device__ void scale_body(const T* x, T* y, float factor, long long n) {
   SDJ_FOR_EACH(i, n) { y[i] = from_f<T>(to_f(x[i]) * factor); }
@@ -135,6 +163,16 @@ __device__ void bias_residual_body(T* y, const T* bias, const T* residual, long 
                                                          int spatial_vecs) {                               \
     sdj::add_per_channel_vec_body<T>(reinterpret_cast<const uint4*>(x), b, reinterpret_cast<uint4*>(y),     \
                                      vectors, spatial_vecs);                                               \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_add_per_channel_nhwc_##S(const T* x, const T* b, T* y, long long n,        \
+                                                          long long per_sample, int channels) {             \
+    sdj::add_per_channel_nhwc_body<T>(x, b, y, n, per_sample, channels);                                   \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_add_per_channel_nhwc_vec_##S(const T* x, const T* b, T* y, int vectors,    \
+                                                              int per_sample_vecs, int channel_vecs) {      \
+    sdj::add_per_channel_nhwc_vec_body<T>(reinterpret_cast<const uint4*>(x), reinterpret_cast<const uint4*>(b), \
+                                          reinterpret_cast<uint4*>(y), vectors, per_sample_vecs,            \
+                                          channel_vecs);                                                    \
   }                                                                                                          \
   extern "C" __global__ void sdj_scale_##S(const T* x, T* y, float factor, long long n) {                   \
     sdj::scale_body<T>(x, y, factor, n);                                                                   \

@@ -63,6 +63,8 @@ public final class OpCases {
     // planes large enough to be split among threads one by one
     add("upsampleNearest [1,5,130,129] -> 260x258", in -> in.ops().upsampleNearest(in.act(1, 5, 130, 129), 260, 258));
     add("upsampleNearest [1,3,1,1] -> 3x1", in -> in.ops().upsampleNearest(in.act(1, 3, 1, 1), 3, 1));
+    // Channels a multiple of 8: a channels-last backend's vectorized path.
+    add("upsampleNearest [2,16,5,7] -> 10x14", in -> in.ops().upsampleNearest(in.act(2, 16, 5, 7), 10, 14));
   }
 
   private void linear() {
@@ -176,6 +178,14 @@ public final class OpCases {
         in.weight(DType.F32, 1, 6), in.weight(DType.F32, 1, 6), 1e-5f, false));
     add("groupNorm+silu [1,3,1,1] groups 3", in -> in.ops().groupNorm(in.act(1, 3, 1, 1), 3,
         in.weight(DType.F32, 1, 3), in.weight(DType.F32, 1, 3), 1e-5f, true));
+    // Channels-last layouts: groups of 10 and of 2 channels, so that 8-channel vectors straddle groups, and channels
+    // that are no multiple of 8.
+    add("groupNorm+silu [2,320,8,8] groups 32", in -> in.ops().groupNorm(in.act(2, 320, 8, 8), 32,
+        in.weight(DType.F32, 1, 320), in.weight(DType.F32, 1, 320), 1e-5f, true));
+    add("groupNorm [2,64,5,5] groups 32", in -> in.ops().groupNorm(in.act(2, 64, 5, 5), 32,
+        in.weight(DType.F32, 1, 64), in.weight(DType.F32, 1, 64), 1e-6f, false));
+    add("groupNorm [2,12,9,7] groups 4", in -> in.ops().groupNorm(in.act(2, 12, 9, 7), 4,
+        in.weight(DType.F32, 1, 12), in.weight(DType.F32, 1, 12), 1e-5f, false));
     add("groupNorm [1,77,3,3] groups 1", in -> in.ops().groupNorm(in.act(1, 77, 3, 3), 1,
         in.weight(DType.F32, 1, 77), in.weight(DType.F32, 1, 77), 1e-5f, false));
     // Groups of tens of thousands of elements, as the VAE's at full resolution (a GPU may split them over blocks).
@@ -203,11 +213,17 @@ public final class OpCases {
     add("add same shape [2,13,7]", in -> in.ops().add(in.act(2, 13, 7), in.act(2, 13, 7)));
     add("add suffix [2,77,13]+[77,13]", in -> in.ops().add(in.act(2, 77, 13), in.act(77, 13)));
     add("add suffix [3,257]+[257]", in -> in.ops().add(in.act(3, 257), in.act(257)));
+    // Images: a channels-last backend adds them in its own layout, or converts one for a broadcast.
+    add("add same shape [2,24,5,7]", in -> in.ops().add(in.act(2, 24, 5, 7), in.act(2, 24, 5, 7)));
+    add("add suffix [2,24,5,7]+[24,5,7]", in -> in.ops().add(in.act(2, 24, 5, 7), in.act(24, 5, 7)));
+    add("activation SILU [2,16,5,7]", in -> in.ops().activation(in.act(2, 16, 5, 7), Activation.SILU));
+    add("scale [2,16,5,7] x 0.5", in -> in.ops().scale(in.act(2, 16, 5, 7), 0.5f));
     add("addPerChannel [2,13,5,7]+[2,13]", in -> in.ops().addPerChannel(in.act(2, 13, 5, 7), in.act(2, 13)));
     add("addPerChannel [1,3,1]+[1,3]", in -> in.ops().addPerChannel(in.act(1, 3, 1), in.act(1, 3)));
     // Planes a multiple of 8: a backend's vectorized path.
     add("addPerChannel [3,5,4,6]+[3,5]", in -> in.ops().addPerChannel(in.act(3, 5, 4, 6), in.act(3, 5)));
     add("addPerChannel [2,40,8,8]+[2,40]", in -> in.ops().addPerChannel(in.act(2, 40, 8, 8), in.act(2, 40)));
+    add("addPerChannel [2,16,3,5]+[2,16]", in -> in.ops().addPerChannel(in.act(2, 16, 3, 5), in.act(2, 16)));
     add("scale [3,77] x -0.18215", in -> in.ops().scale(in.act(3, 77), -0.18215f));
     add("combine [2,4,9,7] 0.7x - 1.3y", in -> in.ops().combine(0.7f, in.act(2, 4, 9, 7), -1.3f, in.act(2, 4, 9, 7)));
     // One element: terms that cannot cancel (CaseInputs.positiveAct).

@@ -175,6 +175,12 @@ public final class CudaBackend implements Backend {
     enter();
     notCapturing("uploading a weight");
     short[] bits = HalfFloats.weight(data, computeType());
+    long[] shape = data.shape();
+    // Channels-last convolutions read their filters as [O, kh, kw, C]: permuted once here instead of copied.
+    boolean filterLast = options.channelsLast() && shape.length == 4 && shape[2] * shape[3] > 1;
+    if (filterLast) {
+      bits = HalfFloats.channelsLast(bits, shape);
+    }
     long bytes = Math.max(2L, 2L * bits.length);
     long address = weightMemory.allocate(bytes);
     if (address == 0) {
@@ -191,7 +197,7 @@ public final class CudaBackend implements Backend {
       weightMemory.free(address);
       throw e;
     }
-    DeviceTensor t = new DeviceTensor(this, new Storage(address, this::freeWeight), data.shape(), computeType(),
+    DeviceTensor t = new DeviceTensor(this, new Storage(address, this::freeWeight), shape, computeType(), filterLast,
         weights::remove);
     weights.add(t);
     return t;
@@ -268,6 +274,9 @@ public final class CudaBackend implements Backend {
   long filterKrsc(Tensor w, int o, int c, int taps) {
     if (!(w instanceof DeviceTensor d) || !weights.contains(d)) {
       return 0;
+    }
+    if (d.channelsLast()) {
+      return d.address();
     }
     return filtersKrsc.computeIfAbsent(d.address(), address -> {
       notCapturing("making a convolution filter's NHWC copy");

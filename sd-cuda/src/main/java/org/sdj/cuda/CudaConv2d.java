@@ -49,6 +49,68 @@ final class CudaConv2d {
     }
   }
 
+  /**
+   * Channels last ({@link CudaOptions#channelsLast()}): {@code y [n, oh, ow, o]} = conv({@code x [n, h, w, c]} at
+   * {@code px}, {@code weight}) (+ bias) (+ the channels-last residual at {@code pr}). A 1x1 convolution is one
+   * product over every pixel's channels with bias and residual as its epilogue; the others run on cuDNN's NHWC
+   * algorithms with the filter as {@code [o, kh, kw, c]} (a channels-last weight as uploaded), unequal padding applied
+   * to a copy of the input first.
+   */
+  void forwardChannelsLast(long[] xShape, DeviceTensor weight, Conv2dParams p, long px, long pb, long pr,
+      DeviceTensor y) {
+    int n = (int) xShape[0];
+    int c = (int) xShape[1];
+    int h = (int) xShape[2];
+    int w = (int) xShape[3];
+    int o = (int) y.dim(1);
+    int oh = (int) y.dim(2);
+    int ow = (int) y.dim(3);
+    int kh = (int) weight.dim(2);
+    int kw = (int) weight.dim(3);
+    if (kh == 1 && kw == 1 && p.stride() == 1 && p.padTop() == 0 && p.padBottom() == 0 && p.padLeft() == 0
+        && p.padRight() == 0) {
+      long rows = (long) n * h * w;
+      if (rows > 0 && o > 0) {
+        backend.gemm().linear(px, weight.address(), pb, pr, y.address(), rows, c, o);
+      }
+      return;
+    }
+    DeviceTensor padded = null;
+    if (p.padTop() != p.padBottom() || p.padLeft() != p.padRight()) {
+      int ph = h + p.padTop() + p.padBottom();
+      int pwid = w + p.padLeft() + p.padRight();
+      padded = scratch.apply(new long[] {n, ph, pwid, c});
+      k.pad2dNhwc(px, padded.address(), n, h, w, p.padTop(), p.padLeft(), ph, pwid, c);
+      px = padded.address();
+      h = ph;
+      w = pwid;
+    }
+    var key = new Convolution.Key(n, c, h, w, o, kh, kw, p.stride(), padded == null ? p.padTop() : 0,
+        padded == null ? p.padLeft() : 0, true);
+    long filter = weight.channelsLast() ? weight.address() : backend.filterKrsc(weight, o, c, kh * kw);
+    DeviceTensor own = null;
+    if (filter == 0) {
+      // A row-major activation used as a filter: a copy for this call only.
+      own = scratch.apply(weight.shape());
+      k.transpose(weight.address(), own.address(), o, c, kh * kw);
+      filter = own.address();
+    }
+    try {
+      backend.convolution().forward(key, px, filter, y.address(), oh, ow, cache);
+    } finally {
+      if (own != null) {
+        own.close();
+      }
+      if (padded != null) {
+        padded.close();
+      }
+    }
+    if (pb != 0 || pr != 0) {
+      // Channels innermost: element i's channel is i % o.
+      k.biasResidual(y.address(), pb, pr, y.numel(), o, 1);
+    }
+  }
+
   /** On cuDNN, which pads both sides alike: unequal padding is applied to a copy of the input first. */
   private void onCudnn(long px, long pw, long pb, long pr, DeviceTensor y, int n, int c, int h, int w, Tensor weight,
       Conv2dParams p) {

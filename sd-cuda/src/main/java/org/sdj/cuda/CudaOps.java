@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.bytedeco.javacpp.IntPointer;
 import org.sdj.backend.Activation;
@@ -17,12 +18,18 @@ import org.sdj.backend.Tensor;
 /**
  * One forward pass on the {@link CudaBackend}: every op validates its operands with {@link Shapes}, takes its result
  * from the caching allocator and enqueues its kernels; nothing waits for the device except {@link #toHost}.
+ *
+ * <p>With {@link CudaOptions#channelsLast()}, convolutions return channels-last images ({@link DeviceTensor}), which
+ * the image ops (group norm, activation, add, per-channel add, upsampling, concat along channels, scale, the token
+ * views) keep channels-last; every other op reads a row-major copy, made once per tensor and freed with it.
  */
 final class CudaOps implements Ops {
   private final CudaBackend backend;
   private final Kernels k;
   private final BlockCache cache;
   private final Set<DeviceTensor> live = Collections.newSetFromMap(new IdentityHashMap<>());
+  /** Row-major copies of channels-last tensors that a row-major op read, by tensor. */
+  private final Map<DeviceTensor, DeviceTensor> rowMajor = new IdentityHashMap<>();
   private final CudaConv2d conv2d;
   private boolean closed;
 
@@ -51,22 +58,69 @@ final class CudaOps implements Ops {
    * nothing else); 0 for an absent optional operand.
    */
   private long at(Tensor t) {
-    if (t != null && t.dtype() != backend.computeType()) {
+    return t == null ? 0 : rowMajor(compute(t)).address();
+  }
+
+  /** {@code t}, checked to be an open tensor of this backend in the compute type. */
+  private DeviceTensor compute(Tensor t) {
+    if (t.dtype() != backend.computeType()) {
       throw new IllegalArgumentException("cuda's model ops take " + backend.computeType() + " tensors, not " + t
           + ": convert latents with Ops.cast");
     }
-    return any(t);
+    return device(t);
   }
 
-  /** The device address of {@code t}, an open tensor of this backend of either type; 0 for null. */
+  /**
+   * The device address of {@code t}, an open tensor of this backend of either type, row-major (a channels-last one's
+   * row-major copy); 0 for null.
+   */
   private long any(Tensor t) {
-    if (t == null) {
-      return 0;
-    }
+    return t == null ? 0 : rowMajor(device(t)).address();
+  }
+
+  private DeviceTensor device(Tensor t) {
     if (!(t instanceof DeviceTensor d) || d.backend() != backend) {
       throw new IllegalArgumentException("tensor " + t + " belongs to another backend than cuda");
     }
-    return d.address();
+    return d;
+  }
+
+  /** {@code t} itself where row-major, else its row-major copy (made once, freed with {@code t}). */
+  private DeviceTensor rowMajor(DeviceTensor t) {
+    if (!t.channelsLast()) {
+      return t;
+    }
+    DeviceTensor copy = rowMajor.get(t);
+    if (copy == null) {
+      long[] s = t.shape();
+      copy = output(s, t.dtype());
+      k.transpose(t.address(), copy.address(), (int) s[0], (int) (s[2] * s[3]), (int) s[1]);
+      rowMajor.put(t, copy);
+    }
+    return copy;
+  }
+
+  /**
+   * The device address of {@code t} (compute type, rank 4) in channels-last memory: its own where it is
+   * channels-last, else a channels-last copy's of this scope; 0 for null.
+   */
+  private long channelsLast(Tensor t) {
+    if (t == null) {
+      return 0;
+    }
+    DeviceTensor d = compute(t);
+    if (d.channelsLast()) {
+      return d.address();
+    }
+    long[] s = d.shape();
+    DeviceTensor copy = outputChannelsLast(s);
+    k.transpose(d.address(), copy.address(), (int) s[0], (int) s[1], (int) (s[2] * s[3]));
+    return copy.address();
+  }
+
+  /** Whether an image op keeps {@code t} channels-last. */
+  private static boolean isChannelsLast(Tensor t) {
+    return t instanceof DeviceTensor d && d.channelsLast();
   }
 
   /** A new tensor of this scope for a result of {@code shape} in the compute type. */
@@ -99,13 +153,34 @@ final class CudaOps implements Ops {
     if (!Arrays.equals(src.shape(), dst.shape()) || src.dtype() != dst.dtype()) {
       throw new IllegalArgumentException("copy from " + src + " to " + dst);
     }
-    backend.copy(any(src), any(dst), dst.bytes());
+    if (device(dst).channelsLast()) {
+      throw new IllegalArgumentException("copy into the channels-last " + dst + ": copy into a row-major tensor");
+    }
+    backend.copy(any(src), device(dst).address(), dst.bytes());
   }
 
   private DeviceTensor track(Storage storage, long[] shape, DType type) {
-    DeviceTensor t = new DeviceTensor(backend, storage, shape, type, live::remove);
+    return track(storage, shape, type, false);
+  }
+
+  private DeviceTensor track(Storage storage, long[] shape, DType type, boolean channelsLast) {
+    DeviceTensor t = new DeviceTensor(backend, storage, shape, type, channelsLast, this::closed);
     live.add(t);
     return t;
+  }
+
+  /** A new channels-last image of this scope in the compute type. */
+  private DeviceTensor outputChannelsLast(long[] shape) {
+    long address = cache.acquire(backend.computeType().byteSize() * Math.max(1, Shapes.numel(shape)));
+    return track(new Storage(address, cache::release), shape, backend.computeType(), true);
+  }
+
+  private void closed(DeviceTensor t) {
+    live.remove(t);
+    DeviceTensor copy = rowMajor.remove(t);
+    if (copy != null) {
+      copy.close();
+    }
   }
 
   /** 16-bit elements per element of {@code t}: layout kernels move a float32 tensor as pairs of 16-bit elements. */
@@ -119,8 +194,10 @@ final class CudaOps implements Ops {
   public Tensor fromHost(float[] data, long... shape) {
     enter();
     long[] s = Shapes.fromHost(data, shape);
-    DeviceTensor t = output(s);
-    backend.upload(t.address(), HalfFloats.encode(data, backend.computeType()));
+    short[] bits = HalfFloats.encode(data, backend.computeType());
+    boolean last = backend.options().channelsLast() && s.length == 4;
+    DeviceTensor t = last ? outputChannelsLast(s) : output(s);
+    backend.upload(t.address(), last ? HalfFloats.channelsLast(bits, s) : bits);
     return t;
   }
 
@@ -167,7 +244,7 @@ final class CudaOps implements Ops {
     enter();
     any(t);
     long[] s = Shapes.reshape(t, shape);
-    return track(((DeviceTensor) t).storage().retain(), s, t.dtype());
+    return track(rowMajor(device(t)).storage().retain(), s, t.dtype());
   }
 
   @Override
@@ -187,13 +264,21 @@ final class CudaOps implements Ops {
   @Override
   public Tensor concat(int dim, Tensor a, Tensor b) {
     enter();
-    long pa = any(a);
-    long pb = any(b);
     long[] out = Shapes.concat(dim, a, b);
     if (a.dtype() != b.dtype()) {
       throw new IllegalArgumentException("concat of " + a + " and " + b + ": one type, please");
     }
     int d = Shapes.axis("concat", a.rank(), dim);
+    if (d == 1 && a.rank() == 4 && (isChannelsLast(a) || isChannelsLast(b))) {
+      // Channels last, each pixel's channels are a row: a's then b's.
+      long pa = channelsLast(a);
+      long pb = channelsLast(b);
+      DeviceTensor y = outputChannelsLast(out);
+      k.concat(pa, pb, y.address(), out[0] * out[2] * out[3], a.dim(1), b.dim(1));
+      return y;
+    }
+    long pa = any(a);
+    long pb = any(b);
     long inner = inner(out, d) * halves(a);
     long outer = 1;
     for (int i = 0; i < d; i++) {
@@ -215,8 +300,11 @@ final class CudaOps implements Ops {
   @Override
   public Tensor nchwToTokens(Tensor x) {
     enter();
-    long px = at(x);
     long[] out = Shapes.nchwToTokens(x);
+    if (isChannelsLast(x)) {
+      return track(compute(x).storage().retain(), out, x.dtype());
+    }
+    long px = at(x);
     DeviceTensor y = output(out);
     k.transpose(px, y.address(), (int) out[0], (int) out[2], (int) out[1]);
     return y;
@@ -227,6 +315,9 @@ final class CudaOps implements Ops {
     enter();
     long px = at(x);
     long[] out = Shapes.tokensToNchw(x, height, width);
+    if (backend.options().channelsLast()) {
+      return track(rowMajor(device(x)).storage().retain(), out, x.dtype(), true);
+    }
     DeviceTensor y = output(out);
     k.transpose(px, y.address(), (int) out[0], (int) x.dim(1), (int) x.dim(2));
     return y;
@@ -253,8 +344,15 @@ final class CudaOps implements Ops {
   @Override
   public Tensor upsampleNearest(Tensor x, long height, long width) {
     enter();
-    long px = at(x);
     long[] out = Shapes.upsampleNearest(x, height, width);
+    if (isChannelsLast(x)) {
+      long px = channelsLast(x);
+      DeviceTensor y = outputChannelsLast(out);
+      k.upsampleNearestNhwc(px, y.address(), x.dim(0), (int) x.dim(2), (int) x.dim(3), (int) height, (int) width,
+          (int) x.dim(1));
+      return y;
+    }
+    long px = at(x);
     DeviceTensor y = output(out);
     k.upsampleNearest(px, y.address(), x.dim(0) * x.dim(1), (int) x.dim(2), (int) x.dim(3), (int) height,
         (int) width);
@@ -283,6 +381,16 @@ final class CudaOps implements Ops {
   @Override
   public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dParams p, Tensor residual) {
     enter();
+    if (backend.options().channelsLast()) {
+      long[] out = Shapes.conv2d(x, weight, bias, p, residual);
+      long px = channelsLast(x);
+      DeviceTensor w = compute(weight);
+      long pb = at(bias);
+      long pr = channelsLast(residual);
+      DeviceTensor y = outputChannelsLast(out);
+      conv2d.forwardChannelsLast(x.shape(), w, p, px, pb, pr, y);
+      return y;
+    }
     long px = at(x);
     long pw = at(weight);
     long pb = at(bias);
@@ -342,10 +450,13 @@ final class CudaOps implements Ops {
   @Override
   public Tensor groupNorm(Tensor x, int groups, Tensor gamma, Tensor beta, float eps, boolean silu) {
     enter();
-    long px = at(x);
     long pg = at(gamma);
     long pb = at(beta);
     long[] s = Shapes.groupNorm(x, groups, gamma, beta);
+    if (isChannelsLast(x)) {
+      return groupNormChannelsLast(x, groups, pg, pb, eps, silu);
+    }
+    long px = at(x);
     long spatial = Shapes.numel(s) / Math.max(1, s[0] * s[1]);
     long groupsInBatch = s[0] * groups;
     int splits = NormKernels.groupSplits(groupsInBatch, s[1] / groups * spatial);
@@ -356,6 +467,21 @@ final class CudaOps implements Ops {
     long stats = cache.acquire(2L * Float.BYTES * groupsInBatch * splits);
     try {
       backend.norms().groupNorm(px, pg, pb, y.address(), (int) s[0], (int) s[1], spatial, groups, eps, silu, stats);
+    } finally {
+      cache.release(stats);
+    }
+    return y;
+  }
+
+  private Tensor groupNormChannelsLast(Tensor x, int groups, long pg, long pb, float eps, boolean silu) {
+    long[] s = x.shape();
+    DeviceTensor y = outputChannelsLast(s);
+    long pixels = s[2] * s[3];
+    long stats = cache.acquire(Float.BYTES * Math.max(1, NormKernels.nhwcStatsFloats((int) s[0], (int) s[1], pixels,
+        groups)));
+    try {
+      backend.norms().groupNormNhwc(channelsLast(x), pg, pb, y.address(), (int) s[0], (int) s[1], pixels, groups, eps,
+          silu, stats);
     } finally {
       cache.release(stats);
     }
@@ -380,8 +506,9 @@ final class CudaOps implements Ops {
   @Override
   public Tensor activation(Tensor x, Activation kind) {
     enter();
-    long px = at(x);
-    DeviceTensor y = output(x.shape());
+    boolean last = isChannelsLast(x);
+    long px = last ? channelsLast(x) : at(x);
+    DeviceTensor y = last ? outputChannelsLast(x.shape()) : output(x.shape());
     k.activation(px, y.address(), kind, x.numel());
     return y;
   }
@@ -400,10 +527,11 @@ final class CudaOps implements Ops {
   @Override
   public Tensor add(Tensor a, Tensor b) {
     enter();
-    long pa = at(a);
-    long pb = at(b);
     long[] out = Shapes.add(a, b);
-    DeviceTensor y = output(out);
+    boolean last = (isChannelsLast(a) || isChannelsLast(b)) && Arrays.equals(a.shape(), b.shape());
+    long pa = last ? channelsLast(a) : at(a);
+    long pb = last ? channelsLast(b) : at(b);
+    DeviceTensor y = last ? outputChannelsLast(out) : output(out);
     k.add(pa, pb, y.address(), a.numel(), Math.max(1, b.numel()));
     return y;
   }
@@ -411,9 +539,16 @@ final class CudaOps implements Ops {
   @Override
   public Tensor addPerChannel(Tensor x, Tensor b) {
     enter();
+    long[] out = Shapes.addPerChannel(x, b);
+    if (isChannelsLast(x)) {
+      long px = channelsLast(x);
+      long pb = at(b);
+      DeviceTensor y = outputChannelsLast(out);
+      k.addPerChannelNhwc(px, pb, y.address(), x.numel(), x.numel() / Math.max(1, x.dim(0)), (int) x.dim(1));
+      return y;
+    }
     long px = at(x);
     long pb = at(b);
-    long[] out = Shapes.addPerChannel(x, b);
     DeviceTensor y = output(out);
     k.addPerChannel(px, pb, y.address(), x.numel(), Math.max(1, x.numel() / Math.max(1, b.numel())));
     return y;
@@ -422,8 +557,9 @@ final class CudaOps implements Ops {
   @Override
   public Tensor scale(Tensor x, float factor) {
     enter();
-    long px = any(x);
-    DeviceTensor y = output(x.shape(), x.dtype());
+    boolean last = isChannelsLast(x);
+    long px = last ? channelsLast(x) : any(x);
+    DeviceTensor y = last ? outputChannelsLast(x.shape()) : output(x.shape(), x.dtype());
     k.scale(px, y.address(), factor, x.numel(), x.dtype() == DType.F32);
     return y;
   }

@@ -26,9 +26,14 @@ import org.sdj.backend.DType;
  * @param fusedProjections whether models stack the projections that read one input (attention's q, k and v; a
  *     cross-attention's k and v) into one weight, whose product the attention kernels read in place
  *     ({@link org.sdj.backend.Backend#fusedProjections()}); on by default
+ * @param channelsLast whether images stay channels-last ({@code [N, H, W, C]} in memory, PyTorch's
+ *     {@code channels_last}) from the first convolution on: convolutions on cuDNN's NHWC algorithms with filters
+ *     uploaded as {@code [O, kh, kw, C]}, 1x1 ones as one product over all pixels, group norm, upsampling, concat
+ *     and the per-channel add on channels-last kernels, and the transformer's tokens a view of the image; every other
+ *     op reads a row-major copy. Off by default until measured on a GPU
  */
 public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace, int gemmConvPixels,
-    boolean nhwcConv, boolean wgmmaAttention, boolean fusedProjections) {
+    boolean nhwcConv, boolean wgmmaAttention, boolean fusedProjections, boolean channelsLast) {
   /** System property that turns CUDA graphs off with {@code false} (for a run that cannot be rebuilt). */
   public static final String GRAPHS_PROPERTY = "sdj.cuda.graphs";
   /** System property for {@link #convWorkspace} in MiB. */
@@ -41,6 +46,8 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   public static final String ATTENTION_PROPERTY = "sdj.cuda.attention";
   /** System property for {@link #fusedProjections}: {@code true} or {@code false}. */
   public static final String FUSED_PROJECTIONS_PROPERTY = "sdj.cuda.fusedProjections";
+  /** System property for {@link #channelsLast}: {@code true} or {@code false}. */
+  public static final String CHANNELS_LAST_PROPERTY = "sdj.cuda.channelsLast";
   /**
    * 16x16: the levels where cuDNN was slowest (see {@link #gemmConvPixels}); at 32x32 cuDNN was faster (UNet step 10.50
    * ms with 1024, 9.45 ms with 256 on an H200).
@@ -69,9 +76,10 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
 
   /**
    * Device 0, float16, CUDA graphs, 64 MiB of convolution workspace, convolutions up to 16x16 on cuBLASLt, cuDNN's
-   * in NCHW, attention on the mma.sync kernel, fused projections; the system properties {@value #GRAPHS_PROPERTY},
-   * {@value #CONV_WORKSPACE_PROPERTY}, {@value #GEMM_CONV_PIXELS_PROPERTY}, {@value #NHWC_CONV_PROPERTY},
-   * {@value #ATTENTION_PROPERTY} and {@value #FUSED_PROJECTIONS_PROPERTY} override the last six.
+   * in NCHW, attention on the mma.sync kernel, fused projections, row-major images; the system properties
+   * {@value #GRAPHS_PROPERTY}, {@value #CONV_WORKSPACE_PROPERTY}, {@value #GEMM_CONV_PIXELS_PROPERTY},
+   * {@value #NHWC_CONV_PROPERTY}, {@value #ATTENTION_PROPERTY}, {@value #FUSED_PROJECTIONS_PROPERTY} and
+   * {@value #CHANNELS_LAST_PROPERTY} override the last seven.
    */
   public static CudaOptions defaults() {
     return fromProperties(System.getProperties());
@@ -87,6 +95,7 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     boolean graphs = flag(properties, GRAPHS_PROPERTY, true);
     boolean nhwc = flag(properties, NHWC_CONV_PROPERTY, false);
     boolean fused = flag(properties, FUSED_PROJECTIONS_PROPERTY, true);
+    boolean channelsLast = flag(properties, CHANNELS_LAST_PROPERTY, false);
     String mib = properties.getProperty(CONV_WORKSPACE_PROPERTY, Long.toString(DEFAULT_CONV_WORKSPACE_MIB)).trim();
     long workspace;
     try {
@@ -105,7 +114,8 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     if (!attention.equals("mma") && !attention.equals("wgmma")) {
       throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + attention + ": use mma or wgmma");
     }
-    return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels, nhwc, attention.equals("wgmma"), fused);
+    return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels, nhwc, attention.equals("wgmma"), fused,
+        channelsLast);
   }
 
   /** A true/false property, {@code absent} where absent. */
@@ -127,41 +137,46 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
 
   public CudaOptions withDevice(int ordinal) {
     return new CudaOptions(ordinal, computeType, graphs, convWorkspace, gemmConvPixels, nhwcConv,
-        wgmmaAttention, fusedProjections);
+        wgmmaAttention, fusedProjections, channelsLast);
   }
 
   public CudaOptions withComputeType(DType type) {
     return new CudaOptions(device, type, graphs, convWorkspace, gemmConvPixels, nhwcConv,
-        wgmmaAttention, fusedProjections);
+        wgmmaAttention, fusedProjections, channelsLast);
   }
 
   public CudaOptions withGraphs(boolean on) {
     return new CudaOptions(device, computeType, on, convWorkspace, gemmConvPixels, nhwcConv,
-        wgmmaAttention, fusedProjections);
+        wgmmaAttention, fusedProjections, channelsLast);
   }
 
   public CudaOptions withConvWorkspace(long bytes) {
     return new CudaOptions(device, computeType, graphs, bytes, gemmConvPixels, nhwcConv,
-        wgmmaAttention, fusedProjections);
+        wgmmaAttention, fusedProjections, channelsLast);
   }
 
   public CudaOptions withGemmConvPixels(int pixels) {
     return new CudaOptions(device, computeType, graphs, convWorkspace, pixels, nhwcConv,
-        wgmmaAttention, fusedProjections);
+        wgmmaAttention, fusedProjections, channelsLast);
   }
 
   public CudaOptions withNhwcConv(boolean on) {
     return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, on,
-        wgmmaAttention, fusedProjections);
+        wgmmaAttention, fusedProjections, channelsLast);
   }
 
   public CudaOptions withWgmmaAttention(boolean on) {
     return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, nhwcConv, on,
-        fusedProjections);
+        fusedProjections, channelsLast);
+  }
+
+  public CudaOptions withChannelsLast(boolean on) {
+    return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, nhwcConv, wgmmaAttention,
+        fusedProjections, on);
   }
 
   public CudaOptions withFusedProjections(boolean on) {
     return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, nhwcConv, wgmmaAttention,
-        on);
+        on, channelsLast);
   }
 }

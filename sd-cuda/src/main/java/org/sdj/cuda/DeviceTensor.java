@@ -8,22 +8,39 @@ import org.sdj.backend.Tensor;
 
 /**
  * A tensor in GPU memory, row-major: in the backend's 16-bit compute type, or float32 for the denoising loop's latents.
+ * A rank-4 tensor may instead be {@linkplain #channelsLast() channels-last}: its shape stays {@code [N, C, H, W]}, its
+ * memory is {@code [N, H, W, C]} (a convolution filter's {@code [O, kh, kw, C]}).
  */
 final class DeviceTensor implements Tensor {
   private final CudaBackend backend;
   private final Storage storage;
   private final long[] shape;
   private final DType dtype;
+  private final boolean channelsLast;
   private final Consumer<DeviceTensor> onClose;
   /** Set once: two threads closing one tensor must not both give its storage back. */
   private final AtomicBoolean closed = new AtomicBoolean();
 
   DeviceTensor(CudaBackend backend, Storage storage, long[] shape, DType dtype, Consumer<DeviceTensor> onClose) {
+    this(backend, storage, shape, dtype, false, onClose);
+  }
+
+  DeviceTensor(CudaBackend backend, Storage storage, long[] shape, DType dtype, boolean channelsLast,
+      Consumer<DeviceTensor> onClose) {
+    if (channelsLast && shape.length != 4) {
+      throw new IllegalArgumentException("only a rank-4 tensor can be channels-last, not " + Shapes.str(shape));
+    }
     this.backend = backend;
     this.storage = storage;
     this.shape = shape.clone();
     this.dtype = dtype;
+    this.channelsLast = channelsLast;
     this.onClose = onClose;
+  }
+
+  /** Whether memory holds {@code [N, H, W, C]} for the shape {@code [N, C, H, W]}. */
+  boolean channelsLast() {
+    return channelsLast;
   }
 
   CudaBackend backend() {
@@ -77,6 +94,7 @@ final class DeviceTensor implements Tensor {
 
   @Override
   public String toString() {
-    return "DeviceTensor" + Shapes.str(shape) + " " + dtype + (closed.get() ? " (closed)" : "");
+    return "DeviceTensor" + Shapes.str(shape) + " " + dtype + (channelsLast ? " channels-last" : "")
+        + (closed.get() ? " (closed)" : "");
   }
 }

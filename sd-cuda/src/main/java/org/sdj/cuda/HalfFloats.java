@@ -67,4 +67,24 @@ final class HalfFloats {
     }
     return encode(f, type);
   }
+
+  /**
+   * {@code bits} of a row-major {@code [n, c, h, w]} tensor rearranged channels-last, {@code [n, h, w, c]} (a
+   * convolution filter's {@code [o, kh, kw, c]}): a new array.
+   */
+  static short[] channelsLast(short[] bits, long[] shape) {
+    int n = (int) shape[0];
+    int c = (int) shape[1];
+    int hw = (int) (shape[2] * shape[3]);
+    short[] out = new short[bits.length];
+    for (int i = 0; i < n; i++) {
+      int base = i * c * hw;
+      for (int ch = 0; ch < c; ch++) {
+        for (int p = 0; p < hw; p++) {
+          out[base + p * c + ch] = bits[base + ch * hw + p];
+        }
+      }
+    }
+    return out;
+  }
 }

@@ -147,6 +147,39 @@ final class Kernels {
     elementwise("sdj_upsample_nearest", planes * oh * ow, x, y, planes, h, w, oh, ow);
   }
 
+  /** Channels last: {@code y [images, oh, ow, c]} = {@code x [images, h, w, c]} at torch's nearest source pixel. */
+  void upsampleNearestNhwc(long x, long y, long images, int h, int w, int oh, int ow, int c) {
+    if (pixelVectors(x, y, c)) {
+      elementwise("sdj_upsample_nearest_nhwc_vec", images * oh * ow * (c / 8), x, y, images, h, w, oh, ow, c / 8);
+    } else {
+      elementwise("sdj_upsample_nearest_nhwc", images * oh * ow * c, x, y, images, h, w, oh, ow, c);
+    }
+  }
+
+  /** Channels last: {@code y [images, ph, pw, c]} = {@code x [images, h, w, c]} at (top, left), zeros around it. */
+  void pad2dNhwc(long x, long y, long images, int h, int w, int top, int left, int ph, int pw, int c) {
+    if (pixelVectors(x, y, c)) {
+      elementwise("sdj_pad2d_nhwc_vec", images * ph * pw * (c / 8), x, y, images, h, w, top, left, ph, pw, c / 8);
+    } else {
+      elementwise("sdj_pad2d_nhwc", images * ph * pw * c, x, y, images, h, w, top, left, ph, pw, c);
+    }
+  }
+
+  /** Whether a channels-last layout kernel may move pixels as 16-byte vectors of 8 channels. */
+  static boolean pixelVectors(long x, long y, int c) {
+    return c % 8 == 0 && ((x | y) & 15) == 0;
+  }
+
+  /** Channels last: {@code y [n, pixels, c] = x + b [n, c]} broadcast over each sample's pixels. */
+  void addPerChannelNhwc(long x, long b, long y, long n, long perSample, int channels) {
+    if (channels % 8 == 0 && ((x | b | y) & 15) == 0 && vectorIndexFits(n)) {
+      elementwise("sdj_add_per_channel_nhwc_vec", n / 8, x, b, y, (int) (n / 8), (int) (perSample / 8),
+          channels / 8);
+    } else {
+      elementwise("sdj_add_per_channel_nhwc", n, x, b, y, n, perSample, channels);
+    }
+  }
+
   void embedding(long table, long ids, long y, long count, long width) {
     elementwise("sdj_embedding", count * width, table, ids, y, count, width);
   }

@@ -85,6 +85,81 @@ final class NormKernels {
         y, channels, (int) spatial, groups, (int) count, chunk, eps, silu ? 1 : 0, vec);
   }
 
+  /** Threads of a channels-last group norm's statistics block (channel vectors x pixels). */
+  static final int NHWC_STATS_THREADS = 256;
+  /** Most groups a channels-last group norm takes ({@code NHWC_MAX_GROUPS} in norms.cu: its shared sums). */
+  static final int NHWC_MAX_GROUPS = 1024;
+
+  /**
+   * Pixels per chunk of a channels-last group norm over {@code n} samples of {@code pixels x channels}: about
+   * {@code GROUP_TARGET_BLOCKS} blocks in all, each at least {@link #GROUP_MIN_CHUNK} elements.
+   */
+  static int nhwcChunkPixels(long n, long pixels, long channels) {
+    long wanted = Math.ceilDiv(GROUP_TARGET_BLOCKS, Math.max(1, n));
+    long minPixels = Math.ceilDiv(GROUP_MIN_CHUNK, Math.max(1, channels));
+    return (int) Math.min(Math.max(1, pixels), Math.max(minPixels, Math.ceilDiv(pixels, wanted)));
+  }
+
+  /** Chunks per sample of a channels-last group norm (see {@link #nhwcChunkPixels}). */
+  static int nhwcSplits(long n, long pixels, long channels) {
+    return (int) Math.max(1, Math.ceilDiv(pixels, nhwcChunkPixels(n, pixels, channels)));
+  }
+
+  /**
+   * The statistics block's shape for {@code channels / v} channel vectors: x over the vectors (at most
+   * {@link #NHWC_STATS_THREADS}), y over as many pixels as the rest of the threads cover.
+   */
+  static int[] nhwcStatsBlock(int channelVectors) {
+    int x = Math.max(1, Math.min(channelVectors, NHWC_STATS_THREADS));
+    return new int[] {x, Math.max(1, NHWC_STATS_THREADS / x), 1};
+  }
+
+  /** Whether a channels-last group norm may move 16-byte vectors of 8 channels. */
+  static boolean nhwcVectorized(int channels, long x, long y) {
+    return channels % 8 == 0 && ((x | y) & 15) == 0;
+  }
+
+  /**
+   * {@code y = groupNorm(x)} (then SiLU) over channels-last {@code x [n, pixels, channels]}; {@code stats} holds
+   * {@link #nhwcStatsFloats} floats of scratch.
+   *
+   * @throws IllegalArgumentException beyond {@link #NHWC_MAX_GROUPS} groups or the kernels' 32-bit indices
+   */
+  void groupNormNhwc(long x, long gamma, long beta, long y, int n, int channels, long pixels, int groups, float eps,
+      boolean silu, long stats) {
+    long count = channels / groups * pixels;
+    if ((long) n * groups == 0 || count == 0) {
+      return;
+    }
+    if (groups > NHWC_MAX_GROUPS || count > GROUP_MAX_COUNT || pixels * channels > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("groupNorm: " + groups + " groups of " + count + " elements exceed the CUDA"
+          + " backend's channels-last kernels (" + NHWC_MAX_GROUPS + " groups, " + GROUP_MAX_COUNT + " elements)");
+    }
+    int chunkPixels = nhwcChunkPixels(n, pixels, channels);
+    int splits = nhwcSplits(n, pixels, channels);
+    boolean vec = nhwcVectorized(channels, x, y) && Kernels.vectorIndexFits(n * pixels * channels);
+    int cpg = channels / groups;
+    long merged = stats + 2L * Float.BYTES * n * groups * splits;
+    launch.raw("sdj_group_stats_nhwc" + launch.suffix(), new int[] {n, splits, 1},
+        nhwcStatsBlock(vec ? channels / 8 : channels), 0, x, stats, (int) pixels, channels, groups, chunkPixels,
+        vec ? 1 : 0);
+    launch.raw("sdj_group_merge", new int[] {n * groups, 1, 1}, new int[] {Launcher.THREADS, 1, 1}, 0, stats, merged,
+        splits, (int) count, chunkPixels * cpg, eps);
+    long total = (long) n * pixels * channels;
+    if (vec) {
+      launch.elementwise("sdj_group_apply_nhwc_vec", total / 8, x, merged, gamma, beta, y, (int) (total / 8),
+          (int) (pixels * channels / 8), channels, cpg, groups, silu ? 1 : 0);
+    } else {
+      launch.elementwise("sdj_group_apply_nhwc", total, x, merged, gamma, beta, y, total, pixels * channels,
+          channels, cpg, groups, silu ? 1 : 0);
+    }
+  }
+
+  /** Floats of scratch {@link #groupNormNhwc} needs: every chunk's statistics, then every group's. */
+  static long nhwcStatsFloats(int n, int channels, long pixels, int groups) {
+    return 2L * n * groups * (nhwcSplits(n, pixels, channels) + 1);
+  }
+
   void layerNorm(long x, long gamma, long beta, long y, long rows, int width, float eps) {
     if (rows == 0) {
       return;

@@ -22,7 +22,7 @@ class CudaOptionsTest {
   @Test
   void defaultsAreFloat16WithGraphsAnd64MiBOfConvolutionWorkspaceAndSmallConvolutionsOnGemm() {
     CudaOptions o = CudaOptions.fromProperties(of());
-    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256, false, false, true), o);
+    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256, false, false, true, false), o);
   }
 
   @Test
@@ -37,6 +37,7 @@ class CudaOptionsTest {
     assertTrue(CudaOptions.fromProperties(of(CudaOptions.ATTENTION_PROPERTY, " wgmma")).wgmmaAttention());
     assertFalse(CudaOptions.fromProperties(of(CudaOptions.ATTENTION_PROPERTY, "mma")).wgmmaAttention());
     assertFalse(CudaOptions.fromProperties(of(CudaOptions.FUSED_PROJECTIONS_PROPERTY, "false")).fusedProjections());
+    assertTrue(CudaOptions.fromProperties(of(CudaOptions.CHANNELS_LAST_PROPERTY, "true")).channelsLast());
   }
 
   @Test
@@ -47,6 +48,8 @@ class CudaOptionsTest {
     assertFalse(o.withWgmmaAttention(false).wgmmaAttention());
     assertFalse(o.withFusedProjections(false).fusedProjections());
     assertTrue(o.withFusedProjections(false).wgmmaAttention(), "and the projections' wither keeps it too");
+    assertTrue(o.withChannelsLast(true).channelsLast());
+    assertTrue(o.withChannelsLast(true).withDevice(0).channelsLast(), "the device's wither keeps the layout");
   }
 
   @Test

@@ -14,6 +14,14 @@ import org.sdj.backend.WeightData;
 /** Host conversions to the device's 16-bit types. */
 class HalfFloatsTest {
   @Test
+  void channelsLastMovesChannelsInnermost() {
+    // [2, 3, 1, 2]: element (n, c, 0, p) = 100 n + 10 c + p.
+    short[] nchw = {0, 1, 10, 11, 20, 21, 100, 101, 110, 111, 120, 121};
+    short[] nhwc = {0, 10, 20, 1, 11, 21, 100, 110, 120, 101, 111, 121};
+    org.junit.jupiter.api.Assertions.assertArrayEquals(nhwc, HalfFloats.channelsLast(nchw, new long[] {2, 3, 1, 2}));
+  }
+
+  @Test
   void bf16RoundsToNearestEven() {
     // 1 + 2^-8 is halfway between bf16 neighbours 1 and 1 + 2^-7: ties go to the even one, 1.
     assertEquals(1f, HalfFloats.decode(HalfFloats.encode(1f + 0x1p-8f, DType.BF16), DType.BF16));
