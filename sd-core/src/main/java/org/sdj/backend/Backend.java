@@ -1,5 +1,7 @@
 package org.sdj.backend;
 
+import java.util.Optional;
+
 /**
  * A place where tensors live and operations run: the CPU, a GPU. Thread-safe: many forward passes may run at once,
  * each in its own {@link Ops} scope.
@@ -34,6 +36,15 @@ public interface Backend extends AutoCloseable {
    */
   default boolean fusedProjections() {
     return false;
+  }
+
+  /**
+   * A backend on the same device whose activations have float32's range, for a model whose 16-bit activations
+   * overflow (SD's VAE can in float16, as AUTOMATIC1111's "revert VAE to 32-bit floats" knows): made on the first call,
+   * owned and closed by this backend. Empty by default, and wherever activations already have that range.
+   */
+  default Optional<Backend> upcast() {
+    return Optional.empty();
   }
 
   /** Opens a scope for one forward pass. */

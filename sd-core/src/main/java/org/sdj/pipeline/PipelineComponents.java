@@ -36,6 +36,10 @@ public final class PipelineComponents implements AutoCloseable {
   private final JsonNode schedulerConfig;
   /** The components' weights, tensors made after loading (the VAE's encoder on first use) included. */
   private final List<Weights> weights;
+  /** The VAE on an {@linkplain Backend#upcast() upcast} backend, built when first needed ({@link #vaeOn}). */
+  private AutoencoderKL upcastVae;
+  private Backend upcastBackend;
+  private final List<Weights> upcastWeights = new ArrayList<>();
 
   private PipelineComponents(ModelSource source, ClipTokenizer tokenizer, ClipTextModel textEncoder,
       UNet2DConditionModel unet, AutoencoderKL vae, List<Weights> weights) {
@@ -116,6 +120,31 @@ public final class PipelineComponents implements AutoCloseable {
     return vae;
   }
 
+  /**
+   * The VAE on {@code wide}, the backend's {@link Backend#upcast()}: built from the model files on the first call
+   * (their weights are still mapped), freed with these components.
+   */
+  public synchronized AutoencoderKL vaeOn(Backend wide) {
+    if (upcastVae == null || upcastBackend != wide) {
+      LoadProblems problems = new LoadProblems();
+      List<Weights> made = new ArrayList<>();
+      AutoencoderKL built;
+      try {
+        built = build(source, Component.VAE, wide, problems, made, w -> new AutoencoderKL(source.vaeConfig(), w));
+        problems.throwIfAny("cannot load the VAE of " + source.location() + " on " + wide.name());
+      } catch (RuntimeException e) {
+        closeAll(made);
+        throw e;
+      }
+      closeAll(upcastWeights);
+      upcastWeights.clear();
+      upcastWeights.addAll(made);
+      upcastVae = built;
+      upcastBackend = wide;
+    }
+    return upcastVae;
+  }
+
   /** The model's scheduler config ({@code scheduler/scheduler_config.json} of a diffusers folder; a copy). */
   public JsonNode schedulerConfig() {
     return schedulerConfig.deepCopy();
@@ -129,6 +158,11 @@ public final class PipelineComponents implements AutoCloseable {
   /** Frees the weights and unmaps the model files. */
   @Override
   public void close() {
+    synchronized (this) {
+      closeAll(upcastWeights);
+      upcastWeights.clear();
+      upcastVae = null;
+    }
     closeAll(weights);
     source.close();
   }

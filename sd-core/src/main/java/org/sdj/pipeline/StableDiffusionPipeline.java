@@ -2,13 +2,17 @@ package org.sdj.pipeline;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.lang.System.Logger.Level;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Replay;
 import org.sdj.backend.Tensor;
 import org.sdj.model.unet.UNet2DConditionModel;
+import org.sdj.model.vae.AutoencoderKL;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Scheduler;
 import org.sdj.scheduler.StepResult;
@@ -18,6 +22,7 @@ import org.sdj.scheduler.StepResult;
  * guidance, decode. Stateless apart from the components, so one instance serves many threads.
  */
 public final class StableDiffusionPipeline {
+  private static final System.Logger LOG = System.getLogger(StableDiffusionPipeline.class.getName());
   private final PipelineComponents components;
   private final Backend backend;
 
@@ -141,10 +146,7 @@ public final class StableDiffusionPipeline {
    * @return {@code [1, latent_channels, H / f, W / f]} flattened
    */
   public float[] encodeImage(float[] image, long[] imageShape, NoiseSource noise) {
-    float[] moments;
-    try (Ops ops = backend.ops()) {
-      moments = ops.toHost(components.vae().encodeMoments(ops, ops.fromHost(image, imageShape)));
-    }
+    float[] moments = onVae("encoder", (ops, vae) -> vae.encodeMoments(ops, ops.fromHost(image, imageShape)));
     int half = moments.length / 2;
     float[] eps = noise.next(half);
     float scaling = (float) components.vae().config().scalingFactor();
@@ -177,15 +179,46 @@ public final class StableDiffusionPipeline {
    */
   public float[] decode(float[] latents, long[] latentShape) {
     float scaling = (float) components.vae().config().scalingFactor();
-    float[] image;
-    try (Ops ops = backend.ops()) {
-      Tensor z = ops.fromHost(scaled(latents, 1f / scaling), latentShape);
-      image = ops.toHost(components.vae().decode(ops, z));
-    }
+    float[] z = scaled(latents, 1f / scaling);
+    float[] image = onVae("decoder", (ops, vae) -> vae.decode(ops, ops.fromHost(z, latentShape)));
     for (int i = 0; i < image.length; i++) {
       image[i] = Math.clamp(image[i] / 2f + 0.5f, 0f, 1f);
     }
     return image;
+  }
+
+  /**
+   * Runs a VAE pass on the backend; where its 16-bit activations overflowed (a result that is not all finite) and the
+   * backend offers an {@linkplain Backend#upcast() upcast}, runs it again there (as AUTOMATIC1111 reverts its VAE to
+   * 32-bit floats). A result still not finite is returned as it is, for the image check to report.
+   */
+  private float[] onVae(String part, BiFunction<Ops, AutoencoderKL, Tensor> pass) {
+    float[] out = run(backend, components.vae(), pass);
+    if (allFinite(out)) {
+      return out;
+    }
+    Optional<Backend> wide = backend.upcast();
+    if (wide.isEmpty()) {
+      return out;
+    }
+    LOG.log(Level.WARNING, "the VAE {0} overflowed {1} on {2}; running it again in {3}", part,
+        backend.activationType(), backend.name(), wide.get().activationType());
+    return run(wide.get(), components.vaeOn(wide.get()), pass);
+  }
+
+  private static float[] run(Backend on, AutoencoderKL vae, BiFunction<Ops, AutoencoderKL, Tensor> pass) {
+    try (Ops ops = on.ops()) {
+      return ops.toHost(pass.apply(ops, vae));
+    }
+  }
+
+  private static boolean allFinite(float[] x) {
+    for (float v : x) {
+      if (!Float.isFinite(v)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static float[] scaled(float[] x, float factor) {

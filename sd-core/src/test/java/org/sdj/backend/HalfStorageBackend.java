@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.Optional;
 import java.util.Set;
 import org.sdj.backend.reference.ReferenceBackend;
 
@@ -22,6 +23,7 @@ public final class HalfStorageBackend implements Backend {
 
   private final ReferenceBackend inner = new ReferenceBackend();
   private final DType storage;
+  private HalfStorageBackend upcast;
 
   /** Float16 storage. */
   public HalfStorageBackend() {
@@ -49,6 +51,18 @@ public final class HalfStorageBackend implements Backend {
   @Override
   public DType activationType() {
     return storage;
+  }
+
+  /** As the CUDA backend: float16 storage offers bfloat16 storage for activations that overflow it. */
+  @Override
+  public synchronized Optional<Backend> upcast() {
+    if (storage != DType.F16) {
+      return Optional.empty();
+    }
+    if (upcast == null) {
+      upcast = new HalfStorageBackend(DType.BF16);
+    }
+    return Optional.of(upcast);
   }
 
   /** As the CUDA backend: its model runs take the fused-projection path. */
@@ -121,7 +135,10 @@ public final class HalfStorageBackend implements Backend {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (upcast != null) {
+      upcast.close();
+    }
     inner.close();
   }
 }

@@ -1,8 +1,11 @@
 package org.sdj.io;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.stream.Stream;
 
 /** Locates the shared read-only fixtures (see shared/README.md). */
 public final class TestFixtures {
@@ -23,5 +26,16 @@ public final class TestFixtures {
   /** A path under the fixtures folder. */
   public static Path path(String relative) {
     return root().resolve(relative);
+  }
+
+  /** A copy of the fixture folder {@code relative} at {@code to} (which must not exist), to change in a test. */
+  public static Path copy(String relative, Path to) throws IOException {
+    Path from = path(relative);
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path p : files.toList()) {
+        Files.copy(p, to.resolve(from.relativize(p).toString()));
+      }
+    }
+    return to;
   }
 }

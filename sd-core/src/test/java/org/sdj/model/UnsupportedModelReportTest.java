@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sdj.backend.reference.ReferenceBackend;
@@ -31,7 +30,7 @@ class UnsupportedModelReportTest {
   @Test
   void everyProblemOfEveryComponentIsInOneException() throws IOException {
     Path model = dir.resolve("broken-sd1");
-    copyTree(TestFixtures.path("tiny-sd1"), model);
+    TestFixtures.copy("tiny-sd1", model);
     edit(model.resolve("unet/config.json"), unet -> {
       unet.putArray("down_block_types")
           .add("SimpleCrossAttnDownBlock2D").add("CrossAttnDownBlock2D").add("DownBlock2D");
@@ -70,13 +69,5 @@ class UnsupportedModelReportTest {
     ObjectNode config = (ObjectNode) JSON.readTree(configJson.toFile());
     edit.apply(config);
     Files.writeString(configJson, JSON.writeValueAsString(config));
-  }
-
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path p : files.toList()) {
-        Files.copy(p, to.resolve(from.relativize(p).toString()));
-      }
-    }
   }
 }

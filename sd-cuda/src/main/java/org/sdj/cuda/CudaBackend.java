@@ -15,6 +15,7 @@ import static org.bytedeco.cuda.global.cudart.cuStreamSynchronize;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,6 +64,8 @@ public final class CudaBackend implements Backend {
   /** Weight address to its {@code [o, kh, kw, c]} copy ({@link #filterKrsc}). */
   private final Map<Long, Long> filtersKrsc = new ConcurrentHashMap<>();
   private final Set<CudaReplay> replays = ConcurrentHashMap.newKeySet();
+  /** The bfloat16 sibling ({@link #upcast()}), once made. */
+  private CudaBackend upcast;
   private volatile boolean closed;
   /** Set once the context is released: memory is gone with it, so late frees of weight views do nothing. */
   private volatile boolean released;
@@ -161,6 +164,22 @@ public final class CudaBackend implements Backend {
   @Override
   public DType activationType() {
     return computeType();
+  }
+
+  /**
+   * In float16, a bfloat16 backend on the same device (float32's range), made on the first call and closed with this
+   * one: the pipeline decodes there when SD's VAE overflows float16. Empty in bfloat16.
+   */
+  @Override
+  public synchronized Optional<Backend> upcast() {
+    checkOpen();
+    if (computeType() != DType.F16) {
+      return Optional.empty();
+    }
+    if (upcast == null) {
+      upcast = new CudaBackend(options.withComputeType(DType.BF16));
+    }
+    return Optional.of(upcast);
   }
 
   /** {@link CudaOptions#fusedProjections()}: the attention kernels read packed projections in place. */
@@ -412,6 +431,9 @@ public final class CudaBackend implements Backend {
       return;
     }
     List<Runnable> steps = new ArrayList<>();
+    if (upcast != null) {
+      steps.add(upcast::close);
+    }
     for (CudaReplay r : List.copyOf(replays)) {
       steps.add(r::close);
     }

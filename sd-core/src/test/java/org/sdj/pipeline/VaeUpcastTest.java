@@ -1,0 +1,119 @@
+package org.sdj.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sdj.backend.Backend;
+import org.sdj.backend.DType;
+import org.sdj.backend.HalfStorageBackend;
+import org.sdj.backend.Ops;
+import org.sdj.backend.WeightData;
+import org.sdj.backend.WeightFloats;
+import org.sdj.backend.reference.ReferenceBackend;
+import org.sdj.io.TestFixtures;
+import org.sdj.io.model.LoadOptions;
+import org.sdj.io.safetensors.SafeTensor;
+import org.sdj.io.safetensors.SafeTensorsFile;
+import org.sdj.io.safetensors.SafeTensorsWriter;
+
+/**
+ * A VAE whose float16 activations overflow decodes on the backend's upcast instead of giving NaN: the tiny model's
+ * decoder input convolution is scaled so that its outputs exceed float16's 65504. Runs on float16 storage
+ * ({@link HalfStorageBackend}); a GPU backend's test overrides {@link #float16Backend()}.
+ */
+public class VaeUpcastTest {
+  private static final long[] LATENT = {1, 4, 8, 8};
+  private static final float SCALE = 3e4f;
+
+  @TempDir Path dir;
+
+  @Test
+  public void anOverflowingDecoderRunsAgainInBfloat16() throws IOException {
+    Path model = overflowingModel();
+    float[] latents = latents();
+    float[] expected;
+    try (Backend reference = new ReferenceBackend();
+        PipelineComponents c = PipelineComponents.load(model, LoadOptions.defaults(), reference)) {
+      expected = new StableDiffusionPipeline(c, reference).decode(latents, LATENT);
+    }
+    try (Backend half = float16Backend();
+        PipelineComponents c = PipelineComponents.load(model, LoadOptions.defaults(), half)) {
+      float[] direct;
+      try (Ops ops = half.ops()) {
+        direct = ops.toHost(c.vae().decode(ops, ops.fromHost(scaledLatents(latents, c), LATENT)));
+      }
+      assertTrue(countNonFinite(direct) > 0, "the float16 decode overflows (the test's premise)");
+      float[] image = new StableDiffusionPipeline(c, half).decode(latents, LATENT);
+      assertEquals(0, countNonFinite(image), "the decode fell back to bfloat16");
+      assertTrue(relativeL2(image, expected) < 5e-2, "within bfloat16's rounding of the float32 decode: "
+          + relativeL2(image, expected));
+    }
+  }
+
+  /** A backend with float16 activations that offers an {@link Backend#upcast()}. */
+  protected Backend float16Backend() {
+    return new HalfStorageBackend();
+  }
+
+  private static float[] scaledLatents(float[] latents, PipelineComponents c) {
+    float factor = 1f / (float) c.vae().config().scalingFactor();
+    float[] z = new float[latents.length];
+    for (int i = 0; i < z.length; i++) {
+      z[i] = latents[i] * factor;
+    }
+    return z;
+  }
+
+  /** tiny-sd1 with {@code decoder.conv_in}'s weight and bias multiplied by {@link #SCALE}. */
+  private Path overflowingModel() throws IOException {
+    Path model = TestFixtures.copy("tiny-sd1", dir.resolve("model"));
+    Path vae = model.resolve("vae/diffusion_pytorch_model.safetensors");
+    SafeTensorsWriter writer = SafeTensorsWriter.create();
+    try (SafeTensorsFile file = SafeTensorsFile.open(vae)) {
+      for (String name : file.names()) {
+        SafeTensor t = file.get(name);
+        float[] v = WeightFloats.toArray(new WeightData(name, t.dtype(), t.shape(), t.data()));
+        if (name.startsWith("decoder.conv_in.")) {
+          for (int i = 0; i < v.length; i++) {
+            v[i] *= SCALE;
+          }
+        }
+        writer.add(name, DType.F32, t.shape(), v);
+      }
+    }
+    writer.write(vae);
+    return model;
+  }
+
+  private static float[] latents() {
+    Random r = new Random(5);
+    float[] z = new float[(int) (LATENT[0] * LATENT[1] * LATENT[2] * LATENT[3])];
+    for (int i = 0; i < z.length; i++) {
+      z[i] = (float) r.nextGaussian();
+    }
+    return z;
+  }
+
+  private static int countNonFinite(float[] x) {
+    int n = 0;
+    for (float v : x) {
+      n += Float.isFinite(v) ? 0 : 1;
+    }
+    return n;
+  }
+
+  private static double relativeL2(float[] a, float[] b) {
+    double num = 0;
+    double den = 0;
+    for (int i = 0; i < a.length; i++) {
+      num += (double) (a[i] - b[i]) * (a[i] - b[i]);
+      den += (double) b[i] * b[i];
+    }
+    return Math.sqrt(num / den);
+  }
+}
