@@ -234,10 +234,10 @@ extern "C" const char* sdj_emu_signature(const char* name) {
 // Why the last launch failed.
 extern "C" const char* sdj_emu_error() { return emu::last_error.c_str(); }
 
-// Runs kernel `name` on a gx*gy*gz grid of bx*by*bz-thread blocks with `shared_bytes` of dynamic shared memory; args
+// Runs kernel `name` on a gx*gy*gz grid of bx*by*bz-thread blocks with `dynamic_bytes` of dynamic shared memory; args
 // as cuLaunchKernel takes them. 0 on success; 1 for an unknown kernel, 2 for a launch configuration a GPU refuses, 3
 // for a kernel that failed (sdj_emu_error says why).
-extern "C" int sdj_emu_launch(const char* name, int gx, int gy, int gz, int bx, int by, int bz, int shared_bytes,
+extern "C" int sdj_emu_launch(const char* name, int gx, int gy, int gz, int bx, int by, int bz, int dynamic_bytes,
                               void** args) {
   using namespace emu;
   std::lock_guard<std::mutex> one(launches);
@@ -249,8 +249,8 @@ extern "C" int sdj_emu_launch(const char* name, int gx, int gy, int gz, int bx, 
   if (bx < 1 || by < 1 || bz < 1 || bz > 64 || (long long)bx * by * bz > 1024) {
     return refuse(2, "block " + std::to_string(bx) + "x" + std::to_string(by) + "x" + std::to_string(bz));
   }
-  if (shared_bytes < 0 || shared_bytes > 227 * 1024) {
-    return refuse(2, "dynamic shared memory of " + std::to_string(shared_bytes) + " bytes");
+  if (dynamic_bytes < 0 || dynamic_bytes > 227 * 1024) {
+    return refuse(2, "dynamic shared memory of " + std::to_string(dynamic_bytes) + " bytes");
   }
   long long blocks = (long long)gx * gy * gz;
   if (blocks == 0) return 0;
@@ -258,7 +258,7 @@ extern "C" int sdj_emu_launch(const char* name, int gx, int gy, int gz, int bx, 
   block_dim = dim3(bx, by, bz);
   threads_per_block = block_threads();
   warps.reset(new Warp[(threads_per_block + 31) / 32]);
-  shared_bytes = (size_t)shared_bytes;
+  shared_bytes = (size_t)dynamic_bytes;
   shared_memory.assign(shared_bytes + GUARD, GUARD_BYTE);
   failed = false;
   failure.clear();
