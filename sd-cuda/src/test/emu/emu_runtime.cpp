@@ -268,7 +268,13 @@ extern "C" int sdj_emu_launch(const char* name, int gx, int gy, int gz, int bx, 
   std::vector<std::thread> threads;
   threads.reserve(threads_per_block);
   Trampoline call = it->second.call;
-  for (int t = 0; t < threads_per_block; t++) threads.emplace_back(run_thread, call, args, t, blocks);
+  try {
+    for (int t = 0; t < threads_per_block; t++) threads.emplace_back(run_thread, call, args, t, blocks);
+  } catch (std::exception& e) {
+    // The threads already started wait for the missing ones at their first barrier: let them leave.
+    std::unique_lock<std::mutex> held(lock);
+    fail(held, std::string("cannot start a block's threads: ") + e.what());
+  }
   for (auto& t : threads) t.join();
   if (failed) return refuse(3, std::string(name) + ": " + failure);
   return 0;
