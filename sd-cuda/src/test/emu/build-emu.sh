@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the CPU emulator library OUT_DIR/libsdjemu.so: sdj's plain kernels (the .cu files listed below, which use no
-# inline PTX and no tensor cores) compiled by g++ against emu.h, with a registry of their extern "C" names, and the
-# emulator's runtime (emu_runtime.cpp). The sd-cuda tests run it (EmulatedKernels) and skip when it fails.
+# inline PTX and no tensor cores) and selftest.cu's rule-breaking ones compiled by g++ against emu.h, with a registry of
+# their extern "C" names, and the emulator's runtime (emu_runtime.cpp). The sd-cuda tests run it (EmulatedKernels) and skip when it fails.
 # Exit status: 0 built or up to date; 2 no g++; 3 no CUDA headers; 1 a compile error (the log says which).
 # Usage: build-emu.sh OUT_DIR
 set -euo pipefail
@@ -9,6 +9,9 @@ out=$1
 here=$(cd "$(dirname "$0")" && pwd)
 kernels=$(cd "$here/../../main/cuda" && pwd)
 files=(layout norms pointwise attention_wide)
+units=()
+for f in "${files[@]}"; do units+=("$kernels/$f.cu"); done
+units+=("$here/selftest.cu")
 cxx=${CXX:-g++}
 
 command -v "$cxx" >/dev/null || { echo "no C++ compiler ($cxx) on PATH"; exit 2; }
@@ -31,8 +34,7 @@ done
 [ -n "$include" ] || { echo "no CUDA headers (cuda_fp16.h) in: ${candidates[*]}"; exit 3; }
 
 lib="$out/libsdjemu.so"
-inputs=("$here"/emu.h "$here"/emu_runtime.cpp "$0" "$kernels"/common.cuh)
-for f in "${files[@]}"; do inputs+=("$kernels/$f.cu"); done
+inputs=("$here"/emu.h "$here"/emu_runtime.cpp "$0" "$kernels"/common.cuh "${units[@]}")
 if [ -f "$lib" ]; then
   fresh=1
   for f in "${inputs[@]}"; do [ "$f" -nt "$lib" ] && fresh=0; done
@@ -45,8 +47,9 @@ fi
 mkdir -p "$out/src"
 flags=(-std=c++20 -O1 -fPIC -pthread -Wno-unknown-pragmas -I"$include" -I"$kernels" -I"$here")
 objects=()
-for f in "${files[@]}"; do
-  cu="$kernels/$f.cu"
+sources=()
+for cu in "${units[@]}"; do
+  f=$(basename "$cu" .cu)
   unit="$out/src/$f.cpp"
   # Dynamic shared memory, `extern __shared__ T name[];`, becomes a pointer to the launch's buffer: a static cannot be
   # extern. Everything else compiles as written.
@@ -69,13 +72,13 @@ for f in "${files[@]}"; do
     for n in $names; do echo "SDJ_EMU_KERNEL($n)"; done
   } >"$unit"
   rm -f "$unit.tmp"
+  sources+=("$unit")
   objects+=("$out/src/$f.o")
 done
 
 # Two at a time: the kernels' templates make each file a few seconds of g++.
 pids=()
-sources=("${files[@]/#/$out/src/}")
-sources=("${sources[@]/%/.cpp}" "$here/emu_runtime.cpp")
+sources+=("$here/emu_runtime.cpp")
 objects+=("$out/src/emu_runtime.o")
 failed=0
 for i in "${!sources[@]}"; do
@@ -90,4 +93,4 @@ for p in "${pids[@]}"; do wait "$p" || failed=1; done
 [ "$failed" = 0 ] || { echo "g++ failed (above)"; exit 1; }
 "$cxx" -shared -pthread -o "$lib.tmp" "${objects[@]}"
 mv -f "$lib.tmp" "$lib"
-echo "emulator built: $lib ($(echo "${files[@]}"), headers from $include)"
+echo "emulator built: $lib ($(for u in "${units[@]}"; do basename "$u" .cu; done | xargs), headers from $include)"
