@@ -16,7 +16,9 @@
 // What it does not model: timing, memory coalescing or bank conflicts, occupancy and register limits, the GPU's
 // approximate math (__expf is expf, rsqrtf is 1/sqrtf, no fused multiply-add contraction), lock-step warps (lanes
 // only meet at shuffles and barriers), partial shuffle masks (every shuffle is treated as full-warp), atomics,
-// misaligned vector accesses (the host does not fault where a GPU would), and concurrent launches (they serialize).
+// misaligned 16-byte accesses (the host may
+// pass them, or crash the JVM on an aligned SSE load, where a GPU reports a misaligned address), and concurrent
+// launches (they serialize).
 #pragma once
 
 #include <cuda_bf16.h>
