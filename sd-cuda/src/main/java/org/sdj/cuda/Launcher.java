@@ -13,14 +13,45 @@ final class Launcher {
   static final int THREADS = 256;
   private static final int MAX_BLOCKS = 1 << 16;
 
-  private final KernelModule module;
-  private final Supplier<CUstream_st> streams;
+  /**
+   * Where launches go: the loaded kernel images on a CUDA stream, or, in sd-cuda's tests, a CPU emulation of the
+   * kernels that need no GPU.
+   */
+  interface Dispatch {
+    /** Whether kernel {@code name} (full name) can be launched. */
+    boolean has(String name);
+
+    /**
+     * Kernel {@code name} on {@code grid} x {@code block} with {@code sharedBytes} of dynamic shared memory; arguments
+     * as {@link KernelModule#launch} takes them.
+     */
+    void launch(String name, int[] grid, int[] block, int sharedBytes, Object[] args);
+  }
+
+  /** The loaded kernel images, launched on the stream {@code streams} gives the calling thread. */
+  private record ModuleDispatch(KernelModule module, Supplier<CUstream_st> streams) implements Dispatch {
+    @Override
+    public boolean has(String name) {
+      return module.has(name);
+    }
+
+    @Override
+    public void launch(String name, int[] grid, int[] block, int sharedBytes, Object[] args) {
+      module.launch(streams.get(), name, grid, block, sharedBytes, args);
+    }
+  }
+
+  private final Dispatch dispatch;
   private final String suffix;
 
   /** Launches enqueued on the stream {@code streams} gives the calling thread. */
   Launcher(KernelModule module, Supplier<CUstream_st> streams, DType type) {
-    this.module = module;
-    this.streams = streams;
+    this(new ModuleDispatch(module, streams), type);
+  }
+
+  /** Launches of {@code type}'s kernels through {@code dispatch}. */
+  Launcher(Dispatch dispatch, DType type) {
+    this.dispatch = dispatch;
     this.suffix = type == DType.BF16 ? "_bf16" : "_f16";
   }
 
@@ -31,12 +62,12 @@ final class Launcher {
 
   /** Whether kernel {@code name} (full name) is loaded. */
   boolean has(String name) {
-    return module.has(name);
+    return dispatch.has(name);
   }
 
   /** Kernel {@code name} (full name) on {@code grid} x {@code block} with {@code sharedBytes} of dynamic memory. */
   void raw(String name, int[] grid, int[] block, int sharedBytes, Object... args) {
-    module.launch(streams.get(), name, grid, block, sharedBytes, args);
+    dispatch.launch(name, grid, block, sharedBytes, args);
   }
 
   /** Grid-stride kernel {@code name} of this storage type over {@code n} items. */

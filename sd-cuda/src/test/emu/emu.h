@@ -1,0 +1,164 @@
+// A CPU emulation of the CUDA features that sdj's plain kernels use (layout.cu, norms.cu, pointwise.cu,
+// attention_wide.cu), so that g++ can compile them unchanged and the sd-cuda tests can run them on the host.
+// build-emu.sh force-includes this header before each .cu file.
+//
+// What it models:
+//  - a launch runs its blocks one after another; each CUDA thread of a block is a real host thread (the same blockDim
+//    threads serve every block of a launch), so __syncthreads is a true barrier over the block's threads;
+//  - __shared__ variables are function-level statics, which the block's threads share and the next block reuses;
+//    dynamic shared memory (extern __shared__) is one buffer of the launch's size, filled with 0xff (a NaN in every
+//    float type) at each block's start so that reading what no thread wrote shows;
+//  - warp shuffles exchange values through a per-warp buffer between barriers of the warp's 32 threads; a shuffle
+//    that reads a lane which has already left the kernel is reported as a launch error;
+//  - threads that return early leave their block's and warp's barriers (they no longer count);
+//  - a barrier nobody completes (threads of a block waiting at different barriers) fails the launch after a timeout
+//    instead of hanging.
+// What it does not model: timing, memory coalescing or bank conflicts, occupancy and register limits, the GPU's
+// approximate math (__expf is expf, rsqrtf is 1/sqrtf, no fused multiply-add contraction), lock-step warps (lanes
+// only meet at shuffles and barriers), partial shuffle masks (every shuffle is treated as full-warp), atomics,
+// misaligned 16-byte accesses (the host may
+// pass them, or crash the JVM on an aligned SSE load, where a GPU reports a misaligned address), and concurrent
+// launches (they serialize).
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <vector_types.h>
+#include <vector_functions.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <utility>
+
+// The CUDA headers define the execution-space keywords as nothing for a host compiler; __shared__ must instead give
+// one variable per block, and launch bounds mean nothing here.
+#undef __global__
+#undef __device__
+#undef __host__
+#undef __shared__
+#define __global__
+#define __device__
+#define __host__
+#define __shared__ static
+#ifndef __launch_bounds__
+#define __launch_bounds__(...)
+#endif
+#ifndef __forceinline__
+#define __forceinline__ inline __attribute__((always_inline))
+#endif
+
+namespace emu {
+
+// Where each emulated thread is, set by the runtime before it calls a kernel.
+extern thread_local uint3 thread_idx;
+extern thread_local uint3 block_idx;
+extern dim3 block_dim;
+extern dim3 grid_dim;
+
+void sync_block();
+// Value of `lane`'s v (its slot in the calling warp's exchange buffer) after every lane of the warp stored its own.
+uint64_t exchange(uint64_t mine, int lane);
+void* dynamic_shared();
+
+template <typename T>
+T shuffle(T v, int src_lane) {
+  static_assert(sizeof(T) <= 8 && std::is_trivially_copyable_v<T>, "shuffles move up to 8 bytes");
+  uint64_t bits = 0;
+  std::memcpy(&bits, &v, sizeof(T));
+  uint64_t got = exchange(bits, src_lane);
+  T r;
+  std::memcpy(&r, &got, sizeof(T));
+  return r;
+}
+
+inline int lane_id() { return (int)((thread_idx.x + thread_idx.y * block_dim.x + thread_idx.z * block_dim.x *
+                                     block_dim.y) & 31u); }
+
+}  // namespace emu
+
+#define threadIdx (::emu::thread_idx)
+#define blockIdx (::emu::block_idx)
+#define blockDim (::emu::block_dim)
+#define gridDim (::emu::grid_dim)
+
+inline void __syncthreads() { emu::sync_block(); }
+
+template <typename T>
+inline T __shfl_sync(unsigned, T v, int src) {
+  return emu::shuffle(v, src & 31);
+}
+template <typename T>
+inline T __shfl_xor_sync(unsigned, T v, int mask) {
+  return emu::shuffle(v, (emu::lane_id() ^ mask) & 31);
+}
+template <typename T>
+inline T __shfl_down_sync(unsigned, T v, unsigned delta) {
+  int lane = emu::lane_id();
+  int src = lane + (int)delta;
+  return emu::shuffle(v, src < 32 ? src : lane);
+}
+template <typename T>
+inline T __shfl_up_sync(unsigned, T v, unsigned delta) {
+  int lane = emu::lane_id();
+  int src = lane - (int)delta;
+  return emu::shuffle(v, src >= 0 ? src : lane);
+}
+
+// Device math the host library lacks, or has under another name. Fast intrinsics take the exact function: the
+// emulator checks indexing and arithmetic, not the GPU's last bits.
+inline float rsqrtf(float x) { return 1.f / sqrtf(x); }
+inline float __expf(float x) { return expf(x); }
+inline float __logf(float x) { return logf(x); }
+inline float __fdividef(float a, float b) { return a / b; }
+inline float __frcp_rn(float x) { return 1.f / x; }
+inline float __fadd_rn(float a, float b) { return a + b; }
+inline float __fmul_rn(float a, float b) { return a * b; }
+inline float __saturatef(float x) { return x < 0.f ? 0.f : (x > 1.f ? 1.f : x); }
+inline int min(int a, int b) { return a < b ? a : b; }
+inline int max(int a, int b) { return a > b ? a : b; }
+inline unsigned min(unsigned a, unsigned b) { return a < b ? a : b; }
+inline unsigned max(unsigned a, unsigned b) { return a > b ? a : b; }
+inline long long min(long long a, long long b) { return a < b ? a : b; }
+inline long long max(long long a, long long b) { return a > b ? a : b; }
+
+// The kernel registry: build-emu.sh appends one SDJ_EMU_KERNEL(name) line per extern "C" kernel of a file, and the
+// runtime launches a kernel by name through the trampoline this makes.
+namespace emu {
+
+// One character per parameter: 'p' pointer, 'l' 64-bit integer, 'i' 32-bit integer, 'f' float, '?' anything else.
+template <typename P>
+constexpr char kind() {
+  if constexpr (std::is_pointer_v<P>) return 'p';
+  else if constexpr (std::is_same_v<P, float>) return 'f';
+  else if constexpr (std::is_integral_v<P> && sizeof(P) == 8) return 'l';
+  else if constexpr (std::is_integral_v<P> && sizeof(P) == 4) return 'i';
+  else return '?';
+}
+
+using Trampoline = void (*)(void** args);
+
+struct Registration {
+  Registration(const char* name, Trampoline call, const char* signature);
+};
+
+template <typename... P, size_t... I>
+void invoke(void (*kernel)(P...), void** args, std::index_sequence<I...>) {
+  kernel(*static_cast<std::remove_cv_t<P>*>(args[I])...);
+}
+
+template <auto Kernel>
+struct Entry;
+
+template <typename... P, void (*Kernel)(P...)>
+struct Entry<Kernel> {
+  static void call(void** args) { invoke(Kernel, args, std::index_sequence_for<P...>{}); }
+  static constexpr char signature[] = {kind<P>()..., '\0'};
+};
+
+}  // namespace emu
+
+#define SDJ_EMU_KERNEL(name)                                                                 \
+  static ::emu::Registration sdj_emu_registration_##name(#name, &::emu::Entry<&name>::call, \
+                                                         ::emu::Entry<&name>::signature);

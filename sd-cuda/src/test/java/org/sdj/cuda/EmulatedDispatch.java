@@ -1,0 +1,115 @@
+package org.sdj.cuda;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Path;
+
+/**
+ * Launches on the CPU emulator (src/test/emu, built by {@link EmulatedKernels}): the kernels of layout.cu, norms.cu,
+ * pointwise.cu and attention_wide.cu run on host threads over host memory, so addresses are host addresses. Arguments
+ * are checked against the kernel's parameters, which a GPU launch cannot do: a {@code Long} where the kernel takes an
+ * int would silently pass its low half there.
+ */
+final class EmulatedDispatch implements Launcher.Dispatch {
+  private static final Linker LINKER = Linker.nativeLinker();
+
+  private final MethodHandle launch;
+  private final MethodHandle signature;
+  private final MethodHandle error;
+
+  /** The emulator library at {@code library}, loaded for the rest of the JVM's life. */
+  EmulatedDispatch(Path library) {
+    SymbolLookup lib = SymbolLookup.libraryLookup(library, Arena.global());
+    ValueLayout.OfInt i = ValueLayout.JAVA_INT;
+    launch = LINKER.downcallHandle(lib.findOrThrow("sdj_emu_launch"),
+        FunctionDescriptor.of(i, ValueLayout.ADDRESS, i, i, i, i, i, i, i, ValueLayout.ADDRESS));
+    signature = LINKER.downcallHandle(lib.findOrThrow("sdj_emu_signature"),
+        FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    error = LINKER.downcallHandle(lib.findOrThrow("sdj_emu_error"), FunctionDescriptor.of(ValueLayout.ADDRESS));
+  }
+
+  @Override
+  public boolean has(String name) {
+    return signature(name) != null;
+  }
+
+  /** The kernel's parameter kinds, one character each ('p' pointer, 'l' long long, 'i' int, 'f' float), or null. */
+  private String signature(String name) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment s = (MemorySegment) signature.invokeExact(arena.allocateFrom(name));
+      return s.equals(MemorySegment.NULL) ? null : s.reinterpret(Long.MAX_VALUE).getString(0);
+    } catch (Throwable t) {
+      throw new IllegalStateException("emulator call failed", t);
+    }
+  }
+
+  @Override
+  public void launch(String name, int[] grid, int[] block, int sharedBytes, Object[] args) {
+    if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0) {
+      return;  // as KernelModule.launch
+    }
+    String kinds = signature(name);
+    if (kinds == null) {
+      throw new CudaException("kernel " + name + " is not in the emulator's kernels");
+    }
+    check(name, kinds, args);
+    int rc;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment cells = arena.allocate(8L * Math.max(1, args.length), 8);
+      MemorySegment pointers = arena.allocate(ValueLayout.ADDRESS, Math.max(1, args.length));
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case Long l -> cells.set(ValueLayout.JAVA_LONG, 8L * i, l);
+          case Integer n -> cells.set(ValueLayout.JAVA_INT, 8L * i, n);
+          case Float x -> cells.set(ValueLayout.JAVA_FLOAT, 8L * i, x);
+          default -> throw new IllegalArgumentException("kernel argument of type " + args[i].getClass());
+        }
+        pointers.setAtIndex(ValueLayout.ADDRESS, i, cells.asSlice(8L * i));
+      }
+      rc = (int) launch.invokeExact(arena.allocateFrom(name), grid[0], grid[1], grid[2], block[0], block[1],
+          block[2], sharedBytes, pointers);
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException("emulator call failed", t);
+    }
+    if (rc != 0) {
+      throw new CudaException("emulated launch of " + name + " failed (" + rc + "): " + lastError());
+    }
+  }
+
+  /** Each argument's Java type must be what its parameter takes: Long for pointers and long long, Integer, Float. */
+  private static void check(String name, String kinds, Object[] args) {
+    if (kinds.length() != args.length) {
+      throw new IllegalArgumentException("kernel " + name + " takes " + kinds.length() + " parameters, launched with "
+          + args.length);
+    }
+    for (int i = 0; i < args.length; i++) {
+      char k = kinds.charAt(i);
+      boolean fits = switch (args[i]) {
+        case Long l -> k == 'p' || k == 'l';
+        case Integer n -> k == 'i';
+        case Float x -> k == 'f';
+        default -> false;
+      };
+      if (!fits) {
+        throw new IllegalArgumentException("kernel " + name + " parameter " + i + " is of kind '" + k
+            + "' (p pointer, l long long, i int, f float), launched with a " + args[i].getClass().getSimpleName());
+      }
+    }
+  }
+
+  private String lastError() {
+    try {
+      MemorySegment s = (MemorySegment) error.invokeExact();
+      return s.reinterpret(Long.MAX_VALUE).getString(0);
+    } catch (Throwable t) {
+      return "(no message: " + t + ")";
+    }
+  }
+}

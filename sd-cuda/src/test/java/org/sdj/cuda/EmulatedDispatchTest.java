@@ -1,0 +1,87 @@
+package org.sdj.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.sdj.backend.DType;
+
+/**
+ * The CPU emulator itself: it finds kernels by name, refuses arguments that do not match a kernel's parameters, and
+ * reports what a GPU would leave undefined (selftest.cu's kernels break one rule each) instead of returning garbage.
+ */
+class EmulatedDispatchTest {
+  private static final int[] ONE = {1, 1, 1};
+
+  private static EmulatedDispatch emu;
+
+  @BeforeAll
+  static void needsEmulator() {
+    emu = EmulatedKernels.dispatch();
+  }
+
+  @Test
+  void findsKernelsByTheirExternCNames() {
+    assertTrue(emu.has("sdj_group_apply_bf16"));
+    assertTrue(emu.has("sdj_cast_f32_to_f16"));
+    assertFalse(emu.has("sdj_group_apply"));
+    assertFalse(emu.has("sdj_flash_attention_f16_d64"), "tensor-core kernels are not emulated");
+    var e = assertThrows(CudaException.class, () -> emu.launch("sdj_nothing", ONE, ONE, 0, new Object[0]));
+    assertTrue(e.getMessage().contains("sdj_nothing"), e.getMessage());
+  }
+
+  @Test
+  void refusesArgumentsOfTheWrongKindOrNumber() {
+    // sdj_scale_f16(const __half* x, __half* y, float factor, long long n)
+    var kind = assertThrows(IllegalArgumentException.class,
+        () -> emu.launch("sdj_scale_f16", ONE, new int[] {32, 1, 1}, 0, new Object[] {0L, 0L, 1f, 5}));
+    assertTrue(kind.getMessage().contains("parameter 3"), kind.getMessage());
+    var count = assertThrows(IllegalArgumentException.class,
+        () -> emu.launch("sdj_scale_f16", ONE, new int[] {32, 1, 1}, 0, new Object[] {0L, 0L, 1f}));
+    assertTrue(count.getMessage().contains("takes 4"), count.getMessage());
+  }
+
+  @Test
+  void emptyGridsLaunchNothing() {
+    emu.launch("emu_selftest_shared_overrun", new int[] {0, 1, 1}, new int[] {32, 1, 1}, 0, new Object[] {0});
+  }
+
+  @Test
+  void blockSumThroughSharedMemoryAndShuffles() {
+    try (HostRun run = new HostRun(DType.F16, "blockSum")) {
+      float[] x = new float[3 * 256];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = i % 7;
+      }
+      long out = run.outputF32(3);
+      emu.launch("emu_selftest_block_sum", new int[] {3, 1, 1}, new int[] {256, 1, 1}, 0,
+          new Object[] {run.putF32(x), out});
+      float[] want = new float[3];
+      for (int i = 0; i < x.length; i++) {
+        want[i / 256] += x[i];
+      }
+      assertArrayEquals(want, run.getF32(out, 3));
+    }
+  }
+
+  @Test
+  void reportsAShuffleFromALaneThatHasReturned() {
+    try (HostRun run = new HostRun(DType.F16, "shuffle")) {
+      long out = run.outputF32(32);
+      var e = assertThrows(CudaException.class, () -> emu.launch("emu_selftest_shuffle_from_exited", ONE,
+          new int[] {32, 1, 1}, 0, new Object[] {out}));
+      assertTrue(e.getMessage().contains("has left the kernel"), e.getMessage());
+    }
+  }
+
+  @Test
+  void reportsWritesPastDynamicSharedMemory() {
+    var e = assertThrows(CudaException.class, () -> emu.launch("emu_selftest_shared_overrun", new int[] {2, 1, 1},
+        new int[] {64, 1, 1}, 64, new Object[] {16}));
+    assertTrue(e.getMessage().contains("wrote past its dynamic shared memory"), e.getMessage());
+    emu.launch("emu_selftest_shared_overrun", ONE, new int[] {64, 1, 1}, 68, new Object[] {16});
+  }
+}
