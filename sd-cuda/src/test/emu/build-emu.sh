@@ -61,8 +61,9 @@ for cu in "${units[@]}"; do
     echo "$cu: an extern __shared__ declaration build-emu.sh cannot rewrite (one plain type, one unsized array)"
     exit 1
   fi
-  # The kernels are defined through macros: their names come from the preprocessed text.
-  names=$("$cxx" "${flags[@]}" -x c++ -include emu.h -E "$unit.tmp" |
+  # The kernels are defined through macros: their names come from the preprocessed text, joined into one line so that
+  # a parameter list may span several.
+  names=$("$cxx" "${flags[@]}" -x c++ -include emu.h -E "$unit.tmp" | tr '\n' ' ' |
     grep -oE 'extern "C"[[:space:]]+void[[:space:]]+[A-Za-z_][A-Za-z0-9_]*[[:space:]]*\([^()]*\)[[:space:]]*\{' |
     sed -E 's/extern "C"[[:space:]]+void[[:space:]]+([A-Za-z_][A-Za-z0-9_]*).*/\1/' | sort -u)
   [ -n "$names" ] || { echo "$cu: no extern \"C\" kernels found"; exit 1; }

@@ -11,12 +11,13 @@
 //  - warp shuffles exchange values through a per-warp buffer between barriers of the warp's 32 threads; a shuffle
 //    that reads a lane which has already left the kernel is reported as a launch error;
 //  - threads that return early leave their block's and warp's barriers (they no longer count);
+//  - atomicAdd on float and int is a real atomic (std::atomic_ref) between the host threads;
 //  - a barrier nobody completes (threads of a block waiting at different barriers) fails the launch after a timeout
 //    instead of hanging.
 // What it does not model: timing, memory coalescing or bank conflicts, occupancy and register limits, the GPU's
 // approximate math (__expf is expf, rsqrtf is 1/sqrtf, no fused multiply-add contraction), lock-step warps (lanes
-// only meet at shuffles and barriers), partial shuffle masks (every shuffle is treated as full-warp), atomics,
-// misaligned 16-byte accesses (the host may
+// only meet at shuffles and barriers), partial shuffle masks (every shuffle is treated as full-warp), misaligned
+// 16-byte accesses (the host may
 // pass them, or crash the JVM on an aligned SSE load, where a GPU reports a misaligned address), and concurrent
 // launches (they serialize).
 #pragma once
@@ -26,6 +27,7 @@
 #include <vector_types.h>
 #include <vector_functions.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -105,6 +107,10 @@ inline T __shfl_up_sync(unsigned, T v, unsigned delta) {
   int src = lane - (int)delta;
   return emu::shuffle(v, src >= 0 ? src : lane);
 }
+
+// Atomics on shared or global memory: every emulated thread is a host thread, so they are real atomics.
+inline float atomicAdd(float* address, float v) { return std::atomic_ref<float>(*address).fetch_add(v); }
+inline int atomicAdd(int* address, int v) { return std::atomic_ref<int>(*address).fetch_add(v); }
 
 // Device math the host library lacks, or has under another name. Fast intrinsics take the exact function: the
 // emulator checks indexing and arithmetic, not the GPU's last bits.

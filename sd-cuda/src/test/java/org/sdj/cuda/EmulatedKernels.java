@@ -14,7 +14,8 @@ import org.sdj.backend.DType;
  * The CPU emulator of sdj's plain kernels (src/test/emu), built once per test JVM by build-emu.sh into
  * {@code target/emu}. Tests that need it skip, naming the build log, where it cannot be built (no g++ or no CUDA
  * headers, or a compile error); {@code -Dsdj.emu.required=true} turns that skip into a failure, for machines that are
- * known to have both.
+ * known to have both, and so does a build of this module that compiled the kernels with nvcc (its ptxas report
+ * exists): nvcc brings the headers and needs a host compiler, so there a skip can only hide a broken emulator.
  */
 final class EmulatedKernels {
   private EmulatedKernels() {}
@@ -37,12 +38,17 @@ final class EmulatedKernels {
     Build b = Holder.BUILD;
     if (b.dispatch() == null) {
       String why = "CPU kernel emulator unavailable: " + b.log();
-      if (Boolean.getBoolean("sdj.emu.required")) {
+      if (Boolean.getBoolean("sdj.emu.required") || kernelsBuiltHere()) {
         fail(why);
       }
       Assumptions.abort(why);
     }
     return b.dispatch();
+  }
+
+  /** Whether nvcc compiled this module's kernels (the ptxas report that PtxasReportTest reads is there). */
+  private static boolean kernelsBuiltHere() {
+    return Files.isRegularFile(Path.of(System.getProperty("sdj.cuda.ptxasReport", "target/cuda/ptxas-report.txt")));
   }
 
   private static Build build() {
