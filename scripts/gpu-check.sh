@@ -8,7 +8,8 @@
 #
 #   scripts/gpu-check.sh run      (on the GPU machine, from the repository root; needs no Java, Maven or network)
 #     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of
-#     org.sdj.cuda (the GPU ones included), the attention benchmark and PyTorch's SDPA at the same shapes, one SD 1.5
+#     org.sdj.cuda (the GPU ones included), the attention benchmark and PyTorch's SDPA at the same shapes, the other
+#     tile shapes of the attention kernel (flash_attention_tuning.cu), one SD 1.5
 #     UNet step (with an op-by-op device-time profile) against PyTorch eager (benchmarks/torch/unet_step.py), a whole
 #     512x512 txt2img with its peak device memory, the VAE decode with its op profile against PyTorch eager
 #     (benchmarks/torch/vae_decode.py) and, time permitting, the UNet step again with every convolution on cuDNN
@@ -163,6 +164,8 @@ run_checks() {
   timeout "$(left 45)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
   echo "== attention benchmark (torch SDPA) =="
   timeout "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
+  echo "== attention tile shapes (sdj, flash_attention_tuning.cu) =="
+  timeout "$(left 40)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench tuning >"$out/bench-sdj-tuning.txt" 2>&1
   echo "== txt2img 512x512, 20 steps (sdj) =="
   timeout "$(left 120)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (sdj) =="
@@ -194,6 +197,7 @@ run_checks() {
   grep -E "✘|\[X\]" "$out/tests.txt" | head -30
   echo "-- sdj --"; cat "$out/bench-sdj.txt"
   echo "-- torch --"; cat "$out/bench-torch.txt"
+  echo "-- attention tile shapes, sdj --"; grep -v "^cuda:" "$out/bench-sdj-tuning.txt" | head -24
   echo "-- UNet step, sdj --"; head -32 "$out/unet-sdj.txt"
   echo "-- UNet step, torch --"; tail -8 "$out/unet-torch.txt"
   echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"

@@ -1,5 +1,7 @@
 package org.sdj.cuda;
 
+import java.util.List;
+
 /**
  * Launches of the fused attention kernels for one storage type: flash_attention.cu (tensor cores, mma.sync, head sizes
  * up to 160), the opt-in flash_attention_wgmma.cu (Hopper), attention_wide.cu (CUDA cores, wider heads), and the
@@ -115,6 +117,54 @@ final class AttentionKernels {
           new int[] {32 * WIDE_WARPS, 1, 1}, wideSharedBytes(d), q, k, v, o, nq, nk, heads, d, ldq, ldkv, scaleLog2,
           causal ? 1 : 0);
     }
+  }
+
+  /**
+   * A tile shape of the mma.sync kernel in flash_attention_tuning.cu (float16, sm_90 only), for benchmarks to time
+   * against the shipped one: padded head size, keys per tile, m-tiles per warp, resident query tile, blocks per SM.
+   */
+  record FlashTuning(int dp, int bc, int mt, boolean qs, int minBlocks) {
+    String kernel() {
+      return "sdj_flash_attention_tuning_f16_d" + dp + "_bc" + bc + "_mt" + mt + "_" + qs + "_b" + minBlocks;
+    }
+
+    /** Query rows per block. */
+    int rows() {
+      return 64 * mt;
+    }
+
+    /** Dynamic shared memory: none where the tiles fit the 48 KiB the kernel then declares statically. */
+    int sharedBytes() {
+      return flashTileBytes(dp, bc, mt, qs) > KernelModule.DEFAULT_SHARED_BYTES ? flashTileBytes(dp, bc, mt, qs) : 0;
+    }
+  }
+
+  /** flash_attention_tuning.cu's table, in its order. */
+  static final List<FlashTuning> TUNING = List.of(new FlashTuning(48, 32, 1, false, 5),
+      new FlashTuning(48, 32, 1, false, 6), new FlashTuning(48, 64, 1, false, 4), new FlashTuning(48, 64, 2, false, 2),
+      new FlashTuning(64, 32, 1, false, 5), new FlashTuning(64, 64, 1, false, 4), new FlashTuning(64, 64, 2, false, 2),
+      new FlashTuning(80, 32, 1, false, 4), new FlashTuning(80, 64, 1, false, 3), new FlashTuning(80, 64, 2, false, 2),
+      new FlashTuning(128, 32, 1, true, 3), new FlashTuning(160, 32, 1, true, 3));
+
+  /** Shared memory of the mma.sync kernel's tiles ({@code smem_bytes} in flash_attention.cuh). */
+  static int flashTileBytes(int dp, int bc, int mt, boolean qs) {
+    int rows = qs ? 64 * mt + 2 * bc : Math.max(64 * mt, 2 * bc);
+    return rows * (dp + 8) * 2;
+  }
+
+  /** {@link #attention} on tile shape {@code t} (float16 only), where its image is loaded. */
+  void attentionTuning(FlashTuning t, long q, long k, long v, long o, int b, int nq, int nk, int heads, int d, int ldq,
+      int ldkv, float scale, boolean causal) {
+    if (flashDim(d) != t.dp()) {
+      throw new IllegalArgumentException("head size " + d + " pads to " + flashDim(d) + ", not " + t);
+    }
+    launch.raw(t.kernel(), new int[] {Math.ceilDiv(nq, t.rows()), heads, b}, new int[] {128, 1, 1}, t.sharedBytes(),
+        q, k, v, o, nq, nk, heads, d, ldq, ldkv, (float) (scale * LOG2_E), causal ? 1 : 0);
+  }
+
+  /** Whether tile shape {@code t}'s kernel is loaded (sm_90 GPUs only). */
+  boolean has(FlashTuning t) {
+    return launch.has(t.kernel());
   }
 
   /** Query rows (one per warp) of a block of attention_wide.cu's kernel ({@code WIDE_WARPS} there). */

@@ -57,10 +57,11 @@ final class KernelModule implements AutoCloseable {
 
   /**
    * Whether a failure to load image {@code fatbin} leaves the backend usable: build-kernels.sh's {@code *_wgmma}
-   * images hold opt-in kernels for one architecture, which the default ones never need.
+   * images hold opt-in kernels for one architecture, and its {@code *_tuning} ones the benchmarks' variants, which the
+   * default kernels never need.
    */
   static boolean experimental(String fatbin) {
-    return fatbin.endsWith("_wgmma.fatbin");
+    return fatbin.endsWith("_wgmma.fatbin") || fatbin.endsWith("_tuning.fatbin");
   }
 
   /**

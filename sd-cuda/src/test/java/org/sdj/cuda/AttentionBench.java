@@ -9,7 +9,9 @@ import org.sdj.backend.Tensor;
  * TFLOP/s (4 B H N^2 d per call, d unpadded), for scripts/gpu-check.sh; benchmarks/torch/attention_sdpa.py gives
  * PyTorch's SDPA figures for the same shapes. One line per head size, on the mma.sync kernel, or with the argument
  * {@code wgmma} on the Hopper kernel (flash_attention_wgmma.cu, compute capability 9.0 only; head sizes it lacks run
- * on mma.sync). Not a unit test: run with {@code java ... org.sdj.cuda.AttentionBench [N] [wgmma]}.
+ * on mma.sync). With the argument {@code tuning}, each head size's shipped mma.sync kernel is timed beside the other
+ * tile shapes of flash_attention_tuning.cu (sm_90 only), with each one's largest difference from the shipped kernel's
+ * output. Not a unit test: run with {@code java ... org.sdj.cuda.AttentionBench [N] [wgmma|tuning]}.
  */
 public final class AttentionBench {
   private AttentionBench() {}
@@ -19,9 +21,12 @@ public final class AttentionBench {
     int heads = 8;
     int n = 4096;
     boolean wgmma = false;
+    boolean tuning = false;
     for (String a : args) {
       if (a.equals("wgmma")) {
         wgmma = true;
+      } else if (a.equals("tuning")) {
+        tuning = true;
       } else {
         n = Integer.parseInt(a);
       }
@@ -31,6 +36,10 @@ public final class AttentionBench {
       System.out.println(backend.description());
       if (wgmma && !backend.attention().wgmmaAttention()) {
         System.out.println("no wgmma attention kernel on this GPU (it needs compute capability 9.0)");
+        return;
+      }
+      if (tuning) {
+        tune(backend, batch, heads, n, iterations);
         return;
       }
       String kernel = wgmma ? "wgmma" : "mma";
@@ -44,21 +53,73 @@ public final class AttentionBench {
           Tensor k = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
           Tensor v = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
           float scale = (float) (1 / Math.sqrt(d));
-          for (int i = 0; i < 3; i++) {
-            ops.attention(q, k, v, heads, scale, false).close();
-          }
-          backend.sync();
-          long t0 = System.nanoTime();
-          for (int i = 0; i < iterations; i++) {
-            ops.attention(q, k, v, heads, scale, false).close();
-          }
-          backend.sync();
-          double ms = (System.nanoTime() - t0) / 1e6 / iterations;
+          double ms = time(backend, iterations, () -> ops.attention(q, k, v, heads, scale, false).close());
           double flops = 4.0 * batch * heads * (double) n * n * d;
           System.out.printf("%-6s %-6d %-6d %-10.3f %-10.1f%n", kernel, d, n, ms, flops / (ms * 1e-3) / 1e12);
         }
       }
     }
+  }
+
+  /** The shipped kernel and every tuning shape of its padded head size, at each head size. */
+  private static void tune(CudaBackend backend, int batch, int heads, int n, int iterations) {
+    System.out.printf("%-44s %-5s %-10s %-10s %-10s%n", "kernel", "d", "ms", "TFLOP/s", "max diff");
+    AttentionKernels kernels = backend.attention();
+    for (int d : new int[] {40, 64, 80, 128, 160}) {
+      try (Ops ops = backend.ops()) {
+        Random r = new Random(d);
+        Tensor q = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
+        Tensor k = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
+        Tensor v = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
+        float scale = (float) (1 / Math.sqrt(d));
+        double flops = 4.0 * batch * heads * (double) n * n * d;
+        Tensor shipped = ops.attention(q, k, v, heads, scale, false);
+        float[] want = ops.toHost(shipped);
+        double ms = time(backend, iterations, () -> ops.attention(q, k, v, heads, scale, false).close());
+        System.out.printf("%-44s %-5d %-10.3f %-10.1f %-10s%n", "shipped d" + AttentionKernels.flashDim(d), d, ms,
+            flops / (ms * 1e-3) / 1e12, "-");
+        int width = heads * d;
+        for (AttentionKernels.FlashTuning t : AttentionKernels.TUNING) {
+          if (t.dp() != AttentionKernels.flashDim(d) || !kernels.has(t)) {
+            continue;
+          }
+          DeviceTensor o = ((CudaOps) ops).empty(new long[] {batch, n, width});
+          long pq = ((DeviceTensor) q).address();
+          long pk = ((DeviceTensor) k).address();
+          long pv = ((DeviceTensor) v).address();
+          Runnable call = () -> kernels.attentionTuning(t, pq, pk, pv, o.address(), batch, n, n, heads, d, width,
+              width, scale, false);
+          call.run();
+          float[] got = ops.toHost(o);
+          double tms = time(backend, iterations, call);
+          System.out.printf("%-44s %-5d %-10.3f %-10.1f %-10.2e%n", t.kernel(), d, tms, flops / (tms * 1e-3) / 1e12,
+              maxDiff(want, got));
+          o.close();
+        }
+      }
+    }
+  }
+
+  /** Milliseconds per call of {@code call}, after 3 warm-up calls. */
+  private static double time(CudaBackend backend, int iterations, Runnable call) {
+    for (int i = 0; i < 3; i++) {
+      call.run();
+    }
+    backend.sync();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < iterations; i++) {
+      call.run();
+    }
+    backend.sync();
+    return (System.nanoTime() - t0) / 1e6 / iterations;
+  }
+
+  private static double maxDiff(float[] a, float[] b) {
+    double m = 0;
+    for (int i = 0; i < a.length; i++) {
+      m = Math.max(m, Math.abs((double) a[i] - b[i]));
+    }
+    return m;
   }
 
   private static float[] gaussian(Random r, int n) {
