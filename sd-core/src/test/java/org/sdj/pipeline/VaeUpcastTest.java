@@ -15,6 +15,7 @@ import org.sdj.backend.Ops;
 import org.sdj.backend.WeightData;
 import org.sdj.backend.WeightFloats;
 import org.sdj.backend.reference.ReferenceBackend;
+import org.sdj.conformance.TensorAssert;
 import org.sdj.io.TestFixtures;
 import org.sdj.io.model.LoadOptions;
 import org.sdj.io.safetensors.SafeTensor;
@@ -50,8 +51,8 @@ public class VaeUpcastTest {
       assertTrue(countNonFinite(direct) > 0, "the float16 decode overflows (the test's premise)");
       float[] image = new StableDiffusionPipeline(c, half).decode(latents, LATENT);
       assertEquals(0, countNonFinite(image), "the decode fell back to bfloat16");
-      assertTrue(relativeL2(image, expected) < 5e-2, "within bfloat16's rounding of the float32 decode: "
-          + relativeL2(image, expected));
+      assertTrue(TensorAssert.relativeL2(image, expected) < 5e-2, "within bfloat16's rounding of the float32 decode: "
+          + TensorAssert.relativeL2(image, expected));
     }
   }
 
@@ -105,15 +106,5 @@ public class VaeUpcastTest {
       n += Float.isFinite(v) ? 0 : 1;
     }
     return n;
-  }
-
-  private static double relativeL2(float[] a, float[] b) {
-    double num = 0;
-    double den = 0;
-    for (int i = 0; i < a.length; i++) {
-      num += (double) (a[i] - b[i]) * (a[i] - b[i]);
-      den += (double) b[i] * b[i];
-    }
-    return Math.sqrt(num / den);
   }
 }

@@ -31,17 +31,16 @@ final class CudaConv2d {
    * {@code pr} (0 where absent), into {@code y [n, o, oh, ow]}.
    */
   void forward(long[] xShape, Tensor weight, Conv2dParams p, long px, long pw, long pb, long pr, DeviceTensor y) {
-    int n = (int) xShape[0];
-    int c = (int) xShape[1];
-    int h = (int) xShape[2];
-    int w = (int) xShape[3];
-    int o = (int) y.dim(1);
-    int oh = (int) y.dim(2);
-    int ow = (int) y.dim(3);
+    Sizes s = Sizes.of(xShape, y);
+    int n = s.n();
+    int c = s.c();
+    int h = s.h();
+    int w = s.w();
+    int oh = s.oh();
+    int ow = s.ow();
     int gemmPixels = backend.options().gemmConvPixels();
-    if (gemmPixels > 0 && weight.dim(2) == 1 && weight.dim(3) == 1 && p.stride() == 1 && p.padTop() == 0
-        && p.padBottom() == 0 && p.padLeft() == 0 && p.padRight() == 0) {
-      pointwise(px, pw, pb, pr, y, n, c, (long) h * w, o);
+    if (gemmPixels > 0 && isPointwise(weight, p)) {
+      pointwise(px, pw, pb, pr, y, n, c, (long) h * w, s.o());
     } else if ((long) oh * ow <= gemmPixels && Kernels.im2colFits(1, c, (long) oh * ow)) {
       onGemm(px, pw, pb, pr, y, n, c, h, w, weight, p, oh, ow);
     } else {
@@ -58,17 +57,15 @@ final class CudaConv2d {
    */
   void forwardChannelsLast(long[] xShape, DeviceTensor weight, Conv2dParams p, long px, long pb, long pr,
       DeviceTensor y) {
-    int n = (int) xShape[0];
-    int c = (int) xShape[1];
-    int h = (int) xShape[2];
-    int w = (int) xShape[3];
-    int o = (int) y.dim(1);
-    int oh = (int) y.dim(2);
-    int ow = (int) y.dim(3);
+    Sizes s = Sizes.of(xShape, y);
+    int n = s.n();
+    int c = s.c();
+    int h = s.h();
+    int w = s.w();
+    int o = s.o();
     int kh = (int) weight.dim(2);
     int kw = (int) weight.dim(3);
-    if (kh == 1 && kw == 1 && p.stride() == 1 && p.padTop() == 0 && p.padBottom() == 0 && p.padLeft() == 0
-        && p.padRight() == 0) {
+    if (isPointwise(weight, p)) {
       long rows = (long) n * h * w;
       if (rows > 0 && o > 0) {
         backend.gemm().linear(px, weight.address(), pb, pr, y.address(), rows, c, o);
@@ -96,7 +93,7 @@ final class CudaConv2d {
       filter = own.address();
     }
     try {
-      backend.convolution().forward(key, px, filter, y.address(), oh, ow, cache);
+      backend.convolution().forward(key, px, filter, y.address(), s.oh(), s.ow(), cache);
     } finally {
       if (own != null) {
         own.close();
@@ -109,6 +106,20 @@ final class CudaConv2d {
       // Channels innermost: element i's channel is i % o.
       k.biasResidual(y.address(), pb, pr, y.numel(), o, 1);
     }
+  }
+
+  /** Input {@code [n, c, h, w]} and output {@code [n, o, oh, ow]} sizes of one convolution. */
+  private record Sizes(int n, int c, int h, int w, int o, int oh, int ow) {
+    static Sizes of(long[] xShape, DeviceTensor y) {
+      return new Sizes((int) xShape[0], (int) xShape[1], (int) xShape[2], (int) xShape[3], (int) y.dim(1),
+          (int) y.dim(2), (int) y.dim(3));
+    }
+  }
+
+  /** A 1x1 convolution with stride 1 and no padding: a product over each pixel's channels. */
+  private static boolean isPointwise(Tensor weight, Conv2dParams p) {
+    return weight.dim(2) == 1 && weight.dim(3) == 1 && p.stride() == 1 && p.padTop() == 0 && p.padBottom() == 0
+        && p.padLeft() == 0 && p.padRight() == 0;
   }
 
   /** On cuDNN, which pads both sides alike: unequal padding is applied to a copy of the input first. */

@@ -46,12 +46,10 @@ public final class AttentionBench {
       System.out.printf("%-6s %-6s %-6s %-10s %-10s%n", "kernel", "d", "N", "ms", "TFLOP/s");
       for (int d : new int[] {40, 64, 80, 128, 160}) {
         try (Ops ops = backend.ops()) {
-          // Independent q, k and v: with k = q every row's maximum sits on the diagonal, which would flatter the kernel's
-          // skipping of the rescale where no row maximum rose.
-          Random r = new Random(d);
-          Tensor q = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
-          Tensor k = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
-          Tensor v = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
+          Tensor[] qkv = inputs(ops, batch, n, heads, d);
+          Tensor q = qkv[0];
+          Tensor k = qkv[1];
+          Tensor v = qkv[2];
           float scale = (float) (1 / Math.sqrt(d));
           double ms = time(backend, iterations, () -> ops.attention(q, k, v, heads, scale, false).close());
           double flops = 4.0 * batch * heads * (double) n * n * d;
@@ -67,10 +65,10 @@ public final class AttentionBench {
     AttentionKernels kernels = backend.attention();
     for (int d : new int[] {40, 64, 80, 128, 160}) {
       try (Ops ops = backend.ops()) {
-        Random r = new Random(d);
-        Tensor q = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
-        Tensor k = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
-        Tensor v = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
+        Tensor[] qkv = inputs(ops, batch, n, heads, d);
+        Tensor q = qkv[0];
+        Tensor k = qkv[1];
+        Tensor v = qkv[2];
         float scale = (float) (1 / Math.sqrt(d));
         double flops = 4.0 * batch * heads * (double) n * n * d;
         Tensor shipped = ops.attention(q, k, v, heads, scale, false);
@@ -98,6 +96,20 @@ public final class AttentionBench {
         }
       }
     }
+  }
+
+  /**
+   * Independent random q, k and v {@code [batch, n, heads*d]}, the same for the same head size: with k = q every row's
+   * maximum would sit on the diagonal, which would flatter the kernel's skipping of the rescale where no row maximum
+   * rose.
+   */
+  private static Tensor[] inputs(Ops ops, int batch, int n, int heads, int d) {
+    Random r = new Random(d);
+    Tensor[] t = new Tensor[3];
+    for (int i = 0; i < 3; i++) {
+      t[i] = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
+    }
+    return t;
   }
 
   /** Milliseconds per call of {@code call}, after 3 warm-up calls. */

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Replay;
 import org.sdj.backend.Tensor;
+import org.sdj.conformance.TensorAssert;
 import org.sdj.io.TestFixtures;
 import org.sdj.io.model.LoadOptions;
 import org.sdj.model.unet.UNet2DConditionModel;
@@ -55,7 +56,7 @@ class CudaReplayTest {
           Tensor time = unet.timestepProjection(ops, timesteps[call], n);
           float[] expected = ops.toHost(unet.forward(ops, sample, timesteps[call], context));
           float[] actual = ops.toHost(replay.run(ops, List.of(sample, time, context)));
-          double err = relativeL2(expected, actual);
+          double err = TensorAssert.relativeL2(actual, expected);
           assertTrue(err <= 1e-3, "call " + call + " (batch " + n + ", t " + timesteps[call] + "): relative L2 "
               + err + " between the replay and the op-by-op step");
           boolean secondWithShapes = call == 1 || call == 5;
@@ -88,16 +89,5 @@ class CudaReplayTest {
       x[i] = (float) random.nextGaussian();
     }
     return x;
-  }
-
-  private static double relativeL2(float[] expected, float[] actual) {
-    assertEquals(expected.length, actual.length);
-    double diff = 0;
-    double norm = 0;
-    for (int i = 0; i < expected.length; i++) {
-      diff += (double) (expected[i] - actual[i]) * (expected[i] - actual[i]);
-      norm += (double) expected[i] * expected[i];
-    }
-    return Math.sqrt(diff / Math.max(norm, 1e-30));
   }
 }
