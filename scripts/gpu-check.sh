@@ -172,6 +172,9 @@ run_checks() {
   timeout "$(left 40)" "${java[@]}" -cp "$cp" org.sdj.cuda.VaeDecodeBench >"$out/vae-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (torch eager) =="
   timeout "$(left 30)" python3 "$root/benchmarks/torch/vae_decode.py" >"$out/vae-torch.txt" 2>&1
+  echo "== VAE decode 512x512 (sdj, -Dsdj.cuda.channelsLast=true) =="
+  timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.channelsLast=true -cp "$cp" org.sdj.cuda.VaeDecodeBench \
+    >"$out/vae-sdj-channelsLast.txt" 2>&1
   # The UNet step again with channels-last images, with cuDNN's convolutions on its NHWC algorithms between
   # transposes, with unfused projections, and with every convolution on cuDNN, where the deadline leaves room for
   # them and for the wgmma parts after them.
@@ -203,6 +206,7 @@ run_checks() {
   echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
   echo "-- VAE decode, sdj --"; grep -v "^cuda:" "$out/vae-sdj.txt" | head -20
   echo "-- VAE decode, torch --"; tail -3 "$out/vae-torch.txt"
+  echo "-- VAE decode, sdj, channels-last --"; grep -v "^cuda:" "$out/vae-sdj-channelsLast.txt" | head -6
   for variant in channelsLast=true nhwcConv=true fusedProjections=false gemmConvPixels=0; do
     [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
       grep -E "unet step|relative L2|conv2d |linear " "$out/unet-sdj-${variant//=/-}.txt" | head -12; }
