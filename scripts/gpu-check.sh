@@ -209,7 +209,7 @@ run_checks() {
   echo "-- VAE decode, sdj, channels-last --"; grep -v "^cuda:" "$out/vae-sdj-channelsLast.txt" | head -6
   for variant in channelsLast=true nhwcConv=true fusedProjections=false gemmConvPixels=0; do
     [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
-      grep -E "unet step|relative L2|conv2d |linear " "$out/unet-sdj-${variant//=/-}.txt" | head -12; }
+      grep -E "unet step|relative L2|output:|conv2d |linear " "$out/unet-sdj-${variant//=/-}.txt" | head -12; }
   done
   echo "-- wgmma attention (experimental; tests exit code $wgmma_rc) --"
   grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests-wgmma.txt" ||

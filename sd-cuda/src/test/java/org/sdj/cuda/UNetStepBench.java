@@ -50,6 +50,13 @@ public final class UNetStepBench {
           norm += (double) opByOp[i] * opByOp[i];
         }
         System.out.printf("CUDA graph vs op by op: relative L2 %.3g%n", Math.sqrt(diff / Math.max(norm, 1e-30)));
+        double sum = 0;
+        for (float x : replayed) {
+          sum += x;
+        }
+        // The same seeded weights and inputs in every run: a variant (-Dsdj.cuda.*) whose figures differ from the
+        // default's by more than float16 noise computes something else.
+        System.out.printf("output: L2 norm %.6g, mean %.6g%n", Math.sqrt(norm), sum / replayed.length);
         System.out.printf("device memory: %d MiB in use now, activation cache peak %d MiB; sdj's reservations %d MiB"
             + " now (the rest: the libraries' code and buffers), %d MiB in use at peak%n", (DeviceUse.bytes() - before) >> 20,
             backend.activations().peakBytes() >> 20, backend.allocations().reserved().current() >> 20,
