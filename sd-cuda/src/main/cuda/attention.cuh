@@ -1,5 +1,7 @@
 // Helpers shared by the tensor-core attention kernels (flash_attention.cu, flash_attention_wgmma.cu): shared-memory
 // addresses, cp.async (sm_80 and newer) and the base-2 exponential of their softmax.
+// Under SDJ_EMU (the CPU emulator of sd-cuda's tests, src/test/emu/emu.h) the inline PTX gives way to the emulator's
+// models of the same instructions; nvcc never sees those branches.
 #pragma once
 #include "common.cuh"
 
@@ -9,20 +11,38 @@ __device__ __forceinline__ uint32_t smem(const void* p) { return (uint32_t)__cvt
 
 // 16 bytes global -> shared without passing through registers; bytes past src_bytes (0 or 16 here) are zero-filled.
 __device__ __forceinline__ void cp_async16(uint32_t dst, const void* src, int src_bytes) {
+#ifdef SDJ_EMU
+  emu::cp_async16(dst, src, src_bytes);
+#else
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(__cvta_generic_to_global(src)),
                "r"(src_bytes)
                : "memory");
+#endif
 }
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+__device__ __forceinline__ void cp_async_commit() {
+#ifdef SDJ_EMU
+  emu::cp_async_commit();
+#else
+  asm volatile("cp.async.commit_group;\n" ::: "memory");
+#endif
+}
 template <int N> __device__ __forceinline__ void cp_async_wait() {
+#ifdef SDJ_EMU
+  emu::cp_async_wait(N);
+#else
   asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
+#endif
 }
 
 // 2^x, one MUFU.EX2; -inf gives +0, results below 2^-126 flush to 0 (probabilities that small do not matter).
 __device__ __forceinline__ float ex2(float x) {
+#ifdef SDJ_EMU
+  return emu::ex2_ftz(x);
+#else
   float y;
   asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
   return y;
+#endif
 }
 
 // One block's head (blockIdx.y) of one batch item (blockIdx.z) in q [B, Nq, *], k and v [B, Nk, *] and

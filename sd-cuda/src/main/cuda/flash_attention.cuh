@@ -38,17 +38,25 @@ template <typename T> struct Mma;
 
 template <> struct Mma<__half> {
   static __device__ __forceinline__ void run(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+#ifdef SDJ_EMU
+    emu::mma_f16(c, a, b0, b1);
+#else
     asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
         : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+#endif
   }
 };
 
 template <> struct Mma<__nv_bfloat16> {
   static __device__ __forceinline__ void run(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+#ifdef SDJ_EMU
+    emu::mma_bf16(c, a, b0, b1);
+#else
     asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
         : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+#endif
   }
 };
 
@@ -68,15 +76,23 @@ __device__ __forceinline__ void mma_pair(float (&c)[MT][N][4], int n, const uint
 // (g = lane/4, t = lane%4) receives elements 2t, 2t+1 of row g of matrix i (of column g, i.e. rows 2t and 2t+1 at
 // column g, with .trans).
 __device__ __forceinline__ void ldsm_x4(uint32_t (&r)[4], uint32_t addr) {
+#ifdef SDJ_EMU
+  emu::ldmatrix_x4(r, addr, false);
+#else
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                : "r"(addr));
+#endif
 }
 
 __device__ __forceinline__ void ldsm_x4_trans(uint32_t (&r)[4], uint32_t addr) {
+#ifdef SDJ_EMU
+  emu::ldmatrix_x4(r, addr, true);
+#else
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                : "r"(addr));
+#endif
 }
 
 // Rows [row0, row0 + ROWS) of one head into dst [ROWS][LD], zero past nrows and past column d (padded rows and
@@ -136,7 +152,11 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
     // overrun it, so refuse to run.
     extern __shared__ __align__(128) unsigned char sdj_flash_dynamic[];
     uint32_t have;
+#ifdef SDJ_EMU
+    have = emu::dynamic_shared_size();
+#else
     asm volatile("mov.u32 %0, %%dynamic_smem_size;\n" : "=r"(have));
+#endif
     if (have < (uint32_t)SMEM) __trap();
     sm = reinterpret_cast<T*>(sdj_flash_dynamic);
   } else {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the CPU emulator library OUT_DIR/libsdjemu.so: sdj's plain kernels (the .cu files listed below, which use no
-# inline PTX and no tensor cores) and selftest.cu's rule-breaking ones compiled by g++ against emu.h, with a registry of
+# Builds the CPU emulator library OUT_DIR/libsdjemu.so: sdj's kernels (the .cu files listed below: the plain ones, and
+# the mma.sync attention kernels, whose inline PTX has an SDJ_EMU branch that calls emu.h's models of the instructions;
+# not flash_attention_wgmma.cu) and selftest.cu's rule-breaking ones compiled by g++ against emu.h, with a registry of
 # their extern "C" names, and the emulator's runtime (emu_runtime.cpp). The sd-cuda tests run it (EmulatedKernels) and skip when it fails.
 # Exit status: 0 built or up to date; 2 no g++; 3 no CUDA headers; 1 a compile error (the log says which).
 # Usage: build-emu.sh OUT_DIR
@@ -8,7 +9,7 @@ set -euo pipefail
 out=$1
 here=$(cd "$(dirname "$0")" && pwd)
 kernels=$(cd "$here/../../main/cuda" && pwd)
-files=(layout norms pointwise attention_wide)
+files=(layout norms pointwise attention_wide flash_attention flash_attention_tuning)
 units=()
 for f in "${files[@]}"; do units+=("$kernels/$f.cu"); done
 units+=("$here/selftest.cu")
@@ -34,7 +35,7 @@ done
 [ -n "$include" ] || { echo "no CUDA headers (cuda_fp16.h) in: ${candidates[*]}"; exit 3; }
 
 lib="$out/libsdjemu.so"
-inputs=("$here"/emu.h "$here"/emu_runtime.cpp "$0" "$kernels"/common.cuh "${units[@]}")
+inputs=("$here"/emu.h "$here"/emu_runtime.cpp "$0" "$kernels"/*.cuh "${units[@]}")
 if [ -f "$lib" ]; then
   fresh=1
   for f in "${inputs[@]}"; do [ "$f" -nt "$lib" ] && fresh=0; done
@@ -46,21 +47,28 @@ fi
 
 mkdir -p "$out/src"
 flags=(-std=c++20 -O1 -fPIC -pthread -Wno-unknown-pragmas -I"$include" -I"$kernels" -I"$here")
+
+# Dynamic shared memory, `extern __shared__ [__align__(N)] [unsigned] T name[];`, becomes a pointer to the launch's
+# buffer: a static cannot be extern. Everything else compiles as written.
+rewrite() {
+  {
+    echo "#line 1 \"$1\""
+    sed -E 's/extern[[:space:]]+__shared__[[:space:]]+(__align__\([0-9]+\)[[:space:]]+)?((unsigned[[:space:]]+)?[A-Za-z_][A-Za-z0-9_:]*)[[:space:]]+([A-Za-z_][A-Za-z0-9_]*)\[\][[:space:]]*;/\2* const \4 = reinterpret_cast<\2*>(::emu::dynamic_shared());/' "$1"
+  } >"$2"
+  if grep -q 'extern[[:space:]]*__shared__' "$2"; then
+    echo "$1: an extern __shared__ declaration build-emu.sh cannot rewrite (one plain or unsigned type, one array)"
+    exit 1
+  fi
+}
+
+# The headers too, beside the units: a unit's #include "x.cuh" finds the rewritten one in its own directory first.
+for h in "$kernels"/*.cuh; do rewrite "$h" "$out/src/$(basename "$h")"; done
 objects=()
 sources=()
 for cu in "${units[@]}"; do
   f=$(basename "$cu" .cu)
   unit="$out/src/$f.cpp"
-  # Dynamic shared memory, `extern __shared__ T name[];`, becomes a pointer to the launch's buffer: a static cannot be
-  # extern. Everything else compiles as written.
-  {
-    echo "#line 1 \"$cu\""
-    sed -E 's/extern[[:space:]]+__shared__[[:space:]]+(__align__\([0-9]+\)[[:space:]]+)?([A-Za-z_][A-Za-z0-9_:]*)[[:space:]]+([A-Za-z_][A-Za-z0-9_]*)\[\][[:space:]]*;/\2* const \3 = reinterpret_cast<\2*>(::emu::dynamic_shared());/' "$cu"
-  } >"$unit.tmp"
-  if grep -q 'extern[[:space:]]*__shared__' "$unit.tmp"; then
-    echo "$cu: an extern __shared__ declaration build-emu.sh cannot rewrite (one plain type, one unsized array)"
-    exit 1
-  fi
+  rewrite "$cu" "$unit.tmp"
   # The kernels are defined through macros: their names come from the preprocessed text, joined into one line so that
   # a parameter list may span several.
   names=$("$cxx" "${flags[@]}" -x c++ -include emu.h -E "$unit.tmp" | tr '\n' ' ' |

@@ -1,25 +1,40 @@
-// A CPU emulation of the CUDA features that sdj's plain kernels use (layout.cu, norms.cu, pointwise.cu,
-// attention_wide.cu), so that g++ can compile them unchanged and the sd-cuda tests can run them on the host.
-// build-emu.sh force-includes this header before each .cu file.
+// A CPU emulation of the CUDA features that sdj's kernels use (layout.cu, norms.cu, pointwise.cu, attention_wide.cu,
+// and the mma.sync attention kernels of flash_attention.cu and flash_attention_tuning.cu; not
+// flash_attention_wgmma.cu), so that g++ can compile them and the sd-cuda tests can run them on the host. build-emu.sh
+// force-includes this header before each .cu file. The plain kernels compile unchanged; the attention kernels' inline PTX has a branch under
+// SDJ_EMU (defined below) that calls this header's models of the instructions instead.
 //
 // What it models:
 //  - a launch runs its blocks one after another; each CUDA thread of a block is a real host thread (the same blockDim
 //    threads serve every block of a launch), so __syncthreads is a true barrier over the block's threads;
 //  - __shared__ variables are function-level statics, which the block's threads share and the next block reuses;
-//    dynamic shared memory (extern __shared__) is one buffer of the launch's size, filled with 0xff (a NaN in every
-//    float type) at each block's start so that reading what no thread wrote shows;
+//    dynamic shared memory (extern __shared__) is the first bytes (the launch's size) of one static buffer, filled
+//    with 0xff (a NaN in every float type) at each block's start so that reading what no thread wrote shows;
 //  - warp shuffles exchange values through a per-warp buffer between barriers of the warp's 32 threads; a shuffle
 //    that reads a lane which has already left the kernel is reported as a launch error;
 //  - threads that return early leave their block's and warp's barriers (they no longer count);
 //  - atomicAdd on float and int is a real atomic (std::atomic_ref) between the host threads;
+//  - warp-collective instructions (mma.sync m16n8k16 with f16/bf16 inputs and float accumulators, ldmatrix .x4 with
+//    and without .trans, __ballot_sync / __any_sync / __all_sync) gather every lane's operands through the warp
+//    exchange, then each lane takes its own results by the fragment layouts of the PTX ISA; all 32 lanes must take
+//    part.
+//    mma's products are exact in float and its sums are float sums in k order (a tensor core's rounding differs);
+//  - shared-space addresses (__cvta_generic_to_shared) are 32-bit offsets from the dynamic shared memory buffer, which
+//    like every static __shared__ buffer is a static of this library, so each fits in 32 bits and the kernels' own
+//    address arithmetic holds; ldmatrix row addresses must be 16-byte aligned;
+//  - cp.async of 16 bytes (src_bytes of them read, the rest zero-filled; both addresses 16-byte aligned) completes at
+//    the cp.async.wait_group that covers its group, the latest moment PTX allows, so a read of the destination before
+//    that wait sees the old contents (copies still pending when a block's thread returns land before the next block);
+//  - ex2.approx.ftz is exact 2^x with subnormal results flushed to 0; %dynamic_smem_size is the launch's; __trap fails
+//    the launch;
 //  - a barrier nobody completes (threads of a block waiting at different barriers) fails the launch after a timeout
 //    instead of hanging.
 // What it does not model: timing, memory coalescing or bank conflicts, occupancy and register limits, the GPU's
-// approximate math (__expf is expf, rsqrtf is 1/sqrtf, no fused multiply-add contraction), lock-step warps (lanes
-// only meet at shuffles and barriers), partial shuffle masks (every shuffle is treated as full-warp), misaligned
-// 16-byte accesses (the host may
-// pass them, or crash the JVM on an aligned SSE load, where a GPU reports a misaligned address), and concurrent
-// launches (they serialize).
+// approximate math (__expf is expf, rsqrtf is 1/sqrtf, ex2.approx is exp2f, no fused multiply-add contraction),
+// lock-step warps (lanes only meet at shuffles, warp-collective instructions and barriers), partial masks (every
+// shuffle and vote is treated as full-warp), misaligned plain 16-byte accesses (the host may pass them, or crash the
+// JVM on an aligned SSE load, where a GPU reports a misaligned address; cp.async and ldmatrix check theirs), and
+// concurrent launches (they serialize).
 #pragma once
 
 #include <cuda_bf16.h>
@@ -78,7 +93,50 @@ T shuffle(T v, int src_lane) {
 inline int lane_id() { return (int)((thread_idx.x + thread_idx.y * block_dim.x + thread_idx.z * block_dim.x *
                                      block_dim.y) & 31u); }
 
+// Every lane of the calling warp stores `words` (at most 8) 32-bit words, then reads everyone's: the result holds lane
+// L's words at [L * 8, L * 8 + words), valid until the lane's next warp-collective call. All 32 lanes must call it
+// together; one missing fails the launch.
+const uint32_t* gather(const uint32_t* mine, int words);
+// Whether pred holds on each lane of the warp (bit L for lane L), as __ballot_sync over the full warp.
+unsigned ballot(bool pred);
+
+// Shared-space addresses (what __cvta_generic_to_shared gives and ldmatrix and cp.async take): the signed 32-bit offset
+// of a pointer from the launch's dynamic shared memory. Every __shared__ buffer lies inside this library (statics and
+// the dynamic buffer alike), so any of them fits, and offsets the kernel adds to such an address stay valid; a pointer
+// more than 2 GiB away from it fails the launch (a nearer one that is not shared memory passes unnoticed).
+size_t shared_address(const void* p);
+unsigned char* shared_pointer(uint32_t address);
+unsigned dynamic_shared_size();
+
+// The tensor-core attention kernels' PTX (attention.cuh, flash_attention.cuh call these under SDJ_EMU).
+// mma.sync.aligned.m16n8k16.row.col.f32.{f16,bf16}: c += a b over the warp's fragments, products and sums in float.
+void mma_f16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1);
+void mma_bf16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1);
+// ldmatrix.sync.aligned.m8n8.x4[.trans].shared.b16.
+void ldmatrix_x4(uint32_t (&r)[4], uint32_t address, bool trans);
+// cp.async.cg.shared.global of 16 bytes, src_bytes of them read and the rest zero-filled; commit_group, wait_group.
+void cp_async16(uint32_t dst, const void* src, int src_bytes);
+void cp_async_commit();
+void cp_async_wait(int pending);
+// __trap: fails the launch.
+[[noreturn]] void trap();
+
+// ex2.approx.ftz.f32: exactly 2^x here, with results below the smallest normal float flushed to +0.
+inline float ex2_ftz(float x) {
+  float y = exp2f(x);
+  return y < 0x1p-126f ? 0.f : y;
+}
+
 }  // namespace emu
+
+// Kernel sources take the emulator's branch of their inline PTX where they test this.
+#define SDJ_EMU 1
+
+inline size_t __cvta_generic_to_shared(const void* p) { return emu::shared_address(p); }
+[[noreturn]] inline void __trap() { emu::trap(); }
+inline unsigned __ballot_sync(unsigned, bool pred) { return emu::ballot(pred); }
+inline bool __any_sync(unsigned, bool pred) { return emu::ballot(pred) != 0; }
+inline bool __all_sync(unsigned, bool pred) { return emu::ballot(pred) == 0xffffffffu; }
 
 #define threadIdx (::emu::thread_idx)
 #define blockIdx (::emu::block_idx)

@@ -1,9 +1,11 @@
 // The emulator's launch machinery (see emu.h for what it models): the kernel registry, one host thread per CUDA thread
-// of a block, block and warp barriers, shuffles, dynamic shared memory, and the C entry points the tests call.
+// of a block, block and warp barriers, shuffles and other warp-collective operations (mma, ldmatrix), shared memory and
+// its 32-bit addresses, cp.async, and the C entry points the tests call.
 #include "emu.h"
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <exception>
 #include <map>
 #include <memory>
@@ -27,6 +29,9 @@ struct Abort {};
 // A barrier wait longer than this means the block's threads wait at different barriers: a kernel bug, reported.
 constexpr auto DEADLOCK = std::chrono::seconds(20);
 constexpr size_t GUARD = 64;
+// The most dynamic shared memory a launch may ask for (an sm_90 block's opt-in maximum).
+constexpr size_t MAX_DYNAMIC = 227 * 1024;
+constexpr int GATHER_WORDS = 8;
 constexpr unsigned char GUARD_BYTE = 0x5a;
 
 struct Kernel {
@@ -108,18 +113,63 @@ struct Warp {
   // lane's shuffle that wrote it, so a read of a lane that did not take part (it left the kernel) shows.
   uint64_t slots[2][32];
   long long written[2][32];
+  // The same for gather, which moves several words a lane; it shares the lanes' shuffle count, so that a gather's
+  // buffer too is written again only after a barrier that follows every read of it.
+  uint32_t words[2][32 * GATHER_WORDS];
+  long long gathered[2][32];
 };
 
 // The running launch's block-wide state.
 Barrier block_barrier;
 Barrier block_end;
 std::unique_ptr<Warp[]> warps;
-std::vector<unsigned char> shared_memory;
+// A static of this library, as the kernels' static __shared__ buffers are: shared-space addresses are offsets from it.
+alignas(128) unsigned char shared_memory[MAX_DYNAMIC + GUARD];
 size_t shared_bytes = 0;
 int threads_per_block = 0;
 
 thread_local int linear_tid;
 thread_local long long shuffles;  // this thread's shuffles in the current block
+
+// This thread's cp.async copies not yet complete: committed groups, oldest first, then those not yet committed. A copy
+// completes at the latest moment PTX allows, the wait_group that covers it, so that a read of its destination before
+// that wait sees the old contents.
+struct Copy {
+  unsigned char* dst;
+  const unsigned char* src;
+  int src_bytes;
+};
+thread_local std::deque<std::vector<Copy>> copy_groups;
+thread_local std::vector<Copy> open_copies;
+
+void complete(const std::vector<Copy>& copies) {
+  for (const Copy& c : copies) {
+    std::memcpy(c.dst, c.src, (size_t)c.src_bytes);
+    std::memset(c.dst + c.src_bytes, 0, 16 - (size_t)c.src_bytes);
+  }
+}
+
+// What a thread leaves in flight when its block's kernel returns lands before the next block starts.
+void complete_all_copies() {
+  while (!copy_groups.empty()) {
+    complete(copy_groups.front());
+    copy_groups.pop_front();
+  }
+  complete(open_copies);
+  open_copies.clear();
+}
+
+// Fails the launch from inside a kernel and unwinds the calling thread.
+[[noreturn]] void abort_launch(const std::string& why) {
+  std::unique_lock<std::mutex> held(lock);
+  fail(held, why);
+  throw Abort{};
+}
+
+std::string where() {
+  return "thread " + std::to_string(linear_tid) + " of block (" + std::to_string(block_idx.x) + "," +
+         std::to_string(block_idx.y) + "," + std::to_string(block_idx.z) + ")";
+}
 
 int block_threads() { return (int)(block_dim.x * block_dim.y * block_dim.z); }
 
@@ -130,9 +180,12 @@ void prepare_block() {
   for (int w = 0; w < nwarps; w++) {
     int lanes = std::min(32, threads_per_block - 32 * w);
     warps[w].barrier.reset(lanes);
-    for (int l = 0; l < 32; l++) warps[w].written[0][l] = warps[w].written[1][l] = -1;
+    for (int l = 0; l < 32; l++) {
+      warps[w].written[0][l] = warps[w].written[1][l] = -1;
+      warps[w].gathered[0][l] = warps[w].gathered[1][l] = -1;
+    }
   }
-  std::memset(shared_memory.data(), 0xff, shared_bytes);
+  std::memset(shared_memory, 0xff, shared_bytes);
 }
 
 bool guard_intact() {
@@ -164,6 +217,7 @@ void run_thread(Trampoline call, void** args, int tid, long long blocks) {
       shuffles = 0;
       try {
         call(args);
+        complete_all_copies();
       } catch (Abort&) {
         throw;
       } catch (std::exception& e) {
@@ -211,7 +265,143 @@ uint64_t exchange(uint64_t mine, int lane) {
   return w.slots[slot][lane];
 }
 
-void* dynamic_shared() { return shared_memory.data(); }
+void* dynamic_shared() { return shared_memory; }
+
+unsigned dynamic_shared_size() { return (unsigned)shared_bytes; }
+
+const uint32_t* gather(const uint32_t* mine, int words) {
+  Warp& w = warps[linear_tid / 32];
+  long long seq = shuffles++;
+  int slot = (int)(seq & 1);
+  int lane = linear_tid % 32;
+  std::memcpy(&w.words[slot][lane * GATHER_WORDS], mine, sizeof(uint32_t) * (size_t)words);
+  w.gathered[slot][lane] = seq;
+  std::unique_lock<std::mutex> held(lock);
+  w.barrier.arrive_and_wait(held, "warp-collective");
+  for (int l = 0; l < 32; l++) {
+    if (w.gathered[slot][l] != seq) {
+      fail(held, "lane " + std::to_string(lane) + " of warp " + std::to_string(linear_tid / 32) +
+                     " is at a warp-collective operation (mma, ldmatrix, vote) without lane " + std::to_string(l) +
+                     ", which has left the kernel, does not exist, or is elsewhere");
+      throw Abort{};
+    }
+  }
+  return w.words[slot];
+}
+
+unsigned ballot(bool pred) {
+  uint32_t mine = pred ? 1u : 0u;
+  const uint32_t* all = gather(&mine, 1);
+  unsigned bits = 0;
+  for (int l = 0; l < 32; l++) bits |= all[l * GATHER_WORDS] << l;
+  return bits;
+}
+
+size_t shared_address(const void* p) {
+  long long offset = static_cast<const unsigned char*>(p) - shared_memory;
+  if (offset < INT32_MIN || offset > INT32_MAX) {
+    abort_launch(where() + " takes the shared-space address of a pointer that is not in shared memory");
+  }
+  return (size_t)(long long)(int32_t)offset;
+}
+
+unsigned char* shared_pointer(uint32_t address) { return shared_memory + (int32_t)address; }
+
+namespace {
+
+float f16_bits(uint32_t bits) {
+  __half_raw raw;
+  raw.x = (unsigned short)bits;
+  return __half2float(__half(raw));
+}
+
+float bf16_bits(uint32_t bits) {
+  uint32_t f = bits << 16;
+  float x;
+  std::memcpy(&x, &f, sizeof x);
+  return x;
+}
+
+// One m16n8k16 product over the warp. Lane L = 4g + t holds A's rows g and g + 8 at columns 2t, 2t + 1 (registers 0
+// and 1) and 2t + 8, 2t + 9 (registers 2 and 3), B's column g at rows 2t, 2t + 1 (b0) and 2t + 8, 2t + 9 (b1), and C's
+// rows g and g + 8 at columns 2t, 2t + 1; the low half of a register is the lower column (A) or row (B).
+void mma(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1, float (*element)(uint32_t)) {
+  const uint32_t mine[6] = {a[0], a[1], a[2], a[3], b0, b1};
+  const uint32_t* all = gather(mine, 6);
+  // Element (row, k) of A and (k, col) of B: the lane and register holding it, and which half.
+  auto a_at = [&](int row, int k) {
+    int lane = (row % 8) * 4 + (k % 8) / 2;
+    int reg = (row / 8) + 2 * (k / 8);
+    return element(all[lane * GATHER_WORDS + reg] >> (16 * (k % 2)));
+  };
+  auto b_at = [&](int k, int col) {
+    int lane = col * 4 + (k % 8) / 2;
+    int reg = 4 + k / 8;
+    return element(all[lane * GATHER_WORDS + reg] >> (16 * (k % 2)));
+  };
+  int lane = (int)(linear_tid % 32);
+  int g = lane / 4;
+  int t = lane % 4;
+  for (int i = 0; i < 4; i++) {
+    int row = g + 8 * (i / 2);
+    int col = 2 * t + i % 2;
+    float sum = 0.f;
+    for (int k = 0; k < 16; k++) sum += a_at(row, k) * b_at(k, col);
+    c[i] += sum;
+  }
+}
+
+}  // namespace
+
+void mma_f16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) { mma(c, a, b0, b1, f16_bits); }
+void mma_bf16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) { mma(c, a, b0, b1, bf16_bits); }
+
+// Lanes 8i .. 8i + 7 address rows 0-7 of matrix i; lane 4g + t receives, in register i, elements 2t and 2t + 1 of row
+// g (.trans: rows 2t and 2t + 1 of column g), the first in the low half.
+void ldmatrix_x4(uint32_t (&r)[4], uint32_t address, bool trans) {
+  if (address % 16 != 0) {
+    abort_launch(where() + ": ldmatrix row address " + std::to_string(address) + " is not 16-byte aligned");
+  }
+  const uint32_t* all = gather(&address, 1);
+  auto row = [&](int i, int j) { return shared_pointer(all[(8 * i + j) * GATHER_WORDS]); };
+  int lane = (int)(linear_tid % 32);
+  int g = lane / 4;
+  int t = lane % 4;
+  for (int i = 0; i < 4; i++) {
+    if (trans) {
+      uint16_t lo, hi;
+      std::memcpy(&lo, row(i, 2 * t) + 2 * g, 2);
+      std::memcpy(&hi, row(i, 2 * t + 1) + 2 * g, 2);
+      r[i] = lo | (uint32_t)hi << 16;
+    } else {
+      std::memcpy(&r[i], row(i, g) + 4 * t, 4);
+    }
+  }
+}
+
+void cp_async16(uint32_t dst, const void* src, int src_bytes) {
+  if (src_bytes < 0 || src_bytes > 16) {
+    abort_launch(where() + ": cp.async of " + std::to_string(src_bytes) + " source bytes of 16");
+  }
+  if (dst % 16 != 0 || (src_bytes > 0 && reinterpret_cast<uintptr_t>(src) % 16 != 0)) {
+    abort_launch(where() + ": cp.async of 16 bytes at a misaligned address");
+  }
+  open_copies.push_back(Copy{shared_pointer(dst), static_cast<const unsigned char*>(src), src_bytes});
+}
+
+void cp_async_commit() {
+  copy_groups.push_back(std::move(open_copies));
+  open_copies.clear();
+}
+
+void cp_async_wait(int pending) {
+  while ((int)copy_groups.size() > pending) {
+    complete(copy_groups.front());
+    copy_groups.pop_front();
+  }
+}
+
+void trap() { abort_launch(where() + " called __trap()"); }
 
 }  // namespace emu
 
@@ -249,7 +439,7 @@ extern "C" int sdj_emu_launch(const char* name, int gx, int gy, int gz, int bx, 
   if (bx < 1 || by < 1 || bz < 1 || bz > 64 || (long long)bx * by * bz > 1024) {
     return refuse(2, "block " + std::to_string(bx) + "x" + std::to_string(by) + "x" + std::to_string(bz));
   }
-  if (dynamic_bytes < 0 || dynamic_bytes > 227 * 1024) {
+  if (dynamic_bytes < 0 || (size_t)dynamic_bytes > MAX_DYNAMIC) {
     return refuse(2, "dynamic shared memory of " + std::to_string(dynamic_bytes) + " bytes");
   }
   long long blocks = (long long)gx * gy * gz;
@@ -259,7 +449,7 @@ extern "C" int sdj_emu_launch(const char* name, int gx, int gy, int gz, int bx, 
   threads_per_block = block_threads();
   warps.reset(new Warp[(threads_per_block + 31) / 32]);
   shared_bytes = (size_t)dynamic_bytes;
-  shared_memory.assign(shared_bytes + GUARD, GUARD_BYTE);
+  std::memset(shared_memory + shared_bytes, GUARD_BYTE, GUARD);
   failed = false;
   failure.clear();
   prepare_block();

@@ -28,7 +28,8 @@ class EmulatedDispatchTest {
     assertTrue(emu.has("sdj_group_apply_bf16"));
     assertTrue(emu.has("sdj_cast_f32_to_f16"));
     assertFalse(emu.has("sdj_group_apply"));
-    assertFalse(emu.has("sdj_flash_attention_f16_d64"), "tensor-core kernels are not emulated");
+    assertTrue(emu.has("sdj_flash_attention_f16_d64"));
+    assertFalse(emu.has("sdj_flash_attention_wgmma_f16_d64"), "wgmma kernels are not emulated");
     var e = assertThrows(CudaException.class, () -> emu.launch("sdj_nothing", ONE, ONE, 0, new Object[0]));
     assertTrue(e.getMessage().contains("sdj_nothing"), e.getMessage());
   }
