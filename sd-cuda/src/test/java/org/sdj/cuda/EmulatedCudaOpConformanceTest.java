@@ -17,9 +17,14 @@ class EmulatedCudaOpConformanceTest extends OpConformanceTest {
     EmulatedKernels.dispatch();
   }
 
+  /** The options of the backend under test; subclasses run the suite on the backend's other paths. */
+  CudaOptions options() {
+    return CudaOptions.defaults();
+  }
+
   @Override
-  protected Backend backend() {
-    return HostDevice.backend(CudaOptions.defaults());
+  protected final Backend backend() {
+    return HostDevice.backend(options());
   }
 
   @Override
