@@ -10,8 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@link DeviceMemory} of {@link HostDevice}: native host allocations (C's aligned_alloc and free), 256-byte aligned
- * as cuMemAlloc's are, counted on the backend's {@link AllocationMeter} as {@link DriverMemory} counts. Blocks are not
- * cleared, as device memory is not.
+ * as cuMemAlloc's are, counted on the backend's {@link AllocationMeter} as {@link DriverMemory} counts. A new block
+ * is filled with 0xff bytes, a NaN in every float type, so that reading what no op wrote shows in a result (device
+ * memory starts with whatever was there).
  */
 final class HostMemory implements DeviceMemory {
   private static final long ALIGNMENT = 256;
@@ -49,6 +50,7 @@ final class HostMemory implements DeviceMemory {
     if (address == 0) {
       return 0;
     }
+    MemorySegment.ofAddress(address).reinterpret(size).fill((byte) 0xff);
     sizes.put(address, bytes);
     meter.reserved().add(bytes);
     if (direct) {
