@@ -28,6 +28,8 @@ struct Abort {};
 
 // A barrier wait longer than this means the block's threads wait at different barriers: a kernel bug, reported.
 constexpr auto DEADLOCK = std::chrono::seconds(20);
+// Yields of a barrier's waiter before it sleeps.
+constexpr int SPINS = 64;
 constexpr size_t GUARD = 64;
 // The most dynamic shared memory a launch may ask for (an sm_90 block's opt-in maximum).
 constexpr size_t MAX_DYNAMIC = 227 * 1024;
@@ -68,14 +70,23 @@ class Barrier {
   // Run by the last thread to arrive, before any is released.
   void on_complete(void (*completion)()) { completion_ = completion; }
 
+  // Returns with `held` unlocked when the barrier completed while this thread spun, locked otherwise.
   void arrive_and_wait(std::unique_lock<std::mutex>& held, const char* what) {
-    unsigned long long gen = generation_;
+    unsigned long long gen = generation_.load(std::memory_order_relaxed);
     if (++arrived_ == expected_) {
       release();
       return;
     }
+    // Yield a while outside the lock before sleeping: the block's threads then leave a barrier one by one as they
+    // are scheduled, instead of all waking at once and queueing for the lock.
+    held.unlock();
+    for (int i = 0; i < SPINS; i++) {
+      if (generation_.load(std::memory_order_acquire) != gen) return;
+      std::this_thread::yield();
+    }
+    held.lock();
     auto deadline = std::chrono::steady_clock::now() + DEADLOCK;
-    while (generation_ == gen) {
+    while (generation_.load(std::memory_order_relaxed) == gen) {
       if (failed) throw Abort{};
       if (wake_.wait_for(held, std::chrono::milliseconds(50)) == std::cv_status::timeout &&
           std::chrono::steady_clock::now() > deadline) {
@@ -96,13 +107,13 @@ class Barrier {
   void release() {
     if (completion_ != nullptr) completion_();
     arrived_ = 0;
-    generation_++;
+    generation_.fetch_add(1, std::memory_order_release);
     wake_.notify_all();
   }
 
   int expected_ = 0;
   int arrived_ = 0;
-  unsigned long long generation_ = 0;
+  std::atomic<unsigned long long> generation_{0};
   void (*completion_)() = nullptr;
   std::condition_variable wake_;
 };
@@ -256,6 +267,7 @@ uint64_t exchange(uint64_t mine, int lane) {
     std::unique_lock<std::mutex> held(lock);
     w.barrier.arrive_and_wait(held, "warp shuffle");
     if (w.written[slot][lane] != seq) {
+      if (!held.owns_lock()) held.lock();
       fail(held, "lane " + std::to_string(linear_tid % 32) + " of warp " + std::to_string(linear_tid / 32) +
                      " shuffles from lane " + std::to_string(lane) +
                      ", which has left the kernel, does not exist, or is at another shuffle");
@@ -280,6 +292,7 @@ const uint32_t* gather(const uint32_t* mine, int words) {
   w.barrier.arrive_and_wait(held, "warp-collective");
   for (int l = 0; l < 32; l++) {
     if (w.gathered[slot][l] != seq) {
+      if (!held.owns_lock()) held.lock();
       fail(held, "lane " + std::to_string(lane) + " of warp " + std::to_string(linear_tid / 32) +
                      " is at a warp-collective operation (mma, ldmatrix, vote) without lane " + std::to_string(l) +
                      ", which has left the kernel, does not exist, or is elsewhere");

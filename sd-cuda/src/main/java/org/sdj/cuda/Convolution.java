@@ -51,7 +51,7 @@ import org.sdj.backend.DType;
  * (and to NHWC with fused bias + residual) is the next step, hence the suppression.
  */
 @SuppressWarnings("deprecation")
-final class Convolution implements AutoCloseable {
+final class Convolution implements Convolutions, AutoCloseable {
   private static final int CANDIDATES = 8;
 
   private final cudnnContext handle = new cudnnContext();
@@ -101,11 +101,9 @@ final class Convolution implements AutoCloseable {
     Cu.checkDnn(cudnnCreate(handle), "cudnnCreate");
   }
 
-  /**
-   * Enqueues {@code y = conv(x, weight)} for {@code key}'s shapes; {@code y} is {@code [n, o, h', w']}. The workspace
-   * comes from the calling scope's {@code memory} (a recorded replay keeps its blocks to itself).
-   */
-  synchronized void forward(Key key, long x, long weight, long y, int outH, int outW, BlockCache memory) {
+  /** The workspace comes from the calling scope's {@code memory} (a recorded replay keeps its blocks to itself). */
+  @Override
+  public synchronized void forward(Key key, long x, long weight, long y, int outH, int outW, BlockCache memory) {
     Cu.checkDnn(cudnnSetStream(handle, streams.get()), "cudnnSetStream");
     Plan p = plans.computeIfAbsent(key, k -> plan(k, outH, outW));
     while (true) {

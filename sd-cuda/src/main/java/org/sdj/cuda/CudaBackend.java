@@ -1,31 +1,15 @@
 package org.sdj.cuda;
 
-import static org.bytedeco.cuda.global.cudart.CU_STREAM_NON_BLOCKING;
-import static org.bytedeco.cuda.global.cudart.cuCtxSetCurrent;
-import static org.bytedeco.cuda.global.cudart.cuDeviceGet;
-import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRelease;
-import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRetain;
-import static org.bytedeco.cuda.global.cudart.cuInit;
-import static org.bytedeco.cuda.global.cudart.cuMemcpyDtoDAsync;
-import static org.bytedeco.cuda.global.cudart.cuMemcpyDtoHAsync;
-import static org.bytedeco.cuda.global.cudart.cuMemcpyHtoDAsync;
-import static org.bytedeco.cuda.global.cudart.cuStreamCreate;
-import static org.bytedeco.cuda.global.cudart.cuStreamDestroy;
-import static org.bytedeco.cuda.global.cudart.cuStreamSynchronize;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.bytedeco.cuda.cudart.CUctx_st;
-import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.ShortPointer;
 import org.sdj.backend.Backend;
-import org.sdj.backend.BackendProvider.Availability;
 import org.sdj.backend.DType;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Replay;
@@ -47,19 +31,14 @@ import org.sdj.backend.WeightData;
 public final class CudaBackend implements Backend {
   private final CudaOptions options;
   private final String description;
-  private final CUctx_st context = new CUctx_st();
-  private final int device;
-  private final CUstream_st stream = new CUstream_st();
-  private final ThreadLocal<CUstream_st> capturing = new ThreadLocal<>();
-  private final KernelModule module;
+  private final Device.Opener opener;
+  private final Device device;
   private final BlockCache activations;
   private final AllocationMeter allocations = new AllocationMeter();
-  private final DriverMemory weightMemory = new DriverMemory(context, allocations, true);
+  private final DeviceMemory weightMemory;
   private final Kernels kernels;
   private final NormKernels norms;
   private final AttentionKernels attention;
-  private final Gemm gemm;
-  private final Convolution convolution;
   private final Set<DeviceTensor> weights = ConcurrentHashMap.newKeySet();
   /** Weight address to its {@code [o, kh, kw, c]} copy ({@link #filterKrsc}). */
   private final Map<Long, Long> filtersKrsc = new ConcurrentHashMap<>();
@@ -72,60 +51,22 @@ public final class CudaBackend implements Backend {
 
   /** @throws org.sdj.SdjException if CUDA cannot run here, saying why */
   public CudaBackend(CudaOptions options) {
-    Availability a = CudaProbe.probe(options.device());
-    if (!a.usable()) {
-      throw new CudaException("the CUDA backend cannot run here: " + a.reason());
-    }
+    this(options, CudaDevice::new);
+  }
+
+  /** A backend on the device {@code opener} opens (its {@link #upcast()} too); CUDA's, or the tests' host device. */
+  CudaBackend(CudaOptions options, Device.Opener opener) {
     this.options = options;
-    Cu.check(cuInit(0), "cuInit");
-    int[] dev = new int[1];
-    Cu.check(cuDeviceGet(dev, options.device()), "cuDeviceGet");
-    this.device = dev[0];
-    Cu.check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
-    this.activations = newCache();
-    KernelModule m = null;
-    Gemm g = null;
-    boolean streamMade = false;
-    try {
-      Cu.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
-      Cu.check(cuStreamCreate(stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
-      streamMade = true;
-      m = new KernelModule();
-      g = new Gemm(this::stream, options.computeType(), activations);
-      this.convolution = new Convolution(this::stream, options.computeType(), options.convWorkspace());
-    } catch (RuntimeException | LinkageError e) {
-      // A library that loaded but cannot start becomes a CudaException, which lets auto pass this backend over.
-      // Whatever was made before the failure goes back, the context last.
-      if (g != null) {
-        g.close();
-      }
-      if (m != null) {
-        m.close();
-      }
-      activations.close();
-      if (streamMade) {
-        cuStreamDestroy(stream);
-      }
-      cuDevicePrimaryCtxRelease(device);
-      throw e instanceof CudaException c ? c : new CudaException("the CUDA backend could not start: " + e, e);
-    }
-    this.module = m;
-    this.gemm = g;
-    Launcher launcher = new Launcher(module, this::stream, options.computeType());
+    this.opener = opener;
+    this.device = opener.open(options, allocations);
+    this.activations = device.activations();
+    this.weightMemory = device.weightMemory();
+    Launcher launcher = new Launcher(device.kernels(), options.computeType());
     this.kernels = new Kernels(launcher);
     this.norms = new NormKernels(launcher);
     this.attention = new AttentionKernels(launcher, options.wgmmaAttention());
-    this.description = "cuda: " + a.reason() + ", " + options.computeType()
+    this.description = "cuda: " + device.description() + ", " + options.computeType()
         + (options.graphs() ? "" : ", CUDA graphs off") + (attention.wgmmaAttention() ? ", wgmma attention" : "");
-  }
-
-  /**
-   * A caching allocator on this backend's context that frees idle blocks only outside graph captures (for the
-   * activations).
-   */
-  private BlockCache newCache() {
-    return new BlockCache(new DriverMemory(context, allocations, false), () -> capturing.get() == null,
-        allocations.inUse());
   }
 
   /**
@@ -133,7 +74,7 @@ public final class CudaBackend implements Backend {
    * activation cache counts them in use, so this one counts nothing.
    */
   BlockCache newReplayCache() {
-    return new BlockCache(new BorrowedMemory(activations), () -> capturing.get() == null, new AllocationMeter.Gauge());
+    return new BlockCache(new BorrowedMemory(activations), () -> !device.capturing(), new AllocationMeter.Gauge());
   }
 
   /** What this backend has allocated on the device, weights and caches together. */
@@ -177,7 +118,7 @@ public final class CudaBackend implements Backend {
       return Optional.empty();
     }
     if (upcast == null) {
-      upcast = new CudaBackend(options.withComputeType(DType.BF16));
+      upcast = new CudaBackend(options.withComputeType(DType.BF16), opener);
     }
     return Optional.of(upcast);
   }
@@ -229,16 +170,16 @@ public final class CudaBackend implements Backend {
   }
 
   /**
-   * With {@link CudaOptions#graphs()}, a replay on a CUDA graph ({@link CudaReplay}); otherwise the body runs op by op
-   * every time.
+   * With {@link CudaOptions#graphs()} on a GPU, a replay on a CUDA graph ({@link CudaReplay}); otherwise the body runs
+   * op by op every time.
    */
   @Override
   public Replay replay(Replay.Body body) {
     checkOpen();
-    if (!options.graphs()) {
+    if (!options.graphs() || !(device instanceof CudaDevice cuda)) {
       return Replay.direct(body);
     }
-    CudaReplay replay = new CudaReplay(this, body);
+    CudaReplay replay = new CudaReplay(this, cuda, body);
     replays.add(replay);
     return replay;
   }
@@ -262,12 +203,12 @@ public final class CudaBackend implements Backend {
     return attention;
   }
 
-  Gemm gemm() {
-    return gemm;
+  Matmul gemm() {
+    return device.gemm();
   }
 
-  Convolution convolution() {
-    return convolution;
+  Convolutions convolution() {
+    return device.convolution();
   }
 
   BlockCache activations() {
@@ -312,7 +253,7 @@ public final class CudaBackend implements Backend {
   /** Makes this backend's context current on the calling thread; every op calls it first. */
   void enter() {
     checkOpen();
-    Cu.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+    device.enter();
   }
 
   void upload(long address, short[] bits) {
@@ -334,38 +275,23 @@ public final class CudaBackend implements Backend {
   void upload(long address, Pointer host, long bytes) {
     notCapturing("copying data from the host");
     if (bytes > 0) {
-      Cu.check(cuMemcpyHtoDAsync(address, host, bytes, stream()), "cuMemcpyHtoDAsync");
+      device.upload(address, host, bytes);
     }
   }
 
   /** Enqueues a device-to-device copy of {@code bytes}. */
   void copy(long src, long dst, long bytes) {
     if (bytes > 0) {
-      Cu.check(cuMemcpyDtoDAsync(dst, src, bytes, stream()), "cuMemcpyDtoDAsync");
+      device.copy(src, dst, bytes);
     }
   }
 
-  /**
-   * The stream the calling thread's work goes to: the backend's one, or while this thread captures a replay
-   * ({@link #captureOn}), the replay's capture stream, so that work other threads enqueue meanwhile is not captured.
-   */
-  CUstream_st stream() {
-    CUstream_st s = capturing.get();
-    return s != null ? s : stream;
-  }
-
-  /** Sends the calling thread's work to {@code s} (a stream being captured), or back to the backend's with null. */
-  void captureOn(CUstream_st s) {
-    if (s == null) {
-      capturing.remove();
-    } else {
-      capturing.set(s);
+  /** The GPU this backend runs on, for its CUDA graphs and profiling. */
+  CudaDevice cuda() {
+    if (!(device instanceof CudaDevice cuda)) {
+      throw new IllegalStateException("this backend runs on " + device.description() + ", not on a GPU");
     }
-  }
-
-  /** The backend's stream, whatever the calling thread captures: where graphs are launched. */
-  CUstream_st mainStream() {
-    return stream;
+    return cuda;
   }
 
   /** Copies {@code count} 16-bit elements back, after everything enqueued so far. */
@@ -392,19 +318,18 @@ public final class CudaBackend implements Backend {
   private void download(long address, Pointer host, long bytes) {
     notCapturing("reading a tensor back to the host");
     if (bytes > 0) {
-      Cu.check(cuMemcpyDtoHAsync(host, address, bytes, stream), "cuMemcpyDtoHAsync");
-      sync();
+      device.download(address, host, bytes);
     }
   }
 
   void sync() {
     notCapturing("waiting for the device");
-    Cu.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
+    device.sync();
   }
 
   /** @throws CudaException while the calling thread records a replay, which must not depend on the device's data */
   private void notCapturing(String what) {
-    if (capturing.get() != null) {
+    if (device.capturing()) {
       throw new CudaException(what + " is not possible while recording a CUDA graph");
     }
   }
@@ -437,34 +362,18 @@ public final class CudaBackend implements Backend {
     for (CudaReplay r : List.copyOf(replays)) {
       steps.add(r::close);
     }
-    steps.add(() -> Cu.check(cuCtxSetCurrent(context), "cuCtxSetCurrent"));
-    steps.add(() -> Cu.check(cuStreamSynchronize(stream), "cuStreamSynchronize"));
+    steps.add(device::enter);
+    steps.add(device::sync);
     steps.add(() -> closed = true);
     for (DeviceTensor t : List.copyOf(weights)) {
       steps.add(t::close);
     }
-    steps.add(convolution::close);
-    steps.add(gemm::close);
-    steps.add(activations::close);
-    steps.add(module::close);
-    steps.add(() -> cuStreamDestroy(stream));
-    RuntimeException first = null;
-    for (Runnable step : steps) {
-      try {
-        step.run();
-      } catch (RuntimeException e) {
-        if (first == null) {
-          first = e;
-        } else {
-          first.addSuppressed(e);
-        }
-      }
-    }
-    closed = true;
-    cuDevicePrimaryCtxRelease(device);
-    released = true;
-    if (first != null) {
-      throw first;
+    steps.add(device::close);
+    try {
+      Steps.runAll(steps);
+    } finally {
+      closed = true;
+      released = true;
     }
   }
 }

@@ -31,7 +31,7 @@ import org.sdj.backend.Tensor;
  * take their blocks from a cache of the replay's own (the calls before the capture fill it, so the capture's requests
  * are met from it), and nobody else takes them until the replay closes; that cache borrows its blocks from the
  * backend's activation cache and gives them back there. The capture records from a stream of its own
- * ({@link CudaBackend#captureOn}), so that ops other threads enqueue meanwhile run instead of being recorded. If the
+ * ({@link CudaDevice#captureOn}), so that ops other threads enqueue meanwhile run instead of being recorded. If the
  * capture fails (an op that cannot be captured, such as reading a tensor back), the replay logs why and runs the body
  * directly from then on.
  */
@@ -39,6 +39,7 @@ final class CudaReplay implements Replay {
   private static final System.Logger LOG = System.getLogger(CudaReplay.class.getName());
 
   private final CudaBackend backend;
+  private final CudaDevice device;
   private final Body body;
   private final BlockCache cache;
   /** Owns the input and output buffers, from {@link #cache}. */
@@ -52,8 +53,9 @@ final class CudaReplay implements Replay {
   private boolean direct;
   private boolean closed;
 
-  CudaReplay(CudaBackend backend, Body body) {
+  CudaReplay(CudaBackend backend, CudaDevice device, Body body) {
     this.backend = backend;
+    this.device = device;
     this.body = body;
     this.cache = backend.newReplayCache();
     this.buffers = new CudaOps(backend, cache);
@@ -89,7 +91,7 @@ final class CudaReplay implements Replay {
       direct = true;
       return runBody(caller, in);
     }
-    Cu.check(cuGraphLaunch(exec, backend.mainStream()), "cuGraphLaunch");
+    Cu.check(cuGraphLaunch(exec, device.mainStream()), "cuGraphLaunch");
     return caller.copy(output);
   }
 
@@ -133,9 +135,9 @@ final class CudaReplay implements Replay {
       }
       Cu.check(cuStreamBeginCapture(captureStream, CU_STREAM_CAPTURE_MODE_RELAXED), "cuStreamBeginCapture");
       capturing = true;
-      backend.captureOn(captureStream);
+      device.captureOn(captureStream);
       scope.copy(body.apply(scope, List.copyOf(inputs)), output);
-      backend.captureOn(null);
+      device.captureOn(null);
       capturing = false;
       Cu.check(cuStreamEndCapture(captureStream, graph), "cuStreamEndCapture");
       CUgraphExec_st made = new CUgraphExec_st();
@@ -143,7 +145,7 @@ final class CudaReplay implements Replay {
       exec = made;
       return true;
     } catch (RuntimeException e) {
-      backend.captureOn(null);
+      device.captureOn(null);
       if (capturing) {
         cuStreamEndCapture(captureStream, graph);
       }

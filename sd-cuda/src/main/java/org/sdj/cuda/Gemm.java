@@ -54,7 +54,7 @@ import org.sdj.backend.DType;
  * {@code y [rows, out]} is column-major {@code [out, rows]}: the product is computed as {@code (w^T)^T x^T}, with
  * {@code w} transposed in place (TRANSA) for a linear layer.
  */
-final class Gemm implements AutoCloseable {
+final class Gemm implements Matmul, AutoCloseable {
   private static final long WORKSPACE = 32L << 20;
 
   private final cublasLtContext handle = new cublasLtContext();
@@ -80,13 +80,13 @@ final class Gemm implements AutoCloseable {
     this.workspace = memory.acquire(WORKSPACE);
   }
 
-  /** Enqueues {@code y [rows, out] = x [rows, in] w[out, in]^T (+ bias [out]) (+ residual [rows, out])}. */
-  synchronized void linear(long x, long w, long bias, long residual, long y, long rows, long in, long out) {
+  @Override
+  public synchronized void linear(long x, long w, long bias, long residual, long y, long rows, long in, long out) {
     run(x, w, bias, residual, y, rows, in, out, true);
   }
 
-  /** Enqueues {@code y [rows, out] = x [rows, in] w[in, out] (+ residual [rows, out])}. */
-  synchronized void multiply(long x, long w, long residual, long y, long rows, long in, long out) {
+  @Override
+  public synchronized void multiply(long x, long w, long residual, long y, long rows, long in, long out) {
     run(x, w, 0, residual, y, rows, in, out, false);
   }
 

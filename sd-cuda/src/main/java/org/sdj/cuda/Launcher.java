@@ -29,7 +29,7 @@ final class Launcher {
   }
 
   /** The loaded kernel images, launched on the stream {@code streams} gives the calling thread. */
-  private record ModuleDispatch(KernelModule module, Supplier<CUstream_st> streams) implements Dispatch {
+  record ModuleDispatch(KernelModule module, Supplier<CUstream_st> streams) implements Dispatch {
     @Override
     public boolean has(String name) {
       return module.has(name);
@@ -43,11 +43,6 @@ final class Launcher {
 
   private final Dispatch dispatch;
   private final String suffix;
-
-  /** Launches enqueued on the stream {@code streams} gives the calling thread. */
-  Launcher(KernelModule module, Supplier<CUstream_st> streams, DType type) {
-    this(new ModuleDispatch(module, streams), type);
-  }
 
   /** Launches of {@code type}'s kernels through {@code dispatch}. */
   Launcher(Dispatch dispatch, DType type) {

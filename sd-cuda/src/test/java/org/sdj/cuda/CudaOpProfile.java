@@ -73,7 +73,7 @@ final class CudaOpProfile {
   private static CUevent_st record(CudaBackend backend) {
     CUevent_st event = new CUevent_st();
     Cu.check(cuEventCreate(event, 0), "cuEventCreate");
-    Cu.check(cuEventRecord(event, backend.mainStream()), "cuEventRecord");
+    Cu.check(cuEventRecord(event, backend.cuda().mainStream()), "cuEventRecord");
     return event;
   }
 
