@@ -11,7 +11,7 @@ import org.sdj.backend.DType;
  * attention_wide.cu's kernel (head sizes past the tensor-core kernels' 160) on the CPU emulator, launched by
  * {@link AttentionKernels} as the CUDA backend launches it, against the reference attention: several heads and batch
  * items, causal and not, more and fewer keys than queries (key tiles of 32 cut short, blocks of 4 rows with rows
- * missing), and q, k and v read in place from packed projections.
+ * missing). Packed projections read in place: EmulatedFlashAttentionTest, for both kernels.
  */
 class EmulatedAttentionTest {
   @BeforeAll
@@ -46,29 +46,6 @@ class EmulatedAttentionTest {
             run.tensor(v, b, nk, width), heads, scale, causal));
         run.assertClose(want, run.get(o, b * nq * width), b + " x " + nq + " queries, " + nk + " keys, " + heads
             + " heads of " + d + (causal ? ", causal" : ""));
-      }
-    }
-  }
-
-  @ParameterizedTest
-  @EnumSource(value = DType.class, names = {"F16", "BF16"})
-  void packedSelfAttentionReadsInPlace(DType type) {
-    try (HostRun run = new HostRun(type, "selfAttention")) {
-      int b = 2;
-      int n = 19;
-      int heads = 2;
-      int d = 168;
-      int width = heads * d;
-      float scale = (float) (1 / Math.sqrt(d));
-      float[] qkv = run.random(b * n * 3 * width);
-      long p = run.put(qkv);
-      long bytes = 2L * width;
-      for (boolean causal : new boolean[] {false, true}) {
-        long o = run.output(b * n * width);
-        new AttentionKernels(run.launcher, false).attention(p, p + bytes, p + 2 * bytes, o, b, n, n, heads, d,
-            3 * width, 3 * width, scale, causal);
-        float[] want = run.host(run.ref.selfAttention(run.tensor(qkv, b, n, 3 * width), heads, scale, causal));
-        run.assertClose(want, run.get(o, b * n * width), "packed" + (causal ? ", causal" : ""));
       }
     }
   }

@@ -95,18 +95,21 @@ class EmulatedFlashAttentionTest {
       int b = 2;
       int n = 37;
       int heads = 2;
-      int d = 40;
-      int width = heads * d;
-      float scale = (float) (1 / Math.sqrt(d));
-      float[] qkv = run.random(b * n * 3 * width);
-      long p = run.put(qkv);
-      long bytes = 2L * width;
-      for (boolean causal : new boolean[] {false, true}) {
-        long o = run.output(b * n * width);
-        new AttentionKernels(run.launcher, false).attention(p, p + bytes, p + 2 * bytes, o, b, n, n, heads, d,
-            3 * width, 3 * width, scale, causal);
-        float[] want = run.host(run.ref.selfAttention(run.tensor(qkv, b, n, 3 * width), heads, scale, causal));
-        run.assertClose(want, run.get(o, b * n * width), "packed self-attention" + (causal ? ", causal" : ""));
+      // The tensor-core kernel, and beyond its largest head the CUDA-core one (attention_wide.cu).
+      for (int d : new int[] {40, 168}) {
+        int width = heads * d;
+        float scale = (float) (1 / Math.sqrt(d));
+        float[] qkv = run.random(b * n * 3 * width);
+        long p = run.put(qkv);
+        long bytes = 2L * width;
+        for (boolean causal : new boolean[] {false, true}) {
+          long o = run.output(b * n * width);
+          new AttentionKernels(run.launcher, false).attention(p, p + bytes, p + 2 * bytes, o, b, n, n, heads, d,
+              3 * width, 3 * width, scale, causal);
+          float[] want = run.host(run.ref.selfAttention(run.tensor(qkv, b, n, 3 * width), heads, scale, causal));
+          run.assertClose(want, run.get(o, b * n * width), "packed self-attention, d " + d
+              + (causal ? ", causal" : ""));
+        }
       }
     }
   }
