@@ -46,9 +46,9 @@ __device__ __forceinline__ float ex2(float x) {
 }
 
 // One block's head (blockIdx.y) of one batch item (blockIdx.z) in q [B, Nq, *], k and v [B, Nk, *] and
-// o [B, Nq, heads*d]: where its rows start, their strides (ldq for q's rows, ldkv for k's and v's, which may hold other
-// columns beside the heads: packed projections; o's rows are heads * d wide), and whether all three inputs can be copied in 16-byte pieces
-// (d % 8 == 0, 16-byte aligned heads and rows).
+// o [B, Nq, heads*d]: where its rows start, their strides (ldq for q's rows, ldkv for k's and v's, which may hold
+// other columns beside the heads: packed projections; o's rows are heads * d wide), and whether all three inputs can
+// be copied in 16-byte pieces (d % 8 == 0, 16-byte aligned heads and rows).
 template <typename T>
 struct HeadView {
   const T* q;

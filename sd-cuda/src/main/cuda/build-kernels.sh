@@ -2,9 +2,9 @@
 # Compiles every .cu file beside this script into a fatbin (sm_80, sm_86, sm_89, sm_90 machine code plus compute_90
 # PTX for newer GPUs; a *_wgmma.cu file, which uses Hopper's arch-specific wgmma, as sm_90a machine code only, which
 # loads on compute capability 9.0 alone: KernelModule skips it elsewhere; a *_tuning.cu file, variants for the
-# benchmarks to compare, as sm_90 machine code only) under OUT_DIR, lists them in OUT_DIR/kernels.list for the runtime loader, and saves ptxas's
-# resource report (registers, spills, shared memory per kernel) to REPORT. Maven runs it when nvcc exists; it
-# recompiles only when a source is newer than the last build.
+# benchmarks to compare, as sm_90 machine code only) under OUT_DIR, lists them in OUT_DIR/kernels.list for the runtime
+# loader, and saves ptxas's resource report (registers, spills, shared memory per kernel) to REPORT. Maven runs it
+# when nvcc exists; it recompiles only when a source is newer than the last build.
 # Usage: build-kernels.sh NVCC OUT_DIR REPORT
 set -euo pipefail
 nvcc=$1
