@@ -62,7 +62,7 @@ final class AttentionKernels {
    */
   static int flashSharedBytes(int dp) {
     return switch (dp) {
-      case 128, 160 -> (128 + 2 * 32) * (dp + 8) * 2;
+      case 128, 160 -> flashTileBytes(dp, 32, 2, true);
       default -> 0;
     };
   }

@@ -30,8 +30,7 @@ class FlashAttentionLaunchTest {
   record Config(int dp, int bc, int mt, boolean qs) {
     /** smem_bytes in the source. */
     int sharedBytes() {
-      int rows = qs ? 64 * mt + 2 * bc : Math.max(64 * mt, 2 * bc);
-      return rows * (dp + 8) * 2;
+      return AttentionKernels.flashTileBytes(dp, bc, mt, qs);
     }
   }
 
