@@ -3,6 +3,7 @@
 // k and v [B, Nk, heads*d], o [B, Nq, heads*d], scale passed as scale * log2(e), head size d padded with zeros to DP,
 // optional causal mask, fp16 or bf16 in, float accumulation, online softmax in base 2). Experimental and opt-in
 // (-Dsdj.cuda.attention=wgmma, AttentionKernels.attention); flash_attention.cu's mma.sync kernel stays the default.
+// The CPU emulator of the sd-cuda tests runs it (src/test/emu/emu_wgmma.cpp models wgmma; EmulatedWgmmaAttentionTest).
 //
 // How it is organised:
 //  * A block is two warpgroups (256 threads) over 128 query rows; warpgroup w owns rows 64w..64w+63 and issues its own
@@ -87,7 +88,20 @@ __host__ __device__ constexpr int chunk_col(int i, int chunks_per_row) { return 
 
 
 // wgmma wrappers: S (both operands from descriptors, K-major, no transpose) and O (A from registers, B transposed).
-// scale_d 0 overwrites the accumulators, 1 adds to them; imm-scale-a/b are 1.
+// scale_d 0 overwrites the accumulators, 1 adds to them; imm-scale-a/b are 1. Under SDJ_EMU, the CPU emulator's model
+// of the same instructions (src/test/emu/emu_wgmma.cpp).
+#ifdef SDJ_EMU
+template <typename T, int N> struct WgmmaSS {
+  static void run(float (&d)[N / 2], uint64_t a, uint64_t b, int scale_d) {
+    emu::wgmma_ss(d, N, a, b, scale_d != 0, std::is_same_v<T, __nv_bfloat16>, false);
+  }
+};
+template <typename T, int N> struct WgmmaRS {
+  static void run(float (&d)[N / 2], const uint32_t (&a)[4], uint64_t b, int scale_d) {
+    emu::wgmma_rs(d, N, a, b, scale_d != 0, std::is_same_v<T, __nv_bfloat16>, true);
+  }
+};
+#else
 template <typename T, int N> struct WgmmaSS;
 template <typename T, int N> struct WgmmaRS;
 // The accumulator operand lists of the wgmma asm statements, 16 registers at a time.
@@ -206,7 +220,16 @@ SDJ_WGMMA_RS_128(__half, "f16")
 SDJ_WGMMA_RS_128(__nv_bfloat16, "bf16")
 SDJ_WGMMA_RS_160(__half, "f16")
 SDJ_WGMMA_RS_160(__nv_bfloat16, "bf16")
+#endif  // SDJ_EMU
 
+#ifdef SDJ_EMU
+__device__ __forceinline__ void wg_fence() { emu::wgmma_fence(); }
+__device__ __forceinline__ void wg_commit() { emu::wgmma_commit(); }
+__device__ __forceinline__ void wg_wait_all() { emu::wgmma_wait(0); }
+// The emulator's host compiler sees the accumulators escape into the wgmma calls; nothing to pin, no proxies.
+template <typename X> __device__ __forceinline__ void pin(X&) {}
+__device__ __forceinline__ void fence_async_shared() {}
+#else
 __device__ __forceinline__ void wg_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
 __device__ __forceinline__ void wg_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
 __device__ __forceinline__ void wg_wait_all() { asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory"); }
@@ -226,6 +249,7 @@ template <int R> __device__ __forceinline__ void pin(uint32_t (&x)[R][4]) {
 // Orders this thread's completed generic-proxy writes to shared memory (cp.async, st.shared) before later async-proxy
 // reads of it (wgmma operands); the barrier after it extends that to the other threads.
 __device__ __forceinline__ void fence_async_shared() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+#endif
 
 // Rows [row0, row0 + ROWS) of one head into the chunked tile dst (tile_offset with ROWS rows), zero past nrows and
 // past column d. With vec (d % 8 == 0, 16-byte aligned heads) as cp.async, completed by the caller's wait; otherwise
@@ -271,7 +295,11 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   extern __shared__ __align__(128) unsigned char sdj_wgmma_dynamic[];
   {
     uint32_t have;
+#ifdef SDJ_EMU
+    have = emu::dynamic_shared_size();
+#else
     asm volatile("mov.u32 %0, %%dynamic_smem_size;\n" : "=r"(have));
+#endif
     if (have < (uint32_t)SMEM) __trap();  // launched with less than AttentionKernels.wgmmaSharedBytes
   }
   T* const qs = reinterpret_cast<T*>(sdj_wgmma_dynamic);

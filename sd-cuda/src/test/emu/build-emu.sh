@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Builds the CPU emulator library OUT_DIR/libsdjemu.so: sdj's kernels (the .cu files listed below: the plain ones, and
-# the mma.sync attention kernels, whose inline PTX has an SDJ_EMU branch that calls emu.h's models of the instructions;
-# not flash_attention_wgmma.cu) and selftest.cu's rule-breaking ones compiled by g++ against emu.h, with a registry of
-# their extern "C" names, and the emulator's runtime (emu_runtime.cpp). The sd-cuda tests run it (EmulatedKernels) and skip when it fails.
+# the tensor-core attention kernels, whose inline PTX has an SDJ_EMU branch that calls emu.h's models of the
+# instructions) and selftest.cu's rule-breaking ones compiled by g++ against emu.h, with a registry of
+# their extern "C" names, and the emulator's runtime (emu_runtime.cpp, emu_wgmma.cpp). The sd-cuda tests run it
+# (EmulatedKernels) and skip when it fails.
 # Exit status: 0 built or up to date; 2 no g++; 3 no CUDA headers; 1 a compile error (the log says which).
 # Usage: build-emu.sh OUT_DIR
 set -euo pipefail
 out=$1
 here=$(cd "$(dirname "$0")" && pwd)
 kernels=$(cd "$here/../../main/cuda" && pwd)
-files=(layout norms pointwise attention_wide flash_attention flash_attention_tuning)
+files=(layout norms pointwise attention_wide flash_attention flash_attention_tuning flash_attention_wgmma)
 units=()
 for f in "${files[@]}"; do units+=("$kernels/$f.cu"); done
 units+=("$here/selftest.cu")
@@ -35,7 +36,7 @@ done
 [ -n "$include" ] || { echo "no CUDA headers (cuda_fp16.h) in: ${candidates[*]}"; exit 3; }
 
 lib="$out/libsdjemu.so"
-inputs=("$here"/emu.h "$here"/emu_runtime.cpp "$0" "$kernels"/*.cuh "${units[@]}")
+inputs=("$here"/emu.h "$here"/emu_runtime.cpp "$here"/emu_wgmma.cpp "$0" "$kernels"/*.cuh "${units[@]}")
 if [ -f "$lib" ]; then
   fresh=1
   for f in "${inputs[@]}"; do [ "$f" -nt "$lib" ] && fresh=0; done
@@ -87,8 +88,10 @@ done
 
 # Two at a time: the kernels' templates make each file a few seconds of g++.
 pids=()
-sources+=("$here/emu_runtime.cpp")
-objects+=("$out/src/emu_runtime.o")
+for f in emu_runtime emu_wgmma; do
+  sources+=("$here/$f.cpp")
+  objects+=("$out/src/$f.o")
+done
 failed=0
 for i in "${!sources[@]}"; do
   if [ "${#pids[@]}" -ge 2 ]; then

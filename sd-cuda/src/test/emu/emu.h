@@ -1,5 +1,5 @@
 // A CPU emulation of the CUDA features that sdj's kernels use (layout.cu, norms.cu, pointwise.cu, attention_wide.cu,
-// and the mma.sync attention kernels of flash_attention.cu and flash_attention_tuning.cu; not
+// the mma.sync attention kernels of flash_attention.cu and flash_attention_tuning.cu, and the wgmma kernel of
 // flash_attention_wgmma.cu), so that g++ can compile them and the sd-cuda tests can run them on the host. build-emu.sh
 // force-includes this header before each .cu file. The plain kernels compile unchanged; the attention kernels' inline PTX has a branch under
 // SDJ_EMU (defined below) that calls this header's models of the instructions instead.
@@ -22,16 +22,26 @@
 //  - shared-space addresses (__cvta_generic_to_shared) are 32-bit offsets from the dynamic shared memory buffer, which
 //    like every static __shared__ buffer is a static of this library, so each fits in 32 bits and the kernels' own
 //    address arithmetic holds; ldmatrix row addresses must be 16-byte aligned;
-//  - cp.async of 16 bytes (src_bytes of them read, the rest zero-filled; both addresses 16-byte aligned) completes at
-//    the cp.async.wait_group that covers its group, the latest moment PTX allows, so a read of the destination before
-//    that wait sees the old contents (copies still pending when a block's thread returns land before the next block);
+//  - cp.async of 16 bytes (src_bytes of them read, the rest zero-filled; both addresses 16-byte aligned) clobbers its
+//    destination with NaN when issued and completes at the cp.async.wait_group that covers its group, the latest
+//    moment PTX allows: a read of the destination before that wait, or by another thread still using the buffer that
+//    the copy overwrites, sees NaN (copies still pending when a block's thread returns land before the next block);
+//  - wgmma.mma_async m64nNk16 with f16/bf16 inputs and float accumulators (emu_wgmma.cpp): A from a shared-memory
+//    descriptor or from registers, B from a descriptor, K-major or (B only) transposed, no-swizzle layouts only (a
+//    swizzled or offset descriptor fails the launch). The products run at the wgmma.wait_group that covers them, the
+//    latest moment PTX allows, reading shared memory then; until then the accumulators read as NaN, so a read of them
+//    before the wait shows, as does shared memory overwritten before it. A wgmma without a wgmma.fence since the
+//    thread's last wait, and a thread that returns with products in flight, fail the launch. Each thread computes its
+//    own accumulators (rows 16w + g and 16w + g + 8 of warp w of its warpgroup) from the operands, the A registers of
+//    its row through the warp exchange;
 //  - ex2.approx.ftz is exact 2^x with subnormal results flushed to 0; %dynamic_smem_size is the launch's; __trap fails
 //    the launch;
 //  - a barrier nobody completes (threads of a block waiting at different barriers) fails the launch after a timeout
 //    instead of hanging.
 // What it does not model: timing, memory coalescing or bank conflicts, occupancy and register limits, the GPU's
 // approximate math (__expf is expf, rsqrtf is 1/sqrtf, ex2.approx is exp2f, no fused multiply-add contraction),
-// lock-step warps (lanes only meet at shuffles, warp-collective instructions and barriers), partial masks (every
+// lock-step warps (lanes only meet at shuffles, warp-collective instructions and barriers), the async proxy
+// (fence.proxy.async is a no-op: shared memory is one memory here), partial masks (every
 // shuffle and vote is treated as full-warp), misaligned plain 16-byte accesses (the host may pass them, or crash the
 // JVM on an aligned SSE load, where a GPU reports a misaligned address; cp.async and ldmatrix check theirs), and
 // concurrent launches (they serialize).
@@ -90,8 +100,10 @@ T shuffle(T v, int src_lane) {
   return r;
 }
 
-inline int lane_id() { return (int)((thread_idx.x + thread_idx.y * block_dim.x + thread_idx.z * block_dim.x *
-                                     block_dim.y) & 31u); }
+inline int linear_thread() {
+  return (int)(thread_idx.x + thread_idx.y * block_dim.x + thread_idx.z * block_dim.x * block_dim.y);
+}
+inline int lane_id() { return linear_thread() & 31; }
 
 // Every lane of the calling warp stores `words` (at most 8) 32-bit words, then reads everyone's: the result holds lane
 // L's words at [L * 8, L * 8 + words), valid until the lane's next warp-collective call. All 32 lanes must call it
@@ -120,6 +132,25 @@ void cp_async_commit();
 void cp_async_wait(int pending);
 // __trap: fails the launch.
 [[noreturn]] void trap();
+// Fails the launch from inside a kernel with `what`, prefixed by where the calling thread is, and unwinds the thread.
+[[noreturn]] void launch_error(const char* what);
+// The value of a 16-bit float or bfloat16 in the low half of `bits`.
+float f16_bits(uint32_t bits);
+float bf16_bits(uint32_t bits);
+
+// The wgmma kernel's PTX (flash_attention_wgmma.cu calls these under SDJ_EMU), in emu_wgmma.cpp.
+// wgmma.mma_async.sync.aligned.m64nNk16.f32.{f16,bf16}: this thread's n / 2 accumulators d += A B (d = A B without
+// accumulate), A [64, 16] from shared memory through a_desc (K-major) or from the warpgroup's registers (a: 4 per
+// thread), B [16, n] through b_desc, K-major or MN-major where trans_b.
+void wgmma_ss(float* d, int n, uint64_t a_desc, uint64_t b_desc, bool accumulate, bool bf16, bool trans_b);
+void wgmma_rs(float* d, int n, const uint32_t (&a)[4], uint64_t b_desc, bool accumulate, bool bf16, bool trans_b);
+// wgmma.fence, wgmma.commit_group, wgmma.wait_group N.
+void wgmma_fence();
+void wgmma_commit();
+void wgmma_wait(int pending);
+// The runtime's end of a block for the calling thread: fails the launch if it returns with products in flight, and
+// forgets them.
+void wgmma_block_end();
 
 // ex2.approx.ftz.f32: exactly 2^x here, with results below the smallest normal float flushed to +0.
 inline float ex2_ftz(float x) {

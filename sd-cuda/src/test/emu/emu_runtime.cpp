@@ -1,6 +1,6 @@
 // The emulator's launch machinery (see emu.h for what it models): the kernel registry, one host thread per CUDA thread
 // of a block, block and warp barriers, shuffles and other warp-collective operations (mma, ldmatrix), shared memory and
-// its 32-bit addresses, cp.async, and the C entry points the tests call.
+// its 32-bit addresses, cp.async, and the C entry points the tests call. The wgmma model is in emu_wgmma.cpp.
 #include "emu.h"
 
 #include <chrono>
@@ -143,8 +143,8 @@ thread_local int linear_tid;
 thread_local long long shuffles;  // this thread's shuffles in the current block
 
 // This thread's cp.async copies not yet complete: committed groups, oldest first, then those not yet committed. A copy
-// completes at the latest moment PTX allows, the wait_group that covers it, so that a read of its destination before
-// that wait sees the old contents.
+// completes at the latest moment PTX allows, the wait_group that covers it; its destination reads as NaN from the
+// issue on, so that a read of it before that wait shows, as does a buffer refilled while another thread still reads it.
 struct Copy {
   unsigned char* dst;
   const unsigned char* src;
@@ -229,6 +229,7 @@ void run_thread(Trampoline call, void** args, int tid, long long blocks) {
       try {
         call(args);
         complete_all_copies();
+        wgmma_block_end();
       } catch (Abort&) {
         throw;
       } catch (std::exception& e) {
@@ -320,8 +321,6 @@ size_t shared_address(const void* p) {
 
 unsigned char* shared_pointer(uint32_t address) { return shared_memory + (int32_t)address; }
 
-namespace {
-
 float f16_bits(uint32_t bits) {
   __half_raw raw;
   raw.x = (unsigned short)bits;
@@ -334,6 +333,8 @@ float bf16_bits(uint32_t bits) {
   std::memcpy(&x, &f, sizeof x);
   return x;
 }
+
+namespace {
 
 // One m16n8k16 product over the warp. Lane L = 4g + t holds A's rows g and g + 8 at columns 2t, 2t + 1 (registers 0
 // and 1) and 2t + 8, 2t + 9 (registers 2 and 3), B's column g at rows 2t, 2t + 1 (b0) and 2t + 8, 2t + 9 (b1), and C's
@@ -399,6 +400,7 @@ void cp_async16(uint32_t dst, const void* src, int src_bytes) {
   if (dst % 16 != 0 || (src_bytes > 0 && reinterpret_cast<uintptr_t>(src) % 16 != 0)) {
     abort_launch(where() + ": cp.async of 16 bytes at a misaligned address");
   }
+  std::memset(shared_pointer(dst), 0xff, 16);
   open_copies.push_back(Copy{shared_pointer(dst), static_cast<const unsigned char*>(src), src_bytes});
 }
 
@@ -415,6 +417,8 @@ void cp_async_wait(int pending) {
 }
 
 void trap() { abort_launch(where() + " called __trap()"); }
+
+void launch_error(const char* what) { abort_launch(where() + ": " + what); }
 
 }  // namespace emu
 

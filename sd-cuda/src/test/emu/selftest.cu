@@ -26,3 +26,53 @@ extern "C" __global__ void emu_selftest_block_sum(const float* x, float* out) {
     out[blockIdx.x] = s;
   }
 }
+
+// d [64, 16] (row-major floats) = a [64, 16] b [16, 16] (row-major halves) by one warpgroup's wgmma.mma_async, the
+// operands staged in shared memory in no-swizzle layouts with other strides than the attention kernel's (core
+// matrices 16 bytes a row; the next 8 rows 256 bytes on, the next 8 of K 128 bytes on). mode & 8: A from registers;
+// mode & 16: B MN-major (transposed). Rules broken on purpose: mode & 1 skips the fence, mode & 2 the wait, mode & 4
+// stores the accumulators as they read before the wait.
+extern "C" __global__ void emu_selftest_wgmma(const __half* a, const __half* b, float* d, int mode) {
+  extern __shared__ __half tiles[];  // A: 2048 bytes, then B: 512 bytes
+  const bool mn_major = mode & 16;
+  const uint32_t base = (uint32_t)__cvta_generic_to_shared(tiles);
+  auto k_major = [](int mn, int k) { return (mn / 8) * 128 + (k / 8) * 64 + (mn % 8) * 8 + k % 8; };  // elements
+  for (int i = threadIdx.x; i < 64 * 16; i += blockDim.x) tiles[k_major(i / 16, i % 16)] = a[i];
+  for (int i = threadIdx.x; i < 16 * 16; i += blockDim.x) {
+    int k = i / 16;
+    int n = i % 16;
+    tiles[1024 + (mn_major ? (n / 8) * 128 + (k / 8) * 64 + (k % 8) * 8 + n % 8 : k_major(n, k))] = b[i];
+  }
+  __syncthreads();
+  auto desc = [](uint32_t address) {
+    return (uint64_t)(address >> 4) | (uint64_t)(128 >> 4) << 16 | (uint64_t)(256 >> 4) << 32;
+  };
+  const int w = threadIdx.x / 32 % 4;
+  const int g = threadIdx.x % 32 / 4;
+  const int t = threadIdx.x % 4;
+  float acc[8];
+  if (!(mode & 1)) emu::wgmma_fence();
+  if (mode & 8) {
+    auto pair = [&](int row, int k) {
+      __half2 h = __halves2half2(a[row * 16 + k], a[row * 16 + k + 1]);
+      uint32_t bits;
+      std::memcpy(&bits, &h, 4);
+      return bits;
+    };
+    const int r = 16 * w + g;
+    const uint32_t regs[4] = {pair(r, 2 * t), pair(r + 8, 2 * t), pair(r, 2 * t + 8), pair(r + 8, 2 * t + 8)};
+    emu::wgmma_rs(acc, 16, regs, desc(base + 2048), false, false, mn_major);
+  } else {
+    emu::wgmma_ss(acc, 16, desc(base), desc(base + 2048), false, false, mn_major);
+  }
+  emu::wgmma_commit();
+  float seen[8];
+  std::memcpy(seen, acc, sizeof acc);
+  if (!(mode & 2)) emu::wgmma_wait(0);
+  const float* out = (mode & 4) ? seen : acc;
+  for (int i = 0; i < 8; i++) {
+    int row = 16 * w + g + 8 * ((i >> 1) & 1);
+    int col = 8 * (i >> 2) + 2 * t + (i & 1);
+    d[row * 16 + col] = out[i];
+  }
+}

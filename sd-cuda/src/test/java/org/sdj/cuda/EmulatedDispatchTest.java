@@ -29,7 +29,7 @@ class EmulatedDispatchTest {
     assertTrue(emu.has("sdj_cast_f32_to_f16"));
     assertFalse(emu.has("sdj_group_apply"));
     assertTrue(emu.has("sdj_flash_attention_f16_d64"));
-    assertFalse(emu.has("sdj_flash_attention_wgmma_f16_d64"), "wgmma kernels are not emulated");
+    assertTrue(emu.has("sdj_flash_attention_wgmma_f16_d64"));
     var e = assertThrows(CudaException.class, () -> emu.launch("sdj_nothing", ONE, ONE, 0, new Object[0]));
     assertTrue(e.getMessage().contains("sdj_nothing"), e.getMessage());
   }
@@ -84,5 +84,64 @@ class EmulatedDispatchTest {
         new int[] {64, 1, 1}, 64, new Object[] {16}));
     assertTrue(e.getMessage().contains("wrote past its dynamic shared memory"), e.getMessage());
     emu.launch("emu_selftest_shared_overrun", ONE, new int[] {64, 1, 1}, 68, new Object[] {16});
+  }
+
+  /** Modes of selftest.cu's emu_selftest_wgmma: A from registers, B transposed; broken rules. */
+  private static final int REGISTERS = 8;
+  private static final int TRANSPOSED = 16;
+  private static final int NO_FENCE = 1;
+  private static final int NO_WAIT = 2;
+  private static final int READ_BEFORE_WAIT = 4;
+
+  @Test
+  void wgmmaMultipliesByThePtxFragmentLayouts() {
+    for (int mode : new int[] {0, REGISTERS, TRANSPOSED, REGISTERS | TRANSPOSED}) {
+      try (HostRun run = new HostRun(DType.F16, "wgmma" + mode)) {
+        // Small integers: every product and sum is exact in float, so the order of the sums does not matter.
+        float[] a = new float[64 * 16];
+        float[] b = new float[16 * 16];
+        for (int i = 0; i < a.length; i++) {
+          a[i] = run.nextInt(7) - 3;
+        }
+        for (int i = 0; i < b.length; i++) {
+          b[i] = run.nextInt(7) - 3;
+        }
+        float[] want = new float[64 * 16];
+        for (int r = 0; r < 64; r++) {
+          for (int c = 0; c < 16; c++) {
+            for (int k = 0; k < 16; k++) {
+              want[r * 16 + c] += a[r * 16 + k] * b[k * 16 + c];
+            }
+          }
+        }
+        assertArrayEquals(want, wgmma(run, a, b, mode), "mode " + mode);
+      }
+    }
+  }
+
+  @Test
+  void wgmmaAccumulatorsReadAsNaNUntilTheWait() {
+    try (HostRun run = new HostRun(DType.F16, "wgmmaEarly")) {
+      for (float x : wgmma(run, new float[64 * 16], new float[16 * 16], READ_BEFORE_WAIT)) {
+        assertTrue(Float.isNaN(x));
+      }
+    }
+  }
+
+  @Test
+  void reportsWgmmaWithoutFenceOrWait() {
+    try (HostRun run = new HostRun(DType.F16, "wgmmaRules")) {
+      var fence = assertThrows(CudaException.class, () -> wgmma(run, new float[64 * 16], new float[256], NO_FENCE));
+      assertTrue(fence.getMessage().contains("without a wgmma.fence"), fence.getMessage());
+      var wait = assertThrows(CudaException.class, () -> wgmma(run, new float[64 * 16], new float[256], NO_WAIT));
+      assertTrue(wait.getMessage().contains("in flight"), wait.getMessage());
+    }
+  }
+
+  private static float[] wgmma(HostRun run, float[] a, float[] b, int mode) {
+    long d = run.outputF32(64 * 16);
+    emu.launch("emu_selftest_wgmma", ONE, new int[] {128, 1, 1}, 2560,
+        new Object[] {run.put(a), run.put(b), d, mode});
+    return run.getF32(d, 64 * 16);
   }
 }

@@ -173,18 +173,27 @@ class EmulatedFlashAttentionTest {
    */
   private static void check(HostRun run, int b, int nq, int nk, int heads, int d, boolean causal, float scale,
       boolean misalignedQ) {
+    check(run, false, b, nq, nk, heads, d, causal, scale, misalignedQ);
+  }
+
+  /** {@link #check} on flash_attention_wgmma.cu's kernel where {@code wgmma}, which must then have d's size. */
+  static void check(HostRun run, boolean wgmma, int b, int nq, int nk, int heads, int d, boolean causal, float scale,
+      boolean misalignedQ) {
     assertTrue(AttentionKernels.flashDim(d) > 0, "d " + d + " is a tensor-core head size");
+    AttentionKernels kernels = new AttentionKernels(run.launcher, wgmma);
+    assertEquals(wgmma, kernels.wgmmaAttention() && AttentionKernels.wgmmaDim(AttentionKernels.flashDim(d)),
+        "d " + d + " on the " + (wgmma ? "wgmma" : "mma.sync") + " kernel");
     int width = heads * d;
     float[] q = run.random(b * nq * width);
     float[] k = run.random(b * nk * width);
     float[] v = run.random(b * nk * width);
     long o = run.output(b * nq * width);
-    new AttentionKernels(run.launcher, false).attention(misalignedQ ? run.putMisaligned(q) : run.put(q), run.put(k),
-        run.put(v), o, b, nq, nk, heads, d, width, width, scale, causal);
+    kernels.attention(misalignedQ ? run.putMisaligned(q) : run.put(q), run.put(k), run.put(v), o, b, nq, nk, heads,
+        d, width, width, scale, causal);
     float[] got = run.get(o, b * nq * width);
     float[] want = run.host(run.ref.attention(run.tensor(q, b, nq, width), run.tensor(k, b, nk, width),
         run.tensor(v, b, nk, width), heads, scale, causal));
-    String what = b + " x " + nq + " queries, " + nk + " keys, " + heads + " heads of " + d + ", scale " + scale
+    String what = (wgmma ? "wgmma: " : "") + b + " x " + nq + " queries, " + nk + " keys, " + heads + " heads of " + d + ", scale " + scale
         + (causal ? ", causal" : "") + (misalignedQ ? ", misaligned queries" : "");
     run.assertClose(want, got, what);
     if (run.type == DType.F16 && b == 1) {

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.sdj.backend.DType;
 
 /**
- * The CPU emulator of sdj's kernels but the wgmma ones (src/test/emu), built once per test JVM by build-emu.sh into
+ * The CPU emulator of sdj's kernels (src/test/emu), built once per test JVM by build-emu.sh into
  * {@code target/emu}. Tests that need it skip, naming the build log, where it cannot be built (no g++ or no CUDA
  * headers, or a compile error); {@code -Dsdj.emu.required=true} turns that skip into a failure, for machines that are
  * known to have both, and so does a build of this module that compiled the kernels with nvcc (its ptxas report

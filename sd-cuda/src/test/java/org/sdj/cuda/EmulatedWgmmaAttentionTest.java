@@ -1,0 +1,106 @@
+package org.sdj.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.sdj.backend.DType;
+
+/**
+ * flash_attention_wgmma.cu's Hopper kernel (wgmma.mma_async from shared-memory descriptors and registers, modelled by
+ * the CPU emulator's emu_wgmma.cpp) launched by {@link AttentionKernels} as the CUDA backend launches it with
+ * {@code wgmmaAttention}, against the reference attention: each of its padded head sizes in float16 and bfloat16,
+ * causal and not, row counts that leave the second warpgroup or the second block of 128 rows partly or wholly empty,
+ * key counts that cut the last key tile short, several batch items and heads, packed projections read in place, the
+ * plain-load path, misaligned queries, a negative scale, and the trap on too little dynamic shared memory. Float16
+ * results keep FlashAttention's accuracy rule, as {@link FlashAttentionWgmmaRuleTest} states it on a GPU. What this
+ * cannot check is the descriptor layout itself: the emulator reads descriptors by the same reading of the PTX ISA
+ * that the kernel was written from (CUTLASS's make_gmma_desc agrees with it); the GPU test decides.
+ */
+class EmulatedWgmmaAttentionTest {
+  @BeforeAll
+  static void needsEmulator() {
+    EmulatedKernels.dispatch();
+  }
+
+  /**
+   * batch, queries, keys, heads, head size, causal: each padded head size (48, 64, 80, 128, 160), queries past one
+   * warpgroup or one block, keys past one tile of 128 (64 at d 80).
+   */
+  private static final int[][] HEAD_SIZES = {{1, 77, 45, 1, 40, 0}, {2, 130, 77, 2, 40, 1}, {1, 70, 135, 1, 64, 1},
+      {1, 200, 70, 1, 80, 1}, {1, 45, 130, 1, 80, 0}, {1, 40, 77, 2, 128, 1}, {1, 129, 131, 1, 128, 0},
+      {1, 77, 50, 1, 160, 0}, {1, 66, 140, 1, 160, 1}};
+
+  @ParameterizedTest
+  @EnumSource(value = DType.class, names = {"F16", "BF16"})
+  void everyPaddedHeadSize(DType type) {
+    try (HostRun run = new HostRun(type, "wgmmaHeadSizes")) {
+      for (int[] c : HEAD_SIZES) {
+        EmulatedFlashAttentionTest.check(run, true, c[0], c[1], c[2], c[3], c[4], c[5] == 1,
+            (float) (1 / Math.sqrt(c[4])), false);
+      }
+    }
+  }
+
+  /** Head sizes that are not a multiple of 8 take plain element loads instead of cp.async; queries off 16 bytes too. */
+  @Test
+  void plainLoads() {
+    try (HostRun run = new HostRun(DType.F16, "wgmmaPlain")) {
+      EmulatedFlashAttentionTest.check(run, true, 2, 37, 29, 2, 44, false, 0.2f, false);
+      EmulatedFlashAttentionTest.check(run, true, 1, 50, 50, 1, 100, true, 0.1f, false);
+      EmulatedFlashAttentionTest.check(run, true, 1, 40, 45, 2, 64, false, 0.125f, true);
+    }
+  }
+
+  /** A negative scale: the kernel negates the resident query tile in shared memory. */
+  @ParameterizedTest
+  @EnumSource(value = DType.class, names = {"F16", "BF16"})
+  void negativeScale(DType type) {
+    try (HostRun run = new HostRun(type, "wgmmaNegative")) {
+      EmulatedFlashAttentionTest.check(run, true, 1, 50, 40, 1, 64, false, -0.2f, false);
+      EmulatedFlashAttentionTest.check(run, true, 1, 50, 140, 1, 160, true, -0.1f, false);
+    }
+  }
+
+  @Test
+  void trapsOnTooLittleDynamicSharedMemory() {
+    try (HostRun run = new HostRun(DType.F16, "wgmmaTrap")) {
+      int n = 16;
+      int d = 64;
+      long x = run.put(run.random(n * d));
+      long o = run.output(n * d);
+      CudaException e = assertThrows(CudaException.class, () -> run.launcher.raw(
+          "sdj_flash_attention_wgmma_f16_d" + d, new int[] {1, 1, 1}, new int[] {AttentionKernels.WGMMA_THREADS, 1, 1},
+          AttentionKernels.wgmmaSharedBytes(d) - 16, x, x, x, o, n, n, 1, d, d, d, 0.1f, 0));
+      assertTrue(e.getMessage().contains("__trap"), e.getMessage());
+    }
+  }
+
+  /** Self-attention on one packed q/k/v projection: rows three heads-widths apart. */
+  @ParameterizedTest
+  @EnumSource(value = DType.class, names = {"F16", "BF16"})
+  void packedSelfAttentionReadsInPlace(DType type) {
+    try (HostRun run = new HostRun(type, "wgmmaSelf")) {
+      int b = 2;
+      int n = 37;
+      int heads = 2;
+      int d = 40;
+      int width = heads * d;
+      float scale = (float) (1 / Math.sqrt(d));
+      float[] qkv = run.random(b * n * 3 * width);
+      long p = run.put(qkv);
+      long bytes = 2L * width;
+      AttentionKernels kernels = new AttentionKernels(run.launcher, true);
+      assertTrue(kernels.wgmmaAttention());
+      for (boolean causal : new boolean[] {false, true}) {
+        long o = run.output(b * n * width);
+        kernels.attention(p, p + bytes, p + 2 * bytes, o, b, n, n, heads, d, 3 * width, 3 * width, scale, causal);
+        float[] want = run.host(run.ref.selfAttention(run.tensor(qkv, b, n, 3 * width), heads, scale, causal));
+        run.assertClose(want, run.get(o, b * n * width), "wgmma packed self-attention" + (causal ? ", causal" : ""));
+      }
+    }
+  }
+}
