@@ -14,10 +14,11 @@
 #     512x512 txt2img with its peak device memory, the VAE decode with its op profile against PyTorch eager
 #     (benchmarks/torch/vae_decode.py) and, time permitting, the UNet step again with every convolution on cuDNN
 #     (-Dsdj.cuda.gemmConvPixels=0), with channels-last images (-Dsdj.cuda.channelsLast=true), on cuDNN's NHWC
-#     algorithms between transposes (-Dsdj.cuda.nhwcConv=true) and with q, k and v projected apart
-#     (-Dsdj.cuda.fusedProjections=false), last the experimental
-#     wgmma attention kernel's tests and benchmark in JVMs of their own (a fault of that kernel would leave the CUDA
-#     context unusable for whatever ran after it in the same process), and writes the results under $OUT (or gpu-out/
+#     algorithms between transposes (-Dsdj.cuda.nhwcConv=true), with q, k and v projected apart
+#     (-Dsdj.cuda.fusedProjections=false) and on the wgmma attention kernel's two loops
+#     (-Dsdj.cuda.attention=wgmma, wgmma-pipelined), last the experimental wgmma attention kernel's tests and
+#     benchmarks in JVMs of their own (a fault of that kernel would leave the CUDA context unusable for whatever ran
+#     after it in the same process), and writes the results under $OUT (or gpu-out/
 #     when OUT is unset). Budget: under 6 minutes, held by one deadline (each part gets its own limit or what is left of
 #     340 s).
 #
@@ -179,8 +180,10 @@ run_checks() {
   # The UNet step again with channels-last images, with cuDNN's convolutions on its NHWC algorithms between
   # transposes, with unfused projections, and with every convolution on cuDNN, where the deadline leaves room for
   # them and for the wgmma parts after them.
-  local wgmma_reserve=50
-  for variant in channelsLast=true nhwcConv=true fusedProjections=false gemmConvPixels=0; do
+  local wgmma_reserve=70
+  local variants="channelsLast=true nhwcConv=true fusedProjections=false gemmConvPixels=0 attention=wgmma-pipelined"
+  variants+=" attention=wgmma"
+  for variant in $variants; do
     local room=$((deadline - wgmma_reserve - SECONDS))
     if [ "$room" -ge 45 ]; then
       echo "== UNet step (sdj, -Dsdj.cuda.$variant) =="
@@ -191,11 +194,14 @@ run_checks() {
   # Last, each in a JVM of its own: the wgmma attention kernel (unverified until it has run on an sm_90 GPU).
   echo "== wgmma attention tests =="
   timeout "$(left 25)" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
-    --select-class org.sdj.cuda.FlashAttentionWgmmaRuleTest --details=tree --disable-banner --disable-ansi-colors \
+    --select-class org.sdj.cuda.FlashAttentionWgmmaRuleTest \
+    --select-class org.sdj.cuda.FlashAttentionPipelinedWgmmaRuleTest --details=tree --disable-banner --disable-ansi-colors \
     --reports-dir "$out/junit-wgmma" >"$out/tests-wgmma.txt" 2>&1
   local wgmma_rc=$?
-  echo "== attention benchmark (sdj, wgmma kernel) =="
-  timeout "$(left 25)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench wgmma >"$out/bench-sdj-wgmma.txt" 2>&1
+  for loop in wgmma wgmma-pipelined; do
+    echo "== attention benchmark (sdj, $loop kernel) =="
+    timeout "$(left 20)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench $loop >"$out/bench-sdj-$loop.txt" 2>&1
+  done
   echo
   grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" || tail -20 "$out/tests.txt"
   grep -E "✘|\[X\]" "$out/tests.txt" | head -30
@@ -208,7 +214,7 @@ run_checks() {
   echo "-- VAE decode, sdj --"; grep -v "^cuda:" "$out/vae-sdj.txt" | head -20
   echo "-- VAE decode, torch --"; tail -3 "$out/vae-torch.txt"
   echo "-- VAE decode, sdj, channels-last --"; grep -v "^cuda:" "$out/vae-sdj-channelsLast.txt" | head -6
-  for variant in channelsLast=true nhwcConv=true fusedProjections=false gemmConvPixels=0; do
+  for variant in $variants; do
     [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
       grep -E "unet step|relative L2|output:|conv2d |linear " "$out/unet-sdj-${variant//=/-}.txt" | head -12; }
   done
@@ -217,6 +223,7 @@ run_checks() {
     tail -20 "$out/tests-wgmma.txt"
   grep -E "✘|\[X\]" "$out/tests-wgmma.txt" | head -10
   head -12 "$out/bench-sdj-wgmma.txt"
+  head -12 "$out/bench-sdj-wgmma-pipelined.txt"
   echo "(tests exit code $tests_rc; full logs under $out)"
   return $tests_rc
 }

@@ -2,29 +2,37 @@
 // the FlashAttention-3 scheme without its producer warps: the same contract as flash_attention.cu (q [B, Nq, heads*d],
 // k and v [B, Nk, heads*d], o [B, Nq, heads*d], scale passed as scale * log2(e), head size d padded with zeros to DP,
 // optional causal mask, fp16 or bf16 in, float accumulation, online softmax in base 2). Experimental and opt-in
-// (-Dsdj.cuda.attention=wgmma, AttentionKernels.attention); flash_attention.cu's mma.sync kernel stays the default.
+// (-Dsdj.cuda.attention=wgmma or wgmma-pipelined, AttentionKernels.attention); flash_attention.cu's mma.sync kernel
+// stays the default. The instruction wrappers and descriptors are in wgmma.cuh.
 // The CPU emulator of the sd-cuda tests runs it (src/test/emu/emu_wgmma.cpp models wgmma; EmulatedWgmmaAttentionTest).
 //
 // How it is organised:
 //  * A block is two warpgroups (256 threads) over 128 query rows; warpgroup w owns rows 64w..64w+63 and issues its own
 //    wgmma: S = Q K^T as m64n{BC}k16 with both operands in shared memory (descriptors), then O += P V as m64n{DP}k16
 //    with P from registers (the S accumulators rounded to 16 bits) and V from shared memory, read transposed.
-//  * The query tile stays resident in shared memory; K and V tiles of BC keys are double-buffered: the cp.async of
-//    tile j + 1 (every thread of the block, 16 bytes each, zero-filled past Nk and past d) is in flight while tile j is
-//    multiplied. Two barriers per key tile: one before the products (tile j landed, for every thread), one after
-//    (nobody still reads the stage that the next prefetch overwrites).
-//  * Each batch of wgmma is wgmma.fence, the k-steps, wgmma.commit_group, wgmma.wait_group 0: nothing of one batch is
-//    left in flight when its registers are next touched. The register operands are pinned by empty volatile asm
-//    (pin) before the fence and after the wait, so that the compiler neither moves a write of them past the fence nor
-//    a read of the results before the wait.
+//  * The query tile stays resident in shared memory; K and V tiles of BC keys have two stages each, the cp.async of
+//    the next tiles (every thread of the block, 16 bytes each, zero-filled past Nk and past d) in flight while the
+//    current ones are multiplied.
+//  * Two loops over the key tiles, one kernel table each (benchmarks pick between them):
+//    - serial_loop: tile j's S, softmax and O += P V one after another, each batch of wgmma waited for (wait_group 0)
+//      before its registers are touched; two barriers per tile (tile j landed; nobody still reads the stage that the
+//      next prefetch overwrites);
+//    - pipelined_loop (FlashAttention-3's intra-warpgroup overlap): S of tile j and O += P V of tile j - 1 issued
+//      together, tile j's softmax while the second runs (wait_group 1, then 0), K copied one tile ahead of V, one
+//      barrier per tile.
+//    The other warpgroup, and the block beside this one on the SM, fill the tensor cores while one warpgroup runs
+//    its softmax in either.
+//  * The register operands of wgmma are pinned by empty volatile asm (pin) before the fence and after the wait, so that
+//    the compiler neither moves a write of them past the fence nor a read of the results before the wait, nor reuses
+//    the registers of P while a product still reads them.
 //  * Shared memory written by threads (cp.async and plain stores are the generic proxy) is read by wgmma through the
 //    async proxy: every thread runs fence.proxy.async.shared::cta after its copies complete and before the barrier
 //    that publishes them (PTX ISA, "Memory Consistency Model", proxies; "Asynchronous Warpgroup Level Matrix
 //    Multiply-Accumulate Operation").
 //  * The softmax is flash_attention.cu's: raw scores where no key of the tile is masked (one fma and one ex2 per
 //    score), masking only on the tiles that need it, the rescale skipped where no row maximum of the warp rose.
-//  * Not yet (FlashAttention-3 does them): a producer warp with TMA and mbarriers, overlap of one tile's softmax with
-//    the next tile's products, output through shared memory with 16-byte stores, swizzled shared layouts.
+//  * Not yet (FlashAttention-3 does them): a producer warp with TMA and mbarriers, ping-pong scheduling of the two
+//    warpgroups, output through shared memory with 16-byte stores, swizzled shared layouts.
 //
 // Fragment layouts relied on (PTX ISA, "Register Fragments and Shared Memory Matrix Layouts", wgmma .m64nNk16):
 //  * Accumulator D of m64nNk16 with .f32: warp w of the warpgroup (w = warp index % 4) holds rows 16w..16w+15; lane
@@ -56,24 +64,15 @@
 //  offset (0), 62-63 swizzle mode (0: none).
 //
 // Rows per block (128), keys per tile (BC) and dynamic shared memory (smem_bytes) are mirrored on the Java side by
-// AttentionKernels.wgmmaKeys and AttentionKernels.wgmmaSharedBytes (FlashAttentionWgmmaLaunchTest compares them with SDJ_WGMMA_ALL).
-#include "attention.cuh"
+// AttentionKernels.wgmmaKeys and AttentionKernels.wgmmaSharedBytes (FlashAttentionWgmmaLaunchTest compares them with
+// the kernel tables at the bottom).
+#include "wgmma.cuh"
 
 namespace sdj {
 namespace wgmma {
 
 constexpr int THREADS = 256;  // two warpgroups
 constexpr int BR = 128;       // query rows per block, 64 per warpgroup
-
-// Element offset of (r, c) in a tile of `rows` rows stored as 8-column chunks (see the layout notes above).
-__host__ __device__ constexpr int tile_offset(int r, int c, int rows) { return (c >> 3) * rows * 8 + r * 8 + (c & 7); }
-
-// A shared-memory matrix descriptor without swizzle: start address, leading and stride byte offsets (all multiples of
-// 16 bytes below 256 KiB).
-__host__ __device__ constexpr uint64_t make_desc(uint32_t addr, uint32_t lbo, uint32_t sbo) {
-  return (uint64_t)((addr & 0x3FFFFu) >> 4) | ((uint64_t)((lbo & 0x3FFFFu) >> 4) << 16) |
-         ((uint64_t)((sbo & 0x3FFFFu) >> 4) << 32);
-}
 
 // Bytes of dynamic shared memory: the query tile and two stages of K and V tiles.
 __host__ __device__ constexpr int smem_bytes(int DP, int BC) { return (BR + 4 * BC) * DP * 2; }
@@ -86,170 +85,6 @@ __host__ __device__ constexpr int chunk_row(int i, int chunks_per_row) {
 }
 __host__ __device__ constexpr int chunk_col(int i, int chunks_per_row) { return (i >> 3) % chunks_per_row * 8; }
 
-
-// wgmma wrappers: S (both operands from descriptors, K-major, no transpose) and O (A from registers, B transposed).
-// scale_d 0 overwrites the accumulators, 1 adds to them; imm-scale-a/b are 1. Under SDJ_EMU, the CPU emulator's model
-// of the same instructions (src/test/emu/emu_wgmma.cpp).
-#ifdef SDJ_EMU
-template <typename T, int N> struct WgmmaSS {
-  static void run(float (&d)[N / 2], uint64_t a, uint64_t b, int scale_d) {
-    emu::wgmma_ss(d, N, a, b, scale_d != 0, std::is_same_v<T, __nv_bfloat16>, false);
-  }
-};
-template <typename T, int N> struct WgmmaRS {
-  static void run(float (&d)[N / 2], const uint32_t (&a)[4], uint64_t b, int scale_d) {
-    emu::wgmma_rs(d, N, a, b, scale_d != 0, std::is_same_v<T, __nv_bfloat16>, true);
-  }
-};
-#else
-template <typename T, int N> struct WgmmaSS;
-template <typename T, int N> struct WgmmaRS;
-// The accumulator operand lists of the wgmma asm statements, 16 registers at a time.
-#define SDJ_REGS_0 "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15"
-#define SDJ_REGS_16 "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31"
-#define SDJ_REGS_32 "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47"
-#define SDJ_REGS_48 "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63"
-#define SDJ_REGS_64 "%64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79"
-
-// Eight accumulator operands d[i..i+7] of a wgmma asm statement ("+f": read and written).
-#define SDJ_ACC8(i)                                                                                    \
-  "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), "+f"(d[i + 6]), \
-      "+f"(d[i + 7])
-
-#define SDJ_WGMMA_SS_64(T, TY) \
-  template <> struct WgmmaSS<T, 64> { \
-    static __device__ __forceinline__ void run(float (&d)[32], uint64_t a, uint64_t b, int scale_d) { \
-      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n" \
-                   "wgmma.mma_async.sync.aligned.m64n64k16.f32." TY "." TY " {" \
-                   SDJ_REGS_0 "," SDJ_REGS_16 \
-                   "}, %32, %33, p, 1, 1, 0, 0;\n}\n" \
-                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24) \
-                   : "l"(a), "l"(b), "r"(scale_d)); \
-    } \
-  };
-
-#define SDJ_WGMMA_SS_128(T, TY) \
-  template <> struct WgmmaSS<T, 128> { \
-    static __device__ __forceinline__ void run(float (&d)[64], uint64_t a, uint64_t b, int scale_d) { \
-      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n" \
-                   "wgmma.mma_async.sync.aligned.m64n128k16.f32." TY "." TY " {" \
-                   SDJ_REGS_0 "," SDJ_REGS_16 "," SDJ_REGS_32 "," SDJ_REGS_48 \
-                   "}, %64, %65, p, 1, 1, 0, 0;\n}\n" \
-                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24), SDJ_ACC8(32), \
-                     SDJ_ACC8(40), SDJ_ACC8(48), SDJ_ACC8(56) \
-                   : "l"(a), "l"(b), "r"(scale_d)); \
-    } \
-  };
-
-#define SDJ_WGMMA_RS_48(T, TY) \
-  template <> struct WgmmaRS<T, 48> { \
-    static __device__ __forceinline__ void run(float (&d)[24], const uint32_t (&a)[4], uint64_t b, int scale_d) { \
-      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %29, 0;\n" \
-                   "wgmma.mma_async.sync.aligned.m64n48k16.f32." TY "." TY " {" \
-                   SDJ_REGS_0 "," \
-                   "%16, %17, %18, %19, %20, %21, %22, %23" \
-                   "}, {%24, %25, %26, %27}, %28, p, 1, 1, 1;\n}\n" \
-                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16) \
-                   : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d)); \
-    } \
-  };
-
-#define SDJ_WGMMA_RS_64(T, TY) \
-  template <> struct WgmmaRS<T, 64> { \
-    static __device__ __forceinline__ void run(float (&d)[32], const uint32_t (&a)[4], uint64_t b, int scale_d) { \
-      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n" \
-                   "wgmma.mma_async.sync.aligned.m64n64k16.f32." TY "." TY " {" \
-                   SDJ_REGS_0 "," SDJ_REGS_16 \
-                   "}, {%32, %33, %34, %35}, %36, p, 1, 1, 1;\n}\n" \
-                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24) \
-                   : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d)); \
-    } \
-  };
-
-#define SDJ_WGMMA_RS_80(T, TY) \
-  template <> struct WgmmaRS<T, 80> { \
-    static __device__ __forceinline__ void run(float (&d)[40], const uint32_t (&a)[4], uint64_t b, int scale_d) { \
-      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %45, 0;\n" \
-                   "wgmma.mma_async.sync.aligned.m64n80k16.f32." TY "." TY " {" \
-                   SDJ_REGS_0 "," \
-                   SDJ_REGS_16 "," \
-                   "%32, %33, %34, %35, %36, %37, %38, %39" \
-                   "}, {%40, %41, %42, %43}, %44, p, 1, 1, 1;\n}\n" \
-                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24), SDJ_ACC8(32) \
-                   : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d)); \
-    } \
-  };
-
-#define SDJ_WGMMA_RS_128(T, TY) \
-  template <> struct WgmmaRS<T, 128> { \
-    static __device__ __forceinline__ void run(float (&d)[64], const uint32_t (&a)[4], uint64_t b, int scale_d) { \
-      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n" \
-                   "wgmma.mma_async.sync.aligned.m64n128k16.f32." TY "." TY " {" \
-                   SDJ_REGS_0 "," SDJ_REGS_16 "," SDJ_REGS_32 "," SDJ_REGS_48 \
-                   "}, {%64, %65, %66, %67}, %68, p, 1, 1, 1;\n}\n" \
-                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24), SDJ_ACC8(32), \
-                     SDJ_ACC8(40), SDJ_ACC8(48), SDJ_ACC8(56) \
-                   : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d)); \
-    } \
-  };
-
-#define SDJ_WGMMA_RS_160(T, TY) \
-  template <> struct WgmmaRS<T, 160> { \
-    static __device__ __forceinline__ void run(float (&d)[80], const uint32_t (&a)[4], uint64_t b, int scale_d) { \
-      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %85, 0;\n" \
-                   "wgmma.mma_async.sync.aligned.m64n160k16.f32." TY "." TY " {" \
-                   SDJ_REGS_0 "," SDJ_REGS_16 "," SDJ_REGS_32 "," SDJ_REGS_48 "," SDJ_REGS_64 \
-                   "}, {%80, %81, %82, %83}, %84, p, 1, 1, 1;\n}\n" \
-                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24), SDJ_ACC8(32), \
-                     SDJ_ACC8(40), SDJ_ACC8(48), SDJ_ACC8(56), SDJ_ACC8(64), SDJ_ACC8(72) \
-                   : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d)); \
-    } \
-  };
-
-SDJ_WGMMA_SS_64(__half, "f16")
-SDJ_WGMMA_SS_64(__nv_bfloat16, "bf16")
-SDJ_WGMMA_SS_128(__half, "f16")
-SDJ_WGMMA_SS_128(__nv_bfloat16, "bf16")
-SDJ_WGMMA_RS_48(__half, "f16")
-SDJ_WGMMA_RS_48(__nv_bfloat16, "bf16")
-SDJ_WGMMA_RS_64(__half, "f16")
-SDJ_WGMMA_RS_64(__nv_bfloat16, "bf16")
-SDJ_WGMMA_RS_80(__half, "f16")
-SDJ_WGMMA_RS_80(__nv_bfloat16, "bf16")
-SDJ_WGMMA_RS_128(__half, "f16")
-SDJ_WGMMA_RS_128(__nv_bfloat16, "bf16")
-SDJ_WGMMA_RS_160(__half, "f16")
-SDJ_WGMMA_RS_160(__nv_bfloat16, "bf16")
-#endif  // SDJ_EMU
-
-#ifdef SDJ_EMU
-__device__ __forceinline__ void wg_fence() { emu::wgmma_fence(); }
-__device__ __forceinline__ void wg_commit() { emu::wgmma_commit(); }
-__device__ __forceinline__ void wg_wait_all() { emu::wgmma_wait(0); }
-// The emulator's host compiler sees the accumulators escape into the wgmma calls; nothing to pin, no proxies.
-template <typename X> __device__ __forceinline__ void pin(X&) {}
-__device__ __forceinline__ void fence_async_shared() {}
-#else
-__device__ __forceinline__ void wg_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
-__device__ __forceinline__ void wg_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
-__device__ __forceinline__ void wg_wait_all() { asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory"); }
-
-// Empty volatile asm that claims to read and write every register of x: ordered with the wgmma fence and wait (also
-// volatile), it keeps the compiler's own reads and writes of x on the right side of them.
-template <int R> __device__ __forceinline__ void pin(float (&x)[R]) {
-#pragma unroll
-  for (int i = 0; i < R; i++) asm volatile("" : "+f"(x[i])::"memory");
-}
-template <int R> __device__ __forceinline__ void pin(uint32_t (&x)[R][4]) {
-#pragma unroll
-  for (int i = 0; i < R; i++)
-    asm volatile("" : "+r"(x[i][0]), "+r"(x[i][1]), "+r"(x[i][2]), "+r"(x[i][3])::"memory");
-}
-
-// Orders this thread's completed generic-proxy writes to shared memory (cp.async, st.shared) before later async-proxy
-// reads of it (wgmma operands); the barrier after it extends that to the other threads.
-__device__ __forceinline__ void fence_async_shared() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
-#endif
 
 // Rows [row0, row0 + ROWS) of one head into the chunked tile dst (tile_offset with ROWS rows), zero past nrows and
 // past column d. With vec (d % 8 == 0, 16-byte aligned heads) as cp.async, completed by the caller's wait; otherwise
@@ -284,13 +119,281 @@ __device__ __forceinline__ void load_tile(T* dst, const T* src, int row0, int nr
   }
 }
 
+// This thread's two rows (g and g + 8 of its warp's 16) of the online softmax: running maxima (scaled, log2 domain)
+// and this thread's share of the running sums.
+struct Rows {
+  float m[2] = {-INFINITY, -INFINITY};
+  float l[2] = {0.f, 0.f};
+};
+
+// This thread's first row (g of warp w's 16) within its warpgroup's 64; the other is 8 rows on.
+__device__ __forceinline__ int first_row() { return ((threadIdx.x >> 5) & 3) * 16 + ((threadIdx.x & 31) >> 2); }
+
+// Where scores s of key tile k0 need a mask (keys past nk, or causal keys past some row of this warpgroup, whose
+// first row is wrow), masks them (-inf) and scales the others, returning 1, the factor the exponent then applies;
+// elsewhere leaves them raw and returns sc, to be applied inside the exponent's fma.
+template <int BC>
+__device__ __forceinline__ float mask_scores(float (&s)[BC / 2], int k0, int nk, bool causal, int wrow, float sc) {
+  if (k0 + BC <= nk && !(causal && k0 + BC - 1 > wrow)) return sc;
+  const int row = wrow + first_row();
+  const int t = threadIdx.x & 3;
+#pragma unroll
+  for (int i = 0; i < BC / 2; i++) {
+    const int key = k0 + (i >> 2) * 8 + t * 2 + (i & 1);
+    const bool masked = key >= nk || (causal && key > row + ((i >> 1) & 1) * 8);
+    s[i] = masked ? -INFINITY : s[i] * sc;
+  }
+  return 1.f;
+}
+
+// The new maxima of both rows with tile scores s (times tsc): sets nb (minus the new maxima, 0 for rows with none yet)
+// and alpha (the factor that rescales what the old maxima weighed), and returns whether any row of the warp rose
+// (warp-uniform: no rescale otherwise).
+template <int BC>
+__device__ __forceinline__ bool new_maxima(const float (&s)[BC / 2], float tsc, Rows& r, float (&nb)[2],
+                                           float (&alpha)[2]) {
+  bool grew = false;
+#pragma unroll
+  for (int h = 0; h < 2; h++) {
+    float mx = s[2 * h];
+#pragma unroll
+    for (int j8 = 0; j8 < BC / 8; j8++) mx = fmaxf(mx, fmaxf(s[4 * j8 + 2 * h], s[4 * j8 + 2 * h + 1]));
+    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+    const float mnew = fmaxf(r.m[h], mx * tsc);
+    const float base = mnew == -INFINITY ? 0.f : mnew;
+    alpha[h] = ex2(r.m[h] - base);
+    grew |= mnew != r.m[h];
+    r.m[h] = mnew;
+    nb[h] = -base;
+  }
+  return __any_sync(0xffffffffu, grew);
+}
+
+// s := 2^(s * tsc + nb) in place, added to the rows' sums.
+template <int BC>
+__device__ __forceinline__ void exponentiate(float (&s)[BC / 2], float tsc, const float (&nb)[2], Rows& r) {
+#pragma unroll
+  for (int i = 0; i < BC / 2; i += 2) {
+    const int h = (i >> 1) & 1;
+    s[i] = ex2(fmaf(s[i], tsc, nb[h]));
+    s[i + 1] = ex2(fmaf(s[i + 1], tsc, nb[h]));
+    r.l[h] += s[i] + s[i + 1];
+  }
+}
+
+// The probabilities p (accumulator layout of S) rounded to 16 bits as the A fragments of O += P V: the accumulators of
+// 8-key blocks 2kt and 2kt + 1 are k-step kt's (layout notes at the top).
+template <typename T, int BC>
+__device__ __forceinline__ void pack_probabilities(const float (&p)[BC / 2], uint32_t (&pa)[BC / 16][4]) {
+#pragma unroll
+  for (int kt = 0; kt < BC / 16; kt++)
+#pragma unroll
+    for (int r = 0; r < 4; r++) pa[kt][r] = pack2<T>(p[8 * kt + 2 * r], p[8 * kt + 2 * r + 1]);
+}
+
+template <int DP>
+__device__ __forceinline__ void rescale(float (&acc)[DP / 2], const float (&alpha)[2]) {
+#pragma unroll
+  for (int i = 0; i < DP / 2; i++) acc[i] *= alpha[(i >> 1) & 1];
+}
+
+// One head's tiles in shared memory: the resident query tile, then two stages of K tiles and two of V tiles, each
+// chunked (tile_offset) with its own row count; and their descriptors (layout notes at the top). Advancing a
+// descriptor only adds to its start address field (bits 0-13, in 16-byte units), which stays below 2^14 for shared
+// addresses under 256 KiB.
 template <typename T, int DP, int BC>
+struct Tiles {
+  static constexpr uint32_t STAGE = BC * DP * 2 / 16;  // one K or V tile, in 16-byte units
+  T* q;
+  T* k;  // K stage s at k + s * BC * DP, V stage s at k + (2 + s) * BC * DP
+  uint64_t q_desc;  // this warpgroup's 64 rows
+  uint64_t k_desc;  // stage 0
+  uint64_t v_desc;  // stage 0
+
+  __device__ __forceinline__ Tiles(unsigned char* shared, int wg) {
+    q = reinterpret_cast<T*>(shared);
+    k = q + BR * DP;
+    // LBO and SBO follow the PTX ISA's canonical no-swizzle layouts (LBO the stride along K, SBO along M/N, in both
+    // majors) and CUTLASS's make_gmma_desc. Not yet run on a GPU: should the output be wrong, swap V's two offsets
+    // first (P V alone), then Q's and K's.
+    q_desc = make_desc(smem(q) + 64u * wg * 16u, BR * 16, 128);
+    k_desc = make_desc(smem(k), BC * 16, 128);
+    v_desc = make_desc(smem(k + 2 * BC * DP), 128, BC * 16);
+  }
+  __device__ __forceinline__ T* k_stage(int j) { return k + (j & 1) * BC * DP; }
+  __device__ __forceinline__ T* v_stage(int j) { return k + (2 + (j & 1)) * BC * DP; }
+
+  // S = Q K^T of the key tile in stage j & 1, DP / 16 k-steps, issued (the caller commits and waits).
+  __device__ __forceinline__ void issue_scores(float (&s)[BC / 2], int j) const {
+    const uint64_t kd = k_desc + (uint64_t)((j & 1) * STAGE);
+#pragma unroll
+    for (int kk = 0; kk < DP / 16; kk++)
+      WgmmaSS<T, BC>::run(s, q_desc + (uint64_t)(2 * kk * BR), kd + (uint64_t)(2 * kk * BC), kk > 0);
+  }
+  // O += P V of the value tile in stage j & 1, BC / 16 k-steps, issued.
+  __device__ __forceinline__ void issue_values(float (&acc)[DP / 2], const uint32_t (&pa)[BC / 16][4], int j) const {
+    const uint64_t vd = v_desc + (uint64_t)((j & 1) * STAGE);
+#pragma unroll
+    for (int kt = 0; kt < BC / 16; kt++) WgmmaRS<T, DP>::run(acc, pa[kt], vd + (uint64_t)(16 * kt), 1);
+  }
+};
+
+// What a loop over the key tiles needs of its block: tiles, head, query rows, mask.
+template <typename T, int DP, int BC>
+struct Head {
+  Tiles<T, DP, BC> tiles;
+  HeadView<T> view;
+  int nk;
+  int ntiles;
+  int wrow;  // first query row of this warpgroup
+  bool causal;
+  float sc;  // |scale * log2(e)|: a negative scale negated the query tile instead
+
+  int d;
+
+  // K or V of key tile j into its stage, as cp.async where the view is vectorizable (completed by a later wait).
+  __device__ __forceinline__ void load_keys(int j) {
+    load_tile<T, DP, BC>(tiles.k_stage(j), view.k, j * BC, nk, d, view.kv_stride, view.vec);
+  }
+  __device__ __forceinline__ void load_values(int j) {
+    load_tile<T, DP, BC>(tiles.v_stage(j), view.v, j * BC, nk, d, view.kv_stride, view.vec);
+  }
+};
+
+// The key tiles one after another: each tile's S, its softmax, then its O += P V, each batch of wgmma waited for
+// before the next step. K and V of tile j + 1 are copied while tile j is multiplied; two barriers per tile.
+template <typename T, int DP, int BC>
+__device__ __forceinline__ void serial_loop(Head<T, DP, BC>& hd, float (&acc)[DP / 2], Rows& rows) {
+  for (int j = 0; j < hd.ntiles; j++) {
+    if (j + 1 < hd.ntiles) {
+      hd.load_keys(j + 1);
+      hd.load_values(j + 1);
+      cp_async_commit();
+      cp_async_wait<1>();  // everything but the prefetch just issued: the query tile and tile j
+    } else {
+      cp_async_wait<0>();
+    }
+    fence_async_shared();
+    __syncthreads();  // tile j (and the query tile) is in shared memory for every warpgroup's wgmma
+
+    float s[BC / 2];  // not initialised: the first k-step runs with scale-d 0, which does not read it
+    wg_fence();
+    hd.tiles.issue_scores(s, j);
+    wg_commit();
+    wg_wait<0>();
+    pin(s);
+
+    const float tsc = mask_scores<BC>(s, j * BC, hd.nk, hd.causal, hd.wrow, hd.sc);
+    float nb[2];
+    float alpha[2];
+    if (new_maxima<BC>(s, tsc, rows, nb, alpha)) {
+#pragma unroll
+      for (int h = 0; h < 2; h++) rows.l[h] *= alpha[h];
+      rescale<DP>(acc, alpha);
+    }
+    exponentiate<BC>(s, tsc, nb, rows);
+    uint32_t pa[BC / 16][4];
+    pack_probabilities<T, BC>(s, pa);
+
+    pin(acc);
+    pin(pa);
+    wg_fence();
+    hd.tiles.issue_values(acc, pa, j);
+    wg_commit();
+    wg_wait<0>();
+    pin(acc);
+    __syncthreads();  // no warpgroup still reads stage j & 1, which the next prefetch overwrites
+  }
+}
+
+// Tile j's scores s (complete) through the online softmax: masked where needed, new maxima, l rescaled, s turned
+// into probabilities in place and added to l. Returns whether O needs rescaling by alpha.
+template <typename T, int DP, int BC>
+__device__ __forceinline__ bool softmax_tile(const Head<T, DP, BC>& hd, float (&s)[BC / 2], int j, Rows& rows,
+                                             float (&alpha)[2]) {
+  const float tsc = mask_scores<BC>(s, j * BC, hd.nk, hd.causal, hd.wrow, hd.sc);
+  float nb[2];
+  const bool grew = new_maxima<BC>(s, tsc, rows, nb, alpha);
+  if (grew) {
+#pragma unroll
+    for (int h = 0; h < 2; h++) rows.l[h] *= alpha[h];
+  }
+  exponentiate<BC>(s, tsc, nb, rows);
+  return grew;
+}
+
+// The barrier that starts a step of pipelined_loop, then the copies of K of tile `keys` and V of tile `values` (where
+// they exist), committed as one group.
+template <typename T, int DP, int BC>
+__device__ __forceinline__ void next_step(Head<T, DP, BC>& hd, int keys, int values) {
+  cp_async_wait<0>();
+  fence_async_shared();
+  __syncthreads();  // the tiles this step multiplies landed; nobody reads the stages these copies overwrite
+  if (keys < hd.ntiles) hd.load_keys(keys);
+  if (values < hd.ntiles) hd.load_values(values);
+  cp_async_commit();
+}
+
+// FlashAttention-3's intra-warpgroup pipelining: step j issues S of tile j and O += P V of tile j - 1 together, then
+// runs tile j's softmax while the second product is still in flight, and waits for it only before rescaling O and
+// packing P of tile j into the registers it read. K runs one tile ahead of V: step j needs K of tile j and V of tile
+// j - 1, both copied during step j - 1 (K and V have two stages each), so one barrier per step suffices (after it,
+// nobody reads the stages that step j's copies overwrite: K of tile j - 1, V of tile j - 2). The first step (S only)
+// and the last (P V only) are peeled off, so that the steady state's wgmma batches and waits are unconditional, which
+// ptxas needs to keep them asynchronous. The probabilities of tile j - 1 (pa), tile j's scores (s) and O are live
+// together: more registers than serial_loop.
+template <typename T, int DP, int BC>
+__device__ __forceinline__ void pipelined_loop(Head<T, DP, BC>& hd, float (&acc)[DP / 2], Rows& rows) {
+  const int n = hd.ntiles;
+  if (n == 0) return;
+  float s[BC / 2];
+  uint32_t pa[BC / 16][4];
+  float alpha[2];
+
+  next_step(hd, 1, 0);
+  wg_fence();
+  hd.tiles.issue_scores(s, 0);
+  wg_commit();
+  wg_wait<0>();
+  pin(s);
+  softmax_tile(hd, s, 0, rows, alpha);  // O is still 0: nothing to rescale
+  pack_probabilities<T, BC>(s, pa);
+
+  for (int j = 1; j < n; j++) {
+    next_step(hd, j + 1, j);
+    pin(acc);
+    pin(pa);
+    wg_fence();
+    hd.tiles.issue_scores(s, j);
+    wg_commit();
+    hd.tiles.issue_values(acc, pa, j - 1);
+    wg_commit();
+    wg_wait<1>();  // S of tile j; O += P V of tile j - 1 may still run
+    pin(s);
+    const bool grew = softmax_tile(hd, s, j, rows, alpha);
+    wg_wait<0>();
+    pin(acc);
+    pin(pa);
+    if (grew) rescale<DP>(acc, alpha);
+    pack_probabilities<T, BC>(s, pa);
+  }
+
+  next_step(hd, n + 1, n);  // copies nothing: the barrier makes V of tile n - 1 visible
+  pin(acc);
+  pin(pa);
+  wg_fence();
+  hd.tiles.issue_values(acc, pa, n - 1);
+  wg_commit();
+  wg_wait<0>();
+  pin(acc);
+}
+
+template <typename T, int DP, int BC, bool PIPELINED>
 __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                                           T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
                                           float scale_log2, int causal) {
   constexpr int SMEM = smem_bytes(DP, BC);
-  constexpr int KS = DP / 16;  // k-steps of S = Q K^T
-  constexpr int PS = BC / 16;  // k-steps of O += P V
   static_assert(DP % 16 == 0 && BC % 16 == 0 && DP <= 256 && BC <= 256, "wgmma tile sizes");
   extern __shared__ __align__(128) unsigned char sdj_wgmma_dynamic[];
   {
@@ -302,156 +405,55 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 #endif
     if (have < (uint32_t)SMEM) __trap();  // launched with less than AttentionKernels.wgmmaSharedBytes
   }
-  T* const qs = reinterpret_cast<T*>(sdj_wgmma_dynamic);
-  T* const kv = qs + BR * DP;  // stage s: K at kv + s * 2 * BC * DP, V BC * DP after it
-
   const int wg = threadIdx.x >> 7;
-  const int warp = (threadIdx.x >> 5) & 3;  // warp within the warpgroup
-  const int lane = threadIdx.x & 31;
-  const int g = lane >> 2;
-  const int t = lane & 3;
   const int q0 = blockIdx.x * BR;
-  const int wrow = q0 + 64 * wg;  // first query row of this warpgroup
-  const HeadView<T> hv = head_view(q, k, v, o, nq, nk, heads, d, ldq, ldkv);
-  const T* qb = hv.q;
-  const T* kb = hv.k;
-  const T* vb = hv.v;
-  T* ob = hv.o;
-  const bool vec = hv.vec;
-  const int kv_end = causal ? min(nk, q0 + BR) : nk;
-  const int tiles = (kv_end + BC - 1) / BC;
-  float sc = scale_log2;
-  const bool negate = sc < 0.f;
-  if (negate) sc = -sc;
+  Head<T, DP, BC> hd{Tiles<T, DP, BC>(sdj_wgmma_dynamic, wg), head_view(q, k, v, o, nq, nk, heads, d, ldq, ldkv)};
+  hd.nk = nk;
+  hd.d = d;
+  hd.ntiles = ((causal ? min(nk, q0 + BR) : nk) + BC - 1) / BC;
+  hd.wrow = q0 + 64 * wg;
+  hd.causal = causal != 0;
+  hd.sc = fabsf(scale_log2);
 
-  load_tile<T, DP, BR>(qs, qb, q0, nq, d, hv.q_stride, vec);
-  cp_async_commit();
-  if (tiles > 0) {
-    load_tile<T, DP, BC>(kv, kb, 0, nk, d, hv.kv_stride, vec);
-    load_tile<T, DP, BC>(kv + BC * DP, vb, 0, nk, d, hv.kv_stride, vec);
-    cp_async_commit();
+  load_tile<T, DP, BR>(hd.tiles.q, hd.view.q, q0, nq, d, hd.view.q_stride, hd.view.vec);
+  if (hd.ntiles > 0) {
+    hd.load_keys(0);
+    if (!PIPELINED) hd.load_values(0);
   }
-  if (negate) {
+  cp_async_commit();
+  if (scale_log2 < 0.f) {
     cp_async_wait<0>();
     __syncthreads();
-    uint32_t* w = reinterpret_cast<uint32_t*>(qs);
+    uint32_t* w = reinterpret_cast<uint32_t*>(hd.tiles.q);
     for (int i = threadIdx.x; i < BR * DP / 2; i += THREADS) w[i] ^= 0x80008000u;
     // the fence and barrier at the top of the first key tile publish these stores to every warpgroup's wgmma
   }
 
-  // Descriptors (layout notes at the top); advancing one only adds to its start address field (bits 0-13, in
-  // 16-byte units), which stays below 2^14 for shared addresses under 256 KiB. LBO and SBO follow the PTX ISA's
-  // canonical no-swizzle layouts (LBO the stride along K, SBO along M/N, in both majors; its MN-major bf16 example has
-  // LBO = 128 and SBO = 64 elements on the same layout) and CUTLASS's make_gmma_desc. Not yet run on a GPU: should the
-  // output be wrong, swap V's two offsets first (P V alone), then Q's and K's.
-  const uint64_t q_desc = make_desc(smem(qs) + 64u * wg * 16u, BR * 16, 128);
-  const uint64_t k_desc0 = make_desc(smem(kv), BC * 16, 128);
-  const uint64_t v_desc0 = make_desc(smem(kv + BC * DP), 128, BC * 16);
-  constexpr uint32_t STAGE = 2 * BC * DP * 2 / 16;  // one stage of K and V, in 16-byte units
-
   float acc[DP / 2];
 #pragma unroll
   for (int i = 0; i < DP / 2; i++) acc[i] = 0.f;
-  float m[2] = {-INFINITY, -INFINITY};  // running maxima of rows g and g + 8 of the warp's 16, scaled (log2 domain)
-  float l[2] = {0.f, 0.f};              // this thread's share of their running sums
-
-  for (int j = 0; j < tiles; j++) {
-    const int k0 = j * BC;
-    const uint32_t stage = (uint32_t)(j & 1) * STAGE;
-    if (j + 1 < tiles) {
-      T* next = kv + ((j + 1) & 1) * 2 * BC * DP;
-      load_tile<T, DP, BC>(next, kb, k0 + BC, nk, d, hv.kv_stride, vec);
-      load_tile<T, DP, BC>(next + BC * DP, vb, k0 + BC, nk, d, hv.kv_stride, vec);
-      cp_async_commit();
-      cp_async_wait<1>();  // everything but the prefetch just issued: the query tile and tile j
-    } else {
-      cp_async_wait<0>();
-    }
-    fence_async_shared();
-    __syncthreads();  // tile j (and the query tile) is in shared memory for every warpgroup's wgmma
-
-    float s[BC / 2];  // not initialised: the first k-step runs with scale-d 0, which does not read it
-    wg_fence();
-#pragma unroll
-    for (int kk = 0; kk < KS; kk++)
-      WgmmaSS<T, BC>::run(s, q_desc + (uint64_t)(2 * kk * BR), k_desc0 + stage + (uint64_t)(2 * kk * BC), kk > 0);
-    wg_commit();
-    wg_wait_all();
-    pin(s);
-
-    // As in flash_attention.cu: a tile with masked keys (for this warpgroup's rows) is scaled here, masked scores
-    // -inf, and enters the exponent with factor 1; the others stay raw and are scaled inside the fma.
-    float tsc = sc;
-    if (k0 + BC > nk || (causal && k0 + BC - 1 > wrow)) {
-      tsc = 1.f;
-#pragma unroll
-      for (int i = 0; i < BC / 2; i++) {
-        const int key = k0 + (i >> 2) * 8 + t * 2 + (i & 1);
-        const int row = wrow + warp * 16 + g + ((i >> 1) & 1) * 8;
-        const bool masked = key >= nk || (causal && key > row);
-        s[i] = masked ? -INFINITY : s[i] * sc;
-      }
-    }
-    float nb[2];
-    float alpha[2];
-    bool grew = false;
-#pragma unroll
-    for (int h = 0; h < 2; h++) {
-      float mx = s[2 * h];
-#pragma unroll
-      for (int j8 = 0; j8 < BC / 8; j8++) mx = fmaxf(mx, fmaxf(s[4 * j8 + 2 * h], s[4 * j8 + 2 * h + 1]));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-      const float mnew = fmaxf(m[h], mx * tsc);
-      const float base = mnew == -INFINITY ? 0.f : mnew;
-      alpha[h] = ex2(m[h] - base);
-      grew |= mnew != m[h];
-      m[h] = mnew;
-      nb[h] = -base;
-    }
-    if (__any_sync(0xffffffffu, grew)) {
-#pragma unroll
-      for (int h = 0; h < 2; h++) l[h] *= alpha[h];
-#pragma unroll
-      for (int i = 0; i < DP / 2; i++) acc[i] *= alpha[(i >> 1) & 1];
-    }
-    uint32_t pa[PS][4];
-#pragma unroll
-    for (int kt = 0; kt < PS; kt++)
-#pragma unroll
-      for (int r = 0; r < 4; r++) {
-        const int i = 8 * kt + 2 * r;  // s[i], s[i + 1]: one row (r & 1), two adjacent keys
-        const float p0 = ex2(fmaf(s[i], tsc, nb[r & 1]));
-        const float p1 = ex2(fmaf(s[i + 1], tsc, nb[r & 1]));
-        l[r & 1] += p0 + p1;
-        pa[kt][r] = pack2<T>(p0, p1);
-      }
-
-    pin(acc);
-    pin(pa);
-    wg_fence();
-#pragma unroll
-    for (int kt = 0; kt < PS; kt++) WgmmaRS<T, DP>::run(acc, pa[kt], v_desc0 + stage + (uint64_t)(16 * kt), 1);
-    wg_commit();
-    wg_wait_all();
-    pin(acc);
-    __syncthreads();  // no warpgroup still reads stage j & 1, which the next prefetch overwrites
+  Rows rows;
+  if constexpr (PIPELINED) {
+    pipelined_loop<T, DP, BC>(hd, acc, rows);
+  } else {
+    serial_loop<T, DP, BC>(hd, acc, rows);
   }
   cp_async_wait<0>();  // the query tile when there were no keys
 
+  T* ob = hd.view.o;
   const bool pairs = (d % 2 == 0) && ((reinterpret_cast<uintptr_t>(ob) & 3) == 0);
 #pragma unroll
   for (int h = 0; h < 2; h++) {
-    float s_ = l[h];
-    s_ += __shfl_xor_sync(0xffffffffu, s_, 1);
-    s_ += __shfl_xor_sync(0xffffffffu, s_, 2);
-    const float inv = s_ > 0.f ? 1.f / s_ : 0.f;
-    const int row = wrow + warp * 16 + g + h * 8;
+    float sum = rows.l[h];
+    sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+    sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+    const float inv = sum > 0.f ? 1.f / sum : 0.f;
+    const int row = hd.wrow + first_row() + h * 8;
     if (row >= nq) continue;
     T* orow = ob + (long long)row * heads * d;
 #pragma unroll
     for (int n = 0; n < DP / 8; n++) {
-      const int col = n * 8 + t * 2;
+      const int col = n * 8 + (threadIdx.x & 3) * 2;
       store_pair<T>(orow, col, d, pairs, acc[4 * n + 2 * h] * inv, acc[4 * n + 2 * h + 1] * inv);
     }
   }
@@ -461,13 +463,19 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 }  // namespace sdj
 
 // DP: padded head size (wgmma's N of O += P V), BC: keys per tile (N of S = Q K^T), MINB: blocks per SM for
-// __launch_bounds__. AttentionKernels.wgmmaKeys and AttentionKernels.wgmmaSharedBytes mirror this table.
-#define SDJ_WGMMA(T, S, DP, BC, MINB)                                                                           \
+// __launch_bounds__. AttentionKernels.wgmmaKeys and AttentionKernels.wgmmaSharedBytes mirror these tables:
+// SDJ_WGMMA_ALL the serial loop (-Dsdj.cuda.attention=wgmma), SDJ_WGMMA_PIPELINED_ALL the pipelined one (benchmarks
+// and tests only, until a GPU run picks one), whose smaller key tiles at some sizes leave room for its extra registers.
+#define SDJ_WGMMA_KERNEL(NAME, PIPELINED, T, DP, BC, MINB)                                                       \
   extern "C" __global__ void __launch_bounds__(sdj::wgmma::THREADS, MINB)                                       \
-      sdj_flash_attention_wgmma_##S##_d##DP(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, \
-                                            int d, int ldq, int ldkv, float scale_log2, int causal) {           \
-    sdj::wgmma::attention<T, DP, BC>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal);            \
+      NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,       \
+           float scale_log2, int causal) {                                                                      \
+    sdj::wgmma::attention<T, DP, BC, PIPELINED>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal);  \
   }
+#define SDJ_WGMMA(T, S, DP, BC, MINB) \
+  SDJ_WGMMA_KERNEL(sdj_flash_attention_wgmma_##S##_d##DP, false, T, DP, BC, MINB)
+#define SDJ_WGMMA_PIPELINED(T, S, DP, BC, MINB) \
+  SDJ_WGMMA_KERNEL(sdj_flash_attention_wgmma_pipelined_##S##_d##DP, true, T, DP, BC, MINB)
 
 #define SDJ_WGMMA_ALL(T, S)       \
   SDJ_WGMMA(T, S, 48, 128, 2)     \
@@ -476,5 +484,14 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   SDJ_WGMMA(T, S, 128, 128, 1)    \
   SDJ_WGMMA(T, S, 160, 128, 1)
 
+#define SDJ_WGMMA_PIPELINED_ALL(T, S)    \
+  SDJ_WGMMA_PIPELINED(T, S, 48, 64, 2)   \
+  SDJ_WGMMA_PIPELINED(T, S, 64, 64, 2)   \
+  SDJ_WGMMA_PIPELINED(T, S, 80, 64, 2)   \
+  SDJ_WGMMA_PIPELINED(T, S, 128, 128, 1) \
+  SDJ_WGMMA_PIPELINED(T, S, 160, 64, 1)
+
 SDJ_WGMMA_ALL(__half, f16)
 SDJ_WGMMA_ALL(__nv_bfloat16, bf16)
+SDJ_WGMMA_PIPELINED_ALL(__half, f16)
+SDJ_WGMMA_PIPELINED_ALL(__nv_bfloat16, bf16)

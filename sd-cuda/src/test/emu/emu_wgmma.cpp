@@ -60,7 +60,7 @@ void check_descriptor(uint64_t desc, const char* operand) {
   }
 }
 
-// The 16-bit value at shared address `address` (start of a descriptor plus an offset), inside the dynamic shared memory.
+// The 16-bit value at shared address `address` (a descriptor's start plus an offset), inside dynamic shared memory.
 uint32_t shared16(uint32_t address, const char* operand) {
   if (address % 2 != 0 || address + 2 > dynamic_shared_size()) {
     error(std::string("wgmma ") + operand + " element at shared address " + std::to_string(address) +

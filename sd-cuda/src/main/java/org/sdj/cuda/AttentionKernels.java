@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * Launches of the fused attention kernels for one storage type: flash_attention.cu (tensor cores, mma.sync, head sizes
- * up to 160), the opt-in flash_attention_wgmma.cu (Hopper), attention_wide.cu (CUDA cores, wider heads), and the
- * host-side figures each launch depends on.
+ * up to 160), the opt-in flash_attention_wgmma.cu (Hopper; its serial and pipelined loops), attention_wide.cu (CUDA
+ * cores, wider heads), and the host-side figures each launch depends on.
  */
 final class AttentionKernels {
   /** Head sizes of the tensor-core attention kernels; d is padded up to the next one. */
@@ -13,7 +13,10 @@ final class AttentionKernels {
   /** Largest head size of the CUDA-core attention kernel ({@code WIDE_MAX_D} in attention_wide.cu). */
   static final int WIDE_MAX_D = 1024;
   private static final double LOG2_E = 1.4426950408889634;
-  /** Padded head sizes of flash_attention_wgmma.cu's kernels ({@code SDJ_WGMMA_ALL} there). */
+  /**
+   * Padded head sizes of flash_attention_wgmma.cu's kernels ({@code SDJ_WGMMA_ALL} and {@code SDJ_WGMMA_PIPELINED_ALL}
+   * there).
+   */
   private static final int[] WGMMA_DIMS = {48, 64, 80, 128, 160};
   /** Query rows per block of flash_attention_wgmma.cu's kernel: two warpgroups of 64 ({@code BR} there). */
   static final int WGMMA_ROWS = 128;
@@ -22,21 +25,28 @@ final class AttentionKernels {
 
   private final Launcher launch;
   private final String suffix;
-  private final boolean wgmma;
+  /** The kernel that runs: {@code preferred}, or {@link CudaOptions.Attention#MMA} where the module lacks it. */
+  private final CudaOptions.Attention kernel;
 
   /**
-   * Attention on the wgmma kernel where {@code wgmmaAttention} asks for it and the module has it (its image carries
-   * sm_90a code only, so it loads on compute capability 9.0 alone).
+   * Attention on {@code preferred} where the module has it (the wgmma kernels' image carries sm_90a code only, so it
+   * loads on compute capability 9.0 alone), else on the mma.sync kernel.
    */
-  AttentionKernels(Launcher launch, boolean wgmmaAttention) {
+  AttentionKernels(Launcher launch, CudaOptions.Attention preferred) {
     this.launch = launch;
     this.suffix = launch.suffix();
-    this.wgmma = wgmmaAttention && launch.has(wgmmaKernel(suffix, WGMMA_DIMS[0]));
+    this.kernel = preferred == CudaOptions.Attention.MMA || launch.has(wgmmaKernel(suffix, preferred, WGMMA_DIMS[0]))
+        ? preferred : CudaOptions.Attention.MMA;
   }
 
-  /** Whether fused attention runs on flash_attention_wgmma.cu's kernel for the head sizes it provides. */
+  /** Which kernel runs fused attention (a wgmma one only for the head sizes it provides). */
+  CudaOptions.Attention kernel() {
+    return kernel;
+  }
+
+  /** Whether fused attention runs on one of flash_attention_wgmma.cu's kernels for the head sizes they provide. */
   boolean wgmmaAttention() {
-    return wgmma;
+    return kernel != CudaOptions.Attention.MMA;
   }
 
   /** The padded head size of the tensor-core kernel for {@code d}, or -1 beyond its largest. */
@@ -77,8 +87,14 @@ final class AttentionKernels {
     return false;
   }
 
-  /** Keys per tile of flash_attention_wgmma.cu's kernel for padded head size {@code dp} ({@code BC} there). */
-  static int wgmmaKeys(int dp) {
+  /**
+   * Keys per tile of flash_attention_wgmma.cu's kernel for padded head size {@code dp} ({@code BC} there): the
+   * serial loop's or, where {@code pipelined}, the pipelined one's (smaller tiles where its extra registers need room).
+   */
+  static int wgmmaKeys(int dp, boolean pipelined) {
+    if (pipelined) {
+      return dp == 128 ? 128 : 64;
+    }
     return dp == 80 ? 64 : 128;
   }
 
@@ -86,12 +102,13 @@ final class AttentionKernels {
    * Dynamic shared memory of flash_attention_wgmma.cu's kernel ({@code smem_bytes} there): the query tile and two
    * stages of K and V tiles, {@code dp} 16-bit columns each; all of it dynamic (the kernel traps on less).
    */
-  static int wgmmaSharedBytes(int dp) {
-    return (WGMMA_ROWS + 4 * wgmmaKeys(dp)) * dp * 2;
+  static int wgmmaSharedBytes(int dp, boolean pipelined) {
+    return (WGMMA_ROWS + 4 * wgmmaKeys(dp, pipelined)) * dp * 2;
   }
 
-  private static String wgmmaKernel(String suffix, int dp) {
-    return "sdj_flash_attention_wgmma" + suffix + "_d" + dp;
+  private static String wgmmaKernel(String suffix, CudaOptions.Attention kernel, int dp) {
+    String loop = kernel == CudaOptions.Attention.WGMMA_PIPELINED ? "_pipelined" : "";
+    return "sdj_flash_attention_wgmma" + loop + suffix + "_d" + dp;
   }
 
   /**
@@ -104,10 +121,11 @@ final class AttentionKernels {
       float scale, boolean causal) {
     float scaleLog2 = (float) (scale * LOG2_E);
     int dp = flashDim(d);
-    if (dp > 0 && wgmma && wgmmaDim(dp)) {
-      launch.raw(wgmmaKernel(suffix, dp), new int[] {Math.ceilDiv(nq, WGMMA_ROWS), heads, b},
-          new int[] {WGMMA_THREADS, 1, 1}, wgmmaSharedBytes(dp), q, k, v, o, nq, nk, heads, d, ldq, ldkv, scaleLog2,
-          causal ? 1 : 0);
+    if (dp > 0 && wgmmaAttention() && wgmmaDim(dp)) {
+      boolean pipelined = kernel == CudaOptions.Attention.WGMMA_PIPELINED;
+      launch.raw(wgmmaKernel(suffix, kernel, dp), new int[] {Math.ceilDiv(nq, WGMMA_ROWS), heads, b},
+          new int[] {WGMMA_THREADS, 1, 1}, wgmmaSharedBytes(dp, pipelined), q, k, v, o, nq, nk, heads, d, ldq, ldkv,
+          scaleLog2, causal ? 1 : 0);
     } else if (dp > 0) {
       launch.raw("sdj_flash_attention" + suffix + "_d" + dp,
           new int[] {Math.ceilDiv(nq, flashRows(dp)), heads, b}, new int[] {128, 1, 1}, flashSharedBytes(dp),

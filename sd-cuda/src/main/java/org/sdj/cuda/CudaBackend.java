@@ -39,6 +39,7 @@ public final class CudaBackend implements Backend {
   private final Kernels kernels;
   private final NormKernels norms;
   private final AttentionKernels attention;
+  private final Launcher launcher;
   private final Set<DeviceTensor> weights = ConcurrentHashMap.newKeySet();
   /** Weight address to its {@code [o, kh, kw, c]} copy ({@link #filterKrsc}). */
   private final Map<Long, Long> filtersKrsc = new ConcurrentHashMap<>();
@@ -61,12 +62,12 @@ public final class CudaBackend implements Backend {
     this.device = opener.open(options, allocations);
     this.activations = device.activations();
     this.weightMemory = device.weightMemory();
-    Launcher launcher = new Launcher(device.kernels(), options.computeType());
+    this.launcher = new Launcher(device.kernels(), options.computeType());
     this.kernels = new Kernels(launcher);
     this.norms = new NormKernels(launcher);
-    this.attention = new AttentionKernels(launcher, options.wgmmaAttention());
+    this.attention = new AttentionKernels(launcher, options.attention());
     this.description = "cuda: " + device.description() + ", " + options.computeType()
-        + (options.graphs() ? "" : ", CUDA graphs off") + (attention.wgmmaAttention() ? ", wgmma attention" : "");
+        + (options.graphs() ? "" : ", CUDA graphs off") + (attention.wgmmaAttention() ? ", " + attention.kernel().property() + " attention" : "");
   }
 
   /**
@@ -201,6 +202,11 @@ public final class CudaBackend implements Backend {
 
   AttentionKernels attention() {
     return attention;
+  }
+
+  /** Launches of this backend's kernels in its storage type (for benchmarks that compare kernels). */
+  Launcher launcher() {
+    return launcher;
   }
 
   Matmul gemm() {

@@ -1,6 +1,7 @@
 package org.sdj.cuda;
 
 import java.util.Properties;
+import java.util.function.Consumer;
 import org.sdj.backend.BackendHints;
 import org.sdj.backend.DType;
 
@@ -20,9 +21,8 @@ import org.sdj.backend.DType;
  *     convolution to cuDNN
  * @param nhwcConv whether the convolutions left to cuDNN run on its NHWC algorithms, between two transposes and with
  *     a filter copy per weight (off by default until measured on a GPU)
- * @param wgmmaAttention whether fused attention runs on the Hopper kernel (flash_attention_wgmma.cu, warpgroup MMA)
- *     where the GPU is compute capability 9.0 and the padded head size is one it provides; elsewhere, and by default,
- *     on the mma.sync kernel (experimental until measured on a GPU)
+ * @param attention which kernel runs fused attention: {@link Attention#MMA} (the default) or one of the Hopper kernel's
+ *     two loops (experimental until measured on a GPU)
  * @param fusedProjections whether models stack the projections that read one input (attention's q, k and v; a
  *     cross-attention's k and v) into one weight, whose product the attention kernels read in place
  *     ({@link org.sdj.backend.Backend#fusedProjections()}); on by default
@@ -33,7 +33,7 @@ import org.sdj.backend.DType;
  *     op reads a row-major copy. Off by default until measured on a GPU
  */
 public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace, int gemmConvPixels,
-    boolean nhwcConv, boolean wgmmaAttention, boolean fusedProjections, boolean channelsLast) {
+    boolean nhwcConv, Attention attention, boolean fusedProjections, boolean channelsLast) {
   /** System property that turns CUDA graphs off with {@code false} (for a run that cannot be rebuilt). */
   public static final String GRAPHS_PROPERTY = "sdj.cuda.graphs";
   /** System property for {@link #convWorkspace} in MiB. */
@@ -42,7 +42,7 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   public static final String GEMM_CONV_PIXELS_PROPERTY = "sdj.cuda.gemmConvPixels";
   /** System property for {@link #nhwcConv}: {@code true} or {@code false}. */
   public static final String NHWC_CONV_PROPERTY = "sdj.cuda.nhwcConv";
-  /** System property for {@link #wgmmaAttention}: {@code wgmma} turns it on, {@code mma} (the default) off. */
+  /** System property for {@link #attention}: {@code mma} (the default), {@code wgmma} or {@code wgmma-pipelined}. */
   public static final String ATTENTION_PROPERTY = "sdj.cuda.attention";
   /** System property for {@link #fusedProjections}: {@code true} or {@code false}. */
   public static final String FUSED_PROJECTIONS_PROPERTY = "sdj.cuda.fusedProjections";
@@ -59,7 +59,43 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
    */
   private static final long DEFAULT_CONV_WORKSPACE_MIB = 64;
 
+  /**
+   * The fused attention kernels. The Hopper ones (flash_attention_wgmma.cu, warpgroup MMA) run where the GPU is compute
+   * capability 9.0 and the padded head size is one they provide; elsewhere the mma.sync kernel does.
+   */
+  public enum Attention {
+    /** flash_attention.cu: FlashAttention-2 on mma.sync, any GPU from sm_80. */
+    MMA("mma"),
+    /** flash_attention_wgmma.cu, each key tile's products and softmax one after another. */
+    WGMMA("wgmma"),
+    /** flash_attention_wgmma.cu, one tile's softmax overlapped with the previous tile's O += P V (FlashAttention-3). */
+    WGMMA_PIPELINED("wgmma-pipelined");
+
+    private final String property;
+
+    Attention(String property) {
+      this.property = property;
+    }
+
+    /** The value of {@value CudaOptions#ATTENTION_PROPERTY} that picks this kernel. */
+    public String property() {
+      return property;
+    }
+
+    static Attention fromProperty(String value) {
+      for (Attention a : values()) {
+        if (a.property.equals(value)) {
+          return a;
+        }
+      }
+      throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + value + ": use mma, wgmma or wgmma-pipelined");
+    }
+  }
+
   public CudaOptions {
+    if (attention == null) {
+      throw new IllegalArgumentException("attention kernel must be given (Attention.MMA by default)");
+    }
     if (device < 0) {
       throw new IllegalArgumentException("CUDA device ordinal " + device + " must be 0 or more");
     }
@@ -89,7 +125,7 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
    * {@link #defaults()} as {@code properties} override them.
    *
    * @throws IllegalArgumentException for a value that is not {@code true}/{@code false}, a whole number of MiB, a
-   *     whole number of pixels, or {@code mma}/{@code wgmma}
+   *     whole number of pixels, or an {@link Attention} property value
    */
   static CudaOptions fromProperties(Properties properties) {
     boolean graphs = flag(properties, GRAPHS_PROPERTY, true);
@@ -110,12 +146,9 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(GEMM_CONV_PIXELS_PROPERTY + "=" + pixels + ": use a whole number of pixels");
     }
-    String attention = properties.getProperty(ATTENTION_PROPERTY, "mma").trim();
-    if (!attention.equals("mma") && !attention.equals("wgmma")) {
-      throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + attention + ": use mma or wgmma");
-    }
-    return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels, nhwc, attention.equals("wgmma"), fused,
-        channelsLast);
+    Attention attention =
+        Attention.fromProperty(properties.getProperty(ATTENTION_PROPERTY, Attention.MMA.property()).trim());
+    return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels, nhwc, attention, fused, channelsLast);
   }
 
   /** A true/false property, {@code absent} where absent. */
@@ -136,47 +169,71 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   }
 
   public CudaOptions withDevice(int ordinal) {
-    return new CudaOptions(ordinal, computeType, graphs, convWorkspace, gemmConvPixels, nhwcConv,
-        wgmmaAttention, fusedProjections, channelsLast);
+    return with(c -> c.device = ordinal);
   }
 
   public CudaOptions withComputeType(DType type) {
-    return new CudaOptions(device, type, graphs, convWorkspace, gemmConvPixels, nhwcConv,
-        wgmmaAttention, fusedProjections, channelsLast);
+    return with(c -> c.computeType = type);
   }
 
   public CudaOptions withGraphs(boolean on) {
-    return new CudaOptions(device, computeType, on, convWorkspace, gemmConvPixels, nhwcConv,
-        wgmmaAttention, fusedProjections, channelsLast);
+    return with(c -> c.graphs = on);
   }
 
   public CudaOptions withConvWorkspace(long bytes) {
-    return new CudaOptions(device, computeType, graphs, bytes, gemmConvPixels, nhwcConv,
-        wgmmaAttention, fusedProjections, channelsLast);
+    return with(c -> c.convWorkspace = bytes);
   }
 
   public CudaOptions withGemmConvPixels(int pixels) {
-    return new CudaOptions(device, computeType, graphs, convWorkspace, pixels, nhwcConv,
-        wgmmaAttention, fusedProjections, channelsLast);
+    return with(c -> c.gemmConvPixels = pixels);
   }
 
   public CudaOptions withNhwcConv(boolean on) {
-    return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, on,
-        wgmmaAttention, fusedProjections, channelsLast);
+    return with(c -> c.nhwcConv = on);
   }
 
-  public CudaOptions withWgmmaAttention(boolean on) {
-    return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, nhwcConv, on,
-        fusedProjections, channelsLast);
+  public CudaOptions withAttention(Attention kernel) {
+    return with(c -> c.attention = kernel);
   }
 
   public CudaOptions withChannelsLast(boolean on) {
-    return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, nhwcConv, wgmmaAttention,
-        fusedProjections, on);
+    return with(c -> c.channelsLast = on);
   }
 
   public CudaOptions withFusedProjections(boolean on) {
-    return new CudaOptions(device, computeType, graphs, convWorkspace, gemmConvPixels, nhwcConv, wgmmaAttention,
-        on, channelsLast);
+    return with(c -> c.fusedProjections = on);
+  }
+
+  /** A copy with {@code change} applied to its components (the constructor validates the result). */
+  private CudaOptions with(Consumer<Components> change) {
+    Components c = new Components(this);
+    change.accept(c);
+    return new CudaOptions(c.device, c.computeType, c.graphs, c.convWorkspace, c.gemmConvPixels, c.nhwcConv,
+        c.attention, c.fusedProjections, c.channelsLast);
+  }
+
+  /** The components of a {@link CudaOptions}, mutable: each wither changes one. */
+  private static final class Components {
+    int device;
+    DType computeType;
+    boolean graphs;
+    long convWorkspace;
+    int gemmConvPixels;
+    boolean nhwcConv;
+    Attention attention;
+    boolean fusedProjections;
+    boolean channelsLast;
+
+    Components(CudaOptions o) {
+      device = o.device;
+      computeType = o.computeType;
+      graphs = o.graphs;
+      convWorkspace = o.convWorkspace;
+      gemmConvPixels = o.gemmConvPixels;
+      nhwcConv = o.nhwcConv;
+      attention = o.attention;
+      fusedProjections = o.fusedProjections;
+      channelsLast = o.channelsLast;
+    }
   }
 }

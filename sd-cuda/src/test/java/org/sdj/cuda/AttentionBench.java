@@ -8,10 +8,11 @@ import org.sdj.backend.Tensor;
  * Times the fused attention kernels at SD's self-attention size (batch 2, 8 heads, N 4096) for each head size, in
  * TFLOP/s (4 B H N^2 d per call, d unpadded), for scripts/gpu-check.sh; benchmarks/torch/attention_sdpa.py gives
  * PyTorch's SDPA figures for the same shapes. One line per head size, on the mma.sync kernel, or with the argument
- * {@code wgmma} on the Hopper kernel (flash_attention_wgmma.cu, compute capability 9.0 only; head sizes it lacks run
- * on mma.sync). With the argument {@code tuning}, each head size's shipped mma.sync kernel is timed beside the other
+ * {@code wgmma} or {@code wgmma-pipelined} on one of the Hopper kernel's loops (flash_attention_wgmma.cu, compute
+ * capability 9.0 only; head sizes it lacks run on mma.sync), with each line's largest difference from the mma.sync
+ * kernel's output. With the argument {@code tuning}, each head size's shipped mma.sync kernel is timed beside the other
  * tile shapes of flash_attention_tuning.cu (sm_90 only), with each one's largest difference from the shipped kernel's
- * output. Not a unit test: run with {@code java ... org.sdj.cuda.AttentionBench [N] [wgmma|tuning]}.
+ * output. Not a unit test: run with {@code java ... org.sdj.cuda.AttentionBench [N] [wgmma|wgmma-pipelined|tuning]}.
  */
 public final class AttentionBench {
   private AttentionBench() {}
@@ -20,11 +21,11 @@ public final class AttentionBench {
     int batch = 2;
     int heads = 8;
     int n = 4096;
-    boolean wgmma = false;
+    CudaOptions.Attention kernel = CudaOptions.Attention.MMA;
     boolean tuning = false;
     for (String a : args) {
-      if (a.equals("wgmma")) {
-        wgmma = true;
+      if (a.startsWith("wgmma")) {
+        kernel = CudaOptions.Attention.fromProperty(a);
       } else if (a.equals("tuning")) {
         tuning = true;
       } else {
@@ -32,9 +33,9 @@ public final class AttentionBench {
       }
     }
     int iterations = 20;
-    try (CudaBackend backend = new CudaBackend(CudaOptions.defaults().withWgmmaAttention(wgmma))) {
+    try (CudaBackend backend = new CudaBackend(CudaOptions.defaults().withAttention(kernel))) {
       System.out.println(backend.description());
-      if (wgmma && !backend.attention().wgmmaAttention()) {
+      if (kernel != CudaOptions.Attention.MMA && !backend.attention().wgmmaAttention()) {
         System.out.println("no wgmma attention kernel on this GPU (it needs compute capability 9.0)");
         return;
       }
@@ -42,8 +43,8 @@ public final class AttentionBench {
         tune(backend, batch, heads, n, iterations);
         return;
       }
-      String kernel = wgmma ? "wgmma" : "mma";
-      System.out.printf("%-6s %-6s %-6s %-10s %-10s%n", "kernel", "d", "N", "ms", "TFLOP/s");
+      AttentionKernels mma = new AttentionKernels(backend.launcher(), CudaOptions.Attention.MMA);
+      System.out.printf("%-16s %-6s %-6s %-10s %-10s %-10s%n", "kernel", "d", "N", "ms", "TFLOP/s", "vs mma");
       for (int d : new int[] {40, 64, 80, 128, 160}) {
         try (Ops ops = backend.ops()) {
           Tensor[] qkv = inputs(ops, batch, n, heads, d);
@@ -53,7 +54,21 @@ public final class AttentionBench {
           float scale = (float) (1 / Math.sqrt(d));
           double ms = time(backend, iterations, () -> ops.attention(q, k, v, heads, scale, false).close());
           double flops = 4.0 * batch * heads * (double) n * n * d;
-          System.out.printf("%-6s %-6d %-6d %-10.3f %-10.1f%n", kernel, d, n, ms, flops / (ms * 1e-3) / 1e12);
+          String diff = "-";
+          if (kernel != CudaOptions.Attention.MMA) {
+            float[] got;
+            try (Tensor o = ops.attention(q, k, v, heads, scale, false)) {
+              got = ops.toHost(o);
+            }
+            int width = heads * d;
+            try (DeviceTensor o = ((CudaOps) ops).empty(new long[] {batch, n, width})) {
+              mma.attention(((DeviceTensor) q).address(), ((DeviceTensor) k).address(), ((DeviceTensor) v).address(),
+                  o.address(), batch, n, n, heads, d, width, width, scale, false);
+              diff = String.format("%.2e", maxDiff(ops.toHost(o), got));
+            }
+          }
+          System.out.printf("%-16s %-6d %-6d %-10.3f %-10.1f %-10s%n", kernel.property(), d, n, ms,
+              flops / (ms * 1e-3) / 1e12, diff);
         }
       }
     }

@@ -22,7 +22,7 @@ class CudaOptionsTest {
   @Test
   void defaultsAreFloat16WithGraphsAnd64MiBOfConvolutionWorkspaceAndSmallConvolutionsOnGemm() {
     CudaOptions o = CudaOptions.fromProperties(of());
-    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256, false, false, true, false), o);
+    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256, false, CudaOptions.Attention.MMA, true, false), o);
   }
 
   @Test
@@ -34,20 +34,24 @@ class CudaOptionsTest {
     assertTrue(CudaOptions.fromProperties(of(CudaOptions.GRAPHS_PROPERTY, " true ")).graphs());
     assertEquals(0, CudaOptions.fromProperties(of(CudaOptions.GEMM_CONV_PIXELS_PROPERTY, " 0")).gemmConvPixels());
     assertTrue(CudaOptions.fromProperties(of(CudaOptions.NHWC_CONV_PROPERTY, "true")).nhwcConv());
-    assertTrue(CudaOptions.fromProperties(of(CudaOptions.ATTENTION_PROPERTY, " wgmma")).wgmmaAttention());
-    assertFalse(CudaOptions.fromProperties(of(CudaOptions.ATTENTION_PROPERTY, "mma")).wgmmaAttention());
+    for (CudaOptions.Attention a : CudaOptions.Attention.values()) {
+      assertEquals(a, CudaOptions.fromProperties(of(CudaOptions.ATTENTION_PROPERTY, " " + a.property())).attention());
+    }
     assertFalse(CudaOptions.fromProperties(of(CudaOptions.FUSED_PROJECTIONS_PROPERTY, "false")).fusedProjections());
     assertTrue(CudaOptions.fromProperties(of(CudaOptions.CHANNELS_LAST_PROPERTY, "true")).channelsLast());
   }
 
   @Test
   void withersChangeOneComponent() {
-    CudaOptions o = CudaOptions.fromProperties(of()).withWgmmaAttention(true);
-    assertTrue(o.wgmmaAttention());
-    assertTrue(o.withGraphs(false).wgmmaAttention(), "other withers keep the attention kernel");
-    assertFalse(o.withWgmmaAttention(false).wgmmaAttention());
+    CudaOptions o = CudaOptions.fromProperties(of()).withAttention(CudaOptions.Attention.WGMMA);
+    assertEquals(CudaOptions.Attention.WGMMA, o.attention());
+    assertEquals(CudaOptions.Attention.WGMMA, o.withGraphs(false).attention(), "other withers keep the kernel");
+    assertEquals(CudaOptions.Attention.MMA, o.withAttention(CudaOptions.Attention.MMA).attention());
     assertFalse(o.withFusedProjections(false).fusedProjections());
-    assertTrue(o.withFusedProjections(false).wgmmaAttention(), "and the projections' wither keeps it too");
+    assertEquals(o.withGraphs(false).withNhwcConv(true).withGraphs(true), o.withNhwcConv(true),
+        "each wither changes its own component only");
+    assertThrows(IllegalArgumentException.class, () -> o.withAttention(null));
+    assertThrows(IllegalArgumentException.class, () -> o.withDevice(-1));
     assertTrue(o.withChannelsLast(true).channelsLast());
     assertTrue(o.withChannelsLast(true).withDevice(0).channelsLast(), "the device's wither keeps the layout");
   }

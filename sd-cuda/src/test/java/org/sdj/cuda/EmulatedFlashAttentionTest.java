@@ -104,7 +104,7 @@ class EmulatedFlashAttentionTest {
         long bytes = 2L * width;
         for (boolean causal : new boolean[] {false, true}) {
           long o = run.output(b * n * width);
-          new AttentionKernels(run.launcher, false).attention(p, p + bytes, p + 2 * bytes, o, b, n, n, heads, d,
+          new AttentionKernels(run.launcher, CudaOptions.Attention.MMA).attention(p, p + bytes, p + 2 * bytes, o, b, n, n, heads, d,
               3 * width, 3 * width, scale, causal);
           float[] want = run.host(run.ref.selfAttention(run.tensor(qkv, b, n, 3 * width), heads, scale, causal));
           run.assertClose(want, run.get(o, b * n * width), "packed self-attention, d " + d
@@ -129,7 +129,7 @@ class EmulatedFlashAttentionTest {
       float[] kv = run.random(b * nk * 2 * width);
       long p = run.put(kv);
       long o = run.output(b * nq * width);
-      new AttentionKernels(run.launcher, false).attention(run.put(q), p, p + 2L * width, o, b, nq, nk, heads, d,
+      new AttentionKernels(run.launcher, CudaOptions.Attention.MMA).attention(run.put(q), p, p + 2L * width, o, b, nq, nk, heads, d,
           width, 2 * width, scale, false);
       float[] want = run.host(run.ref.crossAttention(run.tensor(q, b, nq, width), run.tensor(kv, b, nk, 2 * width),
           heads, scale));
@@ -153,7 +153,7 @@ class EmulatedFlashAttentionTest {
       int d = shape.dp() - 8;
       boolean causal = shape.minBlocks() % 2 == 1;
       float scale = (float) (1 / Math.sqrt(d));
-      AttentionKernels kernels = new AttentionKernels(run.launcher, false);
+      AttentionKernels kernels = new AttentionKernels(run.launcher, CudaOptions.Attention.MMA);
       assertTrue(kernels.has(shape), shape.kernel() + " is in the emulator");
       float[] q = run.random(b * nq * heads * d);
       float[] k = run.random(b * nk * heads * d);
@@ -173,16 +173,17 @@ class EmulatedFlashAttentionTest {
    */
   private static void check(HostRun run, int b, int nq, int nk, int heads, int d, boolean causal, float scale,
       boolean misalignedQ) {
-    check(run, false, b, nq, nk, heads, d, causal, scale, misalignedQ);
+    check(run, CudaOptions.Attention.MMA, b, nq, nk, heads, d, causal, scale, misalignedQ);
   }
 
-  /** {@link #check} on flash_attention_wgmma.cu's kernel where {@code wgmma}, which must then have d's size. */
-  static void check(HostRun run, boolean wgmma, int b, int nq, int nk, int heads, int d, boolean causal, float scale,
+  /** {@link #check} on {@code kernel}, which must have d's size. */
+  static void check(HostRun run, CudaOptions.Attention kernel, int b, int nq, int nk, int heads, int d, boolean causal, float scale,
       boolean misalignedQ) {
     assertTrue(AttentionKernels.flashDim(d) > 0, "d " + d + " is a tensor-core head size");
-    AttentionKernels kernels = new AttentionKernels(run.launcher, wgmma);
-    assertEquals(wgmma, kernels.wgmmaAttention() && AttentionKernels.wgmmaDim(AttentionKernels.flashDim(d)),
-        "d " + d + " on the " + (wgmma ? "wgmma" : "mma.sync") + " kernel");
+    AttentionKernels kernels = new AttentionKernels(run.launcher, kernel);
+    assertEquals(kernel, kernels.kernel(), kernel + " is in the emulator");
+    boolean wgmma = kernel != CudaOptions.Attention.MMA;
+    assertEquals(wgmma, wgmma && AttentionKernels.wgmmaDim(AttentionKernels.flashDim(d)), "d " + d + " on " + kernel);
     int width = heads * d;
     float[] q = run.random(b * nq * width);
     float[] k = run.random(b * nk * width);
@@ -193,7 +194,7 @@ class EmulatedFlashAttentionTest {
     float[] got = run.get(o, b * nq * width);
     float[] want = run.host(run.ref.attention(run.tensor(q, b, nq, width), run.tensor(k, b, nk, width),
         run.tensor(v, b, nk, width), heads, scale, causal));
-    String what = (wgmma ? "wgmma: " : "") + b + " x " + nq + " queries, " + nk + " keys, " + heads + " heads of " + d + ", scale " + scale
+    String what = (wgmma ? kernel.property() + ": " : "") + b + " x " + nq + " queries, " + nk + " keys, " + heads + " heads of " + d + ", scale " + scale
         + (causal ? ", causal" : "") + (misalignedQ ? ", misaligned queries" : "");
     run.assertClose(want, got, what);
     if (run.type == DType.F16 && b == 1) {

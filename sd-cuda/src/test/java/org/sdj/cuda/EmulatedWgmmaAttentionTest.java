@@ -1,18 +1,22 @@
 package org.sdj.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.sdj.backend.DType;
+import org.sdj.cuda.CudaOptions.Attention;
 
 /**
- * flash_attention_wgmma.cu's Hopper kernel (wgmma.mma_async from shared-memory descriptors and registers, modelled by
+ * flash_attention_wgmma.cu's Hopper kernels, serial and pipelined loops (wgmma.mma_async from shared-memory descriptors and registers, modelled by
  * the CPU emulator's emu_wgmma.cpp) launched by {@link AttentionKernels} as the CUDA backend launches it with
- * {@code wgmmaAttention}, against the reference attention: each of its padded head sizes in float16 and bfloat16,
+ * {@link CudaOptions#attention}, against the reference attention: each of its padded head sizes in float16 and bfloat16,
  * causal and not, row counts that leave the second warpgroup or the second block of 128 rows partly or wholly empty,
  * key counts that cut the last key tile short, several batch items and heads, packed projections read in place, the
  * plain-load path, misaligned queries, a negative scale, and the trap on too little dynamic shared memory. Float16
@@ -28,62 +32,71 @@ class EmulatedWgmmaAttentionTest {
 
   /**
    * batch, queries, keys, heads, head size, causal: each padded head size (48, 64, 80, 128, 160), queries past one
-   * warpgroup or one block, keys past one tile of 128 (64 at d 80).
+   * warpgroup or one block, keys past one tile of 64 or 128.
    */
   private static final int[][] HEAD_SIZES = {{1, 77, 45, 1, 40, 0}, {2, 130, 77, 2, 40, 1}, {1, 70, 135, 1, 64, 1},
       {1, 200, 70, 1, 80, 1}, {1, 45, 130, 1, 80, 0}, {1, 40, 77, 2, 128, 1}, {1, 129, 131, 1, 128, 0},
       {1, 77, 50, 1, 160, 0}, {1, 66, 140, 1, 160, 1}};
 
+  static Stream<Arguments> kernelsAndTypes() {
+    return Stream.of(Attention.WGMMA, Attention.WGMMA_PIPELINED)
+        .flatMap(a -> Stream.of(Arguments.of(a, DType.F16), Arguments.of(a, DType.BF16)));
+  }
+
   @ParameterizedTest
-  @EnumSource(value = DType.class, names = {"F16", "BF16"})
-  void everyPaddedHeadSize(DType type) {
-    try (HostRun run = new HostRun(type, "wgmmaHeadSizes")) {
+  @MethodSource("kernelsAndTypes")
+  void everyPaddedHeadSize(Attention kernel, DType type) {
+    try (HostRun run = new HostRun(type, "wgmmaHeadSizes" + kernel)) {
       for (int[] c : HEAD_SIZES) {
-        EmulatedFlashAttentionTest.check(run, true, c[0], c[1], c[2], c[3], c[4], c[5] == 1,
+        EmulatedFlashAttentionTest.check(run, kernel, c[0], c[1], c[2], c[3], c[4], c[5] == 1,
             (float) (1 / Math.sqrt(c[4])), false);
       }
     }
   }
 
   /** Head sizes that are not a multiple of 8 take plain element loads instead of cp.async; queries off 16 bytes too. */
-  @Test
-  void plainLoads() {
-    try (HostRun run = new HostRun(DType.F16, "wgmmaPlain")) {
-      EmulatedFlashAttentionTest.check(run, true, 2, 37, 29, 2, 44, false, 0.2f, false);
-      EmulatedFlashAttentionTest.check(run, true, 1, 50, 50, 1, 100, true, 0.1f, false);
-      EmulatedFlashAttentionTest.check(run, true, 1, 40, 45, 2, 64, false, 0.125f, true);
+  @ParameterizedTest
+  @EnumSource(value = Attention.class, names = {"WGMMA", "WGMMA_PIPELINED"})
+  void plainLoads(Attention kernel) {
+    try (HostRun run = new HostRun(DType.F16, "wgmmaPlain" + kernel)) {
+      EmulatedFlashAttentionTest.check(run, kernel, 2, 37, 29, 2, 44, false, 0.2f, false);
+      EmulatedFlashAttentionTest.check(run, kernel, 1, 50, 50, 1, 100, true, 0.1f, false);
+      EmulatedFlashAttentionTest.check(run, kernel, 1, 40, 45, 2, 64, false, 0.125f, true);
     }
   }
 
   /** A negative scale: the kernel negates the resident query tile in shared memory. */
   @ParameterizedTest
-  @EnumSource(value = DType.class, names = {"F16", "BF16"})
-  void negativeScale(DType type) {
-    try (HostRun run = new HostRun(type, "wgmmaNegative")) {
-      EmulatedFlashAttentionTest.check(run, true, 1, 50, 40, 1, 64, false, -0.2f, false);
-      EmulatedFlashAttentionTest.check(run, true, 1, 50, 140, 1, 160, true, -0.1f, false);
+  @MethodSource("kernelsAndTypes")
+  void negativeScale(Attention kernel, DType type) {
+    try (HostRun run = new HostRun(type, "wgmmaNegative" + kernel)) {
+      EmulatedFlashAttentionTest.check(run, kernel, 1, 50, 40, 1, 64, false, -0.2f, false);
+      EmulatedFlashAttentionTest.check(run, kernel, 1, 50, 140, 1, 160, true, -0.1f, false);
     }
   }
 
-  @Test
-  void trapsOnTooLittleDynamicSharedMemory() {
-    try (HostRun run = new HostRun(DType.F16, "wgmmaTrap")) {
+  @ParameterizedTest
+  @EnumSource(value = Attention.class, names = {"WGMMA", "WGMMA_PIPELINED"})
+  void trapsOnTooLittleDynamicSharedMemory(Attention kernel) {
+    try (HostRun run = new HostRun(DType.F16, "wgmmaTrap" + kernel)) {
       int n = 16;
       int d = 64;
       long x = run.put(run.random(n * d));
       long o = run.output(n * d);
-      CudaException e = assertThrows(CudaException.class, () -> run.launcher.raw(
-          "sdj_flash_attention_wgmma_f16_d" + d, new int[] {1, 1, 1}, new int[] {AttentionKernels.WGMMA_THREADS, 1, 1},
-          AttentionKernels.wgmmaSharedBytes(d) - 16, x, x, x, o, n, n, 1, d, d, d, 0.1f, 0));
+      boolean pipelined = kernel == Attention.WGMMA_PIPELINED;
+      String name = "sdj_flash_attention_wgmma" + (pipelined ? "_pipelined" : "") + "_f16_d" + d;
+      CudaException e = assertThrows(CudaException.class, () -> run.launcher.raw(name, new int[] {1, 1, 1},
+          new int[] {AttentionKernels.WGMMA_THREADS, 1, 1}, AttentionKernels.wgmmaSharedBytes(d, pipelined) - 16,
+          x, x, x, o, n, n, 1, d, d, d, 0.1f, 0));
       assertTrue(e.getMessage().contains("__trap"), e.getMessage());
     }
   }
 
   /** Self-attention on one packed q/k/v projection: rows three heads-widths apart. */
   @ParameterizedTest
-  @EnumSource(value = DType.class, names = {"F16", "BF16"})
-  void packedSelfAttentionReadsInPlace(DType type) {
-    try (HostRun run = new HostRun(type, "wgmmaSelf")) {
+  @MethodSource("kernelsAndTypes")
+  void packedSelfAttentionReadsInPlace(Attention kernel, DType type) {
+    try (HostRun run = new HostRun(type, "wgmmaSelf" + kernel)) {
       int b = 2;
       int n = 37;
       int heads = 2;
@@ -93,13 +106,13 @@ class EmulatedWgmmaAttentionTest {
       float[] qkv = run.random(b * n * 3 * width);
       long p = run.put(qkv);
       long bytes = 2L * width;
-      AttentionKernels kernels = new AttentionKernels(run.launcher, true);
-      assertTrue(kernels.wgmmaAttention());
+      AttentionKernels kernels = new AttentionKernels(run.launcher, kernel);
+      assertEquals(kernel, kernels.kernel());
       for (boolean causal : new boolean[] {false, true}) {
         long o = run.output(b * n * width);
         kernels.attention(p, p + bytes, p + 2 * bytes, o, b, n, n, heads, d, 3 * width, 3 * width, scale, causal);
         float[] want = run.host(run.ref.selfAttention(run.tensor(qkv, b, n, 3 * width), heads, scale, causal));
-        run.assertClose(want, run.get(o, b * n * width), "wgmma packed self-attention" + (causal ? ", causal" : ""));
+        run.assertClose(want, run.get(o, b * n * width), kernel.property() + " packed self-attention" + (causal ? ", causal" : ""));
       }
     }
   }

@@ -4,6 +4,6 @@ package org.sdj.cuda;
 class FlashAttentionRuleTest extends FlashAttentionRuleCases {
   @Override
   CudaOptions options() {
-    return CudaOptions.defaults().withWgmmaAttention(false);
+    return CudaOptions.defaults().withAttention(CudaOptions.Attention.MMA);
   }
 }

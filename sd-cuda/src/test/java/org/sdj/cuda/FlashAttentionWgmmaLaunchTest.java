@@ -15,19 +15,21 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The launch of flash_attention_wgmma.cu's kernels (no GPU needed): the head sizes, keys per tile, rows and threads per
- * block and dynamic shared memory that {@link Kernels} uses must be what the source declares (the kernel table
- * {@code SDJ_WGMMA_ALL}, {@code BR}, {@code THREADS}, {@code smem_bytes}), and ptxas's report must show the kernels
+ * block and dynamic shared memory that {@link AttentionKernels} uses must be what the source declares (the kernel
+ * tables {@code SDJ_WGMMA_ALL} and {@code SDJ_WGMMA_PIPELINED_ALL}, {@code BR}, {@code THREADS}, {@code smem_bytes}),
+ * and ptxas's report must show the kernels
  * built for sm_90a alone, with no static shared memory (the Java side passes all of it as dynamic).
  */
 class FlashAttentionWgmmaLaunchTest {
   private static final Path SOURCE = KernelSources.path("flash_attention_wgmma.cu");
-  private static final Pattern ROW = Pattern.compile("SDJ_WGMMA\\(T, S, (\\d+), (\\d+), (\\d+)\\)");
+  private static final Pattern ROW =
+      Pattern.compile("SDJ_WGMMA(_PIPELINED)?\\(T, S, (\\d+), (\\d+), (\\d+)\\)");
   private static final Pattern ENTRY =
       Pattern.compile("Compiling entry function '(sdj_flash_attention_wgmma_\\w+)' for '(\\w+)'");
   /** The most dynamic shared memory a block may opt into on sm_90 (227 KiB). */
   private static final int SM90_MAX_SHARED = 227 * 1024;
 
-  record Config(int dp, int bc) {
+  record Config(boolean pipelined, int dp, int bc) {
     /** smem_bytes in the source: the 128-row query tile and two stages of K and V tiles. */
     int sharedBytes() {
       return (128 + 4 * bc) * dp * 2;
@@ -39,7 +41,7 @@ class FlashAttentionWgmmaLaunchTest {
     for (String line : Files.readAllLines(SOURCE)) {
       Matcher m = ROW.matcher(line);
       if (m.find()) {
-        out.add(new Config(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
+        out.add(new Config(m.group(1) != null, Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))));
       }
     }
     return out;
@@ -62,15 +64,19 @@ class FlashAttentionWgmmaLaunchTest {
   @Test
   void javaLaunchMatchesTheKernelTable() throws IOException {
     List<Config> table = table();
-    assertEquals(List.of(48, 64, 80, 128, 160), table.stream().map(Config::dp).toList(),
-        "rows of SDJ_WGMMA_ALL in " + SOURCE);
+    for (boolean pipelined : new boolean[] {false, true}) {
+      assertEquals(List.of(48, 64, 80, 128, 160),
+          table.stream().filter(c -> c.pipelined() == pipelined).map(Config::dp).toList(),
+          "rows of " + (pipelined ? "SDJ_WGMMA_PIPELINED_ALL" : "SDJ_WGMMA_ALL") + " in " + SOURCE);
+    }
     assertEquals(constant("BR"), AttentionKernels.WGMMA_ROWS, "rows per block");
     assertEquals(constant("THREADS"), AttentionKernels.WGMMA_THREADS, "threads per block");
     for (Config c : table) {
       assertEquals(c.dp(), AttentionKernels.flashDim(c.dp()), "a padded head size of the mma.sync kernel too: " + c);
       assertTrue(AttentionKernels.wgmmaDim(c.dp()), "head size " + c.dp());
-      assertEquals(c.bc(), AttentionKernels.wgmmaKeys(c.dp()), "keys per tile at " + c);
-      assertEquals(c.sharedBytes(), AttentionKernels.wgmmaSharedBytes(c.dp()), "dynamic shared memory at " + c);
+      assertEquals(c.bc(), AttentionKernels.wgmmaKeys(c.dp(), c.pipelined()), "keys per tile at " + c);
+      assertEquals(c.sharedBytes(), AttentionKernels.wgmmaSharedBytes(c.dp(), c.pipelined()),
+          "dynamic shared memory at " + c);
       assertTrue(c.sharedBytes() <= SM90_MAX_SHARED, c + " needs more shared memory than sm_90 has");
     }
     for (int dp : new int[] {16, 32, 96}) {

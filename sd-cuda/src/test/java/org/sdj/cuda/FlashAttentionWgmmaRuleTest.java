@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Assumptions;
 class FlashAttentionWgmmaRuleTest extends FlashAttentionRuleCases {
   @Override
   CudaOptions options() {
-    return CudaOptions.defaults().withWgmmaAttention(true);
+    return CudaOptions.defaults().withAttention(CudaOptions.Attention.WGMMA);
   }
 
   @Override

@@ -1,0 +1,191 @@
+// Hopper's warpgroup MMA for flash_attention_wgmma.cu (sm_90a): the wgmma.mma_async wrappers its tiles need, the
+// fence / commit / wait around them, the register pins that keep the compiler's accesses on the right side of those,
+// and the no-swizzle shared-memory layout and descriptors its operands use (the layout notes at the top of
+// flash_attention_wgmma.cu). Under SDJ_EMU (sd-cuda's CPU emulator, src/test/emu) each instruction is the emulator's
+// model of it (emu_wgmma.cpp); nvcc never sees those branches.
+#pragma once
+#include "attention.cuh"
+
+namespace sdj {
+namespace wgmma {
+
+// Element offset of (r, c) in a tile of `rows` rows stored as 8-column chunks (see the layout notes above).
+__host__ __device__ constexpr int tile_offset(int r, int c, int rows) { return (c >> 3) * rows * 8 + r * 8 + (c & 7); }
+
+// A shared-memory matrix descriptor without swizzle: start address, leading and stride byte offsets (all multiples of
+// 16 bytes below 256 KiB).
+__host__ __device__ constexpr uint64_t make_desc(uint32_t addr, uint32_t lbo, uint32_t sbo) {
+  return (uint64_t)((addr & 0x3FFFFu) >> 4) | ((uint64_t)((lbo & 0x3FFFFu) >> 4) << 16) |
+         ((uint64_t)((sbo & 0x3FFFFu) >> 4) << 32);
+}
+
+// wgmma wrappers: S (both operands from descriptors, K-major, no transpose) and O (A from registers, B transposed).
+// scale_d 0 overwrites the accumulators, 1 adds to them; imm-scale-a/b are 1. Under SDJ_EMU, the CPU emulator's model
+// of the same instructions (src/test/emu/emu_wgmma.cpp).
+#ifdef SDJ_EMU
+template <typename T, int N> struct WgmmaSS {
+  static void run(float (&d)[N / 2], uint64_t a, uint64_t b, int scale_d) {
+    emu::wgmma_ss(d, N, a, b, scale_d != 0, std::is_same_v<T, __nv_bfloat16>, false);
+  }
+};
+template <typename T, int N> struct WgmmaRS {
+  static void run(float (&d)[N / 2], const uint32_t (&a)[4], uint64_t b, int scale_d) {
+    emu::wgmma_rs(d, N, a, b, scale_d != 0, std::is_same_v<T, __nv_bfloat16>, true);
+  }
+};
+#else
+template <typename T, int N> struct WgmmaSS;
+template <typename T, int N> struct WgmmaRS;
+// The accumulator operand lists of the wgmma asm statements, 16 registers at a time.
+#define SDJ_REGS_0 "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15"
+#define SDJ_REGS_16 "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31"
+#define SDJ_REGS_32 "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47"
+#define SDJ_REGS_48 "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63"
+#define SDJ_REGS_64 "%64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79"
+
+// Eight accumulator operands d[i..i+7] of a wgmma asm statement ("+f": read and written).
+#define SDJ_ACC8(i)                                                                                    \
+  "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), "+f"(d[i + 6]), \
+      "+f"(d[i + 7])
+
+#define SDJ_WGMMA_SS_64(T, TY) \
+  template <> struct WgmmaSS<T, 64> { \
+    static __device__ __forceinline__ void run(float (&d)[32], uint64_t a, uint64_t b, int scale_d) { \
+      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n" \
+                   "wgmma.mma_async.sync.aligned.m64n64k16.f32." TY "." TY " {" \
+                   SDJ_REGS_0 "," SDJ_REGS_16 \
+                   "}, %32, %33, p, 1, 1, 0, 0;\n}\n" \
+                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24) \
+                   : "l"(a), "l"(b), "r"(scale_d)); \
+    } \
+  };
+
+#define SDJ_WGMMA_SS_128(T, TY) \
+  template <> struct WgmmaSS<T, 128> { \
+    static __device__ __forceinline__ void run(float (&d)[64], uint64_t a, uint64_t b, int scale_d) { \
+      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n" \
+                   "wgmma.mma_async.sync.aligned.m64n128k16.f32." TY "." TY " {" \
+                   SDJ_REGS_0 "," SDJ_REGS_16 "," SDJ_REGS_32 "," SDJ_REGS_48 \
+                   "}, %64, %65, p, 1, 1, 0, 0;\n}\n" \
+                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24), SDJ_ACC8(32), \
+                     SDJ_ACC8(40), SDJ_ACC8(48), SDJ_ACC8(56) \
+                   : "l"(a), "l"(b), "r"(scale_d)); \
+    } \
+  };
+
+#define SDJ_WGMMA_RS_48(T, TY) \
+  template <> struct WgmmaRS<T, 48> { \
+    static __device__ __forceinline__ void run(float (&d)[24], const uint32_t (&a)[4], uint64_t b, int scale_d) { \
+      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %29, 0;\n" \
+                   "wgmma.mma_async.sync.aligned.m64n48k16.f32." TY "." TY " {" \
+                   SDJ_REGS_0 "," \
+                   "%16, %17, %18, %19, %20, %21, %22, %23" \
+                   "}, {%24, %25, %26, %27}, %28, p, 1, 1, 1;\n}\n" \
+                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16) \
+                   : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d)); \
+    } \
+  };
+
+#define SDJ_WGMMA_RS_64(T, TY) \
+  template <> struct WgmmaRS<T, 64> { \
+    static __device__ __forceinline__ void run(float (&d)[32], const uint32_t (&a)[4], uint64_t b, int scale_d) { \
+      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n" \
+                   "wgmma.mma_async.sync.aligned.m64n64k16.f32." TY "." TY " {" \
+                   SDJ_REGS_0 "," SDJ_REGS_16 \
+                   "}, {%32, %33, %34, %35}, %36, p, 1, 1, 1;\n}\n" \
+                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24) \
+                   : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d)); \
+    } \
+  };
+
+#define SDJ_WGMMA_RS_80(T, TY) \
+  template <> struct WgmmaRS<T, 80> { \
+    static __device__ __forceinline__ void run(float (&d)[40], const uint32_t (&a)[4], uint64_t b, int scale_d) { \
+      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %45, 0;\n" \
+                   "wgmma.mma_async.sync.aligned.m64n80k16.f32." TY "." TY " {" \
+                   SDJ_REGS_0 "," \
+                   SDJ_REGS_16 "," \
+                   "%32, %33, %34, %35, %36, %37, %38, %39" \
+                   "}, {%40, %41, %42, %43}, %44, p, 1, 1, 1;\n}\n" \
+                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24), SDJ_ACC8(32) \
+                   : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d)); \
+    } \
+  };
+
+#define SDJ_WGMMA_RS_128(T, TY) \
+  template <> struct WgmmaRS<T, 128> { \
+    static __device__ __forceinline__ void run(float (&d)[64], const uint32_t (&a)[4], uint64_t b, int scale_d) { \
+      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n" \
+                   "wgmma.mma_async.sync.aligned.m64n128k16.f32." TY "." TY " {" \
+                   SDJ_REGS_0 "," SDJ_REGS_16 "," SDJ_REGS_32 "," SDJ_REGS_48 \
+                   "}, {%64, %65, %66, %67}, %68, p, 1, 1, 1;\n}\n" \
+                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24), SDJ_ACC8(32), \
+                     SDJ_ACC8(40), SDJ_ACC8(48), SDJ_ACC8(56) \
+                   : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d)); \
+    } \
+  };
+
+#define SDJ_WGMMA_RS_160(T, TY) \
+  template <> struct WgmmaRS<T, 160> { \
+    static __device__ __forceinline__ void run(float (&d)[80], const uint32_t (&a)[4], uint64_t b, int scale_d) { \
+      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %85, 0;\n" \
+                   "wgmma.mma_async.sync.aligned.m64n160k16.f32." TY "." TY " {" \
+                   SDJ_REGS_0 "," SDJ_REGS_16 "," SDJ_REGS_32 "," SDJ_REGS_48 "," SDJ_REGS_64 \
+                   "}, {%80, %81, %82, %83}, %84, p, 1, 1, 1;\n}\n" \
+                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24), SDJ_ACC8(32), \
+                     SDJ_ACC8(40), SDJ_ACC8(48), SDJ_ACC8(56), SDJ_ACC8(64), SDJ_ACC8(72) \
+                   : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d)); \
+    } \
+  };
+
+SDJ_WGMMA_SS_64(__half, "f16")
+SDJ_WGMMA_SS_64(__nv_bfloat16, "bf16")
+SDJ_WGMMA_SS_128(__half, "f16")
+SDJ_WGMMA_SS_128(__nv_bfloat16, "bf16")
+SDJ_WGMMA_RS_48(__half, "f16")
+SDJ_WGMMA_RS_48(__nv_bfloat16, "bf16")
+SDJ_WGMMA_RS_64(__half, "f16")
+SDJ_WGMMA_RS_64(__nv_bfloat16, "bf16")
+SDJ_WGMMA_RS_80(__half, "f16")
+SDJ_WGMMA_RS_80(__nv_bfloat16, "bf16")
+SDJ_WGMMA_RS_128(__half, "f16")
+SDJ_WGMMA_RS_128(__nv_bfloat16, "bf16")
+SDJ_WGMMA_RS_160(__half, "f16")
+SDJ_WGMMA_RS_160(__nv_bfloat16, "bf16")
+#endif  // SDJ_EMU
+
+#ifdef SDJ_EMU
+__device__ __forceinline__ void wg_fence() { emu::wgmma_fence(); }
+__device__ __forceinline__ void wg_commit() { emu::wgmma_commit(); }
+// wgmma.wait_group N: at most N of this thread's committed batches still in flight.
+template <int N> __device__ __forceinline__ void wg_wait() { emu::wgmma_wait(N); }
+// The emulator's host compiler sees the accumulators escape into the wgmma calls; nothing to pin, no proxies.
+template <typename X> __device__ __forceinline__ void pin(X&) {}
+__device__ __forceinline__ void fence_async_shared() {}
+#else
+__device__ __forceinline__ void wg_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wg_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+// wgmma.wait_group N: at most N of this thread's committed batches still in flight.
+template <int N> __device__ __forceinline__ void wg_wait() {
+  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
+}
+
+// Empty volatile asm that claims to read and write every register of x: ordered with the wgmma fence and wait (also
+// volatile), it keeps the compiler's own reads and writes of x on the right side of them.
+template <int R> __device__ __forceinline__ void pin(float (&x)[R]) {
+#pragma unroll
+  for (int i = 0; i < R; i++) asm volatile("" : "+f"(x[i])::"memory");
+}
+template <int R> __device__ __forceinline__ void pin(uint32_t (&x)[R][4]) {
+#pragma unroll
+  for (int i = 0; i < R; i++)
+    asm volatile("" : "+r"(x[i][0]), "+r"(x[i][1]), "+r"(x[i][2]), "+r"(x[i][3])::"memory");
+}
+
+// Orders this thread's completed generic-proxy writes to shared memory (cp.async, st.shared) before later async-proxy
+// reads of it (wgmma operands); the barrier after it extends that to the other threads.
+__device__ __forceinline__ void fence_async_shared() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+#endif
+
+}  // namespace wgmma
+}  // namespace sdj
