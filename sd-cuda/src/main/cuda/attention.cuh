@@ -34,6 +34,17 @@ template <int N> __device__ __forceinline__ void cp_async_wait() {
 #endif
 }
 
+// Bytes of dynamic shared memory the launch gave this block (%dynamic_smem_size): kernels whose tiles need more trap.
+__device__ __forceinline__ uint32_t dynamic_smem_size() {
+#ifdef SDJ_EMU
+  return emu::dynamic_shared_size();
+#else
+  uint32_t have;
+  asm volatile("mov.u32 %0, %%dynamic_smem_size;\n" : "=r"(have));
+  return have;
+#endif
+}
+
 // 2^x, one MUFU.EX2; -inf gives +0, results below 2^-126 flush to 0 (probabilities that small do not matter).
 __device__ __forceinline__ float ex2(float x) {
 #ifdef SDJ_EMU

@@ -151,13 +151,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
     // Launched with exactly SMEM bytes of dynamic shared memory (AttentionKernels.flashSharedBytes); anything less would
     // overrun it, so refuse to run.
     extern __shared__ __align__(128) unsigned char sdj_flash_dynamic[];
-    uint32_t have;
-#ifdef SDJ_EMU
-    have = emu::dynamic_shared_size();
-#else
-    asm volatile("mov.u32 %0, %%dynamic_smem_size;\n" : "=r"(have));
-#endif
-    if (have < (uint32_t)SMEM) __trap();
+    if (dynamic_smem_size() < (uint32_t)SMEM) __trap();
     sm = reinterpret_cast<T*>(sdj_flash_dynamic);
   } else {
     __shared__ __align__(128) T sdj_flash_static[SMEM / sizeof(T)];

@@ -396,15 +396,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   constexpr int SMEM = smem_bytes(DP, BC);
   static_assert(DP % 16 == 0 && BC % 16 == 0 && DP <= 256 && BC <= 256, "wgmma tile sizes");
   extern __shared__ __align__(128) unsigned char sdj_wgmma_dynamic[];
-  {
-    uint32_t have;
-#ifdef SDJ_EMU
-    have = emu::dynamic_shared_size();
-#else
-    asm volatile("mov.u32 %0, %%dynamic_smem_size;\n" : "=r"(have));
-#endif
-    if (have < (uint32_t)SMEM) __trap();  // launched with less than AttentionKernels.wgmmaSharedBytes
-  }
+  if (dynamic_smem_size() < (uint32_t)SMEM) __trap();  // launched with less than AttentionKernels.wgmmaSharedBytes
   const int wg = threadIdx.x >> 7;
   const int q0 = blockIdx.x * BR;
   Head<T, DP, BC> hd{Tiles<T, DP, BC>(sdj_wgmma_dynamic, wg), head_view(q, k, v, o, nq, nk, heads, d, ldq, ldkv)};
