@@ -67,7 +67,15 @@ public final class CudaBackend implements Backend {
     this.norms = new NormKernels(launcher);
     this.attention = new AttentionKernels(launcher, options.attention());
     this.description = "cuda: " + device.description() + ", " + options.computeType()
-        + (options.graphs() ? "" : ", CUDA graphs off") + (attention.wgmmaAttention() ? ", " + attention.kernel().property() + " attention" : "");
+        + (options.graphs() ? "" : ", CUDA graphs off") + attentionNote(options.attention(), attention.kernel());
+  }
+
+  /** The attention kernel where it is not the default, and why a requested one does not run. */
+  static String attentionNote(CudaOptions.Attention asked, CudaOptions.Attention runs) {
+    if (asked == runs) {
+      return asked == CudaOptions.Attention.MMA ? "" : ", " + runs.property() + " attention";
+    }
+    return ", mma attention (" + asked.property() + " needs compute capability 9.0 and kernels built for sm_90a)";
   }
 
   /**

@@ -40,8 +40,8 @@ class EmulatedAttentionTest {
         float[] k = run.random(b * nk * width);
         float[] v = run.random(b * nk * width);
         long o = run.output(b * nq * width);
-        new AttentionKernels(run.launcher, CudaOptions.Attention.MMA).attention(run.put(q), run.put(k), run.put(v), o, b, nq, nk, heads,
-            d, width, width, scale, causal);
+        new AttentionKernels(run.launcher, CudaOptions.Attention.MMA).attention(run.put(q), run.put(k), run.put(v), o,
+            b, nq, nk, heads, d, width, width, scale, causal);
         float[] want = run.host(run.ref.attention(run.tensor(q, b, nq, width), run.tensor(k, b, nk, width),
             run.tensor(v, b, nk, width), heads, scale, causal));
         run.assertClose(want, run.get(o, b * nq * width), b + " x " + nq + " queries, " + nk + " keys, " + heads

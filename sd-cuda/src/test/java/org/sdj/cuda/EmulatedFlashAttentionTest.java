@@ -104,8 +104,8 @@ class EmulatedFlashAttentionTest {
         long bytes = 2L * width;
         for (boolean causal : new boolean[] {false, true}) {
           long o = run.output(b * n * width);
-          new AttentionKernels(run.launcher, CudaOptions.Attention.MMA).attention(p, p + bytes, p + 2 * bytes, o, b, n, n, heads, d,
-              3 * width, 3 * width, scale, causal);
+          new AttentionKernels(run.launcher, CudaOptions.Attention.MMA).attention(p, p + bytes, p + 2 * bytes, o, b, n,
+              n, heads, d, 3 * width, 3 * width, scale, causal);
           float[] want = run.host(run.ref.selfAttention(run.tensor(qkv, b, n, 3 * width), heads, scale, causal));
           run.assertClose(want, run.get(o, b * n * width), "packed self-attention, d " + d
               + (causal ? ", causal" : ""));
@@ -129,8 +129,8 @@ class EmulatedFlashAttentionTest {
       float[] kv = run.random(b * nk * 2 * width);
       long p = run.put(kv);
       long o = run.output(b * nq * width);
-      new AttentionKernels(run.launcher, CudaOptions.Attention.MMA).attention(run.put(q), p, p + 2L * width, o, b, nq, nk, heads, d,
-          width, 2 * width, scale, false);
+      new AttentionKernels(run.launcher, CudaOptions.Attention.MMA).attention(run.put(q), p, p + 2L * width, o, b, nq,
+          nk, heads, d, width, 2 * width, scale, false);
       float[] want = run.host(run.ref.crossAttention(run.tensor(q, b, nq, width), run.tensor(kv, b, nk, 2 * width),
           heads, scale));
       run.assertClose(want, run.get(o, b * nq * width), "packed keys and values");
@@ -177,8 +177,8 @@ class EmulatedFlashAttentionTest {
   }
 
   /** {@link #check} on {@code kernel}, which must have d's size. */
-  static void check(HostRun run, CudaOptions.Attention kernel, int b, int nq, int nk, int heads, int d, boolean causal, float scale,
-      boolean misalignedQ) {
+  static void check(HostRun run, CudaOptions.Attention kernel, int b, int nq, int nk, int heads, int d,
+      boolean causal, float scale, boolean misalignedQ) {
     assertTrue(AttentionKernels.flashDim(d) > 0, "d " + d + " is a tensor-core head size");
     AttentionKernels kernels = new AttentionKernels(run.launcher, kernel);
     assertEquals(kernel, kernels.kernel(), kernel + " is in the emulator");
@@ -194,8 +194,8 @@ class EmulatedFlashAttentionTest {
     float[] got = run.get(o, b * nq * width);
     float[] want = run.host(run.ref.attention(run.tensor(q, b, nq, width), run.tensor(k, b, nk, width),
         run.tensor(v, b, nk, width), heads, scale, causal));
-    String what = (wgmma ? kernel.property() + ": " : "") + b + " x " + nq + " queries, " + nk + " keys, " + heads + " heads of " + d + ", scale " + scale
-        + (causal ? ", causal" : "") + (misalignedQ ? ", misaligned queries" : "");
+    String what = (wgmma ? kernel.property() + ": " : "") + b + " x " + nq + " queries, " + nk + " keys, " + heads
+        + " heads of " + d + ", scale " + scale + (causal ? ", causal" : "") + (misalignedQ ? ", misaligned queries" : "");
     run.assertClose(want, got, what);
     if (run.type == DType.F16 && b == 1) {
       for (int h = 0; h < heads; h++) {

@@ -14,12 +14,13 @@ import org.sdj.backend.DType;
 import org.sdj.cuda.CudaOptions.Attention;
 
 /**
- * flash_attention_wgmma.cu's Hopper kernels, serial and pipelined loops (wgmma.mma_async from shared-memory descriptors and registers, modelled by
- * the CPU emulator's emu_wgmma.cpp) launched by {@link AttentionKernels} as the CUDA backend launches it with
- * {@link CudaOptions#attention}, against the reference attention: each of its padded head sizes in float16 and bfloat16,
- * causal and not, row counts that leave the second warpgroup or the second block of 128 rows partly or wholly empty,
- * key counts that cut the last key tile short, several batch items and heads, packed projections read in place, the
- * plain-load path, misaligned queries, a negative scale, and the trap on too little dynamic shared memory. Float16
+ * flash_attention_wgmma.cu's Hopper kernels, serial and pipelined loops (wgmma.mma_async from shared-memory
+ * descriptors and registers, modelled by the CPU emulator's emu_wgmma.cpp) launched by {@link AttentionKernels} as the
+ * CUDA backend launches them with {@link CudaOptions#attention}, against the reference attention: each of their padded
+ * head sizes in float16 and bfloat16, causal and not, row counts that leave the second warpgroup or the second block of
+ * 128 rows partly or wholly empty, key counts that cut the last key tile short, several batch items and heads, packed
+ * projections read in place, the plain-load path, misaligned queries, a negative scale, and the trap on too little
+ * dynamic shared memory. Float16
  * results keep FlashAttention's accuracy rule, as {@link FlashAttentionWgmmaRuleTest} states it on a GPU. What this
  * cannot check is the descriptor layout itself: the emulator reads descriptors by the same reading of the PTX ISA
  * that the kernel was written from (CUTLASS's make_gmma_desc agrees with it); the GPU test decides.
@@ -112,7 +113,8 @@ class EmulatedWgmmaAttentionTest {
         long o = run.output(b * n * width);
         kernels.attention(p, p + bytes, p + 2 * bytes, o, b, n, n, heads, d, 3 * width, 3 * width, scale, causal);
         float[] want = run.host(run.ref.selfAttention(run.tensor(qkv, b, n, 3 * width), heads, scale, causal));
-        run.assertClose(want, run.get(o, b * n * width), kernel.property() + " packed self-attention" + (causal ? ", causal" : ""));
+        run.assertClose(want, run.get(o, b * n * width),
+            kernel.property() + " packed self-attention" + (causal ? ", causal" : ""));
       }
     }
   }

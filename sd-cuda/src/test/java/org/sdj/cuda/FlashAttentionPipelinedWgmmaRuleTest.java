@@ -4,8 +4,8 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * {@link FlashAttentionRuleCases} on the Hopper kernel's pipelined loop (flash_attention_wgmma.cu's
- * {@code pipelined_loop}: one key tile's softmax overlapped with the previous tile's O += P V); skipped where the GPU is
- * not compute capability 9.0.
+ * {@code pipelined_loop}: one key tile's softmax overlapped with the previous tile's O += P V); skipped where the GPU
+ * is not compute capability 9.0.
  */
 class FlashAttentionPipelinedWgmmaRuleTest extends FlashAttentionRuleCases {
   @Override

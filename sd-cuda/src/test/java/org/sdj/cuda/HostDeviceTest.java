@@ -30,6 +30,18 @@ class HostDeviceTest {
     }
   }
 
+  /** The description names a requested attention kernel, or says why it does not run. */
+  @Test
+  void describesTheAttentionKernel() {
+    try (CudaBackend b = HostDevice.backend(CudaOptions.defaults().withAttention(CudaOptions.Attention.WGMMA))) {
+      assertTrue(b.description().endsWith(", wgmma attention"), b.description());
+      assertEquals(CudaOptions.Attention.WGMMA, b.attention().kernel());
+    }
+    String fallback = CudaBackend.attentionNote(CudaOptions.Attention.WGMMA_PIPELINED, CudaOptions.Attention.MMA);
+    assertTrue(fallback.contains("wgmma-pipelined needs compute capability 9.0"), fallback);
+    assertEquals("", CudaBackend.attentionNote(CudaOptions.Attention.MMA, CudaOptions.Attention.MMA));
+  }
+
   /** No CUDA graphs on the host: a replay runs its body op by op, even with graphs on. */
   @Test
   void replaysRunTheBodyEveryTime() {
