@@ -187,5 +187,61 @@ template <int R> __device__ __forceinline__ void pin(uint32_t (&x)[R][4]) {
 __device__ __forceinline__ void fence_async_shared() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
 #endif
 
+// mbarriers in shared memory (PTX ISA, "Parallel Synchronization and Communication Instructions: mbarrier"): the
+// producer/consumer handshakes of the warp-specialized kernel. Initialised by one thread, published by a barrier.
+__device__ __forceinline__ void mbar_init(uint64_t* bar, int count) {
+#ifdef SDJ_EMU
+  emu::mbarrier_init(smem(bar), count);
+#else
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(smem(bar)), "r"(count) : "memory");
+#endif
+}
+
+// One arrival (release: this thread's earlier writes are visible to whoever sees the phase complete).
+__device__ __forceinline__ void mbar_arrive(uint64_t* bar) {
+#ifdef SDJ_EMU
+  emu::mbarrier_arrive(smem(bar));
+#else
+  asm volatile("{\n.reg .b64 state;\nmbarrier.arrive.shared::cta.b64 state, [%0];\n}\n" ::"r"(smem(bar)) : "memory");
+#endif
+}
+
+// One arrival once every cp.async this thread has issued so far has landed (.noinc: the barrier's count includes it).
+__device__ __forceinline__ void cp_async_mbar_arrive(uint64_t* bar) {
+#ifdef SDJ_EMU
+  emu::cp_async_mbarrier_arrive_noinc(smem(bar));
+#else
+  asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];\n" ::"r"(smem(bar)) : "memory");
+#endif
+}
+
+// Waits until the phase of parity `parity` has completed (acquire). A fresh barrier counts the phase before its first
+// (parity 1) as completed, so a producer's first wait on an empty stage passes.
+__device__ __forceinline__ void mbar_wait(uint64_t* bar, int parity) {
+#ifdef SDJ_EMU
+  emu::mbarrier_wait_parity(smem(bar), parity);
+#else
+  // The label is local to the braces, so every inlined copy may have its own.
+  asm volatile(
+      "{\n.reg .pred done;\nWAIT:\n"
+      "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+      "@!done bra WAIT;\n}\n" ::"r"(smem(bar)),
+      "r"(parity)
+      : "memory");
+#endif
+}
+
+// setmaxnreg: a warpgroup gives up registers (the producer) or takes them (the consumers); N a multiple of 8.
+template <int N> __device__ __forceinline__ void release_registers() {
+#ifndef SDJ_EMU
+  asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(N));
+#endif
+}
+template <int N> __device__ __forceinline__ void claim_registers() {
+#ifndef SDJ_EMU
+  asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(N));
+#endif
+}
+
 }  // namespace wgmma
 }  // namespace sdj

@@ -34,6 +34,10 @@
 //    thread's last wait, and a thread that returns with products in flight, fail the launch. Each thread computes its
 //    own accumulators (rows 16w + g and 16w + g + 8 of warp w of its warpgroup) from the operands, the A registers of
 //    its row through the warp exchange;
+//  - mbarriers (init, arrive, cp.async.mbarrier.arrive.noinc, try_wait.parity): the copies a noinc arrival covers land
+//    when a thread waits on that barrier, and only then does the arrival count, so a read of them without the wait
+//    sees NaN; an mbarrier never initialised, or a phase nobody completes, fails the launch; setmaxnreg and
+//    fence.mbarrier_init are no-ops;
 //  - ex2.approx.ftz is exact 2^x with subnormal results flushed to 0; %dynamic_smem_size is the launch's; __trap fails
 //    the launch;
 //  - a barrier nobody completes (threads of a block waiting at different barriers) fails the launch after a timeout
@@ -137,6 +141,15 @@ void cp_async_wait(int pending);
 // The value of a 16-bit float or bfloat16 in the low half of `bits`.
 float f16_bits(uint32_t bits);
 float bf16_bits(uint32_t bits);
+
+// mbarrier.init.shared.b64 [address], count; mbarrier.arrive (one arrival); cp.async.mbarrier.arrive.noinc (one
+// arrival once every cp.async this thread issued so far has landed: here, when some thread waits on the barrier);
+// mbarrier.try_wait.parity in a loop until the phase of that parity has completed (a wait that never ends fails the
+// launch).
+void mbarrier_init(uint32_t address, int count);
+void mbarrier_arrive(uint32_t address);
+void cp_async_mbarrier_arrive_noinc(uint32_t address);
+void mbarrier_wait_parity(uint32_t address, int parity);
 
 // The wgmma kernel's PTX (flash_attention_wgmma.cu calls these under SDJ_EMU), in emu_wgmma.cpp.
 // wgmma.mma_async.sync.aligned.m64nNk16.f32.{f16,bf16}: this thread's n / 2 accumulators d += A B (d = A B without

@@ -170,6 +170,18 @@ void complete_all_copies() {
   open_copies.clear();
 }
 
+// mbarriers (mbarrier.* on a shared address), kept beside shared memory by address and forgotten between blocks. A
+// phase completes when `pending` arrivals have come; cp.async.mbarrier.arrive.noinc hands the thread's copies still in
+// flight to the barrier as a deferred arrival, whose copies land, and which then counts, only when a thread waits on
+// the barrier (the latest moment PTX allows). Guarded by `lock`.
+struct MBarrier {
+  int expected = 0;
+  int pending = 0;
+  unsigned long long phase = 0;
+  std::deque<std::vector<Copy>> deferred;
+};
+std::map<uint32_t, MBarrier> mbarriers;
+
 // Fails the launch from inside a kernel and unwinds the calling thread.
 [[noreturn]] void abort_launch(const std::string& why) {
   std::unique_lock<std::mutex> held(lock);
@@ -197,6 +209,7 @@ void prepare_block() {
     }
   }
   std::memset(shared_memory, 0xff, shared_bytes);
+  mbarriers.clear();
 }
 
 bool guard_intact() {
@@ -419,6 +432,75 @@ void cp_async_wait(int pending) {
 void trap() { abort_launch(where() + " called __trap()"); }
 
 void launch_error(const char* what) { abort_launch(where() + ": " + what); }
+
+namespace {
+
+MBarrier& mbarrier(std::unique_lock<std::mutex>& held, uint32_t address) {
+  auto it = mbarriers.find(address);
+  if (it == mbarriers.end()) {
+    fail(held, where() + " uses an mbarrier at shared address " + std::to_string(address) +
+                   " that was never initialised");
+    throw Abort{};
+  }
+  return it->second;
+}
+
+void arrive_once(MBarrier& b) {
+  if (--b.pending == 0) {
+    b.phase++;
+    b.pending = b.expected;
+  }
+}
+
+}  // namespace
+
+void mbarrier_init(uint32_t address, int count) {
+  if (address % 8 != 0 || count < 1) {
+    abort_launch(where() + ": mbarrier.init at shared address " + std::to_string(address) + " with count " +
+                 std::to_string(count));
+  }
+  std::unique_lock<std::mutex> held(lock);
+  MBarrier& b = mbarriers[address];
+  b = MBarrier{};
+  b.expected = b.pending = count;
+}
+
+void mbarrier_arrive(uint32_t address) {
+  std::unique_lock<std::mutex> held(lock);
+  arrive_once(mbarrier(held, address));
+}
+
+void cp_async_mbarrier_arrive_noinc(uint32_t address) {
+  std::vector<Copy> mine;
+  for (auto& g : copy_groups) mine.insert(mine.end(), g.begin(), g.end());
+  mine.insert(mine.end(), open_copies.begin(), open_copies.end());
+  copy_groups.clear();
+  open_copies.clear();
+  std::unique_lock<std::mutex> held(lock);
+  mbarrier(held, address).deferred.push_back(std::move(mine));
+}
+
+void mbarrier_wait_parity(uint32_t address, int parity) {
+  std::unique_lock<std::mutex> held(lock);
+  auto deadline = std::chrono::steady_clock::now() + DEADLOCK;
+  for (;;) {
+    MBarrier& b = mbarrier(held, address);
+    while (!b.deferred.empty()) {
+      complete(b.deferred.front());
+      b.deferred.pop_front();
+      arrive_once(b);
+    }
+    if ((int)(b.phase & 1) != parity) return;
+    if (failed) throw Abort{};
+    if (std::chrono::steady_clock::now() > deadline) {
+      fail(held, "deadlock: " + where() + " waits on an mbarrier phase that never completes");
+      throw Abort{};
+    }
+    held.unlock();
+    std::this_thread::yield();
+    held.lock();
+  }
+}
 
 }  // namespace emu
 

@@ -14,14 +14,16 @@ final class AttentionKernels {
   static final int WIDE_MAX_D = 1024;
   private static final double LOG2_E = 1.4426950408889634;
   /**
-   * Padded head sizes of flash_attention_wgmma.cu's kernels ({@code SDJ_WGMMA_ALL} and {@code SDJ_WGMMA_PIPELINED_ALL}
-   * there).
+   * Padded head sizes of flash_attention_wgmma.cu's kernels (each of its tables: {@code SDJ_WGMMA_ALL},
+   * {@code SDJ_WGMMA_PIPELINED_ALL}, {@code SDJ_WGMMA_SPECIALIZED_ALL}).
    */
   private static final int[] WGMMA_DIMS = {48, 64, 80, 128, 160};
   /** Query rows per block of flash_attention_wgmma.cu's kernel: two warpgroups of 64 ({@code BR} there). */
   static final int WGMMA_ROWS = 128;
-  /** Threads per block of flash_attention_wgmma.cu's kernel ({@code THREADS} there). */
+  /** Threads per block of flash_attention_wgmma.cu's serial and pipelined kernels ({@code THREADS} there). */
   static final int WGMMA_THREADS = 256;
+  /** Threads per block of its warp-specialized kernel, a producer and two consumers ({@code WS_THREADS} there). */
+  static final int WGMMA_SPECIALIZED_THREADS = 384;
 
   private final Launcher launch;
   private final String suffix;
@@ -88,26 +90,45 @@ final class AttentionKernels {
   }
 
   /**
-   * Keys per tile of flash_attention_wgmma.cu's kernel for padded head size {@code dp} ({@code BC} there): the
-   * serial loop's or, where {@code pipelined}, the pipelined one's (smaller tiles where its extra registers need room).
+   * Keys per tile of flash_attention_wgmma.cu's {@code kernel} for padded head size {@code dp} ({@code BC} in its
+   * table): the pipelined loop takes smaller tiles where its extra registers need room, the warp-specialized one,
+   * whose consumers get the producer's registers, none.
    */
-  static int wgmmaKeys(int dp, boolean pipelined) {
-    if (pipelined) {
-      return dp == 128 ? 128 : 64;
-    }
-    return dp == 80 ? 64 : 128;
+  static int wgmmaKeys(int dp, CudaOptions.Attention kernel) {
+    return switch (kernel) {
+      case WGMMA -> dp == 80 ? 64 : 128;
+      case WGMMA_PIPELINED -> dp == 128 ? 128 : 64;
+      case WGMMA_SPECIALIZED -> 128;
+      case MMA -> throw new IllegalArgumentException("the mma.sync kernel is not a wgmma one");
+    };
+  }
+
+  /** Stages of K and of V tiles of {@code kernel} at {@code dp}: three where the warp-specialized one has room. */
+  static int wgmmaStages(int dp, CudaOptions.Attention kernel) {
+    return kernel == CudaOptions.Attention.WGMMA_SPECIALIZED && dp <= 64 ? 3 : 2;
+  }
+
+  static int wgmmaThreads(CudaOptions.Attention kernel) {
+    return kernel == CudaOptions.Attention.WGMMA_SPECIALIZED ? WGMMA_SPECIALIZED_THREADS : WGMMA_THREADS;
   }
 
   /**
-   * Dynamic shared memory of flash_attention_wgmma.cu's kernel ({@code smem_bytes} there): the query tile and two
-   * stages of K and V tiles, {@code dp} 16-bit columns each; all of it dynamic (the kernel traps on less).
+   * Dynamic shared memory of {@code kernel} at {@code dp} ({@code smem_bytes} and {@code ws_smem_bytes} there): the
+   * query tile and the stages of K and V tiles, {@code dp} 16-bit columns each, and the warp-specialized kernel's
+   * mbarriers (8 bytes each: the query tile's and four per stage); all of it dynamic (the kernels trap on less).
    */
-  static int wgmmaSharedBytes(int dp, boolean pipelined) {
-    return (WGMMA_ROWS + 4 * wgmmaKeys(dp, pipelined)) * dp * 2;
+  static int wgmmaSharedBytes(int dp, CudaOptions.Attention kernel) {
+    int stages = wgmmaStages(dp, kernel);
+    int tiles = (WGMMA_ROWS + 2 * stages * wgmmaKeys(dp, kernel)) * dp * 2;
+    return kernel == CudaOptions.Attention.WGMMA_SPECIALIZED ? tiles + (1 + 4 * stages) * 8 : tiles;
   }
 
-  private static String wgmmaKernel(String suffix, CudaOptions.Attention kernel, int dp) {
-    String loop = kernel == CudaOptions.Attention.WGMMA_PIPELINED ? "_pipelined" : "";
+  static String wgmmaKernel(String suffix, CudaOptions.Attention kernel, int dp) {
+    String loop = switch (kernel) {
+      case WGMMA_PIPELINED -> "_pipelined";
+      case WGMMA_SPECIALIZED -> "_specialized";
+      default -> "";
+    };
     return "sdj_flash_attention_wgmma" + loop + suffix + "_d" + dp;
   }
 
@@ -122,10 +143,9 @@ final class AttentionKernels {
     float scaleLog2 = (float) (scale * LOG2_E);
     int dp = flashDim(d);
     if (dp > 0 && wgmmaAttention() && wgmmaDim(dp)) {
-      boolean pipelined = kernel == CudaOptions.Attention.WGMMA_PIPELINED;
       launch.raw(wgmmaKernel(suffix, kernel, dp), new int[] {Math.ceilDiv(nq, WGMMA_ROWS), heads, b},
-          new int[] {WGMMA_THREADS, 1, 1}, wgmmaSharedBytes(dp, pipelined), q, k, v, o, nq, nk, heads, d, ldq, ldkv,
-          scaleLog2, causal ? 1 : 0);
+          new int[] {wgmmaThreads(kernel), 1, 1}, wgmmaSharedBytes(dp, kernel), q, k, v, o, nq, nk, heads, d, ldq,
+          ldkv, scaleLog2, causal ? 1 : 0);
     } else if (dp > 0) {
       launch.raw("sdj_flash_attention" + suffix + "_d" + dp,
           new int[] {Math.ceilDiv(nq, flashRows(dp)), heads, b}, new int[] {128, 1, 1}, flashSharedBytes(dp),

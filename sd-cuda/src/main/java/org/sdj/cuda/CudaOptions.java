@@ -42,7 +42,7 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   public static final String GEMM_CONV_PIXELS_PROPERTY = "sdj.cuda.gemmConvPixels";
   /** System property for {@link #nhwcConv}: {@code true} or {@code false}. */
   public static final String NHWC_CONV_PROPERTY = "sdj.cuda.nhwcConv";
-  /** System property for {@link #attention}: {@code mma} (the default), {@code wgmma} or {@code wgmma-pipelined}. */
+  /** System property for {@link #attention}: {@code mma} (the default) or another {@link Attention#property()}. */
   public static final String ATTENTION_PROPERTY = "sdj.cuda.attention";
   /** System property for {@link #fusedProjections}: {@code true} or {@code false}. */
   public static final String FUSED_PROJECTIONS_PROPERTY = "sdj.cuda.fusedProjections";
@@ -69,7 +69,12 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     /** flash_attention_wgmma.cu, each key tile's products and softmax one after another. */
     WGMMA("wgmma"),
     /** flash_attention_wgmma.cu, one tile's softmax overlapped with the previous tile's O += P V (FlashAttention-3). */
-    WGMMA_PIPELINED("wgmma-pipelined");
+    WGMMA_PIPELINED("wgmma-pipelined"),
+    /**
+     * flash_attention_wgmma.cu, warp-specialized: a producer warpgroup copies the tiles, two consumer warpgroups run the
+     * pipelined loop on them, handed over through mbarriers.
+     */
+    WGMMA_SPECIALIZED("wgmma-specialized");
 
     private final String property;
 
@@ -88,7 +93,7 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
           return a;
         }
       }
-      throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + value + ": use mma, wgmma or wgmma-pipelined");
+      throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + value + ": use mma, wgmma, wgmma-pipelined or wgmma-specialized");
     }
   }
 

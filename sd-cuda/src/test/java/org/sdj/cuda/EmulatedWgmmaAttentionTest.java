@@ -14,8 +14,8 @@ import org.sdj.backend.DType;
 import org.sdj.cuda.CudaOptions.Attention;
 
 /**
- * flash_attention_wgmma.cu's Hopper kernels, serial and pipelined loops (wgmma.mma_async from shared-memory
- * descriptors and registers, modelled by the CPU emulator's emu_wgmma.cpp) launched by {@link AttentionKernels} as the
+ * flash_attention_wgmma.cu's Hopper kernels, serial, pipelined and warp-specialized (wgmma.mma_async from
+ * shared-memory descriptors and registers and the specialized kernel's mbarriers, modelled by the CPU emulator) launched by {@link AttentionKernels} as the
  * CUDA backend launches them with {@link CudaOptions#attention}, against the reference attention: each of their padded
  * head sizes in float16 and bfloat16, causal and not, row counts that leave the second warpgroup or the second block of
  * 128 rows partly or wholly empty, key counts that cut the last key tile short, several batch items and heads, packed
@@ -40,7 +40,7 @@ class EmulatedWgmmaAttentionTest {
       {1, 77, 50, 1, 160, 0}, {1, 66, 140, 1, 160, 1}};
 
   static Stream<Arguments> kernelsAndTypes() {
-    return Stream.of(Attention.WGMMA, Attention.WGMMA_PIPELINED)
+    return Stream.of(Attention.WGMMA, Attention.WGMMA_PIPELINED, Attention.WGMMA_SPECIALIZED)
         .flatMap(a -> Stream.of(Arguments.of(a, DType.F16), Arguments.of(a, DType.BF16)));
   }
 
@@ -55,9 +55,26 @@ class EmulatedWgmmaAttentionTest {
     }
   }
 
+  /**
+   * Enough key tiles for every stage to be refilled twice (the pipelines' reuse of a stage: a refill before its last
+   * reader is done reads as NaN on the emulator), each head size, causal and not.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Attention.class, names = {"WGMMA", "WGMMA_PIPELINED", "WGMMA_SPECIALIZED"})
+  void manyKeyTiles(Attention kernel) {
+    try (HostRun run = new HostRun(DType.F16, "wgmmaManyTiles" + kernel)) {
+      for (int d : new int[] {40, 64, 80, 128, 160}) {
+        int dp = AttentionKernels.flashDim(d);
+        int nk = 2 * AttentionKernels.wgmmaStages(dp, kernel) * AttentionKernels.wgmmaKeys(dp, kernel) + 37;
+        EmulatedFlashAttentionTest.check(run, kernel, 1, 70, nk, 1, d, d % 80 == 0, (float) (1 / Math.sqrt(d)),
+            false);
+      }
+    }
+  }
+
   /** Head sizes that are not a multiple of 8 take plain element loads instead of cp.async; queries off 16 bytes too. */
   @ParameterizedTest
-  @EnumSource(value = Attention.class, names = {"WGMMA", "WGMMA_PIPELINED"})
+  @EnumSource(value = Attention.class, names = {"WGMMA", "WGMMA_PIPELINED", "WGMMA_SPECIALIZED"})
   void plainLoads(Attention kernel) {
     try (HostRun run = new HostRun(DType.F16, "wgmmaPlain" + kernel)) {
       EmulatedFlashAttentionTest.check(run, kernel, 2, 37, 29, 2, 44, false, 0.2f, false);
@@ -77,17 +94,16 @@ class EmulatedWgmmaAttentionTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Attention.class, names = {"WGMMA", "WGMMA_PIPELINED"})
+  @EnumSource(value = Attention.class, names = {"WGMMA", "WGMMA_PIPELINED", "WGMMA_SPECIALIZED"})
   void trapsOnTooLittleDynamicSharedMemory(Attention kernel) {
     try (HostRun run = new HostRun(DType.F16, "wgmmaTrap" + kernel)) {
       int n = 16;
       int d = 64;
       long x = run.put(run.random(n * d));
       long o = run.output(n * d);
-      boolean pipelined = kernel == Attention.WGMMA_PIPELINED;
-      String name = "sdj_flash_attention_wgmma" + (pipelined ? "_pipelined" : "") + "_f16_d" + d;
+      String name = AttentionKernels.wgmmaKernel("_f16", kernel, d);
       CudaException e = assertThrows(CudaException.class, () -> run.launcher.raw(name, new int[] {1, 1, 1},
-          new int[] {AttentionKernels.WGMMA_THREADS, 1, 1}, AttentionKernels.wgmmaSharedBytes(d, pipelined) - 16,
+          new int[] {AttentionKernels.wgmmaThreads(kernel), 1, 1}, AttentionKernels.wgmmaSharedBytes(d, kernel) - 16,
           x, x, x, o, n, n, 1, d, d, d, 0.1f, 0));
       assertTrue(e.getMessage().contains("__trap"), e.getMessage());
     }

@@ -2,6 +2,7 @@ package org.sdj.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,17 +23,29 @@ import org.junit.jupiter.api.Test;
  */
 class FlashAttentionWgmmaLaunchTest {
   private static final Path SOURCE = KernelSources.path("flash_attention_wgmma.cu");
+  private static final Path BLOCKS = KernelSources.path("wgmma_attention.cuh");
   private static final Pattern ROW =
-      Pattern.compile("SDJ_WGMMA(_PIPELINED)?\\(T, S, (\\d+), (\\d+), (\\d+)\\)");
+      Pattern.compile("SDJ_WGMMA(_PIPELINED|_SPECIALIZED)?\\(T, S, (\\d+), (\\d+), (\\d+)\\)");
+  private static final List<CudaOptions.Attention> KERNELS = List.of(CudaOptions.Attention.WGMMA,
+      CudaOptions.Attention.WGMMA_PIPELINED, CudaOptions.Attention.WGMMA_SPECIALIZED);
   private static final Pattern ENTRY =
       Pattern.compile("Compiling entry function '(sdj_flash_attention_wgmma_\\w+)' for '(\\w+)'");
   /** The most dynamic shared memory a block may opt into on sm_90 (227 KiB). */
   private static final int SM90_MAX_SHARED = 227 * 1024;
 
-  record Config(boolean pipelined, int dp, int bc) {
-    /** smem_bytes in the source: the 128-row query tile and two stages of K and V tiles. */
+  /** A row of one of the kernel tables; {@code last} is blocks per SM or (warp-specialized) stages. */
+  record Config(CudaOptions.Attention kernel, int dp, int bc, int last) {
+    boolean specialized() {
+      return kernel == CudaOptions.Attention.WGMMA_SPECIALIZED;
+    }
+
+    int stages() {
+      return specialized() ? last : 2;
+    }
+
+    /** smem_bytes (ws_smem_bytes) in the source: the query tile, the K and V stages (and the mbarriers). */
     int sharedBytes() {
-      return (128 + 4 * bc) * dp * 2;
+      return (128 + 2 * stages() * bc) * dp * 2 + (specialized() ? (1 + 4 * stages()) * 8 : 0);
     }
   }
 
@@ -41,16 +54,26 @@ class FlashAttentionWgmmaLaunchTest {
     for (String line : Files.readAllLines(SOURCE)) {
       Matcher m = ROW.matcher(line);
       if (m.find()) {
-        out.add(new Config(m.group(1) != null, Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))));
+        CudaOptions.Attention kernel = m.group(1) == null ? CudaOptions.Attention.WGMMA
+            : m.group(1).equals("_PIPELINED") ? CudaOptions.Attention.WGMMA_PIPELINED
+            : CudaOptions.Attention.WGMMA_SPECIALIZED;
+        out.add(new Config(kernel, Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
+            Integer.parseInt(m.group(4))));
       }
     }
     return out;
   }
 
+  /** A constant of the kernel source or of its building blocks (wgmma_attention.cuh). */
   private static int constant(String name) throws IOException {
-    Matcher m = Pattern.compile("constexpr int " + name + " = (\\d+);").matcher(Files.readString(SOURCE));
-    assertTrue(m.find(), name + " in " + SOURCE);
-    return Integer.parseInt(m.group(1));
+    Pattern p = Pattern.compile("constexpr int " + name + " = (\\d+);");
+    for (Path source : List.of(SOURCE, BLOCKS)) {
+      Matcher m = p.matcher(Files.readString(source));
+      if (m.find()) {
+        return Integer.parseInt(m.group(1));
+      }
+    }
+    return fail(name + " in neither " + SOURCE + " nor " + BLOCKS);
   }
 
   /** ptxas's report of the kernel build; the calling test is skipped where sd-cuda was built without nvcc. */
@@ -64,18 +87,20 @@ class FlashAttentionWgmmaLaunchTest {
   @Test
   void javaLaunchMatchesTheKernelTable() throws IOException {
     List<Config> table = table();
-    for (boolean pipelined : new boolean[] {false, true}) {
+    for (CudaOptions.Attention kernel : KERNELS) {
       assertEquals(List.of(48, 64, 80, 128, 160),
-          table.stream().filter(c -> c.pipelined() == pipelined).map(Config::dp).toList(),
-          "rows of " + (pipelined ? "SDJ_WGMMA_PIPELINED_ALL" : "SDJ_WGMMA_ALL") + " in " + SOURCE);
+          table.stream().filter(c -> c.kernel() == kernel).map(Config::dp).toList(),
+          "rows of " + kernel + "'s table in " + SOURCE);
     }
     assertEquals(constant("BR"), AttentionKernels.WGMMA_ROWS, "rows per block");
     assertEquals(constant("THREADS"), AttentionKernels.WGMMA_THREADS, "threads per block");
+    assertEquals(constant("WS_THREADS"), AttentionKernels.WGMMA_SPECIALIZED_THREADS, "warp-specialized threads");
     for (Config c : table) {
       assertEquals(c.dp(), AttentionKernels.flashDim(c.dp()), "a padded head size of the mma.sync kernel too: " + c);
       assertTrue(AttentionKernels.wgmmaDim(c.dp()), "head size " + c.dp());
-      assertEquals(c.bc(), AttentionKernels.wgmmaKeys(c.dp(), c.pipelined()), "keys per tile at " + c);
-      assertEquals(c.sharedBytes(), AttentionKernels.wgmmaSharedBytes(c.dp(), c.pipelined()),
+      assertEquals(c.bc(), AttentionKernels.wgmmaKeys(c.dp(), c.kernel()), "keys per tile at " + c);
+      assertEquals(c.stages(), AttentionKernels.wgmmaStages(c.dp(), c.kernel()), "stages at " + c);
+      assertEquals(c.sharedBytes(), AttentionKernels.wgmmaSharedBytes(c.dp(), c.kernel()),
           "dynamic shared memory at " + c);
       assertTrue(c.sharedBytes() <= SM90_MAX_SHARED, c + " needs more shared memory than sm_90 has");
     }

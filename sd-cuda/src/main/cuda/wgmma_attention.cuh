@@ -1,0 +1,285 @@
+// The building blocks of flash_attention_wgmma.cu's kernels: block and tile sizes, the chunked shared-memory tiles
+// and their copies, the online softmax on wgmma's accumulator layout, the tiles' descriptors and products, and the
+// output rows. The instruction wrappers are in wgmma.cuh.
+//
+// Fragment layouts relied on (PTX ISA, "Register Fragments and Shared Memory Matrix Layouts", wgmma .m64nNk16):
+//  * Accumulator D of m64nNk16 with .f32: warp w of the warpgroup (w = warp index % 4) holds rows 16w..16w+15; lane
+//    (g = lane / 4, t = lane % 4) holds, for each 8-column block j < N / 8, d[4j + 0] = (row 16w + g, col 8j + 2t),
+//    d[4j + 1] = (16w + g, 8j + 2t + 1), d[4j + 2] = (16w + g + 8, 8j + 2t), d[4j + 3] = (16w + g + 8, 8j + 2t + 1).
+//    N / 2 registers per thread.
+//  * A from registers for .f16/.bf16 (k16): four 32-bit registers of two elements each, low half first:
+//    a0 = (row 16w + g, k 2t..2t+1), a1 = (row 16w + g + 8, k 2t..2t+1), a2 = (row 16w + g, k 2t+8..2t+9),
+//    a3 = (row 16w + g + 8, k 2t+8..2t+9): mma.sync m16n8k16's A fragment per warp. So the accumulators of
+//    8-key blocks 2kt and 2kt + 1 of S are, rounded and packed in pairs, the A fragment of P's k-step kt.
+//
+// Shared memory layout (no swizzle, the "interleave" canonical layouts of the PTX ISA's "Shared Memory Matrix
+// Layout" / "Matrix Descriptor Format"): a tile of R rows and DP columns is stored as DP / 8 column chunks, each chunk
+// holding its R rows of 8 elements (16 bytes) one after another: element (r, c) at (c / 8) * R * 8 + r * 8 + c % 8
+// (tile_offset). A core matrix (8 rows x 16 bytes) is then 128 contiguous bytes.
+//  * Q as A and K as B of S = Q K^T are K-major (the reduction dimension, head dim, is contiguous within a core
+//    matrix). Canonical K-major no-swizzle layout, in 16-byte units: ((8, m), 2) : ((1, SBO), LBO), i.e. the 8 rows
+//    of a core matrix 16 bytes apart, the next 8 rows SBO bytes on, the second 8 columns of the k16 step LBO bytes
+//    on. Here the next 8 rows are the next 128 bytes (SBO = 128) and the next 8 columns the next chunk
+//    (LBO = R * 16). k-step kk starts 2 * kk chunks in: + 2 * kk * R * 16 bytes. Warpgroup w's A starts at row 64w:
+//    + 64w * 16 bytes.
+//  * V as B of O = P V is MN-major (N = head dim contiguous, K = keys): "transpose" bit imm-trans-b = 1 (allowed for
+//    .f16/.bf16 only). Canonical MN-major no-swizzle layout, in 16-byte units: ((1, n), (8, k)) : ((-, SBO), (1, LBO)),
+//    i.e. 8 N-elements (16 bytes) contiguous, 8 consecutive K rows 16 bytes apart (one 128-byte core matrix), the next
+//    8 N-elements SBO bytes on and the next 8 K rows LBO bytes on. V stored with R = BC key rows: the next 8 dims are
+//    the next chunk (SBO = BC * 16) and the next 8 keys the next 128 bytes (LBO = 128); k-step kt (keys 16kt..)
+//    starts at + 16 * kt * 16 bytes.
+//  Descriptor bits (Matrix Descriptor Format): 0-13 start address >> 4, 16-29 LBO >> 4, 32-45 SBO >> 4, 49-51 base
+//  offset (0), 62-63 swizzle mode (0: none).
+//
+// Rows per block (128), keys per tile (BC) and dynamic shared memory (smem_bytes, ws_smem_bytes) are mirrored on the
+// Java side by AttentionKernels.wgmmaKeys and AttentionKernels.wgmmaSharedBytes (FlashAttentionWgmmaLaunchTest compares
+// them with the kernel tables at the bottom of flash_attention_wgmma.cu).
+#pragma once
+#include "wgmma.cuh"
+
+namespace sdj {
+namespace wgmma {
+
+constexpr int THREADS = 256;  // two warpgroups
+constexpr int BR = 128;       // query rows per block, 64 per warpgroup
+
+// Bytes of dynamic shared memory: the query tile and two stages of K and V tiles.
+__host__ __device__ constexpr int smem_bytes(int DP, int BC) { return (BR + 4 * BC) * DP * 2; }
+
+// Chunk i of a tile's cp.async copy: groups of 8 threads take 8 consecutive rows of one 16-byte chunk (one 128-byte
+// core matrix, conflict-free shared stores), 4 such groups of a warp the next chunks of those rows (64 contiguous
+// global bytes per row).
+__host__ __device__ constexpr int chunk_row(int i, int chunks_per_row) {
+  return (i >> 3) / chunks_per_row * 8 + (i & 7);
+}
+__host__ __device__ constexpr int chunk_col(int i, int chunks_per_row) { return (i >> 3) % chunks_per_row * 8; }
+
+
+// f(r, c) for each 16-byte chunk (row r, columns c .. c + 7) of a ROWS x DP tile that thread tid of NT copies,
+// UNROLL at a time (the producer's few registers want 1).
+template <int DP, int ROWS, int NT, int UNROLL, typename F>
+__device__ __forceinline__ void for_each_chunk(int tid, F f) {
+  constexpr int CH = DP / 8;
+  constexpr int CHUNKS = ROWS * CH;
+#pragma unroll UNROLL
+  for (int it = 0; it < (CHUNKS + NT - 1) / NT; it++) {
+    const int i = it * NT + tid;
+    if (CHUNKS % NT != 0 && i >= CHUNKS) break;
+    f(chunk_row(i, CH), chunk_col(i, CH));
+  }
+}
+
+// Rows [row0, row0 + ROWS) of one head into the chunked tile dst (tile_offset with ROWS rows), zero past nrows and
+// past column d, by the NT threads numbered tid. With vec (d % 8 == 0, 16-byte aligned heads) as cp.async, completed
+// by the caller's wait; otherwise by plain loads and stores, complete on return.
+template <typename T, int DP, int ROWS, int NT, int UNROLL = (ROWS * DP / 8 + NT - 1) / NT>
+__device__ __forceinline__ void load_tile(T* dst, const T* src, int row0, int nrows, int d, int stride, bool vec,
+                                          int tid) {
+  if (vec) {
+    const uint32_t base = smem(dst);
+    const T* tile = src + (long long)row0 * stride;
+    const int rows = nrows - row0;
+    for_each_chunk<DP, ROWS, NT, UNROLL>(tid, [&](int r, int c) {
+      const bool ok = r < rows && c < d;
+      const T* p = ok ? tile + (r * stride + c) : src;
+      cp_async16(base + (uint32_t)tile_offset(r, c, ROWS) * 2u, p, ok ? 16 : 0);
+    });
+  } else {
+    for (int i = tid; i < ROWS * DP; i += NT) {
+      const int r = i / DP;
+      const int c = i - r * DP;
+      T val = from_f<T>(0.f);
+      if (row0 + r < nrows && c < d) val = src[(long long)(row0 + r) * stride + c];
+      dst[tile_offset(r, c, ROWS)] = val;
+    }
+  }
+}
+
+// This thread's two rows (g and g + 8 of its warp's 16) of the online softmax: running maxima (scaled, log2 domain)
+// and this thread's share of the running sums.
+struct Rows {
+  float m[2] = {-INFINITY, -INFINITY};
+  float l[2] = {0.f, 0.f};
+};
+
+// This thread's first row (g of warp w's 16) within its warpgroup's 64; the other is 8 rows on.
+__device__ __forceinline__ int first_row() { return ((threadIdx.x >> 5) & 3) * 16 + ((threadIdx.x & 31) >> 2); }
+
+// Where scores s of key tile k0 need a mask (keys past nk, or causal keys past some row of this warpgroup, whose
+// first row is wrow), masks them (-inf) and scales the others, returning 1, the factor the exponent then applies;
+// elsewhere leaves them raw and returns sc, to be applied inside the exponent's fma.
+template <int BC>
+__device__ __forceinline__ float mask_scores(float (&s)[BC / 2], int k0, int nk, bool causal, int wrow, float sc) {
+  if (k0 + BC <= nk && !(causal && k0 + BC - 1 > wrow)) return sc;
+  const int row = wrow + first_row();
+  const int t = threadIdx.x & 3;
+#pragma unroll
+  for (int i = 0; i < BC / 2; i++) {
+    const int key = k0 + (i >> 2) * 8 + t * 2 + (i & 1);
+    const bool masked = key >= nk || (causal && key > row + ((i >> 1) & 1) * 8);
+    s[i] = masked ? -INFINITY : s[i] * sc;
+  }
+  return 1.f;
+}
+
+// The new maxima of both rows with tile scores s (times tsc): sets nb (minus the new maxima, 0 for rows with none yet)
+// and alpha (the factor that rescales what the old maxima weighed), and returns whether any row of the warp rose
+// (warp-uniform: no rescale otherwise).
+template <int BC>
+__device__ __forceinline__ bool new_maxima(const float (&s)[BC / 2], float tsc, Rows& r, float (&nb)[2],
+                                           float (&alpha)[2]) {
+  bool grew = false;
+#pragma unroll
+  for (int h = 0; h < 2; h++) {
+    float mx = s[2 * h];
+#pragma unroll
+    for (int j8 = 0; j8 < BC / 8; j8++) mx = fmaxf(mx, fmaxf(s[4 * j8 + 2 * h], s[4 * j8 + 2 * h + 1]));
+    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+    const float mnew = fmaxf(r.m[h], mx * tsc);
+    const float base = mnew == -INFINITY ? 0.f : mnew;
+    alpha[h] = ex2(r.m[h] - base);
+    grew |= mnew != r.m[h];
+    r.m[h] = mnew;
+    nb[h] = -base;
+  }
+  return __any_sync(0xffffffffu, grew);
+}
+
+// s := 2^(s * tsc + nb) in place, added to the rows' sums.
+template <int BC>
+__device__ __forceinline__ void exponentiate(float (&s)[BC / 2], float tsc, const float (&nb)[2], Rows& r) {
+#pragma unroll
+  for (int i = 0; i < BC / 2; i += 2) {
+    const int h = (i >> 1) & 1;
+    s[i] = ex2(fmaf(s[i], tsc, nb[h]));
+    s[i + 1] = ex2(fmaf(s[i + 1], tsc, nb[h]));
+    r.l[h] += s[i] + s[i + 1];
+  }
+}
+
+// The probabilities p (accumulator layout of S) rounded to 16 bits as the A fragments of O += P V: the accumulators of
+// 8-key blocks 2kt and 2kt + 1 are k-step kt's (layout notes at the top).
+template <typename T, int BC>
+__device__ __forceinline__ void pack_probabilities(const float (&p)[BC / 2], uint32_t (&pa)[BC / 16][4]) {
+#pragma unroll
+  for (int kt = 0; kt < BC / 16; kt++)
+#pragma unroll
+    for (int r = 0; r < 4; r++) pa[kt][r] = pack2<T>(p[8 * kt + 2 * r], p[8 * kt + 2 * r + 1]);
+}
+
+template <int DP>
+__device__ __forceinline__ void rescale(float (&acc)[DP / 2], const float (&alpha)[2]) {
+#pragma unroll
+  for (int i = 0; i < DP / 2; i++) acc[i] *= alpha[(i >> 1) & 1];
+}
+
+// One head's tiles in shared memory: the resident query tile, then STAGES stages of K tiles and as many of V tiles,
+// each chunked (tile_offset) with its own row count; and their descriptors (layout notes at the top). Advancing a
+// descriptor only adds to its start address field (bits 0-13, in 16-byte units), which stays below 2^14 for shared
+// addresses under 256 KiB.
+template <typename T, int DP, int BC, int STAGES = 2>
+struct Tiles {
+  static constexpr uint32_t STAGE = BC * DP * 2 / 16;  // one K or V tile, in 16-byte units
+  T* q;
+  T* k;  // K stage s at k + s * BC * DP, V stage s at k + (STAGES + s) * BC * DP
+  uint64_t q_desc;  // this warpgroup's 64 rows
+  uint64_t k_desc;  // stage 0
+  uint64_t v_desc;  // stage 0
+
+  __device__ __forceinline__ Tiles(unsigned char* shared, int wg) {
+    q = reinterpret_cast<T*>(shared);
+    k = q + BR * DP;
+    // LBO and SBO follow the PTX ISA's canonical no-swizzle layouts (LBO the stride along K, SBO along M/N, in both
+    // majors) and CUTLASS's make_gmma_desc. Not yet run on a GPU: should the output be wrong, swap V's two offsets
+    // first (P V alone), then Q's and K's.
+    q_desc = make_desc(smem(q) + 64u * wg * 16u, BR * 16, 128);
+    k_desc = make_desc(smem(k), BC * 16, 128);
+    v_desc = make_desc(smem(k + STAGES * BC * DP), 128, BC * 16);
+  }
+  // The end of the tiles: where the warp-specialized kernel keeps its mbarriers.
+  __device__ __forceinline__ T* end() const { return k + 2 * STAGES * BC * DP; }
+  __device__ __forceinline__ T* k_stage(int j) { return k + (j % STAGES) * BC * DP; }
+  __device__ __forceinline__ T* v_stage(int j) { return k + (STAGES + j % STAGES) * BC * DP; }
+
+  // S = Q K^T of key tile j (in stage j % STAGES), DP / 16 k-steps, issued (the caller commits and waits).
+  __device__ __forceinline__ void issue_scores(float (&s)[BC / 2], int j) const {
+    const uint64_t kd = k_desc + (uint64_t)((j % STAGES) * STAGE);
+#pragma unroll
+    for (int kk = 0; kk < DP / 16; kk++)
+      WgmmaSS<T, BC>::run(s, q_desc + (uint64_t)(2 * kk * BR), kd + (uint64_t)(2 * kk * BC), kk > 0);
+  }
+  // O += P V of value tile j, BC / 16 k-steps, issued.
+  __device__ __forceinline__ void issue_values(float (&acc)[DP / 2], const uint32_t (&pa)[BC / 16][4], int j) const {
+    const uint64_t vd = v_desc + (uint64_t)((j % STAGES) * STAGE);
+#pragma unroll
+    for (int kt = 0; kt < BC / 16; kt++) WgmmaRS<T, DP>::run(acc, pa[kt], vd + (uint64_t)(16 * kt), 1);
+  }
+};
+
+// What a loop over the key tiles needs of its block: tiles, head, query rows, mask.
+template <typename T, int DP, int BC, int STAGES = 2>
+struct Head {
+  Tiles<T, DP, BC, STAGES> tiles;
+  HeadView<T> view;
+  int nk;
+  int ntiles;
+  int wrow;  // first query row of this warpgroup
+  bool causal;
+  float sc;  // |scale * log2(e)|: a negative scale negated the query tile instead
+
+  int d;
+
+  // K or V of key tile j into its stage by the NT threads numbered tid, as cp.async where the view is vectorizable
+  // (completed by a later wait).
+  template <int NT = THREADS, int UNROLL = (BC * DP / 8 + NT - 1) / NT>
+  __device__ __forceinline__ void load_keys(int j, int tid) {
+    load_tile<T, DP, BC, NT, UNROLL>(tiles.k_stage(j), view.k, j * BC, nk, d, view.kv_stride, view.vec, tid);
+  }
+  template <int NT = THREADS, int UNROLL = (BC * DP / 8 + NT - 1) / NT>
+  __device__ __forceinline__ void load_values(int j, int tid) {
+    load_tile<T, DP, BC, NT, UNROLL>(tiles.v_stage(j), view.v, j * BC, nk, d, view.kv_stride, view.vec, tid);
+  }
+};
+
+// Tile j's scores s (complete) through the online softmax: masked where needed, new maxima, l rescaled, s turned
+// into probabilities in place and added to l. Returns whether O needs rescaling by alpha.
+template <typename T, int DP, int BC, int STAGES>
+__device__ __forceinline__ bool softmax_tile(const Head<T, DP, BC, STAGES>& hd, float (&s)[BC / 2], int j, Rows& rows,
+                                             float (&alpha)[2]) {
+  const float tsc = mask_scores<BC>(s, j * BC, hd.nk, hd.causal, hd.wrow, hd.sc);
+  float nb[2];
+  const bool grew = new_maxima<BC>(s, tsc, rows, nb, alpha);
+  if (grew) {
+#pragma unroll
+    for (int h = 0; h < 2; h++) rows.l[h] *= alpha[h];
+  }
+  exponentiate<BC>(s, tsc, nb, rows);
+  return grew;
+}
+
+// This thread's two rows of O, normalised by the rows' sums (0 where a row saw no key), those below nq.
+template <typename T, int DP, int BC, int STAGES>
+__device__ __forceinline__ void store_rows(const Head<T, DP, BC, STAGES>& hd, const float (&acc)[DP / 2],
+                                           const Rows& rows, int nq, int heads) {
+  T* ob = hd.view.o;
+  const bool pairs = (hd.d % 2 == 0) && ((reinterpret_cast<uintptr_t>(ob) & 3) == 0);
+#pragma unroll
+  for (int h = 0; h < 2; h++) {
+    float sum = rows.l[h];
+    sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+    sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+    const float inv = sum > 0.f ? 1.f / sum : 0.f;
+    const int row = hd.wrow + first_row() + h * 8;
+    if (row >= nq) continue;
+    T* orow = ob + (long long)row * heads * hd.d;
+#pragma unroll
+    for (int n = 0; n < DP / 8; n++) {
+      const int col = n * 8 + (threadIdx.x & 3) * 2;
+      store_pair<T>(orow, col, hd.d, pairs, acc[4 * n + 2 * h] * inv, acc[4 * n + 2 * h + 1] * inv);
+    }
+  }
+}
+
+}  // namespace wgmma
+}  // namespace sdj
