@@ -16,7 +16,7 @@
 #     (-Dsdj.cuda.gemmConvPixels=0), with channels-last images (-Dsdj.cuda.channelsLast=true), on cuDNN's NHWC
 #     algorithms between transposes (-Dsdj.cuda.nhwcConv=true), with q, k and v projected apart
 #     (-Dsdj.cuda.fusedProjections=false) and on the wgmma attention kernels
-#     (-Dsdj.cuda.attention=wgmma, wgmma-pipelined, wgmma-specialized), last the experimental wgmma attention kernel's tests and
+#     (-Dsdj.cuda.attention=wgmma, wgmma-pipelined, wgmma-specialized, wgmma-pingpong), last the experimental wgmma attention kernel's tests and
 #     benchmarks in JVMs of their own (a fault of that kernel would leave the CUDA context unusable for whatever ran
 #     after it in the same process), and writes the results under $OUT (or gpu-out/
 #     when OUT is unset). Budget: under 6 minutes, held by one deadline (each part gets its own limit or what is left of
@@ -180,9 +180,9 @@ run_checks() {
   # The UNet step again with channels-last images, with cuDNN's convolutions on its NHWC algorithms between
   # transposes, with unfused projections, and with every convolution on cuDNN, where the deadline leaves room for
   # them and for the wgmma parts after them.
-  local wgmma_reserve=95
+  local wgmma_reserve=120
   local variants="channelsLast=true nhwcConv=true fusedProjections=false gemmConvPixels=0"
-  variants+=" attention=wgmma-specialized attention=wgmma-pipelined attention=wgmma"
+  variants+=" attention=wgmma-pingpong attention=wgmma-specialized attention=wgmma-pipelined attention=wgmma"
   for variant in $variants; do
     local room=$((deadline - wgmma_reserve - SECONDS))
     if [ "$room" -ge 45 ]; then
@@ -193,13 +193,13 @@ run_checks() {
   done
   # Last, each in a JVM of its own: the wgmma attention kernels (unverified until they have run on an sm_90 GPU).
   local wgmma_rc=0
-  for kernel in Wgmma PipelinedWgmma SpecializedWgmma; do
+  for kernel in Wgmma PipelinedWgmma SpecializedWgmma PingpongWgmma; do
     echo "== wgmma attention tests (FlashAttention${kernel}RuleTest) =="
     timeout "$(left 15)" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
       --select-class "org.sdj.cuda.FlashAttention${kernel}RuleTest" --details=tree --disable-banner \
       --disable-ansi-colors --reports-dir "$out/junit-$kernel" >"$out/tests-$kernel.txt" 2>&1 || wgmma_rc=1
   done
-  for loop in wgmma wgmma-pipelined wgmma-specialized; do
+  for loop in wgmma wgmma-pipelined wgmma-specialized wgmma-pingpong; do
     echo "== attention benchmark (sdj, $loop kernel) =="
     timeout "$(left 15)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench $loop >"$out/bench-sdj-$loop.txt" 2>&1
   done
@@ -220,13 +220,13 @@ run_checks() {
       grep -E "unet step|relative L2|output:|conv2d |linear " "$out/unet-sdj-${variant//=/-}.txt" | head -12; }
   done
   echo "-- wgmma attention (experimental; tests exit code $wgmma_rc) --"
-  for kernel in Wgmma PipelinedWgmma SpecializedWgmma; do
+  for kernel in Wgmma PipelinedWgmma SpecializedWgmma PingpongWgmma; do
     echo "FlashAttention${kernel}RuleTest:"
     grep -E "tests (successful|failed|aborted)|containers (failed|aborted)" "$out/tests-$kernel.txt" ||
       tail -20 "$out/tests-$kernel.txt"
     grep -E "✘|\[X\]" "$out/tests-$kernel.txt" | head -6
   done
-  for loop in wgmma wgmma-pipelined wgmma-specialized; do head -8 "$out/bench-sdj-$loop.txt"; done
+  for loop in wgmma wgmma-pipelined wgmma-specialized wgmma-pingpong; do head -8 "$out/bench-sdj-$loop.txt"; done
   echo "(tests exit code $tests_rc; full logs under $out)"
   return $tests_rc
 }

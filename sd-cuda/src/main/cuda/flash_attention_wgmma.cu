@@ -2,8 +2,8 @@
 // the FlashAttention-3 scheme without its producer warps: the same contract as flash_attention.cu (q [B, Nq, heads*d],
 // k and v [B, Nk, heads*d], o [B, Nq, heads*d], scale passed as scale * log2(e), head size d padded with zeros to DP,
 // optional causal mask, fp16 or bf16 in, float accumulation, online softmax in base 2). Experimental and opt-in
-// (-Dsdj.cuda.attention=wgmma, wgmma-pipelined or wgmma-specialized, AttentionKernels.attention); flash_attention.cu's
-// mma.sync kernel stays the default. The instruction wrappers and descriptors are in wgmma.cuh.
+// (-Dsdj.cuda.attention=wgmma, wgmma-pipelined, wgmma-specialized or wgmma-pingpong, AttentionKernels.attention);
+// flash_attention.cu's mma.sync kernel stays the default. The instruction wrappers and descriptors are in wgmma.cuh.
 // The CPU emulator of the sd-cuda tests runs it (src/test/emu/emu_wgmma.cpp models wgmma; EmulatedWgmmaAttentionTest).
 //
 // How it is organised:
@@ -13,7 +13,7 @@
 //  * The query tile stays resident in shared memory; K and V tiles of BC keys have two stages each, the cp.async of
 //    the next tiles (every thread of the block, 16 bytes each, zero-filled past Nk and past d) in flight while the
 //    current ones are multiplied.
-//  * Three kernels, one table each (benchmarks pick between them), two loops over the key tiles:
+//  * Four kernels (benchmarks pick between them), two loops over the key tiles:
 //    - serial_loop: tile j's S, softmax and O += P V one after another, each batch of wgmma waited for (wait_group 0)
 //      before its registers are touched; two barriers per tile (tile j landed; nobody still reads the stage that the
 //      next prefetch overwrites);
@@ -23,7 +23,8 @@
 //    The other warpgroup, and the block beside this one on the SM, fill the tensor cores while one warpgroup runs
 //    its softmax in either. The third kernel, specialized, is FlashAttention-3's warp specialization with cp.async
 //    for TMA: a producer warpgroup copies the tiles through mbarrier-guarded stages, two consumer warpgroups run the
-//    pipelined loop's steps on them without block-wide barriers (see its comment below).
+//    pipelined loop's steps on them without block-wide barriers (see its comment below); the fourth, pingpong, is
+//    the third with FlashAttention-3's scheduling of the two consumers (Turns: they take turns issuing products).
 //  * The register operands of wgmma are pinned by empty volatile asm (pin) before the fence and after the wait, so that
 //    the compiler neither moves a write of them past the fence nor a read of the results before the wait, nor reuses
 //    the registers of P while a product still reads them.
@@ -33,8 +34,8 @@
 //    Multiply-Accumulate Operation").
 //  * The softmax is flash_attention.cu's: raw scores where no key of the tile is masked (one fma and one ex2 per
 //    score), masking only on the tiles that need it, the rescale skipped where no row maximum of the warp rose.
-//  * Not yet (FlashAttention-3 does them): TMA copies, explicit ping-pong scheduling of the two consumer warpgroups,
-//    output through shared memory with 16-byte stores, swizzled shared layouts.
+//  * Not yet (FlashAttention-3 does them): TMA copies, output through shared memory with 16-byte stores, swizzled
+//    shared layouts.
 //  * The fragment and shared-memory layouts relied on, and the shared building blocks, are in wgmma_attention.cuh.
 #include "wgmma_attention.cuh"
 
@@ -281,23 +282,44 @@ __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES>& hd, const Hands
   }
 }
 
+// Where PINGPONG, FlashAttention-3's scheduling of the two consumers: each issues a step's products only after the
+// other has issued its own (named barrier 1 + c is consumer c's turn, 256 threads: its own 128 waiting, the other's
+// 128 arriving), so one's softmax runs while the other's products do. Consumer 0 goes first; consumer 1 leaves out
+// its last handover, so that no barrier is left half-arrived.
+template <bool PINGPONG>
+struct Turns {
+  int me;
+  __device__ __forceinline__ void start(int steps) const {
+    if (PINGPONG && me == 1 && steps > 0) named_barrier_arrive(1, 256);
+  }
+  __device__ __forceinline__ void wait_mine() const {
+    if (PINGPONG) named_barrier_sync(1 + me, 256);
+  }
+  __device__ __forceinline__ void pass(bool last) const {
+    if (PINGPONG && !(last && me == 1)) named_barrier_arrive(2 - me, 256);
+  }
+};
+
 // pipelined_loop's steps for one consumer warpgroup, each waiting for its tiles on their full barriers and releasing
 // each stage (empty) as soon as its product has completed.
-template <typename T, int DP, int BC, int STAGES>
+template <typename T, int DP, int BC, int STAGES, bool PINGPONG>
 __device__ __forceinline__ void consume(const Head<T, DP, BC, STAGES>& hd, const Handshakes<STAGES>& hs,
-                                        float (&acc)[DP / 2], Rows& rows) {
+                                        const Turns<PINGPONG>& turns, float (&acc)[DP / 2], Rows& rows) {
   mbar_wait(hs.q_full(), 0);
   const int n = hd.ntiles;
   if (n == 0) return;
+  turns.start(n);
   float s[BC / 2];
   uint32_t pa[BC / 16][4];
   float alpha[2];
 
   mbar_wait(hs.k_full(0), 0);
   fence_async_shared();  // the producer's copies (generic proxy) before this thread's wgmma reads (async proxy)
+  turns.wait_mine();
   wg_fence();
   hd.tiles.issue_scores(s, 0);
   wg_commit();
+  turns.pass(false);
   wg_wait<0>();
   mbar_arrive(hs.k_empty(0));
   pin(s);
@@ -310,11 +332,13 @@ __device__ __forceinline__ void consume(const Head<T, DP, BC, STAGES>& hd, const
     fence_async_shared();
     pin(acc);
     pin(pa);
+    turns.wait_mine();
     wg_fence();
     hd.tiles.issue_scores(s, j);
     wg_commit();
     hd.tiles.issue_values(acc, pa, j - 1);
     wg_commit();
+    turns.pass(false);
     wg_wait<1>();
     mbar_arrive(hs.k_empty(j));
     pin(s);
@@ -331,14 +355,16 @@ __device__ __forceinline__ void consume(const Head<T, DP, BC, STAGES>& hd, const
   fence_async_shared();
   pin(acc);
   pin(pa);
+  turns.wait_mine();
   wg_fence();
   hd.tiles.issue_values(acc, pa, n - 1);
   wg_commit();
+  turns.pass(true);
   wg_wait<0>();
   pin(acc);
 }
 
-template <typename T, int DP, int BC, int STAGES>
+template <typename T, int DP, int BC, int STAGES, bool PINGPONG>
 __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                                             T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
                                             float scale_log2, int causal) {
@@ -368,7 +394,7 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
 #pragma unroll
     for (int i = 0; i < DP / 2; i++) acc[i] = 0.f;
     Rows rows;
-    consume(hd, hs, acc, rows);
+    consume(hd, hs, Turns<PINGPONG>{consumer}, acc, rows);
     store_rows(hd, acc, rows, nq, heads);
   }
 }
@@ -391,14 +417,18 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
 #define SDJ_WGMMA_PIPELINED(T, S, DP, BC, MINB) \
   SDJ_WGMMA_KERNEL(sdj_flash_attention_wgmma_pipelined_##S##_d##DP, true, T, DP, BC, MINB)
 
-// The warp-specialized kernel: DP, BC and STAGES (of K and of V), one block of 384 threads per SM.
-#define SDJ_WGMMA_SPECIALIZED(T, S, DP, BC, STAGES)                                                             \
+// The warp-specialized kernels: DP, BC and STAGES (of K and of V), one block of 384 threads per SM; the ping-pong
+// one takes the same table.
+#define SDJ_WGMMA_WS_KERNEL(NAME, PINGPONG, T, DP, BC, STAGES)                                                  \
   extern "C" __global__ void __launch_bounds__(sdj::wgmma::WS_THREADS, 1)                                       \
-      sdj_flash_attention_wgmma_specialized_##S##_d##DP(const T* q, const T* k, const T* v, T* o, int nq, int nk, \
-                                                         int heads, int d, int ldq, int ldkv, float scale_log2,  \
-                                                         int causal) {                                          \
-    sdj::wgmma::specialized<T, DP, BC, STAGES>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal);   \
+      NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,       \
+           float scale_log2, int causal) {                                                                      \
+    sdj::wgmma::specialized<T, DP, BC, STAGES, PINGPONG>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, \
+                                                          causal);                                              \
   }
+#define SDJ_WGMMA_SPECIALIZED(T, S, DP, BC, STAGES)                                                             \
+  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_specialized_##S##_d##DP, false, T, DP, BC, STAGES)             \
+  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_pingpong_##S##_d##DP, true, T, DP, BC, STAGES)
 
 #define SDJ_WGMMA_ALL(T, S)       \
   SDJ_WGMMA(T, S, 48, 128, 2)     \

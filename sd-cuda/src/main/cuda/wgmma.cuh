@@ -231,6 +231,23 @@ __device__ __forceinline__ void mbar_wait(uint64_t* bar, int parity) {
 #endif
 }
 
+// Named barriers (ids 1-15; 0 is __syncthreads'): sync arrives and waits until `count` threads (a multiple of 32) have
+// arrived, arrive only arrives. The warp-specialized kernel's consumers take turns issuing their products with them.
+__device__ __forceinline__ void named_barrier_sync(int id, int count) {
+#ifdef SDJ_EMU
+  emu::named_barrier_sync(id, count);
+#else
+  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(count) : "memory");
+#endif
+}
+__device__ __forceinline__ void named_barrier_arrive(int id, int count) {
+#ifdef SDJ_EMU
+  emu::named_barrier_arrive(id, count);
+#else
+  asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(count) : "memory");
+#endif
+}
+
 // setmaxnreg: a warpgroup gives up registers (the producer) or takes them (the consumers); N a multiple of 8.
 template <int N> __device__ __forceinline__ void release_registers() {
 #ifndef SDJ_EMU

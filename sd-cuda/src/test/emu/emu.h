@@ -38,6 +38,8 @@
 //    when a thread waits on that barrier, and only then does the arrival count, so a read of them without the wait
 //    sees NaN; an mbarrier never initialised, or a phase nobody completes, fails the launch; setmaxnreg and
 //    fence.mbarrier_init are no-ops;
+//  - named barriers (bar.sync / bar.arrive with an id and a thread count), counted per thread; a generation nobody
+//    completes fails the launch;
 //  - ex2.approx.ftz is exact 2^x with subnormal results flushed to 0; %dynamic_smem_size is the launch's; __trap fails
 //    the launch;
 //  - a barrier nobody completes (threads of a block waiting at different barriers) fails the launch after a timeout
@@ -150,6 +152,11 @@ void mbarrier_init(uint32_t address, int count);
 void mbarrier_arrive(uint32_t address);
 void cp_async_mbarrier_arrive_noinc(uint32_t address);
 void mbarrier_wait_parity(uint32_t address, int parity);
+
+// bar.sync id, count (arrive and wait until `count` threads have arrived) and bar.arrive id, count (arrive only),
+// named barriers 1-15.
+void named_barrier_sync(int id, int count);
+void named_barrier_arrive(int id, int count);
 
 // The wgmma kernel's PTX (flash_attention_wgmma.cu calls these under SDJ_EMU), in emu_wgmma.cpp.
 // wgmma.mma_async.sync.aligned.m64nNk16.f32.{f16,bf16}: this thread's n / 2 accumulators d += A B (d = A B without

@@ -182,6 +182,16 @@ struct MBarrier {
 };
 std::map<uint32_t, MBarrier> mbarriers;
 
+// Named barriers 1-15 (bar.sync / bar.arrive id, count; 0 is __syncthreads): a generation completes when `count`
+// threads have arrived, those that sync waiting for it. Forgotten between blocks. Guarded by `lock`.
+struct NamedBarrier {
+  int count = 0;
+  int arrived = 0;
+  unsigned long long generation = 0;
+};
+NamedBarrier named[16];
+std::condition_variable named_wake;
+
 // Fails the launch from inside a kernel and unwinds the calling thread.
 [[noreturn]] void abort_launch(const std::string& why) {
   std::unique_lock<std::mutex> held(lock);
@@ -210,6 +220,7 @@ void prepare_block() {
   }
   std::memset(shared_memory, 0xff, shared_bytes);
   mbarriers.clear();
+  for (NamedBarrier& b : named) b = NamedBarrier{};
 }
 
 bool guard_intact() {
@@ -222,6 +233,14 @@ bool guard_intact() {
 // block_end's completion: the block just finished stayed inside its dynamic shared memory, and the next one starts
 // afresh.
 void between_blocks() {
+  for (int id = 1; id < 16; id++) {
+    if (named[id].arrived != 0 && !failed) {
+      failed = true;
+      failure = "block (" + std::to_string(block_idx.x) + "," + std::to_string(block_idx.y) + "," +
+                std::to_string(block_idx.z) + ") ended with " + std::to_string(named[id].arrived) + " of " +
+                std::to_string(named[id].count) + " threads arrived at named barrier " + std::to_string(id);
+    }
+  }
   if (!guard_intact()) {
     failed = true;
     failure = "block (" + std::to_string(block_idx.x) + "," + std::to_string(block_idx.y) + "," +
@@ -453,6 +472,52 @@ void arrive_once(MBarrier& b) {
 }
 
 }  // namespace
+
+namespace {
+
+// This thread's arrival at named barrier `id` of `count` threads; returns the generation it arrived in.
+unsigned long long named_arrive(std::unique_lock<std::mutex>& held, int id, int count) {
+  if (id < 1 || id > 15 || count < 32 || count % 32 != 0 || count > threads_per_block) {
+    fail(held, where() + ": named barrier " + std::to_string(id) + " of " + std::to_string(count) + " threads");
+    throw Abort{};
+  }
+  NamedBarrier& b = named[id];
+  if (b.arrived > 0 && b.count != count) {
+    fail(held, where() + ": named barrier " + std::to_string(id) + " used with " + std::to_string(count) +
+                   " threads while " + std::to_string(b.arrived) + " of " + std::to_string(b.count) + " wait");
+    throw Abort{};
+  }
+  b.count = count;
+  unsigned long long gen = b.generation;
+  if (++b.arrived == count) {
+    b.arrived = 0;
+    b.generation++;
+    named_wake.notify_all();
+  }
+  return gen;
+}
+
+}  // namespace
+
+void named_barrier_arrive(int id, int count) {
+  std::unique_lock<std::mutex> held(lock);
+  named_arrive(held, id, count);
+}
+
+void named_barrier_sync(int id, int count) {
+  std::unique_lock<std::mutex> held(lock);
+  unsigned long long gen = named_arrive(held, id, count);
+  auto deadline = std::chrono::steady_clock::now() + DEADLOCK;
+  while (named[id].generation == gen) {
+    if (failed) throw Abort{};
+    if (named_wake.wait_for(held, std::chrono::milliseconds(50)) == std::cv_status::timeout &&
+        std::chrono::steady_clock::now() > deadline) {
+      fail(held, "deadlock: " + where() + " waits at named barrier " + std::to_string(id) + " for " +
+                     std::to_string(count) + " threads, of which " + std::to_string(named[id].arrived) + " came");
+      throw Abort{};
+    }
+  }
+}
 
 void mbarrier_init(uint32_t address, int count) {
   if (address % 8 != 0 || count < 1) {

@@ -98,18 +98,23 @@ final class AttentionKernels {
     return switch (kernel) {
       case WGMMA -> dp == 80 ? 64 : 128;
       case WGMMA_PIPELINED -> dp == 128 ? 128 : 64;
-      case WGMMA_SPECIALIZED -> 128;
+      case WGMMA_SPECIALIZED, WGMMA_PINGPONG -> 128;
       case MMA -> throw new IllegalArgumentException("the mma.sync kernel is not a wgmma one");
     };
   }
 
-  /** Stages of K and of V tiles of {@code kernel} at {@code dp}: three where the warp-specialized one has room. */
+  /** Stages of K and of V tiles of {@code kernel} at {@code dp}: three where the warp-specialized ones have room. */
   static int wgmmaStages(int dp, CudaOptions.Attention kernel) {
-    return kernel == CudaOptions.Attention.WGMMA_SPECIALIZED && dp <= 64 ? 3 : 2;
+    return specialized(kernel) && dp <= 64 ? 3 : 2;
   }
 
   static int wgmmaThreads(CudaOptions.Attention kernel) {
-    return kernel == CudaOptions.Attention.WGMMA_SPECIALIZED ? WGMMA_SPECIALIZED_THREADS : WGMMA_THREADS;
+    return specialized(kernel) ? WGMMA_SPECIALIZED_THREADS : WGMMA_THREADS;
+  }
+
+  /** Whether {@code kernel} is one of the warp-specialized ones (a producer and two consumers, mbarriers). */
+  static boolean specialized(CudaOptions.Attention kernel) {
+    return kernel == CudaOptions.Attention.WGMMA_SPECIALIZED || kernel == CudaOptions.Attention.WGMMA_PINGPONG;
   }
 
   /**
@@ -120,13 +125,14 @@ final class AttentionKernels {
   static int wgmmaSharedBytes(int dp, CudaOptions.Attention kernel) {
     int stages = wgmmaStages(dp, kernel);
     int tiles = (WGMMA_ROWS + 2 * stages * wgmmaKeys(dp, kernel)) * dp * 2;
-    return kernel == CudaOptions.Attention.WGMMA_SPECIALIZED ? tiles + (1 + 4 * stages) * 8 : tiles;
+    return specialized(kernel) ? tiles + (1 + 4 * stages) * 8 : tiles;
   }
 
   static String wgmmaKernel(String suffix, CudaOptions.Attention kernel, int dp) {
     String loop = switch (kernel) {
       case WGMMA_PIPELINED -> "_pipelined";
       case WGMMA_SPECIALIZED -> "_specialized";
+      case WGMMA_PINGPONG -> "_pingpong";
       default -> "";
     };
     return "sdj_flash_attention_wgmma" + loop + suffix + "_d" + dp;

@@ -74,7 +74,9 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
      * flash_attention_wgmma.cu, warp-specialized: a producer warpgroup copies the tiles, two consumer warpgroups run the
      * pipelined loop on them, handed over through mbarriers.
      */
-    WGMMA_SPECIALIZED("wgmma-specialized");
+    WGMMA_SPECIALIZED("wgmma-specialized"),
+    /** {@link #WGMMA_SPECIALIZED} with the two consumers taking turns to issue their products (named barriers). */
+    WGMMA_PINGPONG("wgmma-pingpong");
 
     private final String property;
 
@@ -93,7 +95,7 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
           return a;
         }
       }
-      throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + value + ": use mma, wgmma, wgmma-pipelined or wgmma-specialized");
+      throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + value + ": use mma, wgmma, wgmma-pipelined, wgmma-specialized or wgmma-pingpong");
     }
   }
 

@@ -95,6 +95,12 @@ class FlashAttentionWgmmaLaunchTest {
     assertEquals(constant("BR"), AttentionKernels.WGMMA_ROWS, "rows per block");
     assertEquals(constant("THREADS"), AttentionKernels.WGMMA_THREADS, "threads per block");
     assertEquals(constant("WS_THREADS"), AttentionKernels.WGMMA_SPECIALIZED_THREADS, "warp-specialized threads");
+    for (Config c : table.stream().filter(Config::specialized).toList()) {
+      Config pingpong = new Config(CudaOptions.Attention.WGMMA_PINGPONG, c.dp(), c.bc(), c.last());
+      assertEquals(c.bc(), AttentionKernels.wgmmaKeys(c.dp(), pingpong.kernel()), "ping-pong's keys per tile: " + c);
+      assertEquals(c.sharedBytes(), AttentionKernels.wgmmaSharedBytes(c.dp(), pingpong.kernel()),
+          "ping-pong's shared memory (SDJ_WGMMA_SPECIALIZED makes both): " + c);
+    }
     for (Config c : table) {
       assertEquals(c.dp(), AttentionKernels.flashDim(c.dp()), "a padded head size of the mma.sync kernel too: " + c);
       assertTrue(AttentionKernels.wgmmaDim(c.dp()), "head size " + c.dp());
@@ -128,7 +134,9 @@ class FlashAttentionWgmmaLaunchTest {
       }
       seen++;
     }
-    assertEquals(table().size() * 2, seen, "wgmma kernel entries (f16 and bf16) in " + report);
+    long specialized = table().stream().filter(Config::specialized).count();
+    assertEquals((table().size() + specialized) * 2, seen,
+        "wgmma kernel entries (f16 and bf16; the specialized rows make two kernels each) in " + report);
   }
 
   /**
