@@ -14,13 +14,12 @@
 #     512x512 txt2img with its peak device memory, the VAE decode with its op profile against PyTorch eager
 #     (benchmarks/torch/vae_decode.py) and, time permitting, the UNet step again with every convolution on cuDNN
 #     (-Dsdj.cuda.gemmConvPixels=0), with channels-last images (-Dsdj.cuda.channelsLast=true), on cuDNN's NHWC
-#     algorithms between transposes (-Dsdj.cuda.nhwcConv=true), with q, k and v projected apart
-#     (-Dsdj.cuda.fusedProjections=false) and on the wgmma attention kernels
-#     (-Dsdj.cuda.attention=wgmma, wgmma-pipelined, wgmma-specialized, wgmma-pingpong), last the experimental wgmma attention kernel's tests and
-#     benchmarks in JVMs of their own (a fault of that kernel would leave the CUDA context unusable for whatever ran
-#     after it in the same process), and writes the results under $OUT (or gpu-out/
-#     when OUT is unset). Budget: under 6 minutes, held by one deadline (each part gets its own limit or what is left of
-#     340 s).
+#     algorithms between transposes (-Dsdj.cuda.nhwcConv=true) and with q, k and v projected apart
+#     (-Dsdj.cuda.fusedProjections=false); last, each in a JVM of its own (a fault of one would leave the CUDA context
+#     unusable for whatever ran after it in the same process), the experimental wgmma attention kernels' tests and
+#     benchmarks (-Dsdj.cuda.attention=wgmma, wgmma-pipelined, wgmma-specialized, wgmma-pingpong) and the UNet step on
+#     each that passed its tests. Writes the results under $OUT (or gpu-out/ when OUT is unset). Budget: under 6
+#     minutes, held by one deadline (each part gets its own limit or what is left of 340 s).
 #
 # Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480).
 # SDJ_GPU_JAVA_OPTS adds JVM options to every Java part (CUDA graphs off, the convolution workspace, which
@@ -180,9 +179,8 @@ run_checks() {
   # The UNet step again with channels-last images, with cuDNN's convolutions on its NHWC algorithms between
   # transposes, with unfused projections, and with every convolution on cuDNN, where the deadline leaves room for
   # them and for the wgmma parts after them.
-  local wgmma_reserve=120
+  local wgmma_reserve=100
   local variants="channelsLast=true nhwcConv=true fusedProjections=false gemmConvPixels=0"
-  variants+=" attention=wgmma-pingpong attention=wgmma-specialized attention=wgmma-pipelined attention=wgmma"
   for variant in $variants; do
     local room=$((deadline - wgmma_reserve - SECONDS))
     if [ "$room" -ge 45 ]; then
@@ -191,18 +189,37 @@ run_checks() {
         >"$out/unet-sdj-${variant//=/-}.txt" 2>&1
     fi
   done
-  # Last, each in a JVM of its own: the wgmma attention kernels (unverified until they have run on an sm_90 GPU).
+  # Last, each in a JVM of its own (a fault would leave the CUDA context unusable), the wgmma attention kernels,
+  # unverified until they have run on an sm_90 GPU: each one's rule test and benchmark, then, for those whose test
+  # passed and while the deadline allows, the UNet step with attention on it.
   local wgmma_rc=0
-  for kernel in Wgmma PipelinedWgmma SpecializedWgmma PingpongWgmma; do
+  local kernels="Wgmma:wgmma PipelinedWgmma:wgmma-pipelined SpecializedWgmma:wgmma-specialized"
+  kernels+=" PingpongWgmma:wgmma-pingpong"
+  local passed=""
+  for entry in $kernels; do
+    local kernel=${entry%%:*} property=${entry#*:}
     echo "== wgmma attention tests (FlashAttention${kernel}RuleTest) =="
-    timeout "$(left 15)" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
+    if timeout "$(left 15)" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
       --select-class "org.sdj.cuda.FlashAttention${kernel}RuleTest" --details=tree --disable-banner \
-      --disable-ansi-colors --reports-dir "$out/junit-$kernel" >"$out/tests-$kernel.txt" 2>&1 || wgmma_rc=1
+      --disable-ansi-colors --reports-dir "$out/junit-$kernel" >"$out/tests-$kernel.txt" 2>&1 &&
+      grep -qE "\[ +[1-9][0-9]* tests successful" "$out/tests-$kernel.txt"; then
+      passed+=" attention=$property"
+    else
+      wgmma_rc=1
+    fi
+    echo "== attention benchmark (sdj, $property kernel) =="
+    timeout "$(left 15)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench "$property" \
+      >"$out/bench-sdj-$property.txt" 2>&1
   done
-  for loop in wgmma wgmma-pipelined wgmma-specialized wgmma-pingpong; do
-    echo "== attention benchmark (sdj, $loop kernel) =="
-    timeout "$(left 15)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench $loop >"$out/bench-sdj-$loop.txt" 2>&1
+  for variant in $passed; do
+    local room=$((deadline - SECONDS))
+    if [ "$room" -ge 40 ]; then
+      echo "== UNet step (sdj, -Dsdj.cuda.$variant) =="
+      timeout "$((room < 50 ? room : 50))" "${java[@]}" -Dsdj.cuda.$variant -cp "$cp" org.sdj.cuda.UNetStepBench \
+        >"$out/unet-sdj-${variant//=/-}.txt" 2>&1
+    fi
   done
+  variants+="$passed"
   echo
   grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" || tail -20 "$out/tests.txt"
   grep -E "✘|\[X\]" "$out/tests.txt" | head -30
@@ -220,13 +237,14 @@ run_checks() {
       grep -E "unet step|relative L2|output:|conv2d |linear " "$out/unet-sdj-${variant//=/-}.txt" | head -12; }
   done
   echo "-- wgmma attention (experimental; tests exit code $wgmma_rc) --"
-  for kernel in Wgmma PipelinedWgmma SpecializedWgmma PingpongWgmma; do
+  for entry in $kernels; do
+    local kernel=${entry%%:*} property=${entry#*:}
     echo "FlashAttention${kernel}RuleTest:"
     grep -E "tests (successful|failed|aborted)|containers (failed|aborted)" "$out/tests-$kernel.txt" ||
       tail -20 "$out/tests-$kernel.txt"
     grep -E "✘|\[X\]" "$out/tests-$kernel.txt" | head -6
+    head -8 "$out/bench-sdj-$property.txt"
   done
-  for loop in wgmma wgmma-pipelined wgmma-specialized wgmma-pingpong; do head -8 "$out/bench-sdj-$loop.txt"; done
   echo "(tests exit code $tests_rc; full logs under $out)"
   return $tests_rc
 }
