@@ -24,7 +24,7 @@
 //    its softmax in either. The third kernel, specialized, is FlashAttention-3's warp specialization with cp.async
 //    for TMA: a producer warpgroup copies the tiles through mbarrier-guarded stages, two consumer warpgroups run the
 //    pipelined loop's steps on them without block-wide barriers (see its comment below); the fourth, pingpong, is
-//    the third with FlashAttention-3's scheduling of the two consumers (Turns: they take turns issuing products).
+//    the third with FlashAttention-3's scheduling of the two consumers (Handover: they take turns issuing products).
 //  * The register operands of wgmma are pinned by empty volatile asm (pin) before the fence and after the wait, so that
 //    the compiler neither moves a write of them past the fence nor a read of the results before the wait, nor reuses
 //    the registers of P while a product still reads them.
@@ -88,68 +88,88 @@ __device__ __forceinline__ void serial_loop(Head<T, DP, BC>& hd, float (&acc)[DP
   }
 }
 
-// The barrier that starts a step of pipelined_loop, then the copies of K of tile `keys` and V of tile `values` (where
-// they exist), committed as one group.
+// How pipelined_loop's steps get their tiles, for the block that copies them itself: one barrier per step, after
+// which the step's copies (K of tile j + 1, V of tile j, committed as one group) overwrite stages nobody reads.
 template <typename T, int DP, int BC>
-__device__ __forceinline__ void next_step(Head<T, DP, BC>& hd, int keys, int values) {
-  cp_async_wait<0>();
-  fence_async_shared();
-  __syncthreads();  // the tiles this step multiplies landed; nobody reads the stages these copies overwrite
-  if (keys < hd.ntiles) hd.load_keys(keys, threadIdx.x);
-  if (values < hd.ntiles) hd.load_values(values, threadIdx.x);
-  cp_async_commit();
-}
+struct BlockCopies {
+  Head<T, DP, BC>& hd;
+  __device__ __forceinline__ void start(int) const {}
+  // K of tile j and V of tile j - 1 (where they exist) are in shared memory for every thread's wgmma.
+  __device__ __forceinline__ void ready(int j) const {
+    cp_async_wait<0>();
+    fence_async_shared();
+    __syncthreads();  // the tiles this step multiplies landed; nobody reads the stages these copies overwrite
+    if (j + 1 < hd.ntiles) hd.load_keys(j + 1, threadIdx.x);
+    if (j < hd.ntiles) hd.load_values(j, threadIdx.x);
+    cp_async_commit();
+  }
+  __device__ __forceinline__ void keys_done(int) const {}
+  __device__ __forceinline__ void values_done(int) const {}
+  __device__ __forceinline__ void my_turn() const {}
+  __device__ __forceinline__ void your_turn(bool) const {}
+};
 
 // FlashAttention-3's intra-warpgroup pipelining: step j issues S of tile j and O += P V of tile j - 1 together, then
 // runs tile j's softmax while the second product is still in flight, and waits for it only before rescaling O and
 // packing P of tile j into the registers it read. K runs one tile ahead of V: step j needs K of tile j and V of tile
-// j - 1, both copied during step j - 1 (K and V have two stages each), so one barrier per step suffices (after it,
-// nobody reads the stages that step j's copies overwrite: K of tile j - 1, V of tile j - 2). The first step (S only)
-// and the last (P V only) are peeled off, so that the steady state's wgmma batches and waits are unconditional, which
-// ptxas needs to keep them asynchronous. The probabilities of tile j - 1 (pa), tile j's scores (s) and O are live
-// together: more registers than serial_loop.
-template <typename T, int DP, int BC>
-__device__ __forceinline__ void pipelined_loop(Head<T, DP, BC>& hd, float (&acc)[DP / 2], Rows& rows) {
+// j - 1 (copies: how they arrive, BlockCopies or the warp-specialized kernel's Handover), and gives back K of tile j
+// once S is done and V of tile j - 1 once P V is. The first step (S only) and the last (P V only) are peeled off, so
+// that the steady state's wgmma batches and waits are unconditional, which ptxas needs to keep them asynchronous.
+// The probabilities of tile j - 1 (pa), tile j's scores (s) and O are live together: more registers than
+// serial_loop.
+template <typename T, int DP, int BC, int STAGES, typename Copies>
+__device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES>& hd, const Copies& copies,
+                                               float (&acc)[DP / 2], Rows& rows) {
   const int n = hd.ntiles;
   if (n == 0) return;
+  copies.start(n);
   float s[BC / 2];
   uint32_t pa[BC / 16][4];
   float alpha[2];
 
-  next_step(hd, 1, 0);
+  copies.ready(0);
+  copies.my_turn();
   wg_fence();
   hd.tiles.issue_scores(s, 0);
   wg_commit();
+  copies.your_turn(false);
   wg_wait<0>();
+  copies.keys_done(0);
   pin(s);
   softmax_tile(hd, s, 0, rows, alpha);  // O is still 0: nothing to rescale
   pack_probabilities<T, BC>(s, pa);
 
   for (int j = 1; j < n; j++) {
-    next_step(hd, j + 1, j);
+    copies.ready(j);
     pin(acc);
     pin(pa);
+    copies.my_turn();
     wg_fence();
     hd.tiles.issue_scores(s, j);
     wg_commit();
     hd.tiles.issue_values(acc, pa, j - 1);
     wg_commit();
+    copies.your_turn(false);
     wg_wait<1>();  // S of tile j; O += P V of tile j - 1 may still run
+    copies.keys_done(j);
     pin(s);
     const bool grew = softmax_tile(hd, s, j, rows, alpha);
     wg_wait<0>();
+    copies.values_done(j - 1);
     pin(acc);
     pin(pa);
     if (grew) rescale<DP>(acc, alpha);
     pack_probabilities<T, BC>(s, pa);
   }
 
-  next_step(hd, n + 1, n);  // copies nothing: the barrier makes V of tile n - 1 visible
+  copies.ready(n);  // V of tile n - 1
   pin(acc);
   pin(pa);
+  copies.my_turn();
   wg_fence();
   hd.tiles.issue_values(acc, pa, n - 1);
   wg_commit();
+  copies.your_turn(true);
   wg_wait<0>();
   pin(acc);
 }
@@ -191,7 +211,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   for (int i = 0; i < DP / 2; i++) acc[i] = 0.f;
   Rows rows;
   if constexpr (PIPELINED) {
-    pipelined_loop<T, DP, BC>(hd, acc, rows);
+    pipelined_loop(hd, BlockCopies<T, DP, BC>{hd}, acc, rows);
   } else {
     serial_loop<T, DP, BC>(hd, acc, rows);
   }
@@ -282,87 +302,36 @@ __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES>& hd, const Hands
   }
 }
 
-// Where PINGPONG, FlashAttention-3's scheduling of the two consumers: each issues a step's products only after the
-// other has issued its own (named barrier 1 + c is consumer c's turn, 256 threads: its own 128 waiting, the other's
-// 128 arriving), so one's softmax runs while the other's products do. Consumer 0 goes first; consumer 1 leaves out
+// How pipelined_loop's steps get their tiles in a consumer warpgroup of the warp-specialized kernel: from the
+// producer through the full mbarriers, giving each stage back (empty) as soon as its product has completed. Where
+// PINGPONG, FlashAttention-3's scheduling of the two consumers: each issues a step's products only after the other
+// has issued its own (named barrier 1 + c is consumer c's turn, 256 threads: its own 128 waiting, the other's 128
+// arriving), so that one's softmax runs while the other's products do. Consumer 0 goes first; consumer 1 leaves out
 // its last handover, so that no barrier is left half-arrived.
-template <bool PINGPONG>
-struct Turns {
-  int me;
-  __device__ __forceinline__ void start(int steps) const {
-    if (PINGPONG && me == 1 && steps > 0) named_barrier_arrive(1, 256);
+template <int STAGES, bool PINGPONG>
+struct Handover {
+  Handshakes<STAGES> hs;
+  int me;  // consumer 0 or 1
+  int n;   // key tiles
+
+  __device__ __forceinline__ void start(int) const {
+    mbar_wait(hs.q_full(), 0);
+    if (PINGPONG && me == 1) named_barrier_arrive(1, 256);
   }
-  __device__ __forceinline__ void wait_mine() const {
+  __device__ __forceinline__ void ready(int j) const {
+    if (j < n) mbar_wait(hs.k_full(j), hs.round(j));
+    if (j > 0) mbar_wait(hs.v_full(j - 1), hs.round(j - 1));
+    fence_async_shared();  // the producer's copies (generic proxy) before this thread's wgmma reads (async proxy)
+  }
+  __device__ __forceinline__ void keys_done(int j) const { mbar_arrive(hs.k_empty(j)); }
+  __device__ __forceinline__ void values_done(int j) const { mbar_arrive(hs.v_empty(j)); }
+  __device__ __forceinline__ void my_turn() const {
     if (PINGPONG) named_barrier_sync(1 + me, 256);
   }
-  __device__ __forceinline__ void pass(bool last) const {
+  __device__ __forceinline__ void your_turn(bool last) const {
     if (PINGPONG && !(last && me == 1)) named_barrier_arrive(2 - me, 256);
   }
 };
-
-// pipelined_loop's steps for one consumer warpgroup, each waiting for its tiles on their full barriers and releasing
-// each stage (empty) as soon as its product has completed.
-template <typename T, int DP, int BC, int STAGES, bool PINGPONG>
-__device__ __forceinline__ void consume(const Head<T, DP, BC, STAGES>& hd, const Handshakes<STAGES>& hs,
-                                        const Turns<PINGPONG>& turns, float (&acc)[DP / 2], Rows& rows) {
-  mbar_wait(hs.q_full(), 0);
-  const int n = hd.ntiles;
-  if (n == 0) return;
-  turns.start(n);
-  float s[BC / 2];
-  uint32_t pa[BC / 16][4];
-  float alpha[2];
-
-  mbar_wait(hs.k_full(0), 0);
-  fence_async_shared();  // the producer's copies (generic proxy) before this thread's wgmma reads (async proxy)
-  turns.wait_mine();
-  wg_fence();
-  hd.tiles.issue_scores(s, 0);
-  wg_commit();
-  turns.pass(false);
-  wg_wait<0>();
-  mbar_arrive(hs.k_empty(0));
-  pin(s);
-  softmax_tile(hd, s, 0, rows, alpha);
-  pack_probabilities<T, BC>(s, pa);
-
-  for (int j = 1; j < n; j++) {
-    mbar_wait(hs.k_full(j), hs.round(j));
-    mbar_wait(hs.v_full(j - 1), hs.round(j - 1));
-    fence_async_shared();
-    pin(acc);
-    pin(pa);
-    turns.wait_mine();
-    wg_fence();
-    hd.tiles.issue_scores(s, j);
-    wg_commit();
-    hd.tiles.issue_values(acc, pa, j - 1);
-    wg_commit();
-    turns.pass(false);
-    wg_wait<1>();
-    mbar_arrive(hs.k_empty(j));
-    pin(s);
-    const bool grew = softmax_tile(hd, s, j, rows, alpha);
-    wg_wait<0>();
-    mbar_arrive(hs.v_empty(j - 1));
-    pin(acc);
-    pin(pa);
-    if (grew) rescale<DP>(acc, alpha);
-    pack_probabilities<T, BC>(s, pa);
-  }
-
-  mbar_wait(hs.v_full(n - 1), hs.round(n - 1));
-  fence_async_shared();
-  pin(acc);
-  pin(pa);
-  turns.wait_mine();
-  wg_fence();
-  hd.tiles.issue_values(acc, pa, n - 1);
-  wg_commit();
-  turns.pass(true);
-  wg_wait<0>();
-  pin(acc);
-}
 
 template <typename T, int DP, int BC, int STAGES, bool PINGPONG>
 __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
@@ -394,7 +363,7 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
 #pragma unroll
     for (int i = 0; i < DP / 2; i++) acc[i] = 0.f;
     Rows rows;
-    consume(hd, hs, Turns<PINGPONG>{consumer}, acc, rows);
+    pipelined_loop(hd, Handover<STAGES, PINGPONG>{hs, consumer, hd.ntiles}, acc, rows);
     store_rows(hd, acc, rows, nq, heads);
   }
 }
