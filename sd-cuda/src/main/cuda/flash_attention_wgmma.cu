@@ -257,12 +257,13 @@ struct Handshakes {
   }
 };
 
-// The producer thread's arrival on a full barrier: once its copies landed (cp.async), or now (plain stores, released
-// by the arrival).
+// The producer thread's arrival on a full barrier: once its copies landed (cp.async; the consumers fence the async
+// proxy after their wait), or now (plain stores: this thread fences them for the consumers' wgmma, then arrives).
 __device__ __forceinline__ void filled(uint64_t* bar, bool vec) {
   if (vec) {
     cp_async_mbar_arrive(bar);
   } else {
+    fence_async_shared();
     mbar_arrive(bar);
   }
 }
@@ -288,6 +289,7 @@ __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES>& hd, const Hands
         *x = from_f<T>(-to_f(*x));
       }
     }
+    fence_async_shared();
     mbar_arrive(hs.q_full());
   } else {
     filled(hs.q_full(), vec);
