@@ -76,3 +76,23 @@ extern "C" __global__ void emu_selftest_wgmma(const __half* a, const __half* b, 
     d[row * 16 + col] = out[i];
   }
 }
+
+// Warp 0 copies 32 floats into dynamic shared memory with cp.async and arrives on an mbarrier (noinc, count 32); warp 1 waits
+// on it (mode 0) or not (mode 1) and writes what it reads to out. mode 2 uses a barrier nobody initialised; mode 3
+// leaves warp 1's named-barrier arrival unmatched at the end of the block.
+extern "C" __global__ void emu_selftest_mbarrier(const float* in, float* out, int mode) {
+  extern __shared__ __align__(16) float buf[];  // 32 floats, NaN until written
+  __shared__ __align__(8) uint64_t bar[2];
+  const uint32_t b = (uint32_t)__cvta_generic_to_shared(&bar[0]);
+  if (threadIdx.x == 0) emu::mbarrier_init(b, 32);
+  __syncthreads();
+  const int lane = threadIdx.x % 32;
+  if (threadIdx.x < 32) {
+    if (lane % 4 == 0) emu::cp_async16((uint32_t)__cvta_generic_to_shared(&buf[lane]), in + lane, 16);
+    emu::cp_async_mbarrier_arrive_noinc(mode == 2 ? b + 8 : b);
+  } else {
+    if (mode == 0) emu::mbarrier_wait_parity(b, 0);
+    if (mode == 3) emu::named_barrier_arrive(1, 64);
+    out[lane] = buf[lane];
+  }
+}

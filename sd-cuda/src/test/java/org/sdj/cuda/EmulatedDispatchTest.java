@@ -144,4 +144,34 @@ class EmulatedDispatchTest {
         new Object[] {run.put(a), run.put(b), d, mode});
     return run.getF32(d, 64 * 16);
   }
+
+  @Test
+  void mbarrierArrivalsCarryTheirCopies() {
+    try (HostRun run = new HostRun(DType.F16, "mbarrier")) {
+      float[] x = new float[32];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = i + 0.5f;
+      }
+      assertArrayEquals(x, mbarrier(run, x, 0), "read after waiting on the barrier");
+      for (float v : mbarrier(run, x, 1)) {
+        assertTrue(Float.isNaN(v), "read without waiting: the copies have not landed");
+      }
+    }
+  }
+
+  @Test
+  void reportsMisusedBarriers() {
+    try (HostRun run = new HostRun(DType.F16, "mbarrierRules")) {
+      var uninitialised = assertThrows(CudaException.class, () -> mbarrier(run, new float[32], 2));
+      assertTrue(uninitialised.getMessage().contains("never initialised"), uninitialised.getMessage());
+      var half = assertThrows(CudaException.class, () -> mbarrier(run, new float[32], 3));
+      assertTrue(half.getMessage().contains("arrived at named barrier 1"), half.getMessage());
+    }
+  }
+
+  private static float[] mbarrier(HostRun run, float[] in, int mode) {
+    long out = run.outputF32(32);
+    emu.launch("emu_selftest_mbarrier", ONE, new int[] {64, 1, 1}, 128, new Object[] {run.putF32(in), out, mode});
+    return run.getF32(out, 32);
+  }
 }
