@@ -21,8 +21,8 @@ import org.sdj.backend.DType;
  *     convolution to cuDNN
  * @param nhwcConv whether the convolutions left to cuDNN run on its NHWC algorithms, between two transposes and with
  *     a filter copy per weight (off by default until measured on a GPU)
- * @param attention which kernel runs fused attention: {@link Attention#MMA} (the default) or one of the Hopper kernel's
- *     two loops (experimental until measured on a GPU)
+ * @param attention which kernel runs fused attention: {@link Attention#MMA} (the default) or one of the Hopper
+ *     kernels (experimental until measured on a GPU)
  * @param fusedProjections whether models stack the projections that read one input (attention's q, k and v; a
  *     cross-attention's k and v) into one weight, whose product the attention kernels read in place
  *     ({@link org.sdj.backend.Backend#fusedProjections()}); on by default
