@@ -179,7 +179,7 @@ run_checks() {
   # The UNet step again with channels-last images, with cuDNN's convolutions on its NHWC algorithms between
   # transposes, with unfused projections, and with every convolution on cuDNN, where the deadline leaves room for
   # them and for the wgmma parts after them.
-  local wgmma_reserve=100
+  local wgmma_reserve=130
   local variants="channelsLast=true nhwcConv=true fusedProjections=false gemmConvPixels=0"
   for variant in $variants; do
     local room=$((deadline - wgmma_reserve - SECONDS))
@@ -196,27 +196,48 @@ run_checks() {
   local kernels="Wgmma:wgmma PipelinedWgmma:wgmma-pipelined SpecializedWgmma:wgmma-specialized"
   kernels+=" PingpongWgmma:wgmma-pingpong"
   local passed=""
-  for entry in $kernels; do
-    local kernel=${entry%%:*} property=${entry#*:}
-    echo "== wgmma attention tests (FlashAttention${kernel}RuleTest) =="
-    if timeout "$(left 15)" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
+  # rule_test KERNEL [JVM options]: FlashAttention${KERNEL}RuleTest in a JVM of its own; true where tests ran and passed.
+  rule_test() {
+    local kernel=$1
+    shift
+    timeout "$(left 15)" "${java[@]}" "$@" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
       --select-class "org.sdj.cuda.FlashAttention${kernel}RuleTest" --details=tree --disable-banner \
       --disable-ansi-colors --reports-dir "$out/junit-$kernel" >"$out/tests-$kernel.txt" 2>&1 &&
-      grep -qE "\[ +[1-9][0-9]* tests successful" "$out/tests-$kernel.txt"; then
-      passed+=" attention=$property"
-    else
-      wgmma_rc=1
+      grep -qE "\[ +[1-9][0-9]* tests successful" "$out/tests-$kernel.txt"
+  }
+  # The shared-memory descriptors' offsets as the PTX ISA reads (layout 0), or, where the serial kernel fails with
+  # them, the first swap that passes (AttentionKernels.WGMMA_LAYOUT_PROPERTY), used for every wgmma part after it.
+  local layout=0
+  echo "== wgmma attention tests (FlashAttentionWgmmaRuleTest) =="
+  if ! rule_test Wgmma; then
+    cp "$out/tests-Wgmma.txt" "$out/tests-Wgmma-layout0.txt"
+    layout=none
+    for l in 2 1 3; do
+      echo "== wgmma attention tests (FlashAttentionWgmmaRuleTest, -Dsdj.cuda.wgmmaLayout=$l) =="
+      if rule_test Wgmma "-Dsdj.cuda.wgmmaLayout=$l"; then layout=$l; break; fi
+    done
+  fi
+  echo "wgmma descriptor layout: $layout" | tee "$out/wgmma-layout.txt"
+  local lopt="-Dsdj.cuda.wgmmaLayout=${layout/none/0}"
+  for entry in $kernels; do
+    local kernel=${entry%%:*} property=${entry#*:}
+    if [ "$kernel" != Wgmma ]; then
+      echo "== wgmma attention tests (FlashAttention${kernel}RuleTest) =="
+      rule_test "$kernel" "$lopt" || wgmma_rc=1
     fi
+    grep -qE "\[ +[1-9][0-9]* tests successful" "$out/tests-$kernel.txt" &&
+      ! grep -qE "\[ +[1-9][0-9]* tests failed" "$out/tests-$kernel.txt" && passed+=" attention=$property" ||
+      wgmma_rc=1
     echo "== attention benchmark (sdj, $property kernel) =="
-    timeout "$(left 15)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench "$property" \
+    timeout "$(left 15)" "${java[@]}" "$lopt" -cp "$cp" org.sdj.cuda.AttentionBench "$property" \
       >"$out/bench-sdj-$property.txt" 2>&1
   done
   for variant in $passed; do
     local room=$((deadline - SECONDS))
     if [ "$room" -ge 40 ]; then
       echo "== UNet step (sdj, -Dsdj.cuda.$variant) =="
-      timeout "$((room < 50 ? room : 50))" "${java[@]}" -Dsdj.cuda.$variant -cp "$cp" org.sdj.cuda.UNetStepBench \
-        >"$out/unet-sdj-${variant//=/-}.txt" 2>&1
+      timeout "$((room < 50 ? room : 50))" "${java[@]}" "$lopt" -Dsdj.cuda.$variant -cp "$cp" \
+        org.sdj.cuda.UNetStepBench >"$out/unet-sdj-${variant//=/-}.txt" 2>&1
     fi
   done
   variants+="$passed"
@@ -236,7 +257,7 @@ run_checks() {
     [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
       grep -E "unet step|relative L2|output:|conv2d |linear " "$out/unet-sdj-${variant//=/-}.txt" | head -12; }
   done
-  echo "-- wgmma attention (experimental; tests exit code $wgmma_rc) --"
+  echo "-- wgmma attention (experimental; tests exit code $wgmma_rc; descriptor layout $layout) --"
   for entry in $kernels; do
     local kernel=${entry%%:*} property=${entry#*:}
     echo "FlashAttention${kernel}RuleTest:"

@@ -177,14 +177,15 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES>& hd
 template <typename T, int DP, int BC, bool PIPELINED>
 __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                                           T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
-                                          float scale_log2, int causal) {
+                                          float scale_log2, int causal, int layout) {
   constexpr int SMEM = smem_bytes(DP, BC);
   static_assert(DP % 16 == 0 && BC % 16 == 0 && DP <= 256 && BC <= 256, "wgmma tile sizes");
   extern __shared__ __align__(128) unsigned char sdj_wgmma_dynamic[];
   if (dynamic_smem_size() < (uint32_t)SMEM) __trap();  // launched with less than AttentionKernels.wgmmaSharedBytes
   const int wg = threadIdx.x >> 7;
   const int q0 = blockIdx.x * BR;
-  Head<T, DP, BC> hd{Tiles<T, DP, BC>(sdj_wgmma_dynamic, wg), head_view(q, k, v, o, nq, nk, heads, d, ldq, ldkv)};
+  Head<T, DP, BC> hd{Tiles<T, DP, BC>(sdj_wgmma_dynamic, wg, layout),
+                     head_view(q, k, v, o, nq, nk, heads, d, ldq, ldkv)};
   hd.nk = nk;
   hd.d = d;
   hd.ntiles = ((causal ? min(nk, q0 + BR) : nk) + BC - 1) / BC;
@@ -338,14 +339,14 @@ struct Handover {
 template <typename T, int DP, int BC, int STAGES, bool PINGPONG>
 __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                                             T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
-                                            float scale_log2, int causal) {
+                                            float scale_log2, int causal, int layout) {
   static_assert(DP % 16 == 0 && BC % 16 == 0 && DP <= 256 && BC <= 256, "wgmma tile sizes");
   extern __shared__ __align__(128) unsigned char sdj_wgmma_ws_dynamic[];
   if (dynamic_smem_size() < (uint32_t)ws_smem_bytes(DP, BC, STAGES)) __trap();
   const int wg = threadIdx.x >> 7;
   const int consumer = wg > 0 ? wg - 1 : 0;
   const int q0 = blockIdx.x * BR;
-  Head<T, DP, BC, STAGES> hd{Tiles<T, DP, BC, STAGES>(sdj_wgmma_ws_dynamic, consumer),
+  Head<T, DP, BC, STAGES> hd{Tiles<T, DP, BC, STAGES>(sdj_wgmma_ws_dynamic, consumer, layout),
                              head_view(q, k, v, o, nq, nk, heads, d, ldq, ldkv)};
   hd.nk = nk;
   hd.d = d;
@@ -380,8 +381,9 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
 #define SDJ_WGMMA_KERNEL(NAME, PIPELINED, T, DP, BC, MINB)                                                       \
   extern "C" __global__ void __launch_bounds__(sdj::wgmma::THREADS, MINB)                                       \
       NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,       \
-           float scale_log2, int causal) {                                                                      \
-    sdj::wgmma::attention<T, DP, BC, PIPELINED>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal);  \
+           float scale_log2, int causal, int layout) {                                                          \
+    sdj::wgmma::attention<T, DP, BC, PIPELINED>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal,   \
+                                                layout);                                                        \
   }
 #define SDJ_WGMMA(T, S, DP, BC, MINB) \
   SDJ_WGMMA_KERNEL(sdj_flash_attention_wgmma_##S##_d##DP, false, T, DP, BC, MINB)
@@ -393,9 +395,9 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
 #define SDJ_WGMMA_WS_KERNEL(NAME, PINGPONG, T, DP, BC, STAGES)                                                  \
   extern "C" __global__ void __launch_bounds__(sdj::wgmma::WS_THREADS, 1)                                       \
       NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,       \
-           float scale_log2, int causal) {                                                                      \
+           float scale_log2, int causal, int layout) {                                                          \
     sdj::wgmma::specialized<T, DP, BC, STAGES, PINGPONG>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, \
-                                                          causal);                                              \
+                                                          causal, layout);                                      \
   }
 #define SDJ_WGMMA_SPECIALIZED(T, S, DP, BC, STAGES)                                                             \
   SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_specialized_##S##_d##DP, false, T, DP, BC, STAGES)             \

@@ -187,15 +187,18 @@ struct Tiles {
   uint64_t k_desc;  // stage 0
   uint64_t v_desc;  // stage 0
 
-  __device__ __forceinline__ Tiles(unsigned char* shared, int wg) {
+  // LBO and SBO follow the PTX ISA's canonical no-swizzle layouts (LBO the stride along K, SBO along M/N, in both
+  // majors) and CUTLASS's make_gmma_desc; not yet run on a GPU. `layout` is a diagnostic for the first GPU run
+  // (AttentionKernels.WGMMA_LAYOUT, 0 normally): bit 0 swaps the two offsets of the K-major operands (Q, K), bit 1
+  // those of the MN-major one (V), so that one run can find the reading the hardware takes.
+  __device__ __forceinline__ Tiles(unsigned char* shared, int wg, int layout) {
     q = reinterpret_cast<T*>(shared);
     k = q + BR * DP;
-    // LBO and SBO follow the PTX ISA's canonical no-swizzle layouts (LBO the stride along K, SBO along M/N, in both
-    // majors) and CUTLASS's make_gmma_desc. Not yet run on a GPU: should the output be wrong, swap V's two offsets
-    // first (P V alone), then Q's and K's.
-    q_desc = make_desc(smem(q) + 64u * wg * 16u, BR * 16, 128);
-    k_desc = make_desc(smem(k), BC * 16, 128);
-    v_desc = make_desc(smem(k + STAGES * BC * DP), 128, BC * 16);
+    const bool kswap = layout & 1;
+    const bool vswap = layout & 2;
+    q_desc = make_desc(smem(q) + 64u * wg * 16u, kswap ? 128 : BR * 16, kswap ? BR * 16 : 128);
+    k_desc = make_desc(smem(k), kswap ? 128 : BC * 16, kswap ? BC * 16 : 128);
+    v_desc = make_desc(smem(k + STAGES * BC * DP), vswap ? BC * 16 : 128, vswap ? 128 : BC * 16);
   }
   // The end of the tiles: where the warp-specialized kernel keeps its mbarriers.
   __device__ __forceinline__ T* end() const { return k + 2 * STAGES * BC * DP; }

@@ -27,18 +27,41 @@ final class AttentionKernels {
 
   private final Launcher launch;
   private final String suffix;
+  /**
+   * System property of a diagnostic for the wgmma kernels' first GPU runs: 1, 2 or 3 swap the two offsets of their
+   * shared-memory descriptors (bit 0 for Q and K, bit 1 for V; {@code Tiles} in wgmma_attention.cuh), so that one run
+   * can find the reading the hardware takes. 0, the default, is the PTX ISA's as the kernels were written.
+   */
+  static final String WGMMA_LAYOUT_PROPERTY = "sdj.cuda.wgmmaLayout";
+
   /** The kernel that runs: {@code preferred}, or {@link CudaOptions.Attention#MMA} where the module lacks it. */
   private final CudaOptions.Attention kernel;
+  private final int wgmmaLayout;
 
   /**
    * Attention on {@code preferred} where the module has it (the wgmma kernels' image carries sm_90a code only, so it
    * loads on compute capability 9.0 alone), else on the mma.sync kernel.
    */
   AttentionKernels(Launcher launch, CudaOptions.Attention preferred) {
+    this(launch, preferred, wgmmaLayout(System.getProperty(WGMMA_LAYOUT_PROPERTY, "0")));
+  }
+
+  AttentionKernels(Launcher launch, CudaOptions.Attention preferred, int wgmmaLayout) {
     this.launch = launch;
     this.suffix = launch.suffix();
     this.kernel = preferred == CudaOptions.Attention.MMA || launch.has(wgmmaKernel(suffix, preferred, WGMMA_DIMS[0]))
         ? preferred : CudaOptions.Attention.MMA;
+    this.wgmmaLayout = wgmmaLayout;
+  }
+
+  static int wgmmaLayout(String value) {
+    return switch (value.trim()) {
+      case "0" -> 0;
+      case "1" -> 1;
+      case "2" -> 2;
+      case "3" -> 3;
+      default -> throw new IllegalArgumentException(WGMMA_LAYOUT_PROPERTY + "=" + value + ": use 0, 1, 2 or 3");
+    };
   }
 
   /** Which kernel runs fused attention (a wgmma one only for the head sizes it provides). */
@@ -151,7 +174,7 @@ final class AttentionKernels {
     if (dp > 0 && wgmmaAttention() && wgmmaDim(dp)) {
       launch.raw(wgmmaKernel(suffix, kernel, dp), new int[] {Math.ceilDiv(nq, WGMMA_ROWS), heads, b},
           new int[] {wgmmaThreads(kernel), 1, 1}, wgmmaSharedBytes(dp, kernel), q, k, v, o, nq, nk, heads, d, ldq,
-          ldkv, scaleLog2, causal ? 1 : 0);
+          ldkv, scaleLog2, causal ? 1 : 0, wgmmaLayout);
     } else if (dp > 0) {
       launch.raw("sdj_flash_attention" + suffix + "_d" + dp,
           new int[] {Math.ceilDiv(nq, flashRows(dp)), heads, b}, new int[] {128, 1, 1}, flashSharedBytes(dp),

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -104,9 +105,51 @@ class EmulatedWgmmaAttentionTest {
       String name = AttentionKernels.wgmmaKernel("_f16", kernel, d);
       CudaException e = assertThrows(CudaException.class, () -> run.launcher.raw(name, new int[] {1, 1, 1},
           new int[] {AttentionKernels.wgmmaThreads(kernel), 1, 1}, AttentionKernels.wgmmaSharedBytes(d, kernel) - 16,
-          x, x, x, o, n, n, 1, d, d, d, 0.1f, 0));
+          x, x, x, o, n, n, 1, d, d, d, 0.1f, 0, 0));
       assertTrue(e.getMessage().contains("__trap"), e.getMessage());
     }
+  }
+
+  /**
+   * The diagnostic layout switch reaches the descriptors: each swap gives wrong results on the emulator, which reads
+   * descriptors as the PTX ISA states them (the reading a GPU run is to confirm), and a bad value names the property.
+   */
+  @Test
+  void layoutSwitchSwapsTheDescriptors() {
+    try (HostRun run = new HostRun(DType.F16, "wgmmaLayout")) {
+      int b = 1;
+      int n = 40;
+      int d = 64;
+      float[] q = run.random(n * d);
+      float[] k = run.random(n * d);
+      float[] v = run.random(n * d);
+      float[] want = run.host(run.ref.attention(run.tensor(q, b, n, d), run.tensor(k, b, n, d),
+          run.tensor(v, b, n, d), 1, 0.125f, false));
+      for (int layout = 0; layout < 4; layout++) {
+        long o = run.output(n * d);
+        new AttentionKernels(run.launcher, Attention.WGMMA, layout).attention(run.put(q), run.put(k), run.put(v), o,
+            b, n, n, 1, d, d, d, 0.125f, false);
+        double error = relativeError(want, run.get(o, n * d));
+        if (layout == 0) {
+          assertTrue(error < 2e-3, "layout 0: relative error " + error);
+        } else {
+          assertTrue(error > 0.1, "layout " + layout + " should read other elements: relative error " + error);
+        }
+      }
+    }
+    var bad = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.wgmmaLayout("4"));
+    assertTrue(bad.getMessage().contains(AttentionKernels.WGMMA_LAYOUT_PROPERTY), bad.getMessage());
+  }
+
+  private static double relativeError(float[] want, float[] got) {
+    double num = 0;
+    double den = 0;
+    for (int i = 0; i < want.length; i++) {
+      double e = Float.isNaN(got[i]) ? 1e30 : got[i] - want[i];
+      num += e * e;
+      den += (double) want[i] * want[i];
+    }
+    return Math.sqrt(num / den);
   }
 
   /** Self-attention on one packed q/k/v projection: rows three heads-widths apart. */
