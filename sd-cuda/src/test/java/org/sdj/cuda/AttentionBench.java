@@ -47,28 +47,22 @@ public final class AttentionBench {
       System.out.printf("%-16s %-6s %-6s %-10s %-10s %-10s%n", "kernel", "d", "N", "ms", "TFLOP/s", "vs mma");
       for (int d : new int[] {40, 64, 80, 128, 160}) {
         try (Ops ops = backend.ops()) {
-          Tensor[] qkv = inputs(ops, batch, n, heads, d);
-          Tensor q = qkv[0];
-          Tensor k = qkv[1];
-          Tensor v = qkv[2];
-          float scale = (float) (1 / Math.sqrt(d));
-          double ms = time(backend, iterations, () -> ops.attention(q, k, v, heads, scale, false).close());
-          double flops = 4.0 * batch * heads * (double) n * n * d;
+          Inputs in = Inputs.random(ops, batch, n, heads, d);
+          double ms = time(backend, iterations, () -> in.attention(ops).close());
           String diff = "-";
           if (kernel != CudaOptions.Attention.MMA) {
             float[] got;
-            try (Tensor o = ops.attention(q, k, v, heads, scale, false)) {
+            try (Tensor o = in.attention(ops)) {
               got = ops.toHost(o);
             }
-            int width = heads * d;
-            try (DeviceTensor o = ((CudaOps) ops).empty(new long[] {batch, n, width})) {
-              mma.attention(((DeviceTensor) q).address(), ((DeviceTensor) k).address(), ((DeviceTensor) v).address(),
-                  o.address(), batch, n, n, heads, d, width, width, scale, false);
+            try (DeviceTensor o = ((CudaOps) ops).empty(new long[] {batch, n, in.width()})) {
+              mma.attention(in.q(), in.k(), in.v(), o.address(), batch, n, n, heads, d, in.width(), in.width(),
+                  in.scale(), false);
               diff = String.format("%.2e", maxDiff(ops.toHost(o), got));
             }
           }
           System.out.printf("%-16s %-6d %-6d %-10.3f %-10.1f %-10s%n", kernel.property(), d, n, ms,
-              flops / (ms * 1e-3) / 1e12, diff);
+              in.tflops(ms), diff);
         }
       }
     }
@@ -80,32 +74,23 @@ public final class AttentionBench {
     AttentionKernels kernels = backend.attention();
     for (int d : new int[] {40, 64, 80, 128, 160}) {
       try (Ops ops = backend.ops()) {
-        Tensor[] qkv = inputs(ops, batch, n, heads, d);
-        Tensor q = qkv[0];
-        Tensor k = qkv[1];
-        Tensor v = qkv[2];
-        float scale = (float) (1 / Math.sqrt(d));
-        double flops = 4.0 * batch * heads * (double) n * n * d;
-        Tensor shipped = ops.attention(q, k, v, heads, scale, false);
-        float[] want = ops.toHost(shipped);
-        double ms = time(backend, iterations, () -> ops.attention(q, k, v, heads, scale, false).close());
+        Inputs in = Inputs.random(ops, batch, n, heads, d);
+        float[] want = ops.toHost(in.attention(ops));
+        double ms = time(backend, iterations, () -> in.attention(ops).close());
         System.out.printf("%-44s %-5d %-10.3f %-10.1f %-10s%n", "shipped d" + AttentionKernels.flashDim(d), d, ms,
-            flops / (ms * 1e-3) / 1e12, "-");
-        int width = heads * d;
+            in.tflops(ms), "-");
+        int width = in.width();
         for (AttentionKernels.FlashTuning t : AttentionKernels.TUNING) {
           if (t.dp() != AttentionKernels.flashDim(d) || !kernels.has(t)) {
             continue;
           }
           DeviceTensor o = ((CudaOps) ops).empty(new long[] {batch, n, width});
-          long pq = ((DeviceTensor) q).address();
-          long pk = ((DeviceTensor) k).address();
-          long pv = ((DeviceTensor) v).address();
-          Runnable call = () -> kernels.attentionTuning(t, pq, pk, pv, o.address(), batch, n, n, heads, d, width,
-              width, scale, false);
+          Runnable call = () -> kernels.attentionTuning(t, in.q(), in.k(), in.v(), o.address(), batch, n, n, heads, d,
+              width, width, in.scale(), false);
           call.run();
           float[] got = ops.toHost(o);
           double tms = time(backend, iterations, call);
-          System.out.printf("%-44s %-5d %-10.3f %-10.1f %-10.2e%n", t.kernel(), d, tms, flops / (tms * 1e-3) / 1e12,
+          System.out.printf("%-44s %-5d %-10.3f %-10.1f %-10.2e%n", t.kernel(), d, tms, in.tflops(tms),
               maxDiff(want, got));
           o.close();
         }
@@ -113,18 +98,50 @@ public final class AttentionBench {
     }
   }
 
-  /**
-   * Independent random q, k and v {@code [batch, n, heads*d]}, the same for the same head size: with k = q every row's
-   * maximum would sit on the diagonal, which would flatter the kernel's skipping of the rescale where no row maximum
-   * rose.
-   */
-  private static Tensor[] inputs(Ops ops, int batch, int n, int heads, int d) {
-    Random r = new Random(d);
-    Tensor[] t = new Tensor[3];
-    for (int i = 0; i < 3; i++) {
-      t[i] = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
+  /** One benchmark shape's q, k and v {@code [batch, n, heads*d]} on the device. */
+  private record Inputs(Tensor tq, Tensor tk, Tensor tv, int batch, int n, int heads, int d) {
+    /**
+     * Independent random q, k and v, the same for the same head size: with k = q every row's maximum would sit on the
+     * diagonal, which would flatter the kernel's skipping of the rescale where no row maximum rose.
+     */
+    static Inputs random(Ops ops, int batch, int n, int heads, int d) {
+      Random r = new Random(d);
+      Tensor[] t = new Tensor[3];
+      for (int i = 0; i < 3; i++) {
+        t[i] = ops.fromHost(gaussian(r, batch * n * heads * d), batch, n, heads * d);
+      }
+      return new Inputs(t[0], t[1], t[2], batch, n, heads, d);
     }
-    return t;
+
+    float scale() {
+      return (float) (1 / Math.sqrt(d));
+    }
+
+    int width() {
+      return heads * d;
+    }
+
+    long q() {
+      return ((DeviceTensor) tq).address();
+    }
+
+    long k() {
+      return ((DeviceTensor) tk).address();
+    }
+
+    long v() {
+      return ((DeviceTensor) tv).address();
+    }
+
+    /** The backend's fused attention of these inputs. */
+    Tensor attention(Ops ops) {
+      return ops.attention(tq, tk, tv, heads, scale(), false);
+    }
+
+    /** TFLOP/s of a call taking {@code ms}: 4 B H N^2 d flops, d unpadded. */
+    double tflops(double ms) {
+      return 4.0 * batch * heads * (double) n * n * d / (ms * 1e-3) / 1e12;
+    }
   }
 
   /** Milliseconds per call of {@code call}, after 3 warm-up calls. */
