@@ -65,15 +65,8 @@ __device__ __forceinline__ void serial_loop(Head<T, DP, BC>& hd, float (&acc)[DP
     wg_wait<0>();
     pin(s);
 
-    const float tsc = mask_scores<BC>(s, j * BC, hd.nk, hd.causal, hd.wrow, hd.sc);
-    float nb[2];
     float alpha[2];
-    if (new_maxima<BC>(s, tsc, rows, nb, alpha)) {
-#pragma unroll
-      for (int h = 0; h < 2; h++) rows.l[h] *= alpha[h];
-      rescale<DP>(acc, alpha);
-    }
-    exponentiate<BC>(s, tsc, nb, rows);
+    if (softmax_tile(hd, s, j, rows, alpha)) rescale<DP>(acc, alpha);
     uint32_t pa[BC / 16][4];
     pack_probabilities<T, BC>(s, pa);
 
@@ -184,14 +177,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   if (dynamic_smem_size() < (uint32_t)SMEM) __trap();  // launched with less than AttentionKernels.wgmmaSharedBytes
   const int wg = threadIdx.x >> 7;
   const int q0 = blockIdx.x * BR;
-  Head<T, DP, BC> hd{Tiles<T, DP, BC>(sdj_wgmma_dynamic, wg, layout),
-                     head_view(q, k, v, o, nq, nk, heads, d, ldq, ldkv)};
-  hd.nk = nk;
-  hd.d = d;
-  hd.ntiles = ((causal ? min(nk, q0 + BR) : nk) + BC - 1) / BC;
-  hd.wrow = q0 + 64 * wg;
-  hd.causal = causal != 0;
-  hd.sc = fabsf(scale_log2);
+  Head<T, DP, BC> hd(sdj_wgmma_dynamic, wg, layout, q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal);
 
   load_tile<T, DP, BR, THREADS>(hd.tiles.q, hd.view.q, q0, nq, d, hd.view.q_stride, hd.view.vec, threadIdx.x);
   if (hd.ntiles > 0) {
@@ -346,14 +332,8 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
   const int wg = threadIdx.x >> 7;
   const int consumer = wg > 0 ? wg - 1 : 0;
   const int q0 = blockIdx.x * BR;
-  Head<T, DP, BC, STAGES> hd{Tiles<T, DP, BC, STAGES>(sdj_wgmma_ws_dynamic, consumer, layout),
-                             head_view(q, k, v, o, nq, nk, heads, d, ldq, ldkv)};
-  hd.nk = nk;
-  hd.d = d;
-  hd.ntiles = ((causal ? min(nk, q0 + BR) : nk) + BC - 1) / BC;
-  hd.wrow = q0 + 64 * consumer;
-  hd.causal = causal != 0;
-  hd.sc = fabsf(scale_log2);
+  Head<T, DP, BC, STAGES> hd(sdj_wgmma_ws_dynamic, consumer, layout, q, k, v, o, nq, nk, heads, d, ldq, ldkv,
+                             scale_log2, causal);
   const Handshakes<STAGES> hs{reinterpret_cast<uint64_t*>(hd.tiles.end())};
   if (threadIdx.x == 0) hs.init();
   __syncthreads();  // the mbarriers are initialised for everyone

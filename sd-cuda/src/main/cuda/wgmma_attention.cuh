@@ -230,8 +230,22 @@ struct Head {
   int wrow;  // first query row of this warpgroup
   bool causal;
   float sc;  // |scale * log2(e)|: a negative scale negated the query tile instead
-
   int d;
+
+  // The block's head (blockIdx) for computing warpgroup `group` (0 or 1: query rows 64 * group ..), its tiles in
+  // `shared`; the kernels' parameters as they take them.
+  __device__ __forceinline__ Head(unsigned char* shared, int group, int layout, const T* q, const T* k, const T* v,
+                                  T* o, int nq, int nk_, int heads, int d_, int ldq, int ldkv, float scale_log2,
+                                  int causal_)
+      : tiles(shared, group, layout), view(head_view(q, k, v, o, nq, nk_, heads, d_, ldq, ldkv)) {
+    const int q0 = blockIdx.x * BR;
+    nk = nk_;
+    d = d_;
+    ntiles = ((causal_ ? min(nk_, q0 + BR) : nk_) + BC - 1) / BC;
+    wrow = q0 + 64 * group;
+    causal = causal_ != 0;
+    sc = fabsf(scale_log2);
+  }
 
   // K or V of key tile j into its stage by the NT threads numbered tid, as cp.async where the view is vectorizable
   // (completed by a later wait).
