@@ -33,7 +33,9 @@
 //    that publishes them (PTX ISA, "Memory Consistency Model", proxies; "Asynchronous Warpgroup Level Matrix
 //    Multiply-Accumulate Operation").
 //  * The softmax is flash_attention.cu's: raw scores where no key of the tile is masked (one fma and one ex2 per
-//    score), masking only on the tiles that need it, the rescale skipped where no row maximum of the warp rose.
+//    score), masking only on the tiles that need it, the rescale skipped where no row maximum of the warp rose. At
+//    padded head size 48, where the special-function unit's ex2s outlast the products, a quarter of them run as a
+//    polynomial on the FMA units instead (ex2_fma, POLY_MAX_DP in wgmma_attention.cuh; FlashAttention-4's trick).
 //  * Not yet (FlashAttention-3 does them): TMA copies, output through shared memory with 16-byte stores, swizzled
 //    shared layouts.
 //  * The fragment and shared-memory layouts relied on, and the shared building blocks, are in wgmma_attention.cuh.
@@ -170,14 +172,14 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES>& hd
 template <typename T, int DP, int BC, bool PIPELINED>
 __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                                           T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
-                                          float scale_log2, int causal, int layout) {
+                                          float scale_log2, int causal, int options) {
   constexpr int SMEM = smem_bytes(DP, BC);
   static_assert(DP % 16 == 0 && BC % 16 == 0 && DP <= 256 && BC <= 256, "wgmma tile sizes");
   extern __shared__ __align__(128) unsigned char sdj_wgmma_dynamic[];
   if (dynamic_smem_size() < (uint32_t)SMEM) __trap();  // launched with less than AttentionKernels.wgmmaSharedBytes
   const int wg = threadIdx.x >> 7;
   const int q0 = blockIdx.x * BR;
-  Head<T, DP, BC> hd(sdj_wgmma_dynamic, wg, layout, q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal);
+  Head<T, DP, BC> hd(sdj_wgmma_dynamic, wg, options, q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal);
 
   load_tile<T, DP, BR, THREADS>(hd.tiles.q, hd.view.q, q0, nq, d, hd.view.q_stride, hd.view.vec, threadIdx.x);
   if (hd.ntiles > 0) {
@@ -325,14 +327,14 @@ struct Handover {
 template <typename T, int DP, int BC, int STAGES, bool PINGPONG>
 __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                                             T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
-                                            float scale_log2, int causal, int layout) {
+                                            float scale_log2, int causal, int options) {
   static_assert(DP % 16 == 0 && BC % 16 == 0 && DP <= 256 && BC <= 256, "wgmma tile sizes");
   extern __shared__ __align__(128) unsigned char sdj_wgmma_ws_dynamic[];
   if (dynamic_smem_size() < (uint32_t)ws_smem_bytes(DP, BC, STAGES)) __trap();
   const int wg = threadIdx.x >> 7;
   const int consumer = wg > 0 ? wg - 1 : 0;
   const int q0 = blockIdx.x * BR;
-  Head<T, DP, BC, STAGES> hd(sdj_wgmma_ws_dynamic, consumer, layout, q, k, v, o, nq, nk, heads, d, ldq, ldkv,
+  Head<T, DP, BC, STAGES> hd(sdj_wgmma_ws_dynamic, consumer, options, q, k, v, o, nq, nk, heads, d, ldq, ldkv,
                              scale_log2, causal);
   const Handshakes<STAGES> hs{reinterpret_cast<uint64_t*>(hd.tiles.end())};
   if (threadIdx.x == 0) hs.init();
@@ -361,9 +363,9 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
 #define SDJ_WGMMA_KERNEL(NAME, PIPELINED, T, DP, BC, MINB)                                                       \
   extern "C" __global__ void __launch_bounds__(sdj::wgmma::THREADS, MINB)                                       \
       NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,       \
-           float scale_log2, int causal, int layout) {                                                          \
+           float scale_log2, int causal, int options) {                                                         \
     sdj::wgmma::attention<T, DP, BC, PIPELINED>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal,   \
-                                                layout);                                                        \
+                                                options);                                                       \
   }
 #define SDJ_WGMMA(T, S, DP, BC, MINB) \
   SDJ_WGMMA_KERNEL(sdj_flash_attention_wgmma_##S##_d##DP, false, T, DP, BC, MINB)
@@ -375,9 +377,9 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
 #define SDJ_WGMMA_WS_KERNEL(NAME, PINGPONG, T, DP, BC, STAGES)                                                  \
   extern "C" __global__ void __launch_bounds__(sdj::wgmma::WS_THREADS, 1)                                       \
       NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,       \
-           float scale_log2, int causal, int layout) {                                                          \
+           float scale_log2, int causal, int options) {                                                         \
     sdj::wgmma::specialized<T, DP, BC, STAGES, PINGPONG>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, \
-                                                          causal, layout);                                      \
+                                                          causal, options);                                     \
   }
 #define SDJ_WGMMA_SPECIALIZED(T, S, DP, BC, STAGES)                                                             \
   SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_specialized_##S##_d##DP, false, T, DP, BC, STAGES)             \

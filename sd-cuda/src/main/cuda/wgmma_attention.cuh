@@ -146,14 +146,20 @@ __device__ __forceinline__ bool new_maxima(const float (&s)[BC / 2], float tsc, 
   return __any_sync(0xffffffffu, grew);
 }
 
-// s := 2^(s * tsc + nb) in place, added to the rows' sums.
-template <int BC>
+// s := 2^(s * tsc + nb) in place, added to the rows' sums. Where FMA, every fourth pair of scores takes ex2_fma
+// instead of the special-function unit's ex2 (POLY_MAX_DP below).
+template <int BC, bool FMA>
 __device__ __forceinline__ void exponentiate(float (&s)[BC / 2], float tsc, const float (&nb)[2], Rows& r) {
 #pragma unroll
   for (int i = 0; i < BC / 2; i += 2) {
     const int h = (i >> 1) & 1;
-    s[i] = ex2(fmaf(s[i], tsc, nb[h]));
-    s[i + 1] = ex2(fmaf(s[i + 1], tsc, nb[h]));
+    if (FMA && (i >> 1) % 4 == 3) {
+      s[i] = ex2_fma(fmaf(s[i], tsc, nb[h]));
+      s[i + 1] = ex2_fma(fmaf(s[i + 1], tsc, nb[h]));
+    } else {
+      s[i] = ex2(fmaf(s[i], tsc, nb[h]));
+      s[i + 1] = ex2(fmaf(s[i + 1], tsc, nb[h]));
+    }
     r.l[h] += s[i] + s[i + 1];
   }
 }
@@ -174,6 +180,17 @@ __device__ __forceinline__ void rescale(float (&acc)[DP / 2], const float (&alph
   for (int i = 0; i < DP / 2; i++) acc[i] *= alpha[(i >> 1) & 1];
 }
 
+// Head sizes up to which a quarter of the softmax's exponentials run on the FMA units (ex2_fma), where the ex2s would
+// otherwise set the pace: at padded head size 48 a 128-key tile costs a consumer warpgroup 384 tensor-core clocks of
+// products (S at 3 k-steps of m64n128k16, P V at 8 of m64n48k16, 2048 multiply-adds per clock) but 512 clocks of the
+// special-function unit's ex2 (64 x 128 scores at 16 per clock); a quarter moved brings that to 384, for about 8 more
+// instructions each on units with room. At 64 and above the products already take longer than the ex2s.
+constexpr int POLY_MAX_DP = 48;
+// Kernel option bits (the kernels' last parameter, AttentionKernels.wgmmaOptions): bits 0 and 1 the descriptor
+// diagnostic (Tiles), bit 2 every exponential on the special-function unit even at head sizes up to POLY_MAX_DP (for
+// benchmarks to compare).
+constexpr int OPTION_SFU_ONLY = 4;
+
 // One head's tiles in shared memory: the resident query tile, then STAGES stages of K tiles and as many of V tiles,
 // each chunked (tile_offset) with its own row count; and their descriptors (layout notes at the top). Advancing a
 // descriptor only adds to its start address field (bits 0-13, in 16-byte units), which stays below 2^14 for shared
@@ -188,14 +205,15 @@ struct Tiles {
   uint64_t v_desc;  // stage 0
 
   // LBO and SBO follow the PTX ISA's canonical no-swizzle layouts (LBO the stride along K, SBO along M/N, in both
-  // majors) and CUTLASS's make_gmma_desc; not yet run on a GPU. `layout` is a diagnostic for the first GPU run
-  // (AttentionKernels.WGMMA_LAYOUT, 0 normally): bit 0 swaps the two offsets of the K-major operands (Q, K), bit 1
-  // those of the MN-major one (V), so that one run can find the reading the hardware takes.
-  __device__ __forceinline__ Tiles(unsigned char* shared, int wg, int layout) {
+  // majors) and CUTLASS's make_gmma_desc; not yet run on a GPU. Bits 0 and 1 of the kernel's `options` are a
+  // diagnostic for the first GPU run (AttentionKernels.WGMMA_LAYOUT_PROPERTY, 0 normally): bit 0 swaps the two
+  // offsets of the K-major operands (Q, K), bit 1 those of the MN-major one (V), so that one run can find the reading
+  // the hardware takes.
+  __device__ __forceinline__ Tiles(unsigned char* shared, int wg, int options) {
     q = reinterpret_cast<T*>(shared);
     k = q + BR * DP;
-    const bool kswap = layout & 1;
-    const bool vswap = layout & 2;
+    const bool kswap = options & 1;
+    const bool vswap = options & 2;
     q_desc = make_desc(smem(q) + 64u * wg * 16u, kswap ? 128 : BR * 16, kswap ? BR * 16 : 128);
     k_desc = make_desc(smem(k), kswap ? 128 : BC * 16, kswap ? BC * 16 : 128);
     v_desc = make_desc(smem(k + STAGES * BC * DP), vswap ? BC * 16 : 128, vswap ? 128 : BC * 16);
@@ -231,13 +249,14 @@ struct Head {
   bool causal;
   float sc;  // |scale * log2(e)|: a negative scale negated the query tile instead
   int d;
+  bool fma_exp;  // a quarter of the exponentials on the FMA units (POLY_MAX_DP)
 
   // The block's head (blockIdx) for computing warpgroup `group` (0 or 1: query rows 64 * group ..), its tiles in
   // `shared`; the kernels' parameters as they take them.
-  __device__ __forceinline__ Head(unsigned char* shared, int group, int layout, const T* q, const T* k, const T* v,
+  __device__ __forceinline__ Head(unsigned char* shared, int group, int options, const T* q, const T* k, const T* v,
                                   T* o, int nq, int nk_, int heads, int d_, int ldq, int ldkv, float scale_log2,
                                   int causal_)
-      : tiles(shared, group, layout), view(head_view(q, k, v, o, nq, nk_, heads, d_, ldq, ldkv)) {
+      : tiles(shared, group, options), view(head_view(q, k, v, o, nq, nk_, heads, d_, ldq, ldkv)) {
     const int q0 = blockIdx.x * BR;
     nk = nk_;
     d = d_;
@@ -245,6 +264,7 @@ struct Head {
     wrow = q0 + 64 * group;
     causal = causal_ != 0;
     sc = fabsf(scale_log2);
+    fma_exp = DP <= POLY_MAX_DP && !(options & OPTION_SFU_ONLY);
   }
 
   // K or V of key tile j into its stage by the NT threads numbered tid, as cp.async where the view is vectorizable
@@ -271,7 +291,13 @@ __device__ __forceinline__ bool softmax_tile(const Head<T, DP, BC, STAGES>& hd, 
 #pragma unroll
     for (int h = 0; h < 2; h++) rows.l[h] *= alpha[h];
   }
-  exponentiate<BC>(s, tsc, nb, rows);
+  if constexpr (DP <= POLY_MAX_DP) {
+    if (hd.fma_exp) {
+      exponentiate<BC, true>(s, tsc, nb, rows);
+      return grew;
+    }
+  }
+  exponentiate<BC, false>(s, tsc, nb, rows);
   return grew;
 }
 

@@ -59,6 +59,7 @@
 #include <vector_functions.h>
 
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -230,6 +231,15 @@ inline float __fdividef(float a, float b) { return a / b; }
 inline float __frcp_rn(float x) { return 1.f / x; }
 inline float __fadd_rn(float a, float b) { return a + b; }
 inline float __fmul_rn(float a, float b) { return a * b; }
+// a + b rounded down: the double sum of two floats is exact, then stepped down to the float below where rounding to
+// nearest went up.
+inline float __fadd_rd(float a, float b) {
+  const double s = (double)a + (double)b;
+  const float r = (float)s;
+  return (double)r > s ? std::nextafter(r, -INFINITY) : r;
+}
+inline int __float_as_int(float x) { return std::bit_cast<int>(x); }
+inline float __int_as_float(int x) { return std::bit_cast<float>(x); }
 inline float __saturatef(float x) { return x < 0.f ? 0.f : (x > 1.f ? 1.f : x); }
 inline int min(int a, int b) { return a < b ? a : b; }
 inline int max(int a, int b) { return a > b ? a : b; }

@@ -33,34 +33,53 @@ final class AttentionKernels {
    * can find the reading the hardware takes. 0, the default, is the PTX ISA's as the kernels were written.
    */
   static final String WGMMA_LAYOUT_PROPERTY = "sdj.cuda.wgmmaLayout";
+  /**
+   * System property: {@code false} runs every exponential of the wgmma kernels' softmax on the special-function unit,
+   * also at padded head size 48, where by default a quarter of them run as a polynomial on the FMA units
+   * ({@code ex2_fma}, {@code POLY_MAX_DP} in wgmma_attention.cuh); for benchmarks to compare the two.
+   */
+  static final String WGMMA_FMA_EXP_PROPERTY = "sdj.cuda.wgmmaFmaExp";
+  /** The wgmma kernels' option bit for {@link #WGMMA_FMA_EXP_PROPERTY}{@code =false} ({@code OPTION_SFU_ONLY}). */
+  static final int WGMMA_SFU_ONLY = 4;
+  /** Padded head sizes up to which the wgmma kernels run a share of their exponentials on the FMA units. */
+  static final int WGMMA_FMA_EXP_MAX_DP = 48;
 
   /** The kernel that runs: {@code preferred}, or {@link CudaOptions.Attention#MMA} where the module lacks it. */
   private final CudaOptions.Attention kernel;
-  private final int wgmmaLayout;
+  /** The wgmma kernels' last parameter: the descriptor layout (bits 0 and 1) and {@link #WGMMA_SFU_ONLY}. */
+  private final int wgmmaOptions;
 
   /**
    * Attention on {@code preferred} where the module has it (the wgmma kernels' image carries sm_90a code only, so it
-   * loads on compute capability 9.0 alone), else on the mma.sync kernel.
+   * loads on compute capability 9.0 alone), else on the mma.sync kernel; the wgmma kernels' options from the system
+   * properties {@link #WGMMA_LAYOUT_PROPERTY} and {@link #WGMMA_FMA_EXP_PROPERTY}.
    */
   AttentionKernels(Launcher launch, CudaOptions.Attention preferred) {
-    this(launch, preferred, wgmmaLayout(System.getProperty(WGMMA_LAYOUT_PROPERTY, "0")));
+    this(launch, preferred, wgmmaOptions(System.getProperty(WGMMA_LAYOUT_PROPERTY, "0"),
+        System.getProperty(WGMMA_FMA_EXP_PROPERTY, "true")));
   }
 
-  AttentionKernels(Launcher launch, CudaOptions.Attention preferred, int wgmmaLayout) {
+  AttentionKernels(Launcher launch, CudaOptions.Attention preferred, int wgmmaOptions) {
     this.launch = launch;
     this.suffix = launch.suffix();
     this.kernel = preferred == CudaOptions.Attention.MMA || launch.has(wgmmaKernel(suffix, preferred, WGMMA_DIMS[0]))
         ? preferred : CudaOptions.Attention.MMA;
-    this.wgmmaLayout = wgmmaLayout;
+    this.wgmmaOptions = wgmmaOptions;
   }
 
-  static int wgmmaLayout(String value) {
-    return switch (value.trim()) {
+  /** The wgmma kernels' options for the values of {@link #WGMMA_LAYOUT_PROPERTY} and {@link #WGMMA_FMA_EXP_PROPERTY}. */
+  static int wgmmaOptions(String layout, String fmaExp) {
+    int bits = switch (layout.trim()) {
       case "0" -> 0;
       case "1" -> 1;
       case "2" -> 2;
       case "3" -> 3;
-      default -> throw new IllegalArgumentException(WGMMA_LAYOUT_PROPERTY + "=" + value + ": use 0, 1, 2 or 3");
+      default -> throw new IllegalArgumentException(WGMMA_LAYOUT_PROPERTY + "=" + layout + ": use 0, 1, 2 or 3");
+    };
+    return switch (fmaExp.trim()) {
+      case "true" -> bits;
+      case "false" -> bits | WGMMA_SFU_ONLY;
+      default -> throw new IllegalArgumentException(WGMMA_FMA_EXP_PROPERTY + "=" + fmaExp + ": use true or false");
     };
   }
 
@@ -174,7 +193,7 @@ final class AttentionKernels {
     if (dp > 0 && wgmmaAttention() && wgmmaDim(dp)) {
       launch.raw(wgmmaKernel(suffix, kernel, dp), new int[] {Math.ceilDiv(nq, WGMMA_ROWS), heads, b},
           new int[] {wgmmaThreads(kernel), 1, 1}, wgmmaSharedBytes(dp, kernel), q, k, v, o, nq, nk, heads, d, ldq,
-          ldkv, scaleLog2, causal ? 1 : 0, wgmmaLayout);
+          ldkv, scaleLog2, causal ? 1 : 0, wgmmaOptions);
     } else if (dp > 0) {
       launch.raw("sdj_flash_attention" + suffix + "_d" + dp,
           new int[] {Math.ceilDiv(nq, flashRows(dp)), heads, b}, new int[] {128, 1, 1}, flashSharedBytes(dp),

@@ -8,11 +8,12 @@ import org.sdj.backend.Tensor;
  * Times the fused attention kernels at SD's self-attention size (batch 2, 8 heads, N 4096) for each head size, in
  * TFLOP/s (4 B H N^2 d per call, d unpadded), for scripts/gpu-check.sh; benchmarks/torch/attention_sdpa.py gives
  * PyTorch's SDPA figures for the same shapes. One line per head size, on the mma.sync kernel, or with the argument
- * {@code wgmma} or {@code wgmma-pipelined} on one of the Hopper kernel's loops (flash_attention_wgmma.cu, compute
- * capability 9.0 only; head sizes it lacks run on mma.sync), with each line's largest difference from the mma.sync
- * kernel's output. With the argument {@code tuning}, each head size's shipped mma.sync kernel is timed beside the other
+ * {@code wgmma}, {@code wgmma-pipelined}, {@code wgmma-specialized} or {@code wgmma-pingpong} on one of the Hopper
+ * kernels (flash_attention_wgmma.cu, compute capability 9.0 only; head sizes they lack run on mma.sync), with each
+ * line's largest difference from the mma.sync kernel's output, and at head size 40 a second line with every
+ * exponential on the special-function unit ({@link AttentionKernels#WGMMA_FMA_EXP_PROPERTY}). With the argument {@code tuning}, each head size's shipped mma.sync kernel is timed beside the other
  * tile shapes of flash_attention_tuning.cu (sm_90 only), with each one's largest difference from the shipped kernel's
- * output. Not a unit test: run with {@code java ... org.sdj.cuda.AttentionBench [N] [wgmma|wgmma-pipelined|tuning]}.
+ * output. Not a unit test: run with {@code java ... org.sdj.cuda.AttentionBench [N] [wgmma...|tuning]}.
  */
 public final class AttentionBench {
   private AttentionBench() {}
@@ -63,8 +64,35 @@ public final class AttentionBench {
           }
           System.out.printf("%-16s %-6d %-6d %-10.3f %-10.1f %-10s%n", kernel.property(), d, n, ms,
               in.tflops(ms), diff);
+          boolean fmaExp = AttentionKernels.flashDim(d) <= AttentionKernels.WGMMA_FMA_EXP_MAX_DP;
+          if (kernel != CudaOptions.Attention.MMA && fmaExp) {
+            sfuOnly(backend, kernel, ops, in, iterations);
+          }
         }
       }
+    }
+  }
+
+  /**
+   * The same wgmma kernel with every exponential on the special-function unit (the line "KERNEL/sfu"), beside the
+   * default that runs a quarter of them on the FMA units at this head size; its difference from the default's output.
+   */
+  private static void sfuOnly(CudaBackend backend, CudaOptions.Attention kernel, Ops ops, Inputs in, int iterations) {
+    int options = AttentionKernels.wgmmaOptions(System.getProperty(AttentionKernels.WGMMA_LAYOUT_PROPERTY, "0"),
+        "false");
+    AttentionKernels sfu = new AttentionKernels(backend.launcher(), kernel, options);
+    float[] want;
+    try (Tensor o = in.attention(ops)) {
+      want = ops.toHost(o);
+    }
+    try (DeviceTensor o = ((CudaOps) ops).empty(new long[] {in.batch(), in.n(), in.width()})) {
+      Runnable call = () -> sfu.attention(in.q(), in.k(), in.v(), o.address(), in.batch(), in.n(), in.n(),
+          in.heads(), in.d(), in.width(), in.width(), in.scale(), false);
+      call.run();
+      String diff = String.format("%.2e", maxDiff(want, ops.toHost(o)));
+      double ms = time(backend, iterations, call);
+      System.out.printf("%-16s %-6d %-6d %-10.3f %-10.1f %-10s%n", kernel.property() + "/sfu", in.d(), in.n(), ms,
+          in.tflops(ms), diff);
     }
   }
 

@@ -21,7 +21,8 @@ import org.sdj.cuda.CudaOptions.Attention;
  * against the reference attention: each of their padded head sizes in float16 and bfloat16, causal and not, row counts
  * that leave the second warpgroup or the second block of 128 rows partly or wholly empty, key counts that cut the last
  * key tile short or refill every stage, several batch items and heads, packed projections read in place, the
- * plain-load path, misaligned queries, a negative scale, and the trap on too little dynamic shared memory. Float16
+ * plain-load path, misaligned queries, a negative scale, the exponentials on the FMA units or all on the
+ * special-function unit, and the trap on too little dynamic shared memory. Float16
  * results keep FlashAttention's accuracy rule, as {@link FlashAttentionWgmmaRuleTest} states it on a GPU. What this
  * cannot check is the descriptor layout itself: the emulator reads descriptors by the same reading of the PTX ISA
  * that the kernel was written from (CUTLASS's make_gmma_desc agrees with it); the GPU test decides.
@@ -137,8 +138,42 @@ class EmulatedWgmmaAttentionTest {
         }
       }
     }
-    var bad = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.wgmmaLayout("4"));
+    var bad = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.wgmmaOptions("4", "true"));
     assertTrue(bad.getMessage().contains(AttentionKernels.WGMMA_LAYOUT_PROPERTY), bad.getMessage());
+  }
+
+  /**
+   * At head size 40 (padded 48) a quarter of the softmax's exponentials run as ex2_fma's polynomial by default, all on
+   * the special-function unit's ex2 with {@link AttentionKernels#WGMMA_SFU_ONLY}: both keep the accuracy, and the
+   * option reaches the kernel (the two round some probabilities differently). Masked tiles (causal, a short last
+   * tile) feed the polynomial -inf.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Attention.class, mode = EnumSource.Mode.EXCLUDE, names = "MMA")
+  void exponentialsOnTheFmaUnitsOrAllOnTheSpecialFunctionUnit(Attention kernel) {
+    try (HostRun run = new HostRun(DType.F16, "wgmmaFmaExp" + kernel)) {
+      int b = 1;
+      int n = 150;
+      int d = 40;
+      float scale = (float) (1 / Math.sqrt(d));
+      float[] q = run.random(n * d);
+      float[] k = run.random(n * d);
+      float[] v = run.random(n * d);
+      float[] want = run.host(run.ref.attention(run.tensor(q, b, n, d), run.tensor(k, b, n, d),
+          run.tensor(v, b, n, d), 1, scale, true));
+      float[][] got = new float[2][];
+      for (int sfuOnly = 0; sfuOnly < 2; sfuOnly++) {
+        long o = run.output(n * d);
+        new AttentionKernels(run.launcher, kernel, sfuOnly * AttentionKernels.WGMMA_SFU_ONLY).attention(run.put(q),
+            run.put(k), run.put(v), o, b, n, n, 1, d, d, d, scale, true);
+        got[sfuOnly] = run.get(o, n * d);
+        run.assertClose(want, got[sfuOnly], kernel.property() + (sfuOnly == 1 ? ", every ex2 on the SFU" : ""));
+      }
+      assertTrue(relativeError(got[1], got[0]) > 0, "the option should change which exponentials run where");
+    }
+    assertEquals(AttentionKernels.WGMMA_SFU_ONLY | 2, AttentionKernels.wgmmaOptions("2", "false"));
+    var bad = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.wgmmaOptions("0", "no"));
+    assertTrue(bad.getMessage().contains(AttentionKernels.WGMMA_FMA_EXP_PROPERTY), bad.getMessage());
   }
 
   private static double relativeError(float[] want, float[] got) {

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The launch of flash_attention_wgmma.cu's kernels (no GPU needed): the head sizes, keys per tile, rows and threads per
  * block and dynamic shared memory that {@link AttentionKernels} uses must be what the source declares (the kernel
- * tables {@code SDJ_WGMMA_ALL} and {@code SDJ_WGMMA_PIPELINED_ALL}, {@code BR}, {@code THREADS}, {@code smem_bytes}),
+ * tables {@code SDJ_WGMMA_ALL} and {@code SDJ_WGMMA_PIPELINED_ALL}, {@code BR}, {@code THREADS}, {@code smem_bytes},
+ * the option bit and head sizes of the FMA exponentials),
  * and ptxas's report must show the kernels
  * built for sm_90a alone, with no static shared memory (the Java side passes all of it as dynamic).
  */
@@ -95,6 +96,8 @@ class FlashAttentionWgmmaLaunchTest {
     assertEquals(constant("BR"), AttentionKernels.WGMMA_ROWS, "rows per block");
     assertEquals(constant("THREADS"), AttentionKernels.WGMMA_THREADS, "threads per block");
     assertEquals(constant("WS_THREADS"), AttentionKernels.WGMMA_SPECIALIZED_THREADS, "warp-specialized threads");
+    assertEquals(constant("OPTION_SFU_ONLY"), AttentionKernels.WGMMA_SFU_ONLY, "option bit: every ex2 on the SFU");
+    assertEquals(constant("POLY_MAX_DP"), AttentionKernels.WGMMA_FMA_EXP_MAX_DP, "head sizes with FMA exponentials");
     for (Config c : table.stream().filter(Config::specialized).toList()) {
       Config pingpong = new Config(CudaOptions.Attention.WGMMA_PINGPONG, c.dp(), c.bc(), c.last());
       assertEquals(c.bc(), AttentionKernels.wgmmaKeys(c.dp(), pingpong.kernel()), "ping-pong's keys per tile: " + c);
