@@ -22,9 +22,10 @@
 //      barrier per tile.
 //    The other warpgroup, and the block beside this one on the SM, fill the tensor cores while one warpgroup runs
 //    its softmax in either. The third kernel, specialized, is FlashAttention-3's warp specialization with cp.async
-//    for TMA: a producer warpgroup copies the tiles through mbarrier-guarded stages, two consumer warpgroups run the
-//    pipelined loop's steps on them without block-wide barriers (see its comment below); the fourth, pingpong, is
-//    the third with FlashAttention-3's scheduling of the two consumers (Handover: they take turns issuing products).
+//    for TMA: a producer warpgroup copies the tiles through mbarrier-guarded stages, two or three consumer
+//    warpgroups run the pipelined loop's steps on them without block-wide barriers (see its comment below); the
+//    fourth, pingpong, is the third with FlashAttention-3's scheduling of the consumers (Handover: they take turns
+//    issuing products).
 //  * The register operands of wgmma are pinned by empty volatile asm (pin) before the fence and after the wait, so that
 //    the compiler neither moves a write of them past the fence nor a read of the results before the wait, nor reuses
 //    the registers of P while a product still reads them.
@@ -112,8 +113,8 @@ struct BlockCopies {
 // that the steady state's wgmma batches and waits are unconditional, which ptxas needs to keep them asynchronous.
 // The probabilities of tile j - 1 (pa), tile j's scores (s) and O are live together: more registers than
 // serial_loop.
-template <typename T, int DP, int BC, int STAGES, typename Copies>
-__device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES>& hd, const Copies& copies,
+template <typename T, int DP, int BC, int STAGES, int ROWS, typename Copies>
+__device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROWS>& hd, const Copies& copies,
                                                float (&acc)[DP / 2], Rows& rows) {
   const int n = hd.ntiles;
   if (n == 0) return;
@@ -210,22 +211,26 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 
 
 // The warp-specialized kernel (FlashAttention-3's producer and consumers, with cp.async instead of TMA): warpgroup 0
-// copies Q once and the K and V tiles through STAGES stages each, warpgroups 1 and 2 (64 query rows each) run
+// copies Q once and the K and V tiles through STAGES stages each, warpgroups 1 .. CONSUMERS (64 query rows each) run
 // pipelined_loop's steps on them. No block-wide barrier after the start: mbarriers hand each stage over (full: the
-// producer's 128 copies landed; empty: the consumers' 256 threads are done with it), so the consumers drift apart and
-// one's softmax overlaps the other's products. The producer gives registers up (setmaxnreg) for the consumers.
-constexpr int WS_THREADS = 384;
-constexpr int PRODUCER_REGS = 40;
-constexpr int CONSUMER_REGS = 232;
+// producer's 128 copies landed; empty: every consumer thread is done with it), so the consumers drift apart and one's
+// softmax overlaps another's products. The producer gives registers up (setmaxnreg) for the consumers. Two consumers
+// (128 query rows) at most head sizes; three (192 rows, FlashAttention-3's choice up to head size 96) where their
+// loop fits 160 registers without spilling (padded head sizes 48 and 64: ptxas spills at 80), so that more warps
+// share each K and V tile and more softmaxes overlap the products.
+__host__ __device__ constexpr int ws_threads(int CONSUMERS) { return 128 * (1 + CONSUMERS); }
+// Registers per thread after setmaxnreg: the block's 64K shared out, the producer keeping what its copies need.
+__host__ __device__ constexpr int producer_regs(int CONSUMERS) { return CONSUMERS == 3 ? 32 : 40; }
+__host__ __device__ constexpr int consumer_regs(int CONSUMERS) { return CONSUMERS == 3 ? 160 : 232; }
 
-// Bytes of dynamic shared memory: the tiles, then 1 + 4 * STAGES mbarriers.
-__host__ __device__ constexpr int ws_smem_bytes(int DP, int BC, int STAGES) {
-  return (BR + 2 * STAGES * BC) * DP * 2 + (1 + 4 * STAGES) * 8;
+// Bytes of dynamic shared memory: the tiles (64 query rows per consumer), then 1 + 4 * STAGES mbarriers.
+__host__ __device__ constexpr int ws_smem_bytes(int DP, int BC, int STAGES, int CONSUMERS) {
+  return (64 * CONSUMERS + 2 * STAGES * BC) * DP * 2 + (1 + 4 * STAGES) * 8;
 }
 
 // The mbarriers after the tiles: the query tile's, then per stage K full, V full, K empty, V empty. Key tile j uses
 // stage j % STAGES for the (j / STAGES)-th time: the parity of that phase is round(j).
-template <int STAGES>
+template <int STAGES, int CONSUMERS>
 struct Handshakes {
   uint64_t* bars;
   __device__ __forceinline__ uint64_t* q_full() const { return bars; }
@@ -240,8 +245,8 @@ struct Handshakes {
     for (int s = 0; s < STAGES; s++) {
       mbar_init(k_full(s), 128);
       mbar_init(v_full(s), 128);
-      mbar_init(k_empty(s), 2 * 128);
-      mbar_init(v_empty(s), 2 * 128);
+      mbar_init(k_empty(s), CONSUMERS * 128);
+      mbar_init(v_empty(s), CONSUMERS * 128);
     }
   }
 };
@@ -257,24 +262,24 @@ __device__ __forceinline__ void filled(uint64_t* bar, bool vec) {
   }
 }
 
-template <typename T, int DP, int BC, int STAGES>
-__device__ __forceinline__ void produce(Head<T, DP, BC, STAGES>& hd, const Handshakes<STAGES>& hs, int q0, int nq,
-                                        bool negate) {
+template <typename T, int DP, int BC, int STAGES, int ROWS, int CONSUMERS>
+__device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS>& hd, const Handshakes<STAGES, CONSUMERS>& hs,
+                                        int q0, int nq, bool negate) {
   const int tid = threadIdx.x;  // warpgroup 0
   const bool vec = hd.view.vec;
-  load_tile<T, DP, BR, 128, 1>(hd.tiles.q, hd.view.q, q0, nq, hd.d, hd.view.q_stride, vec, tid);
+  load_tile<T, DP, ROWS, 128, 1>(hd.tiles.q, hd.view.q, q0, nq, hd.d, hd.view.q_stride, vec, tid);
   if (negate) {
     // Each thread negates what it copied (a negative scale is folded into the queries), then arrives.
     if (vec) {
       cp_async_commit();
       cp_async_wait<0>();
-      for_each_chunk<DP, BR, 128, 1>(tid, [&](int r, int c) {
-        uint32_t* w = reinterpret_cast<uint32_t*>(hd.tiles.q + tile_offset(r, c, BR));
+      for_each_chunk<DP, ROWS, 128, 1>(tid, [&](int r, int c) {
+        uint32_t* w = reinterpret_cast<uint32_t*>(hd.tiles.q + tile_offset(r, c, ROWS));
         for (int i = 0; i < 4; i++) w[i] ^= 0x80008000u;
       });
     } else {
-      for (int i = tid; i < BR * DP; i += 128) {
-        T* x = hd.tiles.q + tile_offset(i / DP, i % DP, BR);
+      for (int i = tid; i < ROWS * DP; i += 128) {
+        T* x = hd.tiles.q + tile_offset(i / DP, i % DP, ROWS);
         *x = from_f<T>(-to_f(*x));
       }
     }
@@ -295,19 +300,20 @@ __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES>& hd, const Hands
 
 // How pipelined_loop's steps get their tiles in a consumer warpgroup of the warp-specialized kernel: from the
 // producer through the full mbarriers, giving each stage back (empty) as soon as its product has completed. Where
-// PINGPONG, FlashAttention-3's scheduling of the two consumers: each issues a step's products only after the other
-// has issued its own (named barrier 1 + c is consumer c's turn, 256 threads: its own 128 waiting, the other's 128
-// arriving), so that one's softmax runs while the other's products do. Consumer 0 goes first; consumer 1 leaves out
-// its last handover, so that no barrier is left half-arrived.
-template <int STAGES, bool PINGPONG>
+// PINGPONG, FlashAttention-3's scheduling of the consumers: they take turns, each issuing a step's products only after
+// the one before it has issued its own (named barrier 1 + c is consumer c's turn, 256 threads: its own 128 waiting,
+// its predecessor's 128 arriving), so that one's softmax runs while another's products do. Consumer 0 goes first,
+// granted by the last consumer at the start; the last leaves out its last handover, so that no barrier is left
+// half-arrived.
+template <int STAGES, bool PINGPONG, int CONSUMERS>
 struct Handover {
-  Handshakes<STAGES> hs;
-  int me;  // consumer 0 or 1
+  Handshakes<STAGES, CONSUMERS> hs;
+  int me;  // consumer 0 .. CONSUMERS - 1
   int n;   // key tiles
 
   __device__ __forceinline__ void start(int) const {
     mbar_wait(hs.q_full(), 0);
-    if (PINGPONG && me == 1) named_barrier_arrive(1, 256);
+    if (PINGPONG && me == CONSUMERS - 1) named_barrier_arrive(1, 256);
   }
   __device__ __forceinline__ void ready(int j) const {
     if (j < n) mbar_wait(hs.k_full(j), hs.round(j));
@@ -320,35 +326,37 @@ struct Handover {
     if (PINGPONG) named_barrier_sync(1 + me, 256);
   }
   __device__ __forceinline__ void your_turn(bool last) const {
-    if (PINGPONG && !(last && me == 1)) named_barrier_arrive(2 - me, 256);
+    if (PINGPONG && !(last && me == CONSUMERS - 1)) named_barrier_arrive(1 + (me + 1) % CONSUMERS, 256);
   }
 };
 
-template <typename T, int DP, int BC, int STAGES, bool PINGPONG>
+template <typename T, int DP, int BC, int STAGES, bool PINGPONG, int CONSUMERS>
 __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                                             T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
                                             float scale_log2, int causal, int options) {
   static_assert(DP % 16 == 0 && BC % 16 == 0 && DP <= 256 && BC <= 256, "wgmma tile sizes");
   extern __shared__ __align__(128) unsigned char sdj_wgmma_ws_dynamic[];
-  if (dynamic_smem_size() < (uint32_t)ws_smem_bytes(DP, BC, STAGES)) __trap();
+  static_assert(CONSUMERS == 2 || CONSUMERS == 3, "two or three consumer warpgroups");
+  constexpr int ROWS = 64 * CONSUMERS;
+  if (dynamic_smem_size() < (uint32_t)ws_smem_bytes(DP, BC, STAGES, CONSUMERS)) __trap();
   const int wg = threadIdx.x >> 7;
   const int consumer = wg > 0 ? wg - 1 : 0;
-  const int q0 = blockIdx.x * BR;
-  Head<T, DP, BC, STAGES> hd(sdj_wgmma_ws_dynamic, consumer, options, q, k, v, o, nq, nk, heads, d, ldq, ldkv,
-                             scale_log2, causal);
-  const Handshakes<STAGES> hs{reinterpret_cast<uint64_t*>(hd.tiles.end())};
+  const int q0 = blockIdx.x * ROWS;
+  Head<T, DP, BC, STAGES, ROWS> hd(sdj_wgmma_ws_dynamic, consumer, options, q, k, v, o, nq, nk, heads, d, ldq, ldkv,
+                                   scale_log2, causal);
+  const Handshakes<STAGES, CONSUMERS> hs{reinterpret_cast<uint64_t*>(hd.tiles.end())};
   if (threadIdx.x == 0) hs.init();
   __syncthreads();  // the mbarriers are initialised for everyone
   if (wg == 0) {
-    release_registers<PRODUCER_REGS>();
+    release_registers<producer_regs(CONSUMERS)>();
     produce(hd, hs, q0, nq, scale_log2 < 0.f);
   } else {
-    claim_registers<CONSUMER_REGS>();
+    claim_registers<consumer_regs(CONSUMERS)>();
     float acc[DP / 2];
 #pragma unroll
     for (int i = 0; i < DP / 2; i++) acc[i] = 0.f;
     Rows rows;
-    pipelined_loop(hd, Handover<STAGES, PINGPONG>{hs, consumer, hd.ntiles}, acc, rows);
+    pipelined_loop(hd, Handover<STAGES, PINGPONG, CONSUMERS>{hs, consumer, hd.ntiles}, acc, rows);
     store_rows(hd, acc, rows, nq, heads);
   }
 }
@@ -372,18 +380,18 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
 #define SDJ_WGMMA_PIPELINED(T, S, DP, BC, MINB) \
   SDJ_WGMMA_KERNEL(sdj_flash_attention_wgmma_pipelined_##S##_d##DP, true, T, DP, BC, MINB)
 
-// The warp-specialized kernels: DP, BC and STAGES (of K and of V), one block of 384 threads per SM; the ping-pong
-// one takes the same table.
-#define SDJ_WGMMA_WS_KERNEL(NAME, PINGPONG, T, DP, BC, STAGES)                                                  \
-  extern "C" __global__ void __launch_bounds__(sdj::wgmma::WS_THREADS, 1)                                       \
+// The warp-specialized kernels: DP, BC, STAGES (of K and of V) and CONSUMERS (warpgroups of 64 query rows), one
+// block of 128 * (1 + CONSUMERS) threads per SM; the ping-pong one takes the same table.
+#define SDJ_WGMMA_WS_KERNEL(NAME, PINGPONG, T, DP, BC, STAGES, CONSUMERS)                                       \
+  extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), 1)                            \
       NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,       \
            float scale_log2, int causal, int options) {                                                         \
-    sdj::wgmma::specialized<T, DP, BC, STAGES, PINGPONG>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, \
-                                                          causal, options);                                     \
+    sdj::wgmma::specialized<T, DP, BC, STAGES, PINGPONG, CONSUMERS>(q, k, v, o, nq, nk, heads, d, ldq, ldkv,   \
+                                                                     scale_log2, causal, options);              \
   }
-#define SDJ_WGMMA_SPECIALIZED(T, S, DP, BC, STAGES)                                                             \
-  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_specialized_##S##_d##DP, false, T, DP, BC, STAGES)             \
-  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_pingpong_##S##_d##DP, true, T, DP, BC, STAGES)
+#define SDJ_WGMMA_SPECIALIZED(T, S, DP, BC, STAGES, CONSUMERS)                                                  \
+  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_specialized_##S##_d##DP, false, T, DP, BC, STAGES, CONSUMERS)  \
+  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_pingpong_##S##_d##DP, true, T, DP, BC, STAGES, CONSUMERS)
 
 #define SDJ_WGMMA_ALL(T, S)       \
   SDJ_WGMMA(T, S, 48, 128, 2)     \
@@ -399,12 +407,12 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
   SDJ_WGMMA_PIPELINED(T, S, 128, 128, 1) \
   SDJ_WGMMA_PIPELINED(T, S, 160, 64, 1)
 
-#define SDJ_WGMMA_SPECIALIZED_ALL(T, S)       \
-  SDJ_WGMMA_SPECIALIZED(T, S, 48, 128, 3)     \
-  SDJ_WGMMA_SPECIALIZED(T, S, 64, 128, 3)     \
-  SDJ_WGMMA_SPECIALIZED(T, S, 80, 128, 2)     \
-  SDJ_WGMMA_SPECIALIZED(T, S, 128, 128, 2)    \
-  SDJ_WGMMA_SPECIALIZED(T, S, 160, 128, 2)
+#define SDJ_WGMMA_SPECIALIZED_ALL(T, S)        \
+  SDJ_WGMMA_SPECIALIZED(T, S, 48, 128, 3, 3)   \
+  SDJ_WGMMA_SPECIALIZED(T, S, 64, 128, 3, 3)   \
+  SDJ_WGMMA_SPECIALIZED(T, S, 80, 128, 2, 2)   \
+  SDJ_WGMMA_SPECIALIZED(T, S, 128, 128, 2, 2)  \
+  SDJ_WGMMA_SPECIALIZED(T, S, 160, 128, 2, 2)
 
 SDJ_WGMMA_ALL(__half, f16)
 SDJ_WGMMA_ALL(__nv_bfloat16, bf16)

@@ -31,9 +31,10 @@
 //  Descriptor bits (Matrix Descriptor Format): 0-13 start address >> 4, 16-29 LBO >> 4, 32-45 SBO >> 4, 49-51 base
 //  offset (0), 62-63 swizzle mode (0: none).
 //
-// Rows per block (128), keys per tile (BC) and dynamic shared memory (smem_bytes, ws_smem_bytes) are mirrored on the
-// Java side by AttentionKernels.wgmmaKeys and AttentionKernels.wgmmaSharedBytes (FlashAttentionWgmmaLaunchTest compares
-// them with the kernel tables at the bottom of flash_attention_wgmma.cu).
+// Rows and threads per block (128 and 256; the warp-specialized kernels 64 rows and 128 threads per consumer and 128
+// producer threads), keys per tile (BC) and dynamic shared memory (smem_bytes, ws_smem_bytes) are mirrored on the Java
+// side by AttentionKernels.wgmmaRows, wgmmaThreads, wgmmaKeys and wgmmaSharedBytes (FlashAttentionWgmmaLaunchTest
+// compares them with the kernel tables at the bottom of flash_attention_wgmma.cu).
 #pragma once
 #include "wgmma.cuh"
 
@@ -41,7 +42,7 @@ namespace sdj {
 namespace wgmma {
 
 constexpr int THREADS = 256;  // two warpgroups
-constexpr int BR = 128;       // query rows per block, 64 per warpgroup
+constexpr int BR = 128;       // query rows per block, 64 per warpgroup (warp-specialized blocks: 64 per consumer)
 
 // Bytes of dynamic shared memory: the query tile and two stages of K and V tiles.
 __host__ __device__ constexpr int smem_bytes(int DP, int BC) { return (BR + 4 * BC) * DP * 2; }
@@ -195,10 +196,10 @@ constexpr int OPTION_SFU_ONLY = 4;
 // each chunked (tile_offset) with its own row count; and their descriptors (layout notes at the top). Advancing a
 // descriptor only adds to its start address field (bits 0-13, in 16-byte units), which stays below 2^14 for shared
 // addresses under 256 KiB.
-template <typename T, int DP, int BC, int STAGES = 2>
+template <typename T, int DP, int BC, int STAGES = 2, int ROWS = BR>
 struct Tiles {
   static constexpr uint32_t STAGE = BC * DP * 2 / 16;  // one K or V tile, in 16-byte units
-  T* q;
+  T* q;  // ROWS query rows
   T* k;  // K stage s at k + s * BC * DP, V stage s at k + (STAGES + s) * BC * DP
   uint64_t q_desc;  // this warpgroup's 64 rows
   uint64_t k_desc;  // stage 0
@@ -211,10 +212,10 @@ struct Tiles {
   // the hardware takes.
   __device__ __forceinline__ Tiles(unsigned char* shared, int wg, int options) {
     q = reinterpret_cast<T*>(shared);
-    k = q + BR * DP;
+    k = q + ROWS * DP;
     const bool kswap = options & 1;
     const bool vswap = options & 2;
-    q_desc = make_desc(smem(q) + 64u * wg * 16u, kswap ? 128 : BR * 16, kswap ? BR * 16 : 128);
+    q_desc = make_desc(smem(q) + 64u * wg * 16u, kswap ? 128 : ROWS * 16, kswap ? ROWS * 16 : 128);
     k_desc = make_desc(smem(k), kswap ? 128 : BC * 16, kswap ? BC * 16 : 128);
     v_desc = make_desc(smem(k + STAGES * BC * DP), vswap ? BC * 16 : 128, vswap ? 128 : BC * 16);
   }
@@ -228,7 +229,7 @@ struct Tiles {
     const uint64_t kd = k_desc + (uint64_t)((j % STAGES) * STAGE);
 #pragma unroll
     for (int kk = 0; kk < DP / 16; kk++)
-      WgmmaSS<T, BC>::run(s, q_desc + (uint64_t)(2 * kk * BR), kd + (uint64_t)(2 * kk * BC), kk > 0);
+      WgmmaSS<T, BC>::run(s, q_desc + (uint64_t)(2 * kk * ROWS), kd + (uint64_t)(2 * kk * BC), kk > 0);
   }
   // O += P V of value tile j, BC / 16 k-steps, issued.
   __device__ __forceinline__ void issue_values(float (&acc)[DP / 2], const uint32_t (&pa)[BC / 16][4], int j) const {
@@ -238,10 +239,10 @@ struct Tiles {
   }
 };
 
-// What a loop over the key tiles needs of its block: tiles, head, query rows, mask.
-template <typename T, int DP, int BC, int STAGES = 2>
+// What a loop over the key tiles needs of its block: tiles, head, query rows (ROWS per block), mask.
+template <typename T, int DP, int BC, int STAGES = 2, int ROWS = BR>
 struct Head {
-  Tiles<T, DP, BC, STAGES> tiles;
+  Tiles<T, DP, BC, STAGES, ROWS> tiles;
   HeadView<T> view;
   int nk;
   int ntiles;
@@ -251,16 +252,16 @@ struct Head {
   int d;
   bool fma_exp;  // a quarter of the exponentials on the FMA units (POLY_MAX_DP)
 
-  // The block's head (blockIdx) for computing warpgroup `group` (0 or 1: query rows 64 * group ..), its tiles in
+  // The block's head (blockIdx) for computing warpgroup `group` (query rows 64 * group .. of the block's), its tiles in
   // `shared`; the kernels' parameters as they take them.
   __device__ __forceinline__ Head(unsigned char* shared, int group, int options, const T* q, const T* k, const T* v,
                                   T* o, int nq, int nk_, int heads, int d_, int ldq, int ldkv, float scale_log2,
                                   int causal_)
       : tiles(shared, group, options), view(head_view(q, k, v, o, nq, nk_, heads, d_, ldq, ldkv)) {
-    const int q0 = blockIdx.x * BR;
+    const int q0 = blockIdx.x * ROWS;
     nk = nk_;
     d = d_;
-    ntiles = ((causal_ ? min(nk_, q0 + BR) : nk_) + BC - 1) / BC;
+    ntiles = ((causal_ ? min(nk_, q0 + ROWS) : nk_) + BC - 1) / BC;
     wrow = q0 + 64 * group;
     causal = causal_ != 0;
     sc = fabsf(scale_log2);
@@ -281,9 +282,9 @@ struct Head {
 
 // Tile j's scores s (complete) through the online softmax: masked where needed, new maxima, l rescaled, s turned
 // into probabilities in place and added to l. Returns whether O needs rescaling by alpha.
-template <typename T, int DP, int BC, int STAGES>
-__device__ __forceinline__ bool softmax_tile(const Head<T, DP, BC, STAGES>& hd, float (&s)[BC / 2], int j, Rows& rows,
-                                             float (&alpha)[2]) {
+template <typename T, int DP, int BC, int STAGES, int ROWS>
+__device__ __forceinline__ bool softmax_tile(const Head<T, DP, BC, STAGES, ROWS>& hd, float (&s)[BC / 2], int j,
+                                             Rows& rows, float (&alpha)[2]) {
   const float tsc = mask_scores<BC>(s, j * BC, hd.nk, hd.causal, hd.wrow, hd.sc);
   float nb[2];
   const bool grew = new_maxima<BC>(s, tsc, rows, nb, alpha);
@@ -302,8 +303,8 @@ __device__ __forceinline__ bool softmax_tile(const Head<T, DP, BC, STAGES>& hd, 
 }
 
 // This thread's two rows of O, normalised by the rows' sums (0 where a row saw no key), those below nq.
-template <typename T, int DP, int BC, int STAGES>
-__device__ __forceinline__ void store_rows(const Head<T, DP, BC, STAGES>& hd, const float (&acc)[DP / 2],
+template <typename T, int DP, int BC, int STAGES, int ROWS>
+__device__ __forceinline__ void store_rows(const Head<T, DP, BC, STAGES, ROWS>& hd, const float (&acc)[DP / 2],
                                            const Rows& rows, int nq, int heads) {
   T* ob = hd.view.o;
   const bool pairs = (hd.d % 2 == 0) && ((reinterpret_cast<uintptr_t>(ob) & 3) == 0);

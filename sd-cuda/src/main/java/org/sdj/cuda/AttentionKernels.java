@@ -18,12 +18,10 @@ final class AttentionKernels {
    * {@code SDJ_WGMMA_PIPELINED_ALL}, {@code SDJ_WGMMA_SPECIALIZED_ALL}).
    */
   private static final int[] WGMMA_DIMS = {48, 64, 80, 128, 160};
-  /** Query rows per block of flash_attention_wgmma.cu's kernel: two warpgroups of 64 ({@code BR} there). */
+  /** Query rows per block of flash_attention_wgmma.cu's serial and pipelined kernels, two warpgroups' ({@code BR}). */
   static final int WGMMA_ROWS = 128;
   /** Threads per block of flash_attention_wgmma.cu's serial and pipelined kernels ({@code THREADS} there). */
   static final int WGMMA_THREADS = 256;
-  /** Threads per block of its warp-specialized kernel, a producer and two consumers ({@code WS_THREADS} there). */
-  static final int WGMMA_SPECIALIZED_THREADS = 384;
 
   private final Launcher launch;
   private final String suffix;
@@ -150,11 +148,29 @@ final class AttentionKernels {
     return specialized(kernel) && dp <= 64 ? 3 : 2;
   }
 
-  static int wgmmaThreads(CudaOptions.Attention kernel) {
-    return specialized(kernel) ? WGMMA_SPECIALIZED_THREADS : WGMMA_THREADS;
+  /**
+   * Consumer warpgroups of the warp-specialized {@code kernel} at {@code dp} (the last column of
+   * {@code SDJ_WGMMA_SPECIALIZED_ALL}): three, FlashAttention-3's choice for small heads, where their loop fits 160
+   * registers (up to 64), else two.
+   */
+  static int wgmmaConsumers(int dp, CudaOptions.Attention kernel) {
+    if (!specialized(kernel)) {
+      throw new IllegalArgumentException(kernel + " has no consumer warpgroups");
+    }
+    return dp <= 64 ? 3 : 2;
   }
 
-  /** Whether {@code kernel} is one of the warp-specialized ones (a producer and two consumers, mbarriers). */
+  /** Query rows per block of {@code kernel} at {@code dp}: 64 per consumer warpgroup of the warp-specialized ones. */
+  static int wgmmaRows(int dp, CudaOptions.Attention kernel) {
+    return specialized(kernel) ? 64 * wgmmaConsumers(dp, kernel) : WGMMA_ROWS;
+  }
+
+  /** Threads per block of {@code kernel} at {@code dp}: a producer warpgroup and the consumers where specialized. */
+  static int wgmmaThreads(int dp, CudaOptions.Attention kernel) {
+    return specialized(kernel) ? 128 * (1 + wgmmaConsumers(dp, kernel)) : WGMMA_THREADS;
+  }
+
+  /** Whether {@code kernel} is one of the warp-specialized ones (a producer and consumers, mbarriers). */
   static boolean specialized(CudaOptions.Attention kernel) {
     return kernel == CudaOptions.Attention.WGMMA_SPECIALIZED || kernel == CudaOptions.Attention.WGMMA_PINGPONG;
   }
@@ -166,7 +182,7 @@ final class AttentionKernels {
    */
   static int wgmmaSharedBytes(int dp, CudaOptions.Attention kernel) {
     int stages = wgmmaStages(dp, kernel);
-    int tiles = (WGMMA_ROWS + 2 * stages * wgmmaKeys(dp, kernel)) * dp * 2;
+    int tiles = (wgmmaRows(dp, kernel) + 2 * stages * wgmmaKeys(dp, kernel)) * dp * 2;
     return specialized(kernel) ? tiles + (1 + 4 * stages) * 8 : tiles;
   }
 
@@ -191,8 +207,8 @@ final class AttentionKernels {
     float scaleLog2 = (float) (scale * LOG2_E);
     int dp = flashDim(d);
     if (dp > 0 && wgmmaAttention() && wgmmaDim(dp)) {
-      launch.raw(wgmmaKernel(suffix, kernel, dp), new int[] {Math.ceilDiv(nq, WGMMA_ROWS), heads, b},
-          new int[] {wgmmaThreads(kernel), 1, 1}, wgmmaSharedBytes(dp, kernel), q, k, v, o, nq, nk, heads, d, ldq,
+      launch.raw(wgmmaKernel(suffix, kernel, dp), new int[] {Math.ceilDiv(nq, wgmmaRows(dp, kernel)), heads, b},
+          new int[] {wgmmaThreads(dp, kernel), 1, 1}, wgmmaSharedBytes(dp, kernel), q, k, v, o, nq, nk, heads, d, ldq,
           ldkv, scaleLog2, causal ? 1 : 0, wgmmaOptions);
     } else if (dp > 0) {
       launch.raw("sdj_flash_attention" + suffix + "_d" + dp,

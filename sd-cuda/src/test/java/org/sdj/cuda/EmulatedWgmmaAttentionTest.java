@@ -19,7 +19,7 @@ import org.sdj.cuda.CudaOptions.Attention;
  * (wgmma.mma_async from shared-memory descriptors and registers, mbarriers and named barriers, modelled by the CPU
  * emulator) launched by {@link AttentionKernels} as the CUDA backend launches them with {@link CudaOptions#attention},
  * against the reference attention: each of their padded head sizes in float16 and bfloat16, causal and not, row counts
- * that leave the second warpgroup or the second block of 128 rows partly or wholly empty, key counts that cut the last
+ * that leave a warpgroup (the second or third) or the second block partly or wholly empty, key counts that cut the last
  * key tile short or refill every stage, several batch items and heads, packed projections read in place, the
  * plain-load path, misaligned queries, a negative scale, the exponentials on the FMA units or all on the
  * special-function unit, and the trap on too little dynamic shared memory. Float16
@@ -35,11 +35,11 @@ class EmulatedWgmmaAttentionTest {
 
   /**
    * batch, queries, keys, heads, head size, causal: each padded head size (48, 64, 80, 128, 160), queries past one
-   * warpgroup or one block, keys past one tile of 64 or 128.
+   * warpgroup or one block (of 128 rows, or 192 where three consumers), keys past one tile of 64 or 128.
    */
   private static final int[][] HEAD_SIZES = {{1, 77, 45, 1, 40, 0}, {2, 130, 77, 2, 40, 1}, {1, 70, 135, 1, 64, 1},
-      {1, 200, 70, 1, 80, 1}, {1, 45, 130, 1, 80, 0}, {1, 40, 77, 2, 128, 1}, {1, 129, 131, 1, 128, 0},
-      {1, 77, 50, 1, 160, 0}, {1, 66, 140, 1, 160, 1}};
+      {1, 250, 70, 1, 64, 0}, {1, 200, 150, 1, 40, 1}, {1, 200, 70, 1, 80, 1}, {1, 45, 130, 1, 80, 0},
+      {1, 40, 77, 2, 128, 1}, {1, 129, 131, 1, 128, 0}, {1, 77, 50, 1, 160, 0}, {1, 66, 140, 1, 160, 1}};
 
   static Stream<Arguments> kernelsAndTypes() {
     return Stream.of(Attention.values()).filter(a -> a != Attention.MMA)
@@ -105,7 +105,7 @@ class EmulatedWgmmaAttentionTest {
       long o = run.output(n * d);
       String name = AttentionKernels.wgmmaKernel("_f16", kernel, d);
       CudaException e = assertThrows(CudaException.class, () -> run.launcher.raw(name, new int[] {1, 1, 1},
-          new int[] {AttentionKernels.wgmmaThreads(kernel), 1, 1}, AttentionKernels.wgmmaSharedBytes(d, kernel) - 16,
+          new int[] {AttentionKernels.wgmmaThreads(d, kernel), 1, 1}, AttentionKernels.wgmmaSharedBytes(d, kernel) - 16,
           x, x, x, o, n, n, 1, d, d, d, 0.1f, 0, 0));
       assertTrue(e.getMessage().contains("__trap"), e.getMessage());
     }

@@ -26,7 +26,7 @@ class FlashAttentionWgmmaLaunchTest {
   private static final Path SOURCE = KernelSources.path("flash_attention_wgmma.cu");
   private static final Path BLOCKS = KernelSources.path("wgmma_attention.cuh");
   private static final Pattern ROW =
-      Pattern.compile("SDJ_WGMMA(_PIPELINED|_SPECIALIZED)?\\(T, S, (\\d+), (\\d+), (\\d+)\\)");
+      Pattern.compile("SDJ_WGMMA(_PIPELINED|_SPECIALIZED)?\\(T, S, (\\d+), (\\d+), (\\d+)(?:, (\\d+))?\\)");
   private static final List<CudaOptions.Attention> KERNELS = List.of(CudaOptions.Attention.WGMMA,
       CudaOptions.Attention.WGMMA_PIPELINED, CudaOptions.Attention.WGMMA_SPECIALIZED);
   private static final Pattern ENTRY =
@@ -34,8 +34,11 @@ class FlashAttentionWgmmaLaunchTest {
   /** The most dynamic shared memory a block may opt into on sm_90 (227 KiB). */
   private static final int SM90_MAX_SHARED = 227 * 1024;
 
-  /** A row of one of the kernel tables; {@code last} is blocks per SM or (warp-specialized) stages. */
-  record Config(CudaOptions.Attention kernel, int dp, int bc, int last) {
+  /**
+   * A row of one of the kernel tables; {@code last} is blocks per SM or (warp-specialized) stages, {@code consumers}
+   * the warp-specialized kernels' consumer warpgroups (0 for the others).
+   */
+  record Config(CudaOptions.Attention kernel, int dp, int bc, int last, int consumers) {
     boolean specialized() {
       return kernel == CudaOptions.Attention.WGMMA_SPECIALIZED;
     }
@@ -44,9 +47,14 @@ class FlashAttentionWgmmaLaunchTest {
       return specialized() ? last : 2;
     }
 
+    /** Query rows per block: 128 ({@code BR}), or 64 per consumer. */
+    int rows() {
+      return specialized() ? 64 * consumers : 128;
+    }
+
     /** smem_bytes (ws_smem_bytes) in the source: the query tile, the K and V stages (and the mbarriers). */
     int sharedBytes() {
-      return (128 + 2 * stages() * bc) * dp * 2 + (specialized() ? (1 + 4 * stages()) * 8 : 0);
+      return (rows() + 2 * stages() * bc) * dp * 2 + (specialized() ? (1 + 4 * stages()) * 8 : 0);
     }
   }
 
@@ -59,7 +67,7 @@ class FlashAttentionWgmmaLaunchTest {
             : m.group(1).equals("_PIPELINED") ? CudaOptions.Attention.WGMMA_PIPELINED
             : CudaOptions.Attention.WGMMA_SPECIALIZED;
         out.add(new Config(kernel, Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
-            Integer.parseInt(m.group(4))));
+            Integer.parseInt(m.group(4)), m.group(5) == null ? 0 : Integer.parseInt(m.group(5))));
       }
     }
     return out;
@@ -95,16 +103,23 @@ class FlashAttentionWgmmaLaunchTest {
     }
     assertEquals(constant("BR"), AttentionKernels.WGMMA_ROWS, "rows per block");
     assertEquals(constant("THREADS"), AttentionKernels.WGMMA_THREADS, "threads per block");
-    assertEquals(constant("WS_THREADS"), AttentionKernels.WGMMA_SPECIALIZED_THREADS, "warp-specialized threads");
     assertEquals(constant("OPTION_SFU_ONLY"), AttentionKernels.WGMMA_SFU_ONLY, "option bit: every ex2 on the SFU");
     assertEquals(constant("POLY_MAX_DP"), AttentionKernels.WGMMA_FMA_EXP_MAX_DP, "head sizes with FMA exponentials");
     for (Config c : table.stream().filter(Config::specialized).toList()) {
-      Config pingpong = new Config(CudaOptions.Attention.WGMMA_PINGPONG, c.dp(), c.bc(), c.last());
+      assertEquals(c.consumers(), AttentionKernels.wgmmaConsumers(c.dp(), c.kernel()), "consumers at " + c);
+      assertEquals(c.rows(), AttentionKernels.wgmmaRows(c.dp(), c.kernel()), "rows per block at " + c);
+      assertEquals(128 * (1 + c.consumers()), AttentionKernels.wgmmaThreads(c.dp(), c.kernel()), "threads at " + c);
+      Config pingpong = new Config(CudaOptions.Attention.WGMMA_PINGPONG, c.dp(), c.bc(), c.last(), c.consumers());
       assertEquals(c.bc(), AttentionKernels.wgmmaKeys(c.dp(), pingpong.kernel()), "ping-pong's keys per tile: " + c);
       assertEquals(c.sharedBytes(), AttentionKernels.wgmmaSharedBytes(c.dp(), pingpong.kernel()),
           "ping-pong's shared memory (SDJ_WGMMA_SPECIALIZED makes both): " + c);
     }
     for (Config c : table) {
+      assertEquals(c.specialized(), c.consumers() > 0, "consumers only in the warp-specialized table: " + c);
+      if (!c.specialized()) {
+        assertEquals(AttentionKernels.WGMMA_ROWS, AttentionKernels.wgmmaRows(c.dp(), c.kernel()), "rows at " + c);
+        assertEquals(AttentionKernels.WGMMA_THREADS, AttentionKernels.wgmmaThreads(c.dp(), c.kernel()), "at " + c);
+      }
       assertEquals(c.dp(), AttentionKernels.flashDim(c.dp()), "a padded head size of the mma.sync kernel too: " + c);
       assertTrue(AttentionKernels.wgmmaDim(c.dp()), "head size " + c.dp());
       assertEquals(c.bc(), AttentionKernels.wgmmaKeys(c.dp(), c.kernel()), "keys per tile at " + c);
