@@ -118,19 +118,9 @@ class EmulatedWgmmaAttentionTest {
   @Test
   void layoutSwitchSwapsTheDescriptors() {
     try (HostRun run = new HostRun(DType.F16, "wgmmaLayout")) {
-      int b = 1;
-      int n = 40;
-      int d = 64;
-      float[] q = run.random(n * d);
-      float[] k = run.random(n * d);
-      float[] v = run.random(n * d);
-      float[] want = run.host(run.ref.attention(run.tensor(q, b, n, d), run.tensor(k, b, n, d),
-          run.tensor(v, b, n, d), 1, 0.125f, false));
+      OneHead h = OneHead.random(run, 40, 64, 0.125f, false);
       for (int layout = 0; layout < 4; layout++) {
-        long o = run.output(n * d);
-        new AttentionKernels(run.launcher, Attention.WGMMA, layout).attention(run.put(q), run.put(k), run.put(v), o,
-            b, n, n, 1, d, d, d, 0.125f, false);
-        double error = relativeError(want, run.get(o, n * d));
+        double error = relativeError(h.want(), h.run(run, new AttentionKernels(run.launcher, Attention.WGMMA, layout)));
         if (layout == 0) {
           assertTrue(error < 2e-3, "layout 0: relative error " + error);
         } else {
@@ -152,28 +142,37 @@ class EmulatedWgmmaAttentionTest {
   @EnumSource(value = Attention.class, mode = EnumSource.Mode.EXCLUDE, names = "MMA")
   void exponentialsOnTheFmaUnitsOrAllOnTheSpecialFunctionUnit(Attention kernel) {
     try (HostRun run = new HostRun(DType.F16, "wgmmaFmaExp" + kernel)) {
-      int b = 1;
-      int n = 150;
-      int d = 40;
-      float scale = (float) (1 / Math.sqrt(d));
-      float[] q = run.random(n * d);
-      float[] k = run.random(n * d);
-      float[] v = run.random(n * d);
-      float[] want = run.host(run.ref.attention(run.tensor(q, b, n, d), run.tensor(k, b, n, d),
-          run.tensor(v, b, n, d), 1, scale, true));
+      OneHead h = OneHead.random(run, 150, 40, (float) (1 / Math.sqrt(40)), true);
       float[][] got = new float[2][];
       for (int sfuOnly = 0; sfuOnly < 2; sfuOnly++) {
-        long o = run.output(n * d);
-        new AttentionKernels(run.launcher, kernel, sfuOnly * AttentionKernels.WGMMA_SFU_ONLY).attention(run.put(q),
-            run.put(k), run.put(v), o, b, n, n, 1, d, d, d, scale, true);
-        got[sfuOnly] = run.get(o, n * d);
-        run.assertClose(want, got[sfuOnly], kernel.property() + (sfuOnly == 1 ? ", every ex2 on the SFU" : ""));
+        int options = sfuOnly * AttentionKernels.WGMMA_SFU_ONLY;
+        got[sfuOnly] = h.run(run, new AttentionKernels(run.launcher, kernel, options));
+        run.assertClose(h.want(), got[sfuOnly], kernel.property() + (sfuOnly == 1 ? ", every ex2 on the SFU" : ""));
       }
       assertTrue(relativeError(got[1], got[0]) > 0, "the option should change which exponentials run where");
     }
     assertEquals(AttentionKernels.WGMMA_SFU_ONLY | 2, AttentionKernels.wgmmaOptions("2", "false"));
     var bad = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.wgmmaOptions("0", "no"));
     assertTrue(bad.getMessage().contains(AttentionKernels.WGMMA_FMA_EXP_PROPERTY), bad.getMessage());
+  }
+
+  /** Self-attention inputs of one batch item and one head, n rows of d, and the reference attention's output. */
+  private record OneHead(float[] q, float[] k, float[] v, int n, int d, float scale, boolean causal, float[] want) {
+    static OneHead random(HostRun run, int n, int d, float scale, boolean causal) {
+      float[] q = run.random(n * d);
+      float[] k = run.random(n * d);
+      float[] v = run.random(n * d);
+      float[] want = run.host(run.ref.attention(run.tensor(q, 1, n, d), run.tensor(k, 1, n, d),
+          run.tensor(v, 1, n, d), 1, scale, causal));
+      return new OneHead(q, k, v, n, d, scale, causal, want);
+    }
+
+    /** The output of {@code kernels}' attention on these inputs. */
+    float[] run(HostRun run, AttentionKernels kernels) {
+      long o = run.output(n * d);
+      kernels.attention(run.put(q), run.put(k), run.put(v), o, 1, n, n, 1, d, d, d, scale, causal);
+      return run.get(o, n * d);
+    }
   }
 
   private static double relativeError(float[] want, float[] got) {
