@@ -17,8 +17,10 @@
 #     algorithms between transposes (-Dsdj.cuda.nhwcConv=true) and with q, k and v projected apart
 #     (-Dsdj.cuda.fusedProjections=false); last, each in a JVM of its own (a fault of one would leave the CUDA context
 #     unusable for whatever ran after it in the same process), the experimental wgmma attention kernels' tests and
-#     benchmarks (-Dsdj.cuda.attention=wgmma, wgmma-pipelined, wgmma-specialized, wgmma-pingpong) and the UNet step on
-#     each that passed its tests. Writes the results under $OUT (or gpu-out/ when OUT is unset). Budget: under 6
+#     benchmarks (-Dsdj.cuda.attention=wgmma, wgmma-pipelined, wgmma-specialized, wgmma-pingpong; where the serial
+#     kernel fails, again with each swap of the descriptor offsets, and where the specialized one fails, again with
+#     cp.async in place of bulk tensor copies, the rest then run with what passed) and the UNet step on each that
+#     passed its tests. Writes the results under $OUT (or gpu-out/ when OUT is unset). Budget: under 6
 #     minutes, held by one deadline (each part gets its own limit or what is left of 340 s).
 #
 # Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480).
@@ -218,25 +220,37 @@ run_checks() {
     done
   fi
   echo "wgmma descriptor layout: $layout" | tee "$out/wgmma-layout.txt"
+  # JVM options of every later wgmma part (word-split where used): the layout, and cp.async in place of the bulk
+  # tensor copies where the warp-specialized kernel fails with these and passes without.
   local lopt="-Dsdj.cuda.wgmmaLayout=${layout/none/0}"
   for entry in $kernels; do
     local kernel=${entry%%:*} property=${entry#*:}
     if [ "$kernel" != Wgmma ]; then
       echo "== wgmma attention tests (FlashAttention${kernel}RuleTest) =="
-      rule_test "$kernel" "$lopt" || wgmma_rc=1
+      if ! rule_test "$kernel" $lopt; then
+        wgmma_rc=1
+        if [ "$kernel" = SpecializedWgmma ]; then
+          cp "$out/tests-$kernel.txt" "$out/tests-$kernel-tma.txt"
+          echo "== wgmma attention tests (FlashAttention${kernel}RuleTest, -Dsdj.cuda.wgmmaTma=false) =="
+          if rule_test "$kernel" $lopt -Dsdj.cuda.wgmmaTma=false; then
+            lopt+=" -Dsdj.cuda.wgmmaTma=false"
+            echo "bulk tensor copies: fail, cp.async passes" | tee -a "$out/wgmma-layout.txt"
+          fi
+        fi
+      fi
     fi
     grep -qE "\[ +[1-9][0-9]* tests successful" "$out/tests-$kernel.txt" &&
       ! grep -qE "\[ +[1-9][0-9]* tests failed" "$out/tests-$kernel.txt" && passed+=" attention=$property" ||
       wgmma_rc=1
     echo "== attention benchmark (sdj, $property kernel) =="
-    timeout "$(left 15)" "${java[@]}" "$lopt" -cp "$cp" org.sdj.cuda.AttentionBench "$property" \
+    timeout "$(left 15)" "${java[@]}" $lopt -cp "$cp" org.sdj.cuda.AttentionBench "$property" \
       >"$out/bench-sdj-$property.txt" 2>&1
   done
   for variant in $passed; do
     local room=$((deadline - SECONDS))
     if [ "$room" -ge 40 ]; then
       echo "== UNet step (sdj, -Dsdj.cuda.$variant) =="
-      timeout "$((room < 50 ? room : 50))" "${java[@]}" "$lopt" -Dsdj.cuda.$variant -cp "$cp" \
+      timeout "$((room < 50 ? room : 50))" "${java[@]}" $lopt -Dsdj.cuda.$variant -cp "$cp" \
         org.sdj.cuda.UNetStepBench >"$out/unet-sdj-${variant//=/-}.txt" 2>&1
     fi
   done
@@ -257,14 +271,14 @@ run_checks() {
     [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
       grep -E "unet step|relative L2|output:|conv2d |linear " "$out/unet-sdj-${variant//=/-}.txt" | head -12; }
   done
-  echo "-- wgmma attention (experimental; tests exit code $wgmma_rc; descriptor layout $layout) --"
+  echo "-- wgmma attention (experimental; tests exit code $wgmma_rc; descriptor layout $layout; options $lopt) --"
   for entry in $kernels; do
     local kernel=${entry%%:*} property=${entry#*:}
     echo "FlashAttention${kernel}RuleTest:"
     grep -E "tests (successful|failed|aborted)|containers (failed|aborted)" "$out/tests-$kernel.txt" ||
       tail -20 "$out/tests-$kernel.txt"
     grep -E "✘|\[X\]" "$out/tests-$kernel.txt" | head -6
-    head -8 "$out/bench-sdj-$property.txt"
+    head -14 "$out/bench-sdj-$property.txt"
   done
   echo "(tests exit code $tests_rc; full logs under $out)"
   return $tests_rc

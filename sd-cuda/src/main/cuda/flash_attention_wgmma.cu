@@ -21,11 +21,11 @@
 //      together, tile j's softmax while the second runs (wait_group 1, then 0), K copied one tile ahead of V, one
 //      barrier per tile.
 //    The other warpgroup, and the block beside this one on the SM, fill the tensor cores while one warpgroup runs
-//    its softmax in either. The third kernel, specialized, is FlashAttention-3's warp specialization with cp.async
-//    for TMA: a producer warpgroup copies the tiles through mbarrier-guarded stages, two or three consumer
-//    warpgroups run the pipelined loop's steps on them without block-wide barriers (see its comment below); the
-//    fourth, pingpong, is the third with FlashAttention-3's scheduling of the consumers (Handover: they take turns
-//    issuing products).
+//    its softmax in either. The third kernel, specialized, is FlashAttention-3's warp specialization: a producer
+//    warpgroup copies the tiles (K and V by bulk tensor copies, TMA) through mbarrier-guarded stages, two or three
+//    consumer warpgroups run the pipelined loop's steps on them without block-wide barriers (see its comment below);
+//    the fourth, pingpong, is the third with FlashAttention-3's scheduling of the consumers (Handover: they take
+//    turns issuing products).
 //  * The register operands of wgmma are pinned by empty volatile asm (pin) before the fence and after the wait, so that
 //    the compiler neither moves a write of them past the fence nor a read of the results before the wait, nor reuses
 //    the registers of P while a product still reads them.
@@ -37,8 +37,8 @@
 //    score), masking only on the tiles that need it, the rescale skipped where no row maximum of the warp rose. At
 //    padded head size 48, where the special-function unit's ex2s outlast the products, a quarter of them run as a
 //    polynomial on the FMA units instead (ex2_fma, POLY_MAX_DP in wgmma_attention.cuh; FlashAttention-4's trick).
-//  * Not yet (FlashAttention-3 does them): TMA copies, output through shared memory with 16-byte stores, swizzled
-//    shared layouts.
+//  * Not yet (FlashAttention-3 does them): the query tile by TMA, output through shared memory with 16-byte stores,
+//    swizzled shared layouts.
 //  * The fragment and shared-memory layouts relied on, and the shared building blocks, are in wgmma_attention.cuh.
 #include "wgmma_attention.cuh"
 
@@ -210,14 +210,15 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 }
 
 
-// The warp-specialized kernel (FlashAttention-3's producer and consumers, with cp.async instead of TMA): warpgroup 0
-// copies Q once and the K and V tiles through STAGES stages each, warpgroups 1 .. CONSUMERS (64 query rows each) run
-// pipelined_loop's steps on them. No block-wide barrier after the start: mbarriers hand each stage over (full: the
-// producer's 128 copies landed; empty: every consumer thread is done with it), so the consumers drift apart and one's
-// softmax overlaps another's products. The producer gives registers up (setmaxnreg) for the consumers. Two consumers
-// (128 query rows) at most head sizes; three (192 rows, FlashAttention-3's choice up to head size 96) where their
-// loop fits 160 registers without spilling (padded head sizes 48 and 64: ptxas spills at 80), so that more warps
-// share each K and V tile and more softmaxes overlap the products.
+// The warp-specialized kernel (FlashAttention-3's producer and consumers): warpgroup 0 copies Q once and the K and V
+// tiles through STAGES stages each (bulk tensor copies where the host passed tensor maps, else cp.async), warpgroups
+// 1 .. CONSUMERS (64 query rows each) run pipelined_loop's steps on them. No block-wide barrier after the start:
+// mbarriers hand each stage over (full: the producer's copies landed; empty: every consumer thread is done with it),
+// so the consumers drift apart and one's softmax overlaps another's products. The producer gives registers up
+// (setmaxnreg) for the consumers. Two consumers (128 query rows) at most head sizes; three (192 rows,
+// FlashAttention-3's choice up to head size 96) where their loop fits 160 registers without spilling (padded head
+// sizes 48 and 64: ptxas spills at 80), so that more warps share each K and V tile and more softmaxes overlap the
+// products.
 __host__ __device__ constexpr int ws_threads(int CONSUMERS) { return 128 * (1 + CONSUMERS); }
 // Registers per thread after setmaxnreg: the block's 64K shared out, the producer keeping what its copies need.
 __host__ __device__ constexpr int producer_regs(int CONSUMERS) { return CONSUMERS == 3 ? 32 : 40; }
@@ -240,11 +241,13 @@ struct Handshakes {
   __device__ __forceinline__ uint64_t* v_empty(int j) const { return bars + 1 + 3 * STAGES + j % STAGES; }
   __device__ __forceinline__ static int round(int j) { return (j / STAGES) & 1; }
 
-  __device__ __forceinline__ void init() const {
+  // full_count: the arrivals that fill a K or V stage (the producer's 128 threads, or its one thread that issues bulk
+  // tensor copies and announces their bytes).
+  __device__ __forceinline__ void init(int full_count) const {
     mbar_init(q_full(), 128);
     for (int s = 0; s < STAGES; s++) {
-      mbar_init(k_full(s), 128);
-      mbar_init(v_full(s), 128);
+      mbar_init(k_full(s), full_count);
+      mbar_init(v_full(s), full_count);
       mbar_init(k_empty(s), CONSUMERS * 128);
       mbar_init(v_empty(s), CONSUMERS * 128);
     }
@@ -262,9 +265,14 @@ __device__ __forceinline__ void filled(uint64_t* bar, bool vec) {
   }
 }
 
+// The producer warpgroup: the query tile once, then each key tile's K and V into their stages as the consumers give
+// them back. With tensor maps (tk, tv: the kernel's OPTION_TMA), one thread copies each K and V tile as DP / 8 bulk
+// tensor copies, one per 8-column chunk (a box of 8 columns x BC rows lands as the chunk's BC rows of 16 bytes, the
+// tile layout; rows past nk and chunks past d arrive as zeros), announcing the tile's bytes on its full barrier; the
+// other 127 threads are done after the query tile. Without, all 128 copy (cp.async or plain stores).
 template <typename T, int DP, int BC, int STAGES, int ROWS, int CONSUMERS>
 __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS>& hd, const Handshakes<STAGES, CONSUMERS>& hs,
-                                        int q0, int nq, bool negate) {
+                                        int q0, int nq, bool negate, const CUtensorMap* tk, const CUtensorMap* tv) {
   const int tid = threadIdx.x;  // warpgroup 0
   const bool vec = hd.view.vec;
   load_tile<T, DP, ROWS, 128, 1>(hd.tiles.q, hd.view.q, q0, nq, hd.d, hd.view.q_stride, vec, tid);
@@ -287,6 +295,23 @@ __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS>& hd, const
     mbar_arrive(hs.q_full());
   } else {
     filled(hs.q_full(), vec);
+  }
+  if (tk != nullptr) {
+    if (tid != 0) return;
+    constexpr int TILE_BYTES = BC * DP * 2;
+    for (int j = 0; j < hd.ntiles; j++) {
+      mbar_wait(hs.k_empty(j), hs.round(j) ^ 1);
+      mbar_expect_bytes(hs.k_full(j), TILE_BYTES);
+#pragma unroll 1
+      for (int c = 0; c < DP / 8; c++)
+        tma_load(hd.tiles.k_stage(j) + c * BC * 8, tk, 8 * c, blockIdx.y, j * BC, blockIdx.z, hs.k_full(j));
+      mbar_wait(hs.v_empty(j), hs.round(j) ^ 1);
+      mbar_expect_bytes(hs.v_full(j), TILE_BYTES);
+#pragma unroll 1
+      for (int c = 0; c < DP / 8; c++)
+        tma_load(hd.tiles.v_stage(j) + c * BC * 8, tv, 8 * c, blockIdx.y, j * BC, blockIdx.z, hs.v_full(j));
+    }
+    return;
   }
   for (int j = 0; j < hd.ntiles; j++) {
     mbar_wait(hs.k_empty(j), hs.round(j) ^ 1);
@@ -333,7 +358,8 @@ struct Handover {
 template <typename T, int DP, int BC, int STAGES, bool PINGPONG, int CONSUMERS>
 __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                                             T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
-                                            float scale_log2, int causal, int options) {
+                                            float scale_log2, int causal, int options, const CUtensorMap* tk,
+                                            const CUtensorMap* tv) {
   static_assert(DP % 16 == 0 && BC % 16 == 0 && DP <= 256 && BC <= 256, "wgmma tile sizes");
   extern __shared__ __align__(128) unsigned char sdj_wgmma_ws_dynamic[];
   static_assert(CONSUMERS == 2 || CONSUMERS == 3, "two or three consumer warpgroups");
@@ -345,11 +371,15 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
   Head<T, DP, BC, STAGES, ROWS> hd(sdj_wgmma_ws_dynamic, consumer, options, q, k, v, o, nq, nk, heads, d, ldq, ldkv,
                                    scale_log2, causal);
   const Handshakes<STAGES, CONSUMERS> hs{reinterpret_cast<uint64_t*>(hd.tiles.end())};
-  if (threadIdx.x == 0) hs.init();
+  const bool tma = options & OPTION_TMA;
+  if (threadIdx.x == 0) {
+    hs.init(tma ? 1 : 128);
+    fence_mbar_init();
+  }
   __syncthreads();  // the mbarriers are initialised for everyone
   if (wg == 0) {
     release_registers<producer_regs(CONSUMERS)>();
-    produce(hd, hs, q0, nq, scale_log2 < 0.f);
+    produce(hd, hs, q0, nq, scale_log2 < 0.f, tma ? tk : nullptr, tma ? tv : nullptr);
   } else {
     claim_registers<consumer_regs(CONSUMERS)>();
     float acc[DP / 2];
@@ -381,13 +411,15 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
   SDJ_WGMMA_KERNEL(sdj_flash_attention_wgmma_pipelined_##S##_d##DP, true, T, DP, BC, MINB)
 
 // The warp-specialized kernels: DP, BC, STAGES (of K and of V) and CONSUMERS (warpgroups of 64 query rows), one
-// block of 128 * (1 + CONSUMERS) threads per SM; the ping-pong one takes the same table.
+// block of 128 * (1 + CONSUMERS) threads per SM; the ping-pong one takes the same table. Two more parameters, tensor
+// maps of K and V (AttentionKernels.tensorMaps), which the producer reads where options has OPTION_TMA.
 #define SDJ_WGMMA_WS_KERNEL(NAME, PINGPONG, T, DP, BC, STAGES, CONSUMERS)                                       \
   extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), 1)                            \
       NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,       \
-           float scale_log2, int causal, int options) {                                                         \
+           float scale_log2, int causal, int options, const __grid_constant__ CUtensorMap tk,                 \
+           const __grid_constant__ CUtensorMap tv) {                                                            \
     sdj::wgmma::specialized<T, DP, BC, STAGES, PINGPONG, CONSUMERS>(q, k, v, o, nq, nk, heads, d, ldq, ldkv,   \
-                                                                     scale_log2, causal, options);              \
+                                                                     scale_log2, causal, options, &tk, &tv);    \
   }
 #define SDJ_WGMMA_SPECIALIZED(T, S, DP, BC, STAGES, CONSUMERS)                                                  \
   SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_specialized_##S##_d##DP, false, T, DP, BC, STAGES, CONSUMERS)  \

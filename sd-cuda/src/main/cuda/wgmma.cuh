@@ -4,6 +4,8 @@
 // flash_attention_wgmma.cu). Under SDJ_EMU (sd-cuda's CPU emulator, src/test/emu) each instruction is the emulator's
 // model of it (emu_wgmma.cpp); nvcc never sees those branches.
 #pragma once
+#include <cuda.h>
+
 #include "attention.cuh"
 
 namespace sdj {
@@ -197,6 +199,14 @@ __device__ __forceinline__ void mbar_init(uint64_t* bar, int count) {
 #endif
 }
 
+// Makes the barriers this thread initialised visible to the bulk copies that complete on them (before the block's
+// barrier that publishes them to the other threads).
+__device__ __forceinline__ void fence_mbar_init() {
+#ifndef SDJ_EMU
+  asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+#endif
+}
+
 // One arrival (release: this thread's earlier writes are visible to whoever sees the phase complete).
 __device__ __forceinline__ void mbar_arrive(uint64_t* bar) {
 #ifdef SDJ_EMU
@@ -227,6 +237,35 @@ __device__ __forceinline__ void mbar_wait(uint64_t* bar, int parity) {
       "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
       "@!done bra WAIT;\n}\n" ::"r"(smem(bar)),
       "r"(parity)
+      : "memory");
+#endif
+}
+
+// `bytes` more to come on the barrier through bulk copies (tma_load), then one arrival: its phase completes when both
+// the arrivals and the bytes are in.
+__device__ __forceinline__ void mbar_expect_bytes(uint64_t* bar, int bytes) {
+#ifdef SDJ_EMU
+  emu::mbarrier_arrive_expect_tx(smem(bar), bytes);
+#else
+  asm volatile("{\n.reg .b64 state;\nmbarrier.arrive.expect_tx.shared::cta.b64 state, [%0], %1;\n}\n"
+               ::"r"(smem(bar)), "r"(bytes)
+               : "memory");
+#endif
+}
+
+// The bulk tensor copy (TMA) of the 4-d box at (c0, c1, c2, c3) of the tensor `map` describes into shared memory at
+// dst (128-byte aligned), completing its bytes on the barrier; elements past the tensor's bounds arrive as zeros. The
+// map is a __grid_constant__ kernel parameter, addressed generically.
+__device__ __forceinline__ void tma_load(void* dst, const CUtensorMap* map, int c0, int c1, int c2, int c3,
+                                         uint64_t* bar) {
+#ifdef SDJ_EMU
+  const int coords[4] = {c0, c1, c2, c3};
+  emu::tma_load(smem(dst), map, coords, smem(bar));
+#else
+  asm volatile(
+      "cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4, %5}], "
+      "[%6];\n" ::"r"(smem(dst)),
+      "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(c2), "r"(c3), "r"(smem(bar))
       : "memory");
 #endif
 }

@@ -187,10 +187,11 @@ __device__ __forceinline__ void rescale(float (&acc)[DP / 2], const float (&alph
 // special-function unit's ex2 (64 x 128 scores at 16 per clock); a quarter moved brings that to 384, for about 8 more
 // instructions each on units with room. At 64 and above the products already take longer than the ex2s.
 constexpr int POLY_MAX_DP = 48;
-// Kernel option bits (the kernels' last parameter, AttentionKernels.wgmmaOptions): bits 0 and 1 the descriptor
+// Kernel option bits (the kernels' options parameter, AttentionKernels.wgmmaOptions): bits 0 and 1 the descriptor
 // diagnostic (Tiles), bit 2 every exponential on the special-function unit even at head sizes up to POLY_MAX_DP (for
-// benchmarks to compare).
+// benchmarks to compare), bit 3 (warp-specialized kernels) the host passed tensor maps of K and V for bulk copies.
 constexpr int OPTION_SFU_ONLY = 4;
+constexpr int OPTION_TMA = 8;
 
 // One head's tiles in shared memory: the resident query tile, then STAGES stages of K tiles and as many of V tiles,
 // each chunked (tile_offset) with its own row count; and their descriptors (layout notes at the top). Advancing a

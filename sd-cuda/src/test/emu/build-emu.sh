@@ -47,7 +47,7 @@ if [ -f "$lib" ]; then
 fi
 
 mkdir -p "$out/src"
-flags=(-std=c++20 -O1 -fPIC -pthread -Wno-unknown-pragmas -I"$include" -I"$kernels" -I"$here")
+flags=(-std=c++20 -O1 -fPIC -pthread -Wno-unknown-pragmas -Wno-psabi -I"$include" -I"$kernels" -I"$here")
 
 # Dynamic shared memory, `extern __shared__ [__align__(N)] [unsigned] T name[];`, becomes a pointer to the launch's
 # buffer: a static cannot be extern. Everything else compiles as written.

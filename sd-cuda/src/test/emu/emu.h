@@ -38,6 +38,10 @@
 //    when a thread waits on that barrier, and only then does the arrival count, so a read of them without the wait
 //    sees NaN; an mbarrier never initialised, or a phase nobody completes, fails the launch; setmaxnreg and
 //    fence.mbarrier_init are no-ops;
+//  - bulk tensor copies (cp.async.bulk.tensor, TMA) through the emulator's own tensor maps (TensorMap below): the box
+//    reads as NaN from the issue until a thread waits on the copy's mbarrier, when it lands (zeros past the tensor's
+//    bounds) and its bytes count against what mbarrier.arrive.expect_tx announced (a phase completes only when both
+//    arrivals and bytes are in, so a wrong byte count deadlocks, which fails the launch);
 //  - named barriers (bar.sync / bar.arrive with an id and a thread count), counted per thread; a generation nobody
 //    completes fails the launch;
 //  - ex2.approx.ftz is exact 2^x with subnormal results flushed to 0; %dynamic_smem_size is the launch's; __trap fails
@@ -53,6 +57,7 @@
 // concurrent launches (they serialize).
 #pragma once
 
+#include <cuda.h>
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <vector_types.h>
@@ -76,6 +81,8 @@
 #define __device__
 #define __host__
 #define __shared__ static
+#undef __grid_constant__
+#define __grid_constant__
 #ifndef __launch_bounds__
 #define __launch_bounds__(...)
 #endif
@@ -153,6 +160,28 @@ void mbarrier_init(uint32_t address, int count);
 void mbarrier_arrive(uint32_t address);
 void cp_async_mbarrier_arrive_noinc(uint32_t address);
 void mbarrier_wait_parity(uint32_t address, int parity);
+// mbarrier.arrive.expect_tx (`bytes` more to come through copies that complete on the barrier, then one arrival): a
+// phase completes when its arrivals have come and its transaction bytes have landed.
+void mbarrier_arrive_expect_tx(uint32_t address, int bytes);
+
+// The emulator's tensor maps: its own layout of the 128 bytes of a CUtensorMap, which sd-cuda's tests write where the
+// driver's cuTensorMapEncodeTiled writes its opaque one (EmulatedDispatch.tensorMap). Row-major boxes of `box`
+// elements per dimension, dimension 0 contiguous; no swizzle, no interleave, element strides 1; strides in bytes of
+// dimensions 1 .. rank - 1.
+struct TensorMap {
+  uint64_t address;
+  uint32_t rank;
+  uint32_t element_bytes;
+  uint64_t dims[5];
+  uint64_t strides[5];
+  uint32_t box[5];
+};
+static_assert(sizeof(TensorMap) <= sizeof(CUtensorMap), "the emulator's tensor map fits a CUtensorMap");
+// cp.async.bulk.tensor.Nd.shared::cluster.global.tile.mbarrier::complete_tx::bytes [dst], [map, {coords}], [mbar]:
+// the box at `coords` (rank of them, dimension 0 first) into shared memory at dst (128-byte aligned), elements past
+// the tensor's bounds zero-filled. The destination reads as NaN from the issue until a thread waits on the barrier,
+// when the copy lands and its bytes count (the latest moment PTX allows).
+void tma_load(uint32_t dst, const CUtensorMap* map, const int* coords, uint32_t mbar);
 
 // bar.sync id, count (arrive and wait until `count` threads have arrived) and bar.arrive id, count (arrive only),
 // named barriers 1-15.
@@ -252,13 +281,15 @@ inline long long max(long long a, long long b) { return a > b ? a : b; }
 // runtime launches a kernel by name through the trampoline this makes.
 namespace emu {
 
-// One character per parameter: 'p' pointer, 'l' 64-bit integer, 'i' 32-bit integer, 'f' float, '?' anything else.
+// One character per parameter: 'p' pointer, 'l' 64-bit integer, 'i' 32-bit integer, 'f' float, 'm' a CUtensorMap (by
+// value, as __grid_constant__), '?' anything else.
 template <typename P>
 constexpr char kind() {
   if constexpr (std::is_pointer_v<P>) return 'p';
   else if constexpr (std::is_same_v<P, float>) return 'f';
   else if constexpr (std::is_integral_v<P> && sizeof(P) == 8) return 'l';
   else if constexpr (std::is_integral_v<P> && sizeof(P) == 4) return 'i';
+  else if constexpr (std::is_same_v<std::remove_cv_t<P>, CUtensorMap>) return 'm';
   else return '?';
 }
 

@@ -3,6 +3,7 @@
 // its 32-bit addresses, cp.async, and the C entry points the tests call. The wgmma model is in emu_wgmma.cpp.
 #include "emu.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -174,11 +175,22 @@ void complete_all_copies() {
 // phase completes when `pending` arrivals have come; cp.async.mbarrier.arrive.noinc hands the thread's copies still in
 // flight to the barrier as a deferred arrival, whose copies land, and which then counts, only when a thread waits on
 // the barrier (the latest moment PTX allows). Guarded by `lock`.
+// A row of a bulk tensor copy: `bytes` at dst, the first `valid` of them from src, the rest zero-filled.
+struct BulkRow {
+  unsigned char* dst;
+  const unsigned char* src;
+  int bytes;
+  int valid;
+};
+// Bulk tensor copies (tma_load) complete on their barrier the same way, at a wait, taking their bytes off `tx`, the
+// transaction bytes that expect_tx announced: a phase completes when both its arrivals and its bytes are in.
 struct MBarrier {
   int expected = 0;
   int pending = 0;
+  long long tx = 0;
   unsigned long long phase = 0;
   std::deque<std::vector<Copy>> deferred;
+  std::deque<std::vector<BulkRow>> bulk;
 };
 std::map<uint32_t, MBarrier> mbarriers;
 
@@ -464,11 +476,16 @@ MBarrier& mbarrier(std::unique_lock<std::mutex>& held, uint32_t address) {
   return it->second;
 }
 
-void arrive_once(MBarrier& b) {
-  if (--b.pending == 0) {
+void settle(MBarrier& b) {
+  if (b.pending == 0 && b.tx == 0) {
     b.phase++;
     b.pending = b.expected;
   }
+}
+
+void arrive_once(MBarrier& b) {
+  --b.pending;
+  settle(b);
 }
 
 }  // namespace
@@ -545,6 +562,64 @@ void cp_async_mbarrier_arrive_noinc(uint32_t address) {
   mbarrier(held, address).deferred.push_back(std::move(mine));
 }
 
+void mbarrier_arrive_expect_tx(uint32_t address, int bytes) {
+  std::unique_lock<std::mutex> held(lock);
+  MBarrier& b = mbarrier(held, address);
+  b.tx += bytes;
+  arrive_once(b);
+}
+
+void tma_load(uint32_t dst, const CUtensorMap* map, const int* coords, uint32_t mbar) {
+  TensorMap m;
+  std::memcpy(&m, map, sizeof m);
+  if (m.rank < 1 || m.rank > 5 || m.element_bytes == 0 || dst % 128 != 0 ||
+      (unsigned long long)m.box[0] * m.element_bytes % 16 != 0) {
+    abort_launch(where() + ": bulk tensor copy to shared address " + std::to_string(dst) +
+                 " with a tensor map of rank " + std::to_string(m.rank) +
+                 " (destination 128-byte aligned, box rows whole 16 bytes)");
+  }
+  const int e = (int)m.element_bytes;
+  const int row = (int)m.box[0] * e;
+  long long rows = 1;
+  for (uint32_t k = 1; k < m.rank; k++) rows *= m.box[k];
+  if ((unsigned long long)dst + (unsigned long long)(rows * row) > shared_bytes) {
+    abort_launch(where() + ": bulk tensor copy of " + std::to_string(rows * row) + " bytes to shared address " +
+                 std::to_string(dst) + " overruns the " + std::to_string(shared_bytes) + " of dynamic shared memory");
+  }
+  unsigned char* base = shared_pointer(dst);
+  // Elements of each row within dimension 0's bounds: [first, last).
+  const long long c0 = coords[0];
+  const long long first = std::clamp(-c0, 0LL, (long long)m.box[0]);
+  const long long last = std::clamp((long long)m.dims[0] - c0, first, (long long)m.box[0]);
+  std::vector<BulkRow> copy;
+  copy.reserve((size_t)rows);
+  for (long long r = 0; r < rows; r++) {
+    long long rest = r;
+    bool inside = last > first;
+    long long offset = (c0 + first) * e;
+    for (uint32_t k = 1; k < m.rank; k++) {
+      const long long g = coords[k] + rest % m.box[k];
+      rest /= m.box[k];
+      inside = inside && g >= 0 && g < (long long)m.dims[k];
+      offset += g * (long long)m.strides[k - 1];
+    }
+    unsigned char* to = base + r * row;
+    std::memset(to, 0xff, (size_t)row);  // NaN until the copy lands
+    if (inside && first == 0) {
+      copy.push_back({to, reinterpret_cast<const unsigned char*>(m.address + offset), row, (int)(last * e)});
+    } else if (inside) {
+      // A row starting before dimension 0's bounds: zeros, then the elements from `first` on, as two pieces.
+      copy.push_back({to, nullptr, (int)(first * e), 0});
+      copy.push_back({to + first * e, reinterpret_cast<const unsigned char*>(m.address + offset),
+                      row - (int)(first * e), (int)((last - first) * e)});
+    } else {
+      copy.push_back({to, nullptr, row, 0});
+    }
+  }
+  std::unique_lock<std::mutex> held(lock);
+  mbarrier(held, mbar).bulk.push_back(std::move(copy));
+}
+
 void mbarrier_wait_parity(uint32_t address, int parity) {
   std::unique_lock<std::mutex> held(lock);
   auto deadline = std::chrono::steady_clock::now() + DEADLOCK;
@@ -554,6 +629,15 @@ void mbarrier_wait_parity(uint32_t address, int parity) {
       complete(b.deferred.front());
       b.deferred.pop_front();
       arrive_once(b);
+    }
+    while (!b.bulk.empty()) {
+      for (const BulkRow& r : b.bulk.front()) {
+        if (r.valid > 0) std::memcpy(r.dst, r.src, (size_t)r.valid);
+        std::memset(r.dst + r.valid, 0, (size_t)(r.bytes - r.valid));
+        b.tx -= r.bytes;
+      }
+      b.bulk.pop_front();
+      settle(b);
     }
     if ((int)(b.phase & 1) != parity) return;
     if (failed) throw Abort{};
@@ -578,8 +662,8 @@ int refuse(int code, const std::string& why) {
 
 }  // namespace
 
-// A kernel's parameter kinds ('p' pointer, 'l' 64-bit integer, 'i' 32-bit integer, 'f' float), or null for an unknown
-// name.
+// A kernel's parameter kinds ('p' pointer, 'l' 64-bit integer, 'i' 32-bit integer, 'f' float, 'm' tensor map), or
+// null for an unknown name.
 extern "C" const char* sdj_emu_signature(const char* name) {
   auto it = emu::registry().find(name);
   return it == emu::registry().end() ? nullptr : it->second.signature.c_str();

@@ -39,22 +39,38 @@ final class AttentionKernels {
   static final String WGMMA_FMA_EXP_PROPERTY = "sdj.cuda.wgmmaFmaExp";
   /** The wgmma kernels' option bit for {@link #WGMMA_FMA_EXP_PROPERTY}{@code =false} ({@code OPTION_SFU_ONLY}). */
   static final int WGMMA_SFU_ONLY = 4;
+  /**
+   * System property: {@code false} has the warp-specialized wgmma kernels' producer copy K and V with cp.async from
+   * all its threads, as without tensor maps, instead of bulk tensor copies (TMA) issued by one thread.
+   */
+  static final String WGMMA_TMA_PROPERTY = "sdj.cuda.wgmmaTma";
+  /**
+   * The warp-specialized kernels' option bit ({@code OPTION_TMA}): their producer copies K and V through the tensor
+   * maps passed with the launch. Set where asked for and the operands allow it (16-byte rows and heads).
+   */
+  static final int WGMMA_TMA = 8;
+  private static final System.Logger LOG = System.getLogger(AttentionKernels.class.getName());
   /** Padded head sizes up to which the wgmma kernels run a share of their exponentials on the FMA units. */
   static final int WGMMA_FMA_EXP_MAX_DP = 48;
 
   /** The kernel that runs: {@code preferred}, or {@link CudaOptions.Attention#MMA} where the module lacks it. */
   private final CudaOptions.Attention kernel;
-  /** The wgmma kernels' last parameter: the descriptor layout (bits 0 and 1) and {@link #WGMMA_SFU_ONLY}. */
+  /**
+   * The wgmma kernels' options parameter: the descriptor layout (bits 0 and 1), {@link #WGMMA_SFU_ONLY} and
+   * {@link #WGMMA_TMA} (cleared for the calls that cannot take tensor maps).
+   */
   private final int wgmmaOptions;
+  /** Set once the driver refuses a tensor map: the warp-specialized kernels copy with cp.async from then on. */
+  private volatile boolean mapsRefused;
 
   /**
    * Attention on {@code preferred} where the module has it (the wgmma kernels' image carries sm_90a code only, so it
    * loads on compute capability 9.0 alone), else on the mma.sync kernel; the wgmma kernels' options from the system
-   * properties {@link #WGMMA_LAYOUT_PROPERTY} and {@link #WGMMA_FMA_EXP_PROPERTY}.
+   * properties {@link #WGMMA_LAYOUT_PROPERTY}, {@link #WGMMA_FMA_EXP_PROPERTY} and {@link #WGMMA_TMA_PROPERTY}.
    */
   AttentionKernels(Launcher launch, CudaOptions.Attention preferred) {
     this(launch, preferred, wgmmaOptions(System.getProperty(WGMMA_LAYOUT_PROPERTY, "0"),
-        System.getProperty(WGMMA_FMA_EXP_PROPERTY, "true")));
+        System.getProperty(WGMMA_FMA_EXP_PROPERTY, "true"), System.getProperty(WGMMA_TMA_PROPERTY, "true")));
   }
 
   AttentionKernels(Launcher launch, CudaOptions.Attention preferred, int wgmmaOptions) {
@@ -65,8 +81,11 @@ final class AttentionKernels {
     this.wgmmaOptions = wgmmaOptions;
   }
 
-  /** The wgmma kernels' options for the values of {@link #WGMMA_LAYOUT_PROPERTY} and {@link #WGMMA_FMA_EXP_PROPERTY}. */
-  static int wgmmaOptions(String layout, String fmaExp) {
+  /**
+   * The wgmma kernels' options for the values of {@link #WGMMA_LAYOUT_PROPERTY}, {@link #WGMMA_FMA_EXP_PROPERTY} and
+   * {@link #WGMMA_TMA_PROPERTY}.
+   */
+  static int wgmmaOptions(String layout, String fmaExp, String tma) {
     int bits = switch (layout.trim()) {
       case "0" -> 0;
       case "1" -> 1;
@@ -74,10 +93,15 @@ final class AttentionKernels {
       case "3" -> 3;
       default -> throw new IllegalArgumentException(WGMMA_LAYOUT_PROPERTY + "=" + layout + ": use 0, 1, 2 or 3");
     };
-    return switch (fmaExp.trim()) {
-      case "true" -> bits;
-      case "false" -> bits | WGMMA_SFU_ONLY;
-      default -> throw new IllegalArgumentException(WGMMA_FMA_EXP_PROPERTY + "=" + fmaExp + ": use true or false");
+    bits |= flag(WGMMA_FMA_EXP_PROPERTY, fmaExp) ? 0 : WGMMA_SFU_ONLY;
+    return bits | (flag(WGMMA_TMA_PROPERTY, tma) ? WGMMA_TMA : 0);
+  }
+
+  private static boolean flag(String property, String value) {
+    return switch (value.trim()) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(property + "=" + value + ": use true or false");
     };
   }
 
@@ -207,9 +231,19 @@ final class AttentionKernels {
     float scaleLog2 = (float) (scale * LOG2_E);
     int dp = flashDim(d);
     if (dp > 0 && wgmmaAttention() && wgmmaDim(dp)) {
-      launch.raw(wgmmaKernel(suffix, kernel, dp), new int[] {Math.ceilDiv(nq, wgmmaRows(dp, kernel)), heads, b},
-          new int[] {wgmmaThreads(dp, kernel), 1, 1}, wgmmaSharedBytes(dp, kernel), q, k, v, o, nq, nk, heads, d, ldq,
-          ldkv, scaleLog2, causal ? 1 : 0, wgmmaOptions);
+      String name = wgmmaKernel(suffix, kernel, dp);
+      int[] grid = {Math.ceilDiv(nq, wgmmaRows(dp, kernel)), heads, b};
+      int[] block = {wgmmaThreads(dp, kernel), 1, 1};
+      int shared = wgmmaSharedBytes(dp, kernel);
+      if (!specialized(kernel)) {
+        launch.raw(name, grid, block, shared, q, k, v, o, nq, nk, heads, d, ldq, ldkv, scaleLog2, causal ? 1 : 0,
+            wgmmaOptions & ~WGMMA_TMA);
+        return;
+      }
+      TensorMap[] maps = tensorMaps(k, v, b, nk, heads, d, ldkv, wgmmaKeys(dp, kernel));
+      int options = maps[0] == TensorMap.NONE ? wgmmaOptions & ~WGMMA_TMA : wgmmaOptions;
+      launch.raw(name, grid, block, shared, q, k, v, o, nq, nk, heads, d, ldq, ldkv, scaleLog2, causal ? 1 : 0,
+          options, maps[0], maps[1]);
     } else if (dp > 0) {
       launch.raw("sdj_flash_attention" + suffix + "_d" + dp,
           new int[] {Math.ceilDiv(nq, flashRows(dp)), heads, b}, new int[] {128, 1, 1}, flashSharedBytes(dp),
@@ -218,6 +252,32 @@ final class AttentionKernels {
       launch.raw("sdj_attention_wide" + suffix, new int[] {Math.ceilDiv(nq, WIDE_WARPS), heads, b},
           new int[] {32 * WIDE_WARPS, 1, 1}, wideSharedBytes(d), q, k, v, o, nq, nk, heads, d, ldq, ldkv, scaleLog2,
           causal ? 1 : 0);
+    }
+  }
+
+  /**
+   * The warp-specialized kernels' tensor maps of k and v, or {@link TensorMap#NONE} twice where they copy with cp.async
+   * instead: where not asked for, where the operands are not in whole 16-byte pieces (the kernels' plain-load path),
+   * or once the driver has refused a map. Each map is a 4-d view {@code [b][nk][heads][d]} (dimension 0 first: d,
+   * heads, keys, batch items; rows ldkv elements apart) with boxes of 8 columns x 1 head x {@code keys} rows x 1 item:
+   * one 8-column chunk of a K or V tile, which lands as the tile layout's chunk.
+   */
+  private TensorMap[] tensorMaps(long k, long v, int b, int nk, int heads, int d, int ldkv, int keys) {
+    TensorMap[] none = {TensorMap.NONE, TensorMap.NONE};
+    if ((wgmmaOptions & WGMMA_TMA) == 0 || mapsRefused || nk == 0 || d % 8 != 0 || ldkv % 8 != 0
+        || ((k | v) & 15) != 0) {
+      return none;
+    }
+    long[] dims = {d, heads, nk, b};
+    long[] strides = {2L * d, 2L * ldkv, 2L * nk * ldkv};
+    int[] box = {8, 1, keys, 1};
+    try {
+      return new TensorMap[] {launch.tensorMap(k, dims, strides, box), launch.tensorMap(v, dims, strides, box)};
+    } catch (CudaException e) {
+      mapsRefused = true;
+      LOG.log(System.Logger.Level.WARNING, "the driver refused a tensor map of K or V (" + e.getMessage()
+          + "); the warp-specialized attention kernels copy them with cp.async instead");
+      return none;
     }
   }
 

@@ -144,6 +144,8 @@ final class KernelModule implements AutoCloseable {
 
   /** Most parameters of one of sdj's kernels (flash attention takes the most, well under this). */
   static final int MAX_ARGS = 32;
+  /** Most {@link TensorMap} parameters of one kernel. */
+  static final int MAX_MAPS = 4;
 
   /**
    * A thread's parameter slots (8 bytes each) and the array of pointers to them that cuLaunchKernel reads: made once
@@ -152,10 +154,19 @@ final class KernelModule implements AutoCloseable {
   private static final class Args {
     final LongPointer values = new LongPointer(MAX_ARGS);
     final PointerPointer<?> params = new PointerPointer<>(MAX_ARGS);
+    /** 128-byte slots, 64-byte aligned as CUtensorMap is, for {@link TensorMap} parameters. */
+    final LongPointer maps = new LongPointer(MAX_MAPS * TensorMap.WORDS + 8);
+    final DevicePointer[] scalarSlots = new DevicePointer[MAX_ARGS];
+    final DevicePointer[] mapSlots = new DevicePointer[MAX_MAPS];
 
     Args() {
       for (int i = 0; i < MAX_ARGS; i++) {
-        params.put(i, new DevicePointer(values.address() + 8L * i));
+        scalarSlots[i] = new DevicePointer(values.address() + 8L * i);
+        params.put(i, scalarSlots[i]);
+      }
+      long aligned = (maps.address() + 63) & ~63L;
+      for (int i = 0; i < MAX_MAPS; i++) {
+        mapSlots[i] = new DevicePointer(aligned + 8L * TensorMap.WORDS * i);
       }
     }
   }
@@ -164,7 +175,8 @@ final class KernelModule implements AutoCloseable {
 
   /**
    * Enqueues kernel {@code name} on {@code stream}. Arguments are {@link Long} (device addresses and 64-bit
-   * integers), {@link Integer} or {@link Float}, in the kernel's parameter order. Empty grids launch nothing. More than
+   * integers), {@link Integer}, {@link Float} or {@link TensorMap} (128 bytes by value), in the kernel's parameter
+   * order. Empty grids launch nothing. More than
    * {@link #DEFAULT_SHARED_BYTES} of dynamic shared memory is allowed for the kernel first.
    */
   void launch(CUstream_st stream, String name, int[] grid, int[] block, int sharedBytes, Object... args) {
@@ -180,8 +192,18 @@ final class KernelModule implements AutoCloseable {
       allowShared(name, f, sharedBytes);
     }
     Args slots = ARGS.get();
+    int maps = 0;
     for (int i = 0; i < args.length; i++) {
-      // Each parameter gets an 8-byte slot; 4-byte ones sit in its low half (little-endian).
+      if (args[i] instanceof TensorMap m) {
+        if (maps == MAX_MAPS) {
+          throw new IllegalArgumentException("kernel " + name + " given more than " + MAX_MAPS + " tensor maps");
+        }
+        DevicePointer slot = slots.mapSlots[maps++];
+        new LongPointer(slot).put(m.words());
+        slots.params.put(i, slot);
+        continue;
+      }
+      // Each other parameter gets an 8-byte slot; 4-byte ones sit in its low half (little-endian).
       long v = switch (args[i]) {
         case Long l -> l;
         case Integer n -> n & 0xffffffffL;
@@ -189,6 +211,7 @@ final class KernelModule implements AutoCloseable {
         default -> throw new IllegalArgumentException("kernel argument of type " + args[i].getClass());
       };
       slots.values.put(i, v);
+      slots.params.put(i, slots.scalarSlots[i]);
     }
     Cu.check(cuLaunchKernel(f, grid[0], grid[1], grid[2], block[0], block[1], block[2], sharedBytes, stream,
         slots.params, (PointerPointer<?>) null), "cuLaunchKernel(" + name + ")");

@@ -26,6 +26,14 @@ final class Launcher {
      * as {@link KernelModule#launch} takes them.
      */
     void launch(String name, int[] grid, int[] block, int sharedBytes, Object[] args);
+
+    /**
+     * A tensor map of 16-bit elements for the bulk tensor copies of a kernel (see {@link TensorMap#tiled}): the
+     * driver's encoding on a GPU, the emulator's own in the tests.
+     *
+     * @throws CudaException where the shape cannot be mapped
+     */
+    TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box);
   }
 
   /** The loaded kernel images, launched on the stream {@code streams} gives the calling thread. */
@@ -38,6 +46,11 @@ final class Launcher {
     @Override
     public void launch(String name, int[] grid, int[] block, int sharedBytes, Object[] args) {
       module.launch(streams.get(), name, grid, block, sharedBytes, args);
+    }
+
+    @Override
+    public TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box) {
+      return TensorMap.tiled(address, dims, strides, box);
     }
   }
 
@@ -63,6 +76,11 @@ final class Launcher {
   /** Kernel {@code name} (full name) on {@code grid} x {@code block} with {@code sharedBytes} of dynamic memory. */
   void raw(String name, int[] grid, int[] block, int sharedBytes, Object... args) {
     dispatch.launch(name, grid, block, sharedBytes, args);
+  }
+
+  /** {@link Dispatch#tensorMap}. */
+  TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box) {
+    return dispatch.tensorMap(address, dims, strides, box);
   }
 
   /** Grid-stride kernel {@code name} of this storage type over {@code n} items. */

@@ -11,9 +11,11 @@ import org.sdj.backend.Tensor;
  * {@code wgmma}, {@code wgmma-pipelined}, {@code wgmma-specialized} or {@code wgmma-pingpong} on one of the Hopper
  * kernels (flash_attention_wgmma.cu, compute capability 9.0 only; head sizes they lack run on mma.sync), with each
  * line's largest difference from the mma.sync kernel's output, and at head size 40 a second line with every
- * exponential on the special-function unit ({@link AttentionKernels#WGMMA_FMA_EXP_PROPERTY}). With the argument {@code tuning}, each head size's shipped mma.sync kernel is timed beside the other
- * tile shapes of flash_attention_tuning.cu (sm_90 only), with each one's largest difference from the shipped kernel's
- * output. Not a unit test: run with {@code java ... org.sdj.cuda.AttentionBench [N] [wgmma...|tuning]}.
+ * exponential on the special-function unit ({@link AttentionKernels#WGMMA_FMA_EXP_PROPERTY}), and for the
+ * warp-specialized kernels a line per head size with cp.async in place of bulk tensor copies
+ * ({@link AttentionKernels#WGMMA_TMA_PROPERTY}). With the argument {@code tuning}, each head size's shipped mma.sync
+ * kernel is timed beside the other tile shapes of flash_attention_tuning.cu (sm_90 only), with each one's largest
+ * difference from the shipped kernel's output. Not a unit test: run with {@code java ... org.sdj.cuda.AttentionBench [N] [wgmma...|tuning]}.
  */
 public final class AttentionBench {
   private AttentionBench() {}
@@ -64,9 +66,16 @@ public final class AttentionBench {
           }
           System.out.printf("%-16s %-6d %-6d %-10.3f %-10.1f %-10s%n", kernel.property(), d, n, ms,
               in.tflops(ms), diff);
-          boolean fmaExp = AttentionKernels.flashDim(d) <= AttentionKernels.WGMMA_FMA_EXP_MAX_DP;
-          if (kernel != CudaOptions.Attention.MMA && fmaExp) {
-            sfuOnly(backend, kernel, ops, in, iterations);
+          if (kernel != CudaOptions.Attention.MMA) {
+            int options = AttentionKernels.wgmmaOptions(System.getProperty(AttentionKernels.WGMMA_LAYOUT_PROPERTY, "0"),
+                System.getProperty(AttentionKernels.WGMMA_FMA_EXP_PROPERTY, "true"),
+                System.getProperty(AttentionKernels.WGMMA_TMA_PROPERTY, "true"));
+            if (AttentionKernels.flashDim(d) <= AttentionKernels.WGMMA_FMA_EXP_MAX_DP) {
+              variant(backend, kernel, ops, in, iterations, "/sfu", options | AttentionKernels.WGMMA_SFU_ONLY);
+            }
+            if (AttentionKernels.specialized(kernel) && (options & AttentionKernels.WGMMA_TMA) != 0) {
+              variant(backend, kernel, ops, in, iterations, "/cp.async", options & ~AttentionKernels.WGMMA_TMA);
+            }
           }
         }
       }
@@ -74,24 +83,25 @@ public final class AttentionBench {
   }
 
   /**
-   * The same wgmma kernel with every exponential on the special-function unit (the line "KERNEL/sfu"), beside the
-   * default that runs a quarter of them on the FMA units at this head size; its difference from the default's output.
+   * The same wgmma kernel with other {@code options} (the line "KERNEL" + {@code label}): every exponential on the
+   * special-function unit ("/sfu", beside the default that runs a quarter of them on the FMA units at head size 40), or
+   * the warp-specialized producer's cp.async in place of bulk tensor copies ("/cp.async"); its largest difference
+   * from the default's output.
    */
-  private static void sfuOnly(CudaBackend backend, CudaOptions.Attention kernel, Ops ops, Inputs in, int iterations) {
-    int options = AttentionKernels.wgmmaOptions(System.getProperty(AttentionKernels.WGMMA_LAYOUT_PROPERTY, "0"),
-        "false");
-    AttentionKernels sfu = new AttentionKernels(backend.launcher(), kernel, options);
+  private static void variant(CudaBackend backend, CudaOptions.Attention kernel, Ops ops, Inputs in, int iterations,
+      String label, int options) {
+    AttentionKernels other = new AttentionKernels(backend.launcher(), kernel, options);
     float[] want;
     try (Tensor o = in.attention(ops)) {
       want = ops.toHost(o);
     }
     try (DeviceTensor o = ((CudaOps) ops).empty(new long[] {in.batch(), in.n(), in.width()})) {
-      Runnable call = () -> sfu.attention(in.q(), in.k(), in.v(), o.address(), in.batch(), in.n(), in.n(),
+      Runnable call = () -> other.attention(in.q(), in.k(), in.v(), o.address(), in.batch(), in.n(), in.n(),
           in.heads(), in.d(), in.width(), in.width(), in.scale(), false);
       call.run();
       String diff = String.format("%.2e", maxDiff(want, ops.toHost(o)));
       double ms = time(backend, iterations, call);
-      System.out.printf("%-16s %-6d %-6d %-10.3f %-10.1f %-10s%n", kernel.property() + "/sfu", in.d(), in.n(), ms,
+      System.out.printf("%-16s %-6d %-6d %-10.3f %-10.1f %-10s%n", kernel.property() + label, in.d(), in.n(), ms,
           in.tflops(ms), diff);
     }
   }

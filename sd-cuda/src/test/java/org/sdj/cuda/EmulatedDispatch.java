@@ -38,7 +38,10 @@ final class EmulatedDispatch implements Launcher.Dispatch {
     return signature(name) != null;
   }
 
-  /** The kernel's parameter kinds, one character each ('p' pointer, 'l' long long, 'i' int, 'f' float), or null. */
+  /**
+   * The kernel's parameter kinds, one character each ('p' pointer, 'l' long long, 'i' int, 'f' float, 'm' tensor map),
+   * or null.
+   */
   private String signature(String name) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment s = (MemorySegment) signature.invokeExact(arena.allocateFrom(name));
@@ -63,13 +66,18 @@ final class EmulatedDispatch implements Launcher.Dispatch {
       MemorySegment cells = arena.allocate(8L * Math.max(1, args.length), 8);
       MemorySegment pointers = arena.allocate(ValueLayout.ADDRESS, Math.max(1, args.length));
       for (int i = 0; i < args.length; i++) {
+        MemorySegment cell = cells.asSlice(8L * i, 8);
         switch (args[i]) {
-          case Long l -> cells.set(ValueLayout.JAVA_LONG, 8L * i, l);
-          case Integer n -> cells.set(ValueLayout.JAVA_INT, 8L * i, n);
-          case Float x -> cells.set(ValueLayout.JAVA_FLOAT, 8L * i, x);
+          case Long l -> cell.set(ValueLayout.JAVA_LONG, 0, l);
+          case Integer n -> cell.set(ValueLayout.JAVA_INT, 0, n);
+          case Float x -> cell.set(ValueLayout.JAVA_FLOAT, 0, x);
+          case TensorMap m -> {
+            cell = arena.allocate(8L * TensorMap.WORDS, 64);  // CUtensorMap's alignment
+            MemorySegment.copy(m.words(), 0, cell, ValueLayout.JAVA_LONG, 0, TensorMap.WORDS);
+          }
           default -> throw new IllegalArgumentException("kernel argument of type " + args[i].getClass());
         }
-        pointers.setAtIndex(ValueLayout.ADDRESS, i, cells.asSlice(8L * i));
+        pointers.setAtIndex(ValueLayout.ADDRESS, i, cell);
       }
       rc = (int) launch.invokeExact(arena.allocateFrom(name), grid[0], grid[1], grid[2], block[0], block[1],
           block[2], sharedBytes, pointers);
@@ -83,7 +91,32 @@ final class EmulatedDispatch implements Launcher.Dispatch {
     }
   }
 
-  /** Each argument's Java type must be what its parameter takes: Long for pointers and long long, Integer, Float. */
+  /**
+   * The emulator's tensor map (struct TensorMap in emu.h): address; rank and element size; five dimensions; five
+   * strides in bytes (dimensions 1 and up); five box sizes.
+   */
+  @Override
+  public TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box) {
+    int rank = dims.length;
+    if (rank < 1 || rank > 5 || strides.length != rank - 1 || box.length != rank) {
+      throw new CudaException("a tensor map of rank " + rank + " with " + strides.length + " strides and "
+          + box.length + " box sizes");
+    }
+    long[] w = new long[TensorMap.WORDS];
+    w[0] = address;
+    w[1] = rank | 2L << 32;
+    for (int i = 0; i < rank; i++) {
+      w[2 + i] = dims[i];
+      w[12 + i / 2] |= (box[i] & 0xffffffffL) << (32 * (i % 2));
+    }
+    System.arraycopy(strides, 0, w, 7, rank - 1);
+    return new TensorMap(w);
+  }
+
+  /**
+   * Each argument's Java type must be what its parameter takes: Long for pointers and long long, Integer, Float,
+   * TensorMap.
+   */
   private static void check(String name, String kinds, Object[] args) {
     if (kinds.length() != args.length) {
       throw new IllegalArgumentException("kernel " + name + " takes " + kinds.length() + " parameters, launched with "
@@ -95,11 +128,13 @@ final class EmulatedDispatch implements Launcher.Dispatch {
         case Long l -> k == 'p' || k == 'l';
         case Integer n -> k == 'i';
         case Float x -> k == 'f';
+        case TensorMap m -> k == 'm';
         default -> false;
       };
       if (!fits) {
         throw new IllegalArgumentException("kernel " + name + " parameter " + i + " is of kind '" + k
-            + "' (p pointer, l long long, i int, f float), launched with a " + args[i].getClass().getSimpleName());
+            + "' (p pointer, l long long, i int, f float, m tensor map), launched with a "
+            + args[i].getClass().getSimpleName());
       }
     }
   }

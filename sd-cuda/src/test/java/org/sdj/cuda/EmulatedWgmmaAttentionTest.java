@@ -1,9 +1,11 @@
 package org.sdj.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -104,9 +106,16 @@ class EmulatedWgmmaAttentionTest {
       long x = run.put(run.random(n * d));
       long o = run.output(n * d);
       String name = AttentionKernels.wgmmaKernel("_f16", kernel, d);
+      Object[] args = {x, x, x, o, n, n, 1, d, d, d, 0.1f, 0, 0};
+      if (AttentionKernels.specialized(kernel)) {
+        args = Arrays.copyOf(args, args.length + 2);
+        args[args.length - 2] = TensorMap.NONE;
+        args[args.length - 1] = TensorMap.NONE;
+      }
+      Object[] all = args;
       CudaException e = assertThrows(CudaException.class, () -> run.launcher.raw(name, new int[] {1, 1, 1},
           new int[] {AttentionKernels.wgmmaThreads(d, kernel), 1, 1}, AttentionKernels.wgmmaSharedBytes(d, kernel) - 16,
-          x, x, x, o, n, n, 1, d, d, d, 0.1f, 0, 0));
+          all));
       assertTrue(e.getMessage().contains("__trap"), e.getMessage());
     }
   }
@@ -128,7 +137,7 @@ class EmulatedWgmmaAttentionTest {
         }
       }
     }
-    var bad = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.wgmmaOptions("4", "true"));
+    var bad = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.wgmmaOptions("4", "true", "true"));
     assertTrue(bad.getMessage().contains(AttentionKernels.WGMMA_LAYOUT_PROPERTY), bad.getMessage());
   }
 
@@ -151,9 +160,61 @@ class EmulatedWgmmaAttentionTest {
       }
       assertTrue(relativeError(got[1], got[0]) > 0, "the option should change which exponentials run where");
     }
-    assertEquals(AttentionKernels.WGMMA_SFU_ONLY | 2, AttentionKernels.wgmmaOptions("2", "false"));
-    var bad = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.wgmmaOptions("0", "no"));
+    assertEquals(AttentionKernels.WGMMA_SFU_ONLY | 2, AttentionKernels.wgmmaOptions("2", "false", "false"));
+    var bad = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.wgmmaOptions("0", "no", "true"));
     assertTrue(bad.getMessage().contains(AttentionKernels.WGMMA_FMA_EXP_PROPERTY), bad.getMessage());
+  }
+
+  /**
+   * The warp-specialized kernels' producer with tensor maps (bulk tensor copies, one thread, bytes announced on the
+   * full barriers) and without (cp.async from all 128 threads) puts the same elements in the tiles: bit-identical
+   * outputs, at a head size with a zero-filled padding chunk (40 of 48), a last key tile cut short and several stage
+   * rounds, two batch items and two heads read in place from a packed q/k/v projection; and the maps reach the launch.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Attention.class, names = {"WGMMA_SPECIALIZED", "WGMMA_PINGPONG"})
+  void bulkTensorCopiesMatchCpAsync(Attention kernel) {
+    try (HostRun run = new HostRun(DType.F16, "wgmmaTma" + kernel)) {
+      int b = 2;
+      int n = 300;
+      int heads = 2;
+      int d = 40;
+      int width = heads * d;
+      float[] qkv = run.random(b * n * 3 * width);
+      long p = run.put(qkv);
+      long bytes = 2L * width;
+      float scale = (float) (1 / Math.sqrt(d));
+      int[] maps = new int[1];
+      Launcher counting = new Launcher(new Launcher.Dispatch() {
+        @Override
+        public boolean has(String name) {
+          return run.launcher.has(name);
+        }
+
+        @Override
+        public void launch(String name, int[] grid, int[] block, int sharedBytes, Object[] args) {
+          run.launcher.raw(name, grid, block, sharedBytes, args);
+        }
+
+        @Override
+        public TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box) {
+          maps[0]++;
+          return run.launcher.tensorMap(address, dims, strides, box);
+        }
+      }, DType.F16);
+      float[][] got = new float[2][];
+      for (int tma = 0; tma < 2; tma++) {
+        long o = run.output(b * n * width);
+        new AttentionKernels(counting, kernel, tma * AttentionKernels.WGMMA_TMA).attention(p, p + bytes, p + 2 * bytes,
+            o, b, n, n, heads, d, 3 * width, 3 * width, scale, true);
+        got[tma] = run.get(o, b * n * width);
+        assertEquals(2 * tma, maps[0], "tensor maps of K and V made for the launch with WGMMA_TMA only");
+      }
+      float[] want = run.host(run.ref.selfAttention(run.tensor(qkv, b, n, 3 * width), heads, scale, true));
+      run.assertClose(want, got[1], kernel.property() + " with bulk tensor copies");
+      assertArrayEquals(got[0], got[1], "the same tiles whichever way they were copied");
+    }
+    assertEquals(AttentionKernels.WGMMA_TMA, AttentionKernels.wgmmaOptions("0", "true", "true"));
   }
 
   /** Self-attention inputs of one batch item and one head, n rows of d, and the reference attention's output. */
