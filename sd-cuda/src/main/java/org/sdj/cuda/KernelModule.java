@@ -158,15 +158,25 @@ final class KernelModule implements AutoCloseable {
     final LongPointer maps = new LongPointer(MAX_MAPS * TensorMap.WORDS + 8);
     final DevicePointer[] scalarSlots = new DevicePointer[MAX_ARGS];
     final DevicePointer[] mapSlots = new DevicePointer[MAX_MAPS];
+    /** What params points at now, per parameter: re-pointed only where a launch needs the other kind of slot. */
+    final DevicePointer[] pointed = new DevicePointer[MAX_ARGS];
 
     Args() {
       for (int i = 0; i < MAX_ARGS; i++) {
         scalarSlots[i] = new DevicePointer(values.address() + 8L * i);
         params.put(i, scalarSlots[i]);
+        pointed[i] = scalarSlots[i];
       }
       long aligned = (maps.address() + 63) & ~63L;
       for (int i = 0; i < MAX_MAPS; i++) {
         mapSlots[i] = new DevicePointer(aligned + 8L * TensorMap.WORDS * i);
+      }
+    }
+
+    void point(int i, DevicePointer slot) {
+      if (pointed[i] != slot) {
+        params.put(i, slot);
+        pointed[i] = slot;
       }
     }
   }
@@ -200,7 +210,7 @@ final class KernelModule implements AutoCloseable {
         }
         DevicePointer slot = slots.mapSlots[maps++];
         new LongPointer(slot).put(m.words());
-        slots.params.put(i, slot);
+        slots.point(i, slot);
         continue;
       }
       // Each other parameter gets an 8-byte slot; 4-byte ones sit in its low half (little-endian).
@@ -211,7 +221,7 @@ final class KernelModule implements AutoCloseable {
         default -> throw new IllegalArgumentException("kernel argument of type " + args[i].getClass());
       };
       slots.values.put(i, v);
-      slots.params.put(i, slots.scalarSlots[i]);
+      slots.point(i, slots.scalarSlots[i]);
     }
     Cu.check(cuLaunchKernel(f, grid[0], grid[1], grid[2], block[0], block[1], block[2], sharedBytes, stream,
         slots.params, (PointerPointer<?>) null), "cuLaunchKernel(" + name + ")");

@@ -39,7 +39,7 @@ record TensorMap(long[] words) {
     Arrays.fill(unit, 1);
     // CUtensorMap is 64-byte aligned in C; JavaCPP's allocation promises less.
     try (BytePointer raw = new BytePointer(WORDS * 8 + 64)) {
-      CUtensorMap map = raw.getPointer(CUtensorMap.class, -raw.address() & 63);
+      CUtensorMap map = new CUtensorMap(new DevicePointer((raw.address() + 63) & ~63L));
       Cu.check(cuTensorMapEncodeTiled(map, CU_TENSOR_MAP_DATA_TYPE_UINT16, dims.length, new DevicePointer(address),
           dims, strides, box, unit, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
           CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE), "cuTensorMapEncodeTiled");
