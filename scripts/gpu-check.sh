@@ -278,7 +278,7 @@ run_checks() {
     grep -E "tests (successful|failed|aborted)|containers (failed|aborted)" "$out/tests-$kernel.txt" ||
       tail -20 "$out/tests-$kernel.txt"
     grep -E "✘|\[X\]" "$out/tests-$kernel.txt" | head -6
-    head -14 "$out/bench-sdj-$property.txt"
+    head -16 "$out/bench-sdj-$property.txt"
   done
   echo "(tests exit code $tests_rc; full logs under $out)"
   return $tests_rc

@@ -215,10 +215,9 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 // 1 .. CONSUMERS (64 query rows each) run pipelined_loop's steps on them. No block-wide barrier after the start:
 // mbarriers hand each stage over (full: the producer's copies landed; empty: every consumer thread is done with it),
 // so the consumers drift apart and one's softmax overlaps another's products. The producer gives registers up
-// (setmaxnreg) for the consumers. Two consumers (128 query rows) at most head sizes; three (192 rows,
-// FlashAttention-3's choice up to head size 96) where their loop fits 160 registers without spilling (padded head
-// sizes 48 and 64: ptxas spills at 80), so that more warps share each K and V tile and more softmaxes overlap the
-// products.
+// (setmaxnreg) for the consumers. Two consumers (128 query rows), or three (192 rows, FlashAttention-3's choice up to
+// head size 96) where their loop fits 160 registers without spilling (padded head sizes 48 and 64: ptxas spills at
+// 80), so that more warps share each K and V tile and more softmaxes overlap the products (the _c3 kernels below).
 __host__ __device__ constexpr int ws_threads(int CONSUMERS) { return 128 * (1 + CONSUMERS); }
 // Registers per thread after setmaxnreg: the block's 64K shared out, the producer keeping what its copies need.
 __host__ __device__ constexpr int producer_regs(int CONSUMERS) { return CONSUMERS == 3 ? 32 : 40; }
@@ -411,7 +410,10 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
   SDJ_WGMMA_KERNEL(sdj_flash_attention_wgmma_pipelined_##S##_d##DP, true, T, DP, BC, MINB)
 
 // The warp-specialized kernels: DP, BC, STAGES (of K and of V) and CONSUMERS (warpgroups of 64 query rows), one
-// block of 128 * (1 + CONSUMERS) threads per SM; the ping-pong one takes the same table. Two more parameters, tensor
+// block of 128 * (1 + CONSUMERS) threads per SM; the ping-pong one takes the same table. Two consumers by default;
+// the _c3 images, three (-Dsdj.cuda.wgmmaConsumers=3, AttentionKernels.wgmmaConsumers), for benchmarks to compare:
+// a block of 192 rows shares each tile among more warps, but at batch 2 x 8 heads x 4096 rows 352 blocks make 2.67
+// waves of 132 SMs (the last a third idle) where 512 blocks of 128 rows make 3.88. Two more parameters, tensor
 // maps of K and V (AttentionKernels.tensorMaps), which the producer reads where options has OPTION_TMA.
 #define SDJ_WGMMA_WS_KERNEL(NAME, PINGPONG, T, DP, BC, STAGES, CONSUMERS)                                       \
   extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), 1)                            \
@@ -421,9 +423,12 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
     sdj::wgmma::specialized<T, DP, BC, STAGES, PINGPONG, CONSUMERS>(q, k, v, o, nq, nk, heads, d, ldq, ldkv,   \
                                                                      scale_log2, causal, options, &tk, &tv);    \
   }
-#define SDJ_WGMMA_SPECIALIZED(T, S, DP, BC, STAGES, CONSUMERS)                                                  \
-  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_specialized_##S##_d##DP, false, T, DP, BC, STAGES, CONSUMERS)  \
-  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_pingpong_##S##_d##DP, true, T, DP, BC, STAGES, CONSUMERS)
+#define SDJ_WGMMA_SPECIALIZED(T, S, DP, BC, STAGES)                                                             \
+  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_specialized_##S##_d##DP, false, T, DP, BC, STAGES, 2)          \
+  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_pingpong_##S##_d##DP, true, T, DP, BC, STAGES, 2)
+#define SDJ_WGMMA_SPECIALIZED_C3(T, S, DP, BC, STAGES)                                                          \
+  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_specialized_c3_##S##_d##DP, false, T, DP, BC, STAGES, 3)       \
+  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_pingpong_c3_##S##_d##DP, true, T, DP, BC, STAGES, 3)
 
 #define SDJ_WGMMA_ALL(T, S)       \
   SDJ_WGMMA(T, S, 48, 128, 2)     \
@@ -439,12 +444,14 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
   SDJ_WGMMA_PIPELINED(T, S, 128, 128, 1) \
   SDJ_WGMMA_PIPELINED(T, S, 160, 64, 1)
 
-#define SDJ_WGMMA_SPECIALIZED_ALL(T, S)        \
-  SDJ_WGMMA_SPECIALIZED(T, S, 48, 128, 3, 3)   \
-  SDJ_WGMMA_SPECIALIZED(T, S, 64, 128, 3, 3)   \
-  SDJ_WGMMA_SPECIALIZED(T, S, 80, 128, 2, 2)   \
-  SDJ_WGMMA_SPECIALIZED(T, S, 128, 128, 2, 2)  \
-  SDJ_WGMMA_SPECIALIZED(T, S, 160, 128, 2, 2)
+#define SDJ_WGMMA_SPECIALIZED_ALL(T, S)       \
+  SDJ_WGMMA_SPECIALIZED(T, S, 48, 128, 3)     \
+  SDJ_WGMMA_SPECIALIZED(T, S, 64, 128, 3)     \
+  SDJ_WGMMA_SPECIALIZED(T, S, 80, 128, 2)     \
+  SDJ_WGMMA_SPECIALIZED(T, S, 128, 128, 2)    \
+  SDJ_WGMMA_SPECIALIZED(T, S, 160, 128, 2)    \
+  SDJ_WGMMA_SPECIALIZED_C3(T, S, 48, 128, 3)  \
+  SDJ_WGMMA_SPECIALIZED_C3(T, S, 64, 128, 3)
 
 SDJ_WGMMA_ALL(__half, f16)
 SDJ_WGMMA_ALL(__nv_bfloat16, bf16)

@@ -49,6 +49,15 @@ final class AttentionKernels {
    * maps passed with the launch. Set where asked for and the operands allow it (16-byte rows and heads).
    */
   static final int WGMMA_TMA = 8;
+  /**
+   * System property: {@code 3} runs the warp-specialized wgmma kernels with three consumer warpgroups (192 query rows
+   * per block) where their images exist, instead of two; for benchmarks to compare.
+   */
+  static final String WGMMA_CONSUMERS_PROPERTY = "sdj.cuda.wgmmaConsumers";
+  /** The bit for {@link #WGMMA_CONSUMERS_PROPERTY}{@code =3}: it picks the _c3 images; the kernels never see it. */
+  static final int WGMMA_THREE_CONSUMERS = 16;
+  /** Padded head sizes up to which three-consumer images exist (their loop fits 160 registers). */
+  static final int WGMMA_THREE_CONSUMERS_MAX_DP = 64;
   private static final System.Logger LOG = System.getLogger(AttentionKernels.class.getName());
   /** Padded head sizes up to which the wgmma kernels run a share of their exponentials on the FMA units. */
   static final int WGMMA_FMA_EXP_MAX_DP = 48;
@@ -66,26 +75,32 @@ final class AttentionKernels {
   /**
    * Attention on {@code preferred} where the module has it (the wgmma kernels' image carries sm_90a code only, so it
    * loads on compute capability 9.0 alone), else on the mma.sync kernel; the wgmma kernels' options from the system
-   * properties {@link #WGMMA_LAYOUT_PROPERTY}, {@link #WGMMA_FMA_EXP_PROPERTY} and {@link #WGMMA_TMA_PROPERTY}.
+   * properties ({@link #propertyOptions}).
    */
   AttentionKernels(Launcher launch, CudaOptions.Attention preferred) {
-    this(launch, preferred, wgmmaOptions(System.getProperty(WGMMA_LAYOUT_PROPERTY, "0"),
-        System.getProperty(WGMMA_FMA_EXP_PROPERTY, "true"), System.getProperty(WGMMA_TMA_PROPERTY, "true")));
+    this(launch, preferred, propertyOptions());
+  }
+
+  /** The wgmma kernels' options from the system properties (each at its default where unset). */
+  static int propertyOptions() {
+    return wgmmaOptions(System.getProperty(WGMMA_LAYOUT_PROPERTY, "0"), System.getProperty(WGMMA_FMA_EXP_PROPERTY,
+        "true"), System.getProperty(WGMMA_TMA_PROPERTY, "true"), System.getProperty(WGMMA_CONSUMERS_PROPERTY, "2"));
   }
 
   AttentionKernels(Launcher launch, CudaOptions.Attention preferred, int wgmmaOptions) {
     this.launch = launch;
     this.suffix = launch.suffix();
-    this.kernel = preferred == CudaOptions.Attention.MMA || launch.has(wgmmaKernel(suffix, preferred, WGMMA_DIMS[0]))
+    this.kernel = preferred == CudaOptions.Attention.MMA
+        || launch.has(wgmmaKernel(suffix, preferred, WGMMA_DIMS[0], wgmmaOptions))
         ? preferred : CudaOptions.Attention.MMA;
     this.wgmmaOptions = wgmmaOptions;
   }
 
   /**
-   * The wgmma kernels' options for the values of {@link #WGMMA_LAYOUT_PROPERTY}, {@link #WGMMA_FMA_EXP_PROPERTY} and
-   * {@link #WGMMA_TMA_PROPERTY}.
+   * The wgmma kernels' options for the values of {@link #WGMMA_LAYOUT_PROPERTY}, {@link #WGMMA_FMA_EXP_PROPERTY},
+   * {@link #WGMMA_TMA_PROPERTY} and {@link #WGMMA_CONSUMERS_PROPERTY}.
    */
-  static int wgmmaOptions(String layout, String fmaExp, String tma) {
+  static int wgmmaOptions(String layout, String fmaExp, String tma, String consumers) {
     int bits = switch (layout.trim()) {
       case "0" -> 0;
       case "1" -> 1;
@@ -94,7 +109,12 @@ final class AttentionKernels {
       default -> throw new IllegalArgumentException(WGMMA_LAYOUT_PROPERTY + "=" + layout + ": use 0, 1, 2 or 3");
     };
     bits |= flag(WGMMA_FMA_EXP_PROPERTY, fmaExp) ? 0 : WGMMA_SFU_ONLY;
-    return bits | (flag(WGMMA_TMA_PROPERTY, tma) ? WGMMA_TMA : 0);
+    bits |= flag(WGMMA_TMA_PROPERTY, tma) ? WGMMA_TMA : 0;
+    return bits | switch (consumers.trim()) {
+      case "2" -> 0;
+      case "3" -> WGMMA_THREE_CONSUMERS;
+      default -> throw new IllegalArgumentException(WGMMA_CONSUMERS_PROPERTY + "=" + consumers + ": use 2 or 3");
+    };
   }
 
   private static boolean flag(String property, String value) {
@@ -173,25 +193,25 @@ final class AttentionKernels {
   }
 
   /**
-   * Consumer warpgroups of the warp-specialized {@code kernel} at {@code dp} (the last column of
-   * {@code SDJ_WGMMA_SPECIALIZED_ALL}): three, FlashAttention-3's choice for small heads, where their loop fits 160
-   * registers (up to 64), else two.
+   * Consumer warpgroups of the warp-specialized {@code kernel} at {@code dp} with {@code options}: three where
+   * {@link #WGMMA_THREE_CONSUMERS} asks and their images exist ({@code SDJ_WGMMA_SPECIALIZED_C3}, up to
+   * {@link #WGMMA_THREE_CONSUMERS_MAX_DP}), else two.
    */
-  static int wgmmaConsumers(int dp, CudaOptions.Attention kernel) {
+  static int wgmmaConsumers(int dp, CudaOptions.Attention kernel, int options) {
     if (!specialized(kernel)) {
       throw new IllegalArgumentException(kernel + " has no consumer warpgroups");
     }
-    return dp <= 64 ? 3 : 2;
+    return (options & WGMMA_THREE_CONSUMERS) != 0 && dp <= WGMMA_THREE_CONSUMERS_MAX_DP ? 3 : 2;
   }
 
   /** Query rows per block of {@code kernel} at {@code dp}: 64 per consumer warpgroup of the warp-specialized ones. */
-  static int wgmmaRows(int dp, CudaOptions.Attention kernel) {
-    return specialized(kernel) ? 64 * wgmmaConsumers(dp, kernel) : WGMMA_ROWS;
+  static int wgmmaRows(int dp, CudaOptions.Attention kernel, int options) {
+    return specialized(kernel) ? 64 * wgmmaConsumers(dp, kernel, options) : WGMMA_ROWS;
   }
 
   /** Threads per block of {@code kernel} at {@code dp}: a producer warpgroup and the consumers where specialized. */
-  static int wgmmaThreads(int dp, CudaOptions.Attention kernel) {
-    return specialized(kernel) ? 128 * (1 + wgmmaConsumers(dp, kernel)) : WGMMA_THREADS;
+  static int wgmmaThreads(int dp, CudaOptions.Attention kernel, int options) {
+    return specialized(kernel) ? 128 * (1 + wgmmaConsumers(dp, kernel, options)) : WGMMA_THREADS;
   }
 
   /** Whether {@code kernel} is one of the warp-specialized ones (a producer and consumers, mbarriers). */
@@ -204,20 +224,22 @@ final class AttentionKernels {
    * query tile and the stages of K and V tiles, {@code dp} 16-bit columns each, and the warp-specialized kernel's
    * mbarriers (8 bytes each: the query tile's and four per stage); all of it dynamic (the kernels trap on less).
    */
-  static int wgmmaSharedBytes(int dp, CudaOptions.Attention kernel) {
+  static int wgmmaSharedBytes(int dp, CudaOptions.Attention kernel, int options) {
     int stages = wgmmaStages(dp, kernel);
-    int tiles = (wgmmaRows(dp, kernel) + 2 * stages * wgmmaKeys(dp, kernel)) * dp * 2;
+    int tiles = (wgmmaRows(dp, kernel, options) + 2 * stages * wgmmaKeys(dp, kernel)) * dp * 2;
     return specialized(kernel) ? tiles + (1 + 4 * stages) * 8 : tiles;
   }
 
-  static String wgmmaKernel(String suffix, CudaOptions.Attention kernel, int dp) {
+  /** The image of {@code kernel} at {@code dp} with {@code options} (the three-consumer ones end their loop in _c3). */
+  static String wgmmaKernel(String suffix, CudaOptions.Attention kernel, int dp, int options) {
     String loop = switch (kernel) {
       case WGMMA_PIPELINED -> "_pipelined";
       case WGMMA_SPECIALIZED -> "_specialized";
       case WGMMA_PINGPONG -> "_pingpong";
       default -> "";
     };
-    return "sdj_flash_attention_wgmma" + loop + suffix + "_d" + dp;
+    String consumers = specialized(kernel) && wgmmaConsumers(dp, kernel, options) == 3 ? "_c3" : "";
+    return "sdj_flash_attention_wgmma" + loop + consumers + suffix + "_d" + dp;
   }
 
   /**
@@ -231,17 +253,18 @@ final class AttentionKernels {
     float scaleLog2 = (float) (scale * LOG2_E);
     int dp = flashDim(d);
     if (dp > 0 && wgmmaAttention() && wgmmaDim(dp)) {
-      String name = wgmmaKernel(suffix, kernel, dp);
-      int[] grid = {Math.ceilDiv(nq, wgmmaRows(dp, kernel)), heads, b};
-      int[] block = {wgmmaThreads(dp, kernel), 1, 1};
-      int shared = wgmmaSharedBytes(dp, kernel);
+      String name = wgmmaKernel(suffix, kernel, dp, wgmmaOptions);
+      int[] grid = {Math.ceilDiv(nq, wgmmaRows(dp, kernel, wgmmaOptions)), heads, b};
+      int[] block = {wgmmaThreads(dp, kernel, wgmmaOptions), 1, 1};
+      int shared = wgmmaSharedBytes(dp, kernel, wgmmaOptions);
+      int kernelOptions = wgmmaOptions & ~WGMMA_THREE_CONSUMERS;  // a choice of image, not a kernel option
       if (!specialized(kernel)) {
         launch.raw(name, grid, block, shared, q, k, v, o, nq, nk, heads, d, ldq, ldkv, scaleLog2, causal ? 1 : 0,
-            wgmmaOptions & ~WGMMA_TMA);
+            kernelOptions & ~WGMMA_TMA);
         return;
       }
       TensorMap[] maps = tensorMaps(k, v, b, nk, heads, d, ldkv, wgmmaKeys(dp, kernel));
-      int options = maps[0] == TensorMap.NONE ? wgmmaOptions & ~WGMMA_TMA : wgmmaOptions;
+      int options = maps[0] == TensorMap.NONE ? kernelOptions & ~WGMMA_TMA : kernelOptions;
       launch.raw(name, grid, block, shared, q, k, v, o, nq, nk, heads, d, ldq, ldkv, scaleLog2, causal ? 1 : 0,
           options, maps[0], maps[1]);
     } else if (dp > 0) {

@@ -71,8 +71,8 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     /** flash_attention_wgmma.cu, one tile's softmax overlapped with the previous tile's O += P V (FlashAttention-3). */
     WGMMA_PIPELINED("wgmma-pipelined"),
     /**
-     * flash_attention_wgmma.cu, warp-specialized: a producer warpgroup copies the tiles, two consumer warpgroups (three
-     * at head sizes up to 64) run the pipelined loop on them, handed over through mbarriers.
+     * flash_attention_wgmma.cu, warp-specialized: a producer warpgroup copies the tiles, two consumer warpgroups (or
+     * three, {@code -Dsdj.cuda.wgmmaConsumers=3}) run the pipelined loop on them, handed over through mbarriers.
      */
     WGMMA_SPECIALIZED("wgmma-specialized"),
     /** {@link #WGMMA_SPECIALIZED} with the consumers taking turns to issue their products (named barriers). */

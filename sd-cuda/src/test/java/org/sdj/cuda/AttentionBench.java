@@ -13,7 +13,8 @@ import org.sdj.backend.Tensor;
  * line's largest difference from the mma.sync kernel's output, and at head size 40 a second line with every
  * exponential on the special-function unit ({@link AttentionKernels#WGMMA_FMA_EXP_PROPERTY}), and for the
  * warp-specialized kernels a line per head size with cp.async in place of bulk tensor copies
- * ({@link AttentionKernels#WGMMA_TMA_PROPERTY}). With the argument {@code tuning}, each head size's shipped mma.sync
+ * ({@link AttentionKernels#WGMMA_TMA_PROPERTY}) and at 40 and 64 one with the other number of consumers
+ * ({@link AttentionKernels#WGMMA_CONSUMERS_PROPERTY}). With the argument {@code tuning}, each head size's shipped mma.sync
  * kernel is timed beside the other tile shapes of flash_attention_tuning.cu (sm_90 only), with each one's largest
  * difference from the shipped kernel's output. Not a unit test: run with {@code java ... org.sdj.cuda.AttentionBench [N] [wgmma...|tuning]}.
  */
@@ -67,14 +68,18 @@ public final class AttentionBench {
           System.out.printf("%-16s %-6d %-6d %-10.3f %-10.1f %-10s%n", kernel.property(), d, n, ms,
               in.tflops(ms), diff);
           if (kernel != CudaOptions.Attention.MMA) {
-            int options = AttentionKernels.wgmmaOptions(System.getProperty(AttentionKernels.WGMMA_LAYOUT_PROPERTY, "0"),
-                System.getProperty(AttentionKernels.WGMMA_FMA_EXP_PROPERTY, "true"),
-                System.getProperty(AttentionKernels.WGMMA_TMA_PROPERTY, "true"));
-            if (AttentionKernels.flashDim(d) <= AttentionKernels.WGMMA_FMA_EXP_MAX_DP) {
+            int options = AttentionKernels.propertyOptions();
+            int dp = AttentionKernels.flashDim(d);
+            if (dp <= AttentionKernels.WGMMA_FMA_EXP_MAX_DP) {
               variant(backend, kernel, ops, in, iterations, "/sfu", options | AttentionKernels.WGMMA_SFU_ONLY);
             }
             if (AttentionKernels.specialized(kernel) && (options & AttentionKernels.WGMMA_TMA) != 0) {
               variant(backend, kernel, ops, in, iterations, "/cp.async", options & ~AttentionKernels.WGMMA_TMA);
+            }
+            if (AttentionKernels.specialized(kernel) && dp <= AttentionKernels.WGMMA_THREE_CONSUMERS_MAX_DP) {
+              boolean three = (options & AttentionKernels.WGMMA_THREE_CONSUMERS) != 0;
+              variant(backend, kernel, ops, in, iterations, three ? "/c2" : "/c3",
+                  options ^ AttentionKernels.WGMMA_THREE_CONSUMERS);
             }
           }
         }
@@ -85,8 +90,8 @@ public final class AttentionBench {
   /**
    * The same wgmma kernel with other {@code options} (the line "KERNEL" + {@code label}): every exponential on the
    * special-function unit ("/sfu", beside the default that runs a quarter of them on the FMA units at head size 40), or
-   * the warp-specialized producer's cp.async in place of bulk tensor copies ("/cp.async"); its largest difference
-   * from the default's output.
+   * the warp-specialized producer's cp.async in place of bulk tensor copies ("/cp.async"), or its other number of
+   * consumer warpgroups ("/c3" or "/c2"); its largest difference from the default's output.
    */
   private static void variant(CudaBackend backend, CudaOptions.Attention kernel, Ops ops, Inputs in, int iterations,
       String label, int options) {

@@ -179,9 +179,16 @@ class EmulatedFlashAttentionTest {
   /** {@link #check} on {@code kernel}, which must have d's size. */
   static void check(HostRun run, CudaOptions.Attention kernel, int b, int nq, int nk, int heads, int d,
       boolean causal, float scale, boolean misalignedQ) {
-    assertTrue(AttentionKernels.flashDim(d) > 0, "d " + d + " is a tensor-core head size");
     AttentionKernels kernels = new AttentionKernels(run.launcher, kernel);
     assertEquals(kernel, kernels.kernel(), kernel + " is in the emulator");
+    check(run, kernels, b, nq, nk, heads, d, causal, scale, misalignedQ);
+  }
+
+  /** {@link #check} through {@code kernels} (a kernel and its options), whose kernel must have d's size. */
+  static void check(HostRun run, AttentionKernels kernels, int b, int nq, int nk, int heads, int d, boolean causal,
+      float scale, boolean misalignedQ) {
+    assertTrue(AttentionKernels.flashDim(d) > 0, "d " + d + " is a tensor-core head size");
+    CudaOptions.Attention kernel = kernels.kernel();
     boolean wgmma = kernel != CudaOptions.Attention.MMA;
     assertEquals(wgmma, wgmma && AttentionKernels.wgmmaDim(AttentionKernels.flashDim(d)), "d " + d + " on " + kernel);
     int width = heads * d;

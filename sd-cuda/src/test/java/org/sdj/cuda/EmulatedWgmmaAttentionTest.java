@@ -105,7 +105,7 @@ class EmulatedWgmmaAttentionTest {
       int d = 64;
       long x = run.put(run.random(n * d));
       long o = run.output(n * d);
-      String name = AttentionKernels.wgmmaKernel("_f16", kernel, d);
+      String name = AttentionKernels.wgmmaKernel("_f16", kernel, d, 0);
       Object[] args = {x, x, x, o, n, n, 1, d, d, d, 0.1f, 0, 0};
       if (AttentionKernels.specialized(kernel)) {
         args = Arrays.copyOf(args, args.length + 2);
@@ -114,7 +114,8 @@ class EmulatedWgmmaAttentionTest {
       }
       Object[] all = args;
       CudaException e = assertThrows(CudaException.class, () -> run.launcher.raw(name, new int[] {1, 1, 1},
-          new int[] {AttentionKernels.wgmmaThreads(d, kernel), 1, 1}, AttentionKernels.wgmmaSharedBytes(d, kernel) - 16,
+          new int[] {AttentionKernels.wgmmaThreads(d, kernel, 0), 1, 1},
+          AttentionKernels.wgmmaSharedBytes(d, kernel, 0) - 16,
           all));
       assertTrue(e.getMessage().contains("__trap"), e.getMessage());
     }
@@ -137,7 +138,7 @@ class EmulatedWgmmaAttentionTest {
         }
       }
     }
-    var bad = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.wgmmaOptions("4", "true", "true"));
+    var bad = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.wgmmaOptions("4", "true", "true", "2"));
     assertTrue(bad.getMessage().contains(AttentionKernels.WGMMA_LAYOUT_PROPERTY), bad.getMessage());
   }
 
@@ -160,8 +161,9 @@ class EmulatedWgmmaAttentionTest {
       }
       assertTrue(relativeError(got[1], got[0]) > 0, "the option should change which exponentials run where");
     }
-    assertEquals(AttentionKernels.WGMMA_SFU_ONLY | 2, AttentionKernels.wgmmaOptions("2", "false", "false"));
-    var bad = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.wgmmaOptions("0", "no", "true"));
+    assertEquals(AttentionKernels.WGMMA_SFU_ONLY | 2, AttentionKernels.wgmmaOptions("2", "false", "false", "2"));
+    var bad = assertThrows(IllegalArgumentException.class,
+        () -> AttentionKernels.wgmmaOptions("0", "no", "true", "2"));
     assertTrue(bad.getMessage().contains(AttentionKernels.WGMMA_FMA_EXP_PROPERTY), bad.getMessage());
   }
 
@@ -214,7 +216,34 @@ class EmulatedWgmmaAttentionTest {
       run.assertClose(want, got[1], kernel.property() + " with bulk tensor copies");
       assertArrayEquals(got[0], got[1], "the same tiles whichever way they were copied");
     }
-    assertEquals(AttentionKernels.WGMMA_TMA, AttentionKernels.wgmmaOptions("0", "true", "true"));
+    assertEquals(AttentionKernels.WGMMA_TMA, AttentionKernels.wgmmaOptions("0", "true", "true", "2"));
+  }
+
+  /**
+   * The warp-specialized kernels' three-consumer images (192 query rows, 512 threads; head sizes up to 64): each of
+   * those head sizes, causal and not, with rows that leave the third warpgroup or the second block partly empty, and
+   * enough keys to refill every stage twice; with and without bulk tensor copies.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Attention.class, names = {"WGMMA_SPECIALIZED", "WGMMA_PINGPONG"})
+  void threeConsumers(Attention kernel) {
+    int three = AttentionKernels.WGMMA_THREE_CONSUMERS;
+    assertEquals(3, AttentionKernels.wgmmaConsumers(64, kernel, three));
+    assertEquals(2, AttentionKernels.wgmmaConsumers(80, kernel, three), "no three-consumer image at 80");
+    try (HostRun run = new HostRun(DType.F16, "wgmmaThree" + kernel)) {
+      for (int options : new int[] {three | AttentionKernels.WGMMA_TMA, three}) {
+        AttentionKernels kernels = new AttentionKernels(run.launcher, kernel, options);
+        int[][] cases = {{1, 130, 77, 2, 40, 1}, {1, 250, 70, 1, 64, 0}, {2, 200, 2 * 3 * 128 + 37, 1, 40, 0},
+            {1, 70, 2 * 3 * 128 + 5, 1, 64, 1}};
+        for (int[] c : cases) {
+          EmulatedFlashAttentionTest.check(run, kernels, c[0], c[1], c[2], c[3], c[4], c[5] == 1,
+              (float) (1 / Math.sqrt(c[4])), false);
+        }
+      }
+    }
+    var bad = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.wgmmaOptions("0", "true", "true",
+        "4"));
+    assertTrue(bad.getMessage().contains(AttentionKernels.WGMMA_CONSUMERS_PROPERTY), bad.getMessage());
   }
 
   /** Self-attention inputs of one batch item and one head, n rows of d, and the reference attention's output. */

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
@@ -26,7 +28,7 @@ class FlashAttentionWgmmaLaunchTest {
   private static final Path SOURCE = KernelSources.path("flash_attention_wgmma.cu");
   private static final Path BLOCKS = KernelSources.path("wgmma_attention.cuh");
   private static final Pattern ROW =
-      Pattern.compile("SDJ_WGMMA(_PIPELINED|_SPECIALIZED)?\\(T, S, (\\d+), (\\d+), (\\d+)(?:, (\\d+))?\\)");
+      Pattern.compile("SDJ_WGMMA(_PIPELINED|_SPECIALIZED|_SPECIALIZED_C3)?\\(T, S, (\\d+), (\\d+), (\\d+)\\)");
   private static final List<CudaOptions.Attention> KERNELS = List.of(CudaOptions.Attention.WGMMA,
       CudaOptions.Attention.WGMMA_PIPELINED, CudaOptions.Attention.WGMMA_SPECIALIZED);
   private static final Pattern ENTRY =
@@ -52,6 +54,11 @@ class FlashAttentionWgmmaLaunchTest {
       return specialized() ? 64 * consumers : 128;
     }
 
+    /** AttentionKernels' options that pick this row's image. */
+    int options() {
+      return consumers == 3 ? AttentionKernels.WGMMA_THREE_CONSUMERS : 0;
+    }
+
     /** smem_bytes (ws_smem_bytes) in the source: the query tile, the K and V stages (and the mbarriers). */
     int sharedBytes() {
       return (rows() + 2 * stages() * bc) * dp * 2 + (specialized() ? (1 + 4 * stages()) * 8 : 0);
@@ -66,8 +73,10 @@ class FlashAttentionWgmmaLaunchTest {
         CudaOptions.Attention kernel = m.group(1) == null ? CudaOptions.Attention.WGMMA
             : m.group(1).equals("_PIPELINED") ? CudaOptions.Attention.WGMMA_PIPELINED
             : CudaOptions.Attention.WGMMA_SPECIALIZED;
+        int consumers = m.group(1) == null || m.group(1).equals("_PIPELINED") ? 0
+            : m.group(1).equals("_SPECIALIZED_C3") ? 3 : 2;
         out.add(new Config(kernel, Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
-            Integer.parseInt(m.group(4)), m.group(5) == null ? 0 : Integer.parseInt(m.group(5))));
+            Integer.parseInt(m.group(4)), consumers));
       }
     }
     return out;
@@ -98,33 +107,38 @@ class FlashAttentionWgmmaLaunchTest {
     List<Config> table = table();
     for (CudaOptions.Attention kernel : KERNELS) {
       assertEquals(List.of(48, 64, 80, 128, 160),
-          table.stream().filter(c -> c.kernel() == kernel).map(Config::dp).toList(),
+          table.stream().filter(c -> c.kernel() == kernel && c.consumers() < 3).map(Config::dp).toList(),
           "rows of " + kernel + "'s table in " + SOURCE);
     }
+    assertEquals(List.of(48, 64), table.stream().filter(c -> c.consumers() == 3).map(Config::dp).toList(),
+        "three-consumer rows");
     assertEquals(constant("BR"), AttentionKernels.WGMMA_ROWS, "rows per block");
     assertEquals(constant("THREADS"), AttentionKernels.WGMMA_THREADS, "threads per block");
     assertEquals(constant("OPTION_SFU_ONLY"), AttentionKernels.WGMMA_SFU_ONLY, "option bit: every ex2 on the SFU");
     assertEquals(constant("POLY_MAX_DP"), AttentionKernels.WGMMA_FMA_EXP_MAX_DP, "head sizes with FMA exponentials");
     for (Config c : table.stream().filter(Config::specialized).toList()) {
-      assertEquals(c.consumers(), AttentionKernels.wgmmaConsumers(c.dp(), c.kernel()), "consumers at " + c);
-      assertEquals(c.rows(), AttentionKernels.wgmmaRows(c.dp(), c.kernel()), "rows per block at " + c);
-      assertEquals(128 * (1 + c.consumers()), AttentionKernels.wgmmaThreads(c.dp(), c.kernel()), "threads at " + c);
+      assertEquals(c.consumers(), AttentionKernels.wgmmaConsumers(c.dp(), c.kernel(), c.options()), "consumers: " + c);
+      assertEquals(c.rows(), AttentionKernels.wgmmaRows(c.dp(), c.kernel(), c.options()), "rows per block at " + c);
+      assertEquals(128 * (1 + c.consumers()), AttentionKernels.wgmmaThreads(c.dp(), c.kernel(), c.options()),
+          "threads at " + c);
+      assertTrue(c.dp() <= AttentionKernels.WGMMA_THREE_CONSUMERS_MAX_DP || c.consumers() == 2, "images at " + c);
       Config pingpong = new Config(CudaOptions.Attention.WGMMA_PINGPONG, c.dp(), c.bc(), c.last(), c.consumers());
       assertEquals(c.bc(), AttentionKernels.wgmmaKeys(c.dp(), pingpong.kernel()), "ping-pong's keys per tile: " + c);
-      assertEquals(c.sharedBytes(), AttentionKernels.wgmmaSharedBytes(c.dp(), pingpong.kernel()),
+      assertEquals(c.sharedBytes(), AttentionKernels.wgmmaSharedBytes(c.dp(), pingpong.kernel(), c.options()),
           "ping-pong's shared memory (SDJ_WGMMA_SPECIALIZED makes both): " + c);
     }
     for (Config c : table) {
       assertEquals(c.specialized(), c.consumers() > 0, "consumers only in the warp-specialized table: " + c);
       if (!c.specialized()) {
-        assertEquals(AttentionKernels.WGMMA_ROWS, AttentionKernels.wgmmaRows(c.dp(), c.kernel()), "rows at " + c);
-        assertEquals(AttentionKernels.WGMMA_THREADS, AttentionKernels.wgmmaThreads(c.dp(), c.kernel()), "at " + c);
+        assertEquals(AttentionKernels.WGMMA_ROWS, AttentionKernels.wgmmaRows(c.dp(), c.kernel(), 0), "rows at " + c);
+        assertEquals(AttentionKernels.WGMMA_THREADS, AttentionKernels.wgmmaThreads(c.dp(), c.kernel(), 0), "at " + c);
       }
       assertEquals(c.dp(), AttentionKernels.flashDim(c.dp()), "a padded head size of the mma.sync kernel too: " + c);
       assertTrue(AttentionKernels.wgmmaDim(c.dp()), "head size " + c.dp());
       assertEquals(c.bc(), AttentionKernels.wgmmaKeys(c.dp(), c.kernel()), "keys per tile at " + c);
+      assertTrue(c.specialized() || c.options() == 0, c.toString());
       assertEquals(c.stages(), AttentionKernels.wgmmaStages(c.dp(), c.kernel()), "stages at " + c);
-      assertEquals(c.sharedBytes(), AttentionKernels.wgmmaSharedBytes(c.dp(), c.kernel()),
+      assertEquals(c.sharedBytes(), AttentionKernels.wgmmaSharedBytes(c.dp(), c.kernel(), c.options()),
           "dynamic shared memory at " + c);
       assertTrue(c.sharedBytes() <= SM90_MAX_SHARED, c + " needs more shared memory than sm_90 has");
     }
@@ -138,11 +152,13 @@ class FlashAttentionWgmmaLaunchTest {
     Path report = ptxasReport();
     List<String> lines = Files.readAllLines(report);
     int seen = 0;
+    Set<String> names = new HashSet<>();
     for (int i = 0; i < lines.size(); i++) {
       Matcher e = ENTRY.matcher(lines.get(i));
       if (!e.find()) {
         continue;
       }
+      names.add(e.group(1));
       assertEquals("sm_90a", e.group(2), e.group(1) + " target");
       for (int j = i + 1; j < lines.size(); j++) {
         if (lines.get(j).contains("Used ")) {
@@ -151,6 +167,17 @@ class FlashAttentionWgmmaLaunchTest {
         }
       }
       seen++;
+    }
+    for (Config c : table()) {
+      for (String suffix : List.of("_f16", "_bf16")) {
+        String name = AttentionKernels.wgmmaKernel(suffix, c.kernel(), c.dp(), c.options());
+        assertTrue(names.contains(name), "the image AttentionKernels launches for " + c + ": " + name);
+        if (c.specialized()) {
+          String pingpong = AttentionKernels.wgmmaKernel(suffix, CudaOptions.Attention.WGMMA_PINGPONG, c.dp(),
+              c.options());
+          assertTrue(names.contains(pingpong), pingpong);
+        }
+      }
     }
     long specialized = table().stream().filter(Config::specialized).count();
     assertEquals((table().size() + specialized) * 2, seen,
