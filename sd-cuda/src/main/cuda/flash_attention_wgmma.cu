@@ -423,12 +423,13 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
     sdj::wgmma::specialized<T, DP, BC, STAGES, PINGPONG, CONSUMERS>(q, k, v, o, nq, nk, heads, d, ldq, ldkv,   \
                                                                      scale_log2, causal, options, &tk, &tv);    \
   }
-#define SDJ_WGMMA_SPECIALIZED(T, S, DP, BC, STAGES)                                                             \
-  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_specialized_##S##_d##DP, false, T, DP, BC, STAGES, 2)          \
-  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_pingpong_##S##_d##DP, true, T, DP, BC, STAGES, 2)
-#define SDJ_WGMMA_SPECIALIZED_C3(T, S, DP, BC, STAGES)                                                          \
-  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_specialized_c3_##S##_d##DP, false, T, DP, BC, STAGES, 3)       \
-  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_pingpong_c3_##S##_d##DP, true, T, DP, BC, STAGES, 3)
+// Both images of one row, their names tagged with C (empty, or _c3).
+#define SDJ_WGMMA_WS_IMAGES(T, S, DP, BC, STAGES, CONSUMERS, C)                                                 \
+  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_specialized##C##_##S##_d##DP, false, T, DP, BC, STAGES,         \
+                      CONSUMERS)                                                                                \
+  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_pingpong##C##_##S##_d##DP, true, T, DP, BC, STAGES, CONSUMERS)
+#define SDJ_WGMMA_SPECIALIZED(T, S, DP, BC, STAGES) SDJ_WGMMA_WS_IMAGES(T, S, DP, BC, STAGES, 2, )
+#define SDJ_WGMMA_SPECIALIZED_C3(T, S, DP, BC, STAGES) SDJ_WGMMA_WS_IMAGES(T, S, DP, BC, STAGES, 3, _c3)
 
 #define SDJ_WGMMA_ALL(T, S)       \
   SDJ_WGMMA(T, S, 48, 128, 2)     \
