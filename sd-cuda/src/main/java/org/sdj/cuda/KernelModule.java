@@ -19,6 +19,7 @@ import org.bytedeco.cuda.cudart.CUmod_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 
 /**
@@ -157,9 +158,9 @@ final class KernelModule implements AutoCloseable {
     /** 128-byte slots, 64-byte aligned as CUtensorMap is, for {@link TensorMap} parameters. */
     final LongPointer maps = new LongPointer(MAX_MAPS * TensorMap.WORDS + 8);
     final DevicePointer[] scalarSlots = new DevicePointer[MAX_ARGS];
-    final DevicePointer[] mapSlots = new DevicePointer[MAX_MAPS];
+    final LongPointer[] mapSlots = new LongPointer[MAX_MAPS];
     /** What params points at now, per parameter: re-pointed only where a launch needs the other kind of slot. */
-    final DevicePointer[] pointed = new DevicePointer[MAX_ARGS];
+    final Pointer[] pointed = new Pointer[MAX_ARGS];
 
     Args() {
       for (int i = 0; i < MAX_ARGS; i++) {
@@ -169,11 +170,11 @@ final class KernelModule implements AutoCloseable {
       }
       long aligned = (maps.address() + 63) & ~63L;
       for (int i = 0; i < MAX_MAPS; i++) {
-        mapSlots[i] = new DevicePointer(aligned + 8L * TensorMap.WORDS * i);
+        mapSlots[i] = new LongPointer(new DevicePointer(aligned + 8L * TensorMap.WORDS * i));
       }
     }
 
-    void point(int i, DevicePointer slot) {
+    void point(int i, Pointer slot) {
       if (pointed[i] != slot) {
         params.put(i, slot);
         pointed[i] = slot;
@@ -208,8 +209,8 @@ final class KernelModule implements AutoCloseable {
         if (maps == MAX_MAPS) {
           throw new IllegalArgumentException("kernel " + name + " given more than " + MAX_MAPS + " tensor maps");
         }
-        DevicePointer slot = slots.mapSlots[maps++];
-        new LongPointer(slot).put(m.words());
+        LongPointer slot = slots.mapSlots[maps++];
+        slot.put(m.words());
         slots.point(i, slot);
         continue;
       }

@@ -44,9 +44,7 @@ record TensorMap(long[] words) {
           dims, strides, box, unit, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
           CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE), "cuTensorMapEncodeTiled");
       long[] words = new long[WORDS];
-      for (int i = 0; i < WORDS; i++) {
-        words[i] = map.opaque(i);
-      }
+      map.opaque().get(words);
       return new TensorMap(words);
     }
   }
