@@ -8,20 +8,17 @@
 #
 #   scripts/gpu-check.sh run      (on the GPU machine, from the repository root; needs no Java, Maven or network)
 #     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of
-#     org.sdj.cuda (the GPU ones included), the attention benchmark and PyTorch's SDPA at the same shapes, the other
-#     tile shapes of the attention kernel (flash_attention_tuning.cu), one SD 1.5
-#     UNet step (with an op-by-op device-time profile) against PyTorch eager (benchmarks/torch/unet_step.py), a whole
-#     512x512 txt2img with its peak device memory, the VAE decode with its op profile against PyTorch eager
-#     (benchmarks/torch/vae_decode.py) and, time permitting, the UNet step again with every convolution on cuDNN
-#     (-Dsdj.cuda.gemmConvPixels=0), with channels-last images (-Dsdj.cuda.channelsLast=true), on cuDNN's NHWC
-#     algorithms between transposes (-Dsdj.cuda.nhwcConv=true) and with q, k and v projected apart
-#     (-Dsdj.cuda.fusedProjections=false); last, each in a JVM of its own (a fault of one would leave the CUDA context
-#     unusable for whatever ran after it in the same process), the experimental wgmma attention kernels' tests and
-#     benchmarks (-Dsdj.cuda.attention=wgmma, wgmma-pipelined, wgmma-specialized, wgmma-pingpong; where the serial
-#     kernel fails, again with each swap of the descriptor offsets, and where the specialized one fails, again with
-#     cp.async in place of bulk tensor copies, the rest then run with what passed) and the UNet step on each that
-#     passed its tests. Writes the results under $OUT (or gpu-out/ when OUT is unset). Budget: under 6
-#     minutes, held by one deadline (each part gets its own limit or what is left of 340 s).
+#     org.sdj.cuda (the GPU ones included), the attention benchmark (mma.sync and wgmma kernels) and PyTorch's SDPA at
+#     the same shapes, one SD 1.5 UNet step (with an op-by-op device-time profile) against PyTorch eager
+#     (benchmarks/torch/unet_step.py), a whole 512x512 txt2img with its peak device memory, the VAE decode with its
+#     op profile against PyTorch eager (benchmarks/torch/vae_decode.py) and, time permitting, the UNet step again
+#     with attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async in place of the wgmma kernel's
+#     bulk tensor copies (-Dsdj.cuda.wgmmaTma=false), with every convolution on cuDNN (-Dsdj.cuda.gemmConvPixels=0),
+#     with channels-last images (-Dsdj.cuda.channelsLast=true), on cuDNN's NHWC algorithms between transposes
+#     (-Dsdj.cuda.nhwcConv=true) and with q, k and v projected apart (-Dsdj.cuda.fusedProjections=false). Writes the
+#     results under $OUT (or gpu-out/ when OUT is unset): a summary (summary.txt, also printed) and every log in one
+#     archive (logs.tar.gz; the device tool brings back only so many files). Budget: under 6 minutes, held by one
+#     deadline (each part gets its own limit or what is left of 340 s).
 #
 # Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480).
 # SDJ_GPU_JAVA_OPTS adds JVM options to every Java part (CUDA graphs off, the convolution workspace, which
@@ -119,8 +116,10 @@ PY
 }
 
 run_checks() {
-  local out=${OUT:-$root/gpu-out}
-  mkdir -p "$out"
+  local dest=${OUT:-$root/gpu-out}
+  local out=/tmp/sdj-gpu-logs
+  rm -rf "$out"
+  mkdir -p "$out" "$dest"
   [ -f "$bundle/jre.tar.xz" ] || { echo "no bundle at $bundle: run 'scripts/gpu-check.sh bundle' first and carry gpu-bundle" >&2; exit 1; }
   local jre=/tmp/sdj-jre
   unpack() {
@@ -154,8 +153,7 @@ run_checks() {
   left() { local l=$((deadline - SECONDS)); if [ "$l" -lt "$1" ]; then echo $((l > 5 ? l : 5)); else echo "$1"; fi; }
   echo "== tests (org.sdj.cuda) =="
   timeout "$(left 200)" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
-    --select-package org.sdj.cuda --exclude-classname '.*WgmmaRuleTest' --exclude-classname '.*\.Emulated.*' \
-    --exclude-classname '.*\.HostDeviceTest' \
+    --select-package org.sdj.cuda --exclude-classname '.*\.Emulated.*' --exclude-classname '.*\.HostDeviceTest' \
     --details=tree --disable-banner \
     --disable-ansi-colors --reports-dir "$out/junit" >"$out/tests.txt" 2>&1
   local tests_rc=$?
@@ -167,8 +165,6 @@ run_checks() {
   timeout "$(left 45)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
   echo "== attention benchmark (torch SDPA) =="
   timeout "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
-  echo "== attention tile shapes (sdj, flash_attention_tuning.cu) =="
-  timeout "$(left 40)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench tuning >"$out/bench-sdj-tuning.txt" 2>&1
   echo "== txt2img 512x512, 20 steps (sdj) =="
   timeout "$(left 120)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (sdj) =="
@@ -178,89 +174,30 @@ run_checks() {
   echo "== VAE decode 512x512 (sdj, -Dsdj.cuda.channelsLast=true) =="
   timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.channelsLast=true -cp "$cp" org.sdj.cuda.VaeDecodeBench \
     >"$out/vae-sdj-channelsLast.txt" 2>&1
-  # The UNet step again with channels-last images, with cuDNN's convolutions on its NHWC algorithms between
-  # transposes, with unfused projections, and with every convolution on cuDNN, where the deadline leaves room for
-  # them and for the wgmma parts after them.
-  local wgmma_reserve=130
-  local variants="channelsLast=true nhwcConv=true fusedProjections=false gemmConvPixels=0"
+  # The UNet step again with each alternative, where the deadline leaves room.
+  local variants="attention=mma wgmmaTma=false channelsLast=true nhwcConv=true fusedProjections=false gemmConvPixels=0"
   for variant in $variants; do
-    local room=$((deadline - wgmma_reserve - SECONDS))
-    if [ "$room" -ge 45 ]; then
+    local room=$((deadline - SECONDS))
+    if [ "$room" -ge 40 ]; then
       echo "== UNet step (sdj, -Dsdj.cuda.$variant) =="
       timeout "$((room < 60 ? room : 60))" "${java[@]}" -Dsdj.cuda.$variant -cp "$cp" org.sdj.cuda.UNetStepBench \
         >"$out/unet-sdj-${variant//=/-}.txt" 2>&1
     fi
   done
-  # Last, each in a JVM of its own (a fault would leave the CUDA context unusable), the wgmma attention kernels,
-  # unverified until they have run on an sm_90 GPU: each one's rule test and benchmark, then, for those whose test
-  # passed and while the deadline allows, the UNet step with attention on it.
-  local wgmma_rc=0
-  local kernels="Wgmma:wgmma PipelinedWgmma:wgmma-pipelined SpecializedWgmma:wgmma-specialized"
-  kernels+=" PingpongWgmma:wgmma-pingpong"
-  local passed=""
-  # rule_test KERNEL [JVM options]: FlashAttention${KERNEL}RuleTest in a JVM of its own; true where tests ran and passed.
-  rule_test() {
-    local kernel=$1
-    shift
-    timeout "$(left 15)" "${java[@]}" "$@" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
-      --select-class "org.sdj.cuda.FlashAttention${kernel}RuleTest" --details=tree --disable-banner \
-      --disable-ansi-colors --reports-dir "$out/junit-$kernel" >"$out/tests-$kernel.txt" 2>&1 &&
-      grep -qE "\[ +[1-9][0-9]* tests successful" "$out/tests-$kernel.txt"
-  }
-  # The shared-memory descriptors' offsets as the PTX ISA reads (layout 0), or, where the serial kernel fails with
-  # them, the first swap that passes (AttentionKernels.WGMMA_LAYOUT_PROPERTY), used for every wgmma part after it.
-  local layout=0
-  echo "== wgmma attention tests (FlashAttentionWgmmaRuleTest) =="
-  if ! rule_test Wgmma; then
-    cp "$out/tests-Wgmma.txt" "$out/tests-Wgmma-layout0.txt"
-    layout=none
-    for l in 2 1 3; do
-      echo "== wgmma attention tests (FlashAttentionWgmmaRuleTest, -Dsdj.cuda.wgmmaLayout=$l) =="
-      if rule_test Wgmma "-Dsdj.cuda.wgmmaLayout=$l"; then layout=$l; break; fi
-    done
-  fi
-  echo "wgmma descriptor layout: $layout" | tee "$out/wgmma-layout.txt"
-  # JVM options of every later wgmma part (word-split where used): the layout, and cp.async in place of the bulk
-  # tensor copies where the warp-specialized kernel fails with these and passes without.
-  local lopt="-Dsdj.cuda.wgmmaLayout=${layout/none/0}"
-  for entry in $kernels; do
-    local kernel=${entry%%:*} property=${entry#*:}
-    if [ "$kernel" != Wgmma ]; then
-      echo "== wgmma attention tests (FlashAttention${kernel}RuleTest) =="
-      if ! rule_test "$kernel" $lopt; then
-        wgmma_rc=1
-        if [ "$kernel" = SpecializedWgmma ]; then
-          cp "$out/tests-$kernel.txt" "$out/tests-$kernel-tma.txt"
-          echo "== wgmma attention tests (FlashAttention${kernel}RuleTest, -Dsdj.cuda.wgmmaTma=false) =="
-          if rule_test "$kernel" $lopt -Dsdj.cuda.wgmmaTma=false; then
-            lopt+=" -Dsdj.cuda.wgmmaTma=false"
-            echo "bulk tensor copies: fail, cp.async passes" | tee -a "$out/wgmma-layout.txt"
-          fi
-        fi
-      fi
-    fi
-    grep -qE "\[ +[1-9][0-9]* tests successful" "$out/tests-$kernel.txt" &&
-      ! grep -qE "\[ +[1-9][0-9]* tests failed" "$out/tests-$kernel.txt" && passed+=" attention=$property" ||
-      wgmma_rc=1
-    echo "== attention benchmark (sdj, $property kernel) =="
-    timeout "$(left 15)" "${java[@]}" $lopt -cp "$cp" org.sdj.cuda.AttentionBench "$property" \
-      >"$out/bench-sdj-$property.txt" 2>&1
-  done
-  for variant in $passed; do
-    local room=$((deadline - SECONDS))
-    if [ "$room" -ge 40 ]; then
-      echo "== UNet step (sdj, -Dsdj.cuda.$variant) =="
-      timeout "$((room < 50 ? room : 50))" "${java[@]}" $lopt -Dsdj.cuda.$variant -cp "$cp" \
-        org.sdj.cuda.UNetStepBench >"$out/unet-sdj-${variant//=/-}.txt" 2>&1
-    fi
-  done
-  variants+="$passed"
+  summary >"$out/summary.txt" 2>&1
+  cat "$out/summary.txt"
+  cp "$out/summary.txt" "$dest/"
+  tar -C "$out" -czf "$dest/logs.tar.gz" .
+  return $tests_rc
+}
+
+# What run_checks prints at the end: the figures of every part, from its logs in $out.
+summary() {
   echo
   grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" || tail -20 "$out/tests.txt"
   grep -E "✘|\[X\]" "$out/tests.txt" | head -30
   echo "-- sdj --"; cat "$out/bench-sdj.txt"
   echo "-- torch --"; cat "$out/bench-torch.txt"
-  echo "-- attention tile shapes, sdj --"; grep -v "^cuda:" "$out/bench-sdj-tuning.txt" | head -24
   echo "-- UNet step, sdj --"; head -32 "$out/unet-sdj.txt"
   echo "-- UNet step, torch --"; tail -8 "$out/unet-torch.txt"
   echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
@@ -269,19 +206,9 @@ run_checks() {
   echo "-- VAE decode, sdj, channels-last --"; grep -v "^cuda:" "$out/vae-sdj-channelsLast.txt" | head -6
   for variant in $variants; do
     [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
-      grep -E "unet step|relative L2|output:|conv2d |linear " "$out/unet-sdj-${variant//=/-}.txt" | head -12; }
+      grep -E "unet step|relative L2|conv2d |linear |attention" "$out/unet-sdj-${variant//=/-}.txt" | head -6; }
   done
-  echo "-- wgmma attention (experimental; tests exit code $wgmma_rc; descriptor layout $layout; options $lopt) --"
-  for entry in $kernels; do
-    local kernel=${entry%%:*} property=${entry#*:}
-    echo "FlashAttention${kernel}RuleTest:"
-    grep -E "tests (successful|failed|aborted)|containers (failed|aborted)" "$out/tests-$kernel.txt" ||
-      tail -20 "$out/tests-$kernel.txt"
-    grep -E "✘|\[X\]" "$out/tests-$kernel.txt" | head -6
-    head -16 "$out/bench-sdj-$property.txt"
-  done
-  echo "(tests exit code $tests_rc; full logs under $out)"
-  return $tests_rc
+  echo "(tests exit code $tests_rc; every log in logs.tar.gz)"
 }
 
 case "$mode" in

@@ -56,22 +56,6 @@ __device__ __forceinline__ float ex2(float x) {
 #endif
 }
 
-// 2^x for the softmax's x <= 0 on the FMA and integer units instead of the special-function unit, which a Hopper SM
-// runs at 16 results per clock against 128 fused multiply-adds (FlashAttention-4's trick): x = j + f with j = floor(x)
-// (the low bits of x + 1.5 * 2^23 rounded down) and f in [0, 1); 2^f by a degree-3 polynomial with c0 = 1 (a minimax
-// fit of the relative error, at most 8.6e-5, below a 16-bit probability's rounding; 2^0 is exactly 1); 2^j added
-// into the exponent bits (the magic number's own bits shift out). x is clamped at -127 first, so -inf gives a value
-// under 2^-126 where ex2 gives 0: nothing a row's sum, or a probability rounded to 16 bits next to its maximum's 1,
-// can tell apart.
-__device__ __forceinline__ float ex2_fma(float x) {
-  constexpr float MAGIC = 12582912.f;  // 1.5 * 2^23: floats of this size are whole numbers, one apart
-  const float xc = fmaxf(x, -127.f);
-  const float t = __fadd_rd(xc, MAGIC);
-  const float f = xc - (t - MAGIC);
-  const float p = fmaf(fmaf(fmaf(0.0770672411f, f, 0.227644980f), f, 0.695116639f), f, 1.f);
-  return __int_as_float(__float_as_int(p) + (int)((unsigned)__float_as_int(t) << 23));
-}
-
 // One block's head (blockIdx.y) of one batch item (blockIdx.z) in q [B, Nq, *], k and v [B, Nk, *] and
 // o [B, Nq, heads*d]: where its rows start, their strides (ldq for q's rows, ldkv for k's and v's, which may hold
 // other columns beside the heads: packed projections; o's rows are heads * d wide), and whether all three inputs can

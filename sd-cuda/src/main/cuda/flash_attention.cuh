@@ -21,8 +21,7 @@
 //  * DP 128 and 160 take more than 48 KiB of shared memory, as dynamic shared memory (AttentionKernels.flashSharedBytes;
 //    KernelModule raises the function's limit before the launch); the others declare theirs statically.
 // Rows per block (64 * MT) and dynamic shared memory depend on DP: AttentionKernels.flashRows and flashSharedBytes on
-// the Java side mirror SDJ_FLASH_ALL in flash_attention.cu (FlashAttentionLaunchTest compares them), and
-// flash_attention_tuning.cu instantiates other tile shapes for AttentionBench to compare.
+// the Java side mirror SDJ_FLASH_ALL in flash_attention.cu (FlashAttentionLaunchTest compares them).
 //
 // Shared memory: row-major tiles with a row pitch of DP + 8 elements (DP*2 + 16 bytes, an odd number of 16-byte
 // units), so the eight 16-byte rows that one ldmatrix phase reads fall in eight different bank quads.

@@ -1,42 +1,35 @@
 // Fused multi-head attention forward on Hopper's warpgroup tensor-core instructions (wgmma.mma_async, sm_90a only),
-// the FlashAttention-3 scheme without its producer warps: the same contract as flash_attention.cu (q [B, Nq, heads*d],
-// k and v [B, Nk, heads*d], o [B, Nq, heads*d], scale passed as scale * log2(e), head size d padded with zeros to DP,
-// optional causal mask, fp16 or bf16 in, float accumulation, online softmax in base 2). Experimental and opt-in
-// (-Dsdj.cuda.attention=wgmma, wgmma-pipelined, wgmma-specialized or wgmma-pingpong, AttentionKernels.attention);
-// flash_attention.cu's mma.sync kernel stays the default. The instruction wrappers and descriptors are in wgmma.cuh.
-// The CPU emulator of the sd-cuda tests runs it (src/test/emu/emu_wgmma.cpp models wgmma; EmulatedWgmmaAttentionTest).
+// FlashAttention-3's scheme: the same contract as flash_attention.cu (q [B, Nq, heads*d], k and v [B, Nk, heads*d],
+// o [B, Nq, heads*d], scale passed as scale * log2(e), head size d padded with zeros to DP, optional causal mask, fp16
+// or bf16 in, float accumulation, online softmax in base 2). The default attention on compute capability 9.0
+// (AttentionKernels; -Dsdj.cuda.attention=mma picks flash_attention.cu's mma.sync kernel instead, which runs
+// everywhere else). The instruction wrappers and descriptors are in wgmma.cuh. The CPU emulator of the sd-cuda tests
+// runs it (src/test/emu/emu_wgmma.cpp models wgmma and the bulk tensor copies; EmulatedWgmmaAttentionTest).
 //
 // How it is organised:
-//  * A block is two warpgroups (256 threads) over 128 query rows; warpgroup w owns rows 64w..64w+63 and issues its own
-//    wgmma: S = Q K^T as m64n{BC}k16 with both operands in shared memory (descriptors), then O += P V as m64n{DP}k16
-//    with P from registers (the S accumulators rounded to 16 bits) and V from shared memory, read transposed.
-//  * The query tile stays resident in shared memory; K and V tiles of BC keys have two stages each, the cp.async of
-//    the next tiles (every thread of the block, 16 bytes each, zero-filled past Nk and past d) in flight while the
-//    current ones are multiplied.
-//  * Four kernels (benchmarks pick between them), two loops over the key tiles:
-//    - serial_loop: tile j's S, softmax and O += P V one after another, each batch of wgmma waited for (wait_group 0)
-//      before its registers are touched; two barriers per tile (tile j landed; nobody still reads the stage that the
-//      next prefetch overwrites);
-//    - pipelined_loop (FlashAttention-3's intra-warpgroup overlap): S of tile j and O += P V of tile j - 1 issued
-//      together, tile j's softmax while the second runs (wait_group 1, then 0), K copied one tile ahead of V, one
-//      barrier per tile.
-//    The other warpgroup, and the block beside this one on the SM, fill the tensor cores while one warpgroup runs
-//    its softmax in either. The third kernel, specialized, is FlashAttention-3's warp specialization: a producer
-//    warpgroup copies the tiles (K and V by bulk tensor copies, TMA) through mbarrier-guarded stages, two or three
-//    consumer warpgroups run the pipelined loop's steps on them without block-wide barriers (see its comment below);
-//    the fourth, pingpong, is the third with FlashAttention-3's scheduling of the consumers (Handover: they take
-//    turns issuing products).
+//  * Warp specialization: a producer warpgroup copies the query tile once and each key tile's K and V (bulk tensor
+//    copies, TMA, issued by one thread; cp.async from all 128 where the operands are not in 16-byte pieces) into
+//    stages guarded by mbarriers; two or three consumer warpgroups of 64 query rows each compute on them without
+//    block-wide barriers. The producer gives registers up (setmaxnreg) for the consumers.
+//  * Each consumer issues its own wgmma: S = Q K^T as m64n{BC}k16 with both operands in shared memory (descriptors),
+//    then O += P V as m64n{DP}k16 with P from registers (the S accumulators rounded to 16 bits) and V from shared
+//    memory, read transposed.
+//  * Intra-warpgroup pipelining (pipelined_loop): S of tile j and O += P V of tile j - 1 issued together, tile j's
+//    softmax while the second runs.
+//  * Ping-pong scheduling (Handover): the consumers take turns issuing their products (named barriers), so that one's
+//    softmax runs while another's products do.
 //  * The register operands of wgmma are pinned by empty volatile asm (pin) before the fence and after the wait, so that
 //    the compiler neither moves a write of them past the fence nor a read of the results before the wait, nor reuses
 //    the registers of P while a product still reads them.
 //  * Shared memory written by threads (cp.async and plain stores are the generic proxy) is read by wgmma through the
-//    async proxy: every thread runs fence.proxy.async.shared::cta after its copies complete and before the barrier
-//    that publishes them (PTX ISA, "Memory Consistency Model", proxies; "Asynchronous Warpgroup Level Matrix
-//    Multiply-Accumulate Operation").
+//    async proxy: the consumers run fence.proxy.async.shared::cta after the producer's copies complete (PTX ISA,
+//    "Memory Consistency Model", proxies).
 //  * The softmax is flash_attention.cu's: raw scores where no key of the tile is masked (one fma and one ex2 per
-//    score), masking only on the tiles that need it, the rescale skipped where no row maximum of the warp rose. At
-//    padded head size 48, where the special-function unit's ex2s outlast the products, a quarter of them run as a
-//    polynomial on the FMA units instead (ex2_fma, POLY_MAX_DP in wgmma_attention.cuh; FlashAttention-4's trick).
+//    score), masking only on the tiles that need it, the rescale skipped where no row maximum of the warp rose.
+//  * Measured on an H200 (benchmarks/RESULTS.md), against the variants this file once had: one warpgroup pair
+//    copying its own tiles (serial or pipelined loop) 15-40% slower; the specialized consumers without turns 1-3%
+//    slower; cp.async in place of the bulk tensor copies 10-20% slower; two consumers in place of three 5% (d 40) and
+//    20% (d 64) slower; a quarter of the exponentials on the FMA units 2% slower.
 //  * Not yet (FlashAttention-3 does them): the query tile by TMA, output through shared memory with 16-byte stores,
 //    swizzled shared layouts.
 //  * The fragment and shared-memory layouts relied on, and the shared building blocks, are in wgmma_attention.cuh.
@@ -45,74 +38,13 @@
 namespace sdj {
 namespace wgmma {
 
-// The key tiles one after another: each tile's S, its softmax, then its O += P V, each batch of wgmma waited for
-// before the next step. K and V of tile j + 1 are copied while tile j is multiplied; two barriers per tile.
-template <typename T, int DP, int BC>
-__device__ __forceinline__ void serial_loop(Head<T, DP, BC>& hd, float (&acc)[DP / 2], Rows& rows) {
-  for (int j = 0; j < hd.ntiles; j++) {
-    if (j + 1 < hd.ntiles) {
-      hd.load_keys(j + 1, threadIdx.x);
-      hd.load_values(j + 1, threadIdx.x);
-      cp_async_commit();
-      cp_async_wait<1>();  // everything but the prefetch just issued: the query tile and tile j
-    } else {
-      cp_async_wait<0>();
-    }
-    fence_async_shared();
-    __syncthreads();  // tile j (and the query tile) is in shared memory for every warpgroup's wgmma
-
-    float s[BC / 2];  // not initialised: the first k-step runs with scale-d 0, which does not read it
-    wg_fence();
-    hd.tiles.issue_scores(s, j);
-    wg_commit();
-    wg_wait<0>();
-    pin(s);
-
-    float alpha[2];
-    if (softmax_tile(hd, s, j, rows, alpha)) rescale<DP>(acc, alpha);
-    uint32_t pa[BC / 16][4];
-    pack_probabilities<T, BC>(s, pa);
-
-    pin(acc);
-    pin(pa);
-    wg_fence();
-    hd.tiles.issue_values(acc, pa, j);
-    wg_commit();
-    wg_wait<0>();
-    pin(acc);
-    __syncthreads();  // no warpgroup still reads stage j & 1, which the next prefetch overwrites
-  }
-}
-
-// How pipelined_loop's steps get their tiles, for the block that copies them itself: one barrier per step, after
-// which the step's copies (K of tile j + 1, V of tile j, committed as one group) overwrite stages nobody reads.
-template <typename T, int DP, int BC>
-struct BlockCopies {
-  Head<T, DP, BC>& hd;
-  __device__ __forceinline__ void start(int) const {}
-  // K of tile j and V of tile j - 1 (where they exist) are in shared memory for every thread's wgmma.
-  __device__ __forceinline__ void ready(int j) const {
-    cp_async_wait<0>();
-    fence_async_shared();
-    __syncthreads();  // the tiles this step multiplies landed; nobody reads the stages these copies overwrite
-    if (j + 1 < hd.ntiles) hd.load_keys(j + 1, threadIdx.x);
-    if (j < hd.ntiles) hd.load_values(j, threadIdx.x);
-    cp_async_commit();
-  }
-  __device__ __forceinline__ void keys_done(int) const {}
-  __device__ __forceinline__ void values_done(int) const {}
-  __device__ __forceinline__ void my_turn() const {}
-  __device__ __forceinline__ void your_turn(bool) const {}
-};
-
 // FlashAttention-3's intra-warpgroup pipelining: step j issues S of tile j and O += P V of tile j - 1 together, then
 // runs tile j's softmax while the second product is still in flight, and waits for it only before rescaling O and
 // packing P of tile j into the registers it read. K runs one tile ahead of V: step j needs K of tile j and V of tile
-// j - 1 (copies: how they arrive, BlockCopies or the warp-specialized kernel's Handover), and gives back K of tile j
-// once S is done and V of tile j - 1 once P V is. The first step (S only) and the last (P V only) are peeled off, so
-// that the steady state's wgmma batches and waits are unconditional, which ptxas needs to keep them asynchronous.
-// The probabilities of tile j - 1 (pa), tile j's scores (s) and O are live together: more registers than
-// serial_loop.
+// j - 1 (copies: how they arrive, Handover), and gives back K of tile j once S is done and V of tile j - 1 once P V
+// is. The first step (S only) and the last (P V only) are peeled off, so that the steady state's wgmma batches and
+// waits are unconditional, which ptxas needs to keep them asynchronous. The probabilities of tile j - 1 (pa), tile j's
+// scores (s) and O are live together.
 template <typename T, int DP, int BC, int STAGES, int ROWS, typename Copies>
 __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROWS>& hd, const Copies& copies,
                                                float (&acc)[DP / 2], Rows& rows) {
@@ -170,54 +102,12 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
   pin(acc);
 }
 
-template <typename T, int DP, int BC, bool PIPELINED>
-__device__ __forceinline__ void attention(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
-                                          T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
-                                          float scale_log2, int causal, int options) {
-  constexpr int SMEM = smem_bytes(DP, BC);
-  static_assert(DP % 16 == 0 && BC % 16 == 0 && DP <= 256 && BC <= 256, "wgmma tile sizes");
-  extern __shared__ __align__(128) unsigned char sdj_wgmma_dynamic[];
-  if (dynamic_smem_size() < (uint32_t)SMEM) __trap();  // launched with less than AttentionKernels.wgmmaSharedBytes
-  const int wg = threadIdx.x >> 7;
-  const int q0 = blockIdx.x * BR;
-  Head<T, DP, BC> hd(sdj_wgmma_dynamic, wg, options, q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal);
-
-  load_tile<T, DP, BR, THREADS>(hd.tiles.q, hd.view.q, q0, nq, d, hd.view.q_stride, hd.view.vec, threadIdx.x);
-  if (hd.ntiles > 0) {
-    hd.load_keys(0, threadIdx.x);
-    if (!PIPELINED) hd.load_values(0, threadIdx.x);
-  }
-  cp_async_commit();
-  if (scale_log2 < 0.f) {
-    cp_async_wait<0>();
-    __syncthreads();
-    uint32_t* w = reinterpret_cast<uint32_t*>(hd.tiles.q);
-    for (int i = threadIdx.x; i < BR * DP / 2; i += THREADS) w[i] ^= 0x80008000u;
-    // the fence and barrier at the top of the first key tile publish these stores to every warpgroup's wgmma
-  }
-
-  float acc[DP / 2];
-#pragma unroll
-  for (int i = 0; i < DP / 2; i++) acc[i] = 0.f;
-  Rows rows;
-  if constexpr (PIPELINED) {
-    pipelined_loop(hd, BlockCopies<T, DP, BC>{hd}, acc, rows);
-  } else {
-    serial_loop<T, DP, BC>(hd, acc, rows);
-  }
-  cp_async_wait<0>();  // the query tile when there were no keys
-  store_rows(hd, acc, rows, nq, heads);
-}
-
-
-// The warp-specialized kernel (FlashAttention-3's producer and consumers): warpgroup 0 copies Q once and the K and V
-// tiles through STAGES stages each (bulk tensor copies where the host passed tensor maps, else cp.async), warpgroups
-// 1 .. CONSUMERS (64 query rows each) run pipelined_loop's steps on them. No block-wide barrier after the start:
-// mbarriers hand each stage over (full: the producer's copies landed; empty: every consumer thread is done with it),
-// so the consumers drift apart and one's softmax overlaps another's products. The producer gives registers up
-// (setmaxnreg) for the consumers. Two consumers (128 query rows), or three (192 rows, FlashAttention-3's choice up to
-// head size 96) where their loop fits 160 registers without spilling (padded head sizes 48 and 64: ptxas spills at
-// 80), so that more warps share each K and V tile and more softmaxes overlap the products (the _c3 kernels below).
+// The kernel (FlashAttention-3's producer and consumers): warpgroup 0 copies Q once and the K and V tiles through
+// STAGES stages each, warpgroups 1 .. CONSUMERS (64 query rows each) run pipelined_loop's steps on them. No
+// block-wide barrier after the start: mbarriers hand each stage over (full: the producer's copies landed; empty: every
+// consumer thread is done with it). Two consumers (128 query rows), or three (192 rows, FlashAttention-3's choice up
+// to head size 96) where their loop fits 160 registers without spilling (padded head sizes 48 and 64: ptxas spills at
+// 80), so that more warps share each K and V tile and more softmaxes overlap the products.
 __host__ __device__ constexpr int ws_threads(int CONSUMERS) { return 128 * (1 + CONSUMERS); }
 // Registers per thread after setmaxnreg: the block's 64K shared out, the producer keeping what its copies need.
 __host__ __device__ constexpr int producer_regs(int CONSUMERS) { return CONSUMERS == 3 ? 32 : 40; }
@@ -322,14 +212,14 @@ __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS>& hd, const
   }
 }
 
-// How pipelined_loop's steps get their tiles in a consumer warpgroup of the warp-specialized kernel: from the
-// producer through the full mbarriers, giving each stage back (empty) as soon as its product has completed. Where
-// PINGPONG, FlashAttention-3's scheduling of the consumers: they take turns, each issuing a step's products only after
+// How pipelined_loop's steps get their tiles in a consumer warpgroup: from the producer through the full mbarriers,
+// giving each stage back (empty) as soon as its product has completed; and FlashAttention-3's ping-pong scheduling of
+// the consumers: they take turns, each issuing a step's products only after
 // the one before it has issued its own (named barrier 1 + c is consumer c's turn, 256 threads: its own 128 waiting,
 // its predecessor's 128 arriving), so that one's softmax runs while another's products do. Consumer 0 goes first,
 // granted by the last consumer at the start; the last leaves out its last handover, so that no barrier is left
 // half-arrived.
-template <int STAGES, bool PINGPONG, int CONSUMERS>
+template <int STAGES, int CONSUMERS>
 struct Handover {
   Handshakes<STAGES, CONSUMERS> hs;
   int me;  // consumer 0 .. CONSUMERS - 1
@@ -337,7 +227,7 @@ struct Handover {
 
   __device__ __forceinline__ void start(int) const {
     mbar_wait(hs.q_full(), 0);
-    if (PINGPONG && me == CONSUMERS - 1) named_barrier_arrive(1, 256);
+    if (me == CONSUMERS - 1) named_barrier_arrive(1, 256);
   }
   __device__ __forceinline__ void ready(int j) const {
     if (j < n) mbar_wait(hs.k_full(j), hs.round(j));
@@ -346,19 +236,17 @@ struct Handover {
   }
   __device__ __forceinline__ void keys_done(int j) const { mbar_arrive(hs.k_empty(j)); }
   __device__ __forceinline__ void values_done(int j) const { mbar_arrive(hs.v_empty(j)); }
-  __device__ __forceinline__ void my_turn() const {
-    if (PINGPONG) named_barrier_sync(1 + me, 256);
-  }
+  __device__ __forceinline__ void my_turn() const { named_barrier_sync(1 + me, 256); }
   __device__ __forceinline__ void your_turn(bool last) const {
-    if (PINGPONG && !(last && me == CONSUMERS - 1)) named_barrier_arrive(1 + (me + 1) % CONSUMERS, 256);
+    if (!(last && me == CONSUMERS - 1)) named_barrier_arrive(1 + (me + 1) % CONSUMERS, 256);
   }
 };
 
-template <typename T, int DP, int BC, int STAGES, bool PINGPONG, int CONSUMERS>
-__device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
-                                            T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
-                                            float scale_log2, int causal, int options, const CUtensorMap* tk,
-                                            const CUtensorMap* tv) {
+template <typename T, int DP, int BC, int STAGES, int CONSUMERS>
+__device__ __forceinline__ void attention(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
+                                          T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
+                                          float scale_log2, int causal, int options, const CUtensorMap* tk,
+                                          const CUtensorMap* tv) {
   static_assert(DP % 16 == 0 && BC % 16 == 0 && DP <= 256 && BC <= 256, "wgmma tile sizes");
   extern __shared__ __align__(128) unsigned char sdj_wgmma_ws_dynamic[];
   static_assert(CONSUMERS == 2 || CONSUMERS == 3, "two or three consumer warpgroups");
@@ -367,7 +255,7 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
   const int wg = threadIdx.x >> 7;
   const int consumer = wg > 0 ? wg - 1 : 0;
   const int q0 = blockIdx.x * ROWS;
-  Head<T, DP, BC, STAGES, ROWS> hd(sdj_wgmma_ws_dynamic, consumer, options, q, k, v, o, nq, nk, heads, d, ldq, ldkv,
+  Head<T, DP, BC, STAGES, ROWS> hd(sdj_wgmma_ws_dynamic, consumer, q, k, v, o, nq, nk, heads, d, ldq, ldkv,
                                    scale_log2, causal);
   const Handshakes<STAGES, CONSUMERS> hs{reinterpret_cast<uint64_t*>(hd.tiles.end())};
   const bool tma = options & OPTION_TMA;
@@ -385,7 +273,7 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
 #pragma unroll
     for (int i = 0; i < DP / 2; i++) acc[i] = 0.f;
     Rows rows;
-    pipelined_loop(hd, Handover<STAGES, PINGPONG, CONSUMERS>{hs, consumer, hd.ntiles}, acc, rows);
+    pipelined_loop(hd, Handover<STAGES, CONSUMERS>{hs, consumer, hd.ntiles}, acc, rows);
     store_rows(hd, acc, rows, nq, heads);
   }
 }
@@ -393,70 +281,27 @@ __device__ __forceinline__ void specialized(const T* __restrict__ q, const T* __
 }  // namespace wgmma
 }  // namespace sdj
 
-// DP: padded head size (wgmma's N of O += P V), BC: keys per tile (N of S = Q K^T), MINB: blocks per SM for
-// __launch_bounds__. AttentionKernels.wgmmaKeys and AttentionKernels.wgmmaSharedBytes mirror these tables:
-// SDJ_WGMMA_ALL the serial loop (-Dsdj.cuda.attention=wgmma), SDJ_WGMMA_PIPELINED_ALL the pipelined one (benchmarks
-// and tests only, until a GPU run picks one), whose smaller key tiles at some sizes leave room for its extra registers.
-#define SDJ_WGMMA_KERNEL(NAME, PIPELINED, T, DP, BC, MINB)                                                       \
-  extern "C" __global__ void __launch_bounds__(sdj::wgmma::THREADS, MINB)                                       \
-      NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,       \
-           float scale_log2, int causal, int options) {                                                         \
-    sdj::wgmma::attention<T, DP, BC, PIPELINED>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal,   \
-                                                options);                                                       \
+// DP: padded head size (wgmma's N of O += P V), BC: keys per tile (N of S = Q K^T), STAGES of K and of V, CONSUMERS
+// (warpgroups of 64 query rows; three where their loop fits 160 registers), one block of 128 * (1 + CONSUMERS) threads
+// per SM. AttentionKernels.wgmmaKeys, wgmmaStages, wgmmaConsumers and wgmmaSharedBytes mirror the table. The last two
+// parameters are tensor maps of K and V (AttentionKernels.tensorMaps), which the producer reads where options has
+// OPTION_TMA.
+#define SDJ_WGMMA(T, S, DP, BC, STAGES, CONSUMERS)                                                            \
+  extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), 1)                          \
+      sdj_flash_attention_wgmma_##S##_d##DP(const T* q, const T* k, const T* v, T* o, int nq, int nk,         \
+                                            int heads, int d, int ldq, int ldkv, float scale_log2, int causal, \
+                                            int options, const __grid_constant__ CUtensorMap tk,              \
+                                            const __grid_constant__ CUtensorMap tv) {                         \
+    sdj::wgmma::attention<T, DP, BC, STAGES, CONSUMERS>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2,   \
+                                                        causal, options, &tk, &tv);                           \
   }
-#define SDJ_WGMMA(T, S, DP, BC, MINB) \
-  SDJ_WGMMA_KERNEL(sdj_flash_attention_wgmma_##S##_d##DP, false, T, DP, BC, MINB)
-#define SDJ_WGMMA_PIPELINED(T, S, DP, BC, MINB) \
-  SDJ_WGMMA_KERNEL(sdj_flash_attention_wgmma_pipelined_##S##_d##DP, true, T, DP, BC, MINB)
 
-// The warp-specialized kernels: DP, BC, STAGES (of K and of V) and CONSUMERS (warpgroups of 64 query rows), one
-// block of 128 * (1 + CONSUMERS) threads per SM; the ping-pong one takes the same table. Two consumers by default;
-// the _c3 images, three (-Dsdj.cuda.wgmmaConsumers=3, AttentionKernels.wgmmaConsumers), for benchmarks to compare:
-// a block of 192 rows shares each tile among more warps, but at batch 2 x 8 heads x 4096 rows 352 blocks make 2.67
-// waves of 132 SMs (the last a third idle) where 512 blocks of 128 rows make 3.88. Two more parameters, tensor
-// maps of K and V (AttentionKernels.tensorMaps), which the producer reads where options has OPTION_TMA.
-#define SDJ_WGMMA_WS_KERNEL(NAME, PINGPONG, T, DP, BC, STAGES, CONSUMERS)                                       \
-  extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), 1)                            \
-      NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,       \
-           float scale_log2, int causal, int options, const __grid_constant__ CUtensorMap tk,                 \
-           const __grid_constant__ CUtensorMap tv) {                                                            \
-    sdj::wgmma::specialized<T, DP, BC, STAGES, PINGPONG, CONSUMERS>(q, k, v, o, nq, nk, heads, d, ldq, ldkv,   \
-                                                                     scale_log2, causal, options, &tk, &tv);    \
-  }
-// Both images of one row, their names tagged with C (empty, or _c3).
-#define SDJ_WGMMA_WS_IMAGES(T, S, DP, BC, STAGES, CONSUMERS, C)                                                 \
-  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_specialized##C##_##S##_d##DP, false, T, DP, BC, STAGES,         \
-                      CONSUMERS)                                                                                \
-  SDJ_WGMMA_WS_KERNEL(sdj_flash_attention_wgmma_pingpong##C##_##S##_d##DP, true, T, DP, BC, STAGES, CONSUMERS)
-#define SDJ_WGMMA_SPECIALIZED(T, S, DP, BC, STAGES) SDJ_WGMMA_WS_IMAGES(T, S, DP, BC, STAGES, 2, )
-#define SDJ_WGMMA_SPECIALIZED_C3(T, S, DP, BC, STAGES) SDJ_WGMMA_WS_IMAGES(T, S, DP, BC, STAGES, 3, _c3)
-
-#define SDJ_WGMMA_ALL(T, S)       \
-  SDJ_WGMMA(T, S, 48, 128, 2)     \
-  SDJ_WGMMA(T, S, 64, 128, 2)     \
-  SDJ_WGMMA(T, S, 80, 64, 2)      \
-  SDJ_WGMMA(T, S, 128, 128, 1)    \
-  SDJ_WGMMA(T, S, 160, 128, 1)
-
-#define SDJ_WGMMA_PIPELINED_ALL(T, S)    \
-  SDJ_WGMMA_PIPELINED(T, S, 48, 64, 2)   \
-  SDJ_WGMMA_PIPELINED(T, S, 64, 64, 2)   \
-  SDJ_WGMMA_PIPELINED(T, S, 80, 64, 2)   \
-  SDJ_WGMMA_PIPELINED(T, S, 128, 128, 1) \
-  SDJ_WGMMA_PIPELINED(T, S, 160, 64, 1)
-
-#define SDJ_WGMMA_SPECIALIZED_ALL(T, S)       \
-  SDJ_WGMMA_SPECIALIZED(T, S, 48, 128, 3)     \
-  SDJ_WGMMA_SPECIALIZED(T, S, 64, 128, 3)     \
-  SDJ_WGMMA_SPECIALIZED(T, S, 80, 128, 2)     \
-  SDJ_WGMMA_SPECIALIZED(T, S, 128, 128, 2)    \
-  SDJ_WGMMA_SPECIALIZED(T, S, 160, 128, 2)    \
-  SDJ_WGMMA_SPECIALIZED_C3(T, S, 48, 128, 3)  \
-  SDJ_WGMMA_SPECIALIZED_C3(T, S, 64, 128, 3)
+#define SDJ_WGMMA_ALL(T, S)          \
+  SDJ_WGMMA(T, S, 48, 128, 3, 3)     \
+  SDJ_WGMMA(T, S, 64, 128, 3, 3)     \
+  SDJ_WGMMA(T, S, 80, 128, 2, 2)     \
+  SDJ_WGMMA(T, S, 128, 128, 2, 2)    \
+  SDJ_WGMMA(T, S, 160, 128, 2, 2)
 
 SDJ_WGMMA_ALL(__half, f16)
 SDJ_WGMMA_ALL(__nv_bfloat16, bf16)
-SDJ_WGMMA_PIPELINED_ALL(__half, f16)
-SDJ_WGMMA_PIPELINED_ALL(__nv_bfloat16, bf16)
-SDJ_WGMMA_SPECIALIZED_ALL(__half, f16)
-SDJ_WGMMA_SPECIALIZED_ALL(__nv_bfloat16, bf16)

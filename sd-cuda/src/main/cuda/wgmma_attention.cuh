@@ -31,21 +31,15 @@
 //  Descriptor bits (Matrix Descriptor Format): 0-13 start address >> 4, 16-29 LBO >> 4, 32-45 SBO >> 4, 49-51 base
 //  offset (0), 62-63 swizzle mode (0: none).
 //
-// Rows and threads per block (128 and 256; the warp-specialized kernels 64 rows and 128 threads per consumer and 128
-// producer threads), keys per tile (BC) and dynamic shared memory (smem_bytes, ws_smem_bytes) are mirrored on the Java
-// side by AttentionKernels.wgmmaRows, wgmmaThreads, wgmmaKeys and wgmmaSharedBytes (FlashAttentionWgmmaLaunchTest
-// compares them with the kernel tables at the bottom of flash_attention_wgmma.cu).
+// Rows and threads per block (64 rows and 128 threads per consumer warpgroup, 128 producer threads), keys per tile
+// (BC) and dynamic shared memory (ws_smem_bytes) are mirrored on the Java side by AttentionKernels.wgmmaRows,
+// wgmmaThreads, wgmmaKeys and wgmmaSharedBytes (FlashAttentionWgmmaLaunchTest compares them with the kernel table at
+// the bottom of flash_attention_wgmma.cu).
 #pragma once
 #include "wgmma.cuh"
 
 namespace sdj {
 namespace wgmma {
-
-constexpr int THREADS = 256;  // two warpgroups
-constexpr int BR = 128;       // query rows per block, 64 per warpgroup (warp-specialized blocks: 64 per consumer)
-
-// Bytes of dynamic shared memory: the query tile and two stages of K and V tiles.
-__host__ __device__ constexpr int smem_bytes(int DP, int BC) { return (BR + 4 * BC) * DP * 2; }
 
 // Chunk i of a tile's cp.async copy: groups of 8 threads take 8 consecutive rows of one 16-byte chunk (one 128-byte
 // core matrix, conflict-free shared stores), 4 such groups of a warp the next chunks of those rows (64 contiguous
@@ -147,20 +141,15 @@ __device__ __forceinline__ bool new_maxima(const float (&s)[BC / 2], float tsc, 
   return __any_sync(0xffffffffu, grew);
 }
 
-// s := 2^(s * tsc + nb) in place, added to the rows' sums. Where FMA, every fourth pair of scores takes ex2_fma
-// instead of the special-function unit's ex2 (POLY_MAX_DP below).
-template <int BC, bool FMA>
+// s := 2^(s * tsc + nb) in place, added to the rows' sums. (A quarter of them as a polynomial on the FMA units,
+// FlashAttention-4's trick, measured 2% slower at head size 40 on an H200: the special-function unit keeps them all.)
+template <int BC>
 __device__ __forceinline__ void exponentiate(float (&s)[BC / 2], float tsc, const float (&nb)[2], Rows& r) {
 #pragma unroll
   for (int i = 0; i < BC / 2; i += 2) {
     const int h = (i >> 1) & 1;
-    if (FMA && (i >> 1) % 4 == 3) {
-      s[i] = ex2_fma(fmaf(s[i], tsc, nb[h]));
-      s[i + 1] = ex2_fma(fmaf(s[i + 1], tsc, nb[h]));
-    } else {
-      s[i] = ex2(fmaf(s[i], tsc, nb[h]));
-      s[i + 1] = ex2(fmaf(s[i + 1], tsc, nb[h]));
-    }
+    s[i] = ex2(fmaf(s[i], tsc, nb[h]));
+    s[i + 1] = ex2(fmaf(s[i + 1], tsc, nb[h]));
     r.l[h] += s[i] + s[i + 1];
   }
 }
@@ -181,23 +170,15 @@ __device__ __forceinline__ void rescale(float (&acc)[DP / 2], const float (&alph
   for (int i = 0; i < DP / 2; i++) acc[i] *= alpha[(i >> 1) & 1];
 }
 
-// Head sizes up to which a quarter of the softmax's exponentials run on the FMA units (ex2_fma), where the ex2s would
-// otherwise set the pace: at padded head size 48 a 128-key tile costs a consumer warpgroup 384 tensor-core clocks of
-// products (S at 3 k-steps of m64n128k16, P V at 8 of m64n48k16, 2048 multiply-adds per clock) but 512 clocks of the
-// special-function unit's ex2 (64 x 128 scores at 16 per clock); a quarter moved brings that to 384, for about 8 more
-// instructions each on units with room. At 64 and above the products already take longer than the ex2s.
-constexpr int POLY_MAX_DP = 48;
-// Kernel option bits (the kernels' options parameter, AttentionKernels.wgmmaOptions): bits 0 and 1 the descriptor
-// diagnostic (Tiles), bit 2 every exponential on the special-function unit even at head sizes up to POLY_MAX_DP (for
-// benchmarks to compare), bit 3 (warp-specialized kernels) the host passed tensor maps of K and V for bulk copies.
-constexpr int OPTION_SFU_ONLY = 4;
-constexpr int OPTION_TMA = 8;
+// Kernel option bits (the kernels' options parameter, AttentionKernels.WGMMA_TMA): the host passed tensor maps of K
+// and V for bulk copies.
+constexpr int OPTION_TMA = 1;
 
 // One head's tiles in shared memory: the resident query tile, then STAGES stages of K tiles and as many of V tiles,
 // each chunked (tile_offset) with its own row count; and their descriptors (layout notes at the top). Advancing a
 // descriptor only adds to its start address field (bits 0-13, in 16-byte units), which stays below 2^14 for shared
 // addresses under 256 KiB.
-template <typename T, int DP, int BC, int STAGES = 2, int ROWS = BR>
+template <typename T, int DP, int BC, int STAGES, int ROWS>
 struct Tiles {
   static constexpr uint32_t STAGE = BC * DP * 2 / 16;  // one K or V tile, in 16-byte units
   T* q;  // ROWS query rows
@@ -206,21 +187,16 @@ struct Tiles {
   uint64_t k_desc;  // stage 0
   uint64_t v_desc;  // stage 0
 
-  // LBO and SBO follow the PTX ISA's canonical no-swizzle layouts (LBO the stride along K, SBO along M/N, in both
-  // majors) and CUTLASS's make_gmma_desc; not yet run on a GPU. Bits 0 and 1 of the kernel's `options` are a
-  // diagnostic for the first GPU run (AttentionKernels.WGMMA_LAYOUT_PROPERTY, 0 normally): bit 0 swaps the two
-  // offsets of the K-major operands (Q, K), bit 1 those of the MN-major one (V), so that one run can find the reading
-  // the hardware takes.
-  __device__ __forceinline__ Tiles(unsigned char* shared, int wg, int options) {
+  // LBO and SBO as the PTX ISA's canonical no-swizzle layouts have them (LBO the stride along K, SBO along M/N, in
+  // both majors), the reading an H200 confirmed (2026-11-27).
+  __device__ __forceinline__ Tiles(unsigned char* shared, int wg) {
     q = reinterpret_cast<T*>(shared);
     k = q + ROWS * DP;
-    const bool kswap = options & 1;
-    const bool vswap = options & 2;
-    q_desc = make_desc(smem(q) + 64u * wg * 16u, kswap ? 128 : ROWS * 16, kswap ? ROWS * 16 : 128);
-    k_desc = make_desc(smem(k), kswap ? 128 : BC * 16, kswap ? BC * 16 : 128);
-    v_desc = make_desc(smem(k + STAGES * BC * DP), vswap ? BC * 16 : 128, vswap ? 128 : BC * 16);
+    q_desc = make_desc(smem(q) + 64u * wg * 16u, ROWS * 16, 128);
+    k_desc = make_desc(smem(k), BC * 16, 128);
+    v_desc = make_desc(smem(k + STAGES * BC * DP), 128, BC * 16);
   }
-  // The end of the tiles: where the warp-specialized kernel keeps its mbarriers.
+  // The end of the tiles: where the kernel keeps its mbarriers.
   __device__ __forceinline__ T* end() const { return k + 2 * STAGES * BC * DP; }
   __device__ __forceinline__ T* k_stage(int j) { return k + (j % STAGES) * BC * DP; }
   __device__ __forceinline__ T* v_stage(int j) { return k + (STAGES + j % STAGES) * BC * DP; }
@@ -241,7 +217,7 @@ struct Tiles {
 };
 
 // What a loop over the key tiles needs of its block: tiles, head, query rows (ROWS per block), mask.
-template <typename T, int DP, int BC, int STAGES = 2, int ROWS = BR>
+template <typename T, int DP, int BC, int STAGES, int ROWS>
 struct Head {
   Tiles<T, DP, BC, STAGES, ROWS> tiles;
   HeadView<T> view;
@@ -251,14 +227,13 @@ struct Head {
   bool causal;
   float sc;  // |scale * log2(e)|: a negative scale negated the query tile instead
   int d;
-  bool fma_exp;  // a quarter of the exponentials on the FMA units (POLY_MAX_DP)
 
   // The block's head (blockIdx) for computing warpgroup `group` (query rows 64 * group .. of the block's), its tiles in
   // `shared`; the kernels' parameters as they take them.
-  __device__ __forceinline__ Head(unsigned char* shared, int group, int options, const T* q, const T* k, const T* v,
+  __device__ __forceinline__ Head(unsigned char* shared, int group, const T* q, const T* k, const T* v,
                                   T* o, int nq, int nk_, int heads, int d_, int ldq, int ldkv, float scale_log2,
                                   int causal_)
-      : tiles(shared, group, options), view(head_view(q, k, v, o, nq, nk_, heads, d_, ldq, ldkv)) {
+      : tiles(shared, group), view(head_view(q, k, v, o, nq, nk_, heads, d_, ldq, ldkv)) {
     const int q0 = blockIdx.x * ROWS;
     nk = nk_;
     d = d_;
@@ -266,16 +241,15 @@ struct Head {
     wrow = q0 + 64 * group;
     causal = causal_ != 0;
     sc = fabsf(scale_log2);
-    fma_exp = DP <= POLY_MAX_DP && !(options & OPTION_SFU_ONLY);
   }
 
   // K or V of key tile j into its stage by the NT threads numbered tid, as cp.async where the view is vectorizable
   // (completed by a later wait).
-  template <int NT = THREADS, int UNROLL = (BC * DP / 8 + NT - 1) / NT>
+  template <int NT, int UNROLL>
   __device__ __forceinline__ void load_keys(int j, int tid) {
     load_tile<T, DP, BC, NT, UNROLL>(tiles.k_stage(j), view.k, j * BC, nk, d, view.kv_stride, view.vec, tid);
   }
-  template <int NT = THREADS, int UNROLL = (BC * DP / 8 + NT - 1) / NT>
+  template <int NT, int UNROLL>
   __device__ __forceinline__ void load_values(int j, int tid) {
     load_tile<T, DP, BC, NT, UNROLL>(tiles.v_stage(j), view.v, j * BC, nk, d, view.kv_stride, view.vec, tid);
   }
@@ -293,13 +267,7 @@ __device__ __forceinline__ bool softmax_tile(const Head<T, DP, BC, STAGES, ROWS>
 #pragma unroll
     for (int h = 0; h < 2; h++) rows.l[h] *= alpha[h];
   }
-  if constexpr (DP <= POLY_MAX_DP) {
-    if (hd.fma_exp) {
-      exponentiate<BC, true>(s, tsc, nb, rows);
-      return grew;
-    }
-  }
-  exponentiate<BC, false>(s, tsc, nb, rows);
+  exponentiate<BC>(s, tsc, nb, rows);
   return grew;
 }
 

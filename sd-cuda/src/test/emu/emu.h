@@ -1,5 +1,5 @@
 // A CPU emulation of the CUDA features that sdj's kernels use (layout.cu, norms.cu, pointwise.cu, attention_wide.cu,
-// the mma.sync attention kernels of flash_attention.cu and flash_attention_tuning.cu, and the wgmma kernel of
+// the mma.sync attention kernels of flash_attention.cu, and the wgmma kernel of
 // flash_attention_wgmma.cu), so that g++ can compile them and the sd-cuda tests can run them on the host. build-emu.sh
 // force-includes this header before each .cu file. The plain kernels compile unchanged; the attention kernels' inline
 // PTX has a branch under SDJ_EMU (defined below) that calls this header's models of the instructions instead.

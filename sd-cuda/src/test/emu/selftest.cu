@@ -1,13 +1,6 @@
 // Kernels that break CUDA's rules on purpose, one rule each, so that EmulatedDispatchTest can check that the emulator
-// reports what a GPU would leave undefined; one that keeps them, a block sum through shared memory and shuffles; and
-// one that runs a device helper of the kernels alone, for a test of its own (Ex2FmaTest).
-#include "attention.cuh"
-
-// y[i] = sdj::ex2_fma(x[i]), i < n.
-extern "C" __global__ void emu_selftest_ex2_fma(const float* x, float* y, int n) {
-  const int i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i < n) y[i] = sdj::ex2_fma(x[i]);
-}
+// reports what a GPU would leave undefined; and one that keeps them, a block sum through shared memory and shuffles.
+#include "common.cuh"
 
 // Lanes 0-15 read lanes 16-31, which have returned.
 extern "C" __global__ void emu_selftest_shuffle_from_exited(float* out) {

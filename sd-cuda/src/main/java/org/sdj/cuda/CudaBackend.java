@@ -70,12 +70,13 @@ public final class CudaBackend implements Backend {
         + (options.graphs() ? "" : ", CUDA graphs off") + attentionNote(options.attention(), attention.kernel());
   }
 
-  /** The attention kernel where it is not the default, and why a requested one does not run. */
+  /** The attention kernel where it is not the default, and why the default does not run where it was asked for. */
   static String attentionNote(CudaOptions.Attention asked, CudaOptions.Attention runs) {
-    if (asked == runs) {
-      return asked == CudaOptions.Attention.MMA ? "" : ", " + runs.property() + " attention";
+    if (runs == CudaOptions.Attention.WGMMA) {
+      return "";
     }
-    return ", mma attention (" + asked.property() + " needs compute capability 9.0 and kernels built for sm_90a)";
+    return asked == runs ? ", mma attention"
+        : ", mma attention (wgmma needs compute capability 9.0 and kernels built for sm_90a)";
   }
 
   /**

@@ -21,8 +21,8 @@ import org.sdj.backend.DType;
  *     convolution to cuDNN
  * @param nhwcConv whether the convolutions left to cuDNN run on its NHWC algorithms, between two transposes and with
  *     a filter copy per weight (off by default until measured on a GPU)
- * @param attention which kernel runs fused attention: {@link Attention#MMA} (the default) or one of the Hopper
- *     kernels (experimental until measured on a GPU)
+ * @param attention which kernel runs fused attention: {@link Attention#WGMMA} (the default; the mma.sync kernel where
+ *     the GPU is not compute capability 9.0) or {@link Attention#MMA}
  * @param fusedProjections whether models stack the projections that read one input (attention's q, k and v; a
  *     cross-attention's k and v) into one weight, whose product the attention kernels read in place
  *     ({@link org.sdj.backend.Backend#fusedProjections()}); on by default
@@ -42,7 +42,7 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   public static final String GEMM_CONV_PIXELS_PROPERTY = "sdj.cuda.gemmConvPixels";
   /** System property for {@link #nhwcConv}: {@code true} or {@code false}. */
   public static final String NHWC_CONV_PROPERTY = "sdj.cuda.nhwcConv";
-  /** System property for {@link #attention}: {@code mma} (the default) or another {@link Attention#property()}. */
+  /** System property for {@link #attention}: {@code wgmma} (the default) or {@code mma}. */
   public static final String ATTENTION_PROPERTY = "sdj.cuda.attention";
   /** System property for {@link #fusedProjections}: {@code true} or {@code false}. */
   public static final String FUSED_PROJECTIONS_PROPERTY = "sdj.cuda.fusedProjections";
@@ -60,23 +60,17 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   private static final long DEFAULT_CONV_WORKSPACE_MIB = 64;
 
   /**
-   * The fused attention kernels. The Hopper ones (flash_attention_wgmma.cu, warpgroup MMA) run where the GPU is compute
-   * capability 9.0 and the padded head size is one they provide; elsewhere the mma.sync kernel does.
+   * The fused attention kernels. The Hopper one (flash_attention_wgmma.cu, warpgroup MMA) runs where the GPU is compute
+   * capability 9.0 and the padded head size is one it provides; elsewhere the mma.sync kernel does.
    */
   public enum Attention {
     /** flash_attention.cu: FlashAttention-2 on mma.sync, any GPU from sm_80. */
     MMA("mma"),
-    /** flash_attention_wgmma.cu, each key tile's products and softmax one after another. */
-    WGMMA("wgmma"),
-    /** flash_attention_wgmma.cu, one tile's softmax overlapped with the previous tile's O += P V (FlashAttention-3). */
-    WGMMA_PIPELINED("wgmma-pipelined"),
     /**
-     * flash_attention_wgmma.cu, warp-specialized: a producer warpgroup copies the tiles, two consumer warpgroups (or
-     * three, {@code -Dsdj.cuda.wgmmaConsumers=3}) run the pipelined loop on them, handed over through mbarriers.
+     * flash_attention_wgmma.cu: FlashAttention-3 on warpgroup MMA (a producer warpgroup copying the tiles by TMA,
+     * consumer warpgroups taking turns), 1.1-1.6x the mma.sync kernel on an H200; the mma.sync kernel elsewhere.
      */
-    WGMMA_SPECIALIZED("wgmma-specialized"),
-    /** {@link #WGMMA_SPECIALIZED} with the consumers taking turns to issue their products (named barriers). */
-    WGMMA_PINGPONG("wgmma-pingpong");
+    WGMMA("wgmma");
 
     private final String property;
 
@@ -95,13 +89,13 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
           return a;
         }
       }
-      throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + value + ": use mma, wgmma, wgmma-pipelined, wgmma-specialized or wgmma-pingpong");
+      throw new IllegalArgumentException(ATTENTION_PROPERTY + "=" + value + ": use wgmma or mma");
     }
   }
 
   public CudaOptions {
     if (attention == null) {
-      throw new IllegalArgumentException("attention kernel must be given (Attention.MMA by default)");
+      throw new IllegalArgumentException("attention kernel must be given (Attention.WGMMA by default)");
     }
     if (device < 0) {
       throw new IllegalArgumentException("CUDA device ordinal " + device + " must be 0 or more");
@@ -119,7 +113,7 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
 
   /**
    * Device 0, float16, CUDA graphs, 64 MiB of convolution workspace, convolutions up to 16x16 on cuBLASLt, cuDNN's
-   * in NCHW, attention on the mma.sync kernel, fused projections, row-major images; the system properties
+   * in NCHW, attention on the wgmma kernel where the GPU has it, fused projections, row-major images; the system properties
    * {@value #GRAPHS_PROPERTY}, {@value #CONV_WORKSPACE_PROPERTY}, {@value #GEMM_CONV_PIXELS_PROPERTY},
    * {@value #NHWC_CONV_PROPERTY}, {@value #ATTENTION_PROPERTY}, {@value #FUSED_PROJECTIONS_PROPERTY} and
    * {@value #CHANNELS_LAST_PROPERTY} override the last seven.
@@ -154,7 +148,7 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
       throw new IllegalArgumentException(GEMM_CONV_PIXELS_PROPERTY + "=" + pixels + ": use a whole number of pixels");
     }
     Attention attention =
-        Attention.fromProperty(properties.getProperty(ATTENTION_PROPERTY, Attention.MMA.property()).trim());
+        Attention.fromProperty(properties.getProperty(ATTENTION_PROPERTY, Attention.WGMMA.property()).trim());
     return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels, nhwc, attention, fused, channelsLast);
   }
 

@@ -58,11 +58,10 @@ final class KernelModule implements AutoCloseable {
 
   /**
    * Whether a failure to load image {@code fatbin} leaves the backend usable: build-kernels.sh's {@code *_wgmma}
-   * images hold opt-in kernels for one architecture, and its {@code *_tuning} ones the benchmarks' variants, which the
-   * default kernels never need.
+   * images hold kernels for one architecture (sm_90a), which the backend replaces with the mma.sync ones elsewhere.
    */
-  static boolean experimental(String fatbin) {
-    return fatbin.endsWith("_wgmma.fatbin") || fatbin.endsWith("_tuning.fatbin");
+  static boolean archSpecific(String fatbin) {
+    return fatbin.endsWith("_wgmma.fatbin");
   }
 
   /**
@@ -87,10 +86,10 @@ final class KernelModule implements AutoCloseable {
       CUmod_st module = new CUmod_st();
       try (BytePointer data = new BytePointer(image)) {
         int rc = cuModuleLoadData(module, data);
-        if (rc == NO_BINARY_FOR_GPU || (rc != 0 && experimental(name))) {
+        if (rc == NO_BINARY_FOR_GPU || (rc != 0 && archSpecific(name))) {
           if (rc != NO_BINARY_FOR_GPU) {
-            LOG.log(System.Logger.Level.WARNING, "experimental kernel image {0} did not load (CUDA error {1}); its"
-                + " kernels are off", name, rc);
+            LOG.log(System.Logger.Level.WARNING, "kernel image {0} did not load (CUDA error {1}); attention runs on"
+                + " the mma.sync kernel", name, rc);
           }
           skipped.add(name);
           continue;

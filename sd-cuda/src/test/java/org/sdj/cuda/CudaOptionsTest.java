@@ -22,7 +22,7 @@ class CudaOptionsTest {
   @Test
   void defaultsAreFloat16WithGraphsAnd64MiBOfConvolutionWorkspaceAndSmallConvolutionsOnGemm() {
     CudaOptions o = CudaOptions.fromProperties(of());
-    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256, false, CudaOptions.Attention.MMA, true, false), o);
+    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256, false, CudaOptions.Attention.WGMMA, true, false), o);
   }
 
   @Test
@@ -43,10 +43,10 @@ class CudaOptionsTest {
 
   @Test
   void withersChangeOneComponent() {
-    CudaOptions o = CudaOptions.fromProperties(of()).withAttention(CudaOptions.Attention.WGMMA);
-    assertEquals(CudaOptions.Attention.WGMMA, o.attention());
-    assertEquals(CudaOptions.Attention.WGMMA, o.withGraphs(false).attention(), "other withers keep the kernel");
-    assertEquals(CudaOptions.Attention.MMA, o.withAttention(CudaOptions.Attention.MMA).attention());
+    CudaOptions o = CudaOptions.fromProperties(of()).withAttention(CudaOptions.Attention.MMA);
+    assertEquals(CudaOptions.Attention.MMA, o.attention());
+    assertEquals(CudaOptions.Attention.MMA, o.withGraphs(false).attention(), "other withers keep the kernel");
+    assertEquals(CudaOptions.Attention.WGMMA, o.withAttention(CudaOptions.Attention.WGMMA).attention());
     assertFalse(o.withFusedProjections(false).fusedProjections());
     assertEquals(o.withGraphs(false).withNhwcConv(true).withGraphs(true), o.withNhwcConv(true),
         "each wither changes its own component only");

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 
 /**
  * Launches on the CPU emulator (src/test/emu, built by {@link EmulatedKernels}): the kernels of layout.cu, norms.cu,
- * pointwise.cu, attention_wide.cu, flash_attention.cu and flash_attention_tuning.cu run on host threads over host
+ * pointwise.cu, attention_wide.cu, flash_attention.cu and flash_attention_wgmma.cu run on host threads over host
  * memory, so addresses are host addresses. Arguments are checked against the kernel's parameters, which a GPU launch
  * cannot do: a {@code Long} where the kernel takes an int would silently pass its low half there.
  */

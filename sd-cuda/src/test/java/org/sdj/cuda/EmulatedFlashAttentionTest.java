@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.MethodSource;
 import org.sdj.backend.DType;
 
 /**
@@ -17,8 +15,8 @@ import org.sdj.backend.DType;
  * by {@link AttentionKernels} as the CUDA backend launches them, against the reference attention: every padded head
  * size in float16 and bfloat16, causal and not, more and fewer keys than queries, row counts that cut the 128-row
  * blocks and the key tiles short, several batch items and heads, q, k and v read in place from packed projections,
- * the plain-load path (head sizes that are not a multiple of 8, a misaligned head), a negative scale, the trap on too
- * little dynamic shared memory, and each of flash_attention_tuning.cu's tile shapes once. Float16 results also keep
+ * the plain-load path (head sizes that are not a multiple of 8, a misaligned head), a negative scale and the trap on
+ * too little dynamic shared memory. Float16 results also keep
  * FlashAttention's accuracy rule (at most twice the error of a naive float16 attention against a float64 one), as
  * FlashAttentionRuleTest states it on a GPU.
  */
@@ -134,36 +132,6 @@ class EmulatedFlashAttentionTest {
       float[] want = run.host(run.ref.crossAttention(run.tensor(q, b, nq, width), run.tensor(kv, b, nk, 2 * width),
           heads, scale));
       run.assertClose(want, run.get(o, b * nq * width), "packed keys and values");
-    }
-  }
-
-  static Stream<AttentionKernels.FlashTuning> tuningShapes() {
-    return AttentionKernels.TUNING.stream();
-  }
-
-  /** Each tile shape of flash_attention_tuning.cu (float16 only), its rows per block and key tiles cut short. */
-  @ParameterizedTest
-  @MethodSource("tuningShapes")
-  void tuningShape(AttentionKernels.FlashTuning shape) {
-    try (HostRun run = new HostRun(DType.F16, "flashTuning" + shape.kernel())) {
-      int b = 1;
-      int nq = shape.rows() + 13;
-      int nk = shape.bc() + 21;
-      int heads = 1;
-      int d = shape.dp() - 8;
-      boolean causal = shape.minBlocks() % 2 == 1;
-      float scale = (float) (1 / Math.sqrt(d));
-      AttentionKernels kernels = new AttentionKernels(run.launcher, CudaOptions.Attention.MMA);
-      assertTrue(kernels.has(shape), shape.kernel() + " is in the emulator");
-      float[] q = run.random(b * nq * heads * d);
-      float[] k = run.random(b * nk * heads * d);
-      float[] v = run.random(b * nk * heads * d);
-      long o = run.output(b * nq * heads * d);
-      kernels.attentionTuning(shape, run.put(q), run.put(k), run.put(v), o, b, nq, nk, heads, d, heads * d,
-          heads * d, scale, causal);
-      float[] want = run.host(run.ref.attention(run.tensor(q, b, nq, heads * d), run.tensor(k, b, nk, heads * d),
-          run.tensor(v, b, nk, heads * d), heads, scale, causal));
-      run.assertClose(want, run.get(o, b * nq * heads * d), shape + (causal ? ", causal" : ""));
     }
   }
 

@@ -59,25 +59,6 @@ class FlashAttentionLaunchTest {
     }
   }
 
-  private static final Pattern TUNING_ROW =
-      Pattern.compile("^SDJ_FLASH_TUNING\\((\\d+), (\\d+), (\\d+), (true|false), (\\d+)\\)");
-
-  @Test
-  void javaTuningTableMatchesTheSource() throws IOException {
-    List<AttentionKernels.FlashTuning> table = new ArrayList<>();
-    for (String line : Files.readAllLines(KernelSources.path("flash_attention_tuning.cu"))) {
-      Matcher m = TUNING_ROW.matcher(line);
-      if (m.find()) {
-        table.add(new AttentionKernels.FlashTuning(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
-            Integer.parseInt(m.group(3)), Boolean.parseBoolean(m.group(4)), Integer.parseInt(m.group(5))));
-      }
-    }
-    assertEquals(table, AttentionKernels.TUNING);
-    for (AttentionKernels.FlashTuning t : table) {
-      assertEquals(t.dp(), AttentionKernels.flashDim(t.dp()), "padded head size of " + t);
-    }
-  }
-
   @Test
   void ptxasShowsStaticSharedMemoryWhereJavaPassesNone() throws IOException {
     Path report = Path.of(System.getProperty("sdj.cuda.ptxasReport", "target/cuda/ptxas-report.txt"));
