@@ -13,9 +13,8 @@
 #     (benchmarks/torch/unet_step.py), a whole 512x512 txt2img with its peak device memory, the VAE decode with its
 #     op profile against PyTorch eager (benchmarks/torch/vae_decode.py) and, time permitting, the UNet step again
 #     with attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async in place of the wgmma kernel's
-#     bulk tensor copies (-Dsdj.cuda.wgmmaTma=false), with every convolution on cuDNN (-Dsdj.cuda.gemmConvPixels=0),
-#     with channels-last images (-Dsdj.cuda.channelsLast=true), on cuDNN's NHWC algorithms between transposes
-#     (-Dsdj.cuda.nhwcConv=true) and with q, k and v projected apart (-Dsdj.cuda.fusedProjections=false). Writes the
+#     bulk tensor copies (-Dsdj.cuda.wgmmaTma=false), with NCHW images (-Dsdj.cuda.channelsLast=false) and with q, k and v projected apart
+#     (-Dsdj.cuda.fusedProjections=false); the VAE decode again with NCHW images. Writes the
 #     results under $OUT (or gpu-out/ when OUT is unset): a summary (summary.txt, also printed) and every log in one
 #     archive (logs.tar.gz; the device tool brings back only so many files). Budget: under 6 minutes, held by one
 #     deadline (each part gets its own limit or what is left of 340 s).
@@ -171,11 +170,11 @@ run_checks() {
   timeout "$(left 40)" "${java[@]}" -cp "$cp" org.sdj.cuda.VaeDecodeBench >"$out/vae-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (torch eager) =="
   timeout "$(left 30)" python3 "$root/benchmarks/torch/vae_decode.py" >"$out/vae-torch.txt" 2>&1
-  echo "== VAE decode 512x512 (sdj, -Dsdj.cuda.channelsLast=true) =="
-  timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.channelsLast=true -cp "$cp" org.sdj.cuda.VaeDecodeBench \
-    >"$out/vae-sdj-channelsLast.txt" 2>&1
+  echo "== VAE decode 512x512 (sdj, -Dsdj.cuda.channelsLast=false) =="
+  timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.channelsLast=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
+    >"$out/vae-sdj-nchw.txt" 2>&1
   # The UNet step again with each alternative, where the deadline leaves room.
-  local variants="attention=mma wgmmaTma=false channelsLast=true nhwcConv=true fusedProjections=false gemmConvPixels=0"
+  local variants="attention=mma wgmmaTma=false channelsLast=false fusedProjections=false"
   for variant in $variants; do
     local room=$((deadline - SECONDS))
     if [ "$room" -ge 40 ]; then
@@ -203,7 +202,7 @@ summary() {
   echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
   echo "-- VAE decode, sdj --"; grep -v "^cuda:" "$out/vae-sdj.txt" | head -20
   echo "-- VAE decode, torch --"; tail -3 "$out/vae-torch.txt"
-  echo "-- VAE decode, sdj, channels-last --"; grep -v "^cuda:" "$out/vae-sdj-channelsLast.txt" | head -6
+  echo "-- VAE decode, sdj, NCHW --"; grep -v "^cuda:" "$out/vae-sdj-nchw.txt" | head -6
   for variant in $variants; do
     [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
       grep -E "unet step|relative L2|conv2d |linear |attention" "$out/unet-sdj-${variant//=/-}.txt" | head -6; }

@@ -137,65 +137,99 @@ __device__ void group_apply_body(const T* x, const float* stats, const T* gamma,
 // ---- group norm, channels last -------------------------------------------------------------------------------------
 // x [N, pixels, C]: a group is cpg = C / groups adjacent channels of every pixel. Each sample's pixels are cut into
 // gridDim.y chunks of chunk_px pixels (the last one shorter); the block (blockIdx.x = sample) with threads laid out
-// as (threadIdx.x: channel vectors, threadIdx.y: pixels) takes every group's (mean, m2) over its chunk in two passes,
-// each thread summing fixed channels over its pixels and adding them into per-group shared sums at the end, and
-// writes them to stats [N * groups, gridDim.y, 2], the layout group_merge reads. sdj_group_merge then turns each
-// group's chunks into (mean, rstd) [N * groups, 2] for the elementwise sdj_group_apply_nhwc.
-constexpr int NHWC_MAX_GROUPS = 1024;
+// as (threadIdx.x: channel vectors, threadIdx.y: pixels) takes every group's (mean, m2) over its chunk in two passes
+// and writes them to stats [N * groups, gridDim.y, 2], the layout group_merge reads. sdj_group_merge then turns each
+// group's chunks into (mean, rstd) [N * groups, 2] for the elementwise sdj_group_apply_nhwc. Every sum is taken in a
+// fixed order (no atomics), so that the same input gives the same bits every time: floating-point atomics here once
+// made a UNet step differ from itself by 0.2% (relative L2) after fp16 rounding had amplified their last bits.
+constexpr int NHWC_MAX_GROUPS = 1024;     // NormKernels.NHWC_MAX_GROUPS
+constexpr int NHWC_MAX_CHANNELS = 4096;   // NormKernels.NHWC_MAX_CHANNELS: the per-channel sums in shared memory
+constexpr int NHWC_STATS_THREADS = 256;   // NormKernels.NHWC_STATS_THREADS: blockDim.x * blockDim.y
 
-// Sum of f(v) per channel of this thread's V channels (at channel vector cv) over its pixels of [p0, p1), added into
-// acc[group] once per channel.
+// chan[c] = the sum of f(v, c) over pixels [p0, p1) for every channel c: each thread sums its channel vector over
+// every blockDim.y-th pixel, then the blockDim.y partials of each vector are added in the order of threadIdx.y.
+// part holds NHWC_STATS_THREADS * V floats. Ends with a barrier (chan complete for every thread).
 template <typename T, int V, typename F>
-__device__ __forceinline__ void nhwc_group_pass(const T* xs, int channels, int cpg, int p0, int p1, float* acc, F f) {
-  for (int cv = threadIdx.x; cv < channels / V; cv += blockDim.x) {
+__device__ __forceinline__ void nhwc_channel_sums(const T* xs, int channels, int p0, int p1, float* part, float* chan,
+                                                  F f) {
+  const int vectors = channels / V;
+  const int slot = (threadIdx.y * blockDim.x + threadIdx.x) * V;
+  for (int base = 0; base < vectors; base += blockDim.x) {  // the same trip count in every thread: barriers inside
+    const int cv = base + threadIdx.x;
     float s[V];
 #pragma unroll
     for (int j = 0; j < V; j++) s[j] = 0.f;
-    for (int p = p0 + threadIdx.y; p < p1; p += blockDim.y) {
-      const T* px = xs + (long long)p * channels + cv * V;
-      float v[V];
-      if constexpr (V == VEC) {
-        unpack8<T>(load8(px), v);
-      } else {
-        v[0] = to_f(px[0]);
-      }
+    if (cv < vectors) {
+      for (int p = p0 + threadIdx.y; p < p1; p += blockDim.y) {
+        const T* px = xs + (long long)p * channels + cv * V;
+        float v[V];
+        if constexpr (V == VEC) {
+          unpack8<T>(load8(px), v);
+        } else {
+          v[0] = to_f(px[0]);
+        }
 #pragma unroll
-      for (int j = 0; j < V; j++) s[j] += f(v[j], cv * V + j);
+        for (int j = 0; j < V; j++) s[j] += f(v[j], cv * V + j);
+      }
     }
 #pragma unroll
-    for (int j = 0; j < V; j++) atomicAdd(&acc[(cv * V + j) / cpg], s[j]);
+    for (int j = 0; j < V; j++) part[slot + j] = s[j];
+    __syncthreads();
+    if (threadIdx.y == 0 && cv < vectors) {
+#pragma unroll
+      for (int j = 0; j < V; j++) {
+        float t = 0.f;
+        for (int y = 0; y < (int)blockDim.y; y++) t += part[(y * blockDim.x + threadIdx.x) * V + j];
+        chan[cv * V + j] = t;
+      }
+    }
+    __syncthreads();
   }
 }
 
+// The sum of chan over group g's cpg channels, in channel order.
+__device__ __forceinline__ float nhwc_group_sum(const float* chan, int g, int cpg) {
+  float t = 0.f;
+  for (int c = g * cpg; c < (g + 1) * cpg; c++) t += chan[c];
+  return t;
+}
+
+// Both passes of one chunk with channel vectors of V (VEC where vectorized, else 1).
 template <typename T, int V>
-__device__ void group_stats_nhwc_body(const T* x, float* stats, int pixels, int channels, int groups, int chunk_px) {
-  __shared__ float acc[NHWC_MAX_GROUPS];
-  __shared__ float mean[NHWC_MAX_GROUPS];
+__device__ __forceinline__ void nhwc_chunk_stats(const T* xs, float* stats, int pixels, int channels, int groups,
+                                                 int chunk_px, float* part, float* chan, float* mean) {
   const int cpg = channels / groups;
   const int tid = threadIdx.y * blockDim.x + threadIdx.x;
   const int threads = blockDim.x * blockDim.y;
   const int p0 = blockIdx.y * chunk_px;
   const int p1 = min(pixels, p0 + chunk_px);
-  const T* xs = x + (long long)blockIdx.x * pixels * channels;
-  for (int g = tid; g < groups; g += threads) acc[g] = 0.f;
-  __syncthreads();
-  nhwc_group_pass<T, V>(xs, channels, cpg, p0, p1, acc, [](float v, int) { return v; });
-  __syncthreads();
+  nhwc_channel_sums<T, V>(xs, channels, p0, p1, part, chan, [](float v, int) { return v; });
   const float n = (float)(p1 - p0) * (float)cpg;
-  for (int g = tid; g < groups; g += threads) {
-    mean[g] = acc[g] / n;
-    acc[g] = 0.f;
-  }
-  __syncthreads();
-  nhwc_group_pass<T, V>(xs, channels, cpg, p0, p1, acc, [&](float v, int c) {
+  for (int g = tid; g < groups; g += threads) mean[g] = nhwc_group_sum(chan, g, cpg) / n;
+  __syncthreads();  // the means are in place, and nobody reads chan any more
+  nhwc_channel_sums<T, V>(xs, channels, p0, p1, part, chan, [&](float v, int c) {
     float d = v - mean[c / cpg];
     return d * d;
   });
-  __syncthreads();
   for (int g = tid; g < groups; g += threads) {
     float* out = stats + (((long long)blockIdx.x * groups + g) * gridDim.y + blockIdx.y) * 2;
     out[0] = mean[g];
-    out[1] = acc[g];
+    out[1] = nhwc_group_sum(chan, g, cpg);
+  }
+}
+
+// The shared arrays declared once for both vector widths (28 KiB).
+template <typename T>
+__device__ void group_stats_nhwc_body(const T* x, float* stats, int pixels, int channels, int groups, int chunk_px,
+                                      bool vectorized) {
+  __shared__ float part[NHWC_STATS_THREADS * VEC];
+  __shared__ float chan[NHWC_MAX_CHANNELS];
+  __shared__ float mean[NHWC_MAX_GROUPS];
+  const T* xs = x + (long long)blockIdx.x * pixels * channels;
+  if (vectorized) {
+    nhwc_chunk_stats<T, VEC>(xs, stats, pixels, channels, groups, chunk_px, part, chan, mean);
+  } else {
+    nhwc_chunk_stats<T, 1>(xs, stats, pixels, channels, groups, chunk_px, part, chan, mean);
   }
 }
 
@@ -354,11 +388,7 @@ __device__ void layer_norm_body(const T* x, const T* gamma, const T* beta, T* y,
   }                                                                                                               \
   extern "C" __global__ void sdj_group_stats_nhwc_##S(const T* x, float* stats, int pixels, int channels,      \
                                                       int groups, int chunk_px, int vectorized) {                 \
-    if (vectorized) {                                                                                             \
-      sdj::group_stats_nhwc_body<T, sdj::VEC>(x, stats, pixels, channels, groups, chunk_px);                      \
-    } else {                                                                                                      \
-      sdj::group_stats_nhwc_body<T, 1>(x, stats, pixels, channels, groups, chunk_px);                             \
-    }                                                                                                             \
+    sdj::group_stats_nhwc_body<T>(x, stats, pixels, channels, groups, chunk_px, vectorized != 0);                \
   }                                                                                                               \
   extern "C" __global__ void sdj_group_apply_nhwc_##S(const T* x, const float* mean_rstd, const T* gamma,         \
                                                       const T* beta, T* y, long long n, long long per_sample,     \

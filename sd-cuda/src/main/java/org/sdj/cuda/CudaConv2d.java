@@ -7,9 +7,10 @@ import org.sdj.backend.Tensor;
 /**
  * The CUDA backend's 2-D convolution, which takes one of four paths by shape, each chosen where it measured fastest
  * on an H200 (benchmarks/RESULTS.md): 1x1 convolutions as one cuBLASLt product per image; those with at most
- * {@link CudaOptions#gemmConvPixels()} output pixels as im2col and one product per image; the others on cuDNN, in
- * NCHW or, opt-in, NHWC ({@link CudaOptions#nhwcConv()}). Bias and residual are the products' epilogue where they can
- * be, a pass of their own after cuDNN. One per {@link CudaOps} scope, whose results and scratch it uses.
+ * {@link CudaOptions#gemmConvPixels()} output pixels as im2col and one product per image; the others on cuDNN's NCHW
+ * algorithms; and channels-last images ({@link CudaOptions#channelsLast()}, the default) on cuDNN's NHWC ones, 1x1
+ * convolutions as one product over all pixels. Bias and residual are the products' epilogue where they can be, a
+ * pass of their own after cuDNN. One per {@link CudaOps} scope, whose results and scratch it uses.
  */
 final class CudaConv2d {
   private final CudaBackend backend;
@@ -137,53 +138,17 @@ final class CudaConv2d {
     }
     int padH = padded == null ? p.padTop() : 0;
     int padW = padded == null ? p.padLeft() : 0;
-    boolean nhwc = backend.options().nhwcConv();
     int o = (int) y.dim(1);
     int oh = (int) y.dim(2);
     int ow = (int) y.dim(3);
     var key = new Convolution.Key(n, c, h, w, o, (int) weight.dim(2), (int) weight.dim(3), p.stride(), padH, padW,
-        nhwc);
-    if (nhwc) {
-      nhwc(key, px, pw, weight, y, oh, ow);
-    } else {
-      backend.convolution().forward(key, px, pw, y.address(), oh, ow, cache);
-    }
+        false);
+    backend.convolution().forward(key, px, pw, y.address(), oh, ow, cache);
     if (padded != null) {
       padded.close();
     }
     if (pb != 0 || pr != 0) {
       k.biasResidual(y.address(), pb, pr, y.numel(), o, (long) oh * ow);
-    }
-  }
-
-  /**
-   * {@code y [n, o, oh, ow]} on cuDNN's NHWC algorithms (those PyTorch's channels-last models run on): the input is
-   * transposed to {@code [n, h, w, c]}, the filter taken as {@code [o, kh, kw, c]} (a copy kept beside the weight,
-   * {@link CudaBackend#filterKrsc}), and the output transposed back. Opt-in ({@link CudaOptions#nhwcConv()}) until a
-   * GPU run shows that the convolution gains more than the two transposes cost.
-   */
-  private void nhwc(Convolution.Key key, long px, long pw, Tensor weight, DeviceTensor y, int oh, int ow) {
-    long hw = (long) key.h() * key.w();
-    long outHw = (long) oh * ow;
-    try (DeviceTensor xt = scratch.apply(new long[] {key.n(), hw, key.c()});
-        DeviceTensor yt = scratch.apply(new long[] {key.n(), outHw, key.o()})) {
-      k.transpose(px, xt.address(), key.n(), key.c(), (int) hw);
-      long filter = backend.filterKrsc(weight, key.o(), key.c(), key.kh() * key.kw());
-      DeviceTensor own = null;
-      if (filter == 0) {
-        // Not a weight of this backend (an activation used as a filter): a copy for this call only.
-        own = scratch.apply(weight.shape());
-        k.transpose(pw, own.address(), key.o(), key.c(), key.kh() * key.kw());
-        filter = own.address();
-      }
-      try {
-        backend.convolution().forward(key, xt.address(), filter, yt.address(), oh, ow, cache);
-      } finally {
-        if (own != null) {
-          own.close();
-        }
-      }
-      k.transpose(yt.address(), y.address(), key.n(), (int) outHw, key.o());
     }
   }
 

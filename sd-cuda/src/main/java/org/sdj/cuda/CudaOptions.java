@@ -19,8 +19,6 @@ import org.sdj.backend.DType;
  *     cuBLASLt product per image instead of on cuDNN (whose NCHW algorithms reached only 30-110 TFLOP/s on an H200
  *     at the UNet's 8x8 and 16x16 levels), and 1x1 ones at any size as one product per image; 0 leaves every
  *     convolution to cuDNN
- * @param nhwcConv whether the convolutions left to cuDNN run on its NHWC algorithms, between two transposes and with
- *     a filter copy per weight (off by default until measured on a GPU)
  * @param attention which kernel runs fused attention: {@link Attention#WGMMA} (the default; the mma.sync kernel where
  *     the GPU is not compute capability 9.0) or {@link Attention#MMA}
  * @param fusedProjections whether models stack the projections that read one input (attention's q, k and v; a
@@ -30,18 +28,18 @@ import org.sdj.backend.DType;
  *     {@code channels_last}) from the first convolution on: convolutions on cuDNN's NHWC algorithms with filters
  *     uploaded as {@code [O, kh, kw, C]}, 1x1 ones as one product over all pixels, group norm, upsampling, concat
  *     and the per-channel add on channels-last kernels, and the transformer's tokens a view of the image; every other
- *     op reads a row-major copy. Off by default until measured on a GPU
+ *     op reads a row-major copy. On by default: on an H200 the UNet step took 6.83 ms against 8.03 ms in NCHW, the
+ *     VAE decode 15.8 ms against 75.0 ms (benchmarks/RESULTS.md, run 8); off keeps NCHW images, cuDNN's NCHW
+ *     algorithms and per-image products
  */
 public record CudaOptions(int device, DType computeType, boolean graphs, long convWorkspace, int gemmConvPixels,
-    boolean nhwcConv, Attention attention, boolean fusedProjections, boolean channelsLast) {
+    Attention attention, boolean fusedProjections, boolean channelsLast) {
   /** System property that turns CUDA graphs off with {@code false} (for a run that cannot be rebuilt). */
   public static final String GRAPHS_PROPERTY = "sdj.cuda.graphs";
   /** System property for {@link #convWorkspace} in MiB. */
   public static final String CONV_WORKSPACE_PROPERTY = "sdj.cuda.convWorkspaceMiB";
   /** System property for {@link #gemmConvPixels}. */
   public static final String GEMM_CONV_PIXELS_PROPERTY = "sdj.cuda.gemmConvPixels";
-  /** System property for {@link #nhwcConv}: {@code true} or {@code false}. */
-  public static final String NHWC_CONV_PROPERTY = "sdj.cuda.nhwcConv";
   /** System property for {@link #attention}: {@code wgmma} (the default) or {@code mma}. */
   public static final String ATTENTION_PROPERTY = "sdj.cuda.attention";
   /** System property for {@link #fusedProjections}: {@code true} or {@code false}. */
@@ -112,11 +110,11 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   }
 
   /**
-   * Device 0, float16, CUDA graphs, 64 MiB of convolution workspace, convolutions up to 16x16 on cuBLASLt, cuDNN's
-   * in NCHW, attention on the wgmma kernel where the GPU has it, fused projections, row-major images; the system properties
-   * {@value #GRAPHS_PROPERTY}, {@value #CONV_WORKSPACE_PROPERTY}, {@value #GEMM_CONV_PIXELS_PROPERTY},
-   * {@value #NHWC_CONV_PROPERTY}, {@value #ATTENTION_PROPERTY}, {@value #FUSED_PROJECTIONS_PROPERTY} and
-   * {@value #CHANNELS_LAST_PROPERTY} override the last seven.
+   * Device 0, float16, CUDA graphs, 64 MiB of convolution workspace, convolutions up to 16x16 on cuBLASLt (where
+   * images are NCHW), attention on the wgmma kernel where the GPU has it, fused projections, channels-last images;
+   * the system properties {@value #GRAPHS_PROPERTY}, {@value #CONV_WORKSPACE_PROPERTY},
+   * {@value #GEMM_CONV_PIXELS_PROPERTY}, {@value #ATTENTION_PROPERTY}, {@value #FUSED_PROJECTIONS_PROPERTY} and
+   * {@value #CHANNELS_LAST_PROPERTY} override the last six.
    */
   public static CudaOptions defaults() {
     return fromProperties(System.getProperties());
@@ -130,9 +128,8 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
    */
   static CudaOptions fromProperties(Properties properties) {
     boolean graphs = flag(properties, GRAPHS_PROPERTY, true);
-    boolean nhwc = flag(properties, NHWC_CONV_PROPERTY, false);
     boolean fused = flag(properties, FUSED_PROJECTIONS_PROPERTY, true);
-    boolean channelsLast = flag(properties, CHANNELS_LAST_PROPERTY, false);
+    boolean channelsLast = flag(properties, CHANNELS_LAST_PROPERTY, true);
     String mib = properties.getProperty(CONV_WORKSPACE_PROPERTY, Long.toString(DEFAULT_CONV_WORKSPACE_MIB)).trim();
     long workspace;
     try {
@@ -149,7 +146,7 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     }
     Attention attention =
         Attention.fromProperty(properties.getProperty(ATTENTION_PROPERTY, Attention.WGMMA.property()).trim());
-    return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels, nhwc, attention, fused, channelsLast);
+    return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels, attention, fused, channelsLast);
   }
 
   /** A true/false property, {@code absent} where absent. */
@@ -189,10 +186,6 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     return with(c -> c.gemmConvPixels = pixels);
   }
 
-  public CudaOptions withNhwcConv(boolean on) {
-    return with(c -> c.nhwcConv = on);
-  }
-
   public CudaOptions withAttention(Attention kernel) {
     return with(c -> c.attention = kernel);
   }
@@ -209,8 +202,8 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   private CudaOptions with(Consumer<Components> change) {
     Components c = new Components(this);
     change.accept(c);
-    return new CudaOptions(c.device, c.computeType, c.graphs, c.convWorkspace, c.gemmConvPixels, c.nhwcConv,
-        c.attention, c.fusedProjections, c.channelsLast);
+    return new CudaOptions(c.device, c.computeType, c.graphs, c.convWorkspace, c.gemmConvPixels, c.attention,
+        c.fusedProjections, c.channelsLast);
   }
 
   /** The components of a {@link CudaOptions}, mutable: each wither changes one. */
@@ -220,7 +213,6 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     boolean graphs;
     long convWorkspace;
     int gemmConvPixels;
-    boolean nhwcConv;
     Attention attention;
     boolean fusedProjections;
     boolean channelsLast;
@@ -231,7 +223,6 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
       graphs = o.graphs;
       convWorkspace = o.convWorkspace;
       gemmConvPixels = o.gemmConvPixels;
-      nhwcConv = o.nhwcConv;
       attention = o.attention;
       fusedProjections = o.fusedProjections;
       channelsLast = o.channelsLast;

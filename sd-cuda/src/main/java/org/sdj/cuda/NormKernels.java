@@ -89,6 +89,8 @@ final class NormKernels {
   static final int NHWC_STATS_THREADS = 256;
   /** Most groups a channels-last group norm takes ({@code NHWC_MAX_GROUPS} in norms.cu: its shared sums). */
   static final int NHWC_MAX_GROUPS = 1024;
+  /** Most channels a channels-last group norm takes ({@code NHWC_MAX_CHANNELS} in norms.cu: its per-channel sums). */
+  static final int NHWC_MAX_CHANNELS = 4096;
 
   /**
    * Pixels per chunk of a channels-last group norm over {@code n} samples of {@code pixels x channels}: about
@@ -123,7 +125,8 @@ final class NormKernels {
    * {@code y = groupNorm(x)} (then SiLU) over channels-last {@code x [n, pixels, channels]}; {@code stats} holds
    * {@link #nhwcStatsFloats} floats of scratch.
    *
-   * @throws IllegalArgumentException beyond {@link #NHWC_MAX_GROUPS} groups or the kernels' 32-bit indices
+   * @throws IllegalArgumentException beyond {@link #NHWC_MAX_GROUPS} groups, {@link #NHWC_MAX_CHANNELS} channels or the
+   *     kernels' 32-bit indices
    */
   void groupNormNhwc(long x, long gamma, long beta, long y, int n, int channels, long pixels, int groups, float eps,
       boolean silu, long stats) {
@@ -131,9 +134,12 @@ final class NormKernels {
     if ((long) n * groups == 0 || count == 0) {
       return;
     }
-    if (groups > NHWC_MAX_GROUPS || count > GROUP_MAX_COUNT || pixels * channels > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("groupNorm: " + groups + " groups of " + count + " elements exceed the CUDA"
-          + " backend's channels-last kernels (" + NHWC_MAX_GROUPS + " groups, " + GROUP_MAX_COUNT + " elements)");
+    if (groups > NHWC_MAX_GROUPS || channels > NHWC_MAX_CHANNELS || count > GROUP_MAX_COUNT
+        || pixels * channels > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("groupNorm: " + groups + " groups of " + count + " elements over " + channels
+          + " channels exceed the CUDA backend's channels-last kernels (" + NHWC_MAX_GROUPS + " groups, "
+          + NHWC_MAX_CHANNELS + " channels, " + GROUP_MAX_COUNT + " elements); run with -D"
+          + CudaOptions.CHANNELS_LAST_PROPERTY + "=false");
     }
     int chunkPixels = nhwcChunkPixels(n, pixels, channels);
     int splits = nhwcSplits(n, pixels, channels);

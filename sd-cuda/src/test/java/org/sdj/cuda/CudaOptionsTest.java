@@ -20,9 +20,9 @@ class CudaOptionsTest {
   }
 
   @Test
-  void defaultsAreFloat16WithGraphsAnd64MiBOfConvolutionWorkspaceAndSmallConvolutionsOnGemm() {
+  void defaultsAreFloat16WithGraphsWgmmaAttentionAndChannelsLastImages() {
     CudaOptions o = CudaOptions.fromProperties(of());
-    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256, false, CudaOptions.Attention.WGMMA, true, false), o);
+    assertEquals(new CudaOptions(0, DType.F16, true, 64L << 20, 256, CudaOptions.Attention.WGMMA, true, true), o);
   }
 
   @Test
@@ -33,12 +33,11 @@ class CudaOptionsTest {
     assertEquals(64L << 20, o.convWorkspace());
     assertTrue(CudaOptions.fromProperties(of(CudaOptions.GRAPHS_PROPERTY, " true ")).graphs());
     assertEquals(0, CudaOptions.fromProperties(of(CudaOptions.GEMM_CONV_PIXELS_PROPERTY, " 0")).gemmConvPixels());
-    assertTrue(CudaOptions.fromProperties(of(CudaOptions.NHWC_CONV_PROPERTY, "true")).nhwcConv());
     for (CudaOptions.Attention a : CudaOptions.Attention.values()) {
       assertEquals(a, CudaOptions.fromProperties(of(CudaOptions.ATTENTION_PROPERTY, " " + a.property())).attention());
     }
     assertFalse(CudaOptions.fromProperties(of(CudaOptions.FUSED_PROJECTIONS_PROPERTY, "false")).fusedProjections());
-    assertTrue(CudaOptions.fromProperties(of(CudaOptions.CHANNELS_LAST_PROPERTY, "true")).channelsLast());
+    assertFalse(CudaOptions.fromProperties(of(CudaOptions.CHANNELS_LAST_PROPERTY, "false")).channelsLast());
   }
 
   @Test
@@ -48,12 +47,12 @@ class CudaOptionsTest {
     assertEquals(CudaOptions.Attention.MMA, o.withGraphs(false).attention(), "other withers keep the kernel");
     assertEquals(CudaOptions.Attention.WGMMA, o.withAttention(CudaOptions.Attention.WGMMA).attention());
     assertFalse(o.withFusedProjections(false).fusedProjections());
-    assertEquals(o.withGraphs(false).withNhwcConv(true).withGraphs(true), o.withNhwcConv(true),
+    assertEquals(o.withGraphs(false).withChannelsLast(false).withGraphs(true), o.withChannelsLast(false),
         "each wither changes its own component only");
     assertThrows(IllegalArgumentException.class, () -> o.withAttention(null));
     assertThrows(IllegalArgumentException.class, () -> o.withDevice(-1));
-    assertTrue(o.withChannelsLast(true).channelsLast());
-    assertTrue(o.withChannelsLast(true).withDevice(0).channelsLast(), "the device's wither keeps the layout");
+    assertFalse(o.withChannelsLast(false).channelsLast());
+    assertFalse(o.withChannelsLast(false).withDevice(0).channelsLast(), "the device's wither keeps the layout");
   }
 
   @Test

@@ -7,6 +7,6 @@ package org.sdj.cuda;
 class EmulatedCudnnConvOpConformanceTest extends EmulatedCudaOpConformanceTest {
   @Override
   CudaOptions options() {
-    return CudaOptions.defaults().withGemmConvPixels(0);
+    return CudaOptions.defaults().withChannelsLast(false).withGemmConvPixels(0);
   }
 }

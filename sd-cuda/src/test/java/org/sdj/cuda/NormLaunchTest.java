@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -89,5 +93,20 @@ class NormLaunchTest {
     assertFalse(NormKernels.layerVectorized(320, ALIGNED, ALIGNED + 4, ALIGNED, ALIGNED), "gamma misaligned");
     assertFalse(NormKernels.layerVectorized(320, ALIGNED, ALIGNED, ALIGNED + 8, ALIGNED), "beta misaligned");
     assertFalse(NormKernels.layerVectorized(320, ALIGNED, ALIGNED, ALIGNED, ALIGNED + 6), "y misaligned");
+  }
+
+  /** The channels-last statistics kernel's limits and block size, as norms.cu declares them. */
+  @Test
+  void channelsLastLimitsMatchTheSource() throws IOException {
+    String source = Files.readString(KernelSources.path("norms.cu"));
+    assertEquals(constant(source, "NHWC_MAX_GROUPS"), NormKernels.NHWC_MAX_GROUPS);
+    assertEquals(constant(source, "NHWC_MAX_CHANNELS"), NormKernels.NHWC_MAX_CHANNELS);
+    assertEquals(constant(source, "NHWC_STATS_THREADS"), NormKernels.NHWC_STATS_THREADS);
+  }
+
+  private static int constant(String source, String name) {
+    Matcher m = Pattern.compile("constexpr int " + name + " = (\\d+);").matcher(source);
+    assertTrue(m.find(), name + " in norms.cu");
+    return Integer.parseInt(m.group(1));
   }
 }
