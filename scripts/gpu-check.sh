@@ -14,7 +14,8 @@
 #     op profile against PyTorch eager (benchmarks/torch/vae_decode.py) and, time permitting, the UNet step again
 #     with attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async in place of the wgmma kernel's
 #     bulk tensor copies (-Dsdj.cuda.wgmmaTma=false), with NCHW images (-Dsdj.cuda.channelsLast=false) and with q, k and v projected apart
-#     (-Dsdj.cuda.fusedProjections=false); the VAE decode again with NCHW images. Writes the
+#     (-Dsdj.cuda.fusedProjections=false); the VAE decode again with NCHW images and with its wide attention head on
+#     the CUDA-core kernel instead of cuBLASLt products (-Dsdj.cuda.wideProducts=false). Writes the
 #     results under $OUT (or gpu-out/ when OUT is unset): a summary (summary.txt, also printed) and every log in one
 #     archive (logs.tar.gz; the device tool brings back only so many files). Budget: under 6 minutes, held by one
 #     deadline (each part gets its own limit or what is left of 340 s).
@@ -173,6 +174,9 @@ run_checks() {
   echo "== VAE decode 512x512 (sdj, -Dsdj.cuda.channelsLast=false) =="
   timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.channelsLast=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
     >"$out/vae-sdj-nchw.txt" 2>&1
+  echo "== VAE decode 512x512 (sdj, -Dsdj.cuda.wideProducts=false) =="
+  timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.wideProducts=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
+    >"$out/vae-sdj-wide-kernel.txt" 2>&1
   # The UNet step again with each alternative, where the deadline leaves room.
   local variants="attention=mma wgmmaTma=false channelsLast=false fusedProjections=false"
   for variant in $variants; do
@@ -203,6 +207,8 @@ summary() {
   echo "-- VAE decode, sdj --"; grep -v "^cuda:" "$out/vae-sdj.txt" | head -20
   echo "-- VAE decode, torch --"; tail -3 "$out/vae-torch.txt"
   echo "-- VAE decode, sdj, NCHW --"; grep -v "^cuda:" "$out/vae-sdj-nchw.txt" | head -6
+  echo "-- VAE decode, sdj, wide attention on the CUDA-core kernel --"
+  grep -v "^cuda:" "$out/vae-sdj-wide-kernel.txt" | head -6
   for variant in $variants; do
     [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
       grep -E "unet step|relative L2|conv2d |linear |attention" "$out/unet-sdj-${variant//=/-}.txt" | head -6; }

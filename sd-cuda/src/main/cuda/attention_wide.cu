@@ -2,6 +2,7 @@
 // the same online softmax. A block of WIDE_WARPS warps takes as many query rows, one per warp, and walks the keys in
 // tiles of 32 that the whole block loads into shared memory once (coalesced) and every warp reads: lane j scores key j
 // of the tile against its warp's row, then each lane accumulates d / 32 output columns of the tile's values.
+// Below it, the softmax of ProductAttention, which by default computes those heads as two cuBLASLt products instead.
 #include "common.cuh"
 
 namespace sdj {
@@ -105,6 +106,61 @@ __device__ void attention_wide_body(const T* q, const T* k, const T* v, T* o, in
   }
 }
 
+// ---- the softmax of ProductAttention --------------------------------------------------------------------------------
+// The max (all threads get it) of a block of 256 threads.
+__device__ float block_max256(float v) {
+  __shared__ float partial[8];
+  __shared__ float total;
+  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+  if ((threadIdx.x & 31) == 0) partial[threadIdx.x >> 5] = v;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    float m = partial[0];
+    for (int w = 1; w < 8; w++) m = fmaxf(m, partial[w]);  // in a fixed order: the same bits every run
+    total = m;
+  }
+  __syncthreads();
+  const float r = total;
+  __syncthreads();  // partial and total are reused by the next call
+  return r;
+}
+
+// The sum (all threads get it) of a block of 256 threads, in a fixed order.
+__device__ float block_sum256(float v) {
+  __shared__ float partial[8];
+  __shared__ float total;
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  if ((threadIdx.x & 31) == 0) partial[threadIdx.x >> 5] = v;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    float t = 0.f;
+    for (int w = 0; w < 8; w++) t += partial[w];
+    total = t;
+  }
+  __syncthreads();
+  const float r = total;
+  __syncthreads();
+  return r;
+}
+
+// One block of 256 threads per score row r: p[r, j] = exp(s[r, j] - max) / sum over the row's keys, 0 for keys masked
+// by the causal mask (key j > query row0 + r) and where a row has no keys. s float32 [rows, cols] (row stride lds),
+// p in the storage type (row stride ldp).
+template <typename T>
+__device__ void softmax_rows_body(const float* s, T* p, int cols, int lds, int ldp, int causal, int row0) {
+  const float* sr = s + (long long)blockIdx.x * lds;
+  T* pr = p + (long long)blockIdx.x * ldp;
+  const int valid = causal ? min(cols, row0 + (int)blockIdx.x + 1) : cols;
+  float mx = -INFINITY;
+  for (int j = threadIdx.x; j < valid; j += blockDim.x) mx = fmaxf(mx, sr[j]);
+  mx = block_max256(mx);
+  float sum = 0.f;
+  for (int j = threadIdx.x; j < valid; j += blockDim.x) sum += expf(sr[j] - mx);
+  sum = block_sum256(sum);
+  const float inv = sum > 0.f ? 1.f / sum : 0.f;
+  for (int j = threadIdx.x; j < cols; j += blockDim.x) pr[j] = from_f<T>(j < valid ? expf(sr[j] - mx) * inv : 0.f);
+}
+
 }  // namespace sdj
 
 #define SDJ_WIDE(T, S)                                                                                        \
@@ -116,3 +172,12 @@ __device__ void attention_wide_body(const T* q, const T* k, const T* v, T* o, in
 
 SDJ_WIDE(__half, f16)
 SDJ_WIDE(__nv_bfloat16, bf16)
+
+#define SDJ_SOFTMAX_ROWS(T, S)                                                                                 \
+  extern "C" __global__ void __launch_bounds__(256)                                                            \
+      sdj_softmax_rows_##S(const float* s, T* p, int cols, int lds, int ldp, int causal, int row0) {           \
+    sdj::softmax_rows_body<T>(s, p, cols, lds, ldp, causal, row0);                                            \
+  }
+
+SDJ_SOFTMAX_ROWS(__half, f16)
+SDJ_SOFTMAX_ROWS(__nv_bfloat16, bf16)

@@ -31,12 +31,19 @@ final class AttentionKernels {
    * with the launch. Set where asked for and the operands allow it (16-byte rows and heads).
    */
   static final int WGMMA_TMA = 1;
+  /**
+   * System property: {@code false} runs head sizes beyond the tensor-core kernels' 160 on attention_wide.cu's
+   * CUDA-core kernel instead of as cuBLASLt products ({@link ProductAttention}); for benchmarks to compare.
+   */
+  static final String WIDE_PRODUCTS_PROPERTY = "sdj.cuda.wideProducts";
   private static final System.Logger LOG = System.getLogger(AttentionKernels.class.getName());
 
   /** The kernel that runs: {@code preferred}, or {@link CudaOptions.Attention#MMA} where the module lacks it. */
   private final CudaOptions.Attention kernel;
   /** Whether the wgmma kernels may copy K and V by bulk tensor copies ({@link #WGMMA_TMA_PROPERTY}). */
   private final boolean tma;
+  /** Whether wide heads run as products ({@link #WIDE_PRODUCTS_PROPERTY}). */
+  private final boolean wideProducts = flagProperty(WIDE_PRODUCTS_PROPERTY);
   /** Set once the driver refuses a tensor map: the wgmma kernels copy with cp.async from then on. */
   private volatile boolean mapsRefused;
 
@@ -46,7 +53,7 @@ final class AttentionKernels {
    * {@link #WGMMA_TMA_PROPERTY} says (on by default).
    */
   AttentionKernels(Launcher launch, CudaOptions.Attention preferred) {
-    this(launch, preferred, propertyTma());
+    this(launch, preferred, flagProperty(WGMMA_TMA_PROPERTY));
   }
 
   AttentionKernels(Launcher launch, CudaOptions.Attention preferred, boolean tma) {
@@ -57,14 +64,22 @@ final class AttentionKernels {
     this.tma = tma;
   }
 
-  /** {@link #WGMMA_TMA_PROPERTY}'s value, true where unset. */
-  static boolean propertyTma() {
-    String value = System.getProperty(WGMMA_TMA_PROPERTY, "true").trim();
+  /** The boolean system property {@code name}, true where unset. */
+  static boolean flagProperty(String name) {
+    String value = System.getProperty(name, "true").trim();
     return switch (value) {
       case "true" -> true;
       case "false" -> false;
-      default -> throw new IllegalArgumentException(WGMMA_TMA_PROPERTY + "=" + value + ": use true or false");
+      default -> throw new IllegalArgumentException(name + "=" + value + ": use true or false");
     };
+  }
+
+  /**
+   * Whether attention at head size {@code d} over {@code nk} keys runs as {@link ProductAttention}: beyond the
+   * tensor-core kernels' sizes, with keys, unless {@link #WIDE_PRODUCTS_PROPERTY} is false.
+   */
+  boolean byProducts(int d, long nk) {
+    return wideProducts && flashDim(d) < 0 && nk > 0;
   }
 
   /** Which kernel runs fused attention (a wgmma one only for the head sizes it provides). */

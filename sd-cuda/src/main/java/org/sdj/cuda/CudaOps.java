@@ -440,6 +440,16 @@ final class CudaOps implements Ops {
           + " exceeds the CUDA backend's " + AttentionKernels.WIDE_MAX_D);
     }
     DeviceTensor y = output(out);
+    if (backend.attention().byProducts(d, nk)) {
+      ProductAttention products = new ProductAttention(backend.launcher(), backend.gemm());
+      int rows = products.rowsPerBlock(out[1], nk);
+      try (DeviceTensor scores = output(new long[] {rows, nk}, DType.F32);
+          DeviceTensor probabilities = output(new long[] {rows, nk})) {
+        products.attention(pq, pk, pv, y.address(), (int) out[0], (int) out[1], (int) nk, heads, d,
+            Math.toIntExact(ldq), Math.toIntExact(ldkv), scale, causal, scores.address(), probabilities.address());
+      }
+      return y;
+    }
     backend.attention().attention(pq, pk, pv, y.address(), (int) out[0], (int) out[1], (int) nk, heads, d,
         Math.toIntExact(ldq), Math.toIntExact(ldkv), scale, causal);
     return y;

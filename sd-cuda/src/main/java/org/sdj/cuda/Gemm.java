@@ -52,7 +52,8 @@ import org.sdj.backend.DType;
  * heuristic's algorithm) are cached per shape and per alignment of the operands (the heuristic may otherwise pick a
  * kernel that assumes 256-byte aligned matrices, where an image of a batch can start at any even address). Row-major
  * {@code y [rows, out]} is column-major {@code [out, rows]}: the product is computed as {@code (w^T)^T x^T}, with
- * {@code w} transposed in place (TRANSA) for a linear layer.
+ * {@code w} transposed in place (TRANSA) for a linear layer. {@link #product} takes row strides and a scale, and may
+ * leave the result in float32 (the scores of {@link ProductAttention}).
  */
 final class Gemm implements Matmul, AutoCloseable {
   private static final long WORKSPACE = 32L << 20;
@@ -65,8 +66,11 @@ final class Gemm implements Matmul, AutoCloseable {
   private final Map<Key, Plan> plans = new HashMap<>();
   private final FloatPointer one = new FloatPointer(1f);
   private final FloatPointer zero = new FloatPointer(0f);
+  private final FloatPointer alpha = new FloatPointer(1f);
 
-  private record Key(long rows, long in, long out, boolean bias, boolean transposedWeight, int alignment) {}
+  /** A plan's shape: {@code ldx, ldw, ldy} the operands' row strides, {@code floatOut} a float32 result. */
+  private record Key(long rows, long in, long out, boolean bias, boolean transposedWeight, int alignment, long ldx,
+      long ldw, long ldy, boolean floatOut) {}
 
   private record Plan(cublasLtMatmulDescOpaque_t desc, cublasLtMatrixLayoutOpaque_t a, cublasLtMatrixLayoutOpaque_t b,
       cublasLtMatrixLayoutOpaque_t c, cublasLtMatmulHeuristicResult_t algo) {}
@@ -101,10 +105,27 @@ final class Gemm implements Matmul, AutoCloseable {
     return a;
   }
 
+  /**
+   * {@inheritDoc} The scale is read when the product is enqueued (cuBLASLt's host pointer mode), so one buffer serves
+   * every call.
+   */
+  @Override
+  public synchronized void product(Strided x, Strided w, Strided y, Shape s) {
+    int align = alignment(x.address(), w.address(), y.address(), x.ld() * 2, w.ld() * 2, y.ld() * 2);
+    Plan p = plans.computeIfAbsent(new Key(s.rows(), s.in(), s.out(), false, s.transposedWeight(), align, x.ld(),
+        w.ld(), y.ld(), s.floatOut()), this::plan);
+    alpha.put(s.alpha());
+    Cu.checkBlas(cublasLtMatmul(handle, p.desc, alpha, new DevicePointer(w.address()), p.a,
+        new DevicePointer(x.address()), p.b, zero, new DevicePointer(y.address()), p.c,
+        new DevicePointer(y.address()), p.c, p.algo.algo(), new DevicePointer(workspace), WORKSPACE, streams.get()),
+        "cublasLtMatmul " + s + " with row strides " + x.ld() + ", " + w.ld() + ", " + y.ld());
+  }
+
   private void run(long x, long w, long bias, long residual, long y, long rows, long in, long out,
       boolean transposedWeight) {
     int align = alignment(x, w, residual, y);
-    Plan p = plans.computeIfAbsent(new Key(rows, in, out, bias != 0, transposedWeight, align), this::plan);
+    Plan p = plans.computeIfAbsent(new Key(rows, in, out, bias != 0, transposedWeight, align, in,
+        transposedWeight ? in : out, out, false), this::plan);
     if (bias != 0) {
       try (LongPointer ptr = new LongPointer(1).put(bias)) {
         Cu.checkBlas(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, ptr, 8),
@@ -127,10 +148,11 @@ final class Gemm implements Matmul, AutoCloseable {
       Cu.checkBlas(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, transA, 4), "TRANSA");
       Cu.checkBlas(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_EPILOGUE, epilogue, 4), "EPILOGUE");
     }
-    cublasLtMatrixLayoutOpaque_t a = k.transposedWeight() ? layout(k.in(), k.out(), k.in())
-        : layout(k.out(), k.in(), k.out());
-    cublasLtMatrixLayoutOpaque_t b = layout(k.in(), k.rows(), k.in());
-    cublasLtMatrixLayoutOpaque_t c = layout(k.out(), k.rows(), k.out());
+    // Row-major [r, c] with row stride ld is column-major [c, r] with leading dimension ld.
+    cublasLtMatrixLayoutOpaque_t a = k.transposedWeight() ? layout(k.in(), k.out(), k.ldw(), dataType)
+        : layout(k.out(), k.in(), k.ldw(), dataType);
+    cublasLtMatrixLayoutOpaque_t b = layout(k.in(), k.rows(), k.ldx(), dataType);
+    cublasLtMatrixLayoutOpaque_t c = layout(k.out(), k.rows(), k.ldy(), k.floatOut() ? CUDA_R_32F : dataType);
     PointerPointer<cublasLtMatmulPreferenceOpaque_t> pp = new PointerPointer<>(1);
     Cu.checkBlas(cublasLtMatmulPreferenceCreate(pp), "cublasLtMatmulPreferenceCreate");
     cublasLtMatmulPreferenceOpaque_t pref = pp.get(cublasLtMatmulPreferenceOpaque_t.class, 0);
@@ -157,9 +179,9 @@ final class Gemm implements Matmul, AutoCloseable {
     return new Plan(desc, a, b, c, result);
   }
 
-  private cublasLtMatrixLayoutOpaque_t layout(long rows, long cols, long ld) {
+  private static cublasLtMatrixLayoutOpaque_t layout(long rows, long cols, long ld, int type) {
     PointerPointer<cublasLtMatrixLayoutOpaque_t> p = new PointerPointer<>(1);
-    Cu.checkBlas(cublasLtMatrixLayoutCreate(p, dataType, rows, cols, ld), "cublasLtMatrixLayoutCreate");
+    Cu.checkBlas(cublasLtMatrixLayoutCreate(p, type, rows, cols, ld), "cublasLtMatrixLayoutCreate");
     return p.get(cublasLtMatrixLayoutOpaque_t.class, 0);
   }
 

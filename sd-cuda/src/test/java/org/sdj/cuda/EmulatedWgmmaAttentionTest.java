@@ -161,11 +161,11 @@ class EmulatedWgmmaAttentionTest {
     String before = System.getProperty(key);
     try {
       System.clearProperty(key);
-      assertTrue(AttentionKernels.propertyTma());
+      assertTrue(AttentionKernels.flagProperty(key));
       System.setProperty(key, "false");
-      assertTrue(!AttentionKernels.propertyTma());
+      assertTrue(!AttentionKernels.flagProperty(key));
       System.setProperty(key, "off");
-      var bad = assertThrows(IllegalArgumentException.class, AttentionKernels::propertyTma);
+      var bad = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.flagProperty(key));
       assertTrue(bad.getMessage().contains(key), bad.getMessage());
     } finally {
       if (before == null) {

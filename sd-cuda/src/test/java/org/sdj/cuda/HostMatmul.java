@@ -1,6 +1,9 @@
 package org.sdj.cuda;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.sdj.backend.DType;
+import org.sdj.backend.HalfPrecision;
 
 /**
  * {@link Matmul} of {@link HostDevice}: what {@link Gemm} asks of cuBLASLt, computed on the host. Operands are decoded
@@ -52,5 +55,40 @@ final class HostMatmul implements Matmul {
       }
     }
     HostArrays.write(y, result, type);
+  }
+
+  @Override
+  public void product(Strided x, Strided w, Strided y, Shape s) {
+    int r = Math.toIntExact(s.rows());
+    int k = Math.toIntExact(s.in());
+    int n = Math.toIntExact(s.out());
+    float[][] a = rows(x, r, k);
+    float[][] b = s.transposedWeight() ? rows(w, n, k) : rows(w, k, n);
+    MemorySegment out = MemorySegment.ofAddress(y.address())
+        .reinterpret(((long) Math.max(0, r - 1) * y.ld() + n) * (s.floatOut() ? 4 : 2));
+    for (int i = 0; i < r; i++) {
+      for (int j = 0; j < n; j++) {
+        float sum = 0;
+        for (int p = 0; p < k; p++) {
+          sum += a[i][p] * (s.transposedWeight() ? b[j][p] : b[p][j]);
+        }
+        float v = s.alpha() * sum;
+        long at = (long) i * y.ld() + j;
+        if (s.floatOut()) {
+          out.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, at, v);
+        } else {
+          out.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, at, HalfPrecision.encode(v, type));
+        }
+      }
+    }
+  }
+
+  /** {@code count} rows of {@code cols} storage-type elements, {@code m.ld()} apart, as floats. */
+  private float[][] rows(Strided m, int count, int cols) {
+    float[][] v = new float[count][];
+    for (int i = 0; i < count; i++) {
+      v[i] = HostArrays.read(m.address() + 2L * i * m.ld(), cols, type);
+    }
+    return v;
   }
 }
