@@ -463,9 +463,11 @@ final class CudaOps implements Ops {
     long pg = at(gamma);
     long pb = at(beta);
     long[] s = Shapes.groupNorm(x, groups, gamma, beta);
-    if (isChannelsLast(x)) {
+    if (isChannelsLast(x) && NormKernels.nhwcFits((int) s[1], groups)) {
       return groupNormChannelsLast(x, groups, pg, pb, eps, silu);
     }
+    // Row-major images, and channels-last ones past the channels-last kernel's shared sums (a row-major copy, a
+    // row-major result, which the channels-last ops after it read through their own copy).
     long px = at(x);
     long spatial = Shapes.numel(s) / Math.max(1, s[0] * s[1]);
     long groupsInBatch = s[0] * groups;

@@ -116,6 +116,11 @@ final class NormKernels {
     return new int[] {x, Math.max(1, NHWC_STATS_THREADS / x), 1};
   }
 
+  /** Whether the channels-last group norm takes {@code channels} in {@code groups} (its shared sums hold them). */
+  static boolean nhwcFits(int channels, int groups) {
+    return channels <= NHWC_MAX_CHANNELS && groups <= NHWC_MAX_GROUPS;
+  }
+
   /** Whether a channels-last group norm may move 16-byte vectors of 8 channels. */
   static boolean nhwcVectorized(int channels, long x, long y) {
     return channels % 8 == 0 && ((x | y) & 15) == 0;
@@ -138,8 +143,7 @@ final class NormKernels {
         || pixels * channels > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("groupNorm: " + groups + " groups of " + count + " elements over " + channels
           + " channels exceed the CUDA backend's channels-last kernels (" + NHWC_MAX_GROUPS + " groups, "
-          + NHWC_MAX_CHANNELS + " channels, " + GROUP_MAX_COUNT + " elements); run with -D"
-          + CudaOptions.CHANNELS_LAST_PROPERTY + "=false");
+          + NHWC_MAX_CHANNELS + " channels, " + GROUP_MAX_COUNT + " elements)");
     }
     int chunkPixels = nhwcChunkPixels(n, pixels, channels);
     int splits = nhwcSplits(n, pixels, channels);

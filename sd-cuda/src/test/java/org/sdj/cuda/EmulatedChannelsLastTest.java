@@ -2,11 +2,15 @@ package org.sdj.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.sdj.backend.DType;
+import org.sdj.backend.Ops;
+import org.sdj.backend.Tensor;
 
 /**
  * The channels-last kernels ({@link CudaOptions#channelsLast()}) on the CPU emulator, launched as the CUDA backend
@@ -91,6 +95,36 @@ class EmulatedChannelsLastTest {
             assertArrayEquals(first, got, (aligned ? "vector" : "scalar") + " path, run " + k + " against run 0");
           }
         }
+      }
+    }
+  }
+
+  /**
+   * Channels past the channels-last kernel's shared sums ({@link NormKernels#NHWC_MAX_CHANNELS}) and groups past its
+   * {@link NormKernels#NHWC_MAX_GROUPS}: the backend's group norm takes the row-major kernel on a copy instead of
+   * refusing, and says so by its result's layout.
+   */
+  @Test
+  void groupNormPastTheChannelsLastLimitsFallsBackToRowMajor() {
+    try (HostRun run = new HostRun(DType.F16, "groupNormNhwcFallback");
+        CudaBackend backend = HostDevice.backend(CudaOptions.defaults().withChannelsLast(true));
+        Ops ops = backend.ops()) {
+      int[][] cases = {{NormKernels.NHWC_MAX_CHANNELS + 8, 8}, {2 * (NormKernels.NHWC_MAX_GROUPS + 1),
+          NormKernels.NHWC_MAX_GROUPS + 1}};
+      for (int[] c : cases) {
+        int channels = c[0];
+        int groups = c[1];
+        assertTrue(!NormKernels.nhwcFits(channels, groups));
+        float[] x = run.random(channels * 4);
+        float[] gamma = run.random(channels);
+        float[] beta = run.random(channels);
+        Tensor xt = ops.fromHost(x, 1, channels, 2, 2);
+        assertTrue(((DeviceTensor) xt).channelsLast(), "uploaded channels-last");
+        Tensor y = ops.groupNorm(xt, groups, ops.fromHost(gamma, channels), ops.fromHost(beta, channels), EPS, true);
+        assertTrue(!((DeviceTensor) y).channelsLast(), "the row-major kernel's result");
+        float[] want = run.host(run.ref.groupNorm(run.tensor(x, 1, channels, 2, 2), groups,
+            run.tensor(gamma, channels), run.tensor(beta, channels), EPS, true));
+        run.assertClose(want, ops.toHost(y), channels + " channels in " + groups + " groups");
       }
     }
   }
