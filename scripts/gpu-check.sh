@@ -12,7 +12,8 @@
 #     the same shapes, one SD 1.5 UNet step (with an op-by-op device-time profile) against PyTorch eager
 #     (benchmarks/torch/unet_step.py), a whole 512x512 txt2img with its peak device memory, the VAE decode with its
 #     op profile against PyTorch eager (benchmarks/torch/vae_decode.py) and, time permitting, the UNet step again
-#     with attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async in place of the wgmma kernel's
+#     with the wgmma kernel's K and V tiles copied by one bulk copy each (-Dsdj.cuda.wgmmaTmaTile=true), with
+#     attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async in place of the wgmma kernel's
 #     bulk tensor copies (-Dsdj.cuda.wgmmaTma=false), with NCHW images (-Dsdj.cuda.channelsLast=false) and with q, k and v projected apart
 #     (-Dsdj.cuda.fusedProjections=false); the VAE decode again with NCHW images and with its wide attention head on
 #     the CUDA-core kernel instead of cuBLASLt products (-Dsdj.cuda.wideProducts=false). Writes the
@@ -178,7 +179,7 @@ run_checks() {
   timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.wideProducts=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
     >"$out/vae-sdj-wide-kernel.txt" 2>&1
   # The UNet step again with each alternative, where the deadline leaves room.
-  local variants="attention=mma wgmmaTma=false channelsLast=false fusedProjections=false"
+  local variants="wgmmaTmaTile=true attention=mma wgmmaTma=false channelsLast=false fusedProjections=false"
   for variant in $variants; do
     local room=$((deadline - SECONDS))
     if [ "$room" -ge 40 ]; then

@@ -155,13 +155,15 @@ __device__ __forceinline__ void filled(uint64_t* bar, bool vec) {
 }
 
 // The producer warpgroup: the query tile once, then each key tile's K and V into their stages as the consumers give
-// them back. With tensor maps (tk, tv: the kernel's OPTION_TMA), one thread copies each K and V tile as DP / 8 bulk
-// tensor copies, one per 8-column chunk (a box of 8 columns x BC rows lands as the chunk's BC rows of 16 bytes, the
-// tile layout; rows past nk and chunks past d arrive as zeros), announcing the tile's bytes on its full barrier; the
-// other 127 threads are done after the query tile. Without, all 128 copy (cp.async or plain stores).
+// them back. With tensor maps (tk, tv: the kernel's OPTION_TMA), one thread copies each K and V tile by bulk tensor
+// copies, announcing the tile's bytes on its full barrier; the other 127 threads are done after the query tile. Where
+// `tile` (OPTION_TMA_TILE), one copy per tile: the 5-d box (8 columns, BC rows, DP / 8 chunks) lands chunk after
+// chunk, each its BC rows of 16 bytes, the tile layout; else DP / 8 copies, one per chunk (a 4-d box of 8 columns x BC
+// rows). Rows past nk and chunks past d arrive as zeros. Without maps, all 128 threads copy (cp.async or plain stores).
 template <typename T, int DP, int BC, int STAGES, int ROWS, int CONSUMERS>
 __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS>& hd, const Handshakes<STAGES, CONSUMERS>& hs,
-                                        int q0, int nq, bool negate, const CUtensorMap* tk, const CUtensorMap* tv) {
+                                        int q0, int nq, bool negate, const CUtensorMap* tk, const CUtensorMap* tv,
+                                        bool tile) {
   const int tid = threadIdx.x;  // warpgroup 0
   const bool vec = hd.view.vec;
   load_tile<T, DP, ROWS, 128, 1>(hd.tiles.q, hd.view.q, q0, nq, hd.d, hd.view.q_stride, vec, tid);
@@ -188,17 +190,22 @@ __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS>& hd, const
   if (tk != nullptr) {
     if (tid != 0) return;
     constexpr int TILE_BYTES = BC * DP * 2;
+    // One tile of K or V (map) into stage dst, completing on bar.
+    auto copy = [&](T* dst, const CUtensorMap* map, int j, uint64_t* bar) {
+      if (tile) {
+        tma_load5(dst, map, 0, j * BC, 0, blockIdx.y, blockIdx.z, bar);
+      } else {
+#pragma unroll 1
+        for (int c = 0; c < DP / 8; c++) tma_load(dst + c * BC * 8, map, 8 * c, blockIdx.y, j * BC, blockIdx.z, bar);
+      }
+    };
     for (int j = 0; j < hd.ntiles; j++) {
       mbar_wait(hs.k_empty(j), hs.round(j) ^ 1);
       mbar_expect_bytes(hs.k_full(j), TILE_BYTES);
-#pragma unroll 1
-      for (int c = 0; c < DP / 8; c++)
-        tma_load(hd.tiles.k_stage(j) + c * BC * 8, tk, 8 * c, blockIdx.y, j * BC, blockIdx.z, hs.k_full(j));
+      copy(hd.tiles.k_stage(j), tk, j, hs.k_full(j));
       mbar_wait(hs.v_empty(j), hs.round(j) ^ 1);
       mbar_expect_bytes(hs.v_full(j), TILE_BYTES);
-#pragma unroll 1
-      for (int c = 0; c < DP / 8; c++)
-        tma_load(hd.tiles.v_stage(j) + c * BC * 8, tv, 8 * c, blockIdx.y, j * BC, blockIdx.z, hs.v_full(j));
+      copy(hd.tiles.v_stage(j), tv, j, hs.v_full(j));
     }
     return;
   }
@@ -266,7 +273,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   __syncthreads();  // the mbarriers are initialised for everyone
   if (wg == 0) {
     release_registers<producer_regs(CONSUMERS)>();
-    produce(hd, hs, q0, nq, scale_log2 < 0.f, tma ? tk : nullptr, tma ? tv : nullptr);
+    produce(hd, hs, q0, nq, scale_log2 < 0.f, tma ? tk : nullptr, tma ? tv : nullptr, (options & OPTION_TMA_TILE) != 0);
   } else {
     claim_registers<consumer_regs(CONSUMERS)>();
     float acc[DP / 2];

@@ -270,6 +270,21 @@ __device__ __forceinline__ void tma_load(void* dst, const CUtensorMap* map, int 
 #endif
 }
 
+// tma_load of a 5-d box at (c0 .. c4): the whole-tile copies (OPTION_TMA_TILE in wgmma_attention.cuh).
+__device__ __forceinline__ void tma_load5(void* dst, const CUtensorMap* map, int c0, int c1, int c2, int c3, int c4,
+                                          uint64_t* bar) {
+#ifdef SDJ_EMU
+  const int coords[5] = {c0, c1, c2, c3, c4};
+  emu::tma_load(smem(dst), map, coords, smem(bar));
+#else
+  asm volatile(
+      "cp.async.bulk.tensor.5d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4, %5, "
+      "%6}], [%7];\n" ::"r"(smem(dst)),
+      "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(c2), "r"(c3), "r"(c4), "r"(smem(bar))
+      : "memory");
+#endif
+}
+
 // Named barriers (ids 1-15; 0 is __syncthreads'): sync arrives and waits until `count` threads (a multiple of 32) have
 // arrived, arrive only arrives. The warp-specialized kernel's consumers take turns issuing their products with them.
 __device__ __forceinline__ void named_barrier_sync(int id, int count) {

@@ -170,9 +170,11 @@ __device__ __forceinline__ void rescale(float (&acc)[DP / 2], const float (&alph
   for (int i = 0; i < DP / 2; i++) acc[i] *= alpha[(i >> 1) & 1];
 }
 
-// Kernel option bits (the kernels' options parameter, AttentionKernels.WGMMA_TMA): the host passed tensor maps of K
-// and V for bulk copies.
+// Kernel option bits (the kernels' options parameter, AttentionKernels.WGMMA_TMA and WGMMA_TMA_TILE): the host passed
+// tensor maps of K and V for bulk copies; and those maps are 5-d whole-tile ones (one copy per tile) rather than 4-d
+// chunk ones (one copy per 8-column chunk).
 constexpr int OPTION_TMA = 1;
+constexpr int OPTION_TMA_TILE = 2;
 
 // One head's tiles in shared memory: the resident query tile, then STAGES stages of K tiles and as many of V tiles,
 // each chunked (tile_offset) with its own row count; and their descriptors (layout notes at the top). Advancing a

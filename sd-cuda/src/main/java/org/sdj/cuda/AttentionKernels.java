@@ -31,6 +31,23 @@ final class AttentionKernels {
    * with the launch. Set where asked for and the operands allow it (16-byte rows and heads).
    */
   static final int WGMMA_TMA = 1;
+  /** The option bit ({@code OPTION_TMA_TILE}) of 5-d whole-tile maps: one bulk copy per tile, not one per chunk. */
+  static final int WGMMA_TMA_TILE = 2;
+  /**
+   * System property: {@code true} has the wgmma kernels' producer copy each K and V tile with one bulk tensor copy
+   * (5-d tensor maps, {@link Copies#TMA_TILES}) instead of one per 8-column chunk; off by default until measured.
+   */
+  static final String WGMMA_TMA_TILE_PROPERTY = "sdj.cuda.wgmmaTmaTile";
+
+  /** How the wgmma kernels' producer copies K and V tiles into shared memory. */
+  enum Copies {
+    /** cp.async from all 128 producer threads. */
+    CP_ASYNC,
+    /** One bulk tensor copy (TMA) per 8-column chunk of a tile, 4-d tensor maps (measured: 8-18% over cp.async). */
+    TMA_CHUNKS,
+    /** One bulk tensor copy per tile, 5-d tensor maps; falls back to {@link #TMA_CHUNKS} where the driver refuses. */
+    TMA_TILES
+  }
   /**
    * System property: {@code false} runs head sizes beyond the tensor-core kernels' 160 on attention_wide.cu's
    * CUDA-core kernel instead of as cuBLASLt products ({@link ProductAttention}); for benchmarks to compare.
@@ -40,33 +57,51 @@ final class AttentionKernels {
 
   /** The kernel that runs: {@code preferred}, or {@link CudaOptions.Attention#MMA} where the module lacks it. */
   private final CudaOptions.Attention kernel;
-  /** Whether the wgmma kernels may copy K and V by bulk tensor copies ({@link #WGMMA_TMA_PROPERTY}). */
-  private final boolean tma;
+  /** How the wgmma kernels copy K and V ({@link #WGMMA_TMA_PROPERTY}, {@link #WGMMA_TMA_TILE_PROPERTY}). */
+  private final Copies copies;
   /** Whether wide heads run as products ({@link #WIDE_PRODUCTS_PROPERTY}). */
   private final boolean wideProducts = flagProperty(WIDE_PRODUCTS_PROPERTY);
   /** Set once the driver refuses a tensor map: the wgmma kernels copy with cp.async from then on. */
   private volatile boolean mapsRefused;
+  /** Set once the driver refuses a whole-tile map: the wgmma kernels copy by chunks from then on. */
+  private volatile boolean tileMapsRefused;
 
   /**
    * Attention on {@code preferred} where the module has it (the wgmma kernels' image carries sm_90a code only, so it
-   * loads on compute capability 9.0 alone), else on the mma.sync kernel; bulk tensor copies as
-   * {@link #WGMMA_TMA_PROPERTY} says (on by default).
+   * loads on compute capability 9.0 alone), else on the mma.sync kernel; its copies as the system properties say
+   * ({@link #propertyCopies}).
    */
   AttentionKernels(Launcher launch, CudaOptions.Attention preferred) {
-    this(launch, preferred, flagProperty(WGMMA_TMA_PROPERTY));
+    this(launch, preferred, propertyCopies());
   }
 
-  AttentionKernels(Launcher launch, CudaOptions.Attention preferred, boolean tma) {
+  AttentionKernels(Launcher launch, CudaOptions.Attention preferred, Copies copies) {
     this.launch = launch;
     this.suffix = launch.suffix();
     this.kernel = preferred == CudaOptions.Attention.MMA || launch.has(wgmmaKernel(suffix, WGMMA_DIMS[0]))
         ? preferred : CudaOptions.Attention.MMA;
-    this.tma = tma;
+    this.copies = copies;
+  }
+
+  /**
+   * {@link Copies#TMA_CHUNKS} by default; {@link Copies#CP_ASYNC} where {@link #WGMMA_TMA_PROPERTY} is false,
+   * {@link Copies#TMA_TILES} where {@link #WGMMA_TMA_TILE_PROPERTY} is true.
+   */
+  static Copies propertyCopies() {
+    if (!flagProperty(WGMMA_TMA_PROPERTY, true)) {
+      return Copies.CP_ASYNC;
+    }
+    return flagProperty(WGMMA_TMA_TILE_PROPERTY, false) ? Copies.TMA_TILES : Copies.TMA_CHUNKS;
   }
 
   /** The boolean system property {@code name}, true where unset. */
   static boolean flagProperty(String name) {
-    String value = System.getProperty(name, "true").trim();
+    return flagProperty(name, true);
+  }
+
+  /** The boolean system property {@code name}, {@code unset} where unset. */
+  static boolean flagProperty(String name, boolean unset) {
+    String value = System.getProperty(name, Boolean.toString(unset)).trim();
     return switch (value) {
       case "true" -> true;
       case "false" -> false;
@@ -179,10 +214,11 @@ final class AttentionKernels {
     float scaleLog2 = (float) (scale * LOG2_E);
     int dp = flashDim(d);
     if (dp > 0 && wgmmaAttention() && wgmmaDim(dp)) {
-      TensorMap[] maps = tensorMaps(k, v, b, nk, heads, d, ldkv);
+      int[] options = new int[1];
+      TensorMap[] maps = tensorMaps(k, v, b, nk, heads, d, dp, ldkv, options);
       launch.raw(wgmmaKernel(suffix, dp), new int[] {Math.ceilDiv(nq, wgmmaRows(dp)), heads, b},
           new int[] {wgmmaThreads(dp), 1, 1}, wgmmaSharedBytes(dp), q, k, v, o, nq, nk, heads, d, ldq, ldkv,
-          scaleLog2, causal ? 1 : 0, maps[0] == TensorMap.NONE ? 0 : WGMMA_TMA, maps[0], maps[1]);
+          scaleLog2, causal ? 1 : 0, options[0], maps[0], maps[1]);
     } else if (dp > 0) {
       launch.raw("sdj_flash_attention" + suffix + "_d" + dp,
           new int[] {Math.ceilDiv(nq, flashRows(dp)), heads, b}, new int[] {128, 1, 1}, flashSharedBytes(dp),
@@ -195,23 +231,42 @@ final class AttentionKernels {
   }
 
   /**
-   * The wgmma kernels' tensor maps of k and v, or {@link TensorMap#NONE} twice where they copy with cp.async
-   * instead: where not asked for, where the operands are not in whole 16-byte pieces (the kernels' plain-load path),
-   * or once the driver has refused a map. Each map is a 4-d view {@code [b][nk][heads][d]} (dimension 0 first: d,
-   * heads, keys, batch items; rows ldkv elements apart) with boxes of 8 columns x 1 head x {@code keys} rows x 1 item:
-   * one 8-column chunk of a K or V tile ({@link #WGMMA_KEYS} rows), which lands as the tile layout's chunk.
+   * The wgmma kernels' tensor maps of k and v and, in {@code options[0]}, the option bits they go with; or
+   * {@link TensorMap#NONE} twice and no bits where the kernels copy with cp.async instead: where asked to, where the
+   * operands are not in whole 16-byte pieces (the kernels' plain-load path), or once the driver has refused a map.
+   * {@link Copies#TMA_CHUNKS}: a 4-d view {@code [b][nk][heads][d]} (dimension 0 first: d, heads, keys, batch items;
+   * rows ldkv elements apart) with boxes of 8 columns x 1 head x {@link #WGMMA_KEYS} rows x 1 item, one 8-column chunk
+   * of a tile. {@link Copies#TMA_TILES}: a 5-d view (8 columns, keys, chunks 16 bytes apart, heads, batch items) with
+   * boxes of 8 x {@link #WGMMA_KEYS} x dp / 8 x 1 x 1, a whole tile, which lands chunk after chunk as the tile layout
+   * has them.
    */
-  private TensorMap[] tensorMaps(long k, long v, int b, int nk, int heads, int d, int ldkv) {
+  private TensorMap[] tensorMaps(long k, long v, int b, int nk, int heads, int d, int dp, int ldkv, int[] options) {
     TensorMap[] none = {TensorMap.NONE, TensorMap.NONE};
-    if (!tma || mapsRefused || nk == 0 || d % 8 != 0 || ldkv % 8 != 0
+    if (copies == Copies.CP_ASYNC || mapsRefused || nk == 0 || d % 8 != 0 || ldkv % 8 != 0
         || ((k | v) & 15) != 0) {
       return none;
+    }
+    if (copies == Copies.TMA_TILES && !tileMapsRefused) {
+      long[] dims = {8, nk, d / 8, heads, b};
+      long[] strides = {2L * ldkv, 16, 2L * d, 2L * nk * ldkv};
+      int[] box = {8, WGMMA_KEYS, dp / 8, 1, 1};
+      try {
+        TensorMap[] maps = {launch.tensorMap(k, dims, strides, box), launch.tensorMap(v, dims, strides, box)};
+        options[0] = WGMMA_TMA | WGMMA_TMA_TILE;
+        return maps;
+      } catch (CudaException e) {
+        tileMapsRefused = true;
+        LOG.log(System.Logger.Level.WARNING, "the driver refused a whole-tile tensor map of K or V (" + e.getMessage()
+            + "); the wgmma attention kernels copy them by chunks instead");
+      }
     }
     long[] dims = {d, heads, nk, b};
     long[] strides = {2L * d, 2L * ldkv, 2L * nk * ldkv};
     int[] box = {8, 1, WGMMA_KEYS, 1};
     try {
-      return new TensorMap[] {launch.tensorMap(k, dims, strides, box), launch.tensorMap(v, dims, strides, box)};
+      TensorMap[] maps = {launch.tensorMap(k, dims, strides, box), launch.tensorMap(v, dims, strides, box)};
+      options[0] = WGMMA_TMA;
+      return maps;
     } catch (CudaException e) {
       mapsRefused = true;
       LOG.log(System.Logger.Level.WARNING, "the driver refused a tensor map of K or V (" + e.getMessage()

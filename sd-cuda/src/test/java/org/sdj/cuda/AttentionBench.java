@@ -7,9 +7,11 @@ import org.sdj.backend.Tensor;
 /**
  * Times the fused attention kernels at SD's self-attention size (batch 2, 8 heads, N 4096) for each head size, in
  * TFLOP/s (4 B H N^2 d per call, d unpadded), for scripts/gpu-check.sh; benchmarks/torch/attention_sdpa.py gives
- * PyTorch's SDPA figures for the same shapes. Two lines per head size: the mma.sync kernel, then, where the GPU is
- * compute capability 9.0, the wgmma one (flash_attention_wgmma.cu) with its largest difference from the mma.sync
- * kernel's output. Not a unit test: run with {@code java ... org.sdj.cuda.AttentionBench [N]}.
+ * PyTorch's SDPA figures for the same shapes. Per head size: the mma.sync kernel, then, where the GPU is compute
+ * capability 9.0, the wgmma one (flash_attention_wgmma.cu) as configured ({@link AttentionKernels#propertyCopies}) and
+ * its producer copying each tile with one bulk copy ({@code wgmma/tile}, {@link AttentionKernels.Copies#TMA_TILES}),
+ * each with its largest difference from the mma.sync kernel's output. Not a unit test: run with
+ * {@code java ... org.sdj.cuda.AttentionBench [N]}.
  */
 public final class AttentionBench {
   private AttentionBench() {}
@@ -23,14 +25,24 @@ public final class AttentionBench {
       System.out.println(backend.description());
       AttentionKernels mma = new AttentionKernels(backend.launcher(), CudaOptions.Attention.MMA);
       AttentionKernels wgmma = new AttentionKernels(backend.launcher(), CudaOptions.Attention.WGMMA);
-      System.out.printf("%-8s %-6s %-6s %-10s %-10s %-10s%n", "kernel", "d", "N", "ms", "TFLOP/s", "vs mma");
-      for (int d : new int[] {40, 64, 80, 128, 160}) {
+      AttentionKernels tiles = new AttentionKernels(backend.launcher(), CudaOptions.Attention.WGMMA,
+          AttentionKernels.Copies.TMA_TILES);
+      System.out.printf("%-12s %-6s %-6s %-10s %-10s %-10s%n", "kernel", "d", "N", "ms", "TFLOP/s", "vs mma");
+      int[] sizes = {40, 64, 80, 128, 160};
+      float[][] wants = new float[sizes.length][];
+      for (int i = 0; i < sizes.length; i++) {
         try (Ops ops = backend.ops()) {
-          Inputs in = Inputs.random(ops, batch, n, heads, d);
-          float[] want = line(backend, mma, ops, in, iterations, null);
+          Inputs in = Inputs.random(ops, batch, n, heads, sizes[i]);
+          wants[i] = line(backend, mma, "mma", ops, in, iterations, null);
           if (wgmma.wgmmaAttention()) {
-            line(backend, wgmma, ops, in, iterations, want);
+            line(backend, wgmma, "wgmma", ops, in, iterations, wants[i]);
           }
+        }
+      }
+      // The experiment last, so that a fault in it (the context is then lost) costs none of the lines above.
+      for (int i = 0; i < sizes.length && wgmma.wgmmaAttention(); i++) {
+        try (Ops ops = backend.ops()) {
+          line(backend, tiles, "wgmma/tile", ops, Inputs.random(ops, batch, n, heads, sizes[i]), iterations, wants[i]);
         }
       }
       if (!wgmma.wgmmaAttention()) {
@@ -39,16 +51,19 @@ public final class AttentionBench {
     }
   }
 
-  /** Times {@code kernels} on {@code in}, prints its line (with the largest difference from {@code want}, if any). */
-  private static float[] line(CudaBackend backend, AttentionKernels kernels, Ops ops, Inputs in, int iterations,
-      float[] want) {
+  /**
+   * Times {@code kernels} on {@code in}, prints its line as {@code label} (with the largest difference from
+   * {@code want}, if any).
+   */
+  private static float[] line(CudaBackend backend, AttentionKernels kernels, String label, Ops ops, Inputs in,
+      int iterations, float[] want) {
     try (DeviceTensor o = ((CudaOps) ops).empty(new long[] {in.batch(), in.n(), in.width()})) {
       Runnable call = () -> kernels.attention(in.q(), in.k(), in.v(), o.address(), in.batch(), in.n(), in.n(),
           in.heads(), in.d(), in.width(), in.width(), in.scale(), false);
       call.run();
       float[] got = ops.toHost(o);
       double ms = time(backend, iterations, call);
-      System.out.printf("%-8s %-6d %-6d %-10.3f %-10.1f %-10s%n", kernels.kernel().property(), in.d(), in.n(), ms,
+      System.out.printf("%-12s %-6d %-6d %-10.3f %-10.1f %-10s%n", label, in.d(), in.n(), ms,
           in.tflops(ms), want == null ? "-" : String.format("%.2e", maxDiff(want, got)));
       return got;
     }

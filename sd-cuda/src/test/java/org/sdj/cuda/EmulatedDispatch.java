@@ -8,6 +8,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * Launches on the CPU emulator (src/test/emu, built by {@link EmulatedKernels}): the kernels of layout.cu, norms.cu,
@@ -101,6 +102,19 @@ final class EmulatedDispatch implements Launcher.Dispatch {
     if (rank < 1 || rank > 5 || strides.length != rank - 1 || box.length != rank) {
       throw new CudaException("a tensor map of rank " + rank + " with " + strides.length + " strides and "
           + box.length + " box sizes");
+    }
+    // The driver's documented bounds (cuTensorMapEncodeTiled): a 16-byte aligned address, strides whole 16 bytes
+    // below 2^40, box sizes 1 to 256 with whole 16-byte rows, dimensions 1 to 2^32.
+    boolean ok = address % 16 == 0 && box[0] * 2L % 16 == 0;
+    for (long stride : strides) {
+      ok &= stride % 16 == 0 && stride > 0 && stride < 1L << 40;
+    }
+    for (int i = 0; i < rank; i++) {
+      ok &= box[i] >= 1 && box[i] <= 256 && dims[i] >= 1 && dims[i] <= 1L << 32;
+    }
+    if (!ok) {
+      throw new CudaException("cuTensorMapEncodeTiled would refuse dims " + Arrays.toString(dims) + ", strides "
+          + Arrays.toString(strides) + ", box " + Arrays.toString(box) + " at " + Long.toHexString(address));
     }
     long[] w = new long[TensorMap.WORDS];
     w[0] = address;

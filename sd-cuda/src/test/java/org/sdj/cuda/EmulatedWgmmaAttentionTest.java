@@ -51,14 +51,13 @@ class EmulatedWgmmaAttentionTest {
 
   /**
    * Enough key tiles for every stage to be refilled twice (the pipeline's reuse of a stage: a refill before its last
-   * reader is done reads as NaN on the emulator), each head size, causal and not, copied by bulk tensor copies and by
-   * cp.async.
+   * reader is done reads as NaN on the emulator), each head size, causal and not, copied each way the producer can.
    */
   @ParameterizedTest
-  @ValueSource(booleans = {true, false})
-  void manyKeyTiles(boolean tma) {
-    try (HostRun run = new HostRun(DType.F16, "wgmmaManyTiles" + tma)) {
-      AttentionKernels kernels = new AttentionKernels(run.launcher, Attention.WGMMA, tma);
+  @EnumSource(AttentionKernels.Copies.class)
+  void manyKeyTiles(AttentionKernels.Copies copies) {
+    try (HostRun run = new HostRun(DType.F16, "wgmmaManyTiles" + copies)) {
+      AttentionKernels kernels = new AttentionKernels(run.launcher, Attention.WGMMA, copies);
       for (int d : new int[] {40, 64, 80, 128, 160}) {
         int dp = AttentionKernels.flashDim(d);
         int nk = 2 * AttentionKernels.wgmmaStages(dp) * AttentionKernels.WGMMA_KEYS + 37;
@@ -105,10 +104,11 @@ class EmulatedWgmmaAttentionTest {
   }
 
   /**
-   * The producer with tensor maps (bulk tensor copies, one thread, bytes announced on the full barriers) and without
-   * (cp.async from all 128 threads) puts the same elements in the tiles: bit-identical outputs, at head sizes with a
-   * zero-filled padding chunk (40 of 48, three consumers; 72 of 80, two), a last key tile cut short and several stage
-   * rounds, two batch items and two heads read in place from a packed q/k/v projection; and the maps reach the launch.
+   * The producer with tensor maps (bulk tensor copies, one thread, bytes announced on the full barriers; a copy per
+   * 8-column chunk or one per tile) and without (cp.async from all 128 threads) puts the same elements in the tiles:
+   * bit-identical outputs, at head sizes with a zero-filled padding chunk (40 of 48, three consumers; 72 of 80, two),
+   * a last key tile cut short and several stage rounds, two batch items and two heads read in place from a packed
+   * q/k/v projection; and the maps reach the launch, 4-d or 5-d as asked.
    */
   @ParameterizedTest
   @ValueSource(ints = {40, 72})
@@ -123,6 +123,7 @@ class EmulatedWgmmaAttentionTest {
       long bytes = 2L * width;
       float scale = (float) (1 / Math.sqrt(d));
       int[] maps = new int[1];
+      int[] rank = new int[1];
       Launcher counting = new Launcher(new Launcher.Dispatch() {
         @Override
         public boolean has(String name) {
@@ -137,42 +138,62 @@ class EmulatedWgmmaAttentionTest {
         @Override
         public TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box) {
           maps[0]++;
+          rank[0] = dims.length;
           return run.launcher.tensorMap(address, dims, strides, box);
         }
       }, DType.F16);
-      float[][] got = new float[2][];
-      for (int tma = 0; tma < 2; tma++) {
+      AttentionKernels.Copies[] ways = AttentionKernels.Copies.values();
+      float[][] got = new float[ways.length][];
+      for (int i = 0; i < ways.length; i++) {
+        maps[0] = 0;
+        rank[0] = 0;
         long o = run.output(b * n * width);
-        new AttentionKernels(counting, Attention.WGMMA, tma == 1).attention(p, p + bytes, p + 2 * bytes, o, b, n, n,
+        new AttentionKernels(counting, Attention.WGMMA, ways[i]).attention(p, p + bytes, p + 2 * bytes, o, b, n, n,
             heads, d, 3 * width, 3 * width, scale, true);
-        got[tma] = run.get(o, b * n * width);
-        assertEquals(2 * tma, maps[0], "tensor maps of K and V made for the launch with bulk tensor copies only");
+        got[i] = run.get(o, b * n * width);
+        boolean tma = ways[i] != AttentionKernels.Copies.CP_ASYNC;
+        assertEquals(tma ? 2 : 0, maps[0], "tensor maps of K and V made for the launch with bulk tensor copies only");
+        assertEquals(!tma ? 0 : ways[i] == AttentionKernels.Copies.TMA_TILES ? 5 : 4, rank[0], ways[i].toString());
       }
       float[] want = run.host(run.ref.selfAttention(run.tensor(qkv, b, n, 3 * width), heads, scale, true));
       run.assertClose(want, got[1], "wgmma with bulk tensor copies");
-      assertArrayEquals(got[0], got[1], "the same tiles whichever way they were copied");
+      for (int i = 1; i < ways.length; i++) {
+        assertArrayEquals(got[0], got[i], "the same tiles by " + ways[i] + " as by " + ways[0]);
+      }
     }
   }
 
-  /** {@link AttentionKernels#WGMMA_TMA_PROPERTY}: true by default, false turns the bulk tensor copies off. */
+  /**
+   * {@link AttentionKernels#WGMMA_TMA_PROPERTY} and {@link AttentionKernels#WGMMA_TMA_TILE_PROPERTY}: chunk copies by
+   * default, cp.async where the first is false, tile copies where the second is true; a bad value names the property.
+   */
   @Test
-  void tmaPropertyIsABoolean() {
-    String key = AttentionKernels.WGMMA_TMA_PROPERTY;
-    String before = System.getProperty(key);
+  void copyProperties() {
+    String tma = AttentionKernels.WGMMA_TMA_PROPERTY;
+    String tile = AttentionKernels.WGMMA_TMA_TILE_PROPERTY;
+    String[] before = {System.getProperty(tma), System.getProperty(tile)};
     try {
-      System.clearProperty(key);
-      assertTrue(AttentionKernels.flagProperty(key));
-      System.setProperty(key, "false");
-      assertTrue(!AttentionKernels.flagProperty(key));
-      System.setProperty(key, "off");
-      var bad = assertThrows(IllegalArgumentException.class, () -> AttentionKernels.flagProperty(key));
-      assertTrue(bad.getMessage().contains(key), bad.getMessage());
+      System.clearProperty(tma);
+      System.clearProperty(tile);
+      assertEquals(AttentionKernels.Copies.TMA_CHUNKS, AttentionKernels.propertyCopies());
+      System.setProperty(tile, "true");
+      assertEquals(AttentionKernels.Copies.TMA_TILES, AttentionKernels.propertyCopies());
+      System.setProperty(tma, "false");
+      assertEquals(AttentionKernels.Copies.CP_ASYNC, AttentionKernels.propertyCopies());
+      System.setProperty(tma, "off");
+      var bad = assertThrows(IllegalArgumentException.class, AttentionKernels::propertyCopies);
+      assertTrue(bad.getMessage().contains(tma), bad.getMessage());
     } finally {
-      if (before == null) {
-        System.clearProperty(key);
-      } else {
-        System.setProperty(key, before);
-      }
+      restore(tma, before[0]);
+      restore(tile, before[1]);
+    }
+  }
+
+  private static void restore(String key, String value) {
+    if (value == null) {
+      System.clearProperty(key);
+    } else {
+      System.setProperty(key, value);
     }
   }
 
