@@ -60,7 +60,7 @@ final class AttentionKernels {
   /** How the wgmma kernels copy K and V ({@link #WGMMA_TMA_PROPERTY}, {@link #WGMMA_TMA_TILE_PROPERTY}). */
   private final Copies copies;
   /** Whether wide heads run as products ({@link #WIDE_PRODUCTS_PROPERTY}). */
-  private final boolean wideProducts = flagProperty(WIDE_PRODUCTS_PROPERTY);
+  private final boolean wideProducts = CudaOptions.flag(System.getProperties(), WIDE_PRODUCTS_PROPERTY, true);
   /** Set once the driver refuses a tensor map: the wgmma kernels copy with cp.async from then on. */
   private volatile boolean mapsRefused;
   /** Set once the driver refuses a whole-tile map: the wgmma kernels copy by chunks from then on. */
@@ -88,25 +88,11 @@ final class AttentionKernels {
    * {@link Copies#TMA_TILES} where {@link #WGMMA_TMA_TILE_PROPERTY} is true.
    */
   static Copies propertyCopies() {
-    if (!flagProperty(WGMMA_TMA_PROPERTY, true)) {
+    if (!CudaOptions.flag(System.getProperties(), WGMMA_TMA_PROPERTY, true)) {
       return Copies.CP_ASYNC;
     }
-    return flagProperty(WGMMA_TMA_TILE_PROPERTY, false) ? Copies.TMA_TILES : Copies.TMA_CHUNKS;
-  }
-
-  /** The boolean system property {@code name}, true where unset. */
-  static boolean flagProperty(String name) {
-    return flagProperty(name, true);
-  }
-
-  /** The boolean system property {@code name}, {@code unset} where unset. */
-  static boolean flagProperty(String name, boolean unset) {
-    String value = System.getProperty(name, Boolean.toString(unset)).trim();
-    return switch (value) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw new IllegalArgumentException(name + "=" + value + ": use true or false");
-    };
+    return CudaOptions.flag(System.getProperties(), WGMMA_TMA_TILE_PROPERTY, false) ? Copies.TMA_TILES
+        : Copies.TMA_CHUNKS;
   }
 
   /**
@@ -214,11 +200,10 @@ final class AttentionKernels {
     float scaleLog2 = (float) (scale * LOG2_E);
     int dp = flashDim(d);
     if (dp > 0 && wgmmaAttention() && wgmmaDim(dp)) {
-      int[] options = new int[1];
-      TensorMap[] maps = tensorMaps(k, v, b, nk, heads, d, dp, ldkv, options);
+      Maps maps = tensorMaps(k, v, b, nk, heads, d, dp, ldkv);
       launch.raw(wgmmaKernel(suffix, dp), new int[] {Math.ceilDiv(nq, wgmmaRows(dp)), heads, b},
           new int[] {wgmmaThreads(dp), 1, 1}, wgmmaSharedBytes(dp), q, k, v, o, nq, nk, heads, d, ldq, ldkv,
-          scaleLog2, causal ? 1 : 0, options[0], maps[0], maps[1]);
+          scaleLog2, causal ? 1 : 0, maps.options(), maps.k(), maps.v());
     } else if (dp > 0) {
       launch.raw("sdj_flash_attention" + suffix + "_d" + dp,
           new int[] {Math.ceilDiv(nq, flashRows(dp)), heads, b}, new int[] {128, 1, 1}, flashSharedBytes(dp),
@@ -230,9 +215,14 @@ final class AttentionKernels {
     }
   }
 
+  /** The tensor maps of a wgmma launch and the option bits they go with. */
+  private record Maps(TensorMap k, TensorMap v, int options) {
+    static final Maps NONE = new Maps(TensorMap.NONE, TensorMap.NONE, 0);
+  }
+
   /**
-   * The wgmma kernels' tensor maps of k and v and, in {@code options[0]}, the option bits they go with; or
-   * {@link TensorMap#NONE} twice and no bits where the kernels copy with cp.async instead: where asked to, where the
+   * The wgmma kernels' tensor maps of k and v and the option bits they go with; or {@link Maps#NONE} where the
+   * kernels copy with cp.async instead: where asked to, where the
    * operands are not in whole 16-byte pieces (the kernels' plain-load path), or once the driver has refused a map.
    * {@link Copies#TMA_CHUNKS}: a 4-d view {@code [b][nk][heads][d]} (dimension 0 first: d, heads, keys, batch items;
    * rows ldkv elements apart) with boxes of 8 columns x 1 head x {@link #WGMMA_KEYS} rows x 1 item, one 8-column chunk
@@ -240,20 +230,18 @@ final class AttentionKernels {
    * boxes of 8 x {@link #WGMMA_KEYS} x dp / 8 x 1 x 1, a whole tile, which lands chunk after chunk as the tile layout
    * has them.
    */
-  private TensorMap[] tensorMaps(long k, long v, int b, int nk, int heads, int d, int dp, int ldkv, int[] options) {
-    TensorMap[] none = {TensorMap.NONE, TensorMap.NONE};
+  private Maps tensorMaps(long k, long v, int b, int nk, int heads, int d, int dp, int ldkv) {
     if (copies == Copies.CP_ASYNC || mapsRefused || nk == 0 || d % 8 != 0 || ldkv % 8 != 0
         || ((k | v) & 15) != 0) {
-      return none;
+      return Maps.NONE;
     }
     if (copies == Copies.TMA_TILES && !tileMapsRefused) {
       long[] dims = {8, nk, d / 8, heads, b};
       long[] strides = {2L * ldkv, 16, 2L * d, 2L * nk * ldkv};
       int[] box = {8, WGMMA_KEYS, dp / 8, 1, 1};
       try {
-        TensorMap[] maps = {launch.tensorMap(k, dims, strides, box), launch.tensorMap(v, dims, strides, box)};
-        options[0] = WGMMA_TMA | WGMMA_TMA_TILE;
-        return maps;
+        return new Maps(launch.tensorMap(k, dims, strides, box), launch.tensorMap(v, dims, strides, box),
+            WGMMA_TMA | WGMMA_TMA_TILE);
       } catch (CudaException e) {
         tileMapsRefused = true;
         LOG.log(System.Logger.Level.WARNING, "the driver refused a whole-tile tensor map of K or V (" + e.getMessage()
@@ -264,14 +252,12 @@ final class AttentionKernels {
     long[] strides = {2L * d, 2L * ldkv, 2L * nk * ldkv};
     int[] box = {8, 1, WGMMA_KEYS, 1};
     try {
-      TensorMap[] maps = {launch.tensorMap(k, dims, strides, box), launch.tensorMap(v, dims, strides, box)};
-      options[0] = WGMMA_TMA;
-      return maps;
+      return new Maps(launch.tensorMap(k, dims, strides, box), launch.tensorMap(v, dims, strides, box), WGMMA_TMA);
     } catch (CudaException e) {
       mapsRefused = true;
       LOG.log(System.Logger.Level.WARNING, "the driver refused a tensor map of K or V (" + e.getMessage()
           + "); the wgmma attention kernels copy them with cp.async instead");
-      return none;
+      return Maps.NONE;
     }
   }
 

@@ -150,7 +150,8 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
   }
 
   /** A true/false property, {@code absent} where absent. */
-  private static boolean flag(Properties properties, String name, boolean absent) {
+  /** The boolean property {@code name}, {@code absent} where unset; any value but true or false is refused. */
+  static boolean flag(Properties properties, String name, boolean absent) {
     String value = properties.getProperty(name, Boolean.toString(absent)).trim();
     if (!value.equals("true") && !value.equals("false")) {
       throw new IllegalArgumentException(name + "=" + value + ": use true or false");
