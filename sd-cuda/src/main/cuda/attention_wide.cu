@@ -107,42 +107,6 @@ __device__ void attention_wide_body(const T* q, const T* k, const T* v, T* o, in
 }
 
 // ---- the softmax of ProductAttention --------------------------------------------------------------------------------
-// The max (all threads get it) of a block of 256 threads.
-__device__ float block_max256(float v) {
-  __shared__ float partial[8];
-  __shared__ float total;
-  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-  if ((threadIdx.x & 31) == 0) partial[threadIdx.x >> 5] = v;
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    float m = partial[0];
-    for (int w = 1; w < 8; w++) m = fmaxf(m, partial[w]);  // in a fixed order: the same bits every run
-    total = m;
-  }
-  __syncthreads();
-  const float r = total;
-  __syncthreads();  // partial and total are reused by the next call
-  return r;
-}
-
-// The sum (all threads get it) of a block of 256 threads, in a fixed order.
-__device__ float block_sum256(float v) {
-  __shared__ float partial[8];
-  __shared__ float total;
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  if ((threadIdx.x & 31) == 0) partial[threadIdx.x >> 5] = v;
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    float t = 0.f;
-    for (int w = 0; w < 8; w++) t += partial[w];
-    total = t;
-  }
-  __syncthreads();
-  const float r = total;
-  __syncthreads();
-  return r;
-}
-
 // One block of 256 threads per score row r: p[r, j] = exp(s[r, j] - max) / sum over the row's keys, 0 for keys masked
 // by the causal mask (key j > query row0 + r) and where a row has no keys. s float32 [rows, cols] (row stride lds),
 // p in the storage type (row stride ldp).
@@ -153,10 +117,10 @@ __device__ void softmax_rows_body(const float* s, T* p, int cols, int lds, int l
   const int valid = causal ? min(cols, row0 + (int)blockIdx.x + 1) : cols;
   float mx = -INFINITY;
   for (int j = threadIdx.x; j < valid; j += blockDim.x) mx = fmaxf(mx, sr[j]);
-  mx = block_max256(mx);
+  mx = block_max(mx);
   float sum = 0.f;
   for (int j = threadIdx.x; j < valid; j += blockDim.x) sum += expf(sr[j] - mx);
-  sum = block_sum256(sum);
+  sum = block_sum(sum);
   const float inv = sum > 0.f ? 1.f / sum : 0.f;
   for (int j = threadIdx.x; j < cols; j += blockDim.x) pr[j] = from_f<T>(j < valid ? expf(sr[j] - mx) * inv : 0.f);
 }

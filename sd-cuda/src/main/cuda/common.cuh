@@ -59,6 +59,46 @@ __device__ __forceinline__ uint4 load8(const T* p) { return *reinterpret_cast<co
   for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (long long)(n); \
        i += (long long)gridDim.x * blockDim.x)
 
+// Block-wide reductions (blockDim.x a multiple of 32, at most 1024; every thread gets the result): each warp by
+// shuffles, then warp 0 over the warps' partials, always in the same order, so the same inputs give the same bits.
+struct SumOp {
+  static constexpr float identity = 0.f;
+  __device__ __forceinline__ float operator()(float a, float b) const { return a + b; }
+};
+struct MaxOp {
+  static constexpr float identity = -INFINITY;
+  __device__ __forceinline__ float operator()(float a, float b) const { return fmaxf(a, b); }
+};
+
+template <typename Op>
+__device__ __forceinline__ float warp_reduce(float v) {
+  for (int o = 16; o > 0; o >>= 1) v = Op()(v, __shfl_xor_sync(0xffffffffu, v, o));
+  return v;
+}
+
+template <typename Op>
+__device__ __forceinline__ float block_reduce(float v) {
+  __shared__ float partial[32];
+  __shared__ float total;
+  v = warp_reduce<Op>(v);
+  const int warp = threadIdx.x >> 5;
+  if ((threadIdx.x & 31) == 0) partial[warp] = v;
+  __syncthreads();
+  if (warp == 0) {
+    float s = threadIdx.x < (blockDim.x >> 5) ? partial[threadIdx.x] : Op::identity;
+    s = warp_reduce<Op>(s);
+    if (threadIdx.x == 0) total = s;
+  }
+  __syncthreads();
+  const float r = total;
+  __syncthreads();  // partial and total are reused by the next call
+  return r;
+}
+
+__device__ __forceinline__ float warp_sum(float v) { return warp_reduce<SumOp>(v); }
+__device__ __forceinline__ float block_sum(float v) { return block_reduce<SumOp>(v); }
+__device__ __forceinline__ float block_max(float v) { return block_reduce<MaxOp>(v); }
+
 }  // namespace sdj
 
 // Each file ends with a macro that defines its extern "C" entry points for one storage type and is expanded twice:

@@ -8,30 +8,6 @@
 
 namespace sdj {
 
-__device__ __forceinline__ float warp_sum(float v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
-}
-
-// Sum over the block (blockDim.x a multiple of 32, at most 1024); every thread gets the total.
-__device__ float block_sum(float v) {
-  __shared__ float partial[32];
-  __shared__ float total;
-  v = warp_sum(v);
-  int warp = threadIdx.x >> 5;
-  if ((threadIdx.x & 31) == 0) partial[warp] = v;
-  __syncthreads();
-  if (warp == 0) {
-    float s = threadIdx.x < (blockDim.x >> 5) ? partial[threadIdx.x] : 0.f;
-    s = warp_sum(s);
-    if (threadIdx.x == 0) total = s;
-  }
-  __syncthreads();
-  float r = total;
-  __syncthreads();  // partial and total are reused by the next call
-  return r;
-}
-
 __device__ __forceinline__ float silu(float v) { return v / (1.f + __expf(-v)); }
 
 // ---- group norm ---------------------------------------------------------------------------------------------------
