@@ -30,8 +30,10 @@
 //    copying its own tiles (serial or pipelined loop) 15-40% slower; the specialized consumers without turns 1-3%
 //    slower; cp.async in place of the bulk tensor copies 10-20% slower; two consumers in place of three 5% (d 40) and
 //    20% (d 64) slower; a quarter of the exponentials on the FMA units 2% slower.
-//  * Not yet (FlashAttention-3 does them): the query tile by TMA, output through shared memory with 16-byte stores,
-//    swizzled shared layouts.
+//  * Swizzled K and V tiles (the _sw images, -Dsdj.cuda.wgmmaSwizzle=true): column blocks of 32-, 64- or 128-byte
+//    rows, one bulk copy per block, where the default chunked tiles take one per 8 columns, each row of it 16 bytes;
+//    not yet measured on a GPU.
+//  * Not yet (FlashAttention-3 does them): the query tile by TMA, output through shared memory with 16-byte stores.
 //  * The fragment and shared-memory layouts relied on, and the shared building blocks, are in wgmma_attention.cuh.
 #include "wgmma_attention.cuh"
 
@@ -45,8 +47,8 @@ namespace wgmma {
 // is. The first step (S only) and the last (P V only) are peeled off, so that the steady state's wgmma batches and
 // waits are unconditional, which ptxas needs to keep them asynchronous. The probabilities of tile j - 1 (pa), tile j's
 // scores (s) and O are live together.
-template <typename T, int DP, int BC, int STAGES, int ROWS, typename Copies>
-__device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROWS>& hd, const Copies& copies,
+template <typename T, int DP, int BC, int STAGES, int ROWS, int W, typename Copies>
+__device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROWS, W>& hd, const Copies& copies,
                                                float (&acc)[DP / 2], Rows& rows) {
   const int n = hd.ntiles;
   if (n == 0) return;
@@ -113,9 +115,10 @@ __host__ __device__ constexpr int ws_threads(int CONSUMERS) { return 128 * (1 + 
 __host__ __device__ constexpr int producer_regs(int CONSUMERS) { return CONSUMERS == 3 ? 32 : 40; }
 __host__ __device__ constexpr int consumer_regs(int CONSUMERS) { return CONSUMERS == 3 ? 160 : 232; }
 
-// Bytes of dynamic shared memory: the tiles (64 query rows per consumer), then 1 + 4 * STAGES mbarriers.
-__host__ __device__ constexpr int ws_smem_bytes(int DP, int BC, int STAGES, int CONSUMERS) {
-  return (64 * CONSUMERS + 2 * STAGES * BC) * DP * 2 + (1 + 4 * STAGES) * 8;
+// Bytes of dynamic shared memory: the tiles (64 query rows per consumer), then 1 + 4 * STAGES mbarriers; with
+// swizzled K and V tiles (W > 0), 1024 more for moving their stages onto a multiple of 1024 bytes.
+__host__ __device__ constexpr int ws_smem_bytes(int DP, int BC, int STAGES, int CONSUMERS, int W) {
+  return (64 * CONSUMERS + 2 * STAGES * BC) * DP * 2 + (1 + 4 * STAGES) * 8 + (W > 0 ? 1024 : 0);
 }
 
 // The mbarriers after the tiles: the query tile's, then per stage K full, V full, K empty, V empty. Key tile j uses
@@ -157,16 +160,17 @@ __device__ __forceinline__ void filled(uint64_t* bar, bool vec) {
 // The producer warpgroup: the query tile once, then each key tile's K and V into their stages as the consumers give
 // them back. With tensor maps (tk, tv: the kernel's OPTION_TMA), one thread copies each K and V tile by bulk tensor
 // copies, announcing the tile's bytes on its full barrier; the other 127 threads are done after the query tile. Where
-// `tile` (OPTION_TMA_TILE), one copy per tile: the 5-d box (8 columns, BC rows, DP / 8 chunks) lands chunk after
-// chunk, each its BC rows of 16 bytes, the tile layout; else DP / 8 copies, one per chunk (a 4-d box of 8 columns x BC
-// rows). Rows past nk and chunks past d arrive as zeros. Without maps, all 128 threads copy (cp.async or plain stores).
-template <typename T, int DP, int BC, int STAGES, int ROWS, int CONSUMERS>
-__device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS>& hd, const Handshakes<STAGES, CONSUMERS>& hs,
+// `tile` (OPTION_TMA_TILE, chunked tiles only), one copy per tile: the 5-d box (8 columns, BC rows, DP / 8 chunks)
+// lands chunk after chunk, each its BC rows of 16 bytes, the tile layout; else one copy per COPY_COLUMNS columns (a
+// 4-d box of them x BC rows): per 8-column chunk, or per swizzled block, which the map's swizzle lays out. Rows past
+// nk and columns past d arrive as zeros. Without maps, all 128 threads copy (cp.async or plain stores).
+template <typename T, int DP, int BC, int STAGES, int ROWS, int W, int CONSUMERS>
+__device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W>& hd, const Handshakes<STAGES, CONSUMERS>& hs,
                                         int q0, int nq, bool negate, const CUtensorMap* tk, const CUtensorMap* tv,
                                         bool tile) {
   const int tid = threadIdx.x;  // warpgroup 0
   const bool vec = hd.view.vec;
-  load_tile<T, DP, ROWS, 128, 1>(hd.tiles.q, hd.view.q, q0, nq, hd.d, hd.view.q_stride, vec, tid);
+  load_tile<T, DP, ROWS, 128, 0, 1>(hd.tiles.q, hd.view.q, q0, nq, hd.d, hd.view.q_stride, vec, tid);
   if (negate) {
     // Each thread negates what it copied (a negative scale is folded into the queries), then arrives.
     if (vec) {
@@ -191,12 +195,13 @@ __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS>& hd, const
     if (tid != 0) return;
     constexpr int TILE_BYTES = BC * DP * 2;
     // One tile of K or V (map) into stage dst, completing on bar.
+    constexpr int CC = Tiles<T, DP, BC, STAGES, ROWS, W>::COPY_COLUMNS;
     auto copy = [&](T* dst, const CUtensorMap* map, int j, uint64_t* bar) {
-      if (tile) {
+      if (W == 0 && tile) {
         tma_load5(dst, map, 0, j * BC, 0, blockIdx.y, blockIdx.z, bar);
       } else {
 #pragma unroll 1
-        for (int c = 0; c < DP / 8; c++) tma_load(dst + c * BC * 8, map, 8 * c, blockIdx.y, j * BC, blockIdx.z, bar);
+        for (int c = 0; c < DP / CC; c++) tma_load(dst + c * BC * CC, map, CC * c, blockIdx.y, j * BC, blockIdx.z, bar);
       }
     };
     for (int j = 0; j < hd.ntiles; j++) {
@@ -249,7 +254,7 @@ struct Handover {
   }
 };
 
-template <typename T, int DP, int BC, int STAGES, int CONSUMERS>
+template <typename T, int DP, int BC, int STAGES, int CONSUMERS, int W>
 __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                                           T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
                                           float scale_log2, int causal, int options, const CUtensorMap* tk,
@@ -258,12 +263,12 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   extern __shared__ __align__(128) unsigned char sdj_wgmma_ws_dynamic[];
   static_assert(CONSUMERS == 2 || CONSUMERS == 3, "two or three consumer warpgroups");
   constexpr int ROWS = 64 * CONSUMERS;
-  if (dynamic_smem_size() < (uint32_t)ws_smem_bytes(DP, BC, STAGES, CONSUMERS)) __trap();
+  if (dynamic_smem_size() < (uint32_t)ws_smem_bytes(DP, BC, STAGES, CONSUMERS, W)) __trap();
   const int wg = threadIdx.x >> 7;
   const int consumer = wg > 0 ? wg - 1 : 0;
   const int q0 = blockIdx.x * ROWS;
-  Head<T, DP, BC, STAGES, ROWS> hd(sdj_wgmma_ws_dynamic, consumer, q, k, v, o, nq, nk, heads, d, ldq, ldkv,
-                                   scale_log2, causal);
+  Head<T, DP, BC, STAGES, ROWS, W> hd(sdj_wgmma_ws_dynamic, consumer, q, k, v, o, nq, nk, heads, d, ldq, ldkv,
+                                      scale_log2, causal);
   const Handshakes<STAGES, CONSUMERS> hs{reinterpret_cast<uint64_t*>(hd.tiles.end())};
   const bool tma = options & OPTION_TMA;
   if (threadIdx.x == 0) {
@@ -292,16 +297,20 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 // (warpgroups of 64 query rows; three where their loop fits 160 registers), one block of 128 * (1 + CONSUMERS) threads
 // per SM. AttentionKernels.wgmmaKeys, wgmmaStages, wgmmaConsumers and wgmmaSharedBytes mirror the table. The last two
 // parameters are tensor maps of K and V (AttentionKernels.tensorMaps), which the producer reads where options has
-// OPTION_TMA.
-#define SDJ_WGMMA(T, S, DP, BC, STAGES, CONSUMERS)                                                            \
-  extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), 1)                          \
-      sdj_flash_attention_wgmma_##S##_d##DP(const T* q, const T* k, const T* v, T* o, int nq, int nk,         \
-                                            int heads, int d, int ldq, int ldkv, float scale_log2, int causal, \
-                                            int options, const __grid_constant__ CUtensorMap tk,              \
-                                            const __grid_constant__ CUtensorMap tv) {                         \
-    sdj::wgmma::attention<T, DP, BC, STAGES, CONSUMERS>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2,   \
-                                                        causal, options, &tk, &tv);                           \
+// OPTION_TMA. Each row makes two kernels: K and V tiles chunked (..._dDP), and swizzled (..._dDP_sw, W =
+// swizzle_bytes(DP); AttentionKernels.wgmmaSwizzleBytes).
+#define SDJ_WGMMA_KERNEL(T, NAME, DP, BC, STAGES, CONSUMERS, W)                                                   \
+  extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), 1)                              \
+      NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,          \
+           float scale_log2, int causal, int options, const __grid_constant__ CUtensorMap tk,                     \
+           const __grid_constant__ CUtensorMap tv) {                                                              \
+    sdj::wgmma::attention<T, DP, BC, STAGES, CONSUMERS, W>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2,    \
+                                                           causal, options, &tk, &tv);                            \
   }
+#define SDJ_WGMMA(T, S, DP, BC, STAGES, CONSUMERS)                                                        \
+  SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP, DP, BC, STAGES, CONSUMERS, 0)                \
+  SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP##_sw, DP, BC, STAGES, CONSUMERS,              \
+                   sdj::wgmma::swizzle_bytes(DP))
 
 #define SDJ_WGMMA_ALL(T, S)          \
   SDJ_WGMMA(T, S, 48, 128, 3, 3)     \

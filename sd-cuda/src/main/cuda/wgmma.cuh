@@ -1,6 +1,6 @@
 // Hopper's warpgroup MMA for flash_attention_wgmma.cu (sm_90a): the wgmma.mma_async wrappers its tiles need, the
 // fence / commit / wait around them, the register pins that keep the compiler's accesses on the right side of those,
-// and the no-swizzle shared-memory layout and descriptors its operands use (the layout notes at the top of
+// and the shared-memory layouts (no swizzle, swizzled) and descriptors its operands use (the layout notes at the top of
 // flash_attention_wgmma.cu). Under SDJ_EMU (sd-cuda's CPU emulator, src/test/emu) each instruction is the emulator's
 // model of it (emu_wgmma.cpp); nvcc never sees those branches.
 #pragma once
@@ -14,11 +14,40 @@ namespace wgmma {
 // Element offset of (r, c) in a tile of `rows` rows stored as 8-column chunks (see the layout notes above).
 __host__ __device__ constexpr int tile_offset(int r, int c, int rows) { return (c >> 3) * rows * 8 + r * 8 + (c & 7); }
 
-// A shared-memory matrix descriptor without swizzle: start address, leading and stride byte offsets (all multiples of
-// 16 bytes below 256 KiB).
-__host__ __device__ constexpr uint64_t make_desc(uint32_t addr, uint32_t lbo, uint32_t sbo) {
+// The swizzled tiles of K and V (-Dsdj.cuda.wgmmaSwizzle=true; the PTX ISA's 32-, 64- and 128-byte swizzle modes,
+// which bulk tensor copies write and wgmma reads): a tile of R rows and DP columns is stored as DP / E column blocks
+// of E = W / 2 elements (W the swizzle width in bytes), each block its R rows of W bytes one after another, which is
+// where a bulk tensor copy of an E-column box with that swizzle puts them; within a row, 16-byte chunk c sits at chunk
+// c ^ ((r * W / 128) % (W / 16)): the XOR of address bits 4.. with bits 7.. that the copy engine applies writing and
+// wgmma reading, for a block starting on a multiple of 8 W bytes. The widest W whose block divides DP: rows of 32
+// bytes or more are whole 32-byte sectors of the copies' global reads, where the no-swizzle layout's 16-byte rows
+// are half ones.
+__host__ __device__ constexpr int swizzle_bytes(int DP) { return DP % 64 == 0 ? 128 : DP % 32 == 0 ? 64 : 32; }
+
+// Element offset of (r, c) in a swizzled tile of `rows` rows, swizzle width W.
+template <int W>
+__host__ __device__ constexpr int swizzled_offset(int r, int c, int rows) {
+  return (c / (W / 2)) * rows * (W / 2) + r * (W / 2) +
+         ((((c % (W / 2)) >> 3) ^ ((r * W >> 7) & (W / 16 - 1))) << 3) + (c & 7);
+}
+
+// Element offset of (r, c) in a K or V stage of W's layout: chunked (tile_offset) where W is 0, else swizzled.
+template <int W>
+__host__ __device__ constexpr int stage_offset(int r, int c, int rows) {
+  if constexpr (W == 0) {
+    return tile_offset(r, c, rows);
+  } else {
+    return swizzled_offset<W>(r, c, rows);
+  }
+}
+
+// A shared-memory matrix descriptor: start address, leading and stride byte offsets (all multiples of 16 bytes below
+// 256 KiB), and the swizzle width W in bytes (0: none), whose mode goes in bits 62-63 (1: 128 bytes, 2: 64, 3: 32);
+// base offset 0, which takes the swizzled operands' blocks on multiples of 8 W bytes.
+__host__ __device__ constexpr uint64_t make_desc(uint32_t addr, uint32_t lbo, uint32_t sbo, int W = 0) {
   return (uint64_t)((addr & 0x3FFFFu) >> 4) | ((uint64_t)((lbo & 0x3FFFFu) >> 4) << 16) |
-         ((uint64_t)((sbo & 0x3FFFFu) >> 4) << 32);
+         ((uint64_t)((sbo & 0x3FFFFu) >> 4) << 32) |
+         ((uint64_t)(W == 128 ? 1 : W == 64 ? 2 : W == 32 ? 3 : 0) << 62);
 }
 
 // wgmma wrappers: S (both operands from descriptors, K-major, no transpose) and O (A from registers, B transposed).

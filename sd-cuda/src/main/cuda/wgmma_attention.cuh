@@ -28,8 +28,11 @@
 //    8 N-elements SBO bytes on and the next 8 K rows LBO bytes on. V stored with R = BC key rows: the next 8 dims are
 //    the next chunk (SBO = BC * 16) and the next 8 keys the next 128 bytes (LBO = 128); k-step kt (keys 16kt..)
 //    starts at + 16 * kt * 16 bytes.
+//  * The swizzled K and V tiles (-Dsdj.cuda.wgmmaSwizzle=true, wgmma.cuh's swizzled_offset): column blocks of W / 2
+//    elements, each its rows of W bytes with the 16-byte chunks XOR-permuted within a row; the same canonical
+//    layouts with a swizzle mode (Tiles has their LBO and SBO).
 //  Descriptor bits (Matrix Descriptor Format): 0-13 start address >> 4, 16-29 LBO >> 4, 32-45 SBO >> 4, 49-51 base
-//  offset (0), 62-63 swizzle mode (0: none).
+//  offset (0), 62-63 swizzle mode (0: none, 1: 128 bytes, 2: 64, 3: 32).
 //
 // Rows and threads per block (64 rows and 128 threads per consumer warpgroup, 128 producer threads), keys per tile
 // (BC) and dynamic shared memory (ws_smem_bytes) are mirrored on the Java side by AttentionKernels.wgmmaRows,
@@ -64,10 +67,10 @@ __device__ __forceinline__ void for_each_chunk(int tid, F f) {
   }
 }
 
-// Rows [row0, row0 + ROWS) of one head into the chunked tile dst (tile_offset with ROWS rows), zero past nrows and
-// past column d, by the NT threads numbered tid. With vec (d % 8 == 0, 16-byte aligned heads) as cp.async, completed
-// by the caller's wait; otherwise by plain loads and stores, complete on return.
-template <typename T, int DP, int ROWS, int NT, int UNROLL = (ROWS * DP / 8 + NT - 1) / NT>
+// Rows [row0, row0 + ROWS) of one head into the tile dst (stage_offset<W> with ROWS rows: chunked, or swizzled), zero
+// past nrows and past column d, by the NT threads numbered tid. With vec (d % 8 == 0, 16-byte aligned heads) as
+// cp.async, completed by the caller's wait; otherwise by plain loads and stores, complete on return.
+template <typename T, int DP, int ROWS, int NT, int W, int UNROLL = (ROWS * DP / 8 + NT - 1) / NT>
 __device__ __forceinline__ void load_tile(T* dst, const T* src, int row0, int nrows, int d, int stride, bool vec,
                                           int tid) {
   if (vec) {
@@ -77,16 +80,23 @@ __device__ __forceinline__ void load_tile(T* dst, const T* src, int row0, int nr
     for_each_chunk<DP, ROWS, NT, UNROLL>(tid, [&](int r, int c) {
       const bool ok = r < rows && c < d;
       const T* p = ok ? tile + (r * stride + c) : src;
-      cp_async16(base + (uint32_t)tile_offset(r, c, ROWS) * 2u, p, ok ? 16 : 0);
+      cp_async16(base + (uint32_t)stage_offset<W>(r, c, ROWS) * 2u, p, ok ? 16 : 0);
     });
   } else {
-    for (int i = tid; i < ROWS * DP; i += NT) {
-      const int r = i / DP;
-      const int c = i - r * DP;
-      T val = from_f<T>(0.f);
-      if (row0 + r < nrows && c < d) val = src[(long long)(row0 + r) * stride + c];
-      dst[tile_offset(r, c, ROWS)] = val;
-    }
+    // A chunk at a time too, so that the layout's offset is worked out once per 8 elements (the producer, at 32
+    // registers, spilled doing it for each element of a swizzled tile).
+    for_each_chunk<DP, ROWS, NT, 1>(tid, [&](int r, int c) {
+      const T* p = src + (long long)(row0 + r) * stride + c;
+      const bool row_ok = row0 + r < nrows;
+      uint32_t w[4];
+#pragma unroll
+      for (int e = 0; e < 8; e += 2) {
+        const float lo = row_ok && c + e < d ? to_f(p[e]) : 0.f;
+        const float hi = row_ok && c + e + 1 < d ? to_f(p[e + 1]) : 0.f;
+        w[e / 2] = pack2<T>(lo, hi);  // 16-bit values through float and back: exact
+      }
+      *reinterpret_cast<uint4*>(dst + stage_offset<W>(r, c, ROWS)) = make_uint4(w[0], w[1], w[2], w[3]);
+    });
   }
 }
 
@@ -176,28 +186,48 @@ __device__ __forceinline__ void rescale(float (&acc)[DP / 2], const float (&alph
 constexpr int OPTION_TMA = 1;
 constexpr int OPTION_TMA_TILE = 2;
 
-// One head's tiles in shared memory: the resident query tile, then STAGES stages of K tiles and as many of V tiles,
-// each chunked (tile_offset) with its own row count; and their descriptors (layout notes at the top). Advancing a
-// descriptor only adds to its start address field (bits 0-13, in 16-byte units), which stays below 2^14 for shared
-// addresses under 256 KiB.
-template <typename T, int DP, int BC, int STAGES, int ROWS>
+// One head's tiles in shared memory: the resident query tile (chunked, tile_offset), then STAGES stages of K tiles and
+// as many of V tiles in W's layout (stage_offset: chunked where W is 0, else swizzled with width W, the stages then
+// starting on a multiple of 1024 bytes), each with its own row count; and their descriptors (layout notes at the
+// top). Advancing a descriptor only adds to its start address field (bits 0-13, in 16-byte units), which stays below
+// 2^14 for shared addresses under 256 KiB.
+template <typename T, int DP, int BC, int STAGES, int ROWS, int W>
 struct Tiles {
   static constexpr uint32_t STAGE = BC * DP * 2 / 16;  // one K or V tile, in 16-byte units
+  static constexpr int COPY_COLUMNS = W == 0 ? 8 : W / 2;  // columns of a K or V tile per bulk copy: a chunk, a block
   T* q;  // ROWS query rows
   T* k;  // K stage s at k + s * BC * DP, V stage s at k + (STAGES + s) * BC * DP
   uint64_t q_desc;  // this warpgroup's 64 rows
   uint64_t k_desc;  // stage 0
   uint64_t v_desc;  // stage 0
 
-  // LBO and SBO as the PTX ISA's canonical no-swizzle layouts have them (LBO the stride along K, SBO along M/N, in
-  // both majors), the reading an H200 confirmed (2026-11-27).
+  // LBO and SBO as the PTX ISA's canonical layouts have them. No swizzle: LBO the stride along K, SBO along M/N, in
+  // both majors (the reading an H200 confirmed, 2026-11-27). Swizzled (CUTLASS's make_gmma_desc agrees): K-major, the
+  // 8-row groups SBO = 8 W apart along N and LBO unused (a k16 step's 32 bytes lie within a row); MN-major, the
+  // E-column blocks LBO = BC W apart along N and the 8-key groups SBO = 8 W apart along K.
   __device__ __forceinline__ Tiles(unsigned char* shared, int wg) {
     q = reinterpret_cast<T*>(shared);
     k = q + ROWS * DP;
+    if constexpr (W != 0) {  // the swizzle pattern repeats every 8 W bytes (at most 1024)
+      const uint32_t a = smem(k);
+      k += (((a + 1023u) & ~1023u) - a) / sizeof(T);
+    }
     q_desc = make_desc(smem(q) + 64u * wg * 16u, ROWS * 16, 128);
-    k_desc = make_desc(smem(k), BC * 16, 128);
-    v_desc = make_desc(smem(k + STAGES * BC * DP), 128, BC * 16);
+    if constexpr (W == 0) {
+      k_desc = make_desc(smem(k), BC * 16, 128);
+      v_desc = make_desc(smem(k + STAGES * BC * DP), 128, BC * 16);
+    } else {
+      k_desc = make_desc(smem(k), 16, 8 * W, W);
+      v_desc = make_desc(smem(k + STAGES * BC * DP), BC * W, 8 * W, W);
+    }
   }
+  // From a K tile's descriptor to its k-step kk (head columns 16 kk ..), in 16-byte units: two chunks on, or into
+  // the next block and 32 bytes along a row.
+  __host__ __device__ static constexpr uint32_t k_step(int kk) {
+    return W == 0 ? 2 * kk * BC : ((16 * kk / (W / 2)) * BC * W + (16 * kk % (W / 2)) * 2) / 16;
+  }
+  // From a V tile's descriptor to its k-step kt (keys 16 kt ..), in 16-byte units: 16 rows on.
+  __host__ __device__ static constexpr uint32_t v_step(int kt) { return W == 0 ? 16 * kt : kt * W; }
   // The end of the tiles: where the kernel keeps its mbarriers.
   __device__ __forceinline__ T* end() const { return k + 2 * STAGES * BC * DP; }
   __device__ __forceinline__ T* k_stage(int j) { return k + (j % STAGES) * BC * DP; }
@@ -208,20 +238,20 @@ struct Tiles {
     const uint64_t kd = k_desc + (uint64_t)((j % STAGES) * STAGE);
 #pragma unroll
     for (int kk = 0; kk < DP / 16; kk++)
-      WgmmaSS<T, BC>::run(s, q_desc + (uint64_t)(2 * kk * ROWS), kd + (uint64_t)(2 * kk * BC), kk > 0);
+      WgmmaSS<T, BC>::run(s, q_desc + (uint64_t)(2 * kk * ROWS), kd + (uint64_t)k_step(kk), kk > 0);
   }
   // O += P V of value tile j, BC / 16 k-steps, issued.
   __device__ __forceinline__ void issue_values(float (&acc)[DP / 2], const uint32_t (&pa)[BC / 16][4], int j) const {
     const uint64_t vd = v_desc + (uint64_t)((j % STAGES) * STAGE);
 #pragma unroll
-    for (int kt = 0; kt < BC / 16; kt++) WgmmaRS<T, DP>::run(acc, pa[kt], vd + (uint64_t)(16 * kt), 1);
+    for (int kt = 0; kt < BC / 16; kt++) WgmmaRS<T, DP>::run(acc, pa[kt], vd + (uint64_t)v_step(kt), 1);
   }
 };
 
 // What a loop over the key tiles needs of its block: tiles, head, query rows (ROWS per block), mask.
-template <typename T, int DP, int BC, int STAGES, int ROWS>
+template <typename T, int DP, int BC, int STAGES, int ROWS, int W>
 struct Head {
-  Tiles<T, DP, BC, STAGES, ROWS> tiles;
+  Tiles<T, DP, BC, STAGES, ROWS, W> tiles;
   HeadView<T> view;
   int nk;
   int ntiles;
@@ -249,18 +279,18 @@ struct Head {
   // (completed by a later wait).
   template <int NT, int UNROLL>
   __device__ __forceinline__ void load_keys(int j, int tid) {
-    load_tile<T, DP, BC, NT, UNROLL>(tiles.k_stage(j), view.k, j * BC, nk, d, view.kv_stride, view.vec, tid);
+    load_tile<T, DP, BC, NT, W, UNROLL>(tiles.k_stage(j), view.k, j * BC, nk, d, view.kv_stride, view.vec, tid);
   }
   template <int NT, int UNROLL>
   __device__ __forceinline__ void load_values(int j, int tid) {
-    load_tile<T, DP, BC, NT, UNROLL>(tiles.v_stage(j), view.v, j * BC, nk, d, view.kv_stride, view.vec, tid);
+    load_tile<T, DP, BC, NT, W, UNROLL>(tiles.v_stage(j), view.v, j * BC, nk, d, view.kv_stride, view.vec, tid);
   }
 };
 
 // Tile j's scores s (complete) through the online softmax: masked where needed, new maxima, l rescaled, s turned
 // into probabilities in place and added to l. Returns whether O needs rescaling by alpha.
-template <typename T, int DP, int BC, int STAGES, int ROWS>
-__device__ __forceinline__ bool softmax_tile(const Head<T, DP, BC, STAGES, ROWS>& hd, float (&s)[BC / 2], int j,
+template <typename T, int DP, int BC, int STAGES, int ROWS, int W>
+__device__ __forceinline__ bool softmax_tile(const Head<T, DP, BC, STAGES, ROWS, W>& hd, float (&s)[BC / 2], int j,
                                              Rows& rows, float (&alpha)[2]) {
   const float tsc = mask_scores<BC>(s, j * BC, hd.nk, hd.causal, hd.wrow, hd.sc);
   float nb[2];
@@ -274,8 +304,8 @@ __device__ __forceinline__ bool softmax_tile(const Head<T, DP, BC, STAGES, ROWS>
 }
 
 // This thread's two rows of O, normalised by the rows' sums (0 where a row saw no key), those below nq.
-template <typename T, int DP, int BC, int STAGES, int ROWS>
-__device__ __forceinline__ void store_rows(const Head<T, DP, BC, STAGES, ROWS>& hd, const float (&acc)[DP / 2],
+template <typename T, int DP, int BC, int STAGES, int ROWS, int W>
+__device__ __forceinline__ void store_rows(const Head<T, DP, BC, STAGES, ROWS, W>& hd, const float (&acc)[DP / 2],
                                            const Rows& rows, int nq, int heads) {
   T* ob = hd.view.o;
   const bool pairs = (hd.d % 2 == 0) && ((reinterpret_cast<uintptr_t>(ob) & 3) == 0);

@@ -21,27 +21,32 @@
 //    mma's products are exact in float and its sums are float sums in k order (a tensor core's rounding differs);
 //  - shared-space addresses (__cvta_generic_to_shared) are 32-bit offsets from the dynamic shared memory buffer, which
 //    like every static __shared__ buffer is a static of this library, so each fits in 32 bits and the kernels' own
-//    address arithmetic holds; ldmatrix row addresses must be 16-byte aligned;
+//    address arithmetic holds; the dynamic buffer starts at shared address SHARED_ORIGIN, 128-byte aligned but not
+//    256-byte aligned, as the hardware promises no more, so that a kernel assuming more alignment fails where a
+//    placement depends on it (swizzled copies and operands); ldmatrix row addresses must be 16-byte aligned;
 //  - cp.async of 16 bytes (src_bytes of them read, the rest zero-filled; both addresses 16-byte aligned) clobbers its
 //    destination with NaN when issued and completes at the cp.async.wait_group that covers its group, the latest
 //    moment PTX allows: a read of the destination before that wait, or by another thread still using the buffer that
 //    the copy overwrites, sees NaN (copies still pending when a block's thread returns land before the next block);
 //  - wgmma.mma_async m64nNk16 with f16/bf16 inputs and float accumulators (emu_wgmma.cpp): A from a shared-memory
-//    descriptor or from registers, B from a descriptor, K-major or (B only) transposed, no-swizzle layouts only (a
-//    swizzled or offset descriptor fails the launch). The products run at the wgmma.wait_group that covers them, the
-//    latest moment PTX allows, reading shared memory then; until then the accumulators read as NaN, so a read of them
-//    before the wait shows, as does shared memory overwritten before it. A wgmma without a wgmma.fence since the
-//    thread's last wait, and a thread that returns with products in flight, fail the launch. Each thread computes its
-//    own accumulators (rows 16w + g and 16w + g + 8 of warp w of its warpgroup) from the operands, the A registers of
-//    its row through the warp exchange;
+//    descriptor or from registers, B from a descriptor, K-major or (B only) transposed, in the no-swizzle layouts or
+//    the 32-, 64- and 128-byte swizzled ones (address bits 4.. XOR bits 7..), base offset 0 (a swizzled operand whose
+//    start address is off its pattern, or a nonzero base offset, fails the launch). The products run at the
+//    wgmma.wait_group that covers them, the latest moment PTX allows, reading shared memory then; until then the
+//    accumulators read as NaN, so a read of them before the wait shows, as does shared memory overwritten before it. A
+//    wgmma without a wgmma.fence since the thread's last wait, and a thread that returns with products in flight, fail
+//    the launch. Each thread computes its own accumulators (rows 16w + g and 16w + g + 8 of warp w of its warpgroup)
+//    from the operands, the A registers of its row through the warp exchange;
 //  - mbarriers (init, arrive, cp.async.mbarrier.arrive.noinc, try_wait.parity): the copies a noinc arrival covers land
 //    when a thread waits on that barrier, and only then does the arrival count, so a read of them without the wait
 //    sees NaN; an mbarrier never initialised, or a phase nobody completes, fails the launch; setmaxnreg and
 //    fence.mbarrier_init are no-ops;
-//  - bulk tensor copies (cp.async.bulk.tensor, TMA) through the emulator's own tensor maps (TensorMap below): the box
-//    reads as NaN from the issue until a thread waits on the copy's mbarrier, when it lands (zeros past the tensor's
-//    bounds) and its bytes count against what mbarrier.arrive.expect_tx announced (a phase completes only when both
-//    arrivals and bytes are in, so a wrong byte count deadlocks, which fails the launch);
+//  - bulk tensor copies (cp.async.bulk.tensor, TMA) through the emulator's own tensor maps (TensorMap below), with the
+//    same swizzles as wgmma (a swizzled box's rows exactly the swizzle width, its destination on a multiple of 8 times
+//    it, or the launch fails): the box reads as NaN from the issue until a thread waits on the copy's mbarrier, when it
+//    lands (zeros past the tensor's bounds) and its bytes count against what mbarrier.arrive.expect_tx announced (a
+//    phase completes only when both arrivals and bytes are in, so a wrong byte count deadlocks, which fails the
+//    launch);
 //  - named barriers (bar.sync / bar.arrive with an id and a thread count), counted per thread; a generation nobody
 //    completes fails the launch;
 //  - ex2.approx.ftz is exact 2^x with subnormal results flushed to 0; %dynamic_smem_size is the launch's; __trap fails
@@ -133,6 +138,15 @@ unsigned ballot(bool pred);
 size_t shared_address(const void* p);
 unsigned char* shared_pointer(uint32_t address);
 unsigned dynamic_shared_size();
+// The shared address of the dynamic buffer's first byte.
+constexpr uint32_t SHARED_ORIGIN = 384;
+// Where a shared address lies in the dynamic buffer (negative before it).
+inline long long dynamic_offset(uint32_t address) { return (long long)(int32_t)address - SHARED_ORIGIN; }
+// A 16-byte chunk's shared address under a swizzle of `width` bytes (0, 32, 64 or 128): address bits 4 .. 3 +
+// log2(width / 16) XOR bits 7 .., as bulk tensor copies write and wgmma reads.
+inline uint32_t swizzle(uint32_t address, uint32_t width) {
+  return width == 0 ? address : address ^ (((address >> 7) & (width / 16 - 1)) << 4);
+}
 
 // The tensor-core attention kernels' PTX (attention.cuh, flash_attention.cuh call these under SDJ_EMU).
 // mma.sync.aligned.m16n8k16.row.col.f32.{f16,bf16}: c += a b over the warp's fragments, products and sums in float.
@@ -166,8 +180,8 @@ void mbarrier_arrive_expect_tx(uint32_t address, int bytes);
 
 // The emulator's tensor maps: its own layout of the 128 bytes of a CUtensorMap, which sd-cuda's tests write where the
 // driver's cuTensorMapEncodeTiled writes its opaque one (EmulatedDispatch.tensorMap). Row-major boxes of `box`
-// elements per dimension, dimension 0 contiguous; no swizzle, no interleave, element strides 1; strides in bytes of
-// dimensions 1 .. rank - 1.
+// elements per dimension, dimension 0 contiguous; swizzle width in bytes (0: none), no interleave, element strides 1;
+// strides in bytes of dimensions 1 .. rank - 1.
 struct TensorMap {
   uint64_t address;
   uint32_t rank;
@@ -175,6 +189,7 @@ struct TensorMap {
   uint64_t dims[5];
   uint64_t strides[5];
   uint32_t box[5];
+  uint32_t swizzle;
 };
 static_assert(sizeof(TensorMap) <= sizeof(CUtensorMap), "the emulator's tensor map fits a CUtensorMap");
 // cp.async.bulk.tensor.Nd.shared::cluster.global.tile.mbarrier::complete_tx::bytes [dst], [map, {coords}], [mbar]:

@@ -360,10 +360,10 @@ size_t shared_address(const void* p) {
   if (offset < INT32_MIN || offset > INT32_MAX) {
     abort_launch(where() + " takes the shared-space address of a pointer that is not in shared memory");
   }
-  return (size_t)(long long)(int32_t)offset;
+  return (size_t)(long long)(int32_t)(offset + SHARED_ORIGIN);
 }
 
-unsigned char* shared_pointer(uint32_t address) { return shared_memory + (int32_t)address; }
+unsigned char* shared_pointer(uint32_t address) { return shared_memory + dynamic_offset(address); }
 
 float f16_bits(uint32_t bits) {
   __half_raw raw;
@@ -580,40 +580,52 @@ void tma_load(uint32_t dst, const CUtensorMap* map, const int* coords, uint32_t 
   }
   const int e = (int)m.element_bytes;
   const int row = (int)m.box[0] * e;
+  const uint32_t sw = m.swizzle;
+  if (sw != 0 && ((sw != 32 && sw != 64 && sw != 128) || row != (int)sw || dst % (8 * sw) != 0)) {
+    abort_launch(where() + ": bulk tensor copy with a " + std::to_string(sw) + "-byte swizzle, box rows of " +
+                 std::to_string(row) + " bytes, to shared address " + std::to_string(dst) +
+                 " (the emulator models 32-, 64- and 128-byte swizzles of rows that wide, to a multiple of 8 rows)");
+  }
   long long rows = 1;
   for (uint32_t k = 1; k < m.rank; k++) rows *= m.box[k];
-  if ((unsigned long long)dst + (unsigned long long)(rows * row) > shared_bytes) {
+  const long long at = dynamic_offset(dst);
+  if (at < 0 || (unsigned long long)at + (unsigned long long)(rows * row) > shared_bytes) {
     abort_launch(where() + ": bulk tensor copy of " + std::to_string(rows * row) + " bytes to shared address " +
                  std::to_string(dst) + " overruns the " + std::to_string(shared_bytes) + " of dynamic shared memory");
   }
-  unsigned char* base = shared_pointer(dst);
   // Elements of each row within dimension 0's bounds: [first, last).
   const long long c0 = coords[0];
   const long long first = std::clamp(-c0, 0LL, (long long)m.box[0]);
   const long long last = std::clamp((long long)m.dims[0] - c0, first, (long long)m.box[0]);
   std::vector<BulkRow> copy;
-  copy.reserve((size_t)rows);
+  copy.reserve((size_t)(rows * (row / 16)));
   for (long long r = 0; r < rows; r++) {
     long long rest = r;
     bool inside = last > first;
-    long long offset = (c0 + first) * e;
+    long long offset = c0 * e;
     for (uint32_t k = 1; k < m.rank; k++) {
       const long long g = coords[k] + rest % m.box[k];
       rest /= m.box[k];
       inside = inside && g >= 0 && g < (long long)m.dims[k];
       offset += g * (long long)m.strides[k - 1];
     }
-    unsigned char* to = base + r * row;
-    std::memset(to, 0xff, (size_t)row);  // NaN until the copy lands
-    if (inside && first == 0) {
-      copy.push_back({to, reinterpret_cast<const unsigned char*>(m.address + offset), row, (int)(last * e)});
-    } else if (inside) {
-      // A row starting before dimension 0's bounds: zeros, then the elements from `first` on, as two pieces.
-      copy.push_back({to, nullptr, (int)(first * e), 0});
-      copy.push_back({to + first * e, reinterpret_cast<const unsigned char*>(m.address + offset),
-                      row - (int)(first * e), (int)((last - first) * e)});
-    } else {
-      copy.push_back({to, nullptr, row, 0});
+    const unsigned char* src = reinterpret_cast<const unsigned char*>(m.address + offset);
+    // The row's 16-byte chunks, each where the swizzle puts it: the bytes of [first, last) from the tensor, the
+    // others zeros.
+    for (int c = 0; c < row; c += 16) {
+      unsigned char* to = shared_pointer(swizzle(dst + (uint32_t)(r * row + c), sw));
+      std::memset(to, 0xff, 16);  // NaN until the copy lands
+      const long long lo = std::max<long long>(first * e, c);
+      const long long hi = std::min<long long>(last * e, c + 16);
+      if (!inside || lo >= hi) {
+        copy.push_back({to, nullptr, 16, 0});
+      } else if (lo == c) {
+        copy.push_back({to, src + c, 16, (int)(hi - c)});
+      } else {
+        // A chunk starting before dimension 0's bounds: zeros, then the elements from `first` on, as two pieces.
+        copy.push_back({to, nullptr, (int)(lo - c), 0});
+        copy.push_back({to + (lo - c), src + lo, (int)(16 - (lo - c)), (int)(hi - lo)});
+      }
     }
   }
   std::unique_lock<std::mutex> held(lock);

@@ -11,7 +11,13 @@
 //  - no-swizzle ("interleave") layouts are built of core matrices of 8 rows of 16 bytes, 128 contiguous bytes.
 //    K-major (A, and B without transpose): element (mn, k) of the k16 step at start + (mn / 8) * SBO + (mn % 8) * 16 +
 //    (k / 8) * LBO + (k % 8) * 2. MN-major (B transposed): at start + (mn / 8) * SBO + (k / 8) * LBO + (k % 8) * 16 +
-//    (mn % 8) * 2 (CUTLASS's make_gmma_desc agrees: LBO is the k stride and SBO the m/n stride in both).
+//    (mn % 8) * 2 (CUTLASS's make_gmma_desc agrees: LBO is the k stride and SBO the m/n stride in both);
+//  - swizzled layouts (mode 1: 128 bytes, 2: 64, 3: 32; W the width, E = W / 2 elements) are built of rows of W bytes,
+//    8 of them per SBO: K-major, element (mn, k) at start + (mn / 8) * SBO + (mn % 8) * W + k * 2 (LBO unused: a k16
+//    step's 32 bytes lie within a row); MN-major, at start + (mn / E) * LBO + (mn % E) * 2 + (k / 8) * SBO +
+//    (k % 8) * W (CUTLASS's make_gmma_desc: ((T, W/16, m), (8, k)) : ((1, T, LBO), (W/16 T, SBO))); each 16-byte chunk
+//    then at its address XOR-swizzled (emu.h's swizzle). The base offset (bits 49-51) stays 0, for start addresses
+//    whose pattern bits (7 ..) are 0.
 #include <array>
 #include <string>
 #include <vector>
@@ -53,16 +59,32 @@ thread_local bool fenced = false;
 
 uint32_t field(uint64_t desc, int lo, int bits) { return (uint32_t)(desc >> lo) & ((1u << bits) - 1u); }
 
-void check_descriptor(uint64_t desc, const char* operand) {
-  if (field(desc, 49, 3) != 0 || field(desc, 62, 2) != 0) {
-    error(std::string("wgmma ") + operand + " descriptor with a base offset or swizzle, which the emulator does not "
-          "model");
+// The swizzle width in bytes of a descriptor's mode (0: none).
+uint32_t swizzle_width(uint64_t desc) {
+  static const uint32_t widths[4] = {0, 128, 64, 32};
+  return widths[field(desc, 62, 2)];
+}
+
+void check_descriptor(uint64_t desc, bool mn_major, const char* operand) {
+  uint32_t w = swizzle_width(desc);
+  uint32_t start = field(desc, 0, 14) << 4;
+  if (field(desc, 49, 3) != 0) {
+    error(std::string("wgmma ") + operand + " descriptor with a base offset, which the emulator does not model");
+  }
+  if (w != 0 && ((start >> 7) & (w / 16 - 1)) != 0) {
+    error(std::string("wgmma ") + operand + " descriptor with a " + std::to_string(w) + "-byte swizzle starting at " +
+          std::to_string(start) + ", off its pattern (base offset 0 wants address bits 7.. clear)");
+  }
+  if (w != 0 && !mn_major && start % w + 32 > w) {
+    error(std::string("wgmma ") + operand + " K-major k16 step at " + std::to_string(start) + " crossing a " +
+          std::to_string(w) + "-byte swizzled row");
   }
 }
 
 // The 16-bit value at shared address `address` (a descriptor's start plus an offset), inside dynamic shared memory.
 uint32_t shared16(uint32_t address, const char* operand) {
-  if (address % 2 != 0 || address + 2 > dynamic_shared_size()) {
+  long long at = dynamic_offset(address);
+  if (address % 2 != 0 || at < 0 || at + 2 > (long long)dynamic_shared_size()) {
     error(std::string("wgmma ") + operand + " element at shared address " + std::to_string(address) +
           ", outside the launch's " + std::to_string(dynamic_shared_size()) + " bytes of dynamic shared memory");
   }
@@ -71,16 +93,25 @@ uint32_t shared16(uint32_t address, const char* operand) {
   return v;
 }
 
-// Byte offset of element (mn, k) of a k16 step in a no-swizzle layout (see the top of this file).
+// Byte offset of element (mn, k) of a k16 step from the descriptor's start, before any swizzle (see the top of this
+// file).
 uint32_t offset(uint64_t desc, int mn, int k, bool mn_major) {
   uint32_t lbo = field(desc, 16, 14) << 4;
   uint32_t sbo = field(desc, 32, 14) << 4;
+  uint32_t w = swizzle_width(desc);
+  if (w != 0) {
+    uint32_t e = w / 2;
+    if (mn_major) {
+      return (uint32_t)(mn / e) * lbo + (uint32_t)(mn % e) * 2 + (uint32_t)(k / 8) * sbo + (uint32_t)(k % 8) * w;
+    }
+    return (uint32_t)(mn / 8) * sbo + (uint32_t)(mn % 8) * w + (uint32_t)k * 2;
+  }
   uint32_t within = mn_major ? (uint32_t)((k % 8) * 16 + (mn % 8) * 2) : (uint32_t)((mn % 8) * 16 + (k % 8) * 2);
   return (uint32_t)(mn / 8) * sbo + (uint32_t)(k / 8) * lbo + within;
 }
 
 uint32_t element(uint64_t desc, int mn, int k, bool mn_major, const char* operand) {
-  return shared16((field(desc, 0, 14) << 4) + offset(desc, mn, k, mn_major), operand);
+  return shared16(swizzle((field(desc, 0, 14) << 4) + offset(desc, mn, k, mn_major), swizzle_width(desc)), operand);
 }
 
 int warp_in_group() { return (linear_thread() / 32) % 4; }
@@ -118,8 +149,8 @@ void issue(Product p, float* d) {
   }
   if (!fenced) error("wgmma.mma_async without a wgmma.fence since the thread's last wgmma.wait_group");
   if (p.n < 8 || p.n > 256 || p.n % 8 != 0) error("wgmma with N = " + std::to_string(p.n));
-  check_descriptor(p.b_desc, "B");
-  if (!p.a_in_registers) check_descriptor(p.a_desc, "A");
+  check_descriptor(p.b_desc, p.trans_b, "B");
+  if (!p.a_in_registers) check_descriptor(p.a_desc, false, "A");
   int found = -1;
   for (int i = 0; i < (int)shadows.size(); i++) {
     if (shadows[i].pending > 0 && shadows[i].d == d) found = i;

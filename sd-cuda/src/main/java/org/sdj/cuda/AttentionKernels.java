@@ -39,6 +39,14 @@ final class AttentionKernels {
    */
   static final String WGMMA_TMA_TILE_PROPERTY = "sdj.cuda.wgmmaTmaTile";
 
+  /**
+   * System property: {@code true} has the wgmma kernels keep K and V tiles in swizzled column blocks
+   * ({@code ..._sw} images, {@link #wgmmaSwizzleBytes}), which the bulk copies fill a block of 32 bytes or more per
+   * row at a time instead of 16-byte chunks (each of those a half-used 32-byte sector of the global reads); off by
+   * default until measured on a GPU.
+   */
+  static final String WGMMA_SWIZZLE_PROPERTY = "sdj.cuda.wgmmaSwizzle";
+
   /** How the wgmma kernels' producer copies K and V tiles into shared memory. */
   enum Copies {
     /** cp.async from all 128 producer threads. */
@@ -59,6 +67,8 @@ final class AttentionKernels {
   private final CudaOptions.Attention kernel;
   /** How the wgmma kernels copy K and V ({@link #WGMMA_TMA_PROPERTY}, {@link #WGMMA_TMA_TILE_PROPERTY}). */
   private final Copies copies;
+  /** Whether the wgmma kernels' K and V tiles are swizzled ({@link #WGMMA_SWIZZLE_PROPERTY}). */
+  private final boolean swizzled;
   /** Whether wide heads run as products ({@link #WIDE_PRODUCTS_PROPERTY}). */
   private final boolean wideProducts = CudaOptions.flag(System.getProperties(), WIDE_PRODUCTS_PROPERTY, true);
   /** Set once the driver refuses a tensor map: the wgmma kernels copy with cp.async from then on. */
@@ -75,12 +85,23 @@ final class AttentionKernels {
     this(launch, preferred, propertyCopies());
   }
 
+  /** As the system properties say but for the copies. */
   AttentionKernels(Launcher launch, CudaOptions.Attention preferred, Copies copies) {
+    this(launch, preferred, copies, propertySwizzled());
+  }
+
+  AttentionKernels(Launcher launch, CudaOptions.Attention preferred, Copies copies, boolean swizzled) {
     this.launch = launch;
     this.suffix = launch.suffix();
-    this.kernel = preferred == CudaOptions.Attention.MMA || launch.has(wgmmaKernel(suffix, WGMMA_DIMS[0]))
+    this.kernel = preferred == CudaOptions.Attention.MMA || launch.has(wgmmaKernel(suffix, WGMMA_DIMS[0], swizzled))
         ? preferred : CudaOptions.Attention.MMA;
     this.copies = copies;
+    this.swizzled = swizzled;
+  }
+
+  /** {@link #WGMMA_SWIZZLE_PROPERTY}, false by default. */
+  static boolean propertySwizzled() {
+    return CudaOptions.flag(System.getProperties(), WGMMA_SWIZZLE_PROPERTY, false);
   }
 
   /**
@@ -176,17 +197,31 @@ final class AttentionKernels {
 
   /**
    * Dynamic shared memory at {@code dp} ({@code ws_smem_bytes} there): the query tile and the stages of K and V
-   * tiles, {@code dp} 16-bit columns each, then the mbarriers (8 bytes each: the query tile's and four per stage); all
-   * of it dynamic (the kernels trap on less).
+   * tiles, {@code dp} 16-bit columns each, then the mbarriers (8 bytes each: the query tile's and four per stage), and
+   * with swizzled tiles 1024 bytes to move their stages onto a multiple of 1024; all of it dynamic (the kernels trap
+   * on less).
    */
-  static int wgmmaSharedBytes(int dp) {
+  static int wgmmaSharedBytes(int dp, boolean swizzled) {
     int stages = wgmmaStages(dp);
-    return (wgmmaRows(dp) + 2 * stages * WGMMA_KEYS) * dp * 2 + (1 + 4 * stages) * 8;
+    return (wgmmaRows(dp) + 2 * stages * WGMMA_KEYS) * dp * 2 + (1 + 4 * stages) * 8 + (swizzled ? 1024 : 0);
   }
 
-  /** The wgmma kernel at {@code dp}. */
+  /**
+   * The swizzle width in bytes of the K and V tiles' column blocks at {@code dp} ({@code swizzle_bytes} in wgmma.cuh):
+   * the widest of 128, 64 and 32 whose block of half as many 16-bit columns divides {@code dp}.
+   */
+  static int wgmmaSwizzleBytes(int dp) {
+    return dp % 64 == 0 ? 128 : dp % 32 == 0 ? 64 : 32;
+  }
+
+  /** The wgmma kernel at {@code dp} with chunked K and V tiles. */
   static String wgmmaKernel(String suffix, int dp) {
-    return "sdj_flash_attention_wgmma" + suffix + "_d" + dp;
+    return wgmmaKernel(suffix, dp, false);
+  }
+
+  /** The wgmma kernel at {@code dp}, its K and V tiles swizzled or chunked. */
+  static String wgmmaKernel(String suffix, int dp, boolean swizzled) {
+    return "sdj_flash_attention_wgmma" + suffix + "_d" + dp + (swizzled ? "_sw" : "");
   }
 
   /**
@@ -201,8 +236,8 @@ final class AttentionKernels {
     int dp = flashDim(d);
     if (dp > 0 && wgmmaAttention() && wgmmaDim(dp)) {
       Maps maps = tensorMaps(k, v, b, nk, heads, d, dp, ldkv);
-      launch.raw(wgmmaKernel(suffix, dp), new int[] {Math.ceilDiv(nq, wgmmaRows(dp)), heads, b},
-          new int[] {wgmmaThreads(dp), 1, 1}, wgmmaSharedBytes(dp), q, k, v, o, nq, nk, heads, d, ldq, ldkv,
+      launch.raw(wgmmaKernel(suffix, dp, swizzled), new int[] {Math.ceilDiv(nq, wgmmaRows(dp)), heads, b},
+          new int[] {wgmmaThreads(dp), 1, 1}, wgmmaSharedBytes(dp, swizzled), q, k, v, o, nq, nk, heads, d, ldq, ldkv,
           scaleLog2, causal ? 1 : 0, maps.options(), maps.k(), maps.v());
     } else if (dp > 0) {
       launch.raw("sdj_flash_attention" + suffix + "_d" + dp,
@@ -226,21 +261,22 @@ final class AttentionKernels {
    * operands are not in whole 16-byte pieces (the kernels' plain-load path), or once the driver has refused a map.
    * {@link Copies#TMA_CHUNKS}: a 4-d view {@code [b][nk][heads][d]} (dimension 0 first: d, heads, keys, batch items;
    * rows ldkv elements apart) with boxes of 8 columns x 1 head x {@link #WGMMA_KEYS} rows x 1 item, one 8-column chunk
-   * of a tile. {@link Copies#TMA_TILES}: a 5-d view (8 columns, keys, chunks 16 bytes apart, heads, batch items) with
-   * boxes of 8 x {@link #WGMMA_KEYS} x dp / 8 x 1 x 1, a whole tile, which lands chunk after chunk as the tile layout
-   * has them.
+   * of a tile; with swizzled tiles, boxes of a column block ({@link #wgmmaSwizzleBytes} / 2 columns) in place of
+   * the chunk, with that swizzle. {@link Copies#TMA_TILES} (chunked tiles only): a 5-d view (8 columns, keys, chunks
+   * 16 bytes apart, heads, batch items) with boxes of 8 x {@link #WGMMA_KEYS} x dp / 8 x 1 x 1, a whole tile, which
+   * lands chunk after chunk as the tile layout has them.
    */
   private Maps tensorMaps(long k, long v, int b, int nk, int heads, int d, int dp, int ldkv) {
     if (copies == Copies.CP_ASYNC || mapsRefused || nk == 0 || d % 8 != 0 || ldkv % 8 != 0
         || ((k | v) & 15) != 0) {
       return Maps.NONE;
     }
-    if (copies == Copies.TMA_TILES && !tileMapsRefused) {
+    if (copies == Copies.TMA_TILES && !swizzled && !tileMapsRefused) {
       long[] dims = {8, nk, d / 8, heads, b};
       long[] strides = {2L * ldkv, 16, 2L * d, 2L * nk * ldkv};
       int[] box = {8, WGMMA_KEYS, dp / 8, 1, 1};
       try {
-        return new Maps(launch.tensorMap(k, dims, strides, box), launch.tensorMap(v, dims, strides, box),
+        return new Maps(launch.tensorMap(k, dims, strides, box, 0), launch.tensorMap(v, dims, strides, box, 0),
             WGMMA_TMA | WGMMA_TMA_TILE);
       } catch (CudaException e) {
         tileMapsRefused = true;
@@ -250,9 +286,11 @@ final class AttentionKernels {
     }
     long[] dims = {d, heads, nk, b};
     long[] strides = {2L * d, 2L * ldkv, 2L * nk * ldkv};
-    int[] box = {8, 1, WGMMA_KEYS, 1};
+    int swizzle = swizzled ? wgmmaSwizzleBytes(dp) : 0;
+    int[] box = {swizzled ? swizzle / 2 : 8, 1, WGMMA_KEYS, 1};
     try {
-      return new Maps(launch.tensorMap(k, dims, strides, box), launch.tensorMap(v, dims, strides, box), WGMMA_TMA);
+      return new Maps(launch.tensorMap(k, dims, strides, box, swizzle),
+          launch.tensorMap(v, dims, strides, box, swizzle), WGMMA_TMA);
     } catch (CudaException e) {
       mapsRefused = true;
       LOG.log(System.Logger.Level.WARNING, "the driver refused a tensor map of K or V (" + e.getMessage()

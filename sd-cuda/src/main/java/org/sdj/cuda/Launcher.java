@@ -28,12 +28,12 @@ final class Launcher {
     void launch(String name, int[] grid, int[] block, int sharedBytes, Object[] args);
 
     /**
-     * A tensor map of 16-bit elements for the bulk tensor copies of a kernel (see {@link TensorMap#tiled}): the
-     * driver's encoding on a GPU, the emulator's own in the tests.
+     * A tensor map of 16-bit elements for the bulk tensor copies of a kernel (see {@link TensorMap#tiled}; swizzle
+     * width in bytes, 0 for none): the driver's encoding on a GPU, the emulator's own in the tests.
      *
      * @throws CudaException where the shape cannot be mapped
      */
-    TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box);
+    TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box, int swizzle);
   }
 
   /** The loaded kernel images, launched on the stream {@code streams} gives the calling thread. */
@@ -49,8 +49,8 @@ final class Launcher {
     }
 
     @Override
-    public TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box) {
-      return TensorMap.tiled(address, dims, strides, box);
+    public TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box, int swizzle) {
+      return TensorMap.tiled(address, dims, strides, box, swizzle);
     }
   }
 
@@ -79,8 +79,8 @@ final class Launcher {
   }
 
   /** {@link Dispatch#tensorMap}. */
-  TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box) {
-    return dispatch.tensorMap(address, dims, strides, box);
+  TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box, int swizzle) {
+    return dispatch.tensorMap(address, dims, strides, box, swizzle);
   }
 
   /** Grid-stride kernel {@code name} of this storage type over {@code n} items. */

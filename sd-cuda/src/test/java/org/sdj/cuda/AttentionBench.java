@@ -8,9 +8,11 @@ import org.sdj.backend.Tensor;
  * Times the fused attention kernels at SD's self-attention size (batch 2, 8 heads, N 4096) for each head size, in
  * TFLOP/s (4 B H N^2 d per call, d unpadded), for scripts/gpu-check.sh; benchmarks/torch/attention_sdpa.py gives
  * PyTorch's SDPA figures for the same shapes. Per head size: the mma.sync kernel, then, where the GPU is compute
- * capability 9.0, the wgmma one (flash_attention_wgmma.cu) as configured ({@link AttentionKernels#propertyCopies}) and
- * its producer copying each tile with one bulk copy ({@code wgmma/tile}, {@link AttentionKernels.Copies#TMA_TILES}),
- * each with its largest difference from the mma.sync kernel's output. Not a unit test: run with
+ * capability 9.0, the wgmma one (flash_attention_wgmma.cu) as configured ({@link AttentionKernels#propertyCopies}),
+ * then the experiments: its producer copying each tile with one bulk copy ({@code wgmma/tile},
+ * {@link AttentionKernels.Copies#TMA_TILES}) and its K and V tiles swizzled, one bulk copy per column block
+ * ({@code wgmma/swz}, {@link AttentionKernels#WGMMA_SWIZZLE_PROPERTY}); each with its largest difference from the
+ * mma.sync kernel's output. Not a unit test: run with
  * {@code java ... org.sdj.cuda.AttentionBench [N]}.
  */
 public final class AttentionBench {
@@ -26,7 +28,9 @@ public final class AttentionBench {
       AttentionKernels mma = new AttentionKernels(backend.launcher(), CudaOptions.Attention.MMA);
       AttentionKernels wgmma = new AttentionKernels(backend.launcher(), CudaOptions.Attention.WGMMA);
       AttentionKernels tiles = new AttentionKernels(backend.launcher(), CudaOptions.Attention.WGMMA,
-          AttentionKernels.Copies.TMA_TILES);
+          AttentionKernels.Copies.TMA_TILES, false);
+      AttentionKernels swizzled = new AttentionKernels(backend.launcher(), CudaOptions.Attention.WGMMA,
+          AttentionKernels.Copies.TMA_CHUNKS, true);
       System.out.printf("%-12s %-6s %-6s %-10s %-10s %-10s%n", "kernel", "d", "N", "ms", "TFLOP/s", "vs mma");
       int[] sizes = {40, 64, 80, 128, 160};
       float[][] wants = new float[sizes.length][];
@@ -39,10 +43,12 @@ public final class AttentionBench {
           }
         }
       }
-      // The experiment last, so that a fault in it (the context is then lost) costs none of the lines above.
+      // The experiments last, so that a fault in one (the context is then lost) costs none of the lines above.
       for (int i = 0; i < sizes.length && wgmma.wgmmaAttention(); i++) {
         try (Ops ops = backend.ops()) {
-          line(backend, tiles, "wgmma/tile", ops, Inputs.random(ops, batch, n, heads, sizes[i]), iterations, wants[i]);
+          Inputs in = Inputs.random(ops, batch, n, heads, sizes[i]);
+          line(backend, tiles, "wgmma/tile", ops, in, iterations, wants[i]);
+          line(backend, swizzled, "wgmma/swz", ops, in, iterations, wants[i]);
         }
       }
       if (!wgmma.wgmmaAttention()) {

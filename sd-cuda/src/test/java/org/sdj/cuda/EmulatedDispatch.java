@@ -94,10 +94,10 @@ final class EmulatedDispatch implements Launcher.Dispatch {
 
   /**
    * The emulator's tensor map (struct TensorMap in emu.h): address; rank and element size; five dimensions; five
-   * strides in bytes (dimensions 1 and up); five box sizes.
+   * strides in bytes (dimensions 1 and up); five box sizes; the swizzle width.
    */
   @Override
-  public TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box) {
+  public TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box, int swizzle) {
     int rank = dims.length;
     if (rank < 1 || rank > 5 || strides.length != rank - 1 || box.length != rank) {
       throw new CudaException("a tensor map of rank " + rank + " with " + strides.length + " strides and "
@@ -105,7 +105,9 @@ final class EmulatedDispatch implements Launcher.Dispatch {
     }
     // The driver's documented bounds (cuTensorMapEncodeTiled): a 16-byte aligned address, strides whole 16 bytes
     // below 2^40, box sizes 1 to 256 with whole 16-byte rows, dimensions 1 to 2^32.
+    // A swizzle of 32, 64 or 128 bytes, box rows no wider than it.
     boolean ok = address % 16 == 0 && box[0] * 2L % 16 == 0;
+    ok &= swizzle == 0 || (swizzle == 32 || swizzle == 64 || swizzle == 128) && box[0] * 2L <= swizzle;
     for (long stride : strides) {
       ok &= stride % 16 == 0 && stride > 0 && stride < 1L << 40;
     }
@@ -114,7 +116,8 @@ final class EmulatedDispatch implements Launcher.Dispatch {
     }
     if (!ok) {
       throw new CudaException("cuTensorMapEncodeTiled would refuse dims " + Arrays.toString(dims) + ", strides "
-          + Arrays.toString(strides) + ", box " + Arrays.toString(box) + " at " + Long.toHexString(address));
+          + Arrays.toString(strides) + ", box " + Arrays.toString(box) + ", swizzle " + swizzle + " at "
+          + Long.toHexString(address));
     }
     long[] w = new long[TensorMap.WORDS];
     w[0] = address;
@@ -124,6 +127,7 @@ final class EmulatedDispatch implements Launcher.Dispatch {
       w[12 + i / 2] |= (box[i] & 0xffffffffL) << (32 * (i % 2));
     }
     System.arraycopy(strides, 0, w, 7, rank - 1);
+    w[14] |= (long) swizzle << 32;
     return new TensorMap(w);
   }
 

@@ -87,7 +87,7 @@ class EmulatedWgmmaAttentionTest {
     }
   }
 
-  /** At a three-consumer size (64) and a two-consumer one (80). */
+  /** At a three-consumer size (64) and a two-consumer one (80), chunked and swizzled. */
   @ParameterizedTest
   @ValueSource(ints = {64, 80})
   void trapsOnTooLittleDynamicSharedMemory(int d) {
@@ -95,11 +95,13 @@ class EmulatedWgmmaAttentionTest {
       int n = 16;
       long x = run.put(run.random(n * d));
       long o = run.output(n * d);
-      String name = AttentionKernels.wgmmaKernel("_f16", d);
-      CudaException e = assertThrows(CudaException.class, () -> run.launcher.raw(name, new int[] {1, 1, 1},
-          new int[] {AttentionKernels.wgmmaThreads(d), 1, 1}, AttentionKernels.wgmmaSharedBytes(d) - 16,
-          x, x, x, o, n, n, 1, d, d, d, 0.1f, 0, 0, TensorMap.NONE, TensorMap.NONE));
-      assertTrue(e.getMessage().contains("__trap"), e.getMessage());
+      for (boolean swizzled : new boolean[] {false, true}) {
+        String name = AttentionKernels.wgmmaKernel("_f16", d, swizzled);
+        CudaException e = assertThrows(CudaException.class, () -> run.launcher.raw(name, new int[] {1, 1, 1},
+            new int[] {AttentionKernels.wgmmaThreads(d), 1, 1}, AttentionKernels.wgmmaSharedBytes(d, swizzled) - 16,
+            x, x, x, o, n, n, 1, d, d, d, 0.1f, 0, 0, TensorMap.NONE, TensorMap.NONE));
+        assertTrue(e.getMessage().contains("__trap"), name + ": " + e.getMessage());
+      }
     }
   }
 
@@ -136,10 +138,10 @@ class EmulatedWgmmaAttentionTest {
         }
 
         @Override
-        public TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box) {
+        public TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box, int swizzle) {
           maps[0]++;
           rank[0] = dims.length;
-          return run.launcher.tensorMap(address, dims, strides, box);
+          return run.launcher.tensorMap(address, dims, strides, box, swizzle);
         }
       }, DType.F16);
       AttentionKernels.Copies[] ways = AttentionKernels.Copies.values();
@@ -159,6 +161,46 @@ class EmulatedWgmmaAttentionTest {
       run.assertClose(want, got[1], "wgmma with bulk tensor copies");
       for (int i = 1; i < ways.length; i++) {
         assertArrayEquals(got[0], got[i], "the same tiles by " + ways[i] + " as by " + ways[0]);
+      }
+    }
+  }
+
+  /**
+   * Swizzled K and V tiles ({@link AttentionKernels#WGMMA_SWIZZLE_PROPERTY}: column blocks of 16, 32 or 64 columns,
+   * their 16-byte chunks XOR-permuted, each block one bulk copy with the map's swizzle) hold the same elements where
+   * the swizzled descriptors read them as chunked tiles do: bit-identical outputs at every padded head size (each swizzle
+   * width: 32 bytes at 48 and 80, 128 at 64 and 128, 64 at 160), with bulk copies (a zero-filled part of the last
+   * block at 40 and 72), with cp.async and with plain loads (head sizes 44 and 100), causal and not, two batch items
+   * and two heads read in place from a packed q/k/v projection, a last key tile cut short and the stages refilled. The
+   * emulator's dynamic shared memory starts off a 1024-byte boundary, so the kernels' own alignment of the swizzled
+   * stages is what puts them on one.
+   */
+  @ParameterizedTest
+  @EnumSource(value = AttentionKernels.Copies.class, names = {"CP_ASYNC", "TMA_CHUNKS"})
+  void swizzledTilesMatchChunked(AttentionKernels.Copies copies) {
+    try (HostRun run = new HostRun(DType.F16, "wgmmaSwizzled" + copies)) {
+      int b = 2;
+      int heads = 2;
+      int[] sizes = copies == AttentionKernels.Copies.CP_ASYNC ? new int[] {40, 64, 72, 128, 160, 44, 100}
+          : new int[] {40, 64, 72, 128, 160};
+      for (int d : sizes) {
+        int n = d <= 64 ? 3 * AttentionKernels.WGMMA_KEYS + 20 : 2 * AttentionKernels.WGMMA_KEYS + 20;
+        int width = heads * d;
+        float[] qkv = run.random(b * n * 3 * width);
+        long p = run.put(qkv);
+        long bytes = 2L * width;
+        boolean causal = d % 3 != 0;
+        float scale = (float) (1 / Math.sqrt(d));
+        float[][] got = new float[2][];
+        for (int layout = 0; layout < 2; layout++) {
+          long o = run.output(b * n * width);
+          new AttentionKernels(run.launcher, Attention.WGMMA, copies, layout == 1).attention(p, p + bytes,
+              p + 2 * bytes, o, b, n, n, heads, d, 3 * width, 3 * width, scale, causal);
+          got[layout] = run.get(o, b * n * width);
+        }
+        float[] want = run.host(run.ref.selfAttention(run.tensor(qkv, b, n, 3 * width), heads, scale, causal));
+        run.assertClose(want, got[1], "wgmma with swizzled tiles at d " + d);
+        assertArrayEquals(got[0], got[1], "swizzled and chunked tiles at d " + d + ", " + copies);
       }
     }
   }

@@ -34,9 +34,12 @@ class FlashAttentionWgmmaLaunchTest {
 
   /** A row of the kernel table. */
   record Config(int dp, int bc, int stages, int consumers) {
-    /** ws_smem_bytes in the source: the query tile (64 rows per consumer), the K and V stages, the mbarriers. */
-    int sharedBytes() {
-      return (64 * consumers + 2 * stages * bc) * dp * 2 + (1 + 4 * stages) * 8;
+    /**
+     * ws_smem_bytes in the source: the query tile (64 rows per consumer), the K and V stages, the mbarriers, and 1024
+     * bytes to align swizzled stages.
+     */
+    int sharedBytes(boolean swizzled) {
+      return (64 * consumers + 2 * stages * bc) * dp * 2 + (1 + 4 * stages) * 8 + (swizzled ? 1024 : 0);
     }
   }
 
@@ -85,8 +88,15 @@ class FlashAttentionWgmmaLaunchTest {
       assertEquals(c.consumers(), AttentionKernels.wgmmaConsumers(c.dp()), "consumers at " + c);
       assertEquals(64 * c.consumers(), AttentionKernels.wgmmaRows(c.dp()), "rows per block at " + c);
       assertEquals(128 * (1 + c.consumers()), AttentionKernels.wgmmaThreads(c.dp()), "threads at " + c);
-      assertEquals(c.sharedBytes(), AttentionKernels.wgmmaSharedBytes(c.dp()), "dynamic shared memory at " + c);
-      assertTrue(c.sharedBytes() <= SM90_MAX_SHARED, c + " needs more shared memory than sm_90 has");
+      for (boolean swizzled : new boolean[] {false, true}) {
+        assertEquals(c.sharedBytes(swizzled), AttentionKernels.wgmmaSharedBytes(c.dp(), swizzled),
+            "dynamic shared memory at " + c + (swizzled ? ", swizzled" : ""));
+        assertTrue(c.sharedBytes(swizzled) <= SM90_MAX_SHARED, c + " needs more shared memory than sm_90 has");
+      }
+      int w = AttentionKernels.wgmmaSwizzleBytes(c.dp());
+      assertEquals(0, c.dp() % (w / 2), "swizzled column blocks of " + w / 2 + " at " + c);
+      assertTrue(w == 128 || c.dp() % 64 != 0 && (w == 64 || c.dp() % 32 != 0 && w == 32),
+          "the widest swizzle whose blocks divide " + c.dp() + ": not " + w);
     }
     for (int dp : new int[] {16, 32, 96}) {
       assertTrue(!AttentionKernels.wgmmaDim(dp), "no wgmma kernel at " + dp + ": those stay on mma.sync");
@@ -116,11 +126,13 @@ class FlashAttentionWgmmaLaunchTest {
     }
     for (Config c : table()) {
       for (String suffix : List.of("_f16", "_bf16")) {
-        String name = AttentionKernels.wgmmaKernel(suffix, c.dp());
-        assertTrue(names.contains(name), "the image AttentionKernels launches for " + c + ": " + name);
+        for (boolean swizzled : new boolean[] {false, true}) {
+          String name = AttentionKernels.wgmmaKernel(suffix, c.dp(), swizzled);
+          assertTrue(names.contains(name), "the image AttentionKernels launches for " + c + ": " + name);
+        }
       }
     }
-    assertEquals(table().size() * 2, seen, "wgmma kernel entries (f16 and bf16) in " + report);
+    assertEquals(table().size() * 4, seen, "wgmma kernel entries (f16 and bf16, chunked and swizzled) in " + report);
   }
 
   /**
