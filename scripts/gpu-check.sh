@@ -12,8 +12,9 @@
 #     the same shapes, one SD 1.5 UNet step (with an op-by-op device-time profile) against PyTorch eager
 #     (benchmarks/torch/unet_step.py), a whole 512x512 txt2img with its peak device memory, the VAE decode with its
 #     op profile against PyTorch eager (benchmarks/torch/vae_decode.py) and, time permitting, the UNet step again
-#     with the wgmma kernel's K and V tiles swizzled (-Dsdj.cuda.wgmmaSwizzle=true, whose FlashAttention rule test
-#     also runs) and copied by one bulk copy each (-Dsdj.cuda.wgmmaTmaTile=true), with
+#     with each of the wgmma kernel's experimental images (-Dsdj.cuda.wgmmaImage=swizzled, ones, f16exp; the
+#     FlashAttention rule test also runs on each), with its K and V tiles copied by one bulk copy each
+#     (-Dsdj.cuda.wgmmaTmaTile=true), with
 #     attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async in place of the wgmma kernel's
 #     bulk tensor copies (-Dsdj.cuda.wgmmaTma=false), with NCHW images (-Dsdj.cuda.channelsLast=false) and with q, k and v projected apart
 #     (-Dsdj.cuda.fusedProjections=false); the VAE decode again with NCHW images and with its wide attention head on
@@ -159,10 +160,13 @@ run_checks() {
     --details=tree --disable-banner \
     --disable-ansi-colors --reports-dir "$out/junit" >"$out/tests.txt" 2>&1
   local tests_rc=$?
-  echo "== wgmma rule test, swizzled K and V tiles =="
-  timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.wgmmaSwizzle=true -jar "$bundle/junit-console.jar" execute \
-    --class-path "$cp" --select-class org.sdj.cuda.FlashAttentionWgmmaRuleTest --details=tree --disable-banner \
-    --disable-ansi-colors >"$out/tests-swizzled.txt" 2>&1
+  local images="swizzled ones f16exp"
+  for image in $images; do
+    echo "== wgmma rule test, -Dsdj.cuda.wgmmaImage=$image =="
+    timeout "$(left 30)" "${java[@]}" -Dsdj.cuda.wgmmaImage=$image -jar "$bundle/junit-console.jar" execute \
+      --class-path "$cp" --select-class org.sdj.cuda.FlashAttentionWgmmaRuleTest --details=tree --disable-banner \
+      --disable-ansi-colors >"$out/tests-$image.txt" 2>&1
+  done
   echo "== UNet step (sdj) =="
   timeout "$(left 75)" "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
   echo "== UNet step (torch eager) =="
@@ -184,7 +188,7 @@ run_checks() {
   timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.wideProducts=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
     >"$out/vae-sdj-wide-kernel.txt" 2>&1
   # The UNet step again with each alternative, where the deadline leaves room.
-  local variants="wgmmaSwizzle=true wgmmaTmaTile=true attention=mma wgmmaTma=false channelsLast=false fusedProjections=false"
+  local variants="wgmmaImage=swizzled wgmmaImage=f16exp wgmmaImage=ones wgmmaTmaTile=true attention=mma wgmmaTma=false channelsLast=false fusedProjections=false"
   for variant in $variants; do
     local room=$((deadline - SECONDS))
     if [ "$room" -ge 40 ]; then
@@ -205,8 +209,10 @@ summary() {
   echo
   grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" || tail -20 "$out/tests.txt"
   grep -E "✘|\[X\]" "$out/tests.txt" | head -30
-  echo "-- wgmma rule test, swizzled tiles --"
-  grep -E "tests (successful|failed|aborted|skipped)|✘" "$out/tests-swizzled.txt" | head -12
+  for image in $images; do
+    echo "-- wgmma rule test, -Dsdj.cuda.wgmmaImage=$image --"
+    grep -E "tests (successful|failed|aborted|skipped)|✘" "$out/tests-$image.txt" | head -12
+  done
   echo "-- sdj --"; cat "$out/bench-sdj.txt"
   echo "-- torch --"; cat "$out/bench-torch.txt"
   echo "-- UNet step, sdj --"; head -32 "$out/unet-sdj.txt"

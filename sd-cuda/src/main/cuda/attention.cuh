@@ -56,6 +56,17 @@ __device__ __forceinline__ float ex2(float x) {
 #endif
 }
 
+// 2^x of both halves of a packed pair of float16 (low half first), one ex2.approx.f16x2.
+__device__ __forceinline__ uint32_t ex2_h2(uint32_t x) {
+#ifdef SDJ_EMU
+  return emu::ex2_f16x2(x);
+#else
+  uint32_t y;
+  asm volatile("ex2.approx.f16x2 %0, %1;\n" : "=r"(y) : "r"(x));
+  return y;
+#endif
+}
+
 // One block's head (blockIdx.y) of one batch item (blockIdx.z) in q [B, Nq, *], k and v [B, Nk, *] and
 // o [B, Nq, heads*d]: where its rows start, their strides (ldq for q's rows, ldkv for k's and v's, which may hold
 // other columns beside the heads: packed projections; o's rows are heads * d wide), and whether all three inputs can

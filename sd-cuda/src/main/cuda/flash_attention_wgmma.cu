@@ -30,8 +30,11 @@
 //    copying its own tiles (serial or pipelined loop) 15-40% slower; the specialized consumers without turns 1-3%
 //    slower; cp.async in place of the bulk tensor copies 10-20% slower; two consumers in place of three 5% (d 40) and
 //    20% (d 64) slower; a quarter of the exponentials on the FMA units 2% slower.
-//  * Swizzled K and V tiles (the _sw images, -Dsdj.cuda.wgmmaSwizzle=true): column blocks of 32-, 64- or 128-byte
+//  * Swizzled K and V tiles (the _sw images, -Dsdj.cuda.wgmmaImage=swizzled): column blocks of 32-, 64- or 128-byte
 //    rows, one bulk copy per block, where the default chunked tiles take one per 8 columns, each row of it 16 bytes;
+//    not yet measured on a GPU.
+//  * The softmax's forms (SOFTMAX, wgmma_attention.cuh): the rows' sums from a column of ones in V's padding (the
+//    _ones images, -Dsdj.cuda.wgmmaImage=ones) and that with packed float16 exponentials (_f16exp); head size 40 only,
 //    not yet measured on a GPU.
 //  * Not yet (FlashAttention-3 does them): the query tile by TMA, output through shared memory with 16-byte stores.
 //  * The fragment and shared-memory layouts relied on, and the shared building blocks, are in wgmma_attention.cuh.
@@ -47,15 +50,27 @@ namespace wgmma {
 // is. The first step (S only) and the last (P V only) are peeled off, so that the steady state's wgmma batches and
 // waits are unconditional, which ptxas needs to keep them asynchronous. The probabilities of tile j - 1 (pa), tile j's
 // scores (s) and O are live together.
-template <typename T, int DP, int BC, int STAGES, int ROWS, int W, typename Copies>
+template <int SOFTMAX, typename T, int DP, int BC, int STAGES, int ROWS, int W, typename Copies>
 __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROWS, W>& hd, const Copies& copies,
                                                float (&acc)[DP / 2], Rows& rows) {
+  static_assert(SOFTMAX != SOFTMAX_F16 || std::is_same_v<T, __half>, "packed float16 exponentials for float16 only");
   const int n = hd.ntiles;
   if (n == 0) return;
   copies.start(n);
   float s[BC / 2];
   uint32_t pa[BC / 16][4];
+  uint32_t ph[BC / 16][4];  // SOFTMAX_F16: tile j's probabilities until pa is free
   float alpha[2];
+  auto issue_values = [&](int j) { hd.tiles.issue_values(acc, pa, j); };
+  auto pin_values = [&]() { pin(acc); };
+  // Tile j's probabilities, in s, as the A fragments of its P V.
+  auto fragments = [&]() {
+    if constexpr (SOFTMAX == SOFTMAX_F16) {
+      move_registers(pa, ph);
+    } else {
+      pack_probabilities<T, BC>(s, pa);
+    }
+  };
 
   copies.ready(0);
   copies.my_turn();
@@ -66,42 +81,42 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
   wg_wait<0>();
   copies.keys_done(0);
   pin(s);
-  softmax_tile(hd, s, 0, rows, alpha);  // O is still 0: nothing to rescale
-  pack_probabilities<T, BC>(s, pa);
+  softmax_tile<SOFTMAX>(hd, s, 0, rows, alpha, ph);  // O is still 0: nothing to rescale
+  fragments();
 
   for (int j = 1; j < n; j++) {
     copies.ready(j);
-    pin(acc);
+    pin_values();
     pin(pa);
     copies.my_turn();
     wg_fence();
     hd.tiles.issue_scores(s, j);
     wg_commit();
-    hd.tiles.issue_values(acc, pa, j - 1);
+    issue_values(j - 1);
     wg_commit();
     copies.your_turn(false);
     wg_wait<1>();  // S of tile j; O += P V of tile j - 1 may still run
     copies.keys_done(j);
     pin(s);
-    const bool grew = softmax_tile(hd, s, j, rows, alpha);
+    const bool grew = softmax_tile<SOFTMAX>(hd, s, j, rows, alpha, ph);
     wg_wait<0>();
     copies.values_done(j - 1);
-    pin(acc);
+    pin_values();
     pin(pa);
     if (grew) rescale<DP>(acc, alpha);
-    pack_probabilities<T, BC>(s, pa);
+    fragments();
   }
 
   copies.ready(n);  // V of tile n - 1
-  pin(acc);
+  pin_values();
   pin(pa);
   copies.my_turn();
   wg_fence();
-  hd.tiles.issue_values(acc, pa, n - 1);
+  issue_values(n - 1);
   wg_commit();
   copies.your_turn(true);
   wg_wait<0>();
-  pin(acc);
+  pin_values();
 }
 
 // The kernel (FlashAttention-3's producer and consumers): warpgroup 0 copies Q once and the K and V tiles through
@@ -163,8 +178,9 @@ __device__ __forceinline__ void filled(uint64_t* bar, bool vec) {
 // `tile` (OPTION_TMA_TILE, chunked tiles only), one copy per tile: the 5-d box (8 columns, BC rows, DP / 8 chunks)
 // lands chunk after chunk, each its BC rows of 16 bytes, the tile layout; else one copy per COPY_COLUMNS columns (a
 // 4-d box of them x BC rows): per 8-column chunk, or per swizzled block, which the map's swizzle lays out. Rows past
-// nk and columns past d arrive as zeros. Without maps, all 128 threads copy (cp.async or plain stores).
-template <typename T, int DP, int BC, int STAGES, int ROWS, int W, int CONSUMERS>
+// nk and columns past d arrive as zeros. Without maps, all 128 threads copy (cp.async or plain stores). COLS of the DP
+// columns: all, or all but the last chunk, which SOFTMAX_ONES and _F16 set up once (ones_column).
+template <typename T, int DP, int BC, int STAGES, int ROWS, int W, int CONSUMERS, int COLS>
 __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W>& hd, const Handshakes<STAGES, CONSUMERS>& hs,
                                         int q0, int nq, bool negate, const CUtensorMap* tk, const CUtensorMap* tv,
                                         bool tile) {
@@ -193,15 +209,17 @@ __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W>& hd, co
   }
   if (tk != nullptr) {
     if (tid != 0) return;
-    constexpr int TILE_BYTES = BC * DP * 2;
+    constexpr int TILE_BYTES = BC * COLS * 2;
     // One tile of K or V (map) into stage dst, completing on bar.
     constexpr int CC = Tiles<T, DP, BC, STAGES, ROWS, W>::COPY_COLUMNS;
     auto copy = [&](T* dst, const CUtensorMap* map, int j, uint64_t* bar) {
-      if (W == 0 && tile) {
+      if (W == 0 && COLS == DP && tile) {
         tma_load5(dst, map, 0, j * BC, 0, blockIdx.y, blockIdx.z, bar);
       } else {
 #pragma unroll 1
-        for (int c = 0; c < DP / CC; c++) tma_load(dst + c * BC * CC, map, CC * c, blockIdx.y, j * BC, blockIdx.z, bar);
+        for (int c = 0; c < COLS / CC; c++) {
+          tma_load(dst + c * BC * CC, map, CC * c, blockIdx.y, j * BC, blockIdx.z, bar);
+        }
       }
     };
     for (int j = 0; j < hd.ntiles; j++) {
@@ -216,10 +234,10 @@ __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W>& hd, co
   }
   for (int j = 0; j < hd.ntiles; j++) {
     mbar_wait(hs.k_empty(j), hs.round(j) ^ 1);
-    hd.template load_keys<128, 2>(j, tid);
+    hd.template load_keys<128, 2, COLS>(j, tid);
     filled(hs.k_full(j), vec);
     mbar_wait(hs.v_empty(j), hs.round(j) ^ 1);
-    hd.template load_values<128, 2>(j, tid);
+    hd.template load_values<128, 2, COLS>(j, tid);
     filled(hs.v_full(j), vec);
   }
 }
@@ -254,7 +272,23 @@ struct Handover {
   }
 };
 
-template <typename T, int DP, int BC, int STAGES, int CONSUMERS, int W>
+// SOFTMAX_ONES and _F16: the last chunk (8 columns) of every K and V stage set up once, never copied: zeros in K
+// (the queries' padding columns are zeros too, so they add nothing to S), and in V a 1 in its first column (DP - 8),
+// whose column of O += P V then sums P. By the producer's threads, one row of each stage apiece, for the consumers'
+// wgmma (async proxy) reads.
+template <typename T, int DP, int BC, int STAGES, int ROWS, int W>
+__device__ __forceinline__ void ones_column(Head<T, DP, BC, STAGES, ROWS, W>& hd) {
+  static_assert(W == 0 && BC == 128, "a chunked stage's last chunk, one row per producer thread");
+  const int r = threadIdx.x;
+  const uint32_t one = pack2<T>(1.f, 0.f);
+  for (int j = 0; j < STAGES; j++) {
+    *reinterpret_cast<uint4*>(hd.tiles.k_stage(j) + tile_offset(r, DP - 8, BC)) = make_uint4(0, 0, 0, 0);
+    *reinterpret_cast<uint4*>(hd.tiles.v_stage(j) + tile_offset(r, DP - 8, BC)) = make_uint4(one, 0, 0, 0);
+  }
+  fence_async_shared();
+}
+
+template <typename T, int DP, int BC, int STAGES, int CONSUMERS, int W, int SOFTMAX>
 __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                                           T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
                                           float scale_log2, int causal, int options, const CUtensorMap* tk,
@@ -275,18 +309,25 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
     hs.init(tma ? 1 : 128);
     fence_mbar_init();
   }
-  __syncthreads();  // the mbarriers are initialised for everyone
+  constexpr int COLS = SOFTMAX == SOFTMAX_F32 ? DP : DP - 8;  // columns of K and V the producer copies
+  if constexpr (COLS < DP) {
+    if (wg == 0) ones_column(hd);
+  }
+  __syncthreads();  // the mbarriers (and the column of ones) are in place for everyone
   if (wg == 0) {
     release_registers<producer_regs(CONSUMERS)>();
-    produce(hd, hs, q0, nq, scale_log2 < 0.f, tma ? tk : nullptr, tma ? tv : nullptr, (options & OPTION_TMA_TILE) != 0);
+    produce<T, DP, BC, STAGES, ROWS, W, CONSUMERS, COLS>(hd, hs, q0, nq, scale_log2 < 0.f, tma ? tk : nullptr,
+                                                         tma ? tv : nullptr, (options & OPTION_TMA_TILE) != 0);
   } else {
     claim_registers<consumer_regs(CONSUMERS)>();
     float acc[DP / 2];
 #pragma unroll
     for (int i = 0; i < DP / 2; i++) acc[i] = 0.f;
     Rows rows;
-    pipelined_loop(hd, Handover<STAGES, CONSUMERS>{hs, consumer, hd.ntiles}, acc, rows);
-    store_rows(hd, acc, rows, nq, heads);
+    pipelined_loop<SOFTMAX>(hd, Handover<STAGES, CONSUMERS>{hs, consumer, hd.ntiles}, acc, rows);
+    float sums[2];
+    row_sums<SOFTMAX, DP>(rows, acc, sums);
+    store_rows(hd, acc, sums, nq, heads);
   }
 }
 
@@ -298,19 +339,29 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 // per SM. AttentionKernels.wgmmaKeys, wgmmaStages, wgmmaConsumers and wgmmaSharedBytes mirror the table. The last two
 // parameters are tensor maps of K and V (AttentionKernels.tensorMaps), which the producer reads where options has
 // OPTION_TMA. Each row makes two kernels: K and V tiles chunked (..._dDP), and swizzled (..._dDP_sw, W =
-// swizzle_bytes(DP); AttentionKernels.wgmmaSwizzleBytes).
-#define SDJ_WGMMA_KERNEL(T, NAME, DP, BC, STAGES, CONSUMERS, W)                                                   \
-  extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), 1)                              \
-      NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,          \
-           float scale_log2, int causal, int options, const __grid_constant__ CUtensorMap tk,                     \
-           const __grid_constant__ CUtensorMap tv) {                                                              \
-    sdj::wgmma::attention<T, DP, BC, STAGES, CONSUMERS, W>(q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2,    \
-                                                           causal, options, &tk, &tv);                            \
+// swizzle_bytes(DP); AttentionKernels.wgmmaSwizzleBytes). SDJ_WGMMA_SUMS rows make two more, chunked, for head sizes
+// at least 8 short of DP: the rows' sums from a column of ones (..._dDP_ones) and that with packed float16
+// exponentials too (float16 only, ..._dDP_f16exp); AttentionKernels.WgmmaImage.
+#define SDJ_WGMMA_KERNEL(T, NAME, DP, BC, STAGES, CONSUMERS, W, SOFTMAX)                                            \
+  extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), 1)                                \
+      NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,            \
+           float scale_log2, int causal, int options, const __grid_constant__ CUtensorMap tk,                       \
+           const __grid_constant__ CUtensorMap tv) {                                                                \
+    sdj::wgmma::attention<T, DP, BC, STAGES, CONSUMERS, W, SOFTMAX>(q, k, v, o, nq, nk, heads, d, ldq, ldkv,         \
+                                                                    scale_log2, causal, options, &tk, &tv);          \
   }
-#define SDJ_WGMMA(T, S, DP, BC, STAGES, CONSUMERS)                                                        \
-  SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP, DP, BC, STAGES, CONSUMERS, 0)                \
-  SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP##_sw, DP, BC, STAGES, CONSUMERS,              \
-                   sdj::wgmma::swizzle_bytes(DP))
+#define SDJ_WGMMA(T, S, DP, BC, STAGES, CONSUMERS)                                                             \
+  SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP, DP, BC, STAGES, CONSUMERS, 0,                     \
+                   sdj::wgmma::SOFTMAX_F32)                                                                    \
+  SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP##_sw, DP, BC, STAGES, CONSUMERS,                   \
+                   sdj::wgmma::swizzle_bytes(DP), sdj::wgmma::SOFTMAX_F32)
+#define SDJ_WGMMA_SUMS(DP, BC, STAGES, CONSUMERS)                                                              \
+  SDJ_WGMMA_KERNEL(__half, sdj_flash_attention_wgmma_f16_d##DP##_ones, DP, BC, STAGES, CONSUMERS, 0,           \
+                   sdj::wgmma::SOFTMAX_ONES)                                                                   \
+  SDJ_WGMMA_KERNEL(__nv_bfloat16, sdj_flash_attention_wgmma_bf16_d##DP##_ones, DP, BC, STAGES, CONSUMERS, 0,   \
+                   sdj::wgmma::SOFTMAX_ONES)                                                                   \
+  SDJ_WGMMA_KERNEL(__half, sdj_flash_attention_wgmma_f16_d##DP##_f16exp, DP, BC, STAGES, CONSUMERS, 0,         \
+                   sdj::wgmma::SOFTMAX_F16)
 
 #define SDJ_WGMMA_ALL(T, S)          \
   SDJ_WGMMA(T, S, 48, 128, 3, 3)     \
@@ -321,3 +372,5 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 
 SDJ_WGMMA_ALL(__half, f16)
 SDJ_WGMMA_ALL(__nv_bfloat16, bf16)
+// Where the softmax outweighs the products most (SD 1.5's head size 40): measured against the rows above.
+SDJ_WGMMA_SUMS(48, 128, 3, 3)

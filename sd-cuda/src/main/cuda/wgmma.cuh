@@ -14,7 +14,7 @@ namespace wgmma {
 // Element offset of (r, c) in a tile of `rows` rows stored as 8-column chunks (see the layout notes above).
 __host__ __device__ constexpr int tile_offset(int r, int c, int rows) { return (c >> 3) * rows * 8 + r * 8 + (c & 7); }
 
-// The swizzled tiles of K and V (-Dsdj.cuda.wgmmaSwizzle=true; the PTX ISA's 32-, 64- and 128-byte swizzle modes,
+// The swizzled tiles of K and V (-Dsdj.cuda.wgmmaImage=swizzled; the PTX ISA's 32-, 64- and 128-byte swizzle modes,
 // which bulk tensor copies write and wgmma reads): a tile of R rows and DP columns is stored as DP / E column blocks
 // of E = W / 2 elements (W the swizzle width in bytes), each block its R rows of W bytes one after another, which is
 // where a bulk tensor copy of an E-column box with that swizzle puts them; within a row, 16-byte chunk c sits at chunk
@@ -192,6 +192,9 @@ __device__ __forceinline__ void wg_commit() { emu::wgmma_commit(); }
 template <int N> __device__ __forceinline__ void wg_wait() { emu::wgmma_wait(N); }
 // The emulator's host compiler sees the accumulators escape into the wgmma calls; nothing to pin, no proxies.
 template <typename X> __device__ __forceinline__ void pin(X&) {}
+template <int R> __device__ __forceinline__ void move_registers(uint32_t (&dst)[R][4], const uint32_t (&src)[R][4]) {
+  std::memcpy(dst, src, sizeof dst);
+}
 __device__ __forceinline__ void fence_async_shared() {}
 #else
 __device__ __forceinline__ void wg_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
@@ -211,6 +214,16 @@ template <int R> __device__ __forceinline__ void pin(uint32_t (&x)[R][4]) {
 #pragma unroll
   for (int i = 0; i < R; i++)
     asm volatile("" : "+r"(x[i][0]), "+r"(x[i][1]), "+r"(x[i][2]), "+r"(x[i][3])::"memory");
+}
+
+// dst := src as real moves into dst's own registers: plain copies, which the compiler folds away, left src's
+// registers as a later product's operands, for src's next values to overwrite while that product ran (ptxas then
+// serializes the wgmma).
+template <int R> __device__ __forceinline__ void move_registers(uint32_t (&dst)[R][4], const uint32_t (&src)[R][4]) {
+#pragma unroll
+  for (int i = 0; i < R; i++)
+#pragma unroll
+    for (int j = 0; j < 4; j++) asm volatile("mov.b32 %0, %1;\n" : "=&r"(dst[i][j]) : "r"(src[i][j]));
 }
 
 // Orders this thread's completed generic-proxy writes to shared memory (cp.async, st.shared) before later async-proxy

@@ -28,7 +28,7 @@
 //    8 N-elements SBO bytes on and the next 8 K rows LBO bytes on. V stored with R = BC key rows: the next 8 dims are
 //    the next chunk (SBO = BC * 16) and the next 8 keys the next 128 bytes (LBO = 128); k-step kt (keys 16kt..)
 //    starts at + 16 * kt * 16 bytes.
-//  * The swizzled K and V tiles (-Dsdj.cuda.wgmmaSwizzle=true, wgmma.cuh's swizzled_offset): column blocks of W / 2
+//  * The swizzled K and V tiles (-Dsdj.cuda.wgmmaImage=swizzled, wgmma.cuh's swizzled_offset): column blocks of W / 2
 //    elements, each its rows of W bytes with the 16-byte chunks XOR-permuted within a row; the same canonical
 //    layouts with a swizzle mode (Tiles has their LBO and SBO).
 //  Descriptor bits (Matrix Descriptor Format): 0-13 start address >> 4, 16-29 LBO >> 4, 32-45 SBO >> 4, 49-51 base
@@ -101,11 +101,22 @@ __device__ __forceinline__ void load_tile(T* dst, const T* src, int row0, int nr
 }
 
 // This thread's two rows (g and g + 8 of its warp's 16) of the online softmax: running maxima (scaled, log2 domain)
-// and this thread's share of the running sums.
+// and this thread's share of the running sums (SOFTMAX_F32 only).
 struct Rows {
   float m[2] = {-INFINITY, -INFINITY};
   float l[2] = {0.f, 0.f};
 };
+
+// The forms of the softmax (the kernels' SOFTMAX parameter, AttentionKernels.WgmmaImage):
+//  * SOFTMAX_F32: float exponentials, each thread adding its share of the rows' sums (the default);
+//  * SOFTMAX_ONES: float exponentials, the rows' sums made by O += P V itself from a column of ones that V's first
+//    padding column holds (head sizes at least 8 short of DP: its last chunk is never copied, only set up once),
+//    which takes the sums' additions off the threads and sums P as rounded for the product;
+//  * SOFTMAX_F16 (float16): as SOFTMAX_ONES, with each pair of exponentials one packed float16 ex2 (half the
+//    special-function instructions).
+constexpr int SOFTMAX_F32 = 0;
+constexpr int SOFTMAX_ONES = 1;
+constexpr int SOFTMAX_F16 = 2;
 
 // This thread's first row (g of warp w's 16) within its warpgroup's 64; the other is 8 rows on.
 __device__ __forceinline__ int first_row() { return ((threadIdx.x >> 5) & 3) * 16 + ((threadIdx.x & 31) >> 2); }
@@ -151,16 +162,32 @@ __device__ __forceinline__ bool new_maxima(const float (&s)[BC / 2], float tsc, 
   return __any_sync(0xffffffffu, grew);
 }
 
-// s := 2^(s * tsc + nb) in place, added to the rows' sums. (A quarter of them as a polynomial on the FMA units,
-// FlashAttention-4's trick, measured 2% slower at head size 40 on an H200: the special-function unit keeps them all.)
-template <int BC>
+// s := 2^(s * tsc + nb) in place, added to the rows' sums where SUMS. (A quarter of them as a polynomial on the FMA
+// units, FlashAttention-4's trick, measured 2% slower at head size 40 on an H200: the special-function unit keeps
+// them all.)
+template <int BC, bool SUMS>
 __device__ __forceinline__ void exponentiate(float (&s)[BC / 2], float tsc, const float (&nb)[2], Rows& r) {
 #pragma unroll
   for (int i = 0; i < BC / 2; i += 2) {
     const int h = (i >> 1) & 1;
     s[i] = ex2(fmaf(s[i], tsc, nb[h]));
     s[i + 1] = ex2(fmaf(s[i + 1], tsc, nb[h]));
-    r.l[h] += s[i] + s[i + 1];
+    if (SUMS) r.l[h] += s[i] + s[i + 1];
+  }
+}
+
+// SOFTMAX_F16's exponentials: 2^(s * tsc + nb) of each pair of scores as one ex2.approx.f16x2 of the exponents
+// rounded to float16, which leaves the pair packed as P's A fragment wants it (pack_probabilities' order), into ph:
+// registers of their own, for the caller to move into the fragments once the product reading those is done (held in
+// s's, they would be s's to the next S = Q K^T, issued while that product still reads them: ptxas serializes).
+// Half the special-function instructions of exponentiate, and no sums.
+template <int BC>
+__device__ __forceinline__ void exponentiate_packed(const float (&s)[BC / 2], float tsc, const float (&nb)[2],
+                                                    uint32_t (&ph)[BC / 16][4]) {
+#pragma unroll
+  for (int i = 0; i < BC / 2; i += 2) {
+    const int h = (i >> 1) & 1;
+    ph[i / 8][(i % 8) / 2] = ex2_h2(pack2<__half>(fmaf(s[i], tsc, nb[h]), fmaf(s[i + 1], tsc, nb[h])));
   }
 }
 
@@ -275,45 +302,67 @@ struct Head {
     sc = fabsf(scale_log2);
   }
 
-  // K or V of key tile j into its stage by the NT threads numbered tid, as cp.async where the view is vectorizable
-  // (completed by a later wait).
-  template <int NT, int UNROLL>
+  // Columns [0, COLS) of K or V of key tile j into its stage by the NT threads numbered tid, as cp.async where the
+  // view is vectorizable (completed by a later wait).
+  template <int NT, int UNROLL, int COLS>
   __device__ __forceinline__ void load_keys(int j, int tid) {
-    load_tile<T, DP, BC, NT, W, UNROLL>(tiles.k_stage(j), view.k, j * BC, nk, d, view.kv_stride, view.vec, tid);
+    load_tile<T, COLS, BC, NT, W, UNROLL>(tiles.k_stage(j), view.k, j * BC, nk, d, view.kv_stride, view.vec, tid);
   }
-  template <int NT, int UNROLL>
+  template <int NT, int UNROLL, int COLS>
   __device__ __forceinline__ void load_values(int j, int tid) {
-    load_tile<T, DP, BC, NT, W, UNROLL>(tiles.v_stage(j), view.v, j * BC, nk, d, view.kv_stride, view.vec, tid);
+    load_tile<T, COLS, BC, NT, W, UNROLL>(tiles.v_stage(j), view.v, j * BC, nk, d, view.kv_stride, view.vec, tid);
   }
 };
 
-// Tile j's scores s (complete) through the online softmax: masked where needed, new maxima, l rescaled, s turned
-// into probabilities in place and added to l. Returns whether O needs rescaling by alpha.
-template <typename T, int DP, int BC, int STAGES, int ROWS, int W>
+// Tile j's scores s (complete) through the online softmax (SOFTMAX's form): masked where needed, new maxima, l
+// rescaled, s turned into probabilities in place and added to l (SOFTMAX_F32), or not added (the other forms, whose
+// O holds the sums), or into packed float16 pairs in ph (SOFTMAX_F16). Returns whether O needs rescaling by alpha.
+template <int SOFTMAX, typename T, int DP, int BC, int STAGES, int ROWS, int W>
 __device__ __forceinline__ bool softmax_tile(const Head<T, DP, BC, STAGES, ROWS, W>& hd, float (&s)[BC / 2], int j,
-                                             Rows& rows, float (&alpha)[2]) {
+                                             Rows& rows, float (&alpha)[2], uint32_t (&ph)[BC / 16][4]) {
   const float tsc = mask_scores<BC>(s, j * BC, hd.nk, hd.causal, hd.wrow, hd.sc);
   float nb[2];
   const bool grew = new_maxima<BC>(s, tsc, rows, nb, alpha);
-  if (grew) {
+  if constexpr (SOFTMAX == SOFTMAX_F16) {
+    exponentiate_packed<BC>(s, tsc, nb, ph);
+  } else if constexpr (SOFTMAX == SOFTMAX_ONES) {
+    exponentiate<BC, false>(s, tsc, nb, rows);
+  } else {
+    if (grew) {
 #pragma unroll
-    for (int h = 0; h < 2; h++) rows.l[h] *= alpha[h];
+      for (int h = 0; h < 2; h++) rows.l[h] *= alpha[h];
+    }
+    exponentiate<BC, true>(s, tsc, nb, rows);
   }
-  exponentiate<BC>(s, tsc, nb, rows);
   return grew;
 }
 
-// This thread's two rows of O, normalised by the rows' sums (0 where a row saw no key), those below nq.
+// Both rows' whole sums: this thread's shares added over the 4 threads of each row (SOFTMAX_F32), or O's column
+// DP - 8 (the column of ones' products), which the row's first thread holds.
+template <int SOFTMAX, int DP>
+__device__ __forceinline__ void row_sums(const Rows& rows, const float (&acc)[DP / 2], float (&sums)[2]) {
+#pragma unroll
+  for (int h = 0; h < 2; h++) {
+    if constexpr (SOFTMAX == SOFTMAX_F32) {
+      float sum = rows.l[h];
+      sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+      sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+      sums[h] = sum;
+    } else {
+      sums[h] = __shfl_sync(0xffffffffu, acc[4 * (DP / 8 - 1) + 2 * h], (threadIdx.x & 31) & ~3);
+    }
+  }
+}
+
+// This thread's two rows of O, normalised by the rows' sums (row_sums; 0 where a row saw no key), those below nq.
 template <typename T, int DP, int BC, int STAGES, int ROWS, int W>
 __device__ __forceinline__ void store_rows(const Head<T, DP, BC, STAGES, ROWS, W>& hd, const float (&acc)[DP / 2],
-                                           const Rows& rows, int nq, int heads) {
+                                           const float (&sums)[2], int nq, int heads) {
   T* ob = hd.view.o;
   const bool pairs = (hd.d % 2 == 0) && ((reinterpret_cast<uintptr_t>(ob) & 3) == 0);
 #pragma unroll
   for (int h = 0; h < 2; h++) {
-    float sum = rows.l[h];
-    sum += __shfl_xor_sync(0xffffffffu, sum, 1);
-    sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+    const float sum = sums[h];
     const float inv = sum > 0.f ? 1.f / sum : 0.f;
     const int row = hd.wrow + first_row() + h * 8;
     if (row >= nq) continue;

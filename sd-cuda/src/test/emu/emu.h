@@ -222,6 +222,9 @@ inline float ex2_ftz(float x) {
   float y = exp2f(x);
   return y < 0x1p-126f ? 0.f : y;
 }
+// ex2.approx.f16x2 on a packed pair of float16 (low half first): each half exactly 2^x rounded to float16 here (the
+// hardware's approximation is coarser; only a GPU shows by how much).
+uint32_t ex2_f16x2(uint32_t x);
 
 }  // namespace emu
 
@@ -284,6 +287,8 @@ inline float __fadd_rd(float a, float b) {
 }
 inline int __float_as_int(float x) { return std::bit_cast<int>(x); }
 inline float __int_as_float(int x) { return std::bit_cast<float>(x); }
+inline unsigned __float_as_uint(float x) { return std::bit_cast<unsigned>(x); }
+inline float __uint_as_float(unsigned x) { return std::bit_cast<float>(x); }
 inline float __saturatef(float x) { return x < 0.f ? 0.f : (x > 1.f ? 1.f : x); }
 inline int min(int a, int b) { return a < b ? a : b; }
 inline int max(int a, int b) { return a > b ? a : b; }

@@ -371,6 +371,11 @@ float f16_bits(uint32_t bits) {
   return __half2float(__half(raw));
 }
 
+uint32_t ex2_f16x2(uint32_t x) {
+  auto one = [](uint32_t bits) -> uint32_t { return __half_raw(__float2half_rn(exp2f(f16_bits(bits)))).x; };
+  return one(x & 0xffffu) | one(x >> 16) << 16;
+}
+
 float bf16_bits(uint32_t bits) {
   uint32_t f = bits << 16;
   float x;

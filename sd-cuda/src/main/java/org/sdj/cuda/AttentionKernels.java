@@ -39,14 +39,6 @@ final class AttentionKernels {
    */
   static final String WGMMA_TMA_TILE_PROPERTY = "sdj.cuda.wgmmaTmaTile";
 
-  /**
-   * System property: {@code true} has the wgmma kernels keep K and V tiles in swizzled column blocks
-   * ({@code ..._sw} images, {@link #wgmmaSwizzleBytes}), which the bulk copies fill a block of 32 bytes or more per
-   * row at a time instead of 16-byte chunks (each of those a half-used 32-byte sector of the global reads); off by
-   * default until measured on a GPU.
-   */
-  static final String WGMMA_SWIZZLE_PROPERTY = "sdj.cuda.wgmmaSwizzle";
-
   /** How the wgmma kernels' producer copies K and V tiles into shared memory. */
   enum Copies {
     /** cp.async from all 128 producer threads. */
@@ -67,8 +59,8 @@ final class AttentionKernels {
   private final CudaOptions.Attention kernel;
   /** How the wgmma kernels copy K and V ({@link #WGMMA_TMA_PROPERTY}, {@link #WGMMA_TMA_TILE_PROPERTY}). */
   private final Copies copies;
-  /** Whether the wgmma kernels' K and V tiles are swizzled ({@link #WGMMA_SWIZZLE_PROPERTY}). */
-  private final boolean swizzled;
+  /** The wgmma image asked for ({@link WgmmaImage#PROPERTY}), where it applies. */
+  private final WgmmaImage image;
   /** Whether wide heads run as products ({@link #WIDE_PRODUCTS_PROPERTY}). */
   private final boolean wideProducts = CudaOptions.flag(System.getProperties(), WIDE_PRODUCTS_PROPERTY, true);
   /** Set once the driver refuses a tensor map: the wgmma kernels copy with cp.async from then on. */
@@ -87,21 +79,22 @@ final class AttentionKernels {
 
   /** As the system properties say but for the copies. */
   AttentionKernels(Launcher launch, CudaOptions.Attention preferred, Copies copies) {
-    this(launch, preferred, copies, propertySwizzled());
+    this(launch, preferred, copies, WgmmaImage.fromProperty());
   }
 
-  AttentionKernels(Launcher launch, CudaOptions.Attention preferred, Copies copies, boolean swizzled) {
+  /** The wgmma kernels' {@code image} where it applies ({@link WgmmaImage#applies}), else the chunked one. */
+  AttentionKernels(Launcher launch, CudaOptions.Attention preferred, Copies copies, WgmmaImage image) {
     this.launch = launch;
     this.suffix = launch.suffix();
-    this.kernel = preferred == CudaOptions.Attention.MMA || launch.has(wgmmaKernel(suffix, WGMMA_DIMS[0], swizzled))
+    this.kernel = preferred == CudaOptions.Attention.MMA || launch.has(wgmmaKernel(suffix, WGMMA_DIMS[0]))
         ? preferred : CudaOptions.Attention.MMA;
     this.copies = copies;
-    this.swizzled = swizzled;
+    this.image = image;
   }
 
-  /** {@link #WGMMA_SWIZZLE_PROPERTY}, false by default. */
-  static boolean propertySwizzled() {
-    return CudaOptions.flag(System.getProperties(), WGMMA_SWIZZLE_PROPERTY, false);
+  /** The wgmma image that runs head size {@code d}, padded to {@code dp}. */
+  WgmmaImage image(int dp, int d) {
+    return image.applies(suffix, dp, d) ? image : WgmmaImage.CHUNKED;
   }
 
   /**
@@ -201,9 +194,10 @@ final class AttentionKernels {
    * with swizzled tiles 1024 bytes to move their stages onto a multiple of 1024; all of it dynamic (the kernels trap
    * on less).
    */
-  static int wgmmaSharedBytes(int dp, boolean swizzled) {
+  static int wgmmaSharedBytes(int dp, WgmmaImage image) {
     int stages = wgmmaStages(dp);
-    return (wgmmaRows(dp) + 2 * stages * WGMMA_KEYS) * dp * 2 + (1 + 4 * stages) * 8 + (swizzled ? 1024 : 0);
+    return (wgmmaRows(dp) + 2 * stages * WGMMA_KEYS) * dp * 2 + (1 + 4 * stages) * 8
+        + (image == WgmmaImage.SWIZZLED ? 1024 : 0);
   }
 
   /**
@@ -216,12 +210,12 @@ final class AttentionKernels {
 
   /** The wgmma kernel at {@code dp} with chunked K and V tiles. */
   static String wgmmaKernel(String suffix, int dp) {
-    return wgmmaKernel(suffix, dp, false);
+    return wgmmaKernel(suffix, dp, WgmmaImage.CHUNKED);
   }
 
-  /** The wgmma kernel at {@code dp}, its K and V tiles swizzled or chunked. */
-  static String wgmmaKernel(String suffix, int dp, boolean swizzled) {
-    return "sdj_flash_attention_wgmma" + suffix + "_d" + dp + (swizzled ? "_sw" : "");
+  /** The wgmma kernel {@code image} at {@code dp}. */
+  static String wgmmaKernel(String suffix, int dp, WgmmaImage image) {
+    return "sdj_flash_attention_wgmma" + suffix + "_d" + dp + image.suffix;
   }
 
   /**
@@ -235,9 +229,10 @@ final class AttentionKernels {
     float scaleLog2 = (float) (scale * LOG2_E);
     int dp = flashDim(d);
     if (dp > 0 && wgmmaAttention() && wgmmaDim(dp)) {
-      Maps maps = tensorMaps(k, v, b, nk, heads, d, dp, ldkv);
-      launch.raw(wgmmaKernel(suffix, dp, swizzled), new int[] {Math.ceilDiv(nq, wgmmaRows(dp)), heads, b},
-          new int[] {wgmmaThreads(dp), 1, 1}, wgmmaSharedBytes(dp, swizzled), q, k, v, o, nq, nk, heads, d, ldq, ldkv,
+      WgmmaImage runs = image(dp, d);
+      Maps maps = tensorMaps(k, v, b, nk, heads, d, dp, ldkv, runs);
+      launch.raw(wgmmaKernel(suffix, dp, runs), new int[] {Math.ceilDiv(nq, wgmmaRows(dp)), heads, b},
+          new int[] {wgmmaThreads(dp), 1, 1}, wgmmaSharedBytes(dp, runs), q, k, v, o, nq, nk, heads, d, ldq, ldkv,
           scaleLog2, causal ? 1 : 0, maps.options(), maps.k(), maps.v());
     } else if (dp > 0) {
       launch.raw("sdj_flash_attention" + suffix + "_d" + dp,
@@ -256,7 +251,8 @@ final class AttentionKernels {
   }
 
   /**
-   * The wgmma kernels' tensor maps of k and v and the option bits they go with; or {@link Maps#NONE} where the
+   * The wgmma kernels' tensor maps of k and v for image {@code runs} and the option bits they go with; or
+   * {@link Maps#NONE} where the
    * kernels copy with cp.async instead: where asked to, where the
    * operands are not in whole 16-byte pieces (the kernels' plain-load path), or once the driver has refused a map.
    * {@link Copies#TMA_CHUNKS}: a 4-d view {@code [b][nk][heads][d]} (dimension 0 first: d, heads, keys, batch items;
@@ -264,14 +260,16 @@ final class AttentionKernels {
    * of a tile; with swizzled tiles, boxes of a column block ({@link #wgmmaSwizzleBytes} / 2 columns) in place of
    * the chunk, with that swizzle. {@link Copies#TMA_TILES} (chunked tiles only): a 5-d view (8 columns, keys, chunks
    * 16 bytes apart, heads, batch items) with boxes of 8 x {@link #WGMMA_KEYS} x dp / 8 x 1 x 1, a whole tile, which
-   * lands chunk after chunk as the tile layout has them.
+   * lands chunk after chunk as the tile layout has them ({@link WgmmaImage#CHUNKED} alone: the ones and f16exp images
+   * copy all but the last chunk).
    */
-  private Maps tensorMaps(long k, long v, int b, int nk, int heads, int d, int dp, int ldkv) {
+  private Maps tensorMaps(long k, long v, int b, int nk, int heads, int d, int dp, int ldkv, WgmmaImage runs) {
+    boolean blocks = runs == WgmmaImage.SWIZZLED;
     if (copies == Copies.CP_ASYNC || mapsRefused || nk == 0 || d % 8 != 0 || ldkv % 8 != 0
         || ((k | v) & 15) != 0) {
       return Maps.NONE;
     }
-    if (copies == Copies.TMA_TILES && !swizzled && !tileMapsRefused) {
+    if (copies == Copies.TMA_TILES && runs == WgmmaImage.CHUNKED && !tileMapsRefused) {
       long[] dims = {8, nk, d / 8, heads, b};
       long[] strides = {2L * ldkv, 16, 2L * d, 2L * nk * ldkv};
       int[] box = {8, WGMMA_KEYS, dp / 8, 1, 1};
@@ -286,8 +284,8 @@ final class AttentionKernels {
     }
     long[] dims = {d, heads, nk, b};
     long[] strides = {2L * d, 2L * ldkv, 2L * nk * ldkv};
-    int swizzle = swizzled ? wgmmaSwizzleBytes(dp) : 0;
-    int[] box = {swizzled ? swizzle / 2 : 8, 1, WGMMA_KEYS, 1};
+    int swizzle = blocks ? wgmmaSwizzleBytes(dp) : 0;
+    int[] box = {blocks ? swizzle / 2 : 8, 1, WGMMA_KEYS, 1};
     try {
       return new Maps(launch.tensorMap(k, dims, strides, box, swizzle),
           launch.tensorMap(v, dims, strides, box, swizzle), WGMMA_TMA);

@@ -87,18 +87,21 @@ class EmulatedWgmmaAttentionTest {
     }
   }
 
-  /** At a three-consumer size (64) and a two-consumer one (80), chunked and swizzled. */
+  /** At three-consumer sizes (48, with every image, and 64) and a two-consumer one (80). */
   @ParameterizedTest
-  @ValueSource(ints = {64, 80})
+  @ValueSource(ints = {48, 64, 80})
   void trapsOnTooLittleDynamicSharedMemory(int d) {
     try (HostRun run = new HostRun(DType.F16, "wgmmaTrap" + d)) {
       int n = 16;
       long x = run.put(run.random(n * d));
       long o = run.output(n * d);
-      for (boolean swizzled : new boolean[] {false, true}) {
-        String name = AttentionKernels.wgmmaKernel("_f16", d, swizzled);
+      for (WgmmaImage image : WgmmaImage.values()) {
+        String name = AttentionKernels.wgmmaKernel("_f16", d, image);
+        if (!run.launcher.has(name)) {
+          continue;  // the ones and f16exp images are at 48 alone
+        }
         CudaException e = assertThrows(CudaException.class, () -> run.launcher.raw(name, new int[] {1, 1, 1},
-            new int[] {AttentionKernels.wgmmaThreads(d), 1, 1}, AttentionKernels.wgmmaSharedBytes(d, swizzled) - 16,
+            new int[] {AttentionKernels.wgmmaThreads(d), 1, 1}, AttentionKernels.wgmmaSharedBytes(d, image) - 16,
             x, x, x, o, n, n, 1, d, d, d, 0.1f, 0, 0, TensorMap.NONE, TensorMap.NONE));
         assertTrue(e.getMessage().contains("__trap"), name + ": " + e.getMessage());
       }
@@ -166,10 +169,10 @@ class EmulatedWgmmaAttentionTest {
   }
 
   /**
-   * Swizzled K and V tiles ({@link AttentionKernels#WGMMA_SWIZZLE_PROPERTY}: column blocks of 16, 32 or 64 columns,
-   * their 16-byte chunks XOR-permuted, each block one bulk copy with the map's swizzle) hold the same elements where
-   * the swizzled descriptors read them as chunked tiles do: bit-identical outputs at every padded head size (each swizzle
-   * width: 32 bytes at 48 and 80, 128 at 64 and 128, 64 at 160), with bulk copies (a zero-filled part of the last
+   * Swizzled K and V tiles ({@link WgmmaImage#SWIZZLED}: column blocks of 16, 32 or 64 columns, their 16-byte chunks
+   * XOR-permuted, each block one bulk copy with the map's swizzle) hold the same elements where the swizzled
+   * descriptors read them as chunked tiles do: bit-identical outputs at every padded head size (each swizzle width:
+   * 32 bytes at 48 and 80, 128 at 64 and 128, 64 at 160), with bulk copies (a zero-filled part of the last
    * block at 40 and 72), with cp.async and with plain loads (head sizes 44 and 100), causal and not, two batch items
    * and two heads read in place from a packed q/k/v projection, a last key tile cut short and the stages refilled. The
    * emulator's dynamic shared memory starts off a 1024-byte boundary, so the kernels' own alignment of the swizzled
@@ -194,13 +197,47 @@ class EmulatedWgmmaAttentionTest {
         float[][] got = new float[2][];
         for (int layout = 0; layout < 2; layout++) {
           long o = run.output(b * n * width);
-          new AttentionKernels(run.launcher, Attention.WGMMA, copies, layout == 1).attention(p, p + bytes,
+          new AttentionKernels(run.launcher, Attention.WGMMA, copies,
+              layout == 1 ? WgmmaImage.SWIZZLED : WgmmaImage.CHUNKED).attention(p, p + bytes,
               p + 2 * bytes, o, b, n, n, heads, d, 3 * width, 3 * width, scale, causal);
           got[layout] = run.get(o, b * n * width);
         }
         float[] want = run.host(run.ref.selfAttention(run.tensor(qkv, b, n, 3 * width), heads, scale, causal));
         run.assertClose(want, got[1], "wgmma with swizzled tiles at d " + d);
         assertArrayEquals(got[0], got[1], "swizzled and chunked tiles at d " + d + ", " + copies);
+      }
+    }
+  }
+
+  /**
+   * The images whose O += P V makes the rows' sums from a column of ones in V's padding ({@link WgmmaImage#ONES}) and
+   * that with packed float16 exponentials too ({@link WgmmaImage#F16EXP}) against the reference attention and, for one
+   * batch item in float16, FlashAttention's rule (F16EXP on the emulator's exact exponential of the float16 exponent;
+   * the GPU's approximation is FlashAttentionWgmmaRuleTest's to judge): at head size 40 (and 36 on the plain-load
+   * path), causal and not, a negative scale, with bulk copies and cp.async, enough key tiles to refill every stage and
+   * rescale the sums as the maxima rise, a last tile cut short, two batch items and heads; and which launches take
+   * them (padded head size 48 with a spare chunk; F16EXP float16 only).
+   */
+  @ParameterizedTest
+  @EnumSource(value = AttentionKernels.Copies.class, names = {"CP_ASYNC", "TMA_CHUNKS"})
+  void sumsFromOnes(AttentionKernels.Copies copies) {
+    for (WgmmaImage image : new WgmmaImage[] {WgmmaImage.ONES, WgmmaImage.F16EXP}) {
+      try (HostRun run = new HostRun(DType.F16, "wgmma" + image + copies)) {
+        AttentionKernels kernels = new AttentionKernels(run.launcher, Attention.WGMMA, copies, image);
+        assertEquals(image, kernels.image(48, 40));
+        assertEquals(WgmmaImage.CHUNKED, kernels.image(48, 44), "no spare chunk at 44");
+        assertEquals(WgmmaImage.CHUNKED, kernels.image(64, 64));
+        int manyKeys = 2 * AttentionKernels.wgmmaStages(48) * AttentionKernels.WGMMA_KEYS + 37;
+        EmulatedFlashAttentionTest.check(run, kernels, 1, 200, manyKeys, 1, 40, true, (float) (1 / Math.sqrt(40)),
+            false);
+        EmulatedFlashAttentionTest.check(run, kernels, 2, 70, 300, 2, 40, false, 0.125f, false);
+        EmulatedFlashAttentionTest.check(run, kernels, 1, 37, 29, 2, 36, false, 0.2f, false);
+        EmulatedFlashAttentionTest.check(run, kernels, 1, 50, 140, 1, 40, true, -0.1f, false);
+      }
+      try (HostRun run = new HostRun(DType.BF16, "wgmma" + image + "Bf16")) {
+        AttentionKernels kernels = new AttentionKernels(run.launcher, Attention.WGMMA, copies, image);
+        assertEquals(image == WgmmaImage.ONES ? image : WgmmaImage.CHUNKED, kernels.image(48, 40), "bfloat16");
+        EmulatedFlashAttentionTest.check(run, kernels, 2, 70, 300, 2, 40, true, 0.125f, false);
       }
     }
   }
@@ -228,6 +265,26 @@ class EmulatedWgmmaAttentionTest {
     } finally {
       restore(tma, before[0]);
       restore(tile, before[1]);
+    }
+  }
+
+  /** {@link WgmmaImage#PROPERTY}: chunked when absent, any case of a name, a bad value named with the choices. */
+  @Test
+  void imageProperty() {
+    String before = System.getProperty(WgmmaImage.PROPERTY);
+    try {
+      System.clearProperty(WgmmaImage.PROPERTY);
+      assertEquals(WgmmaImage.CHUNKED, WgmmaImage.fromProperty());
+      System.setProperty(WgmmaImage.PROPERTY, "Swizzled");
+      assertEquals(WgmmaImage.SWIZZLED, WgmmaImage.fromProperty());
+      System.setProperty(WgmmaImage.PROPERTY, "f16exp");
+      assertEquals(WgmmaImage.F16EXP, WgmmaImage.fromProperty());
+      System.setProperty(WgmmaImage.PROPERTY, "fast");
+      var bad = assertThrows(IllegalArgumentException.class, WgmmaImage::fromProperty);
+      assertTrue(bad.getMessage().contains(WgmmaImage.PROPERTY) && bad.getMessage().contains("ones"),
+          bad.getMessage());
+    } finally {
+      restore(WgmmaImage.PROPERTY, before);
     }
   }
 

@@ -27,6 +27,8 @@ class FlashAttentionWgmmaLaunchTest {
   private static final Path SOURCE = KernelSources.path("flash_attention_wgmma.cu");
   private static final Path BLOCKS = KernelSources.path("wgmma_attention.cuh");
   private static final Pattern ROW = Pattern.compile("SDJ_WGMMA\\(T, S, (\\d+), (\\d+), (\\d+), (\\d+)\\)");
+  /** A row of the ones and f16exp images. */
+  private static final Pattern SUMS_ROW = Pattern.compile("^SDJ_WGMMA_SUMS\\((\\d+), (\\d+), (\\d+), (\\d+)\\)");
   private static final Pattern ENTRY =
       Pattern.compile("Compiling entry function '(sdj_flash_attention_wgmma_\\w+)' for '(\\w+)'");
   /** The most dynamic shared memory a block may opt into on sm_90 (227 KiB). */
@@ -38,15 +40,20 @@ class FlashAttentionWgmmaLaunchTest {
      * ws_smem_bytes in the source: the query tile (64 rows per consumer), the K and V stages, the mbarriers, and 1024
      * bytes to align swizzled stages.
      */
-    int sharedBytes(boolean swizzled) {
-      return (64 * consumers + 2 * stages * bc) * dp * 2 + (1 + 4 * stages) * 8 + (swizzled ? 1024 : 0);
+    int sharedBytes(WgmmaImage image) {
+      return (64 * consumers + 2 * stages * bc) * dp * 2 + (1 + 4 * stages) * 8
+          + (image == WgmmaImage.SWIZZLED ? 1024 : 0);
     }
   }
 
   static List<Config> table() throws IOException {
+    return rows(ROW);
+  }
+
+  private static List<Config> rows(Pattern row) throws IOException {
     List<Config> out = new ArrayList<>();
     for (String line : Files.readAllLines(SOURCE)) {
-      Matcher m = ROW.matcher(line);
+      Matcher m = row.matcher(line);
       if (m.find()) {
         out.add(new Config(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
             Integer.parseInt(m.group(4))));
@@ -88,10 +95,10 @@ class FlashAttentionWgmmaLaunchTest {
       assertEquals(c.consumers(), AttentionKernels.wgmmaConsumers(c.dp()), "consumers at " + c);
       assertEquals(64 * c.consumers(), AttentionKernels.wgmmaRows(c.dp()), "rows per block at " + c);
       assertEquals(128 * (1 + c.consumers()), AttentionKernels.wgmmaThreads(c.dp()), "threads at " + c);
-      for (boolean swizzled : new boolean[] {false, true}) {
-        assertEquals(c.sharedBytes(swizzled), AttentionKernels.wgmmaSharedBytes(c.dp(), swizzled),
-            "dynamic shared memory at " + c + (swizzled ? ", swizzled" : ""));
-        assertTrue(c.sharedBytes(swizzled) <= SM90_MAX_SHARED, c + " needs more shared memory than sm_90 has");
+      for (var image : List.of(WgmmaImage.CHUNKED, WgmmaImage.SWIZZLED)) {
+        assertEquals(c.sharedBytes(image), AttentionKernels.wgmmaSharedBytes(c.dp(), image),
+            "dynamic shared memory at " + c + ", " + image);
+        assertTrue(c.sharedBytes(image) <= SM90_MAX_SHARED, c + " needs more shared memory than sm_90 has");
       }
       int w = AttentionKernels.wgmmaSwizzleBytes(c.dp());
       assertEquals(0, c.dp() % (w / 2), "swizzled column blocks of " + w / 2 + " at " + c);
@@ -100,6 +107,21 @@ class FlashAttentionWgmmaLaunchTest {
     }
     for (int dp : new int[] {16, 32, 96}) {
       assertTrue(!AttentionKernels.wgmmaDim(dp), "no wgmma kernel at " + dp + ": those stay on mma.sync");
+    }
+    List<Config> sums = rows(SUMS_ROW);
+    assertEquals(List.of(48), sums.stream().map(Config::dp).toList(), "SDJ_WGMMA_SUMS rows of " + SOURCE);
+    for (Config c : sums) {
+      assertTrue(table().contains(c), "ones and f16exp images with their row's shape: " + c);
+      assertTrue(WgmmaImage.sumsDim(c.dp()), "ones and f16exp images at " + c.dp());
+      for (WgmmaImage image : List.of(WgmmaImage.ONES, WgmmaImage.F16EXP)) {
+        assertEquals(c.sharedBytes(image), AttentionKernels.wgmmaSharedBytes(c.dp(), image), image + " at " + c);
+        assertTrue(image.applies("_f16", c.dp(), c.dp() - 8) && !image.applies("_f16", c.dp(), c.dp() - 7),
+            image + " wants a spare chunk at " + c);
+      }
+    }
+    assertTrue(WgmmaImage.ONES.applies("_bf16", 48, 40) && !WgmmaImage.F16EXP.applies("_bf16", 48, 40));
+    for (int dp : new int[] {64, 80, 128, 160}) {
+      assertTrue(!WgmmaImage.sumsDim(dp), "no ones or f16exp image at " + dp);
     }
   }
 
@@ -126,13 +148,21 @@ class FlashAttentionWgmmaLaunchTest {
     }
     for (Config c : table()) {
       for (String suffix : List.of("_f16", "_bf16")) {
-        for (boolean swizzled : new boolean[] {false, true}) {
-          String name = AttentionKernels.wgmmaKernel(suffix, c.dp(), swizzled);
+        for (var image : List.of(WgmmaImage.CHUNKED, WgmmaImage.SWIZZLED)) {
+          String name = AttentionKernels.wgmmaKernel(suffix, c.dp(), image);
           assertTrue(names.contains(name), "the image AttentionKernels launches for " + c + ": " + name);
         }
       }
     }
-    assertEquals(table().size() * 4, seen, "wgmma kernel entries (f16 and bf16, chunked and swizzled) in " + report);
+    for (Config c : rows(SUMS_ROW)) {
+      for (String name : List.of(AttentionKernels.wgmmaKernel("_f16", c.dp(), WgmmaImage.ONES),
+          AttentionKernels.wgmmaKernel("_bf16", c.dp(), WgmmaImage.ONES),
+          AttentionKernels.wgmmaKernel("_f16", c.dp(), WgmmaImage.F16EXP))) {
+        assertTrue(names.contains(name), "an image of " + c + ": " + name);
+      }
+    }
+    assertEquals(table().size() * 4 + rows(SUMS_ROW).size() * 3, seen,
+        "wgmma kernel entries (f16 and bf16, chunked and swizzled; ones, f16exp) in " + report);
   }
 
   /**
