@@ -61,8 +61,6 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
   uint32_t pa[BC / 16][4];
   uint32_t ph[BC / 16][4];  // SOFTMAX_F16: tile j's probabilities until pa is free
   float alpha[2];
-  auto issue_values = [&](int j) { hd.tiles.issue_values(acc, pa, j); };
-  auto pin_values = [&]() { pin(acc); };
   // Tile j's probabilities, in s, as the A fragments of its P V.
   auto fragments = [&]() {
     if constexpr (SOFTMAX == SOFTMAX_F16) {
@@ -86,13 +84,13 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
 
   for (int j = 1; j < n; j++) {
     copies.ready(j);
-    pin_values();
+    pin(acc);
     pin(pa);
     copies.my_turn();
     wg_fence();
     hd.tiles.issue_scores(s, j);
     wg_commit();
-    issue_values(j - 1);
+    hd.tiles.issue_values(acc, pa, j - 1);
     wg_commit();
     copies.your_turn(false);
     wg_wait<1>();  // S of tile j; O += P V of tile j - 1 may still run
@@ -101,22 +99,22 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
     const bool grew = softmax_tile<SOFTMAX>(hd, s, j, rows, alpha, ph);
     wg_wait<0>();
     copies.values_done(j - 1);
-    pin_values();
+    pin(acc);
     pin(pa);
     if (grew) rescale<DP>(acc, alpha);
     fragments();
   }
 
   copies.ready(n);  // V of tile n - 1
-  pin_values();
+  pin(acc);
   pin(pa);
   copies.my_turn();
   wg_fence();
-  issue_values(n - 1);
+  hd.tiles.issue_values(acc, pa, n - 1);
   wg_commit();
   copies.your_turn(true);
   wg_wait<0>();
-  pin_values();
+  pin(acc);
 }
 
 // The kernel (FlashAttention-3's producer and consumers): warpgroup 0 copies Q once and the K and V tiles through

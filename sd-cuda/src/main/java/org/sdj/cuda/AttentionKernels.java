@@ -252,9 +252,8 @@ final class AttentionKernels {
 
   /**
    * The wgmma kernels' tensor maps of k and v for image {@code runs} and the option bits they go with; or
-   * {@link Maps#NONE} where the
-   * kernels copy with cp.async instead: where asked to, where the
-   * operands are not in whole 16-byte pieces (the kernels' plain-load path), or once the driver has refused a map.
+   * {@link Maps#NONE} where the kernels copy with cp.async instead: where asked to, where the operands are not in
+   * whole 16-byte pieces (the kernels' plain-load path), or once the driver has refused a map.
    * {@link Copies#TMA_CHUNKS}: a 4-d view {@code [b][nk][heads][d]} (dimension 0 first: d, heads, keys, batch items;
    * rows ldkv elements apart) with boxes of 8 columns x 1 head x {@link #WGMMA_KEYS} rows x 1 item, one 8-column chunk
    * of a tile; with swizzled tiles, boxes of a column block ({@link #wgmmaSwizzleBytes} / 2 columns) in place of
