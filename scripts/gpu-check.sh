@@ -12,12 +12,12 @@
 #     the same shapes, one SD 1.5 UNet step (with an op-by-op device-time profile) against PyTorch eager
 #     (benchmarks/torch/unet_step.py), a whole 512x512 txt2img with its peak device memory, the VAE decode with its
 #     op profile against PyTorch eager (benchmarks/torch/vae_decode.py) and, time permitting, the UNet step again
-#     with each of the wgmma kernel's experimental images (-Dsdj.cuda.wgmmaImage=swizzled, ones, f16exp; the
-#     FlashAttention rule test also runs on each), with its K and V tiles copied by one bulk copy each
-#     (-Dsdj.cuda.wgmmaTmaTile=true), with
-#     attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async in place of the wgmma kernel's
-#     bulk tensor copies (-Dsdj.cuda.wgmmaTma=false), with NCHW images (-Dsdj.cuda.channelsLast=false) and with q, k and v projected apart
-#     (-Dsdj.cuda.fusedProjections=false); the VAE decode again with NCHW images and with its wide attention head on
+#     with each of the wgmma kernel's experimental images (-Dsdj.cuda.wgmmaImage=swizzled, swizzled192, ones,
+#     f16exp; the FlashAttention rule test also runs on each), with its K and V tiles copied by one bulk copy each
+#     (-Dsdj.cuda.wgmmaTmaTile=true), with attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with
+#     cp.async in place of the wgmma kernel's bulk tensor copies (-Dsdj.cuda.wgmmaTma=false), with NCHW images
+#     (-Dsdj.cuda.channelsLast=false) and with q, k and v projected apart (-Dsdj.cuda.fusedProjections=false), as
+#     far as the deadline leaves room; the VAE decode again with NCHW images and with its wide attention head on
 #     the CUDA-core kernel instead of cuBLASLt products (-Dsdj.cuda.wideProducts=false). Writes the
 #     results under $OUT (or gpu-out/ when OUT is unset): a summary (summary.txt, also printed) and every log in one
 #     archive (logs.tar.gz; the device tool brings back only so many files). Budget: under 6 minutes, held by one
@@ -160,7 +160,7 @@ run_checks() {
     --details=tree --disable-banner \
     --disable-ansi-colors --reports-dir "$out/junit" >"$out/tests.txt" 2>&1
   local tests_rc=$?
-  local images="swizzled ones f16exp"
+  local images="swizzled swizzled192 ones f16exp"
   for image in $images; do
     echo "== wgmma rule test, -Dsdj.cuda.wgmmaImage=$image =="
     timeout "$(left 30)" "${java[@]}" -Dsdj.cuda.wgmmaImage=$image -jar "$bundle/junit-console.jar" execute \
@@ -188,7 +188,8 @@ run_checks() {
   timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.wideProducts=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
     >"$out/vae-sdj-wide-kernel.txt" 2>&1
   # The UNet step again with each alternative, where the deadline leaves room.
-  local variants="wgmmaImage=swizzled wgmmaImage=f16exp wgmmaImage=ones wgmmaTmaTile=true attention=mma wgmmaTma=false channelsLast=false fusedProjections=false"
+  local variants="wgmmaImage=swizzled wgmmaImage=f16exp wgmmaImage=ones wgmmaImage=swizzled192 attention=mma
+    wgmmaTmaTile=true wgmmaTma=false channelsLast=false fusedProjections=false"
   for variant in $variants; do
     local room=$((deadline - SECONDS))
     if [ "$room" -ge 40 ]; then

@@ -339,7 +339,8 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 // OPTION_TMA. Each row makes two kernels: K and V tiles chunked (..._dDP), and swizzled (..._dDP_sw, W =
 // swizzle_bytes(DP); AttentionKernels.wgmmaSwizzleBytes). SDJ_WGMMA_SUMS rows make two more, chunked, for head sizes
 // at least 8 short of DP: the rows' sums from a column of ones (..._dDP_ones) and that with packed float16
-// exponentials too (float16 only, ..._dDP_f16exp); AttentionKernels.WgmmaImage.
+// exponentials too (float16 only, ..._dDP_f16exp). SDJ_WGMMA_SW192 rows make swizzled kernels of another shape
+// (..._dDP_sw192: three consumers, 192 query rows per block, on 64-key tiles). WgmmaImage (Java) names them all.
 #define SDJ_WGMMA_KERNEL(T, NAME, DP, BC, STAGES, CONSUMERS, W, SOFTMAX)                                            \
   extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), 1)                                \
       NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,            \
@@ -352,6 +353,9 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP, DP, BC, STAGES, CONSUMERS, 0,                     \
                    sdj::wgmma::SOFTMAX_F32)                                                                    \
   SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP##_sw, DP, BC, STAGES, CONSUMERS,                   \
+                   sdj::wgmma::swizzle_bytes(DP), sdj::wgmma::SOFTMAX_F32)
+#define SDJ_WGMMA_SW192(T, S, DP, BC, STAGES, CONSUMERS)                                                       \
+  SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP##_sw192, DP, BC, STAGES, CONSUMERS,                \
                    sdj::wgmma::swizzle_bytes(DP), sdj::wgmma::SOFTMAX_F32)
 #define SDJ_WGMMA_SUMS(DP, BC, STAGES, CONSUMERS)                                                              \
   SDJ_WGMMA_KERNEL(__half, sdj_flash_attention_wgmma_f16_d##DP##_ones, DP, BC, STAGES, CONSUMERS, 0,           \
@@ -372,3 +376,11 @@ SDJ_WGMMA_ALL(__half, f16)
 SDJ_WGMMA_ALL(__nv_bfloat16, bf16)
 // Where the softmax outweighs the products most (SD 1.5's head size 40): measured against the rows above.
 SDJ_WGMMA_SUMS(48, 128, 3, 3)
+// Where two consumers' 128 rows leave K and V traffic the limit: a third less of it per query row (64-key tiles keep
+// three consumers' loop within 160 registers), measured against the rows above.
+#define SDJ_WGMMA_SW192_ALL(T, S)            \
+  SDJ_WGMMA_SW192(T, S, 80, 64, 4, 3)        \
+  SDJ_WGMMA_SW192(T, S, 128, 64, 4, 3)       \
+  SDJ_WGMMA_SW192(T, S, 160, 64, 3, 3)
+SDJ_WGMMA_SW192_ALL(__half, f16)
+SDJ_WGMMA_SW192_ALL(__nv_bfloat16, bf16)

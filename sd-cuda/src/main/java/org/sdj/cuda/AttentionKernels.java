@@ -14,8 +14,6 @@ final class AttentionKernels {
   private static final double LOG2_E = 1.4426950408889634;
   /** Padded head sizes of flash_attention_wgmma.cu's kernels ({@code SDJ_WGMMA_ALL}). */
   private static final int[] WGMMA_DIMS = {48, 64, 80, 128, 160};
-  /** Keys per tile of flash_attention_wgmma.cu's kernels ({@code BC} in its table). */
-  static final int WGMMA_KEYS = 128;
   /** Padded head sizes up to which flash_attention_wgmma.cu's kernels have three consumer warpgroups, not two. */
   static final int WGMMA_THREE_CONSUMERS_MAX_DP = 64;
 
@@ -165,39 +163,46 @@ final class AttentionKernels {
     return false;
   }
 
-  /** Stages of K and of V tiles at {@code dp}: three where the tiles leave room. */
-  static int wgmmaStages(int dp) {
-    return dp <= 64 ? 3 : 2;
-  }
-
   /**
-   * Consumer warpgroups at {@code dp}: three (192 query rows per block) where their loop fits 160 registers without
-   * spilling, else two. Three won 5% at head size 40 and 20% at 64 on an H200.
+   * A row of flash_attention_wgmma.cu's kernel table: keys per tile ({@code BC}), stages of K and of V tiles, consumer
+   * warpgroups (64 query rows each).
    */
-  static int wgmmaConsumers(int dp) {
-    return dp <= WGMMA_THREE_CONSUMERS_MAX_DP ? 3 : 2;
-  }
+  record WgmmaShape(int keys, int stages, int consumers) {
+    /** Query rows per block. */
+    int rows() {
+      return 64 * consumers;
+    }
 
-  /** Query rows per block at {@code dp}: 64 per consumer warpgroup. */
-  static int wgmmaRows(int dp) {
-    return 64 * wgmmaConsumers(dp);
-  }
-
-  /** Threads per block at {@code dp}: a producer warpgroup and the consumers. */
-  static int wgmmaThreads(int dp) {
-    return 128 * (1 + wgmmaConsumers(dp));
+    /** Threads per block: a producer warpgroup and the consumers. */
+    int threads() {
+      return 128 * (1 + consumers);
+    }
   }
 
   /**
-   * Dynamic shared memory at {@code dp} ({@code ws_smem_bytes} there): the query tile and the stages of K and V
-   * tiles, {@code dp} 16-bit columns each, then the mbarriers (8 bytes each: the query tile's and four per stage), and
-   * with swizzled tiles 1024 bytes to move their stages onto a multiple of 1024; all of it dynamic (the kernels trap
-   * on less).
+   * The shape of {@code image}'s kernel at {@code dp}. {@link WgmmaImage#SWIZZLED192}: three consumers on 64-key
+   * tiles, four stages where they fit. The others: 128-key tiles, three stages where they leave room (dp up to 64)
+   * else two; three consumers where their loop fits 160 registers without spilling (dp up to 64; three won 5% at head
+   * size 40 and 20% at 64 on an H200), else two.
+   */
+  static WgmmaShape wgmmaShape(int dp, WgmmaImage image) {
+    if (image == WgmmaImage.SWIZZLED192) {
+      return new WgmmaShape(64, dp <= 128 ? 4 : 3, 3);
+    }
+    boolean small = dp <= WGMMA_THREE_CONSUMERS_MAX_DP;
+    return new WgmmaShape(128, small ? 3 : 2, small ? 3 : 2);
+  }
+
+  /**
+   * Dynamic shared memory of {@code image}'s kernel at {@code dp} ({@code ws_smem_bytes} there): the query tile and the
+   * stages of K and V tiles, {@code dp} 16-bit columns each, then the mbarriers (8 bytes each: the query tile's and
+   * four per stage), and with swizzled tiles 1024 bytes to move their stages onto a multiple of 1024; all of it
+   * dynamic (the kernels trap on less).
    */
   static int wgmmaSharedBytes(int dp, WgmmaImage image) {
-    int stages = wgmmaStages(dp);
-    return (wgmmaRows(dp) + 2 * stages * WGMMA_KEYS) * dp * 2 + (1 + 4 * stages) * 8
-        + (image == WgmmaImage.SWIZZLED ? 1024 : 0);
+    WgmmaShape shape = wgmmaShape(dp, image);
+    return (shape.rows() + 2 * shape.stages() * shape.keys()) * dp * 2 + (1 + 4 * shape.stages()) * 8
+        + (image.swizzled() ? 1024 : 0);
   }
 
   /**
@@ -230,9 +235,10 @@ final class AttentionKernels {
     int dp = flashDim(d);
     if (dp > 0 && wgmmaAttention() && wgmmaDim(dp)) {
       WgmmaImage runs = image(dp, d);
+      WgmmaShape shape = wgmmaShape(dp, runs);
       Maps maps = tensorMaps(k, v, b, nk, heads, d, dp, ldkv, runs);
-      launch.raw(wgmmaKernel(suffix, dp, runs), new int[] {Math.ceilDiv(nq, wgmmaRows(dp)), heads, b},
-          new int[] {wgmmaThreads(dp), 1, 1}, wgmmaSharedBytes(dp, runs), q, k, v, o, nq, nk, heads, d, ldq, ldkv,
+      launch.raw(wgmmaKernel(suffix, dp, runs), new int[] {Math.ceilDiv(nq, shape.rows()), heads, b},
+          new int[] {shape.threads(), 1, 1}, wgmmaSharedBytes(dp, runs), q, k, v, o, nq, nk, heads, d, ldq, ldkv,
           scaleLog2, causal ? 1 : 0, maps.options(), maps.k(), maps.v());
     } else if (dp > 0) {
       launch.raw("sdj_flash_attention" + suffix + "_d" + dp,
@@ -255,15 +261,15 @@ final class AttentionKernels {
    * {@link Maps#NONE} where the kernels copy with cp.async instead: where asked to, where the operands are not in
    * whole 16-byte pieces (the kernels' plain-load path), or once the driver has refused a map.
    * {@link Copies#TMA_CHUNKS}: a 4-d view {@code [b][nk][heads][d]} (dimension 0 first: d, heads, keys, batch items;
-   * rows ldkv elements apart) with boxes of 8 columns x 1 head x {@link #WGMMA_KEYS} rows x 1 item, one 8-column chunk
+   * rows ldkv elements apart) with boxes of 8 columns x 1 head x a tile's keys x 1 item, one 8-column chunk
    * of a tile; with swizzled tiles, boxes of a column block ({@link #wgmmaSwizzleBytes} / 2 columns) in place of
    * the chunk, with that swizzle. {@link Copies#TMA_TILES} (chunked tiles only): a 5-d view (8 columns, keys, chunks
-   * 16 bytes apart, heads, batch items) with boxes of 8 x {@link #WGMMA_KEYS} x dp / 8 x 1 x 1, a whole tile, which
+   * 16 bytes apart, heads, batch items) with boxes of 8 x keys x dp / 8 x 1 x 1, a whole tile, which
    * lands chunk after chunk as the tile layout has them ({@link WgmmaImage#CHUNKED} alone: the ones and f16exp images
    * copy all but the last chunk).
    */
   private Maps tensorMaps(long k, long v, int b, int nk, int heads, int d, int dp, int ldkv, WgmmaImage runs) {
-    boolean blocks = runs == WgmmaImage.SWIZZLED;
+    int keys = wgmmaShape(dp, runs).keys();
     if (copies == Copies.CP_ASYNC || mapsRefused || nk == 0 || d % 8 != 0 || ldkv % 8 != 0
         || ((k | v) & 15) != 0) {
       return Maps.NONE;
@@ -271,7 +277,7 @@ final class AttentionKernels {
     if (copies == Copies.TMA_TILES && runs == WgmmaImage.CHUNKED && !tileMapsRefused) {
       long[] dims = {8, nk, d / 8, heads, b};
       long[] strides = {2L * ldkv, 16, 2L * d, 2L * nk * ldkv};
-      int[] box = {8, WGMMA_KEYS, dp / 8, 1, 1};
+      int[] box = {8, keys, dp / 8, 1, 1};
       try {
         return new Maps(launch.tensorMap(k, dims, strides, box, 0), launch.tensorMap(v, dims, strides, box, 0),
             WGMMA_TMA | WGMMA_TMA_TILE);
@@ -283,8 +289,8 @@ final class AttentionKernels {
     }
     long[] dims = {d, heads, nk, b};
     long[] strides = {2L * d, 2L * ldkv, 2L * nk * ldkv};
-    int swizzle = blocks ? wgmmaSwizzleBytes(dp) : 0;
-    int[] box = {blocks ? swizzle / 2 : 8, 1, WGMMA_KEYS, 1};
+    int swizzle = runs.swizzled() ? wgmmaSwizzleBytes(dp) : 0;
+    int[] box = {runs.swizzled() ? swizzle / 2 : 8, 1, keys, 1};
     try {
       return new Maps(launch.tensorMap(k, dims, strides, box, swizzle),
           launch.tensorMap(v, dims, strides, box, swizzle), WGMMA_TMA);

@@ -17,6 +17,11 @@ enum WgmmaImage {
    */
   SWIZZLED("_sw"),
   /**
+   * Swizzled tiles as {@link #SWIZZLED}, in blocks of 192 query rows (three consumer warpgroups on 64-key tiles, which
+   * fit their registers) where the default has 128: a third less K and V traffic per query row; head sizes over 64.
+   */
+  SWIZZLED192("_sw192"),
+  /**
    * The rows' sums made by O += P V from a column of ones in V's padding rather than added up by each thread; head
    * sizes at least 8 short of their padded size that has these images.
    */
@@ -40,9 +45,15 @@ enum WgmmaImage {
   boolean applies(String typeSuffix, int dp, int d) {
     return switch (this) {
       case CHUNKED, SWIZZLED -> true;
+      case SWIZZLED192 -> dp > AttentionKernels.WGMMA_THREE_CONSUMERS_MAX_DP;
       case ONES -> sumsDim(dp) && d <= dp - 8;
       case F16EXP -> typeSuffix.equals("_f16") && sumsDim(dp) && d <= dp - 8;
     };
+  }
+
+  /** Whether this image's K and V tiles are swizzled. */
+  boolean swizzled() {
+    return this == SWIZZLED || this == SWIZZLED192;
   }
 
   /** Whether padded head size {@code dp} has {@link #ONES} and {@link #F16EXP} images. */

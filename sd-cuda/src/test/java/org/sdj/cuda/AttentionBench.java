@@ -12,8 +12,8 @@ import org.sdj.backend.Tensor;
  * capability 9.0, the wgmma one (flash_attention_wgmma.cu) as configured ({@link AttentionKernels#propertyCopies}),
  * then the experiments: its producer copying each tile with one bulk copy ({@code wgmma/tile},
  * {@link AttentionKernels.Copies#TMA_TILES}) and its other images ({@link WgmmaImage}: {@code wgmma/swizzled} at
- * every head size, {@code wgmma/ones} and {@code wgmma/f16exp} at 40); each with its largest difference from the
- * mma.sync kernel's output. Not a unit test: run with
+ * every head size, {@code wgmma/swizzled192} at 80 and over, {@code wgmma/ones} and {@code wgmma/f16exp} at 40);
+ * each with its largest difference from the mma.sync kernel's output. Not a unit test: run with
  * {@code java ... org.sdj.cuda.AttentionBench [N]}.
  */
 public final class AttentionBench {
@@ -30,7 +30,7 @@ public final class AttentionBench {
       AttentionKernels wgmma = new AttentionKernels(backend.launcher(), CudaOptions.Attention.WGMMA);
       AttentionKernels tiles = new AttentionKernels(backend.launcher(), CudaOptions.Attention.WGMMA,
           AttentionKernels.Copies.TMA_TILES, WgmmaImage.CHUNKED);
-      WgmmaImage[] images = {WgmmaImage.SWIZZLED, WgmmaImage.ONES, WgmmaImage.F16EXP};
+      WgmmaImage[] images = {WgmmaImage.SWIZZLED, WgmmaImage.SWIZZLED192, WgmmaImage.ONES, WgmmaImage.F16EXP};
       AttentionKernels[] others = new AttentionKernels[images.length];
       for (int i = 0; i < images.length; i++) {
         others[i] = new AttentionKernels(backend.launcher(), CudaOptions.Attention.WGMMA,

@@ -60,7 +60,8 @@ class EmulatedWgmmaAttentionTest {
       AttentionKernels kernels = new AttentionKernels(run.launcher, Attention.WGMMA, copies);
       for (int d : new int[] {40, 64, 80, 128, 160}) {
         int dp = AttentionKernels.flashDim(d);
-        int nk = 2 * AttentionKernels.wgmmaStages(dp) * AttentionKernels.WGMMA_KEYS + 37;
+        AttentionKernels.WgmmaShape shape = AttentionKernels.wgmmaShape(dp, WgmmaImage.CHUNKED);
+        int nk = 2 * shape.stages() * shape.keys() + 37;
         EmulatedFlashAttentionTest.check(run, kernels, 1, 70, nk, 1, d, d % 80 == 0, (float) (1 / Math.sqrt(d)),
             false);
       }
@@ -101,7 +102,8 @@ class EmulatedWgmmaAttentionTest {
           continue;  // the ones and f16exp images are at 48 alone
         }
         CudaException e = assertThrows(CudaException.class, () -> run.launcher.raw(name, new int[] {1, 1, 1},
-            new int[] {AttentionKernels.wgmmaThreads(d), 1, 1}, AttentionKernels.wgmmaSharedBytes(d, image) - 16,
+            new int[] {AttentionKernels.wgmmaShape(d, image).threads(), 1, 1},
+            AttentionKernels.wgmmaSharedBytes(d, image) - 16,
             x, x, x, o, n, n, 1, d, d, d, 0.1f, 0, 0, TensorMap.NONE, TensorMap.NONE));
         assertTrue(e.getMessage().contains("__trap"), name + ": " + e.getMessage());
       }
@@ -187,7 +189,8 @@ class EmulatedWgmmaAttentionTest {
       int[] sizes = copies == AttentionKernels.Copies.CP_ASYNC ? new int[] {40, 64, 72, 128, 160, 44, 100}
           : new int[] {40, 64, 72, 128, 160};
       for (int d : sizes) {
-        int n = d <= 64 ? 3 * AttentionKernels.WGMMA_KEYS + 20 : 2 * AttentionKernels.WGMMA_KEYS + 20;
+        AttentionKernels.WgmmaShape shape = AttentionKernels.wgmmaShape(AttentionKernels.flashDim(d), WgmmaImage.CHUNKED);
+        int n = shape.stages() * shape.keys() + 20;
         int width = heads * d;
         float[] qkv = run.random(b * n * 3 * width);
         long p = run.put(qkv);
@@ -210,6 +213,32 @@ class EmulatedWgmmaAttentionTest {
   }
 
   /**
+   * The swizzled 192-row images ({@link WgmmaImage#SWIZZLED192}: three consumers on 64-key tiles) against the reference
+   * attention and, for one batch item, FlashAttention's rule: at each of their head sizes (72 and 80, 128, 160),
+   * causal and not, with bulk copies and cp.async, a last block of queries and a last key tile cut short, enough key
+   * tiles to refill every stage, two batch items and heads, the plain-load path (100), a negative scale; and which
+   * launches take them (padded head sizes over 64).
+   */
+  @ParameterizedTest
+  @EnumSource(value = AttentionKernels.Copies.class, names = {"CP_ASYNC", "TMA_CHUNKS"})
+  void threeConsumersOnWideHeads(AttentionKernels.Copies copies) {
+    try (HostRun run = new HostRun(DType.F16, "wgmmaSw192" + copies)) {
+      AttentionKernels kernels = new AttentionKernels(run.launcher, Attention.WGMMA, copies, WgmmaImage.SWIZZLED192);
+      assertEquals(WgmmaImage.SWIZZLED192, kernels.image(128, 128));
+      assertEquals(WgmmaImage.CHUNKED, kernels.image(64, 64));
+      for (int d : new int[] {72, 80, 128, 160}) {
+        AttentionKernels.WgmmaShape shape = AttentionKernels.wgmmaShape(AttentionKernels.flashDim(d),
+            WgmmaImage.SWIZZLED192);
+        int nk = 2 * shape.stages() * shape.keys() + 37;
+        EmulatedFlashAttentionTest.check(run, kernels, 1, 200, nk, 1, d, d != 128, (float) (1 / Math.sqrt(d)), false);
+      }
+      EmulatedFlashAttentionTest.check(run, kernels, 2, 70, 150, 2, 80, false, 0.1f, false);
+      EmulatedFlashAttentionTest.check(run, kernels, 1, 50, 90, 2, 100, true, 0.1f, false);
+      EmulatedFlashAttentionTest.check(run, kernels, 1, 40, 70, 1, 160, false, -0.1f, false);
+    }
+  }
+
+  /**
    * The images whose O += P V makes the rows' sums from a column of ones in V's padding ({@link WgmmaImage#ONES}) and
    * that with packed float16 exponentials too ({@link WgmmaImage#F16EXP}) against the reference attention and, for one
    * batch item in float16, FlashAttention's rule (F16EXP on the emulator's exact exponential of the float16 exponent;
@@ -227,7 +256,8 @@ class EmulatedWgmmaAttentionTest {
         assertEquals(image, kernels.image(48, 40));
         assertEquals(WgmmaImage.CHUNKED, kernels.image(48, 44), "no spare chunk at 44");
         assertEquals(WgmmaImage.CHUNKED, kernels.image(64, 64));
-        int manyKeys = 2 * AttentionKernels.wgmmaStages(48) * AttentionKernels.WGMMA_KEYS + 37;
+        AttentionKernels.WgmmaShape shape = AttentionKernels.wgmmaShape(48, image);
+        int manyKeys = 2 * shape.stages() * shape.keys() + 37;
         EmulatedFlashAttentionTest.check(run, kernels, 1, 200, manyKeys, 1, 40, true, (float) (1 / Math.sqrt(40)),
             false);
         EmulatedFlashAttentionTest.check(run, kernels, 2, 70, 300, 2, 40, false, 0.125f, false);

@@ -29,6 +29,9 @@ class FlashAttentionWgmmaLaunchTest {
   private static final Pattern ROW = Pattern.compile("SDJ_WGMMA\\(T, S, (\\d+), (\\d+), (\\d+), (\\d+)\\)");
   /** A row of the ones and f16exp images. */
   private static final Pattern SUMS_ROW = Pattern.compile("^SDJ_WGMMA_SUMS\\((\\d+), (\\d+), (\\d+), (\\d+)\\)");
+  /** A row of the swizzled 192-row images. */
+  private static final Pattern SW192_ROW =
+      Pattern.compile("SDJ_WGMMA_SW192\\(T, S, (\\d+), (\\d+), (\\d+), (\\d+)\\)");
   private static final Pattern ENTRY =
       Pattern.compile("Compiling entry function '(sdj_flash_attention_wgmma_\\w+)' for '(\\w+)'");
   /** The most dynamic shared memory a block may opt into on sm_90 (227 KiB). */
@@ -41,8 +44,17 @@ class FlashAttentionWgmmaLaunchTest {
      * bytes to align swizzled stages.
      */
     int sharedBytes(WgmmaImage image) {
-      return (64 * consumers + 2 * stages * bc) * dp * 2 + (1 + 4 * stages) * 8
-          + (image == WgmmaImage.SWIZZLED ? 1024 : 0);
+      return (64 * consumers + 2 * stages * bc) * dp * 2 + (1 + 4 * stages) * 8 + (image.swizzled() ? 1024 : 0);
+    }
+
+    /** Whether {@link AttentionKernels#wgmmaShape} gives this row's shape for {@code image}, and its launch. */
+    void assertLaunch(WgmmaImage image) {
+      AttentionKernels.WgmmaShape shape = AttentionKernels.wgmmaShape(dp, image);
+      assertEquals(new AttentionKernels.WgmmaShape(bc, stages, consumers), shape, image + " at " + this);
+      assertEquals(64 * consumers, shape.rows(), "rows per block at " + this);
+      assertEquals(128 * (1 + consumers), shape.threads(), "threads at " + this);
+      assertEquals(sharedBytes(image), AttentionKernels.wgmmaSharedBytes(dp, image), image + " shared memory, " + this);
+      assertTrue(sharedBytes(image) <= SM90_MAX_SHARED, this + " needs more shared memory than sm_90 has");
     }
   }
 
@@ -90,16 +102,8 @@ class FlashAttentionWgmmaLaunchTest {
     for (Config c : table) {
       assertEquals(c.dp(), AttentionKernels.flashDim(c.dp()), "a padded head size of the mma.sync kernel too: " + c);
       assertTrue(AttentionKernels.wgmmaDim(c.dp()), "head size " + c.dp());
-      assertEquals(c.bc(), AttentionKernels.WGMMA_KEYS, "keys per tile at " + c);
-      assertEquals(c.stages(), AttentionKernels.wgmmaStages(c.dp()), "stages at " + c);
-      assertEquals(c.consumers(), AttentionKernels.wgmmaConsumers(c.dp()), "consumers at " + c);
-      assertEquals(64 * c.consumers(), AttentionKernels.wgmmaRows(c.dp()), "rows per block at " + c);
-      assertEquals(128 * (1 + c.consumers()), AttentionKernels.wgmmaThreads(c.dp()), "threads at " + c);
-      for (var image : List.of(WgmmaImage.CHUNKED, WgmmaImage.SWIZZLED)) {
-        assertEquals(c.sharedBytes(image), AttentionKernels.wgmmaSharedBytes(c.dp(), image),
-            "dynamic shared memory at " + c + ", " + image);
-        assertTrue(c.sharedBytes(image) <= SM90_MAX_SHARED, c + " needs more shared memory than sm_90 has");
-      }
+      c.assertLaunch(WgmmaImage.CHUNKED);
+      c.assertLaunch(WgmmaImage.SWIZZLED);
       int w = AttentionKernels.wgmmaSwizzleBytes(c.dp());
       assertEquals(0, c.dp() % (w / 2), "swizzled column blocks of " + w / 2 + " at " + c);
       assertTrue(w == 128 || c.dp() % 64 != 0 && (w == 64 || c.dp() % 32 != 0 && w == 32),
@@ -114,7 +118,7 @@ class FlashAttentionWgmmaLaunchTest {
       assertTrue(table().contains(c), "ones and f16exp images with their row's shape: " + c);
       assertTrue(WgmmaImage.sumsDim(c.dp()), "ones and f16exp images at " + c.dp());
       for (WgmmaImage image : List.of(WgmmaImage.ONES, WgmmaImage.F16EXP)) {
-        assertEquals(c.sharedBytes(image), AttentionKernels.wgmmaSharedBytes(c.dp(), image), image + " at " + c);
+        c.assertLaunch(image);
         assertTrue(image.applies("_f16", c.dp(), c.dp() - 8) && !image.applies("_f16", c.dp(), c.dp() - 7),
             image + " wants a spare chunk at " + c);
       }
@@ -123,6 +127,13 @@ class FlashAttentionWgmmaLaunchTest {
     for (int dp : new int[] {64, 80, 128, 160}) {
       assertTrue(!WgmmaImage.sumsDim(dp), "no ones or f16exp image at " + dp);
     }
+    List<Config> sw192 = rows(SW192_ROW);
+    assertEquals(List.of(80, 128, 160), sw192.stream().map(Config::dp).toList(), "SDJ_WGMMA_SW192 rows of " + SOURCE);
+    for (Config c : sw192) {
+      c.assertLaunch(WgmmaImage.SWIZZLED192);
+      assertTrue(WgmmaImage.SWIZZLED192.applies("_f16", c.dp(), c.dp()), "192-row images at " + c.dp());
+    }
+    assertTrue(!WgmmaImage.SWIZZLED192.applies("_f16", 64, 64), "no 192-row image at 64: its default has 192");
   }
 
   @Test
@@ -154,6 +165,12 @@ class FlashAttentionWgmmaLaunchTest {
         }
       }
     }
+    for (Config c : rows(SW192_ROW)) {
+      for (String suffix : List.of("_f16", "_bf16")) {
+        String name = AttentionKernels.wgmmaKernel(suffix, c.dp(), WgmmaImage.SWIZZLED192);
+        assertTrue(names.contains(name), "a 192-row image of " + c + ": " + name);
+      }
+    }
     for (Config c : rows(SUMS_ROW)) {
       for (String name : List.of(AttentionKernels.wgmmaKernel("_f16", c.dp(), WgmmaImage.ONES),
           AttentionKernels.wgmmaKernel("_bf16", c.dp(), WgmmaImage.ONES),
@@ -161,8 +178,8 @@ class FlashAttentionWgmmaLaunchTest {
         assertTrue(names.contains(name), "an image of " + c + ": " + name);
       }
     }
-    assertEquals(table().size() * 4 + rows(SUMS_ROW).size() * 3, seen,
-        "wgmma kernel entries (f16 and bf16, chunked and swizzled; ones, f16exp) in " + report);
+    assertEquals(table().size() * 4 + rows(SUMS_ROW).size() * 3 + rows(SW192_ROW).size() * 2, seen,
+        "wgmma kernel entries (f16 and bf16, chunked and swizzled; ones, f16exp; swizzled 192-row) in " + report);
   }
 
   /**
