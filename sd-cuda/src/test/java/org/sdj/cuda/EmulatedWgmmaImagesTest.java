@@ -43,7 +43,8 @@ class EmulatedWgmmaImagesTest {
       int[] sizes = copies == AttentionKernels.Copies.CP_ASYNC ? new int[] {40, 64, 72, 128, 160, 44, 100}
           : new int[] {40, 64, 72, 128, 160};
       for (int d : sizes) {
-        AttentionKernels.WgmmaShape shape = AttentionKernels.wgmmaShape(AttentionKernels.flashDim(d), WgmmaImage.CHUNKED);
+        int dp = AttentionKernels.flashDim(d);
+        AttentionKernels.WgmmaShape shape = AttentionKernels.wgmmaShape(dp, WgmmaImage.CHUNKED);
         int n = shape.stages() * shape.keys() + 20;
         int width = heads * d;
         float[] qkv = run.random(b * n * 3 * width);
