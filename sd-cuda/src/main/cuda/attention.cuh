@@ -62,7 +62,7 @@ __device__ __forceinline__ uint32_t ex2_h2(uint32_t x) {
   return emu::ex2_f16x2(x);
 #else
   uint32_t y;
-  asm volatile("ex2.approx.f16x2 %0, %1;\n" : "=r"(y) : "r"(x));
+  asm("ex2.approx.f16x2 %0, %1;\n" : "=r"(y) : "r"(x));
   return y;
 #endif
 }
