@@ -1,375 +1,37 @@
-// Fused multi-head attention forward on Hopper's warpgroup tensor-core instructions (wgmma.mma_async, sm_90a only),
-// FlashAttention-3's scheme: the same contract as flash_attention.cu (q [B, Nq, heads*d], k and v [B, Nk, heads*d],
-// o [B, Nq, heads*d], scale passed as scale * log2(e), head size d padded with zeros to DP, optional causal mask, fp16
-// or bf16 in, float accumulation, online softmax in base 2). The default attention on compute capability 9.0
-// (AttentionKernels; -Dsdj.cuda.attention=mma picks flash_attention.cu's mma.sync kernel instead, which runs
-// everywhere else). The instruction wrappers and descriptors are in wgmma.cuh. The CPU emulator of the sd-cuda tests
-// runs it (src/test/emu/emu_wgmma.cpp models wgmma and the bulk tensor copies; EmulatedWgmmaAttentionTest).
-//
-// How it is organised:
-//  * Warp specialization: a producer warpgroup copies the query tile once and each key tile's K and V (bulk tensor
-//    copies, TMA, issued by one thread; cp.async from all 128 where the operands are not in 16-byte pieces) into
-//    stages guarded by mbarriers; two or three consumer warpgroups of 64 query rows each compute on them without
-//    block-wide barriers. The producer gives registers up (setmaxnreg) for the consumers.
-//  * Each consumer issues its own wgmma: S = Q K^T as m64n{BC}k16 with both operands in shared memory (descriptors),
-//    then O += P V as m64n{DP}k16 with P from registers (the S accumulators rounded to 16 bits) and V from shared
-//    memory, read transposed.
-//  * Intra-warpgroup pipelining (pipelined_loop): S of tile j and O += P V of tile j - 1 issued together, tile j's
-//    softmax while the second runs.
-//  * Ping-pong scheduling (Handover): the consumers take turns issuing their products (named barriers), so that one's
-//    softmax runs while another's products do.
-//  * The register operands of wgmma are pinned by empty volatile asm (pin) before the fence and after the wait, so that
-//    the compiler neither moves a write of them past the fence nor a read of the results before the wait, nor reuses
-//    the registers of P while a product still reads them.
-//  * Shared memory written by threads (cp.async and plain stores are the generic proxy) is read by wgmma through the
-//    async proxy: the consumers run fence.proxy.async.shared::cta after the producer's copies complete (PTX ISA,
-//    "Memory Consistency Model", proxies).
-//  * The softmax is flash_attention.cu's: raw scores where no key of the tile is masked (one fma and one ex2 per
-//    score), masking only on the tiles that need it, the rescale skipped where no row maximum of the warp rose.
-//  * Measured on an H200 (benchmarks/RESULTS.md), against the variants this file once had: one warpgroup pair
-//    copying its own tiles (serial or pipelined loop) 15-40% slower; the specialized consumers without turns 1-3%
-//    slower; cp.async in place of the bulk tensor copies 10-20% slower; two consumers in place of three 5% (d 40) and
-//    20% (d 64) slower; a quarter of the exponentials on the FMA units 2% slower.
-//  * Swizzled K and V tiles (the _sw images, -Dsdj.cuda.wgmmaImage=swizzled): column blocks of 32-, 64- or 128-byte
-//    rows, one bulk copy per block, where the default chunked tiles take one per 8 columns, each row of it 16 bytes;
-//    not yet measured on a GPU.
-//  * The softmax's forms (SOFTMAX, wgmma_attention.cuh): the rows' sums from a column of ones in V's padding (the
-//    _ones images, -Dsdj.cuda.wgmmaImage=ones) and that with packed float16 exponentials (_f16exp); head size 40 only,
-//    not yet measured on a GPU.
-//  * Not yet (FlashAttention-3 does them): the query tile by TMA, output through shared memory with 16-byte stores.
-//  * The fragment and shared-memory layouts relied on, and the shared building blocks, are in wgmma_attention.cuh.
-#include "wgmma_attention.cuh"
-
-namespace sdj {
-namespace wgmma {
-
-// FlashAttention-3's intra-warpgroup pipelining: step j issues S of tile j and O += P V of tile j - 1 together, then
-// runs tile j's softmax while the second product is still in flight, and waits for it only before rescaling O and
-// packing P of tile j into the registers it read. K runs one tile ahead of V: step j needs K of tile j and V of tile
-// j - 1 (copies: how they arrive, Handover), and gives back K of tile j once S is done and V of tile j - 1 once P V
-// is. The first step (S only) and the last (P V only) are peeled off, so that the steady state's wgmma batches and
-// waits are unconditional, which ptxas needs to keep them asynchronous. The probabilities of tile j - 1 (pa), tile j's
-// scores (s) and O are live together.
-template <int SOFTMAX, typename T, int DP, int BC, int STAGES, int ROWS, int W, typename Copies>
-__device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROWS, W>& hd, const Copies& copies,
-                                               float (&acc)[DP / 2], Rows& rows) {
-  static_assert(SOFTMAX != SOFTMAX_F16 || std::is_same_v<T, __half>, "packed float16 exponentials for float16 only");
-  const int n = hd.ntiles;
-  if (n == 0) return;
-  copies.start(n);
-  float s[BC / 2];
-  uint32_t pa[BC / 16][4];
-  uint32_t ph[BC / 16][4];  // SOFTMAX_F16: tile j's probabilities until pa is free
-  float alpha[2];
-  // Tile j's probabilities, in s, as the A fragments of its P V.
-  auto fragments = [&]() {
-    if constexpr (SOFTMAX == SOFTMAX_F16) {
-      move_registers(pa, ph);
-    } else {
-      pack_probabilities<T, BC>(s, pa);
-    }
-  };
-
-  copies.ready(0);
-  copies.my_turn();
-  wg_fence();
-  hd.tiles.issue_scores(s, 0);
-  wg_commit();
-  copies.your_turn(false);
-  wg_wait<0>();
-  copies.keys_done(0);
-  pin(s);
-  softmax_tile<SOFTMAX>(hd, s, 0, rows, alpha, ph);  // O is still 0: nothing to rescale
-  fragments();
-
-  for (int j = 1; j < n; j++) {
-    copies.ready(j);
-    pin(acc);
-    pin(pa);
-    copies.my_turn();
-    wg_fence();
-    hd.tiles.issue_scores(s, j);
-    wg_commit();
-    hd.tiles.issue_values(acc, pa, j - 1);
-    wg_commit();
-    copies.your_turn(false);
-    wg_wait<1>();  // S of tile j; O += P V of tile j - 1 may still run
-    copies.keys_done(j);
-    pin(s);
-    const bool grew = softmax_tile<SOFTMAX>(hd, s, j, rows, alpha, ph);
-    wg_wait<0>();
-    copies.values_done(j - 1);
-    pin(acc);
-    pin(pa);
-    if (grew) rescale<DP>(acc, alpha);
-    fragments();
-  }
-
-  copies.ready(n);  // V of tile n - 1
-  pin(acc);
-  pin(pa);
-  copies.my_turn();
-  wg_fence();
-  hd.tiles.issue_values(acc, pa, n - 1);
-  wg_commit();
-  copies.your_turn(true);
-  wg_wait<0>();
-  pin(acc);
-}
-
-// The kernel (FlashAttention-3's producer and consumers): warpgroup 0 copies Q once and the K and V tiles through
-// STAGES stages each, warpgroups 1 .. CONSUMERS (64 query rows each) run pipelined_loop's steps on them. No
-// block-wide barrier after the start: mbarriers hand each stage over (full: the producer's copies landed; empty: every
-// consumer thread is done with it). Two consumers (128 query rows), or three (192 rows, FlashAttention-3's choice up
-// to head size 96) where their loop fits 160 registers without spilling (padded head sizes 48 and 64: ptxas spills at
-// 80), so that more warps share each K and V tile and more softmaxes overlap the products.
-__host__ __device__ constexpr int ws_threads(int CONSUMERS) { return 128 * (1 + CONSUMERS); }
-// Registers per thread after setmaxnreg: the block's 64K shared out, the producer keeping what its copies need.
-__host__ __device__ constexpr int producer_regs(int CONSUMERS) { return CONSUMERS == 3 ? 32 : 40; }
-__host__ __device__ constexpr int consumer_regs(int CONSUMERS) { return CONSUMERS == 3 ? 160 : 232; }
-
-// Bytes of dynamic shared memory: the tiles (64 query rows per consumer), then 1 + 4 * STAGES mbarriers; with
-// swizzled K and V tiles (W > 0), 1024 more for moving their stages onto a multiple of 1024 bytes.
-__host__ __device__ constexpr int ws_smem_bytes(int DP, int BC, int STAGES, int CONSUMERS, int W) {
-  return (64 * CONSUMERS + 2 * STAGES * BC) * DP * 2 + (1 + 4 * STAGES) * 8 + (W > 0 ? 1024 : 0);
-}
-
-// The mbarriers after the tiles: the query tile's, then per stage K full, V full, K empty, V empty. Key tile j uses
-// stage j % STAGES for the (j / STAGES)-th time: the parity of that phase is round(j).
-template <int STAGES, int CONSUMERS>
-struct Handshakes {
-  uint64_t* bars;
-  __device__ __forceinline__ uint64_t* q_full() const { return bars; }
-  __device__ __forceinline__ uint64_t* k_full(int j) const { return bars + 1 + j % STAGES; }
-  __device__ __forceinline__ uint64_t* v_full(int j) const { return bars + 1 + STAGES + j % STAGES; }
-  __device__ __forceinline__ uint64_t* k_empty(int j) const { return bars + 1 + 2 * STAGES + j % STAGES; }
-  __device__ __forceinline__ uint64_t* v_empty(int j) const { return bars + 1 + 3 * STAGES + j % STAGES; }
-  __device__ __forceinline__ static int round(int j) { return (j / STAGES) & 1; }
-
-  // full_count: the arrivals that fill a K or V stage (the producer's 128 threads, or its one thread that issues bulk
-  // tensor copies and announces their bytes).
-  __device__ __forceinline__ void init(int full_count) const {
-    mbar_init(q_full(), 128);
-    for (int s = 0; s < STAGES; s++) {
-      mbar_init(k_full(s), full_count);
-      mbar_init(v_full(s), full_count);
-      mbar_init(k_empty(s), CONSUMERS * 128);
-      mbar_init(v_empty(s), CONSUMERS * 128);
-    }
-  }
-};
-
-// The producer thread's arrival on a full barrier: once its copies landed (cp.async; the consumers fence the async
-// proxy after their wait), or now (plain stores: this thread fences them for the consumers' wgmma, then arrives).
-__device__ __forceinline__ void filled(uint64_t* bar, bool vec) {
-  if (vec) {
-    cp_async_mbar_arrive(bar);
-  } else {
-    fence_async_shared();
-    mbar_arrive(bar);
-  }
-}
-
-// The producer warpgroup: the query tile once, then each key tile's K and V into their stages as the consumers give
-// them back. With tensor maps (tk, tv: the kernel's OPTION_TMA), one thread copies each K and V tile by bulk tensor
-// copies, announcing the tile's bytes on its full barrier; the other 127 threads are done after the query tile. Where
-// `tile` (OPTION_TMA_TILE, chunked tiles only), one copy per tile: the 5-d box (8 columns, BC rows, DP / 8 chunks)
-// lands chunk after chunk, each its BC rows of 16 bytes, the tile layout; else one copy per COPY_COLUMNS columns (a
-// 4-d box of them x BC rows): per 8-column chunk, or per swizzled block, which the map's swizzle lays out. Rows past
-// nk and columns past d arrive as zeros. Without maps, all 128 threads copy (cp.async or plain stores). COLS of the DP
-// columns: all, or all but the last chunk, which SOFTMAX_ONES and _F16 set up once (ones_column).
-template <typename T, int DP, int BC, int STAGES, int ROWS, int W, int CONSUMERS, int COLS>
-__device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W>& hd, const Handshakes<STAGES, CONSUMERS>& hs,
-                                        int q0, int nq, bool negate, const CUtensorMap* tk, const CUtensorMap* tv,
-                                        bool tile) {
-  const int tid = threadIdx.x;  // warpgroup 0
-  const bool vec = hd.view.vec;
-  load_tile<T, DP, ROWS, 128, 0, 1>(hd.tiles.q, hd.view.q, q0, nq, hd.d, hd.view.q_stride, vec, tid);
-  if (negate) {
-    // Each thread negates what it copied (a negative scale is folded into the queries), then arrives.
-    if (vec) {
-      cp_async_commit();
-      cp_async_wait<0>();
-      for_each_chunk<DP, ROWS, 128, 1>(tid, [&](int r, int c) {
-        uint32_t* w = reinterpret_cast<uint32_t*>(hd.tiles.q + tile_offset(r, c, ROWS));
-        for (int i = 0; i < 4; i++) w[i] ^= 0x80008000u;
-      });
-    } else {
-      for (int i = tid; i < ROWS * DP; i += 128) {
-        T* x = hd.tiles.q + tile_offset(i / DP, i % DP, ROWS);
-        *x = from_f<T>(-to_f(*x));
-      }
-    }
-    fence_async_shared();
-    mbar_arrive(hs.q_full());
-  } else {
-    filled(hs.q_full(), vec);
-  }
-  if (tk != nullptr) {
-    if (tid != 0) return;
-    constexpr int TILE_BYTES = BC * COLS * 2;
-    // One tile of K or V (map) into stage dst, completing on bar.
-    constexpr int CC = Tiles<T, DP, BC, STAGES, ROWS, W>::COPY_COLUMNS;
-    auto copy = [&](T* dst, const CUtensorMap* map, int j, uint64_t* bar) {
-      if (W == 0 && COLS == DP && tile) {
-        tma_load5(dst, map, 0, j * BC, 0, blockIdx.y, blockIdx.z, bar);
-      } else {
-#pragma unroll 1
-        for (int c = 0; c < COLS / CC; c++) {
-          tma_load(dst + c * BC * CC, map, CC * c, blockIdx.y, j * BC, blockIdx.z, bar);
-        }
-      }
-    };
-    for (int j = 0; j < hd.ntiles; j++) {
-      mbar_wait(hs.k_empty(j), hs.round(j) ^ 1);
-      mbar_expect_bytes(hs.k_full(j), TILE_BYTES);
-      copy(hd.tiles.k_stage(j), tk, j, hs.k_full(j));
-      mbar_wait(hs.v_empty(j), hs.round(j) ^ 1);
-      mbar_expect_bytes(hs.v_full(j), TILE_BYTES);
-      copy(hd.tiles.v_stage(j), tv, j, hs.v_full(j));
-    }
-    return;
-  }
-  for (int j = 0; j < hd.ntiles; j++) {
-    mbar_wait(hs.k_empty(j), hs.round(j) ^ 1);
-    hd.template load_keys<128, 2, COLS>(j, tid);
-    filled(hs.k_full(j), vec);
-    mbar_wait(hs.v_empty(j), hs.round(j) ^ 1);
-    hd.template load_values<128, 2, COLS>(j, tid);
-    filled(hs.v_full(j), vec);
-  }
-}
-
-// How pipelined_loop's steps get their tiles in a consumer warpgroup: from the producer through the full mbarriers,
-// giving each stage back (empty) as soon as its product has completed; and FlashAttention-3's ping-pong scheduling of
-// the consumers: they take turns, each issuing a step's products only after
-// the one before it has issued its own (named barrier 1 + c is consumer c's turn, 256 threads: its own 128 waiting,
-// its predecessor's 128 arriving), so that one's softmax runs while another's products do. Consumer 0 goes first,
-// granted by the last consumer at the start; the last leaves out its last handover, so that no barrier is left
-// half-arrived.
-template <int STAGES, int CONSUMERS>
-struct Handover {
-  Handshakes<STAGES, CONSUMERS> hs;
-  int me;  // consumer 0 .. CONSUMERS - 1
-  int n;   // key tiles
-
-  __device__ __forceinline__ void start(int) const {
-    mbar_wait(hs.q_full(), 0);
-    if (me == CONSUMERS - 1) named_barrier_arrive(1, 256);
-  }
-  __device__ __forceinline__ void ready(int j) const {
-    if (j < n) mbar_wait(hs.k_full(j), hs.round(j));
-    if (j > 0) mbar_wait(hs.v_full(j - 1), hs.round(j - 1));
-    fence_async_shared();  // the producer's copies (generic proxy) before this thread's wgmma reads (async proxy)
-  }
-  __device__ __forceinline__ void keys_done(int j) const { mbar_arrive(hs.k_empty(j)); }
-  __device__ __forceinline__ void values_done(int j) const { mbar_arrive(hs.v_empty(j)); }
-  __device__ __forceinline__ void my_turn() const { named_barrier_sync(1 + me, 256); }
-  __device__ __forceinline__ void your_turn(bool last) const {
-    if (!(last && me == CONSUMERS - 1)) named_barrier_arrive(1 + (me + 1) % CONSUMERS, 256);
-  }
-};
-
-// SOFTMAX_ONES and _F16: the last chunk (8 columns) of every K and V stage set up once, never copied: zeros in K
-// (the queries' padding columns are zeros too, so they add nothing to S), and in V a 1 in its first column (DP - 8),
-// whose column of O += P V then sums P. By the producer's threads, one row of each stage apiece, for the consumers'
-// wgmma (async proxy) reads.
-template <typename T, int DP, int BC, int STAGES, int ROWS, int W>
-__device__ __forceinline__ void ones_column(Head<T, DP, BC, STAGES, ROWS, W>& hd) {
-  static_assert(W == 0 && BC == 128, "a chunked stage's last chunk, one row per producer thread");
-  const int r = threadIdx.x;
-  const uint32_t one = pack2<T>(1.f, 0.f);
-  for (int j = 0; j < STAGES; j++) {
-    *reinterpret_cast<uint4*>(hd.tiles.k_stage(j) + tile_offset(r, DP - 8, BC)) = make_uint4(0, 0, 0, 0);
-    *reinterpret_cast<uint4*>(hd.tiles.v_stage(j) + tile_offset(r, DP - 8, BC)) = make_uint4(one, 0, 0, 0);
-  }
-  fence_async_shared();
-}
-
-template <typename T, int DP, int BC, int STAGES, int CONSUMERS, int W, int SOFTMAX>
-__device__ __forceinline__ void attention(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
-                                          T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
-                                          float scale_log2, int causal, int options, const CUtensorMap* tk,
-                                          const CUtensorMap* tv) {
-  static_assert(DP % 16 == 0 && BC % 16 == 0 && DP <= 256 && BC <= 256, "wgmma tile sizes");
-  extern __shared__ __align__(128) unsigned char sdj_wgmma_ws_dynamic[];
-  static_assert(CONSUMERS == 2 || CONSUMERS == 3, "two or three consumer warpgroups");
-  constexpr int ROWS = 64 * CONSUMERS;
-  if (dynamic_smem_size() < (uint32_t)ws_smem_bytes(DP, BC, STAGES, CONSUMERS, W)) __trap();
-  const int wg = threadIdx.x >> 7;
-  const int consumer = wg > 0 ? wg - 1 : 0;
-  const int q0 = blockIdx.x * ROWS;
-  Head<T, DP, BC, STAGES, ROWS, W> hd(sdj_wgmma_ws_dynamic, consumer, q, k, v, o, nq, nk, heads, d, ldq, ldkv,
-                                      scale_log2, causal);
-  const Handshakes<STAGES, CONSUMERS> hs{reinterpret_cast<uint64_t*>(hd.tiles.end())};
-  const bool tma = options & OPTION_TMA;
-  if (threadIdx.x == 0) {
-    hs.init(tma ? 1 : 128);
-    fence_mbar_init();
-  }
-  constexpr int COLS = SOFTMAX == SOFTMAX_F32 ? DP : DP - 8;  // columns of K and V the producer copies
-  if constexpr (COLS < DP) {
-    if (wg == 0) ones_column(hd);
-  }
-  __syncthreads();  // the mbarriers (and the column of ones) are in place for everyone
-  if (wg == 0) {
-    release_registers<producer_regs(CONSUMERS)>();
-    produce<T, DP, BC, STAGES, ROWS, W, CONSUMERS, COLS>(hd, hs, q0, nq, scale_log2 < 0.f, tma ? tk : nullptr,
-                                                         tma ? tv : nullptr, (options & OPTION_TMA_TILE) != 0);
-  } else {
-    claim_registers<consumer_regs(CONSUMERS)>();
-    float acc[DP / 2];
-#pragma unroll
-    for (int i = 0; i < DP / 2; i++) acc[i] = 0.f;
-    Rows rows;
-    pipelined_loop<SOFTMAX>(hd, Handover<STAGES, CONSUMERS>{hs, consumer, hd.ntiles}, acc, rows);
-    float sums[2];
-    row_sums<SOFTMAX, DP>(rows, acc, sums);
-    store_rows(hd, acc, sums, nq, heads);
-  }
-}
-
-}  // namespace wgmma
-}  // namespace sdj
+// Fused multi-head attention forward on Hopper's warpgroup tensor-core instructions (wgmma, sm_90a only): sdj's kernel
+// table of wgmma_kernel.cuh's template, which says how the kernels work. The default attention on compute capability
+// 9.0 (AttentionKernels).
+#include "wgmma_kernel.cuh"
 
 // DP: padded head size (wgmma's N of O += P V), BC: keys per tile (N of S = Q K^T), STAGES of K and of V, CONSUMERS
 // (warpgroups of 64 query rows; three where their loop fits 160 registers), one block of 128 * (1 + CONSUMERS) threads
-// per SM. AttentionKernels.wgmmaKeys, wgmmaStages, wgmmaConsumers and wgmmaSharedBytes mirror the table. The last two
-// parameters are tensor maps of K and V (AttentionKernels.tensorMaps), which the producer reads where options has
-// OPTION_TMA. Each row makes two kernels: K and V tiles chunked (..._dDP), and swizzled (..._dDP_sw, W =
-// swizzle_bytes(DP); AttentionKernels.wgmmaSwizzleBytes). SDJ_WGMMA_SUMS rows make two more, chunked, for head sizes
+// per SM; the consumers take turns (ping-pong). AttentionKernels.wgmmaShape and WgmmaKernel mirror the table. Each
+// row makes two kernels: K and V tiles chunked (..._dDP), and swizzled (..._dDP_sw, W = swizzle_bytes(DP);
+// AttentionKernels.wgmmaSwizzleBytes). SDJ_WGMMA_SUMS rows make two more, chunked, for head sizes
 // at least 8 short of DP: the rows' sums from a column of ones (..._dDP_ones) and that with packed float16
 // exponentials too (float16 only, ..._dDP_f16exp). SDJ_WGMMA_SW192 rows make swizzled kernels of another shape
 // (..._dDP_sw192: three consumers, 192 query rows per block, on 64-key tiles). WgmmaImage (Java) names them all.
-#define SDJ_WGMMA_KERNEL(T, NAME, DP, BC, STAGES, CONSUMERS, W, SOFTMAX)                                            \
-  extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), 1)                                \
-      NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,            \
-           float scale_log2, int causal, int options, const __grid_constant__ CUtensorMap tk,                       \
-           const __grid_constant__ CUtensorMap tv) {                                                                \
-    sdj::wgmma::attention<T, DP, BC, STAGES, CONSUMERS, W, SOFTMAX>(q, k, v, o, nq, nk, heads, d, ldq, ldkv,         \
-                                                                    scale_log2, causal, options, &tk, &tv);          \
-  }
-#define SDJ_WGMMA(T, S, DP, BC, STAGES, CONSUMERS)                                                             \
-  SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP, DP, BC, STAGES, CONSUMERS, 0,                     \
-                   sdj::wgmma::SOFTMAX_F32)                                                                    \
-  SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP##_sw, DP, BC, STAGES, CONSUMERS,                   \
-                   sdj::wgmma::swizzle_bytes(DP), sdj::wgmma::SOFTMAX_F32)
-#define SDJ_WGMMA_SW192(T, S, DP, BC, STAGES, CONSUMERS)                                                       \
-  SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP##_sw192, DP, BC, STAGES, CONSUMERS,                \
-                   sdj::wgmma::swizzle_bytes(DP), sdj::wgmma::SOFTMAX_F32)
-#define SDJ_WGMMA_SUMS(DP, BC, STAGES, CONSUMERS)                                                              \
-  SDJ_WGMMA_KERNEL(__half, sdj_flash_attention_wgmma_f16_d##DP##_ones, DP, BC, STAGES, CONSUMERS, 0,           \
-                   sdj::wgmma::SOFTMAX_ONES)                                                                   \
-  SDJ_WGMMA_KERNEL(__nv_bfloat16, sdj_flash_attention_wgmma_bf16_d##DP##_ones, DP, BC, STAGES, CONSUMERS, 0,   \
-                   sdj::wgmma::SOFTMAX_ONES)                                                                   \
-  SDJ_WGMMA_KERNEL(__half, sdj_flash_attention_wgmma_f16_d##DP##_f16exp, DP, BC, STAGES, CONSUMERS, 0,         \
-                   sdj::wgmma::SOFTMAX_F16)
+#define SDJ_WGMMA(T, S, DP, BC, STAGES, CONSUMERS)                                                            \
+  SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP, DP, BC, STAGES, CONSUMERS, 0,                    \
+                   sdj::wgmma::SOFTMAX_F32, true)                                                             \
+  SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP##_sw, DP, BC, STAGES, CONSUMERS,                  \
+                   sdj::wgmma::swizzle_bytes(DP), sdj::wgmma::SOFTMAX_F32, true)
+#define SDJ_WGMMA_SW192(T, S, DP, BC, STAGES, CONSUMERS)                                                      \
+  SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP##_sw192, DP, BC, STAGES, CONSUMERS,               \
+                   sdj::wgmma::swizzle_bytes(DP), sdj::wgmma::SOFTMAX_F32, true)
+#define SDJ_WGMMA_SUMS(DP, BC, STAGES, CONSUMERS)                                                             \
+  SDJ_WGMMA_KERNEL(__half, sdj_flash_attention_wgmma_f16_d##DP##_ones, DP, BC, STAGES, CONSUMERS, 0,          \
+                   sdj::wgmma::SOFTMAX_ONES, true)                                                            \
+  SDJ_WGMMA_KERNEL(__nv_bfloat16, sdj_flash_attention_wgmma_bf16_d##DP##_ones, DP, BC, STAGES, CONSUMERS, 0,  \
+                   sdj::wgmma::SOFTMAX_ONES, true)                                                            \
+  SDJ_WGMMA_KERNEL(__half, sdj_flash_attention_wgmma_f16_d##DP##_f16exp, DP, BC, STAGES, CONSUMERS, 0,        \
+                   sdj::wgmma::SOFTMAX_F16, true)
 
-#define SDJ_WGMMA_ALL(T, S)          \
-  SDJ_WGMMA(T, S, 48, 128, 3, 3)     \
-  SDJ_WGMMA(T, S, 64, 128, 3, 3)     \
-  SDJ_WGMMA(T, S, 80, 128, 2, 2)     \
-  SDJ_WGMMA(T, S, 128, 128, 2, 2)    \
+#define SDJ_WGMMA_ALL(T, S)                                                                                   \
+  SDJ_WGMMA(T, S, 48, 128, 3, 3)                                                                              \
+  SDJ_WGMMA(T, S, 64, 128, 3, 3)                                                                              \
+  SDJ_WGMMA(T, S, 80, 128, 2, 2)                                                                              \
+  SDJ_WGMMA(T, S, 128, 128, 2, 2)                                                                             \
   SDJ_WGMMA(T, S, 160, 128, 2, 2)
 
 SDJ_WGMMA_ALL(__half, f16)
@@ -378,9 +40,9 @@ SDJ_WGMMA_ALL(__nv_bfloat16, bf16)
 SDJ_WGMMA_SUMS(48, 128, 3, 3)
 // Where two consumers' 128 rows leave K and V traffic the limit: a third less of it per query row (64-key tiles keep
 // three consumers' loop within 160 registers), measured against the rows above.
-#define SDJ_WGMMA_SW192_ALL(T, S)            \
-  SDJ_WGMMA_SW192(T, S, 80, 64, 4, 3)        \
-  SDJ_WGMMA_SW192(T, S, 128, 64, 4, 3)       \
+#define SDJ_WGMMA_SW192_ALL(T, S)                                                                             \
+  SDJ_WGMMA_SW192(T, S, 80, 64, 4, 3)                                                                         \
+  SDJ_WGMMA_SW192(T, S, 128, 64, 4, 3)                                                                        \
   SDJ_WGMMA_SW192(T, S, 160, 64, 3, 3)
 SDJ_WGMMA_SW192_ALL(__half, f16)
 SDJ_WGMMA_SW192_ALL(__nv_bfloat16, bf16)
