@@ -67,122 +67,98 @@ template <typename T, int N> struct WgmmaRS {
 #else
 template <typename T, int N> struct WgmmaSS;
 template <typename T, int N> struct WgmmaRS;
-// The accumulator operand lists of the wgmma asm statements, 16 registers at a time.
-#define SDJ_REGS_0 "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15"
-#define SDJ_REGS_16 "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31"
-#define SDJ_REGS_32 "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47"
-#define SDJ_REGS_48 "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63"
-#define SDJ_REGS_64 "%64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79"
-
-// Eight accumulator operands d[i..i+7] of a wgmma asm statement ("+f": read and written).
+// The operand lists of the wgmma asm statements, for N / 2 accumulators: their names (%0 ..), 8 at a time, and the
+// accumulators d[..] as read-write operands ("+f"), 8 at a time; SDJ_REGS_G and SDJ_ACC_G hold G groups of 8.
+#define SDJ_R8_0 "%0, %1, %2, %3, %4, %5, %6, %7"
+#define SDJ_R8_1 "%8, %9, %10, %11, %12, %13, %14, %15"
+#define SDJ_R8_2 "%16, %17, %18, %19, %20, %21, %22, %23"
+#define SDJ_R8_3 "%24, %25, %26, %27, %28, %29, %30, %31"
+#define SDJ_R8_4 "%32, %33, %34, %35, %36, %37, %38, %39"
+#define SDJ_R8_5 "%40, %41, %42, %43, %44, %45, %46, %47"
+#define SDJ_R8_6 "%48, %49, %50, %51, %52, %53, %54, %55"
+#define SDJ_R8_7 "%56, %57, %58, %59, %60, %61, %62, %63"
+#define SDJ_R8_8 "%64, %65, %66, %67, %68, %69, %70, %71"
+#define SDJ_R8_9 "%72, %73, %74, %75, %76, %77, %78, %79"
+#define SDJ_R8_10 "%80, %81, %82, %83, %84, %85, %86, %87"
+#define SDJ_R8_11 "%88, %89, %90, %91, %92, %93, %94, %95"
+#define SDJ_R8_12 "%96, %97, %98, %99, %100, %101, %102, %103"
+#define SDJ_R8_13 "%104, %105, %106, %107, %108, %109, %110, %111"
+#define SDJ_R8_14 "%112, %113, %114, %115, %116, %117, %118, %119"
+#define SDJ_R8_15 "%120, %121, %122, %123, %124, %125, %126, %127"
+#define SDJ_REGS_1 SDJ_R8_0
+#define SDJ_REGS_2 SDJ_REGS_1 ", " SDJ_R8_1
+#define SDJ_REGS_3 SDJ_REGS_2 ", " SDJ_R8_2
+#define SDJ_REGS_4 SDJ_REGS_3 ", " SDJ_R8_3
+#define SDJ_REGS_5 SDJ_REGS_4 ", " SDJ_R8_4
+#define SDJ_REGS_6 SDJ_REGS_5 ", " SDJ_R8_5
+#define SDJ_REGS_7 SDJ_REGS_6 ", " SDJ_R8_6
+#define SDJ_REGS_8 SDJ_REGS_7 ", " SDJ_R8_7
+#define SDJ_REGS_9 SDJ_REGS_8 ", " SDJ_R8_8
+#define SDJ_REGS_10 SDJ_REGS_9 ", " SDJ_R8_9
+#define SDJ_REGS_11 SDJ_REGS_10 ", " SDJ_R8_10
+#define SDJ_REGS_12 SDJ_REGS_11 ", " SDJ_R8_11
+#define SDJ_REGS_13 SDJ_REGS_12 ", " SDJ_R8_12
+#define SDJ_REGS_14 SDJ_REGS_13 ", " SDJ_R8_13
+#define SDJ_REGS_15 SDJ_REGS_14 ", " SDJ_R8_14
+#define SDJ_REGS_16 SDJ_REGS_15 ", " SDJ_R8_15
 #define SDJ_ACC8(i)                                                                                    \
   "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), "+f"(d[i + 6]), \
       "+f"(d[i + 7])
+#define SDJ_ACC_1 SDJ_ACC8(0)
+#define SDJ_ACC_2 SDJ_ACC_1, SDJ_ACC8(8)
+#define SDJ_ACC_3 SDJ_ACC_2, SDJ_ACC8(16)
+#define SDJ_ACC_4 SDJ_ACC_3, SDJ_ACC8(24)
+#define SDJ_ACC_5 SDJ_ACC_4, SDJ_ACC8(32)
+#define SDJ_ACC_6 SDJ_ACC_5, SDJ_ACC8(40)
+#define SDJ_ACC_7 SDJ_ACC_6, SDJ_ACC8(48)
+#define SDJ_ACC_8 SDJ_ACC_7, SDJ_ACC8(56)
+#define SDJ_ACC_9 SDJ_ACC_8, SDJ_ACC8(64)
+#define SDJ_ACC_10 SDJ_ACC_9, SDJ_ACC8(72)
+#define SDJ_ACC_11 SDJ_ACC_10, SDJ_ACC8(80)
+#define SDJ_ACC_12 SDJ_ACC_11, SDJ_ACC8(88)
+#define SDJ_ACC_13 SDJ_ACC_12, SDJ_ACC8(96)
+#define SDJ_ACC_14 SDJ_ACC_13, SDJ_ACC8(104)
+#define SDJ_ACC_15 SDJ_ACC_14, SDJ_ACC8(112)
+#define SDJ_ACC_16 SDJ_ACC_15, SDJ_ACC8(120)
 
-#define SDJ_WGMMA_SS_64(T, TY) \
-  template <> struct WgmmaSS<T, 64> { \
-    static __device__ __forceinline__ void run(float (&d)[32], uint64_t a, uint64_t b, int scale_d) { \
-      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n" \
-                   "wgmma.mma_async.sync.aligned.m64n64k16.f32." TY "." TY " {" \
-                   SDJ_REGS_0 "," SDJ_REGS_16 \
-                   "}, %32, %33, p, 1, 1, 0, 0;\n}\n" \
-                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24) \
-                   : "l"(a), "l"(b), "r"(scale_d)); \
-    } \
+// m64nNk16 with both operands from descriptors (S = Q K^T) and with A from registers, B transposed (O += P V), for
+// N = 16 G; I0 .. I5 name the operands after the N / 2 accumulators (a, b, scale_d; or a's four registers, b,
+// scale_d).
+#define SDJ_WGMMA_N(T, TY, N, G, I0, I1, I2, I3, I4, I5)                                                       \
+  template <> struct WgmmaSS<T, N> {                                                                           \
+    static __device__ __forceinline__ void run(float (&d)[N / 2], uint64_t a, uint64_t b, int scale_d) {       \
+      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, " I2 ", 0;\n"                                            \
+                   "wgmma.mma_async.sync.aligned.m64n" #N "k16.f32." TY "." TY " {" SDJ_REGS_##G "}, " I0 ", " \
+                   I1 ", p, 1, 1, 0, 0;\n}\n"                                                                  \
+                   : SDJ_ACC_##G                                                                               \
+                   : "l"(a), "l"(b), "r"(scale_d));                                                            \
+    }                                                                                                          \
+  };                                                                                                           \
+  template <> struct WgmmaRS<T, N> {                                                                           \
+    static __device__ __forceinline__ void run(float (&d)[N / 2], const uint32_t (&a)[4], uint64_t b,          \
+                                               int scale_d) {                                                  \
+      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, " I5 ", 0;\n"                                            \
+                   "wgmma.mma_async.sync.aligned.m64n" #N "k16.f32." TY "." TY " {" SDJ_REGS_##G "}, {" I0     \
+                   ", " I1 ", " I2 ", " I3 "}, " I4 ", p, 1, 1, 1;\n}\n"                                        \
+                   : SDJ_ACC_##G                                                                               \
+                   : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d));                        \
+    }                                                                                                          \
   };
-
-#define SDJ_WGMMA_SS_128(T, TY) \
-  template <> struct WgmmaSS<T, 128> { \
-    static __device__ __forceinline__ void run(float (&d)[64], uint64_t a, uint64_t b, int scale_d) { \
-      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n" \
-                   "wgmma.mma_async.sync.aligned.m64n128k16.f32." TY "." TY " {" \
-                   SDJ_REGS_0 "," SDJ_REGS_16 "," SDJ_REGS_32 "," SDJ_REGS_48 \
-                   "}, %64, %65, p, 1, 1, 0, 0;\n}\n" \
-                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24), SDJ_ACC8(32), \
-                     SDJ_ACC8(40), SDJ_ACC8(48), SDJ_ACC8(56) \
-                   : "l"(a), "l"(b), "r"(scale_d)); \
-    } \
-  };
-
-#define SDJ_WGMMA_RS_48(T, TY) \
-  template <> struct WgmmaRS<T, 48> { \
-    static __device__ __forceinline__ void run(float (&d)[24], const uint32_t (&a)[4], uint64_t b, int scale_d) { \
-      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %29, 0;\n" \
-                   "wgmma.mma_async.sync.aligned.m64n48k16.f32." TY "." TY " {" \
-                   SDJ_REGS_0 "," \
-                   "%16, %17, %18, %19, %20, %21, %22, %23" \
-                   "}, {%24, %25, %26, %27}, %28, p, 1, 1, 1;\n}\n" \
-                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16) \
-                   : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d)); \
-    } \
-  };
-
-#define SDJ_WGMMA_RS_64(T, TY) \
-  template <> struct WgmmaRS<T, 64> { \
-    static __device__ __forceinline__ void run(float (&d)[32], const uint32_t (&a)[4], uint64_t b, int scale_d) { \
-      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n" \
-                   "wgmma.mma_async.sync.aligned.m64n64k16.f32." TY "." TY " {" \
-                   SDJ_REGS_0 "," SDJ_REGS_16 \
-                   "}, {%32, %33, %34, %35}, %36, p, 1, 1, 1;\n}\n" \
-                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24) \
-                   : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d)); \
-    } \
-  };
-
-#define SDJ_WGMMA_RS_80(T, TY) \
-  template <> struct WgmmaRS<T, 80> { \
-    static __device__ __forceinline__ void run(float (&d)[40], const uint32_t (&a)[4], uint64_t b, int scale_d) { \
-      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %45, 0;\n" \
-                   "wgmma.mma_async.sync.aligned.m64n80k16.f32." TY "." TY " {" \
-                   SDJ_REGS_0 "," \
-                   SDJ_REGS_16 "," \
-                   "%32, %33, %34, %35, %36, %37, %38, %39" \
-                   "}, {%40, %41, %42, %43}, %44, p, 1, 1, 1;\n}\n" \
-                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24), SDJ_ACC8(32) \
-                   : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d)); \
-    } \
-  };
-
-#define SDJ_WGMMA_RS_128(T, TY) \
-  template <> struct WgmmaRS<T, 128> { \
-    static __device__ __forceinline__ void run(float (&d)[64], const uint32_t (&a)[4], uint64_t b, int scale_d) { \
-      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n" \
-                   "wgmma.mma_async.sync.aligned.m64n128k16.f32." TY "." TY " {" \
-                   SDJ_REGS_0 "," SDJ_REGS_16 "," SDJ_REGS_32 "," SDJ_REGS_48 \
-                   "}, {%64, %65, %66, %67}, %68, p, 1, 1, 1;\n}\n" \
-                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24), SDJ_ACC8(32), \
-                     SDJ_ACC8(40), SDJ_ACC8(48), SDJ_ACC8(56) \
-                   : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d)); \
-    } \
-  };
-
-#define SDJ_WGMMA_RS_160(T, TY) \
-  template <> struct WgmmaRS<T, 160> { \
-    static __device__ __forceinline__ void run(float (&d)[80], const uint32_t (&a)[4], uint64_t b, int scale_d) { \
-      asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %85, 0;\n" \
-                   "wgmma.mma_async.sync.aligned.m64n160k16.f32." TY "." TY " {" \
-                   SDJ_REGS_0 "," SDJ_REGS_16 "," SDJ_REGS_32 "," SDJ_REGS_48 "," SDJ_REGS_64 \
-                   "}, {%80, %81, %82, %83}, %84, p, 1, 1, 1;\n}\n" \
-                   : SDJ_ACC8(0), SDJ_ACC8(8), SDJ_ACC8(16), SDJ_ACC8(24), SDJ_ACC8(32), \
-                     SDJ_ACC8(40), SDJ_ACC8(48), SDJ_ACC8(56), SDJ_ACC8(64), SDJ_ACC8(72) \
-                   : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d)); \
-    } \
-  };
-
-SDJ_WGMMA_SS_64(__half, "f16")
-SDJ_WGMMA_SS_64(__nv_bfloat16, "bf16")
-SDJ_WGMMA_SS_128(__half, "f16")
-SDJ_WGMMA_SS_128(__nv_bfloat16, "bf16")
-SDJ_WGMMA_RS_48(__half, "f16")
-SDJ_WGMMA_RS_48(__nv_bfloat16, "bf16")
-SDJ_WGMMA_RS_64(__half, "f16")
-SDJ_WGMMA_RS_64(__nv_bfloat16, "bf16")
-SDJ_WGMMA_RS_80(__half, "f16")
-SDJ_WGMMA_RS_80(__nv_bfloat16, "bf16")
-SDJ_WGMMA_RS_128(__half, "f16")
-SDJ_WGMMA_RS_128(__nv_bfloat16, "bf16")
-SDJ_WGMMA_RS_160(__half, "f16")
-SDJ_WGMMA_RS_160(__nv_bfloat16, "bf16")
+// The N the kernels use: padded head sizes (O's N) and keys per tile (S's N).
+#define SDJ_WGMMA_SHAPES(X, T, TY) \
+  X(T, TY, 48, 3, "%24", "%25", "%26", "%27", "%28", "%29") \
+  X(T, TY, 64, 4, "%32", "%33", "%34", "%35", "%36", "%37") \
+  X(T, TY, 80, 5, "%40", "%41", "%42", "%43", "%44", "%45") \
+  X(T, TY, 96, 6, "%48", "%49", "%50", "%51", "%52", "%53") \
+  X(T, TY, 112, 7, "%56", "%57", "%58", "%59", "%60", "%61") \
+  X(T, TY, 128, 8, "%64", "%65", "%66", "%67", "%68", "%69") \
+  X(T, TY, 144, 9, "%72", "%73", "%74", "%75", "%76", "%77") \
+  X(T, TY, 160, 10, "%80", "%81", "%82", "%83", "%84", "%85") \
+  X(T, TY, 176, 11, "%88", "%89", "%90", "%91", "%92", "%93") \
+  X(T, TY, 192, 12, "%96", "%97", "%98", "%99", "%100", "%101") \
+  X(T, TY, 256, 16, "%128", "%129", "%130", "%131", "%132", "%133")
+SDJ_WGMMA_SHAPES(SDJ_WGMMA_N, __half, "f16")
+SDJ_WGMMA_SHAPES(SDJ_WGMMA_N, __nv_bfloat16, "bf16")
 #endif  // SDJ_EMU
 
 #ifdef SDJ_EMU
