@@ -1,5 +1,7 @@
 package org.sdj.cuda;
 
+import java.util.Optional;
+
 /**
  * Launches of the fused attention kernels for one storage type: flash_attention_wgmma.cu (Hopper's warpgroup MMA, head
  * sizes up to 160, the default on compute capability 9.0), flash_attention.cu (tensor cores, mma.sync, head sizes up
@@ -59,6 +61,8 @@ final class AttentionKernels {
   private final Copies copies;
   /** The wgmma image asked for ({@link WgmmaImage#PROPERTY}), where it applies. */
   private final WgmmaImage image;
+  /** A wgmma kernel that runs in place of the image's where it applies (a tuning run's, AttentionTune). */
+  private final Optional<WgmmaKernel> tuned;
   /** Whether wide heads run as products ({@link #WIDE_PRODUCTS_PROPERTY}). */
   private final boolean wideProducts = CudaOptions.flag(System.getProperties(), WIDE_PRODUCTS_PROPERTY, true);
   /** Set once the driver refuses a tensor map: the wgmma kernels copy with cp.async from then on. */
@@ -82,17 +86,36 @@ final class AttentionKernels {
 
   /** The wgmma kernels' {@code image} where it applies ({@link WgmmaImage#applies}), else the chunked one. */
   AttentionKernels(Launcher launch, CudaOptions.Attention preferred, Copies copies, WgmmaImage image) {
+    this(launch, preferred, copies, image, Optional.empty());
+  }
+
+  /**
+   * The wgmma kernels, {@code tuned} (a kernel of another image than sdj's, which {@code launch} has) for the launches
+   * it runs ({@link WgmmaKernel#runs}), the chunked image's for the others.
+   */
+  AttentionKernels(Launcher launch, Copies copies, WgmmaKernel tuned) {
+    this(launch, CudaOptions.Attention.WGMMA, copies, WgmmaImage.CHUNKED, Optional.of(tuned));
+  }
+
+  private AttentionKernels(Launcher launch, CudaOptions.Attention preferred, Copies copies, WgmmaImage image,
+      Optional<WgmmaKernel> tuned) {
     this.launch = launch;
     this.suffix = launch.suffix();
     this.kernel = preferred == CudaOptions.Attention.MMA || launch.has(wgmmaKernel(suffix, WGMMA_DIMS[0]))
         ? preferred : CudaOptions.Attention.MMA;
     this.copies = copies;
     this.image = image;
+    this.tuned = tuned;
   }
 
   /** The wgmma image that runs head size {@code d}, padded to {@code dp}. */
   WgmmaImage image(int dp, int d) {
     return image.applies(suffix, dp, d) ? image : WgmmaImage.CHUNKED;
+  }
+
+  /** The wgmma kernel that runs head size {@code d}, padded to {@code dp}. */
+  WgmmaKernel wgmmaKernel(int dp, int d) {
+    return tuned.filter(t -> t.runs(dp, d)).orElseGet(() -> WgmmaKernel.of(suffix, dp, image(dp, d)));
   }
 
   /**
@@ -193,16 +216,9 @@ final class AttentionKernels {
     return new WgmmaShape(128, small ? 3 : 2, small ? 3 : 2);
   }
 
-  /**
-   * Dynamic shared memory of {@code image}'s kernel at {@code dp} ({@code ws_smem_bytes} there): the query tile and the
-   * stages of K and V tiles, {@code dp} 16-bit columns each, then the mbarriers (8 bytes each: the query tile's and
-   * four per stage), and with swizzled tiles 1024 bytes to move their stages onto a multiple of 1024; all of it
-   * dynamic (the kernels trap on less).
-   */
+  /** Dynamic shared memory of {@code image}'s kernel at {@code dp} ({@link WgmmaKernel#sharedBytes}). */
   static int wgmmaSharedBytes(int dp, WgmmaImage image) {
-    WgmmaShape shape = wgmmaShape(dp, image);
-    return (shape.rows() + 2 * shape.stages() * shape.keys()) * dp * 2 + (1 + 4 * shape.stages()) * 8
-        + (image.swizzled() ? 1024 : 0);
+    return WgmmaKernel.of("_f16", dp, image).sharedBytes();
   }
 
   /**
@@ -234,11 +250,11 @@ final class AttentionKernels {
     float scaleLog2 = (float) (scale * LOG2_E);
     int dp = flashDim(d);
     if (dp > 0 && wgmmaAttention() && wgmmaDim(dp)) {
-      WgmmaImage runs = image(dp, d);
-      WgmmaShape shape = wgmmaShape(dp, runs);
-      Maps maps = tensorMaps(k, v, b, nk, heads, d, dp, ldkv, runs);
-      launch.raw(wgmmaKernel(suffix, dp, runs), new int[] {Math.ceilDiv(nq, shape.rows()), heads, b},
-          new int[] {shape.threads(), 1, 1}, wgmmaSharedBytes(dp, runs), q, k, v, o, nq, nk, heads, d, ldq, ldkv,
+      WgmmaKernel runs = wgmmaKernel(dp, d);
+      WgmmaShape shape = runs.shape();
+      Maps maps = tensorMaps(k, v, b, nk, heads, d, ldkv, runs);
+      launch.raw(runs.name(), new int[] {Math.ceilDiv(nq, shape.rows()), heads, b},
+          new int[] {shape.threads(), 1, 1}, runs.sharedBytes(), q, k, v, o, nq, nk, heads, d, ldq, ldkv,
           scaleLog2, causal ? 1 : 0, maps.options(), maps.k(), maps.v());
     } else if (dp > 0) {
       launch.raw("sdj_flash_attention" + suffix + "_d" + dp,
@@ -257,24 +273,24 @@ final class AttentionKernels {
   }
 
   /**
-   * The wgmma kernels' tensor maps of k and v for image {@code runs} and the option bits they go with; or
+   * The wgmma kernels' tensor maps of k and v for kernel {@code runs} and the option bits they go with; or
    * {@link Maps#NONE} where the kernels copy with cp.async instead: where asked to, where the operands are not in
    * whole 16-byte pieces (the kernels' plain-load path), or once the driver has refused a map.
    * {@link Copies#TMA_CHUNKS}: a 4-d view {@code [b][nk][heads][d]} (dimension 0 first: d, heads, keys, batch items;
    * rows ldkv elements apart) with boxes of 8 columns x 1 head x a tile's keys x 1 item, one 8-column chunk
-   * of a tile; with swizzled tiles, boxes of a column block ({@link #wgmmaSwizzleBytes} / 2 columns) in place of
-   * the chunk, with that swizzle. {@link Copies#TMA_TILES} (chunked tiles only): a 5-d view (8 columns, keys, chunks
-   * 16 bytes apart, heads, batch items) with boxes of 8 x keys x dp / 8 x 1 x 1, a whole tile, which
-   * lands chunk after chunk as the tile layout has them ({@link WgmmaImage#CHUNKED} alone: the ones and f16exp images
-   * copy all but the last chunk).
+   * of a tile; with swizzled tiles, boxes of a column block (swizzle / 2 columns) in place of the chunk, with that
+   * swizzle. {@link Copies#TMA_TILES} (chunked tiles, all of whose chunks are copied: not for the kernels whose V
+   * holds a column of ones): a 5-d view (8 columns, keys, chunks 16 bytes apart, heads, batch items) with boxes of 8
+   * x keys x dp / 8 x 1 x 1, a whole tile, which lands chunk after chunk as the tile layout has them.
    */
-  private Maps tensorMaps(long k, long v, int b, int nk, int heads, int d, int dp, int ldkv, WgmmaImage runs) {
-    int keys = wgmmaShape(dp, runs).keys();
+  private Maps tensorMaps(long k, long v, int b, int nk, int heads, int d, int ldkv, WgmmaKernel runs) {
+    int keys = runs.shape().keys();
+    int dp = runs.dp();
     if (copies == Copies.CP_ASYNC || mapsRefused || nk == 0 || d % 8 != 0 || ldkv % 8 != 0
         || ((k | v) & 15) != 0) {
       return Maps.NONE;
     }
-    if (copies == Copies.TMA_TILES && runs == WgmmaImage.CHUNKED && !tileMapsRefused) {
+    if (copies == Copies.TMA_TILES && runs.swizzle() == 0 && !runs.ones() && !tileMapsRefused) {
       long[] dims = {8, nk, d / 8, heads, b};
       long[] strides = {2L * ldkv, 16, 2L * d, 2L * nk * ldkv};
       int[] box = {8, keys, dp / 8, 1, 1};
@@ -289,8 +305,8 @@ final class AttentionKernels {
     }
     long[] dims = {d, heads, nk, b};
     long[] strides = {2L * d, 2L * ldkv, 2L * nk * ldkv};
-    int swizzle = runs.swizzled() ? wgmmaSwizzleBytes(dp) : 0;
-    int[] box = {runs.swizzled() ? swizzle / 2 : 8, 1, keys, 1};
+    int swizzle = runs.swizzle();
+    int[] box = {swizzle > 0 ? swizzle / 2 : 8, 1, keys, 1};
     try {
       return new Maps(launch.tensorMap(k, dims, strides, box, swizzle),
           launch.tensorMap(v, dims, strides, box, swizzle), WGMMA_TMA);

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -69,22 +70,18 @@ final class KernelModule implements AutoCloseable {
    * absent: {@link #has}).
    */
   KernelModule() {
-    List<String> names = fatbins();
-    if (names.isEmpty()) {
-      throw new CudaException("sd-cuda was built without nvcc and carries no CUDA kernels");
-    }
-    for (String name : names) {
-      byte[] image;
-      try (InputStream in = KernelModule.class.getResourceAsStream(DIR + name)) {
-        if (in == null) {
-          throw new CudaException("kernel image " + name + " is listed but missing from sd-cuda's jar");
-        }
-        image = in.readAllBytes();
-      } catch (IOException e) {
-        throw new CudaException("cannot read kernel image " + name + ": " + e.getMessage());
-      }
+    this(jarImages());
+  }
+
+  /**
+   * Loads {@code images} (fatbin or cubin bytes by name, in order) into the current context, skipping an image without
+   * code for this GPU; the sd-cuda tests' tuning run loads its own this way.
+   */
+  KernelModule(Map<String, byte[]> images) {
+    for (Map.Entry<String, byte[]> e : images.entrySet()) {
+      String name = e.getKey();
       CUmod_st module = new CUmod_st();
-      try (BytePointer data = new BytePointer(image)) {
+      try (BytePointer data = new BytePointer(e.getValue())) {
         int rc = cuModuleLoadData(module, data);
         if (rc == NO_BINARY_FOR_GPU || (rc != 0 && archSpecific(name))) {
           if (rc != NO_BINARY_FOR_GPU) {
@@ -98,6 +95,26 @@ final class KernelModule implements AutoCloseable {
       }
       modules.add(module);
     }
+  }
+
+  /** The jar's fatbins by name, in {@link #fatbins}' order. */
+  private static Map<String, byte[]> jarImages() {
+    List<String> names = fatbins();
+    if (names.isEmpty()) {
+      throw new CudaException("sd-cuda was built without nvcc and carries no CUDA kernels");
+    }
+    Map<String, byte[]> images = new LinkedHashMap<>();
+    for (String name : names) {
+      try (InputStream in = KernelModule.class.getResourceAsStream(DIR + name)) {
+        if (in == null) {
+          throw new CudaException("kernel image " + name + " is listed but missing from sd-cuda's jar");
+        }
+        images.put(name, in.readAllBytes());
+      } catch (IOException e) {
+        throw new CudaException("cannot read kernel image " + name + ": " + e.getMessage());
+      }
+    }
+    return images;
   }
 
   private CUfunc_st function(String name) {

@@ -63,6 +63,11 @@ final class Launcher {
     this.suffix = type == DType.BF16 ? "_bf16" : "_f16";
   }
 
+  /** Where its launches go. */
+  Dispatch dispatch() {
+    return dispatch;
+  }
+
   /** The storage type's suffix of kernel names. */
   String suffix() {
     return suffix;
