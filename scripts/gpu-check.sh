@@ -4,24 +4,27 @@
 #   scripts/gpu-check.sh bundle   (on a build machine with JDK 25 and Maven; no GPU needed)
 #     Builds gpu-bundle/ (git-ignored, < 60 MB): a jlink'd Java 25 runtime (xz-packed), the jars (sd-core, sd-cuda with its
 #     kernels, JavaCPP's cuda + javacpp linux-x86_64, jackson, junit-platform-console-standalone), sd-cuda's test
-#     classes, the ptxas report, the tiny-sd1 fixtures and the scheduler loops (run there on fp16 latents).
+#     classes, the ptxas report, the tiny-sd1 fixtures and the scheduler loops (run there on fp16 latents), and the
+#     attention tuning image (sd-cuda/src/test/tune, build-tune.sh).
 #
 #   scripts/gpu-check.sh run      (on the GPU machine, from the repository root; needs no Java, Maven or network)
 #     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of
 #     org.sdj.cuda (the GPU ones included), the attention benchmark (mma.sync and wgmma kernels) and PyTorch's SDPA at
-#     the same shapes, one SD 1.5 UNet step (with an op-by-op device-time profile) against PyTorch eager
-#     (benchmarks/torch/unet_step.py), a whole 512x512 txt2img with its peak device memory, the VAE decode with its
-#     op profile against PyTorch eager (benchmarks/torch/vae_decode.py) and, time permitting, the UNet step again
-#     with each of the wgmma kernel's experimental images (-Dsdj.cuda.wgmmaImage=swizzled, swizzled192, ones,
-#     f16exp; the FlashAttention rule test also runs on each), with its K and V tiles copied by one bulk copy each
-#     (-Dsdj.cuda.wgmmaTmaTile=true), with attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with
-#     cp.async in place of the wgmma kernel's bulk tensor copies (-Dsdj.cuda.wgmmaTma=false), with NCHW images
-#     (-Dsdj.cuda.channelsLast=false) and with q, k and v projected apart (-Dsdj.cuda.fusedProjections=false), as
-#     far as the deadline leaves room; the VAE decode again with NCHW images and with its wide attention head on
-#     the CUDA-core kernel instead of cuBLASLt products (-Dsdj.cuda.wideProducts=false). Writes the
-#     results under $OUT (or gpu-out/ when OUT is unset): a summary (summary.txt, also printed) and every log in one
-#     archive (logs.tar.gz; the device tool brings back only so many files). Budget: under 6 minutes, held by one
-#     deadline (each part gets its own limit or what is left of 340 s).
+#     the same shapes, the attention tuning image's kernels against sdj's (AttentionTune: other tile lengths, stages,
+#     consumers, swizzles, softmax forms and turns) and Nsight Compute's sections of the fastest of them at head sizes
+#     40 and 128 beside sdj's kernel (where ncu is there and can read the counters), one SD 1.5 UNet step (with an
+#     op-by-op device-time profile) against PyTorch eager (benchmarks/torch/unet_step.py), a whole 512x512 txt2img with
+#     its peak device memory, the VAE decode with its op profile against PyTorch eager (benchmarks/torch/vae_decode.py)
+#     and, time permitting, the UNet step again with each of the wgmma kernel's experimental images
+#     (-Dsdj.cuda.wgmmaImage=swizzled, swizzled192, ones, f16exp; the FlashAttention rule test also runs on each), with
+#     its K and V tiles copied by one bulk copy each (-Dsdj.cuda.wgmmaTmaTile=true), with attention on the mma.sync
+#     kernel (-Dsdj.cuda.attention=mma), with cp.async in place of the wgmma kernel's bulk tensor copies
+#     (-Dsdj.cuda.wgmmaTma=false), with NCHW images (-Dsdj.cuda.channelsLast=false) and with q, k and v projected apart
+#     (-Dsdj.cuda.fusedProjections=false), as far as the deadline leaves room; the VAE decode again with NCHW images
+#     and with its wide attention head on the CUDA-core kernel instead of cuBLASLt products
+#     (-Dsdj.cuda.wideProducts=false). Writes the results under $OUT (or gpu-out/ when OUT is unset): a summary
+#     (summary.txt, also printed) and every log in one archive (logs.tar.gz; the device tool brings back only so many
+#     files). Budget: under 6 minutes, held by one deadline (each part gets its own limit or what is left of 340 s).
 #
 # Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480).
 # SDJ_GPU_JAVA_OPTS adds JVM options to every Java part (CUDA graphs off, the convolution workspace, which
@@ -63,6 +66,10 @@ make_bundle() {
   zip -q -d "$bundle"/lib/sd-core-*-tests.jar 'fixtures-sd2/*'
   cp -r sd-cuda/target/test-classes "$bundle/test-classes"
   cp sd-cuda/target/cuda/ptxas-report.txt "$bundle/ptxas-report.txt"
+  # The attention tuning image (AttentionTune): 12 MB of cubin, under 1 MB xz-packed; 'run' unpacks it into /tmp.
+  bash sd-cuda/src/test/tune/build-tune.sh "$bundle/tune-tmp/tune"
+  tar -C "$bundle/tune-tmp" -cf - tune | xz -9 -T2 >"$bundle/tune.tar.xz"
+  rm -rf "$bundle/tune-tmp"
   cp -r "$fixtures/tiny-sd1" "$fixtures/tiny-sd1-expected" "$fixtures/diffusers-scheduler-loops" \
     "$bundle/fixtures-tmp/fixtures/"
   # xz saves ~3 MB of the fixtures (the tokenizer's text most): the device tool carries the tree and the bundle in
@@ -175,6 +182,42 @@ run_checks() {
   timeout "$(left 45)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
   echo "== attention benchmark (torch SDPA) =="
   timeout "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
+  # The attention tuning image's kernels (src/test/tune) against sdj's at each head size; a hung or failing kernel
+  # ends its JVM with the index to go on from.
+  echo "== attention tuning (sdj, AttentionTune) =="
+  local tune=/tmp/sdj-tune
+  rm -rf "$tune"
+  unpack "$bundle/tune.tar.xz" "$tune"
+  : >"$out/tune.txt"
+  local from=0 next rc
+  while :; do
+    timeout "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune/tune" --from=$from \
+      >>"$out/tune.txt" 2>&1
+    rc=$?
+    next=$(grep -o 'resume-from: [0-9]*' "$out/tune.txt" | tail -1 | grep -o '[0-9]*$')
+    if { [ "$rc" = 3 ] || [ "$rc" = 4 ]; } && [ -n "$next" ] && [ "$next" -gt "$from" ]; then from=$next; else break; fi
+  done
+  # Nsight Compute's sections of sdj's kernel and the fastest tuning kernel at head sizes 40 and 128, one launch each
+  # (the clocks as they are: METHOD.md). Where ncu cannot read the counters, its log says why.
+  if command -v ncu >/dev/null 2>&1 && [ $((deadline - SECONDS)) -ge 60 ]; then
+    local best
+    best=$(awk '$1 ~ /^sdj_tune_f16_d(48|128)_/ && $6 + 0 > 0 {
+        dp = $1; sub(/_k.*/, "", dp); if ($6 + 0 > b[dp]) { b[dp] = $6 + 0; n[dp] = $1 } }
+      END { s = ""; for (dp in n) s = s (s == "" ? "" : "|") n[dp]; print s }' "$out/tune.txt")
+    if [ -n "$best" ]; then
+      echo "== ncu: sdj's kernel and the fastest tuning kernel at d 40 and 128 ($best) =="
+      # The sections this ncu has, of those wanted (an unknown one would fail the whole run).
+      local sections=() known
+      known=$(ncu --list-sections 2>/dev/null)
+      for sec in SpeedOfLight MemoryWorkloadAnalysis MemoryWorkloadAnalysis_Tables ComputeWorkloadAnalysis \
+          WarpStateStats SchedulerStats LaunchStats; do
+        grep -qw -- "$sec" <<<"$known" && sections+=(--section "$sec")
+      done
+      timeout "$(left 90)" ncu --clock-control none --kernel-name-base function \
+        --kernel-name "regex:^(sdj_flash_attention_wgmma_f16_d(48|128)|$best)\$" "${sections[@]}" \
+        "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune/tune" "--only=$best" --once >"$out/ncu.txt" 2>&1
+    fi
+  fi
   echo "== txt2img 512x512, 20 steps (sdj) =="
   timeout "$(left 120)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (sdj) =="
@@ -216,6 +259,12 @@ summary() {
   done
   echo "-- sdj --"; cat "$out/bench-sdj.txt"
   echo "-- torch --"; cat "$out/bench-torch.txt"
+  echo "-- attention tuning (speed: over sdj's kernel in the same run) --"; grep -v "^cuda:" "$out/tune.txt"
+  if [ -f "$out/ncu.txt" ]; then
+    echo "-- ncu (whole report in logs.tar.gz) --"
+    grep -E "^  [a-z_0-9]+ \(|==ERROR==|==WARNING==|Duration|Throughput|Busy|Ipc|Hit Rate|Bank|Warp Cycles|Eligible|Issued Warp|No Eligible|Registers Per|Shared Memory Configuration|Stall" \
+      "$out/ncu.txt" | head -150
+  fi
   echo "-- UNet step, sdj --"; head -32 "$out/unet-sdj.txt"
   echo "-- UNet step, torch --"; tail -8 "$out/unet-torch.txt"
   echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"

@@ -3,7 +3,8 @@
 # the tensor-core attention kernels, whose inline PTX has an SDJ_EMU branch that calls emu.h's models of the
 # instructions) and selftest.cu's rule-breaking ones compiled by g++ against emu.h, with a registry of
 # their extern "C" names, and the emulator's runtime (emu_runtime.cpp, emu_wgmma.cpp). The sd-cuda tests run it
-# (EmulatedKernels) and skip when it fails.
+# (EmulatedKernels) and skip when it fails. The attention tuning image (src/test/tune/attention_tune.cu) is built in
+# too, for EmulatedAttentionTuneTest.
 # Exit status: 0 built or up to date; 2 no g++; 3 no CUDA headers; 1 a compile error (the log says which).
 # Usage: build-emu.sh OUT_DIR
 set -euo pipefail
@@ -13,7 +14,7 @@ kernels=$(cd "$here/../../main/cuda" && pwd)
 files=(layout norms pointwise attention_wide flash_attention flash_attention_wgmma)
 units=()
 for f in "${files[@]}"; do units+=("$kernels/$f.cu"); done
-units+=("$here/selftest.cu")
+units+=("$here/selftest.cu" "$(cd "$here/../tune" && pwd)/attention_tune.cu")
 cxx=${CXX:-g++}
 
 command -v "$cxx" >/dev/null || { echo "no C++ compiler ($cxx) on PATH"; exit 2; }

@@ -78,7 +78,7 @@ public final class AttentionBench {
           in.heads(), in.d(), in.width(), in.width(), in.scale(), false);
       call.run();
       float[] got = ops.toHost(o);
-      double ms = time(backend, iterations, call);
+      double ms = time(backend::sync, iterations, call);
       System.out.printf("%-12s %-6d %-6d %-10.3f %-10.1f %-10s%n", label, in.d(), in.n(), ms,
           in.tflops(ms), want == null ? "-" : String.format("%.2e", maxDiff(want, got)));
       return got;
@@ -86,7 +86,7 @@ public final class AttentionBench {
   }
 
   /** One benchmark shape's q, k and v {@code [batch, n, heads*d]} on the device. */
-  private record Inputs(Tensor tq, Tensor tk, Tensor tv, int batch, int n, int heads, int d) {
+  record Inputs(Tensor tq, Tensor tk, Tensor tv, int batch, int n, int heads, int d) {
     /**
      * Independent random q, k and v, the same for the same head size: with k = q every row's maximum would sit on the
      * diagonal, which would flatter the kernel's skipping of the rescale where no row maximum rose.
@@ -126,21 +126,21 @@ public final class AttentionBench {
     }
   }
 
-  /** Milliseconds per call of {@code call}, after 3 warm-up calls. */
-  private static double time(CudaBackend backend, int iterations, Runnable call) {
+  /** Milliseconds per call of {@code call}, after 3 warm-up calls; {@code sync} waits for the device. */
+  static double time(Runnable sync, int iterations, Runnable call) {
     for (int i = 0; i < 3; i++) {
       call.run();
     }
-    backend.sync();
+    sync.run();
     long t0 = System.nanoTime();
     for (int i = 0; i < iterations; i++) {
       call.run();
     }
-    backend.sync();
+    sync.run();
     return (System.nanoTime() - t0) / 1e6 / iterations;
   }
 
-  private static double maxDiff(float[] a, float[] b) {
+  static double maxDiff(float[] a, float[] b) {
     double m = 0;
     for (int i = 0; i < a.length; i++) {
       m = Math.max(m, Math.abs((double) a[i] - b[i]));

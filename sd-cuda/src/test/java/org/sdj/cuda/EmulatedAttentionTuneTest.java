@@ -1,0 +1,102 @@
+package org.sdj.cuda;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.sdj.backend.DType;
+
+/**
+ * The attention tuning image's kernels (src/test/tune/attention_tune.cu, which AttentionTune times on a GPU) on the
+ * CPU emulator, as AttentionTune launches them, against the reference attention and FlashAttention's rule: so that a
+ * tuning run times kernels that compute attention, and a winner can join sdj's table as it is (build-emu.sh builds
+ * the image into the emulator).
+ */
+class EmulatedAttentionTuneTest {
+  private static final Path SOURCE = Path.of("src/test/tune/attention_tune.cu");
+
+  @BeforeAll
+  static void needsEmulator() {
+    EmulatedKernels.dispatch();
+  }
+  private static final Pattern ROW =
+      Pattern.compile("^SDJ_TUNE\\((\\d+), (\\d+), (\\d+), (\\d+), (\\d+), (\\d+), (\\d+)\\)");
+
+  /** The names of the image's kernels, from its SDJ_TUNE rows. */
+  static List<String> kernels() throws IOException {
+    return Files.readAllLines(SOURCE).stream().map(ROW::matcher).filter(Matcher::find)
+        .map(m -> String.format("sdj_tune_f16_d%s_k%s_s%s_c%s_w%s_x%s_p%s", m.group(1), m.group(2), m.group(3),
+            m.group(4), m.group(5), m.group(6), m.group(7)))
+        .toList();
+  }
+
+  @Test
+  void namesReadBack() throws IOException {
+    List<String> names = kernels();
+    assertFalse(names.isEmpty(), "SDJ_TUNE rows in " + SOURCE);
+    WgmmaKernel k = AttentionTune.kernel("sdj_tune_f16_d128_k176_s2_c2_w128_x0_p1");
+    assertEquals(new WgmmaKernel("sdj_tune_f16_d128_k176_s2_c2_w128_x0_p1", 128,
+        new AttentionKernels.WgmmaShape(176, 2, 2), 128, false), k);
+  }
+
+  /**
+   * AttentionTune's run on the emulator, at a small size and one call per kernel: per head size a line for sdj's
+   * kernel, then one per tuning kernel, whose output matches sdj's kernel's to float16 rounding.
+   */
+  @Test
+  void tuneRunPrintsALinePerKernel() {
+    List<String> names = List.of("sdj_tune_f16_d48_k128_s3_c3_w0_x2_p1", "sdj_tune_f16_d48_k64_s4_c3_w0_x0_p1",
+        "sdj_tune_f16_d128_k176_s2_c2_w128_x0_p0");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (CudaBackend backend = HostDevice.backend(CudaOptions.defaults())) {
+      AttentionTune.run(new AttentionTune.Bench(backend, backend.launcher(), backend::sync, 1, 200, 2), names,
+          new AttentionTune.Settings(0, Pattern.compile(".*"), false, 1, 1), new PrintStream(bytes, true, UTF_8));
+    }
+    List<String> lines = bytes.toString(UTF_8).lines().toList();
+    assertEquals(6, lines.size(), String.join("\n", lines));
+    assertTrue(lines.get(0).startsWith("kernel"), lines.get(0));
+    for (int i : new int[] {1, 4}) {
+      assertTrue(lines.get(i).matches("table +" + (i == 1 ? 40 : 128) + " .*"), lines.get(i));
+    }
+    for (int i : new int[] {2, 3, 5}) {
+      String[] f = lines.get(i).trim().split(" +");
+      assertEquals(names.get(i == 5 ? 2 : i - 2), f[0]);
+      assertTrue(Double.parseDouble(f[6]) < 5e-3, "max diff " + lines.get(i));
+    }
+  }
+
+  /**
+   * Each kernel at its benchmark head size, with bulk copies (causal) and with cp.async: a first block of queries
+   * whole and a second cut short, enough key tiles to refill every stage twice and a last one cut short; one head, so
+   * that FlashAttention's rule is checked too.
+   */
+  @ParameterizedTest
+  @MethodSource("kernels")
+  void computesAttention(String name) {
+    WgmmaKernel kernel = AttentionTune.kernel(name);
+    int d = AttentionTune.headSize(kernel.dp());
+    AttentionKernels.WgmmaShape shape = kernel.shape();
+    try (HostRun run = new HostRun(DType.F16, name)) {
+      for (AttentionKernels.Copies copies : new AttentionKernels.Copies[] {AttentionKernels.Copies.TMA_CHUNKS,
+          AttentionKernels.Copies.CP_ASYNC}) {
+        AttentionKernels kernels = new AttentionKernels(run.launcher, copies, kernel);
+        assertEquals(kernel, kernels.wgmmaKernel(kernel.dp(), d), name + " runs head size " + d);
+        EmulatedFlashAttentionTest.check(run, kernels, 1, shape.rows() + 70, 2 * shape.stages() * shape.keys() + 37,
+            1, d, copies == AttentionKernels.Copies.TMA_CHUNKS, (float) (1 / Math.sqrt(d)), false);
+      }
+    }
+  }
+}
