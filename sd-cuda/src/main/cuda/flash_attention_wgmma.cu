@@ -13,19 +13,19 @@
 // (..._dDP_sw192: three consumers, 192 query rows per block, on 64-key tiles). WgmmaImage (Java) names them all.
 #define SDJ_WGMMA(T, S, DP, BC, STAGES, CONSUMERS)                                                            \
   SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP, DP, BC, STAGES, CONSUMERS, 0,                    \
-                   sdj::wgmma::SOFTMAX_F32, true)                                                             \
+                   sdj::wgmma::SOFTMAX_F32, sdj::wgmma::FLAG_TURNS)                                           \
   SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP##_sw, DP, BC, STAGES, CONSUMERS,                  \
-                   sdj::wgmma::swizzle_bytes(DP), sdj::wgmma::SOFTMAX_F32, true)
+                   sdj::wgmma::swizzle_bytes(DP), sdj::wgmma::SOFTMAX_F32, sdj::wgmma::FLAG_TURNS)
 #define SDJ_WGMMA_SW192(T, S, DP, BC, STAGES, CONSUMERS)                                                      \
   SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP##_sw192, DP, BC, STAGES, CONSUMERS,               \
-                   sdj::wgmma::swizzle_bytes(DP), sdj::wgmma::SOFTMAX_F32, true)
+                   sdj::wgmma::swizzle_bytes(DP), sdj::wgmma::SOFTMAX_F32, sdj::wgmma::FLAG_TURNS)
 #define SDJ_WGMMA_SUMS(DP, BC, STAGES, CONSUMERS)                                                             \
   SDJ_WGMMA_KERNEL(__half, sdj_flash_attention_wgmma_f16_d##DP##_ones, DP, BC, STAGES, CONSUMERS, 0,          \
-                   sdj::wgmma::SOFTMAX_ONES, true)                                                            \
+                   sdj::wgmma::SOFTMAX_ONES, sdj::wgmma::FLAG_TURNS)                                          \
   SDJ_WGMMA_KERNEL(__nv_bfloat16, sdj_flash_attention_wgmma_bf16_d##DP##_ones, DP, BC, STAGES, CONSUMERS, 0,  \
-                   sdj::wgmma::SOFTMAX_ONES, true)                                                            \
+                   sdj::wgmma::SOFTMAX_ONES, sdj::wgmma::FLAG_TURNS)                                          \
   SDJ_WGMMA_KERNEL(__half, sdj_flash_attention_wgmma_f16_d##DP##_f16exp, DP, BC, STAGES, CONSUMERS, 0,        \
-                   sdj::wgmma::SOFTMAX_F16, true)
+                   sdj::wgmma::SOFTMAX_F16, sdj::wgmma::FLAG_TURNS)
 
 #define SDJ_WGMMA_ALL(T, S)                                                                                   \
   SDJ_WGMMA(T, S, 48, 128, 3, 3)                                                                              \

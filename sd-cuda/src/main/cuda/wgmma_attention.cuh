@@ -213,12 +213,13 @@ __device__ __forceinline__ void rescale(float (&acc)[DP / 2], const float (&alph
 constexpr int OPTION_TMA = 1;
 constexpr int OPTION_TMA_TILE = 2;
 
-// One head's tiles in shared memory: the resident query tile (chunked, tile_offset), then STAGES stages of K tiles and
-// as many of V tiles in W's layout (stage_offset: chunked where W is 0, else swizzled with width W, the stages then
-// starting on a multiple of 1024 bytes), each with its own row count; and their descriptors (layout notes at the
-// top). Advancing a descriptor only adds to its start address field (bits 0-13, in 16-byte units), which stays below
-// 2^14 for shared addresses under 256 KiB.
-template <typename T, int DP, int BC, int STAGES, int ROWS, int W>
+// One head's tiles in shared memory: the resident query tile in QW's layout (stage_offset<QW>: chunked where QW is 0,
+// else swizzled with width QW and starting on a multiple of 1024 bytes), then STAGES stages of K tiles and as many of
+// V tiles in W's layout (chunked where W is 0, else swizzled with width W, the stages then starting on a multiple of
+// 1024 bytes), each with its own row count; and their descriptors (layout notes at the top). Advancing a descriptor
+// only adds to its start address field (bits 0-13, in 16-byte units), which stays below 2^14 for shared addresses
+// under 256 KiB.
+template <typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW>
 struct Tiles {
   static constexpr uint32_t STAGE = BC * DP * 2 / 16;  // one K or V tile, in 16-byte units
   static constexpr int COPY_COLUMNS = W == 0 ? 8 : W / 2;  // columns of a K or V tile per bulk copy: a chunk, a block
@@ -233,13 +234,16 @@ struct Tiles {
   // 8-row groups SBO = 8 W apart along N and LBO unused (a k16 step's 32 bytes lie within a row); MN-major, the
   // E-column blocks LBO = BC W apart along N and the 8-key groups SBO = 8 W apart along K.
   __device__ __forceinline__ Tiles(unsigned char* shared, int wg) {
+    static_assert(QW == 0 || (ROWS * DP * 2) % 1024 == 0, "K's stages follow a swizzled query tile on 1024 bytes");
     q = reinterpret_cast<T*>(shared);
+    if constexpr (QW != 0) q = aligned_1024(q);
     k = q + ROWS * DP;
-    if constexpr (W != 0) {  // the swizzle pattern repeats every 8 W bytes (at most 1024)
-      const uint32_t a = smem(k);
-      k += (((a + 1023u) & ~1023u) - a) / sizeof(T);
+    if constexpr (W != 0) k = aligned_1024(k);  // the swizzle pattern repeats every 8 W bytes (at most 1024)
+    if constexpr (QW == 0) {
+      q_desc = make_desc(smem(q) + 64u * wg * 16u, ROWS * 16, 128);
+    } else {
+      q_desc = make_desc(smem(q) + 64u * wg * QW, 16, 8 * QW, QW);
     }
-    q_desc = make_desc(smem(q) + 64u * wg * 16u, ROWS * 16, 128);
     if constexpr (W == 0) {
       k_desc = make_desc(smem(k), BC * 16, 128);
       v_desc = make_desc(smem(k + STAGES * BC * DP), 128, BC * 16);
@@ -248,10 +252,18 @@ struct Tiles {
       v_desc = make_desc(smem(k + STAGES * BC * DP), BC * W, 8 * W, W);
     }
   }
-  // From a K tile's descriptor to its k-step kk (head columns 16 kk ..), in 16-byte units: two chunks on, or into
-  // the next block and 32 bytes along a row.
-  __host__ __device__ static constexpr uint32_t k_step(int kk) {
-    return W == 0 ? 2 * kk * BC : ((16 * kk / (W / 2)) * BC * W + (16 * kk % (W / 2)) * 2) / 16;
+  // From a K-major tile's descriptor (R rows, swizzle X) to its k-step kk (head columns 16 kk ..), in 16-byte units:
+  // two chunks on, or into the next block and 32 bytes along a row.
+  template <int R, int X>
+  __host__ __device__ static constexpr uint32_t major_k_step(int kk) {
+    return X == 0 ? 2 * kk * R : ((16 * kk / (X / 2)) * R * X + (16 * kk % (X / 2)) * 2) / 16;
+  }
+  __host__ __device__ static constexpr uint32_t k_step(int kk) { return major_k_step<BC, W>(kk); }
+  __host__ __device__ static constexpr uint32_t q_step(int kk) { return major_k_step<ROWS, QW>(kk); }
+  // p moved up to the next multiple of 1024 bytes.
+  __device__ __forceinline__ static T* aligned_1024(T* p) {
+    const uint32_t a = smem(p);
+    return p + (((a + 1023u) & ~1023u) - a) / sizeof(T);
   }
   // From a V tile's descriptor to its k-step kt (keys 16 kt ..), in 16-byte units: 16 rows on.
   __host__ __device__ static constexpr uint32_t v_step(int kt) { return W == 0 ? 16 * kt : kt * W; }
@@ -265,7 +277,7 @@ struct Tiles {
     const uint64_t kd = k_desc + (uint64_t)((j % STAGES) * STAGE);
 #pragma unroll
     for (int kk = 0; kk < DP / 16; kk++)
-      WgmmaSS<T, BC>::run(s, q_desc + (uint64_t)(2 * kk * ROWS), kd + (uint64_t)k_step(kk), kk > 0);
+      WgmmaSS<T, BC>::run(s, q_desc + (uint64_t)q_step(kk), kd + (uint64_t)k_step(kk), kk > 0);
   }
   // O += P V of value tile j, BC / 16 k-steps, issued.
   __device__ __forceinline__ void issue_values(float (&acc)[DP / 2], const uint32_t (&pa)[BC / 16][4], int j) const {
@@ -276,9 +288,9 @@ struct Tiles {
 };
 
 // What a loop over the key tiles needs of its block: tiles, head, query rows (ROWS per block), mask.
-template <typename T, int DP, int BC, int STAGES, int ROWS, int W>
+template <typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW>
 struct Head {
-  Tiles<T, DP, BC, STAGES, ROWS, W> tiles;
+  Tiles<T, DP, BC, STAGES, ROWS, W, QW> tiles;
   HeadView<T> view;
   int nk;
   int ntiles;
@@ -317,9 +329,9 @@ struct Head {
 // Tile j's scores s (complete) through the online softmax (SOFTMAX's form): masked where needed, new maxima, l
 // rescaled, s turned into probabilities in place and added to l (SOFTMAX_F32), or not added (the other forms, whose
 // O holds the sums), or into packed float16 pairs in ph (SOFTMAX_F16). Returns whether O needs rescaling by alpha.
-template <int SOFTMAX, typename T, int DP, int BC, int STAGES, int ROWS, int W>
-__device__ __forceinline__ bool softmax_tile(const Head<T, DP, BC, STAGES, ROWS, W>& hd, float (&s)[BC / 2], int j,
-                                             Rows& rows, float (&alpha)[2], uint32_t (&ph)[BC / 16][4]) {
+template <int SOFTMAX, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW>
+__device__ __forceinline__ bool softmax_tile(const Head<T, DP, BC, STAGES, ROWS, W, QW>& hd, float (&s)[BC / 2],
+                                             int j, Rows& rows, float (&alpha)[2], uint32_t (&ph)[BC / 16][4]) {
   const float tsc = mask_scores<BC>(s, j * BC, hd.nk, hd.causal, hd.wrow, hd.sc);
   float nb[2];
   const bool grew = new_maxima<BC>(s, tsc, rows, nb, alpha);
@@ -355,9 +367,9 @@ __device__ __forceinline__ void row_sums(const Rows& rows, const float (&acc)[DP
 }
 
 // This thread's two rows of O, normalised by the rows' sums (row_sums; 0 where a row saw no key), those below nq.
-template <typename T, int DP, int BC, int STAGES, int ROWS, int W>
-__device__ __forceinline__ void store_rows(const Head<T, DP, BC, STAGES, ROWS, W>& hd, const float (&acc)[DP / 2],
-                                           const float (&sums)[2], int nq, int heads) {
+template <typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW>
+__device__ __forceinline__ void store_rows(const Head<T, DP, BC, STAGES, ROWS, W, QW>& hd,
+                                           const float (&acc)[DP / 2], const float (&sums)[2], int nq, int heads) {
   T* ob = hd.view.o;
   const bool pairs = (hd.d % 2 == 0) && ((reinterpret_cast<uintptr_t>(ob) & 3) == 0);
 #pragma unroll

@@ -18,7 +18,7 @@
 //    memory, read transposed.
 //  * Intra-warpgroup pipelining (pipelined_loop): S of tile j and O += P V of tile j - 1 issued together, tile j's
 //    softmax while the second runs.
-//  * Ping-pong scheduling (Handover, PINGPONG): the consumers take turns issuing their products (named barriers), so
+//  * Ping-pong scheduling (Handover, FLAG_TURNS): the consumers take turns issuing their products (named barriers), so
 //    that one's softmax runs while another's products do.
 //  * The register operands of wgmma are pinned by empty volatile asm (pin) before the fence and after the wait, so that
 //    the compiler neither moves a write of them past the fence nor a read of the results before the wait, nor reuses
@@ -53,8 +53,8 @@ namespace wgmma {
 // is. The first step (S only) and the last (P V only) are peeled off, so that the steady state's wgmma batches and
 // waits are unconditional, which ptxas needs to keep them asynchronous. The probabilities of tile j - 1 (pa), tile j's
 // scores (s) and O are live together.
-template <int SOFTMAX, typename T, int DP, int BC, int STAGES, int ROWS, int W, typename Copies>
-__device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROWS, W>& hd, const Copies& copies,
+template <int SOFTMAX, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW, typename Copies>
+__device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROWS, W, QW>& hd, const Copies& copies,
                                                float (&acc)[DP / 2], Rows& rows) {
   static_assert(SOFTMAX != SOFTMAX_F16 || std::is_same_v<T, __half>, "packed float16 exponentials for float16 only");
   const int n = hd.ntiles;
@@ -181,25 +181,25 @@ __device__ __forceinline__ void filled(uint64_t* bar, bool vec) {
 // 4-d box of them x BC rows): per 8-column chunk, or per swizzled block, which the map's swizzle lays out. Rows past
 // nk and columns past d arrive as zeros. Without maps, all 128 threads copy (cp.async or plain stores). COLS of the DP
 // columns: all, or all but the last chunk, which SOFTMAX_ONES and _F16 set up once (ones_column).
-template <typename T, int DP, int BC, int STAGES, int ROWS, int W, int CONSUMERS, int COLS>
-__device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W>& hd, const Handshakes<STAGES, CONSUMERS>& hs,
-                                        int q0, int nq, bool negate, const CUtensorMap* tk, const CUtensorMap* tv,
-                                        bool tile) {
+template <typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW, int CONSUMERS, int COLS>
+__device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W, QW>& hd,
+                                        const Handshakes<STAGES, CONSUMERS>& hs, int q0, int nq, bool negate,
+                                        const CUtensorMap* tk, const CUtensorMap* tv, bool tile) {
   const int tid = threadIdx.x;  // warpgroup 0
   const bool vec = hd.view.vec;
-  load_tile<T, DP, ROWS, 128, 0, 1>(hd.tiles.q, hd.view.q, q0, nq, hd.d, hd.view.q_stride, vec, tid);
+  load_tile<T, DP, ROWS, 128, QW, 1>(hd.tiles.q, hd.view.q, q0, nq, hd.d, hd.view.q_stride, vec, tid);
   if (negate) {
     // Each thread negates what it copied (a negative scale is folded into the queries), then arrives.
     if (vec) {
       cp_async_commit();
       cp_async_wait<0>();
       for_each_chunk<DP, ROWS, 128, 1>(tid, [&](int r, int c) {
-        uint32_t* w = reinterpret_cast<uint32_t*>(hd.tiles.q + tile_offset(r, c, ROWS));
+        uint32_t* w = reinterpret_cast<uint32_t*>(hd.tiles.q + stage_offset<QW>(r, c, ROWS));
         for (int i = 0; i < 4; i++) w[i] ^= 0x80008000u;
       });
     } else {
       for (int i = tid; i < ROWS * DP; i += 128) {
-        T* x = hd.tiles.q + tile_offset(i / DP, i % DP, ROWS);
+        T* x = hd.tiles.q + stage_offset<QW>(i / DP, i % DP, ROWS);
         *x = from_f<T>(-to_f(*x));
       }
     }
@@ -212,7 +212,7 @@ __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W>& hd, co
     if (tid != 0) return;
     constexpr int TILE_BYTES = BC * COLS * 2;
     // One tile of K or V (map) into stage dst, completing on bar.
-    constexpr int CC = Tiles<T, DP, BC, STAGES, ROWS, W>::COPY_COLUMNS;
+    constexpr int CC = Tiles<T, DP, BC, STAGES, ROWS, W, QW>::COPY_COLUMNS;
     auto copy = [&](T* dst, const CUtensorMap* map, int j, uint64_t* bar) {
       if (W == 0 && COLS == DP && tile) {
         tma_load5(dst, map, 0, j * BC, 0, blockIdx.y, blockIdx.z, bar);
@@ -256,15 +256,19 @@ struct Handover {
   Handshakes<STAGES, CONSUMERS> hs;
   int me;  // consumer 0 .. CONSUMERS - 1
   int n;   // key tiles
+  bool fence;  // whether the producer's copies of K and V go through the generic proxy (see ready)
 
   __device__ __forceinline__ void start(int) const {
     mbar_wait(hs.q_full(), 0);
+    fence_async_shared();  // the query tile's copies (cp.async: the generic proxy) before the first wgmma reads them
     if (PINGPONG && me == CONSUMERS - 1) named_barrier_arrive(1, 256);
   }
   __device__ __forceinline__ void ready(int j) const {
     if (j < n) mbar_wait(hs.k_full(j), hs.round(j));
     if (j > 0) mbar_wait(hs.v_full(j - 1), hs.round(j - 1));
-    fence_async_shared();  // the producer's copies (generic proxy) before this thread's wgmma reads (async proxy)
+    // The producer's copies (generic proxy) before this thread's wgmma reads (async proxy). Bulk tensor copies write
+    // through the async proxy themselves, whose completion the mbarrier wait has seen.
+    if (fence) fence_async_shared();
   }
   __device__ __forceinline__ void keys_done(int j) const { mbar_arrive(hs.k_empty(j)); }
   __device__ __forceinline__ void values_done(int j) const { mbar_arrive(hs.v_empty(j)); }
@@ -280,8 +284,8 @@ struct Handover {
 // (the queries' padding columns are zeros too, so they add nothing to S), and in V a 1 in its first column (DP - 8),
 // whose column of O += P V then sums P. By the producer's 128 threads, a row at a time, in the stages' layout (W),
 // for the consumers' wgmma (async proxy) reads.
-template <typename T, int DP, int BC, int STAGES, int ROWS, int W>
-__device__ __forceinline__ void ones_column(Head<T, DP, BC, STAGES, ROWS, W>& hd) {
+template <typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW>
+__device__ __forceinline__ void ones_column(Head<T, DP, BC, STAGES, ROWS, W, QW>& hd) {
   const uint32_t one = pack2<T>(1.f, 0.f);
   for (int j = 0; j < STAGES; j++) {
     for (int r = threadIdx.x; r < BC; r += 128) {
@@ -292,7 +296,14 @@ __device__ __forceinline__ void ones_column(Head<T, DP, BC, STAGES, ROWS, W>& hd
   fence_async_shared();
 }
 
-template <typename T, int DP, int BC, int STAGES, int CONSUMERS, int W, int SOFTMAX, bool PINGPONG>
+// The kernels' FLAGS: the consumers take turns (Handover's ping-pong); the query tile is swizzled as K's and V's
+// tiles are (width W > 0), rather than chunked; with bulk tensor copies, the consumers leave out the proxy fence
+// after each stage's wait (FlashAttention-3 and CUTLASS have none there: the copies are the async proxy's own).
+constexpr int FLAG_TURNS = 1;
+constexpr int FLAG_SWIZZLED_Q = 2;
+constexpr int FLAG_TMA_NO_FENCE = 4;
+
+template <typename T, int DP, int BC, int STAGES, int CONSUMERS, int W, int SOFTMAX, int FLAGS>
 __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                                           T* __restrict__ o, int nq, int nk, int heads, int d, int ldq, int ldkv,
                                           float scale_log2, int causal, int options, const CUtensorMap* tk,
@@ -301,12 +312,14 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   extern __shared__ __align__(128) unsigned char sdj_wgmma_ws_dynamic[];
   static_assert(CONSUMERS == 2 || CONSUMERS == 3, "two or three consumer warpgroups");
   static_assert(SOFTMAX == SOFTMAX_F32 || W == 0, "a column of ones in chunked tiles, whose copies leave its chunk be");
+  static_assert(!(FLAGS & FLAG_SWIZZLED_Q) || W != 0, "a swizzled query tile beside swizzled K and V tiles");
   constexpr int ROWS = 64 * CONSUMERS;
+  constexpr int QW = FLAGS & FLAG_SWIZZLED_Q ? W : 0;
   if (dynamic_smem_size() < (uint32_t)ws_smem_bytes(DP, BC, STAGES, CONSUMERS, W)) __trap();
   const int wg = threadIdx.x >> 7;
   const int consumer = wg > 0 ? wg - 1 : 0;
   const int q0 = blockIdx.x * ROWS;
-  Head<T, DP, BC, STAGES, ROWS, W> hd(sdj_wgmma_ws_dynamic, consumer, q, k, v, o, nq, nk, heads, d, ldq, ldkv,
+  Head<T, DP, BC, STAGES, ROWS, W, QW> hd(sdj_wgmma_ws_dynamic, consumer, q, k, v, o, nq, nk, heads, d, ldq, ldkv,
                                       scale_log2, causal);
   const Handshakes<STAGES, CONSUMERS> hs{reinterpret_cast<uint64_t*>(hd.tiles.end())};
   const bool tma = options & OPTION_TMA;
@@ -321,7 +334,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   __syncthreads();  // the mbarriers (and the column of ones) are in place for everyone
   if (wg == 0) {
     release_registers<producer_regs(CONSUMERS)>();
-    produce<T, DP, BC, STAGES, ROWS, W, CONSUMERS, COLS>(hd, hs, q0, nq, scale_log2 < 0.f, tma ? tk : nullptr,
+    produce<T, DP, BC, STAGES, ROWS, W, QW, CONSUMERS, COLS>(hd, hs, q0, nq, scale_log2 < 0.f, tma ? tk : nullptr,
                                                          tma ? tv : nullptr, (options & OPTION_TMA_TILE) != 0);
   } else {
     claim_registers<consumer_regs(CONSUMERS)>();
@@ -329,7 +342,9 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 #pragma unroll
     for (int i = 0; i < DP / 2; i++) acc[i] = 0.f;
     Rows rows;
-    pipelined_loop<SOFTMAX>(hd, Handover<STAGES, CONSUMERS, PINGPONG>{hs, consumer, hd.ntiles}, acc, rows);
+    const bool fence = !(tma && (FLAGS & FLAG_TMA_NO_FENCE));
+    pipelined_loop<SOFTMAX>(hd, Handover<STAGES, CONSUMERS, (FLAGS & FLAG_TURNS) != 0>{hs, consumer, hd.ntiles, fence},
+                            acc, rows);
     float sums[2];
     row_sums<SOFTMAX, DP>(rows, acc, sums);
     store_rows(hd, acc, sums, nq, heads);
@@ -342,12 +357,12 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 // One extern "C" kernel NAME of the template: its parameters as AttentionKernels passes them, the last two the tensor
 // maps of K and V (AttentionKernels.tensorMaps), which the producer reads where options has OPTION_TMA. One block of
 // 128 * (1 + CONSUMERS) threads per SM.
-#define SDJ_WGMMA_KERNEL(T, NAME, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, PINGPONG)                                  \
+#define SDJ_WGMMA_KERNEL(T, NAME, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS)                                     \
   extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), 1)                                \
       NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,            \
            float scale_log2, int causal, int options, const __grid_constant__ CUtensorMap tk,                       \
            const __grid_constant__ CUtensorMap tv) {                                                                \
-    sdj::wgmma::attention<T, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, PINGPONG>(q, k, v, o, nq, nk, heads, d, ldq,     \
+    sdj::wgmma::attention<T, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS>(q, k, v, o, nq, nk, heads, d, ldq,        \
                                                                               ldkv, scale_log2, causal, options,     \
                                                                               &tk, &tv);                             \
   }

@@ -1,19 +1,22 @@
 // The attention tuning image (build-tune.sh; AttentionTune times it on a GPU): wgmma_kernel.cuh's template in shapes
 // sdj's table (flash_attention_wgmma.cu) does not have, float16 only, at the head sizes of the attention benchmark
 // (40, 64, 80, 128 and 160, padded to DP). Each kernel's name says its shape, which AttentionTune reads back:
-// sdj_tune_f16_dDP_kBC_sSTAGES_cCONSUMERS_wW_xSOFTMAX_pPINGPONG, with W the swizzle width of the K and V tiles in bytes
+// sdj_tune_f16_dDP_kBC_sSTAGES_cCONSUMERS_wW_xSOFTMAX_fFLAGS, with W the swizzle width of the K and V tiles in bytes
 // (0: chunked; else a width whose column blocks, W / 2 columns, divide DP), SOFTMAX wgmma_attention.cuh's form (0 float
 // sums, 1 a column of ones, 2 packed float16 exponentials; 1 and 2 with chunked tiles and a spare chunk only: DP 48)
-// and PINGPONG whether the consumers take turns. Each head size's first row is the table's kernel, so that the image
-// holds its baseline. Shapes that spill or have their wgmma serialized are left out of the list by build-tune.sh;
-// shapes whose shared memory exceeds the GPU's are skipped by AttentionTune.
+// and FLAGS wgmma_kernel.cuh's (1 the consumers take turns, 2 the query tile swizzled too, 4 no proxy fence after the
+// bulk copies). Each head size's first row is the table's kernel, so that the image holds its baseline. Shapes that
+// spill or have their wgmma serialized are left out of the list by build-tune.sh; shapes whose shared memory exceeds
+// the GPU's are skipped by AttentionTune.
+
 #include "wgmma_kernel.cuh"
 
-#define SDJ_TUNE(DP, BC, STAGES, CONSUMERS, W, SOFTMAX, PINGPONG)                                                    \
-  SDJ_WGMMA_KERNEL(__half, sdj_tune_f16_d##DP##_k##BC##_s##STAGES##_c##CONSUMERS##_w##W##_x##SOFTMAX##_p##PINGPONG,   \
-                   DP, BC, STAGES, CONSUMERS, W, SOFTMAX, PINGPONG != 0)
+#define SDJ_TUNE(DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS)                                                       \
+  SDJ_WGMMA_KERNEL(__half, sdj_tune_f16_d##DP##_k##BC##_s##STAGES##_c##CONSUMERS##_w##W##_x##SOFTMAX##_f##FLAGS,      \
+                   DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS)
 
-// Head size 40: the exponentials' and the sums' share of the work (the softmax forms), tile lengths, two consumers.
+// Head size 40: the exponentials' and the sums' share of the work (the softmax forms), tile lengths, two consumers;
+// then without the proxy fence, and everything swizzled.
 SDJ_TUNE(48, 128, 3, 3, 0, 0, 1)
 SDJ_TUNE(48, 128, 3, 3, 0, 1, 1)
 SDJ_TUNE(48, 128, 3, 3, 0, 2, 1)
@@ -27,8 +30,11 @@ SDJ_TUNE(48, 160, 3, 3, 0, 2, 1)
 SDJ_TUNE(48, 128, 4, 2, 0, 0, 1)
 SDJ_TUNE(48, 192, 3, 2, 0, 2, 1)
 SDJ_TUNE(48, 256, 2, 2, 0, 2, 1)
+SDJ_TUNE(48, 128, 3, 3, 0, 0, 5)
+SDJ_TUNE(48, 128, 3, 3, 0, 2, 5)
+SDJ_TUNE(48, 128, 3, 3, 32, 0, 7)
 
-// Head size 64: swizzled tiles, tile lengths, turns.
+// Head size 64: swizzled tiles, tile lengths, turns; then the query tile swizzled too, and no proxy fence.
 SDJ_TUNE(64, 128, 3, 3, 0, 0, 1)
 SDJ_TUNE(64, 128, 3, 3, 128, 0, 1)
 SDJ_TUNE(64, 128, 3, 3, 128, 0, 0)
@@ -37,8 +43,12 @@ SDJ_TUNE(64, 96, 4, 3, 128, 0, 1)
 SDJ_TUNE(64, 160, 2, 3, 128, 0, 1)
 SDJ_TUNE(64, 128, 3, 2, 128, 0, 1)
 SDJ_TUNE(64, 192, 2, 2, 128, 0, 1)
+SDJ_TUNE(64, 128, 3, 3, 0, 0, 5)
+SDJ_TUNE(64, 128, 3, 3, 128, 0, 3)
+SDJ_TUNE(64, 128, 3, 3, 128, 0, 5)
+SDJ_TUNE(64, 128, 3, 3, 128, 0, 7)
 
-// Head size 80: swizzled tiles, tile lengths and stages, three consumers.
+// Head size 80: swizzled tiles, tile lengths and stages, three consumers; then no proxy fence, the query tile too.
 SDJ_TUNE(80, 128, 2, 2, 0, 0, 1)
 SDJ_TUNE(80, 128, 2, 2, 32, 0, 1)
 SDJ_TUNE(80, 128, 2, 2, 32, 0, 0)
@@ -48,8 +58,12 @@ SDJ_TUNE(80, 176, 2, 2, 32, 0, 1)
 SDJ_TUNE(80, 64, 4, 3, 32, 0, 1)
 SDJ_TUNE(80, 96, 3, 3, 32, 0, 1)
 SDJ_TUNE(80, 112, 3, 3, 32, 0, 1)
+SDJ_TUNE(80, 128, 2, 2, 0, 0, 5)
+SDJ_TUNE(80, 128, 2, 2, 32, 0, 7)
+SDJ_TUNE(80, 64, 4, 3, 32, 0, 7)
 
-// Head size 128: swizzled tiles (128- and 64-byte), FlashAttention-3's 176-key tiles, turns, three consumers.
+// Head size 128: swizzled tiles (128- and 64-byte), FlashAttention-3's 176-key tiles, turns, three consumers; then
+// the query tile swizzled too, no proxy fence, and both, at 128 and 176 keys.
 SDJ_TUNE(128, 128, 2, 2, 0, 0, 1)
 SDJ_TUNE(128, 128, 2, 2, 128, 0, 1)
 SDJ_TUNE(128, 128, 2, 2, 128, 0, 0)
@@ -61,9 +75,15 @@ SDJ_TUNE(128, 96, 3, 2, 128, 0, 1)
 SDJ_TUNE(128, 64, 4, 2, 128, 0, 1)
 SDJ_TUNE(128, 64, 4, 3, 128, 0, 1)
 SDJ_TUNE(128, 80, 3, 3, 128, 0, 1)
+SDJ_TUNE(128, 128, 2, 2, 0, 0, 5)
+SDJ_TUNE(128, 128, 2, 2, 128, 0, 3)
+SDJ_TUNE(128, 128, 2, 2, 128, 0, 5)
+SDJ_TUNE(128, 128, 2, 2, 128, 0, 7)
+SDJ_TUNE(128, 176, 2, 2, 128, 0, 7)
+SDJ_TUNE(128, 176, 2, 2, 128, 0, 6)
 
 // Head size 160: swizzled tiles, tile lengths and stages, turns (FlashAttention-3 goes without from here), three
-// consumers.
+// consumers; then no proxy fence, the query tile swizzled too.
 SDJ_TUNE(160, 128, 2, 2, 0, 0, 1)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 1)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 0)
@@ -74,3 +94,7 @@ SDJ_TUNE(160, 80, 3, 2, 64, 0, 1)
 SDJ_TUNE(160, 64, 4, 2, 64, 0, 1)
 SDJ_TUNE(160, 64, 3, 3, 64, 0, 1)
 SDJ_TUNE(160, 80, 2, 3, 64, 0, 1)
+SDJ_TUNE(160, 128, 2, 2, 0, 0, 5)
+SDJ_TUNE(160, 128, 2, 2, 64, 0, 7)
+SDJ_TUNE(160, 128, 2, 2, 64, 0, 6)
+SDJ_TUNE(160, 112, 2, 2, 64, 0, 6)

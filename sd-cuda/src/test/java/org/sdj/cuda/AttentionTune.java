@@ -29,9 +29,9 @@ import org.sdj.backend.Ops;
 public final class AttentionTune {
   private AttentionTune() {}
 
-  /** The tuning kernels' names: storage type, padded head size, keys, stages, consumers, swizzle, softmax, turns. */
+  /** The tuning kernels' names: storage type, padded head size, keys, stages, consumers, swizzle, softmax, flags. */
   static final Pattern NAME =
-      Pattern.compile("sdj_tune_(f16|bf16)_d(\\d+)_k(\\d+)_s(\\d+)_c(\\d+)_w(\\d+)_x(\\d)_p(\\d)");
+      Pattern.compile("sdj_tune_(f16|bf16)_d(\\d+)_k(\\d+)_s(\\d+)_c(\\d+)_w(\\d+)_x(\\d)_f(\\d+)");
   /** Dynamic shared memory a block may opt into on compute capability 9.0. */
   static final int MAX_SHARED_BYTES = 227 * 1024;
   /** Seconds after which a kernel's timing counts as hung. */

@@ -38,7 +38,7 @@ class EmulatedAttentionTuneTest {
   /** The names of the image's kernels, from its SDJ_TUNE rows. */
   static List<String> kernels() throws IOException {
     return Files.readAllLines(SOURCE).stream().map(ROW::matcher).filter(Matcher::find)
-        .map(m -> String.format("sdj_tune_f16_d%s_k%s_s%s_c%s_w%s_x%s_p%s", m.group(1), m.group(2), m.group(3),
+        .map(m -> String.format("sdj_tune_f16_d%s_k%s_s%s_c%s_w%s_x%s_f%s", m.group(1), m.group(2), m.group(3),
             m.group(4), m.group(5), m.group(6), m.group(7)))
         .toList();
   }
@@ -47,8 +47,8 @@ class EmulatedAttentionTuneTest {
   void namesReadBack() throws IOException {
     List<String> names = kernels();
     assertFalse(names.isEmpty(), "SDJ_TUNE rows in " + SOURCE);
-    WgmmaKernel k = AttentionTune.kernel("sdj_tune_f16_d128_k176_s2_c2_w128_x0_p1");
-    assertEquals(new WgmmaKernel("sdj_tune_f16_d128_k176_s2_c2_w128_x0_p1", 128,
+    WgmmaKernel k = AttentionTune.kernel("sdj_tune_f16_d128_k176_s2_c2_w128_x0_f7");
+    assertEquals(new WgmmaKernel("sdj_tune_f16_d128_k176_s2_c2_w128_x0_f7", 128,
         new AttentionKernels.WgmmaShape(176, 2, 2), 128, false), k);
   }
 
@@ -58,8 +58,8 @@ class EmulatedAttentionTuneTest {
    */
   @Test
   void tuneRunPrintsALinePerKernel() {
-    List<String> names = List.of("sdj_tune_f16_d48_k128_s3_c3_w0_x2_p1", "sdj_tune_f16_d48_k64_s4_c3_w0_x0_p1",
-        "sdj_tune_f16_d128_k176_s2_c2_w128_x0_p0");
+    List<String> names = List.of("sdj_tune_f16_d48_k128_s3_c3_w0_x2_f5", "sdj_tune_f16_d48_k64_s4_c3_w0_x0_f1",
+        "sdj_tune_f16_d128_k176_s2_c2_w128_x0_f6");
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (CudaBackend backend = HostDevice.backend(CudaOptions.defaults())) {
       AttentionTune.run(new AttentionTune.Bench(backend, backend.launcher(), backend::sync, 1, 200, 2), names,
@@ -79,7 +79,8 @@ class EmulatedAttentionTuneTest {
   }
 
   /**
-   * Each kernel at its benchmark head size, with bulk copies (causal) and with cp.async: a first block of queries
+   * Each kernel at its benchmark head size, with bulk copies (causal) and with cp.async (a negative scale, which the
+   * producer folds into the query tile): a first block of queries
    * whole and a second cut short, enough key tiles to refill every stage twice and a last one cut short; one head, so
    * that FlashAttention's rule is checked too.
    */
@@ -95,7 +96,8 @@ class EmulatedAttentionTuneTest {
         AttentionKernels kernels = new AttentionKernels(run.launcher, copies, kernel);
         assertEquals(kernel, kernels.wgmmaKernel(kernel.dp(), d), name + " runs head size " + d);
         EmulatedFlashAttentionTest.check(run, kernels, 1, shape.rows() + 70, 2 * shape.stages() * shape.keys() + 37,
-            1, d, copies == AttentionKernels.Copies.TMA_CHUNKS, (float) (1 / Math.sqrt(d)), false);
+            1, d, copies == AttentionKernels.Copies.TMA_CHUNKS,
+            (float) ((copies == AttentionKernels.Copies.TMA_CHUNKS ? 1 : -1) / Math.sqrt(d)), false);
       }
     }
   }
