@@ -15,18 +15,20 @@
 #     40 and 128 beside sdj's kernel (where ncu is there and can read the counters), one SD 1.5 UNet step (with an
 #     op-by-op device-time profile) against PyTorch eager (benchmarks/torch/unet_step.py), a whole 512x512 txt2img with
 #     its peak device memory, the VAE decode with its op profile against PyTorch eager (benchmarks/torch/vae_decode.py)
-#     and, time permitting, the UNet step again with each of the wgmma kernel's experimental images
-#     (-Dsdj.cuda.wgmmaImage=swizzled, swizzled192, ones, f16exp; the FlashAttention rule test also runs on each), with
-#     its K and V tiles copied by one bulk copy each (-Dsdj.cuda.wgmmaTmaTile=true), with attention on the mma.sync
-#     kernel (-Dsdj.cuda.attention=mma), with cp.async in place of the wgmma kernel's bulk tensor copies
-#     (-Dsdj.cuda.wgmmaTma=false), with NCHW images (-Dsdj.cuda.channelsLast=false) and with q, k and v projected apart
-#     (-Dsdj.cuda.fusedProjections=false), as far as the deadline leaves room; the VAE decode again with NCHW images
-#     and with its wide attention head on the CUDA-core kernel instead of cuBLASLt products
-#     (-Dsdj.cuda.wideProducts=false). Writes the results under $OUT (or gpu-out/ when OUT is unset): a summary
-#     (summary.txt, also printed) and every log in one archive (logs.tar.gz; the device tool brings back only so many
-#     files). Budget: under 6 minutes, held by one deadline (each part gets its own limit or what is left of 340 s).
+#     and, time permitting, the UNet step again with the wgmma kernel's K and V tiles copied by one bulk copy each
+#     (-Dsdj.cuda.wgmmaTmaTile=true), with attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async
+#     in place of the wgmma kernel's bulk tensor copies (-Dsdj.cuda.wgmmaTma=false), with NCHW images
+#     (-Dsdj.cuda.channelsLast=false) and with q, k and v projected apart (-Dsdj.cuda.fusedProjections=false), as far
+#     as the deadline leaves room; the VAE decode again with NCHW images and with its wide attention head on the
+#     CUDA-core kernel instead of cuBLASLt products (-Dsdj.cuda.wideProducts=false). Writes the results under $OUT (or
+#     gpu-out/ when OUT is unset): a summary (summary.txt, also printed) and every log in one archive (logs.tar.gz; the
+#     device tool brings back only so many files). Budget: under 6 minutes, held by one deadline (each part gets its
+#     own limit or what is left of 340 s).
 #
 # Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480).
+# After a run, AttentionTune's `speed` column ranks the tuning shapes per head size (over sdj's kernel); a winner joins
+# sdj by its row in sd-cuda/src/main/cuda/flash_attention_wgmma.cu and WgmmaKernel.TABLE (FlashAttentionWgmmaLaunchTest
+# keeps the two equal), and the next run's GPU tests (the FlashAttention rule among them) and UNet step judge it.
 # SDJ_GPU_JAVA_OPTS adds JVM options to every Java part (CUDA graphs off, the convolution workspace, which
 # convolutions run on cuBLASLt: see CudaOptions), so that a second run on the device can try them without a rebuild.
 set -uo pipefail
@@ -167,13 +169,6 @@ run_checks() {
     --details=tree --disable-banner \
     --disable-ansi-colors --reports-dir "$out/junit" >"$out/tests.txt" 2>&1
   local tests_rc=$?
-  local images="swizzled swizzled192 ones f16exp"
-  for image in $images; do
-    echo "== wgmma rule test, -Dsdj.cuda.wgmmaImage=$image =="
-    timeout "$(left 30)" "${java[@]}" -Dsdj.cuda.wgmmaImage=$image -jar "$bundle/junit-console.jar" execute \
-      --class-path "$cp" --select-class org.sdj.cuda.FlashAttentionWgmmaRuleTest --details=tree --disable-banner \
-      --disable-ansi-colors >"$out/tests-$image.txt" 2>&1
-  done
   echo "== UNet step (sdj) =="
   timeout "$(left 75)" "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
   echo "== UNet step (torch eager) =="
@@ -231,8 +226,7 @@ run_checks() {
   timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.wideProducts=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
     >"$out/vae-sdj-wide-kernel.txt" 2>&1
   # The UNet step again with each alternative, where the deadline leaves room.
-  local variants="wgmmaImage=swizzled wgmmaImage=f16exp wgmmaImage=ones wgmmaImage=swizzled192 attention=mma
-    wgmmaTmaTile=true wgmmaTma=false channelsLast=false fusedProjections=false"
+  local variants="wgmmaTmaTile=true attention=mma wgmmaTma=false channelsLast=false fusedProjections=false"
   for variant in $variants; do
     local room=$((deadline - SECONDS))
     if [ "$room" -ge 40 ]; then
@@ -253,10 +247,6 @@ summary() {
   echo
   grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" || tail -20 "$out/tests.txt"
   grep -E "✘|\[X\]" "$out/tests.txt" | head -30
-  for image in $images; do
-    echo "-- wgmma rule test, -Dsdj.cuda.wgmmaImage=$image --"
-    grep -E "tests (successful|failed|aborted|skipped)|✘" "$out/tests-$image.txt" | head -12
-  done
   echo "-- sdj --"; cat "$out/bench-sdj.txt"
   echo "-- torch --"; cat "$out/bench-torch.txt"
   echo "-- attention tuning (speed: over sdj's kernel in the same run) --"; grep -v "^cuda:" "$out/tune.txt"

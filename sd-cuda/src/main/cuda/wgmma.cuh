@@ -14,15 +14,13 @@ namespace wgmma {
 // Element offset of (r, c) in a tile of `rows` rows stored as 8-column chunks (see the layout notes above).
 __host__ __device__ constexpr int tile_offset(int r, int c, int rows) { return (c >> 3) * rows * 8 + r * 8 + (c & 7); }
 
-// The swizzled tiles of K and V (-Dsdj.cuda.wgmmaImage=swizzled; the PTX ISA's 32-, 64- and 128-byte swizzle modes,
-// which bulk tensor copies write and wgmma reads): a tile of R rows and DP columns is stored as DP / E column blocks
-// of E = W / 2 elements (W the swizzle width in bytes), each block its R rows of W bytes one after another, which is
-// where a bulk tensor copy of an E-column box with that swizzle puts them; within a row, 16-byte chunk c sits at chunk
+// Swizzled tiles (the kernels' W and QW; the PTX ISA's 32-, 64- and 128-byte swizzle modes, which bulk tensor copies
+// write and wgmma reads): a tile of R rows and DP columns is stored as DP / E column blocks of E = W / 2 elements (W
+// the swizzle width in bytes, E dividing DP), each block its R rows of W bytes one after another, which is where a
+// bulk tensor copy of an E-column box with that swizzle puts them; within a row, 16-byte chunk c sits at chunk
 // c ^ ((r * W / 128) % (W / 16)): the XOR of address bits 4.. with bits 7.. that the copy engine applies writing and
-// wgmma reading, for a block starting on a multiple of 8 W bytes. The widest W whose block divides DP: rows of 32
-// bytes or more are whole 32-byte sectors of the copies' global reads, where the no-swizzle layout's 16-byte rows
-// are half ones.
-__host__ __device__ constexpr int swizzle_bytes(int DP) { return DP % 64 == 0 ? 128 : DP % 32 == 0 ? 64 : 32; }
+// wgmma reading, for a block starting on a multiple of 8 W bytes. Rows of 32 bytes or more are whole 32-byte sectors
+// of the copies' global reads, where the no-swizzle layout's 16-byte rows are half ones.
 
 // Element offset of (r, c) in a swizzled tile of `rows` rows, swizzle width W.
 template <int W>

@@ -28,9 +28,9 @@
 //    8 N-elements SBO bytes on and the next 8 K rows LBO bytes on. V stored with R = BC key rows: the next 8 dims are
 //    the next chunk (SBO = BC * 16) and the next 8 keys the next 128 bytes (LBO = 128); k-step kt (keys 16kt..)
 //    starts at + 16 * kt * 16 bytes.
-//  * The swizzled K and V tiles (-Dsdj.cuda.wgmmaImage=swizzled, wgmma.cuh's swizzled_offset): column blocks of W / 2
-//    elements, each its rows of W bytes with the 16-byte chunks XOR-permuted within a row; the same canonical
-//    layouts with a swizzle mode (Tiles has their LBO and SBO).
+//  * Swizzled tiles (the kernels' W for K and V, QW for the query tile; wgmma.cuh's swizzled_offset): column blocks
+//    of W / 2 elements, each its rows of W bytes with the 16-byte chunks XOR-permuted within a row; the same
+//    canonical layouts with a swizzle mode (Tiles has their LBO and SBO).
 //  Descriptor bits (Matrix Descriptor Format): 0-13 start address >> 4, 16-29 LBO >> 4, 32-45 SBO >> 4, 49-51 base
 //  offset (0), 62-63 swizzle mode (0: none, 1: 128 bytes, 2: 64, 3: 32).
 //
@@ -107,7 +107,7 @@ struct Rows {
   float l[2] = {0.f, 0.f};
 };
 
-// The forms of the softmax (the kernels' SOFTMAX parameter, AttentionKernels.WgmmaImage):
+// The forms of the softmax (the kernels' SOFTMAX parameter, WgmmaKernel.ones on the Java side):
 //  * SOFTMAX_F32: float exponentials, each thread adding its share of the rows' sums (the default);
 //  * SOFTMAX_ONES: float exponentials, the rows' sums made by O += P V itself from a column of ones that V's first
 //    padding column holds (head sizes at least 8 short of DP: its last chunk is never copied, only set up once),

@@ -32,12 +32,12 @@
 //    copying its own tiles (serial or pipelined loop) 15-40% slower; the specialized consumers without turns 1-3%
 //    slower; cp.async in place of the bulk tensor copies 10-20% slower; two consumers in place of three 5% (d 40) and
 //    20% (d 64) slower; a quarter of the exponentials on the FMA units 2% slower.
-//  * Swizzled K and V tiles (the _sw images, -Dsdj.cuda.wgmmaImage=swizzled): column blocks of 32-, 64- or 128-byte
-//    rows, one bulk copy per block, where the default chunked tiles take one per 8 columns, each row of it 16 bytes;
-//    not yet measured on a GPU.
-//  * The softmax's forms (SOFTMAX, wgmma_attention.cuh): the rows' sums from a column of ones in V's padding (the
-//    _ones images, -Dsdj.cuda.wgmmaImage=ones) and that with packed float16 exponentials (_f16exp); head size 40 only,
-//    not yet measured on a GPU.
+//  * Swizzled K and V tiles (W > 0): column blocks of 32-, 64- or 128-byte rows, one bulk copy per block, where
+//    chunked tiles take one per 8 columns, each row of it 16 bytes; the query tile swizzled too (FLAG_SWIZZLED_Q).
+//  * The softmax's forms (SOFTMAX, wgmma_attention.cuh): the rows' sums from a column of ones in V's padding, and that
+//    with packed float16 exponentials.
+//  * Those, other tile lengths, stages and consumers, and the flags are what the attention tuning image
+//    (src/test/tune/attention_tune.cu) compares on a GPU; flash_attention_wgmma.cu's table takes the winners.
 //  * Not yet (FlashAttention-3 does them): the query tile by TMA, output through shared memory with 16-byte stores.
 //  * The fragment and shared-memory layouts relied on, and the shared building blocks, are in wgmma_attention.cuh.
 #pragma once

@@ -14,10 +14,6 @@ final class AttentionKernels {
   /** Largest head size of the CUDA-core attention kernel ({@code WIDE_MAX_D} in attention_wide.cu). */
   static final int WIDE_MAX_D = 1024;
   private static final double LOG2_E = 1.4426950408889634;
-  /** Padded head sizes of flash_attention_wgmma.cu's kernels ({@code SDJ_WGMMA_ALL}). */
-  private static final int[] WGMMA_DIMS = {48, 64, 80, 128, 160};
-  /** Padded head sizes up to which flash_attention_wgmma.cu's kernels have three consumer warpgroups, not two. */
-  static final int WGMMA_THREE_CONSUMERS_MAX_DP = 64;
 
   private final Launcher launch;
   private final String suffix;
@@ -59,9 +55,7 @@ final class AttentionKernels {
   private final CudaOptions.Attention kernel;
   /** How the wgmma kernels copy K and V ({@link #WGMMA_TMA_PROPERTY}, {@link #WGMMA_TMA_TILE_PROPERTY}). */
   private final Copies copies;
-  /** The wgmma image asked for ({@link WgmmaImage#PROPERTY}), where it applies. */
-  private final WgmmaImage image;
-  /** A wgmma kernel that runs in place of the image's where it applies (a tuning run's, AttentionTune). */
+  /** A wgmma kernel that runs in place of the table's where it applies (a tuning run's, AttentionTune). */
   private final Optional<WgmmaKernel> tuned;
   /** Whether wide heads run as products ({@link #WIDE_PRODUCTS_PROPERTY}). */
   private final boolean wideProducts = CudaOptions.flag(System.getProperties(), WIDE_PRODUCTS_PROPERTY, true);
@@ -81,41 +75,35 @@ final class AttentionKernels {
 
   /** As the system properties say but for the copies. */
   AttentionKernels(Launcher launch, CudaOptions.Attention preferred, Copies copies) {
-    this(launch, preferred, copies, WgmmaImage.fromProperty());
-  }
-
-  /** The wgmma kernels' {@code image} where it applies ({@link WgmmaImage#applies}), else the chunked one. */
-  AttentionKernels(Launcher launch, CudaOptions.Attention preferred, Copies copies, WgmmaImage image) {
-    this(launch, preferred, copies, image, Optional.empty());
+    this(launch, preferred, copies, Optional.empty());
   }
 
   /**
-   * The wgmma kernels, {@code tuned} (a kernel of another image than sdj's, which {@code launch} has) for the launches
-   * it runs ({@link WgmmaKernel#runs}), the chunked image's for the others.
+   * The wgmma kernels, {@code tuned} (a kernel of another image than sdj's, which {@code launch} has) where it runs a
+   * launch the table's kernel of its padded head size would ({@link #wgmmaKernel}), the table's elsewhere.
    */
   AttentionKernels(Launcher launch, Copies copies, WgmmaKernel tuned) {
-    this(launch, CudaOptions.Attention.WGMMA, copies, WgmmaImage.CHUNKED, Optional.of(tuned));
+    this(launch, CudaOptions.Attention.WGMMA, copies, Optional.of(tuned));
   }
 
-  private AttentionKernels(Launcher launch, CudaOptions.Attention preferred, Copies copies, WgmmaImage image,
+  private AttentionKernels(Launcher launch, CudaOptions.Attention preferred, Copies copies,
       Optional<WgmmaKernel> tuned) {
     this.launch = launch;
     this.suffix = launch.suffix();
-    this.kernel = preferred == CudaOptions.Attention.MMA || launch.has(wgmmaKernel(suffix, WGMMA_DIMS[0]))
-        ? preferred : CudaOptions.Attention.MMA;
+    this.kernel = preferred == CudaOptions.Attention.MMA
+        || launch.has(WgmmaKernel.forHead(suffix, 1).map(WgmmaKernel::name).orElse("")) ? preferred
+        : CudaOptions.Attention.MMA;
     this.copies = copies;
-    this.image = image;
     this.tuned = tuned;
   }
 
-  /** The wgmma image that runs head size {@code d}, padded to {@code dp}. */
-  WgmmaImage image(int dp, int d) {
-    return image.applies(suffix, dp, d) ? image : WgmmaImage.CHUNKED;
-  }
-
-  /** The wgmma kernel that runs head size {@code d}, padded to {@code dp}. */
-  WgmmaKernel wgmmaKernel(int dp, int d) {
-    return tuned.filter(t -> t.runs(dp, d)).orElseGet(() -> WgmmaKernel.of(suffix, dp, image(dp, d)));
+  /**
+   * The wgmma kernel for head size {@code d}: the table's ({@link WgmmaKernel#forHead}), or the tuned one where it has
+   * that kernel's padded head size and fits d; none beyond the table's largest.
+   */
+  Optional<WgmmaKernel> wgmmaKernel(int d) {
+    return WgmmaKernel.forHead(suffix, d)
+        .map(t -> tuned.filter(k -> k.dp() == t.dp() && k.fits(d)).orElse(t));
   }
 
   /**
@@ -176,69 +164,6 @@ final class AttentionKernels {
     };
   }
 
-  /** Whether flash_attention_wgmma.cu has a kernel for padded head size {@code dp}. */
-  static boolean wgmmaDim(int dp) {
-    for (int p : WGMMA_DIMS) {
-      if (p == dp) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * A row of flash_attention_wgmma.cu's kernel table: keys per tile ({@code BC}), stages of K and of V tiles, consumer
-   * warpgroups (64 query rows each).
-   */
-  record WgmmaShape(int keys, int stages, int consumers) {
-    /** Query rows per block. */
-    int rows() {
-      return 64 * consumers;
-    }
-
-    /** Threads per block: a producer warpgroup and the consumers. */
-    int threads() {
-      return 128 * (1 + consumers);
-    }
-  }
-
-  /**
-   * The shape of {@code image}'s kernel at {@code dp}. {@link WgmmaImage#SWIZZLED192}: three consumers on 64-key
-   * tiles, four stages where they fit. The others: 128-key tiles, three stages where they leave room (dp up to 64)
-   * else two; three consumers where their loop fits 160 registers without spilling (dp up to 64; three won 5% at head
-   * size 40 and 20% at 64 on an H200), else two.
-   */
-  static WgmmaShape wgmmaShape(int dp, WgmmaImage image) {
-    if (image == WgmmaImage.SWIZZLED192) {
-      return new WgmmaShape(64, dp <= 128 ? 4 : 3, 3);
-    }
-    boolean small = dp <= WGMMA_THREE_CONSUMERS_MAX_DP;
-    return new WgmmaShape(128, small ? 3 : 2, small ? 3 : 2);
-  }
-
-  /** Dynamic shared memory of {@code image}'s kernel at {@code dp} ({@link WgmmaKernel#sharedBytes}). */
-  static int wgmmaSharedBytes(int dp, WgmmaImage image) {
-    return WgmmaKernel.of("_f16", dp, image).sharedBytes();
-  }
-
-  /**
-   * The swizzle width in bytes of the K and V tiles' column blocks at {@code dp} ({@code swizzle_bytes} in wgmma.cuh):
-   * the widest of 128, 64 and 32 whose block of half as many 16-bit columns divides {@code dp}.
-   */
-  static int wgmmaSwizzleBytes(int dp) {
-    return dp % 64 == 0 ? 128 : dp % 32 == 0 ? 64 : 32;
-  }
-
-  /** The wgmma kernel at {@code dp} with chunked K and V tiles. */
-  static String wgmmaKernel(String suffix, int dp) {
-    return wgmmaKernel(suffix, dp, WgmmaImage.CHUNKED);
-  }
-
-  /** The wgmma kernel {@code image} at {@code dp}. */
-  static String wgmmaKernel(String suffix, int dp, WgmmaImage image) {
-    return "sdj_flash_attention_wgmma" + suffix + "_d" + dp + image.suffix;
-  }
-
   /**
    * {@code o [b, nq, heads*d] = softmax(q k^T * scale) v} per head, fused: on the tensor cores up to the largest
    * padded head size (on the wgmma kernel where it is on and has the size), on the CUDA cores beyond it. Head
@@ -248,10 +173,11 @@ final class AttentionKernels {
   void attention(long q, long k, long v, long o, int b, int nq, int nk, int heads, int d, int ldq, int ldkv,
       float scale, boolean causal) {
     float scaleLog2 = (float) (scale * LOG2_E);
+    Optional<WgmmaKernel> wgmma = wgmmaAttention() ? wgmmaKernel(d) : Optional.empty();
     int dp = flashDim(d);
-    if (dp > 0 && wgmmaAttention() && wgmmaDim(dp)) {
-      WgmmaKernel runs = wgmmaKernel(dp, d);
-      WgmmaShape shape = runs.shape();
+    if (wgmma.isPresent()) {
+      WgmmaKernel runs = wgmma.get();
+      WgmmaKernel.Shape shape = runs.shape();
       Maps maps = tensorMaps(k, v, b, nk, heads, d, ldkv, runs);
       launch.raw(runs.name(), new int[] {Math.ceilDiv(nq, shape.rows()), heads, b},
           new int[] {shape.threads(), 1, 1}, runs.sharedBytes(), q, k, v, o, nq, nk, heads, d, ldq, ldkv,

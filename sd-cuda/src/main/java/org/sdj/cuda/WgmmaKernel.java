@@ -1,8 +1,12 @@
 package org.sdj.cuda;
 
+import java.util.List;
+import java.util.Optional;
+
 /**
  * One kernel of wgmma_kernel.cuh's template as a launch needs to know it: a row of flash_attention_wgmma.cu's table
- * ({@link #of}), or of a tuning image's (src/test/tune, where AttentionTune names them).
+ * ({@link #TABLE}, {@link #forHead}), or of the attention tuning image's (src/test/tune, whose names AttentionTune
+ * reads).
  *
  * @param name the kernel's {@code extern "C"} name
  * @param dp the padded head size it runs
@@ -11,17 +15,60 @@ package org.sdj.cuda;
  * @param ones whether it makes the rows' sums from a column of ones in V's last chunk, which its producer never copies
  *     (head sizes up to {@code dp - 8})
  */
-record WgmmaKernel(String name, int dp, AttentionKernels.WgmmaShape shape, int swizzle, boolean ones) {
-  /** flash_attention_wgmma.cu's kernel of {@code image} at {@code dp} for the storage type of {@code suffix}. */
-  static WgmmaKernel of(String suffix, int dp, WgmmaImage image) {
-    return new WgmmaKernel(AttentionKernels.wgmmaKernel(suffix, dp, image), dp,
-        AttentionKernels.wgmmaShape(dp, image), image.swizzled() ? AttentionKernels.wgmmaSwizzleBytes(dp) : 0,
-        image == WgmmaImage.ONES || image == WgmmaImage.F16EXP);
+record WgmmaKernel(String name, int dp, Shape shape, int swizzle, boolean ones) {
+  /** Keys per tile ({@code BC}), stages of K and of V tiles, consumer warpgroups (64 query rows each). */
+  record Shape(int keys, int stages, int consumers) {
+    /** Query rows per block. */
+    int rows() {
+      return 64 * consumers;
+    }
+
+    /** Threads per block: a producer warpgroup and the consumers. */
+    int threads() {
+      return 128 * (1 + consumers);
+    }
   }
 
-  /** Whether it runs head size {@code d}, padded to {@code dp}. */
-  boolean runs(int dp, int d) {
-    return this.dp == dp && (!ones || d <= dp - 8);
+  /**
+   * A row of flash_attention_wgmma.cu's table ({@code SDJ_WGMMA}): the storage type's suffix, padded head size, keys
+   * per tile, stages, consumers, the K and V tiles' swizzle width and the softmax form ({@code SOFTMAX_F32} 0,
+   * {@code _ONES} 1, {@code _F16} 2); the kernel's flags change nothing here.
+   */
+  record Row(String suffix, int dp, int keys, int stages, int consumers, int swizzle, int softmax) {
+    WgmmaKernel kernel() {
+      return new WgmmaKernel("sdj_flash_attention_wgmma" + suffix + "_d" + dp, dp, new Shape(keys, stages, consumers),
+          swizzle, softmax != 0);
+    }
+  }
+
+  /**
+   * flash_attention_wgmma.cu's table, in its order (FlashAttentionWgmmaLaunchTest compares them): by storage type, then
+   * padded head size. 128-key tiles; three consumers and stages where their loop fits 160 registers (padded head sizes
+   * up to 64: three won 5% at head size 40 and 20% at 64 on an H200), else two; chunked K and V tiles, float sums.
+   */
+  static final List<Row> TABLE = List.of(
+      new Row("_f16", 48, 128, 3, 3, 0, 0),
+      new Row("_f16", 64, 128, 3, 3, 0, 0),
+      new Row("_f16", 80, 128, 2, 2, 0, 0),
+      new Row("_f16", 128, 128, 2, 2, 0, 0),
+      new Row("_f16", 160, 128, 2, 2, 0, 0),
+      new Row("_bf16", 48, 128, 3, 3, 0, 0),
+      new Row("_bf16", 64, 128, 3, 3, 0, 0),
+      new Row("_bf16", 80, 128, 2, 2, 0, 0),
+      new Row("_bf16", 128, 128, 2, 2, 0, 0),
+      new Row("_bf16", 160, 128, 2, 2, 0, 0));
+
+  /**
+   * The table's kernel for head size {@code d} in the storage type of {@code suffix}: the first of its rows that
+   * {@link #fits} d, so the smallest padded head size that takes it; none beyond the largest.
+   */
+  static Optional<WgmmaKernel> forHead(String suffix, int d) {
+    return TABLE.stream().filter(r -> r.suffix().equals(suffix)).map(Row::kernel).filter(k -> k.fits(d)).findFirst();
+  }
+
+  /** Whether it runs head size {@code d}: up to its padded size, less the chunk that holds its column of ones. */
+  boolean fits(int d) {
+    return d >= 1 && d <= dp - (ones ? 8 : 0);
   }
 
   /**

@@ -1,6 +1,5 @@
 package org.sdj.cuda;
 
-import java.util.Locale;
 import java.util.Random;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
@@ -10,10 +9,9 @@ import org.sdj.backend.Tensor;
  * TFLOP/s (4 B H N^2 d per call, d unpadded), for scripts/gpu-check.sh; benchmarks/torch/attention_sdpa.py gives
  * PyTorch's SDPA figures for the same shapes. Per head size: the mma.sync kernel, then, where the GPU is compute
  * capability 9.0, the wgmma one (flash_attention_wgmma.cu) as configured ({@link AttentionKernels#propertyCopies}),
- * then the experiments: its producer copying each tile with one bulk copy ({@code wgmma/tile},
- * {@link AttentionKernels.Copies#TMA_TILES}) and its other images ({@link WgmmaImage}: {@code wgmma/swizzled} at
- * every head size, {@code wgmma/swizzled192} at 80 and over, {@code wgmma/ones} and {@code wgmma/f16exp} at 40);
- * each with its largest difference from the mma.sync kernel's output. Not a unit test: run with
+ * then its producer copying each tile with one bulk copy ({@code wgmma/tile},
+ * {@link AttentionKernels.Copies#TMA_TILES}); each with its largest difference from the mma.sync kernel's output
+ * (AttentionTune times the wgmma kernel's other shapes). Not a unit test: run with
  * {@code java ... org.sdj.cuda.AttentionBench [N]}.
  */
 public final class AttentionBench {
@@ -29,13 +27,7 @@ public final class AttentionBench {
       AttentionKernels mma = new AttentionKernels(backend.launcher(), CudaOptions.Attention.MMA);
       AttentionKernels wgmma = new AttentionKernels(backend.launcher(), CudaOptions.Attention.WGMMA);
       AttentionKernels tiles = new AttentionKernels(backend.launcher(), CudaOptions.Attention.WGMMA,
-          AttentionKernels.Copies.TMA_TILES, WgmmaImage.CHUNKED);
-      WgmmaImage[] images = {WgmmaImage.SWIZZLED, WgmmaImage.SWIZZLED192, WgmmaImage.ONES, WgmmaImage.F16EXP};
-      AttentionKernels[] others = new AttentionKernels[images.length];
-      for (int i = 0; i < images.length; i++) {
-        others[i] = new AttentionKernels(backend.launcher(), CudaOptions.Attention.WGMMA,
-            AttentionKernels.Copies.TMA_CHUNKS, images[i]);
-      }
+          AttentionKernels.Copies.TMA_TILES);
       System.out.printf("%-12s %-6s %-6s %-10s %-10s %-10s%n", "kernel", "d", "N", "ms", "TFLOP/s", "vs mma");
       int[] sizes = {40, 64, 80, 128, 160};
       float[][] wants = new float[sizes.length][];
@@ -53,12 +45,6 @@ public final class AttentionBench {
         try (Ops ops = backend.ops()) {
           Inputs in = Inputs.random(ops, batch, n, heads, sizes[i]);
           line(backend, tiles, "wgmma/tile", ops, in, iterations, wants[i]);
-          for (int m = 0; m < images.length; m++) {
-            if (others[m].image(AttentionKernels.flashDim(sizes[i]), sizes[i]) == images[m]) {
-              line(backend, others[m], "wgmma/" + images[m].name().toLowerCase(Locale.ROOT), ops, in, iterations,
-                  wants[i]);
-            }
-          }
         }
       }
       if (!wgmma.wgmmaAttention()) {

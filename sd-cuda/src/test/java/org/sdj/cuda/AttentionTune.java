@@ -47,7 +47,7 @@ public final class AttentionTune {
     for (int i = 2; i <= 8; i++) {
       v[i - 1] = Integer.parseInt(m.group(i));
     }
-    return new WgmmaKernel(name, v[1], new AttentionKernels.WgmmaShape(v[2], v[3], v[4]), v[5], v[6] != 0);
+    return new WgmmaKernel(name, v[1], new WgmmaKernel.Shape(v[2], v[3], v[4]), v[5], v[6] != 0);
   }
 
   /** The benchmark's head size for padded size {@code dp}: SD 1.5's 40 for 48, else dp itself. */
@@ -163,7 +163,7 @@ public final class AttentionTune {
           in = AttentionBench.Inputs.random(ops, bench.batch(), bench.n(), bench.heads(), headSize(dp));
           watch("table d" + dp, i);
           base = time(bench, ops, new AttentionKernels(bench.launcher(), CudaOptions.Attention.WGMMA,
-              AttentionKernels.Copies.TMA_CHUNKS, WgmmaImage.CHUNKED), in, settings);
+              AttentionKernels.Copies.TMA_CHUNKS), in, settings);
           base.print(out, "table", in, 1, "-");
         }
         if (kernel.sharedBytes() > MAX_SHARED_BYTES) {

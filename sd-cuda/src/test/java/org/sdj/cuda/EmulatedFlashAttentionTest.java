@@ -158,7 +158,7 @@ class EmulatedFlashAttentionTest {
     assertTrue(AttentionKernels.flashDim(d) > 0, "d " + d + " is a tensor-core head size");
     CudaOptions.Attention kernel = kernels.kernel();
     boolean wgmma = kernel != CudaOptions.Attention.MMA;
-    assertEquals(wgmma, wgmma && AttentionKernels.wgmmaDim(AttentionKernels.flashDim(d)), "d " + d + " on " + kernel);
+    assertEquals(wgmma, wgmma && kernels.wgmmaKernel(d).isPresent(), "d " + d + " on " + kernel);
     int width = heads * d;
     float[] q = run.random(b * nq * width);
     float[] k = run.random(b * nk * width);

@@ -22,7 +22,7 @@ import org.sdj.cuda.CudaOptions.Attention;
  * stage, with and without bulk tensor copies, several batch items and heads, packed projections read in place, the
  * plain-load path, misaligned queries, a negative scale, and the trap on too little dynamic shared memory. Float16
  * results keep FlashAttention's accuracy rule, as {@link FlashAttentionWgmmaRuleTest} states it on a GPU (where the
- * descriptor layout the emulator reads was confirmed on an H200). Its other images: {@link EmulatedWgmmaImagesTest}.
+ * descriptor layout the emulator reads was confirmed on an H200). Its other shapes: {@link EmulatedAttentionTuneTest}.
  */
 class EmulatedWgmmaAttentionTest {
   @BeforeAll
@@ -59,8 +59,7 @@ class EmulatedWgmmaAttentionTest {
     try (HostRun run = new HostRun(DType.F16, "wgmmaManyTiles" + copies)) {
       AttentionKernels kernels = new AttentionKernels(run.launcher, Attention.WGMMA, copies);
       for (int d : new int[] {40, 64, 80, 128, 160}) {
-        int dp = AttentionKernels.flashDim(d);
-        AttentionKernels.WgmmaShape shape = AttentionKernels.wgmmaShape(dp, WgmmaImage.CHUNKED);
+        WgmmaKernel.Shape shape = WgmmaKernel.forHead("_f16", d).orElseThrow().shape();
         int nk = 2 * shape.stages() * shape.keys() + 37;
         EmulatedFlashAttentionTest.check(run, kernels, 1, 70, nk, 1, d, d % 80 == 0, (float) (1 / Math.sqrt(d)),
             false);
@@ -88,7 +87,7 @@ class EmulatedWgmmaAttentionTest {
     }
   }
 
-  /** At three-consumer sizes (48, with every image, and 64) and a two-consumer one (80). */
+  /** At three-consumer sizes (48 and 64) and a two-consumer one (80). */
   @ParameterizedTest
   @ValueSource(ints = {48, 64, 80})
   void trapsOnTooLittleDynamicSharedMemory(int d) {
@@ -96,17 +95,12 @@ class EmulatedWgmmaAttentionTest {
       int n = 16;
       long x = run.put(run.random(n * d));
       long o = run.output(n * d);
-      for (WgmmaImage image : WgmmaImage.values()) {
-        String name = AttentionKernels.wgmmaKernel("_f16", d, image);
-        if (!run.launcher.has(name)) {
-          continue;  // the ones and f16exp images are at 48 alone
-        }
-        CudaException e = assertThrows(CudaException.class, () -> run.launcher.raw(name, new int[] {1, 1, 1},
-            new int[] {AttentionKernels.wgmmaShape(d, image).threads(), 1, 1},
-            AttentionKernels.wgmmaSharedBytes(d, image) - 16,
-            x, x, x, o, n, n, 1, d, d, d, 0.1f, 0, 0, TensorMap.NONE, TensorMap.NONE));
-        assertTrue(e.getMessage().contains("__trap"), name + ": " + e.getMessage());
-      }
+      WgmmaKernel k = WgmmaKernel.forHead("_f16", d).orElseThrow();
+      assertEquals(d, k.dp());
+      CudaException e = assertThrows(CudaException.class, () -> run.launcher.raw(k.name(), new int[] {1, 1, 1},
+          new int[] {k.shape().threads(), 1, 1}, k.sharedBytes() - 16,
+          x, x, x, o, n, n, 1, d, d, d, 0.1f, 0, 0, TensorMap.NONE, TensorMap.NONE));
+      assertTrue(e.getMessage().contains("__trap"), k.name() + ": " + e.getMessage());
     }
   }
 

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,58 +18,35 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The launch of flash_attention_wgmma.cu's kernels (no GPU needed): the head sizes, keys per tile, stages, consumer
- * warpgroups, rows and threads per block and dynamic shared memory that {@link AttentionKernels} uses must be what the
- * source declares (the kernel table {@code SDJ_WGMMA_ALL}, {@code ws_smem_bytes}, the option bit), and ptxas's report
- * must show the kernels built for sm_90a alone, with no static shared memory (the Java side passes all of it as
- * dynamic).
+ * The launch of flash_attention_wgmma.cu's kernels (no GPU needed): {@link WgmmaKernel#TABLE} must be the source's
+ * table (its {@code SDJ_WGMMA} rows, in order), the launch's rows and threads per block and dynamic shared memory what
+ * the template takes ({@code ws_smem_bytes}, the option bit), each head size on the smallest kernel that fits it; and
+ * ptxas's report must show the kernels built for sm_90a alone, with no static shared memory (the Java side passes all
+ * of it as dynamic) and their wgmma asynchronous.
  */
 class FlashAttentionWgmmaLaunchTest {
   private static final Path SOURCE = KernelSources.path("flash_attention_wgmma.cu");
   private static final Path BLOCKS = KernelSources.path("wgmma_attention.cuh");
-  private static final Pattern ROW = Pattern.compile("SDJ_WGMMA\\(T, S, (\\d+), (\\d+), (\\d+), (\\d+)\\)");
-  /** A row of the ones and f16exp images. */
-  private static final Pattern SUMS_ROW = Pattern.compile("^SDJ_WGMMA_SUMS\\((\\d+), (\\d+), (\\d+), (\\d+)\\)");
-  /** A row of the swizzled 192-row images. */
-  private static final Pattern SW192_ROW =
-      Pattern.compile("SDJ_WGMMA_SW192\\(T, S, (\\d+), (\\d+), (\\d+), (\\d+)\\)");
+  /** A row of the table: type, its suffix, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS. */
+  private static final Pattern ROW = Pattern.compile(
+      "^SDJ_WGMMA\\((__half|__nv_bfloat16), (f16|bf16), (\\d+), (\\d+), (\\d+), (\\d+), (\\d+), (\\d+), (\\d+)\\)");
   private static final Pattern ENTRY =
       Pattern.compile("Compiling entry function '(sdj_flash_attention_wgmma_\\w+)' for '(\\w+)'");
   /** The most dynamic shared memory a block may opt into on sm_90 (227 KiB). */
   private static final int SM90_MAX_SHARED = 227 * 1024;
 
-  /** A row of the kernel table. */
-  record Config(int dp, int bc, int stages, int consumers) {
-    /**
-     * ws_smem_bytes in the source: the query tile (64 rows per consumer), the K and V stages, the mbarriers, and 1024
-     * bytes to align swizzled stages.
-     */
-    int sharedBytes(WgmmaImage image) {
-      return (64 * consumers + 2 * stages * bc) * dp * 2 + (1 + 4 * stages) * 8 + (image.swizzled() ? 1024 : 0);
-    }
-
-    /** Whether {@link AttentionKernels#wgmmaShape} gives this row's shape for {@code image}, and its launch. */
-    void assertLaunch(WgmmaImage image) {
-      AttentionKernels.WgmmaShape shape = AttentionKernels.wgmmaShape(dp, image);
-      assertEquals(new AttentionKernels.WgmmaShape(bc, stages, consumers), shape, image + " at " + this);
-      assertEquals(64 * consumers, shape.rows(), "rows per block at " + this);
-      assertEquals(128 * (1 + consumers), shape.threads(), "threads at " + this);
-      assertEquals(sharedBytes(image), AttentionKernels.wgmmaSharedBytes(dp, image), image + " shared memory, " + this);
-      assertTrue(sharedBytes(image) <= SM90_MAX_SHARED, this + " needs more shared memory than sm_90 has");
-    }
-  }
-
-  static List<Config> table() throws IOException {
-    return rows(ROW);
-  }
-
-  private static List<Config> rows(Pattern row) throws IOException {
-    List<Config> out = new ArrayList<>();
+  /** The source's table as {@link WgmmaKernel.Row}s. */
+  static List<WgmmaKernel.Row> table() throws IOException {
+    List<WgmmaKernel.Row> out = new ArrayList<>();
     for (String line : Files.readAllLines(SOURCE)) {
-      Matcher m = row.matcher(line);
+      Matcher m = ROW.matcher(line);
       if (m.find()) {
-        out.add(new Config(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
-            Integer.parseInt(m.group(4))));
+        assertEquals(m.group(1).equals("__half") ? "f16" : "bf16", m.group(2), line);
+        int[] v = new int[6];
+        for (int i = 0; i < 6; i++) {
+          v[i] = Integer.parseInt(m.group(3 + i));
+        }
+        out.add(new WgmmaKernel.Row("_" + m.group(2), v[0], v[1], v[2], v[3], v[4], v[5]));
       }
     }
     return out;
@@ -96,44 +74,41 @@ class FlashAttentionWgmmaLaunchTest {
 
   @Test
   void javaLaunchMatchesTheKernelTable() throws IOException {
-    List<Config> table = table();
-    assertEquals(List.of(48, 64, 80, 128, 160), table.stream().map(Config::dp).toList(), "rows of " + SOURCE);
+    assertEquals(table(), WgmmaKernel.TABLE, "WgmmaKernel.TABLE against " + SOURCE);
     assertEquals(constant("OPTION_TMA"), AttentionKernels.WGMMA_TMA, "option bit: tensor maps of K and V");
-    for (Config c : table) {
-      assertEquals(c.dp(), AttentionKernels.flashDim(c.dp()), "a padded head size of the mma.sync kernel too: " + c);
-      assertTrue(AttentionKernels.wgmmaDim(c.dp()), "head size " + c.dp());
-      c.assertLaunch(WgmmaImage.CHUNKED);
-      c.assertLaunch(WgmmaImage.SWIZZLED);
-      int w = AttentionKernels.wgmmaSwizzleBytes(c.dp());
-      assertEquals(0, c.dp() % (w / 2), "swizzled column blocks of " + w / 2 + " at " + c);
-      assertTrue(w == 128 || c.dp() % 64 != 0 && (w == 64 || c.dp() % 32 != 0 && w == 32),
-          "the widest swizzle whose blocks divide " + c.dp() + ": not " + w);
+    for (WgmmaKernel.Row r : WgmmaKernel.TABLE) {
+      WgmmaKernel k = r.kernel();
+      assertEquals(r.dp(), AttentionKernels.flashDim(r.dp()), "a padded head size of the mma.sync kernel too: " + r);
+      assertEquals(64 * r.consumers(), k.shape().rows(), "rows per block at " + r);
+      assertEquals(128 * (1 + r.consumers()), k.shape().threads(), "threads at " + r);
+      int bytes = (64 * r.consumers() + 2 * r.stages() * r.keys()) * r.dp() * 2 + (1 + 4 * r.stages()) * 8
+          + (r.swizzle() > 0 ? 1024 : 0);
+      assertEquals(bytes, k.sharedBytes(), "ws_smem_bytes at " + r);
+      assertTrue(bytes <= SM90_MAX_SHARED, r + " needs more shared memory than sm_90 has");
+      assertTrue(r.swizzle() == 0 || r.dp() % (r.swizzle() / 2) == 0, "swizzled column blocks that divide " + r);
+      assertTrue(r.softmax() != 2 || r.suffix().equals("_f16"), "packed float16 exponentials in float16 alone: " + r);
     }
-    for (int dp : new int[] {16, 32, 96}) {
-      assertTrue(!AttentionKernels.wgmmaDim(dp), "no wgmma kernel at " + dp + ": those stay on mma.sync");
-    }
-    List<Config> sums = rows(SUMS_ROW);
-    assertEquals(List.of(48), sums.stream().map(Config::dp).toList(), "SDJ_WGMMA_SUMS rows of " + SOURCE);
-    for (Config c : sums) {
-      assertTrue(table().contains(c), "ones and f16exp images with their row's shape: " + c);
-      assertTrue(WgmmaImage.sumsDim(c.dp()), "ones and f16exp images at " + c.dp());
-      for (WgmmaImage image : List.of(WgmmaImage.ONES, WgmmaImage.F16EXP)) {
-        c.assertLaunch(image);
-        assertTrue(image.applies("_f16", c.dp(), c.dp() - 8) && !image.applies("_f16", c.dp(), c.dp() - 7),
-            image + " wants a spare chunk at " + c);
+    for (String suffix : List.of("_f16", "_bf16")) {
+      for (int d = 1; d <= 160; d++) {
+        Optional<WgmmaKernel> k = WgmmaKernel.forHead(suffix, d);
+        assertTrue(k.isPresent() && k.get().fits(d), "a wgmma kernel for head size " + d);
+        for (WgmmaKernel.Row r : WgmmaKernel.TABLE) {
+          if (r.suffix().equals(suffix) && r.kernel().fits(d)) {
+            assertTrue(r.dp() >= k.get().dp(), "the smallest that fits " + d + ": not " + k.get().name());
+          }
+        }
       }
+      assertTrue(WgmmaKernel.forHead(suffix, 161).isEmpty(), "none past 160");
     }
-    assertTrue(WgmmaImage.ONES.applies("_bf16", 48, 40) && !WgmmaImage.F16EXP.applies("_bf16", 48, 40));
-    for (int dp : new int[] {64, 80, 128, 160}) {
-      assertTrue(!WgmmaImage.sumsDim(dp), "no ones or f16exp image at " + dp);
-    }
-    List<Config> sw192 = rows(SW192_ROW);
-    assertEquals(List.of(80, 128, 160), sw192.stream().map(Config::dp).toList(), "SDJ_WGMMA_SW192 rows of " + SOURCE);
-    for (Config c : sw192) {
-      c.assertLaunch(WgmmaImage.SWIZZLED192);
-      assertTrue(WgmmaImage.SWIZZLED192.applies("_f16", c.dp(), c.dp()), "192-row images at " + c.dp());
-    }
-    assertTrue(!WgmmaImage.SWIZZLED192.applies("_f16", 64, 64), "no 192-row image at 64: its default has 192");
+  }
+
+  /** A kernel with a column of ones leaves head sizes within 8 of its padded size to the next kernel. */
+  @Test
+  void onesFitSizesWithASpareChunk() {
+    WgmmaKernel ones = new WgmmaKernel("k", 48, new WgmmaKernel.Shape(128, 3, 3), 0, true);
+    assertTrue(ones.fits(40) && !ones.fits(41) && !ones.fits(0));
+    WgmmaKernel sums = new WgmmaKernel("k", 48, new WgmmaKernel.Shape(128, 3, 3), 0, false);
+    assertTrue(sums.fits(48) && !sums.fits(49));
   }
 
   @Test
@@ -157,29 +132,10 @@ class FlashAttentionWgmmaLaunchTest {
       }
       seen++;
     }
-    for (Config c : table()) {
-      for (String suffix : List.of("_f16", "_bf16")) {
-        for (var image : List.of(WgmmaImage.CHUNKED, WgmmaImage.SWIZZLED)) {
-          String name = AttentionKernels.wgmmaKernel(suffix, c.dp(), image);
-          assertTrue(names.contains(name), "the image AttentionKernels launches for " + c + ": " + name);
-        }
-      }
+    for (WgmmaKernel.Row r : WgmmaKernel.TABLE) {
+      assertTrue(names.contains(r.kernel().name()), "the kernel AttentionKernels launches for " + r);
     }
-    for (Config c : rows(SW192_ROW)) {
-      for (String suffix : List.of("_f16", "_bf16")) {
-        String name = AttentionKernels.wgmmaKernel(suffix, c.dp(), WgmmaImage.SWIZZLED192);
-        assertTrue(names.contains(name), "a 192-row image of " + c + ": " + name);
-      }
-    }
-    for (Config c : rows(SUMS_ROW)) {
-      for (String name : List.of(AttentionKernels.wgmmaKernel("_f16", c.dp(), WgmmaImage.ONES),
-          AttentionKernels.wgmmaKernel("_bf16", c.dp(), WgmmaImage.ONES),
-          AttentionKernels.wgmmaKernel("_f16", c.dp(), WgmmaImage.F16EXP))) {
-        assertTrue(names.contains(name), "an image of " + c + ": " + name);
-      }
-    }
-    assertEquals(table().size() * 4 + rows(SUMS_ROW).size() * 3 + rows(SW192_ROW).size() * 2, seen,
-        "wgmma kernel entries (f16 and bf16, chunked and swizzled; ones, f16exp; swizzled 192-row) in " + report);
+    assertEquals(WgmmaKernel.TABLE.size(), seen, "wgmma kernel entries in " + report);
   }
 
   /**
