@@ -82,10 +82,10 @@ class EmulatedAttentionTuneTest {
   }
 
   /**
-   * Each kernel at its benchmark head size, with bulk copies (causal) and with cp.async (a negative scale, which the
-   * producer folds into the query tile): a first block of queries
-   * whole and a second cut short, enough key tiles to refill every stage twice and a last one cut short; one head, so
-   * that FlashAttention's rule is checked too.
+   * Each kernel at its benchmark head size with bulk copies, as it runs on a GPU, causal and with a negative scale
+   * (which the producer folds into the query tile): a first block of queries whole and a second cut short, enough key
+   * tiles to refill every stage twice and a last one cut short; one head, so that FlashAttention's rule is checked too.
+   * (The cp.async and plain-load paths: {@link #layoutsMatchChunked}.)
    */
   @ParameterizedTest
   @MethodSource("kernels")
@@ -94,21 +94,17 @@ class EmulatedAttentionTuneTest {
     int d = AttentionTune.headSize(kernel.dp());
     WgmmaKernel.Shape shape = kernel.shape();
     try (HostRun run = new HostRun(DType.F16, name)) {
-      for (AttentionKernels.Copies copies : new AttentionKernels.Copies[] {AttentionKernels.Copies.TMA_CHUNKS,
-          AttentionKernels.Copies.CP_ASYNC}) {
-        AttentionKernels kernels = new AttentionKernels(run.launcher, copies, kernel);
-        assertEquals(kernel, kernels.wgmmaKernel(d).orElseThrow(), name + " runs head size " + d);
-        EmulatedFlashAttentionTest.check(run, kernels, 1, shape.rows() + 70, 2 * shape.stages() * shape.keys() + 37,
-            1, d, copies == AttentionKernels.Copies.TMA_CHUNKS,
-            (float) ((copies == AttentionKernels.Copies.TMA_CHUNKS ? 1 : -1) / Math.sqrt(d)), false);
-      }
+      AttentionKernels kernels = new AttentionKernels(run.launcher, AttentionKernels.Copies.TMA_CHUNKS, kernel);
+      assertEquals(kernel, kernels.wgmmaKernel(d).orElseThrow(), name + " runs head size " + d);
+      EmulatedFlashAttentionTest.check(run, kernels, 1, shape.rows() + 70, 2 * shape.stages() * shape.keys() + 37, 1,
+          d, true, (float) (-1 / Math.sqrt(d)), false);
     }
   }
 
   /**
-   * Tuning kernels that differ from a chunked one (with turns) only in layout or schedule (swizzled K and V tiles, the
-   * query tile swizzled too, no turns, no proxy fence; the same keys, stages, consumers and softmax) give outputs
-   * bit-identical to its, which is close to the reference: at each padded head size, with a zero-filled part of the
+   * Tuning kernels with swizzled K and V tiles (the query tile too, where their flags say) give outputs bit-identical
+   * to those of the chunked kernel with the same keys, stages, consumers and softmax (their other flags change the
+   * schedule alone), which is close to the reference: at each padded head size, with a zero-filled part of the
    * last column block (40 of 48, 72 of 80), with bulk copies, with cp.async and with plain loads (44, 100), causal and
    * not, two batch items and two heads read in place from a packed q/k/v projection, a last key tile cut short and the
    * stages refilled. The emulator's dynamic shared memory starts off a 1024-byte boundary, so the kernels' own
@@ -116,7 +112,7 @@ class EmulatedAttentionTuneTest {
    */
   @ParameterizedTest
   @EnumSource(value = AttentionKernels.Copies.class, names = {"CP_ASYNC", "TMA_CHUNKS"})
-  void layoutsAndSchedulesMatchChunked(AttentionKernels.Copies copies) throws IOException {
+  void layoutsMatchChunked(AttentionKernels.Copies copies) throws IOException {
     List<WgmmaKernel> all = kernels().stream().map(AttentionTune::kernel).toList();
     int[] sizes = copies == AttentionKernels.Copies.CP_ASYNC ? new int[] {44, 64, 72, 100, 160}
         : new int[] {40, 64, 72, 128, 160};
@@ -127,7 +123,7 @@ class EmulatedAttentionTuneTest {
           continue;
         }
         List<WgmmaKernel> same = all.stream().filter(k -> k != base && k.dp() == base.dp() && !k.ones()
-            && k.shape().equals(base.shape())).toList();
+            && k.shape().equals(base.shape()) && k.swizzle() != 0).toList();
         for (int d : sizes) {
           if (same.isEmpty() || WgmmaKernel.forHead("_f16", d).orElseThrow().dp() != base.dp()) {
             continue;
@@ -159,6 +155,6 @@ class EmulatedAttentionTuneTest {
         }
       }
     }
-    assertTrue(compared >= 20, "kernels compared: " + compared);
+    assertTrue(compared >= 15, "kernels compared: " + compared);
   }
 }
