@@ -90,8 +90,8 @@ final class AttentionKernels {
       Optional<WgmmaKernel> tuned) {
     this.launch = launch;
     this.suffix = launch.suffix();
-    this.kernel = preferred == CudaOptions.Attention.MMA
-        || launch.has(WgmmaKernel.forHead(suffix, 1).map(WgmmaKernel::name).orElse("")) ? preferred
+    this.kernel = preferred == CudaOptions.Attention.MMA || WgmmaKernel.TABLE.stream()
+        .anyMatch(r -> r.suffix().equals(suffix) && launch.has(r.kernel().name())) ? preferred
         : CudaOptions.Attention.MMA;
     this.copies = copies;
     this.tuned = tuned;

@@ -59,11 +59,15 @@ record WgmmaKernel(String name, int dp, Shape shape, int swizzle, boolean ones) 
       new Row("_bf16", 160, 128, 2, 2, 0, 0));
 
   /**
-   * The table's kernel for head size {@code d} in the storage type of {@code suffix}: the first of its rows that
-   * {@link #fits} d, so the smallest padded head size that takes it; none beyond the largest.
+   * The table's kernel for head size {@code d} in the storage type of {@code suffix}, where the table has a row for d's
+   * padded size ({@link AttentionKernels#flashDim}; the others stay on the mma.sync kernel): that row's, or, where it
+   * keeps a column of ones in the last chunk d reaches into, the next row that {@link #fits} d.
    */
   static Optional<WgmmaKernel> forHead(String suffix, int d) {
-    return TABLE.stream().filter(r -> r.suffix().equals(suffix)).map(Row::kernel).filter(k -> k.fits(d)).findFirst();
+    int dp = AttentionKernels.flashDim(d);
+    return TABLE.stream().filter(r -> r.suffix().equals(suffix) && r.dp() == dp).findFirst()
+        .flatMap(first -> TABLE.stream().filter(r -> r.suffix().equals(suffix) && r.dp() >= dp).map(Row::kernel)
+            .filter(k -> k.fits(d)).findFirst());
   }
 
   /** Whether it runs head size {@code d}: up to its padded size, less the chunk that holds its column of ones. */

@@ -89,16 +89,24 @@ class FlashAttentionWgmmaLaunchTest {
       assertTrue(r.softmax() != 2 || r.suffix().equals("_f16"), "packed float16 exponentials in float16 alone: " + r);
     }
     for (String suffix : List.of("_f16", "_bf16")) {
-      for (int d = 1; d <= 160; d++) {
+      for (int d = 1; d <= 161; d++) {
+        int dp = AttentionKernels.flashDim(d);
         Optional<WgmmaKernel> k = WgmmaKernel.forHead(suffix, d);
-        assertTrue(k.isPresent() && k.get().fits(d), "a wgmma kernel for head size " + d);
-        for (WgmmaKernel.Row r : WgmmaKernel.TABLE) {
-          if (r.suffix().equals(suffix) && r.kernel().fits(d)) {
-            assertTrue(r.dp() >= k.get().dp(), "the smallest that fits " + d + ": not " + k.get().name());
+        boolean row = WgmmaKernel.TABLE.stream().anyMatch(r -> r.suffix().equals(suffix) && r.dp() == dp);
+        assertEquals(row, k.isPresent(), "a wgmma kernel for head size " + d + " (padded " + dp + ")");
+        if (row) {
+          assertTrue(k.get().fits(d) && k.get().dp() >= dp, k.get().name() + " for head size " + d);
+          for (WgmmaKernel.Row r : WgmmaKernel.TABLE) {
+            if (r.suffix().equals(suffix) && r.dp() >= dp && r.kernel().fits(d)) {
+              assertTrue(r.dp() >= k.get().dp(), "the smallest that fits " + d + ": not " + k.get().name());
+            }
           }
         }
       }
-      assertTrue(WgmmaKernel.forHead(suffix, 161).isEmpty(), "none past 160");
+      for (int d : new int[] {16, 32, 96, 161}) {
+        assertTrue(WgmmaKernel.forHead(suffix, d).isEmpty(), "head size " + d + " stays on the mma.sync kernel");
+      }
+      assertEquals(48, WgmmaKernel.forHead(suffix, 40).orElseThrow().dp());
     }
   }
 
