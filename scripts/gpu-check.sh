@@ -250,6 +250,10 @@ summary() {
   echo "-- sdj --"; cat "$out/bench-sdj.txt"
   echo "-- torch --"; cat "$out/bench-torch.txt"
   echo "-- attention tuning (speed: over sdj's kernel in the same run) --"; grep -v "^cuda:" "$out/tune.txt"
+  echo "-- the fastest tuning kernel per head size, of those within 1e-2 of sdj's output --"
+  awk '$1 ~ /^sdj_tune_/ && $6 + 0 > 0 && $7 + 0 < 1e-2 && $6 + 0 > b[$2] { b[$2] = $6 + 0; n[$2] = $1; t[$2] = $3 }
+    END { for (d in n) printf "d %s: %s, %s ms, %.2fx over the table kernel\n", d, n[d], t[d], b[d] }' \
+    "$out/tune.txt" | sort -n -k2
   if [ -f "$out/ncu.txt" ]; then
     echo "-- ncu (whole report in logs.tar.gz) --"
     grep -E "^  [a-z_0-9]+ \(|==ERROR==|==WARNING==|Duration|Throughput|Busy|Ipc|Hit Rate|Bank|Warp Cycles|Eligible|Issued Warp|No Eligible|Registers Per|Shared Memory Configuration|Stall" \
