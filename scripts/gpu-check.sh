@@ -16,7 +16,8 @@
 #     op-by-op device-time profile) against PyTorch eager (benchmarks/torch/unet_step.py), a whole 512x512 txt2img with
 #     its peak device memory, the VAE decode with its op profile against PyTorch eager (benchmarks/torch/vae_decode.py)
 #     and, time permitting, the UNet step again with the wgmma kernel's K and V tiles copied by one bulk copy each
-#     (-Dsdj.cuda.wgmmaTmaTile=true), with attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async
+#     (-Dsdj.cuda.wgmmaTmaTile=true), with group norms cut into fewer, longer chunks (-Dsdj.cuda.groupNormBlocks=256
+#     and 128 in place of 1024), with attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async
 #     in place of the wgmma kernel's bulk tensor copies (-Dsdj.cuda.wgmmaTma=false), with NCHW images
 #     (-Dsdj.cuda.channelsLast=false) and with q, k and v projected apart (-Dsdj.cuda.fusedProjections=false), as far
 #     as the deadline leaves room; the VAE decode again with NCHW images and with its wide attention head on the
@@ -226,7 +227,8 @@ run_checks() {
   timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.wideProducts=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
     >"$out/vae-sdj-wide-kernel.txt" 2>&1
   # The UNet step again with each alternative, where the deadline leaves room.
-  local variants="wgmmaTmaTile=true attention=mma wgmmaTma=false channelsLast=false fusedProjections=false"
+  local variants="wgmmaTmaTile=true groupNormBlocks=256 groupNormBlocks=128 attention=mma wgmmaTma=false
+    channelsLast=false fusedProjections=false"
   for variant in $variants; do
     local room=$((deadline - SECONDS))
     if [ "$room" -ge 40 ]; then
@@ -269,7 +271,7 @@ summary() {
   grep -v "^cuda:" "$out/vae-sdj-wide-kernel.txt" | head -6
   for variant in $variants; do
     [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
-      grep -E "unet step|relative L2|conv2d |linear |attention" "$out/unet-sdj-${variant//=/-}.txt" | head -6; }
+      grep -E "unet step|relative L2|conv2d |linear |attention|groupNorm" "$out/unet-sdj-${variant//=/-}.txt" | head -8; }
   done
   echo "(tests exit code $tests_rc; every log in logs.tar.gz)"
 }

@@ -11,11 +11,35 @@ final class NormKernels {
     this.launch = launch;
   }
 
+  private static final System.Logger LOG = System.getLogger(NormKernels.class.getName());
+  /**
+   * System property: the blocks a group norm aims for ({@link #GROUP_TARGET_BLOCKS}), 1 to 65535; for benchmarks to
+   * compare (fewer, longer chunks trade parallelism for less merging and fewer block-wide reductions).
+   */
+  static final String GROUP_BLOCKS_PROPERTY = "sdj.cuda.groupNormBlocks";
   /**
    * Blocks a group norm aims for: about 8 resident 256-thread blocks on each SM of a 132-SM GPU. One block per (sample,
    * group) gives only 64 for the UNet's batch of 2 x 32 groups, so every group is cut into chunks of one block each.
    */
-  private static final long GROUP_TARGET_BLOCKS = 1024;
+  private static final long GROUP_TARGET_BLOCKS = groupTargetBlocks(System.getProperty(GROUP_BLOCKS_PROPERTY));
+
+  /** {@link #GROUP_BLOCKS_PROPERTY}'s value, 1024 where it is absent, and (with a warning) where it is not 1-65535. */
+  static long groupTargetBlocks(String value) {
+    if (value == null) {
+      return 1024;
+    }
+    try {
+      long blocks = Long.parseLong(value.trim());
+      if (blocks >= 1 && blocks <= 65535) {
+        return blocks;
+      }
+    } catch (NumberFormatException e) {
+      // warned below
+    }
+    LOG.log(System.Logger.Level.WARNING, "-D" + GROUP_BLOCKS_PROPERTY + "=" + value
+        + " is not a block count from 1 to 65535; group norms aim for 1024 blocks");
+    return 1024;
+  }
   /** Fewest elements per chunk: one 16-byte vector per thread; smaller chunks only add merging. */
   static final int GROUP_MIN_CHUNK = Launcher.THREADS * 8;
   /**

@@ -31,6 +31,17 @@ class NormLaunchTest {
     assertEquals(32, NormKernels.groupSplits(32, 4L * 512 * 512));
   }
 
+  /** {@link NormKernels#GROUP_BLOCKS_PROPERTY}: 1024 blocks when absent or not a count from 1 to 65535. */
+  @Test
+  void blockTargetFromTheProperty() {
+    assertEquals(1024, NormKernels.groupTargetBlocks(null));
+    assertEquals(256, NormKernels.groupTargetBlocks(" 256"));
+    assertEquals(65535, NormKernels.groupTargetBlocks("65535"));
+    for (String bad : new String[] {"0", "-4", "65536", "many", ""}) {
+      assertEquals(1024, NormKernels.groupTargetBlocks(bad), bad);
+    }
+  }
+
   @Test
   void smallGroupsTakeOneBlockEach() {
     assertEquals(1, NormKernels.groupSplits(3, 1));
