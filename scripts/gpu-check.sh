@@ -26,7 +26,12 @@
 #     device tool brings back only so many files). Budget: under 6 minutes, held by one deadline (each part gets its
 #     own limit or what is left of 340 s).
 #
-# Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480).
+#   scripts/gpu-check.sh tune     (on the GPU machine, after 'run' in the same session, or on its own)
+#     The tuning sweep alone (tune_checks), its image built there from this tree, SDJ_TUNE_ROWS choosing the rows.
+#
+# Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480); a second look
+# at other shapes: run(command="SDJ_TUNE_ROWS='128,176,2,2,128,0,7;...' scripts/gpu-check.sh tune",
+# carry=["gpu-bundle"], timeout_s=300).
 # After a run, AttentionTune's `speed` column ranks the tuning shapes per head size (over sdj's kernel); a winner joins
 # sdj by its row in sd-cuda/src/main/cuda/flash_attention_wgmma.cu and WgmmaKernel.TABLE (FlashAttentionWgmmaLaunchTest
 # keeps the two equal), and the next run's GPU tests (the FlashAttention rule among them) and UNet step judge it.
@@ -128,18 +133,15 @@ PY
   (IFS=:; echo "${dirs[*]}")
 }
 
-run_checks() {
-  local dest=${OUT:-$root/gpu-out}
-  local out=/tmp/sdj-gpu-logs
+# The bundle unpacked (runtime, fixtures), the CUDA libraries found, the java command line and class path, and one
+# deadline $1 seconds on (globals: dest, out, java, cp, deadline).
+prepare() {
+  dest=${OUT:-$root/gpu-out}
+  out=/tmp/sdj-gpu-logs
   rm -rf "$out"
   mkdir -p "$out" "$dest"
   [ -f "$bundle/jre.tar.xz" ] || { echo "no bundle at $bundle: run 'scripts/gpu-check.sh bundle' first and carry gpu-bundle" >&2; exit 1; }
   local jre=/tmp/sdj-jre
-  unpack() {
-    mkdir -p "$2"
-    tar -C "$2" -xJf "$1" 2>/dev/null ||
-      python3 -c "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" "$1" "$2"
-  }
   [ -x "$jre/jre/bin/java" ] || unpack "$bundle/jre.tar.xz" "$jre"
   local data=/tmp/sdj-fixtures
   rm -rf "$data"
@@ -151,7 +153,7 @@ run_checks() {
     found=$(for d in ${LD_LIBRARY_PATH//:/ }; do [ -e "$d/$lib" ] && echo "$d/$lib" && break; done)
     echo "$lib: ${found:-NOT FOUND}" | tee -a "$out/nvidia-smi.txt"
   done
-  local java=("$jre/jre/bin/java" --enable-native-access=ALL-UNNAMED
+  java=("$jre/jre/bin/java" --enable-native-access=ALL-UNNAMED
     -Dsdj.fixtures="$data/fixtures" -Dsdj.cuda.ptxasReport="$bundle/ptxas-report.txt"
     -Dorg.bytedeco.javacpp.pathsFirst=true -Djava.library.path="$LD_LIBRARY_PATH")
   # Extra JVM options for every Java part, e.g. SDJ_GPU_JAVA_OPTS="-Dsdj.cuda.graphs=false -Dsdj.cuda.convWorkspaceMiB=64"
@@ -160,10 +162,61 @@ run_checks() {
     read -r -a extra <<<"$SDJ_GPU_JAVA_OPTS"
     java+=("${extra[@]}")
   fi
-  local cp="$bundle/test-classes:$(ls "$bundle"/lib/*.jar | tr '\n' ':')"
+  cp="$bundle/test-classes:$(ls "$bundle"/lib/*.jar | tr '\n' ':')"
   # One deadline for the whole run (the device session is short): each part gets its own limit or what is left.
-  local deadline=$((SECONDS + 340))
-  left() { local l=$((deadline - SECONDS)); if [ "$l" -lt "$1" ]; then echo $((l > 5 ? l : 5)); else echo "$1"; fi; }
+  deadline=$((SECONDS + $1))
+}
+
+# Archive $1 (tar.xz) unpacked into directory $2.
+unpack() {
+  mkdir -p "$2"
+  tar -C "$2" -xJf "$1" 2>/dev/null ||
+    python3 -c "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" "$1" "$2"
+}
+
+# Seconds for a part that wants $1: that, or what is left before the deadline (at least 5).
+left() { local l=$((deadline - SECONDS)); if [ "$l" -lt "$1" ]; then echo $((l > 5 ? l : 5)); else echo "$1"; fi; }
+
+# The attention tuning image in directory $1 (attention_tune.cubin and .list): its kernels against sdj's at each head
+# size, then Nsight Compute's sections of the fastest at the padded head sizes matching $2 (a regex).
+tune_part() {
+  echo "== attention tuning (sdj, AttentionTune) =="
+  local tune=$1 dps=$2
+  : >"$out/tune.txt"
+  # A hung or failing kernel ends its JVM with the index to go on from.
+  local from=0 next rc
+  while :; do
+    timeout "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune" --from=$from \
+      >>"$out/tune.txt" 2>&1
+    rc=$?
+    next=$(grep -o 'resume-from: [0-9]*' "$out/tune.txt" | tail -1 | grep -o '[0-9]*$')
+    if { [ "$rc" = 3 ] || [ "$rc" = 4 ]; } && [ -n "$next" ] && [ "$next" -gt "$from" ]; then from=$next; else break; fi
+  done
+  # Nsight Compute's sections of sdj's kernel and the fastest tuning kernel at those head sizes, one launch each (the
+  # clocks as they are: METHOD.md). Where ncu cannot read the counters, its log says why.
+  if command -v ncu >/dev/null 2>&1 && [ $((deadline - SECONDS)) -ge 60 ]; then
+    local best
+    best=$(awk -v dps="$dps" '$1 ~ "^sdj_tune_f16_d(" dps ")_" && $6 + 0 > 0 {
+        dp = $1; sub(/_k.*/, "", dp); if ($6 + 0 > b[dp]) { b[dp] = $6 + 0; n[dp] = $1 } }
+      END { s = ""; for (dp in n) s = s (s == "" ? "" : "|") n[dp]; print s }' "$out/tune.txt")
+    if [ -n "$best" ]; then
+      echo "== ncu: sdj's kernel and the fastest tuning kernel at padded head sizes $dps ($best) =="
+      # The sections this ncu has, of those wanted (an unknown one would fail the whole run).
+      local sections=() known
+      known=$(ncu --list-sections 2>/dev/null)
+      for sec in SpeedOfLight MemoryWorkloadAnalysis MemoryWorkloadAnalysis_Tables ComputeWorkloadAnalysis \
+          WarpStateStats SchedulerStats LaunchStats; do
+        grep -qw -- "$sec" <<<"$known" && sections+=(--section "$sec")
+      done
+      timeout "$(left 90)" ncu --clock-control none --kernel-name-base function \
+        --kernel-name "regex:^(sdj_flash_attention_wgmma_f16_d($dps)|$best)\$" "${sections[@]}" \
+        "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune" "--only=$best" --once >"$out/ncu.txt" 2>&1
+    fi
+  fi
+}
+
+run_checks() {
+  prepare 340
   echo "== tests (org.sdj.cuda) =="
   timeout "$(left 200)" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
     --select-package org.sdj.cuda --exclude-classname '.*\.Emulated.*' --exclude-classname '.*\.HostDeviceTest' \
@@ -178,42 +231,9 @@ run_checks() {
   timeout "$(left 45)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
   echo "== attention benchmark (torch SDPA) =="
   timeout "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
-  # The attention tuning image's kernels (src/test/tune) against sdj's at each head size; a hung or failing kernel
-  # ends its JVM with the index to go on from.
-  echo "== attention tuning (sdj, AttentionTune) =="
-  local tune=/tmp/sdj-tune
-  rm -rf "$tune"
-  unpack "$bundle/tune.tar.xz" "$tune"
-  : >"$out/tune.txt"
-  local from=0 next rc
-  while :; do
-    timeout "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune/tune" --from=$from \
-      >>"$out/tune.txt" 2>&1
-    rc=$?
-    next=$(grep -o 'resume-from: [0-9]*' "$out/tune.txt" | tail -1 | grep -o '[0-9]*$')
-    if { [ "$rc" = 3 ] || [ "$rc" = 4 ]; } && [ -n "$next" ] && [ "$next" -gt "$from" ]; then from=$next; else break; fi
-  done
-  # Nsight Compute's sections of sdj's kernel and the fastest tuning kernel at head sizes 40 and 128, one launch each
-  # (the clocks as they are: METHOD.md). Where ncu cannot read the counters, its log says why.
-  if command -v ncu >/dev/null 2>&1 && [ $((deadline - SECONDS)) -ge 60 ]; then
-    local best
-    best=$(awk '$1 ~ /^sdj_tune_f16_d(48|128)_/ && $6 + 0 > 0 {
-        dp = $1; sub(/_k.*/, "", dp); if ($6 + 0 > b[dp]) { b[dp] = $6 + 0; n[dp] = $1 } }
-      END { s = ""; for (dp in n) s = s (s == "" ? "" : "|") n[dp]; print s }' "$out/tune.txt")
-    if [ -n "$best" ]; then
-      echo "== ncu: sdj's kernel and the fastest tuning kernel at d 40 and 128 ($best) =="
-      # The sections this ncu has, of those wanted (an unknown one would fail the whole run).
-      local sections=() known
-      known=$(ncu --list-sections 2>/dev/null)
-      for sec in SpeedOfLight MemoryWorkloadAnalysis MemoryWorkloadAnalysis_Tables ComputeWorkloadAnalysis \
-          WarpStateStats SchedulerStats LaunchStats; do
-        grep -qw -- "$sec" <<<"$known" && sections+=(--section "$sec")
-      done
-      timeout "$(left 90)" ncu --clock-control none --kernel-name-base function \
-        --kernel-name "regex:^(sdj_flash_attention_wgmma_f16_d(48|128)|$best)\$" "${sections[@]}" \
-        "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune/tune" "--only=$best" --once >"$out/ncu.txt" 2>&1
-    fi
-  fi
+  rm -rf /tmp/sdj-tune
+  unpack "$bundle/tune.tar.xz" /tmp/sdj-tune
+  tune_part /tmp/sdj-tune/tune "48|128"
   echo "== txt2img 512x512, 20 steps (sdj) =="
   timeout "$(left 120)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (sdj) =="
@@ -244,13 +264,35 @@ run_checks() {
   return $tests_rc
 }
 
-# What run_checks prints at the end: the figures of every part, from its logs in $out.
-summary() {
-  echo
-  grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" || tail -20 "$out/tests.txt"
-  grep -E "✘|\[X\]" "$out/tests.txt" | head -30
-  echo "-- sdj --"; cat "$out/bench-sdj.txt"
-  echo "-- torch --"; cat "$out/bench-torch.txt"
+# 'tune' on the GPU machine: the attention tuning image built there by the toolkit's nvcc from this tree's sources
+# (SDJ_TUNE_ROWS, as build-tune.sh takes it, in place of attention_tune.cu's rows where set), timed against sdj's
+# kernels, with PyTorch's SDPA at the same shapes and ncu: a second, shorter look within one device session, since a
+# rebuild here outlasts the machine's idle time. Writes summary.txt and logs.tar.gz as 'run' does.
+tune_checks() {
+  prepare 240
+  local nvcc
+  nvcc=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
+  echo "== attention tuning image, built here by $nvcc =="
+  rm -rf /tmp/sdj-tune-here
+  if ! bash "$root/sd-cuda/src/test/tune/build-tune.sh" /tmp/sdj-tune-here "$nvcc" >"$out/tune-build.txt" 2>&1; then
+    cat "$out/tune-build.txt"
+    return 1
+  fi
+  echo "== attention benchmark (torch SDPA) =="
+  timeout "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
+  tune_part /tmp/sdj-tune-here "[0-9]+"
+  {
+    echo; tail -3 "$out/tune-build.txt"
+    echo "-- torch --"; cat "$out/bench-torch.txt"
+    tune_summary
+  } >"$out/summary.txt" 2>&1
+  cat "$out/summary.txt"
+  cp "$out/summary.txt" "$dest/"
+  tar -C "$out" -czf "$dest/logs.tar.gz" .
+}
+
+# The tuning part's figures, from its logs in $out.
+tune_summary() {
   echo "-- attention tuning (speed: over sdj's kernel in the same run) --"; grep -v "^cuda:" "$out/tune.txt"
   echo "-- the fastest tuning kernel per head size, of those within 1e-2 of sdj's output --"
   awk '$1 ~ /^sdj_tune_/ && $6 + 0 > 0 && $7 + 0 < 1e-2 && $6 + 0 > b[$2] { b[$2] = $6 + 0; n[$2] = $1; t[$2] = $3 }
@@ -261,6 +303,16 @@ summary() {
     grep -E "^  [a-z_0-9]+ \(|==ERROR==|==WARNING==|Duration|Throughput|Busy|Ipc|Hit Rate|Bank|Warp Cycles|Eligible|Issued Warp|No Eligible|Registers Per|Shared Memory Configuration|Stall" \
       "$out/ncu.txt" | head -150
   fi
+}
+
+# What run_checks prints at the end: the figures of every part, from its logs in $out.
+summary() {
+  echo
+  grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" || tail -20 "$out/tests.txt"
+  grep -E "✘|\[X\]" "$out/tests.txt" | head -30
+  echo "-- sdj --"; cat "$out/bench-sdj.txt"
+  echo "-- torch --"; cat "$out/bench-torch.txt"
+  tune_summary
   echo "-- UNet step, sdj --"; head -32 "$out/unet-sdj.txt"
   echo "-- UNet step, torch --"; tail -8 "$out/unet-torch.txt"
   echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
@@ -279,5 +331,6 @@ summary() {
 case "$mode" in
   bundle) make_bundle ;;
   run) run_checks ;;
-  *) echo "usage: scripts/gpu-check.sh [bundle|run]" >&2; exit 2 ;;
+  tune) tune_checks ;;
+  *) echo "usage: scripts/gpu-check.sh [bundle|run|tune]" >&2; exit 2 ;;
 esac

@@ -17,6 +17,10 @@
   SDJ_WGMMA_KERNEL(__half, sdj_tune_f16_d##DP##_k##BC##_s##STAGES##_c##CONSUMERS##_w##W##_x##SOFTMAX##_f##FLAGS,      \
                    DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS)
 
+#ifdef SDJ_TUNE_ROWS_FILE
+// Rows of the caller's instead (build-tune.sh with SDJ_TUNE_ROWS).
+#include SDJ_TUNE_ROWS_FILE
+#else
 // Head size 40: the exponentials' and the sums' share of the work (the softmax forms), tile lengths, two consumers;
 // then without the proxy fence, and everything swizzled.
 SDJ_TUNE(48, 128, 3, 3, 0, 0, 1)
@@ -98,3 +102,4 @@ SDJ_TUNE(160, 128, 2, 2, 0, 0, 5)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 7)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 6)
 SDJ_TUNE(160, 112, 2, 2, 64, 0, 6)
+#endif
