@@ -17,16 +17,21 @@ final class NormKernels {
    * compare (fewer, longer chunks trade parallelism for less merging and fewer block-wide reductions).
    */
   static final String GROUP_BLOCKS_PROPERTY = "sdj.cuda.groupNormBlocks";
+  /** The blocks a group norm aims for where {@link #GROUP_BLOCKS_PROPERTY} does not say. */
+  private static final long DEFAULT_GROUP_BLOCKS = 1024;
   /**
    * Blocks a group norm aims for: about 8 resident 256-thread blocks on each SM of a 132-SM GPU. One block per (sample,
    * group) gives only 64 for the UNet's batch of 2 x 32 groups, so every group is cut into chunks of one block each.
    */
   private static final long GROUP_TARGET_BLOCKS = groupTargetBlocks(System.getProperty(GROUP_BLOCKS_PROPERTY));
 
-  /** {@link #GROUP_BLOCKS_PROPERTY}'s value, 1024 where it is absent, and (with a warning) where it is not 1-65535. */
+  /**
+   * {@link #GROUP_BLOCKS_PROPERTY}'s value, {@link #DEFAULT_GROUP_BLOCKS} where it is absent, and (with a warning)
+   * where it is not 1-65535.
+   */
   static long groupTargetBlocks(String value) {
     if (value == null) {
-      return 1024;
+      return DEFAULT_GROUP_BLOCKS;
     }
     try {
       long blocks = Long.parseLong(value.trim());
@@ -37,8 +42,8 @@ final class NormKernels {
       // warned below
     }
     LOG.log(System.Logger.Level.WARNING, "-D" + GROUP_BLOCKS_PROPERTY + "=" + value
-        + " is not a block count from 1 to 65535; group norms aim for 1024 blocks");
-    return 1024;
+        + " is not a block count from 1 to 65535; group norms aim for " + DEFAULT_GROUP_BLOCKS + " blocks");
+    return DEFAULT_GROUP_BLOCKS;
   }
   /** Fewest elements per chunk: one 16-byte vector per thread; smaller chunks only add merging. */
   static final int GROUP_MIN_CHUNK = Launcher.THREADS * 8;
