@@ -11,8 +11,9 @@
 #     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of
 #     org.sdj.cuda (the GPU ones included), the attention benchmark (mma.sync and wgmma kernels) and PyTorch's SDPA at
 #     the same shapes, the attention tuning image's kernels against sdj's (AttentionTune: other tile lengths, stages,
-#     consumers, swizzles, softmax forms and turns) and Nsight Compute's sections of the fastest of them at head sizes
-#     40 and 128 beside sdj's kernel (where ncu is there and can read the counters), one SD 1.5 UNet step (with an
+#     consumers, swizzles, softmax forms, turns, fences, clusters of two blocks, stages given back by warp) and Nsight
+#     Compute's sections of the fastest of them at head sizes 40 and 128 beside sdj's kernel (where ncu is there and
+#     can read the counters), one SD 1.5 UNet step (with an
 #     op-by-op device-time profile) against PyTorch eager (benchmarks/torch/unet_step.py), a whole 512x512 txt2img with
 #     its peak device memory, the VAE decode with its op profile against PyTorch eager (benchmarks/torch/vae_decode.py)
 #     and, time permitting, the UNet step again with the wgmma kernel's K and V tiles copied by one bulk copy each

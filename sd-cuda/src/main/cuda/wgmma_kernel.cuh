@@ -36,11 +36,16 @@
 //    chunked tiles take one per 8 columns, each row of it 16 bytes; the query tile swizzled too (FLAG_SWIZZLED_Q).
 //  * The softmax's forms (SOFTMAX, wgmma_attention.cuh): the rows' sums from a column of ones in V's padding, and that
 //    with packed float16 exponentials.
+//  * Clusters of two blocks (FLAG_CLUSTER, cluster.cuh), FlashAttention-3's at head sizes 128 and 256: neighbouring
+//    query blocks of a head share each K and V tile, each block's producer copying half of it into both blocks'
+//    stages (multicast bulk copies), so that each block reads half of K and V from L2; each consumer warp gives a stage
+//    back to both producers.
 //  * Those, other tile lengths, stages and consumers, and the flags are what the attention tuning image
 //    (src/test/tune/attention_tune.cu) compares on a GPU; flash_attention_wgmma.cu's table takes the winners.
 //  * Not yet (FlashAttention-3 does them): the query tile by TMA, output through shared memory with 16-byte stores.
 //  * The fragment and shared-memory layouts relied on, and the shared building blocks, are in wgmma_attention.cuh.
 #pragma once
+#include "cluster.cuh"
 #include "wgmma_attention.cuh"
 
 namespace sdj {
@@ -150,14 +155,14 @@ struct Handshakes {
   __device__ __forceinline__ static int round(int j) { return (j / STAGES) & 1; }
 
   // full_count: the arrivals that fill a K or V stage (the producer's 128 threads, or its one thread that issues bulk
-  // tensor copies and announces their bytes).
-  __device__ __forceinline__ void init(int full_count) const {
+  // tensor copies and announces their bytes); empty_count: those that give it back (Handover::give_back).
+  __device__ __forceinline__ void init(int full_count, int empty_count) const {
     mbar_init(q_full(), 128);
     for (int s = 0; s < STAGES; s++) {
       mbar_init(k_full(s), full_count);
       mbar_init(v_full(s), full_count);
-      mbar_init(k_empty(s), CONSUMERS * 128);
-      mbar_init(v_empty(s), CONSUMERS * 128);
+      mbar_init(k_empty(s), empty_count);
+      mbar_init(v_empty(s), empty_count);
     }
   }
 };
@@ -180,8 +185,11 @@ __device__ __forceinline__ void filled(uint64_t* bar, bool vec) {
 // lands chunk after chunk, each its BC rows of 16 bytes, the tile layout; else one copy per COPY_COLUMNS columns (a
 // 4-d box of them x BC rows): per 8-column chunk, or per swizzled block, which the map's swizzle lays out. Rows past
 // nk and columns past d arrive as zeros. Without maps, all 128 threads copy (cp.async or plain stores). COLS of the DP
-// columns: all, or all but the last chunk, which SOFTMAX_ONES and _F16 set up once (ones_column).
-template <typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW, int CONSUMERS, int COLS>
+// columns: all, or all but the last chunk, which SOFTMAX_ONES and _F16 set up once (ones_column). In a cluster of
+// CLUSTER blocks with maps, the blocks share each tile: block r copies the tile's copies c with c % CLUSTER == r, each
+// multicast into every block's stage, so that every block's stage gets the whole tile, its full barrier all its bytes,
+// and each block reads a CLUSTER-th of K and V from L2.
+template <typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW, int CONSUMERS, int COLS, int CLUSTER>
 __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W, QW>& hd,
                                         const Handshakes<STAGES, CONSUMERS>& hs, int q0, int nq, bool negate,
                                         const CUtensorMap* tk, const CUtensorMap* tv, bool tile) {
@@ -214,7 +222,14 @@ __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W, QW>& hd
     // One tile of K or V (map) into stage dst, completing on bar.
     constexpr int CC = Tiles<T, DP, BC, STAGES, ROWS, W, QW>::COPY_COLUMNS;
     auto copy = [&](T* dst, const CUtensorMap* map, int j, uint64_t* bar) {
-      if (W == 0 && COLS == DP && tile) {
+      if constexpr (CLUSTER > 1) {
+        const int rank = cluster_rank();
+#pragma unroll 1
+        for (int c = rank; c < COLS / CC; c += CLUSTER) {
+          tma_load_multicast(dst + c * BC * CC, map, CC * c, blockIdx.y, j * BC, blockIdx.z, bar,
+                             (uint16_t)((1 << CLUSTER) - 1));
+        }
+      } else if (W == 0 && COLS == DP && tile) {
         tma_load5(dst, map, 0, j * BC, 0, blockIdx.y, blockIdx.z, bar);
       } else {
 #pragma unroll 1
@@ -250,13 +265,23 @@ __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W, QW>& hd
 // its predecessor's 128 arriving), so that one's softmax runs while another's products do. Consumer 0 goes first,
 // granted by the last consumer at the start; the last leaves out its last handover, so that no barrier is left
 // half-arrived. Without PINGPONG the consumers issue as soon as their tiles are in (FlashAttention-3 turns it off from
-// head size 160).
-template <int STAGES, int CONSUMERS, bool PINGPONG>
+// head size 160). Each consumer thread gives a stage back (an mbarrier arrival) once its products that read it have
+// completed; with BY_WARP, each warp does once all its lanes have (a 32nd of the arrivals; CUTLASS's pipelines have one
+// per warpgroup, which takes wgmma's completion as the warpgroup's, as the emulator does not). In a cluster (CLUSTER
+// > 1, always BY_WARP), to this block's producer and, where the blocks share their tiles (multicast), every other's.
+template <int STAGES, int CONSUMERS, bool PINGPONG, int CLUSTER, bool BY_WARP>
 struct Handover {
+  static_assert(CLUSTER == 1 || BY_WARP, "a cluster's blocks give stages back by warp");
   Handshakes<STAGES, CONSUMERS> hs;
   int me;  // consumer 0 .. CONSUMERS - 1
   int n;   // key tiles
   bool fence;  // whether the producer's copies of K and V go through the generic proxy (see ready)
+  bool multicast;  // CLUSTER > 1: whether the cluster's producers fill every block's stages together
+
+  // The arrivals that empty a stage: every consumer thread or warp of each block whose producer fills it.
+  __host__ __device__ static constexpr int empty_count(bool multicast) {
+    return (multicast ? CLUSTER : 1) * CONSUMERS * (BY_WARP ? 4 : 128);
+  }
 
   __device__ __forceinline__ void start(int) const {
     mbar_wait(hs.q_full(), 0);
@@ -270,8 +295,29 @@ struct Handover {
     // through the async proxy themselves, whose completion the mbarrier wait has seen.
     if (fence) fence_async_shared();
   }
-  __device__ __forceinline__ void keys_done(int j) const { mbar_arrive(hs.k_empty(j)); }
-  __device__ __forceinline__ void values_done(int j) const { mbar_arrive(hs.v_empty(j)); }
+  __device__ __forceinline__ void keys_done(int j) const { give_back(hs.k_empty(j)); }
+  __device__ __forceinline__ void values_done(int j) const { give_back(hs.v_empty(j)); }
+  __device__ __forceinline__ void give_back(uint64_t* bar) const {
+    if constexpr (!BY_WARP) {
+      mbar_arrive(bar);
+    } else {
+      __syncwarp();  // every lane's products that read the stage have completed
+      if ((threadIdx.x & 31) == 0) {
+        if constexpr (CLUSTER == 1) {
+          mbar_arrive(bar);
+        } else {
+          const int rank = cluster_rank();
+          for (int r = 0; r < CLUSTER; r++) {
+            if (r == rank) {
+              mbar_arrive(bar);
+            } else if (multicast) {
+              mbar_arrive_cluster(map_shared(bar, r));
+            }
+          }
+        }
+      }
+    }
+  }
   __device__ __forceinline__ void my_turn() const {
     if (PINGPONG) named_barrier_sync(1 + me, 256);
   }
@@ -298,10 +344,16 @@ __device__ __forceinline__ void ones_column(Head<T, DP, BC, STAGES, ROWS, W, QW>
 
 // The kernels' FLAGS: the consumers take turns (Handover's ping-pong); the query tile is swizzled as K's and V's
 // tiles are (width W > 0), rather than chunked; with bulk tensor copies, the consumers leave out the proxy fence
-// after each stage's wait (FlashAttention-3 and CUTLASS have none there: the copies are the async proxy's own).
+// after each stage's wait (FlashAttention-3 and CUTLASS have none there: the copies are the async proxy's own);
+// clusters of two blocks along x (neighbouring query blocks of one head) that share their K and V tiles' bulk copies,
+// FlashAttention-3's choice at head sizes 128 and 256 (SDJ_CLUSTER_DIMS); the consumers give stages back by warp
+// rather than by thread (Handover; clusters always do).
 constexpr int FLAG_TURNS = 1;
 constexpr int FLAG_SWIZZLED_Q = 2;
 constexpr int FLAG_TMA_NO_FENCE = 4;
+constexpr int FLAG_CLUSTER = 8;
+constexpr int FLAG_WARP_RELEASE = 16;
+__host__ __device__ constexpr int cluster_of(int FLAGS) { return FLAGS & FLAG_CLUSTER ? 2 : 1; }
 
 template <typename T, int DP, int BC, int STAGES, int CONSUMERS, int W, int SOFTMAX, int FLAGS>
 __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
@@ -313,29 +365,46 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   static_assert(CONSUMERS == 2 || CONSUMERS == 3, "two or three consumer warpgroups");
   static_assert(SOFTMAX == SOFTMAX_F32 || W == 0, "a column of ones in chunked tiles, whose copies leave its chunk be");
   static_assert(!(FLAGS & FLAG_SWIZZLED_Q) || W != 0, "a swizzled query tile beside swizzled K and V tiles");
+  static_assert(FLAGS >= 0 && FLAGS < 32, "the flags above");
   constexpr int ROWS = 64 * CONSUMERS;
   constexpr int QW = FLAGS & FLAG_SWIZZLED_Q ? W : 0;
+  constexpr int CLUSTER = cluster_of(FLAGS);
   if (dynamic_smem_size() < (uint32_t)ws_smem_bytes(DP, BC, STAGES, CONSUMERS, W)) __trap();
+  // A cluster kernel runs in its clusters only, and copies its tiles in pieces it can share (no whole-tile copies).
+  if (CLUSTER > 1 && (cluster_blocks() != CLUSTER || (options & OPTION_TMA_TILE))) __trap();
   const int wg = threadIdx.x >> 7;
   const int consumer = wg > 0 ? wg - 1 : 0;
   const int q0 = blockIdx.x * ROWS;
   Head<T, DP, BC, STAGES, ROWS, W, QW> hd(sdj_wgmma_ws_dynamic, consumer, q, k, v, o, nq, nk, heads, d, ldq, ldkv,
                                       scale_log2, causal);
+  if (CLUSTER > 1 && causal) {
+    // Every block of a cluster takes the key tiles of its last block's rows, so that their producers copy alike.
+    hd.ntiles = (min(nk, (int)(blockIdx.x / CLUSTER + 1) * CLUSTER * ROWS) + BC - 1) / BC;
+  }
   const Handshakes<STAGES, CONSUMERS> hs{reinterpret_cast<uint64_t*>(hd.tiles.end())};
   const bool tma = options & OPTION_TMA;
+  using Turns = Handover<STAGES, CONSUMERS, (FLAGS & FLAG_TURNS) != 0, CLUSTER,
+                         (CLUSTER > 1 || (FLAGS & FLAG_WARP_RELEASE) != 0)>;
   if (threadIdx.x == 0) {
-    hs.init(tma ? 1 : 128);
+    hs.init(tma ? 1 : 128, Turns::empty_count(tma));
     fence_mbar_init();
   }
   constexpr int COLS = SOFTMAX == SOFTMAX_F32 ? DP : DP - 8;  // columns of K and V the producer copies
   if constexpr (COLS < DP) {
     if (wg == 0) ones_column(hd);
   }
-  __syncthreads();  // the mbarriers (and the column of ones) are in place for everyone
+  // The mbarriers (and the column of ones) are in place for everyone: in a cluster, for the other blocks' copies and
+  // arrivals too.
+  if constexpr (CLUSTER > 1) {
+    cluster_sync();
+  } else {
+    __syncthreads();
+  }
   if (wg == 0) {
     release_registers<producer_regs(CONSUMERS)>();
-    produce<T, DP, BC, STAGES, ROWS, W, QW, CONSUMERS, COLS>(hd, hs, q0, nq, scale_log2 < 0.f, tma ? tk : nullptr,
-                                                         tma ? tv : nullptr, (options & OPTION_TMA_TILE) != 0);
+    produce<T, DP, BC, STAGES, ROWS, W, QW, CONSUMERS, COLS, CLUSTER>(hd, hs, q0, nq, scale_log2 < 0.f,
+                                                                  tma ? tk : nullptr, tma ? tv : nullptr,
+                                                                  (options & OPTION_TMA_TILE) != 0);
   } else {
     claim_registers<consumer_regs(CONSUMERS)>();
     float acc[DP / 2];
@@ -343,22 +412,60 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
     for (int i = 0; i < DP / 2; i++) acc[i] = 0.f;
     Rows rows;
     const bool fence = !(tma && (FLAGS & FLAG_TMA_NO_FENCE));
-    pipelined_loop<SOFTMAX>(hd, Handover<STAGES, CONSUMERS, (FLAGS & FLAG_TURNS) != 0>{hs, consumer, hd.ntiles, fence},
-                            acc, rows);
+    pipelined_loop<SOFTMAX>(hd, Turns{hs, consumer, hd.ntiles, fence, tma}, acc, rows);
     float sums[2];
     row_sums<SOFTMAX, DP>(rows, acc, sums);
     store_rows(hd, acc, sums, nq, heads);
   }
+  // No block of a cluster leaves while another may still copy into its stages or arrive on its barriers.
+  if constexpr (CLUSTER > 1) cluster_sync();
 }
 
 }  // namespace wgmma
 }  // namespace sdj
 
+// A kernel's cluster dimensions by its FLAGS (a literal 0-31): pairs of blocks along x with FLAG_CLUSTER, none else.
+// Spelled out per value, as an attribute cannot test a bit of a macro argument.
+#define SDJ_CLUSTER_DIMS(FLAGS) SDJ_CLUSTER_DIMS_##FLAGS
+#define SDJ_CLUSTER_PAIR __cluster_dims__(2, 1, 1)
+#define SDJ_CLUSTER_DIMS_0
+#define SDJ_CLUSTER_DIMS_1
+#define SDJ_CLUSTER_DIMS_2
+#define SDJ_CLUSTER_DIMS_3
+#define SDJ_CLUSTER_DIMS_4
+#define SDJ_CLUSTER_DIMS_5
+#define SDJ_CLUSTER_DIMS_6
+#define SDJ_CLUSTER_DIMS_7
+#define SDJ_CLUSTER_DIMS_8 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_9 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_10 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_11 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_12 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_13 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_14 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_15 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_16
+#define SDJ_CLUSTER_DIMS_17
+#define SDJ_CLUSTER_DIMS_18
+#define SDJ_CLUSTER_DIMS_19
+#define SDJ_CLUSTER_DIMS_20
+#define SDJ_CLUSTER_DIMS_21
+#define SDJ_CLUSTER_DIMS_22
+#define SDJ_CLUSTER_DIMS_23
+#define SDJ_CLUSTER_DIMS_24 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_25 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_26 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_27 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_28 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_29 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_30 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_31 SDJ_CLUSTER_PAIR
+
 // One extern "C" kernel NAME of the template: its parameters as AttentionKernels passes them, the last two the tensor
 // maps of K and V (AttentionKernels.tensorMaps), which the producer reads where options has OPTION_TMA. One block of
-// 128 * (1 + CONSUMERS) threads per SM.
+// 128 * (1 + CONSUMERS) threads per SM; with FLAG_CLUSTER, in clusters of two along x (a grid of even width).
 #define SDJ_WGMMA_KERNEL(T, NAME, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS)                                     \
-  extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), 1)                                \
+  extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), 1) SDJ_CLUSTER_DIMS(FLAGS)        \
       NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,            \
            float scale_log2, int causal, int options, const __grid_constant__ CUtensorMap tk,                       \
            const __grid_constant__ CUtensorMap tv) {                                                                \

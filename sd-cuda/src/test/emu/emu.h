@@ -5,9 +5,16 @@
 // PTX has a branch under SDJ_EMU (defined below) that calls this header's models of the instructions instead.
 //
 // What it models:
-//  - a launch runs its blocks one after another; each CUDA thread of a block is a real host thread (the same blockDim
-//    threads serve every block of a launch), so __syncthreads is a true barrier over the block's threads;
-//  - __shared__ variables are function-level statics, which the block's threads share and the next block reuses;
+//  - a launch runs its blocks one after another, or with clusters (a launch's cluster size along x) its clusters one
+//    after another, the blocks of each together; each CUDA thread of a block is a real host thread (the same threads
+//    serve every block or cluster of a launch), so __syncthreads is a true barrier over the block's threads;
+//  - clusters: each block of one has its own shared memory and barriers; %cluster_ctarank, mapa (shared::cluster
+//    addresses of another block's dynamic shared memory), a remote mbarrier arrival, bulk tensor copies multicast to
+//    several blocks (each lands, and counts its bytes on that block's barrier, when a thread of that block waits), and
+//    barrier.cluster (every thread of the cluster must come: one that returned earlier deadlocks it, which fails the
+//    launch);
+//  - __shared__ variables are function-level statics, which the block's threads share and the next block reuses (the
+//    blocks of a cluster too: cluster kernels keep to dynamic shared memory);
 //    dynamic shared memory (extern __shared__) is the first bytes (the launch's size) of one static buffer, filled
 //    with 0xff (a NaN in every float type) at each block's start so that reading what no thread wrote shows;
 //  - warp shuffles exchange values through a per-warp buffer between barriers of the warp's 32 threads; a shuffle
@@ -88,6 +95,9 @@
 #define __shared__ static
 #undef __grid_constant__
 #define __grid_constant__
+// A cluster kernel's size comes with its launch here (sdj_emu_launch).
+#undef __cluster_dims__
+#define __cluster_dims__(...)
 #ifndef __launch_bounds__
 #define __launch_bounds__(...)
 #endif
@@ -104,6 +114,7 @@ extern dim3 block_dim;
 extern dim3 grid_dim;
 
 void sync_block();
+void sync_warp();
 // Value of `lane`'s v (its slot in the calling warp's exchange buffer) after every lane of the warp stored its own.
 uint64_t exchange(uint64_t mine, int lane);
 void* dynamic_shared();
@@ -197,6 +208,18 @@ static_assert(sizeof(TensorMap) <= sizeof(CUtensorMap), "the emulator's tensor m
 // the tensor's bounds zero-filled. The destination reads as NaN from the issue until a thread waits on the barrier,
 // when the copy lands and its bytes count (the latest moment PTX allows).
 void tma_load(uint32_t dst, const CUtensorMap* map, const int* coords, uint32_t mbar);
+// The same with .multicast::cluster: the box into shared memory at dst of every block of the cluster in `mask` (bit r
+// for rank r), completing on each one's barrier at mbar.
+void tma_load_multicast(uint32_t dst, const CUtensorMap* map, const int* coords, uint32_t mbar, uint16_t mask);
+
+// Clusters: %cluster_ctarank and %cluster_nctarank; mapa.shared::cluster (the address of the same byte of block
+// `rank`'s dynamic shared memory); mbarrier.arrive.release.cluster.shared::cluster on such an address; barrier.cluster
+// arrive and wait.
+int cluster_rank();
+int cluster_blocks();
+uint32_t map_shared(uint32_t address, int rank);
+void mbarrier_arrive_cluster(uint32_t address);
+void cluster_sync();
 
 // bar.sync id, count (arrive and wait until `count` threads have arrived) and bar.arrive id, count (arrive only),
 // named barriers 1-15.
@@ -243,6 +266,8 @@ inline bool __all_sync(unsigned, bool pred) { return emu::ballot(pred) == 0xffff
 #define gridDim (::emu::grid_dim)
 
 inline void __syncthreads() { emu::sync_block(); }
+// The lanes of the calling warp meet (all 32 must come).
+inline void __syncwarp(unsigned = 0xffffffffu) { emu::sync_warp(); }
 
 template <typename T>
 inline T __shfl_sync(unsigned, T v, int src) {

@@ -34,6 +34,10 @@ constexpr int SPINS = 64;
 constexpr size_t GUARD = 64;
 // The most dynamic shared memory a launch may ask for (an sm_90 block's opt-in maximum).
 constexpr size_t MAX_DYNAMIC = 227 * 1024;
+// The most blocks of a cluster the emulator runs together (a GPU's portable maximum is 8).
+constexpr int MAX_CLUSTER = 4;
+// Shared::cluster addresses (mapa): a block's own shared address with its rank + 1 in the bits from here up.
+constexpr int RANK_SHIFT = 24;
 constexpr int GATHER_WORDS = 8;
 constexpr unsigned char GUARD_BYTE = 0x5a;
 
@@ -131,16 +135,7 @@ struct Warp {
   long long gathered[2][32];
 };
 
-// The running launch's block-wide state.
-Barrier block_barrier;
-Barrier block_end;
-std::unique_ptr<Warp[]> warps;
-// A static of this library, as the kernels' static __shared__ buffers are: shared-space addresses are offsets from it.
-alignas(128) unsigned char shared_memory[MAX_DYNAMIC + GUARD];
-size_t shared_bytes = 0;
-int threads_per_block = 0;
-
-thread_local int linear_tid;
+thread_local int linear_tid;  // within its block
 thread_local long long shuffles;  // this thread's shuffles in the current block
 
 // This thread's cp.async copies not yet complete: committed groups, oldest first, then those not yet committed. A copy
@@ -192,7 +187,6 @@ struct MBarrier {
   std::deque<std::vector<Copy>> deferred;
   std::deque<std::vector<BulkRow>> bulk;
 };
-std::map<uint32_t, MBarrier> mbarriers;
 
 // Named barriers 1-15 (bar.sync / bar.arrive id, count; 0 is __syncthreads): a generation completes when `count`
 // threads have arrived, those that sync waiting for it. Forgotten between blocks. Guarded by `lock`.
@@ -201,8 +195,29 @@ struct NamedBarrier {
   int arrived = 0;
   unsigned long long generation = 0;
 };
-NamedBarrier named[16];
 std::condition_variable named_wake;
+
+// One running block's state: its barrier, warps, dynamic shared memory, mbarriers and named barriers. A launch runs
+// its clusters one after another, the blocks of a cluster (one, without clusters) together, block r of it on ctas[r].
+struct Cta {
+  Barrier block_barrier;
+  std::unique_ptr<Warp[]> warps;
+  // A static of this library, as the kernels' static __shared__ buffers are: shared-space addresses are offsets from
+  // it. Every block of a cluster has its own; static __shared__ buffers are one for all, so cluster kernels use none.
+  alignas(128) unsigned char memory[MAX_DYNAMIC + GUARD];
+  std::map<uint32_t, MBarrier> mbarriers;
+  NamedBarrier named[16];
+};
+Cta ctas[MAX_CLUSTER];
+size_t shared_bytes = 0;
+int threads_per_block = 0;
+int cluster_size = 1;
+// The end of a cluster's blocks (every thread of the cluster), and barrier.cluster.
+Barrier cluster_end;
+Barrier cluster_barrier;
+
+thread_local Cta* cta;  // the calling thread's block
+thread_local int cta_rank;
 
 // Fails the launch from inside a kernel and unwinds the calling thread.
 [[noreturn]] void abort_launch(const std::string& why) {
@@ -218,57 +233,77 @@ std::string where() {
 
 int block_threads() { return (int)(block_dim.x * block_dim.y * block_dim.z); }
 
-// Between blocks (every thread waits at block_end): everyone counts again, shared memory reads as NaN until written.
-void prepare_block() {
-  block_barrier.reset(threads_per_block);
+std::string block_name(uint3 b) {
+  return "block (" + std::to_string(b.x) + "," + std::to_string(b.y) + "," + std::to_string(b.z) + ")";
+}
+
+// Between clusters (every thread waits at cluster_end): everyone counts again, shared memory reads as NaN until
+// written.
+void prepare_cta(Cta& c) {
+  c.block_barrier.reset(threads_per_block);
   int nwarps = (threads_per_block + 31) / 32;
   for (int w = 0; w < nwarps; w++) {
     int lanes = std::min(32, threads_per_block - 32 * w);
-    warps[w].barrier.reset(lanes);
+    c.warps[w].barrier.reset(lanes);
     for (int l = 0; l < 32; l++) {
-      warps[w].written[0][l] = warps[w].written[1][l] = -1;
-      warps[w].gathered[0][l] = warps[w].gathered[1][l] = -1;
+      c.warps[w].written[0][l] = c.warps[w].written[1][l] = -1;
+      c.warps[w].gathered[0][l] = c.warps[w].gathered[1][l] = -1;
     }
   }
-  std::memset(shared_memory, 0xff, shared_bytes);
-  mbarriers.clear();
-  for (NamedBarrier& b : named) b = NamedBarrier{};
+  std::memset(c.memory, 0xff, shared_bytes);
+  c.mbarriers.clear();
+  for (NamedBarrier& b : c.named) b = NamedBarrier{};
 }
 
-bool guard_intact() {
+void prepare_cluster() {
+  for (int r = 0; r < cluster_size; r++) prepare_cta(ctas[r]);
+  cluster_barrier.reset(cluster_size * threads_per_block);
+}
+
+bool guard_intact(const Cta& c) {
   for (size_t i = 0; i < GUARD; i++) {
-    if (shared_memory[shared_bytes + i] != GUARD_BYTE) return false;
+    if (c.memory[shared_bytes + i] != GUARD_BYTE) return false;
   }
   return true;
 }
 
-// block_end's completion: the block just finished stayed inside its dynamic shared memory, and the next one starts
-// afresh.
-void between_blocks() {
-  for (int id = 1; id < 16; id++) {
-    if (named[id].arrived != 0 && !failed) {
+// The blocks of the cluster that just finished, by rank (set by their threads).
+uint3 finished[MAX_CLUSTER];
+
+// cluster_end's completion: each block just finished stayed inside its dynamic shared memory and left no named
+// barrier half-arrived, and the next cluster starts afresh.
+void between_clusters() {
+  for (int r = 0; r < cluster_size; r++) {
+    const Cta& c = ctas[r];
+    for (int id = 1; id < 16; id++) {
+      if (c.named[id].arrived != 0 && !failed) {
+        failed = true;
+        failure = block_name(finished[r]) + " ended with " + std::to_string(c.named[id].arrived) + " of " +
+                  std::to_string(c.named[id].count) + " threads arrived at named barrier " + std::to_string(id);
+      }
+    }
+    if (!guard_intact(c)) {
       failed = true;
-      failure = "block (" + std::to_string(block_idx.x) + "," + std::to_string(block_idx.y) + "," +
-                std::to_string(block_idx.z) + ") ended with " + std::to_string(named[id].arrived) + " of " +
-                std::to_string(named[id].count) + " threads arrived at named barrier " + std::to_string(id);
+      failure = block_name(finished[r]) + " wrote past its dynamic shared memory";
     }
   }
-  if (!guard_intact()) {
-    failed = true;
-    failure = "block (" + std::to_string(block_idx.x) + "," + std::to_string(block_idx.y) + "," +
-              std::to_string(block_idx.z) + ") wrote past its dynamic shared memory";
-  }
-  prepare_block();
+  prepare_cluster();
 }
 
-void run_thread(Trampoline call, void** args, int tid, long long blocks) {
-  linear_tid = tid;
-  thread_idx = uint3{(unsigned)(tid % block_dim.x), (unsigned)(tid / block_dim.x % block_dim.y),
-                     (unsigned)(tid / (block_dim.x * block_dim.y))};
+// Thread `tid` of the launch: thread tid % threads_per_block of block tid / threads_per_block of each cluster in turn
+// (clusters of cluster_size blocks along x; a launch without clusters has clusters of one).
+void run_thread(Trampoline call, void** args, int tid, long long clusters) {
+  cta_rank = tid / threads_per_block;
+  cta = &ctas[cta_rank];
+  linear_tid = tid % threads_per_block;
+  thread_idx = uint3{(unsigned)(linear_tid % block_dim.x), (unsigned)(linear_tid / block_dim.x % block_dim.y),
+                     (unsigned)(linear_tid / (block_dim.x * block_dim.y))};
+  const long long across = grid_dim.x / cluster_size;
   try {
-    for (long long b = 0; b < blocks; b++) {
-      block_idx = uint3{(unsigned)(b % grid_dim.x), (unsigned)(b / grid_dim.x % grid_dim.y),
-                        (unsigned)(b / ((long long)grid_dim.x * grid_dim.y))};
+    for (long long c = 0; c < clusters; c++) {
+      block_idx = uint3{(unsigned)(c % across * cluster_size + cta_rank), (unsigned)(c / across % grid_dim.y),
+                        (unsigned)(c / (across * grid_dim.y))};
+      finished[cta_rank] = block_idx;
       shuffles = 0;
       try {
         call(args);
@@ -282,9 +317,9 @@ void run_thread(Trampoline call, void** args, int tid, long long blocks) {
         throw Abort{};
       }
       std::unique_lock<std::mutex> held(lock);
-      block_barrier.drop();
-      warps[tid / 32].barrier.drop();
-      block_end.arrive_and_wait(held, "end-of-block");
+      cta->block_barrier.drop();
+      cta->warps[linear_tid / 32].barrier.drop();
+      cluster_end.arrive_and_wait(held, "end-of-block");
     }
   } catch (Abort&) {
     // The failure is recorded; this thread just stops.
@@ -299,11 +334,16 @@ Registration::Registration(const char* name, Trampoline call, const char* signat
 
 void sync_block() {
   std::unique_lock<std::mutex> held(lock);
-  block_barrier.arrive_and_wait(held, "__syncthreads");
+  cta->block_barrier.arrive_and_wait(held, "__syncthreads");
+}
+
+void sync_warp() {
+  std::unique_lock<std::mutex> held(lock);
+  cta->warps[linear_tid / 32].barrier.arrive_and_wait(held, "__syncwarp");
 }
 
 uint64_t exchange(uint64_t mine, int lane) {
-  Warp& w = warps[linear_tid / 32];
+  Warp& w = cta->warps[linear_tid / 32];
   long long seq = shuffles++;
   int slot = (int)(seq & 1);
   w.slots[slot][linear_tid % 32] = mine;
@@ -322,12 +362,12 @@ uint64_t exchange(uint64_t mine, int lane) {
   return w.slots[slot][lane];
 }
 
-void* dynamic_shared() { return shared_memory; }
+void* dynamic_shared() { return cta->memory; }
 
 unsigned dynamic_shared_size() { return (unsigned)shared_bytes; }
 
 const uint32_t* gather(const uint32_t* mine, int words) {
-  Warp& w = warps[linear_tid / 32];
+  Warp& w = cta->warps[linear_tid / 32];
   long long seq = shuffles++;
   int slot = (int)(seq & 1);
   int lane = linear_tid % 32;
@@ -356,14 +396,14 @@ unsigned ballot(bool pred) {
 }
 
 size_t shared_address(const void* p) {
-  long long offset = static_cast<const unsigned char*>(p) - shared_memory;
+  long long offset = static_cast<const unsigned char*>(p) - cta->memory;
   if (offset < INT32_MIN || offset > INT32_MAX) {
     abort_launch(where() + " takes the shared-space address of a pointer that is not in shared memory");
   }
   return (size_t)(long long)(int32_t)(offset + SHARED_ORIGIN);
 }
 
-unsigned char* shared_pointer(uint32_t address) { return shared_memory + dynamic_offset(address); }
+unsigned char* shared_pointer(uint32_t address) { return cta->memory + dynamic_offset(address); }
 
 float f16_bits(uint32_t bits) {
   __half_raw raw;
@@ -471,10 +511,12 @@ void launch_error(const char* what) { abort_launch(where() + ": " + what); }
 
 namespace {
 
-MBarrier& mbarrier(std::unique_lock<std::mutex>& held, uint32_t address) {
-  auto it = mbarriers.find(address);
-  if (it == mbarriers.end()) {
+// The mbarrier at `address` of block `c` (the calling thread's by default).
+MBarrier& mbarrier(std::unique_lock<std::mutex>& held, uint32_t address, Cta& c = *cta) {
+  auto it = c.mbarriers.find(address);
+  if (it == c.mbarriers.end()) {
     fail(held, where() + " uses an mbarrier at shared address " + std::to_string(address) +
+                   (&c == cta ? std::string() : " of the cluster's block " + std::to_string(&c - ctas)) +
                    " that was never initialised");
     throw Abort{};
   }
@@ -503,7 +545,7 @@ unsigned long long named_arrive(std::unique_lock<std::mutex>& held, int id, int 
     fail(held, where() + ": named barrier " + std::to_string(id) + " of " + std::to_string(count) + " threads");
     throw Abort{};
   }
-  NamedBarrier& b = named[id];
+  NamedBarrier& b = cta->named[id];
   if (b.arrived > 0 && b.count != count) {
     fail(held, where() + ": named barrier " + std::to_string(id) + " used with " + std::to_string(count) +
                    " threads while " + std::to_string(b.arrived) + " of " + std::to_string(b.count) + " wait");
@@ -530,12 +572,12 @@ void named_barrier_sync(int id, int count) {
   std::unique_lock<std::mutex> held(lock);
   unsigned long long gen = named_arrive(held, id, count);
   auto deadline = std::chrono::steady_clock::now() + DEADLOCK;
-  while (named[id].generation == gen) {
+  while (cta->named[id].generation == gen) {
     if (failed) throw Abort{};
     if (named_wake.wait_for(held, std::chrono::milliseconds(50)) == std::cv_status::timeout &&
         std::chrono::steady_clock::now() > deadline) {
       fail(held, "deadlock: " + where() + " waits at named barrier " + std::to_string(id) + " for " +
-                     std::to_string(count) + " threads, of which " + std::to_string(named[id].arrived) + " came");
+                     std::to_string(count) + " threads, of which " + std::to_string(cta->named[id].arrived) + " came");
       throw Abort{};
     }
   }
@@ -547,7 +589,7 @@ void mbarrier_init(uint32_t address, int count) {
                  std::to_string(count));
   }
   std::unique_lock<std::mutex> held(lock);
-  MBarrier& b = mbarriers[address];
+  MBarrier& b = cta->mbarriers[address];
   b = MBarrier{};
   b.expected = b.pending = count;
 }
@@ -574,7 +616,10 @@ void mbarrier_arrive_expect_tx(uint32_t address, int bytes) {
   arrive_once(b);
 }
 
-void tma_load(uint32_t dst, const CUtensorMap* map, const int* coords, uint32_t mbar) {
+namespace {
+
+// A bulk tensor copy into block `c`'s shared memory at dst, completing on its mbarrier at mbar.
+void tma_copy(Cta& c, uint32_t dst, const CUtensorMap* map, const int* coords, uint32_t mbar) {
   TensorMap m;
   std::memcpy(&m, map, sizeof m);
   if (m.rank < 1 || m.rank > 5 || m.element_bytes == 0 || dst % 128 != 0 ||
@@ -617,24 +662,68 @@ void tma_load(uint32_t dst, const CUtensorMap* map, const int* coords, uint32_t 
     const unsigned char* src = reinterpret_cast<const unsigned char*>(m.address + offset);
     // The row's 16-byte chunks, each where the swizzle puts it: the bytes of [first, last) from the tensor, the
     // others zeros.
-    for (int c = 0; c < row; c += 16) {
-      unsigned char* to = shared_pointer(swizzle(dst + (uint32_t)(r * row + c), sw));
+    for (int k = 0; k < row; k += 16) {
+      unsigned char* to = c.memory + dynamic_offset(swizzle(dst + (uint32_t)(r * row + k), sw));
       std::memset(to, 0xff, 16);  // NaN until the copy lands
-      const long long lo = std::max<long long>(first * e, c);
-      const long long hi = std::min<long long>(last * e, c + 16);
+      const long long lo = std::max<long long>(first * e, k);
+      const long long hi = std::min<long long>(last * e, k + 16);
       if (!inside || lo >= hi) {
         copy.push_back({to, nullptr, 16, 0});
-      } else if (lo == c) {
-        copy.push_back({to, src + c, 16, (int)(hi - c)});
+      } else if (lo == k) {
+        copy.push_back({to, src + k, 16, (int)(hi - k)});
       } else {
         // A chunk starting before dimension 0's bounds: zeros, then the elements from `first` on, as two pieces.
-        copy.push_back({to, nullptr, (int)(lo - c), 0});
-        copy.push_back({to + (lo - c), src + lo, (int)(16 - (lo - c)), (int)(hi - lo)});
+        copy.push_back({to, nullptr, (int)(lo - k), 0});
+        copy.push_back({to + (lo - k), src + lo, (int)(16 - (lo - k)), (int)(hi - lo)});
       }
     }
   }
   std::unique_lock<std::mutex> held(lock);
-  mbarrier(held, mbar).bulk.push_back(std::move(copy));
+  mbarrier(held, mbar, c).bulk.push_back(std::move(copy));
+}
+
+}  // namespace
+
+void tma_load(uint32_t dst, const CUtensorMap* map, const int* coords, uint32_t mbar) {
+  tma_copy(*cta, dst, map, coords, mbar);
+}
+
+void tma_load_multicast(uint32_t dst, const CUtensorMap* map, const int* coords, uint32_t mbar, uint16_t mask) {
+  if (mask == 0 || mask >> cluster_size != 0) {
+    abort_launch(where() + ": bulk tensor copy multicast to blocks " + std::to_string(mask) + " (a mask) of a cluster of " +
+                 std::to_string(cluster_size));
+  }
+  for (int r = 0; r < cluster_size; r++) {
+    if (mask >> r & 1) tma_copy(ctas[r], dst, map, coords, mbar);
+  }
+}
+
+int cluster_rank() { return cta_rank; }
+int cluster_blocks() { return cluster_size; }
+
+uint32_t map_shared(uint32_t address, int rank) {
+  if (rank < 0 || rank >= cluster_size || dynamic_offset(address) < 0 ||
+      (unsigned long long)dynamic_offset(address) >= shared_bytes) {
+    abort_launch(where() + ": mapa of shared address " + std::to_string(address) + " to block " +
+                 std::to_string(rank) + " of a cluster of " + std::to_string(cluster_size) +
+                 " (the emulator maps dynamic shared memory only)");
+  }
+  return address | (uint32_t)(rank + 1) << RANK_SHIFT;
+}
+
+void mbarrier_arrive_cluster(uint32_t address) {
+  const int rank = (int)(address >> RANK_SHIFT) - 1;
+  if (rank < 0 || rank >= cluster_size) {
+    abort_launch(where() + ": mbarrier.arrive.shared::cluster at " + std::to_string(address) +
+                 ", which is no address mapa gave");
+  }
+  std::unique_lock<std::mutex> held(lock);
+  arrive_once(mbarrier(held, address & ((1u << RANK_SHIFT) - 1), ctas[rank]));
+}
+
+void cluster_sync() {
+  std::unique_lock<std::mutex> held(lock);
+  cluster_barrier.arrive_and_wait(held, "barrier.cluster");
 }
 
 void mbarrier_wait_parity(uint32_t address, int parity) {
@@ -689,11 +778,11 @@ extern "C" const char* sdj_emu_signature(const char* name) {
 // Why the last launch failed.
 extern "C" const char* sdj_emu_error() { return emu::last_error.c_str(); }
 
-// Runs kernel `name` on a gx*gy*gz grid of bx*by*bz-thread blocks with `dynamic_bytes` of dynamic shared memory; args
-// as cuLaunchKernel takes them. 0 on success; 1 for an unknown kernel, 2 for a launch configuration a GPU refuses, 3
-// for a kernel that failed (sdj_emu_error says why).
-extern "C" int sdj_emu_launch(const char* name, int gx, int gy, int gz, int bx, int by, int bz, int dynamic_bytes,
-                              void** args) {
+// Runs kernel `name` on a gx*gy*gz grid of bx*by*bz-thread blocks, in clusters of `cluster` blocks along x (1: no
+// clusters), with `dynamic_bytes` of dynamic shared memory; args as cuLaunchKernel takes them. 0 on success; 1 for an
+// unknown kernel, 2 for a launch configuration a GPU refuses, 3 for a kernel that failed (sdj_emu_error says why).
+extern "C" int sdj_emu_launch(const char* name, int gx, int gy, int gz, int bx, int by, int bz, int cluster,
+                              int dynamic_bytes, void** args) {
   using namespace emu;
   std::lock_guard<std::mutex> one(launches);
   auto it = registry().find(name);
@@ -704,6 +793,10 @@ extern "C" int sdj_emu_launch(const char* name, int gx, int gy, int gz, int bx, 
   if (bx < 1 || by < 1 || bz < 1 || bz > 64 || (long long)bx * by * bz > 1024) {
     return refuse(2, "block " + std::to_string(bx) + "x" + std::to_string(by) + "x" + std::to_string(bz));
   }
+  if (cluster < 1 || cluster > MAX_CLUSTER || gx % cluster != 0) {
+    return refuse(2, "clusters of " + std::to_string(cluster) + " blocks on a grid " + std::to_string(gx) +
+                         " blocks wide (the emulator runs up to " + std::to_string(MAX_CLUSTER) + ")");
+  }
   if (dynamic_bytes < 0 || (size_t)dynamic_bytes > MAX_DYNAMIC) {
     return refuse(2, "dynamic shared memory of " + std::to_string(dynamic_bytes) + " bytes");
   }
@@ -712,19 +805,23 @@ extern "C" int sdj_emu_launch(const char* name, int gx, int gy, int gz, int bx, 
   grid_dim = dim3(gx, gy, gz);
   block_dim = dim3(bx, by, bz);
   threads_per_block = block_threads();
-  warps.reset(new Warp[(threads_per_block + 31) / 32]);
+  cluster_size = cluster;
   shared_bytes = (size_t)dynamic_bytes;
-  std::memset(shared_memory + shared_bytes, GUARD_BYTE, GUARD);
+  for (int r = 0; r < cluster; r++) {
+    ctas[r].warps.reset(new Warp[(threads_per_block + 31) / 32]);
+    std::memset(ctas[r].memory + shared_bytes, GUARD_BYTE, GUARD);
+  }
   failed = false;
   failure.clear();
-  prepare_block();
-  block_end.reset(threads_per_block);
-  block_end.on_complete(between_blocks);
+  prepare_cluster();
+  const int threads_per_cluster = threads_per_block * cluster;
+  cluster_end.reset(threads_per_cluster);
+  cluster_end.on_complete(between_clusters);
   std::vector<std::thread> threads;
-  threads.reserve(threads_per_block);
+  threads.reserve(threads_per_cluster);
   Trampoline call = it->second.call;
   try {
-    for (int t = 0; t < threads_per_block; t++) threads.emplace_back(run_thread, call, args, t, blocks);
+    for (int t = 0; t < threads_per_cluster; t++) threads.emplace_back(run_thread, call, args, t, blocks / cluster);
   } catch (std::exception& e) {
     // The threads already started wait for the missing ones at their first barrier: let them leave.
     std::unique_lock<std::mutex> held(lock);

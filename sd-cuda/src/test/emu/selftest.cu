@@ -97,3 +97,18 @@ extern "C" __global__ void emu_selftest_mbarrier(const float* in, float* out, in
     out[lane] = buf[lane];
   }
 }
+
+// Launched in clusters of two: warp 0 of each block arrives on an mbarrier (count 32) of the other block's, through its
+// shared::cluster address; every block waits on its own, then writes 10 * its rank + the cluster's blocks to
+// out[blockIdx.x]. mode 1 maps an address to a rank the cluster does not have.
+extern "C" __global__ void emu_selftest_cluster(float* out, int mode) {
+  extern __shared__ __align__(8) uint64_t bars[];
+  const uint32_t b = (uint32_t)__cvta_generic_to_shared(&bars[0]);
+  if (threadIdx.x == 0) emu::mbarrier_init(b, 32);
+  emu::cluster_sync();  // every block's barrier is in place before any arrival
+  const int rank = emu::cluster_rank();
+  if (threadIdx.x < 32) emu::mbarrier_arrive_cluster(emu::map_shared(b, mode == 1 ? 2 : rank ^ 1));
+  emu::mbarrier_wait_parity(b, 0);
+  if (threadIdx.x == 0) out[blockIdx.x] = 10.f * rank + emu::cluster_blocks();
+  emu::cluster_sync();  // no block leaves while the other may still arrive on its barrier
+}

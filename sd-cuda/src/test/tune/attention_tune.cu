@@ -5,7 +5,7 @@
 // (0: chunked; else a width whose column blocks, W / 2 columns, divide DP), SOFTMAX wgmma_attention.cuh's form (0 float
 // sums, 1 a column of ones, 2 packed float16 exponentials; 1 and 2 with chunked tiles and a spare chunk only: DP 48)
 // and FLAGS wgmma_kernel.cuh's (1 the consumers take turns, 2 the query tile swizzled too, 4 no proxy fence after the
-// bulk copies). Each head size's first row is the table's kernel, so that the image holds its baseline. Shapes that
+// bulk copies, 8 clusters of two blocks sharing their K and V copies, 16 stages given back by warp, not by thread). Each head size's first row is the table's kernel, so that the image holds its baseline. Shapes that
 // spill or have their wgmma serialized are left out of the list by build-tune.sh (rows found to spill are gone: 192-key
 // tiles at 128, three consumers on 128-key tiles at 80, on 160-key tiles at 64 and on 96- and 80-key ones at 128 and
 // 160, 256 and 160 keys with packed float16 exponentials at 48); shapes whose shared memory exceeds the GPU's are
@@ -37,6 +37,8 @@ SDJ_TUNE(48, 192, 3, 2, 0, 2, 1)
 SDJ_TUNE(48, 128, 3, 3, 0, 0, 5)
 SDJ_TUNE(48, 128, 3, 3, 0, 2, 5)
 SDJ_TUNE(48, 128, 3, 3, 32, 0, 7)
+SDJ_TUNE(48, 128, 3, 3, 0, 0, 9)
+SDJ_TUNE(48, 128, 3, 3, 0, 0, 17)
 
 // Head size 64: swizzled tiles, tile lengths, turns; then the query tile swizzled too, and no proxy fence.
 SDJ_TUNE(64, 128, 3, 3, 0, 0, 1)
@@ -50,6 +52,9 @@ SDJ_TUNE(64, 128, 3, 3, 0, 0, 5)
 SDJ_TUNE(64, 128, 3, 3, 128, 0, 3)
 SDJ_TUNE(64, 128, 3, 3, 128, 0, 5)
 SDJ_TUNE(64, 128, 3, 3, 128, 0, 7)
+SDJ_TUNE(64, 128, 3, 3, 0, 0, 9)
+SDJ_TUNE(64, 128, 3, 3, 0, 0, 17)
+SDJ_TUNE(64, 128, 3, 3, 128, 0, 9)
 
 // Head size 80: swizzled tiles, tile lengths and stages, three consumers; then no proxy fence, the query tile too,
 // with longer tiles.
@@ -66,6 +71,9 @@ SDJ_TUNE(80, 128, 2, 2, 0, 0, 5)
 SDJ_TUNE(80, 128, 2, 2, 32, 0, 7)
 SDJ_TUNE(80, 64, 4, 3, 32, 0, 7)
 SDJ_TUNE(80, 192, 2, 2, 32, 0, 7)
+SDJ_TUNE(80, 128, 2, 2, 0, 0, 9)
+SDJ_TUNE(80, 128, 2, 2, 0, 0, 17)
+SDJ_TUNE(80, 128, 2, 2, 32, 0, 9)
 
 // Head size 128: swizzled tiles (128- and 64-byte), FlashAttention-3's 176-key tiles, turns, three consumers; then
 // the query tile swizzled too, no proxy fence, and both, at 128 and 176 keys.
@@ -86,6 +94,13 @@ SDJ_TUNE(128, 128, 2, 2, 128, 0, 5)
 SDJ_TUNE(128, 128, 2, 2, 128, 0, 7)
 SDJ_TUNE(128, 176, 2, 2, 128, 0, 7)
 SDJ_TUNE(128, 176, 2, 2, 128, 0, 6)
+SDJ_TUNE(128, 128, 2, 2, 0, 0, 9)
+SDJ_TUNE(128, 128, 2, 2, 0, 0, 17)
+SDJ_TUNE(128, 128, 2, 2, 128, 0, 23)
+SDJ_TUNE(128, 128, 2, 2, 128, 0, 9)
+SDJ_TUNE(128, 176, 2, 2, 128, 0, 9)
+SDJ_TUNE(128, 128, 2, 2, 128, 0, 15)
+SDJ_TUNE(128, 176, 2, 2, 128, 0, 15)
 
 // Head size 160: swizzled tiles, tile lengths and stages, turns (FlashAttention-3 goes without from here), three
 // consumers; then no proxy fence, the query tile swizzled too.
@@ -102,4 +117,9 @@ SDJ_TUNE(160, 128, 2, 2, 0, 0, 5)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 7)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 6)
 SDJ_TUNE(160, 112, 2, 2, 64, 0, 6)
+SDJ_TUNE(160, 128, 2, 2, 0, 0, 9)
+SDJ_TUNE(160, 128, 2, 2, 0, 0, 17)
+SDJ_TUNE(160, 128, 2, 2, 64, 0, 9)
+SDJ_TUNE(160, 128, 2, 2, 64, 0, 15)
+SDJ_TUNE(160, 112, 2, 2, 64, 0, 14)
 #endif

@@ -179,9 +179,13 @@ final class AttentionKernels {
       WgmmaKernel runs = wgmma.get();
       WgmmaKernel.Shape shape = runs.shape();
       Maps maps = tensorMaps(k, v, b, nk, heads, d, ldkv, runs);
-      launch.raw(runs.name(), new int[] {Math.ceilDiv(nq, shape.rows()), heads, b},
-          new int[] {shape.threads(), 1, 1}, runs.sharedBytes(), q, k, v, o, nq, nk, heads, d, ldq, ldkv,
-          scaleLog2, causal ? 1 : 0, maps.options(), maps.k(), maps.v());
+      // A cluster kernel's grid is whole clusters wide: a block past the last query row copies and waits as its
+      // partner does, and writes nothing.
+      int cluster = runs.cluster();
+      int blocks = Math.ceilDiv(Math.ceilDiv(nq, shape.rows()), cluster) * cluster;
+      launch.clustered(runs.name(), new int[] {blocks, heads, b}, new int[] {shape.threads(), 1, 1}, cluster,
+          runs.sharedBytes(), q, k, v, o, nq, nk, heads, d, ldq, ldkv, scaleLog2, causal ? 1 : 0, maps.options(),
+          maps.k(), maps.v());
     } else if (dp > 0) {
       launch.raw("sdj_flash_attention" + suffix + "_d" + dp,
           new int[] {Math.ceilDiv(nq, flashRows(dp)), heads, b}, new int[] {128, 1, 1}, flashSharedBytes(dp),
@@ -207,7 +211,8 @@ final class AttentionKernels {
    * of a tile; with swizzled tiles, boxes of a column block (swizzle / 2 columns) in place of the chunk, with that
    * swizzle. {@link Copies#TMA_TILES} (chunked tiles, all of whose chunks are copied: not for the kernels whose V
    * holds a column of ones): a 5-d view (8 columns, keys, chunks 16 bytes apart, heads, batch items) with boxes of 8
-   * x keys x dp / 8 x 1 x 1, a whole tile, which lands chunk after chunk as the tile layout has them.
+   * x keys x dp / 8 x 1 x 1, a whole tile, which lands chunk after chunk as the tile layout has them (not for cluster
+   * kernels, whose blocks share a tile's copies).
    */
   private Maps tensorMaps(long k, long v, int b, int nk, int heads, int d, int ldkv, WgmmaKernel runs) {
     int keys = runs.shape().keys();
@@ -216,7 +221,8 @@ final class AttentionKernels {
         || ((k | v) & 15) != 0) {
       return Maps.NONE;
     }
-    if (copies == Copies.TMA_TILES && runs.swizzle() == 0 && !runs.ones() && !tileMapsRefused) {
+    if (copies == Copies.TMA_TILES && runs.swizzle() == 0 && !runs.ones() && runs.cluster() == 1
+        && !tileMapsRefused) {
       long[] dims = {8, nk, d / 8, heads, b};
       long[] strides = {2L * ldkv, 16, 2L * d, 2L * nk * ldkv};
       int[] box = {8, keys, dp / 8, 1, 1};

@@ -22,10 +22,16 @@ final class Launcher {
     boolean has(String name);
 
     /**
-     * Kernel {@code name} on {@code grid} x {@code block} with {@code sharedBytes} of dynamic shared memory; arguments
-     * as {@link KernelModule#launch} takes them.
+     * Kernel {@code name} on {@code grid} x {@code block} in clusters of {@code cluster} blocks along x (1: none; the
+     * cluster kernels declare theirs, which a GPU launch follows: grid[0] must be a multiple of it), with
+     * {@code sharedBytes} of dynamic shared memory; arguments as {@link KernelModule#launch} takes them.
      */
-    void launch(String name, int[] grid, int[] block, int sharedBytes, Object[] args);
+    void launch(String name, int[] grid, int[] block, int cluster, int sharedBytes, Object[] args);
+
+    /** {@link #launch(String, int[], int[], int, int, Object[])} without clusters. */
+    default void launch(String name, int[] grid, int[] block, int sharedBytes, Object[] args) {
+      launch(name, grid, block, 1, sharedBytes, args);
+    }
 
     /**
      * A tensor map of 16-bit elements for the bulk tensor copies of a kernel (see {@link TensorMap#tiled}; swizzle
@@ -44,7 +50,10 @@ final class Launcher {
     }
 
     @Override
-    public void launch(String name, int[] grid, int[] block, int sharedBytes, Object[] args) {
+    public void launch(String name, int[] grid, int[] block, int cluster, int sharedBytes, Object[] args) {
+      if (grid[0] % cluster != 0) {
+        throw new IllegalArgumentException(name + ": a grid " + grid[0] + " blocks wide in clusters of " + cluster);
+      }
       module.launch(streams.get(), name, grid, block, sharedBytes, args);
     }
 
@@ -80,7 +89,12 @@ final class Launcher {
 
   /** Kernel {@code name} (full name) on {@code grid} x {@code block} with {@code sharedBytes} of dynamic memory. */
   void raw(String name, int[] grid, int[] block, int sharedBytes, Object... args) {
-    dispatch.launch(name, grid, block, sharedBytes, args);
+    dispatch.launch(name, grid, block, 1, sharedBytes, args);
+  }
+
+  /** {@link #raw} of a kernel that runs in clusters of {@code cluster} blocks along x (grid[0] a multiple of it). */
+  void clustered(String name, int[] grid, int[] block, int cluster, int sharedBytes, Object... args) {
+    dispatch.launch(name, grid, block, cluster, sharedBytes, args);
   }
 
   /** {@link Dispatch#tensorMap}. */

@@ -14,8 +14,18 @@ import java.util.Optional;
  * @param swizzle the swizzle width in bytes of its K and V tiles' column blocks, 0 for chunked tiles
  * @param ones whether it makes the rows' sums from a column of ones in V's last chunk, which its producer never copies
  *     (head sizes up to {@code dp - 8})
+ * @param cluster blocks per cluster along x (1: none), whose producers share the K and V tiles' copies
+ *     ({@code FLAG_CLUSTER}); its grid is a whole number of clusters wide
  */
-record WgmmaKernel(String name, int dp, Shape shape, int swizzle, boolean ones) {
+record WgmmaKernel(String name, int dp, Shape shape, int swizzle, boolean ones, int cluster) {
+  /** wgmma_kernel.cuh's {@code FLAG_CLUSTER}: clusters of two blocks. */
+  static final int FLAG_CLUSTER = 8;
+
+  /** Blocks per cluster of a kernel with {@code flags} ({@code cluster_of} in wgmma_kernel.cuh). */
+  static int clusterOf(int flags) {
+    return (flags & FLAG_CLUSTER) != 0 ? 2 : 1;
+  }
+
   /** Keys per tile ({@code BC}), stages of K and of V tiles, consumer warpgroups (64 query rows each). */
   record Shape(int keys, int stages, int consumers) {
     /** Query rows per block. */
@@ -31,13 +41,13 @@ record WgmmaKernel(String name, int dp, Shape shape, int swizzle, boolean ones) 
 
   /**
    * A row of flash_attention_wgmma.cu's table ({@code SDJ_WGMMA}): the storage type's suffix, padded head size, keys
-   * per tile, stages, consumers, the K and V tiles' swizzle width and the softmax form ({@code SOFTMAX_F32} 0,
-   * {@code _ONES} 1, {@code _F16} 2); the kernel's flags change nothing here.
+   * per tile, stages, consumers, the K and V tiles' swizzle width, the softmax form ({@code SOFTMAX_F32} 0,
+   * {@code _ONES} 1, {@code _F16} 2) and the flags (of which {@link #FLAG_CLUSTER} changes the launch).
    */
-  record Row(String suffix, int dp, int keys, int stages, int consumers, int swizzle, int softmax) {
+  record Row(String suffix, int dp, int keys, int stages, int consumers, int swizzle, int softmax, int flags) {
     WgmmaKernel kernel() {
       return new WgmmaKernel("sdj_flash_attention_wgmma" + suffix + "_d" + dp, dp, new Shape(keys, stages, consumers),
-          swizzle, softmax != 0);
+          swizzle, softmax != 0, clusterOf(flags));
     }
   }
 
@@ -47,16 +57,16 @@ record WgmmaKernel(String name, int dp, Shape shape, int swizzle, boolean ones) 
    * up to 64: three won 5% at head size 40 and 20% at 64 on an H200), else two; chunked K and V tiles, float sums.
    */
   static final List<Row> TABLE = List.of(
-      new Row("_f16", 48, 128, 3, 3, 0, 0),
-      new Row("_f16", 64, 128, 3, 3, 0, 0),
-      new Row("_f16", 80, 128, 2, 2, 0, 0),
-      new Row("_f16", 128, 128, 2, 2, 0, 0),
-      new Row("_f16", 160, 128, 2, 2, 0, 0),
-      new Row("_bf16", 48, 128, 3, 3, 0, 0),
-      new Row("_bf16", 64, 128, 3, 3, 0, 0),
-      new Row("_bf16", 80, 128, 2, 2, 0, 0),
-      new Row("_bf16", 128, 128, 2, 2, 0, 0),
-      new Row("_bf16", 160, 128, 2, 2, 0, 0));
+      new Row("_f16", 48, 128, 3, 3, 0, 0, 1),
+      new Row("_f16", 64, 128, 3, 3, 0, 0, 1),
+      new Row("_f16", 80, 128, 2, 2, 0, 0, 1),
+      new Row("_f16", 128, 128, 2, 2, 0, 0, 1),
+      new Row("_f16", 160, 128, 2, 2, 0, 0, 1),
+      new Row("_bf16", 48, 128, 3, 3, 0, 0, 1),
+      new Row("_bf16", 64, 128, 3, 3, 0, 0, 1),
+      new Row("_bf16", 80, 128, 2, 2, 0, 0, 1),
+      new Row("_bf16", 128, 128, 2, 2, 0, 0, 1),
+      new Row("_bf16", 160, 128, 2, 2, 0, 0, 1));
 
   /**
    * The table's kernel for head size {@code d} in the storage type of {@code suffix}, where the table has a row for d's

@@ -47,7 +47,8 @@ public final class AttentionTune {
     for (int i = 2; i <= 8; i++) {
       v[i - 1] = Integer.parseInt(m.group(i));
     }
-    return new WgmmaKernel(name, v[1], new WgmmaKernel.Shape(v[2], v[3], v[4]), v[5], v[6] != 0);
+    return new WgmmaKernel(name, v[1], new WgmmaKernel.Shape(v[2], v[3], v[4]), v[5], v[6] != 0,
+        WgmmaKernel.clusterOf(v[7]));
   }
 
   /** The benchmark's head size for padded size {@code dp}: SD 1.5's 40 for 48, else dp itself. */
@@ -63,11 +64,11 @@ public final class AttentionTune {
     }
 
     @Override
-    public void launch(String name, int[] grid, int[] block, int sharedBytes, Object[] args) {
+    public void launch(String name, int[] grid, int[] block, int cluster, int sharedBytes, Object[] args) {
       if (tune.has(name)) {
-        tune.launch(null, name, grid, block, sharedBytes, args);
+        tune.launch(null, name, grid, block, sharedBytes, args);  // the kernel declares its clusters
       } else {
-        base.launch(name, grid, block, sharedBytes, args);
+        base.launch(name, grid, block, cluster, sharedBytes, args);
       }
     }
 

@@ -28,7 +28,7 @@ final class EmulatedDispatch implements Launcher.Dispatch {
     SymbolLookup lib = SymbolLookup.libraryLookup(library, Arena.global());
     ValueLayout.OfInt i = ValueLayout.JAVA_INT;
     launch = LINKER.downcallHandle(lib.findOrThrow("sdj_emu_launch"),
-        FunctionDescriptor.of(i, ValueLayout.ADDRESS, i, i, i, i, i, i, i, ValueLayout.ADDRESS));
+        FunctionDescriptor.of(i, ValueLayout.ADDRESS, i, i, i, i, i, i, i, i, ValueLayout.ADDRESS));
     signature = LINKER.downcallHandle(lib.findOrThrow("sdj_emu_signature"),
         FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     error = LINKER.downcallHandle(lib.findOrThrow("sdj_emu_error"), FunctionDescriptor.of(ValueLayout.ADDRESS));
@@ -53,7 +53,7 @@ final class EmulatedDispatch implements Launcher.Dispatch {
   }
 
   @Override
-  public void launch(String name, int[] grid, int[] block, int sharedBytes, Object[] args) {
+  public void launch(String name, int[] grid, int[] block, int cluster, int sharedBytes, Object[] args) {
     if (grid[0] == 0 || grid[1] == 0 || grid[2] == 0) {
       return;  // as KernelModule.launch
     }
@@ -81,7 +81,7 @@ final class EmulatedDispatch implements Launcher.Dispatch {
         pointers.setAtIndex(ValueLayout.ADDRESS, i, cell);
       }
       rc = (int) launch.invokeExact(arena.allocateFrom(name), grid[0], grid[1], grid[2], block[0], block[1],
-          block[2], sharedBytes, pointers);
+          block[2], cluster, sharedBytes, pointers);
     } catch (RuntimeException | Error e) {
       throw e;
     } catch (Throwable t) {

@@ -169,6 +169,27 @@ class EmulatedDispatchTest {
     }
   }
 
+  /**
+   * Clusters: the blocks of each run together, each with its own barriers, and reach each other's through mapa; a grid
+   * that is not whole clusters wide is refused, as a GPU refuses it, and a rank the cluster lacks fails the launch.
+   */
+  @Test
+  void runsClusters() {
+    try (HostRun run = new HostRun(DType.F16, "clusters")) {
+      long out = run.outputF32(4);
+      emu.launch("emu_selftest_cluster", new int[] {4, 1, 1}, new int[] {64, 1, 1}, 2, 8, new Object[] {out, 0});
+      assertArrayEquals(new float[] {2, 12, 2, 12}, run.getF32(out, 4), "10 * rank + blocks, per block");
+      var odd = assertThrows(CudaException.class,
+          () -> emu.launch("emu_selftest_cluster", new int[] {3, 1, 1}, new int[] {64, 1, 1}, 2, 8,
+              new Object[] {out, 0}));
+      assertTrue(odd.getMessage().contains("clusters of 2"), odd.getMessage());
+      var rank = assertThrows(CudaException.class,
+          () -> emu.launch("emu_selftest_cluster", new int[] {2, 1, 1}, new int[] {64, 1, 1}, 2, 8,
+              new Object[] {out, 1}));
+      assertTrue(rank.getMessage().contains("mapa"), rank.getMessage());
+    }
+  }
+
   private static float[] mbarrier(HostRun run, float[] in, int mode) {
     long out = run.outputF32(32);
     emu.launch("emu_selftest_mbarrier", ONE, new int[] {64, 1, 1}, 128, new Object[] {run.putF32(in), out, mode});

@@ -132,8 +132,8 @@ class EmulatedWgmmaAttentionTest {
         }
 
         @Override
-        public void launch(String name, int[] grid, int[] block, int sharedBytes, Object[] args) {
-          run.launcher.raw(name, grid, block, sharedBytes, args);
+        public void launch(String name, int[] grid, int[] block, int cluster, int sharedBytes, Object[] args) {
+          run.launcher.clustered(name, grid, block, cluster, sharedBytes, args);
         }
 
         @Override

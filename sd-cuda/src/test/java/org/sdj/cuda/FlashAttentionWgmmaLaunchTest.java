@@ -42,11 +42,11 @@ class FlashAttentionWgmmaLaunchTest {
       Matcher m = ROW.matcher(line);
       if (m.find()) {
         assertEquals(m.group(1).equals("__half") ? "f16" : "bf16", m.group(2), line);
-        int[] v = new int[6];
-        for (int i = 0; i < 6; i++) {
+        int[] v = new int[7];
+        for (int i = 0; i < 7; i++) {
           v[i] = Integer.parseInt(m.group(3 + i));
         }
-        out.add(new WgmmaKernel.Row("_" + m.group(2), v[0], v[1], v[2], v[3], v[4], v[5]));
+        out.add(new WgmmaKernel.Row("_" + m.group(2), v[0], v[1], v[2], v[3], v[4], v[5], v[6]));
       }
     }
     return out;
@@ -113,9 +113,9 @@ class FlashAttentionWgmmaLaunchTest {
   /** A kernel with a column of ones leaves head sizes within 8 of its padded size to the next kernel. */
   @Test
   void onesFitSizesWithASpareChunk() {
-    WgmmaKernel ones = new WgmmaKernel("k", 48, new WgmmaKernel.Shape(128, 3, 3), 0, true);
+    WgmmaKernel ones = new WgmmaKernel("k", 48, new WgmmaKernel.Shape(128, 3, 3), 0, true, 1);
     assertTrue(ones.fits(40) && !ones.fits(41) && !ones.fits(0));
-    WgmmaKernel sums = new WgmmaKernel("k", 48, new WgmmaKernel.Shape(128, 3, 3), 0, false);
+    WgmmaKernel sums = new WgmmaKernel("k", 48, new WgmmaKernel.Shape(128, 3, 3), 0, false, 1);
     assertTrue(sums.fits(48) && !sums.fits(49));
   }
 
