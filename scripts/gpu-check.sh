@@ -15,8 +15,9 @@
 #     Compute's sections of the fastest of them at head sizes 40 and 128 beside sdj's kernel (where ncu is there and
 #     can read the counters), one SD 1.5 UNet step (with an
 #     op-by-op device-time profile) against PyTorch eager (benchmarks/torch/unet_step.py), a whole 512x512 txt2img with
-#     its peak device memory, the VAE decode with its op profile against PyTorch eager (benchmarks/torch/vae_decode.py)
-#     and, time permitting, the UNet step again with the wgmma kernel's K and V tiles copied by one bulk copy each
+#     its peak device memory, the VAE decode with its op profile against PyTorch eager (benchmarks/torch/vae_decode.py),
+#     a second attention sweep of what the first measured, combined (TuneCombinations; its image built there by the
+#     toolkit's nvcc) and, time permitting, the UNet step again with the wgmma kernel's K and V tiles copied by one bulk copy each
 #     (-Dsdj.cuda.wgmmaTmaTile=true), with group norms cut into fewer, longer chunks (-Dsdj.cuda.groupNormBlocks=256
 #     and 128 in place of 1024), with attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async
 #     in place of the wgmma kernel's bulk tensor copies (-Dsdj.cuda.wgmmaTma=false), with NCHW images
@@ -28,11 +29,12 @@
 #     own limit or what is left of 340 s).
 #
 #   scripts/gpu-check.sh tune     (on the GPU machine, after 'run' in the same session, or on its own)
-#     The tuning sweep alone (tune_checks), its image built there from this tree, SDJ_TUNE_ROWS choosing the rows.
+#     The tuning sweep alone (tune_checks), its image built there from this tree, SDJ_TUNE_ROWS choosing the rows
+#     ('auto': TuneCombinations of the sweeps the last run on this machine made).
 #
 # Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480); a second look
 # at other shapes: run(command="SDJ_TUNE_ROWS='128,176,2,2,128,0,7;...' scripts/gpu-check.sh tune",
-# carry=["gpu-bundle"], timeout_s=300).
+# carry=["gpu-bundle"], timeout_s=300), or SDJ_TUNE_ROWS=auto at once after 'run' on the same warm machine.
 # After a run, AttentionTune's `speed` column ranks the tuning shapes per head size (over sdj's kernel); a winner joins
 # sdj by its row in sd-cuda/src/main/cuda/flash_attention_wgmma.cu and WgmmaKernel.TABLE (FlashAttentionWgmmaLaunchTest
 # keeps the two equal), and the next run's GPU tests (the FlashAttention rule among them) and UNet step judge it.
@@ -179,20 +181,21 @@ unpack() {
 left() { local l=$((deadline - SECONDS)); if [ "$l" -lt "$1" ]; then echo $((l > 5 ? l : 5)); else echo "$1"; fi; }
 
 # The attention tuning image in directory $1 (attention_tune.cubin and .list): its kernels against sdj's at each head
-# size, then Nsight Compute's sections of the fastest at the padded head sizes matching $2 (a regex).
+# size, into $out/$3.txt (tune by default), then Nsight Compute's sections of the fastest at the padded head sizes
+# matching $2 (a regex; none where empty).
 tune_part() {
-  echo "== attention tuning (sdj, AttentionTune) =="
-  local tune=$1 dps=$2
-  : >"$out/tune.txt"
+  local tune=$1 dps=$2 log="$out/${3:-tune}.txt"
+  echo "== attention tuning (sdj, AttentionTune, $(basename "$log")) =="
+  : >"$log"
   # A hung or failing kernel ends its JVM with the index to go on from.
   local from=0 next rc
   while :; do
-    timeout "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune" --from=$from \
-      >>"$out/tune.txt" 2>&1
+    timeout "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune" --from=$from >>"$log" 2>&1
     rc=$?
-    next=$(grep -o 'resume-from: [0-9]*' "$out/tune.txt" | tail -1 | grep -o '[0-9]*$')
+    next=$(grep -o 'resume-from: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
     if { [ "$rc" = 3 ] || [ "$rc" = 4 ]; } && [ -n "$next" ] && [ "$next" -gt "$from" ]; then from=$next; else break; fi
   done
+  [ -n "$dps" ] || return 0
   # Nsight Compute's sections of sdj's kernel and the fastest tuning kernel at those head sizes, one launch each (the
   # clocks as they are: METHOD.md). Where ncu cannot read the counters, its log says why.
   if command -v ncu >/dev/null 2>&1 && [ $((deadline - SECONDS)) -ge 60 ]; then
@@ -214,6 +217,21 @@ tune_part() {
         "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune" "--only=$best" --once >"$out/ncu.txt" 2>&1
     fi
   fi
+}
+
+# A second sweep of what the first (its AttentionTune lines in $1) measured combined (TuneCombinations: per head size
+# the fastest kernel with the flags that won alone, each flag switched, on the next fastest shapes), its image built
+# here by the toolkit's nvcc, into $out/tune2.txt. Returns 1 where there is nothing to combine or build.
+combine_part() {
+  local first=$1 rows nvcc
+  rows=$("${java[@]}" -cp "$cp" org.sdj.cuda.TuneCombinations "$first" 2>>"$out/tune2-build.txt")
+  echo "== attention tuning, second sweep: rows ${rows:-none} ==" | tee -a "$out/tune2-build.txt"
+  [ -n "$rows" ] || return 1
+  nvcc=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
+  rm -rf /tmp/sdj-tune2
+  SDJ_TUNE_ROWS=$rows bash "$root/sd-cuda/src/test/tune/build-tune.sh" /tmp/sdj-tune2 "$nvcc" \
+    >>"$out/tune2-build.txt" 2>&1 || { tail -5 "$out/tune2-build.txt"; return 1; }
+  tune_part /tmp/sdj-tune2 "" tune2
 }
 
 run_checks() {
@@ -247,6 +265,8 @@ run_checks() {
   echo "== VAE decode 512x512 (sdj, -Dsdj.cuda.wideProducts=false) =="
   timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.wideProducts=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
     >"$out/vae-sdj-wide-kernel.txt" 2>&1
+  # What the sweep measured, combined, where the deadline leaves room for a build and a second sweep.
+  [ $((deadline - SECONDS)) -ge 120 ] && combine_part "$out/tune.txt"
   # The UNet step again with each alternative, where the deadline leaves room.
   local variants="wgmmaTmaTile=true groupNormBlocks=256 groupNormBlocks=128 attention=mma wgmmaTma=false
     channelsLast=false fusedProjections=false"
@@ -270,7 +290,23 @@ run_checks() {
 # kernels, with PyTorch's SDPA at the same shapes and ncu: a second, shorter look within one device session, since a
 # rebuild here outlasts the machine's idle time. Writes summary.txt and logs.tar.gz as 'run' does.
 tune_checks() {
+  # SDJ_TUNE_ROWS=auto: the combinations of the last sweep on this machine ('run' just before, whose logs prepare
+  # clears).
+  local previous=/tmp/sdj-previous-tune.txt
+  rm -f "$previous"
+  if [ "${SDJ_TUNE_ROWS:-}" = auto ]; then
+    for f in /tmp/sdj-gpu-logs/tune2.txt /tmp/sdj-gpu-logs/tune.txt; do
+      [ -s "$f" ] && { cat "$f" >>"$previous"; }
+    done
+  fi
   prepare 240
+  if [ "${SDJ_TUNE_ROWS:-}" = auto ]; then
+    [ -s "$previous" ] || { echo "SDJ_TUNE_ROWS=auto: no earlier sweep on this machine" >&2; return 1; }
+    SDJ_TUNE_ROWS=$("${java[@]}" -cp "$cp" org.sdj.cuda.TuneCombinations "$previous")
+    [ -n "$SDJ_TUNE_ROWS" ] || { echo "SDJ_TUNE_ROWS=auto: nothing to combine in $previous" >&2; return 1; }
+    echo "SDJ_TUNE_ROWS=$SDJ_TUNE_ROWS"
+    export SDJ_TUNE_ROWS
+  fi
   local nvcc
   nvcc=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
   echo "== attention tuning image, built here by $nvcc =="
@@ -295,10 +331,14 @@ tune_checks() {
 # The tuning part's figures, from its logs in $out.
 tune_summary() {
   echo "-- attention tuning (speed: over sdj's kernel in the same run) --"; grep -v "^cuda:" "$out/tune.txt"
+  if [ -f "$out/tune2.txt" ]; then
+    echo "-- second sweep (combinations) --"; grep -v "^cuda:" "$out/tune2.txt"
+  fi
   echo "-- the fastest tuning kernel per head size, of those within 1e-2 of sdj's output --"
-  awk '$1 ~ /^sdj_tune_/ && $6 + 0 > 0 && $7 + 0 < 1e-2 && $6 + 0 > b[$2] { b[$2] = $6 + 0; n[$2] = $1; t[$2] = $3 }
-    END { for (d in n) printf "d %s: %s, %s ms, %.2fx over the table kernel\n", d, n[d], t[d], b[d] }' \
-    "$out/tune.txt" | sort -n -k2
+  cat "$out/tune.txt" "$out/tune2.txt" 2>/dev/null |
+    awk '$1 ~ /^sdj_tune_/ && $6 + 0 > 0 && $7 + 0 < 1e-2 && $6 + 0 > b[$2] { b[$2] = $6 + 0; n[$2] = $1; t[$2] = $3 }
+      END { for (d in n) printf "d %s: %s, %s ms, %.2fx over the table kernel\n", d, n[d], t[d], b[d] }' |
+    sort -n -k2
   if [ -f "$out/ncu.txt" ]; then
     echo "-- ncu (whole report in logs.tar.gz) --"
     grep -E "^  [a-z_0-9]+ \(|==ERROR==|==WARNING==|Duration|Throughput|Busy|Ipc|Hit Rate|Bank|Warp Cycles|Eligible|Issued Warp|No Eligible|Registers Per|Shared Memory Configuration|Stall" \

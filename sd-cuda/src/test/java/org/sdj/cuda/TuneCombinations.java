@@ -1,0 +1,187 @@
+package org.sdj.cuda;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.stream.Collectors;
+
+/**
+ * The rows of a second tuning sweep, from the lines of a first ({@link AttentionTune}'s output): per head size, what
+ * the first measured combined. The fastest kernel (within 1e-2 of sdj's output) with each flag switched; with every
+ * flag that won alone (a measured pair of kernels alike but for that flag, the one with it over 1% faster) added at
+ * once; its swizzle, softmax and flags on the other fastest kernels' keys, stages and consumers; and its shape with
+ * the fastest swizzle. Rows the first sweep had, rows the template refuses to compile, and rows whose shared memory a
+ * block cannot have are left out; at most {@link #PER_HEAD} per head size. scripts/gpu-check.sh runs it between the two
+ * sweeps of one device session ({@code SDJ_TUNE_ROWS=auto}), so that the second needs no rebuild here:
+ * {@code java ... org.sdj.cuda.TuneCombinations TUNE_TXT} prints the rows as build-tune.sh takes them (empty where the
+ * first sweep has no usable line).
+ */
+public final class TuneCombinations {
+  private TuneCombinations() {}
+
+  /** The most rows per head size. */
+  static final int PER_HEAD = 8;
+  /** The flags of wgmma_kernel.cuh's template, one bit each. */
+  static final int[] FLAG_BITS = {1, 2, 4, 8, 16};
+  private static final int FLAG_SWIZZLED_Q = 2;
+  /** How much faster (over 1) a kernel with a flag must be than its twin without for the flag to count as a win. */
+  static final double WIN = 1.01;
+  /** The largest difference from sdj's output a usable kernel may have. */
+  static final double MAX_DIFF = 1e-2;
+
+  /** A tuning row: attention_tune.cu's SDJ_TUNE(DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS). */
+  record Row(int dp, int keys, int stages, int consumers, int swizzle, int softmax, int flags) {
+    /** The row a tuning kernel's name says. */
+    static Optional<Row> of(String name) {
+      Matcher m = AttentionTune.NAME.matcher(name);
+      if (!m.matches() || !m.group(1).equals("f16")) {
+        return Optional.empty();
+      }
+      int[] v = new int[7];
+      for (int i = 0; i < 7; i++) {
+        v[i] = Integer.parseInt(m.group(2 + i));
+      }
+      return Optional.of(new Row(v[0], v[1], v[2], v[3], v[4], v[5], v[6]));
+    }
+
+    /** As build-tune.sh's SDJ_TUNE_ROWS takes it. */
+    String tuple() {
+      return dp + "," + keys + "," + stages + "," + consumers + "," + swizzle + "," + softmax + "," + flags;
+    }
+
+    Row withFlags(int f) {
+      return new Row(dp, keys, stages, consumers, swizzle, softmax, f);
+    }
+
+    Row withShape(Row other) {
+      return new Row(dp, other.keys, other.stages, other.consumers, swizzle, softmax, flags);
+    }
+
+    Row withSwizzle(int w) {
+      return new Row(dp, keys, stages, consumers, w, softmax, w == 0 ? flags & ~FLAG_SWIZZLED_Q : flags);
+    }
+
+    /**
+     * Whether the template compiles it (wgmma_kernel.cuh's static_asserts) and AttentionTune can time it: tile sizes
+     * in 16s, two or three consumers, a swizzle whose column blocks divide the head size, the softmax's column of
+     * ones only in chunked tiles with a spare chunk (padded size 48, head size 40), a swizzled query tile only beside
+     * swizzled K and V, the flags known, and shared memory a block can have.
+     */
+    boolean valid() {
+      boolean swizzleFits =
+          swizzle == 0 || ((swizzle == 32 || swizzle == 64 || swizzle == 128) && dp % (swizzle / 2) == 0);
+      return keys % 16 == 0 && keys >= 16 && keys <= 256 && stages >= 2 && stages <= 4
+          && (consumers == 2 || consumers == 3) && swizzleFits && softmax >= 0 && softmax <= 2
+          && (softmax == 0 || (swizzle == 0 && AttentionTune.headSize(dp) <= dp - 8))
+          && ((flags & FLAG_SWIZZLED_Q) == 0 || swizzle != 0) && flags >= 0 && flags < 32
+          && kernel().sharedBytes() <= AttentionTune.MAX_SHARED_BYTES;
+    }
+
+    WgmmaKernel kernel() {
+      return new WgmmaKernel("row", dp, new WgmmaKernel.Shape(keys, stages, consumers), swizzle, softmax != 0,
+          WgmmaKernel.clusterOf(flags));
+    }
+  }
+
+  /** A tuning kernel's line: its row, speed over sdj's kernel and largest difference from its output. */
+  record Measured(Row row, double speed, double maxDiff) {
+    /** A line of AttentionTune's output, where it is a timed tuning kernel's. */
+    static Optional<Measured> parse(String line) {
+      String[] f = line.trim().split(" +");
+      if (f.length < 7) {
+        return Optional.empty();
+      }
+      try {
+        double speed = Double.parseDouble(f[5]);
+        double diff = Double.parseDouble(f[6]);
+        return Row.of(f[0]).map(r -> new Measured(r, speed, diff));
+      } catch (NumberFormatException e) {
+        return Optional.empty();
+      }
+    }
+
+    boolean usable() {
+      return speed > 0 && Double.isFinite(speed) && maxDiff < MAX_DIFF;
+    }
+  }
+
+  public static void main(String[] args) throws IOException {
+    List<Row> rows = next(Files.readAllLines(Path.of(args[0])));
+    System.out.println(rows.stream().map(Row::tuple).collect(Collectors.joining(";")));
+  }
+
+  /** The second sweep's rows from the first sweep's lines, by padded head size. */
+  static List<Row> next(List<String> lines) {
+    List<Measured> all = lines.stream().map(Measured::parse).flatMap(Optional::stream).toList();
+    Set<Row> seen = all.stream().map(Measured::row).collect(Collectors.toSet());
+    Map<Integer, List<Measured>> byHead = new TreeMap<>();
+    for (Measured m : all) {
+      if (m.usable()) {
+        byHead.computeIfAbsent(m.row().dp(), k -> new ArrayList<>()).add(m);
+      }
+    }
+    List<Row> out = new ArrayList<>();
+    for (List<Measured> head : byHead.values()) {
+      head.sort(Comparator.comparingDouble(Measured::speed).reversed());
+      out.addAll(head(head, seen));
+    }
+    return out;
+  }
+
+  private static List<Row> head(List<Measured> ranked, Set<Row> seen) {
+    Row best = ranked.get(0).row();
+    Set<Row> want = new LinkedHashSet<>();
+    int wins = winningFlags(ranked);
+    want.add(best.withFlags(best.flags() | wins));
+    if (best.swizzle() != 0) {
+      want.add(best.withFlags(best.flags() | wins | FLAG_SWIZZLED_Q));
+    }
+    for (int f : FLAG_BITS) {
+      want.add(best.withFlags(best.flags() ^ f));
+    }
+    for (Measured m : ranked.subList(1, Math.min(4, ranked.size()))) {
+      want.add(best.withShape(m.row()));
+      want.add(best.withShape(m.row()).withFlags(best.flags() | wins));
+    }
+    ranked.stream().filter(m -> m.row().swizzle() != best.swizzle()).findFirst()
+        .ifPresent(m -> want.add(best.withSwizzle(m.row().swizzle())));
+    return want.stream().filter(r -> !seen.contains(r) && r.valid()).limit(PER_HEAD).toList();
+  }
+
+  /**
+   * The flags that won alone: bits f for which some measured pair of kernels, alike but for f, has the one with f
+   * over {@link #WIN} times faster, and no such pair has it slower by as much.
+   */
+  static int winningFlags(List<Measured> measured) {
+    int wins = 0;
+    for (int f : FLAG_BITS) {
+      boolean won = false;
+      boolean lost = false;
+      for (Measured with : measured) {
+        if ((with.row().flags() & f) == 0) {
+          continue;
+        }
+        Row twin = with.row().withFlags(with.row().flags() & ~f);
+        for (Measured without : measured) {
+          if (without.row().equals(twin)) {
+            won |= with.speed() > without.speed() * WIN;
+            lost |= without.speed() > with.speed() * WIN;
+          }
+        }
+      }
+      if (won && !lost) {
+        wins |= f;
+      }
+    }
+    return wins;
+  }
+}
