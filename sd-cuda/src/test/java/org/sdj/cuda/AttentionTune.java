@@ -35,7 +35,7 @@ public final class AttentionTune {
   /** Dynamic shared memory a block may opt into on compute capability 9.0. */
   static final int MAX_SHARED_BYTES = 227 * 1024;
   /** Seconds after which a kernel's timing counts as hung. */
-  static final int HANG_SECONDS = 20;
+  static final int HANG_SECONDS = 10;
 
   /** The kernel a tuning name describes. */
   static WgmmaKernel kernel(String name) {

@@ -19,8 +19,9 @@ import java.util.stream.Collectors;
  * the first measured combined. The fastest kernel (within 1e-2 of sdj's output) with each flag switched; with every
  * flag that won alone (a measured pair of kernels alike but for that flag, the one with it over 1% faster) added at
  * once; its swizzle, softmax and flags on the other fastest kernels' keys, stages and consumers; and its shape with
- * the fastest swizzle. Rows the first sweep had, rows the template refuses to compile, and rows whose shared memory a
- * block cannot have are left out; at most {@link #PER_HEAD} per head size. scripts/gpu-check.sh runs it between the two
+ * the fastest swizzle. Rows the first sweep had, rows the template refuses to compile, rows whose shared memory a
+ * block cannot have, and rows with a flag that only kernels which hung or failed had are left out; at most
+ * {@link #PER_HEAD} per head size. scripts/gpu-check.sh runs it between the two
  * sweeps of one device session ({@code SDJ_TUNE_ROWS=auto}), so that the second needs no rebuild here:
  * {@code java ... org.sdj.cuda.TuneCombinations TUNE_TXT} prints the rows as build-tune.sh takes them (empty where the
  * first sweep has no usable line).
@@ -119,10 +120,19 @@ public final class TuneCombinations {
     System.out.println(rows.stream().map(Row::tuple).collect(Collectors.joining(";")));
   }
 
+  /** The row of a kernel that hung or whose launch failed (AttentionTune's {@code hung:} and {@code failed:} lines). */
+  static Optional<Row> failed(String line) {
+    String[] f = line.trim().split("[ :]+");
+    return f.length >= 2 && (f[0].equals("hung") || f[0].equals("failed")) ? Row.of(f[1]) : Optional.empty();
+  }
+
   /** The second sweep's rows from the first sweep's lines, by padded head size. */
   static List<Row> next(List<String> lines) {
     List<Measured> all = lines.stream().map(Measured::parse).flatMap(Optional::stream).toList();
     Set<Row> seen = all.stream().map(Measured::row).collect(Collectors.toSet());
+    int working = all.stream().filter(Measured::usable).mapToInt(m -> m.row().flags()).reduce(0, (a, b) -> a | b);
+    int broken = lines.stream().map(TuneCombinations::failed).flatMap(Optional::stream).mapToInt(Row::flags)
+        .reduce(0, (a, b) -> a | b) & ~working;
     Map<Integer, List<Measured>> byHead = new TreeMap<>();
     for (Measured m : all) {
       if (m.usable()) {
@@ -132,12 +142,12 @@ public final class TuneCombinations {
     List<Row> out = new ArrayList<>();
     for (List<Measured> head : byHead.values()) {
       head.sort(Comparator.comparingDouble(Measured::speed).reversed());
-      out.addAll(head(head, seen));
+      out.addAll(head(head, seen, broken));
     }
     return out;
   }
 
-  private static List<Row> head(List<Measured> ranked, Set<Row> seen) {
+  private static List<Row> head(List<Measured> ranked, Set<Row> seen, int broken) {
     Row best = ranked.get(0).row();
     Set<Row> want = new LinkedHashSet<>();
     int wins = winningFlags(ranked);
@@ -154,7 +164,8 @@ public final class TuneCombinations {
     }
     ranked.stream().filter(m -> m.row().swizzle() != best.swizzle()).findFirst()
         .ifPresent(m -> want.add(best.withSwizzle(m.row().swizzle())));
-    return want.stream().filter(r -> !seen.contains(r) && r.valid()).limit(PER_HEAD).toList();
+    return want.stream().filter(r -> !seen.contains(r) && r.valid() && (r.flags() & broken) == 0).limit(PER_HEAD)
+        .toList();
   }
 
   /**

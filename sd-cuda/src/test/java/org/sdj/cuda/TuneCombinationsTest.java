@@ -52,6 +52,21 @@ class TuneCombinationsTest {
     assertTrue(rows.stream().allMatch(r -> r.startsWith("128,")), "only head sizes with usable lines: " + rows);
   }
 
+  /** A flag that only kernels which hung or failed had (clusters here) stays out of the second sweep. */
+  @Test
+  void flagsOfHungKernelsStayOut() {
+    List<String> lines = List.of(
+        line("sdj_tune_f16_d128_k128_s2_c2_w128_x0_f1", 1.30, "0.00e+00"),
+        line("sdj_tune_f16_d128_k128_s2_c2_w0_x0_f1", 1.0, "0.00e+00"),
+        "hung: sdj_tune_f16_d128_k128_s2_c2_w0_x0_f9 (over 10 s)",
+        "failed: sdj_tune_f16_d128_k128_s2_c2_w128_x0_f17: CUDA_ERROR_LAUNCH_FAILED");
+    List<TuneCombinations.Row> rows = TuneCombinations.next(lines);
+    assertFalse(rows.isEmpty());
+    assertTrue(rows.stream().noneMatch(r -> (r.flags() & (8 | 16)) != 0), rows.toString());
+    assertEquals(new TuneCombinations.Row(128, 128, 2, 2, 0, 0, 9),
+        TuneCombinations.failed("hung: sdj_tune_f16_d128_k128_s2_c2_w0_x0_f9 (over 10 s)").orElseThrow());
+  }
+
   @Test
   void noUsableLinesNoRows() {
     assertTrue(TuneCombinations.next(List.of("failed: sdj_tune_f16_d48_k128_s3_c3_w0_x0_f1: launch")).isEmpty());
