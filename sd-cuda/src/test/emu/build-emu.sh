@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Builds the CPU emulator library OUT_DIR/libsdjemu.so: sdj's kernels (the .cu files listed below: the plain ones, and
 # the tensor-core attention kernels, whose inline PTX has an SDJ_EMU branch that calls emu.h's models of the
-# instructions) and selftest.cu's rule-breaking ones compiled by g++ against emu.h, with a registry of
-# their extern "C" names, and the emulator's runtime (emu_runtime.cpp, emu_wgmma.cpp). The sd-cuda tests run it
-# (EmulatedKernels) and skip when it fails. The attention tuning image (src/test/tune/attention_tune.cu) is built in
-# too, for EmulatedAttentionTuneTest.
+# instructions) and selftest.cu's rule-breaking ones compiled by g++ against emu.h, with a registry of their extern "C"
+# names, and the emulator's runtime (emu_runtime.cpp, emu_barriers.cpp, emu_wgmma.cpp; emu_state.h their shared state).
+# The sd-cuda tests run it (EmulatedKernels) and skip when it fails. The attention tuning image
+# (src/test/tune/attention_tune.cu) is built in too, for EmulatedAttentionTuneTest.
 # Exit status: 0 built or up to date; 2 no g++; 3 no CUDA headers; 1 a compile error (the log says which).
 # Usage: build-emu.sh OUT_DIR
 set -euo pipefail
@@ -37,7 +37,8 @@ done
 [ -n "$include" ] || { echo "no CUDA headers (cuda_fp16.h) in: ${candidates[*]}"; exit 3; }
 
 lib="$out/libsdjemu.so"
-inputs=("$here"/emu.h "$here"/emu_runtime.cpp "$here"/emu_wgmma.cpp "$0" "$kernels"/*.cuh "${units[@]}")
+inputs=("$here"/emu.h "$here"/emu_state.h "$here"/emu_runtime.cpp "$here"/emu_barriers.cpp "$here"/emu_wgmma.cpp
+  "$0" "$kernels"/*.cuh "${units[@]}")
 if [ -f "$lib" ]; then
   fresh=1
   for f in "${inputs[@]}"; do [ "$f" -nt "$lib" ] && fresh=0; done
@@ -89,7 +90,7 @@ done
 
 # Two at a time: the kernels' templates make each file a few seconds of g++.
 pids=()
-for f in emu_runtime emu_wgmma; do
+for f in emu_runtime emu_barriers emu_wgmma; do
   sources+=("$here/$f.cpp")
   objects+=("$out/src/$f.o")
 done
