@@ -20,9 +20,10 @@ import org.sdj.backend.Ops;
  * head size, a line for sdj's kernel ({@code table}), then one per tuning kernel: ms per call, TFLOP/s (4 B H N^2 d, d
  * unpadded), its speed over sdj's kernel and its largest difference from that kernel's output (a wrong kernel shows
  * there). The times are the median of 5 rounds of 20 calls ({@link Settings#DEFAULTS}), with the rounds' spread (max /
- * min - 1). Not a unit test: {@code java ... org.sdj.cuda.AttentionTune DIR [--from=I] [--only=REGEX] [--once]}, DIR
- * holding attention_tune.cubin and attention_tune.list; I the index in the list to start at; REGEX the tuning kernels
- * to run (all by default); {@code --once} launches each kernel once, untimed (for a profiler). A kernel that runs for
+ * min - 1). Not a unit test: {@code java ... org.sdj.cuda.AttentionTune DIR [--from=I] [--only=REGEX] [--no-clusters]
+ * [--once]}, DIR holding attention_tune.cubin and attention_tune.list; I the index in the list to start at; REGEX the
+ * tuning kernels to run (all by default); {@code --no-clusters} leaves out those that run in clusters; {@code --once}
+ * launches each kernel once, untimed (for a profiler). A kernel that runs for
  * over {@link #HANG_SECONDS}, or a launch that fails (the context is lost), ends the run with a line {@code
  * resume-from: I}, the index after it, for the script to go on in a fresh JVM.
  */
@@ -79,27 +80,36 @@ public final class AttentionTune {
   }
 
   /**
-   * A tuning run's settings: the index in the list to start at, the tuning kernels to run, whether to launch each once
-   * untimed (for a profiler), timed rounds per kernel and calls per round.
+   * A tuning run's settings: the index in the list to start at, the tuning kernels to run, whether those that run in
+   * clusters are left out, whether to launch each once untimed (for a profiler), timed rounds per kernel and calls per
+   * round.
    */
-  record Settings(int from, Pattern only, boolean once, int rounds, int calls) {
-    static final Settings DEFAULTS = new Settings(0, Pattern.compile(".*"), false, 5, 20);
+  record Settings(int from, Pattern only, boolean clusters, boolean once, int rounds, int calls) {
+    static final Settings DEFAULTS = new Settings(0, Pattern.compile(".*"), true, false, 5, 20);
 
-    /** {@code --from=I}, {@code --only=REGEX} and {@code --once} over the defaults. */
+    /** {@code --from=I}, {@code --only=REGEX}, {@code --no-clusters} and {@code --once} over the defaults. */
     static Settings parse(List<String> args) {
       Settings s = DEFAULTS;
       for (String a : args) {
         if (a.startsWith("--from=")) {
-          s = new Settings(Integer.parseInt(a.substring(7)), s.only, s.once, s.rounds, s.calls);
+          s = new Settings(Integer.parseInt(a.substring(7)), s.only, s.clusters, s.once, s.rounds, s.calls);
         } else if (a.startsWith("--only=")) {
-          s = new Settings(s.from, Pattern.compile(a.substring(7)), s.once, s.rounds, s.calls);
+          s = new Settings(s.from, Pattern.compile(a.substring(7)), s.clusters, s.once, s.rounds, s.calls);
+        } else if (a.equals("--no-clusters")) {
+          s = new Settings(s.from, s.only, false, s.once, s.rounds, s.calls);
         } else if (a.equals("--once")) {
-          s = new Settings(s.from, s.only, true, s.rounds, s.calls);
+          s = new Settings(s.from, s.only, s.clusters, true, s.rounds, s.calls);
         } else {
-          throw new IllegalArgumentException("unknown argument " + a + " (--from=I, --only=REGEX, --once)");
+          throw new IllegalArgumentException(
+              "unknown argument " + a + " (--from=I, --only=REGEX, --no-clusters, --once)");
         }
       }
       return s;
+    }
+
+    /** Whether kernel {@code name} is one to run. */
+    boolean runs(String name) {
+      return only.matcher(name).matches() && (clusters || kernel(name).cluster() == 1);
     }
   }
 
@@ -150,7 +160,7 @@ public final class AttentionTune {
     try {
       for (int i = settings.from(); i < names.size(); i++) {
         String name = names.get(i);
-        if (!settings.only().matcher(name).matches()) {
+        if (!settings.runs(name)) {
           continue;
         }
         WgmmaKernel kernel = kernel(name);
