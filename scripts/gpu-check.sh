@@ -77,7 +77,7 @@ make_bundle() {
   zip -q -d "$bundle"/lib/sd-core-*-tests.jar 'fixtures-sd2/*'
   cp -r sd-cuda/target/test-classes "$bundle/test-classes"
   cp sd-cuda/target/cuda/ptxas-report.txt "$bundle/ptxas-report.txt"
-  # The attention tuning image (AttentionTune): 12 MB of cubin, under 1 MB xz-packed; 'run' unpacks it into /tmp.
+  # The attention tuning image (AttentionTune): 22 MB of cubin in parts, 1.3 MB xz-packed; 'run' unpacks it into /tmp.
   bash sd-cuda/src/test/tune/build-tune.sh "$bundle/tune-tmp/tune"
   tar -C "$bundle/tune-tmp" -cf - tune | xz -9 -T2 >"$bundle/tune.tar.xz"
   rm -rf "$bundle/tune-tmp"
@@ -180,7 +180,7 @@ unpack() {
 # Seconds for a part that wants $1: that, or what is left before the deadline (at least 5).
 left() { local l=$((deadline - SECONDS)); if [ "$l" -lt "$1" ]; then echo $((l > 5 ? l : 5)); else echo "$1"; fi; }
 
-# The attention tuning image in directory $1 (attention_tune.cubin and .list): its kernels against sdj's at each head
+# The attention tuning image in directory $1 (attention_tune_N.cubin and .list): its kernels against sdj's at each head
 # size, into $out/$3.txt (tune by default), then Nsight Compute's sections of the fastest at the padded head sizes
 # matching $2 (a regex; none where empty).
 tune_part() {

@@ -4,11 +4,13 @@ import static org.bytedeco.cuda.global.cudart.cuCtxSynchronize;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.sdj.backend.Ops;
@@ -21,9 +23,9 @@ import org.sdj.backend.Ops;
  * unpadded), its speed over sdj's kernel and its largest difference from that kernel's output (a wrong kernel shows
  * there). The times are the median of 5 rounds of 20 calls ({@link Settings#DEFAULTS}), with the rounds' spread (max /
  * min - 1). Not a unit test: {@code java ... org.sdj.cuda.AttentionTune DIR [--from=I] [--only=REGEX] [--no-clusters]
- * [--once]}, DIR holding attention_tune.cubin and attention_tune.list; I the index in the list to start at; REGEX the
- * tuning kernels to run (all by default); {@code --no-clusters} leaves out those that run in clusters; {@code --once}
- * launches each kernel once, untimed (for a profiler). A kernel that runs for
+ * [--once]}, DIR holding build-tune.sh's attention_tune_N.cubin and attention_tune.list; I the index in the list to
+ * start at; REGEX the tuning kernels to run (all by default); {@code --no-clusters} leaves out those that run in
+ * clusters; {@code --once} launches each kernel once, untimed (for a profiler). A kernel that runs for
  * over {@link #HANG_SECONDS}, or a launch that fails (the context is lost), ends the run with a line {@code
  * resume-from: I}, the index after it, for the script to go on in a fresh JVM.
  */
@@ -129,10 +131,16 @@ public final class AttentionTune {
     Settings settings = Settings.parse(List.of(args).subList(1, args.length));
     List<String> names = Files.readAllLines(dir.resolve("attention_tune.list")).stream()
         .map(String::strip).filter(s -> !s.isEmpty()).toList();
-    byte[] image = Files.readAllBytes(dir.resolve("attention_tune.cubin"));
+    // build-tune.sh's parts, each an image of its own.
+    Map<String, byte[]> images = new TreeMap<>();
+    try (DirectoryStream<Path> parts = Files.newDirectoryStream(dir, "attention_tune*.cubin")) {
+      for (Path p : parts) {
+        images.put(p.getFileName().toString(), Files.readAllBytes(p));
+      }
+    }
     startWatchdog();
     try (CudaBackend backend = new CudaBackend(CudaOptions.defaults());
-        KernelModule tune = new KernelModule(Map.of("attention_tune.cubin", image))) {
+        KernelModule tune = new KernelModule(images)) {
       System.out.println(backend.description());
       Launcher launcher = new Launcher(new TuneDispatch(backend.launcher().dispatch(), tune),
           backend.computeType());
