@@ -8,25 +8,24 @@
 #     attention tuning image (sd-cuda/src/test/tune, build-tune.sh).
 #
 #   scripts/gpu-check.sh run      (on the GPU machine, from the repository root; needs no Java, Maven or network)
-#     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of
-#     org.sdj.cuda (the GPU ones included), the attention benchmark (mma.sync and wgmma kernels) and PyTorch's SDPA at
-#     the same shapes, the attention tuning image's kernels against sdj's (AttentionTune: other tile lengths, stages,
-#     consumers, swizzles, softmax forms, turns, fences, clusters of two blocks, stages given back by warp) and Nsight
-#     Compute's sections of the fastest of them at head sizes 40 and 128 beside sdj's kernel (where ncu is there and
-#     can read the counters), one SD 1.5 UNet step (with an
-#     op-by-op device-time profile) against PyTorch eager (benchmarks/torch/unet_step.py), a whole 512x512 txt2img with
-#     its peak device memory, the VAE decode with its op profile against PyTorch eager (benchmarks/torch/vae_decode.py),
-#     a second attention sweep of what the first measured, combined (TuneCombinations; its image built there by the
-#     toolkit's nvcc) and, time permitting, the UNet step again with the wgmma kernel's K and V tiles copied by one bulk copy each
-#     (-Dsdj.cuda.wgmmaTmaTile=true), with group norms cut into fewer, longer chunks (-Dsdj.cuda.groupNormBlocks=256
-#     and 128 in place of 1024), with attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async
-#     in place of the wgmma kernel's bulk tensor copies (-Dsdj.cuda.wgmmaTma=false), with NCHW images
-#     (-Dsdj.cuda.channelsLast=false) and with q, k and v projected apart (-Dsdj.cuda.fusedProjections=false), as far
-#     as the deadline leaves room; the VAE decode again with NCHW images and with its wide attention head on the
-#     CUDA-core kernel instead of cuBLASLt products (-Dsdj.cuda.wideProducts=false). Writes the results under $OUT (or
-#     gpu-out/ when OUT is unset): a summary (summary.txt, also printed) and every log in one archive (logs.tar.gz; the
-#     device tool brings back only so many files). Budget: under 6 minutes, held by one deadline (each part gets its
-#     own limit or what is left of 340 s).
+#     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of org.sdj.cuda
+#     (the GPU ones included), the attention benchmark (mma.sync and wgmma kernels) and PyTorch's SDPA at the same
+#     shapes, the attention tuning image's kernels against sdj's (AttentionTune: other tile lengths, stages, consumers,
+#     swizzles, softmax forms, turns, fences, clusters of two blocks, stages given back by warp) and Nsight Compute's
+#     sections of the fastest of them at head sizes 40 and 128 beside sdj's kernel (where ncu is there and can read the
+#     counters), one SD 1.5 UNet step (with an op-by-op device-time profile) against PyTorch eager
+#     (benchmarks/torch/unet_step.py), a whole 512x512 txt2img with its peak device memory, the VAE decode with its op
+#     profile against PyTorch eager (benchmarks/torch/vae_decode.py), a second attention sweep of what the first
+#     measured, combined (TuneCombinations; its image built there by the toolkit's nvcc) and, time permitting, the UNet
+#     step again with the wgmma kernel's K and V tiles copied by one bulk copy each (-Dsdj.cuda.wgmmaTmaTile=true), with
+#     group norms cut into fewer, longer chunks (-Dsdj.cuda.groupNormBlocks=256 and 128 in place of 1024), with
+#     attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async in place of the wgmma kernel's bulk
+#     tensor copies (-Dsdj.cuda.wgmmaTma=false), with NCHW images (-Dsdj.cuda.channelsLast=false) and with q, k and v
+#     projected apart (-Dsdj.cuda.fusedProjections=false), as far as the deadline leaves room; the VAE decode again with
+#     NCHW images and with its wide attention head on the CUDA-core kernel instead of cuBLASLt products
+#     (-Dsdj.cuda.wideProducts=false). Writes the results under $OUT (or gpu-out/ when OUT is unset): a summary
+#     (summary.txt, also printed) and every log in one archive (logs.tar.gz; the device tool brings back only so many
+#     files). Budget: under 6 minutes, held by one deadline (each part gets its own limit or what is left of 340 s).
 #
 #   scripts/gpu-check.sh tune     (on the GPU machine, after 'run' in the same session, or on its own)
 #     The tuning sweep alone (tune_checks), its image built there from this tree, SDJ_TUNE_ROWS choosing the rows
@@ -191,8 +190,8 @@ tune_part() {
   # instructions no GPU had run before), the other cluster kernels are left out too: a hang costs 10 s each.
   local from=0 next rc bad skip=()
   while :; do
-    timeout "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune" --from=$from ${skip[@]+"${skip[@]}"} \
-      >>"$log" 2>&1
+    timeout "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune" --from=$from \
+      ${skip[@]+"${skip[@]}"} >>"$log" 2>&1
     rc=$?
     next=$(grep -o 'resume-from: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
     bad=$(grep -oE '^(hung|failed): sdj_tune_[a-z0-9_]+' "$log" | tail -1 | sed 's/.* //')
@@ -226,17 +225,22 @@ tune_part() {
   fi
 }
 
-# A second sweep of what the first (its AttentionTune lines in $1) measured combined (TuneCombinations: per head size
-# the fastest kernel with the flags that won alone, each flag switched, on the next fastest shapes), its image built
-# here by the toolkit's nvcc, into $out/tune2.txt. Returns 1 where there is nothing to combine or build.
+# The GPU machine's nvcc (the toolkit's), which builds tuning images there.
+device_nvcc() { command -v nvcc || echo /usr/local/cuda/bin/nvcc; }
+
+# The rows of a second sweep (TuneCombinations: per head size the fastest kernel with the flags that won alone, each
+# flag switched, on the next fastest shapes) from the AttentionTune lines in $1; empty where nothing combines.
+combined_rows() { "${java[@]}" -cp "$cp" org.sdj.cuda.TuneCombinations "$1"; }
+
+# A second sweep of what the first (its lines in $1) measured, combined, its image built here, into $out/tune2.txt.
+# Returns 1 where there is nothing to combine or build.
 combine_part() {
-  local first=$1 rows nvcc
-  rows=$("${java[@]}" -cp "$cp" org.sdj.cuda.TuneCombinations "$first" 2>>"$out/tune2-build.txt")
+  local rows
+  rows=$(combined_rows "$1" 2>>"$out/tune2-build.txt")
   echo "== attention tuning, second sweep: rows ${rows:-none} ==" | tee -a "$out/tune2-build.txt"
   [ -n "$rows" ] || return 1
-  nvcc=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
   rm -rf /tmp/sdj-tune2
-  SDJ_TUNE_ROWS=$rows bash "$root/sd-cuda/src/test/tune/build-tune.sh" /tmp/sdj-tune2 "$nvcc" \
+  SDJ_TUNE_ROWS=$rows bash "$root/sd-cuda/src/test/tune/build-tune.sh" /tmp/sdj-tune2 "$(device_nvcc)" \
     >>"$out/tune2-build.txt" 2>&1 || { tail -5 "$out/tune2-build.txt"; return 1; }
   tune_part /tmp/sdj-tune2 "" tune2
 }
@@ -309,13 +313,13 @@ tune_checks() {
   prepare 240
   if [ "${SDJ_TUNE_ROWS:-}" = auto ]; then
     [ -s "$previous" ] || { echo "SDJ_TUNE_ROWS=auto: no earlier sweep on this machine" >&2; return 1; }
-    SDJ_TUNE_ROWS=$("${java[@]}" -cp "$cp" org.sdj.cuda.TuneCombinations "$previous")
+    SDJ_TUNE_ROWS=$(combined_rows "$previous")
     [ -n "$SDJ_TUNE_ROWS" ] || { echo "SDJ_TUNE_ROWS=auto: nothing to combine in $previous" >&2; return 1; }
     echo "SDJ_TUNE_ROWS=$SDJ_TUNE_ROWS"
     export SDJ_TUNE_ROWS
   fi
   local nvcc
-  nvcc=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
+  nvcc=$(device_nvcc)
   echo "== attention tuning image, built here by $nvcc =="
   rm -rf /tmp/sdj-tune-here
   if ! bash "$root/sd-cuda/src/test/tune/build-tune.sh" /tmp/sdj-tune-here "$nvcc" >"$out/tune-build.txt" 2>&1; then
