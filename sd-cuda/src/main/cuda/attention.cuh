@@ -67,7 +67,7 @@ __device__ __forceinline__ uint32_t ex2_h2(uint32_t x) {
 #endif
 }
 
-// One block's head (blockIdx.y) of one batch item (blockIdx.z) in q [B, Nq, *], k and v [B, Nk, *] and
+// One head (hi; the block's blockIdx.y) of one batch item (bi; blockIdx.z) in q [B, Nq, *], k and v [B, Nk, *] and
 // o [B, Nq, heads*d]: where its rows start, their strides (ldq for q's rows, ldkv for k's and v's, which may hold
 // other columns beside the heads: packed projections; o's rows are heads * d wide), and whether all three inputs can
 // be copied in 16-byte pieces (d % 8 == 0, 16-byte aligned heads and rows).
@@ -84,19 +84,25 @@ struct HeadView {
 
 template <typename T>
 __device__ __forceinline__ HeadView<T> head_view(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads,
-                                                 int d, int ldq, int ldkv) {
-  const long long head = (long long)blockIdx.y * d;
+                                                 int d, int ldq, int ldkv, unsigned hi, unsigned bi) {
+  const long long head = (long long)hi * d;
   HeadView<T> h;
   h.q_stride = ldq;
   h.kv_stride = ldkv;
-  h.q = q + (long long)blockIdx.z * nq * ldq + head;
-  h.k = k + (long long)blockIdx.z * nk * ldkv + head;
-  h.v = v + (long long)blockIdx.z * nk * ldkv + head;
-  h.o = o + (long long)blockIdx.z * nq * heads * d + head;
+  h.q = q + (long long)bi * nq * ldq + head;
+  h.k = k + (long long)bi * nk * ldkv + head;
+  h.v = v + (long long)bi * nk * ldkv + head;
+  h.o = o + (long long)bi * nq * heads * d + head;
   h.vec = (d % 8 == 0) && ((ldq | ldkv) % 8 == 0) &&
           (((reinterpret_cast<uintptr_t>(h.q) | reinterpret_cast<uintptr_t>(h.k) | reinterpret_cast<uintptr_t>(h.v)) &
             15) == 0);
   return h;
+}
+
+template <typename T>
+__device__ __forceinline__ HeadView<T> head_view(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads,
+                                                 int d, int ldq, int ldkv) {
+  return head_view(q, k, v, o, nq, nk, heads, d, ldq, ldkv, blockIdx.y, blockIdx.z);
 }
 
 // Output columns col and col + 1 of a row (those below d): as one 32-bit store where pairs (d even, the row 4-byte

@@ -294,18 +294,24 @@ struct Head {
   HeadView<T> view;
   int nk;
   int ntiles;
+  int base = 0;  // key tiles the block took before this head's (persistent kernels): where its stages' rounds stand
+  unsigned head;
+  unsigned batch;
   int wrow;  // first query row of this warpgroup
   bool causal;
   float sc;  // |scale * log2(e)|: a negative scale negated the query tile instead
   int d;
 
-  // The block's head (blockIdx) for computing warpgroup `group` (query rows 64 * group .. of the block's), its tiles in
-  // `shared`; the kernels' parameters as they take them.
+  // Query block qb of head hi of batch item bi (the block's blockIdx where not given) for computing warpgroup `group`
+  // (query rows 64 * group .. of the block's), its tiles in `shared`; the kernels' parameters as they take them.
   __device__ __forceinline__ Head(unsigned char* shared, int group, const T* q, const T* k, const T* v,
                                   T* o, int nq, int nk_, int heads, int d_, int ldq, int ldkv, float scale_log2,
-                                  int causal_)
-      : tiles(shared, group), view(head_view(q, k, v, o, nq, nk_, heads, d_, ldq, ldkv)) {
-    const int q0 = blockIdx.x * ROWS;
+                                  int causal_, unsigned qb = blockIdx.x, unsigned hi = blockIdx.y,
+                                  unsigned bi = blockIdx.z)
+      : tiles(shared, group), view(head_view(q, k, v, o, nq, nk_, heads, d_, ldq, ldkv, hi, bi)) {
+    const int q0 = qb * ROWS;
+    head = hi;
+    batch = bi;
     nk = nk_;
     d = d_;
     ntiles = ((causal_ ? min(nk_, q0 + ROWS) : nk_) + BC - 1) / BC;
@@ -318,11 +324,13 @@ struct Head {
   // view is vectorizable (completed by a later wait).
   template <int NT, int UNROLL, int COLS>
   __device__ __forceinline__ void load_keys(int j, int tid) {
-    load_tile<T, COLS, BC, NT, W, UNROLL>(tiles.k_stage(j), view.k, j * BC, nk, d, view.kv_stride, view.vec, tid);
+    load_tile<T, COLS, BC, NT, W, UNROLL>(tiles.k_stage(base + j), view.k, j * BC, nk, d, view.kv_stride, view.vec,
+                                          tid);
   }
   template <int NT, int UNROLL, int COLS>
   __device__ __forceinline__ void load_values(int j, int tid) {
-    load_tile<T, COLS, BC, NT, W, UNROLL>(tiles.v_stage(j), view.v, j * BC, nk, d, view.kv_stride, view.vec, tid);
+    load_tile<T, COLS, BC, NT, W, UNROLL>(tiles.v_stage(base + j), view.v, j * BC, nk, d, view.kv_stride, view.vec,
+                                          tid);
   }
 };
 

@@ -40,6 +40,9 @@
 //    query blocks of a head share each K and V tile, each block's producer copying half of it into both blocks'
 //    stages (multicast bulk copies), so that each block reads half of K and V from L2; each consumer warp gives a stage
 //    back to both producers.
+//  * Persistent blocks (FLAG_PERSISTENT, persistent_attention): FlashAttention-3's static scheduler, about one block
+//    per SM taking (query block, head) pairs in turn, its producer copying the next one's tiles while the consumers
+//    finish the last one's.
 //  * Those, other tile lengths, stages and consumers, and the flags are what the attention tuning image
 //    (src/test/tune/attention_tune.cu) compares on a GPU; flash_attention_wgmma.cu's table takes the winners.
 //  * Not yet (FlashAttention-3 does them): the query tile by TMA, output through shared memory with 16-byte stores.
@@ -81,7 +84,7 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
   copies.ready(0);
   copies.my_turn();
   wg_fence();
-  hd.tiles.issue_scores(s, 0);
+  hd.tiles.issue_scores(s, hd.base);
   wg_commit();
   copies.your_turn(false);
   wg_wait<0>();
@@ -96,9 +99,9 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
     pin(pa);
     copies.my_turn();
     wg_fence();
-    hd.tiles.issue_scores(s, j);
+    hd.tiles.issue_scores(s, hd.base + j);
     wg_commit();
-    hd.tiles.issue_values(acc, pa, j - 1);
+    hd.tiles.issue_values(acc, pa, hd.base + j - 1);
     wg_commit();
     copies.your_turn(false);
     wg_wait<1>();  // S of tile j; O += P V of tile j - 1 may still run
@@ -118,11 +121,12 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
   pin(pa);
   copies.my_turn();
   wg_fence();
-  hd.tiles.issue_values(acc, pa, n - 1);
+  hd.tiles.issue_values(acc, pa, hd.base + n - 1);
   wg_commit();
   copies.your_turn(true);
   wg_wait<0>();
   pin(acc);
+  copies.last_values_done(n - 1);
 }
 
 // The kernel (FlashAttention-3's producer and consumers): warpgroup 0 copies Q once and the K and V tiles through
@@ -136,14 +140,18 @@ __host__ __device__ constexpr int ws_threads(int CONSUMERS) { return 128 * (1 + 
 __host__ __device__ constexpr int producer_regs(int CONSUMERS) { return CONSUMERS == 3 ? 32 : 40; }
 __host__ __device__ constexpr int consumer_regs(int CONSUMERS) { return CONSUMERS == 3 ? 160 : 232; }
 
-// Bytes of dynamic shared memory: the tiles (64 query rows per consumer), then 1 + 4 * STAGES mbarriers; with
-// swizzled K and V tiles (W > 0), 1024 more for moving their stages onto a multiple of 1024 bytes.
-__host__ __device__ constexpr int ws_smem_bytes(int DP, int BC, int STAGES, int CONSUMERS, int W) {
-  return (64 * CONSUMERS + 2 * STAGES * BC) * DP * 2 + (1 + 4 * STAGES) * 8 + (W > 0 ? 1024 : 0);
+// Bytes of dynamic shared memory: the tiles (64 query rows per consumer), then 1 + 4 * STAGES mbarriers (one more in a
+// persistent kernel); with swizzled K and V tiles (W > 0), 1024 more for moving their stages onto a multiple of 1024.
+__host__ __device__ constexpr int ws_smem_bytes(int DP, int BC, int STAGES, int CONSUMERS, int W,
+                                                bool persistent = false) {
+  return (64 * CONSUMERS + 2 * STAGES * BC) * DP * 2 + (1 + 4 * STAGES + (persistent ? 1 : 0)) * 8 +
+         (W > 0 ? 1024 : 0);
 }
 
-// The mbarriers after the tiles: the query tile's, then per stage K full, V full, K empty, V empty. Key tile j uses
-// stage j % STAGES for the (j / STAGES)-th time: the parity of that phase is round(j).
+// The mbarriers after the tiles: the query tile's, then per stage K full, V full, K empty, V empty, then in a
+// persistent kernel the query tile's empty one. Key tile j (counted over the block's heads: Head::base) uses stage
+// j % STAGES for the (j / STAGES)-th time: the parity of that phase is round(j). The block's w-th head uses the query
+// tile's barriers for the w-th time.
 template <int STAGES, int CONSUMERS>
 struct Handshakes {
   uint64_t* bars;
@@ -152,12 +160,17 @@ struct Handshakes {
   __device__ __forceinline__ uint64_t* v_full(int j) const { return bars + 1 + STAGES + j % STAGES; }
   __device__ __forceinline__ uint64_t* k_empty(int j) const { return bars + 1 + 2 * STAGES + j % STAGES; }
   __device__ __forceinline__ uint64_t* v_empty(int j) const { return bars + 1 + 3 * STAGES + j % STAGES; }
+  __device__ __forceinline__ uint64_t* q_empty() const { return bars + 1 + 4 * STAGES; }
   __device__ __forceinline__ static int round(int j) { return (j / STAGES) & 1; }
 
   // full_count: the arrivals that fill a K or V stage (the producer's 128 threads, or its one thread that issues bulk
-  // tensor copies and announces their bytes); empty_count: those that give it back (Handover::give_back).
-  __device__ __forceinline__ void init(int full_count, int empty_count) const {
-    mbar_init(q_full(), 128);
+  // tensor copies and announces their bytes); empty_count: those that give it back (Handover::give_back); q_count:
+  // those that fill the query tile (the producer threads that copy it); q_empty_count: those that give it back
+  // (persistent kernels; 0: none).
+  __device__ __forceinline__ void init(int full_count, int empty_count, int q_count = 128,
+                                       int q_empty_count = 0) const {
+    mbar_init(q_full(), q_count);
+    if (q_empty_count > 0) mbar_init(q_empty(), q_empty_count);
     for (int s = 0; s < STAGES; s++) {
       mbar_init(k_full(s), full_count);
       mbar_init(v_full(s), full_count);
@@ -178,35 +191,25 @@ __device__ __forceinline__ void filled(uint64_t* bar, bool vec) {
   }
 }
 
-// The producer warpgroup: the query tile once, then each key tile's K and V into their stages as the consumers give
-// them back. With tensor maps (tk, tv: the kernel's OPTION_TMA), one thread copies each K and V tile by bulk tensor
-// copies, announcing the tile's bytes on its full barrier; the other 127 threads are done after the query tile. Where
-// `tile` (OPTION_TMA_TILE, chunked tiles only), one copy per tile: the 5-d box (8 columns, BC rows, DP / 8 chunks)
-// lands chunk after chunk, each its BC rows of 16 bytes, the tile layout; else one copy per COPY_COLUMNS columns (a
-// 4-d box of them x BC rows): per 8-column chunk, or per swizzled block, which the map's swizzle lays out. Rows past
-// nk and columns past d arrive as zeros. Without maps, all 128 threads copy (cp.async or plain stores). COLS of the DP
-// columns: all, or all but the last chunk, which SOFTMAX_ONES and _F16 set up once (ones_column). In a cluster of
-// CLUSTER blocks with maps, the blocks share each tile: block r copies the tile's copies c with c % CLUSTER == r, each
-// multicast into every block's stage, so that every block's stage gets the whole tile, its full barrier all its bytes,
-// and each block reads a CLUSTER-th of K and V from L2.
-template <typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW, int CONSUMERS, int COLS, int CLUSTER>
-__device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W, QW>& hd,
-                                        const Handshakes<STAGES, CONSUMERS>& hs, int q0, int nq, bool negate,
-                                        const CUtensorMap* tk, const CUtensorMap* tv, bool tile) {
-  const int tid = threadIdx.x;  // warpgroup 0
+// The producer warpgroup's parts. The query tile: its rows by the NT producer threads numbered tid (cp.async where
+// the view allows, else plain loads), a negative scale folded into them (each thread negates what it copied), then
+// their arrivals on the query tile's full barrier.
+template <int NT, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW, int CONSUMERS>
+__device__ __forceinline__ void produce_queries(Head<T, DP, BC, STAGES, ROWS, W, QW>& hd,
+                                                const Handshakes<STAGES, CONSUMERS>& hs, int q0, int nq, bool negate,
+                                                int tid) {
   const bool vec = hd.view.vec;
-  load_tile<T, DP, ROWS, 128, QW, 1>(hd.tiles.q, hd.view.q, q0, nq, hd.d, hd.view.q_stride, vec, tid);
+  load_tile<T, DP, ROWS, NT, QW, 1>(hd.tiles.q, hd.view.q, q0, nq, hd.d, hd.view.q_stride, vec, tid);
   if (negate) {
-    // Each thread negates what it copied (a negative scale is folded into the queries), then arrives.
     if (vec) {
       cp_async_commit();
       cp_async_wait<0>();
-      for_each_chunk<DP, ROWS, 128, 1>(tid, [&](int r, int c) {
+      for_each_chunk<DP, ROWS, NT, 1>(tid, [&](int r, int c) {
         uint32_t* w = reinterpret_cast<uint32_t*>(hd.tiles.q + stage_offset<QW>(r, c, ROWS));
         for (int i = 0; i < 4; i++) w[i] ^= 0x80008000u;
       });
     } else {
-      for (int i = tid; i < ROWS * DP; i += 128) {
+      for (int i = tid; i < ROWS * DP; i += NT) {
         T* x = hd.tiles.q + stage_offset<QW>(i / DP, i % DP, ROWS);
         *x = from_f<T>(-to_f(*x));
       }
@@ -216,8 +219,23 @@ __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W, QW>& hd
   } else {
     filled(hs.q_full(), vec);
   }
+}
+
+// Each key tile's K and V into their stages as the consumers give them back. With tensor maps (tk, tv: the kernel's
+// OPTION_TMA), by one thread, as bulk tensor copies announcing the tile's bytes on its full barrier. Where `tile`
+// (OPTION_TMA_TILE, chunked tiles only), one copy per tile: the 5-d box (8 columns, BC rows, DP / 8 chunks) lands
+// chunk after chunk, each its BC rows of 16 bytes, the tile layout; else one copy per COPY_COLUMNS columns (a 4-d box
+// of them x BC rows): per 8-column chunk, or per swizzled block, which the map's swizzle lays out. Rows past nk and
+// columns past d arrive as zeros. Without maps, by the producer's 128 threads (tid; cp.async or plain stores). COLS of
+// the DP columns: all, or all but the last chunk, which SOFTMAX_ONES and _F16 set up once (ones_column). In a cluster
+// of CLUSTER blocks with maps, the blocks share each tile: block r copies the tile's copies c with c % CLUSTER == r,
+// each multicast into every block's stage, so that every block's stage gets the whole tile, its full barrier all its
+// bytes, and each block reads a CLUSTER-th of K and V from L2.
+template <int COLS, int CLUSTER, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW, int CONSUMERS>
+__device__ __forceinline__ void produce_keys(Head<T, DP, BC, STAGES, ROWS, W, QW>& hd,
+                                             const Handshakes<STAGES, CONSUMERS>& hs, const CUtensorMap* tk,
+                                             const CUtensorMap* tv, bool tile, int tid) {
   if (tk != nullptr) {
-    if (tid != 0) return;
     constexpr int TILE_BYTES = BC * COLS * 2;
     // One tile of K or V (map) into stage dst, completing on bar.
     constexpr int CC = Tiles<T, DP, BC, STAGES, ROWS, W, QW>::COPY_COLUMNS;
@@ -226,36 +244,50 @@ __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W, QW>& hd
         const int rank = cluster_rank();
 #pragma unroll 1
         for (int c = rank; c < COLS / CC; c += CLUSTER) {
-          tma_load_multicast(dst + c * BC * CC, map, CC * c, blockIdx.y, j * BC, blockIdx.z, bar,
+          tma_load_multicast(dst + c * BC * CC, map, CC * c, hd.head, j * BC, hd.batch, bar,
                              (uint16_t)((1 << CLUSTER) - 1));
         }
       } else if (W == 0 && COLS == DP && tile) {
-        tma_load5(dst, map, 0, j * BC, 0, blockIdx.y, blockIdx.z, bar);
+        tma_load5(dst, map, 0, j * BC, 0, hd.head, hd.batch, bar);
       } else {
 #pragma unroll 1
         for (int c = 0; c < COLS / CC; c++) {
-          tma_load(dst + c * BC * CC, map, CC * c, blockIdx.y, j * BC, blockIdx.z, bar);
+          tma_load(dst + c * BC * CC, map, CC * c, hd.head, j * BC, hd.batch, bar);
         }
       }
     };
     for (int j = 0; j < hd.ntiles; j++) {
-      mbar_wait(hs.k_empty(j), hs.round(j) ^ 1);
-      mbar_expect_bytes(hs.k_full(j), TILE_BYTES);
-      copy(hd.tiles.k_stage(j), tk, j, hs.k_full(j));
-      mbar_wait(hs.v_empty(j), hs.round(j) ^ 1);
-      mbar_expect_bytes(hs.v_full(j), TILE_BYTES);
-      copy(hd.tiles.v_stage(j), tv, j, hs.v_full(j));
+      const int g = hd.base + j;
+      mbar_wait(hs.k_empty(g), hs.round(g) ^ 1);
+      mbar_expect_bytes(hs.k_full(g), TILE_BYTES);
+      copy(hd.tiles.k_stage(g), tk, j, hs.k_full(g));
+      mbar_wait(hs.v_empty(g), hs.round(g) ^ 1);
+      mbar_expect_bytes(hs.v_full(g), TILE_BYTES);
+      copy(hd.tiles.v_stage(g), tv, j, hs.v_full(g));
     }
     return;
   }
+  const bool vec = hd.view.vec;
   for (int j = 0; j < hd.ntiles; j++) {
-    mbar_wait(hs.k_empty(j), hs.round(j) ^ 1);
+    const int g = hd.base + j;
+    mbar_wait(hs.k_empty(g), hs.round(g) ^ 1);
     hd.template load_keys<128, 2, COLS>(j, tid);
-    filled(hs.k_full(j), vec);
-    mbar_wait(hs.v_empty(j), hs.round(j) ^ 1);
+    filled(hs.k_full(g), vec);
+    mbar_wait(hs.v_empty(g), hs.round(g) ^ 1);
     hd.template load_values<128, 2, COLS>(j, tid);
-    filled(hs.v_full(j), vec);
+    filled(hs.v_full(g), vec);
   }
+}
+
+// The producer warpgroup of a block of one head: the query tile by all 128 threads, then K and V by one of them (bulk
+// tensor copies; the other 127 are done) or all of them.
+template <int COLS, int CLUSTER, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW, int CONSUMERS>
+__device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W, QW>& hd,
+                                        const Handshakes<STAGES, CONSUMERS>& hs, int q0, int nq, bool negate,
+                                        const CUtensorMap* tk, const CUtensorMap* tv, bool tile) {
+  const int tid = threadIdx.x;  // warpgroup 0
+  produce_queries<128>(hd, hs, q0, nq, negate, tid);
+  if (tk == nullptr || tid == 0) produce_keys<COLS, CLUSTER>(hd, hs, tk, tv, tile, tid);
 }
 
 // How pipelined_loop's steps get their tiles in a consumer warpgroup: from the producer through the full mbarriers,
@@ -277,6 +309,9 @@ struct Handover {
   int n;   // key tiles
   bool fence;  // whether the producer's copies of K and V go through the generic proxy (see ready)
   bool multicast;  // CLUSTER > 1: whether the cluster's producers fill every block's stages together
+  int base = 0;  // key tiles the block took before this head's (Head::base)
+  int round = 0;  // the parity of the query tile's phase for this head (the block's w-th: w & 1)
+  bool more = false;  // whether the block takes another head after this one (persistent kernels)
 
   // The arrivals that empty a stage: every consumer thread or warp of each block whose producer fills it.
   __host__ __device__ static constexpr int empty_count(bool multicast) {
@@ -284,19 +319,24 @@ struct Handover {
   }
 
   __device__ __forceinline__ void start(int) const {
-    mbar_wait(hs.q_full(), 0);
+    mbar_wait(hs.q_full(), round);
     fence_async_shared();  // the query tile's copies (cp.async: the generic proxy) before the first wgmma reads them
     if (PINGPONG && me == CONSUMERS - 1) named_barrier_arrive(1, 256);
   }
   __device__ __forceinline__ void ready(int j) const {
-    if (j < n) mbar_wait(hs.k_full(j), hs.round(j));
-    if (j > 0) mbar_wait(hs.v_full(j - 1), hs.round(j - 1));
+    const int g = base + j;
+    if (j < n) mbar_wait(hs.k_full(g), hs.round(g));
+    if (j > 0) mbar_wait(hs.v_full(g - 1), hs.round(g - 1));
     // The producer's copies (generic proxy) before this thread's wgmma reads (async proxy). Bulk tensor copies write
     // through the async proxy themselves, whose completion the mbarrier wait has seen.
     if (fence) fence_async_shared();
   }
-  __device__ __forceinline__ void keys_done(int j) const { give_back(hs.k_empty(j)); }
-  __device__ __forceinline__ void values_done(int j) const { give_back(hs.v_empty(j)); }
+  __device__ __forceinline__ void keys_done(int j) const { give_back(hs.k_empty(base + j)); }
+  __device__ __forceinline__ void values_done(int j) const { give_back(hs.v_empty(base + j)); }
+  // The last V stage goes back only where the block's producer will fill it again: for another head.
+  __device__ __forceinline__ void last_values_done(int j) const {
+    if (more) values_done(j);
+  }
   __device__ __forceinline__ void give_back(uint64_t* bar) const {
     if constexpr (!BY_WARP) {
       mbar_arrive(bar);
@@ -347,13 +387,102 @@ __device__ __forceinline__ void ones_column(Head<T, DP, BC, STAGES, ROWS, W, QW>
 // after each stage's wait (FlashAttention-3 and CUTLASS have none there: the copies are the async proxy's own);
 // clusters of two blocks along x (neighbouring query blocks of one head) that share their K and V tiles' bulk copies,
 // FlashAttention-3's choice at head sizes 128 and 256 (SDJ_CLUSTER_DIMS); the consumers give stages back by warp
-// rather than by thread (Handover; clusters always do).
+// rather than by thread (Handover; clusters always do); persistent blocks (persistent_attention).
 constexpr int FLAG_TURNS = 1;
 constexpr int FLAG_SWIZZLED_Q = 2;
 constexpr int FLAG_TMA_NO_FENCE = 4;
 constexpr int FLAG_CLUSTER = 8;
 constexpr int FLAG_WARP_RELEASE = 16;
+constexpr int FLAG_PERSISTENT = 32;
 __host__ __device__ constexpr int cluster_of(int FLAGS) { return FLAGS & FLAG_CLUSTER ? 2 : 1; }
+
+// FlashAttention-3's static persistent scheduler: a grid of about one block per SM (gridDim.x per batch item,
+// blockIdx.z), block x taking the (query block, head) pairs t = x, x + gridDim.x, ... of its batch item in turn, so
+// that its producer copies the next head's tiles while its consumers finish the last one's, and no block starts or
+// ends between them. Needs bulk tensor copies (AttentionKernels launches a persistent kernel only with its tensor
+// maps): thread 0 copies K and V ahead into the stages as they free up, across heads (Head::base counts the key tiles
+// before a head's); warps 1-3 copy each query tile once the consumers have given the last one back (q_empty). Each
+// role builds a head's state before the loop's first turn gives up or claims registers, so that the producer's few
+// registers need not hold it.
+template <typename T, int DP, int BC, int STAGES, int CONSUMERS, int W, int SOFTMAX, int FLAGS>
+__device__ __forceinline__ void persistent_attention(const T* __restrict__ q, const T* __restrict__ k,
+                                                     const T* __restrict__ v, T* __restrict__ o, int nq, int nk,
+                                                     int heads, int d, int ldq, int ldkv, float scale_log2,
+                                                     int causal, int options, const CUtensorMap* tk,
+                                                     const CUtensorMap* tv) {
+  extern __shared__ __align__(128) unsigned char sdj_wgmma_ws_dynamic[];
+  constexpr int ROWS = 64 * CONSUMERS;
+  constexpr int QW = FLAGS & FLAG_SWIZZLED_Q ? W : 0;
+  constexpr int COLS = SOFTMAX == SOFTMAX_F32 ? DP : DP - 8;
+  using Block = Head<T, DP, BC, STAGES, ROWS, W, QW>;
+  using Turns = Handover<STAGES, CONSUMERS, (FLAGS & FLAG_TURNS) != 0, 1, (FLAGS & FLAG_WARP_RELEASE) != 0>;
+  if (dynamic_smem_size() < (uint32_t)ws_smem_bytes(DP, BC, STAGES, CONSUMERS, W, true) || !(options & OPTION_TMA)) {
+    __trap();
+  }
+  const int wg = threadIdx.x >> 7;
+  const int consumer = wg > 0 ? wg - 1 : 0;
+  const int qblocks = (nq + ROWS - 1) / ROWS;
+  const int works = qblocks * heads;
+  const Handshakes<STAGES, CONSUMERS> hs{
+      reinterpret_cast<uint64_t*>(Tiles<T, DP, BC, STAGES, ROWS, W, QW>(sdj_wgmma_ws_dynamic, consumer).end())};
+  if (threadIdx.x == 0) {
+    hs.init(1, Turns::empty_count(false), 96, CONSUMERS * 128);
+    fence_mbar_init();
+  }
+  if constexpr (COLS < DP) {
+    if (wg == 0) {
+      Block any(sdj_wgmma_ws_dynamic, 0, q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal);
+      ones_column(any);
+    }
+  }
+  __syncthreads();
+  if (wg == 0) {
+    // One head's state, built before the registers go, moved from head to head: its query rows, its tiles' count and
+    // place in the stages' rounds.
+    Block hd(sdj_wgmma_ws_dynamic, 0, q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal, 0, 0, blockIdx.z);
+    const T* const qz = hd.view.q;  // batch item blockIdx.z, head 0
+    release_registers<producer_regs(CONSUMERS)>();
+    int w = 0;
+    for (int t = blockIdx.x; t < works; t += gridDim.x, w++) {
+      const int qb = t % qblocks;
+      hd.head = t / qblocks;
+      hd.ntiles = ((causal ? min(nk, (qb + 1) * ROWS) : nk) + BC - 1) / BC;
+      if (threadIdx.x >= 32) {
+        hd.view.q = qz + (long long)hd.head * d;
+        if (w > 0) mbar_wait(hs.q_empty(), (w - 1) & 1);
+        produce_queries<96>(hd, hs, qb * ROWS, nq, scale_log2 < 0.f, threadIdx.x - 32);
+      } else if (threadIdx.x == 0) {
+        produce_keys<COLS, 1>(hd, hs, tk, tv, (options & OPTION_TMA_TILE) != 0, 0);
+      }
+      hd.base += hd.ntiles;
+    }
+    return;
+  }
+  claim_registers<consumer_regs(CONSUMERS)>();
+  int base = 0;  // key tiles of the block's earlier heads
+  int w = 0;
+  for (int t = blockIdx.x; t < works; t += gridDim.x, w++) {
+    Block hd(sdj_wgmma_ws_dynamic, consumer, q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal,
+             t % qblocks, t / qblocks, blockIdx.z);
+    hd.base = base;
+    {
+      float acc[DP / 2];
+#pragma unroll
+      for (int i = 0; i < DP / 2; i++) acc[i] = 0.f;
+      Rows rows;
+      Turns turns{hs, consumer, hd.ntiles, !(FLAGS & FLAG_TMA_NO_FENCE), false};
+      turns.base = base;
+      turns.round = w & 1;
+      turns.more = t + (int)gridDim.x < works;
+      pipelined_loop<SOFTMAX>(hd, turns, acc, rows);
+      mbar_arrive(hs.q_empty());  // every product that read the query tile has completed
+      float sums[2];
+      row_sums<SOFTMAX, DP>(rows, acc, sums);
+      store_rows(hd, acc, sums, nq, heads);
+    }
+    base += hd.ntiles;
+  }
+}
 
 template <typename T, int DP, int BC, int STAGES, int CONSUMERS, int W, int SOFTMAX, int FLAGS>
 __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
@@ -365,7 +494,13 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   static_assert(CONSUMERS == 2 || CONSUMERS == 3, "two or three consumer warpgroups");
   static_assert(SOFTMAX == SOFTMAX_F32 || W == 0, "a column of ones in chunked tiles, whose copies leave its chunk be");
   static_assert(!(FLAGS & FLAG_SWIZZLED_Q) || W != 0, "a swizzled query tile beside swizzled K and V tiles");
-  static_assert(FLAGS >= 0 && FLAGS < 32, "the flags above");
+  static_assert(FLAGS >= 0 && FLAGS < 64, "the flags above");
+  static_assert(!(FLAGS & FLAG_PERSISTENT) || !(FLAGS & FLAG_CLUSTER), "persistent blocks take their heads alone");
+  if constexpr ((FLAGS & FLAG_PERSISTENT) != 0) {
+    persistent_attention<T, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS>(q, k, v, o, nq, nk, heads, d, ldq, ldkv,
+                                                                         scale_log2, causal, options, tk, tv);
+    return;
+  }
   constexpr int ROWS = 64 * CONSUMERS;
   constexpr int QW = FLAGS & FLAG_SWIZZLED_Q ? W : 0;
   constexpr int CLUSTER = cluster_of(FLAGS);
@@ -402,9 +537,8 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   }
   if (wg == 0) {
     release_registers<producer_regs(CONSUMERS)>();
-    produce<T, DP, BC, STAGES, ROWS, W, QW, CONSUMERS, COLS, CLUSTER>(hd, hs, q0, nq, scale_log2 < 0.f,
-                                                                  tma ? tk : nullptr, tma ? tv : nullptr,
-                                                                  (options & OPTION_TMA_TILE) != 0);
+    produce<COLS, CLUSTER>(hd, hs, q0, nq, scale_log2 < 0.f, tma ? tk : nullptr, tma ? tv : nullptr,
+                           (options & OPTION_TMA_TILE) != 0);
   } else {
     claim_registers<consumer_regs(CONSUMERS)>();
     float acc[DP / 2];
@@ -424,7 +558,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 }  // namespace wgmma
 }  // namespace sdj
 
-// A kernel's cluster dimensions by its FLAGS (a literal 0-31): pairs of blocks along x with FLAG_CLUSTER, none else.
+// A kernel's cluster dimensions by its FLAGS (a literal 0-63): pairs of blocks along x with FLAG_CLUSTER, none else.
 // Spelled out per value, as an attribute cannot test a bit of a macro argument.
 #define SDJ_CLUSTER_DIMS(FLAGS) SDJ_CLUSTER_DIMS_##FLAGS
 #define SDJ_CLUSTER_PAIR __cluster_dims__(2, 1, 1)
@@ -460,6 +594,38 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 #define SDJ_CLUSTER_DIMS_29 SDJ_CLUSTER_PAIR
 #define SDJ_CLUSTER_DIMS_30 SDJ_CLUSTER_PAIR
 #define SDJ_CLUSTER_DIMS_31 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_32
+#define SDJ_CLUSTER_DIMS_33
+#define SDJ_CLUSTER_DIMS_34
+#define SDJ_CLUSTER_DIMS_35
+#define SDJ_CLUSTER_DIMS_36
+#define SDJ_CLUSTER_DIMS_37
+#define SDJ_CLUSTER_DIMS_38
+#define SDJ_CLUSTER_DIMS_39
+#define SDJ_CLUSTER_DIMS_40 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_41 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_42 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_43 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_44 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_45 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_46 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_47 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_48
+#define SDJ_CLUSTER_DIMS_49
+#define SDJ_CLUSTER_DIMS_50
+#define SDJ_CLUSTER_DIMS_51
+#define SDJ_CLUSTER_DIMS_52
+#define SDJ_CLUSTER_DIMS_53
+#define SDJ_CLUSTER_DIMS_54
+#define SDJ_CLUSTER_DIMS_55
+#define SDJ_CLUSTER_DIMS_56 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_57 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_58 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_59 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_60 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_61 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_62 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_63 SDJ_CLUSTER_PAIR
 
 // One extern "C" kernel NAME of the template: its parameters as AttentionKernels passes them, the last two the tensor
 // maps of K and V (AttentionKernels.tensorMaps), which the producer reads where options has OPTION_TMA. One block of

@@ -174,18 +174,26 @@ final class AttentionKernels {
       float scale, boolean causal) {
     float scaleLog2 = (float) (scale * LOG2_E);
     Optional<WgmmaKernel> wgmma = wgmmaAttention() ? wgmmaKernel(d) : Optional.empty();
+    Maps maps = wgmma.map(w -> tensorMaps(k, v, b, nk, heads, d, ldkv, w)).orElse(Maps.NONE);
+    if (wgmma.isPresent() && wgmma.get().persistent() && maps.options() == 0) {
+      // A persistent kernel copies its tiles through its tensor maps only: without them, the table's kernel or none.
+      wgmma = WgmmaKernel.forHead(suffix, d).filter(w -> !w.persistent());
+      maps = wgmma.map(w -> tensorMaps(k, v, b, nk, heads, d, ldkv, w)).orElse(Maps.NONE);
+    }
     int dp = flashDim(d);
     if (wgmma.isPresent()) {
       WgmmaKernel runs = wgmma.get();
       WgmmaKernel.Shape shape = runs.shape();
-      Maps maps = tensorMaps(k, v, b, nk, heads, d, ldkv, runs);
-      // A cluster kernel's grid is whole clusters wide: a block past the last query row copies and waits as its
-      // partner does, and writes nothing.
+      int qblocks = Math.ceilDiv(nq, shape.rows());
       int cluster = runs.cluster();
-      int blocks = Math.ceilDiv(Math.ceilDiv(nq, shape.rows()), cluster) * cluster;
-      launch.clustered(runs.name(), new int[] {blocks, heads, b}, new int[] {shape.threads(), 1, 1}, cluster,
-          runs.sharedBytes(), q, k, v, o, nq, nk, heads, d, ldq, ldkv, scaleLog2, causal ? 1 : 0, maps.options(),
-          maps.k(), maps.v());
+      // A persistent kernel's grid: about one block per SM, split between the batch items, each block taking query
+      // blocks and heads in turn. A cluster kernel's: whole clusters wide, a block past the last query row copying and
+      // waiting as its partner does, and writing nothing.
+      int[] grid = runs.persistent()
+          ? new int[] {Math.min(qblocks * heads, Math.max(1, launch.multiprocessors() / b)), 1, b}
+          : new int[] {Math.ceilDiv(qblocks, cluster) * cluster, heads, b};
+      launch.clustered(runs.name(), grid, new int[] {shape.threads(), 1, 1}, cluster, runs.sharedBytes(), q, k, v,
+          o, nq, nk, heads, d, ldq, ldkv, scaleLog2, causal ? 1 : 0, maps.options(), maps.k(), maps.v());
     } else if (dp > 0) {
       launch.raw("sdj_flash_attention" + suffix + "_d" + dp,
           new int[] {Math.ceilDiv(nq, flashRows(dp)), heads, b}, new int[] {128, 1, 1}, flashSharedBytes(dp),

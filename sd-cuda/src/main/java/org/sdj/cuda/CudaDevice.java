@@ -81,7 +81,7 @@ final class CudaDevice implements Device {
     }
     this.module = m;
     this.gemm = g;
-    this.kernels = new Launcher.ModuleDispatch(module, this::stream);
+    this.kernels = new Launcher.ModuleDispatch(module, this::stream, CudaProbe.multiprocessors(device));
   }
 
   /**

@@ -105,6 +105,11 @@ final class CudaProbe {
         + " (put the libraries on LD_LIBRARY_PATH)";
   }
 
+  /** The streaming multiprocessors of CUDA device {@code device} (the driver initialised). */
+  static int multiprocessors(int device) {
+    return attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
+  }
+
   private static int attribute(int attribute, int device) {
     int[] v = new int[1];
     Cu.check(cuDeviceGetAttribute(v, attribute, device), "cuDeviceGetAttribute");

@@ -40,10 +40,16 @@ final class Launcher {
      * @throws CudaException where the shape cannot be mapped
      */
     TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box, int swizzle);
+
+    /** The GPU's streaming multiprocessors (SMs), which persistent kernels size their grids by. */
+    int multiprocessors();
   }
 
-  /** The loaded kernel images, launched on the stream {@code streams} gives the calling thread. */
-  record ModuleDispatch(KernelModule module, Supplier<CUstream_st> streams) implements Dispatch {
+  /**
+   * The loaded kernel images, launched on the stream {@code streams} gives the calling thread, on a GPU of that
+   * many SMs.
+   */
+  record ModuleDispatch(KernelModule module, Supplier<CUstream_st> streams, int multiprocessors) implements Dispatch {
     @Override
     public boolean has(String name) {
       return module.has(name);
@@ -95,6 +101,11 @@ final class Launcher {
   /** {@link #raw} of a kernel that runs in clusters of {@code cluster} blocks along x (grid[0] a multiple of it). */
   void clustered(String name, int[] grid, int[] block, int cluster, int sharedBytes, Object... args) {
     dispatch.launch(name, grid, block, cluster, sharedBytes, args);
+  }
+
+  /** {@link Dispatch#multiprocessors}. */
+  int multiprocessors() {
+    return dispatch.multiprocessors();
   }
 
   /** {@link Dispatch#tensorMap}. */

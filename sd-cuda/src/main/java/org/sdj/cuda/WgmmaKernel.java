@@ -16,14 +16,23 @@ import java.util.Optional;
  *     (head sizes up to {@code dp - 8})
  * @param cluster blocks per cluster along x (1: none), whose producers share the K and V tiles' copies
  *     ({@code FLAG_CLUSTER}); its grid is a whole number of clusters wide
+ * @param persistent whether its blocks are persistent ({@code FLAG_PERSISTENT}): a grid of about one block per SM,
+ *     each taking (query block, head) pairs of its batch item in turn; it runs only with its tensor maps
  */
-record WgmmaKernel(String name, int dp, Shape shape, int swizzle, boolean ones, int cluster) {
+record WgmmaKernel(String name, int dp, Shape shape, int swizzle, boolean ones, int cluster, boolean persistent) {
   /** wgmma_kernel.cuh's {@code FLAG_CLUSTER}: clusters of two blocks. */
   static final int FLAG_CLUSTER = 8;
+  /** wgmma_kernel.cuh's {@code FLAG_PERSISTENT}: persistent blocks. */
+  static final int FLAG_PERSISTENT = 32;
 
   /** Blocks per cluster of a kernel with {@code flags} ({@code cluster_of} in wgmma_kernel.cuh). */
   static int clusterOf(int flags) {
     return (flags & FLAG_CLUSTER) != 0 ? 2 : 1;
+  }
+
+  /** Whether a kernel with {@code flags} has persistent blocks. */
+  static boolean persistentOf(int flags) {
+    return (flags & FLAG_PERSISTENT) != 0;
   }
 
   /** Keys per tile ({@code BC}), stages of K and of V tiles, consumer warpgroups (64 query rows each). */
@@ -47,7 +56,7 @@ record WgmmaKernel(String name, int dp, Shape shape, int swizzle, boolean ones, 
   record Row(String suffix, int dp, int keys, int stages, int consumers, int swizzle, int softmax, int flags) {
     WgmmaKernel kernel() {
       return new WgmmaKernel("sdj_flash_attention_wgmma" + suffix + "_d" + dp, dp, new Shape(keys, stages, consumers),
-          swizzle, softmax != 0, clusterOf(flags));
+          swizzle, softmax != 0, clusterOf(flags), persistentOf(flags));
     }
   }
 
@@ -87,11 +96,12 @@ record WgmmaKernel(String name, int dp, Shape shape, int swizzle, boolean ones, 
 
   /**
    * Its dynamic shared memory ({@code ws_smem_bytes} in wgmma_kernel.cuh): the query tile and the stages of K and V
-   * tiles, {@code dp} 16-bit columns each, then the mbarriers (8 bytes each: the query tile's and four per stage), and
-   * with swizzled tiles 1024 bytes to move their stages onto a multiple of 1024; all of it dynamic (it traps on less).
+   * tiles, {@code dp} 16-bit columns each, then the mbarriers (8 bytes each: the query tile's and four per stage, and
+   * with persistent blocks the query tile's second), and with swizzled tiles 1024 bytes to move their stages onto a
+   * multiple of 1024; all of it dynamic (it traps on less).
    */
   int sharedBytes() {
-    return (shape.rows() + 2 * shape.stages() * shape.keys()) * dp * 2 + (1 + 4 * shape.stages()) * 8
-        + (swizzle > 0 ? 1024 : 0);
+    return (shape.rows() + 2 * shape.stages() * shape.keys()) * dp * 2
+        + (1 + 4 * shape.stages() + (persistent ? 1 : 0)) * 8 + (swizzle > 0 ? 1024 : 0);
   }
 }

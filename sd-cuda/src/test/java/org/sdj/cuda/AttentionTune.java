@@ -51,7 +51,7 @@ public final class AttentionTune {
       v[i - 1] = Integer.parseInt(m.group(i));
     }
     return new WgmmaKernel(name, v[1], new WgmmaKernel.Shape(v[2], v[3], v[4]), v[5], v[6] != 0,
-        WgmmaKernel.clusterOf(v[7]));
+        WgmmaKernel.clusterOf(v[7]), WgmmaKernel.persistentOf(v[7]));
   }
 
   /** The benchmark's head size for padded size {@code dp}: SD 1.5's 40 for 48, else dp itself. */
@@ -78,6 +78,11 @@ public final class AttentionTune {
     @Override
     public TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box, int swizzle) {
       return base.tensorMap(address, dims, strides, box, swizzle);
+    }
+
+    @Override
+    public int multiprocessors() {
+      return base.multiprocessors();
     }
   }
 

@@ -52,7 +52,7 @@ class EmulatedAttentionTuneTest {
     assertFalse(names.isEmpty(), "SDJ_TUNE rows in " + SOURCE);
     WgmmaKernel k = AttentionTune.kernel("sdj_tune_f16_d128_k176_s2_c2_w128_x0_f7");
     assertEquals(new WgmmaKernel("sdj_tune_f16_d128_k176_s2_c2_w128_x0_f7", 128,
-        new WgmmaKernel.Shape(176, 2, 2), 128, false, 1), k);
+        new WgmmaKernel.Shape(176, 2, 2), 128, false, 1, false), k);
     assertEquals(2, AttentionTune.kernel("sdj_tune_f16_d128_k176_s2_c2_w128_x0_f15").cluster());
   }
 
@@ -114,23 +114,25 @@ class EmulatedAttentionTuneTest {
 
   /**
    * Whether a tuning kernel moves its data otherwise than the chunked, one-block, by-thread kernel of its shape: with
-   * swizzled tiles, in clusters, or giving stages back by warp (its name's flags: FLAG_WARP_RELEASE). Turns and fences
-   * the emulator does not tell apart.
+   * swizzled tiles, in clusters, in persistent blocks, or giving stages back by warp (its name's flags:
+   * FLAG_WARP_RELEASE). Turns and fences the emulator does not tell apart.
    */
   private static boolean movesDataOtherwise(WgmmaKernel k) {
     int flags = Integer.parseInt(k.name().substring(k.name().lastIndexOf("_f") + 2));
-    return k.swizzle() != 0 || k.cluster() > 1 || (flags & 16) != 0;
+    return k.swizzle() != 0 || k.cluster() > 1 || k.persistent() || (flags & 16) != 0;
   }
 
   /**
    * Tuning kernels with swizzled K and V tiles (the query tile too, where their flags say), and those whose flags
-   * change the schedule alone (clusters sharing their copies, stages given back by warp), give outputs
-   * bit-identical to those of the chunked kernel with the same keys, stages, consumers and softmax, which is close to
-   * the reference: at each padded head size, with a zero-filled part of the last column block (40 of 48, 72 of 80),
-   * with bulk copies, with cp.async and with plain loads (44, 100), causal and not, two batch items and two heads read
-   * in place from a packed q/k/v projection, a last key tile cut short and the stages refilled, three blocks of query
-   * rows (a cluster kernel's grid takes a fourth, past the last row). The emulator's dynamic shared memory starts off a
-   * 1024-byte boundary, so the kernels' own alignment of swizzled tiles is what puts them on one.
+   * change the schedule alone (clusters sharing their copies, persistent blocks, stages given back by warp), give
+   * outputs bit-identical to those of the chunked kernel with the same keys, stages, consumers and softmax, which is
+   * close to the reference: at each padded head size, with a zero-filled part of the last column block (40 of 48, 72 of
+   * 80), with bulk copies, with cp.async and with plain loads (44, 100), causal and not, two batch items and two heads
+   * read in place from a packed q/k/v projection, a last key tile cut short and the stages refilled, three blocks of
+   * query rows (a cluster kernel's grid takes a fourth, past the last row; a persistent kernel's one block per batch
+   * item takes its six (query block, head) pairs in turn with bulk copies; without them the table's kernel runs). The
+   * emulator's dynamic shared memory starts off a 1024-byte boundary, so the kernels' own alignment of swizzled tiles
+   * is what puts them on one.
    */
   @ParameterizedTest
   @EnumSource(value = AttentionKernels.Copies.class, names = {"CP_ASYNC", "TMA_CHUNKS"})

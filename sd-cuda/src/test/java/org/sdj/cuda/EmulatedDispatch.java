@@ -39,6 +39,12 @@ final class EmulatedDispatch implements Launcher.Dispatch {
     return signature(name) != null;
   }
 
+  /** One: the emulator runs a block at a time, and a persistent kernel's one block per batch item takes every head. */
+  @Override
+  public int multiprocessors() {
+    return 1;
+  }
+
   /**
    * The kernel's parameter kinds, one character each ('p' pointer, 'l' long long, 'i' int, 'f' float, 'm' tensor map),
    * or null.

@@ -137,6 +137,11 @@ class EmulatedWgmmaAttentionTest {
         }
 
         @Override
+        public int multiprocessors() {
+          return run.launcher.multiprocessors();
+        }
+
+        @Override
         public TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box, int swizzle) {
           maps[0]++;
           rank[0] = dims.length;

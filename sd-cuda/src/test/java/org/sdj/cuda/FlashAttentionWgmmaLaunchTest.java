@@ -113,9 +113,9 @@ class FlashAttentionWgmmaLaunchTest {
   /** A kernel with a column of ones leaves head sizes within 8 of its padded size to the next kernel. */
   @Test
   void onesFitSizesWithASpareChunk() {
-    WgmmaKernel ones = new WgmmaKernel("k", 48, new WgmmaKernel.Shape(128, 3, 3), 0, true, 1);
+    WgmmaKernel ones = new WgmmaKernel("k", 48, new WgmmaKernel.Shape(128, 3, 3), 0, true, 1, false);
     assertTrue(ones.fits(40) && !ones.fits(41) && !ones.fits(0));
-    WgmmaKernel sums = new WgmmaKernel("k", 48, new WgmmaKernel.Shape(128, 3, 3), 0, false, 1);
+    WgmmaKernel sums = new WgmmaKernel("k", 48, new WgmmaKernel.Shape(128, 3, 3), 0, false, 1, false);
     assertTrue(sums.fits(48) && !sums.fits(49));
   }
 

@@ -32,7 +32,7 @@ public final class TuneCombinations {
   /** The most rows per head size. */
   static final int PER_HEAD = 8;
   /** The flags of wgmma_kernel.cuh's template, one bit each. */
-  static final int[] FLAG_BITS = {1, 2, 4, 8, 16};
+  static final int[] FLAG_BITS = {1, 2, 4, 8, 16, 32};
   private static final int FLAG_SWIZZLED_Q = 2;
   /** How much faster (over 1) a kernel with a flag must be than its twin without for the flag to count as a win. */
   static final double WIN = 1.01;
@@ -75,7 +75,7 @@ public final class TuneCombinations {
      * Whether the template compiles it (wgmma_kernel.cuh's static_asserts) and AttentionTune can time it: tile sizes
      * in 16s, two or three consumers, a swizzle whose column blocks divide the head size, the softmax's column of
      * ones only in chunked tiles with a spare chunk (padded size 48, head size 40), a swizzled query tile only beside
-     * swizzled K and V, the flags known, and shared memory a block can have.
+     * swizzled K and V, the flags known (persistent blocks not in clusters), and shared memory a block can have.
      */
     boolean valid() {
       boolean swizzleFits =
@@ -83,13 +83,14 @@ public final class TuneCombinations {
       return keys % 16 == 0 && keys >= 16 && keys <= 256 && stages >= 2 && stages <= 4
           && (consumers == 2 || consumers == 3) && swizzleFits && softmax >= 0 && softmax <= 2
           && (softmax == 0 || (swizzle == 0 && AttentionTune.headSize(dp) <= dp - 8))
-          && ((flags & FLAG_SWIZZLED_Q) == 0 || swizzle != 0) && flags >= 0 && flags < 32
+          && ((flags & FLAG_SWIZZLED_Q) == 0 || swizzle != 0) && flags >= 0 && flags < 64
+          && !(kernel().cluster() > 1 && kernel().persistent())
           && kernel().sharedBytes() <= AttentionTune.MAX_SHARED_BYTES;
     }
 
     WgmmaKernel kernel() {
       return new WgmmaKernel("row", dp, new WgmmaKernel.Shape(keys, stages, consumers), swizzle, softmax != 0,
-          WgmmaKernel.clusterOf(flags));
+          WgmmaKernel.clusterOf(flags), WgmmaKernel.persistentOf(flags));
     }
   }
 
