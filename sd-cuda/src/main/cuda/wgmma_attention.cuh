@@ -314,10 +314,15 @@ struct Head {
     batch = bi;
     nk = nk_;
     d = d_;
-    ntiles = ((causal_ ? min(nk_, q0 + ROWS) : nk_) + BC - 1) / BC;
+    ntiles = key_tiles(q0, nk_, causal_);
     wrow = q0 + 64 * group;
     causal = causal_ != 0;
     sc = fabsf(scale_log2);
+  }
+
+  // The key tiles of the block whose query rows start at q0: all, or causally those up to its last row.
+  __device__ __forceinline__ static int key_tiles(int q0, int nk, bool causal) {
+    return ((causal ? min(nk, q0 + ROWS) : nk) + BC - 1) / BC;
   }
 
   // Columns [0, COLS) of K or V of key tile j into its stage by the NT threads numbered tid, as cp.async where the

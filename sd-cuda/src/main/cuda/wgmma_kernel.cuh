@@ -401,9 +401,9 @@ __host__ __device__ constexpr int cluster_of(int FLAGS) { return FLAGS & FLAG_CL
 // that its producer copies the next head's tiles while its consumers finish the last one's, and no block starts or
 // ends between them. Needs bulk tensor copies (AttentionKernels launches a persistent kernel only with its tensor
 // maps): thread 0 copies K and V ahead into the stages as they free up, across heads (Head::base counts the key tiles
-// before a head's); warps 1-3 copy each query tile once the consumers have given the last one back (q_empty). Each
-// role builds a head's state before the loop's first turn gives up or claims registers, so that the producer's few
-// registers need not hold it.
+// before a head's); warps 1-3 copy each query tile once the consumers have given the last one back (q_empty). The
+// producer builds a head's state once, before it gives its registers up, and moves it from head to head: built anew
+// within its few registers, it spilled.
 template <typename T, int DP, int BC, int STAGES, int CONSUMERS, int W, int SOFTMAX, int FLAGS>
 __device__ __forceinline__ void persistent_attention(const T* __restrict__ q, const T* __restrict__ k,
                                                      const T* __restrict__ v, T* __restrict__ o, int nq, int nk,
@@ -446,7 +446,7 @@ __device__ __forceinline__ void persistent_attention(const T* __restrict__ q, co
     for (int t = blockIdx.x; t < works; t += gridDim.x, w++) {
       const int qb = t % qblocks;
       hd.head = t / qblocks;
-      hd.ntiles = ((causal ? min(nk, (qb + 1) * ROWS) : nk) + BC - 1) / BC;
+      hd.ntiles = Block::key_tiles(qb * ROWS, nk, causal);
       if (threadIdx.x >= 32) {
         hd.view.q = qz + (long long)hd.head * d;
         if (w > 0) mbar_wait(hs.q_empty(), (w - 1) & 1);
@@ -465,21 +465,19 @@ __device__ __forceinline__ void persistent_attention(const T* __restrict__ q, co
     Block hd(sdj_wgmma_ws_dynamic, consumer, q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal,
              t % qblocks, t / qblocks, blockIdx.z);
     hd.base = base;
-    {
-      float acc[DP / 2];
+    float acc[DP / 2];
 #pragma unroll
-      for (int i = 0; i < DP / 2; i++) acc[i] = 0.f;
-      Rows rows;
-      Turns turns{hs, consumer, hd.ntiles, !(FLAGS & FLAG_TMA_NO_FENCE), false};
-      turns.base = base;
-      turns.round = w & 1;
-      turns.more = t + (int)gridDim.x < works;
-      pipelined_loop<SOFTMAX>(hd, turns, acc, rows);
-      mbar_arrive(hs.q_empty());  // every product that read the query tile has completed
-      float sums[2];
-      row_sums<SOFTMAX, DP>(rows, acc, sums);
-      store_rows(hd, acc, sums, nq, heads);
-    }
+    for (int i = 0; i < DP / 2; i++) acc[i] = 0.f;
+    Rows rows;
+    Turns turns{hs, consumer, hd.ntiles, !(FLAGS & FLAG_TMA_NO_FENCE), false};
+    turns.base = base;
+    turns.round = w & 1;
+    turns.more = t + (int)gridDim.x < works;
+    pipelined_loop<SOFTMAX>(hd, turns, acc, rows);
+    mbar_arrive(hs.q_empty());  // every product that read the query tile has completed
+    float sums[2];
+    row_sums<SOFTMAX, DP>(rows, acc, sums);
+    store_rows(hd, acc, sums, nq, heads);
     base += hd.ntiles;
   }
 }
