@@ -46,12 +46,7 @@ public final class AttentionTune {
     if (!m.matches()) {
       throw new IllegalArgumentException("not a tuning kernel's name: " + name);
     }
-    int[] v = new int[8];
-    for (int i = 2; i <= 8; i++) {
-      v[i - 1] = Integer.parseInt(m.group(i));
-    }
-    return new WgmmaKernel(name, v[1], new WgmmaKernel.Shape(v[2], v[3], v[4]), v[5], v[6] != 0,
-        WgmmaKernel.clusterOf(v[7]), WgmmaKernel.persistentOf(v[7]));
+    return TuneCombinations.Row.of(m).kernel(name);
   }
 
   /** The benchmark's head size for padded size {@code dp}: SD 1.5's 40 for 48, else dp itself. */

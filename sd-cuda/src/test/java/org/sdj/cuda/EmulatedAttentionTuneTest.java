@@ -118,7 +118,7 @@ class EmulatedAttentionTuneTest {
    * FLAG_WARP_RELEASE). Turns and fences the emulator does not tell apart.
    */
   private static boolean movesDataOtherwise(WgmmaKernel k) {
-    int flags = Integer.parseInt(k.name().substring(k.name().lastIndexOf("_f") + 2));
+    int flags = TuneCombinations.Row.of(k.name()).orElseThrow().flags();
     return k.swizzle() != 0 || k.cluster() > 1 || k.persistent() || (flags & 16) != 0;
   }
 

@@ -44,14 +44,16 @@ public final class TuneCombinations {
     /** The row a tuning kernel's name says. */
     static Optional<Row> of(String name) {
       Matcher m = AttentionTune.NAME.matcher(name);
-      if (!m.matches() || !m.group(1).equals("f16")) {
-        return Optional.empty();
-      }
+      return m.matches() && m.group(1).equals("f16") ? Optional.of(of(m)) : Optional.empty();
+    }
+
+    /** The row a match of {@link AttentionTune#NAME} says, whatever its storage type. */
+    static Row of(Matcher name) {
       int[] v = new int[7];
       for (int i = 0; i < 7; i++) {
-        v[i] = Integer.parseInt(m.group(2 + i));
+        v[i] = Integer.parseInt(name.group(2 + i));
       }
-      return Optional.of(new Row(v[0], v[1], v[2], v[3], v[4], v[5], v[6]));
+      return new Row(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
     }
 
     /** As build-tune.sh's SDJ_TUNE_ROWS takes it. */
@@ -89,7 +91,12 @@ public final class TuneCombinations {
     }
 
     WgmmaKernel kernel() {
-      return new WgmmaKernel("row", dp, new WgmmaKernel.Shape(keys, stages, consumers), swizzle, softmax != 0,
+      return kernel("row");
+    }
+
+    /** The kernel of this row named {@code name}. */
+    WgmmaKernel kernel(String name) {
+      return new WgmmaKernel(name, dp, new WgmmaKernel.Shape(keys, stages, consumers), swizzle, softmax != 0,
           WgmmaKernel.clusterOf(flags), WgmmaKernel.persistentOf(flags));
     }
   }
