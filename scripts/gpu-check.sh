@@ -9,34 +9,38 @@
 #
 #   scripts/gpu-check.sh run      (on the GPU machine, from the repository root; needs no Java, Maven or network)
 #     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of org.sdj.cuda
-#     (the GPU ones included), the attention benchmark (mma.sync and wgmma kernels) and PyTorch's SDPA at the same
-#     shapes, the attention tuning image's kernels against sdj's (AttentionTune: other tile lengths, stages, consumers,
-#     swizzles, softmax forms, turns, fences, clusters of two blocks, stages given back by warp) and Nsight Compute's
-#     sections of the fastest of them at head sizes 40 and 128 beside sdj's kernel (where ncu is there and can read the
-#     counters), one SD 1.5 UNet step (with an op-by-op device-time profile) against PyTorch eager
-#     (benchmarks/torch/unet_step.py), a whole 512x512 txt2img with its peak device memory, the VAE decode with its op
-#     profile against PyTorch eager (benchmarks/torch/vae_decode.py), a second attention sweep of what the first
-#     measured, combined (TuneCombinations; its image built there by the toolkit's nvcc) and, time permitting, the UNet
+#     (the GPU ones included), one SD 1.5 UNet step (with an op-by-op device-time profile) against PyTorch eager
+#     (benchmarks/torch/unet_step.py), the attention benchmark (mma.sync and wgmma kernels) and PyTorch's SDPA at the
+#     same shapes, the attention tuning image's kernels against sdj's (AttentionTune: other tile lengths, stages,
+#     consumers, swizzles, softmax forms, turns, fences, clusters of two blocks, stages given back by warp, persistent
+#     blocks), then as the deadline leaves room: a second sweep of what the first measured, combined (TuneCombinations;
+#     its image built there by the toolkit's nvcc); the sweeps' winners in place of the table's kernels
+#     (TuneWinners, -Dsdj.cuda.wgmmaTuned) for the wgmma rule test, the attention benchmark and the UNet step;
+#     Nsight Compute's sections of the fastest tuning kernels at head sizes 40 and 128 beside sdj's (where ncu is there
+#     and can read the counters); a whole 512x512 txt2img with its peak device memory; the VAE decode with its op
+#     profile against PyTorch eager (benchmarks/torch/vae_decode.py), again with NCHW images and with its wide
+#     attention head on the CUDA-core kernel instead of cuBLASLt products (-Dsdj.cuda.wideProducts=false); and the UNet
 #     step again with the wgmma kernel's K and V tiles copied by one bulk copy each (-Dsdj.cuda.wgmmaTmaTile=true), with
 #     group norms cut into fewer, longer chunks (-Dsdj.cuda.groupNormBlocks=256 and 128 in place of 1024), with
 #     attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async in place of the wgmma kernel's bulk
 #     tensor copies (-Dsdj.cuda.wgmmaTma=false), with NCHW images (-Dsdj.cuda.channelsLast=false) and with q, k and v
-#     projected apart (-Dsdj.cuda.fusedProjections=false), as far as the deadline leaves room; the VAE decode again with
-#     NCHW images and with its wide attention head on the CUDA-core kernel instead of cuBLASLt products
-#     (-Dsdj.cuda.wideProducts=false). Writes the results under $OUT (or gpu-out/ when OUT is unset): a summary
-#     (summary.txt, also printed) and every log in one archive (logs.tar.gz; the device tool brings back only so many
-#     files). Budget: under 6 minutes, held by one deadline (each part gets its own limit or what is left of 340 s).
+#     projected apart (-Dsdj.cuda.fusedProjections=false). Writes the results under $OUT (or gpu-out/ when OUT is
+#     unset): a summary (summary.txt, also printed) and every log in one archive (logs.tar.gz; the device tool brings
+#     back only so many files). Budget: under 6 minutes, held by one deadline (each part gets its own limit or what is
+#     left of 340 s).
 #
 #   scripts/gpu-check.sh tune     (on the GPU machine, after 'run' in the same session, or on its own)
 #     The tuning sweep alone (tune_checks), its image built there from this tree, SDJ_TUNE_ROWS choosing the rows
-#     ('auto': TuneCombinations of the sweeps the last run on this machine made).
+#     ('auto': TuneCombinations of the sweeps the last run on this machine made), then the winners of every sweep on
+#     the machine in place of the table's kernels (as in 'run') and ncu.
 #
 # Through the device tool: run(command="scripts/gpu-check.sh run", carry=["gpu-bundle"], timeout_s=480); a second look
 # at other shapes: run(command="SDJ_TUNE_ROWS='128,176,2,2,128,0,7;...' scripts/gpu-check.sh tune",
 # carry=["gpu-bundle"], timeout_s=300), or SDJ_TUNE_ROWS=auto at once after 'run' on the same warm machine.
-# After a run, AttentionTune's `speed` column ranks the tuning shapes per head size (over sdj's kernel); a winner joins
-# sdj by its row in sd-cuda/src/main/cuda/flash_attention_wgmma.cu and WgmmaKernel.TABLE (FlashAttentionWgmmaLaunchTest
-# keeps the two equal), and the next run's GPU tests (the FlashAttention rule among them) and UNet step judge it.
+# After a run, AttentionTune's `speed` column ranks the tuning shapes per head size (over sdj's kernel), and the
+# summary's "winners in place of the table's kernels" part says what they do to the rule test, the attention benchmark
+# and the UNet step; a winner joins sdj by its row in sd-cuda/src/main/cuda/flash_attention_wgmma.cu and
+# WgmmaKernel.TABLE (FlashAttentionWgmmaLaunchTest keeps the two equal), in float16 and bfloat16.
 # SDJ_GPU_JAVA_OPTS adds JVM options to every Java part (CUDA graphs off, the convolution workspace, which
 # convolutions run on cuBLASLt: see CudaOptions), so that a second run on the device can try them without a rebuild.
 set -uo pipefail
@@ -180,10 +184,9 @@ unpack() {
 left() { local l=$((deadline - SECONDS)); if [ "$l" -lt "$1" ]; then echo $((l > 5 ? l : 5)); else echo "$1"; fi; }
 
 # The attention tuning image in directory $1 (attention_tune_N.cubin and .list): its kernels against sdj's at each head
-# size, into $out/$3.txt (tune by default), then Nsight Compute's sections of the fastest at the padded head sizes
-# matching $2 (a regex; none where empty).
+# size, into $out/$2.txt (tune by default).
 tune_part() {
-  local tune=$1 dps=$2 log="$out/${3:-tune}.txt"
+  local tune=$1 log="$out/${2:-tune}.txt"
   echo "== attention tuning (sdj, AttentionTune, $(basename "$log")) =="
   : >"$log"
   # A hung or failing kernel ends its JVM with the index to go on from. Where it ran in clusters (FLAG_CLUSTER, whose
@@ -201,9 +204,13 @@ tune_part() {
     fi
     if { [ "$rc" = 3 ] || [ "$rc" = 4 ]; } && [ -n "$next" ] && [ "$next" -gt "$from" ]; then from=$next; else break; fi
   done
-  [ -n "$dps" ] || return 0
-  # Nsight Compute's sections of sdj's kernel and the fastest tuning kernel at those head sizes, one launch each (the
-  # clocks as they are: METHOD.md). Where ncu cannot read the counters, its log says why.
+}
+
+# Nsight Compute's sections of sdj's kernel and the fastest tuning kernel (of the image in directory $1, as the sweep
+# in $out/tune.txt timed it) at the padded head sizes matching $2 (a regex), one launch each (the clocks as they are:
+# METHOD.md), into $out/ncu.txt. Where ncu cannot read the counters, its log says why.
+ncu_part() {
+  local tune=$1 dps=$2
   if command -v ncu >/dev/null 2>&1 && [ $((deadline - SECONDS)) -ge 60 ]; then
     local best
     best=$(awk -v dps="$dps" '$1 ~ "^sdj_tune_f16_d(" dps ")_" && $6 + 0 > 0 {
@@ -242,7 +249,50 @@ combine_part() {
   rm -rf /tmp/sdj-tune2
   SDJ_TUNE_ROWS=$rows bash "$root/sd-cuda/src/test/tune/build-tune.sh" /tmp/sdj-tune2 "$(device_nvcc)" \
     >>"$out/tune2-build.txt" 2>&1 || { tail -5 "$out/tune2-build.txt"; return 1; }
-  tune_part /tmp/sdj-tune2 "" tune2
+  tune_part /tmp/sdj-tune2 tune2
+}
+
+# The sweeps' winners (TuneWinners: per head size the fastest tuning kernel over sdj's, within 1e-2 of its output) in
+# place of the table's kernels (-Dsdj.cuda.wgmmaTuned, TunedKernels) for the wgmma FlashAttention rule test, the
+# attention benchmark and the UNet step, so that the run says what adopting them would do before they join the
+# table. $1: the sweeps' AttentionTune lines (files, space-separated; absent ones ignored); the others: the
+# directories of their images. Into $out/adopt*.txt; returns 1 where nothing won.
+adopt_part() {
+  local lines=$1 dir=/tmp/sdj-adopt n=0
+  shift
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  # shellcheck disable=SC2086
+  "${java[@]}" -cp "$cp" org.sdj.cuda.TuneWinners $lines >"$dir/tuned.list" 2>"$out/adopt.txt"
+  echo "== the sweeps' winners in place of the table's kernels: $(tr '\n' ' ' <"$dir/tuned.list")==" |
+    tee -a "$out/adopt.txt"
+  [ -s "$dir/tuned.list" ] || return 1
+  for images in "$@"; do
+    for c in "$images"/attention_tune_*.cubin; do
+      [ -f "$c" ] && cp "$c" "$dir/sweep${n}_$(basename "$c")"
+    done
+    n=$((n + 1))
+  done
+  local tuned=("-D$TUNED_PROPERTY=$dir")
+  timeout "$(left 60)" "${java[@]}" "${tuned[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
+    --select-class org.sdj.cuda.FlashAttentionWgmmaRuleTest --details=tree --disable-banner --disable-ansi-colors \
+    >"$out/adopt-tests.txt" 2>&1
+  timeout "$(left 45)" "${java[@]}" "${tuned[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/adopt-bench.txt" 2>&1
+  timeout "$(left 60)" "${java[@]}" "${tuned[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/adopt-unet.txt" 2>&1
+}
+# TunedKernels.PROPERTY.
+TUNED_PROPERTY=sdj.cuda.wgmmaTuned
+
+# What adopt_part measured, for the summaries.
+adopt_summary() {
+  [ -f "$out/adopt.txt" ] || return 0
+  echo "-- with the sweeps' winners in place of the table's kernels (-D$TUNED_PROPERTY) --"
+  cat "$out/adopt.txt"
+  [ -f "$out/adopt-tests.txt" ] || return 0
+  grep -E "tests (successful|failed|aborted)" "$out/adopt-tests.txt" || tail -5 "$out/adopt-tests.txt"
+  grep -E "✘|\[X\]" "$out/adopt-tests.txt" | head -10
+  echo "- attention benchmark -"; grep -v "^cuda:" "$out/adopt-bench.txt" 2>/dev/null
+  echo "- UNet step -"; head -32 "$out/adopt-unet.txt" 2>/dev/null
 }
 
 run_checks() {
@@ -263,7 +313,12 @@ run_checks() {
   timeout "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
   rm -rf /tmp/sdj-tune
   unpack "$bundle/tune.tar.xz" /tmp/sdj-tune
-  tune_part /tmp/sdj-tune/tune "48|128"
+  tune_part /tmp/sdj-tune/tune
+  # What the sweep measured, combined, where the deadline leaves room for a build and a second sweep; then the
+  # winners in place of the table's kernels ('tune' does that otherwise); then ncu.
+  [ $((deadline - SECONDS)) -ge 150 ] && combine_part "$out/tune.txt"
+  [ $((deadline - SECONDS)) -ge 100 ] && adopt_part "$out/tune.txt $out/tune2.txt" /tmp/sdj-tune/tune /tmp/sdj-tune2
+  ncu_part /tmp/sdj-tune/tune "48|128"
   echo "== txt2img 512x512, 20 steps (sdj) =="
   timeout "$(left 120)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (sdj) =="
@@ -276,8 +331,6 @@ run_checks() {
   echo "== VAE decode 512x512 (sdj, -Dsdj.cuda.wideProducts=false) =="
   timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.wideProducts=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
     >"$out/vae-sdj-wide-kernel.txt" 2>&1
-  # What the sweep measured, combined, where the deadline leaves room for a build and a second sweep.
-  [ $((deadline - SECONDS)) -ge 120 ] && combine_part "$out/tune.txt"
   # The UNet step again with each alternative, where the deadline leaves room.
   local variants="wgmmaTmaTile=true groupNormBlocks=256 groupNormBlocks=128 attention=mma wgmmaTma=false
     channelsLast=false fusedProjections=false"
@@ -310,7 +363,7 @@ tune_checks() {
       [ -s "$f" ] && { cat "$f" >>"$previous"; }
     done
   fi
-  prepare 240
+  prepare 270
   if [ "${SDJ_TUNE_ROWS:-}" = auto ]; then
     [ -s "$previous" ] || { echo "SDJ_TUNE_ROWS=auto: no earlier sweep on this machine" >&2; return 1; }
     SDJ_TUNE_ROWS=$(combined_rows "$previous")
@@ -328,11 +381,16 @@ tune_checks() {
   fi
   echo "== attention benchmark (torch SDPA) =="
   timeout "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
-  tune_part /tmp/sdj-tune-here "[0-9]+"
+  tune_part /tmp/sdj-tune-here
+  # The winners of every sweep on this machine in place of the table's kernels (the images of 'run' before, if any),
+  # then ncu where time is left.
+  adopt_part "$previous $out/tune.txt" /tmp/sdj-tune/tune /tmp/sdj-tune2 /tmp/sdj-tune-here
+  ncu_part /tmp/sdj-tune-here "[0-9]+"
   {
     echo; tail -3 "$out/tune-build.txt"
     echo "-- torch --"; cat "$out/bench-torch.txt"
     tune_summary
+    adopt_summary
   } >"$out/summary.txt" 2>&1
   cat "$out/summary.txt"
   cp "$out/summary.txt" "$dest/"
@@ -365,6 +423,7 @@ summary() {
   echo "-- sdj --"; cat "$out/bench-sdj.txt"
   echo "-- torch --"; cat "$out/bench-torch.txt"
   tune_summary
+  adopt_summary
   echo "-- UNet step, sdj --"; head -32 "$out/unet-sdj.txt"
   echo "-- UNet step, torch --"; tail -8 "$out/unet-torch.txt"
   echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"

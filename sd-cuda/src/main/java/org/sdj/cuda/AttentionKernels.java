@@ -1,5 +1,6 @@
 package org.sdj.cuda;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -55,8 +56,11 @@ final class AttentionKernels {
   private final CudaOptions.Attention kernel;
   /** How the wgmma kernels copy K and V ({@link #WGMMA_TMA_PROPERTY}, {@link #WGMMA_TMA_TILE_PROPERTY}). */
   private final Copies copies;
-  /** A wgmma kernel that runs in place of the table's where it applies (a tuning run's, AttentionTune). */
-  private final Optional<WgmmaKernel> tuned;
+  /**
+   * Wgmma kernels that run in place of the table's where they apply (a tuning run's: AttentionTune's, or those
+   * {@link TunedKernels#PROPERTY} names), at most one per padded head size.
+   */
+  private final List<WgmmaKernel> tuned;
   /** Whether wide heads run as products ({@link #WIDE_PRODUCTS_PROPERTY}). */
   private final boolean wideProducts = CudaOptions.flag(System.getProperties(), WIDE_PRODUCTS_PROPERTY, true);
   /** Set once the driver refuses a tensor map: the wgmma kernels copy with cp.async from then on. */
@@ -67,15 +71,16 @@ final class AttentionKernels {
   /**
    * Attention on {@code preferred} where the module has it (the wgmma kernels' image carries sm_90a code only, so it
    * loads on compute capability 9.0 alone), else on the mma.sync kernel; its copies as the system properties say
-   * ({@link #propertyCopies}).
+   * ({@link #propertyCopies}), and so the tuned kernels in place of the table's ({@link TunedKernels}: none unless a
+   * diagnostic property names them).
    */
   AttentionKernels(Launcher launch, CudaOptions.Attention preferred) {
-    this(launch, preferred, propertyCopies());
+    this(launch, preferred, propertyCopies(), TunedKernels.kernels(System.getProperties(), launch.suffix()));
   }
 
-  /** As the system properties say but for the copies. */
+  /** The table's kernels, copying as {@code copies} says. */
   AttentionKernels(Launcher launch, CudaOptions.Attention preferred, Copies copies) {
-    this(launch, preferred, copies, Optional.empty());
+    this(launch, preferred, copies, List.of());
   }
 
   /**
@@ -83,11 +88,11 @@ final class AttentionKernels {
    * launch the table's kernel of its padded head size would ({@link #wgmmaKernel}), the table's elsewhere.
    */
   AttentionKernels(Launcher launch, Copies copies, WgmmaKernel tuned) {
-    this(launch, CudaOptions.Attention.WGMMA, copies, Optional.of(tuned));
+    this(launch, CudaOptions.Attention.WGMMA, copies, List.of(tuned));
   }
 
-  private AttentionKernels(Launcher launch, CudaOptions.Attention preferred, Copies copies,
-      Optional<WgmmaKernel> tuned) {
+  /** {@code tuned}: at most one kernel per padded head size, each of the launcher's storage type. */
+  AttentionKernels(Launcher launch, CudaOptions.Attention preferred, Copies copies, List<WgmmaKernel> tuned) {
     this.launch = launch;
     this.suffix = launch.suffix();
     this.kernel = preferred == CudaOptions.Attention.MMA || WgmmaKernel.TABLE.stream()
@@ -98,12 +103,18 @@ final class AttentionKernels {
   }
 
   /**
-   * The wgmma kernel for head size {@code d}: the table's ({@link WgmmaKernel#forHead}), or the tuned one where it has
+   * The wgmma kernel for head size {@code d}: the table's ({@link WgmmaKernel#forHead}), or a tuned one where it has
    * that kernel's padded head size and fits d; none beyond the table's largest.
    */
   Optional<WgmmaKernel> wgmmaKernel(int d) {
     return WgmmaKernel.forHead(suffix, d)
-        .map(t -> tuned.filter(k -> k.dp() == t.dp() && k.fits(d)).orElse(t));
+        .map(t -> tuned.stream().filter(k -> k.dp() == t.dp() && k.fits(d)).findFirst().orElse(t));
+  }
+
+  /** The tuned kernels that run in place of the table's, for a backend's description ("" where none). */
+  String tunedNote() {
+    return tuned.isEmpty() ? ""
+        : ", tuned attention kernels " + String.join(" ", tuned.stream().map(WgmmaKernel::name).toList());
   }
 
   /**

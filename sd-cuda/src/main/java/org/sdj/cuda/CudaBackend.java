@@ -67,7 +67,8 @@ public final class CudaBackend implements Backend {
     this.norms = new NormKernels(launcher);
     this.attention = new AttentionKernels(launcher, options.attention());
     this.description = "cuda: " + device.description() + ", " + options.computeType()
-        + (options.graphs() ? "" : ", CUDA graphs off") + attentionNote(options.attention(), attention.kernel());
+        + (options.graphs() ? "" : ", CUDA graphs off") + attentionNote(options.attention(), attention.kernel())
+        + attention.tunedNote();
   }
 
   /** The attention kernel where it is not the default, and why the default does not run where it was asked for. */

@@ -14,6 +14,7 @@ import static org.bytedeco.cuda.global.cudart.cuStreamDestroy;
 import static org.bytedeco.cuda.global.cudart.cuStreamSynchronize;
 
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.cuda.cudart.CUctx_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.Pointer;
@@ -60,7 +61,10 @@ final class CudaDevice implements Device {
       Cu.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
       Cu.check(cuStreamCreate(stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
       streamMade = true;
-      m = new KernelModule();
+      // The jar's kernels, and a tuning run's where a diagnostic property names them (TunedKernels).
+      Map<String, byte[]> images = KernelModule.jarImages();
+      images.putAll(TunedKernels.images(System.getProperties()));
+      m = new KernelModule(images);
       g = new Gemm(this::stream, options.computeType(), activations);
       this.convolution = new Convolution(this::stream, options.computeType(), options.convWorkspace());
     } catch (RuntimeException | LinkageError e) {

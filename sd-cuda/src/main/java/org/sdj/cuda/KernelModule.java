@@ -66,16 +66,9 @@ final class KernelModule implements AutoCloseable {
   }
 
   /**
-   * Loads every fatbin into the current context, skipping an image without code for this GPU (its kernels are then
-   * absent: {@link #has}).
-   */
-  KernelModule() {
-    this(jarImages());
-  }
-
-  /**
-   * Loads {@code images} (fatbin or cubin bytes by name, in order) into the current context, skipping an image without
-   * code for this GPU; the sd-cuda tests' tuning run loads its own this way.
+   * Loads {@code images} (fatbin or cubin bytes by name, in order: the jar's, {@link #jarImages}, and any others) into
+   * the current context, skipping an image without code for this GPU (its kernels are then absent: {@link #has}); the
+   * sd-cuda tests' tuning run loads its own this way.
    */
   KernelModule(Map<String, byte[]> images) {
     for (Map.Entry<String, byte[]> e : images.entrySet()) {
@@ -97,8 +90,8 @@ final class KernelModule implements AutoCloseable {
     }
   }
 
-  /** The jar's fatbins by name, in {@link #fatbins}' order. */
-  private static Map<String, byte[]> jarImages() {
+  /** The jar's fatbins by name, in {@link #fatbins}' order (a map the caller may add to). */
+  static Map<String, byte[]> jarImages() {
     List<String> names = fatbins();
     if (names.isEmpty()) {
       throw new CudaException("sd-cuda was built without nvcc and carries no CUDA kernels");

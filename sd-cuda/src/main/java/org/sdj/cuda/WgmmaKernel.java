@@ -2,6 +2,8 @@ package org.sdj.cuda;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One kernel of wgmma_kernel.cuh's template as a launch needs to know it: a row of flash_attention_wgmma.cu's table
@@ -54,11 +56,57 @@ record WgmmaKernel(String name, int dp, Shape shape, int swizzle, boolean ones, 
    * {@code _ONES} 1, {@code _F16} 2) and the flags (of which {@link #FLAG_CLUSTER} changes the launch).
    */
   record Row(String suffix, int dp, int keys, int stages, int consumers, int swizzle, int softmax, int flags) {
+    /** The table's kernel of this row. */
     WgmmaKernel kernel() {
-      return new WgmmaKernel("sdj_flash_attention_wgmma" + suffix + "_d" + dp, dp, new Shape(keys, stages, consumers),
-          swizzle, softmax != 0, clusterOf(flags), persistentOf(flags));
+      return kernel("sdj_flash_attention_wgmma" + suffix + "_d" + dp);
+    }
+
+    /** The kernel of this row named {@code name} (a tuning image's). */
+    WgmmaKernel kernel(String name) {
+      return new WgmmaKernel(name, dp, new Shape(keys, stages, consumers), swizzle, softmax != 0, clusterOf(flags),
+          persistentOf(flags));
+    }
+
+    /**
+     * The row a tuning kernel's name says ({@link #TUNING_NAME}).
+     *
+     * @throws IllegalArgumentException where {@code name} is not a tuning kernel's
+     */
+    static Row ofTuning(String name) {
+      Matcher m = TUNING_NAME.matcher(name);
+      if (!m.matches()) {
+        throw new IllegalArgumentException("not a tuning kernel's name: '" + name + "' (sdj_tune_f16_d128_k128_s2_c2"
+            + "_w0_x0_f1: storage type, padded head size, keys, stages, consumers, swizzle, softmax, flags)");
+      }
+      int[] v = new int[7];
+      for (int i = 0; i < 7; i++) {
+        v[i] = Integer.parseInt(m.group(2 + i));
+      }
+      return new Row("_" + m.group(1), v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+    }
+
+    /** Its name in the attention tuning image. */
+    String tuningName() {
+      return "sdj_tune" + suffix + "_d" + dp + "_k" + keys + "_s" + stages + "_c" + consumers + "_w" + swizzle + "_x"
+          + softmax + "_f" + flags;
     }
   }
+
+  /**
+   * The attention tuning image's kernel {@code name} ({@link #TUNING_NAME}).
+   *
+   * @throws IllegalArgumentException where {@code name} is not a tuning kernel's
+   */
+  static WgmmaKernel tuning(String name) {
+    return Row.ofTuning(name).kernel(name);
+  }
+
+  /**
+   * The names of the attention tuning image's kernels (src/test/tune/attention_tune.cu): storage type, padded head
+   * size, keys per tile, stages, consumers, swizzle width, softmax form, flags, as {@link Row} has them.
+   */
+  static final Pattern TUNING_NAME =
+      Pattern.compile("sdj_tune_(f16|bf16)_d(\\d+)_k(\\d+)_s(\\d+)_c(\\d+)_w(\\d+)_x(\\d)_f(\\d+)");
 
   /**
    * flash_attention_wgmma.cu's table, in its order (FlashAttentionWgmmaLaunchTest compares them): by storage type, then

@@ -11,7 +11,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.sdj.backend.Ops;
 
@@ -32,22 +31,10 @@ import org.sdj.backend.Ops;
 public final class AttentionTune {
   private AttentionTune() {}
 
-  /** The tuning kernels' names: storage type, padded head size, keys, stages, consumers, swizzle, softmax, flags. */
-  static final Pattern NAME =
-      Pattern.compile("sdj_tune_(f16|bf16)_d(\\d+)_k(\\d+)_s(\\d+)_c(\\d+)_w(\\d+)_x(\\d)_f(\\d+)");
   /** Dynamic shared memory a block may opt into on compute capability 9.0. */
   static final int MAX_SHARED_BYTES = 227 * 1024;
   /** Seconds after which a kernel's timing counts as hung. */
   static final int HANG_SECONDS = 10;
-
-  /** The kernel a tuning name describes. */
-  static WgmmaKernel kernel(String name) {
-    Matcher m = NAME.matcher(name);
-    if (!m.matches()) {
-      throw new IllegalArgumentException("not a tuning kernel's name: " + name);
-    }
-    return TuneCombinations.Row.of(m).kernel(name);
-  }
 
   /** The benchmark's head size for padded size {@code dp}: SD 1.5's 40 for 48, else dp itself. */
   static int headSize(int dp) {
@@ -111,7 +98,7 @@ public final class AttentionTune {
 
     /** Whether kernel {@code name} is one to run. */
     boolean runs(String name) {
-      return only.matcher(name).matches() && (clusters || kernel(name).cluster() == 1);
+      return only.matcher(name).matches() && (clusters || WgmmaKernel.tuning(name).cluster() == 1);
     }
   }
 
@@ -171,7 +158,7 @@ public final class AttentionTune {
         if (!settings.runs(name)) {
           continue;
         }
-        WgmmaKernel kernel = kernel(name);
+        WgmmaKernel kernel = WgmmaKernel.tuning(name);
         if (kernel.dp() != dp) {
           // sdj's kernel for the head size, once per run of its tuning kernels: the baseline and the want.
           if (ops != null) {

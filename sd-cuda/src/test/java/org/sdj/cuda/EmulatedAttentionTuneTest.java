@@ -50,10 +50,10 @@ class EmulatedAttentionTuneTest {
   void namesReadBack() throws IOException {
     List<String> names = kernels();
     assertFalse(names.isEmpty(), "SDJ_TUNE rows in " + SOURCE);
-    WgmmaKernel k = AttentionTune.kernel("sdj_tune_f16_d128_k176_s2_c2_w128_x0_f7");
+    WgmmaKernel k = WgmmaKernel.tuning("sdj_tune_f16_d128_k176_s2_c2_w128_x0_f7");
     assertEquals(new WgmmaKernel("sdj_tune_f16_d128_k176_s2_c2_w128_x0_f7", 128,
         new WgmmaKernel.Shape(176, 2, 2), 128, false, 1, false), k);
-    assertEquals(2, AttentionTune.kernel("sdj_tune_f16_d128_k176_s2_c2_w128_x0_f15").cluster());
+    assertEquals(2, WgmmaKernel.tuning("sdj_tune_f16_d128_k176_s2_c2_w128_x0_f15").cluster());
   }
 
   /**
@@ -101,7 +101,7 @@ class EmulatedAttentionTuneTest {
   @ParameterizedTest
   @MethodSource("kernels")
   void computesAttention(String name) {
-    WgmmaKernel kernel = AttentionTune.kernel(name);
+    WgmmaKernel kernel = WgmmaKernel.tuning(name);
     int d = AttentionTune.headSize(kernel.dp());
     WgmmaKernel.Shape shape = kernel.shape();
     try (HostRun run = new HostRun(DType.F16, name)) {
@@ -137,7 +137,7 @@ class EmulatedAttentionTuneTest {
   @ParameterizedTest
   @EnumSource(value = AttentionKernels.Copies.class, names = {"CP_ASYNC", "TMA_CHUNKS"})
   void layoutsMatchChunked(AttentionKernels.Copies copies) throws IOException {
-    List<WgmmaKernel> all = kernels().stream().map(AttentionTune::kernel).toList();
+    List<WgmmaKernel> all = kernels().stream().map(WgmmaKernel::tuning).toList();
     int[] sizes = copies == AttentionKernels.Copies.CP_ASYNC ? new int[] {44, 64, 72, 100, 160}
         : new int[] {40, 64, 72, 128, 160};
     int compared = 0;

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
 import java.util.stream.Collectors;
 
 /**
@@ -41,19 +40,24 @@ public final class TuneCombinations {
 
   /** A tuning row: attention_tune.cu's SDJ_TUNE(DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS). */
   record Row(int dp, int keys, int stages, int consumers, int swizzle, int softmax, int flags) {
-    /** The row a tuning kernel's name says. */
+    /** The row a float16 tuning kernel's name says. */
     static Optional<Row> of(String name) {
-      Matcher m = AttentionTune.NAME.matcher(name);
-      return m.matches() && m.group(1).equals("f16") ? Optional.of(of(m)) : Optional.empty();
+      if (!WgmmaKernel.TUNING_NAME.matcher(name).matches()) {
+        return Optional.empty();
+      }
+      WgmmaKernel.Row r = WgmmaKernel.Row.ofTuning(name);
+      return r.suffix().equals("_f16") ? Optional.of(new Row(r.dp(), r.keys(), r.stages(), r.consumers(),
+          r.swizzle(), r.softmax(), r.flags())) : Optional.empty();
     }
 
-    /** The row a match of {@link AttentionTune#NAME} says, whatever its storage type. */
-    static Row of(Matcher name) {
-      int[] v = new int[7];
-      for (int i = 0; i < 7; i++) {
-        v[i] = Integer.parseInt(name.group(2 + i));
-      }
-      return new Row(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+    /** This row as the table's and the tuning image's rows are, in float16. */
+    WgmmaKernel.Row f16() {
+      return new WgmmaKernel.Row("_f16", dp, keys, stages, consumers, swizzle, softmax, flags);
+    }
+
+    /** Its kernel's name in the tuning image. */
+    String name() {
+      return f16().tuningName();
     }
 
     /** As build-tune.sh's SDJ_TUNE_ROWS takes it. */
@@ -77,7 +81,8 @@ public final class TuneCombinations {
      * Whether the template compiles it (wgmma_kernel.cuh's static_asserts) and AttentionTune can time it: tile sizes
      * in 16s, two or three consumers, a swizzle whose column blocks divide the head size, the softmax's column of
      * ones only in chunked tiles with a spare chunk (padded size 48, head size 40), a swizzled query tile only beside
-     * swizzled K and V, the flags known (persistent blocks not in clusters), and shared memory a block can have.
+     * swizzled K and V, the flags known (persistent blocks neither in clusters nor with three consumers, whose
+     * producer spills), and shared memory a block can have.
      */
     boolean valid() {
       boolean swizzleFits =
@@ -86,7 +91,7 @@ public final class TuneCombinations {
           && (consumers == 2 || consumers == 3) && swizzleFits && softmax >= 0 && softmax <= 2
           && (softmax == 0 || (swizzle == 0 && AttentionTune.headSize(dp) <= dp - 8))
           && ((flags & FLAG_SWIZZLED_Q) == 0 || swizzle != 0) && flags >= 0 && flags < 64
-          && !(kernel().cluster() > 1 && kernel().persistent())
+          && !(kernel().persistent() && (kernel().cluster() > 1 || consumers == 3))
           && kernel().sharedBytes() <= AttentionTune.MAX_SHARED_BYTES;
     }
 
@@ -96,8 +101,7 @@ public final class TuneCombinations {
 
     /** The kernel of this row named {@code name}. */
     WgmmaKernel kernel(String name) {
-      return new WgmmaKernel(name, dp, new WgmmaKernel.Shape(keys, stages, consumers), swizzle, softmax != 0,
-          WgmmaKernel.clusterOf(flags), WgmmaKernel.persistentOf(flags));
+      return f16().kernel(name);
     }
   }
 

@@ -80,12 +80,12 @@ class TuneCombinationsTest {
     for (String n : names) {
       TuneCombinations.Row r = TuneCombinations.Row.of(n).orElseThrow();
       assertTrue(r.valid(), n);
-      assertEquals(n, String.format("sdj_tune_f16_d%d_k%d_s%d_c%d_w%d_x%d_f%d", r.dp(), r.keys(), r.stages(),
-          r.consumers(), r.swizzle(), r.softmax(), r.flags()));
+      assertEquals(n, r.name());
     }
     assertFalse(new TuneCombinations.Row(64, 128, 3, 3, 0, 1, 1).valid(), "a column of ones at head size 64");
     assertFalse(new TuneCombinations.Row(128, 128, 2, 2, 0, 0, 2).valid(), "a swizzled query tile, chunked K and V");
     assertFalse(new TuneCombinations.Row(160, 80, 2, 2, 128, 0, 1).valid(), "128-byte blocks of 160 columns");
     assertFalse(new TuneCombinations.Row(160, 256, 4, 2, 0, 0, 1).valid(), "more shared memory than a block has");
+    assertFalse(new TuneCombinations.Row(48, 128, 3, 3, 0, 2, 33).valid(), "persistent, three consumers: spills");
   }
 }
