@@ -399,8 +399,8 @@ __host__ __device__ constexpr int cluster_of(int FLAGS) { return FLAGS & FLAG_CL
 // FlashAttention-3's static persistent scheduler: a grid of about one block per SM (gridDim.x per batch item,
 // blockIdx.z), block x taking the (query block, head) pairs t = x, x + gridDim.x, ... of its batch item in turn, so
 // that its producer copies the next head's tiles while its consumers finish the last one's, and no block starts or
-// ends between them. Needs bulk tensor copies (AttentionKernels launches a persistent kernel only with its tensor
-// maps): thread 0 copies K and V ahead into the stages as they free up, across heads (Head::base counts the key tiles
+// ends between them. Needs bulk tensor copies and a positive scale (AttentionKernels launches a persistent kernel
+// only with its tensor maps, and for a scale above 0): thread 0 copies K and V ahead into the stages as they free up, across heads (Head::base counts the key tiles
 // before a head's); warps 1-3 copy each query tile once the consumers have given the last one back (q_empty). The
 // producer builds a head's state once, before it gives its registers up, and moves it from head to head: built anew
 // within its few registers, it spilled.
@@ -416,7 +416,11 @@ __device__ __forceinline__ void persistent_attention(const T* __restrict__ q, co
   constexpr int COLS = SOFTMAX == SOFTMAX_F32 ? DP : DP - 8;
   using Block = Head<T, DP, BC, STAGES, ROWS, W, QW>;
   using Turns = Handover<STAGES, CONSUMERS, (FLAGS & FLAG_TURNS) != 0, 1, (FLAGS & FLAG_WARP_RELEASE) != 0>;
-  if (dynamic_smem_size() < (uint32_t)ws_smem_bytes(DP, BC, STAGES, CONSUMERS, W, true) || !(options & OPTION_TMA)) {
+  // Bulk copies of K and V only, and a positive scale only (AttentionKernels launches the table's kernel otherwise):
+  // negating the query tiles as they land, as the other kernels do for a negative scale, spilled the producer's 32
+  // registers with three consumers.
+  if (dynamic_smem_size() < (uint32_t)ws_smem_bytes(DP, BC, STAGES, CONSUMERS, W, true) || !(options & OPTION_TMA) ||
+      scale_log2 < 0.f) {
     __trap();
   }
   const int wg = threadIdx.x >> 7;
@@ -442,19 +446,23 @@ __device__ __forceinline__ void persistent_attention(const T* __restrict__ q, co
     Block hd(sdj_wgmma_ws_dynamic, 0, q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal, 0, 0, blockIdx.z);
     const T* const qz = hd.view.q;  // batch item blockIdx.z, head 0
     release_registers<producer_regs(CONSUMERS)>();
-    int w = 0;
-    for (int t = blockIdx.x; t < works; t += gridDim.x, w++) {
-      const int qb = t % qblocks;
-      hd.head = t / qblocks;
-      hd.ntiles = Block::key_tiles(qb * ROWS, nk, causal);
-      if (threadIdx.x >= 32) {
-        hd.view.q = qz + (long long)hd.head * d;
+    // A loop of each part's own, so that each keeps live only what its copies need (one loop for both spilled with
+    // three consumers' 32 registers).
+    if (threadIdx.x >= 32) {
+      int w = 0;
+      for (int t = blockIdx.x; t < works; t += gridDim.x, w++) {
+        hd.view.q = qz + (long long)(t / qblocks) * d;
         if (w > 0) mbar_wait(hs.q_empty(), (w - 1) & 1);
-        produce_queries<96>(hd, hs, qb * ROWS, nq, scale_log2 < 0.f, threadIdx.x - 32);
-      } else if (threadIdx.x == 0) {
-        produce_keys<COLS, 1>(hd, hs, tk, tv, (options & OPTION_TMA_TILE) != 0, 0);
+        produce_queries<96>(hd, hs, (t % qblocks) * ROWS, nq, false, threadIdx.x - 32);
       }
-      hd.base += hd.ntiles;
+    } else if (threadIdx.x == 0) {
+      const bool tile = (options & OPTION_TMA_TILE) != 0;
+      for (int t = blockIdx.x; t < works; t += gridDim.x) {
+        hd.head = t / qblocks;
+        hd.ntiles = Block::key_tiles((t % qblocks) * ROWS, nk, causal);
+        produce_keys<COLS, 1>(hd, hs, tk, tv, tile, 0);
+        hd.base += hd.ntiles;
+      }
     }
     return;
   }

@@ -186,8 +186,9 @@ final class AttentionKernels {
     float scaleLog2 = (float) (scale * LOG2_E);
     Optional<WgmmaKernel> wgmma = wgmmaAttention() ? wgmmaKernel(d) : Optional.empty();
     Maps maps = wgmma.map(w -> tensorMaps(k, v, b, nk, heads, d, ldkv, w)).orElse(Maps.NONE);
-    if (wgmma.isPresent() && wgmma.get().persistent() && maps.options() == 0) {
-      // A persistent kernel copies its tiles through its tensor maps only: without them, the table's kernel or none.
+    if (wgmma.isPresent() && wgmma.get().persistent() && (maps.options() == 0 || scale < 0)) {
+      // A persistent kernel copies its tiles through its tensor maps only, and takes a positive scale only: without
+      // them, the table's kernel or none.
       wgmma = WgmmaKernel.forHead(suffix, d).filter(w -> !w.persistent());
       maps = wgmma.map(w -> tensorMaps(k, v, b, nk, heads, d, ldkv, w)).orElse(Maps.NONE);
     }

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * @param cluster blocks per cluster along x (1: none), whose producers share the K and V tiles' copies
  *     ({@code FLAG_CLUSTER}); its grid is a whole number of clusters wide
  * @param persistent whether its blocks are persistent ({@code FLAG_PERSISTENT}): a grid of about one block per SM,
- *     each taking (query block, head) pairs of its batch item in turn; it runs only with its tensor maps
+ *     each taking (query block, head) pairs of its batch item in turn; it runs only with its tensor maps and a
+ *     positive scale
  */
 record WgmmaKernel(String name, int dp, Shape shape, int swizzle, boolean ones, int cluster, boolean persistent) {
   /** wgmma_kernel.cuh's {@code FLAG_CLUSTER}: clusters of two blocks. */

@@ -94,7 +94,8 @@ class EmulatedAttentionTuneTest {
 
   /**
    * Each kernel at its benchmark head size with bulk copies, as it runs on a GPU, causal and with a negative scale
-   * (which the producer folds into the query tile): a first block of queries whole and a second cut short, enough key
+   * (which the producer folds into the query tile; a positive one for persistent kernels, which take no other): a
+   * first block of queries whole and a second cut short, enough key
    * tiles to refill every stage twice and a last one cut short; one head, so that FlashAttention's rule is checked too.
    * (The cp.async and plain-load paths: {@link #layoutsMatchChunked}.)
    */
@@ -108,7 +109,7 @@ class EmulatedAttentionTuneTest {
       AttentionKernels kernels = new AttentionKernels(run.launcher, AttentionKernels.Copies.TMA_CHUNKS, kernel);
       assertEquals(kernel, kernels.wgmmaKernel(d).orElseThrow(), name + " runs head size " + d);
       EmulatedFlashAttentionTest.check(run, kernels, 1, shape.rows() + 70, 2 * shape.stages() * shape.keys() + 37, 1,
-          d, true, (float) (-1 / Math.sqrt(d)), false);
+          d, true, (float) ((kernel.persistent() ? 1 : -1) / Math.sqrt(d)), false);
     }
   }
 

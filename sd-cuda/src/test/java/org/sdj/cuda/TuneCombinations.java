@@ -81,8 +81,7 @@ public final class TuneCombinations {
      * Whether the template compiles it (wgmma_kernel.cuh's static_asserts) and AttentionTune can time it: tile sizes
      * in 16s, two or three consumers, a swizzle whose column blocks divide the head size, the softmax's column of
      * ones only in chunked tiles with a spare chunk (padded size 48, head size 40), a swizzled query tile only beside
-     * swizzled K and V, the flags known (persistent blocks neither in clusters nor with three consumers, whose
-     * producer spills), and shared memory a block can have.
+     * swizzled K and V, the flags known (persistent blocks not in clusters), and shared memory a block can have.
      */
     boolean valid() {
       boolean swizzleFits =
@@ -91,7 +90,7 @@ public final class TuneCombinations {
           && (consumers == 2 || consumers == 3) && swizzleFits && softmax >= 0 && softmax <= 2
           && (softmax == 0 || (swizzle == 0 && AttentionTune.headSize(dp) <= dp - 8))
           && ((flags & FLAG_SWIZZLED_Q) == 0 || swizzle != 0) && flags >= 0 && flags < 64
-          && !(kernel().persistent() && (kernel().cluster() > 1 || consumers == 3))
+          && !(kernel().cluster() > 1 && kernel().persistent())
           && kernel().sharedBytes() <= AttentionTune.MAX_SHARED_BYTES;
     }
 

@@ -97,8 +97,32 @@ class TunedKernelsTest {
         .tunedNote());
   }
 
-  /** A dispatch that has every kernel and launches none. */
+  /**
+   * A persistent kernel takes launches with tensor maps and a positive scale only (its producer neither negates the
+   * query tiles nor copies without maps): otherwise the table's kernel runs.
+   */
+  @Test
+  void persistentKernelsTakePositiveScalesWithMapsOnly() {
+    EverythingDispatch dispatch = new EverythingDispatch();
+    WgmmaKernel persistent = WgmmaKernel.tuning("sdj_tune_f16_d48_k128_s3_c3_w0_x0_f33");
+    for (AttentionKernels.Copies copies : AttentionKernels.Copies.values()) {
+      AttentionKernels kernels = new AttentionKernels(new Launcher(dispatch, DType.F16), CudaOptions.Attention.WGMMA,
+          copies, List.of(persistent));
+      for (float scale : new float[] {0.125f, -0.125f}) {
+        kernels.attention(1 << 20, 2 << 20, 3 << 20, 4 << 20, 2, 4096, 4096, 8, 40, 960, 960, scale, false);
+        boolean runs = scale > 0 && copies != AttentionKernels.Copies.CP_ASYNC;
+        assertEquals(runs ? persistent.name() : "sdj_flash_attention_wgmma_f16_d48", dispatch.launched,
+            copies + ", scale " + scale);
+        assertEquals(runs ? 132 / 2 : 4096 / 192 + 1, dispatch.grid[0], "grid of " + dispatch.launched);
+      }
+    }
+  }
+
+  /** A dispatch that has every kernel, makes empty tensor maps and records the last launch instead of running it. */
   private static final class EverythingDispatch implements Launcher.Dispatch {
+    String launched = "";
+    int[] grid = {};
+
     @Override
     public boolean has(String name) {
       return true;
@@ -106,12 +130,13 @@ class TunedKernelsTest {
 
     @Override
     public void launch(String name, int[] grid, int[] block, int cluster, int sharedBytes, Object[] args) {
-      throw new UnsupportedOperationException(name);
+      launched = name;
+      this.grid = grid.clone();
     }
 
     @Override
     public TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box, int swizzle) {
-      throw new UnsupportedOperationException();
+      return TensorMap.NONE;
     }
 
     @Override
