@@ -111,6 +111,15 @@ make_bundle() {
     echo "gpu-bundle is over 60 MB" >&2
     exit 1
   fi
+  # The device tool carries the working tree (tracked and untracked files git does not ignore) and the bundle in
+  # 64 MiB: say so here, not on the device's time.
+  local tree
+  tree=$(git ls-files -z -c -o --exclude-standard | du -cb --files0-from=- 2>/dev/null | tail -1 | cut -f1)
+  echo "with the working tree ($((tree / 1024 / 1024)) MiB): $(((bytes + tree) / 1024 / 1024)) MiB of the device tool's 64"
+  if [ $((bytes + tree)) -gt $((63 * 1024 * 1024)) ]; then
+    echo "gpu-bundle and the working tree are over 63 MiB: the device tool carries 64 MiB in all" >&2
+    exit 1
+  fi
 }
 
 # Directories that hold the CUDA libraries: the nvidia.* wheels of PyTorch, the toolkit, the driver.
@@ -213,7 +222,8 @@ ncu_part() {
   local tune=$1 dps=$2
   if command -v ncu >/dev/null 2>&1 && [ $((deadline - SECONDS)) -ge 60 ]; then
     local best
-    best=$(awk -v dps="$dps" '$1 ~ "^sdj_tune_f16_d(" dps ")_" && $6 + 0 > 0 {
+    best=$(awk -v dps="$dps" '{ f = $1; sub(/.*_f/, "", f) }
+      $1 ~ "^sdj_tune_f16_d(" dps ")_" && $6 + 0 > 0 && f + 0 < 64 {
         dp = $1; sub(/_k.*/, "", dp); if ($6 + 0 > b[dp]) { b[dp] = $6 + 0; n[dp] = $1 } }
       END { s = ""; for (dp in n) s = s (s == "" ? "" : "|") n[dp]; print s }' "$out/tune.txt")
     if [ -n "$best" ]; then
@@ -404,10 +414,15 @@ tune_summary() {
     echo "-- second sweep (combinations) --"; grep -v "^cuda:" "$out/tune2.txt"
   fi
   echo "-- the fastest tuning kernel per head size, of those within 1e-2 of sdj's output --"
+  # (Not the diagnostics, flags 64 and 128, whose output is NaN.)
   cat "$out/tune.txt" "$out/tune2.txt" 2>/dev/null |
-    awk '$1 ~ /^sdj_tune_/ && $6 + 0 > 0 && $7 + 0 < 1e-2 && $6 + 0 > b[$2] { b[$2] = $6 + 0; n[$2] = $1; t[$2] = $3 }
+    awk '{ f = $1; sub(/.*_f/, "", f) }
+      $1 ~ /^sdj_tune_/ && f + 0 < 64 && $6 + 0 > 0 && $7 + 0 < 1e-2 && $6 + 0 > b[$2] {
+        b[$2] = $6 + 0; n[$2] = $1; t[$2] = $3 }
       END { for (d in n) printf "d %s: %s, %s ms, %.2fx over the table kernel\n", d, n[d], t[d], b[d] }' |
     sort -n -k2
+  echo "-- diagnostics: the shape's copies alone (_f65), its products and softmax alone (_f129), beside the table's --"
+  grep -E "^table |_f(6[4-9]|7[01]|12[89]|13[0-5]) " "$out/tune.txt" 2>/dev/null
   if [ -f "$out/ncu.txt" ]; then
     echo "-- ncu (whole report in logs.tar.gz) --"
     grep -E "^  [a-z_0-9]+ \(|==ERROR==|==WARNING==|Duration|Throughput|Busy|Ipc|Hit Rate|Bank|Warp Cycles|Eligible|Issued Warp|No Eligible|Registers Per|Shared Memory Configuration|Stall" \

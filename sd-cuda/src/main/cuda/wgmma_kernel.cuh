@@ -129,6 +129,22 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
   copies.last_values_done(n - 1);
 }
 
+// pipelined_loop's handshakes without its products and softmax (FLAG_COPIES_ONLY, a diagnostic): each stage given back
+// as soon as it is in, so that a kernel's time is its copies' alone.
+template <typename Copies>
+__device__ __forceinline__ void drain_loop(int n, const Copies& copies) {
+  if (n == 0) return;
+  copies.start(n);
+  for (int j = 0; j <= n; j++) {
+    copies.ready(j);  // K of tile j (j < n), V of tile j - 1 (j > 0)
+    copies.my_turn();
+    copies.your_turn(j == n);
+    if (j < n) copies.keys_done(j);
+    if (j > 0 && j < n) copies.values_done(j - 1);
+  }
+  copies.last_values_done(n - 1);
+}
+
 // The kernel (FlashAttention-3's producer and consumers): warpgroup 0 copies Q once and the K and V tiles through
 // STAGES stages each, warpgroups 1 .. CONSUMERS (64 query rows each) run pipelined_loop's steps on them. No
 // block-wide barrier after the start: mbarriers hand each stage over (full: the producer's copies landed; empty: every
@@ -231,7 +247,8 @@ __device__ __forceinline__ void produce_queries(Head<T, DP, BC, STAGES, ROWS, W,
 // of CLUSTER blocks with maps, the blocks share each tile: block r copies the tile's copies c with c % CLUSTER == r,
 // each multicast into every block's stage, so that every block's stage gets the whole tile, its full barrier all its
 // bytes, and each block reads a CLUSTER-th of K and V from L2.
-template <int COLS, int CLUSTER, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW, int CONSUMERS>
+template <int COLS, int CLUSTER, bool COPY, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW,
+          int CONSUMERS>
 __device__ __forceinline__ void produce_keys(Head<T, DP, BC, STAGES, ROWS, W, QW>& hd,
                                              const Handshakes<STAGES, CONSUMERS>& hs, const CUtensorMap* tk,
                                              const CUtensorMap* tv, bool tile, int tid) {
@@ -259,11 +276,19 @@ __device__ __forceinline__ void produce_keys(Head<T, DP, BC, STAGES, ROWS, W, QW
     for (int j = 0; j < hd.ntiles; j++) {
       const int g = hd.base + j;
       mbar_wait(hs.k_empty(g), hs.round(g) ^ 1);
-      mbar_expect_bytes(hs.k_full(g), TILE_BYTES);
-      copy(hd.tiles.k_stage(g), tk, j, hs.k_full(g));
+      if (COPY) {
+        mbar_expect_bytes(hs.k_full(g), TILE_BYTES);
+        copy(hd.tiles.k_stage(g), tk, j, hs.k_full(g));
+      } else {
+        mbar_arrive(hs.k_full(g));
+      }
       mbar_wait(hs.v_empty(g), hs.round(g) ^ 1);
-      mbar_expect_bytes(hs.v_full(g), TILE_BYTES);
-      copy(hd.tiles.v_stage(g), tv, j, hs.v_full(g));
+      if (COPY) {
+        mbar_expect_bytes(hs.v_full(g), TILE_BYTES);
+        copy(hd.tiles.v_stage(g), tv, j, hs.v_full(g));
+      } else {
+        mbar_arrive(hs.v_full(g));
+      }
     }
     return;
   }
@@ -271,23 +296,25 @@ __device__ __forceinline__ void produce_keys(Head<T, DP, BC, STAGES, ROWS, W, QW
   for (int j = 0; j < hd.ntiles; j++) {
     const int g = hd.base + j;
     mbar_wait(hs.k_empty(g), hs.round(g) ^ 1);
-    hd.template load_keys<128, 2, COLS>(j, tid);
+    if (COPY) hd.template load_keys<128, 2, COLS>(j, tid);
     filled(hs.k_full(g), vec);
     mbar_wait(hs.v_empty(g), hs.round(g) ^ 1);
-    hd.template load_values<128, 2, COLS>(j, tid);
+    if (COPY) hd.template load_values<128, 2, COLS>(j, tid);
     filled(hs.v_full(g), vec);
   }
 }
 
 // The producer warpgroup of a block of one head: the query tile by all 128 threads, then K and V by one of them (bulk
-// tensor copies; the other 127 are done) or all of them.
-template <int COLS, int CLUSTER, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW, int CONSUMERS>
+// tensor copies; the other 127 are done) or all of them; without COPY (FLAG_PRODUCTS_ONLY, a diagnostic), K and V are
+// announced without being copied.
+template <int COLS, int CLUSTER, bool COPY, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW,
+          int CONSUMERS>
 __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W, QW>& hd,
                                         const Handshakes<STAGES, CONSUMERS>& hs, int q0, int nq, bool negate,
                                         const CUtensorMap* tk, const CUtensorMap* tv, bool tile) {
   const int tid = threadIdx.x;  // warpgroup 0
   produce_queries<128>(hd, hs, q0, nq, negate, tid);
-  if (tk == nullptr || tid == 0) produce_keys<COLS, CLUSTER>(hd, hs, tk, tv, tile, tid);
+  if (tk == nullptr || tid == 0) produce_keys<COLS, CLUSTER, COPY>(hd, hs, tk, tv, tile, tid);
 }
 
 // How pipelined_loop's steps get their tiles in a consumer warpgroup: from the producer through the full mbarriers,
@@ -387,13 +414,18 @@ __device__ __forceinline__ void ones_column(Head<T, DP, BC, STAGES, ROWS, W, QW>
 // after each stage's wait (FlashAttention-3 and CUTLASS have none there: the copies are the async proxy's own);
 // clusters of two blocks along x (neighbouring query blocks of one head) that share their K and V tiles' bulk copies,
 // FlashAttention-3's choice at head sizes 128 and 256 (SDJ_CLUSTER_DIMS); the consumers give stages back by warp
-// rather than by thread (Handover; clusters always do); persistent blocks (persistent_attention).
+// rather than by thread (Handover; clusters always do); persistent blocks (persistent_attention). Two diagnostics of
+// the tuning image, whose kernels write NaN for output, time a shape's parts alone: its copies, the consumers doing
+// nothing but hand the stages back (drain_loop); its products and softmax, the producer announcing K and V without
+// copying them (on whatever the stages hold).
 constexpr int FLAG_TURNS = 1;
 constexpr int FLAG_SWIZZLED_Q = 2;
 constexpr int FLAG_TMA_NO_FENCE = 4;
 constexpr int FLAG_CLUSTER = 8;
 constexpr int FLAG_WARP_RELEASE = 16;
 constexpr int FLAG_PERSISTENT = 32;
+constexpr int FLAG_COPIES_ONLY = 64;
+constexpr int FLAG_PRODUCTS_ONLY = 128;
 __host__ __device__ constexpr int cluster_of(int FLAGS) { return FLAGS & FLAG_CLUSTER ? 2 : 1; }
 
 // FlashAttention-3's static persistent scheduler: a grid of about one block per SM (gridDim.x per batch item,
@@ -460,7 +492,7 @@ __device__ __forceinline__ void persistent_attention(const T* __restrict__ q, co
       for (int t = blockIdx.x; t < works; t += gridDim.x) {
         hd.head = t / qblocks;
         hd.ntiles = Block::key_tiles((t % qblocks) * ROWS, nk, causal);
-        produce_keys<COLS, 1>(hd, hs, tk, tv, tile, 0);
+        produce_keys<COLS, 1, true>(hd, hs, tk, tv, tile, 0);
         hd.base += hd.ntiles;
       }
     }
@@ -500,7 +532,11 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   static_assert(CONSUMERS == 2 || CONSUMERS == 3, "two or three consumer warpgroups");
   static_assert(SOFTMAX == SOFTMAX_F32 || W == 0, "a column of ones in chunked tiles, whose copies leave its chunk be");
   static_assert(!(FLAGS & FLAG_SWIZZLED_Q) || W != 0, "a swizzled query tile beside swizzled K and V tiles");
-  static_assert(FLAGS >= 0 && FLAGS < 64, "the flags above");
+  static_assert(FLAGS >= 0 && FLAGS < 256, "the flags above");
+  constexpr int DIAGNOSTIC = FLAGS & (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY);
+  static_assert(DIAGNOSTIC != (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY) &&
+                    (DIAGNOSTIC == 0 || !(FLAGS & (FLAG_CLUSTER | FLAG_WARP_RELEASE | FLAG_PERSISTENT))),
+                "one diagnostic at a time, in one-block kernels given back by thread");
   static_assert(!(FLAGS & FLAG_PERSISTENT) || !(FLAGS & FLAG_CLUSTER), "persistent blocks take their heads alone");
   if constexpr ((FLAGS & FLAG_PERSISTENT) != 0) {
     persistent_attention<T, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS>(q, k, v, o, nq, nk, heads, d, ldq, ldkv,
@@ -543,8 +579,8 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   }
   if (wg == 0) {
     release_registers<producer_regs(CONSUMERS)>();
-    produce<COLS, CLUSTER>(hd, hs, q0, nq, scale_log2 < 0.f, tma ? tk : nullptr, tma ? tv : nullptr,
-                           (options & OPTION_TMA_TILE) != 0);
+    produce<COLS, CLUSTER, !(FLAGS & FLAG_PRODUCTS_ONLY)>(hd, hs, q0, nq, scale_log2 < 0.f, tma ? tk : nullptr,
+                                                          tma ? tv : nullptr, (options & OPTION_TMA_TILE) != 0);
   } else {
     claim_registers<consumer_regs(CONSUMERS)>();
     float acc[DP / 2];
@@ -552,9 +588,19 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
     for (int i = 0; i < DP / 2; i++) acc[i] = 0.f;
     Rows rows;
     const bool fence = !(tma && (FLAGS & FLAG_TMA_NO_FENCE));
-    pipelined_loop<SOFTMAX>(hd, Turns{hs, consumer, hd.ntiles, fence, tma}, acc, rows);
+    const Turns turns{hs, consumer, hd.ntiles, fence, tma};
+    if constexpr ((FLAGS & FLAG_COPIES_ONLY) != 0) {
+      drain_loop(hd.ntiles, turns);
+    } else {
+      pipelined_loop<SOFTMAX>(hd, turns, acc, rows);
+    }
     float sums[2];
     row_sums<SOFTMAX, DP>(rows, acc, sums);
+    if constexpr (DIAGNOSTIC != 0) {
+#pragma unroll
+      for (int i = 0; i < DP / 2; i++) acc[i] = NAN;  // not attention: say so
+      sums[0] = sums[1] = 1.f;
+    }
     store_rows(hd, acc, sums, nq, heads);
   }
   // No block of a cluster leaves while another may still copy into its stages or arrive on its barriers.
@@ -564,7 +610,8 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 }  // namespace wgmma
 }  // namespace sdj
 
-// A kernel's cluster dimensions by its FLAGS (a literal 0-63): pairs of blocks along x with FLAG_CLUSTER, none else.
+// A kernel's cluster dimensions by its FLAGS (a literal 0-63, or a diagnostic's 64-71 and 128-135): pairs of blocks
+// along x with FLAG_CLUSTER, none else.
 // Spelled out per value, as an attribute cannot test a bit of a macro argument.
 #define SDJ_CLUSTER_DIMS(FLAGS) SDJ_CLUSTER_DIMS_##FLAGS
 #define SDJ_CLUSTER_PAIR __cluster_dims__(2, 1, 1)
@@ -632,6 +679,22 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 #define SDJ_CLUSTER_DIMS_61 SDJ_CLUSTER_PAIR
 #define SDJ_CLUSTER_DIMS_62 SDJ_CLUSTER_PAIR
 #define SDJ_CLUSTER_DIMS_63 SDJ_CLUSTER_PAIR
+#define SDJ_CLUSTER_DIMS_64
+#define SDJ_CLUSTER_DIMS_65
+#define SDJ_CLUSTER_DIMS_66
+#define SDJ_CLUSTER_DIMS_67
+#define SDJ_CLUSTER_DIMS_68
+#define SDJ_CLUSTER_DIMS_69
+#define SDJ_CLUSTER_DIMS_70
+#define SDJ_CLUSTER_DIMS_71
+#define SDJ_CLUSTER_DIMS_128
+#define SDJ_CLUSTER_DIMS_129
+#define SDJ_CLUSTER_DIMS_130
+#define SDJ_CLUSTER_DIMS_131
+#define SDJ_CLUSTER_DIMS_132
+#define SDJ_CLUSTER_DIMS_133
+#define SDJ_CLUSTER_DIMS_134
+#define SDJ_CLUSTER_DIMS_135
 
 // One extern "C" kernel NAME of the template: its parameters as AttentionKernels passes them, the last two the tensor
 // maps of K and V (AttentionKernels.tensorMaps), which the producer reads where options has OPTION_TMA. One block of

@@ -6,8 +6,10 @@
 // sums, 1 a column of ones, 2 packed float16 exponentials; 1 and 2 with chunked tiles and a spare chunk only: DP 48)
 // and FLAGS wgmma_kernel.cuh's (1 the consumers take turns, 2 the query tile swizzled too, 4 no proxy fence after the
 // bulk copies, 8 clusters of two blocks sharing their K and V copies, 16 stages given back by warp, not by thread, 32
-// persistent blocks, which take a positive scale only). Each head size's first row is the table's kernel, so that the
-// image holds its baseline. Shapes that spill or have their wgmma serialized are left out of the list by
+// persistent blocks, which take a positive scale only; and two diagnostics, whose kernels write NaN: 64 the copies
+// alone, the consumers handing each stage back as it lands, 128 the products and softmax alone, on stages announced
+// but not copied: each head size's last rows, at the table's shape and at a swizzled one, say which part sets its
+// pace). Each head size's first row is the table's kernel, so that the image holds its baseline. Shapes that spill or have their wgmma serialized are left out of the list by
 // build-tune.sh (rows found to spill are gone: 192-key tiles at 128, three consumers on 128-key tiles at 80, on
 // 160-key tiles at 64 and on 96- and 80-key ones at 128 and 160, 256 and 160 keys with packed float16 exponentials at
 // 48, persistent blocks of three consumers on swizzled tiles at 64 but with the query tile swizzled too and no fence);
@@ -45,6 +47,10 @@ SDJ_TUNE(48, 128, 4, 2, 0, 0, 33)
 SDJ_TUNE(48, 128, 3, 3, 0, 0, 33)
 SDJ_TUNE(48, 128, 3, 3, 0, 2, 33)
 SDJ_TUNE(48, 128, 3, 3, 0, 2, 37)
+SDJ_TUNE(48, 128, 3, 3, 0, 0, 65)
+SDJ_TUNE(48, 128, 3, 3, 0, 0, 129)
+SDJ_TUNE(48, 128, 3, 3, 32, 0, 65)
+SDJ_TUNE(48, 128, 3, 3, 32, 0, 129)
 
 // Head size 64: swizzled tiles, tile lengths, turns; then the query tile swizzled too, and no proxy fence.
 SDJ_TUNE(64, 128, 3, 3, 0, 0, 1)
@@ -63,6 +69,10 @@ SDJ_TUNE(64, 128, 3, 3, 0, 0, 17)
 SDJ_TUNE(64, 128, 3, 2, 128, 0, 33)
 SDJ_TUNE(64, 128, 3, 3, 0, 0, 33)
 SDJ_TUNE(64, 128, 3, 3, 128, 0, 39)
+SDJ_TUNE(64, 128, 3, 3, 0, 0, 65)
+SDJ_TUNE(64, 128, 3, 3, 0, 0, 129)
+SDJ_TUNE(64, 128, 3, 3, 128, 0, 65)
+SDJ_TUNE(64, 128, 3, 3, 128, 0, 129)
 SDJ_TUNE(64, 128, 3, 3, 128, 0, 9)
 
 // Head size 80: swizzled tiles, tile lengths and stages, three consumers; then no proxy fence, the query tile too,
@@ -85,6 +95,10 @@ SDJ_TUNE(80, 128, 2, 2, 0, 0, 17)
 SDJ_TUNE(80, 128, 2, 2, 0, 0, 33)
 SDJ_TUNE(80, 128, 2, 2, 32, 0, 33)
 SDJ_TUNE(80, 128, 2, 2, 32, 0, 9)
+SDJ_TUNE(80, 128, 2, 2, 0, 0, 65)
+SDJ_TUNE(80, 128, 2, 2, 0, 0, 129)
+SDJ_TUNE(80, 128, 2, 2, 32, 0, 65)
+SDJ_TUNE(80, 128, 2, 2, 32, 0, 129)
 
 // Head size 128: swizzled tiles (128- and 64-byte), FlashAttention-3's 176-key tiles, turns, three consumers; then
 // the query tile swizzled too, no proxy fence, and both, at 128 and 176 keys.
@@ -115,6 +129,10 @@ SDJ_TUNE(128, 128, 2, 2, 128, 0, 9)
 SDJ_TUNE(128, 176, 2, 2, 128, 0, 9)
 SDJ_TUNE(128, 128, 2, 2, 128, 0, 15)
 SDJ_TUNE(128, 176, 2, 2, 128, 0, 15)
+SDJ_TUNE(128, 128, 2, 2, 0, 0, 65)
+SDJ_TUNE(128, 128, 2, 2, 0, 0, 129)
+SDJ_TUNE(128, 128, 2, 2, 128, 0, 65)
+SDJ_TUNE(128, 128, 2, 2, 128, 0, 129)
 
 // Head size 160: swizzled tiles, tile lengths and stages, turns (FlashAttention-3 goes without from here), three
 // consumers; then no proxy fence, the query tile swizzled too.
@@ -138,4 +156,8 @@ SDJ_TUNE(160, 128, 2, 2, 64, 0, 15)
 SDJ_TUNE(160, 112, 2, 2, 64, 0, 14)
 SDJ_TUNE(160, 128, 2, 2, 0, 0, 33)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 33)
+SDJ_TUNE(160, 128, 2, 2, 0, 0, 65)
+SDJ_TUNE(160, 128, 2, 2, 0, 0, 129)
+SDJ_TUNE(160, 128, 2, 2, 64, 0, 65)
+SDJ_TUNE(160, 128, 2, 2, 64, 0, 129)
 #endif

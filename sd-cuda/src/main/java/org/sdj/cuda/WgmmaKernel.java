@@ -27,6 +27,11 @@ record WgmmaKernel(String name, int dp, Shape shape, int swizzle, boolean ones, 
   static final int FLAG_CLUSTER = 8;
   /** wgmma_kernel.cuh's {@code FLAG_PERSISTENT}: persistent blocks. */
   static final int FLAG_PERSISTENT = 32;
+  /**
+   * wgmma_kernel.cuh's diagnostic flags of the tuning image, {@code FLAG_COPIES_ONLY} and {@code FLAG_PRODUCTS_ONLY}:
+   * a kernel that times one part of its shape alone and writes NaN for output.
+   */
+  static final int FLAG_DIAGNOSTICS = 64 | 128;
 
   /** Blocks per cluster of a kernel with {@code flags} ({@code cluster_of} in wgmma_kernel.cuh). */
   static int clusterOf(int flags) {
@@ -84,6 +89,11 @@ record WgmmaKernel(String name, int dp, Shape shape, int swizzle, boolean ones, 
         v[i] = Integer.parseInt(m.group(2 + i));
       }
       return new Row("_" + m.group(1), v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+    }
+
+    /** Whether it is a diagnostic, not attention ({@link #FLAG_DIAGNOSTICS}). */
+    boolean diagnostic() {
+      return (flags & FLAG_DIAGNOSTICS) != 0;
     }
 
     /** Its name in the attention tuning image. */

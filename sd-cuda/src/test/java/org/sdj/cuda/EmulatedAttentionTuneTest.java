@@ -46,6 +46,15 @@ class EmulatedAttentionTuneTest {
         .toList();
   }
 
+  /** The image's kernels that compute attention (not the diagnostics: {@link WgmmaKernel.Row#diagnostic}). */
+  static List<String> attentionKernels() throws IOException {
+    return kernels().stream().filter(n -> !WgmmaKernel.Row.ofTuning(n).diagnostic()).toList();
+  }
+
+  static List<String> diagnosticKernels() throws IOException {
+    return kernels().stream().filter(n -> WgmmaKernel.Row.ofTuning(n).diagnostic()).toList();
+  }
+
   @Test
   void namesReadBack() throws IOException {
     List<String> names = kernels();
@@ -100,7 +109,7 @@ class EmulatedAttentionTuneTest {
    * (The cp.async and plain-load paths: {@link #layoutsMatchChunked}.)
    */
   @ParameterizedTest
-  @MethodSource("kernels")
+  @MethodSource("attentionKernels")
   void computesAttention(String name) {
     WgmmaKernel kernel = WgmmaKernel.tuning(name);
     int d = AttentionTune.headSize(kernel.dp());
@@ -110,6 +119,35 @@ class EmulatedAttentionTuneTest {
       assertEquals(kernel, kernels.wgmmaKernel(d).orElseThrow(), name + " runs head size " + d);
       EmulatedFlashAttentionTest.check(run, kernels, 1, shape.rows() + 70, 2 * shape.stages() * shape.keys() + 37, 1,
           d, true, (float) ((kernel.persistent() ? 1 : -1) / Math.sqrt(d)), false);
+    }
+  }
+
+  /**
+   * The diagnostics (copies alone, products alone) hand every stage over as the kernel they come from does, so that
+   * they run to the end (the emulator fails a launch that deadlocks), with bulk copies and with cp.async, causal and
+   * not, and every output row they write is NaN: no tuning run takes them for attention.
+   */
+  @ParameterizedTest
+  @MethodSource("diagnosticKernels")
+  void diagnosticsRunToTheEndAndWriteNaN(String name) {
+    WgmmaKernel kernel = WgmmaKernel.tuning(name);
+    int d = AttentionTune.headSize(kernel.dp());
+    int n = 2 * kernel.shape().stages() * kernel.shape().keys() + 37;
+    try (HostRun run = new HostRun(DType.F16, name)) {
+      float[] qkv = run.random(n * 3 * d);
+      long p = run.put(qkv);
+      for (AttentionKernels.Copies copies : List.of(AttentionKernels.Copies.TMA_CHUNKS,
+          AttentionKernels.Copies.CP_ASYNC)) {
+        for (boolean causal : new boolean[] {false, true}) {
+          long o = run.output(n * d);
+          new AttentionKernels(run.launcher, copies, kernel).attention(p, p + 2L * d, p + 4L * d, o, 1, n, n, 1, d,
+              3 * d, 3 * d, 0.125f, causal);
+          float[] got = run.get(o, n * d);
+          for (int i = 0; i < got.length; i++) {
+            assertTrue(Float.isNaN(got[i]), name + ", " + copies + (causal ? ", causal" : "") + ": output " + i);
+          }
+        }
+      }
     }
   }
 
@@ -138,7 +176,7 @@ class EmulatedAttentionTuneTest {
   @ParameterizedTest
   @EnumSource(value = AttentionKernels.Copies.class, names = {"CP_ASYNC", "TMA_CHUNKS"})
   void layoutsMatchChunked(AttentionKernels.Copies copies) throws IOException {
-    List<WgmmaKernel> all = kernels().stream().map(WgmmaKernel::tuning).toList();
+    List<WgmmaKernel> all = attentionKernels().stream().map(WgmmaKernel::tuning).toList();
     int[] sizes = copies == AttentionKernels.Copies.CP_ASYNC ? new int[] {44, 64, 72, 100, 160}
         : new int[] {40, 64, 72, 128, 160};
     int compared = 0;

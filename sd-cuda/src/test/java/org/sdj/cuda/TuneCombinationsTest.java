@@ -75,7 +75,7 @@ class TuneCombinationsTest {
   /** The validity the generator assumes is the template's: every row of the tuning image passes it. */
   @Test
   void everyRowOfTheImageIsValid() throws IOException {
-    List<String> names = EmulatedAttentionTuneTest.kernels();
+    List<String> names = EmulatedAttentionTuneTest.attentionKernels();
     assertFalse(names.isEmpty());
     for (String n : names) {
       TuneCombinations.Row r = TuneCombinations.Row.of(n).orElseThrow();
@@ -86,5 +86,8 @@ class TuneCombinationsTest {
     assertFalse(new TuneCombinations.Row(128, 128, 2, 2, 0, 0, 2).valid(), "a swizzled query tile, chunked K and V");
     assertFalse(new TuneCombinations.Row(160, 80, 2, 2, 128, 0, 1).valid(), "128-byte blocks of 160 columns");
     assertFalse(new TuneCombinations.Row(160, 256, 4, 2, 0, 0, 1).valid(), "more shared memory than a block has");
+    for (String n : EmulatedAttentionTuneTest.diagnosticKernels()) {
+      assertFalse(TuneCombinations.Row.of(n).orElseThrow().valid(), "a diagnostic is never combined: " + n);
+    }
   }
 }

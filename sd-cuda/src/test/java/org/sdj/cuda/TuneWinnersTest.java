@@ -21,6 +21,7 @@ class TuneWinnersTest {
         line("sdj_tune_f16_d128_k128_s2_c2_w128_x0_f1", 128, 1.30, "0.00e+00"),
         line("sdj_tune_f16_d160_k128_s2_c2_w64_x0_f1", 160, 1.005, "0.00e+00"),  // within noise of the table
         line("sdj_tune_f16_d80_k128_s2_c2_w32_x0_f1", 80, 0.90, "0.00e+00"),
+        line("sdj_tune_f16_d80_k128_s2_c2_w32_x0_f65", 80, 2.50, "NaN"),  // copies alone: not attention
         "hung: sdj_tune_f16_d128_k128_s2_c2_w0_x0_f9 (over 10 s)");
     List<String> second = List.of(
         line("sdj_tune_f16_d128_k176_s2_c2_w128_x0_f5", 128, 1.41, "0.00e+00"),
