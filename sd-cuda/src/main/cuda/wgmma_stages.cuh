@@ -118,22 +118,20 @@ __device__ __forceinline__ void produce_keys(Head<T, DP, BC, STAGES, ROWS, W, QW
         }
       }
     };
+    // Key tile j into stage g of K or V (its barriers, its tiles, the map) once the consumers gave the stage back.
+    auto fill = [&](uint64_t* empty, uint64_t* full, T* dst, const CUtensorMap* map, int j, int g) {
+      mbar_wait(empty, hs.round(g) ^ 1);
+      if (COPY) {
+        mbar_expect_bytes(full, TILE_BYTES);
+        copy(dst, map, j, full);
+      } else {
+        mbar_arrive(full);
+      }
+    };
     for (int j = 0; j < hd.ntiles; j++) {
       const int g = hd.base + j;
-      mbar_wait(hs.k_empty(g), hs.round(g) ^ 1);
-      if (COPY) {
-        mbar_expect_bytes(hs.k_full(g), TILE_BYTES);
-        copy(hd.tiles.k_stage(g), tk, j, hs.k_full(g));
-      } else {
-        mbar_arrive(hs.k_full(g));
-      }
-      mbar_wait(hs.v_empty(g), hs.round(g) ^ 1);
-      if (COPY) {
-        mbar_expect_bytes(hs.v_full(g), TILE_BYTES);
-        copy(hd.tiles.v_stage(g), tv, j, hs.v_full(g));
-      } else {
-        mbar_arrive(hs.v_full(g));
-      }
+      fill(hs.k_empty(g), hs.k_full(g), hd.tiles.k_stage(g), tk, j, g);
+      fill(hs.v_empty(g), hs.v_full(g), hd.tiles.v_stage(g), tv, j, g);
     }
     return;
   }
