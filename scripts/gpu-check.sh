@@ -115,7 +115,8 @@ make_bundle() {
   # 64 MiB: say so here, not on the device's time.
   local tree
   tree=$(git ls-files -z -c -o --exclude-standard | du -cb --files0-from=- 2>/dev/null | tail -1 | cut -f1)
-  echo "with the working tree ($((tree / 1024 / 1024)) MiB): $(((bytes + tree) / 1024 / 1024)) MiB of the device tool's 64"
+  echo "with the working tree ($((tree / 1024 / 1024)) MiB):" \
+    "$(((bytes + tree) / 1024 / 1024)) MiB of the device tool's 64"
   if [ $((bytes + tree)) -gt $((63 * 1024 * 1024)) ]; then
     echo "gpu-bundle and the working tree are over 63 MiB: the device tool carries 64 MiB in all" >&2
     exit 1

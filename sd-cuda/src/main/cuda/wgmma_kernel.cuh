@@ -187,10 +187,10 @@ __host__ __device__ constexpr int cluster_of(int FLAGS) { return FLAGS & FLAG_CL
 // blockIdx.z), block x taking the (query block, head) pairs t = x, x + gridDim.x, ... of its batch item in turn, so
 // that its producer copies the next head's tiles while its consumers finish the last one's, and no block starts or
 // ends between them. Needs bulk tensor copies and a positive scale (AttentionKernels launches a persistent kernel
-// only with its tensor maps, and for a scale above 0): thread 0 copies K and V ahead into the stages as they free up, across heads (Head::base counts the key tiles
-// before a head's); warps 1-3 copy each query tile once the consumers have given the last one back (q_empty). The
-// producer builds a head's state once, before it gives its registers up, and moves it from head to head: built anew
-// within its few registers, it spilled.
+// only with its tensor maps, and for a scale above 0): thread 0 copies K and V ahead into the stages as they free up,
+// across heads (Head::base counts the key tiles before a head's); warps 1-3 copy each query tile once the consumers
+// have given the last one back (q_empty). The producer builds a head's state once, before it gives its registers up,
+// and moves it from head to head: built anew within its few registers, it spilled.
 template <typename T, int DP, int BC, int STAGES, int CONSUMERS, int W, int SOFTMAX, int FLAGS>
 __device__ __forceinline__ void persistent_attention(const T* __restrict__ q, const T* __restrict__ k,
                                                      const T* __restrict__ v, T* __restrict__ o, int nq, int nk,

@@ -29,7 +29,27 @@ public final class TuneWinners {
         lines.addAll(Files.readAllLines(p));
       }
     }
-    winners(lines).forEach(r -> System.out.println(r.name()));
+    List<TuneCombinations.Row> winners = winners(lines);
+    winners.forEach(r -> System.out.println(r.name()));
+    // What adopting them takes (on standard error, which gpu-check keeps in the summary).
+    winners.forEach(r -> System.err.println(tableRows(r)));
+  }
+
+  /**
+   * A winner as rows of sdj's table: flash_attention_wgmma.cu's {@code SDJ_WGMMA} lines and WgmmaKernel.TABLE's
+   * entries, in float16 and bfloat16 (packed float16 exponentials exist in float16 alone: bfloat16 keeps the column of
+   * ones without them), one line per storage type.
+   */
+  static String tableRows(TuneCombinations.Row r) {
+    StringBuilder b = new StringBuilder();
+    for (String[] type : new String[][] {{"__half", "f16"}, {"__nv_bfloat16", "bf16"}}) {
+      int softmax = type[1].equals("bf16") && r.softmax() == 2 ? 1 : r.softmax();
+      String shape = r.dp() + ", " + r.keys() + ", " + r.stages() + ", " + r.consumers() + ", " + r.swizzle() + ", "
+          + softmax + ", " + r.flags();
+      b.append(String.format("SDJ_WGMMA(%s, %s, %s)   new Row(\"_%s\", %s)%n", type[0], type[1], shape, type[1],
+          shape));
+    }
+    return b.toString().stripTrailing();
   }
 
   /** The winners of {@code lines} (those of one or more sweeps), by padded head size. */

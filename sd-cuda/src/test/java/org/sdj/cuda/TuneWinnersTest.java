@@ -32,6 +32,14 @@ class TuneWinnersTest {
   }
 
   @Test
+  void winnersAsTableRows() {
+    TuneCombinations.Row ones = TuneCombinations.Row.of("sdj_tune_f16_d48_k128_s3_c3_w0_x2_f33").orElseThrow();
+    assertEquals(List.of("SDJ_WGMMA(__half, f16, 48, 128, 3, 3, 0, 2, 33)   new Row(\"_f16\", 48, 128, 3, 3, 0, 2, 33)",
+        "SDJ_WGMMA(__nv_bfloat16, bf16, 48, 128, 3, 3, 0, 1, 33)   new Row(\"_bf16\", 48, 128, 3, 3, 0, 1, 33)"),
+        TuneWinners.tableRows(ones).lines().toList());
+  }
+
+  @Test
   void noneWhereNothingBeatTheTable() {
     assertEquals(List.of(), TuneWinners.winners(List.of(
         line("sdj_tune_f16_d128_k128_s2_c2_w0_x0_f1", 128, 1.0, "0.00e+00"), "resume-from: 3")));
