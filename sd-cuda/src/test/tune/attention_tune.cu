@@ -100,8 +100,9 @@ SDJ_TUNE(80, 128, 2, 2, 0, 0, 129)
 SDJ_TUNE(80, 128, 2, 2, 32, 0, 65)
 SDJ_TUNE(80, 128, 2, 2, 32, 0, 129)
 
-// Head size 128: swizzled tiles (128- and 64-byte), FlashAttention-3's 176-key tiles, turns, three consumers; then
-// the query tile swizzled too, no proxy fence, and both, at 128 and 176 keys.
+// Head size 128: swizzled tiles (128- and 64-byte), FlashAttention-3's 176-key tiles, turns, three stages of 128
+// keys (all the shared memory a block has), three consumers; then the query tile swizzled too, no proxy fence, and
+// both, at 128 and 176 keys.
 SDJ_TUNE(128, 128, 2, 2, 0, 0, 1)
 SDJ_TUNE(128, 128, 2, 2, 128, 0, 1)
 SDJ_TUNE(128, 128, 2, 2, 128, 0, 0)
@@ -111,6 +112,8 @@ SDJ_TUNE(128, 176, 2, 2, 128, 0, 0)
 SDJ_TUNE(128, 160, 2, 2, 128, 0, 1)
 SDJ_TUNE(128, 96, 3, 2, 128, 0, 1)
 SDJ_TUNE(128, 64, 4, 2, 128, 0, 1)
+SDJ_TUNE(128, 128, 3, 2, 0, 0, 1)
+SDJ_TUNE(128, 128, 3, 2, 128, 0, 1)
 SDJ_TUNE(128, 64, 4, 3, 128, 0, 1)
 SDJ_TUNE(128, 80, 3, 3, 128, 0, 1)
 SDJ_TUNE(128, 128, 2, 2, 0, 0, 5)
