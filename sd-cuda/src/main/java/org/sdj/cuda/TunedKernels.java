@@ -47,15 +47,24 @@ final class TunedKernels {
     if (dir.isEmpty()) {
       return images;
     }
-    try (DirectoryStream<Path> cubins = Files.newDirectoryStream(dir.get(), "*.cubin")) {
-      for (Path p : cubins) {
-        images.put(PREFIX + p.getFileName(), Files.readAllBytes(p));
-      }
+    try {
+      cubins(dir.get()).forEach((name, bytes) -> images.put(PREFIX + name, bytes));
     } catch (IOException e) {
       throw new CudaException(PROPERTY + "=" + dir.get() + ": cannot read its kernel images (" + e + ")");
     }
     if (images.isEmpty()) {
       throw new CudaException(PROPERTY + "=" + dir.get() + " holds no kernel image (*.cubin)");
+    }
+    return images;
+  }
+
+  /** The kernel images ({@code *.cubin}) of directory {@code dir} by file name, in name order: a tuning image's. */
+  static Map<String, byte[]> cubins(Path dir) throws IOException {
+    Map<String, byte[]> images = new TreeMap<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.cubin")) {
+      for (Path p : files) {
+        images.put(p.getFileName().toString(), Files.readAllBytes(p));
+      }
     }
     return images;
   }

@@ -4,13 +4,11 @@ import static org.bytedeco.cuda.global.cudart.cuCtxSynchronize;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.sdj.backend.Ops;
 
@@ -119,12 +117,7 @@ public final class AttentionTune {
     List<String> names = Files.readAllLines(dir.resolve("attention_tune.list")).stream()
         .map(String::strip).filter(s -> !s.isEmpty()).toList();
     // build-tune.sh's parts, each an image of its own.
-    Map<String, byte[]> images = new TreeMap<>();
-    try (DirectoryStream<Path> parts = Files.newDirectoryStream(dir, "attention_tune*.cubin")) {
-      for (Path p : parts) {
-        images.put(p.getFileName().toString(), Files.readAllBytes(p));
-      }
-    }
+    Map<String, byte[]> images = TunedKernels.cubins(dir);
     startWatchdog();
     try (CudaBackend backend = new CudaBackend(CudaOptions.defaults());
         KernelModule tune = new KernelModule(images)) {
