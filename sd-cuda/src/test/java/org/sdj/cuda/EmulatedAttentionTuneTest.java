@@ -41,8 +41,9 @@ class EmulatedAttentionTuneTest {
   /** The names of the image's kernels, from its SDJ_TUNE rows. */
   static List<String> kernels() throws IOException {
     return Files.readAllLines(SOURCE).stream().map(ROW::matcher).filter(Matcher::find)
-        .map(m -> String.format("sdj_tune_f16_d%s_k%s_s%s_c%s_w%s_x%s_f%s", m.group(1), m.group(2), m.group(3),
-            m.group(4), m.group(5), m.group(6), m.group(7)))
+        .map(m -> new WgmmaKernel.Row("_f16", Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+            Integer.parseInt(m.group(3)), Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)),
+            Integer.parseInt(m.group(6)), Integer.parseInt(m.group(7))).tuningName())
         .toList();
   }
 
@@ -51,6 +52,7 @@ class EmulatedAttentionTuneTest {
     return kernels().stream().filter(n -> !WgmmaKernel.Row.ofTuning(n).diagnostic()).toList();
   }
 
+  /** The image's diagnostics (copies alone, products alone), which write NaN. */
   static List<String> diagnosticKernels() throws IOException {
     return kernels().stream().filter(n -> WgmmaKernel.Row.ofTuning(n).diagnostic()).toList();
   }
@@ -104,9 +106,9 @@ class EmulatedAttentionTuneTest {
   /**
    * Each kernel at its benchmark head size with bulk copies, as it runs on a GPU, causal and with a negative scale
    * (which the producer folds into the query tile; a positive one for persistent kernels, which take no other): a
-   * first block of queries whole and a second cut short, enough key
-   * tiles to refill every stage twice and a last one cut short; one head, so that FlashAttention's rule is checked too.
-   * (The cp.async and plain-load paths: {@link #layoutsMatchChunked}.)
+   * first block of queries whole and a second cut short, enough key tiles to refill every stage twice and a last one
+   * cut short; one head, so that FlashAttention's rule is checked too. (The cp.async and plain-load paths:
+   * {@link #layoutsMatchChunked}.)
    */
   @ParameterizedTest
   @MethodSource("attentionKernels")
