@@ -29,6 +29,11 @@
 #     back only so many files). Budget: under 6 minutes, held by one deadline (each part gets its own limit or what is
 #     left of 340 s).
 #
+#   scripts/gpu-check.sh check    (on the GPU machine; about 3 minutes)
+#     The tests of org.sdj.cuda, the attention benchmark beside PyTorch's SDPA, the UNet step beside PyTorch eager and
+#     the whole txt2img: the short confirmation of a kernel change (a tuning winner adopted) in a device session's
+#     last minutes.
+#
 #   scripts/gpu-check.sh tune     (on the GPU machine, after 'run' in the same session, or on its own)
 #     The tuning sweep alone (tune_checks), its image built there from this tree, SDJ_TUNE_ROWS choosing the rows
 #     ('auto': TuneCombinations of the sweeps the last run on this machine made), then the winners of every sweep on
@@ -360,6 +365,37 @@ run_checks() {
   return $tests_rc
 }
 
+# 'check' on the GPU machine: the short confirmation of a change to the kernels (a table row adopted, say): the tests,
+# the attention benchmark beside PyTorch's SDPA, the UNet step against PyTorch eager and the whole txt2img.
+check_checks() {
+  prepare 200
+  echo "== tests (org.sdj.cuda) =="
+  timeout "$(left 90)" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
+    --select-package org.sdj.cuda --exclude-classname '.*\.Emulated.*' --exclude-classname '.*\.HostDeviceTest' \
+    --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" >"$out/tests.txt" 2>&1
+  local tests_rc=$?
+  timeout "$(left 40)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
+  timeout "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
+  timeout "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
+  timeout "$(left 50)" python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
+  timeout "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
+  {
+    grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" ||
+      tail -20 "$out/tests.txt"
+    grep -E "✘|\[X\]" "$out/tests.txt" | head -30
+    echo "-- sdj --"; cat "$out/bench-sdj.txt"
+    echo "-- torch --"; cat "$out/bench-torch.txt"
+    echo "-- UNet step, sdj --"; head -32 "$out/unet-sdj.txt"
+    echo "-- UNet step, torch --"; tail -8 "$out/unet-torch.txt"
+    echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
+    echo "(tests exit code $tests_rc; every log in logs.tar.gz)"
+  } >"$out/summary.txt" 2>&1
+  cat "$out/summary.txt"
+  cp "$out/summary.txt" "$dest/"
+  tar -C "$out" -czf "$dest/logs.tar.gz" .
+  return $tests_rc
+}
+
 # 'tune' on the GPU machine: the attention tuning image built there by the toolkit's nvcc from this tree's sources
 # (SDJ_TUNE_ROWS, as build-tune.sh takes it, in place of attention_tune.cu's rows where set), timed against sdj's
 # kernels, with PyTorch's SDPA at the same shapes and ncu: a second, shorter look within one device session, since a
@@ -459,5 +495,6 @@ case "$mode" in
   bundle) make_bundle ;;
   run) run_checks ;;
   tune) tune_checks ;;
-  *) echo "usage: scripts/gpu-check.sh [bundle|run|tune]" >&2; exit 2 ;;
+  check) check_checks ;;
+  *) echo "usage: scripts/gpu-check.sh [bundle|run|tune|check]" >&2; exit 2 ;;
 esac

@@ -121,20 +121,21 @@ record WgmmaKernel(String name, int dp, Shape shape, int swizzle, boolean ones, 
 
   /**
    * flash_attention_wgmma.cu's table, in its order (FlashAttentionWgmmaLaunchTest compares them): by storage type, then
-   * padded head size. 128-key tiles; three consumers and stages where their loop fits 160 registers (padded head sizes
-   * up to 64: three won 5% at head size 40 and 20% at 64 on an H200), else two; chunked K and V tiles, float sums.
+   * padded head size. The fastest non-persistent rows of AttentionTune's sweeps on an H200 (flash_attention_wgmma.cu
+   * says how much each won): swizzled K and V tiles from padded head size 64 up, three consumers where their loop fits
+   * 160 registers, else two.
    */
   static final List<Row> TABLE = List.of(
-      new Row("_f16", 48, 128, 3, 3, 0, 0, 1),
-      new Row("_f16", 64, 128, 3, 3, 0, 0, 1),
-      new Row("_f16", 80, 128, 2, 2, 0, 0, 1),
-      new Row("_f16", 128, 128, 2, 2, 0, 0, 1),
-      new Row("_f16", 160, 128, 2, 2, 0, 0, 1),
-      new Row("_bf16", 48, 128, 3, 3, 0, 0, 1),
-      new Row("_bf16", 64, 128, 3, 3, 0, 0, 1),
-      new Row("_bf16", 80, 128, 2, 2, 0, 0, 1),
-      new Row("_bf16", 128, 128, 2, 2, 0, 0, 1),
-      new Row("_bf16", 160, 128, 2, 2, 0, 0, 1));
+      new Row("_f16", 48, 128, 3, 3, 0, 1, 5),
+      new Row("_f16", 64, 128, 3, 3, 128, 0, 7),
+      new Row("_f16", 80, 112, 3, 3, 32, 0, 3),
+      new Row("_f16", 128, 128, 2, 2, 128, 0, 3),
+      new Row("_f16", 160, 128, 2, 2, 64, 0, 23),
+      new Row("_bf16", 48, 128, 3, 3, 0, 1, 5),
+      new Row("_bf16", 64, 128, 3, 3, 128, 0, 7),
+      new Row("_bf16", 80, 112, 3, 3, 32, 0, 3),
+      new Row("_bf16", 128, 128, 2, 2, 128, 0, 3),
+      new Row("_bf16", 160, 128, 2, 2, 64, 0, 23));
 
   /**
    * The table's kernel for head size {@code d} in the storage type of {@code suffix}, where the table has a row for d's
