@@ -121,7 +121,7 @@ __device__ __forceinline__ void produce_keys(Head<T, DP, BC, STAGES, ROWS, W, QW
     // Key tile j into stage g of K or V (its barriers, its tiles, the map) once the consumers gave the stage back.
     auto fill = [&](uint64_t* empty, uint64_t* full, T* dst, const CUtensorMap* map, int j, int g) {
       mbar_wait(empty, hs.round(g) ^ 1);
-      if (COPY) {
+      if (COPY || j < STAGES) {
         mbar_expect_bytes(full, TILE_BYTES);
         copy(dst, map, j, full);
       } else {
@@ -139,17 +139,18 @@ __device__ __forceinline__ void produce_keys(Head<T, DP, BC, STAGES, ROWS, W, QW
   for (int j = 0; j < hd.ntiles; j++) {
     const int g = hd.base + j;
     mbar_wait(hs.k_empty(g), hs.round(g) ^ 1);
-    if (COPY) hd.template load_keys<128, 2, COLS>(j, tid);
+    if (COPY || j < STAGES) hd.template load_keys<128, 2, COLS>(j, tid);
     filled(hs.k_full(g), vec);
     mbar_wait(hs.v_empty(g), hs.round(g) ^ 1);
-    if (COPY) hd.template load_values<128, 2, COLS>(j, tid);
+    if (COPY || j < STAGES) hd.template load_values<128, 2, COLS>(j, tid);
     filled(hs.v_full(g), vec);
   }
 }
 
 // The producer warpgroup of a block of one head: the query tile by all 128 threads, then K and V by one of them (bulk
 // tensor copies; the other 127 are done) or all of them; without COPY (FLAG_PRODUCTS_ONLY, a diagnostic), K and V are
-// announced without being copied.
+// copied into each stage once (so that the products run on the real keys and values, not on whatever shared memory
+// held: run 9 timed such a kernel at three times the tensor cores' peak) and then announced without being copied.
 template <int COLS, int CLUSTER, bool COPY, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW,
           int CONSUMERS>
 __device__ __forceinline__ void produce(Head<T, DP, BC, STAGES, ROWS, W, QW>& hd,
