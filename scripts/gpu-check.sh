@@ -229,7 +229,7 @@ ncu_part() {
   if command -v ncu >/dev/null 2>&1 && [ $((deadline - SECONDS)) -ge 60 ]; then
     local best
     best=$(awk -v dps="$dps" '{ f = $1; sub(/.*_f/, "", f) }
-      $1 ~ "^sdj_tune_f16_d(" dps ")_" && $6 + 0 > 0 && f + 0 < 64 {
+      $1 ~ "^sdj_tune_f16_d(" dps ")_" && $6 + 0 > 0 && int(f / 64) % 4 == 0 {
         dp = $1; sub(/_k.*/, "", dp); if ($6 + 0 > b[dp]) { b[dp] = $6 + 0; n[dp] = $1 } }
       END { s = ""; for (dp in n) s = s (s == "" ? "" : "|") n[dp]; print s }' "$out/tune.txt")
     if [ -n "$best" ]; then
@@ -451,10 +451,10 @@ tune_summary() {
     echo "-- second sweep (combinations) --"; grep -v "^cuda:" "$out/tune2.txt"
   fi
   echo "-- the fastest tuning kernel per head size, of those within 1e-2 of sdj's output --"
-  # (Not the diagnostics, flags 64 and 128, whose output is NaN.)
+  # (Not the diagnostics, flags 64 and 128, whose output is NaN; flag 256, two blocks per SM, is attention.)
   cat "$out/tune.txt" "$out/tune2.txt" 2>/dev/null |
     awk '{ f = $1; sub(/.*_f/, "", f) }
-      $1 ~ /^sdj_tune_/ && f + 0 < 64 && $6 + 0 > 0 && $7 + 0 < 1e-2 && $6 + 0 > b[$2] {
+      $1 ~ /^sdj_tune_/ && int(f / 64) % 4 == 0 && $6 + 0 > 0 && $7 + 0 < 1e-2 && $6 + 0 > b[$2] {
         b[$2] = $6 + 0; n[$2] = $1; t[$2] = $3 }
       END { for (d in n) printf "d %s: %s, %s ms, %.2fx over the table kernel\n", d, n[d], t[d], b[d] }' |
     sort -n -k2

@@ -152,9 +152,17 @@ __device__ __forceinline__ void drain_loop(int n, const Copies& copies) {
 // to head size 96) where their loop fits 160 registers without spilling (padded head sizes 48 and 64: ptxas spills at
 // 80), so that more warps share each K and V tile and more softmaxes overlap the products.
 __host__ __device__ constexpr int ws_threads(int CONSUMERS) { return 128 * (1 + CONSUMERS); }
-// Registers per thread after setmaxnreg: the block's 64K shared out, the producer keeping what its copies need.
-__host__ __device__ constexpr int producer_regs(int CONSUMERS) { return CONSUMERS == 3 ? 32 : 40; }
-__host__ __device__ constexpr int consumer_regs(int CONSUMERS) { return CONSUMERS == 3 ? 160 : 232; }
+// Blocks per SM: one, or two with FLAG_TWO_BLOCKS (two consumers; below).
+__host__ __device__ constexpr int ws_blocks(int FLAGS) { return FLAGS & 256 ? 2 : 1; }
+// Registers per thread after setmaxnreg: the block's share of the SM's 64K (what __launch_bounds__ gives each of its
+// threads, 128, 168 or, two blocks of two consumers, 80) shared out exactly, since a claim beyond it never returns;
+// the producer keeping what its copies need.
+__host__ __device__ constexpr int producer_regs(int CONSUMERS, int FLAGS = 0) {
+  return ws_blocks(FLAGS) == 2 ? 32 : CONSUMERS == 3 ? 32 : 40;
+}
+__host__ __device__ constexpr int consumer_regs(int CONSUMERS, int FLAGS = 0) {
+  return ws_blocks(FLAGS) == 2 ? 104 : CONSUMERS == 3 ? 160 : 232;
+}
 
 // Bytes of dynamic shared memory: the tiles (64 query rows per consumer), then 1 + 4 * STAGES mbarriers (one more in a
 // persistent kernel); with swizzled K and V tiles (W > 0), 1024 more for moving their stages onto a multiple of 1024.
@@ -172,7 +180,10 @@ __host__ __device__ constexpr int ws_smem_bytes(int DP, int BC, int STAGES, int 
 // rather than by thread (Handover; clusters always do); persistent blocks (persistent_attention). Two diagnostics of
 // the tuning image, whose kernels write NaN for output, time a shape's parts alone: its copies, the consumers doing
 // nothing but hand the stages back (drain_loop); its products and softmax, the producer announcing K and V without
-// copying them (on whatever the stages hold).
+// copying them after each stage's first round. Then two blocks per SM (FLAG_TWO_BLOCKS, two consumers only): each
+// with half the registers (consumers at 104, so short key tiles) and at most half the shared memory, for twice the
+// warps to hide the softmax's latency (at head size 40 an SM issued in half its cycles) and twice the blocks in a wave
+// (3 consumers' 352 blocks at d 40, N 4096, fill 2.67 waves of 132; two consumers' 512 on 264 places, 1.94).
 constexpr int FLAG_TURNS = 1;
 constexpr int FLAG_SWIZZLED_Q = 2;
 constexpr int FLAG_TMA_NO_FENCE = 4;
@@ -181,6 +192,7 @@ constexpr int FLAG_WARP_RELEASE = 16;
 constexpr int FLAG_PERSISTENT = 32;
 constexpr int FLAG_COPIES_ONLY = 64;
 constexpr int FLAG_PRODUCTS_ONLY = 128;
+constexpr int FLAG_TWO_BLOCKS = 256;
 __host__ __device__ constexpr int cluster_of(int FLAGS) { return FLAGS & FLAG_CLUSTER ? 2 : 1; }
 
 // FlashAttention-3's static persistent scheduler: a grid of about one block per SM (gridDim.x per batch item,
@@ -287,12 +299,15 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   static_assert(CONSUMERS == 2 || CONSUMERS == 3, "two or three consumer warpgroups");
   static_assert(SOFTMAX == SOFTMAX_F32 || W == 0, "a column of ones in chunked tiles, whose copies leave its chunk be");
   static_assert(!(FLAGS & FLAG_SWIZZLED_Q) || W != 0, "a swizzled query tile beside swizzled K and V tiles");
-  static_assert(FLAGS >= 0 && FLAGS < 256, "the flags above");
+  static_assert(FLAGS >= 0 && FLAGS < 512, "the flags above");
   constexpr int DIAGNOSTIC = FLAGS & (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY);
   static_assert(DIAGNOSTIC != (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY) &&
                     (DIAGNOSTIC == 0 || !(FLAGS & (FLAG_CLUSTER | FLAG_WARP_RELEASE | FLAG_PERSISTENT))),
                 "one diagnostic at a time, in one-block kernels given back by thread");
   static_assert(!(FLAGS & FLAG_PERSISTENT) || !(FLAGS & FLAG_CLUSTER), "persistent blocks take their heads alone");
+  static_assert(!(FLAGS & FLAG_TWO_BLOCKS) || (CONSUMERS == 2 && !(FLAGS & (FLAG_CLUSTER | FLAG_PERSISTENT)) &&
+                                               2 * (ws_smem_bytes(DP, BC, STAGES, CONSUMERS, W) + 1024) <= 228 * 1024),
+                "two blocks per SM: two consumers each, one-block kernels, half an SM's shared memory each");
   if constexpr ((FLAGS & FLAG_PERSISTENT) != 0) {
     persistent_attention<T, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS>(q, k, v, o, nq, nk, heads, d, ldq, ldkv,
                                                                          scale_log2, causal, options, tk, tv);
@@ -333,11 +348,11 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
     __syncthreads();
   }
   if (wg == 0) {
-    release_registers<producer_regs(CONSUMERS)>();
+    release_registers<producer_regs(CONSUMERS, FLAGS)>();
     produce<COLS, CLUSTER, !(FLAGS & FLAG_PRODUCTS_ONLY)>(hd, hs, q0, nq, scale_log2 < 0.f, tma ? tk : nullptr,
                                                           tma ? tv : nullptr, (options & OPTION_TMA_TILE) != 0);
   } else {
-    claim_registers<consumer_regs(CONSUMERS)>();
+    claim_registers<consumer_regs(CONSUMERS, FLAGS)>();
     float acc[DP / 2];
 #pragma unroll
     for (int i = 0; i < DP / 2; i++) acc[i] = 0.f;
@@ -365,8 +380,8 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 }  // namespace wgmma
 }  // namespace sdj
 
-// A kernel's cluster dimensions by its FLAGS (a literal 0-63, or a diagnostic's 64-71 and 128-135): pairs of blocks
-// along x with FLAG_CLUSTER, none else.
+// A kernel's cluster dimensions by its FLAGS (a literal 0-63, a diagnostic's 64-71 and 128-135, or two blocks per SM's
+// 256-263 and 272-279): pairs of blocks along x with FLAG_CLUSTER, none else.
 // Spelled out per value, as an attribute cannot test a bit of a macro argument.
 #define SDJ_CLUSTER_DIMS(FLAGS) SDJ_CLUSTER_DIMS_##FLAGS
 #define SDJ_CLUSTER_PAIR __cluster_dims__(2, 1, 1)
@@ -450,12 +465,30 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 #define SDJ_CLUSTER_DIMS_133
 #define SDJ_CLUSTER_DIMS_134
 #define SDJ_CLUSTER_DIMS_135
+#define SDJ_CLUSTER_DIMS_256
+#define SDJ_CLUSTER_DIMS_257
+#define SDJ_CLUSTER_DIMS_258
+#define SDJ_CLUSTER_DIMS_259
+#define SDJ_CLUSTER_DIMS_260
+#define SDJ_CLUSTER_DIMS_261
+#define SDJ_CLUSTER_DIMS_262
+#define SDJ_CLUSTER_DIMS_263
+#define SDJ_CLUSTER_DIMS_272
+#define SDJ_CLUSTER_DIMS_273
+#define SDJ_CLUSTER_DIMS_274
+#define SDJ_CLUSTER_DIMS_275
+#define SDJ_CLUSTER_DIMS_276
+#define SDJ_CLUSTER_DIMS_277
+#define SDJ_CLUSTER_DIMS_278
+#define SDJ_CLUSTER_DIMS_279
 
 // One extern "C" kernel NAME of the template: its parameters as AttentionKernels passes them, the last two the tensor
 // maps of K and V (AttentionKernels.tensorMaps), which the producer reads where options has OPTION_TMA. One block of
-// 128 * (1 + CONSUMERS) threads per SM; with FLAG_CLUSTER, in clusters of two along x (a grid of even width).
+// 128 * (1 + CONSUMERS) threads per SM (two such blocks with FLAG_TWO_BLOCKS); with FLAG_CLUSTER, in clusters of two
+// along x (a grid of even width).
 #define SDJ_WGMMA_KERNEL(T, NAME, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS)                                     \
-  extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), 1) SDJ_CLUSTER_DIMS(FLAGS)        \
+  extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), sdj::wgmma::ws_blocks(FLAGS))     \
+      SDJ_CLUSTER_DIMS(FLAGS)                                                                                        \
       NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,            \
            float scale_log2, int causal, int options, const __grid_constant__ CUtensorMap tk,                       \
            const __grid_constant__ CUtensorMap tv) {                                                                \

@@ -31,8 +31,9 @@ public final class TuneCombinations {
   /** The most rows per head size. */
   static final int PER_HEAD = 8;
   /** The flags of wgmma_kernel.cuh's template, one bit each. */
-  static final int[] FLAG_BITS = {1, 2, 4, 8, 16, 32};
+  static final int[] FLAG_BITS = {1, 2, 4, 8, 16, 32, 256};
   private static final int FLAG_SWIZZLED_Q = 2;
+  private static final int FLAG_TWO_BLOCKS = 256;
   /** How much faster (over 1) a kernel with a flag must be than its twin without for the flag to count as a win. */
   static final double WIN = 1.01;
   /** The largest difference from sdj's output a usable kernel may have. */
@@ -81,7 +82,8 @@ public final class TuneCombinations {
      * Whether the template compiles it (wgmma_kernel.cuh's static_asserts) and AttentionTune can time it: tile sizes
      * in 16s, two or three consumers, a swizzle whose column blocks divide the head size, the softmax's column of
      * ones only in chunked tiles with a spare chunk (padded size 48, head size 40), a swizzled query tile only beside
-     * swizzled K and V, the flags known (persistent blocks not in clusters), and shared memory a block can have.
+     * swizzled K and V, the flags known (persistent blocks not in clusters; no diagnostics), shared memory a block
+     * can have, and two blocks per SM only where they fit ({@link #twoBlocks}).
      */
     boolean valid() {
       boolean swizzleFits =
@@ -89,9 +91,20 @@ public final class TuneCombinations {
       return keys % 16 == 0 && keys >= 16 && keys <= 256 && stages >= 2 && stages <= 4
           && (consumers == 2 || consumers == 3) && swizzleFits && softmax >= 0 && softmax <= 2
           && (softmax == 0 || (swizzle == 0 && AttentionTune.headSize(dp) <= dp - 8))
-          && ((flags & FLAG_SWIZZLED_Q) == 0 || swizzle != 0) && flags >= 0 && flags < 64
-          && !(kernel().cluster() > 1 && kernel().persistent())
-          && kernel().sharedBytes() <= AttentionTune.MAX_SHARED_BYTES;
+          && ((flags & FLAG_SWIZZLED_Q) == 0 || swizzle != 0) && flags >= 0 && flags < 512
+          && (flags & WgmmaKernel.FLAG_DIAGNOSTICS) == 0 && !(kernel().cluster() > 1 && kernel().persistent())
+          && kernel().sharedBytes() <= AttentionTune.MAX_SHARED_BYTES
+          && ((flags & FLAG_TWO_BLOCKS) == 0 || twoBlocks());
+    }
+
+    /**
+     * Whether it runs two blocks per SM as the template compiles them: two consumers, one-block kernels, half an SM's
+     * shared memory each, and (ptxas giving each thread 80 registers) 64-key tiles at padded head size 48 at most, the
+     * shapes that compile without spilling (128-key tiles do not compile at all).
+     */
+    private boolean twoBlocks() {
+      return consumers == 2 && (flags & (WgmmaKernel.FLAG_CLUSTER | WgmmaKernel.FLAG_PERSISTENT)) == 0
+          && 2 * (kernel().sharedBytes() + 1024) <= 228 * 1024 && keys <= 64 && dp <= 48;
     }
 
     WgmmaKernel kernel() {

@@ -86,6 +86,11 @@ class TuneCombinationsTest {
     assertFalse(new TuneCombinations.Row(128, 128, 2, 2, 0, 0, 2).valid(), "a swizzled query tile, chunked K and V");
     assertFalse(new TuneCombinations.Row(160, 80, 2, 2, 128, 0, 1).valid(), "128-byte blocks of 160 columns");
     assertFalse(new TuneCombinations.Row(160, 256, 4, 2, 0, 0, 1).valid(), "more shared memory than a block has");
+    assertTrue(new TuneCombinations.Row(48, 64, 4, 2, 0, 1, 261).valid(), "two blocks per SM of 64-key tiles");
+    assertFalse(new TuneCombinations.Row(48, 128, 2, 2, 0, 1, 261).valid(), "two blocks per SM, 128-key tiles");
+    assertFalse(new TuneCombinations.Row(48, 64, 4, 3, 0, 0, 257).valid(), "two blocks of three consumers");
+    assertFalse(new TuneCombinations.Row(64, 64, 4, 2, 0, 0, 257).valid(), "two blocks per SM at head size 64");
+    assertFalse(new TuneCombinations.Row(48, 64, 4, 2, 0, 0, 289).valid(), "two persistent blocks per SM");
     for (String n : EmulatedAttentionTuneTest.diagnosticKernels()) {
       assertFalse(TuneCombinations.Row.of(n).orElseThrow().valid(), "a diagnostic is never combined: " + n);
     }
