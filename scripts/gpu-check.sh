@@ -311,13 +311,31 @@ adopt_summary() {
   echo "- UNet step -"; head -32 "$out/adopt-unet.txt" 2>/dev/null
 }
 
+# The summary printed, and with every log (one archive: the device tool brings back only so many files) under $dest.
+deliver() {
+  cat "$out/summary.txt"
+  cp "$out/summary.txt" "$dest/"
+  tar -C "$out" -czf "$dest/logs.tar.gz" .
+}
+
+# Every test of org.sdj.cuda but the emulator's (the GPU ones included), within $1 seconds, into $out/tests.txt and
+# $out/junit; its exit code.
+tests_part() {
+  echo "== tests (org.sdj.cuda) =="
+  timeout "$(left "$1")" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
+    --select-package org.sdj.cuda --exclude-classname '.*\.Emulated.*' --exclude-classname '.*\.HostDeviceTest' \
+    --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" >"$out/tests.txt" 2>&1
+}
+
+# The tests' counts and failures, from $out/tests.txt.
+tests_summary() {
+  grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" || tail -20 "$out/tests.txt"
+  grep -E "✘|\[X\]" "$out/tests.txt" | head -30
+}
+
 run_checks() {
   prepare 340
-  echo "== tests (org.sdj.cuda) =="
-  timeout "$(left 200)" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
-    --select-package org.sdj.cuda --exclude-classname '.*\.Emulated.*' --exclude-classname '.*\.HostDeviceTest' \
-    --details=tree --disable-banner \
-    --disable-ansi-colors --reports-dir "$out/junit" >"$out/tests.txt" 2>&1
+  tests_part 200
   local tests_rc=$?
   echo "== UNet step (sdj) =="
   timeout "$(left 75)" "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
@@ -359,9 +377,7 @@ run_checks() {
     fi
   done
   summary >"$out/summary.txt" 2>&1
-  cat "$out/summary.txt"
-  cp "$out/summary.txt" "$dest/"
-  tar -C "$out" -czf "$dest/logs.tar.gz" .
+  deliver
   return $tests_rc
 }
 
@@ -369,10 +385,7 @@ run_checks() {
 # the attention benchmark beside PyTorch's SDPA, the UNet step against PyTorch eager and the whole txt2img.
 check_checks() {
   prepare 200
-  echo "== tests (org.sdj.cuda) =="
-  timeout "$(left 90)" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
-    --select-package org.sdj.cuda --exclude-classname '.*\.Emulated.*' --exclude-classname '.*\.HostDeviceTest' \
-    --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" >"$out/tests.txt" 2>&1
+  tests_part 90
   local tests_rc=$?
   timeout "$(left 40)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
   timeout "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
@@ -380,9 +393,7 @@ check_checks() {
   timeout "$(left 50)" python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
   timeout "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   {
-    grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" ||
-      tail -20 "$out/tests.txt"
-    grep -E "✘|\[X\]" "$out/tests.txt" | head -30
+    tests_summary
     echo "-- sdj --"; cat "$out/bench-sdj.txt"
     echo "-- torch --"; cat "$out/bench-torch.txt"
     echo "-- UNet step, sdj --"; head -32 "$out/unet-sdj.txt"
@@ -390,9 +401,7 @@ check_checks() {
     echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
     echo "(tests exit code $tests_rc; every log in logs.tar.gz)"
   } >"$out/summary.txt" 2>&1
-  cat "$out/summary.txt"
-  cp "$out/summary.txt" "$dest/"
-  tar -C "$out" -czf "$dest/logs.tar.gz" .
+  deliver
   return $tests_rc
 }
 
@@ -439,9 +448,7 @@ tune_checks() {
     tune_summary
     adopt_summary
   } >"$out/summary.txt" 2>&1
-  cat "$out/summary.txt"
-  cp "$out/summary.txt" "$dest/"
-  tar -C "$out" -czf "$dest/logs.tar.gz" .
+  deliver
 }
 
 # The tuning part's figures, from its logs in $out.
@@ -470,8 +477,7 @@ tune_summary() {
 # What run_checks prints at the end: the figures of every part, from its logs in $out.
 summary() {
   echo
-  grep -E "tests (successful|failed|aborted|skipped)|containers (failed|aborted)" "$out/tests.txt" || tail -20 "$out/tests.txt"
-  grep -E "✘|\[X\]" "$out/tests.txt" | head -30
+  tests_summary
   echo "-- sdj --"; cat "$out/bench-sdj.txt"
   echo "-- torch --"; cat "$out/bench-torch.txt"
   tune_summary
