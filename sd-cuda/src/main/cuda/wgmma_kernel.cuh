@@ -152,17 +152,6 @@ __device__ __forceinline__ void drain_loop(int n, const Copies& copies) {
 // to head size 96) where their loop fits 160 registers without spilling (padded head sizes 48 and 64: ptxas spills at
 // 80), so that more warps share each K and V tile and more softmaxes overlap the products.
 __host__ __device__ constexpr int ws_threads(int CONSUMERS) { return 128 * (1 + CONSUMERS); }
-// Blocks per SM: one, or two with FLAG_TWO_BLOCKS (two consumers; below).
-__host__ __device__ constexpr int ws_blocks(int FLAGS) { return FLAGS & 256 ? 2 : 1; }
-// Registers per thread after setmaxnreg: the block's share of the SM's 64K (what __launch_bounds__ gives each of its
-// threads, 128, 168 or, two blocks of two consumers, 80) shared out exactly, since a claim beyond it never returns;
-// the producer keeping what its copies need.
-__host__ __device__ constexpr int producer_regs(int CONSUMERS, int FLAGS = 0) {
-  return ws_blocks(FLAGS) == 2 ? 32 : CONSUMERS == 3 ? 32 : 40;
-}
-__host__ __device__ constexpr int consumer_regs(int CONSUMERS, int FLAGS = 0) {
-  return ws_blocks(FLAGS) == 2 ? 104 : CONSUMERS == 3 ? 160 : 232;
-}
 
 // Bytes of dynamic shared memory: the tiles (64 query rows per consumer), then 1 + 4 * STAGES mbarriers (one more in a
 // persistent kernel); with swizzled K and V tiles (W > 0), 1024 more for moving their stages onto a multiple of 1024.
@@ -194,6 +183,17 @@ constexpr int FLAG_COPIES_ONLY = 64;
 constexpr int FLAG_PRODUCTS_ONLY = 128;
 constexpr int FLAG_TWO_BLOCKS = 256;
 __host__ __device__ constexpr int cluster_of(int FLAGS) { return FLAGS & FLAG_CLUSTER ? 2 : 1; }
+// Blocks per SM: one, or two with FLAG_TWO_BLOCKS (two consumers).
+__host__ __device__ constexpr int ws_blocks(int FLAGS) { return FLAGS & FLAG_TWO_BLOCKS ? 2 : 1; }
+// Registers per thread after setmaxnreg: the block's share of the SM's 64K (what __launch_bounds__ gives each of its
+// threads, 128, 168 or, two blocks of two consumers, 80) shared out exactly, since a claim beyond it never returns;
+// the producer keeping what its copies need.
+__host__ __device__ constexpr int producer_regs(int CONSUMERS, int FLAGS = 0) {
+  return ws_blocks(FLAGS) == 2 ? 32 : CONSUMERS == 3 ? 32 : 40;
+}
+__host__ __device__ constexpr int consumer_regs(int CONSUMERS, int FLAGS = 0) {
+  return ws_blocks(FLAGS) == 2 ? 104 : CONSUMERS == 3 ? 160 : 232;
+}
 
 // FlashAttention-3's static persistent scheduler: a grid of about one block per SM (gridDim.x per batch item,
 // blockIdx.z), block x taking the (query block, head) pairs t = x, x + gridDim.x, ... of its batch item in turn, so
