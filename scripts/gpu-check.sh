@@ -19,7 +19,8 @@
 #     Nsight Compute's sections of the fastest tuning kernels at head sizes 40 and 128 beside sdj's (where ncu is there
 #     and can read the counters); a whole 512x512 txt2img with its peak device memory; the VAE decode with its op
 #     profile against PyTorch eager (benchmarks/torch/vae_decode.py), again with NCHW images and with its wide
-#     attention head on the CUDA-core kernel instead of cuBLASLt products (-Dsdj.cuda.wideProducts=false); and the UNet
+#     attention head on the CUDA-core kernel instead of cuBLASLt products (-Dsdj.cuda.wideProducts=false); the
+#     channels-last group norm's three kernels timed apart at the UNet's shapes (GroupNormBench); and the UNet
 #     step again with the wgmma kernel's K and V tiles copied by one bulk copy each (-Dsdj.cuda.wgmmaTmaTile=true), with
 #     group norms cut into fewer, longer chunks (-Dsdj.cuda.groupNormBlocks=256 and 128 in place of 1024), with
 #     attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async in place of the wgmma kernel's bulk
@@ -365,6 +366,8 @@ run_checks() {
   echo "== VAE decode 512x512 (sdj, -Dsdj.cuda.wideProducts=false) =="
   timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.wideProducts=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
     >"$out/vae-sdj-wide-kernel.txt" 2>&1
+  echo "== group norm kernels (sdj) =="
+  timeout "$(left 30)" "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
   # The UNet step again with each alternative, where the deadline leaves room.
   local variants="wgmmaTmaTile=true groupNormBlocks=256 groupNormBlocks=128 attention=mma wgmmaTma=false
     channelsLast=false fusedProjections=false"
@@ -490,6 +493,8 @@ summary() {
   echo "-- VAE decode, sdj, NCHW --"; grep -v "^cuda:" "$out/vae-sdj-nchw.txt" | head -6
   echo "-- VAE decode, sdj, wide attention on the CUDA-core kernel --"
   grep -v "^cuda:" "$out/vae-sdj-wide-kernel.txt" | head -6
+  echo "-- group norm kernels, sdj (per call; chunkings of -Dsdj.cuda.groupNormBlocks) --"
+  grep -v "^cuda:" "$out/groupnorm-sdj.txt" 2>/dev/null | head -24
   for variant in $variants; do
     [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
       grep -E "unet step|relative L2|conv2d |linear |attention|groupNorm" "$out/unet-sdj-${variant//=/-}.txt" | head -8; }

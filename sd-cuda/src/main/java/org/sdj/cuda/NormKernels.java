@@ -126,7 +126,12 @@ final class NormKernels {
    * {@code GROUP_TARGET_BLOCKS} blocks in all, each at least {@link #GROUP_MIN_CHUNK} elements.
    */
   static int nhwcChunkPixels(long n, long pixels, long channels) {
-    long wanted = Math.ceilDiv(GROUP_TARGET_BLOCKS, Math.max(1, n));
+    return nhwcChunkPixels(n, pixels, channels, GROUP_TARGET_BLOCKS);
+  }
+
+  /** {@link #nhwcChunkPixels(long, long, long)} aiming for {@code targetBlocks} blocks instead. */
+  static int nhwcChunkPixels(long n, long pixels, long channels, long targetBlocks) {
+    long wanted = Math.ceilDiv(targetBlocks, Math.max(1, n));
     long minPixels = Math.ceilDiv(GROUP_MIN_CHUNK, Math.max(1, channels));
     return (int) Math.min(Math.max(1, pixels), Math.max(minPixels, Math.ceilDiv(pixels, wanted)));
   }
@@ -164,33 +169,74 @@ final class NormKernels {
    */
   void groupNormNhwc(long x, long gamma, long beta, long y, int n, int channels, long pixels, int groups, float eps,
       boolean silu, long stats) {
-    long count = channels / groups * pixels;
-    if ((long) n * groups == 0 || count == 0) {
+    if ((long) n * groups == 0 || channels / groups * pixels == 0) {
       return;
     }
-    if (groups > NHWC_MAX_GROUPS || channels > NHWC_MAX_CHANNELS || count > GROUP_MAX_COUNT
-        || pixels * channels > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("groupNorm: " + groups + " groups of " + count + " elements over " + channels
-          + " channels exceed the CUDA backend's channels-last kernels (" + NHWC_MAX_GROUPS + " groups, "
-          + NHWC_MAX_CHANNELS + " channels, " + GROUP_MAX_COUNT + " elements)");
+    NhwcCut cut = NhwcCut.of(n, channels, pixels, groups, x, y);
+    nhwcStats(cut, x, stats);
+    nhwcMerge(cut, stats, eps);
+    nhwcApply(cut, x, stats, gamma, beta, y, silu);
+  }
+
+  /**
+   * How a channels-last group norm of {@code n} samples of {@code pixels x channels} in {@code groups} groups is cut:
+   * {@code splits} chunks of {@code chunkPixels} pixels per sample (one statistics block each), moving 16-byte vectors
+   * where {@code vec}.
+   */
+  record NhwcCut(int n, int channels, long pixels, int groups, int chunkPixels, int splits, boolean vec) {
+    /**
+     * The cut for x and y at these addresses.
+     *
+     * @throws IllegalArgumentException beyond {@link #NHWC_MAX_GROUPS} groups, {@link #NHWC_MAX_CHANNELS} channels or
+     *     the kernels' 32-bit indices
+     */
+    static NhwcCut of(int n, int channels, long pixels, int groups, long x, long y) {
+      long count = channels / groups * pixels;
+      if (groups > NHWC_MAX_GROUPS || channels > NHWC_MAX_CHANNELS || count > GROUP_MAX_COUNT
+          || pixels * channels > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("groupNorm: " + groups + " groups of " + count + " elements over "
+            + channels + " channels exceed the CUDA backend's channels-last kernels (" + NHWC_MAX_GROUPS + " groups, "
+            + NHWC_MAX_CHANNELS + " channels, " + GROUP_MAX_COUNT + " elements)");
+      }
+      boolean vec = nhwcVectorized(channels, x, y) && Kernels.vectorIndexFits((long) n * pixels * channels);
+      return new NhwcCut(n, channels, pixels, groups, nhwcChunkPixels(n, pixels, channels),
+          nhwcSplits(n, pixels, channels), vec);
     }
-    int chunkPixels = nhwcChunkPixels(n, pixels, channels);
-    int splits = nhwcSplits(n, pixels, channels);
-    boolean vec = nhwcVectorized(channels, x, y) && Kernels.vectorIndexFits(n * pixels * channels);
-    int cpg = channels / groups;
-    long merged = stats + 2L * Float.BYTES * n * groups * splits;
-    launch.raw("sdj_group_stats_nhwc" + launch.suffix(), new int[] {n, splits, 1},
-        nhwcStatsBlock(vec ? channels / 8 : channels), 0, x, stats, (int) pixels, channels, groups, chunkPixels,
-        vec ? 1 : 0);
-    launch.raw("sdj_group_merge", new int[] {n * groups, 1, 1}, new int[] {Launcher.THREADS, 1, 1}, 0, stats, merged,
-        splits, (int) count, chunkPixels * cpg, eps);
-    long total = (long) n * pixels * channels;
-    if (vec) {
+
+    int perGroup() {
+      return channels / groups;
+    }
+
+    /** Where in the scratch the merged (mean, rstd) pairs start: after every chunk's statistics. */
+    long merged(long stats) {
+      return stats + 2L * Float.BYTES * n * groups * splits;
+    }
+  }
+
+  /** The first kernel of {@link #groupNormNhwc}: every chunk's (mean, m2) per group into {@code stats}. */
+  void nhwcStats(NhwcCut cut, long x, long stats) {
+    launch.raw("sdj_group_stats_nhwc" + launch.suffix(), new int[] {cut.n(), cut.splits(), 1},
+        nhwcStatsBlock(cut.vec() ? cut.channels() / 8 : cut.channels()), 0, x, stats, (int) cut.pixels(),
+        cut.channels(), cut.groups(), cut.chunkPixels(), cut.vec() ? 1 : 0);
+  }
+
+  /** The second: each group's chunks merged into its (mean, rstd), at {@link NhwcCut#merged}. */
+  void nhwcMerge(NhwcCut cut, long stats, float eps) {
+    launch.raw("sdj_group_merge", new int[] {cut.n() * cut.groups(), 1, 1}, new int[] {Launcher.THREADS, 1, 1}, 0,
+        stats, cut.merged(stats), cut.splits(), (int) (cut.perGroup() * cut.pixels()),
+        cut.chunkPixels() * cut.perGroup(), eps);
+  }
+
+  /** The third: {@code y} from {@code x} and the merged statistics (then SiLU). */
+  void nhwcApply(NhwcCut cut, long x, long stats, long gamma, long beta, long y, boolean silu) {
+    long total = (long) cut.n() * cut.pixels() * cut.channels();
+    long merged = cut.merged(stats);
+    if (cut.vec()) {
       launch.elementwise("sdj_group_apply_nhwc_vec", total / 8, x, merged, gamma, beta, y, (int) (total / 8),
-          (int) (pixels * channels / 8), channels, cpg, groups, silu ? 1 : 0);
+          (int) (cut.pixels() * cut.channels() / 8), cut.channels(), cut.perGroup(), cut.groups(), silu ? 1 : 0);
     } else {
-      launch.elementwise("sdj_group_apply_nhwc", total, x, merged, gamma, beta, y, total, pixels * channels,
-          channels, cpg, groups, silu ? 1 : 0);
+      launch.elementwise("sdj_group_apply_nhwc", total, x, merged, gamma, beta, y, total,
+          cut.pixels() * cut.channels(), cut.channels(), cut.perGroup(), cut.groups(), silu ? 1 : 0);
     }
   }
 

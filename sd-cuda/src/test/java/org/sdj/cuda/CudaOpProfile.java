@@ -70,7 +70,8 @@ final class CudaOpProfile {
     }
   }
 
-  private static CUevent_st record(CudaBackend backend) {
+  /** A new event, recorded on the backend's main stream. */
+  static CUevent_st record(CudaBackend backend) {
     CUevent_st event = new CUevent_st();
     Cu.check(cuEventCreate(event, 0), "cuEventCreate");
     Cu.check(cuEventRecord(event, backend.cuda().mainStream()), "cuEventRecord");
@@ -78,7 +79,7 @@ final class CudaOpProfile {
   }
 
   /** About 0.1 s of an H100's time (80 TFLOP of 4096^3 products) that takes the host ~10 ms to enqueue. */
-  private static void keepBusy(Ops ops) {
+  static void keepBusy(Ops ops) {
     Tensor a = ops.fromHost(new float[4096 * 4096], 4096, 4096);
     for (int i = 0; i < 600; i++) {
       ops.linear(a, a, null, null).close();
