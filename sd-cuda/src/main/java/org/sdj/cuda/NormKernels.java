@@ -138,7 +138,11 @@ final class NormKernels {
 
   /** Chunks per sample of a channels-last group norm (see {@link #nhwcChunkPixels}). */
   static int nhwcSplits(long n, long pixels, long channels) {
-    return (int) Math.max(1, Math.ceilDiv(pixels, nhwcChunkPixels(n, pixels, channels)));
+    return chunks(pixels, nhwcChunkPixels(n, pixels, channels));
+  }
+
+  private static int chunks(long pixels, int chunkPixels) {
+    return (int) Math.max(1, Math.ceilDiv(pixels, chunkPixels));
   }
 
   /**
@@ -191,6 +195,11 @@ final class NormKernels {
      *     the kernels' 32-bit indices
      */
     static NhwcCut of(int n, int channels, long pixels, int groups, long x, long y) {
+      return of(n, channels, pixels, groups, x, y, GROUP_TARGET_BLOCKS);
+    }
+
+    /** {@link #of(int, int, long, int, long, long)} aiming for {@code targetBlocks} blocks (benchmarks compare). */
+    static NhwcCut of(int n, int channels, long pixels, int groups, long x, long y, long targetBlocks) {
       long count = channels / groups * pixels;
       if (groups > NHWC_MAX_GROUPS || channels > NHWC_MAX_CHANNELS || count > GROUP_MAX_COUNT
           || pixels * channels > Integer.MAX_VALUE) {
@@ -199,8 +208,13 @@ final class NormKernels {
             + NHWC_MAX_CHANNELS + " channels, " + GROUP_MAX_COUNT + " elements)");
       }
       boolean vec = nhwcVectorized(channels, x, y) && Kernels.vectorIndexFits((long) n * pixels * channels);
-      return new NhwcCut(n, channels, pixels, groups, nhwcChunkPixels(n, pixels, channels),
-          nhwcSplits(n, pixels, channels), vec);
+      int chunk = nhwcChunkPixels(n, pixels, channels, targetBlocks);
+      return new NhwcCut(n, channels, pixels, groups, chunk, chunks(pixels, chunk), vec);
+    }
+
+    /** Floats of scratch it needs: every chunk's statistics, then every group's. */
+    long scratchFloats() {
+      return 2L * n * groups * (splits + 1);
     }
 
     int perGroup() {
@@ -242,7 +256,7 @@ final class NormKernels {
 
   /** Floats of scratch {@link #groupNormNhwc} needs: every chunk's statistics, then every group's. */
   static long nhwcStatsFloats(int n, int channels, long pixels, int groups) {
-    return 2L * n * groups * (nhwcSplits(n, pixels, channels) + 1);
+    return new NhwcCut(n, channels, pixels, groups, 0, nhwcSplits(n, pixels, channels), false).scratchFloats();
   }
 
   void layerNorm(long x, long gamma, long beta, long y, long rows, int width, float eps) {

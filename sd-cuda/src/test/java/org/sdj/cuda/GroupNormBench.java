@@ -23,6 +23,7 @@ public final class GroupNormBench {
   /** {channels, pixels} of the UNet's group norms at a 64x64 latent. */
   static final int[][] SHAPES = {{320, 4096}, {640, 4096}, {640, 1024}, {1280, 1024}, {1280, 256}, {1280, 64},
       {2560, 64}};
+  /** Chunkings, finest first: the blocks a group norm aims for ({@code -Dsdj.cuda.groupNormBlocks}). */
   private static final long[] TARGET_BLOCKS = {1024, 256, 64};
   private static final int N = 2;
   private static final int GROUPS = 32;
@@ -53,13 +54,12 @@ public final class GroupNormBench {
         try (DeviceTensor x = cuda.empty(new long[] {elements}); DeviceTensor y = cuda.empty(new long[] {elements});
             DeviceTensor gamma = cuda.empty(new long[] {channels});
             DeviceTensor beta = cuda.empty(new long[] {channels});
-            // Floats of scratch in 16-bit elements: two per float.
-            DeviceTensor stats = cuda.empty(new long[] {2 * scratchFloats(channels, pixels)})) {
-          NormKernels.NhwcCut base = NormKernels.NhwcCut.of(N, channels, pixels, GROUPS, x.address(), y.address());
+            // The finest chunking's scratch, in 16-bit elements: two per float.
+            DeviceTensor stats = cuda.empty(new long[] {2 * NormKernels.NhwcCut.of(N, channels, pixels, GROUPS,
+                x.address(), y.address(), TARGET_BLOCKS[0]).scratchFloats()})) {
           for (long target : TARGET_BLOCKS) {
-            int chunk = NormKernels.nhwcChunkPixels(N, pixels, channels, target);
-            NormKernels.NhwcCut cut = new NormKernels.NhwcCut(N, channels, pixels, GROUPS, chunk,
-                (int) Math.ceilDiv(pixels, chunk), base.vec());
+            NormKernels.NhwcCut cut = NormKernels.NhwcCut.of(N, channels, pixels, GROUPS, x.address(), y.address(),
+                target);
             Runnable stat = () -> norms.nhwcStats(cut, x.address(), stats.address());
             Runnable merge = () -> norms.nhwcMerge(cut, stats.address(), 1e-5f);
             Runnable apply = () -> norms.nhwcApply(cut, x.address(), stats.address(), gamma.address(),
@@ -76,12 +76,6 @@ public final class GroupNormBench {
         }
       }
     }
-  }
-
-  /** The scratch the finest of {@link #TARGET_BLOCKS} needs: every chunk's statistics, then every group's. */
-  private static long scratchFloats(int channels, int pixels) {
-    int chunk = NormKernels.nhwcChunkPixels(N, pixels, channels, TARGET_BLOCKS[0]);
-    return 2L * N * GROUPS * (Math.ceilDiv(pixels, chunk) + 1);
   }
 
   /**
