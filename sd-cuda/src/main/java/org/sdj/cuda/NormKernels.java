@@ -176,7 +176,11 @@ final class NormKernels {
     if ((long) n * groups == 0 || channels / groups * pixels == 0) {
       return;
     }
-    NhwcCut cut = NhwcCut.of(n, channels, pixels, groups, x, y);
+    groupNormNhwc(NhwcCut.of(n, channels, pixels, groups, x, y), x, gamma, beta, y, eps, silu, stats);
+  }
+
+  /** {@link #groupNormNhwc} as {@code cut} cuts it: its three kernels in turn. */
+  void groupNormNhwc(NhwcCut cut, long x, long gamma, long beta, long y, float eps, boolean silu, long stats) {
     nhwcStats(cut, x, stats);
     nhwcMerge(cut, stats, eps);
     nhwcApply(cut, x, stats, gamma, beta, y, silu);
@@ -214,7 +218,7 @@ final class NormKernels {
 
     /** Floats of scratch it needs: every chunk's statistics, then every group's. */
     long scratchFloats() {
-      return 2L * n * groups * (splits + 1);
+      return statsFloats(n, groups, splits);
     }
 
     int perGroup() {
@@ -256,7 +260,11 @@ final class NormKernels {
 
   /** Floats of scratch {@link #groupNormNhwc} needs: every chunk's statistics, then every group's. */
   static long nhwcStatsFloats(int n, int channels, long pixels, int groups) {
-    return new NhwcCut(n, channels, pixels, groups, 0, nhwcSplits(n, pixels, channels), false).scratchFloats();
+    return statsFloats(n, groups, nhwcSplits(n, pixels, channels));
+  }
+
+  private static long statsFloats(int n, int groups, int splits) {
+    return 2L * n * groups * (splits + 1);
   }
 
   void layerNorm(long x, long gamma, long beta, long y, long rows, int width, float eps) {

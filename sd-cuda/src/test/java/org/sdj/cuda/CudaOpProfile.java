@@ -97,8 +97,13 @@ final class CudaOpProfile {
   }
 
   private static float millis(Mark m) {
+    return millis(m.start(), m.end());
+  }
+
+  /** Milliseconds from {@code start} to {@code end}, two completed events. */
+  static float millis(CUevent_st start, CUevent_st end) {
     float[] ms = new float[1];
-    Cu.check(cuEventElapsedTime(ms, m.start(), m.end()), "cuEventElapsedTime");
+    Cu.check(cuEventElapsedTime(ms, start, end), "cuEventElapsedTime");
     return ms[0];
   }
 
@@ -117,11 +122,9 @@ final class CudaOpProfile {
       byCall.computeIfAbsent(m.op() + " " + m.shapes(), k -> new double[2])[0] += ms;
       byCall.get(m.op() + " " + m.shapes())[1]++;
     }
-    float[] span = new float[1];
-    Cu.check(cuEventElapsedTime(span, marks.getFirst().start(), marks.getLast().end()), "cuEventElapsedTime");
     StringBuilder sb = new StringBuilder(String.format(
         "op profile: %d calls, %.3f ms in ops, %.3f ms from first to last (gaps: host launches)%n", marks.size(), sum,
-        span[0]));
+        millis(marks.getFirst().start(), marks.getLast().end())));
     append(sb, byOp, sum, byOp.size());
     sb.append("costliest calls:\n");
     append(sb, byCall, sum, 20);

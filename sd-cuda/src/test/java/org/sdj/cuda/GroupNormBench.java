@@ -1,7 +1,6 @@
 package org.sdj.cuda;
 
 import static org.bytedeco.cuda.global.cudart.cuEventDestroy;
-import static org.bytedeco.cuda.global.cudart.cuEventElapsedTime;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -27,6 +26,7 @@ public final class GroupNormBench {
   private static final long[] TARGET_BLOCKS = {1024, 256, 64};
   private static final int N = 2;
   private static final int GROUPS = 32;
+  private static final float EPS = 1e-5f;
 
   /** Microseconds per call of each of a list of calls, each made {@code iterations} times. */
   interface Clock {
@@ -61,14 +61,12 @@ public final class GroupNormBench {
             NormKernels.NhwcCut cut = NormKernels.NhwcCut.of(N, channels, pixels, GROUPS, x.address(), y.address(),
                 target);
             Runnable stat = () -> norms.nhwcStats(cut, x.address(), stats.address());
-            Runnable merge = () -> norms.nhwcMerge(cut, stats.address(), 1e-5f);
+            Runnable merge = () -> norms.nhwcMerge(cut, stats.address(), EPS);
             Runnable apply = () -> norms.nhwcApply(cut, x.address(), stats.address(), gamma.address(),
                 beta.address(), y.address(), true);
-            double[] us = clock.time(List.of(stat, merge, apply, () -> {
-              stat.run();
-              merge.run();
-              apply.run();
-            }), iterations);
+            Runnable whole = () -> norms.groupNormNhwc(cut, x.address(), gamma.address(), beta.address(),
+                y.address(), EPS, true, stats.address());
+            double[] us = clock.time(List.of(stat, merge, apply, whole), iterations);
             out.printf("%-16s %-7d %-7d %9.1f %9.1f %9.1f %9.1f %8.0f%n",
                 "[" + N + ", " + pixels + ", " + channels + "]", target, cut.splits(), us[0], us[1], us[2], us[3],
                 3.0 * 2 * elements / (us[3] * 1e-6) / 1e9);
@@ -97,10 +95,8 @@ public final class GroupNormBench {
       backend.sync();
     }
     double[] us = new double[parts.size()];
-    float[] ms = new float[1];
     for (int i = 0; i < parts.size(); i++) {
-      Cu.check(cuEventElapsedTime(ms, events.get(i), events.get(i + 1)), "cuEventElapsedTime");
-      us[i] = ms[0] * 1e3 / iterations;
+      us[i] = CudaOpProfile.millis(events.get(i), events.get(i + 1)) * 1e3 / iterations;
     }
     events.forEach(e -> cuEventDestroy(e));
     return us;
