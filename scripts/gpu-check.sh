@@ -334,6 +334,19 @@ tests_summary() {
   grep -E "✘|\[X\]" "$out/tests.txt" | head -30
 }
 
+# The attention benchmark's figures, sdj's and PyTorch SDPA's.
+attention_summary() {
+  echo "-- sdj --"; cat "$out/bench-sdj.txt"
+  echo "-- torch --"; cat "$out/bench-torch.txt"
+}
+
+# The UNet step's figures, sdj's and PyTorch eager's, and the whole txt2img's.
+step_summary() {
+  echo "-- UNet step, sdj --"; head -32 "$out/unet-sdj.txt"
+  echo "-- UNet step, torch --"; tail -8 "$out/unet-torch.txt"
+  echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
+}
+
 run_checks() {
   prepare 340
   tests_part 200
@@ -397,11 +410,8 @@ check_checks() {
   timeout "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   {
     tests_summary
-    echo "-- sdj --"; cat "$out/bench-sdj.txt"
-    echo "-- torch --"; cat "$out/bench-torch.txt"
-    echo "-- UNet step, sdj --"; head -32 "$out/unet-sdj.txt"
-    echo "-- UNet step, torch --"; tail -8 "$out/unet-torch.txt"
-    echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
+    attention_summary
+    step_summary
     echo "(tests exit code $tests_rc; every log in logs.tar.gz)"
   } >"$out/summary.txt" 2>&1
   deliver
@@ -481,13 +491,10 @@ tune_summary() {
 summary() {
   echo
   tests_summary
-  echo "-- sdj --"; cat "$out/bench-sdj.txt"
-  echo "-- torch --"; cat "$out/bench-torch.txt"
+  attention_summary
   tune_summary
   adopt_summary
-  echo "-- UNet step, sdj --"; head -32 "$out/unet-sdj.txt"
-  echo "-- UNet step, torch --"; tail -8 "$out/unet-torch.txt"
-  echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
+  step_summary
   echo "-- VAE decode, sdj --"; grep -v "^cuda:" "$out/vae-sdj.txt" | head -20
   echo "-- VAE decode, torch --"; tail -3 "$out/vae-torch.txt"
   echo "-- VAE decode, sdj, NCHW --"; grep -v "^cuda:" "$out/vae-sdj-nchw.txt" | head -6
