@@ -20,9 +20,10 @@
 #     and can read the counters); a whole 512x512 txt2img with its peak device memory; the VAE decode with its op
 #     profile against PyTorch eager (benchmarks/torch/vae_decode.py), again with NCHW images and with its wide
 #     attention head on the CUDA-core kernel instead of cuBLASLt products (-Dsdj.cuda.wideProducts=false); the
-#     channels-last group norm's three kernels timed apart at the UNet's shapes (GroupNormBench); and the UNet
-#     step again with the wgmma kernel's K and V tiles copied by one bulk copy each (-Dsdj.cuda.wgmmaTmaTile=true), with
-#     group norms cut into fewer, longer chunks (-Dsdj.cuda.groupNormBlocks=256 and 128 in place of 1024), with
+#     channels-last group norm's three kernels timed apart at the UNet's shapes, and its one-kernel form
+#     (GroupNormBench); and the UNet step again with group norms in one kernel (-Dsdj.cuda.groupNormCluster=true),
+#     with the wgmma kernel's K and V tiles copied by one bulk copy each (-Dsdj.cuda.wgmmaTmaTile=true), with group
+#     norms cut into fewer, longer chunks (-Dsdj.cuda.groupNormBlocks=256 and 128 in place of 1024), with
 #     attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async in place of the wgmma kernel's bulk
 #     tensor copies (-Dsdj.cuda.wgmmaTma=false), with NCHW images (-Dsdj.cuda.channelsLast=false) and with q, k and v
 #     projected apart (-Dsdj.cuda.fusedProjections=false). Writes the results under $OUT (or gpu-out/ when OUT is
@@ -31,8 +32,8 @@
 #     left of 340 s).
 #
 #   scripts/gpu-check.sh check    (on the GPU machine; about 3 minutes)
-#     The tests of org.sdj.cuda, the attention benchmark beside PyTorch's SDPA, the UNet step beside PyTorch eager and
-#     the whole txt2img: the short confirmation of a kernel change (a tuning winner adopted) in a device session's
+#     The tests of org.sdj.cuda, the attention benchmark beside PyTorch's SDPA, the UNet step beside PyTorch eager,
+#     the whole txt2img, GroupNormBench and the UNet step with group norms in one kernel: the short confirmation of a kernel change (a tuning winner adopted) in a device session's
 #     last minutes.
 #
 #   scripts/gpu-check.sh tune     (on the GPU machine, after 'run' in the same session, or on its own)
@@ -347,6 +348,12 @@ step_summary() {
   echo "-- txt2img, sdj --"; tail -8 "$out/txt2img-sdj.txt"
 }
 
+# The group norm's kernels timed apart, and the one-kernel group norm (GroupNormBench).
+group_norm_summary() {
+  echo "-- group norm kernels, sdj (per call; chunkings of -Dsdj.cuda.groupNormBlocks, then the one-kernel cluster) --"
+  grep -v "^cuda:" "$out/groupnorm-sdj.txt" 2>/dev/null | head -32
+}
+
 run_checks() {
   prepare 340
   tests_part 200
@@ -382,8 +389,8 @@ run_checks() {
   echo "== group norm kernels (sdj) =="
   timeout "$(left 30)" "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
   # The UNet step again with each alternative, where the deadline leaves room.
-  local variants="wgmmaTmaTile=true groupNormBlocks=256 groupNormBlocks=128 attention=mma wgmmaTma=false
-    channelsLast=false fusedProjections=false"
+  local variants="groupNormCluster=true wgmmaTmaTile=true groupNormBlocks=256 groupNormBlocks=128 attention=mma
+    wgmmaTma=false channelsLast=false fusedProjections=false"
   for variant in $variants; do
     local room=$((deadline - SECONDS))
     if [ "$room" -ge 40 ]; then
@@ -408,10 +415,16 @@ check_checks() {
   timeout "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
   timeout "$(left 50)" python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
   timeout "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
+  timeout "$(left 30)" "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
+  timeout "$(left 45)" "${java[@]}" -Dsdj.cuda.groupNormCluster=true -cp "$cp" org.sdj.cuda.UNetStepBench \
+    >"$out/unet-sdj-groupNormCluster-true.txt" 2>&1
   {
     tests_summary
     attention_summary
     step_summary
+    group_norm_summary
+    echo "-- UNet step, sdj, -Dsdj.cuda.groupNormCluster=true --"
+    grep -E "unet step|relative L2|groupNorm" "$out/unet-sdj-groupNormCluster-true.txt" | head -4
     echo "(tests exit code $tests_rc; every log in logs.tar.gz)"
   } >"$out/summary.txt" 2>&1
   deliver
@@ -500,8 +513,7 @@ summary() {
   echo "-- VAE decode, sdj, NCHW --"; grep -v "^cuda:" "$out/vae-sdj-nchw.txt" | head -6
   echo "-- VAE decode, sdj, wide attention on the CUDA-core kernel --"
   grep -v "^cuda:" "$out/vae-sdj-wide-kernel.txt" | head -6
-  echo "-- group norm kernels, sdj (per call; chunkings of -Dsdj.cuda.groupNormBlocks) --"
-  grep -v "^cuda:" "$out/groupnorm-sdj.txt" 2>/dev/null | head -24
+  group_norm_summary
   for variant in $variants; do
     [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
       grep -E "unet step|relative L2|conv2d |linear |attention|groupNorm" "$out/unet-sdj-${variant//=/-}.txt" | head -8; }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Compiles every .cu file beside this script into a fatbin (sm_80, sm_86, sm_89, sm_90 machine code plus compute_90
-# PTX for newer GPUs; a *_wgmma.cu file, which uses Hopper's arch-specific wgmma, as sm_90a machine code only, which
-# loads on compute capability 9.0 alone: KernelModule skips it elsewhere) under OUT_DIR, lists them in OUT_DIR/kernels.list for the runtime
-# loader, and saves ptxas's resource report (registers, spills, shared memory per kernel) to REPORT. Maven runs it
-# when nvcc exists; it recompiles only when a source is newer than the last build.
+# Compiles every .cu file beside this script into a fatbin under OUT_DIR: sm_80, sm_86, sm_89, sm_90 machine code
+# plus compute_90 PTX for newer GPUs; a *_wgmma.cu file, which uses Hopper's arch-specific wgmma, as sm_90a machine
+# code only, which loads on compute capability 9.0 alone; a *_sm90.cu file, which uses sm_90's thread block clusters,
+# as sm_90 machine code and compute_90 PTX, which load on 9.0 and newer (KernelModule skips both kinds elsewhere).
+# Lists them in OUT_DIR/kernels.list for the runtime loader, and saves ptxas's resource report (registers, spills,
+# shared memory per kernel) to REPORT. Maven runs it when nvcc exists; it recompiles only when a source is newer than
+# the last build.
 # Usage: build-kernels.sh NVCC OUT_DIR REPORT
 set -euo pipefail
 nvcc=$1
@@ -23,6 +25,7 @@ arch=(-gencode arch=compute_80,code=sm_80 -gencode arch=compute_86,code=sm_86
       -gencode arch=compute_89,code=sm_89 -gencode arch=compute_90,code=sm_90
       -gencode arch=compute_90,code=compute_90)
 arch_90a=(-gencode arch=compute_90a,code=sm_90a)
+arch_90=(-gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -34,6 +37,7 @@ for cu in "$src"/*.cu; do
   targets=("${arch[@]}")
   case "$name" in
     *_wgmma) targets=("${arch_90a[@]}") ;;
+    *_sm90) targets=("${arch_90[@]}") ;;
   esac
   "$nvcc" -O3 -std=c++17 -lineinfo "${targets[@]}" -Xptxas -v -fatbin -o "$tmp/$name.fatbin" "$cu" \
     >"$tmp/$name.log" 2>&1 &

@@ -1,7 +1,8 @@
-// Thread block clusters (sm_90), as the wgmma attention kernel's pairs of blocks use them (wgmma_kernel.cuh,
-// FLAG_CLUSTER): a block's rank in its cluster, the address of the same byte of another block's shared memory (mapa),
-// an mbarrier arrival there, bulk tensor copies multicast to several blocks' shared memory, and the cluster-wide
-// barrier. Under SDJ_EMU (sd-cuda's CPU emulator, src/test/emu) each is the emulator's model (emu.h).
+// Thread block clusters (sm_90), as the wgmma attention kernel's pairs of blocks (wgmma_kernel.cuh, FLAG_CLUSTER) and
+// the one-kernel group norm (group_norm_cluster_sm90.cu) use them: a block's rank in its cluster, the address of the
+// same byte of another block's shared memory (mapa), a load from there, an mbarrier arrival there, bulk tensor copies
+// multicast to several blocks' shared memory, and the cluster-wide barrier. Under SDJ_EMU (sd-cuda's CPU emulator,
+// src/test/emu) each is the emulator's model (emu.h).
 #pragma once
 #include "wgmma.cuh"
 
@@ -38,6 +39,18 @@ __device__ __forceinline__ uint32_t map_shared(const void* p, int rank) {
   uint32_t a;
   asm volatile("mapa.shared::cluster.u32 %0, %1, %2;\n" : "=r"(a) : "r"(smem(p)), "r"(rank));
   return a;
+#endif
+}
+
+// ld.shared::cluster.f32: the float at a shared::cluster address (map_shared), another block's shared memory or this
+// one's; what that block wrote before a cluster_sync both took part in.
+__device__ __forceinline__ float load_cluster_f32(uint32_t address) {
+#ifdef SDJ_EMU
+  return emu::load_shared_cluster_f32(address);
+#else
+  float v;
+  asm volatile("ld.shared::cluster.f32 %0, [%1];\n" : "=f"(v) : "r"(address) : "memory");
+  return v;
 #endif
 }
 

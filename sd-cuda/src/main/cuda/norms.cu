@@ -4,11 +4,9 @@
 //
 // The "vectorized" paths move 8 elements (16 bytes) per load and store; the host picks them only where every vector
 // is whole and 16-byte aligned (NormKernels.java), since a misaligned uint4 access faults.
-#include "common.cuh"
+#include "group_norm.cuh"
 
 namespace sdj {
-
-__device__ __forceinline__ float silu(float v) { return v / (1.f + __expf(-v)); }
 
 // ---- group norm ---------------------------------------------------------------------------------------------------
 // x [N, C, spatial]: a group's cpg * spatial elements are contiguous, `count` of them. Every group is cut into
@@ -118,80 +116,19 @@ __device__ void group_apply_body(const T* x, const float* stats, const T* gamma,
 // group's chunks into (mean, rstd) [N * groups, 2] for the elementwise sdj_group_apply_nhwc. Every sum is taken in a
 // fixed order (no atomics), so that the same input gives the same bits every time: floating-point atomics here once
 // made a UNet step differ from itself by 0.2% (relative L2) after fp16 rounding had amplified their last bits.
-constexpr int NHWC_MAX_GROUPS = 1024;     // NormKernels.NHWC_MAX_GROUPS
-constexpr int NHWC_MAX_CHANNELS = 4096;   // NormKernels.NHWC_MAX_CHANNELS: the per-channel sums in shared memory
-constexpr int NHWC_STATS_THREADS = 256;   // NormKernels.NHWC_STATS_THREADS: blockDim.x * blockDim.y
+// (group_norm_cluster_sm90.cu does the same in one kernel on sm_90 where it fits.)
 
-// chan[c] = the sum of f(v, c) over pixels [p0, p1) for every channel c: each thread sums its channel vector over
-// every blockDim.y-th pixel, then the blockDim.y partials of each vector are added in the order of threadIdx.y.
-// part holds NHWC_STATS_THREADS * V floats. Ends with a barrier (chan complete for every thread).
-template <typename T, int V, typename F>
-__device__ __forceinline__ void nhwc_channel_sums(const T* xs, int channels, int p0, int p1, float* part, float* chan,
-                                                  F f) {
-  const int vectors = channels / V;
-  const int slot = (threadIdx.y * blockDim.x + threadIdx.x) * V;
-  for (int base = 0; base < vectors; base += blockDim.x) {  // the same trip count in every thread: barriers inside
-    const int cv = base + threadIdx.x;
-    float s[V];
-#pragma unroll
-    for (int j = 0; j < V; j++) s[j] = 0.f;
-    if (cv < vectors) {
-      for (int p = p0 + threadIdx.y; p < p1; p += blockDim.y) {
-        const T* px = xs + (long long)p * channels + cv * V;
-        float v[V];
-        if constexpr (V == VEC) {
-          unpack8<T>(load8(px), v);
-        } else {
-          v[0] = to_f(px[0]);
-        }
-#pragma unroll
-        for (int j = 0; j < V; j++) s[j] += f(v[j], cv * V + j);
-      }
-    }
-#pragma unroll
-    for (int j = 0; j < V; j++) part[slot + j] = s[j];
-    __syncthreads();
-    if (threadIdx.y == 0 && cv < vectors) {
-#pragma unroll
-      for (int j = 0; j < V; j++) {
-        float t = 0.f;
-        for (int y = 0; y < (int)blockDim.y; y++) t += part[(y * blockDim.x + threadIdx.x) * V + j];
-        chan[cv * V + j] = t;
-      }
-    }
-    __syncthreads();
-  }
-}
-
-// The sum of chan over group g's cpg channels, in channel order.
-__device__ __forceinline__ float nhwc_group_sum(const float* chan, int g, int cpg) {
-  float t = 0.f;
-  for (int c = g * cpg; c < (g + 1) * cpg; c++) t += chan[c];
-  return t;
-}
-
-// Both passes of one chunk with channel vectors of V (VEC where vectorized, else 1).
+// Both passes of one chunk with channel vectors of V (VEC where vectorized, else 1), into stats.
 template <typename T, int V>
 __device__ __forceinline__ void nhwc_chunk_stats(const T* xs, float* stats, int pixels, int channels, int groups,
                                                  int chunk_px, float* part, float* chan, float* mean) {
-  const int cpg = channels / groups;
-  const int tid = threadIdx.y * blockDim.x + threadIdx.x;
-  const int threads = blockDim.x * blockDim.y;
   const int p0 = blockIdx.y * chunk_px;
-  const int p1 = min(pixels, p0 + chunk_px);
-  nhwc_channel_sums<T, V>(xs, channels, p0, p1, part, chan, [](float v, int) { return v; });
-  const float n = (float)(p1 - p0) * (float)cpg;
-  for (int g = tid; g < groups; g += threads) mean[g] = nhwc_group_sum(chan, g, cpg) / n;
-  __syncthreads();  // the means are in place, and nobody reads chan any more
-  nhwc_channel_sums<T, V>(xs, channels, p0, p1, part, chan, [&](float v, int c) {
-    float d = v - mean[c / cpg];
-    return d * d;
-  });
-  for (int g = tid; g < groups; g += threads) {
-    float* out = stats + (((long long)blockIdx.x * groups + g) * gridDim.y + blockIdx.y) * 2;
-    out[0] = mean[g];
-    out[1] = nhwc_group_sum(chan, g, cpg);
-  }
+  nhwc_moments<T, V>(xs, channels, groups, p0, min(pixels, p0 + chunk_px), part, chan, mean,
+                     [&](int g, float mu, float m2) {
+                       float* out = stats + (((long long)blockIdx.x * groups + g) * gridDim.y + blockIdx.y) * 2;
+                       out[0] = mu;
+                       out[1] = m2;
+                     });
 }
 
 // The shared arrays declared once for both vector widths (28 KiB).

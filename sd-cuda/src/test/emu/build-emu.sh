@@ -11,7 +11,7 @@ set -euo pipefail
 out=$1
 here=$(cd "$(dirname "$0")" && pwd)
 kernels=$(cd "$here/../../main/cuda" && pwd)
-files=(layout norms pointwise attention_wide flash_attention flash_attention_wgmma)
+files=(layout norms group_norm_cluster_sm90 pointwise attention_wide flash_attention flash_attention_wgmma)
 units=()
 for f in "${files[@]}"; do units+=("$kernels/$f.cu"); done
 units+=("$here/selftest.cu" "$(cd "$here/../tune" && pwd)/attention_tune.cu")

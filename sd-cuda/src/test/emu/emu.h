@@ -1,5 +1,5 @@
-// A CPU emulation of the CUDA features that sdj's kernels use (layout.cu, norms.cu, pointwise.cu, attention_wide.cu,
-// the mma.sync attention kernels of flash_attention.cu, and the wgmma kernel of
+// A CPU emulation of the CUDA features that sdj's kernels use (layout.cu, norms.cu, group_norm_cluster_sm90.cu,
+// pointwise.cu, attention_wide.cu, the mma.sync attention kernels of flash_attention.cu, and the wgmma kernel of
 // flash_attention_wgmma.cu), so that g++ can compile them and the sd-cuda tests can run them on the host. build-emu.sh
 // force-includes this header before each .cu file. The plain kernels compile unchanged; the attention kernels' inline
 // PTX has a branch under SDJ_EMU (defined below) that calls this header's models of the instructions instead.
@@ -9,7 +9,7 @@
 //    after another, the blocks of each together; each CUDA thread of a block is a real host thread (the same threads
 //    serve every block or cluster of a launch), so __syncthreads is a true barrier over the block's threads;
 //  - clusters: each block of one has its own shared memory and barriers; %cluster_ctarank, mapa (shared::cluster
-//    addresses of another block's dynamic shared memory), a remote mbarrier arrival, bulk tensor copies multicast to
+//    addresses of another block's dynamic shared memory), a load from there and a remote mbarrier arrival, bulk tensor copies multicast to
 //    several blocks (each lands, and counts its bytes on that block's barrier, when a thread of that block waits), and
 //    barrier.cluster (every thread of the cluster must come: one that returned earlier deadlocks it, which fails the
 //    launch);
@@ -213,11 +213,12 @@ void tma_load(uint32_t dst, const CUtensorMap* map, const int* coords, uint32_t 
 void tma_load_multicast(uint32_t dst, const CUtensorMap* map, const int* coords, uint32_t mbar, uint16_t mask);
 
 // Clusters: %cluster_ctarank and %cluster_nctarank; mapa.shared::cluster (the address of the same byte of block
-// `rank`'s dynamic shared memory); mbarrier.arrive.release.cluster.shared::cluster on such an address; barrier.cluster
-// arrive and wait.
+// `rank`'s dynamic shared memory); ld.shared::cluster.f32 and mbarrier.arrive.release.cluster.shared::cluster at such an
+// address; barrier.cluster arrive and wait.
 int cluster_rank();
 int cluster_blocks();
 uint32_t map_shared(uint32_t address, int rank);
+float load_shared_cluster_f32(uint32_t address);
 void mbarrier_arrive_cluster(uint32_t address);
 void cluster_sync();
 

@@ -211,12 +211,25 @@ uint32_t map_shared(uint32_t address, int rank) {
   return address | (uint32_t)(rank + 1) << RANK_SHIFT;
 }
 
-void mbarrier_arrive_cluster(uint32_t address) {
+// The block rank of a shared::cluster address that mapa gave, or a failed launch naming the instruction.
+static int mapped_rank(uint32_t address, const char* instruction) {
   const int rank = (int)(address >> RANK_SHIFT) - 1;
   if (rank < 0 || rank >= cluster_size) {
-    abort_launch(where() + ": mbarrier.arrive.shared::cluster at " + std::to_string(address) +
-                 ", which is no address mapa gave");
+    abort_launch(where() + ": " + instruction + " at " + std::to_string(address) + ", which is no address mapa gave");
   }
+  return rank;
+}
+
+float load_shared_cluster_f32(uint32_t address) {
+  const int rank = mapped_rank(address, "ld.shared::cluster");
+  float v;
+  std::unique_lock<std::mutex> held(lock);  // barrier.cluster ordered the write; the lock makes it visible here
+  std::memcpy(&v, ctas[rank].memory + dynamic_offset(address & ((1u << RANK_SHIFT) - 1)), sizeof v);
+  return v;
+}
+
+void mbarrier_arrive_cluster(uint32_t address) {
+  const int rank = mapped_rank(address, "mbarrier.arrive.shared::cluster");
   std::unique_lock<std::mutex> held(lock);
   arrive_once(mbarrier(held, address & ((1u << RANK_SHIFT) - 1), ctas[rank]));
 }

@@ -27,7 +27,7 @@ constexpr size_t GUARD = 64;
 // The most dynamic shared memory a launch may ask for (an sm_90 block's opt-in maximum).
 constexpr size_t MAX_DYNAMIC = 227 * 1024;
 // The most blocks of a cluster the emulator runs together (a GPU's portable maximum is 8).
-constexpr int MAX_CLUSTER = 4;
+constexpr int MAX_CLUSTER = 8;
 // Shared::cluster addresses (mapa): a block's own shared address with its rank + 1 in the bits from here up.
 constexpr int RANK_SHIFT = 24;
 constexpr int GATHER_WORDS = 8;

@@ -59,10 +59,11 @@ final class KernelModule implements AutoCloseable {
 
   /**
    * Whether a failure to load image {@code fatbin} leaves the backend usable: build-kernels.sh's {@code *_wgmma}
-   * images hold kernels for one architecture (sm_90a), which the backend replaces with the mma.sync ones elsewhere.
+   * images hold kernels for one architecture (sm_90a), which the backend replaces with the mma.sync ones elsewhere, and
+   * its {@code *_sm90} images kernels for 9.0 and newer (thread block clusters), which it replaces with older forms.
    */
   static boolean archSpecific(String fatbin) {
-    return fatbin.endsWith("_wgmma.fatbin");
+    return fatbin.endsWith("_wgmma.fatbin") || fatbin.endsWith("_sm90.fatbin");
   }
 
   /**
@@ -78,8 +79,8 @@ final class KernelModule implements AutoCloseable {
         int rc = cuModuleLoadData(module, data);
         if (rc == NO_BINARY_FOR_GPU || (rc != 0 && archSpecific(name))) {
           if (rc != NO_BINARY_FOR_GPU) {
-            LOG.log(System.Logger.Level.WARNING, "kernel image {0} did not load (CUDA error {1}); attention runs on"
-                + " the mma.sync kernel", name, rc);
+            LOG.log(System.Logger.Level.WARNING, "kernel image {0} did not load (CUDA error {1}); the kernels for"
+                + " every GPU run in its place", name, rc);
           }
           skipped.add(name);
           continue;

@@ -1,5 +1,7 @@
 package org.sdj.cuda;
 
+import java.util.Optional;
+
 /**
  * Launches of norms.cu's kernels for one storage type: group norm (statistics per chunk, then merge and apply) and
  * layer norm, and the host-side choices they depend on (chunking, 16-byte vector paths).
@@ -7,9 +9,27 @@ package org.sdj.cuda;
 final class NormKernels {
   private final Launcher launch;
 
+  private final boolean clusterGroupNorm;
+
+  /** Launches through {@code launch}, with {@link #CLUSTER_PROPERTY}'s choice of channels-last group norm. */
   NormKernels(Launcher launch) {
-    this.launch = launch;
+    this(launch, CudaOptions.flag(System.getProperties(), CLUSTER_PROPERTY, false));
   }
+
+  /**
+   * Launches through {@code launch}; channels-last group norms in one kernel ({@link ClusterGroupNorm}) where
+   * {@code clusterGroupNorm}, it is loaded (compute capability 9.0 and newer) and it applies.
+   */
+  NormKernels(Launcher launch, boolean clusterGroupNorm) {
+    this.launch = launch;
+    this.clusterGroupNorm = clusterGroupNorm;
+  }
+
+  /**
+   * System property: {@code true} runs channels-last group norms as {@link ClusterGroupNorm}'s one kernel where it
+   * applies. Off by default until a GPU run has timed it against the three kernels (GroupNormBench, UNetStepBench).
+   */
+  static final String CLUSTER_PROPERTY = "sdj.cuda.groupNormCluster";
 
   private static final System.Logger LOG = System.getLogger(NormKernels.class.getName());
   /**
@@ -166,7 +186,7 @@ final class NormKernels {
 
   /**
    * {@code y = groupNorm(x)} (then SiLU) over channels-last {@code x [n, pixels, channels]}; {@code stats} holds
-   * {@link #nhwcStatsFloats} floats of scratch.
+   * {@link #nhwcStatsFloats} floats of scratch (which {@link ClusterGroupNorm}'s kernel, where it runs, leaves be).
    *
    * @throws IllegalArgumentException beyond {@link #NHWC_MAX_GROUPS} groups, {@link #NHWC_MAX_CHANNELS} channels or the
    *     kernels' 32-bit indices
@@ -176,7 +196,24 @@ final class NormKernels {
     if ((long) n * groups == 0 || channels / groups * pixels == 0) {
       return;
     }
+    if (clusterGroupNorm && hasClusterKernel()) {
+      Optional<ClusterGroupNorm.Cut> cut = ClusterGroupNorm.Cut.of(n, channels, pixels, groups, x, y);
+      if (cut.isPresent()) {
+        groupNormCluster(cut.get(), x, gamma, beta, y, eps, silu);
+        return;
+      }
+    }
     groupNormNhwc(NhwcCut.of(n, channels, pixels, groups, x, y), x, gamma, beta, y, eps, silu, stats);
+  }
+
+  /** Whether {@link ClusterGroupNorm}'s kernel is loaded (compute capability 9.0 and newer). */
+  boolean hasClusterKernel() {
+    return launch.has(ClusterGroupNorm.kernel(launch.suffix()));
+  }
+
+  /** {@link #groupNormNhwc} as {@link ClusterGroupNorm}'s one kernel, cut as {@code cut}. */
+  void groupNormCluster(ClusterGroupNorm.Cut cut, long x, long gamma, long beta, long y, float eps, boolean silu) {
+    ClusterGroupNorm.launch(launch, cut, x, gamma, beta, y, eps, silu);
   }
 
   /** {@link #groupNormNhwc} as {@code cut} cuts it: its three kernels in turn. */

@@ -1,9 +1,13 @@
 package org.sdj.cuda;
 
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Assumptions;
 import org.sdj.backend.BackendProvider.Availability;
 
-/** The one skip sdj's tests allow: GPU tests run only where the CUDA backend can start, and say why not elsewhere. */
+/**
+ * The one skip sdj's tests allow (GPU tests run only where the CUDA backend can start, and say why not elsewhere), and
+ * backends made under a system property's switch.
+ */
 final class CudaTestSupport {
   private CudaTestSupport() {}
 
@@ -11,5 +15,19 @@ final class CudaTestSupport {
   static void assumeCuda() {
     Availability a = new CudaBackendProvider().availability();
     Assumptions.assumeTrue(a.usable(), () -> "CUDA backend unavailable: " + a.reason());
+  }
+
+  /** {@code body}'s result with system property {@code name} set to {@code value}, which is then restored. */
+  static <T> T withProperty(String name, String value, Supplier<T> body) {
+    String before = System.setProperty(name, value);
+    try {
+      return body.get();
+    } finally {
+      if (before == null) {
+        System.clearProperty(name);
+      } else {
+        System.setProperty(name, before);
+      }
+    }
   }
 }

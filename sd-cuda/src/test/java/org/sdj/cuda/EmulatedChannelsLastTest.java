@@ -220,7 +220,8 @@ class EmulatedChannelsLastTest {
   }
 
   /** {@code [n, c, pixels]} -> {@code [n, pixels, c]}. */
-  private static float[] toNhwc(float[] x, int n, int c, int pixels) {
+  /** {@code x [n, c, pixels]} as {@code [n, pixels, c]}. */
+  static float[] toNhwc(float[] x, int n, int c, int pixels) {
     float[] out = new float[x.length];
     for (int i = 0; i < n; i++) {
       for (int k = 0; k < c; k++) {

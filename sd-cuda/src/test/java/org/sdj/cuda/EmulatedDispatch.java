@@ -9,11 +9,14 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Launches on the CPU emulator (src/test/emu, built by {@link EmulatedKernels}): the kernels of layout.cu, norms.cu,
- * pointwise.cu, attention_wide.cu, flash_attention.cu and flash_attention_wgmma.cu run on host threads over host
- * memory, so addresses are host addresses. Arguments are checked against the kernel's parameters, which a GPU launch
+ * group_norm_cluster_sm90.cu, pointwise.cu, attention_wide.cu, flash_attention.cu and flash_attention_wgmma.cu run
+ * on host threads over host memory, so addresses are host addresses. Arguments are checked against the kernel's parameters, which a GPU launch
  * cannot do: a {@code Long} where the kernel takes an int would silently pass its low half there.
  */
 final class EmulatedDispatch implements Launcher.Dispatch {
@@ -22,6 +25,8 @@ final class EmulatedDispatch implements Launcher.Dispatch {
   private final MethodHandle launch;
   private final MethodHandle signature;
   private final MethodHandle error;
+  /** Launches so far by kernel name, for tests that check which kernels an op took. */
+  private final Map<String, LongAdder> launched = new ConcurrentHashMap<>();
 
   /** The emulator library at {@code library}, loaded for the rest of the JVM's life. */
   EmulatedDispatch(Path library) {
@@ -32,6 +37,12 @@ final class EmulatedDispatch implements Launcher.Dispatch {
     signature = LINKER.downcallHandle(lib.findOrThrow("sdj_emu_signature"),
         FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     error = LINKER.downcallHandle(lib.findOrThrow("sdj_emu_error"), FunctionDescriptor.of(ValueLayout.ADDRESS));
+  }
+
+  /** How many times kernel {@code name} has been launched through this dispatch. */
+  long launches(String name) {
+    LongAdder n = launched.get(name);
+    return n == null ? 0 : n.sum();
   }
 
   @Override
@@ -68,6 +79,7 @@ final class EmulatedDispatch implements Launcher.Dispatch {
       throw new CudaException("kernel " + name + " is not in the emulator's kernels");
     }
     check(name, kinds, args);
+    launched.computeIfAbsent(name, k -> new LongAdder()).increment();
     int rc;
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment cells = arena.allocate(8L * Math.max(1, args.length), 8);

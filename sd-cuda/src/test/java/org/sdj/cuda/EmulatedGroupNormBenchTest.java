@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * GroupNormBench's run on the emulator, timed by the host's clock (every emulated call completes as it returns): a
- * line per chunking, its three kernels launched apart as the GPU run launches them, each timed.
+ * line per chunking, its three kernels launched apart as the GPU run launches them, each timed; then the one-kernel
+ * group norm's line (32 pixels per block).
  */
 class EmulatedGroupNormBenchTest {
   @Test
@@ -32,7 +33,7 @@ class EmulatedGroupNormBenchTest {
       }, new int[][] {{64, 256}}, 1, new PrintStream(bytes, true, UTF_8));
     }
     List<String> lines = bytes.toString(UTF_8).lines().toList();
-    assertEquals(4, lines.size(), String.join("\n", lines));
+    assertEquals(5, lines.size(), String.join("\n", lines));
     assertTrue(lines.get(1).startsWith("[2, 256, 64]"), lines.get(1));
     for (String line : lines.subList(1, 4)) {
       String[] f = line.replaceFirst("^\\[[^]]*\\]", "").trim().split(" +");
@@ -40,5 +41,8 @@ class EmulatedGroupNormBenchTest {
       assertEquals(8, Integer.parseInt(f[1]), "chunks of 32 pixels (2048 elements at least) " + line);
       assertTrue(Arrays.stream(f, 2, 6).mapToDouble(Double::parseDouble).allMatch(v -> v > 0), line);
     }
+    String[] cluster = lines.get(4).replaceFirst("^\\[[^]]*\\]", "").trim().split(" +");
+    assertEquals(List.of("cluster", "32", "-", "-", "-"), List.of(cluster).subList(0, 5), lines.get(4));
+    assertTrue(Double.parseDouble(cluster[5]) > 0, lines.get(4));
   }
 }

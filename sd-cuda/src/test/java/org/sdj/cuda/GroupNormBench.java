@@ -14,7 +14,8 @@ import org.sdj.backend.Ops;
  * with the device kept busy ahead of the host ({@link CudaOpProfile#keepBusy}), for the chunking of
  * {@code -Dsdj.cuda.groupNormBlocks}'s default and two coarser ones; and the whole norm's effective bandwidth (x read
  * twice, y written once). Run 9's op profile had a group norm at 15-35 us where its bytes take ~5: this says which
- * kernel holds the rest. For scripts/gpu-check.sh; not a unit test: {@code java ... org.sdj.cuda.GroupNormBench}.
+ * kernel holds the rest. Then, where it is loaded and applies, {@link ClusterGroupNorm}'s one kernel whole (its
+ * "chunks" column: pixels per block; its GB/s counted as the three kernels' traffic, so that the columns compare). For scripts/gpu-check.sh; not a unit test: {@code java ... org.sdj.cuda.GroupNormBench}.
  */
 public final class GroupNormBench {
   private GroupNormBench() {}
@@ -70,6 +71,15 @@ public final class GroupNormBench {
             out.printf("%-16s %-7d %-7d %9.1f %9.1f %9.1f %9.1f %8.0f%n",
                 "[" + N + ", " + pixels + ", " + channels + "]", target, cut.splits(), us[0], us[1], us[2], us[3],
                 3.0 * 2 * elements / (us[3] * 1e-6) / 1e9);
+          }
+          if (norms.hasClusterKernel()) {
+            ClusterGroupNorm.Cut.of(N, channels, pixels, GROUPS, x.address(), y.address()).ifPresent(cut -> {
+              Runnable whole = () -> norms.groupNormCluster(cut, x.address(), gamma.address(), beta.address(),
+                  y.address(), EPS, true);
+              double us = clock.time(List.of(whole), iterations)[0];
+              out.printf("%-16s %-7s %-7d %9s %9s %9s %9.1f %8.0f%n", "[" + N + ", " + pixels + ", " + channels + "]",
+                  "cluster", cut.perBlock(), "-", "-", "-", us, 3.0 * 2 * elements / (us * 1e-6) / 1e9);
+            });
           }
         }
       }

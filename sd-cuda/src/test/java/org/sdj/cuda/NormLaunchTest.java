@@ -106,10 +106,10 @@ class NormLaunchTest {
     assertFalse(NormKernels.layerVectorized(320, ALIGNED, ALIGNED, ALIGNED, ALIGNED + 6), "y misaligned");
   }
 
-  /** The channels-last statistics kernel's limits and block size, as norms.cu declares them. */
+  /** The channels-last statistics kernel's limits and block size, as group_norm.cuh declares them. */
   @Test
   void channelsLastLimitsMatchTheSource() throws IOException {
-    String source = Files.readString(KernelSources.path("norms.cu"));
+    String source = Files.readString(KernelSources.path("group_norm.cuh"));
     assertEquals(constant(source, "NHWC_MAX_GROUPS"), NormKernels.NHWC_MAX_GROUPS);
     assertEquals(constant(source, "NHWC_MAX_CHANNELS"), NormKernels.NHWC_MAX_CHANNELS);
     assertEquals(constant(source, "NHWC_STATS_THREADS"), NormKernels.NHWC_STATS_THREADS);
@@ -117,7 +117,7 @@ class NormLaunchTest {
 
   private static int constant(String source, String name) {
     Matcher m = Pattern.compile("constexpr int " + name + " = (\\d+);").matcher(source);
-    assertTrue(m.find(), name + " in norms.cu");
+    assertTrue(m.find(), name + " in group_norm.cuh");
     return Integer.parseInt(m.group(1));
   }
 }

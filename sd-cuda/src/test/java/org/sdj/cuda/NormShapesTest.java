@@ -24,7 +24,8 @@ import org.sdj.backend.reference.ReferenceBackend;
  * 768), the scalar fallbacks beside them, and data whose mean is large against its spread (where merging the chunks'
  * statistics loses precision if done carelessly). Both storage types, against the float64 reference backend, which
  * gets operands already rounded to the storage type: otherwise the rounding of data with a large mean would swamp the
- * kernels' own error.
+ * kernels' own error. Each again with {@link ClusterGroupNorm}'s one-kernel group norm where it applies (compute
+ * capability 9.0 and newer; elsewhere those backends run the same three kernels).
  */
 class NormShapesTest {
   /** As {@link CudaOpConformanceTest}'s, though with operands pre-rounded only the output's rounding is left. */
@@ -35,6 +36,9 @@ class NormShapesTest {
   private static Backend reference;
   private static CudaBackend f16;
   private static CudaBackend bf16;
+  /** The same with channels-last group norms in one kernel ({@link NormKernels#CLUSTER_PROPERTY}) where they apply. */
+  private static CudaBackend f16Cluster;
+  private static CudaBackend bf16Cluster;
 
   @BeforeAll
   static void open() {
@@ -42,11 +46,15 @@ class NormShapesTest {
     reference = new ReferenceBackend();
     f16 = new CudaBackend(CudaOptions.defaults().withComputeType(DType.F16));
     bf16 = new CudaBackend(CudaOptions.defaults().withComputeType(DType.BF16));
+    f16Cluster = CudaTestSupport.withProperty(NormKernels.CLUSTER_PROPERTY, "true",
+        () -> new CudaBackend(CudaOptions.defaults().withComputeType(DType.F16)));
+    bf16Cluster = CudaTestSupport.withProperty(NormKernels.CLUSTER_PROPERTY, "true",
+        () -> new CudaBackend(CudaOptions.defaults().withComputeType(DType.BF16)));
   }
 
   @AfterAll
   static void close() {
-    for (Backend b : new Backend[] {f16, bf16, reference}) {
+    for (Backend b : new Backend[] {f16, bf16, f16Cluster, bf16Cluster, reference}) {
       if (b != null) {
         b.close();
       }
@@ -101,7 +109,10 @@ class NormShapesTest {
   Stream<DynamicTest> matchTheReference() {
     return cases().stream().flatMap(c -> Stream.of(
         DynamicTest.dynamicTest("f16 " + c.name(), () -> check(f16, DType.F16, F16_TOLERANCE, c)),
-        DynamicTest.dynamicTest("bf16 " + c.name(), () -> check(bf16, DType.BF16, BF16_TOLERANCE, c))));
+        DynamicTest.dynamicTest("bf16 " + c.name(), () -> check(bf16, DType.BF16, BF16_TOLERANCE, c)),
+        DynamicTest.dynamicTest("f16 cluster " + c.name(), () -> check(f16Cluster, DType.F16, F16_TOLERANCE, c)),
+        DynamicTest.dynamicTest("bf16 cluster " + c.name(), () -> check(bf16Cluster, DType.BF16, BF16_TOLERANCE,
+            c))));
   }
 
   private static void check(Backend tested, DType storage, double tolerance, Case c) {

@@ -1,0 +1,115 @@
+package org.sdj.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.sdj.backend.DType;
+import org.sdj.backend.Ops;
+import org.sdj.backend.Tensor;
+
+/**
+ * {@link ClusterGroupNorm}'s one-kernel channels-last group norm on the CPU emulator (clusters of 8 blocks, each with
+ * its own shared memory, loads from another block's, cluster barriers), launched as {@link NormKernels} launches it,
+ * against the reference ops: groups that 8-channel vectors straddle, several slices per sample, fewer pixels than
+ * blocks (empty blocks), a last block shorter than the rest; and the same bits on every run.
+ */
+class EmulatedClusterGroupNormTest {
+  private static final float EPS = 1e-5f;
+
+  @BeforeAll
+  static void needsEmulator() {
+    EmulatedKernels.dispatch();
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = DType.class, names = {"F16", "BF16"})
+  void matchesTheReference(DType type) {
+    try (HostRun run = new HostRun(type, "clusterGroupNorm")) {
+      NormKernels norms = new NormKernels(run.launcher, true);
+      // n, channels, groups, height, width, slices per sample
+      int[][] cases = {{1, 80, 8, 4, 4, 2}, {2, 16, 8, 5, 5, 2}, {1, 24, 4, 1, 5, 1}, {1, 48, 16, 9, 7, 2},
+          {2, 32, 2, 3, 11, 2}};
+      for (int[] c : cases) {
+        int n = c[0];
+        int channels = c[1];
+        int groups = c[2];
+        int pixels = c[3] * c[4];
+        int size = n * channels * pixels;
+        float[] x = run.random(size, 1, 5);
+        float[] gamma = run.random(channels);
+        float[] beta = run.random(channels);
+        long px = run.put(EmulatedChannelsLastTest.toNhwc(x, n, channels, pixels));
+        for (boolean silu : new boolean[] {false, true}) {
+          long y = run.output(size);
+          ClusterGroupNorm.Cut cut = ClusterGroupNorm.Cut.of(n, channels, pixels, groups, px, y).orElseThrow();
+          assertEquals(c[5], channels / cut.slice(), "slices per sample");
+          norms.groupNormNhwc(px, run.put(gamma), run.put(beta), y, n, channels, pixels, groups, EPS, silu, 0L);
+          float[] want = run.host(run.ref.groupNorm(run.tensor(x, n, channels, c[3], c[4]), groups,
+              run.tensor(gamma, channels), run.tensor(beta, channels), EPS, silu));
+          run.assertClose(EmulatedChannelsLastTest.toNhwc(want, n, channels, pixels), run.get(y, size),
+              n + " x " + channels + " x " + c[3] + "x" + c[4] + " in " + groups + " groups" + (silu ? ", SiLU" : ""));
+        }
+      }
+    }
+  }
+
+  /**
+   * Through the backend's ops with {@link NormKernels#CLUSTER_PROPERTY} set, as a UNet's ResnetBlock2D calls it: a
+   * channels-last image in, a channels-last result out, the reference's values.
+   */
+  @Test
+  void runsAsTheBackendsGroupNormWhenAsked() {
+    try (HostRun run = new HostRun(DType.F16, "clusterGroupNormOps");
+        CudaBackend backend = CudaTestSupport.withProperty(NormKernels.CLUSTER_PROPERTY, "true",
+            () -> HostDevice.backend(CudaOptions.defaults().withChannelsLast(true)));
+        Ops ops = backend.ops()) {
+      int channels = 64;
+      float[] x = run.random(2 * channels * 6 * 6, -3, 4);
+      float[] gamma = run.random(channels);
+      float[] beta = run.random(channels);
+      Tensor xt = ops.fromHost(x, 2, channels, 6, 6);
+      assertTrue(((DeviceTensor) xt).channelsLast(), "uploaded channels-last");
+      String kernel = ClusterGroupNorm.kernel("_f16");
+      long launches = EmulatedKernels.dispatch().launches(kernel);
+      Tensor y = ops.groupNorm(xt, 8, ops.fromHost(gamma, channels), ops.fromHost(beta, channels), EPS, true);
+      assertEquals(launches + 1, EmulatedKernels.dispatch().launches(kernel), "one launch of " + kernel);
+      assertTrue(((DeviceTensor) y).channelsLast(), "a channels-last result");
+      float[] want = run.host(run.ref.groupNorm(run.tensor(x, 2, channels, 6, 6), 8, run.tensor(gamma, channels),
+          run.tensor(beta, channels), EPS, true));
+      run.assertClose(want, ops.toHost(y), "[2, 64, 6, 6] in 8 groups, SiLU");
+    }
+  }
+
+  /** The cluster's blocks merge their moments in rank order, so a run repeats its bits exactly. */
+  @Test
+  void isRepeatable() {
+    try (HostRun run = new HostRun(DType.F16, "clusterGroupNormRepeat")) {
+      NormKernels norms = new NormKernels(run.launcher, true);
+      int n = 2;
+      int channels = 96;
+      int groups = 8;
+      int pixels = 12 * 12;
+      int size = n * channels * pixels;
+      long px = run.put(run.random(size, 1, 5));
+      long pg = run.put(run.random(channels));
+      long pb = run.put(run.random(channels));
+      float[] first = null;
+      for (int k = 0; k < 3; k++) {
+        long y = run.output(size);
+        assertTrue(ClusterGroupNorm.Cut.of(n, channels, pixels, groups, px, y).isPresent());
+        norms.groupNormNhwc(px, pg, pb, y, n, channels, pixels, groups, EPS, true, 0L);
+        float[] got = run.get(y, size);
+        if (first == null) {
+          first = got;
+        } else {
+          assertArrayEquals(first, got, "run " + k + " against run 0");
+        }
+      }
+    }
+  }
+}
