@@ -13,13 +13,20 @@ constexpr int NHWC_MAX_CHANNELS = 4096;   // NormKernels.NHWC_MAX_CHANNELS: the 
 constexpr int NHWC_STATS_THREADS = 256;   // NormKernels.NHWC_STATS_THREADS: blockDim.x * blockDim.y
 
 // chan[c] = the sum of f(v, c) over pixels [p0, p1) for every channel c: each thread sums its channel vector over
-// every blockDim.y-th pixel, then the blockDim.y partials of each vector are added in the order of threadIdx.y.
-// part holds NHWC_STATS_THREADS * V floats. Ends with a barrier (chan complete for every thread).
+// every blockDim.y-th pixel, then the blockDim.y partials of each channel are added in the order of threadIdx.y, in
+// runs of rows by several threads each where the block has threads to spare (a tall block's one thread per channel
+// would add dozens in a row), then the runs in order. part holds blockDim.x * blockDim.y * (V + 1) floats. Ends with a
+// barrier (chan complete for every thread).
 template <typename T, int V, typename F>
 __device__ __forceinline__ void nhwc_channel_sums(const T* xs, int channels, int p0, int p1, float* part, float* chan,
                                                   F f) {
   const int vectors = channels / V;
-  const int slot = (threadIdx.y * blockDim.x + threadIdx.x) * V;
+  const int threads = blockDim.x * blockDim.y;
+  const int tid = threadIdx.y * blockDim.x + threadIdx.x;
+  const int slots = blockDim.x * V;  // channels per round: part[y * slots + slot] is row y's partial of a slot
+  const int splits = max(1, threads / slots);
+  const int per_split = (blockDim.y + splits - 1) / splits;
+  float* runs = part + threads * V;  // runs[q * slots + slot]: rows [q * per_split, + per_split) of a slot added
   for (int base = 0; base < vectors; base += blockDim.x) {  // the same trip count in every thread: barriers inside
     const int cv = base + threadIdx.x;
     float s[V];
@@ -39,14 +46,27 @@ __device__ __forceinline__ void nhwc_channel_sums(const T* xs, int channels, int
       }
     }
 #pragma unroll
-    for (int j = 0; j < V; j++) part[slot + j] = s[j];
+    for (int j = 0; j < V; j++) part[tid * V + j] = s[j];
     __syncthreads();
-    if (threadIdx.y == 0 && cv < vectors) {
-#pragma unroll
-      for (int j = 0; j < V; j++) {
+    const int round = min(slots, (vectors - base) * V);  // the slots of channels that exist
+    for (int k = tid; k < slots * splits; k += threads) {
+      const int slot = k % slots;
+      const int y0 = k / slots * per_split;
+      const int y1 = min((int)blockDim.y, y0 + per_split);
+      float t = 0.f;
+      for (int y = y0; y < y1; y++) t += part[y * slots + slot];
+      if (splits == 1) {
+        if (slot < round) chan[base * V + slot] = t;
+      } else {
+        runs[k] = t;
+      }
+    }
+    if (splits > 1) {
+      __syncthreads();
+      for (int slot = tid; slot < round; slot += threads) {
         float t = 0.f;
-        for (int y = 0; y < (int)blockDim.y; y++) t += part[(y * blockDim.x + threadIdx.x) * V + j];
-        chan[cv * V + j] = t;
+        for (int q = 0; q < splits; q++) t += runs[q * slots + slot];
+        chan[base * V + slot] = t;
       }
     }
     __syncthreads();
@@ -63,7 +83,7 @@ __device__ __forceinline__ float nhwc_group_sum(const float* chan, int g, int cp
 // Every group's mean and m2 (the sum of squared deviations from that mean) over pixels [p0, p1) of xs, whose pixels
 // are `channels` apart (p1 > p0; groups of channels / groups adjacent channels): two passes, the means first, so that
 // no cancellation of E[x^2] - E[x]^2 creeps in. out(g, mean, m2) is called once per group, by thread g mod the block's
-// threads. part holds NHWC_STATS_THREADS * V floats, chan `channels`, mean `groups`.
+// threads. part holds blockDim.x * blockDim.y * (V + 1) floats, chan `channels`, mean `groups`.
 template <typename T, int V, typename Out>
 __device__ __forceinline__ void nhwc_moments(const T* xs, int channels, int groups, int p0, int p1, float* part,
                                              float* chan, float* mean, Out out) {

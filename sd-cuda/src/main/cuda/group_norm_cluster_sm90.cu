@@ -48,7 +48,7 @@ __device__ void group_norm_cluster_body(const T* __restrict__ x, const T* __rest
 
   uint4* run = reinterpret_cast<uint4*>(sdj_gn_dynamic);
   float* part = reinterpret_cast<float*>(sdj_gn_dynamic + gn_run_bytes(per_block, slice));
-  float* chan = part + threads * VEC;
+  float* chan = part + threads * (VEC + 1);
   float* mean = chan + slice;
   float* moments = mean + gs;        // this block's (mean, m2) of each group, which the whole cluster reads
   float* merged = moments + 2 * gs;  // each group's (mean, rstd)

@@ -131,11 +131,11 @@ __device__ __forceinline__ void nhwc_chunk_stats(const T* xs, float* stats, int 
                      });
 }
 
-// The shared arrays declared once for both vector widths (28 KiB).
+// The shared arrays declared once for both vector widths (29 KiB).
 template <typename T>
 __device__ void group_stats_nhwc_body(const T* x, float* stats, int pixels, int channels, int groups, int chunk_px,
                                       bool vectorized) {
-  __shared__ float part[NHWC_STATS_THREADS * VEC];
+  __shared__ float part[NHWC_STATS_THREADS * (VEC + 1)];
   __shared__ float chan[NHWC_MAX_CHANNELS];
   __shared__ float mean[NHWC_MAX_GROUPS];
   const T* xs = x + (long long)blockIdx.x * pixels * channels;

@@ -61,11 +61,12 @@ final class ClusterGroupNorm {
 
     /**
      * Bytes of dynamic shared memory, as the kernel lays them out: the run of pixels, then floats for each thread's
-     * partial sums of 8 channels, each channel's sum, and each group of the slice's mean, moments and (mean, rstd).
+     * partial sums of 8 channels and its run of rows' sum, each channel's sum, and each group of the slice's mean,
+     * moments and (mean, rstd).
      */
     int sharedBytes() {
       int groupsInSlice = slice / (channels / groups);
-      int floats = threads() * 8 + slice + 5 * groupsInSlice;
+      int floats = threads() * 9 + slice + 5 * groupsInSlice;
       return 2 * slice * perBlock + Float.BYTES * floats;
     }
 

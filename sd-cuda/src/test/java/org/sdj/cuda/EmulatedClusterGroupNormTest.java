@@ -16,7 +16,8 @@ import org.sdj.backend.Tensor;
  * {@link ClusterGroupNorm}'s one-kernel channels-last group norm on the CPU emulator (clusters of 8 blocks, each with
  * its own shared memory, loads from another block's, cluster barriers), launched as {@link NormKernels} launches it,
  * against the reference ops: groups that 8-channel vectors straddle, several slices per sample, fewer pixels than
- * blocks (empty blocks), a last block shorter than the rest; and the same bits on every run.
+ * blocks (empty blocks), a last block shorter than the rest, blocks tall enough to add their rows' partials in several
+ * runs; and the same bits on every run.
  */
 class EmulatedClusterGroupNormTest {
   private static final float EPS = 1e-5f;
@@ -33,7 +34,7 @@ class EmulatedClusterGroupNormTest {
       NormKernels norms = new NormKernels(run.launcher, true);
       // n, channels, groups, height, width, slices per sample
       int[][] cases = {{1, 80, 8, 4, 4, 2}, {2, 16, 8, 5, 5, 2}, {1, 24, 4, 1, 5, 1}, {1, 48, 16, 9, 7, 2},
-          {2, 32, 2, 3, 11, 2}};
+          {2, 32, 2, 3, 11, 2}, {1, 16, 4, 20, 20, 2}};
       for (int[] c : cases) {
         int n = c[0];
         int channels = c[1];
