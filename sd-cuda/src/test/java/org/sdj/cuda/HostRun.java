@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.Random;
 import org.sdj.backend.DType;
 import org.sdj.backend.HalfPrecision;
+import org.sdj.backend.OpConformanceTest;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.backend.reference.ReferenceBackend;
@@ -34,12 +35,15 @@ final class HostRun implements AutoCloseable {
   private final Arena arena = Arena.ofConfined();
   private final Random random;
 
-  /** {@code -Dsdj.test.seed=N} changes every test's operands. */
+  /**
+   * Operands drawn afresh each run, as the op conformance suites' are ({@link OpConformanceTest#RUN_SEED}, which a
+   * failure names): {@code -Dsdj.test.seed=N} repeats a run's.
+   */
   HostRun(DType type, String test) {
     this.type = type;
     this.launcher = EmulatedKernels.launcher(type);
     this.ref = reference.ops();
-    this.random = new Random(Long.getLong("sdj.test.seed", 1) * 31 + test.hashCode() + type.ordinal());
+    this.random = new Random(OpConformanceTest.RUN_SEED * 31 + test.hashCode() + type.ordinal());
   }
 
   /** {@code n} values in [-2, 2) as {@link #type} stores them. */
@@ -164,14 +168,19 @@ final class HostRun implements AutoCloseable {
     double norm = 0;
     for (int i = 0; i < want.length; i++) {
       if (!Float.isFinite(got[i])) {
-        fail(what + ": element " + i + " is " + got[i] + ", expected " + want[i]);
+        fail(what + ": element " + i + " is " + got[i] + ", expected " + want[i] + seed());
       }
       double d = (double) got[i] - want[i];
       diff += d * d;
       norm += (double) want[i] * want[i];
     }
     double rel = Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-30);
-    assertTrue(rel <= tolerance, what + ": relative L2 error " + rel + " > " + tolerance);
+    assertTrue(rel <= tolerance, what + ": relative L2 error " + rel + " > " + tolerance + seed());
+  }
+
+  /** How a failure names its operands' seed. */
+  static String seed() {
+    return " (operands of -Dsdj.test.seed=" + OpConformanceTest.RUN_SEED + ")";
   }
 
   /** {@code got} equal to {@code want} element for element: data movement copies bits. */
@@ -179,7 +188,7 @@ final class HostRun implements AutoCloseable {
     assertEquals(want.length, got.length, what + ": length");
     for (int i = 0; i < want.length; i++) {
       if (Float.floatToIntBits(want[i]) != Float.floatToIntBits(got[i])) {
-        fail(what + ": element " + i + " is " + got[i] + ", expected " + want[i]);
+        fail(what + ": element " + i + " is " + got[i] + ", expected " + want[i] + seed());
       }
     }
   }
