@@ -150,7 +150,10 @@ __device__ __forceinline__ void drain_loop(int n, const Copies& copies) {
 // block-wide barrier after the start: mbarriers hand each stage over (full: the producer's copies landed; empty: every
 // consumer thread is done with it). Two consumers (128 query rows), or three (192 rows, FlashAttention-3's choice up
 // to head size 96) where their loop fits 160 registers without spilling (padded head sizes 48 and 64: ptxas spills at
-// 80), so that more warps share each K and V tile and more softmaxes overlap the products.
+// 80), so that more warps share each K and V tile and more softmaxes overlap the products; or, for the tuning image,
+// four (256 rows) on short key tiles, whose loop fits 120 registers (64 or 80 keys up to padded head size 64, 64 at
+// 80): 16 consumer warps where three consumers have 12 (at head size 40 an SM issued in half its cycles), and 256
+// query blocks of 4096 rows x 16 heads fill 1.94 waves of 132 SMs where three consumers' 352 fill 2.67.
 __host__ __device__ constexpr int ws_threads(int CONSUMERS) { return 128 * (1 + CONSUMERS); }
 
 // Bytes of dynamic shared memory: the tiles (64 query rows per consumer), then 1 + 4 * STAGES mbarriers (one more in a
@@ -186,13 +189,13 @@ __host__ __device__ constexpr int cluster_of(int FLAGS) { return FLAGS & FLAG_CL
 // Blocks per SM: one, or two with FLAG_TWO_BLOCKS (two consumers).
 __host__ __device__ constexpr int ws_blocks(int FLAGS) { return FLAGS & FLAG_TWO_BLOCKS ? 2 : 1; }
 // Registers per thread after setmaxnreg: the block's share of the SM's 64K (what __launch_bounds__ gives each of its
-// threads, 128, 168 or, two blocks of two consumers, 80) shared out exactly, since a claim beyond it never returns;
-// the producer keeping what its copies need.
+// threads, 96, 128, 168 or, two blocks of two consumers, 80) shared out exactly, since a claim beyond it never
+// returns; the producer keeping what its copies need (24, setmaxnreg's least, beside four consumers).
 __host__ __device__ constexpr int producer_regs(int CONSUMERS, int FLAGS = 0) {
-  return ws_blocks(FLAGS) == 2 ? 32 : CONSUMERS == 3 ? 32 : 40;
+  return ws_blocks(FLAGS) == 2 ? 32 : CONSUMERS == 4 ? 24 : CONSUMERS == 3 ? 32 : 40;
 }
 __host__ __device__ constexpr int consumer_regs(int CONSUMERS, int FLAGS = 0) {
-  return ws_blocks(FLAGS) == 2 ? 104 : CONSUMERS == 3 ? 160 : 232;
+  return ws_blocks(FLAGS) == 2 ? 104 : CONSUMERS == 4 ? 120 : CONSUMERS == 3 ? 160 : 232;
 }
 
 // FlashAttention-3's static persistent scheduler: a grid of about one block per SM (gridDim.x per batch item,
@@ -296,7 +299,9 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
                                           const CUtensorMap* tv) {
   static_assert(DP % 16 == 0 && BC % 16 == 0 && DP <= 256 && BC <= 256, "wgmma tile sizes");
   extern __shared__ __align__(128) unsigned char sdj_wgmma_ws_dynamic[];
-  static_assert(CONSUMERS == 2 || CONSUMERS == 3, "two or three consumer warpgroups");
+  static_assert(CONSUMERS >= 2 && CONSUMERS <= 4, "two to four consumer warpgroups");
+  static_assert(CONSUMERS < 4 || !(FLAGS & (FLAG_CLUSTER | FLAG_PERSISTENT | FLAG_TWO_BLOCKS)),
+                "four consumers in one-block kernels (a persistent producer needs more than 24 registers)");
   static_assert(SOFTMAX == SOFTMAX_F32 || W == 0, "a column of ones in chunked tiles, whose copies leave its chunk be");
   static_assert(!(FLAGS & FLAG_SWIZZLED_Q) || W != 0, "a swizzled query tile beside swizzled K and V tiles");
   static_assert(FLAGS >= 0 && FLAGS < 512, "the flags above");
