@@ -3,12 +3,12 @@ package org.sdj.cuda;
 import java.util.Optional;
 
 /**
- * Launches of norms.cu's kernels for one storage type: group norm (statistics per chunk, then merge and apply) and
- * layer norm, and the host-side choices they depend on (chunking, 16-byte vector paths).
+ * Launches of norms.cu's kernels for one storage type: group norm (statistics per chunk, then merge and apply; or,
+ * channels-last where asked, {@link ClusterGroupNorm}'s one kernel) and layer norm, and the host-side choices they
+ * depend on (chunking, 16-byte vector paths).
  */
 final class NormKernels {
   private final Launcher launch;
-
   private final boolean clusterGroupNorm;
 
   /** Launches through {@code launch}, with {@link #CLUSTER_PROPERTY}'s choice of channels-last group norm. */
