@@ -60,6 +60,28 @@ class EmulatedClusterGroupNormTest {
   }
 
   /**
+   * Data whose mean is large against its spread (50 +- 0.25), where moments merged carelessly (E[x^2] - E[x]^2, or
+   * sums of n_k * mean_k) lose the variance: each block's moments about its own mean, merged about the first block's.
+   */
+  @Test
+  void keepsTheVarianceOfDataFarFromZero() {
+    try (HostRun run = new HostRun(DType.F16, "clusterGroupNormFarMean")) {
+      int channels = 32;
+      int pixels = 15 * 13;
+      float[] x = run.random(channels * pixels, 49.75f, 50.25f);
+      float[] gamma = run.random(channels);
+      float[] beta = run.random(channels);
+      long y = run.output(x.length);
+      new NormKernels(run.launcher, true).groupNormNhwc(run.put(EmulatedChannelsLastTest.toNhwc(x, 1, channels,
+          pixels)), run.put(gamma), run.put(beta), y, 1, channels, pixels, 4, EPS, false, 0L);
+      float[] want = run.host(run.ref.groupNorm(run.tensor(x, 1, channels, 15, 13), 4, run.tensor(gamma, channels),
+          run.tensor(beta, channels), EPS, false));
+      run.assertClose(EmulatedChannelsLastTest.toNhwc(want, 1, channels, pixels), run.get(y, x.length),
+          "[1, 32, 15, 13] of 50 +- 0.25 in 4 groups");
+    }
+  }
+
+  /**
    * Through the backend's ops with {@link NormKernels#CLUSTER_PROPERTY} set, as a UNet's ResnetBlock2D calls it: a
    * channels-last image in, a channels-last result out, the reference's values.
    */
