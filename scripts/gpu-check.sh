@@ -33,8 +33,8 @@
 #
 #   scripts/gpu-check.sh check    (on the GPU machine; about 3 minutes)
 #     The tests of org.sdj.cuda, the attention benchmark beside PyTorch's SDPA, the UNet step beside PyTorch eager,
-#     the whole txt2img, GroupNormBench and the UNet step with group norms in one kernel: the short confirmation of a kernel change (a tuning winner adopted) in a device session's
-#     last minutes.
+#     the whole txt2img, GroupNormBench and the UNet step with group norms in one kernel: the short confirmation of a
+#     kernel change (a tuning winner adopted) in a device session's last minutes.
 #
 #   scripts/gpu-check.sh tune     (on the GPU machine, after 'run' in the same session, or on its own)
 #     The tuning sweep alone (tune_checks), its image built there from this tree, SDJ_TUNE_ROWS choosing the rows

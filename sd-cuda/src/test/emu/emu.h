@@ -9,9 +9,9 @@
 //    after another, the blocks of each together; each CUDA thread of a block is a real host thread (the same threads
 //    serve every block or cluster of a launch), so __syncthreads is a true barrier over the block's threads;
 //  - clusters: each block of one has its own shared memory and barriers; %cluster_ctarank, mapa (shared::cluster
-//    addresses of another block's dynamic shared memory), a load from there and a remote mbarrier arrival, bulk tensor copies multicast to
-//    several blocks (each lands, and counts its bytes on that block's barrier, when a thread of that block waits), and
-//    barrier.cluster (every thread of the cluster must come: one that returned earlier deadlocks it, which fails the
+//    addresses of another block's dynamic shared memory), a float load from there, a remote mbarrier arrival, bulk
+//    tensor copies multicast to several blocks (each lands, and counts its bytes on that block's barrier, when a thread
+//    of that block waits), and barrier.cluster (every thread of the cluster must come: one that returned earlier deadlocks it, which fails the
 //    launch);
 //  - __shared__ variables are function-level statics, which the block's threads share and the next block reuses (the
 //    blocks of a cluster too: cluster kernels keep to dynamic shared memory);

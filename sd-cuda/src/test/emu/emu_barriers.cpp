@@ -211,8 +211,10 @@ uint32_t map_shared(uint32_t address, int rank) {
   return address | (uint32_t)(rank + 1) << RANK_SHIFT;
 }
 
+namespace {
+
 // The block rank of a shared::cluster address that mapa gave, or a failed launch naming the instruction.
-static int mapped_rank(uint32_t address, const char* instruction) {
+int mapped_rank(uint32_t address, const char* instruction) {
   const int rank = (int)(address >> RANK_SHIFT) - 1;
   if (rank < 0 || rank >= cluster_size) {
     abort_launch(where() + ": " + instruction + " at " + std::to_string(address) + ", which is no address mapa gave");
@@ -220,18 +222,23 @@ static int mapped_rank(uint32_t address, const char* instruction) {
   return rank;
 }
 
+// The block's own shared address within a shared::cluster one.
+uint32_t unmapped(uint32_t address) { return address & ((1u << RANK_SHIFT) - 1); }
+
+}  // namespace
+
 float load_shared_cluster_f32(uint32_t address) {
   const int rank = mapped_rank(address, "ld.shared::cluster");
   float v;
   std::unique_lock<std::mutex> held(lock);  // barrier.cluster ordered the write; the lock makes it visible here
-  std::memcpy(&v, ctas[rank].memory + dynamic_offset(address & ((1u << RANK_SHIFT) - 1)), sizeof v);
+  std::memcpy(&v, ctas[rank].memory + dynamic_offset(unmapped(address)), sizeof v);
   return v;
 }
 
 void mbarrier_arrive_cluster(uint32_t address) {
   const int rank = mapped_rank(address, "mbarrier.arrive.shared::cluster");
   std::unique_lock<std::mutex> held(lock);
-  arrive_once(mbarrier(held, address & ((1u << RANK_SHIFT) - 1), ctas[rank]));
+  arrive_once(mbarrier(held, unmapped(address), ctas[rank]));
 }
 
 void cluster_sync() {

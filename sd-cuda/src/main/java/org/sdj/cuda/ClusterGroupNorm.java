@@ -21,7 +21,7 @@ final class ClusterGroupNorm {
   static final int MAX_RUN_BYTES = 160 * 1024;
   /** Channels (bytes / 2) of a slice worth growing to, for whole 128-byte lines of a pixel per block. */
   private static final int GOOD_SLICE = 64;
-  /** Fewest clusters a slice is halved down to keep (16 clusters: 128 blocks, about a 132-SM GPU's worth). */
+  /** Fewest clusters a slice grows to leave (16 clusters: 128 blocks, about a 132-SM GPU's worth). */
   private static final int MIN_CLUSTERS = 16;
 
   /** Kernel name for storage type suffix {@code suffix} ({@link Launcher#suffix}). */

@@ -15,7 +15,8 @@ import org.sdj.backend.Ops;
  * {@code -Dsdj.cuda.groupNormBlocks}'s default and two coarser ones; and the whole norm's effective bandwidth (x read
  * twice, y written once). Run 9's op profile had a group norm at 15-35 us where its bytes take ~5: this says which
  * kernel holds the rest. Then, where it is loaded and applies, {@link ClusterGroupNorm}'s one kernel whole (its
- * "chunks" column: pixels per block; its GB/s counted as the three kernels' traffic, so that the columns compare). For scripts/gpu-check.sh; not a unit test: {@code java ... org.sdj.cuda.GroupNormBench}.
+ * "chunks" column: pixels per block; its GB/s counted as the three kernels' traffic, so that the columns compare).
+ * For scripts/gpu-check.sh; not a unit test: {@code java ... org.sdj.cuda.GroupNormBench}.
  */
 public final class GroupNormBench {
   private GroupNormBench() {}
@@ -52,6 +53,7 @@ public final class GroupNormBench {
         int channels = shape[0];
         int pixels = shape[1];
         long elements = (long) N * pixels * channels;
+        String name = "[" + N + ", " + pixels + ", " + channels + "]";
         try (DeviceTensor x = cuda.empty(new long[] {elements}); DeviceTensor y = cuda.empty(new long[] {elements});
             DeviceTensor gamma = cuda.empty(new long[] {channels});
             DeviceTensor beta = cuda.empty(new long[] {channels});
@@ -68,22 +70,26 @@ public final class GroupNormBench {
             Runnable whole = () -> norms.groupNormNhwc(cut, x.address(), gamma.address(), beta.address(),
                 y.address(), EPS, true, stats.address());
             double[] us = clock.time(List.of(stat, merge, apply, whole), iterations);
-            out.printf("%-16s %-7d %-7d %9.1f %9.1f %9.1f %9.1f %8.0f%n",
-                "[" + N + ", " + pixels + ", " + channels + "]", target, cut.splits(), us[0], us[1], us[2], us[3],
-                3.0 * 2 * elements / (us[3] * 1e-6) / 1e9);
+            out.printf("%-16s %-7d %-7d %9.1f %9.1f %9.1f %9.1f %8.0f%n", name, target, cut.splits(), us[0], us[1],
+                us[2], us[3], gigabytesPerSecond(elements, us[3]));
           }
           if (norms.hasClusterKernel()) {
             ClusterGroupNorm.Cut.of(N, channels, pixels, GROUPS, x.address(), y.address()).ifPresent(cut -> {
               Runnable whole = () -> norms.groupNormCluster(cut, x.address(), gamma.address(), beta.address(),
                   y.address(), EPS, true);
               double us = clock.time(List.of(whole), iterations)[0];
-              out.printf("%-16s %-7s %-7d %9s %9s %9s %9.1f %8.0f%n", "[" + N + ", " + pixels + ", " + channels + "]",
-                  "cluster", cut.perBlock(), "-", "-", "-", us, 3.0 * 2 * elements / (us * 1e-6) / 1e9);
+              out.printf("%-16s %-7s %-7d %9s %9s %9s %9.1f %8.0f%n", name, "cluster", cut.perBlock(), "-", "-", "-",
+                  us, gigabytesPerSecond(elements, us));
             });
           }
         }
       }
     }
+  }
+
+  /** The three kernels' traffic (x read twice, y written once, 2 bytes an element) over {@code us} microseconds. */
+  private static double gigabytesPerSecond(long elements, double us) {
+    return 3.0 * 2 * elements / (us * 1e-6) / 1e9;
   }
 
   /**
