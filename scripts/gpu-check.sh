@@ -36,6 +36,10 @@
 #     the whole txt2img, GroupNormBench and the UNet step with group norms in one kernel: the short confirmation of a
 #     kernel change (a tuning winner adopted) in a device session's last minutes.
 #
+#   scripts/gpu-check.sh sweep    (on the GPU machine; a minute or two)
+#     The bundle's tuning image alone, timed against sdj's kernels: with a bundle built with SDJ_TUNE_ROWS (as
+#     build-tune.sh takes them), a few rows tried in a session's last minutes of device time.
+#
 #   scripts/gpu-check.sh tune     (on the GPU machine, after 'run' in the same session, or on its own)
 #     The tuning sweep alone (tune_checks), its image built there from this tree, SDJ_TUNE_ROWS choosing the rows
 #     ('auto': TuneCombinations of the sweeps the last run on this machine made), then the winners of every sweep on
@@ -48,6 +52,8 @@
 # summary's "winners in place of the table's kernels" part says what they do to the rule test, the attention benchmark
 # and the UNet step; a winner joins sdj by its row in sd-cuda/src/main/cuda/flash_attention_wgmma.cu and
 # WgmmaKernel.TABLE (FlashAttentionWgmmaLaunchTest keeps the two equal), in float16 and bfloat16.
+# SDJ_GPU_SECONDS sets the deadline of 'run', 'check' or 'tune' in place of its own (for the last minutes of a session's
+# device time). Every 15 s the logs so far go to $OUT as logs.tar.gz, whether or not the run gets to its summary.
 # SDJ_GPU_JAVA_OPTS adds JVM options to every Java part (CUDA graphs off, the convolution workspace, which
 # convolutions run on cuBLASLt: see CudaOptions), so that a second run on the device can try them without a rebuild.
 set -uo pipefail
@@ -187,7 +193,13 @@ prepare() {
   fi
   cp="$bundle/test-classes:$(ls "$bundle"/lib/*.jar | tr '\n' ':')"
   # One deadline for the whole run (the device session is short): each part gets its own limit or what is left.
-  deadline=$((SECONDS + $1))
+  deadline=$((SECONDS + ${SDJ_GPU_SECONDS:-$1}))
+  # The logs so far into $dest every 15 s, so that a run the device tool cuts off (a hung kernel whose process the
+  # driver takes minutes to end, say) still brings back what it measured; deliver stops it.
+  (while sleep 15; do tar -C "$out" -czf "$dest/.logs.tmp" . 2>/dev/null && mv "$dest/.logs.tmp" "$dest/logs.tar.gz"
+  done) >/dev/null 2>&1 &
+  checkpoints=$!
+  trap 'kill "$checkpoints" 2>/dev/null' EXIT
 }
 
 # Archive $1 (tar.xz) unpacked into directory $2.
@@ -210,7 +222,7 @@ tune_part() {
   # instructions no GPU had run before), the other cluster kernels are left out too: a hang costs 10 s each.
   local from=0 next rc bad skip=()
   while :; do
-    timeout "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune" --from=$from \
+    timeout -k 5 "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune" --from=$from \
       ${skip[@]+"${skip[@]}"} >>"$log" 2>&1
     rc=$?
     next=$(grep -o 'resume-from: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
@@ -243,7 +255,7 @@ ncu_part() {
           WarpStateStats SchedulerStats LaunchStats; do
         grep -qw -- "$sec" <<<"$known" && sections+=(--section "$sec")
       done
-      timeout "$(left 90)" ncu --clock-control none --kernel-name-base function \
+      timeout -k 5 "$(left 90)" ncu --clock-control none --kernel-name-base function \
         --kernel-name "regex:^(sdj_flash_attention_wgmma_f16_d($dps)|$best)\$" "${sections[@]}" \
         "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune" "--only=$best" --once >"$out/ncu.txt" 2>&1
     fi
@@ -292,11 +304,11 @@ adopt_part() {
     n=$((n + 1))
   done
   local tuned=("-D$TUNED_PROPERTY=$dir")
-  timeout "$(left 60)" "${java[@]}" "${tuned[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
+  timeout -k 5 "$(left 60)" "${java[@]}" "${tuned[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
     --select-class org.sdj.cuda.FlashAttentionWgmmaRuleTest --details=tree --disable-banner --disable-ansi-colors \
     >"$out/adopt-tests.txt" 2>&1
-  timeout "$(left 45)" "${java[@]}" "${tuned[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/adopt-bench.txt" 2>&1
-  timeout "$(left 60)" "${java[@]}" "${tuned[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/adopt-unet.txt" 2>&1
+  timeout -k 5 "$(left 45)" "${java[@]}" "${tuned[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/adopt-bench.txt" 2>&1
+  timeout -k 5 "$(left 60)" "${java[@]}" "${tuned[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/adopt-unet.txt" 2>&1
 }
 # TunedKernels.PROPERTY.
 TUNED_PROPERTY=sdj.cuda.wgmmaTuned
@@ -315,6 +327,9 @@ adopt_summary() {
 
 # The summary printed, and with every log (one archive: the device tool brings back only so many files) under $dest.
 deliver() {
+  kill "$checkpoints" 2>/dev/null
+  wait "$checkpoints" 2>/dev/null
+  rm -f "$dest/.logs.tmp"
   cat "$out/summary.txt"
   cp "$out/summary.txt" "$dest/"
   tar -C "$out" -czf "$dest/logs.tar.gz" .
@@ -324,7 +339,7 @@ deliver() {
 # $out/junit; its exit code.
 tests_part() {
   echo "== tests (org.sdj.cuda) =="
-  timeout "$(left "$1")" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
+  timeout -k 5 "$(left "$1")" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
     --select-package org.sdj.cuda --exclude-classname '.*\.Emulated.*' --exclude-classname '.*\.HostDeviceTest' \
     --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" >"$out/tests.txt" 2>&1
 }
@@ -359,13 +374,13 @@ run_checks() {
   tests_part 200
   local tests_rc=$?
   echo "== UNet step (sdj) =="
-  timeout "$(left 75)" "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
+  timeout -k 5 "$(left 75)" "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
   echo "== UNet step (torch eager) =="
-  timeout "$(left 60)" python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
+  timeout -k 5 "$(left 60)" python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
   echo "== attention benchmark (sdj) =="
-  timeout "$(left 45)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
+  timeout -k 5 "$(left 45)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
   echo "== attention benchmark (torch SDPA) =="
-  timeout "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
+  timeout -k 5 "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
   rm -rf /tmp/sdj-tune
   unpack "$bundle/tune.tar.xz" /tmp/sdj-tune
   tune_part /tmp/sdj-tune/tune
@@ -375,19 +390,19 @@ run_checks() {
   [ $((deadline - SECONDS)) -ge 100 ] && adopt_part "$out/tune.txt $out/tune2.txt" /tmp/sdj-tune/tune /tmp/sdj-tune2
   ncu_part /tmp/sdj-tune/tune "48|128"
   echo "== txt2img 512x512, 20 steps (sdj) =="
-  timeout "$(left 120)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
+  timeout -k 5 "$(left 120)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (sdj) =="
-  timeout "$(left 40)" "${java[@]}" -cp "$cp" org.sdj.cuda.VaeDecodeBench >"$out/vae-sdj.txt" 2>&1
+  timeout -k 5 "$(left 40)" "${java[@]}" -cp "$cp" org.sdj.cuda.VaeDecodeBench >"$out/vae-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (torch eager) =="
-  timeout "$(left 30)" python3 "$root/benchmarks/torch/vae_decode.py" >"$out/vae-torch.txt" 2>&1
+  timeout -k 5 "$(left 30)" python3 "$root/benchmarks/torch/vae_decode.py" >"$out/vae-torch.txt" 2>&1
   echo "== VAE decode 512x512 (sdj, -Dsdj.cuda.channelsLast=false) =="
-  timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.channelsLast=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
+  timeout -k 5 "$(left 40)" "${java[@]}" -Dsdj.cuda.channelsLast=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
     >"$out/vae-sdj-nchw.txt" 2>&1
   echo "== VAE decode 512x512 (sdj, -Dsdj.cuda.wideProducts=false) =="
-  timeout "$(left 40)" "${java[@]}" -Dsdj.cuda.wideProducts=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
+  timeout -k 5 "$(left 40)" "${java[@]}" -Dsdj.cuda.wideProducts=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
     >"$out/vae-sdj-wide-kernel.txt" 2>&1
   echo "== group norm kernels (sdj) =="
-  timeout "$(left 30)" "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
+  timeout -k 5 "$(left 30)" "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
   # The UNet step again with each alternative, where the deadline leaves room.
   local variants="groupNormCluster=true wgmmaTmaTile=true groupNormBlocks=256 groupNormBlocks=128 attention=mma
     wgmmaTma=false channelsLast=false fusedProjections=false"
@@ -395,7 +410,7 @@ run_checks() {
     local room=$((deadline - SECONDS))
     if [ "$room" -ge 40 ]; then
       echo "== UNet step (sdj, -Dsdj.cuda.$variant) =="
-      timeout "$((room < 60 ? room : 60))" "${java[@]}" -Dsdj.cuda.$variant -cp "$cp" org.sdj.cuda.UNetStepBench \
+      timeout -k 5 "$((room < 60 ? room : 60))" "${java[@]}" -Dsdj.cuda.$variant -cp "$cp" org.sdj.cuda.UNetStepBench \
         >"$out/unet-sdj-${variant//=/-}.txt" 2>&1
     fi
   done
@@ -410,13 +425,13 @@ check_checks() {
   prepare 200
   tests_part 90
   local tests_rc=$?
-  timeout "$(left 40)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
-  timeout "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
-  timeout "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
-  timeout "$(left 50)" python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
-  timeout "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
-  timeout "$(left 30)" "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
-  timeout "$(left 45)" "${java[@]}" -Dsdj.cuda.groupNormCluster=true -cp "$cp" org.sdj.cuda.UNetStepBench \
+  timeout -k 5 "$(left 40)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
+  timeout -k 5 "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
+  timeout -k 5 "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
+  timeout -k 5 "$(left 50)" python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
+  timeout -k 5 "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
+  timeout -k 5 "$(left 30)" "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
+  timeout -k 5 "$(left 45)" "${java[@]}" -Dsdj.cuda.groupNormCluster=true -cp "$cp" org.sdj.cuda.UNetStepBench \
     >"$out/unet-sdj-groupNormCluster-true.txt" 2>&1
   {
     tests_summary
@@ -462,7 +477,7 @@ tune_checks() {
     return 1
   fi
   echo "== attention benchmark (torch SDPA) =="
-  timeout "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
+  timeout -k 5 "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
   tune_part /tmp/sdj-tune-here
   # The winners of every sweep on this machine in place of the table's kernels (the images of 'run' before, if any),
   # then ncu where time is left.
@@ -500,6 +515,17 @@ tune_summary() {
   fi
 }
 
+# 'sweep' on the GPU machine: the bundle's tuning image alone against sdj's kernels (a bundle built with SDJ_TUNE_ROWS,
+# a few rows, for the last minutes of a session's device time: no build there, no tests).
+sweep_checks() {
+  prepare 150
+  rm -rf /tmp/sdj-tune
+  unpack "$bundle/tune.tar.xz" /tmp/sdj-tune
+  tune_part /tmp/sdj-tune/tune
+  tune_summary >"$out/summary.txt" 2>&1
+  deliver
+}
+
 # What run_checks prints at the end: the figures of every part, from its logs in $out.
 summary() {
   echo
@@ -526,5 +552,6 @@ case "$mode" in
   run) run_checks ;;
   tune) tune_checks ;;
   check) check_checks ;;
-  *) echo "usage: scripts/gpu-check.sh [bundle|run|tune|check]" >&2; exit 2 ;;
+  sweep) sweep_checks ;;
+  *) echo "usage: scripts/gpu-check.sh [bundle|run|tune|check|sweep]" >&2; exit 2 ;;
 esac

@@ -188,14 +188,25 @@ constexpr int FLAG_TWO_BLOCKS = 256;
 __host__ __device__ constexpr int cluster_of(int FLAGS) { return FLAGS & FLAG_CLUSTER ? 2 : 1; }
 // Blocks per SM: one, or two with FLAG_TWO_BLOCKS (two consumers).
 __host__ __device__ constexpr int ws_blocks(int FLAGS) { return FLAGS & FLAG_TWO_BLOCKS ? 2 : 1; }
-// Registers per thread after setmaxnreg: the block's share of the SM's 64K (what __launch_bounds__ gives each of its
-// threads, 96, 128, 168 or, two blocks of two consumers, 80) shared out exactly, since a claim beyond it never
-// returns; the producer keeping what its copies need (24, setmaxnreg's least, beside four consumers).
+// Registers per thread that __launch_bounds__ leaves each thread of a block: the SM's 64K shared among its blocks'
+// threads, in steps of 8 (96, 128, 168; 80 for two blocks of two consumers). ptxas gives a kernel that calls setmaxnreg
+// that many, and the block's pool of registers stays that size: setmaxnreg moves registers within it.
+__host__ __device__ constexpr int launch_regs(int CONSUMERS, int FLAGS = 0) {
+  return 65536 / (ws_threads(CONSUMERS) * ws_blocks(FLAGS)) / 8 * 8;
+}
+// Registers per thread after setmaxnreg, the block's pool shared out exactly, since a claim beyond it waits forever
+// (four consumers asking 120 each beside a producer at 24 hung on an H200: 64512 of a pool of 61440); the producer
+// keeping what its copies need (24, setmaxnreg's least, is enough; 32 where the pool leaves it over).
 __host__ __device__ constexpr int producer_regs(int CONSUMERS, int FLAGS = 0) {
-  return ws_blocks(FLAGS) == 2 ? 32 : CONSUMERS == 4 ? 24 : CONSUMERS == 3 ? 32 : 40;
+  return CONSUMERS == 2 && ws_blocks(FLAGS) == 1 ? 40 : 32;
 }
 __host__ __device__ constexpr int consumer_regs(int CONSUMERS, int FLAGS = 0) {
-  return ws_blocks(FLAGS) == 2 ? 104 : CONSUMERS == 4 ? 120 : CONSUMERS == 3 ? 160 : 232;
+  return ws_blocks(FLAGS) == 2 ? 104 : CONSUMERS == 4 ? 112 : CONSUMERS == 3 ? 160 : 232;
+}
+// Whether the split fits the pool (the kernel template asserts it for each instance).
+__host__ __device__ constexpr bool registers_fit(int CONSUMERS, int FLAGS = 0) {
+  return 128 * (producer_regs(CONSUMERS, FLAGS) + CONSUMERS * consumer_regs(CONSUMERS, FLAGS)) <=
+         ws_threads(CONSUMERS) * launch_regs(CONSUMERS, FLAGS);
 }
 
 // FlashAttention-3's static persistent scheduler: a grid of about one block per SM (gridDim.x per batch item,
@@ -305,6 +316,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   static_assert(SOFTMAX == SOFTMAX_F32 || W == 0, "a column of ones in chunked tiles, whose copies leave its chunk be");
   static_assert(!(FLAGS & FLAG_SWIZZLED_Q) || W != 0, "a swizzled query tile beside swizzled K and V tiles");
   static_assert(FLAGS >= 0 && FLAGS < 512, "the flags above");
+  static_assert(registers_fit(CONSUMERS, FLAGS), "setmaxnreg's claims within the block's registers");
   constexpr int DIAGNOSTIC = FLAGS & (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY);
   static_assert(DIAGNOSTIC != (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY) &&
                     (DIAGNOSTIC == 0 || !(FLAGS & (FLAG_CLUSTER | FLAG_WARP_RELEASE | FLAG_PERSISTENT))),

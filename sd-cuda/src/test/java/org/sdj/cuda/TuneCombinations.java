@@ -100,13 +100,14 @@ public final class TuneCombinations {
     }
 
     /**
-     * Whether four consumers compile as the template has them (120 registers each) without spilling: one-block kernels
-     * whose O, S and P of the last tile (dp / 2 + 3 * keys / 4 floats a thread) take at most 92 registers, as ptxas
-     * found (64 and 80 keys at padded head size 48 and 64, 64 at 80; not 96 at 48, 80 at 80, any at 128).
+     * Whether four consumers compile as the template has them (112 registers each, all that 640 threads' pool leaves
+     * beside the producer) without spilling: one-block kernels whose O, S and P of the last tile (dp / 2 + 3 * keys / 4
+     * floats a thread) take at most 84 registers, as ptxas found (64 and 80 keys at padded head size 48, 64 at 64; not
+     * 96 at 48, 80 at 64, 64 at 80, any at 128).
      */
     private boolean fourConsumers() {
       return (flags & (WgmmaKernel.FLAG_CLUSTER | WgmmaKernel.FLAG_PERSISTENT | FLAG_TWO_BLOCKS)) == 0
-          && dp / 2 + 3 * keys / 4 <= 92;
+          && dp / 2 + 3 * keys / 4 <= 84;
     }
 
     /**

@@ -90,7 +90,9 @@ class TuneCombinationsTest {
     assertFalse(new TuneCombinations.Row(48, 128, 2, 2, 0, 1, 261).valid(), "two blocks per SM, 128-key tiles");
     assertFalse(new TuneCombinations.Row(48, 64, 4, 3, 0, 0, 257).valid(), "two blocks of three consumers");
     assertTrue(new TuneCombinations.Row(48, 80, 4, 4, 0, 1, 5).valid(), "four consumers on 80-key tiles at 48");
-    assertTrue(new TuneCombinations.Row(80, 64, 4, 4, 32, 0, 3).valid(), "four consumers on 64-key tiles at 80");
+    assertTrue(new TuneCombinations.Row(64, 64, 4, 4, 128, 0, 7).valid(), "four consumers on 64-key tiles at 64");
+    assertFalse(new TuneCombinations.Row(80, 64, 4, 4, 32, 0, 3).valid(), "four consumers on 64-key tiles at 80 spill");
+    assertFalse(new TuneCombinations.Row(64, 80, 3, 4, 128, 0, 7).valid(), "four consumers on 80-key tiles at 64");
     assertFalse(new TuneCombinations.Row(48, 96, 3, 4, 0, 1, 5).valid(), "four consumers on 96-key tiles spill");
     assertFalse(new TuneCombinations.Row(80, 80, 3, 4, 32, 0, 3).valid(), "four consumers on 80-key tiles at 80");
     assertFalse(new TuneCombinations.Row(128, 64, 3, 4, 128, 0, 3).valid(), "four consumers at 128");
