@@ -12,19 +12,21 @@
 #define SDJ_WGMMA(T, S, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS) \
   SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS)
 
-// The fastest rows of AttentionTune's sweeps on an H200 (2026-11-27, run 9; RESULTS.md), persistent blocks left out
-// (within 1% of these, and they leave launches without maps or with a negative scale to the mma.sync kernel).
+// The fastest rows of AttentionTune's sweeps on an H200 (2026-11-27, runs 9 and 10; RESULTS.md), persistent blocks
+// left out (within 1% of these, and they leave launches without maps or with a negative scale to the mma.sync kernel).
 // Swizzled K and V tiles (W) won most: 1.76x at head size 128, 1.82x at 160, 1.28x at 80 (with 112-key tiles and
-// three consumers), 1.06x at 64 (the query tile swizzled too, flag 2); at 40 the column of ones and no fence after
-// the bulk copies (flag 4) won 3%. Three consumers where their loop fits 160 registers, else two; the consumers take
-// turns (flag 1); at 160 the stages are given back by warp (flag 16).
-SDJ_WGMMA(__half, f16, 48, 128, 3, 3, 0, 1, 5)
-SDJ_WGMMA(__half, f16, 64, 128, 3, 3, 128, 0, 7)
+// three consumers). At 40 and 64 four consumers (256 query rows a block, 112 registers each) on 80- and 64-key tiles
+// won 1.15-1.17x and 1.07-1.08x over the three-consumer rows on 128 keys before them; at 40 with the column of ones and
+// no fence after the bulk copies (flag 4), at 64 with the query tile swizzled too (flag 2). Four consumers where their
+// loop fits 112 registers, else three where it fits 160, else two; the consumers take turns (flag 1); at 160 the
+// stages are given back by warp (flag 16).
+SDJ_WGMMA(__half, f16, 48, 80, 4, 4, 0, 1, 5)
+SDJ_WGMMA(__half, f16, 64, 64, 4, 4, 128, 0, 7)
 SDJ_WGMMA(__half, f16, 80, 112, 3, 3, 32, 0, 3)
 SDJ_WGMMA(__half, f16, 128, 128, 2, 2, 128, 0, 3)
 SDJ_WGMMA(__half, f16, 160, 128, 2, 2, 64, 0, 23)
-SDJ_WGMMA(__nv_bfloat16, bf16, 48, 128, 3, 3, 0, 1, 5)
-SDJ_WGMMA(__nv_bfloat16, bf16, 64, 128, 3, 3, 128, 0, 7)
+SDJ_WGMMA(__nv_bfloat16, bf16, 48, 80, 4, 4, 0, 1, 5)
+SDJ_WGMMA(__nv_bfloat16, bf16, 64, 64, 4, 4, 128, 0, 7)
 SDJ_WGMMA(__nv_bfloat16, bf16, 80, 112, 3, 3, 32, 0, 3)
 SDJ_WGMMA(__nv_bfloat16, bf16, 128, 128, 2, 2, 128, 0, 3)
 SDJ_WGMMA(__nv_bfloat16, bf16, 160, 128, 2, 2, 64, 0, 23)

@@ -11,7 +11,7 @@
 // How it is organised:
 //  * Warp specialization: a producer warpgroup copies the query tile once and each key tile's K and V (bulk tensor
 //    copies, TMA, issued by one thread; cp.async from all 128 where the operands are not in 16-byte pieces) into
-//    stages guarded by mbarriers; two or three consumer warpgroups of 64 query rows each compute on them without
+//    stages guarded by mbarriers; two to four consumer warpgroups of 64 query rows each compute on them without
 //    block-wide barriers. The producer gives registers up (setmaxnreg) for the consumers.
 //  * Each consumer issues its own wgmma: S = Q K^T as m64n{BC}k16 with both operands in shared memory (descriptors),
 //    then O += P V as m64n{DP}k16 with P from registers (the S accumulators rounded to 16 bits) and V from shared

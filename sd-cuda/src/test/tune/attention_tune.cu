@@ -7,15 +7,14 @@
 // and FLAGS wgmma_kernel.cuh's (1 the consumers take turns, 2 the query tile swizzled too, 4 no proxy fence after the
 // bulk copies, 8 clusters of two blocks sharing their K and V copies, 16 stages given back by warp, not by thread, 32
 // persistent blocks, which take a positive scale only; and two diagnostics, whose kernels write NaN: 64 the copies
-// alone, the consumers handing each stage back as it lands, 128 the products and softmax alone, on stages announced
-// but not copied: each head size's last rows, at the table's shape and at a swizzled one, say which part sets its
-// pace). Each head size's first row is the table's kernel, so that the image holds its baseline. Shapes that spill or
-// have their wgmma serialized are left out of the list by build-tune.sh (rows found to spill are gone: 192-key tiles at
-// 128, three consumers on 128-key tiles at 80, on 160-key tiles at 64 and on 96- and 80-key ones at 128 and 160, four
-// consumers on 96-key tiles at 48, on 80-key ones at 64 and 80, on 64-key ones at 80 and on any at 128, 256 and 160 keys with packed float16
-// exponentials at 48, persistent blocks of three consumers on swizzled tiles at 64 but with the query tile swizzled
-// too and no fence);
-// shapes whose shared memory exceeds the GPU's are skipped by AttentionTune.
+// alone, the consumers handing each stage back as it lands, 128 the products and softmax alone, on stages announced but
+// not copied: each head size's last rows, at the table's shape and at a swizzled one, say which part sets its pace).
+// AttentionTune times the table's own kernel beside them (its `table` lines). Shapes that spill or have their wgmma
+// serialized are left out of the list by build-tune.sh (rows found to spill are gone: 192-key tiles at 128, three
+// consumers on 128-key tiles at 80, on 160-key tiles at 64 and on 96- and 80-key ones at 128 and 160, four consumers on
+// 96-key tiles at 48, on 80-key ones at 64 and 80, on 64-key ones at 80 and on any at 128, 256 and 160 keys with packed
+// float16 exponentials at 48, persistent blocks of three consumers on swizzled tiles at 64 but with the query tile
+// swizzled too and no fence); shapes whose shared memory exceeds the GPU's are skipped by AttentionTune.
 
 #include "wgmma_kernel.cuh"
 
@@ -57,13 +56,18 @@ SDJ_TUNE(48, 64, 3, 2, 0, 1, 261)
 SDJ_TUNE(48, 64, 4, 2, 0, 1, 260)
 SDJ_TUNE(48, 64, 4, 2, 0, 1, 277)
 SDJ_TUNE(48, 64, 4, 2, 32, 0, 263)
-// Four consumers (256 query rows, 112 registers each: 64- and 80-key tiles): the table's column of ones with turns and
-// no fence, packed float16 exponentials, 80 keys, stages by warp, swizzled.
+// Four consumers (256 query rows, 112 registers each), the table's since run 10 on 80-key tiles: on 64 keys with the
+// table's column of ones, turns and no fence, packed float16 exponentials, stages by warp, swizzled; on 80 keys the
+// same forms and three stages; and the three consumers on 128 keys that the table had before.
 SDJ_TUNE(48, 64, 4, 4, 0, 1, 5)
 SDJ_TUNE(48, 64, 4, 4, 0, 2, 5)
-SDJ_TUNE(48, 80, 4, 4, 0, 1, 5)
 SDJ_TUNE(48, 64, 4, 4, 0, 1, 21)
 SDJ_TUNE(48, 64, 4, 4, 32, 0, 7)
+SDJ_TUNE(48, 80, 4, 4, 0, 2, 5)
+SDJ_TUNE(48, 80, 4, 4, 0, 1, 21)
+SDJ_TUNE(48, 80, 4, 4, 32, 0, 7)
+SDJ_TUNE(48, 80, 3, 4, 0, 1, 5)
+SDJ_TUNE(48, 128, 3, 3, 0, 1, 5)
 SDJ_TUNE(48, 128, 3, 3, 0, 0, 65)
 SDJ_TUNE(48, 128, 3, 3, 0, 0, 129)
 SDJ_TUNE(48, 128, 3, 3, 32, 0, 65)
@@ -86,8 +90,13 @@ SDJ_TUNE(64, 128, 3, 3, 0, 0, 17)
 SDJ_TUNE(64, 128, 3, 2, 128, 0, 33)
 SDJ_TUNE(64, 128, 3, 3, 0, 0, 33)
 SDJ_TUNE(64, 128, 3, 3, 128, 0, 39)
-// Four consumers on the table's swizzled tiles, 64 keys (80 spill in 112 registers).
-SDJ_TUNE(64, 64, 4, 4, 128, 0, 7)
+// Four consumers on 64-key swizzled tiles (the table's since run 10; 80 keys spill in 112 registers): the query tile
+// plain, three stages, stages by warp, 64-byte swizzle, with the fence.
+SDJ_TUNE(64, 64, 4, 4, 128, 0, 5)
+SDJ_TUNE(64, 64, 3, 4, 128, 0, 7)
+SDJ_TUNE(64, 64, 4, 4, 128, 0, 23)
+SDJ_TUNE(64, 64, 4, 4, 64, 0, 7)
+SDJ_TUNE(64, 64, 4, 4, 128, 0, 3)
 SDJ_TUNE(64, 128, 3, 3, 0, 0, 65)
 SDJ_TUNE(64, 128, 3, 3, 0, 0, 129)
 SDJ_TUNE(64, 128, 3, 3, 128, 0, 65)

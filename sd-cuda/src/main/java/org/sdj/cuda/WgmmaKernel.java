@@ -122,17 +122,17 @@ record WgmmaKernel(String name, int dp, Shape shape, int swizzle, boolean ones, 
   /**
    * flash_attention_wgmma.cu's table, in its order (FlashAttentionWgmmaLaunchTest compares them): by storage type, then
    * padded head size. The fastest non-persistent rows of AttentionTune's sweeps on an H200 (flash_attention_wgmma.cu
-   * says how much each won): swizzled K and V tiles from padded head size 64 up, three consumers where their loop fits
-   * 160 registers, else two.
+   * says how much each won): swizzled K and V tiles from padded head size 64 up, four consumers where their loop fits
+   * 112 registers (48 and 64), else three where it fits 160, else two.
    */
   static final List<Row> TABLE = List.of(
-      new Row("_f16", 48, 128, 3, 3, 0, 1, 5),
-      new Row("_f16", 64, 128, 3, 3, 128, 0, 7),
+      new Row("_f16", 48, 80, 4, 4, 0, 1, 5),
+      new Row("_f16", 64, 64, 4, 4, 128, 0, 7),
       new Row("_f16", 80, 112, 3, 3, 32, 0, 3),
       new Row("_f16", 128, 128, 2, 2, 128, 0, 3),
       new Row("_f16", 160, 128, 2, 2, 64, 0, 23),
-      new Row("_bf16", 48, 128, 3, 3, 0, 1, 5),
-      new Row("_bf16", 64, 128, 3, 3, 128, 0, 7),
+      new Row("_bf16", 48, 80, 4, 4, 0, 1, 5),
+      new Row("_bf16", 64, 64, 4, 4, 128, 0, 7),
       new Row("_bf16", 80, 112, 3, 3, 32, 0, 3),
       new Row("_bf16", 128, 128, 2, 2, 128, 0, 3),
       new Row("_bf16", 160, 128, 2, 2, 64, 0, 23));
