@@ -21,7 +21,8 @@
 #     profile against PyTorch eager (benchmarks/torch/vae_decode.py), again with NCHW images and with its wide
 #     attention head on the CUDA-core kernel instead of cuBLASLt products (-Dsdj.cuda.wideProducts=false); the
 #     channels-last group norm's three kernels timed apart at the UNet's shapes, and its one-kernel form
-#     (GroupNormBench); and the UNet step again with group norms in one kernel (-Dsdj.cuda.groupNormCluster=true),
+#     (GroupNormBench); and the UNet step again with the group norms of up to 256 and 1024 pixels a sample in one
+#     kernel (-Dsdj.cuda.groupNormCluster=256, =1024),
 #     with the wgmma kernel's K and V tiles copied by one bulk copy each (-Dsdj.cuda.wgmmaTmaTile=true), with group
 #     norms cut into fewer, longer chunks (-Dsdj.cuda.groupNormBlocks=256 and 128 in place of 1024), with
 #     attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async in place of the wgmma kernel's bulk
@@ -33,8 +34,8 @@
 #
 #   scripts/gpu-check.sh check    (on the GPU machine; about 3 minutes)
 #     The tests of org.sdj.cuda, the attention benchmark beside PyTorch's SDPA, the UNet step beside PyTorch eager,
-#     the whole txt2img, GroupNormBench and the UNet step with group norms in one kernel: the short confirmation of a
-#     kernel change (a tuning winner adopted) in a device session's last minutes.
+#     the whole txt2img, GroupNormBench and the UNet step with the group norms of up to 256 pixels a sample in one
+#     kernel: the short confirmation of a kernel change (a tuning winner adopted) in a device session's last minutes.
 #
 #   scripts/gpu-check.sh sweep    (on the GPU machine; a minute or two)
 #     The bundle's tuning image alone, timed against sdj's kernels: with a bundle built with SDJ_TUNE_ROWS (as
@@ -404,8 +405,8 @@ run_checks() {
   echo "== group norm kernels (sdj) =="
   timeout -k 5 "$(left 30)" "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
   # The UNet step again with each alternative, where the deadline leaves room.
-  local variants="groupNormCluster=true wgmmaTmaTile=true groupNormBlocks=256 groupNormBlocks=128 attention=mma
-    wgmmaTma=false channelsLast=false fusedProjections=false"
+  local variants="groupNormCluster=256 groupNormCluster=1024 wgmmaTmaTile=true groupNormBlocks=256 groupNormBlocks=128
+    attention=mma wgmmaTma=false channelsLast=false fusedProjections=false"
   for variant in $variants; do
     local room=$((deadline - SECONDS))
     if [ "$room" -ge 40 ]; then
@@ -431,15 +432,15 @@ check_checks() {
   timeout -k 5 "$(left 50)" python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
   timeout -k 5 "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   timeout -k 5 "$(left 30)" "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
-  timeout -k 5 "$(left 45)" "${java[@]}" -Dsdj.cuda.groupNormCluster=true -cp "$cp" org.sdj.cuda.UNetStepBench \
-    >"$out/unet-sdj-groupNormCluster-true.txt" 2>&1
+  timeout -k 5 "$(left 45)" "${java[@]}" -Dsdj.cuda.groupNormCluster=256 -cp "$cp" org.sdj.cuda.UNetStepBench \
+    >"$out/unet-sdj-groupNormCluster-256.txt" 2>&1
   {
     tests_summary
     attention_summary
     step_summary
     group_norm_summary
-    echo "-- UNet step, sdj, -Dsdj.cuda.groupNormCluster=true --"
-    grep -E "unet step|relative L2|groupNorm" "$out/unet-sdj-groupNormCluster-true.txt" | head -4
+    echo "-- UNet step, sdj, -Dsdj.cuda.groupNormCluster=256 --"
+    grep -E "unet step|relative L2|groupNorm" "$out/unet-sdj-groupNormCluster-256.txt" | head -4
     echo "(tests exit code $tests_rc; every log in logs.tar.gz)"
   } >"$out/summary.txt" 2>&1
   deliver

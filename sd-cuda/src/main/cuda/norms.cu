@@ -168,25 +168,46 @@ __device__ void group_apply_nhwc_body(const T* x, const float* mean_rstd, const 
   }
 }
 
-// group_apply_nhwc_body 8 channels of one pixel at a time (channels % 8 == 0, x and y 16-byte aligned, vectors
-// < 2^31: NormKernels checks).
+// group_apply_nhwc_body 8 channels of one pixel at a time (channels % 8 == 0, x and y 16-byte aligned, a sample's
+// vectors < 2^31: NormKernels checks) on a grid of (blocks per sample, samples). Each block first lays out its
+// sample's mean, rstd * gamma and beta per channel in shared memory (3 * channels floats, dynamic), so that a vector
+// takes one remainder and six 16-byte shared loads, where looking each channel's group, statistics and affine up took
+// eight divisions and 32 global loads. (x - mean) * scale + beta, not x * scale + shift: a mean far from zero against
+// a small spread would cancel in the latter.
 template <typename T>
 __device__ void group_apply_nhwc_vec_body(const uint4* x, const float* mean_rstd, const T* gamma, const T* beta,
-                                          uint4* y, unsigned vectors, unsigned per_sample_vecs, int channels,
-                                          int cpg, int groups, int silu_after) {
-  for (unsigned v = blockIdx.x * blockDim.x + threadIdx.x; v < vectors; v += gridDim.x * blockDim.x) {
-    const float* mr = mean_rstd + 2LL * (v / per_sample_vecs) * groups;
-    int c0 = (int)(v % (unsigned)(channels / VEC)) * VEC;
-    float e[VEC];
-    unpack8<T>(x[v], e);
+                                          uint4* y, unsigned per_sample_vecs, int channels, int cpg, int groups,
+                                          int silu_after) {
+  extern __shared__ __align__(16) unsigned char sdj_gn_affine[];
+  float* mean = reinterpret_cast<float*>(sdj_gn_affine);
+  float* scale = mean + channels;
+  float* shift = scale + channels;
+  const float* mr = mean_rstd + 2LL * blockIdx.y * groups;
+  for (int c = threadIdx.x; c < channels; c += blockDim.x) {
+    const float* g = mr + 2 * (c / cpg);
+    mean[c] = g[0];
+    scale[c] = g[1] * to_f(gamma[c]);
+    shift[c] = to_f(beta[c]);
+  }
+  __syncthreads();
+  const long long base = (long long)blockIdx.y * per_sample_vecs;
+  const unsigned channel_vecs = (unsigned)(channels / VEC);
+  for (unsigned v = blockIdx.x * blockDim.x + threadIdx.x; v < per_sample_vecs; v += gridDim.x * blockDim.x) {
+    const int c0 = (int)(v % channel_vecs) * VEC;
+    float e[VEC], m[VEC], a[VEC], b[VEC];
+    unpack8<T>(x[base + v], e);
+#pragma unroll
+    for (int j = 0; j < VEC; j += 4) {
+      *reinterpret_cast<float4*>(m + j) = *reinterpret_cast<const float4*>(mean + c0 + j);
+      *reinterpret_cast<float4*>(a + j) = *reinterpret_cast<const float4*>(scale + c0 + j);
+      *reinterpret_cast<float4*>(b + j) = *reinterpret_cast<const float4*>(shift + c0 + j);
+    }
 #pragma unroll
     for (int j = 0; j < VEC; j++) {
-      int c = c0 + j;
-      const float* g = mr + 2 * (c / cpg);
-      float o = (e[j] - g[0]) * g[1] * to_f(gamma[c]) + to_f(beta[c]);
+      float o = (e[j] - m[j]) * a[j] + b[j];
       e[j] = silu_after ? silu(o) : o;
     }
-    y[v] = pack8<T>(e);
+    y[base + v] = pack8<T>(e);
   }
 }
 
@@ -309,11 +330,10 @@ __device__ void layer_norm_body(const T* x, const T* gamma, const T* beta, T* y,
     sdj::group_apply_nhwc_body<T>(x, mean_rstd, gamma, beta, y, n, per_sample, channels, cpg, groups, silu);     \
   }                                                                                                               \
   extern "C" __global__ void sdj_group_apply_nhwc_vec_##S(const T* x, const float* mean_rstd, const T* gamma,     \
-                                                          const T* beta, T* y, int vectors, int per_sample_vecs,  \
-                                                          int channels, int cpg, int groups, int silu) {          \
+                                                          const T* beta, T* y, int per_sample_vecs, int channels, \
+                                                          int cpg, int groups, int silu) {                        \
     sdj::group_apply_nhwc_vec_body<T>(reinterpret_cast<const uint4*>(x), mean_rstd, gamma, beta,                 \
-                                      reinterpret_cast<uint4*>(y), vectors, per_sample_vecs, channels, cpg,       \
-                                      groups, silu);                                                              \
+                                      reinterpret_cast<uint4*>(y), per_sample_vecs, channels, cpg, groups, silu); \
   }                                                                                                               \
   extern "C" __global__ void sdj_layer_norm_##S(const T* x, const T* gamma, const T* beta, T* y, long long rows,   \
                                                 int width, float eps, int vectorized) {                           \

@@ -149,7 +149,6 @@ public record CudaOptions(int device, DType computeType, boolean graphs, long co
     return new CudaOptions(0, DType.F16, graphs, workspace, gemmConvPixels, attention, fused, channelsLast);
   }
 
-  /** A true/false property, {@code absent} where absent. */
   /** The boolean property {@code name}, {@code absent} where unset; any value but true or false is refused. */
   static boolean flag(Properties properties, String name, boolean absent) {
     String value = properties.getProperty(name, Boolean.toString(absent)).trim();

@@ -9,28 +9,51 @@ import java.util.Optional;
  */
 final class NormKernels {
   private final Launcher launch;
-  private final boolean clusterGroupNorm;
+  private final long clusterMaxPixels;
 
   /** Launches through {@code launch}, with {@link #CLUSTER_PROPERTY}'s choice of channels-last group norm. */
   NormKernels(Launcher launch) {
-    this(launch, CudaOptions.flag(System.getProperties(), CLUSTER_PROPERTY, false));
+    this(launch, clusterMaxPixels(System.getProperty(CLUSTER_PROPERTY, "false")));
   }
 
   /**
-   * Launches through {@code launch}; channels-last group norms in one kernel ({@link ClusterGroupNorm}) where
-   * {@code clusterGroupNorm}, it is loaded (compute capability 9.0 and newer) and it applies.
+   * Launches through {@code launch}; channels-last group norms of up to {@code clusterMaxPixels} pixels a sample in one
+   * kernel ({@link ClusterGroupNorm}) where it is loaded (compute capability 9.0 and newer) and applies (0: none).
    */
-  NormKernels(Launcher launch, boolean clusterGroupNorm) {
+  NormKernels(Launcher launch, long clusterMaxPixels) {
     this.launch = launch;
-    this.clusterGroupNorm = clusterGroupNorm;
+    this.clusterMaxPixels = clusterMaxPixels;
   }
 
   /**
    * System property: {@code true} runs channels-last group norms as {@link ClusterGroupNorm}'s one kernel where it
-   * applies. Off by default: on an H200 (run 10) it beat the three kernels alone at 64 and 256 pixels and lost at 4096
-   * (GroupNormBench), and made a UNet step in its CUDA graph 3% slower (UNetStepBench).
+   * applies, a number only those of up to that many pixels a sample. Off by default: on an H200 (run 10) it beat the
+   * three kernels alone at 64 and 256 pixels and lost at 4096 (GroupNormBench), and made a UNet step in its CUDA graph
+   * 3% slower with every norm on it (UNetStepBench).
    */
   static final String CLUSTER_PROPERTY = "sdj.cuda.groupNormCluster";
+
+  /**
+   * {@link #CLUSTER_PROPERTY}'s value as the most pixels a sample of a group norm in one kernel: {@code true} any,
+   * {@code false} none (0), or a whole number of pixels.
+   *
+   * @throws IllegalArgumentException for any other value
+   */
+  static long clusterMaxPixels(String value) {
+    String v = value.trim();
+    if (v.equals("true") || v.equals("false")) {
+      return v.equals("true") ? Long.MAX_VALUE : 0;
+    }
+    try {
+      long pixels = Long.parseLong(v);
+      if (pixels >= 0) {
+        return pixels;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new IllegalArgumentException(CLUSTER_PROPERTY + "=" + v + ": use true, false or the most pixels a sample");
+  }
 
   private static final System.Logger LOG = System.getLogger(NormKernels.class.getName());
   /**
@@ -197,7 +220,7 @@ final class NormKernels {
     if ((long) n * groups == 0 || channels / groups * pixels == 0) {
       return;
     }
-    if (clusterGroupNorm && hasClusterKernel()) {
+    if (pixels <= clusterMaxPixels && hasClusterKernel()) {
       Optional<ClusterGroupNorm.Cut> cut = ClusterGroupNorm.Cut.of(n, channels, pixels, groups, x, y);
       if (cut.isPresent()) {
         groupNormCluster(cut.get(), x, gamma, beta, y, eps, silu);
@@ -249,7 +272,9 @@ final class NormKernels {
             + channels + " channels exceed the CUDA backend's channels-last kernels (" + NHWC_MAX_GROUPS + " groups, "
             + NHWC_MAX_CHANNELS + " channels, " + GROUP_MAX_COUNT + " elements)");
       }
-      boolean vec = nhwcVectorized(channels, x, y) && Kernels.vectorIndexFits((long) n * pixels * channels);
+      // The vectorized apply's grid takes the samples along y.
+      boolean vec = nhwcVectorized(channels, x, y) && Kernels.vectorIndexFits((long) n * pixels * channels)
+          && n <= 65535;
       int chunk = nhwcChunkPixels(n, pixels, channels, targetBlocks);
       return new NhwcCut(n, channels, pixels, groups, chunk, chunks(pixels, chunk), vec);
     }
@@ -288,12 +313,30 @@ final class NormKernels {
     long total = (long) cut.n() * cut.pixels() * cut.channels();
     long merged = cut.merged(stats);
     if (cut.vec()) {
-      launch.elementwise("sdj_group_apply_nhwc_vec", total / 8, x, merged, gamma, beta, y, (int) (total / 8),
-          (int) (cut.pixels() * cut.channels() / 8), cut.channels(), cut.perGroup(), cut.groups(), silu ? 1 : 0);
+      long perSample = cut.pixels() * cut.channels() / 8;
+      launch.raw("sdj_group_apply_nhwc_vec" + launch.suffix(), new int[] {nhwcApplyBlocks(cut.n(), perSample),
+          cut.n(), 1}, new int[] {Launcher.THREADS, 1, 1}, nhwcApplySharedBytes(cut.channels()), x, merged, gamma,
+          beta, y, (int) perSample, cut.channels(), cut.perGroup(), cut.groups(), silu ? 1 : 0);
     } else {
       launch.elementwise("sdj_group_apply_nhwc", total, x, merged, gamma, beta, y, total,
           cut.pixels() * cut.channels(), cut.channels(), cut.perGroup(), cut.groups(), silu ? 1 : 0);
     }
+  }
+
+  /**
+   * Blocks the vectorized apply aims for: about 8 resident 256-thread blocks on each SM of a 132-SM GPU, enough
+   * vectors in flight to keep the memory busy; more would each lay out their sample's per-channel statistics again.
+   */
+  private static final int APPLY_TARGET_BLOCKS = 1024;
+
+  /** Blocks per sample of the vectorized apply: one vector a thread, within {@link #APPLY_TARGET_BLOCKS} in all. */
+  static int nhwcApplyBlocks(int n, long perSampleVectors) {
+    return (int) Math.max(1, Math.min(Math.ceilDiv(perSampleVectors, Launcher.THREADS), APPLY_TARGET_BLOCKS / n));
+  }
+
+  /** Shared memory of the vectorized apply: each channel's mean, scale and shift as floats (48 KiB at most). */
+  static int nhwcApplySharedBytes(int channels) {
+    return 3 * Float.BYTES * channels;
   }
 
   /** Floats of scratch {@link #groupNormNhwc} needs: every chunk's statistics, then every group's. */

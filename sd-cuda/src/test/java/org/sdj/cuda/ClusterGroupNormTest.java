@@ -1,6 +1,7 @@
 package org.sdj.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -72,5 +73,18 @@ class ClusterGroupNormTest {
     assertTrue(!KernelModule.archSpecific("norms.fatbin"));
     assertEquals("sdj_group_norm_cluster_nhwc_bf16", ClusterGroupNorm.kernel("_bf16"));
     assertEquals("sdj.cuda.groupNormCluster", NormKernels.CLUSTER_PROPERTY);
+  }
+
+  /** The property takes true (every norm), false (none) or the most pixels a sample; anything else is refused. */
+  @Test
+  void thePropertySaysWhichNormsRunInOneKernel() {
+    assertEquals(Long.MAX_VALUE, NormKernels.clusterMaxPixels("true"));
+    assertEquals(0, NormKernels.clusterMaxPixels("false"));
+    assertEquals(256, NormKernels.clusterMaxPixels(" 256 "));
+    for (String bad : new String[] {"-1", "yes", "", "1e3"}) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> NormKernels.clusterMaxPixels(bad), bad);
+      assertTrue(e.getMessage().contains("sdj.cuda.groupNormCluster"), e.getMessage());
+    }
   }
 }

@@ -64,6 +64,58 @@ class EmulatedChannelsLastTest {
   }
 
   /**
+   * The vectorized apply alone, given each group's (mean, rstd), where its grid (about 1024 blocks, samples along y)
+   * leaves some threads two vectors of a sample: 512 samples of 16 channels in 4 groups over 16x17 pixels, 544
+   * vectors a sample on 2 blocks of 256 threads.
+   */
+  @Test
+  void applyStridesOverMoreVectorsThanItsThreads() {
+    try (HostRun run = new HostRun(DType.F16, "groupApplyNhwc")) {
+      int n = 512;
+      int channels = 16;
+      int groups = 4;
+      int pixels = 16 * 17;
+      int cpg = channels / groups;
+      assertEquals(2, NormKernels.nhwcApplyBlocks(n, (long) pixels * channels / 8), "blocks per sample");
+      int size = n * pixels * channels;
+      float[] x = run.random(size, -3, 5);
+      float[] gamma = run.random(channels);
+      float[] beta = run.random(channels);
+      // The statistics as the merge leaves them, after n * groups pairs of chunk statistics (one chunk a sample).
+      float[] stats = new float[4 * n * groups];
+      for (int s = 0; s < n; s++) {
+        for (int g = 0; g < groups; g++) {
+          double sum = 0;
+          double squares = 0;
+          for (int p = 0; p < pixels; p++) {
+            for (int c = g * cpg; c < (g + 1) * cpg; c++) {
+              double v = x[(s * pixels + p) * channels + c];
+              sum += v;
+              squares += v * v;
+            }
+          }
+          double mean = sum / (pixels * cpg);
+          int at = 2 * n * groups + 2 * (s * groups + g);
+          stats[at] = (float) mean;
+          stats[at + 1] = (float) (1 / Math.sqrt(squares / (pixels * cpg) - mean * mean + EPS));
+        }
+      }
+      long px = run.put(x);
+      long y = run.output(size);
+      NormKernels.NhwcCut cut = new NormKernels.NhwcCut(n, channels, pixels, groups, pixels, 1, true);
+      new NormKernels(run.launcher).nhwcApply(cut, px, run.putF32(stats), run.put(gamma), run.put(beta), y, true);
+      float[] want = new float[size];
+      for (int i = 0; i < size; i++) {
+        int c = i % channels;
+        int at = 2 * n * groups + 2 * (i / (pixels * channels) * groups + c / cpg);
+        float v = (x[i] - stats[at]) * stats[at + 1] * gamma[c] + beta[c];
+        want[i] = v / (1 + (float) Math.exp(-v));
+      }
+      run.assertClose(want, run.get(y, size), "512 x [16x17, 16] in 4 groups, SiLU");
+    }
+  }
+
+  /**
    * The same input gives the same bits every time, on the vector and the scalar path: the statistics sum in a fixed
    * order. (With floating-point atomics they did not, the emulator's host threads racing as a GPU's warps do, and a
    * UNet step then differed from itself, and its CUDA-graph replay from its op-by-op run, by 0.2% after fp16 rounding

@@ -31,7 +31,7 @@ class EmulatedClusterGroupNormTest {
   @EnumSource(value = DType.class, names = {"F16", "BF16"})
   void matchesTheReference(DType type) {
     try (HostRun run = new HostRun(type, "clusterGroupNorm")) {
-      NormKernels norms = new NormKernels(run.launcher, true);
+      NormKernels norms = new NormKernels(run.launcher, Long.MAX_VALUE);
       // n, channels, groups, height, width, slices per sample
       int[][] cases = {{1, 80, 8, 4, 4, 2}, {2, 16, 8, 5, 5, 2}, {1, 24, 4, 1, 5, 1}, {1, 48, 16, 9, 7, 2},
           {2, 32, 2, 3, 11, 2}, {1, 16, 4, 20, 20, 2}};
@@ -72,8 +72,9 @@ class EmulatedClusterGroupNormTest {
       float[] gamma = run.random(channels);
       float[] beta = run.random(channels);
       long y = run.output(x.length);
-      new NormKernels(run.launcher, true).groupNormNhwc(run.put(EmulatedChannelsLastTest.toNhwc(x, 1, channels,
-          pixels)), run.put(gamma), run.put(beta), y, 1, channels, pixels, 4, EPS, false, 0L);
+      long nhwc = run.put(EmulatedChannelsLastTest.toNhwc(x, 1, channels, pixels));
+      new NormKernels(run.launcher, Long.MAX_VALUE).groupNormNhwc(nhwc, run.put(gamma), run.put(beta), y, 1, channels,
+          pixels, 4, EPS, false, 0L);
       float[] want = run.host(run.ref.groupNorm(run.tensor(x, 1, channels, 15, 13), 4, run.tensor(gamma, channels),
           run.tensor(beta, channels), EPS, false));
       run.assertClose(EmulatedChannelsLastTest.toNhwc(want, 1, channels, pixels), run.get(y, x.length),
@@ -82,29 +83,33 @@ class EmulatedClusterGroupNormTest {
   }
 
   /**
-   * Through the backend's ops with {@link NormKernels#CLUSTER_PROPERTY} set, as a UNet's ResnetBlock2D calls it: a
-   * channels-last image in, a channels-last result out, the reference's values.
+   * Through the backend's ops with {@link NormKernels#CLUSTER_PROPERTY} set to 36 pixels, as a UNet's ResnetBlock2D
+   * calls it: a channels-last image in, a channels-last result out, the reference's values; in one kernel at 6x6, in
+   * the three kernels at 7x7.
    */
   @Test
-  void runsAsTheBackendsGroupNormWhenAsked() {
+  void runsAsTheBackendsGroupNormUpToItsPixels() {
     try (HostRun run = new HostRun(DType.F16, "clusterGroupNormOps");
-        CudaBackend backend = CudaTestSupport.withProperty(NormKernels.CLUSTER_PROPERTY, "true",
+        CudaBackend backend = CudaTestSupport.withProperty(NormKernels.CLUSTER_PROPERTY, "36",
             () -> HostDevice.backend(CudaOptions.defaults().withChannelsLast(true)));
         Ops ops = backend.ops()) {
       int channels = 64;
-      float[] x = run.random(2 * channels * 6 * 6, -3, 4);
-      float[] gamma = run.random(channels);
-      float[] beta = run.random(channels);
-      Tensor xt = ops.fromHost(x, 2, channels, 6, 6);
-      assertTrue(((DeviceTensor) xt).channelsLast(), "uploaded channels-last");
       String kernel = ClusterGroupNorm.kernel("_f16");
-      long launches = EmulatedKernels.dispatch().launches(kernel);
-      Tensor y = ops.groupNorm(xt, 8, ops.fromHost(gamma, channels), ops.fromHost(beta, channels), EPS, true);
-      assertEquals(launches + 1, EmulatedKernels.dispatch().launches(kernel), "one launch of " + kernel);
-      assertTrue(((DeviceTensor) y).channelsLast(), "a channels-last result");
-      float[] want = run.host(run.ref.groupNorm(run.tensor(x, 2, channels, 6, 6), 8, run.tensor(gamma, channels),
-          run.tensor(beta, channels), EPS, true));
-      run.assertClose(want, ops.toHost(y), "[2, 64, 6, 6] in 8 groups, SiLU");
+      for (int side : new int[] {6, 7}) {
+        float[] x = run.random(2 * channels * side * side, -3, 4);
+        float[] gamma = run.random(channels);
+        float[] beta = run.random(channels);
+        Tensor xt = ops.fromHost(x, 2, channels, side, side);
+        assertTrue(((DeviceTensor) xt).channelsLast(), "uploaded channels-last");
+        long launches = EmulatedKernels.dispatch().launches(kernel);
+        Tensor y = ops.groupNorm(xt, 8, ops.fromHost(gamma, channels), ops.fromHost(beta, channels), EPS, true);
+        assertEquals(launches + (side == 6 ? 1 : 0), EmulatedKernels.dispatch().launches(kernel),
+            "launches of " + kernel + " at " + side + "x" + side);
+        assertTrue(((DeviceTensor) y).channelsLast(), "a channels-last result");
+        float[] want = run.host(run.ref.groupNorm(run.tensor(x, 2, channels, side, side), 8,
+            run.tensor(gamma, channels), run.tensor(beta, channels), EPS, true));
+        run.assertClose(want, ops.toHost(y), "[2, 64, " + side + ", " + side + "] in 8 groups, SiLU");
+      }
     }
   }
 
@@ -112,7 +117,7 @@ class EmulatedClusterGroupNormTest {
   @Test
   void isRepeatable() {
     try (HostRun run = new HostRun(DType.F16, "clusterGroupNormRepeat")) {
-      NormKernels norms = new NormKernels(run.launcher, true);
+      NormKernels norms = new NormKernels(run.launcher, Long.MAX_VALUE);
       int n = 2;
       int channels = 96;
       int groups = 8;
