@@ -53,6 +53,7 @@
 # summary's "winners in place of the table's kernels" part says what they do to the rule test, the attention benchmark
 # and the UNet step; a winner joins sdj by its row in sd-cuda/src/main/cuda/flash_attention_wgmma.cu and
 # WgmmaKernel.TABLE (FlashAttentionWgmmaLaunchTest keeps the two equal), in float16 and bfloat16.
+# SDJ_TUNE_HEADS (padded head sizes, "48 80 160") keeps a sweep to those head sizes' kernels of the image.
 # SDJ_GPU_SECONDS sets the deadline of 'run', 'check' or 'tune' in place of its own (for the last minutes of a session's
 # device time). Every 15 s the logs so far go to $OUT as logs.tar.gz, whether or not the run gets to its summary.
 # SDJ_GPU_JAVA_OPTS adds JVM options to every Java part (CUDA graphs off, the convolution workspace, which
@@ -219,6 +220,15 @@ tune_part() {
   local tune=$1 log="$out/${2:-tune}.txt"
   echo "== attention tuning (sdj, AttentionTune, $(basename "$log")) =="
   : >"$log"
+  # SDJ_TUNE_HEADS (padded head sizes, e.g. "48 80 160"): only those kernels of the image, to spend a short session's
+  # device time where a target is missed.
+  if [ -n "${SDJ_TUNE_HEADS:-}" ]; then
+    local heads
+    heads=$(echo "$SDJ_TUNE_HEADS" | tr -s ' ,' '||' | sed 's/^|//; s/|$//')
+    grep -E "_d($heads)_" "$tune/attention_tune.list" >"$tune/attention_tune.list.tmp" || true
+    mv "$tune/attention_tune.list.tmp" "$tune/attention_tune.list"
+    echo "SDJ_TUNE_HEADS=$SDJ_TUNE_HEADS: $(wc -l <"$tune/attention_tune.list") kernels" >>"$log"
+  fi
   # A hung or failing kernel ends its JVM with the index to go on from. Where it ran in clusters (FLAG_CLUSTER, whose
   # instructions no GPU had run before), the other cluster kernels are left out too: a hang costs 10 s each.
   local from=0 next rc bad skip=()
