@@ -14,17 +14,16 @@
 #     same shapes, the attention tuning image's kernels against sdj's (AttentionTune: other tile lengths, stages,
 #     consumers, swizzles, softmax forms, turns, fences, clusters of two blocks, stages given back by warp, persistent
 #     blocks), then as the deadline leaves room: a second sweep of what the first measured, combined (TuneCombinations;
-#     its image built there by the toolkit's nvcc); the sweeps' winners in place of the table's kernels
-#     (TuneWinners, -Dsdj.cuda.wgmmaTuned) for the wgmma rule test, the attention benchmark and the UNet step;
-#     Nsight Compute's sections of the fastest tuning kernels at head sizes 40 and 128 beside sdj's (where ncu is there
-#     and can read the counters); a whole 512x512 txt2img with its peak device memory; the VAE decode with its op
-#     profile against PyTorch eager (benchmarks/torch/vae_decode.py), again with NCHW images and with its wide
-#     attention head on the CUDA-core kernel instead of cuBLASLt products (-Dsdj.cuda.wideProducts=false); the
-#     channels-last group norm's three kernels timed apart at the UNet's shapes, and its one-kernel form
-#     (GroupNormBench); and the UNet step again with the group norms of up to 256 and 1024 pixels a sample in one
-#     kernel (-Dsdj.cuda.groupNormCluster=256, =1024),
-#     with the wgmma kernel's K and V tiles copied by one bulk copy each (-Dsdj.cuda.wgmmaTmaTile=true), with group
-#     norms cut into fewer, longer chunks (-Dsdj.cuda.groupNormBlocks=256 and 128 in place of 1024), with
+#     its image built there by the toolkit's nvcc); the sweeps' winners in place of the table's kernels (TuneWinners,
+#     -Dsdj.cuda.wgmmaTuned) for the wgmma rule test, the attention benchmark and the UNet step; Nsight Compute's
+#     sections of the fastest tuning kernels at head sizes 80 and 160 (the missed targets) beside sdj's (where ncu is
+#     there and can read the counters); a whole 512x512 txt2img with its peak device memory; the VAE decode with its op
+#     profile against PyTorch eager (benchmarks/torch/vae_decode.py), again with NCHW images and with its wide attention
+#     head on the CUDA-core kernel instead of cuBLASLt products (-Dsdj.cuda.wideProducts=false); the channels-last group
+#     norm's three kernels timed apart at the UNet's shapes, and its one-kernel form (GroupNormBench); and the UNet step
+#     again with the group norms of up to 256 and 1024 pixels a sample in one kernel (-Dsdj.cuda.groupNormCluster=256,
+#     =1024), with the wgmma kernel's K and V tiles copied by one bulk copy each (-Dsdj.cuda.wgmmaTmaTile=true), with
+#     group norms cut into fewer, longer chunks (-Dsdj.cuda.groupNormBlocks=256 and 128 in place of 1024), with
 #     attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async in place of the wgmma kernel's bulk
 #     tensor copies (-Dsdj.cuda.wgmmaTma=false), with NCHW images (-Dsdj.cuda.channelsLast=false) and with q, k and v
 #     projected apart (-Dsdj.cuda.fusedProjections=false). Writes the results under $OUT (or gpu-out/ when OUT is
@@ -399,7 +398,7 @@ run_checks() {
   # winners in place of the table's kernels ('tune' does that otherwise); then ncu.
   [ $((deadline - SECONDS)) -ge 150 ] && combine_part "$out/tune.txt"
   [ $((deadline - SECONDS)) -ge 100 ] && adopt_part "$out/tune.txt $out/tune2.txt" /tmp/sdj-tune/tune /tmp/sdj-tune2
-  ncu_part /tmp/sdj-tune/tune "48|128"
+  ncu_part /tmp/sdj-tune/tune "80|160"
   echo "== txt2img 512x512, 20 steps (sdj) =="
   timeout -k 5 "$(left 120)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (sdj) =="
