@@ -212,6 +212,9 @@ unpack() {
 
 # Seconds for a part that wants $1: that, or what is left before the deadline (at least 5).
 left() { local l=$((deadline - SECONDS)); if [ "$l" -lt "$1" ]; then echo $((l > 5 ? l : 5)); else echo "$1"; fi; }
+# Command $2... within $1 seconds or what is left before the deadline (left), then killed: a JVM that a hung kernel
+# keeps from ending ignores the first signal.
+limit() { local seconds; seconds=$(left "$1"); shift; timeout -k 5 "$seconds" "$@"; }
 
 # The attention tuning image in directory $1 (attention_tune_N.cubin and .list): its kernels against sdj's at each head
 # size, into $out/$2.txt (tune by default).
@@ -232,7 +235,7 @@ tune_part() {
   # instructions no GPU had run before), the other cluster kernels are left out too: a hang costs 10 s each.
   local from=0 next rc bad skip=()
   while :; do
-    timeout -k 5 "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune" --from=$from \
+    limit 60 "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune" --from=$from \
       ${skip[@]+"${skip[@]}"} >>"$log" 2>&1
     rc=$?
     next=$(grep -o 'resume-from: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
@@ -265,7 +268,7 @@ ncu_part() {
           WarpStateStats SchedulerStats LaunchStats; do
         grep -qw -- "$sec" <<<"$known" && sections+=(--section "$sec")
       done
-      timeout -k 5 "$(left 90)" ncu --clock-control none --kernel-name-base function \
+      limit 90 ncu --clock-control none --kernel-name-base function \
         --kernel-name "regex:^(sdj_flash_attention_wgmma_f16_d($dps)|$best)\$" "${sections[@]}" \
         "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionTune "$tune" "--only=$best" --once >"$out/ncu.txt" 2>&1
     fi
@@ -314,11 +317,11 @@ adopt_part() {
     n=$((n + 1))
   done
   local tuned=("-D$TUNED_PROPERTY=$dir")
-  timeout -k 5 "$(left 60)" "${java[@]}" "${tuned[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
+  limit 60 "${java[@]}" "${tuned[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
     --select-class org.sdj.cuda.FlashAttentionWgmmaRuleTest --details=tree --disable-banner --disable-ansi-colors \
     >"$out/adopt-tests.txt" 2>&1
-  timeout -k 5 "$(left 45)" "${java[@]}" "${tuned[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/adopt-bench.txt" 2>&1
-  timeout -k 5 "$(left 60)" "${java[@]}" "${tuned[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/adopt-unet.txt" 2>&1
+  limit 45 "${java[@]}" "${tuned[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/adopt-bench.txt" 2>&1
+  limit 60 "${java[@]}" "${tuned[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/adopt-unet.txt" 2>&1
 }
 # TunedKernels.PROPERTY.
 TUNED_PROPERTY=sdj.cuda.wgmmaTuned
@@ -349,7 +352,7 @@ deliver() {
 # $out/junit; its exit code.
 tests_part() {
   echo "== tests (org.sdj.cuda) =="
-  timeout -k 5 "$(left "$1")" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
+  limit "$1" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
     --select-package org.sdj.cuda --exclude-classname '.*\.Emulated.*' --exclude-classname '.*\.HostDeviceTest' \
     --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" >"$out/tests.txt" 2>&1
 }
@@ -384,13 +387,13 @@ run_checks() {
   tests_part 200
   local tests_rc=$?
   echo "== UNet step (sdj) =="
-  timeout -k 5 "$(left 75)" "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
+  limit 75 "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
   echo "== UNet step (torch eager) =="
-  timeout -k 5 "$(left 60)" python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
+  limit 60 python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
   echo "== attention benchmark (sdj) =="
-  timeout -k 5 "$(left 45)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
+  limit 45 "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
   echo "== attention benchmark (torch SDPA) =="
-  timeout -k 5 "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
+  limit 30 python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
   rm -rf /tmp/sdj-tune
   unpack "$bundle/tune.tar.xz" /tmp/sdj-tune
   tune_part /tmp/sdj-tune/tune
@@ -400,27 +403,26 @@ run_checks() {
   [ $((deadline - SECONDS)) -ge 100 ] && adopt_part "$out/tune.txt $out/tune2.txt" /tmp/sdj-tune/tune /tmp/sdj-tune2
   ncu_part /tmp/sdj-tune/tune "80|160"
   echo "== txt2img 512x512, 20 steps (sdj) =="
-  timeout -k 5 "$(left 120)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
+  limit 120 "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (sdj) =="
-  timeout -k 5 "$(left 40)" "${java[@]}" -cp "$cp" org.sdj.cuda.VaeDecodeBench >"$out/vae-sdj.txt" 2>&1
+  limit 40 "${java[@]}" -cp "$cp" org.sdj.cuda.VaeDecodeBench >"$out/vae-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (torch eager) =="
-  timeout -k 5 "$(left 30)" python3 "$root/benchmarks/torch/vae_decode.py" >"$out/vae-torch.txt" 2>&1
+  limit 30 python3 "$root/benchmarks/torch/vae_decode.py" >"$out/vae-torch.txt" 2>&1
   echo "== VAE decode 512x512 (sdj, -Dsdj.cuda.channelsLast=false) =="
-  timeout -k 5 "$(left 40)" "${java[@]}" -Dsdj.cuda.channelsLast=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
+  limit 40 "${java[@]}" -Dsdj.cuda.channelsLast=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
     >"$out/vae-sdj-nchw.txt" 2>&1
   echo "== VAE decode 512x512 (sdj, -Dsdj.cuda.wideProducts=false) =="
-  timeout -k 5 "$(left 40)" "${java[@]}" -Dsdj.cuda.wideProducts=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
+  limit 40 "${java[@]}" -Dsdj.cuda.wideProducts=false -cp "$cp" org.sdj.cuda.VaeDecodeBench \
     >"$out/vae-sdj-wide-kernel.txt" 2>&1
   echo "== group norm kernels (sdj) =="
-  timeout -k 5 "$(left 30)" "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
+  limit 30 "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
   # The UNet step again with each alternative, where the deadline leaves room.
   local variants="groupNormCluster=256 groupNormCluster=1024 wgmmaTmaTile=true groupNormBlocks=256 groupNormBlocks=128
     attention=mma wgmmaTma=false channelsLast=false fusedProjections=false"
   for variant in $variants; do
-    local room=$((deadline - SECONDS))
-    if [ "$room" -ge 40 ]; then
+    if [ $((deadline - SECONDS)) -ge 40 ]; then
       echo "== UNet step (sdj, -Dsdj.cuda.$variant) =="
-      timeout -k 5 "$((room < 60 ? room : 60))" "${java[@]}" -Dsdj.cuda.$variant -cp "$cp" org.sdj.cuda.UNetStepBench \
+      limit 60 "${java[@]}" -Dsdj.cuda.$variant -cp "$cp" org.sdj.cuda.UNetStepBench \
         >"$out/unet-sdj-${variant//=/-}.txt" 2>&1
     fi
   done
@@ -435,13 +437,13 @@ check_checks() {
   prepare 200
   tests_part 90
   local tests_rc=$?
-  timeout -k 5 "$(left 40)" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
-  timeout -k 5 "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
-  timeout -k 5 "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
-  timeout -k 5 "$(left 50)" python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
-  timeout -k 5 "$(left 60)" "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
-  timeout -k 5 "$(left 30)" "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
-  timeout -k 5 "$(left 45)" "${java[@]}" -Dsdj.cuda.groupNormCluster=256 -cp "$cp" org.sdj.cuda.UNetStepBench \
+  limit 40 "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
+  limit 30 python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
+  limit 60 "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
+  limit 50 python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
+  limit 60 "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
+  limit 30 "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
+  limit 45 "${java[@]}" -Dsdj.cuda.groupNormCluster=256 -cp "$cp" org.sdj.cuda.UNetStepBench \
     >"$out/unet-sdj-groupNormCluster-256.txt" 2>&1
   {
     tests_summary
@@ -487,7 +489,7 @@ tune_checks() {
     return 1
   fi
   echo "== attention benchmark (torch SDPA) =="
-  timeout -k 5 "$(left 30)" python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
+  limit 30 python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
   tune_part /tmp/sdj-tune-here
   # The winners of every sweep on this machine in place of the table's kernels (the images of 'run' before, if any),
   # then ncu where time is left.
