@@ -384,9 +384,16 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
     float sums[2];
     row_sums<SOFTMAX, DP>(rows, acc, sums);
     if constexpr (DIAGNOSTIC != 0) {
+      // Not attention: say so with NaN. The sums still depend on every accumulator: where nothing read them, ptxas
+      // dropped the products as dead code (a smaller cubin, a third of the compile time), and run 10 timed the
+      // products-only kernel at 4.5 times the tensor cores' peak.
+      float all = 0.f;
 #pragma unroll
-      for (int i = 0; i < DP / 2; i++) acc[i] = NAN;  // not attention: say so
-      sums[0] = sums[1] = 1.f;
+      for (int i = 0; i < DP / 2; i++) {
+        all += acc[i];
+        acc[i] = NAN;
+      }
+      sums[0] = sums[1] = all == 0.f ? 2.f : 1.f;
     }
     store_rows(hd, acc, sums, nq, heads);
   }
