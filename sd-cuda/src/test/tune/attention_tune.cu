@@ -8,13 +8,13 @@
 // bulk copies, 8 clusters of two blocks sharing their K and V copies, 16 stages given back by warp, not by thread, 32
 // persistent blocks, which take a positive scale only; and two diagnostics, whose kernels write NaN: 64 the copies
 // alone, the consumers handing each stage back as it lands, 128 the products and softmax alone, on stages announced but
-// not copied: each head size's last rows, at the table's shape and at a swizzled one, say which part sets its pace).
-// AttentionTune times the table's own kernel beside them (its `table` lines). Shapes that spill or have their wgmma
-// serialized are left out of the list by build-tune.sh (rows found to spill are gone: 192-key tiles at 128, three
-// consumers on 128-key tiles at 80, on 160-key tiles at 64 and on 96- and 80-key ones at 128 and 160, four consumers on
-// 96-key tiles at 48, on 80-key ones at 64 and 80, on 64-key ones at 80 and on any at 128, 256 and 160 keys with packed
-// float16 exponentials at 48, persistent blocks of three consumers on swizzled tiles at 64 but with the query tile
-// swizzled too and no fence); shapes whose shared memory exceeds the GPU's are skipped by AttentionTune.
+// not copied: each head size's last rows, at its first shapes, at a swizzled one and at the table's, say which part
+// sets its pace). AttentionTune times the table's own kernel beside them (its `table` lines). Shapes that spill or have
+// their wgmma serialized are left out of the list by build-tune.sh (rows found to spill are gone: 192-key tiles at 128,
+// three consumers on 128-key tiles at 80, on 160-key tiles at 64 and on 96- and 80-key ones at 128 and 160, four
+// consumers on 96-key tiles at 48, on 80-key ones at 64 and 80, on 64-key ones at 80 and on any at 128, 256 and 160
+// keys with packed float16 exponentials at 48, persistent blocks of three consumers on swizzled tiles at 64 but with
+// the query tile swizzled too and no fence); shapes whose shared memory exceeds the GPU's are skipped by AttentionTune.
 
 #include "wgmma_kernel.cuh"
 
@@ -72,6 +72,8 @@ SDJ_TUNE(48, 128, 3, 3, 0, 0, 65)
 SDJ_TUNE(48, 128, 3, 3, 0, 0, 129)
 SDJ_TUNE(48, 128, 3, 3, 32, 0, 65)
 SDJ_TUNE(48, 128, 3, 3, 32, 0, 129)
+SDJ_TUNE(48, 80, 4, 4, 0, 1, 69)
+SDJ_TUNE(48, 80, 4, 4, 0, 1, 133)
 
 // Head size 64: swizzled tiles, tile lengths, turns; then the query tile swizzled too, and no proxy fence.
 SDJ_TUNE(64, 128, 3, 3, 0, 0, 1)
@@ -134,6 +136,8 @@ SDJ_TUNE(80, 128, 2, 2, 0, 0, 65)
 SDJ_TUNE(80, 128, 2, 2, 0, 0, 129)
 SDJ_TUNE(80, 128, 2, 2, 32, 0, 65)
 SDJ_TUNE(80, 128, 2, 2, 32, 0, 129)
+SDJ_TUNE(80, 112, 3, 3, 32, 0, 67)
+SDJ_TUNE(80, 112, 3, 3, 32, 0, 131)
 
 // Head size 128: swizzled tiles (128- and 64-byte), FlashAttention-3's 176-key tiles, turns, three stages of 128
 // keys (all the shared memory a block has), three consumers; then the query tile swizzled too, no proxy fence, and
@@ -202,4 +206,6 @@ SDJ_TUNE(160, 128, 2, 2, 0, 0, 65)
 SDJ_TUNE(160, 128, 2, 2, 0, 0, 129)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 65)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 129)
+SDJ_TUNE(160, 128, 2, 2, 64, 0, 71)
+SDJ_TUNE(160, 128, 2, 2, 64, 0, 135)
 #endif
