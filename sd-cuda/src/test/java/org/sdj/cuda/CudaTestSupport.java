@@ -23,11 +23,16 @@ final class CudaTestSupport {
     try {
       return body.get();
     } finally {
-      if (before == null) {
-        System.clearProperty(name);
-      } else {
-        System.setProperty(name, before);
-      }
+      restoreProperty(name, before);
+    }
+  }
+
+  /** System property {@code name} set back to {@code before}, or cleared where {@code before} is null (unset). */
+  static void restoreProperty(String name, String before) {
+    if (before == null) {
+      System.clearProperty(name);
+    } else {
+      System.setProperty(name, before);
     }
   }
 }

@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Launches on the CPU emulator (src/test/emu, built by {@link EmulatedKernels}): the kernels of layout.cu, norms.cu,
  * group_norm_cluster_sm90.cu, pointwise.cu, attention_wide.cu, flash_attention.cu and flash_attention_wgmma.cu run
- * on host threads over host memory, so addresses are host addresses. Arguments are checked against the kernel's parameters, which a GPU launch
- * cannot do: a {@code Long} where the kernel takes an int would silently pass its low half there.
+ * on host threads over host memory, so addresses are host addresses. Arguments are checked against the kernel's
+ * parameters, which a GPU launch cannot do: a {@code Long} where the kernel takes an int would silently pass its low
+ * half there.
  */
 final class EmulatedDispatch implements Launcher.Dispatch {
   private static final Linker LINKER = Linker.nativeLinker();

@@ -194,16 +194,8 @@ class EmulatedWgmmaAttentionTest {
       var bad = assertThrows(IllegalArgumentException.class, AttentionKernels::propertyCopies);
       assertTrue(bad.getMessage().contains(tma), bad.getMessage());
     } finally {
-      restore(tma, before[0]);
-      restore(tile, before[1]);
-    }
-  }
-
-  static void restore(String key, String value) {
-    if (value == null) {
-      System.clearProperty(key);
-    } else {
-      System.setProperty(key, value);
+      CudaTestSupport.restoreProperty(tma, before[0]);
+      CudaTestSupport.restoreProperty(tile, before[1]);
     }
   }
 
