@@ -1,6 +1,6 @@
 // The channels-last group norm's statistics, shared by norms.cu's three-kernel group norm and
 // group_norm_cluster_sm90.cu's one-kernel one: every group's (mean, m2) over a run of pixels, each sum taken in a
-// fixed order (no atomics), so that the same input gives the same bits every time.
+// fixed order (no atomics), so that the same input gives the same bits every time; and the normalization both apply.
 #pragma once
 #include "common.cuh"
 
@@ -99,6 +99,31 @@ __device__ __forceinline__ void nhwc_moments(const T* xs, int channels, int grou
     return d * d;
   });
   for (int g = tid; g < groups; g += threads) out(g, mean[g], nhwc_group_sum(chan, g, cpg));
+}
+
+// Channel c's part in y = (x - mean) * rstd * gamma + beta, from its group's (mean, rstd) in mean_rstd (groups of cpg
+// channels): the mean m, the scale a = rstd * gamma and the bias b = beta.
+template <typename T>
+__device__ __forceinline__ void channel_affine(const float* mean_rstd, int cpg, const T* gamma, const T* beta, int c,
+                                               float& m, float& a, float& b) {
+  const float* mr = mean_rstd + 2 * (c / cpg);
+  m = mr[0];
+  a = mr[1] * to_f(gamma[c]);
+  b = to_f(beta[c]);
+}
+
+// Eight channels of y from x's, each (x - m) * a + b (channel_affine), then SiLU where silu_after. (x - m) * a, not
+// x * a + (b - m * a): a mean far from zero against a small spread would cancel in the latter.
+template <typename T>
+__device__ __forceinline__ uint4 normalize8(uint4 x, const float* m, const float* a, const float* b, int silu_after) {
+  float v[VEC];
+  unpack8<T>(x, v);
+#pragma unroll
+  for (int j = 0; j < VEC; j++) {
+    const float o = (v[j] - m[j]) * a[j] + b[j];
+    v[j] = silu_after ? silu(o) : o;
+  }
+  return pack8<T>(v);
 }
 
 }  // namespace sdj

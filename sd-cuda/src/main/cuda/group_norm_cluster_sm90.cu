@@ -106,25 +106,15 @@ __device__ void group_norm_cluster_body(const T* __restrict__ x, const T* __rest
   }
   __syncthreads();
 
-  // y from the run in shared memory: each thread's 8 channels keep their group's mean, rstd * gamma and beta.
+  // y from the run in shared memory: each thread's 8 channels keep their channel_affine in registers.
   float m[VEC], a[VEC], b[VEC];
 #pragma unroll
   for (int j = 0; j < VEC; j++) {
-    const int c = tx * VEC + j;
-    const float* mr = merged + 2 * (c / cpg);
-    m[j] = mr[0];
-    a[j] = mr[1] * to_f(gamma[blockIdx.y * slice + c]);
-    b[j] = to_f(beta[blockIdx.y * slice + c]);
+    channel_affine(merged, cpg, gamma + blockIdx.y * slice, beta + blockIdx.y * slice, tx * VEC + j, m[j], a[j], b[j]);
   }
   for (int p = ty; p < np; p += rows) {
-    float v[VEC];
-    unpack8<T>(run[p * vectors + tx], v);
-#pragma unroll
-    for (int j = 0; j < VEC; j++) {
-      const float o = (v[j] - m[j]) * a[j] + b[j];
-      v[j] = silu_after ? silu(o) : o;
-    }
-    *reinterpret_cast<uint4*>(ys + (long long)p * channels + tx * VEC) = pack8<T>(v);
+    *reinterpret_cast<uint4*>(ys + (long long)p * channels + tx * VEC) =
+        normalize8<T>(run[p * vectors + tx], m, a, b, silu_after);
   }
   wgmma::cluster_sync();  // no block leaves while another may still read its moments
 }

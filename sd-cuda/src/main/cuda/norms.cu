@@ -170,10 +170,9 @@ __device__ void group_apply_nhwc_body(const T* x, const float* mean_rstd, const 
 
 // group_apply_nhwc_body 8 channels of one pixel at a time (channels % 8 == 0, x and y 16-byte aligned, a sample's
 // vectors < 2^31: NormKernels checks) on a grid of (blocks per sample, samples). Each block first lays out its
-// sample's mean, rstd * gamma and beta per channel in shared memory (3 * channels floats, dynamic), so that a vector
-// takes one remainder and six 16-byte shared loads, where looking each channel's group, statistics and affine up took
-// eight divisions and 32 global loads. (x - mean) * scale + beta, not x * scale + shift: a mean far from zero against
-// a small spread would cancel in the latter.
+// sample's channel_affine per channel in shared memory (3 * channels floats, dynamic), so that a vector takes one
+// remainder and six 16-byte shared loads, where looking each channel's group, statistics and affine up took eight
+// divisions and 32 global loads.
 template <typename T>
 __device__ void group_apply_nhwc_vec_body(const uint4* x, const float* mean_rstd, const T* gamma, const T* beta,
                                           uint4* y, unsigned per_sample_vecs, int channels, int cpg, int groups,
@@ -181,33 +180,24 @@ __device__ void group_apply_nhwc_vec_body(const uint4* x, const float* mean_rstd
   extern __shared__ __align__(16) unsigned char sdj_gn_affine[];
   float* mean = reinterpret_cast<float*>(sdj_gn_affine);
   float* scale = mean + channels;
-  float* shift = scale + channels;
+  float* bias = scale + channels;
   const float* mr = mean_rstd + 2LL * blockIdx.y * groups;
   for (int c = threadIdx.x; c < channels; c += blockDim.x) {
-    const float* g = mr + 2 * (c / cpg);
-    mean[c] = g[0];
-    scale[c] = g[1] * to_f(gamma[c]);
-    shift[c] = to_f(beta[c]);
+    channel_affine(mr, cpg, gamma, beta, c, mean[c], scale[c], bias[c]);
   }
   __syncthreads();
   const long long base = (long long)blockIdx.y * per_sample_vecs;
   const unsigned channel_vecs = (unsigned)(channels / VEC);
   for (unsigned v = blockIdx.x * blockDim.x + threadIdx.x; v < per_sample_vecs; v += gridDim.x * blockDim.x) {
     const int c0 = (int)(v % channel_vecs) * VEC;
-    float e[VEC], m[VEC], a[VEC], b[VEC];
-    unpack8<T>(x[base + v], e);
+    float m[VEC], a[VEC], b[VEC];
 #pragma unroll
     for (int j = 0; j < VEC; j += 4) {
       *reinterpret_cast<float4*>(m + j) = *reinterpret_cast<const float4*>(mean + c0 + j);
       *reinterpret_cast<float4*>(a + j) = *reinterpret_cast<const float4*>(scale + c0 + j);
-      *reinterpret_cast<float4*>(b + j) = *reinterpret_cast<const float4*>(shift + c0 + j);
+      *reinterpret_cast<float4*>(b + j) = *reinterpret_cast<const float4*>(bias + c0 + j);
     }
-#pragma unroll
-    for (int j = 0; j < VEC; j++) {
-      float o = (e[j] - m[j]) * a[j] + b[j];
-      e[j] = silu_after ? silu(o) : o;
-    }
-    y[base + v] = pack8<T>(e);
+    y[base + v] = normalize8<T>(x[base + v], m, a, b, silu_after);
   }
 }
 

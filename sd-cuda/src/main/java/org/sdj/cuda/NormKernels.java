@@ -334,7 +334,7 @@ final class NormKernels {
     return (int) Math.max(1, Math.min(Math.ceilDiv(perSampleVectors, Launcher.THREADS), APPLY_TARGET_BLOCKS / n));
   }
 
-  /** Shared memory of the vectorized apply: each channel's mean, scale and shift as floats (48 KiB at most). */
+  /** Shared memory of the vectorized apply: each channel's mean, rstd * gamma and beta as floats (48 KiB at most). */
   static int nhwcApplySharedBytes(int channels) {
     return 3 * Float.BYTES * channels;
   }
