@@ -11,8 +11,8 @@
 //  - clusters: each block of one has its own shared memory and barriers; %cluster_ctarank, mapa (shared::cluster
 //    addresses of another block's dynamic shared memory), a float load from there, a remote mbarrier arrival, bulk
 //    tensor copies multicast to several blocks (each lands, and counts its bytes on that block's barrier, when a thread
-//    of that block waits), and barrier.cluster (every thread of the cluster must come: one that returned earlier deadlocks it, which fails the
-//    launch);
+//    of that block waits), and barrier.cluster (every thread of the cluster must come: one that returned earlier
+//    deadlocks it, which fails the launch);
 //  - __shared__ variables are function-level statics, which the block's threads share and the next block reuses (the
 //    blocks of a cluster too: cluster kernels keep to dynamic shared memory);
 //    dynamic shared memory (extern __shared__) is the first bytes (the launch's size) of one static buffer, filled
@@ -213,8 +213,8 @@ void tma_load(uint32_t dst, const CUtensorMap* map, const int* coords, uint32_t 
 void tma_load_multicast(uint32_t dst, const CUtensorMap* map, const int* coords, uint32_t mbar, uint16_t mask);
 
 // Clusters: %cluster_ctarank and %cluster_nctarank; mapa.shared::cluster (the address of the same byte of block
-// `rank`'s dynamic shared memory); ld.shared::cluster.f32 and mbarrier.arrive.release.cluster.shared::cluster at such an
-// address; barrier.cluster arrive and wait.
+// `rank`'s dynamic shared memory); ld.shared::cluster.f32 and mbarrier.arrive.release.cluster.shared::cluster at such
+// an address; barrier.cluster arrive and wait.
 int cluster_rank();
 int cluster_blocks();
 uint32_t map_shared(uint32_t address, int rank);

@@ -81,17 +81,17 @@ public final class TuneCombinations {
     /**
      * Whether the template compiles it (wgmma_kernel.cuh's static_asserts) and AttentionTune can time it: tile sizes
      * in 16s, two or three consumers (four where their loop fits, {@link #fourConsumers}), a swizzle whose column
-     * blocks divide the head size, the softmax's column of
-     * ones only in chunked tiles with a spare chunk (padded size 48, head size 40), a swizzled query tile only beside
-     * swizzled K and V, the flags known (persistent blocks not in clusters; no diagnostics), shared memory a block
-     * can have, and two blocks per SM only where they fit ({@link #twoBlocks}).
+     * blocks divide the head size, the softmax's column of ones only in chunked tiles with a spare chunk (padded size
+     * 48, head size 40), a swizzled query tile only beside swizzled K and V, the flags known (persistent blocks not in
+     * clusters; no diagnostics), shared memory a block can have, and two blocks per SM only where they fit
+     * ({@link #twoBlocks}).
      */
     boolean valid() {
       boolean swizzleFits =
           swizzle == 0 || ((swizzle == 32 || swizzle == 64 || swizzle == 128) && dp % (swizzle / 2) == 0);
       return keys % 16 == 0 && keys >= 16 && keys <= 256 && stages >= 2 && stages <= 4
-          && (consumers == 2 || consumers == 3 || (consumers == 4 && fourConsumers())) && swizzleFits && softmax >= 0
-          && softmax <= 2
+          && (consumers == 2 || consumers == 3 || (consumers == 4 && fourConsumers())) && swizzleFits
+          && softmax >= 0 && softmax <= 2
           && (softmax == 0 || (swizzle == 0 && AttentionTune.headSize(dp) <= dp - 8))
           && ((flags & FLAG_SWIZZLED_Q) == 0 || swizzle != 0) && flags >= 0 && flags < 512
           && (flags & WgmmaKernel.FLAG_DIAGNOSTICS) == 0 && !(kernel().cluster() > 1 && kernel().persistent())
@@ -102,8 +102,8 @@ public final class TuneCombinations {
     /**
      * Whether four consumers compile as the template has them (112 registers each, all that 640 threads' pool leaves
      * beside the producer) without spilling: one-block kernels whose O, S and P of the last tile (dp / 2 + 3 * keys / 4
-     * floats a thread) take at most 84 registers, as ptxas found (64 and 80 keys at padded head size 48, 64 at 64; not
-     * 96 at 48, 80 at 64, 64 at 80, any at 128).
+     * floats a thread) take at most 84 registers, as ptxas found (64 and 80 keys at padded head size 48, 48 and 64 at
+     * 64, 48 at 80; not 96 at 48, 80 at 64, 64 at 80, any at 128).
      */
     private boolean fourConsumers() {
       return (flags & (WgmmaKernel.FLAG_CLUSTER | WgmmaKernel.FLAG_PERSISTENT | FLAG_TWO_BLOCKS)) == 0
