@@ -170,12 +170,22 @@ template <int R> __device__ __forceinline__ void move_registers(uint32_t (&dst)[
   std::memcpy(dst, src, sizeof dst);
 }
 __device__ __forceinline__ void fence_async_shared() {}
+__device__ __forceinline__ void hold_before_wait(uint32_t) {}
 #else
 __device__ __forceinline__ void wg_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
 __device__ __forceinline__ void wg_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
 // wgmma.wait_group N: at most N of this thread's committed batches still in flight.
 template <int N> __device__ __forceinline__ void wg_wait() {
   asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
+}
+
+// Keeps the instructions that computed x above the next wgmma.wait_group. ptxas moves a wait_group up past the
+// arithmetic before it, which it has no data dependence on (the SASS of every table kernel had the wait for O += P V
+// of tile j - 1 right after the first max of tile j's softmax: no softmax under that product), but not past an
+// instruction with a side effect: here a nanosleep of 0 that reads x. It runs only where x is the bit pattern
+// 0xffffffff, a NaN that no exponential yields, and would cost nothing if it ran.
+__device__ __forceinline__ void hold_before_wait(uint32_t x) {
+  asm volatile("{\n\t.reg .pred p;\n\tsetp.eq.b32 p, %0, -1;\n\t@p nanosleep.u32 0;\n\t}\n" ::"r"(x));
 }
 
 // Empty volatile asm that claims to read and write every register of x: ordered with the wgmma fence and wait (also

@@ -17,7 +17,8 @@
 //    then O += P V as m64n{DP}k16 with P from registers (the S accumulators rounded to 16 bits) and V from shared
 //    memory, read transposed.
 //  * Intra-warpgroup pipelining (pipelined_loop): S of tile j and O += P V of tile j - 1 issued together, tile j's
-//    softmax while the second runs.
+//    softmax while the second runs: with FLAG_OVERLAP only, since ptxas otherwise waits for the second before the
+//    softmax (hold_before_wait).
 //  * Ping-pong scheduling (Handover, FLAG_TURNS): the consumers take turns issuing their products (named barriers), so
 //    that one's softmax runs while another's products do.
 //  * The register operands of wgmma are pinned by empty volatile asm (pin) before the fence and after the wait, so that
@@ -60,8 +61,11 @@ namespace wgmma {
 // j - 1 (copies: how they arrive, Handover), and gives back K of tile j once S is done and V of tile j - 1 once P V
 // is. The first step (S only) and the last (P V only) are peeled off, so that the steady state's wgmma batches and
 // waits are unconditional, which ptxas needs to keep them asynchronous. The probabilities of tile j - 1 (pa), tile j's
-// scores (s) and O are live together.
-template <int SOFTMAX, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW, typename Copies>
+// scores (s) and O are live together. That is the source's order; ptxas keeps it only with OVERLAP (FLAG_OVERLAP),
+// which holds the softmax above the second wait (hold_before_wait). Without, ptxas moves that wait up to the softmax's
+// first instructions (so the SASS of every table kernel before FLAG_OVERLAP): the softmax runs after O += P V, with
+// fewer registers live and nothing of its own under it.
+template <int SOFTMAX, bool OVERLAP, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW, typename Copies>
 __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROWS, W, QW>& hd, const Copies& copies,
                                                float (&acc)[DP / 2], Rows& rows) {
   static_assert(SOFTMAX != SOFTMAX_F16 || std::is_same_v<T, __half>, "packed float16 exponentials for float16 only");
@@ -108,6 +112,9 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
     copies.keys_done(j);
     pin(s);
     const bool grew = softmax_tile<SOFTMAX>(hd, s, j, rows, alpha, ph);
+    if constexpr (OVERLAP) {
+      hold_before_wait(SOFTMAX == SOFTMAX_F16 ? ph[BC / 16 - 1][3] : __float_as_uint(s[BC / 2 - 1]));
+    }
     wg_wait<0>();
     copies.values_done(j - 1);
     pin(acc);
@@ -175,7 +182,9 @@ __host__ __device__ constexpr int ws_smem_bytes(int DP, int BC, int STAGES, int 
 // copying them after each stage's first round. Then two blocks per SM (FLAG_TWO_BLOCKS, two consumers only): each
 // with half the registers (consumers at 104, so short key tiles) and at most half the shared memory, for twice the
 // warps to hide the softmax's latency (at head size 40 an SM issued in half its cycles) and twice the blocks in a wave
-// (3 consumers' 352 blocks at d 40, N 4096, fill 2.67 waves of 132; two consumers' 512 on 264 places, 1.94).
+// (3 consumers' 352 blocks at d 40, N 4096, fill 2.67 waves of 132; two consumers' 512 on 264 places, 1.94). Last,
+// the softmax of tile j held under O += P V of tile j - 1 (FLAG_OVERLAP, pipelined_loop), as the loop's source says
+// and ptxas does not keep by itself; ptxas compiles it without spills at every table shape.
 constexpr int FLAG_TURNS = 1;
 constexpr int FLAG_SWIZZLED_Q = 2;
 constexpr int FLAG_TMA_NO_FENCE = 4;
@@ -185,6 +194,7 @@ constexpr int FLAG_PERSISTENT = 32;
 constexpr int FLAG_COPIES_ONLY = 64;
 constexpr int FLAG_PRODUCTS_ONLY = 128;
 constexpr int FLAG_TWO_BLOCKS = 256;
+constexpr int FLAG_OVERLAP = 512;
 __host__ __device__ constexpr int cluster_of(int FLAGS) { return FLAGS & FLAG_CLUSTER ? 2 : 1; }
 // Blocks per SM: one, or two with FLAG_TWO_BLOCKS (two consumers).
 __host__ __device__ constexpr int ws_blocks(int FLAGS) { return FLAGS & FLAG_TWO_BLOCKS ? 2 : 1; }
@@ -294,7 +304,7 @@ __device__ __forceinline__ void persistent_attention(const T* __restrict__ q, co
     turns.base = base;
     turns.round = w & 1;
     turns.more = t + (int)gridDim.x < works;
-    pipelined_loop<SOFTMAX>(hd, turns, acc, rows);
+    pipelined_loop<SOFTMAX, (FLAGS & FLAG_OVERLAP) != 0>(hd, turns, acc, rows);
     mbar_arrive(hs.q_empty());  // every product that read the query tile has completed
     float sums[2];
     row_sums<SOFTMAX, DP>(rows, acc, sums);
@@ -315,7 +325,8 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
                 "four consumers in one-block kernels (a persistent producer needs more than 24 registers)");
   static_assert(SOFTMAX == SOFTMAX_F32 || W == 0, "a column of ones in chunked tiles, whose copies leave its chunk be");
   static_assert(!(FLAGS & FLAG_SWIZZLED_Q) || W != 0, "a swizzled query tile beside swizzled K and V tiles");
-  static_assert(FLAGS >= 0 && FLAGS < 512, "the flags above");
+  static_assert(FLAGS >= 0 && FLAGS < 1024, "the flags above");
+  static_assert(!(FLAGS & FLAG_OVERLAP) || !(FLAGS & FLAG_CLUSTER), "SDJ_CLUSTER_DIMS has no clusters with overlap");
   static_assert(registers_fit(CONSUMERS, FLAGS), "setmaxnreg's claims within the block's registers");
   constexpr int DIAGNOSTIC = FLAGS & (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY);
   static_assert(DIAGNOSTIC != (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY) &&
@@ -379,7 +390,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
     if constexpr ((FLAGS & FLAG_COPIES_ONLY) != 0) {
       drain_loop(hd.ntiles, turns);
     } else {
-      pipelined_loop<SOFTMAX>(hd, turns, acc, rows);
+      pipelined_loop<SOFTMAX, (FLAGS & FLAG_OVERLAP) != 0>(hd, turns, acc, rows);
     }
     float sums[2];
     row_sums<SOFTMAX, DP>(rows, acc, sums);
@@ -404,8 +415,9 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 }  // namespace wgmma
 }  // namespace sdj
 
-// A kernel's cluster dimensions by its FLAGS (a literal 0-63, a diagnostic's 64-71 and 128-135, or two blocks per SM's
-// 256-263 and 272-279): pairs of blocks along x with FLAG_CLUSTER, none else.
+// A kernel's cluster dimensions by its FLAGS (a literal 0-63, a diagnostic's 64-71 and 128-135, two blocks per SM's
+// 256-263 and 272-279; with FLAG_OVERLAP, those of them without clusters: 512-519, 528-535, 544-551, 560-567, 640-647,
+// 768-775 and 784-791): pairs of blocks along x with FLAG_CLUSTER, none else.
 // Spelled out per value, as an attribute cannot test a bit of a macro argument.
 #define SDJ_CLUSTER_DIMS(FLAGS) SDJ_CLUSTER_DIMS_##FLAGS
 #define SDJ_CLUSTER_PAIR __cluster_dims__(2, 1, 1)
@@ -505,6 +517,62 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 #define SDJ_CLUSTER_DIMS_277
 #define SDJ_CLUSTER_DIMS_278
 #define SDJ_CLUSTER_DIMS_279
+#define SDJ_CLUSTER_DIMS_512
+#define SDJ_CLUSTER_DIMS_513
+#define SDJ_CLUSTER_DIMS_514
+#define SDJ_CLUSTER_DIMS_515
+#define SDJ_CLUSTER_DIMS_516
+#define SDJ_CLUSTER_DIMS_517
+#define SDJ_CLUSTER_DIMS_518
+#define SDJ_CLUSTER_DIMS_519
+#define SDJ_CLUSTER_DIMS_528
+#define SDJ_CLUSTER_DIMS_529
+#define SDJ_CLUSTER_DIMS_530
+#define SDJ_CLUSTER_DIMS_531
+#define SDJ_CLUSTER_DIMS_532
+#define SDJ_CLUSTER_DIMS_533
+#define SDJ_CLUSTER_DIMS_534
+#define SDJ_CLUSTER_DIMS_535
+#define SDJ_CLUSTER_DIMS_544
+#define SDJ_CLUSTER_DIMS_545
+#define SDJ_CLUSTER_DIMS_546
+#define SDJ_CLUSTER_DIMS_547
+#define SDJ_CLUSTER_DIMS_548
+#define SDJ_CLUSTER_DIMS_549
+#define SDJ_CLUSTER_DIMS_550
+#define SDJ_CLUSTER_DIMS_551
+#define SDJ_CLUSTER_DIMS_560
+#define SDJ_CLUSTER_DIMS_561
+#define SDJ_CLUSTER_DIMS_562
+#define SDJ_CLUSTER_DIMS_563
+#define SDJ_CLUSTER_DIMS_564
+#define SDJ_CLUSTER_DIMS_565
+#define SDJ_CLUSTER_DIMS_566
+#define SDJ_CLUSTER_DIMS_567
+#define SDJ_CLUSTER_DIMS_640
+#define SDJ_CLUSTER_DIMS_641
+#define SDJ_CLUSTER_DIMS_642
+#define SDJ_CLUSTER_DIMS_643
+#define SDJ_CLUSTER_DIMS_644
+#define SDJ_CLUSTER_DIMS_645
+#define SDJ_CLUSTER_DIMS_646
+#define SDJ_CLUSTER_DIMS_647
+#define SDJ_CLUSTER_DIMS_768
+#define SDJ_CLUSTER_DIMS_769
+#define SDJ_CLUSTER_DIMS_770
+#define SDJ_CLUSTER_DIMS_771
+#define SDJ_CLUSTER_DIMS_772
+#define SDJ_CLUSTER_DIMS_773
+#define SDJ_CLUSTER_DIMS_774
+#define SDJ_CLUSTER_DIMS_775
+#define SDJ_CLUSTER_DIMS_784
+#define SDJ_CLUSTER_DIMS_785
+#define SDJ_CLUSTER_DIMS_786
+#define SDJ_CLUSTER_DIMS_787
+#define SDJ_CLUSTER_DIMS_788
+#define SDJ_CLUSTER_DIMS_789
+#define SDJ_CLUSTER_DIMS_790
+#define SDJ_CLUSTER_DIMS_791
 
 // One extern "C" kernel NAME of the template: its parameters as AttentionKernels passes them, the last two the tensor
 // maps of K and V (AttentionKernels.tensorMaps), which the producer reads where options has OPTION_TMA. One block of

@@ -6,15 +6,17 @@
 // sums, 1 a column of ones, 2 packed float16 exponentials; 1 and 2 with chunked tiles and a spare chunk only: DP 48)
 // and FLAGS wgmma_kernel.cuh's (1 the consumers take turns, 2 the query tile swizzled too, 4 no proxy fence after the
 // bulk copies, 8 clusters of two blocks sharing their K and V copies, 16 stages given back by warp, not by thread, 32
-// persistent blocks, which take a positive scale only; and two diagnostics, whose kernels write NaN: 64 the copies
-// alone, the consumers handing each stage back as it lands, 128 the products and softmax alone, on stages announced but
-// not copied: each head size's last rows, at its first shapes, at a swizzled one and at the table's, say which part
-// sets its pace). AttentionTune times the table's own kernel beside them (its `table` lines). Shapes that spill or have
-// their wgmma serialized are left out of the list by build-tune.sh (rows found to spill are gone: 192-key tiles at 128,
-// three consumers on 128-key tiles at 80, on 160-key tiles at 64 and on 96- and 80-key ones at 128 and 160, four
-// consumers on 96-key tiles at 48, on 80-key ones at 64 and 80, on 64-key ones at 80 and on any at 128, 256 and 160
-// keys with packed float16 exponentials at 48, persistent blocks of three consumers on swizzled tiles at 64 but with
-// the query tile swizzled too and no fence); shapes whose shared memory exceeds the GPU's are skipped by AttentionTune.
+// persistent blocks, which take a positive scale only, 512 the softmax of a tile under the product of the last,
+// FlashAttention-3's intra-warpgroup overlap, which ptxas keeps only so; and two diagnostics, whose kernels write NaN:
+// 64 the copies alone, the consumers handing each stage back as it lands, 128 the products and softmax alone, on stages
+// announced but not copied: each head size's last rows, at its first shapes, at a swizzled one and at the table's, say
+// which part sets its pace). AttentionTune times the table's own kernel beside them (its `table` lines). Shapes that
+// spill or have their wgmma serialized are left out of the list by build-tune.sh (rows found to spill are gone: 192-key
+// tiles at 128, three consumers on 128-key tiles at 80, on 160-key tiles at 64 and on 96- and 80-key ones at 128 and
+// 160, four consumers on 96-key tiles at 48, on 80-key ones at 64 and 80, on 64-key ones at 80 and on any at 128, 256
+// and 160 keys with packed float16 exponentials at 48, persistent blocks of three consumers on swizzled tiles at 64 but
+// with the query tile swizzled too and no fence); shapes whose shared memory exceeds the GPU's are skipped by
+// AttentionTune.
 
 #include "wgmma_kernel.cuh"
 
@@ -74,6 +76,11 @@ SDJ_TUNE(48, 128, 3, 3, 32, 0, 65)
 SDJ_TUNE(48, 128, 3, 3, 32, 0, 129)
 SDJ_TUNE(48, 80, 4, 4, 0, 1, 69)
 SDJ_TUNE(48, 80, 4, 4, 0, 1, 133)
+// The softmax under the products (512): the table's row, 64 keys, the old three-consumer row, products only.
+SDJ_TUNE(48, 80, 4, 4, 0, 1, 517)
+SDJ_TUNE(48, 64, 4, 4, 0, 1, 517)
+SDJ_TUNE(48, 128, 3, 3, 0, 1, 517)
+SDJ_TUNE(48, 80, 4, 4, 0, 1, 645)
 
 // Head size 64: swizzled tiles, tile lengths, turns; then the query tile swizzled too, and no proxy fence.
 SDJ_TUNE(64, 128, 3, 3, 0, 0, 1)
@@ -105,6 +112,10 @@ SDJ_TUNE(64, 128, 3, 3, 0, 0, 129)
 SDJ_TUNE(64, 128, 3, 3, 128, 0, 65)
 SDJ_TUNE(64, 128, 3, 3, 128, 0, 129)
 SDJ_TUNE(64, 128, 3, 3, 128, 0, 9)
+// The softmax under the products (512): the table's row, the old three-consumer row, products only.
+SDJ_TUNE(64, 64, 4, 4, 128, 0, 519)
+SDJ_TUNE(64, 128, 3, 3, 128, 0, 519)
+SDJ_TUNE(64, 64, 4, 4, 128, 0, 647)
 
 // Head size 80: swizzled tiles, tile lengths and stages, three consumers; then no proxy fence, the query tile too,
 // with longer tiles.
@@ -138,6 +149,12 @@ SDJ_TUNE(80, 128, 2, 2, 32, 0, 65)
 SDJ_TUNE(80, 128, 2, 2, 32, 0, 129)
 SDJ_TUNE(80, 112, 3, 3, 32, 0, 67)
 SDJ_TUNE(80, 112, 3, 3, 32, 0, 131)
+// The softmax under the products (512): the table's row, 96 keys, two consumers on 128, four on 48, products only.
+SDJ_TUNE(80, 112, 3, 3, 32, 0, 515)
+SDJ_TUNE(80, 96, 3, 3, 32, 0, 515)
+SDJ_TUNE(80, 128, 2, 2, 32, 0, 515)
+SDJ_TUNE(80, 48, 4, 4, 32, 0, 515)
+SDJ_TUNE(80, 112, 3, 3, 32, 0, 643)
 
 // Head size 128: swizzled tiles (128- and 64-byte), FlashAttention-3's 176-key tiles, turns, three stages of 128
 // keys (all the shared memory a block has), three consumers; then the query tile swizzled too, no proxy fence, and
@@ -175,6 +192,10 @@ SDJ_TUNE(128, 128, 2, 2, 0, 0, 65)
 SDJ_TUNE(128, 128, 2, 2, 0, 0, 129)
 SDJ_TUNE(128, 128, 2, 2, 128, 0, 65)
 SDJ_TUNE(128, 128, 2, 2, 128, 0, 129)
+// The softmax under the products (512): the table's row, FlashAttention-3's 176 keys, products only.
+SDJ_TUNE(128, 128, 2, 2, 128, 0, 515)
+SDJ_TUNE(128, 176, 2, 2, 128, 0, 515)
+SDJ_TUNE(128, 128, 2, 2, 128, 0, 643)
 
 // Head size 160: swizzled tiles, tile lengths and stages, turns (FlashAttention-3 goes without from here), three
 // consumers; then no proxy fence, the query tile swizzled too.
@@ -208,4 +229,9 @@ SDJ_TUNE(160, 128, 2, 2, 64, 0, 65)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 129)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 71)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 135)
+// The softmax under the products (512): the table's row, 112 keys, three consumers on 64, products only.
+SDJ_TUNE(160, 128, 2, 2, 64, 0, 535)
+SDJ_TUNE(160, 112, 2, 2, 64, 0, 535)
+SDJ_TUNE(160, 64, 3, 3, 64, 0, 519)
+SDJ_TUNE(160, 128, 2, 2, 64, 0, 647)
 #endif

@@ -29,11 +29,12 @@ public final class TuneCombinations {
   private TuneCombinations() {}
 
   /** The most rows per head size. */
-  static final int PER_HEAD = 8;
+  static final int PER_HEAD = 9;
   /** The flags of wgmma_kernel.cuh's template, one bit each. */
-  static final int[] FLAG_BITS = {1, 2, 4, 8, 16, 32, 256};
+  static final int[] FLAG_BITS = {1, 2, 4, 8, 16, 32, 256, 512};
   private static final int FLAG_SWIZZLED_Q = 2;
   private static final int FLAG_TWO_BLOCKS = 256;
+  private static final int FLAG_OVERLAP = 512;
   /** How much faster (over 1) a kernel with a flag must be than its twin without for the flag to count as a win. */
   static final double WIN = 1.01;
   /** The largest difference from sdj's output a usable kernel may have. */
@@ -82,8 +83,8 @@ public final class TuneCombinations {
      * Whether the template compiles it (wgmma_kernel.cuh's static_asserts) and AttentionTune can time it: tile sizes
      * in 16s, two or three consumers (four where their loop fits, {@link #fourConsumers}), a swizzle whose column
      * blocks divide the head size, the softmax's column of ones only in chunked tiles with a spare chunk (padded size
-     * 48, head size 40), a swizzled query tile only beside swizzled K and V, the flags known (persistent blocks not in
-     * clusters; no diagnostics), shared memory a block can have, and two blocks per SM only where they fit
+     * 48, head size 40), a swizzled query tile only beside swizzled K and V, the flags known (persistent blocks and the
+     * softmax under the products not in clusters; no diagnostics), shared memory a block can have, and two blocks per SM only where they fit
      * ({@link #twoBlocks}).
      */
     boolean valid() {
@@ -93,8 +94,9 @@ public final class TuneCombinations {
           && (consumers == 2 || consumers == 3 || (consumers == 4 && fourConsumers())) && swizzleFits
           && softmax >= 0 && softmax <= 2
           && (softmax == 0 || (swizzle == 0 && AttentionTune.headSize(dp) <= dp - 8))
-          && ((flags & FLAG_SWIZZLED_Q) == 0 || swizzle != 0) && flags >= 0 && flags < 512
-          && (flags & WgmmaKernel.FLAG_DIAGNOSTICS) == 0 && !(kernel().cluster() > 1 && kernel().persistent())
+          && ((flags & FLAG_SWIZZLED_Q) == 0 || swizzle != 0) && flags >= 0 && flags < 1024
+          && (flags & WgmmaKernel.FLAG_DIAGNOSTICS) == 0
+          && !(kernel().cluster() > 1 && (kernel().persistent() || (flags & FLAG_OVERLAP) != 0))
           && kernel().sharedBytes() <= AttentionTune.MAX_SHARED_BYTES
           && ((flags & FLAG_TWO_BLOCKS) == 0 || twoBlocks());
     }
