@@ -112,8 +112,9 @@ struct Rows {
 //  * SOFTMAX_ONES: float exponentials, the rows' sums made by O += P V itself from a column of ones that V's first
 //    padding column holds (head sizes at least 8 short of DP: its last chunk is never copied, only set up once),
 //    which takes the sums' additions off the threads and sums P as rounded for the product;
-//  * SOFTMAX_F16 (float16): as SOFTMAX_ONES, with each pair of exponentials one packed float16 ex2 (half the
-//    special-function instructions).
+//  * SOFTMAX_F16 (float16): as SOFTMAX_ONES, with each pair of exponentials one packed float16 ex2. Not half the
+//    special-function work, as it was meant to be: ptxas 13 makes each ex2.approx.f16x2 two MUFU.EX2.F16 on sm_90a
+//    (scripts/sass.sh), one per half.
 constexpr int SOFTMAX_F32 = 0;
 constexpr int SOFTMAX_ONES = 1;
 constexpr int SOFTMAX_F16 = 2;
@@ -180,7 +181,7 @@ __device__ __forceinline__ void exponentiate(float (&s)[BC / 2], float tsc, cons
 // rounded to float16, which leaves the pair packed as P's A fragment wants it (pack_probabilities' order), into ph:
 // registers of their own, for the caller to move into the fragments once the product reading those is done (held in
 // s's, they would be s's to the next S = Q K^T, issued while that product still reads them: ptxas serializes).
-// Half the special-function instructions of exponentiate, and no sums.
+// As many special-function instructions as exponentiate (two MUFU.EX2.F16 per pair in the SASS), and no sums.
 template <int BC>
 __device__ __forceinline__ void exponentiate_packed(const float (&s)[BC / 2], float tsc, const float (&nb)[2],
                                                     uint32_t (&ph)[BC / 16][4]) {
