@@ -278,6 +278,27 @@ ncu_part() {
 # The GPU machine's nvcc (the toolkit's), which builds tuning images there.
 device_nvcc() { command -v nvcc || echo /usr/local/cuda/bin/nvcc; }
 
+# The softmax under O += P V, as the GPU machine's own cuobjdump reads the SASS (scripts/sass.sh --overlap, which on
+# the build machine reads it through an older nvdisasm): per wgmma kernel of the table (the sd-cuda jar's fatbin) and
+# of the tuning image in directory $1, the exponentials between its loop's wait for S and its wait for O += P V (flag
+# 512: all of a tile's; without it 0). Into $out/overlap.txt, a few seconds.
+overlap_part() {
+  local cuobjdump jar
+  cuobjdump=$(command -v cuobjdump || echo "$(dirname "$(device_nvcc)")/cuobjdump")
+  jar=$(ls "$bundle"/lib/sd-cuda-*-SNAPSHOT.jar | head -1)
+  {
+    echo "-- the softmax under O += P V (exponentials per tile between the loop's two waits; flag 512) --"
+    if [ ! -x "$cuobjdump" ]; then
+      echo "no cuobjdump here"
+    else
+      python3 -c "import sys, zipfile; open(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1]).read(
+        'org/sdj/cuda/kernels/flash_attention_wgmma.fatbin'))" "$jar" /tmp/sdj-table.fatbin
+      limit 30 "$cuobjdump" -sass /tmp/sdj-table.fatbin "$1"/attention_tune_*.cubin | bash "$root/scripts/sass.sh" \
+        --overlap - | grep -E "_f16_|_f(5[0-9][0-9]|[67][0-9][0-9]) "
+    fi
+  } >"$out/overlap.txt" 2>&1
+}
+
 # The rows of a second sweep (TuneCombinations: per head size the fastest kernel with the flags that won alone, each
 # flag switched, on the next fastest shapes) from the AttentionTune lines in $1; empty where nothing combines.
 combined_rows() { "${java[@]}" -cp "$cp" org.sdj.cuda.TuneCombinations "$1"; }
@@ -396,6 +417,7 @@ run_checks() {
   limit 30 python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
   rm -rf /tmp/sdj-tune
   unpack "$bundle/tune.tar.xz" /tmp/sdj-tune
+  overlap_part /tmp/sdj-tune/tune
   tune_part /tmp/sdj-tune/tune
   # What the sweep measured, combined, where the deadline leaves room for a build and a second sweep; then the
   # winners in place of the table's kernels ('tune' does that otherwise); then ncu.
@@ -490,6 +512,7 @@ tune_checks() {
   fi
   echo "== attention benchmark (torch SDPA) =="
   limit 30 python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
+  overlap_part /tmp/sdj-tune-here
   tune_part /tmp/sdj-tune-here
   # The winners of every sweep on this machine in place of the table's kernels (the images of 'run' before, if any),
   # then ncu where time is left.
@@ -518,8 +541,10 @@ tune_summary() {
         b[$2] = $6 + 0; n[$2] = $1; t[$2] = $3 }
       END { for (d in n) printf "d %s: %s, %s ms, %.2fx over the table kernel\n", d, n[d], t[d], b[d] }' |
     sort -n -k2
-  echo "-- diagnostics: the shape's copies alone (_f65), its products and softmax alone (_f129), beside the table's --"
-  grep -E "^table |_f(6[4-9]|7[01]|12[89]|13[0-5]) " "$out/tune.txt" 2>/dev/null
+  echo "-- diagnostics: the shape's copies alone (_f65), its products and softmax alone (_f129; _f643-647 with the"
+  echo "   softmax under the products), beside the table's --"
+  grep -E "^table |_f(6[4-9]|7[01]|12[89]|13[0-5]|64[0-7]) " "$out/tune.txt" 2>/dev/null
+  [ -f "$out/overlap.txt" ] && cat "$out/overlap.txt"
   if [ -f "$out/ncu.txt" ]; then
     echo "-- ncu (whole report in logs.tar.gz) --"
     grep -E "^  [a-z_0-9]+ \(|==ERROR==|==WARNING==|Duration|Throughput|Busy|Ipc|Hit Rate|Bank|Warp Cycles|Eligible|Issued Warp|No Eligible|Registers Per|Shared Memory Configuration|Stall" \
@@ -533,6 +558,7 @@ sweep_checks() {
   prepare 150
   rm -rf /tmp/sdj-tune
   unpack "$bundle/tune.tar.xz" /tmp/sdj-tune
+  overlap_part /tmp/sdj-tune/tune
   tune_part /tmp/sdj-tune/tune
   tune_summary >"$out/summary.txt" 2>&1
   deliver

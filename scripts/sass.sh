@@ -10,6 +10,8 @@
 #                                          (MUFU.EX2) between its loop's wait for S (DEPBAR.LE gsb0, 0x1) and its wait
 #                                          for O += P V (gsb0, 0x0), i.e. how much of the softmax runs under that
 #                                          product (FLAG_OVERLAP in wgmma_kernel.cuh; 0 without it)
+#   scripts/sass.sh --overlap -            the same of SASS on standard input (nvdisasm's or cuobjdump -sass's: the GPU
+#                                          machine's toolkit has cuobjdump, gpu-check.sh uses it there)
 #
 # The CUDA 13 toolkit here has nvcc and ptxas only. Debian's nvidia-cuda-toolkit (11.8, in non-free) has nvdisasm,
 # which knows sm_90's instructions but not a CUDA 13 cubin's ELF header (OS ABI 0x41, ABI version 8, the architecture
@@ -54,6 +56,7 @@ cubin() {
 overlap() {
   awk '
     /^\/\/-+ \.text\./ { name = $2; sub(/^\.text\./, "", name); inside = 0; next }
+    /Function : / { name = $NF; inside = 0; next }
     /DEPBAR\.LE gsb0, 0x1/ && !(name in seen) { inside = 1; ex2 = 0; next }
     inside && /DEPBAR\.LE gsb0, 0x0/ {
       seen[name] = 1; inside = 0
@@ -66,7 +69,7 @@ overlap() {
 mode=sass
 case "${1:-}" in
   --install) install; exit 0 ;;
-  --overlap) mode=overlap; shift ;;
+  --overlap) mode=overlap; shift; [ "${1:-}" = - ] && { overlap; exit 0; } ;;
   "" | -h | --help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
 esac
 [ -x "$nvdisasm" ] || { echo "no nvdisasm at $nvdisasm: run scripts/sass.sh --install first" >&2; exit 1; }
