@@ -11,7 +11,8 @@
 #     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of org.sdj.cuda
 #     (the GPU ones included), one SD 1.5 UNet step (with an op-by-op device-time profile) against PyTorch eager
 #     (benchmarks/torch/unet_step.py), the attention benchmark (mma.sync and wgmma kernels) and PyTorch's SDPA at the
-#     same shapes, the attention tuning image's kernels against sdj's (AttentionTune: other tile lengths, stages,
+#     same shapes, how much of the wgmma kernels' softmax runs under O += P V as the machine's cuobjdump reads their
+#     SASS (overlap.txt), the attention tuning image's kernels against sdj's (AttentionTune: other tile lengths, stages,
 #     consumers, swizzles, softmax forms, turns, fences, clusters of two blocks, stages given back by warp, persistent
 #     blocks), then as the deadline leaves room: a second sweep of what the first measured, combined (TuneCombinations;
 #     its image built there by the toolkit's nvcc); the sweeps' winners in place of the table's kernels (TuneWinners,
