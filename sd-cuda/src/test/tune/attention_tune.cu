@@ -76,10 +76,12 @@ SDJ_TUNE(48, 128, 3, 3, 32, 0, 65)
 SDJ_TUNE(48, 128, 3, 3, 32, 0, 129)
 SDJ_TUNE(48, 80, 4, 4, 0, 1, 69)
 SDJ_TUNE(48, 80, 4, 4, 0, 1, 133)
-// The softmax under the products (512): the table's row, 64 keys, the old three-consumer row, products only.
+// The softmax under the products (512): the table's row, 64 keys, three consumers on 128 (the old row) and 112 keys,
+// products only.
 SDJ_TUNE(48, 80, 4, 4, 0, 1, 517)
 SDJ_TUNE(48, 64, 4, 4, 0, 1, 517)
 SDJ_TUNE(48, 128, 3, 3, 0, 1, 517)
+SDJ_TUNE(48, 112, 3, 3, 0, 1, 517)
 SDJ_TUNE(48, 80, 4, 4, 0, 1, 645)
 
 // Head size 64: swizzled tiles, tile lengths, turns; then the query tile swizzled too, and no proxy fence.
@@ -149,10 +151,13 @@ SDJ_TUNE(80, 128, 2, 2, 32, 0, 65)
 SDJ_TUNE(80, 128, 2, 2, 32, 0, 129)
 SDJ_TUNE(80, 112, 3, 3, 32, 0, 67)
 SDJ_TUNE(80, 112, 3, 3, 32, 0, 131)
-// The softmax under the products (512): the table's row, 96 keys, two consumers on 128, four on 48, products only.
+// The softmax under the products (512): the table's row, 96 keys, two consumers on 128, 144 and 176 (ptxas fits their
+// S, P and O), four on 48, products only.
 SDJ_TUNE(80, 112, 3, 3, 32, 0, 515)
 SDJ_TUNE(80, 96, 3, 3, 32, 0, 515)
 SDJ_TUNE(80, 128, 2, 2, 32, 0, 515)
+SDJ_TUNE(80, 144, 3, 2, 32, 0, 515)
+SDJ_TUNE(80, 176, 2, 2, 32, 0, 515)
 SDJ_TUNE(80, 48, 4, 4, 32, 0, 515)
 SDJ_TUNE(80, 112, 3, 3, 32, 0, 643)
 
@@ -229,9 +234,10 @@ SDJ_TUNE(160, 128, 2, 2, 64, 0, 65)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 129)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 71)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 135)
-// The softmax under the products (512): the table's row, 112 keys, three consumers on 64, products only.
+// The softmax under the products (512): the table's row, 112 and 144 keys, three consumers on 64, products only.
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 535)
 SDJ_TUNE(160, 112, 2, 2, 64, 0, 535)
+SDJ_TUNE(160, 144, 2, 2, 64, 0, 535)
 SDJ_TUNE(160, 64, 3, 3, 64, 0, 519)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 647)
 #endif
