@@ -48,7 +48,8 @@ __host__ __device__ constexpr uint64_t make_desc(uint32_t addr, uint32_t lbo, ui
          ((uint64_t)(W == 128 ? 1 : W == 64 ? 2 : W == 32 ? 3 : 0) << 62);
 }
 
-// wgmma wrappers: S (both operands from descriptors, K-major, no transpose) and O (A from registers, B transposed).
+// wgmma wrappers: S (both operands from descriptors, K-major, no transpose) and O (A from registers, B transposed);
+// and S with A from registers, B not transposed (the query tile's fragments held in registers, FLAG_QUERY_REGISTERS).
 // scale_d 0 overwrites the accumulators, 1 adds to them; imm-scale-a/b are 1. Under SDJ_EMU, the CPU emulator's model
 // of the same instructions (src/test/emu/emu_wgmma.cpp).
 #ifdef SDJ_EMU
@@ -57,14 +58,14 @@ template <typename T, int N> struct WgmmaSS {
     emu::wgmma_ss(d, N, a, b, scale_d != 0, std::is_same_v<T, __nv_bfloat16>, false);
   }
 };
-template <typename T, int N> struct WgmmaRS {
+template <typename T, int N, bool TRANS_B = true> struct WgmmaRS {
   static void run(float (&d)[N / 2], const uint32_t (&a)[4], uint64_t b, int scale_d) {
-    emu::wgmma_rs(d, N, a, b, scale_d != 0, std::is_same_v<T, __nv_bfloat16>, true);
+    emu::wgmma_rs(d, N, a, b, scale_d != 0, std::is_same_v<T, __nv_bfloat16>, TRANS_B);
   }
 };
 #else
 template <typename T, int N> struct WgmmaSS;
-template <typename T, int N> struct WgmmaRS;
+template <typename T, int N, bool TRANS_B = true> struct WgmmaRS;
 // The operand lists of the wgmma asm statements, for N / 2 accumulators: their names (%0 ..), 8 at a time, and the
 // accumulators d[..] as read-write operands ("+f"), 8 at a time; SDJ_REGS_G and SDJ_ACC_G hold G groups of 8.
 #define SDJ_R8_0 "%0, %1, %2, %3, %4, %5, %6, %7"
@@ -119,9 +120,9 @@ template <typename T, int N> struct WgmmaRS;
 #define SDJ_ACC_15 SDJ_ACC_14, SDJ_ACC8(112)
 #define SDJ_ACC_16 SDJ_ACC_15, SDJ_ACC8(120)
 
-// m64nNk16 with both operands from descriptors (S = Q K^T) and with A from registers, B transposed (O += P V), for
-// N = 16 G; I0 .. I5 name the operands after the N / 2 accumulators (a, b, scale_d; or a's four registers, b,
-// scale_d).
+// m64nNk16 with both operands from descriptors (S = Q K^T) and with A from registers, B transposed (O += P V) or not
+// (S from the query's fragments), for N = 16 G; I0 .. I5 name the operands after the N / 2 accumulators (a, b,
+// scale_d; or a's four registers, b, scale_d).
 #define SDJ_WGMMA_N(T, TY, N, G, I0, I1, I2, I3, I4, I5)                                                       \
   template <> struct WgmmaSS<T, N> {                                                                           \
     static __device__ __forceinline__ void run(float (&d)[N / 2], uint64_t a, uint64_t b, int scale_d) {       \
@@ -132,12 +133,15 @@ template <typename T, int N> struct WgmmaRS;
                    : "l"(a), "l"(b), "r"(scale_d));                                                            \
     }                                                                                                          \
   };                                                                                                           \
-  template <> struct WgmmaRS<T, N> {                                                                           \
+  SDJ_WGMMA_RS(T, TY, N, G, I0, I1, I2, I3, I4, I5, true, "1")                                                 \
+  SDJ_WGMMA_RS(T, TY, N, G, I0, I1, I2, I3, I4, I5, false, "0")
+#define SDJ_WGMMA_RS(T, TY, N, G, I0, I1, I2, I3, I4, I5, TRANS_B, TB)                                         \
+  template <> struct WgmmaRS<T, N, TRANS_B> {                                                                  \
     static __device__ __forceinline__ void run(float (&d)[N / 2], const uint32_t (&a)[4], uint64_t b,          \
                                                int scale_d) {                                                  \
       asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, " I5 ", 0;\n"                                            \
                    "wgmma.mma_async.sync.aligned.m64n" #N "k16.f32." TY "." TY " {" SDJ_REGS_##G "}, {" I0     \
-                   ", " I1 ", " I2 ", " I3 "}, " I4 ", p, 1, 1, 1;\n}\n"                                        \
+                   ", " I1 ", " I2 ", " I3 "}, " I4 ", p, 1, 1, " TB ";\n}\n"                                   \
                    : SDJ_ACC_##G                                                                               \
                    : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d));                        \
     }                                                                                                          \
@@ -170,7 +174,7 @@ template <int R> __device__ __forceinline__ void move_registers(uint32_t (&dst)[
   std::memcpy(dst, src, sizeof dst);
 }
 __device__ __forceinline__ void fence_async_shared() {}
-__device__ __forceinline__ void hold_before_wait(uint32_t) {}
+__device__ __forceinline__ void hold_before_wait(uint32_t, uint32_t) {}
 #else
 __device__ __forceinline__ void wg_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
 __device__ __forceinline__ void wg_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
@@ -179,13 +183,16 @@ template <int N> __device__ __forceinline__ void wg_wait() {
   asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
 }
 
-// Keeps the instructions that computed x above the next wgmma.wait_group. ptxas moves a wait_group up past the
+// Keeps the instructions that computed x and y above the next wgmma.wait_group. ptxas moves a wait_group up past the
 // arithmetic before it, which it has no data dependence on (the SASS of every table kernel had the wait for O += P V
 // of tile j - 1 right after the first max of tile j's softmax: no softmax under that product), but not past an
-// instruction with a side effect: here a nanosleep of 0 that reads x. It runs only where x is the bit pattern
-// 0xffffffff, a NaN that no exponential yields, and would cost nothing if it ran.
-__device__ __forceinline__ void hold_before_wait(uint32_t x) {
-  asm volatile("{\n\t.reg .pred p;\n\tsetp.eq.b32 p, %0, -1;\n\t@p nanosleep.u32 0;\n\t}\n" ::"r"(x));
+// instruction with a side effect: here a nanosleep of 0 that reads x and y; what they do not depend on may still go
+// below the wait (a tile's last exponential alone held 11 of 58 at one shape: ptxas had computed it early). It runs
+// only where both are the bit pattern 0xffffffff, a NaN that no exponential or sum of them yields, and would cost
+// nothing if it ran.
+__device__ __forceinline__ void hold_before_wait(uint32_t x, uint32_t y) {
+  asm volatile("{\n\t.reg .pred p;\n\tsetp.eq.b32 p, %0, -1;\n\tsetp.eq.and.b32 p, %1, -1, p;\n\t"
+               "@p nanosleep.u32 0;\n\t}\n" ::"r"(x), "r"(y));
 }
 
 // Empty volatile asm that claims to read and write every register of x: ordered with the wgmma fence and wait (also

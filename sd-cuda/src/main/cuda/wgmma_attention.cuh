@@ -280,6 +280,27 @@ struct Tiles {
     for (int kk = 0; kk < DP / 16; kk++)
       WgmmaSS<T, BC>::run(s, q_desc + (uint64_t)q_step(kk), kd + (uint64_t)k_step(kk), kk > 0);
   }
+  // This thread's A fragments of its warpgroup's 64 query rows, for S = Q K^T with the query from registers
+  // (FLAG_QUERY_REGISTERS: each k-step then reads K alone from shared memory, not Q too): k-step kk's registers hold
+  // rows g and g + 8 of the warp's 16 (first_row), columns 16 kk + 2 t, + 1 in registers 0 and 1 and 16 kk + 2 t + 8,
+  // + 9 in 2 and 3 (t = lane % 4), as pack_probabilities lays out P. Consumer c is warpgroup c + 1 of the block.
+  __device__ __forceinline__ void query_fragments(uint32_t (&qa)[DP / 16][4]) const {
+    const int r0 = 64 * ((int)(threadIdx.x >> 7) - 1) + first_row();
+    const int c0 = 2 * (threadIdx.x & 3);
+#pragma unroll
+    for (int kk = 0; kk < DP / 16; kk++)
+#pragma unroll
+      for (int r = 0; r < 4; r++) {
+        const int row = r0 + 8 * (r & 1), col = 16 * kk + c0 + 8 * (r >> 1);
+        qa[kk][r] = *reinterpret_cast<const uint32_t*>(q + stage_offset<QW>(row, col, ROWS));
+      }
+  }
+  // S = Q K^T of key tile j as issue_scores, the query from its fragments (query_fragments).
+  __device__ __forceinline__ void issue_scores(float (&s)[BC / 2], const uint32_t (&qa)[DP / 16][4], int j) const {
+    const uint64_t kd = k_desc + (uint64_t)((j % STAGES) * STAGE);
+#pragma unroll
+    for (int kk = 0; kk < DP / 16; kk++) WgmmaRS<T, BC, false>::run(s, qa[kk], kd + (uint64_t)k_step(kk), kk > 0);
+  }
   // O += P V of value tile j, BC / 16 k-steps, issued.
   __device__ __forceinline__ void issue_values(float (&acc)[DP / 2], const uint32_t (&pa)[BC / 16][4], int j) const {
     const uint64_t vd = v_desc + (uint64_t)((j % STAGES) * STAGE);

@@ -65,13 +65,25 @@ namespace wgmma {
 // which holds the softmax above the second wait (hold_before_wait). Without, ptxas moves that wait up to the softmax's
 // first instructions (so the SASS of every table kernel before FLAG_OVERLAP): the softmax runs after O += P V, with
 // fewer registers live and nothing of its own under it.
-template <int SOFTMAX, bool OVERLAP, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW, typename Copies>
+template <int SOFTMAX, bool OVERLAP, bool QREGS, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW,
+          typename Copies>
 __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROWS, W, QW>& hd, const Copies& copies,
                                                float (&acc)[DP / 2], Rows& rows) {
   static_assert(SOFTMAX != SOFTMAX_F16 || std::is_same_v<T, __half>, "packed float16 exponentials for float16 only");
   const int n = hd.ntiles;
   if (n == 0) return;
   copies.start(n);
+  // QREGS (FLAG_QUERY_REGISTERS): the query tile's fragments, read once, now that start has waited for the tile; the
+  // wgmma fences' and waits' memory clobbers keep them in registers rather than read again.
+  uint32_t qa[QREGS ? DP / 16 : 1][4];
+  if constexpr (QREGS) hd.tiles.query_fragments(qa);
+  auto scores = [&](float (&s)[BC / 2], int j) {
+    if constexpr (QREGS) {
+      hd.tiles.issue_scores(s, qa, hd.base + j);
+    } else {
+      hd.tiles.issue_scores(s, hd.base + j);
+    }
+  };
   float s[BC / 2];
   uint32_t pa[BC / 16][4];
   uint32_t ph[BC / 16][4];  // SOFTMAX_F16: tile j's probabilities until pa is free
@@ -88,7 +100,7 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
   copies.ready(0);
   copies.my_turn();
   wg_fence();
-  hd.tiles.issue_scores(s, hd.base);
+  scores(s, 0);
   wg_commit();
   copies.your_turn(false);
   wg_wait<0>();
@@ -103,7 +115,7 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
     pin(pa);
     copies.my_turn();
     wg_fence();
-    hd.tiles.issue_scores(s, hd.base + j);
+    scores(s, j);
     wg_commit();
     hd.tiles.issue_values(acc, pa, hd.base + j - 1);
     wg_commit();
@@ -113,7 +125,14 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
     pin(s);
     const bool grew = softmax_tile<SOFTMAX>(hd, s, j, rows, alpha, ph);
     if constexpr (OVERLAP) {
-      hold_before_wait(SOFTMAX == SOFTMAX_F16 ? ph[BC / 16 - 1][3] : __float_as_uint(s[BC / 2 - 1]));
+      // Values that depend on every exponential of the tile: the rows' sums where the threads make them.
+      if constexpr (SOFTMAX == SOFTMAX_F32) {
+        hold_before_wait(__float_as_uint(rows.l[0]), __float_as_uint(rows.l[1]));
+      } else if constexpr (SOFTMAX == SOFTMAX_F16) {
+        hold_before_wait(ph[BC / 16 - 1][2], ph[BC / 16 - 1][3]);
+      } else {
+        hold_before_wait(__float_as_uint(s[BC / 2 - 2]), __float_as_uint(s[BC / 2 - 1]));
+      }
     }
     wg_wait<0>();
     copies.values_done(j - 1);
@@ -184,7 +203,9 @@ __host__ __device__ constexpr int ws_smem_bytes(int DP, int BC, int STAGES, int 
 // warps to hide the softmax's latency (at head size 40 an SM issued in half its cycles) and twice the blocks in a wave
 // (3 consumers' 352 blocks at d 40, N 4096, fill 2.67 waves of 132; two consumers' 512 on 264 places, 1.94). Last,
 // the softmax of tile j held under O += P V of tile j - 1 (FLAG_OVERLAP, pipelined_loop), as the loop's source says
-// and ptxas does not keep by itself; ptxas compiles it without spills at every table shape.
+// and ptxas does not keep by itself; ptxas compiles it without spills at every table shape. And the query tile's
+// fragments held in registers for S = Q K^T (FLAG_QUERY_REGISTERS, Tiles::query_fragments): each of its k-steps then
+// reads only K from shared memory, a third less than with Q too (at 112-128 keys), for DP / 4 more registers.
 constexpr int FLAG_TURNS = 1;
 constexpr int FLAG_SWIZZLED_Q = 2;
 constexpr int FLAG_TMA_NO_FENCE = 4;
@@ -195,6 +216,7 @@ constexpr int FLAG_COPIES_ONLY = 64;
 constexpr int FLAG_PRODUCTS_ONLY = 128;
 constexpr int FLAG_TWO_BLOCKS = 256;
 constexpr int FLAG_OVERLAP = 512;
+constexpr int FLAG_QUERY_REGISTERS = 1024;
 __host__ __device__ constexpr int cluster_of(int FLAGS) { return FLAGS & FLAG_CLUSTER ? 2 : 1; }
 // Blocks per SM: one, or two with FLAG_TWO_BLOCKS (two consumers).
 __host__ __device__ constexpr int ws_blocks(int FLAGS) { return FLAGS & FLAG_TWO_BLOCKS ? 2 : 1; }
@@ -304,7 +326,7 @@ __device__ __forceinline__ void persistent_attention(const T* __restrict__ q, co
     turns.base = base;
     turns.round = w & 1;
     turns.more = t + (int)gridDim.x < works;
-    pipelined_loop<SOFTMAX, (FLAGS & FLAG_OVERLAP) != 0>(hd, turns, acc, rows);
+    pipelined_loop<SOFTMAX, (FLAGS & FLAG_OVERLAP) != 0, (FLAGS & FLAG_QUERY_REGISTERS) != 0>(hd, turns, acc, rows);
     mbar_arrive(hs.q_empty());  // every product that read the query tile has completed
     float sums[2];
     row_sums<SOFTMAX, DP>(rows, acc, sums);
@@ -325,8 +347,10 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
                 "four consumers in one-block kernels (a persistent producer needs more than 24 registers)");
   static_assert(SOFTMAX == SOFTMAX_F32 || W == 0, "a column of ones in chunked tiles, whose copies leave its chunk be");
   static_assert(!(FLAGS & FLAG_SWIZZLED_Q) || W != 0, "a swizzled query tile beside swizzled K and V tiles");
-  static_assert(FLAGS >= 0 && FLAGS < 1024, "the flags above");
+  static_assert(FLAGS >= 0 && FLAGS < 2048, "the flags above");
   static_assert(!(FLAGS & FLAG_OVERLAP) || !(FLAGS & FLAG_CLUSTER), "SDJ_CLUSTER_DIMS has no clusters with overlap");
+  static_assert(!(FLAGS & FLAG_QUERY_REGISTERS) || !(FLAGS & (FLAG_CLUSTER | FLAG_PERSISTENT | FLAG_TWO_BLOCKS | 192)),
+                "SDJ_CLUSTER_DIMS has the query's fragments in registers in one-block kernels, no diagnostics");
   static_assert(registers_fit(CONSUMERS, FLAGS), "setmaxnreg's claims within the block's registers");
   constexpr int DIAGNOSTIC = FLAGS & (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY);
   static_assert(DIAGNOSTIC != (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY) &&
@@ -390,7 +414,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
     if constexpr ((FLAGS & FLAG_COPIES_ONLY) != 0) {
       drain_loop(hd.ntiles, turns);
     } else {
-      pipelined_loop<SOFTMAX, (FLAGS & FLAG_OVERLAP) != 0>(hd, turns, acc, rows);
+      pipelined_loop<SOFTMAX, (FLAGS & FLAG_OVERLAP) != 0, (FLAGS & FLAG_QUERY_REGISTERS) != 0>(hd, turns, acc, rows);
     }
     float sums[2];
     row_sums<SOFTMAX, DP>(rows, acc, sums);
@@ -417,7 +441,8 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 
 // A kernel's cluster dimensions by its FLAGS (a literal 0-63, a diagnostic's 64-71 and 128-135, two blocks per SM's
 // 256-263 and 272-279; with FLAG_OVERLAP, those of them without clusters: 512-519, 528-535, 544-551, 560-567, 640-647,
-// 768-775 and 784-791): pairs of blocks along x with FLAG_CLUSTER, none else.
+// 768-775 and 784-791; with FLAG_QUERY_REGISTERS, the one-block ones: 1024-1031, 1040-1047, and with FLAG_OVERLAP
+// 1536-1543, 1552-1559): pairs of blocks along x with FLAG_CLUSTER, none else.
 // Spelled out per value, as an attribute cannot test a bit of a macro argument.
 #define SDJ_CLUSTER_DIMS(FLAGS) SDJ_CLUSTER_DIMS_##FLAGS
 #define SDJ_CLUSTER_PAIR __cluster_dims__(2, 1, 1)
@@ -573,6 +598,38 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 #define SDJ_CLUSTER_DIMS_789
 #define SDJ_CLUSTER_DIMS_790
 #define SDJ_CLUSTER_DIMS_791
+#define SDJ_CLUSTER_DIMS_1024
+#define SDJ_CLUSTER_DIMS_1025
+#define SDJ_CLUSTER_DIMS_1026
+#define SDJ_CLUSTER_DIMS_1027
+#define SDJ_CLUSTER_DIMS_1028
+#define SDJ_CLUSTER_DIMS_1029
+#define SDJ_CLUSTER_DIMS_1030
+#define SDJ_CLUSTER_DIMS_1031
+#define SDJ_CLUSTER_DIMS_1040
+#define SDJ_CLUSTER_DIMS_1041
+#define SDJ_CLUSTER_DIMS_1042
+#define SDJ_CLUSTER_DIMS_1043
+#define SDJ_CLUSTER_DIMS_1044
+#define SDJ_CLUSTER_DIMS_1045
+#define SDJ_CLUSTER_DIMS_1046
+#define SDJ_CLUSTER_DIMS_1047
+#define SDJ_CLUSTER_DIMS_1536
+#define SDJ_CLUSTER_DIMS_1537
+#define SDJ_CLUSTER_DIMS_1538
+#define SDJ_CLUSTER_DIMS_1539
+#define SDJ_CLUSTER_DIMS_1540
+#define SDJ_CLUSTER_DIMS_1541
+#define SDJ_CLUSTER_DIMS_1542
+#define SDJ_CLUSTER_DIMS_1543
+#define SDJ_CLUSTER_DIMS_1552
+#define SDJ_CLUSTER_DIMS_1553
+#define SDJ_CLUSTER_DIMS_1554
+#define SDJ_CLUSTER_DIMS_1555
+#define SDJ_CLUSTER_DIMS_1556
+#define SDJ_CLUSTER_DIMS_1557
+#define SDJ_CLUSTER_DIMS_1558
+#define SDJ_CLUSTER_DIMS_1559
 
 // One extern "C" kernel NAME of the template: its parameters as AttentionKernels passes them, the last two the tensor
 // maps of K and V (AttentionKernels.tensorMaps), which the producer reads where options has OPTION_TMA. One block of

@@ -7,16 +7,16 @@
 // and FLAGS wgmma_kernel.cuh's (1 the consumers take turns, 2 the query tile swizzled too, 4 no proxy fence after the
 // bulk copies, 8 clusters of two blocks sharing their K and V copies, 16 stages given back by warp, not by thread, 32
 // persistent blocks, which take a positive scale only, 512 the softmax of a tile under the product of the last,
-// FlashAttention-3's intra-warpgroup overlap, which ptxas keeps only so; and two diagnostics, whose kernels write NaN:
-// 64 the copies alone, the consumers handing each stage back as it lands, 128 the products and softmax alone, on stages
-// announced but not copied: each head size's last rows, at its first shapes, at a swizzled one and at the table's, say
-// which part sets its pace). AttentionTune times the table's own kernel beside them (its `table` lines). Shapes that
-// spill or have their wgmma serialized are left out of the list by build-tune.sh (rows found to spill are gone: 192-key
-// tiles at 128, three consumers on 128-key tiles at 80, on 160-key tiles at 64 and on 96- and 80-key ones at 128 and
-// 160, four consumers on 96-key tiles at 48, on 80-key ones at 64 and 80, on 64-key ones at 80 and on any at 128, 256
-// and 160 keys with packed float16 exponentials at 48, persistent blocks of three consumers on swizzled tiles at 64 but
-// with the query tile swizzled too and no fence); shapes whose shared memory exceeds the GPU's are skipped by
-// AttentionTune.
+// FlashAttention-3's intra-warpgroup overlap, which ptxas keeps only so, 1024 the query tile's fragments in registers
+// for S = Q K^T; and two diagnostics, whose kernels write NaN: 64 the copies alone, the consumers handing each stage
+// back as it lands, 128 the products and softmax alone, on stages announced but not copied: each head size's last rows,
+// at its first shapes, at a swizzled one and at the table's, say which part sets its pace). AttentionTune times the
+// table's own kernel beside them (its `table` lines). Shapes that spill or have their wgmma serialized are left out of
+// the list by build-tune.sh (rows found to spill are gone: 192-key tiles at 128, three consumers on 128-key tiles at
+// 80, on 160-key tiles at 64 and on 96- and 80-key ones at 128 and 160, four consumers on 96-key tiles at 48, on 80-key
+// ones at 64 and 80, on 64-key ones at 80 and on any at 128, 256 and 160 keys with packed float16 exponentials at 48,
+// persistent blocks of three consumers on swizzled tiles at 64 but with the query tile swizzled too and no fence);
+// shapes whose shared memory exceeds the GPU's are skipped by AttentionTune.
 
 #include "wgmma_kernel.cuh"
 
@@ -83,6 +83,9 @@ SDJ_TUNE(48, 64, 4, 4, 0, 1, 517)
 SDJ_TUNE(48, 128, 3, 3, 0, 1, 517)
 SDJ_TUNE(48, 112, 3, 3, 0, 1, 517)
 SDJ_TUNE(48, 80, 4, 4, 0, 1, 645)
+// The query's fragments in registers (1024), with and without 512, where ptxas fits them (not four consumers).
+SDJ_TUNE(48, 128, 3, 3, 0, 1, 1541)
+SDJ_TUNE(48, 128, 3, 3, 0, 1, 1029)
 
 // Head size 64: swizzled tiles, tile lengths, turns; then the query tile swizzled too, and no proxy fence.
 SDJ_TUNE(64, 128, 3, 3, 0, 0, 1)
@@ -160,6 +163,11 @@ SDJ_TUNE(80, 144, 3, 2, 32, 0, 515)
 SDJ_TUNE(80, 176, 2, 2, 32, 0, 515)
 SDJ_TUNE(80, 48, 4, 4, 32, 0, 515)
 SDJ_TUNE(80, 112, 3, 3, 32, 0, 643)
+// The query's fragments in registers (1024), with and without 512: two consumers only (three spill).
+SDJ_TUNE(80, 128, 2, 2, 32, 0, 1539)
+SDJ_TUNE(80, 144, 3, 2, 32, 0, 1539)
+SDJ_TUNE(80, 176, 2, 2, 32, 0, 1539)
+SDJ_TUNE(80, 128, 2, 2, 32, 0, 1027)
 
 // Head size 128: swizzled tiles (128- and 64-byte), FlashAttention-3's 176-key tiles, turns, three stages of 128
 // keys (all the shared memory a block has), three consumers; then the query tile swizzled too, no proxy fence, and
@@ -201,6 +209,10 @@ SDJ_TUNE(128, 128, 2, 2, 128, 0, 129)
 SDJ_TUNE(128, 128, 2, 2, 128, 0, 515)
 SDJ_TUNE(128, 176, 2, 2, 128, 0, 515)
 SDJ_TUNE(128, 128, 2, 2, 128, 0, 643)
+// The query's fragments in registers (1024), with and without 512.
+SDJ_TUNE(128, 128, 2, 2, 128, 0, 1539)
+SDJ_TUNE(128, 112, 2, 2, 128, 0, 1539)
+SDJ_TUNE(128, 128, 2, 2, 128, 0, 1027)
 
 // Head size 160: swizzled tiles, tile lengths and stages, turns (FlashAttention-3 goes without from here), three
 // consumers; then no proxy fence, the query tile swizzled too.
@@ -240,4 +252,8 @@ SDJ_TUNE(160, 112, 2, 2, 64, 0, 535)
 SDJ_TUNE(160, 144, 2, 2, 64, 0, 535)
 SDJ_TUNE(160, 64, 3, 3, 64, 0, 519)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 647)
+// The query's fragments in registers (1024), with and without 512, on tiles short enough for them (128 keys spill).
+SDJ_TUNE(160, 96, 3, 2, 64, 0, 1559)
+SDJ_TUNE(160, 112, 2, 2, 64, 0, 1559)
+SDJ_TUNE(160, 112, 2, 2, 64, 0, 1047)
 #endif
