@@ -63,7 +63,7 @@ namespace wgmma {
 // waits are unconditional, which ptxas needs to keep them asynchronous. The probabilities of tile j - 1 (pa), tile j's
 // scores (s) and O are live together. That is the source's order; ptxas keeps it only with OVERLAP (FLAG_OVERLAP),
 // which holds the softmax above the second wait (hold_before_wait). Without, ptxas moves that wait up to the softmax's
-// first instructions (so the SASS of every table kernel before FLAG_OVERLAP): the softmax runs after O += P V, with
+// first instructions (as the SASS of every table kernel shows): the softmax runs after O += P V, with
 // fewer registers live and nothing of its own under it.
 template <int SOFTMAX, bool OVERLAP, bool QREGS, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW,
           typename Copies>
@@ -77,14 +77,15 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
   // wgmma fences' and waits' memory clobbers keep them in registers rather than read again.
   uint32_t qa[QREGS ? DP / 16 : 1][4];
   if constexpr (QREGS) hd.tiles.query_fragments(qa);
-  auto scores = [&](float (&s)[BC / 2], int j) {
+  float s[BC / 2];
+  // S = Q K^T of tile j into s, issued.
+  auto scores = [&](int j) {
     if constexpr (QREGS) {
       hd.tiles.issue_scores(s, qa, hd.base + j);
     } else {
       hd.tiles.issue_scores(s, hd.base + j);
     }
   };
-  float s[BC / 2];
   uint32_t pa[BC / 16][4];
   uint32_t ph[BC / 16][4];  // SOFTMAX_F16: tile j's probabilities until pa is free
   float alpha[2];
@@ -100,7 +101,7 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
   copies.ready(0);
   copies.my_turn();
   wg_fence();
-  scores(s, 0);
+  scores(0);
   wg_commit();
   copies.your_turn(false);
   wg_wait<0>();
@@ -115,7 +116,7 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
     pin(pa);
     copies.my_turn();
     wg_fence();
-    scores(s, j);
+    scores(j);
     wg_commit();
     hd.tiles.issue_values(acc, pa, hd.base + j - 1);
     wg_commit();
