@@ -64,8 +64,8 @@ namespace wgmma {
 // waits are unconditional, which ptxas needs to keep them asynchronous. The probabilities of tile j - 1 (pa), tile j's
 // scores (s) and O are live together. That is the source's order; ptxas keeps it only with OVERLAP (FLAG_OVERLAP),
 // which holds the softmax above the second wait (hold_before_wait). Without, ptxas moves that wait up to the softmax's
-// first instructions (as the SASS of every table kernel shows): the softmax runs after O += P V, with
-// fewer registers live and nothing of its own under it.
+// first instructions (as the SASS of every table kernel shows): the softmax runs after O += P V, with fewer registers
+// live and nothing of its own under it.
 template <int SOFTMAX, bool OVERLAP, bool QREGS, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW,
           typename Copies>
 __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROWS, W, QW>& hd, const Copies& copies,
