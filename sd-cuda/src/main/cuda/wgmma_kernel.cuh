@@ -351,7 +351,8 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   static_assert(!(FLAGS & FLAG_SWIZZLED_Q) || W != 0, "a swizzled query tile beside swizzled K and V tiles");
   static_assert(FLAGS >= 0 && FLAGS < 2048, "the flags above");
   static_assert(!(FLAGS & FLAG_OVERLAP) || !(FLAGS & FLAG_CLUSTER), "SDJ_CLUSTER_DIMS has no clusters with overlap");
-  static_assert(!(FLAGS & FLAG_QUERY_REGISTERS) || !(FLAGS & (FLAG_CLUSTER | FLAG_PERSISTENT | FLAG_TWO_BLOCKS | 192)),
+  static_assert(!(FLAGS & FLAG_QUERY_REGISTERS) || !(FLAGS & (FLAG_CLUSTER | FLAG_PERSISTENT | FLAG_TWO_BLOCKS |
+                                                         FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY)),
                 "SDJ_CLUSTER_DIMS has the query's fragments in registers in one-block kernels, no diagnostics");
   static_assert(registers_fit(CONSUMERS, FLAGS), "setmaxnreg's claims within the block's registers");
   constexpr int DIAGNOSTIC = FLAGS & (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY);
