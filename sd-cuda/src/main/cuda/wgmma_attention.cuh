@@ -139,10 +139,17 @@ __device__ __forceinline__ float mask_scores(float (&s)[BC / 2], int k0, int nk,
   return 1.f;
 }
 
+// How far (log2 domain) a row's scores may climb over the maximum it keeps before it takes a new one, with LAZY
+// (FLAG_LAZY_RESCALE): probabilities then reach 2^8, well inside float16's and bfloat16's range, and the division by
+// the rows' sums at the end cancels whichever base they were taken against.
+constexpr float RESCALE_SLACK = 8.f;
+
 // The new maxima of both rows with tile scores s (times tsc): sets nb (minus the new maxima, 0 for rows with none yet)
 // and alpha (the factor that rescales what the old maxima weighed), and returns whether any row of the warp rose
-// (warp-uniform: no rescale otherwise).
-template <int BC>
+// (warp-uniform: no rescale otherwise). With LAZY, a row keeps its maximum unless the tile's tops it by more than
+// RESCALE_SLACK (FlashAttention-4's conditional rescaling): past the first tiles the rescale of O, DP / 2 multiplies
+// between one P V's wait and the next one's issue, then rarely runs.
+template <int BC, bool LAZY = false>
 __device__ __forceinline__ bool new_maxima(const float (&s)[BC / 2], float tsc, Rows& r, float (&nb)[2],
                                            float (&alpha)[2]) {
   bool grew = false;
@@ -153,7 +160,8 @@ __device__ __forceinline__ bool new_maxima(const float (&s)[BC / 2], float tsc, 
     for (int j8 = 0; j8 < BC / 8; j8++) mx = fmaxf(mx, fmaxf(s[4 * j8 + 2 * h], s[4 * j8 + 2 * h + 1]));
     mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
     mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-    const float mnew = fmaxf(r.m[h], mx * tsc);
+    const float top = mx * tsc;
+    const float mnew = LAZY ? (top > r.m[h] + RESCALE_SLACK ? top : r.m[h]) : fmaxf(r.m[h], top);
     const float base = mnew == -INFINITY ? 0.f : mnew;
     alpha[h] = ex2(r.m[h] - base);
     grew |= mnew != r.m[h];
@@ -364,12 +372,15 @@ struct Head {
 // Tile j's scores s (complete) through the online softmax (SOFTMAX's form): masked where needed, new maxima, l
 // rescaled, s turned into probabilities in place and added to l (SOFTMAX_F32), or not added (the other forms, whose
 // O holds the sums), or into packed float16 pairs in ph (SOFTMAX_F16). Returns whether O needs rescaling by alpha.
-template <int SOFTMAX, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW>
+// LAZY: new_maxima's; not with SOFTMAX_F16, whose exponents, rounded to float16, would then be off by up to 2^-9
+// (0.14% of the probability) where the probabilities weigh most.
+template <int SOFTMAX, bool LAZY, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW>
 __device__ __forceinline__ bool softmax_tile(const Head<T, DP, BC, STAGES, ROWS, W, QW>& hd, float (&s)[BC / 2],
                                              int j, Rows& rows, float (&alpha)[2], uint32_t (&ph)[BC / 16][4]) {
   const float tsc = mask_scores<BC>(s, j * BC, hd.nk, hd.causal, hd.wrow, hd.sc);
   float nb[2];
-  const bool grew = new_maxima<BC>(s, tsc, rows, nb, alpha);
+  static_assert(!LAZY || SOFTMAX != SOFTMAX_F16, "stale maxima with float exponents only");
+  const bool grew = new_maxima<BC, LAZY>(s, tsc, rows, nb, alpha);
   if constexpr (SOFTMAX == SOFTMAX_F16) {
     exponentiate_packed<BC>(s, tsc, nb, ph);
   } else if constexpr (SOFTMAX == SOFTMAX_ONES) {
