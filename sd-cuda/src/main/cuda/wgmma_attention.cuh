@@ -171,16 +171,36 @@ __device__ __forceinline__ bool new_maxima(const float (&s)[BC / 2], float tsc, 
   return __any_sync(0xffffffffu, grew);
 }
 
-// s := 2^(s * tsc + nb) in place, added to the rows' sums where SUMS. (A quarter of them as a polynomial on the FMA
-// units, FlashAttention-4's trick, measured 2% slower at head size 40 on an H200: the special-function unit keeps
-// them all.)
-template <int BC, bool SUMS>
+// 2^x on the FMA units (FlashAttention-4's trick), for x at most 8: x = j + f with j = round(x) (by the 1.5 * 2^23
+// shift) and f in [-0.5, 0.5], 2^f by a cubic fitted for relative error (7.5e-5 at most, a sixth of float16's half
+// unit), j added into the exponent's bits (modulo 2^32, which takes negative j too). x is clamped at -126 first (-inf
+// from a mask): 2^-126, which rounds to 0 in float16's P and weighs nothing beside a row's largest probability.
+__device__ __forceinline__ float ex2_fma(float x) {
+  constexpr float SHIFT = 12582912.f;
+  x = fmaxf(x, -126.f);
+  const float t = x + SHIFT;
+  const float f = x - (t - SHIFT);
+  const float p = fmaf(fmaf(fmaf(0.05517144f, f, 0.24261081f), f, 0.69326099f), f, 0.99992809f);
+  return __uint_as_float(__float_as_uint(p) + (__float_as_uint(t) << 23));
+}
+
+// s := 2^(s * tsc + nb) in place, added to the rows' sums where SUMS. POLY (FLAG_POLY_EXP): one pair in eight by
+// ex2_fma, for the special-function units' 16 a cycle per SM against the tensor cores' 4096 flops: at padded head
+// size 48 a score's products take 192 flops, 21 scores a cycle, so ex2 sets the pace (at 64, 16: even; at 80, 13).
+// (A quarter by polynomial measured 2% slower at head size 40 on an H200 in run 7, before the softmax ran under the
+// products: then the issue slots, not the special-function units, were short.)
+template <int BC, bool SUMS, bool POLY = false>
 __device__ __forceinline__ void exponentiate(float (&s)[BC / 2], float tsc, const float (&nb)[2], Rows& r) {
 #pragma unroll
   for (int i = 0; i < BC / 2; i += 2) {
     const int h = (i >> 1) & 1;
-    s[i] = ex2(fmaf(s[i], tsc, nb[h]));
-    s[i + 1] = ex2(fmaf(s[i + 1], tsc, nb[h]));
+    if (POLY && (i / 2) % 8 == 7) {
+      s[i] = ex2_fma(fmaf(s[i], tsc, nb[h]));
+      s[i + 1] = ex2_fma(fmaf(s[i + 1], tsc, nb[h]));
+    } else {
+      s[i] = ex2(fmaf(s[i], tsc, nb[h]));
+      s[i + 1] = ex2(fmaf(s[i + 1], tsc, nb[h]));
+    }
     if (SUMS) r.l[h] += s[i] + s[i + 1];
   }
 }
@@ -373,24 +393,24 @@ struct Head {
 // rescaled, s turned into probabilities in place and added to l (SOFTMAX_F32), or not added (the other forms, whose
 // O holds the sums), or into packed float16 pairs in ph (SOFTMAX_F16). Returns whether O needs rescaling by alpha.
 // LAZY: new_maxima's; not with SOFTMAX_F16, whose exponents, rounded to float16, would then be off by up to 2^-9
-// (0.14% of the probability) where the probabilities weigh most.
-template <int SOFTMAX, bool LAZY, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW>
+// (0.14% of the probability) where the probabilities weigh most. POLY: exponentiate's, float forms only.
+template <int SOFTMAX, bool LAZY, bool POLY, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW>
 __device__ __forceinline__ bool softmax_tile(const Head<T, DP, BC, STAGES, ROWS, W, QW>& hd, float (&s)[BC / 2],
                                              int j, Rows& rows, float (&alpha)[2], uint32_t (&ph)[BC / 16][4]) {
   const float tsc = mask_scores<BC>(s, j * BC, hd.nk, hd.causal, hd.wrow, hd.sc);
   float nb[2];
-  static_assert(!LAZY || SOFTMAX != SOFTMAX_F16, "stale maxima with float exponents only");
+  static_assert(!(LAZY || POLY) || SOFTMAX != SOFTMAX_F16, "stale maxima and polynomials with float exponents only");
   const bool grew = new_maxima<BC, LAZY>(s, tsc, rows, nb, alpha);
   if constexpr (SOFTMAX == SOFTMAX_F16) {
     exponentiate_packed<BC>(s, tsc, nb, ph);
   } else if constexpr (SOFTMAX == SOFTMAX_ONES) {
-    exponentiate<BC, false>(s, tsc, nb, rows);
+    exponentiate<BC, false, POLY>(s, tsc, nb, rows);
   } else {
     if (grew) {
 #pragma unroll
       for (int h = 0; h < 2; h++) rows.l[h] *= alpha[h];
     }
-    exponentiate<BC, true>(s, tsc, nb, rows);
+    exponentiate<BC, true, POLY>(s, tsc, nb, rows);
   }
   return grew;
 }

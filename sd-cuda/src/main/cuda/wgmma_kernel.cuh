@@ -56,6 +56,40 @@
 namespace sdj {
 namespace wgmma {
 
+// The kernels' FLAGS: the consumers take turns (Handover's ping-pong); the query tile is swizzled as K's and V's
+// tiles are (width W > 0), rather than chunked; with bulk tensor copies, the consumers leave out the proxy fence
+// after each stage's wait (FlashAttention-3 and CUTLASS have none there: the copies are the async proxy's own);
+// clusters of two blocks along x (neighbouring query blocks of one head) that share their K and V tiles' bulk copies,
+// FlashAttention-3's choice at head sizes 128 and 256 (SDJ_CLUSTER_DIMS); the consumers give stages back by warp
+// rather than by thread (Handover; clusters always do); persistent blocks (persistent_attention). Two diagnostics of
+// the tuning image, whose kernels write NaN for output, time a shape's parts alone: its copies, the consumers doing
+// nothing but hand the stages back (drain_loop); its products and softmax, the producer announcing K and V without
+// copying them after each stage's first round. Then two blocks per SM (FLAG_TWO_BLOCKS, two consumers only): each
+// with half the registers (consumers at 104, so short key tiles) and at most half the shared memory, for twice the
+// warps to hide the softmax's latency (at head size 40 an SM issued in half its cycles) and twice the blocks in a wave
+// (3 consumers' 352 blocks at d 40, N 4096, fill 2.67 waves of 132; two consumers' 512 on 264 places, 1.94). Then
+// the softmax of tile j held under O += P V of tile j - 1 (FLAG_OVERLAP, pipelined_loop), as the loop's source says
+// and ptxas does not keep by itself; ptxas compiles it without spills at every table shape. And the query tile's
+// fragments held in registers for S = Q K^T (FLAG_QUERY_REGISTERS, Tiles::query_fragments): each of its k-steps then
+// reads only K from shared memory, a third less than with Q too (at 112-128 keys), for DP / 4 more registers. Then
+// stale maxima (FLAG_LAZY_RESCALE, new_maxima): a row takes a new maximum only when its scores top the old by more
+// than 2^8, so that O's rescale, on the path from one P V's wait to the next one's issue, runs only in the first tiles.
+// Last, one exponential pair in eight on the FMA units (FLAG_POLY_EXP, exponentiate), where the special-function
+// units set the pace (head sizes 40 and 64; float softmax forms only).
+constexpr int FLAG_TURNS = 1;
+constexpr int FLAG_SWIZZLED_Q = 2;
+constexpr int FLAG_TMA_NO_FENCE = 4;
+constexpr int FLAG_CLUSTER = 8;
+constexpr int FLAG_WARP_RELEASE = 16;
+constexpr int FLAG_PERSISTENT = 32;
+constexpr int FLAG_COPIES_ONLY = 64;
+constexpr int FLAG_PRODUCTS_ONLY = 128;
+constexpr int FLAG_TWO_BLOCKS = 256;
+constexpr int FLAG_OVERLAP = 512;
+constexpr int FLAG_QUERY_REGISTERS = 1024;
+constexpr int FLAG_LAZY_RESCALE = 2048;
+constexpr int FLAG_POLY_EXP = 4096;
+
 // FlashAttention-3's intra-warpgroup pipelining: step j issues S of tile j and O += P V of tile j - 1 together, then
 // runs tile j's softmax while the second product is still in flight, and waits for it only before rescaling O and
 // packing P of tile j into the registers it read. K runs one tile ahead of V: step j needs K of tile j and V of tile
@@ -66,11 +100,14 @@ namespace wgmma {
 // which holds the softmax above the second wait (hold_before_wait). Without, ptxas moves that wait up to the softmax's
 // first instructions (as the SASS of every table kernel shows): the softmax runs after O += P V, with fewer registers
 // live and nothing of its own under it.
-template <int SOFTMAX, bool OVERLAP, bool QREGS, bool LAZY, typename T, int DP, int BC, int STAGES, int ROWS, int W,
-          int QW, typename Copies>
+template <int SOFTMAX, int FLAGS, typename T, int DP, int BC, int STAGES, int ROWS, int W, int QW, typename Copies>
 __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROWS, W, QW>& hd, const Copies& copies,
                                                float (&acc)[DP / 2], Rows& rows) {
   static_assert(SOFTMAX != SOFTMAX_F16 || std::is_same_v<T, __half>, "packed float16 exponentials for float16 only");
+  constexpr bool OVERLAP = (FLAGS & FLAG_OVERLAP) != 0;
+  constexpr bool QREGS = (FLAGS & FLAG_QUERY_REGISTERS) != 0;
+  constexpr bool LAZY = (FLAGS & FLAG_LAZY_RESCALE) != 0;
+  constexpr bool POLY = (FLAGS & FLAG_POLY_EXP) != 0;
   const int n = hd.ntiles;
   if (n == 0) return;
   copies.start(n);
@@ -108,7 +145,7 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
   wg_wait<0>();
   copies.keys_done(0);
   pin(s);
-  softmax_tile<SOFTMAX, LAZY>(hd, s, 0, rows, alpha, ph);  // O is still 0: nothing to rescale
+  softmax_tile<SOFTMAX, LAZY, POLY>(hd, s, 0, rows, alpha, ph);  // O is still 0: nothing to rescale
   fragments();
 
   for (int j = 1; j < n; j++) {
@@ -125,7 +162,7 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
     wg_wait<1>();  // S of tile j; O += P V of tile j - 1 may still run
     copies.keys_done(j);
     pin(s);
-    const bool grew = softmax_tile<SOFTMAX, LAZY>(hd, s, j, rows, alpha, ph);
+    const bool grew = softmax_tile<SOFTMAX, LAZY, POLY>(hd, s, j, rows, alpha, ph);
     if constexpr (OVERLAP) {
       // Values that depend on every exponential of the tile: the rows' sums where the threads make them.
       if constexpr (SOFTMAX == SOFTMAX_F32) {
@@ -192,36 +229,6 @@ __host__ __device__ constexpr int ws_smem_bytes(int DP, int BC, int STAGES, int 
          (W > 0 ? 1024 : 0);
 }
 
-// The kernels' FLAGS: the consumers take turns (Handover's ping-pong); the query tile is swizzled as K's and V's
-// tiles are (width W > 0), rather than chunked; with bulk tensor copies, the consumers leave out the proxy fence
-// after each stage's wait (FlashAttention-3 and CUTLASS have none there: the copies are the async proxy's own);
-// clusters of two blocks along x (neighbouring query blocks of one head) that share their K and V tiles' bulk copies,
-// FlashAttention-3's choice at head sizes 128 and 256 (SDJ_CLUSTER_DIMS); the consumers give stages back by warp
-// rather than by thread (Handover; clusters always do); persistent blocks (persistent_attention). Two diagnostics of
-// the tuning image, whose kernels write NaN for output, time a shape's parts alone: its copies, the consumers doing
-// nothing but hand the stages back (drain_loop); its products and softmax, the producer announcing K and V without
-// copying them after each stage's first round. Then two blocks per SM (FLAG_TWO_BLOCKS, two consumers only): each
-// with half the registers (consumers at 104, so short key tiles) and at most half the shared memory, for twice the
-// warps to hide the softmax's latency (at head size 40 an SM issued in half its cycles) and twice the blocks in a wave
-// (3 consumers' 352 blocks at d 40, N 4096, fill 2.67 waves of 132; two consumers' 512 on 264 places, 1.94). Last,
-// the softmax of tile j held under O += P V of tile j - 1 (FLAG_OVERLAP, pipelined_loop), as the loop's source says
-// and ptxas does not keep by itself; ptxas compiles it without spills at every table shape. And the query tile's
-// fragments held in registers for S = Q K^T (FLAG_QUERY_REGISTERS, Tiles::query_fragments): each of its k-steps then
-// reads only K from shared memory, a third less than with Q too (at 112-128 keys), for DP / 4 more registers. And
-// stale maxima (FLAG_LAZY_RESCALE, new_maxima): a row takes a new maximum only when its scores top the old by more
-// than 2^8, so that O's rescale, on the path from one P V's wait to the next one's issue, runs only in the first tiles.
-constexpr int FLAG_TURNS = 1;
-constexpr int FLAG_SWIZZLED_Q = 2;
-constexpr int FLAG_TMA_NO_FENCE = 4;
-constexpr int FLAG_CLUSTER = 8;
-constexpr int FLAG_WARP_RELEASE = 16;
-constexpr int FLAG_PERSISTENT = 32;
-constexpr int FLAG_COPIES_ONLY = 64;
-constexpr int FLAG_PRODUCTS_ONLY = 128;
-constexpr int FLAG_TWO_BLOCKS = 256;
-constexpr int FLAG_OVERLAP = 512;
-constexpr int FLAG_QUERY_REGISTERS = 1024;
-constexpr int FLAG_LAZY_RESCALE = 2048;
 __host__ __device__ constexpr int cluster_of(int FLAGS) { return FLAGS & FLAG_CLUSTER ? 2 : 1; }
 // Blocks per SM: one, or two with FLAG_TWO_BLOCKS (two consumers).
 __host__ __device__ constexpr int ws_blocks(int FLAGS) { return FLAGS & FLAG_TWO_BLOCKS ? 2 : 1; }
@@ -331,8 +338,7 @@ __device__ __forceinline__ void persistent_attention(const T* __restrict__ q, co
     turns.base = base;
     turns.round = w & 1;
     turns.more = t + (int)gridDim.x < works;
-    pipelined_loop<SOFTMAX, (FLAGS & FLAG_OVERLAP) != 0, (FLAGS & FLAG_QUERY_REGISTERS) != 0,
-                   (FLAGS & FLAG_LAZY_RESCALE) != 0>(hd, turns, acc, rows);
+    pipelined_loop<SOFTMAX, FLAGS>(hd, turns, acc, rows);
     mbar_arrive(hs.q_empty());  // every product that read the query tile has completed
     float sums[2];
     row_sums<SOFTMAX, DP>(rows, acc, sums);
@@ -353,10 +359,13 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
                 "four consumers in one-block kernels (a persistent producer needs more than 24 registers)");
   static_assert(SOFTMAX == SOFTMAX_F32 || W == 0, "a column of ones in chunked tiles, whose copies leave its chunk be");
   static_assert(!(FLAGS & FLAG_SWIZZLED_Q) || W != 0, "a swizzled query tile beside swizzled K and V tiles");
-  static_assert(FLAGS >= 0 && FLAGS < 4096, "the flags above");
+  static_assert(FLAGS >= 0 && FLAGS < 8192, "the flags above");
   static_assert(!(FLAGS & FLAG_LAZY_RESCALE) || !(FLAGS & (FLAG_CLUSTER | FLAG_PERSISTENT | FLAG_TWO_BLOCKS |
                                                       FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY)),
                 "SDJ_CLUSTER_DIMS has stale maxima in one-block kernels, no diagnostics");
+  static_assert(!(FLAGS & FLAG_POLY_EXP) || !(FLAGS & (FLAG_CLUSTER | FLAG_PERSISTENT | FLAG_TWO_BLOCKS |
+                                                  FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY | FLAG_QUERY_REGISTERS)),
+                "SDJ_CLUSTER_DIMS has polynomial exponentials in one-block kernels, query from shared memory");
   static_assert(!(FLAGS & FLAG_OVERLAP) || !(FLAGS & FLAG_CLUSTER), "SDJ_CLUSTER_DIMS has no clusters with overlap");
   static_assert(!(FLAGS & FLAG_QUERY_REGISTERS) || !(FLAGS & (FLAG_CLUSTER | FLAG_PERSISTENT | FLAG_TWO_BLOCKS |
                                                          FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY)),
@@ -424,8 +433,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
     if constexpr ((FLAGS & FLAG_COPIES_ONLY) != 0) {
       drain_loop(hd.ntiles, turns);
     } else {
-      pipelined_loop<SOFTMAX, (FLAGS & FLAG_OVERLAP) != 0, (FLAGS & FLAG_QUERY_REGISTERS) != 0,
-                     (FLAGS & FLAG_LAZY_RESCALE) != 0>(hd, turns, acc, rows);
+      pipelined_loop<SOFTMAX, FLAGS>(hd, turns, acc, rows);
     }
     float sums[2];
     row_sums<SOFTMAX, DP>(rows, acc, sums);

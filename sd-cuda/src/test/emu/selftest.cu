@@ -1,6 +1,8 @@
 // Kernels that break CUDA's rules on purpose, one rule each, so that EmulatedDispatchTest can check that the emulator
 // reports what a GPU would leave undefined; and one that keeps them, a block sum through shared memory and shuffles.
+// Last, a probe of a device function with no kernel of its own (ex2_fma), for EmulatedDispatchTest to check.
 #include "common.cuh"
+#include "wgmma_attention.cuh"
 
 // Lanes 0-15 read lanes 16-31, which have returned.
 extern "C" __global__ void emu_selftest_shuffle_from_exited(float* out) {
@@ -111,4 +113,11 @@ extern "C" __global__ void emu_selftest_cluster(float* out, int mode) {
   emu::mbarrier_wait_parity(b, 0);
   if (threadIdx.x == 0) out[blockIdx.x] = 10.f * rank + emu::cluster_blocks();
   emu::cluster_sync();  // no block leaves while the other may still arrive on its barrier
+}
+
+// y[i] = ex2_fma(x[i]) (wgmma_attention.cuh), the polynomial 2^x of FLAG_POLY_EXP, over a grid-stride loop.
+extern "C" __global__ void emu_selftest_ex2_fma(const float* x, float* y, int n) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    y[i] = sdj::wgmma::ex2_fma(x[i]);
+  }
 }

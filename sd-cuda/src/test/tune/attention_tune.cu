@@ -8,16 +8,16 @@
 // bulk copies, 8 clusters of two blocks sharing their K and V copies, 16 stages given back by warp, not by thread, 32
 // persistent blocks, which take a positive scale only, 512 the softmax of a tile under the product of the last,
 // FlashAttention-3's intra-warpgroup overlap, which ptxas keeps only so, 1024 the query tile's fragments in registers
-// for S = Q K^T, 2048 stale maxima, a row's kept until its scores top it by 2^8; and two diagnostics, whose kernels
-// write NaN: 64 the copies alone, the consumers handing each stage back as it lands, 128 the products and softmax
-// alone, on stages announced but not copied: each head size's last rows, at its first shapes, at a swizzled one and at
-// the table's, say which part sets its pace). AttentionTune times the table's own kernel beside them (its `table`
-// lines). Shapes that spill or have their wgmma serialized are left out of the list by build-tune.sh (rows found to
-// spill are gone: 192-key tiles at 128, three consumers on 128-key tiles at 80, on 160-key tiles at 64 and on 96- and
-// 80-key ones at 128 and 160, four consumers on 96-key tiles at 48, on 80-key ones at 64 and 80, on 64-key ones at 80
-// and on any at 128, 256 and 160 keys with packed float16 exponentials at 48, persistent blocks of three consumers on
-// swizzled tiles at 64 but with the query tile swizzled too and no fence); shapes whose shared memory exceeds the GPU's
-// are skipped by AttentionTune.
+// for S = Q K^T, 2048 stale maxima, a row's kept until its scores top it by 2^8, 4096 one exponential pair in eight by
+// polynomial on the FMA units; and two diagnostics, whose kernels write NaN: 64 the copies alone, the consumers handing
+// each stage back as it lands, 128 the products and softmax alone, on stages announced but not copied: each head size's
+// last rows, at its first shapes, at a swizzled one and at the table's, say which part sets its pace). AttentionTune
+// times the table's own kernel beside them (its `table` lines). Shapes that spill or have their wgmma serialized are
+// left out of the list by build-tune.sh (rows found to spill are gone: 192-key tiles at 128, three consumers on 128-key
+// tiles at 80, on 160-key tiles at 64 and on 96- and 80-key ones at 128 and 160, four consumers on 96-key tiles at 48,
+// on 80-key ones at 64 and 80, on 64-key ones at 80 and on any at 128, 256 and 160 keys with packed float16
+// exponentials at 48, persistent blocks of three consumers on swizzled tiles at 64 but with the query tile swizzled too
+// and no fence); shapes whose shared memory exceeds the GPU's are skipped by AttentionTune.
 
 #include "wgmma_kernel.cuh"
 
@@ -92,6 +92,12 @@ SDJ_TUNE(48, 128, 3, 3, 0, 1, 1029)
 SDJ_TUNE(48, 80, 4, 4, 0, 1, 2053)
 SDJ_TUNE(48, 80, 4, 4, 0, 1, 2565)
 
+// One exponential pair in eight by polynomial (4096), the special-function units' share at 48 being over the tensor
+// cores': the table's row alone, with 512, with 512 and 2048.
+SDJ_TUNE(48, 80, 4, 4, 0, 1, 4101)
+SDJ_TUNE(48, 80, 4, 4, 0, 1, 4613)
+SDJ_TUNE(48, 80, 4, 4, 0, 1, 6661)
+
 // Head size 64: swizzled tiles, tile lengths, turns; then the query tile swizzled too, and no proxy fence.
 SDJ_TUNE(64, 128, 3, 3, 0, 0, 1)
 SDJ_TUNE(64, 128, 3, 3, 128, 0, 1)
@@ -130,6 +136,11 @@ SDJ_TUNE(64, 64, 4, 4, 128, 0, 647)
 // Stale maxima (2048): the table's row alone and with 512.
 SDJ_TUNE(64, 64, 4, 4, 128, 0, 2055)
 SDJ_TUNE(64, 64, 4, 4, 128, 0, 2567)
+
+// One exponential pair in eight by polynomial (4096): the table's row alone, with 512, with 512 and 2048.
+SDJ_TUNE(64, 64, 4, 4, 128, 0, 4103)
+SDJ_TUNE(64, 64, 4, 4, 128, 0, 4615)
+SDJ_TUNE(64, 64, 4, 4, 128, 0, 6663)
 
 // Head size 80: swizzled tiles, tile lengths and stages, three consumers; then no proxy fence, the query tile too,
 // with longer tiles.
@@ -182,6 +193,11 @@ SDJ_TUNE(80, 128, 2, 2, 32, 0, 1027)
 SDJ_TUNE(80, 112, 3, 3, 32, 0, 2051)
 SDJ_TUNE(80, 112, 3, 3, 32, 0, 2563)
 SDJ_TUNE(80, 128, 2, 2, 32, 0, 3587)
+
+// One exponential pair in eight by polynomial (4096): the table's row alone, with 512, with 512 and 2048.
+SDJ_TUNE(80, 112, 3, 3, 32, 0, 4099)
+SDJ_TUNE(80, 112, 3, 3, 32, 0, 4611)
+SDJ_TUNE(80, 112, 3, 3, 32, 0, 6659)
 
 // Head size 128: swizzled tiles (128- and 64-byte), FlashAttention-3's 176-key tiles, turns, three stages of 128
 // keys (all the shared memory a block has), three consumers; then the query tile swizzled too, no proxy fence, and

@@ -130,25 +130,28 @@ class EmulatedAttentionTuneTest {
     }
   }
 
-  /** Whether a tuning kernel keeps stale maxima (FLAG_LAZY_RESCALE in wgmma_kernel.cuh). */
-  private static boolean staleMaxima(WgmmaKernel k) {
-    return (TuneCombinations.Row.of(k.name()).orElseThrow().flags() & 2048) != 0;
+  /**
+   * Whether a tuning kernel's softmax takes its exponentials otherwise: stale maxima (FLAG_LAZY_RESCALE in
+   * wgmma_kernel.cuh) or some exponentials by polynomial (FLAG_POLY_EXP).
+   */
+  private static boolean otherExponentials(WgmmaKernel k) {
+    return (TuneCombinations.Row.of(k.name()).orElseThrow().flags() & (2048 | 4096)) != 0;
   }
 
-  /** The image's kernels with stale maxima. */
-  static List<String> staleMaximaKernels() throws IOException {
-    return attentionKernels().stream().filter(n -> staleMaxima(WgmmaKernel.tuning(n))).toList();
+  /** The image's kernels with stale maxima or polynomial exponentials. */
+  static List<String> otherExponentialKernels() throws IOException {
+    return attentionKernels().stream().filter(n -> otherExponentials(WgmmaKernel.tuning(n))).toList();
   }
 
   /**
-   * Kernels with stale maxima at a scale eight times the usual, where a row's scores climb by more than 2^8 over the
-   * maximum it keeps after the first tile (about once in two rows at these sizes, by a simulation of the rule), so that
-   * they take new maxima and rescale O mid-row as well as run on probabilities above 1 (which the usual scale gives:
-   * up to 2^4).
+   * Kernels with stale maxima or polynomial exponentials at a scale eight times the usual, where a row's scores climb
+   * by more than 2^8 over the maximum it keeps after the first tile (about once in two rows at these sizes, by a
+   * simulation of the rule), so that they take new maxima and rescale O mid-row as well as run on probabilities above
+   * 1 (which the usual scale gives: up to 2^4), and exponents fall far below -126 (the polynomial's clamp).
    */
   @ParameterizedTest
-  @MethodSource("staleMaximaKernels")
-  void staleMaximaCatchUp(String name) {
+  @MethodSource("otherExponentialKernels")
+  void largeScores(String name) {
     WgmmaKernel kernel = WgmmaKernel.tuning(name);
     int d = AttentionTune.headSize(kernel.dp());
     WgmmaKernel.Shape shape = kernel.shape();
@@ -208,9 +211,9 @@ class EmulatedAttentionTuneTest {
    * query rows (a cluster kernel's grid takes a fourth, past the last row; a persistent kernel's one block per batch
    * item takes its six (query block, head) pairs in turn, with bulk copies only: without them the table's kernel
    * runs). The emulator's dynamic shared memory starts off a 1024-byte boundary, so the kernels' own alignment of
-   * swizzled tiles is what puts them on one. Kernels with stale maxima are left out: their probabilities are taken
-   * against other bases, so they round otherwise ({@link #computesAttention} and {@link #staleMaximaCatchUp} check
-   * them against the reference).
+   * swizzled tiles is what puts them on one. Kernels with stale maxima or polynomial exponentials are left out: their
+   * probabilities are taken against other bases or computed otherwise, so they round otherwise
+   * ({@link #computesAttention} and {@link #largeScores} check them against the reference).
    */
   @ParameterizedTest
   @EnumSource(value = AttentionKernels.Copies.class, names = {"CP_ASYNC", "TMA_CHUNKS"})
@@ -226,7 +229,7 @@ class EmulatedAttentionTuneTest {
         }
         // (A persistent kernel without bulk copies leaves its launches to the table's kernel, of another shape.)
         List<WgmmaKernel> same = all.stream().filter(k -> k != base && k.dp() == base.dp() && !k.ones()
-            && k.shape().equals(base.shape()) && movesDataOtherwise(k) && !staleMaxima(k)
+            && k.shape().equals(base.shape()) && movesDataOtherwise(k) && !otherExponentials(k)
             && !(k.persistent() && copies == AttentionKernels.Copies.CP_ASYNC)).toList();
         for (int d : sizes) {
           if (same.isEmpty() || WgmmaKernel.forHead("_f16", d).orElseThrow().dp() != base.dp()) {

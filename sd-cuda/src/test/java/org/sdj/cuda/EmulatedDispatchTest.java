@@ -68,6 +68,40 @@ class EmulatedDispatchTest {
     }
   }
 
+  /**
+   * The polynomial 2^x of the attention kernels' FLAG_POLY_EXP (wgmma_attention.cuh's ex2_fma, the same float
+   * operations the GPU runs): within 8e-5 of 2^x relatively from -125 to 8, the exponents the softmax gives it
+   * (at most 8 with stale maxima), every fraction of 1/64 and each side of every integer; below, down to -inf (a
+   * masked score), at most 2^-125 and never negative or NaN.
+   */
+  @Test
+  void polynomialExponentials() {
+    try (HostRun run = new HostRun(DType.F16, "ex2Fma")) {
+      int n = 150 * 64 + 5;
+      float[] x = new float[n];
+      for (int i = 0; i <= 150 * 64; i++) {
+        x[i] = -142f + i / 64f;
+      }
+      x[n - 4] = Float.NEGATIVE_INFINITY;
+      x[n - 3] = -1e30f;
+      x[n - 2] = Math.nextDown(0f);
+      x[n - 1] = Math.nextUp(-125.5f);
+      long out = run.outputF32(n);
+      emu.launch("emu_selftest_ex2_fma", new int[] {4, 1, 1}, new int[] {256, 1, 1}, 0,
+          new Object[] {run.putF32(x), out, n});
+      float[] y = run.getF32(out, n);
+      for (int i = 0; i < n; i++) {
+        String what = "2^" + x[i] + " = " + y[i];
+        assertTrue(y[i] >= 0f, what);
+        if (x[i] >= -125f) {
+          assertTrue(Math.abs(y[i] / Math.pow(2, x[i]) - 1) <= 8e-5, what);
+        } else {
+          assertTrue(y[i] <= 0x1p-125f, what);
+        }
+      }
+    }
+  }
+
   @Test
   void reportsAShuffleFromALaneThatHasReturned() {
     try (HostRun run = new HostRun(DType.F16, "shuffle")) {

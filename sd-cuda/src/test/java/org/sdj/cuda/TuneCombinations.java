@@ -29,14 +29,15 @@ public final class TuneCombinations {
   private TuneCombinations() {}
 
   /** The most rows per head size. */
-  static final int PER_HEAD = 11;
+  static final int PER_HEAD = 12;
   /** The flags of wgmma_kernel.cuh's template, one bit each. */
-  static final int[] FLAG_BITS = {1, 2, 4, 8, 16, 32, 256, 512, 1024, 2048};
+  static final int[] FLAG_BITS = {1, 2, 4, 8, 16, 32, 256, 512, 1024, 2048, 4096};
   private static final int FLAG_SWIZZLED_Q = 2;
   private static final int FLAG_TWO_BLOCKS = 256;
   private static final int FLAG_OVERLAP = 512;
   private static final int FLAG_QUERY_REGISTERS = 1024;
   private static final int FLAG_LAZY_RESCALE = 2048;
+  private static final int FLAG_POLY_EXP = 4096;
   /** How much faster (over 1) a kernel with a flag must be than its twin without for the flag to count as a win. */
   static final double WIN = 1.01;
   /** The largest difference from sdj's output a usable kernel may have. */
@@ -86,8 +87,9 @@ public final class TuneCombinations {
      * in 16s, two or three consumers (four where their loop fits, {@link #fourConsumers}), a swizzle whose column
      * blocks divide the head size, the softmax's column of ones only in chunked tiles with a spare chunk (padded size
      * 48, head size 40), a swizzled query tile only beside swizzled K and V, the flags known (persistent blocks and the
-     * softmax under the products not in clusters, the query in registers and stale maxima in one-block kernels only,
-     * the latter not with packed float16 exponentials; no diagnostics),
+     * softmax under the products not in clusters, the query in registers, stale maxima and polynomial exponentials in
+     * one-block kernels only, the last two not with packed float16 exponentials, the last not with the query in
+     * registers; no diagnostics),
      * shared memory a block can have, and two blocks per SM only where they fit
      * ({@link #twoBlocks}).
      */
@@ -98,12 +100,13 @@ public final class TuneCombinations {
           && (consumers == 2 || consumers == 3 || (consumers == 4 && fourConsumers())) && swizzleFits
           && softmax >= 0 && softmax <= 2
           && (softmax == 0 || (swizzle == 0 && AttentionTune.headSize(dp) <= dp - 8))
-          && ((flags & FLAG_SWIZZLED_Q) == 0 || swizzle != 0) && flags >= 0 && flags < 4096
+          && ((flags & FLAG_SWIZZLED_Q) == 0 || swizzle != 0) && flags >= 0 && flags < 8192
           && (flags & WgmmaKernel.FLAG_DIAGNOSTICS) == 0
           && !(kernel().cluster() > 1 && (kernel().persistent() || (flags & FLAG_OVERLAP) != 0))
-          && ((flags & (FLAG_QUERY_REGISTERS | FLAG_LAZY_RESCALE)) == 0
+          && ((flags & (FLAG_QUERY_REGISTERS | FLAG_LAZY_RESCALE | FLAG_POLY_EXP)) == 0
               || (flags & (WgmmaKernel.FLAG_CLUSTER | WgmmaKernel.FLAG_PERSISTENT | FLAG_TWO_BLOCKS)) == 0)
-          && ((flags & FLAG_LAZY_RESCALE) == 0 || softmax != 2)
+          && ((flags & (FLAG_LAZY_RESCALE | FLAG_POLY_EXP)) == 0 || softmax != 2)
+          && ((flags & FLAG_POLY_EXP) == 0 || (flags & FLAG_QUERY_REGISTERS) == 0)
           && kernel().sharedBytes() <= AttentionTune.MAX_SHARED_BYTES
           && ((flags & FLAG_TWO_BLOCKS) == 0 || twoBlocks());
     }
