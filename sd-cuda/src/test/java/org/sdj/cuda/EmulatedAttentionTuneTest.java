@@ -119,6 +119,11 @@ class EmulatedAttentionTuneTest {
   @ParameterizedTest
   @MethodSource("attentionKernels")
   void computesAttention(String name) {
+    checkAttention(name, 1);
+  }
+
+  /** {@link #computesAttention}'s check of kernel {@code name}, its scale {@code times} the usual 1 / sqrt(d). */
+  private static void checkAttention(String name, double times) {
     WgmmaKernel kernel = WgmmaKernel.tuning(name);
     int d = AttentionTune.headSize(kernel.dp());
     WgmmaKernel.Shape shape = kernel.shape();
@@ -126,7 +131,7 @@ class EmulatedAttentionTuneTest {
       AttentionKernels kernels = new AttentionKernels(run.launcher, AttentionKernels.Copies.TMA_CHUNKS, kernel);
       assertEquals(kernel, kernels.wgmmaKernel(d).orElseThrow(), name + " runs head size " + d);
       EmulatedFlashAttentionTest.check(run, kernels, 1, shape.rows() + 70, 2 * shape.stages() * shape.keys() + 37, 1,
-          d, true, (float) ((kernel.persistent() ? 1 : -1) / Math.sqrt(d)), false);
+          d, true, (float) ((kernel.persistent() ? 1 : -1) * times / Math.sqrt(d)), false);
     }
   }
 
@@ -152,14 +157,7 @@ class EmulatedAttentionTuneTest {
   @ParameterizedTest
   @MethodSource("otherExponentialKernels")
   void largeScores(String name) {
-    WgmmaKernel kernel = WgmmaKernel.tuning(name);
-    int d = AttentionTune.headSize(kernel.dp());
-    WgmmaKernel.Shape shape = kernel.shape();
-    try (HostRun run = new HostRun(DType.F16, name)) {
-      AttentionKernels kernels = new AttentionKernels(run.launcher, AttentionKernels.Copies.TMA_CHUNKS, kernel);
-      EmulatedFlashAttentionTest.check(run, kernels, 1, shape.rows() + 70, 2 * shape.stages() * shape.keys() + 37, 1,
-          d, true, (float) (-8 / Math.sqrt(d)), false);
-    }
+    checkAttention(name, 8);
   }
 
   /**
