@@ -9,7 +9,8 @@
 #                                          per wgmma attention kernel of FILE (.cu or .cubin): the exponentials
 #                                          (MUFU.EX2) between its loop's wait for S (DEPBAR.LE gsb0, 0x1) and its wait
 #                                          for O += P V (gsb0, 0x0), i.e. how much of the softmax runs under that
-#                                          product (FLAG_OVERLAP in wgmma_kernel.cuh; 0 without it)
+#                                          product (FLAG_OVERLAP in wgmma_kernel.cuh; 0 without it), those by
+#                                          polynomial (FLAG_POLY_EXP: ex2_fma's 1.5 * 2^23 shift) included
 #   scripts/sass.sh --overlap -            the same of SASS on standard input (nvdisasm's or cuobjdump -sass's: the GPU
 #                                          machine's toolkit has cuobjdump, gpu-check.sh uses it there)
 #
@@ -57,12 +58,15 @@ overlap() {
   awk '
     /^\/\/-+ \.text\./ { name = $2; sub(/^\.text\./, "", name); inside = 0; next }
     /Function : / { name = $NF; inside = 0; next }
-    /DEPBAR\.LE gsb0, 0x1/ && !(name in seen) { inside = 1; ex2 = 0; next }
+    /DEPBAR\.LE gsb0, 0x1/ && !(name in seen) { inside = 1; ex2 = 0; poly = 0; next }
     inside && /DEPBAR\.LE gsb0, 0x0/ {
       seen[name] = 1; inside = 0
-      printf "%-56s %3d exponentials under O += P V\n", name, ex2; next
+      printf "%-56s %3d exponentials under O += P V", name, ex2 + poly
+      if (poly > 0) printf " (%d by polynomial)", poly
+      printf "\n"; next
     }
     inside && /MUFU\.EX2/ { ex2++ }
+    inside && /FADD .*, 12582912 ;/ { poly++ }
   '
 }
 
