@@ -360,16 +360,16 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   static_assert(SOFTMAX == SOFTMAX_F32 || W == 0, "a column of ones in chunked tiles, whose copies leave its chunk be");
   static_assert(!(FLAGS & FLAG_SWIZZLED_Q) || W != 0, "a swizzled query tile beside swizzled K and V tiles");
   static_assert(FLAGS >= 0 && FLAGS < 8192, "the flags above");
-  static_assert(!(FLAGS & FLAG_LAZY_RESCALE) || !(FLAGS & (FLAG_CLUSTER | FLAG_PERSISTENT | FLAG_TWO_BLOCKS |
-                                                      FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY)),
-                "SDJ_CLUSTER_DIMS has stale maxima in one-block kernels, no diagnostics");
-  static_assert(!(FLAGS & FLAG_POLY_EXP) || !(FLAGS & (FLAG_CLUSTER | FLAG_PERSISTENT | FLAG_TWO_BLOCKS |
-                                                  FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY | FLAG_QUERY_REGISTERS)),
-                "SDJ_CLUSTER_DIMS has polynomial exponentials in one-block kernels, query from shared memory");
   static_assert(!(FLAGS & FLAG_OVERLAP) || !(FLAGS & FLAG_CLUSTER), "SDJ_CLUSTER_DIMS has no clusters with overlap");
-  static_assert(!(FLAGS & FLAG_QUERY_REGISTERS) || !(FLAGS & (FLAG_CLUSTER | FLAG_PERSISTENT | FLAG_TWO_BLOCKS |
-                                                         FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY)),
-                "SDJ_CLUSTER_DIMS has the query's fragments in registers in one-block kernels, no diagnostics");
+  // The flags SDJ_CLUSTER_DIMS has in one-block kernels only (no clusters, persistent or paired blocks), without the
+  // diagnostics.
+  constexpr int ONE_BLOCK_FLAGS = FLAG_QUERY_REGISTERS | FLAG_LAZY_RESCALE | FLAG_POLY_EXP;
+  static_assert(!(FLAGS & ONE_BLOCK_FLAGS) || !(FLAGS & (FLAG_CLUSTER | FLAG_PERSISTENT | FLAG_TWO_BLOCKS |
+                                                        FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY)),
+                "SDJ_CLUSTER_DIMS has the query in registers, stale maxima and polynomial exponentials in one-block "
+                "kernels, no diagnostics");
+  static_assert(!(FLAGS & FLAG_POLY_EXP) || !(FLAGS & FLAG_QUERY_REGISTERS),
+                "SDJ_CLUSTER_DIMS has polynomial exponentials with the query from shared memory");
   static_assert(registers_fit(CONSUMERS, FLAGS), "setmaxnreg's claims within the block's registers");
   constexpr int DIAGNOSTIC = FLAGS & (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY);
   static_assert(DIAGNOSTIC != (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY) &&
