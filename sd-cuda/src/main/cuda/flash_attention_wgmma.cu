@@ -12,21 +12,23 @@
 #define SDJ_WGMMA(T, S, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS) \
   SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS)
 
-// The fastest rows of AttentionTune's sweeps on an H200 (2026-11-27, runs 9 and 10; RESULTS.md), persistent blocks
-// left out (within 1% of these, and they leave launches without maps or with a negative scale to the mma.sync kernel).
-// Swizzled K and V tiles (W) won most: 1.76x at head size 128, 1.82x at 160, 1.28x at 80 (with 112-key tiles and
-// three consumers). At 40 and 64 four consumers (256 query rows a block, 112 registers each) on 80- and 64-key tiles
-// won 1.15-1.17x and 1.07-1.08x over the three-consumer rows on 128 keys before them; at 40 with the column of ones and
-// no fence after the bulk copies (flag 4), at 64 with the query tile swizzled too (flag 2). Four consumers where their
-// loop fits 112 registers, else three where it fits 160, else two; the consumers take turns (flag 1); at 160 the
-// stages are given back by warp (flag 16).
-SDJ_WGMMA(__half, f16, 48, 80, 4, 4, 0, 1, 5)
-SDJ_WGMMA(__half, f16, 64, 64, 4, 4, 128, 0, 7)
-SDJ_WGMMA(__half, f16, 80, 112, 3, 3, 32, 0, 3)
-SDJ_WGMMA(__half, f16, 128, 128, 2, 2, 128, 0, 3)
-SDJ_WGMMA(__half, f16, 160, 128, 2, 2, 64, 0, 23)
-SDJ_WGMMA(__nv_bfloat16, bf16, 48, 80, 4, 4, 0, 1, 5)
-SDJ_WGMMA(__nv_bfloat16, bf16, 64, 64, 4, 4, 128, 0, 7)
-SDJ_WGMMA(__nv_bfloat16, bf16, 80, 112, 3, 3, 32, 0, 3)
-SDJ_WGMMA(__nv_bfloat16, bf16, 128, 128, 2, 2, 128, 0, 3)
-SDJ_WGMMA(__nv_bfloat16, bf16, 160, 128, 2, 2, 64, 0, 23)
+// The fastest rows of AttentionTune's sweeps on an H200 (2026-11-27, runs 9 and 10; 2026-11-28, run 11; RESULTS.md),
+// persistent blocks left out (within 1% of these, and they leave launches without maps or with a negative scale to the
+// mma.sync kernel). Swizzled K and V tiles (W) won most: 1.76x at head size 128, 1.82x at 160, 1.28x at 80 (with
+// 112-key tiles and three consumers). At 40 and 64 four consumers (256 query rows a block, 112 registers each) on 80-
+// and 64-key tiles won 1.15-1.17x and 1.07-1.08x over the three-consumer rows on 128 keys before them; at 40 with the
+// column of ones and no fence after the bulk copies (flag 4), at 64 with the query tile swizzled too (flag 2). Four
+// consumers where their loop fits 112 registers, else three where it fits 160, else two; the consumers take turns
+// (flag 1); at 160 the stages are given back by warp (flag 16). Run 11 added, each 2-8% over the rows before: the
+// softmax held under O += P V (flag 512) at 40, 80, 128 and 160; stale maxima (flag 2048) at 40, 64, 80 and 128; the
+// query in registers and no fence (flags 1024 and 4) at 128.
+SDJ_WGMMA(__half, f16, 48, 80, 4, 4, 0, 1, 2565)
+SDJ_WGMMA(__half, f16, 64, 64, 4, 4, 128, 0, 2055)
+SDJ_WGMMA(__half, f16, 80, 112, 3, 3, 32, 0, 2563)
+SDJ_WGMMA(__half, f16, 128, 128, 2, 2, 128, 0, 3591)
+SDJ_WGMMA(__half, f16, 160, 128, 2, 2, 64, 0, 535)
+SDJ_WGMMA(__nv_bfloat16, bf16, 48, 80, 4, 4, 0, 1, 2565)
+SDJ_WGMMA(__nv_bfloat16, bf16, 64, 64, 4, 4, 128, 0, 2055)
+SDJ_WGMMA(__nv_bfloat16, bf16, 80, 112, 3, 3, 32, 0, 2563)
+SDJ_WGMMA(__nv_bfloat16, bf16, 128, 128, 2, 2, 128, 0, 3591)
+SDJ_WGMMA(__nv_bfloat16, bf16, 160, 128, 2, 2, 64, 0, 535)

@@ -13,7 +13,7 @@ final class NormKernels {
 
   /** Launches through {@code launch}, with {@link #CLUSTER_PROPERTY}'s choice of channels-last group norm. */
   NormKernels(Launcher launch) {
-    this(launch, clusterMaxPixels(System.getProperty(CLUSTER_PROPERTY, "false")));
+    this(launch, clusterMaxPixels(System.getProperty(CLUSTER_PROPERTY, CLUSTER_DEFAULT)));
   }
 
   /**
@@ -27,11 +27,14 @@ final class NormKernels {
 
   /**
    * System property: {@code true} runs channels-last group norms as {@link ClusterGroupNorm}'s one kernel where it
-   * applies, a number only those of up to that many pixels a sample. Off by default: on an H200 (run 10) it beat the
-   * three kernels alone at 64 and 256 pixels and lost at 4096 (GroupNormBench), and made a UNet step in its CUDA graph
-   * 3% slower with every norm on it (UNetStepBench).
+   * applies, {@code false} none, a number only those of up to that many pixels a sample ({@value #CLUSTER_DEFAULT} by
+   * default). On an H200 the one kernel beat the three at 64 and 256 pixels and lost at 4096 (GroupNormBench, runs 10
+   * and 11); a UNet step in its CUDA graph took 3% longer with every norm on it (run 10), and 4.0% less with those of
+   * up to 1024 pixels, 3.1% less with those of up to 256 (run 11: 6.21 and 6.27 ms against 6.47; UNetStepBench).
    */
   static final String CLUSTER_PROPERTY = "sdj.cuda.groupNormCluster";
+  /** {@link #CLUSTER_PROPERTY}'s default: the one kernel for group norms of up to 1024 pixels a sample. */
+  static final String CLUSTER_DEFAULT = "1024";
 
   /**
    * {@link #CLUSTER_PROPERTY}'s value as the most pixels a sample of a group norm in one kernel: {@code true} any,

@@ -11,11 +11,17 @@ import org.sdj.backend.Tensor;
  * capability 9.0, the wgmma one (flash_attention_wgmma.cu) as configured ({@link AttentionKernels#propertyCopies}),
  * then its producer copying each tile with one bulk copy ({@code wgmma/tile},
  * {@link AttentionKernels.Copies#TMA_TILES}); each with its largest difference from the mma.sync kernel's output
- * (AttentionTune times the wgmma kernel's other shapes). Not a unit test: run with
- * {@code java ... org.sdj.cuda.AttentionBench [N]}.
+ * (AttentionTune times the wgmma kernel's other shapes); the median of {@value #ROUNDS} rounds and their spread. Not a
+ * unit test: run with {@code java ... org.sdj.cuda.AttentionBench [N]}.
  */
 public final class AttentionBench {
   private AttentionBench() {}
+
+  /**
+   * Rounds of {@code iterations} calls per line: its ms the median, its spread the largest less the smallest (one
+   * round of a tuned kernel once read 0.198 ms where the same kernel's next line read 0.137, run 11).
+   */
+  private static final int ROUNDS = 5;
 
   public static void main(String[] args) {
     int batch = 2;
@@ -28,7 +34,8 @@ public final class AttentionBench {
       AttentionKernels wgmma = new AttentionKernels(backend.launcher(), CudaOptions.Attention.WGMMA);
       AttentionKernels tiles = new AttentionKernels(backend.launcher(), CudaOptions.Attention.WGMMA,
           AttentionKernels.Copies.TMA_TILES);
-      System.out.printf("%-12s %-6s %-6s %-10s %-10s %-10s%n", "kernel", "d", "N", "ms", "TFLOP/s", "vs mma");
+      System.out.printf("%-12s %-6s %-6s %-10s %-10s %-10s %-8s%n", "kernel", "d", "N", "ms", "TFLOP/s", "vs mma",
+          "spread");
       int[] sizes = {40, 64, 80, 128, 160};
       float[][] wants = new float[sizes.length][];
       for (int i = 0; i < sizes.length; i++) {
@@ -64,9 +71,14 @@ public final class AttentionBench {
           in.heads(), in.d(), in.width(), in.width(), in.scale(), false);
       call.run();
       float[] got = ops.toHost(o);
-      double ms = time(backend::sync, iterations, call);
-      System.out.printf("%-12s %-6d %-6d %-10.3f %-10.1f %-10s%n", label, in.d(), in.n(), ms,
-          in.tflops(ms), want == null ? "-" : String.format("%.2e", maxDiff(want, got)));
+      double[] rounds = new double[ROUNDS];
+      for (int r = 0; r < ROUNDS; r++) {
+        rounds[r] = time(backend::sync, iterations, call);
+      }
+      Spread spread = Spread.of(rounds);
+      System.out.printf("%-12s %-6d %-6d %-10.3f %-10.1f %-10s %-8.3f%n", label, in.d(), in.n(), spread.median(),
+          in.tflops(spread.median()), want == null ? "-" : String.format("%.2e", maxDiff(want, got)),
+          spread.max() - spread.min());
       return got;
     }
   }
