@@ -22,8 +22,10 @@
 #     profile against PyTorch eager (benchmarks/torch/vae_decode.py), again with NCHW images and with its wide attention
 #     head on the CUDA-core kernel instead of cuBLASLt products (-Dsdj.cuda.wideProducts=false); the channels-last group
 #     norm's three kernels timed apart at the UNet's shapes, and its one-kernel form (GroupNormBench); and the UNet step
-#     again with the group norms of up to 256 and 1024 pixels a sample in one kernel (-Dsdj.cuda.groupNormCluster=256,
-#     =1024), with the wgmma kernel's K and V tiles copied by one bulk copy each (-Dsdj.cuda.wgmmaTmaTile=true), with
+#     again with the wgmma kernels on row plans (-Dsdj.cuda.wgmmaRowPlan=true, RowPlan; the attention benchmark too,
+#     after SDPA), with no group norm in one kernel and with those of up to 256 pixels a sample (the default: 1024;
+#     -Dsdj.cuda.groupNormCluster=false, =256), with the wgmma kernel's K and V tiles copied by one bulk copy each
+#     (-Dsdj.cuda.wgmmaTmaTile=true), with
 #     group norms cut into fewer, longer chunks (-Dsdj.cuda.groupNormBlocks=256 and 128 in place of 1024), with
 #     attention on the mma.sync kernel (-Dsdj.cuda.attention=mma), with cp.async in place of the wgmma kernel's bulk
 #     tensor copies (-Dsdj.cuda.wgmmaTma=false), with NCHW images (-Dsdj.cuda.channelsLast=false) and with q, k and v
@@ -32,10 +34,11 @@
 #     back only so many files). Budget: under 6 minutes, held by one deadline (each part gets its own limit or what is
 #     left of 340 s).
 #
-#   scripts/gpu-check.sh check    (on the GPU machine; about 3 minutes)
+#   scripts/gpu-check.sh check    (on the GPU machine; about 3 minutes, 4 with the variants)
 #     The tests of org.sdj.cuda, the attention benchmark beside PyTorch's SDPA, the UNet step beside PyTorch eager,
-#     the whole txt2img, GroupNormBench and the UNet step with the group norms of up to 256 pixels a sample in one
-#     kernel: the short confirmation of a kernel change (a tuning winner adopted) in a device session's last minutes.
+#     the whole txt2img and GroupNormBench: the short confirmation of a kernel change (a tuning winner adopted) in a
+#     device session's last minutes; then the attention benchmark and the UNet step with each of SDJ_CHECK_VARIANTS
+#     (default "wgmmaRowPlan=true groupNormCluster=false"), each followed by the defaults again.
 #
 #   scripts/gpu-check.sh sweep    (on the GPU machine; a minute or two)
 #     The bundle's tuning image alone, timed against sdj's kernels: with a bundle built with SDJ_TUNE_ROWS (as
@@ -389,6 +392,9 @@ tests_summary() {
 attention_summary() {
   echo "-- sdj --"; cat "$out/bench-sdj.txt"
   echo "-- torch --"; cat "$out/bench-torch.txt"
+  [ -f "$out/bench-sdj-wgmmaRowPlan-true.txt" ] && {
+    echo "-- sdj, -Dsdj.cuda.wgmmaRowPlan=true --"; grep -E "^wgmma " "$out/bench-sdj-wgmmaRowPlan-true.txt"; }
+  return 0
 }
 
 # The UNet step's figures, sdj's and PyTorch eager's, and the whole txt2img's.
@@ -416,6 +422,9 @@ run_checks() {
   limit 45 "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
   echo "== attention benchmark (torch SDPA) =="
   limit 30 python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
+  echo "== attention benchmark (sdj, -Dsdj.cuda.wgmmaRowPlan=true) =="
+  limit 30 "${java[@]}" -Dsdj.cuda.wgmmaRowPlan=true -cp "$cp" org.sdj.cuda.AttentionBench \
+    >"$out/bench-sdj-wgmmaRowPlan-true.txt" 2>&1
   rm -rf /tmp/sdj-tune
   unpack "$bundle/tune.tar.xz" /tmp/sdj-tune
   overlap_part /tmp/sdj-tune/tune
@@ -440,8 +449,8 @@ run_checks() {
   echo "== group norm kernels (sdj) =="
   limit 30 "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
   # The UNet step again with each alternative, where the deadline leaves room.
-  local variants="groupNormCluster=256 groupNormCluster=1024 wgmmaTmaTile=true groupNormBlocks=256 groupNormBlocks=128
-    attention=mma wgmmaTma=false channelsLast=false fusedProjections=false"
+  local variants="wgmmaRowPlan=true groupNormCluster=false groupNormCluster=256 wgmmaTmaTile=true groupNormBlocks=256
+    groupNormBlocks=128 attention=mma wgmmaTma=false channelsLast=false fusedProjections=false"
   for variant in $variants; do
     if [ $((deadline - SECONDS)) -ge 40 ]; then
       echo "== UNet step (sdj, -Dsdj.cuda.$variant) =="
@@ -466,15 +475,31 @@ check_checks() {
   limit 50 python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
   limit 60 "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   limit 30 "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
-  limit 45 "${java[@]}" -Dsdj.cuda.groupNormCluster=256 -cp "$cp" org.sdj.cuda.UNetStepBench \
-    >"$out/unet-sdj-groupNormCluster-256.txt" 2>&1
+  # The attention benchmark and the UNet step with each of SDJ_CHECK_VARIANTS (properties of org.sdj.cuda, without
+  # the prefix), each followed by the defaults again, so that an order effect shows.
+  local variants=${SDJ_CHECK_VARIANTS-wgmmaRowPlan=true groupNormCluster=false}
+  for variant in $variants; do
+    [ $((deadline - SECONDS)) -ge 40 ] || break
+    limit 30 "${java[@]}" -Dsdj.cuda.$variant -cp "$cp" org.sdj.cuda.AttentionBench \
+      >"$out/bench-sdj-${variant//=/-}.txt" 2>&1
+    limit 30 "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj-again-${variant//=/-}.txt" 2>&1
+    limit 45 "${java[@]}" -Dsdj.cuda.$variant -cp "$cp" org.sdj.cuda.UNetStepBench \
+      >"$out/unet-sdj-${variant//=/-}.txt" 2>&1
+    limit 45 "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj-again-${variant//=/-}.txt" 2>&1
+  done
   {
     tests_summary
     attention_summary
     step_summary
     group_norm_summary
-    echo "-- UNet step, sdj, -Dsdj.cuda.groupNormCluster=256 --"
-    grep -E "unet step|relative L2|groupNorm" "$out/unet-sdj-groupNormCluster-256.txt" | head -4
+    for variant in $variants; do
+      for f in "bench-sdj-${variant//=/-}" "bench-sdj-again-${variant//=/-}" "unet-sdj-${variant//=/-}" \
+        "unet-sdj-again-${variant//=/-}"; do
+        [ -f "$out/$f.txt" ] || continue
+        echo "-- $f --"
+        grep -E "^(wgmma|mma) |unet step|selfAttention|crossAttention" "$out/$f.txt" | head -24
+      done
+    done
     echo "(tests exit code $tests_rc; every log in logs.tar.gz)"
   } >"$out/summary.txt" 2>&1
   deliver

@@ -56,6 +56,24 @@ __device__ __forceinline__ float ex2(float x) {
 #endif
 }
 
+// How far (log2 domain) a row's scores may climb over the maximum it keeps before it takes a new one, where maxima may
+// go stale (FlashAttention-4's conditional rescaling): probabilities then reach 2^8, well inside float16's and
+// bfloat16's range, and the division by the rows' sums at the end cancels whichever base they were taken against.
+constexpr float RESCALE_SLACK = 8.f;
+
+// The online softmax's step for one row: its running maximum m (log2 domain, -inf before any unmasked key) after a
+// tile whose scores top out at `top`. Sets base (the new maximum, or 0 for a row that has seen only masked keys, which
+// keeps ex2 away from inf - inf) and alpha (2^(m - base), which rescales what the old maximum weighed); returns the new
+// maximum. With LAZY, m stays unless `top` exceeds it by more than RESCALE_SLACK, so that past a row's first tiles the
+// rescale of its sum and outputs rarely runs.
+template <bool LAZY>
+__device__ __forceinline__ float next_maximum(float m, float top, float& base, float& alpha) {
+  const float mnew = LAZY ? (top > m + RESCALE_SLACK ? top : m) : fmaxf(m, top);
+  base = mnew == -INFINITY ? 0.f : mnew;
+  alpha = ex2(m - base);
+  return mnew;
+}
+
 // 2^x of both halves of a packed pair of float16 (low half first), one ex2.approx.f16x2.
 __device__ __forceinline__ uint32_t ex2_h2(uint32_t x) {
 #ifdef SDJ_EMU

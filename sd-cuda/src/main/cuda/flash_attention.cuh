@@ -16,8 +16,10 @@
 //    on (QS) they are read from a resident query tile at every k-step, which keeps the accumulators in registers
 //    without spilling. 32-key tiles except at DP 16/32 (64).
 //  * The softmax works on raw scores where no key of the tile is masked: one fma and one ex2.approx.ftz per score;
-//    masking (keys past Nk, causal) runs only on the tiles that need it; the rescaling of the running outputs is
-//    skipped (one warp vote) where no row maximum of the warp rose.
+//    masking (keys past Nk, causal) runs only on the tiles that need it; a row keeps a stale maximum until its scores
+//    top it by more than 2^8 (next_maximum, FlashAttention-4's conditional rescaling, which won 2-3% in the wgmma
+//    kernel on an H200, run 11), and the rescaling of the running outputs is skipped (one warp vote) where no row
+//    maximum of the warp rose.
 //  * DP 128 and 160 take more than 48 KiB of shared memory, as dynamic shared memory (AttentionKernels.flashSharedBytes;
 //    KernelModule raises the function's limit before the launch); the others declare theirs statically.
 // Rows per block (64 * MT) and dynamic shared memory depend on DP: AttentionKernels.flashRows and flashSharedBytes on
@@ -310,10 +312,8 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
         for (int j = 0; j < BC / 8; j++) mx = fmaxf(mx, fmaxf(s[mt][j][2 * i], s[mt][j][2 * i + 1]));
         mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
         mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-        const float mnew = fmaxf(m[mt][i], mx * tsc);
-        // A row that has seen only masked keys keeps -inf; subtracting 0 then keeps ex2 away from inf - inf.
-        const float base = mnew == -INFINITY ? 0.f : mnew;
-        alpha[mt][i] = ex2(m[mt][i] - base);
+        float base;
+        const float mnew = next_maximum<true>(m[mt][i], mx * tsc, base, alpha[mt][i]);
         grew |= mnew != m[mt][i];
         m[mt][i] = mnew;
         nb[mt][i] = -base;

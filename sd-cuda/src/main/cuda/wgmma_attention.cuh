@@ -139,11 +139,6 @@ __device__ __forceinline__ float mask_scores(float (&s)[BC / 2], int k0, int nk,
   return 1.f;
 }
 
-// How far (log2 domain) a row's scores may climb over the maximum it keeps before it takes a new one, with LAZY
-// (FLAG_LAZY_RESCALE): probabilities then reach 2^8, well inside float16's and bfloat16's range, and the division by
-// the rows' sums at the end cancels whichever base they were taken against.
-constexpr float RESCALE_SLACK = 8.f;
-
 // The new maxima of both rows with tile scores s (times tsc): sets nb (minus the new maxima, 0 for rows with none yet)
 // and alpha (the factor that rescales what the old maxima weighed), and returns whether any row of the warp rose
 // (warp-uniform: no rescale otherwise). With LAZY, a row keeps its maximum unless the tile's tops it by more than
@@ -160,10 +155,8 @@ __device__ __forceinline__ bool new_maxima(const float (&s)[BC / 2], float tsc, 
     for (int j8 = 0; j8 < BC / 8; j8++) mx = fmaxf(mx, fmaxf(s[4 * j8 + 2 * h], s[4 * j8 + 2 * h + 1]));
     mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
     mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-    const float top = mx * tsc;
-    const float mnew = LAZY ? (top > r.m[h] + RESCALE_SLACK ? top : r.m[h]) : fmaxf(r.m[h], top);
-    const float base = mnew == -INFINITY ? 0.f : mnew;
-    alpha[h] = ex2(r.m[h] - base);
+    float base;
+    const float mnew = next_maximum<LAZY>(r.m[h], mx * tsc, base, alpha[h]);
     grew |= mnew != r.m[h];
     r.m[h] = mnew;
     nb[h] = -base;
@@ -238,9 +231,49 @@ __device__ __forceinline__ void rescale(float (&acc)[DP / 2], const float (&alph
 
 // Kernel option bits (the kernels' options parameter, AttentionKernels.WGMMA_TMA and WGMMA_TMA_TILE): the host passed
 // tensor maps of K and V for bulk copies; and those maps are 5-d whole-tile ones (one copy per tile) rather than 4-d
-// chunk ones (one copy per 8-column chunk).
+// chunk ones (one copy per 8-column chunk). Above OPTION_PLAN_SHIFT, a row plan (RowPlan.option): 0 for the plain
+// grid, else 1 + the full blocks per head (block_rows).
 constexpr int OPTION_TMA = 1;
 constexpr int OPTION_TMA_TILE = 2;
+constexpr int OPTION_PLAN_SHIFT = 8;
+
+// A block's query rows [q0, end) of head `head` of batch item `batch`.
+struct BlockRows {
+  int q0;
+  int end;
+  unsigned head;
+  unsigned batch;
+};
+
+// Where this block's rows are, for blocks of ROWS rows. The plain grid (no plan in options): query block blockIdx.x of
+// head blockIdx.y of item blockIdx.z. A row plan of F full blocks per head (RowPlan): the grid's blocks in their launch
+// order (x, then heads, then items) take every head's F blocks of ROWS rows first, then every head's gridDim.x - F
+// blocks of ROWS - 64 rows after them, so that the shorter blocks start last and fill the last wave.
+template <int ROWS>
+__device__ __forceinline__ BlockRows block_rows(int nq, int options) {
+  const int plan = options >> OPTION_PLAN_SHIFT;
+  if (plan == 0) {
+    const int q0 = blockIdx.x * ROWS;
+    return {q0, min(nq, q0 + ROWS), blockIdx.y, blockIdx.z};
+  }
+  const unsigned full = plan - 1;
+  const unsigned id = blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
+  const unsigned fulls = full * gridDim.y * gridDim.z;
+  unsigned item;
+  int q0;
+  int rows;
+  if (id < fulls) {
+    item = id / full;
+    q0 = (id % full) * ROWS;
+    rows = ROWS;
+  } else {
+    const unsigned part = gridDim.x - full;
+    item = (id - fulls) / part;
+    q0 = full * ROWS + ((id - fulls) % part) * (ROWS - 64);
+    rows = ROWS - 64;
+  }
+  return {q0, min(nq, q0 + rows), item % gridDim.y, item / gridDim.y};
+}
 
 // One head's tiles in shared memory: the resident query tile in QW's layout (stage_offset<QW>: chunked where QW is 0,
 // else swizzled with width QW and starting on a multiple of 1024 bytes), then STAGES stages of K tiles and as many of
@@ -352,14 +385,14 @@ struct Head {
   float sc;  // |scale * log2(e)|: a negative scale negated the query tile instead
   int d;
 
-  // Query block qb of head hi of batch item bi (the block's blockIdx where not given) for computing warpgroup `group`
-  // (query rows 64 * group .. of the block's), its tiles in `shared`; the kernels' parameters as they take them.
+  // The query block of head hi of batch item bi whose rows start at q0 (the block's blockIdx where not given) for
+  // computing warpgroup `group` (query rows 64 * group .. of the block's), its tiles in `shared`; the kernels'
+  // parameters as they take them.
   __device__ __forceinline__ Head(unsigned char* shared, int group, const T* q, const T* k, const T* v,
                                   T* o, int nq, int nk_, int heads, int d_, int ldq, int ldkv, float scale_log2,
-                                  int causal_, unsigned qb = blockIdx.x, unsigned hi = blockIdx.y,
+                                  int causal_, int q0 = blockIdx.x * ROWS, unsigned hi = blockIdx.y,
                                   unsigned bi = blockIdx.z)
       : tiles(shared, group), view(head_view(q, k, v, o, nq, nk_, heads, d_, ldq, ldkv, hi, bi)) {
-    const int q0 = qb * ROWS;
     head = hi;
     batch = bi;
     nk = nk_;

@@ -328,7 +328,7 @@ __device__ __forceinline__ void persistent_attention(const T* __restrict__ q, co
   int w = 0;
   for (int t = blockIdx.x; t < works; t += gridDim.x, w++) {
     Block hd(sdj_wgmma_ws_dynamic, consumer, q, k, v, o, nq, nk, heads, d, ldq, ldkv, scale_log2, causal,
-             t % qblocks, t / qblocks, blockIdx.z);
+             (t % qblocks) * ROWS, t / qblocks, blockIdx.z);
     hd.base = base;
     float acc[DP / 2];
 #pragma unroll
@@ -388,13 +388,17 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   constexpr int QW = FLAGS & FLAG_SWIZZLED_Q ? W : 0;
   constexpr int CLUSTER = cluster_of(FLAGS);
   if (dynamic_smem_size() < (uint32_t)ws_smem_bytes(DP, BC, STAGES, CONSUMERS, W)) __trap();
-  // A cluster kernel runs in its clusters only, and copies its tiles in pieces it can share (no whole-tile copies).
-  if (CLUSTER > 1 && (cluster_blocks() != CLUSTER || (options & OPTION_TMA_TILE))) __trap();
+  // A cluster kernel runs in its clusters only, on the plain grid, and copies its tiles in pieces it can share (no
+  // whole-tile copies).
+  if (CLUSTER > 1 && (cluster_blocks() != CLUSTER || (options & OPTION_TMA_TILE) || (options >> OPTION_PLAN_SHIFT))) {
+    __trap();
+  }
   const int wg = threadIdx.x >> 7;
   const int consumer = wg > 0 ? wg - 1 : 0;
-  const int q0 = blockIdx.x * ROWS;
+  const BlockRows br = block_rows<ROWS>(nq, options);
+  const int q0 = br.q0;
   Head<T, DP, BC, STAGES, ROWS, W, QW> hd(sdj_wgmma_ws_dynamic, consumer, q, k, v, o, nq, nk, heads, d, ldq, ldkv,
-                                      scale_log2, causal);
+                                      scale_log2, causal, q0, br.head, br.batch);
   if (CLUSTER > 1 && causal) {
     // Every block of a cluster takes the key tiles of its last block's rows, so that their producers copy alike.
     hd.ntiles = (min(nk, (int)(blockIdx.x / CLUSTER + 1) * CLUSTER * ROWS) + BC - 1) / BC;
@@ -420,7 +424,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   }
   if (wg == 0) {
     release_registers<producer_regs(CONSUMERS, FLAGS)>();
-    produce<COLS, CLUSTER, !(FLAGS & FLAG_PRODUCTS_ONLY)>(hd, hs, q0, nq, scale_log2 < 0.f, tma ? tk : nullptr,
+    produce<COLS, CLUSTER, !(FLAGS & FLAG_PRODUCTS_ONLY)>(hd, hs, q0, br.end, scale_log2 < 0.f, tma ? tk : nullptr,
                                                           tma ? tv : nullptr, (options & OPTION_TMA_TILE) != 0);
   } else {
     claim_registers<consumer_regs(CONSUMERS, FLAGS)>();
@@ -430,7 +434,10 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
     Rows rows;
     const bool fence = !(tma && (FLAGS & FLAG_TMA_NO_FENCE));
     const Turns turns{hs, consumer, hd.ntiles, fence, tma};
-    if constexpr ((FLAGS & FLAG_COPIES_ONLY) != 0) {
+    // A consumer past the block's last row (the last block of a head, or the short blocks of a row plan) only hands
+    // the stages on, so that the block's others end sooner.
+    const bool idle = hd.wrow >= br.end;
+    if ((FLAGS & FLAG_COPIES_ONLY) != 0 || idle) {
       drain_loop(hd.ntiles, turns);
     } else {
       pipelined_loop<SOFTMAX, FLAGS>(hd, turns, acc, rows);
@@ -449,7 +456,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
       }
       sums[0] = sums[1] = all == 0.f ? 2.f : 1.f;
     }
-    store_rows(hd, acc, sums, nq, heads);
+    if (!idle) store_rows(hd, acc, sums, br.end, heads);
   }
   // No block of a cluster leaves while another may still copy into its stages or arrive on its barriers.
   if constexpr (CLUSTER > 1) cluster_sync();

@@ -61,6 +61,8 @@ final class AttentionKernels {
    * {@link TunedKernels#PROPERTY} names), at most one per padded head size.
    */
   private final List<WgmmaKernel> tuned;
+  /** Whether wgmma launches take {@link RowPlan#choose}'s plan ({@link RowPlan#PROPERTY}) rather than the plain grid. */
+  private final boolean rowPlans = CudaOptions.flag(System.getProperties(), RowPlan.PROPERTY, false);
   /** Whether wide heads run as products ({@link #WIDE_PRODUCTS_PROPERTY}). */
   private final boolean wideProducts = CudaOptions.flag(System.getProperties(), WIDE_PRODUCTS_PROPERTY, true);
   /** Set once the driver refuses a tensor map: the wgmma kernels copy with cp.async from then on. */
@@ -200,12 +202,15 @@ final class AttentionKernels {
       int cluster = runs.cluster();
       // A persistent kernel's grid: about one block per SM, split between the batch items, each block taking query
       // blocks and heads in turn. A cluster kernel's: whole clusters wide, a block past the last query row copying and
-      // waiting as its partner does, and writing nothing.
+      // waiting as its partner does, and writing nothing. Any other's: the row plan expected to end soonest.
+      RowPlan plan = runs.persistent() || cluster > 1 || !rowPlans ? RowPlan.plain(nq, shape.rows())
+          : RowPlan.choose(nq, shape.consumers(), heads * b, launch.multiprocessors());
       int[] grid = runs.persistent()
           ? new int[] {Math.min(qblocks * heads, Math.max(1, launch.multiprocessors() / b)), 1, b}
-          : new int[] {Math.ceilDiv(qblocks, cluster) * cluster, heads, b};
+          : new int[] {Math.ceilDiv(plan.blocks(), cluster) * cluster, heads, b};
       launch.clustered(runs.name(), grid, new int[] {shape.threads(), 1, 1}, cluster, runs.sharedBytes(), q, k, v,
-          o, nq, nk, heads, d, ldq, ldkv, scaleLog2, causal ? 1 : 0, maps.options(), maps.k(), maps.v());
+          o, nq, nk, heads, d, ldq, ldkv, scaleLog2, causal ? 1 : 0, maps.options() | plan.option(), maps.k(),
+          maps.v());
     } else if (dp > 0) {
       launch.raw("sdj_flash_attention" + suffix + "_d" + dp,
           new int[] {Math.ceilDiv(nq, flashRows(dp)), heads, b}, new int[] {128, 1, 1}, flashSharedBytes(dp),

@@ -41,6 +41,21 @@ class EmulatedFlashAttentionTest {
     }
   }
 
+  /**
+   * Scores at eight times the usual scale, over enough keys for several tiles: rows whose scores climb by more than
+   * RESCALE_SLACK past their first tiles take a new maximum mid-row (next_maximum's stale maxima), causal and not, in
+   * both storage types.
+   */
+  @ParameterizedTest
+  @EnumSource(value = DType.class, names = {"F16", "BF16"})
+  void largeScores(DType type) {
+    try (HostRun run = new HostRun(type, "flashLarge")) {
+      for (int d : new int[] {40, 64, 160}) {
+        check(run, 1, 150, 200, 1, d, d != 64, (float) (8 / Math.sqrt(d)), false);
+      }
+    }
+  }
+
   /** Head sizes that are not a multiple of 8 take plain element loads instead of cp.async. */
   @ParameterizedTest
   @EnumSource(value = DType.class, names = {"F16", "BF16"})

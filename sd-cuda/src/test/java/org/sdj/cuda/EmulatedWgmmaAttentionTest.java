@@ -123,31 +123,8 @@ class EmulatedWgmmaAttentionTest {
       long p = run.put(qkv);
       long bytes = 2L * width;
       float scale = (float) (1 / Math.sqrt(d));
-      int[] maps = new int[1];
-      int[] rank = new int[1];
-      Launcher counting = new Launcher(new Launcher.Dispatch() {
-        @Override
-        public boolean has(String name) {
-          return run.launcher.has(name);
-        }
-
-        @Override
-        public void launch(String name, int[] grid, int[] block, int cluster, int sharedBytes, Object[] args) {
-          run.launcher.clustered(name, grid, block, cluster, sharedBytes, args);
-        }
-
-        @Override
-        public int multiprocessors() {
-          return run.launcher.multiprocessors();
-        }
-
-        @Override
-        public TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box, int swizzle) {
-          maps[0]++;
-          rank[0] = dims.length;
-          return run.launcher.tensorMap(address, dims, strides, box, swizzle);
-        }
-      }, DType.F16);
+      Watch watch = new Watch();
+      Launcher counting = watch.launcher(run, run.launcher.multiprocessors());
       // The tuning image's chunked kernels without a column of ones, the table's before the swizzled rows won: the
       // whole-tile maps are for those alone.
       WgmmaKernel chunked = WgmmaKernel.tuning(d == 40 ? "sdj_tune_f16_d48_k128_s3_c3_w0_x0_f1"
@@ -155,21 +132,86 @@ class EmulatedWgmmaAttentionTest {
       AttentionKernels.Copies[] ways = AttentionKernels.Copies.values();
       float[][] got = new float[ways.length][];
       for (int i = 0; i < ways.length; i++) {
-        maps[0] = 0;
-        rank[0] = 0;
+        watch.maps = 0;
+        watch.rank = 0;
         long o = run.output(b * n * width);
         new AttentionKernels(counting, ways[i], chunked).attention(p, p + bytes, p + 2 * bytes, o, b, n, n,
             heads, d, 3 * width, 3 * width, scale, true);
         got[i] = run.get(o, b * n * width);
         boolean tma = ways[i] != AttentionKernels.Copies.CP_ASYNC;
-        assertEquals(tma ? 2 : 0, maps[0], "tensor maps of K and V made for the launch with bulk tensor copies only");
-        assertEquals(!tma ? 0 : ways[i] == AttentionKernels.Copies.TMA_TILES ? 5 : 4, rank[0], ways[i].toString());
+        assertEquals(tma ? 2 : 0, watch.maps, "tensor maps of K and V made for the launch with bulk tensor copies only");
+        assertEquals(!tma ? 0 : ways[i] == AttentionKernels.Copies.TMA_TILES ? 5 : 4, watch.rank, ways[i].toString());
       }
       float[] want = run.host(run.ref.selfAttention(run.tensor(qkv, b, n, 3 * width), heads, scale, true));
       run.assertClose(want, got[1], "wgmma with bulk tensor copies");
       for (int i = 1; i < ways.length; i++) {
         assertArrayEquals(got[0], got[i], "the same tiles by " + ways[i] + " as by " + ways[0]);
       }
+    }
+  }
+
+  /**
+   * Row plans ({@link RowPlan}, with {@link RowPlan#PROPERTY} true) as a launcher that reports three SMs has them
+   * chosen: every head's full blocks, then its blocks of one consumer fewer, whose last consumer (or, in a head's
+   * last block, more) only hands the stages on; at each consumer count (four at 40, three at 80, two at 128 and 160),
+   * batch items and heads read back from the blocks' launch order, causal and not.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {40, 80, 128, 160})
+  void rowPlans(int d) {
+    // batch items, query rows, heads: shapes whose plan has both kinds of block on three SMs.
+    int[] c = switch (d) {
+      case 40 -> new int[] {3, 322, 1};
+      case 80 -> new int[] {1, 285, 3};
+      case 128 -> new int[] {1, 211, 2};
+      default -> new int[] {2, 211, 1};
+    };
+    int slots = 3;
+    try (HostRun run = new HostRun(DType.F16, "wgmmaPlan" + d)) {
+      WgmmaKernel k = WgmmaKernel.forHead("_f16", d).orElseThrow();
+      RowPlan plan = RowPlan.choose(c[1], k.shape().consumers(), c[0] * c[2], slots);
+      assertTrue(plan.full() > 0 && plan.part() > 0, "full and short blocks: " + plan);
+      Watch watch = new Watch();
+      AttentionKernels kernels = CudaTestSupport.withProperty(RowPlan.PROPERTY, "true", () -> new AttentionKernels(
+          watch.launcher(run, slots), Attention.WGMMA, AttentionKernels.Copies.TMA_CHUNKS));
+      EmulatedFlashAttentionTest.check(run, kernels, c[0], c[1], c[1] + 9, c[2], d, d % 80 == 0,
+          (float) (1 / Math.sqrt(d)), false);
+      assertEquals(plan.blocks(), watch.width, "the plan's blocks per head");
+    }
+  }
+
+  /** What a {@link #launcher} saw: tensor maps made, the last one's rank, the last launch's grid width. */
+  private static final class Watch {
+    int maps;
+    int rank;
+    int width;
+
+    /** {@code run}'s launcher, reporting {@code sms} SMs, watched. */
+    Launcher launcher(HostRun run, int sms) {
+      return new Launcher(new Launcher.Dispatch() {
+        @Override
+        public boolean has(String name) {
+          return run.launcher.has(name);
+        }
+
+        @Override
+        public void launch(String name, int[] grid, int[] block, int cluster, int sharedBytes, Object[] args) {
+          width = grid[0];
+          run.launcher.clustered(name, grid, block, cluster, sharedBytes, args);
+        }
+
+        @Override
+        public int multiprocessors() {
+          return sms;
+        }
+
+        @Override
+        public TensorMap tensorMap(long address, long[] dims, long[] strides, int[] box, int swizzle) {
+          maps++;
+          rank = dims.length;
+          return run.launcher.tensorMap(address, dims, strides, box, swizzle);
+        }
+      }, DType.F16);
     }
   }
 
