@@ -297,8 +297,11 @@ overlap_part() {
     else
       python3 -c "import sys, zipfile; open(sys.argv[2], 'wb').write(zipfile.ZipFile(sys.argv[1]).read(
         'org/sdj/cuda/kernels/flash_attention_wgmma.fatbin'))" "$jar" /tmp/sdj-table.fatbin
-      limit 30 "$cuobjdump" -sass /tmp/sdj-table.fatbin "$1"/attention_tune_*.cubin | bash "$root/scripts/sass.sh" \
-        --overlap - | grep -v "_bf16_"  # the table's bfloat16 kernels are its float16 ones' twins
+      # One file per cuobjdump: given several, it prints its usage to standard output (run 11's empty overlap.txt).
+      local f
+      for f in /tmp/sdj-table.fatbin "$1"/attention_tune_*.cubin; do
+        limit 30 "$cuobjdump" -sass "$f"
+      done | bash "$root/scripts/sass.sh" --overlap - | grep -v "_bf16_"  # the table's bfloat16 kernels: twins
     fi
   } >"$out/overlap.txt" 2>&1
 }
