@@ -79,7 +79,10 @@ record RowPlan(int full, int part) {
     double plainEnd = plain.makespan(nq, consumers, items, slots);
     RowPlan best = plain;
     double bestEnd = plainEnd * (1 - MARGIN);
-    for (int full = plain.full - 1; full >= 0; full--) {
+    // The short blocks only need to fill the last wave or so: a few slots' worth of full blocks per head turned into
+    // short ones, which keeps the search short at any length (a million rows a head: 5462 full blocks).
+    int fewest = Math.max(0, plain.full - (int) Math.ceilDiv(3L * slots, items) - 1);
+    for (int full = plain.full - 1; full >= fewest; full--) {
       RowPlan p = new RowPlan(full, Math.ceilDiv(nq - full * rows, rows - 64));
       double end = p.makespan(nq, consumers, items, slots);
       if (end < bestEnd) {

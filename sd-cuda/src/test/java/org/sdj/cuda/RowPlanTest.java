@@ -43,6 +43,15 @@ class RowPlanTest {
     assertEquals(RowPlan.cost(2, 3), chosen.makespan(1024, 3, 16, 132), 1e-9);
   }
 
+  /**
+   * Long heads (a million rows, 5462 blocks of 192 each) search only the plans that change the last waves, and keep
+   * the plain grid: its 87392 blocks fill 662.06 waves of 132 SMs, which no plan shortens by the margin.
+   */
+  @Test
+  void longHeadsKeepThePlainGrid() {
+    assertEquals(RowPlan.plain(1 << 20, 192), RowPlan.choose(1 << 20, 3, 16, 132));
+  }
+
   /** A plan covers every row with blocks that each hold some, and one slot keeps the plain grid's padding. */
   @Test
   void coversEveryRow() {
