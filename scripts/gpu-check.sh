@@ -34,11 +34,12 @@
 #     back only so many files). Budget: under 6 minutes, held by one deadline (each part gets its own limit or what is
 #     left of 340 s).
 #
-#   scripts/gpu-check.sh check    (on the GPU machine; about 3 minutes, 4 with the variants)
+#   scripts/gpu-check.sh check    (on the GPU machine; about 3 minutes, 6 with the stalls and variants)
 #     The tests of org.sdj.cuda, the attention benchmark beside PyTorch's SDPA, the UNet step beside PyTorch eager,
 #     the whole txt2img and GroupNormBench: the short confirmation of a kernel change (a tuning winner adopted) in a
-#     device session's last minutes; then the attention benchmark and the UNet step with each of SDJ_CHECK_VARIANTS
-#     (default "wgmmaRowPlan=true groupNormCluster=false"), each followed by the defaults again.
+#     device session's last minutes; ncu's stall reasons of the table's kernels at padded head sizes 80 and 160
+#     (stalls.txt, as 'run' takes them too); then the attention benchmark and the UNet step with each of
+#     SDJ_CHECK_VARIANTS (default "wgmmaRowPlan=true groupNormCluster=false"), each followed by the defaults again.
 #
 #   scripts/gpu-check.sh sweep    (on the GPU machine; a minute or two)
 #     The bundle's tuning image alone, timed against sdj's kernels: with a bundle built with SDJ_TUNE_ROWS (as
@@ -279,6 +280,35 @@ ncu_part() {
   fi
 }
 
+# Where the table's attention kernels wait, at each padded head size of $1 (e.g. "80 160"): ncu's stall reasons (the
+# cycles a warp spends stalled per instruction issued, by reason: turns and named barriers show as barrier, mbarrier
+# waits as long scoreboard or branch resolving, wgmma waits as wait, the special-function units as math pipe
+# throttle) and the pipes' activity, of one launch under AttentionBench after its warm-up, into $out/stalls.txt. Only
+# the metrics this ncu knows (an unknown one would fail the whole command).
+stalls_part() {
+  command -v ncu >/dev/null 2>&1 || return 0
+  local known wanted=() m dp
+  known=$(ncu --query-metrics 2>/dev/null)
+  for m in barrier long_scoreboard short_scoreboard wait math_pipe_throttle mio_throttle not_selected selected \
+      dispatch_stall sleeping branch_resolving membar no_instruction drain misc lg_throttle; do
+    grep -qw "smsp__average_warps_issue_stalled_${m}_per_issue_active" <<<"$known" &&
+      wanted+=("smsp__average_warps_issue_stalled_${m}_per_issue_active.ratio")
+  done
+  for m in sm__pipe_tensor_op_gmma_cycles_active sm__pipe_tensor_op_hmma_cycles_active sm__inst_executed_pipe_xu \
+      smsp__issue_active; do
+    grep -qw "$m" <<<"$known" && wanted+=("$m.avg.pct_of_peak_sustained_active")
+  done
+  [ ${#wanted[@]} -gt 0 ] || { echo "ncu knows none of the stall metrics" >"$out/stalls.txt"; return 0; }
+  : >"$out/stalls.txt"
+  for dp in $1; do
+    [ $((deadline - SECONDS)) -ge 40 ] || break
+    echo "== ncu stall reasons: sdj_flash_attention_wgmma_f16_d$dp ==" | tee -a "$out/stalls.txt"
+    limit 60 ncu --clock-control none --kernel-name-base function --kernel-name "sdj_flash_attention_wgmma_f16_d$dp" \
+      --launch-skip 3 --launch-count 1 --metrics "$(IFS=,; echo "${wanted[*]}")" \
+      "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >>"$out/stalls.txt" 2>&1
+  done
+}
+
 # The GPU machine's nvcc (the toolkit's), which builds tuning images there.
 device_nvcc() { command -v nvcc || echo /usr/local/cuda/bin/nvcc; }
 
@@ -395,6 +425,9 @@ tests_summary() {
 attention_summary() {
   echo "-- sdj --"; cat "$out/bench-sdj.txt"
   echo "-- torch --"; cat "$out/bench-torch.txt"
+  [ -s "$out/stalls.txt" ] && {
+    echo "-- where the table's kernels wait (ncu; cycles stalled per issued instruction, pipes' activity) --"
+    grep -E "^== |stalled|pct_of_peak|ERR|knows none" "$out/stalls.txt" | sed -E 's/smsp__average_warps_issue_//'; }
   [ -f "$out/bench-sdj-wgmmaRowPlan-true.txt" ] && {
     echo "-- sdj, -Dsdj.cuda.wgmmaRowPlan=true --"; grep -E "^wgmma " "$out/bench-sdj-wgmmaRowPlan-true.txt"; }
   return 0
@@ -437,6 +470,7 @@ run_checks() {
   [ $((deadline - SECONDS)) -ge 150 ] && combine_part "$out/tune.txt"
   [ $((deadline - SECONDS)) -ge 100 ] && adopt_part "$out/tune.txt $out/tune2.txt" /tmp/sdj-tune/tune /tmp/sdj-tune2
   ncu_part /tmp/sdj-tune/tune "80|160"
+  stalls_part "80 160"
   echo "== txt2img 512x512, 20 steps (sdj) =="
   limit 120 "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (sdj) =="
@@ -478,6 +512,7 @@ check_checks() {
   limit 50 python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
   limit 60 "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   limit 30 "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
+  stalls_part "80 160"
   # The attention benchmark and the UNet step with each of SDJ_CHECK_VARIANTS (properties of org.sdj.cuda, without
   # the prefix), each followed by the defaults again, so that an order effect shows.
   local variants=${SDJ_CHECK_VARIANTS-wgmmaRowPlan=true groupNormCluster=false}
