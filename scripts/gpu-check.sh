@@ -606,8 +606,8 @@ tune_summary() {
       END { for (d in n) printf "d %s: %s, %s ms, %.2fx over the table kernel\n", d, n[d], t[d], b[d] }' |
     sort -n -k2
   echo "-- diagnostics: the shape's copies alone (_f65), its products and softmax alone (_f129; _f643-647 with the"
-  echo "   softmax under the products), beside the table's --"
-  grep -E "^table |_f(6[4-9]|7[01]|12[89]|13[0-5]|64[0-7]) " "$out/tune.txt" 2>/dev/null
+  echo "   softmax under the products), its products alone (_f8321-8327, _f8833-8839), beside the table's --"
+  grep -E "^table |_f(6[4-9]|7[01]|12[89]|13[0-5]|64[0-7]|832[0-7]|883[2-9]) " "$out/tune.txt" 2>/dev/null
   [ -f "$out/overlap.txt" ] && cat "$out/overlap.txt"
   if [ -f "$out/ncu.txt" ]; then
     echo "-- ncu (whole report in logs.tar.gz) --"

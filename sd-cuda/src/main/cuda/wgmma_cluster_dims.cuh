@@ -7,7 +7,8 @@
 // 768-775 and 784-791; with FLAG_QUERY_REGISTERS, the one-block ones: 1024-1031, 1040-1047, and with FLAG_OVERLAP
 // 1536-1543, 1552-1559; with FLAG_LAZY_RESCALE, 2048 more than those one-block ones of 0-23 and, with FLAG_OVERLAP or
 // FLAG_QUERY_REGISTERS, of 512-1559; with FLAG_POLY_EXP, 4096 more than 0-7 and 16-23, alone, with FLAG_OVERLAP, with
-// FLAG_LAZY_RESCALE or with both): pairs of blocks along x with FLAG_CLUSTER, none else.
+// FLAG_LAZY_RESCALE or with both; with FLAG_NO_SOFTMAX, 8192 more than the products-only diagnostics 128-135 and
+// 640-647): pairs of blocks along x with FLAG_CLUSTER, none else.
 // Spelled out per value, as an attribute cannot test a bit of a macro argument.
 #define SDJ_CLUSTER_DIMS(FLAGS) SDJ_CLUSTER_DIMS_##FLAGS
 #define SDJ_CLUSTER_PAIR __cluster_dims__(2, 1, 1)
@@ -323,3 +324,19 @@
 #define SDJ_CLUSTER_DIMS_6677
 #define SDJ_CLUSTER_DIMS_6678
 #define SDJ_CLUSTER_DIMS_6679
+#define SDJ_CLUSTER_DIMS_8320
+#define SDJ_CLUSTER_DIMS_8321
+#define SDJ_CLUSTER_DIMS_8322
+#define SDJ_CLUSTER_DIMS_8323
+#define SDJ_CLUSTER_DIMS_8324
+#define SDJ_CLUSTER_DIMS_8325
+#define SDJ_CLUSTER_DIMS_8326
+#define SDJ_CLUSTER_DIMS_8327
+#define SDJ_CLUSTER_DIMS_8832
+#define SDJ_CLUSTER_DIMS_8833
+#define SDJ_CLUSTER_DIMS_8834
+#define SDJ_CLUSTER_DIMS_8835
+#define SDJ_CLUSTER_DIMS_8836
+#define SDJ_CLUSTER_DIMS_8837
+#define SDJ_CLUSTER_DIMS_8838
+#define SDJ_CLUSTER_DIMS_8839

@@ -74,8 +74,10 @@ namespace wgmma {
 // reads only K from shared memory, a third less than with Q too (at 112-128 keys), for DP / 4 more registers. Then
 // stale maxima (FLAG_LAZY_RESCALE, new_maxima): a row takes a new maximum only when its scores top the old by more
 // than 2^8, so that O's rescale, on the path from one P V's wait to the next one's issue, runs only in the first tiles.
-// Last, one exponential pair in eight on the FMA units (FLAG_POLY_EXP, exponentiate), where the special-function
-// units set the pace (head sizes 40 and 64; float softmax forms only).
+// Then one exponential pair in eight on the FMA units (FLAG_POLY_EXP, exponentiate), where the special-function
+// units set the pace (head sizes 40 and 64; float softmax forms only). Last, a third diagnostic beside the products
+// alone (FLAG_NO_SOFTMAX, with FLAG_PRODUCTS_ONLY only): the softmax left out too, each tile's scores packed as its
+// probabilities, so that a kernel's time is its products' and handshakes' (the tensor cores' pace at the shape).
 constexpr int FLAG_TURNS = 1;
 constexpr int FLAG_SWIZZLED_Q = 2;
 constexpr int FLAG_TMA_NO_FENCE = 4;
@@ -89,6 +91,7 @@ constexpr int FLAG_OVERLAP = 512;
 constexpr int FLAG_QUERY_REGISTERS = 1024;
 constexpr int FLAG_LAZY_RESCALE = 2048;
 constexpr int FLAG_POLY_EXP = 4096;
+constexpr int FLAG_NO_SOFTMAX = 8192;
 
 // FlashAttention-3's intra-warpgroup pipelining: step j issues S of tile j and O += P V of tile j - 1 together, then
 // runs tile j's softmax while the second product is still in flight, and waits for it only before rescaling O and
@@ -108,6 +111,8 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
   constexpr bool QREGS = (FLAGS & FLAG_QUERY_REGISTERS) != 0;
   constexpr bool LAZY = (FLAGS & FLAG_LAZY_RESCALE) != 0;
   constexpr bool POLY = (FLAGS & FLAG_POLY_EXP) != 0;
+  constexpr bool SOFTMAX_TOO = (FLAGS & FLAG_NO_SOFTMAX) == 0;
+  static_assert(SOFTMAX_TOO || SOFTMAX != SOFTMAX_F16, "no softmax: the scores packed as float probabilities");
   const int n = hd.ntiles;
   if (n == 0) return;
   copies.start(n);
@@ -145,7 +150,7 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
   wg_wait<0>();
   copies.keys_done(0);
   pin(s);
-  softmax_tile<SOFTMAX, LAZY, POLY>(hd, s, 0, rows, alpha, ph);  // O is still 0: nothing to rescale
+  if constexpr (SOFTMAX_TOO) softmax_tile<SOFTMAX, LAZY, POLY>(hd, s, 0, rows, alpha, ph);  // O is still 0
   fragments();
 
   for (int j = 1; j < n; j++) {
@@ -162,7 +167,8 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
     wg_wait<1>();  // S of tile j; O += P V of tile j - 1 may still run
     copies.keys_done(j);
     pin(s);
-    const bool grew = softmax_tile<SOFTMAX, LAZY, POLY>(hd, s, j, rows, alpha, ph);
+    bool grew = false;
+    if constexpr (SOFTMAX_TOO) grew = softmax_tile<SOFTMAX, LAZY, POLY>(hd, s, j, rows, alpha, ph);
     if constexpr (OVERLAP) {
       // Values that depend on every exponential of the tile: the rows' sums where the threads make them.
       if constexpr (SOFTMAX == SOFTMAX_F32) {
@@ -359,7 +365,8 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
                 "four consumers in one-block kernels (a persistent producer needs more than 24 registers)");
   static_assert(SOFTMAX == SOFTMAX_F32 || W == 0, "a column of ones in chunked tiles, whose copies leave its chunk be");
   static_assert(!(FLAGS & FLAG_SWIZZLED_Q) || W != 0, "a swizzled query tile beside swizzled K and V tiles");
-  static_assert(FLAGS >= 0 && FLAGS < 8192, "the flags above");
+  static_assert(FLAGS >= 0 && FLAGS < 16384, "the flags above");
+  static_assert(!(FLAGS & FLAG_NO_SOFTMAX) || (FLAGS & FLAG_PRODUCTS_ONLY), "no softmax: with the products alone");
   static_assert(!(FLAGS & FLAG_OVERLAP) || !(FLAGS & FLAG_CLUSTER), "SDJ_CLUSTER_DIMS has no clusters with overlap");
   // The flags SDJ_CLUSTER_DIMS has in one-block kernels only (no clusters, persistent or paired blocks), without the
   // diagnostics.
