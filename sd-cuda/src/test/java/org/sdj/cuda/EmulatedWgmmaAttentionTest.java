@@ -151,22 +151,22 @@ class EmulatedWgmmaAttentionTest {
   }
 
   /**
-   * Row plans ({@link RowPlan}, with {@link RowPlan#PROPERTY} true) as a launcher that reports three SMs has them
+   * Row plans ({@link RowPlan}, with {@link RowPlan#PROPERTY} true) as a launcher that reports a few SMs has them
    * chosen: every head's full blocks, then its blocks of one consumer fewer, whose last consumer (or, in a head's
    * last block, more) only hands the stages on; at each consumer count (four at 40, three at 80, two at 128 and 160),
-   * batch items and heads read back from the blocks' launch order, causal and not.
+   * batch items and heads (both more than one at 80) read back from the blocks' launch order, causal and not.
    */
   @ParameterizedTest
   @ValueSource(ints = {40, 80, 128, 160})
   void rowPlans(int d) {
-    // batch items, query rows, heads: shapes whose plan has both kinds of block on three SMs.
+    // batch items, query rows, heads, SMs: shapes whose plan has both kinds of block.
     int[] c = switch (d) {
-      case 40 -> new int[] {3, 322, 1};
-      case 80 -> new int[] {1, 285, 3};
-      case 128 -> new int[] {1, 211, 2};
-      default -> new int[] {2, 211, 1};
+      case 40 -> new int[] {3, 322, 1, 3};
+      case 80 -> new int[] {2, 389, 2, 7};
+      case 128 -> new int[] {1, 211, 2, 3};
+      default -> new int[] {2, 211, 1, 3};
     };
-    int slots = 3;
+    int slots = c[3];
     try (HostRun run = new HostRun(DType.F16, "wgmmaPlan" + d)) {
       WgmmaKernel k = WgmmaKernel.forHead("_f16", d).orElseThrow();
       RowPlan plan = RowPlan.choose(c[1], k.shape().consumers(), c[0] * c[2], slots);
