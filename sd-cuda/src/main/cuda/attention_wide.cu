@@ -66,14 +66,12 @@ __device__ void attention_wide_body(const T* q, const T* k, const T* v, T* o, in
         for (int c = 0; c < d; c++) dot += qs[c] * to_f(kr[c]);
         s = dot;
       }
-      float mx = s;
-      for (int off = 16; off > 0; off >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, off));
+      const float mx = warp_reduce<MaxOp>(s);
       // An active row always sees key 0, so m is finite from its first tile on; a tile past the row's end leaves it.
       float mnew = fmaxf(m, mx);
       alpha = exp2f(m - mnew);
       p = exp2f(s - mnew);
-      float ps = p;
-      for (int off = 16; off > 0; off >>= 1) ps += __shfl_xor_sync(0xffffffffu, ps, off);
+      const float ps = warp_reduce<SumOp>(p);
       l = l * alpha + ps;
       m = mnew;
     }

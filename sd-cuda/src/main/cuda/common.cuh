@@ -76,6 +76,14 @@ __device__ __forceinline__ float warp_reduce(float v) {
   return v;
 }
 
+// Op over each quad of lanes (4q .. 4q + 3: the threads that hold one row of an mma or wgmma fragment), the
+// neighbour's value first, then the other pair's; every lane of the quad gets the result.
+template <typename Op>
+__device__ __forceinline__ float quad_reduce(float v) {
+  v = Op()(v, __shfl_xor_sync(0xffffffffu, v, 1));
+  return Op()(v, __shfl_xor_sync(0xffffffffu, v, 2));
+}
+
 template <typename Op>
 __device__ __forceinline__ float block_reduce(float v) {
   __shared__ float partial[32];

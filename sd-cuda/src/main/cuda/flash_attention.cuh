@@ -310,10 +310,8 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
         float mx = s[mt][0][2 * i];
 #pragma unroll
         for (int j = 0; j < BC / 8; j++) mx = fmaxf(mx, fmaxf(s[mt][j][2 * i], s[mt][j][2 * i + 1]));
-        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
         float base;
-        const float mnew = next_maximum<true>(m[mt][i], mx * tsc, base, alpha[mt][i]);
+        const float mnew = next_maximum<true>(m[mt][i], quad_reduce<MaxOp>(mx) * tsc, base, alpha[mt][i]);
         grew |= mnew != m[mt][i];
         m[mt][i] = mnew;
         nb[mt][i] = -base;
@@ -370,9 +368,7 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   for (int mt = 0; mt < MT; mt++) {
 #pragma unroll
     for (int i = 0; i < 2; i++) {
-      float s_ = l[mt][i];
-      s_ += __shfl_xor_sync(0xffffffffu, s_, 1);
-      s_ += __shfl_xor_sync(0xffffffffu, s_, 2);
+      const float s_ = quad_reduce<SumOp>(l[mt][i]);
       const float inv = s_ > 0.f ? 1.f / s_ : 0.f;
       const int row = q0 + wrow + mt * 16 + g + i * 8;
       if (row >= nq) continue;

@@ -153,10 +153,8 @@ __device__ __forceinline__ bool new_maxima(const float (&s)[BC / 2], float tsc, 
     float mx = s[2 * h];
 #pragma unroll
     for (int j8 = 0; j8 < BC / 8; j8++) mx = fmaxf(mx, fmaxf(s[4 * j8 + 2 * h], s[4 * j8 + 2 * h + 1]));
-    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
     float base;
-    const float mnew = next_maximum<LAZY>(r.m[h], mx * tsc, base, alpha[h]);
+    const float mnew = next_maximum<LAZY>(r.m[h], quad_reduce<MaxOp>(mx) * tsc, base, alpha[h]);
     grew |= mnew != r.m[h];
     r.m[h] = mnew;
     nb[h] = -base;
@@ -455,10 +453,7 @@ __device__ __forceinline__ void row_sums(const Rows& rows, const float (&acc)[DP
 #pragma unroll
   for (int h = 0; h < 2; h++) {
     if constexpr (SOFTMAX == SOFTMAX_F32) {
-      float sum = rows.l[h];
-      sum += __shfl_xor_sync(0xffffffffu, sum, 1);
-      sum += __shfl_xor_sync(0xffffffffu, sum, 2);
-      sums[h] = sum;
+      sums[h] = quad_reduce<SumOp>(rows.l[h]);
     } else {
       sums[h] = __shfl_sync(0xffffffffu, acc[4 * (DP / 8 - 1) + 2 * h], (threadIdx.x & 31) & ~3);
     }
