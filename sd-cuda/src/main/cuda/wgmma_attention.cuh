@@ -162,19 +162,6 @@ __device__ __forceinline__ bool new_maxima(const float (&s)[BC / 2], float tsc, 
   return __any_sync(0xffffffffu, grew);
 }
 
-// 2^x on the FMA units (FlashAttention-4's trick), for x at most 8: x = j + f with j = round(x) (by the 1.5 * 2^23
-// shift) and f in [-0.5, 0.5], 2^f by a cubic fitted for relative error (7.5e-5 at most, a sixth of float16's half
-// unit), j added into the exponent's bits (modulo 2^32, which takes negative j too). x is clamped at -126 first (-inf
-// from a mask): 2^-126, which rounds to 0 in float16's P and weighs nothing beside a row's largest probability.
-__device__ __forceinline__ float ex2_fma(float x) {
-  constexpr float SHIFT = 12582912.f;
-  x = fmaxf(x, -126.f);
-  const float t = x + SHIFT;
-  const float f = x - (t - SHIFT);
-  const float p = fmaf(fmaf(fmaf(0.05517144f, f, 0.24261081f), f, 0.69326099f), f, 0.99992809f);
-  return __uint_as_float(__float_as_uint(p) + (__float_as_uint(t) << 23));
-}
-
 // s := 2^(s * tsc + nb) in place, added to the rows' sums where SUMS. POLY (FLAG_POLY_EXP): one pair in eight by
 // ex2_fma, for the special-function units' 16 a cycle per SM against the tensor cores' 4096 flops: at padded head
 // size 48 a score's products take 192 flops, 21 scores a cycle, so ex2 sets the pace (at 64, 16: even; at 80, 13).

@@ -2,7 +2,7 @@
 // reports what a GPU would leave undefined; and one that keeps them, a block sum through shared memory and shuffles.
 // Last, a probe of a device function with no kernel of its own (ex2_fma), for EmulatedDispatchTest to check.
 #include "common.cuh"
-#include "wgmma_attention.cuh"
+#include "attention.cuh"
 
 // Lanes 0-15 read lanes 16-31, which have returned.
 extern "C" __global__ void emu_selftest_shuffle_from_exited(float* out) {
@@ -115,9 +115,9 @@ extern "C" __global__ void emu_selftest_cluster(float* out, int mode) {
   emu::cluster_sync();  // no block leaves while the other may still arrive on its barrier
 }
 
-// y[i] = ex2_fma(x[i]) (wgmma_attention.cuh), the polynomial 2^x of FLAG_POLY_EXP, over a grid-stride loop.
+// y[i] = ex2_fma(x[i]) (attention.cuh), the polynomial 2^x of FLAG_POLY_EXP, over a grid-stride loop.
 extern "C" __global__ void emu_selftest_ex2_fma(const float* x, float* y, int n) {
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
-    y[i] = sdj::wgmma::ex2_fma(x[i]);
+    y[i] = sdj::ex2_fma(x[i]);
   }
 }

@@ -69,7 +69,7 @@ class EmulatedDispatchTest {
   }
 
   /**
-   * The polynomial 2^x of the attention kernels' FLAG_POLY_EXP (wgmma_attention.cuh's ex2_fma, the same float
+   * The polynomial 2^x of the attention kernels' FLAG_POLY_EXP (attention.cuh's ex2_fma, the same float
    * operations the GPU runs): within 8e-5 of 2^x relatively from -125 to 8, the exponents the softmax gives it
    * (at most 8 with stale maxima), every fraction of 1/64 and each side of every integer; below, down to -inf (a
    * masked score), at most 2^-125 and never negative or NaN.
