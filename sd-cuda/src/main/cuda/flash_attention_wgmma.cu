@@ -8,9 +8,11 @@
 // softmax's form (wgmma_attention.cuh; the column of ones takes head sizes up to DP - 8 alone, packed float16
 // exponentials float16 alone) and FLAGS (wgmma_kernel.cuh). WgmmaKernel.TABLE mirrors the rows, in this order
 // (FlashAttentionWgmmaLaunchTest compares them). The attention tuning image (src/test/tune) times other rows against
-// these on a GPU (AttentionTune), which is how a row here is chosen.
-#define SDJ_WGMMA(T, S, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS) \
-  SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS)
+// these on a GPU (AttentionTune), which is how a row here is chosen. No row runs in clusters (FLAG_CLUSTER): one that
+// did would pass SDJ_CLUSTER_PAIR for its cluster dimensions.
+#define SDJ_WGMMA(T, S, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS)                                              \
+  static_assert(!((FLAGS) & sdj::wgmma::FLAG_CLUSTER), "the table's kernels run outside clusters");                \
+  SDJ_WGMMA_KERNEL(T, sdj_flash_attention_wgmma_##S##_d##DP, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS, )
 
 // The fastest rows of AttentionTune's sweeps on an H200 (2026-11-27, runs 9 and 10; 2026-11-28, run 11; RESULTS.md),
 // persistent blocks left out (within 1% of these, and they leave launches without maps or with a negative scale to the

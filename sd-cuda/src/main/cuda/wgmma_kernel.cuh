@@ -48,8 +48,7 @@
 //    (src/test/tune/attention_tune.cu) compares on a GPU; flash_attention_wgmma.cu's table takes the winners.
 //  * Not yet (FlashAttention-3 does them): the query tile by TMA, output through shared memory with 16-byte stores.
 //  * The fragment and shared-memory layouts relied on, and the shared building blocks, are in wgmma_attention.cuh;
-//    the stages' handshakes (the producer's parts, Handover) in wgmma_stages.cuh; the kernels' cluster dimensions,
-//    one line per value of FLAGS, in wgmma_cluster_dims.cuh.
+//    the stages' handshakes (the producer's parts, Handover) in wgmma_stages.cuh.
 #pragma once
 #include "wgmma_stages.cuh"
 
@@ -60,7 +59,7 @@ namespace wgmma {
 // tiles are (width W > 0), rather than chunked; with bulk tensor copies, the consumers leave out the proxy fence
 // after each stage's wait (FlashAttention-3 and CUTLASS have none there: the copies are the async proxy's own);
 // clusters of two blocks along x (neighbouring query blocks of one head) that share their K and V tiles' bulk copies,
-// FlashAttention-3's choice at head sizes 128 and 256 (SDJ_CLUSTER_DIMS); the consumers give stages back by warp
+// FlashAttention-3's choice at head sizes 128 and 256 (SDJ_CLUSTER_PAIR); the consumers give stages back by warp
 // rather than by thread (Handover; clusters always do); persistent blocks (persistent_attention). Two diagnostics of
 // the tuning image, whose kernels write NaN for output, time a shape's parts alone: its copies, the consumers doing
 // nothing but hand the stages back (drain_loop); its products and softmax, the producer announcing K and V without
@@ -367,16 +366,6 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
   static_assert(!(FLAGS & FLAG_SWIZZLED_Q) || W != 0, "a swizzled query tile beside swizzled K and V tiles");
   static_assert(FLAGS >= 0 && FLAGS < 16384, "the flags above");
   static_assert(!(FLAGS & FLAG_NO_SOFTMAX) || (FLAGS & FLAG_PRODUCTS_ONLY), "no softmax: with the products alone");
-  static_assert(!(FLAGS & FLAG_OVERLAP) || !(FLAGS & FLAG_CLUSTER), "SDJ_CLUSTER_DIMS has no clusters with overlap");
-  // The flags SDJ_CLUSTER_DIMS has in one-block kernels only (no clusters, persistent or paired blocks), without the
-  // diagnostics.
-  constexpr int ONE_BLOCK_FLAGS = FLAG_QUERY_REGISTERS | FLAG_LAZY_RESCALE | FLAG_POLY_EXP;
-  static_assert(!(FLAGS & ONE_BLOCK_FLAGS) || !(FLAGS & (FLAG_CLUSTER | FLAG_PERSISTENT | FLAG_TWO_BLOCKS |
-                                                        FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY)),
-                "SDJ_CLUSTER_DIMS has the query in registers, stale maxima and polynomial exponentials in one-block "
-                "kernels, no diagnostics");
-  static_assert(!(FLAGS & FLAG_POLY_EXP) || !(FLAGS & FLAG_QUERY_REGISTERS),
-                "SDJ_CLUSTER_DIMS has polynomial exponentials with the query from shared memory");
   static_assert(registers_fit(CONSUMERS, FLAGS), "setmaxnreg's claims within the block's registers");
   constexpr int DIAGNOSTIC = FLAGS & (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY);
   static_assert(DIAGNOSTIC != (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY) &&
@@ -472,19 +461,21 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
 }  // namespace wgmma
 }  // namespace sdj
 
-#include "wgmma_cluster_dims.cuh"
-
 // One extern "C" kernel NAME of the template: its parameters as AttentionKernels passes them, the last two the tensor
 // maps of K and V (AttentionKernels.tensorMaps), which the producer reads where options has OPTION_TMA. One block of
-// 128 * (1 + CONSUMERS) threads per SM (two such blocks with FLAG_TWO_BLOCKS); with FLAG_CLUSTER, in clusters of two
-// along x (a grid of even width).
-#define SDJ_WGMMA_KERNEL(T, NAME, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS)                                     \
-  extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), sdj::wgmma::ws_blocks(FLAGS))     \
-      SDJ_CLUSTER_DIMS(FLAGS)                                                                                        \
-      NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,            \
-           float scale_log2, int causal, int options, const __grid_constant__ CUtensorMap tk,                       \
-           const __grid_constant__ CUtensorMap tv) {                                                                \
-    sdj::wgmma::attention<T, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS>(q, k, v, o, nq, nk, heads, d, ldq,        \
-                                                                              ldkv, scale_log2, causal, options,     \
-                                                                              &tk, &tv);                             \
+// 128 * (1 + CONSUMERS) threads per SM (two such blocks with FLAG_TWO_BLOCKS). DIMS, the kernel's cluster dimensions:
+// SDJ_CLUSTER_PAIR where FLAGS has FLAG_CLUSTER (clusters of two along x, a grid of even width), else nothing. The
+// rows' writers say it, since an attribute cannot test a bit of a macro argument: the table has no clusters
+// (flash_attention_wgmma.cu asserts it), build-tune.sh writes each tuning row with its own. A kernel with FLAG_CLUSTER
+// that runs outside clusters of two traps.
+#define SDJ_CLUSTER_PAIR __cluster_dims__(2, 1, 1)
+#define SDJ_WGMMA_KERNEL(T, NAME, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS, DIMS)                                  \
+  extern "C" __global__ void __launch_bounds__(sdj::wgmma::ws_threads(CONSUMERS), sdj::wgmma::ws_blocks(FLAGS))        \
+      DIMS                                                                                                             \
+      NAME(const T* q, const T* k, const T* v, T* o, int nq, int nk, int heads, int d, int ldq, int ldkv,              \
+           float scale_log2, int causal, int options, const __grid_constant__ CUtensorMap tk,                          \
+           const __grid_constant__ CUtensorMap tv) {                                                                   \
+    sdj::wgmma::attention<T, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS>(q, k, v, o, nq, nk, heads, d, ldq,          \
+                                                                              ldkv, scale_log2, causal, options,       \
+                                                                              &tk, &tv);                               \
   }

@@ -21,14 +21,20 @@
 
 #include "wgmma_kernel.cuh"
 
-#define SDJ_TUNE(DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS)                                                       \
+// A row with its cluster dimensions DIMS (SDJ_WGMMA_KERNEL's: SDJ_CLUSTER_PAIR where FLAGS has 8, else nothing), as
+// build-tune.sh writes each row of the file below or of SDJ_TUNE_ROWS for nvcc.
+#define SDJ_TUNE_IN(DIMS, DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS)                                              \
   SDJ_WGMMA_KERNEL(__half, sdj_tune_f16_d##DP##_k##BC##_s##STAGES##_c##CONSUMERS##_w##W##_x##SOFTMAX##_f##FLAGS,      \
-                   DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS)
+                   DP, BC, STAGES, CONSUMERS, W, SOFTMAX, FLAGS, DIMS)
 
 #ifdef SDJ_TUNE_ROWS_FILE
-// Rows of the caller's instead (build-tune.sh with SDJ_TUNE_ROWS).
 #include SDJ_TUNE_ROWS_FILE
 #else
+// The rows as they stand, for the emulator (build-emu.sh), whose launches bring a cluster kernel's cluster size.
+#ifndef SDJ_EMU
+#error "nvcc builds the tuning image through build-tune.sh, which gives each row its cluster dimensions"
+#endif
+#define SDJ_TUNE(...) SDJ_TUNE_IN(, __VA_ARGS__)
 // Head size 40: the exponentials' and the sums' share of the work (the softmax forms), tile lengths, two consumers;
 // then without the proxy fence, and everything swizzled.
 SDJ_TUNE(48, 128, 3, 3, 0, 0, 1)

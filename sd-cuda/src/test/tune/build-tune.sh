@@ -36,7 +36,13 @@ fi
 jobs=${SDJ_TUNE_JOBS:-$(nproc 2>/dev/null || echo 1)}
 [ "$jobs" -gt "${#rows[@]}" ] && jobs=${#rows[@]}
 for ((p = 0; p < jobs; p++)); do : >"$out/rows_$p.inc"; done
-for i in "${!rows[@]}"; do echo "${rows[$i]}" >>"$out/rows_$((i % jobs)).inc"; done
+# Each row as SDJ_TUNE_IN with its cluster dimensions: pairs where its flags have 8 (FLAG_CLUSTER).
+for i in "${!rows[@]}"; do
+  args=$(sed -E 's/^SDJ_TUNE\(([^)]*)\).*/\1/' <<<"${rows[$i]}")
+  dims=""
+  (( ${args##*,} & 8 )) && dims=SDJ_CLUSTER_PAIR
+  echo "SDJ_TUNE_IN($dims, $args)" >>"$out/rows_$((i % jobs)).inc"
+done
 
 pids=()
 for ((p = 0; p < jobs; p++)); do
