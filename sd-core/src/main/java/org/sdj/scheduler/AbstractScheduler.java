@@ -4,8 +4,12 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.sdj.SdjException;
 
-/** State and behaviour every scheduler shares: the timestep list, the step counter, input checks. */
-abstract class AbstractScheduler implements Scheduler {
+/**
+ * State and behaviour every scheduler shares: its configuration {@code C} and the noise schedule built from it, the
+ * timestep list, the step counter, input checks.
+ */
+abstract class AbstractScheduler<C extends SchedulerConfig> implements Scheduler {
+  final C config;
   final NoiseSchedule schedule;
   double[] timesteps = new double[0];
   int numInferenceSteps;
@@ -16,8 +20,19 @@ abstract class AbstractScheduler implements Scheduler {
   private StepState<?> state;
   private LatentMath<?> stateMath;
 
-  AbstractScheduler(NoiseSchedule schedule) {
-    this.schedule = schedule;
+  /** {@code zeroSnr}: how this scheduler treats {@code rescale_betas_zero_snr}, which differs by diffusers class. */
+  AbstractScheduler(C config, NoiseSchedule.ZeroSnr zeroSnr) {
+    this.config = config;
+    this.schedule = new NoiseSchedule(config.common(), zeroSnr);
+  }
+
+  @Override
+  public final C config() {
+    return config;
+  }
+
+  final CommonConfig common() {
+    return config.common();
   }
 
   @Override

@@ -7,7 +7,7 @@ import org.sdj.SdjException;
  * DDIM (Song et al., 2020), diffusers' {@code DDIMScheduler}: deterministic with {@code eta = 0}, adding
  * {@code eta}-scaled fresh noise otherwise. One instance serves one generation.
  */
-public final class DDIMScheduler extends AbstractScheduler {
+public final class DDIMScheduler extends AbstractScheduler<DDIMScheduler.Config> {
   private static final CommonConfig DEFAULTS =
       CommonConfig.defaults(0.0001, 0.02, BetaSchedule.LINEAR, TimestepSpacing.LEADING);
 
@@ -41,18 +41,11 @@ public final class DDIMScheduler extends AbstractScheduler {
     }
   }
 
-  private final Config config;
   private final double finalAlphaCumprod;
 
   public DDIMScheduler(Config config) {
-    super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.RESCALE));
-    this.config = config;
+    super(config, NoiseSchedule.ZeroSnr.RESCALE);
     this.finalAlphaCumprod = schedule.finalAlphaCumprod(config.setAlphaToOne());
-  }
-
-  @Override
-  public Config config() {
-    return config;
   }
 
   @Override

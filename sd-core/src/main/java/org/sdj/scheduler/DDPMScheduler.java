@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * Denoising diffusion probabilistic models (Ho et al., 2020), diffusers' {@code DDPMScheduler}: ancestral sampling
  * with fresh noise at every step but the one at timestep 0. One instance serves one generation.
  */
-public final class DDPMScheduler extends AbstractScheduler {
+public final class DDPMScheduler extends AbstractScheduler<DDPMScheduler.Config> {
   private static final CommonConfig DEFAULTS =
       CommonConfig.defaults(0.0001, 0.02, BetaSchedule.LINEAR, TimestepSpacing.LEADING);
 
@@ -54,16 +54,9 @@ public final class DDPMScheduler extends AbstractScheduler {
     }
   }
 
-  private final Config config;
 
   public DDPMScheduler(Config config) {
-    super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.RESCALE));
-    this.config = config;
-  }
-
-  @Override
-  public Config config() {
-    return config;
+    super(config, NoiseSchedule.ZeroSnr.RESCALE);
   }
 
   @Override

@@ -12,7 +12,7 @@ import org.sdj.SdjException;
  * defaults, "DPM++ 2M Karras" with Karras sigmas, "DPM++ 2M SDE" with {@code algorithm_type = sde-dpmsolver++} (which
  * draws noise every step). One instance serves one generation.
  */
-public final class DPMSolverMultistepScheduler extends MultistepScheduler {
+public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSolverMultistepScheduler.Config> {
   private static final CommonConfig DEFAULTS =
       CommonConfig.defaults(0.0001, 0.02, BetaSchedule.LINEAR, TimestepSpacing.LINSPACE);
   /** Below this many steps diffusers drops to lower orders at the end, for stability. */
@@ -105,22 +105,10 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler {
     }
   }
 
-  private final Config config;
   private int lowerOrderNums;
 
   public DPMSolverMultistepScheduler(Config config) {
-    super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.RESCALE_CLAMP_LAST));
-    this.config = config;
-  }
-
-  @Override
-  public Config config() {
-    return config;
-  }
-
-  @Override
-  CommonConfig common() {
-    return config.common();
+    super(config, NoiseSchedule.ZeroSnr.RESCALE_CLAMP_LAST);
   }
 
   @Override

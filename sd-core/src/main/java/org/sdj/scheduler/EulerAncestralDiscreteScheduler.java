@@ -10,7 +10,7 @@ import org.sdj.SdjException;
  * last, where it is scaled by zero), so a {@code TorchGenerator} reproduces diffusers' results for the same seed.
  * One instance serves one generation.
  */
-public final class EulerAncestralDiscreteScheduler extends SigmaScheduler {
+public final class EulerAncestralDiscreteScheduler extends SigmaScheduler<EulerAncestralDiscreteScheduler.Config> {
   private static final CommonConfig DEFAULTS =
       CommonConfig.defaults(0.0001, 0.02, BetaSchedule.LINEAR, TimestepSpacing.LINSPACE);
 
@@ -34,21 +34,9 @@ public final class EulerAncestralDiscreteScheduler extends SigmaScheduler {
     }
   }
 
-  private final Config config;
 
   public EulerAncestralDiscreteScheduler(Config config) {
-    super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.RESCALE_CLAMP_LAST));
-    this.config = config;
-  }
-
-  @Override
-  public Config config() {
-    return config;
-  }
-
-  @Override
-  CommonConfig common() {
-    return config.common();
+    super(config, NoiseSchedule.ZeroSnr.RESCALE_CLAMP_LAST);
   }
 
   @Override

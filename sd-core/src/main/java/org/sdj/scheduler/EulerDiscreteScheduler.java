@@ -7,7 +7,7 @@ import java.util.OptionalDouble;
  * Euler's method on the probability-flow ODE (Karras et al., 2022, algorithm 2 without churn), diffusers'
  * {@code EulerDiscreteScheduler}. Deterministic. One instance serves one generation.
  */
-public final class EulerDiscreteScheduler extends SigmaScheduler {
+public final class EulerDiscreteScheduler extends SigmaScheduler<EulerDiscreteScheduler.Config> {
   private static final CommonConfig DEFAULTS =
       CommonConfig.defaults(0.0001, 0.02, BetaSchedule.LINEAR, TimestepSpacing.LINSPACE);
 
@@ -41,21 +41,9 @@ public final class EulerDiscreteScheduler extends SigmaScheduler {
     }
   }
 
-  private final Config config;
 
   public EulerDiscreteScheduler(Config config) {
-    super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.RESCALE_CLAMP_LAST));
-    this.config = config;
-  }
-
-  @Override
-  public Config config() {
-    return config;
-  }
-
-  @Override
-  CommonConfig common() {
-    return config.common();
+    super(config, NoiseSchedule.ZeroSnr.RESCALE_CLAMP_LAST);
   }
 
   @Override

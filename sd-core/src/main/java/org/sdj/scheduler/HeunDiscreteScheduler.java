@@ -9,7 +9,7 @@ import java.util.function.UnaryOperator;
  * calls per step, so {@link #timesteps()} has {@code 2n - 1} entries and the loop calls the model once per entry.
  * Deterministic. One instance serves one generation.
  */
-public final class HeunDiscreteScheduler extends SigmaScheduler {
+public final class HeunDiscreteScheduler extends SigmaScheduler<HeunDiscreteScheduler.Config> {
   private static final CommonConfig DEFAULTS =
       CommonConfig.defaults(0.00085, 0.012, BetaSchedule.LINEAR, TimestepSpacing.LINSPACE);
 
@@ -34,7 +34,6 @@ public final class HeunDiscreteScheduler extends SigmaScheduler {
     }
   }
 
-  private final Config config;
   /** Set between the two calls of a step: the first call's step size. */
   private float stepSize;
 
@@ -53,18 +52,7 @@ public final class HeunDiscreteScheduler extends SigmaScheduler {
   }
 
   public HeunDiscreteScheduler(Config config) {
-    super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.IGNORED));
-    this.config = config;
-  }
-
-  @Override
-  public Config config() {
-    return config;
-  }
-
-  @Override
-  CommonConfig common() {
-    return config.common();
+    super(config, NoiseSchedule.ZeroSnr.IGNORED);
   }
 
   @Override

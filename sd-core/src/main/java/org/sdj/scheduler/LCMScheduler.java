@@ -8,7 +8,7 @@ import org.sdj.SdjException;
  * denoised estimate, and every step but the last re-noises it to the next timestep with fresh noise. One instance
  * serves one generation.
  */
-public final class LCMScheduler extends AbstractScheduler {
+public final class LCMScheduler extends AbstractScheduler<LCMScheduler.Config> {
   private static final CommonConfig DEFAULTS =
       CommonConfig.defaults(0.00085, 0.012, BetaSchedule.SCALED_LINEAR, TimestepSpacing.LEADING);
   private static final double SIGMA_DATA = 0.5;
@@ -46,18 +46,11 @@ public final class LCMScheduler extends AbstractScheduler {
     }
   }
 
-  private final Config config;
   private final double finalAlphaCumprod;
 
   public LCMScheduler(Config config) {
-    super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.RESCALE));
-    this.config = config;
+    super(config, NoiseSchedule.ZeroSnr.RESCALE);
     this.finalAlphaCumprod = schedule.finalAlphaCumprod(config.setAlphaToOne());
-  }
-
-  @Override
-  public Config config() {
-    return config;
   }
 
   @Override

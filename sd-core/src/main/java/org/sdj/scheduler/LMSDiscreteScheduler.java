@@ -10,7 +10,7 @@ import java.util.function.UnaryOperator;
  * Linear multistep (order 4) on the probability-flow ODE, diffusers' {@code LMSDiscreteScheduler}. Deterministic. One
  * instance serves one generation.
  */
-public final class LMSDiscreteScheduler extends SigmaScheduler {
+public final class LMSDiscreteScheduler extends SigmaScheduler<LMSDiscreteScheduler.Config> {
   private static final CommonConfig DEFAULTS =
       CommonConfig.defaults(0.0001, 0.02, BetaSchedule.LINEAR, TimestepSpacing.LINSPACE);
   private static final int ORDER = 4;
@@ -37,7 +37,6 @@ public final class LMSDiscreteScheduler extends SigmaScheduler {
     }
   }
 
-  private final Config config;
 
   /** The derivatives of the last {@code ORDER} steps, oldest first. */
   private static final class Derivatives<L> implements StepState<L> {
@@ -50,18 +49,7 @@ public final class LMSDiscreteScheduler extends SigmaScheduler {
   }
 
   public LMSDiscreteScheduler(Config config) {
-    super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.IGNORED));
-    this.config = config;
-  }
-
-  @Override
-  public Config config() {
-    return config;
-  }
-
-  @Override
-  CommonConfig common() {
-    return config.common();
+    super(config, NoiseSchedule.ZeroSnr.IGNORED);
   }
 
   @Override

@@ -7,15 +7,13 @@ import java.util.OptionalDouble;
  * (x0) form with {@code alpha_t = 1 / sqrt(sigma^2 + 1)}, {@code sigma_t = sigma * alpha_t} and the half-log-SNR
  * {@code lambda = log(alpha_t) - log(sigma_t)}.
  */
-abstract class MultistepScheduler extends AbstractScheduler {
+abstract class MultistepScheduler<C extends SchedulerConfig> extends AbstractScheduler<C> {
   /** Noise level per timestep plus the final one; float32 values. */
   double[] sigmas = new double[0];
 
-  MultistepScheduler(NoiseSchedule schedule) {
-    super(schedule);
+  MultistepScheduler(C config, NoiseSchedule.ZeroSnr zeroSnr) {
+    super(config, zeroSnr);
   }
-
-  abstract CommonConfig common();
 
   @Override
   public double[] sigmas() {

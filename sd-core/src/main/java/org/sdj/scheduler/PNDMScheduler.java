@@ -11,7 +11,7 @@ import org.sdj.SdjException;
  * inference steps of four model calls each) then linear multistep (PLMS); Stable Diffusion skips the warm-up
  * ({@code skip_prk_steps}). One instance serves one generation.
  */
-public final class PNDMScheduler extends AbstractScheduler {
+public final class PNDMScheduler extends AbstractScheduler<PNDMScheduler.Config> {
   private static final CommonConfig DEFAULTS =
       CommonConfig.defaults(0.0001, 0.02, BetaSchedule.LINEAR, TimestepSpacing.LEADING);
   private static final int PNDM_ORDER = 4;
@@ -39,7 +39,6 @@ public final class PNDMScheduler extends AbstractScheduler {
     }
   }
 
-  private final Config config;
   private final double finalAlphaCumprod;
   private int prkCount;
   private int counter;
@@ -59,14 +58,8 @@ public final class PNDMScheduler extends AbstractScheduler {
   }
 
   public PNDMScheduler(Config config) {
-    super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.IGNORED));
-    this.config = config;
+    super(config, NoiseSchedule.ZeroSnr.IGNORED);
     this.finalAlphaCumprod = schedule.finalAlphaCumprod(config.setAlphaToOne());
-  }
-
-  @Override
-  public Config config() {
-    return config;
   }
 
   @Override

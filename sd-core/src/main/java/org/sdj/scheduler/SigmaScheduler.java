@@ -6,20 +6,18 @@ import java.util.OptionalDouble;
  * Base of the k-diffusion style schedulers (Euler, Euler Ancestral, LMS, Heun), which walk down a list of noise
  * levels: the model sees {@code x / sqrt(sigma^2 + 1)} and noising adds {@code sigma * noise}.
  */
-abstract class SigmaScheduler extends AbstractScheduler {
+abstract class SigmaScheduler<C extends SchedulerConfig> extends AbstractScheduler<C> {
   /** Noise level per timestep plus the final one; float32 values. */
   double[] sigmas = new double[0];
 
-  SigmaScheduler(NoiseSchedule schedule) {
-    super(schedule);
+  SigmaScheduler(C config, NoiseSchedule.ZeroSnr zeroSnr) {
+    super(config, zeroSnr);
   }
 
   @Override
   public double[] sigmas() {
     return sigmas.clone();
   }
-
-  abstract CommonConfig common();
 
   /** Installs timesteps and sigmas computed by {@code setTimesteps}. */
   void install(double[] newTimesteps, double[] newSigmas, int steps) {

@@ -12,7 +12,7 @@ import org.sdj.SdjException;
  * the second step on, by a corrector (UniC) that reuses the new model output. Deterministic. One instance serves one
  * generation.
  */
-public final class UniPCMultistepScheduler extends MultistepScheduler {
+public final class UniPCMultistepScheduler extends MultistepScheduler<UniPCMultistepScheduler.Config> {
   private static final CommonConfig DEFAULTS =
       CommonConfig.defaults(0.0001, 0.02, BetaSchedule.LINEAR, TimestepSpacing.LINSPACE);
 
@@ -85,7 +85,6 @@ public final class UniPCMultistepScheduler extends MultistepScheduler {
     }
   }
 
-  private final Config config;
   private int lowerOrderNums;
   private int thisOrder;
 
@@ -102,18 +101,7 @@ public final class UniPCMultistepScheduler extends MultistepScheduler {
   }
 
   public UniPCMultistepScheduler(Config config) {
-    super(new NoiseSchedule(config.common(), NoiseSchedule.ZeroSnr.RESCALE_CLAMP_LAST));
-    this.config = config;
-  }
-
-  @Override
-  public Config config() {
-    return config;
-  }
-
-  @Override
-  CommonConfig common() {
-    return config.common();
+    super(config, NoiseSchedule.ZeroSnr.RESCALE_CLAMP_LAST);
   }
 
   @Override
