@@ -38,8 +38,9 @@
 #     The tests of org.sdj.cuda, the attention benchmark beside PyTorch's SDPA, the UNet step beside PyTorch eager,
 #     the whole txt2img and GroupNormBench: the short confirmation of a kernel change (a tuning winner adopted) in a
 #     device session's last minutes; ncu's stall reasons of the table's kernels at padded head sizes 80 and 160
-#     (stalls.txt, as 'run' takes them too); then the attention benchmark and the UNet step with each of
-#     SDJ_CHECK_VARIANTS (default "wgmmaRowPlan=true groupNormCluster=false"), each followed by the defaults again.
+#     (stalls.txt, as 'run' takes them too) and the instructions they wait at (sites-d80.txt, sites-d160.txt); the
+#     attention benchmark and the UNet step with each of SDJ_CHECK_VARIANTS (default "wgmmaRowPlan=true
+#     groupNormCluster=false"), each followed by the defaults again, the first before the stalls, the others after.
 #
 #   scripts/gpu-check.sh sweep    (on the GPU machine; a minute or two)
 #     The bundle's tuning image alone, timed against sdj's kernels: with a bundle built with SDJ_TUNE_ROWS (as
@@ -309,6 +310,27 @@ stalls_part() {
   done
 }
 
+# Where the warps of the table's kernels at padded head sizes $1 wait, instruction by instruction: ncu's warp-state
+# sampling (SourceCounters) of one launch, its source page as CSV, summed by scripts/stall_sites.py into
+# $out/sites-dDP.txt (the instructions with the most samples, and the samples by kind: the waits for wgmma, the
+# mbarriers, the turns' named barriers, the special-function units). stalls_part says how long the warps wait;
+# this says at which instruction.
+sites_part() {
+  command -v ncu >/dev/null 2>&1 || return 0
+  local dp rep
+  for dp in $1; do
+    [ $((deadline - SECONDS)) -ge 60 ] || break
+    echo "== ncu stall sites: sdj_flash_attention_wgmma_f16_d$dp =="
+    rep=/tmp/sdj-sites-d$dp
+    limit 60 ncu --clock-control none --kernel-name-base function --kernel-name "sdj_flash_attention_wgmma_f16_d$dp" \
+      --launch-skip 3 --launch-count 1 --section SourceCounters --section WarpStateStats -f -o "$rep" \
+      "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/sites-d$dp-ncu.txt" 2>&1
+    limit 30 ncu -i "$rep.ncu-rep" --page source --print-source sass --csv >"$rep.csv" 2>>"$out/sites-d$dp-ncu.txt"
+    python3 "$root/scripts/stall_sites.py" "$rep.csv" >"$out/sites-d$dp.txt" 2>&1
+    cp "$rep.csv" "$out/sites-d$dp.csv" 2>/dev/null
+  done
+}
+
 # The GPU machine's nvcc (the toolkit's), which builds tuning images there.
 device_nvcc() { command -v nvcc || echo /usr/local/cuda/bin/nvcc; }
 
@@ -471,6 +493,7 @@ run_checks() {
   [ $((deadline - SECONDS)) -ge 100 ] && adopt_part "$out/tune.txt $out/tune2.txt" /tmp/sdj-tune/tune /tmp/sdj-tune2
   ncu_part /tmp/sdj-tune/tune "80|160"
   stalls_part "80 160"
+  sites_part "80"
   echo "== txt2img 512x512, 20 steps (sdj) =="
   limit 120 "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (sdj) =="
@@ -500,6 +523,16 @@ run_checks() {
   return $tests_rc
 }
 
+# The attention benchmark and the UNet step with -Dsdj.cuda.$1, then with the defaults again, where the deadline leaves
+# room.
+check_variant() {
+  [ $((deadline - SECONDS)) -ge 40 ] || return 0
+  limit 30 "${java[@]}" -Dsdj.cuda.$1 -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj-${1//=/-}.txt" 2>&1
+  limit 30 "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj-again-${1//=/-}.txt" 2>&1
+  limit 45 "${java[@]}" -Dsdj.cuda.$1 -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj-${1//=/-}.txt" 2>&1
+  limit 45 "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj-again-${1//=/-}.txt" 2>&1
+}
+
 # 'check' on the GPU machine: the short confirmation of a change to the kernels (a table row adopted, say): the tests,
 # the attention benchmark beside PyTorch's SDPA, the UNet step against PyTorch eager and the whole txt2img.
 check_checks() {
@@ -512,19 +545,19 @@ check_checks() {
   limit 50 python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
   limit 60 "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   limit 30 "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
-  stalls_part "80 160"
   # The attention benchmark and the UNet step with each of SDJ_CHECK_VARIANTS (properties of org.sdj.cuda, without
-  # the prefix), each followed by the defaults again, so that an order effect shows.
-  local variants=${SDJ_CHECK_VARIANTS-wgmmaRowPlan=true groupNormCluster=false}
+  # the prefix), each followed by the defaults again, so that an order effect shows; the first variant before the
+  # stall reasons and sites, the others after them, as the deadline leaves room.
+  local variants=${SDJ_CHECK_VARIANTS-wgmmaRowPlan=true groupNormCluster=false} variant first=1
   for variant in $variants; do
-    [ $((deadline - SECONDS)) -ge 40 ] || break
-    limit 30 "${java[@]}" -Dsdj.cuda.$variant -cp "$cp" org.sdj.cuda.AttentionBench \
-      >"$out/bench-sdj-${variant//=/-}.txt" 2>&1
-    limit 30 "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj-again-${variant//=/-}.txt" 2>&1
-    limit 45 "${java[@]}" -Dsdj.cuda.$variant -cp "$cp" org.sdj.cuda.UNetStepBench \
-      >"$out/unet-sdj-${variant//=/-}.txt" 2>&1
-    limit 45 "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj-again-${variant//=/-}.txt" 2>&1
+    check_variant "$variant"
+    if [ "$first" = 1 ]; then
+      stalls_part "80 160"
+      sites_part "80 160"
+      first=0
+    fi
   done
+  [ "$first" = 0 ] || { stalls_part "80 160"; sites_part "80 160"; }
   {
     tests_summary
     attention_summary
@@ -537,6 +570,9 @@ check_checks() {
         echo "-- $f --"
         grep -E "^(wgmma|mma) |unet step|selfAttention|crossAttention" "$out/$f.txt" | head -24
       done
+    done
+    for f in stalls sites-d80 sites-d160; do
+      [ -f "$out/$f.txt" ] && { echo "-- $f --"; head -45 "$out/$f.txt"; }
     done
     echo "(tests exit code $tests_rc; every log in logs.tar.gz)"
   } >"$out/summary.txt" 2>&1
@@ -642,6 +678,7 @@ summary() {
   echo "-- VAE decode, sdj, wide attention on the CUDA-core kernel --"
   grep -v "^cuda:" "$out/vae-sdj-wide-kernel.txt" | head -6
   group_norm_summary
+  [ -f "$out/sites-d80.txt" ] && { echo "-- stall sites, d 80 --"; head -30 "$out/sites-d80.txt"; }
   for variant in $variants; do
     [ -f "$out/unet-sdj-${variant//=/-}.txt" ] && { echo "-- UNet step, sdj, -Dsdj.cuda.$variant --"
       grep -E "unet step|relative L2|conv2d |linear |attention|groupNorm" "$out/unet-sdj-${variant//=/-}.txt" | head -8; }
