@@ -76,7 +76,11 @@ namespace wgmma {
 // Then one exponential pair in eight on the FMA units (FLAG_POLY_EXP, exponentiate), where the special-function
 // units set the pace (head sizes 40 and 64; float softmax forms only). Last, a third diagnostic beside the products
 // alone (FLAG_NO_SOFTMAX, with FLAG_PRODUCTS_ONLY only): the softmax left out too, each tile's scores packed as its
-// probabilities, so that a kernel's time is its products' and handshakes' (the tensor cores' pace at the shape).
+// probabilities, so that a kernel's time is its products' and handshakes' (the tensor cores' pace at the shape); and its
+// converse (FLAG_NO_PRODUCTS, with FLAG_PRODUCTS_ONLY only): the products left out, each tile's softmax taking the last
+// tile's probabilities as its scores, so that a kernel's time is its softmax's and handshakes'. Beside the products
+// and softmax together (FLAG_PRODUCTS_ONLY alone), the two say whether the softmax runs under the products or after
+// them; with both, the handshakes alone.
 constexpr int FLAG_TURNS = 1;
 constexpr int FLAG_SWIZZLED_Q = 2;
 constexpr int FLAG_TMA_NO_FENCE = 4;
@@ -91,6 +95,22 @@ constexpr int FLAG_QUERY_REGISTERS = 1024;
 constexpr int FLAG_LAZY_RESCALE = 2048;
 constexpr int FLAG_POLY_EXP = 4096;
 constexpr int FLAG_NO_SOFTMAX = 8192;
+constexpr int FLAG_NO_PRODUCTS = 16384;
+
+// A consumer's wgmma batches: fence, commit and wait, or nothing where ON is false (FLAG_NO_PRODUCTS).
+template <bool ON>
+struct Batches {
+  __device__ __forceinline__ static void fence() {
+    if constexpr (ON) wg_fence();
+  }
+  __device__ __forceinline__ static void commit() {
+    if constexpr (ON) wg_commit();
+  }
+  template <int N>
+  __device__ __forceinline__ static void wait() {
+    if constexpr (ON) wg_wait<N>();
+  }
+};
 
 // FlashAttention-3's intra-warpgroup pipelining: step j issues S of tile j and O += P V of tile j - 1 together, then
 // runs tile j's softmax while the second product is still in flight, and waits for it only before rescaling O and
@@ -111,7 +131,9 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
   constexpr bool LAZY = (FLAGS & FLAG_LAZY_RESCALE) != 0;
   constexpr bool POLY = (FLAGS & FLAG_POLY_EXP) != 0;
   constexpr bool SOFTMAX_TOO = (FLAGS & FLAG_NO_SOFTMAX) == 0;
+  constexpr bool PRODUCTS = (FLAGS & FLAG_NO_PRODUCTS) == 0;
   static_assert(SOFTMAX_TOO || SOFTMAX != SOFTMAX_F16, "no softmax: the scores packed as float probabilities");
+  using Batch = Batches<PRODUCTS>;
   const int n = hd.ntiles;
   if (n == 0) return;
   copies.start(n);
@@ -120,16 +142,24 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
   uint32_t qa[QREGS ? DP / 16 : 1][4];
   if constexpr (QREGS) hd.tiles.query_fragments(qa);
   float s[BC / 2];
-  // S = Q K^T of tile j into s, issued.
+  if constexpr (!PRODUCTS) {
+#pragma unroll
+    for (int i = 0; i < BC / 2; i++) s[i] = 0.f;
+  }
+  // S = Q K^T of tile j into s, issued (without products, s keeps the last tile's probabilities).
   auto scores = [&](int j) {
-    if constexpr (QREGS) {
+    if constexpr (PRODUCTS && QREGS) {
       hd.tiles.issue_scores(s, qa, hd.base + j);
-    } else {
+    } else if constexpr (PRODUCTS) {
       hd.tiles.issue_scores(s, hd.base + j);
     }
   };
   uint32_t pa[BC / 16][4];
   uint32_t ph[BC / 16][4];  // SOFTMAX_F16: tile j's probabilities until pa is free
+  // O += P V of tile j, issued.
+  auto values = [&](int j) {
+    if constexpr (PRODUCTS) hd.tiles.issue_values(acc, pa, hd.base + j);
+  };
   float alpha[2];
   // Tile j's probabilities, in s, as the A fragments of its P V.
   auto fragments = [&]() {
@@ -142,11 +172,11 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
 
   copies.ready(0);
   copies.my_turn();
-  wg_fence();
+  Batch::fence();
   scores(0);
-  wg_commit();
+  Batch::commit();
   copies.your_turn(false);
-  wg_wait<0>();
+  Batch::template wait<0>();
   copies.keys_done(0);
   pin(s);
   if constexpr (SOFTMAX_TOO) softmax_tile<SOFTMAX, LAZY, POLY>(hd, s, 0, rows, alpha, ph);  // O is still 0
@@ -157,13 +187,13 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
     pin(acc);
     pin(pa);
     copies.my_turn();
-    wg_fence();
+    Batch::fence();
     scores(j);
-    wg_commit();
-    hd.tiles.issue_values(acc, pa, hd.base + j - 1);
-    wg_commit();
+    Batch::commit();
+    values(j - 1);
+    Batch::commit();
     copies.your_turn(false);
-    wg_wait<1>();  // S of tile j; O += P V of tile j - 1 may still run
+    Batch::template wait<1>();  // S of tile j; O += P V of tile j - 1 may still run
     copies.keys_done(j);
     pin(s);
     bool grew = false;
@@ -178,7 +208,7 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
         hold_before_wait(__float_as_uint(s[BC / 2 - 2]), __float_as_uint(s[BC / 2 - 1]));
       }
     }
-    wg_wait<0>();
+    Batch::template wait<0>();
     copies.values_done(j - 1);
     pin(acc);
     pin(pa);
@@ -190,11 +220,11 @@ __device__ __forceinline__ void pipelined_loop(const Head<T, DP, BC, STAGES, ROW
   pin(acc);
   pin(pa);
   copies.my_turn();
-  wg_fence();
-  hd.tiles.issue_values(acc, pa, hd.base + n - 1);
-  wg_commit();
+  Batch::fence();
+  values(n - 1);
+  Batch::commit();
   copies.your_turn(true);
-  wg_wait<0>();
+  Batch::template wait<0>();
   pin(acc);
   copies.last_values_done(n - 1);
 }
@@ -364,8 +394,9 @@ __device__ __forceinline__ void attention(const T* __restrict__ q, const T* __re
                 "four consumers in one-block kernels (a persistent producer needs more than 24 registers)");
   static_assert(SOFTMAX == SOFTMAX_F32 || W == 0, "a column of ones in chunked tiles, whose copies leave its chunk be");
   static_assert(!(FLAGS & FLAG_SWIZZLED_Q) || W != 0, "a swizzled query tile beside swizzled K and V tiles");
-  static_assert(FLAGS >= 0 && FLAGS < 16384, "the flags above");
-  static_assert(!(FLAGS & FLAG_NO_SOFTMAX) || (FLAGS & FLAG_PRODUCTS_ONLY), "no softmax: with the products alone");
+  static_assert(FLAGS >= 0 && FLAGS < 32768, "the flags above");
+  static_assert(!(FLAGS & (FLAG_NO_SOFTMAX | FLAG_NO_PRODUCTS)) || (FLAGS & FLAG_PRODUCTS_ONLY),
+                "no softmax, no products: diagnostics of the products and softmax alone");
   static_assert(registers_fit(CONSUMERS, FLAGS), "setmaxnreg's claims within the block's registers");
   constexpr int DIAGNOSTIC = FLAGS & (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY);
   static_assert(DIAGNOSTIC != (FLAG_COPIES_ONLY | FLAG_PRODUCTS_ONLY) &&

@@ -11,7 +11,8 @@
 // for S = Q K^T, 2048 stale maxima, a row's kept until its scores top it by 2^8, 4096 one exponential pair in eight by
 // polynomial on the FMA units; and two diagnostics, whose kernels write NaN: 64 the copies alone, the consumers handing
 // each stage back as it lands, 128 the products and softmax alone, on stages announced but not copied: each head size's
-// last rows, at its first shapes, at a swizzled one and at the table's, say which part sets its pace). AttentionTune
+// last rows, at its first shapes, at a swizzled one and at the table's, say which part sets its pace), and with 128,
+// 8192 the products alone (no softmax), 16384 the softmax alone (no products), both the handshakes alone. AttentionTune
 // times the table's own kernel beside them (its `table` lines). Shapes that spill or have their wgmma serialized are
 // left out of the list by build-tune.sh (rows found to spill are gone: 192-key tiles at 128, three consumers on 128-key
 // tiles at 80, on 160-key tiles at 64 and on 96- and 80-key ones at 128 and 160, four consumers on 96-key tiles at 48,
@@ -312,4 +313,17 @@ SDJ_TUNE(80, 112, 3, 3, 32, 0, 8835)
 SDJ_TUNE(128, 128, 2, 2, 128, 0, 8327)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 8327)
 SDJ_TUNE(160, 128, 2, 2, 64, 0, 8839)
+
+// The softmax alone, the products left out (16384 with 128; output NaN), at each table shape, with and without 512:
+// beside the products alone and the two together, whether the softmax runs under the products or after them. And at
+// 80 and 160 the handshakes alone (16384 and 8192 with 128).
+SDJ_TUNE(48, 80, 4, 4, 0, 1, 17029)
+SDJ_TUNE(64, 64, 4, 4, 128, 0, 17031)
+SDJ_TUNE(80, 112, 3, 3, 32, 0, 16515)
+SDJ_TUNE(80, 112, 3, 3, 32, 0, 17027)
+SDJ_TUNE(128, 128, 2, 2, 128, 0, 17027)
+SDJ_TUNE(160, 128, 2, 2, 64, 0, 16519)
+SDJ_TUNE(160, 128, 2, 2, 64, 0, 17031)
+SDJ_TUNE(80, 112, 3, 3, 32, 0, 24707)
+SDJ_TUNE(160, 128, 2, 2, 64, 0, 24711)
 #endif

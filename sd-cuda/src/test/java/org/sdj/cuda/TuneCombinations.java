@@ -86,10 +86,10 @@ public final class TuneCombinations {
      * Whether the template compiles it (wgmma_kernel.cuh's static_asserts) and AttentionTune can time it: tile sizes
      * in 16s, two or three consumers (four where their loop fits, {@link #fourConsumers}), a swizzle whose column
      * blocks divide the head size, the softmax's column of ones only in chunked tiles with a spare chunk (padded size
-     * 48, head size 40), a swizzled query tile only beside swizzled K and V, the flags known (persistent blocks and the
-     * softmax under the products not in clusters, the query in registers, stale maxima and polynomial exponentials in
-     * one-block kernels only, the last two not with packed float16 exponentials, the last not with the query in
-     * registers; no diagnostics),
+     * 48, head size 40), a swizzled query tile only beside swizzled K and V, the flags known and in the combinations
+     * the emulator has run (persistent blocks and the softmax under the products not in clusters, the query in
+     * registers, stale maxima and polynomial exponentials in one-block kernels only, the last two not with packed
+     * float16 exponentials, the last not with the query in registers; no diagnostics),
      * shared memory a block can have, and two blocks per SM only where they fit
      * ({@link #twoBlocks}).
      */
