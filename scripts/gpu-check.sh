@@ -548,16 +548,12 @@ check_checks() {
   # The attention benchmark and the UNet step with each of SDJ_CHECK_VARIANTS (properties of org.sdj.cuda, without
   # the prefix), each followed by the defaults again, so that an order effect shows; the first variant before the
   # stall reasons and sites, the others after them, as the deadline leaves room.
-  local variants=${SDJ_CHECK_VARIANTS-wgmmaRowPlan=true groupNormCluster=false} variant first=1
-  for variant in $variants; do
-    check_variant "$variant"
-    if [ "$first" = 1 ]; then
-      stalls_part "80 160"
-      sites_part "80 160"
-      first=0
-    fi
-  done
-  [ "$first" = 0 ] || { stalls_part "80 160"; sites_part "80 160"; }
+  local variants=${SDJ_CHECK_VARIANTS-wgmmaRowPlan=true groupNormCluster=false} variant
+  local first=${variants%% *}
+  [ -n "$first" ] && check_variant "$first"
+  stalls_part "80 160"
+  sites_part "80 160"
+  for variant in ${variants#"$first"}; do check_variant "$variant"; done
   {
     tests_summary
     attention_summary
