@@ -326,6 +326,8 @@ sites_part() {
       --launch-skip 3 --launch-count 1 --section SourceCounters --section WarpStateStats -f -o "$rep" \
       "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/sites-d$dp-ncu.txt" 2>&1
     limit 30 ncu -i "$rep.ncu-rep" --page source --print-source sass --csv >"$rep.csv" 2>>"$out/sites-d$dp-ncu.txt"
+    # Where that option is unknown (an older ncu), the source page in its default view.
+    [ -s "$rep.csv" ] || limit 30 ncu -i "$rep.ncu-rep" --page source --csv >"$rep.csv" 2>>"$out/sites-d$dp-ncu.txt"
     python3 "$root/scripts/stall_sites.py" "$rep.csv" >"$out/sites-d$dp.txt" 2>&1
     cp "$rep.csv" "$out/sites-d$dp.csv" 2>/dev/null
   done
