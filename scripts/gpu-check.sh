@@ -304,10 +304,17 @@ stalls_part() {
   for dp in $1; do
     [ $((deadline - SECONDS)) -ge 40 ] || break
     echo "== ncu stall reasons: sdj_flash_attention_wgmma_f16_d$dp ==" | tee -a "$out/stalls.txt"
-    limit 60 ncu --clock-control none --kernel-name-base function --kernel-name "sdj_flash_attention_wgmma_f16_d$dp" \
-      --launch-skip 3 --launch-count 1 --metrics "$(IFS=,; echo "${wanted[*]}")" \
-      "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >>"$out/stalls.txt" 2>&1
+    ncu_table "$dp" --metrics "$(IFS=,; echo "${wanted[*]}")" >>"$out/stalls.txt" 2>&1
   done
+}
+
+# ncu with options $2... on one launch of the table's float16 kernel at padded head size $1 under AttentionBench,
+# after its warm-up, within 60 s.
+ncu_table() {
+  local dp=$1
+  shift
+  limit 60 ncu --clock-control none --kernel-name-base function --kernel-name "sdj_flash_attention_wgmma_f16_d$dp" \
+    --launch-skip 3 --launch-count 1 "$@" "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench
 }
 
 # Where the warps of the table's kernels at padded head sizes $1 wait, instruction by instruction: ncu's warp-state
@@ -322,9 +329,7 @@ sites_part() {
     [ $((deadline - SECONDS)) -ge 60 ] || break
     echo "== ncu stall sites: sdj_flash_attention_wgmma_f16_d$dp =="
     rep=/tmp/sdj-sites-d$dp
-    limit 60 ncu --clock-control none --kernel-name-base function --kernel-name "sdj_flash_attention_wgmma_f16_d$dp" \
-      --launch-skip 3 --launch-count 1 --section SourceCounters --section WarpStateStats -f -o "$rep" \
-      "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/sites-d$dp-ncu.txt" 2>&1
+    ncu_table "$dp" --section SourceCounters --section WarpStateStats -f -o "$rep" >"$out/sites-d$dp-ncu.txt" 2>&1
     limit 30 ncu -i "$rep.ncu-rep" --page source --print-source sass --csv >"$rep.csv" 2>>"$out/sites-d$dp-ncu.txt"
     # Where that option is unknown (an older ncu), the source page in its default view.
     [ -s "$rep.csv" ] || limit 30 ncu -i "$rep.ncu-rep" --page source --csv >"$rep.csv" 2>>"$out/sites-d$dp-ncu.txt"
