@@ -4,7 +4,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.sdj.image.PngWriter;
+import org.sdj.image.ImageFiles;
 
 /**
  * What a generation made.
@@ -34,10 +34,14 @@ public record GenerationResult(List<BufferedImage> images, float[] latents, long
   }
 
   /**
-   * Writes image {@code index} as a PNG whose {@code parameters} text holds {@link GenerationParameters#infotext()},
-   * so that the image can be reproduced (and AUTOMATIC1111 or {@code sdj info} can read how).
+   * Writes image {@code index} as a PNG or JPEG, by the file's extension ({@code .png}, {@code .jpg}, {@code .jpeg}),
+   * carrying {@link GenerationParameters#infotext()} where AUTOMATIC1111 puts it (a PNG's {@code parameters} text, a
+   * JPEG's EXIF user comment), so that the image can be reproduced and A1111 or {@code sdj info} can read how.
+   *
+   * @throws org.sdj.image.ImageFileException if the extension names no format sdj writes, or the file cannot be
+   *     written
    */
-  public void writePng(int index, Path file) {
-    PngWriter.writeWithParameters(file, images.get(index), parameters.infotext());
+  public void write(int index, Path file) {
+    ImageFiles.writeWithParameters(file, images.get(index), parameters.infotext());
   }
 }

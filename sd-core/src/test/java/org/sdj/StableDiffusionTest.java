@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sdj.image.GenerationInfo;
-import org.sdj.image.PngMetadata;
+import org.sdj.image.ImageFiles;
 import org.sdj.io.StrictJson;
 import org.sdj.io.TestFixtures;
 import org.sdj.io.safetensors.SafeTensorsFile;
@@ -97,8 +97,8 @@ class StableDiffusionTest {
   void writesAPngWhoseParametersReadBack(@TempDir Path dir) {
     GenerationResult result = sd.generate(TinyModel.small("a \"quoted\", odd: prompt").negativePrompt("blur"));
     Path file = dir.resolve("out.png");
-    result.writePng(0, file);
-    GenerationInfo info = PngMetadata.readGenerationInfo(file).orElseThrow();
+    result.write(0, file);
+    GenerationInfo info = ImageFiles.readGenerationInfo(file).orElseThrow();
     assertEquals("a \"quoted\", odd: prompt", info.prompt());
     assertEquals("blur", info.negativePrompt());
     assertEquals(3, info.steps().getAsInt());

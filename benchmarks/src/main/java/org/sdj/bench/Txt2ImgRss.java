@@ -40,7 +40,7 @@ public final class Txt2ImgRss {
             }
           }));
       long done = System.nanoTime();
-      result.writePng(0, dir.resolveSibling("txt2img-rss.png"));
+      result.write(0, dir.resolveSibling("txt2img-rss.png"));
       System.out.printf("load %.1f s, first step done at %.1f s, total %.1f s, peak RSS %.2f GB%n", (loaded - t0) / 1e9,
           (firstStep[0] - t0) / 1e9, (done - t0) / 1e9, Machine.peakRss() / 1e9);
     }

@@ -1,6 +1,7 @@
 package org.sdj.examples.cli;
 
 import java.awt.image.BufferedImage;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,6 +14,8 @@ import org.sdj.StableDiffusion;
 import org.sdj.StepListener;
 import org.sdj.backend.DType;
 import org.sdj.examples.demo.DemoModel;
+import org.sdj.image.ImageFileException;
+import org.sdj.image.ImageFiles;
 import org.sdj.image.Images;
 import org.sdj.io.hub.DownloadListener;
 import org.sdj.io.checkpoint.ModelFamily;
@@ -99,8 +102,9 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--variant", paramLabel = "NAME", description = "Weights variant, e.g. fp16.")
   String variant;
 
-  @Option(names = "--output", paramLabel = "FILE.png",
-      description = "Where to write the image; a batch gets numbered names (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--output", paramLabel = "FILE",
+      description = "Where to write the image: FILE.png, or FILE.jpg for a JPEG; either carries the parameters as"
+          + " AUTOMATIC1111 stores them. A batch gets numbered names (default: ${DEFAULT-VALUE}).")
   Path output = Path.of("sdj-output.png");
 
   @Option(names = "--output-latents", paramLabel = "FILE.safetensors",
@@ -121,6 +125,7 @@ final class GenerateCommand implements Callable<Integer> {
     if ((width == null) != (height == null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "give both --width and --height, or neither");
     }
+    checkOutputs();
     ProgressBar progress = quiet ? null : new ProgressBar(spec.commandLine().getErr(), ProgressBar.stderrIsTerminal());
     GenerationRequest.Builder request = GenerationRequest.prompt(prompt).negativePrompt(negativePrompt)
         .steps(steps).guidanceScale(guidance).batchSize(batch)
@@ -165,6 +170,19 @@ final class GenerateCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** Refuses an output that could not be written before minutes go into the model and the pictures. */
+  private void checkOutputs() {
+    try {
+      ImageFiles.checkWritable(output);
+    } catch (ImageFileException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--output: " + e.getMessage());
+    }
+    if (outputLatents != null && !Files.isDirectory(outputLatents.toAbsolutePath().getParent())) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--output-latents: folder "
+          + outputLatents.toAbsolutePath().getParent() + " does not exist");
+    }
+  }
+
   private String modelSource() {
     return DemoModel.NAME.equals(model) ? DemoModel.ensure(DemoModel.defaultLocation()).toString() : model;
   }
@@ -201,7 +219,7 @@ final class GenerateCommand implements Callable<Integer> {
     List<BufferedImage> images = result.images();
     for (int i = 0; i < images.size(); i++) {
       Path file = images.size() == 1 ? output : numbered(output, i + 1);
-      result.writePng(i, file);
+      result.write(i, file);
       written.add(file);
     }
     if (outputLatents != null) {

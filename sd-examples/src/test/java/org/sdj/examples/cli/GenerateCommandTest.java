@@ -97,6 +97,18 @@ class GenerateCommandTest {
         .assertOneErrorLine(1, empty.toString());
   }
 
+  /** Refused before the model loads: the missing model would otherwise be the error. */
+  @Test
+  void anOutputThatCannotBeWrittenIsRefusedFirst() {
+    String missingModel = dir.resolve("no-model").toString();
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.webp"), "--model", missingModel))
+        .assertOneErrorLine(2, "--output", "x.webp", "*.png, *.jpg");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("no/such/x.png"), "--model", missingModel))
+        .assertOneErrorLine(2, "--output", "does not exist");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--model", missingModel, "--output-latents",
+        dir.resolve("no/such/l.safetensors").toString())).assertOneErrorLine(2, "--output-latents", "does not exist");
+  }
+
   @Test
   void unreadableInitImage() throws IOException {
     Path garbage = Files.writeString(dir.resolve("garbage.png"), "this is not an image");

@@ -8,9 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code sdj info} prints back the parameters {@code sdj generate} stored in its PNG. */
+/** {@code sdj info} prints back the parameters {@code sdj generate} stored in its PNG or JPEG. */
 class InfoCommandTest {
   @TempDir Path dir;
 
@@ -31,13 +33,15 @@ class InfoCommandTest {
         ""), info.out());
   }
 
-  @Test
-  void namesTheModelsOwnSchedulerTheWayA1111Does() {
-    Path png = dir.resolve("plms.png");
+  /** A JPEG carries the same text, in its EXIF user comment. */
+  @ParameterizedTest
+  @ValueSource(strings = {"png", "jpg"})
+  void namesTheModelsOwnSchedulerTheWayA1111Does(String extension) {
+    Path image = dir.resolve("plms." + extension);
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
-        "--steps", "1", "--seed", "7", "--width", "64", "--height", "64", "--output", png.toString())
+        "--steps", "1", "--seed", "7", "--width", "64", "--height", "64", "--output", image.toString())
         .assertSuccess();
-    Sdj.Run info = Sdj.run("info", png.toString());
+    Sdj.Run info = Sdj.run("info", image.toString());
     info.assertSuccess();
     assertEquals("a cat" + System.lineSeparator()
         + "Steps: 1, Sampler: PLMS, CFG scale: 7.5, Seed: 7, Size: 64x64, Model: tiny-sd1" + System.lineSeparator(),

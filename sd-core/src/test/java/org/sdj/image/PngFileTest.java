@@ -19,7 +19,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class PngMetadataTest {
+class PngFileTest {
   @TempDir Path dir;
 
   @Test
@@ -27,10 +27,10 @@ class PngMetadataTest {
     GenerationInfo info = GenerationInfo.builder("a café, at night\nsecond line").steps(20).scheduler("euler-a")
         .cfgScale(7.5).seed(42).size(16, 8).model("sd15").build();
     Path file = dir.resolve("latin1.png");
-    PngWriter.write(file, picture(), info);
+    ImageFiles.write(file, picture(), info);
     assertEquals(List.of("IHDR", "tEXt", "IDAT", "IEND"), chunkTypes(file));
-    assertEquals(Optional.of(info.format()), PngMetadata.readParameters(file));
-    assertEquals(Optional.of(info), PngMetadata.readGenerationInfo(file));
+    assertEquals(Optional.of(info.format()), ImageFiles.readParameters(file));
+    assertEquals(Optional.of(info), ImageFiles.readGenerationInfo(file));
     assertEquals(0x336699, ImageIO.read(file.toFile()).getRGB(3, 2) & 0xFFFFFF);
   }
 
@@ -39,9 +39,9 @@ class PngMetadataTest {
     GenerationInfo info = GenerationInfo.builder("富士山の夕焼け, 🎨 style\nline two").negativePrompt("низкое качество")
         .steps(25).scheduler("dpmpp-2m-karras").cfgScale(6).seed(7).size(16, 8).build();
     Path file = dir.resolve("unicode.png");
-    PngWriter.write(file, picture(), info);
+    ImageFiles.write(file, picture(), info);
     assertEquals(List.of("IHDR", "iTXt", "IDAT", "IEND"), chunkTypes(file));
-    GenerationInfo back = PngMetadata.readGenerationInfo(file).orElseThrow();
+    GenerationInfo back = ImageFiles.readGenerationInfo(file).orElseThrow();
     assertEquals(info, back);
     assertEquals("富士山の夕焼け, 🎨 style\nline two", back.prompt());
   }
@@ -50,25 +50,25 @@ class PngMetadataTest {
   void emptyNegativePromptRoundTrips() {
     GenerationInfo info = GenerationInfo.builder("plain").negativePrompt("").steps(1).cfgScale(1).seed(0).build();
     Path file = dir.resolve("plain.png");
-    PngWriter.write(file, picture(), info);
-    String text = PngMetadata.readParameters(file).orElseThrow();
+    ImageFiles.write(file, picture(), info);
+    String text = ImageFiles.readParameters(file).orElseThrow();
     assertTrue(!text.contains("Negative prompt"), text);
-    assertEquals("", PngMetadata.readGenerationInfo(file).orElseThrow().negativePrompt());
+    assertEquals("", ImageFiles.readGenerationInfo(file).orElseThrow().negativePrompt());
   }
 
   @Test
   void rawParametersAreWrittenVerbatim() {
     Path file = dir.resolve("raw.png");
-    PngWriter.writeWithParameters(file, picture(), "anything at all\n  kept: as is ");
-    assertEquals(Optional.of("anything at all\n  kept: as is "), PngMetadata.readParameters(file));
-    assertThrows(IllegalArgumentException.class, () -> PngWriter.writeWithParameters(file, picture(), "nul\0"));
+    ImageFiles.writeWithParameters(file, picture(), "anything at all\n  kept: as is ");
+    assertEquals(Optional.of("anything at all\n  kept: as is "), ImageFiles.readParameters(file));
+    assertThrows(IllegalArgumentException.class, () -> ImageFiles.writeWithParameters(file, picture(), "nul\0"));
   }
 
   @Test
   void noParametersIsEmpty() {
     Path file = dir.resolve("bare.png");
-    PngWriter.write(file, picture());
-    assertEquals(Optional.empty(), PngMetadata.readParameters(file));
+    ImageFiles.write(file, picture());
+    assertEquals(Optional.empty(), ImageFiles.readParameters(file));
   }
 
   @Test
@@ -77,34 +77,34 @@ class PngMetadataTest {
         + "Size: 4x2, Model hash: 45dee52b, Clip skip: 2";
     Path text = Files.write(dir.resolve("text.png"), new RawPng().header(4, 2).text("Software", "other")
         .text("parameters", a1111).pixels(4, 2, 0x102030).end().bytes());
-    assertEquals(Optional.of(a1111), PngMetadata.readParameters(text));
-    GenerationInfo info = PngMetadata.readGenerationInfo(text).orElseThrow();
+    assertEquals(Optional.of(a1111), ImageFiles.readParameters(text));
+    GenerationInfo info = ImageFiles.readGenerationInfo(text).orElseThrow();
     assertEquals(Optional.of("euler-a"), info.scheduler());
     assertEquals("2", info.extras().get("Clip skip"));
     assertEquals(0x102030, Images.read(text).getRGB(1, 1) & 0xFFFFFF);
 
     Path international = Files.write(dir.resolve("itxt.png"), new RawPng().header(4, 2)
         .internationalText("parameters", "猫\nSteps: 1, Sampler: LCM, CFG scale: 1").pixels(4, 2, 0).end().bytes());
-    assertEquals(Optional.of("猫"), PngMetadata.readGenerationInfo(international).map(GenerationInfo::prompt));
+    assertEquals(Optional.of("猫"), ImageFiles.readGenerationInfo(international).map(GenerationInfo::prompt));
 
     Path compressed = Files.write(dir.resolve("ztxt.png"), new RawPng().header(4, 2)
         .compressedText("parameters", "zipped").pixels(4, 2, 0).end().bytes());
-    assertEquals(Optional.of("zipped"), PngMetadata.readParameters(compressed));
+    assertEquals(Optional.of("zipped"), ImageFiles.readParameters(compressed));
 
     Path afterPixels = Files.write(dir.resolve("after.png"), new RawPng().header(4, 2).pixels(4, 2, 0)
         .text("parameters", "after the pixels").end().bytes());
-    assertEquals(Optional.of("after the pixels"), PngMetadata.readParameters(afterPixels));
+    assertEquals(Optional.of("after the pixels"), ImageFiles.readParameters(afterPixels));
   }
 
   @Test
-  void notAPngOrMissing() throws IOException {
-    Path jpeg = dir.resolve("photo.jpg");
-    ImageIO.write(picture(), "jpg", jpeg.toFile());
-    assertTrue(assertThrows(ImageFileException.class, () -> PngMetadata.readParameters(jpeg)).getMessage()
-        .contains("not a PNG"));
+  void notAPngOrJpegOrMissing() throws IOException {
+    Path bmp = dir.resolve("picture.bmp");
+    ImageIO.write(picture(), "bmp", bmp.toFile());
+    assertTrue(assertThrows(ImageFileException.class, () -> ImageFiles.readParameters(bmp)).getMessage()
+        .contains("not a PNG or JPEG"));
     Path text = Files.writeString(dir.resolve("text.png"), "hello");
-    assertThrows(ImageFileException.class, () -> PngMetadata.readParameters(text));
-    assertTrue(assertThrows(ImageFileException.class, () -> PngMetadata.readParameters(dir.resolve("none.png")))
+    assertThrows(ImageFileException.class, () -> ImageFiles.readParameters(text));
+    assertTrue(assertThrows(ImageFileException.class, () -> ImageFiles.readParameters(dir.resolve("none.png")))
         .getMessage().contains("does not exist"));
   }
 
@@ -112,15 +112,15 @@ class PngMetadataTest {
   void truncatedHeaderIsADamagedPng() throws IOException {
     byte[] png = new RawPng().header(4, 2).text("parameters", "x").pixels(4, 2, 0).end().bytes();
     Path cut = Files.write(dir.resolve("cut.png"), Arrays.copyOf(png, 30));
-    assertThrows(ImageFileException.class, () -> PngMetadata.readParameters(cut));
+    assertThrows(ImageFileException.class, () -> ImageFiles.readParameters(cut));
   }
 
   @Test
   void replacesAnExistingFileAndLeavesNoTemporaryFiles() throws IOException {
     Path file = dir.resolve("out.png");
     Files.writeString(file, "old content");
-    PngWriter.writeWithParameters(file, picture(), "new");
-    assertEquals(Optional.of("new"), PngMetadata.readParameters(file));
+    ImageFiles.writeWithParameters(file, picture(), "new");
+    assertEquals(Optional.of("new"), ImageFiles.readParameters(file));
     try (Stream<Path> files = Files.list(dir)) {
       assertEquals(List.of(file), files.toList());
     }
@@ -129,7 +129,7 @@ class PngMetadataTest {
   @Test
   void missingFolderIsAClearError() {
     Path file = dir.resolve("no/such/folder/out.png");
-    ImageFileException e = assertThrows(ImageFileException.class, () -> PngWriter.write(file, picture()));
+    ImageFileException e = assertThrows(ImageFileException.class, () -> ImageFiles.write(file, picture()));
     assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
   }
 
@@ -138,12 +138,12 @@ class PngMetadataTest {
     BufferedImage argb = new BufferedImage(3, 3, BufferedImage.TYPE_INT_ARGB);
     argb.setRGB(1, 1, 0x80FF0000);
     Path file = dir.resolve("argb.png");
-    PngWriter.writeWithParameters(file, argb, "p");
+    ImageFiles.writeWithParameters(file, argb, "p");
     assertEquals(0x80FF0000, Images.read(file).getRGB(1, 1));
     BufferedImage gray = new BufferedImage(3, 3, BufferedImage.TYPE_BYTE_GRAY);
     gray.getRaster().setSample(2, 2, 0, 77);
     Path grayFile = dir.resolve("gray.png");
-    PngWriter.write(grayFile, gray);
+    ImageFiles.write(grayFile, gray);
     assertArrayEquals(Images.toTensor(gray), Images.toTensor(Images.read(grayFile)));
   }
 
