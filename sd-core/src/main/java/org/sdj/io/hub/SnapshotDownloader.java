@@ -34,26 +34,30 @@ final class SnapshotDownloader {
     }
     fetch(commit, PipelineFiles.MODEL_INDEX);
     List<PipelineFiles.Tier> tiers = PipelineFiles.tiers(options.variant());
-    List<String> indexes = new ArrayList<>();
+    List<String> files = new ArrayList<>();
+    List<PipelineFiles.Weights> chosen = new ArrayList<>();
     for (String component : PipelineFiles.components(cache.readJson(commit, PipelineFiles.MODEL_INDEX), id)) {
       for (String config : PipelineFiles.requiredConfigs(component)) {
         if (!repo.files().contains(config)) {
           throw unsupported(component + " has no " + config);
         }
       }
-      List<String> files = new ArrayList<>(PipelineFiles.configs(component, repo.files()));
+      files.addAll(PipelineFiles.configs(component, repo.files()));
       if (PipelineFiles.hasWeights(component)) {
         PipelineFiles.Weights weights =
             PipelineFiles.weights(component, repo.files(), tiers)
                 .orElseThrow(() -> unsupported(component + " has no .safetensors or .bin weights"));
         files.addAll(weights.files());
-        PipelineFiles.betterCounterparts(weights, tiers).forEach(missing -> cache.markMissing(commit, missing));
+        chosen.add(weights);
       }
-      for (String file : files) {
-        fetch(commit, file);
-        if (PipelineFiles.isIndex(file)) {
-          indexes.add(file);
-        }
+    }
+    checkVariantFound(chosen);
+    chosen.forEach(w -> PipelineFiles.betterCounterparts(w, tiers).forEach(m -> cache.markMissing(commit, m)));
+    List<String> indexes = new ArrayList<>();
+    for (String file : files) {
+      fetch(commit, file);
+      if (PipelineFiles.isIndex(file)) {
+        indexes.add(file);
       }
     }
     for (String index : indexes) {
@@ -67,6 +71,19 @@ final class SnapshotDownloader {
       }
     }
     return cache.snapshot(commit);
+  }
+
+  /**
+   * Components without the variant fall back to their plain weights, but a variant that none has is refused before
+   * anything large is downloaded, as diffusers refuses it: most likely a typo, or a repository without such weights.
+   */
+  private void checkVariantFound(List<PipelineFiles.Weights> chosen) {
+    options.variant().ifPresent(v -> {
+      if (!chosen.isEmpty() && chosen.stream().allMatch(w -> w.tier().variant().isEmpty())) {
+        throw new HubException(HubException.Kind.NOT_FOUND, id.repoId() + " has no " + v + " weights (such as unet/"
+            + "diffusion_pytorch_model." + v + ".safetensors): load it without the variant");
+      }
+    });
   }
 
   private void fetch(String commit, String path) {

@@ -9,6 +9,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import org.sdj.io.StrictJson;
 import org.sdj.io.safetensors.SafeTensorsFile;
@@ -80,6 +82,7 @@ public final class DiffusersFolder implements ModelSource {
         readComponent(directory, Component.TEXT_ENCODER, ClipTextConfig::from, options, weights, problems);
     checkTokenizer(directory.resolve(TOKENIZER), problems);
     Optional<ObjectNode> scheduler = readSchedulerConfig(directory.resolve(SCHEDULER), problems);
+    options.variant().ifPresent(v -> checkVariantFound(directory, v, weights, problems));
     problems.throwIfAny(context);
     return new DiffusersFolder(directory, options, index.orElseThrow(), unet.orElseThrow(), vae.orElseThrow(),
         textEncoder.orElseThrow(), scheduler.orElseThrow(), weights);
@@ -96,6 +99,25 @@ public final class DiffusersFolder implements ModelSource {
         ConfigReader.open(folder.resolve("config.json"), component.folderName() + "/config.json", problems).map(parse);
     WeightFiles.locate(folder, component, options.variant(), problems).ifPresent(f -> weights.put(component, f));
     return config;
+  }
+
+  /**
+   * A component without the variant's weights falls back to its plain ones, but a variant that no component has is
+   * refused, as diffusers refuses it ("no such modeling files are available"): it is most likely a typo.
+   */
+  private static void checkVariantFound(Path directory, String variant, Map<Component, Path> weights,
+      LoadProblems problems) {
+    if (weights.isEmpty() || weights.values().stream()
+        .anyMatch(f -> WeightFiles.isVariant(f, variant))) {
+      return;
+    }
+    Set<String> present = new TreeSet<>();
+    weights.keySet().forEach(c -> present.addAll(WeightFiles.variantsPresent(directory.resolve(c.folderName()),
+        c.weightsBaseName())));
+    problems.add("variant " + variant + ": no component has " + variant + " weights (such as unet/"
+        + Component.UNET.weightsBaseName() + "." + variant + ".safetensors); " + (present.isEmpty()
+            ? "the folder has plain weights only: load it without a variant"
+            : "the folder has the variant(s) " + present + " and plain weights"));
   }
 
   /** CLIPTokenizer reads vocab.json and merges.txt; the tokenizer itself is parsed elsewhere. */

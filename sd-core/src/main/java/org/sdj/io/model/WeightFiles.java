@@ -59,8 +59,14 @@ final class WeightFiles {
     return Stream.of(names).map(folder::resolve).filter(Files::isRegularFile).findFirst();
   }
 
+  /** Whether {@code weights}, a file {@link #locate} returned, holds {@code variant}'s weights. */
+  static boolean isVariant(Path weights, String variant) {
+    String name = weights.getFileName().toString();
+    return name.endsWith("." + variant + ".safetensors") || name.endsWith(".index." + variant + ".json");
+  }
+
   /** Variants such as {@code fp16} that have weight files ({@code base.fp16.safetensors} or a variant index). */
-  private static List<String> variantsPresent(Path folder, String base) {
+  static List<String> variantsPresent(Path folder, String base) {
     Pattern file = Pattern.compile(Pattern.quote(base) + "\\.([A-Za-z0-9_]+)\\.safetensors");
     Pattern index = Pattern.compile(Pattern.quote(base) + "\\.safetensors\\.index\\.([A-Za-z0-9_-]+)\\.json");
     TreeSet<String> variants = new TreeSet<>();

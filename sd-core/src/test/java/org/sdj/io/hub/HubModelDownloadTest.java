@@ -3,6 +3,7 @@ package org.sdj.io.hub;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sdj.io.hub.HubTestSupport.options;
 
@@ -88,6 +89,17 @@ class HubModelDownloadTest {
       assertTrue(got.contains("vae/diffusion_pytorch_model.safetensors"), "vae has no fp16: plain weights");
       assertFalse(got.contains("unet/diffusion_pytorch_model.safetensors"));
       assertFalse(got.contains("text_encoder/model.safetensors"));
+    }
+  }
+
+  @Test
+  void aVariantNoComponentHasIsRefusedBeforeAnyWeightsAreFetched() throws IOException {
+    try (FakeHub hub = new FakeHub(TinyRepo.files())) {
+      HubException e = assertThrows(HubException.class,
+          () -> HubModel.resolve(FakeHub.REPO, options(hub, cache).variant("fp61").build()));
+      assertEquals(HubException.Kind.NOT_FOUND, e.kind());
+      assertTrue(e.getMessage().contains("no fp61 weights"), e.getMessage());
+      assertTrue(hub.requests().stream().noneMatch(r -> r.contains("safetensors")), hub.requests().toString());
     }
   }
 

@@ -105,6 +105,20 @@ class DiffusersFolderTest {
   }
 
   @Test
+  void aVariantNoComponentHasIsRefusedAsDiffusersRefusesIt() throws IOException {
+    Path model = layout();
+    ModelLoadException e = assertThrows(ModelLoadException.class,
+        () -> DiffusersFolder.open(model, LoadOptions.defaults().withVariant("fp61")));
+    assertEquals(1, e.problems().size(), e.getMessage());
+    assertTrue(e.problems().getFirst().startsWith("variant fp61: no component has fp61 weights"), e.getMessage());
+    assertTrue(e.problems().getFirst().contains("plain weights only"), e.getMessage());
+    weights(model.resolve("vae/diffusion_pytorch_model.fp16.safetensors"), "w", DType.F16);
+    e = assertThrows(ModelLoadException.class,
+        () -> DiffusersFolder.open(model, LoadOptions.defaults().withVariant("fp61")));
+    assertTrue(e.problems().getFirst().contains("variant(s) [fp16]"), e.getMessage());
+  }
+
+  @Test
   void variantOnlyFolderNeedsTheVariant() throws IOException {
     Path model = layout();
     Files.move(model.resolve("vae/diffusion_pytorch_model.safetensors"),
