@@ -172,15 +172,22 @@ public record UNet2DConditionConfig(
   /** {@code sample_size} is an int, or [height, width], which sdj accepts only when square. */
   private static OptionalInt sampleSize(ConfigReader c) {
     var node = c.root().get("sample_size");
+    OptionalInt side;
     if (node != null && node.isArray()) {
       List<Integer> sides = c.integers("sample_size", List.of());
-      if (sides.size() == 2 && sides.get(0).equals(sides.get(1))) {
-        return OptionalInt.of(sides.get(0));
+      if (sides.size() != 2 || !sides.get(0).equals(sides.get(1))) {
+        c.problem("sample_size " + node + " is not square; sdj supports an integer or [n, n]");
+        return OptionalInt.empty();
       }
-      c.problem("sample_size " + node + " is not square; sdj supports an integer or [n, n]");
+      side = OptionalInt.of(sides.get(0));
+    } else {
+      side = c.optionalInteger("sample_size");
+    }
+    if (side.isPresent() && side.getAsInt() <= 0) {
+      c.problem("sample_size " + node + " must be positive (the latent side the model was trained at)");
       return OptionalInt.empty();
     }
-    return c.optionalInteger("sample_size");
+    return side;
   }
 
   /** diffusers allows null (no output group norm), which no Stable Diffusion UNet uses and sdj doesn't support. */

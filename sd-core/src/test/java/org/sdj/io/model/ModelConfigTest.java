@@ -151,12 +151,12 @@ class ModelConfigTest {
     Path file = json("""
         {"_class_name": "UNet2DConditionModel", "in_channels": "four", "block_out_channels": [32, 64],
          "down_block_types": ["DownBlock2D", "DownBlock2D", "DownBlock2D"], "attention_head_dim": [8, 8],
-         "norm_eps": null, "use_linear_projection": "yes"}
+         "norm_eps": null, "use_linear_projection": "yes", "sample_size": -3}
         """);
     ModelLoadException e = assertThrows(ModelLoadException.class, () -> UNet2DConditionConfig.read(file));
-    assertEquals(6, e.problems().size(), e.getMessage());
+    assertEquals(7, e.problems().size(), e.getMessage());
     for (String key : List.of("in_channels", "block_out_channels", "up_block_types", "attention_head_dim",
-        "norm_eps", "use_linear_projection")) {
+        "norm_eps", "use_linear_projection", "sample_size")) {
       assertTrue(e.problems().stream().anyMatch(p -> p.contains(key) && p.contains(file.toString())), key);
     }
   }
