@@ -145,7 +145,7 @@ final class GenerateCommand implements Callable<Integer> {
     if (initNoise != null) {
       request.initialNoise(readNoise(initNoise));
     }
-    StableDiffusion.Builder engine = StableDiffusion.builder().model(modelSource()).backend(backend)
+    StableDiffusion.Builder engine = StableDiffusion.builder().model(DemoModel.resolve(model)).backend(backend)
         .downloadListener(progress != null ? progress : DownloadListener.NONE);
     if (variant != null) {
       engine.variant(variant);
@@ -183,9 +183,6 @@ final class GenerateCommand implements Callable<Integer> {
     }
   }
 
-  private String modelSource() {
-    return DemoModel.NAME.equals(model) ? DemoModel.ensure(DemoModel.defaultLocation()).toString() : model;
-  }
 
   /**
    * Reads the one tensor of an init-noise file. The request takes the noise flattened, so its shape is checked here

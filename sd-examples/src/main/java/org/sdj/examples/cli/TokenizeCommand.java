@@ -3,6 +3,7 @@ package org.sdj.examples.cli;
 import java.nio.file.Path;
 import java.util.StringJoiner;
 import java.util.concurrent.Callable;
+import org.sdj.examples.demo.DemoModel;
 import org.sdj.tokenizer.ClipTokenizer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,15 +23,16 @@ final class TokenizeCommand implements Callable<Integer> {
       names = "--model",
       required = true,
       paramLabel = "DIR",
-      description = "A diffusers pipeline folder (uses DIR/tokenizer) or a tokenizer folder (has vocab.json).")
-  Path model;
+      description = "A diffusers pipeline folder (uses DIR/tokenizer), a tokenizer folder (has vocab.json), or '"
+          + DemoModel.NAME + "' for the built-in demo model's.")
+  String model;
 
   @Parameters(paramLabel = "TEXT", description = "The prompt.")
   String text;
 
   @Override
   public Integer call() {
-    ClipTokenizer tokenizer = ClipTokenizer.load(ModelFolders.tokenizerDir(model));
+    ClipTokenizer tokenizer = ClipTokenizer.load(ModelFolders.tokenizerDir(Path.of(DemoModel.resolve(model))));
     StringJoiner json = new StringJoiner(",", "[", "]");
     for (int id : tokenizer.encode(text)) {
       json.add(Integer.toString(id));

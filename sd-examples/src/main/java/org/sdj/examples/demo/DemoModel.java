@@ -66,6 +66,11 @@ public final class DemoModel {
     return cache.resolve("sdj").resolve("demo-model-v" + VERSION);
   }
 
+  /** {@code model} as given, or for {@value #NAME} the demo model's folder at its default location, written first. */
+  public static String resolve(String model) {
+    return NAME.equals(model) ? ensure(defaultLocation()).toString() : model;
+  }
+
   /** The demo model folder at {@code dir}, written first if it is not complete there. */
   public static Path ensure(Path dir) {
     if (Files.isRegularFile(dir.resolve("model_index.json"))) {

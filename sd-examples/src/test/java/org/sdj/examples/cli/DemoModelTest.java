@@ -40,6 +40,9 @@ class DemoModelTest {
     info.assertSuccess();
     assertTrue(info.out().contains("Steps: 2, Sampler: PLMS, CFG scale: 7.5, Seed: 3, Size: 128x128, Model: "),
         info.out());
+    Sdj.Run tokens = Sdj.run("tokenize", "--model", "demo", "a demo");
+    tokens.assertSuccess();
+    assertTrue(tokens.out().startsWith("[49406,"), tokens.out());
 
     Path again = dir.resolve("again.png");
     Sdj.run("generate", "--model", "demo", "--backend", "cpu", "--quiet", "--prompt", "a demo", "--steps", "2",
