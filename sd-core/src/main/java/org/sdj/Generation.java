@@ -103,8 +103,8 @@ final class Generation {
     }
 
     DenoiseSpec spec = new DenoiseSpec(List.of(repeat(request.prompt(), batch)),
-        List.of(repeat(request.negativePrompt(), batch)), request.steps(), request.guidanceScale(), scheduler, start,
-        shape, generator::randn);
+        List.of(repeat(request.negativePrompt(), batch)), request.steps(), request.guidanceScale(),
+        request.clipSkip(), scheduler, start, shape, generator::randn);
 
     float[] latents;
     try {
@@ -115,7 +115,7 @@ final class Generation {
     List<BufferedImage> images = Images.toImages(pipeline.decode(latents, shape),
         new long[] {batch, 3, height, width});
     GenerationParameters parameters = new GenerationParameters(request.prompt(), request.negativePrompt(), width,
-        height, request.steps(), request.guidanceScale(),
+        height, request.steps(), request.guidanceScale(), request.clipSkip(),
         Schedulers.shortNameOf(scheduler).orElse(scheduler.config().className()), seed, batch,
         initImage != null ? OptionalDouble.of(request.strength()) : OptionalDouble.empty(), modelName);
     return new GenerationResult(images, latents, shape, parameters, Duration.ofNanos(System.nanoTime() - started));
@@ -164,6 +164,11 @@ final class Generation {
     }
     if (request.batchSize() < 1 || request.batchSize() > MAX_BATCH) {
       throw new InvalidRequestException("batch size must be in 1.." + MAX_BATCH + ", got " + request.batchSize());
+    }
+    int layers = components.textEncoder().layerCount();
+    if (request.clipSkip() < 1 || request.clipSkip() > layers) {
+      throw new InvalidRequestException("clip skip must be in 1.." + layers + " (the text encoder has " + layers
+          + " layers; 1 uses them all), got " + request.clipSkip());
     }
     if (!Double.isFinite(request.guidanceScale())) {
       throw new InvalidRequestException("guidance scale must be a finite number, got " + request.guidanceScale());

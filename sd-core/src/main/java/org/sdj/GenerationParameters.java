@@ -13,6 +13,7 @@ import org.sdj.scheduler.Schedulers;
  * @param height image height in pixels
  * @param steps inference steps requested
  * @param guidanceScale classifier-free guidance scale
+ * @param clipSkip AUTOMATIC1111's "Clip skip" (1: the text encoder's last layer)
  * @param scheduler the scheduler's short name ({@code euler-a}) or, for the model's own, its diffusers class name
  * @param seed seed of the torch-compatible generator that drew every noise of the batch
  * @param batchSize images generated together
@@ -20,7 +21,11 @@ import org.sdj.scheduler.Schedulers;
  * @param model the model's name (its folder or Hub id)
  */
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
-    double guidanceScale, String scheduler, long seed, int batchSize, OptionalDouble strength, String model) {
+    double guidanceScale, int clipSkip, String scheduler, long seed, int batchSize, OptionalDouble strength,
+    String model) {
+
+  /** The infotext key of {@link #clipSkip()}. */
+  public static final String CLIP_SKIP = "Clip skip";
 
   /**
    * The parameters as AUTOMATIC1111's "generation parameters" text, the form PNGs carry them in and that UIs read back.
@@ -34,6 +39,9 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
       info.sampler(scheduler);
     }
     strength.ifPresent(info::denoisingStrength);
+    if (clipSkip > 1) {
+      info.extra(CLIP_SKIP, Integer.toString(clipSkip));   // A1111 leaves out the default, 1
+    }
     return info.build().format();
   }
 }

@@ -22,6 +22,8 @@ import java.util.OptionalLong;
  * @param height image height in pixels, a multiple of 8; empty: the model's native size
  * @param steps denoising steps ({@value #DEFAULT_STEPS})
  * @param guidanceScale classifier-free guidance ({@value #DEFAULT_GUIDANCE}); 1 or less skips the unconditional pass
+ * @param clipSkip AUTOMATIC1111's "Clip skip" ({@value #DEFAULT_CLIP_SKIP}): 1 takes the text encoder's last layer, 2
+ *     the one before it (then its final layer norm, as diffusers' {@code clip_skip}, which counts one lower)
  * @param scheduler a scheduler short name ({@code euler-a}, {@code dpmpp-2m-karras}, ...) or diffusers class name;
  *     empty: the model's own
  * @param schedulerOverrides scheduler config fields to override ({@code timestep_spacing}, ...)
@@ -36,12 +38,13 @@ import java.util.OptionalLong;
  * @param cancellation cancels the generation from another thread
  */
 public record GenerationRequest(String prompt, String negativePrompt, OptionalInt width, OptionalInt height,
-    int steps, double guidanceScale, Optional<String> scheduler, Map<String, Object> schedulerOverrides,
+    int steps, double guidanceScale, int clipSkip, Optional<String> scheduler, Map<String, Object> schedulerOverrides,
     OptionalLong seed, int batchSize, Optional<float[]> initialNoise, Optional<BufferedImage> initImage,
     double strength, StepListener listener, CancellationToken cancellation) {
 
   public static final int DEFAULT_STEPS = 25;
   public static final double DEFAULT_GUIDANCE = 7.5;
+  public static final int DEFAULT_CLIP_SKIP = 1;
   public static final int DEFAULT_BATCH = 1;
   public static final double DEFAULT_STRENGTH = 0.8;
 
@@ -78,6 +81,7 @@ public record GenerationRequest(String prompt, String negativePrompt, OptionalIn
     b.height = height;
     b.steps = steps;
     b.guidanceScale = guidanceScale;
+    b.clipSkip = clipSkip;
     b.scheduler = scheduler;
     b.schedulerOverrides = new LinkedHashMap<>(schedulerOverrides);
     b.seed = seed;
@@ -98,6 +102,7 @@ public record GenerationRequest(String prompt, String negativePrompt, OptionalIn
     private OptionalInt height = OptionalInt.empty();
     private int steps = DEFAULT_STEPS;
     private double guidanceScale = DEFAULT_GUIDANCE;
+    private int clipSkip = DEFAULT_CLIP_SKIP;
     private Optional<String> scheduler = Optional.empty();
     private Map<String, Object> schedulerOverrides = new LinkedHashMap<>();
     private OptionalLong seed = OptionalLong.empty();
@@ -134,6 +139,12 @@ public record GenerationRequest(String prompt, String negativePrompt, OptionalIn
 
     public Builder guidanceScale(double guidanceScale) {
       this.guidanceScale = guidanceScale;
+      return this;
+    }
+
+    /** AUTOMATIC1111's "Clip skip": 1 (the default) for the text encoder's last layer, 2 for the one before. */
+    public Builder clipSkip(int clipSkip) {
+      this.clipSkip = clipSkip;
       return this;
     }
 
@@ -183,7 +194,7 @@ public record GenerationRequest(String prompt, String negativePrompt, OptionalIn
     }
 
     public GenerationRequest build() {
-      return new GenerationRequest(prompt, negativePrompt, width, height, steps, guidanceScale, scheduler,
+      return new GenerationRequest(prompt, negativePrompt, width, height, steps, guidanceScale, clipSkip, scheduler,
           schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, listener, cancellation);
     }
   }

@@ -45,6 +45,13 @@ class InvalidRequestTest {
   }
 
   @Test
+  void clipSkipOutOfRange() {
+    // The tiny model's text encoder has 3 layers.
+    rejected(TinyModel.small("x").clipSkip(0), "clip skip", "1..3", "got 0");
+    rejected(TinyModel.small("x").clipSkip(4), "clip skip", "1..3", "got 4");
+  }
+
+  @Test
   void sizeNotAMultipleOfEight() {
     rejected(TinyModel.small("x").size(100, 64), "multiples of 8", "100x64");
     rejected(TinyModel.small("x").size(64, 0), "multiples of 8", "64x0");

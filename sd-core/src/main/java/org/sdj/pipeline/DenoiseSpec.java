@@ -12,13 +12,14 @@ import org.sdj.scheduler.Scheduler;
  * @param negativePrompts one negative prompt per batch item (empty strings for none)
  * @param steps inference steps, passed to {@link Scheduler#setTimesteps}
  * @param guidanceScale classifier-free guidance weight; at most 1 skips the unconditional pass, as diffusers does
+ * @param clipSkip the text encoder's layers used, counted from its last as A1111's "Clip skip" counts (1: all)
  * @param scheduler a fresh scheduler, used for this run only
  * @param start pure noise or a noised image
  * @param latentShape {@code [batch, latent_channels, h, w]}
  * @param stepNoise fresh noise for stochastic schedulers
  */
 public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, int steps, double guidanceScale,
-    Scheduler scheduler, LatentStart start, long[] latentShape, NoiseSource stepNoise) {
+    int clipSkip, Scheduler scheduler, LatentStart start, long[] latentShape, NoiseSource stepNoise) {
   public DenoiseSpec {
     prompts = List.copyOf(prompts);
     negativePrompts = List.copyOf(negativePrompts);
@@ -26,6 +27,10 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, in
     Objects.requireNonNull(start, "start");
     Objects.requireNonNull(stepNoise, "stepNoise");
     latentShape = latentShape.clone();
+    if (clipSkip < 1) {
+      throw new IllegalArgumentException("clip skip must be at least 1 (the text encoder's last layer), got "
+          + clipSkip);
+    }
     if (prompts.size() != negativePrompts.size() || prompts.size() != latentShape[0]) {
       throw new IllegalArgumentException(prompts.size() + " prompts, " + negativePrompts.size()
           + " negative prompts and a batch of " + latentShape[0] + " must agree");

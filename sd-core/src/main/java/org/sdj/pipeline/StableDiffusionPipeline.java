@@ -170,7 +170,7 @@ public final class StableDiffusionPipeline {
     for (int i = 0; i < texts.size(); i++) {
       System.arraycopy(components.tokenizer().encode(texts.get(i)), 0, ids, i * length, length);
     }
-    return components.textEncoder().forward(ops, ids, texts.size());
+    return components.textEncoder().forward(ops, ids, texts.size(), spec.clipSkip() - 1);
   }
 
   /**

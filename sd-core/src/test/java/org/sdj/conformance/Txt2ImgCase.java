@@ -25,10 +25,12 @@ final class Txt2ImgCase {
     String noiseName = c.get("init_noise").asText();
     float[] noise = expected.expected(noiseName);
     long[] shape = expected.expectedShape(noiseName);
+    // diffusers' clip_skip counts the layers left out; A1111's "Clip skip", which sdj takes, counts one more.
+    int clipSkip = c.path("clip_skip").asInt(0) + 1;
     DenoiseSpec spec = new DenoiseSpec(List.of(c.get("prompt").asText()),
         List.of(c.path("negative_prompt").asText("")), c.get("steps").asInt(), c.get("guidance_scale").asDouble(),
-        Schedulers.create(c.get("scheduler").asText(), model.schedulerConfig()), new LatentStart.Noise(noise), shape,
-        NoiseSource.NONE);
+        clipSkip, Schedulers.create(c.get("scheduler").asText(), model.schedulerConfig()), new LatentStart.Noise(noise),
+        shape, NoiseSource.NONE);
     StableDiffusionPipeline pipeline = new StableDiffusionPipeline(model, backend);
     float[] latents = pipeline.denoise(spec);
     assertTensorClose(latents, expected.expected(c.get("final_latents").asText()), "final latents",

@@ -68,7 +68,7 @@ public final class Txt2ImgBench {
           noise[i] = (float) r.nextGaussian();
         }
         DenoiseSpec spec = new DenoiseSpec(List.of("a photograph of an astronaut riding a horse"), List.of(""), 20,
-            7.5, Schedulers.create("pndm", model.schedulerConfig()), new LatentStart.Noise(noise), shape,
+            7.5, 1, Schedulers.create("pndm", model.schedulerConfig()), new LatentStart.Noise(noise), shape,
             NoiseSource.NONE);
         // The loop does not wait for the device; reading step 2's estimate does, so the time from there to the end
         // is the device's time for the model calls after the second (the replay is captured by then). PNDM makes 21

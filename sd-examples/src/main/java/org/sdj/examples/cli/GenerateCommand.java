@@ -74,6 +74,11 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--guidance", paramLabel = "G", description = "Guidance scale (default: ${DEFAULT-VALUE}).")
   double guidance = GenerationRequest.DEFAULT_GUIDANCE;
 
+  @Option(names = "--clip-skip", paramLabel = "N",
+      description = "Use the text encoder's output N - 1 layers before its last, as AUTOMATIC1111's Clip skip"
+          + " (diffusers' clip_skip is N - 1); 2 for models trained that way (default: ${DEFAULT-VALUE}).")
+  int clipSkip = GenerationRequest.DEFAULT_CLIP_SKIP;
+
   @Option(names = "--scheduler", paramLabel = "NAME",
       description = "ddim, pndm, euler, euler-a, dpmpp-2m, dpmpp-2m-karras, lms, heun, unipc, lcm, ddpm "
           + "(default: the model's).")
@@ -128,7 +133,7 @@ final class GenerateCommand implements Callable<Integer> {
     checkOutputs();
     ProgressBar progress = quiet ? null : new ProgressBar(spec.commandLine().getErr(), ProgressBar.stderrIsTerminal());
     GenerationRequest.Builder request = GenerationRequest.prompt(prompt).negativePrompt(negativePrompt)
-        .steps(steps).guidanceScale(guidance).batchSize(batch)
+        .steps(steps).guidanceScale(guidance).clipSkip(clipSkip).batchSize(batch)
         .listener(progress != null ? progress : StepListener.NONE);
     if (width != null) {
       request.size(width, height);

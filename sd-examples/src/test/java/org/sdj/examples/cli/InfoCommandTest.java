@@ -21,7 +21,7 @@ class InfoCommandTest {
     Path png = dir.resolve("castle.png");
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet",
         "--prompt", "a castle, at dusk", "--negative-prompt", "blurry", "--steps", "2", "--guidance", "6.5",
-        "--scheduler", "dpmpp-2m-karras", "--seed", "42", "--width", "64", "--height", "48",
+        "--scheduler", "dpmpp-2m-karras", "--seed", "42", "--width", "64", "--height", "48", "--clip-skip", "2",
         "--output", png.toString()).assertSuccess();
     Sdj.Run info = Sdj.run("info", png.toString());
     info.assertSuccess();
@@ -29,7 +29,8 @@ class InfoCommandTest {
     assertEquals(String.join(System.lineSeparator(),
         "a castle, at dusk",
         "Negative prompt: blurry",
-        "Steps: 2, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 6.5, Seed: 42, Size: 64x48, Model: tiny-sd1",
+        "Steps: 2, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 6.5, Seed: 42, Size: 64x48, Model: tiny-sd1, "
+            + "Clip skip: 2",
         ""), info.out());
   }
 
