@@ -13,6 +13,8 @@ import org.sdj.pipeline.DenoiseSpec;
 import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
+import org.sdj.prompt.PromptChunk;
+import org.sdj.prompt.PromptSyntax;
 import org.sdj.random.TorchGenerator;
 import org.sdj.scheduler.Scheduler;
 import org.sdj.scheduler.Schedulers;
@@ -26,6 +28,8 @@ final class Generation {
   static final int MAX_SIDE = 4096;
   static final int MAX_STEPS = 1000;
   static final int MAX_BATCH = 64;
+  /** Most chunks of 75 tokens an A1111-syntax prompt may take: far past real prompts, and the context stays small. */
+  static final int MAX_PROMPT_CHUNKS = 16;
 
   private final StableDiffusionPipeline pipeline;
   private final PipelineComponents components;
@@ -103,7 +107,8 @@ final class Generation {
     }
 
     DenoiseSpec spec = new DenoiseSpec(List.of(repeat(request.prompt(), batch)),
-        List.of(repeat(request.negativePrompt(), batch)), request.steps(), request.guidanceScale(),
+        List.of(repeat(request.negativePrompt(), batch)), request.promptSyntax(), request.steps(),
+        request.guidanceScale(),
         request.clipSkip(), scheduler, start, shape, generator::randn);
 
     float[] latents;
@@ -169,6 +174,15 @@ final class Generation {
     if (request.clipSkip() < 1 || request.clipSkip() > layers) {
       throw new InvalidRequestException("clip skip must be in 1.." + layers + " (the text encoder has " + layers
           + " layers; 1 uses them all), got " + request.clipSkip());
+    }
+    if (request.promptSyntax() == PromptSyntax.A1111) {
+      for (String prompt : List.of(request.prompt(), request.negativePrompt())) {
+        int chunks = PromptChunk.of(prompt, components.tokenizer()).size();
+        if (chunks > MAX_PROMPT_CHUNKS) {
+          throw new InvalidRequestException("a prompt of " + chunks + " chunks of 75 tokens is too long: at most "
+              + MAX_PROMPT_CHUNKS + " (" + MAX_PROMPT_CHUNKS * 75 + " tokens)");
+        }
+      }
     }
     if (!Double.isFinite(request.guidanceScale())) {
       throw new InvalidRequestException("guidance scale must be a finite number, got " + request.guidanceScale());

@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import org.sdj.prompt.PromptSyntax;
 
 /**
  * One generation request, immutable. Build it with {@link #prompt(String)}; every field has a default, kept here in
@@ -18,6 +19,8 @@ import java.util.OptionalLong;
  *
  * @param prompt what to draw
  * @param negativePrompt what to steer away from ({@code ""}: nothing)
+ * @param promptSyntax how both prompts are read ({@link PromptSyntax#PLAIN}, diffusers'; {@link PromptSyntax#A1111}
+ *     for AUTOMATIC1111's weights, {@code BREAK} and prompts past 75 tokens)
  * @param width image width in pixels, a multiple of 8; empty: the model's native size
  * @param height image height in pixels, a multiple of 8; empty: the model's native size
  * @param steps denoising steps ({@value #DEFAULT_STEPS})
@@ -37,10 +40,10 @@ import java.util.OptionalLong;
  * @param listener told after every step
  * @param cancellation cancels the generation from another thread
  */
-public record GenerationRequest(String prompt, String negativePrompt, OptionalInt width, OptionalInt height,
-    int steps, double guidanceScale, int clipSkip, Optional<String> scheduler, Map<String, Object> schedulerOverrides,
-    OptionalLong seed, int batchSize, Optional<float[]> initialNoise, Optional<BufferedImage> initImage,
-    double strength, StepListener listener, CancellationToken cancellation) {
+public record GenerationRequest(String prompt, String negativePrompt, PromptSyntax promptSyntax, OptionalInt width,
+    OptionalInt height, int steps, double guidanceScale, int clipSkip, Optional<String> scheduler,
+    Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
+    Optional<BufferedImage> initImage, double strength, StepListener listener, CancellationToken cancellation) {
 
   public static final int DEFAULT_STEPS = 25;
   public static final double DEFAULT_GUIDANCE = 7.5;
@@ -51,6 +54,7 @@ public record GenerationRequest(String prompt, String negativePrompt, OptionalIn
   public GenerationRequest {
     Objects.requireNonNull(prompt, "prompt");
     Objects.requireNonNull(negativePrompt, "negativePrompt");
+    Objects.requireNonNull(promptSyntax, "promptSyntax");
     schedulerOverrides = Map.copyOf(schedulerOverrides);
     initialNoise = initialNoise.map(float[]::clone);
     Objects.requireNonNull(listener, "listener");
@@ -77,6 +81,7 @@ public record GenerationRequest(String prompt, String negativePrompt, OptionalIn
     Builder b = new Builder();
     b.prompt = prompt;
     b.negativePrompt = negativePrompt;
+    b.promptSyntax = promptSyntax;
     b.width = width;
     b.height = height;
     b.steps = steps;
@@ -98,6 +103,7 @@ public record GenerationRequest(String prompt, String negativePrompt, OptionalIn
   public static final class Builder {
     private String prompt = "";
     private String negativePrompt = "";
+    private PromptSyntax promptSyntax = PromptSyntax.PLAIN;
     private OptionalInt width = OptionalInt.empty();
     private OptionalInt height = OptionalInt.empty();
     private int steps = DEFAULT_STEPS;
@@ -122,6 +128,12 @@ public record GenerationRequest(String prompt, String negativePrompt, OptionalIn
 
     public Builder negativePrompt(String negativePrompt) {
       this.negativePrompt = Objects.requireNonNull(negativePrompt, "negativePrompt");
+      return this;
+    }
+
+    /** How both prompts are read: {@link PromptSyntax#PLAIN} (the default, diffusers') or A1111's weights. */
+    public Builder promptSyntax(PromptSyntax promptSyntax) {
+      this.promptSyntax = Objects.requireNonNull(promptSyntax, "promptSyntax");
       return this;
     }
 
@@ -194,7 +206,7 @@ public record GenerationRequest(String prompt, String negativePrompt, OptionalIn
     }
 
     public GenerationRequest build() {
-      return new GenerationRequest(prompt, negativePrompt, width, height, steps, guidanceScale, clipSkip, scheduler,
+      return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale, clipSkip, scheduler,
           schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, listener, cancellation);
     }
   }

@@ -14,24 +14,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A generation stops at the next step boundary once its token is cancelled, and the engine stays usable. */
-class CancellationTest {
-  private static StableDiffusion sd;
-
-  @BeforeAll
-  static void load() {
-    sd = TinyModel.open();
-  }
-
-  @AfterAll
-  static void close() {
-    sd.close();
-  }
-
+class CancellationTest extends TinyModelTest {
   @Test
   void aTokenCancelledFromAnotherThreadStopsTheRunningGeneration() throws Exception {
     GenerationResult before = sd.generate(TinyModel.small("a fox").steps(5));

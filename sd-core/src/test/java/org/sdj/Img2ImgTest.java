@@ -10,24 +10,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalDouble;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** img2img through the public API on the tiny model. */
-class Img2ImgTest {
-  private static StableDiffusion sd;
-
-  @BeforeAll
-  static void load() {
-    sd = TinyModel.open();
-  }
-
-  @AfterAll
-  static void close() {
-    sd.close();
-  }
-
+class Img2ImgTest extends TinyModelTest {
   /** A smooth color ramp, so that the VAE sees an image rather than a flat field. */
   private static BufferedImage ramp(int width, int height) {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);

@@ -5,29 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Requests the model cannot run fail before any work with an {@link InvalidRequestException} that names the bad value
  * and what is allowed.
  */
-class InvalidRequestTest {
-  private static StableDiffusion sd;
-
-  @BeforeAll
-  static void load() {
-    sd = TinyModel.open();
-  }
-
-  @AfterAll
-  static void close() {
-    sd.close();
-  }
-
+class InvalidRequestTest extends TinyModelTest {
   /** Runs {@code request}, expecting it to be rejected before its first step with a message holding every part. */
-  private static void rejected(GenerationRequest.Builder request, String... parts) {
+  private void rejected(GenerationRequest.Builder request, String... parts) {
     AtomicInteger steps = new AtomicInteger();
     InvalidRequestException e = assertThrows(InvalidRequestException.class,
         () -> sd.generate(request.listener(event -> steps.incrementAndGet())));

@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -19,20 +17,8 @@ import org.sdj.io.TestFixtures;
 import org.sdj.io.safetensors.SafeTensorsFile;
 
 /** A request's seed gives diffusers' initial noise: {@code torch.randn} from a CPU generator with that seed. */
-class SeedsTest {
+class SeedsTest extends TinyModelTest {
   private static final double TORCH_RANDN_TOLERANCE = 1e-5;
-  private static StableDiffusion sd;
-
-  @BeforeAll
-  static void load() {
-    sd = TinyModel.open();
-  }
-
-  @AfterAll
-  static void close() {
-    sd.close();
-  }
-
   @ParameterizedTest(name = "{0}: batch {1} at {2}x{3}")
   @CsvSource({"single.5, 1, 512, 512", "single.9, 1, 128, 128", "single.7, 2, 160, 96"})
   void initialNoiseIsTorchRandnOfTheSeed(String name, int batch, int width, int height) throws IOException {

@@ -13,8 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sdj.image.GenerationInfo;
@@ -24,19 +22,7 @@ import org.sdj.io.TestFixtures;
 import org.sdj.io.safetensors.SafeTensorsFile;
 
 /** The engine end to end on the tiny fixture model: conformance through the public API, results and their PNGs. */
-class StableDiffusionTest {
-  private static StableDiffusion sd;
-
-  @BeforeAll
-  static void load() {
-    sd = TinyModel.open();
-  }
-
-  @AfterAll
-  static void close() {
-    sd.close();
-  }
-
+class StableDiffusionTest extends TinyModelTest {
   @Test
   void reproducesTheFirstTxt2ImgCaseThroughThePublicApi() throws java.io.IOException {
     Path dir = TestFixtures.path("tiny-sd1-expected");

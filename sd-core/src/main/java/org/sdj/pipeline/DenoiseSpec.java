@@ -2,6 +2,7 @@ package org.sdj.pipeline;
 
 import java.util.List;
 import java.util.Objects;
+import org.sdj.prompt.PromptSyntax;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Scheduler;
 
@@ -10,6 +11,7 @@ import org.sdj.scheduler.Scheduler;
  *
  * @param prompts one prompt per batch item
  * @param negativePrompts one negative prompt per batch item (empty strings for none)
+ * @param promptSyntax how the prompts become the text encoder's input
  * @param steps inference steps, passed to {@link Scheduler#setTimesteps}
  * @param guidanceScale classifier-free guidance weight; at most 1 skips the unconditional pass, as diffusers does
  * @param clipSkip the text encoder's layers used, counted from its last as A1111's "Clip skip" counts (1: all)
@@ -18,11 +20,13 @@ import org.sdj.scheduler.Scheduler;
  * @param latentShape {@code [batch, latent_channels, h, w]}
  * @param stepNoise fresh noise for stochastic schedulers
  */
-public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, int steps, double guidanceScale,
-    int clipSkip, Scheduler scheduler, LatentStart start, long[] latentShape, NoiseSource stepNoise) {
+public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
+    double guidanceScale, int clipSkip, Scheduler scheduler, LatentStart start, long[] latentShape,
+    NoiseSource stepNoise) {
   public DenoiseSpec {
     prompts = List.copyOf(prompts);
     negativePrompts = List.copyOf(negativePrompts);
+    Objects.requireNonNull(promptSyntax, "promptSyntax");
     Objects.requireNonNull(scheduler, "scheduler");
     Objects.requireNonNull(start, "start");
     Objects.requireNonNull(stepNoise, "stepNoise");

@@ -13,6 +13,7 @@ import org.sdj.backend.Replay;
 import org.sdj.backend.Tensor;
 import org.sdj.model.unet.UNet2DConditionModel;
 import org.sdj.model.vae.AutoencoderKL;
+import org.sdj.prompt.PromptSyntax;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Scheduler;
 import org.sdj.scheduler.StepResult;
@@ -66,10 +67,12 @@ public final class StableDiffusionPipeline {
     boolean cfg = spec.classifierFreeGuidance();
     UNet2DConditionModel unet = components.unet();
     int batch = Math.toIntExact(spec.latentShape()[0] * (cfg ? 2 : 1));
+    Replay.Body step = (ops, in) -> unet.forward(ops, in.get(0), in.get(1), in.get(2));
     try (Ops outer = backend.ops();
-        Replay unetStep = backend.replay((ops, in) -> unet.forward(ops, in.get(0), in.get(1), in.get(2)));
+        Replay unetStep = backend.replay(step);
+        Replay unconditionalStep = backend.replay(step);
         StepLatents math = new StepLatents(backend)) {
-      Tensor context = encodePrompts(outer, spec, cfg);
+      Contexts contexts = encodePrompts(outer, spec, cfg);
       Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, timesteps.length), batch);
       Tensor x = math.fromHost(latents, spec.latentShape());
       int total = timesteps.length - begin;
@@ -80,15 +83,25 @@ public final class StableDiffusionPipeline {
         Ops ops = math.ops();
         Tensor input = scheduler.scaleModelInput(math, x, t);
         Tensor modelInput = ops.cast(input, backend.activationType());
-        Tensor sample = cfg ? ops.concat(0, modelInput, modelInput) : modelInput;
         Tensor time = ops.narrow(times, 0, (long) (s - begin) * batch, batch);
-        Tensor prediction = unetStep.run(ops, List.of(sample, time, context));
+        Tensor prediction;
+        if (!cfg) {
+          prediction = unetStep.run(ops, List.of(modelInput, time, contexts.cond()));
+        } else if (contexts.joint() != null) {
+          prediction = unetStep.run(ops, List.of(ops.concat(0, modelInput, modelInput), time, contexts.joint()));
+        } else {
+          // Contexts of different lengths run apart, as A1111 runs them (each half of the batch in a replay of its own).
+          int half = batch / 2;
+          prediction = ops.concat(0,
+              unconditionalStep.run(ops, List.of(modelInput, ops.narrow(time, 0, 0, half), contexts.uncond())),
+              unetStep.run(ops, List.of(modelInput, ops.narrow(time, 0, half, half), contexts.cond())));
+        }
         Tensor guided = cfg ? guide(math, prediction, spec.guidanceScale()) : prediction;
-        StepResult<Tensor> step = scheduler.step(math, guided, t, x, spec.stepNoise());
-        try (Denoised denoised = new Denoised(ops, step.predOriginalSample())) {
+        StepResult<Tensor> result = scheduler.step(math, guided, t, x, spec.stepNoise());
+        try (Denoised denoised = new Denoised(ops, result.predOriginalSample())) {
           observer.afterStep(s - begin + 1, total, t, denoised);
         }
-        x = math.nextStep(scheduler, step.prevSample());
+        x = math.nextStep(scheduler, result.prevSample());
       }
       return math.ops().toHost(x);
     }
@@ -158,19 +171,33 @@ public final class StableDiffusionPipeline {
     return latents;
   }
 
-  /** The text context {@code [2B, 77, D]} (negative prompts first) with guidance, else {@code [B, 77, D]}. */
-  private Tensor encodePrompts(Ops ops, DenoiseSpec spec, boolean cfg) {
-    List<String> texts = new ArrayList<>();
-    if (cfg) {
-      texts.addAll(spec.negativePrompts());
+  /**
+   * The UNet's text contexts: with guidance and contexts of one length, {@code joint} {@code [2B, L, D]} (negative
+   * prompts first); else {@code cond} {@code [B, L, D]} and, with guidance, {@code uncond} {@code [B, L', D]}.
+   */
+  private record Contexts(Tensor joint, Tensor uncond, Tensor cond) {}
+
+  private Contexts encodePrompts(Ops ops, DenoiseSpec spec, boolean cfg) {
+    PromptEncoder encoder = new PromptEncoder(components.tokenizer(), components.textEncoder(), spec.clipSkip());
+    if (spec.promptSyntax() == PromptSyntax.PLAIN) {
+      List<String> texts = new ArrayList<>();
+      if (cfg) {
+        texts.addAll(spec.negativePrompts());
+      }
+      texts.addAll(spec.prompts());
+      Tensor context = encoder.plain(ops, texts);
+      return cfg ? new Contexts(context, null, null) : new Contexts(null, null, context);
     }
-    texts.addAll(spec.prompts());
-    int length = components.tokenizer().maxLength();
-    int[] ids = new int[texts.size() * length];
-    for (int i = 0; i < texts.size(); i++) {
-      System.arraycopy(components.tokenizer().encode(texts.get(i)), 0, ids, i * length, length);
+    // A1111 encodes the prompts and the negative prompts apart: the emphasis keeps each group's own mean.
+    Tensor cond = encoder.weighted(ops, spec.prompts());
+    if (!cfg) {
+      return new Contexts(null, null, cond);
     }
-    return components.textEncoder().forward(ops, ids, texts.size(), spec.clipSkip() - 1);
+    Tensor uncond = encoder.weighted(ops, spec.negativePrompts());
+    if (Arrays.equals(uncond.shape(), cond.shape())) {
+      return new Contexts(ops.concat(0, uncond, cond), null, null);
+    }
+    return new Contexts(null, uncond, cond);
   }
 
   /**

@@ -96,10 +96,23 @@ public final class ClipTokenizer {
 
   /** Like {@link #encode}, and also says how many ids are not padding and whether the prompt was cut. */
   public TokenizedText tokenize(String text) {
+    return collect(text, maxLength - 2).finish(bosId, eosId, padId, maxLength);
+  }
+
+  /**
+   * Every token of {@code text}, without BOS, EOS or padding and without a length limit: transformers'
+   * {@code tokenizer(text, add_special_tokens=False, truncation=False).input_ids}, what AUTOMATIC1111 tokenizes each
+   * part of a prompt with.
+   */
+  public int[] tokenIds(String text) {
+    return collect(text, Integer.MAX_VALUE - 8).ids();
+  }
+
+  private TokenBuffer collect(String text, int capacity) {
     Objects.requireNonNull(text, "text");
-    TokenBuffer buffer = new TokenBuffer(maxLength - 2);
+    TokenBuffer buffer = new TokenBuffer(capacity);
     rawSpecials.split(text, piece -> encodeRawPiece(piece, buffer), buffer::add);
-    return buffer.finish(bosId, eosId, padId, maxLength);
+    return buffer;
   }
 
   /** The number of ids {@link #encode} returns: the text encoder's sequence length, 77 for Stable Diffusion. */

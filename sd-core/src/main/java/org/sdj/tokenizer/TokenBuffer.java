@@ -2,21 +2,26 @@ package org.sdj.tokenizer;
 
 import java.util.Arrays;
 
-/** Collects the ids of one text up to the room left between BOS and EOS, and notes whether more were offered. */
+/** Collects the ids of one text up to a capacity (the room between BOS and EOS), noting whether more were offered. */
 final class TokenBuffer {
-  private final int[] ids;
+  private final int capacity;
+  private int[] ids;
   private int count;
   private boolean truncated;
 
   TokenBuffer(int capacity) {
-    ids = new int[capacity];
+    this.capacity = capacity;
+    ids = new int[Math.min(capacity, 128)];
   }
 
   /** Adds one id; returns false once the buffer is full, so that callers stop producing tokens. */
   boolean add(int id) {
-    if (count == ids.length) {
+    if (count == capacity) {
       truncated = true;
       return false;
+    }
+    if (count == ids.length) {
+      ids = Arrays.copyOf(ids, (int) Math.min(capacity, 2L * ids.length));
     }
     ids[count++] = id;
     return true;
@@ -29,6 +34,11 @@ final class TokenBuffer {
       }
     }
     return true;
+  }
+
+  /** The collected ids. */
+  int[] ids() {
+    return Arrays.copyOf(ids, count);
   }
 
   /** BOS, the collected ids, EOS, then padding up to {@code length}. */

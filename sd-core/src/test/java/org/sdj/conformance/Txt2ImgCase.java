@@ -10,6 +10,7 @@ import org.sdj.pipeline.DenoiseSpec;
 import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
+import org.sdj.prompt.PromptSyntax;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Schedulers;
 
@@ -28,9 +29,9 @@ final class Txt2ImgCase {
     // diffusers' clip_skip counts the layers left out; A1111's "Clip skip", which sdj takes, counts one more.
     int clipSkip = c.path("clip_skip").asInt(0) + 1;
     DenoiseSpec spec = new DenoiseSpec(List.of(c.get("prompt").asText()),
-        List.of(c.path("negative_prompt").asText("")), c.get("steps").asInt(), c.get("guidance_scale").asDouble(),
-        clipSkip, Schedulers.create(c.get("scheduler").asText(), model.schedulerConfig()), new LatentStart.Noise(noise),
-        shape, NoiseSource.NONE);
+        List.of(c.path("negative_prompt").asText("")), PromptSyntax.PLAIN, c.get("steps").asInt(),
+        c.get("guidance_scale").asDouble(), clipSkip, Schedulers.create(c.get("scheduler").asText(),
+        model.schedulerConfig()), new LatentStart.Noise(noise), shape, NoiseSource.NONE);
     StableDiffusionPipeline pipeline = new StableDiffusionPipeline(model, backend);
     float[] latents = pipeline.denoise(spec);
     assertTensorClose(latents, expected.expected(c.get("final_latents").asText()), "final latents",

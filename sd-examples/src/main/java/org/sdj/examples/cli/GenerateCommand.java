@@ -19,6 +19,7 @@ import org.sdj.image.ImageFiles;
 import org.sdj.image.Images;
 import org.sdj.io.hub.DownloadListener;
 import org.sdj.io.checkpoint.ModelFamily;
+import org.sdj.prompt.PromptSyntax;
 import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.SafeTensorsWriter;
@@ -60,6 +61,11 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Option(names = "--negative-prompt", paramLabel = "TEXT", description = "What to steer away from.")
   String negativePrompt = "";
+
+  @Option(names = "--prompt-syntax", paramLabel = "NAME",
+      description = "plain: the prompts as diffusers reads them (default); a1111: AUTOMATIC1111's (word:1.2), (word),"
+          + " [word], BREAK and prompts past 75 tokens.")
+  String promptSyntax = "plain";
 
   @Option(names = "--width", paramLabel = "W", description = "Width in pixels, a multiple of 8 (default: the model's).")
   Integer width;
@@ -131,8 +137,15 @@ final class GenerateCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "give both --width and --height, or neither");
     }
     checkOutputs();
+    PromptSyntax syntax;
+    try {
+      syntax = PromptSyntax.parse(promptSyntax);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--prompt-syntax: " + e.getMessage());
+    }
     ProgressBar progress = quiet ? null : new ProgressBar(spec.commandLine().getErr(), ProgressBar.stderrIsTerminal());
     GenerationRequest.Builder request = GenerationRequest.prompt(prompt).negativePrompt(negativePrompt)
+        .promptSyntax(syntax)
         .steps(steps).guidanceScale(guidance).clipSkip(clipSkip).batchSize(batch)
         .listener(progress != null ? progress : StepListener.NONE);
     if (width != null) {

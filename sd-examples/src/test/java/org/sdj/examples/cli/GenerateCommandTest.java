@@ -97,6 +97,14 @@ class GenerateCommandTest {
         .assertOneErrorLine(1, empty.toString());
   }
 
+  @Test
+  void a1111PromptSyntaxRunsAndAnUnknownSyntaxIsAClearError() {
+    Sdj.run(Sdj.smallGenerate(dir.resolve("w.png"), "--prompt", "a (cat:1.3) BREAK [dog]", "--prompt-syntax",
+        "a1111", "--quiet")).assertSuccess();
+    Sdj.run(Sdj.smallGenerate(dir.resolve("w.png"), "--prompt-syntax", "compel"))
+        .assertOneErrorLine(2, "--prompt-syntax", "plain or a1111");
+  }
+
   /** Refused before the model loads: the missing model would otherwise be the error. */
   @Test
   void anOutputThatCannotBeWrittenIsRefusedFirst() {

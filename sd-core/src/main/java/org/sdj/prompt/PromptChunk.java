@@ -1,0 +1,136 @@
+package org.sdj.prompt;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.sdj.tokenizer.ClipTokenizer;
+
+/**
+ * One text-encoder input of a prompt in AUTOMATIC1111's syntax: BOS, up to 75 tokens, EOS, padding, each id with the
+ * weight of the text it came from (1 for BOS, EOS and padding).
+ *
+ * @param ids the tokenizer's length of ids ({@code [77]} for Stable Diffusion)
+ * @param weights one weight per id
+ */
+public record PromptChunk(int[] ids, float[] weights) {
+  /**
+   * How far back (in tokens) a chunk that fills up looks for a comma to end at instead, carrying the words after it
+   * into the next chunk: A1111's {@code comma_padding_backtrack} default.
+   */
+  static final int COMMA_BACKTRACK = 20;
+
+  public PromptChunk {
+    ids = ids.clone();
+    weights = weights.clone();
+    if (ids.length != weights.length) {
+      throw new IllegalArgumentException(ids.length + " ids but " + weights.length + " weights");
+    }
+  }
+
+  @Override
+  public int[] ids() {
+    return ids.clone();
+  }
+
+  @Override
+  public float[] weights() {
+    return weights.clone();
+  }
+
+  /** The chunk of an empty prompt: what pads a shorter prompt's chunks to another's count. */
+  public static PromptChunk empty(ClipTokenizer tokenizer) {
+    return new Builder(tokenizer).finish();
+  }
+
+  /**
+   * {@code prompt}'s chunks, at least one: its runs ({@link WeightedText#parse}) tokenized one by one, filled into
+   * chunks of {@code maxLength - 2} tokens, a chunk ending early at a {@code BREAK} or, when it fills up, after a comma
+   * among its last {@value #COMMA_BACKTRACK} tokens.
+   */
+  public static List<PromptChunk> of(String prompt, ClipTokenizer tokenizer) {
+    int[] comma = tokenizer.tokenIds(",");
+    int commaId = comma.length == 1 ? comma[0] : -1;
+    List<PromptChunk> chunks = new ArrayList<>();
+    Builder chunk = new Builder(tokenizer);
+    for (WeightedText run : WeightedText.parse(prompt)) {
+      if (run.isBreak()) {
+        chunks.add(chunk.finish());
+        chunk = new Builder(tokenizer);
+        continue;
+      }
+      for (int token : tokenizer.tokenIds(run.text())) {
+        if (token == commaId) {
+          chunk.lastComma = chunk.count;
+        } else if (chunk.full() && chunk.lastComma >= 0 && chunk.count - chunk.lastComma <= COMMA_BACKTRACK) {
+          Builder rest = chunk.splitAfter(chunk.lastComma);
+          chunks.add(chunk.finish());
+          chunk = rest;
+        }
+        if (chunk.full()) {
+          chunks.add(chunk.finish());
+          chunk = new Builder(tokenizer);
+        }
+        chunk.add(token, (float) run.weight());
+      }
+    }
+    if (chunk.count > 0 || chunks.isEmpty()) {
+      chunks.add(chunk.finish());
+    }
+    return List.copyOf(chunks);
+  }
+
+  /** A chunk being filled: its tokens without BOS and EOS. */
+  private static final class Builder {
+    private final ClipTokenizer tokenizer;
+    private final int[] tokens;
+    private final float[] weights;
+    private int count;
+    private int lastComma = -1;
+
+    Builder(ClipTokenizer tokenizer) {
+      this.tokenizer = tokenizer;
+      this.tokens = new int[tokenizer.maxLength() - 2];
+      this.weights = new float[tokens.length];
+    }
+
+    boolean full() {
+      return count == tokens.length;
+    }
+
+    void add(int token, float weight) {
+      tokens[count] = token;
+      weights[count++] = weight;
+    }
+
+    /** Moves the tokens after {@code comma} into a new chunk, which it returns; this one ends at the comma. */
+    Builder splitAfter(int comma) {
+      Builder rest = new Builder(tokenizer);
+      for (int i = comma + 1; i < count; i++) {
+        rest.add(tokens[i], weights[i]);
+      }
+      count = comma + 1;
+      return rest;
+    }
+
+    /**
+     * BOS, the tokens, EOS up to the end; then, as A1111 does for tokenizers whose padding is not EOS (SD 2.x's),
+     * the padding id after the first EOS.
+     */
+    PromptChunk finish() {
+      int length = tokenizer.maxLength();
+      int[] ids = new int[length];
+      float[] w = new float[length];
+      Arrays.fill(ids, tokenizer.eosId());
+      Arrays.fill(w, 1f);
+      ids[0] = tokenizer.bosId();
+      System.arraycopy(tokens, 0, ids, 1, count);
+      System.arraycopy(weights, 0, w, 1, count);
+      int firstEos = 1;
+      while (ids[firstEos] != tokenizer.eosId()) {
+        firstEos++;
+      }
+      Arrays.fill(ids, firstEos + 1, length, tokenizer.padId());
+      return new PromptChunk(ids, w);
+    }
+  }
+}
