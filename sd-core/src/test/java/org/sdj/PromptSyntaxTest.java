@@ -31,19 +31,20 @@ class PromptSyntaxTest extends TinyModelTest {
   }
 
   /**
-   * A prompt of two chunks against a negative prompt of one runs the two halves of the batch apart. Attention over a
-   * context repeated twice equals attention over it once, so a negative prompt whose two chunks are the same gives the
-   * same result through the joint batch.
+   * Attention over a context repeated k times equals attention over it once. So against a prompt of three chunks, a
+   * negative prompt of one chunk (repeated to three), of the same chunk twice (which runs apart: neither length
+   * divides the other) and three times (one batch as it is) give one result.
    */
   @Test
-  void contextsOfDifferentLengthsRunApartAndAgreeWithTheJointBatch() {
-    GenerationRequest.Builder request = TinyModel.small("a cat on a wall BREAK a dog in the grass")
+  void contextsOfDifferentLengthsAgreeRepeatedApartOrJoint() {
+    GenerationRequest.Builder request = TinyModel.small("a cat on a wall BREAK a dog in the grass BREAK a bird")
         .promptSyntax(PromptSyntax.A1111);
-    float[] apart = sd.generate(request.negativePrompt("blurry")).latents();
-    float[] joint = sd.generate(request.negativePrompt("blurry BREAK blurry")).latents();
-    assertEquals(apart.length, joint.length);
-    for (int i = 0; i < apart.length; i++) {
-      assertEquals(joint[i], apart[i], 1e-5, "latent " + i);
+    float[] joint = sd.generate(request.negativePrompt("blurry BREAK blurry BREAK blurry")).latents();
+    float[] repeated = sd.generate(request.negativePrompt("blurry")).latents();
+    float[] apart = sd.generate(request.negativePrompt("blurry BREAK blurry")).latents();
+    for (int i = 0; i < joint.length; i++) {
+      assertEquals(joint[i], repeated[i], 1e-5, "repeated, latent " + i);
+      assertEquals(joint[i], apart[i], 1e-5, "apart, latent " + i);
     }
     float[] unconditional = sd.generate(request.negativePrompt("blurry").guidanceScale(1)).latents();
     assertTrue(allFinite(unconditional));

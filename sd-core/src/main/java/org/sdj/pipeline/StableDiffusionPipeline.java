@@ -90,7 +90,7 @@ public final class StableDiffusionPipeline {
         } else if (contexts.joint() != null) {
           prediction = unetStep.run(ops, List.of(ops.concat(0, modelInput, modelInput), time, contexts.joint()));
         } else {
-          // Contexts of different lengths run apart, as A1111 runs them (each half of the batch in a replay of its own).
+          // Contexts of lengths neither divides run apart, as A1111 runs them (each half in a replay of its own).
           int half = batch / 2;
           prediction = ops.concat(0,
               unconditionalStep.run(ops, List.of(modelInput, ops.narrow(time, 0, 0, half), contexts.uncond())),
@@ -194,10 +194,26 @@ public final class StableDiffusionPipeline {
       return new Contexts(null, null, cond);
     }
     Tensor uncond = encoder.weighted(ops, spec.negativePrompts());
-    if (Arrays.equals(uncond.shape(), cond.shape())) {
-      return new Contexts(ops.concat(0, uncond, cond), null, null);
+    long condLength = cond.shape()[1];
+    long uncondLength = uncond.shape()[1];
+    // Attention over a context repeated k times equals attention over it once (each key's weight is split k ways), so
+    // where one length divides the other, the shorter context repeated makes one batch of the two (as ComfyUI does).
+    if (condLength % uncondLength == 0) {
+      return new Contexts(ops.concat(0, repeated(ops, uncond, condLength / uncondLength), cond), null, null);
+    }
+    if (uncondLength % condLength == 0) {
+      return new Contexts(ops.concat(0, uncond, repeated(ops, cond, uncondLength / condLength)), null, null);
     }
     return new Contexts(null, uncond, cond);
+  }
+
+  /** {@code context} {@code [B, L, D]} concatenated {@code times} times along L. */
+  private static Tensor repeated(Ops ops, Tensor context, long times) {
+    Tensor out = context;
+    for (long i = 1; i < times; i++) {
+      out = ops.concat(1, out, context);
+    }
+    return out;
   }
 
   /**
