@@ -85,6 +85,11 @@ final class Generation {
     return noise;
   }
 
+  /** The request's size in words, for messages: {@code batch 4 at 512x512}. */
+  String describe() {
+    return "batch " + request.batchSize() + " at " + width + "x" + height;
+  }
+
   /** The seed this run uses (drawn at random when the request has none). */
   long seed() {
     return seed;

@@ -53,9 +53,22 @@ public final class StableDiffusion implements AutoCloseable {
     return new Builder();
   }
 
-  /** Runs one request to the end; see {@link GenerationRequest} for the defaults. */
+  /**
+   * Runs one request to the end; see {@link GenerationRequest} for the defaults.
+   *
+   * @throws InvalidRequestException if the request does not fit the model, before any work
+   * @throws SdjException if the Java heap runs out during the run (said so, with what to lower), among other failures
+   */
   public GenerationResult generate(GenerationRequest request) {
-    return new Generation(pipeline, modelName, request).run();
+    Generation generation = new Generation(pipeline, modelName, request);
+    try {
+      return generation.run();
+    } catch (OutOfMemoryError e) {
+      // The run's arrays are unreachable once the error has left it, so the caller can go on (with a smaller request).
+      throw new SdjException("out of Java heap memory (" + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB) at "
+          + generation.describe() + " on the " + backend.name() + " backend: lower the batch size or the image size,"
+          + " or give the JVM more heap (-Xmx; for the sdj command SDJ_JAVA_OPTS=-Xmx16g)", e);
+    }
   }
 
   /**

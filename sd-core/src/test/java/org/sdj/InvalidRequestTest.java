@@ -23,6 +23,18 @@ class InvalidRequestTest extends TinyModelTest {
     assertTrue(steps.get() == 0, "ran " + steps + " steps first");
   }
 
+  /** An OutOfMemoryError during the run leaves the API as an SdjException that says what to lower. */
+  @Test
+  void runningOutOfHeapIsAClearException() {
+    SdjException e = assertThrows(SdjException.class, () -> sd.generate(TinyModel.small("x").batchSize(2)
+        .listener(event -> {
+          throw new OutOfMemoryError("Java heap space");
+        })));
+    assertTrue(e.getMessage().contains("out of Java heap memory") && e.getMessage().contains("batch 2 at 64x64")
+        && e.getMessage().contains("-Xmx"), e.getMessage());
+    sd.generate(TinyModel.small("x").steps(1));   // and the engine goes on
+  }
+
   @Test
   void stepsOutOfRange() {
     rejected(TinyModel.small("x").steps(0), "steps", "1..1000", "got 0");
