@@ -90,7 +90,12 @@ final class GenerateCommand implements Callable<Integer> {
           + "(default: the model's).")
   String scheduler;
 
-  @Option(names = "--seed", paramLabel = "S", description = "Seed; the same as diffusers' torch.Generator seed.")
+  /** AUTOMATIC1111's and stable-diffusion.cpp's way of asking for a random seed. */
+  static final long RANDOM_SEED = -1;
+
+  @Option(names = "--seed", paramLabel = "S",
+      description = "Seed; the same as diffusers' torch.Generator seed. -1 or none: a random one (in the PNG's"
+          + " parameters).")
   Long seed;
 
   @Option(names = "--batch", paramLabel = "N", description = "Images per run (default: ${DEFAULT-VALUE}).")
@@ -154,7 +159,7 @@ final class GenerateCommand implements Callable<Integer> {
     if (scheduler != null) {
       request.scheduler(scheduler);
     }
-    if (seed != null) {
+    if (seed != null && seed != RANDOM_SEED) {
       request.seed(seed);
     }
     if (initImage != null) {

@@ -1,6 +1,7 @@
 package org.sdj.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -47,6 +48,16 @@ class InfoCommandTest {
     assertEquals("a cat" + System.lineSeparator()
         + "Steps: 1, Sampler: PLMS, CFG scale: 7.5, Seed: 7, Size: 64x64, Model: tiny-sd1" + System.lineSeparator(),
         info.out());
+  }
+
+  @Test
+  void seedMinusOneIsARandomSeedAsInA1111() {
+    Path png = dir.resolve("random.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
+        "--steps", "1", "--seed", "-1", "--width", "64", "--height", "64", "--output", png.toString())
+        .assertSuccess();
+    String parameters = Sdj.run("info", png.toString()).out();
+    assertTrue(parameters.contains("Seed: ") && !parameters.contains("Seed: -1,"), parameters);
   }
 
   @Test
