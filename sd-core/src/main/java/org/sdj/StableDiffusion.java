@@ -3,6 +3,8 @@ package org.sdj;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.sdj.backend.Backend;
@@ -16,6 +18,7 @@ import org.sdj.io.hub.HubModel;
 import org.sdj.io.hub.HubOptions;
 import org.sdj.io.model.Component;
 import org.sdj.io.model.DiffusersFolder;
+import org.sdj.io.lora.Lora;
 import org.sdj.io.model.LoadOptions;
 import org.sdj.io.model.ModelSource;
 import org.sdj.pipeline.PipelineComponents;
@@ -115,6 +118,7 @@ public final class StableDiffusion implements AutoCloseable {
     private Optional<String> variant = Optional.empty();
     private DownloadListener downloads = DownloadListener.NONE;
     private CheckpointOptions checkpoint = CheckpointOptions.defaults();
+    private final List<Lora> loras = new ArrayList<>();
 
     private Builder() {}
 
@@ -167,6 +171,15 @@ public final class StableDiffusion implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Merges the LoRA in {@code file} (kohya's or diffusers' {@code .safetensors} layout) into the text encoder's and
+     * the UNet's weights at load, at strength {@code weight} (1: as trained); may be called for several.
+     */
+    public Builder lora(Path file, double weight) {
+      loras.add(new Lora(file, weight));
+      return this;
+    }
+
     /** Told of the progress of Hub downloads (per file, in bytes); none by default. */
     public Builder downloadListener(DownloadListener listener) {
       this.downloads = Objects.requireNonNull(listener, "listener");
@@ -193,7 +206,7 @@ public final class StableDiffusion implements AutoCloseable {
         throw e;
       }
       try {
-        PipelineComponents components = PipelineComponents.load(opened, b);
+        PipelineComponents components = PipelineComponents.load(opened, b, loras);
         LOG.log(Level.INFO, "loaded {0} on {1}", source, b.description());
         return new StableDiffusion(b, components, modelName(source, location));
       } catch (RuntimeException e) {

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sdj.image.GenerationInfo;
@@ -24,7 +23,7 @@ class ClipSkipTest {
 
   @Test
   void clipSkipTwoIsTheTextEncoderWithoutItsLastLayer() throws IOException {
-    Path shorter = copyOfTinyModel();
+    Path shorter = TestFixtures.copy("tiny-sd1", dir.resolve("tiny-sd1-short-clip"));
     Path config = shorter.resolve("text_encoder/config.json");
     String json = Files.readString(config);
     assertTrue(json.matches("(?s).*\"num_hidden_layers\"\\s*:\\s*3.*"), json);
@@ -54,21 +53,5 @@ class ClipSkipTest {
       assertEquals(1, plain.parameters().clipSkip());
       assertFalse(plain.parameters().infotext().contains(GenerationParameters.CLIP_SKIP), "A1111 leaves out 1");
     }
-  }
-
-  private Path copyOfTinyModel() throws IOException {
-    Path source = TestFixtures.path("tiny-sd1");
-    Path target = dir.resolve("tiny-sd1-short-clip");
-    try (Stream<Path> files = Files.walk(source)) {
-      for (Path f : files.toList()) {
-        Path to = target.resolve(source.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(to);
-        } else {
-          Files.copy(f, to);
-        }
-      }
-    }
-    return target;
   }
 }

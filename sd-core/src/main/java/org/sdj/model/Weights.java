@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Tensor;
@@ -69,9 +70,17 @@ public final class Weights {
 
   /** A view of every tensor of {@code source}; the source must stay open as long as the weights are used. */
   public static Weights of(Backend backend, TensorSource source) {
+    return of(backend, source, (name, data) -> data);
+  }
+
+  /**
+   * A view of every tensor of {@code source}, each passed through {@code adjust} (given its name and its data in the
+   * file) before the backend takes it: how LoRAs are merged in.
+   */
+  public static Weights of(Backend backend, TensorSource source, BiFunction<String, WeightData, WeightData> adjust) {
     return new Weights(backend, source.names(), name -> {
       SafeTensor t = source.get(name);
-      return new WeightData(name, t.dtype(), t.shape(), t.data());
+      return adjust.apply(name, new WeightData(name, t.dtype(), t.shape(), t.data()));
     });
   }
 

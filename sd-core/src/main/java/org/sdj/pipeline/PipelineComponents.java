@@ -9,11 +9,14 @@ import java.util.Set;
 import java.util.function.Function;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Tensor;
+import org.sdj.io.lora.Lora;
+import org.sdj.io.lora.LoraSet;
 import org.sdj.io.model.Component;
 import org.sdj.io.model.DiffusersFolder;
 import org.sdj.io.model.LoadOptions;
 import org.sdj.io.model.LoadProblems;
 import org.sdj.io.model.ModelSource;
+import org.sdj.io.safetensors.TensorSource;
 import org.sdj.model.Weights;
 import org.sdj.model.clip.ClipTextModel;
 import org.sdj.model.unet.UNet2DConditionModel;
@@ -69,14 +72,23 @@ public final class PipelineComponents implements AutoCloseable {
    * @throws org.sdj.io.model.ModelLoadException listing every problem found
    */
   public static PipelineComponents load(ModelSource source, Backend backend) {
+    return load(source, backend, List.of());
+  }
+
+  /**
+   * {@link #load(ModelSource, Backend)}, with {@code loras} merged into the text encoder's and the UNet's weights.
+   *
+   * @throws org.sdj.io.lora.LoraException if a LoRA cannot be merged into this model
+   */
+  public static PipelineComponents load(ModelSource source, Backend backend, List<Lora> loras) {
     List<Weights> made = new ArrayList<>();
-    try {
+    try (LoraSet merging = LoraSet.open(loras)) {
       LoadProblems problems = new LoadProblems();
-      ClipTextModel text = build(source, Component.TEXT_ENCODER, backend, problems, made,
+      ClipTextModel text = build(source, Component.TEXT_ENCODER, backend, merging, problems, made,
           w -> new ClipTextModel(source.textEncoderConfig(), w));
-      UNet2DConditionModel unet = build(source, Component.UNET, backend, problems, made,
+      UNet2DConditionModel unet = build(source, Component.UNET, backend, merging, problems, made,
           w -> new UNet2DConditionModel(source.unetConfig(), w));
-      AutoencoderKL vae = build(source, Component.VAE, backend, problems, made,
+      AutoencoderKL vae = build(source, Component.VAE, backend, LoraSet.none(), problems, made,
           w -> new AutoencoderKL(source.vaeConfig(), w));
       problems.throwIfAny("cannot load the model in " + source.location());
       ClipTokenizer tokenizer = ClipTokenizer.load(source.tokenizerDirectory());
@@ -88,9 +100,10 @@ public final class PipelineComponents implements AutoCloseable {
     }
   }
 
-  private static <M> M build(ModelSource source, Component component, Backend backend, LoadProblems problems,
-      List<Weights> made, Function<Weights, M> constructor) {
-    Weights w = Weights.of(backend, source.weights(component));
+  private static <M> M build(ModelSource source, Component component, Backend backend, LoraSet loras,
+      LoadProblems problems, List<Weights> made, Function<Weights, M> constructor) {
+    TensorSource weights = source.weights(component);
+    Weights w = Weights.of(backend, weights, loras.merger(component, weights.names()));
     made.add(w);
     M model = constructor.apply(w);
     for (String p : w.problems()) {
@@ -130,7 +143,8 @@ public final class PipelineComponents implements AutoCloseable {
       List<Weights> made = new ArrayList<>();
       AutoencoderKL built;
       try {
-        built = build(source, Component.VAE, wide, problems, made, w -> new AutoencoderKL(source.vaeConfig(), w));
+        built = build(source, Component.VAE, wide, LoraSet.none(), problems, made,
+            w -> new AutoencoderKL(source.vaeConfig(), w));
         problems.throwIfAny("cannot load the VAE of " + source.location() + " on " + wide.name());
       } catch (RuntimeException e) {
         closeAll(made);

@@ -115,6 +115,11 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--backend", paramLabel = "NAME", description = "auto, cpu, cuda or reference (default: auto).")
   String backend = "auto";
 
+  @Option(names = "--lora", paramLabel = "FILE[:WEIGHT]",
+      description = "A LoRA (.safetensors, kohya's or diffusers' layout) merged into the model at strength WEIGHT"
+          + " (default 1); repeat for several.")
+  List<String> loras = new ArrayList<>();
+
   @Option(names = "--variant", paramLabel = "NAME", description = "Weights variant, e.g. fp16.")
   String variant;
 
@@ -173,6 +178,9 @@ final class GenerateCommand implements Callable<Integer> {
     if (variant != null) {
       engine.variant(variant);
     }
+    for (String lora : loras) {
+      addLora(engine, lora);
+    }
     if (config != null) {
       engine.config(config);
     }
@@ -191,6 +199,25 @@ final class GenerateCommand implements Callable<Integer> {
     }
     spec.commandLine().getOut().flush();
     return 0;
+  }
+
+  /** {@code FILE} or {@code FILE:WEIGHT}; a colon not followed by a number belongs to the file name. */
+  private void addLora(StableDiffusion.Builder engine, String value) {
+    int colon = value.lastIndexOf(':');
+    double weight = 1;
+    String file = value;
+    if (colon > 0) {
+      try {
+        weight = Double.parseDouble(value.substring(colon + 1));
+        file = value.substring(0, colon);
+      } catch (NumberFormatException e) {
+        // no weight given
+      }
+    }
+    if (!Files.isRegularFile(Path.of(file))) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--lora: " + file + " is not a file");
+    }
+    engine.lora(Path.of(file), weight);
   }
 
   /** Refuses an output that could not be written before minutes go into the model and the pictures. */

@@ -105,6 +105,20 @@ class GenerateCommandTest {
         .assertOneErrorLine(2, "--prompt-syntax", "plain or a1111");
   }
 
+  @Test
+  void loraFilesAreMergedOrRefusedInOneLine() {
+    String module = "lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q";
+    Path lora = dir.resolve("style.safetensors");
+    SafeTensorsWriter.create().add(module + ".lora_down.weight", DType.F32, new long[] {2, 32}, new float[64])
+        .add(module + ".lora_up.weight", DType.F32, new long[] {32, 2}, new float[64]).write(lora);
+    Sdj.run(Sdj.smallGenerate(dir.resolve("l.png"), "--lora", lora + ":0.8", "--quiet")).assertSuccess();
+    Sdj.run(Sdj.smallGenerate(dir.resolve("l.png"), "--lora", dir.resolve("none.safetensors").toString()))
+        .assertOneErrorLine(2, "--lora", "none.safetensors", "is not a file");
+    Path notLora = noise("not-a-lora", 1, 4, 8, 8);
+    Sdj.run(Sdj.smallGenerate(dir.resolve("l.png"), "--lora", notLora.toString()))
+        .assertOneErrorLine(1, "LoRA", "holds no LoRA layers");
+  }
+
   /** Refused before the model loads: the missing model would otherwise be the error. */
   @Test
   void anOutputThatCannotBeWrittenIsRefusedFirst() {

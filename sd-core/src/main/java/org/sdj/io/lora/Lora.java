@@ -1,0 +1,24 @@
+package org.sdj.io.lora;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * A LoRA to merge into the model's weights at load: {@code W += weight * (alpha / rank) * up @ down} for every layer
+ * it names. Read from a {@code .safetensors} file in kohya-ss' layout ({@code lora_unet_...}, {@code lora_te_...},
+ * {@code .lora_down.weight}, {@code .lora_up.weight}, {@code .alpha}: what AUTOMATIC1111, stable-diffusion.cpp and
+ * most shared LoRAs use) or diffusers' / PEFT's ({@code unet.<module>.lora_A.weight}, {@code .lora_B.weight}; the
+ * {@code text_encoder.} prefix), for linear and convolution layers (LoCon). LyCORIS' other kinds (LoHa, LoKr) are
+ * refused by name.
+ *
+ * @param file the {@code .safetensors} file
+ * @param weight the LoRA's strength (A1111's multiplier; 1 is as trained)
+ */
+public record Lora(Path file, double weight) {
+  public Lora {
+    Objects.requireNonNull(file, "file");
+    if (!Double.isFinite(weight)) {
+      throw new IllegalArgumentException("LoRA weight must be a finite number, got " + weight);
+    }
+  }
+}

@@ -1,0 +1,163 @@
+package org.sdj.io.lora;
+
+import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.stream.IntStream;
+import org.sdj.backend.DType;
+import org.sdj.backend.HalfPrecision;
+import org.sdj.backend.WeightData;
+import org.sdj.backend.WeightFloats;
+import org.sdj.io.model.Component;
+
+/**
+ * LoRAs open for merging while a model loads: for each component, the function that gives a weight with every LoRA
+ * term that names it added ({@link #merger}). Files are closed with the set; the merged weights are copies of their
+ * own, in the base weight's dtype.
+ */
+public final class LoraSet implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(LoraSet.class.getName());
+  private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+  private record Term(Path file, LoraLayer layer, double scale) {}
+
+  private final List<LoraFile> files = new ArrayList<>();
+  private final List<Lora> loras;
+
+  private LoraSet(List<Lora> loras) {
+    this.loras = List.copyOf(loras);
+  }
+
+  /** No LoRAs: every weight as it is. */
+  public static LoraSet none() {
+    return new LoraSet(List.of());
+  }
+
+  /**
+   * Opens {@code loras}' files and reads their layers.
+   *
+   * @throws LoraException if one is not a LoRA sdj can merge
+   */
+  public static LoraSet open(List<Lora> loras) {
+    LoraSet set = new LoraSet(loras);
+    try {
+      for (Lora lora : loras) {
+        set.files.add(LoraFile.open(lora.file()));
+      }
+      return set;
+    } catch (RuntimeException e) {
+      set.close();
+      throw e;
+    }
+  }
+
+  /**
+   * For {@code component}, whose state dict holds {@code names}: a function from a weight's name and data to the
+   * data to load, the LoRAs' terms added where they name it.
+   *
+   * @throws LoraException if a LoRA has layers for this component but none of them is one of its weights (a LoRA for
+   *     another architecture); layers that match nothing among others that do are logged and skipped
+   */
+  public BiFunction<String, WeightData, WeightData> merger(Component component, Set<String> names) {
+    Map<String, String> byKey = new HashMap<>();
+    for (String name : names) {
+      if (name.endsWith(".weight")) {
+        String module = name.substring(0, name.length() - ".weight".length());
+        byKey.put(module, name);
+        byKey.put(module.replace('.', '_'), name);
+        if (component == Component.TEXT_ENCODER && !module.startsWith("text_model.")) {
+          byKey.put("text_model_" + module.replace('.', '_'), name);   // kohya names the transformers 4.x layout
+          byKey.put("text_model." + module, name);
+        }
+      }
+    }
+    Map<String, List<Term>> terms = new HashMap<>();
+    for (int i = 0; i < files.size(); i++) {
+      LoraFile file = files.get(i);
+      List<String> unmatched = new ArrayList<>();
+      int layers = 0;
+      for (LoraLayer layer : file.layers()) {
+        if (layer.component() != component) {
+          continue;
+        }
+        layers++;
+        String name = byKey.get(layer.module());
+        if (name == null) {
+          unmatched.add(layer.module());
+        } else {
+          double scale = loras.get(i).weight() * layer.alpha() / layer.rank();
+          terms.computeIfAbsent(name, n -> new ArrayList<>()).add(new Term(file.path(), layer, scale));
+        }
+      }
+      if (layers > 0 && unmatched.size() == layers) {
+        throw new LoraException(file.path(), "none of its " + layers + " " + component.folderName() + " layers is a"
+            + " layer of this model (e.g. " + unmatched.getFirst() + "): a LoRA for another architecture?");
+      }
+      if (!unmatched.isEmpty()) {
+        LOG.log(Level.WARNING, "LoRA {0}: {1} of {2} {3} layers match no layer of this model and are skipped, e.g."
+            + " {4}", file.path(), unmatched.size(), layers, component.folderName(), unmatched.getFirst());
+      }
+    }
+    return (name, base) -> {
+      List<Term> t = terms.get(name);
+      return t == null ? base : merged(base, t);
+    };
+  }
+
+  /** {@code base} plus every term's {@code scale * up @ down}, in float, stored back in the base's dtype. */
+  private static WeightData merged(WeightData base, List<Term> terms) {
+    float[] w = WeightFloats.toArray(base);
+    long[] shape = base.shape();
+    int out = (int) shape[0];
+    int in = w.length / out;
+    for (Term term : terms) {
+      LoraLayer layer = term.layer();
+      int rank = (int) layer.rank();
+      long[] downShape = layer.down().shape();
+      long inOfDown = Arrays.stream(downShape).skip(1).reduce(1, Math::multiplyExact);
+      if (layer.up().shape()[0] != out || inOfDown != in) {
+        throw new LoraException(term.file(), "layer " + layer.module() + " changes a weight of " + layer.up().shape()[0]
+            + " x " + inOfDown + " values, but the model's " + base.name() + " is " + Arrays.toString(shape)
+            + ": a LoRA for another architecture?");
+      }
+      float[] up = layer.up().toFloatArray();
+      float[] down = layer.down().toFloatArray();
+      float scale = (float) term.scale();
+      IntStream.range(0, out).parallel().forEach(o -> {
+        int row = o * in;
+        for (int r = 0; r < rank; r++) {
+          float u = up[o * rank + r] * scale;
+          int d = r * in;
+          for (int j = 0; j < in; j++) {
+            w[row + j] += u * down[d + j];
+          }
+        }
+      });
+    }
+    DType type = base.dtype();
+    MemorySegment data = MemorySegment.ofArray(new byte[Math.multiplyExact(w.length, (int) type.byteSize())]);
+    for (int i = 0; i < w.length; i++) {
+      if (type == DType.F32) {
+        data.setAtIndex(F32, i, w[i]);
+      } else {
+        data.setAtIndex(I16, i, HalfPrecision.encode(w[i], type));
+      }
+    }
+    return new WeightData(base.name(), type, shape, data);
+  }
+
+  @Override
+  public void close() {
+    files.forEach(LoraFile::close);
+  }
+}
