@@ -182,10 +182,18 @@ final class Generation {
     }
     if (request.promptSyntax() == PromptSyntax.A1111) {
       for (String prompt : List.of(request.prompt(), request.negativePrompt())) {
-        int chunks = PromptChunk.of(prompt, components.tokenizer()).size();
-        if (chunks > MAX_PROMPT_CHUNKS) {
-          throw new InvalidRequestException("a prompt of " + chunks + " chunks of 75 tokens is too long: at most "
-              + MAX_PROMPT_CHUNKS + " (" + MAX_PROMPT_CHUNKS * 75 + " tokens)");
+        List<PromptChunk> chunks = PromptChunk.of(prompt, components.tokenizer());
+        if (chunks.size() > MAX_PROMPT_CHUNKS) {
+          throw new InvalidRequestException("a prompt of " + chunks.size() + " chunks of 75 tokens is too long: at"
+              + " most " + MAX_PROMPT_CHUNKS + " (" + MAX_PROMPT_CHUNKS * 75 + " tokens)");
+        }
+        for (PromptChunk chunk : chunks) {
+          for (float w : chunk.weights()) {
+            if (!Float.isFinite(w)) {
+              throw new InvalidRequestException("a prompt weight overflows (" + w + "): keep (text:weight) weights"
+                  + " to ordinary numbers");
+            }
+          }
         }
       }
     }

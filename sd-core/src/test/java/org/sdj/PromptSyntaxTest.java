@@ -55,6 +55,9 @@ class PromptSyntaxTest extends TinyModelTest {
     InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> sd.generate(
         TinyModel.small("cat ".repeat(75 * 16 + 1)).promptSyntax(PromptSyntax.A1111)));
     assertTrue(e.getMessage().contains("17 chunks"), e.getMessage());
+    InvalidRequestException huge = assertThrows(InvalidRequestException.class, () -> sd.generate(
+        TinyModel.small("(cat:" + "9".repeat(60) + ")").promptSyntax(PromptSyntax.A1111)));
+    assertTrue(huge.getMessage().contains("weight overflows"), huge.getMessage());
   }
 
   private static boolean allFinite(float[] x) {

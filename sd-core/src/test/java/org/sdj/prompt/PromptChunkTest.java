@@ -2,12 +2,14 @@ package org.sdj.prompt;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sdj.io.TestFixtures;
@@ -83,6 +85,26 @@ class PromptChunkTest {
     ClipTokenizer sd2 = ClipTokenizer.load(dir);
     assertEquals(0, sd2.padId());
     assertArrayEquals(sd2.encode("a cat"), PromptChunk.of("a (cat) BREAK", sd2).getFirst().ids());
+  }
+
+  /** Any mix of the syntax's characters parses and chunks: no exception, every chunk well formed. */
+  @Test
+  void randomPromptsAlwaysChunk() {
+    String alphabet = "()[]:\\,. 0123456789abcBREAK\n";
+    SplittableRandom random = new SplittableRandom(7);
+    for (int n = 0; n < 2000; n++) {
+      StringBuilder prompt = new StringBuilder();
+      for (int i = random.nextInt(120); i > 0; i--) {
+        prompt.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      for (PromptChunk chunk : PromptChunk.of(prompt.toString(), SD1)) {
+        assertEquals(77, chunk.ids().length, prompt.toString());
+        assertEquals(SD1.bosId(), chunk.ids()[0], prompt.toString());
+        for (float w : chunk.weights()) {
+          assertTrue(!Float.isNaN(w), prompt.toString());
+        }
+      }
+    }
   }
 
   private static int single(String word) {
