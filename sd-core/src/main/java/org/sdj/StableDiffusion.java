@@ -13,12 +13,13 @@ import org.sdj.backend.Backends;
 import org.sdj.io.checkpoint.CheckpointOptions;
 import org.sdj.io.checkpoint.ModelFamily;
 import org.sdj.io.checkpoint.SingleFileCheckpoint;
+import org.sdj.io.checkpoint.VaeFile;
 import org.sdj.io.hub.DownloadListener;
 import org.sdj.io.hub.HubModel;
 import org.sdj.io.hub.HubOptions;
+import org.sdj.io.lora.Lora;
 import org.sdj.io.model.Component;
 import org.sdj.io.model.DiffusersFolder;
-import org.sdj.io.lora.Lora;
 import org.sdj.io.model.LoadOptions;
 import org.sdj.io.model.ModelSource;
 import org.sdj.pipeline.PipelineComponents;
@@ -119,6 +120,7 @@ public final class StableDiffusion implements AutoCloseable {
     private DownloadListener downloads = DownloadListener.NONE;
     private CheckpointOptions checkpoint = CheckpointOptions.defaults();
     private final List<Lora> loras = new ArrayList<>();
+    private Optional<Path> vae = Optional.empty();
 
     private Builder() {}
 
@@ -172,6 +174,15 @@ public final class StableDiffusion implements AutoCloseable {
     }
 
     /**
+     * Reads the VAE's weights from {@code file} instead of the model's ({@code .safetensors} or {@code .ckpt}, in the
+     * original layout or diffusers'), as A1111's {@code --vae} does: for checkpoints whose own VAE is worse.
+     */
+    public Builder vae(Path file) {
+      this.vae = Optional.of(Objects.requireNonNull(file, "file"));
+      return this;
+    }
+
+    /**
      * Merges the LoRA in {@code file} (kohya's or diffusers' {@code .safetensors} layout) into the text encoder's and
      * the UNet's weights at load, at strength {@code weight} (1: as trained); may be called for several.
      */
@@ -196,7 +207,8 @@ public final class StableDiffusion implements AutoCloseable {
       String source = model.orElseThrow(() -> new SdjException("no model given: call model(...) first"));
       LoadOptions options = variant.map(LoadOptions.defaults()::withVariant).orElse(LoadOptions.defaults());
       Path location = locate(source);
-      ModelSource opened = open(location, options);
+      ModelSource model = open(location, options);
+      ModelSource opened = vae.isPresent() ? VaeFile.replace(model, vae.get()) : model;
       Backend b;
       try {
         // A half-precision backend computes in bf16 for a bf16 checkpoint, whose values may overflow float16.

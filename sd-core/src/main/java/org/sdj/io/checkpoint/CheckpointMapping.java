@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import org.sdj.io.model.AutoencoderKLConfig;
 import org.sdj.io.model.Component;
 import org.sdj.io.model.LoadProblems;
 import org.sdj.io.safetensors.TensorSource;
@@ -61,6 +62,27 @@ final class CheckpointMapping {
     mapping.problems.throwIfAny("Cannot load the single-file checkpoint " + location);
     mapping.logUnused();
     return views;
+  }
+
+  /**
+   * A standalone VAE file's weights ({@code vae-ft-mse-840000-ema-pruned.safetensors}) under diffusers' names: in the
+   * original layout, bare or under {@code first_stage_model.} or {@code vae.}; a file already in diffusers' layout
+   * is taken as it is.
+   *
+   * @throws org.sdj.io.model.ModelLoadException listing every VAE weight missing from the file or of the wrong shape
+   */
+  static TensorSource vae(TensorSource file, Path location, AutoencoderKLConfig config) {
+    if (file.contains("decoder.conv_in.weight") && file.contains("decoder.up_blocks.0.resnets.0.conv1.weight")) {
+      return file;
+    }
+    CheckpointMapping mapping = new CheckpointMapping(file, location);
+    String prefix = mapping.hasPrefix(CheckpointLayout.VAE) ? CheckpointLayout.VAE
+        : mapping.hasPrefix(CheckpointLayout.VAE_ALT) ? CheckpointLayout.VAE_ALT : "";
+    TensorSource view = mapping.view("VAE", expected(w -> new AutoencoderKL(config, w)),
+        VaeKeyMap.of(config, prefix));
+    mapping.problems.throwIfAny("Cannot load the VAE file " + location);
+    mapping.logUnused();
+    return view;
   }
 
   private static Map<String, long[]> expected(Consumer<Weights> model) {

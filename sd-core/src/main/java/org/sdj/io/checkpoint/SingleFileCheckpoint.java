@@ -114,7 +114,7 @@ public final class SingleFileCheckpoint implements ModelSource {
     }
   }
 
-  private static TensorSource openTensors(Path file) {
+  static TensorSource openTensors(Path file) {
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
     return PICKLE_EXTENSIONS.stream().anyMatch(name::endsWith) ? CkptFile.open(file) : SafeTensorsFile.open(file);
   }

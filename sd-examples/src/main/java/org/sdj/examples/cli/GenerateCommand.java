@@ -115,6 +115,11 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--backend", paramLabel = "NAME", description = "auto, cpu, cuda or reference (default: auto).")
   String backend = "auto";
 
+  @Option(names = "--vae", paramLabel = "FILE",
+      description = "Read the VAE's weights from FILE (.safetensors or .ckpt, original or diffusers layout) instead of"
+          + " the model's, as A1111's --vae.")
+  Path vae;
+
   @Option(names = "--lora", paramLabel = "FILE[:WEIGHT]",
       description = "A LoRA (.safetensors, kohya's or diffusers' layout) merged into the model at strength WEIGHT"
           + " (default 1); repeat for several.")
@@ -177,6 +182,9 @@ final class GenerateCommand implements Callable<Integer> {
         .downloadListener(progress != null ? progress : DownloadListener.NONE);
     if (variant != null) {
       engine.variant(variant);
+    }
+    if (vae != null) {
+      engine.vae(vae);
     }
     for (String lora : loras) {
       addLora(engine, lora);

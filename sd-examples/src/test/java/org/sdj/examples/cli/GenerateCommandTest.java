@@ -106,6 +106,15 @@ class GenerateCommandTest {
   }
 
   @Test
+  void aVaeFileIsReadOrRefusedInOneLine() {
+    Path vae = Sdj.tinyModel().resolve("vae/diffusion_pytorch_model.safetensors");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("v.png"), "--vae", vae.toString(), "--quiet")).assertSuccess();
+    Path missing = dir.resolve("no-vae.safetensors");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("v.png"), "--vae", missing.toString())).assertOneErrorLine(1,
+        "no-vae.safetensors");
+  }
+
+  @Test
   void loraFilesAreMergedOrRefusedInOneLine() {
     String module = "lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q";
     Path lora = dir.resolve("style.safetensors");
