@@ -182,7 +182,7 @@ final class Generation {
     }
     if (request.promptSyntax() == PromptSyntax.A1111) {
       for (String prompt : List.of(request.prompt(), request.negativePrompt())) {
-        List<PromptChunk> chunks = PromptChunk.of(prompt, components.tokenizer());
+        List<PromptChunk> chunks = PromptChunk.of(prompt, components.tokenizer(), components.embeddings());
         if (chunks.size() > MAX_PROMPT_CHUNKS) {
           throw new InvalidRequestException("a prompt of " + chunks.size() + " chunks of 75 tokens is too long: at"
               + " most " + MAX_PROMPT_CHUNKS + " (" + MAX_PROMPT_CHUNKS * 75 + " tokens)");

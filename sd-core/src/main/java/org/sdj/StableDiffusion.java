@@ -22,8 +22,10 @@ import org.sdj.io.model.Component;
 import org.sdj.io.model.DiffusersFolder;
 import org.sdj.io.model.LoadOptions;
 import org.sdj.io.model.ModelSource;
+import org.sdj.pipeline.ModelExtras;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
+import org.sdj.prompt.Embedding;
 import org.sdj.random.TorchGenerator;
 
 /**
@@ -120,6 +122,7 @@ public final class StableDiffusion implements AutoCloseable {
     private DownloadListener downloads = DownloadListener.NONE;
     private CheckpointOptions checkpoint = CheckpointOptions.defaults();
     private final List<Lora> loras = new ArrayList<>();
+    private final List<Path> embeddings = new ArrayList<>();
     private Optional<Path> vae = Optional.empty();
 
     private Builder() {}
@@ -191,6 +194,16 @@ public final class StableDiffusion implements AutoCloseable {
       return this;
     }
 
+    /**
+     * A textual-inversion embedding ({@code .safetensors} or {@code .pt}, A1111's or diffusers' layout) that prompts
+     * in {@link org.sdj.prompt.PromptSyntax#A1111 A1111's syntax} call by its file name without the extension
+     * ({@code EasyNegative.safetensors}: {@code EasyNegative}); may be called for several.
+     */
+    public Builder embedding(Path file) {
+      embeddings.add(Objects.requireNonNull(file, "file"));
+      return this;
+    }
+
     /** Told of the progress of Hub downloads (per file, in bytes); none by default. */
     public Builder downloadListener(DownloadListener listener) {
       this.downloads = Objects.requireNonNull(listener, "listener");
@@ -205,6 +218,7 @@ public final class StableDiffusion implements AutoCloseable {
      */
     public StableDiffusion build() {
       String source = model.orElseThrow(() -> new SdjException("no model given: call model(...) first"));
+      List<Embedding> words = embeddings.stream().map(Embedding::read).toList();
       LoadOptions options = variant.map(LoadOptions.defaults()::withVariant).orElse(LoadOptions.defaults());
       Path location = locate(source);
       ModelSource model = open(location, options);
@@ -218,7 +232,7 @@ public final class StableDiffusion implements AutoCloseable {
         throw e;
       }
       try {
-        PipelineComponents components = PipelineComponents.load(opened, b, loras);
+        PipelineComponents components = PipelineComponents.load(opened, b, new ModelExtras(loras, words));
         LOG.log(Level.INFO, "loaded {0} on {1}", source, b.description());
         return new StableDiffusion(b, components, modelName(source, location));
       } catch (RuntimeException e) {

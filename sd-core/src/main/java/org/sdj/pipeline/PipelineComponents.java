@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import org.sdj.SdjException;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Tensor;
-import org.sdj.io.lora.Lora;
 import org.sdj.io.lora.LoraSet;
 import org.sdj.io.model.Component;
 import org.sdj.io.model.DiffusersFolder;
@@ -21,6 +21,7 @@ import org.sdj.model.Weights;
 import org.sdj.model.clip.ClipTextModel;
 import org.sdj.model.unet.UNet2DConditionModel;
 import org.sdj.model.vae.AutoencoderKL;
+import org.sdj.prompt.Embedding;
 import org.sdj.tokenizer.ClipTokenizer;
 
 /**
@@ -39,13 +40,14 @@ public final class PipelineComponents implements AutoCloseable {
   private final JsonNode schedulerConfig;
   /** The components' weights, tensors made after loading (the VAE's encoder on first use) included. */
   private final List<Weights> weights;
+  private final List<Embedding> embeddings;
   /** The VAE on an {@linkplain Backend#upcast() upcast} backend, built when first needed ({@link #vaeOn}). */
   private AutoencoderKL upcastVae;
   private Backend upcastBackend;
   private final List<Weights> upcastWeights = new ArrayList<>();
 
   private PipelineComponents(ModelSource source, ClipTokenizer tokenizer, ClipTextModel textEncoder,
-      UNet2DConditionModel unet, AutoencoderKL vae, List<Weights> weights) {
+      UNet2DConditionModel unet, AutoencoderKL vae, List<Weights> weights, List<Embedding> embeddings) {
     this.source = source;
     this.tokenizer = tokenizer;
     this.textEncoder = textEncoder;
@@ -53,6 +55,7 @@ public final class PipelineComponents implements AutoCloseable {
     this.vae = vae;
     this.schedulerConfig = source.schedulerConfig();
     this.weights = weights;
+    this.embeddings = List.copyOf(embeddings);
   }
 
   /**
@@ -72,17 +75,19 @@ public final class PipelineComponents implements AutoCloseable {
    * @throws org.sdj.io.model.ModelLoadException listing every problem found
    */
   public static PipelineComponents load(ModelSource source, Backend backend) {
-    return load(source, backend, List.of());
+    return load(source, backend, ModelExtras.NONE);
   }
 
   /**
-   * {@link #load(ModelSource, Backend)}, with {@code loras} merged into the text encoder's and the UNet's weights.
+   * {@link #load(ModelSource, Backend)}, with {@code extras}' LoRAs merged into the text encoder's and the UNet's
+   * weights and its embeddings kept for the prompts.
    *
    * @throws org.sdj.io.lora.LoraException if a LoRA cannot be merged into this model
+   * @throws org.sdj.SdjException if an embedding was made for another text encoder
    */
-  public static PipelineComponents load(ModelSource source, Backend backend, List<Lora> loras) {
+  public static PipelineComponents load(ModelSource source, Backend backend, ModelExtras extras) {
     List<Weights> made = new ArrayList<>();
-    try (LoraSet merging = LoraSet.open(loras)) {
+    try (LoraSet merging = LoraSet.open(extras.loras())) {
       LoadProblems problems = new LoadProblems();
       ClipTextModel text = build(source, Component.TEXT_ENCODER, backend, merging, problems, made,
           w -> new ClipTextModel(source.textEncoderConfig(), w));
@@ -92,7 +97,8 @@ public final class PipelineComponents implements AutoCloseable {
           w -> new AutoencoderKL(source.vaeConfig(), w));
       problems.throwIfAny("cannot load the model in " + source.location());
       ClipTokenizer tokenizer = ClipTokenizer.load(source.tokenizerDirectory());
-      return new PipelineComponents(source, tokenizer, text, unet, vae, made);
+      checkEmbeddings(extras.embeddings(), source.textEncoderConfig().hiddenSize(), tokenizer.maxLength() - 2);
+      return new PipelineComponents(source, tokenizer, text, unet, vae, made, extras.embeddings());
     } catch (RuntimeException e) {
       closeAll(made);
       source.close();
@@ -115,6 +121,24 @@ public final class PipelineComponents implements AutoCloseable {
           untaken.iterator().next());
     }
     return model;
+  }
+
+  private static void checkEmbeddings(List<Embedding> embeddings, long hidden, int chunk) {
+    for (Embedding e : embeddings) {
+      if (e.dim() != hidden) {
+        throw new SdjException("embedding " + e.name() + " has vectors of " + e.dim() + " values, but this model's"
+            + " text encoder takes " + hidden + ": an embedding for another model family");
+      }
+      if (e.count() > chunk) {
+        throw new SdjException("embedding " + e.name() + " has " + e.count() + " vectors; a prompt chunk holds "
+            + chunk);
+      }
+    }
+  }
+
+  /** The textual-inversion embeddings prompts in A1111's syntax may call. */
+  public List<Embedding> embeddings() {
+    return embeddings;
   }
 
   public ClipTokenizer tokenizer() {

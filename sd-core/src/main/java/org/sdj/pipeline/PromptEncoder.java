@@ -1,10 +1,14 @@
 package org.sdj.pipeline;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.model.clip.ClipTextModel;
+import org.sdj.prompt.Embedding;
 import org.sdj.prompt.PromptChunk;
 import org.sdj.prompt.PromptSyntax;
 import org.sdj.tokenizer.ClipTokenizer;
@@ -16,12 +20,17 @@ import org.sdj.tokenizer.ClipTokenizer;
 final class PromptEncoder {
   private final ClipTokenizer tokenizer;
   private final ClipTextModel textEncoder;
+  private final List<Embedding> embeddings;
   private final int skipLayers;
 
-  /** @param clipSkip A1111's "Clip skip": 1 for the text encoder's last layer */
-  PromptEncoder(ClipTokenizer tokenizer, ClipTextModel textEncoder, int clipSkip) {
+  /**
+   * @param embeddings textual-inversion embeddings the A1111 syntax calls by name
+   * @param clipSkip A1111's "Clip skip": 1 for the text encoder's last layer
+   */
+  PromptEncoder(ClipTokenizer tokenizer, ClipTextModel textEncoder, List<Embedding> embeddings, int clipSkip) {
     this.tokenizer = tokenizer;
     this.textEncoder = textEncoder;
+    this.embeddings = List.copyOf(embeddings);
     this.skipLayers = clipSkip - 1;
   }
 
@@ -51,7 +60,7 @@ final class PromptEncoder {
     List<List<PromptChunk>> perText = new ArrayList<>();
     int chunks = 1;
     for (String text : texts) {
-      List<PromptChunk> c = PromptChunk.of(text, tokenizer);
+      List<PromptChunk> c = PromptChunk.of(text, tokenizer, embeddings);
       perText.add(c);
       chunks = Math.max(chunks, c.size());
     }
@@ -59,15 +68,24 @@ final class PromptEncoder {
     int n = texts.size();
     int[] ids = new int[n * chunks * length];
     float[] weights = new float[ids.length];
+    Map<Integer, float[]> vectors = new HashMap<>();
     PromptChunk empty = PromptChunk.empty(tokenizer);
     for (int t = 0; t < n; t++) {
       for (int c = 0; c < chunks; c++) {
         PromptChunk chunk = c < perText.get(t).size() ? perText.get(t).get(c) : empty;
-        System.arraycopy(chunk.ids(), 0, ids, (t * chunks + c) * length, length);
-        System.arraycopy(chunk.weights(), 0, weights, (t * chunks + c) * length, length);
+        int start = (t * chunks + c) * length;
+        System.arraycopy(chunk.ids(), 0, ids, start, length);
+        System.arraycopy(chunk.weights(), 0, weights, start, length);
+        for (PromptChunk.EmbeddingAt at : chunk.embeddings()) {
+          float[] v = at.embedding().vectors();
+          int dim = at.embedding().dim();
+          for (int i = 0; i < at.embedding().count(); i++) {
+            vectors.put(start + at.position() + i, Arrays.copyOfRange(v, i * dim, (i + 1) * dim));
+          }
+        }
       }
     }
-    Tensor out = textEncoder.forward(ops, ids, n * chunks, skipLayers);
+    Tensor out = textEncoder.forward(ops, ids, n * chunks, skipLayers, vectors);
     long hidden = out.shape()[2];
     float[] z = ops.toHost(out);
     out.close();

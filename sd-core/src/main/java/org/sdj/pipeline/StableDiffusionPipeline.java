@@ -178,7 +178,8 @@ public final class StableDiffusionPipeline {
   private record Contexts(Tensor joint, Tensor uncond, Tensor cond) {}
 
   private Contexts encodePrompts(Ops ops, DenoiseSpec spec, boolean cfg) {
-    PromptEncoder encoder = new PromptEncoder(components.tokenizer(), components.textEncoder(), spec.clipSkip());
+    PromptEncoder encoder = new PromptEncoder(components.tokenizer(), components.textEncoder(),
+        components.embeddings(), spec.clipSkip());
     if (spec.promptSyntax() == PromptSyntax.PLAIN) {
       List<String> texts = new ArrayList<>();
       if (cfg) {

@@ -3,6 +3,7 @@ package org.sdj.prompt;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.sdj.tokenizer.ClipTokenizer;
 
 /**
@@ -11,8 +12,17 @@ import org.sdj.tokenizer.ClipTokenizer;
  *
  * @param ids the tokenizer's length of ids ({@code [77]} for Stable Diffusion)
  * @param weights one weight per id
+ * @param embeddings the embeddings whose vectors replace the input at their positions (whose ids are placeholders)
  */
-public record PromptChunk(int[] ids, float[] weights) {
+public record PromptChunk(int[] ids, float[] weights, List<EmbeddingAt> embeddings) {
+  /**
+   * An embedding's vectors in a chunk, at input positions {@code position} to {@code position + count - 1}.
+   *
+   * @param position the index in {@link #ids()} of its first vector
+   * @param embedding the embedding
+   */
+  public record EmbeddingAt(int position, Embedding embedding) {}
+
   /**
    * How far back (in tokens) a chunk that fills up looks for a comma to end at instead, carrying the words after it
    * into the next chunk: A1111's {@code comma_padding_backtrack} default.
@@ -22,6 +32,7 @@ public record PromptChunk(int[] ids, float[] weights) {
   public PromptChunk {
     ids = ids.clone();
     weights = weights.clone();
+    embeddings = List.copyOf(embeddings);
     if (ids.length != weights.length) {
       throw new IllegalArgumentException(ids.length + " ids but " + weights.length + " weights");
     }
@@ -48,6 +59,20 @@ public record PromptChunk(int[] ids, float[] weights) {
    * among its last {@value #COMMA_BACKTRACK} tokens.
    */
   public static List<PromptChunk> of(String prompt, ClipTokenizer tokenizer) {
+    return of(prompt, tokenizer, List.of());
+  }
+
+  /**
+   * {@link #of(String, ClipTokenizer)}, with {@code embeddings} in place of their names: where a run's tokens spell an
+   * embedding's name (as the tokenizer splits it, so in any letter case), its vectors take that many positions, all
+   * in one chunk (the chunk ends early where they would not fit), as A1111 places them.
+   */
+  public static List<PromptChunk> of(String prompt, ClipTokenizer tokenizer, List<Embedding> embeddings) {
+    List<Map.Entry<int[], Embedding>> names = new ArrayList<>();
+    for (Embedding e : embeddings) {
+      names.add(Map.entry(tokenizer.tokenIds(e.name()), e));
+    }
+    names.sort((a, b) -> b.getKey().length - a.getKey().length);   // the longest name that matches wins
     int[] comma = tokenizer.tokenIds(",");
     int commaId = comma.length == 1 ? comma[0] : -1;
     List<PromptChunk> chunks = new ArrayList<>();
@@ -58,7 +83,10 @@ public record PromptChunk(int[] ids, float[] weights) {
         chunk = new Builder(tokenizer);
         continue;
       }
-      for (int token : tokenizer.tokenIds(run.text())) {
+      int[] tokens = tokenizer.tokenIds(run.text());
+      float weight = (float) run.weight();
+      for (int at = 0; at < tokens.length; ) {
+        int token = tokens[at];
         if (token == commaId) {
           chunk.lastComma = chunk.count;
         } else if (chunk.full() && chunk.lastComma >= 0 && chunk.count - chunk.lastComma <= COMMA_BACKTRACK) {
@@ -70,7 +98,19 @@ public record PromptChunk(int[] ids, float[] weights) {
           chunks.add(chunk.finish());
           chunk = new Builder(tokenizer);
         }
-        chunk.add(token, (float) run.weight());
+        Map.Entry<int[], Embedding> named = embeddingAt(names, tokens, at);
+        if (named == null) {
+          chunk.add(token, weight);
+          at++;
+          continue;
+        }
+        Embedding e = named.getValue();
+        if (e.count() > chunk.room()) {
+          chunks.add(chunk.finish());
+          chunk = new Builder(tokenizer);
+        }
+        chunk.addEmbedding(e, weight);
+        at += named.getKey().length;
       }
     }
     if (chunk.count > 0 || chunks.isEmpty()) {
@@ -79,11 +119,24 @@ public record PromptChunk(int[] ids, float[] weights) {
     return List.copyOf(chunks);
   }
 
+  private static Map.Entry<int[], Embedding> embeddingAt(List<Map.Entry<int[], Embedding>> names, int[] tokens,
+      int at) {
+    for (Map.Entry<int[], Embedding> name : names) {
+      int[] ids = name.getKey();
+      if (ids.length > 0 && at + ids.length <= tokens.length
+          && Arrays.equals(tokens, at, at + ids.length, ids, 0, ids.length)) {
+        return name;
+      }
+    }
+    return null;
+  }
+
   /** A chunk being filled: its tokens without BOS and EOS. */
   private static final class Builder {
     private final ClipTokenizer tokenizer;
     private final int[] tokens;
     private final float[] weights;
+    private final List<EmbeddingAt> embeddings = new ArrayList<>();
     private int count;
     private int lastComma = -1;
 
@@ -102,12 +155,36 @@ public record PromptChunk(int[] ids, float[] weights) {
       weights[count++] = weight;
     }
 
+    int room() {
+      return tokens.length - count;
+    }
+
+    /** The embedding's vectors at the next positions, their ids placeholders (0), as A1111 writes them. */
+    void addEmbedding(Embedding e, float weight) {
+      if (e.count() > tokens.length) {
+        throw new IllegalArgumentException("embedding " + e.name() + " has " + e.count() + " vectors; a chunk holds "
+            + tokens.length);
+      }
+      embeddings.add(new EmbeddingAt(count, e));
+      for (int i = 0; i < e.count(); i++) {
+        add(0, weight);
+      }
+    }
+
     /** Moves the tokens after {@code comma} into a new chunk, which it returns; this one ends at the comma. */
     Builder splitAfter(int comma) {
       Builder rest = new Builder(tokenizer);
       for (int i = comma + 1; i < count; i++) {
         rest.add(tokens[i], weights[i]);
       }
+      // An embedding never spans a comma, so each one moves whole or stays whole.
+      embeddings.removeIf(at -> {
+        if (at.position() > comma) {
+          rest.embeddings.add(new EmbeddingAt(at.position() - comma - 1, at.embedding()));
+          return true;
+        }
+        return false;
+      });
       count = comma + 1;
       return rest;
     }
@@ -130,7 +207,8 @@ public record PromptChunk(int[] ids, float[] weights) {
         firstEos++;
       }
       Arrays.fill(ids, firstEos + 1, length, tokenizer.padId());
-      return new PromptChunk(ids, w);
+      return new PromptChunk(ids, w, embeddings.stream().map(e -> new EmbeddingAt(e.position() + 1, e.embedding()))
+          .toList());
     }
   }
 }

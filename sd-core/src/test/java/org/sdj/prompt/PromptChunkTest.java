@@ -87,6 +87,24 @@ class PromptChunkTest {
     assertArrayEquals(sd2.encode("a cat"), PromptChunk.of("a (cat) BREAK", sd2).getFirst().ids());
   }
 
+  @Test
+  void anEmbeddingsNameBecomesItsVectorsWhole() {
+    Embedding bad = new Embedding("BadDream", new float[3 * 4], 3, 4);
+    List<PromptChunk> chunks = PromptChunk.of("a cat, (baddream:1.2)", SD1, List.of(bad));
+    PromptChunk chunk = chunks.getFirst();
+    assertEquals(1, chunk.embeddings().size());
+    int at = chunk.embeddings().getFirst().position();
+    assertEquals(4, at, "BOS, a, cat, comma, then the vectors");
+    assertEquals(1.2f, chunk.weights()[at + 2]);
+    assertEquals(SD1.eosId(), chunk.ids()[at + 3]);
+    // 74 cats leave one place: the three vectors start the next chunk.
+    List<PromptChunk> moved = PromptChunk.of("cat ".repeat(74) + "BadDream", SD1, List.of(bad));
+    assertEquals(2, moved.size());
+    assertEquals(List.of(), moved.get(0).embeddings());
+    assertEquals(1, moved.get(1).embeddings().getFirst().position());
+    assertArrayEquals(SD1.encode("cat ".repeat(74)), moved.get(0).ids());
+  }
+
   /** Any mix of the syntax's characters parses and chunks: no exception, every chunk well formed. */
   @Test
   void randomPromptsAlwaysChunk() {

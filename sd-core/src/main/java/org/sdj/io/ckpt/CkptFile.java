@@ -28,7 +28,8 @@ import org.sdj.io.safetensors.TensorSource;
  * tensors are views of the file and open in constant heap whatever the file's size.
  *
  * <p>The tensors are those of the state dict: the top-level dict's {@code state_dict} entry when it has one (Stable
- * Diffusion checkpoints, which keep {@code global_step} and the like beside it), else the top-level dict itself.
+ * Diffusion checkpoints, which keep {@code global_step} and the like beside it), or its {@code string_to_param} entry
+ * (an AUTOMATIC1111 embedding's vectors, named {@code *}), else the top-level dict itself.
  * Entries that are not tensors are skipped. Non-contiguous tensors (transposed or strided views) are copied into
  * native memory owned by this file on first {@link #get}, and freed by {@link #close()}.
  *
@@ -78,7 +79,9 @@ public final class CkptFile implements TensorSource {
         throw new CkptException(file, "the checkpoint holds a " + Pickled.typeOf(root) + ", not a state dict");
       }
       boolean wrapped = top.get("state_dict") instanceof Map<?, ?>;
-      Map<?, ?> stateDict = wrapped ? (Map<?, ?>) top.get("state_dict") : top;
+      // An AUTOMATIC1111 textual-inversion embedding keeps its vectors as {"*": tensor} under string_to_param.
+      Map<?, ?> stateDict = wrapped ? (Map<?, ?>) top.get("state_dict")
+          : top.get("string_to_param") instanceof Map<?, ?> embedding ? embedding : top;
       Map<String, StridedTensor> layouts = layouts(file, zip, prefix, stateDict);
       Map<String, String> metadata = wrapped ? scalars(top) : Map.of();
       return new CkptFile(file, arena, layouts, metadata);

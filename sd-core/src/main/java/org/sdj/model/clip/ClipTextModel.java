@@ -2,6 +2,7 @@ package org.sdj.model.clip;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.sdj.backend.Activation;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
@@ -74,7 +75,16 @@ public final class ClipTextModel {
    * AUTOMATIC1111; 0 gives {@code last_hidden_state}).
    */
   public Tensor forward(Ops ops, int[] ids, int batch, int skipLayers) {
-    Tensor h = hiddenState(ops, ids, batch, layers.size() - skipLayers);
+    return forward(ops, ids, batch, skipLayers, Map.of());
+  }
+
+  /**
+   * {@link #forward(Ops, int[], int, int)} with some input rows given instead of looked up: {@code inputVectors} maps
+   * an index into {@code ids} to the {@code [hidden_size]} vector that stands there in place of its token's
+   * embedding (textual-inversion embeddings); positions are added as usual.
+   */
+  public Tensor forward(Ops ops, int[] ids, int batch, int skipLayers, Map<Integer, float[]> inputVectors) {
+    Tensor h = hiddenState(ops, ids, batch, layers.size() - skipLayers, inputVectors);
     Tensor out = finalLayerNorm.forward(ops, h);
     h.close();
     return out;
@@ -87,6 +97,10 @@ public final class ClipTextModel {
    * @return {@code [batch, L, hidden_size]}
    */
   public Tensor hiddenState(Ops ops, int[] ids, int batch, int layer) {
+    return hiddenState(ops, ids, batch, layer, Map.of());
+  }
+
+  private Tensor hiddenState(Ops ops, int[] ids, int batch, int layer, Map<Integer, float[]> inputVectors) {
     if (layer < 0 || layer > layers.size()) {
       throw new IllegalArgumentException("layer " + layer + " is not in 0.." + layers.size());
     }
@@ -104,6 +118,9 @@ public final class ClipTextModel {
       }
     }
     Tensor tokens = ops.reshape(ops.embedding(tokenEmbedding, ids), batch, length, config.hiddenSize());
+    if (!inputVectors.isEmpty()) {
+      tokens = withRows(ops, tokens, inputVectors);
+    }
     Tensor positions = ops.narrow(positionEmbedding, 0, 0, length);
     Tensor h = ops.add(tokens, positions);
     tokens.close();
@@ -114,5 +131,21 @@ public final class ClipTextModel {
       h = next;
     }
     return h;
+  }
+
+  /** {@code tokens} {@code [B, L, D]} with the rows {@code rows} names (index into the flattened B * L) replaced. */
+  private Tensor withRows(Ops ops, Tensor tokens, Map<Integer, float[]> rows) {
+    int hidden = Math.toIntExact(config.hiddenSize());
+    float[] host = ops.toHost(tokens);
+    for (Map.Entry<Integer, float[]> row : rows.entrySet()) {
+      if (row.getValue().length != hidden) {
+        throw new IllegalArgumentException("an input vector of " + row.getValue().length + " values for a text"
+            + " encoder of hidden size " + hidden);
+      }
+      System.arraycopy(row.getValue(), 0, host, row.getKey() * hidden, hidden);
+    }
+    Tensor replaced = ops.fromHost(host, tokens.shape());
+    tokens.close();
+    return replaced;
   }
 }

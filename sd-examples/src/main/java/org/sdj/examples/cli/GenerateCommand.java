@@ -120,6 +120,11 @@ final class GenerateCommand implements Callable<Integer> {
           + " the model's, as A1111's --vae.")
   Path vae;
 
+  @Option(names = "--embedding", paramLabel = "FILE",
+      description = "A textual-inversion embedding (.safetensors or .pt) that prompts call by its file name, as A1111's"
+          + " embeddings folder (needs --prompt-syntax a1111); repeat for several.")
+  List<Path> embeddings = new ArrayList<>();
+
   @Option(names = "--lora", paramLabel = "FILE[:WEIGHT]",
       description = "A LoRA (.safetensors, kohya's or diffusers' layout) merged into the model at strength WEIGHT"
           + " (default 1); repeat for several.")
@@ -158,6 +163,10 @@ final class GenerateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--prompt-syntax: " + e.getMessage());
     }
+    if (!embeddings.isEmpty() && syntax != PromptSyntax.A1111) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--embedding: prompts call embeddings by name in"
+          + " A1111's syntax; add --prompt-syntax a1111");
+    }
     ProgressBar progress = quiet ? null : new ProgressBar(spec.commandLine().getErr(), ProgressBar.stderrIsTerminal());
     GenerationRequest.Builder request = GenerationRequest.prompt(prompt).negativePrompt(negativePrompt)
         .promptSyntax(syntax)
@@ -186,6 +195,7 @@ final class GenerateCommand implements Callable<Integer> {
     if (vae != null) {
       engine.vae(vae);
     }
+    embeddings.forEach(engine::embedding);
     for (String lora : loras) {
       addLora(engine, lora);
     }

@@ -106,6 +106,16 @@ class GenerateCommandTest {
   }
 
   @Test
+  void embeddingsNeedTheA1111Syntax() {
+    Path embedding = dir.resolve("Calm.safetensors");
+    SafeTensorsWriter.create().add("emb_params", DType.F32, new long[] {2, 32}, new float[64]).write(embedding);
+    Sdj.run(Sdj.smallGenerate(dir.resolve("e.png"), "--prompt", "a Calm cat", "--embedding", embedding.toString(),
+        "--prompt-syntax", "a1111", "--quiet")).assertSuccess();
+    Sdj.run(Sdj.smallGenerate(dir.resolve("e.png"), "--embedding", embedding.toString()))
+        .assertOneErrorLine(2, "--embedding", "--prompt-syntax a1111");
+  }
+
+  @Test
   void aVaeFileIsReadOrRefusedInOneLine() {
     Path vae = Sdj.tinyModel().resolve("vae/diffusion_pytorch_model.safetensors");
     Sdj.run(Sdj.smallGenerate(dir.resolve("v.png"), "--vae", vae.toString(), "--quiet")).assertSuccess();
