@@ -84,18 +84,15 @@ public final class StableDiffusionPipeline {
         Tensor input = scheduler.scaleModelInput(math, x, t);
         Tensor modelInput = ops.cast(input, backend.activationType());
         Tensor time = ops.narrow(times, 0, (long) (s - begin) * batch, batch);
-        Tensor prediction;
-        if (!cfg) {
-          prediction = unetStep.run(ops, List.of(modelInput, time, contexts.cond()));
-        } else if (contexts.joint() != null) {
-          prediction = unetStep.run(ops, List.of(ops.concat(0, modelInput, modelInput), time, contexts.joint()));
-        } else {
+        int half = batch / 2;
+        Tensor prediction = switch (contexts) {
+          case Contexts.Joint j ->
+              unetStep.run(ops, List.of(cfg ? ops.concat(0, modelInput, modelInput) : modelInput, time, j.context()));
           // Contexts of lengths neither divides run apart, as A1111 runs them (each half in a replay of its own).
-          int half = batch / 2;
-          prediction = ops.concat(0,
-              unconditionalStep.run(ops, List.of(modelInput, ops.narrow(time, 0, 0, half), contexts.uncond())),
-              unetStep.run(ops, List.of(modelInput, ops.narrow(time, 0, half, half), contexts.cond())));
-        }
+          case Contexts.Apart a -> ops.concat(0,
+              unconditionalStep.run(ops, List.of(modelInput, ops.narrow(time, 0, 0, half), a.uncond())),
+              unetStep.run(ops, List.of(modelInput, ops.narrow(time, 0, half, half), a.cond())));
+        };
         Tensor guided = cfg ? guide(math, prediction, spec.guidanceScale()) : prediction;
         StepResult<Tensor> result = scheduler.step(math, guided, t, x, spec.stepNoise());
         try (Denoised denoised = new Denoised(ops, result.predOriginalSample())) {
@@ -171,11 +168,14 @@ public final class StableDiffusionPipeline {
     return latents;
   }
 
-  /**
-   * The UNet's text contexts: with guidance and contexts of one length, {@code joint} {@code [2B, L, D]} (negative
-   * prompts first); else {@code cond} {@code [B, L, D]} and, with guidance, {@code uncond} {@code [B, L', D]}.
-   */
-  private record Contexts(Tensor joint, Tensor uncond, Tensor cond) {}
+  /** The UNet's text contexts: one batch, or with guidance the two halves apart where their lengths differ. */
+  private sealed interface Contexts {
+    /** {@code [2B, L, D]} with guidance (negative prompts first), else {@code [B, L, D]}. */
+    record Joint(Tensor context) implements Contexts {}
+
+    /** {@code [B, L', D]} and {@code [B, L, D]}. */
+    record Apart(Tensor uncond, Tensor cond) implements Contexts {}
+  }
 
   private Contexts encodePrompts(Ops ops, DenoiseSpec spec, boolean cfg) {
     PromptEncoder encoder = new PromptEncoder(components.tokenizer(), components.textEncoder(),
@@ -186,13 +186,12 @@ public final class StableDiffusionPipeline {
         texts.addAll(spec.negativePrompts());
       }
       texts.addAll(spec.prompts());
-      Tensor context = encoder.plain(ops, texts);
-      return cfg ? new Contexts(context, null, null) : new Contexts(null, null, context);
+      return new Contexts.Joint(encoder.plain(ops, texts));
     }
     // A1111 encodes the prompts and the negative prompts apart: the emphasis keeps each group's own mean.
     Tensor cond = encoder.weighted(ops, spec.prompts());
     if (!cfg) {
-      return new Contexts(null, null, cond);
+      return new Contexts.Joint(cond);
     }
     Tensor uncond = encoder.weighted(ops, spec.negativePrompts());
     long condLength = cond.shape()[1];
@@ -200,12 +199,12 @@ public final class StableDiffusionPipeline {
     // Attention over a context repeated k times equals attention over it once (each key's weight is split k ways), so
     // where one length divides the other, the shorter context repeated makes one batch of the two (as ComfyUI does).
     if (condLength % uncondLength == 0) {
-      return new Contexts(ops.concat(0, repeated(ops, uncond, condLength / uncondLength), cond), null, null);
+      return new Contexts.Joint(ops.concat(0, repeated(ops, uncond, condLength / uncondLength), cond));
     }
     if (uncondLength % condLength == 0) {
-      return new Contexts(ops.concat(0, uncond, repeated(ops, cond, uncondLength / condLength)), null, null);
+      return new Contexts.Joint(ops.concat(0, uncond, repeated(ops, cond, uncondLength / condLength)));
     }
-    return new Contexts(null, uncond, cond);
+    return new Contexts.Apart(uncond, cond);
   }
 
   /** {@code context} {@code [B, L, D]} concatenated {@code times} times along L. */

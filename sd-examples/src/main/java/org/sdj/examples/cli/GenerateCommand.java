@@ -13,16 +13,14 @@ import org.sdj.SdjException;
 import org.sdj.StableDiffusion;
 import org.sdj.StepListener;
 import org.sdj.backend.DType;
-import org.sdj.examples.demo.DemoModel;
 import org.sdj.image.ImageFileException;
 import org.sdj.image.ImageFiles;
 import org.sdj.image.Images;
 import org.sdj.io.hub.DownloadListener;
-import org.sdj.io.checkpoint.ModelFamily;
-import org.sdj.prompt.PromptSyntax;
 import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.SafeTensorsWriter;
+import org.sdj.prompt.PromptSyntax;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,21 +38,7 @@ final class GenerateCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "PATH",
-      description = "A diffusers pipeline folder, a single-file checkpoint (FILE.safetensors or FILE.ckpt, original SD 1.x/2.x"
-          + " layout), a Hugging Face Hub id (org/name[@revision]), or '" + DemoModel.NAME
-          + "' for the built-in tiny demo model (random weights: noise-like images).")
-  String model;
-
-  @Option(names = "--config", paramLabel = "DIR",
-      description = "For a single-file checkpoint that is not a published SD 1.x/2.x architecture: a diffusers"
-          + " folder whose configs and tokenizer describe it (its weights are not read).")
-  Path config;
-
-  @Option(names = "--family", paramLabel = "NAME",
-      description = "For a single-file checkpoint: load it as sd1, sd2-base or sd2-v instead of the detected family"
-          + " (SD 2.x files are taken as sd2-v).")
-  String family;
+  @CommandLine.Mixin ModelOptions modelOptions;
 
   @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "What to draw.")
   String prompt;
@@ -112,27 +96,6 @@ final class GenerateCommand implements Callable<Integer> {
       description = "img2img: how much of the image to repaint, in (0, 1] (default: ${DEFAULT-VALUE}).")
   double strength = GenerationRequest.DEFAULT_STRENGTH;
 
-  @Option(names = "--backend", paramLabel = "NAME", description = "auto, cpu, cuda or reference (default: auto).")
-  String backend = "auto";
-
-  @Option(names = "--vae", paramLabel = "FILE",
-      description = "Read the VAE's weights from FILE (.safetensors or .ckpt, original or diffusers layout) instead of"
-          + " the model's, as A1111's --vae.")
-  Path vae;
-
-  @Option(names = "--embedding", paramLabel = "FILE",
-      description = "A textual-inversion embedding (.safetensors or .pt) that prompts call by its file name, as A1111's"
-          + " embeddings folder (needs --prompt-syntax a1111); repeat for several.")
-  List<Path> embeddings = new ArrayList<>();
-
-  @Option(names = "--lora", paramLabel = "FILE[:WEIGHT]",
-      description = "A LoRA (.safetensors, kohya's or diffusers' layout) merged into the model at strength WEIGHT"
-          + " (default 1); repeat for several.")
-  List<String> loras = new ArrayList<>();
-
-  @Option(names = "--variant", paramLabel = "NAME", description = "Weights variant, e.g. fp16.")
-  String variant;
-
   @Option(names = "--output", paramLabel = "FILE",
       description = "Where to write the image: FILE.png, or FILE.jpg for a JPEG; either carries the parameters as"
           + " AUTOMATIC1111 stores them. A batch gets numbered names (default: ${DEFAULT-VALUE}).")
@@ -163,7 +126,7 @@ final class GenerateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--prompt-syntax: " + e.getMessage());
     }
-    if (!embeddings.isEmpty() && syntax != PromptSyntax.A1111) {
+    if (modelOptions.hasEmbeddings() && syntax != PromptSyntax.A1111) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--embedding: prompts call embeddings by name in"
           + " A1111's syntax; add --prompt-syntax a1111");
     }
@@ -187,28 +150,8 @@ final class GenerateCommand implements Callable<Integer> {
     if (initNoise != null) {
       request.initialNoise(readNoise(initNoise));
     }
-    StableDiffusion.Builder engine = StableDiffusion.builder().model(DemoModel.resolve(model)).backend(backend)
+    StableDiffusion.Builder engine = modelOptions.engine(spec)
         .downloadListener(progress != null ? progress : DownloadListener.NONE);
-    if (variant != null) {
-      engine.variant(variant);
-    }
-    if (vae != null) {
-      engine.vae(vae);
-    }
-    embeddings.forEach(engine::embedding);
-    for (String lora : loras) {
-      addLora(engine, lora);
-    }
-    if (config != null) {
-      engine.config(config);
-    }
-    if (family != null) {
-      try {
-        engine.family(ModelFamily.parse(family));
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--family: " + e.getMessage());
-      }
-    }
     try (StableDiffusion sd = engine.build()) {
       GenerationResult result = sd.generate(request);
       for (Path file : write(result)) {
@@ -217,25 +160,6 @@ final class GenerateCommand implements Callable<Integer> {
     }
     spec.commandLine().getOut().flush();
     return 0;
-  }
-
-  /** {@code FILE} or {@code FILE:WEIGHT}; a colon not followed by a number belongs to the file name. */
-  private void addLora(StableDiffusion.Builder engine, String value) {
-    int colon = value.lastIndexOf(':');
-    double weight = 1;
-    String file = value;
-    if (colon > 0) {
-      try {
-        weight = Double.parseDouble(value.substring(colon + 1));
-        file = value.substring(0, colon);
-      } catch (NumberFormatException e) {
-        // no weight given
-      }
-    }
-    if (!Files.isRegularFile(Path.of(file))) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--lora: " + file + " is not a file");
-    }
-    engine.lora(Path.of(file), weight);
   }
 
   /** Refuses an output that could not be written before minutes go into the model and the pictures. */

@@ -1,0 +1,105 @@
+package org.sdj.examples.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.sdj.StableDiffusion;
+import org.sdj.examples.demo.DemoModel;
+import org.sdj.io.checkpoint.ModelFamily;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+
+/** The options that say which model to load and what to load with it: {@code sdj generate}'s engine. */
+final class ModelOptions {
+  @Option(names = "--model", required = true, paramLabel = "PATH",
+      description = "A diffusers pipeline folder, a single-file checkpoint (FILE.safetensors or FILE.ckpt, original"
+          + " SD 1.x/2.x layout), a Hugging Face Hub id (org/name[@revision]), or '" + DemoModel.NAME
+          + "' for the built-in tiny demo model (random weights: noise-like images).")
+  String model;
+
+  @Option(names = "--config", paramLabel = "DIR",
+      description = "For a single-file checkpoint that is not a published SD 1.x/2.x architecture: a diffusers"
+          + " folder whose configs and tokenizer describe it (its weights are not read).")
+  Path config;
+
+  @Option(names = "--family", paramLabel = "NAME",
+      description = "For a single-file checkpoint: load it as sd1, sd2-base or sd2-v instead of the detected family"
+          + " (SD 2.x files are taken as sd2-v).")
+  String family;
+
+  @Option(names = "--backend", paramLabel = "NAME", description = "auto, cpu, cuda or reference (default: auto).")
+  String backend = "auto";
+
+  @Option(names = "--variant", paramLabel = "NAME", description = "Weights variant, e.g. fp16.")
+  String variant;
+
+  @Option(names = "--vae", paramLabel = "FILE",
+      description = "Read the VAE's weights from FILE (.safetensors or .ckpt, original or diffusers layout) instead of"
+          + " the model's, as A1111's --vae.")
+  Path vae;
+
+  @Option(names = "--lora", paramLabel = "FILE[:WEIGHT]",
+      description = "A LoRA (.safetensors, kohya's or diffusers' layout) merged into the model at strength WEIGHT"
+          + " (default 1); repeat for several.")
+  List<String> loras = new ArrayList<>();
+
+  @Option(names = "--embedding", paramLabel = "FILE",
+      description = "A textual-inversion embedding (.safetensors or .pt) that prompts call by its file name, as A1111's"
+          + " embeddings folder (needs --prompt-syntax a1111); repeat for several.")
+  List<Path> embeddings = new ArrayList<>();
+
+  boolean hasEmbeddings() {
+    return !embeddings.isEmpty();
+  }
+
+  /**
+   * The engine these options describe, not yet built.
+   *
+   * @throws CommandLine.ParameterException naming the option whose value is wrong
+   */
+  StableDiffusion.Builder engine(CommandSpec spec) {
+    StableDiffusion.Builder engine = StableDiffusion.builder().model(DemoModel.resolve(model)).backend(backend);
+    if (variant != null) {
+      engine.variant(variant);
+    }
+    if (vae != null) {
+      engine.vae(vae);
+    }
+    embeddings.forEach(engine::embedding);
+    for (String lora : loras) {
+      addLora(spec, engine, lora);
+    }
+    if (config != null) {
+      engine.config(config);
+    }
+    if (family != null) {
+      try {
+        engine.family(ModelFamily.parse(family));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--family: " + e.getMessage());
+      }
+    }
+    return engine;
+  }
+
+  /** {@code FILE} or {@code FILE:WEIGHT}; a colon not followed by a number belongs to the file name. */
+  private static void addLora(CommandSpec spec, StableDiffusion.Builder engine, String value) {
+    int colon = value.lastIndexOf(':');
+    double weight = 1;
+    String file = value;
+    if (colon > 0) {
+      try {
+        weight = Double.parseDouble(value.substring(colon + 1));
+        file = value.substring(0, colon);
+      } catch (NumberFormatException e) {
+        // no weight given
+      }
+    }
+    if (!Files.isRegularFile(Path.of(file))) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--lora: " + file + " is not a file");
+    }
+    engine.lora(Path.of(file), weight);
+  }
+}
