@@ -40,8 +40,13 @@ final class GenerateCommand implements Callable<Integer> {
 
   @CommandLine.Mixin ModelOptions modelOptions;
 
-  @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "What to draw.")
+  @Option(names = "--prompt", paramLabel = "TEXT", description = "What to draw.")
   String prompt;
+
+  @Option(names = "--parameters-from", paramLabel = "FILE",
+      description = "Take the prompts, steps, guidance, sampler, seed, size and clip skip from the generation"
+          + " parameters of a PNG or JPEG (sdj's or AUTOMATIC1111's); options given here win.")
+  Path parametersFrom;
 
   @Option(names = "--negative-prompt", paramLabel = "TEXT", description = "What to steer away from.")
   String negativePrompt = "";
@@ -110,6 +115,12 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (parametersFrom != null) {
+      ParametersFrom.fill(this, parametersFrom, spec.commandLine().getParseResult(), spec.commandLine().getErr());
+    }
+    if (prompt == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "give --prompt, or --parameters-from an image");
+    }
     if (steps < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--steps must be at least 1, got " + steps);
     }

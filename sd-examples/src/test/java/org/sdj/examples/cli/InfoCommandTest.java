@@ -1,5 +1,6 @@
 package org.sdj.examples.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,9 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
+import org.sdj.image.ImageFiles;
 
 /** {@code sdj info} prints back the parameters {@code sdj generate} stored in its PNG or JPEG. */
 class InfoCommandTest {
@@ -58,6 +60,40 @@ class InfoCommandTest {
         .assertSuccess();
     String parameters = Sdj.run("info", png.toString()).out();
     assertTrue(parameters.contains("Seed: ") && !parameters.contains("Seed: -1,"), parameters);
+  }
+
+  @Test
+  void parametersFromAnImageRemakeItAndGivenOptionsWin() throws IOException {
+    Path first = dir.resolve("first.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a fox",
+        "--negative-prompt", "blurry", "--steps", "2", "--scheduler", "euler-a", "--seed", "77", "--guidance", "6",
+        "--clip-skip", "2", "--width", "64", "--height", "48", "--output", first.toString()).assertSuccess();
+    Path again = dir.resolve("again.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
+        first.toString(), "--output", again.toString()).assertSuccess();
+    assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(again), "the same picture, the same file");
+
+    Path changed = dir.resolve("changed.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
+        first.toString(), "--steps", "1", "--output", changed.toString()).assertSuccess();
+    assertEquals("a fox" + System.lineSeparator() + "Negative prompt: blurry" + System.lineSeparator()
+        + "Steps: 1, Sampler: Euler a, CFG scale: 6, Seed: 77, Size: 64x48, Model: tiny-sd1, Clip skip: 2"
+        + System.lineSeparator(), Sdj.run("info", changed.toString()).out());
+  }
+
+  @Test
+  void anA1111SamplerSdjLacksKeepsTheModelsAndSaysSo() {
+    Path a1111 = dir.resolve("a1111.png");
+    ImageFiles.writeWithParameters(a1111, new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB),
+        "a cat\nSteps: 1, Sampler: DPM++ SDE, Schedule type: Karras, CFG scale: 5, Seed: 3, Size: 64x64");
+    Sdj.Run run = Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet",
+        "--parameters-from", a1111.toString(), "--output", dir.resolve("cat.png").toString());
+    run.assertSuccess();
+    assertTrue(run.err().contains("sampler DPM++ SDE Karras has no sdj scheduler"), run.err());
+    Path plain = dir.resolve("plain-params.png");
+    ImageFiles.write(plain, new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB));
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--parameters-from", plain.toString())
+        .assertOneErrorLine(1, "carries no generation parameters");
   }
 
   @Test

@@ -1,0 +1,63 @@
+package org.sdj.examples.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import org.sdj.GenerationParameters;
+import org.sdj.SdjException;
+import org.sdj.image.GenerationInfo;
+import org.sdj.image.ImageFiles;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * {@code sdj generate --parameters-from FILE}: the generation parameters a PNG or JPEG carries (sdj's or
+ * AUTOMATIC1111's), as A1111's "PNG Info, send to txt2img": each fills the option of {@link GenerateCommand} it
+ * stands for unless the command line gives that option itself.
+ */
+final class ParametersFrom {
+  private ParametersFrom() {}
+
+  static void fill(GenerateCommand command, Path file, ParseResult given, PrintWriter err) {
+    GenerationInfo info = ImageFiles.readGenerationInfo(file)
+        .orElseThrow(() -> new SdjException(file + " carries no generation parameters"));
+    if (!given.hasMatchedOption("--prompt")) {
+      command.prompt = info.prompt();
+    }
+    if (!given.hasMatchedOption("--negative-prompt")) {
+      command.negativePrompt = info.negativePrompt();
+    }
+    if (!given.hasMatchedOption("--steps")) {
+      info.steps().ifPresent(s -> command.steps = s);
+    }
+    if (!given.hasMatchedOption("--guidance")) {
+      info.cfgScale().ifPresent(g -> command.guidance = g);
+    }
+    if (!given.hasMatchedOption("--seed")) {
+      info.seed().ifPresent(s -> command.seed = s);
+    }
+    if (!given.hasMatchedOption("--width") && !given.hasMatchedOption("--height")) {
+      info.size().ifPresent(size -> {
+        command.width = size.width();
+        command.height = size.height();
+      });
+    }
+    if (!given.hasMatchedOption("--strength")) {
+      info.denoisingStrength().ifPresent(s -> command.strength = s);
+    }
+    if (!given.hasMatchedOption("--clip-skip") && info.extras().containsKey(GenerationParameters.CLIP_SKIP)) {
+      try {
+        command.clipSkip = Integer.parseInt(info.extras().get(GenerationParameters.CLIP_SKIP).trim());
+      } catch (NumberFormatException e) {
+        throw new SdjException(file + ": Clip skip " + info.extras().get(GenerationParameters.CLIP_SKIP)
+            + " is not a number");
+      }
+    }
+    if (!given.hasMatchedOption("--scheduler") && info.sampler().isPresent()) {
+      if (info.scheduler().isPresent()) {
+        command.scheduler = info.scheduler().get();
+      } else {
+        err.println("sdj: " + file + ": sampler " + info.sampler().get() + info.scheduleType().map(t -> " " + t)
+            .orElse("") + " has no sdj scheduler; using the model's (give --scheduler to choose)");
+      }
+    }
+  }
+}
