@@ -185,8 +185,8 @@ public record GenerationInfo(
 
     /**
      * Sets the sampler and schedule type from sdj's scheduler name ({@code ddim}, {@code pndm}, {@code euler},
-     * {@code euler-a}, {@code dpmpp-2m}, {@code dpmpp-2m-karras}, {@code lms}, {@code heun}, {@code unipc}, {@code lcm},
-     * {@code ddpm}).
+     * {@code euler-a}, {@code dpmpp-2m}, {@code dpmpp-2m-karras}, {@code dpmpp-2m-sde}, {@code dpmpp-2m-sde-karras},
+     * {@code lms}, {@code heun}, {@code unipc}, {@code lcm}, {@code ddpm}).
      *
      * @throws org.sdj.SdjException for an unknown name
      */

@@ -19,6 +19,8 @@ final class SamplerNames {
       entry("euler-a", "Euler a"),
       entry("dpmpp-2m", "DPM++ 2M"),
       new Entry("dpmpp-2m-karras", "DPM++ 2M", Optional.of(KARRAS)),
+      entry("dpmpp-2m-sde", "DPM++ 2M SDE"),
+      new Entry("dpmpp-2m-sde-karras", "DPM++ 2M SDE", Optional.of(KARRAS)),
       entry("lms", "LMS"),
       entry("heun", "Heun"),
       entry("unipc", "UniPC"),

@@ -49,6 +49,10 @@ public final class Schedulers {
         Map.of("algorithm_type", "dpmsolver++", "solver_order", 2, "use_karras_sigmas", false)));
     SHORT_NAMES.put("dpmpp-2m-karras", new Entry("DPMSolverMultistepScheduler",
         Map.of("algorithm_type", "dpmsolver++", "solver_order", 2, "use_karras_sigmas", true)));
+    SHORT_NAMES.put("dpmpp-2m-sde", new Entry("DPMSolverMultistepScheduler",
+        Map.of("algorithm_type", "sde-dpmsolver++", "solver_order", 2, "use_karras_sigmas", false)));
+    SHORT_NAMES.put("dpmpp-2m-sde-karras", new Entry("DPMSolverMultistepScheduler",
+        Map.of("algorithm_type", "sde-dpmsolver++", "solver_order", 2, "use_karras_sigmas", true)));
     SHORT_NAMES.put("lms", new Entry("LMSDiscreteScheduler", Map.of()));
     SHORT_NAMES.put("heun", new Entry("HeunDiscreteScheduler", Map.of()));
     SHORT_NAMES.put("unipc", new Entry("UniPCMultistepScheduler", Map.of()));
@@ -65,10 +69,14 @@ public final class Schedulers {
   public static Optional<String> shortNameOf(Scheduler scheduler) {
     String className = scheduler.config().className();
     if (scheduler.config() instanceof DPMSolverMultistepScheduler.Config dpm) {
-      if (dpm.algorithm() != DPMSolverMultistepScheduler.Algorithm.DPMSOLVER_PLUS_PLUS || dpm.solverOrder() != 2) {
+      String base = switch (dpm.algorithm()) {
+        case DPMSOLVER_PLUS_PLUS -> "dpmpp-2m";
+        case SDE_DPMSOLVER_PLUS_PLUS -> "dpmpp-2m-sde";
+      };
+      if (dpm.solverOrder() != 2) {
         return Optional.empty();
       }
-      return Optional.of(dpm.sigmaSpacing() == SigmaSpacing.KARRAS ? "dpmpp-2m-karras" : "dpmpp-2m");
+      return Optional.of(dpm.sigmaSpacing() == SigmaSpacing.KARRAS ? base + "-karras" : base);
     }
     return SHORT_NAMES.entrySet().stream().filter(e -> e.getValue().className().equals(className))
         .map(Map.Entry::getKey).findFirst();

@@ -75,7 +75,8 @@ final class GenerateCommand implements Callable<Integer> {
   int clipSkip = GenerationRequest.DEFAULT_CLIP_SKIP;
 
   @Option(names = "--scheduler", paramLabel = "NAME",
-      description = "ddim, pndm, euler, euler-a, dpmpp-2m, dpmpp-2m-karras, lms, heun, unipc, lcm, ddpm "
+      description = "ddim, pndm, euler, euler-a, dpmpp-2m, dpmpp-2m-karras, dpmpp-2m-sde, dpmpp-2m-sde-karras, lms,"
+          + " heun, unipc, lcm, ddpm "
           + "(default: the model's).")
   String scheduler;
 
