@@ -2,9 +2,13 @@ package org.sdj.backend;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** Decodes weight bytes into host floats, for backends (and tests) that compute on float32 copies of the weights. */
+/**
+ * Between weight bytes and host floats: decoding for backends (and tests) that compute on float32 copies of the
+ * weights, encoding for weights made on the host (merged LoRAs, files being written).
+ */
 public final class WeightFloats {
   private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -40,5 +44,19 @@ public final class WeightFloats {
           + "; weights must be F32, F16 or BF16");
     }
     return out;
+  }
+
+  /** {@code values} as little-endian {@code dtype} bytes (F32, F16 or BF16), rounding to nearest even. */
+  public static byte[] encode(DType dtype, float[] values) {
+    ByteBuffer out =
+        ByteBuffer.allocate(Math.multiplyExact(values.length, dtype.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : values) {
+      switch (dtype) {
+        case F32 -> out.putFloat(v);
+        case F16, BF16 -> out.putShort(HalfPrecision.encode(v, dtype));
+        default -> throw new IllegalArgumentException(dtype + " is not a float type");
+      }
+    }
+    return out.array();
   }
 }

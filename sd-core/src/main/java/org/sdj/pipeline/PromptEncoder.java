@@ -1,7 +1,6 @@
 package org.sdj.pipeline;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,10 +76,8 @@ final class PromptEncoder {
         System.arraycopy(chunk.ids(), 0, ids, start, length);
         System.arraycopy(chunk.weights(), 0, weights, start, length);
         for (PromptChunk.EmbeddingAt at : chunk.embeddings()) {
-          float[] v = at.embedding().vectors();
-          int dim = at.embedding().dim();
           for (int i = 0; i < at.embedding().count(); i++) {
-            vectors.put(start + at.position() + i, Arrays.copyOfRange(v, i * dim, (i + 1) * dim));
+            vectors.put(start + at.position() + i, at.embedding().vector(i));
           }
         }
       }

@@ -37,7 +37,7 @@ public record Embedding(String name, float[] vectors, int count, int dim) {
   }
 
   /** Vector {@code i}, {@code [dim]}. */
-  float[] vector(int i) {
+  public float[] vector(int i) {
     float[] v = new float[dim];
     System.arraycopy(vectors, i * dim, v, 0, dim);
     return v;

@@ -2,8 +2,6 @@ package org.sdj.io.lora;
 
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,8 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.stream.IntStream;
-import org.sdj.backend.DType;
-import org.sdj.backend.HalfPrecision;
 import org.sdj.backend.WeightData;
 import org.sdj.backend.WeightFloats;
 import org.sdj.io.model.Component;
@@ -26,8 +22,6 @@ import org.sdj.io.model.Component;
  */
 public final class LoraSet implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(LoraSet.class.getName());
-  private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-  private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
   private record Term(Path file, LoraLayer layer, double scale) {}
 
@@ -144,16 +138,8 @@ public final class LoraSet implements AutoCloseable {
         }
       });
     }
-    DType type = base.dtype();
-    MemorySegment data = MemorySegment.ofArray(new byte[Math.multiplyExact(w.length, (int) type.byteSize())]);
-    for (int i = 0; i < w.length; i++) {
-      if (type == DType.F32) {
-        data.setAtIndex(F32, i, w[i]);
-      } else {
-        data.setAtIndex(I16, i, HalfPrecision.encode(w[i], type));
-      }
-    }
-    return new WeightData(base.name(), type, shape, data);
+    return new WeightData(base.name(), base.dtype(), shape,
+        MemorySegment.ofArray(WeightFloats.encode(base.dtype(), w)));
   }
 
   @Override

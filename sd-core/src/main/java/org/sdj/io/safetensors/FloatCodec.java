@@ -2,12 +2,11 @@ package org.sdj.io.safetensors;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.sdj.backend.DType;
 import org.sdj.backend.HalfPrecision;
 
-/** Conversions between {@code float} and the little-endian float encodings safetensors stores (F32, F16, BF16). */
+/** Decodes the little-endian float encodings safetensors stores (F32, F16, BF16); {@code WeightFloats} encodes. */
 final class FloatCodec {
   // Unaligned: a foreign file's header length need not be a multiple of the element size.
   private static final ValueLayout.OfFloat F32 =
@@ -39,19 +38,5 @@ final class FloatCodec {
       out[i] = HalfPrecision.decode(halves[i], dtype);
     }
     return out;
-  }
-
-  /** {@code values} encoded as little-endian {@code dtype} (F32, F16 or BF16), rounding to nearest even. */
-  static byte[] encode(DType dtype, float[] values) {
-    ByteBuffer out =
-        ByteBuffer.allocate(Math.multiplyExact(values.length, dtype.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
-    for (float v : values) {
-      switch (dtype) {
-        case F32 -> out.putFloat(v);
-        case F16, BF16 -> out.putShort(HalfPrecision.encode(v, dtype));
-        default -> throw new IllegalArgumentException(dtype + " is not a float type");
-      }
-    }
-    return out.array();
   }
 }

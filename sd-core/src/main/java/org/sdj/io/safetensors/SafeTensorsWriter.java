@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.sdj.backend.DType;
+import org.sdj.backend.WeightFloats;
 import org.sdj.io.StrictJson;
 
 /**
@@ -65,7 +66,7 @@ public final class SafeTensorsWriter {
           + ": use F32, F16 or BF16, or add raw bytes");
     }
     checkElementCount(name, shape, data.length);
-    return put(name, dtype, shape, FloatCodec.encode(dtype, data));
+    return put(name, dtype, shape, WeightFloats.encode(dtype, data));
   }
 
   /**
