@@ -22,7 +22,7 @@
 #     profile against PyTorch eager (benchmarks/torch/vae_decode.py), again with NCHW images and with its wide attention
 #     head on the CUDA-core kernel instead of cuBLASLt products (-Dsdj.cuda.wideProducts=false); the channels-last group
 #     norm's three kernels timed apart at the UNet's shapes, and its one-kernel form (GroupNormBench); and the UNet step
-#     again with the wgmma kernels on row plans (-Dsdj.cuda.wgmmaRowPlan=true, RowPlan; the attention benchmark too,
+#     again with the wgmma kernels on plain grids, not row plans (-Dsdj.cuda.wgmmaRowPlan=false, RowPlan; the attention benchmark too,
 #     after SDPA), with no group norm in one kernel and with those of up to 256 pixels a sample (the default: 1024;
 #     -Dsdj.cuda.groupNormCluster=false, =256), with the wgmma kernel's K and V tiles copied by one bulk copy each
 #     (-Dsdj.cuda.wgmmaTmaTile=true), with
@@ -39,7 +39,7 @@
 #     the whole txt2img and GroupNormBench: the short confirmation of a kernel change (a tuning winner adopted) in a
 #     device session's last minutes; ncu's stall reasons of the table's kernels at padded head sizes 80 and 160
 #     (stalls.txt, as 'run' takes them too) and the instructions they wait at (sites-d80.txt, sites-d160.txt); the
-#     attention benchmark and the UNet step with each of SDJ_CHECK_VARIANTS (default "wgmmaRowPlan=true
+#     attention benchmark and the UNet step with each of SDJ_CHECK_VARIANTS (default "wgmmaRowPlan=false
 #     groupNormCluster=false"), each followed by the defaults again, the first before the stalls, the others after.
 #
 #   scripts/gpu-check.sh sweep    (on the GPU machine; a minute or two)
@@ -457,8 +457,8 @@ attention_summary() {
   [ -s "$out/stalls.txt" ] && {
     echo "-- where the table's kernels wait (ncu; cycles stalled per issued instruction, pipes' activity) --"
     grep -E "^== |stalled|pct_of_peak|ERR|knows none" "$out/stalls.txt" | sed -E 's/smsp__average_warps_issue_//'; }
-  [ -f "$out/bench-sdj-wgmmaRowPlan-true.txt" ] && {
-    echo "-- sdj, -Dsdj.cuda.wgmmaRowPlan=true --"; grep -E "^wgmma " "$out/bench-sdj-wgmmaRowPlan-true.txt"; }
+  [ -f "$out/bench-sdj-wgmmaRowPlan-false.txt" ] && {
+    echo "-- sdj, -Dsdj.cuda.wgmmaRowPlan=false --"; grep -E "^wgmma " "$out/bench-sdj-wgmmaRowPlan-false.txt"; }
   return 0
 }
 
@@ -487,9 +487,9 @@ run_checks() {
   limit 45 "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
   echo "== attention benchmark (torch SDPA) =="
   limit 30 python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
-  echo "== attention benchmark (sdj, -Dsdj.cuda.wgmmaRowPlan=true) =="
-  limit 30 "${java[@]}" -Dsdj.cuda.wgmmaRowPlan=true -cp "$cp" org.sdj.cuda.AttentionBench \
-    >"$out/bench-sdj-wgmmaRowPlan-true.txt" 2>&1
+  echo "== attention benchmark (sdj, -Dsdj.cuda.wgmmaRowPlan=false) =="
+  limit 30 "${java[@]}" -Dsdj.cuda.wgmmaRowPlan=false -cp "$cp" org.sdj.cuda.AttentionBench \
+    >"$out/bench-sdj-wgmmaRowPlan-false.txt" 2>&1
   rm -rf /tmp/sdj-tune
   unpack "$bundle/tune.tar.xz" /tmp/sdj-tune
   overlap_part /tmp/sdj-tune/tune
@@ -516,7 +516,7 @@ run_checks() {
   echo "== group norm kernels (sdj) =="
   limit 30 "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
   # The UNet step again with each alternative, where the deadline leaves room.
-  local variants="wgmmaRowPlan=true groupNormCluster=false groupNormCluster=256 wgmmaTmaTile=true groupNormBlocks=256
+  local variants="wgmmaRowPlan=false groupNormCluster=false groupNormCluster=256 wgmmaTmaTile=true groupNormBlocks=256
     groupNormBlocks=128 attention=mma wgmmaTma=false channelsLast=false fusedProjections=false"
   for variant in $variants; do
     if [ $((deadline - SECONDS)) -ge 40 ]; then
@@ -555,7 +555,7 @@ check_checks() {
   # The attention benchmark and the UNet step with each of SDJ_CHECK_VARIANTS (properties of org.sdj.cuda, without
   # the prefix), each followed by the defaults again, so that an order effect shows; the first variant before the
   # stall reasons and sites, the others after them, as the deadline leaves room.
-  local variants=${SDJ_CHECK_VARIANTS-wgmmaRowPlan=true groupNormCluster=false} variant
+  local variants=${SDJ_CHECK_VARIANTS-wgmmaRowPlan=false groupNormCluster=false} variant
   local first=${variants%% *}
   [ -n "$first" ] && check_variant "$first"
   stalls_part "80 160"

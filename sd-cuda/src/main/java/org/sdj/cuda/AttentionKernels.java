@@ -62,7 +62,7 @@ final class AttentionKernels {
    */
   private final List<WgmmaKernel> tuned;
   /** Whether wgmma launches take {@link RowPlan#choose}'s plan ({@link RowPlan#PROPERTY}) rather than the plain grid. */
-  private final boolean rowPlans = CudaOptions.flag(System.getProperties(), RowPlan.PROPERTY, false);
+  private final boolean rowPlans = CudaOptions.flag(System.getProperties(), RowPlan.PROPERTY, true);
   /** Whether wide heads run as products ({@link #WIDE_PRODUCTS_PROPERTY}). */
   private final boolean wideProducts = CudaOptions.flag(System.getProperties(), WIDE_PRODUCTS_PROPERTY, true);
   /** Set once the driver refuses a tensor map: the wgmma kernels copy with cp.async from then on. */
