@@ -37,6 +37,8 @@ final class Generation {
   private final GenerationRequest request;
 
   private final BufferedImage initImage;
+  /** Inpainting's mask at the image's size, {@code [1, 1, height, width]} of zeros and ones; null otherwise. */
+  private final float[] mask;
   private final int width;
   private final int height;
   private final long seed;
@@ -55,9 +57,9 @@ final class Generation {
     this.width = request.width().orElse(initImage != null ? initImage.getWidth() : nativeSize());
     this.height = request.height().orElse(initImage != null ? initImage.getHeight() : nativeSize());
     check(width, height, factor);
+    this.mask = initImage == null ? null : request.mask().map(m -> Images.toMask(m, width, height)).orElse(null);
     this.seed = request.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong(1L << 32));
-    this.shape = new long[] {request.batchSize(), components.unet().config().inChannels(), height / factor,
-        width / factor};
+    this.shape = new long[] {request.batchSize(), latentChannels(), height / factor, width / factor};
     this.count = Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3]);
     this.scheduler = createScheduler();
   }
@@ -103,7 +105,9 @@ final class Generation {
     int batch = request.batchSize();
     TorchGenerator generator = new TorchGenerator(seed);
     LatentStart start;
-    if (initImage != null) {
+    if (mask != null) {
+      start = inpaintStart(generator);
+    } else if (initImage != null) {
       float[] imageLatents = pipeline.encodeImage(Images.toTensor(initImage),
           new long[] {1, 3, height, width}, generator::randn);
       start = new LatentStart.Image(repeat(imageLatents, batch), generator.randn(count), request.strength());
@@ -129,6 +133,64 @@ final class Generation {
         Schedulers.shortNameOf(scheduler).orElse(scheduler.config().className()), seed, batch,
         initImage != null ? OptionalDouble.of(request.strength()) : OptionalDouble.empty(), modelName);
     return new GenerationResult(images, latents, shape, parameters, Duration.ofNanos(System.nanoTime() - started));
+  }
+
+  /**
+   * Inpainting's start, its draws in diffusers' order: the image's posterior sample (where the loop needs the image's
+   * latents: below strength 1, or to blend them back), the starting noise, then the masked image's posterior sample,
+   * which diffusers draws for every UNet (only a 9-channel one reads it).
+   */
+  private LatentStart inpaintStart(TorchGenerator generator) {
+    int batch = request.batchSize();
+    long[] imageShape = {1, 3, height, width};
+    float[] image = Images.toTensor(initImage);
+    boolean conditioned = inpaintingModel();
+    float[] imageLatents = conditioned && request.strength() == 1 ? new float[0]
+        : repeat(pipeline.encodeImage(image, imageShape, generator::randn), batch);
+    float[] noise = generator.randn(count);
+    float[] maskedImageLatents;
+    if (conditioned) {
+      int plane = height * width;
+      float[] masked = image.clone();
+      for (int i = 0; i < masked.length; i++) {
+        if (mask[i % plane] >= 0.5f) {
+          masked[i] = 0;
+        }
+      }
+      maskedImageLatents = repeat(pipeline.encodeImage(masked, imageShape, generator::randn), batch);
+    } else {
+      generator.randn(count / batch);
+      maskedImageLatents = new float[0];
+    }
+    return new LatentStart.Inpaint(imageLatents, noise, request.strength(), repeat(latentMask(), batch),
+        maskedImageLatents);
+  }
+
+  /**
+   * The mask at the latents' size, {@code [1, 1, h, w]}: torch's {@code interpolate(mask, size)} in its default
+   * nearest mode, which takes the top-left pixel of each VAE-factor square.
+   */
+  private float[] latentMask() {
+    int factor = components.vae().downscaleFactor();
+    int h = height / factor;
+    int w = width / factor;
+    float[] out = new float[h * w];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        out[y * w + x] = mask[y * factor * width + x * factor];
+      }
+    }
+    return out;
+  }
+
+  /** The channels of the VAE's latents, which the loop denoises (the UNet may take more: an inpainting one, 9). */
+  private int latentChannels() {
+    return components.vae().config().latentChannels();
+  }
+
+  /** Whether the UNet takes the mask and the masked image's latents beside the latents (an inpainting model). */
+  private boolean inpaintingModel() {
+    return components.unet().config().inChannels() == 2 * latentChannels() + 1;
   }
 
   private DenoiseObserver observer(long started) {
@@ -204,6 +266,19 @@ final class Generation {
       // img2img noises the image with the seed's draws, as diffusers does; silently ignoring the noise would mislead.
       throw new InvalidRequestException("initial noise is for txt2img only: drop it or the init image (img2img draws"
           + " its noise from the seed)");
+    }
+    if (request.mask().isPresent() && request.initImage().isEmpty()) {
+      throw new InvalidRequestException("a mask needs the image it masks: give both (inpaint)");
+    }
+    int unetChannels = components.unet().config().inChannels();
+    if (inpaintingModel() && request.mask().isEmpty()) {
+      throw new InvalidRequestException("this is an inpainting model (its UNet takes " + unetChannels + " input"
+          + " channels: latents, mask and masked image): give an image and a mask to repaint (inpaint)");
+    }
+    if (unetChannels != latentChannels() && !inpaintingModel()) {
+      throw new InvalidRequestException("the UNet takes " + unetChannels + " input channels and the VAE makes "
+          + latentChannels() + "-channel latents: sdj runs text-to-image UNets (" + latentChannels() + ") and"
+          + " inpainting ones (" + (2 * latentChannels() + 1) + ")");
     }
     if (request.initImage().isPresent() && !(request.strength() > 0 && request.strength() <= 1)) {
       throw new InvalidRequestException("strength must be in (0, 1], got " + request.strength());

@@ -36,20 +36,25 @@ import org.sdj.prompt.PromptSyntax;
  *     of drawing them from the seed (the seed still drives the noise of stochastic schedulers)
  * @param initImage img2img: the image to start from; without {@code width}/{@code height} its own size, rounded down
  *     to a multiple of 8, is used
- * @param strength img2img: how much of the image to repaint, in (0, 1] ({@value #DEFAULT_STRENGTH})
+ * @param strength img2img and inpainting: how much of the image to repaint, in (0, 1] ({@value #DEFAULT_STRENGTH} for
+ *     img2img, {@value #DEFAULT_INPAINT_STRENGTH} for inpainting, as diffusers' pipelines default)
+ * @param mask inpainting: with {@code initImage}, where to repaint (white; pixels at least half bright after a
+ *     conversion to gray, as diffusers binarizes) and where to keep the image (black); resized as the image is
  * @param listener told after every step
  * @param cancellation cancels the generation from another thread
  */
 public record GenerationRequest(String prompt, String negativePrompt, PromptSyntax promptSyntax, OptionalInt width,
     OptionalInt height, int steps, double guidanceScale, int clipSkip, Optional<String> scheduler,
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
-    Optional<BufferedImage> initImage, double strength, StepListener listener, CancellationToken cancellation) {
+    Optional<BufferedImage> initImage, double strength, Optional<BufferedImage> mask, StepListener listener,
+    CancellationToken cancellation) {
 
   public static final int DEFAULT_STEPS = 25;
   public static final double DEFAULT_GUIDANCE = 7.5;
   public static final int DEFAULT_CLIP_SKIP = 1;
   public static final int DEFAULT_BATCH = 1;
   public static final double DEFAULT_STRENGTH = 0.8;
+  public static final double DEFAULT_INPAINT_STRENGTH = 1.0;
 
   public GenerationRequest {
     Objects.requireNonNull(prompt, "prompt");
@@ -57,6 +62,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Objects.requireNonNull(promptSyntax, "promptSyntax");
     schedulerOverrides = Map.copyOf(schedulerOverrides);
     initialNoise = initialNoise.map(float[]::clone);
+    Objects.requireNonNull(mask, "mask");
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(cancellation, "cancellation");
   }
@@ -94,6 +100,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.initialNoise = initialNoise;
     b.initImage = initImage;
     b.strength = strength;
+    b.mask = mask;
     b.listener = listener;
     b.cancellation = cancellation;
     return b;
@@ -116,6 +123,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private Optional<float[]> initialNoise = Optional.empty();
     private Optional<BufferedImage> initImage = Optional.empty();
     private double strength = DEFAULT_STRENGTH;
+    private Optional<BufferedImage> mask = Optional.empty();
     private StepListener listener = StepListener.NONE;
     private CancellationToken cancellation = new CancellationToken();
 
@@ -192,6 +200,25 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     public Builder initImage(BufferedImage image, double strength) {
       this.initImage = Optional.of(Objects.requireNonNull(image, "image"));
       this.strength = strength;
+      this.mask = Optional.empty();
+      return this;
+    }
+
+    /**
+     * Repaints {@code image} where {@code mask} is white and keeps it where it is black (inpainting), starting from
+     * pure noise in the masked part ({@value #DEFAULT_INPAINT_STRENGTH}). An inpainting model (a UNet of 9 input
+     * channels) sees the mask and the masked image; any other model gets the image's latents blended back outside
+     * the mask after every step, as diffusers' {@code StableDiffusionInpaintPipeline} does for both.
+     */
+    public Builder inpaint(BufferedImage image, BufferedImage mask) {
+      return inpaint(image, mask, DEFAULT_INPAINT_STRENGTH);
+    }
+
+    /** {@link #inpaint(BufferedImage, BufferedImage)}, repainting the fraction {@code strength} of the masked part. */
+    public Builder inpaint(BufferedImage image, BufferedImage mask, double strength) {
+      this.initImage = Optional.of(Objects.requireNonNull(image, "image"));
+      this.mask = Optional.of(Objects.requireNonNull(mask, "mask"));
+      this.strength = strength;
       return this;
     }
 
@@ -207,7 +234,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
 
     public GenerationRequest build() {
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale, clipSkip, scheduler,
-          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, listener, cancellation);
+          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, listener, cancellation);
     }
   }
 }

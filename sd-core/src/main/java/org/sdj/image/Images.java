@@ -69,6 +69,30 @@ public final class Images {
     return tensor;
   }
 
+  /**
+   * An inpainting mask as diffusers' mask processor reads it: converted to gray as Pillow's {@code convert("L")} does,
+   * resized to {@code width x height} as {@link #resize} does, then binarized: 1 (repaint) where the gray is at least
+   * half of white, 0 (keep) elsewhere.
+   *
+   * @return {@code [1, 1, height, width]} of zeros and ones, flattened
+   */
+  public static float[] toMask(BufferedImage mask, int width, int height) {
+    int[] pixels = Pixels.rgb(mask);
+    int[] gray = new int[pixels.length];
+    for (int p = 0; p < pixels.length; p++) {
+      int rgb = pixels[p];
+      // Pillow's ITU-R 601-2 luma in 16-bit fixed point, rounded.
+      int l = ((rgb >>> 16 & 0xFF) * 19595 + (rgb >>> 8 & 0xFF) * 38470 + (rgb & 0xFF) * 7471 + 0x8000) >>> 16;
+      gray[p] = l << 16 | l << 8 | l;
+    }
+    int[] sized = Pixels.rgb(resize(Pixels.image(gray, mask.getWidth(), mask.getHeight()), width, height));
+    float[] out = new float[sized.length];
+    for (int p = 0; p < sized.length; p++) {
+      out[p] = (sized[p] & 0xFF) >= 128 ? 1f : 0f;
+    }
+    return out;
+  }
+
   /** The shape of {@link #toTensor}'s result for {@code image}: {@code [1, 3, H, W]}. */
   public static long[] tensorShape(BufferedImage image) {
     return new long[] {1, 3, image.getHeight(), image.getWidth()};

@@ -16,7 +16,7 @@ import org.sdj.scheduler.Scheduler;
  * @param guidanceScale classifier-free guidance weight; at most 1 skips the unconditional pass, as diffusers does
  * @param clipSkip the text encoder's layers used, counted from its last as A1111's "Clip skip" counts (1: all)
  * @param scheduler a fresh scheduler, used for this run only
- * @param start pure noise or a noised image
+ * @param start pure noise, a noised image or a masked one
  * @param latentShape {@code [batch, latent_channels, h, w]}
  * @param stepNoise fresh noise for stochastic schedulers
  */
@@ -46,6 +46,7 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, Pr
     float[] noise = switch (start) {
       case LatentStart.Noise s -> s.unitNoise();
       case LatentStart.Image s -> s.unitNoise();
+      case LatentStart.Inpaint s -> s.unitNoise();
     };
     if (noise.length != n) {
       throw new IllegalArgumentException("initial noise has " + noise.length + " values, the latents need " + n);

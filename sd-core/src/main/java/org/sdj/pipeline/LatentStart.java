@@ -1,6 +1,6 @@
 package org.sdj.pipeline;
 
-/** Where the denoising loop starts: pure noise (txt2img) or a noised image (img2img). */
+/** Where the denoising loop starts: pure noise (txt2img), a noised image (img2img) or a masked one (inpainting). */
 public sealed interface LatentStart {
 
   /**
@@ -27,6 +27,50 @@ public sealed interface LatentStart {
       if (!(strength > 0 && strength <= 1)) {
         throw new IllegalArgumentException("strength must be in (0, 1], got " + strength);
       }
+    }
+  }
+
+  /**
+   * Inpainting, as diffusers' {@code StableDiffusionInpaintPipeline}: the loop starts from pure noise at strength 1,
+   * else from the image's latents noised as img2img's; a UNet that takes the mask and the masked image's latents
+   * (9 input channels) gets them beside the latents at every step, and any other has the image's latents, noised to
+   * the next step's level, put back outside the mask after every step.
+   *
+   * @param imageLatents scaled latents of the image {@code [batch, C, h, w]} flattened; empty where the loop needs
+   *     none (a 9-channel UNet at strength 1)
+   * @param unitNoise the starting noise {@code [batch, C, h, w]} flattened
+   * @param strength in {@code (0, 1]}, as img2img's
+   * @param mask {@code [batch, 1, h, w]} flattened: 1 where the loop repaints, 0 where it keeps the image
+   * @param maskedImageLatents scaled latents of the image blacked out under the mask {@code [batch, C, h, w]}
+   *     flattened, for a 9-channel UNet; empty for any other
+   */
+  record Inpaint(float[] imageLatents, float[] unitNoise, double strength, float[] mask, float[] maskedImageLatents)
+      implements LatentStart {
+    public Inpaint {
+      int channels = mask.length == 0 ? 0 : unitNoise.length / mask.length;
+      if (mask.length == 0 || channels * mask.length != unitNoise.length) {
+        throw new IllegalArgumentException("the mask has " + mask.length + " values, the noise " + unitNoise.length
+            + ": the mask needs one per latent pixel");
+      }
+      if (imageLatents.length != 0 && imageLatents.length != unitNoise.length
+          || maskedImageLatents.length != 0 && maskedImageLatents.length != unitNoise.length) {
+        throw new IllegalArgumentException("image latents, masked image latents and noise differ in length");
+      }
+      if (!(strength > 0 && strength <= 1)) {
+        throw new IllegalArgumentException("strength must be in (0, 1], got " + strength);
+      }
+      if (strength < 1 && imageLatents.length == 0) {
+        throw new IllegalArgumentException("a strength under 1 starts from the image: its latents are needed");
+      }
+      if (maskedImageLatents.length == 0 && imageLatents.length == 0) {
+        throw new IllegalArgumentException("without the masked image's latents the loop blends the image's back in:"
+            + " its latents are needed");
+      }
+    }
+
+    /** Whether the UNet takes the mask and the masked image's latents as input channels. */
+    public boolean conditioned() {
+      return maskedImageLatents.length != 0;
     }
   }
 }

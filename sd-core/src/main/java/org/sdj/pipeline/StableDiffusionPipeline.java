@@ -63,7 +63,15 @@ public final class StableDiffusionPipeline {
         scheduler.setBeginIndex(begin);
         latents = scheduler.addNoise(i.imageLatents(), i.unitNoise(), timesteps[begin]);
       }
+      case LatentStart.Inpaint p -> {
+        begin = img2imgBegin(spec.steps(), p.strength(), scheduler.order());
+        scheduler.setBeginIndex(begin);
+        latents = p.strength() == 1 ? scaled(p.unitNoise(), (float) scheduler.initNoiseSigma())
+            : scheduler.addNoise(p.imageLatents(), p.unitNoise(), timesteps[begin]);
+      }
     }
+    Optional<LatentStart.Inpaint> blendBack = spec.start() instanceof LatentStart.Inpaint p && !p.conditioned()
+        ? Optional.of(p) : Optional.empty();
     boolean cfg = spec.classifierFreeGuidance();
     UNet2DConditionModel unet = components.unet();
     int batch = Math.toIntExact(spec.latentShape()[0] * (cfg ? 2 : 1));
@@ -73,6 +81,7 @@ public final class StableDiffusionPipeline {
         Replay unconditionalStep = backend.replay(step);
         StepLatents math = new StepLatents(backend)) {
       Contexts contexts = encodePrompts(outer, spec, cfg);
+      Optional<Tensor> conditioning = conditioning(outer, spec);
       Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, timesteps.length), batch);
       Tensor x = math.fromHost(latents, spec.latentShape());
       int total = timesteps.length - begin;
@@ -83,6 +92,9 @@ public final class StableDiffusionPipeline {
         Ops ops = math.ops();
         Tensor input = scheduler.scaleModelInput(math, x, t);
         Tensor modelInput = ops.cast(input, backend.activationType());
+        if (conditioning.isPresent()) {
+          modelInput = ops.concat(1, modelInput, conditioning.get());
+        }
         Tensor time = ops.narrow(times, 0, (long) (s - begin) * batch, batch);
         int half = batch / 2;
         Tensor prediction = switch (contexts) {
@@ -98,7 +110,12 @@ public final class StableDiffusionPipeline {
         try (Denoised denoised = new Denoised(ops, result.predOriginalSample())) {
           observer.afterStep(s - begin + 1, total, t, denoised);
         }
-        x = math.nextStep(scheduler, result.prevSample());
+        Tensor next = result.prevSample();
+        if (blendBack.isPresent()) {
+          double nextTimestep = s + 1 < timesteps.length ? timesteps[s + 1] : Double.NaN;
+          next = keepOutsideMask(math, blendBack.get(), next, scheduler, nextTimestep, spec.latentShape());
+        }
+        x = math.nextStep(scheduler, next);
       }
       return math.ops().toHost(x);
     }
@@ -130,6 +147,47 @@ public final class StableDiffusionPipeline {
     public void close() {
       expired = true;
     }
+  }
+
+  /**
+   * An inpainting UNet's extra input channels: the mask then the masked image's latents, {@code [B, 1 + C, h, w]} in
+   * the activation type (the loop doubles them with the latents for guidance); empty for any other start.
+   */
+  private Optional<Tensor> conditioning(Ops ops, DenoiseSpec spec) {
+    if (!(spec.start() instanceof LatentStart.Inpaint p) || !p.conditioned()) {
+      return Optional.empty();
+    }
+    long[] shape = spec.latentShape();
+    int pixels = Math.toIntExact(shape[2] * shape[3]);
+    int channels = Math.toIntExact(shape[1]);
+    int batch = Math.toIntExact(shape[0]);
+    float[] data = new float[batch * (1 + channels) * pixels];
+    for (int b = 0; b < batch; b++) {
+      int to = b * (1 + channels) * pixels;
+      System.arraycopy(p.mask(), b * pixels, data, to, pixels);
+      System.arraycopy(p.maskedImageLatents(), b * channels * pixels, data, to + pixels, channels * pixels);
+    }
+    return Optional.of(ops.fromHost(data, backend.activationType(), shape[0], 1 + channels, shape[2], shape[3]));
+  }
+
+  /**
+   * diffusers' inpainting with a UNet that does not see the mask: after a step, the image's latents noised to the
+   * next step's level ({@code nextTimestep}; after the last step, as they are) replace the sample outside the mask,
+   * {@code (1 - mask) * image + mask * sample}. On the host: the blend reads the sample back once a step.
+   */
+  private static Tensor keepOutsideMask(StepLatents math, LatentStart.Inpaint p, Tensor sample, Scheduler scheduler,
+      double nextTimestep, long[] shape) {
+    float[] x = math.ops().toHost(sample);
+    float[] image = Double.isNaN(nextTimestep) ? p.imageLatents()
+        : scheduler.addNoise(p.imageLatents(), p.unitNoise(), nextTimestep);
+    float[] mask = p.mask();
+    int pixels = Math.toIntExact(shape[2] * shape[3]);
+    int channels = Math.toIntExact(shape[1]);
+    for (int i = 0; i < x.length; i++) {
+      float m = mask[i / (channels * pixels) * pixels + i % pixels];
+      x[i] = (1 - m) * image[i] + m * x[i];
+    }
+    return math.fromHost(x, shape);
   }
 
   /**

@@ -29,6 +29,14 @@ final class PublishedConfigs {
    * @param linearProjection the UNet's {@code use_linear_projection}, as the checkpoint's shapes say
    */
   static void write(ModelFamily family, boolean linearProjection, Path dir) {
+    write(family, linearProjection, 4, dir);
+  }
+
+  /**
+   * Writes the config folder of {@code family} into the empty folder {@code dir}, its UNet taking
+   * {@code unetInChannels} input channels (9: the family's inpainting model, whose config is otherwise the same).
+   */
+  static void write(ModelFamily family, boolean linearProjection, int unetInChannels, Path dir) {
     try {
       for (String file : FILES) {
         Path target = dir.resolve(file);
@@ -37,6 +45,7 @@ final class PublishedConfigs {
           if (file.equals(ConfigFolder.UNET)) {
             ObjectNode unet = (ObjectNode) StrictJson.mapper().readTree(in);
             unet.put("use_linear_projection", linearProjection);
+            unet.put("in_channels", unetInChannels);
             StrictJson.mapper().writeValue(target.toFile(), unet);
           } else {
             Files.copy(in, target);

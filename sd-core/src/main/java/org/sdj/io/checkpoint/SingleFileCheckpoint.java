@@ -97,9 +97,11 @@ public final class SingleFileCheckpoint implements ModelSource {
             tensors.metadata(), options.family(), location.toString());
         family = Optional.of(detected.family());
         temporary = Optional.of(Files.createTempDirectory("sdj-" + detected.family().id() + "-configs-"));
-        PublishedConfigs.write(detected.family(), detected.linearProjection(), temporary.get());
+        PublishedConfigs.write(detected.family(), detected.linearProjection(), detected.unetInChannels(),
+            temporary.get());
         configs = ConfigFolder.read(temporary.get());
-        LOG.log(Level.INFO, "{0}: loading as {1}", location, detected.family().id());
+        LOG.log(Level.INFO, "{0}: loading as {1}{2}", location, detected.family().id(),
+            detected.unetInChannels() == 4 ? "" : " (inpainting UNet)");
       }
       Map<Component, TensorSource> views = CheckpointMapping.map(tensors, location, configs);
       return new SingleFileCheckpoint(location, tensors, family, configs, views, temporary);

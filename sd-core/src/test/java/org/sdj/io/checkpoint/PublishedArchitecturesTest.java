@@ -161,12 +161,27 @@ class PublishedArchitecturesTest {
 
   @Test
   void detectsTheFamilyFromKeysAndShapes() {
-    assertEquals(new FamilyDetector.Detection(ModelFamily.SD_1, false),
+    assertEquals(new FamilyDetector.Detection(ModelFamily.SD_1, false, 4),
         detect(checkpointShapes(ModelFamily.SD_1), Map.of(), Optional.empty()));
     Map<String, long[]> sd2 = checkpointShapes(ModelFamily.SD_2_V);
-    assertEquals(new FamilyDetector.Detection(ModelFamily.SD_2_V, true), detect(sd2, Map.of(), Optional.empty()));
+    assertEquals(new FamilyDetector.Detection(ModelFamily.SD_2_V, true, 4), detect(sd2, Map.of(), Optional.empty()));
     assertEquals(ModelFamily.SD_2_BASE, detect(sd2, Map.of("global_step", "875000"), Optional.empty()).family());
     assertEquals(ModelFamily.SD_2_BASE, detect(sd2, Map.of(), Optional.of(ModelFamily.SD_2_BASE)).family());
+  }
+
+  @Test
+  void aUNetOfNineInputChannelsIsItsFamilysInpaintingModel() throws Exception {
+    Map<String, long[]> sd1 = new HashMap<>(checkpointShapes(ModelFamily.SD_1));
+    sd1.put("model.diffusion_model.input_blocks.0.0.weight", new long[] {320, 9, 3, 3});
+    assertEquals(new FamilyDetector.Detection(ModelFamily.SD_1, false, 9), detect(sd1, Map.of(), Optional.empty()));
+    // stable-diffusion-2-inpainting is the 512 base's (epsilon prediction), whatever its metadata says.
+    Map<String, long[]> sd2 = new HashMap<>(checkpointShapes(ModelFamily.SD_2_V));
+    sd2.put("model.diffusion_model.input_blocks.0.0.weight", new long[] {320, 9, 3, 3});
+    assertEquals(new FamilyDetector.Detection(ModelFamily.SD_2_BASE, true, 9),
+        detect(sd2, Map.of(), Optional.empty()));
+    Path folder = dir.resolve("inpainting-configs");
+    PublishedConfigs.write(ModelFamily.SD_1, false, 9, folder);
+    assertTrue(Files.readString(folder.resolve("unet/config.json")).contains("\"in_channels\":9"));
   }
 
   @Test
@@ -182,9 +197,9 @@ class PublishedArchitecturesTest {
     Map<String, long[]> sdxl = new HashMap<>(checkpointShapes(ModelFamily.SD_1));
     sdxl.put("conditioner.embedders.1.model.transformer.resblocks.9.mlp.c_proj.bias", new long[] {1280});
     assertMessage(sdxl, "SDXL");
-    Map<String, long[]> inpainting = new HashMap<>(checkpointShapes(ModelFamily.SD_1));
-    inpainting.put("model.diffusion_model.input_blocks.0.0.weight", new long[] {320, 9, 3, 3});
-    assertMessage(inpainting, "9 input channels");
+    Map<String, long[]> conditioned = new HashMap<>(checkpointShapes(ModelFamily.SD_1));
+    conditioned.put("model.diffusion_model.input_blocks.0.0.weight", new long[] {320, 8, 3, 3});
+    assertMessage(conditioned, "8 input channels");
     Map<String, long[]> odd = new HashMap<>(checkpointShapes(ModelFamily.SD_1));
     odd.put("model.diffusion_model.input_blocks.2.1.transformer_blocks.0.attn2.to_k.weight", new long[] {320, 512});
     assertMessage(odd, "512 wide");

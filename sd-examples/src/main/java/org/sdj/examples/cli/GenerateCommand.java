@@ -98,9 +98,17 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--init-image", paramLabel = "FILE", description = "An image to start from (img2img).")
   Path initImage;
 
+  @Option(names = "--mask", paramLabel = "FILE",
+      description = "Inpainting, with --init-image: repaint the image where this picture is white (at least half"
+          + " bright) and keep it where black. An inpainting model (stable-diffusion-inpainting) sees the mask; any"
+          + " other has the image put back outside it after every step.")
+  Path mask;
+
   @Option(names = "--strength", paramLabel = "S",
-      description = "img2img: how much of the image to repaint, in (0, 1] (default: ${DEFAULT-VALUE}).")
-  double strength = GenerationRequest.DEFAULT_STRENGTH;
+      description = "img2img and inpainting: how much of the image to repaint, in (0, 1] (default: "
+          + GenerationRequest.DEFAULT_STRENGTH + " for img2img, " + GenerationRequest.DEFAULT_INPAINT_STRENGTH
+          + " with --mask).")
+  Double strength;
 
   @Option(names = "--output", paramLabel = "FILE",
       description = "Where to write the image: FILE.png, or FILE.jpg for a JPEG; either carries the parameters as"
@@ -131,6 +139,9 @@ final class GenerateCommand implements Callable<Integer> {
     if ((width == null) != (height == null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "give both --width and --height, or neither");
     }
+    if (mask != null && initImage == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--mask masks an image: add --init-image");
+    }
     checkOutputs();
     PromptSyntax syntax;
     try {
@@ -156,8 +167,11 @@ final class GenerateCommand implements Callable<Integer> {
     if (seed != null && seed != RANDOM_SEED) {
       request.seed(seed);
     }
-    if (initImage != null) {
-      request.initImage(Images.read(initImage), strength);
+    if (mask != null) {
+      request.inpaint(Images.read(initImage), Images.read(mask),
+          strength != null ? strength : GenerationRequest.DEFAULT_INPAINT_STRENGTH);
+    } else if (initImage != null) {
+      request.initImage(Images.read(initImage), strength != null ? strength : GenerationRequest.DEFAULT_STRENGTH);
     }
     if (initNoise != null) {
       request.initialNoise(readNoise(initNoise));

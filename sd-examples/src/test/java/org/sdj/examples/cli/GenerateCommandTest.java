@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sdj.backend.DType;
 import org.sdj.cuda.CudaBackendProvider;
+import org.sdj.image.ImageFiles;
+import org.sdj.io.InpaintingFixture;
 import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.SafeTensorsWriter;
 
@@ -232,6 +234,19 @@ class GenerateCommandTest {
         .assertOneErrorLine(1, "strength must be in (0, 1], got 0.0");
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--init-image", image.toString(), "--strength", "0.2",
         "--steps", "4")).assertOneErrorLine(1, "strength 0.2 with 4 steps leaves no step to run");
+  }
+
+  @Test
+  void inpaintingWithAMaskOnTheCpuBackend() throws IOException {
+    Path image = dir.resolve("in.png");
+    Path mask = dir.resolve("mask.png");
+    ImageIO.write(InpaintingFixture.ramp(), "png", image.toFile());
+    ImageIO.write(InpaintingFixture.mask(), "png", mask.toFile());
+    Path out = dir.resolve("inpainted.png");
+    Sdj.run(Sdj.smallGenerate(out, "--init-image", image.toString(), "--mask", mask.toString())).assertSuccess();
+    // Without --strength, inpainting repaints the masked part from pure noise, as diffusers' pipeline defaults.
+    assertTrue(ImageFiles.readParameters(out).orElseThrow().matches("(?s).*Denoising strength: 1(\\.0)?(,.*|$)"));
+    Sdj.run(Sdj.smallGenerate(out, "--mask", mask.toString())).assertOneErrorLine(2, "--mask", "--init-image");
   }
 
   @Test
