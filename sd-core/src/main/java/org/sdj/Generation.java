@@ -37,7 +37,11 @@ final class Generation {
   private final GenerationRequest request;
 
   private final BufferedImage initImage;
-  /** Inpainting's mask at the image's size, {@code [1, 1, height, width]} of zeros and ones; null otherwise. */
+  /**
+   * Inpainting's mask at the image's size, {@code [1, 1, height, width]} of zeros and ones: the request's, or all ones
+   * for an inpainting model asked for txt2img or img2img (as AUTOMATIC1111 runs them: the whole picture repainted);
+   * null otherwise.
+   */
   private final float[] mask;
   private final int width;
   private final int height;
@@ -57,7 +61,8 @@ final class Generation {
     this.width = request.width().orElse(initImage != null ? initImage.getWidth() : nativeSize());
     this.height = request.height().orElse(initImage != null ? initImage.getHeight() : nativeSize());
     check(width, height, factor);
-    this.mask = initImage == null ? null : request.mask().map(m -> Images.toMask(m, width, height)).orElse(null);
+    this.mask = initImage != null && request.mask().isPresent() ? Images.toMask(request.mask().get(), width, height)
+        : inpaintingModel() ? wholeMask() : null;
     this.seed = request.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong(1L << 32));
     this.shape = new long[] {request.batchSize(), latentChannels(), height / factor, width / factor};
     this.count = Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3]);
@@ -106,7 +111,9 @@ final class Generation {
     TorchGenerator generator = new TorchGenerator(seed);
     LatentStart start;
     if (mask != null) {
-      start = inpaintStart(generator);
+      // txt2img on an inpainting model: a blank picture wholly masked (its content is masked out either way).
+      start = initImage != null ? inpaintStart(generator, Images.toTensor(initImage), request.strength())
+          : inpaintStart(generator, new float[3 * height * width], 1.0);
     } else if (initImage != null) {
       float[] imageLatents = pipeline.encodeImage(Images.toTensor(initImage),
           new long[] {1, 3, height, width}, generator::randn);
@@ -140,14 +147,13 @@ final class Generation {
    * latents: below strength 1, or to blend them back), the starting noise, then the masked image's posterior sample,
    * which diffusers draws for every UNet (only a 9-channel one reads it).
    */
-  private LatentStart inpaintStart(TorchGenerator generator) {
+  private LatentStart inpaintStart(TorchGenerator generator, float[] image, double strength) {
     int batch = request.batchSize();
     long[] imageShape = {1, 3, height, width};
-    float[] image = Images.toTensor(initImage);
     boolean conditioned = inpaintingModel();
-    float[] imageLatents = conditioned && request.strength() == 1 ? new float[0]
+    float[] imageLatents = conditioned && strength == 1 ? new float[0]
         : repeat(pipeline.encodeImage(image, imageShape, generator::randn), batch);
-    float[] noise = generator.randn(count);
+    float[] noise = initImage == null ? initialNoise(generator) : generator.randn(count);
     float[] maskedImageLatents;
     if (conditioned) {
       int plane = height * width;
@@ -162,8 +168,14 @@ final class Generation {
       generator.randn(count / batch);
       maskedImageLatents = new float[0];
     }
-    return new LatentStart.Inpaint(imageLatents, noise, request.strength(), repeat(latentMask(), batch),
-        maskedImageLatents);
+    return new LatentStart.Inpaint(imageLatents, noise, strength, repeat(latentMask(), batch), maskedImageLatents);
+  }
+
+  /** A mask of ones at the image's size: repaint everything. */
+  private float[] wholeMask() {
+    float[] ones = new float[height * width];
+    Arrays.fill(ones, 1f);
+    return ones;
   }
 
   /**
@@ -271,10 +283,6 @@ final class Generation {
       throw new InvalidRequestException("a mask needs the image it masks: give both (inpaint)");
     }
     int unetChannels = components.unet().config().inChannels();
-    if (inpaintingModel() && request.mask().isEmpty()) {
-      throw new InvalidRequestException("this is an inpainting model (its UNet takes " + unetChannels + " input"
-          + " channels: latents, mask and masked image): give an image and a mask to repaint (inpaint)");
-    }
     if (unetChannels != latentChannels() && !inpaintingModel()) {
       throw new InvalidRequestException("the UNet takes " + unetChannels + " input channels and the VAE makes "
           + latentChannels() + "-channel latents: sdj runs text-to-image UNets (" + latentChannels() + ") and"

@@ -86,13 +86,28 @@ class InpaintTest extends TinyModelTest {
   }
 
   @Test
-  void anInpaintingModelNeedsAMask() {
-    InvalidRequestException e = assertThrows(InvalidRequestException.class,
-        () -> inpainting.generate(GenerationRequest.prompt("x").steps(2).seed(1)));
-    assertTrue(e.getMessage().contains("inpainting model") && e.getMessage().contains("mask"), e.getMessage());
-    InvalidRequestException img2img = assertThrows(InvalidRequestException.class,
-        () -> inpainting.generate(GenerationRequest.prompt("x").steps(2).seed(1).initImage(ramp(), 0.5)));
-    assertTrue(img2img.getMessage().contains("mask"), img2img.getMessage());
+  void txt2imgAndImg2imgOnAnInpaintingModelRepaintTheWholePicture() {
+    BufferedImage white = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < SIZE; y++) {
+      for (int x = 0; x < SIZE; x++) {
+        white.setRGB(x, y, 0xFFFFFF);
+      }
+    }
+    // As AUTOMATIC1111 runs an inpainting model outside its inpaint tab: the mask all white, the picture masked out
+    // (so any picture, here the mask's own, gives the same).
+    GenerationResult txt2img = inpainting.generate(txt2img().build());
+    assertArrayEquals(inpainting.generate(txt2img().inpaint(mask(), white)).latents(), txt2img.latents());
+    assertEquals(OptionalDouble.empty(), txt2img.parameters().strength());
+    assertArrayEquals(inpainting.generate(img2img().inpaint(ramp(), white, 0.5)).latents(),
+        inpainting.generate(img2img().initImage(ramp(), 0.5)).latents());
+  }
+
+  private static GenerationRequest.Builder txt2img() {
+    return GenerationRequest.prompt("x").size(SIZE, SIZE).steps(3).scheduler("euler-a").seed(6);
+  }
+
+  private static GenerationRequest.Builder img2img() {
+    return GenerationRequest.prompt("x").steps(4).scheduler("ddim").seed(8);
   }
 
   @Test
