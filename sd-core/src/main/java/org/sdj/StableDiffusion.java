@@ -48,10 +48,10 @@ public final class StableDiffusion implements AutoCloseable {
   private final StableDiffusionPipeline pipeline;
   private final String modelName;
 
-  private StableDiffusion(Backend backend, PipelineComponents components, String modelName) {
+  private StableDiffusion(Backend backend, PipelineComponents components, String modelName, boolean vaeTiling) {
     this.backend = backend;
     this.components = components;
-    this.pipeline = new StableDiffusionPipeline(components, backend);
+    this.pipeline = new StableDiffusionPipeline(components, backend, vaeTiling);
     this.modelName = modelName;
   }
 
@@ -124,6 +124,7 @@ public final class StableDiffusion implements AutoCloseable {
     private final List<Lora> loras = new ArrayList<>();
     private final List<Path> embeddings = new ArrayList<>();
     private Optional<Path> vae = Optional.empty();
+    private boolean vaeTiling;
 
     private Builder() {}
 
@@ -204,6 +205,16 @@ public final class StableDiffusion implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Runs the VAE tile by tile on pictures larger than its tile ({@code sample_size} pixels: 512 for SD 1.x), as
+     * diffusers' {@code enable_vae_tiling()} does: the memory of a decode or an encode then follows the tile, not the
+     * picture, at the price of blended seams (off by default, as in diffusers).
+     */
+    public Builder vaeTiling(boolean tiled) {
+      this.vaeTiling = tiled;
+      return this;
+    }
+
     /** Told of the progress of Hub downloads (per file, in bytes); none by default. */
     public Builder downloadListener(DownloadListener listener) {
       this.downloads = Objects.requireNonNull(listener, "listener");
@@ -234,7 +245,7 @@ public final class StableDiffusion implements AutoCloseable {
       try {
         PipelineComponents components = PipelineComponents.load(opened, b, new ModelExtras(loras, words));
         LOG.log(Level.INFO, "loaded {0} on {1}", source, b.description());
-        return new StableDiffusion(b, components, modelName(source, location));
+        return new StableDiffusion(b, components, modelName(source, location), vaeTiling);
       } catch (RuntimeException e) {
         b.close();
         throw e;

@@ -26,10 +26,21 @@ public final class StableDiffusionPipeline {
   private static final System.Logger LOG = System.getLogger(StableDiffusionPipeline.class.getName());
   private final PipelineComponents components;
   private final Backend backend;
+  /** Whether the VAE runs tile by tile on pictures larger than its tile ({@link VaeTiles}). */
+  private final boolean vaeTiling;
 
   public StableDiffusionPipeline(PipelineComponents components, Backend backend) {
+    this(components, backend, false);
+  }
+
+  /**
+   * @param vaeTiling whether the VAE runs tile by tile on pictures larger than its tile, as diffusers'
+   *     {@code enable_vae_tiling()}
+   */
+  public StableDiffusionPipeline(PipelineComponents components, Backend backend, boolean vaeTiling) {
     this.components = components;
     this.backend = backend;
+    this.vaeTiling = vaeTiling;
   }
 
   public PipelineComponents components() {
@@ -214,7 +225,12 @@ public final class StableDiffusionPipeline {
    * @return {@code [1, latent_channels, H / f, W / f]} flattened
    */
   public float[] encodeImage(float[] image, long[] imageShape, NoiseSource noise) {
-    float[] moments = onVae("encoder", (ops, vae) -> vae.encodeMoments(ops, ops.fromHost(image, imageShape)));
+    VaeTiles.Pass encode = (x, shape) -> onVae("encoder", (ops, vae) -> vae.encodeMoments(ops, ops.fromHost(x,
+        shape)));
+    Optional<VaeTiles> tiles = tiling(false).filter(t -> t.tiles(imageShape[2], imageShape[3]));
+    float[] moments = tiles.isPresent()
+        ? tiles.get().apply(image, imageShape, 2 * components.vae().config().latentChannels(), encode)
+        : encode.apply(image, imageShape);
     int half = moments.length / 2;
     float[] eps = noise.next(half);
     float scaling = (float) components.vae().config().scalingFactor();
@@ -281,11 +297,28 @@ public final class StableDiffusionPipeline {
   public float[] decode(float[] latents, long[] latentShape) {
     float scaling = (float) components.vae().config().scalingFactor();
     float[] z = scaled(latents, 1f / scaling);
-    float[] image = onVae("decoder", (ops, vae) -> vae.decode(ops, ops.fromHost(z, latentShape)));
+    VaeTiles.Pass decode = (x, shape) -> onVae("decoder", (ops, vae) -> vae.decode(ops, ops.fromHost(x, shape)));
+    Optional<VaeTiles> tiles = tiling(true).filter(t -> t.tiles(latentShape[2], latentShape[3]));
+    float[] image = tiles.isPresent()
+        ? tiles.get().apply(z, latentShape, components.vae().config().outChannels(), decode)
+        : decode.apply(z, latentShape);
     for (int i = 0; i < image.length; i++) {
       image[i] = Math.clamp(image[i] / 2f + 0.5f, 0f, 1f);
     }
     return image;
+  }
+
+  /**
+   * The VAE's tiles where tiling is on, as diffusers sizes them: {@code sample_size} pixels, {@code sample_size / f}
+   * latents.
+   */
+  private Optional<VaeTiles> tiling(boolean decoding) {
+    if (!vaeTiling) {
+      return Optional.empty();
+    }
+    int pixels = components.vae().config().sampleSize();
+    int latents = Math.max(1, pixels / components.vae().downscaleFactor());
+    return Optional.of(decoding ? new VaeTiles(latents, pixels) : new VaeTiles(pixels, latents));
   }
 
   /**

@@ -119,6 +119,11 @@ final class GenerateCommand implements Callable<Integer> {
       description = "Also write the final latents (before the VAE) as one tensor named 'latents'.")
   Path outputLatents;
 
+  @Option(names = "--vae-tiling",
+      description = "Run the VAE tile by tile on pictures larger than its tile (512 pixels for SD 1.x), as diffusers'"
+          + " enable_vae_tiling(): far less memory for large pictures, at the price of blended seams.")
+  boolean vaeTiling;
+
   @Option(names = "--quiet", description = "No progress on standard error.")
   boolean quiet;
 
@@ -176,7 +181,7 @@ final class GenerateCommand implements Callable<Integer> {
     if (initNoise != null) {
       request.initialNoise(readNoise(initNoise));
     }
-    StableDiffusion.Builder engine = modelOptions.engine(spec)
+    StableDiffusion.Builder engine = modelOptions.engine(spec).vaeTiling(vaeTiling)
         .downloadListener(progress != null ? progress : DownloadListener.NONE);
     try (StableDiffusion sd = engine.build()) {
       GenerationResult result = sd.generate(request);

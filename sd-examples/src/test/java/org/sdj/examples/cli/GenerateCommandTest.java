@@ -250,6 +250,16 @@ class GenerateCommandTest {
   }
 
   @Test
+  void vaeTilingOnAPictureLargerThanTheTinyVaesTile() throws IOException {
+    // The tiny VAE's sample_size is 128: 192x136 runs two tiles by two.
+    Path out = dir.resolve("tiled.png");
+    Sdj.run(Sdj.smallGenerate(out, "--width", "192", "--height", "136", "--vae-tiling")).assertSuccess();
+    BufferedImage image = ImageIO.read(out.toFile());
+    assertEquals(192, image.getWidth());
+    assertEquals(136, image.getHeight());
+  }
+
+  @Test
   void cudaWhereItCannotRunSaysWhy() {
     assumeFalse(new CudaBackendProvider().availability().usable(), "this machine can run the CUDA backend");
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--backend", "cuda"))
