@@ -127,19 +127,35 @@ final class Generation {
         request.guidanceScale(),
         request.clipSkip(), scheduler, start, shape, generator::randn);
 
-    float[] latents;
-    try {
-      latents = pipeline.denoise(spec, observer(started));
-    } catch (IllegalArgumentException e) {
-      throw new InvalidRequestException(e.getMessage());
+    float[] latents = denoise(spec, started);
+    long[] finalShape = shape;
+    int factor = components.vae().downscaleFactor();
+    if (request.hiresFix().isPresent()) {
+      HiresFix fix = request.hiresFix().get();
+      finalShape = new long[] {batch, shape[1], fix.target(height, factor) / factor, fix.target(width, factor) / factor};
+      float[] upscaled = HiresFix.upscale(latents, shape, (int) finalShape[2], (int) finalShape[3]);
+      LatentStart second = new LatentStart.Image(upscaled, generator.randn(upscaled.length), fix.strength());
+      latents = denoise(new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
+          fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.clipSkip(),
+          createScheduler(), second, finalShape, generator::randn), started);
     }
-    List<BufferedImage> images = Images.toImages(pipeline.decode(latents, shape),
-        new long[] {batch, 3, height, width});
+    List<BufferedImage> images = Images.toImages(pipeline.decode(latents, finalShape),
+        new long[] {batch, 3, finalShape[2] * factor, finalShape[3] * factor});
     GenerationParameters parameters = new GenerationParameters(request.prompt(), request.negativePrompt(), width,
         height, request.steps(), request.guidanceScale(), request.clipSkip(),
         Schedulers.shortNameOf(scheduler).orElse(scheduler.config().className()), seed, batch,
-        initImage != null ? OptionalDouble.of(request.strength()) : OptionalDouble.empty(), modelName);
-    return new GenerationResult(images, latents, shape, parameters, Duration.ofNanos(System.nanoTime() - started));
+        initImage != null ? OptionalDouble.of(request.strength()) : OptionalDouble.empty(), modelName,
+        request.hiresFix());
+    return new GenerationResult(images, latents, finalShape, parameters,
+        Duration.ofNanos(System.nanoTime() - started));
+  }
+
+  private float[] denoise(DenoiseSpec spec, long started) {
+    try {
+      return pipeline.denoise(spec, observer(started, spec.latentShape()));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException(e.getMessage());
+    }
   }
 
   /**
@@ -205,7 +221,7 @@ final class Generation {
     return components.unet().config().inChannels() == 2 * latentChannels() + 1;
   }
 
-  private DenoiseObserver observer(long started) {
+  private DenoiseObserver observer(long started, long[] shape) {
     CancellationToken token = request.cancellation();
     return (step, total, timestep, denoised) -> {
       StepEvent event = new StepEvent(step, total, timestep, Duration.ofNanos(System.nanoTime() - started),
@@ -278,6 +294,20 @@ final class Generation {
       // img2img noises the image with the seed's draws, as diffusers does; silently ignoring the noise would mislead.
       throw new InvalidRequestException("initial noise is for txt2img only: drop it or the init image (img2img draws"
           + " its noise from the seed)");
+    }
+    if (request.hiresFix().isPresent()) {
+      HiresFix fix = request.hiresFix().get();
+      if (!fix.problem().isEmpty()) {
+        throw new InvalidRequestException(fix.problem());
+      }
+      if (request.initImage().isPresent() || inpaintingModel()) {
+        throw new InvalidRequestException("hires fix enlarges a txt2img picture of a text-to-image model: drop it"
+            + (inpaintingModel() ? " for this inpainting model" : " or the init image"));
+      }
+      if (fix.target(width, factor) > MAX_SIDE || fix.target(height, factor) > MAX_SIDE) {
+        throw new InvalidRequestException("hires fix would make " + fix.target(width, factor) + "x"
+            + fix.target(height, factor) + ": at most " + MAX_SIDE + " a side");
+      }
     }
     if (request.mask().isPresent() && request.initImage().isEmpty()) {
       throw new InvalidRequestException("a mask needs the image it masks: give both (inpaint)");

@@ -1,5 +1,7 @@
 package org.sdj;
 
+import java.math.BigDecimal;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import org.sdj.image.GenerationInfo;
 import org.sdj.scheduler.Schedulers;
@@ -19,10 +21,11 @@ import org.sdj.scheduler.Schedulers;
  * @param batchSize images generated together
  * @param strength img2img strength; empty for txt2img
  * @param model the model's name (its folder or Hub id)
+ * @param hiresFix the second, larger pass ({@code width} and {@code height} are the first pass's); empty for none
  */
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
     double guidanceScale, int clipSkip, String scheduler, long seed, int batchSize, OptionalDouble strength,
-    String model) {
+    String model, Optional<HiresFix> hiresFix) {
 
   /** The infotext key of {@link #clipSkip()}. */
   public static final String CLIP_SKIP = "Clip skip";
@@ -39,6 +42,14 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
       info.sampler(scheduler);
     }
     strength.ifPresent(info::denoisingStrength);
+    hiresFix.ifPresent(fix -> {
+      info.denoisingStrength(fix.strength());
+      info.extra(HiresFix.UPSCALE, BigDecimal.valueOf(fix.scale()).stripTrailingZeros().toPlainString());
+      if (fix.steps() > 0) {
+        info.extra(HiresFix.STEPS, Integer.toString(fix.steps()));
+      }
+      info.extra(HiresFix.UPSCALER, HiresFix.LATENT_UPSCALER);
+    });
     if (clipSkip > 1) {
       info.extra(CLIP_SKIP, Integer.toString(clipSkip));   // A1111 leaves out the default, 1
     }

@@ -40,14 +40,16 @@ import org.sdj.prompt.PromptSyntax;
  *     img2img, {@value #DEFAULT_INPAINT_STRENGTH} for inpainting, as diffusers' pipelines default)
  * @param mask inpainting: with {@code initImage}, where to repaint (white; pixels at least half bright after a
  *     conversion to gray, as diffusers binarizes) and where to keep the image (black); resized as the image is
+ * @param hiresFix txt2img: make the picture at its size, then enlarge it and repaint part of it at the larger size
+ *     ({@link HiresFix}, AUTOMATIC1111's "Hires. fix"); empty: none
  * @param listener told after every step
  * @param cancellation cancels the generation from another thread
  */
 public record GenerationRequest(String prompt, String negativePrompt, PromptSyntax promptSyntax, OptionalInt width,
     OptionalInt height, int steps, double guidanceScale, int clipSkip, Optional<String> scheduler,
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
-    Optional<BufferedImage> initImage, double strength, Optional<BufferedImage> mask, StepListener listener,
-    CancellationToken cancellation) {
+    Optional<BufferedImage> initImage, double strength, Optional<BufferedImage> mask, Optional<HiresFix> hiresFix,
+    StepListener listener, CancellationToken cancellation) {
 
   public static final int DEFAULT_STEPS = 25;
   public static final double DEFAULT_GUIDANCE = 7.5;
@@ -63,6 +65,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     schedulerOverrides = Map.copyOf(schedulerOverrides);
     initialNoise = initialNoise.map(float[]::clone);
     Objects.requireNonNull(mask, "mask");
+    Objects.requireNonNull(hiresFix, "hiresFix");
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(cancellation, "cancellation");
   }
@@ -101,6 +104,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.initImage = initImage;
     b.strength = strength;
     b.mask = mask;
+    b.hiresFix = hiresFix;
     b.listener = listener;
     b.cancellation = cancellation;
     return b;
@@ -124,6 +128,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private Optional<BufferedImage> initImage = Optional.empty();
     private double strength = DEFAULT_STRENGTH;
     private Optional<BufferedImage> mask = Optional.empty();
+    private Optional<HiresFix> hiresFix = Optional.empty();
     private StepListener listener = StepListener.NONE;
     private CancellationToken cancellation = new CancellationToken();
 
@@ -222,6 +227,17 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return this;
     }
 
+    /** Adds a second, larger pass ({@link HiresFix}): txt2img only. */
+    public Builder hiresFix(HiresFix fix) {
+      this.hiresFix = Optional.of(Objects.requireNonNull(fix, "fix"));
+      return this;
+    }
+
+    /** {@link #hiresFix(HiresFix)} enlarging by {@code scale} and repainting {@code strength}, in as many steps. */
+    public Builder hiresFix(double scale, double strength) {
+      return hiresFix(new HiresFix(scale, strength, 0));
+    }
+
     public Builder listener(StepListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
       return this;
@@ -234,7 +250,8 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
 
     public GenerationRequest build() {
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale, clipSkip, scheduler,
-          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, listener, cancellation);
+          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, hiresFix, listener,
+          cancellation);
     }
   }
 }

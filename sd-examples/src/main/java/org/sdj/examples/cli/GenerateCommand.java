@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.sdj.GenerationRequest;
+import org.sdj.HiresFix;
 import org.sdj.GenerationResult;
 import org.sdj.SdjException;
 import org.sdj.StableDiffusion;
@@ -119,6 +120,19 @@ final class GenerateCommand implements Callable<Integer> {
       description = "Also write the final latents (before the VAE) as one tensor named 'latents'.")
   Path outputLatents;
 
+  @Option(names = "--hires-scale", paramLabel = "X",
+      description = "txt2img: AUTOMATIC1111's hires fix with its Latent upscaler: make the picture, enlarge its"
+          + " latents X times (up to " + HiresFix.MAX_SCALE + ") and repaint part of it at the larger size.")
+  Double hiresScale;
+
+  @Option(names = "--hires-strength", paramLabel = "S",
+      description = "With --hires-scale: how much the second pass repaints, in (0, 1] (default: ${DEFAULT-VALUE}).")
+  double hiresStrength = HiresFix.DEFAULT_STRENGTH;
+
+  @Option(names = "--hires-steps", paramLabel = "N",
+      description = "With --hires-scale: the second pass's steps (default: ${DEFAULT-VALUE}, as many as --steps).")
+  int hiresSteps;
+
   @Option(names = "--vae-tiling",
       description = "Run the VAE tile by tile on pictures larger than its tile (512 pixels for SD 1.x), as diffusers'"
           + " enable_vae_tiling(): far less memory for large pictures, at the price of blended seams.")
@@ -143,6 +157,11 @@ final class GenerateCommand implements Callable<Integer> {
     }
     if ((width == null) != (height == null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "give both --width and --height, or neither");
+    }
+    if (hiresScale == null && (spec.commandLine().getParseResult().hasMatchedOption("--hires-strength")
+        || spec.commandLine().getParseResult().hasMatchedOption("--hires-steps"))) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--hires-strength and --hires-steps tune the"
+          + " hires fix: add --hires-scale");
     }
     if (mask != null && initImage == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--mask masks an image: add --init-image");
@@ -177,6 +196,9 @@ final class GenerateCommand implements Callable<Integer> {
           strength != null ? strength : GenerationRequest.DEFAULT_INPAINT_STRENGTH);
     } else if (initImage != null) {
       request.initImage(Images.read(initImage), strength != null ? strength : GenerationRequest.DEFAULT_STRENGTH);
+    }
+    if (hiresScale != null) {
+      request.hiresFix(new HiresFix(hiresScale, hiresStrength, hiresSteps));
     }
     if (initNoise != null) {
       request.initialNoise(readNoise(initNoise));

@@ -3,6 +3,7 @@ package org.sdj.examples.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import org.sdj.GenerationParameters;
+import org.sdj.HiresFix;
 import org.sdj.SdjException;
 import org.sdj.image.GenerationInfo;
 import org.sdj.image.ImageFiles;
@@ -51,6 +52,17 @@ final class ParametersFrom {
             + " is not a number");
       }
     }
+    String upscale = info.extras().get(HiresFix.UPSCALE);
+    if (upscale != null && !given.hasMatchedOption("--hires-scale")) {
+      command.hiresScale = number(file, HiresFix.UPSCALE, upscale);
+      if (!given.hasMatchedOption("--hires-strength")) {
+        info.denoisingStrength().ifPresent(s -> command.hiresStrength = s);
+      }
+      String steps = info.extras().get(HiresFix.STEPS);
+      if (steps != null && !given.hasMatchedOption("--hires-steps")) {
+        command.hiresSteps = (int) number(file, HiresFix.STEPS, steps);
+      }
+    }
     if (!given.hasMatchedOption("--scheduler") && info.sampler().isPresent()) {
       if (info.scheduler().isPresent()) {
         command.scheduler = info.scheduler().get();
@@ -58,6 +70,14 @@ final class ParametersFrom {
         err.println("sdj: " + file + ": sampler " + info.sampler().get() + info.scheduleType().map(t -> " " + t)
             .orElse("") + " has no sdj scheduler; using the model's (give --scheduler to choose)");
       }
+    }
+  }
+
+  private static double number(Path file, String key, String value) {
+    try {
+      return Double.parseDouble(value.trim());
+    } catch (NumberFormatException e) {
+      throw new SdjException(file + ": " + key + " " + value + " is not a number");
     }
   }
 }

@@ -82,6 +82,24 @@ class InfoCommandTest {
   }
 
   @Test
+  void aHiresFixPictureIsRemadeFromItsParameters() throws IOException {
+    Path first = dir.resolve("hires.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a fox",
+        "--steps", "2", "--scheduler", "euler", "--seed", "5", "--width", "64", "--height", "48", "--hires-scale",
+        "1.5", "--hires-strength", "0.6", "--hires-steps", "3", "--output", first.toString()).assertSuccess();
+    assertEquals(96, ImageIO.read(first.toFile()).getWidth());
+    String info = Sdj.run("info", first.toString()).out();
+    assertTrue(info.contains("Size: 64x48") && info.contains("Denoising strength: 0.6")
+        && info.contains("Hires upscale: 1.5") && info.contains("Hires steps: 3"), info);
+    Path again = dir.resolve("hires-again.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
+        first.toString(), "--output", again.toString()).assertSuccess();
+    assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(again), "the same picture, the same file");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--hires-steps", "3"))
+        .assertOneErrorLine(2, "add --hires-scale");
+  }
+
+  @Test
   void anA1111SamplerSdjLacksKeepsTheModelsAndSaysSo() {
     Path a1111 = dir.resolve("a1111.png");
     ImageFiles.writeWithParameters(a1111, new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB),

@@ -1,0 +1,75 @@
+package org.sdj;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** AUTOMATIC1111's hires fix with the latent upscaler, on the tiny model. */
+class HiresFixTest extends TinyModelTest {
+  @Test
+  void latentsAreEnlargedAsTorchsBilinearInterpolate() {
+    float[] x = new float[2 * 3 * 4];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = i * 0.37f - 1.1f;
+    }
+    // torch.nn.functional.interpolate(x.reshape(1, 2, 3, 4), size=(7, 9), mode="bilinear", antialias=False)
+    float[] row0 = {-1.1f, -1.038333f, -0.873889f, -0.709444f, -0.545f, -0.380556f, -0.216111f, -0.051667f, 0.01f};
+    float[] row3 = {0.38f, 0.441667f, 0.606111f, 0.770556f, 0.935f, 1.099444f, 1.263889f, 1.428333f, 1.49f};
+    float[] plane1Row6 = {6.3f, 6.361667f, 6.526111f, 6.690556f, 6.855f, 7.019445f, 7.183889f, 7.348334f, 7.41f};
+    float[] y = HiresFix.upscale(x, new long[] {1, 2, 3, 4}, 7, 9);
+    assertEquals(2 * 7 * 9, y.length);
+    for (int i = 0; i < 9; i++) {
+      assertEquals(row0[i], y[i], 2e-6);
+      assertEquals(row3[i], y[3 * 9 + i], 2e-6);
+      assertEquals(plane1Row6[i], y[63 + 6 * 9 + i], 2e-6);
+    }
+  }
+
+  @Test
+  void aSecondPassAtTwiceTheSize() {
+    List<String> events = new CopyOnWriteArrayList<>();
+    GenerationRequest.Builder request = TinyModel.small("an otter").hiresFix(2, 0.5).listener(event ->
+        events.add(event.step() + "/" + event.totalSteps() + " " + event.preview().getWidth()));
+    GenerationResult result = sd.generate(request);
+    BufferedImage image = result.images().get(0);
+    assertEquals(128, image.getWidth());
+    assertEquals(128, image.getHeight());
+    assertEquals(4 * 16 * 16, result.latents().length);
+    // Three steps at 64x64, then int(3 * 0.5) = 1 at 128x128 (latent previews of 8 and 16).
+    assertEquals(List.of("1/3 8", "2/3 8", "3/3 8", "1/1 16"), events);
+    assertEquals(64, result.parameters().width());
+    String infotext = result.parameters().infotext();
+    assertTrue(infotext.contains("Denoising strength: 0.5") && infotext.contains("Hires upscale: 2")
+        && infotext.contains("Hires upscaler: Latent") && !infotext.contains("Hires steps"), infotext);
+    assertArrayEquals(result.latents(), sd.generate(request.listener(StepListener.NONE)).latents());
+  }
+
+  @Test
+  void ownStepsAndAnOddScale() {
+    GenerationResult result = sd.generate(TinyModel.small("x").hiresFix(new HiresFix(1.5, 0.7, 4)));
+    // (int) (64 * 1.5) = 96.
+    assertEquals(96, result.images().get(0).getWidth());
+    assertTrue(result.parameters().infotext().contains("Hires steps: 4"), result.parameters().infotext());
+  }
+
+  @Test
+  void refusedWhereItCannotRun() {
+    assertRefused(TinyModel.small("x").hiresFix(1.0, 0.5), "scale must be in (1, 4]");
+    assertRefused(TinyModel.small("x").hiresFix(2, 0), "strength must be in (0, 1]");
+    assertRefused(TinyModel.small("x").hiresFix(new HiresFix(2, 0.5, -1)), "steps must be in 0..");
+    assertRefused(TinyModel.small("x").size(2048, 2048).hiresFix(4, 0.5), "8192x8192");
+    assertRefused(TinyModel.small("x").initImage(new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB), 0.5)
+        .hiresFix(2, 0.5), "init image");
+  }
+
+  private void assertRefused(GenerationRequest.Builder request, String part) {
+    InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> sd.generate(request));
+    assertTrue(e.getMessage().contains(part), e.getMessage());
+  }
+}
