@@ -10,6 +10,7 @@ import java.util.function.Function;
 import org.sdj.SdjException;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Tensor;
+import org.sdj.io.checkpoint.OriginalModuleNames;
 import org.sdj.io.lora.LoraSet;
 import org.sdj.io.model.Component;
 import org.sdj.io.model.DiffusersFolder;
@@ -109,7 +110,10 @@ public final class PipelineComponents implements AutoCloseable {
   private static <M> M build(ModelSource source, Component component, Backend backend, LoraSet loras,
       LoadProblems problems, List<Weights> made, Function<Weights, M> constructor) {
     TensorSource weights = source.weights(component);
-    Weights w = Weights.of(backend, weights, loras.merger(component, weights.names()));
+    // LoRAs may name the UNet's layers the original (CompVis) way, as A1111 reads them too.
+    Weights w = Weights.of(backend, weights, component == Component.UNET
+        ? loras.merger(component, weights.names(), OriginalModuleNames.unet(source.unetConfig()))
+        : loras.merger(component, weights.names()));
     made.add(w);
     M model = constructor.apply(w);
     for (String p : w.problems()) {

@@ -21,7 +21,8 @@ final class LoraFile implements AutoCloseable {
       new String[] {".lora_down.weight", ".lora_up.weight"},
       new String[] {".lora_A.weight", ".lora_B.weight"},
       new String[] {".lora.down.weight", ".lora.up.weight"});
-  private static final List<String> OTHER_KINDS = List.of(".hada_w1_a", ".lokr_w1", ".lora_mid.weight", ".diff");
+  private static final List<String> OTHER_KINDS = List.of(".hada_w1_a", ".lokr_w1", ".lora_mid.weight", ".diff",
+      ".dora_scale");
 
   private final Path path;
   private final SafeTensorsFile file;
@@ -62,8 +63,8 @@ final class LoraFile implements AutoCloseable {
     for (String name : file.names()) {
       for (String kind : OTHER_KINDS) {
         if (name.endsWith(kind) || name.contains(kind + ".")) {
-          throw new LoraException(path, "holds LyCORIS layers of a kind sdj does not merge (" + name + "); sdj merges"
-              + " plain LoRA and LoCon layers");
+          throw new LoraException(path, "holds LyCORIS or DoRA layers of a kind sdj does not merge (" + name + ");"
+              + " sdj merges plain LoRA and LoCon layers");
         }
       }
       for (String[] factor : FACTORS) {

@@ -8,8 +8,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.sdj.backend.WeightData;
 import org.sdj.backend.WeightFloats;
@@ -63,12 +65,22 @@ public final class LoraSet implements AutoCloseable {
    *     another architecture); layers that match nothing among others that do are logged and skipped
    */
   public BiFunction<String, WeightData, WeightData> merger(Component component, Set<String> names) {
+    return merger(component, names, name -> Optional.empty());
+  }
+
+  /**
+   * {@link #merger(Component, Set)}, where layers may also be named by their modules' original names
+   * ({@code originalModule}: a weight's name to its module's original name, as {@code OriginalModuleNames} gives).
+   */
+  public BiFunction<String, WeightData, WeightData> merger(Component component, Set<String> names,
+      Function<String, Optional<String>> originalModule) {
     Map<String, String> byKey = new HashMap<>();
     for (String name : names) {
       if (name.endsWith(".weight")) {
         String module = name.substring(0, name.length() - ".weight".length());
         byKey.put(module, name);
         byKey.put(module.replace('.', '_'), name);
+        originalModule.apply(name).ifPresent(original -> byKey.putIfAbsent(original.replace('.', '_'), name));
         if (component == Component.TEXT_ENCODER && !module.startsWith("text_model.")) {
           byKey.put("text_model_" + module.replace('.', '_'), name);   // kohya names the transformers 4.x layout
           byKey.put("text_model." + module, name);

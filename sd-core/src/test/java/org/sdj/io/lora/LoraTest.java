@@ -57,6 +57,28 @@ class LoraTest {
   }
 
   @Test
+  void kohyaKeysWithTheOriginalLayersNamesMatchToo() throws IOException {
+    // A1111 reads LoRAs that name the UNet's layers the CompVis way: input_blocks.1.1 is down_blocks.0.attentions.0,
+    // input_blocks.4.0.in_layers.2 is down_blocks.1.resnets.0.conv1 (the tiny model has two layers a block).
+    Map<String, String> original = Map.of(UNET_LINEAR, "input_blocks.1.1.transformer_blocks.0.attn1.to_q",
+        UNET_CONV, "input_blocks.4.0.in_layers.2");
+    List<Factors> layers = List.of(
+        factors(UNET_LINEAR, new long[] {RANK, 32}, 32, 2f, 7),
+        factors(UNET_CONV, new long[] {RANK, 32, 3, 3}, 64, 8f, 8));
+    SafeTensorsWriter kohya = SafeTensorsWriter.create();
+    for (Factors f : layers) {
+      String key = "lora_unet_" + original.get(f.module()).replace('.', '_');
+      kohya.add(key + ".lora_down.weight", DType.F16, f.downShape(), f.down());
+      long[] upShape = f.downShape().length == 4 ? new long[] {f.out(), RANK, 1, 1} : new long[] {f.out(), RANK};
+      kohya.add(key + ".lora_up.weight", DType.F16, upShape, f.up());
+      kohya.add(key + ".alpha", DType.F32, new long[0], new float[] {f.alpha()});
+    }
+    Path file = dir.resolve("compvis.safetensors");
+    kohya.write(file);
+    assertMergedBeforehandAgrees(file, layers, 0.9);
+  }
+
+  @Test
   void diffusersLayoutMatchesWeightsMergedBeforehand() throws IOException {
     List<Factors> layers = List.of(
         factors(UNET_LINEAR, new long[] {RANK, 32}, 32, RANK, 4),
@@ -87,6 +109,9 @@ class LoraTest {
     assertRefused(notLora, "holds no LoRA layers");
     Path loha = write("loha.safetensors", Map.of("lora_unet_x.hada_w1_a", new long[] {2, 2}));
     assertRefused(loha, "LyCORIS");
+    Path dora = write("dora.safetensors", Map.of("lora_unet_x.lora_down.weight", new long[] {2, 2},
+        "lora_unet_x.lora_up.weight", new long[] {2, 2}, "lora_unet_x.dora_scale", new long[] {1, 2}));
+    assertRefused(dora, "DoRA");
     Path half = write("half.safetensors", Map.of("lora_unet_x.lora_down.weight", new long[] {2, 2}));
     assertRefused(half, "without its other factor");
     Path sdxl = write("sdxl.safetensors", Map.of("lora_te2_x.lora_down.weight", new long[] {2, 2},
