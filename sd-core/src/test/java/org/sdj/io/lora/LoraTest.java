@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sdj.GenerationRequest;
@@ -43,17 +44,24 @@ class LoraTest {
         factors(UNET_LINEAR, new long[] {RANK, 32}, 32, 2f, 1),
         factors(UNET_CONV, new long[] {RANK, 32, 3, 3}, 64, 8f, 2),
         factors(TEXT_LINEAR, new long[] {RANK, 32}, 32, 4f, 3));
+    Path file = kohya("kohya.safetensors", layers,
+        module -> (module.startsWith("text_model") ? "lora_te_" : "lora_unet_") + module.replace('.', '_'));
+    assertMergedBeforehandAgrees(file, layers, 0.7);
+  }
+
+  /** A LoRA in kohya's layout (float16 factors, alphas) of {@code layers}, each keyed {@code key(module)}. */
+  private Path kohya(String name, List<Factors> layers, Function<String, String> key) {
     SafeTensorsWriter kohya = SafeTensorsWriter.create();
     for (Factors f : layers) {
-      String key = (f.module().startsWith("text_model") ? "lora_te_" : "lora_unet_") + f.module().replace('.', '_');
-      kohya.add(key + ".lora_down.weight", DType.F16, f.downShape(), f.down());
+      String k = key.apply(f.module());
+      kohya.add(k + ".lora_down.weight", DType.F16, f.downShape(), f.down());
       long[] upShape = f.downShape().length == 4 ? new long[] {f.out(), RANK, 1, 1} : new long[] {f.out(), RANK};
-      kohya.add(key + ".lora_up.weight", DType.F16, upShape, f.up());
-      kohya.add(key + ".alpha", DType.F32, new long[0], new float[] {f.alpha()});
+      kohya.add(k + ".lora_up.weight", DType.F16, upShape, f.up());
+      kohya.add(k + ".alpha", DType.F32, new long[0], new float[] {f.alpha()});
     }
-    Path file = dir.resolve("kohya.safetensors");
+    Path file = dir.resolve(name);
     kohya.write(file);
-    assertMergedBeforehandAgrees(file, layers, 0.7);
+    return file;
   }
 
   @Test
@@ -65,16 +73,7 @@ class LoraTest {
     List<Factors> layers = List.of(
         factors(UNET_LINEAR, new long[] {RANK, 32}, 32, 2f, 7),
         factors(UNET_CONV, new long[] {RANK, 32, 3, 3}, 64, 8f, 8));
-    SafeTensorsWriter kohya = SafeTensorsWriter.create();
-    for (Factors f : layers) {
-      String key = "lora_unet_" + original.get(f.module()).replace('.', '_');
-      kohya.add(key + ".lora_down.weight", DType.F16, f.downShape(), f.down());
-      long[] upShape = f.downShape().length == 4 ? new long[] {f.out(), RANK, 1, 1} : new long[] {f.out(), RANK};
-      kohya.add(key + ".lora_up.weight", DType.F16, upShape, f.up());
-      kohya.add(key + ".alpha", DType.F32, new long[0], new float[] {f.alpha()});
-    }
-    Path file = dir.resolve("compvis.safetensors");
-    kohya.write(file);
+    Path file = kohya("compvis.safetensors", layers, module -> "lora_unet_" + original.get(module).replace('.', '_'));
     assertMergedBeforehandAgrees(file, layers, 0.9);
   }
 
