@@ -92,6 +92,11 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--batch", paramLabel = "N", description = "Images per run (default: ${DEFAULT-VALUE}).")
   int batch = GenerationRequest.DEFAULT_BATCH;
 
+  @Option(names = "--count", paramLabel = "N",
+      description = "Runs one after another, as AUTOMATIC1111's batch count: run k takes seed S + k * batch, so each"
+          + " file's parameters remake it alone (default: ${DEFAULT-VALUE}).")
+  int count = 1;
+
   @Option(names = "--init-noise", paramLabel = "FILE.safetensors",
       description = "txt2img: one tensor [batch, 4, height/8, width/8] of unit-normal noise to start from.")
   Path initNoise;
@@ -155,6 +160,13 @@ final class GenerateCommand implements Callable<Integer> {
     if (batch < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--batch must be at least 1, got " + batch);
     }
+    if (count < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--count must be at least 1, got " + count);
+    }
+    if (count > 1 && (outputLatents != null || initNoise != null)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--count runs several times: --output-latents and"
+          + " --init-noise are for one run");
+    }
     if ((width == null) != (height == null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "give both --width and --height, or neither");
     }
@@ -206,9 +218,13 @@ final class GenerateCommand implements Callable<Integer> {
     StableDiffusion.Builder engine = modelOptions.engine(spec).vaeTiling(vaeTiling)
         .downloadListener(progress != null ? progress : DownloadListener.NONE);
     try (StableDiffusion sd = engine.build()) {
-      GenerationResult result = sd.generate(request);
-      for (Path file : write(result)) {
-        spec.commandLine().getOut().println(file);
+      for (int run = 0; run < count; run++) {
+        GenerationResult result = sd.generate(request);
+        for (Path file : write(result, run * batch, count * batch)) {
+          spec.commandLine().getOut().println(file);
+        }
+        // The next run's seed follows this one's images, as A1111 numbers the seeds of a batch count.
+        request.seed(result.parameters().seed() + batch);
       }
     }
     spec.commandLine().getOut().flush();
@@ -256,11 +272,12 @@ final class GenerateCommand implements Callable<Integer> {
     }
   }
 
-  private List<Path> write(GenerationResult result) {
+  /** Writes a run's images as images {@code first + 1...} of {@code total}: numbered where there is more than one. */
+  private List<Path> write(GenerationResult result, int first, int total) {
     List<Path> written = new ArrayList<>();
     List<BufferedImage> images = result.images();
     for (int i = 0; i < images.size(); i++) {
-      Path file = images.size() == 1 ? output : numbered(output, i + 1);
+      Path file = total == 1 ? output : numbered(output, first + i + 1);
       result.write(i, file);
       written.add(file);
     }

@@ -1,5 +1,6 @@
 package org.sdj.examples.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -247,6 +248,20 @@ class GenerateCommandTest {
     // Without --strength, inpainting repaints the masked part from pure noise, as diffusers' pipeline defaults.
     assertTrue(ImageFiles.readParameters(out).orElseThrow().matches("(?s).*Denoising strength: 1(\\.0)?(,.*|$)"));
     Sdj.run(Sdj.smallGenerate(out, "--mask", mask.toString())).assertOneErrorLine(2, "--mask", "--init-image");
+  }
+
+  @Test
+  void aCountOfRunsTakesTheNextSeedsAndEachFileRemakesItselfAlone() throws IOException {
+    Path out = dir.resolve("count.png");
+    Sdj.Run run = Sdj.run(Sdj.smallGenerate(out, "--count", "3", "--seed", "40", "--quiet"));
+    run.assertSuccess();
+    assertEquals(List.of("count-1.png", "count-2.png", "count-3.png"),
+        run.out().lines().map(l -> Path.of(l).getFileName().toString()).toList());
+    assertTrue(ImageFiles.readParameters(dir.resolve("count-3.png")).orElseThrow().contains("Seed: 42,"));
+    Path alone = dir.resolve("alone.png");
+    Sdj.run(Sdj.smallGenerate(alone, "--seed", "42", "--quiet")).assertSuccess();
+    assertArrayEquals(Files.readAllBytes(dir.resolve("count-3.png")), Files.readAllBytes(alone));
+    Sdj.run(Sdj.smallGenerate(out, "--count", "0")).assertOneErrorLine(2, "--count must be at least 1");
   }
 
   @Test
