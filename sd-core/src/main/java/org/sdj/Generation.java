@@ -124,8 +124,8 @@ final class Generation {
 
     DenoiseSpec spec = new DenoiseSpec(List.of(repeat(request.prompt(), batch)),
         List.of(repeat(request.negativePrompt(), batch)), request.promptSyntax(), request.steps(),
-        request.guidanceScale(),
-        request.clipSkip(), scheduler, start, shape, generator::randn);
+        request.guidanceScale(), request.guidanceRescale(), request.clipSkip(), scheduler, start, shape,
+        generator::randn);
 
     float[] latents = denoise(spec, started);
     long[] finalShape = shape;
@@ -136,13 +136,14 @@ final class Generation {
       float[] upscaled = HiresFix.upscale(latents, shape, (int) finalShape[2], (int) finalShape[3]);
       LatentStart second = new LatentStart.Image(upscaled, generator.randn(upscaled.length), fix.strength());
       latents = denoise(new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
-          fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.clipSkip(),
+          fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.guidanceRescale(),
+          request.clipSkip(),
           createScheduler(), second, finalShape, generator::randn), started);
     }
     List<BufferedImage> images = Images.toImages(pipeline.decode(latents, finalShape),
         new long[] {batch, 3, finalShape[2] * factor, finalShape[3] * factor});
     GenerationParameters parameters = new GenerationParameters(request.prompt(), request.negativePrompt(), width,
-        height, request.steps(), request.guidanceScale(), request.clipSkip(),
+        height, request.steps(), request.guidanceScale(), request.guidanceRescale(), request.clipSkip(),
         Schedulers.shortNameOf(scheduler).orElse(scheduler.config().className()), seed, batch,
         initImage != null ? OptionalDouble.of(request.strength()) : OptionalDouble.empty(), modelName,
         request.hiresFix());
@@ -286,6 +287,9 @@ final class Generation {
           }
         }
       }
+    }
+    if (!(request.guidanceRescale() >= 0 && request.guidanceRescale() <= 1)) {
+      throw new InvalidRequestException("guidance rescale must be in [0, 1], got " + request.guidanceRescale());
     }
     if (!Double.isFinite(request.guidanceScale())) {
       throw new InvalidRequestException("guidance scale must be a finite number, got " + request.guidanceScale());

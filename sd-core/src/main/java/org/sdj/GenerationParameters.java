@@ -15,6 +15,7 @@ import org.sdj.scheduler.Schedulers;
  * @param height image height in pixels
  * @param steps inference steps requested
  * @param guidanceScale classifier-free guidance scale
+ * @param guidanceRescale diffusers' {@code guidance_rescale} (0: none)
  * @param clipSkip AUTOMATIC1111's "Clip skip" (1: the text encoder's last layer)
  * @param scheduler the scheduler's short name ({@code euler-a}) or, for the model's own, its diffusers class name
  * @param seed seed of the torch-compatible generator that drew every noise of the batch
@@ -24,11 +25,14 @@ import org.sdj.scheduler.Schedulers;
  * @param hiresFix the second, larger pass ({@code width} and {@code height} are the first pass's); empty for none
  */
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
-    double guidanceScale, int clipSkip, String scheduler, long seed, int batchSize, OptionalDouble strength,
+    double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
+    OptionalDouble strength,
     String model, Optional<HiresFix> hiresFix) {
 
   /** The infotext key of {@link #clipSkip()}. */
   public static final String CLIP_SKIP = "Clip skip";
+  /** The infotext key of {@link #guidanceRescale()}, written where it is not 0. */
+  public static final String GUIDANCE_RESCALE = "Guidance rescale";
 
   /**
    * The parameters as AUTOMATIC1111's "generation parameters" text, the form PNGs carry them in and that UIs read back.
@@ -50,6 +54,9 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
       }
       info.extra(HiresFix.UPSCALER, HiresFix.LATENT_UPSCALER);
     });
+    if (guidanceRescale > 0) {
+      info.extra(GUIDANCE_RESCALE, BigDecimal.valueOf(guidanceRescale).stripTrailingZeros().toPlainString());
+    }
     if (clipSkip > 1) {
       info.extra(CLIP_SKIP, Integer.toString(clipSkip));   // A1111 leaves out the default, 1
     }

@@ -25,6 +25,9 @@ import org.sdj.prompt.PromptSyntax;
  * @param height image height in pixels, a multiple of 8; empty: the model's native size
  * @param steps denoising steps ({@value #DEFAULT_STEPS})
  * @param guidanceScale classifier-free guidance ({@value #DEFAULT_GUIDANCE}); 1 or less skips the unconditional pass
+ * @param guidanceRescale diffusers' {@code guidance_rescale} in [0, 1] ({@value #DEFAULT_GUIDANCE_RESCALE}): how far
+ *     each guided prediction is scaled back to the conditional prediction's spread, against the over-exposure that
+ *     strong guidance gives zero-terminal-SNR and v-prediction models
  * @param clipSkip AUTOMATIC1111's "Clip skip" ({@value #DEFAULT_CLIP_SKIP}): 1 takes the text encoder's last layer, 2
  *     the one before it (then its final layer norm, as diffusers' {@code clip_skip}, which counts one lower)
  * @param scheduler a scheduler short name ({@code euler-a}, {@code dpmpp-2m-karras}, ...) or diffusers class name;
@@ -46,13 +49,15 @@ import org.sdj.prompt.PromptSyntax;
  * @param cancellation cancels the generation from another thread
  */
 public record GenerationRequest(String prompt, String negativePrompt, PromptSyntax promptSyntax, OptionalInt width,
-    OptionalInt height, int steps, double guidanceScale, int clipSkip, Optional<String> scheduler,
+    OptionalInt height, int steps, double guidanceScale, double guidanceRescale, int clipSkip,
+    Optional<String> scheduler,
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
     Optional<BufferedImage> initImage, double strength, Optional<BufferedImage> mask, Optional<HiresFix> hiresFix,
     StepListener listener, CancellationToken cancellation) {
 
   public static final int DEFAULT_STEPS = 25;
   public static final double DEFAULT_GUIDANCE = 7.5;
+  public static final double DEFAULT_GUIDANCE_RESCALE = 0;
   public static final int DEFAULT_CLIP_SKIP = 1;
   public static final int DEFAULT_BATCH = 1;
   public static final double DEFAULT_STRENGTH = 0.8;
@@ -95,6 +100,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.height = height;
     b.steps = steps;
     b.guidanceScale = guidanceScale;
+    b.guidanceRescale = guidanceRescale;
     b.clipSkip = clipSkip;
     b.scheduler = scheduler;
     b.schedulerOverrides = new LinkedHashMap<>(schedulerOverrides);
@@ -119,6 +125,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private OptionalInt height = OptionalInt.empty();
     private int steps = DEFAULT_STEPS;
     private double guidanceScale = DEFAULT_GUIDANCE;
+    private double guidanceRescale = DEFAULT_GUIDANCE_RESCALE;
     private int clipSkip = DEFAULT_CLIP_SKIP;
     private Optional<String> scheduler = Optional.empty();
     private Map<String, Object> schedulerOverrides = new LinkedHashMap<>();
@@ -168,6 +175,12 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     }
 
     /** AUTOMATIC1111's "Clip skip": 1 (the default) for the text encoder's last layer, 2 for the one before. */
+    /** diffusers' {@code guidance_rescale}, in [0, 1]; 0.7 is what its authors suggest where it is wanted. */
+    public Builder guidanceRescale(double guidanceRescale) {
+      this.guidanceRescale = guidanceRescale;
+      return this;
+    }
+
     public Builder clipSkip(int clipSkip) {
       this.clipSkip = clipSkip;
       return this;
@@ -249,7 +262,8 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     }
 
     public GenerationRequest build() {
-      return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale, clipSkip, scheduler,
+      return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
+          guidanceRescale, clipSkip, scheduler,
           schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, hiresFix, listener,
           cancellation);
     }

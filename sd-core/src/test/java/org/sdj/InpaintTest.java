@@ -115,7 +115,7 @@ class InpaintTest extends TinyModelTest {
     GenerationRequest request = GenerationRequest.prompt("x").steps(2).inpaint(ramp(), mask()).build();
     GenerationRequest noImage = new GenerationRequest(request.prompt(), request.negativePrompt(),
         request.promptSyntax(), request.width(), request.height(), request.steps(), request.guidanceScale(),
-        request.clipSkip(), request.scheduler(), request.schedulerOverrides(), request.seed(), request.batchSize(),
+        request.guidanceRescale(), request.clipSkip(), request.scheduler(), request.schedulerOverrides(), request.seed(), request.batchSize(),
         request.initialNoise(), Optional.empty(), request.strength(), request.mask(), request.hiresFix(),
         request.listener(), request.cancellation());
     InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> sd.generate(noImage));

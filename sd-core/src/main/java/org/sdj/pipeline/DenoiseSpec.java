@@ -14,6 +14,8 @@ import org.sdj.scheduler.Scheduler;
  * @param promptSyntax how the prompts become the text encoder's input
  * @param steps inference steps, passed to {@link Scheduler#setTimesteps}
  * @param guidanceScale classifier-free guidance weight; at most 1 skips the unconditional pass, as diffusers does
+ * @param guidanceRescale diffusers' {@code guidance_rescale} in [0, 1]: how far the guided prediction is scaled back to
+ *     the conditional prediction's standard deviation per item (0: not at all)
  * @param clipSkip the text encoder's layers used, counted from its last as A1111's "Clip skip" counts (1: all)
  * @param scheduler a fresh scheduler, used for this run only
  * @param start pure noise, a noised image or a masked one
@@ -21,8 +23,17 @@ import org.sdj.scheduler.Scheduler;
  * @param stepNoise fresh noise for stochastic schedulers
  */
 public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
-    double guidanceScale, int clipSkip, Scheduler scheduler, LatentStart start, long[] latentShape,
-    NoiseSource stepNoise) {
+    double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
+    long[] latentShape, NoiseSource stepNoise) {
+
+  /** A spec without guidance rescale. */
+  public DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
+      double guidanceScale, int clipSkip, Scheduler scheduler, LatentStart start, long[] latentShape,
+      NoiseSource stepNoise) {
+    this(prompts, negativePrompts, promptSyntax, steps, guidanceScale, 0, clipSkip, scheduler, start, latentShape,
+        stepNoise);
+  }
+
   public DenoiseSpec {
     prompts = List.copyOf(prompts);
     negativePrompts = List.copyOf(negativePrompts);
@@ -31,6 +42,9 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, Pr
     Objects.requireNonNull(start, "start");
     Objects.requireNonNull(stepNoise, "stepNoise");
     latentShape = latentShape.clone();
+    if (!(guidanceRescale >= 0 && guidanceRescale <= 1)) {
+      throw new IllegalArgumentException("guidance rescale must be in [0, 1], got " + guidanceRescale);
+    }
     if (clipSkip < 1) {
       throw new IllegalArgumentException("clip skip must be at least 1 (the text encoder's last layer), got "
           + clipSkip);

@@ -116,7 +116,7 @@ public final class StableDiffusionPipeline {
               unconditionalStep.run(ops, List.of(modelInput, ops.narrow(time, 0, 0, half), a.uncond())),
               unetStep.run(ops, List.of(modelInput, ops.narrow(time, 0, half, half), a.cond())));
         };
-        Tensor guided = cfg ? guide(math, prediction, spec.guidanceScale()) : prediction;
+        Tensor guided = cfg ? guide(math, prediction, spec.guidanceScale(), spec.guidanceRescale()) : prediction;
         StepResult<Tensor> result = scheduler.step(math, guided, t, x, spec.stepNoise());
         try (Denoised denoised = new Denoised(ops, result.predOriginalSample())) {
           observer.afterStep(s - begin + 1, total, t, denoised);
@@ -363,11 +363,51 @@ public final class StableDiffusionPipeline {
     return out;
   }
 
-  /** {@code uncond + scale * (cond - uncond)} over a prediction whose first half (of dim 0) is unconditional. */
-  private static Tensor guide(StepLatents math, Tensor prediction, double scale) {
+  /**
+   * {@code uncond + scale * (cond - uncond)} over a prediction whose first half (of dim 0) is unconditional, then with
+   * {@code rescale > 0} diffusers' {@code rescale_noise_cfg}.
+   */
+  private static Tensor guide(StepLatents math, Tensor prediction, double scale, double rescale) {
     long half = prediction.dim(0) / 2;
     Tensor uncond = math.toFloat32(math.ops().narrow(prediction, 0, 0, half));
     Tensor cond = math.ops().narrow(prediction, 0, half, half);
-    return math.combine(1f, uncond, (float) scale, math.combine(1f, cond, -1f, uncond));
+    Tensor guided = math.combine(1f, uncond, (float) scale, math.combine(1f, cond, -1f, uncond));
+    return rescale > 0 ? rescaled(math, guided, math.toFloat32(cond), rescale) : guided;
+  }
+
+  /**
+   * diffusers' {@code rescale_noise_cfg} (Lin et al., "Common Diffusion Noise Schedules and Sample Steps are Flawed"):
+   * each item of the guided prediction scaled towards the conditional prediction's standard deviation (torch's
+   * unbiased {@code std} over the item), {@code rescale * guided * std(cond) / std(guided) + (1 - rescale) * guided}.
+   * On the host: the standard deviations are reductions no backend op makes, so the step reads both back.
+   */
+  private static Tensor rescaled(StepLatents math, Tensor guided, Tensor cond, double rescale) {
+    float[] g = math.ops().toHost(guided);
+    float[] c = math.ops().toHost(cond);
+    int items = Math.toIntExact(guided.dim(0));
+    int n = g.length / items;
+    for (int b = 0; b < items; b++) {
+      double spread = std(g, b * n, n);
+      // A flat prediction has nothing to rescale (diffusers would divide by zero).
+      double factor = spread == 0 ? 1 : rescale * std(c, b * n, n) / spread + (1 - rescale);
+      for (int i = b * n; i < (b + 1) * n; i++) {
+        g[i] = (float) (g[i] * factor);
+      }
+    }
+    return math.fromHost(g, guided.shape());
+  }
+
+  /** The unbiased standard deviation of {@code x[from, from + n)}. */
+  private static double std(float[] x, int from, int n) {
+    double mean = 0;
+    for (int i = from; i < from + n; i++) {
+      mean += x[i];
+    }
+    mean /= n;
+    double squares = 0;
+    for (int i = from; i < from + n; i++) {
+      squares += (x[i] - mean) * (x[i] - mean);
+    }
+    return Math.sqrt(squares / (n - 1));
   }
 }

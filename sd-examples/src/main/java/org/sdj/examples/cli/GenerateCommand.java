@@ -70,6 +70,12 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--guidance", paramLabel = "G", description = "Guidance scale (default: ${DEFAULT-VALUE}).")
   double guidance = GenerationRequest.DEFAULT_GUIDANCE;
 
+  @Option(names = "--guidance-rescale", paramLabel = "R",
+      description = "diffusers' guidance_rescale in [0, 1]: scale each guided prediction back towards the"
+          + " conditional one's spread (0.7 against the over-exposure of v-prediction and zero-SNR models; default:"
+          + " ${DEFAULT-VALUE}).")
+  double guidanceRescale = GenerationRequest.DEFAULT_GUIDANCE_RESCALE;
+
   @Option(names = "--clip-skip", paramLabel = "N",
       description = "Use the text encoder's output N - 1 layers before its last, as AUTOMATIC1111's Clip skip"
           + " (diffusers' clip_skip is N - 1); 2 for models trained that way (default: ${DEFAULT-VALUE}).")
@@ -192,7 +198,7 @@ final class GenerateCommand implements Callable<Integer> {
     ProgressBar progress = quiet ? null : new ProgressBar(spec.commandLine().getErr(), ProgressBar.stderrIsTerminal());
     GenerationRequest.Builder request = GenerationRequest.prompt(prompt).negativePrompt(negativePrompt)
         .promptSyntax(syntax)
-        .steps(steps).guidanceScale(guidance).clipSkip(clipSkip).batchSize(batch)
+        .steps(steps).guidanceScale(guidance).guidanceRescale(guidanceRescale).clipSkip(clipSkip).batchSize(batch)
         .listener(progress != null ? progress : StepListener.NONE);
     if (width != null) {
       request.size(width, height);

@@ -52,6 +52,10 @@ final class ParametersFrom {
             + " is not a number");
       }
     }
+    String rescale = info.extras().get(GenerationParameters.GUIDANCE_RESCALE);
+    if (rescale != null && !given.hasMatchedOption("--guidance-rescale")) {
+      command.guidanceRescale = number(file, GenerationParameters.GUIDANCE_RESCALE, rescale);
+    }
     String upscale = info.extras().get(HiresFix.UPSCALE);
     if (upscale != null && !given.hasMatchedOption("--hires-scale")) {
       command.hiresScale = number(file, HiresFix.UPSCALE, upscale);

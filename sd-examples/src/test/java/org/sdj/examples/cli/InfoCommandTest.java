@@ -82,15 +82,17 @@ class InfoCommandTest {
   }
 
   @Test
-  void aHiresFixPictureIsRemadeFromItsParameters() throws IOException {
+  void aHiresFixPictureWithGuidanceRescaleIsRemadeFromItsParameters() throws IOException {
     Path first = dir.resolve("hires.png");
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a fox",
         "--steps", "2", "--scheduler", "euler", "--seed", "5", "--width", "64", "--height", "48", "--hires-scale",
-        "1.5", "--hires-strength", "0.6", "--hires-steps", "3", "--output", first.toString()).assertSuccess();
+        "1.5", "--hires-strength", "0.6", "--hires-steps", "3", "--guidance-rescale", "0.7", "--output",
+        first.toString()).assertSuccess();
     assertEquals(96, ImageIO.read(first.toFile()).getWidth());
     String info = Sdj.run("info", first.toString()).out();
     assertTrue(info.contains("Size: 64x48") && info.contains("Denoising strength: 0.6")
-        && info.contains("Hires upscale: 1.5") && info.contains("Hires steps: 3"), info);
+        && info.contains("Hires upscale: 1.5") && info.contains("Hires steps: 3")
+        && info.contains("Guidance rescale: 0.7"), info);
     Path again = dir.resolve("hires-again.png");
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
         first.toString(), "--output", again.toString()).assertSuccess();
