@@ -85,6 +85,12 @@ public final class LoraSet implements AutoCloseable {
           byKey.put("text_model_" + module.replace('.', '_'), name);   // kohya names the transformers 4.x layout
           byKey.put("text_model." + module, name);
         }
+        if (component == Component.TEXT_ENCODER && module.startsWith("text_model.")) {
+          // transformers 5 drops the text_model level: LoRAs made from its modules name them without it.
+          String bare = module.substring("text_model.".length());
+          byKey.putIfAbsent(bare, name);
+          byKey.putIfAbsent(bare.replace('.', '_'), name);
+        }
       }
     }
     Map<String, List<Term>> terms = new HashMap<>();
