@@ -92,7 +92,7 @@ public final class StableDiffusionPipeline {
         Replay unconditionalStep = backend.replay(step);
         StepLatents math = new StepLatents(backend)) {
       Contexts contexts = encodePrompts(outer, spec, cfg);
-      Optional<Tensor> conditioning = conditioning(outer, spec);
+      Optional<Tensor> conditioning = Inpainting.conditioning(outer, spec, backend.activationType());
       Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, timesteps.length), batch);
       Tensor x = math.fromHost(latents, spec.latentShape());
       int total = timesteps.length - begin;
@@ -116,7 +116,8 @@ public final class StableDiffusionPipeline {
               unconditionalStep.run(ops, List.of(modelInput, ops.narrow(time, 0, 0, half), a.uncond())),
               unetStep.run(ops, List.of(modelInput, ops.narrow(time, 0, half, half), a.cond())));
         };
-        Tensor guided = cfg ? guide(math, prediction, spec.guidanceScale(), spec.guidanceRescale()) : prediction;
+        Tensor guided = cfg ? Guidance.guide(math, prediction, spec.guidanceScale(), spec.guidanceRescale())
+            : prediction;
         StepResult<Tensor> result = scheduler.step(math, guided, t, x, spec.stepNoise());
         try (Denoised denoised = new Denoised(ops, result.predOriginalSample())) {
           observer.afterStep(s - begin + 1, total, t, denoised);
@@ -124,7 +125,8 @@ public final class StableDiffusionPipeline {
         Tensor next = result.prevSample();
         if (blendBack.isPresent()) {
           double nextTimestep = s + 1 < timesteps.length ? timesteps[s + 1] : Double.NaN;
-          next = keepOutsideMask(math, blendBack.get(), next, scheduler, nextTimestep, spec.latentShape());
+          next = Inpainting.keepOutsideMask(math, blendBack.get(), next, scheduler, nextTimestep,
+              spec.latentShape());
         }
         x = math.nextStep(scheduler, next);
       }
@@ -158,47 +160,6 @@ public final class StableDiffusionPipeline {
     public void close() {
       expired = true;
     }
-  }
-
-  /**
-   * An inpainting UNet's extra input channels: the mask then the masked image's latents, {@code [B, 1 + C, h, w]} in
-   * the activation type (the loop doubles them with the latents for guidance); empty for any other start.
-   */
-  private Optional<Tensor> conditioning(Ops ops, DenoiseSpec spec) {
-    if (!(spec.start() instanceof LatentStart.Inpaint p) || !p.conditioned()) {
-      return Optional.empty();
-    }
-    long[] shape = spec.latentShape();
-    int pixels = Math.toIntExact(shape[2] * shape[3]);
-    int channels = Math.toIntExact(shape[1]);
-    int batch = Math.toIntExact(shape[0]);
-    float[] data = new float[batch * (1 + channels) * pixels];
-    for (int b = 0; b < batch; b++) {
-      int to = b * (1 + channels) * pixels;
-      System.arraycopy(p.mask(), b * pixels, data, to, pixels);
-      System.arraycopy(p.maskedImageLatents(), b * channels * pixels, data, to + pixels, channels * pixels);
-    }
-    return Optional.of(ops.fromHost(data, backend.activationType(), shape[0], 1 + channels, shape[2], shape[3]));
-  }
-
-  /**
-   * diffusers' inpainting with a UNet that does not see the mask: after a step, the image's latents noised to the
-   * next step's level ({@code nextTimestep}; after the last step, as they are) replace the sample outside the mask,
-   * {@code (1 - mask) * image + mask * sample}. On the host: the blend reads the sample back once a step.
-   */
-  private static Tensor keepOutsideMask(StepLatents math, LatentStart.Inpaint p, Tensor sample, Scheduler scheduler,
-      double nextTimestep, long[] shape) {
-    float[] x = math.ops().toHost(sample);
-    float[] image = Double.isNaN(nextTimestep) ? p.imageLatents()
-        : scheduler.addNoise(p.imageLatents(), p.unitNoise(), nextTimestep);
-    float[] mask = p.mask();
-    int pixels = Math.toIntExact(shape[2] * shape[3]);
-    int channels = Math.toIntExact(shape[1]);
-    for (int i = 0; i < x.length; i++) {
-      float m = mask[i / (channels * pixels) * pixels + i % pixels];
-      x[i] = (1 - m) * image[i] + m * x[i];
-    }
-    return math.fromHost(x, shape);
   }
 
   /**
@@ -361,53 +322,5 @@ public final class StableDiffusionPipeline {
       out[i] = x[i] * factor;
     }
     return out;
-  }
-
-  /**
-   * {@code uncond + scale * (cond - uncond)} over a prediction whose first half (of dim 0) is unconditional, then with
-   * {@code rescale > 0} diffusers' {@code rescale_noise_cfg}.
-   */
-  private static Tensor guide(StepLatents math, Tensor prediction, double scale, double rescale) {
-    long half = prediction.dim(0) / 2;
-    Tensor uncond = math.toFloat32(math.ops().narrow(prediction, 0, 0, half));
-    Tensor cond = math.ops().narrow(prediction, 0, half, half);
-    Tensor guided = math.combine(1f, uncond, (float) scale, math.combine(1f, cond, -1f, uncond));
-    return rescale > 0 ? rescaled(math, guided, math.toFloat32(cond), rescale) : guided;
-  }
-
-  /**
-   * diffusers' {@code rescale_noise_cfg} (Lin et al., "Common Diffusion Noise Schedules and Sample Steps are Flawed"):
-   * each item of the guided prediction scaled towards the conditional prediction's standard deviation (torch's
-   * unbiased {@code std} over the item), {@code rescale * guided * std(cond) / std(guided) + (1 - rescale) * guided}.
-   * On the host: the standard deviations are reductions no backend op makes, so the step reads both back.
-   */
-  private static Tensor rescaled(StepLatents math, Tensor guided, Tensor cond, double rescale) {
-    float[] g = math.ops().toHost(guided);
-    float[] c = math.ops().toHost(cond);
-    int items = Math.toIntExact(guided.dim(0));
-    int n = g.length / items;
-    for (int b = 0; b < items; b++) {
-      double spread = std(g, b * n, n);
-      // A flat prediction has nothing to rescale (diffusers would divide by zero).
-      double factor = spread == 0 ? 1 : rescale * std(c, b * n, n) / spread + (1 - rescale);
-      for (int i = b * n; i < (b + 1) * n; i++) {
-        g[i] = (float) (g[i] * factor);
-      }
-    }
-    return math.fromHost(g, guided.shape());
-  }
-
-  /** The unbiased standard deviation of {@code x[from, from + n)}. */
-  private static double std(float[] x, int from, int n) {
-    double mean = 0;
-    for (int i = from; i < from + n; i++) {
-      mean += x[i];
-    }
-    mean /= n;
-    double squares = 0;
-    for (int i = from; i < from + n; i++) {
-      squares += (x[i] - mean) * (x[i] - mean);
-    }
-    return Math.sqrt(squares / (n - 1));
   }
 }
