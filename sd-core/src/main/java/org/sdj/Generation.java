@@ -301,8 +301,9 @@ final class Generation {
     }
     if (request.hiresFix().isPresent()) {
       HiresFix fix = request.hiresFix().get();
-      if (!fix.problem().isEmpty()) {
-        throw new InvalidRequestException(fix.problem());
+      String problem = fix.problem();
+      if (!problem.isEmpty()) {
+        throw new InvalidRequestException(problem);
       }
       if (request.initImage().isPresent() || inpaintingModel()) {
         throw new InvalidRequestException("hires fix enlarges a txt2img picture of a text-to-image model: drop it"

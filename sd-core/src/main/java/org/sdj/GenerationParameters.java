@@ -1,6 +1,5 @@
 package org.sdj;
 
-import java.math.BigDecimal;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import org.sdj.image.GenerationInfo;
@@ -26,8 +25,7 @@ import org.sdj.scheduler.Schedulers;
  */
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
-    OptionalDouble strength,
-    String model, Optional<HiresFix> hiresFix) {
+    OptionalDouble strength, String model, Optional<HiresFix> hiresFix) {
 
   /** The infotext key of {@link #clipSkip()}. */
   public static final String CLIP_SKIP = "Clip skip";
@@ -48,14 +46,14 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     strength.ifPresent(info::denoisingStrength);
     hiresFix.ifPresent(fix -> {
       info.denoisingStrength(fix.strength());
-      info.extra(HiresFix.UPSCALE, BigDecimal.valueOf(fix.scale()).stripTrailingZeros().toPlainString());
+      info.extra(HiresFix.UPSCALE, fix.scale());
       if (fix.steps() > 0) {
         info.extra(HiresFix.STEPS, Integer.toString(fix.steps()));
       }
       info.extra(HiresFix.UPSCALER, HiresFix.LATENT_UPSCALER);
     });
     if (guidanceRescale > 0) {
-      info.extra(GUIDANCE_RESCALE, BigDecimal.valueOf(guidanceRescale).stripTrailingZeros().toPlainString());
+      info.extra(GUIDANCE_RESCALE, guidanceRescale);
     }
     if (clipSkip > 1) {
       info.extra(CLIP_SKIP, Integer.toString(clipSkip));   // A1111 leaves out the default, 1

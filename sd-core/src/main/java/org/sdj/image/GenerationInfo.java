@@ -232,6 +232,11 @@ public record GenerationInfo(
       return this;
     }
 
+    /** {@link #extra(String, String)} of a number, written as A1111 writes its numbers ({@code 2}, {@code 0.7}). */
+    public Builder extra(String key, double value) {
+      return extra(key, InfotextCodec.number(value));
+    }
+
     /** Removes another field, if present. */
     public Builder removeExtra(String key) {
       extras.remove(key);

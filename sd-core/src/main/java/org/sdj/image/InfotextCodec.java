@@ -175,7 +175,7 @@ final class InfotextCodec {
   }
 
   /** Python's str of a float without a needless ".0": 7.0 -> "7", 7.5 -> "7.5", as A1111's sliders show them. */
-  private static String number(double value) {
+  static String number(double value) {
     return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
   }
 

@@ -81,15 +81,13 @@ public final class LoraSet implements AutoCloseable {
         byKey.put(module, name);
         byKey.put(module.replace('.', '_'), name);
         originalModule.apply(name).ifPresent(original -> byKey.putIfAbsent(original.replace('.', '_'), name));
-        if (component == Component.TEXT_ENCODER && !module.startsWith("text_model.")) {
-          byKey.put("text_model_" + module.replace('.', '_'), name);   // kohya names the transformers 4.x layout
-          byKey.put("text_model." + module, name);
-        }
-        if (component == Component.TEXT_ENCODER && module.startsWith("text_model.")) {
-          // transformers 5 drops the text_model level: LoRAs made from its modules name them without it.
-          String bare = module.substring("text_model.".length());
-          byKey.putIfAbsent(bare, name);
-          byKey.putIfAbsent(bare.replace('.', '_'), name);
+        if (component == Component.TEXT_ENCODER) {
+          // kohya names the transformers 4.x layout (text_model.*); transformers 5 drops that level, and LoRAs made
+          // from its modules name them without it: each layout's weights answer to the other's names too.
+          boolean nested = module.startsWith("text_model.");
+          String other = nested ? module.substring("text_model.".length()) : "text_model." + module;
+          byKey.putIfAbsent(other, name);
+          byKey.putIfAbsent(other.replace('.', '_'), name);
         }
       }
     }
