@@ -5,7 +5,7 @@
 #     Builds gpu-bundle/ (git-ignored, < 60 MB): a jlink'd Java 25 runtime (xz-packed), the jars (sd-core, sd-cuda with its
 #     kernels, JavaCPP's cuda + javacpp linux-x86_64, jackson, junit-platform-console-standalone), sd-cuda's test
 #     classes, the ptxas report, the tiny-sd1 fixtures and the scheduler loops (run there on fp16 latents), and the
-#     attention tuning image (sd-cuda/src/test/tune, build-tune.sh).
+#     attention tuning image (sd-cuda/src/test/tune, build-tune.sh; SDJ_BUNDLE_TUNE=0 leaves it out, for 'check').
 #
 #   scripts/gpu-check.sh run      (on the GPU machine, from the repository root; needs no Java, Maven or network)
 #     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of org.sdj.cuda
@@ -100,10 +100,13 @@ make_bundle() {
   zip -q -d "$bundle"/lib/sd-core-*-tests.jar 'fixtures-sd2/*'
   cp -r sd-cuda/target/test-classes "$bundle/test-classes"
   cp sd-cuda/target/cuda/ptxas-report.txt "$bundle/ptxas-report.txt"
-  # The attention tuning image (AttentionTune): 22 MB of cubin in parts, 1.3 MB xz-packed; 'run' unpacks it into /tmp.
-  bash sd-cuda/src/test/tune/build-tune.sh "$bundle/tune-tmp/tune"
-  tar -C "$bundle/tune-tmp" -cf - tune | xz -9 -T2 >"$bundle/tune.tar.xz"
-  rm -rf "$bundle/tune-tmp"
+  # The attention tuning image (AttentionTune): 22 MB of cubin in parts, 3 MB xz-packed; 'run' unpacks it into /tmp.
+  # SDJ_BUNDLE_TUNE=0 leaves it out (a bundle for 'check' alone, which never uses it) when the tree has grown.
+  if [ "${SDJ_BUNDLE_TUNE:-1}" != 0 ]; then
+    bash sd-cuda/src/test/tune/build-tune.sh "$bundle/tune-tmp/tune"
+    tar -C "$bundle/tune-tmp" -cf - tune | xz -9 -T2 >"$bundle/tune.tar.xz"
+    rm -rf "$bundle/tune-tmp"
+  fi
   cp -r "$fixtures/tiny-sd1" "$fixtures/tiny-sd1-expected" "$fixtures/diffusers-scheduler-loops" \
     "$bundle/fixtures-tmp/fixtures/"
   # xz saves ~3 MB of the fixtures (the tokenizer's text most): the device tool carries the tree and the bundle in
