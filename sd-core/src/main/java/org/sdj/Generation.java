@@ -266,7 +266,9 @@ final class Generation {
     if (request.batchSize() < 1 || request.batchSize() > MAX_BATCH) {
       throw new InvalidRequestException("batch size must be in 1.." + MAX_BATCH + ", got " + request.batchSize());
     }
-    int layers = components.textEncoder().layerCount();
+    // SDXL counts from the penultimate layer of both encoders (diffusers' clip_skip + 1): the shorter one bounds it.
+    int layers = components.second().map(s -> Math.min(s.textEncoder().layerCount(),
+        components.textEncoder().layerCount())).orElse(components.textEncoder().layerCount());
     if (request.clipSkip() < 1 || request.clipSkip() > layers) {
       throw new InvalidRequestException("clip skip must be in 1.." + layers + " (the text encoder has " + layers
           + " layers; 1 uses them all), got " + request.clipSkip());

@@ -5,6 +5,7 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.sdj.SdjException;
@@ -12,6 +13,7 @@ import org.sdj.backend.Backend;
 import org.sdj.backend.Tensor;
 import org.sdj.io.checkpoint.OriginalModuleNames;
 import org.sdj.io.lora.LoraSet;
+import org.sdj.io.model.ClipTextConfig;
 import org.sdj.io.model.Component;
 import org.sdj.io.model.DiffusersFolder;
 import org.sdj.io.model.LoadOptions;
@@ -27,7 +29,7 @@ import org.sdj.tokenizer.ClipTokenizer;
 
 /**
  * The loaded parts of a Stable Diffusion pipeline, as diffusers' {@code components}: tokenizer, text encoder, UNet, VAE
- * and the scheduler config. Weights stay in the model files (mapped) and on the backend until {@link #close()}.
+ * and the scheduler config, and for SDXL the second tokenizer and text encoder. Weights stay in the model files (mapped) and on the backend until {@link #close()}.
  * Immutable and shareable across threads.
  */
 public final class PipelineComponents implements AutoCloseable {
@@ -38,6 +40,7 @@ public final class PipelineComponents implements AutoCloseable {
   private final ClipTextModel textEncoder;
   private final UNet2DConditionModel unet;
   private final AutoencoderKL vae;
+  private final Optional<SecondEncoder> second;
   private final JsonNode schedulerConfig;
   /** The components' weights, tensors made after loading (the VAE's encoder on first use) included. */
   private final List<Weights> weights;
@@ -48,10 +51,12 @@ public final class PipelineComponents implements AutoCloseable {
   private final List<Weights> upcastWeights = new ArrayList<>();
 
   private PipelineComponents(ModelSource source, ClipTokenizer tokenizer, ClipTextModel textEncoder,
-      UNet2DConditionModel unet, AutoencoderKL vae, List<Weights> weights, List<Embedding> embeddings) {
+      Optional<SecondEncoder> second, UNet2DConditionModel unet, AutoencoderKL vae, List<Weights> weights,
+      List<Embedding> embeddings) {
     this.source = source;
     this.tokenizer = tokenizer;
     this.textEncoder = textEncoder;
+    this.second = second;
     this.unet = unet;
     this.vae = vae;
     this.schedulerConfig = source.schedulerConfig();
@@ -92,14 +97,23 @@ public final class PipelineComponents implements AutoCloseable {
       LoadProblems problems = new LoadProblems();
       ClipTextModel text = build(source, Component.TEXT_ENCODER, backend, merging, problems, made,
           w -> new ClipTextModel(source.textEncoderConfig(), w));
+      Optional<ClipTextModel> text2 = source.textEncoder2().map(s -> build(source, Component.TEXT_ENCODER_2,
+          backend, merging, problems, made, w -> new ClipTextModel(s.config(), w, true)));
       UNet2DConditionModel unet = build(source, Component.UNET, backend, merging, problems, made,
           w -> new UNet2DConditionModel(source.unetConfig(), w));
       AutoencoderKL vae = build(source, Component.VAE, backend, LoraSet.none(), problems, made,
           w -> new AutoencoderKL(source.vaeConfig(), w));
+      checkTextEncoders(source, unet, problems);
       problems.throwIfAny("cannot load the model in " + source.location());
       ClipTokenizer tokenizer = ClipTokenizer.load(source.tokenizerDirectory());
+      Optional<SecondEncoder> second = source.textEncoder2().map(s -> new SecondEncoder(
+          ClipTokenizer.load(s.tokenizerDirectory()), text2.orElseThrow(), s.forceZerosForEmptyPrompt()));
+      if (second.isPresent() && !extras.embeddings().isEmpty()) {
+        throw new SdjException("textual-inversion embeddings are not supported with SDXL models yet (they carry"
+            + " vectors for both text encoders)");
+      }
       checkEmbeddings(extras.embeddings(), source.textEncoderConfig().hiddenSize(), tokenizer.maxLength() - 2);
-      return new PipelineComponents(source, tokenizer, text, unet, vae, made, extras.embeddings());
+      return new PipelineComponents(source, tokenizer, text, second, unet, vae, made, extras.embeddings());
     } catch (RuntimeException e) {
       closeAll(made);
       source.close();
@@ -127,6 +141,36 @@ public final class PipelineComponents implements AutoCloseable {
     return model;
   }
 
+  /**
+   * An SDXL UNet reads both text encoders' hidden states side by side and the second one's pooled projection: their
+   * widths must add up, as diffusers would find out only in the first step.
+   */
+  private static void checkTextEncoders(ModelSource source, UNet2DConditionModel unet, LoadProblems problems) {
+    long width = source.textEncoderConfig().hiddenSize();
+    if (unet.pooledTextWidth().isPresent() && source.textEncoder2().isEmpty()) {
+      problems.add("unet: addition_embed_type text_time (SDXL) needs a second text encoder (text_encoder_2), which"
+          + " this model does not have");
+      return;
+    }
+    if (source.textEncoder2().isPresent()) {
+      ClipTextConfig second = source.textEncoder2().get().config();
+      width += second.hiddenSize();
+      if (unet.pooledTextWidth().isEmpty()) {
+        problems.add("text_encoder_2: a second text encoder (SDXL) needs a UNet with addition_embed_type text_time");
+      } else if (unet.pooledTextWidth().getAsInt() != second.projectionDim()) {
+        problems.add("unet: projection_class_embeddings_input_dim leaves " + unet.pooledTextWidth().getAsInt()
+            + " values for the pooled text embedding, but text_encoder_2's projection_dim is "
+            + second.projectionDim());
+      }
+    }
+    long context = width;
+    List<Integer> widths = source.unetConfig().crossAttentionDim();
+    if (widths.stream().anyMatch(w -> w != context)) {
+      problems.add("unet: cross_attention_dim " + widths.getFirst() + " does not match the text encoders' width "
+          + context);
+    }
+  }
+
   private static void checkEmbeddings(List<Embedding> embeddings, long hidden, int chunk) {
     for (Embedding e : embeddings) {
       if (e.dim() != hidden) {
@@ -152,6 +196,19 @@ public final class PipelineComponents implements AutoCloseable {
   public ClipTextModel textEncoder() {
     return textEncoder;
   }
+
+  /** SDXL's second tokenizer and text encoder (with projection); empty for other pipelines. */
+  public Optional<SecondEncoder> second() {
+    return second;
+  }
+
+  /**
+   * SDXL's second tokenizer and text encoder.
+   *
+   * @param forceZerosForEmptyPrompt an empty negative prompt stands for zero embeddings (model_index.json's
+   *     {@code force_zeros_for_empty_prompt}; AUTOMATIC1111 does the same)
+   */
+  public record SecondEncoder(ClipTokenizer tokenizer, ClipTextModel textEncoder, boolean forceZerosForEmptyPrompt) {}
 
   public UNet2DConditionModel unet() {
     return unet;

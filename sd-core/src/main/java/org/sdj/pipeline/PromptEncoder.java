@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.model.clip.ClipTextModel;
@@ -14,37 +16,75 @@ import org.sdj.tokenizer.ClipTokenizer;
 
 /**
  * Prompts to the UNet's text context: diffusers' {@code encode_prompt} ({@link PromptSyntax#PLAIN}), or AUTOMATIC1111's
- * weighted chunks ({@link PromptSyntax#A1111}).
+ * weighted chunks ({@link PromptSyntax#A1111}). With SDXL's second text encoder, both encoders' penultimate hidden
+ * states side by side, and the second one's pooled projection.
  */
 final class PromptEncoder {
   private final ClipTokenizer tokenizer;
   private final ClipTextModel textEncoder;
+  private final Optional<PipelineComponents.SecondEncoder> second;
   private final List<Embedding> embeddings;
-  private final int skipLayers;
+  private final int clipSkip;
 
   /**
+   * @param second SDXL's second tokenizer and text encoder
    * @param embeddings textual-inversion embeddings the A1111 syntax calls by name
-   * @param clipSkip A1111's "Clip skip": 1 for the text encoder's last layer
+   * @param clipSkip A1111's "Clip skip": 1 for the text encoder's last layer (SDXL: its penultimate, as diffusers'
+   *     {@code clip_skip} is counted there)
    */
-  PromptEncoder(ClipTokenizer tokenizer, ClipTextModel textEncoder, List<Embedding> embeddings, int clipSkip) {
+  PromptEncoder(ClipTokenizer tokenizer, ClipTextModel textEncoder, Optional<PipelineComponents.SecondEncoder> second,
+      List<Embedding> embeddings, int clipSkip) {
     this.tokenizer = tokenizer;
     this.textEncoder = textEncoder;
+    this.second = second;
     this.embeddings = List.copyOf(embeddings);
-    this.skipLayers = clipSkip - 1;
+    this.clipSkip = clipSkip;
   }
+
+  /**
+   * Encoded prompts.
+   *
+   * @param context {@code [texts, L, D]}
+   * @param pooled SDXL's pooled text embedding {@code [texts, projection_dim]}
+   */
+  record Encoded(Tensor context, Optional<Tensor> pooled) {}
 
   /**
    * The context of {@code texts} as diffusers encodes them: one sequence each, cut to the tokenizer's length.
    *
-   * @return {@code [texts, 77, D]}
+   * @return context {@code [texts, 77, D]}
    */
-  Tensor plain(Ops ops, List<String> texts) {
+  Encoded plain(Ops ops, List<String> texts) {
+    int[] ids = plainIds(tokenizer, texts);
+    if (second.isEmpty()) {
+      return new Encoded(textEncoder.forward(ops, ids, texts.size(), clipSkip - 1), Optional.empty());
+    }
+    return sdxl(ops, ids, plainIds(second.get().tokenizer(), texts), texts.size(), UnaryOperator.identity(),
+        UnaryOperator.identity());
+  }
+
+  private static int[] plainIds(ClipTokenizer tokenizer, List<String> texts) {
     int length = tokenizer.maxLength();
     int[] ids = new int[texts.size() * length];
     for (int i = 0; i < texts.size(); i++) {
       System.arraycopy(tokenizer.encode(texts.get(i)), 0, ids, i * length, length);
     }
-    return textEncoder.forward(ops, ids, texts.size(), skipLayers);
+    return ids;
+  }
+
+  /**
+   * SDXL's two encoders on {@code rows} rows of ids: {@code hidden_states[-(clip_skip + 1)]} of each (A1111's count),
+   * each with its {@code emphasis}, side by side; the second one's pooled projection. (sdj refuses textual-inversion
+   * embeddings with SDXL, so no vectors stand in for ids here.)
+   */
+  private Encoded sdxl(Ops ops, int[] ids, int[] ids2, int rows, UnaryOperator<Tensor> emphasis,
+      UnaryOperator<Tensor> emphasis2) {
+    ClipTextModel encoder2 = second.orElseThrow().textEncoder();
+    Tensor first = textEncoder.hiddenState(ops, ids, rows, textEncoder.layerCount() - clipSkip);
+    ClipTextModel.HiddenAndPooled out = encoder2.hiddenAndPooled(ops, ids2, rows, encoder2.layerCount() - clipSkip,
+        Map.of());
+    return new Encoded(ops.concat(2, emphasis.apply(first), emphasis2.apply(out.hidden())),
+        Optional.of(out.pooled()));
   }
 
   /**
@@ -52,10 +92,52 @@ final class PromptEncoder {
    * text's chunks ({@link PromptChunk#of}), the group's shorter ones padded with empty chunks to the longest's count,
    * all through the text encoder; then, chunk by chunk over the group, each output row scaled by its token's weight and
    * the chunk rescaled to the mean it had before (A1111's "Original" emphasis); the chunks of a text concatenated.
+   * With SDXL, each encoder's output is weighted apart, and the pooled embedding is the first chunk's, as A1111 takes
+   * them.
    *
-   * @return {@code [texts, chunks * 77, D]}
+   * @return context {@code [texts, chunks * 77, D]}
    */
-  Tensor weighted(Ops ops, List<String> texts) {
+  Encoded weighted(Ops ops, List<String> texts) {
+    Chunks first = chunks(tokenizer, texts);
+    if (second.isEmpty()) {
+      Tensor out = textEncoder.forward(ops, first.ids(), first.rows(), clipSkip - 1, first.vectors());
+      return new Encoded(first.emphasized(ops, out), Optional.empty());
+    }
+    Chunks other = chunks(second.get().tokenizer(), texts);
+    Encoded both = sdxl(ops, first.ids(), other.ids(), first.rows(), z -> first.emphasized(ops, z),
+        z -> other.emphasized(ops, z));
+    Tensor pooled = both.pooled().orElseThrow();
+    Tensor firstChunks = null;
+    for (int t = 0; t < texts.size(); t++) {
+      Tensor row = ops.narrow(pooled, 0, (long) t * first.chunks(), 1);
+      firstChunks = firstChunks == null ? row : ops.concat(0, firstChunks, row);
+    }
+    return new Encoded(both.context(), Optional.of(firstChunks));
+  }
+
+  /**
+   * One group of texts in chunks, for one tokenizer.
+   *
+   * @param ids {@code [texts * chunks, 77]} flattened
+   * @param weights each id's weight
+   * @param vectors embedding vectors in place of some ids' (index into {@code ids})
+   */
+  private record Chunks(int texts, int chunks, int length, int[] ids, float[] weights, Map<Integer, float[]> vectors) {
+    int rows() {
+      return texts * chunks;
+    }
+
+    /** The encoder's output {@code [texts * chunks, 77, D]} weighted, as {@code [texts, chunks * 77, D]}. */
+    Tensor emphasized(Ops ops, Tensor out) {
+      long hidden = out.shape()[2];
+      float[] z = ops.toHost(out);
+      out.close();
+      emphasize(z, weights, texts, chunks, length, (int) hidden);
+      return ops.fromHost(z, texts, (long) chunks * length, hidden);
+    }
+  }
+
+  private Chunks chunks(ClipTokenizer tokenizer, List<String> texts) {
     List<List<PromptChunk>> perText = new ArrayList<>();
     int chunks = 1;
     for (String text : texts) {
@@ -82,12 +164,7 @@ final class PromptEncoder {
         }
       }
     }
-    Tensor out = textEncoder.forward(ops, ids, n * chunks, skipLayers, vectors);
-    long hidden = out.shape()[2];
-    float[] z = ops.toHost(out);
-    out.close();
-    emphasize(z, weights, n, chunks, length, (int) hidden);
-    return ops.fromHost(z, n, (long) chunks * length, hidden);
+    return new Chunks(n, chunks, length, ids, weights, vectors);
   }
 
   /** z {@code [n, chunks, length, hidden]} in place: per chunk index, weighted over the group, its mean kept. */

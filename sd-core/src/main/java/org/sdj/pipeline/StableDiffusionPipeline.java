@@ -86,12 +86,14 @@ public final class StableDiffusionPipeline {
     boolean cfg = spec.classifierFreeGuidance();
     UNet2DConditionModel unet = components.unet();
     int batch = Math.toIntExact(spec.latentShape()[0] * (cfg ? 2 : 1));
-    Replay.Body step = (ops, in) -> unet.forward(ops, in.get(0), in.get(1), in.get(2));
+    Replay.Body step = (ops, in) -> unet.forward(ops, in.get(0), in.get(1), in.get(2),
+        in.size() > 3 ? Optional.of(in.get(3)) : Optional.empty());
     try (Ops outer = backend.ops();
         Replay unetStep = backend.replay(step);
         Replay unconditionalStep = backend.replay(step);
         StepLatents math = new StepLatents(backend)) {
       Contexts contexts = encodePrompts(outer, spec, cfg);
+      Optional<Tensor> added = addedCondition(outer, contexts, spec);
       Optional<Tensor> conditioning = Inpainting.conditioning(outer, spec, backend.activationType());
       Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, timesteps.length), batch);
       Tensor x = math.fromHost(latents, spec.latentShape());
@@ -109,12 +111,14 @@ public final class StableDiffusionPipeline {
         Tensor time = ops.narrow(times, 0, (long) (s - begin) * batch, batch);
         int half = batch / 2;
         Tensor prediction = switch (contexts) {
-          case Contexts.Joint j ->
-              unetStep.run(ops, List.of(cfg ? ops.concat(0, modelInput, modelInput) : modelInput, time, j.context()));
+          case Contexts.Joint j -> unetStep.run(ops, inputs(cfg ? ops.concat(0, modelInput, modelInput) : modelInput,
+              time, j.all().context(), added));
           // Contexts of lengths neither divides run apart, as A1111 runs them (each half in a replay of its own).
           case Contexts.Apart a -> ops.concat(0,
-              unconditionalStep.run(ops, List.of(modelInput, ops.narrow(time, 0, 0, half), a.uncond())),
-              unetStep.run(ops, List.of(modelInput, ops.narrow(time, 0, half, half), a.cond())));
+              unconditionalStep.run(ops, inputs(modelInput, ops.narrow(time, 0, 0, half), a.uncond().context(),
+                  added.map(c -> ops.narrow(c, 0, 0, half)))),
+              unetStep.run(ops, inputs(modelInput, ops.narrow(time, 0, half, half), a.cond().context(),
+                  added.map(c -> ops.narrow(c, 0, half, half)))));
         };
         Tensor guided = cfg ? Guidance.guide(math, prediction, spec.guidanceScale(), spec.guidanceRescale())
             : prediction;
@@ -203,19 +207,30 @@ public final class StableDiffusionPipeline {
     return latents;
   }
 
-  /** The UNet's text contexts: one batch, or with guidance the two halves apart where their lengths differ. */
+  /** The UNet's inputs: the sample, the timestep's projection, the text context and SDXL's added condition. */
+  private static List<Tensor> inputs(Tensor sample, Tensor time, Tensor context, Optional<Tensor> added) {
+    return added.isPresent() ? List.of(sample, time, context, added.get()) : List.of(sample, time, context);
+  }
+
+  /**
+   * The UNet's text contexts (and SDXL's pooled embeddings): one batch, or with guidance the two halves apart where
+   * their lengths differ.
+   */
   private sealed interface Contexts {
     /** {@code [2B, L, D]} with guidance (negative prompts first), else {@code [B, L, D]}. */
-    record Joint(Tensor context) implements Contexts {}
+    record Joint(PromptEncoder.Encoded all) implements Contexts {}
 
     /** {@code [B, L', D]} and {@code [B, L, D]}. */
-    record Apart(Tensor uncond, Tensor cond) implements Contexts {}
+    record Apart(PromptEncoder.Encoded uncond, PromptEncoder.Encoded cond) implements Contexts {}
   }
 
   private Contexts encodePrompts(Ops ops, DenoiseSpec spec, boolean cfg) {
-    PromptEncoder encoder = new PromptEncoder(components.tokenizer(), components.textEncoder(),
+    PromptEncoder encoder = new PromptEncoder(components.tokenizer(), components.textEncoder(), components.second(),
         components.embeddings(), spec.clipSkip());
-    if (spec.promptSyntax() == PromptSyntax.PLAIN) {
+    // SDXL (diffusers with force_zeros_for_empty_prompt, and A1111) takes an empty negative prompt as zeros.
+    boolean zeros = cfg && components.second().map(PipelineComponents.SecondEncoder::forceZerosForEmptyPrompt)
+        .orElse(false) && spec.negativePrompts().stream().allMatch(String::isEmpty);
+    if (spec.promptSyntax() == PromptSyntax.PLAIN && !zeros) {
       List<String> texts = new ArrayList<>();
       if (cfg) {
         texts.addAll(spec.negativePrompts());
@@ -224,31 +239,75 @@ public final class StableDiffusionPipeline {
       return new Contexts.Joint(encoder.plain(ops, texts));
     }
     // A1111 encodes the prompts and the negative prompts apart: the emphasis keeps each group's own mean.
-    Tensor cond = encoder.weighted(ops, spec.prompts());
+    PromptEncoder.Encoded cond = spec.promptSyntax() == PromptSyntax.PLAIN ? encoder.plain(ops, spec.prompts())
+        : encoder.weighted(ops, spec.prompts());
     if (!cfg) {
       return new Contexts.Joint(cond);
     }
-    Tensor uncond = encoder.weighted(ops, spec.negativePrompts());
-    long condLength = cond.shape()[1];
-    long uncondLength = uncond.shape()[1];
+    PromptEncoder.Encoded uncond = zeros ? zerosLike(ops, cond, Math.min(cond.context().shape()[1],
+        components.tokenizer().maxLength())) : encoder.weighted(ops, spec.negativePrompts());
+    long condLength = cond.context().shape()[1];
+    long uncondLength = uncond.context().shape()[1];
     // Attention over a context repeated k times equals attention over it once (each key's weight is split k ways), so
     // where one length divides the other, the shorter context repeated makes one batch of the two (as ComfyUI does).
     if (condLength % uncondLength == 0) {
-      return new Contexts.Joint(ops.concat(0, repeated(ops, uncond, condLength / uncondLength), cond));
+      return new Contexts.Joint(joined(ops, repeated(ops, uncond, condLength / uncondLength), cond));
     }
     if (uncondLength % condLength == 0) {
-      return new Contexts.Joint(ops.concat(0, uncond, repeated(ops, cond, uncondLength / condLength)));
+      return new Contexts.Joint(joined(ops, uncond, repeated(ops, cond, uncondLength / condLength)));
     }
     return new Contexts.Apart(uncond, cond);
   }
 
-  /** {@code context} {@code [B, L, D]} concatenated {@code times} times along L. */
-  private static Tensor repeated(Ops ops, Tensor context, long times) {
-    Tensor out = context;
-    for (long i = 1; i < times; i++) {
-      out = ops.concat(1, out, context);
+  /** Zeros in the shape of {@code like}'s pooled embedding, and of its context but {@code length} tokens long. */
+  private static PromptEncoder.Encoded zerosLike(Ops ops, PromptEncoder.Encoded like, long length) {
+    long[] shape = like.context().shape().clone();
+    shape[1] = length;
+    Tensor context = ops.fromHost(new float[Math.toIntExact(shape[0] * shape[1] * shape[2])], shape);
+    return new PromptEncoder.Encoded(ops.cast(context, like.context().dtype()), like.pooled().map(p -> ops.cast(
+        ops.fromHost(new float[Math.toIntExact(p.numel())], p.shape()), p.dtype())));
+  }
+
+  /** The negative half before the positive one, contexts and pooled embeddings. */
+  private static PromptEncoder.Encoded joined(Ops ops, PromptEncoder.Encoded uncond, PromptEncoder.Encoded cond) {
+    return new PromptEncoder.Encoded(ops.concat(0, uncond.context(), cond.context()),
+        uncond.pooled().map(p -> ops.concat(0, p, cond.pooled().orElseThrow())));
+  }
+
+  /**
+   * SDXL's added condition for every row of the UNet's batch ({@link UNet2DConditionModel#addedCondition}): the pooled
+   * text embeddings (negative rows first) and the time ids diffusers uses by default, original and target size the
+   * picture's, no crop.
+   */
+  private Optional<Tensor> addedCondition(Ops ops, Contexts contexts, DenoiseSpec spec) {
+    UNet2DConditionModel unet = components.unet();
+    if (unet.pooledTextWidth().isEmpty()) {
+      return Optional.empty();
     }
-    return out;
+    Tensor pooled = switch (contexts) {
+      case Contexts.Joint j -> j.all().pooled().orElseThrow();
+      case Contexts.Apart a -> ops.concat(0, a.uncond().pooled().orElseThrow(), a.cond().pooled().orElseThrow());
+    };
+    int rows = Math.toIntExact(pooled.shape()[0]);
+    long factor = components.vae().downscaleFactor();
+    double height = spec.latentShape()[2] * factor;
+    double width = spec.latentShape()[3] * factor;
+    double[] timeIds = new double[rows * UNet2DConditionModel.TIME_IDS];
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(new double[] {height, width, 0, 0, height, width}, 0, timeIds,
+          r * UNet2DConditionModel.TIME_IDS, UNet2DConditionModel.TIME_IDS);
+    }
+    float[] added = unet.addedCondition(ops.toHost(pooled), timeIds);
+    return Optional.of(ops.cast(ops.fromHost(added, rows, added.length / rows), backend.activationType()));
+  }
+
+  /** {@code encoded}'s context {@code [B, L, D]} concatenated {@code times} times along L. */
+  private static PromptEncoder.Encoded repeated(Ops ops, PromptEncoder.Encoded encoded, long times) {
+    Tensor out = encoded.context();
+    for (long i = 1; i < times; i++) {
+      out = ops.concat(1, out, encoded.context());
+    }
+    return new PromptEncoder.Encoded(out, encoded.pooled());
   }
 
   /**

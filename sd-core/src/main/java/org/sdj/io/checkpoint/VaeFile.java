@@ -2,6 +2,7 @@ package org.sdj.io.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.sdj.backend.DType;
 import org.sdj.io.model.AutoencoderKLConfig;
 import org.sdj.io.model.ClipTextConfig;
@@ -74,6 +75,11 @@ public final class VaeFile implements ModelSource {
   @Override
   public ClipTextConfig textEncoderConfig() {
     return model.textEncoderConfig();
+  }
+
+  @Override
+  public Optional<SecondTextEncoder> textEncoder2() {
+    return model.textEncoder2();
   }
 
   @Override

@@ -4,7 +4,9 @@ package org.sdj.io.model;
 public enum Component {
   UNET("unet", "diffusion_pytorch_model", "diffusion_pytorch_model"),
   VAE("vae", "diffusion_pytorch_model", "diffusion_pytorch_model"),
-  TEXT_ENCODER("text_encoder", "model", "pytorch_model");
+  TEXT_ENCODER("text_encoder", "model", "pytorch_model"),
+  /** SDXL's second text encoder ({@code CLIPTextModelWithProjection}); other pipelines have none. */
+  TEXT_ENCODER_2("text_encoder_2", "model", "pytorch_model");
 
   private final String folderName;
   private final String weightsBaseName;

@@ -19,14 +19,16 @@ import org.sdj.io.safetensors.TensorSource;
 
 /**
  * A Stable Diffusion pipeline saved in the diffusers folder layout: {@code model_index.json} and the folders
- * {@code unet/}, {@code vae/}, {@code text_encoder/}, {@code tokenizer/} and {@code scheduler/}. Other folders
- * (safety checker, feature extractor) and other formats (ONNX, Flax) are ignored.
+ * {@code unet/}, {@code vae/}, {@code text_encoder/}, {@code tokenizer/} and {@code scheduler/}, and for SDXL
+ * {@code text_encoder_2/} and {@code tokenizer_2/}. Other folders (safety checker, feature extractor) and other formats
+ * (ONNX, Flax) are ignored.
  *
  * <p>{@link #open} reads and checks every config and finds every weight file, reporting all problems in one {@link
  * ModelLoadException}. Weights are mapped on first use and stay mapped until {@link #close()}. Thread-safe.
  */
 public final class DiffusersFolder implements ModelSource {
   private static final String TOKENIZER = "tokenizer";
+  private static final String TOKENIZER_2 = "tokenizer_2";
   private static final String SCHEDULER = "scheduler";
   private static final String SCHEDULER_CONFIG = "scheduler_config.json";
 
@@ -36,6 +38,7 @@ public final class DiffusersFolder implements ModelSource {
   private final UNet2DConditionConfig unetConfig;
   private final AutoencoderKLConfig vaeConfig;
   private final ClipTextConfig textEncoderConfig;
+  private final Optional<SecondTextEncoder> textEncoder2;
   private final ObjectNode schedulerConfig;
   private final Map<Component, Path> weightFiles;
   private final Map<Component, TensorSource> openWeights = new EnumMap<>(Component.class);
@@ -43,14 +46,15 @@ public final class DiffusersFolder implements ModelSource {
 
   private DiffusersFolder(
       Path directory, LoadOptions options, ModelIndex modelIndex, UNet2DConditionConfig unetConfig,
-      AutoencoderKLConfig vaeConfig, ClipTextConfig textEncoderConfig, ObjectNode schedulerConfig,
-      Map<Component, Path> weightFiles) {
+      AutoencoderKLConfig vaeConfig, ClipTextConfig textEncoderConfig, Optional<SecondTextEncoder> textEncoder2,
+      ObjectNode schedulerConfig, Map<Component, Path> weightFiles) {
     this.directory = directory;
     this.options = options;
     this.modelIndex = modelIndex;
     this.unetConfig = unetConfig;
     this.vaeConfig = vaeConfig;
     this.textEncoderConfig = textEncoderConfig;
+    this.textEncoder2 = textEncoder2;
     this.schedulerConfig = schedulerConfig;
     this.weightFiles = weightFiles;
   }
@@ -80,12 +84,22 @@ public final class DiffusersFolder implements ModelSource {
         readComponent(directory, Component.VAE, AutoencoderKLConfig::from, options, weights, problems);
     Optional<ClipTextConfig> textEncoder =
         readComponent(directory, Component.TEXT_ENCODER, ClipTextConfig::from, options, weights, problems);
-    checkTokenizer(directory.resolve(TOKENIZER), problems);
+    checkTokenizer(directory.resolve(TOKENIZER), TOKENIZER, problems);
+    // SDXL: a second text encoder and tokenizer, named in model_index.json (or present as folders).
+    boolean second = index.map(i -> i.component(Component.TEXT_ENCODER_2.folderName()).isPresent()).orElse(false)
+        || Files.isDirectory(directory.resolve(Component.TEXT_ENCODER_2.folderName()));
+    Optional<ClipTextConfig> textEncoder2 = second
+        ? readComponent(directory, Component.TEXT_ENCODER_2, ClipTextConfig::from, options, weights, problems)
+        : Optional.empty();
+    if (second) {
+      checkTokenizer(directory.resolve(TOKENIZER_2), TOKENIZER_2, problems);
+    }
     Optional<ObjectNode> scheduler = readSchedulerConfig(directory.resolve(SCHEDULER), problems);
     options.variant().ifPresent(v -> checkVariantFound(directory, v, weights, problems));
     problems.throwIfAny(context);
     return new DiffusersFolder(directory, options, index.orElseThrow(), unet.orElseThrow(), vae.orElseThrow(),
-        textEncoder.orElseThrow(), scheduler.orElseThrow(), weights);
+        textEncoder.orElseThrow(), textEncoder2.map(c -> new SecondTextEncoder(c, directory.resolve(TOKENIZER_2),
+            index.orElseThrow().forceZerosForEmptyPrompt())), scheduler.orElseThrow(), weights);
   }
 
   private static <T> Optional<T> readComponent(
@@ -121,11 +135,11 @@ public final class DiffusersFolder implements ModelSource {
   }
 
   /** CLIPTokenizer reads vocab.json and merges.txt; the tokenizer itself is parsed elsewhere. */
-  private static void checkTokenizer(Path folder, LoadProblems problems) {
-    if (requireFolder(folder, TOKENIZER, problems)) {
+  private static void checkTokenizer(Path folder, String name, LoadProblems problems) {
+    if (requireFolder(folder, name, problems)) {
       for (String file : List.of("vocab.json", "merges.txt")) {
         if (!Files.isRegularFile(folder.resolve(file))) {
-          problems.add(TOKENIZER + "/" + file + ": file not found");
+          problems.add(name + "/" + file + ": file not found");
         }
       }
     }
@@ -148,7 +162,7 @@ public final class DiffusersFolder implements ModelSource {
       return true;
     }
     problems.add(name + "/: folder missing (a Stable Diffusion pipeline needs unet, vae, text_encoder, tokenizer"
-        + " and scheduler)");
+        + " and scheduler; SDXL text_encoder_2 and tokenizer_2 too)");
     return false;
   }
 
@@ -189,6 +203,12 @@ public final class DiffusersFolder implements ModelSource {
   @Override
   public ClipTextConfig textEncoderConfig() {
     return textEncoderConfig;
+  }
+
+  /** SDXL's {@code text_encoder_2/config.json} and {@code tokenizer_2/} folder, if the pipeline has them. */
+  @Override
+  public Optional<SecondTextEncoder> textEncoder2() {
+    return textEncoder2;
   }
 
   /** The {@code tokenizer/} folder; it has {@code vocab.json} and {@code merges.txt}. */

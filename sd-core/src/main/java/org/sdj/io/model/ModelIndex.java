@@ -13,8 +13,9 @@ import java.util.TreeMap;
  *
  * @param className e.g. {@code StableDiffusionPipeline}
  * @param components component name (= folder name) to its library and class; sorted by name
+ * @param forceZerosForEmptyPrompt SDXL pipelines' {@code force_zeros_for_empty_prompt} (diffusers' default: true)
  */
-public record ModelIndex(String className, Map<String, ComponentSpec> components) {
+public record ModelIndex(String className, Map<String, ComponentSpec> components, boolean forceZerosForEmptyPrompt) {
 
   /**
    * One component's entry, e.g. {@code "unet": ["diffusers", "UNet2DConditionModel"]}.
@@ -52,7 +53,7 @@ public record ModelIndex(String className, Map<String, ComponentSpec> components
         c.problem(field.getKey() + " must be [library, class] or [null, null], not " + value);
       }
     }
-    return new ModelIndex(className, components);
+    return new ModelIndex(className, components, c.bool("force_zeros_for_empty_prompt", true));
   }
 
   /** The entry of one component, if the pipeline has it. */

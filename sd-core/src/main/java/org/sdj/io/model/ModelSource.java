@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 import org.sdj.backend.DType;
 import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.TensorSource;
@@ -28,6 +29,24 @@ public interface ModelSource extends AutoCloseable {
 
   /** The text encoder's configuration. */
   ClipTextConfig textEncoderConfig();
+
+  /**
+   * SDXL's second text encoder ({@code CLIPTextModelWithProjection}) and its tokenizer folder; empty for pipelines
+   * with one text encoder.
+   */
+  default Optional<SecondTextEncoder> textEncoder2() {
+    return Optional.empty();
+  }
+
+  /**
+   * The second text encoder of an SDXL pipeline.
+   *
+   * @param config its {@code text_encoder_2/config.json}
+   * @param tokenizerDirectory its {@code tokenizer_2/} folder (as {@link #tokenizerDirectory()})
+   * @param forceZerosForEmptyPrompt the pipeline's {@code force_zeros_for_empty_prompt}: an empty negative prompt
+   *     stands for zero embeddings rather than the encoded empty text
+   */
+  record SecondTextEncoder(ClipTextConfig config, Path tokenizerDirectory, boolean forceZerosForEmptyPrompt) {}
 
   /**
    * The weights of {@code component} under their diffusers / transformers names, owned by this source (don't close

@@ -8,7 +8,7 @@ import org.sdj.model.nn.Linear;
 
 /**
  * diffusers' {@code Timesteps} (the sinusoidal projection, computed on the host) followed by {@code TimestepEmbedding}
- * ({@code linear_2(silu(linear_1(.)))}).
+ * ({@code linear_2(silu(linear_1(.)))}); the latter alone serves as SDXL's {@code add_embedding}.
  */
 public final class TimestepEmbedding {
   private static final double MAX_PERIOD = 10000;
@@ -47,6 +47,18 @@ public final class TimestepEmbedding {
         out[b * channels + i] = flipSinToCos ? cos : sin;
         out[b * channels + half + i] = flipSinToCos ? sin : cos;
       }
+    }
+    return out;
+  }
+
+  /**
+   * diffusers' {@code Timesteps(channels, flipSinToCos, freqShift)} applied to each of {@code values} (SDXL's
+   * {@code add_time_proj} on its time ids): {@code [values.length, channels]} flattened.
+   */
+  public static float[] projections(double[] values, int channels, boolean flipSinToCos, double freqShift) {
+    float[] out = new float[values.length * channels];
+    for (int i = 0; i < values.length; i++) {
+      System.arraycopy(sinusoidal(values[i], 1, channels, flipSinToCos, freqShift), 0, out, i * channels, channels);
     }
     return out;
   }

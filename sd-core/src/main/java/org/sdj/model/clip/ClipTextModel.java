@@ -3,17 +3,20 @@ package org.sdj.model.clip;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.sdj.backend.Activation;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.io.model.ClipTextConfig;
 import org.sdj.model.Weights;
 import org.sdj.model.nn.LayerNorm;
+import org.sdj.model.nn.Linear;
 
 /**
  * transformers' {@code CLIPTextModel}: token + position embeddings, causal pre-norm transformer layers, final layer
- * norm. Weights are named with or without the {@code text_model.} prefix (transformers 4.x and 5.x). Immutable and safe
- * to run from several threads, each with its own {@link Ops}.
+ * norm; or {@code CLIPTextModelWithProjection} (SDXL's second text encoder), which adds {@code text_projection} for its
+ * pooled output. Weights are named with or without the {@code text_model.} prefix (transformers 4.x and 5.x).
+ * Immutable and safe to run from several threads, each with its own {@link Ops}.
  */
 public final class ClipTextModel {
   private static final String PREFIX = "text_model";
@@ -23,9 +26,19 @@ public final class ClipTextModel {
   private final Tensor positionEmbedding;
   private final List<ClipEncoderLayer> layers = new ArrayList<>();
   private final LayerNorm finalLayerNorm;
+  /** {@code text_projection} ({@code [projection_dim, hidden_size]}, no bias): with projection only. */
+  private final Optional<Linear> textProjection;
 
   /** Builds the encoder from {@code config} and {@code root}; problems are recorded in {@code root}, not thrown. */
   public ClipTextModel(ClipTextConfig config, Weights root) {
+    this(config, root, false);
+  }
+
+  /**
+   * Builds the encoder, as {@code CLIPTextModelWithProjection} where {@code withProjection} (its
+   * {@code text_projection.weight} beside {@code text_model.}); problems are recorded in {@code root}, not thrown.
+   */
+  public ClipTextModel(ClipTextConfig config, Weights root, boolean withProjection) {
     this.config = config;
     Weights w = root.has(PREFIX + ".embeddings.token_embedding.weight") ? root.prefix(PREFIX) : root;
     long hidden = config.hiddenSize();
@@ -49,6 +62,9 @@ public final class ClipTextModel {
           config.numAttentionHeads(), eps, act));
     }
     this.finalLayerNorm = LayerNorm.load(w.prefix("final_layer_norm"), hidden, eps);
+    this.textProjection = withProjection
+        ? Optional.of(Linear.load(root.prefix("text_projection"), hidden, config.projectionDim(), false))
+        : Optional.empty();
   }
 
   public ClipTextConfig config() {
@@ -131,6 +147,68 @@ public final class ClipTextModel {
       h = next;
     }
     return h;
+  }
+
+  /**
+   * The hidden state an SDXL pipeline takes as context and the projected pooled output, from one pass: transformers'
+   * {@code hidden_states[layer]} and {@code text_embeds} of {@code CLIPTextModelWithProjection}, the final layer norm's
+   * output at each row's end token (its first end token, or where {@code eos_token_id} is 2, as in the configs
+   * converted from OpenCLIP, its highest id) through {@code text_projection}.
+   *
+   * @param inputVectors as in {@link #forward(Ops, int[], int, int, Map)}
+   * @return {@code hidden [batch, L, hidden_size]}, {@code pooled [batch, projection_dim]}
+   * @throws IllegalStateException if this encoder was built without projection
+   */
+  public HiddenAndPooled hiddenAndPooled(Ops ops, int[] ids, int batch, int layer, Map<Integer, float[]> inputVectors) {
+    Linear projection = textProjection.orElseThrow(() -> new IllegalStateException(
+        "this text encoder has no text_projection (CLIPTextModel, not CLIPTextModelWithProjection)"));
+    Tensor hidden = hiddenState(ops, ids, batch, layer, inputVectors);
+    Tensor h = hidden;
+    for (int i = layer; i < layers.size(); i++) {
+      Tensor next = layers.get(i).forward(ops, h);
+      if (h != hidden) {
+        h.close();
+      }
+      h = next;
+    }
+    Tensor last = finalLayerNorm.forward(ops, h);
+    if (h != hidden) {
+      h.close();
+    }
+    int length = ids.length / batch;
+    Tensor rows = ops.reshape(last, (long) batch * length, config.hiddenSize());
+    Tensor pooledRows = null;
+    for (int b = 0; b < batch; b++) {
+      Tensor row = ops.narrow(rows, 0, (long) b * length + poolingPosition(ids, b * length, length), 1);
+      pooledRows = pooledRows == null ? row : ops.concat(0, pooledRows, row);
+    }
+    Tensor pooled = projection.forward(ops, pooledRows);
+    last.close();
+    return new HiddenAndPooled(hidden, pooled);
+  }
+
+  /** The outputs of {@link #hiddenAndPooled}. */
+  public record HiddenAndPooled(Tensor hidden, Tensor pooled) {}
+
+  /** transformers' pooling position within one row of ids. */
+  private int poolingPosition(int[] ids, int from, int length) {
+    int best = 0;
+    for (int i = 0; i < length; i++) {
+      int id = ids[from + i];
+      if (config.eosTokenId() == 2) {
+        if (id > ids[from + best]) {
+          best = i;
+        }
+      } else if (id == config.eosTokenId()) {
+        return i;
+      }
+    }
+    return best;
+  }
+
+  /** Whether this encoder has {@code text_projection} (SDXL's second text encoder). */
+  public boolean hasProjection() {
+    return textProjection.isPresent();
   }
 
   /** {@code tokens} {@code [B, L, D]} with the rows {@code rows} names (index into the flattened B * L) replaced. */

@@ -3,6 +3,7 @@ package org.sdj.model.unet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.sdj.backend.Activation;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
@@ -13,13 +14,19 @@ import org.sdj.model.nn.Conv2d;
 import org.sdj.model.nn.GroupNorm;
 
 /**
- * diffusers' {@code UNet2DConditionModel} as Stable Diffusion 1.x and 2.x use it: predicts the noise (or v) in a latent
- * at a timestep, conditioned on text tokens. Built from its config and weights by state-dict name; immutable and safe
+ * diffusers' {@code UNet2DConditionModel} as Stable Diffusion 1.x, 2.x and XL use it: predicts the noise (or v) in a
+ * latent at a timestep, conditioned on text tokens (and for SDXL, {@code addition_embed_type "text_time"}, on a pooled
+ * text embedding and six size numbers through {@code add_embedding}). Built from its config and weights by state-dict name; immutable and safe
  * to run from several threads at once, each with its own {@link Ops}.
  */
 public final class UNet2DConditionModel {
+  private static final String TEXT_TIME = "text_time";
+  /** SDXL's time ids: original height and width, crop top and left, target height and width. */
+  public static final int TIME_IDS = 6;
   private final UNet2DConditionConfig config;
   private final TimestepEmbedding timeEmbedding;
+  /** SDXL's {@code add_embedding} (addition_embed_type text_time). */
+  private final Optional<TimestepEmbedding> addEmbedding;
   private final Conv2d convIn;
   private final List<DownBlock2D> downBlocks = new ArrayList<>();
   private final UNetMidBlock2DCrossAttn midBlock;
@@ -42,6 +49,13 @@ public final class UNet2DConditionModel {
 
     this.timeEmbedding = new TimestepEmbedding(w.prefix("time_embedding"), channels.get(0), tembChannels,
         config.flipSinToCos(), config.freqShift());
+    // Built only from a complete config: rejectUnsupported reports the rest.
+    OptionalInt addIn = config.projectionClassEmbeddingsInputDim();
+    boolean textTime = config.additionEmbedType().filter(TEXT_TIME::equals).isPresent()
+        && config.additionTimeEmbedDim().isPresent() && addIn.isPresent()
+        && addIn.getAsInt() > TIME_IDS * config.additionTimeEmbedDim().getAsInt();
+    this.addEmbedding = textTime ? Optional.of(new TimestepEmbedding(w.prefix("add_embedding"), addIn.getAsInt(),
+        tembChannels, config.flipSinToCos(), config.freqShift())) : Optional.empty();
     this.convIn = Conv2d.same(w.prefix("conv_in"), config.inChannels(), channels.get(0), config.convInKernel());
 
     long out = channels.get(0);
@@ -101,8 +115,18 @@ public final class UNet2DConditionModel {
       w.problem("unsupported center_input_sample true");
     }
     c.classEmbedType().ifPresent(t -> w.problem("unsupported class_embed_type " + t));
-    c.additionEmbedType().ifPresent(t -> w.problem("unsupported addition_embed_type " + t
-        + " (SDXL is not supported yet)"));
+    c.additionEmbedType().filter(t -> !TEXT_TIME.equals(t)).ifPresent(t -> w.problem(
+        "unsupported addition_embed_type " + t + " (supported: text_time, SDXL's)"));
+    if (c.additionEmbedType().filter(TEXT_TIME::equals).isPresent()) {
+      if (c.additionTimeEmbedDim().isEmpty() || c.projectionClassEmbeddingsInputDim().isEmpty()) {
+        w.problem("addition_embed_type text_time needs addition_time_embed_dim and"
+            + " projection_class_embeddings_input_dim");
+      } else if (c.projectionClassEmbeddingsInputDim().getAsInt() <= TIME_IDS * c.additionTimeEmbedDim().getAsInt()) {
+        w.problem("projection_class_embeddings_input_dim " + c.projectionClassEmbeddingsInputDim().getAsInt()
+            + " leaves no room for the pooled text embedding beside " + TIME_IDS + " time ids of "
+            + c.additionTimeEmbedDim().getAsInt());
+      }
+    }
     c.encoderHidDim().ifPresent(d -> w.problem("unsupported encoder_hid_dim " + d));
     c.timeCondProjDim().ifPresent(d -> w.problem("unsupported time_cond_proj_dim " + d));
     if (c.dualCrossAttention()) {
@@ -165,6 +189,42 @@ public final class UNet2DConditionModel {
   }
 
   /**
+   * The width of the pooled text embedding SDXL's {@code add_embedding} takes beside the time ids
+   * ({@code projection_class_embeddings_input_dim - 6 * addition_time_embed_dim}); empty for a UNet without it.
+   */
+  public OptionalInt pooledTextWidth() {
+    return addEmbedding.isEmpty() ? OptionalInt.empty() : OptionalInt.of(
+        config.projectionClassEmbeddingsInputDim().getAsInt() - TIME_IDS * config.additionTimeEmbedDim().getAsInt());
+  }
+
+  /**
+   * SDXL's added conditioning, as diffusers' {@code get_aug_embed} assembles it before {@code add_embedding}: each
+   * row's pooled text embedding, then its time ids through {@code add_time_proj}, computed on the host.
+   *
+   * @param pooled {@code [N, pooledTextWidth()]} flattened
+   * @param timeIds {@code [N, 6]} flattened
+   * @return {@code [N, projection_class_embeddings_input_dim]} flattened: the {@code added} input of {@link
+   *     #forward(Ops, Tensor, Tensor, Tensor, Optional)}
+   */
+  public float[] addedCondition(float[] pooled, double[] timeIds) {
+    int width = pooledTextWidth().orElseThrow(() -> new IllegalStateException("this UNet takes no added condition"));
+    int rows = timeIds.length / TIME_IDS;
+    if (timeIds.length != rows * TIME_IDS || pooled.length != rows * width) {
+      throw new IllegalArgumentException(pooled.length + " pooled values and " + timeIds.length
+          + " time ids are not " + rows + " rows of " + width + " and " + TIME_IDS);
+    }
+    int dim = config.additionTimeEmbedDim().getAsInt();
+    float[] times = TimestepEmbedding.projections(timeIds, dim, config.flipSinToCos(), config.freqShift());
+    int total = width + TIME_IDS * dim;
+    float[] out = new float[rows * total];
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(pooled, r * width, out, r * total, width);
+      System.arraycopy(times, r * TIME_IDS * dim, out, r * total + width, TIME_IDS * dim);
+    }
+    return out;
+  }
+
+  /**
    * One prediction with the timestep given as its projection ({@link #timestepProjection}), so that every input is a
    * tensor: the form a {@link org.sdj.backend.Replay} records.
    *
@@ -174,7 +234,30 @@ public final class UNet2DConditionModel {
    * @return {@code [N, out_channels, h, w]}
    */
   public Tensor forward(Ops ops, Tensor sample, Tensor projection, Tensor context) {
+    return forward(ops, sample, projection, context, Optional.empty());
+  }
+
+  /**
+   * {@link #forward(Ops, Tensor, Tensor, Tensor)} with SDXL's added conditioning, which a UNet with
+   * {@code addition_embed_type "text_time"} needs.
+   *
+   * @param added {@code [N, projection_class_embeddings_input_dim]} ({@link #addedCondition})
+   * @throws IllegalArgumentException if {@code added} is missing where the UNet needs it, or given where it takes none
+   */
+  public Tensor forward(Ops ops, Tensor sample, Tensor projection, Tensor context, Optional<Tensor> added) {
+    if (added.isPresent() != addEmbedding.isPresent()) {
+      throw new IllegalArgumentException(addEmbedding.isPresent()
+          ? "this UNet (addition_embed_type text_time, SDXL) needs the pooled text embedding and time ids"
+          : "this UNet takes no added conditioning");
+    }
     Tensor emb = timeEmbedding.forward(ops, projection);
+    if (added.isPresent()) {
+      Tensor aug = addEmbedding.get().forward(ops, added.get());
+      Tensor sum = ops.add(emb, aug);
+      emb.close();
+      aug.close();
+      emb = sum;
+    }
     Tensor siluTemb = ops.activation(emb, Activation.SILU);
     emb.close();
 

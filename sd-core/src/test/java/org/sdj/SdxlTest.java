@@ -1,0 +1,115 @@
+package org.sdj;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.sdj.conformance.TensorAssert;
+import org.sdj.io.SdxlFixture;
+import org.sdj.io.model.ModelLoadException;
+import org.sdj.io.safetensors.SafeTensorsFile;
+
+/**
+ * An SDXL pipeline folder against diffusers' {@code StableDiffusionXLPipeline}: the tiny random SDXL model of
+ * {@code src/test/resources/sdxl} and the final latents diffusers gives on it (made by its
+ * {@code make_tiny_sdxl.py.txt}): two text encoders, the pooled embedding and time ids through {@code add_embedding},
+ * zeros for an empty negative prompt, clip skip counted from the penultimate layer.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SdxlTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private StableDiffusion sd;
+
+  @BeforeAll
+  void open() throws URISyntaxException {
+    sd = StableDiffusion.builder().model(resource("tiny-sdxl")).backend("reference").build();
+  }
+
+  @AfterAll
+  void close() {
+    sd.close();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "euler unset negative | euler | a watercolor otter | '' | 128 | 192 | 4 | 5.0 | 1 | 3 | 1",
+      "dpmpp-2m negative batch 2 | dpmpp-2m | a watercolor otter | blurry | 112 | 176 | 3 | 7.0 | 1 | 9 | 2",
+      "euler-a clip skip 2 no guidance | euler-a | an otter in a river of colour | '' | 128 | 128 | 3 | 1.0 | 2 | 5"
+          + " | 1"})
+  void matchesDiffusers(String name, String scheduler, String prompt, String negative, int height, int width,
+      int steps, double guidance, int clipSkip, long seed, int batch) throws URISyntaxException {
+    GenerationResult result = sd.generate(GenerationRequest.prompt(prompt).negativePrompt(negative)
+        .size(width, height).steps(steps).scheduler(scheduler).guidanceScale(guidance).clipSkip(clipSkip)
+        .seed(seed).batchSize(batch));
+    TensorAssert.assertTensorClose(result.latents(), expected(name), name);
+  }
+
+  @Test
+  void defaultSizeIsTheUNetsSampleSize() {
+    GenerationResult result = sd.generate(GenerationRequest.prompt("otter").steps(1).seed(1));
+    assertEquals(128, result.images().getFirst().getWidth());
+    assertEquals(128, result.images().getFirst().getHeight());
+  }
+
+  @Test
+  void anEmptyNegativePromptIsNotTheEncodedEmptyText() {
+    GenerationRequest.Builder request = GenerationRequest.prompt("a watercolor otter").size(64, 64).steps(2).seed(4);
+    float[] zeros = sd.generate(request.negativePrompt("")).latents();
+    float[] space = sd.generate(request.negativePrompt(" ")).latents();
+    assertFalse(Arrays.equals(zeros, space));
+    assertTrue(Float.isFinite(zeros[0]));
+  }
+
+  @Test
+  void aModelWithoutItsSecondTextEncoderIsRefused(@TempDir Path dir) throws IOException {
+    Path model = SdxlFixture.model(dir);
+    ObjectNode index = (ObjectNode) JSON.readTree(model.resolve("model_index.json").toFile());
+    index.remove("text_encoder_2");
+    JSON.writeValue(model.resolve("model_index.json").toFile(), index);
+    try (Stream<Path> files = Files.walk(model.resolve("text_encoder_2"))) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+    ModelLoadException e = assertThrows(ModelLoadException.class,
+        () -> StableDiffusion.builder().model(model).backend("reference").build());
+    assertTrue(e.getMessage().contains("needs a second text encoder (text_encoder_2)"), e.getMessage());
+  }
+
+  @Test
+  void widthsThatDoNotAddUpAreReportedAtLoad(@TempDir Path dir) throws IOException {
+    Path model = SdxlFixture.model(dir);
+    Path config = model.resolve("text_encoder_2/config.json");
+    ObjectNode text = (ObjectNode) JSON.readTree(config.toFile());
+    text.put("projection_dim", 21);
+    JSON.writeValue(config.toFile(), text);
+    ModelLoadException e = assertThrows(ModelLoadException.class,
+        () -> StableDiffusion.builder().model(model).backend("reference").build());
+    assertTrue(e.getMessage().contains("text_encoder_2's projection_dim is 21"), e.getMessage());
+  }
+
+  private static Path resource(String name) throws URISyntaxException {
+    return Path.of(SdxlTest.class.getResource("/sdxl/" + name).toURI());
+  }
+
+  private static float[] expected(String name) throws URISyntaxException {
+    try (SafeTensorsFile file = SafeTensorsFile.open(resource("expected.safetensors"))) {
+      return file.get(name).toFloatArray();
+    }
+  }
+}
