@@ -55,10 +55,20 @@ final class CheckpointMapping {
     boolean altVae = !mapping.hasPrefix(CheckpointLayout.VAE) && mapping.hasPrefix(CheckpointLayout.VAE_ALT);
     KeyMap vae = VaeKeyMap.of(configs.vae(), altVae ? CheckpointLayout.VAE_ALT : CheckpointLayout.VAE);
     views.put(Component.VAE, mapping.view("VAE", expected(w -> new AutoencoderKL(configs.vae(), w)), vae));
-    KeyMap text = mapping.hasPrefix(CheckpointLayout.OPEN_CLIP) ? new OpenClipKeyMap()
-        : ClipKeyMap.of(checkpoint.contains(ClipKeyMap.probeWithTextModel()));
-    views.put(Component.TEXT_ENCODER,
-        mapping.view("text encoder", expected(w -> new ClipTextModel(configs.textEncoder(), w)), text));
+    if (configs.textEncoder2().isPresent()) {
+      // SDXL: CLIP ViT-L as SD 1.x stores it, and OpenCLIP bigG as SD 2.x does, with its projection.
+      views.put(Component.TEXT_ENCODER, mapping.view("text encoder", expected(w -> new ClipTextModel(
+          configs.textEncoder(), w)), ClipKeyMap.of(CheckpointLayout.SDXL_CLIP,
+              checkpoint.contains(ClipKeyMap.probeWithTextModel(CheckpointLayout.SDXL_CLIP)))));
+      views.put(Component.TEXT_ENCODER_2, mapping.view("second text encoder", expected(w -> new ClipTextModel(
+          configs.textEncoder2().get().config(), w, true)), new OpenClipKeyMap(CheckpointLayout.SDXL_OPEN_CLIP)));
+    } else {
+      KeyMap text = mapping.hasPrefix(CheckpointLayout.OPEN_CLIP) ? new OpenClipKeyMap(CheckpointLayout.OPEN_CLIP)
+          : ClipKeyMap.of(CheckpointLayout.CLIP, checkpoint.contains(
+              ClipKeyMap.probeWithTextModel(CheckpointLayout.CLIP)));
+      views.put(Component.TEXT_ENCODER,
+          mapping.view("text encoder", expected(w -> new ClipTextModel(configs.textEncoder(), w)), text));
+    }
     mapping.problems.throwIfAny("Cannot load the single-file checkpoint " + location);
     mapping.logUnused();
     return views;

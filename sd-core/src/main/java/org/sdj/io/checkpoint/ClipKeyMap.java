@@ -3,8 +3,9 @@ package org.sdj.io.checkpoint;
 import java.util.Optional;
 
 /**
- * SD 1.x's text encoder: a transformers {@code CLIPTextModel} saved inside the checkpoint, so its names are
- * transformers' own under {@code cond_stage_model.transformer.}, with or without the inner {@code text_model.}.
+ * SD 1.x's text encoder (and SDXL's first): a transformers {@code CLIPTextModel} saved inside the checkpoint, so its
+ * names are transformers' own under {@code cond_stage_model.transformer.} (SDXL: {@code
+ * conditioner.embedders.0.transformer.}), with or without the inner {@code text_model.}.
  */
 final class ClipKeyMap implements KeyMap {
   private static final String TEXT_MODEL = "text_model.";
@@ -16,14 +17,17 @@ final class ClipKeyMap implements KeyMap {
     this.prefix = prefix;
   }
 
-  /** The map for a checkpoint that has the inner {@code text_model.} or not. */
-  static ClipKeyMap of(boolean innerTextModel) {
-    return new ClipKeyMap(CheckpointLayout.CLIP + (innerTextModel ? TEXT_MODEL : ""));
+  /**
+   * The map for a checkpoint whose encoder lies under {@code base} ({@link CheckpointLayout#CLIP} or {@link
+   * CheckpointLayout#SDXL_CLIP}) and has the inner {@code text_model.} or not.
+   */
+  static ClipKeyMap of(String base, boolean innerTextModel) {
+    return new ClipKeyMap(base + (innerTextModel ? TEXT_MODEL : ""));
   }
 
   /** The token embedding's name when the checkpoint has the inner {@code text_model.}, to tell the two apart. */
-  static String probeWithTextModel() {
-    return CheckpointLayout.CLIP + TEXT_MODEL + "embeddings.token_embedding.weight";
+  static String probeWithTextModel(String base) {
+    return base + TEXT_MODEL + "embeddings.token_embedding.weight";
   }
 
   @Override

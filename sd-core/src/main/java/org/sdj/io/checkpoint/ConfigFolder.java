@@ -11,7 +11,9 @@ import org.sdj.io.StrictJson;
 import org.sdj.io.model.AutoencoderKLConfig;
 import org.sdj.io.model.ClipTextConfig;
 import org.sdj.io.model.LoadProblems;
+import org.sdj.io.model.ModelIndex;
 import org.sdj.io.model.ModelLoadException;
+import org.sdj.io.model.ModelSource;
 import org.sdj.io.model.UNet2DConditionConfig;
 
 /**
@@ -24,6 +26,9 @@ final class ConfigFolder {
   static final String TEXT_ENCODER = "text_encoder/config.json";
   static final String SCHEDULER = "scheduler/scheduler_config.json";
   static final String TOKENIZER = "tokenizer";
+  static final String TEXT_ENCODER_2 = "text_encoder_2/config.json";
+  static final String TOKENIZER_2 = "tokenizer_2";
+  private static final String MODEL_INDEX = "model_index.json";
 
   private ConfigFolder() {}
 
@@ -42,15 +47,33 @@ final class ConfigFolder {
     } catch (IOException e) {
       problems.add(SCHEDULER + ": " + StrictJson.describe(e));
     }
-    Path tokenizer = dir.resolve(TOKENIZER);
-    for (String file : List.of("vocab.json", "merges.txt")) {
-      if (!Files.isRegularFile(tokenizer.resolve(file))) {
-        problems.add(TOKENIZER + "/" + file + ": file not found");
+    Path tokenizer = tokenizer(dir, TOKENIZER, problems);
+    // SDXL: a second text encoder and tokenizer; model_index.json, if there, says whether empty prompts are zeros.
+    Optional<ModelSource.SecondTextEncoder> second = Optional.empty();
+    if (Files.isRegularFile(dir.resolve(TEXT_ENCODER_2))) {
+      Optional<ClipTextConfig> text2 = config(dir.resolve(TEXT_ENCODER_2), ClipTextConfig::read, problems);
+      Path tokenizer2 = tokenizer(dir, TOKENIZER_2, problems);
+      boolean zeros = true;
+      if (Files.isRegularFile(dir.resolve(MODEL_INDEX))) {
+        zeros = config(dir.resolve(MODEL_INDEX), ModelIndex::read, problems)
+            .map(ModelIndex::forceZerosForEmptyPrompt).orElse(true);
       }
+      boolean forceZeros = zeros;
+      second = text2.map(c -> new ModelSource.SecondTextEncoder(c, tokenizer2, forceZeros));
     }
     problems.throwIfAny(context);
-    return new ModelConfigs(unet.orElseThrow(), vae.orElseThrow(), text.orElseThrow(), scheduler.orElseThrow(),
-        tokenizer);
+    return new ModelConfigs(unet.orElseThrow(), vae.orElseThrow(), text.orElseThrow(), second,
+        scheduler.orElseThrow(), tokenizer);
+  }
+
+  private static Path tokenizer(Path dir, String name, LoadProblems problems) {
+    Path tokenizer = dir.resolve(name);
+    for (String file : List.of("vocab.json", "merges.txt")) {
+      if (!Files.isRegularFile(tokenizer.resolve(file))) {
+        problems.add(name + "/" + file + ": file not found");
+      }
+    }
+    return tokenizer;
   }
 
   private static <T> Optional<T> config(Path file, Function<Path, T> read, LoadProblems problems) {

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 import org.sdj.io.model.ModelLoadException;
 
 /**
@@ -14,12 +15,14 @@ import org.sdj.io.model.ModelLoadException;
  * same shapes; like diffusers, an SD 2.x file is taken as 768-v unless its metadata has the {@code global_step} of the
  * 512 base release (875000, diffusers' legacy heuristic) or the caller names the family. A UNet of 9 input channels
  * is an inpainting model of its family (stable-diffusion-inpainting, stable-diffusion-2-inpainting: the SD 2.x one is
- * the 512 base's, so it is taken as such).
+ * the 512 base's, so it is taken as such). SDXL checkpoints are told by their second text encoder
+ * ({@code conditioner.embedders.1.model.}).
  */
 final class FamilyDetector {
   static final String CONV_IN = "input_blocks.0.0.weight";
   static final String CROSS_ATTENTION_KEYS = "input_blocks.2.1.transformer_blocks.0.attn2.to_k.weight";
-  static final String PROJ_IN = "input_blocks.1.1.proj_in.weight";
+  /** The first attention's {@code proj_in}: {@code input_blocks.1.1} in SD 1.x/2.x, later where blocks have none. */
+  private static final int MAX_INPUT_BLOCK = 12;
   private static final String SD2_BASE_GLOBAL_STEP = "875000";
 
   /**
@@ -41,7 +44,7 @@ final class FamilyDetector {
    * @param shapes the shape of a named tensor
    * @param metadata the file's metadata
    * @param given the family the caller named, which is used instead of the detected one
-   * @throws ModelLoadException when the file is not an SD 1.x/2.x checkpoint sdj knows how to configure
+   * @throws ModelLoadException when the file is not an SD 1.x/2.x/XL checkpoint sdj knows how to configure
    */
   static Detection detect(Set<String> names, Function<String, long[]> shapes, Map<String, String> metadata,
       Optional<ModelFamily> given, String fileLabel) {
@@ -52,14 +55,17 @@ final class FamilyDetector {
           : names.contains(ema) ? Optional.of(shapes.apply(ema)) : Optional.empty();
     };
     String context = "Cannot tell which Stable Diffusion model " + fileLabel + " is";
-    if (names.stream().anyMatch(n -> n.startsWith(CheckpointLayout.SDXL_EMBEDDERS))) {
-      throw new ModelLoadException(context, List.of("it is an SDXL checkpoint (conditioner.embedders.*), which sdj"
-          + " does not load from a single file yet: use the model's diffusers folder"));
+    boolean sdxl = names.stream().anyMatch(n -> n.startsWith(CheckpointLayout.SDXL_OPEN_CLIP));
+    if (!sdxl && names.stream().anyMatch(n -> n.startsWith(CheckpointLayout.SDXL_EMBEDDERS))) {
+      throw new ModelLoadException(context, List.of("it is an SDXL refiner checkpoint (one OpenCLIP text encoder"
+          + " under conditioner.embedders.0, aesthetic-score conditioning), which sdj does not load yet"));
     }
     long[] convIn = unet.apply(CONV_IN).orElseThrow(() -> new ModelLoadException(context, List.of(
         "it has no " + CheckpointLayout.UNET + CONV_IN + ": it is not a Stable Diffusion checkpoint in the original"
             + " single-file layout")));
-    boolean linear = unet.apply(PROJ_IN).map(s -> s.length == 2).orElse(false);
+    boolean linear = IntStream.rangeClosed(1, MAX_INPUT_BLOCK)
+        .mapToObj(i -> unet.apply("input_blocks." + i + ".1.proj_in.weight")).flatMap(Optional::stream).findFirst()
+        .map(s -> s.length == 2).orElse(false);
     if (convIn.length != 4 || convIn[1] != TEXT_TO_IMAGE_CHANNELS && convIn[1] != INPAINTING_CHANNELS) {
       throw new ModelLoadException(context, List.of("its UNet takes " + (convIn.length > 1 ? convIn[1] : "?")
           + " input channels (a conditioned UNet other than an inpainting one), not one of the published SD 1.x/2.x"
@@ -69,6 +75,9 @@ final class FamilyDetector {
     int channels = (int) convIn[1];
     if (given.isPresent()) {
       return new Detection(given.get(), linear, channels);
+    }
+    if (sdxl) {
+      return new Detection(ModelFamily.SDXL, linear, channels);
     }
     long[] keys = unet.apply(CROSS_ATTENTION_KEYS).orElseThrow(() -> new ModelLoadException(context, List.of(
         "it has no " + CheckpointLayout.UNET + CROSS_ATTENTION_KEYS + ": not an SD 1.x/2.x UNet; give a config"

@@ -14,7 +14,12 @@ public enum ModelFamily {
   /** SD 2.x 512 base (OpenCLIP ViT-H/14, 1024-wide), configured as stable-diffusion-2-1-base; epsilon prediction. */
   SD_2_BASE("sd2-base", "sd21-base"),
   /** SD 2.x 768-v (OpenCLIP ViT-H/14, 1024-wide), configured as stable-diffusion-2-1; v-prediction. */
-  SD_2_V("sd2-v", "sd21");
+  SD_2_V("sd2-v", "sd21"),
+  /**
+   * SDXL 1.0 base (CLIP ViT-L/14 and OpenCLIP ViT-bigG/14 side by side, 2048-wide, pooled text and size conditioning),
+   * configured as stable-diffusion-xl-base-1.0; epsilon.
+   */
+  SDXL("sdxl", "sdxl-base");
 
   private final String id;
   private final String resourceFolder;
@@ -24,7 +29,7 @@ public enum ModelFamily {
     this.resourceFolder = resourceFolder;
   }
 
-  /** The short name ({@code sd1}, {@code sd2-base}, {@code sd2-v}) that {@link #parse} reads. */
+  /** The short name ({@code sd1}, {@code sd2-base}, {@code sd2-v}, {@code sdxl}) that {@link #parse} reads. */
   public String id() {
     return id;
   }
@@ -34,10 +39,16 @@ public enum ModelFamily {
     return resourceFolder;
   }
 
+  /** Whether the family has SDXL's second text encoder and tokenizer. */
+  boolean twoTextEncoders() {
+    return this == SDXL;
+  }
+
   /**
    * The text of one of the published config files that ship with sdj for this family, by its path in a diffusers
    * folder: {@code unet/config.json}, {@code vae/config.json}, {@code text_encoder/config.json},
-   * {@code scheduler/scheduler_config.json} or {@code tokenizer/tokenizer_config.json}.
+   * {@code scheduler/scheduler_config.json} or {@code tokenizer/tokenizer_config.json}, and for SDXL
+   * {@code text_encoder_2/config.json} and {@code tokenizer_2/tokenizer_config.json}.
    *
    * @throws org.sdj.SdjException for any other path
    */

@@ -10,6 +10,8 @@ import java.util.regex.Pattern;
  * {@code CLIPTextModel}. Each {@code transformer.resblocks.N} is a layer whose attention has one fused
  * {@code in_proj_weight [3C, C]} (q, k, v in that order), sliced without copying. SD 2.x conditions on the penultimate
  * layer, so its config has one layer fewer than the file: the last resblock and {@code text_projection} go unused.
+ * SDXL's second text encoder is the same tower under {@code conditioner.embedders.1.model.}, read whole as a
+ * {@code CLIPTextModelWithProjection}: its {@code text_projection [in, out]} is the projection's weight transposed.
  */
 final class OpenClipKeyMap implements KeyMap {
   private static final Pattern LAYER = Pattern.compile("text_model\\.encoder\\.layers\\.(\\d+)\\.(.+)");
@@ -26,17 +28,27 @@ final class OpenClipKeyMap implements KeyMap {
       "mlp.fc2.", "mlp.c_proj.",
       "self_attn.out_proj.", "attn.out_proj.");
 
+  private final String prefix;
+
+  /** @param prefix {@link CheckpointLayout#OPEN_CLIP} or {@link CheckpointLayout#SDXL_OPEN_CLIP} */
+  OpenClipKeyMap(String prefix) {
+    this.prefix = prefix;
+  }
+
   @Override
   public Optional<SourceKey> locate(String diffusersName) {
+    if (diffusersName.equals("text_projection.weight")) {
+      return Optional.of(SourceKey.transposed(prefix + "text_projection"));
+    }
     String top = TOP.get(diffusersName);
     if (top != null) {
-      return Optional.of(SourceKey.same(CheckpointLayout.OPEN_CLIP + top));
+      return Optional.of(SourceKey.same(prefix + top));
     }
     Matcher layer = LAYER.matcher(diffusersName);
     if (!layer.matches()) {
       return Optional.empty();
     }
-    String block = CheckpointLayout.OPEN_CLIP + "transformer.resblocks." + layer.group(1) + ".";
+    String block = prefix + "transformer.resblocks." + layer.group(1) + ".";
     String leaf = layer.group(2);
     Matcher qkv = QKV.matcher(leaf);
     if (qkv.matches()) {

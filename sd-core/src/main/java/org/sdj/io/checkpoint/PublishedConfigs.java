@@ -8,18 +8,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.sdj.SdjException;
 import org.sdj.io.StrictJson;
 import org.sdj.tokenizer.BundledClipVocabulary;
 
 /**
- * The configs of the published models (stable-diffusion-v1-5, stable-diffusion-2-1-base, stable-diffusion-2-1) that
- * ship in sdj's jar, written out as a config folder with the bundled CLIP vocabulary so that they are read exactly as
+ * The configs of the published models (stable-diffusion-v1-5, stable-diffusion-2-1-base, stable-diffusion-2-1,
+ * stable-diffusion-xl-base-1.0) that ship in sdj's jar, written out as a config folder with the bundled CLIP vocabulary so that they are read exactly as
  * a diffusers folder is.
  */
 final class PublishedConfigs {
   private static final List<String> FILES = List.of(ConfigFolder.UNET, ConfigFolder.VAE, ConfigFolder.TEXT_ENCODER,
       ConfigFolder.SCHEDULER, ConfigFolder.TOKENIZER + "/tokenizer_config.json");
+  private static final List<String> SECOND_ENCODER_FILES = List.of(ConfigFolder.TEXT_ENCODER_2,
+      ConfigFolder.TOKENIZER_2 + "/tokenizer_config.json");
 
   private PublishedConfigs() {}
 
@@ -38,7 +41,7 @@ final class PublishedConfigs {
    */
   static void write(ModelFamily family, boolean linearProjection, int unetInChannels, Path dir) {
     try {
-      for (String file : FILES) {
+      for (String file : files(family)) {
         Path target = dir.resolve(file);
         Files.createDirectories(target.getParent());
         try (InputStream in = resource(family, file)) {
@@ -53,15 +56,24 @@ final class PublishedConfigs {
         }
       }
       BundledClipVocabulary.writeTo(dir.resolve(ConfigFolder.TOKENIZER));
+      if (family.twoTextEncoders()) {
+        BundledClipVocabulary.writeTo(dir.resolve(ConfigFolder.TOKENIZER_2));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the " + family.id() + " configs to " + dir, e);
     }
   }
 
-  /** The text of one config file of {@code family}, one of {@link #FILES}. */
+  /** The config files of {@code family}. */
+  private static List<String> files(ModelFamily family) {
+    return family.twoTextEncoders() ? Stream.concat(FILES.stream(), SECOND_ENCODER_FILES.stream()).toList() : FILES;
+  }
+
+  /** The text of one config file of {@code family}, one of {@link #files}. */
   static String text(ModelFamily family, String file) {
-    if (!FILES.contains(file)) {
-      throw new SdjException("no published config '" + file + "': sdj ships " + String.join(", ", FILES));
+    if (!files(family).contains(file)) {
+      throw new SdjException("no published config '" + file + "' for " + family.id() + ": sdj ships "
+          + String.join(", ", files(family)));
     }
     try (InputStream in = resource(family, file)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);

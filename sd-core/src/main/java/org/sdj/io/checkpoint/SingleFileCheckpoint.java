@@ -23,9 +23,10 @@ import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.TensorSource;
 
 /**
- * A Stable Diffusion 1.x/2.x model saved as one file in the original CompVis / AUTOMATIC1111 layout
- * ({@code v1-5-pruned-emaonly.safetensors}): {@code model.diffusion_model.*} (UNet), {@code first_stage_model.*}
- * (VAE) and {@code cond_stage_model.*} (CLIP or OpenCLIP text encoder) in one state dict.
+ * A Stable Diffusion 1.x/2.x/XL model saved as one file in the original CompVis / AUTOMATIC1111 layout
+ * ({@code v1-5-pruned-emaonly.safetensors}, {@code sd_xl_base_1.0.safetensors}): {@code model.diffusion_model.*}
+ * (UNet), {@code first_stage_model.*} (VAE) and {@code cond_stage_model.*} (CLIP or OpenCLIP text encoder; SDXL:
+ * both, as {@code conditioner.embedders.0/1.*}) in one state dict.
  *
  * <p>The file carries no configs: they come from a config folder ({@link CheckpointOptions#configDirectory()}) or are
  * the published configs of the {@linkplain ModelFamily family} detected from the tensors. Weights are shown under
@@ -144,6 +145,11 @@ public final class SingleFileCheckpoint implements ModelSource {
   @Override
   public ClipTextConfig textEncoderConfig() {
     return configs.textEncoder();
+  }
+
+  @Override
+  public Optional<SecondTextEncoder> textEncoder2() {
+    return configs.textEncoder2();
   }
 
   @Override

@@ -1,12 +1,13 @@
 package org.sdj.io.checkpoint;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Optional;
 import org.sdj.io.safetensors.SafeTensor;
 
 /**
  * Where one diffusers weight lies in a single-file checkpoint: the tensor's name there and how its bytes are viewed.
- * Every view is zero-copy, so weights stay in the mapped file.
+ * Every view but {@link #transposed} is zero-copy, so weights stay in the mapped file.
  *
  * @param name the tensor's name in the checkpoint, e.g. {@code model.diffusion_model.input_blocks.1.0.in_layers.0.weight}
  * @param view how the tensor is seen under its diffusers name
@@ -26,6 +27,14 @@ record SourceKey(String name, View view) {
   /** Part {@code index} of {@code parts} equal slices of the outermost dimension (fused q/k/v projections). */
   static SourceKey chunk(String name, int index, int parts) {
     return new SourceKey(name, new Chunk(index, parts));
+  }
+
+  /**
+   * A matrix {@code [in, out]} as a linear layer's weight {@code [out, in]} (OpenCLIP's {@code text_projection}, which
+   * multiplies from the right): a transposed copy on the heap, the one view that copies (it is one small matrix).
+   */
+  static SourceKey transposed(String name) {
+    return new SourceKey(name, new Transposed());
   }
 
   /** A way of seeing a checkpoint tensor as a diffusers weight. */
@@ -106,6 +115,40 @@ record SourceKey(String name, View view) {
     @Override
     public String describe() {
       return "slice " + (index + 1) + " of " + parts + " of the outermost dimension";
+    }
+  }
+
+  record Transposed() implements View {
+    @Override
+    public Optional<long[]> shape(long[] shape) {
+      return shape.length == 2 ? Optional.of(new long[] {shape[1], shape[0]}) : Optional.empty();
+    }
+
+    @Override
+    public long offset(long[] shape) {
+      return 0;
+    }
+
+    @Override
+    public String describe() {
+      return "a matrix [in, out], transposed";
+    }
+
+    @Override
+    public SafeTensor apply(SafeTensor tensor, String name) {
+      long[] shape = shape(tensor.shape()).orElseThrow(() -> new IllegalArgumentException(
+          tensor + " cannot be viewed as " + describe()));
+      int size = tensor.dtype().byteSize();
+      long rows = shape[1];
+      long cols = shape[0];
+      MemorySegment from = tensor.data();
+      MemorySegment to = MemorySegment.ofArray(new byte[Math.toIntExact(from.byteSize())]);
+      for (long r = 0; r < rows; r++) {
+        for (long c = 0; c < cols; c++) {
+          MemorySegment.copy(from, (r * cols + c) * size, to, (c * rows + r) * size, size);
+        }
+      }
+      return SafeTensor.of(tensor.file(), name, tensor.dtype(), shape, to);
     }
   }
 }

@@ -27,6 +27,9 @@ final class UNetKeyMap {
         .block("conv_in.", "input_blocks.0.0.")
         .block("time_embedding.linear_1.", "time_embed.0.")
         .block("time_embedding.linear_2.", "time_embed.2.")
+        // SDXL's add_embedding (a UNet without it asks for none of these).
+        .block("add_embedding.linear_1.", "label_emb.0.0.")
+        .block("add_embedding.linear_2.", "label_emb.0.2.")
         .block("conv_norm_out.", "out.0.")
         .block("conv_out.", "out.2.")
         .block("mid_block.resnets.0.", "middle_block.0.", RESNET, Set.of())

@@ -62,6 +62,11 @@ public final class SafeTensor {
     return new SafeTensor(Objects.requireNonNull(file), Objects.requireNonNull(name), dtype, shape, numel, data);
   }
 
+  /** The file the tensor is read from. */
+  public Path file() {
+    return file;
+  }
+
   /** The tensor's name in the file, e.g. {@code conv_in.weight}. */
   public String name() {
     return name;

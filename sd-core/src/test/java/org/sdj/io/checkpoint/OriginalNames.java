@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 final class OriginalNames {
   private static final Map<String, String> UNET_TOP = Map.of(
       "conv_in", "input_blocks.0.0", "time_embedding.linear_1", "time_embed.0",
-      "time_embedding.linear_2", "time_embed.2", "conv_norm_out", "out.0", "conv_out", "out.2");
+      "time_embedding.linear_2", "time_embed.2", "conv_norm_out", "out.0", "conv_out", "out.2",
+      "add_embedding.linear_1", "label_emb.0.0", "add_embedding.linear_2", "label_emb.0.2");
   private static final Map<String, String> UNET_RESNET = Map.of(
       "norm1", "in_layers.0", "conv1", "in_layers.2", "time_emb_proj", "emb_layers.1", "norm2", "out_layers.0",
       "conv2", "out_layers.3", "conv_shortcut", "skip_connection");

@@ -58,6 +58,20 @@ class PublishedArchitecturesTest {
     return record(w -> new ClipTextModel(c.textEncoder(), w));
   }
 
+  private static Map<String, long[]> text2(ModelConfigs c) {
+    return record(w -> new ClipTextModel(c.textEncoder2().orElseThrow().config(), w, true));
+  }
+
+  /** The test's own renaming for {@code family}'s UNet: SDXL has three blocks, the last up block without attention. */
+  private static OriginalNames originalNames(ModelFamily family) {
+    return family == ModelFamily.SDXL ? new OriginalNames(2, 3, List.of(true, true, false))
+        : new OriginalNames(2, 4, List.of(false, true, true, true));
+  }
+
+  private static long parameters(Map<String, long[]> shapes) {
+    return shapes.values().stream().mapToLong(s -> java.util.Arrays.stream(s).reduce(1, Math::multiplyExact)).sum();
+  }
+
   @Test
   void stateDictSizesAreThoseOfTheReleasedModels() {
     ModelConfigs sd15 = configs(ModelFamily.SD_1, false);
@@ -69,13 +83,23 @@ class PublishedArchitecturesTest {
     assertEquals(4 + 23 * 16, text(sd21).size(), "23 of OpenCLIP's 24 layers");
     assertEquals(1024, sd21.unet().crossAttentionDim(0));
     assertTrue(sd21.unet().useLinearProjection());
+    // stable-diffusion-xl-base-1.0 as diffusers builds it from these configs: entries and parameters per component.
+    ModelConfigs sdxl = configs(ModelFamily.SDXL, true);
+    assertEquals(1680, unet(sdxl).size());
+    assertEquals(2_567_463_684L, parameters(unet(sdxl)));
+    assertEquals(248, vae(sdxl).size());
+    assertEquals(83_653_863L, parameters(vae(sdxl)));
+    assertEquals(196, text(sdxl).size());
+    assertEquals(123_060_480L, parameters(text(sdxl)));
+    assertEquals(517, text2(sdxl).size());
+    assertEquals(694_659_840L, parameters(text2(sdxl)));
   }
 
   @Test
   void mainMappingAgreesWithTheIndependentRenaming() {
     for (ModelFamily family : ModelFamily.values()) {
       ModelConfigs c = configs(family, family != ModelFamily.SD_1);
-      OriginalNames names = new OriginalNames(2, 4, List.of(false, true, true, true));
+      OriginalNames names = originalNames(family);
       KeyMap unetMap = UNetKeyMap.of(c.unet());
       unet(c).forEach((n, shape) -> assertEquals(SourceKey.same(names.unet(n)), unetMap.locate(n).orElseThrow(), n));
       KeyMap vaeMap = VaeKeyMap.of(c.vae(), CheckpointLayout.VAE);
@@ -112,7 +136,26 @@ class PublishedArchitecturesTest {
         vae.locate("encoder.mid_block.attentions.0.to_out.0.weight").orElseThrow().name());
     assertEquals("first_stage_model.decoder.up.0.block.0.nin_shortcut.bias",
         vae.locate("decoder.up_blocks.3.resnets.0.conv_shortcut.bias").orElseThrow().name());
-    KeyMap open = new OpenClipKeyMap();
+    KeyMap xl = UNetKeyMap.of(configs(ModelFamily.SDXL, true).unet());
+    Map<String, String> knownXl = Map.of(
+        "add_embedding.linear_1.weight", "label_emb.0.0.weight",
+        "add_embedding.linear_2.bias", "label_emb.0.2.bias",
+        "down_blocks.2.attentions.1.transformer_blocks.9.attn2.to_k.weight",
+        "input_blocks.8.1.transformer_blocks.9.attn2.to_k.weight",
+        "up_blocks.0.attentions.2.transformer_blocks.9.ff.net.2.weight",
+        "output_blocks.2.1.transformer_blocks.9.ff.net.2.weight",
+        "up_blocks.0.upsamplers.0.conv.weight", "output_blocks.2.2.conv.weight",
+        "up_blocks.2.resnets.2.conv_shortcut.weight", "output_blocks.8.0.skip_connection.weight",
+        "down_blocks.1.downsamplers.0.conv.bias", "input_blocks.6.0.op.bias");
+    knownXl.forEach((d, o) -> assertEquals("model.diffusion_model." + o, xl.locate(d).orElseThrow().name(), d));
+    KeyMap second = new OpenClipKeyMap(CheckpointLayout.SDXL_OPEN_CLIP);
+    assertEquals(SourceKey.transposed("conditioner.embedders.1.model.text_projection"),
+        second.locate("text_projection.weight").orElseThrow());
+    assertEquals(SourceKey.chunk("conditioner.embedders.1.model.transformer.resblocks.31.attn.in_proj_bias", 2, 3),
+        second.locate("text_model.encoder.layers.31.self_attn.v_proj.bias").orElseThrow());
+    assertEquals(SourceKey.same("conditioner.embedders.0.transformer.text_model.final_layer_norm.weight"),
+        ClipKeyMap.of(CheckpointLayout.SDXL_CLIP, true).locate("final_layer_norm.weight").orElseThrow());
+    KeyMap open = new OpenClipKeyMap(CheckpointLayout.OPEN_CLIP);
     assertEquals(SourceKey.chunk("cond_stage_model.model.transformer.resblocks.22.attn.in_proj_weight", 1, 3),
         open.locate("text_model.encoder.layers.22.self_attn.k_proj.weight").orElseThrow());
     assertEquals(SourceKey.same("cond_stage_model.model.positional_embedding"),
@@ -130,20 +173,31 @@ class PublishedArchitecturesTest {
       ModelConfigs c = configs(family, true);
       Schedulers.fromConfig(c.scheduler());
       int[] ids = ClipTokenizer.load(c.tokenizerDirectory()).encode("a dog");
-      assertEquals(family == ModelFamily.SD_1 ? 49407 : 0, ids[ids.length - 1], family + " pads with");
+      boolean eos = family == ModelFamily.SD_1 || family == ModelFamily.SDXL;
+      assertEquals(eos ? 49407 : 0, ids[ids.length - 1], family + " pads with");
     }
+    ModelConfigs sdxl = configs(ModelFamily.SDXL, true);
+    int[] second = ClipTokenizer.load(sdxl.textEncoder2().orElseThrow().tokenizerDirectory()).encode("a dog");
+    assertEquals(0, second[second.length - 1], "SDXL's second tokenizer pads with !");
+    assertEquals("EulerDiscreteScheduler", sdxl.scheduler().get("_class_name").asText());
+    assertTrue(sdxl.textEncoder2().orElseThrow().forceZerosForEmptyPrompt());
   }
 
   /** The names and shapes of a checkpoint of {@code family}, as the test's own renaming writes them. */
   private Map<String, long[]> checkpointShapes(ModelFamily family) {
     ModelConfigs c = configs(family, family != ModelFamily.SD_1);
-    OriginalNames names = new OriginalNames(2, 4, List.of(false, true, true, true));
+    OriginalNames names = originalNames(family);
     Map<String, long[]> shapes = new HashMap<>();
     unet(c).forEach((n, s) -> shapes.put(names.unet(n), s));
     vae(c).forEach((n, s) -> shapes.put(OriginalNames.vae(n, 4),
         OriginalNames.vaeConvWeight(n) ? new long[] {s[0], s[1], 1, 1} : s));
     if (family == ModelFamily.SD_1) {
       text(c).forEach((n, s) -> shapes.put(OriginalNames.clip(n, true), s));
+    } else if (family == ModelFamily.SDXL) {
+      shapes.put("conditioner.embedders.0.transformer.text_model.embeddings.token_embedding.weight",
+          new long[] {49408, 768});
+      shapes.put("conditioner.embedders.1.model.token_embedding.weight", new long[] {49408, 1280});
+      shapes.put("conditioner.embedders.1.model.text_projection", new long[] {1280, 1280});
     } else {
       shapes.put("cond_stage_model.model.token_embedding.weight", new long[] {49408, 1024});
       for (int i = 0; i < 24; i++) {
@@ -167,6 +221,10 @@ class PublishedArchitecturesTest {
     assertEquals(new FamilyDetector.Detection(ModelFamily.SD_2_V, true, 4), detect(sd2, Map.of(), Optional.empty()));
     assertEquals(ModelFamily.SD_2_BASE, detect(sd2, Map.of("global_step", "875000"), Optional.empty()).family());
     assertEquals(ModelFamily.SD_2_BASE, detect(sd2, Map.of(), Optional.of(ModelFamily.SD_2_BASE)).family());
+    Map<String, long[]> sdxl = new HashMap<>(checkpointShapes(ModelFamily.SDXL));
+    assertEquals(new FamilyDetector.Detection(ModelFamily.SDXL, true, 4), detect(sdxl, Map.of(), Optional.empty()));
+    sdxl.put("model.diffusion_model.input_blocks.0.0.weight", new long[] {320, 9, 3, 3});
+    assertEquals(new FamilyDetector.Detection(ModelFamily.SDXL, true, 9), detect(sdxl, Map.of(), Optional.empty()));
   }
 
   @Test
@@ -194,9 +252,10 @@ class PublishedArchitecturesTest {
 
   @Test
   void refusesWhatItCannotConfigure() {
-    Map<String, long[]> sdxl = new HashMap<>(checkpointShapes(ModelFamily.SD_1));
-    sdxl.put("conditioner.embedders.1.model.transformer.resblocks.9.mlp.c_proj.bias", new long[] {1280});
-    assertMessage(sdxl, "SDXL");
+    Map<String, long[]> refiner = new HashMap<>(checkpointShapes(ModelFamily.SD_1));
+    refiner.keySet().removeIf(n -> n.startsWith("cond_stage_model."));
+    refiner.put("conditioner.embedders.0.model.transformer.resblocks.9.mlp.c_proj.bias", new long[] {1280});
+    assertMessage(refiner, "SDXL refiner");
     Map<String, long[]> conditioned = new HashMap<>(checkpointShapes(ModelFamily.SD_1));
     conditioned.put("model.diffusion_model.input_blocks.0.0.weight", new long[] {320, 8, 3, 3});
     assertMessage(conditioned, "8 input channels");
@@ -216,7 +275,10 @@ class PublishedArchitecturesTest {
     for (ModelFamily family : ModelFamily.values()) {
       Path folder = dir.resolve("text-" + family.id());
       PublishedConfigs.write(family, family != ModelFamily.SD_1, folder);
-      for (String file : List.of("vae/config.json", "text_encoder/config.json", "scheduler/scheduler_config.json")) {
+      List<String> files = family == ModelFamily.SDXL ? List.of("vae/config.json", "text_encoder/config.json",
+          "text_encoder_2/config.json", "scheduler/scheduler_config.json")
+          : List.of("vae/config.json", "text_encoder/config.json", "scheduler/scheduler_config.json");
+      for (String file : files) {
         assertEquals(Files.readString(folder.resolve(file)), family.publishedConfig(file), family + " " + file);
       }
     }

@@ -118,7 +118,8 @@ class SingleFileCheckpointTest {
     assertThrows(IllegalArgumentException.class,
         () -> CheckpointOptions.defaults().withConfig(dir).withFamily(ModelFamily.SD_1));
     assertEquals(ModelFamily.SD_2_BASE, ModelFamily.parse("SD2-base"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFamily.parse("sdxl"));
-    assertTrue(e.getMessage().contains("sd1, sd2-base, sd2-v"), e.getMessage());
+    assertEquals(ModelFamily.SDXL, ModelFamily.parse("SDXL"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFamily.parse("sd3"));
+    assertTrue(e.getMessage().contains("sd1, sd2-base, sd2-v, sdxl"), e.getMessage());
   }
 }

@@ -25,7 +25,7 @@ final class ModelOptions {
   Path config;
 
   @Option(names = "--family", paramLabel = "NAME",
-      description = "For a single-file checkpoint: load it as sd1, sd2-base or sd2-v instead of the detected family"
+      description = "For a single-file checkpoint: load it as sd1, sd2-base, sd2-v or sdxl instead of the detected family"
           + " (SD 2.x files are taken as sd2-v).")
   String family;
 
