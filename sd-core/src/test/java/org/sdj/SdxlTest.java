@@ -61,6 +61,22 @@ class SdxlTest {
     TensorAssert.assertTensorClose(result.latents(), expected(name), name);
   }
 
+  /**
+   * A kohya SDXL LoRA on the UNet and both text encoders ({@code lora_unet_}, {@code lora_te1_}, {@code lora_te2_}:
+   * 258 layers, made by {@code make_sdxl_lora_reference.py.txt}) merged at 0.8 gives what diffusers gives with
+   * {@code load_lora_weights} and {@code fuse_lora}.
+   */
+  @Test
+  void aKohyaLoraOnAllThreeModelsMatchesDiffusers() throws URISyntaxException {
+    try (StableDiffusion withLora = StableDiffusion.builder().model(resource("tiny-sdxl")).backend("reference")
+        .lora(resource("kohya-lora.safetensors"), 0.8).build();
+        SafeTensorsFile expected = SafeTensorsFile.open(resource("lora-expected.safetensors"))) {
+      float[] latents = withLora.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+          .size(128, 128).steps(3).scheduler("euler").guidanceScale(5).seed(12)).latents();
+      TensorAssert.assertTensorClose(latents, expected.get("latents").toFloatArray(), "SDXL LoRA");
+    }
+  }
+
   @Test
   void defaultSizeIsTheUNetsSampleSize() {
     GenerationResult result = sd.generate(GenerationRequest.prompt("otter").steps(1).seed(1));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -94,6 +95,9 @@ public final class PipelineComponents implements AutoCloseable {
   public static PipelineComponents load(ModelSource source, Backend backend, ModelExtras extras) {
     List<Weights> made = new ArrayList<>();
     try (LoraSet merging = LoraSet.open(extras.loras())) {
+      merging.requireComponents(source.textEncoder2().isPresent()
+          ? EnumSet.of(Component.UNET, Component.TEXT_ENCODER, Component.TEXT_ENCODER_2)
+          : EnumSet.of(Component.UNET, Component.TEXT_ENCODER));
       LoadProblems problems = new LoadProblems();
       ClipTextModel text = build(source, Component.TEXT_ENCODER, backend, merging, problems, made,
           w -> new ClipTextModel(source.textEncoderConfig(), w));

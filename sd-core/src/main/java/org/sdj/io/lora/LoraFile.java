@@ -15,7 +15,8 @@ final class LoraFile implements AutoCloseable {
   /** Name prefixes and the component each targets. */
   private static final Map<String, Component> PREFIXES = Map.of(
       "lora_unet_", Component.UNET, "lora_te_", Component.TEXT_ENCODER,
-      "unet.", Component.UNET, "text_encoder.", Component.TEXT_ENCODER);
+      "lora_te1_", Component.TEXT_ENCODER, "lora_te2_", Component.TEXT_ENCODER_2,
+      "unet.", Component.UNET, "text_encoder.", Component.TEXT_ENCODER, "text_encoder_2.", Component.TEXT_ENCODER_2);
   /** The down and up factors' name endings, in pairs. */
   private static final List<String[]> FACTORS = List.of(
       new String[] {".lora_down.weight", ".lora_up.weight"},
@@ -93,8 +94,8 @@ final class LoraFile implements AutoCloseable {
   private LoraLayer layer(String key, SafeTensor down, SafeTensor up) {
     Map.Entry<String, Component> prefix = PREFIXES.entrySet().stream().filter(p -> key.startsWith(p.getKey()))
         .findFirst().orElseThrow(() -> new LoraException(path, "has layer " + key + " for a model sdj does not"
-            + " know (expected lora_unet_, lora_te_, unet. or text_encoder.; SDXL's second text encoder is not"
-            + " supported)"));
+            + " know (expected lora_unet_, lora_te_, lora_te1_, lora_te2_, unet., text_encoder. or"
+            + " text_encoder_2.)"));
     long[] d = down.shape();
     long[] u = up.shape();
     boolean shapesFit = (d.length == 2 || d.length == 4) && u.length == d.length && u[1] == d[0]

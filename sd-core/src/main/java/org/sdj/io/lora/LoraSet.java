@@ -34,6 +34,23 @@ public final class LoraSet implements AutoCloseable {
     this.loras = List.copyOf(loras);
   }
 
+  /**
+   * Refuses a LoRA with layers for a component the model lacks (SDXL's second text encoder, for an SD 1.x/2.x model),
+   * whose terms would otherwise be dropped unsaid.
+   *
+   * @throws LoraException naming the file and the component
+   */
+  public void requireComponents(Set<Component> present) {
+    for (LoraFile file : files) {
+      for (LoraLayer layer : file.layers()) {
+        if (!present.contains(layer.component())) {
+          throw new LoraException(file.path(), "has layers for " + layer.component().folderName() + " (e.g. "
+              + layer.module() + "), which this model does not have: a LoRA for SDXL?");
+        }
+      }
+    }
+  }
+
   /** No LoRAs: every weight as it is. */
   public static LoraSet none() {
     return new LoraSet(List.of());
@@ -81,7 +98,7 @@ public final class LoraSet implements AutoCloseable {
         byKey.put(module, name);
         byKey.put(module.replace('.', '_'), name);
         originalModule.apply(name).ifPresent(original -> byKey.putIfAbsent(original.replace('.', '_'), name));
-        if (component == Component.TEXT_ENCODER) {
+        if (component == Component.TEXT_ENCODER || component == Component.TEXT_ENCODER_2) {
           // kohya names the transformers 4.x layout (text_model.*); transformers 5 drops that level, and LoRAs made
           // from its modules name them without it: each layout's weights answer to the other's names too.
           boolean nested = module.startsWith("text_model.");

@@ -115,7 +115,10 @@ class LoraTest {
     assertRefused(half, "without its other factor");
     Path sdxl = write("sdxl.safetensors", Map.of("lora_te2_x.lora_down.weight", new long[] {2, 2},
         "lora_te2_x.lora_up.weight", new long[] {2, 2}));
-    assertRefused(sdxl, "a model sdj does not know");
+    assertRefused(sdxl, "which this model does not have: a LoRA for SDXL?");
+    Path unknown = write("unknown.safetensors", Map.of("lora_te3_x.lora_down.weight", new long[] {2, 2},
+        "lora_te3_x.lora_up.weight", new long[] {2, 2}));
+    assertRefused(unknown, "a model sdj does not know");
     Path other = write("other.safetensors", Map.of("lora_unet_input_blocks_1_1_proj_in.lora_down.weight",
         new long[] {2, 8}, "lora_unet_input_blocks_1_1_proj_in.lora_up.weight", new long[] {8, 2}));
     assertRefused(other, "another architecture");
