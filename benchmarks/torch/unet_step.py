@@ -1,11 +1,12 @@
 """One classifier-free-guidance UNet step of SD 1.5's architecture in PyTorch eager (fp16, channels-last, SDPA),
 seeded random weights, batch 2, 64x64 latent, 77 context tokens: the reference for sdj's UNetStepBench
-(scripts/gpu-check.sh runs both on the same card).
+(scripts/gpu-check.sh runs both on the same card). With --model sdxl, SDXL base's (128x128 latent, 2048-wide context,
+the pooled text embedding and time ids through add_embedding).
 
 The network is written out here in plain torch with diffusers' state-dict names, so that it needs nothing but torch
 on the GPU machine; --check loads its weights into diffusers' UNet2DConditionModel and compares the outputs.
 
-  python3 benchmarks/torch/unet_step.py [steps]      time on CUDA
+  python3 benchmarks/torch/unet_step.py [steps] [--model sd15|sdxl]   time on CUDA
   python3 benchmarks/torch/unet_step.py --check      compare with diffusers (float32, CPU; diffusers importable)
 """
 import math
@@ -21,6 +22,20 @@ SD15 = dict(block_out_channels=(320, 640, 1280, 1280), layers_per_block=2, atten
             cross_attention_dim=768, norm_num_groups=32,
             down_block_types=("CrossAttnDownBlock2D",) * 3 + ("DownBlock2D",),
             up_block_types=("UpBlock2D",) + ("CrossAttnUpBlock2D",) * 3)
+# SDXL base's (sdj: org/sdj/io/checkpoint/sdxl-base/unet/config.json); attention_head_dim is per block and, as in
+# every SD config, a head count.
+SDXL = dict(block_out_channels=(320, 640, 1280), layers_per_block=2, attention_head_dim=(5, 10, 20),
+            cross_attention_dim=2048, norm_num_groups=32, transformer_layers_per_block=(1, 2, 10),
+            use_linear_projection=True, addition_embed_type="text_time", addition_time_embed_dim=256,
+            projection_class_embeddings_input_dim=2816,
+            down_block_types=("DownBlock2D",) + ("CrossAttnDownBlock2D",) * 2,
+            up_block_types=("CrossAttnUpBlock2D",) * 2 + ("UpBlock2D",))
+MODELS = {"sd15": (SD15, 64), "sdxl": (SDXL, 128)}
+
+
+def per_block(cfg, key, default):
+    value = cfg.get(key, default)
+    return list(value) if isinstance(value, (tuple, list)) else [value] * len(cfg["block_out_channels"])
 
 
 class ResnetBlock2D(nn.Module):
@@ -94,18 +109,26 @@ class BasicTransformerBlock(nn.Module):
 
 
 class Transformer2DModel(nn.Module):
-    def __init__(self, dim, context_dim, heads, groups):
+    def __init__(self, dim, context_dim, heads, groups, depth=1, linear=False):
         super().__init__()
+        self.linear = linear
         self.norm = nn.GroupNorm(groups, dim, eps=1e-6)
-        self.proj_in = nn.Conv2d(dim, dim, 1)
-        self.transformer_blocks = nn.ModuleList([BasicTransformerBlock(dim, context_dim, heads)])
-        self.proj_out = nn.Conv2d(dim, dim, 1)
+        self.proj_in = nn.Linear(dim, dim) if linear else nn.Conv2d(dim, dim, 1)
+        self.transformer_blocks = nn.ModuleList([BasicTransformerBlock(dim, context_dim, heads)
+                                                 for _ in range(depth)])
+        self.proj_out = nn.Linear(dim, dim) if linear else nn.Conv2d(dim, dim, 1)
 
     def forward(self, x, context):
         b, c, height, width = x.shape
-        h = self.proj_in(self.norm(x)).permute(0, 2, 3, 1).reshape(b, height * width, c)
+        h = self.norm(x)
+        if self.linear:
+            h = self.proj_in(h.permute(0, 2, 3, 1).reshape(b, height * width, c))
+        else:
+            h = self.proj_in(h).permute(0, 2, 3, 1).reshape(b, height * width, c)
         for block in self.transformer_blocks:
             h = block(h, context)
+        if self.linear:
+            return self.proj_out(h).reshape(b, height, width, c).permute(0, 3, 1, 2) + x
         return self.proj_out(h.reshape(b, height, width, c).permute(0, 3, 1, 2)) + x
 
 
@@ -131,13 +154,14 @@ class Block(nn.Module):
     """A down or up block: resnets, each followed by a transformer in the CrossAttn kinds, then the resampler. Down
     blocks push their outputs for the skip connections; up blocks pop one before each resnet."""
 
-    def __init__(self, ins, cout, temb, cfg, attention, resample, up):
+    def __init__(self, ins, cout, temb, cfg, attention, resample, up, heads=8, depth=1):
         super().__init__()
         groups = cfg["norm_num_groups"]
         self.up = up
         self.resnets = nn.ModuleList([ResnetBlock2D(cin, cout, temb, groups) for cin in ins])
         self.attentions = nn.ModuleList(
-            [Transformer2DModel(cout, cfg["cross_attention_dim"], cfg["attention_head_dim"], groups) for _ in ins]
+            [Transformer2DModel(cout, cfg["cross_attention_dim"], heads, groups, depth,
+                                cfg.get("use_linear_projection", False)) for _ in ins]
         ) if attention else None
         if resample:
             resampler = nn.ModuleList([Upsample2D(cout) if up else Downsample2D(cout)])
@@ -176,8 +200,9 @@ class Mid(nn.Module):
         super().__init__()
         groups = cfg["norm_num_groups"]
         self.resnets = nn.ModuleList([ResnetBlock2D(c, c, temb, groups) for _ in range(2)])
-        self.attentions = nn.ModuleList([Transformer2DModel(c, cfg["cross_attention_dim"],
-                                                            cfg["attention_head_dim"], groups)])
+        self.attentions = nn.ModuleList([Transformer2DModel(
+            c, cfg["cross_attention_dim"], per_block(cfg, "attention_head_dim", 8)[-1], groups,
+            per_block(cfg, "transformer_layers_per_block", 1)[-1], cfg.get("use_linear_projection", False))])
 
     def forward(self, x, temb, context):
         return self.resnets[1](self.attentions[0](self.resnets[0](x, temb), context), temb)
@@ -192,13 +217,20 @@ class UNet2DConditionModel(nn.Module):
         self.base = ch[0]
         self.conv_in = nn.Conv2d(4, ch[0], 3, padding=1)
         self.time_embedding = TimestepEmbedding(ch[0], temb)
+        # SDXL: the pooled text embedding and six time ids (sinusoids of addition_time_embed_dim) to the embedding.
+        self.time_ids = cfg.get("addition_time_embed_dim")
+        if self.time_ids:
+            self.add_embedding = TimestepEmbedding(cfg["projection_class_embeddings_input_dim"], temb)
+        heads = per_block(cfg, "attention_head_dim", 8)
+        depth = per_block(cfg, "transformer_layers_per_block", 1)
         self.down_blocks = nn.ModuleList()
         cout = ch[0]
         for i, kind in enumerate(cfg["down_block_types"]):
             cin, cout = cout, ch[i]
             last = i == len(ch) - 1
             self.down_blocks.append(Block([cin] + [cout] * (layers - 1), cout, temb, cfg,
-                                          kind.startswith("CrossAttn"), not last, up=False))
+                                          kind.startswith("CrossAttn"), not last, up=False, heads=heads[i],
+                                          depth=depth[i]))
         self.mid_block = Mid(ch[-1], temb, cfg)
         self.up_blocks = nn.ModuleList()
         rev = list(reversed(ch))
@@ -206,19 +238,28 @@ class UNet2DConditionModel(nn.Module):
         for i, kind in enumerate(cfg["up_block_types"]):
             prev, cout, skip_in = cout, rev[i], rev[min(i + 1, len(ch) - 1)]
             ins = [(prev if j == 0 else cout) + (skip_in if j == layers else cout) for j in range(layers + 1)]
-            self.up_blocks.append(Block(ins, cout, temb, cfg, kind.startswith("CrossAttn"), i < len(ch) - 1, up=True))
+            mirror = len(ch) - 1 - i
+            self.up_blocks.append(Block(ins, cout, temb, cfg, kind.startswith("CrossAttn"), i < len(ch) - 1, up=True,
+                                        heads=heads[mirror], depth=depth[mirror]))
         self.conv_norm_out = nn.GroupNorm(cfg["norm_num_groups"], ch[0], eps=1e-5)
         self.conv_out = nn.Conv2d(ch[0], 4, 3, padding=1)
 
-    def time_features(self, t, batch, dtype, device):
-        """Sinusoidal features with flip_sin_to_cos, freq_shift 0, as diffusers' Timesteps."""
-        half = self.base // 2
-        freqs = torch.exp(-math.log(10000) * torch.arange(half, dtype=torch.float32, device=device) / half)
-        args = torch.full((batch, 1), float(t), device=device) * freqs[None]
-        return torch.cat([torch.cos(args), torch.sin(args)], dim=-1).to(dtype)
+    @staticmethod
+    def sinusoids(values, channels):
+        """Sinusoidal features with flip_sin_to_cos, freq_shift 0, as diffusers' Timesteps: [len(values), channels]."""
+        half = channels // 2
+        freqs = torch.exp(-math.log(10000) * torch.arange(half, dtype=torch.float32, device=values.device) / half)
+        args = values.float()[:, None] * freqs[None]
+        return torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
 
-    def forward(self, x, t, context):
+    def time_features(self, t, batch, dtype, device):
+        return self.sinusoids(torch.full((batch,), float(t), device=device), self.base).to(dtype)
+
+    def forward(self, x, t, context, pooled=None, time_ids=None):
         temb = self.time_embedding(self.time_features(t, x.shape[0], x.dtype, x.device))
+        if self.time_ids:
+            ids = self.sinusoids(time_ids.flatten(), self.time_ids).reshape(x.shape[0], -1).to(x.dtype)
+            temb = temb + self.add_embedding(torch.cat([pooled, ids], dim=-1))
         x = self.conv_in(x)
         skips = [x]
         for block in self.down_blocks:
@@ -244,26 +285,38 @@ def randomize(model, seed):
                 p.copy_(torch.randn(p.shape, generator=g, device=device) / math.sqrt(p[0].numel()))
 
 
-def inputs(batch, size, context_dim, dtype, device, seed=1):
+def inputs(batch, size, cfg, dtype, device, seed=1):
+    """Sample, context and (SDXL) the pooled text embedding and time ids: a size x size picture's, no crop."""
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(batch, 4, size, size, generator=g).to(device, dtype)
-    c = torch.randn(batch, 77, context_dim, generator=g).to(device, dtype)
-    return x, c
+    c = torch.randn(batch, 77, cfg["cross_attention_dim"], generator=g).to(device, dtype)
+    extra = {}
+    if cfg.get("addition_time_embed_dim"):
+        width = cfg["projection_class_embeddings_input_dim"] - 6 * cfg["addition_time_embed_dim"]
+        extra["pooled"] = torch.randn(batch, width, generator=g).to(device, dtype)
+        pixels = 8 * size
+        extra["time_ids"] = torch.tensor([[pixels, pixels, 0, 0, pixels, pixels]] * batch, device=device)
+    return x, c, extra
 
 
 def check():
     from diffusers import UNet2DConditionModel as Reference
     tiny = dict(SD15, block_out_channels=(32, 64, 64, 64), cross_attention_dim=48)
-    for name, cfg, size in (("tiny", tiny, 32), ("sd15", SD15, 16)):
+    # SDXL's layout at a smaller width (the full one is 10 GB in float32, twice).
+    tiny_xl = dict(SDXL, block_out_channels=(32, 64, 96), attention_head_dim=(1, 2, 3), cross_attention_dim=80,
+                   transformer_layers_per_block=(1, 2, 3), addition_time_embed_dim=16,
+                   projection_class_embeddings_input_dim=6 * 16 + 40)
+    for name, cfg, size in (("tiny", tiny, 32), ("sd15", SD15, 16), ("tiny-sdxl", tiny_xl, 16)):
         ours = UNet2DConditionModel(cfg).eval()
         randomize(ours, 15)
         ref = Reference(sample_size=size, in_channels=4, out_channels=4,
                         **{k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()}).eval()
         ref.load_state_dict(ours.state_dict(), strict=True)
-        x, c = inputs(2, size, cfg["cross_attention_dim"], torch.float32, "cpu")
+        x, c, extra = inputs(2, size, cfg, torch.float32, "cpu")
         with torch.no_grad():
-            a = ours(x, 500, c)
-            b = ref(x, 500, c).sample
+            a = ours(x, 500, c, **extra)
+            b = ref(x, 500, c, added_cond_kwargs={"text_embeds": extra["pooled"], "time_ids": extra["time_ids"]}
+                    if extra else None).sample
         rel = ((a - b).norm() / b.norm()).item()
         print(f"{name}: {sum(p.numel() for p in ours.parameters()) / 1e6:.1f} M parameters, output rel L2 "
               f"vs diffusers {rel:.2e}")
@@ -281,19 +334,20 @@ def spread(rounds, digits):
             f"over {len(rounds)} rounds)")
 
 
-def bench(steps):
+def bench(steps, name):
+    cfg, size = MODELS[name]
     torch.backends.cudnn.benchmark = True
     with torch.device("cuda"):
-        model = UNet2DConditionModel(SD15).eval()
+        model = UNet2DConditionModel(cfg).eval()
     randomize(model, 15)
     model = model.to(torch.float16).to(memory_format=torch.channels_last)
-    x, c = inputs(2, 64, SD15["cross_attention_dim"], torch.float16, "cuda")
+    x, c, extra = inputs(2, size, cfg, torch.float16, "cuda")
     x = x.to(memory_format=torch.channels_last)
     print(f"torch {torch.__version__}, {torch.cuda.get_device_name()}, "
           f"{sum(p.numel() for p in model.parameters()) / 1e6:.1f} M parameters")
     with torch.inference_mode():
         for _ in range(3):
-            model(x, 500, c)
+            model(x, 500, c, **extra)
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
         rounds = []
@@ -301,12 +355,12 @@ def bench(steps):
             start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             start.record()
             for _ in range(steps):
-                out = model(x, 500, c)
+                out = model(x, 500, c, **extra)
             end.record()
             torch.cuda.synchronize()
             rounds.append(start.elapsed_time(end) / steps)
     ms = statistics.median(rounds)
-    print(f"unet step (CFG batch 2, 64x64, fp16, channels-last, SDPA, eager): {spread(rounds, 3)}, "
+    print(f"unet step ({name}, CFG batch 2, {size}x{size}, fp16, channels-last, SDPA, eager): {spread(rounds, 3)}, "
           f"{1000 / ms:.1f} steps/s, {(~torch.isfinite(out)).sum().item()} non-finite outputs")
     free, total = torch.cuda.mem_get_info()
     print(f"peak memory allocated: {torch.cuda.max_memory_allocated() >> 20} MiB, reserved "
@@ -315,7 +369,13 @@ def bench(steps):
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--check"]:
+    args = sys.argv[1:]
+    model_name = "sd15"
+    if "--model" in args:
+        at = args.index("--model")
+        model_name = args[at + 1]
+        del args[at:at + 2]
+    if args == ["--check"]:
         check()
     else:
-        bench(int(sys.argv[1]) if len(sys.argv) > 1 else 20)
+        bench(int(args[0]) if args else 20, model_name)

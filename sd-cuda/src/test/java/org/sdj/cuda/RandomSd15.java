@@ -10,15 +10,23 @@ import org.sdj.io.checkpoint.ModelFamily;
 import org.sdj.model.Weights;
 import org.sdj.pipeline.RandomModelFolder;
 
-/** SD 1.5's models from their published configs with seeded random weights on a backend, for the GPU benchmarks. */
+/**
+ * SD 1.5's models (or another published family's) from their published configs with seeded random weights on a
+ * backend, for the GPU benchmarks.
+ */
 final class RandomSd15 {
   private RandomSd15() {}
 
   /** SD 1.5's config {@code file} (e.g. {@code "unet/config.json"}), read by {@code reader}. */
   static <C> C config(String file, ConfigReader<C> reader) throws IOException {
-    Path path = Files.createTempFile("sd15", ".json");
+    return config(ModelFamily.SD_1, file, reader);
+  }
+
+  /** {@code family}'s published config {@code file}, read by {@code reader}. */
+  static <C> C config(ModelFamily family, String file, ConfigReader<C> reader) throws IOException {
+    Path path = Files.createTempFile(family.id(), ".json");
     try {
-      Files.writeString(path, ModelFamily.SD_1.publishedConfig(file));
+      Files.writeString(path, family.publishedConfig(file));
       return reader.read(path);
     } finally {
       Files.delete(path);

@@ -1,10 +1,13 @@
 package org.sdj.cuda;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Replay;
 import org.sdj.backend.Tensor;
+import org.sdj.io.checkpoint.ModelFamily;
 import org.sdj.io.model.UNet2DConditionConfig;
 import org.sdj.model.unet.UNet2DConditionModel;
 
@@ -12,15 +15,19 @@ import org.sdj.model.unet.UNet2DConditionModel;
  * Times one classifier-free-guidance UNet step of SD 1.5's architecture (its published config, seeded random weights
  * in fp16 on the device, batch 2, 64x64 latent, 77 context tokens) for scripts/gpu-check.sh, with the device memory
  * it took, op by op and replayed from a CUDA graph; benchmarks/torch/unet_step.py times PyTorch eager on the same
- * network. Steps are enqueued back to back and the stream is synchronized only around the timed loop. Not a unit
- * test: run with {@code java ... org.sdj.cuda.UNetStepBench [steps]}.
+ * network. With {@code sdxl}, SDXL base's (128x128 latent, 2048-wide context, a random pooled text embedding and a
+ * 1024x1024 picture's time ids). Steps are enqueued back to back and the stream is synchronized only around the timed
+ * loop. Not a unit test: run with {@code java ... org.sdj.cuda.UNetStepBench [steps] [sd15|sdxl]}.
  */
 public final class UNetStepBench {
   private UNetStepBench() {}
 
   public static void main(String[] args) throws Exception {
     int steps = args.length > 0 ? Integer.parseInt(args[0]) : 20;
-    UNet2DConditionConfig cfg = RandomSd15.config("unet/config.json", UNet2DConditionConfig::read);
+    ModelFamily family = args.length > 1 ? ModelFamily.parse(args[1]) : ModelFamily.SD_1;
+    UNet2DConditionConfig cfg = RandomSd15.config(family, "unet/config.json", UNet2DConditionConfig::read);
+    int size = cfg.sampleSize().orElse(64);
+    int width = cfg.crossAttentionDim(0);
     try (CudaBackend backend = new CudaBackend(CudaOptions.defaults())) {
       System.out.println(backend.description());
       long before = DeviceUse.bytes();
@@ -29,20 +36,22 @@ public final class UNetStepBench {
       System.out.printf("weights generated and uploaded in %.1f s; device memory %d MiB after upload%n",
           (System.nanoTime() - t0) / 1e9, (DeviceUse.bytes() - before) >> 20);
       Random r = new Random(1);
-      float[] sample = new float[2 * 4 * 64 * 64];
-      float[] context = new float[2 * 77 * 768];
-      for (int i = 0; i < sample.length; i++) {
-        sample[i] = (float) r.nextGaussian();
-      }
-      for (int i = 0; i < context.length; i++) {
-        context[i] = (float) r.nextGaussian();
-      }
-      Replay.Body body = (ops, in) -> unet.forward(ops, in.get(0), in.get(1), in.get(2));
+      float[] sample = gaussian(r, 2 * 4 * size * size);
+      float[] context = gaussian(r, 2 * 77 * width);
+      Replay.Body body = (ops, in) -> unet.forward(ops, in.get(0), in.get(1), in.get(2),
+          in.size() > 3 ? Optional.of(in.get(3)) : Optional.empty());
       try (Ops scope = backend.ops(); Replay graph = backend.replay(body); Replay direct = Replay.direct(body)) {
-        List<Tensor> in = List.of(scope.fromHost(sample, 2, 4, 64, 64),
-            unet.timestepProjection(scope, 500, 2), scope.fromHost(context, 2, 77, 768));
-        float[] opByOp = time("op by op", backend, direct, in, steps);
-        float[] replayed = time("CUDA graph", backend, graph, in, steps);
+        List<Tensor> in = new ArrayList<>(List.of(scope.fromHost(sample, 2, 4, size, size),
+            unet.timestepProjection(scope, 500, 2), scope.fromHost(context, 2, 77, width)));
+        if (unet.pooledTextWidth().isPresent()) {
+          double pixels = 8.0 * size;
+          double[] ids = {pixels, pixels, 0, 0, pixels, pixels, pixels, pixels, 0, 0, pixels, pixels};
+          float[] added = unet.addedCondition(gaussian(r, 2 * unet.pooledTextWidth().getAsInt()), ids);
+          in.add(scope.cast(scope.fromHost(added, 2, added.length / 2), backend.activationType()));
+        }
+        String what = family.id() + ", CFG batch 2, " + size + "x" + size + ", fp16";
+        float[] opByOp = time(what + "), op by op", backend, direct, in, steps);
+        float[] replayed = time(what + "), CUDA graph", backend, graph, in, steps);
         double diff = 0;
         double norm = 0;
         for (int i = 0; i < opByOp.length; i++) {
@@ -61,7 +70,7 @@ public final class UNetStepBench {
             + " now (the rest: the libraries' code and buffers), %d MiB in use at peak%n", (DeviceUse.bytes() - before) >> 20,
             backend.activations().peakBytes() >> 20, backend.allocations().reserved().current() >> 20,
             backend.allocations().inUse().peak() >> 20);
-        System.out.print(CudaOpProfile.run(backend, ops -> unet.forward(ops, in.get(0), in.get(1), in.get(2))));
+        System.out.print(CudaOpProfile.run(backend, ops -> body.apply(ops, in)));
       }
     }
   }
@@ -96,8 +105,16 @@ public final class UNetStepBench {
       out = last.toHost(replay.run(last, in));
     }
     int bad = RandomSd15.nonFinite(out);
-    System.out.printf("unet step (CFG batch 2, 64x64, fp16), %s: %s, %.1f steps/s, %d non-finite outputs; the host"
-        + " enqueued a step in %.3f ms at most%n", how, spread.format(3), 1000 / spread.median(), bad, enqueueMs);
+    System.out.printf("unet step (%s: %s, %.1f steps/s, %d non-finite outputs; the host enqueued a step in %.3f ms"
+        + " at most%n", how, spread.format(3), 1000 / spread.median(), bad, enqueueMs);
+    return out;
+  }
+
+  private static float[] gaussian(Random r, int n) {
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = (float) r.nextGaussian();
+    }
     return out;
   }
 
