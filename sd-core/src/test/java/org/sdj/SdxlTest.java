@@ -10,10 +10,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,8 +23,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.sdj.conformance.TensorAssert;
 import org.sdj.io.SdxlFixture;
+import org.sdj.io.TestFixtures;
 import org.sdj.io.model.ModelLoadException;
 import org.sdj.io.safetensors.SafeTensorsFile;
+import org.sdj.prompt.PromptSyntax;
 
 /**
  * An SDXL pipeline folder against diffusers' {@code StableDiffusionXLPipeline}: the tiny random SDXL model of
@@ -75,6 +77,35 @@ class SdxlTest {
           .size(128, 128).steps(3).scheduler("euler").guidanceScale(5).seed(12)).latents();
       TensorAssert.assertTensorClose(latents, expected.get("latents").toFloatArray(), "SDXL LoRA");
     }
+  }
+
+  /**
+   * An SDXL textual-inversion embedding (clip_l and clip_g vectors, made by
+   * {@code make_sdxl_embedding_reference.py.txt}) called by its name in an A1111-syntax prompt gives what diffusers
+   * gives with it loaded into both text encoders by {@code load_textual_inversion}.
+   */
+  @Test
+  void anEmbeddingForBothEncodersMatchesDiffusers() throws URISyntaxException {
+    try (StableDiffusion withEmbedding = StableDiffusion.builder().model(resource("tiny-sdxl")).backend("reference")
+        .embedding(resource("otterstyle-xl.safetensors")).build();
+        SafeTensorsFile expected = SafeTensorsFile.open(resource("embedding-expected.safetensors"))) {
+      float[] latents = withEmbedding.generate(GenerationRequest.prompt("a watercolor otterstyle-xl by the sea")
+          .negativePrompt("blurry").promptSyntax(PromptSyntax.A1111).size(128, 128).steps(3).scheduler("euler")
+          .guidanceScale(5).seed(14)).latents();
+      TensorAssert.assertTensorClose(latents, expected.get("latents").toFloatArray(), "SDXL embedding");
+    }
+  }
+
+  @Test
+  void embeddingsForTheOtherFamilyAreRefused() throws URISyntaxException {
+    SdjException sd1OnXl = assertThrows(SdjException.class, () -> StableDiffusion.builder()
+        .model(resource("tiny-sdxl")).backend("reference")
+        .embedding(Path.of(SdxlTest.class.getResource("/embedding/otterstyle.safetensors").toURI())).build());
+    assertTrue(sd1OnXl.getMessage().contains("this SDXL model has two"), sd1OnXl.getMessage());
+    SdjException xlOnSd1 = assertThrows(SdjException.class, () -> StableDiffusion.builder()
+        .model(TestFixtures.path("tiny-sd1")).backend("reference")
+        .embedding(resource("otterstyle-xl.safetensors")).build());
+    assertTrue(xlOnSd1.getMessage().contains("is an SDXL embedding"), xlOnSd1.getMessage());
   }
 
   @Test

@@ -112,11 +112,8 @@ public final class PipelineComponents implements AutoCloseable {
       ClipTokenizer tokenizer = ClipTokenizer.load(source.tokenizerDirectory());
       Optional<SecondEncoder> second = source.textEncoder2().map(s -> new SecondEncoder(
           ClipTokenizer.load(s.tokenizerDirectory()), text2.orElseThrow(), s.forceZerosForEmptyPrompt()));
-      if (second.isPresent() && !extras.embeddings().isEmpty()) {
-        throw new SdjException("textual-inversion embeddings are not supported with SDXL models yet (they carry"
-            + " vectors for both text encoders)");
-      }
-      checkEmbeddings(extras.embeddings(), source.textEncoderConfig().hiddenSize(), tokenizer.maxLength() - 2);
+      checkEmbeddings(extras.embeddings(), source.textEncoderConfig().hiddenSize(),
+          source.textEncoder2().map(s -> (long) s.config().hiddenSize()).orElse(0L), tokenizer.maxLength() - 2);
       return new PipelineComponents(source, tokenizer, text, second, unet, vae, made, extras.embeddings());
     } catch (RuntimeException e) {
       closeAll(made);
@@ -175,8 +172,19 @@ public final class PipelineComponents implements AutoCloseable {
     }
   }
 
-  private static void checkEmbeddings(List<Embedding> embeddings, long hidden, int chunk) {
+  /** @param hidden2 the second text encoder's hidden size, 0 for a model with one */
+  private static void checkEmbeddings(List<Embedding> embeddings, long hidden, long hidden2, int chunk) {
     for (Embedding e : embeddings) {
+      if (e.forTwoEncoders() != (hidden2 > 0)) {
+        throw new SdjException("embedding " + e.name() + (e.forTwoEncoders()
+            ? " is an SDXL embedding (clip_l and clip_g), but this model has one text encoder"
+            : " has vectors for one text encoder, but this SDXL model has two (an SDXL embedding has clip_l and"
+                + " clip_g)"));
+      }
+      if (e.forTwoEncoders() && e.secondDim() != hidden2) {
+        throw new SdjException("embedding " + e.name() + " has clip_g vectors of " + e.secondDim() + " values, but"
+            + " this model's second text encoder takes " + hidden2);
+      }
       if (e.dim() != hidden) {
         throw new SdjException("embedding " + e.name() + " has vectors of " + e.dim() + " values, but this model's"
             + " text encoder takes " + hidden + ": an embedding for another model family");

@@ -59,8 +59,10 @@ final class PromptEncoder {
     if (second.isEmpty()) {
       return new Encoded(textEncoder.forward(ops, ids, texts.size(), clipSkip - 1), Optional.empty());
     }
-    return sdxl(ops, ids, plainIds(second.get().tokenizer(), texts), texts.size(), UnaryOperator.identity(),
-        UnaryOperator.identity());
+    int length = tokenizer.maxLength();
+    return sdxl(ops, new Chunks(texts.size(), 1, length, ids, new float[0], Map.of()),
+        new Chunks(texts.size(), 1, length, plainIds(second.get().tokenizer(), texts), new float[0], Map.of()),
+        UnaryOperator.identity(), UnaryOperator.identity());
   }
 
   private static int[] plainIds(ClipTokenizer tokenizer, List<String> texts) {
@@ -74,16 +76,17 @@ final class PromptEncoder {
 
   /**
    * SDXL's two encoders on {@code rows} rows of ids: {@code hidden_states[-(clip_skip + 1)]} of each (A1111's count),
-   * each with its {@code emphasis}, side by side; the second one's pooled projection. (sdj refuses textual-inversion
-   * embeddings with SDXL, so no vectors stand in for ids here.)
+   * each with its embeddings' vectors and its {@code emphasis}, side by side; the second one's pooled projection.
    */
-  private Encoded sdxl(Ops ops, int[] ids, int[] ids2, int rows, UnaryOperator<Tensor> emphasis,
+  private Encoded sdxl(Ops ops, Chunks first, Chunks other, UnaryOperator<Tensor> emphasis,
       UnaryOperator<Tensor> emphasis2) {
     ClipTextModel encoder2 = second.orElseThrow().textEncoder();
-    Tensor first = textEncoder.hiddenState(ops, ids, rows, textEncoder.layerCount() - clipSkip);
-    ClipTextModel.HiddenAndPooled out = encoder2.hiddenAndPooled(ops, ids2, rows, encoder2.layerCount() - clipSkip,
-        Map.of());
-    return new Encoded(ops.concat(2, emphasis.apply(first), emphasis2.apply(out.hidden())),
+    int rows = first.rows();
+    Tensor hidden = textEncoder.hiddenState(ops, first.ids(), rows, textEncoder.layerCount() - clipSkip,
+        first.vectors());
+    ClipTextModel.HiddenAndPooled out = encoder2.hiddenAndPooled(ops, other.ids(), rows,
+        encoder2.layerCount() - clipSkip, other.vectors());
+    return new Encoded(ops.concat(2, emphasis.apply(hidden), emphasis2.apply(out.hidden())),
         Optional.of(out.pooled()));
   }
 
@@ -98,14 +101,13 @@ final class PromptEncoder {
    * @return context {@code [texts, chunks * 77, D]}
    */
   Encoded weighted(Ops ops, List<String> texts) {
-    Chunks first = chunks(tokenizer, texts);
+    Chunks first = chunks(tokenizer, texts, false);
     if (second.isEmpty()) {
       Tensor out = textEncoder.forward(ops, first.ids(), first.rows(), clipSkip - 1, first.vectors());
       return new Encoded(first.emphasized(ops, out), Optional.empty());
     }
-    Chunks other = chunks(second.get().tokenizer(), texts);
-    Encoded both = sdxl(ops, first.ids(), other.ids(), first.rows(), z -> first.emphasized(ops, z),
-        z -> other.emphasized(ops, z));
+    Chunks other = chunks(second.get().tokenizer(), texts, true);
+    Encoded both = sdxl(ops, first, other, z -> first.emphasized(ops, z), z -> other.emphasized(ops, z));
     Tensor pooled = both.pooled().orElseThrow();
     Tensor firstChunks = null;
     for (int t = 0; t < texts.size(); t++) {
@@ -137,7 +139,8 @@ final class PromptEncoder {
     }
   }
 
-  private Chunks chunks(ClipTokenizer tokenizer, List<String> texts) {
+  /** @param secondEncoder whether the chunks are for SDXL's second text encoder (its embeddings' clip_g vectors) */
+  private Chunks chunks(ClipTokenizer tokenizer, List<String> texts, boolean secondEncoder) {
     List<List<PromptChunk>> perText = new ArrayList<>();
     int chunks = 1;
     for (String text : texts) {
@@ -159,7 +162,8 @@ final class PromptEncoder {
         System.arraycopy(chunk.weights(), 0, weights, start, length);
         for (PromptChunk.EmbeddingAt at : chunk.embeddings()) {
           for (int i = 0; i < at.embedding().count(); i++) {
-            vectors.put(start + at.position() + i, at.embedding().vector(i));
+            vectors.put(start + at.position() + i, secondEncoder ? at.embedding().secondVector(i)
+                : at.embedding().vector(i));
           }
         }
       }

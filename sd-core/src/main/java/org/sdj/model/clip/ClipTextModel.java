@@ -116,7 +116,11 @@ public final class ClipTextModel {
     return hiddenState(ops, ids, batch, layer, Map.of());
   }
 
-  private Tensor hiddenState(Ops ops, int[] ids, int batch, int layer, Map<Integer, float[]> inputVectors) {
+  /**
+   * {@link #hiddenState(Ops, int[], int, int)} with some input rows given instead of looked up, as in {@link
+   * #forward(Ops, int[], int, int, Map)}.
+   */
+  public Tensor hiddenState(Ops ops, int[] ids, int batch, int layer, Map<Integer, float[]> inputVectors) {
     if (layer < 0 || layer > layers.size()) {
       throw new IllegalArgumentException("layer " + layer + " is not in 0.." + layers.size());
     }

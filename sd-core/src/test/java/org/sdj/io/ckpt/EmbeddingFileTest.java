@@ -52,6 +52,18 @@ class EmbeddingFileTest {
     Path sdxl = dir.resolve("xl.safetensors");
     SafeTensorsWriter.create().add("clip_l", DType.F32, new long[] {1, 4}, new float[4])
         .add("clip_g", DType.F32, new long[] {1, 8}, new float[8]).write(sdxl);
-    assertTrue(assertThrows(SdjException.class, () -> Embedding.read(sdxl)).getMessage().contains("SDXL"));
+    Embedding xl = Embedding.read(sdxl);
+    assertEquals(4, xl.dim());
+    assertEquals(8, xl.secondDim());
+    assertTrue(xl.forTwoEncoders());
+    Path onlyL = dir.resolve("l.safetensors");
+    SafeTensorsWriter.create().add("clip_l", DType.F32, new long[] {1, 4}, new float[4])
+        .add("other", DType.F32, new long[] {1, 8}, new float[8]).write(onlyL);
+    assertTrue(assertThrows(SdjException.class, () -> Embedding.read(onlyL)).getMessage().contains("clip_l without"));
+    Path mismatched = dir.resolve("mismatched.safetensors");
+    SafeTensorsWriter.create().add("clip_l", DType.F32, new long[] {1, 4}, new float[4])
+        .add("clip_g", DType.F32, new long[] {2, 8}, new float[16]).write(mismatched);
+    assertTrue(assertThrows(SdjException.class, () -> Embedding.read(mismatched)).getMessage()
+        .contains("clip_l has 1 vectors but clip_g 2"));
   }
 }
