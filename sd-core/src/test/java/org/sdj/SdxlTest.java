@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -106,6 +107,22 @@ class SdxlTest {
         .model(TestFixtures.path("tiny-sd1")).backend("reference")
         .embedding(resource("otterstyle-xl.safetensors")).build());
     assertTrue(xlOnSd1.getMessage().contains("is an SDXL embedding"), xlOnSd1.getMessage());
+  }
+
+  /** img2img from a color ramp, as diffusers' {@code StableDiffusionXLImg2ImgPipeline} (its posterior and noise draws). */
+  @Test
+  void img2imgMatchesDiffusers() throws URISyntaxException {
+    BufferedImage ramp = new BufferedImage(128, 128, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 128; y++) {
+      for (int x = 0; x < 128; x++) {
+        ramp.setRGB(x, y, (x * 255 / 128) << 16 | (y * 255 / 128) << 8 | 128);
+      }
+    }
+    try (SafeTensorsFile expected = SafeTensorsFile.open(resource("img2img-expected.safetensors"))) {
+      float[] latents = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+          .steps(5).scheduler("euler").guidanceScale(5).seed(8).initImage(ramp, 0.6)).latents();
+      TensorAssert.assertTensorClose(latents, expected.get("latents").toFloatArray(), "SDXL img2img");
+    }
   }
 
   @Test
