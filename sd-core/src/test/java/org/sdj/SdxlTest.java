@@ -1,5 +1,6 @@
 package org.sdj;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,11 +23,13 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.sdj.backend.DType;
 import org.sdj.conformance.TensorAssert;
 import org.sdj.io.SdxlFixture;
 import org.sdj.io.TestFixtures;
 import org.sdj.io.model.ModelLoadException;
 import org.sdj.io.safetensors.SafeTensorsFile;
+import org.sdj.io.safetensors.SafeTensorsWriter;
 import org.sdj.prompt.PromptSyntax;
 
 /**
@@ -107,6 +110,38 @@ class SdxlTest {
         .model(TestFixtures.path("tiny-sd1")).backend("reference")
         .embedding(resource("otterstyle-xl.safetensors")).build());
     assertTrue(xlOnSd1.getMessage().contains("is an SDXL embedding"), xlOnSd1.getMessage());
+  }
+
+  /**
+   * kohya's SDXL LoRAs name UNet layers as Stability's code does ({@code input_blocks.N.1...}): the same factors under
+   * that name and under diffusers' merge alike.
+   */
+  @Test
+  void aLoraNamedTheOriginalWayMergesAsDiffusersNamesDo(@TempDir Path dir) throws IOException, URISyntaxException {
+    String original = "lora_unet_input_blocks_3_1_transformer_blocks_0_attn2_to_k";
+    String diffusers = "lora_unet_down_blocks_1_attentions_0_transformer_blocks_0_attn2_to_k";
+    float[][] latents = new float[2][];
+    for (int i = 0; i < 2; i++) {
+      String key = i == 0 ? original : diffusers;
+      Path lora = dir.resolve(i + ".safetensors");
+      float[] down = new float[4 * 40];
+      float[] up = new float[16 * 4];
+      for (int j = 0; j < down.length; j++) {
+        down[j] = (float) Math.sin(j);
+      }
+      for (int j = 0; j < up.length; j++) {
+        up[j] = (float) Math.cos(j);
+      }
+      SafeTensorsWriter.create().add(key + ".lora_down.weight", DType.F32, new long[] {4, 40}, down)
+          .add(key + ".lora_up.weight", DType.F32, new long[] {16, 4}, up).write(lora);
+      try (StableDiffusion withLora = StableDiffusion.builder().model(resource("tiny-sdxl")).backend("reference")
+          .lora(lora, 1).build()) {
+        latents[i] = withLora.generate(GenerationRequest.prompt("otter").size(64, 64).steps(2).seed(2)).latents();
+      }
+    }
+    assertArrayEquals(latents[1], latents[0]);
+    assertFalse(Arrays.equals(latents[0], sd.generate(GenerationRequest.prompt("otter").size(64, 64).steps(2)
+        .seed(2)).latents()));
   }
 
   /** img2img from a color ramp, as diffusers' {@code StableDiffusionXLImg2ImgPipeline} (its posterior and noise draws). */
