@@ -147,17 +147,41 @@ class SdxlTest {
   /** img2img from a color ramp, as diffusers' {@code StableDiffusionXLImg2ImgPipeline} (its posterior and noise draws). */
   @Test
   void img2imgMatchesDiffusers() throws URISyntaxException {
+    try (SafeTensorsFile expected = SafeTensorsFile.open(resource("img2img-expected.safetensors"))) {
+      float[] latents = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+          .steps(5).scheduler("euler").guidanceScale(5).seed(8).initImage(ramp(), 0.6)).latents();
+      TensorAssert.assertTensorClose(latents, expected.get("latents").toFloatArray(), "SDXL img2img");
+    }
+  }
+
+  /**
+   * Inpainting with SDXL base's 4-channel UNet (the image blended back outside the mask after each step), as diffusers'
+   * {@code StableDiffusionXLInpaintPipeline}.
+   */
+  @Test
+  void inpaintingMatchesDiffusers() throws URISyntaxException {
+    BufferedImage mask = new BufferedImage(128, 128, BufferedImage.TYPE_INT_RGB);
+    for (int y = 16; y < 80; y++) {
+      for (int x = 32; x < 96; x++) {
+        mask.setRGB(x, y, 0xffffff);
+      }
+    }
+    try (SafeTensorsFile expected = SafeTensorsFile.open(resource("inpaint-expected.safetensors"))) {
+      float[] latents = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+          .steps(5).scheduler("euler").guidanceScale(5).seed(9).inpaint(ramp(), mask, 0.7)).latents();
+      TensorAssert.assertTensorClose(latents, expected.get("latents").toFloatArray(), "SDXL inpainting");
+    }
+  }
+
+  /** 128x128: red along x, green along y, blue 128, as the generators draw it. */
+  private static BufferedImage ramp() {
     BufferedImage ramp = new BufferedImage(128, 128, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < 128; y++) {
       for (int x = 0; x < 128; x++) {
         ramp.setRGB(x, y, (x * 255 / 128) << 16 | (y * 255 / 128) << 8 | 128);
       }
     }
-    try (SafeTensorsFile expected = SafeTensorsFile.open(resource("img2img-expected.safetensors"))) {
-      float[] latents = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
-          .steps(5).scheduler("euler").guidanceScale(5).seed(8).initImage(ramp, 0.6)).latents();
-      TensorAssert.assertTensorClose(latents, expected.get("latents").toFloatArray(), "SDXL img2img");
-    }
+    return ramp;
   }
 
   @Test
