@@ -342,11 +342,18 @@ public final class StableDiffusionPipeline {
   }
 
   /**
-   * Runs a VAE pass on the backend; where its 16-bit activations overflowed (a result that is not all finite) and the
+   * Runs a VAE pass on the backend (an SDXL model's {@code force_upcast} VAE on its {@linkplain Backend#upcast()
+   * upcast} at once); where its 16-bit activations overflowed (a result that is not all finite) and the
    * backend offers an {@linkplain Backend#upcast() upcast}, runs it again there (as AUTOMATIC1111 reverts its VAE to
    * 32-bit floats). A result still not finite is returned as it is, for the image check to report.
    */
   private float[] onVae(String part, BiFunction<Ops, AutoencoderKL, Tensor> pass) {
+    // SDXL's VAE overflows float16: diffusers' SDXL pipelines run a force_upcast VAE wide from the start, and so does
+    // sdj (a VAE fixed for float16, such as sdxl-vae-fp16-fix, says force_upcast false).
+    Optional<Backend> upcast = backend.upcast();
+    if (upcast.isPresent() && components.second().isPresent() && components.vae().config().forceUpcast()) {
+      return run(upcast.get(), components.vaeOn(upcast.get()), pass);
+    }
     float[] out = run(backend, components.vae(), pass);
     if (allFinite(out)) {
       return out;

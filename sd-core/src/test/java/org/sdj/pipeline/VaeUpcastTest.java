@@ -16,6 +16,7 @@ import org.sdj.backend.WeightData;
 import org.sdj.backend.WeightFloats;
 import org.sdj.backend.reference.ReferenceBackend;
 import org.sdj.conformance.TensorAssert;
+import org.sdj.io.SdxlFixture;
 import org.sdj.io.TestFixtures;
 import org.sdj.io.model.LoadOptions;
 import org.sdj.io.safetensors.SafeTensor;
@@ -53,6 +54,42 @@ public class VaeUpcastTest {
       assertEquals(0, countNonFinite(image), "the decode fell back to bfloat16");
       assertTrue(TensorAssert.relativeL2(image, expected) < 5e-2, "within bfloat16's rounding of the float32 decode: "
           + TensorAssert.relativeL2(image, expected));
+    }
+  }
+
+  /**
+   * SDXL's VAE says {@code force_upcast}: it decodes on the upcast at once, as diffusers' SDXL pipelines do, not first
+   * in float16.
+   */
+  @Test
+  public void anSdxlVaeThatForcesUpcastDecodesWideAtOnce() throws IOException {
+    Path model = SdxlFixture.model(dir);
+    float[] latents = latents();
+    try (Backend half = float16Backend();
+        PipelineComponents c = PipelineComponents.load(model, LoadOptions.defaults(), half)) {
+      assertTrue(c.vae().config().forceUpcast(), "the tiny SDXL's VAE config says force_upcast");
+      Backend wide = half.upcast().orElseThrow();
+      float[] onWide;
+      float[] onHalf;
+      try (Ops ops = wide.ops()) {
+        onWide = ops.toHost(c.vaeOn(wide).decode(ops, ops.fromHost(scaledLatents(latents, c), LATENT)));
+      }
+      try (Ops ops = half.ops()) {
+        onHalf = ops.toHost(c.vae().decode(ops, ops.fromHost(scaledLatents(latents, c), LATENT)));
+      }
+      float[] image = new StableDiffusionPipeline(c, half).decode(latents, LATENT);
+      float[] expected = new float[onWide.length];
+      float[] halfImage = new float[onHalf.length];
+      for (int i = 0; i < onWide.length; i++) {
+        expected[i] = Math.clamp(onWide[i] / 2f + 0.5f, 0f, 1f);
+        halfImage[i] = Math.clamp(onHalf[i] / 2f + 0.5f, 0f, 1f);
+      }
+      // The same decode on the upcast (a GPU may pick other convolution algorithms run to run), far from float16's.
+      double wideError = TensorAssert.relativeL2(image, expected);
+      double halfError = TensorAssert.relativeL2(halfImage, expected);
+      assertTrue(halfError > 0, "float16 and bfloat16 decodes differ (the test's premise)");
+      assertTrue(wideError < 0.1 * halfError, "decoded on the upcast: " + wideError + " from its decode, "
+          + halfError + " for float16's");
     }
   }
 
