@@ -1,0 +1,121 @@
+package org.sdj.pipeline;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.sdj.backend.Ops;
+import org.sdj.backend.Tensor;
+import org.sdj.model.unet.UNet2DConditionModel;
+import org.sdj.prompt.PromptSyntax;
+
+/**
+ * What the UNet is conditioned on besides the latents and the timestep: the text contexts of a denoising loop's
+ * prompts and negative prompts ({@link PromptEncoder}), and SDXL's added condition (the pooled text embeddings and the
+ * time ids).
+ */
+final class TextConditioning {
+  private TextConditioning() {}
+
+  /**
+   * The UNet's text contexts (and SDXL's pooled embeddings): one batch, or with guidance the two halves apart where
+   * their lengths differ.
+   */
+  sealed interface Contexts {
+    /** {@code [2B, L, D]} with guidance (negative prompts first), else {@code [B, L, D]}. */
+    record Joint(PromptEncoder.Encoded all) implements Contexts {}
+
+    /** {@code [B, L', D]} and {@code [B, L, D]}. */
+    record Apart(PromptEncoder.Encoded uncond, PromptEncoder.Encoded cond) implements Contexts {}
+  }
+
+  /**
+   * The prompts and negative prompts of {@code spec} as the UNet's contexts: diffusers' one batch (negatives first),
+   * or A1111's groups encoded apart and joined where their lengths allow.
+   */
+  static Contexts encode(Ops ops, PipelineComponents components, DenoiseSpec spec, boolean cfg) {
+    PromptEncoder encoder = new PromptEncoder(components.tokenizer(), components.textEncoder(), components.second(),
+        components.embeddings(), spec.clipSkip());
+    // SDXL (diffusers with force_zeros_for_empty_prompt, and A1111) takes an empty negative prompt as zeros.
+    boolean zeros = cfg && components.second().map(PipelineComponents.SecondEncoder::forceZerosForEmptyPrompt)
+        .orElse(false) && spec.negativePrompts().stream().allMatch(String::isEmpty);
+    if (spec.promptSyntax() == PromptSyntax.PLAIN && !zeros) {
+      List<String> texts = new ArrayList<>();
+      if (cfg) {
+        texts.addAll(spec.negativePrompts());
+      }
+      texts.addAll(spec.prompts());
+      return new Contexts.Joint(encoder.plain(ops, texts));
+    }
+    // A1111 encodes the prompts and the negative prompts apart: the emphasis keeps each group's own mean.
+    PromptEncoder.Encoded cond = spec.promptSyntax() == PromptSyntax.PLAIN ? encoder.plain(ops, spec.prompts())
+        : encoder.weighted(ops, spec.prompts());
+    if (!cfg) {
+      return new Contexts.Joint(cond);
+    }
+    PromptEncoder.Encoded uncond = zeros ? zerosLike(ops, cond, Math.min(cond.context().shape()[1],
+        components.tokenizer().maxLength())) : encoder.weighted(ops, spec.negativePrompts());
+    long condLength = cond.context().shape()[1];
+    long uncondLength = uncond.context().shape()[1];
+    // Attention over a context repeated k times equals attention over it once (each key's weight is split k ways), so
+    // where one length divides the other, the shorter context repeated makes one batch of the two (as ComfyUI does).
+    if (condLength % uncondLength == 0) {
+      return new Contexts.Joint(joined(ops, repeated(ops, uncond, condLength / uncondLength), cond));
+    }
+    if (uncondLength % condLength == 0) {
+      return new Contexts.Joint(joined(ops, uncond, repeated(ops, cond, uncondLength / condLength)));
+    }
+    return new Contexts.Apart(uncond, cond);
+  }
+
+  /** Zeros in the shape of {@code like}'s pooled embedding, and of its context but {@code length} tokens long. */
+  private static PromptEncoder.Encoded zerosLike(Ops ops, PromptEncoder.Encoded like, long length) {
+    long[] shape = like.context().shape().clone();
+    shape[1] = length;
+    Tensor context = ops.fromHost(new float[Math.toIntExact(shape[0] * shape[1] * shape[2])], shape);
+    return new PromptEncoder.Encoded(ops.cast(context, like.context().dtype()), like.pooled().map(p -> ops.cast(
+        ops.fromHost(new float[Math.toIntExact(p.numel())], p.shape()), p.dtype())));
+  }
+
+  /** The negative half before the positive one, contexts and pooled embeddings. */
+  private static PromptEncoder.Encoded joined(Ops ops, PromptEncoder.Encoded uncond, PromptEncoder.Encoded cond) {
+    return new PromptEncoder.Encoded(ops.concat(0, uncond.context(), cond.context()),
+        uncond.pooled().map(p -> ops.concat(0, p, cond.pooled().orElseThrow())));
+  }
+
+  /**
+   * SDXL's added condition for every row of the UNet's batch ({@link UNet2DConditionModel#addedCondition}): the pooled
+   * text embeddings (negative rows first) and the time ids diffusers uses by default, original and target size the
+   * picture's, no crop; {@code [rows, projection_class_embeddings_input_dim]} in float32, empty for a UNet without
+   * {@code add_embedding}.
+   */
+  static Optional<Tensor> added(Ops ops, PipelineComponents components, Contexts contexts, DenoiseSpec spec) {
+    UNet2DConditionModel unet = components.unet();
+    if (unet.pooledTextWidth().isEmpty()) {
+      return Optional.empty();
+    }
+    Tensor pooled = switch (contexts) {
+      case Contexts.Joint j -> j.all().pooled().orElseThrow();
+      case Contexts.Apart a -> ops.concat(0, a.uncond().pooled().orElseThrow(), a.cond().pooled().orElseThrow());
+    };
+    int rows = Math.toIntExact(pooled.shape()[0]);
+    long factor = components.vae().downscaleFactor();
+    double height = spec.latentShape()[2] * factor;
+    double width = spec.latentShape()[3] * factor;
+    double[] timeIds = new double[rows * UNet2DConditionModel.TIME_IDS];
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(new double[] {height, width, 0, 0, height, width}, 0, timeIds,
+          r * UNet2DConditionModel.TIME_IDS, UNet2DConditionModel.TIME_IDS);
+    }
+    float[] added = unet.addedCondition(ops.toHost(pooled), timeIds);
+    return Optional.of(ops.fromHost(added, rows, added.length / rows));
+  }
+
+  /** {@code encoded}'s context {@code [B, L, D]} concatenated {@code times} times along L. */
+  private static PromptEncoder.Encoded repeated(Ops ops, PromptEncoder.Encoded encoded, long times) {
+    Tensor out = encoded.context();
+    for (long i = 1; i < times; i++) {
+      out = ops.concat(1, out, encoded.context());
+    }
+    return new PromptEncoder.Encoded(out, encoded.pooled());
+  }
+}
