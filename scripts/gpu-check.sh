@@ -36,7 +36,8 @@
 #
 #   scripts/gpu-check.sh check    (on the GPU machine; about 4 minutes, 7 with the stalls and variants)
 #     The tests of org.sdj.cuda, the attention benchmark beside PyTorch's SDPA, the UNet step beside PyTorch eager,
-#     the whole txt2img, GroupNormBench, and SDXL base's UNet step beside PyTorch eager's: the short confirmation of a kernel change (a tuning winner adopted) in a
+#     the whole txt2img, GroupNormBench, and SDXL base's UNet step beside PyTorch eager's and its whole 1024x1024
+#     txt2img (as the deadline leaves room): the short confirmation of a kernel change (a tuning winner adopted) in a
 #     device session's last minutes; ncu's stall reasons of the table's kernels at padded head sizes 80 and 160
 #     (stalls.txt, as 'run' takes them too) and the instructions they wait at (sites-d80.txt, sites-d160.txt); the
 #     attention benchmark and the UNet step with each of SDJ_CHECK_VARIANTS (default "wgmmaRowPlan=false
@@ -560,6 +561,8 @@ check_checks() {
   # SDXL base's UNet step (128x128 latent; 2.6 G random weights drawn on the host first) beside PyTorch eager's.
   limit 120 "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench 10 sdxl >"$out/unet-sdxl-sdj.txt" 2>&1
   limit 60 python3 "$root/benchmarks/torch/unet_step.py" 10 --model sdxl >"$out/unet-sdxl-torch.txt" 2>&1
+  # SDXL's whole txt2img at 1024x1024 and its peak device memory (its random 6.9 GB folder written first).
+  limit 180 "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench sdxl >"$out/txt2img-sdxl-sdj.txt" 2>&1
   # The attention benchmark and the UNet step with each of SDJ_CHECK_VARIANTS (properties of org.sdj.cuda, without
   # the prefix), each followed by the defaults again, so that an order effect shows; the first variant before the
   # stall reasons and sites, the others after them, as the deadline leaves room.
@@ -577,6 +580,7 @@ check_checks() {
     echo "-- UNet step, SDXL, sdj --"; grep -E "unet step|weights generated|device memory|non-finite" \
       "$out/unet-sdxl-sdj.txt" | head -8
     echo "-- UNet step, SDXL, torch --"; tail -4 "$out/unet-sdxl-torch.txt"
+    echo "-- txt2img, SDXL, sdj --"; tail -6 "$out/txt2img-sdxl-sdj.txt"
     for variant in $variants; do
       for f in "bench-sdj-${variant//=/-}" "bench-sdj-again-${variant//=/-}" "unet-sdj-${variant//=/-}" \
         "unet-sdj-again-${variant//=/-}"; do

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,15 +54,34 @@ public final class RandomModelFolder {
    * @param textEncoder {@code text_encoder/config.json}
    * @param scheduler {@code scheduler/scheduler_config.json}
    * @param tokenizer {@code tokenizer/tokenizer_config.json} (the CLIP vocabulary comes from sdj's bundled copy)
+   * @param second SDXL's second text encoder and tokenizer
    */
-  public record Configs(String unet, String vae, String textEncoder, String scheduler, String tokenizer) {
+  public record Configs(String unet, String vae, String textEncoder, String scheduler, String tokenizer,
+      Optional<SecondEncoder> second) {
     /** Where each config lies in a diffusers folder, in the order of the record's components. */
     private static final List<String> FILES = List.of("unet/config.json", "vae/config.json",
         "text_encoder/config.json", "scheduler/scheduler_config.json", "tokenizer/tokenizer_config.json");
+    private static final String TEXT_ENCODER_2 = "text_encoder_2/config.json";
+    private static final String TOKENIZER_2 = "tokenizer_2/tokenizer_config.json";
+
+    /** The configs of a model with one text encoder. */
+    public Configs(String unet, String vae, String textEncoder, String scheduler, String tokenizer) {
+      this(unet, vae, textEncoder, scheduler, tokenizer, Optional.empty());
+    }
+
+    /**
+     * SDXL's second text encoder's configs.
+     *
+     * @param textEncoder {@code text_encoder_2/config.json}
+     * @param tokenizer {@code tokenizer_2/tokenizer_config.json}
+     */
+    public record SecondEncoder(String textEncoder, String tokenizer) {}
 
     /** The configs that ship with sdj for {@code family} ({@link ModelFamily#publishedConfig}). */
     public static Configs published(ModelFamily family) {
-      return of(FILES.stream().map(family::publishedConfig).toList());
+      Optional<SecondEncoder> second = family == ModelFamily.SDXL ? Optional.of(new SecondEncoder(
+          family.publishedConfig(TEXT_ENCODER_2), family.publishedConfig(TOKENIZER_2))) : Optional.empty();
+      return of(FILES.stream().map(family::publishedConfig).toList(), second);
     }
 
     /** The configs of the diffusers folder {@code dir}: a model of the same shapes gets random weights. */
@@ -70,11 +90,15 @@ public final class RandomModelFolder {
       for (String file : FILES) {
         texts.add(Files.readString(dir.resolve(file)));
       }
-      return of(texts);
+      Optional<SecondEncoder> second = Files.isRegularFile(dir.resolve(TEXT_ENCODER_2))
+          ? Optional.of(new SecondEncoder(Files.readString(dir.resolve(TEXT_ENCODER_2)),
+              Files.readString(dir.resolve(TOKENIZER_2))))
+          : Optional.empty();
+      return of(texts, second);
     }
 
-    private static Configs of(List<String> texts) {
-      return new Configs(texts.get(0), texts.get(1), texts.get(2), texts.get(3), texts.get(4));
+    private static Configs of(List<String> texts, Optional<SecondEncoder> second) {
+      return new Configs(texts.get(0), texts.get(1), texts.get(2), texts.get(3), texts.get(4), second);
     }
   }
 
@@ -100,6 +124,14 @@ public final class RandomModelFolder {
     Path tokenizer = Files.createDirectories(dir.resolve("tokenizer"));
     BundledClipVocabulary.writeTo(tokenizer);
     Files.writeString(tokenizer.resolve("tokenizer_config.json"), configs.tokenizer());
+    if (configs.second().isPresent()) {
+      Configs.SecondEncoder second = configs.second().get();
+      component(dir.resolve("text_encoder_2"), "model.safetensors", second.textEncoder(), dtype, random, description,
+          w -> new ClipTextModel(ClipTextConfig.read(dir.resolve("text_encoder_2/config.json")), w, true));
+      Path tokenizer2 = Files.createDirectories(dir.resolve("tokenizer_2"));
+      BundledClipVocabulary.writeTo(tokenizer2);
+      Files.writeString(tokenizer2.resolve("tokenizer_config.json"), second.tokenizer());
+    }
     Files.createDirectories(dir.resolve("scheduler"));
     Files.writeString(dir.resolve("scheduler/scheduler_config.json"), configs.scheduler());
     Files.writeString(dir.resolve("model_index.json"), modelIndex(configs));
@@ -150,11 +182,17 @@ public final class RandomModelFolder {
   }
 
   private static String modelIndex(Configs configs) throws IOException {
-    ObjectNode index = JSON.createObjectNode().put("_class_name", "StableDiffusionPipeline");
+    boolean xl = configs.second().isPresent();
+    ObjectNode index = JSON.createObjectNode().put("_class_name", xl ? "StableDiffusionXLPipeline"
+        : "StableDiffusionPipeline");
     index.putArray("unet").add("diffusers").add("UNet2DConditionModel");
     index.putArray("vae").add("diffusers").add("AutoencoderKL");
     index.putArray("text_encoder").add("transformers").add("CLIPTextModel");
     index.putArray("tokenizer").add("transformers").add("CLIPTokenizer");
+    if (xl) {
+      index.putArray("text_encoder_2").add("transformers").add("CLIPTextModelWithProjection");
+      index.putArray("tokenizer_2").add("transformers").add("CLIPTokenizer");
+    }
     index.putArray("scheduler").add("diffusers").add(JSON.readTree(configs.scheduler()).path("_class_name").asText());
     return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(index);
   }

@@ -5,20 +5,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sdj.GenerationRequest;
+import org.sdj.StableDiffusion;
 import org.sdj.backend.Backend;
 import org.sdj.backend.DType;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.backend.reference.ReferenceBackend;
+import org.sdj.io.SdxlFixture;
 import org.sdj.io.TestFixtures;
+import org.sdj.io.checkpoint.ModelFamily;
 import org.sdj.io.model.UNet2DConditionConfig;
 import org.sdj.model.Weights;
 import org.sdj.model.unet.UNet2DConditionModel;
@@ -75,6 +83,36 @@ class RandomModelFolderTest {
     try (var entries = Files.list(model.getParent())) {
       assertEquals(java.util.List.of(model), entries.toList());
     }
+  }
+
+  /** An SDXL folder's configs make a random SDXL, second text encoder and tokenizer included, that generates. */
+  @Test
+  void anSdxlFolderGetsItsSecondTextEncoder(@TempDir Path dir) throws Exception {
+    RandomModelFolder.Configs tiny = RandomModelFolder.Configs.read(SdxlFixture.model(dir.resolve("source")));
+    assertTrue(tiny.second().isPresent());
+    // The random folder takes sdj's bundled CLIP vocabulary, so its text encoders need CLIP's vocab_size.
+    RandomModelFolder.Configs configs = new RandomModelFolder.Configs(tiny.unet(), tiny.vae(),
+        clipVocabulary(tiny.textEncoder()), tiny.scheduler(), tiny.tokenizer(), Optional.of(
+            new RandomModelFolder.Configs.SecondEncoder(clipVocabulary(tiny.second().get().textEncoder()),
+                tiny.second().get().tokenizer())));
+    Path model = dir.resolve("random-sdxl");
+    RandomModelFolder.write(model, configs, DType.F16, 4, "test");
+    assertTrue(Files.isRegularFile(model.resolve("text_encoder_2/model.safetensors")));
+    assertTrue(Files.isRegularFile(model.resolve("tokenizer_2/vocab.json")));
+    try (StableDiffusion sd = StableDiffusion.builder().model(model).backend("reference").build()) {
+      float[] latents = sd.generate(GenerationRequest.prompt("otter").size(64, 64).steps(1).seed(1)).latents();
+      for (float v : latents) {
+        assertTrue(Float.isFinite(v));
+      }
+    }
+    assertTrue(RandomModelFolder.Configs.published(ModelFamily.SDXL).second().isPresent());
+    assertTrue(RandomModelFolder.Configs.published(ModelFamily.SD_1).second().isEmpty());
+  }
+
+  private static String clipVocabulary(String textEncoderConfig) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode config = (ObjectNode) json.readTree(textEncoderConfig);
+    return json.writeValueAsString(config.put("vocab_size", 49408));
   }
 
   private static boolean allEqual(float[] x, float value) {

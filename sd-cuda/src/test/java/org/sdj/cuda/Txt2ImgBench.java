@@ -24,7 +24,8 @@ import org.sdj.scheduler.Schedulers;
 
 /**
  * A whole 512x512, 20-step txt2img (PNDM, classifier-free guidance) of an SD 1.5-size model with seeded random F16
- * weights on the CUDA backend, for scripts/gpu-check.sh: the time per step and in all, and the device memory at its
+ * weights on the CUDA backend (with {@code sdxl}: SDXL base's, 1024x1024, Euler, its 6.9 GB folder written first),
+ * for scripts/gpu-check.sh: the time per step and in all, and the device memory at its
  * peak above the started backend (sampled every 2 ms by another thread on the same context; it includes the
  * libraries' code and buffers), and sdj's own allocations at their peak. Through the pipeline's float API, so that the bundle's runtime needs no java.desktop. The
  * model folder (2.1 GB) is written on first use under {@code java.io.tmpdir}. Run with
@@ -34,27 +35,32 @@ public final class Txt2ImgBench {
   private Txt2ImgBench() {}
 
   public static void main(String[] args) throws Exception {
+    ModelFamily family = args.length > 0 ? ModelFamily.parse(args[0]) : ModelFamily.SD_1;
     try (CudaBackend backend = new CudaBackend(CudaOptions.defaults())) {
       System.out.println(backend.description());
-      Path dir = modelFolder();
+      Path dir = modelFolder(family);
       try (MemoryPeak peak = new MemoryPeak()) {
-        run(backend, dir);
+        run(backend, dir, family);
         System.out.printf("device memory at peak: %d MiB above the started backend (its context and handles)%n",
             peak.peakAboveBaseline() >> 20);
       }
     }
   }
 
-  /** The random SD 1.5 folder, written on first use. */
-  private static Path modelFolder() throws IOException {
+  /** The random folder of {@code family}, written on first use. */
+  private static Path modelFolder(ModelFamily family) throws IOException {
     long t0 = System.nanoTime();
-    Path dir = RandomModelFolder.cached(Path.of(System.getProperty("java.io.tmpdir"), "sdj-sd15-random-f16"),
-        RandomModelFolder.Configs.published(ModelFamily.SD_1), DType.F16, 15, "sdj GPU check: random SD 1.5");
+    String name = family == ModelFamily.SD_1 ? "sd15" : family.id();
+    Path dir = RandomModelFolder.cached(Path.of(System.getProperty("java.io.tmpdir"), "sdj-" + name + "-random-f16"),
+        RandomModelFolder.Configs.published(family), DType.F16, 15, "sdj GPU check: random " + family.id());
     System.out.printf("model folder ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
     return dir;
   }
 
-  private static void run(CudaBackend backend, Path dir) {
+  private static void run(CudaBackend backend, Path dir, ModelFamily family) {
+    boolean xl = family == ModelFamily.SDXL;
+    int side = xl ? 128 : 64;
+    String scheduler = xl ? "euler" : "pndm";
     long t0 = System.nanoTime();
     try (PipelineComponents model = PipelineComponents.load(dir, LoadOptions.defaults(), backend)) {
       StableDiffusionPipeline pipeline = new StableDiffusionPipeline(model, backend);
@@ -62,18 +68,18 @@ public final class Txt2ImgBench {
           (System.nanoTime() - t0) / 1e9, backend.allocations().inUse().current() >> 20);
       backend.allocations().resetPeaks();
       for (int run = 1; run <= 2; run++) {
-        long[] shape = {1, 4, 64, 64};
-        float[] noise = new float[4 * 64 * 64];
+        long[] shape = {1, 4, side, side};
+        float[] noise = new float[4 * side * side];
         Random r = new Random(run);
         for (int i = 0; i < noise.length; i++) {
           noise[i] = (float) r.nextGaussian();
         }
         DenoiseSpec spec = new DenoiseSpec(List.of("a photograph of an astronaut riding a horse"), List.of(""),
-            PromptSyntax.PLAIN, 20, 7.5, 1, Schedulers.create("pndm", model.schedulerConfig()),
+            PromptSyntax.PLAIN, 20, 7.5, 1, Schedulers.create(scheduler, model.schedulerConfig()),
             new LatentStart.Noise(noise), shape, NoiseSource.NONE);
         // The loop does not wait for the device; reading step 2's estimate does, so the time from there to the end
         // is the device's time for the model calls after the second (the replay is captured by then). PNDM makes 21
-        // calls for 20 steps (its first step takes two).
+        // calls for 20 steps (its first step takes two); Euler 20.
         long[] afterSecond = new long[2];
         long start = System.nanoTime();
         float[] latents = pipeline.denoise(spec, (step, total, t, estimate) -> {
@@ -92,8 +98,9 @@ public final class Txt2ImgBench {
         }
         int nonFinite = RandomSd15.nonFinite(image);
         double steady = (denoised - afterSecond[0]) / 1e6 / afterSecond[1];
-        System.out.printf("run %d: %.2f s in all, 20 steps %.2f s (%.1f ms per model call after the second), VAE decode"
-            + " %.0f ms; image mean %.3f, %d non-finite values%n", run, (end - start) / 1e9,
+        System.out.printf("run %d (%s, %dx%d): %.2f s in all, 20 steps %.2f s (%.1f ms per model call after the"
+            + " second), VAE decode %.0f ms; image mean %.3f, %d non-finite values%n", run, family.id(), 8 * side,
+            8 * side, (end - start) / 1e9,
             (denoised - start) / 1e9, steady, (end - denoised) / 1e6, mean / image.length, nonFinite);
         System.out.printf("run %d: sdj's device memory at peak: %d MiB in use (weights, tensors, workspaces, replay"
             + " buffers: torch.cuda.max_memory_allocated), %d MiB reserved (with the caches' idle blocks)%n", run,
