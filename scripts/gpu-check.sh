@@ -99,7 +99,7 @@ make_bundle() {
   cp sd-cuda/target/sd-cuda-*-SNAPSHOT.jar "$bundle/lib/"
   # The SD 2, LoRA, VAE tiling, single-file SDXL and SDXL LoRA fixtures in sd-core's test jar serve only sd-core's
   # own tests (sd-cuda's take tiny-sd1, the inpainting and the SDXL folder ones); the device tool carries 64 MiB.
-  zip -q -d "$bundle"/lib/sd-core-*-tests.jar 'fixtures-sd2/*' 'lora/*' 'vae-tiling/*' 'sdxl/tiny-sdxl.safetensors' \
+  zip -q -d "$bundle"/lib/sd-core-*-tests.jar 'fixtures-sd2/*' 'lora/*' 'vae-tiling/*' 'sdxl/tiny-sdxl-single-file.json' \
     'sdxl/kohya-lora.safetensors'
   cp -r sd-cuda/target/test-classes "$bundle/test-classes"
   cp sd-cuda/target/cuda/ptxas-report.txt "$bundle/ptxas-report.txt"

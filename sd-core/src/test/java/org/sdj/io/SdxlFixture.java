@@ -1,5 +1,7 @@
 package org.sdj.io;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -8,9 +10,15 @@ import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.sdj.io.safetensors.SafeTensor;
+import org.sdj.io.safetensors.SafeTensorsFile;
+import org.sdj.io.safetensors.SafeTensorsWriter;
 
 /**
  * The tiny SDXL pipeline of {@code src/test/resources/sdxl} (made by its {@code make_tiny_sdxl.py.txt}) as a folder on
@@ -22,6 +30,69 @@ public final class SdxlFixture {
   /** The model folder {@code tiny-sdxl}, copied into {@code dir}. */
   public static Path model(Path dir) {
     return copy("/sdxl/tiny-sdxl", dir.resolve("tiny-sdxl"));
+  }
+
+  /**
+   * The same model as one checkpoint in the original single-file layout, {@code tiny-sdxl.safetensors} written into
+   * {@code dir} from the folder as {@code tiny-sdxl-single-file.json} says (made, and checked with diffusers'
+   * {@code from_single_file}, by {@code make_tiny_sdxl_single_file.py.txt}): each tensor from its component's weights as
+   * they are, q, k and v concatenated, transposed, or as a 1x1 convolution.
+   */
+  public static Path singleFile(Path dir) {
+    Path folder = model(dir.resolve("source"));
+    Path file = dir.resolve("tiny-sdxl.safetensors");
+    Map<String, SafeTensorsFile> components = new HashMap<>();
+    try {
+      JsonNode layout = new ObjectMapper().readTree(SdxlFixture.class.getResource("/sdxl/tiny-sdxl-single-file.json"));
+      SafeTensorsWriter writer = SafeTensorsWriter.create();
+      for (JsonNode entry : layout) {
+        String component = entry.get("component").asText();
+        SafeTensorsFile weights = components.computeIfAbsent(component, c -> SafeTensorsFile.open(folder.resolve(c)
+            .resolve(c.startsWith("text_encoder") ? "model.safetensors" : "diffusion_pytorch_model.safetensors")));
+        List<SafeTensor> from = new ArrayList<>();
+        entry.get("from").forEach(name -> from.add(weights.get(name.asText())));
+        SafeTensor first = from.getFirst();
+        long[] shape = first.shape().clone();
+        float[] values;
+        switch (entry.get("op").asText()) {
+          case "same" -> values = first.toFloatArray();
+          case "conv" -> {
+            values = first.toFloatArray();
+            shape = new long[] {shape[0], shape[1], 1, 1};
+          }
+          case "transpose" -> {
+            float[] v = first.toFloatArray();
+            int rows = (int) shape[0];
+            int cols = (int) shape[1];
+            values = new float[v.length];
+            for (int r = 0; r < rows; r++) {
+              for (int c = 0; c < cols; c++) {
+                values[c * rows + r] = v[r * cols + c];
+              }
+            }
+            shape = new long[] {cols, rows};
+          }
+          case "concat" -> {
+            values = new float[0];
+            for (SafeTensor part : from) {
+              float[] v = part.toFloatArray();
+              float[] joined = Arrays.copyOf(values, values.length + v.length);
+              System.arraycopy(v, 0, joined, values.length, v.length);
+              values = joined;
+            }
+            shape[0] *= from.size();
+          }
+          default -> throw new IllegalStateException("unknown op in the layout: " + entry);
+        }
+        writer.add(entry.get("name").asText(), first.dtype(), shape, values);
+      }
+      writer.write(file);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      components.values().forEach(SafeTensorsFile::close);
+    }
   }
 
   /** diffusers' final latents of its cases, copied into {@code dir}. */

@@ -8,23 +8,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.sdj.GenerationRequest;
 import org.sdj.StableDiffusion;
 import org.sdj.conformance.TensorAssert;
+import org.sdj.io.SdxlFixture;
 import org.sdj.io.model.Component;
 import org.sdj.io.model.ModelLoadException;
 import org.sdj.io.safetensors.SafeTensorsFile;
+import org.sdj.io.safetensors.TensorSource;
 
 /**
  * An SDXL checkpoint in the original single-file layout ({@code conditioner.embedders.0/1}, {@code label_emb}): the
- * tiny SDXL of {@code src/test/resources/sdxl} as one file (made by {@code make_tiny_sdxl_single_file.py.txt}, which
- * checked it with diffusers' {@code from_single_file}), loaded with the folder's configs, gives diffusers' latents.
+ * tiny SDXL of {@code src/test/resources/sdxl} as one file ({@link SdxlFixture#singleFile}, laid out as
+ * {@code make_tiny_sdxl_single_file.py.txt} found diffusers' {@code from_single_file} reads it), loaded with the
+ * folder's configs, gives diffusers' latents.
  */
 class SdxlSingleFileTest {
+  @TempDir Path dir;
+
   @Test
   void generatesWhatDiffusersGivesFromTheFolder() throws URISyntaxException {
-    try (StableDiffusion sd = StableDiffusion.builder().model(resource("tiny-sdxl.safetensors"))
+    try (StableDiffusion sd = StableDiffusion.builder().model(SdxlFixture.singleFile(dir))
         .config(resource("tiny-sdxl")).backend("reference").build();
         SafeTensorsFile expected = SafeTensorsFile.open(resource("expected.safetensors"))) {
       float[] latents = sd.generate(GenerationRequest.prompt("a watercolor otter").size(192, 128).steps(4)
@@ -33,23 +41,34 @@ class SdxlSingleFileTest {
     }
   }
 
+  /** Each component's weights, seen through the single file's key maps (views, slices, the transpose), are the folder's. */
   @Test
   void everyWeightIsTheFoldersOwn() throws URISyntaxException {
-    try (SingleFileCheckpoint file = SingleFileCheckpoint.open(resource("tiny-sdxl.safetensors"),
-        CheckpointOptions.defaults().withConfig(resource("tiny-sdxl")));
-        SafeTensorsFile text2 = SafeTensorsFile.open(resource("tiny-sdxl/text_encoder_2/model.safetensors"))) {
-      for (String name : text2.names()) {
-        assertArrayEquals(text2.get(name).toFloatArray(), file.weights(Component.TEXT_ENCODER_2).get(name)
-            .toFloatArray(), name);
-      }
-      assertEquals(text2.names(), file.weights(Component.TEXT_ENCODER_2).names());
+    try (SingleFileCheckpoint file = SingleFileCheckpoint.open(SdxlFixture.singleFile(dir),
+        CheckpointOptions.defaults().withConfig(resource("tiny-sdxl")))) {
       assertTrue(file.textEncoder2().isPresent());
+      for (Component component : Component.values()) {
+        String weights = component.folderName() + "/" + (component.folderName().startsWith("text_encoder")
+            ? "model.safetensors" : "diffusion_pytorch_model.safetensors");
+        try (SafeTensorsFile folder = SafeTensorsFile.open(resource("tiny-sdxl/" + weights))) {
+          // The file maps exactly the weights the models ask for, which are the folder's; the first text encoder's
+          // are named with transformers 4's text_model. level there, the folder's without it (transformers 5).
+          TensorSource view = file.weights(component);
+          Function<String, String> inView = n -> view.contains(n) ? n : "text_model." + n;
+          assertEquals(folder.names().stream().map(inView).collect(Collectors.toSet()), view.names(),
+              component.folderName());
+          for (String name : folder.names()) {
+            assertArrayEquals(folder.get(name).toFloatArray(), view.get(inView.apply(name)).toFloatArray(),
+                component.folderName() + " " + name);
+          }
+        }
+      }
     }
   }
 
   @Test
   void isDetectedAsSdxlAndMeasuredAgainstItsPublishedConfigs() throws URISyntaxException {
-    Path path = resource("tiny-sdxl.safetensors");
+    Path path = SdxlFixture.singleFile(dir);
     try (SafeTensorsFile tensors = SafeTensorsFile.open(path)) {
       FamilyDetector.Detection detected = FamilyDetector.detect(tensors.names(), n -> tensors.get(n).shape(),
           tensors.metadata(), Optional.empty(), path.toString());
