@@ -7,12 +7,10 @@ import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.sdj.backend.Backend;
 import org.sdj.backend.reference.ReferenceBackend;
+import org.sdj.io.TestFixtures;
 import org.sdj.tokenizer.BundledClipVocabulary;
 
 /**
@@ -52,15 +50,7 @@ class Sd2ConformanceTest extends ConformanceSuite {
       assertTrue(Files.isDirectory(source), FOLDER + " found neither on the test classpath nor at "
           + source.toAbsolutePath());
     }
-    List<Path> files;
-    try (Stream<Path> walk = Files.walk(source)) {
-      files = walk.filter(Files::isRegularFile).toList();
-    }
-    for (Path file : files) {
-      Path target = copy.resolve(source.relativize(file).toString());
-      Files.createDirectories(target.getParent());
-      Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING);
-    }
+    TestFixtures.copyTree(source, copy);
     BundledClipVocabulary.writeTo(copy.resolve("tiny-sd2/tokenizer"));
     return copy;
   }

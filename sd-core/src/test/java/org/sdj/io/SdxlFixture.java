@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.SafeTensorsWriter;
@@ -104,10 +103,10 @@ public final class SdxlFixture {
     try {
       URI uri = SdxlFixture.class.getResource(resource).toURI();
       if (!"jar".equals(uri.getScheme())) {
-        return copyTree(Path.of(uri), target);
+        return TestFixtures.copyTree(Path.of(uri), target);
       }
       try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of())) {
-        return copyTree(jar.provider().getPath(uri), target);
+        return TestFixtures.copyTree(jar.provider().getPath(uri), target);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -116,20 +115,4 @@ public final class SdxlFixture {
     }
   }
 
-  private static Path copyTree(Path from, Path to) throws IOException {
-    List<Path> all;
-    try (Stream<Path> walk = Files.walk(from)) {
-      all = walk.toList();
-    }
-    for (Path p : all) {
-      Path into = to.resolve(from.relativize(p).toString());
-      if (Files.isDirectory(p)) {
-        Files.createDirectories(into);
-      } else {
-        Files.createDirectories(into.getParent());
-        Files.copy(p, into);
-      }
-    }
-    return to;
-  }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 /** Locates the shared read-only fixtures (see shared/README.md). */
@@ -30,10 +31,25 @@ public final class TestFixtures {
 
   /** A copy of the fixture folder {@code relative} at {@code to} (which must not exist), to change in a test. */
   public static Path copy(String relative, Path to) throws IOException {
-    Path from = path(relative);
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path p : files.toList()) {
-        Files.copy(p, to.resolve(from.relativize(p).toString()));
+    return copyTree(path(relative), to);
+  }
+
+  /**
+   * The folder {@code from}, on any file system (a test jar's too), copied into {@code to}, which may exist.
+   *
+   * @return {@code to}
+   */
+  public static Path copyTree(Path from, Path to) throws IOException {
+    List<Path> all;
+    try (Stream<Path> walk = Files.walk(from)) {
+      all = walk.toList();
+    }
+    for (Path p : all) {
+      Path into = to.resolve(from.relativize(p).toString());
+      if (Files.isDirectory(p)) {
+        Files.createDirectories(into);
+      } else {
+        Files.copy(p, into);
       }
     }
     return to;

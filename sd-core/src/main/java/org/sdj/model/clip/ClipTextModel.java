@@ -210,11 +210,6 @@ public final class ClipTextModel {
     return best;
   }
 
-  /** Whether this encoder has {@code text_projection} (SDXL's second text encoder). */
-  public boolean hasProjection() {
-    return textProjection.isPresent();
-  }
-
   /** {@code tokens} {@code [B, L, D]} with the rows {@code rows} names (index into the flattened B * L) replaced. */
   private Tensor withRows(Ops ops, Tensor tokens, Map<Integer, float[]> rows) {
     int hidden = Math.toIntExact(config.hiddenSize());
