@@ -2,6 +2,7 @@ package org.sdj;
 
 import java.awt.image.BufferedImage;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalDouble;
@@ -125,7 +126,7 @@ final class Generation {
     DenoiseSpec spec = new DenoiseSpec(List.of(repeat(request.prompt(), batch)),
         List.of(repeat(request.negativePrompt(), batch)), request.promptSyntax(), request.steps(),
         request.guidanceScale(), request.guidanceRescale(), request.clipSkip(), scheduler, start, shape,
-        generator::randn);
+        generator::randn, request.sdxl());
 
     float[] latents = denoise(spec, started);
     long[] finalShape = shape;
@@ -138,7 +139,7 @@ final class Generation {
       latents = denoise(new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.guidanceRescale(),
           request.clipSkip(),
-          createScheduler(), second, finalShape, generator::randn), started);
+          createScheduler(), second, finalShape, generator::randn, request.sdxl()), started);
     }
     List<BufferedImage> images = Images.toImages(pipeline.decode(latents, finalShape),
         new long[] {batch, 3, finalShape[2] * factor, finalShape[3] * factor});
@@ -273,8 +274,15 @@ final class Generation {
       throw new InvalidRequestException("clip skip must be in 1.." + layers + " (the text encoder has " + layers
           + " layers; 1 uses them all), got " + request.clipSkip());
     }
+    if (components.second().isEmpty() && !request.sdxl().equals(SdxlConditioning.DEFAULT)) {
+      throw new InvalidRequestException("a second prompt and size conditioning are for SDXL models (two text"
+          + " encoders); this model has one: drop them");
+    }
     if (request.promptSyntax() == PromptSyntax.A1111) {
-      for (String prompt : List.of(request.prompt(), request.negativePrompt())) {
+      List<String> prompts = new ArrayList<>(List.of(request.prompt(), request.negativePrompt()));
+      request.sdxl().prompt2().ifPresent(prompts::add);
+      request.sdxl().negativePrompt2().ifPresent(prompts::add);
+      for (String prompt : prompts) {
         List<PromptChunk> chunks = PromptChunk.of(prompt, components.tokenizer(), components.embeddings());
         if (chunks.size() > MAX_PROMPT_CHUNKS) {
           throw new InvalidRequestException("a prompt of " + chunks.size() + " chunks of 75 tokens is too long: at"

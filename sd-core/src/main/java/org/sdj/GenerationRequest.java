@@ -45,6 +45,8 @@ import org.sdj.prompt.PromptSyntax;
  *     conversion to gray, as diffusers binarizes) and where to keep the image (black); resized as the image is
  * @param hiresFix txt2img: make the picture at its size, then enlarge it and repaint part of it at the larger size
  *     ({@link HiresFix}, AUTOMATIC1111's "Hires. fix"); empty: none
+ * @param sdxl SDXL models only: a prompt for the second text encoder and the size and crop conditioning
+ *     ({@link SdxlConditioning#DEFAULT}: none beyond the prompts and the picture's size)
  * @param listener told after every step
  * @param cancellation cancels the generation from another thread
  */
@@ -53,7 +55,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Optional<String> scheduler,
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
     Optional<BufferedImage> initImage, double strength, Optional<BufferedImage> mask, Optional<HiresFix> hiresFix,
-    StepListener listener, CancellationToken cancellation) {
+    SdxlConditioning sdxl, StepListener listener, CancellationToken cancellation) {
 
   public static final int DEFAULT_STEPS = 25;
   public static final double DEFAULT_GUIDANCE = 7.5;
@@ -71,6 +73,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     initialNoise = initialNoise.map(float[]::clone);
     Objects.requireNonNull(mask, "mask");
     Objects.requireNonNull(hiresFix, "hiresFix");
+    Objects.requireNonNull(sdxl, "sdxl");
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(cancellation, "cancellation");
   }
@@ -111,6 +114,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.strength = strength;
     b.mask = mask;
     b.hiresFix = hiresFix;
+    b.sdxl = sdxl;
     b.listener = listener;
     b.cancellation = cancellation;
     return b;
@@ -136,6 +140,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private double strength = DEFAULT_STRENGTH;
     private Optional<BufferedImage> mask = Optional.empty();
     private Optional<HiresFix> hiresFix = Optional.empty();
+    private SdxlConditioning sdxl = SdxlConditioning.DEFAULT;
     private StepListener listener = StepListener.NONE;
     private CancellationToken cancellation = new CancellationToken();
 
@@ -174,13 +179,13 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return this;
     }
 
-    /** AUTOMATIC1111's "Clip skip": 1 (the default) for the text encoder's last layer, 2 for the one before. */
     /** diffusers' {@code guidance_rescale}, in [0, 1]; 0.7 is what its authors suggest where it is wanted. */
     public Builder guidanceRescale(double guidanceRescale) {
       this.guidanceRescale = guidanceRescale;
       return this;
     }
 
+    /** AUTOMATIC1111's "Clip skip": 1 (the default) for the text encoder's last layer, 2 for the one before. */
     public Builder clipSkip(int clipSkip) {
       this.clipSkip = clipSkip;
       return this;
@@ -251,6 +256,12 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return hiresFix(new HiresFix(scale, strength, 0));
     }
 
+    /** SDXL's second prompts and size conditioning ({@link SdxlConditioning}); SDXL models only. */
+    public Builder sdxl(SdxlConditioning sdxl) {
+      this.sdxl = Objects.requireNonNull(sdxl, "sdxl");
+      return this;
+    }
+
     public Builder listener(StepListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
       return this;
@@ -264,7 +275,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     public GenerationRequest build() {
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler,
-          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, hiresFix, listener,
+          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, hiresFix, sdxl, listener,
           cancellation);
     }
   }

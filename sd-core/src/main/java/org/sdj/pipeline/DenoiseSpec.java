@@ -1,7 +1,9 @@
 package org.sdj.pipeline;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import org.sdj.SdxlConditioning;
 import org.sdj.prompt.PromptSyntax;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Scheduler;
@@ -21,10 +23,20 @@ import org.sdj.scheduler.Scheduler;
  * @param start pure noise, a noised image or a masked one
  * @param latentShape {@code [batch, latent_channels, h, w]}
  * @param stepNoise fresh noise for stochastic schedulers
+ * @param sdxl SDXL's second prompts (for every batch item) and size conditioning; {@link SdxlConditioning#DEFAULT}
+ *     for other models
  */
 public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
-    long[] latentShape, NoiseSource stepNoise) {
+    long[] latentShape, NoiseSource stepNoise, SdxlConditioning sdxl) {
+
+  /** A spec without SDXL's own conditioning. */
+  public DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
+      double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
+      long[] latentShape, NoiseSource stepNoise) {
+    this(prompts, negativePrompts, promptSyntax, steps, guidanceScale, guidanceRescale, clipSkip, scheduler, start,
+        latentShape, stepNoise, SdxlConditioning.DEFAULT);
+  }
 
   /** A spec without guidance rescale. */
   public DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
@@ -41,6 +53,7 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, Pr
     Objects.requireNonNull(scheduler, "scheduler");
     Objects.requireNonNull(start, "start");
     Objects.requireNonNull(stepNoise, "stepNoise");
+    Objects.requireNonNull(sdxl, "sdxl");
     latentShape = latentShape.clone();
     if (!(guidanceRescale >= 0 && guidanceRescale <= 1)) {
       throw new IllegalArgumentException("guidance rescale must be in [0, 1], got " + guidanceRescale);
@@ -70,6 +83,16 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, Pr
   @Override
   public long[] latentShape() {
     return latentShape.clone();
+  }
+
+  /** The second text encoder's prompts: {@link SdxlConditioning#prompt2()} for every item, else {@link #prompts}. */
+  public List<String> prompts2() {
+    return sdxl.prompt2().map(p -> Collections.nCopies(prompts.size(), p)).orElse(prompts);
+  }
+
+  /** {@link #prompts2()}'s negative counterpart. */
+  public List<String> negativePrompts2() {
+    return sdxl.negativePrompt2().map(p -> Collections.nCopies(prompts.size(), p)).orElse(negativePrompts);
   }
 
   /** Whether the loop runs the unconditional pass too. */

@@ -52,16 +52,17 @@ final class PromptEncoder {
   /**
    * The context of {@code texts} as diffusers encodes them: one sequence each, cut to the tokenizer's length.
    *
+   * @param texts2 what SDXL's second text encoder reads, one per text (ignored by models of one encoder)
    * @return context {@code [texts, 77, D]}
    */
-  Encoded plain(Ops ops, List<String> texts) {
+  Encoded plain(Ops ops, List<String> texts, List<String> texts2) {
     int[] ids = plainIds(tokenizer, texts);
     if (second.isEmpty()) {
       return new Encoded(textEncoder.forward(ops, ids, texts.size(), clipSkip - 1), Optional.empty());
     }
     int length = tokenizer.maxLength();
     return sdxl(ops, new Chunks(texts.size(), 1, length, ids, new float[0], Map.of()),
-        new Chunks(texts.size(), 1, length, plainIds(second.get().tokenizer(), texts), new float[0], Map.of()),
+        new Chunks(texts.size(), 1, length, plainIds(second.get().tokenizer(), texts2), new float[0], Map.of()),
         UnaryOperator.identity(), UnaryOperator.identity());
   }
 
@@ -96,18 +97,25 @@ final class PromptEncoder {
    * all through the text encoder; then, chunk by chunk over the group, each output row scaled by its token's weight and
    * the chunk rescaled to the mean it had before (A1111's "Original" emphasis); the chunks of a text concatenated.
    * With SDXL, each encoder's output is weighted apart, and the pooled embedding is the first chunk's, as A1111 takes
-   * them.
+   * them; where the second encoder reads other texts, both are padded to the same count of chunks.
    *
+   * @param texts2 what SDXL's second text encoder reads, one per text (ignored by models of one encoder)
    * @return context {@code [texts, chunks * 77, D]}
    */
-  Encoded weighted(Ops ops, List<String> texts) {
-    Chunks first = chunks(tokenizer, texts, false);
+  Encoded weighted(Ops ops, List<String> texts, List<String> texts2) {
     if (second.isEmpty()) {
-      Tensor out = textEncoder.forward(ops, first.ids(), first.rows(), clipSkip - 1, first.vectors());
-      return new Encoded(first.emphasized(ops, out), Optional.empty());
+      Chunks only = chunks(tokenizer, texts, false, 1);
+      Tensor out = textEncoder.forward(ops, only.ids(), only.rows(), clipSkip - 1, only.vectors());
+      return new Encoded(only.emphasized(ops, out), Optional.empty());
     }
-    Chunks other = chunks(second.get().tokenizer(), texts, true);
-    Encoded both = sdxl(ops, first, other, z -> first.emphasized(ops, z), z -> other.emphasized(ops, z));
+    ClipTokenizer tokenizer2 = second.get().tokenizer();
+    Chunks first = chunks(tokenizer, texts, false, 1);
+    Chunks other = chunks(tokenizer2, texts2, true, first.chunks());
+    if (other.chunks() > first.chunks()) {
+      first = chunks(tokenizer, texts, false, other.chunks());
+    }
+    Chunks one = first;
+    Encoded both = sdxl(ops, one, other, z -> one.emphasized(ops, z), z -> other.emphasized(ops, z));
     Tensor pooled = both.pooled().orElseThrow();
     Tensor firstChunks = null;
     for (int t = 0; t < texts.size(); t++) {
@@ -139,10 +147,13 @@ final class PromptEncoder {
     }
   }
 
-  /** @param secondEncoder whether the chunks are for SDXL's second text encoder (its embeddings' clip_g vectors) */
-  private Chunks chunks(ClipTokenizer tokenizer, List<String> texts, boolean secondEncoder) {
+  /**
+   * @param secondEncoder whether the chunks are for SDXL's second text encoder (its embeddings' clip_g vectors)
+   * @param minChunks chunks per text at least (padded with empty ones)
+   */
+  private Chunks chunks(ClipTokenizer tokenizer, List<String> texts, boolean secondEncoder, int minChunks) {
     List<List<PromptChunk>> perText = new ArrayList<>();
-    int chunks = 1;
+    int chunks = minChunks;
     for (String text : texts) {
       List<PromptChunk> c = PromptChunk.of(text, tokenizer, embeddings);
       perText.add(c);

@@ -91,7 +91,7 @@ public final class StableDiffusionPipeline {
         Replay unconditionalStep = backend.replay(step);
         StepLatents math = new StepLatents(backend)) {
       TextConditioning.Contexts contexts = TextConditioning.encode(outer, components, spec, cfg);
-      Optional<Tensor> added = TextConditioning.added(outer, components, contexts, spec)
+      Optional<Tensor> added = TextConditioning.added(outer, components, contexts, spec, cfg)
           .map(a -> outer.cast(a, backend.activationType()));
       Optional<Tensor> conditioning = Inpainting.conditioning(outer, spec, backend.activationType());
       Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, timesteps.length), batch);

@@ -3,6 +3,7 @@ package org.sdj.pipeline;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.sdj.SdxlConditioning;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.model.unet.UNet2DConditionModel;
@@ -37,23 +38,27 @@ final class TextConditioning {
         components.embeddings(), spec.clipSkip());
     // SDXL (diffusers with force_zeros_for_empty_prompt, and A1111) takes an empty negative prompt as zeros.
     boolean zeros = cfg && components.second().map(PipelineComponents.SecondEncoder::forceZerosForEmptyPrompt)
-        .orElse(false) && spec.negativePrompts().stream().allMatch(String::isEmpty);
+        .orElse(false) && spec.negativePrompts().stream().allMatch(String::isEmpty)
+        && spec.negativePrompts2().stream().allMatch(String::isEmpty);
     if (spec.promptSyntax() == PromptSyntax.PLAIN && !zeros) {
       List<String> texts = new ArrayList<>();
+      List<String> texts2 = new ArrayList<>();
       if (cfg) {
         texts.addAll(spec.negativePrompts());
+        texts2.addAll(spec.negativePrompts2());
       }
       texts.addAll(spec.prompts());
-      return new Contexts.Joint(encoder.plain(ops, texts));
+      texts2.addAll(spec.prompts2());
+      return new Contexts.Joint(encoder.plain(ops, texts, texts2));
     }
     // A1111 encodes the prompts and the negative prompts apart: the emphasis keeps each group's own mean.
-    PromptEncoder.Encoded cond = spec.promptSyntax() == PromptSyntax.PLAIN ? encoder.plain(ops, spec.prompts())
-        : encoder.weighted(ops, spec.prompts());
+    PromptEncoder.Encoded cond = spec.promptSyntax() == PromptSyntax.PLAIN
+        ? encoder.plain(ops, spec.prompts(), spec.prompts2()) : encoder.weighted(ops, spec.prompts(), spec.prompts2());
     if (!cfg) {
       return new Contexts.Joint(cond);
     }
     PromptEncoder.Encoded uncond = zeros ? zerosLike(ops, cond, Math.min(cond.context().shape()[1],
-        components.tokenizer().maxLength())) : encoder.weighted(ops, spec.negativePrompts());
+        components.tokenizer().maxLength())) : encoder.weighted(ops, spec.negativePrompts(), spec.negativePrompts2());
     long condLength = cond.context().shape()[1];
     long uncondLength = uncond.context().shape()[1];
     // Attention over a context repeated k times equals attention over it once (each key's weight is split k ways), so
@@ -84,11 +89,12 @@ final class TextConditioning {
 
   /**
    * SDXL's added condition for every row of the UNet's batch ({@link UNet2DConditionModel#addedCondition}): the pooled
-   * text embeddings (negative rows first) and the time ids diffusers uses by default, original and target size the
-   * picture's, no crop; {@code [rows, projection_class_embeddings_input_dim]} in float32, empty for a UNet without
-   * {@code add_embedding}.
+   * text embeddings (negative rows first) and the time ids of {@link DenoiseSpec#sdxl()} (the unconditional rows
+   * {@link SdxlConditioning#negativeTimeIds}); {@code [rows, projection_class_embeddings_input_dim]} in float32, empty
+   * for a UNet without {@code add_embedding}.
    */
-  static Optional<Tensor> added(Ops ops, PipelineComponents components, Contexts contexts, DenoiseSpec spec) {
+  static Optional<Tensor> added(Ops ops, PipelineComponents components, Contexts contexts, DenoiseSpec spec,
+      boolean cfg) {
     UNet2DConditionModel unet = components.unet();
     if (unet.pooledTextWidth().isEmpty()) {
       return Optional.empty();
@@ -98,13 +104,16 @@ final class TextConditioning {
       case Contexts.Apart a -> ops.concat(0, a.uncond().pooled().orElseThrow(), a.cond().pooled().orElseThrow());
     };
     int rows = Math.toIntExact(pooled.shape()[0]);
-    long factor = components.vae().downscaleFactor();
-    double height = spec.latentShape()[2] * factor;
-    double width = spec.latentShape()[3] * factor;
+    int factor = components.vae().downscaleFactor();
+    SdxlConditioning.Size picture = new SdxlConditioning.Size(Math.toIntExact(spec.latentShape()[3] * factor),
+        Math.toIntExact(spec.latentShape()[2] * factor));
+    double[] cond = spec.sdxl().timeIds(picture);
+    double[] uncond = spec.sdxl().negativeTimeIds(picture);
+    int uncondRows = cfg ? rows / 2 : 0;
     double[] timeIds = new double[rows * UNet2DConditionModel.TIME_IDS];
     for (int r = 0; r < rows; r++) {
-      System.arraycopy(new double[] {height, width, 0, 0, height, width}, 0, timeIds,
-          r * UNet2DConditionModel.TIME_IDS, UNet2DConditionModel.TIME_IDS);
+      System.arraycopy(r < uncondRows ? uncond : cond, 0, timeIds, r * UNet2DConditionModel.TIME_IDS,
+          UNet2DConditionModel.TIME_IDS);
     }
     float[] added = unet.addedCondition(ops.toHost(pooled), timeIds);
     return Optional.of(ops.fromHost(added, rows, added.length / rows));

@@ -94,9 +94,12 @@ public final class SdxlFixture {
     }
   }
 
-  /** diffusers' final latents of its cases, copied into {@code dir}. */
-  public static Path expected(Path dir) {
-    return copy("/sdxl/expected.safetensors", dir.resolve("expected.safetensors"));
+  /**
+   * diffusers' final latents of the cases of one generator, copied into {@code dir}: {@code file} is e.g.
+   * {@code expected.safetensors} ({@code make_tiny_sdxl.py.txt}) or {@code conditioning-expected.safetensors}.
+   */
+  public static Path expected(Path dir, String file) {
+    return copy("/sdxl/" + file, dir.resolve(file));
   }
 
   private static Path copy(String resource, Path target) {

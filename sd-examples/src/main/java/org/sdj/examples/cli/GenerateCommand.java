@@ -41,6 +41,8 @@ final class GenerateCommand implements Callable<Integer> {
 
   @CommandLine.Mixin ModelOptions modelOptions;
 
+  @CommandLine.Mixin SdxlOptions sdxlOptions;
+
   @Option(names = "--prompt", paramLabel = "TEXT", description = "What to draw.")
   String prompt;
 
@@ -199,7 +201,7 @@ final class GenerateCommand implements Callable<Integer> {
     GenerationRequest.Builder request = GenerationRequest.prompt(prompt).negativePrompt(negativePrompt)
         .promptSyntax(syntax)
         .steps(steps).guidanceScale(guidance).guidanceRescale(guidanceRescale).clipSkip(clipSkip).batchSize(batch)
-        .listener(progress != null ? progress : StepListener.NONE);
+        .sdxl(sdxlOptions.conditioning(spec)).listener(progress != null ? progress : StepListener.NONE);
     if (width != null) {
       request.size(width, height);
     }

@@ -17,7 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sdj.backend.DType;
 import org.sdj.cuda.CudaBackendProvider;
 import org.sdj.image.ImageFiles;
+import org.sdj.conformance.TensorAssert;
 import org.sdj.io.InpaintingFixture;
+import org.sdj.io.SdxlFixture;
 import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.SafeTensorsWriter;
 
@@ -78,6 +80,30 @@ class GenerateCommandTest {
   }
 
   // ----- bad input: one "sdj: ..." line, no stack trace, non-zero status
+
+  /** The SDXL options give diffusers' latents of {@code SdxlConditioningTest}'s case on the tiny SDXL. */
+  @Test
+  void sdxlConditioningOptionsMatchDiffusers() throws IOException {
+    Path model = SdxlFixture.model(dir);
+    Path latents = dir.resolve("xl.safetensors");
+    List<String> args = Sdj.smallGenerate(dir.resolve("xl.png"), "--model", model.toString(), "--backend",
+        "reference", "--prompt", "a watercolor otter", "--negative-prompt", "blurry", "--width", "160", "--height",
+        "128", "--steps", "3", "--guidance", "5", "--seed", "21", "--prompt-2", "an oil painting of a fox",
+        "--negative-prompt-2", "dark", "--original-size", "192x256", "--crop-top-left", "16,8", "--target-size",
+        "160x96", "--quiet", "--output-latents", latents.toString());
+    Sdj.run(args).assertSuccess();
+    try (SafeTensorsFile got = SafeTensorsFile.open(latents);
+        SafeTensorsFile expected = SafeTensorsFile.open(SdxlFixture.expected(dir, "conditioning-expected.safetensors"))) {
+      TensorAssert.assertTensorClose(got.get("latents").toFloatArray(),
+          expected.get("second prompts and sizes").toFloatArray(), "sdj generate --prompt-2 ...");
+    }
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--original-size", "512")).assertOneErrorLine(2,
+        "--original-size takes WxH");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--crop-top-left", "0,0,0")).assertOneErrorLine(2,
+        "--crop-top-left takes TOP,LEFT");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--target-size", "0x512")).assertOneErrorLine(2, "1..16384");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--prompt-2", "y")).assertOneErrorLine(1, "for SDXL models");
+  }
 
   @Test
   void missingModelFolder() {
