@@ -268,8 +268,7 @@ final class Generation {
       throw new InvalidRequestException("batch size must be in 1.." + MAX_BATCH + ", got " + request.batchSize());
     }
     // SDXL counts from the penultimate layer of both encoders (diffusers' clip_skip + 1): the shorter one bounds it.
-    int layers = components.second().map(s -> Math.min(s.textEncoder().layerCount(),
-        components.textEncoder().layerCount())).orElse(components.textEncoder().layerCount());
+    int layers = components.textEncoderLayers();
     if (request.clipSkip() < 1 || request.clipSkip() > layers) {
       throw new InvalidRequestException("clip skip must be in 1.." + layers + " (the text encoder has " + layers
           + " layers; 1 uses them all), got " + request.clipSkip());
@@ -283,7 +282,7 @@ final class Generation {
       request.sdxl().prompt2().ifPresent(prompts::add);
       request.sdxl().negativePrompt2().ifPresent(prompts::add);
       for (String prompt : prompts) {
-        List<PromptChunk> chunks = PromptChunk.of(prompt, components.tokenizer(), components.embeddings());
+        List<PromptChunk> chunks = PromptChunk.of(prompt, components.promptTokenizer(), components.embeddings());
         if (chunks.size() > MAX_PROMPT_CHUNKS) {
           throw new InvalidRequestException("a prompt of " + chunks.size() + " chunks of 75 tokens is too long: at"
               + " most " + MAX_PROMPT_CHUNKS + " (" + MAX_PROMPT_CHUNKS * 75 + " tokens)");

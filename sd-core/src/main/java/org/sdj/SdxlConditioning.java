@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * What SDXL models are conditioned on besides the prompts, as diffusers' {@code StableDiffusionXLPipeline} takes it:
- * a prompt of its own for the second text encoder, and the micro-conditioning on sizes and crop (the six time ids).
+ * a prompt of its own for the second text encoder, and the micro-conditioning on sizes and crop (the six time ids;
+ * the refiner's five end with an aesthetic score instead of the target size).
  * Every field has a default that leaves the picture as diffusers makes it without the argument; {@link #DEFAULT} is
  * all of them. Requests for models of one text encoder must leave it at {@link #DEFAULT}.
  *
@@ -18,12 +19,22 @@ import java.util.Optional;
  *     default, asks for a well-centered picture
  * @param targetSize the size asked for ({@code target_size}); empty: the picture's own
  * @param negativeOriginalSize {@code negative_original_size} for the unconditional half; empty: {@code originalSize}
- * @param negativeCropTopLeft {@code negative_crops_coords_top_left}; empty: {@code cropTopLeft}
+ * @param negativeCropTopLeft {@code negative_crops_coords_top_left}; empty: diffusers' (0, 0) where its pipelines
+ *     read that default (the refiner's ids, or both negative sizes given), else {@code cropTopLeft}, as
+ *     {@code StableDiffusionXLPipeline} then gives the unconditional half the conditional ids
  * @param negativeTargetSize {@code negative_target_size}; empty: {@code targetSize}
+ * @param aestheticScore the refiner's {@code aesthetic_score} ({@value #DEFAULT_AESTHETIC_SCORE}): the score of the
+ *     pictures to take after
+ * @param negativeAestheticScore the refiner's {@code negative_aesthetic_score}
+ *     ({@value #DEFAULT_NEGATIVE_AESTHETIC_SCORE}), for the unconditional half
  */
 public record SdxlConditioning(Optional<String> prompt2, Optional<String> negativePrompt2, Optional<Size> originalSize,
     Crop cropTopLeft, Optional<Size> targetSize, Optional<Size> negativeOriginalSize,
-    Optional<Crop> negativeCropTopLeft, Optional<Size> negativeTargetSize) {
+    Optional<Crop> negativeCropTopLeft, Optional<Size> negativeTargetSize, double aestheticScore,
+    double negativeAestheticScore) {
+
+  public static final double DEFAULT_AESTHETIC_SCORE = 6.0;
+  public static final double DEFAULT_NEGATIVE_AESTHETIC_SCORE = 2.5;
 
   /** Nothing beyond what the prompts and the picture's size say. */
   public static final SdxlConditioning DEFAULT = builder().build();
@@ -72,27 +83,35 @@ public record SdxlConditioning(Optional<String> prompt2, Optional<String> negati
     Objects.requireNonNull(negativeOriginalSize, "negativeOriginalSize");
     Objects.requireNonNull(negativeCropTopLeft, "negativeCropTopLeft");
     Objects.requireNonNull(negativeTargetSize, "negativeTargetSize");
+    if (!Double.isFinite(aestheticScore) || !Double.isFinite(negativeAestheticScore)) {
+      throw new IllegalArgumentException("aesthetic scores must be finite numbers, got " + aestheticScore + " and "
+          + negativeAestheticScore);
+    }
   }
 
   /**
-   * SDXL's six time ids of the conditional half, diffusers' order: original height and width, crop top and left,
-   * target height and width.
+   * The time ids of the conditional half, diffusers' order: original height and width, crop top and left, then
+   * target height and width (six), or the aesthetic score (five, the refiner's).
    *
    * @param picture the size of the picture being made, for the sizes left empty
+   * @param aesthetic whether the model takes the refiner's ids ({@code requires_aesthetics_score})
    */
-  public double[] timeIds(Size picture) {
-    return ids(originalSize.orElse(picture), cropTopLeft, targetSize.orElse(picture));
+  public double[] timeIds(Size picture, boolean aesthetic) {
+    return ids(originalSize.orElse(picture), cropTopLeft, targetSize.orElse(picture), aesthetic, aestheticScore);
   }
 
-  /** {@link #timeIds} of the unconditional half: each negative field, else its conditional counterpart. */
-  public double[] negativeTimeIds(Size picture) {
-    return ids(negativeOriginalSize.or(() -> originalSize).orElse(picture), negativeCropTopLeft.orElse(cropTopLeft),
-        negativeTargetSize.or(() -> targetSize).orElse(picture));
+  /** {@link #timeIds} of the unconditional half: each negative field, else its default (see the fields). */
+  public double[] negativeTimeIds(Size picture, boolean aesthetic) {
+    Crop crop = negativeCropTopLeft.orElse(aesthetic || negativeOriginalSize.isPresent()
+        && negativeTargetSize.isPresent() ? Crop.NONE : cropTopLeft);
+    return ids(negativeOriginalSize.or(() -> originalSize).orElse(picture), crop,
+        negativeTargetSize.or(() -> targetSize).orElse(picture), aesthetic, negativeAestheticScore);
   }
 
-  private static double[] ids(Size original, Crop crop, Size target) {
-    return new double[] {original.height(), original.width(), crop.top(), crop.left(), target.height(),
-        target.width()};
+  private static double[] ids(Size original, Crop crop, Size target, boolean aesthetic, double score) {
+    return aesthetic ? new double[] {original.height(), original.width(), crop.top(), crop.left(), score}
+        : new double[] {original.height(), original.width(), crop.top(), crop.left(), target.height(),
+            target.width()};
   }
 
   /** A builder holding this conditioning's values. */
@@ -106,6 +125,8 @@ public record SdxlConditioning(Optional<String> prompt2, Optional<String> negati
     b.negativeOriginalSize = negativeOriginalSize;
     b.negativeCropTopLeft = negativeCropTopLeft;
     b.negativeTargetSize = negativeTargetSize;
+    b.aestheticScore = aestheticScore;
+    b.negativeAestheticScore = negativeAestheticScore;
     return b;
   }
 
@@ -124,6 +145,8 @@ public record SdxlConditioning(Optional<String> prompt2, Optional<String> negati
     private Optional<Size> negativeOriginalSize = Optional.empty();
     private Optional<Crop> negativeCropTopLeft = Optional.empty();
     private Optional<Size> negativeTargetSize = Optional.empty();
+    private double aestheticScore = DEFAULT_AESTHETIC_SCORE;
+    private double negativeAestheticScore = DEFAULT_NEGATIVE_AESTHETIC_SCORE;
 
     private Builder() {}
 
@@ -169,9 +192,16 @@ public record SdxlConditioning(Optional<String> prompt2, Optional<String> negati
       return this;
     }
 
+    /** The refiner's aesthetic scores, of the conditional and the unconditional half. */
+    public Builder aestheticScores(double score, double negativeScore) {
+      this.aestheticScore = score;
+      this.negativeAestheticScore = negativeScore;
+      return this;
+    }
+
     public SdxlConditioning build() {
       return new SdxlConditioning(prompt2, negativePrompt2, originalSize, cropTopLeft, targetSize,
-          negativeOriginalSize, negativeCropTopLeft, negativeTargetSize);
+          negativeOriginalSize, negativeCropTopLeft, negativeTargetSize, aestheticScore, negativeAestheticScore);
     }
   }
 }

@@ -111,9 +111,15 @@ class SdxlConditioningTest {
   void timeIdsAreDiffusersOrder() {
     SdxlConditioning c = SdxlConditioning.builder().originalSize(30, 40).cropTopLeft(5, 6).build();
     SdxlConditioning.Size picture = new SdxlConditioning.Size(70, 80);
-    assertArrayEquals(new double[] {40, 30, 5, 6, 80, 70}, c.timeIds(picture));
-    assertArrayEquals(new double[] {40, 30, 5, 6, 80, 70}, c.negativeTimeIds(picture));
-    assertArrayEquals(new double[] {80, 70, 0, 0, 80, 70}, SdxlConditioning.DEFAULT.timeIds(picture));
+    assertArrayEquals(new double[] {40, 30, 5, 6, 80, 70}, c.timeIds(picture, false));
+    assertArrayEquals(new double[] {40, 30, 5, 6, 80, 70}, c.negativeTimeIds(picture, false));
+    assertArrayEquals(new double[] {80, 70, 0, 0, 80, 70}, SdxlConditioning.DEFAULT.timeIds(picture, false));
+    // The refiner's: the aesthetic score in place of the target size; diffusers' (0, 0) for the negative crop.
+    assertArrayEquals(new double[] {40, 30, 5, 6, 6.0}, c.timeIds(picture, true));
+    assertArrayEquals(new double[] {40, 30, 0, 0, 2.5}, c.negativeTimeIds(picture, true));
+    // Both negative sizes given: StableDiffusionXLPipeline reads its (0, 0) default for the negative crop too.
+    SdxlConditioning both = c.toBuilder().negativeOriginalSize(10, 20).negativeTargetSize(30, 40).build();
+    assertArrayEquals(new double[] {20, 10, 0, 0, 40, 30}, both.negativeTimeIds(picture, false));
   }
 
   private static Path resource(String name) throws URISyntaxException {

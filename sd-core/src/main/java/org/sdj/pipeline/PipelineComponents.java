@@ -30,15 +30,15 @@ import org.sdj.tokenizer.ClipTokenizer;
 
 /**
  * The loaded parts of a Stable Diffusion pipeline, as diffusers' {@code components}: tokenizer, text encoder, UNet, VAE
- * and the scheduler config, and for SDXL the second tokenizer and text encoder. Weights stay in the model files (mapped) and on the backend until {@link #close()}.
- * Immutable and shareable across threads.
+ * and the scheduler config, and for SDXL the second tokenizer and text encoder (SDXL's refiner has only those).
+ * Weights stay in the model files (mapped) and on the backend until {@link #close()}. Immutable and shareable across
+ * threads.
  */
 public final class PipelineComponents implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(PipelineComponents.class.getName());
 
   private final ModelSource source;
-  private final ClipTokenizer tokenizer;
-  private final ClipTextModel textEncoder;
+  private final Optional<FirstEncoder> first;
   private final UNet2DConditionModel unet;
   private final AutoencoderKL vae;
   private final Optional<SecondEncoder> second;
@@ -51,12 +51,10 @@ public final class PipelineComponents implements AutoCloseable {
   private Backend upcastBackend;
   private final List<Weights> upcastWeights = new ArrayList<>();
 
-  private PipelineComponents(ModelSource source, ClipTokenizer tokenizer, ClipTextModel textEncoder,
-      Optional<SecondEncoder> second, UNet2DConditionModel unet, AutoencoderKL vae, List<Weights> weights,
-      List<Embedding> embeddings) {
+  private PipelineComponents(ModelSource source, Optional<FirstEncoder> first, Optional<SecondEncoder> second,
+      UNet2DConditionModel unet, AutoencoderKL vae, List<Weights> weights, List<Embedding> embeddings) {
     this.source = source;
-    this.tokenizer = tokenizer;
-    this.textEncoder = textEncoder;
+    this.first = first;
     this.second = second;
     this.unet = unet;
     this.vae = vae;
@@ -95,12 +93,13 @@ public final class PipelineComponents implements AutoCloseable {
   public static PipelineComponents load(ModelSource source, Backend backend, ModelExtras extras) {
     List<Weights> made = new ArrayList<>();
     try (LoraSet merging = LoraSet.open(extras.loras())) {
-      merging.requireComponents(source.textEncoder2().isPresent()
-          ? EnumSet.of(Component.UNET, Component.TEXT_ENCODER, Component.TEXT_ENCODER_2)
-          : EnumSet.of(Component.UNET, Component.TEXT_ENCODER));
+      EnumSet<Component> present = EnumSet.of(Component.UNET);
+      source.textEncoder().ifPresent(t -> present.add(Component.TEXT_ENCODER));
+      source.textEncoder2().ifPresent(t -> present.add(Component.TEXT_ENCODER_2));
+      merging.requireComponents(present);
       LoadProblems problems = new LoadProblems();
-      ClipTextModel text = build(source, Component.TEXT_ENCODER, backend, merging, problems, made,
-          w -> new ClipTextModel(source.textEncoderConfig(), w));
+      Optional<ClipTextModel> text = source.textEncoder().map(t -> build(source, Component.TEXT_ENCODER, backend,
+          merging, problems, made, w -> new ClipTextModel(t.config(), w)));
       Optional<ClipTextModel> text2 = source.textEncoder2().map(s -> build(source, Component.TEXT_ENCODER_2,
           backend, merging, problems, made, w -> new ClipTextModel(s.config(), w, true)));
       UNet2DConditionModel unet = build(source, Component.UNET, backend, merging, problems, made,
@@ -109,12 +108,15 @@ public final class PipelineComponents implements AutoCloseable {
           w -> new AutoencoderKL(source.vaeConfig(), w));
       checkTextEncoders(source, unet, problems);
       problems.throwIfAny("cannot load the model in " + source.location());
-      ClipTokenizer tokenizer = ClipTokenizer.load(source.tokenizerDirectory());
+      Optional<FirstEncoder> first = source.textEncoder().map(t -> new FirstEncoder(
+          ClipTokenizer.load(t.tokenizerDirectory()), text.orElseThrow()));
       Optional<SecondEncoder> second = source.textEncoder2().map(s -> new SecondEncoder(
-          ClipTokenizer.load(s.tokenizerDirectory()), text2.orElseThrow(), s.forceZerosForEmptyPrompt()));
-      checkEmbeddings(extras.embeddings(), source.textEncoderConfig().hiddenSize(),
-          source.textEncoder2().map(s -> (long) s.config().hiddenSize()).orElse(0L), tokenizer.maxLength() - 2);
-      return new PipelineComponents(source, tokenizer, text, second, unet, vae, made, extras.embeddings());
+          ClipTokenizer.load(s.tokenizerDirectory()), text2.orElseThrow(), s.forceZerosForEmptyPrompt(),
+          s.requiresAestheticsScore()));
+      checkEmbeddings(extras.embeddings(), source.textEncoder().map(t -> (long) t.config().hiddenSize()).orElse(0L),
+          source.textEncoder2().map(s -> (long) s.config().hiddenSize()).orElse(0L),
+          first.map(FirstEncoder::tokenizer).orElseGet(() -> second.orElseThrow().tokenizer()).maxLength() - 2);
+      return new PipelineComponents(source, first, second, unet, vae, made, extras.embeddings());
     } catch (RuntimeException e) {
       closeAll(made);
       source.close();
@@ -143,25 +145,32 @@ public final class PipelineComponents implements AutoCloseable {
   }
 
   /**
-   * An SDXL UNet reads both text encoders' hidden states side by side and the second one's pooled projection: their
-   * widths must add up, as diffusers would find out only in the first step.
+   * An SDXL UNet reads both text encoders' hidden states side by side (the refiner's, the second one's alone) and the
+   * second one's pooled projection: their widths must add up, as diffusers would find out only in the first step.
    */
   private static void checkTextEncoders(ModelSource source, UNet2DConditionModel unet, LoadProblems problems) {
-    long width = source.textEncoderConfig().hiddenSize();
-    if (unet.pooledTextWidth().isPresent() && source.textEncoder2().isEmpty()) {
+    long width = source.textEncoder().map(t -> t.config().hiddenSize()).orElse(0);
+    if (unet.takesAddedCondition() && source.textEncoder2().isEmpty()) {
       problems.add("unet: addition_embed_type text_time (SDXL) needs a second text encoder (text_encoder_2), which"
           + " this model does not have");
       return;
     }
     if (source.textEncoder2().isPresent()) {
-      ClipTextConfig second = source.textEncoder2().get().config();
+      ModelSource.SecondTextEncoder spec = source.textEncoder2().get();
+      ClipTextConfig second = spec.config();
       width += second.hiddenSize();
-      if (unet.pooledTextWidth().isEmpty()) {
+      int timeIds = spec.requiresAestheticsScore() ? UNet2DConditionModel.AESTHETIC_TIME_IDS
+          : UNet2DConditionModel.TIME_IDS;
+      if (!unet.takesAddedCondition()) {
         problems.add("text_encoder_2: a second text encoder (SDXL) needs a UNet with addition_embed_type text_time");
-      } else if (unet.pooledTextWidth().getAsInt() != second.projectionDim()) {
-        problems.add("unet: projection_class_embeddings_input_dim leaves " + unet.pooledTextWidth().getAsInt()
-            + " values for the pooled text embedding, but text_encoder_2's projection_dim is "
-            + second.projectionDim());
+      } else if (unet.pooledTextWidth(timeIds) != second.projectionDim()) {
+        int other = timeIds == UNet2DConditionModel.TIME_IDS ? UNet2DConditionModel.AESTHETIC_TIME_IDS
+            : UNet2DConditionModel.TIME_IDS;
+        problems.add("unet: projection_class_embeddings_input_dim leaves " + unet.pooledTextWidth(timeIds)
+            + " values for the pooled text embedding beside " + timeIds + " time ids, but text_encoder_2's"
+            + " projection_dim is " + second.projectionDim() + (unet.pooledTextWidth(other) == second.projectionDim()
+                ? " (it fits " + other + " time ids: set model_index.json's requires_aesthetics_score to "
+                    + (other == UNet2DConditionModel.AESTHETIC_TIME_IDS) + ")" : ""));
       }
     }
     long context = width;
@@ -172,7 +181,11 @@ public final class PipelineComponents implements AutoCloseable {
     }
   }
 
-  /** @param hidden2 the second text encoder's hidden size, 0 for a model with one */
+  /**
+   * @param hidden the first text encoder's hidden size, 0 for SDXL's refiner (which reads an SDXL embedding's clip_g
+   *     vectors)
+   * @param hidden2 the second text encoder's hidden size, 0 for a model with one
+   */
   private static void checkEmbeddings(List<Embedding> embeddings, long hidden, long hidden2, int chunk) {
     for (Embedding e : embeddings) {
       if (e.forTwoEncoders() != (hidden2 > 0)) {
@@ -185,7 +198,7 @@ public final class PipelineComponents implements AutoCloseable {
         throw new SdjException("embedding " + e.name() + " has clip_g vectors of " + e.secondDim() + " values, but"
             + " this model's second text encoder takes " + hidden2);
       }
-      if (e.dim() != hidden) {
+      if (hidden > 0 && e.dim() != hidden) {
         throw new SdjException("embedding " + e.name() + " has vectors of " + e.dim() + " values, but this model's"
             + " text encoder takes " + hidden + ": an embedding for another model family");
       }
@@ -201,12 +214,26 @@ public final class PipelineComponents implements AutoCloseable {
     return embeddings;
   }
 
-  public ClipTokenizer tokenizer() {
-    return tokenizer;
+  /**
+   * The (first) tokenizer and text encoder: SD 1.x's and 2.x's only one, SDXL base's CLIP ViT-L; empty for SDXL's
+   * refiner.
+   */
+  public Optional<FirstEncoder> first() {
+    return first;
   }
 
-  public ClipTextModel textEncoder() {
-    return textEncoder;
+  /** A pipeline's {@code tokenizer} and {@code text_encoder}. */
+  public record FirstEncoder(ClipTokenizer tokenizer, ClipTextModel textEncoder) {}
+
+  /** The tokenizer that bounds a prompt's chunks: the first one's, or the refiner's only one. */
+  public ClipTokenizer promptTokenizer() {
+    return first.map(FirstEncoder::tokenizer).orElseGet(() -> second.orElseThrow().tokenizer());
+  }
+
+  /** The fewest layers of the text encoders: what clip skip can skip. */
+  public int textEncoderLayers() {
+    return Math.min(first.map(f -> f.textEncoder().layerCount()).orElse(Integer.MAX_VALUE),
+        second.map(s -> s.textEncoder().layerCount()).orElse(Integer.MAX_VALUE));
   }
 
   /** SDXL's second tokenizer and text encoder (with projection); empty for other pipelines. */
@@ -219,8 +246,11 @@ public final class PipelineComponents implements AutoCloseable {
    *
    * @param forceZerosForEmptyPrompt an empty negative prompt stands for zero embeddings (model_index.json's
    *     {@code force_zeros_for_empty_prompt}; AUTOMATIC1111 does the same)
+   * @param requiresAestheticsScore the UNet's time ids end with an aesthetic score (SDXL's refiner;
+   *     {@code requires_aesthetics_score})
    */
-  public record SecondEncoder(ClipTokenizer tokenizer, ClipTextModel textEncoder, boolean forceZerosForEmptyPrompt) {}
+  public record SecondEncoder(ClipTokenizer tokenizer, ClipTextModel textEncoder, boolean forceZerosForEmptyPrompt,
+      boolean requiresAestheticsScore) {}
 
   public UNet2DConditionModel unet() {
     return unet;

@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.UnaryOperator;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.model.clip.ClipTextModel;
@@ -17,25 +16,27 @@ import org.sdj.tokenizer.ClipTokenizer;
 /**
  * Prompts to the UNet's text context: diffusers' {@code encode_prompt} ({@link PromptSyntax#PLAIN}), or AUTOMATIC1111's
  * weighted chunks ({@link PromptSyntax#A1111}). With SDXL's second text encoder, both encoders' penultimate hidden
- * states side by side, and the second one's pooled projection.
+ * states side by side (the refiner's alone), and the second one's pooled projection.
  */
 final class PromptEncoder {
-  private final ClipTokenizer tokenizer;
-  private final ClipTextModel textEncoder;
+  private final Optional<PipelineComponents.FirstEncoder> first;
   private final Optional<PipelineComponents.SecondEncoder> second;
   private final List<Embedding> embeddings;
   private final int clipSkip;
 
   /**
+   * @param first the (first) tokenizer and text encoder; empty for SDXL's refiner
    * @param second SDXL's second tokenizer and text encoder
    * @param embeddings textual-inversion embeddings the A1111 syntax calls by name
    * @param clipSkip A1111's "Clip skip": 1 for the text encoder's last layer (SDXL: its penultimate, as diffusers'
    *     {@code clip_skip} is counted there)
    */
-  PromptEncoder(ClipTokenizer tokenizer, ClipTextModel textEncoder, Optional<PipelineComponents.SecondEncoder> second,
+  PromptEncoder(Optional<PipelineComponents.FirstEncoder> first, Optional<PipelineComponents.SecondEncoder> second,
       List<Embedding> embeddings, int clipSkip) {
-    this.tokenizer = tokenizer;
-    this.textEncoder = textEncoder;
+    if (first.isEmpty() && second.isEmpty()) {
+      throw new IllegalArgumentException("no text encoder");
+    }
+    this.first = first;
     this.second = second;
     this.embeddings = List.copyOf(embeddings);
     this.clipSkip = clipSkip;
@@ -56,14 +57,16 @@ final class PromptEncoder {
    * @return context {@code [texts, 77, D]}
    */
   Encoded plain(Ops ops, List<String> texts, List<String> texts2) {
-    int[] ids = plainIds(tokenizer, texts);
     if (second.isEmpty()) {
-      return new Encoded(textEncoder.forward(ops, ids, texts.size(), clipSkip - 1), Optional.empty());
+      PipelineComponents.FirstEncoder only = first.orElseThrow();
+      return new Encoded(only.textEncoder().forward(ops, plainIds(only.tokenizer(), texts), texts.size(),
+          clipSkip - 1), Optional.empty());
     }
-    int length = tokenizer.maxLength();
-    return sdxl(ops, new Chunks(texts.size(), 1, length, ids, new float[0], Map.of()),
-        new Chunks(texts.size(), 1, length, plainIds(second.get().tokenizer(), texts2), new float[0], Map.of()),
-        UnaryOperator.identity(), UnaryOperator.identity());
+    Optional<Chunks> one = first.map(f -> new Chunks(texts.size(), 1, f.tokenizer().maxLength(),
+        plainIds(f.tokenizer(), texts), new float[0], Map.of()));
+    ClipTokenizer tokenizer2 = second.get().tokenizer();
+    return sdxl(ops, one, new Chunks(texts.size(), 1, tokenizer2.maxLength(), plainIds(tokenizer2, texts2),
+        new float[0], Map.of()), false);
   }
 
   private static int[] plainIds(ClipTokenizer tokenizer, List<String> texts) {
@@ -76,18 +79,23 @@ final class PromptEncoder {
   }
 
   /**
-   * SDXL's two encoders on {@code rows} rows of ids: {@code hidden_states[-(clip_skip + 1)]} of each (A1111's count),
-   * each with its embeddings' vectors and its {@code emphasis}, side by side; the second one's pooled projection.
+   * SDXL's encoders on the same rows of ids: {@code hidden_states[-(clip_skip + 1)]} of each (A1111's count), each
+   * with its embeddings' vectors (and with {@code emphasize}, its chunks' weights), side by side (the refiner's second
+   * encoder alone); the second one's pooled projection.
    */
-  private Encoded sdxl(Ops ops, Chunks first, Chunks other, UnaryOperator<Tensor> emphasis,
-      UnaryOperator<Tensor> emphasis2) {
+  private Encoded sdxl(Ops ops, Optional<Chunks> one, Chunks other, boolean emphasize) {
     ClipTextModel encoder2 = second.orElseThrow().textEncoder();
-    int rows = first.rows();
-    Tensor hidden = textEncoder.hiddenState(ops, first.ids(), rows, textEncoder.layerCount() - clipSkip,
-        first.vectors());
-    ClipTextModel.HiddenAndPooled out = encoder2.hiddenAndPooled(ops, other.ids(), rows,
+    ClipTextModel.HiddenAndPooled out = encoder2.hiddenAndPooled(ops, other.ids(), other.rows(),
         encoder2.layerCount() - clipSkip, other.vectors());
-    return new Encoded(ops.concat(2, emphasis.apply(hidden), emphasis2.apply(out.hidden())),
+    Tensor context2 = emphasize ? other.emphasized(ops, out.hidden()) : out.hidden();
+    if (one.isEmpty()) {
+      return new Encoded(context2, Optional.of(out.pooled()));
+    }
+    Chunks group = one.get();
+    ClipTextModel encoder = first.orElseThrow().textEncoder();
+    Tensor hidden = encoder.hiddenState(ops, group.ids(), group.rows(), encoder.layerCount() - clipSkip,
+        group.vectors());
+    return new Encoded(ops.concat(2, emphasize ? group.emphasized(ops, hidden) : hidden, context2),
         Optional.of(out.pooled()));
   }
 
@@ -104,22 +112,26 @@ final class PromptEncoder {
    */
   Encoded weighted(Ops ops, List<String> texts, List<String> texts2) {
     if (second.isEmpty()) {
-      Chunks only = chunks(tokenizer, texts, false, 1);
-      Tensor out = textEncoder.forward(ops, only.ids(), only.rows(), clipSkip - 1, only.vectors());
-      return new Encoded(only.emphasized(ops, out), Optional.empty());
+      PipelineComponents.FirstEncoder only = first.orElseThrow();
+      Chunks group = chunks(only.tokenizer(), texts, false, 1);
+      Tensor out = only.textEncoder().forward(ops, group.ids(), group.rows(), clipSkip - 1, group.vectors());
+      return new Encoded(group.emphasized(ops, out), Optional.empty());
     }
     ClipTokenizer tokenizer2 = second.get().tokenizer();
-    Chunks first = chunks(tokenizer, texts, false, 1);
-    Chunks other = chunks(tokenizer2, texts2, true, first.chunks());
-    if (other.chunks() > first.chunks()) {
-      first = chunks(tokenizer, texts, false, other.chunks());
+    Chunks other = chunks(tokenizer2, texts2, true, 1);
+    Optional<Chunks> one = Optional.empty();
+    if (first.isPresent()) {
+      Chunks group = chunks(first.get().tokenizer(), texts, false, other.chunks());
+      if (group.chunks() > other.chunks()) {
+        other = chunks(tokenizer2, texts2, true, group.chunks());
+      }
+      one = Optional.of(group);
     }
-    Chunks one = first;
-    Encoded both = sdxl(ops, one, other, z -> one.emphasized(ops, z), z -> other.emphasized(ops, z));
+    Encoded both = sdxl(ops, one, other, true);
     Tensor pooled = both.pooled().orElseThrow();
     Tensor firstChunks = null;
     for (int t = 0; t < texts.size(); t++) {
-      Tensor row = ops.narrow(pooled, 0, (long) t * first.chunks(), 1);
+      Tensor row = ops.narrow(pooled, 0, (long) t * other.chunks(), 1);
       firstChunks = firstChunks == null ? row : ops.concat(0, firstChunks, row);
     }
     return new Encoded(both.context(), Optional.of(firstChunks));

@@ -34,8 +34,8 @@ final class TextConditioning {
    * or A1111's groups encoded apart and joined where their lengths allow.
    */
   static Contexts encode(Ops ops, PipelineComponents components, DenoiseSpec spec, boolean cfg) {
-    PromptEncoder encoder = new PromptEncoder(components.tokenizer(), components.textEncoder(), components.second(),
-        components.embeddings(), spec.clipSkip());
+    PromptEncoder encoder = new PromptEncoder(components.first(), components.second(), components.embeddings(),
+        spec.clipSkip());
     // SDXL (diffusers with force_zeros_for_empty_prompt, and A1111) takes an empty negative prompt as zeros.
     boolean zeros = cfg && components.second().map(PipelineComponents.SecondEncoder::forceZerosForEmptyPrompt)
         .orElse(false) && spec.negativePrompts().stream().allMatch(String::isEmpty)
@@ -58,7 +58,7 @@ final class TextConditioning {
       return new Contexts.Joint(cond);
     }
     PromptEncoder.Encoded uncond = zeros ? zerosLike(ops, cond, Math.min(cond.context().shape()[1],
-        components.tokenizer().maxLength())) : encoder.weighted(ops, spec.negativePrompts(), spec.negativePrompts2());
+        components.promptTokenizer().maxLength())) : encoder.weighted(ops, spec.negativePrompts(), spec.negativePrompts2());
     long condLength = cond.context().shape()[1];
     long uncondLength = uncond.context().shape()[1];
     // Attention over a context repeated k times equals attention over it once (each key's weight is split k ways), so
@@ -96,9 +96,11 @@ final class TextConditioning {
   static Optional<Tensor> added(Ops ops, PipelineComponents components, Contexts contexts, DenoiseSpec spec,
       boolean cfg) {
     UNet2DConditionModel unet = components.unet();
-    if (unet.pooledTextWidth().isEmpty()) {
+    if (!unet.takesAddedCondition()) {
       return Optional.empty();
     }
+    boolean aesthetic = components.second().orElseThrow().requiresAestheticsScore();
+    int idsPerRow = aesthetic ? UNet2DConditionModel.AESTHETIC_TIME_IDS : UNet2DConditionModel.TIME_IDS;
     Tensor pooled = switch (contexts) {
       case Contexts.Joint j -> j.all().pooled().orElseThrow();
       case Contexts.Apart a -> ops.concat(0, a.uncond().pooled().orElseThrow(), a.cond().pooled().orElseThrow());
@@ -107,15 +109,14 @@ final class TextConditioning {
     int factor = components.vae().downscaleFactor();
     SdxlConditioning.Size picture = new SdxlConditioning.Size(Math.toIntExact(spec.latentShape()[3] * factor),
         Math.toIntExact(spec.latentShape()[2] * factor));
-    double[] cond = spec.sdxl().timeIds(picture);
-    double[] uncond = spec.sdxl().negativeTimeIds(picture);
+    double[] cond = spec.sdxl().timeIds(picture, aesthetic);
+    double[] uncond = spec.sdxl().negativeTimeIds(picture, aesthetic);
     int uncondRows = cfg ? rows / 2 : 0;
-    double[] timeIds = new double[rows * UNet2DConditionModel.TIME_IDS];
+    double[] timeIds = new double[rows * idsPerRow];
     for (int r = 0; r < rows; r++) {
-      System.arraycopy(r < uncondRows ? uncond : cond, 0, timeIds, r * UNet2DConditionModel.TIME_IDS,
-          UNet2DConditionModel.TIME_IDS);
+      System.arraycopy(r < uncondRows ? uncond : cond, 0, timeIds, r * idsPerRow, idsPerRow);
     }
-    float[] added = unet.addedCondition(ops.toHost(pooled), timeIds);
+    float[] added = unet.addedCondition(ops.toHost(pooled), timeIds, idsPerRow);
     return Optional.of(ops.fromHost(added, rows, added.length / rows));
   }
 

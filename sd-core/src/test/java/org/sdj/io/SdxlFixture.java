@@ -32,6 +32,19 @@ public final class SdxlFixture {
   }
 
   /**
+   * The tiny SDXL refiner (made by {@code make_tiny_sdxl_refiner.py.txt}) as a folder {@code tiny-sdxl-refiner} in
+   * {@code dir}: its own model index and UNet, and the parts it shares with the base model (text_encoder_2,
+   * tokenizer_2, vae, scheduler) copied from {@code tiny-sdxl}, as the published refiner shares them.
+   */
+  public static Path refiner(Path dir) {
+    Path refiner = copy("/sdxl/tiny-sdxl-refiner", dir.resolve("tiny-sdxl-refiner"));
+    for (String part : List.of("text_encoder_2", "tokenizer_2", "vae", "scheduler")) {
+      copy("/sdxl/tiny-sdxl/" + part, refiner.resolve(part));
+    }
+    return refiner;
+  }
+
+  /**
    * The same model as one checkpoint in the original single-file layout, {@code tiny-sdxl.safetensors} written into
    * {@code dir} from the folder as {@code tiny-sdxl-single-file.json} says (made, and checked with diffusers'
    * {@code from_single_file}, by {@code make_tiny_sdxl_single_file.py.txt}): each tensor from its component's weights as

@@ -43,10 +43,11 @@ public final class UNetStepBench {
       try (Ops scope = backend.ops(); Replay graph = backend.replay(body); Replay direct = Replay.direct(body)) {
         List<Tensor> in = new ArrayList<>(List.of(scope.fromHost(sample, 2, 4, size, size),
             unet.timestepProjection(scope, 500, 2), scope.fromHost(context, 2, 77, width)));
-        if (unet.pooledTextWidth().isPresent()) {
+        if (unet.takesAddedCondition()) {
           double pixels = 8.0 * size;
           double[] ids = {pixels, pixels, 0, 0, pixels, pixels, pixels, pixels, 0, 0, pixels, pixels};
-          float[] added = unet.addedCondition(gaussian(r, 2 * unet.pooledTextWidth().getAsInt()), ids);
+          float[] added = unet.addedCondition(gaussian(r, 2 * unet.pooledTextWidth(UNet2DConditionModel.TIME_IDS)),
+              ids, UNet2DConditionModel.TIME_IDS);
           in.add(scope.cast(scope.fromHost(added, 2, added.length / 2), backend.activationType()));
         }
         String what = family.id() + ", CFG batch 2, " + size + "x" + size + ", fp16";

@@ -142,9 +142,10 @@ public final class SingleFileCheckpoint implements ModelSource {
     return configs.vae();
   }
 
+  /** The text encoder's config, and the config folder's {@code tokenizer/} or one with the bundled CLIP vocabulary. */
   @Override
-  public ClipTextConfig textEncoderConfig() {
-    return configs.textEncoder();
+  public Optional<TextEncoder> textEncoder() {
+    return Optional.of(new TextEncoder(configs.textEncoder(), configs.tokenizerDirectory()));
   }
 
   @Override
@@ -158,12 +159,6 @@ public final class SingleFileCheckpoint implements ModelSource {
       throw new IllegalStateException("SingleFileCheckpoint " + location + " is closed");
     }
     return weights.get(component);
-  }
-
-  /** The config folder's {@code tokenizer/}, or a temporary one with the bundled CLIP vocabulary. */
-  @Override
-  public Path tokenizerDirectory() {
-    return configs.tokenizerDirectory();
   }
 
   @Override

@@ -73,8 +73,8 @@ public final class VaeFile implements ModelSource {
   }
 
   @Override
-  public ClipTextConfig textEncoderConfig() {
-    return model.textEncoderConfig();
+  public Optional<TextEncoder> textEncoder() {
+    return model.textEncoder();
   }
 
   @Override
@@ -93,10 +93,6 @@ public final class VaeFile implements ModelSource {
         : model.predominantDtype(component);
   }
 
-  @Override
-  public Path tokenizerDirectory() {
-    return model.tokenizerDirectory();
-  }
 
   @Override
   public JsonNode schedulerConfig() {

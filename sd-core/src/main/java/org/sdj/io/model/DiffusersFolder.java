@@ -37,7 +37,7 @@ public final class DiffusersFolder implements ModelSource {
   private final ModelIndex modelIndex;
   private final UNet2DConditionConfig unetConfig;
   private final AutoencoderKLConfig vaeConfig;
-  private final ClipTextConfig textEncoderConfig;
+  private final Optional<TextEncoder> textEncoder;
   private final Optional<SecondTextEncoder> textEncoder2;
   private final ObjectNode schedulerConfig;
   private final Map<Component, Path> weightFiles;
@@ -46,14 +46,14 @@ public final class DiffusersFolder implements ModelSource {
 
   private DiffusersFolder(
       Path directory, LoadOptions options, ModelIndex modelIndex, UNet2DConditionConfig unetConfig,
-      AutoencoderKLConfig vaeConfig, ClipTextConfig textEncoderConfig, Optional<SecondTextEncoder> textEncoder2,
+      AutoencoderKLConfig vaeConfig, Optional<TextEncoder> textEncoder, Optional<SecondTextEncoder> textEncoder2,
       ObjectNode schedulerConfig, Map<Component, Path> weightFiles) {
     this.directory = directory;
     this.options = options;
     this.modelIndex = modelIndex;
     this.unetConfig = unetConfig;
     this.vaeConfig = vaeConfig;
-    this.textEncoderConfig = textEncoderConfig;
+    this.textEncoder = textEncoder;
     this.textEncoder2 = textEncoder2;
     this.schedulerConfig = schedulerConfig;
     this.weightFiles = weightFiles;
@@ -82,12 +82,18 @@ public final class DiffusersFolder implements ModelSource {
         readComponent(directory, Component.UNET, UNet2DConditionConfig::from, options, weights, problems);
     Optional<AutoencoderKLConfig> vae =
         readComponent(directory, Component.VAE, AutoencoderKLConfig::from, options, weights, problems);
-    Optional<ClipTextConfig> textEncoder =
-        readComponent(directory, Component.TEXT_ENCODER, ClipTextConfig::from, options, weights, problems);
-    checkTokenizer(directory.resolve(TOKENIZER), TOKENIZER, problems);
-    // SDXL: a second text encoder and tokenizer, named in model_index.json (or present as folders).
+    // SDXL: a second text encoder and tokenizer, named in model_index.json (or present as folders). SDXL's refiner
+    // has only that one: its model_index.json gives text_encoder as [null, null].
     boolean second = index.map(i -> i.component(Component.TEXT_ENCODER_2.folderName()).isPresent()).orElse(false)
         || Files.isDirectory(directory.resolve(Component.TEXT_ENCODER_2.folderName()));
+    boolean first = !second || index.map(i -> i.component(Component.TEXT_ENCODER.folderName()).isPresent())
+        .orElse(true) || Files.isDirectory(directory.resolve(Component.TEXT_ENCODER.folderName()));
+    Optional<ClipTextConfig> textEncoder = first
+        ? readComponent(directory, Component.TEXT_ENCODER, ClipTextConfig::from, options, weights, problems)
+        : Optional.empty();
+    if (first) {
+      checkTokenizer(directory.resolve(TOKENIZER), TOKENIZER, problems);
+    }
     Optional<ClipTextConfig> textEncoder2 = second
         ? readComponent(directory, Component.TEXT_ENCODER_2, ClipTextConfig::from, options, weights, problems)
         : Optional.empty();
@@ -98,8 +104,10 @@ public final class DiffusersFolder implements ModelSource {
     options.variant().ifPresent(v -> checkVariantFound(directory, v, weights, problems));
     problems.throwIfAny(context);
     return new DiffusersFolder(directory, options, index.orElseThrow(), unet.orElseThrow(), vae.orElseThrow(),
-        textEncoder.orElseThrow(), textEncoder2.map(c -> new SecondTextEncoder(c, directory.resolve(TOKENIZER_2),
-            index.orElseThrow().forceZerosForEmptyPrompt())), scheduler.orElseThrow(), weights);
+        textEncoder.map(c -> new TextEncoder(c, directory.resolve(TOKENIZER))),
+        textEncoder2.map(c -> new SecondTextEncoder(c, directory.resolve(TOKENIZER_2),
+            index.orElseThrow().forceZerosForEmptyPrompt(), index.orElseThrow().requiresAestheticsScore())),
+        scheduler.orElseThrow(), weights);
   }
 
   private static <T> Optional<T> readComponent(
@@ -199,22 +207,16 @@ public final class DiffusersFolder implements ModelSource {
     return vaeConfig;
   }
 
-  /** The parsed {@code text_encoder/config.json}. */
+  /** The parsed {@code text_encoder/config.json} and the {@code tokenizer/} folder; empty for SDXL's refiner. */
   @Override
-  public ClipTextConfig textEncoderConfig() {
-    return textEncoderConfig;
+  public Optional<TextEncoder> textEncoder() {
+    return textEncoder;
   }
 
   /** SDXL's {@code text_encoder_2/config.json} and {@code tokenizer_2/} folder, if the pipeline has them. */
   @Override
   public Optional<SecondTextEncoder> textEncoder2() {
     return textEncoder2;
-  }
-
-  /** The {@code tokenizer/} folder; it has {@code vocab.json} and {@code merges.txt}. */
-  @Override
-  public Path tokenizerDirectory() {
-    return directory.resolve(TOKENIZER);
   }
 
   /** {@code scheduler/scheduler_config.json} as read (a JSON object); a copy, free to modify. */

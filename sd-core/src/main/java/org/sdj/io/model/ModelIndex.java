@@ -14,8 +14,10 @@ import java.util.TreeMap;
  * @param className e.g. {@code StableDiffusionPipeline}
  * @param components component name (= folder name) to its library and class; sorted by name
  * @param forceZerosForEmptyPrompt SDXL pipelines' {@code force_zeros_for_empty_prompt} (diffusers' default: true)
+ * @param requiresAestheticsScore SDXL refiner pipelines' {@code requires_aesthetics_score} (default: false)
  */
-public record ModelIndex(String className, Map<String, ComponentSpec> components, boolean forceZerosForEmptyPrompt) {
+public record ModelIndex(String className, Map<String, ComponentSpec> components, boolean forceZerosForEmptyPrompt,
+    boolean requiresAestheticsScore) {
 
   /**
    * One component's entry, e.g. {@code "unet": ["diffusers", "UNet2DConditionModel"]}.
@@ -53,7 +55,8 @@ public record ModelIndex(String className, Map<String, ComponentSpec> components
         c.problem(field.getKey() + " must be [library, class] or [null, null], not " + value);
       }
     }
-    return new ModelIndex(className, components, c.bool("force_zeros_for_empty_prompt", true));
+    return new ModelIndex(className, components, c.bool("force_zeros_for_empty_prompt", true),
+        c.bool("requires_aesthetics_score", false));
   }
 
   /** The entry of one component, if the pipeline has it. */

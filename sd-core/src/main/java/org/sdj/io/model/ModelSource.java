@@ -27,8 +27,20 @@ public interface ModelSource extends AutoCloseable {
   /** The VAE's configuration. */
   AutoencoderKLConfig vaeConfig();
 
-  /** The text encoder's configuration. */
-  ClipTextConfig textEncoderConfig();
+  /**
+   * The (first) text encoder and its tokenizer: SD 1.x's and 2.x's only one, SDXL base's CLIP ViT-L; empty for SDXL's
+   * refiner, which has only {@link #textEncoder2()}.
+   */
+  Optional<TextEncoder> textEncoder();
+
+  /**
+   * A pipeline's {@code text_encoder} and {@code tokenizer}.
+   *
+   * @param config its {@code text_encoder/config.json}
+   * @param tokenizerDirectory a CLIP tokenizer folder ({@code vocab.json}, {@code merges.txt}, optionally
+   *     {@code tokenizer_config.json})
+   */
+  record TextEncoder(ClipTextConfig config, Path tokenizerDirectory) {}
 
   /**
    * SDXL's second text encoder ({@code CLIPTextModelWithProjection}) and its tokenizer folder; empty for pipelines
@@ -45,8 +57,16 @@ public interface ModelSource extends AutoCloseable {
    * @param tokenizerDirectory its {@code tokenizer_2/} folder (as {@link #tokenizerDirectory()})
    * @param forceZerosForEmptyPrompt the pipeline's {@code force_zeros_for_empty_prompt}: an empty negative prompt
    *     stands for zero embeddings rather than the encoded empty text
+   * @param requiresAestheticsScore the pipeline's {@code requires_aesthetics_score} (SDXL's refiner): the UNet's time
+   *     ids end with an aesthetic score in place of the target size
    */
-  record SecondTextEncoder(ClipTextConfig config, Path tokenizerDirectory, boolean forceZerosForEmptyPrompt) {}
+  record SecondTextEncoder(ClipTextConfig config, Path tokenizerDirectory, boolean forceZerosForEmptyPrompt,
+      boolean requiresAestheticsScore) {
+    /** An SDXL base pipeline's: no aesthetic score. */
+    public SecondTextEncoder(ClipTextConfig config, Path tokenizerDirectory, boolean forceZerosForEmptyPrompt) {
+      this(config, tokenizerDirectory, forceZerosForEmptyPrompt, false);
+    }
+  }
 
   /**
    * The weights of {@code component} under their diffusers / transformers names, owned by this source (don't close
@@ -70,8 +90,6 @@ public interface ModelSource extends AutoCloseable {
     return elements.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(DType.F32);
   }
 
-  /** A CLIP tokenizer folder ({@code vocab.json}, {@code merges.txt}, optionally {@code tokenizer_config.json}). */
-  Path tokenizerDirectory();
 
   /** The scheduler config as diffusers saves it ({@code scheduler_config.json}); a copy, free to modify. */
   JsonNode schedulerConfig();

@@ -23,6 +23,8 @@ public final class UNet2DConditionModel {
   private static final String TEXT_TIME = "text_time";
   /** SDXL's time ids: original height and width, crop top and left, target height and width. */
   public static final int TIME_IDS = 6;
+  /** SDXL refiner's time ids: original height and width, crop top and left, aesthetic score. */
+  public static final int AESTHETIC_TIME_IDS = 5;
   private final UNet2DConditionConfig config;
   private final TimestepEmbedding timeEmbedding;
   /** SDXL's {@code add_embedding} (addition_embed_type text_time). */
@@ -53,7 +55,7 @@ public final class UNet2DConditionModel {
     OptionalInt addIn = config.projectionClassEmbeddingsInputDim();
     boolean textTime = config.additionEmbedType().filter(TEXT_TIME::equals).isPresent()
         && config.additionTimeEmbedDim().isPresent() && addIn.isPresent()
-        && addIn.getAsInt() > TIME_IDS * config.additionTimeEmbedDim().getAsInt();
+        && addIn.getAsInt() > AESTHETIC_TIME_IDS * config.additionTimeEmbedDim().getAsInt();
     this.addEmbedding = textTime ? Optional.of(new TimestepEmbedding(w.prefix("add_embedding"), addIn.getAsInt(),
         tembChannels, config.flipSinToCos(), config.freqShift())) : Optional.empty();
     this.convIn = Conv2d.same(w.prefix("conv_in"), config.inChannels(), channels.get(0), config.convInKernel());
@@ -121,9 +123,10 @@ public final class UNet2DConditionModel {
       if (c.additionTimeEmbedDim().isEmpty() || c.projectionClassEmbeddingsInputDim().isEmpty()) {
         w.problem("addition_embed_type text_time needs addition_time_embed_dim and"
             + " projection_class_embeddings_input_dim");
-      } else if (c.projectionClassEmbeddingsInputDim().getAsInt() <= TIME_IDS * c.additionTimeEmbedDim().getAsInt()) {
+      } else if (c.projectionClassEmbeddingsInputDim().getAsInt()
+          <= AESTHETIC_TIME_IDS * c.additionTimeEmbedDim().getAsInt()) {
         w.problem("projection_class_embeddings_input_dim " + c.projectionClassEmbeddingsInputDim().getAsInt()
-            + " leaves no room for the pooled text embedding beside " + TIME_IDS + " time ids of "
+            + " leaves no room for the pooled text embedding beside " + AESTHETIC_TIME_IDS + " time ids of "
             + c.additionTimeEmbedDim().getAsInt());
       }
     }
@@ -188,38 +191,49 @@ public final class UNet2DConditionModel {
     return ops.fromHost(all, (long) timesteps.length * batch, timeEmbedding.channels());
   }
 
+  /** Whether the UNet takes SDXL's added condition ({@code addition_embed_type text_time}). */
+  public boolean takesAddedCondition() {
+    return addEmbedding.isPresent();
+  }
+
   /**
-   * The width of the pooled text embedding SDXL's {@code add_embedding} takes beside the time ids
-   * ({@code projection_class_embeddings_input_dim - 6 * addition_time_embed_dim}); empty for a UNet without it.
+   * The width of the pooled text embedding SDXL's {@code add_embedding} takes beside {@code timeIds} time ids
+   * ({@code projection_class_embeddings_input_dim - timeIds * addition_time_embed_dim}: {@link #TIME_IDS} for SDXL
+   * base, {@link #AESTHETIC_TIME_IDS} for its refiner).
+   *
+   * @throws IllegalStateException for a UNet without {@code add_embedding}
    */
-  public OptionalInt pooledTextWidth() {
-    return addEmbedding.isEmpty() ? OptionalInt.empty() : OptionalInt.of(
-        config.projectionClassEmbeddingsInputDim().getAsInt() - TIME_IDS * config.additionTimeEmbedDim().getAsInt());
+  public int pooledTextWidth(int timeIds) {
+    if (!takesAddedCondition()) {
+      throw new IllegalStateException("this UNet takes no added condition");
+    }
+    return config.projectionClassEmbeddingsInputDim().getAsInt() - timeIds * config.additionTimeEmbedDim().getAsInt();
   }
 
   /**
    * SDXL's added conditioning, as diffusers' {@code get_aug_embed} assembles it before {@code add_embedding}: each
    * row's pooled text embedding, then its time ids through {@code add_time_proj}, computed on the host.
    *
-   * @param pooled {@code [N, pooledTextWidth()]} flattened
-   * @param timeIds {@code [N, 6]} flattened
+   * @param pooled {@code [N, pooledTextWidth(idsPerRow)]} flattened
+   * @param timeIds {@code [N, idsPerRow]} flattened
+   * @param idsPerRow {@link #TIME_IDS} or {@link #AESTHETIC_TIME_IDS}
    * @return {@code [N, projection_class_embeddings_input_dim]} flattened: the {@code added} input of {@link
    *     #forward(Ops, Tensor, Tensor, Tensor, Optional)}
    */
-  public float[] addedCondition(float[] pooled, double[] timeIds) {
-    int width = pooledTextWidth().orElseThrow(() -> new IllegalStateException("this UNet takes no added condition"));
-    int rows = timeIds.length / TIME_IDS;
-    if (timeIds.length != rows * TIME_IDS || pooled.length != rows * width) {
+  public float[] addedCondition(float[] pooled, double[] timeIds, int idsPerRow) {
+    int width = pooledTextWidth(idsPerRow);
+    int rows = timeIds.length / idsPerRow;
+    if (width <= 0 || timeIds.length != rows * idsPerRow || pooled.length != rows * width) {
       throw new IllegalArgumentException(pooled.length + " pooled values and " + timeIds.length
-          + " time ids are not " + rows + " rows of " + width + " and " + TIME_IDS);
+          + " time ids are not " + rows + " rows of " + width + " and " + idsPerRow);
     }
     int dim = config.additionTimeEmbedDim().getAsInt();
     float[] times = TimestepEmbedding.projections(timeIds, dim, config.flipSinToCos(), config.freqShift());
-    int total = width + TIME_IDS * dim;
+    int total = width + idsPerRow * dim;
     float[] out = new float[rows * total];
     for (int r = 0; r < rows; r++) {
       System.arraycopy(pooled, r * width, out, r * total, width);
-      System.arraycopy(times, r * TIME_IDS * dim, out, r * total + width, TIME_IDS * dim);
+      System.arraycopy(times, r * idsPerRow * dim, out, r * total + width, idsPerRow * dim);
     }
     return out;
   }

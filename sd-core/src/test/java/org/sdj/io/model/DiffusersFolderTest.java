@@ -31,8 +31,8 @@ class DiffusersFolderTest {
       assertEquals("StableDiffusionPipeline", folder.modelIndex().className());
       assertEquals(List.of(32, 64, 64), folder.unetConfig().blockOutChannels());
       assertEquals(0.18215, folder.vaeConfig().scalingFactor());
-      assertEquals(3, folder.textEncoderConfig().numHiddenLayers());
-      assertEquals(root.resolve("tokenizer"), folder.tokenizerDirectory());
+      assertEquals(3, folder.textEncoder().orElseThrow().config().numHiddenLayers());
+      assertEquals(root.resolve("tokenizer"), folder.textEncoder().orElseThrow().tokenizerDirectory());
       assertEquals("PNDMScheduler", folder.schedulerConfig().get("_class_name").textValue());
       assertEquals(root.resolve("unet/diffusion_pytorch_model.safetensors"), folder.weightsFile(Component.UNET));
       assertEquals(root.resolve("text_encoder/model.safetensors"), folder.weightsFile(Component.TEXT_ENCODER));
