@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ThreadLocalRandom;
 import org.sdj.image.Images;
@@ -35,6 +36,7 @@ final class Generation {
   private final StableDiffusionPipeline pipeline;
   private final PipelineComponents components;
   private final String modelName;
+  private final Optional<StableDiffusion.Refiner> refiner;
   private final GenerationRequest request;
 
   private final BufferedImage initImage;
@@ -52,10 +54,12 @@ final class Generation {
   private final Scheduler scheduler;
 
   /** Resolves the request's defaults against the model and checks it, before any work. */
-  Generation(StableDiffusionPipeline pipeline, String modelName, GenerationRequest request) {
+  Generation(StableDiffusionPipeline pipeline, String modelName, Optional<StableDiffusion.Refiner> refiner,
+      GenerationRequest request) {
     this.pipeline = pipeline;
     this.components = pipeline.components();
     this.modelName = modelName;
+    this.refiner = refiner;
     this.request = request;
     int factor = components.vae().downscaleFactor();
     this.initImage = request.initImage().map(this::fitImage).orElse(null);
@@ -67,14 +71,14 @@ final class Generation {
     this.seed = request.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong(1L << 32));
     this.shape = new long[] {request.batchSize(), latentChannels(), height / factor, width / factor};
     this.count = Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3]);
-    this.scheduler = createScheduler();
+    this.scheduler = createScheduler(components);
   }
 
   /** The request's scheduler (else the model's), made before any work so that a bad name fails fast. */
-  private Scheduler createScheduler() {
-    String name = request.scheduler().orElse(components.schedulerConfig().path("_class_name").asText());
+  private Scheduler createScheduler(PipelineComponents model) {
+    String name = request.scheduler().orElse(model.schedulerConfig().path("_class_name").asText());
     try {
-      return Schedulers.create(name, components.schedulerConfig(), request.schedulerOverrides());
+      return Schedulers.create(name, model.schedulerConfig(), request.schedulerOverrides());
     } catch (SdjException e) {
       if (request.scheduler().isEmpty() && request.schedulerOverrides().isEmpty()) {
         throw e;
@@ -126,9 +130,19 @@ final class Generation {
     DenoiseSpec spec = new DenoiseSpec(List.of(repeat(request.prompt(), batch)),
         List.of(repeat(request.negativePrompt(), batch)), request.promptSyntax(), request.steps(),
         request.guidanceScale(), request.guidanceRescale(), request.clipSkip(), scheduler, start, shape,
-        generator::randn, request.sdxl());
+        generator::randn, request.sdxl(), request.refinerSwitchAt().orElse(1));
 
-    float[] latents = denoise(spec, started);
+    float[] latents = denoise(pipeline, spec, started);
+    StableDiffusionPipeline decoder = pipeline;
+    if (request.refinerSwitchAt().isPresent()) {
+      // diffusers' ensemble of expert denoisers: the refiner continues the base's noisy latents with a scheduler of
+      // its own, its stochastic steps drawing on after the base's from the same generator.
+      decoder = refiner.orElseThrow().pipeline();
+      latents = denoise(decoder, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
+          request.steps(), request.guidanceScale(), request.guidanceRescale(), request.clipSkip(),
+          createScheduler(decoder.components()), new LatentStart.Partial(latents,
+              request.refinerSwitchAt().getAsDouble()), shape, generator::randn, request.sdxl(), 1), started);
+    }
     long[] finalShape = shape;
     int factor = components.vae().downscaleFactor();
     if (request.hiresFix().isPresent()) {
@@ -136,25 +150,26 @@ final class Generation {
       finalShape = new long[] {batch, shape[1], fix.target(height, factor) / factor, fix.target(width, factor) / factor};
       float[] upscaled = HiresFix.upscale(latents, shape, (int) finalShape[2], (int) finalShape[3]);
       LatentStart second = new LatentStart.Image(upscaled, generator.randn(upscaled.length), fix.strength());
-      latents = denoise(new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
+      latents = denoise(pipeline, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.guidanceRescale(),
           request.clipSkip(),
-          createScheduler(), second, finalShape, generator::randn, request.sdxl()), started);
+          createScheduler(components), second, finalShape, generator::randn, request.sdxl(), 1), started);
     }
-    List<BufferedImage> images = Images.toImages(pipeline.decode(latents, finalShape),
+    List<BufferedImage> images = Images.toImages(decoder.decode(latents, finalShape),
         new long[] {batch, 3, finalShape[2] * factor, finalShape[3] * factor});
     GenerationParameters parameters = new GenerationParameters(request.prompt(), request.negativePrompt(), width,
         height, request.steps(), request.guidanceScale(), request.guidanceRescale(), request.clipSkip(),
         Schedulers.shortNameOf(scheduler).orElse(scheduler.config().className()), seed, batch,
         initImage != null ? OptionalDouble.of(request.strength()) : OptionalDouble.empty(), modelName,
-        request.hiresFix());
+        request.hiresFix(), request.refinerSwitchAt().isPresent() ? Optional.of(new GenerationParameters.RefinerUse(
+            refiner.orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty());
     return new GenerationResult(images, latents, finalShape, parameters,
         Duration.ofNanos(System.nanoTime() - started));
   }
 
-  private float[] denoise(DenoiseSpec spec, long started) {
+  private float[] denoise(StableDiffusionPipeline on, DenoiseSpec spec, long started) {
     try {
-      return pipeline.denoise(spec, observer(started, spec.latentShape()));
+      return on.denoise(spec, observer(started, spec.latentShape()));
     } catch (IllegalArgumentException e) {
       throw new InvalidRequestException(e.getMessage());
     }
@@ -323,6 +338,9 @@ final class Generation {
             + fix.target(height, factor) + ": at most " + MAX_SIDE + " a side");
       }
     }
+    if (request.refinerSwitchAt().isPresent()) {
+      checkRefiner(request.refinerSwitchAt().getAsDouble());
+    }
     if (request.mask().isPresent() && request.initImage().isEmpty()) {
       throw new InvalidRequestException("a mask needs the image it masks: give both (inpaint)");
     }
@@ -334,6 +352,26 @@ final class Generation {
     }
     if (request.initImage().isPresent() && !(request.strength() > 0 && request.strength() <= 1)) {
       throw new InvalidRequestException("strength must be in (0, 1], got " + request.strength());
+    }
+  }
+
+  private void checkRefiner(double switchAt) {
+    if (refiner.isEmpty()) {
+      throw new InvalidRequestException("the request asks for a refiner, but none is loaded: add one to the engine"
+          + " (StableDiffusion.builder().refiner(...), sdj generate --refiner)");
+    }
+    if (!(switchAt > 0 && switchAt < 1)) {
+      throw new InvalidRequestException("the refiner's switch must be in (0, 1) (the fraction of the schedule the"
+          + " model runs), got " + switchAt);
+    }
+    if (request.hiresFix().isPresent() || request.mask().isPresent() || inpaintingModel()) {
+      throw new InvalidRequestException("a refiner runs after txt2img or img2img; not with "
+          + (request.hiresFix().isPresent() ? "the hires fix" : "inpainting") + " (not supported yet)");
+    }
+    int layers = refiner.get().pipeline().components().textEncoderLayers();
+    if (request.clipSkip() > layers) {
+      throw new InvalidRequestException("clip skip " + request.clipSkip() + " is past the refiner's text encoder ("
+          + layers + " layers)");
     }
   }
 

@@ -22,10 +22,23 @@ import org.sdj.scheduler.Schedulers;
  * @param strength img2img strength; empty for txt2img
  * @param model the model's name (its folder or Hub id)
  * @param hiresFix the second, larger pass ({@code width} and {@code height} are the first pass's); empty for none
+ * @param refiner the refiner that took over, and where; empty for none
  */
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
-    OptionalDouble strength, String model, Optional<HiresFix> hiresFix) {
+    OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner) {
+
+  /**
+   * A refiner's part in a generation.
+   *
+   * @param model the refiner's name (its folder or Hub id)
+   * @param switchAt the fraction of the schedule after which it took over
+   */
+  public record RefinerUse(String model, double switchAt) {}
+
+  /** The infotext keys of {@link #refiner()}, as AUTOMATIC1111 writes them. */
+  public static final String REFINER = "Refiner";
+  public static final String REFINER_SWITCH_AT = "Refiner switch at";
 
   /** The infotext key of {@link #clipSkip()}. */
   public static final String CLIP_SKIP = "Clip skip";
@@ -51,6 +64,10 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
         info.extra(HiresFix.STEPS, Integer.toString(fix.steps()));
       }
       info.extra(HiresFix.UPSCALER, HiresFix.LATENT_UPSCALER);
+    });
+    refiner.ifPresent(r -> {
+      info.extra(REFINER, r.model());
+      info.extra(REFINER_SWITCH_AT, r.switchAt());
     });
     if (guidanceRescale > 0) {
       info.extra(GUIDANCE_RESCALE, guidanceRescale);

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.sdj.prompt.PromptSyntax;
@@ -45,6 +46,9 @@ import org.sdj.prompt.PromptSyntax;
  *     conversion to gray, as diffusers binarizes) and where to keep the image (black); resized as the image is
  * @param hiresFix txt2img: make the picture at its size, then enlarge it and repaint part of it at the larger size
  *     ({@link HiresFix}, AUTOMATIC1111's "Hires. fix"); empty: none
+ * @param refinerSwitchAt txt2img and img2img with a refiner loaded ({@link StableDiffusion.Builder#refiner}): the
+ *     fraction of the noise schedule after which the refiner takes over (AUTOMATIC1111's "Switch at", diffusers'
+ *     {@code denoising_end} for the base and {@code denoising_start} for the refiner), in (0, 1); empty: no refiner
  * @param sdxl SDXL models only: a prompt for the second text encoder and the size and crop conditioning
  *     ({@link SdxlConditioning#DEFAULT}: none beyond the prompts and the picture's size)
  * @param listener told after every step
@@ -55,7 +59,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Optional<String> scheduler,
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
     Optional<BufferedImage> initImage, double strength, Optional<BufferedImage> mask, Optional<HiresFix> hiresFix,
-    SdxlConditioning sdxl, StepListener listener, CancellationToken cancellation) {
+    OptionalDouble refinerSwitchAt, SdxlConditioning sdxl, StepListener listener, CancellationToken cancellation) {
 
   public static final int DEFAULT_STEPS = 25;
   public static final double DEFAULT_GUIDANCE = 7.5;
@@ -64,6 +68,8 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
   public static final int DEFAULT_BATCH = 1;
   public static final double DEFAULT_STRENGTH = 0.8;
   public static final double DEFAULT_INPAINT_STRENGTH = 1.0;
+  /** The refiner's usual share: the last fifth of the schedule (A1111's default "Switch at"). */
+  public static final double DEFAULT_REFINER_SWITCH = 0.8;
 
   public GenerationRequest {
     Objects.requireNonNull(prompt, "prompt");
@@ -73,6 +79,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     initialNoise = initialNoise.map(float[]::clone);
     Objects.requireNonNull(mask, "mask");
     Objects.requireNonNull(hiresFix, "hiresFix");
+    Objects.requireNonNull(refinerSwitchAt, "refinerSwitchAt");
     Objects.requireNonNull(sdxl, "sdxl");
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(cancellation, "cancellation");
@@ -114,6 +121,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.strength = strength;
     b.mask = mask;
     b.hiresFix = hiresFix;
+    b.refinerSwitchAt = refinerSwitchAt;
     b.sdxl = sdxl;
     b.listener = listener;
     b.cancellation = cancellation;
@@ -140,6 +148,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private double strength = DEFAULT_STRENGTH;
     private Optional<BufferedImage> mask = Optional.empty();
     private Optional<HiresFix> hiresFix = Optional.empty();
+    private OptionalDouble refinerSwitchAt = OptionalDouble.empty();
     private SdxlConditioning sdxl = SdxlConditioning.DEFAULT;
     private StepListener listener = StepListener.NONE;
     private CancellationToken cancellation = new CancellationToken();
@@ -256,6 +265,21 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return hiresFix(new HiresFix(scale, strength, 0));
     }
 
+    /**
+     * Hands the schedule from the fraction {@code switchAt} on (0.8: the last fifth) to the refiner the engine was
+     * built with ({@link StableDiffusion.Builder#refiner}), as diffusers' ensemble of expert denoisers does.
+     */
+    public Builder refiner(double switchAt) {
+      this.refinerSwitchAt = OptionalDouble.of(switchAt);
+      return this;
+    }
+
+    /** No refiner, whether or not the engine has one. */
+    public Builder noRefiner() {
+      this.refinerSwitchAt = OptionalDouble.empty();
+      return this;
+    }
+
     /** SDXL's second prompts and size conditioning ({@link SdxlConditioning}); SDXL models only. */
     public Builder sdxl(SdxlConditioning sdxl) {
       this.sdxl = Objects.requireNonNull(sdxl, "sdxl");
@@ -275,7 +299,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     public GenerationRequest build() {
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler,
-          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, hiresFix, sdxl, listener,
+          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, hiresFix, refinerSwitchAt, sdxl, listener,
           cancellation);
     }
   }

@@ -47,13 +47,19 @@ public final class StableDiffusion implements AutoCloseable {
   private final PipelineComponents components;
   private final StableDiffusionPipeline pipeline;
   private final String modelName;
+  private final Optional<Refiner> refiner;
 
-  private StableDiffusion(Backend backend, PipelineComponents components, String modelName, boolean vaeTiling) {
+  private StableDiffusion(Backend backend, PipelineComponents components, String modelName, boolean vaeTiling,
+      Optional<Refiner> refiner) {
     this.backend = backend;
     this.components = components;
     this.pipeline = new StableDiffusionPipeline(components, backend, vaeTiling);
     this.modelName = modelName;
+    this.refiner = refiner;
   }
+
+  /** A refiner loaded beside the model ({@link Builder#refiner(String)}): its pipeline, and its name. */
+  record Refiner(StableDiffusionPipeline pipeline, String name) {}
 
   public static Builder builder() {
     return new Builder();
@@ -66,7 +72,7 @@ public final class StableDiffusion implements AutoCloseable {
    * @throws SdjException if the Java heap runs out during the run (said so, with what to lower), among other failures
    */
   public GenerationResult generate(GenerationRequest request) {
-    Generation generation = new Generation(pipeline, modelName, request);
+    Generation generation = new Generation(pipeline, modelName, refiner, request);
     try {
       return generation.run();
     } catch (OutOfMemoryError e) {
@@ -88,7 +94,7 @@ public final class StableDiffusion implements AutoCloseable {
     if (request.seed().isEmpty() && request.initialNoise().isEmpty()) {
       throw new InvalidRequestException("the request has no seed: without one its noise is random");
     }
-    Generation g = new Generation(pipeline, modelName, request);
+    Generation g = new Generation(pipeline, modelName, refiner, request);
     return g.initialNoise(new TorchGenerator(g.seed()));
   }
 
@@ -110,6 +116,7 @@ public final class StableDiffusion implements AutoCloseable {
   /** Frees the weights and the backend. */
   @Override
   public void close() {
+    refiner.ifPresent(r -> r.pipeline().components().close());
     components.close();
     backend.close();
   }
@@ -125,6 +132,7 @@ public final class StableDiffusion implements AutoCloseable {
     private final List<Path> embeddings = new ArrayList<>();
     private Optional<Path> vae = Optional.empty();
     private boolean vaeTiling;
+    private Optional<String> refiner = Optional.empty();
 
     private Builder() {}
 
@@ -216,6 +224,22 @@ public final class StableDiffusion implements AutoCloseable {
     }
 
     /** Told of the progress of Hub downloads (per file, in bytes); none by default. */
+    /**
+     * A refiner to load beside the model, on the same backend, for the requests that hand it the end of the schedule
+     * ({@link GenerationRequest.Builder#refiner(double)}): SDXL's refiner (a diffusers folder or the Hub id
+     * {@code stabilityai/stable-diffusion-xl-refiner-1.0}), or any model whose latents are the model's (as
+     * AUTOMATIC1111 allows). It takes the model's variant, but no LoRA, embedding or VAE file.
+     */
+    public Builder refiner(String folderFileOrHubId) {
+      this.refiner = Optional.of(Objects.requireNonNull(folderFileOrHubId, "folderFileOrHubId"));
+      return this;
+    }
+
+    /** {@link #refiner(String)} from a folder or file. */
+    public Builder refiner(Path folderOrFile) {
+      return refiner(folderOrFile.toString());
+    }
+
     public Builder downloadListener(DownloadListener listener) {
       this.downloads = Objects.requireNonNull(listener, "listener");
       return this;
@@ -242,14 +266,46 @@ public final class StableDiffusion implements AutoCloseable {
         opened.close();
         throw e;
       }
+      PipelineComponents components = null;
       try {
-        PipelineComponents components = PipelineComponents.load(opened, b, new ModelExtras(loras, words));
+        components = PipelineComponents.load(opened, b, new ModelExtras(loras, words));
         LOG.log(Level.INFO, "loaded {0} on {1}", source, b.description());
-        return new StableDiffusion(b, components, modelName(source, location), vaeTiling);
+        Optional<Refiner> second = refiner.isPresent() ? Optional.of(loadRefiner(b, components, options))
+            : Optional.empty();
+        return new StableDiffusion(b, components, modelName(source, location), vaeTiling, second);
       } catch (RuntimeException e) {
+        if (components != null) {
+          components.close();
+        }
         b.close();
         throw e;
       }
+    }
+
+    /** The refiner on {@code backend}, refused unless its latents are {@code model}'s. */
+    private Refiner loadRefiner(Backend backend, PipelineComponents model, LoadOptions options) {
+      String source = refiner.orElseThrow();
+      Path location = locate(source);
+      ModelSource opened;
+      if (Files.isDirectory(location)) {
+        opened = DiffusersFolder.open(location, options);
+      } else if (SingleFileCheckpoint.isCheckpointFile(location)) {
+        opened = SingleFileCheckpoint.open(location, CheckpointOptions.defaults());
+      } else {
+        throw new SdjException("refiner " + location + " is a file but not a checkpoint: give a diffusers pipeline"
+            + " folder, a single-file checkpoint or a Hub id");
+      }
+      PipelineComponents components = PipelineComponents.load(opened, backend);
+      int channels = components.vae().config().latentChannels();
+      int factor = components.vae().downscaleFactor();
+      if (channels != model.vae().config().latentChannels() || factor != model.vae().downscaleFactor()) {
+        components.close();
+        throw new SdjException("refiner " + source + " makes " + channels + "-channel latents at 1/" + factor
+            + " of the picture's size, the model " + model.vae().config().latentChannels() + "-channel ones at 1/"
+            + model.vae().downscaleFactor() + ": a refiner must share the model's latents");
+      }
+      LOG.log(Level.INFO, "loaded refiner {0}", source);
+      return new Refiner(new StableDiffusionPipeline(components, backend, vaeTiling), modelName(source, location));
     }
 
     private ModelSource open(Path path, LoadOptions options) {

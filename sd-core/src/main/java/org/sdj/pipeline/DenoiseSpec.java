@@ -25,17 +25,19 @@ import org.sdj.scheduler.Scheduler;
  * @param stepNoise fresh noise for stochastic schedulers
  * @param sdxl SDXL's second prompts (for every batch item) and size conditioning; {@link SdxlConditioning#DEFAULT}
  *     for other models
+ * @param denoisingEnd in (0, 1]: the fraction of the noise schedule after which the loop stops, its latents still
+ *     noisy, for a refiner to take over ({@link LatentStart.Partial}; diffusers' {@code denoising_end}); 1 runs it all
  */
 public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
-    long[] latentShape, NoiseSource stepNoise, SdxlConditioning sdxl) {
+    long[] latentShape, NoiseSource stepNoise, SdxlConditioning sdxl, double denoisingEnd) {
 
   /** A spec without SDXL's own conditioning. */
   public DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
       double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
       long[] latentShape, NoiseSource stepNoise) {
     this(prompts, negativePrompts, promptSyntax, steps, guidanceScale, guidanceRescale, clipSkip, scheduler, start,
-        latentShape, stepNoise, SdxlConditioning.DEFAULT);
+        latentShape, stepNoise, SdxlConditioning.DEFAULT, 1);
   }
 
   /** A spec without guidance rescale. */
@@ -54,6 +56,9 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, Pr
     Objects.requireNonNull(start, "start");
     Objects.requireNonNull(stepNoise, "stepNoise");
     Objects.requireNonNull(sdxl, "sdxl");
+    if (!(denoisingEnd > 0 && denoisingEnd <= 1)) {
+      throw new IllegalArgumentException("denoising end must be in (0, 1], got " + denoisingEnd);
+    }
     latentShape = latentShape.clone();
     if (!(guidanceRescale >= 0 && guidanceRescale <= 1)) {
       throw new IllegalArgumentException("guidance rescale must be in [0, 1], got " + guidanceRescale);
@@ -74,6 +79,7 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, Pr
       case LatentStart.Noise s -> s.unitNoise();
       case LatentStart.Image s -> s.unitNoise();
       case LatentStart.Inpaint s -> s.unitNoise();
+      case LatentStart.Partial s -> s.latents();
     };
     if (noise.length != n) {
       throw new IllegalArgumentException("initial noise has " + noise.length + " values, the latents need " + n);

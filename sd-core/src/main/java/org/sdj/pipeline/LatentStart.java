@@ -1,6 +1,9 @@
 package org.sdj.pipeline;
 
-/** Where the denoising loop starts: pure noise (txt2img), a noised image (img2img) or a masked one (inpainting). */
+/**
+ * Where the denoising loop starts: pure noise (txt2img), a noised image (img2img), a masked one (inpainting), or the
+ * latents another loop stopped with (SDXL's refiner taking over from the base).
+ */
 public sealed interface LatentStart {
 
   /**
@@ -26,6 +29,22 @@ public sealed interface LatentStart {
       }
       if (!(strength > 0 && strength <= 1)) {
         throw new IllegalArgumentException("strength must be in (0, 1], got " + strength);
+      }
+    }
+  }
+
+  /**
+   * The still noisy latents of a loop that stopped at {@link DenoiseSpec#denoisingEnd()} = {@code denoisingStart},
+   * denoised from there on as they are (no new noise), as diffusers' SDXL pipelines take {@code denoising_start}: the
+   * loop runs the timesteps below {@code (1 - denoisingStart) * num_train_timesteps}.
+   *
+   * @param latents {@code [batch, C, h, w]} flattened
+   * @param denoisingStart in (0, 1)
+   */
+  record Partial(float[] latents, double denoisingStart) implements LatentStart {
+    public Partial {
+      if (!(denoisingStart > 0 && denoisingStart < 1)) {
+        throw new IllegalArgumentException("denoising start must be in (0, 1), got " + denoisingStart);
       }
     }
   }

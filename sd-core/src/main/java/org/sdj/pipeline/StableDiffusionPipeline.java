@@ -78,6 +78,17 @@ public final class StableDiffusionPipeline {
         latents = p.strength() == 1 ? scaled(p.unitNoise(), (float) scheduler.initNoiseSigma())
             : scheduler.addNoise(p.imageLatents(), p.unitNoise(), timesteps[begin]);
       }
+      case LatentStart.Partial p -> {
+        begin = partialBegin(timesteps, cutoff(scheduler, p.denoisingStart()), scheduler.order());
+        scheduler.setBeginIndex(begin);
+        latents = p.latents().clone();
+      }
+    }
+    int end = spec.denoisingEnd() < 1 ? partialEnd(timesteps, cutoff(scheduler, spec.denoisingEnd()))
+        : timesteps.length;
+    if (end <= begin) {
+      throw new IllegalArgumentException("denoising end " + spec.denoisingEnd() + " leaves none of the "
+          + (timesteps.length - begin) + " steps to run: raise it or the steps");
     }
     Optional<LatentStart.Inpaint> blendBack = spec.start() instanceof LatentStart.Inpaint p && !p.conditioned()
         ? Optional.of(p) : Optional.empty();
@@ -94,12 +105,12 @@ public final class StableDiffusionPipeline {
       Optional<Tensor> added = TextConditioning.added(outer, components, contexts, spec, cfg)
           .map(a -> outer.cast(a, backend.activationType()));
       Optional<Tensor> conditioning = Inpainting.conditioning(outer, spec, backend.activationType());
-      Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, timesteps.length), batch);
+      Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, end), batch);
       Tensor x = math.fromHost(latents, spec.latentShape());
-      int total = timesteps.length - begin;
+      int total = end - begin;
       // Stochastic schedulers draw at most once per model call; the spec's noise source serves this loop alone.
       math.prefetchNoise(total);
-      for (int s = begin; s < timesteps.length; s++) {
+      for (int s = begin; s < end; s++) {
         double t = timesteps[s];
         Ops ops = math.ops();
         Tensor input = scheduler.scaleModelInput(math, x, t);
@@ -163,6 +174,46 @@ public final class StableDiffusionPipeline {
     public void close() {
       expired = true;
     }
+  }
+
+  /**
+   * diffusers' {@code discrete_timestep_cutoff} of a fraction of the noise schedule:
+   * {@code round(num_train_timesteps * (1 - fraction))}, rounding half to even as Python's {@code round}.
+   */
+  private static double cutoff(Scheduler scheduler, double fraction) {
+    int train = scheduler.config().common().numTrainTimesteps();
+    return Math.rint(train - fraction * train);
+  }
+
+  /** How many timesteps a loop stopping at {@code cutoff} runs: those at or above it (diffusers' denoising_end). */
+  static int partialEnd(double[] timesteps, double cutoff) {
+    int n = 0;
+    while (n < timesteps.length && timesteps[n] >= cutoff) {
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * The first timestep a loop continuing below {@code cutoff} runs, as diffusers' SDXL {@code get_timesteps} with
+   * {@code denoising_start}: the timesteps under the cutoff, one more for a second-order scheduler whose count would
+   * split a step between its two evaluations.
+   */
+  static int partialBegin(double[] timesteps, double cutoff, int order) {
+    int n = 0;
+    for (double t : timesteps) {
+      if (t < cutoff) {
+        n++;
+      }
+    }
+    if (order == 2 && n % 2 == 0) {
+      n++;
+    }
+    if (n == 0 || n > timesteps.length) {
+      throw new IllegalArgumentException("denoising start leaves " + (n == 0 ? "no" : "more than all") + " of the "
+          + timesteps.length + " steps to run");
+    }
+    return timesteps.length - n;
   }
 
   /**

@@ -28,6 +28,8 @@ final class PipelineFiles {
           "scheduler", List.of("scheduler_config.json"));
 
   private static final List<String> ALWAYS_NEEDED = List.of("unet", "vae", "text_encoder", "tokenizer", "scheduler");
+  /** What SDXL's refiner goes without, having only text_encoder_2 and tokenizer_2. */
+  private static final Set<String> FIRST_ENCODER = Set.of("text_encoder", "tokenizer");
   private static final Set<String> WEIGHTED = Set.of("unet", "vae", "text_encoder", "text_encoder_2");
   private static final List<String> CONFIG_FILES =
       List.of(
@@ -94,22 +96,27 @@ final class PipelineFiles {
   /**
    * The pipeline components that {@code model_index.json} declares and a pipeline needs.
    *
-   * @throws HubException (UNSUPPORTED_MODEL) if one of unet, vae, text_encoder, tokenizer, scheduler is missing
+   * @throws HubException (UNSUPPORTED_MODEL) if one of unet, vae, text_encoder, tokenizer, scheduler is missing (SDXL's
+   *     refiner declares text_encoder_2 and tokenizer_2 instead of text_encoder and tokenizer)
    */
   static List<String> components(JsonNode modelIndex, ModelId id) {
     List<String> components = new ArrayList<>();
+    boolean second = declared(modelIndex, "text_encoder_2");
     for (String name : REQUIRED_CONFIGS.keySet().stream().sorted().toList()) {
-      JsonNode entry = modelIndex.path(name);
-      boolean declared = entry.isArray() && !entry.isEmpty() && !entry.get(0).isNull();
-      if (declared) {
+      if (declared(modelIndex, name)) {
         components.add(name);
-      } else if (ALWAYS_NEEDED.contains(name)) {
+      } else if (ALWAYS_NEEDED.contains(name) && !(second && FIRST_ENCODER.contains(name))) {
         throw new HubException(
             HubException.Kind.UNSUPPORTED_MODEL,
             id.repoId() + " is not a Stable Diffusion pipeline: its " + MODEL_INDEX + " declares no " + name);
       }
     }
     return List.copyOf(components);
+  }
+
+  private static boolean declared(JsonNode modelIndex, String name) {
+    JsonNode entry = modelIndex.path(name);
+    return entry.isArray() && !entry.isEmpty() && !entry.get(0).isNull();
   }
 
   /** The component's files that must exist besides weights, e.g. {@code unet/config.json}. */

@@ -61,6 +61,12 @@ class PipelineFilesTest {
     var noVae = JSON.readTree("{\"unet\": [\"d\", \"U\"], \"vae\": [null, null]}");
     HubException e = assertThrows(HubException.class, () -> PipelineFiles.components(noVae, ModelId.parse("a/b")));
     assertEquals(HubException.Kind.UNSUPPORTED_MODEL, e.kind());
+    // stable-diffusion-xl-refiner-1.0's: the second text encoder and tokenizer alone.
+    var refiner = JSON.readTree("{\"_class_name\": \"StableDiffusionXLImg2ImgPipeline\", \"scheduler\": [\"d\", \"E\"],"
+        + " \"text_encoder\": [null, null], \"text_encoder_2\": [\"t\", \"C\"], \"tokenizer\": [null, null],"
+        + " \"tokenizer_2\": [\"t\", \"T\"], \"unet\": [\"d\", \"U\"], \"vae\": [\"d\", \"A\"]}");
+    assertEquals(List.of("scheduler", "text_encoder_2", "tokenizer_2", "unet", "vae"),
+        PipelineFiles.components(refiner, ModelId.parse("a/b")));
   }
 
   private static List<String> weights(Set<String> files, List<PipelineFiles.Tier> tiers) {

@@ -151,6 +151,11 @@ final class GenerateCommand implements Callable<Integer> {
           + " enable_vae_tiling(): far less memory for large pictures, at the price of blended seams.")
   boolean vaeTiling;
 
+  @Option(names = "--refiner-switch-at", paramLabel = "X",
+      description = "With --refiner: the fraction of the schedule after which the refiner takes over, in (0, 1)"
+          + " (default: ${DEFAULT-VALUE}).")
+  double refinerSwitchAt = GenerationRequest.DEFAULT_REFINER_SWITCH;
+
   @Option(names = "--quiet", description = "No progress on standard error.")
   boolean quiet;
 
@@ -182,6 +187,10 @@ final class GenerateCommand implements Callable<Integer> {
         || spec.commandLine().getParseResult().hasMatchedOption("--hires-steps"))) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--hires-strength and --hires-steps tune the"
           + " hires fix: add --hires-scale");
+    }
+    if (modelOptions.refiner == null && spec.commandLine().getParseResult().hasMatchedOption("--refiner-switch-at")) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--refiner-switch-at says when the refiner takes"
+          + " over: add --refiner");
     }
     if (mask != null && initImage == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--mask masks an image: add --init-image");
@@ -216,6 +225,9 @@ final class GenerateCommand implements Callable<Integer> {
           strength != null ? strength : GenerationRequest.DEFAULT_INPAINT_STRENGTH);
     } else if (initImage != null) {
       request.initImage(Images.read(initImage), strength != null ? strength : GenerationRequest.DEFAULT_STRENGTH);
+    }
+    if (modelOptions.refiner != null) {
+      request.refiner(refinerSwitchAt);
     }
     if (hiresScale != null) {
       request.hiresFix(new HiresFix(hiresScale, hiresStrength, hiresSteps));

@@ -50,6 +50,11 @@ final class ModelOptions {
           + " embeddings folder (needs --prompt-syntax a1111); repeat for several.")
   List<Path> embeddings = new ArrayList<>();
 
+  @Option(names = "--refiner", paramLabel = "PATH",
+      description = "SDXL's refiner (a diffusers folder or Hub id, e.g. stabilityai/stable-diffusion-xl-refiner-1.0),"
+          + " or any model with the same latents, taking over the end of the schedule (--refiner-switch-at).")
+  String refiner;
+
   boolean hasEmbeddings() {
     return !embeddings.isEmpty();
   }
@@ -68,6 +73,9 @@ final class ModelOptions {
       engine.vae(vae);
     }
     embeddings.forEach(engine::embedding);
+    if (refiner != null) {
+      engine.refiner(refiner);
+    }
     for (String lora : loras) {
       addLora(spec, engine, lora);
     }

@@ -105,6 +105,27 @@ class GenerateCommandTest {
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--prompt-2", "y")).assertOneErrorLine(1, "for SDXL models");
   }
 
+  /** The base model and the refiner, as {@code SdxlRefinerTest}'s ensemble case against diffusers. */
+  @Test
+  void aRefinerTakesOverAtTheSwitch() throws IOException {
+    Path model = SdxlFixture.model(dir);
+    Path refiner = SdxlFixture.refiner(dir);
+    Path latents = dir.resolve("refined.safetensors");
+    Path image = dir.resolve("refined.png");
+    Sdj.run(Sdj.smallGenerate(image, "--model", model.toString(), "--backend", "reference", "--refiner",
+        refiner.toString(), "--prompt", "a watercolor otter", "--negative-prompt", "blurry", "--width", "128",
+        "--height", "128", "--steps", "10", "--guidance", "5", "--seed", "41", "--quiet", "--output-latents",
+        latents.toString())).assertSuccess();
+    try (SafeTensorsFile got = SafeTensorsFile.open(latents);
+        SafeTensorsFile expected = SafeTensorsFile.open(SdxlFixture.expected(dir, "ensemble-expected.safetensors"))) {
+      TensorAssert.assertTensorClose(got.get("latents").toFloatArray(), expected.get("euler at 0.8").toFloatArray(),
+          "sdj generate --refiner");
+    }
+    assertTrue(ImageFiles.readParameters(image).orElseThrow().contains("Refiner switch at: 0.8"));
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--refiner-switch-at", "0.7")).assertOneErrorLine(2,
+        "add --refiner");
+  }
+
   @Test
   void missingModelFolder() {
     Path missing = dir.resolve("no-such-model");
