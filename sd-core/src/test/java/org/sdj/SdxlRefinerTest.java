@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -90,7 +89,7 @@ class SdxlRefinerTest {
   @Test
   void img2imgMatchesDiffusers() throws URISyntaxException {
     float[] latents = sd.generate(GenerationRequest.prompt("a watercolor otter").steps(5).scheduler("euler")
-        .guidanceScale(5).seed(31).initImage(ramp(), 0.6)).latents();
+        .guidanceScale(5).seed(31).initImage(SdxlFixture.ramp(), 0.6)).latents();
     TensorAssert.assertTensorClose(latents, expected("img2img", "refiner-expected.safetensors"), "refiner img2img");
   }
 
@@ -99,7 +98,8 @@ class SdxlRefinerTest {
     SdxlConditioning conditioning = SdxlConditioning.builder().aestheticScores(7.5, 2.0).originalSize(384, 512)
         .cropTopLeft(8, 16).build();
     GenerationRequest.Builder request = GenerationRequest.prompt("an otter in a river of colour")
-        .negativePrompt("blurry").steps(6).scheduler("dpmpp-2m").guidanceScale(6).seed(32).initImage(ramp(), 0.5);
+        .negativePrompt("blurry").steps(6).scheduler("dpmpp-2m").guidanceScale(6).seed(32)
+        .initImage(SdxlFixture.ramp(), 0.5);
     float[] expected = expected("aesthetic scores and sizes", "refiner-expected.safetensors");
     TensorAssert.assertTensorClose(sd.generate(request.sdxl(conditioning)).latents(), expected,
         "refiner aesthetic scores");
@@ -124,16 +124,6 @@ class SdxlRefinerTest {
     ModelLoadException e = assertThrows(ModelLoadException.class,
         () -> StableDiffusion.builder().model(copy).backend("reference").build());
     assertTrue(e.getMessage().contains("set model_index.json's requires_aesthetics_score to true"), e.getMessage());
-  }
-
-  private static BufferedImage ramp() {
-    BufferedImage ramp = new BufferedImage(128, 128, BufferedImage.TYPE_INT_RGB);
-    for (int y = 0; y < 128; y++) {
-      for (int x = 0; x < 128; x++) {
-        ramp.setRGB(x, y, (x * 255 / 128) << 16 | (y * 255 / 128) << 8 | 128);
-      }
-    }
-    return ramp;
   }
 
   private static float[] expected(String name, String file) throws URISyntaxException {

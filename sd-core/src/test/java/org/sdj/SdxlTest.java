@@ -149,7 +149,7 @@ class SdxlTest {
   void img2imgMatchesDiffusers() throws URISyntaxException {
     try (SafeTensorsFile expected = SafeTensorsFile.open(resource("img2img-expected.safetensors"))) {
       float[] latents = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
-          .steps(5).scheduler("euler").guidanceScale(5).seed(8).initImage(ramp(), 0.6)).latents();
+          .steps(5).scheduler("euler").guidanceScale(5).seed(8).initImage(SdxlFixture.ramp(), 0.6)).latents();
       TensorAssert.assertTensorClose(latents, expected.get("latents").toFloatArray(), "SDXL img2img");
     }
   }
@@ -168,20 +168,9 @@ class SdxlTest {
     }
     try (SafeTensorsFile expected = SafeTensorsFile.open(resource("inpaint-expected.safetensors"))) {
       float[] latents = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
-          .steps(5).scheduler("euler").guidanceScale(5).seed(9).inpaint(ramp(), mask, 0.7)).latents();
+          .steps(5).scheduler("euler").guidanceScale(5).seed(9).inpaint(SdxlFixture.ramp(), mask, 0.7)).latents();
       TensorAssert.assertTensorClose(latents, expected.get("latents").toFloatArray(), "SDXL inpainting");
     }
-  }
-
-  /** 128x128: red along x, green along y, blue 128, as the generators draw it. */
-  private static BufferedImage ramp() {
-    BufferedImage ramp = new BufferedImage(128, 128, BufferedImage.TYPE_INT_RGB);
-    for (int y = 0; y < 128; y++) {
-      for (int x = 0; x < 128; x++) {
-        ramp.setRGB(x, y, (x * 255 / 128) << 16 | (y * 255 / 128) << 8 | 128);
-      }
-    }
-    return ramp;
   }
 
   @Test

@@ -2,6 +2,7 @@ package org.sdj.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -51,18 +52,32 @@ public final class SdxlFixture {
    * they are, q, k and v concatenated, transposed, or as a 1x1 convolution.
    */
   public static Path singleFile(Path dir) {
-    Path folder = model(dir.resolve("source"));
-    Path file = dir.resolve("tiny-sdxl.safetensors");
+    return singleFile(model(dir.resolve("source")), "tiny-sdxl", dir);
+  }
+
+  /**
+   * The tiny refiner ({@link #refiner}) as one checkpoint in the original single-file layout, its text encoder under
+   * {@code conditioner.embedders.0.model.}: {@code tiny-sdxl-refiner.safetensors} written into {@code dir} as
+   * {@code tiny-sdxl-refiner-single-file.json} says (made and checked as the base model's).
+   */
+  public static Path refinerSingleFile(Path dir) {
+    return singleFile(refiner(dir.resolve("source")), "tiny-sdxl-refiner", dir);
+  }
+
+  /** {@code dir/NAME.safetensors} from the folder's weights, laid out as {@code NAME-single-file.json} says. */
+  private static Path singleFile(Path folder, String name, Path dir) {
+    Path file = dir.resolve(name + ".safetensors");
     Map<String, SafeTensorsFile> components = new HashMap<>();
     try {
-      JsonNode layout = new ObjectMapper().readTree(SdxlFixture.class.getResource("/sdxl/tiny-sdxl-single-file.json"));
+      JsonNode layout = new ObjectMapper().readTree(SdxlFixture.class.getResource("/sdxl/" + name
+          + "-single-file.json"));
       SafeTensorsWriter writer = SafeTensorsWriter.create();
       for (JsonNode entry : layout) {
         String component = entry.get("component").asText();
         SafeTensorsFile weights = components.computeIfAbsent(component, c -> SafeTensorsFile.open(folder.resolve(c)
             .resolve(c.startsWith("text_encoder") ? "model.safetensors" : "diffusion_pytorch_model.safetensors")));
         List<SafeTensor> from = new ArrayList<>();
-        entry.get("from").forEach(name -> from.add(weights.get(name.asText())));
+        entry.get("from").forEach(source -> from.add(weights.get(source.asText())));
         SafeTensor first = from.getFirst();
         long[] shape = first.shape().clone();
         float[] values;
@@ -113,6 +128,17 @@ public final class SdxlFixture {
    */
   public static Path expected(Path dir, String file) {
     return copy("/sdxl/" + file, dir.resolve(file));
+  }
+
+  /** 128x128: red along x, green along y, blue 128, as the generators draw it. */
+  public static BufferedImage ramp() {
+    BufferedImage ramp = new BufferedImage(128, 128, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 128; y++) {
+      for (int x = 0; x < 128; x++) {
+        ramp.setRGB(x, y, (x * 255 / 128) << 16 | (y * 255 / 128) << 8 | 128);
+      }
+    }
+    return ramp;
   }
 
   private static Path copy(String resource, Path target) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,10 +28,11 @@ import org.sdj.tokenizer.ClipTokenizer;
 /**
  * The tiny SDXL model (sd-core's {@code src/test/resources/sdxl}) on the CUDA backend against the reference backend, at
  * the model tolerance: two text encoders, the pooled embedding and time ids as the replayed step's fourth input, the
- * negative half as zeros, and encoded in A1111's syntax with prompts of two chunks against one (the halves run apart).
- * Two steps at guidance 2: this random model is unusually sensitive to float16 (diffusers' own pipeline in float16
- * against float32 on it: relative L2 0.9% at three steps and guidance 6, 0.7% at two and 5, 0.4% at two and 2), and
- * the bar is the model tolerance of 1e-2; a wrong time id or pooled row moves the latents by 6-30%.
+ * negative half as zeros, and encoded in A1111's syntax with prompts of two chunks against one (the halves run apart);
+ * and the tiny refiner. Two steps at guidance 2: this random model is unusually sensitive to float16 (diffusers' own
+ * pipeline in float16 against float32 on it: relative L2 0.9% at three steps and guidance 6, 0.7% at two and 5, 0.4%
+ * at two and 2), and the bar is the model tolerance of 1e-2; a wrong time id or pooled row moves the latents by
+ * 6-30%.
  */
 class CudaSdxlTest {
   private static final long[] SHAPE = {2, 4, 8, 12};
@@ -66,11 +68,39 @@ class CudaSdxlTest {
     }
   }
 
+  /**
+   * SDXL's refiner: the second text encoder alone, five time ids ending with the aesthetic score, and its UNet of four
+   * levels, the last without attention.
+   */
+  @Test
+  void theRefinerAgreesWithTheReference(@TempDir Path dir) {
+    Path model = SdxlFixture.refiner(dir);
+    List<String> prompts = List.of("a watercolor otter");
+    List<String> negatives = List.of("blurry");
+    long[] shape = {1, 4, 8, 8};
+    float[] expected;
+    try (Backend reference = new ReferenceBackend();
+        PipelineComponents components = PipelineComponents.load(model, LoadOptions.defaults(), reference)) {
+      expected = latents(components, reference, prompts, negatives, PromptSyntax.PLAIN, shape);
+    }
+    try (Backend backend = createBackend();
+        PipelineComponents components = PipelineComponents.load(model, LoadOptions.defaults(), backend)) {
+      double err = TensorAssert.relativeL2(latents(components, backend, prompts, negatives, PromptSyntax.PLAIN,
+          shape), expected);
+      assertTrue(err <= 1e-2, "relative L2 " + err);
+    }
+  }
+
   private static float[] latents(PipelineComponents model, Backend backend, List<String> prompts,
       List<String> negatives, PromptSyntax syntax) {
-    int count = Math.toIntExact(SHAPE[0] * SHAPE[1] * SHAPE[2] * SHAPE[3]);
+    return latents(model, backend, prompts, negatives, syntax, SHAPE);
+  }
+
+  private static float[] latents(PipelineComponents model, Backend backend, List<String> prompts,
+      List<String> negatives, PromptSyntax syntax, long[] shape) {
+    int count = Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3]);
     DenoiseSpec spec = new DenoiseSpec(prompts, negatives, syntax, 2, 2.0, 1,
-        Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count)), SHAPE,
+        Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count)), shape,
         NoiseSource.NONE);
     return new StableDiffusionPipeline(model, backend).denoise(spec);
   }

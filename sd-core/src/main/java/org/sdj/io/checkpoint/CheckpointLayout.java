@@ -16,12 +16,12 @@ final class CheckpointLayout {
   static final String CLIP = "cond_stage_model.transformer.";
   /** SD 2.x: an OpenCLIP text tower. */
   static final String OPEN_CLIP = "cond_stage_model.model.";
-  /** SDXL's two text encoders. */
-  static final String SDXL_EMBEDDERS = "conditioner.embedders.";
   /** SDXL's first text encoder: a transformers {@code CLIPTextModel}, as SD 1.x's. */
   static final String SDXL_CLIP = "conditioner.embedders.0.transformer.";
   /** SDXL's second text encoder: an OpenCLIP text tower with its projection, as SD 2.x's. */
   static final String SDXL_OPEN_CLIP = "conditioner.embedders.1.model.";
+  /** SDXL refiner's only text encoder: OpenCLIP bigG, as the base's second. */
+  static final String SDXL_REFINER_OPEN_CLIP = "conditioner.embedders.0.model.";
 
   private CheckpointLayout() {}
 

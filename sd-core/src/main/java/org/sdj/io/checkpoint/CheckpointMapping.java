@@ -15,8 +15,10 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.sdj.io.model.AutoencoderKLConfig;
+import org.sdj.io.model.ClipTextConfig;
 import org.sdj.io.model.Component;
 import org.sdj.io.model.LoadProblems;
+import org.sdj.io.model.ModelSource;
 import org.sdj.io.safetensors.TensorSource;
 import org.sdj.model.Weights;
 import org.sdj.model.clip.ClipTextModel;
@@ -55,19 +57,22 @@ final class CheckpointMapping {
     boolean altVae = !mapping.hasPrefix(CheckpointLayout.VAE) && mapping.hasPrefix(CheckpointLayout.VAE_ALT);
     KeyMap vae = VaeKeyMap.of(configs.vae(), altVae ? CheckpointLayout.VAE_ALT : CheckpointLayout.VAE);
     views.put(Component.VAE, mapping.view("VAE", expected(w -> new AutoencoderKL(configs.vae(), w)), vae));
+    Optional<ClipTextConfig> text = configs.textEncoder().map(ModelSource.TextEncoder::config);
     if (configs.textEncoder2().isPresent()) {
-      // SDXL: CLIP ViT-L as SD 1.x stores it, and OpenCLIP bigG as SD 2.x does, with its projection.
-      views.put(Component.TEXT_ENCODER, mapping.view("text encoder", expected(w -> new ClipTextModel(
-          configs.textEncoder(), w)), ClipKeyMap.of(CheckpointLayout.SDXL_CLIP,
-              checkpoint.contains(ClipKeyMap.probeWithTextModel(CheckpointLayout.SDXL_CLIP)))));
+      // SDXL: CLIP ViT-L as SD 1.x stores it, and OpenCLIP bigG as SD 2.x does, with its projection; the refiner has
+      // the second alone, in the first place.
+      text.ifPresent(t -> views.put(Component.TEXT_ENCODER, mapping.view("text encoder",
+          expected(w -> new ClipTextModel(t, w)), ClipKeyMap.of(CheckpointLayout.SDXL_CLIP,
+              checkpoint.contains(ClipKeyMap.probeWithTextModel(CheckpointLayout.SDXL_CLIP))))));
       views.put(Component.TEXT_ENCODER_2, mapping.view("second text encoder", expected(w -> new ClipTextModel(
-          configs.textEncoder2().get().config(), w, true)), new OpenClipKeyMap(CheckpointLayout.SDXL_OPEN_CLIP)));
+          configs.textEncoder2().get().config(), w, true)), new OpenClipKeyMap(text.isPresent()
+              ? CheckpointLayout.SDXL_OPEN_CLIP : CheckpointLayout.SDXL_REFINER_OPEN_CLIP)));
     } else {
-      KeyMap text = mapping.hasPrefix(CheckpointLayout.OPEN_CLIP) ? new OpenClipKeyMap(CheckpointLayout.OPEN_CLIP)
+      KeyMap map = mapping.hasPrefix(CheckpointLayout.OPEN_CLIP) ? new OpenClipKeyMap(CheckpointLayout.OPEN_CLIP)
           : ClipKeyMap.of(CheckpointLayout.CLIP, checkpoint.contains(
               ClipKeyMap.probeWithTextModel(CheckpointLayout.CLIP)));
       views.put(Component.TEXT_ENCODER,
-          mapping.view("text encoder", expected(w -> new ClipTextModel(configs.textEncoder(), w)), text));
+          mapping.view("text encoder", expected(w -> new ClipTextModel(text.orElseThrow(), w)), map));
     }
     mapping.problems.throwIfAny("Cannot load the single-file checkpoint " + location);
     mapping.logUnused();

@@ -40,30 +40,37 @@ final class ConfigFolder {
     LoadProblems problems = new LoadProblems();
     Optional<UNet2DConditionConfig> unet = config(dir.resolve(UNET), UNet2DConditionConfig::read, problems);
     Optional<AutoencoderKLConfig> vae = config(dir.resolve(VAE), AutoencoderKLConfig::read, problems);
-    Optional<ClipTextConfig> text = config(dir.resolve(TEXT_ENCODER), ClipTextConfig::read, problems);
+    boolean second = Files.isRegularFile(dir.resolve(TEXT_ENCODER_2));
+    // SDXL's refiner has the second text encoder alone.
+    boolean first = !second || Files.exists(dir.resolve(TEXT_ENCODER).getParent());
+    Optional<ClipTextConfig> text = first ? config(dir.resolve(TEXT_ENCODER), ClipTextConfig::read, problems)
+        : Optional.empty();
     Optional<ObjectNode> scheduler = Optional.empty();
     try {
       scheduler = Optional.of(StrictJson.readObject(dir.resolve(SCHEDULER)));
     } catch (IOException e) {
       problems.add(SCHEDULER + ": " + StrictJson.describe(e));
     }
-    Path tokenizer = tokenizer(dir, TOKENIZER, problems);
-    // SDXL: a second text encoder and tokenizer; model_index.json, if there, says whether empty prompts are zeros.
-    Optional<ModelSource.SecondTextEncoder> second = Optional.empty();
-    if (Files.isRegularFile(dir.resolve(TEXT_ENCODER_2))) {
+    Optional<ModelSource.TextEncoder> textEncoder = Optional.empty();
+    if (first) {
+      Path tokenizer = tokenizer(dir, TOKENIZER, problems);
+      textEncoder = text.map(c -> new ModelSource.TextEncoder(c, tokenizer));
+    }
+    // SDXL: a second text encoder and tokenizer; model_index.json, if there, says whether empty prompts are zeros and
+    // whether the time ids end with an aesthetic score (the refiner).
+    Optional<ModelSource.SecondTextEncoder> textEncoder2 = Optional.empty();
+    if (second) {
       Optional<ClipTextConfig> text2 = config(dir.resolve(TEXT_ENCODER_2), ClipTextConfig::read, problems);
       Path tokenizer2 = tokenizer(dir, TOKENIZER_2, problems);
-      boolean zeros = true;
-      if (Files.isRegularFile(dir.resolve(MODEL_INDEX))) {
-        zeros = config(dir.resolve(MODEL_INDEX), ModelIndex::read, problems)
-            .map(ModelIndex::forceZerosForEmptyPrompt).orElse(true);
-      }
-      boolean forceZeros = zeros;
-      second = text2.map(c -> new ModelSource.SecondTextEncoder(c, tokenizer2, forceZeros));
+      Optional<ModelIndex> index = Files.isRegularFile(dir.resolve(MODEL_INDEX))
+          ? config(dir.resolve(MODEL_INDEX), ModelIndex::read, problems) : Optional.empty();
+      boolean zeros = index.map(ModelIndex::forceZerosForEmptyPrompt).orElse(true);
+      boolean aesthetic = index.map(ModelIndex::requiresAestheticsScore).orElse(false);
+      textEncoder2 = text2.map(c -> new ModelSource.SecondTextEncoder(c, tokenizer2, zeros, aesthetic));
     }
     problems.throwIfAny(context);
-    return new ModelConfigs(unet.orElseThrow(), vae.orElseThrow(), text.orElseThrow(), second,
-        scheduler.orElseThrow(), tokenizer);
+    return new ModelConfigs(unet.orElseThrow(), vae.orElseThrow(), textEncoder, textEncoder2,
+        scheduler.orElseThrow());
   }
 
   private static Path tokenizer(Path dir, String name, LoadProblems problems) {

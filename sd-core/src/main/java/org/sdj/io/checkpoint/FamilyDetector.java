@@ -16,7 +16,8 @@ import org.sdj.io.model.ModelLoadException;
  * 512 base release (875000, diffusers' legacy heuristic) or the caller names the family. A UNet of 9 input channels
  * is an inpainting model of its family (stable-diffusion-inpainting, stable-diffusion-2-inpainting: the SD 2.x one is
  * the 512 base's, so it is taken as such). SDXL checkpoints are told by their second text encoder
- * ({@code conditioner.embedders.1.model.}).
+ * ({@code conditioner.embedders.1.model.}), SDXL's refiner by its only one, OpenCLIP bigG in the first place
+ * ({@code conditioner.embedders.0.model.}).
  */
 final class FamilyDetector {
   static final String CONV_IN = "input_blocks.0.0.weight";
@@ -56,10 +57,7 @@ final class FamilyDetector {
     };
     String context = "Cannot tell which Stable Diffusion model " + fileLabel + " is";
     boolean sdxl = names.stream().anyMatch(n -> n.startsWith(CheckpointLayout.SDXL_OPEN_CLIP));
-    if (!sdxl && names.stream().anyMatch(n -> n.startsWith(CheckpointLayout.SDXL_EMBEDDERS))) {
-      throw new ModelLoadException(context, List.of("it is an SDXL refiner checkpoint (one OpenCLIP text encoder"
-          + " under conditioner.embedders.0, aesthetic-score conditioning), which sdj does not load yet"));
-    }
+    boolean refiner = !sdxl && names.stream().anyMatch(n -> n.startsWith(CheckpointLayout.SDXL_REFINER_OPEN_CLIP));
     long[] convIn = unet.apply(CONV_IN).orElseThrow(() -> new ModelLoadException(context, List.of(
         "it has no " + CheckpointLayout.UNET + CONV_IN + ": it is not a Stable Diffusion checkpoint in the original"
             + " single-file layout")));
@@ -76,8 +74,8 @@ final class FamilyDetector {
     if (given.isPresent()) {
       return new Detection(given.get(), linear, channels);
     }
-    if (sdxl) {
-      return new Detection(ModelFamily.SDXL, linear, channels);
+    if (sdxl || refiner) {
+      return new Detection(sdxl ? ModelFamily.SDXL : ModelFamily.SDXL_REFINER, linear, channels);
     }
     long[] keys = unet.apply(CROSS_ATTENTION_KEYS).orElseThrow(() -> new ModelLoadException(context, List.of(
         "it has no " + CheckpointLayout.UNET + CROSS_ATTENTION_KEYS + ": not an SD 1.x/2.x UNet; give a config"

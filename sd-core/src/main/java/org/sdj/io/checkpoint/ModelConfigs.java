@@ -10,7 +10,7 @@ import org.sdj.io.model.UNet2DConditionConfig;
 
 /**
  * What a single file lacks: the configs of its models, its scheduler config and a tokenizer folder (and for SDXL, the
- * second text encoder's config and tokenizer).
+ * second text encoder's config and tokenizer; SDXL's refiner has only those).
  */
-record ModelConfigs(UNet2DConditionConfig unet, AutoencoderKLConfig vae, ClipTextConfig textEncoder,
-    Optional<ModelSource.SecondTextEncoder> textEncoder2, ObjectNode scheduler, Path tokenizerDirectory) {}
+record ModelConfigs(UNet2DConditionConfig unet, AutoencoderKLConfig vae, Optional<ModelSource.TextEncoder> textEncoder,
+    Optional<ModelSource.SecondTextEncoder> textEncoder2, ObjectNode scheduler) {}

@@ -19,7 +19,12 @@ public enum ModelFamily {
    * SDXL 1.0 base (CLIP ViT-L/14 and OpenCLIP ViT-bigG/14 side by side, 2048-wide, pooled text and size conditioning),
    * configured as stable-diffusion-xl-base-1.0; epsilon.
    */
-  SDXL("sdxl", "sdxl-base");
+  SDXL("sdxl", "sdxl-base"),
+  /**
+   * SDXL 1.0's refiner (OpenCLIP ViT-bigG/14 alone, 1280-wide, pooled text and aesthetic-score conditioning),
+   * configured as stable-diffusion-xl-refiner-1.0; epsilon.
+   */
+  SDXL_REFINER("sdxl-refiner", "sdxl-refiner");
 
   private final String id;
   private final String resourceFolder;
@@ -29,7 +34,10 @@ public enum ModelFamily {
     this.resourceFolder = resourceFolder;
   }
 
-  /** The short name ({@code sd1}, {@code sd2-base}, {@code sd2-v}, {@code sdxl}) that {@link #parse} reads. */
+  /**
+   * The short name ({@code sd1}, {@code sd2-base}, {@code sd2-v}, {@code sdxl}, {@code sdxl-refiner}) that
+   * {@link #parse} reads.
+   */
   public String id() {
     return id;
   }
@@ -39,16 +47,22 @@ public enum ModelFamily {
     return resourceFolder;
   }
 
+  /** Whether the family has a {@code text_encoder} and {@code tokenizer} (all but SDXL's refiner). */
+  boolean firstTextEncoder() {
+    return this != SDXL_REFINER;
+  }
+
   /** Whether the family has SDXL's second text encoder and tokenizer. */
-  boolean twoTextEncoders() {
-    return this == SDXL;
+  boolean secondTextEncoder() {
+    return this == SDXL || this == SDXL_REFINER;
   }
 
   /**
    * The text of one of the published config files that ship with sdj for this family, by its path in a diffusers
    * folder: {@code unet/config.json}, {@code vae/config.json}, {@code text_encoder/config.json},
    * {@code scheduler/scheduler_config.json} or {@code tokenizer/tokenizer_config.json}, and for SDXL
-   * {@code text_encoder_2/config.json} and {@code tokenizer_2/tokenizer_config.json}.
+   * {@code text_encoder_2/config.json} and {@code tokenizer_2/tokenizer_config.json} (the refiner has those two in
+   * place of the first pair, and {@code model_index.json} for its flags).
    *
    * @throws org.sdj.SdjException for any other path
    */

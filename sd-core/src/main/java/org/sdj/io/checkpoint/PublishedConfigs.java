@@ -7,22 +7,25 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.sdj.SdjException;
 import org.sdj.io.StrictJson;
 import org.sdj.tokenizer.BundledClipVocabulary;
 
 /**
  * The configs of the published models (stable-diffusion-v1-5, stable-diffusion-2-1-base, stable-diffusion-2-1,
- * stable-diffusion-xl-base-1.0) that ship in sdj's jar, written out as a config folder with the bundled CLIP vocabulary so that they are read exactly as
- * a diffusers folder is.
+ * stable-diffusion-xl-base-1.0 and -refiner-1.0) that ship in sdj's jar, written out as a config folder with the
+ * bundled CLIP vocabulary so that they are read exactly as a diffusers folder is.
  */
 final class PublishedConfigs {
-  private static final List<String> FILES = List.of(ConfigFolder.UNET, ConfigFolder.VAE, ConfigFolder.TEXT_ENCODER,
-      ConfigFolder.SCHEDULER, ConfigFolder.TOKENIZER + "/tokenizer_config.json");
+  private static final List<String> FILES = List.of(ConfigFolder.UNET, ConfigFolder.VAE, ConfigFolder.SCHEDULER);
+  private static final List<String> FIRST_ENCODER_FILES = List.of(ConfigFolder.TEXT_ENCODER,
+      ConfigFolder.TOKENIZER + "/tokenizer_config.json");
   private static final List<String> SECOND_ENCODER_FILES = List.of(ConfigFolder.TEXT_ENCODER_2,
       ConfigFolder.TOKENIZER_2 + "/tokenizer_config.json");
+  /** The refiner's flags (requires_aesthetics_score, force_zeros_for_empty_prompt false). */
+  private static final String MODEL_INDEX = "model_index.json";
 
   private PublishedConfigs() {}
 
@@ -55,8 +58,10 @@ final class PublishedConfigs {
           }
         }
       }
-      BundledClipVocabulary.writeTo(dir.resolve(ConfigFolder.TOKENIZER));
-      if (family.twoTextEncoders()) {
+      if (family.firstTextEncoder()) {
+        BundledClipVocabulary.writeTo(dir.resolve(ConfigFolder.TOKENIZER));
+      }
+      if (family.secondTextEncoder()) {
         BundledClipVocabulary.writeTo(dir.resolve(ConfigFolder.TOKENIZER_2));
       }
     } catch (IOException e) {
@@ -66,7 +71,17 @@ final class PublishedConfigs {
 
   /** The config files of {@code family}. */
   private static List<String> files(ModelFamily family) {
-    return family.twoTextEncoders() ? Stream.concat(FILES.stream(), SECOND_ENCODER_FILES.stream()).toList() : FILES;
+    List<String> files = new ArrayList<>(FILES);
+    if (family.firstTextEncoder()) {
+      files.addAll(FIRST_ENCODER_FILES);
+    }
+    if (family.secondTextEncoder()) {
+      files.addAll(SECOND_ENCODER_FILES);
+    }
+    if (family == ModelFamily.SDXL_REFINER) {
+      files.add(MODEL_INDEX);
+    }
+    return files;
   }
 
   /** The text of one config file of {@code family}, one of {@link #files}. */

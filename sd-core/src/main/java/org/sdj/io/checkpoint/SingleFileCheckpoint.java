@@ -145,7 +145,7 @@ public final class SingleFileCheckpoint implements ModelSource {
   /** The text encoder's config, and the config folder's {@code tokenizer/} or one with the bundled CLIP vocabulary. */
   @Override
   public Optional<TextEncoder> textEncoder() {
-    return Optional.of(new TextEncoder(configs.textEncoder(), configs.tokenizerDirectory()));
+    return configs.textEncoder();
   }
 
   @Override

@@ -2,6 +2,7 @@ package org.sdj.io.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +18,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sdj.io.model.ModelLoadException;
+import org.sdj.io.model.ModelSource;
 import org.sdj.model.Weights;
 import org.sdj.model.clip.ClipTextModel;
 import org.sdj.model.unet.UNet2DConditionModel;
@@ -55,17 +57,23 @@ class PublishedArchitecturesTest {
   }
 
   private static Map<String, long[]> text(ModelConfigs c) {
-    return record(w -> new ClipTextModel(c.textEncoder(), w));
+    return record(w -> new ClipTextModel(c.textEncoder().orElseThrow().config(), w));
   }
 
   private static Map<String, long[]> text2(ModelConfigs c) {
     return record(w -> new ClipTextModel(c.textEncoder2().orElseThrow().config(), w, true));
   }
 
-  /** The test's own renaming for {@code family}'s UNet: SDXL has three blocks, the last up block without attention. */
+  /**
+   * The test's own renaming for {@code family}'s UNet: SDXL has three blocks, the last up block without attention;
+   * its refiner four, the first and last without.
+   */
   private static OriginalNames originalNames(ModelFamily family) {
-    return family == ModelFamily.SDXL ? new OriginalNames(2, 3, List.of(true, true, false))
-        : new OriginalNames(2, 4, List.of(false, true, true, true));
+    return switch (family) {
+      case SDXL -> new OriginalNames(2, 3, List.of(true, true, false));
+      case SDXL_REFINER -> new OriginalNames(2, 4, List.of(false, true, true, false));
+      default -> new OriginalNames(2, 4, List.of(false, true, true, true));
+    };
   }
 
   private static long parameters(Map<String, long[]> shapes) {
@@ -93,6 +101,15 @@ class PublishedArchitecturesTest {
     assertEquals(123_060_480L, parameters(text(sdxl)));
     assertEquals(517, text2(sdxl).size());
     assertEquals(694_659_840L, parameters(text2(sdxl)));
+    // stable-diffusion-xl-refiner-1.0: its UNet as diffusers builds it from SGM's sd_xl_refiner.yaml
+    // (create_unet_diffusers_config_from_ldm), bigG alone, the base's VAE.
+    ModelConfigs refiner = configs(ModelFamily.SDXL_REFINER, true);
+    assertEquals(2_259_526_660L, parameters(unet(refiner)));
+    assertTrue(refiner.textEncoder().isEmpty());
+    assertEquals(694_659_840L, parameters(text2(refiner)));
+    assertEquals(83_653_863L, parameters(vae(refiner)));
+    assertTrue(refiner.textEncoder2().orElseThrow().requiresAestheticsScore());
+    assertFalse(refiner.textEncoder2().orElseThrow().forceZerosForEmptyPrompt());
   }
 
   @Test
@@ -172,7 +189,9 @@ class PublishedArchitecturesTest {
     for (ModelFamily family : ModelFamily.values()) {
       ModelConfigs c = configs(family, true);
       Schedulers.fromConfig(c.scheduler());
-      int[] ids = ClipTokenizer.load(c.tokenizerDirectory()).encode("a dog");
+      Path tokenizer = c.textEncoder().map(ModelSource.TextEncoder::tokenizerDirectory)
+          .orElseGet(() -> c.textEncoder2().orElseThrow().tokenizerDirectory());
+      int[] ids = ClipTokenizer.load(tokenizer).encode("a dog");
       boolean eos = family == ModelFamily.SD_1 || family == ModelFamily.SDXL;
       assertEquals(eos ? 49407 : 0, ids[ids.length - 1], family + " pads with");
     }
@@ -198,6 +217,9 @@ class PublishedArchitecturesTest {
           new long[] {49408, 768});
       shapes.put("conditioner.embedders.1.model.token_embedding.weight", new long[] {49408, 1280});
       shapes.put("conditioner.embedders.1.model.text_projection", new long[] {1280, 1280});
+    } else if (family == ModelFamily.SDXL_REFINER) {
+      shapes.put("conditioner.embedders.0.model.token_embedding.weight", new long[] {49408, 1280});
+      shapes.put("conditioner.embedders.0.model.text_projection", new long[] {1280, 1280});
     } else {
       shapes.put("cond_stage_model.model.token_embedding.weight", new long[] {49408, 1024});
       for (int i = 0; i < 24; i++) {
@@ -225,6 +247,8 @@ class PublishedArchitecturesTest {
     assertEquals(new FamilyDetector.Detection(ModelFamily.SDXL, true, 4), detect(sdxl, Map.of(), Optional.empty()));
     sdxl.put("model.diffusion_model.input_blocks.0.0.weight", new long[] {320, 9, 3, 3});
     assertEquals(new FamilyDetector.Detection(ModelFamily.SDXL, true, 9), detect(sdxl, Map.of(), Optional.empty()));
+    assertEquals(new FamilyDetector.Detection(ModelFamily.SDXL_REFINER, true, 4),
+        detect(checkpointShapes(ModelFamily.SDXL_REFINER), Map.of(), Optional.empty()));
   }
 
   @Test
@@ -252,10 +276,6 @@ class PublishedArchitecturesTest {
 
   @Test
   void refusesWhatItCannotConfigure() {
-    Map<String, long[]> refiner = new HashMap<>(checkpointShapes(ModelFamily.SD_1));
-    refiner.keySet().removeIf(n -> n.startsWith("cond_stage_model."));
-    refiner.put("conditioner.embedders.0.model.transformer.resblocks.9.mlp.c_proj.bias", new long[] {1280});
-    assertMessage(refiner, "SDXL refiner");
     Map<String, long[]> conditioned = new HashMap<>(checkpointShapes(ModelFamily.SD_1));
     conditioned.put("model.diffusion_model.input_blocks.0.0.weight", new long[] {320, 8, 3, 3});
     assertMessage(conditioned, "8 input channels");
@@ -275,9 +295,13 @@ class PublishedArchitecturesTest {
     for (ModelFamily family : ModelFamily.values()) {
       Path folder = dir.resolve("text-" + family.id());
       PublishedConfigs.write(family, family != ModelFamily.SD_1, folder);
-      List<String> files = family == ModelFamily.SDXL ? List.of("vae/config.json", "text_encoder/config.json",
-          "text_encoder_2/config.json", "scheduler/scheduler_config.json")
-          : List.of("vae/config.json", "text_encoder/config.json", "scheduler/scheduler_config.json");
+      List<String> files = switch (family) {
+        case SDXL -> List.of("vae/config.json", "text_encoder/config.json", "text_encoder_2/config.json",
+            "scheduler/scheduler_config.json");
+        case SDXL_REFINER -> List.of("vae/config.json", "text_encoder_2/config.json",
+            "scheduler/scheduler_config.json", "model_index.json");
+        default -> List.of("vae/config.json", "text_encoder/config.json", "scheduler/scheduler_config.json");
+      };
       for (String file : files) {
         assertEquals(Files.readString(folder.resolve(file)), family.publishedConfig(file), family + " " + file);
       }

@@ -80,6 +80,31 @@ class SdxlSingleFileTest {
         e.getMessage());
   }
 
+  /**
+   * SDXL's refiner as one file ({@link SdxlFixture#refinerSingleFile}): detected by its one OpenCLIP encoder in the
+   * first place, measured against stable-diffusion-xl-refiner-1.0's configs, and with the tiny refiner's configs
+   * giving diffusers' img2img latents of {@code SdxlRefinerTest}.
+   */
+  @Test
+  void theRefinerAsOneFile() throws URISyntaxException {
+    Path path = SdxlFixture.refinerSingleFile(dir);
+    try (SafeTensorsFile tensors = SafeTensorsFile.open(path)) {
+      FamilyDetector.Detection detected = FamilyDetector.detect(tensors.names(), n -> tensors.get(n).shape(),
+          tensors.metadata(), Optional.empty(), path.toString());
+      assertEquals(new FamilyDetector.Detection(ModelFamily.SDXL_REFINER, true, 4), detected);
+    }
+    ModelLoadException e = assertThrows(ModelLoadException.class, () -> SingleFileCheckpoint.open(path));
+    assertTrue(e.getMessage().contains("conditioner.embedders.0.model.token_embedding.weight has shape"),
+        e.getMessage());
+    try (StableDiffusion sd = StableDiffusion.builder().model(path).config(SdxlFixture.refiner(dir.resolve("configs")))
+        .backend("reference").build();
+        SafeTensorsFile expected = SafeTensorsFile.open(resource("refiner-expected.safetensors"))) {
+      float[] latents = sd.generate(GenerationRequest.prompt("a watercolor otter").steps(5).scheduler("euler")
+          .guidanceScale(5).seed(31).initImage(SdxlFixture.ramp(), 0.6)).latents();
+      TensorAssert.assertTensorClose(latents, expected.get("img2img").toFloatArray(), "refiner single file");
+    }
+  }
+
   private static Path resource(String name) throws URISyntaxException {
     return Path.of(SdxlSingleFileTest.class.getResource("/sdxl/" + name).toURI());
   }

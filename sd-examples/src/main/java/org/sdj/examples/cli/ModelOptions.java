@@ -25,8 +25,8 @@ final class ModelOptions {
   Path config;
 
   @Option(names = "--family", paramLabel = "NAME",
-      description = "For a single-file checkpoint: load it as sd1, sd2-base, sd2-v or sdxl instead of the detected family"
-          + " (SD 2.x files are taken as sd2-v).")
+      description = "For a single-file checkpoint: load it as sd1, sd2-base, sd2-v, sdxl or sdxl-refiner instead of the"
+          + " detected family (SD 2.x files are taken as sd2-v).")
   String family;
 
   @Option(names = "--backend", paramLabel = "NAME", description = "auto, cpu, cuda or reference (default: auto).")
