@@ -69,11 +69,7 @@ class SdxlSingleFileTest {
   @Test
   void isDetectedAsSdxlAndMeasuredAgainstItsPublishedConfigs() throws URISyntaxException {
     Path path = SdxlFixture.singleFile(dir);
-    try (SafeTensorsFile tensors = SafeTensorsFile.open(path)) {
-      FamilyDetector.Detection detected = FamilyDetector.detect(tensors.names(), n -> tensors.get(n).shape(),
-          tensors.metadata(), Optional.empty(), path.toString());
-      assertEquals(new FamilyDetector.Detection(ModelFamily.SDXL, true, 4), detected);
-    }
+    assertEquals(new FamilyDetector.Detection(ModelFamily.SDXL, true, 4), detect(path));
     // Without configs it is read as stable-diffusion-xl-base-1.0, whose shapes a tiny model does not have.
     ModelLoadException e = assertThrows(ModelLoadException.class, () -> SingleFileCheckpoint.open(path));
     assertTrue(e.getMessage().contains("conditioner.embedders.1.model.token_embedding.weight has shape"),
@@ -88,11 +84,7 @@ class SdxlSingleFileTest {
   @Test
   void theRefinerAsOneFile() throws URISyntaxException {
     Path path = SdxlFixture.refinerSingleFile(dir);
-    try (SafeTensorsFile tensors = SafeTensorsFile.open(path)) {
-      FamilyDetector.Detection detected = FamilyDetector.detect(tensors.names(), n -> tensors.get(n).shape(),
-          tensors.metadata(), Optional.empty(), path.toString());
-      assertEquals(new FamilyDetector.Detection(ModelFamily.SDXL_REFINER, true, 4), detected);
-    }
+    assertEquals(new FamilyDetector.Detection(ModelFamily.SDXL_REFINER, true, 4), detect(path));
     ModelLoadException e = assertThrows(ModelLoadException.class, () -> SingleFileCheckpoint.open(path));
     assertTrue(e.getMessage().contains("conditioner.embedders.0.model.token_embedding.weight has shape"),
         e.getMessage());
@@ -102,6 +94,13 @@ class SdxlSingleFileTest {
       float[] latents = sd.generate(GenerationRequest.prompt("a watercolor otter").steps(5).scheduler("euler")
           .guidanceScale(5).seed(31).initImage(SdxlFixture.ramp(), 0.6)).latents();
       TensorAssert.assertTensorClose(latents, expected.get("img2img").toFloatArray(), "refiner single file");
+    }
+  }
+
+  private static FamilyDetector.Detection detect(Path file) {
+    try (SafeTensorsFile tensors = SafeTensorsFile.open(file)) {
+      return FamilyDetector.detect(tensors.names(), n -> tensors.get(n).shape(), tensors.metadata(), Optional.empty(),
+          file.toString());
     }
   }
 

@@ -1,5 +1,6 @@
 package org.sdj.examples.cli;
 
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.sdj.SdxlConditioning;
@@ -53,42 +54,30 @@ final class SdxlOptions {
       b.negativePrompt2(negativePrompt2);
     }
     try {
-      if (originalSize != null) {
-        int[] s = parse(spec, "--original-size", originalSize, SIZE, "WxH, e.g. 1024x1024");
-        b.originalSize(s[0], s[1]);
-      }
-      if (cropTopLeft != null) {
-        int[] c = parse(spec, "--crop-top-left", cropTopLeft, CORNER, "TOP,LEFT in pixels, e.g. 0,0");
-        b.cropTopLeft(c[0], c[1]);
-      }
-      if (targetSize != null) {
-        int[] s = parse(spec, "--target-size", targetSize, SIZE, "WxH, e.g. 1024x1024");
-        b.targetSize(s[0], s[1]);
-      }
-      if (negativeOriginalSize != null) {
-        int[] s = parse(spec, "--negative-original-size", negativeOriginalSize, SIZE, "WxH, e.g. 512x512");
-        b.negativeOriginalSize(s[0], s[1]);
-      }
-      if (negativeCropTopLeft != null) {
-        int[] c = parse(spec, "--negative-crop-top-left", negativeCropTopLeft, CORNER, "TOP,LEFT in pixels, e.g. 0,0");
-        b.negativeCropTopLeft(c[0], c[1]);
-      }
-      if (negativeTargetSize != null) {
-        int[] s = parse(spec, "--negative-target-size", negativeTargetSize, SIZE, "WxH, e.g. 1024x1024");
-        b.negativeTargetSize(s[0], s[1]);
-      }
+      pair(spec, "--original-size", originalSize, SIZE).ifPresent(s -> b.originalSize(s[0], s[1]));
+      pair(spec, "--crop-top-left", cropTopLeft, CORNER).ifPresent(c -> b.cropTopLeft(c[0], c[1]));
+      pair(spec, "--target-size", targetSize, SIZE).ifPresent(s -> b.targetSize(s[0], s[1]));
+      pair(spec, "--negative-original-size", negativeOriginalSize, SIZE)
+          .ifPresent(s -> b.negativeOriginalSize(s[0], s[1]));
+      pair(spec, "--negative-crop-top-left", negativeCropTopLeft, CORNER)
+          .ifPresent(c -> b.negativeCropTopLeft(c[0], c[1]));
+      pair(spec, "--negative-target-size", negativeTargetSize, SIZE).ifPresent(s -> b.negativeTargetSize(s[0], s[1]));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     return b.build();
   }
 
-  private static int[] parse(CommandSpec spec, String option, String value, Pattern pattern, String form) {
+  /** The two numbers of a {@code WxH} size or a {@code TOP,LEFT} corner, if the option was given. */
+  private static Optional<int[]> pair(CommandSpec spec, String option, String value, Pattern pattern) {
+    if (value == null) {
+      return Optional.empty();
+    }
     Matcher m = pattern.matcher(value.trim());
     if (!m.matches()) {
-      throw new CommandLine.ParameterException(spec.commandLine(), option + " takes " + form + ", got '" + value
-          + "'");
+      throw new CommandLine.ParameterException(spec.commandLine(), option + " takes " + (pattern == SIZE
+          ? "WxH, e.g. 1024x1024" : "TOP,LEFT in pixels, e.g. 0,0") + ", got '" + value + "'");
     }
-    return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+    return Optional.of(new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))});
   }
 }
