@@ -10,6 +10,8 @@ import java.util.OptionalDouble;
 import java.util.concurrent.ThreadLocalRandom;
 import org.sdj.image.Images;
 import org.sdj.image.LatentPreview;
+import org.sdj.model.controlnet.ControlNetModel;
+import org.sdj.pipeline.ControlInput;
 import org.sdj.pipeline.DenoiseObserver;
 import org.sdj.pipeline.DenoiseSpec;
 import org.sdj.pipeline.LatentStart;
@@ -37,6 +39,7 @@ final class Generation {
   private final PipelineComponents components;
   private final String modelName;
   private final Optional<StableDiffusion.Refiner> refiner;
+  private final Optional<ControlNetModel> controlNet;
   private final GenerationRequest request;
 
   private final BufferedImage initImage;
@@ -55,11 +58,12 @@ final class Generation {
 
   /** Resolves the request's defaults against the model and checks it, before any work. */
   Generation(StableDiffusionPipeline pipeline, String modelName, Optional<StableDiffusion.Refiner> refiner,
-      GenerationRequest request) {
+      Optional<ControlNetModel> controlNet, GenerationRequest request) {
     this.pipeline = pipeline;
     this.components = pipeline.components();
     this.modelName = modelName;
     this.refiner = refiner;
+    this.controlNet = controlNet;
     this.request = request;
     int factor = components.vae().downscaleFactor();
     this.initImage = request.initImage().map(this::fitImage).orElse(null);
@@ -130,7 +134,7 @@ final class Generation {
     DenoiseSpec spec = new DenoiseSpec(List.of(repeat(request.prompt(), batch)),
         List.of(repeat(request.negativePrompt(), batch)), request.promptSyntax(), request.steps(),
         request.guidanceScale(), request.guidanceRescale(), request.clipSkip(), scheduler, start, shape,
-        generator::randn, request.sdxl(), request.refinerSwitchAt().orElse(1));
+        generator::randn, request.sdxl(), request.refinerSwitchAt().orElse(1), control());
 
     float[] latents = denoise(pipeline, spec, started);
     StableDiffusionPipeline decoder = pipeline;
@@ -141,7 +145,8 @@ final class Generation {
       latents = denoise(decoder, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           request.steps(), request.guidanceScale(), request.guidanceRescale(), request.clipSkip(),
           createScheduler(decoder.components()), new LatentStart.Partial(latents,
-              request.refinerSwitchAt().getAsDouble()), shape, generator::randn, request.sdxl(), 1), started);
+              request.refinerSwitchAt().getAsDouble()), shape, generator::randn, request.sdxl(), 1, Optional.empty()),
+          started);
     }
     long[] finalShape = shape;
     int factor = components.vae().downscaleFactor();
@@ -153,7 +158,8 @@ final class Generation {
       latents = denoise(pipeline, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.guidanceRescale(),
           request.clipSkip(),
-          createScheduler(components), second, finalShape, generator::randn, request.sdxl(), 1), started);
+          createScheduler(components), second, finalShape, generator::randn, request.sdxl(), 1, Optional.empty()),
+          started);
     }
     List<BufferedImage> images = Images.toImages(decoder.decode(latents, finalShape),
         new long[] {batch, 3, finalShape[2] * factor, finalShape[3] * factor});
@@ -341,6 +347,7 @@ final class Generation {
     if (request.refinerSwitchAt().isPresent()) {
       checkRefiner(request.refinerSwitchAt().getAsDouble());
     }
+    request.control().ifPresent(this::checkControl);
     if (request.mask().isPresent() && request.initImage().isEmpty()) {
       throw new InvalidRequestException("a mask needs the image it masks: give both (inpaint)");
     }
@@ -353,6 +360,38 @@ final class Generation {
     if (request.initImage().isPresent() && !(request.strength() > 0 && request.strength() <= 1)) {
       throw new InvalidRequestException("strength must be in (0, 1], got " + request.strength());
     }
+  }
+
+  private void checkControl(Control control) {
+    if (controlNet.isEmpty()) {
+      throw new InvalidRequestException("the request has a control image, but no ControlNet is loaded: add one to"
+          + " the engine (StableDiffusion.builder().controlNet(...), sdj generate --controlnet)");
+    }
+    String problem = control.problem();
+    if (!problem.isEmpty()) {
+      throw new InvalidRequestException(problem);
+    }
+    if (request.hiresFix().isPresent() || request.mask().isPresent() || inpaintingModel()
+        || request.refinerSwitchAt().isPresent()) {
+      throw new InvalidRequestException("a ControlNet steers txt2img or img2img; not with " + (request.hiresFix()
+          .isPresent() ? "the hires fix" : request.refinerSwitchAt().isPresent() ? "a refiner" : "inpainting")
+          + " (not supported yet)");
+    }
+  }
+
+  /** The request's control image at the picture's size, in the ControlNet's channel order. */
+  private Optional<ControlInput> control() {
+    return request.control().map(c -> {
+      ControlNetModel model = controlNet.orElseThrow();
+      float[] image = Images.toUnitTensor(Images.resize(c.image(), width, height));
+      if (model.config().bgr()) {
+        int plane = width * height;
+        float[] red = Arrays.copyOfRange(image, 0, plane);
+        System.arraycopy(image, 2 * plane, image, 0, plane);
+        System.arraycopy(red, 0, image, 2 * plane, plane);
+      }
+      return new ControlInput(model, image, c.scale(), c.guidanceStart(), c.guidanceEnd());
+    });
   }
 
   private void checkRefiner(double switchAt) {

@@ -49,6 +49,8 @@ import org.sdj.prompt.PromptSyntax;
  * @param refinerSwitchAt txt2img and img2img with a refiner loaded ({@link StableDiffusion.Builder#refiner}): the
  *     fraction of the noise schedule after which the refiner takes over (AUTOMATIC1111's "Switch at", diffusers'
  *     {@code denoising_end} for the base and {@code denoising_start} for the refiner), in (0, 1); empty: no refiner
+ * @param control txt2img and img2img with a ControlNet loaded ({@link StableDiffusion.Builder#controlNet}): the
+ *     control image and how it steers; empty: none
  * @param sdxl SDXL models only: a prompt for the second text encoder and the size and crop conditioning
  *     ({@link SdxlConditioning#DEFAULT}: none beyond the prompts and the picture's size)
  * @param listener told after every step
@@ -59,7 +61,8 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Optional<String> scheduler,
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
     Optional<BufferedImage> initImage, double strength, Optional<BufferedImage> mask, Optional<HiresFix> hiresFix,
-    OptionalDouble refinerSwitchAt, SdxlConditioning sdxl, StepListener listener, CancellationToken cancellation) {
+    OptionalDouble refinerSwitchAt, Optional<Control> control, SdxlConditioning sdxl, StepListener listener,
+    CancellationToken cancellation) {
 
   public static final int DEFAULT_STEPS = 25;
   public static final double DEFAULT_GUIDANCE = 7.5;
@@ -80,6 +83,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Objects.requireNonNull(mask, "mask");
     Objects.requireNonNull(hiresFix, "hiresFix");
     Objects.requireNonNull(refinerSwitchAt, "refinerSwitchAt");
+    Objects.requireNonNull(control, "control");
     Objects.requireNonNull(sdxl, "sdxl");
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(cancellation, "cancellation");
@@ -122,6 +126,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.mask = mask;
     b.hiresFix = hiresFix;
     b.refinerSwitchAt = refinerSwitchAt;
+    b.control = control;
     b.sdxl = sdxl;
     b.listener = listener;
     b.cancellation = cancellation;
@@ -149,6 +154,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private Optional<BufferedImage> mask = Optional.empty();
     private Optional<HiresFix> hiresFix = Optional.empty();
     private OptionalDouble refinerSwitchAt = OptionalDouble.empty();
+    private Optional<Control> control = Optional.empty();
     private SdxlConditioning sdxl = SdxlConditioning.DEFAULT;
     private StepListener listener = StepListener.NONE;
     private CancellationToken cancellation = new CancellationToken();
@@ -274,6 +280,23 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return this;
     }
 
+    /** Steers the picture with the engine's ControlNet ({@link StableDiffusion.Builder#controlNet}). */
+    public Builder control(Control control) {
+      this.control = Optional.of(Objects.requireNonNull(control, "control"));
+      return this;
+    }
+
+    /** {@link #control(Control)} with {@code image} at full strength for every step. */
+    public Builder control(BufferedImage image) {
+      return control(Control.of(image));
+    }
+
+    /** No control image, whether or not the engine has a ControlNet. */
+    public Builder noControl() {
+      this.control = Optional.empty();
+      return this;
+    }
+
     /** No refiner, whether or not the engine has one. */
     public Builder noRefiner() {
       this.refinerSwitchAt = OptionalDouble.empty();
@@ -299,7 +322,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     public GenerationRequest build() {
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler,
-          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, hiresFix, refinerSwitchAt, sdxl, listener,
+          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, hiresFix, refinerSwitchAt, control, sdxl, listener,
           cancellation);
     }
   }

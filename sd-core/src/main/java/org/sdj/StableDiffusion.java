@@ -22,6 +22,9 @@ import org.sdj.io.model.Component;
 import org.sdj.io.model.DiffusersFolder;
 import org.sdj.io.model.LoadOptions;
 import org.sdj.io.model.ModelSource;
+import org.sdj.io.model.ControlNetConfig;
+import org.sdj.io.model.UNet2DConditionConfig;
+import org.sdj.pipeline.LoadedControlNet;
 import org.sdj.pipeline.ModelExtras;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
@@ -48,14 +51,16 @@ public final class StableDiffusion implements AutoCloseable {
   private final StableDiffusionPipeline pipeline;
   private final String modelName;
   private final Optional<Refiner> refiner;
+  private final Optional<LoadedControlNet> controlNet;
 
   private StableDiffusion(Backend backend, PipelineComponents components, String modelName, boolean vaeTiling,
-      Optional<Refiner> refiner) {
+      Optional<Refiner> refiner, Optional<LoadedControlNet> controlNet) {
     this.backend = backend;
     this.components = components;
     this.pipeline = new StableDiffusionPipeline(components, backend, vaeTiling);
     this.modelName = modelName;
     this.refiner = refiner;
+    this.controlNet = controlNet;
   }
 
   /** A refiner loaded beside the model ({@link Builder#refiner(String)}): its pipeline, and its name. */
@@ -72,7 +77,8 @@ public final class StableDiffusion implements AutoCloseable {
    * @throws SdjException if the Java heap runs out during the run (said so, with what to lower), among other failures
    */
   public GenerationResult generate(GenerationRequest request) {
-    Generation generation = new Generation(pipeline, modelName, refiner, request);
+    Generation generation = new Generation(pipeline, modelName, refiner, controlNet.map(LoadedControlNet::model),
+        request);
     try {
       return generation.run();
     } catch (OutOfMemoryError e) {
@@ -94,7 +100,7 @@ public final class StableDiffusion implements AutoCloseable {
     if (request.seed().isEmpty() && request.initialNoise().isEmpty()) {
       throw new InvalidRequestException("the request has no seed: without one its noise is random");
     }
-    Generation g = new Generation(pipeline, modelName, refiner, request);
+    Generation g = new Generation(pipeline, modelName, refiner, controlNet.map(LoadedControlNet::model), request);
     return g.initialNoise(new TorchGenerator(g.seed()));
   }
 
@@ -117,6 +123,7 @@ public final class StableDiffusion implements AutoCloseable {
   @Override
   public void close() {
     refiner.ifPresent(r -> r.pipeline().components().close());
+    controlNet.ifPresent(LoadedControlNet::close);
     components.close();
     backend.close();
   }
@@ -133,6 +140,7 @@ public final class StableDiffusion implements AutoCloseable {
     private Optional<Path> vae = Optional.empty();
     private boolean vaeTiling;
     private Optional<String> refiner = Optional.empty();
+    private Optional<Path> controlNet = Optional.empty();
 
     private Builder() {}
 
@@ -235,6 +243,17 @@ public final class StableDiffusion implements AutoCloseable {
       return this;
     }
 
+    /**
+     * A ControlNet to load beside the model, on the same backend, for the requests that give a control image
+     * ({@link GenerationRequest.Builder#control}): a diffusers ControlNet folder ({@code config.json},
+     * {@code diffusion_pytorch_model.safetensors}, e.g. lllyasviel/sd-controlnet-canny) made for the model's UNet,
+     * read in the model's variant where it has one.
+     */
+    public Builder controlNet(Path folder) {
+      this.controlNet = Optional.of(Objects.requireNonNull(folder, "folder"));
+      return this;
+    }
+
     /** {@link #refiner(String)} from a folder or file. */
     public Builder refiner(Path folderOrFile) {
       return refiner(folderOrFile.toString());
@@ -272,7 +291,14 @@ public final class StableDiffusion implements AutoCloseable {
         LOG.log(Level.INFO, "loaded {0} on {1}", source, b.description());
         Optional<Refiner> second = refiner.isPresent() ? Optional.of(loadRefiner(b, components, options))
             : Optional.empty();
-        return new StableDiffusion(b, components, modelName(source, location), vaeTiling, second);
+        try {
+          Optional<LoadedControlNet> control = controlNet.isPresent()
+              ? Optional.of(loadControlNet(b, components)) : Optional.empty();
+          return new StableDiffusion(b, components, modelName(source, location), vaeTiling, second, control);
+        } catch (RuntimeException e) {
+          second.ifPresent(r -> r.pipeline().components().close());
+          throw e;
+        }
       } catch (RuntimeException e) {
         if (components != null) {
           components.close();
@@ -280,6 +306,38 @@ public final class StableDiffusion implements AutoCloseable {
         b.close();
         throw e;
       }
+    }
+
+    /** The ControlNet on {@code backend}, refused unless it was made for {@code model}'s UNet and latents. */
+    private LoadedControlNet loadControlNet(Backend backend, PipelineComponents model) {
+      LoadedControlNet loaded = LoadedControlNet.load(controlNet.orElseThrow(), variant, backend);
+      ControlNetConfig config = loaded.model().config();
+      UNet2DConditionConfig unet = model.unet().config();
+      List<String> mismatches = new ArrayList<>();
+      if (!config.unet().blockOutChannels().equals(unet.blockOutChannels())
+          || !config.unet().downBlockTypes().equals(unet.downBlockTypes())) {
+        mismatches.add("its blocks " + config.unet().blockOutChannels() + " " + config.unet().downBlockTypes()
+            + " are not the UNet's " + unet.blockOutChannels() + " " + unet.downBlockTypes());
+      }
+      if (config.unet().crossAttentionDim(0) != unet.crossAttentionDim(0)) {
+        mismatches.add("it reads text " + config.unet().crossAttentionDim(0) + " wide, the UNet "
+            + unet.crossAttentionDim(0));
+      }
+      if (config.downscaleFactor() != model.vae().downscaleFactor()) {
+        mismatches.add("it shrinks the control image " + config.downscaleFactor() + " times, the VAE the picture "
+            + model.vae().downscaleFactor() + " times");
+      }
+      if (loaded.model().takesAddedCondition() != model.unet().takesAddedCondition()) {
+        mismatches.add(loaded.model().takesAddedCondition() ? "it is an SDXL ControlNet and the model is not"
+            : "the model is SDXL and the ControlNet is not");
+      }
+      if (!mismatches.isEmpty()) {
+        loaded.close();
+        throw new SdjException("ControlNet " + loaded.location() + " was made for another model: "
+            + String.join("; ", mismatches));
+      }
+      LOG.log(Level.INFO, "loaded ControlNet {0}", loaded.location());
+      return loaded;
     }
 
     /** The refiner on {@code backend}, refused unless its latents are {@code model}'s. */

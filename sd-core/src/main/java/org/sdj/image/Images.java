@@ -57,16 +57,36 @@ public final class Images {
    * @return {@code [1, 3, H, W]} in [-1, 1] (see {@link #tensorShape})
    */
   public static float[] toTensor(BufferedImage image) {
+    return planes(image, Images::normalize);
+  }
+
+  /**
+   * An image as diffusers' ControlNet pipelines read a control image (its image processor without normalization):
+   * RGB planes, each byte divided by 255.
+   *
+   * @return {@code [1, 3, H, W]} in [0, 1]
+   */
+  public static float[] toUnitTensor(BufferedImage image) {
+    return planes(image, v -> v / 255f);
+  }
+
+  private static float[] planes(BufferedImage image, IntToFloat value) {
     int[] pixels = Pixels.rgb(image);
     int plane = pixels.length;
     float[] tensor = new float[3 * plane];
     for (int p = 0; p < plane; p++) {
       int rgb = pixels[p];
-      tensor[p] = normalize(rgb >>> 16 & 0xFF);
-      tensor[plane + p] = normalize(rgb >>> 8 & 0xFF);
-      tensor[2 * plane + p] = normalize(rgb & 0xFF);
+      tensor[p] = value.apply(rgb >>> 16 & 0xFF);
+      tensor[plane + p] = value.apply(rgb >>> 8 & 0xFF);
+      tensor[2 * plane + p] = value.apply(rgb & 0xFF);
     }
     return tensor;
+  }
+
+  /** A byte's value as a float. */
+  @FunctionalInterface
+  private interface IntToFloat {
+    float apply(int value);
   }
 
   /**

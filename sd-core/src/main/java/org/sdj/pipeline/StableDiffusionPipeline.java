@@ -95,17 +95,15 @@ public final class StableDiffusionPipeline {
     boolean cfg = spec.classifierFreeGuidance();
     UNet2DConditionModel unet = components.unet();
     int batch = Math.toIntExact(spec.latentShape()[0] * (cfg ? 2 : 1));
-    Replay.Body step = (ops, in) -> unet.forward(ops, in.get(0), in.get(1), in.get(2),
-        in.size() > 3 ? Optional.of(in.get(3)) : Optional.empty());
     try (Ops outer = backend.ops();
-        Replay unetStep = backend.replay(step);
-        Replay unconditionalStep = backend.replay(step);
+        UNetCalls calls = new UNetCalls(backend, unet, spec.control());
         StepLatents math = new StepLatents(backend)) {
       TextConditioning.Contexts contexts = TextConditioning.encode(outer, components, spec, cfg);
       Optional<Tensor> added = TextConditioning.added(outer, components, contexts, spec, cfg)
           .map(a -> outer.cast(a, backend.activationType()));
       Optional<Tensor> conditioning = Inpainting.conditioning(outer, spec, backend.activationType());
       Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, end), batch);
+      Optional<Tensor> image = spec.control().map(c -> controlImage(outer, c, batch, spec.latentShape()));
       Tensor x = math.fromHost(latents, spec.latentShape());
       int total = end - begin;
       // Stochastic schedulers draw at most once per model call; the spec's noise source serves this loop alone.
@@ -120,15 +118,18 @@ public final class StableDiffusionPipeline {
         }
         Tensor time = ops.narrow(times, 0, (long) (s - begin) * batch, batch);
         int half = batch / 2;
+        int index = s - begin;
         Tensor prediction = switch (contexts) {
-          case TextConditioning.Contexts.Joint j -> unetStep.run(ops, inputs(cfg ? ops.concat(0, modelInput, modelInput) : modelInput,
-              time, j.all().context(), added));
+          case TextConditioning.Contexts.Joint j -> calls.run(ops, UNetCalls.Kind.BATCH, index, total,
+              cfg ? ops.concat(0, modelInput, modelInput) : modelInput, time, j.all().context(), added, image);
           // Contexts of lengths neither divides run apart, as A1111 runs them (each half in a replay of its own).
           case TextConditioning.Contexts.Apart a -> ops.concat(0,
-              unconditionalStep.run(ops, inputs(modelInput, ops.narrow(time, 0, 0, half), a.uncond().context(),
-                  added.map(c -> ops.narrow(c, 0, 0, half)))),
-              unetStep.run(ops, inputs(modelInput, ops.narrow(time, 0, half, half), a.cond().context(),
-                  added.map(c -> ops.narrow(c, 0, half, half)))));
+              calls.run(ops, UNetCalls.Kind.UNCONDITIONAL_HALF, index, total, modelInput,
+                  ops.narrow(time, 0, 0, half), a.uncond().context(), added.map(c -> ops.narrow(c, 0, 0, half)),
+                  image.map(c -> ops.narrow(c, 0, 0, half))),
+              calls.run(ops, UNetCalls.Kind.CONDITIONAL_HALF, index, total, modelInput,
+                  ops.narrow(time, 0, half, half), a.cond().context(), added.map(c -> ops.narrow(c, 0, half, half)),
+                  image.map(c -> ops.narrow(c, 0, half, half))));
         };
         Tensor guided = cfg ? Guidance.guide(math, prediction, spec.guidanceScale(), spec.guidanceRescale())
             : prediction;
@@ -258,8 +259,17 @@ public final class StableDiffusionPipeline {
   }
 
   /** The UNet's inputs: the sample, the timestep's projection, the text context and SDXL's added condition. */
-  private static List<Tensor> inputs(Tensor sample, Tensor time, Tensor context, Optional<Tensor> added) {
-    return added.isPresent() ? List.of(sample, time, context, added.get()) : List.of(sample, time, context);
+  /** The control image for every row of the UNet's batch, {@code [rows, 3, H, W]} in the activation type. */
+  private Tensor controlImage(Ops ops, ControlInput control, int rows, long[] latentShape) {
+    float[] one = control.image();
+    float[] all = new float[Math.multiplyExact(one.length, rows)];
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(one, 0, all, r * one.length, one.length);
+    }
+    long pixels = one.length / 3;
+    long factor = Math.round(Math.sqrt((double) pixels / (latentShape[2] * latentShape[3])));
+    return ops.cast(ops.fromHost(all, rows, 3, latentShape[2] * factor, latentShape[3] * factor),
+        backend.activationType());
   }
 
   /**

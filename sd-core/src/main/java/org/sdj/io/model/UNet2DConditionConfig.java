@@ -95,11 +95,18 @@ public record UNet2DConditionConfig(
 
   /** Reads with diffusers' defaults, recording problems in the reader; the result is meaningless if there are any. */
   static UNet2DConditionConfig from(ConfigReader c) {
-    c.expectClass(CLASS_NAME);
+    return from(c, CLASS_NAME);
+  }
+
+  /** {@link #from(ConfigReader)} for a config of class {@code className} that shares the UNet's keys (ControlNet's). */
+  static UNet2DConditionConfig from(ConfigReader c, String className) {
+    c.expectClass(className);
     List<String> down = c.strings("down_block_types",
         List.of("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"));
-    List<String> up = c.strings("up_block_types",
-        List.of("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"));
+    // A ControlNet has no up blocks: its config leaves them out, and they mirror the down blocks.
+    List<String> up = c.has("up_block_types") || className.equals(CLASS_NAME) ? c.strings("up_block_types",
+        List.of("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"))
+        : down.reversed().stream().map(t -> t.replace("Down", "Up")).toList();
     List<Integer> channels = c.integers("block_out_channels", List.of(320, 640, 1280, 1280));
     int blocks = down.size();
     if (up.size() != blocks) {

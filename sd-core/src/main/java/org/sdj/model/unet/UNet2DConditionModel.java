@@ -3,8 +3,6 @@ package org.sdj.model.unet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
-import org.sdj.backend.Activation;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.io.model.UNet2DConditionConfig;
@@ -26,12 +24,8 @@ public final class UNet2DConditionModel {
   /** SDXL refiner's time ids: original height and width, crop top and left, aesthetic score. */
   public static final int AESTHETIC_TIME_IDS = 5;
   private final UNet2DConditionConfig config;
-  private final TimestepEmbedding timeEmbedding;
-  /** SDXL's {@code add_embedding} (addition_embed_type text_time). */
-  private final Optional<TimestepEmbedding> addEmbedding;
-  private final Conv2d convIn;
-  private final List<DownBlock2D> downBlocks = new ArrayList<>();
-  private final UNetMidBlock2DCrossAttn midBlock;
+  /** The time embedding, conv_in, the down and the mid blocks. */
+  private final UNetEncoder encoder;
   private final List<UpBlock2D> upBlocks = new ArrayList<>();
   private final GroupNorm convNormOut;
   private final Conv2d convOut;
@@ -45,43 +39,9 @@ public final class UNet2DConditionModel {
     rejectUnsupported(config, w);
     List<Integer> channels = config.blockOutChannels();
     int blocks = channels.size();
-    long tembChannels = config.timeEmbedDim();
-    UNetBlockSettings s = new UNetBlockSettings(tembChannels, config.normNumGroups(), (float) config.normEps(),
-        config.useLinearProjection());
-
-    this.timeEmbedding = new TimestepEmbedding(w.prefix("time_embedding"), channels.get(0), tembChannels,
-        config.flipSinToCos(), config.freqShift());
-    // Built only from a complete config: rejectUnsupported reports the rest.
-    OptionalInt addIn = config.projectionClassEmbeddingsInputDim();
-    boolean textTime = config.additionEmbedType().filter(TEXT_TIME::equals).isPresent()
-        && config.additionTimeEmbedDim().isPresent() && addIn.isPresent()
-        && addIn.getAsInt() > AESTHETIC_TIME_IDS * config.additionTimeEmbedDim().getAsInt();
-    this.addEmbedding = textTime ? Optional.of(new TimestepEmbedding(w.prefix("add_embedding"), addIn.getAsInt(),
-        tembChannels, config.flipSinToCos(), config.freqShift())) : Optional.empty();
-    this.convIn = Conv2d.same(w.prefix("conv_in"), config.inChannels(), channels.get(0), config.convInKernel());
-
-    long out = channels.get(0);
-    for (int i = 0; i < blocks; i++) {
-      long in = out;
-      out = channels.get(i);
-      boolean last = i == blocks - 1;
-      Weights bw = w.prefix("down_blocks." + i);
-      String type = config.downBlockTypes().get(i);
-      switch (type) {
-        case "CrossAttnDownBlock2D" -> downBlocks.add(new CrossAttnDownBlock2D(bw, in, out,
-            config.layersPerBlock(i), !last, config.downsamplePadding(), s, CrossAttention.of(config, i)));
-        case "DownBlock2D" -> downBlocks.add(new DownBlock2D(bw, in, out, config.layersPerBlock(i), !last,
-            config.downsamplePadding(), s));
-        default -> w.problem("unsupported down_block_types[" + i + "] " + type
-            + " (supported: CrossAttnDownBlock2D, DownBlock2D)");
-      }
-    }
-
-    long top = channels.get(blocks - 1);
-    this.midBlock = new UNetMidBlock2DCrossAttn(w.prefix("mid_block"), top, s,
-        CrossAttention.mid(config), (float) config.midBlockScaleFactor());
-
-    long prevOut = top;
+    UNetBlockSettings s = UNetBlockSettings.of(config);
+    this.encoder = new UNetEncoder(config, w);
+    long prevOut = channels.get(blocks - 1);
     for (int i = 0; i < blocks; i++) {
       int mirror = blocks - 1 - i;
       long outCh = channels.get(mirror);
@@ -104,14 +64,22 @@ public final class UNet2DConditionModel {
     this.convOut = Conv2d.same(w.prefix("conv_out"), channels.get(0), config.outChannels(), config.convOutKernel());
   }
 
-  private static void rejectUnsupported(UNet2DConditionConfig c, Weights w) {
+  /** Config values neither the UNet nor a ControlNet copying its encoder supports, as problems of {@code w}. */
+  static void rejectUnsupported(UNet2DConditionConfig c, Weights w) {
+    rejectUnsupportedEncoder(c, w);
+    if (c.upBlockTypes().size() != c.blockOutChannels().size()) {
+      w.problem("down_block_types, up_block_types and block_out_channels must have the same length");
+    }
+  }
+
+  /** The config values of the encoder half ({@link UNetEncoder}) that sdj does not support, as problems of {@code w}. */
+  public static void rejectUnsupportedEncoder(UNet2DConditionConfig c, Weights w) {
     if (!c.midBlockType().equals(Optional.of("UNetMidBlock2DCrossAttn"))) {
       w.problem("unsupported mid_block_type " + c.midBlockType().orElse("null")
           + " (supported: UNetMidBlock2DCrossAttn)");
     }
-    if (c.downBlockTypes().size() != c.blockOutChannels().size()
-        || c.upBlockTypes().size() != c.blockOutChannels().size()) {
-      w.problem("down_block_types, up_block_types and block_out_channels must have the same length");
+    if (c.downBlockTypes().size() != c.blockOutChannels().size()) {
+      w.problem("down_block_types and block_out_channels must have the same length");
     }
     if (c.centerInputSample()) {
       w.problem("unsupported center_input_sample true");
@@ -183,6 +151,7 @@ public final class UNet2DConditionModel {
    * out each step's rows, so that no step copies from the host.
    */
   public Tensor timestepProjections(Ops ops, double[] timesteps, int batch) {
+    TimestepEmbedding timeEmbedding = encoder.timeEmbedding();
     int rows = batch * timeEmbedding.channels();
     float[] all = new float[Math.multiplyExact(timesteps.length, rows)];
     for (int i = 0; i < timesteps.length; i++) {
@@ -193,7 +162,7 @@ public final class UNet2DConditionModel {
 
   /** Whether the UNet takes SDXL's added condition ({@code addition_embed_type text_time}). */
   public boolean takesAddedCondition() {
-    return addEmbedding.isPresent();
+    return encoder.takesAddedCondition();
   }
 
   /**
@@ -259,29 +228,24 @@ public final class UNet2DConditionModel {
    * @throws IllegalArgumentException if {@code added} is missing where the UNet needs it, or given where it takes none
    */
   public Tensor forward(Ops ops, Tensor sample, Tensor projection, Tensor context, Optional<Tensor> added) {
-    if (added.isPresent() != addEmbedding.isPresent()) {
-      throw new IllegalArgumentException(addEmbedding.isPresent()
-          ? "this UNet (addition_embed_type text_time, SDXL) needs the pooled text embedding and time ids"
-          : "this UNet takes no added conditioning");
-    }
-    Tensor emb = timeEmbedding.forward(ops, projection);
-    if (added.isPresent()) {
-      Tensor aug = addEmbedding.get().forward(ops, added.get());
-      Tensor sum = ops.add(emb, aug);
-      emb.close();
-      aug.close();
-      emb = sum;
-    }
-    Tensor siluTemb = ops.activation(emb, Activation.SILU);
-    emb.close();
+    return forward(ops, sample, projection, context, added, Optional.empty());
+  }
 
+  /**
+   * {@link #forward(Ops, Tensor, Tensor, Tensor, Optional)} with a ControlNet's residuals added to the skip
+   * connections and to the mid block's output (diffusers' {@code down_block_additional_residuals} and
+   * {@code mid_block_additional_residual}).
+   */
+  public Tensor forward(Ops ops, Tensor sample, Tensor projection, Tensor context, Optional<Tensor> added,
+      Optional<ControlResiduals> control) {
+    Tensor siluTemb = encoder.siluEmbedding(ops, projection, added);
     List<Tensor> skips = new ArrayList<>();
-    Tensor h = convIn.forward(ops, sample);
+    Tensor h = encoder.convIn(ops, sample);
     skips.add(h);
-    for (DownBlock2D block : downBlocks) {
-      h = block.forward(ops, h, siluTemb, context, skips);
+    h = encoder.downAndMid(ops, h, siluTemb, context, skips);
+    if (control.isPresent()) {
+      h = control.get().addTo(ops, skips, h);
     }
-    h = midBlock.forward(ops, h, siluTemb, context);
     for (UpBlock2D block : upBlocks) {
       Tensor next = block.forward(ops, h, siluTemb, context, skips);
       h.close();

@@ -1,5 +1,7 @@
 package org.sdj.model.unet;
 
+import org.sdj.io.model.UNet2DConditionConfig;
+
 /**
  * Settings every block of one UNet shares, taken from its config.
  *
@@ -8,4 +10,10 @@ package org.sdj.model.unet;
  * @param eps {@code norm_eps}
  * @param useLinearProjection {@code use_linear_projection}
  */
-record UNetBlockSettings(long tembChannels, int groups, float eps, boolean useLinearProjection) {}
+record UNetBlockSettings(long tembChannels, int groups, float eps, boolean useLinearProjection) {
+
+  static UNetBlockSettings of(UNet2DConditionConfig config) {
+    return new UNetBlockSettings(config.timeEmbedDim(), config.normNumGroups(), (float) config.normEps(),
+        config.useLinearProjection());
+  }
+}

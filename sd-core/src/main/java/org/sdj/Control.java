@@ -1,0 +1,39 @@
+package org.sdj;
+
+import java.awt.image.BufferedImage;
+import java.util.Objects;
+
+/**
+ * What a ControlNet ({@link StableDiffusion.Builder#controlNet}) follows in one request, as diffusers'
+ * {@code StableDiffusionControlNetPipeline} takes it: the control image (edges, depth, pose... already made, as the
+ * ControlNet expects), resized to the picture's size, and how strongly and when it steers.
+ *
+ * @param image the control image; resized to the picture's size as diffusers resizes it (Lanczos)
+ * @param scale {@code controlnet_conditioning_scale} ({@value #DEFAULT_SCALE}; A1111's "Control Weight"), at least 0
+ * @param guidanceStart {@code control_guidance_start}: the fraction of the steps after which it starts (0)
+ * @param guidanceEnd {@code control_guidance_end}: the fraction of the steps after which it stops (1)
+ */
+public record Control(BufferedImage image, double scale, double guidanceStart, double guidanceEnd) {
+  public static final double DEFAULT_SCALE = 1.0;
+
+  public Control {
+    Objects.requireNonNull(image, "image");
+  }
+
+  /** {@code image} at full strength for every step. */
+  public static Control of(BufferedImage image) {
+    return new Control(image, DEFAULT_SCALE, 0, 1);
+  }
+
+  /** Why these values cannot run, if they cannot. */
+  String problem() {
+    if (!(scale >= 0 && Double.isFinite(scale))) {
+      return "the ControlNet's scale must be a finite number at least 0, got " + scale;
+    }
+    if (!(guidanceStart >= 0 && guidanceStart < guidanceEnd && guidanceEnd <= 1)) {
+      return "the ControlNet's guidance window must satisfy 0 <= start < end <= 1, got " + guidanceStart + " to "
+          + guidanceEnd;
+    }
+    return "";
+  }
+}

@@ -1,0 +1,87 @@
+package org.sdj;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.sdj.conformance.TensorAssert;
+import org.sdj.io.ControlNetFixture;
+import org.sdj.io.SdxlFixture;
+import org.sdj.io.TestFixtures;
+import org.sdj.io.safetensors.SafeTensorsFile;
+
+/**
+ * A ControlNet (diffusers' folder layout) steering the tiny SD 1.x model, against diffusers'
+ * {@code StableDiffusionControlNetPipeline} (the tiny ControlNet and latents of {@code src/test/resources/controlnet},
+ * made by its {@code make_tiny_controlnet.py.txt}): the control image's embedding, the zero convolutions' residuals in
+ * the UNet's skip connections and mid block, their scale and window, with and without guidance.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ControlNetTest {
+  private StableDiffusion sd;
+
+  @BeforeAll
+  void open(@TempDir Path dir) {
+    sd = StableDiffusion.builder().model(TestFixtures.path("tiny-sd1")).controlNet(ControlNetFixture.folder(dir))
+        .backend("reference").build();
+  }
+
+  @AfterAll
+  void close() {
+    sd.close();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "ddim scale 1 | ddim | 51 | 4 | 7.5 | 1.0 | 0.0 | 1.0 | blurry",
+      "euler scale 0.6 window | euler | 52 | 6 | 5.0 | 0.6 | 0.2 | 0.7 | ''",
+      "dpmpp-2m no guidance | dpmpp-2m | 53 | 4 | 1.0 | 1.3 | 0.0 | 1.0 | ''"})
+  void matchesDiffusers(String name, String scheduler, long seed, int steps, double guidance, double scale,
+      double start, double end, String negative) throws URISyntaxException {
+    GenerationRequest.Builder request = GenerationRequest.prompt("a watercolor otter").negativePrompt(negative)
+        .size(128, 128).steps(steps).scheduler(scheduler).guidanceScale(guidance).seed(seed);
+    float[] expected = expected(name);
+    float[] controlled = sd.generate(request.control(new Control(ControlNetFixture.image(), scale, start, end)))
+        .latents();
+    TensorAssert.assertTensorClose(controlled, expected, name);
+    float[] alone = sd.generate(request.noControl()).latents();
+    assertTrue(TensorAssert.relativeL2(alone, expected) > 0.01, "the ControlNet changes the picture");
+  }
+
+  @Test
+  void requestsItCannotRunAreRefused(@TempDir Path dir) {
+    InvalidRequestException scale = assertThrows(InvalidRequestException.class, () -> sd.generate(GenerationRequest
+        .prompt("x").steps(2).control(new Control(ControlNetFixture.image(), -1, 0, 1))));
+    assertTrue(scale.getMessage().contains("at least 0"), scale.getMessage());
+    InvalidRequestException window = assertThrows(InvalidRequestException.class, () -> sd.generate(GenerationRequest
+        .prompt("x").steps(2).control(new Control(ControlNetFixture.image(), 1, 0.5, 0.5))));
+    assertTrue(window.getMessage().contains("0 <= start < end <= 1"), window.getMessage());
+    InvalidRequestException hires = assertThrows(InvalidRequestException.class, () -> sd.generate(GenerationRequest
+        .prompt("x").size(64, 64).steps(2).control(ControlNetFixture.image()).hiresFix(1.5, 0.5)));
+    assertTrue(hires.getMessage().contains("not with the hires fix"), hires.getMessage());
+    try (StableDiffusion plain = StableDiffusion.builder().model(TestFixtures.path("tiny-sd1")).backend("reference")
+        .build()) {
+      InvalidRequestException none = assertThrows(InvalidRequestException.class,
+          () -> plain.generate(GenerationRequest.prompt("x").steps(2).control(ControlNetFixture.image())));
+      assertTrue(none.getMessage().contains("no ControlNet is loaded"), none.getMessage());
+    }
+    SdjException other = assertThrows(SdjException.class, () -> StableDiffusion.builder()
+        .model(SdxlFixture.model(dir)).controlNet(ControlNetFixture.folder(dir)).backend("reference").build());
+    assertTrue(other.getMessage().contains("was made for another model"), other.getMessage());
+  }
+
+  private static float[] expected(String name) throws URISyntaxException {
+    try (SafeTensorsFile file = SafeTensorsFile.open(Path.of(ControlNetTest.class
+        .getResource("/controlnet/expected.safetensors").toURI()))) {
+      return file.get(name).toFloatArray();
+    }
+  }
+}

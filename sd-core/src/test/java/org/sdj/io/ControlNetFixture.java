@@ -1,0 +1,68 @@
+package org.sdj.io;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.sdj.io.safetensors.SafeTensor;
+import org.sdj.io.safetensors.SafeTensorsFile;
+import org.sdj.io.safetensors.SafeTensorsWriter;
+
+/**
+ * The tiny ControlNet of {@code src/test/resources/controlnet} (made by its {@code make_tiny_controlnet.py.txt}) as a
+ * diffusers ControlNet folder, for the tests of any module: as diffusers' {@code ControlNetModel.from_unet} makes it,
+ * the shared tiny-sd1 UNet's encoder weights beside the ControlNet's own.
+ */
+public final class ControlNetFixture {
+  private static final List<String> FROM_UNET = List.of("conv_in.", "time_embedding.", "down_blocks.",
+      "mid_block.");
+
+  private ControlNetFixture() {}
+
+  /** The folder {@code tiny-controlnet} in {@code dir}: config.json and diffusion_pytorch_model.safetensors. */
+  public static Path folder(Path dir) {
+    Path folder = dir.resolve("tiny-controlnet");
+    try (InputStream config = ControlNetFixture.class.getResourceAsStream("/controlnet/config.json");
+        InputStream own = ControlNetFixture.class.getResourceAsStream("/controlnet/own.safetensors")) {
+      Files.createDirectories(folder);
+      Files.copy(config, folder.resolve("config.json"));
+      Path ownFile = dir.resolve("own.safetensors");
+      Files.copy(own, ownFile);
+      SafeTensorsWriter writer = SafeTensorsWriter.create();
+      try (SafeTensorsFile unet = SafeTensorsFile.open(TestFixtures.path("tiny-sd1/unet/diffusion_pytorch_model"
+          + ".safetensors")); SafeTensorsFile extras = SafeTensorsFile.open(ownFile)) {
+        for (String name : unet.names()) {
+          if (FROM_UNET.stream().anyMatch(name::startsWith)) {
+            add(writer, name, unet.get(name));
+          }
+        }
+        for (String name : extras.names()) {
+          add(writer, name, extras.get(name));
+        }
+      }
+      writer.write(folder.resolve("diffusion_pytorch_model.safetensors"));
+      return folder;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void add(SafeTensorsWriter writer, String name, SafeTensor t) {
+    writer.add(name, t.dtype(), t.shape(), t.toFloatArray());
+  }
+
+  /** 128x128: concentric rings in red, a diagonal ramp in green, blue 64, as the generator draws it. */
+  public static BufferedImage image() {
+    BufferedImage image = new BufferedImage(128, 128, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 128; y++) {
+      for (int x = 0; x < 128; x++) {
+        int red = ((x - 64) * (x - 64) + (y - 64) * (y - 64)) / 256 % 2 == 0 ? 255 : 0;
+        image.setRGB(x, y, red << 16 | (x + y) * 255 / 254 << 8 | 64);
+      }
+    }
+    return image;
+  }
+}
