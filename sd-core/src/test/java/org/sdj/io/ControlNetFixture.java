@@ -50,6 +50,17 @@ public final class ControlNetFixture {
     }
   }
 
+  /** diffusers' final latents of the generator's cases, {@code expected.safetensors} copied into {@code dir}. */
+  public static Path expected(Path dir) {
+    Path file = dir.resolve("controlnet-expected.safetensors");
+    try (InputStream in = ControlNetFixture.class.getResourceAsStream("/controlnet/expected.safetensors")) {
+      Files.copy(in, file);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static void add(SafeTensorsWriter writer, String name, SafeTensor t) {
     writer.add(name, t.dtype(), t.shape(), t.toFloatArray());
   }

@@ -43,6 +43,8 @@ final class GenerateCommand implements Callable<Integer> {
 
   @CommandLine.Mixin SdxlOptions sdxlOptions;
 
+  @CommandLine.Mixin ControlOptions controlOptions;
+
   @Option(names = "--prompt", paramLabel = "TEXT", description = "What to draw.")
   String prompt;
 
@@ -229,6 +231,7 @@ final class GenerateCommand implements Callable<Integer> {
     if (modelOptions.refiner != null) {
       request.refiner(refinerSwitchAt);
     }
+    controlOptions.apply(spec, modelOptions.controlNet != null, request);
     if (hiresScale != null) {
       request.hiresFix(new HiresFix(hiresScale, hiresStrength, hiresSteps));
     }

@@ -55,6 +55,11 @@ final class ModelOptions {
           + " or any model with the same latents, taking over the end of the schedule (--refiner-switch-at).")
   String refiner;
 
+  @Option(names = "--controlnet", paramLabel = "DIR",
+      description = "A ControlNet made for the model (a diffusers ControlNet folder, e.g."
+          + " lllyasviel/sd-controlnet-canny), following --control-image.")
+  Path controlNet;
+
   boolean hasEmbeddings() {
     return !embeddings.isEmpty();
   }
@@ -75,6 +80,9 @@ final class ModelOptions {
     embeddings.forEach(engine::embedding);
     if (refiner != null) {
       engine.refiner(refiner);
+    }
+    if (controlNet != null) {
+      engine.controlNet(controlNet);
     }
     for (String lora : loras) {
       addLora(spec, engine, lora);

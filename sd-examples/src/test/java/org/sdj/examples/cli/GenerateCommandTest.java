@@ -18,6 +18,7 @@ import org.sdj.backend.DType;
 import org.sdj.cuda.CudaBackendProvider;
 import org.sdj.image.ImageFiles;
 import org.sdj.conformance.TensorAssert;
+import org.sdj.io.ControlNetFixture;
 import org.sdj.io.InpaintingFixture;
 import org.sdj.io.SdxlFixture;
 import org.sdj.io.safetensors.SafeTensorsFile;
@@ -103,6 +104,28 @@ class GenerateCommandTest {
         "--crop-top-left takes TOP,LEFT");
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--target-size", "0x512")).assertOneErrorLine(2, "1..16384");
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--prompt-2", "y")).assertOneErrorLine(1, "for SDXL models");
+  }
+
+  /** A ControlNet following a control image, as {@code ControlNetTest}'s first case against diffusers. */
+  @Test
+  void aControlNetFollowsTheControlImage() throws IOException {
+    Path control = dir.resolve("rings.png");
+    ImageIO.write(ControlNetFixture.image(), "png", control.toFile());
+    Path latents = dir.resolve("controlled.safetensors");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("controlled.png"), "--backend", "reference", "--controlnet",
+        ControlNetFixture.folder(dir).toString(), "--control-image", control.toString(), "--prompt",
+        "a watercolor otter", "--negative-prompt", "blurry", "--width", "128", "--height", "128", "--steps", "4",
+        "--scheduler", "ddim", "--guidance", "7.5", "--seed", "51", "--quiet", "--output-latents",
+        latents.toString())).assertSuccess();
+    try (SafeTensorsFile got = SafeTensorsFile.open(latents);
+        SafeTensorsFile expected = SafeTensorsFile.open(ControlNetFixture.expected(dir))) {
+      TensorAssert.assertTensorClose(got.get("latents").toFloatArray(), expected.get("ddim scale 1").toFloatArray(),
+          "sdj generate --controlnet");
+    }
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--control-image", control.toString())).assertOneErrorLine(2,
+        "add --controlnet");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--control-scale", "0.5")).assertOneErrorLine(2,
+        "add --controlnet and --control-image");
   }
 
   /** The base model and the refiner, as {@code SdxlRefinerTest}'s ensemble case against diffusers. */
