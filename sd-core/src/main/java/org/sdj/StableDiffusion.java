@@ -245,12 +245,13 @@ public final class StableDiffusion implements AutoCloseable {
 
     /**
      * A ControlNet to load beside the model, on the same backend, for the requests that give a control image
-     * ({@link GenerationRequest.Builder#control}): a diffusers ControlNet folder ({@code config.json},
-     * {@code diffusion_pytorch_model.safetensors}, e.g. lllyasviel/sd-controlnet-canny) made for the model's UNet,
-     * read in the model's variant where it has one.
+     * ({@link GenerationRequest.Builder#control}), made for the model's UNet: a diffusers ControlNet folder
+     * ({@code config.json}, {@code diffusion_pytorch_model.safetensors}, e.g. lllyasviel/sd-controlnet-canny; read in
+     * the model's variant where it has one), or one file in the original layout ({@code control_v11p_sd15_canny.pth}
+     * or {@code .safetensors}, as AUTOMATIC1111 reads them).
      */
-    public Builder controlNet(Path folder) {
-      this.controlNet = Optional.of(Objects.requireNonNull(folder, "folder"));
+    public Builder controlNet(Path folderOrFile) {
+      this.controlNet = Optional.of(Objects.requireNonNull(folderOrFile, "folderOrFile"));
       return this;
     }
 
@@ -310,7 +311,8 @@ public final class StableDiffusion implements AutoCloseable {
 
     /** The ControlNet on {@code backend}, refused unless it was made for {@code model}'s UNet and latents. */
     private LoadedControlNet loadControlNet(Backend backend, PipelineComponents model) {
-      LoadedControlNet loaded = LoadedControlNet.load(controlNet.orElseThrow(), variant, backend);
+      LoadedControlNet loaded = LoadedControlNet.load(controlNet.orElseThrow(), variant, model.unet().config(),
+          backend);
       ControlNetConfig config = loaded.model().config();
       UNet2DConditionConfig unet = model.unet().config();
       List<String> mismatches = new ArrayList<>();

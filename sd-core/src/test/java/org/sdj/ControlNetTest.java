@@ -16,6 +16,7 @@ import org.sdj.conformance.TensorAssert;
 import org.sdj.io.ControlNetFixture;
 import org.sdj.io.SdxlFixture;
 import org.sdj.io.TestFixtures;
+import org.sdj.io.model.ModelLoadException;
 import org.sdj.io.safetensors.SafeTensorsFile;
 
 /**
@@ -54,6 +55,26 @@ class ControlNetTest {
     TensorAssert.assertTensorClose(controlled, expected, name);
     float[] alone = sd.generate(request.noControl()).latents();
     assertTrue(TensorAssert.relativeL2(alone, expected) > 0.01, "the ControlNet changes the picture");
+  }
+
+  /**
+   * The same ControlNet as one file in the original layout (A1111's {@code control_v11p_sd15_canny.pth}'s), its
+   * config taken from the model's UNet and its control image encoder's shapes.
+   */
+  @Test
+  void aSingleFileInTheOriginalLayoutMatchesDiffusers(@TempDir Path dir) throws URISyntaxException {
+    try (StableDiffusion withFile = StableDiffusion.builder().model(TestFixtures.path("tiny-sd1"))
+        .controlNet(ControlNetFixture.singleFile(dir)).backend("reference").build()) {
+      float[] latents = withFile.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+          .size(128, 128).steps(4).scheduler("ddim").guidanceScale(7.5).seed(51)
+          .control(ControlNetFixture.image())).latents();
+      TensorAssert.assertTensorClose(latents, expected("ddim scale 1"), "single-file ControlNet");
+    }
+    ModelLoadException notOne = assertThrows(ModelLoadException.class, () -> StableDiffusion.builder()
+        .model(TestFixtures.path("tiny-sd1")).controlNet(TestFixtures.path("tiny-sd1/vae/diffusion_pytorch_model"
+            + ".safetensors")).backend("reference").build());
+    assertTrue(notOne.getMessage().contains("not a ControlNet in the original single-file layout"),
+        notOne.getMessage());
   }
 
   @Test

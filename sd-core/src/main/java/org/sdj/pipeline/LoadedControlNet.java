@@ -6,15 +6,19 @@ import java.util.List;
 import java.util.Optional;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Tensor;
+import org.sdj.io.checkpoint.ControlNetFile;
 import org.sdj.io.model.ControlNetConfig;
 import org.sdj.io.model.ModelLoadException;
+import org.sdj.io.model.UNet2DConditionConfig;
 import org.sdj.io.safetensors.SafeTensorsFile;
+import org.sdj.io.safetensors.TensorSource;
 import org.sdj.model.Weights;
 import org.sdj.model.controlnet.ControlNetModel;
 
 /**
- * A ControlNet in diffusers' folder layout ({@code config.json} and {@code diffusion_pytorch_model.safetensors},
- * e.g. lllyasviel/sd-controlnet-canny), loaded onto a backend; its weights stay mapped and on the backend until
+ * A ControlNet loaded onto a backend: a diffusers folder ({@code config.json} and
+ * {@code diffusion_pytorch_model.safetensors}, e.g. lllyasviel/sd-controlnet-canny) or one file in the original layout
+ * ({@code control_v11p_sd15_canny.pth}, {@link ControlNetFile}). Its weights stay mapped and on the backend until
  * {@link #close()}.
  */
 public final class LoadedControlNet implements AutoCloseable {
@@ -22,10 +26,10 @@ public final class LoadedControlNet implements AutoCloseable {
 
   private final Path location;
   private final ControlNetModel model;
-  private final SafeTensorsFile file;
+  private final AutoCloseable file;
   private final Weights weights;
 
-  private LoadedControlNet(Path location, ControlNetModel model, SafeTensorsFile file, Weights weights) {
+  private LoadedControlNet(Path location, ControlNetModel model, AutoCloseable file, Weights weights) {
     this.location = location;
     this.model = model;
     this.file = file;
@@ -33,35 +37,46 @@ public final class LoadedControlNet implements AutoCloseable {
   }
 
   /**
-   * Loads the ControlNet in {@code folder} onto {@code backend}, its {@code variant} weights
-   * ({@code diffusion_pytorch_model.fp16.safetensors}) where it has them.
+   * Loads the ControlNet at {@code location} onto {@code backend}: from a folder its {@code variant} weights
+   * ({@code diffusion_pytorch_model.fp16.safetensors}) where it has them; a single file as made for a UNet of
+   * {@code unet}, whose config it copies.
    *
    * @throws ModelLoadException listing every problem: files missing, config values sdj does not support, weights
    *     missing or misshapen
    */
-  public static LoadedControlNet load(Path folder, Optional<String> variant, Backend backend) {
-    String context = "Cannot load the ControlNet in " + folder;
-    if (!Files.isDirectory(folder)) {
-      throw new ModelLoadException(context, List.of(folder + " is not a folder (a diffusers ControlNet folder has"
-          + " config.json and " + WEIGHTS + ".safetensors)"));
+  public static LoadedControlNet load(Path location, Optional<String> variant, UNet2DConditionConfig unet,
+      Backend backend) {
+    if (Files.isRegularFile(location)) {
+      ControlNetFile.Opened opened = ControlNetFile.open(location, unet);
+      return load(location, opened.config(), opened.weights(), opened, backend);
     }
-    ControlNetConfig config = ControlNetConfig.read(folder.resolve("config.json"));
-    Path file = variant.map(v -> folder.resolve(WEIGHTS + "." + v + ".safetensors")).filter(Files::isRegularFile)
-        .orElse(folder.resolve(WEIGHTS + ".safetensors"));
+    String context = "Cannot load the ControlNet in " + location;
+    if (!Files.isDirectory(location)) {
+      throw new ModelLoadException(context, List.of(location + " does not exist (give a diffusers ControlNet folder,"
+          + " with config.json and " + WEIGHTS + ".safetensors, or a ControlNet file)"));
+    }
+    ControlNetConfig config = ControlNetConfig.read(location.resolve("config.json"));
+    Path file = variant.map(v -> location.resolve(WEIGHTS + "." + v + ".safetensors")).filter(Files::isRegularFile)
+        .orElse(location.resolve(WEIGHTS + ".safetensors"));
     if (!Files.isRegularFile(file)) {
       throw new ModelLoadException(context, List.of(WEIGHTS + ".safetensors: file not found"));
     }
     SafeTensorsFile tensors = SafeTensorsFile.open(file);
+    return load(location, config, tensors, tensors, backend);
+  }
+
+  private static LoadedControlNet load(Path location, ControlNetConfig config, TensorSource tensors,
+      AutoCloseable file, Backend backend) {
     Weights weights = Weights.of(backend, tensors);
     try {
       ControlNetModel model = new ControlNetModel(config, weights);
       if (!weights.problems().isEmpty()) {
-        throw new ModelLoadException(context, weights.problems());
+        throw new ModelLoadException("Cannot load the ControlNet " + location, weights.problems());
       }
-      return new LoadedControlNet(folder, model, tensors, weights);
+      return new LoadedControlNet(location, model, file, weights);
     } catch (RuntimeException e) {
       weights.tensors().forEach(Tensor::close);
-      tensors.close();
+      closeQuietly(file);
       throw e;
     }
   }
@@ -70,7 +85,7 @@ public final class LoadedControlNet implements AutoCloseable {
     return model;
   }
 
-  /** The folder it was loaded from. */
+  /** The folder or file it was loaded from. */
   public Path location() {
     return location;
   }
@@ -79,6 +94,14 @@ public final class LoadedControlNet implements AutoCloseable {
   @Override
   public void close() {
     weights.tensors().forEach(Tensor::close);
-    file.close();
+    closeQuietly(file);
+  }
+
+  private static void closeQuietly(AutoCloseable file) {
+    try {
+      file.close();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot close " + file, e);
+    }
   }
 }

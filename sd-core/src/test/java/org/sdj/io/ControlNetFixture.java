@@ -50,6 +50,17 @@ public final class ControlNetFixture {
     }
   }
 
+  /**
+   * The same ControlNet as one file in the original layout ({@code control_model.input_blocks...},
+   * {@code zero_convs}, {@code input_hint_block}), {@code tiny-controlnet.safetensors} written into {@code dir} as
+   * {@code tiny-controlnet-single-file.json} says (made, and checked with diffusers' {@code from_single_file}, by
+   * {@code make_tiny_controlnet_single_file.py.txt}).
+   */
+  public static Path singleFile(Path dir) {
+    return SingleFileLayout.write(folder(dir.resolve("source")), "/controlnet/tiny-controlnet-single-file.json",
+        dir.resolve("tiny-controlnet.safetensors"));
+  }
+
   /** diffusers' final latents of the generator's cases, {@code expected.safetensors} copied into {@code dir}. */
   public static Path expected(Path dir) {
     Path file = dir.resolve("controlnet-expected.safetensors");

@@ -1,7 +1,5 @@
 package org.sdj.io;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,16 +7,9 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.sdj.io.safetensors.SafeTensor;
-import org.sdj.io.safetensors.SafeTensorsFile;
-import org.sdj.io.safetensors.SafeTensorsWriter;
 
 /**
  * The tiny SDXL pipeline of {@code src/test/resources/sdxl} (made by its {@code make_tiny_sdxl.py.txt}) as a folder on
@@ -66,60 +57,7 @@ public final class SdxlFixture {
 
   /** {@code dir/NAME.safetensors} from the folder's weights, laid out as {@code NAME-single-file.json} says. */
   private static Path singleFile(Path folder, String name, Path dir) {
-    Path file = dir.resolve(name + ".safetensors");
-    Map<String, SafeTensorsFile> components = new HashMap<>();
-    try {
-      JsonNode layout = new ObjectMapper().readTree(SdxlFixture.class.getResource("/sdxl/" + name
-          + "-single-file.json"));
-      SafeTensorsWriter writer = SafeTensorsWriter.create();
-      for (JsonNode entry : layout) {
-        String component = entry.get("component").asText();
-        SafeTensorsFile weights = components.computeIfAbsent(component, c -> SafeTensorsFile.open(folder.resolve(c)
-            .resolve(c.startsWith("text_encoder") ? "model.safetensors" : "diffusion_pytorch_model.safetensors")));
-        List<SafeTensor> from = new ArrayList<>();
-        entry.get("from").forEach(source -> from.add(weights.get(source.asText())));
-        SafeTensor first = from.getFirst();
-        long[] shape = first.shape().clone();
-        float[] values;
-        switch (entry.get("op").asText()) {
-          case "same" -> values = first.toFloatArray();
-          case "conv" -> {
-            values = first.toFloatArray();
-            shape = new long[] {shape[0], shape[1], 1, 1};
-          }
-          case "transpose" -> {
-            float[] v = first.toFloatArray();
-            int rows = (int) shape[0];
-            int cols = (int) shape[1];
-            values = new float[v.length];
-            for (int r = 0; r < rows; r++) {
-              for (int c = 0; c < cols; c++) {
-                values[c * rows + r] = v[r * cols + c];
-              }
-            }
-            shape = new long[] {cols, rows};
-          }
-          case "concat" -> {
-            values = new float[0];
-            for (SafeTensor part : from) {
-              float[] v = part.toFloatArray();
-              float[] joined = Arrays.copyOf(values, values.length + v.length);
-              System.arraycopy(v, 0, joined, values.length, v.length);
-              values = joined;
-            }
-            shape[0] *= from.size();
-          }
-          default -> throw new IllegalStateException("unknown op in the layout: " + entry);
-        }
-        writer.add(entry.get("name").asText(), first.dtype(), shape, values);
-      }
-      writer.write(file);
-      return file;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      components.values().forEach(SafeTensorsFile::close);
-    }
+    return SingleFileLayout.write(folder, "/sdxl/" + name + "-single-file.json", dir.resolve(name + ".safetensors"));
   }
 
   /**

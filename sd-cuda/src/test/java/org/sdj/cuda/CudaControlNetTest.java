@@ -54,7 +54,8 @@ class CudaControlNetTest {
 
   private static float[] latents(Backend backend, Path controlNet) {
     try (PipelineComponents model = PipelineComponents.load(TestFixtures.path("tiny-sd1"), LoadOptions.defaults(),
-        backend); LoadedControlNet control = LoadedControlNet.load(controlNet, Optional.empty(), backend)) {
+        backend); LoadedControlNet control = LoadedControlNet.load(controlNet, Optional.empty(),
+            model.unet().config(), backend)) {
       float[] image = Images.toUnitTensor(Images.resize(ControlNetFixture.image(), 64, 64));
       int count = Math.toIntExact(SHAPE[0] * SHAPE[1] * SHAPE[2] * SHAPE[3]);
       DenoiseSpec spec = new DenoiseSpec(List.of("a cat", "a dog"), List.of("", "blurry"), PromptSyntax.PLAIN, 4,

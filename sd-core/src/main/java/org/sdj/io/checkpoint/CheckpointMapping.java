@@ -16,12 +16,14 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.sdj.io.model.AutoencoderKLConfig;
 import org.sdj.io.model.ClipTextConfig;
+import org.sdj.io.model.ControlNetConfig;
 import org.sdj.io.model.Component;
 import org.sdj.io.model.LoadProblems;
 import org.sdj.io.model.ModelSource;
 import org.sdj.io.safetensors.TensorSource;
 import org.sdj.model.Weights;
 import org.sdj.model.clip.ClipTextModel;
+import org.sdj.model.controlnet.ControlNetModel;
 import org.sdj.model.unet.UNet2DConditionModel;
 import org.sdj.model.vae.AutoencoderKL;
 
@@ -96,6 +98,19 @@ final class CheckpointMapping {
     TensorSource view = mapping.view("VAE", expected(w -> new AutoencoderKL(config, w)),
         VaeKeyMap.of(config, prefix));
     mapping.problems.throwIfAny("Cannot load the VAE file " + location);
+    mapping.logUnused();
+    return view;
+  }
+
+  /**
+   * A ControlNet file's weights ({@link ControlNetFile}) under diffusers' names, through {@code keys}.
+   *
+   * @throws org.sdj.io.model.ModelLoadException listing every weight missing from the file or of the wrong shape
+   */
+  static TensorSource controlNet(TensorSource file, Path location, ControlNetConfig config, KeyMap keys) {
+    CheckpointMapping mapping = new CheckpointMapping(file, location);
+    TensorSource view = mapping.view("ControlNet", expected(w -> new ControlNetModel(config, w)), keys);
+    mapping.problems.throwIfAny("Cannot load the ControlNet " + location + " (made for another model?)");
     mapping.logUnused();
     return view;
   }

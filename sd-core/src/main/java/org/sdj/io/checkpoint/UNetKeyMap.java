@@ -23,7 +23,15 @@ final class UNetKeyMap {
 
   /** The map for a UNet of {@code config}; weights under {@code model.diffusion_model.}. */
   static KeyMap of(UNet2DConditionConfig config) {
-    PrefixTable table = new PrefixTable(CheckpointLayout.UNET)
+    return table(config, CheckpointLayout.UNET);
+  }
+
+  /**
+   * The table for a UNet of {@code config} whose weights are under {@code prefix}: a ControlNet's encoder half
+   * ({@link ControlNetFile}) adds its own blocks to it.
+   */
+  static PrefixTable table(UNet2DConditionConfig config, String prefix) {
+    PrefixTable table = new PrefixTable(prefix)
         .block("conv_in.", "input_blocks.0.0.")
         .block("time_embedding.linear_1.", "time_embed.0.")
         .block("time_embedding.linear_2.", "time_embed.2.")

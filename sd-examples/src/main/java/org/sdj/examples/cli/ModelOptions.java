@@ -55,9 +55,10 @@ final class ModelOptions {
           + " or any model with the same latents, taking over the end of the schedule (--refiner-switch-at).")
   String refiner;
 
-  @Option(names = "--controlnet", paramLabel = "DIR",
+  @Option(names = "--controlnet", paramLabel = "PATH",
       description = "A ControlNet made for the model (a diffusers ControlNet folder, e.g."
-          + " lllyasviel/sd-controlnet-canny), following --control-image.")
+          + " lllyasviel/sd-controlnet-canny, or one file in the original layout, e.g. control_v11p_sd15_canny.pth),"
+          + " following --control-image.")
   Path controlNet;
 
   boolean hasEmbeddings() {
