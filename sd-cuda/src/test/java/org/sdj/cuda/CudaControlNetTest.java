@@ -1,11 +1,11 @@
 package org.sdj.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sdj.cuda.CudaTestSupport.gaussian;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sdj.SdxlConditioning;
@@ -27,9 +27,9 @@ import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Schedulers;
 
 /**
- * A ControlNet on the CUDA backend against the reference backend, at the model tolerance: the tiny ControlNet (sd-core's
- * {@code src/test/resources/controlnet}) steering the tiny model for the middle two of four steps, so that the loop
- * replays the UNet alone and the ControlNet with the UNet, in one batch with guidance.
+ * A ControlNet on the CUDA backend against the reference backend, at the model tolerance: the tiny ControlNet
+ * (sd-core's {@code src/test/resources/controlnet}) steering the tiny model for the middle two of four steps, so that
+ * the loop replays the UNet alone and the ControlNet with the UNet, in one batch with guidance.
  */
 class CudaControlNetTest {
   private static final long[] SHAPE = {2, 4, 8, 8};
@@ -59,19 +59,10 @@ class CudaControlNetTest {
       float[] image = Images.toUnitTensor(Images.resize(ControlNetFixture.image(), 64, 64));
       int count = Math.toIntExact(SHAPE[0] * SHAPE[1] * SHAPE[2] * SHAPE[3]);
       DenoiseSpec spec = new DenoiseSpec(List.of("a cat", "a dog"), List.of("", "blurry"), PromptSyntax.PLAIN, 4,
-          7.5, 0, 1, Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count)),
+          7.5, 0, 1, Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 11)),
           SHAPE, NoiseSource.NONE, SdxlConditioning.DEFAULT, 1,
           Optional.of(new ControlInput(control.model(), image, 0.8, 0.25, 0.75)));
       return new StableDiffusionPipeline(model, backend).denoise(spec);
     }
-  }
-
-  private static float[] gaussian(int n) {
-    SplittableRandom random = new SplittableRandom(11);
-    float[] out = new float[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = (float) random.nextGaussian();
-    }
-    return out;
   }
 }

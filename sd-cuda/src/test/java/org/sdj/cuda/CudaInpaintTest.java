@@ -1,11 +1,11 @@
 package org.sdj.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sdj.cuda.CudaTestSupport.gaussian;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,14 +79,5 @@ class CudaInpaintTest {
       mask[64 + i] = x >= 4 ? 1 : 0;
     }
     return mask;
-  }
-
-  private static float[] gaussian(int n, long seed) {
-    SplittableRandom random = new SplittableRandom(seed);
-    float[] out = new float[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = (float) random.nextGaussian();
-    }
-    return out;
   }
 }

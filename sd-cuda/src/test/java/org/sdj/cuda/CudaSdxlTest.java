@@ -2,10 +2,10 @@ package org.sdj.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sdj.cuda.CudaTestSupport.gaussian;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -100,17 +100,8 @@ class CudaSdxlTest {
       List<String> negatives, PromptSyntax syntax, long[] shape) {
     int count = Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3]);
     DenoiseSpec spec = new DenoiseSpec(prompts, negatives, syntax, 2, 2.0, 1,
-        Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count)), shape,
+        Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 7)), shape,
         NoiseSource.NONE);
     return new StableDiffusionPipeline(model, backend).denoise(spec);
-  }
-
-  private static float[] gaussian(int n) {
-    SplittableRandom random = new SplittableRandom(7);
-    float[] out = new float[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = (float) random.nextGaussian();
-    }
-    return out;
   }
 }

@@ -1,5 +1,6 @@
 package org.sdj.cuda;
 
+import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Assumptions;
 import org.sdj.backend.BackendProvider.Availability;
@@ -34,5 +35,15 @@ final class CudaTestSupport {
     } else {
       System.setProperty(name, before);
     }
+  }
+
+  /** {@code n} standard normal values from a {@link SplittableRandom} seeded with {@code seed}: a test's latents. */
+  static float[] gaussian(int n, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = (float) random.nextGaussian();
+    }
+    return out;
   }
 }
