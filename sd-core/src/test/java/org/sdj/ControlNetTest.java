@@ -57,6 +57,22 @@ class ControlNetTest {
     assertTrue(TensorAssert.relativeL2(alone, expected) > 0.01, "the ControlNet changes the picture");
   }
 
+  /** An SDXL ControlNet takes the pooled text and time ids as the UNet does (StableDiffusionXLControlNetPipeline). */
+  @Test
+  void anSdxlControlNetMatchesDiffusers(@TempDir Path dir) throws URISyntaxException {
+    try (StableDiffusion xl = StableDiffusion.builder().model(SdxlFixture.model(dir))
+        .controlNet(ControlNetFixture.sdxlFolder(dir)).backend("reference").build();
+        SafeTensorsFile expected = SafeTensorsFile.open(Path.of(ControlNetTest.class
+            .getResource("/controlnet/sdxl-expected.safetensors").toURI()))) {
+      GenerationRequest.Builder request = GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+          .size(128, 128).steps(4).scheduler("euler").guidanceScale(5).seed(54);
+      float[] want = expected.get("sdxl scale 0.8").toFloatArray();
+      TensorAssert.assertTensorClose(xl.generate(request.control(new Control(ControlNetFixture.image(), 0.8, 0, 1)))
+          .latents(), want, "SDXL ControlNet");
+      assertTrue(TensorAssert.relativeL2(xl.generate(request.noControl()).latents(), want) > 0.01);
+    }
+  }
+
   /**
    * The same ControlNet as one file in the original layout (A1111's {@code control_v11p_sd15_canny.pth}'s), its
    * config taken from the model's UNet and its control image encoder's shapes.

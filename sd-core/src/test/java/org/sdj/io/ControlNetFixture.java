@@ -17,23 +17,38 @@ import org.sdj.io.safetensors.SafeTensorsWriter;
  * the shared tiny-sd1 UNet's encoder weights beside the ControlNet's own.
  */
 public final class ControlNetFixture {
-  private static final List<String> FROM_UNET = List.of("conv_in.", "time_embedding.", "down_blocks.",
-      "mid_block.");
+  private static final List<String> FROM_UNET = List.of("conv_in.", "time_embedding.", "add_embedding.",
+      "down_blocks.", "mid_block.");
 
   private ControlNetFixture() {}
 
   /** The folder {@code tiny-controlnet} in {@code dir}: config.json and diffusion_pytorch_model.safetensors. */
   public static Path folder(Path dir) {
-    Path folder = dir.resolve("tiny-controlnet");
-    try (InputStream config = ControlNetFixture.class.getResourceAsStream("/controlnet/config.json");
-        InputStream own = ControlNetFixture.class.getResourceAsStream("/controlnet/own.safetensors")) {
+    return folder(dir.resolve("tiny-controlnet"), "", TestFixtures.path("tiny-sd1/unet/diffusion_pytorch_model"
+        + ".safetensors"));
+  }
+
+  /**
+   * The tiny SDXL ControlNet ({@code make_tiny_sdxl_controlnet.py.txt}), made from the tiny SDXL's UNet, as the folder
+   * {@code tiny-sdxl-controlnet} in {@code dir}.
+   */
+  public static Path sdxlFolder(Path dir) {
+    Path model = SdxlFixture.model(dir.resolve("sdxl-source"));
+    return folder(dir.resolve("tiny-sdxl-controlnet"), "sdxl-", model.resolve("unet/diffusion_pytorch_model"
+        + ".safetensors"));
+  }
+
+  /** {@code folder} from the resources {@code PREFIXconfig.json} and {@code PREFIXown.safetensors} and a UNet's. */
+  private static Path folder(Path folder, String prefix, Path unetWeights) {
+    try (InputStream config = ControlNetFixture.class.getResourceAsStream("/controlnet/" + prefix + "config.json");
+        InputStream own = ControlNetFixture.class.getResourceAsStream("/controlnet/" + prefix + "own.safetensors")) {
       Files.createDirectories(folder);
       Files.copy(config, folder.resolve("config.json"));
-      Path ownFile = dir.resolve("own.safetensors");
+      Path ownFile = folder.resolveSibling(folder.getFileName() + "-own.safetensors");
       Files.copy(own, ownFile);
       SafeTensorsWriter writer = SafeTensorsWriter.create();
-      try (SafeTensorsFile unet = SafeTensorsFile.open(TestFixtures.path("tiny-sd1/unet/diffusion_pytorch_model"
-          + ".safetensors")); SafeTensorsFile extras = SafeTensorsFile.open(ownFile)) {
+      try (SafeTensorsFile unet = SafeTensorsFile.open(unetWeights);
+          SafeTensorsFile extras = SafeTensorsFile.open(ownFile)) {
         for (String name : unet.names()) {
           if (FROM_UNET.stream().anyMatch(name::startsWith)) {
             add(writer, name, unet.get(name));
