@@ -57,6 +57,15 @@ class ControlNetTest {
     assertTrue(TensorAssert.relativeL2(alone, expected) > 0.01, "the ControlNet changes the picture");
   }
 
+  /** img2img steered by the ControlNet, as StableDiffusionControlNetImg2ImgPipeline (the ramp, strength 0.6). */
+  @Test
+  void img2imgMatchesDiffusers() throws URISyntaxException {
+    float[] latents = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry").steps(5)
+        .scheduler("euler").guidanceScale(6).seed(55).initImage(SdxlFixture.ramp(), 0.6)
+        .control(new Control(ControlNetFixture.image(), 0.9, 0, 1))).latents();
+    TensorAssert.assertTensorClose(latents, expected("img2img euler"), "img2img with a ControlNet");
+  }
+
   /** An SDXL ControlNet takes the pooled text and time ids as the UNet does (StableDiffusionXLControlNetPipeline). */
   @Test
   void anSdxlControlNetMatchesDiffusers(@TempDir Path dir) throws URISyntaxException {
