@@ -1,5 +1,6 @@
 package org.sdj;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,9 @@ import org.sdj.io.SdxlFixture;
 import org.sdj.io.TestFixtures;
 import org.sdj.io.model.ModelLoadException;
 import org.sdj.io.safetensors.SafeTensorsFile;
+import org.sdj.prompt.PromptChunk;
+import org.sdj.prompt.PromptSyntax;
+import org.sdj.tokenizer.ClipTokenizer;
 
 /**
  * A ControlNet (diffusers' folder layout) steering the tiny SD 1.x model, against diffusers'
@@ -55,6 +59,22 @@ class ControlNetTest {
     TensorAssert.assertTensorClose(controlled, expected, name);
     float[] alone = sd.generate(request.noControl()).latents();
     assertTrue(TensorAssert.relativeL2(alone, expected) > 0.01, "the ControlNet changes the picture");
+  }
+
+  /** Guidance's halves run apart (A1111 prompts of three 75-token chunks against two) each get the control image. */
+  @Test
+  void halvesRunApartSeeTheControlImageToo() {
+    String prompt = "a watercolor otter " + "in a river of colour ".repeat(30);
+    String negative = "blurry, " + "dark, ".repeat(40);
+    GenerationRequest.Builder request = GenerationRequest.prompt(prompt).negativePrompt(negative)
+        .promptSyntax(PromptSyntax.A1111).size(64, 64).steps(3).scheduler("euler").seed(56);
+    ClipTokenizer tokenizer = ClipTokenizer.load(TestFixtures.path("tiny-sd1/tokenizer"));
+    assertEquals(3, PromptChunk.of(prompt, tokenizer).size());
+    assertEquals(2, PromptChunk.of(negative, tokenizer).size());
+    float[] apart = sd.generate(request.control(ControlNetFixture.image())).latents();
+    float[] alone = sd.generate(request.noControl()).latents();
+    assertTrue(TensorAssert.relativeL2(apart, alone) > 0.01, "the ControlNet steers both halves");
+    assertTrue(Float.isFinite(apart[0]));
   }
 
   /** img2img steered by the ControlNet, as StableDiffusionControlNetImg2ImgPipeline (the ramp, strength 0.6). */
