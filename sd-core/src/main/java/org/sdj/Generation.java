@@ -14,6 +14,7 @@ import org.sdj.model.controlnet.ControlNetModel;
 import org.sdj.pipeline.ControlInput;
 import org.sdj.pipeline.DenoiseObserver;
 import org.sdj.pipeline.DenoiseSpec;
+import org.sdj.pipeline.LoadedControlNet;
 import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
@@ -39,7 +40,7 @@ final class Generation {
   private final PipelineComponents components;
   private final String modelName;
   private final Optional<StableDiffusion.Refiner> refiner;
-  private final Optional<ControlNetModel> controlNet;
+  private final Optional<LoadedControlNet> controlNet;
   private final GenerationRequest request;
 
   private final BufferedImage initImage;
@@ -58,7 +59,7 @@ final class Generation {
 
   /** Resolves the request's defaults against the model and checks it, before any work. */
   Generation(StableDiffusionPipeline pipeline, String modelName, Optional<StableDiffusion.Refiner> refiner,
-      Optional<ControlNetModel> controlNet, GenerationRequest request) {
+      Optional<LoadedControlNet> controlNet, GenerationRequest request) {
     this.pipeline = pipeline;
     this.components = pipeline.components();
     this.modelName = modelName;
@@ -168,7 +169,9 @@ final class Generation {
         Schedulers.shortNameOf(scheduler).orElse(scheduler.config().className()), seed, batch,
         initImage != null ? OptionalDouble.of(request.strength()) : OptionalDouble.empty(), modelName,
         request.hiresFix(), request.refinerSwitchAt().isPresent() ? Optional.of(new GenerationParameters.RefinerUse(
-            refiner.orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty());
+            refiner.orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty(),
+        request.control().map(c -> new GenerationParameters.ControlNetUse(controlNet.orElseThrow().name(), c.scale(),
+            c.guidanceStart(), c.guidanceEnd())));
     return new GenerationResult(images, latents, finalShape, parameters,
         Duration.ofNanos(System.nanoTime() - started));
   }
@@ -382,7 +385,7 @@ final class Generation {
   /** The request's control image at the picture's size, in the ControlNet's channel order. */
   private Optional<ControlInput> control() {
     return request.control().map(c -> {
-      ControlNetModel model = controlNet.orElseThrow();
+      ControlNetModel model = controlNet.orElseThrow().model();
       float[] image = Images.toUnitTensor(Images.resize(c.image(), width, height));
       if (model.config().bgr()) {
         int plane = width * height;

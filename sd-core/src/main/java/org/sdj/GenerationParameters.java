@@ -23,10 +23,25 @@ import org.sdj.scheduler.Schedulers;
  * @param model the model's name (its folder or Hub id)
  * @param hiresFix the second, larger pass ({@code width} and {@code height} are the first pass's); empty for none
  * @param refiner the refiner that took over, and where; empty for none
+ * @param controlNet the ControlNet that steered, and how; empty for none
  */
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
-    OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner) {
+    OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
+    Optional<ControlNetUse> controlNet) {
+
+  /**
+   * A ControlNet's part in a generation.
+   *
+   * @param model the ControlNet's name (its folder, or its file without the extension)
+   * @param scale its conditioning scale (A1111's "Weight")
+   * @param guidanceStart the fraction of the steps after which it started
+   * @param guidanceEnd the fraction of the steps after which it stopped
+   */
+  public record ControlNetUse(String model, double scale, double guidanceStart, double guidanceEnd) {}
+
+  /** The infotext key of {@link #controlNet()}, as AUTOMATIC1111's ControlNet extension writes it. */
+  public static final String CONTROL_NET = "ControlNet 0";
 
   /**
    * A refiner's part in a generation.
@@ -69,6 +84,9 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
       info.extra(REFINER, r.model());
       info.extra(REFINER_SWITCH_AT, r.switchAt());
     });
+    controlNet.ifPresent(c -> info.extra(CONTROL_NET, "Module: none, Model: " + c.model() + ", Weight: "
+        + GenerationInfo.number(c.scale()) + ", Guidance Start: " + GenerationInfo.number(c.guidanceStart())
+        + ", Guidance End: " + GenerationInfo.number(c.guidanceEnd())));
     if (guidanceRescale > 0) {
       info.extra(GUIDANCE_RESCALE, guidanceRescale);
     }

@@ -77,8 +77,7 @@ public final class StableDiffusion implements AutoCloseable {
    * @throws SdjException if the Java heap runs out during the run (said so, with what to lower), among other failures
    */
   public GenerationResult generate(GenerationRequest request) {
-    Generation generation = new Generation(pipeline, modelName, refiner, controlNet.map(LoadedControlNet::model),
-        request);
+    Generation generation = new Generation(pipeline, modelName, refiner, controlNet, request);
     try {
       return generation.run();
     } catch (OutOfMemoryError e) {
@@ -100,7 +99,7 @@ public final class StableDiffusion implements AutoCloseable {
     if (request.seed().isEmpty() && request.initialNoise().isEmpty()) {
       throw new InvalidRequestException("the request has no seed: without one its noise is random");
     }
-    Generation g = new Generation(pipeline, modelName, refiner, controlNet.map(LoadedControlNet::model), request);
+    Generation g = new Generation(pipeline, modelName, refiner, controlNet, request);
     return g.initialNoise(new TorchGenerator(g.seed()));
   }
 

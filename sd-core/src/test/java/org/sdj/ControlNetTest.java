@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.sdj.conformance.TensorAssert;
+import org.sdj.image.GenerationInfo;
 import org.sdj.io.ControlNetFixture;
 import org.sdj.io.SdxlFixture;
 import org.sdj.io.TestFixtures;
@@ -54,9 +55,11 @@ class ControlNetTest {
     GenerationRequest.Builder request = GenerationRequest.prompt("a watercolor otter").negativePrompt(negative)
         .size(128, 128).steps(steps).scheduler(scheduler).guidanceScale(guidance).seed(seed);
     float[] expected = expected(name);
-    float[] controlled = sd.generate(request.control(new Control(ControlNetFixture.image(), scale, start, end)))
-        .latents();
-    TensorAssert.assertTensorClose(controlled, expected, name);
+    GenerationResult controlled = sd.generate(request.control(new Control(ControlNetFixture.image(), scale, start,
+        end)));
+    TensorAssert.assertTensorClose(controlled.latents(), expected, name);
+    assertTrue(controlled.parameters().infotext().contains("ControlNet 0: \"Module: none, Model: tiny-controlnet,"
+        + " Weight: " + GenerationInfo.number(scale)), controlled.parameters().infotext());
     float[] alone = sd.generate(request.noControl()).latents();
     assertTrue(TensorAssert.relativeL2(alone, expected) > 0.01, "the ControlNet changes the picture");
   }

@@ -137,6 +137,11 @@ public record GenerationInfo(
     return InfotextCodec.parse(infotext);
   }
 
+  /** A number as the infotext writes it: {@code 7.5}, {@code 1}, never {@code 1.0}. */
+  public static String number(double value) {
+    return InfotextCodec.number(value);
+  }
+
   /** Builds a {@link GenerationInfo}; every field but the prompt starts empty. */
   public static final class Builder {
     private String prompt;

@@ -85,6 +85,13 @@ public final class LoadedControlNet implements AutoCloseable {
     return model;
   }
 
+  /** Its name, as A1111 names models: the folder's name, or the file's without its extension. */
+  public String name() {
+    String name = String.valueOf(location.toAbsolutePath().normalize().getFileName());
+    int dot = name.lastIndexOf('.');
+    return Files.isRegularFile(location) && dot > 0 ? name.substring(0, dot) : name;
+  }
+
   /** The folder or file it was loaded from. */
   public Path location() {
     return location;
