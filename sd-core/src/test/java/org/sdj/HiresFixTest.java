@@ -6,12 +6,37 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.sdj.conformance.TensorAssert;
+import org.sdj.io.safetensors.SafeTensorsFile;
 
-/** AUTOMATIC1111's hires fix with the latent upscaler, on the tiny model. */
+/**
+ * AUTOMATIC1111's hires fix with the latent upscaler, on the tiny model; against diffusers' pipelines composed as the
+ * fix runs (src/test/resources/hires, made by its {@code make_hires_reference.py.txt}).
+ */
 class HiresFixTest extends TinyModelTest {
+  /** diffusers' txt2img, torch's bilinear interpolate, then its img2img on the latents, one generator throughout. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "euler 2x at 0.7 | euler | 61 | 64 | 64 | 2.0 | 0.7 | 4 | 4 | 7.5 | blurry",
+      "dpmpp-2m 1.5x at 0.5, 6 hires steps | dpmpp-2m | 62 | 80 | 64 | 1.5 | 0.5 | 3 | 6 | 5.0 | ''"})
+  void matchesDiffusersComposed(String name, String scheduler, long seed, int width, int height, double scale,
+      double strength, int steps, int hiresSteps, double guidance, String negative) throws URISyntaxException {
+    float[] latents = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt(negative)
+        .size(width, height).steps(steps).scheduler(scheduler).guidanceScale(guidance).seed(seed)
+        .hiresFix(new HiresFix(scale, strength, hiresSteps == steps ? 0 : hiresSteps))).latents();
+    try (SafeTensorsFile expected = SafeTensorsFile.open(Path.of(HiresFixTest.class
+        .getResource("/hires/expected.safetensors").toURI()))) {
+      TensorAssert.assertTensorClose(latents, expected.get(name).toFloatArray(), name);
+    }
+  }
+
   @Test
   void latentsAreEnlargedAsTorchsBilinearInterpolate() {
     float[] x = new float[2 * 3 * 4];
