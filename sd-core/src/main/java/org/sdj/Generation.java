@@ -135,7 +135,7 @@ final class Generation {
     DenoiseSpec spec = new DenoiseSpec(List.of(repeat(request.prompt(), batch)),
         List.of(repeat(request.negativePrompt(), batch)), request.promptSyntax(), request.steps(),
         request.guidanceScale(), request.guidanceRescale(), request.clipSkip(), scheduler, start, shape,
-        generator::randn, request.sdxl(), request.refinerSwitchAt().orElse(1), control());
+        generator::randn, request.sdxl(), request.refinerSwitchAt().orElse(1), control(width, height));
 
     float[] latents = denoise(pipeline, spec, started);
     StableDiffusionPipeline decoder = pipeline;
@@ -158,9 +158,8 @@ final class Generation {
       LatentStart second = new LatentStart.Image(upscaled, generator.randn(upscaled.length), fix.strength());
       latents = denoise(pipeline, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.guidanceRescale(),
-          request.clipSkip(),
-          createScheduler(components), second, finalShape, generator::randn, request.sdxl(), 1, Optional.empty()),
-          started);
+          request.clipSkip(), createScheduler(components), second, finalShape, generator::randn, request.sdxl(), 1,
+          control(fix.target(width, factor), fix.target(height, factor))), started);
     }
     List<BufferedImage> images = Images.toImages(decoder.decode(latents, finalShape),
         new long[] {batch, 3, finalShape[2] * factor, finalShape[3] * factor});
@@ -374,21 +373,20 @@ final class Generation {
     if (!problem.isEmpty()) {
       throw new InvalidRequestException(problem);
     }
-    if (request.hiresFix().isPresent() || request.mask().isPresent() || inpaintingModel()
-        || request.refinerSwitchAt().isPresent()) {
-      throw new InvalidRequestException("a ControlNet steers txt2img or img2img; not with " + (request.hiresFix()
-          .isPresent() ? "the hires fix" : request.refinerSwitchAt().isPresent() ? "a refiner" : "inpainting")
+    if (request.mask().isPresent() || inpaintingModel() || request.refinerSwitchAt().isPresent()) {
+      throw new InvalidRequestException("a ControlNet steers txt2img (with or without the hires fix) or img2img;"
+          + " not with " + (request.refinerSwitchAt().isPresent() ? "a refiner" : "inpainting")
           + " (not supported yet)");
     }
   }
 
-  /** The request's control image at the picture's size, in the ControlNet's channel order. */
-  private Optional<ControlInput> control() {
+  /** The request's control image at a pass's picture size, in the ControlNet's channel order. */
+  private Optional<ControlInput> control(int pictureWidth, int pictureHeight) {
     return request.control().map(c -> {
       ControlNetModel model = controlNet.orElseThrow().model();
-      float[] image = Images.toUnitTensor(Images.resize(c.image(), width, height));
+      float[] image = Images.toUnitTensor(Images.resize(c.image(), pictureWidth, pictureHeight));
       if (model.config().bgr()) {
-        int plane = width * height;
+        int plane = pictureWidth * pictureHeight;
         float[] red = Arrays.copyOfRange(image, 0, plane);
         System.arraycopy(image, 2 * plane, image, 0, plane);
         System.arraycopy(red, 0, image, 2 * plane, plane);
