@@ -106,13 +106,13 @@ class GenerateCommandTest {
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--prompt-2", "y")).assertOneErrorLine(1, "for SDXL models");
   }
 
-  /** A ControlNet following a control image, as {@code ControlNetTest}'s first case against diffusers. */
+  /** A ControlNet on the CPU backend follows the control image: {@code ControlNetTest}'s first case (diffusers'). */
   @Test
   void aControlNetFollowsTheControlImage() throws IOException {
     Path control = dir.resolve("rings.png");
     ImageIO.write(ControlNetFixture.image(), "png", control.toFile());
     Path latents = dir.resolve("controlled.safetensors");
-    Sdj.run(Sdj.smallGenerate(dir.resolve("controlled.png"), "--backend", "reference", "--controlnet",
+    Sdj.run(Sdj.smallGenerate(dir.resolve("controlled.png"), "--controlnet",
         ControlNetFixture.folder(dir).toString(), "--control-image", control.toString(), "--prompt",
         "a watercolor otter", "--negative-prompt", "blurry", "--width", "128", "--height", "128", "--steps", "4",
         "--scheduler", "ddim", "--guidance", "7.5", "--seed", "51", "--quiet", "--output-latents",
