@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.IntStream;
 import org.sdj.image.Images;
 import org.sdj.image.LatentPreview;
 import org.sdj.model.controlnet.ControlNetModel;
@@ -40,7 +41,7 @@ final class Generation {
   private final PipelineComponents components;
   private final String modelName;
   private final Optional<StableDiffusion.Refiner> refiner;
-  private final Optional<LoadedControlNet> controlNet;
+  private final List<LoadedControlNet> controlNets;
   private final GenerationRequest request;
 
   private final BufferedImage initImage;
@@ -59,12 +60,12 @@ final class Generation {
 
   /** Resolves the request's defaults against the model and checks it, before any work. */
   Generation(StableDiffusionPipeline pipeline, String modelName, Optional<StableDiffusion.Refiner> refiner,
-      Optional<LoadedControlNet> controlNet, GenerationRequest request) {
+      List<LoadedControlNet> controlNets, GenerationRequest request) {
     this.pipeline = pipeline;
     this.components = pipeline.components();
     this.modelName = modelName;
     this.refiner = refiner;
-    this.controlNet = controlNet;
+    this.controlNets = controlNets;
     this.request = request;
     int factor = components.vae().downscaleFactor();
     this.initImage = request.initImage().map(this::fitImage).orElse(null);
@@ -146,7 +147,7 @@ final class Generation {
       latents = denoise(decoder, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           request.steps(), request.guidanceScale(), request.guidanceRescale(), request.clipSkip(),
           createScheduler(decoder.components()), new LatentStart.Partial(latents,
-              request.refinerSwitchAt().getAsDouble()), shape, generator::randn, request.sdxl(), 1, Optional.empty()),
+              request.refinerSwitchAt().getAsDouble()), shape, generator::randn, request.sdxl(), 1, List.of()),
           started);
     }
     long[] finalShape = shape;
@@ -169,8 +170,9 @@ final class Generation {
         initImage != null ? OptionalDouble.of(request.strength()) : OptionalDouble.empty(), modelName,
         request.hiresFix(), request.refinerSwitchAt().isPresent() ? Optional.of(new GenerationParameters.RefinerUse(
             refiner.orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty(),
-        request.control().map(c -> new GenerationParameters.ControlNetUse(controlNet.orElseThrow().name(), c.scale(),
-            c.guidanceStart(), c.guidanceEnd())));
+        IntStream.range(0, request.controls().size()).mapToObj(i -> new GenerationParameters.ControlNetUse(
+            controlNets.get(i).name(), request.controls().get(i).scale(), request.controls().get(i).guidanceStart(),
+            request.controls().get(i).guidanceEnd())).toList());
     return new GenerationResult(images, latents, finalShape, parameters,
         Duration.ofNanos(System.nanoTime() - started));
   }
@@ -349,7 +351,9 @@ final class Generation {
     if (request.refinerSwitchAt().isPresent()) {
       checkRefiner(request.refinerSwitchAt().getAsDouble());
     }
-    request.control().ifPresent(this::checkControl);
+    if (!request.controls().isEmpty()) {
+      checkControls();
+    }
     if (request.mask().isPresent() && request.initImage().isEmpty()) {
       throw new InvalidRequestException("a mask needs the image it masks: give both (inpaint)");
     }
@@ -364,14 +368,20 @@ final class Generation {
     }
   }
 
-  private void checkControl(Control control) {
-    if (controlNet.isEmpty()) {
+  private void checkControls() {
+    if (controlNets.isEmpty()) {
       throw new InvalidRequestException("the request has a control image, but no ControlNet is loaded: add one to"
           + " the engine (StableDiffusion.builder().controlNet(...), sdj generate --controlnet)");
     }
-    String problem = control.problem();
-    if (!problem.isEmpty()) {
-      throw new InvalidRequestException(problem);
+    if (request.controls().size() != controlNets.size()) {
+      throw new InvalidRequestException("the request has " + request.controls().size() + " control images for "
+          + controlNets.size() + " ControlNets: give one for each, in their order (a scale of 0 turns one off)");
+    }
+    for (Control control : request.controls()) {
+      String problem = control.problem();
+      if (!problem.isEmpty()) {
+        throw new InvalidRequestException(problem);
+      }
     }
     if (request.mask().isPresent() || inpaintingModel() || request.refinerSwitchAt().isPresent()) {
       throw new InvalidRequestException("a ControlNet steers txt2img (with or without the hires fix) or img2img;"
@@ -380,10 +390,11 @@ final class Generation {
     }
   }
 
-  /** The request's control image at a pass's picture size, in the ControlNet's channel order. */
-  private Optional<ControlInput> control(int pictureWidth, int pictureHeight) {
-    return request.control().map(c -> {
-      ControlNetModel model = controlNet.orElseThrow().model();
+  /** The request's control images at a pass's picture size, each in its ControlNet's channel order. */
+  private List<ControlInput> control(int pictureWidth, int pictureHeight) {
+    return IntStream.range(0, request.controls().size()).mapToObj(i -> {
+      Control c = request.controls().get(i);
+      ControlNetModel model = controlNets.get(i).model();
       float[] image = Images.toUnitTensor(Images.resize(c.image(), pictureWidth, pictureHeight));
       if (model.config().bgr()) {
         int plane = pictureWidth * pictureHeight;
@@ -392,7 +403,7 @@ final class Generation {
         System.arraycopy(red, 0, image, 2 * plane, plane);
       }
       return new ControlInput(model, image, c.scale(), c.guidanceStart(), c.guidanceEnd());
-    });
+    }).toList();
   }
 
   private void checkRefiner(double switchAt) {

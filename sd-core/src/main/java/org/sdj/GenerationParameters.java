@@ -1,5 +1,6 @@
 package org.sdj;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import org.sdj.image.GenerationInfo;
@@ -23,12 +24,16 @@ import org.sdj.scheduler.Schedulers;
  * @param model the model's name (its folder or Hub id)
  * @param hiresFix the second, larger pass ({@code width} and {@code height} are the first pass's); empty for none
  * @param refiner the refiner that took over, and where; empty for none
- * @param controlNet the ControlNet that steered, and how; empty for none
+ * @param controlNets the ControlNets that steered, and how, in order; empty for none
  */
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
     OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
-    Optional<ControlNetUse> controlNet) {
+    List<ControlNetUse> controlNets) {
+
+  public GenerationParameters {
+    controlNets = List.copyOf(controlNets);
+  }
 
   /**
    * A ControlNet's part in a generation.
@@ -40,8 +45,8 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
    */
   public record ControlNetUse(String model, double scale, double guidanceStart, double guidanceEnd) {}
 
-  /** The infotext key of {@link #controlNet()}, as AUTOMATIC1111's ControlNet extension writes it. */
-  public static final String CONTROL_NET = "ControlNet 0";
+  /** The infotext key of {@link #controlNets()}' first, as AUTOMATIC1111's ControlNet extension writes it. */
+  public static final String CONTROL_NET = "ControlNet ";
 
   /**
    * A refiner's part in a generation.
@@ -84,9 +89,12 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
       info.extra(REFINER, r.model());
       info.extra(REFINER_SWITCH_AT, r.switchAt());
     });
-    controlNet.ifPresent(c -> info.extra(CONTROL_NET, "Module: none, Model: " + c.model() + ", Weight: "
-        + GenerationInfo.number(c.scale()) + ", Guidance Start: " + GenerationInfo.number(c.guidanceStart())
-        + ", Guidance End: " + GenerationInfo.number(c.guidanceEnd())));
+    for (int i = 0; i < controlNets.size(); i++) {
+      ControlNetUse c = controlNets.get(i);
+      info.extra(CONTROL_NET + i, "Module: none, Model: " + c.model() + ", Weight: " + GenerationInfo.number(c.scale())
+          + ", Guidance Start: " + GenerationInfo.number(c.guidanceStart()) + ", Guidance End: "
+          + GenerationInfo.number(c.guidanceEnd()));
+    }
     if (guidanceRescale > 0) {
       info.extra(GUIDANCE_RESCALE, guidanceRescale);
     }

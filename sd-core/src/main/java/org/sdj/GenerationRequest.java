@@ -1,7 +1,9 @@
 package org.sdj;
 
 import java.awt.image.BufferedImage;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -49,8 +51,8 @@ import org.sdj.prompt.PromptSyntax;
  * @param refinerSwitchAt txt2img and img2img with a refiner loaded ({@link StableDiffusion.Builder#refiner}): the
  *     fraction of the noise schedule after which the refiner takes over (AUTOMATIC1111's "Switch at", diffusers'
  *     {@code denoising_end} for the base and {@code denoising_start} for the refiner), in (0, 1); empty: no refiner
- * @param control txt2img and img2img with a ControlNet loaded ({@link StableDiffusion.Builder#controlNet}): the
- *     control image and how it steers; empty: none
+ * @param controls with ControlNets loaded ({@link StableDiffusion.Builder#controlNet}): for each, in their order,
+ *     the control image and how it steers (scale 0 turns one off); empty: none
  * @param sdxl SDXL models only: a prompt for the second text encoder and the size and crop conditioning
  *     ({@link SdxlConditioning#DEFAULT}: none beyond the prompts and the picture's size)
  * @param listener told after every step
@@ -61,7 +63,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Optional<String> scheduler,
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
     Optional<BufferedImage> initImage, double strength, Optional<BufferedImage> mask, Optional<HiresFix> hiresFix,
-    OptionalDouble refinerSwitchAt, Optional<Control> control, SdxlConditioning sdxl, StepListener listener,
+    OptionalDouble refinerSwitchAt, List<Control> controls, SdxlConditioning sdxl, StepListener listener,
     CancellationToken cancellation) {
 
   public static final int DEFAULT_STEPS = 25;
@@ -83,7 +85,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Objects.requireNonNull(mask, "mask");
     Objects.requireNonNull(hiresFix, "hiresFix");
     Objects.requireNonNull(refinerSwitchAt, "refinerSwitchAt");
-    Objects.requireNonNull(control, "control");
+    controls = List.copyOf(controls);
     Objects.requireNonNull(sdxl, "sdxl");
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(cancellation, "cancellation");
@@ -126,7 +128,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.mask = mask;
     b.hiresFix = hiresFix;
     b.refinerSwitchAt = refinerSwitchAt;
-    b.control = control;
+    b.controls = new ArrayList<>(controls);
     b.sdxl = sdxl;
     b.listener = listener;
     b.cancellation = cancellation;
@@ -154,7 +156,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private Optional<BufferedImage> mask = Optional.empty();
     private Optional<HiresFix> hiresFix = Optional.empty();
     private OptionalDouble refinerSwitchAt = OptionalDouble.empty();
-    private Optional<Control> control = Optional.empty();
+    private List<Control> controls = new ArrayList<>();
     private SdxlConditioning sdxl = SdxlConditioning.DEFAULT;
     private StepListener listener = StepListener.NONE;
     private CancellationToken cancellation = new CancellationToken();
@@ -280,9 +282,12 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return this;
     }
 
-    /** Steers the picture with the engine's ControlNet ({@link StableDiffusion.Builder#controlNet}). */
+    /**
+     * Steers the picture with the engine's next ControlNet ({@link StableDiffusion.Builder#controlNet}): the first
+     * call's control is the first ControlNet's, the second call's the second's.
+     */
     public Builder control(Control control) {
-      this.control = Optional.of(Objects.requireNonNull(control, "control"));
+      this.controls.add(Objects.requireNonNull(control, "control"));
       return this;
     }
 
@@ -291,9 +296,9 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return control(Control.of(image));
     }
 
-    /** No control image, whether or not the engine has a ControlNet. */
+    /** No control image, whether or not the engine has ControlNets. */
     public Builder noControl() {
-      this.control = Optional.empty();
+      this.controls.clear();
       return this;
     }
 
@@ -322,7 +327,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     public GenerationRequest build() {
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler,
-          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, hiresFix, refinerSwitchAt, control, sdxl, listener,
+          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, hiresFix, refinerSwitchAt, controls, sdxl, listener,
           cancellation);
     }
   }

@@ -51,16 +51,16 @@ public final class StableDiffusion implements AutoCloseable {
   private final StableDiffusionPipeline pipeline;
   private final String modelName;
   private final Optional<Refiner> refiner;
-  private final Optional<LoadedControlNet> controlNet;
+  private final List<LoadedControlNet> controlNets;
 
   private StableDiffusion(Backend backend, PipelineComponents components, String modelName, boolean vaeTiling,
-      Optional<Refiner> refiner, Optional<LoadedControlNet> controlNet) {
+      Optional<Refiner> refiner, List<LoadedControlNet> controlNets) {
     this.backend = backend;
     this.components = components;
     this.pipeline = new StableDiffusionPipeline(components, backend, vaeTiling);
     this.modelName = modelName;
     this.refiner = refiner;
-    this.controlNet = controlNet;
+    this.controlNets = List.copyOf(controlNets);
   }
 
   /** A refiner loaded beside the model ({@link Builder#refiner(String)}): its pipeline, and its name. */
@@ -77,7 +77,7 @@ public final class StableDiffusion implements AutoCloseable {
    * @throws SdjException if the Java heap runs out during the run (said so, with what to lower), among other failures
    */
   public GenerationResult generate(GenerationRequest request) {
-    Generation generation = new Generation(pipeline, modelName, refiner, controlNet, request);
+    Generation generation = new Generation(pipeline, modelName, refiner, controlNets, request);
     try {
       return generation.run();
     } catch (OutOfMemoryError e) {
@@ -99,7 +99,7 @@ public final class StableDiffusion implements AutoCloseable {
     if (request.seed().isEmpty() && request.initialNoise().isEmpty()) {
       throw new InvalidRequestException("the request has no seed: without one its noise is random");
     }
-    Generation g = new Generation(pipeline, modelName, refiner, controlNet, request);
+    Generation g = new Generation(pipeline, modelName, refiner, controlNets, request);
     return g.initialNoise(new TorchGenerator(g.seed()));
   }
 
@@ -122,7 +122,7 @@ public final class StableDiffusion implements AutoCloseable {
   @Override
   public void close() {
     refiner.ifPresent(r -> r.pipeline().components().close());
-    controlNet.ifPresent(LoadedControlNet::close);
+    controlNets.forEach(LoadedControlNet::close);
     components.close();
     backend.close();
   }
@@ -139,7 +139,7 @@ public final class StableDiffusion implements AutoCloseable {
     private Optional<Path> vae = Optional.empty();
     private boolean vaeTiling;
     private Optional<String> refiner = Optional.empty();
-    private Optional<Path> controlNet = Optional.empty();
+    private final List<Path> controlNets = new ArrayList<>();
 
     private Builder() {}
 
@@ -244,13 +244,14 @@ public final class StableDiffusion implements AutoCloseable {
 
     /**
      * A ControlNet to load beside the model, on the same backend, for the requests that give a control image
-     * ({@link GenerationRequest.Builder#control}), made for the model's UNet: a diffusers ControlNet folder
+     * ({@link GenerationRequest.Builder#control}); call it again for more, whose residuals add up, as diffusers'
+     * {@code MultiControlNetModel} and A1111's units do. Each is made for the model's UNet: a diffusers ControlNet folder
      * ({@code config.json}, {@code diffusion_pytorch_model.safetensors}, e.g. lllyasviel/sd-controlnet-canny; read in
      * the model's variant where it has one), or one file in the original layout ({@code control_v11p_sd15_canny.pth}
      * or {@code .safetensors}, as AUTOMATIC1111 reads them).
      */
     public Builder controlNet(Path folderOrFile) {
-      this.controlNet = Optional.of(Objects.requireNonNull(folderOrFile, "folderOrFile"));
+      this.controlNets.add(Objects.requireNonNull(folderOrFile, "folderOrFile"));
       return this;
     }
 
@@ -291,11 +292,14 @@ public final class StableDiffusion implements AutoCloseable {
         LOG.log(Level.INFO, "loaded {0} on {1}", source, b.description());
         Optional<Refiner> second = refiner.isPresent() ? Optional.of(loadRefiner(b, components, options))
             : Optional.empty();
+        List<LoadedControlNet> controls = new ArrayList<>();
         try {
-          Optional<LoadedControlNet> control = controlNet.isPresent()
-              ? Optional.of(loadControlNet(b, components)) : Optional.empty();
-          return new StableDiffusion(b, components, modelName(source, location), vaeTiling, second, control);
+          for (Path path : controlNets) {
+            controls.add(loadControlNet(path, b, components));
+          }
+          return new StableDiffusion(b, components, modelName(source, location), vaeTiling, second, controls);
         } catch (RuntimeException e) {
+          controls.forEach(LoadedControlNet::close);
           second.ifPresent(r -> r.pipeline().components().close());
           throw e;
         }
@@ -309,9 +313,8 @@ public final class StableDiffusion implements AutoCloseable {
     }
 
     /** The ControlNet on {@code backend}, refused unless it was made for {@code model}'s UNet and latents. */
-    private LoadedControlNet loadControlNet(Backend backend, PipelineComponents model) {
-      LoadedControlNet loaded = LoadedControlNet.load(controlNet.orElseThrow(), variant, model.unet().config(),
-          backend);
+    private LoadedControlNet loadControlNet(Path path, Backend backend, PipelineComponents model) {
+      LoadedControlNet loaded = LoadedControlNet.load(path, variant, model.unet().config(), backend);
       ControlNetConfig config = loaded.model().config();
       UNet2DConditionConfig unet = model.unet().config();
       List<String> mismatches = new ArrayList<>();

@@ -101,6 +101,28 @@ class ControlNetTest {
     TensorAssert.assertTensorClose(latents, expected("hires euler 2x"), "hires fix with a ControlNet");
   }
 
+  /**
+   * Two ControlNets at once (the same tiny one twice, following the rings and the ramp), each with its scale and
+   * window, their residuals added up as diffusers' {@code MultiControlNetModel} does.
+   */
+  @Test
+  void twoControlNetsMatchDiffusers(@TempDir Path dir) throws URISyntaxException {
+    Path folder = ControlNetFixture.folder(dir);
+    try (StableDiffusion two = StableDiffusion.builder().model(TestFixtures.path("tiny-sd1")).controlNet(folder)
+        .controlNet(folder).backend("reference").build()) {
+      GenerationResult result = two.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+          .size(128, 128).steps(4).scheduler("ddim").guidanceScale(7.5).seed(58)
+          .control(new Control(ControlNetFixture.image(), 0.7, 0, 1))
+          .control(new Control(SdxlFixture.ramp(), 0.5, 0.25, 0.75)));
+      TensorAssert.assertTensorClose(result.latents(), expected("two ControlNets"), "two ControlNets");
+      assertTrue(result.parameters().infotext().contains("ControlNet 1: \"Module: none, Model: tiny-controlnet,"
+          + " Weight: 0.5, Guidance Start: 0.25, Guidance End: 0.75\""), result.parameters().infotext());
+      InvalidRequestException one = assertThrows(InvalidRequestException.class, () -> two.generate(GenerationRequest
+          .prompt("x").steps(2).control(ControlNetFixture.image())));
+      assertTrue(one.getMessage().contains("1 control images for 2 ControlNets"), one.getMessage());
+    }
+  }
+
   /** An SDXL ControlNet takes the pooled text and time ids as the UNet does (StableDiffusionXLControlNetPipeline). */
   @Test
   void anSdxlControlNetMatchesDiffusers(@TempDir Path dir) throws URISyntaxException {

@@ -3,7 +3,6 @@ package org.sdj.pipeline;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import org.sdj.SdxlConditioning;
 import org.sdj.prompt.PromptSyntax;
 import org.sdj.scheduler.NoiseSource;
@@ -28,19 +27,19 @@ import org.sdj.scheduler.Scheduler;
  *     for other models
  * @param denoisingEnd in (0, 1]: the fraction of the noise schedule after which the loop stops, its latents still
  *     noisy, for a refiner to take over ({@link LatentStart.Partial}; diffusers' {@code denoising_end}); 1 runs it all
- * @param control a ControlNet and its control image; empty for none
+ * @param controls ControlNets and their control images, whose residuals add up; empty for none
  */
 public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
     long[] latentShape, NoiseSource stepNoise, SdxlConditioning sdxl, double denoisingEnd,
-    Optional<ControlInput> control) {
+    List<ControlInput> controls) {
 
   /** A spec without SDXL's own conditioning. */
   public DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
       double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
       long[] latentShape, NoiseSource stepNoise) {
     this(prompts, negativePrompts, promptSyntax, steps, guidanceScale, guidanceRescale, clipSkip, scheduler, start,
-        latentShape, stepNoise, SdxlConditioning.DEFAULT, 1, Optional.empty());
+        latentShape, stepNoise, SdxlConditioning.DEFAULT, 1, List.of());
   }
 
   /** A spec without guidance rescale. */
@@ -59,14 +58,13 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, Pr
     Objects.requireNonNull(start, "start");
     Objects.requireNonNull(stepNoise, "stepNoise");
     Objects.requireNonNull(sdxl, "sdxl");
-    Objects.requireNonNull(control, "control");
-    if (control.isPresent()) {
-      long pixels = control.get().image().length / 3;
-      long factor = latentShape[2] == 0 ? 0 : pixels / (latentShape[2] * latentShape[3]);
-      if (control.get().image().length % 3 != 0 || factor == 0
-          || pixels != latentShape[2] * latentShape[3] * factor) {
-        throw new IllegalArgumentException("the control image has " + control.get().image().length + " values,"
-            + " not 3 channels at the picture's size");
+    controls = List.copyOf(controls);
+    for (ControlInput control : controls) {
+      int values = control.image().length;
+      long latentPixels = latentShape[2] * latentShape[3];
+      if (values % 3 != 0 || latentPixels == 0 || values / 3 % latentPixels != 0 || values == 0) {
+        throw new IllegalArgumentException("a control image has " + values + " values, not 3 channels at the"
+            + " picture's size");
       }
     }
     if (!(denoisingEnd > 0 && denoisingEnd <= 1)) {

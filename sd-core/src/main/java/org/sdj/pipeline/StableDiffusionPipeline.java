@@ -96,14 +96,15 @@ public final class StableDiffusionPipeline {
     UNet2DConditionModel unet = components.unet();
     int batch = Math.toIntExact(spec.latentShape()[0] * (cfg ? 2 : 1));
     try (Ops outer = backend.ops();
-        UNetCalls calls = new UNetCalls(backend, unet, spec.control());
+        UNetCalls calls = new UNetCalls(backend, unet, spec.controls());
         StepLatents math = new StepLatents(backend)) {
       TextConditioning.Contexts contexts = TextConditioning.encode(outer, components, spec, cfg);
       Optional<Tensor> added = TextConditioning.added(outer, components, contexts, spec, cfg)
           .map(a -> outer.cast(a, backend.activationType()));
       Optional<Tensor> conditioning = Inpainting.conditioning(outer, spec, backend.activationType());
       Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, end), batch);
-      Optional<Tensor> image = spec.control().map(c -> controlImage(outer, c, batch, spec.latentShape()));
+      List<Tensor> images = spec.controls().stream().map(c -> controlImage(outer, c, batch, spec.latentShape()))
+          .toList();
       Tensor x = math.fromHost(latents, spec.latentShape());
       int total = end - begin;
       // Stochastic schedulers draw at most once per model call; the spec's noise source serves this loop alone.
@@ -121,15 +122,15 @@ public final class StableDiffusionPipeline {
         int index = s - begin;
         Tensor prediction = switch (contexts) {
           case TextConditioning.Contexts.Joint j -> calls.run(ops, UNetCalls.Kind.BATCH, index, total,
-              cfg ? ops.concat(0, modelInput, modelInput) : modelInput, time, j.all().context(), added, image);
+              cfg ? ops.concat(0, modelInput, modelInput) : modelInput, time, j.all().context(), added, images);
           // Contexts of lengths neither divides run apart, as A1111 runs them (each half in a replay of its own).
           case TextConditioning.Contexts.Apart a -> ops.concat(0,
               calls.run(ops, UNetCalls.Kind.UNCONDITIONAL_HALF, index, total, modelInput,
                   ops.narrow(time, 0, 0, half), a.uncond().context(), added.map(c -> ops.narrow(c, 0, 0, half)),
-                  image.map(c -> ops.narrow(c, 0, 0, half))),
+                  images.stream().map(c -> ops.narrow(c, 0, 0, half)).toList()),
               calls.run(ops, UNetCalls.Kind.CONDITIONAL_HALF, index, total, modelInput,
                   ops.narrow(time, 0, half, half), a.cond().context(), added.map(c -> ops.narrow(c, 0, half, half)),
-                  image.map(c -> ops.narrow(c, 0, half, half))));
+                  images.stream().map(c -> ops.narrow(c, 0, half, half)).toList()));
         };
         Tensor guided = cfg ? Guidance.guide(math, prediction, spec.guidanceScale(), spec.guidanceRescale())
             : prediction;

@@ -1,7 +1,7 @@
 package org.sdj.pipeline;
 
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,63 +13,81 @@ import org.sdj.model.unet.ControlResiduals;
 import org.sdj.model.unet.UNet2DConditionModel;
 
 /**
- * The model calls of one denoising loop: the UNet, with a ControlNet's residuals in its window, each kind of call
- * (the whole batch, or one half of classifier-free guidance run apart; with or without the ControlNet) recorded in a
- * replay of its own, since a replay records one signature of inputs.
+ * The model calls of one denoising loop: the UNet, with the residuals of the ControlNets in their windows added up
+ * (diffusers' {@code MultiControlNetModel}), each kind of call (the whole batch, or one half of classifier-free
+ * guidance run apart; with this or that set of ControlNets) recorded in a replay of its own, since a replay records
+ * one signature of inputs.
  */
 final class UNetCalls implements AutoCloseable {
   /** What a call runs on. */
   enum Kind { BATCH, UNCONDITIONAL_HALF, CONDITIONAL_HALF }
 
+  /** A kind of call and the ControlNets it runs, by index. */
+  private record Key(Kind kind, List<Integer> active) {}
+
   private final Backend backend;
   private final UNet2DConditionModel unet;
-  private final Optional<ControlInput> control;
-  private final Map<Kind, Replay> plain = new EnumMap<>(Kind.class);
-  private final Map<Kind, Replay> controlled = new EnumMap<>(Kind.class);
+  private final List<ControlInput> controls;
+  private final Map<Key, Replay> replays = new HashMap<>();
 
-  UNetCalls(Backend backend, UNet2DConditionModel unet, Optional<ControlInput> control) {
+  UNetCalls(Backend backend, UNet2DConditionModel unet, List<ControlInput> controls) {
     this.backend = backend;
     this.unet = unet;
-    this.control = control;
+    this.controls = List.copyOf(controls);
   }
 
   /**
    * The UNet's prediction for {@code sample}.
    *
-   * @param step the index of the loop's step, and {@code total} their count, for the ControlNet's window
+   * @param step the index of the loop's step, and {@code total} their count, for the ControlNets' windows
    * @param added SDXL's added condition, where the UNet takes it
-   * @param image the control image for these rows {@code [N, 3, H, W]}, where there is a ControlNet
+   * @param images each ControlNet's control image for these rows {@code [N, 3, H, W]}
    */
   Tensor run(Ops ops, Kind kind, int step, int total, Tensor sample, Tensor time, Tensor context,
-      Optional<Tensor> added, Optional<Tensor> image) {
+      Optional<Tensor> added, List<Tensor> images) {
     List<Tensor> in = new ArrayList<>(List.of(sample, time, context));
     added.ifPresent(in::add);
-    if (control.isPresent() && control.get().activeAt(step, total)) {
-      in.add(image.orElseThrow());
-      return controlled.computeIfAbsent(kind, k -> backend.replay(this::withControl)).run(ops, in);
+    List<Integer> active = new ArrayList<>();
+    for (int i = 0; i < controls.size(); i++) {
+      if (controls.get(i).activeAt(step, total)) {
+        active.add(i);
+        in.add(images.get(i));
+      }
     }
-    return plain.computeIfAbsent(kind, k -> backend.replay(this::alone)).run(ops, in);
+    Key key = new Key(kind, List.copyOf(active));
+    return replays.computeIfAbsent(key, k -> backend.replay((o, inputs) -> call(o, inputs, k.active())))
+        .run(ops, in);
   }
 
-  private Tensor alone(Ops ops, List<Tensor> in) {
-    return unet.forward(ops, in.get(0), in.get(1), in.get(2), added(in), Optional.empty());
-  }
-
-  private Tensor withControl(Ops ops, List<Tensor> in) {
-    ControlInput c = control.orElseThrow();
-    try (ControlResiduals residuals = c.model().forward(ops, in.get(0), in.get(1), in.get(2), added(in),
-        in.getLast(), (float) c.scale())) {
-      return unet.forward(ops, in.get(0), in.get(1), in.get(2), added(in), Optional.of(residuals));
+  /** The UNet with the residuals of the ControlNets {@code active}, whose images follow the UNet's inputs. */
+  private Tensor call(Ops ops, List<Tensor> in, List<Integer> active) {
+    Optional<Tensor> added = unet.takesAddedCondition() ? Optional.of(in.get(3)) : Optional.empty();
+    int first = added.isPresent() ? 4 : 3;
+    ControlResiduals sum = null;
+    try {
+      for (int j = 0; j < active.size(); j++) {
+        ControlInput c = controls.get(active.get(j));
+        ControlResiduals r = c.model().forward(ops, in.get(0), in.get(1), in.get(2), added, in.get(first + j),
+            (float) c.scale());
+        if (sum == null) {
+          sum = r;
+        } else {
+          ControlResiduals both = sum.plus(ops, r);
+          sum.close();
+          r.close();
+          sum = both;
+        }
+      }
+      return unet.forward(ops, in.get(0), in.get(1), in.get(2), added, Optional.ofNullable(sum));
+    } finally {
+      if (sum != null) {
+        sum.close();
+      }
     }
-  }
-
-  private Optional<Tensor> added(List<Tensor> in) {
-    return unet.takesAddedCondition() ? Optional.of(in.get(3)) : Optional.empty();
   }
 
   @Override
   public void close() {
-    plain.values().forEach(Replay::close);
-    controlled.values().forEach(Replay::close);
+    replays.values().forEach(Replay::close);
   }
 }

@@ -1,5 +1,6 @@
 package org.sdj.model.unet;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
@@ -36,6 +37,15 @@ public record ControlResiduals(List<Tensor> down, Tensor mid) implements AutoClo
     Tensor out = ops.add(h, mid);
     h.close();
     return out;
+  }
+
+  /** The sum of these residuals and {@code other}'s, new tensors (several ControlNets' residuals add up). */
+  public ControlResiduals plus(Ops ops, ControlResiduals other) {
+    List<Tensor> sums = new ArrayList<>();
+    for (int i = 0; i < down.size(); i++) {
+      sums.add(ops.add(down.get(i), other.down().get(i)));
+    }
+    return new ControlResiduals(sums, ops.add(mid, other.mid()));
   }
 
   @Override

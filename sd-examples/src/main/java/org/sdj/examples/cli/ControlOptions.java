@@ -1,6 +1,8 @@
 package org.sdj.examples.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.sdj.Control;
 import org.sdj.GenerationRequest;
 import org.sdj.image.Images;
@@ -8,43 +10,61 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
-/** {@code sdj generate}'s options for the control image a ControlNet ({@code --controlnet}) follows. */
+/**
+ * {@code sdj generate}'s options for the control images that ControlNets ({@code --controlnet}, repeatable) follow:
+ * the n-th {@code --control-image} is the n-th ControlNet's; a tuning option given once holds for all of them.
+ */
 final class ControlOptions {
   @Option(names = "--control-image", paramLabel = "FILE",
       description = "With --controlnet: the control image (edges, depth, pose... as the ControlNet expects), resized"
-          + " to the picture's size.")
-  Path image;
+          + " to the picture's size; one per --controlnet, in their order.")
+  List<Path> images = new ArrayList<>();
 
   @Option(names = "--control-scale", paramLabel = "S",
-      description = "With --controlnet: how strongly it steers, at least 0 (default: ${DEFAULT-VALUE}).")
-  double scale = Control.DEFAULT_SCALE;
+      description = "With --controlnet: how strongly it steers, at least 0 (default: 1); once for all, or once each.")
+  List<Double> scales = new ArrayList<>();
 
   @Option(names = "--control-start", paramLabel = "X",
-      description = "With --controlnet: the fraction of the steps after which it starts (default: ${DEFAULT-VALUE}).")
-  double start = 0;
+      description = "With --controlnet: the fraction of the steps after which it starts (default: 0).")
+  List<Double> starts = new ArrayList<>();
 
   @Option(names = "--control-end", paramLabel = "X",
-      description = "With --controlnet: the fraction of the steps after which it stops (default: ${DEFAULT-VALUE}).")
-  double end = 1;
+      description = "With --controlnet: the fraction of the steps after which it stops (default: 1).")
+  List<Double> ends = new ArrayList<>();
 
-  /** Adds the control image to {@code request}; refuses it, or tuning without it, when they do not go together. */
-  void apply(CommandSpec spec, boolean controlNet, GenerationRequest.Builder request) {
-    CommandLine.ParseResult given = spec.commandLine().getParseResult();
-    boolean tuned = given.hasMatchedOption("--control-scale") || given.hasMatchedOption("--control-start")
-        || given.hasMatchedOption("--control-end");
-    if (image == null) {
-      if (controlNet || tuned) {
-        throw new CommandLine.ParameterException(spec.commandLine(), controlNet
+  /** Adds the control images to {@code request}; refuses them, or tuning without them, when they do not fit. */
+  void apply(CommandSpec spec, int controlNets, GenerationRequest.Builder request) {
+    boolean tuned = !scales.isEmpty() || !starts.isEmpty() || !ends.isEmpty();
+    if (images.isEmpty()) {
+      if (controlNets > 0 || tuned) {
+        throw new CommandLine.ParameterException(spec.commandLine(), controlNets > 0
             ? "--controlnet follows a control image: add --control-image"
             : "--control-scale, --control-start and --control-end tune a ControlNet: add --controlnet and"
                 + " --control-image");
       }
       return;
     }
-    if (!controlNet) {
+    if (controlNets == 0) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--control-image is for a ControlNet: add"
           + " --controlnet");
     }
-    request.control(new Control(Images.read(image), scale, start, end));
+    if (images.size() != controlNets) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "give one --control-image per --controlnet ("
+          + controlNets + "), in their order; got " + images.size());
+    }
+    for (int i = 0; i < images.size(); i++) {
+      request.control(new Control(Images.read(images.get(i)), value(spec, "--control-scale", scales, i,
+          Control.DEFAULT_SCALE), value(spec, "--control-start", starts, i, 0), value(spec, "--control-end", ends, i,
+          1)));
+    }
+  }
+
+  /** The i-th ControlNet's value: {@code fallback} if none was given, the one given, or the i-th of one each. */
+  private double value(CommandSpec spec, String option, List<Double> given, int i, double fallback) {
+    if (given.size() > 1 && given.size() != images.size()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), option + " is given " + given.size() + " times:"
+          + " once for all ControlNets or once for each (" + images.size() + ")");
+    }
+    return given.isEmpty() ? fallback : given.get(given.size() == 1 ? 0 : i);
   }
 }

@@ -231,7 +231,7 @@ final class GenerateCommand implements Callable<Integer> {
     if (modelOptions.refiner != null) {
       request.refiner(refinerSwitchAt);
     }
-    controlOptions.apply(spec, modelOptions.controlNet != null, request);
+    controlOptions.apply(spec, modelOptions.controlNets.size(), request);
     if (hiresScale != null) {
       request.hiresFix(new HiresFix(hiresScale, hiresStrength, hiresSteps));
     }

@@ -58,8 +58,8 @@ final class ModelOptions {
   @Option(names = "--controlnet", paramLabel = "PATH",
       description = "A ControlNet made for the model (a diffusers ControlNet folder, e.g."
           + " lllyasviel/sd-controlnet-canny, or one file in the original layout, e.g. control_v11p_sd15_canny.pth),"
-          + " following --control-image.")
-  Path controlNet;
+          + " following --control-image; repeat for several, whose residuals add up.")
+  List<Path> controlNets = new ArrayList<>();
 
   boolean hasEmbeddings() {
     return !embeddings.isEmpty();
@@ -82,9 +82,7 @@ final class ModelOptions {
     if (refiner != null) {
       engine.refiner(refiner);
     }
-    if (controlNet != null) {
-      engine.controlNet(controlNet);
-    }
+    controlNets.forEach(engine::controlNet);
     for (String lora : loras) {
       addLora(spec, engine, lora);
     }

@@ -126,6 +126,10 @@ class GenerateCommandTest {
         "add --controlnet");
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--control-scale", "0.5")).assertOneErrorLine(2,
         "add --controlnet and --control-image");
+    List<String> two = Sdj.smallGenerate(dir.resolve("x.png"), "--controlnet", dir.resolve("tiny-controlnet")
+        .toString(), "--control-image", control.toString());
+    two.addAll(List.of("--controlnet", dir.resolve("tiny-controlnet").toString()));
+    Sdj.run(two).assertOneErrorLine(2, "one --control-image per --controlnet (2)");
   }
 
   /** The base model and the refiner, as {@code SdxlRefinerTest}'s ensemble case against diffusers. */
