@@ -8,14 +8,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.IntStream;
 import org.sdj.image.Images;
 import org.sdj.image.LatentPreview;
-import org.sdj.model.controlnet.ControlNetModel;
-import org.sdj.pipeline.ControlInput;
 import org.sdj.pipeline.DenoiseObserver;
 import org.sdj.pipeline.DenoiseSpec;
-import org.sdj.pipeline.LoadedControlNet;
 import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
@@ -40,8 +36,7 @@ final class Generation {
   private final StableDiffusionPipeline pipeline;
   private final PipelineComponents components;
   private final String modelName;
-  private final Optional<StableDiffusion.Refiner> refiner;
-  private final List<LoadedControlNet> controlNets;
+  private final AttachedModels attached;
   private final GenerationRequest request;
 
   private final BufferedImage initImage;
@@ -59,13 +54,11 @@ final class Generation {
   private final Scheduler scheduler;
 
   /** Resolves the request's defaults against the model and checks it, before any work. */
-  Generation(StableDiffusionPipeline pipeline, String modelName, Optional<StableDiffusion.Refiner> refiner,
-      List<LoadedControlNet> controlNets, GenerationRequest request) {
+  Generation(StableDiffusionPipeline pipeline, String modelName, AttachedModels attached, GenerationRequest request) {
     this.pipeline = pipeline;
     this.components = pipeline.components();
     this.modelName = modelName;
-    this.refiner = refiner;
-    this.controlNets = controlNets;
+    this.attached = attached;
     this.request = request;
     int factor = components.vae().downscaleFactor();
     this.initImage = request.initImage().map(this::fitImage).orElse(null);
@@ -136,14 +129,15 @@ final class Generation {
     DenoiseSpec spec = new DenoiseSpec(List.of(repeat(request.prompt(), batch)),
         List.of(repeat(request.negativePrompt(), batch)), request.promptSyntax(), request.steps(),
         request.guidanceScale(), request.guidanceRescale(), request.clipSkip(), scheduler, start, shape,
-        generator::randn, request.sdxl(), request.refinerSwitchAt().orElse(1), control(width, height));
+        generator::randn, request.sdxl(), request.refinerSwitchAt().orElse(1),
+        attached.controls(request, width, height));
 
     float[] latents = denoise(pipeline, spec, started);
     StableDiffusionPipeline decoder = pipeline;
     if (request.refinerSwitchAt().isPresent()) {
       // diffusers' ensemble of expert denoisers: the refiner continues the base's noisy latents with a scheduler of
       // its own, its stochastic steps drawing on after the base's from the same generator.
-      decoder = refiner.orElseThrow().pipeline();
+      decoder = attached.refiner().orElseThrow().pipeline();
       latents = denoise(decoder, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           request.steps(), request.guidanceScale(), request.guidanceRescale(), request.clipSkip(),
           createScheduler(decoder.components()), new LatentStart.Partial(latents,
@@ -160,7 +154,7 @@ final class Generation {
       latents = denoise(pipeline, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.guidanceRescale(),
           request.clipSkip(), createScheduler(components), second, finalShape, generator::randn, request.sdxl(), 1,
-          control(fix.target(width, factor), fix.target(height, factor))), started);
+          attached.controls(request, fix.target(width, factor), fix.target(height, factor))), started);
     }
     List<BufferedImage> images = Images.toImages(decoder.decode(latents, finalShape),
         new long[] {batch, 3, finalShape[2] * factor, finalShape[3] * factor});
@@ -169,10 +163,8 @@ final class Generation {
         Schedulers.shortNameOf(scheduler).orElse(scheduler.config().className()), seed, batch,
         initImage != null ? OptionalDouble.of(request.strength()) : OptionalDouble.empty(), modelName,
         request.hiresFix(), request.refinerSwitchAt().isPresent() ? Optional.of(new GenerationParameters.RefinerUse(
-            refiner.orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty(),
-        IntStream.range(0, request.controls().size()).mapToObj(i -> new GenerationParameters.ControlNetUse(
-            controlNets.get(i).name(), request.controls().get(i).scale(), request.controls().get(i).guidanceStart(),
-            request.controls().get(i).guidanceEnd())).toList());
+            attached.refiner().orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty(),
+        attached.controlNetUses(request));
     return new GenerationResult(images, latents, finalShape, parameters,
         Duration.ofNanos(System.nanoTime() - started));
   }
@@ -348,12 +340,7 @@ final class Generation {
             + fix.target(height, factor) + ": at most " + MAX_SIDE + " a side");
       }
     }
-    if (request.refinerSwitchAt().isPresent()) {
-      checkRefiner(request.refinerSwitchAt().getAsDouble());
-    }
-    if (!request.controls().isEmpty()) {
-      checkControls();
-    }
+    attached.check(request, request.mask().isPresent() || inpaintingModel());
     if (request.mask().isPresent() && request.initImage().isEmpty()) {
       throw new InvalidRequestException("a mask needs the image it masks: give both (inpaint)");
     }
@@ -365,64 +352,6 @@ final class Generation {
     }
     if (request.initImage().isPresent() && !(request.strength() > 0 && request.strength() <= 1)) {
       throw new InvalidRequestException("strength must be in (0, 1], got " + request.strength());
-    }
-  }
-
-  private void checkControls() {
-    if (controlNets.isEmpty()) {
-      throw new InvalidRequestException("the request has a control image, but no ControlNet is loaded: add one to"
-          + " the engine (StableDiffusion.builder().controlNet(...), sdj generate --controlnet)");
-    }
-    if (request.controls().size() != controlNets.size()) {
-      throw new InvalidRequestException("the request has " + request.controls().size() + " control images for "
-          + controlNets.size() + " ControlNets: give one for each, in their order (a scale of 0 turns one off)");
-    }
-    for (Control control : request.controls()) {
-      String problem = control.problem();
-      if (!problem.isEmpty()) {
-        throw new InvalidRequestException(problem);
-      }
-    }
-    if (request.mask().isPresent() || inpaintingModel() || request.refinerSwitchAt().isPresent()) {
-      throw new InvalidRequestException("a ControlNet steers txt2img (with or without the hires fix) or img2img;"
-          + " not with " + (request.refinerSwitchAt().isPresent() ? "a refiner" : "inpainting")
-          + " (not supported yet)");
-    }
-  }
-
-  /** The request's control images at a pass's picture size, each in its ControlNet's channel order. */
-  private List<ControlInput> control(int pictureWidth, int pictureHeight) {
-    return IntStream.range(0, request.controls().size()).mapToObj(i -> {
-      Control c = request.controls().get(i);
-      ControlNetModel model = controlNets.get(i).model();
-      float[] image = Images.toUnitTensor(Images.resize(c.image(), pictureWidth, pictureHeight));
-      if (model.config().bgr()) {
-        int plane = pictureWidth * pictureHeight;
-        float[] red = Arrays.copyOfRange(image, 0, plane);
-        System.arraycopy(image, 2 * plane, image, 0, plane);
-        System.arraycopy(red, 0, image, 2 * plane, plane);
-      }
-      return new ControlInput(model, image, c.scale(), c.guidanceStart(), c.guidanceEnd());
-    }).toList();
-  }
-
-  private void checkRefiner(double switchAt) {
-    if (refiner.isEmpty()) {
-      throw new InvalidRequestException("the request asks for a refiner, but none is loaded: add one to the engine"
-          + " (StableDiffusion.builder().refiner(...), sdj generate --refiner)");
-    }
-    if (!(switchAt > 0 && switchAt < 1)) {
-      throw new InvalidRequestException("the refiner's switch must be in (0, 1) (the fraction of the schedule the"
-          + " model runs), got " + switchAt);
-    }
-    if (request.hiresFix().isPresent() || request.mask().isPresent() || inpaintingModel()) {
-      throw new InvalidRequestException("a refiner runs after txt2img or img2img; not with "
-          + (request.hiresFix().isPresent() ? "the hires fix" : "inpainting") + " (not supported yet)");
-    }
-    int layers = refiner.get().pipeline().components().textEncoderLayers();
-    if (request.clipSkip() > layers) {
-      throw new InvalidRequestException("clip skip " + request.clipSkip() + " is past the refiner's text encoder ("
-          + layers + " layers)");
     }
   }
 

@@ -22,9 +22,6 @@ import org.sdj.io.model.Component;
 import org.sdj.io.model.DiffusersFolder;
 import org.sdj.io.model.LoadOptions;
 import org.sdj.io.model.ModelSource;
-import org.sdj.io.model.ControlNetConfig;
-import org.sdj.io.model.UNet2DConditionConfig;
-import org.sdj.pipeline.LoadedControlNet;
 import org.sdj.pipeline.ModelExtras;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
@@ -50,21 +47,16 @@ public final class StableDiffusion implements AutoCloseable {
   private final PipelineComponents components;
   private final StableDiffusionPipeline pipeline;
   private final String modelName;
-  private final Optional<Refiner> refiner;
-  private final List<LoadedControlNet> controlNets;
+  private final AttachedModels attached;
 
   private StableDiffusion(Backend backend, PipelineComponents components, String modelName, boolean vaeTiling,
-      Optional<Refiner> refiner, List<LoadedControlNet> controlNets) {
+      AttachedModels attached) {
     this.backend = backend;
     this.components = components;
     this.pipeline = new StableDiffusionPipeline(components, backend, vaeTiling);
     this.modelName = modelName;
-    this.refiner = refiner;
-    this.controlNets = List.copyOf(controlNets);
+    this.attached = attached;
   }
-
-  /** A refiner loaded beside the model ({@link Builder#refiner(String)}): its pipeline, and its name. */
-  record Refiner(StableDiffusionPipeline pipeline, String name) {}
 
   public static Builder builder() {
     return new Builder();
@@ -77,7 +69,7 @@ public final class StableDiffusion implements AutoCloseable {
    * @throws SdjException if the Java heap runs out during the run (said so, with what to lower), among other failures
    */
   public GenerationResult generate(GenerationRequest request) {
-    Generation generation = new Generation(pipeline, modelName, refiner, controlNets, request);
+    Generation generation = new Generation(pipeline, modelName, attached, request);
     try {
       return generation.run();
     } catch (OutOfMemoryError e) {
@@ -99,7 +91,7 @@ public final class StableDiffusion implements AutoCloseable {
     if (request.seed().isEmpty() && request.initialNoise().isEmpty()) {
       throw new InvalidRequestException("the request has no seed: without one its noise is random");
     }
-    Generation g = new Generation(pipeline, modelName, refiner, controlNets, request);
+    Generation g = new Generation(pipeline, modelName, attached, request);
     return g.initialNoise(new TorchGenerator(g.seed()));
   }
 
@@ -121,8 +113,7 @@ public final class StableDiffusion implements AutoCloseable {
   /** Frees the weights and the backend. */
   @Override
   public void close() {
-    refiner.ifPresent(r -> r.pipeline().components().close());
-    controlNets.forEach(LoadedControlNet::close);
+    attached.close();
     components.close();
     backend.close();
   }
@@ -290,19 +281,9 @@ public final class StableDiffusion implements AutoCloseable {
       try {
         components = PipelineComponents.load(opened, b, new ModelExtras(loras, words));
         LOG.log(Level.INFO, "loaded {0} on {1}", source, b.description());
-        Optional<Refiner> second = refiner.isPresent() ? Optional.of(loadRefiner(b, components, options))
-            : Optional.empty();
-        List<LoadedControlNet> controls = new ArrayList<>();
-        try {
-          for (Path path : controlNets) {
-            controls.add(loadControlNet(path, b, components));
-          }
-          return new StableDiffusion(b, components, modelName(source, location), vaeTiling, second, controls);
-        } catch (RuntimeException e) {
-          controls.forEach(LoadedControlNet::close);
-          second.ifPresent(r -> r.pipeline().components().close());
-          throw e;
-        }
+        Optional<AttachedModels.RefinerSource> refinerSource = refiner.map(r -> openRefiner(r, options));
+        AttachedModels attached = AttachedModels.load(refinerSource, controlNets, variant, b, components, vaeTiling);
+        return new StableDiffusion(b, components, modelName(source, location), vaeTiling, attached);
       } catch (RuntimeException e) {
         if (components != null) {
           components.close();
@@ -312,62 +293,18 @@ public final class StableDiffusion implements AutoCloseable {
       }
     }
 
-    /** The ControlNet on {@code backend}, refused unless it was made for {@code model}'s UNet and latents. */
-    private LoadedControlNet loadControlNet(Path path, Backend backend, PipelineComponents model) {
-      LoadedControlNet loaded = LoadedControlNet.load(path, variant, model.unet().config(), backend);
-      ControlNetConfig config = loaded.model().config();
-      UNet2DConditionConfig unet = model.unet().config();
-      List<String> mismatches = new ArrayList<>();
-      if (!config.unet().blockOutChannels().equals(unet.blockOutChannels())
-          || !config.unet().downBlockTypes().equals(unet.downBlockTypes())) {
-        mismatches.add("its blocks " + config.unet().blockOutChannels() + " " + config.unet().downBlockTypes()
-            + " are not the UNet's " + unet.blockOutChannels() + " " + unet.downBlockTypes());
-      }
-      if (config.unet().crossAttentionDim(0) != unet.crossAttentionDim(0)) {
-        mismatches.add("it reads text " + config.unet().crossAttentionDim(0) + " wide, the UNet "
-            + unet.crossAttentionDim(0));
-      }
-      if (config.downscaleFactor() != model.vae().downscaleFactor()) {
-        mismatches.add("it shrinks the control image " + config.downscaleFactor() + " times, the VAE the picture "
-            + model.vae().downscaleFactor() + " times");
-      }
-      if (loaded.model().takesAddedCondition() != model.unet().takesAddedCondition()) {
-        mismatches.add(loaded.model().takesAddedCondition() ? "it is an SDXL ControlNet and the model is not"
-            : "the model is SDXL and the ControlNet is not");
-      }
-      if (!mismatches.isEmpty()) {
-        loaded.close();
-        throw new SdjException("ControlNet " + loaded.location() + " was made for another model: "
-            + String.join("; ", mismatches));
-      }
-      LOG.log(Level.INFO, "loaded ControlNet {0}", loaded.location());
-      return loaded;
-    }
-
-    /** The refiner on {@code backend}, refused unless its latents are {@code model}'s. */
-    private Refiner loadRefiner(Backend backend, PipelineComponents model, LoadOptions options) {
-      String source = refiner.orElseThrow();
+    /** The refiner's model files, opened (a folder, a single file, or a Hub id's snapshot). */
+    private AttachedModels.RefinerSource openRefiner(String source, LoadOptions options) {
       Path location = locate(source);
-      ModelSource opened;
       if (Files.isDirectory(location)) {
-        opened = DiffusersFolder.open(location, options);
-      } else if (SingleFileCheckpoint.isCheckpointFile(location)) {
-        opened = SingleFileCheckpoint.open(location, CheckpointOptions.defaults());
-      } else {
+        return new AttachedModels.RefinerSource(DiffusersFolder.open(location, options), modelName(source, location));
+      }
+      if (!SingleFileCheckpoint.isCheckpointFile(location)) {
         throw new SdjException("refiner " + location + " is a file but not a checkpoint: give a diffusers pipeline"
             + " folder, a single-file checkpoint or a Hub id");
       }
-      PipelineComponents components = PipelineComponents.load(opened, backend);
-      int channels = components.vae().config().latentChannels();
-      int factor = components.vae().downscaleFactor();
-      if (channels != model.vae().config().latentChannels() || factor != model.vae().downscaleFactor()) {
-        components.close();
-        throw new SdjException("refiner " + source + " makes " + channels + "-channel latents at 1/" + factor
-            + " of the picture's size, the model " + model.vae().config().latentChannels() + "-channel ones at 1/"
-            + model.vae().downscaleFactor() + ": a refiner must share the model's latents");
-      }
-      LOG.log(Level.INFO, "loaded refiner {0}", source);
-      return new Refiner(new StableDiffusionPipeline(components, backend, vaeTiling), modelName(source, location));
+      return new AttachedModels.RefinerSource(SingleFileCheckpoint.open(location, CheckpointOptions.defaults()),
+          modelName(source, location));
     }
 
     private ModelSource open(Path path, LoadOptions options) {
