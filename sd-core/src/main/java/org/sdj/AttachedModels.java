@@ -130,7 +130,7 @@ final class AttachedModels implements AutoCloseable {
       checkRefiner(request, inpainting);
     }
     if (!request.controls().isEmpty()) {
-      checkControls(request, inpainting);
+      checkControls(request);
     }
   }
 
@@ -155,7 +155,7 @@ final class AttachedModels implements AutoCloseable {
     }
   }
 
-  private void checkControls(GenerationRequest request, boolean inpainting) {
+  private void checkControls(GenerationRequest request) {
     if (controlNets.isEmpty()) {
       throw new InvalidRequestException("the request has a control image, but no ControlNet is loaded: add one to"
           + " the engine (StableDiffusion.builder().controlNet(...), sdj generate --controlnet)");
@@ -170,10 +170,9 @@ final class AttachedModels implements AutoCloseable {
         throw new InvalidRequestException(problem);
       }
     }
-    if (inpainting || request.refinerSwitchAt().isPresent()) {
-      throw new InvalidRequestException("a ControlNet steers txt2img (with or without the hires fix) or img2img;"
-          + " not with " + (request.refinerSwitchAt().isPresent() ? "a refiner" : "inpainting")
-          + " (not supported yet)");
+    if (request.refinerSwitchAt().isPresent()) {
+      throw new InvalidRequestException("a ControlNet steers the model's own passes; not with a refiner (not"
+          + " supported yet)");
     }
   }
 

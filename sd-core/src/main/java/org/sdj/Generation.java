@@ -148,7 +148,8 @@ final class Generation {
     int factor = components.vae().downscaleFactor();
     if (request.hiresFix().isPresent()) {
       HiresFix fix = request.hiresFix().get();
-      finalShape = new long[] {batch, shape[1], fix.target(height, factor) / factor, fix.target(width, factor) / factor};
+      finalShape = new long[] {batch, shape[1], fix.target(height, factor) / factor,
+          fix.target(width, factor) / factor};
       float[] upscaled = HiresFix.upscale(latents, shape, (int) finalShape[2], (int) finalShape[3]);
       LatentStart second = new LatentStart.Image(upscaled, generator.randn(upscaled.length), fix.strength());
       latents = denoise(pipeline, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),

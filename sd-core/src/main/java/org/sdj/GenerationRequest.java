@@ -327,7 +327,8 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     public GenerationRequest build() {
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler,
-          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, hiresFix, refinerSwitchAt, controls, sdxl, listener,
+          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, hiresFix, refinerSwitchAt,
+          controls, sdxl, listener,
           cancellation);
     }
   }

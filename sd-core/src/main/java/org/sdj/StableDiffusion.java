@@ -236,10 +236,10 @@ public final class StableDiffusion implements AutoCloseable {
     /**
      * A ControlNet to load beside the model, on the same backend, for the requests that give a control image
      * ({@link GenerationRequest.Builder#control}); call it again for more, whose residuals add up, as diffusers'
-     * {@code MultiControlNetModel} and A1111's units do. Each is made for the model's UNet: a diffusers ControlNet folder
-     * ({@code config.json}, {@code diffusion_pytorch_model.safetensors}, e.g. lllyasviel/sd-controlnet-canny; read in
-     * the model's variant where it has one), or one file in the original layout ({@code control_v11p_sd15_canny.pth}
-     * or {@code .safetensors}, as AUTOMATIC1111 reads them).
+     * {@code MultiControlNetModel} and A1111's units do. Each is made for the model's UNet: a diffusers ControlNet
+     * folder ({@code config.json}, {@code diffusion_pytorch_model.safetensors}, e.g. lllyasviel/sd-controlnet-canny;
+     * read in the model's variant where it has one), or one file in the original layout
+     * ({@code control_v11p_sd15_canny.pth} or {@code .safetensors}, as AUTOMATIC1111 reads them).
      */
     public Builder controlNet(Path folderOrFile) {
       this.controlNets.add(Objects.requireNonNull(folderOrFile, "folderOrFile"));

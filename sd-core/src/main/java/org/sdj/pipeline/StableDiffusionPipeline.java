@@ -114,7 +114,9 @@ public final class StableDiffusionPipeline {
         Ops ops = math.ops();
         Tensor input = scheduler.scaleModelInput(math, x, t);
         Tensor modelInput = ops.cast(input, backend.activationType());
+        Optional<Tensor> latentInput = Optional.empty();
         if (conditioning.isPresent()) {
+          latentInput = Optional.of(modelInput);
           modelInput = ops.concat(1, modelInput, conditioning.get());
         }
         Tensor time = ops.narrow(times, 0, (long) (s - begin) * batch, batch);
@@ -122,13 +124,14 @@ public final class StableDiffusionPipeline {
         int index = s - begin;
         Tensor prediction = switch (contexts) {
           case TextConditioning.Contexts.Joint j -> calls.run(ops, UNetCalls.Kind.BATCH, index, total,
-              cfg ? ops.concat(0, modelInput, modelInput) : modelInput, time, j.all().context(), added, images);
+              cfg ? ops.concat(0, modelInput, modelInput) : modelInput,
+              latentInput.map(l -> cfg ? ops.concat(0, l, l) : l), time, j.all().context(), added, images);
           // Contexts of lengths neither divides run apart, as A1111 runs them (each half in a replay of its own).
           case TextConditioning.Contexts.Apart a -> ops.concat(0,
-              calls.run(ops, UNetCalls.Kind.UNCONDITIONAL_HALF, index, total, modelInput,
+              calls.run(ops, UNetCalls.Kind.UNCONDITIONAL_HALF, index, total, modelInput, latentInput,
                   ops.narrow(time, 0, 0, half), a.uncond().context(), added.map(c -> ops.narrow(c, 0, 0, half)),
                   images.stream().map(c -> ops.narrow(c, 0, 0, half)).toList()),
-              calls.run(ops, UNetCalls.Kind.CONDITIONAL_HALF, index, total, modelInput,
+              calls.run(ops, UNetCalls.Kind.CONDITIONAL_HALF, index, total, modelInput, latentInput,
                   ops.narrow(time, 0, half, half), a.cond().context(), added.map(c -> ops.narrow(c, 0, half, half)),
                   images.stream().map(c -> ops.narrow(c, 0, half, half)).toList()));
         };

@@ -22,8 +22,13 @@ final class UNetCalls implements AutoCloseable {
   /** What a call runs on. */
   enum Kind { BATCH, UNCONDITIONAL_HALF, CONDITIONAL_HALF }
 
-  /** A kind of call and the ControlNets it runs, by index. */
-  private record Key(Kind kind, List<Integer> active) {}
+  /**
+   * A kind of call and the ControlNets it runs, by index.
+   *
+   * @param latentsApart whether the ControlNets take the latents from an input of their own (the UNet's has an
+   *     inpainting UNet's mask and masked image beside them)
+   */
+  private record Key(Kind kind, List<Integer> active, boolean latentsApart) {}
 
   private final Backend backend;
   private final UNet2DConditionModel unet;
@@ -40,11 +45,13 @@ final class UNetCalls implements AutoCloseable {
    * The UNet's prediction for {@code sample}.
    *
    * @param step the index of the loop's step, and {@code total} their count, for the ControlNets' windows
+   * @param latents the latents alone where {@code sample} has an inpainting UNet's extra channels: what the
+   *     ControlNets take (diffusers' {@code control_model_input}); empty where {@code sample} is the latents
    * @param added SDXL's added condition, where the UNet takes it
    * @param images each ControlNet's control image for these rows {@code [N, 3, H, W]}
    */
-  Tensor run(Ops ops, Kind kind, int step, int total, Tensor sample, Tensor time, Tensor context,
-      Optional<Tensor> added, List<Tensor> images) {
+  Tensor run(Ops ops, Kind kind, int step, int total, Tensor sample, Optional<Tensor> latents, Tensor time,
+      Tensor context, Optional<Tensor> added, List<Tensor> images) {
     List<Tensor> in = new ArrayList<>(List.of(sample, time, context));
     added.ifPresent(in::add);
     List<Integer> active = new ArrayList<>();
@@ -54,20 +61,28 @@ final class UNetCalls implements AutoCloseable {
         in.add(images.get(i));
       }
     }
-    Key key = new Key(kind, List.copyOf(active));
-    return replays.computeIfAbsent(key, k -> backend.replay((o, inputs) -> call(o, inputs, k.active())))
-        .run(ops, in);
+    boolean latentsApart = !active.isEmpty() && latents.isPresent();
+    if (latentsApart) {
+      in.add(latents.get());
+    }
+    Key key = new Key(kind, List.copyOf(active), latentsApart);
+    return replays.computeIfAbsent(key, k -> backend.replay((o, inputs) -> call(o, inputs, k))).run(ops, in);
   }
 
-  /** The UNet with the residuals of the ControlNets {@code active}, whose images follow the UNet's inputs. */
-  private Tensor call(Ops ops, List<Tensor> in, List<Integer> active) {
+  /**
+   * The UNet with the residuals of the ControlNets {@code key.active()}, whose images follow the UNet's inputs, then
+   * the latents they take where those are apart.
+   */
+  private Tensor call(Ops ops, List<Tensor> in, Key key) {
+    List<Integer> active = key.active();
     Optional<Tensor> added = unet.takesAddedCondition() ? Optional.of(in.get(3)) : Optional.empty();
     int first = added.isPresent() ? 4 : 3;
+    Tensor latents = key.latentsApart() ? in.getLast() : in.get(0);
     ControlResiduals sum = null;
     try {
       for (int j = 0; j < active.size(); j++) {
         ControlInput c = controls.get(active.get(j));
-        ControlResiduals r = c.model().forward(ops, in.get(0), in.get(1), in.get(2), added, in.get(first + j),
+        ControlResiduals r = c.model().forward(ops, latents, in.get(1), in.get(2), added, in.get(first + j),
             (float) c.scale());
         if (sum == null) {
           sum = r;

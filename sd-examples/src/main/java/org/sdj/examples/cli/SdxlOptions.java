@@ -29,7 +29,8 @@ final class SdxlOptions {
       description = "SDXL: where that picture was cropped from (default: 0,0, a centered picture).")
   String cropTopLeft;
 
-  @Option(names = "--target-size", paramLabel = "WxH", description = "SDXL: the size asked for (default: the picture's).")
+  @Option(names = "--target-size", paramLabel = "WxH",
+      description = "SDXL: the size asked for (default: the picture's).")
   String targetSize;
 
   @Option(names = "--negative-original-size", paramLabel = "WxH",
