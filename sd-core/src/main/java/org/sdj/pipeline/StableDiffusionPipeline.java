@@ -8,7 +8,6 @@ import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Ops;
-import org.sdj.backend.Replay;
 import org.sdj.backend.Tensor;
 import org.sdj.model.unet.UNet2DConditionModel;
 import org.sdj.model.vae.AutoencoderKL;
@@ -262,7 +261,6 @@ public final class StableDiffusionPipeline {
     return latents;
   }
 
-  /** The UNet's inputs: the sample, the timestep's projection, the text context and SDXL's added condition. */
   /** The control image for every row of the UNet's batch, {@code [rows, 3, H, W]} in the activation type. */
   private Tensor controlImage(Ops ops, ControlInput control, int rows, long[] latentShape) {
     float[] one = control.image();

@@ -1,10 +1,8 @@
 package org.sdj.io.checkpoint;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Path;
 import java.util.Optional;
 import org.sdj.io.model.AutoencoderKLConfig;
-import org.sdj.io.model.ClipTextConfig;
 import org.sdj.io.model.ModelSource;
 import org.sdj.io.model.UNet2DConditionConfig;
 

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.sdj.io.model.AutoencoderKLConfig;
-import org.sdj.io.model.ClipTextConfig;
 import org.sdj.io.model.Component;
 import org.sdj.io.model.ModelLoadException;
 import org.sdj.io.model.ModelSource;

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.Optional;
 import org.sdj.backend.DType;
 import org.sdj.io.model.AutoencoderKLConfig;
-import org.sdj.io.model.ClipTextConfig;
 import org.sdj.io.model.Component;
 import org.sdj.io.model.ModelSource;
 import org.sdj.io.model.UNet2DConditionConfig;
