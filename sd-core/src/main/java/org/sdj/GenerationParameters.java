@@ -45,7 +45,10 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
    */
   public record ControlNetUse(String model, double scale, double guidanceStart, double guidanceEnd) {}
 
-  /** The infotext key of {@link #controlNets()}' first, as AUTOMATIC1111's ControlNet extension writes it. */
+  /**
+   * The infotext key of {@link #controlNets()} before each one's index ({@code ControlNet 0}, {@code ControlNet 1}),
+   * as AUTOMATIC1111's ControlNet extension writes them.
+   */
   public static final String CONTROL_NET = "ControlNet ";
 
   /**

@@ -342,12 +342,7 @@ public final class StableDiffusion implements AutoCloseable {
 
     /** A folder's name, a file's name without its extension (as AUTOMATIC1111 names models), or the Hub id. */
     private static String modelName(String source, Path location) {
-      if (!Files.exists(Path.of(source))) {
-        return source;
-      }
-      String name = String.valueOf(location.toAbsolutePath().normalize().getFileName());
-      int dot = name.lastIndexOf('.');
-      return Files.isRegularFile(location) && dot > 0 ? name.substring(0, dot) : name;
+      return Files.exists(Path.of(source)) ? ModelSource.nameOf(location) : source;
     }
   }
 }

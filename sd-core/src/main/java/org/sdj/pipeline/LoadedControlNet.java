@@ -9,6 +9,7 @@ import org.sdj.backend.Tensor;
 import org.sdj.io.checkpoint.ControlNetFile;
 import org.sdj.io.model.ControlNetConfig;
 import org.sdj.io.model.ModelLoadException;
+import org.sdj.io.model.ModelSource;
 import org.sdj.io.model.UNet2DConditionConfig;
 import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.TensorSource;
@@ -87,9 +88,7 @@ public final class LoadedControlNet implements AutoCloseable {
 
   /** Its name, as A1111 names models: the folder's name, or the file's without its extension. */
   public String name() {
-    String name = String.valueOf(location.toAbsolutePath().normalize().getFileName());
-    int dot = name.lastIndexOf('.');
-    return Files.isRegularFile(location) && dot > 0 ? name.substring(0, dot) : name;
+    return ModelSource.nameOf(location);
   }
 
   /** The folder or file it was loaded from. */

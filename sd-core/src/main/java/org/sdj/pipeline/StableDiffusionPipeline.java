@@ -268,8 +268,8 @@ public final class StableDiffusionPipeline {
     for (int r = 0; r < rows; r++) {
       System.arraycopy(one, 0, all, r * one.length, one.length);
     }
-    long pixels = one.length / 3;
-    long factor = Math.round(Math.sqrt((double) pixels / (latentShape[2] * latentShape[3])));
+    // The control image is at the picture's size: the latents' times the VAE's factor.
+    long factor = components.vae().downscaleFactor();
     return ops.cast(ops.fromHost(all, rows, 3, latentShape[2] * factor, latentShape[3] * factor),
         backend.activationType());
   }

@@ -1,6 +1,7 @@
 package org.sdj.io.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
@@ -20,6 +21,16 @@ public interface ModelSource extends AutoCloseable {
 
   /** The folder or file the model is read from. */
   Path location();
+
+  /**
+   * The name AUTOMATIC1111 gives a model at {@code location}: a folder's name, or a file's without its extension
+   * ({@code v1-5-pruned-emaonly}).
+   */
+  static String nameOf(Path location) {
+    String name = String.valueOf(location.toAbsolutePath().normalize().getFileName());
+    int dot = name.lastIndexOf('.');
+    return Files.isRegularFile(location) && dot > 0 ? name.substring(0, dot) : name;
+  }
 
   /** The UNet's configuration. */
   UNet2DConditionConfig unetConfig();

@@ -18,7 +18,6 @@ import org.sdj.model.nn.GroupNorm;
  * to run from several threads at once, each with its own {@link Ops}.
  */
 public final class UNet2DConditionModel {
-  private static final String TEXT_TIME = "text_time";
   /** SDXL's time ids: original height and width, crop top and left, target height and width. */
   public static final int TIME_IDS = 6;
   /** SDXL refiner's time ids: original height and width, crop top and left, aesthetic score. */
@@ -85,9 +84,9 @@ public final class UNet2DConditionModel {
       w.problem("unsupported center_input_sample true");
     }
     c.classEmbedType().ifPresent(t -> w.problem("unsupported class_embed_type " + t));
-    c.additionEmbedType().filter(t -> !TEXT_TIME.equals(t)).ifPresent(t -> w.problem(
+    c.additionEmbedType().filter(t -> !UNetEncoder.TEXT_TIME.equals(t)).ifPresent(t -> w.problem(
         "unsupported addition_embed_type " + t + " (supported: text_time, SDXL's)"));
-    if (c.additionEmbedType().filter(TEXT_TIME::equals).isPresent()) {
+    if (c.additionEmbedType().filter(UNetEncoder.TEXT_TIME::equals).isPresent()) {
       if (c.additionTimeEmbedDim().isEmpty() || c.projectionClassEmbeddingsInputDim().isEmpty()) {
         w.problem("addition_embed_type text_time needs addition_time_embed_dim and"
             + " projection_class_embeddings_input_dim");

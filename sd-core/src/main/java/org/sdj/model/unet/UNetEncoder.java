@@ -18,7 +18,8 @@ import org.sdj.model.nn.Conv2d;
  * convolutions.
  */
 public final class UNetEncoder {
-  private static final String TEXT_TIME = "text_time";
+  /** {@code addition_embed_type} of SDXL's added condition. */
+  static final String TEXT_TIME = "text_time";
   private final TimestepEmbedding timeEmbedding;
   /** SDXL's {@code add_embedding} (addition_embed_type text_time). */
   private final Optional<TimestepEmbedding> addEmbedding;
