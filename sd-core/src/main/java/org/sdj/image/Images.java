@@ -155,7 +155,8 @@ public final class Images {
     if (image.getWidth() == width && image.getHeight() == height) {
       return image;
     }
-    int[] resized = LanczosResize.resize(Pixels.rgb(image), image.getWidth(), image.getHeight(), width, height);
+    int[] resized = PillowResize.resize(Pixels.rgb(image), image.getWidth(), image.getHeight(), width, height,
+        PillowResize.Filter.LANCZOS);
     return Pixels.image(resized, width, height);
   }
 

@@ -1,19 +1,51 @@
 package org.sdj.image;
 
 /**
- * Resizes packed {@code 0xRRGGBB} pixels with a Lanczos-3 filter, reproducing Pillow's {@code Image.resize(size,
- * Image.LANCZOS)} on an RGB image bit for bit: the same filter support (widened by the scale when shrinking), the same
- * 22-bit fixed-point coefficients, and a horizontal pass rounded to 8 bits before the vertical pass.
+ * Resizes packed {@code 0xRRGGBB} pixels as Pillow's {@code Image.resize(size, filter)} does on an RGB image, bit for
+ * bit: the same filter support (widened by the scale when shrinking), the same 22-bit fixed-point coefficients, and a
+ * horizontal pass rounded to 8 bits before the vertical pass.
  */
-final class LanczosResize {
-  private static final double SUPPORT = 3.0;
+final class PillowResize {
   private static final int PRECISION_BITS = 32 - 8 - 2;
 
-  private LanczosResize() {}
+  /** Pillow's resampling filters that sdj needs, each with its support at scale 1. */
+  enum Filter {
+    /** {@code Image.LANCZOS}: a windowed sinc over three lobes. */
+    LANCZOS(3.0) {
+      @Override
+      double weight(double x) {
+        return -3.0 <= x && x < 3.0 ? sinc(x) * sinc(x / 3.0) : 0.0;
+      }
+    },
+    /**
+     * {@code Image.BICUBIC}: Keys' cubic convolution with {@code a = -0.5}, {@code (a + 2)|x|^3 - (a + 3)|x|^2 + 1}
+     * within 1, {@code a(|x|^3 - 5|x|^2 + 8|x| - 4)} within 2, in Pillow's order of operations.
+     */
+    BICUBIC(2.0) {
+      @Override
+      double weight(double x) {
+        double ax = Math.abs(x);
+        if (ax < 1.0) {
+          return (1.5 * ax - 2.5) * ax * ax + 1.0;
+        }
+        return ax < 2.0 ? (((ax - 5.0) * ax + 8.0) * ax - 4.0) * -0.5 : 0.0;
+      }
+    };
 
-  /** {@code pixels} ({@code width x height}) resized to {@code newWidth x newHeight}. */
-  static int[] resize(int[] pixels, int width, int height, int newWidth, int newHeight) {
-    Coefficients rows = new Coefficients(height, newHeight);
+    private final double support;
+
+    Filter(double support) {
+      this.support = support;
+    }
+
+    abstract double weight(double x);
+  }
+
+  private PillowResize() {}
+
+  /** {@code pixels} ({@code width x height}) resized to {@code newWidth x newHeight} with {@code filter}. */
+  static int[] resize(int[] pixels, int width, int height, int newWidth, int newHeight, Filter filter) {
+    Coefficients rows = new Coefficients(height, newHeight, filter);
     int[] out = pixels;
     int outWidth = width;
     int firstRow = 0;
@@ -22,7 +54,7 @@ final class LanczosResize {
       // Like Pillow, the horizontal pass only covers the source rows the vertical pass will read.
       firstRow = rows.start[0];
       rowCount = rows.start[newHeight - 1] + rows.count[newHeight - 1] - firstRow;
-      out = horizontal(pixels, width, firstRow, rowCount, new Coefficients(width, newWidth));
+      out = horizontal(pixels, width, firstRow, rowCount, new Coefficients(width, newWidth, filter));
       outWidth = newWidth;
     }
     if (newHeight != height) {
@@ -74,10 +106,6 @@ final class LanczosResize {
     return Math.clamp(sum >> PRECISION_BITS, 0, 255);
   }
 
-  private static double lanczos(double x) {
-    return -SUPPORT <= x && x < SUPPORT ? sinc(x) * sinc(x / SUPPORT) : 0.0;
-  }
-
   private static double sinc(double x) {
     if (x == 0.0) {
       return 1.0;
@@ -92,13 +120,13 @@ final class LanczosResize {
     final int[] count;
     final int[][] weights;
 
-    Coefficients(int inSize, int outSize) {
+    Coefficients(int inSize, int outSize, Filter filter) {
       start = new int[outSize];
       count = new int[outSize];
       weights = new int[outSize][];
       double scale = (double) inSize / outSize;
       double filterScale = Math.max(scale, 1.0);
-      double support = SUPPORT * filterScale;
+      double support = filter.support * filterScale;
       double invScale = 1.0 / filterScale;
       for (int i = 0; i < outSize; i++) {
         double center = (i + 0.5) * scale;
@@ -107,7 +135,7 @@ final class LanczosResize {
         double[] w = new double[max - min];
         double sum = 0.0;
         for (int k = 0; k < w.length; k++) {
-          w[k] = lanczos((k + min - center + 0.5) * invScale);
+          w[k] = filter.weight((k + min - center + 0.5) * invScale);
           sum += w[k];
         }
         int[] fixed = new int[w.length];
