@@ -8,8 +8,8 @@ import org.sdj.model.nn.LayerNorm;
 import org.sdj.model.nn.Linear;
 
 /**
- * transformers' {@code CLIPEncoderLayer}: pre-norm causal self-attention ({@code self_attn.{q,k,v,out}_proj}) and a
- * two-layer MLP ({@code mlp.fc1}, {@code mlp.fc2}), each added back.
+ * transformers' {@code CLIPEncoderLayer}: pre-norm self-attention ({@code self_attn.{q,k,v,out}_proj}), causal in the
+ * text encoder only, and a two-layer MLP ({@code mlp.fc1}, {@code mlp.fc2}), each added back.
  */
 final class ClipEncoderLayer {
   private final LayerNorm layerNorm1;
@@ -23,8 +23,11 @@ final class ClipEncoderLayer {
   private final int heads;
   private final float scale;
   private final Activation activation;
+  private final boolean causal;
 
-  ClipEncoderLayer(Weights w, long hidden, long intermediate, int heads, float eps, Activation activation) {
+  /** @param causal whether each token sees only those before it (the text encoder) or all of them (the vision one) */
+  ClipEncoderLayer(
+      Weights w, long hidden, long intermediate, int heads, float eps, Activation activation, boolean causal) {
     this.layerNorm1 = LayerNorm.load(w.prefix("layer_norm1"), hidden, eps);
     this.qProj = Linear.load(w.prefix("self_attn.q_proj"), hidden, hidden, true);
     this.kProj = Linear.load(w.prefix("self_attn.k_proj"), hidden, hidden, true);
@@ -36,6 +39,7 @@ final class ClipEncoderLayer {
     this.heads = heads;
     this.scale = (float) (1.0 / Math.sqrt((double) hidden / heads));
     this.activation = activation;
+    this.causal = causal;
   }
 
   /** {@code [B, L, hidden] -> [B, L, hidden]}. */
@@ -45,7 +49,7 @@ final class ClipEncoderLayer {
     Tensor k = kProj.forward(ops, n);
     Tensor v = vProj.forward(ops, n);
     n.close();
-    Tensor a = ops.attention(q, k, v, heads, scale, true);
+    Tensor a = ops.attention(q, k, v, heads, scale, causal);
     q.close();
     k.close();
     v.close();

@@ -45,21 +45,13 @@ public final class ClipTextModel {
     if (hidden % config.numAttentionHeads() != 0) {
       w.problem("hidden_size " + hidden + " does not split into num_attention_heads " + config.numAttentionHeads());
     }
-    Activation act = switch (config.hiddenAct()) {
-      case "quick_gelu" -> Activation.QUICK_GELU;
-      case "gelu" -> Activation.GELU;
-      case "gelu_new", "gelu_pytorch_tanh" -> Activation.GELU_TANH;
-      default -> {
-        w.problem("unsupported hidden_act " + config.hiddenAct() + " (supported: quick_gelu, gelu, gelu_new)");
-        yield Activation.GELU;
-      }
-    };
+    Activation act = ClipActivation.of(config.hiddenAct(), w);
     this.tokenEmbedding = w.get("embeddings.token_embedding.weight", config.vocabSize(), hidden);
     this.positionEmbedding = w.get("embeddings.position_embedding.weight", config.maxPositionEmbeddings(), hidden);
     float eps = (float) config.layerNormEps();
     for (int i = 0; i < config.numHiddenLayers(); i++) {
       layers.add(new ClipEncoderLayer(w.prefix("encoder.layers." + i), hidden, config.intermediateSize(),
-          config.numAttentionHeads(), eps, act));
+          config.numAttentionHeads(), eps, act, true));
     }
     this.finalLayerNorm = LayerNorm.load(w.prefix("final_layer_norm"), hidden, eps);
     this.textProjection = withProjection
