@@ -64,6 +64,16 @@ final class ConfigReader {
     return root;
   }
 
+  /**
+   * A reader of the object under {@code key} (a sub-config, such as a {@code CLIPConfig}'s {@code vision_config}),
+   * whose problems name the key and join this reader's; empty if the key is absent or not an object.
+   */
+  Optional<ConfigReader> nested(String key) {
+    return root.get(key) instanceof ObjectNode object
+        ? Optional.of(new ConfigReader(object, source + " " + key, problems))
+        : Optional.empty();
+  }
+
   void problem(String detail) {
     problems.add(source + ": " + detail);
   }
