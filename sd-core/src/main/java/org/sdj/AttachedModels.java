@@ -4,24 +4,33 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.IntStream;
 import org.sdj.backend.Backend;
+import org.sdj.image.ClipImageProcessor;
 import org.sdj.image.Images;
+import org.sdj.io.ipadapter.IpAdapterFile;
 import org.sdj.io.model.ControlNetConfig;
 import org.sdj.io.model.ModelSource;
 import org.sdj.io.model.UNet2DConditionConfig;
 import org.sdj.model.controlnet.ControlNetModel;
 import org.sdj.pipeline.ControlInput;
+import org.sdj.pipeline.ImagePromptInput;
+import org.sdj.pipeline.LoadedImageEncoder;
+import org.sdj.pipeline.LoadedIpAdapter;
 import org.sdj.pipeline.LoadedControlNet;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
 
 /**
- * The models an engine loads beside its own: SDXL's refiner ({@link StableDiffusion.Builder#refiner}) and ControlNets
- * ({@link StableDiffusion.Builder#controlNet}), each checked against the model when loaded; and what a request asks
- * of them, checked and prepared for the denoising loop.
+ * The models an engine loads beside its own: SDXL's refiner ({@link StableDiffusion.Builder#refiner}), ControlNets
+ * ({@link StableDiffusion.Builder#controlNet}) and the image side of IP-Adapters ({@link
+ * StableDiffusion.Builder#ipAdapter}, whose attention side is in the UNet's weights), each checked against the model
+ * when loaded; and what a request asks of them, checked and prepared for the denoising loop.
  */
 final class AttachedModels implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(AttachedModels.class.getName());
@@ -32,25 +41,43 @@ final class AttachedModels implements AutoCloseable {
   /** An opened refiner, not yet loaded: its source, and its name. */
   record RefinerSource(ModelSource source, String name) {}
 
+  /** An opened IP-Adapter file, and the folder of its image encoder. */
+  record IpAdapterSource(IpAdapterFile file, Path imageEncoder) {}
+
   private final Optional<Refiner> refiner;
   private final List<LoadedControlNet> controlNets;
+  private final List<LoadedIpAdapter> ipAdapters;
+  /** The IP-Adapters' image encoders, one per folder. */
+  private final Collection<LoadedImageEncoder> imageEncoders;
+  /** The IP-Adapter files, which the UNet's weights read too: closed last. */
+  private final List<IpAdapterFile> ipAdapterFiles;
 
-  private AttachedModels(Optional<Refiner> refiner, List<LoadedControlNet> controlNets) {
+  private AttachedModels(Optional<Refiner> refiner, List<LoadedControlNet> controlNets,
+      List<LoadedIpAdapter> ipAdapters, Collection<LoadedImageEncoder> imageEncoders,
+      List<IpAdapterFile> ipAdapterFiles) {
     this.refiner = refiner;
     this.controlNets = List.copyOf(controlNets);
+    this.ipAdapters = List.copyOf(ipAdapters);
+    this.imageEncoders = List.copyOf(imageEncoders);
+    this.ipAdapterFiles = List.copyOf(ipAdapterFiles);
   }
 
   /**
-   * Loads the refiner and the ControlNets onto {@code backend}, refusing any not made for {@code model}; on failure
-   * frees what it loaded, the refiner's source included.
+   * Loads the refiner, the ControlNets and the IP-Adapters' image encoders and projections onto {@code backend},
+   * refusing any not made for {@code model}; takes the IP-Adapter files, and on failure frees what it loaded, the
+   * refiner's source and the IP-Adapter files included.
    *
    * @param variant the weights variant of ControlNet folders ({@code fp16})
+   * @param ipAdapterSources the IP-Adapters whose attention projections {@code model}'s UNet was loaded with, in order
    * @param vaeTiling whether the refiner's VAE runs tile by tile, as the model's
    */
   static AttachedModels load(Optional<RefinerSource> refinerSource, List<Path> controlNetPaths,
-      Optional<String> variant, Backend backend, PipelineComponents model, boolean vaeTiling) {
+      List<IpAdapterSource> ipAdapterSources, Optional<String> variant, Backend backend, PipelineComponents model,
+      boolean vaeTiling) {
     Optional<Refiner> refiner = Optional.empty();
     List<LoadedControlNet> controlNets = new ArrayList<>();
+    List<LoadedIpAdapter> ipAdapters = new ArrayList<>();
+    Map<Path, LoadedImageEncoder> encoders = new LinkedHashMap<>();
     try {
       if (refinerSource.isPresent()) {
         refiner = Optional.of(loadRefiner(refinerSource.get(), backend, model, vaeTiling));
@@ -58,9 +85,24 @@ final class AttachedModels implements AutoCloseable {
       for (Path path : controlNetPaths) {
         controlNets.add(loadControlNet(path, variant, backend, model));
       }
-      return new AttachedModels(refiner, controlNets);
+      for (IpAdapterSource source : ipAdapterSources) {
+        Path folder = source.imageEncoder().toAbsolutePath().normalize();
+        LoadedImageEncoder encoder = encoders.get(folder);
+        if (encoder == null) {
+          encoder = LoadedImageEncoder.load(folder, "IP-Adapter " + source.file().name(), backend);
+          encoders.put(folder, encoder);
+        }
+        ipAdapters.add(LoadedIpAdapter.load(source.file(), encoder, model.unet().config().crossAttentionDim(0),
+            backend));
+        LOG.log(Level.INFO, "loaded IP-Adapter {0}", source.file().file());
+      }
+      return new AttachedModels(refiner, controlNets, ipAdapters, encoders.values(),
+          ipAdapterSources.stream().map(IpAdapterSource::file).toList());
     } catch (RuntimeException e) {
       controlNets.forEach(LoadedControlNet::close);
+      ipAdapters.forEach(LoadedIpAdapter::close);
+      encoders.values().forEach(LoadedImageEncoder::close);
+      ipAdapterSources.forEach(s -> s.file().close());
       refiner.ifPresent(r -> r.pipeline().components().close());
       throw e;
     }
@@ -132,6 +174,36 @@ final class AttachedModels implements AutoCloseable {
     if (!request.controls().isEmpty()) {
       checkControls(request);
     }
+    if (!request.imagePrompts().isEmpty()) {
+      checkImagePrompts(request);
+    }
+  }
+
+  private void checkImagePrompts(GenerationRequest request) {
+    if (ipAdapters.isEmpty()) {
+      throw new InvalidRequestException("the request has an image prompt, but no IP-Adapter is loaded: add one to the"
+          + " engine (StableDiffusion.builder().ipAdapter(...), sdj generate --ip-adapter)");
+    }
+    if (request.imagePrompts().size() != ipAdapters.size()) {
+      throw new InvalidRequestException("the request has " + request.imagePrompts().size() + " image prompts for "
+          + ipAdapters.size() + " IP-Adapters: give one for each, in their order (a scale of 0 turns one off)");
+    }
+    for (ImagePrompt prompt : request.imagePrompts()) {
+      String problem = prompt.problem();
+      if (!problem.isEmpty()) {
+        throw new InvalidRequestException(problem);
+      }
+    }
+  }
+
+  /** The request's image prompts as each IP-Adapter's image processor makes them. */
+  List<ImagePromptInput> imagePrompts(GenerationRequest request) {
+    return IntStream.range(0, request.imagePrompts().size()).mapToObj(i -> {
+      ImagePrompt p = request.imagePrompts().get(i);
+      LoadedIpAdapter adapter = ipAdapters.get(i);
+      return new ImagePromptInput(adapter, ClipImageProcessor.pixelValues(p.image(), adapter.imageSize()),
+          p.scale());
+    }).toList();
   }
 
   private void checkRefiner(GenerationRequest request, boolean inpainting) {
@@ -195,14 +267,26 @@ final class AttachedModels implements AutoCloseable {
   /** The request's use of the ControlNets, for its parameters. */
   List<GenerationParameters.ControlNetUse> controlNetUses(GenerationRequest request) {
     return IntStream.range(0, request.controls().size()).mapToObj(i -> new GenerationParameters.ControlNetUse(
-        controlNets.get(i).name(), request.controls().get(i).scale(), request.controls().get(i).guidanceStart(),
+        "none", controlNets.get(i).name(), request.controls().get(i).scale(), request.controls().get(i).guidanceStart(),
         request.controls().get(i).guidanceEnd())).toList();
   }
 
-  /** Frees the refiner's and the ControlNets' weights. */
+  /** The request's use of the IP-Adapters, for its parameters, as A1111's ControlNet units after the ControlNets. */
+  List<GenerationParameters.ControlNetUse> ipAdapterUses(GenerationRequest request) {
+    return IntStream.range(0, request.imagePrompts().size()).mapToObj(i -> new GenerationParameters.ControlNetUse(
+        "ip-adapter", ipAdapters.get(i).name(), request.imagePrompts().get(i).scale(), 0, 1)).toList();
+  }
+
+  /**
+   * Frees the refiner's, the ControlNets' and the IP-Adapters' weights and closes the IP-Adapter files (so after the
+   * model's own weights, whose UNet reads them).
+   */
   @Override
   public void close() {
     refiner.ifPresent(r -> r.pipeline().components().close());
     controlNets.forEach(LoadedControlNet::close);
+    ipAdapters.forEach(LoadedIpAdapter::close);
+    imageEncoders.forEach(LoadedImageEncoder::close);
+    ipAdapterFiles.forEach(IpAdapterFile::close);
   }
 }

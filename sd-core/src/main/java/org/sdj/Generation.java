@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 import org.sdj.image.Images;
 import org.sdj.image.LatentPreview;
 import org.sdj.pipeline.DenoiseObserver;
@@ -130,7 +131,7 @@ final class Generation {
         List.of(repeat(request.negativePrompt(), batch)), request.promptSyntax(), request.steps(),
         request.guidanceScale(), request.guidanceRescale(), request.clipSkip(), scheduler, start, shape,
         generator::randn, request.sdxl(), request.refinerSwitchAt().orElse(1),
-        attached.controls(request, width, height));
+        attached.controls(request, width, height), attached.imagePrompts(request));
 
     float[] latents = denoise(pipeline, spec, started);
     StableDiffusionPipeline decoder = pipeline;
@@ -141,7 +142,8 @@ final class Generation {
       latents = denoise(decoder, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           request.steps(), request.guidanceScale(), request.guidanceRescale(), request.clipSkip(),
           createScheduler(decoder.components()), new LatentStart.Partial(latents,
-              request.refinerSwitchAt().getAsDouble()), shape, generator::randn, request.sdxl(), 1, List.of()),
+              request.refinerSwitchAt().getAsDouble()), shape, generator::randn, request.sdxl(), 1, List.of(),
+              List.of()),
           started);
     }
     long[] finalShape = shape;
@@ -155,7 +157,8 @@ final class Generation {
       latents = denoise(pipeline, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.guidanceRescale(),
           request.clipSkip(), createScheduler(components), second, finalShape, generator::randn, request.sdxl(), 1,
-          attached.controls(request, fix.target(width, factor), fix.target(height, factor))), started);
+          attached.controls(request, fix.target(width, factor), fix.target(height, factor)), spec.imagePrompts()),
+          started);
     }
     List<BufferedImage> images = Images.toImages(decoder.decode(latents, finalShape),
         new long[] {batch, 3, finalShape[2] * factor, finalShape[3] * factor});
@@ -165,7 +168,7 @@ final class Generation {
         initImage != null ? OptionalDouble.of(request.strength()) : OptionalDouble.empty(), modelName,
         request.hiresFix(), request.refinerSwitchAt().isPresent() ? Optional.of(new GenerationParameters.RefinerUse(
             attached.refiner().orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty(),
-        attached.controlNetUses(request));
+        Stream.concat(attached.controlNetUses(request).stream(), attached.ipAdapterUses(request).stream()).toList());
     return new GenerationResult(images, latents, finalShape, parameters,
         Duration.ofNanos(System.nanoTime() - started));
   }

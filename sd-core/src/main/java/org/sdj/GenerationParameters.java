@@ -36,14 +36,16 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
   }
 
   /**
-   * A ControlNet's part in a generation.
+   * A ControlNet's part in a generation, or an IP-Adapter's (which A1111's ControlNet extension runs as a unit too).
    *
+   * @param module the preprocessor A1111 names: {@code none} for a ControlNet (sdj runs no annotator),
+   *     {@code ip-adapter} for an IP-Adapter
    * @param model the ControlNet's name (its folder, or its file without the extension)
    * @param scale its conditioning scale (A1111's "Weight")
    * @param guidanceStart the fraction of the steps after which it started
    * @param guidanceEnd the fraction of the steps after which it stopped
    */
-  public record ControlNetUse(String model, double scale, double guidanceStart, double guidanceEnd) {}
+  public record ControlNetUse(String module, String model, double scale, double guidanceStart, double guidanceEnd) {}
 
   /**
    * The infotext key of {@link #controlNets()} before each one's index ({@code ControlNet 0}, {@code ControlNet 1}),
@@ -94,7 +96,8 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     });
     for (int i = 0; i < controlNets.size(); i++) {
       ControlNetUse c = controlNets.get(i);
-      info.extra(CONTROL_NET + i, "Module: none, Model: " + c.model() + ", Weight: " + GenerationInfo.number(c.scale())
+      info.extra(CONTROL_NET + i, "Module: " + c.module() + ", Model: " + c.model() + ", Weight: "
+          + GenerationInfo.number(c.scale())
           + ", Guidance Start: " + GenerationInfo.number(c.guidanceStart()) + ", Guidance End: "
           + GenerationInfo.number(c.guidanceEnd()));
     }

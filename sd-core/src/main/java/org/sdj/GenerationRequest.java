@@ -53,6 +53,8 @@ import org.sdj.prompt.PromptSyntax;
  *     {@code denoising_end} for the base and {@code denoising_start} for the refiner), in (0, 1); empty: no refiner
  * @param controls with ControlNets loaded ({@link StableDiffusion.Builder#controlNet}): for each, in their order,
  *     the control image and how it steers (scale 0 turns one off); empty: none
+ * @param imagePrompts with IP-Adapters loaded ({@link StableDiffusion.Builder#ipAdapter}): for each, in their order,
+ *     the image prompt and its scale; empty: none (the text alone steers)
  * @param sdxl SDXL models only: a prompt for the second text encoder and the size and crop conditioning
  *     ({@link SdxlConditioning#DEFAULT}: none beyond the prompts and the picture's size)
  * @param listener told after every step
@@ -63,8 +65,8 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Optional<String> scheduler,
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
     Optional<BufferedImage> initImage, double strength, Optional<BufferedImage> mask, Optional<HiresFix> hiresFix,
-    OptionalDouble refinerSwitchAt, List<Control> controls, SdxlConditioning sdxl, StepListener listener,
-    CancellationToken cancellation) {
+    OptionalDouble refinerSwitchAt, List<Control> controls, List<ImagePrompt> imagePrompts, SdxlConditioning sdxl,
+    StepListener listener, CancellationToken cancellation) {
 
   public static final int DEFAULT_STEPS = 25;
   public static final double DEFAULT_GUIDANCE = 7.5;
@@ -86,6 +88,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Objects.requireNonNull(hiresFix, "hiresFix");
     Objects.requireNonNull(refinerSwitchAt, "refinerSwitchAt");
     controls = List.copyOf(controls);
+    imagePrompts = List.copyOf(imagePrompts);
     Objects.requireNonNull(sdxl, "sdxl");
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(cancellation, "cancellation");
@@ -129,6 +132,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.hiresFix = hiresFix;
     b.refinerSwitchAt = refinerSwitchAt;
     b.controls = new ArrayList<>(controls);
+    b.imagePrompts = new ArrayList<>(imagePrompts);
     b.sdxl = sdxl;
     b.listener = listener;
     b.cancellation = cancellation;
@@ -157,6 +161,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private Optional<HiresFix> hiresFix = Optional.empty();
     private OptionalDouble refinerSwitchAt = OptionalDouble.empty();
     private List<Control> controls = new ArrayList<>();
+    private List<ImagePrompt> imagePrompts = new ArrayList<>();
     private SdxlConditioning sdxl = SdxlConditioning.DEFAULT;
     private StepListener listener = StepListener.NONE;
     private CancellationToken cancellation = new CancellationToken();
@@ -302,6 +307,26 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return this;
     }
 
+    /**
+     * Shows the engine's next IP-Adapter ({@link StableDiffusion.Builder#ipAdapter}) an image prompt: the first
+     * call's is the first IP-Adapter's, the second call's the second's.
+     */
+    public Builder imagePrompt(ImagePrompt imagePrompt) {
+      this.imagePrompts.add(Objects.requireNonNull(imagePrompt, "imagePrompt"));
+      return this;
+    }
+
+    /** {@link #imagePrompt(ImagePrompt)} with {@code image} at full strength. */
+    public Builder imagePrompt(BufferedImage image) {
+      return imagePrompt(ImagePrompt.of(image));
+    }
+
+    /** No image prompt, whether or not the engine has IP-Adapters: the text alone steers. */
+    public Builder noImagePrompt() {
+      this.imagePrompts.clear();
+      return this;
+    }
+
     /** No refiner, whether or not the engine has one. */
     public Builder noRefiner() {
       this.refinerSwitchAt = OptionalDouble.empty();
@@ -328,8 +353,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler,
           schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, hiresFix, refinerSwitchAt,
-          controls, sdxl, listener,
-          cancellation);
+          controls, imagePrompts, sdxl, listener, cancellation);
     }
   }
 }

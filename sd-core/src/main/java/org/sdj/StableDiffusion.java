@@ -17,6 +17,7 @@ import org.sdj.io.checkpoint.VaeFile;
 import org.sdj.io.hub.DownloadListener;
 import org.sdj.io.hub.HubModel;
 import org.sdj.io.hub.HubOptions;
+import org.sdj.io.ipadapter.IpAdapterFile;
 import org.sdj.io.lora.Lora;
 import org.sdj.io.model.Component;
 import org.sdj.io.model.DiffusersFolder;
@@ -113,8 +114,8 @@ public final class StableDiffusion implements AutoCloseable {
   /** Frees the weights and the backend. */
   @Override
   public void close() {
-    attached.close();
     components.close();
+    attached.close();
     backend.close();
   }
 
@@ -131,6 +132,7 @@ public final class StableDiffusion implements AutoCloseable {
     private boolean vaeTiling;
     private Optional<String> refiner = Optional.empty();
     private final List<Path> controlNets = new ArrayList<>();
+    private final List<IpAdapterPaths> ipAdapters = new ArrayList<>();
 
     private Builder() {}
 
@@ -246,6 +248,30 @@ public final class StableDiffusion implements AutoCloseable {
       return this;
     }
 
+    /**
+     * An IP-Adapter to load into the model, for the requests that give an image prompt ({@link
+     * GenerationRequest.Builder#imagePrompt}): h94/IP-Adapter's files ({@code ip-adapter_sd15.bin} or
+     * {@code .safetensors}, {@code ip-adapter-plus_sd15}, {@code ip-adapter_sdxl}, ...), made for the model's UNet, with
+     * the image encoder in the {@code image_encoder} folder beside the file, as that repository lays them out
+     * ({@code models/image_encoder} beside {@code models/ip-adapter_sd15.bin}); call it again for more, as diffusers'
+     * {@code load_ip_adapter} takes lists. Its projections join the UNet's cross-attention, as diffusers'
+     * {@code IPAdapterAttnProcessor}.
+     */
+    public Builder ipAdapter(Path file) {
+      return ipAdapter(file, file.toAbsolutePath().getParent().resolve("image_encoder"));
+    }
+
+    /**
+     * {@link #ipAdapter(Path)} with its image encoder (a transformers {@code CLIPVisionModelWithProjection} folder)
+     * where it is not beside the file: the ViT-H one ({@code models/image_encoder}) for the {@code *_vit-h} SDXL
+     * adapters, for example.
+     */
+    public Builder ipAdapter(Path file, Path imageEncoderFolder) {
+      ipAdapters.add(new IpAdapterPaths(Objects.requireNonNull(file, "file"),
+          Objects.requireNonNull(imageEncoderFolder, "imageEncoderFolder")));
+      return this;
+    }
+
     /** {@link #refiner(String)} from a folder or file. */
     public Builder refiner(Path folderOrFile) {
       return refiner(folderOrFile.toString());
@@ -278,15 +304,33 @@ public final class StableDiffusion implements AutoCloseable {
         throw e;
       }
       PipelineComponents components = null;
+      List<AttachedModels.IpAdapterSource> adapters = new ArrayList<>();
+      boolean attachedOwnsAdapters = false;
       try {
-        components = PipelineComponents.load(opened, b, new ModelExtras(loras, words));
+        for (IpAdapterPaths paths : ipAdapters) {
+          adapters.add(new AttachedModels.IpAdapterSource(IpAdapterFile.open(paths.file()), paths.imageEncoder()));
+        }
+      } catch (RuntimeException e) {
+        adapters.forEach(a -> a.file().close());
+        opened.close();
+        b.close();
+        throw e;
+      }
+      try {
+        components = PipelineComponents.load(opened, b, new ModelExtras(loras, words,
+            adapters.stream().map(AttachedModels.IpAdapterSource::file).toList()));
         LOG.log(Level.INFO, "loaded {0} on {1}", source, b.description());
         Optional<AttachedModels.RefinerSource> refinerSource = refiner.map(r -> openRefiner(r, options));
-        AttachedModels attached = AttachedModels.load(refinerSource, controlNets, variant, b, components, vaeTiling);
+        attachedOwnsAdapters = true;
+        AttachedModels attached = AttachedModels.load(refinerSource, controlNets, adapters, variant, b, components,
+            vaeTiling);
         return new StableDiffusion(b, components, modelName(source, location), vaeTiling, attached);
       } catch (RuntimeException e) {
         if (components != null) {
           components.close();
+        }
+        if (!attachedOwnsAdapters) {
+          adapters.forEach(a -> a.file().close());
         }
         b.close();
         throw e;
@@ -339,6 +383,9 @@ public final class StableDiffusion implements AutoCloseable {
       variant.ifPresent(hub::variant);
       return HubModel.resolve(source, hub.build());
     }
+
+    /** An IP-Adapter file and the folder of its image encoder. */
+    private record IpAdapterPaths(Path file, Path imageEncoder) {}
 
     /** A folder's name, a file's name without its extension (as AUTOMATIC1111 names models), or the Hub id. */
     private static String modelName(String source, Path location) {

@@ -114,6 +114,14 @@ public final class Weights {
   }
 
   /**
+   * Whether the state dict holds {@code name}, a weight that only some models have (an IP-Adapter's projections):
+   * never in a {@linkplain #recording recording} view, which lists what the config alone implies.
+   */
+  public boolean hasOptional(String name) {
+    return shared.recorder == null && shared.names.contains(prefix + name);
+  }
+
+  /**
    * The weight {@code name} under this view, checked against {@code expectedShape}. A missing or misshapen weight is
    * recorded as a problem and gives {@code null}: model constructors keep building so that every problem is found, and
    * a model with problems is never run.

@@ -28,18 +28,19 @@ import org.sdj.scheduler.Scheduler;
  * @param denoisingEnd in (0, 1]: the fraction of the noise schedule after which the loop stops, its latents still
  *     noisy, for a refiner to take over ({@link LatentStart.Partial}; diffusers' {@code denoising_end}); 1 runs it all
  * @param controls ControlNets and their control images, whose residuals add up; empty for none
+ * @param imagePrompts one image prompt for each IP-Adapter loaded into the UNet, in their order; empty for none
  */
 public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
     long[] latentShape, NoiseSource stepNoise, SdxlConditioning sdxl, double denoisingEnd,
-    List<ControlInput> controls) {
+    List<ControlInput> controls, List<ImagePromptInput> imagePrompts) {
 
   /** A spec without SDXL's own conditioning. */
   public DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
       double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
       long[] latentShape, NoiseSource stepNoise) {
     this(prompts, negativePrompts, promptSyntax, steps, guidanceScale, guidanceRescale, clipSkip, scheduler, start,
-        latentShape, stepNoise, SdxlConditioning.DEFAULT, 1, List.of());
+        latentShape, stepNoise, SdxlConditioning.DEFAULT, 1, List.of(), List.of());
   }
 
   /** A spec without guidance rescale. */
@@ -59,6 +60,7 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, Pr
     Objects.requireNonNull(stepNoise, "stepNoise");
     Objects.requireNonNull(sdxl, "sdxl");
     controls = List.copyOf(controls);
+    imagePrompts = List.copyOf(imagePrompts);
     for (ControlInput control : controls) {
       int values = control.image().length;
       long latentPixels = latentShape[2] * latentShape[3];

@@ -98,14 +98,15 @@ public final class PipelineComponents implements AutoCloseable {
       source.textEncoder2().ifPresent(t -> present.add(Component.TEXT_ENCODER_2));
       merging.requireComponents(present);
       LoadProblems problems = new LoadProblems();
-      Optional<ClipTextModel> text = source.textEncoder().map(t -> build(source, Component.TEXT_ENCODER, backend,
-          merging, problems, made, w -> new ClipTextModel(t.config(), w)));
-      Optional<ClipTextModel> text2 = source.textEncoder2().map(s -> build(source, Component.TEXT_ENCODER_2,
-          backend, merging, problems, made, w -> new ClipTextModel(s.config(), w, true)));
-      UNet2DConditionModel unet = build(source, Component.UNET, backend, merging, problems, made,
-          w -> new UNet2DConditionModel(source.unetConfig(), w));
-      AutoencoderKL vae = build(source, Component.VAE, backend, LoraSet.none(), problems, made,
-          w -> new AutoencoderKL(source.vaeConfig(), w));
+      Optional<ClipTextModel> text = source.textEncoder().map(t -> build(source.weights(Component.TEXT_ENCODER),
+          source, Component.TEXT_ENCODER, backend, merging, problems, made, w -> new ClipTextModel(t.config(), w)));
+      Optional<ClipTextModel> text2 = source.textEncoder2().map(s -> build(source.weights(Component.TEXT_ENCODER_2),
+          source, Component.TEXT_ENCODER_2, backend, merging, problems, made,
+          w -> new ClipTextModel(s.config(), w, true)));
+      UNet2DConditionModel unet = build(extras.unetWeights(source.weights(Component.UNET)), source, Component.UNET,
+          backend, merging, problems, made, w -> new UNet2DConditionModel(source.unetConfig(), w));
+      AutoencoderKL vae = build(source.weights(Component.VAE), source, Component.VAE, backend, LoraSet.none(),
+          problems, made, w -> new AutoencoderKL(source.vaeConfig(), w));
       checkTextEncoders(source, unet, problems);
       problems.throwIfAny("cannot load the model in " + source.location());
       Optional<FirstEncoder> first = source.textEncoder().map(t -> new FirstEncoder(
@@ -124,9 +125,9 @@ public final class PipelineComponents implements AutoCloseable {
     }
   }
 
-  private static <M> M build(ModelSource source, Component component, Backend backend, LoraSet loras,
-      LoadProblems problems, List<Weights> made, Function<Weights, M> constructor) {
-    TensorSource weights = source.weights(component);
+  /** Builds {@code component} from {@code weights}, its weights in {@code source} or more. */
+  private static <M> M build(TensorSource weights, ModelSource source, Component component, Backend backend,
+      LoraSet loras, LoadProblems problems, List<Weights> made, Function<Weights, M> constructor) {
     // LoRAs may name the UNet's layers the original (CompVis) way, as A1111 reads them too.
     Weights w = Weights.of(backend, weights, component == Component.UNET
         ? loras.merger(component, weights.names(), OriginalModuleNames.unet(source.unetConfig()))
@@ -270,7 +271,7 @@ public final class PipelineComponents implements AutoCloseable {
       List<Weights> made = new ArrayList<>();
       AutoencoderKL built;
       try {
-        built = build(source, Component.VAE, wide, LoraSet.none(), problems, made,
+        built = build(source.weights(Component.VAE), source, Component.VAE, wide, LoraSet.none(), problems, made,
             w -> new AutoencoderKL(source.vaeConfig(), w));
         problems.throwIfAny("cannot load the VAE of " + source.location() + " on " + wide.name());
       } catch (RuntimeException e) {

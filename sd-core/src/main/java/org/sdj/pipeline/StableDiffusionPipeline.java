@@ -95,7 +95,8 @@ public final class StableDiffusionPipeline {
     UNet2DConditionModel unet = components.unet();
     int batch = Math.toIntExact(spec.latentShape()[0] * (cfg ? 2 : 1));
     try (Ops outer = backend.ops();
-        UNetCalls calls = new UNetCalls(backend, unet, spec.controls());
+        UNetCalls calls = new UNetCalls(backend, unet, spec.controls(),
+            spec.imagePrompts().stream().map(p -> (float) p.scale()).toList());
         StepLatents math = new StepLatents(backend)) {
       TextConditioning.Contexts contexts = TextConditioning.encode(outer, components, spec, cfg);
       Optional<Tensor> added = TextConditioning.added(outer, components, contexts, spec, cfg)
@@ -104,6 +105,7 @@ public final class StableDiffusionPipeline {
       Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, end), batch);
       List<Tensor> images = spec.controls().stream().map(c -> controlImage(outer, c, batch, spec.latentShape()))
           .toList();
+      List<Tensor> imageTokens = spec.imagePrompts().stream().map(p -> imageTokens(outer, p, batch, cfg)).toList();
       Tensor x = math.fromHost(latents, spec.latentShape());
       int total = end - begin;
       // Stochastic schedulers draw at most once per model call; the spec's noise source serves this loop alone.
@@ -124,15 +126,18 @@ public final class StableDiffusionPipeline {
         Tensor prediction = switch (contexts) {
           case TextConditioning.Contexts.Joint j -> calls.run(ops, UNetCalls.Kind.BATCH, index, total,
               cfg ? ops.concat(0, modelInput, modelInput) : modelInput,
-              latentInput.map(l -> cfg ? ops.concat(0, l, l) : l), time, j.all().context(), added, images);
+              latentInput.map(l -> cfg ? ops.concat(0, l, l) : l), time, j.all().context(), added, images,
+              imageTokens);
           // Contexts of lengths neither divides run apart, as A1111 runs them (each half in a replay of its own).
           case TextConditioning.Contexts.Apart a -> ops.concat(0,
               calls.run(ops, UNetCalls.Kind.UNCONDITIONAL_HALF, index, total, modelInput, latentInput,
                   ops.narrow(time, 0, 0, half), a.uncond().context(), added.map(c -> ops.narrow(c, 0, 0, half)),
-                  images.stream().map(c -> ops.narrow(c, 0, 0, half)).toList()),
+                  images.stream().map(c -> ops.narrow(c, 0, 0, half)).toList(),
+                  imageTokens.stream().map(c -> ops.narrow(c, 0, 0, half)).toList()),
               calls.run(ops, UNetCalls.Kind.CONDITIONAL_HALF, index, total, modelInput, latentInput,
                   ops.narrow(time, 0, half, half), a.cond().context(), added.map(c -> ops.narrow(c, 0, half, half)),
-                  images.stream().map(c -> ops.narrow(c, 0, half, half)).toList()));
+                  images.stream().map(c -> ops.narrow(c, 0, half, half)).toList(),
+                  imageTokens.stream().map(c -> ops.narrow(c, 0, half, half)).toList()));
         };
         Tensor guided = cfg ? Guidance.guide(math, prediction, spec.guidanceScale(), spec.guidanceRescale())
             : prediction;
@@ -272,6 +277,24 @@ public final class StableDiffusionPipeline {
     long factor = components.vae().downscaleFactor();
     return ops.cast(ops.fromHost(all, rows, 3, latentShape[2] * factor, latentShape[3] * factor),
         backend.activationType());
+  }
+
+  /**
+   * An IP-Adapter's image tokens for every row of the UNet's batch, {@code [rows, T, cross_attention_dim]}: as
+   * diffusers orders guidance's rows, the unconditional tokens for the first half, the image's for the second; the
+   * image's alone without guidance.
+   */
+  private Tensor imageTokens(Ops ops, ImagePromptInput prompt, int rows, boolean cfg) {
+    Tensor both = prompt.adapter().tokens(ops, prompt.pixels(), backend.activationType());
+    int per = cfg ? rows / 2 : rows;
+    Tensor out = null;
+    for (int half = cfg ? 0 : 1; half < 2; half++) {
+      Tensor one = ops.narrow(both, 0, half, 1);
+      for (int r = 0; r < per; r++) {
+        out = out == null ? one : ops.concat(0, out, one);
+      }
+    }
+    return out;
   }
 
   /**

@@ -9,6 +9,7 @@ import org.sdj.backend.Backend;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Replay;
 import org.sdj.backend.Tensor;
+import org.sdj.model.blocks.EncoderHiddenStates;
 import org.sdj.model.unet.ControlResiduals;
 import org.sdj.model.unet.UNet2DConditionModel;
 
@@ -33,12 +34,15 @@ final class UNetCalls implements AutoCloseable {
   private final Backend backend;
   private final UNet2DConditionModel unet;
   private final List<ControlInput> controls;
+  /** The scale of each IP-Adapter's image prompt, in the adapters' order; empty for none. */
+  private final List<Float> imageScales;
   private final Map<Key, Replay> replays = new HashMap<>();
 
-  UNetCalls(Backend backend, UNet2DConditionModel unet, List<ControlInput> controls) {
+  UNetCalls(Backend backend, UNet2DConditionModel unet, List<ControlInput> controls, List<Float> imageScales) {
     this.backend = backend;
     this.unet = unet;
     this.controls = List.copyOf(controls);
+    this.imageScales = List.copyOf(imageScales);
   }
 
   /**
@@ -49,10 +53,17 @@ final class UNetCalls implements AutoCloseable {
    *     ControlNets take (diffusers' {@code control_model_input}); empty where {@code sample} is the latents
    * @param added SDXL's added condition, where the UNet takes it
    * @param images each ControlNet's control image for these rows {@code [N, 3, H, W]}
+   * @param imageTokens each IP-Adapter's image tokens for these rows {@code [N, T, cross_attention_dim]}, one for each
+   *     scale the calls were made with
    */
   Tensor run(Ops ops, Kind kind, int step, int total, Tensor sample, Optional<Tensor> latents, Tensor time,
-      Tensor context, Optional<Tensor> added, List<Tensor> images) {
-    List<Tensor> in = new ArrayList<>(List.of(sample, time, context));
+      Tensor context, Optional<Tensor> added, List<Tensor> images, List<Tensor> imageTokens) {
+    if (imageTokens.size() != imageScales.size()) {
+      throw new IllegalArgumentException(imageTokens.size() + " image prompts' tokens for " + imageScales.size()
+          + " scales");
+    }
+    List<Tensor> in = new ArrayList<>(imageTokens);
+    in.addAll(List.of(sample, time, context));
     added.ifPresent(in::add);
     List<Integer> active = new ArrayList<>();
     for (int i = 0; i < controls.size(); i++) {
@@ -70,10 +81,15 @@ final class UNetCalls implements AutoCloseable {
   }
 
   /**
-   * The UNet with the residuals of the ControlNets {@code key.active()}, whose images follow the UNet's inputs, then
-   * the latents they take where those are apart.
+   * The UNet with the IP-Adapters' image tokens, which come first, and the residuals of the ControlNets
+   * {@code key.active()}, whose images follow the UNet's inputs, then the latents they take where those are apart.
    */
-  private Tensor call(Ops ops, List<Tensor> in, Key key) {
+  private Tensor call(Ops ops, List<Tensor> all, Key key) {
+    List<EncoderHiddenStates.ImageTokens> imageTokens = new ArrayList<>();
+    for (int i = 0; i < imageScales.size(); i++) {
+      imageTokens.add(new EncoderHiddenStates.ImageTokens(all.get(i), imageScales.get(i)));
+    }
+    List<Tensor> in = all.subList(imageScales.size(), all.size());
     List<Integer> active = key.active();
     Optional<Tensor> added = unet.takesAddedCondition() ? Optional.of(in.get(3)) : Optional.empty();
     int first = added.isPresent() ? 4 : 3;
@@ -93,7 +109,8 @@ final class UNetCalls implements AutoCloseable {
           sum = both;
         }
       }
-      return unet.forward(ops, in.get(0), in.get(1), in.get(2), added, Optional.ofNullable(sum));
+      return unet.forward(ops, in.get(0), in.get(1), new EncoderHiddenStates(in.get(2), imageTokens), added,
+          Optional.ofNullable(sum));
     } finally {
       if (sum != null) {
         sum.close();

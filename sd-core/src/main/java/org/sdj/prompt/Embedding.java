@@ -1,12 +1,10 @@
 package org.sdj.prompt;
 
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Set;
 import org.sdj.SdjException;
-import org.sdj.io.ckpt.CkptFile;
+import org.sdj.io.ckpt.TensorFiles;
 import org.sdj.io.safetensors.SafeTensor;
-import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.TensorSource;
 
 /**
@@ -86,8 +84,7 @@ public record Embedding(String name, float[] vectors, int count, int dim, float[
     String fileName = file.getFileName().toString();
     int dot = fileName.lastIndexOf('.');
     String name = dot > 0 ? fileName.substring(0, dot) : fileName;
-    String lower = fileName.toLowerCase(Locale.ROOT);
-    try (TensorSource tensors = lower.endsWith(".safetensors") ? SafeTensorsFile.open(file) : CkptFile.open(file)) {
+    try (TensorSource tensors = TensorFiles.open(file)) {
       if (tensors.contains(CLIP_L) && tensors.contains(CLIP_G)) {
         float[] first = matrix(file, tensors.get(CLIP_L));
         float[] second = matrix(file, tensors.get(CLIP_G));

@@ -13,7 +13,7 @@ import org.sdj.io.safetensors.SafeTensorsFile;
 
 /**
  * {@link ClipImageProcessor} against transformers' {@code CLIPImageProcessor(size=S, crop_size=S)} (PIL backend) on
- * drawn images, from {@code src/test/resources/ip-adapter/image-encoder/expected.safetensors} (made by its
+ * drawn images, from {@code src/test/resources/clip-vision/expected.safetensors} (made by its
  * {@code make_image_encoder_reference.py.txt}). The values must be equal, not close: each is one of 256 per channel.
  */
 class ClipImageProcessorTest {
@@ -87,7 +87,7 @@ class ClipImageProcessorTest {
   }
 
   private static float[] expected(String name) throws URISyntaxException {
-    Path path = Path.of(ClipImageProcessorTest.class.getResource("/ip-adapter/image-encoder/expected.safetensors")
+    Path path = Path.of(ClipImageProcessorTest.class.getResource("/clip-vision/expected.safetensors")
         .toURI());
     try (SafeTensorsFile file = SafeTensorsFile.open(path)) {
       return file.get(name).toFloatArray();

@@ -61,7 +61,7 @@ class CudaControlNetTest {
       DenoiseSpec spec = new DenoiseSpec(List.of("a cat", "a dog"), List.of("", "blurry"), PromptSyntax.PLAIN, 4,
           7.5, 0, 1, Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 11)),
           SHAPE, NoiseSource.NONE, SdxlConditioning.DEFAULT, 1,
-          List.of(new ControlInput(control.model(), image, 0.8, 0.25, 0.75)));
+          List.of(new ControlInput(control.model(), image, 0.8, 0.25, 0.75)), List.of());
       return new StableDiffusionPipeline(model, backend).denoise(spec);
     }
   }

@@ -1,24 +1,22 @@
 package org.sdj.io.checkpoint;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.sdj.io.ckpt.TensorFiles;
 import org.sdj.io.model.AutoencoderKLConfig;
 import org.sdj.io.model.Component;
 import org.sdj.io.model.ModelLoadException;
 import org.sdj.io.model.ModelSource;
 import org.sdj.io.model.UNet2DConditionConfig;
-import org.sdj.io.ckpt.CkptFile;
-import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.TensorSource;
 
 /**
@@ -34,13 +32,12 @@ import org.sdj.io.safetensors.TensorSource;
  */
 public final class SingleFileCheckpoint implements ModelSource {
   private static final System.Logger LOG = System.getLogger(SingleFileCheckpoint.class.getName());
-  private static final List<String> PICKLE_EXTENSIONS = List.of(".ckpt", ".pt", ".pth", ".bin");
   private static final String SAFETENSORS_EXTENSION = ".safetensors";
 
   /** Whether {@code file}'s name says it is a checkpoint sdj reads ({@code .safetensors}, {@code .ckpt}, ...). */
   public static boolean isCheckpointFile(Path file) {
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    return name.endsWith(SAFETENSORS_EXTENSION) || PICKLE_EXTENSIONS.stream().anyMatch(name::endsWith);
+    return name.endsWith(SAFETENSORS_EXTENSION) || TensorFiles.PICKLE_EXTENSIONS.stream().anyMatch(name::endsWith);
   }
 
   private final Path location;
@@ -117,8 +114,7 @@ public final class SingleFileCheckpoint implements ModelSource {
   }
 
   static TensorSource openTensors(Path file) {
-    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    return PICKLE_EXTENSIONS.stream().anyMatch(name::endsWith) ? CkptFile.open(file) : SafeTensorsFile.open(file);
+    return TensorFiles.open(file);
   }
 
   /** The published family the checkpoint is loaded as; empty when a config folder describes it. */

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +31,9 @@ import org.sdj.io.safetensors.TensorSource;
  * <p>The tensors are those of the state dict: the top-level dict's {@code state_dict} entry when it has one (Stable
  * Diffusion checkpoints, which keep {@code global_step} and the like beside it), or its {@code string_to_param} entry
  * (an AUTOMATIC1111 embedding's vectors, named {@code *}), else the top-level dict itself.
- * Entries that are not tensors are skipped. Non-contiguous tensors (transposed or strided views) are copied into
- * native memory owned by this file on first {@link #get}, and freed by {@link #close()}.
+ * Nested dicts of tensors give dotted names ({@code image_proj.proj.weight}); other entries are skipped.
+ * Non-contiguous tensors (transposed or strided views) are copied into native memory owned by this file on first
+ * {@link #get}, and freed by {@link #close()}.
  *
  * <p>{@link #metadata()} holds the top-level entries beside {@code state_dict} that are strings, ints, floats or
  * bools, as strings (e.g. {@code global_step=470000}).
@@ -146,27 +148,37 @@ public final class CkptFile implements TensorSource {
 
   private static Map<String, StridedTensor> layouts(Path file, ZipDirectory zip, String prefix, Map<?, ?> stateDict) {
     Map<String, StridedTensor> layouts = new TreeMap<>();
-    int skipped = 0;
-    Object firstSkipped = null;
-    for (Map.Entry<?, ?> entry : stateDict.entrySet()) {
-      if (entry.getKey() instanceof String name && entry.getValue() instanceof Pickled.Tensor tensor) {
+    List<Object> skipped = new ArrayList<>();
+    collect(file, zip, prefix, "", stateDict, layouts, skipped);
+    if (!skipped.isEmpty()) {
+      Object firstSkipped = skipped.getFirst();
+      String first = firstSkipped instanceof String s ? "'" + s + "'" : "a " + Pickled.typeOf(firstSkipped) + " key";
+      LOG.log(System.Logger.Level.DEBUG, "{0}: skipped {1} state-dict entries that are not tensors (first: {2})",
+          file, skipped.size(), first);
+    }
+    return layouts;
+  }
+
+  /**
+   * The tensors of {@code dict} under {@code path}; those of nested dicts named with dots, as safetensors files name
+   * them (an IP-Adapter's {@code .bin} holds {@code {"image_proj": {...}, "ip_adapter": {...}}}).
+   */
+  private static void collect(Path file, ZipDirectory zip, String prefix, String path, Map<?, ?> dict,
+      Map<String, StridedTensor> layouts, List<Object> skipped) {
+    for (Map.Entry<?, ?> entry : dict.entrySet()) {
+      if (entry.getKey() instanceof String key && entry.getValue() instanceof Pickled.Tensor tensor) {
+        String name = path + key;
         String recordName = prefix + "data/" + tensor.storage().key();
         ZipDirectory.Record record = zip.find(recordName).orElseThrow(() -> new CkptException(file, "tensor '"
             + name + "' refers to storage '" + tensor.storage().key() + "' but the archive has no record "
             + recordName));
         layouts.put(name, StridedTensor.of(file, name, tensor, zip.bytes(record)));
+      } else if (entry.getKey() instanceof String key && entry.getValue() instanceof Map<?, ?> nested) {
+        collect(file, zip, prefix, path + key + ".", nested, layouts, skipped);
       } else {
-        if (skipped++ == 0) {
-          firstSkipped = entry.getKey();
-        }
+        skipped.add(entry.getKey());
       }
     }
-    if (skipped > 0) {
-      String first = firstSkipped instanceof String s ? "'" + s + "'" : "a " + Pickled.typeOf(firstSkipped) + " key";
-      LOG.log(System.Logger.Level.DEBUG, "{0}: skipped {1} state-dict entries that are not tensors (first: {2})",
-          file, skipped, first);
-    }
-    return layouts;
   }
 
   private static Map<String, String> scalars(Map<?, ?> top) {

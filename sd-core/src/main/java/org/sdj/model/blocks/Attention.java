@@ -1,6 +1,8 @@
 package org.sdj.model.blocks;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Shapes;
 import org.sdj.backend.Tensor;
@@ -19,9 +21,16 @@ import org.sdj.model.nn.Linear;
  *
  * <p>VAE files saved before diffusers 0.14 name the projections {@code query}, {@code key}, {@code value} and
  * {@code proj_attn}; those are read too.
+ *
+ * <p>A cross-attention block into which IP-Adapters were loaded has, for each adapter {@code i}, its own key and value
+ * projections of the image tokens, {@code processor.to_k_ip.i} and {@code processor.to_v_ip.i} (where diffusers'
+ * {@code IPAdapterAttnProcessor} keeps them): the queries attend to the text and to each adapter's image tokens
+ * apart, and the outputs add up, each image's scaled ({@link #forward(Ops, Tensor, EncoderHiddenStates, Tensor)}).
  */
 public final class Attention {
   private final Projections projections;
+  /** Each IP-Adapter's key and value projections of its image tokens, in the adapters' order. */
+  private final List<Projections> imageProjections;
   private final boolean self;
   private final Linear toOut;
   private final GroupNorm groupNorm;
@@ -29,7 +38,7 @@ public final class Attention {
   private final float scale;
 
   private Attention(Weights w, long queryDim, long contextDim, int heads, long dimHead, boolean self,
-      boolean qkvBias, int normGroups, float normEps) {
+      boolean qkvBias, int normGroups, float normEps, boolean outBias) {
     long inner = heads * dimHead;
     this.self = self;
     boolean legacy = !w.has("to_q.weight") && w.has("query.weight");
@@ -37,15 +46,16 @@ public final class Attention {
     String k = legacy ? "key" : "to_k";
     String v = legacy ? "value" : "to_v";
     if (!w.fusedProjections()) {
-      this.projections = new Separate(Linear.load(w.prefix(q), queryDim, inner, qkvBias),
+      this.projections = new Separate(Optional.of(Linear.load(w.prefix(q), queryDim, inner, qkvBias)),
           Linear.load(w.prefix(k), contextDim, inner, qkvBias), Linear.load(w.prefix(v), contextDim, inner, qkvBias));
     } else if (self) {
       this.projections = new PackedQkv(Linear.loadStacked(w, List.of(q, k, v), queryDim, inner, qkvBias));
     } else {
-      this.projections = new PackedKv(Linear.load(w.prefix(q), queryDim, inner, qkvBias),
+      this.projections = new PackedKv(Optional.of(Linear.load(w.prefix(q), queryDim, inner, qkvBias)),
           Linear.loadStacked(w, List.of(k, v), contextDim, inner, qkvBias));
     }
-    this.toOut = Linear.load(w.prefix(legacy ? "proj_attn" : "to_out.0"), inner, queryDim, true);
+    this.imageProjections = self ? List.of() : imageProjections(w, contextDim, inner);
+    this.toOut = Linear.load(w.prefix(legacy ? "proj_attn" : "to_out.0"), inner, queryDim, outBias);
     this.groupNorm = normGroups > 0 ? GroupNorm.load(w.prefix("group_norm"), queryDim, normGroups, normEps) : null;
     this.heads = heads;
     this.scale = (float) (1.0 / Math.sqrt(dimHead));
@@ -59,7 +69,7 @@ public final class Attention {
    */
   public static Attention self(Weights w, long dim, int heads, long dimHead, boolean qkvBias, int normGroups,
       float normEps) {
-    return new Attention(w, dim, dim, heads, dimHead, true, qkvBias, normGroups, normEps);
+    return new Attention(w, dim, dim, heads, dimHead, true, qkvBias, normGroups, normEps, true);
   }
 
   /**
@@ -67,7 +77,73 @@ public final class Attention {
    * biases (the UNet's).
    */
   public static Attention cross(Weights w, long queryDim, long contextDim, int heads, long dimHead) {
-    return new Attention(w, queryDim, contextDim, heads, dimHead, false, false, 0, 0f);
+    return new Attention(w, queryDim, contextDim, heads, dimHead, false, false, 0, 0f, true);
+  }
+
+  /**
+   * {@link #cross(Weights, long, long, int, long)} with or without a bias on {@code to_out.0} (diffusers'
+   * {@code out_bias}).
+   */
+  public static Attention cross(Weights w, long queryDim, long contextDim, int heads, long dimHead, boolean outBias) {
+    return new Attention(w, queryDim, contextDim, heads, dimHead, false, false, 0, 0f, outBias);
+  }
+
+  private static List<Projections> imageProjections(Weights w, long contextDim, long inner) {
+    List<Projections> all = new ArrayList<>();
+    Weights processor = w.prefix("processor");
+    for (int i = 0; processor.hasOptional("to_k_ip." + i + ".weight"); i++) {
+      String k = "to_k_ip." + i;
+      String v = "to_v_ip." + i;
+      all.add(w.fusedProjections()
+          ? new PackedKv(Optional.empty(), Linear.loadStacked(processor, List.of(k, v), contextDim, inner, false))
+          : new Separate(Optional.empty(), Linear.load(processor.prefix(k), contextDim, inner, false),
+              Linear.load(processor.prefix(v), contextDim, inner, false)));
+    }
+    return List.copyOf(all);
+  }
+
+  /** How many IP-Adapters this block attends with: 0 unless IP-Adapters were loaded into its weights. */
+  public int imageAdapters() {
+    return imageProjections.size();
+  }
+
+  /**
+   * Cross-attention to the text and to each IP-Adapter's image tokens, as diffusers' {@code IPAdapterAttnProcessor}:
+   * {@code to_out(attend(q, text) + sum of scale_i * attend(q, image_i)) + residual}, one query for all.
+   *
+   * @param x {@code [B, N, queryDim]}
+   * @param context the text, and one entry for each IP-Adapter of this block, or none (the text alone)
+   * @param residual added to the output ({@code [B, N, queryDim]}), or {@code null}
+   * @return {@code [B, N, queryDim]}
+   * @throws IllegalArgumentException if the image prompts are not one for each of this block's IP-Adapters
+   */
+  public Tensor forward(Ops ops, Tensor x, EncoderHiddenStates context, Tensor residual) {
+    List<EncoderHiddenStates.ImageTokens> images = context.images();
+    if (images.isEmpty()) {
+      return forward(ops, x, context.text(), residual);
+    }
+    if (images.size() != imageProjections.size()) {
+      throw new IllegalArgumentException(images.size() + " image prompts for a block with " + imageProjections.size()
+          + " IP-Adapters");
+    }
+    Tensor a;
+    try (Tensor q = projections.query(ops, x)) {
+      a = projections.attendQuery(ops, q, context.text(), heads, scale);
+      for (int i = 0; i < images.size(); i++) {
+        EncoderHiddenStates.ImageTokens image = images.get(i);
+        if (image.scale() == 0) {
+          continue;
+        }
+        Tensor attended = imageProjections.get(i).attendQuery(ops, q, image.tokens(), heads, scale);
+        Tensor sum = ops.combine(1f, a, image.scale(), attended);
+        attended.close();
+        a.close();
+        a = sum;
+      }
+    }
+    Tensor out = toOut.forward(ops, a, residual);
+    a.close();
+    return out;
   }
 
   /**
@@ -111,13 +187,38 @@ public final class Attention {
   /** The q, k and v projections and the attention over them, {@code [B, N, heads*d]}. */
   private sealed interface Projections {
     Tensor attend(Ops ops, Tensor x, Tensor context, int heads, float scale);
+
+    /** The queries of {@code x}; only for projections that have {@code to_q} apart. */
+    default Tensor query(Ops ops, Tensor x) {
+      throw new IllegalStateException("the queries of fused self-attention projections are not apart");
+    }
+
+    /** Attention of {@code q} to the keys and values of {@code context}. */
+    default Tensor attendQuery(Ops ops, Tensor q, Tensor context, int heads, float scale) {
+      throw new IllegalStateException("fused self-attention projections attend to their own input");
+    }
   }
 
-  private record Separate(Linear toQ, Linear toK, Linear toV) implements Projections {
+  /**
+   * {@code to_q}, {@code to_k} and {@code to_v} apart; an IP-Adapter's image projections have no {@code to_q} (the
+   * block's queries serve).
+   */
+  private record Separate(Optional<Linear> toQ, Linear toK, Linear toV) implements Projections {
     @Override
     public Tensor attend(Ops ops, Tensor x, Tensor context, int heads, float scale) {
-      try (Tensor q = toQ.forward(ops, x);
-          Tensor k = toK.forward(ops, context);
+      try (Tensor q = query(ops, x)) {
+        return attendQuery(ops, q, context, heads, scale);
+      }
+    }
+
+    @Override
+    public Tensor query(Ops ops, Tensor x) {
+      return toQ.orElseThrow().forward(ops, x);
+    }
+
+    @Override
+    public Tensor attendQuery(Ops ops, Tensor q, Tensor context, int heads, float scale) {
+      try (Tensor k = toK.forward(ops, context);
           Tensor v = toV.forward(ops, context)) {
         return ops.attention(q, k, v, heads, scale, false);
       }
@@ -135,11 +236,22 @@ public final class Attention {
   }
 
   /** Cross-attention: one linear gives k and v side by side. */
-  private record PackedKv(Linear toQ, Linear toKv) implements Projections {
+  private record PackedKv(Optional<Linear> toQ, Linear toKv) implements Projections {
     @Override
     public Tensor attend(Ops ops, Tensor x, Tensor context, int heads, float scale) {
-      try (Tensor q = toQ.forward(ops, x);
-          Tensor kv = toKv.forward(ops, context)) {
+      try (Tensor q = query(ops, x)) {
+        return attendQuery(ops, q, context, heads, scale);
+      }
+    }
+
+    @Override
+    public Tensor query(Ops ops, Tensor x) {
+      return toQ.orElseThrow().forward(ops, x);
+    }
+
+    @Override
+    public Tensor attendQuery(Ops ops, Tensor q, Tensor context, int heads, float scale) {
+      try (Tensor kv = toKv.forward(ops, context)) {
         return ops.crossAttention(q, kv, heads, scale);
       }
     }

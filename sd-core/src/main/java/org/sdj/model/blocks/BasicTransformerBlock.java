@@ -38,12 +38,13 @@ public final class BasicTransformerBlock {
 
   /**
    * @param x {@code [B, N, dim]}
-   * @param context {@code [B, M, crossAttentionDim]}
+   * @param context the text {@code [B, M, crossAttentionDim]}, and any IP-Adapters' image tokens, which only
+   *     {@code attn2} reads
    * @return {@code [B, N, dim]}
    */
-  public Tensor forward(Ops ops, Tensor x, Tensor context) {
+  public Tensor forward(Ops ops, Tensor x, EncoderHiddenStates context) {
     Tensor n = norm1.forward(ops, x);
-    Tensor h = attn1.forward(ops, n, onlyCrossAttention ? context : n, x);
+    Tensor h = attn1.forward(ops, n, onlyCrossAttention ? context.text() : n, x);
     n.close();
     n = norm2.forward(ops, h);
     Tensor h2 = attn2.forward(ops, n, context, h);

@@ -43,10 +43,10 @@ public final class Transformer2DModel {
 
   /**
    * @param x {@code [N, C, H, W]}
-   * @param context {@code [N, M, crossAttentionDim]}
+   * @param context the text {@code [N, M, crossAttentionDim]}, and any IP-Adapters' image tokens
    * @return {@code [N, C, H, W]}
    */
-  public Tensor forward(Ops ops, Tensor x, Tensor context) {
+  public Tensor forward(Ops ops, Tensor x, EncoderHiddenStates context) {
     long height = x.dim(2);
     long width = x.dim(3);
     Tensor normed = norm.forward(ops, x);

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
+import org.sdj.model.blocks.EncoderHiddenStates;
 import org.sdj.io.model.ControlNetConfig;
 import org.sdj.io.model.UNet2DConditionConfig;
 import org.sdj.model.Weights;
@@ -86,7 +87,8 @@ public final class ControlNetModel {
     cond.close();
     List<Tensor> skips = new ArrayList<>();
     skips.add(first);
-    Tensor mid = encoder.downAndMid(ops, first, siluTemb, context, skips);
+    // A ControlNet reads the text alone, as diffusers' ControlNetModel (whose attention has no IP-Adapter).
+    Tensor mid = encoder.downAndMid(ops, first, siluTemb, EncoderHiddenStates.text(context), skips);
     siluTemb.close();
     if (skips.size() != downZeroConvs.size()) {
       throw new IllegalStateException(skips.size() + " skip connections for " + downZeroConvs.size()

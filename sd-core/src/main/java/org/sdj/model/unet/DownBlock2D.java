@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
+import org.sdj.model.blocks.EncoderHiddenStates;
 import org.sdj.model.Weights;
 import org.sdj.model.blocks.Downsample2D;
 import org.sdj.model.blocks.ResnetBlock2D;
@@ -39,7 +40,7 @@ class DownBlock2D {
    * @param skips receives the output of every resnet (or transformer) and of the downsampler, in order
    * @return the block's output, which is also the last entry of {@code skips}
    */
-  Tensor forward(Ops ops, Tensor x, Tensor siluTemb, Tensor context, List<Tensor> skips) {
+  Tensor forward(Ops ops, Tensor x, Tensor siluTemb, EncoderHiddenStates context, List<Tensor> skips) {
     Tensor h = x;
     for (int i = 0; i < resnets.size(); i++) {
       h = resnets.get(i).forward(ops, h, siluTemb);

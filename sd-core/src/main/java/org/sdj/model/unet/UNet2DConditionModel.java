@@ -7,6 +7,7 @@ import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.io.model.UNet2DConditionConfig;
 import org.sdj.model.Weights;
+import org.sdj.model.blocks.EncoderHiddenStates;
 import org.sdj.model.blocks.TimestepEmbedding;
 import org.sdj.model.nn.Conv2d;
 import org.sdj.model.nn.GroupNorm;
@@ -237,6 +238,19 @@ public final class UNet2DConditionModel {
    */
   public Tensor forward(Ops ops, Tensor sample, Tensor projection, Tensor context, Optional<Tensor> added,
       Optional<ControlResiduals> control) {
+    return forward(ops, sample, projection, EncoderHiddenStates.text(context), added, control);
+  }
+
+  /**
+   * {@link #forward(Ops, Tensor, Tensor, Tensor, Optional, Optional)} with the image tokens of the IP-Adapters loaded
+   * into the UNet's weights beside the text (diffusers' {@code encoder_hidden_states} with {@code image_embeds}).
+   *
+   * @param context the text {@code [N, L, cross_attention_dim]}, and one entry for each IP-Adapter loaded into the
+   *     weights, or none
+   * @throws IllegalArgumentException if the image prompts are not one for each IP-Adapter
+   */
+  public Tensor forward(Ops ops, Tensor sample, Tensor projection, EncoderHiddenStates context,
+      Optional<Tensor> added, Optional<ControlResiduals> control) {
     Tensor siluTemb = encoder.siluEmbedding(ops, projection, added);
     List<Tensor> skips = new ArrayList<>();
     Tensor h = encoder.convIn(ops, sample);

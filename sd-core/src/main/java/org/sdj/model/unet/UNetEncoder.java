@@ -6,6 +6,7 @@ import java.util.Optional;
 import org.sdj.backend.Activation;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
+import org.sdj.model.blocks.EncoderHiddenStates;
 import org.sdj.io.model.UNet2DConditionConfig;
 import org.sdj.model.Weights;
 import org.sdj.model.blocks.TimestepEmbedding;
@@ -116,7 +117,8 @@ public final class UNetEncoder {
    * @param skips receives every down block's outputs, in order (the skip connections)
    * @return the mid block's output
    */
-  public Tensor downAndMid(Ops ops, Tensor h, Tensor siluTemb, Tensor context, List<Tensor> skips) {
+  public Tensor downAndMid(Ops ops, Tensor h, Tensor siluTemb, EncoderHiddenStates context,
+      List<Tensor> skips) {
     Tensor x = h;
     for (DownBlock2D block : downBlocks) {
       x = block.forward(ops, x, siluTemb, context, skips);

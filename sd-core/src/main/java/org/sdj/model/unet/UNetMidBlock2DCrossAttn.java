@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
+import org.sdj.model.blocks.EncoderHiddenStates;
 import org.sdj.model.Weights;
 import org.sdj.model.blocks.ResnetBlock2D;
 import org.sdj.model.blocks.Transformer2DModel;
@@ -24,7 +25,7 @@ final class UNetMidBlock2DCrossAttn {
   }
 
   /** {@code [N, C, H, W] -> [N, C, H, W]}. */
-  Tensor forward(Ops ops, Tensor x, Tensor siluTemb, Tensor context) {
+  Tensor forward(Ops ops, Tensor x, Tensor siluTemb, EncoderHiddenStates context) {
     Tensor h = resnets.get(0).forward(ops, x, siluTemb);
     for (int i = 0; i < attentions.size(); i++) {
       Tensor a = attentions.get(i).forward(ops, h, context);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
+import org.sdj.model.blocks.EncoderHiddenStates;
 import org.sdj.model.Weights;
 import org.sdj.model.blocks.ResnetBlock2D;
 import org.sdj.model.blocks.Transformer2DModel;
@@ -48,7 +49,7 @@ class UpBlock2D {
    * @param skips the skip connections; this block takes (and closes) the last {@link #skipCount()} of them
    * @return {@code [N, out, H', W']}, upsampled to the size of the skip connection that remains last, if any
    */
-  Tensor forward(Ops ops, Tensor x, Tensor siluTemb, Tensor context, List<Tensor> skips) {
+  Tensor forward(Ops ops, Tensor x, Tensor siluTemb, EncoderHiddenStates context, List<Tensor> skips) {
     Tensor h = x;
     for (int i = 0; i < resnets.size(); i++) {
       Tensor skip = skips.removeLast();

@@ -20,7 +20,7 @@ class ClipVisionConfigTest {
 
   @Test
   void readsTheImageEncoderFixture() throws URISyntaxException {
-    Path file = Path.of(ClipVisionConfigTest.class.getResource("/ip-adapter/image-encoder/config.json").toURI());
+    Path file = Path.of(ClipVisionConfigTest.class.getResource("/clip-vision/config.json").toURI());
     ClipVisionConfig config = ClipVisionConfig.read(file);
     assertEquals(new ClipVisionConfig(32, 37, 24, 2, 4, 32, 8, 3, "gelu", 1e-5), config);
     assertEquals(4, config.patchesPerSide());

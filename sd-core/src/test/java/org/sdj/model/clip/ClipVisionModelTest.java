@@ -26,12 +26,12 @@ import org.sdj.model.Weights;
 
 /**
  * {@link ClipVisionModel} against transformers' {@code CLIPVisionModelWithProjection} in float64, on the tiny random
- * image encoder of {@code src/test/resources/ip-adapter/image-encoder} (made by its
+ * image encoder of {@code src/test/resources/clip-vision} (made by its
  * {@code make_image_encoder_reference.py.txt}): two images of transformers' {@code CLIPImageProcessor}, with
  * {@code gelu} and with {@code quick_gelu}.
  */
 class ClipVisionModelTest {
-  private static final String FOLDER = "/ip-adapter/image-encoder/";
+  private static final String FOLDER = "/clip-vision/";
 
   @ParameterizedTest
   @ValueSource(strings = {"gelu", "quick_gelu"})

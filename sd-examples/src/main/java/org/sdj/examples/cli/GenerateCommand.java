@@ -44,6 +44,7 @@ final class GenerateCommand implements Callable<Integer> {
   @CommandLine.Mixin SdxlOptions sdxlOptions;
 
   @CommandLine.Mixin ControlOptions controlOptions;
+  @CommandLine.Mixin IpAdapterOptions ipAdapterOptions;
 
   @Option(names = "--prompt", paramLabel = "TEXT", description = "What to draw.")
   String prompt;
@@ -232,6 +233,7 @@ final class GenerateCommand implements Callable<Integer> {
       request.refiner(refinerSwitchAt);
     }
     controlOptions.apply(spec, modelOptions.controlNets.size(), request);
+    ipAdapterOptions.apply(spec, request);
     if (hiresScale != null) {
       request.hiresFix(new HiresFix(hiresScale, hiresStrength, hiresSteps));
     }
@@ -240,6 +242,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
     StableDiffusion.Builder engine = modelOptions.engine(spec).vaeTiling(vaeTiling)
         .downloadListener(progress != null ? progress : DownloadListener.NONE);
+    ipAdapterOptions.addTo(spec, engine);
     try (StableDiffusion sd = engine.build()) {
       for (int run = 0; run < count; run++) {
         GenerationResult result = sd.generate(request);

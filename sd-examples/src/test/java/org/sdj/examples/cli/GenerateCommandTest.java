@@ -19,6 +19,7 @@ import org.sdj.cuda.CudaBackendProvider;
 import org.sdj.image.ImageFiles;
 import org.sdj.conformance.TensorAssert;
 import org.sdj.io.ControlNetFixture;
+import org.sdj.io.IpAdapterFixture;
 import org.sdj.io.InpaintingFixture;
 import org.sdj.io.SdxlFixture;
 import org.sdj.io.safetensors.SafeTensorsFile;
@@ -130,6 +131,29 @@ class GenerateCommandTest {
         .toString(), "--control-image", control.toString());
     two.addAll(List.of("--controlnet", dir.resolve("tiny-controlnet").toString()));
     Sdj.run(two).assertOneErrorLine(2, "one --control-image per --controlnet (2)");
+  }
+
+  /** An IP-Adapter on the CPU backend follows the image prompt: {@code IpAdapterTest}'s first case (diffusers'). */
+  @Test
+  void anIpAdapterFollowsTheImagePrompt() throws IOException {
+    Path prompt = dir.resolve("rings.png");
+    ImageIO.write(ControlNetFixture.image(), "png", prompt.toFile());
+    Path latents = dir.resolve("prompted.safetensors");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("prompted.png"), "--ip-adapter", IpAdapterFixture.plain(dir).toString(),
+        "--ip-adapter-image", prompt.toString(), "--prompt", "a watercolor otter", "--negative-prompt", "blurry",
+        "--width", "128", "--height", "128", "--steps", "4", "--scheduler", "euler", "--guidance", "7.5", "--seed",
+        "61", "--quiet", "--output-latents", latents.toString())).assertSuccess();
+    try (SafeTensorsFile got = SafeTensorsFile.open(latents);
+        SafeTensorsFile expected = SafeTensorsFile.open(IpAdapterFixture.expected(dir))) {
+      TensorAssert.assertTensorClose(got.get("latents").toFloatArray(),
+          expected.get("plain euler scale 1").toFloatArray(), "sdj generate --ip-adapter");
+    }
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--ip-adapter-image", prompt.toString())).assertOneErrorLine(2,
+        "add --ip-adapter");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--ip-adapter-scale", "0.5")).assertOneErrorLine(2,
+        "add --ip-adapter and --ip-adapter-image");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--ip-adapter", IpAdapterFixture.plain(dir).toString()))
+        .assertOneErrorLine(2, "add --ip-adapter-image");
   }
 
   /** The base model and the refiner, as {@code SdxlRefinerTest}'s ensemble case against diffusers. */
