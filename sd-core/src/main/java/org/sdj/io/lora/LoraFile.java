@@ -6,6 +6,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
 import org.sdj.io.model.Component;
 import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.SafeTensorsFile;
@@ -22,8 +24,10 @@ final class LoraFile implements AutoCloseable {
       new String[] {".lora_down.weight", ".lora_up.weight"},
       new String[] {".lora_A.weight", ".lora_B.weight"},
       new String[] {".lora.down.weight", ".lora.up.weight"});
-  private static final List<String> OTHER_KINDS = List.of(".hada_w1_a", ".lokr_w1", ".lora_mid.weight", ".diff",
-      ".dora_scale");
+  /** LyCORIS' LoHa and LoKr tensors, named after the layer's key (no {@code .weight}). */
+  private static final List<String> LYCORIS = List.of("hada_w1_a", "hada_w1_b", "hada_w2_a", "hada_w2_b", "hada_t1",
+      "hada_t2", "lokr_w1", "lokr_w1_a", "lokr_w1_b", "lokr_w2", "lokr_w2_a", "lokr_w2_b", "lokr_t2");
+  private static final List<String> OTHER_KINDS = List.of(".lora_mid.weight", ".diff", ".dora_scale");
 
   private final Path path;
   private final SafeTensorsFile file;
@@ -61,11 +65,18 @@ final class LoraFile implements AutoCloseable {
 
   private void read() {
     Map<String, String[]> pairs = new LinkedHashMap<>();
+    Map<String, Map<String, SafeTensor>> lycoris = new LinkedHashMap<>();
     for (String name : file.names()) {
       for (String kind : OTHER_KINDS) {
         if (name.endsWith(kind) || name.contains(kind + ".")) {
           throw new LoraException(path, "holds LyCORIS or DoRA layers of a kind sdj does not merge (" + name + ");"
-              + " sdj merges plain LoRA and LoCon layers");
+              + " sdj merges plain LoRA, LoCon, LoHa and LoKr layers");
+        }
+      }
+      for (String part : LYCORIS) {
+        if (name.endsWith("." + part)) {
+          String key = name.substring(0, name.length() - part.length() - 1);
+          lycoris.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(part, file.get(name));
         }
       }
       for (String[] factor : FACTORS) {
@@ -77,9 +88,12 @@ final class LoraFile implements AutoCloseable {
         }
       }
     }
-    if (pairs.isEmpty()) {
-      throw new LoraException(path, "holds no LoRA layers (no *.lora_down.weight / *.lora_up.weight or"
-          + " *.lora_A.weight / *.lora_B.weight tensors): is it a LoRA?");
+    if (pairs.isEmpty() && lycoris.isEmpty()) {
+      throw new LoraException(path, "holds no LoRA layers (no *.lora_down.weight / *.lora_up.weight,"
+          + " *.lora_A.weight / *.lora_B.weight, *.hada_w1_a or *.lokr_w1 tensors): is it a LoRA?");
+    }
+    for (Map.Entry<String, Map<String, SafeTensor>> layer : lycoris.entrySet()) {
+      layers.add(lycorisLayer(layer.getKey(), layer.getValue()));
     }
     for (Map.Entry<String, String[]> pair : pairs.entrySet()) {
       String key = pair.getKey();
@@ -91,11 +105,16 @@ final class LoraFile implements AutoCloseable {
     }
   }
 
-  private LoraLayer layer(String key, SafeTensor down, SafeTensor up) {
-    Map.Entry<String, Component> prefix = PREFIXES.entrySet().stream().filter(p -> key.startsWith(p.getKey()))
+  /** The model a layer's key names, and the key after its prefix. */
+  private Map.Entry<String, Component> prefix(String key) {
+    return PREFIXES.entrySet().stream().filter(p -> key.startsWith(p.getKey()))
         .findFirst().orElseThrow(() -> new LoraException(path, "has layer " + key + " for a model sdj does not"
             + " know (expected lora_unet_, lora_te_, lora_te1_, lora_te2_, unet., text_encoder. or"
             + " text_encoder_2.)"));
+  }
+
+  private LoraLayer layer(String key, SafeTensor down, SafeTensor up) {
+    Map.Entry<String, Component> prefix = prefix(key);
     long[] d = down.shape();
     long[] u = up.shape();
     boolean shapesFit = (d.length == 2 || d.length == 4) && u.length == d.length && u[1] == d[0]
@@ -106,7 +125,45 @@ final class LoraFile implements AutoCloseable {
     }
     String alphaName = key + ".alpha";
     double alpha = file.contains(alphaName) ? file.get(alphaName).getFloat(0) : d[0];
-    return new LoraLayer(prefix.getValue(), key.substring(prefix.getKey().length()), down, up, alpha);
+    return new LowRankLayer(prefix.getValue(), key.substring(prefix.getKey().length()), down, up, alpha);
+  }
+
+  /** A LoHa or LoKr layer from its tensors, as AUTOMATIC1111 rebuilds them. */
+  private LoraLayer lycorisLayer(String key, Map<String, SafeTensor> parts) {
+    Map.Entry<String, Component> prefix = prefix(key);
+    String module = key.substring(prefix.getKey().length());
+    OptionalDouble alpha = file.contains(key + ".alpha") ? OptionalDouble.of(file.get(key + ".alpha").getFloat(0))
+        : OptionalDouble.empty();
+    try {
+      if (parts.keySet().stream().anyMatch(p -> p.startsWith("hada_"))) {
+        Factors.Matrix first = HadamardLayer.product(matrix(key, parts, "hada_w1_a"), matrix(key, parts, "hada_w1_b"),
+            Optional.ofNullable(parts.get("hada_t1")));
+        Factors.Matrix second = HadamardLayer.product(matrix(key, parts, "hada_w2_a"),
+            matrix(key, parts, "hada_w2_b"), Optional.ofNullable(parts.get("hada_t2")));
+        OptionalDouble dim = OptionalDouble.of(parts.get("hada_w1_b").shape()[0]);
+        return new HadamardLayer(prefix.getValue(), module, first, second, Factors.scale(alpha, dim));
+      }
+      Factors.Matrix w1 = parts.containsKey("lokr_w1") ? Factors.Matrix.of(parts.get("lokr_w1"))
+          : Factors.product(matrix(key, parts, "lokr_w1_a"), matrix(key, parts, "lokr_w1_b"));
+      Factors.Matrix w2 = parts.containsKey("lokr_w2") ? Factors.Matrix.of(parts.get("lokr_w2"))
+          : HadamardLayer.product(matrix(key, parts, "lokr_w2_a"), matrix(key, parts, "lokr_w2_b"),
+              Optional.ofNullable(parts.get("lokr_t2")));
+      // The rank of the decomposed factor, the second's where both are (AUTOMATIC1111's dim).
+      OptionalDouble dim = parts.containsKey("lokr_w2_b") ? OptionalDouble.of(parts.get("lokr_w2_b").shape()[0])
+          : parts.containsKey("lokr_w1_b") ? OptionalDouble.of(parts.get("lokr_w1_b").shape()[0])
+              : OptionalDouble.empty();
+      return new KroneckerLayer(prefix.getValue(), module, w1, w2, Factors.scale(alpha, dim));
+    } catch (IllegalArgumentException e) {
+      throw new LoraException(path, "layer " + key + ": " + e.getMessage());
+    }
+  }
+
+  private Factors.Matrix matrix(String key, Map<String, SafeTensor> parts, String part) {
+    SafeTensor t = parts.get(part);
+    if (t == null) {
+      throw new LoraException(path, "layer " + key + " has " + String.join(", ", parts.keySet()) + " but no " + part);
+    }
+    return Factors.Matrix.of(t);
   }
 
   @Override

@@ -1,20 +1,32 @@
 package org.sdj.io.lora;
 
 import org.sdj.io.model.Component;
-import org.sdj.io.safetensors.SafeTensor;
 
 /**
- * One layer of a LoRA file: the two low-rank factors of one weight's change.
- *
- * @param component the model it changes
- * @param module the layer's name as the file writes it: dotted as in the state dict ({@code down_blocks.0.proj_in}) or
- *     with underscores for dots (kohya's {@code down_blocks_0_proj_in})
- * @param down {@code [rank, in]}, or {@code [rank, in, kh, kw]} for a convolution
- * @param up {@code [out, rank]}, or {@code [out, rank, 1, 1]}
- * @param alpha the file's alpha for the layer; the rank where it has none (scale 1)
+ * One layer of a LoRA file: the change it makes to one weight, {@code [out, in * kh * kw]} as the weight is laid out.
+ * Plain LoRA and LoCon are a low-rank product ({@link LowRankLayer}); LyCORIS' LoHa a Hadamard product of two
+ * ({@link HadamardLayer}), its LoKr a Kronecker product ({@link KroneckerLayer}), each with AUTOMATIC1111's scale.
  */
-record LoraLayer(Component component, String module, SafeTensor down, SafeTensor up, double alpha) {
-  long rank() {
-    return down.shape()[0];
-  }
+sealed interface LoraLayer permits LowRankLayer, HadamardLayer, KroneckerLayer {
+
+  /** The model it changes. */
+  Component component();
+
+  /**
+   * The layer's name as the file writes it: dotted as in the state dict ({@code down_blocks.0.proj_in}) or with
+   * underscores for dots (kohya's {@code down_blocks_0_proj_in}).
+   */
+  String module();
+
+  /** The rows of the weight it changes. */
+  long out();
+
+  /** The values per row of the weight it changes ({@code in * kh * kw} for a convolution). */
+  long in();
+
+  /**
+   * Adds {@code strength} times the change, with the layer's own scale ({@code alpha / dim} where it has an alpha),
+   * to {@code weight}, {@code [out, in]} row-major.
+   */
+  void addTo(float[] weight, float strength);
 }

@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
-import java.util.stream.IntStream;
 import org.sdj.backend.WeightData;
 import org.sdj.backend.WeightFloats;
 import org.sdj.io.model.Component;
@@ -25,7 +24,7 @@ import org.sdj.io.model.Component;
 public final class LoraSet implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(LoraSet.class.getName());
 
-  private record Term(Path file, LoraLayer layer, double scale) {}
+  private record Term(Path file, LoraLayer layer, double strength) {}
 
   private final List<LoraFile> files = new ArrayList<>();
   private final List<Lora> loras;
@@ -122,8 +121,8 @@ public final class LoraSet implements AutoCloseable {
         if (name == null) {
           unmatched.add(layer.module());
         } else {
-          double scale = loras.get(i).weight() * layer.alpha() / layer.rank();
-          terms.computeIfAbsent(name, n -> new ArrayList<>()).add(new Term(file.path(), layer, scale));
+          terms.computeIfAbsent(name, n -> new ArrayList<>()).add(new Term(file.path(), layer,
+              loras.get(i).weight()));
         }
       }
       if (layers > 0 && unmatched.size() == layers) {
@@ -141,35 +140,20 @@ public final class LoraSet implements AutoCloseable {
     };
   }
 
-  /** {@code base} plus every term's {@code scale * up @ down}, in float, stored back in the base's dtype. */
+  /** {@code base} plus every term's change times its strength, in float, stored back in the base's dtype. */
   private static WeightData merged(WeightData base, List<Term> terms) {
     float[] w = WeightFloats.toArray(base);
     long[] shape = base.shape();
-    int out = (int) shape[0];
-    int in = w.length / out;
+    long out = shape[0];
+    long in = w.length / out;
     for (Term term : terms) {
       LoraLayer layer = term.layer();
-      int rank = (int) layer.rank();
-      long[] downShape = layer.down().shape();
-      long inOfDown = Arrays.stream(downShape).skip(1).reduce(1, Math::multiplyExact);
-      if (layer.up().shape()[0] != out || inOfDown != in) {
-        throw new LoraException(term.file(), "layer " + layer.module() + " changes a weight of " + layer.up().shape()[0]
-            + " x " + inOfDown + " values, but the model's " + base.name() + " is " + Arrays.toString(shape)
+      if (layer.out() != out || layer.in() != in) {
+        throw new LoraException(term.file(), "layer " + layer.module() + " changes a weight of " + layer.out()
+            + " x " + layer.in() + " values, but the model's " + base.name() + " is " + Arrays.toString(shape)
             + ": a LoRA for another architecture?");
       }
-      float[] up = layer.up().toFloatArray();
-      float[] down = layer.down().toFloatArray();
-      float scale = (float) term.scale();
-      IntStream.range(0, out).parallel().forEach(o -> {
-        int row = o * in;
-        for (int r = 0; r < rank; r++) {
-          float u = up[o * rank + r] * scale;
-          int d = r * in;
-          for (int j = 0; j < in; j++) {
-            w[row + j] += u * down[d + j];
-          }
-        }
-      });
+      layer.addTo(w, (float) term.strength());
     }
     return new WeightData(base.name(), base.dtype(), shape,
         MemorySegment.ofArray(WeightFloats.encode(base.dtype(), w)));

@@ -107,7 +107,10 @@ class LoraTest {
     Path notLora = write("weights.safetensors", Map.of("conv.weight", new long[] {2, 2}));
     assertRefused(notLora, "holds no LoRA layers");
     Path loha = write("loha.safetensors", Map.of("lora_unet_x.hada_w1_a", new long[] {2, 2}));
-    assertRefused(loha, "LyCORIS");
+    assertRefused(loha, "has hada_w1_a but no hada_w1_b");
+    Path mid = write("locon-tucker.safetensors", Map.of("lora_unet_x.lora_down.weight", new long[] {2, 2},
+        "lora_unet_x.lora_up.weight", new long[] {2, 2}, "lora_unet_x.lora_mid.weight", new long[] {2, 2}));
+    assertRefused(mid, "LyCORIS");
     Path dora = write("dora.safetensors", Map.of("lora_unet_x.lora_down.weight", new long[] {2, 2},
         "lora_unet_x.lora_up.weight", new long[] {2, 2}, "lora_unet_x.dora_scale", new long[] {1, 2}));
     assertRefused(dora, "DoRA");
