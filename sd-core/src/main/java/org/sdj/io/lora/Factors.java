@@ -19,6 +19,16 @@ final class Factors {
     float at(int row, int col) {
       return values[row * cols + col];
     }
+
+    Matrix transposed() {
+      float[] t = new float[values.length];
+      for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < cols; j++) {
+          t[j * rows + i] = values[i * cols + j];
+        }
+      }
+      return new Matrix(cols, rows, t);
+    }
   }
 
   /** {@code a @ b}: LyCORIS' {@code rebuild_conventional} of an up and a down factor. */

@@ -9,8 +9,9 @@ import java.util.Objects;
  * {@code .lora_down.weight}, {@code .lora_up.weight}, {@code .alpha}: what AUTOMATIC1111, stable-diffusion.cpp and
  * most shared LoRAs use) or diffusers' / PEFT's ({@code unet.<module>.lora_A.weight}, {@code .lora_B.weight}; the
  * {@code text_encoder.} prefix), for linear and convolution layers (LoCon), and LyCORIS' LoHa ({@code .hada_w1_a},
- * ...) and LoKr ({@code .lokr_w1}, ...) layers, rebuilt as AUTOMATIC1111 rebuilds them (Tucker cores included). DoRA,
- * LoCon's Tucker form ({@code .lora_mid}) and whole-weight differences are refused by name.
+ * ...) and LoKr ({@code .lokr_w1}, ...) layers, LoCon's Tucker form ({@code .lora_mid}) and full differences
+ * ({@code .diff}), rebuilt as AUTOMATIC1111 rebuilds them (Tucker cores included). DoRA ({@code .dora_scale}) and bias
+ * differences ({@code .diff_b}) are refused by name.
  *
  * @param file the {@code .safetensors} file
  * @param weight the LoRA's strength (A1111's multiplier; 1 is as trained)

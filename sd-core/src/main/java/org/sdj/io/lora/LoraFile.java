@@ -27,7 +27,7 @@ final class LoraFile implements AutoCloseable {
   /** LyCORIS' LoHa and LoKr tensors, named after the layer's key (no {@code .weight}). */
   private static final List<String> LYCORIS = List.of("hada_w1_a", "hada_w1_b", "hada_w2_a", "hada_w2_b", "hada_t1",
       "hada_t2", "lokr_w1", "lokr_w1_a", "lokr_w1_b", "lokr_w2", "lokr_w2_a", "lokr_w2_b", "lokr_t2");
-  private static final List<String> OTHER_KINDS = List.of(".lora_mid.weight", ".diff", ".dora_scale");
+  private static final List<String> OTHER_KINDS = List.of(".dora_scale", ".diff_b");
 
   private final Path path;
   private final SafeTensorsFile file;
@@ -70,8 +70,14 @@ final class LoraFile implements AutoCloseable {
       for (String kind : OTHER_KINDS) {
         if (name.endsWith(kind) || name.contains(kind + ".")) {
           throw new LoraException(path, "holds LyCORIS or DoRA layers of a kind sdj does not merge (" + name + ");"
-              + " sdj merges plain LoRA, LoCon, LoHa and LoKr layers");
+              + " sdj merges plain LoRA, LoCon, LoHa, LoKr and full-difference layers");
         }
+      }
+      if (name.endsWith(".diff")) {
+        String key = name.substring(0, name.length() - ".diff".length());
+        Map.Entry<String, Component> prefix = prefix(key);
+        layers.add(new DenseLayer(prefix.getValue(), key.substring(prefix.getKey().length()),
+            Factors.Matrix.of(file.get(name)), 1));
       }
       for (String part : LYCORIS) {
         if (name.endsWith("." + part)) {
@@ -125,7 +131,18 @@ final class LoraFile implements AutoCloseable {
     }
     String alphaName = key + ".alpha";
     double alpha = file.contains(alphaName) ? file.get(alphaName).getFloat(0) : d[0];
-    return new LowRankLayer(prefix.getValue(), key.substring(prefix.getKey().length()), down, up, alpha);
+    String module = key.substring(prefix.getKey().length());
+    if (file.contains(key + ".lora_mid.weight")) {
+      // LoCon's Tucker form: down and up are 1x1, the kernel is the core's (network_lora's cp decomposition).
+      try {
+        Factors.Matrix change = Factors.tucker(file.get(key + ".lora_mid.weight"),
+            Factors.Matrix.of(up).transposed(), Factors.Matrix.of(down));
+        return new DenseLayer(prefix.getValue(), module, change, alpha / d[0]);
+      } catch (IllegalArgumentException e) {
+        throw new LoraException(path, "layer " + key + ": " + e.getMessage());
+      }
+    }
+    return new LowRankLayer(prefix.getValue(), module, down, up, alpha);
   }
 
   /** A LoHa or LoKr layer from its tensors, as AUTOMATIC1111 rebuilds them. */

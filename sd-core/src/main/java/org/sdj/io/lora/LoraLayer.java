@@ -5,9 +5,10 @@ import org.sdj.io.model.Component;
 /**
  * One layer of a LoRA file: the change it makes to one weight, {@code [out, in * kh * kw]} as the weight is laid out.
  * Plain LoRA and LoCon are a low-rank product ({@link LowRankLayer}); LyCORIS' LoHa a Hadamard product of two
- * ({@link HadamardLayer}), its LoKr a Kronecker product ({@link KroneckerLayer}), each with AUTOMATIC1111's scale.
+ * ({@link HadamardLayer}), its LoKr a Kronecker product ({@link KroneckerLayer}), LoCon's Tucker form and full
+ * differences a change rebuilt whole ({@link DenseLayer}), each with AUTOMATIC1111's scale.
  */
-sealed interface LoraLayer permits LowRankLayer, HadamardLayer, KroneckerLayer {
+sealed interface LoraLayer permits LowRankLayer, HadamardLayer, KroneckerLayer, DenseLayer {
 
   /** The model it changes. */
   Component component();

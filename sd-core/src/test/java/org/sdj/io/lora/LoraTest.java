@@ -108,9 +108,9 @@ class LoraTest {
     assertRefused(notLora, "holds no LoRA layers");
     Path loha = write("loha.safetensors", Map.of("lora_unet_x.hada_w1_a", new long[] {2, 2}));
     assertRefused(loha, "has hada_w1_a but no hada_w1_b");
-    Path mid = write("locon-tucker.safetensors", Map.of("lora_unet_x.lora_down.weight", new long[] {2, 2},
-        "lora_unet_x.lora_up.weight", new long[] {2, 2}, "lora_unet_x.lora_mid.weight", new long[] {2, 2}));
-    assertRefused(mid, "LyCORIS");
+    Path bias = write("full-bias.safetensors", Map.of("lora_unet_x.diff", new long[] {2, 2}, "lora_unet_x.diff_b",
+        new long[] {2}));
+    assertRefused(bias, "LyCORIS");
     Path dora = write("dora.safetensors", Map.of("lora_unet_x.lora_down.weight", new long[] {2, 2},
         "lora_unet_x.lora_up.weight", new long[] {2, 2}, "lora_unet_x.dora_scale", new long[] {1, 2}));
     assertRefused(dora, "DoRA");

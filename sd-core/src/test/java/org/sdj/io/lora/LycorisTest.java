@@ -16,7 +16,7 @@ import org.sdj.io.safetensors.SafeTensorsFile;
  * diffusers' pipeline with the same changes merged by {@code make_lycoris_reference.py.txt} from AUTOMATIC1111's
  * formulas ({@code src/test/resources/lora/lycoris*.safetensors}): LoHa on linear layers and convolutions, plain and
  * with Tucker cores; LoKr with whole and decomposed factors, a convolution's 4-D factor and a Tucker core; with and
- * without alphas; in the UNet and the text encoder.
+ * without alphas; LoCon's Tucker form and a full difference; in the UNet and the text encoder.
  */
 class LycorisTest {
   @Test
