@@ -23,6 +23,8 @@ final class SamplerNames {
       new Entry("dpmpp-2m-sde-karras", "DPM++ 2M SDE", Optional.of(KARRAS)),
       entry("lms", "LMS"),
       entry("heun", "Heun"),
+      entry("dpm2", "DPM2"),
+      new Entry("dpm2-karras", "DPM2", Optional.of(KARRAS)),
       entry("unipc", "UniPC"),
       entry("lcm", "LCM"),
       entry("ddpm", "DDPM"));

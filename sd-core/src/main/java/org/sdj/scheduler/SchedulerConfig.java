@@ -8,7 +8,8 @@ package org.sdj.scheduler;
 public sealed interface SchedulerConfig
     permits DDIMScheduler.Config, PNDMScheduler.Config, EulerDiscreteScheduler.Config,
         EulerAncestralDiscreteScheduler.Config, DPMSolverMultistepScheduler.Config, LMSDiscreteScheduler.Config,
-        HeunDiscreteScheduler.Config, UniPCMultistepScheduler.Config, LCMScheduler.Config, DDPMScheduler.Config {
+        HeunDiscreteScheduler.Config, UniPCMultistepScheduler.Config, LCMScheduler.Config, DDPMScheduler.Config,
+        KDPM2DiscreteScheduler.Config {
 
   /** The fields every scheduler has. */
   CommonConfig common();

@@ -40,6 +40,8 @@ public final class Schedulers {
         json -> new UniPCMultistepScheduler(UniPCMultistepScheduler.Config.from(json)));
     FACTORIES.put("LCMScheduler", json -> new LCMScheduler(LCMScheduler.Config.from(json)));
     FACTORIES.put("DDPMScheduler", json -> new DDPMScheduler(DDPMScheduler.Config.from(json)));
+    FACTORIES.put("KDPM2DiscreteScheduler",
+        json -> new KDPM2DiscreteScheduler(KDPM2DiscreteScheduler.Config.from(json)));
 
     SHORT_NAMES.put("ddim", new Entry("DDIMScheduler", Map.of()));
     SHORT_NAMES.put("pndm", new Entry("PNDMScheduler", Map.of()));
@@ -55,6 +57,8 @@ public final class Schedulers {
         Map.of("algorithm_type", "sde-dpmsolver++", "solver_order", 2, "use_karras_sigmas", true)));
     SHORT_NAMES.put("lms", new Entry("LMSDiscreteScheduler", Map.of()));
     SHORT_NAMES.put("heun", new Entry("HeunDiscreteScheduler", Map.of()));
+    SHORT_NAMES.put("dpm2", new Entry("KDPM2DiscreteScheduler", Map.of()));
+    SHORT_NAMES.put("dpm2-karras", new Entry("KDPM2DiscreteScheduler", Map.of("use_karras_sigmas", true)));
     SHORT_NAMES.put("unipc", new Entry("UniPCMultistepScheduler", Map.of()));
     SHORT_NAMES.put("lcm", new Entry("LCMScheduler", Map.of()));
     SHORT_NAMES.put("ddpm", new Entry("DDPMScheduler", Map.of()));
@@ -77,6 +81,10 @@ public final class Schedulers {
         return Optional.empty();
       }
       return Optional.of(dpm.sigmaSpacing() == SigmaSpacing.KARRAS ? base + "-karras" : base);
+    }
+    if (scheduler.config() instanceof KDPM2DiscreteScheduler.Config dpm2) {
+      return dpm2.sigmaSpacing() == SigmaSpacing.TIMESTEPS ? Optional.of("dpm2")
+          : dpm2.sigmaSpacing() == SigmaSpacing.KARRAS ? Optional.of("dpm2-karras") : Optional.empty();
     }
     return SHORT_NAMES.entrySet().stream().filter(e -> e.getValue().className().equals(className))
         .map(Map.Entry::getKey).findFirst();

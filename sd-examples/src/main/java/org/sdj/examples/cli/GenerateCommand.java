@@ -88,7 +88,7 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Option(names = "--scheduler", paramLabel = "NAME",
       description = "ddim, pndm, euler, euler-a, dpmpp-2m, dpmpp-2m-karras, dpmpp-2m-sde, dpmpp-2m-sde-karras, lms,"
-          + " heun, unipc, lcm, ddpm "
+          + " heun, dpm2, dpm2-karras, unipc, lcm, ddpm "
           + "(default: the model's).")
   String scheduler;
 
