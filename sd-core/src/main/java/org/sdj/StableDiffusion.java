@@ -251,8 +251,8 @@ public final class StableDiffusion implements AutoCloseable {
     /**
      * An IP-Adapter to load into the model, for the requests that give an image prompt ({@link
      * GenerationRequest.Builder#imagePrompt}): h94/IP-Adapter's files ({@code ip-adapter_sd15.bin} or
-     * {@code .safetensors}, {@code ip-adapter-plus_sd15}, {@code ip-adapter_sdxl}, ...), made for the model's UNet, with
-     * the image encoder in the {@code image_encoder} folder beside the file, as that repository lays them out
+     * {@code .safetensors}, {@code ip-adapter-plus_sd15}, {@code ip-adapter_sdxl}, ...), made for the model's UNet,
+     * with the image encoder in the {@code image_encoder} folder beside the file, as that repository lays them out
      * ({@code models/image_encoder} beside {@code models/ip-adapter_sd15.bin}); call it again for more, as diffusers'
      * {@code load_ip_adapter} takes lists. Its projections join the UNet's cross-attention, as diffusers'
      * {@code IPAdapterAttnProcessor}.

@@ -25,6 +25,8 @@ final class SamplerNames {
       entry("heun", "Heun"),
       entry("dpm2", "DPM2"),
       new Entry("dpm2-karras", "DPM2", Optional.of(KARRAS)),
+      entry("dpm2-a", "DPM2 a"),
+      new Entry("dpm2-a-karras", "DPM2 a", Optional.of(KARRAS)),
       entry("unipc", "UniPC"),
       entry("lcm", "LCM"),
       entry("ddpm", "DDPM"));

@@ -76,11 +76,7 @@ public final class KDPM2DiscreteScheduler extends SigmaScheduler<KDPM2DiscreteSc
     double[] levels = Sigmas.withFinal(layout.sigmas(), 0.0);
     double[] midpoints = new double[levels.length];
     for (int i = 1; i < levels.length; i++) {
-      // exp(lerp(log s_i, log s_(i-1), 0.5)) in float32, in torch's form for a weight of 0.5 (end - diff / 2): 0
-      // where the level is the final 0 (log 0 = -inf).
-      float start = (float) Math.log((float) levels[i]);
-      float end = (float) Math.log((float) levels[i - 1]);
-      midpoints[i] = (float) Math.exp(end - (end - start) * 0.5f);
+      midpoints[i] = geometricMean(levels[i], levels[i - 1]);
     }
     double[] logTrainSigmas = schedule.logTrainSigmas();
     int n = ts.length;
@@ -95,7 +91,7 @@ public final class KDPM2DiscreteScheduler extends SigmaScheduler<KDPM2DiscreteSc
   }
 
   /** {@code [v0, v1, v1, v2, v2, ..., v_last, v_last, v_last]}: diffusers' layout, one entry per call and two more. */
-  private static double[] interleaved(double[] v) {
+  static double[] interleaved(double[] v) {
     double[] out = new double[2 * v.length];
     out[0] = v[0];
     for (int i = 1; i < v.length; i++) {
@@ -104,6 +100,16 @@ public final class KDPM2DiscreteScheduler extends SigmaScheduler<KDPM2DiscreteSc
     }
     out[out.length - 1] = v[v.length - 1];
     return out;
+  }
+
+  /**
+   * {@code exp(lerp(log a, log b, 0.5))} in float32, in torch's form for a weight of 0.5 ({@code end - diff / 2}): 0
+   * where {@code b} is 0 ({@code log 0 = -inf}).
+   */
+  static double geometricMean(double a, double b) {
+    float start = (float) Math.log((float) a);
+    float end = (float) Math.log((float) b);
+    return (float) Math.exp(end - (end - start) * 0.5f);
   }
 
   @Override

@@ -42,6 +42,8 @@ public final class Schedulers {
     FACTORIES.put("DDPMScheduler", json -> new DDPMScheduler(DDPMScheduler.Config.from(json)));
     FACTORIES.put("KDPM2DiscreteScheduler",
         json -> new KDPM2DiscreteScheduler(KDPM2DiscreteScheduler.Config.from(json)));
+    FACTORIES.put("KDPM2AncestralDiscreteScheduler",
+        json -> new KDPM2AncestralDiscreteScheduler(KDPM2AncestralDiscreteScheduler.Config.from(json)));
 
     SHORT_NAMES.put("ddim", new Entry("DDIMScheduler", Map.of()));
     SHORT_NAMES.put("pndm", new Entry("PNDMScheduler", Map.of()));
@@ -59,6 +61,9 @@ public final class Schedulers {
     SHORT_NAMES.put("heun", new Entry("HeunDiscreteScheduler", Map.of()));
     SHORT_NAMES.put("dpm2", new Entry("KDPM2DiscreteScheduler", Map.of()));
     SHORT_NAMES.put("dpm2-karras", new Entry("KDPM2DiscreteScheduler", Map.of("use_karras_sigmas", true)));
+    SHORT_NAMES.put("dpm2-a", new Entry("KDPM2AncestralDiscreteScheduler", Map.of()));
+    SHORT_NAMES.put("dpm2-a-karras", new Entry("KDPM2AncestralDiscreteScheduler",
+        Map.of("use_karras_sigmas", true)));
     SHORT_NAMES.put("unipc", new Entry("UniPCMultistepScheduler", Map.of()));
     SHORT_NAMES.put("lcm", new Entry("LCMScheduler", Map.of()));
     SHORT_NAMES.put("ddpm", new Entry("DDPMScheduler", Map.of()));
@@ -83,11 +88,22 @@ public final class Schedulers {
       return Optional.of(dpm.sigmaSpacing() == SigmaSpacing.KARRAS ? base + "-karras" : base);
     }
     if (scheduler.config() instanceof KDPM2DiscreteScheduler.Config dpm2) {
-      return dpm2.sigmaSpacing() == SigmaSpacing.TIMESTEPS ? Optional.of("dpm2")
-          : dpm2.sigmaSpacing() == SigmaSpacing.KARRAS ? Optional.of("dpm2-karras") : Optional.empty();
+      return withSpacing("dpm2", dpm2.sigmaSpacing());
+    }
+    if (scheduler.config() instanceof KDPM2AncestralDiscreteScheduler.Config dpm2a) {
+      return withSpacing("dpm2-a", dpm2a.sigmaSpacing());
     }
     return SHORT_NAMES.entrySet().stream().filter(e -> e.getValue().className().equals(className))
         .map(Map.Entry::getKey).findFirst();
+  }
+
+  /** {@code base}, or its Karras name; none for other spacings. */
+  private static Optional<String> withSpacing(String base, SigmaSpacing spacing) {
+    return switch (spacing) {
+      case TIMESTEPS -> Optional.of(base);
+      case KARRAS -> Optional.of(base + "-karras");
+      case EXPONENTIAL -> Optional.empty();
+    };
   }
 
   /** The short names, in a stable order. */

@@ -24,8 +24,8 @@ import org.sdj.io.safetensors.TensorSource;
  * {@code image_proj.*}, the projection of the image encoder's output into image tokens, and
  * {@code ip_adapter.N.to_k_ip.weight} / {@code to_v_ip.weight}, the key and value projections of those tokens for
  * each cross-attention block of the UNet, numbered as the UNet's attention processors are (diffusers'
- * {@code attn_processors}: the down blocks, then the up blocks, then the mid block; self-attention even, cross-attention
- * odd, so 1, 3, 5, ...).
+ * {@code attn_processors}: the down blocks, then the up blocks, then the mid block; self-attention even,
+ * cross-attention odd, so 1, 3, 5, ...).
  *
  * <p>The file stays open (its tensors mapped) until {@link #close()}: the UNet's weights read the projections through
  * {@link #intoUNet}.

@@ -4,14 +4,14 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * A LoRA to merge into the model's weights at load: {@code W += weight * (alpha / rank) * up @ down} for every layer
- * it names (LyCORIS' kinds: their own products). Read from a {@code .safetensors} file in kohya-ss' layout ({@code lora_unet_...}, {@code lora_te_...},
- * {@code .lora_down.weight}, {@code .lora_up.weight}, {@code .alpha}: what AUTOMATIC1111, stable-diffusion.cpp and
- * most shared LoRAs use) or diffusers' / PEFT's ({@code unet.<module>.lora_A.weight}, {@code .lora_B.weight}; the
- * {@code text_encoder.} prefix), for linear and convolution layers (LoCon), and LyCORIS' LoHa ({@code .hada_w1_a},
- * ...) and LoKr ({@code .lokr_w1}, ...) layers, LoCon's Tucker form ({@code .lora_mid}) and full differences
- * ({@code .diff}), rebuilt as AUTOMATIC1111 rebuilds them (Tucker cores included). DoRA ({@code .dora_scale}) and bias
- * differences ({@code .diff_b}) are refused by name.
+ * A LoRA to merge into the model's weights at load: {@code W += weight * (alpha / rank) * up @ down} for every layer it
+ * names (LyCORIS' kinds: their own products). Read from a {@code .safetensors} file in kohya-ss' layout ({@code
+ * lora_unet_...}, {@code lora_te_...}, {@code .lora_down.weight}, {@code .lora_up.weight}, {@code .alpha}: what
+ * AUTOMATIC1111, stable-diffusion.cpp and most shared LoRAs use) or diffusers' / PEFT's ({@code
+ * unet.<module>.lora_A.weight}, {@code .lora_B.weight}; the {@code text_encoder.} prefix), for linear and convolution
+ * layers (LoCon), and LyCORIS' LoHa ({@code .hada_w1_a}, ...) and LoKr ({@code .lokr_w1}, ...) layers, LoCon's Tucker
+ * form ({@code .lora_mid}) and full differences ({@code .diff}), rebuilt as AUTOMATIC1111 rebuilds them (Tucker cores
+ * included). DoRA ({@code .dora_scale}) and bias differences ({@code .diff_b}) are refused by name.
  *
  * @param file the {@code .safetensors} file
  * @param weight the LoRA's strength (A1111's multiplier; 1 is as trained)

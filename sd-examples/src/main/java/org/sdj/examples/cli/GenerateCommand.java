@@ -88,7 +88,7 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Option(names = "--scheduler", paramLabel = "NAME",
       description = "ddim, pndm, euler, euler-a, dpmpp-2m, dpmpp-2m-karras, dpmpp-2m-sde, dpmpp-2m-sde-karras, lms,"
-          + " heun, dpm2, dpm2-karras, unipc, lcm, ddpm "
+          + " heun, dpm2, dpm2-karras, dpm2-a, dpm2-a-karras, unipc, lcm, ddpm "
           + "(default: the model's).")
   String scheduler;
 
