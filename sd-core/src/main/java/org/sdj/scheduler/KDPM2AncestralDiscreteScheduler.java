@@ -1,8 +1,6 @@
 package org.sdj.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.OptionalDouble;
-import java.util.function.UnaryOperator;
 
 /**
  * DPM-Solver-2 with ancestral sampling (k-diffusion's {@code sample_dpm_2_ancestral}, AUTOMATIC1111's "DPM2 a"),
@@ -42,18 +40,6 @@ public final class KDPM2AncestralDiscreteScheduler
   private double[] sigmasUp = new double[0];
   private double[] sigmasDown = new double[0];
 
-  /** The sample a step started from, held between its two calls. */
-  private static final class Start<L> implements StepState<L> {
-    L sample;
-
-    @Override
-    public void move(UnaryOperator<L> move) {
-      if (sample != null) {
-        sample = move.apply(sample);
-      }
-    }
-  }
-
   public KDPM2AncestralDiscreteScheduler(Config config) {
     super(config, NoiseSchedule.ZeroSnr.IGNORED);
   }
@@ -65,13 +51,8 @@ public final class KDPM2AncestralDiscreteScheduler
 
   @Override
   public void setTimesteps(int numInferenceSteps) {
-    Layout layout = layout(numInferenceSteps, config.sigmaSpacing(), OptionalDouble.empty(), OptionalDouble.empty());
+    Layout layout = KDPM2DiscreteScheduler.dpm2Layout(this, numInferenceSteps, config.sigmaSpacing());
     double[] ts = layout.timesteps();
-    if (config.sigmaSpacing() == SigmaSpacing.KARRAS) {
-      for (int i = 0; i < ts.length; i++) {
-        ts[i] = Math.rint(ts[i]);
-      }
-    }
     double[] levels = Sigmas.withFinal(layout.sigmas(), 0.0);
     int count = levels.length;
     double[] up = new double[count];
@@ -102,7 +83,7 @@ public final class KDPM2AncestralDiscreteScheduler
   @Override
   public <L> L scaleModelInput(LatentMath<L> math, L sample, double timestep) {
     int index = currentStepIndex(timestep, false);
-    boolean first = state(math, Start::new).sample == null;
+    boolean first = state(math, HeldSample::new).empty();
     float sigma = (float) (first ? sigmas[index] : sigmasInterpol[index - 1]);
     return math.scale(sample, 1f / (float) Math.sqrt(sigma * sigma + 1f));
   }
@@ -111,8 +92,8 @@ public final class KDPM2AncestralDiscreteScheduler
   public <L> StepResult<L> step(LatentMath<L> math, L modelOutput, double timestep, L sample, NoiseSource noise) {
     checkSameSize(math, sample, modelOutput, "modelOutput");
     int index = currentStepIndex(timestep, false);
-    Start<L> start = state(math, Start::new);
-    boolean first = start.sample == null;
+    HeldSample<L> start = state(math, HeldSample::new);
+    boolean first = start.empty();
     int level = first ? index : index - 1;
     float sigma = (float) sigmas[level];
     float midpoint = (float) sigmasInterpol[level];

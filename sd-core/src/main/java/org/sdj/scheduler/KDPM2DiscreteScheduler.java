@@ -2,7 +2,6 @@ package org.sdj.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.OptionalDouble;
-import java.util.function.UnaryOperator;
 
 /**
  * DPM-Solver-2 in Karras et al.'s form (k-diffusion's {@code sample_dpm_2}, AUTOMATIC1111's "DPM2"), diffusers'
@@ -42,18 +41,6 @@ public final class KDPM2DiscreteScheduler extends SigmaScheduler<KDPM2DiscreteSc
    */
   private double[] sigmasInterpol = new double[0];
 
-  /** The sample a step started from, held between its two calls. */
-  private static final class Start<L> implements StepState<L> {
-    L sample;
-
-    @Override
-    public void move(UnaryOperator<L> move) {
-      if (sample != null) {
-        sample = move.apply(sample);
-      }
-    }
-  }
-
   public KDPM2DiscreteScheduler(Config config) {
     super(config, NoiseSchedule.ZeroSnr.IGNORED);
   }
@@ -65,14 +52,8 @@ public final class KDPM2DiscreteScheduler extends SigmaScheduler<KDPM2DiscreteSc
 
   @Override
   public void setTimesteps(int numInferenceSteps) {
-    Layout layout = layout(numInferenceSteps, config.sigmaSpacing(), OptionalDouble.empty(), OptionalDouble.empty());
+    Layout layout = dpm2Layout(this, numInferenceSteps, config.sigmaSpacing());
     double[] ts = layout.timesteps();
-    if (config.sigmaSpacing() == SigmaSpacing.KARRAS) {
-      // diffusers rounds the Karras levels' timesteps here (not the exponential ones').
-      for (int i = 0; i < ts.length; i++) {
-        ts[i] = Math.rint(ts[i]);
-      }
-    }
     double[] levels = Sigmas.withFinal(layout.sigmas(), 0.0);
     double[] midpoints = new double[levels.length];
     for (int i = 1; i < levels.length; i++) {
@@ -88,6 +69,18 @@ public final class KDPM2DiscreteScheduler extends SigmaScheduler<KDPM2DiscreteSc
     }
     install(timesteps, interleaved(levels), numInferenceSteps);
     sigmasInterpol = interleaved(midpoints);
+  }
+
+  /** The levels and their timesteps as both DPM2 schedulers lay them out: Karras timesteps rounded, as diffusers does. */
+  static Layout dpm2Layout(SigmaScheduler<?> scheduler, int steps, SigmaSpacing spacing) {
+    Layout layout = scheduler.layout(steps, spacing, OptionalDouble.empty(), OptionalDouble.empty());
+    double[] ts = layout.timesteps();
+    if (spacing == SigmaSpacing.KARRAS) {
+      for (int i = 0; i < ts.length; i++) {
+        ts[i] = Math.rint(ts[i]);
+      }
+    }
+    return new Layout(ts, layout.sigmas());
   }
 
   /** {@code [v0, v1, v1, v2, v2, ..., v_last, v_last, v_last]}: diffusers' layout, one entry per call and two more. */
@@ -115,20 +108,16 @@ public final class KDPM2DiscreteScheduler extends SigmaScheduler<KDPM2DiscreteSc
   @Override
   public <L> L scaleModelInput(LatentMath<L> math, L sample, double timestep) {
     int index = currentStepIndex(timestep, false);
-    float sigma = (float) (firstCall(math) ? sigmas[index] : sigmasInterpol[index]);
+    float sigma = (float) (state(math, HeldSample::new).empty() ? sigmas[index] : sigmasInterpol[index]);
     return math.scale(sample, 1f / (float) Math.sqrt(sigma * sigma + 1f));
-  }
-
-  private <L> boolean firstCall(LatentMath<L> math) {
-    return state(math, Start::new).sample == null;
   }
 
   @Override
   public <L> StepResult<L> step(LatentMath<L> math, L modelOutput, double timestep, L sample, NoiseSource noise) {
     checkSameSize(math, sample, modelOutput, "modelOutput");
     int index = currentStepIndex(timestep, false);
-    Start<L> start = state(math, Start::new);
-    boolean first = start.sample == null;
+    HeldSample<L> start = state(math, HeldSample::new);
+    boolean first = start.empty();
     float sigma = (float) (first ? sigmas[index] : sigmas[index - 1]);
     float midpoint = (float) (first ? sigmasInterpol[index + 1] : sigmasInterpol[index]);
     float sigmaNext = (float) (first ? sigmas[index + 1] : sigmas[index]);

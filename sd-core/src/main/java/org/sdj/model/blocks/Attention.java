@@ -186,7 +186,12 @@ public final class Attention {
 
   /** The q, k and v projections and the attention over them, {@code [B, N, heads*d]}. */
   private sealed interface Projections {
-    Tensor attend(Ops ops, Tensor x, Tensor context, int heads, float scale);
+    /** The queries of {@code x} attending to the keys and values of {@code context}. */
+    default Tensor attend(Ops ops, Tensor x, Tensor context, int heads, float scale) {
+      try (Tensor q = query(ops, x)) {
+        return attendQuery(ops, q, context, heads, scale);
+      }
+    }
 
     /** The queries of {@code x}; only for projections that have {@code to_q} apart. */
     default Tensor query(Ops ops, Tensor x) {
@@ -204,13 +209,6 @@ public final class Attention {
    * block's queries serve).
    */
   private record Separate(Optional<Linear> toQ, Linear toK, Linear toV) implements Projections {
-    @Override
-    public Tensor attend(Ops ops, Tensor x, Tensor context, int heads, float scale) {
-      try (Tensor q = query(ops, x)) {
-        return attendQuery(ops, q, context, heads, scale);
-      }
-    }
-
     @Override
     public Tensor query(Ops ops, Tensor x) {
       return toQ.orElseThrow().forward(ops, x);
@@ -237,13 +235,6 @@ public final class Attention {
 
   /** Cross-attention: one linear gives k and v side by side. */
   private record PackedKv(Optional<Linear> toQ, Linear toKv) implements Projections {
-    @Override
-    public Tensor attend(Ops ops, Tensor x, Tensor context, int heads, float scale) {
-      try (Tensor q = query(ops, x)) {
-        return attendQuery(ops, q, context, heads, scale);
-      }
-    }
-
     @Override
     public Tensor query(Ops ops, Tensor x) {
       return toQ.orElseThrow().forward(ops, x);
