@@ -119,23 +119,28 @@ public final class LoadedIpAdapter implements AutoCloseable {
       throw new IllegalArgumentException("the image prompt has " + pixels.length + " values, not 3 x " + size + " x "
           + size);
     }
-    float[] both = new float[2 * pixels.length];
-    System.arraycopy(pixels, 0, both, pixels.length, pixels.length);
-    Tensor images = ops.fromHost(both, type, 2, 3, size, size);
     Tensor features = switch (projection.shape().input()) {
       case IMAGE_EMBEDS -> {
-        Tensor embeds = encoder.imageEmbeds(ops, images);
+        Tensor image = ops.fromHost(pixels, type, 1, 3, size, size);
+        Tensor embeds = encoder.imageEmbeds(ops, image);
+        image.close();
         // diffusers' unconditional image embeddings are zeros, not those of a blank picture.
         Tensor zero = ops.fromHost(new float[Math.toIntExact(embeds.dim(1))], type, 1, embeds.dim(1));
-        Tensor cond = ops.narrow(embeds, 0, 1, 1);
-        Tensor out = ops.concat(0, zero, cond);
+        Tensor out = ops.concat(0, zero, embeds);
         embeds.close();
         zero.close();
         yield out;
       }
-      case PENULTIMATE_HIDDEN_STATES -> encoder.hiddenState(ops, images, encoder.layerCount() - 1);
+      case PENULTIMATE_HIDDEN_STATES -> {
+        // The unconditional features are those of an all-zero picture, in one batch with the image's.
+        float[] both = new float[2 * pixels.length];
+        System.arraycopy(pixels, 0, both, pixels.length, pixels.length);
+        Tensor images = ops.fromHost(both, type, 2, 3, size, size);
+        Tensor states = encoder.hiddenState(ops, images, encoder.layerCount() - 1);
+        images.close();
+        yield states;
+      }
     };
-    images.close();
     Tensor tokens = projection.forward(ops, features);
     features.close();
     return tokens;
