@@ -19,7 +19,7 @@ public final class EulerDiscreteScheduler extends SigmaScheduler<EulerDiscreteSc
    * @param finalSigma   {@code final_sigmas_type}
    */
   public record Config(CommonConfig common, SigmaSpacing sigmaSpacing, OptionalDouble sigmaMin,
-      OptionalDouble sigmaMax, FinalSigma finalSigma) implements SchedulerConfig {
+      OptionalDouble sigmaMax, FinalSigma finalSigma) implements SchedulerConfig, SigmaSpacedConfig {
     /** Reads a {@code scheduler_config.json} with diffusers' Euler defaults. */
     public static Config from(JsonNode json) {
       ConfigReader r = new ConfigReader(json, "EulerDiscreteScheduler");

@@ -20,7 +20,7 @@ public final class HeunDiscreteScheduler extends SigmaScheduler<HeunDiscreteSche
    * @param clipSampleRange {@code clip_sample_range}
    */
   public record Config(CommonConfig common, SigmaSpacing sigmaSpacing, boolean clipSample, double clipSampleRange)
-      implements SchedulerConfig {
+      implements SchedulerConfig, SigmaSpacedConfig {
     /** Reads a {@code scheduler_config.json} with diffusers' Heun defaults. */
     public static Config from(JsonNode json) {
       ConfigReader r = new ConfigReader(json, "HeunDiscreteScheduler");

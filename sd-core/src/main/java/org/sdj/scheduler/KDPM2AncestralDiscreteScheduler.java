@@ -18,7 +18,7 @@ public final class KDPM2AncestralDiscreteScheduler
    * @param common       shared fields ({@code rescale_betas_zero_snr} is ignored, as in diffusers)
    * @param sigmaSpacing {@code use_karras_sigmas} / {@code use_exponential_sigmas}
    */
-  public record Config(CommonConfig common, SigmaSpacing sigmaSpacing) implements SchedulerConfig {
+  public record Config(CommonConfig common, SigmaSpacing sigmaSpacing) implements SchedulerConfig, SigmaSpacedConfig {
     /** Reads a {@code scheduler_config.json} with diffusers' KDPM2 Ancestral defaults. */
     public static Config from(JsonNode json) {
       ConfigReader r = new ConfigReader(json, "KDPM2AncestralDiscreteScheduler");

@@ -48,6 +48,7 @@ public final class Schedulers {
     SHORT_NAMES.put("ddim", new Entry("DDIMScheduler", Map.of()));
     SHORT_NAMES.put("pndm", new Entry("PNDMScheduler", Map.of()));
     SHORT_NAMES.put("euler", new Entry("EulerDiscreteScheduler", Map.of()));
+    SHORT_NAMES.put("euler-karras", new Entry("EulerDiscreteScheduler", Map.of("use_karras_sigmas", true)));
     SHORT_NAMES.put("euler-a", new Entry("EulerAncestralDiscreteScheduler", Map.of()));
     SHORT_NAMES.put("dpmpp-2m", new Entry("DPMSolverMultistepScheduler",
         Map.of("algorithm_type", "dpmsolver++", "solver_order", 2, "use_karras_sigmas", false)));
@@ -58,7 +59,9 @@ public final class Schedulers {
     SHORT_NAMES.put("dpmpp-2m-sde-karras", new Entry("DPMSolverMultistepScheduler",
         Map.of("algorithm_type", "sde-dpmsolver++", "solver_order", 2, "use_karras_sigmas", true)));
     SHORT_NAMES.put("lms", new Entry("LMSDiscreteScheduler", Map.of()));
+    SHORT_NAMES.put("lms-karras", new Entry("LMSDiscreteScheduler", Map.of("use_karras_sigmas", true)));
     SHORT_NAMES.put("heun", new Entry("HeunDiscreteScheduler", Map.of()));
+    SHORT_NAMES.put("heun-karras", new Entry("HeunDiscreteScheduler", Map.of("use_karras_sigmas", true)));
     SHORT_NAMES.put("dpm2", new Entry("KDPM2DiscreteScheduler", Map.of()));
     SHORT_NAMES.put("dpm2-karras", new Entry("KDPM2DiscreteScheduler", Map.of("use_karras_sigmas", true)));
     SHORT_NAMES.put("dpm2-a", new Entry("KDPM2AncestralDiscreteScheduler", Map.of()));
@@ -87,14 +90,12 @@ public final class Schedulers {
       }
       return Optional.of(dpm.sigmaSpacing() == SigmaSpacing.KARRAS ? base + "-karras" : base);
     }
-    if (scheduler.config() instanceof KDPM2DiscreteScheduler.Config dpm2) {
-      return withSpacing("dpm2", dpm2.sigmaSpacing());
-    }
-    if (scheduler.config() instanceof KDPM2AncestralDiscreteScheduler.Config dpm2a) {
-      return withSpacing("dpm2-a", dpm2a.sigmaSpacing());
-    }
-    return SHORT_NAMES.entrySet().stream().filter(e -> e.getValue().className().equals(className))
+    Optional<String> base = SHORT_NAMES.entrySet().stream().filter(e -> e.getValue().className().equals(className))
         .map(Map.Entry::getKey).findFirst();
+    if (scheduler.config() instanceof SigmaSpacedConfig spaced) {
+      return base.flatMap(name -> withSpacing(name, spaced.sigmaSpacing()));
+    }
+    return base;
   }
 
   /** {@code base}, or its Karras name; none for other spacings. */

@@ -15,7 +15,8 @@ import org.sdj.SdjException;
 
 class GenerationInfoTest {
   private static final List<String> SCHEDULERS = List.of("ddim", "pndm", "euler", "euler-a", "dpmpp-2m",
-      "dpmpp-2m-karras", "lms", "heun", "dpm2", "dpm2-karras", "dpm2-a", "dpm2-a-karras", "unipc", "lcm", "ddpm");
+      "dpmpp-2m-karras", "lms", "lms-karras", "heun", "heun-karras", "dpm2", "dpm2-karras", "dpm2-a", "dpm2-a-karras",
+      "euler-karras", "unipc", "lcm", "ddpm");
 
   @Test
   void formatsLikeA1111() {
