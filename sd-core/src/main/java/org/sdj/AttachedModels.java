@@ -242,10 +242,6 @@ final class AttachedModels implements AutoCloseable {
         throw new InvalidRequestException(problem);
       }
     }
-    if (request.refinerSwitchAt().isPresent()) {
-      throw new InvalidRequestException("a ControlNet steers the model's own passes; not with a refiner (not"
-          + " supported yet)");
-    }
   }
 
   /** The request's control images at a pass's picture size, each in its ControlNet's channel order. */

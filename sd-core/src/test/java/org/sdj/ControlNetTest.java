@@ -164,6 +164,24 @@ class ControlNetTest {
   }
 
   /**
+   * An SDXL ControlNet steering the base model's share of the ensemble with the refiner, whose steps run without it
+   * (StableDiffusionXLControlNetPipeline with denoising_end, then the refiner's img2img): the ControlNet's window is a
+   * fraction of the whole schedule, as diffusers counts controlnet_keep before denoising_end cuts the steps.
+   */
+  @Test
+  void anSdxlControlNetSteersTheBaseBeforeTheRefiner(@TempDir Path dir) throws URISyntaxException {
+    try (StableDiffusion xl = StableDiffusion.builder().model(SdxlFixture.model(dir))
+        .controlNet(ControlNetFixture.sdxlFolder(dir)).refiner(SdxlFixture.refiner(dir)).backend("reference")
+        .build()) {
+      GenerationRequest.Builder request = GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+          .size(128, 128).steps(10).scheduler("euler").guidanceScale(5).seed(59).refiner(0.8)
+          .control(new Control(ControlNetFixture.image(), 0.8, 0.1, 0.7));
+      TensorAssert.assertTensorClose(xl.generate(request).latents(), expected("sdxl-refiner-expected.safetensors",
+          "sdxl with refiner at 0.8"), "SDXL ControlNet with the refiner");
+    }
+  }
+
+  /**
    * The same ControlNet as one file in the original layout (A1111's {@code control_v11p_sd15_canny.pth}'s), its
    * config taken from the model's UNet and its control image encoder's shapes.
    */

@@ -108,6 +108,9 @@ public final class StableDiffusionPipeline {
       List<Tensor> imageTokens = spec.imagePrompts().stream().map(p -> imageTokens(outer, p, batch, cfg)).toList();
       Tensor x = math.fromHost(latents, spec.latentShape());
       int total = end - begin;
+      // ControlNets' windows are fractions of the whole schedule from the first step run, as diffusers counts
+      // controlnet_keep over the timesteps before denoising_end cuts them.
+      int windowSteps = timesteps.length - begin;
       // Stochastic schedulers draw at most once per model call; the spec's noise source serves this loop alone.
       math.prefetchNoise(total);
       for (int s = begin; s < end; s++) {
@@ -124,17 +127,17 @@ public final class StableDiffusionPipeline {
         int half = batch / 2;
         int index = s - begin;
         Tensor prediction = switch (contexts) {
-          case TextConditioning.Contexts.Joint j -> calls.run(ops, UNetCalls.Kind.BATCH, index, total,
+          case TextConditioning.Contexts.Joint j -> calls.run(ops, UNetCalls.Kind.BATCH, index, windowSteps,
               cfg ? ops.concat(0, modelInput, modelInput) : modelInput,
               latentInput.map(l -> cfg ? ops.concat(0, l, l) : l), time, j.all().context(), added, images,
               imageTokens);
           // Contexts of lengths neither divides run apart, as A1111 runs them (each half in a replay of its own).
           case TextConditioning.Contexts.Apart a -> ops.concat(0,
-              calls.run(ops, UNetCalls.Kind.UNCONDITIONAL_HALF, index, total, modelInput, latentInput,
+              calls.run(ops, UNetCalls.Kind.UNCONDITIONAL_HALF, index, windowSteps, modelInput, latentInput,
                   ops.narrow(time, 0, 0, half), a.uncond().context(), added.map(c -> ops.narrow(c, 0, 0, half)),
                   images.stream().map(c -> ops.narrow(c, 0, 0, half)).toList(),
                   imageTokens.stream().map(c -> ops.narrow(c, 0, 0, half)).toList()),
-              calls.run(ops, UNetCalls.Kind.CONDITIONAL_HALF, index, total, modelInput, latentInput,
+              calls.run(ops, UNetCalls.Kind.CONDITIONAL_HALF, index, windowSteps, modelInput, latentInput,
                   ops.narrow(time, 0, half, half), a.cond().context(), added.map(c -> ops.narrow(c, 0, half, half)),
                   images.stream().map(c -> ops.narrow(c, 0, half, half)).toList(),
                   imageTokens.stream().map(c -> ops.narrow(c, 0, half, half)).toList()));
