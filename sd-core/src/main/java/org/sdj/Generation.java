@@ -89,12 +89,21 @@ final class Generation {
 
   /** The unit-normal latents txt2img starts from: the request's own, or the first draw of the seeded generator. */
   float[] initialNoise(TorchGenerator generator) {
-    float[] noise = request.initialNoise().orElseGet(() -> generator.randn(shape));
+    if (request.initialNoise().isEmpty()) {
+      return varied(generator.randn(shape));
+    }
+    float[] noise = request.initialNoise().get();
     if (noise.length != count) {
       throw new InvalidRequestException("initial noise has " + noise.length + " values; a batch of " + shape[0]
           + " at " + width + "x" + height + " needs " + count + " " + Arrays.toString(shape));
     }
     return noise;
+  }
+
+  /** The seed's starting noise moved toward the variation seed's, where the request has one. */
+  private float[] varied(float[] noise) {
+    return request.variation().map(v -> v.blend(noise, new TorchGenerator(v.seed()).randn(shape), shape))
+        .orElse(noise);
   }
 
   /** The request's size in words, for messages: {@code batch 4 at 512x512}. */
@@ -122,7 +131,8 @@ final class Generation {
     } else if (initImage != null) {
       float[] imageLatents = pipeline.encodeImage(Images.toTensor(initImage),
           new long[] {1, 3, height, width}, generator::randn);
-      start = new LatentStart.Image(repeat(imageLatents, batch), generator.randn(count), request.strength());
+      start = new LatentStart.Image(repeat(imageLatents, batch), varied(generator.randn(count)),
+          request.strength());
     } else {
       start = new LatentStart.Noise(initialNoise(generator));
     }
@@ -148,6 +158,15 @@ final class Generation {
     }
     long[] finalShape = shape;
     int factor = components.vae().downscaleFactor();
+    if (request.variation().isPresent()) {
+      String problem = request.variation().get().problem();
+      if (!problem.isEmpty()) {
+        throw new InvalidRequestException(problem);
+      }
+      if (request.initialNoise().isPresent()) {
+        throw new InvalidRequestException("a variation seed varies the seed's noise: drop it or the initial noise");
+      }
+    }
     if (request.hiresFix().isPresent()) {
       HiresFix fix = request.hiresFix().get();
       finalShape = new long[] {batch, shape[1], fix.target(height, factor) / factor,
@@ -168,7 +187,8 @@ final class Generation {
         initImage != null ? OptionalDouble.of(request.strength()) : OptionalDouble.empty(), modelName,
         request.hiresFix(), request.refinerSwitchAt().isPresent() ? Optional.of(new GenerationParameters.RefinerUse(
             attached.refiner().orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty(),
-        Stream.concat(attached.controlNetUses(request).stream(), attached.ipAdapterUses(request).stream()).toList());
+        Stream.concat(attached.controlNetUses(request).stream(), attached.ipAdapterUses(request).stream()).toList(),
+        request.variation());
     return new GenerationResult(images, latents, finalShape, parameters,
         Duration.ofNanos(System.nanoTime() - started));
   }
@@ -192,7 +212,7 @@ final class Generation {
     boolean conditioned = inpaintingModel();
     float[] imageLatents = conditioned && strength == 1 ? new float[0]
         : repeat(pipeline.encodeImage(image, imageShape, generator::randn), batch);
-    float[] noise = initImage == null ? initialNoise(generator) : generator.randn(count);
+    float[] noise = initImage == null ? initialNoise(generator) : varied(generator.randn(count));
     float[] maskedImageLatents;
     if (conditioned) {
       int plane = height * width;
@@ -328,6 +348,15 @@ final class Generation {
       // img2img noises the image with the seed's draws, as diffusers does; silently ignoring the noise would mislead.
       throw new InvalidRequestException("initial noise is for txt2img only: drop it or the init image (img2img draws"
           + " its noise from the seed)");
+    }
+    if (request.variation().isPresent()) {
+      String problem = request.variation().get().problem();
+      if (!problem.isEmpty()) {
+        throw new InvalidRequestException(problem);
+      }
+      if (request.initialNoise().isPresent()) {
+        throw new InvalidRequestException("a variation seed varies the seed's noise: drop it or the initial noise");
+      }
     }
     if (request.hiresFix().isPresent()) {
       HiresFix fix = request.hiresFix().get();

@@ -1,6 +1,7 @@
 package org.sdj;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import org.sdj.image.GenerationInfo;
@@ -25,14 +26,16 @@ import org.sdj.scheduler.Schedulers;
  * @param hiresFix the second, larger pass ({@code width} and {@code height} are the first pass's); empty for none
  * @param refiner the refiner that took over, and where; empty for none
  * @param controlNets the ControlNets that steered, and how, in order; empty for none
+ * @param variation the variation seed and strength; empty for none
  */
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
     OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
-    List<ControlNetUse> controlNets) {
+    List<ControlNetUse> controlNets, Optional<Variation> variation) {
 
   public GenerationParameters {
     controlNets = List.copyOf(controlNets);
+    Objects.requireNonNull(variation, "variation");
   }
 
   /**
@@ -101,6 +104,10 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
           + ", Guidance Start: " + GenerationInfo.number(c.guidanceStart()) + ", Guidance End: "
           + GenerationInfo.number(c.guidanceEnd()));
     }
+    variation.ifPresent(v -> {
+      info.extra(Variation.SEED, Long.toString(v.seed()));
+      info.extra(Variation.STRENGTH, v.strength());
+    });
     if (guidanceRescale > 0) {
       info.extra(GUIDANCE_RESCALE, guidanceRescale);
     }

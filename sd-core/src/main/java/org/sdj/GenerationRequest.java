@@ -53,6 +53,8 @@ import org.sdj.prompt.PromptSyntax;
  *     {@code denoising_end} for the base and {@code denoising_start} for the refiner), in (0, 1); empty: no refiner
  * @param controls with ControlNets loaded ({@link StableDiffusion.Builder#controlNet}): for each, in their order,
  *     the control image and how it steers (scale 0 turns one off); empty: none
+ * @param variation A1111's variation seed: the starting noise moved toward another seed's ({@link Variation}); empty:
+ *     none
  * @param imagePrompts with IP-Adapters loaded ({@link StableDiffusion.Builder#ipAdapter}): for each, in their order,
  *     the image prompt and its scale; empty: none (the text alone steers)
  * @param sdxl SDXL models only: a prompt for the second text encoder and the size and crop conditioning
@@ -65,8 +67,8 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Optional<String> scheduler,
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
     Optional<BufferedImage> initImage, double strength, Optional<BufferedImage> mask, Optional<HiresFix> hiresFix,
-    OptionalDouble refinerSwitchAt, List<Control> controls, List<ImagePrompt> imagePrompts, SdxlConditioning sdxl,
-    StepListener listener, CancellationToken cancellation) {
+    OptionalDouble refinerSwitchAt, List<Control> controls, List<ImagePrompt> imagePrompts,
+    Optional<Variation> variation, SdxlConditioning sdxl, StepListener listener, CancellationToken cancellation) {
 
   public static final int DEFAULT_STEPS = 25;
   public static final double DEFAULT_GUIDANCE = 7.5;
@@ -89,6 +91,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Objects.requireNonNull(refinerSwitchAt, "refinerSwitchAt");
     controls = List.copyOf(controls);
     imagePrompts = List.copyOf(imagePrompts);
+    Objects.requireNonNull(variation, "variation");
     Objects.requireNonNull(sdxl, "sdxl");
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(cancellation, "cancellation");
@@ -133,6 +136,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.refinerSwitchAt = refinerSwitchAt;
     b.controls = new ArrayList<>(controls);
     b.imagePrompts = new ArrayList<>(imagePrompts);
+    b.variation = variation;
     b.sdxl = sdxl;
     b.listener = listener;
     b.cancellation = cancellation;
@@ -162,6 +166,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private OptionalDouble refinerSwitchAt = OptionalDouble.empty();
     private List<Control> controls = new ArrayList<>();
     private List<ImagePrompt> imagePrompts = new ArrayList<>();
+    private Optional<Variation> variation = Optional.empty();
     private SdxlConditioning sdxl = SdxlConditioning.DEFAULT;
     private StepListener listener = StepListener.NONE;
     private CancellationToken cancellation = new CancellationToken();
@@ -327,6 +332,21 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return this;
     }
 
+    /**
+     * Moves the starting noise toward {@code seed}'s by {@code strength} in [0, 1] (AUTOMATIC1111's "Variation seed"
+     * and "Variation strength"): pictures close to the seed's, varied.
+     */
+    public Builder variation(long seed, double strength) {
+      this.variation = Optional.of(new Variation(seed, strength));
+      return this;
+    }
+
+    /** No variation seed. */
+    public Builder noVariation() {
+      this.variation = Optional.empty();
+      return this;
+    }
+
     /** No refiner, whether or not the engine has one. */
     public Builder noRefiner() {
       this.refinerSwitchAt = OptionalDouble.empty();
@@ -353,7 +373,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler,
           schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, hiresFix, refinerSwitchAt,
-          controls, imagePrompts, sdxl, listener, cancellation);
+          controls, imagePrompts, variation, sdxl, listener, cancellation);
     }
   }
 }

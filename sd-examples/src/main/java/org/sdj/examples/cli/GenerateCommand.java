@@ -50,8 +50,8 @@ final class GenerateCommand implements Callable<Integer> {
   String prompt;
 
   @Option(names = "--parameters-from", paramLabel = "FILE",
-      description = "Take the prompts, steps, guidance, sampler, seed, size and clip skip from the generation"
-          + " parameters of a PNG or JPEG (sdj's or AUTOMATIC1111's); options given here win.")
+      description = "Take the prompts, steps, guidance, sampler, seed (and variation seed), size and clip skip from"
+          + " the generation parameters of a PNG or JPEG (sdj's or AUTOMATIC1111's); options given here win.")
   Path parametersFrom;
 
   @Option(names = "--negative-prompt", paramLabel = "TEXT", description = "What to steer away from.")
@@ -99,6 +99,14 @@ final class GenerateCommand implements Callable<Integer> {
       description = "Seed; the same as diffusers' torch.Generator seed. -1 or none: a random one (in the PNG's"
           + " parameters).")
   Long seed;
+
+  @Option(names = "--variation-seed", paramLabel = "S",
+      description = "A1111's variation seed: the starting noise moved toward this seed's by --variation-strength.")
+  Long variationSeed;
+
+  @Option(names = "--variation-strength", paramLabel = "X",
+      description = "With --variation-seed: how far toward its noise, in [0, 1] (0: none; 1: that seed's picture).")
+  Double variationStrength;
 
   @Option(names = "--batch", paramLabel = "N", description = "Images per run (default: ${DEFAULT-VALUE}).")
   int batch = GenerationRequest.DEFAULT_BATCH;
@@ -223,6 +231,13 @@ final class GenerateCommand implements Callable<Integer> {
     if (seed != null && seed != RANDOM_SEED) {
       request.seed(seed);
     }
+    if (variationSeed != null || variationStrength != null) {
+      if (variationSeed == null || variationStrength == null) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--variation-seed and --variation-strength go"
+            + " together: give both");
+      }
+      request.variation(variationSeed, variationStrength);
+    }
     if (mask != null) {
       request.inpaint(Images.read(initImage), Images.read(mask),
           strength != null ? strength : GenerationRequest.DEFAULT_INPAINT_STRENGTH);
@@ -249,8 +264,10 @@ final class GenerateCommand implements Callable<Integer> {
         for (Path file : write(result, run * batch, count * batch)) {
           spec.commandLine().getOut().println(file);
         }
-        // The next run's seed follows this one's images, as A1111 numbers the seeds of a batch count.
+        // The next run's seed follows this one's images, as A1111 numbers the seeds of a batch count (and its
+        // variation seeds).
         request.seed(result.parameters().seed() + batch);
+        result.parameters().variation().ifPresent(v -> request.variation(v.seed() + batch, v.strength()));
       }
     }
     spec.commandLine().getOut().flush();

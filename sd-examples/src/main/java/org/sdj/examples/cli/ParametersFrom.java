@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import org.sdj.GenerationParameters;
 import org.sdj.HiresFix;
 import org.sdj.SdjException;
+import org.sdj.Variation;
 import org.sdj.image.GenerationInfo;
 import org.sdj.image.ImageFiles;
 import picocli.CommandLine.ParseResult;
@@ -55,6 +56,17 @@ final class ParametersFrom {
     String rescale = info.extras().get(GenerationParameters.GUIDANCE_RESCALE);
     if (rescale != null && !given.hasMatchedOption("--guidance-rescale")) {
       command.guidanceRescale = number(file, GenerationParameters.GUIDANCE_RESCALE, rescale);
+    }
+    String variationSeed = info.extras().get(Variation.SEED);
+    String variationStrength = info.extras().get(Variation.STRENGTH);
+    if (variationSeed != null && variationStrength != null && !given.hasMatchedOption("--variation-seed")
+        && !given.hasMatchedOption("--variation-strength")) {
+      try {
+        command.variationSeed = Long.parseLong(variationSeed.trim());
+      } catch (NumberFormatException e) {
+        throw new SdjException(file + ": " + Variation.SEED + " " + variationSeed + " is not a whole number");
+      }
+      command.variationStrength = number(file, Variation.STRENGTH, variationStrength);
     }
     String upscale = info.extras().get(HiresFix.UPSCALE);
     if (upscale != null && !given.hasMatchedOption("--hires-scale")) {

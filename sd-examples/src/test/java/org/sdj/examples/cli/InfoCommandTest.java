@@ -102,6 +102,23 @@ class InfoCommandTest {
   }
 
   @Test
+  void aVariationSeedPictureIsRemadeFromItsParameters() throws IOException {
+    Path first = dir.resolve("variation.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a fox",
+        "--steps", "2", "--scheduler", "dpm2-karras", "--seed", "5", "--variation-seed", "77", "--variation-strength",
+        "0.3", "--width", "64", "--height", "48", "--output", first.toString()).assertSuccess();
+    String info = Sdj.run("info", first.toString()).out();
+    assertTrue(info.contains("Sampler: DPM2, Schedule type: Karras") && info.contains("Seed: 5, ")
+        && info.contains("Variation seed: 77, Variation seed strength: 0.3"), info);
+    Path again = dir.resolve("variation-again.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
+        first.toString(), "--output", again.toString()).assertSuccess();
+    assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(again), "the same picture, the same file");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--variation-seed", "3"))
+        .assertOneErrorLine(2, "give both");
+  }
+
+  @Test
   void anA1111SamplerSdjLacksKeepsTheModelsAndSaysSo() {
     Path a1111 = dir.resolve("a1111.png");
     ImageFiles.writeWithParameters(a1111, new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB),
