@@ -25,6 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.sdj.backend.DType;
 import org.sdj.conformance.TensorAssert;
+import org.sdj.io.InpaintingFixture;
 import org.sdj.io.SdxlFixture;
 import org.sdj.io.TestFixtures;
 import org.sdj.io.model.ModelLoadException;
@@ -170,6 +171,31 @@ class SdxlTest {
       float[] latents = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
           .steps(5).scheduler("euler").guidanceScale(5).seed(9).inpaint(SdxlFixture.ramp(), mask, 0.7)).latents();
       TensorAssert.assertTensorClose(latents, expected.get("latents").toFloatArray(), "SDXL inpainting");
+    }
+  }
+
+  /**
+   * Inpainting with an SDXL inpainting UNet (9 input channels, as stable-diffusion-xl-1.0-inpainting-0.1: the mask and
+   * the masked image's latents beside the latents), as diffusers' {@code StableDiffusionXLInpaintPipeline}
+   * ({@code make_sdxl_inpaint9_reference.py.txt}).
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {"euler strength 1 | euler | 1.0 | 4 | 21", "ddim strength 0.6 | ddim | 0.6 | 5 | 22"})
+  void anInpaintingUNetMatchesDiffusers(String name, String scheduler, double strength, int steps, long seed,
+      @TempDir Path dir) throws URISyntaxException, IOException {
+    BufferedImage mask = new BufferedImage(128, 128, BufferedImage.TYPE_INT_RGB);
+    for (int y = 16; y < 80; y++) {
+      for (int x = 32; x < 96; x++) {
+        mask.setRGB(x, y, 0xffffff);
+      }
+    }
+    try (StableDiffusion nine = StableDiffusion.builder().model(InpaintingFixture.nineChannelModel(
+        SdxlFixture.model(dir), dir.resolve("tiny-sdxl-inpainting"))).backend("reference").build();
+        SafeTensorsFile expected = SafeTensorsFile.open(resource("inpaint9-expected.safetensors"))) {
+      float[] latents = nine.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+          .steps(steps).scheduler(scheduler).guidanceScale(5).seed(seed).inpaint(SdxlFixture.ramp(), mask, strength))
+          .latents();
+      TensorAssert.assertTensorClose(latents, expected.get(name).toFloatArray(), "SDXL inpainting UNet, " + name);
     }
   }
 

@@ -50,7 +50,12 @@ public final class InpaintingFixture {
    * {@code [O, 5, 3, 3]} order.
    */
   public static Path nineChannelModel(Path to) throws IOException {
-    TestFixtures.copy("tiny-sd1", to);
+    return nineChannelModel(TestFixtures.path("tiny-sd1"), to);
+  }
+
+  /** {@link #nineChannelModel(Path)} of the model folder {@code from} (the tiny SDXL's, for example). */
+  public static Path nineChannelModel(Path from, Path to) throws IOException {
+    TestFixtures.copyTree(from, to);
     Path weights = to.resolve("unet/diffusion_pytorch_model.safetensors");
     SafeTensorsWriter writer = SafeTensorsWriter.create().metadata("format", "pt");
     try (SafeTensorsFile file = SafeTensorsFile.open(weights)) {
