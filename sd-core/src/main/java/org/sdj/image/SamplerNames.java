@@ -1,6 +1,9 @@
 package org.sdj.image;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.sdj.SdjException;
 
@@ -9,30 +12,11 @@ final class SamplerNames {
   /** A1111's schedule type for "the sampler's own default", which is also what an absent schedule type means. */
   static final String AUTOMATIC = "Automatic";
   private static final String KARRAS = "Karras";
+  private static final String EXPONENTIAL = "Exponential";
 
   record Entry(String scheduler, String sampler, Optional<String> scheduleType) {}
 
-  private static final List<Entry> TABLE = List.of(
-      entry("ddim", "DDIM"),
-      entry("pndm", "PLMS"),
-      entry("euler", "Euler"),
-      new Entry("euler-karras", "Euler", Optional.of(KARRAS)),
-      entry("euler-a", "Euler a"),
-      entry("dpmpp-2m", "DPM++ 2M"),
-      new Entry("dpmpp-2m-karras", "DPM++ 2M", Optional.of(KARRAS)),
-      entry("dpmpp-2m-sde", "DPM++ 2M SDE"),
-      new Entry("dpmpp-2m-sde-karras", "DPM++ 2M SDE", Optional.of(KARRAS)),
-      entry("lms", "LMS"),
-      new Entry("lms-karras", "LMS", Optional.of(KARRAS)),
-      entry("heun", "Heun"),
-      new Entry("heun-karras", "Heun", Optional.of(KARRAS)),
-      entry("dpm2", "DPM2"),
-      new Entry("dpm2-karras", "DPM2", Optional.of(KARRAS)),
-      entry("dpm2-a", "DPM2 a"),
-      new Entry("dpm2-a-karras", "DPM2 a", Optional.of(KARRAS)),
-      entry("unipc", "UniPC"),
-      entry("lcm", "LCM"),
-      entry("ddpm", "DDPM"));
+  private static final List<Entry> TABLE = table();
 
   private SamplerNames() {}
 
@@ -67,5 +51,25 @@ final class SamplerNames {
 
   private static Entry entry(String scheduler, String sampler) {
     return new Entry(scheduler, sampler, Optional.empty());
+  }
+
+  private static List<Entry> table() {
+    List<Entry> table = new ArrayList<>(List.of(entry("ddim", "DDIM"), entry("pndm", "PLMS"),
+        entry("euler-a", "Euler a"), entry("unipc", "UniPC"), entry("lcm", "LCM"), entry("ddpm", "DDPM")));
+    // The samplers A1111 runs with a Karras or an Exponential schedule type as well as their own.
+    Map<String, String> spaced = new LinkedHashMap<>();
+    spaced.put("euler", "Euler");
+    spaced.put("dpmpp-2m", "DPM++ 2M");
+    spaced.put("dpmpp-2m-sde", "DPM++ 2M SDE");
+    spaced.put("lms", "LMS");
+    spaced.put("heun", "Heun");
+    spaced.put("dpm2", "DPM2");
+    spaced.put("dpm2-a", "DPM2 a");
+    spaced.forEach((scheduler, sampler) -> {
+      table.add(entry(scheduler, sampler));
+      table.add(new Entry(scheduler + "-karras", sampler, Optional.of(KARRAS)));
+      table.add(new Entry(scheduler + "-exponential", sampler, Optional.of(EXPONENTIAL)));
+    });
+    return List.copyOf(table);
   }
 }

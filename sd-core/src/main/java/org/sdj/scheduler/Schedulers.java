@@ -23,6 +23,9 @@ public final class Schedulers {
 
   private static final Map<String, Function<JsonNode, Scheduler>> FACTORIES = new LinkedHashMap<>();
   private static final Map<String, Entry> SHORT_NAMES = new LinkedHashMap<>();
+  /** The short names' suffixes for the sigma spacings. */
+  private static final Map<SigmaSpacing, String> SPACING_SUFFIX = Map.of(SigmaSpacing.TIMESTEPS, "",
+      SigmaSpacing.KARRAS, "-karras", SigmaSpacing.EXPONENTIAL, "-exponential");
 
   static {
     FACTORIES.put("DDIMScheduler", json -> new DDIMScheduler(DDIMScheduler.Config.from(json)));
@@ -47,32 +50,38 @@ public final class Schedulers {
 
     SHORT_NAMES.put("ddim", new Entry("DDIMScheduler", Map.of()));
     SHORT_NAMES.put("pndm", new Entry("PNDMScheduler", Map.of()));
-    SHORT_NAMES.put("euler", new Entry("EulerDiscreteScheduler", Map.of()));
-    SHORT_NAMES.put("euler-karras", new Entry("EulerDiscreteScheduler", Map.of("use_karras_sigmas", true)));
+    spaced("euler", "EulerDiscreteScheduler");
     SHORT_NAMES.put("euler-a", new Entry("EulerAncestralDiscreteScheduler", Map.of()));
-    SHORT_NAMES.put("dpmpp-2m", new Entry("DPMSolverMultistepScheduler",
-        Map.of("algorithm_type", "dpmsolver++", "solver_order", 2, "use_karras_sigmas", false)));
-    SHORT_NAMES.put("dpmpp-2m-karras", new Entry("DPMSolverMultistepScheduler",
-        Map.of("algorithm_type", "dpmsolver++", "solver_order", 2, "use_karras_sigmas", true)));
-    SHORT_NAMES.put("dpmpp-2m-sde", new Entry("DPMSolverMultistepScheduler",
-        Map.of("algorithm_type", "sde-dpmsolver++", "solver_order", 2, "use_karras_sigmas", false)));
-    SHORT_NAMES.put("dpmpp-2m-sde-karras", new Entry("DPMSolverMultistepScheduler",
-        Map.of("algorithm_type", "sde-dpmsolver++", "solver_order", 2, "use_karras_sigmas", true)));
-    SHORT_NAMES.put("lms", new Entry("LMSDiscreteScheduler", Map.of()));
-    SHORT_NAMES.put("lms-karras", new Entry("LMSDiscreteScheduler", Map.of("use_karras_sigmas", true)));
-    SHORT_NAMES.put("heun", new Entry("HeunDiscreteScheduler", Map.of()));
-    SHORT_NAMES.put("heun-karras", new Entry("HeunDiscreteScheduler", Map.of("use_karras_sigmas", true)));
-    SHORT_NAMES.put("dpm2", new Entry("KDPM2DiscreteScheduler", Map.of()));
-    SHORT_NAMES.put("dpm2-karras", new Entry("KDPM2DiscreteScheduler", Map.of("use_karras_sigmas", true)));
-    SHORT_NAMES.put("dpm2-a", new Entry("KDPM2AncestralDiscreteScheduler", Map.of()));
-    SHORT_NAMES.put("dpm2-a-karras", new Entry("KDPM2AncestralDiscreteScheduler",
-        Map.of("use_karras_sigmas", true)));
+    for (String algorithm : List.of("dpmsolver++", "sde-dpmsolver++")) {
+      String name = algorithm.startsWith("sde") ? "dpmpp-2m-sde" : "dpmpp-2m";
+      for (SigmaSpacing spacing : SigmaSpacing.values()) {
+        SHORT_NAMES.put(name + SPACING_SUFFIX.get(spacing), new Entry("DPMSolverMultistepScheduler",
+            Map.of("algorithm_type", algorithm, "solver_order", 2, "use_karras_sigmas", spacing == SigmaSpacing.KARRAS,
+                "use_exponential_sigmas", spacing == SigmaSpacing.EXPONENTIAL)));
+      }
+    }
+    spaced("lms", "LMSDiscreteScheduler");
+    spaced("heun", "HeunDiscreteScheduler");
+    spaced("dpm2", "KDPM2DiscreteScheduler");
+    spaced("dpm2-a", "KDPM2AncestralDiscreteScheduler");
     SHORT_NAMES.put("unipc", new Entry("UniPCMultistepScheduler", Map.of()));
     SHORT_NAMES.put("lcm", new Entry("LCMScheduler", Map.of()));
     SHORT_NAMES.put("ddpm", new Entry("DDPMScheduler", Map.of()));
   }
 
   private Schedulers() {}
+
+  /**
+   * {@code base} for the model's own spacing, and its {@code -karras} and {@code -exponential} names (A1111's Karras
+   * and Exponential schedule types).
+   */
+  private static void spaced(String base, String className) {
+    SHORT_NAMES.put(base, new Entry(className, Map.of()));
+    SHORT_NAMES.put(base + SPACING_SUFFIX.get(SigmaSpacing.KARRAS), new Entry(className,
+        Map.of("use_karras_sigmas", true, "use_exponential_sigmas", false)));
+    SHORT_NAMES.put(base + SPACING_SUFFIX.get(SigmaSpacing.EXPONENTIAL), new Entry(className,
+        Map.of("use_karras_sigmas", false, "use_exponential_sigmas", true)));
+  }
 
   /**
    * The short name that describes {@code scheduler} ({@code dpmpp-2m-karras} for DPM++ 2M with Karras sigmas), for
@@ -88,7 +97,7 @@ public final class Schedulers {
       if (dpm.solverOrder() != 2) {
         return Optional.empty();
       }
-      return Optional.of(dpm.sigmaSpacing() == SigmaSpacing.KARRAS ? base + "-karras" : base);
+      return withSpacing(base, dpm.sigmaSpacing());
     }
     Optional<String> base = SHORT_NAMES.entrySet().stream().filter(e -> e.getValue().className().equals(className))
         .map(Map.Entry::getKey).findFirst();
@@ -98,13 +107,9 @@ public final class Schedulers {
     return base;
   }
 
-  /** {@code base}, or its Karras name; none for other spacings. */
+  /** {@code base} with its spacing's suffix. */
   private static Optional<String> withSpacing(String base, SigmaSpacing spacing) {
-    return switch (spacing) {
-      case TIMESTEPS -> Optional.of(base);
-      case KARRAS -> Optional.of(base + "-karras");
-      case EXPONENTIAL -> Optional.empty();
-    };
+    return Optional.of(base + SPACING_SUFFIX.get(spacing));
   }
 
   /** The short names, in a stable order. */

@@ -12,11 +12,11 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.sdj.SdjException;
+import org.sdj.scheduler.Schedulers;
 
 class GenerationInfoTest {
-  private static final List<String> SCHEDULERS = List.of("ddim", "pndm", "euler", "euler-a", "dpmpp-2m",
-      "dpmpp-2m-karras", "lms", "lms-karras", "heun", "heun-karras", "dpm2", "dpm2-karras", "dpm2-a", "dpm2-a-karras",
-      "euler-karras", "unipc", "lcm", "ddpm");
+  /** Every scheduler sdj names has an A1111 sampler and schedule type, and back. */
+  private static final List<String> SCHEDULERS = Schedulers.shortNames();
 
   @Test
   void formatsLikeA1111() {

@@ -87,9 +87,9 @@ final class GenerateCommand implements Callable<Integer> {
   int clipSkip = GenerationRequest.DEFAULT_CLIP_SKIP;
 
   @Option(names = "--scheduler", paramLabel = "NAME",
-      description = "ddim, pndm, euler, euler-karras, euler-a, dpmpp-2m, dpmpp-2m-karras, dpmpp-2m-sde,"
-          + " dpmpp-2m-sde-karras, lms, lms-karras, heun, heun-karras, dpm2, dpm2-karras, dpm2-a, dpm2-a-karras,"
-          + " unipc, lcm, ddpm (default: the model's).")
+      description = "ddim, pndm, euler, euler-a, dpmpp-2m, dpmpp-2m-sde, lms, heun, dpm2, dpm2-a, unipc, lcm, ddpm;"
+          + " euler, dpmpp-2m, dpmpp-2m-sde, lms, heun, dpm2 and dpm2-a also with -karras or -exponential (A1111's"
+          + " schedule types), e.g. dpmpp-2m-karras (default: the model's).")
   String scheduler;
 
   /** AUTOMATIC1111's and stable-diffusion.cpp's way of asking for a random seed. */
