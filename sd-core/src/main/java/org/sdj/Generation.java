@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.sdj.image.Images;
 import org.sdj.image.LatentPreview;
+import org.sdj.image.TorchInterpolate;
 import org.sdj.pipeline.DenoiseObserver;
 import org.sdj.pipeline.DenoiseSpec;
 import org.sdj.pipeline.LatentStart;
@@ -171,7 +172,7 @@ final class Generation {
       HiresFix fix = request.hiresFix().get();
       finalShape = new long[] {batch, shape[1], fix.target(height, factor) / factor,
           fix.target(width, factor) / factor};
-      float[] upscaled = HiresFix.upscale(latents, shape, (int) finalShape[2], (int) finalShape[3]);
+      float[] upscaled = hiresLatents(fix, latents, finalShape, generator);
       LatentStart second = new LatentStart.Image(upscaled, generator.randn(upscaled.length), fix.strength());
       latents = denoise(pipeline, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.guidanceRescale(),
@@ -191,6 +192,31 @@ final class Generation {
         request.variation());
     return new GenerationResult(images, latents, finalShape, parameters,
         Duration.ofNanos(System.nanoTime() - started));
+  }
+
+  /**
+   * The first pass's latents enlarged to {@code target} for the hires pass: by torch's interpolation for a latent
+   * upscaler; for a picture upscaler, decoded to 8-bit pictures, each resized, and encoded again (its posterior sample
+   * the generator's next draw, as diffusers' img2img draws it).
+   */
+  private float[] hiresLatents(HiresFix fix, float[] latents, long[] target, TorchGenerator generator) {
+    int h = (int) target[2];
+    int w = (int) target[3];
+    Optional<TorchInterpolate.Mode> mode = fix.upscaler().latentMode();
+    if (mode.isPresent()) {
+      return TorchInterpolate.resize(latents, shape, h, w, mode.get());
+    }
+    int factor = components.vae().downscaleFactor();
+    List<BufferedImage> pictures = Images.toImages(pipeline.decode(latents, shape),
+        new long[] {shape[0], 3, height, width});
+    float[] pixels = new float[Math.toIntExact(shape[0] * 3L * h * factor * w * factor)];
+    int per = pixels.length / pictures.size();
+    for (int i = 0; i < pictures.size(); i++) {
+      System.arraycopy(Images.toTensor(Images.resize(pictures.get(i), w * factor, h * factor)), 0, pixels, i * per,
+          per);
+    }
+    return pipeline.encodeImage(pixels, new long[] {shape[0], 3, (long) h * factor, (long) w * factor},
+        generator::randn);
   }
 
   private float[] denoise(StableDiffusionPipeline on, DenoiseSpec spec, long started) {

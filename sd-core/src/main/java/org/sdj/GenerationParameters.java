@@ -91,7 +91,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
       if (fix.steps() > 0) {
         info.extra(HiresFix.STEPS, Integer.toString(fix.steps()));
       }
-      info.extra(HiresFix.UPSCALER, HiresFix.LATENT_UPSCALER);
+      info.extra(HiresFix.UPSCALER, fix.upscaler().a1111Name());
     });
     refiner.ifPresent(r -> {
       info.extra(REFINER, r.model());

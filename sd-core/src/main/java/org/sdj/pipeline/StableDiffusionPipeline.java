@@ -246,10 +246,10 @@ public final class StableDiffusionPipeline {
    * {@code latent_dist.sample(generator)}: {@code (mean + exp(logvar / 2) * noise) * scaling_factor}, log-variance
    * clamped to [-30, 20].
    *
-   * @param image {@code [1, 3, H, W]} in [-1, 1] flattened
+   * @param image {@code [N, 3, H, W]} in [-1, 1] flattened
    * @param imageShape its shape
-   * @param noise draws the posterior noise (the generator's first draw in img2img)
-   * @return {@code [1, latent_channels, H / f, W / f]} flattened
+   * @param noise draws the posterior noise, for the whole batch at once (the generator's first draw in img2img)
+   * @return {@code [N, latent_channels, H / f, W / f]} flattened
    */
   public float[] encodeImage(float[] image, long[] imageShape, NoiseSource noise) {
     VaeTiles.Pass encode = (x, shape) -> onVae("encoder", (ops, vae) -> vae.encodeMoments(ops, ops.fromHost(x,
@@ -258,13 +258,19 @@ public final class StableDiffusionPipeline {
     float[] moments = tiles.isPresent()
         ? tiles.get().apply(image, imageShape, 2 * components.vae().config().latentChannels(), encode)
         : encode.apply(image, imageShape);
-    int half = moments.length / 2;
-    float[] eps = noise.next(half);
+    // Each image's moments are its means, then its log-variances: [N, 2 * channels, h, w].
+    int images = Math.toIntExact(imageShape[0]);
+    int perImage = moments.length / images / 2;
+    float[] eps = noise.next(moments.length / 2);
     float scaling = (float) components.vae().config().scalingFactor();
-    float[] latents = new float[half];
-    for (int i = 0; i < half; i++) {
-      float logvar = Math.clamp(moments[half + i], -30f, 20f);
-      latents[i] = (moments[i] + (float) Math.exp(0.5 * logvar) * eps[i]) * scaling;
+    float[] latents = new float[moments.length / 2];
+    for (int n = 0; n < images; n++) {
+      int mean = 2 * n * perImage;
+      for (int i = 0; i < perImage; i++) {
+        float logvar = Math.clamp(moments[mean + perImage + i], -30f, 20f);
+        int at = n * perImage + i;
+        latents[at] = (moments[mean + i] + (float) Math.exp(0.5 * logvar) * eps[at]) * scaling;
+      }
     }
     return latents;
   }

@@ -145,13 +145,19 @@ final class GenerateCommand implements Callable<Integer> {
   Path outputLatents;
 
   @Option(names = "--hires-scale", paramLabel = "X",
-      description = "txt2img: AUTOMATIC1111's hires fix with its Latent upscaler: make the picture, enlarge its"
-          + " latents X times (up to " + HiresFix.MAX_SCALE + ") and repaint part of it at the larger size.")
+      description = "txt2img: AUTOMATIC1111's hires fix: make the picture, enlarge it X times (up to "
+          + HiresFix.MAX_SCALE + "; its latents, or the picture: --hires-upscaler) and repaint part of it at the"
+          + " larger size.")
   Double hiresScale;
 
   @Option(names = "--hires-strength", paramLabel = "S",
       description = "With --hires-scale: how much the second pass repaints, in (0, 1] (default: ${DEFAULT-VALUE}).")
   double hiresStrength = HiresFix.DEFAULT_STRENGTH;
+
+  @Option(names = "--hires-upscaler", paramLabel = "NAME",
+      description = "With --hires-scale: latent (default), latent-bicubic, latent-nearest, latent-nearest-exact"
+          + " (A1111's latent upscalers) or lanczos (the picture, resized and encoded again).")
+  String hiresUpscaler;
 
   @Option(names = "--hires-steps", paramLabel = "N",
       description = "With --hires-scale: the second pass's steps (default: ${DEFAULT-VALUE}, as many as --steps).")
@@ -195,9 +201,9 @@ final class GenerateCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "give both --width and --height, or neither");
     }
     if (hiresScale == null && (spec.commandLine().getParseResult().hasMatchedOption("--hires-strength")
-        || spec.commandLine().getParseResult().hasMatchedOption("--hires-steps"))) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--hires-strength and --hires-steps tune the"
-          + " hires fix: add --hires-scale");
+        || spec.commandLine().getParseResult().hasMatchedOption("--hires-steps") || hiresUpscaler != null)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--hires-strength, --hires-steps and"
+          + " --hires-upscaler tune the hires fix: add --hires-scale");
     }
     if (modelOptions.refiner == null && spec.commandLine().getParseResult().hasMatchedOption("--refiner-switch-at")) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--refiner-switch-at says when the refiner takes"
@@ -250,7 +256,11 @@ final class GenerateCommand implements Callable<Integer> {
     controlOptions.apply(spec, modelOptions.controlNets.size(), request);
     ipAdapterOptions.apply(spec, request);
     if (hiresScale != null) {
-      request.hiresFix(new HiresFix(hiresScale, hiresStrength, hiresSteps));
+      HiresFix.Upscaler upscaler = hiresUpscaler == null ? HiresFix.Upscaler.LATENT
+          : HiresFix.Upscaler.named(hiresUpscaler).orElseThrow(() -> new CommandLine.ParameterException(
+              spec.commandLine(), "--hires-upscaler " + hiresUpscaler + " is not one sdj runs: latent,"
+                  + " latent-bicubic, latent-nearest, latent-nearest-exact or lanczos"));
+      request.hiresFix(new HiresFix(hiresScale, hiresStrength, hiresSteps, upscaler));
     }
     if (initNoise != null) {
       request.initialNoise(readNoise(initNoise));

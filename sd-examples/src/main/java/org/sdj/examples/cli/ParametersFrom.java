@@ -2,6 +2,7 @@ package org.sdj.examples.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.sdj.GenerationParameters;
 import org.sdj.HiresFix;
 import org.sdj.SdjException;
@@ -77,6 +78,16 @@ final class ParametersFrom {
       String steps = info.extras().get(HiresFix.STEPS);
       if (steps != null && !given.hasMatchedOption("--hires-steps")) {
         command.hiresSteps = (int) number(file, HiresFix.STEPS, steps);
+      }
+      String upscaler = info.extras().get(HiresFix.UPSCALER);
+      if (upscaler != null && !given.hasMatchedOption("--hires-upscaler")) {
+        Optional<HiresFix.Upscaler> known = HiresFix.Upscaler.named(upscaler);
+        if (known.isPresent()) {
+          command.hiresUpscaler = known.get().shortName();
+        } else {
+          err.println("sdj: " + file + ": hires upscaler " + upscaler + " has no sdj equivalent; using Latent (give"
+              + " --hires-upscaler to choose)");
+        }
       }
     }
     if (!given.hasMatchedOption("--scheduler") && info.sampler().isPresent()) {

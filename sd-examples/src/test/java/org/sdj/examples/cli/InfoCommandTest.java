@@ -86,12 +86,13 @@ class InfoCommandTest {
     Path first = dir.resolve("hires.png");
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a fox",
         "--steps", "2", "--scheduler", "euler", "--seed", "5", "--width", "64", "--height", "48", "--hires-scale",
-        "1.5", "--hires-strength", "0.6", "--hires-steps", "3", "--guidance-rescale", "0.7", "--output",
-        first.toString()).assertSuccess();
+        "1.5", "--hires-strength", "0.6", "--hires-steps", "3", "--hires-upscaler", "latent-bicubic",
+        "--guidance-rescale", "0.7", "--output", first.toString()).assertSuccess();
     assertEquals(96, ImageIO.read(first.toFile()).getWidth());
     String info = Sdj.run("info", first.toString()).out();
     assertTrue(info.contains("Size: 64x48") && info.contains("Denoising strength: 0.6")
         && info.contains("Hires upscale: 1.5") && info.contains("Hires steps: 3")
+        && info.contains("Hires upscaler: Latent (bicubic)")
         && info.contains("Guidance rescale: 0.7"), info);
     Path again = dir.resolve("hires-again.png");
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
@@ -99,6 +100,8 @@ class InfoCommandTest {
     assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(again), "the same picture, the same file");
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--hires-steps", "3"))
         .assertOneErrorLine(2, "add --hires-scale");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--hires-scale", "2", "--hires-upscaler", "R-ESRGAN 4x+"))
+        .assertOneErrorLine(2, "not one sdj runs");
   }
 
   @Test
