@@ -20,6 +20,7 @@ import org.sdj.pipeline.StableDiffusionPipeline;
 import org.sdj.prompt.PromptChunk;
 import org.sdj.prompt.PromptSyntax;
 import org.sdj.random.TorchGenerator;
+import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Scheduler;
 import org.sdj.scheduler.Schedulers;
 
@@ -141,7 +142,7 @@ final class Generation {
     DenoiseSpec spec = new DenoiseSpec(List.of(repeat(request.prompt(), batch)),
         List.of(repeat(request.negativePrompt(), batch)), request.promptSyntax(), request.steps(),
         request.guidanceScale(), request.guidanceRescale(), request.clipSkip(), scheduler, start, shape,
-        generator::randn, request.sdxl(), request.refinerSwitchAt().orElse(1),
+        NoiseSource.of(generator), request.sdxl(), request.refinerSwitchAt().orElse(1),
         attached.controls(request, width, height), attached.imagePrompts(request));
 
     float[] latents = denoise(pipeline, spec, started);
@@ -153,7 +154,7 @@ final class Generation {
       latents = denoise(decoder, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           request.steps(), request.guidanceScale(), request.guidanceRescale(), request.clipSkip(),
           createScheduler(decoder.components()), new LatentStart.Partial(latents,
-              request.refinerSwitchAt().getAsDouble()), shape, generator::randn, request.sdxl(), 1, List.of(),
+              request.refinerSwitchAt().getAsDouble()), shape, NoiseSource.of(generator), request.sdxl(), 1, List.of(),
               List.of()),
           started);
     }
@@ -176,9 +177,9 @@ final class Generation {
       LatentStart second = new LatentStart.Image(upscaled, generator.randn(upscaled.length), fix.strength());
       latents = denoise(pipeline, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.guidanceRescale(),
-          request.clipSkip(), createScheduler(components), second, finalShape, generator::randn, request.sdxl(), 1,
-          attached.controls(request, fix.target(width, factor), fix.target(height, factor)), spec.imagePrompts()),
-          started);
+          request.clipSkip(), createScheduler(components), second, finalShape, NoiseSource.of(generator),
+          request.sdxl(), 1, attached.controls(request, fix.target(width, factor), fix.target(height, factor)),
+          spec.imagePrompts()), started);
     }
     List<BufferedImage> images = Images.toImages(decoder.decode(latents, finalShape),
         new long[] {batch, 3, finalShape[2] * factor, finalShape[3] * factor});

@@ -1,5 +1,6 @@
 package org.sdj.pipeline;
 
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.sdj.backend.Backend;
 import org.sdj.backend.DType;
@@ -42,6 +43,8 @@ public final class StepLatents implements LatentMath<Tensor>, AutoCloseable {
   private Tensor noiseBlock;
   private NoiseSource noiseSource;
   private int noiseUsed;
+  /** Whether the block was drawn from a lookahead, the source advancing by each row taken. */
+  private boolean sourceFollows;
 
   /** Opens the first step's scope on {@code backend}. */
   public StepLatents(Backend backend) {
@@ -87,9 +90,12 @@ public final class StepLatents implements LatentMath<Tensor>, AutoCloseable {
 
   /**
    * Tells this math that the loop will ask for noise at most {@code draws} more times: the first request then draws
-   * them all from its source, in order, and uploads them together, so that later steps copy nothing from the host (a
-   * copy from pageable memory may wait for a GPU). The values each step gets are those drawing on request would give;
-   * only the source ends further along (unused draws are consumed too), so the source must serve this loop alone.
+   * them all, in order, and uploads them together, so that later steps copy nothing from the host (a copy from pageable
+   * memory may wait for a GPU). The values each step gets are those drawing on request would give. Where the source
+   * has a {@linkplain NoiseSource#lookahead lookahead}, they are drawn from it and the source itself advances by each
+   * draw the loop takes, so that it ends where drawing on request would leave it (a scheduler that draws at some steps
+   * only, DPM2 a, DDPM, LCM, then leaves the generator right for a pass after the loop); without one, unused draws are
+   * consumed too, and the source must serve this loop alone.
    */
   public void prefetchNoise(int draws) {
     if (draws < 0) {
@@ -102,15 +108,21 @@ public final class StepLatents implements LatentMath<Tensor>, AutoCloseable {
   public Tensor noise(NoiseSource source, Tensor like) {
     int n = Math.toIntExact(like.numel());
     if (noiseBlock == null && noiseAhead > 1) {
+      Optional<NoiseSource> ahead = source.lookahead();
+      NoiseSource from = ahead.orElse(source);
       float[] all = new float[Math.multiplyExact(noiseAhead, n)];
       for (int i = 0; i < noiseAhead; i++) {
-        System.arraycopy(source.draw(n), 0, all, i * n, n);
+        System.arraycopy(from.draw(n), 0, all, i * n, n);
       }
       noiseScope = backend.ops();
       noiseBlock = noiseScope.fromHost(all, DType.F32, noiseAhead, n);
       noiseSource = source;
+      sourceFollows = ahead.isPresent();
     }
     if (noiseBlock != null && source == noiseSource && noiseUsed < noiseBlock.dim(0) && noiseBlock.dim(1) == n) {
+      if (sourceFollows) {
+        source.draw(n);  // the source keeps pace with the draws taken, as drawing on request would
+      }
       return scope.reshape(scope.narrow(noiseBlock, 0, noiseUsed++, 1), like.shape());
     }
     return fromHost(source.draw(n), like.shape());

@@ -20,6 +20,14 @@ final class MersenneTwister {
     index = N;
   }
 
+  /** An engine in this one's state, which then goes its own way. */
+  MersenneTwister copy() {
+    MersenneTwister copy = new MersenneTwister(0);
+    System.arraycopy(state, 0, copy.state, 0, N);
+    copy.index = index;
+    return copy;
+  }
+
   /** The next 32 random bits (read them as unsigned). */
   int next() {
     if (index >= N) {

@@ -35,6 +35,18 @@ public final class TorchGenerator {
     this.engine = new MersenneTwister((int) seed);
   }
 
+  private TorchGenerator(TorchGenerator from) {
+    this.seed = from.seed;
+    this.engine = from.engine.copy();
+    this.hasCachedNormal = from.hasCachedNormal;
+    this.cachedNormal = from.cachedNormal;
+  }
+
+  /** A generator in this one's state, which draws the same values from here on without advancing this one. */
+  public TorchGenerator copy() {
+    return new TorchGenerator(this);
+  }
+
   /** Same as {@link #TorchGenerator(long)}. */
   public static TorchGenerator seeded(long seed) {
     return new TorchGenerator(seed);

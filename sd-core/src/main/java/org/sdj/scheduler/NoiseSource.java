@@ -1,6 +1,8 @@
 package org.sdj.scheduler;
 
+import java.util.Optional;
 import org.sdj.SdjException;
+import org.sdj.random.TorchGenerator;
 
 /**
  * Where stochastic schedulers (Euler Ancestral, DDPM, multi-step LCM, DDIM with eta &gt; 0) take their fresh noise:
@@ -20,6 +22,30 @@ public interface NoiseSource {
    * @return {@code count} unit-normal floats
    */
   float[] next(int count);
+
+  /**
+   * A source that gives the values this one would give from here on, drawing them without advancing this one (so that
+   * a loop can draw its noise ahead and take from this one only what it uses); empty where there is none.
+   */
+  default Optional<NoiseSource> lookahead() {
+    return Optional.empty();
+  }
+
+  /** {@code generator}'s {@code randn}, with a {@link #lookahead} on a copy of its state. */
+  static NoiseSource of(TorchGenerator generator) {
+    return new NoiseSource() {
+      @Override
+      public float[] next(int count) {
+        return generator.randn(count);
+      }
+
+      @Override
+      public Optional<NoiseSource> lookahead() {
+        TorchGenerator copy = generator.copy();
+        return Optional.of(copy::randn);
+      }
+    };
+  }
 
   /**
    * {@link #next}, checked: fails clearly where the source returned null or the wrong count.
