@@ -73,6 +73,20 @@ class IpAdapterTest {
     }
   }
 
+  /** With a ControlNet, which reads the text alone while the UNet reads the image tokens too (one replay for both). */
+  @Test
+  void withAControlNetMatchesDiffusers(@TempDir Path dir) {
+    try (StableDiffusion sd = StableDiffusion.builder().model(TestFixtures.path("tiny-sd1"))
+        .controlNet(ControlNetFixture.folder(dir)).ipAdapter(IpAdapterFixture.plain(dir)).backend("reference")
+        .build()) {
+      float[] latents = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+          .size(128, 128).steps(4).scheduler("euler").guidanceScale(7.5).seed(68)
+          .control(new Control(ControlNetFixture.image(), 0.8, 0, 1))
+          .imagePrompt(new ImagePrompt(SdxlFixture.ramp(), 0.7))).latents();
+      TensorAssert.assertTensorClose(latents, expected(dir, "plain with a ControlNet"), "IP-Adapter and ControlNet");
+    }
+  }
+
   /** SDXL's IP-Adapters take the same path (StableDiffusionXLPipeline with ip-adapter_sdxl's layout). */
   @Test
   void anSdxlIpAdapterMatchesDiffusers(@TempDir Path dir) {
