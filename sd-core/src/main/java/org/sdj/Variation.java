@@ -34,52 +34,29 @@ public record Variation(long seed, double strength) {
     for (int n = 0; n < images; n++) {
       // A1111 normalizes dim 1 of [C, H, W] (H) and sums the products over it: one angle per (c, w).
       int base = n * perImage;
-      double[] dot = new double[channels * width];
-      double[] lowNorm = new double[channels * width];
-      double[] highNorm = new double[channels * width];
-      for (int c = 0; c < channels; c++) {
-        for (int h = 0; h < height; h++) {
-          for (int w = 0; w < width; w++) {
-            int i = base + (c * height + h) * width + w;
-            int k = c * width + w;
-            lowNorm[k] += (double) noise[i] * noise[i];
-            highNorm[k] += (double) other[i] * other[i];
-          }
-        }
+      double[] lowSquares = new double[channels * width];
+      double[] highSquares = new double[channels * width];
+      double[] products = new double[channels * width];
+      for (int i = 0; i < perImage; i++) {
+        int k = i / (height * width) * width + i % width;
+        lowSquares[k] += (double) noise[base + i] * noise[base + i];
+        highSquares[k] += (double) other[base + i] * other[base + i];
+        products[k] += (double) noise[base + i] * other[base + i];
       }
+      double[] omega = new double[products.length];
       double meanDot = 0;
-      for (int k = 0; k < dot.length; k++) {
-        lowNorm[k] = Math.sqrt(lowNorm[k]);
-        highNorm[k] = Math.sqrt(highNorm[k]);
+      for (int k = 0; k < products.length; k++) {
+        double dot = products[k] / (Math.sqrt(lowSquares[k]) * Math.sqrt(highSquares[k]));
+        omega[k] = Math.acos(dot);
+        meanDot += dot / products.length;
       }
-      for (int c = 0; c < channels; c++) {
-        for (int h = 0; h < height; h++) {
-          for (int w = 0; w < width; w++) {
-            int i = base + (c * height + h) * width + w;
-            int k = c * width + w;
-            dot[k] += (noise[i] / lowNorm[k]) * (other[i] / highNorm[k]);
-          }
-        }
-      }
-      for (double d : dot) {
-        meanDot += d / dot.length;
-      }
-      for (int c = 0; c < channels; c++) {
-        for (int h = 0; h < height; h++) {
-          for (int w = 0; w < width; w++) {
-            int i = base + (c * height + h) * width + w;
-            int k = c * width + w;
-            if (meanDot > 0.9995) {
-              // A1111's near-parallel fallback, its weights as it writes them.
-              out[i] = (float) (noise[i] * strength + other[i] * (1 - strength));
-            } else {
-              double omega = Math.acos(dot[k]);
-              double so = Math.sin(omega);
-              out[i] = (float) (Math.sin((1 - strength) * omega) / so * noise[i]
-                  + Math.sin(strength * omega) / so * other[i]);
-            }
-          }
-        }
+      for (int i = 0; i < perImage; i++) {
+        int k = i / (height * width) * width + i % width;
+        double so = Math.sin(omega[k]);
+        // A1111's near-parallel fallback keeps its weights as it writes them.
+        out[base + i] = (float) (meanDot > 0.9995 ? noise[base + i] * strength + other[base + i] * (1 - strength)
+            : Math.sin((1 - strength) * omega[k]) / so * noise[base + i]
+                + Math.sin(strength * omega[k]) / so * other[base + i]);
       }
     }
     return out;
