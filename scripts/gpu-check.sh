@@ -3,7 +3,7 @@
 #
 #   scripts/gpu-check.sh bundle   (on a build machine with JDK 25 and Maven; no GPU needed)
 #     Builds gpu-bundle/ (git-ignored, < 60 MB): a jlink'd Java 25 runtime (xz-packed), the jars (sd-core, sd-cuda with its
-#     kernels, JavaCPP's cuda + javacpp linux-x86_64, jackson, junit-platform-console-standalone), sd-cuda's test
+#     kernels, JavaCPP's cuda + javacpp linux-x86_64, jackson, junit-platform-console-standalone; xz-packed), sd-cuda's test
 #     classes, the ptxas report, the tiny-sd1 fixtures and the scheduler loops (run there on fp16 latents), and the
 #     attention tuning image (sd-cuda/src/test/tune, build-tune.sh; SDJ_BUNDLE_TUNE=0 leaves it out, for 'check').
 #
@@ -35,11 +35,12 @@
 #     left of 340 s).
 #
 #   scripts/gpu-check.sh check    (on the GPU machine; about 4 minutes, 7 with the stalls and variants)
-#     The tests of org.sdj.cuda, the attention benchmark beside PyTorch's SDPA, the UNet step beside PyTorch eager,
-#     the whole txt2img, GroupNormBench, and SDXL base's UNet step beside PyTorch eager's and its whole 1024x1024
-#     txt2img (as the deadline leaves room): the short confirmation of a kernel change (a tuning winner adopted) in a
-#     device session's last minutes; ncu's stall reasons of the table's kernels at padded head sizes 80 and 160
-#     (stalls.txt, as 'run' takes them too) and the instructions they wait at (sites-d80.txt, sites-d160.txt); the
+#     The tests of org.sdj.cuda (SDJ_TESTS_SECONDS, default 120; SDJ_TEST_CLASSES, simple names, for a few alone), SDXL
+#     base's UNet step beside PyTorch eager's and its whole 1024x1024 txt2img, then as the deadline leaves room the
+#     attention benchmark beside PyTorch's SDPA, SD 1.5's UNet step beside PyTorch eager, its whole txt2img and
+#     GroupNormBench: the short confirmation of a change (a tuning winner adopted) in a device session's last minutes;
+#     ncu's stall reasons of the table's kernels at padded head sizes 80 and 160 (stalls.txt, as 'run' takes them too)
+#     and the instructions they wait at (sites-d80.txt, sites-d160.txt; SDJ_CHECK_STALLS=0 leaves both out); the
 #     attention benchmark and the UNet step with each of SDJ_CHECK_VARIANTS (default "wgmmaRowPlan=false
 #     groupNormCluster=false"), each followed by the defaults again, the first before the stalls, the others after.
 #
@@ -118,11 +119,12 @@ make_bundle() {
   # 64 MiB, and the tree is 8 MB. 'run' unpacks them into /tmp.
   tar -C "$bundle/fixtures-tmp" -cf - fixtures | xz -9 -T2 >"$bundle/fixtures.tar.xz"
   rm -rf "$bundle/fixtures-tmp"
-  # Only what the GPU tests load (jdeps): JavaCPP needs jdk.unsupported, JUnit's console java.xml; sd-core's image
-  # classes (java.desktop) and hub client (java.net.http) are never loaded there.
+  # Only what the GPU tests load: JavaCPP needs jdk.unsupported, JUnit's console java.xml, the inpainting, ControlNet
+  # and IP-Adapter tests' images java.desktop, the SDXL tests' fixtures read inside sd-core's test jar jdk.zipfs (all
+  # four failed without them on 2026-11-28); sd-core's hub client (java.net.http) is never loaded there.
   # The modules image stays uncompressed (zip-0) for xz to pack: 13.8 MB in all against 22.2 MB with jlink's zip-9,
   # whose compressed image xz cannot shrink (2026-11-28).
-  jlink --add-modules java.base,java.logging,java.xml,jdk.unsupported \
+  jlink --add-modules java.base,java.desktop,java.logging,java.xml,jdk.unsupported,jdk.zipfs \
     --strip-debug --no-header-files --no-man-pages --compress zip-0 --output "$bundle/jre"
   strip --strip-unneeded "$bundle/jre/lib/server/libjvm.so"
   # xz packs the runtime (libjvm.so and the modules image are most of it) and keeps the bundle under 60 MB; 'run'
@@ -134,6 +136,15 @@ make_bundle() {
   cudajar=$(ls "$bundle"/lib/cuda-*-linux-x86_64.jar)
   zip -q -d "$cudajar" $(unzip -Z1 "$cudajar" | grep -E '\.so$' |
     grep -v -E '/libjni(cudart|cublas|cudnn|nvrtc)\.so$')
+  # The jars stored uncompressed and xz-packed together (15 MB of deflated jars in 10 MB): with java.desktop and
+  # jdk.zipfs in the runtime the bundle and the tree had reached the device tool's 64 MiB. 'run' unpacks them into /tmp.
+  local jar stage=$bundle/jars-tmp
+  mkdir -p "$stage/jars/lib"
+  for jar in "$bundle"/lib/*.jar "$bundle/junit-console.jar"; do
+    store_jar "$jar" "$stage/jars/${jar#"$bundle"/}"
+  done
+  tar -C "$stage" -cf - jars | xz -9 -T2 >"$bundle/jars.tar.xz"
+  rm -rf "$stage" "$bundle/lib" "$bundle/junit-console.jar"
   local bytes
   bytes=$(du -sb "$bundle" | cut -f1)
   echo "gpu-bundle: $((bytes / 1024 / 1024)) MiB in $bundle"
@@ -152,6 +163,16 @@ make_bundle() {
     echo "gpu-bundle and the working tree are over 63 MiB: the device tool carries 64 MiB in all" >&2
     exit 1
   fi
+}
+
+# Jar $1 again as $2 with its entries stored, not deflated (the manifest first), for xz to pack.
+store_jar() {
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && unzip -q "$1" && rm -f "$2" &&
+    { [ ! -f META-INF/MANIFEST.MF ] || zip -q -0 -X "$2" META-INF/MANIFEST.MF; } &&
+    zip -q -0 -X -r "$2" . -x META-INF/MANIFEST.MF)
+  rm -rf "$tmp"
 }
 
 # Directories that hold the CUDA libraries: the nvidia.* wheels of PyTorch, the toolkit, the driver.
@@ -181,7 +202,7 @@ PY
 }
 
 # The bundle unpacked (runtime, fixtures), the CUDA libraries found, the java command line and class path, and one
-# deadline $1 seconds on (globals: dest, out, java, cp, deadline).
+# deadline $1 seconds on (globals: dest, out, jars, java, cp, deadline).
 prepare() {
   dest=${OUT:-$root/gpu-out}
   out=/tmp/sdj-gpu-logs
@@ -193,6 +214,9 @@ prepare() {
   local data=/tmp/sdj-fixtures
   rm -rf "$data"
   unpack "$bundle/fixtures.tar.xz" "$data"
+  jars=/tmp/sdj-jars/jars
+  rm -rf /tmp/sdj-jars
+  unpack "$bundle/jars.tar.xz" /tmp/sdj-jars
   nvidia-smi >"$out/nvidia-smi.txt" 2>&1
   export LD_LIBRARY_PATH="$(library_path)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" >>"$out/nvidia-smi.txt"
@@ -209,7 +233,7 @@ prepare() {
     read -r -a extra <<<"$SDJ_GPU_JAVA_OPTS"
     java+=("${extra[@]}")
   fi
-  cp="$bundle/test-classes:$(ls "$bundle"/lib/*.jar | tr '\n' ':')"
+  cp="$bundle/test-classes:$(ls "$jars"/lib/*.jar | tr '\n' ':')"
   # One deadline for the whole run (the device session is short): each part gets its own limit or what is left.
   deadline=$((SECONDS + ${SDJ_GPU_SECONDS:-$1}))
   # The logs so far into $dest every 15 s, so that a run the device tool cuts off (a hung kernel whose process the
@@ -359,7 +383,7 @@ device_nvcc() { command -v nvcc || echo /usr/local/cuda/bin/nvcc; }
 overlap_part() {
   local cuobjdump jar
   cuobjdump=$(command -v cuobjdump || echo "$(dirname "$(device_nvcc)")/cuobjdump")
-  jar=$(ls "$bundle"/lib/sd-cuda-*-SNAPSHOT.jar | head -1)
+  jar=$(ls "$jars"/lib/sd-cuda-*-SNAPSHOT.jar | head -1)
   {
     echo "-- the softmax under O += P V (exponentials per tile between the loop's two waits; flag 512) --"
     if [ ! -x "$cuobjdump" ]; then
@@ -415,7 +439,7 @@ adopt_part() {
     n=$((n + 1))
   done
   local tuned=("-D$TUNED_PROPERTY=$dir")
-  limit 60 "${java[@]}" "${tuned[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
+  limit 60 "${java[@]}" "${tuned[@]}" -jar "$jars/junit-console.jar" execute --class-path "$cp" \
     --select-class org.sdj.cuda.FlashAttentionWgmmaRuleTest --details=tree --disable-banner --disable-ansi-colors \
     >"$out/adopt-tests.txt" 2>&1
   limit 45 "${java[@]}" "${tuned[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/adopt-bench.txt" 2>&1
@@ -450,8 +474,14 @@ deliver() {
 # $out/junit; its exit code.
 tests_part() {
   echo "== tests (org.sdj.cuda) =="
-  limit "$1" "${java[@]}" -jar "$bundle/junit-console.jar" execute --class-path "$cp" \
-    --select-package org.sdj.cuda --exclude-classname '.*\.Emulated.*' --exclude-classname '.*\.HostDeviceTest' \
+  # SDJ_TEST_CLASSES (simple names, space-separated): those classes alone, to rerun a few in a session's last minutes.
+  local select=(--select-package org.sdj.cuda) name
+  if [ -n "${SDJ_TEST_CLASSES:-}" ]; then
+    select=()
+    for name in $SDJ_TEST_CLASSES; do select+=(--select-class "org.sdj.cuda.$name"); done
+  fi
+  limit "$1" "${java[@]}" -jar "$jars/junit-console.jar" execute --class-path "$cp" \
+    "${select[@]}" --exclude-classname '.*\.Emulated.*' --exclude-classname '.*\.HostDeviceTest' \
     --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" >"$out/tests.txt" 2>&1
 }
 
@@ -555,27 +585,31 @@ check_variant() {
 # the attention benchmark beside PyTorch's SDPA, the UNet step against PyTorch eager and the whole txt2img.
 check_checks() {
   prepare 200
-  tests_part 90
+  tests_part "${SDJ_TESTS_SECONDS:-120}"
   local tests_rc=$?
+  # SDXL first (never measured on a GPU before 2026-11-28 18:30): base's UNet step (128x128 latent; 2.6 G random
+  # weights drawn on the host first) beside PyTorch eager's, then its whole 1024x1024 txt2img and peak device memory
+  # (its random 6.9 GB folder written first); SD 1.5's figures, which run 12 measured, after them as the deadline
+  # leaves room.
+  limit 120 "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench 10 sdxl >"$out/unet-sdxl-sdj.txt" 2>&1
+  limit 60 python3 "$root/benchmarks/torch/unet_step.py" 10 --model sdxl >"$out/unet-sdxl-torch.txt" 2>&1
+  limit 180 "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench sdxl >"$out/txt2img-sdxl-sdj.txt" 2>&1
   limit 40 "${java[@]}" -cp "$cp" org.sdj.cuda.AttentionBench >"$out/bench-sdj.txt" 2>&1
   limit 30 python3 "$root/benchmarks/torch/attention_sdpa.py" >"$out/bench-torch.txt" 2>&1
   limit 60 "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj.txt" 2>&1
   limit 50 python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
   limit 60 "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   limit 30 "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
-  # SDXL base's UNet step (128x128 latent; 2.6 G random weights drawn on the host first) beside PyTorch eager's.
-  limit 120 "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench 10 sdxl >"$out/unet-sdxl-sdj.txt" 2>&1
-  limit 60 python3 "$root/benchmarks/torch/unet_step.py" 10 --model sdxl >"$out/unet-sdxl-torch.txt" 2>&1
-  # SDXL's whole txt2img at 1024x1024 and its peak device memory (its random 6.9 GB folder written first).
-  limit 180 "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench sdxl >"$out/txt2img-sdxl-sdj.txt" 2>&1
   # The attention benchmark and the UNet step with each of SDJ_CHECK_VARIANTS (properties of org.sdj.cuda, without
   # the prefix), each followed by the defaults again, so that an order effect shows; the first variant before the
   # stall reasons and sites, the others after them, as the deadline leaves room.
   local variants=${SDJ_CHECK_VARIANTS-wgmmaRowPlan=false groupNormCluster=false} variant
   local first=${variants%% *}
   [ -n "$first" ] && check_variant "$first"
-  stalls_part "80 160"
-  sites_part "80 160"
+  if [ "${SDJ_CHECK_STALLS:-1}" != 0 ]; then
+    stalls_part "80 160"
+    sites_part "80 160"
+  fi
   for variant in ${variants#"$first"}; do check_variant "$variant"; done
   {
     tests_summary
