@@ -15,7 +15,8 @@ import org.sdj.scheduler.Scheduler;
  * @param negativePrompts one negative prompt per batch item (empty strings for none)
  * @param promptSyntax how the prompts become the text encoder's input
  * @param steps inference steps, passed to {@link Scheduler#setTimesteps}
- * @param guidanceScale classifier-free guidance weight; at most 1 skips the unconditional pass, as diffusers does
+ * @param guidanceScale classifier-free guidance weight; at most 1 skips the unconditional pass, as diffusers does, and
+ *     so does a UNet that takes the scale as an embedding (a latent consistency model)
  * @param guidanceRescale diffusers' {@code guidance_rescale} in [0, 1]: how far the guided prediction is scaled back to
  *     the conditional prediction's standard deviation per item (0: not at all)
  * @param clipSkip the text encoder's layers used, counted from its last as A1111's "Clip skip" counts (1: all)
@@ -114,7 +115,7 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, Pr
     return sdxl.negativePrompt2().map(p -> Collections.nCopies(prompts.size(), p)).orElse(negativePrompts);
   }
 
-  /** Whether the loop runs the unconditional pass too. */
+  /** Whether the guidance scale asks for the unconditional pass (a latent consistency model's UNet skips it still). */
   public boolean classifierFreeGuidance() {
     return guidanceScale > 1.0;
   }

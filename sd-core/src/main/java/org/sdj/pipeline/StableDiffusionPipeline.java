@@ -91,8 +91,15 @@ public final class StableDiffusionPipeline {
     }
     Optional<LatentStart.Inpaint> blendBack = spec.start() instanceof LatentStart.Inpaint p && !p.conditioned()
         ? Optional.of(p) : Optional.empty();
-    boolean cfg = spec.classifierFreeGuidance();
     UNet2DConditionModel unet = components.unet();
+    // A latent consistency model takes its guidance scale as an embedding and runs no unconditional pass, as
+    // diffusers' pipelines run it (do_classifier_free_guidance is false wherever time_cond_proj_dim is set).
+    boolean guidanceEmbedded = unet.takesGuidanceEmbedding();
+    boolean cfg = spec.classifierFreeGuidance() && !guidanceEmbedded;
+    if (guidanceEmbedded && spec.negativePrompts().stream().anyMatch(p -> !p.isBlank())) {
+      LOG.log(Level.INFO, "the UNet takes its guidance scale as an embedding (a latent consistency model) and runs"
+          + " no unconditional pass: the negative prompt is not used");
+    }
     int batch = Math.toIntExact(spec.latentShape()[0] * (cfg ? 2 : 1));
     try (Ops outer = backend.ops();
         UNetCalls calls = new UNetCalls(backend, unet, spec.controls(),
@@ -103,6 +110,9 @@ public final class StableDiffusionPipeline {
           .map(a -> outer.cast(a, backend.activationType()));
       Optional<Tensor> conditioning = Inpainting.conditioning(outer, spec, backend.activationType());
       Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, end), batch);
+      Optional<Tensor> timestepCond = guidanceEmbedded ? Optional.of(outer.fromHost(
+          unet.guidanceEmbedding(spec.guidanceScale(), batch), backend.activationType(), batch,
+          unet.config().timeCondProjDim().getAsInt())) : Optional.empty();
       List<Tensor> images = spec.controls().stream().map(c -> controlImage(outer, c, batch, spec.latentShape()))
           .toList();
       List<Tensor> imageTokens = spec.imagePrompts().stream().map(p -> imageTokens(outer, p, batch, cfg)).toList();
@@ -129,16 +139,18 @@ public final class StableDiffusionPipeline {
         Tensor prediction = switch (contexts) {
           case TextConditioning.Contexts.Joint j -> calls.run(ops, UNetCalls.Kind.BATCH, index, windowSteps,
               cfg ? ops.concat(0, modelInput, modelInput) : modelInput,
-              latentInput.map(l -> cfg ? ops.concat(0, l, l) : l), time, j.all().context(), added, images,
-              imageTokens);
+              latentInput.map(l -> cfg ? ops.concat(0, l, l) : l), time, j.all().context(), added, timestepCond,
+              images, imageTokens);
           // Contexts of lengths neither divides run apart, as A1111 runs them (each half in a replay of its own).
           case TextConditioning.Contexts.Apart a -> ops.concat(0,
               calls.run(ops, UNetCalls.Kind.UNCONDITIONAL_HALF, index, windowSteps, modelInput, latentInput,
                   ops.narrow(time, 0, 0, half), a.uncond().context(), added.map(c -> ops.narrow(c, 0, 0, half)),
+                  timestepCond.map(c -> ops.narrow(c, 0, 0, half)),
                   images.stream().map(c -> ops.narrow(c, 0, 0, half)).toList(),
                   imageTokens.stream().map(c -> ops.narrow(c, 0, 0, half)).toList()),
               calls.run(ops, UNetCalls.Kind.CONDITIONAL_HALF, index, windowSteps, modelInput, latentInput,
                   ops.narrow(time, 0, half, half), a.cond().context(), added.map(c -> ops.narrow(c, 0, half, half)),
+                  timestepCond.map(c -> ops.narrow(c, 0, half, half)),
                   images.stream().map(c -> ops.narrow(c, 0, half, half)).toList(),
                   imageTokens.stream().map(c -> ops.narrow(c, 0, half, half)).toList()));
         };

@@ -52,12 +52,14 @@ final class UNetCalls implements AutoCloseable {
    * @param latents the latents alone where {@code sample} has an inpainting UNet's extra channels: what the
    *     ControlNets take (diffusers' {@code control_model_input}); empty where {@code sample} is the latents
    * @param added SDXL's added condition, where the UNet takes it
+   * @param timestepCond a latent consistency model's guidance scale embedding, where the UNet takes it
    * @param images each ControlNet's control image for these rows {@code [N, 3, H, W]}
    * @param imageTokens each IP-Adapter's image tokens for these rows {@code [N, T, cross_attention_dim]}, one for each
    *     scale the calls were made with
    */
   Tensor run(Ops ops, Kind kind, int step, int total, Tensor sample, Optional<Tensor> latents, Tensor time,
-      Tensor context, Optional<Tensor> added, List<Tensor> images, List<Tensor> imageTokens) {
+      Tensor context, Optional<Tensor> added, Optional<Tensor> timestepCond, List<Tensor> images,
+      List<Tensor> imageTokens) {
     if (imageTokens.size() != imageScales.size()) {
       throw new IllegalArgumentException(imageTokens.size() + " image prompts' tokens for " + imageScales.size()
           + " scales");
@@ -65,6 +67,7 @@ final class UNetCalls implements AutoCloseable {
     List<Tensor> in = new ArrayList<>(imageTokens);
     in.addAll(List.of(sample, time, context));
     added.ifPresent(in::add);
+    timestepCond.ifPresent(in::add);
     List<Integer> active = new ArrayList<>();
     for (int i = 0; i < controls.size(); i++) {
       if (controls.get(i).activeAt(step, total)) {
@@ -81,7 +84,8 @@ final class UNetCalls implements AutoCloseable {
   }
 
   /**
-   * The UNet with the IP-Adapters' image tokens, which come first, and the residuals of the ControlNets
+   * The UNet (sample, time, context, then the added condition and the guidance embedding where it takes them) with the
+   * IP-Adapters' image tokens, which come first, and the residuals of the ControlNets
    * {@code key.active()}, whose images follow the UNet's inputs, then the latents they take where those are apart.
    */
   private Tensor call(Ops ops, List<Tensor> all, Key key) {
@@ -91,8 +95,9 @@ final class UNetCalls implements AutoCloseable {
     }
     List<Tensor> in = all.subList(imageScales.size(), all.size());
     List<Integer> active = key.active();
-    Optional<Tensor> added = unet.takesAddedCondition() ? Optional.of(in.get(3)) : Optional.empty();
-    int first = added.isPresent() ? 4 : 3;
+    int first = 3;
+    Optional<Tensor> added = unet.takesAddedCondition() ? Optional.of(in.get(first++)) : Optional.empty();
+    Optional<Tensor> timestepCond = unet.takesGuidanceEmbedding() ? Optional.of(in.get(first++)) : Optional.empty();
     Tensor latents = key.latentsApart() ? in.getLast() : in.get(0);
     ControlResiduals sum = null;
     try {
@@ -110,7 +115,7 @@ final class UNetCalls implements AutoCloseable {
         }
       }
       return unet.forward(ops, in.get(0), in.get(1), new EncoderHiddenStates(in.get(2), imageTokens), added,
-          Optional.ofNullable(sum));
+          Optional.ofNullable(sum), timestepCond);
     } finally {
       if (sum != null) {
         sum.close();

@@ -36,6 +36,8 @@ public final class ControlNetModel {
     this.config = config;
     UNet2DConditionConfig unet = config.unet();
     UNet2DConditionModel.rejectUnsupportedEncoder(unet, w);
+    // diffusers' pipelines give a latent consistency model's guidance embedding to the UNet alone.
+    unet.timeCondProjDim().ifPresent(d -> w.problem("unsupported time_cond_proj_dim " + d + " in a ControlNet"));
     this.encoder = new UNetEncoder(unet, w);
     List<Integer> channels = unet.blockOutChannels();
     this.conditioning = new ControlNetConditioningEmbedding(w.prefix("controlnet_cond_embedding"),

@@ -99,7 +99,6 @@ public final class UNet2DConditionModel {
       }
     }
     c.encoderHidDim().ifPresent(d -> w.problem("unsupported encoder_hid_dim " + d));
-    c.timeCondProjDim().ifPresent(d -> w.problem("unsupported time_cond_proj_dim " + d));
     if (c.dualCrossAttention()) {
       w.problem("unsupported dual_cross_attention true");
     }
@@ -158,6 +157,34 @@ public final class UNet2DConditionModel {
       System.arraycopy(timeEmbedding.projection(timesteps[i], batch), 0, all, i * rows, rows);
     }
     return ops.fromHost(all, (long) timesteps.length * batch, timeEmbedding.channels());
+  }
+
+  /**
+   * Whether the UNet takes its guidance scale as an embedding beside the timestep ({@code time_cond_proj_dim}: a
+   * latent consistency model distilled with guidance), in place of classifier-free guidance's unconditional pass.
+   */
+  public boolean takesGuidanceEmbedding() {
+    return encoder.takesTimestepCondition();
+  }
+
+  /**
+   * The {@code timestep_cond} input of diffusers' pipelines for a UNet that {@link #takesGuidanceEmbedding() takes
+   * its guidance scale as an embedding}: {@code get_guidance_scale_embedding(guidanceScale - 1)} for every row.
+   *
+   * @return {@code [batch, time_cond_proj_dim]} flattened
+   * @throws IllegalStateException for a UNet without {@code time_cond_proj_dim}
+   */
+  public float[] guidanceEmbedding(double guidanceScale, int batch) {
+    if (!takesGuidanceEmbedding()) {
+      throw new IllegalStateException("this UNet takes no guidance scale embedding");
+    }
+    int dim = config.timeCondProjDim().getAsInt();
+    float[] row = TimestepEmbedding.guidanceScaleEmbedding(guidanceScale - 1, dim);
+    float[] out = new float[batch * dim];
+    for (int b = 0; b < batch; b++) {
+      System.arraycopy(row, 0, out, b * dim, dim);
+    }
+    return out;
   }
 
   /** Whether the UNet takes SDXL's added condition ({@code addition_embed_type text_time}). */
@@ -251,7 +278,21 @@ public final class UNet2DConditionModel {
    */
   public Tensor forward(Ops ops, Tensor sample, Tensor projection, EncoderHiddenStates context,
       Optional<Tensor> added, Optional<ControlResiduals> control) {
-    Tensor siluTemb = encoder.siluEmbedding(ops, projection, added);
+    return forward(ops, sample, projection, context, added, control, Optional.empty());
+  }
+
+  /**
+   * {@link #forward(Ops, Tensor, Tensor, EncoderHiddenStates, Optional, Optional)} with a latent consistency model's
+   * guidance scale embedding (diffusers' {@code timestep_cond}).
+   *
+   * @param timestepCond {@code [N, time_cond_proj_dim]} ({@link #guidanceEmbedding}), where the UNet {@link
+   *     #takesGuidanceEmbedding() takes it}
+   * @throws IllegalArgumentException if {@code timestepCond} is missing where the UNet needs it, or given where it
+   *     takes none
+   */
+  public Tensor forward(Ops ops, Tensor sample, Tensor projection, EncoderHiddenStates context,
+      Optional<Tensor> added, Optional<ControlResiduals> control, Optional<Tensor> timestepCond) {
+    Tensor siluTemb = encoder.siluEmbedding(ops, projection, added, timestepCond);
     List<Tensor> skips = new ArrayList<>();
     Tensor h = encoder.convIn(ops, sample);
     skips.add(h);

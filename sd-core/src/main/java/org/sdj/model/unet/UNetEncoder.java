@@ -37,7 +37,7 @@ public final class UNetEncoder {
     int blocks = channels.size();
     UNetBlockSettings s = UNetBlockSettings.of(config);
     this.timeEmbedding = new TimestepEmbedding(w.prefix("time_embedding"), channels.get(0), s.tembChannels(),
-        config.flipSinToCos(), config.freqShift());
+        config.flipSinToCos(), config.freqShift(), config.timeCondProjDim());
     // Built only from a complete config: UNet2DConditionModel.rejectUnsupported reports the rest.
     boolean textTime = config.additionEmbedType().filter(TEXT_TIME::equals).isPresent()
         && config.additionTimeEmbedDim().isPresent() && config.projectionClassEmbeddingsInputDim().isPresent()
@@ -72,6 +72,11 @@ public final class UNetEncoder {
     return timeEmbedding;
   }
 
+  /** Whether the encoder takes a guidance scale embedding beside the timestep ({@code time_cond_proj_dim}). */
+  public boolean takesTimestepCondition() {
+    return timeEmbedding.takesCondition();
+  }
+
   /** Whether the encoder takes SDXL's added condition ({@code addition_embed_type text_time}). */
   public boolean takesAddedCondition() {
     return addEmbedding.isPresent();
@@ -87,12 +92,24 @@ public final class UNetEncoder {
    *     none
    */
   public Tensor siluEmbedding(Ops ops, Tensor projection, Optional<Tensor> added) {
+    return siluEmbedding(ops, projection, added, Optional.empty());
+  }
+
+  /**
+   * {@link #siluEmbedding(Ops, Tensor, Optional)} with a latent consistency model's guidance scale embedding added
+   * through {@code time_embedding.cond_proj} (diffusers' {@code timestep_cond}).
+   *
+   * @param timestepCond {@code [N, time_cond_proj_dim]}, where the encoder {@link #takesTimestepCondition() takes it}
+   * @throws IllegalArgumentException if {@code timestepCond} is missing where the encoder needs it, or given where it
+   *     takes none
+   */
+  public Tensor siluEmbedding(Ops ops, Tensor projection, Optional<Tensor> added, Optional<Tensor> timestepCond) {
     if (added.isPresent() != addEmbedding.isPresent()) {
       throw new IllegalArgumentException(addEmbedding.isPresent()
           ? "this UNet (addition_embed_type text_time, SDXL) needs the pooled text embedding and time ids"
           : "this UNet takes no added conditioning");
     }
-    Tensor emb = timeEmbedding.forward(ops, projection);
+    Tensor emb = timeEmbedding.forward(ops, projection, timestepCond);
     if (added.isPresent()) {
       Tensor aug = addEmbedding.get().forward(ops, added.get());
       Tensor sum = ops.add(emb, aug);
