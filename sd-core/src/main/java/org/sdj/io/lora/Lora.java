@@ -11,7 +11,8 @@ import java.util.Objects;
  * unet.<module>.lora_A.weight}, {@code .lora_B.weight}; the {@code text_encoder.} prefix), for linear and convolution
  * layers (LoCon), and LyCORIS' LoHa ({@code .hada_w1_a}, ...) and LoKr ({@code .lokr_w1}, ...) layers, LoCon's Tucker
  * form ({@code .lora_mid}) and full differences ({@code .diff}), rebuilt as AUTOMATIC1111 rebuilds them (Tucker cores
- * included). DoRA ({@code .dora_scale}) and bias differences ({@code .diff_b}) are refused by name.
+ * included), each with DoRA's weight decomposition where it has a {@code .dora_scale} (as AUTOMATIC1111 merges it).
+ * PEFT's DoRA ({@code .lora_magnitude_vector}) and bias differences ({@code .diff_b}) are refused by name.
  *
  * @param file the {@code .safetensors} file
  * @param weight the LoRA's strength (A1111's multiplier; 1 is as trained)

@@ -3,6 +3,7 @@ package org.sdj.io.lora;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,11 +28,14 @@ final class LoraFile implements AutoCloseable {
   /** LyCORIS' LoHa and LoKr tensors, named after the layer's key (no {@code .weight}). */
   private static final List<String> LYCORIS = List.of("hada_w1_a", "hada_w1_b", "hada_w2_a", "hada_w2_b", "hada_t1",
       "hada_t2", "lokr_w1", "lokr_w1_a", "lokr_w1_b", "lokr_w2", "lokr_w2_a", "lokr_w2_b", "lokr_t2");
-  private static final List<String> OTHER_KINDS = List.of(".dora_scale", ".diff_b");
+  private static final List<String> OTHER_KINDS = List.of(".diff_b", ".lora_magnitude_vector");
+  private static final String DORA_SCALE = ".dora_scale";
 
   private final Path path;
   private final SafeTensorsFile file;
   private final List<LoraLayer> layers = new ArrayList<>();
+  /** Each layer's index in {@link #layers} by its key (the tensors' names before {@code .lora_down.weight}, ...). */
+  private final Map<String, Integer> indexByKey = new HashMap<>();
 
   private LoraFile(Path path, SafeTensorsFile file) {
     this.path = path;
@@ -66,17 +70,22 @@ final class LoraFile implements AutoCloseable {
   private void read() {
     Map<String, String[]> pairs = new LinkedHashMap<>();
     Map<String, Map<String, SafeTensor>> lycoris = new LinkedHashMap<>();
+    Map<String, SafeTensor> doraScales = new LinkedHashMap<>();
     for (String name : file.names()) {
       for (String kind : OTHER_KINDS) {
         if (name.endsWith(kind) || name.contains(kind + ".")) {
           throw new LoraException(path, "holds LyCORIS or DoRA layers of a kind sdj does not merge (" + name + ");"
-              + " sdj merges plain LoRA, LoCon, LoHa, LoKr and full-difference layers");
+              + " sdj merges plain LoRA, LoCon, LoHa, LoKr and full-difference layers, and kohya's and LyCORIS'"
+              + " DoRA (dora_scale)");
         }
+      }
+      if (name.endsWith(DORA_SCALE)) {
+        doraScales.put(name.substring(0, name.length() - DORA_SCALE.length()), file.get(name));
       }
       if (name.endsWith(".diff")) {
         String key = name.substring(0, name.length() - ".diff".length());
         Map.Entry<String, Component> prefix = prefix(key);
-        layers.add(new DenseLayer(prefix.getValue(), key.substring(prefix.getKey().length()),
+        add(key, new DenseLayer(prefix.getValue(), key.substring(prefix.getKey().length()),
             Factors.Matrix.of(file.get(name)), 1));
       }
       for (String part : LYCORIS) {
@@ -99,7 +108,7 @@ final class LoraFile implements AutoCloseable {
           + " *.lora_A.weight / *.lora_B.weight, *.hada_w1_a or *.lokr_w1 tensors): is it a LoRA?");
     }
     for (Map.Entry<String, Map<String, SafeTensor>> layer : lycoris.entrySet()) {
-      layers.add(lycorisLayer(layer.getKey(), layer.getValue()));
+      add(layer.getKey(), lycorisLayer(layer.getKey(), layer.getValue()));
     }
     for (Map.Entry<String, String[]> pair : pairs.entrySet()) {
       String key = pair.getKey();
@@ -107,8 +116,38 @@ final class LoraFile implements AutoCloseable {
       if (names[0] == null || names[1] == null) {
         throw new LoraException(path, "has " + (names[0] != null ? names[0] : names[1]) + " without its other factor");
       }
-      layers.add(layer(key, file.get(names[0]), file.get(names[1])));
+      add(key, layer(key, file.get(names[0]), file.get(names[1])));
     }
+    for (Map.Entry<String, SafeTensor> scale : doraScales.entrySet()) {
+      Integer index = indexByKey.get(scale.getKey());
+      if (index == null) {
+        throw new LoraException(path, "has " + scale.getKey() + DORA_SCALE + " without the layer it decomposes");
+      }
+      layers.set(index, dora(scale.getKey(), layers.get(index), scale.getValue()));
+    }
+  }
+
+  private void add(String key, LoraLayer layer) {
+    indexByKey.put(key, layers.size());
+    layers.add(layer);
+  }
+
+  /**
+   * {@code layer} with DoRA's decomposition by {@code scale}: {@code [1, in(, 1, 1)]} (a magnitude per input channel,
+   * kohya's and LyCORIS' default) or {@code [out(, 1, ...)]} (per output row, LyCORIS' {@code wd_on_out}).
+   */
+  private LoraLayer dora(String key, LoraLayer layer, SafeTensor scale) {
+    long[] shape = scale.shape();
+    long trailing = Arrays.stream(shape).skip(2).reduce(1, Math::multiplyExact);
+    boolean byColumns = shape.length >= 2 && shape[0] == 1 && trailing == 1 && shape[1] > 0
+        && layer.in() % shape[1] == 0 && layer.out() != 1;
+    boolean byRows = shape.length >= 1 && shape[0] == layer.out()
+        && Arrays.stream(shape).skip(1).allMatch(d -> d == 1);
+    if (!byColumns && !byRows) {
+      throw new LoraException(path, "layer " + key + " has a dora_scale of shape " + Arrays.toString(shape)
+          + ", which is neither one magnitude per input channel [1, in] nor one per output [" + layer.out() + ", 1]");
+    }
+    return new DoraLayer(layer, scale.toFloatArray(), !byColumns);
   }
 
   /** The model a layer's key names, and the key after its prefix. */

@@ -6,9 +6,10 @@ import org.sdj.io.model.Component;
  * One layer of a LoRA file: the change it makes to one weight, {@code [out, in * kh * kw]} as the weight is laid out.
  * Plain LoRA and LoCon are a low-rank product ({@link LowRankLayer}); LyCORIS' LoHa a Hadamard product of two
  * ({@link HadamardLayer}), its LoKr a Kronecker product ({@link KroneckerLayer}), LoCon's Tucker form and full
- * differences a change rebuilt whole ({@link DenseLayer}), each with AUTOMATIC1111's scale.
+ * differences a change rebuilt whole ({@link DenseLayer}), each with AUTOMATIC1111's scale; any of them with DoRA's
+ * weight decomposition ({@link DoraLayer}).
  */
-sealed interface LoraLayer permits LowRankLayer, HadamardLayer, KroneckerLayer, DenseLayer {
+sealed interface LoraLayer permits LowRankLayer, HadamardLayer, KroneckerLayer, DenseLayer, DoraLayer {
 
   /** The model it changes. */
   Component component();

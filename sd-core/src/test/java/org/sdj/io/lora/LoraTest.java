@@ -111,9 +111,9 @@ class LoraTest {
     Path bias = write("full-bias.safetensors", Map.of("lora_unet_x.diff", new long[] {2, 2}, "lora_unet_x.diff_b",
         new long[] {2}));
     assertRefused(bias, "LyCORIS");
-    Path dora = write("dora.safetensors", Map.of("lora_unet_x.lora_down.weight", new long[] {2, 2},
-        "lora_unet_x.lora_up.weight", new long[] {2, 2}, "lora_unet_x.dora_scale", new long[] {1, 2}));
-    assertRefused(dora, "DoRA");
+    Path peftDora = write("peft-dora.safetensors", Map.of("unet.x.lora_A.weight", new long[] {2, 2},
+        "unet.x.lora_B.weight", new long[] {2, 2}, "unet.x.lora_magnitude_vector", new long[] {2}));
+    assertRefused(peftDora, "DoRA");
     Path half = write("half.safetensors", Map.of("lora_unet_x.lora_down.weight", new long[] {2, 2}));
     assertRefused(half, "without its other factor");
     Path sdxl = write("sdxl.safetensors", Map.of("lora_te2_x.lora_down.weight", new long[] {2, 2},
