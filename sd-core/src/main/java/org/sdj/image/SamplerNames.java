@@ -55,7 +55,7 @@ final class SamplerNames {
 
   private static List<Entry> table() {
     List<Entry> table = new ArrayList<>(List.of(entry("ddim", "DDIM"), entry("pndm", "PLMS"),
-        entry("euler-a", "Euler a"), entry("unipc", "UniPC"), entry("lcm", "LCM"), entry("ddpm", "DDPM")));
+        entry("euler-a", "Euler a"), entry("unipc", "UniPC"), entry("lcm", "LCM"), entry("tcd", "TCD"), entry("ddpm", "DDPM")));
     // The samplers A1111 runs with a Karras or an Exponential schedule type as well as their own.
     Map<String, String> spaced = new LinkedHashMap<>();
     spaced.put("euler", "Euler");

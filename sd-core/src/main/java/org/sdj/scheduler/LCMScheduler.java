@@ -55,20 +55,8 @@ public final class LCMScheduler extends AbstractScheduler<LCMScheduler.Config> {
 
   @Override
   public void setTimesteps(int numInferenceSteps) {
-    int original = config.originalInferenceSteps();
-    if (numInferenceSteps < 1 || numInferenceSteps > original) {
-      throw new SdjException("LCMScheduler takes 1 to original_inference_steps (" + original
-          + ") steps, got " + numInferenceSteps);
-    }
-    int k = config.common().numTrainTimesteps() / original;
-    // The distillation timesteps k*i - 1, counted down; the steps take evenly spaced positions among them.
-    double[] positions = Timesteps.linspace(0, original, numInferenceSteps + 1);
-    double[] out = new double[numInferenceSteps];
-    for (int i = 0; i < numInferenceSteps; i++) {
-      int position = (int) Math.floor(positions[i]);
-      out[i] = (double) (original - position) * k - 1;
-    }
-    resetSteps(out, numInferenceSteps);
+    resetSteps(Timesteps.distilled("LCMScheduler", config.common().numTrainTimesteps(),
+        config.originalInferenceSteps(), numInferenceSteps), numInferenceSteps);
   }
 
   @Override

@@ -42,6 +42,7 @@ public final class Schedulers {
     FACTORIES.put("UniPCMultistepScheduler",
         json -> new UniPCMultistepScheduler(UniPCMultistepScheduler.Config.from(json)));
     FACTORIES.put("LCMScheduler", json -> new LCMScheduler(LCMScheduler.Config.from(json)));
+    FACTORIES.put("TCDScheduler", json -> new TCDScheduler(TCDScheduler.Config.from(json)));
     FACTORIES.put("DDPMScheduler", json -> new DDPMScheduler(DDPMScheduler.Config.from(json)));
     FACTORIES.put("KDPM2DiscreteScheduler",
         json -> new KDPM2DiscreteScheduler(KDPM2DiscreteScheduler.Config.from(json)));
@@ -66,6 +67,7 @@ public final class Schedulers {
     spaced("dpm2-a", "KDPM2AncestralDiscreteScheduler");
     SHORT_NAMES.put("unipc", new Entry("UniPCMultistepScheduler", Map.of()));
     SHORT_NAMES.put("lcm", new Entry("LCMScheduler", Map.of()));
+    SHORT_NAMES.put("tcd", new Entry("TCDScheduler", Map.of()));
     SHORT_NAMES.put("ddpm", new Entry("DDPMScheduler", Map.of()));
   }
 

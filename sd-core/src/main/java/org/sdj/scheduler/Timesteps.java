@@ -80,6 +80,26 @@ final class Timesteps {
     return out;
   }
 
+  /**
+   * LCM's and TCD's schedule: {@code steps} of the distillation timesteps {@code k i - 1} ({@code k = train /
+   * original}, {@code i = original ... 1}), counted down, at evenly spaced positions among them.
+   *
+   * @throws SdjException unless {@code steps} is in {@code [1, original]}
+   */
+  static double[] distilled(String scheduler, int train, int original, int steps) {
+    if (steps < 1 || steps > original) {
+      throw new SdjException(scheduler + " takes 1 to original_inference_steps (" + original + ") steps, got "
+          + steps);
+    }
+    int k = train / original;
+    double[] positions = linspace(0, original, steps + 1);
+    double[] out = new double[steps];
+    for (int i = 0; i < steps; i++) {
+      out[i] = (double) (original - (int) Math.floor(positions[i])) * k - 1;
+    }
+    return out;
+  }
+
   /** numpy.linspace with the end point included. */
   static double[] linspace(double start, double stop, int num) {
     double[] out = new double[num];

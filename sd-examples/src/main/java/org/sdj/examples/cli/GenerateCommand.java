@@ -5,7 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.sdj.GenerationRequest;
 import org.sdj.HiresFix;
@@ -87,10 +89,17 @@ final class GenerateCommand implements Callable<Integer> {
   int clipSkip = GenerationRequest.DEFAULT_CLIP_SKIP;
 
   @Option(names = "--scheduler", paramLabel = "NAME",
-      description = "ddim, pndm, euler, euler-a, dpmpp-2m, dpmpp-2m-sde, lms, heun, dpm2, dpm2-a, unipc, lcm, ddpm;"
+      description = "ddim, pndm, euler, euler-a, dpmpp-2m, dpmpp-2m-sde, lms, heun, dpm2, dpm2-a, unipc, lcm, tcd,"
+          + " ddpm;"
           + " euler, dpmpp-2m, dpmpp-2m-sde, lms, heun, dpm2 and dpm2-a also with -karras or -exponential (A1111's"
           + " schedule types), e.g. dpmpp-2m-karras (default: the model's).")
   String scheduler;
+
+  @Option(names = "--scheduler-option", paramLabel = "KEY=VALUE",
+      description = "A field of the scheduler's config, in diffusers' spelling, over the model's: e.g."
+          + " timestep_spacing=trailing (SDXL Turbo and Lightning), eta=0.3 (DDIM's eta, TCD's gamma),"
+          + " use_karras_sigmas=true; VALUE is a number, true, false or text. Repeat for several.")
+  Map<String, String> schedulerOptions = new LinkedHashMap<>();
 
   /** AUTOMATIC1111's and stable-diffusion.cpp's way of asking for a random seed. */
   static final long RANDOM_SEED = -1;
@@ -234,6 +243,7 @@ final class GenerateCommand implements Callable<Integer> {
     if (scheduler != null) {
       request.scheduler(scheduler);
     }
+    schedulerOptions.forEach((key, value) -> request.schedulerOverride(key, configValue(value)));
     if (seed != null && seed != RANDOM_SEED) {
       request.seed(seed);
     }
@@ -348,5 +358,21 @@ final class GenerateCommand implements Callable<Integer> {
     int dot = name.lastIndexOf('.');
     String numbered = dot > 0 ? name.substring(0, dot) + "-" + n + name.substring(dot) : name + "-" + n;
     return file.resolveSibling(numbered);
+  }
+
+  /** A {@code --scheduler-option} value as JSON would hold it: a boolean, an integer, another number, or text. */
+  static Object configValue(String text) {
+    if (text.equals("true") || text.equals("false")) {
+      return Boolean.parseBoolean(text);
+    }
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException notInteger) {
+      try {
+        return Double.parseDouble(text);
+      } catch (NumberFormatException notNumber) {
+        return text;
+      }
+    }
   }
 }

@@ -10,6 +10,8 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -299,6 +301,27 @@ class GenerateCommandTest {
   void unknownScheduler() {
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--scheduler", "warp-drive"))
         .assertOneErrorLine(1, "unknown scheduler 'warp-drive'", "euler-a");
+  }
+
+  @Test
+  void schedulerOptionsOverTheModelsConfig() throws IOException {
+    List<float[]> latents = new ArrayList<>();
+    for (String eta : List.of("eta=0", "eta=0.7", "eta=0.7")) {
+      Path file = dir.resolve("eta-" + latents.size() + ".safetensors");
+      // Each in one argument: smallGenerate replaces an option's value where the option is given twice.
+      Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--scheduler", "ddim", "--scheduler-option=" + eta,
+          "--scheduler-option=timestep_spacing=trailing", "--seed", "3", "--quiet", "--output-latents",
+          file.toString())).assertSuccess();
+      try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
+        latents.add(f.get("latents").toFloatArray());
+      }
+    }
+    assertFalse(Arrays.equals(latents.get(0), latents.get(1)), "DDIM's eta draws noise");
+    assertArrayEquals(latents.get(1), latents.get(2));
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--scheduler", "tcd", "--scheduler-option", "eta=2"))
+        .assertOneErrorLine(1, "eta (gamma) must be in [0, 1], got 2");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--scheduler-option", "timestep_spacing=sideways"))
+        .assertOneErrorLine(1, "timestep_spacing");
   }
 
   @Test
