@@ -61,6 +61,8 @@ final class SamplerNames {
     spaced.put("euler", "Euler");
     spaced.put("dpmpp-2m", "DPM++ 2M");
     spaced.put("dpmpp-2m-sde", "DPM++ 2M SDE");
+    spaced.put("dpmpp-2m-sde-heun", "DPM++ 2M SDE Heun");
+    spaced.put("dpmpp-3m-sde", "DPM++ 3M SDE");
     spaced.put("lms", "LMS");
     spaced.put("heun", "Heun");
     spaced.put("dpm2", "DPM2");

@@ -3,6 +3,7 @@ package org.sdj.scheduler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,11 +54,11 @@ public final class Schedulers {
     SHORT_NAMES.put("pndm", new Entry("PNDMScheduler", Map.of()));
     spaced("euler", "EulerDiscreteScheduler");
     SHORT_NAMES.put("euler-a", new Entry("EulerAncestralDiscreteScheduler", Map.of()));
-    for (String algorithm : List.of("dpmsolver++", "sde-dpmsolver++")) {
-      String name = algorithm.startsWith("sde") ? "dpmpp-2m-sde" : "dpmpp-2m";
+    for (DpmPreset preset : DpmPreset.values()) {
       for (SigmaSpacing spacing : SigmaSpacing.values()) {
-        SHORT_NAMES.put(name + SPACING_SUFFIX.get(spacing), new Entry("DPMSolverMultistepScheduler",
-            Map.of("algorithm_type", algorithm, "solver_order", 2, "use_karras_sigmas", spacing == SigmaSpacing.KARRAS,
+        SHORT_NAMES.put(preset.shortName + SPACING_SUFFIX.get(spacing), new Entry("DPMSolverMultistepScheduler",
+            Map.of("algorithm_type", preset.algorithm, "solver_order", preset.order, "solver_type", preset.solverType,
+                "use_karras_sigmas", spacing == SigmaSpacing.KARRAS,
                 "use_exponential_sigmas", spacing == SigmaSpacing.EXPONENTIAL)));
       }
     }
@@ -72,6 +73,32 @@ public final class Schedulers {
   }
 
   private Schedulers() {}
+
+  /** The DPM-Solver++ forms A1111 lists as samplers of their own, by their short names. */
+  private enum DpmPreset {
+    DPMPP_2M("dpmpp-2m", "dpmsolver++", 2, "midpoint"),
+    DPMPP_2M_SDE("dpmpp-2m-sde", "sde-dpmsolver++", 2, "midpoint"),
+    DPMPP_2M_SDE_HEUN("dpmpp-2m-sde-heun", "sde-dpmsolver++", 2, "heun"),
+    DPMPP_3M_SDE("dpmpp-3m-sde", "sde-dpmsolver++", 3, "midpoint");
+
+    final String shortName;
+    final String algorithm;
+    final int order;
+    final String solverType;
+
+    DpmPreset(String shortName, String algorithm, int order, String solverType) {
+      this.shortName = shortName;
+      this.algorithm = algorithm;
+      this.order = order;
+      this.solverType = solverType;
+    }
+
+    /** Whether {@code config} is this form (the solver type counts at order 3 too: its second step is order 2). */
+    boolean matches(DPMSolverMultistepScheduler.Config config) {
+      return config.algorithm().configName().equals(algorithm) && config.solverOrder() == order
+          && config.solverType().configName().equals(solverType);
+    }
+  }
 
   /**
    * {@code base} for the model's own spacing, and its {@code -karras} and {@code -exponential} names (A1111's Karras
@@ -92,14 +119,8 @@ public final class Schedulers {
   public static Optional<String> shortNameOf(Scheduler scheduler) {
     String className = scheduler.config().className();
     if (scheduler.config() instanceof DPMSolverMultistepScheduler.Config dpm) {
-      String base = switch (dpm.algorithm()) {
-        case DPMSOLVER_PLUS_PLUS -> "dpmpp-2m";
-        case SDE_DPMSOLVER_PLUS_PLUS -> "dpmpp-2m-sde";
-      };
-      if (dpm.solverOrder() != 2) {
-        return Optional.empty();
-      }
-      return withSpacing(base, dpm.sigmaSpacing());
+      return Arrays.stream(DpmPreset.values()).filter(p -> p.matches(dpm)).findFirst()
+          .flatMap(p -> withSpacing(p.shortName, dpm.sigmaSpacing()));
     }
     Optional<String> base = SHORT_NAMES.entrySet().stream().filter(e -> e.getValue().className().equals(className))
         .map(Map.Entry::getKey).findFirst();
