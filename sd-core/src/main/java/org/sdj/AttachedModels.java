@@ -3,7 +3,6 @@ package org.sdj;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,23 +11,19 @@ import java.util.Optional;
 import java.util.stream.IntStream;
 import org.sdj.backend.Backend;
 import org.sdj.image.ClipImageProcessor;
-import org.sdj.image.Images;
 import org.sdj.io.ipadapter.IpAdapterFile;
-import org.sdj.io.model.ControlNetConfig;
 import org.sdj.io.model.ModelSource;
-import org.sdj.io.model.UNet2DConditionConfig;
-import org.sdj.model.controlnet.ControlNetModel;
+import org.sdj.pipeline.AdapterInput;
 import org.sdj.pipeline.ControlInput;
 import org.sdj.pipeline.ImagePromptInput;
 import org.sdj.pipeline.LoadedImageEncoder;
 import org.sdj.pipeline.LoadedIpAdapter;
-import org.sdj.pipeline.LoadedControlNet;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
 
 /**
  * The models an engine loads beside its own: SDXL's refiner ({@link StableDiffusion.Builder#refiner}), ControlNets
- * ({@link StableDiffusion.Builder#controlNet}) and the image side of IP-Adapters ({@link
+ * and T2I-Adapters ({@link StableDiffusion.Builder#controlNet}, {@link ControlUnits}) and the image side of IP-Adapters ({@link
  * StableDiffusion.Builder#ipAdapter}, whose attention side is in the UNet's weights), each checked against the model
  * when loaded; and what a request asks of them, checked and prepared for the denoising loop.
  */
@@ -45,18 +40,18 @@ final class AttachedModels implements AutoCloseable {
   record IpAdapterSource(IpAdapterFile file, Path imageEncoder) {}
 
   private final Optional<Refiner> refiner;
-  private final List<LoadedControlNet> controlNets;
+  private final ControlUnits controlUnits;
   private final List<LoadedIpAdapter> ipAdapters;
   /** The IP-Adapters' image encoders, one per folder. */
   private final Collection<LoadedImageEncoder> imageEncoders;
   /** The IP-Adapter files, which the UNet's weights read too: closed last. */
   private final List<IpAdapterFile> ipAdapterFiles;
 
-  private AttachedModels(Optional<Refiner> refiner, List<LoadedControlNet> controlNets,
+  private AttachedModels(Optional<Refiner> refiner, ControlUnits controlUnits,
       List<LoadedIpAdapter> ipAdapters, Collection<LoadedImageEncoder> imageEncoders,
       List<IpAdapterFile> ipAdapterFiles) {
     this.refiner = refiner;
-    this.controlNets = List.copyOf(controlNets);
+    this.controlUnits = controlUnits;
     this.ipAdapters = List.copyOf(ipAdapters);
     this.imageEncoders = List.copyOf(imageEncoders);
     this.ipAdapterFiles = List.copyOf(ipAdapterFiles);
@@ -75,16 +70,14 @@ final class AttachedModels implements AutoCloseable {
       List<IpAdapterSource> ipAdapterSources, Optional<String> variant, Backend backend, PipelineComponents model,
       boolean vaeTiling) {
     Optional<Refiner> refiner = Optional.empty();
-    List<LoadedControlNet> controlNets = new ArrayList<>();
+    ControlUnits controlUnits = ControlUnits.none();
     List<LoadedIpAdapter> ipAdapters = new ArrayList<>();
     Map<Path, LoadedImageEncoder> encoders = new LinkedHashMap<>();
     try {
       if (refinerSource.isPresent()) {
         refiner = Optional.of(loadRefiner(refinerSource.get(), backend, model, vaeTiling));
       }
-      for (Path path : controlNetPaths) {
-        controlNets.add(loadControlNet(path, variant, backend, model));
-      }
+      controlUnits = ControlUnits.load(controlNetPaths, variant, backend, model);
       for (IpAdapterSource source : ipAdapterSources) {
         Path folder = source.imageEncoder().toAbsolutePath().normalize();
         LoadedImageEncoder encoder = encoders.get(folder);
@@ -96,10 +89,10 @@ final class AttachedModels implements AutoCloseable {
             backend));
         LOG.log(Level.INFO, "loaded IP-Adapter {0}", source.file().file());
       }
-      return new AttachedModels(refiner, controlNets, ipAdapters, encoders.values(),
+      return new AttachedModels(refiner, controlUnits, ipAdapters, encoders.values(),
           ipAdapterSources.stream().map(IpAdapterSource::file).toList());
     } catch (RuntimeException e) {
-      controlNets.forEach(LoadedControlNet::close);
+      controlUnits.close();
       ipAdapters.forEach(LoadedIpAdapter::close);
       encoders.values().forEach(LoadedImageEncoder::close);
       ipAdapterSources.forEach(s -> s.file().close());
@@ -124,39 +117,6 @@ final class AttachedModels implements AutoCloseable {
     return new Refiner(new StableDiffusionPipeline(components, backend, vaeTiling), source.name());
   }
 
-  /** The ControlNet on {@code backend}, refused unless it was made for {@code model}'s UNet and latents. */
-  private static LoadedControlNet loadControlNet(Path path, Optional<String> variant, Backend backend,
-      PipelineComponents model) {
-    LoadedControlNet loaded = LoadedControlNet.load(path, variant, model.unet().config(), backend);
-    ControlNetConfig config = loaded.model().config();
-    UNet2DConditionConfig unet = model.unet().config();
-    List<String> mismatches = new ArrayList<>();
-    if (!config.unet().blockOutChannels().equals(unet.blockOutChannels())
-        || !config.unet().downBlockTypes().equals(unet.downBlockTypes())) {
-      mismatches.add("its blocks " + config.unet().blockOutChannels() + " " + config.unet().downBlockTypes()
-          + " are not the UNet's " + unet.blockOutChannels() + " " + unet.downBlockTypes());
-    }
-    if (config.unet().crossAttentionDim(0) != unet.crossAttentionDim(0)) {
-      mismatches.add("it reads text " + config.unet().crossAttentionDim(0) + " wide, the UNet "
-          + unet.crossAttentionDim(0));
-    }
-    if (config.downscaleFactor() != model.vae().downscaleFactor()) {
-      mismatches.add("it shrinks the control image " + config.downscaleFactor() + " times, the VAE the picture "
-          + model.vae().downscaleFactor() + " times");
-    }
-    if (loaded.model().takesAddedCondition() != model.unet().takesAddedCondition()) {
-      mismatches.add(loaded.model().takesAddedCondition() ? "it is an SDXL ControlNet and the model is not"
-          : "the model is SDXL and the ControlNet is not");
-    }
-    if (!mismatches.isEmpty()) {
-      loaded.close();
-      throw new SdjException("ControlNet " + loaded.location() + " was made for another model: "
-          + String.join("; ", mismatches));
-    }
-    LOG.log(Level.INFO, "loaded ControlNet {0}", loaded.location());
-    return loaded;
-  }
-
   Optional<Refiner> refiner() {
     return refiner;
   }
@@ -167,12 +127,12 @@ final class AttachedModels implements AutoCloseable {
    * @param inpainting whether the request inpaints (with a mask, or on an inpainting model)
    * @throws InvalidRequestException saying what to change
    */
-  void check(GenerationRequest request, boolean inpainting) {
+  void check(GenerationRequest request, boolean inpainting, int width, int height) {
     if (request.refinerSwitchAt().isPresent()) {
       checkRefiner(request, inpainting);
     }
     if (!request.controls().isEmpty()) {
-      checkControls(request);
+      controlUnits.check(request, width, height);
     }
     if (!request.imagePrompts().isEmpty()) {
       checkImagePrompts(request);
@@ -227,44 +187,19 @@ final class AttachedModels implements AutoCloseable {
     }
   }
 
-  private void checkControls(GenerationRequest request) {
-    if (controlNets.isEmpty()) {
-      throw new InvalidRequestException("the request has a control image, but no ControlNet is loaded: add one to"
-          + " the engine (StableDiffusion.builder().controlNet(...), sdj generate --controlnet)");
-    }
-    if (request.controls().size() != controlNets.size()) {
-      throw new InvalidRequestException("the request has " + request.controls().size() + " control images for "
-          + controlNets.size() + " ControlNets: give one for each, in their order (a scale of 0 turns one off)");
-    }
-    for (Control control : request.controls()) {
-      String problem = control.problem();
-      if (!problem.isEmpty()) {
-        throw new InvalidRequestException(problem);
-      }
-    }
-  }
-
-  /** The request's control images at a pass's picture size, each in its ControlNet's channel order. */
+  /** The request's control images for the ControlNets at a pass's picture size ({@link ControlUnits#controls}). */
   List<ControlInput> controls(GenerationRequest request, int width, int height) {
-    return IntStream.range(0, request.controls().size()).mapToObj(i -> {
-      Control c = request.controls().get(i);
-      ControlNetModel model = controlNets.get(i).model();
-      float[] image = Images.toUnitTensor(Images.resize(c.image(), width, height));
-      if (model.config().bgr()) {
-        int plane = width * height;
-        float[] red = Arrays.copyOfRange(image, 0, plane);
-        System.arraycopy(image, 2 * plane, image, 0, plane);
-        System.arraycopy(red, 0, image, 2 * plane, plane);
-      }
-      return new ControlInput(model, image, c.scale(), c.guidanceStart(), c.guidanceEnd());
-    }).toList();
+    return controlUnits.controls(request, width, height);
   }
 
-  /** The request's use of the ControlNets, for its parameters. */
+  /** The request's control images for the T2I-Adapters ({@link ControlUnits#adapters}). */
+  List<AdapterInput> adapters(GenerationRequest request, int width, int height) {
+    return controlUnits.adapters(request, width, height);
+  }
+
+  /** The request's use of the ControlNets and T2I-Adapters, for its parameters. */
   List<GenerationParameters.ControlNetUse> controlNetUses(GenerationRequest request) {
-    return IntStream.range(0, request.controls().size()).mapToObj(i -> new GenerationParameters.ControlNetUse(
-        "none", controlNets.get(i).name(), request.controls().get(i).scale(), request.controls().get(i).guidanceStart(),
-        request.controls().get(i).guidanceEnd())).toList();
+    return controlUnits.uses(request);
   }
 
   /** The request's use of the IP-Adapters, for its parameters, as A1111's ControlNet units after the ControlNets. */
@@ -280,7 +215,7 @@ final class AttachedModels implements AutoCloseable {
   @Override
   public void close() {
     refiner.ifPresent(r -> r.pipeline().components().close());
-    controlNets.forEach(LoadedControlNet::close);
+    controlUnits.close();
     ipAdapters.forEach(LoadedIpAdapter::close);
     imageEncoders.forEach(LoadedImageEncoder::close);
     ipAdapterFiles.forEach(IpAdapterFile::close);

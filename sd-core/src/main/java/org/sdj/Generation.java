@@ -143,7 +143,8 @@ final class Generation {
         List.of(repeat(request.negativePrompt(), batch)), request.promptSyntax(), request.steps(),
         request.guidanceScale(), request.guidanceRescale(), request.clipSkip(), scheduler, start, shape,
         NoiseSource.of(generator), request.sdxl(), request.refinerSwitchAt().orElse(1),
-        attached.controls(request, width, height), attached.imagePrompts(request));
+        attached.controls(request, width, height), attached.imagePrompts(request),
+        attached.adapters(request, width, height));
 
     float[] latents = denoise(pipeline, spec, started);
     StableDiffusionPipeline decoder = pipeline;
@@ -179,7 +180,8 @@ final class Generation {
           fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.guidanceRescale(),
           request.clipSkip(), createScheduler(components), second, finalShape, NoiseSource.of(generator),
           request.sdxl(), 1, attached.controls(request, fix.target(width, factor), fix.target(height, factor)),
-          spec.imagePrompts()), started);
+          spec.imagePrompts(), attached.adapters(request, fix.target(width, factor), fix.target(height, factor))),
+          started);
     }
     List<BufferedImage> images = Images.toImages(decoder.decode(latents, finalShape),
         new long[] {batch, 3, finalShape[2] * factor, finalShape[3] * factor});
@@ -400,7 +402,7 @@ final class Generation {
             + fix.target(height, factor) + ": at most " + MAX_SIDE + " a side");
       }
     }
-    attached.check(request, request.mask().isPresent() || inpaintingModel());
+    attached.check(request, request.mask().isPresent() || inpaintingModel(), width, height);
     if (request.mask().isPresent() && request.initImage().isEmpty()) {
       throw new InvalidRequestException("a mask needs the image it masks: give both (inpaint)");
     }

@@ -241,7 +241,12 @@ public final class StableDiffusion implements AutoCloseable {
      * {@code MultiControlNetModel} and A1111's units do. Each is made for the model's UNet: a diffusers ControlNet
      * folder ({@code config.json}, {@code diffusion_pytorch_model.safetensors}, e.g. lllyasviel/sd-controlnet-canny;
      * read in the model's variant where it has one), or one file in the original layout
-     * ({@code control_v11p_sd15_canny.pth} or {@code .safetensors}, as AUTOMATIC1111 reads them).
+     * ({@code control_v11p_sd15_canny.pth} or {@code .safetensors}, as AUTOMATIC1111 reads them). A diffusers
+     * T2I-Adapter folder ({@code _class_name "T2IAdapter"}, e.g. TencentARC/t2iadapter_canny_sd15v2 or
+     * t2i-adapter-canny-sdxl-1.0) is a unit too, as in A1111's ControlNet extension: its feature maps of the control
+     * image, times the scale, join the UNet's down blocks (diffusers' {@code StableDiffusionAdapterPipeline}; the
+     * window's end is {@code adapter_conditioning_factor}), and the picture's sides must be multiples of its total
+     * downscale factor (64 for SD 1.x's, 32 for SDXL's).
      */
     public Builder controlNet(Path folderOrFile) {
       this.controlNets.add(Objects.requireNonNull(folderOrFile, "folderOrFile"));

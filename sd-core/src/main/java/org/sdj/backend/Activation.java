@@ -9,5 +9,7 @@ public enum Activation {
   /** GELU's tanh approximation ({@code gelu_new} / {@code gelu_pytorch_tanh}). */
   GELU_TANH,
   /** CLIP's {@code x * sigmoid(1.702 x)}. */
-  QUICK_GELU
+  QUICK_GELU,
+  /** {@code max(x, 0)} (T2I-Adapters' resnets). */
+  RELU
 }

@@ -97,7 +97,32 @@ public final class Images {
    * @return {@code [1, 1, height, width]} of zeros and ones, flattened
    */
   public static float[] toMask(BufferedImage mask, int width, int height) {
-    int[] pixels = Pixels.rgb(mask);
+    int[] sized = grayResized(mask, width, height);
+    float[] out = new float[sized.length];
+    for (int p = 0; p < sized.length; p++) {
+      out[p] = (sized[p] & 0xFF) >= 128 ? 1f : 0f;
+    }
+    return out;
+  }
+
+  /**
+   * A one-channel control image (a gray T2I-Adapter's) as diffusers reads a Pillow {@code L} image: converted to gray
+   * as {@code convert("L")} does, resized to {@code width x height} as {@link #resize} does, each byte divided by 255.
+   *
+   * @return {@code [1, 1, height, width]} in [0, 1], flattened
+   */
+  public static float[] toGrayUnitTensor(BufferedImage image, int width, int height) {
+    int[] sized = grayResized(image, width, height);
+    float[] out = new float[sized.length];
+    for (int p = 0; p < sized.length; p++) {
+      out[p] = (sized[p] & 0xFF) / 255f;
+    }
+    return out;
+  }
+
+  /** {@code image} in Pillow's {@code L} gray (as RGB of equal parts), resized as {@link #resize} does. */
+  private static int[] grayResized(BufferedImage image, int width, int height) {
+    int[] pixels = Pixels.rgb(image);
     int[] gray = new int[pixels.length];
     for (int p = 0; p < pixels.length; p++) {
       int rgb = pixels[p];
@@ -105,12 +130,7 @@ public final class Images {
       int l = ((rgb >>> 16 & 0xFF) * 19595 + (rgb >>> 8 & 0xFF) * 38470 + (rgb & 0xFF) * 7471 + 0x8000) >>> 16;
       gray[p] = l << 16 | l << 8 | l;
     }
-    int[] sized = Pixels.rgb(resize(Pixels.image(gray, mask.getWidth(), mask.getHeight()), width, height));
-    float[] out = new float[sized.length];
-    for (int p = 0; p < sized.length; p++) {
-      out[p] = (sized[p] & 0xFF) >= 128 ? 1f : 0f;
-    }
-    return out;
+    return Pixels.rgb(resize(Pixels.image(gray, image.getWidth(), image.getHeight()), width, height));
   }
 
   /** The shape of {@link #toTensor}'s result for {@code image}: {@code [1, 3, H, W]}. */

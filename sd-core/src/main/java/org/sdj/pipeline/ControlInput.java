@@ -18,11 +18,16 @@ public record ControlInput(ControlNetModel model, float[] image, double scale, d
   public ControlInput {
     Objects.requireNonNull(model, "model");
     image = image.clone();
+    checkWindow("ControlNet", scale, guidanceStart, guidanceEnd);
+  }
+
+  /** Refuses a scale or window {@code what} (a ControlNet, a T2I-Adapter) cannot run with. */
+  static void checkWindow(String what, double scale, double guidanceStart, double guidanceEnd) {
     if (!(scale >= 0 && Double.isFinite(scale))) {
-      throw new IllegalArgumentException("the ControlNet's scale must be a finite number at least 0, got " + scale);
+      throw new IllegalArgumentException("the " + what + "'s scale must be a finite number at least 0, got " + scale);
     }
     if (!(guidanceStart >= 0 && guidanceStart < guidanceEnd && guidanceEnd <= 1)) {
-      throw new IllegalArgumentException("the ControlNet's window must satisfy 0 <= start < end <= 1, got "
+      throw new IllegalArgumentException("the " + what + "'s window must satisfy 0 <= start < end <= 1, got "
           + guidanceStart + " to " + guidanceEnd);
     }
   }
@@ -38,6 +43,14 @@ public record ControlInput(ControlNetModel model, float[] image, double scale, d
    * UNet runs alone.
    */
   boolean activeAt(int index, int total) {
-    return scale > 0 && !((double) index / total < guidanceStart || (double) (index + 1) / total > guidanceEnd);
+    return inWindow(scale, guidanceStart, guidanceEnd, index, total);
+  }
+
+  /**
+   * diffusers' {@code controlnet_keep} rule; for a T2I-Adapter's window {@code [0, f)} the same as its
+   * {@code i < int(steps * adapter_conditioning_factor)}.
+   */
+  static boolean inWindow(double scale, double start, double end, int index, int total) {
+    return scale > 0 && !((double) index / total < start || (double) (index + 1) / total > end);
   }
 }

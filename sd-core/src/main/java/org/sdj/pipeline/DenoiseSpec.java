@@ -30,11 +30,21 @@ import org.sdj.scheduler.Scheduler;
  *     noisy, for a refiner to take over ({@link LatentStart.Partial}; diffusers' {@code denoising_end}); 1 runs it all
  * @param controls ControlNets and their control images, whose residuals add up; empty for none
  * @param imagePrompts one image prompt for each IP-Adapter loaded into the UNet, in their order; empty for none
+ * @param adapters T2I-Adapters and their control images, whose feature maps add up; empty for none
  */
 public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
     long[] latentShape, NoiseSource stepNoise, SdxlConditioning sdxl, double denoisingEnd,
-    List<ControlInput> controls, List<ImagePromptInput> imagePrompts) {
+    List<ControlInput> controls, List<ImagePromptInput> imagePrompts, List<AdapterInput> adapters) {
+
+  /** A spec without T2I-Adapters. */
+  public DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
+      double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
+      long[] latentShape, NoiseSource stepNoise, SdxlConditioning sdxl, double denoisingEnd,
+      List<ControlInput> controls, List<ImagePromptInput> imagePrompts) {
+    this(prompts, negativePrompts, promptSyntax, steps, guidanceScale, guidanceRescale, clipSkip, scheduler, start,
+        latentShape, stepNoise, sdxl, denoisingEnd, controls, imagePrompts, List.of());
+  }
 
   /** A spec without SDXL's own conditioning. */
   public DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
@@ -55,6 +65,7 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, Pr
   public DenoiseSpec {
     prompts = List.copyOf(prompts);
     negativePrompts = List.copyOf(negativePrompts);
+    adapters = List.copyOf(adapters);
     Objects.requireNonNull(promptSyntax, "promptSyntax");
     Objects.requireNonNull(scheduler, "scheduler");
     Objects.requireNonNull(start, "start");

@@ -103,7 +103,7 @@ public final class StableDiffusionPipeline {
     int batch = Math.toIntExact(spec.latentShape()[0] * (cfg ? 2 : 1));
     try (Ops outer = backend.ops();
         UNetCalls calls = new UNetCalls(backend, unet, spec.controls(),
-            spec.imagePrompts().stream().map(p -> (float) p.scale()).toList());
+            spec.imagePrompts().stream().map(p -> (float) p.scale()).toList(), spec.adapters());
         StepLatents math = new StepLatents(backend)) {
       TextConditioning.Contexts contexts = TextConditioning.encode(outer, components, spec, cfg);
       Optional<Tensor> added = TextConditioning.added(outer, components, contexts, spec, cfg)
@@ -116,6 +116,10 @@ public final class StableDiffusionPipeline {
       List<Tensor> images = spec.controls().stream().map(c -> controlImage(outer, c, batch, spec.latentShape()))
           .toList();
       List<Tensor> imageTokens = spec.imagePrompts().stream().map(p -> imageTokens(outer, p, batch, cfg)).toList();
+      long factor = components.vae().downscaleFactor();
+      List<List<Tensor>> adapterFeatures = AdapterFeatures.of(outer, spec.adapters(), batch,
+          Math.toIntExact(spec.latentShape()[2] * factor), Math.toIntExact(spec.latentShape()[3] * factor),
+          backend.activationType());
       Tensor x = math.fromHost(latents, spec.latentShape());
       int total = end - begin;
       // ControlNets' windows are fractions of the whole schedule from the first step run, as diffusers counts
@@ -140,19 +144,21 @@ public final class StableDiffusionPipeline {
           case TextConditioning.Contexts.Joint j -> calls.run(ops, UNetCalls.Kind.BATCH, index, windowSteps,
               cfg ? ops.concat(0, modelInput, modelInput) : modelInput,
               latentInput.map(l -> cfg ? ops.concat(0, l, l) : l), time, j.all().context(), added, timestepCond,
-              images, imageTokens);
+              images, imageTokens, adapterFeatures);
           // Contexts of lengths neither divides run apart, as A1111 runs them (each half in a replay of its own).
           case TextConditioning.Contexts.Apart a -> ops.concat(0,
               calls.run(ops, UNetCalls.Kind.UNCONDITIONAL_HALF, index, windowSteps, modelInput, latentInput,
                   ops.narrow(time, 0, 0, half), a.uncond().context(), added.map(c -> ops.narrow(c, 0, 0, half)),
                   timestepCond.map(c -> ops.narrow(c, 0, 0, half)),
                   images.stream().map(c -> ops.narrow(c, 0, 0, half)).toList(),
-                  imageTokens.stream().map(c -> ops.narrow(c, 0, 0, half)).toList()),
+                  imageTokens.stream().map(c -> ops.narrow(c, 0, 0, half)).toList(),
+                  halves(ops, adapterFeatures, 0, half)),
               calls.run(ops, UNetCalls.Kind.CONDITIONAL_HALF, index, windowSteps, modelInput, latentInput,
                   ops.narrow(time, 0, half, half), a.cond().context(), added.map(c -> ops.narrow(c, 0, half, half)),
                   timestepCond.map(c -> ops.narrow(c, 0, half, half)),
                   images.stream().map(c -> ops.narrow(c, 0, half, half)).toList(),
-                  imageTokens.stream().map(c -> ops.narrow(c, 0, half, half)).toList()));
+                  imageTokens.stream().map(c -> ops.narrow(c, 0, half, half)).toList(),
+                  halves(ops, adapterFeatures, half, half)));
         };
         Tensor guided = cfg ? Guidance.guide(math, prediction, spec.guidanceScale(), spec.guidanceRescale())
             : prediction;
@@ -170,6 +176,11 @@ public final class StableDiffusionPipeline {
       }
       return math.ops().toHost(x);
     }
+  }
+
+  /** Rows {@code [start, start + count)} of every adapter's feature maps. */
+  private static List<List<Tensor>> halves(Ops ops, List<List<Tensor>> features, int start, int count) {
+    return features.stream().map(maps -> maps.stream().map(m -> ops.narrow(m, 0, start, count)).toList()).toList();
   }
 
   /**

@@ -1,6 +1,7 @@
 package org.sdj.pipeline;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import org.sdj.backend.Tensor;
 import org.sdj.model.blocks.EncoderHiddenStates;
 import org.sdj.model.unet.ControlResiduals;
 import org.sdj.model.unet.UNet2DConditionModel;
+import org.sdj.model.unet.UNetExtras;
 
 /**
  * The model calls of one denoising loop: the UNet, with the residuals of the ControlNets in their windows added up
@@ -29,19 +31,26 @@ final class UNetCalls implements AutoCloseable {
    * @param latentsApart whether the ControlNets take the latents from an input of their own (the UNet's has an
    *     inpainting UNet's mask and masked image beside them)
    */
-  private record Key(Kind kind, List<Integer> active, boolean latentsApart) {}
+  private record Key(Kind kind, List<Integer> active, boolean latentsApart, List<Integer> activeAdapters) {}
 
   private final Backend backend;
   private final UNet2DConditionModel unet;
   private final List<ControlInput> controls;
+  private final List<AdapterInput> adapters;
   /** The scale of each IP-Adapter's image prompt, in the adapters' order; empty for none. */
   private final List<Float> imageScales;
   private final Map<Key, Replay> replays = new HashMap<>();
 
   UNetCalls(Backend backend, UNet2DConditionModel unet, List<ControlInput> controls, List<Float> imageScales) {
+    this(backend, unet, controls, imageScales, List.of());
+  }
+
+  UNetCalls(Backend backend, UNet2DConditionModel unet, List<ControlInput> controls, List<Float> imageScales,
+      List<AdapterInput> adapters) {
     this.backend = backend;
     this.unet = unet;
     this.controls = List.copyOf(controls);
+    this.adapters = List.copyOf(adapters);
     this.imageScales = List.copyOf(imageScales);
   }
 
@@ -56,10 +65,11 @@ final class UNetCalls implements AutoCloseable {
    * @param images each ControlNet's control image for these rows {@code [N, 3, H, W]}
    * @param imageTokens each IP-Adapter's image tokens for these rows {@code [N, T, cross_attention_dim]}, one for each
    *     scale the calls were made with
+   * @param adapterFeatures each T2I-Adapter's feature maps for these rows, times its scale
    */
   Tensor run(Ops ops, Kind kind, int step, int total, Tensor sample, Optional<Tensor> latents, Tensor time,
       Tensor context, Optional<Tensor> added, Optional<Tensor> timestepCond, List<Tensor> images,
-      List<Tensor> imageTokens) {
+      List<Tensor> imageTokens, List<List<Tensor>> adapterFeatures) {
     if (imageTokens.size() != imageScales.size()) {
       throw new IllegalArgumentException(imageTokens.size() + " image prompts' tokens for " + imageScales.size()
           + " scales");
@@ -79,14 +89,22 @@ final class UNetCalls implements AutoCloseable {
     if (latentsApart) {
       in.add(latents.get());
     }
-    Key key = new Key(kind, List.copyOf(active), latentsApart);
+    List<Integer> activeAdapters = new ArrayList<>();
+    for (int i = 0; i < adapters.size(); i++) {
+      if (adapters.get(i).activeAt(step, total)) {
+        activeAdapters.add(i);
+        in.addAll(adapterFeatures.get(i));
+      }
+    }
+    Key key = new Key(kind, List.copyOf(active), latentsApart, List.copyOf(activeAdapters));
     return replays.computeIfAbsent(key, k -> backend.replay((o, inputs) -> call(o, inputs, k))).run(ops, in);
   }
 
   /**
    * The UNet (sample, time, context, then the added condition and the guidance embedding where it takes them) with the
-   * IP-Adapters' image tokens, which come first, and the residuals of the ControlNets
-   * {@code key.active()}, whose images follow the UNet's inputs, then the latents they take where those are apart.
+   * IP-Adapters' image tokens, which come first, the residuals of the ControlNets {@code key.active()}, whose images
+   * follow the UNet's inputs, then the latents they take where those are apart, and the active T2I-Adapters' feature
+   * maps, which come last.
    */
   private Tensor call(Ops ops, List<Tensor> all, Key key) {
     List<EncoderHiddenStates.ImageTokens> imageTokens = new ArrayList<>();
@@ -98,7 +116,9 @@ final class UNetCalls implements AutoCloseable {
     int first = 3;
     Optional<Tensor> added = unet.takesAddedCondition() ? Optional.of(in.get(first++)) : Optional.empty();
     Optional<Tensor> timestepCond = unet.takesGuidanceEmbedding() ? Optional.of(in.get(first++)) : Optional.empty();
-    Tensor latents = key.latentsApart() ? in.getLast() : in.get(0);
+    int firstFeature = first + active.size() + (key.latentsApart() ? 1 : 0);
+    Tensor latents = key.latentsApart() ? in.get(firstFeature - 1) : in.get(0);
+    List<Tensor> features = summedFeatures(ops, in.subList(firstFeature, in.size()), key.activeAdapters().size());
     ControlResiduals sum = null;
     try {
       for (int j = 0; j < active.size(); j++) {
@@ -114,13 +134,43 @@ final class UNetCalls implements AutoCloseable {
           sum = both;
         }
       }
-      return unet.forward(ops, in.get(0), in.get(1), new EncoderHiddenStates(in.get(2), imageTokens), added,
-          Optional.ofNullable(sum), timestepCond);
+      return unet.forward(ops, in.get(0), in.get(1), new EncoderHiddenStates(in.get(2), imageTokens),
+          new UNetExtras(added, Optional.ofNullable(sum), timestepCond, features));
     } finally {
       if (sum != null) {
         sum.close();
       }
+      if (key.activeAdapters().size() > 1) {
+        features.forEach(Tensor::close);
+      }
     }
+  }
+
+  /**
+   * The active T2I-Adapters' feature maps added up map by map (diffusers' {@code MultiAdapter}): {@code all} holds
+   * {@code adapters} lists of equal length, one after another.
+   */
+  private static List<Tensor> summedFeatures(Ops ops, List<Tensor> all, int adapters) {
+    if (adapters == 0) {
+      return List.of();
+    }
+    int maps = all.size() / adapters;
+    List<Tensor> sums = new ArrayList<>(all.subList(0, maps));
+    for (int a = 1; a < adapters; a++) {
+      for (int m = 0; m < maps; m++) {
+        Tensor next = all.get(a * maps + m);
+        if (!Arrays.equals(sums.get(m).shape(), next.shape())) {
+          throw new IllegalArgumentException("T2I-Adapters whose feature maps differ (" + Arrays.toString(
+              sums.get(m).shape()) + " and " + Arrays.toString(next.shape()) + ") cannot run together");
+        }
+        Tensor sum = ops.add(sums.get(m), next);
+        if (a > 1) {
+          sums.get(m).close();
+        }
+        sums.set(m, sum);
+      }
+    }
+    return sums;
   }
 
   @Override

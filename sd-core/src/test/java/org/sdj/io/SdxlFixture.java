@@ -1,15 +1,8 @@
 package org.sdj.io;
 
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The tiny SDXL pipeline of {@code src/test/resources/sdxl} (made by its {@code make_tiny_sdxl.py.txt}) as a folder on
@@ -80,19 +73,8 @@ public final class SdxlFixture {
   }
 
   private static Path copy(String resource, Path target) {
-    try {
-      URI uri = SdxlFixture.class.getResource(resource).toURI();
-      if (!"jar".equals(uri.getScheme())) {
-        return TestFixtures.copyTree(Path.of(uri), target);
-      }
-      try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of())) {
-        return TestFixtures.copyTree(jar.provider().getPath(uri), target);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
+    return TestFixtures.copyResource(resource, target);
   }
+
 
 }

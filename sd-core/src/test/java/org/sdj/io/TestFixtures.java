@@ -3,9 +3,16 @@ package org.sdj.io;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** Locates the shared read-only fixtures (see shared/README.md). */
@@ -53,5 +60,29 @@ public final class TestFixtures {
       }
     }
     return to;
+  }
+
+  /**
+   * The classpath resource {@code resource} (a file or a folder, e.g. {@code /sdxl/tiny-sdxl}) copied to
+   * {@code target}: the tests of another module read sd-core's test resources out of its test jar.
+   */
+  public static Path copyResource(String resource, Path target) {
+    try {
+      URL url = TestFixtures.class.getResource(resource);
+      if (url == null) {
+        throw new IllegalStateException("no test resource " + resource);
+      }
+      URI uri = url.toURI();
+      if (!"jar".equals(uri.getScheme())) {
+        return copyTree(Path.of(uri), target);
+      }
+      try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of())) {
+        return copyTree(jar.provider().getPath(uri), target);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

@@ -228,6 +228,7 @@ final class TorchOps implements Ops {
         case GELU -> torch.gelu(t);
         case GELU_TANH -> torch.gelu(t, "tanh");
         case QUICK_GELU -> t.mul(torch.sigmoid(t.mul(new Scalar(1.702f))));
+        case RELU -> torch.relu(t);
       };
       return out(y, x.shape());
     });

@@ -1,7 +1,9 @@
 package org.sdj.model.unet;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.model.blocks.EncoderHiddenStates;
@@ -41,6 +43,16 @@ class DownBlock2D {
    * @return the block's output, which is also the last entry of {@code skips}
    */
   Tensor forward(Ops ops, Tensor x, Tensor siluTemb, EncoderHiddenStates context, List<Tensor> skips) {
+    return forward(ops, x, siluTemb, context, skips, Optional.empty());
+  }
+
+  /**
+   * {@link #forward(Ops, Tensor, Tensor, EncoderHiddenStates, List)} with a T2I-Adapter's feature map added where
+   * diffusers adds it: after the last transformer of a cross-attention block (so its skip and its downsampler see
+   * it), after the whole of any other block (its output, which is also its last skip).
+   */
+  Tensor forward(Ops ops, Tensor x, Tensor siluTemb, EncoderHiddenStates context, List<Tensor> skips,
+      Optional<Tensor> adapterFeature) {
     Tensor h = x;
     for (int i = 0; i < resnets.size(); i++) {
       h = resnets.get(i).forward(ops, h, siluTemb);
@@ -48,6 +60,9 @@ class DownBlock2D {
         Tensor a = attentions.get(i).forward(ops, h, context);
         h.close();
         h = a;
+        if (i == resnets.size() - 1 && adapterFeature.isPresent()) {
+          h = withFeature(ops, h, adapterFeature.get());
+        }
       }
       skips.add(h);
     }
@@ -55,6 +70,21 @@ class DownBlock2D {
       h = downsampler.forward(ops, h);
       skips.add(h);
     }
+    if (attentions.isEmpty() && adapterFeature.isPresent()) {
+      h = withFeature(ops, h, adapterFeature.get());
+      skips.set(skips.size() - 1, h);
+    }
     return h;
+  }
+
+  /** {@code h + feature}, closing {@code h}. */
+  static Tensor withFeature(Ops ops, Tensor h, Tensor feature) {
+    if (!Arrays.equals(h.shape(), feature.shape())) {
+      throw new IllegalArgumentException("a T2I-Adapter feature map of shape " + Arrays.toString(feature.shape())
+          + " meets the UNet's " + Arrays.toString(h.shape()) + ": an adapter for another model?");
+    }
+    Tensor sum = ops.add(h, feature);
+    h.close();
+    return sum;
   }
 }

@@ -292,13 +292,27 @@ public final class UNet2DConditionModel {
    */
   public Tensor forward(Ops ops, Tensor sample, Tensor projection, EncoderHiddenStates context,
       Optional<Tensor> added, Optional<ControlResiduals> control, Optional<Tensor> timestepCond) {
-    Tensor siluTemb = encoder.siluEmbedding(ops, projection, added, timestepCond);
+    return forward(ops, sample, projection, context, new UNetExtras(added, control, timestepCond, List.of()));
+  }
+
+  /**
+   * One prediction with everything a call may take beside the latents, the timestep and the text.
+   *
+   * @param sample noisy latents {@code [N, in_channels, h, w]}
+   * @param projection {@code [N, block_out_channels[0]]} ({@link #timestepProjection})
+   * @param context the text {@code [N, L, cross_attention_dim]}, with the IP-Adapters' image tokens
+   * @return {@code [N, out_channels, h, w]}
+   * @throws IllegalArgumentException if {@code extras} lacks what the UNet needs, has what it takes none of, or has
+   *     feature maps that do not fit its blocks
+   */
+  public Tensor forward(Ops ops, Tensor sample, Tensor projection, EncoderHiddenStates context, UNetExtras extras) {
+    Tensor siluTemb = encoder.siluEmbedding(ops, projection, extras.added(), extras.timestepCond());
     List<Tensor> skips = new ArrayList<>();
     Tensor h = encoder.convIn(ops, sample);
     skips.add(h);
-    h = encoder.downAndMid(ops, h, siluTemb, context, skips);
-    if (control.isPresent()) {
-      h = control.get().addTo(ops, skips, h);
+    h = encoder.downAndMid(ops, h, siluTemb, context, skips, extras.adapterFeatures());
+    if (extras.control().isPresent()) {
+      h = extras.control().get().addTo(ops, skips, h);
     }
     for (UpBlock2D block : upBlocks) {
       Tensor next = block.forward(ops, h, siluTemb, context, skips);

@@ -136,10 +136,29 @@ public final class UNetEncoder {
    */
   public Tensor downAndMid(Ops ops, Tensor h, Tensor siluTemb, EncoderHiddenStates context,
       List<Tensor> skips) {
-    Tensor x = h;
-    for (DownBlock2D block : downBlocks) {
-      x = block.forward(ops, x, siluTemb, context, skips);
+    return downAndMid(ops, h, siluTemb, context, skips, List.of());
+  }
+
+  /**
+   * {@link #downAndMid(Ops, Tensor, Tensor, EncoderHiddenStates, List)} with a T2I-Adapter's feature maps (diffusers'
+   * {@code down_intrablock_additional_residuals}): one for each down block in order, and one more for the mid
+   * block's output where the adapter has it (SDXL's).
+   *
+   * @throws IllegalArgumentException if the feature maps do not fit the blocks
+   */
+  public Tensor downAndMid(Ops ops, Tensor h, Tensor siluTemb, EncoderHiddenStates context,
+      List<Tensor> skips, List<Tensor> adapterFeatures) {
+    if (adapterFeatures.size() > downBlocks.size() + 1) {
+      throw new IllegalArgumentException("a T2I-Adapter gives " + adapterFeatures.size() + " feature maps, this UNet"
+          + " takes at most " + (downBlocks.size() + 1) + ": an adapter for another model?");
     }
-    return midBlock.forward(ops, x, siluTemb, context);
+    Tensor x = h;
+    for (int i = 0; i < downBlocks.size(); i++) {
+      Optional<Tensor> feature = i < adapterFeatures.size() ? Optional.of(adapterFeatures.get(i)) : Optional.empty();
+      x = downBlocks.get(i).forward(ops, x, siluTemb, context, skips, feature);
+    }
+    Tensor mid = midBlock.forward(ops, x, siluTemb, context);
+    return adapterFeatures.size() > downBlocks.size()
+        ? DownBlock2D.withFeature(ops, mid, adapterFeatures.getLast()) : mid;
   }
 }

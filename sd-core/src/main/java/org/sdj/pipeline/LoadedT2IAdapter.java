@@ -1,0 +1,103 @@
+package org.sdj.pipeline;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.sdj.backend.Backend;
+import org.sdj.backend.Tensor;
+import org.sdj.io.model.ModelLoadException;
+import org.sdj.io.model.ModelSource;
+import org.sdj.io.model.T2IAdapterConfig;
+import org.sdj.io.safetensors.SafeTensorsFile;
+import org.sdj.model.Weights;
+import org.sdj.model.adapter.T2IAdapter;
+
+/**
+ * A T2I-Adapter loaded onto a backend from a diffusers folder ({@code config.json} and
+ * {@code diffusion_pytorch_model.safetensors}, e.g. TencentARC/t2iadapter_canny_sd15v2 or
+ * TencentARC/t2i-adapter-canny-sdxl-1.0). Its weights stay mapped and on the backend until {@link #close()}.
+ */
+public final class LoadedT2IAdapter implements AutoCloseable {
+  private static final String WEIGHTS = "diffusion_pytorch_model";
+
+  private final Path location;
+  private final T2IAdapter model;
+  private final SafeTensorsFile file;
+  private final Weights weights;
+
+  private LoadedT2IAdapter(Path location, T2IAdapter model, SafeTensorsFile file, Weights weights) {
+    this.location = location;
+    this.model = model;
+    this.file = file;
+    this.weights = weights;
+  }
+
+  /**
+   * Loads the adapter in the folder {@code location} onto {@code backend}, its {@code variant} weights
+   * ({@code diffusion_pytorch_model.fp16.safetensors}) where it has them.
+   *
+   * @throws ModelLoadException listing every problem: files missing, config values sdj does not support, weights
+   *     missing or misshapen
+   */
+  public static LoadedT2IAdapter load(Path location, Optional<String> variant, Backend backend) {
+    String context = "Cannot load the T2I-Adapter in " + location;
+    if (!Files.isDirectory(location)) {
+      throw new ModelLoadException(context, List.of(location + " is not a folder (give a diffusers T2I-Adapter"
+          + " folder, with config.json and " + WEIGHTS + ".safetensors)"));
+    }
+    T2IAdapterConfig config = T2IAdapterConfig.read(location.resolve("config.json"));
+    Path path = variant.map(v -> location.resolve(WEIGHTS + "." + v + ".safetensors")).filter(Files::isRegularFile)
+        .orElse(location.resolve(WEIGHTS + ".safetensors"));
+    if (!Files.isRegularFile(path)) {
+      throw new ModelLoadException(context, List.of(WEIGHTS + ".safetensors: file not found"));
+    }
+    SafeTensorsFile file = SafeTensorsFile.open(path);
+    Weights weights = Weights.of(backend, file);
+    try {
+      T2IAdapter model = new T2IAdapter(config, weights);
+      if (!weights.problems().isEmpty()) {
+        throw new ModelLoadException(context, weights.problems());
+      }
+      return new LoadedT2IAdapter(location, model, file, weights);
+    } catch (RuntimeException e) {
+      weights.tensors().forEach(Tensor::close);
+      file.close();
+      throw e;
+    }
+  }
+
+  /** Whether {@code folder}'s {@code config.json} names a T2I-Adapter (diffusers' {@code _class_name}). */
+  public static boolean isAdapterFolder(Path folder) {
+    Path config = folder.resolve("config.json");
+    try {
+      return Files.isRegularFile(config)
+          && new ObjectMapper().readTree(config.toFile()).path("_class_name").asText().equals("T2IAdapter");
+    } catch (IOException e) {
+      // Not JSON: whatever loads the folder says what is wrong with it.
+      return false;
+    }
+  }
+
+  public T2IAdapter model() {
+    return model;
+  }
+
+  /** Its name, as A1111 names models: the folder's name. */
+  public String name() {
+    return ModelSource.nameOf(location);
+  }
+
+  public Path location() {
+    return location;
+  }
+
+  /** Frees the weights and unmaps the file. */
+  @Override
+  public void close() {
+    weights.tensors().forEach(Tensor::close);
+    file.close();
+  }
+}
