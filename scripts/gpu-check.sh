@@ -44,6 +44,10 @@
 #     attention benchmark and the UNet step with each of SDJ_CHECK_VARIANTS (default "wgmmaRowPlan=false
 #     groupNormCluster=false"), each followed by the defaults again, the first before the stalls, the others after.
 #
+#   scripts/gpu-check.sh tests    (on the GPU machine; about a minute)
+#     The tests of org.sdj.cuda alone (SDJ_TEST_CLASSES, simple names, for a few), e.g. after a change to the
+#     pipelines that no kernel change comes with.
+#
 #   scripts/gpu-check.sh sweep    (on the GPU machine; a minute or two)
 #     The bundle's tuning image alone, timed against sdj's kernels: with a bundle built with SDJ_TUNE_ROWS (as
 #     build-tune.sh takes them), a few rows tried in a session's last minutes of device time.
@@ -581,6 +585,15 @@ check_variant() {
   limit 45 "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench >"$out/unet-sdj-again-${1//=/-}.txt" 2>&1
 }
 
+# 'tests' on the GPU machine: the tests of org.sdj.cuda alone (SDJ_TEST_CLASSES for a few), within SDJ_GPU_SECONDS.
+tests_checks() {
+  prepare 120
+  tests_part "${SDJ_TESTS_SECONDS:-120}"
+  local tests_rc=$?
+  { tests_summary; echo "(tests exit code $tests_rc; every log in logs.tar.gz)"; } >"$out/summary.txt"
+  deliver
+}
+
 # 'check' on the GPU machine: the short confirmation of a change to the kernels (a table row adopted, say): the tests,
 # the attention benchmark beside PyTorch's SDPA, the UNet step against PyTorch eager and the whole txt2img.
 check_checks() {
@@ -748,6 +761,7 @@ case "$mode" in
   run) run_checks ;;
   tune) tune_checks ;;
   check) check_checks ;;
+  tests) tests_checks ;;
   sweep) sweep_checks ;;
   *) echo "usage: scripts/gpu-check.sh [bundle|run|tune|check|sweep]" >&2; exit 2 ;;
 esac
