@@ -104,7 +104,15 @@ final class Generation {
 
   /** The seed's starting noise moved toward the variation seed's, where the request has one. */
   private float[] varied(float[] noise) {
-    return request.variation().map(v -> v.blend(noise, new TorchGenerator(v.seed()).randn(shape), shape))
+    return varied(noise, shape);
+  }
+
+  /**
+   * {@code noise} of {@code noiseShape} blended with the variation seed's as the request asks (A1111's subseed): the
+   * first pass's noise, and the hires pass's, for which A1111 draws both again at that pass's size.
+   */
+  private float[] varied(float[] noise, long[] noiseShape) {
+    return request.variation().map(v -> v.blend(noise, new TorchGenerator(v.seed()).randn(noiseShape), noiseShape))
         .orElse(noise);
   }
 
@@ -175,7 +183,8 @@ final class Generation {
       finalShape = new long[] {batch, shape[1], fix.target(height, factor) / factor,
           fix.target(width, factor) / factor};
       float[] upscaled = hiresLatents(fix, latents, finalShape, generator);
-      LatentStart second = new LatentStart.Image(upscaled, generator.randn(upscaled.length), fix.strength());
+      LatentStart second = new LatentStart.Image(upscaled, varied(generator.randn(upscaled.length), finalShape),
+          fix.strength());
       latents = denoise(pipeline, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.guidanceRescale(),
           request.clipSkip(), createScheduler(components), second, finalShape, NoiseSource.of(generator),

@@ -61,4 +61,13 @@ class VariationTest {
     assertTrue(bad.getMessage().contains("in [0, 1]"), bad.getMessage());
     assertArrayEquals(own, sd.initialNoise(request.noVariation().build()));
   }
+
+  @Test
+  void theHiresPassDrawsTheVariationSeedsNoiseToo() {
+    // At strength 1 the variation seed's noise is all of both passes' noise (A1111 draws both again at the hires
+    // pass's size): with a deterministic scheduler the main seed no longer counts.
+    GenerationRequest.Builder request = GenerationRequest.prompt("x").size(64, 64).steps(3).scheduler("euler")
+        .hiresFix(2, 0.6).variation(77, 1);
+    assertArrayEquals(sd.generate(request.seed(5)).latents(), sd.generate(request.seed(6)).latents());
+  }
 }
