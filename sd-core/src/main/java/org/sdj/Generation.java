@@ -189,8 +189,8 @@ final class Generation {
           fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.guidanceRescale(),
           request.clipSkip(), createScheduler(components), second, finalShape, NoiseSource.of(generator),
           request.sdxl(), 1, attached.controls(request, fix.target(width, factor), fix.target(height, factor)),
-          spec.imagePrompts(), attached.adapters(request, fix.target(width, factor), fix.target(height, factor))),
-          started);
+          spec.imagePrompts(), attached.adapters(request, fix.target(width, factor), fix.target(height, factor)),
+          request.steps()), started);
     }
     List<BufferedImage> images = Images.toImages(decoder.decode(latents, finalShape),
         new long[] {batch, 3, finalShape[2] * factor, finalShape[3] * factor});

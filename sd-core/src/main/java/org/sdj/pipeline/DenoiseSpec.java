@@ -31,11 +31,23 @@ import org.sdj.scheduler.Scheduler;
  * @param controls ControlNets and their control images, whose residuals add up; empty for none
  * @param imagePrompts one image prompt for each IP-Adapter loaded into the UNet, in their order; empty for none
  * @param adapters T2I-Adapters and their control images, whose feature maps add up; empty for none
+ * @param firstPassSteps for a hires pass, the first pass's steps, from which A1111's prompt editing counts this pass's
+ *     steps ({@link org.sdj.prompt.PromptEditing#hiresSchedule}); 0 for a first pass
  */
 public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
     long[] latentShape, NoiseSource stepNoise, SdxlConditioning sdxl, double denoisingEnd,
-    List<ControlInput> controls, List<ImagePromptInput> imagePrompts, List<AdapterInput> adapters) {
+    List<ControlInput> controls, List<ImagePromptInput> imagePrompts, List<AdapterInput> adapters,
+    int firstPassSteps) {
+
+  /** A first pass's spec. */
+  public DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
+      double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
+      long[] latentShape, NoiseSource stepNoise, SdxlConditioning sdxl, double denoisingEnd,
+      List<ControlInput> controls, List<ImagePromptInput> imagePrompts, List<AdapterInput> adapters) {
+    this(prompts, negativePrompts, promptSyntax, steps, guidanceScale, guidanceRescale, clipSkip, scheduler, start,
+        latentShape, stepNoise, sdxl, denoisingEnd, controls, imagePrompts, adapters, 0);
+  }
 
   /** A spec without T2I-Adapters. */
   public DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
@@ -66,6 +78,9 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, Pr
     prompts = List.copyOf(prompts);
     negativePrompts = List.copyOf(negativePrompts);
     adapters = List.copyOf(adapters);
+    if (firstPassSteps < 0) {
+      throw new IllegalArgumentException("first pass steps must be 0 (a first pass) or more, got " + firstPassSteps);
+    }
     Objects.requireNonNull(promptSyntax, "promptSyntax");
     Objects.requireNonNull(scheduler, "scheduler");
     Objects.requireNonNull(start, "start");
@@ -124,6 +139,13 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, Pr
   /** {@link #prompts2()}'s negative counterpart. */
   public List<String> negativePrompts2() {
     return sdxl.negativePrompt2().map(p -> Collections.nCopies(prompts.size(), p)).orElse(negativePrompts);
+  }
+
+  /** This spec with other prompts and negative prompts, one per batch item (a step's, under prompt editing). */
+  DenoiseSpec withPrompts(List<String> newPrompts, List<String> newNegatives) {
+    return new DenoiseSpec(newPrompts, newNegatives, promptSyntax, steps, guidanceScale, guidanceRescale, clipSkip,
+        scheduler, start, latentShape, stepNoise, sdxl, denoisingEnd, controls, imagePrompts, adapters,
+        firstPassSteps);
   }
 
   /** Whether the guidance scale asks for the unconditional pass (a latent consistency model's UNet skips it still). */

@@ -105,9 +105,7 @@ public final class StableDiffusionPipeline {
         UNetCalls calls = new UNetCalls(backend, unet, spec.controls(),
             spec.imagePrompts().stream().map(p -> (float) p.scale()).toList(), spec.adapters());
         StepLatents math = new StepLatents(backend)) {
-      TextConditioning.Contexts contexts = TextConditioning.encode(outer, components, spec, cfg);
-      Optional<Tensor> added = TextConditioning.added(outer, components, contexts, spec, cfg)
-          .map(a -> outer.cast(a, backend.activationType()));
+      StepConditioning text = StepConditioning.of(outer, components, spec, cfg, backend.activationType());
       Optional<Tensor> conditioning = Inpainting.conditioning(outer, spec, backend.activationType());
       Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, end), batch);
       Optional<Tensor> timestepCond = guidanceEmbedded ? Optional.of(outer.fromHost(
@@ -140,7 +138,9 @@ public final class StableDiffusionPipeline {
         Tensor time = ops.narrow(times, 0, (long) (s - begin) * batch, batch);
         int half = batch / 2;
         int index = s - begin;
-        Tensor prediction = switch (contexts) {
+        StepConditioning.Step step = text.at(index);
+        Optional<Tensor> added = step.added();
+        Tensor prediction = switch (step.contexts()) {
           case TextConditioning.Contexts.Joint j -> calls.run(ops, UNetCalls.Kind.BATCH, index, windowSteps,
               cfg ? ops.concat(0, modelInput, modelInput) : modelInput,
               latentInput.map(l -> cfg ? ops.concat(0, l, l) : l), time, j.all().context(), added, timestepCond,
