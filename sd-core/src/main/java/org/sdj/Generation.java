@@ -185,8 +185,10 @@ final class Generation {
       float[] upscaled = hiresLatents(fix, latents, finalShape, generator);
       LatentStart second = new LatentStart.Image(upscaled, varied(generator.randn(upscaled.length), finalShape),
           fix.strength());
-      latents = denoise(pipeline, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
-          fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.guidanceRescale(),
+      latents = denoise(pipeline, new DenoiseSpec(
+          fix.prompt().map(p -> List.of(repeat(p, batch))).orElse(spec.prompts()),
+          fix.negativePrompt().map(p -> List.of(repeat(p, batch))).orElse(spec.negativePrompts()),
+          request.promptSyntax(), fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.guidanceRescale(),
           request.clipSkip(), createScheduler(components), second, finalShape, NoiseSource.of(generator),
           request.sdxl(), 1, attached.controls(request, fix.target(width, factor), fix.target(height, factor)),
           spec.imagePrompts(), attached.adapters(request, fix.target(width, factor), fix.target(height, factor)),

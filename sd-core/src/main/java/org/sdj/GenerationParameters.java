@@ -92,6 +92,10 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
         info.extra(HiresFix.STEPS, Integer.toString(fix.steps()));
       }
       info.extra(HiresFix.UPSCALER, fix.upscaler().a1111Name());
+      // As A1111 writes them: only where they differ from the first pass's.
+      fix.prompt().filter(p -> !p.equals(prompt)).ifPresent(p -> info.extra(HiresFix.PROMPT, p));
+      fix.negativePrompt().filter(p -> !p.equals(negativePrompt)).ifPresent(p -> info.extra(HiresFix.NEGATIVE_PROMPT,
+          p));
     });
     refiner.ifPresent(r -> {
       info.extra(REFINER, r.model());

@@ -17,8 +17,11 @@ import org.sdj.image.TorchInterpolate;
  * @param strength the second pass's denoising strength, in (0, 1] ({@value #DEFAULT_STRENGTH}, A1111's default)
  * @param steps the second pass's steps; 0: the request's (A1111's "Hires steps")
  * @param upscaler how the picture is enlarged (A1111's "Upscaler"; {@link Upscaler#LATENT} by default)
+ * @param prompt the second pass's prompt (A1111's "Hires prompt"); empty: the request's
+ * @param negativePrompt the second pass's negative prompt (A1111's "Hires negative prompt"); empty: the request's
  */
-public record HiresFix(double scale, double strength, int steps, Upscaler upscaler) {
+public record HiresFix(double scale, double strength, int steps, Upscaler upscaler, Optional<String> prompt,
+    Optional<String> negativePrompt) {
   public static final double DEFAULT_SCALE = 2;
   public static final double DEFAULT_STRENGTH = 0.7;
   public static final int MAX_SCALE = 4;
@@ -26,6 +29,8 @@ public record HiresFix(double scale, double strength, int steps, Upscaler upscal
   public static final String UPSCALE = "Hires upscale";
   public static final String STEPS = "Hires steps";
   public static final String UPSCALER = "Hires upscaler";
+  public static final String PROMPT = "Hires prompt";
+  public static final String NEGATIVE_PROMPT = "Hires negative prompt";
 
   /**
    * AUTOMATIC1111's upscalers that sdj runs: its latent ones (torch's {@code interpolate} on the latents, without
@@ -74,6 +79,18 @@ public record HiresFix(double scale, double strength, int steps, Upscaler upscal
 
   public HiresFix {
     Objects.requireNonNull(upscaler, "upscaler");
+    Objects.requireNonNull(prompt, "prompt");
+    Objects.requireNonNull(negativePrompt, "negativePrompt");
+  }
+
+  /** With the request's prompts. */
+  public HiresFix(double scale, double strength, int steps, Upscaler upscaler) {
+    this(scale, strength, steps, upscaler, Optional.empty(), Optional.empty());
+  }
+
+  /** This fix with its second pass's own prompt and negative prompt (A1111's Hires prompt fields). */
+  public HiresFix withPrompts(String hiresPrompt, String hiresNegativePrompt) {
+    return new HiresFix(scale, strength, steps, upscaler, Optional.of(hiresPrompt), Optional.of(hiresNegativePrompt));
   }
 
   /** With the Latent upscaler. */

@@ -2,6 +2,7 @@ package org.sdj;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -118,6 +119,21 @@ class HiresFixTest extends TinyModelTest {
     // (int) (64 * 1.5) = 96.
     assertEquals(96, result.images().get(0).getWidth());
     assertTrue(result.parameters().infotext().contains("Hires steps: 4"), result.parameters().infotext());
+  }
+
+  @Test
+  void theSecondPassTakesItsOwnPromptsWhereGiven() {
+    GenerationRequest.Builder request = TinyModel.small("a cat").negativePrompt("blurry");
+    HiresFix fix = new HiresFix(1.5, 0.7, 2);
+    GenerationResult plain = sd.generate(request.hiresFix(fix));
+    // The request's own prompts given again: the same picture, and no field for them.
+    GenerationResult same = sd.generate(request.hiresFix(fix.withPrompts("a cat", "blurry")));
+    assertArrayEquals(plain.latents(), same.latents());
+    assertFalse(same.parameters().infotext().contains("Hires prompt"), same.parameters().infotext());
+    GenerationResult other = sd.generate(request.hiresFix(fix.withPrompts("a dog", "dark")));
+    assertFalse(java.util.Arrays.equals(plain.latents(), other.latents()));
+    assertTrue(other.parameters().infotext().contains("Hires prompt: a dog, Hires negative prompt: dark"),
+        other.parameters().infotext());
   }
 
   @Test

@@ -171,6 +171,14 @@ final class GenerateCommand implements Callable<Integer> {
       description = "With --hires-scale: the second pass's steps (default: ${DEFAULT-VALUE}, as many as --steps).")
   int hiresSteps;
 
+  @Option(names = "--hires-prompt", paramLabel = "TEXT",
+      description = "With --hires-scale: the second pass's prompt (A1111's Hires prompt; default: --prompt).")
+  String hiresPrompt;
+
+  @Option(names = "--hires-negative-prompt", paramLabel = "TEXT",
+      description = "With --hires-scale: the second pass's negative prompt (default: --negative-prompt).")
+  String hiresNegativePrompt;
+
   @Option(names = "--vae-tiling",
       description = "Run the VAE tile by tile on pictures larger than its tile (512 pixels for SD 1.x), as diffusers'"
           + " enable_vae_tiling(): far less memory for large pictures, at the price of blended seams.")
@@ -209,9 +217,10 @@ final class GenerateCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "give both --width and --height, or neither");
     }
     if (hiresScale == null && (spec.commandLine().getParseResult().hasMatchedOption("--hires-strength")
-        || spec.commandLine().getParseResult().hasMatchedOption("--hires-steps") || hiresUpscaler != null)) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--hires-strength, --hires-steps and"
-          + " --hires-upscaler tune the hires fix: add --hires-scale");
+        || spec.commandLine().getParseResult().hasMatchedOption("--hires-steps") || hiresUpscaler != null
+        || hiresPrompt != null || hiresNegativePrompt != null)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--hires-strength, --hires-steps,"
+          + " --hires-upscaler and the hires prompts tune the hires fix: add --hires-scale");
     }
     if (modelOptions.refiner == null && spec.commandLine().getParseResult().hasMatchedOption("--refiner-switch-at")) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--refiner-switch-at says when the refiner takes"
@@ -269,7 +278,12 @@ final class GenerateCommand implements Callable<Integer> {
           : HiresFix.Upscaler.named(hiresUpscaler).orElseThrow(() -> new CommandLine.ParameterException(
               spec.commandLine(), "--hires-upscaler " + hiresUpscaler + " is not one sdj runs: latent,"
                   + " latent-bicubic, latent-nearest, latent-nearest-exact or lanczos"));
-      request.hiresFix(new HiresFix(hiresScale, hiresStrength, hiresSteps, upscaler));
+      HiresFix fix = new HiresFix(hiresScale, hiresStrength, hiresSteps, upscaler);
+      if (hiresPrompt != null || hiresNegativePrompt != null) {
+        fix = fix.withPrompts(hiresPrompt != null ? hiresPrompt : prompt,
+            hiresNegativePrompt != null ? hiresNegativePrompt : negativePrompt);
+      }
+      request.hiresFix(fix);
     }
     if (initNoise != null) {
       request.initialNoise(readNoise(initNoise));

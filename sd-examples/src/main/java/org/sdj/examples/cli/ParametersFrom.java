@@ -79,6 +79,14 @@ final class ParametersFrom {
       if (steps != null && !given.hasMatchedOption("--hires-steps")) {
         command.hiresSteps = (int) number(file, HiresFix.STEPS, steps);
       }
+      String hiresPrompt = info.extras().get(HiresFix.PROMPT);
+      if (hiresPrompt != null && !given.hasMatchedOption("--hires-prompt")) {
+        command.hiresPrompt = hiresPrompt;
+      }
+      String hiresNegative = info.extras().get(HiresFix.NEGATIVE_PROMPT);
+      if (hiresNegative != null && !given.hasMatchedOption("--hires-negative-prompt")) {
+        command.hiresNegativePrompt = hiresNegative;
+      }
       String upscaler = info.extras().get(HiresFix.UPSCALER);
       if (upscaler != null && !given.hasMatchedOption("--hires-upscaler")) {
         Optional<HiresFix.Upscaler> known = HiresFix.Upscaler.named(upscaler);
