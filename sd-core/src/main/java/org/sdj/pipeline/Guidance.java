@@ -1,5 +1,6 @@
 package org.sdj.pipeline;
 
+import java.util.List;
 import org.sdj.backend.Tensor;
 
 /** Classifier-free guidance over a prediction of the unconditional then the conditional half, and its rescale. */
@@ -16,6 +17,22 @@ final class Guidance {
     Tensor cond = math.ops().narrow(prediction, 0, half, half);
     Tensor guided = math.combine(1f, uncond, (float) scale, math.combine(1f, cond, -1f, uncond));
     return rescale > 0 ? rescaled(math, guided, math.toFloat32(cond), rescale) : guided;
+  }
+
+  /**
+   * A1111's composable guidance over a prediction of {@code 1 + K} equal groups of rows, the first unconditional:
+   * {@code uncond + scale * sum(weights[k] * (cond_k - uncond))} (its {@code combine_denoised}, which A1111 applies to
+   * the denoised samples; affine in the prediction, so the same on noise predictions).
+   */
+  static Tensor composed(StepLatents math, Tensor prediction, List<Double> weights, double scale) {
+    long rows = prediction.dim(0) / (weights.size() + 1);
+    Tensor uncond = math.toFloat32(math.ops().narrow(prediction, 0, 0, rows));
+    Tensor guided = uncond;
+    for (int k = 0; k < weights.size(); k++) {
+      Tensor cond = math.ops().narrow(prediction, 0, (k + 1) * rows, rows);
+      guided = math.combine(1f, guided, (float) (scale * weights.get(k)), math.combine(1f, cond, -1f, uncond));
+    }
+    return guided;
   }
 
   /**

@@ -95,17 +95,21 @@ public final class StableDiffusionPipeline {
     // A latent consistency model takes its guidance scale as an embedding and runs no unconditional pass, as
     // diffusers' pipelines run it (do_classifier_free_guidance is false wherever time_cond_proj_dim is set).
     boolean guidanceEmbedded = unet.takesGuidanceEmbedding();
-    boolean cfg = spec.classifierFreeGuidance() && !guidanceEmbedded;
+    boolean guidance = spec.classifierFreeGuidance() && !guidanceEmbedded;
     if (guidanceEmbedded && spec.negativePrompts().stream().anyMatch(p -> !p.isBlank())) {
       LOG.log(Level.INFO, "the UNet takes its guidance scale as an embedding (a latent consistency model) and runs"
           + " no unconditional pass: the negative prompt is not used");
     }
-    int batch = Math.toIntExact(spec.latentShape()[0] * (cfg ? 2 : 1));
     try (Ops outer = backend.ops();
         UNetCalls calls = new UNetCalls(backend, unet, spec.controls(),
             spec.imagePrompts().stream().map(p -> (float) p.scale()).toList(), spec.adapters());
         StepLatents math = new StepLatents(backend)) {
-      StepConditioning text = StepConditioning.of(outer, components, spec, cfg, backend.activationType());
+      StepConditioning text = StepConditioning.of(outer, components, spec, guidance, backend.activationType());
+      // The batch's groups of rows: the unconditional one with guidance, then one per prompt (A1111's composable
+      // prompts make several).
+      boolean cfg = text.cfg();
+      int groups = text.groups();
+      int batch = Math.toIntExact(spec.latentShape()[0] * groups);
       Optional<Tensor> conditioning = Inpainting.conditioning(outer, spec, backend.activationType());
       Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, end), batch);
       Optional<Tensor> timestepCond = guidanceEmbedded ? Optional.of(outer.fromHost(
@@ -113,7 +117,7 @@ public final class StableDiffusionPipeline {
           unet.config().timeCondProjDim().getAsInt())) : Optional.empty();
       List<Tensor> images = spec.controls().stream().map(c -> controlImage(outer, c, batch, spec.latentShape()))
           .toList();
-      List<Tensor> imageTokens = spec.imagePrompts().stream().map(p -> imageTokens(outer, p, batch, cfg)).toList();
+      List<Tensor> imageTokens = spec.imagePrompts().stream().map(p -> imageTokens(outer, p, batch, groups)).toList();
       long factor = components.vae().downscaleFactor();
       List<List<Tensor>> adapterFeatures = AdapterFeatures.of(outer, spec.adapters(), batch,
           Math.toIntExact(spec.latentShape()[2] * factor), Math.toIntExact(spec.latentShape()[3] * factor),
@@ -142,9 +146,8 @@ public final class StableDiffusionPipeline {
         Optional<Tensor> added = step.added();
         Tensor prediction = switch (step.contexts()) {
           case TextConditioning.Contexts.Joint j -> calls.run(ops, UNetCalls.Kind.BATCH, index, windowSteps,
-              cfg ? ops.concat(0, modelInput, modelInput) : modelInput,
-              latentInput.map(l -> cfg ? ops.concat(0, l, l) : l), time, j.all().context(), added, timestepCond,
-              images, imageTokens, adapterFeatures);
+              repeatRows(ops, modelInput, groups), latentInput.map(l -> repeatRows(ops, l, groups)), time,
+              j.all().context(), added, timestepCond, images, imageTokens, adapterFeatures);
           // Contexts of lengths neither divides run apart, as A1111 runs them (each half in a replay of its own).
           case TextConditioning.Contexts.Apart a -> ops.concat(0,
               calls.run(ops, UNetCalls.Kind.UNCONDITIONAL_HALF, index, windowSteps, modelInput, latentInput,
@@ -160,8 +163,8 @@ public final class StableDiffusionPipeline {
                   imageTokens.stream().map(c -> ops.narrow(c, 0, half, half)).toList(),
                   halves(ops, adapterFeatures, half, half)));
         };
-        Tensor guided = cfg ? Guidance.guide(math, prediction, spec.guidanceScale(), spec.guidanceRescale())
-            : prediction;
+        Tensor guided = text.composed() ? Guidance.composed(math, prediction, text.weights(), spec.guidanceScale())
+            : cfg ? Guidance.guide(math, prediction, spec.guidanceScale(), spec.guidanceRescale()) : prediction;
         StepResult<Tensor> result = scheduler.step(math, guided, t, x, spec.stepNoise());
         try (Denoised denoised = new Denoised(ops, result.predOriginalSample())) {
           observer.afterStep(s - begin + 1, total, t, denoised);
@@ -176,6 +179,15 @@ public final class StableDiffusionPipeline {
       }
       return math.ops().toHost(x);
     }
+  }
+
+  /** {@code x} {@code groups} times along dim 0 (itself for one group). */
+  private static Tensor repeatRows(Ops ops, Tensor x, int groups) {
+    Tensor out = x;
+    for (int g = 1; g < groups; g++) {
+      out = ops.concat(0, out, x);
+    }
+    return out;
   }
 
   /** Rows {@code [start, start + count)} of every adapter's feature maps. */
@@ -313,18 +325,16 @@ public final class StableDiffusionPipeline {
 
   /**
    * An IP-Adapter's image tokens for every row of the UNet's batch, {@code [rows, T, cross_attention_dim]}: as
-   * diffusers orders guidance's rows, the unconditional tokens for the first half, the image's for the second; the
-   * image's alone without guidance.
+   * diffusers orders guidance's rows, the unconditional tokens for the first group of rows, the image's for the others
+   * (every row without guidance).
    */
-  private Tensor imageTokens(Ops ops, ImagePromptInput prompt, int rows, boolean cfg) {
+  private Tensor imageTokens(Ops ops, ImagePromptInput prompt, int rows, int groups) {
     Tensor both = prompt.adapter().tokens(ops, prompt.pixels(), backend.activationType());
-    int per = cfg ? rows / 2 : rows;
+    int uncondRows = groups > 1 ? rows / groups : 0;
     Tensor out = null;
-    for (int half = cfg ? 0 : 1; half < 2; half++) {
-      Tensor one = ops.narrow(both, 0, half, 1);
-      for (int r = 0; r < per; r++) {
-        out = out == null ? one : ops.concat(0, out, one);
-      }
+    for (int r = 0; r < rows; r++) {
+      Tensor one = ops.narrow(both, 0, r < uncondRows ? 0 : 1, 1);
+      out = out == null ? one : ops.concat(0, out, one);
     }
     return out;
   }

@@ -72,6 +72,67 @@ final class TextConditioning {
     return new Contexts.Apart(uncond, cond);
   }
 
+  /**
+   * A1111's composable prompts: the negative prompts, then each part's prompts ({@code parts}: one spec per part,
+   * its prompts the part's texts, its negative prompts the loop's), as one batch {@code [(1 + K) B, L, D]}. Parts of
+   * different lengths are padded to the longest by repeating their last token's vector, as A1111's
+   * {@code reconstruct_multicond_batch} pads them; the negative half then joins as in {@link #encode}.
+   *
+   * @throws IllegalArgumentException where neither the parts' length nor the negative prompt's divides the other
+   */
+  static Contexts encodeParts(Ops ops, PipelineComponents components, List<DenoiseSpec> parts) {
+    DenoiseSpec first = parts.getFirst();
+    PromptEncoder encoder = new PromptEncoder(components.first(), components.second(), components.embeddings(),
+        first.clipSkip());
+    boolean zeros = components.second().map(PipelineComponents.SecondEncoder::forceZerosForEmptyPrompt)
+        .orElse(false) && first.negativePrompts().stream().allMatch(String::isEmpty)
+        && first.negativePrompts2().stream().allMatch(String::isEmpty);
+    List<PromptEncoder.Encoded> conds = new ArrayList<>();
+    long length = 0;
+    for (DenoiseSpec part : parts) {
+      PromptEncoder.Encoded cond = encoder.weighted(ops, part.prompts(), part.prompts2());
+      conds.add(cond);
+      length = Math.max(length, cond.context().shape()[1]);
+    }
+    for (int k = 0; k < conds.size(); k++) {
+      conds.set(k, padded(ops, conds.get(k), length));
+    }
+    PromptEncoder.Encoded uncond = zeros ? zerosLike(ops, conds.getFirst(), Math.min(length,
+        components.promptTokenizer().maxLength())) : encoder.weighted(ops, first.negativePrompts(),
+            first.negativePrompts2());
+    long uncondLength = uncond.context().shape()[1];
+    if (length % uncondLength == 0) {
+      uncond = repeated(ops, uncond, length / uncondLength);
+    } else if (uncondLength % length == 0) {
+      for (int k = 0; k < conds.size(); k++) {
+        conds.set(k, repeated(ops, conds.get(k), uncondLength / length));
+      }
+    } else {
+      throw new IllegalArgumentException("composable prompts (AND) of " + length + " tokens and a negative prompt of "
+          + uncondLength + " cannot run in one batch: shorten one to a multiple of the other's 75-token chunks");
+    }
+    PromptEncoder.Encoded all = uncond;
+    for (PromptEncoder.Encoded cond : conds) {
+      all = joined(ops, all, cond);
+    }
+    return new Contexts.Joint(all);
+  }
+
+  /** {@code encoded}'s context {@code [B, L, D]} grown to {@code length} tokens by repeating its last one. */
+  private static PromptEncoder.Encoded padded(Ops ops, PromptEncoder.Encoded encoded, long length) {
+    Tensor context = encoded.context();
+    long have = context.shape()[1];
+    if (have == length) {
+      return encoded;
+    }
+    Tensor last = ops.narrow(context, 1, have - 1, 1);
+    Tensor out = context;
+    for (long i = have; i < length; i++) {
+      out = ops.concat(1, out, last);
+    }
+    return new PromptEncoder.Encoded(out, encoded.pooled());
+  }
+
   /** Zeros in the shape of {@code like}'s pooled embedding, and of its context but {@code length} tokens long. */
   private static PromptEncoder.Encoded zerosLike(Ops ops, PromptEncoder.Encoded like, long length) {
     long[] shape = like.context().shape().clone();
@@ -95,6 +156,16 @@ final class TextConditioning {
    */
   static Optional<Tensor> added(Ops ops, PipelineComponents components, Contexts contexts, DenoiseSpec spec,
       boolean cfg) {
+    return added(ops, components, contexts, spec, cfg ? 2 : 1);
+  }
+
+  /**
+   * {@link #added(Ops, PipelineComponents, Contexts, DenoiseSpec, boolean)} for a batch of {@code groups} equal groups
+   * of rows, the first unconditional where there are more than one (A1111's composable prompts: one per part after
+   * it).
+   */
+  static Optional<Tensor> added(Ops ops, PipelineComponents components, Contexts contexts, DenoiseSpec spec,
+      int groups) {
     UNet2DConditionModel unet = components.unet();
     if (!unet.takesAddedCondition()) {
       return Optional.empty();
@@ -111,7 +182,7 @@ final class TextConditioning {
         Math.toIntExact(spec.latentShape()[2] * factor));
     double[] cond = spec.sdxl().timeIds(picture, aesthetic);
     double[] uncond = spec.sdxl().negativeTimeIds(picture, aesthetic);
-    int uncondRows = cfg ? rows / 2 : 0;
+    int uncondRows = groups > 1 ? rows / groups : 0;
     double[] timeIds = new double[rows * idsPerRow];
     for (int r = 0; r < rows; r++) {
       System.arraycopy(r < uncondRows ? uncond : cond, 0, timeIds, r * idsPerRow, idsPerRow);
