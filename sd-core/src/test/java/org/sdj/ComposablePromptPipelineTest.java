@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.sdj.conformance.TensorAssert;
+import org.sdj.io.SdxlFixture;
 import org.sdj.prompt.PromptSyntax;
 
 /**
@@ -34,6 +37,17 @@ class ComposablePromptPipelineTest extends TinyModelTest {
     // With prompt editing in a part (calls 0 and 1 "a dog", call 2 "a bird"), and on a batch.
     assertFalse(Arrays.equals(both, sd.generate(request("a cat AND [a dog:a bird:1]:0.5", 7.5)).latents()));
     assertTrue(sd.generate(request("a cat AND a dog", 7.5).batchSize(2)).latents().length == 2 * 4 * 8 * 8);
+  }
+
+  @Test
+  void sdxlsPooledTextAndTimeIdsFollowTheGroups(@TempDir Path dir) {
+    try (StableDiffusion sdxl = StableDiffusion.builder().model(SdxlFixture.model(dir)).backend("reference")
+        .build()) {
+      GenerationRequest.Builder request = GenerationRequest.prompt("a cat AND a cat").promptSyntax(PromptSyntax.A1111)
+          .size(128, 128).steps(2).scheduler("euler").guidanceScale(2.5).seed(4);
+      TensorAssert.assertTensorClose(sdxl.generate(request).latents(),
+          sdxl.generate(request.prompt("a cat").guidanceScale(5)).latents(), "SDXL a cat AND a cat at 2.5");
+    }
   }
 
   @Test
