@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * per step. One instance serves one generation.
  */
 public final class KDPM2AncestralDiscreteScheduler
-    extends SigmaScheduler<KDPM2AncestralDiscreteScheduler.Config> {
+    extends MidpointAncestralScheduler<KDPM2AncestralDiscreteScheduler.Config> {
   private static final CommonConfig DEFAULTS =
       CommonConfig.defaults(0.00085, 0.012, BetaSchedule.LINEAR, TimestepSpacing.LINSPACE);
 
@@ -35,81 +35,13 @@ public final class KDPM2AncestralDiscreteScheduler
     }
   }
 
-  /** Per call, as {@link #sigmas}: the midpoint between the level and its {@code sigma_down}. */
-  private double[] sigmasInterpol = new double[0];
-  private double[] sigmasUp = new double[0];
-  private double[] sigmasDown = new double[0];
-
   public KDPM2AncestralDiscreteScheduler(Config config) {
-    super(config, NoiseSchedule.ZeroSnr.IGNORED);
+    super(config);
   }
 
+  /** DPM2's: an Euler step from the level along the midpoint's derivative. */
   @Override
-  public int order() {
-    return 2;
-  }
-
-  @Override
-  public void setTimesteps(int numInferenceSteps) {
-    Layout layout = KDPM2DiscreteScheduler.dpm2Layout(this, numInferenceSteps, config.sigmaSpacing());
-    double[] ts = layout.timesteps();
-    double[] levels = Sigmas.withFinal(layout.sigmas(), 0.0);
-    int count = levels.length;
-    double[] up = new double[count];
-    double[] down = new double[count];
-    double[] midpoints = new double[count];
-    for (int i = 0; i < count; i++) {
-      // float32, as diffusers computes them on its float32 sigmas.
-      float s = (float) levels[i];
-      float next = i + 1 < count ? (float) levels[i + 1] : 0f;
-      up[i] = (float) Math.sqrt(next * next * (s * s - next * next) / (s * s));
-      down[i] = i + 1 < count ? (float) Math.sqrt(next * next - (float) up[i] * (float) up[i]) : 0;
-      midpoints[i] = i < count - 2 ? KDPM2DiscreteScheduler.geometricMean(levels[i], down[i]) : 0;
-    }
-    double[] logTrainSigmas = schedule.logTrainSigmas();
-    int n = ts.length;
-    double[] timesteps = new double[2 * n - 1];
-    timesteps[0] = (float) ts[0];
-    for (int i = 1; i < n; i++) {
-      timesteps[2 * i - 1] = (float) Sigmas.toTimesteps(new double[] {midpoints[i - 1]}, logTrainSigmas)[0];
-      timesteps[2 * i] = (float) ts[i];
-    }
-    install(timesteps, KDPM2DiscreteScheduler.interleaved(levels), numInferenceSteps);
-    sigmasInterpol = KDPM2DiscreteScheduler.interleaved(midpoints);
-    sigmasUp = KDPM2DiscreteScheduler.interleaved(up);
-    sigmasDown = KDPM2DiscreteScheduler.interleaved(down);
-  }
-
-  @Override
-  public <L> L scaleModelInput(LatentMath<L> math, L sample, double timestep) {
-    int index = currentStepIndex(timestep, false);
-    boolean first = state(math, HeldSample::new).empty();
-    float sigma = (float) (first ? sigmas[index] : sigmasInterpol[index - 1]);
-    return math.scale(sample, 1f / (float) Math.sqrt(sigma * sigma + 1f));
-  }
-
-  @Override
-  public <L> StepResult<L> step(LatentMath<L> math, L modelOutput, double timestep, L sample, NoiseSource noise) {
-    checkSameSize(math, sample, modelOutput, "modelOutput");
-    int index = currentStepIndex(timestep, false);
-    HeldSample<L> start = state(math, HeldSample::new);
-    boolean first = start.empty();
-    int level = first ? index : index - 1;
-    float sigma = (float) sigmas[level];
-    float midpoint = (float) sigmasInterpol[level];
-    float at = first ? sigma : midpoint;
-    L x0 = originalSample(math, modelOutput, sample, at);
-    L d = derivative(math, sample, x0, at);
-    L prev;
-    if (first) {
-      start.sample = sample;
-      prev = math.combine(1f, sample, midpoint - sigma, d);
-    } else {
-      prev = math.combine(1f, start.sample, (float) sigmasDown[index - 1] - sigma, d);
-      prev = math.combine(1f, prev, (float) sigmasUp[index - 1], math.noise(noise, sample));
-      start.sample = null;
-    }
-    stepIndex++;
-    return new StepResult<>(prev, x0);
+  <L> L stepDown(LatentMath<L> math, L start, L mid, L x0, float sigma, float midpoint, float sigmaDown) {
+    return math.combine(1f, start, sigmaDown - sigma, derivative(math, mid, x0, midpoint));
   }
 }

@@ -8,8 +8,9 @@ package org.sdj.scheduler;
 public sealed interface SchedulerConfig
     permits DDIMScheduler.Config, PNDMScheduler.Config, EulerDiscreteScheduler.Config,
         EulerAncestralDiscreteScheduler.Config, DPMSolverMultistepScheduler.Config, LMSDiscreteScheduler.Config,
-        HeunDiscreteScheduler.Config, UniPCMultistepScheduler.Config, LCMScheduler.Config, TCDScheduler.Config, DDPMScheduler.Config,
-        KDPM2DiscreteScheduler.Config, KDPM2AncestralDiscreteScheduler.Config {
+        HeunDiscreteScheduler.Config, UniPCMultistepScheduler.Config, LCMScheduler.Config, TCDScheduler.Config,
+        DDPMScheduler.Config, KDPM2DiscreteScheduler.Config, KDPM2AncestralDiscreteScheduler.Config,
+        DPMPP2SAncestralScheduler.Config {
 
   /** The fields every scheduler has. */
   CommonConfig common();

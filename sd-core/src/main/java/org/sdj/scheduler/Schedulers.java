@@ -49,6 +49,8 @@ public final class Schedulers {
         json -> new KDPM2DiscreteScheduler(KDPM2DiscreteScheduler.Config.from(json)));
     FACTORIES.put("KDPM2AncestralDiscreteScheduler",
         json -> new KDPM2AncestralDiscreteScheduler(KDPM2AncestralDiscreteScheduler.Config.from(json)));
+    FACTORIES.put("DPMPP2SAncestralScheduler",
+        json -> new DPMPP2SAncestralScheduler(DPMPP2SAncestralScheduler.Config.from(json)));
 
     SHORT_NAMES.put("ddim", new Entry("DDIMScheduler", Map.of()));
     SHORT_NAMES.put("pndm", new Entry("PNDMScheduler", Map.of()));
@@ -66,6 +68,7 @@ public final class Schedulers {
     spaced("heun", "HeunDiscreteScheduler");
     spaced("dpm2", "KDPM2DiscreteScheduler");
     spaced("dpm2-a", "KDPM2AncestralDiscreteScheduler");
+    spaced("dpmpp-2s-a", "DPMPP2SAncestralScheduler");
     SHORT_NAMES.put("unipc", new Entry("UniPCMultistepScheduler", Map.of()));
     SHORT_NAMES.put("lcm", new Entry("LCMScheduler", Map.of()));
     SHORT_NAMES.put("tcd", new Entry("TCDScheduler", Map.of()));

@@ -89,9 +89,9 @@ final class GenerateCommand implements Callable<Integer> {
   int clipSkip = GenerationRequest.DEFAULT_CLIP_SKIP;
 
   @Option(names = "--scheduler", paramLabel = "NAME",
-      description = "ddim, pndm, euler, euler-a, dpmpp-2m, dpmpp-2m-sde, dpmpp-2m-sde-heun, dpmpp-3m-sde, lms, heun,"
-          + " dpm2, dpm2-a, unipc, lcm, tcd, ddpm; euler, the dpmpp ones, lms, heun, dpm2 and dpm2-a also with -karras"
-          + " or -exponential (A1111's schedule types), e.g. dpmpp-2m-karras (default: the model's).")
+      description = "ddim, pndm, euler, euler-a, dpmpp-2m, dpmpp-2m-sde, dpmpp-2m-sde-heun, dpmpp-3m-sde, dpmpp-2s-a,"
+          + " lms, heun, dpm2, dpm2-a, unipc, lcm, tcd, ddpm; euler, the dpmpp ones, lms, heun, dpm2 and dpm2-a also"
+          + " with -karras or -exponential (A1111's schedule types), e.g. dpmpp-2m-karras (default: the model's).")
   String scheduler;
 
   @Option(names = "--scheduler-option", paramLabel = "KEY=VALUE",
