@@ -33,8 +33,8 @@ public record HiresFix(double scale, double strength, int steps, Upscaler upscal
   public static final String NEGATIVE_PROMPT = "Hires negative prompt";
 
   /**
-   * AUTOMATIC1111's upscalers that sdj runs: its latent ones (torch's {@code interpolate} on the latents, without
-   * antialiasing) and Lanczos (Pillow's, on the decoded picture, which the VAE then encodes again).
+   * AUTOMATIC1111's upscalers that sdj runs: its latent ones (torch's {@code interpolate} on the latents, with and
+   * without antialiasing) and Lanczos (Pillow's, on the decoded picture, which the VAE then encodes again).
    */
   public enum Upscaler {
     LATENT("Latent", "latent", Optional.of(TorchInterpolate.Mode.BILINEAR)),
@@ -42,6 +42,9 @@ public record HiresFix(double scale, double strength, int steps, Upscaler upscal
     LATENT_NEAREST("Latent (nearest)", "latent-nearest", Optional.of(TorchInterpolate.Mode.NEAREST)),
     LATENT_NEAREST_EXACT("Latent (nearest-exact)", "latent-nearest-exact",
         Optional.of(TorchInterpolate.Mode.NEAREST_EXACT)),
+    LATENT_ANTIALIASED("Latent (antialiased)", "latent-antialiased", Optional.of(TorchInterpolate.Mode.BILINEAR_AA)),
+    LATENT_BICUBIC_ANTIALIASED("Latent (bicubic antialiased)", "latent-bicubic-antialiased",
+        Optional.of(TorchInterpolate.Mode.BICUBIC_AA)),
     LANCZOS("Lanczos", "lanczos", Optional.empty());
 
     private final String a1111Name;

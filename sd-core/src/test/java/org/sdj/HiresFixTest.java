@@ -59,7 +59,9 @@ class HiresFixTest extends TinyModelTest {
       "euler 2x latent-nearest-exact at 0.6 | euler | 64 | 48 | 64 | 2.0 | 0.6 | Latent (nearest-exact) | 1",
       "euler 1.5x latent-nearest at 0.6 | euler | 65 | 64 | 64 | 1.5 | 0.6 | latent-nearest | 1",
       "euler 2x lanczos at 0.5, batch 2 | euler | 66 | 64 | 64 | 2.0 | 0.5 | Lanczos | 2",
-      "dpm2-a 2x latent at 0.6 | dpm2-a | 67 | 64 | 64 | 2.0 | 0.6 | latent | 1"})
+      "dpm2-a 2x latent at 0.6 | dpm2-a | 67 | 64 | 64 | 2.0 | 0.6 | latent | 1",
+      "euler 1.5x latent-antialiased at 0.6 | euler | 68 | 48 | 64 | 1.5 | 0.6 | Latent (antialiased) | 1",
+      "euler 2x latent-bicubic-antialiased at 0.6 | euler | 69 | 64 | 64 | 2.0 | 0.6 | latent-bicubic-antialiased | 1"})
   void otherUpscalersMatchDiffusersComposed(String name, String scheduler, long seed, int width, int height,
       double scale, double strength, String upscaler, int batch) throws URISyntaxException {
     GenerationResult result = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")

@@ -1,16 +1,19 @@
 package org.sdj.image;
 
 /**
- * torch's {@code interpolate(x, size=(height, width), mode=...)} on the CPU, corners not aligned and without
- * antialiasing, for {@code [N, C, h, w]} float arrays (latents): the modes AUTOMATIC1111's latent hires upscalers use.
- * Arithmetic in float, as torch's float kernels do.
+ * torch's {@code interpolate(x, size=(height, width), mode=...)} on the CPU, corners not aligned, for
+ * {@code [N, C, h, w]} float arrays (latents): the modes AUTOMATIC1111's latent hires upscalers use, with and without
+ * {@code antialias=True}. Arithmetic in float, as torch's float kernels do (the antialiased modes' weights in double).
  */
 public final class TorchInterpolate {
   /** The cubic convolution's {@code A}, torch's (Keys' -0.75; Pillow's bicubic takes -0.5). */
   private static final float CUBIC_A = -0.75f;
 
-  /** The modes. */
-  public enum Mode { BILINEAR, BICUBIC, NEAREST, NEAREST_EXACT }
+  /** The modes; {@code _AA} with {@code antialias=True}. */
+  public enum Mode { BILINEAR, BICUBIC, NEAREST, NEAREST_EXACT, BILINEAR_AA, BICUBIC_AA }
+
+  /** torch's antialiased kernels' cubic convolution {@code A} (-0.5, where their plain bicubic takes -0.75). */
+  private static final double AA_CUBIC_A = -0.5;
 
   private TorchInterpolate() {}
 
@@ -27,6 +30,10 @@ public final class TorchInterpolate {
       int in = p * h * w;
       int at = p * height * width;
       switch (mode) {
+        case BILINEAR_AA, BICUBIC_AA -> {
+          int support = mode == Mode.BILINEAR_AA ? 2 : 4;
+          separable(x, in, h, w, out, at, aaWeights(h, height, support), aaWeights(w, width, support));
+        }
         case BILINEAR -> bilinear(x, in, h, w, out, at, height, width);
         case BICUBIC -> bicubic(x, in, h, w, out, at, height, width);
         case NEAREST, NEAREST_EXACT -> {
@@ -60,6 +67,73 @@ public final class TorchInterpolate {
       }
     }
     return index;
+  }
+
+  /**
+   * torch's antialiased weights ({@code _compute_weights_aa}) from {@code in} samples to {@code out}: output {@code o}
+   * centred at {@code scale (o + 0.5)} ({@code scale = in / out}) takes the inputs within the filter's support (half
+   * {@code interp} wide, times {@code scale} when shrinking), the filter read at {@code (j - centre + 0.5) / scale}
+   * (unscaled when enlarging), the weights normalized to sum to 1.
+   *
+   * @return {@code [out][in]}, zeros outside the support
+   */
+  private static double[][] aaWeights(int in, int out, int interp) {
+    double scale = (double) (float) ((float) in / out);
+    double support = scale >= 1 ? interp * 0.5 * scale : interp * 0.5;
+    double inverse = scale >= 1 ? 1 / scale : 1;
+    double[][] weights = new double[out][in];
+    for (int o = 0; o < out; o++) {
+      double centre = scale * (o + 0.5);
+      int from = Math.max((int) (centre - support + 0.5), 0);
+      int to = Math.min((int) (centre + support + 0.5), in);
+      double total = 0;
+      for (int j = from; j < to; j++) {
+        double t = Math.abs((j - centre + 0.5) * inverse);
+        double weight = interp == 2 ? Math.max(0, 1 - t) : cubic(t);
+        weights[o][j] = weight;
+        total += weight;
+      }
+      if (total != 0) {
+        for (int j = from; j < to; j++) {
+          weights[o][j] /= total;
+        }
+      }
+    }
+    return weights;
+  }
+
+  /** Keys' cubic convolution kernel with {@link #AA_CUBIC_A} at distance {@code t >= 0}. */
+  private static double cubic(double t) {
+    double a = AA_CUBIC_A;
+    if (t < 1) {
+      return ((a + 2) * t - (a + 3)) * t * t + 1;
+    }
+    return t < 2 ? ((a * t - 5 * a) * t + 8 * a) * t - 4 * a : 0;
+  }
+
+  /** {@code out = wy x wx^T} for one plane: rows first, then columns. */
+  private static void separable(float[] x, int in, int h, int w, float[] out, int at, double[][] wy, double[][] wx) {
+    int height = wy.length;
+    int width = wx.length;
+    double[] rows = new double[h * width];
+    for (int y = 0; y < h; y++) {
+      for (int ox = 0; ox < width; ox++) {
+        double sum = 0;
+        for (int j = 0; j < w; j++) {
+          sum += wx[ox][j] * x[in + y * w + j];
+        }
+        rows[y * width + ox] = sum;
+      }
+    }
+    for (int oy = 0; oy < height; oy++) {
+      for (int ox = 0; ox < width; ox++) {
+        double sum = 0;
+        for (int j = 0; j < h; j++) {
+          sum += wy[oy][j] * rows[j * width + ox];
+        }
+        out[at + oy * width + ox] = (float) sum;
+      }
+    }
   }
 
   /** Each output sample reads the input at {@code (o + 0.5) * in / out - 0.5}, clamped at 0, between two neighbours. */

@@ -163,8 +163,9 @@ final class GenerateCommand implements Callable<Integer> {
   double hiresStrength = HiresFix.DEFAULT_STRENGTH;
 
   @Option(names = "--hires-upscaler", paramLabel = "NAME",
-      description = "With --hires-scale: latent (default), latent-bicubic, latent-nearest, latent-nearest-exact"
-          + " (A1111's latent upscalers) or lanczos (the picture, resized and encoded again).")
+      description = "With --hires-scale: latent (default), latent-antialiased, latent-bicubic,"
+          + " latent-bicubic-antialiased, latent-nearest, latent-nearest-exact (A1111's latent upscalers) or lanczos"
+          + " (the picture, resized and encoded again).")
   String hiresUpscaler;
 
   @Option(names = "--hires-steps", paramLabel = "N",
@@ -276,8 +277,9 @@ final class GenerateCommand implements Callable<Integer> {
     if (hiresScale != null) {
       HiresFix.Upscaler upscaler = hiresUpscaler == null ? HiresFix.Upscaler.LATENT
           : HiresFix.Upscaler.named(hiresUpscaler).orElseThrow(() -> new CommandLine.ParameterException(
-              spec.commandLine(), "--hires-upscaler " + hiresUpscaler + " is not one sdj runs: latent,"
-                  + " latent-bicubic, latent-nearest, latent-nearest-exact or lanczos"));
+              spec.commandLine(), "--hires-upscaler " + hiresUpscaler + " is not one sdj runs: "
+                  + String.join(", ", Arrays.stream(HiresFix.Upscaler.values()).map(HiresFix.Upscaler::shortName)
+                      .toList())));
       HiresFix fix = new HiresFix(hiresScale, hiresStrength, hiresSteps, upscaler);
       if (hiresPrompt != null || hiresNegativePrompt != null) {
         fix = fix.withPrompts(hiresPrompt != null ? hiresPrompt : prompt,
