@@ -11,9 +11,6 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public final class KDPM2AncestralDiscreteScheduler
     extends MidpointAncestralScheduler<KDPM2AncestralDiscreteScheduler.Config> {
-  private static final CommonConfig DEFAULTS =
-      CommonConfig.defaults(0.00085, 0.012, BetaSchedule.LINEAR, TimestepSpacing.LINSPACE);
-
   /**
    * @param common       shared fields ({@code rescale_betas_zero_snr} is ignored, as in diffusers)
    * @param sigmaSpacing {@code use_karras_sigmas} / {@code use_exponential_sigmas}
@@ -21,12 +18,7 @@ public final class KDPM2AncestralDiscreteScheduler
   public record Config(CommonConfig common, SigmaSpacing sigmaSpacing) implements SchedulerConfig, SigmaSpacedConfig {
     /** Reads a {@code scheduler_config.json} with diffusers' KDPM2 Ancestral defaults. */
     public static Config from(JsonNode json) {
-      ConfigReader r = new ConfigReader(json, "KDPM2AncestralDiscreteScheduler");
-      Config config = new Config(CommonConfig.read(r, DEFAULTS), r.sigmaSpacing());
-      if (config.common().predictionType() == PredictionType.SAMPLE) {
-        throw r.unsupported("prediction_type", "sample");
-      }
-      return config;
+      return readConfig(json, "KDPM2AncestralDiscreteScheduler", Config::new);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package org.sdj.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.sdj.SdjException;
 
 /**
  * Latent consistency model sampling (Luo et al., 2023), diffusers' {@code LCMScheduler}: each step jumps to a
@@ -25,10 +24,7 @@ public final class LCMScheduler extends AbstractScheduler<LCMScheduler.Config> {
   public record Config(CommonConfig common, int originalInferenceSteps, boolean clipSample, double clipSampleRange,
       boolean setAlphaToOne, double timestepScaling) implements SchedulerConfig {
     public Config {
-      if (originalInferenceSteps < 1 || originalInferenceSteps > common.numTrainTimesteps()) {
-        throw new SdjException("LCMScheduler config key 'original_inference_steps' must be in [1, "
-            + common.numTrainTimesteps() + "], got " + originalInferenceSteps);
-      }
+      Timesteps.checkOriginalSteps("LCMScheduler", originalInferenceSteps, common);
     }
 
     /** Reads a {@code scheduler_config.json} with diffusers' LCM defaults. */

@@ -1,5 +1,8 @@
 package org.sdj.scheduler;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.function.BiFunction;
+
 /**
  * The layout both midpoint ancestral samplers share ({@link KDPM2AncestralDiscreteScheduler}, A1111's "DPM2 a", and
  * {@link DPMPP2SAncestralScheduler}, its "DPM++ 2S a"): each step but the last calls the model at its level and at the
@@ -7,10 +10,25 @@ package org.sdj.scheduler;
  * the last step is one Euler step to zero. They differ in how the second call's prediction takes the step down.
  */
 abstract class MidpointAncestralScheduler<C extends SchedulerConfig & SigmaSpacedConfig> extends SigmaScheduler<C> {
+  private static final CommonConfig DEFAULTS =
+      CommonConfig.defaults(0.00085, 0.012, BetaSchedule.LINEAR, TimestepSpacing.LINSPACE);
   /** Per call, as {@link #sigmas}: the midpoint between the level and its {@code sigma_down}. */
   private double[] sigmasInterpol = new double[0];
   private double[] sigmasUp = new double[0];
   private double[] sigmasDown = new double[0];
+
+  /**
+   * Reads a {@code scheduler_config.json} as {@code className}'s config, with KDPM2 Ancestral's defaults (diffusers'):
+   * the shared fields and the sigma spacing; {@code sample} prediction refused, as diffusers refuses it.
+   */
+  static <T> T readConfig(JsonNode json, String className, BiFunction<CommonConfig, SigmaSpacing, T> make) {
+    ConfigReader r = new ConfigReader(json, className);
+    CommonConfig common = CommonConfig.read(r, DEFAULTS);
+    if (common.predictionType() == PredictionType.SAMPLE) {
+      throw r.unsupported("prediction_type", "sample");
+    }
+    return make.apply(common, r.sigmaSpacing());
+  }
 
   MidpointAncestralScheduler(C config) {
     super(config, NoiseSchedule.ZeroSnr.IGNORED);

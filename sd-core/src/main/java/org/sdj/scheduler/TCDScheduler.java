@@ -22,10 +22,7 @@ public final class TCDScheduler extends AbstractScheduler<TCDScheduler.Config> {
    */
   public record Config(CommonConfig common, int originalInferenceSteps, double eta) implements SchedulerConfig {
     public Config {
-      if (originalInferenceSteps < 1 || originalInferenceSteps > common.numTrainTimesteps()) {
-        throw new SdjException("TCDScheduler config key 'original_inference_steps' must be in [1, "
-            + common.numTrainTimesteps() + "], got " + originalInferenceSteps);
-      }
+      Timesteps.checkOriginalSteps("TCDScheduler", originalInferenceSteps, common);
       if (!(eta >= 0 && eta <= 1)) {
         throw new SdjException("TCDScheduler eta (gamma) must be in [0, 1], got " + eta);
       }

@@ -80,6 +80,14 @@ final class Timesteps {
     return out;
   }
 
+  /** Refuses an {@code original_inference_steps} (LCM's, TCD's) outside {@code [1, num_train_timesteps]}. */
+  static void checkOriginalSteps(String scheduler, int original, CommonConfig common) {
+    if (original < 1 || original > common.numTrainTimesteps()) {
+      throw new SdjException(scheduler + " config key 'original_inference_steps' must be in [1, "
+          + common.numTrainTimesteps() + "], got " + original);
+    }
+  }
+
   /**
    * LCM's and TCD's schedule: {@code steps} of the distillation timesteps {@code k i - 1} ({@code k = train /
    * original}, {@code i = original ... 1}), counted down, at evenly spaced positions among them.
