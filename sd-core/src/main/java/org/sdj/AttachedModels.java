@@ -66,7 +66,7 @@ final class AttachedModels implements AutoCloseable {
    * @param ipAdapterSources the IP-Adapters whose attention projections {@code model}'s UNet was loaded with, in order
    * @param vaeTiling whether the refiner's VAE runs tile by tile, as the model's
    */
-  static AttachedModels load(Optional<RefinerSource> refinerSource, List<Path> controlNetPaths,
+  static AttachedModels load(Optional<RefinerSource> refinerSource, List<ControlUnits.Source> controlSources,
       List<IpAdapterSource> ipAdapterSources, Optional<String> variant, Backend backend, PipelineComponents model,
       boolean vaeTiling) {
     Optional<Refiner> refiner = Optional.empty();
@@ -77,7 +77,7 @@ final class AttachedModels implements AutoCloseable {
       if (refinerSource.isPresent()) {
         refiner = Optional.of(loadRefiner(refinerSource.get(), backend, model, vaeTiling));
       }
-      controlUnits = ControlUnits.load(controlNetPaths, variant, backend, model);
+      controlUnits = ControlUnits.load(controlSources, variant, backend, model);
       for (IpAdapterSource source : ipAdapterSources) {
         Path folder = source.imageEncoder().toAbsolutePath().normalize();
         LoadedImageEncoder encoder = encoders.get(folder);

@@ -27,6 +27,12 @@ import org.sdj.pipeline.PipelineComponents;
 final class ControlUnits implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ControlUnits.class.getName());
 
+  /**
+   * Where a control model's files are, and its name for the parameters (A1111's: the folder's or file's name; the Hub
+   * id of a downloaded one).
+   */
+  record Source(Path location, String name) {}
+
   /** One loaded control model. */
   private sealed interface Unit {
     String name();
@@ -34,24 +40,14 @@ final class ControlUnits implements AutoCloseable {
     void close();
   }
 
-  private record Net(LoadedControlNet net) implements Unit {
-    @Override
-    public String name() {
-      return net.name();
-    }
-
+  private record Net(LoadedControlNet net, String name) implements Unit {
     @Override
     public void close() {
       net.close();
     }
   }
 
-  private record Adapter(LoadedT2IAdapter adapter) implements Unit {
-    @Override
-    public String name() {
-      return adapter.name();
-    }
-
+  private record Adapter(LoadedT2IAdapter adapter, String name) implements Unit {
     @Override
     public void close() {
       adapter.close();
@@ -74,12 +70,15 @@ final class ControlUnits implements AutoCloseable {
    *
    * @param variant the weights variant of their folders ({@code fp16})
    */
-  static ControlUnits load(List<Path> paths, Optional<String> variant, Backend backend, PipelineComponents model) {
+  static ControlUnits load(List<Source> sources, Optional<String> variant, Backend backend,
+      PipelineComponents model) {
     List<Unit> units = new ArrayList<>();
     try {
-      for (Path path : paths) {
-        units.add(LoadedT2IAdapter.isAdapterFolder(path) ? new Adapter(loadAdapter(path, variant, backend, model))
-            : new Net(loadControlNet(path, variant, backend, model)));
+      for (Source source : sources) {
+        Path path = source.location();
+        units.add(LoadedT2IAdapter.isAdapterFolder(path)
+            ? new Adapter(loadAdapter(path, variant, backend, model), source.name())
+            : new Net(loadControlNet(path, variant, backend, model), source.name()));
       }
       return new ControlUnits(units);
     } catch (RuntimeException e) {

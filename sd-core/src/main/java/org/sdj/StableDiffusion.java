@@ -131,7 +131,7 @@ public final class StableDiffusion implements AutoCloseable {
     private Optional<Path> vae = Optional.empty();
     private boolean vaeTiling;
     private Optional<String> refiner = Optional.empty();
-    private final List<Path> controlNets = new ArrayList<>();
+    private final List<String> controlNets = new ArrayList<>();
     private final List<IpAdapterPaths> ipAdapters = new ArrayList<>();
 
     private Builder() {}
@@ -249,7 +249,18 @@ public final class StableDiffusion implements AutoCloseable {
      * downscale factor (64 for SD 1.x's, 32 for SDXL's).
      */
     public Builder controlNet(Path folderOrFile) {
-      this.controlNets.add(Objects.requireNonNull(folderOrFile, "folderOrFile"));
+      this.controlNets.add(Objects.requireNonNull(folderOrFile, "folderOrFile").toString());
+      return this;
+    }
+
+    /**
+     * {@link #controlNet(Path)} of a folder, a file, or a Hugging Face Hub id of a ControlNet or T2I-Adapter
+     * repository ({@code lllyasviel/sd-controlnet-canny}, {@code TencentARC/t2iadapter_canny_sd15v2}; its
+     * {@code config.json} and weights, in the model's variant where it has them, downloaded into the shared Hub cache
+     * unless already there). An existing path wins over a Hub id.
+     */
+    public Builder controlNet(String folderFileOrHubId) {
+      this.controlNets.add(Objects.requireNonNull(folderFileOrHubId, "folderFileOrHubId"));
       return this;
     }
 
@@ -327,8 +338,8 @@ public final class StableDiffusion implements AutoCloseable {
         LOG.log(Level.INFO, "loaded {0} on {1}", source, b.description());
         Optional<AttachedModels.RefinerSource> refinerSource = refiner.map(r -> openRefiner(r, options));
         attachedOwnsAdapters = true;
-        AttachedModels attached = AttachedModels.load(refinerSource, controlNets, adapters, variant, b, components,
-            vaeTiling);
+        AttachedModels attached = AttachedModels.load(refinerSource,
+            controlNets.stream().map(this::locateControl).toList(), adapters, variant, b, components, vaeTiling);
         return new StableDiffusion(b, components, modelName(source, location), vaeTiling, attached);
       } catch (RuntimeException e) {
         if (components != null) {
@@ -387,6 +398,17 @@ public final class StableDiffusion implements AutoCloseable {
       HubOptions.Builder hub = HubOptions.builder().listener(downloads);
       variant.ifPresent(hub::variant);
       return HubModel.resolve(source, hub.build());
+    }
+
+    /** A control unit's files: the path as given where it exists, else a Hub id's snapshot (named by the id). */
+    private ControlUnits.Source locateControl(String source) {
+      Path path = Path.of(source);
+      if (Files.exists(path) || !HubModel.looksLikeModelId(source)) {
+        return new ControlUnits.Source(path, ModelSource.nameOf(path));
+      }
+      HubOptions.Builder hub = HubOptions.builder().listener(downloads);
+      variant.ifPresent(hub::variant);
+      return new ControlUnits.Source(HubModel.resolveModel(source, hub.build()), source);
     }
 
     /** An IP-Adapter file and the folder of its image encoder. */

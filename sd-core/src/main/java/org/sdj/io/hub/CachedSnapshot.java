@@ -24,16 +24,23 @@ record CachedSnapshot(Optional<Path> snapshot, String missing) {
    *     does not settle for cached fp32 weights that diffusers happened to download
    */
   static CachedSnapshot check(HubCache cache, ModelId id, List<PipelineFiles.Tier> tiers, boolean anyTier) {
+    return check(cache, id, tiers, anyTier, true);
+  }
+
+  /** {@link #check(HubCache, ModelId, List, boolean)} of a pipeline, or of a single model at the root. */
+  static CachedSnapshot check(HubCache cache, ModelId id, List<PipelineFiles.Tier> tiers, boolean anyTier,
+      boolean pipeline) {
     Optional<String> commit = cache.cachedCommit(id.revision());
     if (commit.isEmpty()) {
       return missing("no snapshot of revision " + id.revision());
     }
     String sha = commit.get();
     Set<String> files = cache.files(sha);
-    if (!files.contains(PipelineFiles.MODEL_INDEX)) {
-      return missing(PipelineFiles.MODEL_INDEX);
+    String marker = pipeline ? PipelineFiles.MODEL_INDEX : "config.json";
+    if (!files.contains(marker)) {
+      return missing(marker);
     }
-    JsonNode modelIndex = cache.readJson(sha, PipelineFiles.MODEL_INDEX);
+    Optional<JsonNode> modelIndex = pipeline ? Optional.of(cache.readJson(sha, marker)) : Optional.empty();
     for (String component : PipelineFiles.components(modelIndex, id)) {
       for (String config : PipelineFiles.requiredConfigs(component)) {
         if (!files.contains(config)) {
@@ -50,7 +57,8 @@ record CachedSnapshot(Optional<Path> snapshot, String missing) {
                   || PipelineFiles.betterCounterparts(weights.get(), tiers).stream()
                       .allMatch(better -> cache.isMarkedMissing(sha, better)));
       if (!acceptable) {
-        return missing("the " + describe(tiers.getFirst()) + " weights of " + component);
+        return missing("the " + describe(tiers.getFirst()) + " weights" + (component.isEmpty() ? "" : " of "
+            + component));
       }
       for (String file : weights.get().files()) {
         if (PipelineFiles.isIndex(file)) {

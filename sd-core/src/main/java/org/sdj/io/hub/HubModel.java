@@ -30,25 +30,40 @@ public final class HubModel {
    * @throws HubException with a {@link HubException#kind()} saying what went wrong and a message saying what to do
    */
   public static Path resolve(String modelId, HubOptions options) {
+    return resolve(modelId, options, true);
+  }
+
+  /**
+   * {@link #resolve} for a repository of one diffusers model at its root ({@code config.json} and
+   * {@code diffusion_pytorch_model[.variant].safetensors}): a ControlNet such as
+   * {@code lllyasviel/sd-controlnet-canny}, a T2I-Adapter such as {@code TencentARC/t2iadapter_canny_sd15v2}.
+   *
+   * @return the snapshot folder, holding {@code config.json} and the weights
+   */
+  public static Path resolveModel(String modelId, HubOptions options) {
+    return resolve(modelId, options, false);
+  }
+
+  private static Path resolve(String modelId, HubOptions options, boolean pipeline) {
     Objects.requireNonNull(options, "options");
     ModelId id = ModelId.parse(modelId);
     HubCache cache = new HubCache(options.cacheDir(), id);
     List<PipelineFiles.Tier> tiers = PipelineFiles.tiers(options.variant());
     if (options.offline()) {
-      CachedSnapshot cached = CachedSnapshot.check(cache, id, tiers, true);
+      CachedSnapshot cached = CachedSnapshot.check(cache, id, tiers, true, pipeline);
       return cached.snapshot().orElseThrow(() -> notCached(id, options, cached.missing()));
     }
-    Optional<Path> complete = CachedSnapshot.check(cache, id, tiers, false).snapshot();
+    Optional<Path> complete = CachedSnapshot.check(cache, id, tiers, false, pipeline).snapshot();
     if (complete.isPresent()) {
       return complete.get();
     }
     try (HubClient client = new HubClient(options, id)) {
-      return new SnapshotDownloader(client, cache, id, options).download();
+      return new SnapshotDownloader(client, cache, id, options, pipeline).download();
     } catch (HubException e) {
       if (e.kind() != HubException.Kind.NETWORK) {
         throw e;
       }
-      Optional<Path> usable = CachedSnapshot.check(cache, id, tiers, true).snapshot();
+      Optional<Path> usable = CachedSnapshot.check(cache, id, tiers, true, pipeline).snapshot();
       if (usable.isEmpty()) {
         throw e;
       }

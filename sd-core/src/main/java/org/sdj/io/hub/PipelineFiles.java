@@ -15,6 +15,12 @@ import java.util.regex.Pattern;
  */
 final class PipelineFiles {
   static final String MODEL_INDEX = "model_index.json";
+  /**
+   * The repository's root as a component: a single diffusers model (a ControlNet, a T2I-Adapter), its
+   * {@code config.json} and {@code diffusion_pytorch_model} weights at the top level.
+   */
+  static final String ROOT = "";
+  private static final String ROOT_WEIGHTS = "diffusion_pytorch_model.";
 
   /** Components a pipeline needs, with the files each must have besides weights. SDXL's second encoder included. */
   private static final Map<String, List<String>> REQUIRED_CONFIGS =
@@ -94,6 +100,16 @@ final class PipelineFiles {
   }
 
   /**
+   * The components a repository's files make: {@code model_index.json}'s for a pipeline ({@link #components(JsonNode,
+   * ModelId)}), or the root alone for a single model.
+   *
+   * @param modelIndex the pipeline's {@code model_index.json}; empty for a single model
+   */
+  static List<String> components(Optional<JsonNode> modelIndex, ModelId id) {
+    return modelIndex.isPresent() ? components(modelIndex.get(), id) : List.of(ROOT);
+  }
+
+  /**
    * The pipeline components that {@code model_index.json} declares and a pipeline needs.
    *
    * @throws HubException (UNSUPPORTED_MODEL) if one of unet, vae, text_encoder, tokenizer, scheduler is missing (SDXL's
@@ -121,16 +137,22 @@ final class PipelineFiles {
 
   /** The component's files that must exist besides weights, e.g. {@code unet/config.json}. */
   static List<String> requiredConfigs(String component) {
-    return REQUIRED_CONFIGS.get(component).stream().map(f -> component + "/" + f).toList();
+    return component.equals(ROOT) ? List.of("config.json")
+        : REQUIRED_CONFIGS.get(component).stream().map(f -> component + "/" + f).toList();
   }
 
   /** The component's config and tokenizer files among {@code available} (repository paths). */
   static List<String> configs(String component, Set<String> available) {
-    return CONFIG_FILES.stream().map(f -> component + "/" + f).filter(available::contains).toList();
+    return CONFIG_FILES.stream().map(f -> prefix(component) + f).filter(available::contains).toList();
   }
 
   static boolean hasWeights(String component) {
-    return WEIGHTED.contains(component);
+    return component.equals(ROOT) || WEIGHTED.contains(component);
+  }
+
+  /** A component's folder with its slash; nothing for the root. */
+  private static String prefix(String component) {
+    return component.equals(ROOT) ? "" : component + "/";
   }
 
   /**
@@ -138,11 +160,13 @@ final class PipelineFiles {
    * else its shard index (whose shards the caller reads from the index). Empty if no tier matches.
    */
   static Optional<Weights> weights(String component, Set<String> available, List<Tier> tiers) {
-    String prefix = component + "/";
+    String prefix = prefix(component);
     List<String> inFolder =
         available.stream()
             .filter(p -> p.startsWith(prefix) && p.indexOf('/', prefix.length()) < 0)
             .map(p -> p.substring(prefix.length()))
+            // At the root, beside single-file checkpoints and other models' files, only diffusers' weight names.
+            .filter(n -> !component.equals(ROOT) || n.startsWith(ROOT_WEIGHTS))
             .sorted()
             .toList();
     for (Tier tier : tiers) {

@@ -4,8 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
-/** Downloads the files a pipeline needs from one revision of a repository into the cache's snapshot of it. */
+/**
+ * Downloads the files a pipeline (or a single model) needs from one revision of a repository into the cache's snapshot
+ * of it.
+ */
 final class SnapshotDownloader {
   private final HubClient client;
   private final HubCache cache;
@@ -13,7 +17,11 @@ final class SnapshotDownloader {
   private final ModelId id;
   private final HubOptions options;
 
-  SnapshotDownloader(HubClient client, HubCache cache, ModelId id, HubOptions options) {
+  /** Whether the repository is a pipeline ({@code model_index.json}) or one model at its root. */
+  private final boolean pipeline;
+
+  SnapshotDownloader(HubClient client, HubCache cache, ModelId id, HubOptions options, boolean pipeline) {
+    this.pipeline = pipeline;
     this.client = client;
     this.cache = cache;
     this.id = id;
@@ -26,17 +34,19 @@ final class SnapshotDownloader {
     RepoInfo repo = client.repoInfo();
     String commit = repo.commit();
     cache.writeRef(id.revision(), commit);
-    if (!repo.files().contains(PipelineFiles.MODEL_INDEX)) {
+    String marker = pipeline ? PipelineFiles.MODEL_INDEX : "config.json";
+    if (!repo.files().contains(marker)) {
       throw new HubException(
           HubException.Kind.UNSUPPORTED_MODEL,
-          id.repoId() + " has no " + PipelineFiles.MODEL_INDEX + ": it is not a diffusers pipeline (single-file"
-              + " checkpoints are not supported)");
+          id.repoId() + " has no " + marker + ": it is not a diffusers " + (pipeline ? "pipeline" : "model")
+              + " (single-file checkpoints are not supported)");
     }
-    fetch(commit, PipelineFiles.MODEL_INDEX);
+    fetch(commit, marker);
     List<PipelineFiles.Tier> tiers = PipelineFiles.tiers(options.variant());
     List<String> files = new ArrayList<>();
     List<PipelineFiles.Weights> chosen = new ArrayList<>();
-    for (String component : PipelineFiles.components(cache.readJson(commit, PipelineFiles.MODEL_INDEX), id)) {
+    Optional<JsonNode> modelIndex = pipeline ? Optional.of(cache.readJson(commit, marker)) : Optional.empty();
+    for (String component : PipelineFiles.components(modelIndex, id)) {
       for (String config : PipelineFiles.requiredConfigs(component)) {
         if (!repo.files().contains(config)) {
           throw unsupported(component + " has no " + config);
@@ -46,7 +56,8 @@ final class SnapshotDownloader {
       if (PipelineFiles.hasWeights(component)) {
         PipelineFiles.Weights weights =
             PipelineFiles.weights(component, repo.files(), tiers)
-                .orElseThrow(() -> unsupported(component + " has no .safetensors or .bin weights"));
+                .orElseThrow(() -> unsupported((component.isEmpty() ? "it" : component)
+                    + " has no .safetensors or .bin weights"));
         files.addAll(weights.files());
         chosen.add(weights);
       }
@@ -80,8 +91,9 @@ final class SnapshotDownloader {
   private void checkVariantFound(List<PipelineFiles.Weights> chosen) {
     options.variant().ifPresent(v -> {
       if (!chosen.isEmpty() && chosen.stream().allMatch(w -> w.tier().variant().isEmpty())) {
-        throw new HubException(HubException.Kind.NOT_FOUND, id.repoId() + " has no " + v + " weights (such as unet/"
-            + "diffusion_pytorch_model." + v + ".safetensors): load it without the variant");
+        throw new HubException(HubException.Kind.NOT_FOUND, id.repoId() + " has no " + v + " weights (such as "
+            + (pipeline ? "unet/" : "") + "diffusion_pytorch_model." + v + ".safetensors): load it without the"
+            + " variant");
       }
     });
   }
@@ -97,6 +109,7 @@ final class SnapshotDownloader {
   private HubException unsupported(String problem) {
     return new HubException(
         HubException.Kind.UNSUPPORTED_MODEL,
-        id.repoId() + " is not a usable Stable Diffusion pipeline: " + problem);
+        id.repoId() + " is not a usable " + (pipeline ? "Stable Diffusion pipeline" : "diffusers model") + ": "
+            + problem);
   }
 }

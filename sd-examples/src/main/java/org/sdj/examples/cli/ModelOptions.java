@@ -58,8 +58,8 @@ final class ModelOptions {
   @Option(names = "--controlnet", paramLabel = "PATH",
       description = "A ControlNet made for the model (a diffusers ControlNet folder, e.g."
           + " lllyasviel/sd-controlnet-canny, or one file in the original layout, e.g. control_v11p_sd15_canny.pth),"
-          + " following --control-image, or a diffusers T2I-Adapter folder (e.g. TencentARC/t2iadapter_canny_sd15v2);"
-          + " repeat for several, whose residuals add up.")
+          + " following --control-image, or a diffusers T2I-Adapter folder; or the Hub id of either (e.g."
+          + " TencentARC/t2iadapter_canny_sd15v2); repeat for several, whose residuals add up.")
   List<Path> controlNets = new ArrayList<>();
 
   boolean hasEmbeddings() {
