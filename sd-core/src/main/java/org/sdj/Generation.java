@@ -9,14 +9,17 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
+import org.sdj.image.GenerationInfo;
 import org.sdj.image.Images;
 import org.sdj.image.LatentPreview;
 import org.sdj.image.TorchInterpolate;
+import org.sdj.io.lora.Lora;
 import org.sdj.pipeline.DenoiseObserver;
 import org.sdj.pipeline.DenoiseSpec;
 import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
+import org.sdj.prompt.ExtraNetworks;
 import org.sdj.prompt.PromptChunk;
 import org.sdj.prompt.PromptSyntax;
 import org.sdj.random.TorchGenerator;
@@ -49,6 +52,8 @@ final class Generation {
    * null otherwise.
    */
   private final float[] mask;
+  /** The LoRAs the engine merged, which A1111's prompt tags must name at their strengths. */
+  private final List<Lora> loras;
   private final int width;
   private final int height;
   private final long seed;
@@ -57,7 +62,9 @@ final class Generation {
   private final Scheduler scheduler;
 
   /** Resolves the request's defaults against the model and checks it, before any work. */
-  Generation(StableDiffusionPipeline pipeline, String modelName, AttachedModels attached, GenerationRequest request) {
+  Generation(StableDiffusionPipeline pipeline, String modelName, AttachedModels attached, List<Lora> loras,
+      GenerationRequest request) {
+    this.loras = loras;
     this.pipeline = pipeline;
     this.components = pipeline.components();
     this.modelName = modelName;
@@ -116,6 +123,40 @@ final class Generation {
         .orElse(noise);
   }
 
+  /** A prompt as the text encoder reads it: without A1111's extra-network tags under its syntax, as A1111 strips them. */
+  private String promptText(String prompt) {
+    return request.promptSyntax() == PromptSyntax.A1111 ? ExtraNetworks.strip(prompt) : prompt;
+  }
+
+  /**
+   * Refuses A1111 extra-network tags the engine does not serve: a LoRA it has not merged, or merged at another
+   * strength (LoRAs are merged at load), and networks of other kinds.
+   */
+  private void checkExtraNetworks(String prompt) {
+    for (ExtraNetworks.Use use : ExtraNetworks.uses(prompt)) {
+      if (!use.isLora()) {
+        throw new InvalidRequestException("the prompt's " + use.tag() + " names a " + use.kind() + " network: sdj"
+            + " applies LoRAs (<lora:name:strength>)");
+      }
+      OptionalDouble strength = use.strength();
+      if (strength.isEmpty()) {
+        throw new InvalidRequestException("the prompt's " + use.tag() + ": give one strength, for the text encoder"
+            + " and the UNet alike (<lora:" + use.name() + ":0.8>)");
+      }
+      Optional<Lora> loaded = loras.stream().filter(l -> Lora.nameOf(l.file()).equals(use.name())).findFirst();
+      if (loaded.isEmpty()) {
+        throw new InvalidRequestException("the prompt asks for " + use.tag() + ", but the engine has no LoRA named "
+            + use.name() + ": load it (StableDiffusion.builder().lora(file, " + GenerationInfo.number(strength
+                .getAsDouble()) + "), sdj generate --lora-dir DIR)");
+      }
+      if (loaded.get().weight() != strength.getAsDouble()) {
+        throw new InvalidRequestException("the prompt asks for " + use.tag() + ", but the engine merged "
+            + use.name() + " at " + GenerationInfo.number(loaded.get().weight()) + ": LoRAs are merged at load, so load"
+            + " it at " + GenerationInfo.number(strength.getAsDouble()));
+      }
+    }
+  }
+
   /** The request's size in words, for messages: {@code batch 4 at 512x512}. */
   String describe() {
     return "batch " + request.batchSize() + " at " + width + "x" + height;
@@ -147,7 +188,7 @@ final class Generation {
       start = new LatentStart.Noise(initialNoise(generator));
     }
 
-    DenoiseSpec spec = new DenoiseSpec(List.of(repeat(request.prompt(), batch)),
+    DenoiseSpec spec = new DenoiseSpec(List.of(repeat(promptText(request.prompt()), batch)),
         List.of(repeat(request.negativePrompt(), batch)), request.promptSyntax(), request.steps(),
         request.guidanceScale(), request.guidanceRescale(), request.clipSkip(), scheduler, start, shape,
         NoiseSource.of(generator), request.sdxl(), request.refinerSwitchAt().orElse(1),
@@ -186,7 +227,7 @@ final class Generation {
       LatentStart second = new LatentStart.Image(upscaled, varied(generator.randn(upscaled.length), finalShape),
           fix.strength());
       latents = denoise(pipeline, new DenoiseSpec(
-          fix.prompt().map(p -> List.of(repeat(p, batch))).orElse(spec.prompts()),
+          fix.prompt().map(p -> List.of(repeat(promptText(p), batch))).orElse(spec.prompts()),
           fix.negativePrompt().map(p -> List.of(repeat(p, batch))).orElse(spec.negativePrompts()),
           request.promptSyntax(), fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.guidanceRescale(),
           request.clipSkip(), createScheduler(components), second, finalShape, NoiseSource.of(generator),
@@ -359,7 +400,9 @@ final class Generation {
           + " encoders); this model has one: drop them");
     }
     if (request.promptSyntax() == PromptSyntax.A1111) {
-      List<String> prompts = new ArrayList<>(List.of(request.prompt(), request.negativePrompt()));
+      checkExtraNetworks(request.prompt());
+      request.hiresFix().flatMap(HiresFix::prompt).ifPresent(this::checkExtraNetworks);
+      List<String> prompts = new ArrayList<>(List.of(promptText(request.prompt()), request.negativePrompt()));
       request.sdxl().prompt2().ifPresent(prompts::add);
       request.sdxl().negativePrompt2().ifPresent(prompts::add);
       for (String prompt : prompts) {

@@ -49,9 +49,12 @@ public final class StableDiffusion implements AutoCloseable {
   private final StableDiffusionPipeline pipeline;
   private final String modelName;
   private final AttachedModels attached;
+  /** The LoRAs merged at load, which A1111's {@code <lora:name:weight>} prompt tags may name. */
+  private final List<Lora> loras;
 
   private StableDiffusion(Backend backend, PipelineComponents components, String modelName, boolean vaeTiling,
-      AttachedModels attached) {
+      AttachedModels attached, List<Lora> loras) {
+    this.loras = List.copyOf(loras);
     this.backend = backend;
     this.components = components;
     this.pipeline = new StableDiffusionPipeline(components, backend, vaeTiling);
@@ -70,7 +73,7 @@ public final class StableDiffusion implements AutoCloseable {
    * @throws SdjException if the Java heap runs out during the run (said so, with what to lower), among other failures
    */
   public GenerationResult generate(GenerationRequest request) {
-    Generation generation = new Generation(pipeline, modelName, attached, request);
+    Generation generation = new Generation(pipeline, modelName, attached, loras, request);
     try {
       return generation.run();
     } catch (OutOfMemoryError e) {
@@ -92,7 +95,7 @@ public final class StableDiffusion implements AutoCloseable {
     if (request.seed().isEmpty() && request.initialNoise().isEmpty()) {
       throw new InvalidRequestException("the request has no seed: without one its noise is random");
     }
-    Generation g = new Generation(pipeline, modelName, attached, request);
+    Generation g = new Generation(pipeline, modelName, attached, loras, request);
     return g.initialNoise(new TorchGenerator(g.seed()));
   }
 
@@ -340,7 +343,7 @@ public final class StableDiffusion implements AutoCloseable {
         attachedOwnsAdapters = true;
         AttachedModels attached = AttachedModels.load(refinerSource,
             controlNets.stream().map(this::locateControl).toList(), adapters, variant, b, components, vaeTiling);
-        return new StableDiffusion(b, components, modelName(source, location), vaeTiling, attached);
+        return new StableDiffusion(b, components, modelName(source, location), vaeTiling, attached, loras);
       } catch (RuntimeException e) {
         if (components != null) {
           components.close();

@@ -56,6 +56,7 @@ public final class TestFixtures {
       if (Files.isDirectory(p)) {
         Files.createDirectories(into);
       } else {
+        Files.createDirectories(into.toAbsolutePath().getParent());
         Files.copy(p, into);
       }
     }

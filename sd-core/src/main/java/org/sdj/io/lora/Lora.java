@@ -18,6 +18,13 @@ import java.util.Objects;
  * @param weight the LoRA's strength (A1111's multiplier; 1 is as trained)
  */
 public record Lora(Path file, double weight) {
+  /** A LoRA file's name as A1111's {@code <lora:name:...>} tags call it: the file name without its extension. */
+  public static String nameOf(Path file) {
+    String name = file.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    return dot > 0 ? name.substring(0, dot) : name;
+  }
+
   public Lora {
     Objects.requireNonNull(file, "file");
     if (!Double.isFinite(weight)) {

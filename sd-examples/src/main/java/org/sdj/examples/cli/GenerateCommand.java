@@ -292,6 +292,13 @@ final class GenerateCommand implements Callable<Integer> {
     }
     StableDiffusion.Builder engine = modelOptions.engine(spec).vaeTiling(vaeTiling)
         .downloadListener(progress != null ? progress : DownloadListener.NONE);
+    if (syntax == PromptSyntax.A1111) {
+      List<String> tagged = new ArrayList<>(List.of(prompt));
+      if (hiresPrompt != null) {
+        tagged.add(hiresPrompt);
+      }
+      modelOptions.addTaggedLoras(spec, engine, tagged);
+    }
     ipAdapterOptions.addTo(spec, engine);
     try (StableDiffusion sd = engine.build()) {
       for (int run = 0; run < count; run++) {

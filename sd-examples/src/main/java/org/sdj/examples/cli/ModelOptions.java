@@ -4,9 +4,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalDouble;
 import org.sdj.StableDiffusion;
 import org.sdj.examples.demo.DemoModel;
 import org.sdj.io.checkpoint.ModelFamily;
+import org.sdj.io.lora.Lora;
+import org.sdj.prompt.ExtraNetworks;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -44,6 +47,11 @@ final class ModelOptions {
       description = "A LoRA (.safetensors, kohya's or diffusers' layout) merged into the model at strength WEIGHT"
           + " (default 1); repeat for several.")
   List<String> loras = new ArrayList<>();
+
+  @Option(names = "--lora-dir", paramLabel = "DIR",
+      description = "Where A1111's <lora:name:strength> prompt tags (with --prompt-syntax a1111) find their LoRAs:"
+          + " DIR/name.safetensors, merged at the tag's strength, as A1111's models/Lora folder; repeat for several.")
+  List<Path> loraDirs = new ArrayList<>();
 
   @Option(names = "--embedding", paramLabel = "FILE",
       description = "A textual-inversion embedding (.safetensors or .pt) that prompts call by its file name, as A1111's"
@@ -100,22 +108,55 @@ final class ModelOptions {
     return engine;
   }
 
-  /** {@code FILE} or {@code FILE:WEIGHT}; a colon not followed by a number belongs to the file name. */
-  private static void addLora(CommandSpec spec, StableDiffusion.Builder engine, String value) {
-    int colon = value.lastIndexOf(':');
-    double weight = 1;
-    String file = value;
-    if (colon > 0) {
-      try {
-        weight = Double.parseDouble(value.substring(colon + 1));
-        file = value.substring(0, colon);
-      } catch (NumberFormatException e) {
-        // no weight given
+  /**
+   * Adds the LoRAs that A1111's {@code <lora:name:strength>} tags in {@code prompts} name, found in the
+   * {@code --lora-dir} folders, at the tags' strengths; a tag whose LoRA is already given by {@code --lora} is left to
+   * it (the engine refuses a strength that differs).
+   *
+   * @throws CommandLine.ParameterException where a tag's LoRA is in no folder
+   */
+  void addTaggedLoras(CommandSpec spec, StableDiffusion.Builder engine, List<String> prompts) {
+    List<String> given = loras.stream().map(l -> Lora.nameOf(Path.of(fileOf(l)))).toList();
+    List<String> added = new ArrayList<>();
+    for (String prompt : prompts) {
+      for (ExtraNetworks.Use use : ExtraNetworks.uses(prompt)) {
+        if (!use.isLora() || use.strength().isEmpty() || given.contains(use.name()) || added.contains(use.name())) {
+          continue;
+        }
+        Path file = loraDirs.stream().map(d -> d.resolve(use.name() + ".safetensors")).filter(Files::isRegularFile)
+            .findFirst().orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(), "the prompt's "
+                + use.tag() + ": no " + use.name() + ".safetensors in " + (loraDirs.isEmpty() ? "any folder (give"
+                    + " --lora-dir, A1111's models/Lora)" : loraDirs)));
+        engine.lora(file, use.strength().getAsDouble());
+        added.add(use.name());
       }
     }
+  }
+
+  /** The file part of a {@code --lora} value: a colon not followed by a number belongs to the file name. */
+  private static String fileOf(String value) {
+    return weightOf(value).isPresent() ? value.substring(0, value.lastIndexOf(':')) : value;
+  }
+
+  /** The weight part of a {@code --lora} value ({@code FILE:WEIGHT}), if it has one. */
+  private static OptionalDouble weightOf(String value) {
+    int colon = value.lastIndexOf(':');
+    if (colon > 0) {
+      try {
+        return OptionalDouble.of(Double.parseDouble(value.substring(colon + 1)));
+      } catch (NumberFormatException e) {
+        return OptionalDouble.empty();
+      }
+    }
+    return OptionalDouble.empty();
+  }
+
+  /** {@code FILE} or {@code FILE:WEIGHT} (1 without). */
+  private static void addLora(CommandSpec spec, StableDiffusion.Builder engine, String value) {
+    String file = fileOf(value);
     if (!Files.isRegularFile(Path.of(file))) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--lora: " + file + " is not a file");
     }
-    engine.lora(Path.of(file), weight);
+    engine.lora(Path.of(file), weightOf(value).orElse(1));
   }
 }

@@ -24,6 +24,7 @@ import org.sdj.io.ControlNetFixture;
 import org.sdj.io.IpAdapterFixture;
 import org.sdj.io.InpaintingFixture;
 import org.sdj.io.SdxlFixture;
+import org.sdj.io.TestFixtures;
 import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.SafeTensorsWriter;
 
@@ -322,6 +323,24 @@ class GenerateCommandTest {
         .assertOneErrorLine(1, "eta (gamma) must be in [0, 1], got 2");
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--scheduler-option", "timestep_spacing=sideways"))
         .assertOneErrorLine(1, "timestep_spacing");
+  }
+
+  @Test
+  void a1111LoraTagsFindTheirFilesInTheLoraFolders() throws IOException {
+    Path loras = dir.resolve("loras");
+    Path lora = TestFixtures.copyResource("/lora/kohya-lora.safetensors", loras.resolve("kohya-lora.safetensors"));
+    Path tagged = dir.resolve("tagged.safetensors");
+    Path given = dir.resolve("given.safetensors");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--prompt-syntax", "a1111", "--prompt",
+        "an otter <lora:kohya-lora:0.8>", "--lora-dir", loras.toString(), "--quiet", "--output-latents",
+        tagged.toString())).assertSuccess();
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--prompt-syntax", "a1111", "--prompt", "an otter ", "--lora",
+        lora + ":0.8", "--quiet", "--output-latents", given.toString())).assertSuccess();
+    try (SafeTensorsFile a = SafeTensorsFile.open(tagged); SafeTensorsFile b = SafeTensorsFile.open(given)) {
+      assertArrayEquals(b.get("latents").toFloatArray(), a.get("latents").toFloatArray());
+    }
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--prompt-syntax", "a1111", "--prompt",
+        "an otter <lora:missing:0.5>", "--lora-dir", loras.toString())).assertOneErrorLine(2, "no missing.safetensors");
   }
 
   @Test
