@@ -17,6 +17,9 @@ import picocli.CommandLine.ParseResult;
  * stands for unless the command line gives that option itself.
  */
 final class ParametersFrom {
+  /** The infotext field AUTOMATIC1111 writes its version in ({@code v1.10.1}). */
+  static final String A1111_VERSION = "Version";
+
   private ParametersFrom() {}
 
   static void fill(GenerateCommand command, Path file, ParseResult given, PrintWriter err) {
@@ -27,6 +30,11 @@ final class ParametersFrom {
     }
     if (!given.hasMatchedOption("--negative-prompt")) {
       command.negativePrompt = info.negativePrompt();
+    }
+    // AUTOMATIC1111 (and Forge) stamp their infotexts with their version; their prompts are in A1111's syntax
+    // (weights, editing, LoRA tags), which sdj then reads as A1111 does.
+    if (!given.hasMatchedOption("--prompt-syntax") && info.extras().containsKey(A1111_VERSION)) {
+      command.promptSyntax = "a1111";
     }
     if (!given.hasMatchedOption("--steps")) {
       info.steps().ifPresent(s -> command.steps = s);

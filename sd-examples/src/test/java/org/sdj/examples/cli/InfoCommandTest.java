@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.sdj.image.ImageFiles;
+import org.sdj.io.safetensors.SafeTensorsFile;
 
 /** {@code sdj info} prints back the parameters {@code sdj generate} stored in its PNG or JPEG. */
 class InfoCommandTest {
@@ -135,6 +136,27 @@ class InfoCommandTest {
     ImageFiles.write(plain, new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB));
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--parameters-from", plain.toString())
         .assertOneErrorLine(1, "carries no generation parameters");
+  }
+
+  @Test
+  void anA1111PicturesPromptIsReadInA1111sSyntax() throws IOException {
+    // A1111 stamps its version; its prompt's [cat:dog:10] then keeps "cat" for every step of two (A1111's editing),
+    // where diffusers' syntax would read the brackets as text.
+    Path a1111 = dir.resolve("a1111-edit.png");
+    ImageFiles.writeWithParameters(a1111, new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB),
+        "a [cat:dog:10]\nSteps: 2, Sampler: Euler, CFG scale: 5, Seed: 3, Size: 64x64, Version: v1.10.1");
+    Path edited = dir.resolve("edited.safetensors");
+    Path plain = dir.resolve("plain-cat.safetensors");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
+        a1111.toString(), "--output", dir.resolve("e.png").toString(), "--output-latents", edited.toString())
+        .assertSuccess();
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
+        "--prompt-syntax", "a1111", "--steps", "2", "--scheduler", "euler", "--guidance", "5", "--seed", "3",
+        "--width", "64", "--height", "64", "--output", dir.resolve("c.png").toString(), "--output-latents",
+        plain.toString()).assertSuccess();
+    try (SafeTensorsFile a = SafeTensorsFile.open(edited); SafeTensorsFile b = SafeTensorsFile.open(plain)) {
+      assertArrayEquals(b.get("latents").toFloatArray(), a.get("latents").toFloatArray());
+    }
   }
 
   @Test
