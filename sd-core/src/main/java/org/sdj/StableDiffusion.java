@@ -398,9 +398,7 @@ public final class StableDiffusion implements AutoCloseable {
         }
         return path;
       }
-      HubOptions.Builder hub = HubOptions.builder().listener(downloads);
-      variant.ifPresent(hub::variant);
-      return HubModel.resolve(source, hub.build());
+      return HubModel.resolve(source, hubOptions());
     }
 
     /** A control unit's files: the path as given where it exists, else a Hub id's snapshot (named by the id). */
@@ -409,9 +407,14 @@ public final class StableDiffusion implements AutoCloseable {
       if (Files.exists(path) || !HubModel.looksLikeModelId(source)) {
         return new ControlUnits.Source(path, ModelSource.nameOf(path));
       }
+      return new ControlUnits.Source(HubModel.resolveModel(source, hubOptions()), source);
+    }
+
+    /** Hub downloads in the model's variant, told to the download listener. */
+    private HubOptions hubOptions() {
       HubOptions.Builder hub = HubOptions.builder().listener(downloads);
       variant.ifPresent(hub::variant);
-      return new ControlUnits.Source(HubModel.resolveModel(source, hub.build()), source);
+      return hub.build();
     }
 
     /** An IP-Adapter file and the folder of its image encoder. */

@@ -37,9 +37,7 @@ final class TextConditioning {
     PromptEncoder encoder = new PromptEncoder(components.first(), components.second(), components.embeddings(),
         spec.clipSkip());
     // SDXL (diffusers with force_zeros_for_empty_prompt, and A1111) takes an empty negative prompt as zeros.
-    boolean zeros = cfg && components.second().map(PipelineComponents.SecondEncoder::forceZerosForEmptyPrompt)
-        .orElse(false) && spec.negativePrompts().stream().allMatch(String::isEmpty)
-        && spec.negativePrompts2().stream().allMatch(String::isEmpty);
+    boolean zeros = cfg && zerosForEmptyNegative(components, spec);
     if (spec.promptSyntax() == PromptSyntax.PLAIN && !zeros) {
       List<String> texts = new ArrayList<>();
       List<String> texts2 = new ArrayList<>();
@@ -59,17 +57,41 @@ final class TextConditioning {
     }
     PromptEncoder.Encoded uncond = zeros ? zerosLike(ops, cond, Math.min(cond.context().shape()[1],
         components.promptTokenizer().maxLength())) : encoder.weighted(ops, spec.negativePrompts(), spec.negativePrompts2());
-    long condLength = cond.context().shape()[1];
+    PromptEncoder.Encoded negative = uncond;
+    return oneBatch(ops, uncond, List.of(cond)).<Contexts>map(Contexts.Joint::new)
+        .orElseGet(() -> new Contexts.Apart(negative, cond));
+  }
+
+  /** Whether SDXL's empty negative prompt is zeros (diffusers' force_zeros_for_empty_prompt, and A1111). */
+  private static boolean zerosForEmptyNegative(PipelineComponents components, DenoiseSpec spec) {
+    return components.second().map(PipelineComponents.SecondEncoder::forceZerosForEmptyPrompt).orElse(false)
+        && spec.negativePrompts().stream().allMatch(String::isEmpty)
+        && spec.negativePrompts2().stream().allMatch(String::isEmpty);
+  }
+
+  /**
+   * The negative rows, then each group of {@code conds} (all of one length), as one batch: attention over a context
+   * repeated k times equals attention over it once (each key's weight is split k ways), so where one length divides
+   * the other, the shorter contexts repeated make one batch (as ComfyUI does); empty where neither divides.
+   */
+  private static Optional<PromptEncoder.Encoded> oneBatch(Ops ops, PromptEncoder.Encoded uncond,
+      List<PromptEncoder.Encoded> conds) {
+    long condLength = conds.getFirst().context().shape()[1];
     long uncondLength = uncond.context().shape()[1];
-    // Attention over a context repeated k times equals attention over it once (each key's weight is split k ways), so
-    // where one length divides the other, the shorter context repeated makes one batch of the two (as ComfyUI does).
+    PromptEncoder.Encoded negative = uncond;
+    List<PromptEncoder.Encoded> positive = new ArrayList<>(conds);
     if (condLength % uncondLength == 0) {
-      return new Contexts.Joint(joined(ops, repeated(ops, uncond, condLength / uncondLength), cond));
+      negative = repeated(ops, uncond, condLength / uncondLength);
+    } else if (uncondLength % condLength == 0) {
+      positive.replaceAll(c -> repeated(ops, c, uncondLength / condLength));
+    } else {
+      return Optional.empty();
     }
-    if (uncondLength % condLength == 0) {
-      return new Contexts.Joint(joined(ops, uncond, repeated(ops, cond, uncondLength / condLength)));
+    PromptEncoder.Encoded all = negative;
+    for (PromptEncoder.Encoded cond : positive) {
+      all = joined(ops, all, cond);
     }
-    return new Contexts.Apart(uncond, cond);
+    return Optional.of(all);
   }
 
   /**
@@ -84,9 +106,7 @@ final class TextConditioning {
     DenoiseSpec first = parts.getFirst();
     PromptEncoder encoder = new PromptEncoder(components.first(), components.second(), components.embeddings(),
         first.clipSkip());
-    boolean zeros = components.second().map(PipelineComponents.SecondEncoder::forceZerosForEmptyPrompt)
-        .orElse(false) && first.negativePrompts().stream().allMatch(String::isEmpty)
-        && first.negativePrompts2().stream().allMatch(String::isEmpty);
+    boolean zeros = zerosForEmptyNegative(components, first);
     List<PromptEncoder.Encoded> conds = new ArrayList<>();
     long length = 0;
     for (DenoiseSpec part : parts) {
@@ -100,22 +120,11 @@ final class TextConditioning {
     PromptEncoder.Encoded uncond = zeros ? zerosLike(ops, conds.getFirst(), Math.min(length,
         components.promptTokenizer().maxLength())) : encoder.weighted(ops, first.negativePrompts(),
             first.negativePrompts2());
+    long partLength = length;
     long uncondLength = uncond.context().shape()[1];
-    if (length % uncondLength == 0) {
-      uncond = repeated(ops, uncond, length / uncondLength);
-    } else if (uncondLength % length == 0) {
-      for (int k = 0; k < conds.size(); k++) {
-        conds.set(k, repeated(ops, conds.get(k), uncondLength / length));
-      }
-    } else {
-      throw new IllegalArgumentException("composable prompts (AND) of " + length + " tokens and a negative prompt of "
-          + uncondLength + " cannot run in one batch: shorten one to a multiple of the other's 75-token chunks");
-    }
-    PromptEncoder.Encoded all = uncond;
-    for (PromptEncoder.Encoded cond : conds) {
-      all = joined(ops, all, cond);
-    }
-    return new Contexts.Joint(all);
+    return new Contexts.Joint(oneBatch(ops, uncond, conds).orElseThrow(() -> new IllegalArgumentException(
+        "composable prompts (AND) of " + partLength + " tokens and a negative prompt of " + uncondLength
+            + " cannot run in one batch: shorten one to a multiple of the other's 75-token chunks")));
   }
 
   /** {@code encoded}'s context {@code [B, L, D]} grown to {@code length} tokens by repeating its last one. */
