@@ -65,7 +65,11 @@ final class Generation {
   Generation(StableDiffusionPipeline pipeline, String modelName, AttachedModels attached, List<Lora> loras,
       GenerationRequest request) {
     this.loras = loras;
-    this.pipeline = pipeline;
+    try {
+      this.pipeline = pipeline.seamless(request.tiling());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException(e.getMessage());
+    }
     this.components = pipeline.components();
     this.modelName = modelName;
     this.attached = attached;
@@ -200,7 +204,7 @@ final class Generation {
     if (request.refinerSwitchAt().isPresent()) {
       // diffusers' ensemble of expert denoisers: the refiner continues the base's noisy latents with a scheduler of
       // its own, its stochastic steps drawing on after the base's from the same generator.
-      decoder = attached.refiner().orElseThrow().pipeline();
+      decoder = attached.refiner().orElseThrow().pipeline().seamless(request.tiling());
       latents = denoise(decoder, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           request.steps(), request.guidanceScale(), request.guidanceRescale(), request.clipSkip(),
           createScheduler(decoder.components()), new LatentStart.Partial(latents,
@@ -244,7 +248,7 @@ final class Generation {
         request.hiresFix(), request.refinerSwitchAt().isPresent() ? Optional.of(new GenerationParameters.RefinerUse(
             attached.refiner().orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty(),
         Stream.concat(attached.controlNetUses(request).stream(), attached.ipAdapterUses(request).stream()).toList(),
-        request.variation());
+        request.variation(), request.tiling());
     return new GenerationResult(images, latents, finalShape, parameters,
         Duration.ofNanos(System.nanoTime() - started));
   }

@@ -27,15 +27,17 @@ import org.sdj.scheduler.Schedulers;
  * @param refiner the refiner that took over, and where; empty for none
  * @param controlNets the ControlNets that steered, and how, in order; empty for none
  * @param variation the variation seed and strength; empty for none
+ * @param tiling seamless tiling ({@link Tiling#NONE} for none)
  */
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
     OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
-    List<ControlNetUse> controlNets, Optional<Variation> variation) {
+    List<ControlNetUse> controlNets, Optional<Variation> variation, Tiling tiling) {
 
   public GenerationParameters {
     controlNets = List.copyOf(controlNets);
     Objects.requireNonNull(variation, "variation");
+    Objects.requireNonNull(tiling, "tiling");
   }
 
   /**
@@ -117,6 +119,9 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     }
     if (clipSkip > 1) {
       info.extra(CLIP_SKIP, Integer.toString(clipSkip));   // A1111 leaves out the default, 1
+    }
+    if (tiling != Tiling.NONE) {
+      info.extra(Tiling.INFOTEXT_KEY, tiling.infotextValue());
     }
     return info.build().format();
   }

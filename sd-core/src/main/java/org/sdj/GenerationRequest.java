@@ -55,6 +55,8 @@ import org.sdj.prompt.PromptSyntax;
  *     the control image and how it steers (scale 0 turns one off); empty: none
  * @param variation A1111's variation seed: the starting noise moved toward another seed's ({@link Variation}); empty:
  *     none
+ * @param tiling seamless tiling ({@link Tiling}, AUTOMATIC1111's "Tiling"): the picture continues across its edges
+ *     ({@link Tiling#NONE}: an ordinary picture)
  * @param imagePrompts with IP-Adapters loaded ({@link StableDiffusion.Builder#ipAdapter}): for each, in their order,
  *     the image prompt and its scale; empty: none (the text alone steers)
  * @param sdxl SDXL models only: a prompt for the second text encoder and the size and crop conditioning
@@ -68,7 +70,8 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
     Optional<BufferedImage> initImage, double strength, Optional<BufferedImage> mask, Optional<HiresFix> hiresFix,
     OptionalDouble refinerSwitchAt, List<Control> controls, List<ImagePrompt> imagePrompts,
-    Optional<Variation> variation, SdxlConditioning sdxl, StepListener listener, CancellationToken cancellation) {
+    Optional<Variation> variation, Tiling tiling, SdxlConditioning sdxl, StepListener listener,
+    CancellationToken cancellation) {
 
   public static final int DEFAULT_STEPS = 25;
   public static final double DEFAULT_GUIDANCE = 7.5;
@@ -92,6 +95,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     controls = List.copyOf(controls);
     imagePrompts = List.copyOf(imagePrompts);
     Objects.requireNonNull(variation, "variation");
+    Objects.requireNonNull(tiling, "tiling");
     Objects.requireNonNull(sdxl, "sdxl");
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(cancellation, "cancellation");
@@ -137,6 +141,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.controls = new ArrayList<>(controls);
     b.imagePrompts = new ArrayList<>(imagePrompts);
     b.variation = variation;
+    b.tiling = tiling;
     b.sdxl = sdxl;
     b.listener = listener;
     b.cancellation = cancellation;
@@ -167,6 +172,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private List<Control> controls = new ArrayList<>();
     private List<ImagePrompt> imagePrompts = new ArrayList<>();
     private Optional<Variation> variation = Optional.empty();
+    private Tiling tiling = Tiling.NONE;
     private SdxlConditioning sdxl = SdxlConditioning.DEFAULT;
     private StepListener listener = StepListener.NONE;
     private CancellationToken cancellation = new CancellationToken();
@@ -347,6 +353,15 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return this;
     }
 
+    /**
+     * Seamless tiling (AUTOMATIC1111's "Tiling"): the UNet's and VAE's convolutions wrap around the picture's edges
+     * along the axes {@code tiling} names, so that the picture tiles without seams.
+     */
+    public Builder tiling(Tiling tiling) {
+      this.tiling = Objects.requireNonNull(tiling, "tiling");
+      return this;
+    }
+
     /** No refiner, whether or not the engine has one. */
     public Builder noRefiner() {
       this.refinerSwitchAt = OptionalDouble.empty();
@@ -373,7 +388,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler,
           schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, hiresFix, refinerSwitchAt,
-          controls, imagePrompts, variation, sdxl, listener, cancellation);
+          controls, imagePrompts, variation, tiling, sdxl, listener, cancellation);
     }
   }
 }

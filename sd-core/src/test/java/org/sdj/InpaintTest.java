@@ -117,7 +117,8 @@ class InpaintTest extends TinyModelTest {
         request.promptSyntax(), request.width(), request.height(), request.steps(), request.guidanceScale(),
         request.guidanceRescale(), request.clipSkip(), request.scheduler(), request.schedulerOverrides(), request.seed(), request.batchSize(),
         request.initialNoise(), Optional.empty(), request.strength(), request.mask(), request.hiresFix(),
-        request.refinerSwitchAt(), request.controls(), request.imagePrompts(), request.variation(), request.sdxl(),
+        request.refinerSwitchAt(), request.controls(), request.imagePrompts(), request.variation(), request.tiling(),
+        request.sdxl(),
         request.listener(),
         request.cancellation());
     InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> sd.generate(noImage));

@@ -6,8 +6,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
+import org.sdj.Tiling;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Ops;
+import org.sdj.backend.SeamlessOps;
 import org.sdj.backend.Tensor;
 import org.sdj.model.unet.UNet2DConditionModel;
 import org.sdj.model.vae.AutoencoderKL;
@@ -25,6 +27,8 @@ public final class StableDiffusionPipeline {
   private final Backend backend;
   /** Whether the VAE runs tile by tile on pictures larger than its tile ({@link VaeTiles}). */
   private final boolean vaeTiling;
+  /** Which of the UNet's and VAE's convolutions wrap around, for seamless pictures. */
+  private final Tiling tiling;
 
   public StableDiffusionPipeline(PipelineComponents components, Backend backend) {
     this(components, backend, false);
@@ -35,9 +39,32 @@ public final class StableDiffusionPipeline {
    *     {@code enable_vae_tiling()}
    */
   public StableDiffusionPipeline(PipelineComponents components, Backend backend, boolean vaeTiling) {
+    this(components, backend, vaeTiling, Tiling.NONE);
+  }
+
+  private StableDiffusionPipeline(PipelineComponents components, Backend backend, boolean vaeTiling, Tiling tiling) {
     this.components = components;
     this.backend = backend;
     this.vaeTiling = vaeTiling;
+    this.tiling = tiling;
+  }
+
+  /**
+   * This pipeline, its UNet and VAE padding circularly as {@code tiling} says (seamless pictures, A1111's Tiling);
+   * ControlNets and T2I-Adapters keep zero padding, as A1111 runs them beside a tiling model.
+   *
+   * @throws IllegalArgumentException where VAE tiling is on: its tiles would cut the wrapped edges
+   */
+  public StableDiffusionPipeline seamless(Tiling tiling) {
+    if (tiling == this.tiling) {
+      return this;
+    }
+    if (tiling != Tiling.NONE && vaeTiling) {
+      throw new IllegalArgumentException("seamless tiling wraps the picture around its edges, which VAE tiling would"
+          + " cut into tiles: turn VAE tiling off (StableDiffusion.builder().vaeTiling(false), no --vae-tiling) or"
+          + " seamless tiling");
+    }
+    return new StableDiffusionPipeline(components, backend, vaeTiling, tiling);
   }
 
   public PipelineComponents components() {
@@ -102,7 +129,7 @@ public final class StableDiffusionPipeline {
     }
     try (Ops outer = backend.ops();
         UNetCalls calls = new UNetCalls(backend, unet, spec.controls(),
-            spec.imagePrompts().stream().map(p -> (float) p.scale()).toList(), spec.adapters());
+            spec.imagePrompts().stream().map(p -> (float) p.scale()).toList(), spec.adapters(), tiling);
         StepLatents math = new StepLatents(backend)) {
       StepConditioning text = StepConditioning.of(outer, components, spec, guidance, backend.activationType());
       // The batch's groups of rows: the unconditional one with guidance, then one per prompt (A1111's composable
@@ -396,8 +423,8 @@ public final class StableDiffusionPipeline {
     return run(wide.get(), components.vaeOn(wide.get()), pass);
   }
 
-  private static float[] run(Backend on, AutoencoderKL vae, BiFunction<Ops, AutoencoderKL, Tensor> pass) {
-    try (Ops ops = on.ops()) {
+  private float[] run(Backend on, AutoencoderKL vae, BiFunction<Ops, AutoencoderKL, Tensor> pass) {
+    try (Ops ops = SeamlessOps.wrap(on.ops(), tiling.alongWidth(), tiling.alongHeight())) {
       return ops.toHost(pass.apply(ops, vae));
     }
   }

@@ -6,9 +6,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.sdj.Tiling;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Replay;
+import org.sdj.backend.SeamlessOps;
 import org.sdj.backend.Tensor;
 import org.sdj.model.blocks.EncoderHiddenStates;
 import org.sdj.model.unet.ControlResiduals;
@@ -39,19 +41,18 @@ final class UNetCalls implements AutoCloseable {
   private final List<AdapterInput> adapters;
   /** The scale of each IP-Adapter's image prompt, in the adapters' order; empty for none. */
   private final List<Float> imageScales;
+  /** Whether the UNet's convolutions wrap around (seamless tiling); the ControlNets' never do. */
+  private final Tiling tiling;
   private final Map<Key, Replay> replays = new HashMap<>();
 
-  UNetCalls(Backend backend, UNet2DConditionModel unet, List<ControlInput> controls, List<Float> imageScales) {
-    this(backend, unet, controls, imageScales, List.of());
-  }
-
   UNetCalls(Backend backend, UNet2DConditionModel unet, List<ControlInput> controls, List<Float> imageScales,
-      List<AdapterInput> adapters) {
+      List<AdapterInput> adapters, Tiling tiling) {
     this.backend = backend;
     this.unet = unet;
     this.controls = List.copyOf(controls);
     this.adapters = List.copyOf(adapters);
     this.imageScales = List.copyOf(imageScales);
+    this.tiling = tiling;
   }
 
   /**
@@ -134,7 +135,8 @@ final class UNetCalls implements AutoCloseable {
           sum = both;
         }
       }
-      return unet.forward(ops, in.get(0), in.get(1), new EncoderHiddenStates(in.get(2), imageTokens),
+      return unet.forward(SeamlessOps.wrap(ops, tiling.alongWidth(), tiling.alongHeight()), in.get(0), in.get(1),
+          new EncoderHiddenStates(in.get(2), imageTokens),
           new UNetExtras(added, Optional.ofNullable(sum), timestepCond, features));
     } finally {
       if (sum != null) {

@@ -107,12 +107,25 @@ public final class OpCases {
     // Many output pixels in all, for a backend that treats few-pixel convolutions differently.
     conv("1x1 s1 p0 many pixels", new long[] {2, 7, 48, 45}, 9, 1, 1, Conv2dParams.of(1, 0), true);
     conv("3x3 s2 p1 many pixels", new long[] {2, 5, 130, 70}, 6, 3, 3, Conv2dParams.of(2, 1), true);
+    circularConv("both 3x3 s1 p1", new long[] {2, 5, 9, 11}, 6, Conv2dParams.of(1, 1), true, true);
+    circularConv("width 3x3 s2 p1", new long[] {1, 4, 13, 10}, 3, Conv2dParams.of(2, 1), true, false);
+    circularConv("height 3x3 s1 p1 wide", new long[] {1, 32, 16, 16}, 64, Conv2dParams.of(1, 1), false, true);
+    circularConv("both 3x3 s2 pad bottom/right (stays zeros)", new long[] {1, 4, 8, 9}, 6,
+        new Conv2dParams(2, 0, 1, 0, 1), true, true);
     for (DType t : WEIGHT_TYPES) {
       long[] x = {2, 4, 9, 7};
       add("conv2d+residual " + t + " 3x3 s1 p1 " + Shapes.str(x) + " -> 13",
           in -> in.ops().conv2d(in.act(x), in.weight(t, 1.0 / 6, 13, 4, 3, 3), in.weight(t, 1, 13),
               Conv2dParams.of(1, 1), in.act(2, 13, 9, 7)));
     }
+  }
+
+  /** Convolutions of a seamless view ({@link SeamlessOps}): wrapped inputs, built from narrows and concatenations. */
+  private void circularConv(String what, long[] x, long out, Conv2dParams p, boolean alongWidth, boolean alongHeight) {
+    double std = 1 / Math.sqrt(x[1] * 9);
+    add("conv2d circular " + what + " " + Shapes.str(x) + " -> " + out,
+        in -> SeamlessOps.wrap(in.ops(), alongWidth, alongHeight).conv2d(in.act(x),
+            in.weight(DType.F32, std, out, x[1], 3, 3), in.weight(DType.F32, 1, out), p, null));
   }
 
   private void conv(String what, long[] x, long out, long kh, long kw, Conv2dParams p, boolean bias) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.sdj.GenerationRequest;
@@ -15,6 +16,7 @@ import org.sdj.GenerationResult;
 import org.sdj.SdjException;
 import org.sdj.StableDiffusion;
 import org.sdj.StepListener;
+import org.sdj.Tiling;
 import org.sdj.backend.DType;
 import org.sdj.image.ImageFileException;
 import org.sdj.image.ImageFiles;
@@ -100,6 +102,18 @@ final class GenerateCommand implements Callable<Integer> {
           + " use_karras_sigmas=true; VALUE is a number, true, false or text. Repeat for several.")
   Map<String, String> schedulerOptions = new LinkedHashMap<>();
 
+  /** The tiling {@code --tiling} names: {@code xy}, {@code x}, {@code y} or {@code none}. */
+  private Tiling tilingNamed(String axes) {
+    return switch (axes.strip().toLowerCase(Locale.ROOT)) {
+      case "xy", "yx", "both" -> Tiling.BOTH;
+      case "x" -> Tiling.X;
+      case "y" -> Tiling.Y;
+      case "none" -> Tiling.NONE;
+      default -> throw new CommandLine.ParameterException(spec.commandLine(), "--tiling " + axes
+          + ": say xy (both ways), x (left to right), y (top to bottom) or none");
+    };
+  }
+
   /** AUTOMATIC1111's and stable-diffusion.cpp's way of asking for a random seed. */
   static final long RANDOM_SEED = -1;
 
@@ -115,6 +129,12 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--variation-strength", paramLabel = "X",
       description = "With --variation-seed: how far toward its noise, in [0, 1] (0: none; 1: that seed's picture).")
   Double variationStrength;
+
+  @Option(names = "--tiling", paramLabel = "AXES", arity = "0..1", fallbackValue = "xy",
+      description = "Seamless tiling (A1111's Tiling): the picture continues across its edges, for textures and"
+          + " patterns; xy (the default when given alone) tiles both ways, x left to right only, y top to bottom"
+          + " only.")
+  String tiling;
 
   @Option(names = "--batch", paramLabel = "N", description = "Images per run (default: ${DEFAULT-VALUE}).")
   int batch = GenerationRequest.DEFAULT_BATCH;
@@ -262,6 +282,9 @@ final class GenerateCommand implements Callable<Integer> {
             + " together: give both");
       }
       request.variation(variationSeed, variationStrength);
+    }
+    if (tiling != null) {
+      request.tiling(tilingNamed(tiling));
     }
     if (mask != null) {
       request.inpaint(Images.read(initImage), Images.read(mask),

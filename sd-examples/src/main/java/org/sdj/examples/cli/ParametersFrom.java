@@ -6,6 +6,7 @@ import java.util.Optional;
 import org.sdj.GenerationParameters;
 import org.sdj.HiresFix;
 import org.sdj.SdjException;
+import org.sdj.Tiling;
 import org.sdj.Variation;
 import org.sdj.image.GenerationInfo;
 import org.sdj.image.ImageFiles;
@@ -65,6 +66,21 @@ final class ParametersFrom {
     String rescale = info.extras().get(GenerationParameters.GUIDANCE_RESCALE);
     if (rescale != null && !given.hasMatchedOption("--guidance-rescale")) {
       command.guidanceRescale = number(file, GenerationParameters.GUIDANCE_RESCALE, rescale);
+    }
+    String tiling = info.extras().get(Tiling.INFOTEXT_KEY);
+    if (tiling != null && !given.hasMatchedOption("--tiling")) {
+      Optional<Tiling> known = Tiling.fromInfotext(tiling);
+      if (known.isPresent()) {
+        command.tiling = switch (known.get()) {
+          case BOTH -> "xy";
+          case X -> "x";
+          case Y -> "y";
+          case NONE -> "none";
+        };
+      } else {
+        err.println("sdj: " + file + ": Tiling " + tiling + " is not True, X or Y; not tiling (give --tiling to"
+            + " choose)");
+      }
     }
     String variationSeed = info.extras().get(Variation.SEED);
     String variationStrength = info.extras().get(Variation.STRENGTH);

@@ -2,12 +2,14 @@ package org.sdj.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,6 +123,25 @@ class InfoCommandTest {
     assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(again), "the same picture, the same file");
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--variation-seed", "3"))
         .assertOneErrorLine(2, "give both");
+  }
+
+  @Test
+  void aTiledPictureIsRemadeFromItsParameters() throws IOException {
+    Path first = dir.resolve("tiled.png");
+    Sdj.run(Sdj.smallGenerate(first, "--tiling", "--width", "80")).assertSuccess();
+    assertTrue(Sdj.run("info", first.toString()).out().contains("Tiling: True"));
+    Path again = dir.resolve("tiled-again.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
+        first.toString(), "--output", again.toString()).assertSuccess();
+    assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(again), "the same picture, the same file");
+    Path plain = dir.resolve("untiled.png");
+    Sdj.run(Sdj.smallGenerate(plain, "--width", "80")).assertSuccess();
+    assertFalse(Arrays.equals(Files.readAllBytes(first), Files.readAllBytes(plain)), "tiling changes the picture");
+    Path x = dir.resolve("tiled-x.png");
+    Sdj.run(Sdj.smallGenerate(x, "--tiling", "x")).assertSuccess();
+    assertTrue(Sdj.run("info", x.toString()).out().contains("Tiling: X"));
+    Sdj.run(Sdj.smallGenerate(dir.resolve("bad.png"), "--tiling", "diagonal"))
+        .assertOneErrorLine(2, "--tiling diagonal: say xy");
   }
 
   @Test
