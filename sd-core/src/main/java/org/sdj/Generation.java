@@ -46,6 +46,8 @@ final class Generation {
   private final GenerationRequest request;
 
   private final BufferedImage initImage;
+  /** The masked area repainted alone and put back into the picture; null for the whole picture. */
+  private final OnlyMasked onlyMasked;
   /**
    * Inpainting's mask at the image's size, {@code [1, 1, height, width]} of zeros and ones: the request's, or all ones
    * for an inpainting model asked for txt2img or img2img (as AUTOMATIC1111 runs them: the whole picture repainted);
@@ -75,11 +77,13 @@ final class Generation {
     this.attached = attached;
     this.request = request;
     int factor = components.vae().downscaleFactor();
-    this.initImage = request.initImage().map(this::fitImage).orElse(null);
+    this.onlyMasked = request.onlyMaskedPadding().isPresent() ? onlyMasked(factor) : null;
+    this.initImage = onlyMasked != null ? onlyMasked.image() : request.initImage().map(this::fitImage).orElse(null);
     this.width = request.width().orElse(initImage != null ? initImage.getWidth() : nativeSize());
     this.height = request.height().orElse(initImage != null ? initImage.getHeight() : nativeSize());
     check(width, height, factor);
-    this.mask = initImage != null && request.mask().isPresent() ? Images.toMask(request.mask().get(), width, height)
+    this.mask = initImage != null && request.mask().isPresent()
+        ? Images.toMask(onlyMasked != null ? onlyMasked.mask() : request.mask().get(), width, height)
         : inpaintingModel() ? wholeMask() : null;
     this.seed = request.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong(1L << 32));
     this.shape = new long[] {request.batchSize(), latentChannels(), height / factor, width / factor};
@@ -241,6 +245,9 @@ final class Generation {
     }
     List<BufferedImage> images = Images.toImages(decoder.decode(latents, finalShape),
         new long[] {batch, 3, finalShape[2] * factor, finalShape[3] * factor});
+    if (onlyMasked != null) {
+      images = images.stream().map(onlyMasked::overlay).toList();
+    }
     GenerationParameters parameters = new GenerationParameters(request.prompt(), request.negativePrompt(), width,
         height, request.steps(), request.guidanceScale(), request.guidanceRescale(), request.clipSkip(),
         Schedulers.shortNameOf(scheduler).orElse(scheduler.config().className()), seed, batch,
@@ -248,7 +255,7 @@ final class Generation {
         request.hiresFix(), request.refinerSwitchAt().isPresent() ? Optional.of(new GenerationParameters.RefinerUse(
             attached.refiner().orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty(),
         Stream.concat(attached.controlNetUses(request).stream(), attached.ipAdapterUses(request).stream()).toList(),
-        request.variation(), request.tiling());
+        request.variation(), request.tiling(), request.onlyMaskedPadding());
     return new GenerationResult(images, latents, finalShape, parameters,
         Duration.ofNanos(System.nanoTime() - started));
   }
@@ -366,6 +373,22 @@ final class Generation {
     return components.unet().config().sampleSize().orElse(64) * components.vae().downscaleFactor();
   }
 
+  /**
+   * The masked area to repaint alone, at the requested size or else the model's native size (diffusers' default, and
+   * A1111's usual 512): the region is small, and repainting it larger is the point.
+   */
+  private OnlyMasked onlyMasked(int factor) {
+    if (request.initImage().isEmpty() || request.mask().isEmpty()) {
+      throw new InvalidRequestException("inpainting the masked area alone needs a picture and its mask: give both"
+          + " (inpaint)");
+    }
+    int w = request.width().orElse(nativeSize());
+    int h = request.height().orElse(nativeSize());
+    check(w, h, factor);
+    return OnlyMasked.of(request.initImage().get(), request.mask().get(), w, h,
+        request.onlyMaskedPadding().getAsInt());
+  }
+
   /** img2img's image at the requested size, or its own size rounded down to a multiple of the VAE factor. */
   private BufferedImage fitImage(BufferedImage image) {
     int factor = components.vae().downscaleFactor();
@@ -463,6 +486,16 @@ final class Generation {
     attached.check(request, request.mask().isPresent() || inpaintingModel(), width, height);
     if (request.mask().isPresent() && request.initImage().isEmpty()) {
       throw new InvalidRequestException("a mask needs the image it masks: give both (inpaint)");
+    }
+    if (request.onlyMaskedPadding().isPresent()) {
+      if (request.onlyMaskedPadding().getAsInt() < 0) {
+        throw new InvalidRequestException("the masked area's padding must be at least 0 pixels, got "
+            + request.onlyMaskedPadding().getAsInt());
+      }
+      if (!request.controls().isEmpty()) {
+        throw new InvalidRequestException("sdj does not yet crop control images to the masked area: inpaint the"
+            + " whole picture with ControlNets and T2I-Adapters, or drop them");
+      }
     }
     int unetChannels = components.unet().config().inChannels();
     if (unetChannels != latentChannels() && !inpaintingModel()) {

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import org.sdj.image.GenerationInfo;
 import org.sdj.scheduler.Schedulers;
 
@@ -28,16 +29,18 @@ import org.sdj.scheduler.Schedulers;
  * @param controlNets the ControlNets that steered, and how, in order; empty for none
  * @param variation the variation seed and strength; empty for none
  * @param tiling seamless tiling ({@link Tiling#NONE} for none)
+ * @param onlyMaskedPadding inpainting of the masked area alone, with this padding; empty for the whole picture
  */
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
     OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
-    List<ControlNetUse> controlNets, Optional<Variation> variation, Tiling tiling) {
+    List<ControlNetUse> controlNets, Optional<Variation> variation, Tiling tiling, OptionalInt onlyMaskedPadding) {
 
   public GenerationParameters {
     controlNets = List.copyOf(controlNets);
     Objects.requireNonNull(variation, "variation");
     Objects.requireNonNull(tiling, "tiling");
+    Objects.requireNonNull(onlyMaskedPadding, "onlyMaskedPadding");
   }
 
   /**
@@ -70,6 +73,11 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
   public static final String REFINER = "Refiner";
   public static final String REFINER_SWITCH_AT = "Refiner switch at";
 
+  /** The infotext keys of {@link #onlyMaskedPadding()}, as AUTOMATIC1111 writes them. */
+  public static final String INPAINT_AREA = "Inpaint area";
+  public static final String ONLY_MASKED = "Only masked";
+  public static final String MASKED_AREA_PADDING = "Masked area padding";
+
   /** The infotext key of {@link #clipSkip()}. */
   public static final String CLIP_SKIP = "Clip skip";
   /** The infotext key of {@link #guidanceRescale()}, written where it is not 0. */
@@ -87,6 +95,10 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
       info.sampler(scheduler);
     }
     strength.ifPresent(info::denoisingStrength);
+    onlyMaskedPadding.ifPresent(padding -> {
+      info.extra(INPAINT_AREA, ONLY_MASKED);
+      info.extra(MASKED_AREA_PADDING, Integer.toString(padding));
+    });
     hiresFix.ifPresent(fix -> {
       info.denoisingStrength(fix.strength());
       info.extra(HiresFix.UPSCALE, fix.scale());

@@ -46,6 +46,11 @@ import org.sdj.prompt.PromptSyntax;
  *     img2img, {@value #DEFAULT_INPAINT_STRENGTH} for inpainting, as diffusers' pipelines default)
  * @param mask inpainting: with {@code initImage}, where to repaint (white; pixels at least half bright after a
  *     conversion to gray, as diffusers binarizes) and where to keep the image (black); resized as the image is
+ * @param onlyMaskedPadding inpainting: repaint the masked area alone (AUTOMATIC1111's "Inpaint area: Only masked",
+ *     diffusers' {@code padding_mask_crop}): the region around the mask, this many pixels wider on each side and grown
+ *     to the generation's aspect ratio, is cut out, repainted at {@code width x height} (default: the model's native
+ *     size) and put back into the picture under the mask; the result's images have the picture's size, its latents
+ *     the region's. Empty: the whole picture is repainted
  * @param hiresFix txt2img: make the picture at its size, then enlarge it and repaint part of it at the larger size
  *     ({@link HiresFix}, AUTOMATIC1111's "Hires. fix"); empty: none
  * @param refinerSwitchAt txt2img and img2img with a refiner loaded ({@link StableDiffusion.Builder#refiner}): the
@@ -68,7 +73,8 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     OptionalInt height, int steps, double guidanceScale, double guidanceRescale, int clipSkip,
     Optional<String> scheduler,
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
-    Optional<BufferedImage> initImage, double strength, Optional<BufferedImage> mask, Optional<HiresFix> hiresFix,
+    Optional<BufferedImage> initImage, double strength, Optional<BufferedImage> mask, OptionalInt onlyMaskedPadding,
+    Optional<HiresFix> hiresFix,
     OptionalDouble refinerSwitchAt, List<Control> controls, List<ImagePrompt> imagePrompts,
     Optional<Variation> variation, Tiling tiling, SdxlConditioning sdxl, StepListener listener,
     CancellationToken cancellation) {
@@ -90,6 +96,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     schedulerOverrides = Map.copyOf(schedulerOverrides);
     initialNoise = initialNoise.map(float[]::clone);
     Objects.requireNonNull(mask, "mask");
+    Objects.requireNonNull(onlyMaskedPadding, "onlyMaskedPadding");
     Objects.requireNonNull(hiresFix, "hiresFix");
     Objects.requireNonNull(refinerSwitchAt, "refinerSwitchAt");
     controls = List.copyOf(controls);
@@ -136,6 +143,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.initImage = initImage;
     b.strength = strength;
     b.mask = mask;
+    b.onlyMaskedPadding = onlyMaskedPadding;
     b.hiresFix = hiresFix;
     b.refinerSwitchAt = refinerSwitchAt;
     b.controls = new ArrayList<>(controls);
@@ -167,6 +175,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private Optional<BufferedImage> initImage = Optional.empty();
     private double strength = DEFAULT_STRENGTH;
     private Optional<BufferedImage> mask = Optional.empty();
+    private OptionalInt onlyMaskedPadding = OptionalInt.empty();
     private Optional<HiresFix> hiresFix = Optional.empty();
     private OptionalDouble refinerSwitchAt = OptionalDouble.empty();
     private List<Control> controls = new ArrayList<>();
@@ -279,6 +288,22 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     }
 
     /** Adds a second, larger pass ({@link HiresFix}): txt2img only. */
+    /**
+     * Inpainting: repaints the masked area alone (AUTOMATIC1111's "Inpaint area: Only masked"), cut out with
+     * {@code padding} pixels around the mask (A1111's "Only masked padding"; {@value
+     * org.sdj.image.MaskCrop#DEFAULT_PADDING} by default), repainted at the request's size and put back.
+     */
+    public Builder inpaintOnlyMasked(int padding) {
+      this.onlyMaskedPadding = OptionalInt.of(padding);
+      return this;
+    }
+
+    /** Inpainting: repaints the whole picture (the default). */
+    public Builder inpaintWholePicture() {
+      this.onlyMaskedPadding = OptionalInt.empty();
+      return this;
+    }
+
     public Builder hiresFix(HiresFix fix) {
       this.hiresFix = Optional.of(Objects.requireNonNull(fix, "fix"));
       return this;
@@ -387,7 +412,8 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     public GenerationRequest build() {
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler,
-          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, hiresFix, refinerSwitchAt,
+          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, onlyMaskedPadding, hiresFix,
+          refinerSwitchAt,
           controls, imagePrompts, variation, tiling, sdxl, listener, cancellation);
     }
   }

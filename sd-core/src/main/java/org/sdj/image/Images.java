@@ -122,15 +122,23 @@ public final class Images {
 
   /** {@code image} in Pillow's {@code L} gray (as RGB of equal parts), resized as {@link #resize} does. */
   private static int[] grayResized(BufferedImage image, int width, int height) {
+    int[] gray = gray(image);
+    for (int p = 0; p < gray.length; p++) {
+      gray[p] = gray[p] << 16 | gray[p] << 8 | gray[p];
+    }
+    return Pixels.rgb(resize(Pixels.image(gray, image.getWidth(), image.getHeight()), width, height));
+  }
+
+  /** {@code image}'s pixels as Pillow's {@code convert("L")} makes them: one byte of gray each, row by row. */
+  static int[] gray(BufferedImage image) {
     int[] pixels = Pixels.rgb(image);
     int[] gray = new int[pixels.length];
     for (int p = 0; p < pixels.length; p++) {
       int rgb = pixels[p];
       // Pillow's ITU-R 601-2 luma in 16-bit fixed point, rounded.
-      int l = ((rgb >>> 16 & 0xFF) * 19595 + (rgb >>> 8 & 0xFF) * 38470 + (rgb & 0xFF) * 7471 + 0x8000) >>> 16;
-      gray[p] = l << 16 | l << 8 | l;
+      gray[p] = ((rgb >>> 16 & 0xFF) * 19595 + (rgb >>> 8 & 0xFF) * 38470 + (rgb & 0xFF) * 7471 + 0x8000) >>> 16;
     }
-    return Pixels.rgb(resize(Pixels.image(gray, image.getWidth(), image.getHeight()), width, height));
+    return gray;
   }
 
   /** The shape of {@link #toTensor}'s result for {@code image}: {@code [1, 3, H, W]}. */

@@ -45,19 +45,33 @@ final class PillowResize {
 
   /** {@code pixels} ({@code width x height}) resized to {@code newWidth x newHeight} with {@code filter}. */
   static int[] resize(int[] pixels, int width, int height, int newWidth, int newHeight, Filter filter) {
-    Coefficients rows = new Coefficients(height, newHeight, filter);
+    return resize(pixels, width, height, newWidth, newHeight, filter, 0, 0, width, height);
+  }
+
+  /**
+   * The source region {@code (x0, y0)-(x1, y1)} of {@code pixels} ({@code width x height}) resized to {@code newWidth
+   * x newHeight}, as Pillow's {@code resize(size, filter, box)}: the filter centered within the box, reading pixels
+   * outside it where its support reaches (so an empty box, which Pillow allows, stretches the rows or columns at its
+   * edge).
+   */
+  static int[] resize(int[] pixels, int width, int height, int newWidth, int newHeight, Filter filter, double x0,
+      double y0, double x1, double y1) {
+    if (x0 < 0 || y0 < 0 || x1 > width || y1 > height || x1 < x0 || y1 < y0) {
+      throw new IllegalArgumentException("box (" + x0 + ", " + y0 + ", " + x1 + ", " + y1 + ") is not within the "
+          + width + "x" + height + " image");
+    }
+    Coefficients rows = new Coefficients(height, y0, y1, newHeight, filter);
     int[] out = pixels;
     int outWidth = width;
     int firstRow = 0;
-    int rowCount = height;
-    if (newWidth != width) {
+    if (newWidth != width || x0 != 0 || x1 != width) {
       // Like Pillow, the horizontal pass only covers the source rows the vertical pass will read.
       firstRow = rows.start[0];
-      rowCount = rows.start[newHeight - 1] + rows.count[newHeight - 1] - firstRow;
-      out = horizontal(pixels, width, firstRow, rowCount, new Coefficients(width, newWidth, filter));
+      int rowCount = rows.start[newHeight - 1] + rows.count[newHeight - 1] - firstRow;
+      out = horizontal(pixels, width, firstRow, rowCount, new Coefficients(width, x0, x1, newWidth, filter));
       outWidth = newWidth;
     }
-    if (newHeight != height) {
+    if (newHeight != height || y0 != 0 || y1 != height) {
       out = vertical(out, outWidth, firstRow, rows);
     }
     return out;
@@ -120,16 +134,17 @@ final class PillowResize {
     final int[] count;
     final int[][] weights;
 
-    Coefficients(int inSize, int outSize, Filter filter) {
+    /** For the input range {@code [in0, in1)} of {@code inSize} inputs stretched over {@code outSize} outputs. */
+    Coefficients(int inSize, double in0, double in1, int outSize, Filter filter) {
       start = new int[outSize];
       count = new int[outSize];
       weights = new int[outSize][];
-      double scale = (double) inSize / outSize;
+      double scale = (in1 - in0) / outSize;
       double filterScale = Math.max(scale, 1.0);
       double support = filter.support * filterScale;
       double invScale = 1.0 / filterScale;
       for (int i = 0; i < outSize; i++) {
-        double center = (i + 0.5) * scale;
+        double center = in0 + (i + 0.5) * scale;
         int min = Math.max((int) (center - support + 0.5), 0);
         int max = Math.min((int) (center + support + 0.5), inSize);
         double[] w = new double[max - min];

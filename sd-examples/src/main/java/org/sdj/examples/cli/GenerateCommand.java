@@ -21,6 +21,7 @@ import org.sdj.backend.DType;
 import org.sdj.image.ImageFileException;
 import org.sdj.image.ImageFiles;
 import org.sdj.image.Images;
+import org.sdj.image.MaskCrop;
 import org.sdj.io.hub.DownloadListener;
 import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.SafeTensorsFile;
@@ -157,6 +158,13 @@ final class GenerateCommand implements Callable<Integer> {
           + " other has the image put back outside it after every step.")
   Path mask;
 
+  @Option(names = "--only-masked", paramLabel = "PADDING", arity = "0..1",
+      fallbackValue = "" + MaskCrop.DEFAULT_PADDING,
+      description = "Inpainting, with --mask: repaint the masked area alone (A1111's Inpaint area: Only masked), cut"
+          + " out with PADDING pixels around the mask (default when given alone: " + MaskCrop.DEFAULT_PADDING + "),"
+          + " repainted at --width x --height (default: the model's native size) and put back into the picture.")
+  Integer onlyMasked;
+
   @Option(names = "--strength", paramLabel = "S",
       description = "img2img and inpainting: how much of the image to repaint, in (0, 1] (default: "
           + GenerationRequest.DEFAULT_STRENGTH + " for img2img, " + GenerationRequest.DEFAULT_INPAINT_STRENGTH
@@ -250,6 +258,10 @@ final class GenerateCommand implements Callable<Integer> {
     if (mask != null && initImage == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--mask masks an image: add --init-image");
     }
+    if (onlyMasked != null && mask == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--only-masked repaints a mask's area: add --mask"
+          + " and --init-image");
+    }
     checkOutputs();
     PromptSyntax syntax;
     try {
@@ -289,6 +301,9 @@ final class GenerateCommand implements Callable<Integer> {
     if (mask != null) {
       request.inpaint(Images.read(initImage), Images.read(mask),
           strength != null ? strength : GenerationRequest.DEFAULT_INPAINT_STRENGTH);
+      if (onlyMasked != null) {
+        request.inpaintOnlyMasked(onlyMasked);
+      }
     } else if (initImage != null) {
       request.initImage(Images.read(initImage), strength != null ? strength : GenerationRequest.DEFAULT_STRENGTH);
     }

@@ -10,6 +10,7 @@ import org.sdj.Tiling;
 import org.sdj.Variation;
 import org.sdj.image.GenerationInfo;
 import org.sdj.image.ImageFiles;
+import org.sdj.image.MaskCrop;
 import picocli.CommandLine.ParseResult;
 
 /**
@@ -66,6 +67,13 @@ final class ParametersFrom {
     String rescale = info.extras().get(GenerationParameters.GUIDANCE_RESCALE);
     if (rescale != null && !given.hasMatchedOption("--guidance-rescale")) {
       command.guidanceRescale = number(file, GenerationParameters.GUIDANCE_RESCALE, rescale);
+    }
+    String area = info.extras().get(GenerationParameters.INPAINT_AREA);
+    if (GenerationParameters.ONLY_MASKED.equals(area) && command.mask != null
+        && !given.hasMatchedOption("--only-masked")) {
+      String padding = info.extras().get(GenerationParameters.MASKED_AREA_PADDING);
+      command.onlyMasked = padding == null ? MaskCrop.DEFAULT_PADDING
+          : (int) number(file, GenerationParameters.MASKED_AREA_PADDING, padding);
     }
     String tiling = info.extras().get(Tiling.INFOTEXT_KEY);
     if (tiling != null && !given.hasMatchedOption("--tiling")) {

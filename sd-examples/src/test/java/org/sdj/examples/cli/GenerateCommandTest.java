@@ -391,6 +391,28 @@ class GenerateCommandTest {
   }
 
   @Test
+  void inpaintingTheMaskedAreaAloneIsRemadeFromItsParameters() throws IOException {
+    Path image = dir.resolve("in.png");
+    Path mask = dir.resolve("mask.png");
+    ImageIO.write(InpaintingFixture.ramp(), "png", image.toFile());
+    ImageIO.write(InpaintingFixture.mask(), "png", mask.toFile());
+    Path out = dir.resolve("only-masked.png");
+    Sdj.run(Sdj.smallGenerate(out, "--init-image", image.toString(), "--mask", mask.toString(), "--only-masked", "4",
+        "--width", "32", "--height", "32")).assertSuccess();
+    String info = ImageFiles.readParameters(out).orElseThrow();
+    assertTrue(info.contains("Size: 32x32") && info.contains("Inpaint area: Only masked, Masked area padding: 4"),
+        info);
+    assertEquals(64, ImageIO.read(out.toFile()).getWidth(), "the picture keeps its size");
+    Path again = dir.resolve("only-masked-again.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
+        out.toString(), "--init-image", image.toString(), "--mask", mask.toString(), "--output", again.toString())
+        .assertSuccess();
+    assertArrayEquals(Files.readAllBytes(out), Files.readAllBytes(again), "the same picture, the same file");
+    Sdj.run(Sdj.smallGenerate(out, "--init-image", image.toString(), "--only-masked"))
+        .assertOneErrorLine(2, "--only-masked repaints a mask's area: add --mask");
+  }
+
+  @Test
   void aCountOfRunsTakesTheNextSeedsAndEachFileRemakesItselfAlone() throws IOException {
     Path out = dir.resolve("count.png");
     Sdj.Run run = Sdj.run(Sdj.smallGenerate(out, "--count", "3", "--seed", "40", "--quiet"));

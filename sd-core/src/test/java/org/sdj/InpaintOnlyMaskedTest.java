@@ -1,0 +1,66 @@
+package org.sdj;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.net.URISyntaxException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.sdj.conformance.TensorAssert;
+import org.sdj.image.MaskCropTest;
+import org.sdj.image.TestPictures;
+
+/**
+ * Inpainting of the masked area alone against diffusers' {@code StableDiffusionInpaintPipeline} with
+ * {@code padding_mask_crop} on the tiny model ({@code src/test/resources/mask-crop}): the region's latents at the
+ * float32 tolerance, and the picture put back into the 96x80 original within two levels of 255 (8-bit pictures on
+ * both sides, whose float ties may round apart).
+ */
+class InpaintOnlyMaskedTest extends TinyModelTest {
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"inpaint euler mask 0 pad 8 at 64x64, euler, 0, 8, 64, 64, 1.0, 81",
+      "inpaint ddim mask 1 pad 4 at 48x64 strength 0.7, ddim, 1, 4, 48, 64, 0.7, 82"})
+  void matchesDiffusers(String name, String scheduler, int k, int padding, int width, int height, double strength,
+      long seed) throws URISyntaxException {
+    GenerationResult result = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+        .steps(4).scheduler(scheduler).seed(seed).size(width, height)
+        .inpaint(TestPictures.pattern(96, 80, false), TestPictures.mask(k, 96, 80), strength)
+        .inpaintOnlyMasked(padding));
+    TensorAssert.assertTensorClose(result.latents(), MaskCropTest.expected(name + " latents"), name);
+    BufferedImage picture = result.images().get(0);
+    assertEquals(96, picture.getWidth());
+    assertEquals(80, picture.getHeight());
+    float[] actual = TestPictures.bytes(picture);
+    float[] expected = MaskCropTest.expected(name + " picture");
+    for (int i = 0; i < actual.length; i++) {
+      actual[i] /= 255;
+      expected[i] /= 255;
+    }
+    TensorAssert.assertImageClose(actual, expected, name + " picture");
+    String info = result.parameters().infotext();
+    assertTrue(info.contains("Inpaint area: Only masked, Masked area padding: " + padding)
+        && info.contains("Size: " + width + "x" + height), info);
+  }
+
+  @Test
+  void theNativeSizeIsTheDefaultAndAMaskOfAnotherSizeIsRefused() {
+    GenerationResult result = sd.generate(GenerationRequest.prompt("x").steps(1).seed(1)
+        .inpaint(TestPictures.pattern(96, 80, false), TestPictures.mask(0, 96, 80)).inpaintOnlyMasked(8));
+    assertEquals(1L * 4 * 16 * 16, result.latents().length, "the tiny model's native 128x128");
+    assertEquals(96, result.images().get(0).getWidth());
+    InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> sd.generate(GenerationRequest
+        .prompt("x").steps(1).inpaint(TestPictures.pattern(96, 80, false), TestPictures.mask(0, 80, 80))
+        .inpaintOnlyMasked(8)));
+    assertTrue(e.getMessage().contains("the same size"), e.getMessage());
+    e = assertThrows(InvalidRequestException.class, () -> sd.generate(GenerationRequest.prompt("x").steps(1)
+        .inpaint(TestPictures.pattern(96, 80, false), new BufferedImage(96, 80, BufferedImage.TYPE_INT_RGB))
+        .inpaintOnlyMasked(8)));
+    assertTrue(e.getMessage().contains("black everywhere"), e.getMessage());
+    e = assertThrows(InvalidRequestException.class, () -> sd.generate(GenerationRequest.prompt("x").steps(1)
+        .initImage(TestPictures.pattern(96, 80, false), 0.5).inpaintOnlyMasked(8)));
+    assertTrue(e.getMessage().contains("needs a picture and its mask"), e.getMessage());
+  }
+}
