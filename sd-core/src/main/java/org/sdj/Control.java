@@ -2,22 +2,38 @@ package org.sdj;
 
 import java.awt.image.BufferedImage;
 import java.util.Objects;
+import org.sdj.image.ResizeMode;
 
 /**
  * What a ControlNet ({@link StableDiffusion.Builder#controlNet}) follows in one request, as diffusers'
  * {@code StableDiffusionControlNetPipeline} takes it: the control image (edges, depth, pose... already made, as the
  * ControlNet expects), resized to the picture's size, and how strongly and when it steers.
  *
- * @param image the control image; resized to the picture's size as diffusers resizes it (Lanczos)
+ * @param image the control image; brought to the picture's size by {@code resizeMode}
  * @param scale {@code controlnet_conditioning_scale} ({@value #DEFAULT_SCALE}; A1111's "Control Weight"), at least 0
  * @param guidanceStart {@code control_guidance_start}: the fraction of the steps after which it starts (0)
  * @param guidanceEnd {@code control_guidance_end}: the fraction of the steps after which it stops (1)
+ * @param resizeMode how an image of another shape is brought to the picture's size: {@link ResizeMode#JUST_RESIZE}
+ *     (stretched, as diffusers' pipelines resize it), or A1111's ControlNet unit's "Crop and Resize" or "Resize and
+ *     Fill"
  */
-public record Control(BufferedImage image, double scale, double guidanceStart, double guidanceEnd) {
+public record Control(BufferedImage image, double scale, double guidanceStart, double guidanceEnd,
+    ResizeMode resizeMode) {
   public static final double DEFAULT_SCALE = 1.0;
 
   public Control {
     Objects.requireNonNull(image, "image");
+    Objects.requireNonNull(resizeMode, "resizeMode");
+  }
+
+  /** A control image stretched to the picture's size ({@link ResizeMode#JUST_RESIZE}). */
+  public Control(BufferedImage image, double scale, double guidanceStart, double guidanceEnd) {
+    this(image, scale, guidanceStart, guidanceEnd, ResizeMode.JUST_RESIZE);
+  }
+
+  /** This control, its image brought to the picture's size by {@code mode}. */
+  public Control withResizeMode(ResizeMode mode) {
+    return new Control(image, scale, guidanceStart, guidanceEnd, mode);
   }
 
   /** {@code image} at full strength for every step. */

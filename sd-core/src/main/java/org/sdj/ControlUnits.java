@@ -1,5 +1,6 @@
 package org.sdj;
 
+import java.awt.image.BufferedImage;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import java.util.Optional;
 import java.util.stream.IntStream;
 import org.sdj.backend.Backend;
 import org.sdj.image.Images;
+import org.sdj.image.ResizeMode;
 import org.sdj.io.model.ControlNetConfig;
 import org.sdj.io.model.T2IAdapterConfig;
 import org.sdj.io.model.UNet2DConditionConfig;
@@ -197,7 +199,7 @@ final class ControlUnits implements AutoCloseable {
       if (units.get(i) instanceof Net n) {
         Control c = request.controls().get(i);
         ControlNetModel model = n.net().model();
-        float[] image = Images.toUnitTensor(Images.resize(c.image(), width, height));
+        float[] image = Images.toUnitTensor(c.resizeMode().apply(c.image(), width, height));
         if (model.config().bgr()) {
           int plane = width * height;
           float[] red = Arrays.copyOfRange(image, 0, plane);
@@ -226,9 +228,11 @@ final class ControlUnits implements AutoCloseable {
               + " of " + factor + ", and this pass's are " + width + "x" + height);
         }
         Control c = request.controls().get(i);
+        BufferedImage picture = c.resizeMode() == ResizeMode.JUST_RESIZE ? c.image()
+            : c.resizeMode().apply(c.image(), width, height);
         float[] image = a.adapter().model().config().inChannels() == 1
-            ? Images.toGrayUnitTensor(c.image(), width, height)
-            : Images.toUnitTensor(Images.resize(c.image(), width, height));
+            ? Images.toGrayUnitTensor(picture, width, height)
+            : Images.toUnitTensor(Images.resize(picture, width, height));
         out.add(new AdapterInput(a.adapter().model(), image, c.scale(), c.guidanceStart(), c.guidanceEnd()));
       }
     }

@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.sdj.image.GenerationInfo;
 import org.sdj.image.Images;
+import org.sdj.image.ResizeMode;
 import org.sdj.image.LatentPreview;
 import org.sdj.image.TorchInterpolate;
 import org.sdj.io.lora.Lora;
@@ -83,7 +84,7 @@ final class Generation {
     this.height = request.height().orElse(initImage != null ? initImage.getHeight() : nativeSize());
     check(width, height, factor);
     this.mask = initImage != null && request.mask().isPresent()
-        ? Images.toMask(onlyMasked != null ? onlyMasked.mask() : request.mask().get(), width, height)
+        ? Images.toMask(onlyMasked != null ? onlyMasked.mask() : fitMask(request.mask().get()), width, height)
         : inpaintingModel() ? wholeMask() : null;
     this.seed = request.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong(1L << 32));
     this.shape = new long[] {request.batchSize(), latentChannels(), height / factor, width / factor};
@@ -396,9 +397,24 @@ final class Generation {
       int w = request.width().orElse(image.getWidth());
       int h = request.height().orElse(image.getHeight());
       check(w, h, factor);
-      return Images.resize(image, w, h);
+      return request.resizeMode().apply(image, w, h);
     }
-    return Images.resizeToMultipleOf(image, factor);
+    if (request.resizeMode() == ResizeMode.JUST_RESIZE) {
+      return Images.resizeToMultipleOf(image, factor);
+    }
+    int w = image.getWidth() - image.getWidth() % factor;
+    int h = image.getHeight() - image.getHeight() % factor;
+    check(w, h, factor);
+    return request.resizeMode().apply(image, w, h);
+  }
+
+  /**
+   * The mask brought to the image's size as the image was, by the request's resize mode; as it is for
+   * {@link ResizeMode#JUST_RESIZE}, which {@link Images#toMask} applies itself, after the conversion to gray, as
+   * diffusers does.
+   */
+  private BufferedImage fitMask(BufferedImage mask) {
+    return request.resizeMode() == ResizeMode.JUST_RESIZE ? mask : request.resizeMode().apply(mask, width, height);
   }
 
   private void check(int width, int height, int factor) {

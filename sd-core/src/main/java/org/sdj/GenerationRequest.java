@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import org.sdj.image.ResizeMode;
 import org.sdj.prompt.PromptSyntax;
 
 /**
@@ -42,6 +43,9 @@ import org.sdj.prompt.PromptSyntax;
  *     of drawing them from the seed (the seed still drives the noise of stochastic schedulers)
  * @param initImage img2img: the image to start from; without {@code width}/{@code height} its own size, rounded down
  *     to a multiple of 8, is used
+ * @param resizeMode img2img and inpainting: how an image (and its mask) of another shape is brought to
+ *     {@code width x height}: {@link ResizeMode#JUST_RESIZE} (stretched, as diffusers does), or A1111's "Crop and
+ *     resize" or "Resize and fill"
  * @param strength img2img and inpainting: how much of the image to repaint, in (0, 1] ({@value #DEFAULT_STRENGTH} for
  *     img2img, {@value #DEFAULT_INPAINT_STRENGTH} for inpainting, as diffusers' pipelines default)
  * @param mask inpainting: with {@code initImage}, where to repaint (white; pixels at least half bright after a
@@ -73,7 +77,8 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     OptionalInt height, int steps, double guidanceScale, double guidanceRescale, int clipSkip,
     Optional<String> scheduler,
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
-    Optional<BufferedImage> initImage, double strength, Optional<BufferedImage> mask, OptionalInt onlyMaskedPadding,
+    Optional<BufferedImage> initImage, ResizeMode resizeMode, double strength, Optional<BufferedImage> mask,
+    OptionalInt onlyMaskedPadding,
     Optional<HiresFix> hiresFix,
     OptionalDouble refinerSwitchAt, List<Control> controls, List<ImagePrompt> imagePrompts,
     Optional<Variation> variation, Tiling tiling, SdxlConditioning sdxl, StepListener listener,
@@ -95,6 +100,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Objects.requireNonNull(promptSyntax, "promptSyntax");
     schedulerOverrides = Map.copyOf(schedulerOverrides);
     initialNoise = initialNoise.map(float[]::clone);
+    Objects.requireNonNull(resizeMode, "resizeMode");
     Objects.requireNonNull(mask, "mask");
     Objects.requireNonNull(onlyMaskedPadding, "onlyMaskedPadding");
     Objects.requireNonNull(hiresFix, "hiresFix");
@@ -142,6 +148,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.initialNoise = initialNoise;
     b.initImage = initImage;
     b.strength = strength;
+    b.resizeMode = resizeMode;
     b.mask = mask;
     b.onlyMaskedPadding = onlyMaskedPadding;
     b.hiresFix = hiresFix;
@@ -174,6 +181,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private Optional<float[]> initialNoise = Optional.empty();
     private Optional<BufferedImage> initImage = Optional.empty();
     private double strength = DEFAULT_STRENGTH;
+    private ResizeMode resizeMode = ResizeMode.JUST_RESIZE;
     private Optional<BufferedImage> mask = Optional.empty();
     private OptionalInt onlyMaskedPadding = OptionalInt.empty();
     private Optional<HiresFix> hiresFix = Optional.empty();
@@ -288,6 +296,15 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     }
 
     /** Adds a second, larger pass ({@link HiresFix}): txt2img only. */
+    /**
+     * img2img and inpainting: how an image (and its mask) of another shape than the request's is brought to that size
+     * (A1111's "Resize mode"; {@link ResizeMode#JUST_RESIZE} by default).
+     */
+    public Builder resizeMode(ResizeMode resizeMode) {
+      this.resizeMode = Objects.requireNonNull(resizeMode, "resizeMode");
+      return this;
+    }
+
     /**
      * Inpainting: repaints the masked area alone (AUTOMATIC1111's "Inpaint area: Only masked"), cut out with
      * {@code padding} pixels around the mask (A1111's "Only masked padding"; {@value
@@ -412,7 +429,8 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     public GenerationRequest build() {
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler,
-          schedulerOverrides, seed, batchSize, initialNoise, initImage, strength, mask, onlyMaskedPadding, hiresFix,
+          schedulerOverrides, seed, batchSize, initialNoise, initImage, resizeMode, strength, mask, onlyMaskedPadding,
+          hiresFix,
           refinerSwitchAt,
           controls, imagePrompts, variation, tiling, sdxl, listener, cancellation);
     }

@@ -1,12 +1,17 @@
 package org.sdj;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,6 +21,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.sdj.conformance.TensorAssert;
 import org.sdj.image.GenerationInfo;
+import org.sdj.image.ResizeMode;
+import org.sdj.image.TestPictures;
 import org.sdj.io.ControlNetFixture;
 import org.sdj.io.InpaintingFixture;
 import org.sdj.io.SdxlFixture;
@@ -64,6 +71,21 @@ class ControlNetTest {
         + " Weight: " + GenerationInfo.number(scale)), controlled.parameters().infotext());
     float[] alone = sd.generate(request.noControl()).latents();
     assertTrue(TensorAssert.relativeL2(alone, expected) > 0.01, "the ControlNet changes the picture");
+  }
+
+  /** A control image of another shape, brought to the picture's size by a unit's resize mode (A1111's). */
+  @Test
+  void aResizeModeBringsTheControlImageToThePictureAsThatModeWould() {
+    GenerationRequest.Builder request = GenerationRequest.prompt("a watercolor otter").size(128, 128).steps(2)
+        .scheduler("euler").seed(54);
+    BufferedImage wide = TestPictures.pattern(160, 96, false);
+    for (ResizeMode mode : List.of(ResizeMode.CROP_AND_RESIZE, ResizeMode.RESIZE_AND_FILL)) {
+      float[] byMode = sd.generate(request.noControl().control(Control.of(wide).withResizeMode(mode))).latents();
+      float[] byHand = sd.generate(request.noControl().control(Control.of(mode.apply(wide, 128, 128)))).latents();
+      assertArrayEquals(byHand, byMode, mode.shortName());
+      float[] stretched = sd.generate(request.noControl().control(Control.of(wide))).latents();
+      assertFalse(Arrays.equals(stretched, byMode), mode + " differs from stretching");
+    }
   }
 
   /** Guidance's halves run apart (A1111 prompts of three 75-token chunks against two) each get the control image. */

@@ -116,7 +116,7 @@ class InpaintTest extends TinyModelTest {
     GenerationRequest noImage = new GenerationRequest(request.prompt(), request.negativePrompt(),
         request.promptSyntax(), request.width(), request.height(), request.steps(), request.guidanceScale(),
         request.guidanceRescale(), request.clipSkip(), request.scheduler(), request.schedulerOverrides(), request.seed(), request.batchSize(),
-        request.initialNoise(), Optional.empty(), request.strength(), request.mask(), request.onlyMaskedPadding(),
+        request.initialNoise(), Optional.empty(), request.resizeMode(), request.strength(), request.mask(), request.onlyMaskedPadding(),
         request.hiresFix(),
         request.refinerSwitchAt(), request.controls(), request.imagePrompts(), request.variation(), request.tiling(),
         request.sdxl(),

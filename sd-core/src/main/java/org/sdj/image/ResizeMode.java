@@ -1,6 +1,9 @@
 package org.sdj.image;
 
 import java.awt.image.BufferedImage;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
  * How a picture of another shape is brought to a size: AUTOMATIC1111's resize modes ({@code images.resize_image}),
@@ -25,10 +28,27 @@ public enum ResizeMode {
    */
   private static final PillowResize.Filter BAND_FILTER = PillowResize.Filter.BICUBIC;
 
-  /** {@code image} brought to {@code width x height} this way; a new {@code TYPE_INT_RGB} image. */
+  /** The short name: {@code just-resize}, {@code crop-and-resize}, {@code resize-and-fill}. */
+  public String shortName() {
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /** The mode a short name or A1111 name ({@code Crop and resize}) names, in any case. */
+  public static Optional<ResizeMode> named(String name) {
+    String key = name.strip().toLowerCase(Locale.ROOT).replace(' ', '-');
+    return Arrays.stream(values()).filter(m -> m.shortName().equals(key)).findFirst();
+  }
+
+  /**
+   * {@code image} brought to {@code width x height} this way: {@code image} itself where it has that size (as
+   * Pillow's {@code resize} copies it), else a new {@code TYPE_INT_RGB} image.
+   */
   public BufferedImage apply(BufferedImage image, int width, int height) {
     if (width < 1 || height < 1) {
       throw new IllegalArgumentException("size must be positive, got " + width + "x" + height);
+    }
+    if (image.getWidth() == width && image.getHeight() == height) {
+      return image;
     }
     return switch (this) {
       case JUST_RESIZE -> Images.resize(image, width, height);

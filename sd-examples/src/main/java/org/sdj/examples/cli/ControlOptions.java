@@ -6,6 +6,7 @@ import java.util.List;
 import org.sdj.Control;
 import org.sdj.GenerationRequest;
 import org.sdj.image.Images;
+import org.sdj.image.ResizeMode;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -32,14 +33,21 @@ final class ControlOptions {
       description = "With --controlnet: the fraction of the steps after which it stops (default: 1).")
   List<Double> ends = new ArrayList<>();
 
+  @Option(names = "--control-resize-mode", paramLabel = "MODE",
+      description = "With --controlnet: how a control image of another shape is brought to the picture's size:"
+          + " just-resize (stretched; the default), crop-and-resize or resize-and-fill (A1111's ControlNet unit's"
+          + " modes); once for all, or once each.")
+  List<String> resizeModes = new ArrayList<>();
+
   /** Adds the control images to {@code request}; refuses them, or tuning without them, when they do not fit. */
   void apply(CommandSpec spec, int controlNets, GenerationRequest.Builder request) {
-    boolean tuned = !scales.isEmpty() || !starts.isEmpty() || !ends.isEmpty();
+    boolean tuned = !scales.isEmpty() || !starts.isEmpty() || !ends.isEmpty() || !resizeModes.isEmpty();
     if (images.isEmpty()) {
       if (controlNets > 0 || tuned) {
         throw new CommandLine.ParameterException(spec.commandLine(), controlNets > 0
             ? "--controlnet follows a control image: add --control-image"
-            : "--control-scale, --control-start and --control-end tune a ControlNet: add --controlnet and"
+            : "--control-scale, --control-start, --control-end and --control-resize-mode tune a ControlNet: add"
+                + " --controlnet and"
                 + " --control-image");
       }
       return;
@@ -52,10 +60,16 @@ final class ControlOptions {
       throw new CommandLine.ParameterException(spec.commandLine(), "give one --control-image per --controlnet ("
           + controlNets + "), in their order; got " + images.size());
     }
+    if (resizeModes.size() > 1 && resizeModes.size() != images.size()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--control-resize-mode is given "
+          + resizeModes.size() + " times: once for all ControlNets or once for each (" + images.size() + ")");
+    }
     for (int i = 0; i < images.size(); i++) {
+      ResizeMode mode = resizeModes.isEmpty() ? ResizeMode.JUST_RESIZE
+          : GenerateCommand.resizeMode(spec, "--control-resize-mode", resizeModes.get(resizeModes.size() == 1 ? 0 : i));
       request.control(new Control(Images.read(images.get(i)), value(spec, "--control-scale", scales, i,
           Control.DEFAULT_SCALE), value(spec, "--control-start", starts, i, 0), value(spec, "--control-end", ends, i,
-          1)));
+          1), mode));
     }
   }
 

@@ -22,6 +22,7 @@ import org.sdj.image.ImageFileException;
 import org.sdj.image.ImageFiles;
 import org.sdj.image.Images;
 import org.sdj.image.MaskCrop;
+import org.sdj.image.ResizeMode;
 import org.sdj.io.hub.DownloadListener;
 import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.SafeTensorsFile;
@@ -103,6 +104,12 @@ final class GenerateCommand implements Callable<Integer> {
           + " use_karras_sigmas=true; VALUE is a number, true, false or text. Repeat for several.")
   Map<String, String> schedulerOptions = new LinkedHashMap<>();
 
+  /** The resize mode {@code option} names, or a one-line error listing them. */
+  static ResizeMode resizeMode(CommandLine.Model.CommandSpec spec, String option, String name) {
+    return ResizeMode.named(name).orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(), option
+        + " " + name + ": say just-resize, crop-and-resize or resize-and-fill"));
+  }
+
   /** The tiling {@code --tiling} names: {@code xy}, {@code x}, {@code y} or {@code none}. */
   private Tiling tilingNamed(String axes) {
     return switch (axes.strip().toLowerCase(Locale.ROOT)) {
@@ -157,6 +164,12 @@ final class GenerateCommand implements Callable<Integer> {
           + " bright) and keep it where black. An inpainting model (stable-diffusion-inpainting) sees the mask; any"
           + " other has the image put back outside it after every step.")
   Path mask;
+
+  @Option(names = "--resize-mode", paramLabel = "MODE",
+      description = "img2img and inpainting: how an --init-image (and --mask) of another shape than --width x"
+          + " --height is brought to that size: just-resize (stretched; the default), crop-and-resize or"
+          + " resize-and-fill (A1111's resize modes).")
+  String resizeMode;
 
   @Option(names = "--only-masked", paramLabel = "PADDING", arity = "0..1",
       fallbackValue = "" + MaskCrop.DEFAULT_PADDING,
@@ -258,6 +271,10 @@ final class GenerateCommand implements Callable<Integer> {
     if (mask != null && initImage == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--mask masks an image: add --init-image");
     }
+    if (resizeMode != null && initImage == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--resize-mode brings an image to the picture's"
+          + " size: add --init-image");
+    }
     if (onlyMasked != null && mask == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--only-masked repaints a mask's area: add --mask"
           + " and --init-image");
@@ -297,6 +314,9 @@ final class GenerateCommand implements Callable<Integer> {
     }
     if (tiling != null) {
       request.tiling(tilingNamed(tiling));
+    }
+    if (resizeMode != null) {
+      request.resizeMode(resizeMode(spec, "--resize-mode", resizeMode));
     }
     if (mask != null) {
       request.inpaint(Images.read(initImage), Images.read(mask),

@@ -134,6 +134,12 @@ class GenerateCommandTest {
         .toString(), "--control-image", control.toString());
     two.addAll(List.of("--controlnet", dir.resolve("tiny-controlnet").toString()));
     Sdj.run(two).assertOneErrorLine(2, "one --control-image per --controlnet (2)");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--controlnet", dir.resolve("tiny-controlnet").toString(),
+        "--control-image", control.toString(), "--control-resize-mode", "zoom")).assertOneErrorLine(2,
+        "--control-resize-mode zoom: say just-resize, crop-and-resize or resize-and-fill");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("cropped.png"), "--controlnet", dir.resolve("tiny-controlnet").toString(),
+        "--control-image", control.toString(), "--control-resize-mode", "crop-and-resize", "--width", "128",
+        "--height", "96")).assertSuccess();
   }
 
   /** An IP-Adapter on the CPU backend follows the image prompt: {@code IpAdapterTest}'s first case (diffusers'). */
@@ -410,6 +416,20 @@ class GenerateCommandTest {
     assertArrayEquals(Files.readAllBytes(out), Files.readAllBytes(again), "the same picture, the same file");
     Sdj.run(Sdj.smallGenerate(out, "--init-image", image.toString(), "--only-masked"))
         .assertOneErrorLine(2, "--only-masked repaints a mask's area: add --mask");
+  }
+
+  @Test
+  void aResizeModeBringsTheInitImageToThePicturesShape() throws IOException {
+    Path image = dir.resolve("wide.png");
+    ImageIO.write(new BufferedImage(96, 48, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
+    Path out = dir.resolve("cropped.png");
+    Sdj.run(Sdj.smallGenerate(out, "--init-image", image.toString(), "--strength", "0.5", "--resize-mode",
+        "crop-and-resize")).assertSuccess();
+    assertEquals(64, ImageIO.read(out.toFile()).getWidth());
+    Sdj.run(Sdj.smallGenerate(out, "--init-image", image.toString(), "--resize-mode", "squash"))
+        .assertOneErrorLine(2, "--resize-mode squash: say just-resize, crop-and-resize or resize-and-fill");
+    Sdj.run(Sdj.smallGenerate(out, "--resize-mode", "resize-and-fill"))
+        .assertOneErrorLine(2, "--resize-mode brings an image to the picture's size: add --init-image");
   }
 
   @Test
