@@ -49,6 +49,8 @@ final class Generation {
   private final BufferedImage initImage;
   /** The masked area repainted alone and put back into the picture; null for the whole picture. */
   private final OnlyMasked onlyMasked;
+  /** The request, its control images cut to the masked area where that is repainted alone. */
+  private final GenerationRequest controlled;
   /**
    * Inpainting's mask at the image's size, {@code [1, 1, height, width]} of zeros and ones: the request's, or all ones
    * for an inpainting model asked for txt2img or img2img (as AUTOMATIC1111 runs them: the whole picture repainted);
@@ -80,6 +82,8 @@ final class Generation {
     int factor = components.vae().downscaleFactor();
     this.onlyMasked = request.onlyMaskedPadding().isPresent() ? onlyMasked(factor) : null;
     this.initImage = onlyMasked != null ? onlyMasked.image() : request.initImage().map(this::fitImage).orElse(null);
+    this.controlled = onlyMasked == null || request.controls().isEmpty() ? request : withControls(request,
+        request.controls().stream().map(onlyMasked::control).toList());
     this.width = request.width().orElse(initImage != null ? initImage.getWidth() : nativeSize());
     this.height = request.height().orElse(initImage != null ? initImage.getHeight() : nativeSize());
     check(width, height, factor);
@@ -201,8 +205,8 @@ final class Generation {
         List.of(repeat(request.negativePrompt(), batch)), request.promptSyntax(), request.steps(),
         request.guidanceScale(), request.guidanceRescale(), request.clipSkip(), scheduler, start, shape,
         NoiseSource.of(generator), request.sdxl(), request.refinerSwitchAt().orElse(1),
-        attached.controls(request, width, height), attached.imagePrompts(request),
-        attached.adapters(request, width, height));
+        attached.controls(controlled, width, height), attached.imagePrompts(request),
+        attached.adapters(controlled, width, height));
 
     float[] latents = denoise(pipeline, spec, started);
     StableDiffusionPipeline decoder = pipeline;
@@ -390,6 +394,12 @@ final class Generation {
         request.onlyMaskedPadding().getAsInt());
   }
 
+  private static GenerationRequest withControls(GenerationRequest request, List<Control> controls) {
+    GenerationRequest.Builder b = request.toBuilder().noControl();
+    controls.forEach(b::control);
+    return b.build();
+  }
+
   /** img2img's image at the requested size, or its own size rounded down to a multiple of the VAE factor. */
   private BufferedImage fitImage(BufferedImage image) {
     int factor = components.vae().downscaleFactor();
@@ -507,10 +517,6 @@ final class Generation {
       if (request.onlyMaskedPadding().getAsInt() < 0) {
         throw new InvalidRequestException("the masked area's padding must be at least 0 pixels, got "
             + request.onlyMaskedPadding().getAsInt());
-      }
-      if (!request.controls().isEmpty()) {
-        throw new InvalidRequestException("sdj does not yet crop control images to the masked area: inpaint the"
-            + " whole picture with ControlNets and T2I-Adapters, or drop them");
       }
     }
     int unetChannels = components.unet().config().inChannels();

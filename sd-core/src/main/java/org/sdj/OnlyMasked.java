@@ -15,11 +15,15 @@ final class OnlyMasked {
   private final MaskCrop region;
   private final BufferedImage image;
   private final BufferedImage mask;
+  private final int width;
+  private final int height;
 
   private OnlyMasked(BufferedImage original, BufferedImage originalMask, MaskCrop region, int width, int height) {
     this.original = original;
     this.originalMask = originalMask;
     this.region = region;
+    this.width = width;
+    this.height = height;
     this.image = ResizeMode.RESIZE_AND_FILL.apply(region.crop(original), width, height);
     this.mask = ResizeMode.RESIZE_AND_FILL.apply(region.crop(originalMask), width, height);
   }
@@ -51,6 +55,23 @@ final class OnlyMasked {
   /** The region of the mask at the generation's size: the loop's mask. */
   BufferedImage mask() {
     return mask;
+  }
+
+  /**
+   * A ControlNet's or T2I-Adapter's control, its image cut and filled as the picture is (diffusers' ControlNet
+   * inpainting pipeline with {@code padding_mask_crop}).
+   *
+   * @throws InvalidRequestException if the control image is not the picture's size
+   */
+  Control control(Control control) {
+    BufferedImage image = control.image();
+    if (image.getWidth() != original.getWidth() || image.getHeight() != original.getHeight()) {
+      throw new InvalidRequestException("the control image is " + image.getWidth() + "x" + image.getHeight()
+          + " and the picture " + original.getWidth() + "x" + original.getHeight() + ": inpainting the masked area"
+          + " alone cuts both alike, so they need the same size");
+    }
+    return new Control(ResizeMode.RESIZE_AND_FILL.apply(region.crop(image), width, height), control.scale(),
+        control.guidanceStart(), control.guidanceEnd());
   }
 
   /** {@code repainted}, the loop's picture of the region, put back into the original picture under the mask. */

@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.sdj.conformance.TensorAssert;
 import org.sdj.image.MaskCropTest;
 import org.sdj.image.TestPictures;
+import org.sdj.io.ControlNetFixture;
+import org.sdj.io.TestFixtures;
 
 /**
  * Inpainting of the masked area alone against diffusers' {@code StableDiffusionInpaintPipeline} with
@@ -29,6 +33,31 @@ class InpaintOnlyMaskedTest extends TinyModelTest {
         .steps(4).scheduler(scheduler).seed(seed).size(width, height)
         .inpaint(TestPictures.pattern(96, 80, false), TestPictures.mask(k, 96, 80), strength)
         .inpaintOnlyMasked(padding));
+    assertMatches(result, name);
+    String info = result.parameters().infotext();
+    assertTrue(info.contains("Inpaint area: Only masked, Masked area padding: " + padding)
+        && info.contains("Size: " + width + "x" + height), info);
+  }
+
+  /** With a ControlNet, whose control image is cut and filled as the picture is (ControlNet inpainting's crop). */
+  @Test
+  void aControlImageIsCutAsThePictureIs(@TempDir Path dir) throws URISyntaxException {
+    String name = "controlnet euler mask 0 pad 8 at 64x64";
+    try (StableDiffusion controlled = StableDiffusion.builder().model(TestFixtures.path("tiny-sd1"))
+        .controlNet(ControlNetFixture.folder(dir)).backend("reference").build()) {
+      GenerationRequest.Builder request = GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+          .steps(4).scheduler("euler").seed(83).size(64, 64)
+          .inpaint(TestPictures.pattern(96, 80, false), TestPictures.mask(0, 96, 80)).inpaintOnlyMasked(8);
+      assertMatches(controlled.generate(request.control(new Control(TestPictures.pattern(96, 80, true), 0.8, 0, 1))),
+          name);
+      InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> controlled.generate(request
+          .noControl().control(Control.of(TestPictures.pattern(64, 64, true)))));
+      assertTrue(e.getMessage().contains("cuts both alike"), e.getMessage());
+    }
+  }
+
+  /** The region's latents at the float32 tolerance, the picture within two levels of 255. */
+  private static void assertMatches(GenerationResult result, String name) throws URISyntaxException {
     TensorAssert.assertTensorClose(result.latents(), MaskCropTest.expected(name + " latents"), name);
     BufferedImage picture = result.images().get(0);
     assertEquals(96, picture.getWidth());
@@ -40,9 +69,6 @@ class InpaintOnlyMaskedTest extends TinyModelTest {
       expected[i] /= 255;
     }
     TensorAssert.assertImageClose(actual, expected, name + " picture");
-    String info = result.parameters().infotext();
-    assertTrue(info.contains("Inpaint area: Only masked, Masked area padding: " + padding)
-        && info.contains("Size: " + width + "x" + height), info);
   }
 
   @Test
