@@ -15,6 +15,7 @@ import org.sdj.io.checkpoint.ModelFamily;
 import org.sdj.io.checkpoint.SingleFileCheckpoint;
 import org.sdj.io.checkpoint.VaeFile;
 import org.sdj.io.hub.DownloadListener;
+import org.sdj.io.hub.HubFiles;
 import org.sdj.io.hub.HubModel;
 import org.sdj.io.hub.HubOptions;
 import org.sdj.io.ipadapter.IpAdapterFile;
@@ -128,8 +129,9 @@ public final class StableDiffusion implements AutoCloseable {
     private String backend = Backends.AUTO;
     private Optional<String> variant = Optional.empty();
     private DownloadListener downloads = DownloadListener.NONE;
+    private Optional<HubOptions> hub = Optional.empty();
     private CheckpointOptions checkpoint = CheckpointOptions.defaults();
-    private final List<Lora> loras = new ArrayList<>();
+    private final List<LoraSource> loras = new ArrayList<>();
     private final List<Path> embeddings = new ArrayList<>();
     private Optional<Path> vae = Optional.empty();
     private boolean vaeTiling;
@@ -202,7 +204,19 @@ public final class StableDiffusion implements AutoCloseable {
      * the UNet's weights at load, at strength {@code weight} (1: as trained); may be called for several.
      */
     public Builder lora(Path file, double weight) {
-      loras.add(new Lora(file, weight));
+      return lora(Objects.requireNonNull(file, "file").toString(), weight);
+    }
+
+    /**
+     * {@link #lora(Path, double)} of a file, or of a file in a Hugging Face Hub repository,
+     * {@code org/name/path/in/repo.safetensors} (as diffusers' {@code load_lora_weights(repo, weight_name=...)};
+     * see {@link HubFiles}), downloaded once into the shared Hub cache.
+     */
+    public Builder lora(String fileOrHubFile, double weight) {
+      if (!Double.isFinite(weight)) {
+        throw new IllegalArgumentException("LoRA weight must be a finite number, got " + weight);
+      }
+      loras.add(new LoraSource(Objects.requireNonNull(fileOrHubFile, "fileOrHubFile"), weight));
       return this;
     }
 
@@ -281,19 +295,54 @@ public final class StableDiffusion implements AutoCloseable {
     }
 
     /**
+     * {@link #ipAdapter(Path)} of a file, or of a file in a Hugging Face Hub repository ({@code
+     * h94/IP-Adapter/models/ip-adapter_sd15.safetensors}, as diffusers' {@code load_ip_adapter("h94/IP-Adapter",
+     * subfolder="models", weight_name=...)}; see {@link HubFiles}), its image encoder from the {@code image_encoder}
+     * folder beside it, in the same repository for a Hub file.
+     */
+    public Builder ipAdapter(String fileOrHubFile) {
+      String source = Objects.requireNonNull(fileOrHubFile, "fileOrHubFile");
+      if (!HubFiles.looksLikeReference(source)) {
+        return ipAdapter(Path.of(source));
+      }
+      int slash = source.lastIndexOf('/');
+      return ipAdapter(source, source.substring(0, slash + 1) + "image_encoder");
+    }
+
+    /**
+     * {@link #ipAdapter(Path, Path)} of files or Hub repository paths: the adapter's file, and the image encoder's
+     * folder ({@code h94/IP-Adapter/models/image_encoder}, whose {@code config.json} and weights are downloaded).
+     */
+    public Builder ipAdapter(String fileOrHubFile, String imageEncoderFolderOrHubFolder) {
+      ipAdapters.add(new IpAdapterPaths(Objects.requireNonNull(fileOrHubFile, "fileOrHubFile"),
+          Objects.requireNonNull(imageEncoderFolderOrHubFolder, "imageEncoderFolderOrHubFolder")));
+      return this;
+    }
+
+    /**
      * {@link #ipAdapter(Path)} with its image encoder (a transformers {@code CLIPVisionModelWithProjection} folder)
      * where it is not beside the file: the ViT-H one ({@code models/image_encoder}) for the {@code *_vit-h} SDXL
      * adapters, for example.
      */
     public Builder ipAdapter(Path file, Path imageEncoderFolder) {
-      ipAdapters.add(new IpAdapterPaths(Objects.requireNonNull(file, "file"),
-          Objects.requireNonNull(imageEncoderFolder, "imageEncoderFolder")));
-      return this;
+      return ipAdapter(Objects.requireNonNull(file, "file").toString(),
+          Objects.requireNonNull(imageEncoderFolder, "imageEncoderFolder").toString());
     }
 
     /** {@link #refiner(String)} from a folder or file. */
     public Builder refiner(Path folderOrFile) {
       return refiner(folderOrFile.toString());
+    }
+
+    /**
+     * Where and how Hugging Face Hub ids and files are fetched: the cache folder, the endpoint, the token, offline
+     * mode ({@link HubOptions}; the model's variant and the {@linkplain #downloadListener download listener} still
+     * apply). By default they come from the environment, as huggingface_hub reads it ({@code HF_HOME},
+     * {@code HF_HUB_CACHE}, {@code HF_ENDPOINT}, {@code HF_TOKEN}, {@code HF_HUB_OFFLINE}).
+     */
+    public Builder hub(HubOptions options) {
+      this.hub = Optional.of(Objects.requireNonNull(options, "options"));
+      return this;
     }
 
     public Builder downloadListener(DownloadListener listener) {
@@ -310,6 +359,7 @@ public final class StableDiffusion implements AutoCloseable {
     public StableDiffusion build() {
       String source = model.orElseThrow(() -> new SdjException("no model given: call model(...) first"));
       List<Embedding> words = embeddings.stream().map(Embedding::read).toList();
+      List<Lora> merged = loras.stream().map(l -> new Lora(localFile(l.file()), l.weight())).toList();
       LoadOptions options = variant.map(LoadOptions.defaults()::withVariant).orElse(LoadOptions.defaults());
       Path location = locate(source);
       ModelSource model = open(location, options);
@@ -327,7 +377,8 @@ public final class StableDiffusion implements AutoCloseable {
       boolean attachedOwnsAdapters = false;
       try {
         for (IpAdapterPaths paths : ipAdapters) {
-          adapters.add(new AttachedModels.IpAdapterSource(IpAdapterFile.open(paths.file()), paths.imageEncoder()));
+          adapters.add(new AttachedModels.IpAdapterSource(IpAdapterFile.open(localFile(paths.file())),
+              localFolder(paths.imageEncoder())));
         }
       } catch (RuntimeException e) {
         adapters.forEach(a -> a.file().close());
@@ -336,14 +387,14 @@ public final class StableDiffusion implements AutoCloseable {
         throw e;
       }
       try {
-        components = PipelineComponents.load(opened, b, new ModelExtras(loras, words,
+        components = PipelineComponents.load(opened, b, new ModelExtras(merged, words,
             adapters.stream().map(AttachedModels.IpAdapterSource::file).toList()));
         LOG.log(Level.INFO, "loaded {0} on {1}", source, b.description());
         Optional<AttachedModels.RefinerSource> refinerSource = refiner.map(r -> openRefiner(r, options));
         attachedOwnsAdapters = true;
         AttachedModels attached = AttachedModels.load(refinerSource,
             controlNets.stream().map(this::locateControl).toList(), adapters, variant, b, components, vaeTiling);
-        return new StableDiffusion(b, components, modelName(source, location), vaeTiling, attached, loras);
+        return new StableDiffusion(b, components, modelName(source, location), vaeTiling, attached, merged);
       } catch (RuntimeException e) {
         if (components != null) {
           components.close();
@@ -412,13 +463,26 @@ public final class StableDiffusion implements AutoCloseable {
 
     /** Hub downloads in the model's variant, told to the download listener. */
     private HubOptions hubOptions() {
-      HubOptions.Builder hub = HubOptions.builder().listener(downloads);
-      variant.ifPresent(hub::variant);
-      return hub.build();
+      HubOptions.Builder options = hub.map(HubOptions::toBuilder).orElseGet(HubOptions::builder).listener(downloads);
+      variant.ifPresent(options::variant);
+      return options.build();
     }
 
-    /** An IP-Adapter file and the folder of its image encoder. */
-    private record IpAdapterPaths(Path file, Path imageEncoder) {}
+    /** An IP-Adapter file and the folder of its image encoder, each local or in a Hub repository. */
+    private record IpAdapterPaths(String file, String imageEncoder) {}
+
+    /** A LoRA's file, local or in a Hub repository, and its weight. */
+    private record LoraSource(String file, double weight) {}
+
+    /** A file as given where it exists (or is no Hub reference), else the Hub file's local copy. */
+    private Path localFile(String source) {
+      return HubFiles.looksLikeReference(source) ? HubFiles.file(source, hubOptions()) : Path.of(source);
+    }
+
+    /** A folder as given where it exists (or is no Hub reference), else the Hub folder's local copy. */
+    private Path localFolder(String source) {
+      return HubFiles.looksLikeReference(source) ? HubFiles.folder(source, hubOptions()) : Path.of(source);
+    }
 
     /** A folder's name, a file's name without its extension (as AUTOMATIC1111 names models), or the Hub id. */
     private static String modelName(String source, Path location) {

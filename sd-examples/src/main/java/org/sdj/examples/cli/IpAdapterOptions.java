@@ -18,14 +18,16 @@ import picocli.CommandLine.Option;
 final class IpAdapterOptions {
   @Option(names = "--ip-adapter", paramLabel = "FILE",
       description = "An IP-Adapter made for the model (h94/IP-Adapter's ip-adapter_sd15.bin, ip-adapter-plus_sd15,"
-          + " ip-adapter_sdxl, ...), its image encoder in the image_encoder folder beside it unless --image-encoder"
-          + " says; it follows --ip-adapter-image. Repeat for several.")
-  List<Path> adapters = new ArrayList<>();
+          + " ip-adapter_sdxl, ...), a file or one in a Hub repository (h94/IP-Adapter/models/ip-adapter_sd15.bin),"
+          + " its image encoder in the image_encoder folder beside it unless --image-encoder says; it follows"
+          + " --ip-adapter-image. Repeat for several.")
+  List<String> adapters = new ArrayList<>();
 
   @Option(names = "--image-encoder", paramLabel = "DIR",
       description = "With --ip-adapter: its image encoder (a CLIPVisionModelWithProjection folder, e.g."
-          + " h94/IP-Adapter's models/image_encoder for the *_vit-h SDXL adapters); once for all, or once each.")
-  List<Path> encoders = new ArrayList<>();
+          + " h94/IP-Adapter's models/image_encoder for the *_vit-h SDXL adapters, a folder or the Hub's"
+          + " h94/IP-Adapter/models/image_encoder); once for all, or once each.")
+  List<String> encoders = new ArrayList<>();
 
   @Option(names = "--ip-adapter-image", paramLabel = "FILE",
       description = "With --ip-adapter: the image prompt, whose content or style the picture follows; one per"

@@ -8,6 +8,7 @@ import java.util.OptionalDouble;
 import org.sdj.StableDiffusion;
 import org.sdj.examples.demo.DemoModel;
 import org.sdj.io.checkpoint.ModelFamily;
+import org.sdj.io.hub.HubFiles;
 import org.sdj.io.lora.Lora;
 import org.sdj.prompt.ExtraNetworks;
 import picocli.CommandLine;
@@ -44,8 +45,9 @@ final class ModelOptions {
   Path vae;
 
   @Option(names = "--lora", paramLabel = "FILE[:WEIGHT]",
-      description = "A LoRA (.safetensors, kohya's or diffusers' layout) merged into the model at strength WEIGHT"
-          + " (default 1); repeat for several.")
+      description = "A LoRA (.safetensors, kohya's or diffusers' layout; a file or one in a Hub repository,"
+          + " org/name/path/in/repo.safetensors) merged into the model at strength WEIGHT (default 1); repeat for"
+          + " several.")
   List<String> loras = new ArrayList<>();
 
   @Option(names = "--lora-dir", paramLabel = "DIR",
@@ -154,9 +156,10 @@ final class ModelOptions {
   /** {@code FILE} or {@code FILE:WEIGHT} (1 without). */
   private static void addLora(CommandSpec spec, StableDiffusion.Builder engine, String value) {
     String file = fileOf(value);
-    if (!Files.isRegularFile(Path.of(file))) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--lora: " + file + " is not a file");
+    if (!HubFiles.looksLikeReference(file) && !Files.isRegularFile(Path.of(file))) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--lora: " + file + " is not a file (or a file in"
+          + " a Hub repository, org/name/path/in/repo.safetensors)");
     }
-    engine.lora(Path.of(file), weightOf(value).orElse(1));
+    engine.lora(file, weightOf(value).orElse(1));
   }
 }
