@@ -169,7 +169,8 @@ public final class Schedulers {
    * @param baseConfig the model's {@code scheduler_config.json}; an empty object for pure defaults
    * @param overrides  config keys in diffusers' spelling (for instance {@code "use_karras_sigmas" -> true}) that win
    *                   over the base config and the short name's preset
-   * @throws SdjException for an unknown name (listing the known ones) or a bad config value (naming the key)
+   * @throws SdjException for an unknown name (listing the known ones), a bad config value (naming the key), or an
+   *     override the scheduler does not read (a typo, or another scheduler's setting: diffusers would ignore it)
    */
   public static Scheduler create(String name, JsonNode baseConfig, Map<String, ?> overrides) {
     Entry entry = SHORT_NAMES.get(name);
@@ -188,7 +189,19 @@ public final class Schedulers {
     }
     overrides.forEach((key, value) -> merged.set(key, JSON.valueToTree(value)));
     merged.put("_class_name", className);
-    return factory.apply(merged);
+    ObservedConfig observed = new ObservedConfig(merged);
+    Scheduler scheduler = factory.apply(observed);
+    List<String> unread = overrides.keySet().stream().filter(k -> !observed.asked(k)).sorted().toList();
+    if (!unread.isEmpty()) {
+      throw new SdjException("scheduler " + name + " does not read " + String.join(", ", unread) + ": an override"
+          + " takes a key of its config in diffusers' spelling (" + String.join(", ", readKeys(observed)) + ")");
+    }
+    return scheduler;
+  }
+
+  /** The config keys a scheduler read, for messages. */
+  private static List<String> readKeys(ObservedConfig config) {
+    return config.askedKeys().stream().filter(k -> !k.startsWith("_")).sorted().toList();
   }
 
   /** {@link #create(String, JsonNode, Map)} with overrides given as a JSON object. */

@@ -91,6 +91,19 @@ class SchedulersTest {
     assertThrows(SdjException.class, () -> Schedulers.create("ddim", sd15(), Map.of("thresholding", true)));
   }
 
+  /** An override no scheduler field takes (a typo, another scheduler's key) is refused, where diffusers ignores it. */
+  @Test
+  void anOverrideTheSchedulerDoesNotReadIsRefused() {
+    SdjException typo = assertThrows(SdjException.class,
+        () -> Schedulers.create("euler", sd15(), Map.of("use_karas_sigmas", true, "timestep_spacing", "trailing")));
+    assertTrue(typo.getMessage().startsWith("scheduler euler does not read use_karas_sigmas: "), typo.getMessage());
+    assertTrue(typo.getMessage().contains("use_karras_sigmas"), typo.getMessage());
+    SdjException other = assertThrows(SdjException.class,
+        () -> Schedulers.create("euler", sd15(), Map.of("solver_order", 3)));
+    assertTrue(other.getMessage().contains("does not read solver_order"), other.getMessage());
+    Schedulers.create("dpmpp-2m", sd15(), Map.of("solver_order", 3));
+  }
+
   @Test
   void misuseFailsClearly() {
     Scheduler euler = Schedulers.create("euler", sd15());

@@ -329,6 +329,8 @@ class GenerateCommandTest {
         .assertOneErrorLine(1, "eta (gamma) must be in [0, 1], got 2");
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--scheduler-option", "timestep_spacing=sideways"))
         .assertOneErrorLine(1, "timestep_spacing");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--scheduler-option", "use_karas_sigmas=true"))
+        .assertOneErrorLine(1, "scheduler euler does not read use_karas_sigmas");
   }
 
   @Test
