@@ -4,7 +4,9 @@ import java.awt.image.BufferedImage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ThreadLocalRandom;
@@ -26,6 +28,7 @@ import org.sdj.prompt.PromptSyntax;
 import org.sdj.random.TorchGenerator;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Scheduler;
+import org.sdj.scheduler.DPMSolverSDEScheduler;
 import org.sdj.scheduler.Schedulers;
 
 /**
@@ -99,8 +102,15 @@ final class Generation {
   /** The request's scheduler (else the model's), made before any work so that a bad name fails fast. */
   private Scheduler createScheduler(PipelineComponents model) {
     String name = request.scheduler().orElse(model.schedulerConfig().path("_class_name").asText());
+    Map<String, Object> overrides = new LinkedHashMap<>(request.schedulerOverrides());
+    // DPM++ SDE's Brownian noise follows the seed, as A1111 seeds it (diffusers would draw a random seed).
+    if (Schedulers.classNameOf(name).filter("DPMSolverSDEScheduler"::equals).isPresent()
+        && !overrides.containsKey(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED)
+        && !model.schedulerConfig().hasNonNull(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED)) {
+      overrides.put(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED, seed);
+    }
     try {
-      return Schedulers.create(name, model.schedulerConfig(), request.schedulerOverrides());
+      return Schedulers.create(name, model.schedulerConfig(), overrides);
     } catch (SdjException e) {
       if (request.scheduler().isEmpty() && request.schedulerOverrides().isEmpty()) {
         throw e;

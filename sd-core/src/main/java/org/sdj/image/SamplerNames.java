@@ -68,6 +68,7 @@ final class SamplerNames {
     spaced.put("dpm2", "DPM2");
     spaced.put("dpm2-a", "DPM2 a");
     spaced.put("dpmpp-2s-a", "DPM++ 2S a");
+    spaced.put("dpmpp-sde", "DPM++ SDE");
     spaced.forEach((scheduler, sampler) -> {
       table.add(entry(scheduler, sampler));
       table.add(new Entry(scheduler + "-karras", sampler, Optional.of(KARRAS)));

@@ -107,7 +107,7 @@ public final class StepLatents implements LatentMath<Tensor>, AutoCloseable {
   @Override
   public Tensor noise(NoiseSource source, Tensor like) {
     int n = Math.toIntExact(like.numel());
-    if (noiseBlock == null && noiseAhead > 1) {
+    if (noiseBlock == null && noiseAhead > 1 && source.drawsAhead()) {
       Optional<NoiseSource> ahead = source.lookahead();
       NoiseSource from = ahead.orElse(source);
       float[] all = new float[Math.multiplyExact(noiseAhead, n)];

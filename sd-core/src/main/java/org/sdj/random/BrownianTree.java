@@ -39,16 +39,13 @@ public final class BrownianTree {
    * @param t0 start, below {@code t1}
    * @param t1 end
    * @param size values per increment (the latents' element count)
-   * @param entropy the seed (torchsde's {@code entropy}), at least 0
+   * @param entropy the seed (torchsde's {@code entropy}), read as an unsigned 64-bit integer
    */
   public BrownianTree(double t0, double t1, int size, long entropy) {
     if (!(t0 < t1) || !Double.isFinite(t0) || !Double.isFinite(t1)) {
       throw new IllegalArgumentException("a Brownian tree needs t0 < t1, got " + t0 + " and " + t1);
     }
-    if (entropy < 0) {
-      throw new IllegalArgumentException("the entropy must be at least 0, got " + entropy);
-    }
-    this.entropy = BigInteger.valueOf(entropy);
+    this.entropy = new BigInteger(Long.toUnsignedString(entropy));
     this.size = size;
     this.root = new Node(round(t0), round(t1), null, false);
     root.spawnKey = 0;

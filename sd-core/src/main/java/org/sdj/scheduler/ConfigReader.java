@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.stream.Collectors;
 import org.sdj.SdjException;
 
@@ -121,6 +122,18 @@ final class ConfigReader {
       values.add(element.asDouble());
     }
     return List.copyOf(values);
+  }
+
+  /** A whole number that may be absent (or JSON null), such as a seed. */
+  OptionalLong optionalWhole(String key) {
+    JsonNode node = value(key);
+    if (node == null) {
+      return OptionalLong.empty();
+    }
+    if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+      throw bad(key, node, "a whole number");
+    }
+    return OptionalLong.of(node.asLong());
   }
 
   List<Integer> integers(String key) {

@@ -31,6 +31,29 @@ public interface NoiseSource {
     return Optional.empty();
   }
 
+  /**
+   * Whether a loop may draw this source's values ahead of the steps that use them (as the pipeline uploads a loop's
+   * generator noise at once); false for noise computed for one step (a Brownian increment).
+   */
+  default boolean drawsAhead() {
+    return true;
+  }
+
+  /** A source of these values, for one draw of their count, never drawn ahead: noise a scheduler computed itself. */
+  static NoiseSource once(float[] values) {
+    return new NoiseSource() {
+      @Override
+      public float[] next(int count) {
+        return values;
+      }
+
+      @Override
+      public boolean drawsAhead() {
+        return false;
+      }
+    };
+  }
+
   /** {@code generator}'s {@code randn}, with a {@link #lookahead} on a copy of its state. */
   static NoiseSource of(TorchGenerator generator) {
     return new NoiseSource() {

@@ -49,6 +49,8 @@ public final class Schedulers {
         json -> new KDPM2DiscreteScheduler(KDPM2DiscreteScheduler.Config.from(json)));
     FACTORIES.put("KDPM2AncestralDiscreteScheduler",
         json -> new KDPM2AncestralDiscreteScheduler(KDPM2AncestralDiscreteScheduler.Config.from(json)));
+    FACTORIES.put("DPMSolverSDEScheduler",
+        json -> new DPMSolverSDEScheduler(DPMSolverSDEScheduler.Config.from(json)));
     FACTORIES.put("DPMPP2SAncestralScheduler",
         json -> new DPMPP2SAncestralScheduler(DPMPP2SAncestralScheduler.Config.from(json)));
 
@@ -69,6 +71,7 @@ public final class Schedulers {
     spaced("dpm2", "KDPM2DiscreteScheduler");
     spaced("dpm2-a", "KDPM2AncestralDiscreteScheduler");
     spaced("dpmpp-2s-a", "DPMPP2SAncestralScheduler");
+    spaced("dpmpp-sde", "DPMSolverSDEScheduler");
     SHORT_NAMES.put("unipc", new Entry("UniPCMultistepScheduler", Map.of()));
     SHORT_NAMES.put("lcm", new Entry("LCMScheduler", Map.of()));
     SHORT_NAMES.put("tcd", new Entry("TCDScheduler", Map.of()));
@@ -136,6 +139,13 @@ public final class Schedulers {
   /** {@code base} with its spacing's suffix. */
   private static Optional<String> withSpacing(String base, SigmaSpacing spacing) {
     return Optional.of(base + SPACING_SUFFIX.get(spacing));
+  }
+
+  /** The diffusers class a short name or class name stands for; empty for an unknown name. */
+  public static Optional<String> classNameOf(String name) {
+    Entry entry = SHORT_NAMES.get(name);
+    return entry != null ? Optional.of(entry.className())
+        : FACTORIES.containsKey(name) ? Optional.of(name) : Optional.empty();
   }
 
   /** The short names, in a stable order. */

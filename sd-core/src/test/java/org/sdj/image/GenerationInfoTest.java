@@ -118,7 +118,9 @@ class GenerationInfoTest {
         GenerationInfo.builder("").sampler("DPM++ 2M Karras").build().scheduler());
     assertEquals(Optional.of("euler"),
         GenerationInfo.builder("").sampler("Euler").scheduleType("Automatic").build().scheduler());
-    assertEquals(Optional.empty(), GenerationInfo.builder("").sampler("DPM++ SDE").build().scheduler());
+    assertEquals(Optional.of("dpmpp-sde-karras"),
+        GenerationInfo.builder("").sampler("DPM++ SDE Karras").build().scheduler());
+    assertEquals(Optional.empty(), GenerationInfo.builder("").sampler("Restart").build().scheduler());
     assertEquals(Optional.empty(), GenerationInfo.builder("").build().scheduler());
   }
 

@@ -24,6 +24,32 @@ class StepLatentsTest {
   private static final float[] X = {1.5f, -2f, 0.25f, 3f, -0.75f, 8f};
   private static final float[] Y = {0.5f, 4f, -1f, 2f, 6f, -3f};
 
+  /** Noise a scheduler computed for one step is taken as it is, never drawn ahead with the loop's generator noise. */
+  @Test
+  void noiseForOneStepIsNotDrawnAhead() {
+    try (Backend backend = new ReferenceBackend(); StepLatents math = new StepLatents(backend)) {
+      Tensor x = math.fromHost(X, 2, 3);
+      math.prefetchNoise(4);
+      int[] draws = {0};
+      NoiseSource once = NoiseSource.once(Y.clone());
+      NoiseSource counted = new NoiseSource() {
+        @Override
+        public float[] next(int n) {
+          draws[0]++;
+          return once.next(n);
+        }
+
+        @Override
+        public boolean drawsAhead() {
+          return false;
+        }
+      };
+      assertArrayEquals(Y, math.ops().toHost(math.noise(counted, x)));
+      assertEquals(1, draws[0], "drawn once, for its step");
+      assertArrayEquals(X, math.ops().toHost(math.noise(NoiseSource.once(X.clone()), x)));
+    }
+  }
+
   @Test
   void computesWhatTheHostComputes() {
     try (Backend backend = new ReferenceBackend(); StepLatents math = new StepLatents(backend)) {

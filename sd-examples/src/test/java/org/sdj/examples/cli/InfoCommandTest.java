@@ -148,11 +148,11 @@ class InfoCommandTest {
   void anA1111SamplerSdjLacksKeepsTheModelsAndSaysSo() {
     Path a1111 = dir.resolve("a1111.png");
     ImageFiles.writeWithParameters(a1111, new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB),
-        "a cat\nSteps: 1, Sampler: DPM++ SDE, Schedule type: Karras, CFG scale: 5, Seed: 3, Size: 64x64");
+        "a cat\nSteps: 1, Sampler: Restart, Schedule type: Karras, CFG scale: 5, Seed: 3, Size: 64x64");
     Sdj.Run run = Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet",
         "--parameters-from", a1111.toString(), "--output", dir.resolve("cat.png").toString());
     run.assertSuccess();
-    assertTrue(run.err().contains("sampler DPM++ SDE Karras has no sdj scheduler"), run.err());
+    assertTrue(run.err().contains("sampler Restart Karras has no sdj scheduler"), run.err());
     Path plain = dir.resolve("plain-params.png");
     ImageFiles.write(plain, new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB));
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--parameters-from", plain.toString())

@@ -1,0 +1,184 @@
+package org.sdj.scheduler;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import java.util.function.UnaryOperator;
+import org.sdj.SdjException;
+import org.sdj.random.BrownianTree;
+
+/**
+ * DPM-Solver++ (stochastic, second order) as diffusers' {@code DPMSolverSDEScheduler} ports k-diffusion's
+ * {@code sample_dpmpp_sde} (AUTOMATIC1111's "DPM++ SDE"): each step but the last calls the model at its level and at
+ * the midpoint in {@code t = -log sigma}, each call an exponential-integrator step down to {@code sigma_down} plus
+ * noise of {@code sigma_up}; the noise is the increment of a {@link BrownianTree} over the step, seeded by
+ * {@code noise_sampler_seed}, so that it depends on the seed alone, not on the number of steps. The last step is one
+ * Euler step to zero. The generation's generator is never drawn from. One instance serves one generation.
+ */
+public final class DPMSolverSDEScheduler extends SigmaScheduler<DPMSolverSDEScheduler.Config> {
+  private static final CommonConfig DEFAULTS =
+      CommonConfig.defaults(0.00085, 0.012, BetaSchedule.LINEAR, TimestepSpacing.LINSPACE);
+
+  /**
+   * @param common           shared fields ({@code rescale_betas_zero_snr} is ignored, as in diffusers)
+   * @param sigmaSpacing     {@code use_karras_sigmas} / {@code use_exponential_sigmas}
+   * @param noiseSamplerSeed {@code noise_sampler_seed}, the Brownian tree's entropy; diffusers draws a random one
+   *                         where it is absent, sdj's engine gives the generation's seed
+   */
+  public record Config(CommonConfig common, SigmaSpacing sigmaSpacing, OptionalLong noiseSamplerSeed)
+      implements SchedulerConfig, SigmaSpacedConfig {
+    /** Reads a {@code scheduler_config.json} with diffusers' defaults; {@code sample} prediction refused, as there. */
+    public static Config from(JsonNode json) {
+      ConfigReader r = new ConfigReader(json, "DPMSolverSDEScheduler");
+      CommonConfig common = CommonConfig.read(r, DEFAULTS);
+      if (common.predictionType() == PredictionType.SAMPLE) {
+        throw r.unsupported("prediction_type", "sample");
+      }
+      return new Config(common, r.sigmaSpacing(), r.optionalWhole("noise_sampler_seed"));
+    }
+
+    @Override
+    public String className() {
+      return "DPMSolverSDEScheduler";
+    }
+  }
+
+  /** The config key of the Brownian tree's seed. */
+  public static final String NOISE_SAMPLER_SEED = "noise_sampler_seed";
+
+  /** Between a step's two calls: the sample it started from and the midpoint level the second call sees. */
+  private static final class Midpoint<L> implements StepState<L> {
+    L start;
+    float sigma;
+
+    @Override
+    public void move(UnaryOperator<L> move) {
+      if (start != null) {
+        start = move.apply(start);
+      }
+    }
+  }
+
+  private BrownianTree noise;
+
+  public DPMSolverSDEScheduler(Config config) {
+    super(config, NoiseSchedule.ZeroSnr.IGNORED);
+  }
+
+  @Override
+  public int order() {
+    return 2;
+  }
+
+  @Override
+  public void setTimesteps(int numInferenceSteps) {
+    Layout layout = layout(numInferenceSteps, config.sigmaSpacing(), OptionalDouble.empty(), OptionalDouble.empty());
+    double[] levels = layout.sigmas();
+    double[] ts = layout.timesteps();
+    double[] logTrainSigmas = schedule.logTrainSigmas();
+    int n = ts.length;
+    double[] timesteps = new double[2 * n - 1];
+    double[] sigmasOut = new double[2 * n];
+    timesteps[0] = (float) ts[0];
+    sigmasOut[0] = (float) levels[0];
+    for (int i = 1; i < n; i++) {
+      // diffusers' _second_order_timesteps, in float64: the timestep of exp(-(t_i + (t_{i+1} - t_i) / 2)).
+      double t = -Math.log(levels[i - 1]);
+      double midpoint = Math.exp(-(t + (-Math.log(levels[i]) - t) * 0.5));
+      timesteps[2 * i - 1] = (float) Sigmas.toTimesteps(new double[] {midpoint}, logTrainSigmas)[0];
+      timesteps[2 * i] = (float) ts[i];
+      sigmasOut[2 * i - 1] = (float) levels[i];
+      sigmasOut[2 * i] = (float) levels[i];
+    }
+    sigmasOut[2 * n - 1] = 0;
+    install(timesteps, sigmasOut, numInferenceSteps);
+    noise = null;
+  }
+
+  @Override
+  public <L> L scaleModelInput(LatentMath<L> math, L sample, double timestep) {
+    int index = currentStepIndex(timestep, false);
+    Midpoint<L> held = state(math, Midpoint::new);
+    float sigma = held.start == null ? (float) sigmas[index] : held.sigma;
+    return math.scale(sample, 1f / (float) Math.sqrt(sigma * sigma + 1f));
+  }
+
+  @Override
+  public <L> StepResult<L> step(LatentMath<L> math, L modelOutput, double timestep, L sample, NoiseSource unused) {
+    checkSameSize(math, sample, modelOutput, "modelOutput");
+    int index = currentStepIndex(timestep, false);
+    Midpoint<L> held = state(math, Midpoint::new);
+    boolean first = held.start == null;
+    float sigma = (float) sigmas[first ? index : index - 1];
+    float sigmaNext = (float) sigmas[first ? index + 1 : index];
+    // float32 throughout, as diffusers computes on its float32 sigmas.
+    float t = -log(sigma);
+    float tNext = -log(sigmaNext);
+    float tProposed = t + (tNext - t) * 0.5f;
+    L x0 = originalSample(math, modelOutput, sample, first ? sigma : exp(-tProposed));
+    L prev;
+    if (sigmaNext == 0) {
+      prev = math.combine(1f, sample, sigmaNext - sigma, derivative(math, sample, x0, sigma));
+    } else {
+      if (first) {
+        tNext = tProposed;
+      }
+      L start = first ? sample : held.start;
+      float sigmaFrom = exp(-t);
+      float sigmaTo = exp(-tNext);
+      float sigmaUp = Math.min(sigmaTo,
+          (float) Math.sqrt(sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo) / (sigmaFrom * sigmaFrom)));
+      float sigmaDown = (float) Math.sqrt(sigmaTo * sigmaTo - sigmaUp * sigmaUp);
+      float ancestralT = -log(sigmaDown);
+      float keep = exp(-ancestralT) / sigmaFrom;
+      float towardX0 = -(float) Math.expm1(t - ancestralT);
+      prev = math.combine(keep, start, towardX0, x0);
+      float[] w = brownian(math.size(sample), sigmaFrom, sigmaTo);
+      prev = math.combine(1f, prev, sigmaUp, math.noise(NoiseSource.once(w), sample));
+      if (first) {
+        held.start = sample;
+        held.sigma = sigmaTo;
+      } else {
+        held.start = null;
+      }
+    }
+    stepIndex++;
+    return new StepResult<>(prev, x0);
+  }
+
+  /**
+   * diffusers' {@code BrownianTreeNoiseSampler(sigma, sigma_next)}: the tree's increment between the two levels,
+   * signed from {@code sigma} toward {@code sigmaNext}, over the square root of their distance.
+   */
+  private float[] brownian(long size, float sigma, float sigmaNext) {
+    if (noise == null) {
+      double min = Double.MAX_VALUE;
+      double max = 0;
+      for (double s : sigmas) {
+        if (s > 0) {
+          min = Math.min(min, s);
+        }
+        max = Math.max(max, s);
+      }
+      long seed = config.noiseSamplerSeed().orElseThrow(() -> new SdjException("DPMSolverSDEScheduler draws its noise"
+          + " from a Brownian tree seeded by " + NOISE_SAMPLER_SEED + ": set it in the config (sdj's engine sets the"
+          + " generation's seed)"));
+      noise = new BrownianTree(min, max, Math.toIntExact(size), seed);
+    }
+    boolean forward = sigma < sigmaNext;
+    float[] w = noise.increment(forward ? sigma : sigmaNext, forward ? sigmaNext : sigma);
+    float scale = (float) Math.sqrt(Math.abs(sigmaNext - sigma));
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (forward ? w[i] : -w[i]) / scale;
+    }
+    return w;
+  }
+
+  private static float log(float x) {
+    return (float) Math.log(x);
+  }
+
+  private static float exp(float x) {
+    return (float) Math.exp(x);
+  }
+}
