@@ -11,25 +11,15 @@ import java.util.List;
 import java.util.OptionalDouble;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.sdj.image.TestPictures;
 
 /** img2img through the public API on the tiny model. */
 class Img2ImgTest extends TinyModelTest {
-  /** A smooth color ramp, so that the VAE sees an image rather than a flat field. */
-  private static BufferedImage ramp(int width, int height) {
-    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-    for (int y = 0; y < height; y++) {
-      for (int x = 0; x < width; x++) {
-        image.setRGB(x, y, (x * 255 / width) << 16 | (y * 255 / height) << 8 | 128);
-      }
-    }
-    return image;
-  }
-
   @Test
   void strengthHalfOfFiveStepsRunsTheLastTwoAndShowsLatentSizePreviews() {
     List<String> events = new CopyOnWriteArrayList<>();
     GenerationResult result = sd.generate(GenerationRequest.prompt("a watercolor otter").steps(5).scheduler("euler")
-        .seed(3).initImage(ramp(64, 64), 0.5).listener(event -> {
+        .seed(3).initImage(TestPictures.ramp(64, 64), 0.5).listener(event -> {
           BufferedImage preview = event.preview();
           events.add(event.step() + "/" + event.totalSteps() + " " + preview.getWidth() + "x" + preview.getHeight());
         }));
@@ -46,7 +36,7 @@ class Img2ImgTest extends TinyModelTest {
   @Test
   void aStrengthThatLeavesNoStepIsRejected() {
     InvalidRequestException e = assertThrows(InvalidRequestException.class,
-        () -> sd.generate(GenerationRequest.prompt("x").steps(5).seed(1).initImage(ramp(64, 64), 0.1)));
+        () -> sd.generate(GenerationRequest.prompt("x").steps(5).seed(1).initImage(TestPictures.ramp(64, 64), 0.1)));
     assertTrue(e.getMessage().contains("0.1") && e.getMessage().contains("5 steps")
         && e.getMessage().contains("raise"), e.getMessage());
   }
@@ -54,7 +44,7 @@ class Img2ImgTest extends TinyModelTest {
   @Test
   void aBatchOfTwoStartsFromTheOneImageWithTwoNoises() {
     GenerationResult result = sd.generate(GenerationRequest.prompt("x").steps(2).scheduler("ddim").seed(5)
-        .batchSize(2).initImage(ramp(64, 64), 1.0));
+        .batchSize(2).initImage(TestPictures.ramp(64, 64), 1.0));
     assertEquals(2, result.images().size());
     assertEquals(2 * 4 * 8 * 8, result.latents().length);
     assertEquals(2, result.parameters().batchSize());
@@ -67,7 +57,7 @@ class Img2ImgTest extends TinyModelTest {
   @Test
   void withoutASizeTheImageIsRoundedDownToAMultipleOfEight() {
     GenerationResult result = sd.generate(GenerationRequest.prompt("x").steps(2).seed(5)
-        .initImage(ramp(70, 60), 0.5));
+        .initImage(TestPictures.ramp(70, 60), 0.5));
     assertEquals(64, result.parameters().width());
     assertEquals(56, result.parameters().height());
     assertEquals(64, result.images().get(0).getWidth());
@@ -77,7 +67,7 @@ class Img2ImgTest extends TinyModelTest {
   @Test
   void sameSeedSameImage() {
     GenerationRequest.Builder request = GenerationRequest.prompt("x").steps(4).scheduler("euler-a").seed(9)
-        .initImage(ramp(64, 64), 0.75);
+        .initImage(TestPictures.ramp(64, 64), 0.75);
     assertTrue(Arrays.equals(sd.generate(request).latents(), sd.generate(request).latents()));
   }
 }

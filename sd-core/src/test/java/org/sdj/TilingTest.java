@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.sdj.image.TestPictures;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.sdj.backend.Backend;
@@ -48,7 +48,7 @@ class TilingTest extends TinyModelTest {
   void img2imgEncodesWrappedToo() throws URISyntaxException {
     String name = "img2img euler both 64x80 at 0.6";
     GenerationResult result = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
-        .steps(4).scheduler("euler").seed(74).initImage(ramp(80, 64), 0.6).tiling(Tiling.BOTH));
+        .steps(4).scheduler("euler").seed(74).initImage(TestPictures.ramp(80, 64), 0.6).tiling(Tiling.BOTH));
     TensorAssert.assertTensorClose(result.latents(), expected(name), name);
   }
 
@@ -83,17 +83,6 @@ class TilingTest extends TinyModelTest {
     }
     assertEquals(Optional.of(Tiling.BOTH), Tiling.fromInfotext("True"));
     assertEquals(Optional.empty(), Tiling.fromInfotext("sideways"));
-  }
-
-  /** A color ramp: R = 255 x / W, G = 255 y / H, B = 128 (integer division), as the generator script draws it. */
-  private static BufferedImage ramp(int width, int height) {
-    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-    for (int y = 0; y < height; y++) {
-      for (int x = 0; x < width; x++) {
-        image.setRGB(x, y, (x * 255 / width) << 16 | (y * 255 / height) << 8 | 128);
-      }
-    }
-    return image;
   }
 
   private static float[] expected(String name) throws URISyntaxException {

@@ -71,39 +71,34 @@ public record MaskCrop(int x1, int y1, int x2, int y2) {
     double regionRatio = (double) (x2 - x1) / (y2 - y1);
     double processingRatio = (double) width / height;
     if (regionRatio > processingRatio) {
-      int grow = (int) ((x2 - x1) / processingRatio - (y2 - y1));
-      y1 -= grow / 2;
-      y2 += grow - grow / 2;
-      if (y2 >= h) {
-        int over = y2 - h;
-        y2 -= over;
-        y1 -= over;
-      }
-      if (y1 < 0) {
-        y2 -= y1;
-        y1 = 0;
-      }
-      if (y2 >= h) {
-        y2 = h;
-      }
+      int[] rows = grown(y1, y2, (int) ((x2 - x1) / processingRatio - (y2 - y1)), h);
+      y1 = rows[0];
+      y2 = rows[1];
     } else {
-      int grow = (int) ((y2 - y1) * processingRatio - (x2 - x1));
-      x1 -= grow / 2;
-      x2 += grow - grow / 2;
-      if (x2 >= w) {
-        int over = x2 - w;
-        x2 -= over;
-        x1 -= over;
-      }
-      if (x1 < 0) {
-        x2 -= x1;
-        x1 = 0;
-      }
-      if (x2 >= w) {
-        x2 = w;
-      }
+      int[] columns = grown(x1, x2, (int) ((y2 - y1) * processingRatio - (x2 - x1)), w);
+      x1 = columns[0];
+      x2 = columns[1];
     }
     return new MaskCrop(x1, y1, x2, y2);
+  }
+
+  /**
+   * {@code [lo, hi)} grown by {@code grow} (half before, the rest after), shifted back inside {@code [0, limit)} where
+   * it overhangs the end, then the start, and cut where it still does.
+   */
+  private static int[] grown(int lo, int hi, int grow, int limit) {
+    lo -= grow / 2;
+    hi += grow - grow / 2;
+    if (hi >= limit) {
+      int over = hi - limit;
+      hi -= over;
+      lo -= over;
+    }
+    if (lo < 0) {
+      hi -= lo;
+      lo = 0;
+    }
+    return new int[] {lo, Math.min(hi, limit)};
   }
 
   /** The region of {@code image} (Pillow's {@code crop}). */

@@ -74,24 +74,13 @@ public final class DPMSolverSDEScheduler extends SigmaScheduler<DPMSolverSDESche
   public void setTimesteps(int numInferenceSteps) {
     Layout layout = layout(numInferenceSteps, config.sigmaSpacing(), OptionalDouble.empty(), OptionalDouble.empty());
     double[] levels = layout.sigmas();
-    double[] ts = layout.timesteps();
     double[] logTrainSigmas = schedule.logTrainSigmas();
-    int n = ts.length;
-    double[] timesteps = new double[2 * n - 1];
-    double[] sigmasOut = new double[2 * n];
-    timesteps[0] = (float) ts[0];
-    sigmasOut[0] = (float) levels[0];
-    for (int i = 1; i < n; i++) {
-      // diffusers' _second_order_timesteps, in float64: the timestep of exp(-(t_i + (t_{i+1} - t_i) / 2)).
+    // diffusers' _second_order_timesteps, in float64: the timestep of exp(-(t + (t_next - t) / 2)), t = -log sigma.
+    installPaired(layout, i -> {
       double t = -Math.log(levels[i - 1]);
       double midpoint = Math.exp(-(t + (-Math.log(levels[i]) - t) * 0.5));
-      timesteps[2 * i - 1] = (float) Sigmas.toTimesteps(new double[] {midpoint}, logTrainSigmas)[0];
-      timesteps[2 * i] = (float) ts[i];
-      sigmasOut[2 * i - 1] = (float) levels[i];
-      sigmasOut[2 * i] = (float) levels[i];
-    }
-    sigmasOut[2 * n - 1] = 0;
-    install(timesteps, sigmasOut, numInferenceSteps);
+      return Sigmas.toTimesteps(new double[] {midpoint}, logTrainSigmas)[0];
+    }, numInferenceSteps);
     noise = null;
   }
 

@@ -63,23 +63,8 @@ public final class HeunDiscreteScheduler extends SigmaScheduler<HeunDiscreteSche
   @Override
   public void setTimesteps(int numInferenceSteps) {
     Layout layout = layout(numInferenceSteps, config.sigmaSpacing(), OptionalDouble.empty(), OptionalDouble.empty());
-    double[] sigmas = Sigmas.withFinal(layout.sigmas(), 0.0);
-    double[] ts = layout.timesteps();
     // Every noise level but the first and the final zero is visited twice: once per call of Heun's pair.
-    double[] doubledSigmas = new double[2 * sigmas.length - 2];
-    double[] doubledTimesteps = new double[2 * ts.length - 1];
-    doubledSigmas[0] = sigmas[0];
-    doubledTimesteps[0] = (float) ts[0];
-    for (int i = 1; i < sigmas.length - 1; i++) {
-      doubledSigmas[2 * i - 1] = sigmas[i];
-      doubledSigmas[2 * i] = sigmas[i];
-    }
-    doubledSigmas[doubledSigmas.length - 1] = sigmas[sigmas.length - 1];
-    for (int i = 1; i < ts.length; i++) {
-      doubledTimesteps[2 * i - 1] = (float) ts[i];
-      doubledTimesteps[2 * i] = (float) ts[i];
-    }
-    install(doubledTimesteps, doubledSigmas, numInferenceSteps);
+    installPaired(layout, i -> layout.timesteps()[i], numInferenceSteps);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package org.sdj.scheduler;
 
 import java.util.OptionalDouble;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * Base of the k-diffusion style schedulers (Euler, Euler Ancestral, LMS, Heun), which walk down a list of noise
@@ -65,6 +66,32 @@ abstract class SigmaScheduler<C extends SchedulerConfig> extends AbstractSchedul
     requireTimesteps();
     int index = !hasBeginIndex() ? indexOf(timestep, false) : stepIndex >= 0 ? stepIndex : beginIndex();
     return LatentMath.HOST.combine(1f, original, (float) sigmas[index], noise);
+  }
+
+  /**
+   * Installs the layout of schedulers that call the model twice per step but the last (Heun's, DPM++ SDE's):
+   * timesteps {@code [t0, second(1), t1, second(2), t2, ..., t_{n-1}]} as float32, and each level but the first and
+   * the final zero twice, {@code [s0, s1, s1, ..., s_{n-1}, s_{n-1}, 0]}.
+   *
+   * @param second the timestep of step {@code i}'s second call, for {@code i} in {@code 1..n-1}
+   */
+  void installPaired(Layout layout, IntToDoubleFunction second, int steps) {
+    double[] levels = Sigmas.withFinal(layout.sigmas(), 0.0);
+    double[] ts = layout.timesteps();
+    double[] pairedSigmas = new double[2 * levels.length - 2];
+    double[] pairedTimesteps = new double[2 * ts.length - 1];
+    pairedSigmas[0] = levels[0];
+    pairedTimesteps[0] = (float) ts[0];
+    for (int i = 1; i < levels.length - 1; i++) {
+      pairedSigmas[2 * i - 1] = levels[i];
+      pairedSigmas[2 * i] = levels[i];
+    }
+    pairedSigmas[pairedSigmas.length - 1] = levels[levels.length - 1];
+    for (int i = 1; i < ts.length; i++) {
+      pairedTimesteps[2 * i - 1] = (float) second.applyAsDouble(i);
+      pairedTimesteps[2 * i] = (float) ts[i];
+    }
+    install(pairedTimesteps, pairedSigmas, steps);
   }
 
   /** Sigma schedule of the chosen timesteps, re-spaced if asked, with diffusers' timestep re-derivation. */

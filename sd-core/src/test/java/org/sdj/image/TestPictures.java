@@ -43,6 +43,17 @@ public final class TestPictures {
     return mask(k, w, h, 0, 0);
   }
 
+  /** A color ramp, R = 255 x / W, G = 255 y / H, B = 128 (integer division), as the generator scripts draw it. */
+  public static BufferedImage ramp(int width, int height) {
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        image.setRGB(x, y, (x * 255 / width) << 16 | (y * 255 / height) << 8 | 128);
+      }
+    }
+    return image;
+  }
+
   /** {@code image}'s bytes as Pillow's {@code tobytes()} gives an RGB image's, each as a float. */
   public static float[] bytes(BufferedImage image) {
     float[] bytes = new float[image.getWidth() * image.getHeight() * 3];
