@@ -28,6 +28,7 @@ import org.sdj.prompt.PromptSyntax;
 import org.sdj.random.TorchGenerator;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Scheduler;
+import org.sdj.scheduler.DPMSolverMultistepScheduler;
 import org.sdj.scheduler.DPMSolverSDEScheduler;
 import org.sdj.scheduler.Schedulers;
 
@@ -103,9 +104,14 @@ final class Generation {
   private Scheduler createScheduler(PipelineComponents model) {
     String name = request.scheduler().orElse(model.schedulerConfig().path("_class_name").asText());
     Map<String, Object> overrides = new LinkedHashMap<>(request.schedulerOverrides());
-    // DPM++ SDE's Brownian noise follows the seed, as A1111 seeds it (diffusers would draw a random seed).
-    if (Schedulers.classNameOf(name).filter("DPMSolverSDEScheduler"::equals).isPresent()
-        && !overrides.containsKey(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED)
+    // Brownian-tree noise (DPM++ SDE's, and DPM++ 2M SDE's where asked) follows the seed, as A1111 seeds it
+    // (diffusers would draw a random seed).
+    Optional<String> className = Schedulers.classNameOf(name);
+    boolean brownian = className.filter("DPMSolverSDEScheduler"::equals).isPresent()
+        || className.filter("DPMSolverMultistepScheduler"::equals).isPresent()
+            && (Boolean.TRUE.equals(overrides.get(DPMSolverMultistepScheduler.BROWNIAN_NOISE))
+                || model.schedulerConfig().path(DPMSolverMultistepScheduler.BROWNIAN_NOISE).asBoolean(false));
+    if (brownian && !overrides.containsKey(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED)
         && !model.schedulerConfig().hasNonNull(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED)) {
       overrides.put(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED, seed);
     }

@@ -38,6 +38,24 @@ class DpmppSdeTest extends TinyModelTest {
     assertFalse(Arrays.equals(a, pinned));
   }
 
+  /**
+   * DPM++ 2M SDE with {@code brownian_noise}: k-diffusion's noise (A1111's), from a Brownian tree of the seed, instead
+   * of the generator's draws (the loop cases check it against k-diffusion's sampler).
+   */
+  @Test
+  void brownianNoiseForDpmpp2mSdeFollowsTheSeed() {
+    GenerationRequest.Builder request = GenerationRequest.prompt("x").size(64, 64).steps(4)
+        .scheduler("dpmpp-2m-sde-karras").seed(7);
+    float[] generator = sd.generate(request).latents();
+    float[] brownian = sd.generate(request.schedulerOverride("brownian_noise", true)).latents();
+    assertFalse(Arrays.equals(generator, brownian), "other noise");
+    assertArrayEquals(brownian, sd.generate(request.schedulerOverride("noise_sampler_seed", 7)).latents());
+    InvalidRequestException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidRequestException.class,
+        () -> sd.generate(GenerationRequest.prompt("x").size(64, 64).steps(2).scheduler("dpmpp-2m-karras")
+            .seed(7).schedulerOverride("noise_sampler_seed", 7)));
+    assertTrue(e.getMessage().contains("does not read noise_sampler_seed"), e.getMessage());
+  }
+
   private static float[] expected(String name) throws URISyntaxException {
     Path path = Path.of(DpmppSdeTest.class.getResource("/dpmpp-sde/expected.safetensors").toURI());
     try (SafeTensorsFile file = SafeTensorsFile.open(path)) {

@@ -3,7 +3,9 @@ package org.sdj.scheduler;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.function.UnaryOperator;
 import org.sdj.SdjException;
 
@@ -64,10 +66,15 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSol
    * @param sigmaSpacing     {@code use_karras_sigmas} / {@code use_exponential_sigmas}
    * @param finalSigma       {@code final_sigmas_type}
    * @param lambdaMinClipped {@code lambda_min_clipped}: drop timesteps whose half-log-SNR is below this
+   * @param noiseSamplerSeed {@code noise_sampler_seed} with {@code brownian_noise: true}, sdj's keys: the SDE
+   *                         variant's noise from a Brownian tree of this seed, as k-diffusion's
+   *                         {@code sample_dpmpp_2m_sde} (AUTOMATIC1111's DPM++ 2M SDE) draws it, instead of the
+   *                         generator's draws, as diffusers draws them (sdj's engine gives the generation's seed);
+   *                         empty: the generator's
    */
   public record Config(CommonConfig common, int solverOrder, Algorithm algorithm, SolverType solverType,
       boolean lowerOrderFinal, boolean eulerAtFinal, SigmaSpacing sigmaSpacing, FinalSigma finalSigma,
-      double lambdaMinClipped) implements SchedulerConfig {
+      double lambdaMinClipped, OptionalLong noiseSamplerSeed) implements SchedulerConfig {
     public Config {
       if (solverOrder < 1 || solverOrder > 3) {
         throw new SdjException("DPMSolverMultistepScheduler config key 'solver_order' must be 1, 2 or 3, got "
@@ -96,19 +103,40 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSol
           },
           r.bool("lower_order_final", true), r.bool("euler_at_final", false), r.sigmaSpacing(),
           r.choice("final_sigmas_type", FinalSigma.class, FinalSigma.ZERO),
-          r.number("lambda_min_clipped", Double.NEGATIVE_INFINITY));
+          r.number("lambda_min_clipped", Double.NEGATIVE_INFINITY), brownianSeed(r));
     }
 
     @Override
     public String className() {
       return "DPMSolverMultistepScheduler";
     }
+
+    /** The Brownian tree's seed where {@code brownian_noise} asks for one; refused without it. */
+    private static OptionalLong brownianSeed(ConfigReader r) {
+      if (!r.bool(BROWNIAN_NOISE, false)) {
+        return OptionalLong.empty();
+      }
+      OptionalLong seed = r.optionalWhole(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED);
+      if (seed.isEmpty()) {
+        throw new SdjException("DPMSolverMultistepScheduler's " + BROWNIAN_NOISE + " needs "
+            + DPMSolverSDEScheduler.NOISE_SAMPLER_SEED + ", the Brownian tree's seed (sdj's engine sets the"
+            + " generation's)");
+      }
+      return seed;
+    }
   }
 
+  /** sdj's config key that turns on Brownian-tree noise for the SDE variant. */
+  public static final String BROWNIAN_NOISE = "brownian_noise";
+
   private int lowerOrderNums;
+  /** The SDE variant's Brownian noise, where the config seeds one. */
+  private final Optional<BrownianNoise> brownian;
 
   public DPMSolverMultistepScheduler(Config config) {
     super(config, NoiseSchedule.ZeroSnr.RESCALE_CLAMP_LAST);
+    brownian = config.noiseSamplerSeed().isPresent()
+        ? Optional.of(new BrownianNoise(config.noiseSamplerSeed().getAsLong())) : Optional.empty();
   }
 
   @Override
@@ -129,6 +157,7 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSol
     resetSteps(layout.timesteps(), layout.timesteps().length);
     sigmas = Sigmas.withFinal(layout.sigmas(), last);
     lowerOrderNums = 0;
+    brownian.ifPresent(BrownianNoise::reset);
   }
 
   @Override
@@ -147,7 +176,11 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSol
     if (history.size() > config.solverOrder()) {
       history.removeFirst();
     }
-    L fresh = config.algorithm() == Algorithm.SDE_DPMSOLVER_PLUS_PLUS ? math.noise(noise, sample) : null;
+    L fresh = config.algorithm() != Algorithm.SDE_DPMSOLVER_PLUS_PLUS ? null
+        : brownian.isEmpty() ? math.noise(noise, sample)
+        : math.noise(NoiseSource.once(sigmas[index + 1] == 0 ? new float[Math.toIntExact(math.size(sample))]
+            : brownian.get().between(sigmas, math.size(sample), (float) sigmas[index], (float) sigmas[index + 1])),
+            sample);
 
     int order = config.solverOrder() == 1 || lowerOrderNums < 1 || firstOrderFinal ? 1
         : config.solverOrder() == 2 || lowerOrderNums < 2 || secondOrderFinal ? 2 : 3;

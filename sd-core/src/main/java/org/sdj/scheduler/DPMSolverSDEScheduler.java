@@ -5,15 +5,14 @@ import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.function.UnaryOperator;
 import org.sdj.SdjException;
-import org.sdj.random.BrownianTree;
 
 /**
  * DPM-Solver++ (stochastic, second order) as diffusers' {@code DPMSolverSDEScheduler} ports k-diffusion's
  * {@code sample_dpmpp_sde} (AUTOMATIC1111's "DPM++ SDE"): each step but the last calls the model at its level and at
  * the midpoint in {@code t = -log sigma}, each call an exponential-integrator step down to {@code sigma_down} plus
- * noise of {@code sigma_up}; the noise is the increment of a {@link BrownianTree} over the step, seeded by
- * {@code noise_sampler_seed}, so that it depends on the seed alone, not on the number of steps. The last step is one
- * Euler step to zero. The generation's generator is never drawn from. One instance serves one generation.
+ * noise of {@code sigma_up}; the noise is the increment of a {@link org.sdj.random.BrownianTree} over the step,
+ * seeded by {@code noise_sampler_seed}, so that it depends on the seed alone, not on the number of steps. The last
+ * step is one Euler step to zero. The generation's generator is never drawn from. One instance serves one generation.
  */
 public final class DPMSolverSDEScheduler extends SigmaScheduler<DPMSolverSDEScheduler.Config> {
   private static final CommonConfig DEFAULTS =
@@ -59,7 +58,7 @@ public final class DPMSolverSDEScheduler extends SigmaScheduler<DPMSolverSDESche
     }
   }
 
-  private BrownianTree noise;
+  private BrownianNoise noise;
 
   public DPMSolverSDEScheduler(Config config) {
     super(config, NoiseSchedule.ZeroSnr.IGNORED);
@@ -81,7 +80,9 @@ public final class DPMSolverSDEScheduler extends SigmaScheduler<DPMSolverSDESche
       double midpoint = Math.exp(-(t + (-Math.log(levels[i]) - t) * 0.5));
       return Sigmas.toTimesteps(new double[] {midpoint}, logTrainSigmas)[0];
     }, numInferenceSteps);
-    noise = null;
+    if (noise != null) {
+      noise.reset();
+    }
   }
 
   @Override
@@ -122,7 +123,7 @@ public final class DPMSolverSDEScheduler extends SigmaScheduler<DPMSolverSDESche
       float keep = exp(-ancestralT) / sigmaFrom;
       float towardX0 = -(float) Math.expm1(t - ancestralT);
       prev = math.combine(keep, start, towardX0, x0);
-      float[] w = brownian(math.size(sample), sigmaFrom, sigmaTo);
+      float[] w = brownian().between(sigmas, math.size(sample), sigmaFrom, sigmaTo);
       prev = math.combine(1f, prev, sigmaUp, math.noise(NoiseSource.once(w), sample));
       if (first) {
         held.start = sample;
@@ -135,32 +136,14 @@ public final class DPMSolverSDEScheduler extends SigmaScheduler<DPMSolverSDESche
     return new StepResult<>(prev, x0);
   }
 
-  /**
-   * diffusers' {@code BrownianTreeNoiseSampler(sigma, sigma_next)}: the tree's increment between the two levels,
-   * signed from {@code sigma} toward {@code sigmaNext}, over the square root of their distance.
-   */
-  private float[] brownian(long size, float sigma, float sigmaNext) {
+  /** The Brownian noise of the config's seed. */
+  private BrownianNoise brownian() {
     if (noise == null) {
-      double min = Double.MAX_VALUE;
-      double max = 0;
-      for (double s : sigmas) {
-        if (s > 0) {
-          min = Math.min(min, s);
-        }
-        max = Math.max(max, s);
-      }
-      long seed = config.noiseSamplerSeed().orElseThrow(() -> new SdjException("DPMSolverSDEScheduler draws its noise"
-          + " from a Brownian tree seeded by " + NOISE_SAMPLER_SEED + ": set it in the config (sdj's engine sets the"
-          + " generation's seed)"));
-      noise = new BrownianTree(min, max, Math.toIntExact(size), seed);
+      noise = new BrownianNoise(config.noiseSamplerSeed().orElseThrow(() -> new SdjException("DPMSolverSDEScheduler"
+          + " draws its noise from a Brownian tree seeded by " + NOISE_SAMPLER_SEED + ": set it in the config (sdj's"
+          + " engine sets the generation's seed)")));
     }
-    boolean forward = sigma < sigmaNext;
-    float[] w = noise.increment(forward ? sigma : sigmaNext, forward ? sigmaNext : sigma);
-    float scale = (float) Math.sqrt(Math.abs(sigmaNext - sigma));
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (forward ? w[i] : -w[i]) / scale;
-    }
-    return w;
+    return noise;
   }
 
   private static float log(float x) {

@@ -11,6 +11,7 @@ import org.sdj.Variation;
 import org.sdj.image.GenerationInfo;
 import org.sdj.image.ImageFiles;
 import org.sdj.image.MaskCrop;
+import org.sdj.scheduler.DPMSolverMultistepScheduler;
 import picocli.CommandLine.ParseResult;
 
 /**
@@ -133,6 +134,10 @@ final class ParametersFrom {
     if (!given.hasMatchedOption("--scheduler") && info.sampler().isPresent()) {
       if (info.scheduler().isPresent()) {
         command.scheduler = info.scheduler().get();
+        // A1111's DPM++ 2M SDE samplers (k-diffusion's) draw their noise from a Brownian tree of the picture's seed.
+        if (info.extras().containsKey(A1111_VERSION) && command.scheduler.startsWith("dpmpp-2m-sde")) {
+          command.schedulerOptions.putIfAbsent(DPMSolverMultistepScheduler.BROWNIAN_NOISE, "true");
+        }
       } else {
         err.println("sdj: " + file + ": sampler " + info.sampler().get() + info.scheduleType().map(t -> " " + t)
             .orElse("") + " has no sdj scheduler; using the model's (give --scheduler to choose)");

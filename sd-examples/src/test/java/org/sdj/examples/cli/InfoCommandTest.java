@@ -144,6 +144,29 @@ class InfoCommandTest {
         .assertOneErrorLine(2, "--tiling diagonal: say xy");
   }
 
+  /** An A1111 picture made with DPM++ 2M SDE is remade with k-diffusion's Brownian-tree noise, as A1111 drew it. */
+  @Test
+  void anA1111Dpmpp2mSdePictureTakesBrownianNoise() throws IOException {
+    Path a1111 = dir.resolve("a1111-sde.png");
+    ImageFiles.writeWithParameters(a1111, new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB),
+        "a cat\nSteps: 3, Sampler: DPM++ 2M SDE, Schedule type: Karras, CFG scale: 5, Seed: 3, Size: 64x64,"
+            + " Version: v1.10.1");
+    Path remade = dir.resolve("remade.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
+        a1111.toString(), "--output", remade.toString()).assertSuccess();
+    Path explicit = dir.resolve("explicit.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
+        "--prompt-syntax", "a1111", "--steps", "3", "--scheduler", "dpmpp-2m-sde-karras", "--guidance", "5", "--seed",
+        "3", "--width", "64", "--height", "64", "--scheduler-option", "brownian_noise=true", "--output",
+        explicit.toString()).assertSuccess();
+    assertArrayEquals(Files.readAllBytes(explicit), Files.readAllBytes(remade), "the same picture, the same file");
+    Path generator = dir.resolve("generator.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
+        "--prompt-syntax", "a1111", "--steps", "3", "--scheduler", "dpmpp-2m-sde-karras", "--guidance", "5", "--seed",
+        "3", "--width", "64", "--height", "64", "--output", generator.toString()).assertSuccess();
+    assertFalse(Arrays.equals(Files.readAllBytes(generator), Files.readAllBytes(remade)), "other noise");
+  }
+
   @Test
   void anA1111SamplerSdjLacksKeepsTheModelsAndSaysSo() {
     Path a1111 = dir.resolve("a1111.png");
