@@ -102,8 +102,23 @@ final class Generation {
 
   /** The request's scheduler (else the model's), made before any work so that a bad name fails fast. */
   private Scheduler createScheduler(PipelineComponents model) {
-    String name = request.scheduler().orElse(model.schedulerConfig().path("_class_name").asText());
-    Map<String, Object> overrides = new LinkedHashMap<>(request.schedulerOverrides());
+    return createScheduler(model, request.scheduler().orElse(model.schedulerConfig().path("_class_name").asText()),
+        request.schedulerOverrides());
+  }
+
+  /**
+   * The hires pass's scheduler: the fix's own (with the request's scheduler options only where it is the request's
+   * scheduler, whose options another may not read), else the request's.
+   */
+  private Scheduler hiresScheduler(HiresFix fix) {
+    if (fix.scheduler().isEmpty() || fix.scheduler().equals(request.scheduler())) {
+      return createScheduler(components);
+    }
+    return createScheduler(components, fix.scheduler().get(), Map.of());
+  }
+
+  private Scheduler createScheduler(PipelineComponents model, String name, Map<String, Object> requested) {
+    Map<String, Object> overrides = new LinkedHashMap<>(requested);
     // Brownian-tree noise (DPM++ SDE's, and DPM++ 2M SDE's where asked) follows the seed, as A1111 seeds it
     // (diffusers would draw a random seed).
     Optional<String> className = Schedulers.classNameOf(name);
@@ -118,7 +133,9 @@ final class Generation {
     try {
       return Schedulers.create(name, model.schedulerConfig(), overrides);
     } catch (SdjException e) {
-      if (request.scheduler().isEmpty() && request.schedulerOverrides().isEmpty()) {
+      // The model's own scheduler config is the model's problem; a name or option the request gave is the request's.
+      if (requested.isEmpty() && name.equals(model.schedulerConfig().path("_class_name").asText())
+          && request.scheduler().isEmpty()) {
         throw e;
       }
       throw new InvalidRequestException(e.getMessage());
@@ -258,8 +275,9 @@ final class Generation {
       latents = denoise(pipeline, new DenoiseSpec(
           fix.prompt().map(p -> List.of(repeat(promptText(p), batch))).orElse(spec.prompts()),
           fix.negativePrompt().map(p -> List.of(repeat(p, batch))).orElse(spec.negativePrompts()),
-          request.promptSyntax(), fix.steps() > 0 ? fix.steps() : request.steps(), request.guidanceScale(), request.guidanceRescale(),
-          request.clipSkip(), createScheduler(components), second, finalShape, NoiseSource.of(generator),
+          request.promptSyntax(), fix.steps() > 0 ? fix.steps() : request.steps(),
+          fix.guidanceScale().orElse(request.guidanceScale()), request.guidanceRescale(),
+          request.clipSkip(), hiresScheduler(fix), second, finalShape, NoiseSource.of(generator),
           request.sdxl(), 1, attached.controls(request, fix.target(width, factor), fix.target(height, factor)),
           spec.imagePrompts(), attached.adapters(request, fix.target(width, factor), fix.target(height, factor)),
           request.steps()), started);
@@ -520,6 +538,7 @@ final class Generation {
         throw new InvalidRequestException("hires fix enlarges a txt2img picture of a text-to-image model: drop it"
             + (inpaintingModel() ? " for this inpainting model" : " or the init image"));
       }
+      hiresScheduler(fix);  // a name or option that does not fit fails before any work
       if (fix.target(width, factor) > MAX_SIDE || fix.target(height, factor) > MAX_SIDE) {
         throw new InvalidRequestException("hires fix would make " + fix.target(width, factor) + "x"
             + fix.target(height, factor) + ": at most " + MAX_SIDE + " a side");

@@ -1,6 +1,7 @@
 package org.sdj;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -106,6 +107,13 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
         info.extra(HiresFix.STEPS, Integer.toString(fix.steps()));
       }
       info.extra(HiresFix.UPSCALER, fix.upscaler().a1111Name());
+      // As A1111 writes them: only where the second pass's differ from the first's.
+      fix.scheduler().filter(h -> !h.equals(scheduler)).ifPresent(h -> {
+        Map.Entry<String, Optional<String>> names = GenerationInfo.a1111Sampler(h);
+        info.extra(HiresFix.SAMPLER, names.getKey());
+        names.getValue().ifPresent(type -> info.extra(HiresFix.SCHEDULE_TYPE, type));
+      });
+      fix.guidanceScale().ifPresent(g -> info.extra(HiresFix.GUIDANCE, g));
       // As A1111 writes them: only where they differ from the first pass's.
       fix.prompt().filter(p -> !p.equals(prompt)).ifPresent(p -> info.extra(HiresFix.PROMPT, p));
       fix.negativePrompt().filter(p -> !p.equals(negativePrompt)).ifPresent(p -> info.extra(HiresFix.NEGATIVE_PROMPT,

@@ -3,6 +3,7 @@ package org.sdj;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import org.sdj.image.TorchInterpolate;
 
 /**
@@ -19,9 +20,13 @@ import org.sdj.image.TorchInterpolate;
  * @param upscaler how the picture is enlarged (A1111's "Upscaler"; {@link Upscaler#LATENT} by default)
  * @param prompt the second pass's prompt (A1111's "Hires prompt"); empty: the request's
  * @param negativePrompt the second pass's negative prompt (A1111's "Hires negative prompt"); empty: the request's
+ * @param scheduler the second pass's scheduler, a short name or diffusers class name (A1111's "Hires sampler" and
+ *     "Hires schedule type"; it takes the request's scheduler options only where it is the request's scheduler);
+ *     empty: the request's
+ * @param guidanceScale the second pass's guidance scale (Forge's "Hires CFG Scale"); empty: the request's
  */
 public record HiresFix(double scale, double strength, int steps, Upscaler upscaler, Optional<String> prompt,
-    Optional<String> negativePrompt) {
+    Optional<String> negativePrompt, Optional<String> scheduler, OptionalDouble guidanceScale) {
   public static final double DEFAULT_SCALE = 2;
   public static final double DEFAULT_STRENGTH = 0.7;
   public static final int MAX_SCALE = 4;
@@ -31,6 +36,9 @@ public record HiresFix(double scale, double strength, int steps, Upscaler upscal
   public static final String UPSCALER = "Hires upscaler";
   public static final String PROMPT = "Hires prompt";
   public static final String NEGATIVE_PROMPT = "Hires negative prompt";
+  public static final String SAMPLER = "Hires sampler";
+  public static final String SCHEDULE_TYPE = "Hires schedule type";
+  public static final String GUIDANCE = "Hires CFG Scale";
 
   /**
    * AUTOMATIC1111's upscalers that sdj runs: its latent ones (torch's {@code interpolate} on the latents, with and
@@ -84,16 +92,32 @@ public record HiresFix(double scale, double strength, int steps, Upscaler upscal
     Objects.requireNonNull(upscaler, "upscaler");
     Objects.requireNonNull(prompt, "prompt");
     Objects.requireNonNull(negativePrompt, "negativePrompt");
+    Objects.requireNonNull(scheduler, "scheduler");
+    Objects.requireNonNull(guidanceScale, "guidanceScale");
   }
 
   /** With the request's prompts. */
   public HiresFix(double scale, double strength, int steps, Upscaler upscaler) {
-    this(scale, strength, steps, upscaler, Optional.empty(), Optional.empty());
+    this(scale, strength, steps, upscaler, Optional.empty(), Optional.empty(), Optional.empty(),
+        OptionalDouble.empty());
   }
 
   /** This fix with its second pass's own prompt and negative prompt (A1111's Hires prompt fields). */
   public HiresFix withPrompts(String hiresPrompt, String hiresNegativePrompt) {
-    return new HiresFix(scale, strength, steps, upscaler, Optional.of(hiresPrompt), Optional.of(hiresNegativePrompt));
+    return new HiresFix(scale, strength, steps, upscaler, Optional.of(hiresPrompt), Optional.of(hiresNegativePrompt),
+        scheduler, guidanceScale);
+  }
+
+  /** This fix with its second pass's own scheduler (A1111's Hires sampler): a short name or diffusers class name. */
+  public HiresFix withScheduler(String hiresScheduler) {
+    return new HiresFix(scale, strength, steps, upscaler, prompt, negativePrompt,
+        Optional.of(Objects.requireNonNull(hiresScheduler, "hiresScheduler")), guidanceScale);
+  }
+
+  /** This fix with its second pass's own guidance scale (Forge's Hires CFG Scale). */
+  public HiresFix withGuidanceScale(double hiresGuidanceScale) {
+    return new HiresFix(scale, strength, steps, upscaler, prompt, negativePrompt, scheduler,
+        OptionalDouble.of(hiresGuidanceScale));
   }
 
   /** With the Latent upscaler. */
@@ -113,6 +137,9 @@ public record HiresFix(double scale, double strength, int steps, Upscaler upscal
     }
     if (!(strength > 0 && strength <= 1)) {
       return "hires fix strength must be in (0, 1], got " + strength;
+    }
+    if (guidanceScale.isPresent() && !Double.isFinite(guidanceScale.getAsDouble())) {
+      return "hires fix guidance scale must be a finite number, got " + guidanceScale.getAsDouble();
     }
     if (steps < 0 || steps > Generation.MAX_STEPS) {
       return "hires fix steps must be in 0.." + Generation.MAX_STEPS + " (0: the request's), got " + steps;

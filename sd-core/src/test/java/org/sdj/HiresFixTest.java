@@ -48,6 +48,35 @@ class HiresFixTest extends TinyModelTest {
     }
   }
 
+  /** The second pass with a sampler and a guidance scale of its own (A1111's Hires sampler, Forge's Hires CFG Scale). */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "euler then dpmpp-2m-karras at cfg 5 | euler | dpmpp-2m-karras | 71 | 4 | 5 | 7.5 | 5.0",
+      "euler-a then euler | euler-a | euler | 72 | 3 | 4 | 6.0 | 6.0"})
+  void aSecondPassSamplerAndGuidance(String name, String scheduler, String hiresScheduler, long seed, int steps,
+      int hiresSteps, double guidance, double hiresGuidance) throws URISyntaxException {
+    HiresFix fix = new HiresFix(2, 0.6, hiresSteps).withScheduler(hiresScheduler);
+    if (hiresGuidance != guidance) {
+      fix = fix.withGuidanceScale(hiresGuidance);
+    }
+    GenerationResult result = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+        .size(64, 64).steps(steps).scheduler(scheduler).guidanceScale(guidance).seed(seed).hiresFix(fix));
+    try (SafeTensorsFile expected = SafeTensorsFile.open(Path.of(HiresFixTest.class
+        .getResource("/hires/sampler-expected.safetensors").toURI()))) {
+      TensorAssert.assertTensorClose(result.latents(), expected.get(name).toFloatArray(), name);
+    }
+    String info = result.parameters().infotext();
+    assertTrue(hiresScheduler.equals("euler") ? info.endsWith("Hires sampler: Euler")
+        : info.contains("Hires sampler: DPM++ 2M, Hires schedule type: Karras, Hires CFG Scale: 5"), info);
+  }
+
+  @Test
+  void anUnknownSecondPassSamplerIsRefusedBeforeAnyWork() {
+    InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> sd.generate(TinyModel.small("x")
+        .hiresFix(new HiresFix(2, 0.6, 0).withScheduler("eulr"))));
+    assertTrue(e.getMessage().contains("unknown scheduler 'eulr'"), e.getMessage());
+  }
+
   /**
    * A1111's other upscalers: its latent ones (torch's interpolate in their modes) and Lanczos (the first pass decoded to
    * 8-bit pictures, resized by Pillow's LANCZOS and encoded again), as the generator composes diffusers' pipelines;

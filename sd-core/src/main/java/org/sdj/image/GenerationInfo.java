@@ -137,6 +137,20 @@ public record GenerationInfo(
     return InfotextCodec.parse(infotext);
   }
 
+  /**
+   * A1111's sampler name and schedule type (empty: the sampler's own) for sdj's scheduler {@code scheduler}; a
+   * diffusers class name, which A1111 has no name for, as the sampler, without a schedule type.
+   */
+  public static Map.Entry<String, Optional<String>> a1111Sampler(String scheduler) {
+    return SamplerNames.find(scheduler).map(e -> Map.entry(e.sampler(), e.scheduleType()))
+        .orElse(Map.entry(scheduler, Optional.empty()));
+  }
+
+  /** sdj's scheduler for A1111's sampler name and schedule type, if sdj has it. */
+  public static Optional<String> schedulerFor(String sampler, Optional<String> scheduleType) {
+    return SamplerNames.schedulerFor(sampler, scheduleType);
+  }
+
   /** A number as the infotext writes it: {@code 7.5}, {@code 1}, never {@code 1.0}. */
   public static String number(double value) {
     return InfotextCodec.number(value);

@@ -20,11 +20,14 @@ final class SamplerNames {
 
   private SamplerNames() {}
 
+  /** The A1111 names for an sdj scheduler name, if it has them. */
+  static Optional<Entry> find(String scheduler) {
+    return TABLE.stream().filter(e -> e.scheduler().equals(scheduler)).findFirst();
+  }
+
   /** The A1111 names for an sdj scheduler name. */
   static Entry forScheduler(String scheduler) {
-    return TABLE.stream()
-        .filter(e -> e.scheduler().equals(scheduler))
-        .findFirst()
+    return find(scheduler)
         .orElseThrow(() -> new SdjException("Unknown scheduler " + scheduler + "; known: "
             + String.join(", ", TABLE.stream().map(Entry::scheduler).toList())));
   }

@@ -221,6 +221,15 @@ final class GenerateCommand implements Callable<Integer> {
       description = "With --hires-scale: the second pass's negative prompt (default: --negative-prompt).")
   String hiresNegativePrompt;
 
+  @Option(names = "--hires-scheduler", paramLabel = "NAME",
+      description = "With --hires-scale: the second pass's scheduler (A1111's Hires sampler; default: --scheduler).")
+  String hiresScheduler;
+
+  @Option(names = "--hires-guidance", paramLabel = "G",
+      description = "With --hires-scale: the second pass's guidance scale (Forge's Hires CFG Scale; default:"
+          + " --guidance).")
+  Double hiresGuidance;
+
   @Option(names = "--vae-tiling",
       description = "Run the VAE tile by tile on pictures larger than its tile (512 pixels for SD 1.x), as diffusers'"
           + " enable_vae_tiling(): far less memory for large pictures, at the price of blended seams.")
@@ -260,9 +269,10 @@ final class GenerateCommand implements Callable<Integer> {
     }
     if (hiresScale == null && (spec.commandLine().getParseResult().hasMatchedOption("--hires-strength")
         || spec.commandLine().getParseResult().hasMatchedOption("--hires-steps") || hiresUpscaler != null
-        || hiresPrompt != null || hiresNegativePrompt != null)) {
+        || hiresPrompt != null || hiresNegativePrompt != null || hiresScheduler != null || hiresGuidance != null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--hires-strength, --hires-steps,"
-          + " --hires-upscaler and the hires prompts tune the hires fix: add --hires-scale");
+          + " --hires-upscaler, --hires-scheduler, --hires-guidance and the hires prompts tune the hires fix: add"
+          + " --hires-scale");
     }
     if (modelOptions.refiner == null && spec.commandLine().getParseResult().hasMatchedOption("--refiner-switch-at")) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--refiner-switch-at says when the refiner takes"
@@ -342,6 +352,12 @@ final class GenerateCommand implements Callable<Integer> {
       if (hiresPrompt != null || hiresNegativePrompt != null) {
         fix = fix.withPrompts(hiresPrompt != null ? hiresPrompt : prompt,
             hiresNegativePrompt != null ? hiresNegativePrompt : negativePrompt);
+      }
+      if (hiresScheduler != null) {
+        fix = fix.withScheduler(hiresScheduler);
+      }
+      if (hiresGuidance != null) {
+        fix = fix.withGuidanceScale(hiresGuidance);
       }
       request.hiresFix(fix);
     }

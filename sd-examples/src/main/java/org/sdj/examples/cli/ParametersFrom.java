@@ -120,6 +120,21 @@ final class ParametersFrom {
       if (hiresNegative != null && !given.hasMatchedOption("--hires-negative-prompt")) {
         command.hiresNegativePrompt = hiresNegative;
       }
+      String hiresSampler = info.extras().get(HiresFix.SAMPLER);
+      if (hiresSampler != null && !given.hasMatchedOption("--hires-scheduler")) {
+        Optional<String> known = GenerationInfo.schedulerFor(hiresSampler,
+            Optional.ofNullable(info.extras().get(HiresFix.SCHEDULE_TYPE)));
+        if (known.isPresent()) {
+          command.hiresScheduler = known.get();
+        } else {
+          err.println("sdj: " + file + ": hires sampler " + hiresSampler + " has no sdj scheduler; using the first"
+              + " pass's (give --hires-scheduler to choose)");
+        }
+      }
+      String hiresGuidance = info.extras().get(HiresFix.GUIDANCE);
+      if (hiresGuidance != null && !given.hasMatchedOption("--hires-guidance")) {
+        command.hiresGuidance = number(file, HiresFix.GUIDANCE, hiresGuidance);
+      }
       String upscaler = info.extras().get(HiresFix.UPSCALER);
       if (upscaler != null && !given.hasMatchedOption("--hires-upscaler")) {
         Optional<HiresFix.Upscaler> known = HiresFix.Upscaler.named(upscaler);

@@ -90,12 +90,13 @@ class InfoCommandTest {
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a fox",
         "--steps", "2", "--scheduler", "euler", "--seed", "5", "--width", "64", "--height", "48", "--hires-scale",
         "1.5", "--hires-strength", "0.6", "--hires-steps", "3", "--hires-upscaler", "latent-bicubic",
-        "--hires-prompt", "a fox at night", "--guidance-rescale", "0.7", "--output", first.toString())
-        .assertSuccess();
+        "--hires-prompt", "a fox at night", "--guidance-rescale", "0.7", "--hires-scheduler", "dpmpp-2m-karras",
+        "--hires-guidance", "5.5", "--output", first.toString()).assertSuccess();
     assertEquals(96, ImageIO.read(first.toFile()).getWidth());
     String info = Sdj.run("info", first.toString()).out();
     assertTrue(info.contains("Size: 64x48") && info.contains("Denoising strength: 0.6")
         && info.contains("Hires upscale: 1.5") && info.contains("Hires steps: 3")
+        && info.contains("Hires sampler: DPM++ 2M, Hires schedule type: Karras, Hires CFG Scale: 5.5")
         && info.contains("Hires upscaler: Latent (bicubic)") && info.contains("Hires prompt: a fox at night")
         && info.contains("Guidance rescale: 0.7"), info);
     Path again = dir.resolve("hires-again.png");
