@@ -107,7 +107,8 @@ make_bundle() {
   # folder ones, and IP-Adapter Plus with its image encoder); the device tool carries 64 MiB.
   zip -q -d "$bundle"/lib/sd-core-*-tests.jar 'fixtures-sd2/*' 'lora/*' 'vae-tiling/*' 'sdxl/tiny-sdxl-single-file.json' \
     'sdxl/tiny-sdxl-refiner-single-file.json' 'sdxl/kohya-lora.safetensors' 'clip-vision/*' 'ip-adapter/*.bin' \
-    'ip-adapter/*expected.safetensors' 'ip-adapter/sdxl-ip-adapter.safetensors' 'tiling/*' 'mask-crop/*'
+    'ip-adapter/*expected.safetensors' 'ip-adapter/sdxl-ip-adapter.safetensors' 'tiling/*' 'mask-crop/*' \
+    'brownian/*' 'dpmpp-sde/*' 'sdxl/tiling-masked-expected.safetensors'
   cp -r sd-cuda/target/test-classes "$bundle/test-classes"
   cp sd-cuda/target/cuda/ptxas-report.txt "$bundle/ptxas-report.txt"
   # The attention tuning image (AttentionTune): 22 MB of cubin in parts, 3 MB xz-packed; 'run' unpacks it into /tmp.

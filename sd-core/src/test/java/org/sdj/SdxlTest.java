@@ -25,6 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.sdj.backend.DType;
 import org.sdj.conformance.TensorAssert;
+import org.sdj.image.TestPictures;
 import org.sdj.io.InpaintingFixture;
 import org.sdj.io.SdxlFixture;
 import org.sdj.io.TestFixtures;
@@ -196,6 +197,35 @@ class SdxlTest {
           .steps(steps).scheduler(scheduler).guidanceScale(5).seed(seed).inpaint(SdxlFixture.ramp(), mask, strength))
           .latents();
       TensorAssert.assertTensorClose(latents, expected.get(name).toFloatArray(), "SDXL inpainting UNet, " + name);
+    }
+  }
+
+  /** Seamless tiling on SDXL: every convolution of its UNet and VAE wrapped, as with SD 1.x. */
+  @Test
+  void tilesAsDiffusersWithCircularConvolutions() throws URISyntaxException {
+    try (SafeTensorsFile expected = SafeTensorsFile.open(resource("tiling-masked-expected.safetensors"))) {
+      float[] latents = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+          .size(128, 128).steps(4).guidanceScale(5).seed(21).tiling(Tiling.BOTH)).latents();
+      TensorAssert.assertTensorClose(latents, expected.get("tiling").toFloatArray(), "SDXL tiling");
+    }
+  }
+
+  /** The masked area alone on SDXL, as StableDiffusionXLInpaintPipeline's padding_mask_crop. */
+  @Test
+  void inpaintsTheMaskedAreaAloneAsDiffusers() throws URISyntaxException {
+    try (SafeTensorsFile expected = SafeTensorsFile.open(resource("tiling-masked-expected.safetensors"))) {
+      GenerationResult result = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+          .size(128, 128).steps(4).guidanceScale(5).seed(22)
+          .inpaint(TestPictures.pattern(160, 128, false), TestPictures.mask(0, 160, 128)).inpaintOnlyMasked(8));
+      TensorAssert.assertTensorClose(result.latents(), expected.get("only masked latents").toFloatArray(),
+          "SDXL only masked");
+      float[] actual = TestPictures.bytes(result.images().getFirst());
+      float[] picture = expected.get("only masked picture").toFloatArray();
+      for (int i = 0; i < actual.length; i++) {
+        actual[i] /= 255;
+        picture[i] /= 255;
+      }
+      TensorAssert.assertImageClose(actual, picture, "SDXL only masked picture");
     }
   }
 
