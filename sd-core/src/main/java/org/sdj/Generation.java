@@ -51,6 +51,8 @@ final class Generation {
   private final GenerationRequest request;
 
   private final BufferedImage initImage;
+  /** The request's mask, blurred as it asks. */
+  private final Optional<BufferedImage> requestMask;
   /** The masked area repainted alone and put back into the picture; null for the whole picture. */
   private final OnlyMasked onlyMasked;
   /** The request, its control images cut to the masked area where that is repainted alone. */
@@ -84,6 +86,7 @@ final class Generation {
     this.attached = attached;
     this.request = request;
     int factor = components.vae().downscaleFactor();
+    this.requestMask = request.mask().map(this::blurred);
     this.onlyMasked = request.onlyMaskedPadding().isPresent() ? onlyMasked(factor) : null;
     this.initImage = onlyMasked != null ? onlyMasked.image() : request.initImage().map(this::fitImage).orElse(null);
     this.controlled = onlyMasked == null || request.controls().isEmpty() ? request : withControls(request,
@@ -92,7 +95,7 @@ final class Generation {
     this.height = request.height().orElse(initImage != null ? initImage.getHeight() : nativeSize());
     check(width, height, factor);
     this.mask = initImage != null && request.mask().isPresent()
-        ? Images.toMask(onlyMasked != null ? onlyMasked.mask() : fitMask(request.mask().get()), width, height)
+        ? Images.toMask(onlyMasked != null ? onlyMasked.mask() : fitMask(requestMask.get()), width, height)
         : inpaintingModel() ? wholeMask() : null;
     this.seed = request.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong(1L << 32));
     this.shape = new long[] {request.batchSize(), latentChannels(), height / factor, width / factor};
@@ -294,7 +297,8 @@ final class Generation {
         request.hiresFix(), request.refinerSwitchAt().isPresent() ? Optional.of(new GenerationParameters.RefinerUse(
             attached.refiner().orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty(),
         Stream.concat(attached.controlNetUses(request).stream(), attached.ipAdapterUses(request).stream()).toList(),
-        request.variation(), request.tiling(), request.onlyMaskedPadding());
+        request.variation(), request.tiling(), request.mask().isPresent() ? request.maskBlur() : 0,
+        request.onlyMaskedPadding());
     return new GenerationResult(images, latents, finalShape, parameters,
         Duration.ofNanos(System.nanoTime() - started));
   }
@@ -424,7 +428,7 @@ final class Generation {
     int w = request.width().orElse(nativeSize());
     int h = request.height().orElse(nativeSize());
     check(w, h, factor);
-    return OnlyMasked.of(request.initImage().get(), request.mask().get(), w, h,
+    return OnlyMasked.of(request.initImage().get(), requestMask.get(), w, h,
         request.onlyMaskedPadding().getAsInt());
   }
 
@@ -432,6 +436,15 @@ final class Generation {
     GenerationRequest.Builder b = request.toBuilder().noControl();
     controls.forEach(b::control);
     return b.build();
+  }
+
+  /** The mask blurred by the request's radius (diffusers' mask processor's blur, Pillow's GaussianBlur). */
+  private BufferedImage blurred(BufferedImage mask) {
+    try {
+      return Images.gaussianBlur(mask, request.maskBlur());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException("mask " + e.getMessage());
+    }
   }
 
   /** img2img's image at the requested size, or its own size rounded down to a multiple of the VAE factor. */

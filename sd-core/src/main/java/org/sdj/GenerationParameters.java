@@ -30,12 +30,14 @@ import org.sdj.scheduler.Schedulers;
  * @param controlNets the ControlNets that steered, and how, in order; empty for none
  * @param variation the variation seed and strength; empty for none
  * @param tiling seamless tiling ({@link Tiling#NONE} for none)
+ * @param maskBlur inpainting: the mask's blur radius (0 for none)
  * @param onlyMaskedPadding inpainting of the masked area alone, with this padding; empty for the whole picture
  */
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
     OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
-    List<ControlNetUse> controlNets, Optional<Variation> variation, Tiling tiling, OptionalInt onlyMaskedPadding) {
+    List<ControlNetUse> controlNets, Optional<Variation> variation, Tiling tiling, double maskBlur,
+    OptionalInt onlyMaskedPadding) {
 
   public GenerationParameters {
     controlNets = List.copyOf(controlNets);
@@ -74,6 +76,8 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
   public static final String REFINER = "Refiner";
   public static final String REFINER_SWITCH_AT = "Refiner switch at";
 
+  /** The infotext key of {@link #maskBlur()}, as AUTOMATIC1111 writes it. */
+  public static final String MASK_BLUR = "Mask blur";
   /** The infotext keys of {@link #onlyMaskedPadding()}, as AUTOMATIC1111 writes them. */
   public static final String INPAINT_AREA = "Inpaint area";
   public static final String ONLY_MASKED = "Only masked";
@@ -96,6 +100,9 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
       info.sampler(scheduler);
     }
     strength.ifPresent(info::denoisingStrength);
+    if (maskBlur > 0) {
+      info.extra(MASK_BLUR, maskBlur);
+    }
     onlyMaskedPadding.ifPresent(padding -> {
       info.extra(INPAINT_AREA, ONLY_MASKED);
       info.extra(MASKED_AREA_PADDING, Integer.toString(padding));

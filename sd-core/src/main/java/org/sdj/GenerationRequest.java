@@ -50,6 +50,9 @@ import org.sdj.prompt.PromptSyntax;
  *     img2img, {@value #DEFAULT_INPAINT_STRENGTH} for inpainting, as diffusers' pipelines default)
  * @param mask inpainting: with {@code initImage}, where to repaint (white; pixels at least half bright after a
  *     conversion to gray, as diffusers binarizes) and where to keep the image (black); resized as the image is
+ * @param maskBlur inpainting: the mask first blurred by a Gaussian of this standard deviation in pixels, as diffusers'
+ *     mask processor's {@code blur} (Pillow's GaussianBlur) does, for a softer edge where the repainted area is laid
+ *     back (A1111's "Mask blur", whose OpenCV blur rounds a little otherwise); 0 (the default): not blurred
  * @param onlyMaskedPadding inpainting: repaint the masked area alone (AUTOMATIC1111's "Inpaint area: Only masked",
  *     diffusers' {@code padding_mask_crop}): the region around the mask, this many pixels wider on each side and grown
  *     to the generation's aspect ratio, is cut out, repainted at {@code width x height} (default: the model's native
@@ -78,7 +81,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Optional<String> scheduler,
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
     Optional<BufferedImage> initImage, ResizeMode resizeMode, double strength, Optional<BufferedImage> mask,
-    OptionalInt onlyMaskedPadding,
+    double maskBlur, OptionalInt onlyMaskedPadding,
     Optional<HiresFix> hiresFix,
     OptionalDouble refinerSwitchAt, List<Control> controls, List<ImagePrompt> imagePrompts,
     Optional<Variation> variation, Tiling tiling, SdxlConditioning sdxl, StepListener listener,
@@ -150,6 +153,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.strength = strength;
     b.resizeMode = resizeMode;
     b.mask = mask;
+    b.maskBlur = maskBlur;
     b.onlyMaskedPadding = onlyMaskedPadding;
     b.hiresFix = hiresFix;
     b.refinerSwitchAt = refinerSwitchAt;
@@ -183,6 +187,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private double strength = DEFAULT_STRENGTH;
     private ResizeMode resizeMode = ResizeMode.JUST_RESIZE;
     private Optional<BufferedImage> mask = Optional.empty();
+    private double maskBlur;
     private OptionalInt onlyMaskedPadding = OptionalInt.empty();
     private Optional<HiresFix> hiresFix = Optional.empty();
     private OptionalDouble refinerSwitchAt = OptionalDouble.empty();
@@ -302,6 +307,15 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
      */
     public Builder resizeMode(ResizeMode resizeMode) {
       this.resizeMode = Objects.requireNonNull(resizeMode, "resizeMode");
+      return this;
+    }
+
+    /**
+     * Inpainting: blurs the mask by a Gaussian of standard deviation {@code radius} pixels first, as diffusers' mask
+     * processor's {@code blur} (A1111's "Mask blur"); 0 for none (the default).
+     */
+    public Builder maskBlur(double radius) {
+      this.maskBlur = radius;
       return this;
     }
 
@@ -429,7 +443,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     public GenerationRequest build() {
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler,
-          schedulerOverrides, seed, batchSize, initialNoise, initImage, resizeMode, strength, mask, onlyMaskedPadding,
+          schedulerOverrides, seed, batchSize, initialNoise, initImage, resizeMode, strength, mask, maskBlur, onlyMaskedPadding,
           hiresFix,
           refinerSwitchAt,
           controls, imagePrompts, variation, tiling, sdxl, listener, cancellation);

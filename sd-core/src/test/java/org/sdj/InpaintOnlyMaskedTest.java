@@ -39,6 +39,18 @@ class InpaintOnlyMaskedTest extends TinyModelTest {
         && info.contains("Size: " + width + "x" + height), info);
   }
 
+  /** A blurred mask (diffusers' mask processor's blur, A1111's Mask blur): a wider region, laid back softly. */
+  @Test
+  void aBlurredMaskIsLaidBackSoftly() throws URISyntaxException {
+    String name = "inpaint euler mask 0 blur 4 pad 8 at 64x64";
+    GenerationResult result = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+        .steps(4).scheduler("euler").seed(84).size(64, 64)
+        .inpaint(TestPictures.pattern(96, 80, false), TestPictures.mask(0, 96, 80)).maskBlur(4).inpaintOnlyMasked(8));
+    assertMatches(result, name);
+    assertTrue(result.parameters().infotext().contains("Mask blur: 4, Inpaint area: Only masked"),
+        result.parameters().infotext());
+  }
+
   /** With a ControlNet, whose control image is cut and filled as the picture is (ControlNet inpainting's crop). */
   @Test
   void aControlImageIsCutAsThePictureIs(@TempDir Path dir) throws URISyntaxException {

@@ -129,6 +129,23 @@ public final class Images {
     return Pixels.rgb(resize(Pixels.image(gray, image.getWidth(), image.getHeight()), width, height));
   }
 
+  /**
+   * {@code image} blurred as Pillow's {@code filter(ImageFilter.GaussianBlur(radius))} blurs it (diffusers' mask
+   * processor's {@code blur}), bit for bit: {@code image} itself for radius 0, else a new {@code TYPE_INT_RGB} image.
+   *
+   * @param radius the Gaussian's standard deviation in pixels, at least 0
+   */
+  public static BufferedImage gaussianBlur(BufferedImage image, double radius) {
+    if (!(radius >= 0) || !Double.isFinite(radius)) {
+      throw new IllegalArgumentException("blur radius must be a finite number at least 0, got " + radius);
+    }
+    if (radius == 0) {
+      return image;
+    }
+    return Pixels.image(PillowBlur.gaussian(Pixels.rgb(image), image.getWidth(), image.getHeight(), (float) radius),
+        image.getWidth(), image.getHeight());
+  }
+
   /** {@code image}'s pixels as Pillow's {@code convert("L")} makes them: one byte of gray each, row by row. */
   static int[] gray(BufferedImage image) {
     int[] pixels = Pixels.rgb(image);

@@ -45,6 +45,21 @@ public class MaskCropTest {
         TestPictures.pattern(24, 20, true))));
   }
 
+  /** Pillow's GaussianBlur (diffusers' mask processor's blur), byte for byte, radius below, near and past the sides. */
+  @ParameterizedTest(name = "radius {0} {1}x{2} mask {3}")
+  @CsvSource({"4, 96, 80, 0", "2.5, 96, 80, 1", "33, 96, 80, 2", "0.4, 20, 9, 0"})
+  void blursMasksAsPillow(String radius, int w, int h, int k) throws URISyntaxException {
+    assertArrayEquals(expected("blur " + radius + " " + w + "x" + h + " #" + k),
+        TestPictures.bytes(Images.gaussianBlur(TestPictures.mask(k, w, h), Double.parseDouble(radius))));
+  }
+
+  @ParameterizedTest(name = "radius {0} pattern {1}x{2}")
+  @CsvSource({"3, 37, 23", "1.5, 7, 5"})
+  void blursColorsAsPillow(String radius, int w, int h) throws URISyntaxException {
+    assertArrayEquals(expected("blur " + radius + " pattern " + w + "x" + h),
+        TestPictures.bytes(Images.gaussianBlur(TestPictures.pattern(w, h, false), Double.parseDouble(radius))));
+  }
+
   @Test
   void aBlackMaskIsRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -171,6 +171,11 @@ final class GenerateCommand implements Callable<Integer> {
           + " resize-and-fill (A1111's resize modes).")
   String resizeMode;
 
+  @Option(names = "--mask-blur", paramLabel = "R",
+      description = "Inpainting, with --mask: blur the mask by a Gaussian of R pixels first (A1111's Mask blur, as"
+          + " diffusers' mask processor blurs: Pillow's GaussianBlur), for a softer edge (default: 0, none).")
+  Double maskBlur;
+
   @Option(names = "--only-masked", paramLabel = "PADDING", arity = "0..1",
       fallbackValue = "" + MaskCrop.DEFAULT_PADDING,
       description = "Inpainting, with --mask: repaint the masked area alone (A1111's Inpaint area: Only masked), cut"
@@ -285,6 +290,10 @@ final class GenerateCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--resize-mode brings an image to the picture's"
           + " size: add --init-image");
     }
+    if (maskBlur != null && mask == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--mask-blur blurs a mask: add --mask and"
+          + " --init-image");
+    }
     if (onlyMasked != null && mask == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--only-masked repaints a mask's area: add --mask"
           + " and --init-image");
@@ -333,6 +342,9 @@ final class GenerateCommand implements Callable<Integer> {
           strength != null ? strength : GenerationRequest.DEFAULT_INPAINT_STRENGTH);
       if (onlyMasked != null) {
         request.inpaintOnlyMasked(onlyMasked);
+      }
+      if (maskBlur != null) {
+        request.maskBlur(maskBlur);
       }
     } else if (initImage != null) {
       request.initImage(Images.read(initImage), strength != null ? strength : GenerationRequest.DEFAULT_STRENGTH);

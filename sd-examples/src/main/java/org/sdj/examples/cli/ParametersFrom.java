@@ -69,6 +69,10 @@ final class ParametersFrom {
     if (rescale != null && !given.hasMatchedOption("--guidance-rescale")) {
       command.guidanceRescale = number(file, GenerationParameters.GUIDANCE_RESCALE, rescale);
     }
+    String blur = info.extras().get(GenerationParameters.MASK_BLUR);
+    if (blur != null && command.mask != null && !given.hasMatchedOption("--mask-blur")) {
+      command.maskBlur = number(file, GenerationParameters.MASK_BLUR, blur);
+    }
     String area = info.extras().get(GenerationParameters.INPAINT_AREA);
     if (GenerationParameters.ONLY_MASKED.equals(area) && command.mask != null
         && !given.hasMatchedOption("--only-masked")) {

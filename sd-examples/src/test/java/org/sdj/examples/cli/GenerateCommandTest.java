@@ -406,10 +406,10 @@ class GenerateCommandTest {
     ImageIO.write(InpaintingFixture.mask(), "png", mask.toFile());
     Path out = dir.resolve("only-masked.png");
     Sdj.run(Sdj.smallGenerate(out, "--init-image", image.toString(), "--mask", mask.toString(), "--only-masked", "4",
-        "--width", "32", "--height", "32")).assertSuccess();
+        "--width", "32", "--height", "32", "--mask-blur", "2")).assertSuccess();
     String info = ImageFiles.readParameters(out).orElseThrow();
-    assertTrue(info.contains("Size: 32x32") && info.contains("Inpaint area: Only masked, Masked area padding: 4"),
-        info);
+    assertTrue(info.contains("Size: 32x32")
+        && info.contains("Mask blur: 2, Inpaint area: Only masked, Masked area padding: 4"), info);
     assertEquals(64, ImageIO.read(out.toFile()).getWidth(), "the picture keeps its size");
     Path again = dir.resolve("only-masked-again.png");
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
@@ -418,6 +418,8 @@ class GenerateCommandTest {
     assertArrayEquals(Files.readAllBytes(out), Files.readAllBytes(again), "the same picture, the same file");
     Sdj.run(Sdj.smallGenerate(out, "--init-image", image.toString(), "--only-masked"))
         .assertOneErrorLine(2, "--only-masked repaints a mask's area: add --mask");
+    Sdj.run(Sdj.smallGenerate(out, "--init-image", image.toString(), "--mask-blur", "4"))
+        .assertOneErrorLine(2, "--mask-blur blurs a mask: add --mask");
   }
 
   @Test
