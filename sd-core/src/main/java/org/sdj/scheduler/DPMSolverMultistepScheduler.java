@@ -67,10 +67,10 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSol
    * @param finalSigma       {@code final_sigmas_type}
    * @param lambdaMinClipped {@code lambda_min_clipped}: drop timesteps whose half-log-SNR is below this
    * @param noiseSamplerSeed {@code noise_sampler_seed} with {@code brownian_noise: true}, sdj's keys: the SDE
-   *                         variant's noise from a Brownian tree of this seed, as k-diffusion's
-   *                         {@code sample_dpmpp_2m_sde} (AUTOMATIC1111's DPM++ 2M SDE) draws it, instead of the
-   *                         generator's draws, as diffusers draws them (sdj's engine gives the generation's seed);
-   *                         empty: the generator's
+   *                         variant as k-diffusion's samplers run it (AUTOMATIC1111's DPM++ 2M SDE and 3M SDE): its
+   *                         noise from a Brownian tree of this seed instead of the generator's draws (sdj's engine
+   *                         gives the generation's seed), and at order 3 k-diffusion's update, which differs from
+   *                         diffusers' third order; empty: diffusers' form
    */
   public record Config(CommonConfig common, int solverOrder, Algorithm algorithm, SolverType solverType,
       boolean lowerOrderFinal, boolean eulerAtFinal, SigmaSpacing sigmaSpacing, FinalSigma finalSigma,
@@ -168,7 +168,8 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSol
     boolean fewSteps = config.lowerOrderFinal() && n < LOWER_ORDER_FINAL_BELOW;
     boolean firstOrderFinal = index == n - 1
         && (config.eulerAtFinal() || fewSteps || config.finalSigma() == FinalSigma.ZERO);
-    boolean secondOrderFinal = index == n - 2 && fewSteps;
+    // k-diffusion's samplers (brownian_noise) keep their order up to the last step.
+    boolean secondOrderFinal = index == n - 2 && fewSteps && brownian.isEmpty();
 
     L x0 = dataPrediction(math, modelOutput, sample, sigmas[index]);
     List<L> history = state(math, History<L>::new).outputs;
@@ -213,8 +214,11 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSol
       L m1 = history.get(history.size() - 2);
       // D1_0 = (m0 - m1) / r0
       L d10 = math.combine(1f / r0, history.getLast(), -1f / r0, m1);
+      // k-diffusion's DPM++ 3M SDE (brownian_noise at order 3) takes phi_2 = (1 - e^-2h) / (-2h) + 1 at order 2
+      // whatever the solver type, and + 1/2 where diffusers' third order has - 1/2.
+      boolean kdiffusion3m = brownian.isPresent() && config.solverOrder() == 3;
       if (order == 2) {
-        sum.add((float) (config.solverType() == SolverType.MIDPOINT ? 0.5 * base
+        sum.add((float) (config.solverType() == SolverType.MIDPOINT && !kdiffusion3m ? 0.5 * base
             : sde ? alphaT * ((1 - exp2H) / (-2 * h) + 1) : alphaT * ((expH - 1) / h + 1)), d10);
       } else {
         float r1 = (float) ((lambda(sigmas[index - 1]) - lambda(sigmas[index - 2])) / h);
@@ -223,7 +227,7 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSol
         // D1 = D1_0 + r0 / (r0 + r1) * (D1_0 - D1_1), D2 = (D1_0 - D1_1) / (r0 + r1)
         sum.add((float) (sde ? alphaT * ((1 - exp2H) / (-2 * h) + 1) : alphaT * ((expH - 1) / h + 1)),
             math.combine(1f + r, d10, -r, d11));
-        sum.add((float) (sde ? alphaT * ((1 - exp2H - 2 * h) / (4 * h * h) - 0.5)
+        sum.add((float) (sde ? alphaT * ((1 - exp2H - 2 * h) / (4 * h * h) + (kdiffusion3m ? 0.5 : -0.5))
             : -alphaT * ((expH - 1 + h) / (h * h) - 0.5)), math.combine(1f / (r0 + r1), d10, -1f / (r0 + r1), d11));
       }
     }

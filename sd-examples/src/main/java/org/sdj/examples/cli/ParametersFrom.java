@@ -153,8 +153,9 @@ final class ParametersFrom {
     if (!given.hasMatchedOption("--scheduler") && info.sampler().isPresent()) {
       if (info.scheduler().isPresent()) {
         command.scheduler = info.scheduler().get();
-        // A1111's DPM++ 2M SDE samplers (k-diffusion's) draw their noise from a Brownian tree of the picture's seed.
-        if (info.extras().containsKey(A1111_VERSION) && command.scheduler.startsWith("dpmpp-2m-sde")) {
+        // A1111's DPM++ 2M and 3M SDE samplers are k-diffusion's, their noise a Brownian tree of the picture's seed.
+        if (info.extras().containsKey(A1111_VERSION) && (command.scheduler.startsWith("dpmpp-2m-sde")
+            || command.scheduler.startsWith("dpmpp-3m-sde"))) {
           command.schedulerOptions.putIfAbsent(DPMSolverMultistepScheduler.BROWNIAN_NOISE, "true");
         }
       } else {
