@@ -4,17 +4,15 @@ import java.awt.image.BufferedImage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.sdj.image.GenerationInfo;
 import org.sdj.image.Images;
-import org.sdj.image.ResizeMode;
 import org.sdj.image.LatentPreview;
+import org.sdj.image.ResizeMode;
 import org.sdj.image.TorchInterpolate;
 import org.sdj.io.lora.Lora;
 import org.sdj.pipeline.DenoiseObserver;
@@ -28,8 +26,6 @@ import org.sdj.prompt.PromptSyntax;
 import org.sdj.random.TorchGenerator;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Scheduler;
-import org.sdj.scheduler.DPMSolverMultistepScheduler;
-import org.sdj.scheduler.DPMSolverSDEScheduler;
 import org.sdj.scheduler.Schedulers;
 
 /**
@@ -70,6 +66,7 @@ final class Generation {
   private final long seed;
   private final long[] shape;
   private final int count;
+  private final RequestSchedulers schedulers;
   private final Scheduler scheduler;
 
   /** Resolves the request's defaults against the model and checks it, before any work. */
@@ -100,49 +97,10 @@ final class Generation {
     this.seed = request.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong(1L << 32));
     this.shape = new long[] {request.batchSize(), latentChannels(), height / factor, width / factor};
     this.count = Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3]);
-    this.scheduler = createScheduler(components);
-  }
-
-  /** The request's scheduler (else the model's), made before any work so that a bad name fails fast. */
-  private Scheduler createScheduler(PipelineComponents model) {
-    return createScheduler(model, request.scheduler().orElse(model.schedulerConfig().path("_class_name").asText()),
-        request.schedulerOverrides());
-  }
-
-  /**
-   * The hires pass's scheduler: the fix's own (with the request's scheduler options only where it is the request's
-   * scheduler, whose options another may not read), else the request's.
-   */
-  private Scheduler hiresScheduler(HiresFix fix) {
-    if (fix.scheduler().isEmpty() || fix.scheduler().equals(request.scheduler())) {
-      return createScheduler(components);
-    }
-    return createScheduler(components, fix.scheduler().get(), Map.of());
-  }
-
-  private Scheduler createScheduler(PipelineComponents model, String name, Map<String, Object> requested) {
-    Map<String, Object> overrides = new LinkedHashMap<>(requested);
-    // Brownian-tree noise (DPM++ SDE's, and DPM++ 2M SDE's where asked) follows the seed, as A1111 seeds it
-    // (diffusers would draw a random seed).
-    Optional<String> className = Schedulers.classNameOf(name);
-    boolean brownian = className.filter("DPMSolverSDEScheduler"::equals).isPresent()
-        || className.filter("DPMSolverMultistepScheduler"::equals).isPresent()
-            && (Boolean.TRUE.equals(overrides.get(DPMSolverMultistepScheduler.BROWNIAN_NOISE))
-                || model.schedulerConfig().path(DPMSolverMultistepScheduler.BROWNIAN_NOISE).asBoolean(false));
-    if (brownian && !overrides.containsKey(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED)
-        && !model.schedulerConfig().hasNonNull(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED)) {
-      overrides.put(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED, seed);
-    }
-    try {
-      return Schedulers.create(name, model.schedulerConfig(), overrides);
-    } catch (SdjException e) {
-      // The model's own scheduler config is the model's problem; a name or option the request gave is the request's.
-      if (requested.isEmpty() && name.equals(model.schedulerConfig().path("_class_name").asText())
-          && request.scheduler().isEmpty()) {
-        throw e;
-      }
-      throw new InvalidRequestException(e.getMessage());
-    }
+    this.schedulers = new RequestSchedulers(request, seed);
+    // Made before any work, so that a bad name fails fast.
+    this.scheduler = schedulers.first(components);
+    request.hiresFix().ifPresent(fix -> schedulers.hires(components, fix));
   }
 
   /** The unit-normal latents txt2img starts from: the request's own, or the first draw of the seeded generator. */
@@ -252,7 +210,7 @@ final class Generation {
       decoder = attached.refiner().orElseThrow().pipeline().seamless(request.tiling());
       latents = denoise(decoder, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           request.steps(), request.guidanceScale(), request.guidanceRescale(), request.clipSkip(),
-          createScheduler(decoder.components()), new LatentStart.Partial(latents,
+          schedulers.first(decoder.components()), new LatentStart.Partial(latents,
               request.refinerSwitchAt().getAsDouble()), shape, NoiseSource.of(generator), request.sdxl(), 1, List.of(),
               List.of()),
           started);
@@ -280,7 +238,7 @@ final class Generation {
           fix.negativePrompt().map(p -> List.of(repeat(p, batch))).orElse(spec.negativePrompts()),
           request.promptSyntax(), fix.steps() > 0 ? fix.steps() : request.steps(),
           fix.guidanceScale().orElse(request.guidanceScale()), request.guidanceRescale(),
-          request.clipSkip(), hiresScheduler(fix), second, finalShape, NoiseSource.of(generator),
+          request.clipSkip(), schedulers.hires(components, fix), second, finalShape, NoiseSource.of(generator),
           request.sdxl(), 1, attached.controls(request, fix.target(width, factor), fix.target(height, factor)),
           spec.imagePrompts(), attached.adapters(request, fix.target(width, factor), fix.target(height, factor)),
           request.steps()), started);
@@ -551,7 +509,6 @@ final class Generation {
         throw new InvalidRequestException("hires fix enlarges a txt2img picture of a text-to-image model: drop it"
             + (inpaintingModel() ? " for this inpainting model" : " or the init image"));
       }
-      hiresScheduler(fix);  // a name or option that does not fit fails before any work
       if (fix.target(width, factor) > MAX_SIDE || fix.target(height, factor) > MAX_SIDE) {
         throw new InvalidRequestException("hires fix would make " + fix.target(width, factor) + "x"
             + fix.target(height, factor) + ": at most " + MAX_SIDE + " a side");
