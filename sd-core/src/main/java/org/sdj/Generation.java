@@ -385,7 +385,7 @@ final class Generation {
     }
     int w = request.width().orElse(nativeSize());
     int h = request.height().orElse(nativeSize());
-    check(w, h, factor);
+    checkSize(w, h, factor);
     return OnlyMasked.of(request.initImage().get(), requestMask.get(), w, h,
         request.onlyMaskedPadding().getAsInt());
   }
@@ -411,7 +411,7 @@ final class Generation {
     if (request.width().isPresent() || request.height().isPresent()) {
       int w = request.width().orElse(image.getWidth());
       int h = request.height().orElse(image.getHeight());
-      check(w, h, factor);
+      checkSize(w, h, factor);
       return request.resizeMode().apply(image, w, h);
     }
     if (request.resizeMode() == ResizeMode.JUST_RESIZE) {
@@ -419,7 +419,7 @@ final class Generation {
     }
     int w = image.getWidth() - image.getWidth() % factor;
     int h = image.getHeight() - image.getHeight() % factor;
-    check(w, h, factor);
+    checkSize(w, h, factor);
     return request.resizeMode().apply(image, w, h);
   }
 
@@ -432,7 +432,8 @@ final class Generation {
     return request.resizeMode() == ResizeMode.JUST_RESIZE ? mask : request.resizeMode().apply(mask, width, height);
   }
 
-  private void check(int width, int height, int factor) {
+  /** Refuses a picture size the models cannot take: not a positive multiple of the VAE's factor, or too large. */
+  private static void checkSize(int width, int height, int factor) {
     if (width % factor != 0 || height % factor != 0 || width < factor || height < factor) {
       throw new InvalidRequestException("width and height must be positive multiples of " + factor + ", got "
           + width + "x" + height);
@@ -441,6 +442,10 @@ final class Generation {
       throw new InvalidRequestException("width and height must be at most " + MAX_SIDE + ", got " + width + "x"
           + height);
     }
+  }
+
+  private void check(int width, int height, int factor) {
+    checkSize(width, height, factor);
     if (request.steps() < 1 || request.steps() > MAX_STEPS) {
       throw new InvalidRequestException("steps must be in 1.." + MAX_STEPS + ", got " + request.steps());
     }
