@@ -47,7 +47,7 @@ final class Generation {
   private final GenerationRequest request;
 
   private final BufferedImage initImage;
-  /** The request's mask, blurred as it asks. */
+  /** The request's mask, inverted and blurred as it asks. */
   private final Optional<BufferedImage> requestMask;
   /** The masked area repainted alone and put back into the picture; null for the whole picture. */
   private final OnlyMasked onlyMasked;
@@ -83,7 +83,7 @@ final class Generation {
     this.attached = attached;
     this.request = request;
     int factor = components.vae().downscaleFactor();
-    this.requestMask = request.mask().map(this::blurred);
+    this.requestMask = request.mask().map(m -> blurred(request.invertMask() ? Images.inverted(m) : m));
     this.onlyMasked = request.onlyMaskedPadding().isPresent() ? onlyMasked(factor) : null;
     this.initImage = onlyMasked != null ? onlyMasked.image() : request.initImage().map(this::fitImage).orElse(null);
     this.controlled = onlyMasked == null || request.controls().isEmpty() ? request : withControls(request,
@@ -256,7 +256,7 @@ final class Generation {
             attached.refiner().orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty(),
         Stream.concat(attached.controlNetUses(request).stream(), attached.ipAdapterUses(request).stream()).toList(),
         request.variation(), request.tiling(), request.mask().isPresent() ? request.maskBlur() : 0,
-        request.onlyMaskedPadding());
+        request.mask().isPresent() && request.invertMask(), request.onlyMaskedPadding());
     return new GenerationResult(images, latents, finalShape, parameters,
         Duration.ofNanos(System.nanoTime() - started));
   }

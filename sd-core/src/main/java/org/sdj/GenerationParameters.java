@@ -31,13 +31,14 @@ import org.sdj.scheduler.Schedulers;
  * @param variation the variation seed and strength; empty for none
  * @param tiling seamless tiling ({@link Tiling#NONE} for none)
  * @param maskBlur inpainting: the mask's blur radius (0 for none)
+ * @param maskInverted inpainting: whether the mask was inverted (A1111's "Inpaint not masked")
  * @param onlyMaskedPadding inpainting of the masked area alone, with this padding; empty for the whole picture
  */
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
     OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
     List<ControlNetUse> controlNets, Optional<Variation> variation, Tiling tiling, double maskBlur,
-    OptionalInt onlyMaskedPadding) {
+    boolean maskInverted, OptionalInt onlyMaskedPadding) {
 
   public GenerationParameters {
     controlNets = List.copyOf(controlNets);
@@ -78,6 +79,9 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
 
   /** The infotext key of {@link #maskBlur()}, as AUTOMATIC1111 writes it. */
   public static final String MASK_BLUR = "Mask blur";
+  /** The infotext key and value of {@link #maskInverted()}, as AUTOMATIC1111 writes them. */
+  public static final String MASK_MODE = "Mask mode";
+  public static final String INPAINT_NOT_MASKED = "Inpaint not masked";
   /** The infotext keys of {@link #onlyMaskedPadding()}, as AUTOMATIC1111 writes them. */
   public static final String INPAINT_AREA = "Inpaint area";
   public static final String ONLY_MASKED = "Only masked";
@@ -102,6 +106,9 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     strength.ifPresent(info::denoisingStrength);
     if (maskBlur > 0) {
       info.extra(MASK_BLUR, maskBlur);
+    }
+    if (maskInverted) {
+      info.extra(MASK_MODE, INPAINT_NOT_MASKED);
     }
     onlyMaskedPadding.ifPresent(padding -> {
       info.extra(INPAINT_AREA, ONLY_MASKED);

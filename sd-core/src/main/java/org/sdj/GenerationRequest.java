@@ -53,6 +53,8 @@ import org.sdj.prompt.PromptSyntax;
  * @param maskBlur inpainting: the mask first blurred by a Gaussian of this standard deviation in pixels, as diffusers'
  *     mask processor's {@code blur} (Pillow's GaussianBlur) does, for a softer edge where the repainted area is laid
  *     back (A1111's "Mask blur", whose OpenCV blur rounds a little otherwise); 0 (the default): not blurred
+ * @param invertMask inpainting: repaint where the mask is black and keep where it is white (A1111's "Mask mode:
+ *     Inpaint not masked"), the mask inverted before it is blurred, as A1111 inverts it
  * @param onlyMaskedPadding inpainting: repaint the masked area alone (AUTOMATIC1111's "Inpaint area: Only masked",
  *     diffusers' {@code padding_mask_crop}): the region around the mask, this many pixels wider on each side and grown
  *     to the generation's aspect ratio, is cut out, repainted at {@code width x height} (default: the model's native
@@ -81,7 +83,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Optional<String> scheduler,
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
     Optional<BufferedImage> initImage, ResizeMode resizeMode, double strength, Optional<BufferedImage> mask,
-    double maskBlur, OptionalInt onlyMaskedPadding,
+    double maskBlur, boolean invertMask, OptionalInt onlyMaskedPadding,
     Optional<HiresFix> hiresFix,
     OptionalDouble refinerSwitchAt, List<Control> controls, List<ImagePrompt> imagePrompts,
     Optional<Variation> variation, Tiling tiling, SdxlConditioning sdxl, StepListener listener,
@@ -154,6 +156,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.resizeMode = resizeMode;
     b.mask = mask;
     b.maskBlur = maskBlur;
+    b.invertMask = invertMask;
     b.onlyMaskedPadding = onlyMaskedPadding;
     b.hiresFix = hiresFix;
     b.refinerSwitchAt = refinerSwitchAt;
@@ -188,6 +191,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private ResizeMode resizeMode = ResizeMode.JUST_RESIZE;
     private Optional<BufferedImage> mask = Optional.empty();
     private double maskBlur;
+    private boolean invertMask;
     private OptionalInt onlyMaskedPadding = OptionalInt.empty();
     private Optional<HiresFix> hiresFix = Optional.empty();
     private OptionalDouble refinerSwitchAt = OptionalDouble.empty();
@@ -320,6 +324,15 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     }
 
     /**
+     * Inpainting: repaints where the mask is black and keeps where it is white (A1111's "Mask mode: Inpaint not
+     * masked"); false (the default) repaints where it is white.
+     */
+    public Builder invertMask(boolean invert) {
+      this.invertMask = invert;
+      return this;
+    }
+
+    /**
      * Inpainting: repaints the masked area alone (AUTOMATIC1111's "Inpaint area: Only masked"), cut out with
      * {@code padding} pixels around the mask (A1111's "Only masked padding"; {@value
      * org.sdj.image.MaskCrop#DEFAULT_PADDING} by default), repainted at the request's size and put back.
@@ -442,11 +455,9 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
 
     public GenerationRequest build() {
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
-          guidanceRescale, clipSkip, scheduler,
-          schedulerOverrides, seed, batchSize, initialNoise, initImage, resizeMode, strength, mask, maskBlur, onlyMaskedPadding,
-          hiresFix,
-          refinerSwitchAt,
-          controls, imagePrompts, variation, tiling, sdxl, listener, cancellation);
+          guidanceRescale, clipSkip, scheduler, schedulerOverrides, seed, batchSize, initialNoise, initImage,
+          resizeMode, strength, mask, maskBlur, invertMask, onlyMaskedPadding, hiresFix, refinerSwitchAt, controls,
+          imagePrompts, variation, tiling, sdxl, listener, cancellation);
     }
   }
 }

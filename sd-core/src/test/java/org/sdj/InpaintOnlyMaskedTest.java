@@ -1,5 +1,6 @@
 package org.sdj;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.sdj.conformance.TensorAssert;
+import org.sdj.image.Images;
 import org.sdj.image.MaskCropTest;
 import org.sdj.image.TestPictures;
 import org.sdj.io.ControlNetFixture;
@@ -49,6 +51,22 @@ class InpaintOnlyMaskedTest extends TinyModelTest {
     assertMatches(result, name);
     assertTrue(result.parameters().infotext().contains("Mask blur: 4, Inpaint area: Only masked"),
         result.parameters().infotext());
+  }
+
+  /** "Inpaint not masked": the same as the inverted mask, inverted before it is blurred (as A1111 does). */
+  @Test
+  void anInvertedMaskIsTheMasksNegative() {
+    BufferedImage picture = TestPictures.pattern(96, 80, false);
+    BufferedImage mask = TestPictures.mask(0, 96, 80);
+    GenerationRequest.Builder request = GenerationRequest.prompt("x").steps(2).scheduler("euler").seed(5)
+        .size(64, 64);
+    GenerationResult inverted = sd.generate(request.inpaint(picture, mask).invertMask(true).maskBlur(2));
+    GenerationResult byHand = sd.generate(request.inpaint(picture, Images.inverted(mask)).invertMask(false)
+        .maskBlur(2));
+    assertArrayEquals(byHand.latents(), inverted.latents());
+    assertArrayEquals(TestPictures.bytes(byHand.images().getFirst()), TestPictures.bytes(inverted.images().getFirst()));
+    assertTrue(inverted.parameters().infotext().contains("Mask blur: 2, Mask mode: Inpaint not masked"),
+        inverted.parameters().infotext());
   }
 
   /** With a ControlNet, whose control image is cut and filled as the picture is (ControlNet inpainting's crop). */

@@ -129,6 +129,15 @@ public final class Images {
     return Pixels.rgb(resize(Pixels.image(gray, image.getWidth(), image.getHeight()), width, height));
   }
 
+  /** {@code image} with every channel inverted ({@code 255 - v}), as Pillow's {@code ImageOps.invert}. */
+  public static BufferedImage inverted(BufferedImage image) {
+    int[] pixels = Pixels.rgb(image);
+    for (int p = 0; p < pixels.length; p++) {
+      pixels[p] = ~pixels[p] & 0xFFFFFF;
+    }
+    return Pixels.image(pixels, image.getWidth(), image.getHeight());
+  }
+
   /**
    * {@code image} blurred as Pillow's {@code filter(ImageFilter.GaussianBlur(radius))} blurs it (diffusers' mask
    * processor's {@code blur}), bit for bit: {@code image} itself for radius 0, else a new {@code TYPE_INT_RGB} image.

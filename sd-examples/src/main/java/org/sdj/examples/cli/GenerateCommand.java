@@ -176,6 +176,11 @@ final class GenerateCommand implements Callable<Integer> {
           + " diffusers' mask processor blurs: Pillow's GaussianBlur), for a softer edge (default: 0, none).")
   Double maskBlur;
 
+  @Option(names = "--invert-mask",
+      description = "Inpainting, with --mask: repaint where the mask is black and keep where it is white (A1111's Mask"
+          + " mode: Inpaint not masked).")
+  boolean invertMask;
+
   @Option(names = "--only-masked", paramLabel = "PADDING", arity = "0..1",
       fallbackValue = "" + MaskCrop.DEFAULT_PADDING,
       description = "Inpainting, with --mask: repaint the masked area alone (A1111's Inpaint area: Only masked), cut"
@@ -290,9 +295,9 @@ final class GenerateCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--resize-mode brings an image to the picture's"
           + " size: add --init-image");
     }
-    if (maskBlur != null && mask == null) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--mask-blur blurs a mask: add --mask and"
-          + " --init-image");
+    if ((maskBlur != null || invertMask) && mask == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), (invertMask ? "--invert-mask inverts" : "--mask-blur"
+          + " blurs") + " a mask: add --mask and --init-image");
     }
     if (onlyMasked != null && mask == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--only-masked repaints a mask's area: add --mask"
@@ -346,6 +351,7 @@ final class GenerateCommand implements Callable<Integer> {
       if (maskBlur != null) {
         request.maskBlur(maskBlur);
       }
+      request.invertMask(invertMask);
     } else if (initImage != null) {
       request.initImage(Images.read(initImage), strength != null ? strength : GenerationRequest.DEFAULT_STRENGTH);
     }

@@ -73,6 +73,10 @@ final class ParametersFrom {
     if (blur != null && command.mask != null && !given.hasMatchedOption("--mask-blur")) {
       command.maskBlur = number(file, GenerationParameters.MASK_BLUR, blur);
     }
+    if (GenerationParameters.INPAINT_NOT_MASKED.equals(info.extras().get(GenerationParameters.MASK_MODE))
+        && command.mask != null && !given.hasMatchedOption("--invert-mask")) {
+      command.invertMask = true;
+    }
     String area = info.extras().get(GenerationParameters.INPAINT_AREA);
     if (GenerationParameters.ONLY_MASKED.equals(area) && command.mask != null
         && !given.hasMatchedOption("--only-masked")) {

@@ -406,10 +406,10 @@ class GenerateCommandTest {
     ImageIO.write(InpaintingFixture.mask(), "png", mask.toFile());
     Path out = dir.resolve("only-masked.png");
     Sdj.run(Sdj.smallGenerate(out, "--init-image", image.toString(), "--mask", mask.toString(), "--only-masked", "4",
-        "--width", "32", "--height", "32", "--mask-blur", "2")).assertSuccess();
+        "--width", "32", "--height", "32", "--mask-blur", "2", "--invert-mask")).assertSuccess();
     String info = ImageFiles.readParameters(out).orElseThrow();
-    assertTrue(info.contains("Size: 32x32")
-        && info.contains("Mask blur: 2, Inpaint area: Only masked, Masked area padding: 4"), info);
+    assertTrue(info.contains("Size: 32x32") && info.contains(
+        "Mask blur: 2, Mask mode: Inpaint not masked, Inpaint area: Only masked, Masked area padding: 4"), info);
     assertEquals(64, ImageIO.read(out.toFile()).getWidth(), "the picture keeps its size");
     Path again = dir.resolve("only-masked-again.png");
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
@@ -420,6 +420,8 @@ class GenerateCommandTest {
         .assertOneErrorLine(2, "--only-masked repaints a mask's area: add --mask");
     Sdj.run(Sdj.smallGenerate(out, "--init-image", image.toString(), "--mask-blur", "4"))
         .assertOneErrorLine(2, "--mask-blur blurs a mask: add --mask");
+    Sdj.run(Sdj.smallGenerate(out, "--init-image", image.toString(), "--invert-mask"))
+        .assertOneErrorLine(2, "--invert-mask inverts a mask: add --mask");
   }
 
   @Test
