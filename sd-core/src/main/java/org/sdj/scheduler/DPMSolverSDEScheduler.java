@@ -90,7 +90,7 @@ public final class DPMSolverSDEScheduler extends SigmaScheduler<DPMSolverSDESche
     int index = currentStepIndex(timestep, false);
     Midpoint<L> held = state(math, Midpoint::new);
     float sigma = held.start == null ? (float) sigmas[index] : held.sigma;
-    return math.scale(sample, 1f / (float) Math.sqrt(sigma * sigma + 1f));
+    return inputAt(math, sample, sigma);
   }
 
   @Override

@@ -109,7 +109,7 @@ public final class KDPM2DiscreteScheduler extends SigmaScheduler<KDPM2DiscreteSc
   public <L> L scaleModelInput(LatentMath<L> math, L sample, double timestep) {
     int index = currentStepIndex(timestep, false);
     float sigma = (float) (state(math, HeldSample::new).empty() ? sigmas[index] : sigmasInterpol[index]);
-    return math.scale(sample, 1f / (float) Math.sqrt(sigma * sigma + 1f));
+    return inputAt(math, sample, sigma);
   }
 
   @Override

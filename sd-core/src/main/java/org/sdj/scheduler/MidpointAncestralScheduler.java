@@ -75,7 +75,7 @@ abstract class MidpointAncestralScheduler<C extends SchedulerConfig & SigmaSpace
     int index = currentStepIndex(timestep, false);
     boolean first = state(math, HeldSample::new).empty();
     float sigma = (float) (first ? sigmas[index] : sigmasInterpol[index - 1]);
-    return math.scale(sample, 1f / (float) Math.sqrt(sigma * sigma + 1f));
+    return inputAt(math, sample, sigma);
   }
 
   @Override

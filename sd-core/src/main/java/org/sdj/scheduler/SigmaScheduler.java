@@ -41,7 +41,11 @@ abstract class SigmaScheduler<C extends SchedulerConfig> extends AbstractSchedul
 
   @Override
   public <L> L scaleModelInput(LatentMath<L> math, L sample, double timestep) {
-    float sigma = (float) sigmas[currentStepIndex(timestep, false)];
+    return inputAt(math, sample, (float) sigmas[currentStepIndex(timestep, false)]);
+  }
+
+  /** {@code sample / sqrt(sigma^2 + 1)}: what the model sees of a sample at noise level {@code sigma}. */
+  static <L> L inputAt(LatentMath<L> math, L sample, float sigma) {
     return math.scale(sample, 1f / (float) Math.sqrt(sigma * sigma + 1f));
   }
 
