@@ -108,7 +108,7 @@ make_bundle() {
   zip -q -d "$bundle"/lib/sd-core-*-tests.jar 'fixtures-sd2/*' 'lora/*' 'vae-tiling/*' 'sdxl/tiny-sdxl-single-file.json' \
     'sdxl/tiny-sdxl-refiner-single-file.json' 'sdxl/kohya-lora.safetensors' 'clip-vision/*' 'ip-adapter/*.bin' \
     'ip-adapter/*expected.safetensors' 'ip-adapter/sdxl-ip-adapter.safetensors' 'tiling/*' 'mask-crop/*' \
-    'brownian/*' 'dpmpp-sde/*' 'sdxl/tiling-masked-expected.safetensors'
+    'brownian/*' 'dpmpp-sde/*' 'sdxl/tiling-masked-expected.safetensors' 'masked-content/*'
   cp -r sd-cuda/target/test-classes "$bundle/test-classes"
   cp sd-cuda/target/cuda/ptxas-report.txt "$bundle/ptxas-report.txt"
   # The attention tuning image (AttentionTune): 22 MB of cubin in parts, 3 MB xz-packed; 'run' unpacks it into /tmp.

@@ -85,15 +85,19 @@ final class Generation {
     int factor = components.vae().downscaleFactor();
     this.requestMask = request.mask().map(m -> blurred(request.invertMask() ? Images.inverted(m) : m));
     this.onlyMasked = request.onlyMaskedPadding().isPresent() ? onlyMasked(factor) : null;
-    this.initImage = onlyMasked != null ? onlyMasked.image() : request.initImage().map(this::fitImage).orElse(null);
+    BufferedImage picture = onlyMasked != null ? onlyMasked.image()
+        : request.initImage().map(this::fitImage).orElse(null);
     this.controlled = onlyMasked == null || request.controls().isEmpty() ? request : withControls(request,
         request.controls().stream().map(onlyMasked::control).toList());
-    this.width = request.width().orElse(initImage != null ? initImage.getWidth() : nativeSize());
-    this.height = request.height().orElse(initImage != null ? initImage.getHeight() : nativeSize());
+    this.width = request.width().orElse(picture != null ? picture.getWidth() : nativeSize());
+    this.height = request.height().orElse(picture != null ? picture.getHeight() : nativeSize());
     check(width, height, factor);
-    this.mask = initImage != null && request.mask().isPresent()
-        ? Images.toMask(onlyMasked != null ? onlyMasked.mask() : fitMask(requestMask.get()), width, height)
-        : inpaintingModel() ? wholeMask() : null;
+    BufferedImage sizedMask = picture != null && request.mask().isPresent()
+        ? onlyMasked != null ? onlyMasked.mask() : fitMask(requestMask.get()) : null;
+    this.mask = sizedMask != null ? Images.toMask(sizedMask, width, height) : inpaintingModel() ? wholeMask() : null;
+    // A1111 fills the picture for every masked content but the original, the mask as blurred, before it encodes it.
+    this.initImage = sizedMask != null && request.maskedContent().fillsPicture()
+        ? Images.fillMasked(picture, sizedMask) : picture;
     this.seed = request.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong(1L << 32));
     this.shape = new long[] {request.batchSize(), latentChannels(), height / factor, width / factor};
     this.count = Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3]);
@@ -256,7 +260,8 @@ final class Generation {
             attached.refiner().orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty(),
         Stream.concat(attached.controlNetUses(request).stream(), attached.ipAdapterUses(request).stream()).toList(),
         request.variation(), request.tiling(), request.mask().isPresent() ? request.maskBlur() : 0,
-        request.mask().isPresent() && request.invertMask(), request.onlyMaskedPadding());
+        request.mask().isPresent() && request.invertMask(),
+        request.mask().isPresent() ? request.maskedContent() : MaskedContent.ORIGINAL, request.onlyMaskedPadding());
     return new GenerationResult(images, latents, finalShape, parameters,
         Duration.ofNanos(System.nanoTime() - started));
   }
@@ -306,6 +311,10 @@ final class Generation {
     float[] imageLatents = conditioned && strength == 1 ? new float[0]
         : repeat(pipeline.encodeImage(image, imageShape, generator::randn), batch);
     float[] noise = initImage == null ? initialNoise(generator) : varied(generator.randn(count));
+    float[] latentMask = repeat(latentMask(), batch);
+    if (imageLatents.length != 0 && request.mask().isPresent()) {
+      imageLatents = request.maskedContent().startLatents(imageLatents, noise, latentMask, shape);
+    }
     float[] maskedImageLatents;
     if (conditioned) {
       int plane = height * width;
@@ -320,7 +329,7 @@ final class Generation {
       generator.randn(count / batch);
       maskedImageLatents = new float[0];
     }
-    return new LatentStart.Inpaint(imageLatents, noise, strength, repeat(latentMask(), batch), maskedImageLatents);
+    return new LatentStart.Inpaint(imageLatents, noise, strength, latentMask, maskedImageLatents);
   }
 
   /** A mask of ones at the image's size: repaint everything. */

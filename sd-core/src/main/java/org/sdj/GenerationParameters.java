@@ -32,18 +32,21 @@ import org.sdj.scheduler.Schedulers;
  * @param tiling seamless tiling ({@link Tiling#NONE} for none)
  * @param maskBlur inpainting: the mask's blur radius (0 for none)
  * @param maskInverted inpainting: whether the mask was inverted (A1111's "Inpaint not masked")
+ * @param maskedContent inpainting: what the loop started from under the mask ({@link MaskedContent#ORIGINAL} for the
+ *     picture as it is, and for any generation without a mask)
  * @param onlyMaskedPadding inpainting of the masked area alone, with this padding; empty for the whole picture
  */
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
     OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
     List<ControlNetUse> controlNets, Optional<Variation> variation, Tiling tiling, double maskBlur,
-    boolean maskInverted, OptionalInt onlyMaskedPadding) {
+    boolean maskInverted, MaskedContent maskedContent, OptionalInt onlyMaskedPadding) {
 
   public GenerationParameters {
     controlNets = List.copyOf(controlNets);
     Objects.requireNonNull(variation, "variation");
     Objects.requireNonNull(tiling, "tiling");
+    Objects.requireNonNull(maskedContent, "maskedContent");
     Objects.requireNonNull(onlyMaskedPadding, "onlyMaskedPadding");
   }
 
@@ -109,6 +112,9 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     }
     if (maskInverted) {
       info.extra(MASK_MODE, INPAINT_NOT_MASKED);
+    }
+    if (maskedContent != MaskedContent.ORIGINAL) {
+      info.extra(MaskedContent.INFOTEXT_KEY, maskedContent.a1111Name());
     }
     onlyMaskedPadding.ifPresent(padding -> {
       info.extra(INPAINT_AREA, ONLY_MASKED);

@@ -55,6 +55,8 @@ import org.sdj.prompt.PromptSyntax;
  *     back (A1111's "Mask blur", whose OpenCV blur rounds a little otherwise); 0 (the default): not blurred
  * @param invertMask inpainting: repaint where the mask is black and keep where it is white (A1111's "Mask mode:
  *     Inpaint not masked"), the mask inverted before it is blurred, as A1111 inverts it
+ * @param maskedContent inpainting: what the loop starts from under the mask ({@link MaskedContent}, A1111's "Masked
+ *     content"; {@link MaskedContent#ORIGINAL}, the picture as it is, by default)
  * @param onlyMaskedPadding inpainting: repaint the masked area alone (AUTOMATIC1111's "Inpaint area: Only masked",
  *     diffusers' {@code padding_mask_crop}): the region around the mask, this many pixels wider on each side and grown
  *     to the generation's aspect ratio, is cut out, repainted at {@code width x height} (default: the model's native
@@ -83,7 +85,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Optional<String> scheduler,
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
     Optional<BufferedImage> initImage, ResizeMode resizeMode, double strength, Optional<BufferedImage> mask,
-    double maskBlur, boolean invertMask, OptionalInt onlyMaskedPadding,
+    double maskBlur, boolean invertMask, MaskedContent maskedContent, OptionalInt onlyMaskedPadding,
     Optional<HiresFix> hiresFix,
     OptionalDouble refinerSwitchAt, List<Control> controls, List<ImagePrompt> imagePrompts,
     Optional<Variation> variation, Tiling tiling, SdxlConditioning sdxl, StepListener listener,
@@ -107,6 +109,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     initialNoise = initialNoise.map(float[]::clone);
     Objects.requireNonNull(resizeMode, "resizeMode");
     Objects.requireNonNull(mask, "mask");
+    Objects.requireNonNull(maskedContent, "maskedContent");
     Objects.requireNonNull(onlyMaskedPadding, "onlyMaskedPadding");
     Objects.requireNonNull(hiresFix, "hiresFix");
     Objects.requireNonNull(refinerSwitchAt, "refinerSwitchAt");
@@ -157,6 +160,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.mask = mask;
     b.maskBlur = maskBlur;
     b.invertMask = invertMask;
+    b.maskedContent = maskedContent;
     b.onlyMaskedPadding = onlyMaskedPadding;
     b.hiresFix = hiresFix;
     b.refinerSwitchAt = refinerSwitchAt;
@@ -192,6 +196,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private Optional<BufferedImage> mask = Optional.empty();
     private double maskBlur;
     private boolean invertMask;
+    private MaskedContent maskedContent = MaskedContent.ORIGINAL;
     private OptionalInt onlyMaskedPadding = OptionalInt.empty();
     private Optional<HiresFix> hiresFix = Optional.empty();
     private OptionalDouble refinerSwitchAt = OptionalDouble.empty();
@@ -333,6 +338,15 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     }
 
     /**
+     * Inpainting: what the loop starts from under the mask (A1111's "Masked content"; {@link MaskedContent#ORIGINAL}
+     * by default). It matters below strength 1.
+     */
+    public Builder maskedContent(MaskedContent content) {
+      this.maskedContent = Objects.requireNonNull(content, "maskedContent");
+      return this;
+    }
+
+    /**
      * Inpainting: repaints the masked area alone (AUTOMATIC1111's "Inpaint area: Only masked"), cut out with
      * {@code padding} pixels around the mask (A1111's "Only masked padding"; {@value
      * org.sdj.image.MaskCrop#DEFAULT_PADDING} by default), repainted at the request's size and put back.
@@ -456,7 +470,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     public GenerationRequest build() {
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler, schedulerOverrides, seed, batchSize, initialNoise, initImage,
-          resizeMode, strength, mask, maskBlur, invertMask, onlyMaskedPadding, hiresFix, refinerSwitchAt, controls,
+          resizeMode, strength, mask, maskBlur, invertMask, maskedContent, onlyMaskedPadding, hiresFix, refinerSwitchAt, controls,
           imagePrompts, variation, tiling, sdxl, listener, cancellation);
     }
   }

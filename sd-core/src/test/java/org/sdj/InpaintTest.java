@@ -117,7 +117,7 @@ class InpaintTest extends TinyModelTest {
         request.promptSyntax(), request.width(), request.height(), request.steps(), request.guidanceScale(),
         request.guidanceRescale(), request.clipSkip(), request.scheduler(), request.schedulerOverrides(), request.seed(), request.batchSize(),
         request.initialNoise(), Optional.empty(), request.resizeMode(), request.strength(), request.mask(),
-        request.maskBlur(), request.invertMask(), request.onlyMaskedPadding(),
+        request.maskBlur(), request.invertMask(), request.maskedContent(), request.onlyMaskedPadding(),
         request.hiresFix(),
         request.refinerSwitchAt(), request.controls(), request.imagePrompts(), request.variation(), request.tiling(),
         request.sdxl(),

@@ -155,6 +155,41 @@ public final class Images {
         image.getWidth(), image.getHeight());
   }
 
+  /**
+   * {@code image} with its masked area painted in the colors around it, as AUTOMATIC1111's "Masked content: fill"
+   * ({@code masking.fill}) does before an inpainting pass, bit for bit in Pillow's arithmetic: kept where the mask is
+   * black, replaced where it is white, mixed in proportion to the mask's gray in between.
+   *
+   * @param mask read as gray ({@code convert("L")}), resized as {@link #toMask} resizes it where its size differs
+   * @return a new {@code TYPE_INT_RGB} image of {@code image}'s size
+   */
+  public static BufferedImage fillMasked(BufferedImage image, BufferedImage mask) {
+    int width = image.getWidth();
+    int height = image.getHeight();
+    int[] gray = mask.getWidth() == width && mask.getHeight() == height ? gray(mask)
+        : grayResized(mask, width, height);
+    for (int p = 0; p < gray.length; p++) {
+      gray[p] &= 0xFF;
+    }
+    return Pixels.image(MaskFill.fill(Pixels.rgb(image), gray, width, height), width, height);
+  }
+
+  /**
+   * {@code image}'s pixels as Pillow's {@code convert("RGB")} gives them (gray replicated, alpha dropped), packed
+   * {@code 0xRRGGBB} row by row.
+   */
+  public static int[] rgb(BufferedImage image) {
+    return Pixels.rgb(image);
+  }
+
+  /** A new {@code TYPE_INT_RGB} image of {@code 0xRRGGBB} pixels, row by row. */
+  public static BufferedImage fromRgb(int[] pixels, int width, int height) {
+    if (pixels.length != (long) width * height) {
+      throw new IllegalArgumentException(pixels.length + " pixels are not " + width + "x" + height);
+    }
+    return Pixels.image(pixels, width, height);
+  }
+
   /** {@code image}'s pixels as Pillow's {@code convert("L")} makes them: one byte of gray each, row by row. */
   static int[] gray(BufferedImage image) {
     int[] pixels = Pixels.rgb(image);

@@ -12,31 +12,38 @@ final class PillowBlur {
 
   /** {@code pixels} ({@code width x height}, {@code 0xRRGGBB}) blurred as Pillow blurs an RGB or L image. */
   static int[] gaussian(int[] pixels, int width, int height, float radius) {
-    float box = boxRadius(radius);
-    int[][] channels = new int[3][pixels.length];
-    for (int p = 0; p < pixels.length; p++) {
-      channels[0][p] = pixels[p] >>> 16 & 0xFF;
-      channels[1][p] = pixels[p] >>> 8 & 0xFF;
-      channels[2][p] = pixels[p] & 0xFF;
-    }
     int[] out = new int[pixels.length];
-    for (int c = 0; c < 3; c++) {
-      int[] v = channels[c];
-      if (box != 0) {
-        for (int pass = 0; pass < PASSES; pass++) {
-          v = rows(v, width, height, box);
-        }
-        v = transpose(v, width, height);
-        for (int pass = 0; pass < PASSES; pass++) {
-          v = rows(v, height, width, box);
-        }
-        v = transpose(v, height, width);
+    for (int shift = 16; shift >= 0; shift -= 8) {
+      int[] v = new int[pixels.length];
+      for (int p = 0; p < pixels.length; p++) {
+        v[p] = pixels[p] >>> shift & 0xFF;
       }
+      v = channel(v, width, height, radius);
       for (int p = 0; p < out.length; p++) {
-        out[p] |= v[p] << (16 - 8 * c);
+        out[p] |= v[p] << shift;
       }
     }
     return out;
+  }
+
+  /**
+   * One band of bytes ({@code width x height}, row by row) blurred as Pillow blurs each band of any 8-bit image (its
+   * bands never mix): a copy for radius 0.
+   */
+  static int[] channel(int[] band, int width, int height, float radius) {
+    float box = boxRadius(radius);
+    int[] v = band.clone();
+    if (box == 0) {
+      return v;
+    }
+    for (int pass = 0; pass < PASSES; pass++) {
+      v = rows(v, width, height, box);
+    }
+    v = transpose(v, width, height);
+    for (int pass = 0; pass < PASSES; pass++) {
+      v = rows(v, height, width, box);
+    }
+    return transpose(v, height, width);
   }
 
   /** Pillow's {@code _gaussian_blur_radius}: the box radius of its passes for a Gaussian of {@code radius}, in float. */

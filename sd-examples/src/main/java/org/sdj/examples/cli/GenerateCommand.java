@@ -16,6 +16,7 @@ import org.sdj.GenerationResult;
 import org.sdj.SdjException;
 import org.sdj.StableDiffusion;
 import org.sdj.StepListener;
+import org.sdj.MaskedContent;
 import org.sdj.Tiling;
 import org.sdj.backend.DType;
 import org.sdj.image.ImageFileException;
@@ -181,6 +182,12 @@ final class GenerateCommand implements Callable<Integer> {
           + " mode: Inpaint not masked).")
   boolean invertMask;
 
+  @Option(names = "--masked-content", paramLabel = "CONTENT",
+      description = "Inpainting, with --mask: what the repainting starts from under the mask (A1111's Masked content):"
+          + " original (the picture as it is; the default), fill (painted with the colors around it), latent-noise"
+          + " or latent-nothing (filled, then its latents replaced by noise or zeros). It matters below --strength 1.")
+  String maskedContent;
+
   @Option(names = "--only-masked", paramLabel = "PADDING", arity = "0..1",
       fallbackValue = "" + MaskCrop.DEFAULT_PADDING,
       description = "Inpainting, with --mask: repaint the masked area alone (A1111's Inpaint area: Only masked), cut"
@@ -299,6 +306,10 @@ final class GenerateCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), (invertMask ? "--invert-mask inverts" : "--mask-blur"
           + " blurs") + " a mask: add --mask and --init-image");
     }
+    if (maskedContent != null && mask == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--masked-content fills a mask's area: add --mask"
+          + " and --init-image");
+    }
     if (onlyMasked != null && mask == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--only-masked repaints a mask's area: add --mask"
           + " and --init-image");
@@ -352,6 +363,11 @@ final class GenerateCommand implements Callable<Integer> {
         request.maskBlur(maskBlur);
       }
       request.invertMask(invertMask);
+      if (maskedContent != null) {
+        request.maskedContent(MaskedContent.named(maskedContent).orElseThrow(() -> new CommandLine.ParameterException(
+            spec.commandLine(), "--masked-content " + maskedContent + " is not one of original, fill, latent-noise,"
+            + " latent-nothing")));
+      }
     } else if (initImage != null) {
       request.initImage(Images.read(initImage), strength != null ? strength : GenerationRequest.DEFAULT_STRENGTH);
     }

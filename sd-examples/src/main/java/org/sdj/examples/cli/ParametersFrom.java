@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import org.sdj.GenerationParameters;
 import org.sdj.HiresFix;
+import org.sdj.MaskedContent;
 import org.sdj.SdjException;
 import org.sdj.Tiling;
 import org.sdj.Variation;
@@ -76,6 +77,15 @@ final class ParametersFrom {
     if (GenerationParameters.INPAINT_NOT_MASKED.equals(info.extras().get(GenerationParameters.MASK_MODE))
         && command.mask != null && !given.hasMatchedOption("--invert-mask")) {
       command.invertMask = true;
+    }
+    String content = info.extras().get(MaskedContent.INFOTEXT_KEY);
+    if (content != null && command.mask != null && !given.hasMatchedOption("--masked-content")) {
+      if (MaskedContent.named(content).isPresent()) {
+        command.maskedContent = content;
+      } else {
+        err.println("sdj: " + file + ": Masked content " + content + " is not fill, original, latent noise or latent"
+            + " nothing; keeping the original (give --masked-content to choose)");
+      }
     }
     String area = info.extras().get(GenerationParameters.INPAINT_AREA);
     if (GenerationParameters.ONLY_MASKED.equals(area) && command.mask != null

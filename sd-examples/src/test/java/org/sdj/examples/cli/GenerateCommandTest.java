@@ -406,10 +406,11 @@ class GenerateCommandTest {
     ImageIO.write(InpaintingFixture.mask(), "png", mask.toFile());
     Path out = dir.resolve("only-masked.png");
     Sdj.run(Sdj.smallGenerate(out, "--init-image", image.toString(), "--mask", mask.toString(), "--only-masked", "4",
-        "--width", "32", "--height", "32", "--mask-blur", "2", "--invert-mask")).assertSuccess();
+        "--width", "32", "--height", "32", "--mask-blur", "2", "--invert-mask", "--masked-content", "latent-noise",
+        "--strength", "0.6")).assertSuccess();
     String info = ImageFiles.readParameters(out).orElseThrow();
-    assertTrue(info.contains("Size: 32x32") && info.contains(
-        "Mask blur: 2, Mask mode: Inpaint not masked, Inpaint area: Only masked, Masked area padding: 4"), info);
+    assertTrue(info.contains("Size: 32x32") && info.contains("Mask blur: 2, Mask mode: Inpaint not masked, Masked"
+        + " content: latent noise, Inpaint area: Only masked, Masked area padding: 4"), info);
     assertEquals(64, ImageIO.read(out.toFile()).getWidth(), "the picture keeps its size");
     Path again = dir.resolve("only-masked-again.png");
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
@@ -422,6 +423,10 @@ class GenerateCommandTest {
         .assertOneErrorLine(2, "--mask-blur blurs a mask: add --mask");
     Sdj.run(Sdj.smallGenerate(out, "--init-image", image.toString(), "--invert-mask"))
         .assertOneErrorLine(2, "--invert-mask inverts a mask: add --mask");
+    Sdj.run(Sdj.smallGenerate(out, "--init-image", image.toString(), "--masked-content", "fill"))
+        .assertOneErrorLine(2, "--masked-content fills a mask's area: add --mask");
+    Sdj.run(Sdj.smallGenerate(out, "--init-image", image.toString(), "--mask", mask.toString(), "--masked-content",
+        "noise")).assertOneErrorLine(2, "--masked-content noise is not one of original, fill, latent-noise");
   }
 
   @Test
