@@ -104,11 +104,12 @@ make_bundle() {
   cp sd-cuda/target/sd-cuda-*-SNAPSHOT.jar "$bundle/lib/"
   # The SD 2, LoRA, VAE tiling, single-file SDXL (base and refiner), SDXL LoRA, image encoder and most IP-Adapter
   # fixtures in sd-core's test jar serve only sd-core's own tests (sd-cuda's take tiny-sd1, the inpainting and the SDXL
-  # folder ones, and IP-Adapter Plus with its image encoder); the device tool carries 64 MiB.
+  # folder ones, IP-Adapter Plus with its image encoder, and the tiny 4x ESRGAN); the device tool carries 64 MiB.
   zip -q -d "$bundle"/lib/sd-core-*-tests.jar 'fixtures-sd2/*' 'lora/*' 'vae-tiling/*' 'sdxl/tiny-sdxl-single-file.json' \
     'sdxl/tiny-sdxl-refiner-single-file.json' 'sdxl/kohya-lora.safetensors' 'clip-vision/*' 'ip-adapter/*.bin' \
     'ip-adapter/*expected.safetensors' 'ip-adapter/sdxl-ip-adapter.safetensors' 'tiling/*' 'mask-crop/*' \
-    'brownian/*' 'dpmpp-sde/*' 'sdxl/tiling-masked-expected.safetensors' 'masked-content/*'
+    'brownian/*' 'dpmpp-sde/*' 'sdxl/tiling-masked-expected.safetensors' 'masked-content/*' 'esrgan/*expected*' \
+    'esrgan/tiny-x2*' 'esrgan/tiny-x4-old*'
   cp -r sd-cuda/target/test-classes "$bundle/test-classes"
   cp sd-cuda/target/cuda/ptxas-report.txt "$bundle/ptxas-report.txt"
   # The attention tuning image (AttentionTune): 22 MB of cubin in parts, 3 MB xz-packed; 'run' unpacks it into /tmp.

@@ -20,6 +20,7 @@ import org.sdj.pipeline.LoadedImageEncoder;
 import org.sdj.pipeline.LoadedIpAdapter;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
+import org.sdj.upscale.ModelUpscaler;
 
 /**
  * The models an engine loads beside its own: SDXL's refiner ({@link StableDiffusion.Builder#refiner}), ControlNets
@@ -46,10 +47,13 @@ final class AttachedModels implements AutoCloseable {
   private final Collection<LoadedImageEncoder> imageEncoders;
   /** The IP-Adapter files, which the UNet's weights read too: closed last. */
   private final List<IpAdapterFile> ipAdapterFiles;
+  /** The upscaling networks for the hires fix, by name. */
+  private final Map<String, ModelUpscaler> upscalers;
 
   private AttachedModels(Optional<Refiner> refiner, ControlUnits controlUnits,
       List<LoadedIpAdapter> ipAdapters, Collection<LoadedImageEncoder> imageEncoders,
-      List<IpAdapterFile> ipAdapterFiles) {
+      List<IpAdapterFile> ipAdapterFiles, Map<String, ModelUpscaler> upscalers) {
+    this.upscalers = upscalers;
     this.refiner = refiner;
     this.controlUnits = controlUnits;
     this.ipAdapters = List.copyOf(ipAdapters);
@@ -65,10 +69,12 @@ final class AttachedModels implements AutoCloseable {
    * @param variant the weights variant of ControlNet folders ({@code fp16})
    * @param ipAdapterSources the IP-Adapters whose attention projections {@code model}'s UNet was loaded with, in order
    * @param vaeTiling whether the refiner's VAE runs tile by tile, as the model's
+   * @param upscalerFiles upscaling networks for the hires fix, each known by its {@link ModelUpscaler#name()}
    */
   static AttachedModels load(Optional<RefinerSource> refinerSource, List<ControlUnits.Source> controlSources,
       List<IpAdapterSource> ipAdapterSources, Optional<String> variant, Backend backend, PipelineComponents model,
-      boolean vaeTiling) {
+      boolean vaeTiling, List<Path> upscalerFiles) {
+    Map<String, ModelUpscaler> upscalers = new LinkedHashMap<>();
     Optional<Refiner> refiner = Optional.empty();
     ControlUnits controlUnits = ControlUnits.none();
     List<LoadedIpAdapter> ipAdapters = new ArrayList<>();
@@ -89,9 +95,20 @@ final class AttachedModels implements AutoCloseable {
             backend));
         LOG.log(Level.INFO, "loaded IP-Adapter {0}", source.file().file());
       }
+      for (Path file : upscalerFiles) {
+        ModelUpscaler upscaler = ModelUpscaler.load(file, backend);
+        ModelUpscaler before = upscalers.put(upscaler.name(), upscaler);
+        if (before != null) {
+          upscalers.put(upscaler.name(), before);
+          upscaler.close();
+          throw new SdjException("two upscalers are named " + upscaler.name() + ": give each file once");
+        }
+        LOG.log(Level.INFO, "loaded upscaler {0} ({1}x) from {2}", upscaler.name(), upscaler.scale(), file);
+      }
       return new AttachedModels(refiner, controlUnits, ipAdapters, encoders.values(),
-          ipAdapterSources.stream().map(IpAdapterSource::file).toList());
+          ipAdapterSources.stream().map(IpAdapterSource::file).toList(), upscalers);
     } catch (RuntimeException e) {
+      upscalers.values().forEach(ModelUpscaler::close);
       controlUnits.close();
       ipAdapters.forEach(LoadedIpAdapter::close);
       encoders.values().forEach(LoadedImageEncoder::close);
@@ -137,6 +154,22 @@ final class AttachedModels implements AutoCloseable {
     if (!request.imagePrompts().isEmpty()) {
       checkImagePrompts(request);
     }
+    request.hiresFix().flatMap(HiresFix::upscalerModel).ifPresent(this::upscaler);
+  }
+
+  /**
+   * The upscaling network of this name.
+   *
+   * @throws InvalidRequestException naming the loaded ones if none has it
+   */
+  ModelUpscaler upscaler(String name) {
+    ModelUpscaler upscaler = upscalers.get(name);
+    if (upscaler == null) {
+      throw new InvalidRequestException("no upscaler named " + name + " is loaded" + (upscalers.isEmpty() ? ""
+          : " (loaded: " + String.join(", ", upscalers.keySet()) + ")") + ": add its file to the engine"
+          + " (StableDiffusion.builder().upscaler(...), sdj generate --upscaler FILE)");
+    }
+    return upscaler;
   }
 
   private void checkImagePrompts(GenerationRequest request) {
@@ -219,5 +252,6 @@ final class AttachedModels implements AutoCloseable {
     ipAdapters.forEach(LoadedIpAdapter::close);
     imageEncoders.forEach(LoadedImageEncoder::close);
     ipAdapterFiles.forEach(IpAdapterFile::close);
+    upscalers.values().forEach(ModelUpscaler::close);
   }
 }

@@ -27,6 +27,8 @@ import org.sdj.random.TorchGenerator;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Scheduler;
 import org.sdj.scheduler.Schedulers;
+import org.sdj.upscale.ModelUpscaler;
+import org.sdj.upscale.UpscaleTiles;
 
 /**
  * One run of a {@link GenerationRequest}: fills in the defaults from the model, checks the request, draws the noise in
@@ -268,8 +270,9 @@ final class Generation {
 
   /**
    * The first pass's latents enlarged to {@code target} for the hires pass: by torch's interpolation for a latent
-   * upscaler; for a picture upscaler, decoded to 8-bit pictures, each resized, and encoded again (its posterior sample
-   * the generator's next draw, as diffusers' img2img draws it).
+   * upscaler; for a picture upscaler, decoded to 8-bit pictures, each enlarged (by the upscaling network, if the fix
+   * names one, as A1111's {@code resize_image} runs it) and resized, and encoded again (its posterior sample the
+   * generator's next draw, as diffusers' img2img draws it).
    */
   private float[] hiresLatents(HiresFix fix, float[] latents, long[] target, TorchGenerator generator) {
     int h = (int) target[2];
@@ -283,9 +286,14 @@ final class Generation {
         new long[] {shape[0], 3, height, width});
     float[] pixels = new float[Math.toIntExact(shape[0] * 3L * h * factor * w * factor)];
     int per = pixels.length / pictures.size();
+    Optional<ModelUpscaler> network = fix.upscalerModel().map(attached::upscaler);
     for (int i = 0; i < pictures.size(); i++) {
-      System.arraycopy(Images.toTensor(Images.resize(pictures.get(i), w * factor, h * factor)), 0, pixels, i * per,
-          per);
+      BufferedImage picture = pictures.get(i);
+      double scale = Math.max((double) w * factor / picture.getWidth(), (double) h * factor / picture.getHeight());
+      if (network.isPresent() && scale > 1) {
+        picture = network.get().upscale(picture, scale, UpscaleTiles.DEFAULT);
+      }
+      System.arraycopy(Images.toTensor(Images.resize(picture, w * factor, h * factor)), 0, pixels, i * per, per);
     }
     return pipeline.encodeImage(pixels, new long[] {shape[0], 3, (long) h * factor, (long) w * factor},
         generator::randn);

@@ -126,7 +126,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
       if (fix.steps() > 0) {
         info.extra(HiresFix.STEPS, Integer.toString(fix.steps()));
       }
-      info.extra(HiresFix.UPSCALER, fix.upscaler().a1111Name());
+      info.extra(HiresFix.UPSCALER, fix.upscalerName());
       // As A1111 writes them: only where the second pass's differ from the first's.
       fix.scheduler().filter(h -> !h.equals(scheduler)).ifPresent(h -> {
         Map.Entry<String, Optional<String>> names = GenerationInfo.a1111Sampler(h);

@@ -24,9 +24,14 @@ import org.sdj.image.TorchInterpolate;
  *     "Hires schedule type"; it takes the request's scheduler options only where it is the request's scheduler);
  *     empty: the request's
  * @param guidanceScale the second pass's guidance scale (Forge's "Hires CFG Scale"); empty: the request's
+ * @param upscalerModel an upscaling network loaded with the engine ({@link StableDiffusion.Builder#upscaler}), by its
+ *     name, that enlarges the decoded picture before Pillow's Lanczos brings it to the exact size (A1111's ESRGAN
+ *     upscalers: {@code R-ESRGAN 4x+}, {@code 4x-UltraSharp}); {@code upscaler} is then {@link Upscaler#LANCZOS}.
+ *     Empty: {@code upscaler} alone
  */
 public record HiresFix(double scale, double strength, int steps, Upscaler upscaler, Optional<String> prompt,
-    Optional<String> negativePrompt, Optional<String> scheduler, OptionalDouble guidanceScale) {
+    Optional<String> negativePrompt, Optional<String> scheduler, OptionalDouble guidanceScale,
+    Optional<String> upscalerModel) {
   public static final double DEFAULT_SCALE = 2;
   public static final double DEFAULT_STRENGTH = 0.7;
   public static final int MAX_SCALE = 4;
@@ -94,30 +99,49 @@ public record HiresFix(double scale, double strength, int steps, Upscaler upscal
     Objects.requireNonNull(negativePrompt, "negativePrompt");
     Objects.requireNonNull(scheduler, "scheduler");
     Objects.requireNonNull(guidanceScale, "guidanceScale");
+    Objects.requireNonNull(upscalerModel, "upscalerModel");
+    if (upscalerModel.isPresent() && upscaler != Upscaler.LANCZOS) {
+      throw new IllegalArgumentException("an upscaling network enlarges the decoded picture and Lanczos fits it: the"
+          + " upscaler with " + upscalerModel.get() + " is " + Upscaler.LANCZOS + ", not " + upscaler);
+    }
   }
 
   /** With the request's prompts. */
   public HiresFix(double scale, double strength, int steps, Upscaler upscaler) {
     this(scale, strength, steps, upscaler, Optional.empty(), Optional.empty(), Optional.empty(),
-        OptionalDouble.empty());
+        OptionalDouble.empty(), Optional.empty());
   }
 
   /** This fix with its second pass's own prompt and negative prompt (A1111's Hires prompt fields). */
   public HiresFix withPrompts(String hiresPrompt, String hiresNegativePrompt) {
     return new HiresFix(scale, strength, steps, upscaler, Optional.of(hiresPrompt), Optional.of(hiresNegativePrompt),
-        scheduler, guidanceScale);
+        scheduler, guidanceScale, upscalerModel);
   }
 
   /** This fix with its second pass's own scheduler (A1111's Hires sampler): a short name or diffusers class name. */
   public HiresFix withScheduler(String hiresScheduler) {
     return new HiresFix(scale, strength, steps, upscaler, prompt, negativePrompt,
-        Optional.of(Objects.requireNonNull(hiresScheduler, "hiresScheduler")), guidanceScale);
+        Optional.of(Objects.requireNonNull(hiresScheduler, "hiresScheduler")), guidanceScale, upscalerModel);
   }
 
   /** This fix with its second pass's own guidance scale (Forge's Hires CFG Scale). */
   public HiresFix withGuidanceScale(double hiresGuidanceScale) {
     return new HiresFix(scale, strength, steps, upscaler, prompt, negativePrompt, scheduler,
-        OptionalDouble.of(hiresGuidanceScale));
+        OptionalDouble.of(hiresGuidanceScale), upscalerModel);
+  }
+
+  /**
+   * This fix enlarging the decoded picture with the upscaling network of this name, loaded with the engine
+   * ({@link StableDiffusion.Builder#upscaler}; A1111's ESRGAN upscalers), then fitting it by Lanczos.
+   */
+  public HiresFix withUpscalerModel(String name) {
+    return new HiresFix(scale, strength, steps, Upscaler.LANCZOS, prompt, negativePrompt, scheduler, guidanceScale,
+        Optional.of(Objects.requireNonNull(name, "name")));
+  }
+
+  /** The upscaler's name in A1111's infotext: the network's, or {@link Upscaler#a1111Name()}. */
+  public String upscalerName() {
+    return upscalerModel.orElse(upscaler.a1111Name());
   }
 
   /** With the Latent upscaler. */

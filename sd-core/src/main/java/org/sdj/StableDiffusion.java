@@ -138,6 +138,7 @@ public final class StableDiffusion implements AutoCloseable {
     private Optional<String> refiner = Optional.empty();
     private final List<String> controlNets = new ArrayList<>();
     private final List<IpAdapterPaths> ipAdapters = new ArrayList<>();
+    private final List<Path> upscalers = new ArrayList<>();
 
     private Builder() {}
 
@@ -282,6 +283,17 @@ public final class StableDiffusion implements AutoCloseable {
     }
 
     /**
+     * An upscaling network for the hires fix ({@link HiresFix#withUpscalerModel}): an ESRGAN file, {@code .pth} or
+     * {@code .safetensors} (Real-ESRGAN's {@code RealESRGAN_x4plus.pth}, 4x-UltraSharp, ...), known by its
+     * {@link org.sdj.upscale.ModelUpscaler#name() name} (A1111's: {@code R-ESRGAN 4x+} for Real-ESRGAN's x4plus,
+     * else the file's name without its extension); call it again for more. It runs on the engine's backend.
+     */
+    public Builder upscaler(Path file) {
+      upscalers.add(Objects.requireNonNull(file, "file"));
+      return this;
+    }
+
+    /**
      * An IP-Adapter to load into the model, for the requests that give an image prompt ({@link
      * GenerationRequest.Builder#imagePrompt}): h94/IP-Adapter's files ({@code ip-adapter_sd15.bin} or
      * {@code .safetensors}, {@code ip-adapter-plus_sd15}, {@code ip-adapter_sdxl}, ...), made for the model's UNet,
@@ -393,7 +405,8 @@ public final class StableDiffusion implements AutoCloseable {
         Optional<AttachedModels.RefinerSource> refinerSource = refiner.map(r -> openRefiner(r, options));
         attachedOwnsAdapters = true;
         AttachedModels attached = AttachedModels.load(refinerSource,
-            controlNets.stream().map(this::locateControl).toList(), adapters, variant, b, components, vaeTiling);
+            controlNets.stream().map(this::locateControl).toList(), adapters, variant, b, components, vaeTiling,
+            upscalers);
         return new StableDiffusion(b, components, modelName(source, location), vaeTiling, attached, merged);
       } catch (RuntimeException e) {
         if (components != null) {

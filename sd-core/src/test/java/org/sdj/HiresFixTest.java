@@ -30,7 +30,7 @@ class HiresFixTest extends TinyModelTest {
    * Measured: 1.0e-4 against diffusers in float64 (1.8e-4 against it in float32); the latent upscalers' cases, without
    * the rounding, stay within {@link Tolerances#FLOAT32}'s 1e-4 at 1.6e-6 to 1.8e-6.
    */
-  private static final Tolerances THROUGH_8_BIT_PICTURES = new Tolerances(1e-3, Tolerances.FLOAT32.imageAbs());
+  static final Tolerances THROUGH_8_BIT_PICTURES = new Tolerances(1e-3, Tolerances.FLOAT32.imageAbs());
 
   /** diffusers' txt2img, torch's bilinear interpolate, then its img2img on the latents, one generator throughout. */
   @ParameterizedTest(name = "{0}")

@@ -11,5 +11,7 @@ public enum Activation {
   /** CLIP's {@code x * sigmoid(1.702 x)}. */
   QUICK_GELU,
   /** {@code max(x, 0)} (T2I-Adapters' resnets). */
-  RELU
+  RELU,
+  /** {@code max(x, 0.2 x)}: torch's {@code LeakyReLU(0.2)}, the slope ESRGAN's upscalers use throughout. */
+  LEAKY_RELU
 }

@@ -18,6 +18,7 @@ public final class ActivationMath {
       case GELU_TANH -> 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
       case QUICK_GELU -> x * sigmoid(1.702 * x);
       case RELU -> Math.max(x, 0);
+      case LEAKY_RELU -> x >= 0 ? x : 0.2 * x;
     };
   }
 

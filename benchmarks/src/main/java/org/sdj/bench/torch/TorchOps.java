@@ -229,6 +229,7 @@ final class TorchOps implements Ops {
         case GELU_TANH -> torch.gelu(t, "tanh");
         case QUICK_GELU -> t.mul(torch.sigmoid(t.mul(new Scalar(1.702f))));
         case RELU -> torch.relu(t);
+        case LEAKY_RELU -> torch.leaky_relu(t, new Scalar(0.2f));
       };
       return out(y, x.shape());
     });

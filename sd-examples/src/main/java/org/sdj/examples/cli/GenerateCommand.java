@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.sdj.GenerationRequest;
 import org.sdj.HiresFix;
@@ -222,8 +223,9 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Option(names = "--hires-upscaler", paramLabel = "NAME",
       description = "With --hires-scale: latent (default), latent-antialiased, latent-bicubic,"
-          + " latent-bicubic-antialiased, latent-nearest, latent-nearest-exact (A1111's latent upscalers) or lanczos"
-          + " (the picture, resized and encoded again).")
+          + " latent-bicubic-antialiased, latent-nearest, latent-nearest-exact (A1111's latent upscalers), lanczos"
+          + " (the picture, resized and encoded again), or the name of an ESRGAN upscaler (--upscaler,"
+          + " --upscaler-dir; e.g. 'R-ESRGAN 4x+', 4x-UltraSharp) that enlarges the picture before Lanczos fits it.")
   String hiresUpscaler;
 
   @Option(names = "--hires-steps", paramLabel = "N",
@@ -376,13 +378,21 @@ final class GenerateCommand implements Callable<Integer> {
     }
     controlOptions.apply(spec, modelOptions.controlNets.size(), request);
     ipAdapterOptions.apply(spec, request);
+    Optional<Path> upscalerModel = Optional.empty();
     if (hiresScale != null) {
-      HiresFix.Upscaler upscaler = hiresUpscaler == null ? HiresFix.Upscaler.LATENT
-          : HiresFix.Upscaler.named(hiresUpscaler).orElseThrow(() -> new CommandLine.ParameterException(
-              spec.commandLine(), "--hires-upscaler " + hiresUpscaler + " is not one sdj runs: "
-                  + String.join(", ", Arrays.stream(HiresFix.Upscaler.values()).map(HiresFix.Upscaler::shortName)
-                      .toList())));
-      HiresFix fix = new HiresFix(hiresScale, hiresStrength, hiresSteps, upscaler);
+      Optional<HiresFix.Upscaler> builtIn = hiresUpscaler == null ? Optional.of(HiresFix.Upscaler.LATENT)
+          : HiresFix.Upscaler.named(hiresUpscaler);
+      if (builtIn.isEmpty()) {
+        upscalerModel = Optional.of(modelOptions.upscalerFile(hiresUpscaler).orElseThrow(
+            () -> new CommandLine.ParameterException(spec.commandLine(), "--hires-upscaler " + hiresUpscaler
+                + " is none of sdj's (" + String.join(", ", Arrays.stream(HiresFix.Upscaler.values())
+                    .map(HiresFix.Upscaler::shortName).toList()) + ") nor an --upscaler file's, nor in an"
+                + " --upscaler-dir")));
+      }
+      HiresFix fix = new HiresFix(hiresScale, hiresStrength, hiresSteps, builtIn.orElse(HiresFix.Upscaler.LANCZOS));
+      if (builtIn.isEmpty()) {
+        fix = fix.withUpscalerModel(hiresUpscaler);
+      }
       if (hiresPrompt != null || hiresNegativePrompt != null) {
         fix = fix.withPrompts(hiresPrompt != null ? hiresPrompt : prompt,
             hiresNegativePrompt != null ? hiresNegativePrompt : negativePrompt);
@@ -408,6 +418,7 @@ final class GenerateCommand implements Callable<Integer> {
       modelOptions.addTaggedLoras(spec, engine, tagged);
     }
     ipAdapterOptions.addTo(spec, engine);
+    upscalerModel.filter(f -> !modelOptions.upscalers.contains(f)).ifPresent(engine::upscaler);
     try (StableDiffusion sd = engine.build()) {
       for (int run = 0; run < count; run++) {
         GenerationResult result = sd.generate(request);

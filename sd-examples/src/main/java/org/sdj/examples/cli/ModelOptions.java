@@ -4,13 +4,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.stream.Stream;
 import org.sdj.StableDiffusion;
 import org.sdj.examples.demo.DemoModel;
 import org.sdj.io.checkpoint.ModelFamily;
 import org.sdj.io.hub.HubFiles;
 import org.sdj.io.lora.Lora;
 import org.sdj.prompt.ExtraNetworks;
+import org.sdj.upscale.ModelUpscaler;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -72,6 +75,18 @@ final class ModelOptions {
           + " TencentARC/t2iadapter_canny_sd15v2); repeat for several, whose residuals add up.")
   List<Path> controlNets = new ArrayList<>();
 
+  @Option(names = "--upscaler", paramLabel = "FILE",
+      description = "An ESRGAN upscaler (.pth or .safetensors: Real-ESRGAN's RealESRGAN_x4plus.pth, 4x-UltraSharp, ...)"
+          + " for --hires-upscaler, which names it as A1111 does (R-ESRGAN 4x+ for RealESRGAN_x4plus, else the file's"
+          + " name without extension); repeat for several.")
+  List<Path> upscalers = new ArrayList<>();
+
+  @Option(names = "--upscaler-dir", paramLabel = "DIR",
+      description = "Where --hires-upscaler NAME (and an infotext's Hires upscaler) finds an upscaler not given by"
+          + " --upscaler: DIR/NAME.pth or .safetensors (Real-ESRGAN's file names for A1111's R-ESRGAN names), as"
+          + " A1111's models/ESRGAN and models/RealESRGAN folders; repeat for several.")
+  List<Path> upscalerDirs = new ArrayList<>();
+
   boolean hasEmbeddings() {
     return !embeddings.isEmpty();
   }
@@ -94,6 +109,7 @@ final class ModelOptions {
       engine.refiner(refiner);
     }
     controlNets.forEach(engine::controlNet);
+    upscalers.forEach(engine::upscaler);
     for (String lora : loras) {
       addLora(spec, engine, lora);
     }
@@ -133,6 +149,20 @@ final class ModelOptions {
         added.add(use.name());
       }
     }
+  }
+
+  /**
+   * The file of the upscaler named {@code name}: one given by {@code --upscaler}, else one in an
+   * {@code --upscaler-dir} folder; empty if neither has it.
+   */
+  Optional<Path> upscalerFile(String name) {
+    Optional<Path> given = upscalers.stream().filter(f -> ModelUpscaler.nameOf(f).equals(name)).findFirst();
+    if (given.isPresent()) {
+      return given;
+    }
+    return upscalerDirs.stream().flatMap(d -> ModelUpscaler.fileStemsOf(name).stream()
+        .flatMap(stem -> Stream.of(".pth", ".safetensors").map(ext -> d.resolve(stem + ext))))
+        .filter(Files::isRegularFile).findFirst();
   }
 
   /** The file part of a {@code --lora} value: a colon not followed by a number belongs to the file name. */

@@ -158,9 +158,11 @@ final class ParametersFrom {
         Optional<HiresFix.Upscaler> known = HiresFix.Upscaler.named(upscaler);
         if (known.isPresent()) {
           command.hiresUpscaler = known.get().shortName();
+        } else if (command.modelOptions.upscalerFile(upscaler.trim()).isPresent()) {
+          command.hiresUpscaler = upscaler.trim();
         } else {
-          err.println("sdj: " + file + ": hires upscaler " + upscaler + " has no sdj equivalent; using Latent (give"
-              + " --hires-upscaler to choose)");
+          err.println("sdj: " + file + ": hires upscaler " + upscaler + " is none of sdj's and no --upscaler or"
+              + " --upscaler-dir has it; using Latent (give --hires-upscaler to choose)");
         }
       }
     }

@@ -24,8 +24,8 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     version = "sdj 0.1.0",
     description = "Stable Diffusion for Java.",
-    subcommands = {GenerateCommand.class, InfoCommand.class, TokenizeCommand.class, ConvertCommand.class,
-      CommandLine.HelpCommand.class})
+    subcommands = {GenerateCommand.class, UpscaleCommand.class, InfoCommand.class, TokenizeCommand.class,
+      ConvertCommand.class, CommandLine.HelpCommand.class})
 public final class SdjCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -106,7 +106,7 @@ class InfoCommandTest {
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--hires-steps", "3"))
         .assertOneErrorLine(2, "add --hires-scale");
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--hires-scale", "2", "--hires-upscaler", "R-ESRGAN 4x+"))
-        .assertOneErrorLine(2, "not one sdj runs");
+        .assertOneErrorLine(2, "--hires-upscaler R-ESRGAN 4x+ is none of sdj's");
   }
 
   @Test
