@@ -1,11 +1,13 @@
 package org.sdj;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
+import java.util.TreeMap;
 import org.sdj.image.GenerationInfo;
 import org.sdj.scheduler.Schedulers;
 
@@ -35,18 +37,22 @@ import org.sdj.scheduler.Schedulers;
  * @param maskedContent inpainting: what the loop started from under the mask ({@link MaskedContent#ORIGINAL} for the
  *     picture as it is, and for any generation without a mask)
  * @param onlyMaskedPadding inpainting of the masked area alone, with this padding; empty for the whole picture
+ * @param schedulerOptions the scheduler config values the request overrode ({@code timestep_spacing}, {@code eta},
+ *     {@code brownian_noise}), sorted by key; empty for none
  */
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
     OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
     List<ControlNetUse> controlNets, Optional<Variation> variation, Tiling tiling, double maskBlur,
-    boolean maskInverted, MaskedContent maskedContent, OptionalInt onlyMaskedPadding) {
+    boolean maskInverted, MaskedContent maskedContent, OptionalInt onlyMaskedPadding,
+    Map<String, Object> schedulerOptions) {
 
   public GenerationParameters {
     controlNets = List.copyOf(controlNets);
     Objects.requireNonNull(variation, "variation");
     Objects.requireNonNull(tiling, "tiling");
     Objects.requireNonNull(maskedContent, "maskedContent");
+    schedulerOptions = Collections.unmodifiableMap(new TreeMap<>(schedulerOptions));
     Objects.requireNonNull(onlyMaskedPadding, "onlyMaskedPadding");
   }
 
@@ -90,6 +96,12 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
   public static final String ONLY_MASKED = "Only masked";
   public static final String MASKED_AREA_PADDING = "Masked area padding";
 
+  /**
+   * The infotext key of {@link #schedulerOptions()} (sdj's own: A1111 has none), written {@code key=value, ...} where
+   * there are any.
+   */
+  public static final String SCHEDULER_OPTIONS = "Scheduler options";
+
   /** The infotext key of {@link #clipSkip()}. */
   public static final String CLIP_SKIP = "Clip skip";
   /** The infotext key of {@link #guidanceRescale()}, written where it is not 0. */
@@ -107,6 +119,10 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
       info.sampler(scheduler);
     }
     strength.ifPresent(info::denoisingStrength);
+    if (!schedulerOptions.isEmpty()) {
+      info.extra(SCHEDULER_OPTIONS, String.join(", ", schedulerOptions.entrySet().stream()
+          .map(e -> e.getKey() + "=" + e.getValue()).toList()));
+    }
     if (maskBlur > 0) {
       info.extra(MASK_BLUR, maskBlur);
     }

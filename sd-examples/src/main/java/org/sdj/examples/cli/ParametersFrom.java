@@ -166,6 +166,19 @@ final class ParametersFrom {
         }
       }
     }
+    String options = info.extras().get(GenerationParameters.SCHEDULER_OPTIONS);
+    // Only with the picture's scheduler: another may not read them.
+    if (options != null && !given.hasMatchedOption("--scheduler")) {
+      for (String option : options.split(",")) {
+        int eq = option.indexOf('=');
+        if (eq <= 0) {
+          throw new SdjException(file + ": " + GenerationParameters.SCHEDULER_OPTIONS + " " + options + " is not"
+              + " KEY=VALUE, ...");
+        }
+        // The command line's own --scheduler-option values win.
+        command.schedulerOptions.putIfAbsent(option.substring(0, eq).strip(), option.substring(eq + 1).strip());
+      }
+    }
     if (!given.hasMatchedOption("--scheduler") && info.sampler().isPresent()) {
       if (info.scheduler().isPresent()) {
         command.scheduler = info.scheduler().get();

@@ -325,6 +325,18 @@ class GenerateCommandTest {
     }
     assertFalse(Arrays.equals(latents.get(0), latents.get(1)), "DDIM's eta draws noise");
     assertArrayEquals(latents.get(1), latents.get(2));
+    // The options ride in the infotext, sorted, and --parameters-from takes them again with its scheduler.
+    Path picture = dir.resolve("options.png");
+    Sdj.run(Sdj.smallGenerate(picture, "--scheduler", "ddim", "--scheduler-option=timestep_spacing=trailing",
+        "--scheduler-option=eta=0.7", "--seed", "3", "--quiet")).assertSuccess();
+    String info = ImageFiles.readParameters(picture).orElseThrow();
+    assertTrue(info.contains("Scheduler options: \"eta=0.7, timestep_spacing=trailing\""), info);
+    Path again = dir.resolve("options-again.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
+        picture.toString(), "--output", again.toString()).assertSuccess();
+    assertArrayEquals(Files.readAllBytes(picture), Files.readAllBytes(again), "the same picture, the same file");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
+        picture.toString(), "--scheduler", "euler", "--output", again.toString()).assertSuccess();
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--scheduler", "tcd", "--scheduler-option", "eta=2"))
         .assertOneErrorLine(1, "eta (gamma) must be in [0, 1], got 2");
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--scheduler-option", "timestep_spacing=sideways"))
