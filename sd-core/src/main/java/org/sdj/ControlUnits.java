@@ -78,7 +78,7 @@ final class ControlUnits implements AutoCloseable {
     try {
       for (Source source : sources) {
         Path path = source.location();
-        units.add(LoadedT2IAdapter.isAdapterFolder(path)
+        units.add(LoadedT2IAdapter.isAdapter(path)
             ? new Adapter(loadAdapter(path, variant, backend, model), source.name())
             : new Net(loadControlNet(path, variant, backend, model), source.name()));
       }

@@ -223,15 +223,6 @@ final class Generation {
     }
     long[] finalShape = shape;
     int factor = components.vae().downscaleFactor();
-    if (request.variation().isPresent()) {
-      String problem = request.variation().get().problem();
-      if (!problem.isEmpty()) {
-        throw new InvalidRequestException(problem);
-      }
-      if (request.initialNoise().isPresent()) {
-        throw new InvalidRequestException("a variation seed varies the seed's noise: drop it or the initial noise");
-      }
-    }
     if (request.hiresFix().isPresent()) {
       HiresFix fix = request.hiresFix().get();
       finalShape = new long[] {batch, shape[1], fix.target(height, factor) / factor,

@@ -8,27 +8,31 @@ import java.util.List;
 import java.util.Optional;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Tensor;
+import org.sdj.io.checkpoint.T2IAdapterFile;
 import org.sdj.io.model.ModelLoadException;
 import org.sdj.io.model.ModelSource;
 import org.sdj.io.model.T2IAdapterConfig;
 import org.sdj.io.safetensors.SafeTensorsFile;
+import org.sdj.io.safetensors.TensorSource;
 import org.sdj.model.Weights;
 import org.sdj.model.adapter.T2IAdapter;
 
 /**
  * A T2I-Adapter loaded onto a backend from a diffusers folder ({@code config.json} and
  * {@code diffusion_pytorch_model.safetensors}, e.g. TencentARC/t2iadapter_canny_sd15v2 or
- * TencentARC/t2i-adapter-canny-sdxl-1.0). Its weights stay mapped and on the backend until {@link #close()}.
+ * TencentARC/t2i-adapter-canny-sdxl-1.0) or from one file in TencentARC's original layout
+ * ({@code t2iadapter_canny_sd15v2.pth}, {@link T2IAdapterFile}). Its weights stay mapped and on the backend until
+ * {@link #close()}.
  */
 public final class LoadedT2IAdapter implements AutoCloseable {
   private static final String WEIGHTS = "diffusion_pytorch_model";
 
   private final Path location;
   private final T2IAdapter model;
-  private final SafeTensorsFile file;
+  private final TensorSource file;
   private final Weights weights;
 
-  private LoadedT2IAdapter(Path location, T2IAdapter model, SafeTensorsFile file, Weights weights) {
+  private LoadedT2IAdapter(Path location, T2IAdapter model, TensorSource file, Weights weights) {
     this.location = location;
     this.model = model;
     this.file = file;
@@ -44,6 +48,10 @@ public final class LoadedT2IAdapter implements AutoCloseable {
    */
   public static LoadedT2IAdapter load(Path location, Optional<String> variant, Backend backend) {
     String context = "Cannot load the T2I-Adapter in " + location;
+    if (Files.isRegularFile(location)) {
+      T2IAdapterFile.Opened opened = T2IAdapterFile.open(location);
+      return build(location, opened.config(), opened.weights(), opened.file(), backend, context);
+    }
     if (!Files.isDirectory(location)) {
       throw new ModelLoadException(context, List.of(location + " is not a folder (give a diffusers T2I-Adapter"
           + " folder, with config.json and " + WEIGHTS + ".safetensors)"));
@@ -55,7 +63,13 @@ public final class LoadedT2IAdapter implements AutoCloseable {
       throw new ModelLoadException(context, List.of(WEIGHTS + ".safetensors: file not found"));
     }
     SafeTensorsFile file = SafeTensorsFile.open(path);
-    Weights weights = Weights.of(backend, file);
+    return build(location, config, file, file, backend, context);
+  }
+
+  /** The adapter of {@code config} on {@code tensors} (views of {@code file}, which it closes on failure). */
+  private static LoadedT2IAdapter build(Path location, T2IAdapterConfig config, TensorSource tensors,
+      TensorSource file, Backend backend, String context) {
+    Weights weights = Weights.of(backend, tensors);
     try {
       T2IAdapter model = new T2IAdapter(config, weights);
       if (!weights.problems().isEmpty()) {
@@ -69,8 +83,15 @@ public final class LoadedT2IAdapter implements AutoCloseable {
     }
   }
 
-  /** Whether {@code folder}'s {@code config.json} names a T2I-Adapter (diffusers' {@code _class_name}). */
-  public static boolean isAdapterFolder(Path folder) {
+  /**
+   * Whether {@code location} holds a T2I-Adapter: a folder whose {@code config.json} names one (diffusers'
+   * {@code _class_name}), or a file in TencentARC's original layout.
+   */
+  public static boolean isAdapter(Path location) {
+    return Files.isRegularFile(location) ? T2IAdapterFile.isAdapterFile(location) : isAdapterFolder(location);
+  }
+
+  private static boolean isAdapterFolder(Path folder) {
     Path config = folder.resolve("config.json");
     try {
       return Files.isRegularFile(config)
