@@ -615,6 +615,8 @@ check_checks() {
   limit 50 python3 "$root/benchmarks/torch/unet_step.py" >"$out/unet-torch.txt" 2>&1
   limit 60 "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   limit 30 "${java[@]}" -cp "$cp" org.sdj.cuda.GroupNormBench >"$out/groupnorm-sdj.txt" 2>&1
+  # Seamless tiling's step (each wrapped convolution padded by one kernel in its layout), never timed on a GPU.
+  limit 45 "${java[@]}" -cp "$cp" org.sdj.cuda.UNetStepBench 10 sd1 tiling >"$out/unet-sdj-tiling.txt" 2>&1
   # The attention benchmark and the UNet step with each of SDJ_CHECK_VARIANTS (properties of org.sdj.cuda, without
   # the prefix), each followed by the defaults again, so that an order effect shows; the first variant before the
   # stall reasons and sites, the others after them, as the deadline leaves room.
@@ -635,6 +637,7 @@ check_checks() {
       "$out/unet-sdxl-sdj.txt" | head -8
     echo "-- UNet step, SDXL, torch --"; tail -4 "$out/unet-sdxl-torch.txt"
     echo "-- txt2img, SDXL, sdj --"; tail -6 "$out/txt2img-sdxl-sdj.txt"
+    echo "-- UNet step, SD 1.5 seamless, sdj --"; grep -E "unet step|non-finite" "$out/unet-sdj-tiling.txt" | head -3
     for variant in $variants; do
       for f in "bench-sdj-${variant//=/-}" "bench-sdj-again-${variant//=/-}" "unet-sdj-${variant//=/-}" \
         "unet-sdj-again-${variant//=/-}"; do

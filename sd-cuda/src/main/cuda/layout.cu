@@ -153,17 +153,23 @@ __device__ void upsample_nearest_nhwc_body(const E* x, E* y, long long images, i
   }
 }
 
-// y [n, ph, pw, c] = x [n, h, w, c] placed at (top, left), zeros around it.
+// A padded coordinate's source along a side of n: itself, or wrapped around (circular padding, at most n wide).
+__device__ __forceinline__ int pad_source(int v, int n, int wrap) {
+  return wrap ? (v < 0 ? v + n : (v >= n ? v - n : v)) : v;
+}
+
+// y [n, ph, pw, c] = x [n, h, w, c] placed at (top, left), zeros around it, or along a wrapped axis its own far rows
+// or columns (seamless tiling's circular padding).
 template <typename E>
 __device__ void pad2d_nhwc_body(const E* x, E* y, long long images, int h, int w, int top, int left, int ph, int pw,
-                                int c) {
+                                int c, int wrap_h, int wrap_w) {
   SDJ_FOR_EACH(i, images * ph * pw * c) {
     long long pixel = i / c;
     int ch = (int)(i - pixel * c);
     long long img = pixel / ((long long)ph * pw);
     int rem = (int)(pixel - img * ph * pw);
-    int yy = rem / pw - top;
-    int xx = rem % pw - left;
+    int yy = pad_source(rem / pw - top, h, wrap_h);
+    int xx = pad_source(rem % pw - left, w, wrap_w);
     y[i] = (yy >= 0 && yy < h && xx >= 0 && xx < w) ? x[((img * h + yy) * w + xx) * c + ch] : zero_of(E());
   }
 }
@@ -177,14 +183,15 @@ __device__ void embedding_body(const T* table, const int* ids, T* y, long long c
   }
 }
 
-// y [planes, h + top + bottom, w + left + right] = x zero-padded.
+// y [planes, h + top + bottom, w + left + right] = x zero-padded, or wrapped along an axis as pad2d_nhwc_body.
 template <typename T>
-__device__ void pad2d_body(const T* x, T* y, long long planes, int h, int w, int top, int left, int ph, int pw) {
+__device__ void pad2d_body(const T* x, T* y, long long planes, int h, int w, int top, int left, int ph, int pw,
+                           int wrap_h, int wrap_w) {
   SDJ_FOR_EACH(i, planes * ph * pw) {
     long long p = i / ((long long)ph * pw);
     int rem = (int)(i - p * ph * pw);
-    int yy = rem / pw - top;
-    int xx = rem % pw - left;
+    int yy = pad_source(rem / pw - top, h, wrap_h);
+    int xx = pad_source(rem % pw - left, w, wrap_w);
     y[i] = (yy >= 0 && yy < h && xx >= 0 && xx < w) ? x[(p * h + yy) * w + xx] : from_f<T>(0.f);
   }
 }
@@ -254,8 +261,8 @@ __device__ void im2col_body(const T* x, T* col, int n, int c, int h, int w, int 
     sdj::embedding_body<T>(table, ids, y, count, width);                                                   \
   }                                                                                                          \
   extern "C" __global__ void sdj_pad2d_##S(const T* x, T* y, long long planes, int h, int w, int top,       \
-                                           int left, int ph, int pw) {                                     \
-    sdj::pad2d_body<T>(x, y, planes, h, w, top, left, ph, pw);                                             \
+                                           int left, int ph, int pw, int wrap_h, int wrap_w) {             \
+    sdj::pad2d_body<T>(x, y, planes, h, w, top, left, ph, pw, wrap_h, wrap_w);                             \
   }                                                                                                          \
   extern "C" __global__ void sdj_upsample_nearest_nhwc_##S(const T* x, T* y, long long images, int h, int w,  \
                                                            int oh, int ow, int c) {                         \
@@ -267,13 +274,14 @@ __device__ void im2col_body(const T* x, T* col, int n, int c, int h, int w, int 
                                            images, h, w, oh, ow, c_vecs);                                  \
   }                                                                                                          \
   extern "C" __global__ void sdj_pad2d_nhwc_##S(const T* x, T* y, long long images, int h, int w, int top,  \
-                                                int left, int ph, int pw, int c) {                         \
-    sdj::pad2d_nhwc_body<T>(x, y, images, h, w, top, left, ph, pw, c);                                     \
+                                                int left, int ph, int pw, int c, int wrap_h, int wrap_w) { \
+    sdj::pad2d_nhwc_body<T>(x, y, images, h, w, top, left, ph, pw, c, wrap_h, wrap_w);                     \
   }                                                                                                          \
   extern "C" __global__ void sdj_pad2d_nhwc_vec_##S(const T* x, T* y, long long images, int h, int w,       \
-                                                    int top, int left, int ph, int pw, int c_vecs) {       \
+                                                    int top, int left, int ph, int pw, int c_vecs,         \
+                                                    int wrap_h, int wrap_w) {                              \
     sdj::pad2d_nhwc_body<uint4>(reinterpret_cast<const uint4*>(x), reinterpret_cast<uint4*>(y), images, h,  \
-                                w, top, left, ph, pw, c_vecs);                                             \
+                                w, top, left, ph, pw, c_vecs, wrap_h, wrap_w);                             \
   }                                                                                                          \
   extern "C" __global__ void sdj_im2col_##S(const T* x, T* col, int n, int c, int h, int w, int kh, int kw, \
                                             int stride, int pad_top, int pad_left, int oh, int ow) {       \

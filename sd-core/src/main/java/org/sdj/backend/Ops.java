@@ -161,6 +161,39 @@ public interface Ops extends AutoCloseable {
    */
   Tensor upsampleNearest(Tensor x, long height, long width);
 
+  /**
+   * {@code x [N, C, H, W]} padded circularly (torch's {@code F.pad(x, (w, w, h, h), mode="circular")}): {@code
+   * [N, C, H + 2 padHeight, W + 2 padWidth]}, its last {@code padHeight} rows put above it and its first below, and
+   * likewise its columns, each pad at most that side (seamless tiling's convolutions). The default builds it from
+   * {@link #narrow}s and {@link #concat}s; a backend with a layout of its own may copy it in one pass.
+   */
+  default Tensor circularPad(Tensor x, int padHeight, int padWidth) {
+    if (padHeight < 0 || padWidth < 0 || x.rank() != 4 || padHeight > x.dim(2) || padWidth > x.dim(3)) {
+      throw new IllegalArgumentException("circular padding of " + padHeight + " rows and " + padWidth + " columns"
+          + " wraps " + x + " more than once (or it is not [N, C, H, W]): the picture is too small for seamless"
+          + " tiling");
+    }
+    Tensor out = wrappedAlong(x, 3, padWidth, false);
+    return wrappedAlong(out, 2, padHeight, out != x);
+  }
+
+  /** {@code x} with its last {@code pad} entries along {@code dim} before it and its first after; closes it if owned. */
+  private Tensor wrappedAlong(Tensor x, int dim, int pad, boolean owned) {
+    if (pad == 0) {
+      return x;
+    }
+    long size = x.dim(dim);
+    try (Tensor head = narrow(x, dim, size - pad, pad);
+        Tensor tail = narrow(x, dim, 0, pad);
+        Tensor front = concat(dim, head, x)) {
+      return concat(dim, front, tail);
+    } finally {
+      if (owned) {
+        x.close();
+      }
+    }
+  }
+
   /** Frees every tensor this scope made that is still open. */
   @Override
   void close();

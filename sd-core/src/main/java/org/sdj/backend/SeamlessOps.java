@@ -31,13 +31,7 @@ public final class SeamlessOps implements Ops {
     if (!wrapWidth && !wrapHeight) {
       return inner.conv2d(x, weight, bias, p, residual);
     }
-    Tensor padded = x;
-    if (wrapWidth) {
-      padded = wrapped(padded, 3, p.padLeft(), padded != x);
-    }
-    if (wrapHeight) {
-      padded = wrapped(padded, 2, p.padTop(), padded != x);
-    }
+    Tensor padded = inner.circularPad(x, wrapHeight ? p.padTop() : 0, wrapWidth ? p.padLeft() : 0);
     try {
       return inner.conv2d(padded, weight, bias, new Conv2dParams(p.stride(), wrapHeight ? 0 : p.padTop(),
           wrapHeight ? 0 : p.padBottom(), wrapWidth ? 0 : p.padLeft(), wrapWidth ? 0 : p.padRight()), residual);
@@ -46,25 +40,9 @@ public final class SeamlessOps implements Ops {
     }
   }
 
-  /**
-   * {@code x} with its last {@code pad} entries along {@code dim} put before it and its first {@code pad} after it
-   * (torch's circular padding needs {@code pad} at most the size); {@code x} is closed if {@code owned}.
-   */
-  private Tensor wrapped(Tensor x, int dim, int pad, boolean owned) {
-    long size = x.dim(dim);
-    if (pad > size) {
-      throw new IllegalArgumentException("circular padding of " + pad + " wraps " + x + " along dimension " + dim
-          + " of size " + size + " more than once: the picture is too small for seamless tiling");
-    }
-    try (Tensor head = inner.narrow(x, dim, size - pad, pad);
-        Tensor tail = inner.narrow(x, dim, 0, pad);
-        Tensor front = inner.concat(dim, head, x)) {
-      return inner.concat(dim, front, tail);
-    } finally {
-      if (owned) {
-        x.close();
-      }
-    }
+  @Override
+  public Tensor circularPad(Tensor x, int padHeight, int padWidth) {
+    return inner.circularPad(x, padHeight, padWidth);
   }
 
   @Override

@@ -63,6 +63,9 @@ public final class OpCases {
     // planes large enough to be split among threads one by one
     add("upsampleNearest [1,5,130,129] -> 260x258", in -> in.ops().upsampleNearest(in.act(1, 5, 130, 129), 260, 258));
     add("upsampleNearest [1,3,1,1] -> 3x1", in -> in.ops().upsampleNearest(in.act(1, 3, 1, 1), 3, 1));
+    add("circularPad [2,3,5,7] 1x1", in -> in.ops().circularPad(in.act(2, 3, 5, 7), 1, 1));
+    add("circularPad [1,16,4,6] 0x2", in -> in.ops().circularPad(in.act(1, 16, 4, 6), 0, 2));
+    add("circularPad [1,5,3,2] 3x2 (whole sides)", in -> in.ops().circularPad(in.act(1, 5, 3, 2), 3, 2));
     // Channels a multiple of 8: a channels-last backend's vectorized path.
     add("upsampleNearest [2,16,5,7] -> 10x14", in -> in.ops().upsampleNearest(in.act(2, 16, 5, 7), 10, 14));
   }

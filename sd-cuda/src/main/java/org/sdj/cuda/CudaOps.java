@@ -341,6 +341,30 @@ final class CudaOps implements Ops {
     return y;
   }
 
+  /** One pass of the padding kernel, in the tensor's layout (channels last stays so). */
+  @Override
+  public Tensor circularPad(Tensor x, int padHeight, int padWidth) {
+    enter();
+    if (padHeight < 0 || padWidth < 0 || x.rank() != 4 || padHeight > x.dim(2) || padWidth > x.dim(3)) {
+      return Ops.super.circularPad(x, padHeight, padWidth);
+    }
+    int h = (int) x.dim(2);
+    int w = (int) x.dim(3);
+    int ph = h + 2 * padHeight;
+    int pw = w + 2 * padWidth;
+    long[] out = {x.dim(0), x.dim(1), ph, pw};
+    if (isChannelsLast(x)) {
+      long px = channelsLast(x);
+      DeviceTensor y = outputChannelsLast(out);
+      k.pad2dNhwc(px, y.address(), x.dim(0), h, w, padHeight, padWidth, ph, pw, (int) x.dim(1), true, true);
+      return y;
+    }
+    long px = at(x);
+    DeviceTensor y = output(out);
+    k.pad2d(px, y.address(), x.dim(0) * x.dim(1), h, w, padHeight, padWidth, ph, pw, true, true);
+    return y;
+  }
+
   @Override
   public Tensor upsampleNearest(Tensor x, long height, long width) {
     enter();

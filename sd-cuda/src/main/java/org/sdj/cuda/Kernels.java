@@ -158,10 +158,22 @@ final class Kernels {
 
   /** Channels last: {@code y [images, ph, pw, c]} = {@code x [images, h, w, c]} at (top, left), zeros around it. */
   void pad2dNhwc(long x, long y, long images, int h, int w, int top, int left, int ph, int pw, int c) {
+    pad2dNhwc(x, y, images, h, w, top, left, ph, pw, c, false, false);
+  }
+
+  /**
+   * {@link #pad2dNhwc} wrapping around along the axes asked for instead of padding them with zeros (circular padding,
+   * at most the side on each side).
+   */
+  void pad2dNhwc(long x, long y, long images, int h, int w, int top, int left, int ph, int pw, int c, boolean wrapH,
+      boolean wrapW) {
+    int wh = wrapH ? 1 : 0;
+    int ww = wrapW ? 1 : 0;
     if (pixelVectors(x, y, c)) {
-      elementwise("sdj_pad2d_nhwc_vec", images * ph * pw * (c / 8), x, y, images, h, w, top, left, ph, pw, c / 8);
+      elementwise("sdj_pad2d_nhwc_vec", images * ph * pw * (c / 8), x, y, images, h, w, top, left, ph, pw, c / 8,
+          wh, ww);
     } else {
-      elementwise("sdj_pad2d_nhwc", images * ph * pw * c, x, y, images, h, w, top, left, ph, pw, c);
+      elementwise("sdj_pad2d_nhwc", images * ph * pw * c, x, y, images, h, w, top, left, ph, pw, c, wh, ww);
     }
   }
 
@@ -202,7 +214,13 @@ final class Kernels {
   }
 
   void pad2d(long x, long y, long planes, int h, int w, int top, int left, int ph, int pw) {
-    elementwise("sdj_pad2d", planes * ph * pw, x, y, planes, h, w, top, left, ph, pw);
+    pad2d(x, y, planes, h, w, top, left, ph, pw, false, false);
+  }
+
+  /** {@code y [planes, ph, pw]} = {@code x [planes, h, w]} at (top, left), zeros or wrapped around it per axis. */
+  void pad2d(long x, long y, long planes, int h, int w, int top, int left, int ph, int pw, boolean wrapH,
+      boolean wrapW) {
+    elementwise("sdj_pad2d", planes * ph * pw, x, y, planes, h, w, top, left, ph, pw, wrapH ? 1 : 0, wrapW ? 1 : 0);
   }
 
 }

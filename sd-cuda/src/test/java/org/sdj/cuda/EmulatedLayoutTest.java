@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.sdj.backend.Conv2dParams;
 import org.sdj.backend.DType;
@@ -133,6 +134,38 @@ class EmulatedLayoutTest {
         }
       }
       HostRun.assertSame(want, run.get(y, want.length), "pad2d");
+    }
+  }
+
+  /**
+   * Channels last, wrapped along both axes (seamless tiling's circular padding), with 8 channels (the 16-byte vector
+   * kernel) and 5 (the element one): each output pixel is the input's at its coordinates modulo the sides.
+   */
+  @ParameterizedTest
+  @CsvSource({"F16, 8", "BF16, 5"})
+  void pad2dNhwcWrapsAround(DType type, int c) {
+    try (HostRun run = new HostRun(type, "pad2d_nhwc")) {
+      int images = 2;
+      int h = 4;
+      int w = 5;
+      int top = 2;
+      int left = 3;
+      int ph = h + 2 * top;
+      int pw = w + 2 * left;
+      float[] x = run.random(images * h * w * c);
+      long y = run.output(images * ph * pw * c);
+      new Kernels(run.launcher).pad2dNhwc(run.put(x), y, images, h, w, top, left, ph, pw, c, true, true);
+      float[] want = new float[images * ph * pw * c];
+      for (int n = 0; n < images; n++) {
+        for (int i = 0; i < ph; i++) {
+          for (int j = 0; j < pw; j++) {
+            int sy = Math.floorMod(i - top, h);
+            int sx = Math.floorMod(j - left, w);
+            System.arraycopy(x, ((n * h + sy) * w + sx) * c, want, ((n * ph + i) * pw + j) * c, c);
+          }
+        }
+      }
+      HostRun.assertSame(want, run.get(y, want.length), "pad2d_nhwc wrapped");
     }
   }
 

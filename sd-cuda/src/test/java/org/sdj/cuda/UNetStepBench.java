@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.Random;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Replay;
+import org.sdj.backend.SeamlessOps;
 import org.sdj.backend.Tensor;
 import org.sdj.io.checkpoint.ModelFamily;
 import org.sdj.io.model.UNet2DConditionConfig;
@@ -16,8 +17,9 @@ import org.sdj.model.unet.UNet2DConditionModel;
  * in fp16 on the device, batch 2, 64x64 latent, 77 context tokens) for scripts/gpu-check.sh, with the device memory
  * it took, op by op and replayed from a CUDA graph; benchmarks/torch/unet_step.py times PyTorch eager on the same
  * network. With {@code sdxl}, SDXL base's (128x128 latent, 2048-wide context, a random pooled text embedding and a
- * 1024x1024 picture's time ids). Steps are enqueued back to back and the stream is synchronized only around the timed
- * loop. Not a unit test: run with {@code java ... org.sdj.cuda.UNetStepBench [steps] [sd15|sdxl]}.
+ * 1024x1024 picture's time ids). With {@code tiling}, the step of a seamless picture (every padded convolution
+ * wrapped both ways, {@link SeamlessOps}). Steps are enqueued back to back and the stream is synchronized only around
+ * the timed loop. Not a unit test: run with {@code java ... org.sdj.cuda.UNetStepBench [steps] [sd1|sdxl] [tiling]}.
  */
 public final class UNetStepBench {
   private UNetStepBench() {}
@@ -25,6 +27,7 @@ public final class UNetStepBench {
   public static void main(String[] args) throws Exception {
     int steps = args.length > 0 ? Integer.parseInt(args[0]) : 20;
     ModelFamily family = args.length > 1 ? ModelFamily.parse(args[1]) : ModelFamily.SD_1;
+    boolean tiling = args.length > 2 && args[2].equals("tiling");
     UNet2DConditionConfig cfg = RandomSd15.config(family, "unet/config.json", UNet2DConditionConfig::read);
     int size = cfg.sampleSize().orElse(64);
     int width = cfg.crossAttentionDim(0);
@@ -38,8 +41,8 @@ public final class UNetStepBench {
       Random r = new Random(1);
       float[] sample = gaussian(r, 2 * 4 * size * size);
       float[] context = gaussian(r, 2 * 77 * width);
-      Replay.Body body = (ops, in) -> unet.forward(ops, in.get(0), in.get(1), in.get(2),
-          in.size() > 3 ? Optional.of(in.get(3)) : Optional.empty());
+      Replay.Body body = (ops, in) -> unet.forward(SeamlessOps.wrap(ops, tiling, tiling), in.get(0), in.get(1),
+          in.get(2), in.size() > 3 ? Optional.of(in.get(3)) : Optional.empty());
       try (Ops scope = backend.ops(); Replay graph = backend.replay(body); Replay direct = Replay.direct(body)) {
         List<Tensor> in = new ArrayList<>(List.of(scope.fromHost(sample, 2, 4, size, size),
             unet.timestepProjection(scope, 500, 2), scope.fromHost(context, 2, 77, width)));
@@ -50,7 +53,7 @@ public final class UNetStepBench {
               ids, UNet2DConditionModel.TIME_IDS);
           in.add(scope.cast(scope.fromHost(added, 2, added.length / 2), backend.activationType()));
         }
-        String what = family.id() + ", CFG batch 2, " + size + "x" + size + ", fp16";
+        String what = family.id() + ", CFG batch 2, " + size + "x" + size + ", fp16" + (tiling ? ", seamless" : "");
         float[] opByOp = time(what + "), op by op", backend, direct, in, steps);
         float[] replayed = time(what + "), CUDA graph", backend, graph, in, steps);
         double diff = 0;
