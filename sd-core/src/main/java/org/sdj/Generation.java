@@ -255,7 +255,7 @@ final class Generation {
         request.variation(), request.tiling(), request.mask().isPresent() ? request.maskBlur() : 0,
         request.mask().isPresent() && request.invertMask(),
         request.mask().isPresent() ? request.maskedContent() : MaskedContent.ORIGINAL, request.onlyMaskedPadding(),
-        request.schedulerOverrides());
+        request.schedulerOverrides(), Optional.empty());
     return new GenerationResult(images, latents, finalShape, parameters,
         Duration.ofNanos(System.nanoTime() - started));
   }

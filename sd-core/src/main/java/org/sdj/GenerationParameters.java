@@ -39,13 +39,15 @@ import org.sdj.scheduler.Schedulers;
  * @param onlyMaskedPadding inpainting of the masked area alone, with this padding; empty for the whole picture
  * @param schedulerOptions the scheduler config values the request overrode ({@code timestep_spacing}, {@code eta},
  *     {@code brownian_noise}), sorted by key; empty for none
+ * @param sdUpscale the SD upscale script that ran tile by tile ({@code width} and {@code height} are the tiles'), these
+ *     parameters the first tile's; empty for none
  */
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
     OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
     List<ControlNetUse> controlNets, Optional<Variation> variation, Tiling tiling, double maskBlur,
     boolean maskInverted, MaskedContent maskedContent, OptionalInt onlyMaskedPadding,
-    Map<String, Object> schedulerOptions) {
+    Map<String, Object> schedulerOptions, Optional<SdUpscale> sdUpscale) {
 
   public GenerationParameters {
     controlNets = List.copyOf(controlNets);
@@ -53,6 +55,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     Objects.requireNonNull(tiling, "tiling");
     Objects.requireNonNull(maskedContent, "maskedContent");
     schedulerOptions = Collections.unmodifiableMap(new TreeMap<>(schedulerOptions));
+    Objects.requireNonNull(sdUpscale, "sdUpscale");
     Objects.requireNonNull(onlyMaskedPadding, "onlyMaskedPadding");
   }
 
@@ -85,6 +88,13 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
   /** The infotext keys of {@link #refiner()}, as AUTOMATIC1111 writes them. */
   public static final String REFINER = "Refiner";
   public static final String REFINER_SWITCH_AT = "Refiner switch at";
+
+  /** These parameters as the first tile's of {@code upscale}'s run. */
+  GenerationParameters withSdUpscale(SdUpscale upscale) {
+    return new GenerationParameters(prompt, negativePrompt, width, height, steps, guidanceScale, guidanceRescale,
+        clipSkip, scheduler, seed, batchSize, strength, model, hiresFix, refiner, controlNets, variation, tiling,
+        maskBlur, maskInverted, maskedContent, onlyMaskedPadding, schedulerOptions, Optional.of(upscale));
+  }
 
   /** The infotext key of {@link #maskBlur()}, as AUTOMATIC1111 writes it. */
   public static final String MASK_BLUR = "Mask blur";
@@ -132,6 +142,11 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     if (maskedContent != MaskedContent.ORIGINAL) {
       info.extra(MaskedContent.INFOTEXT_KEY, maskedContent.a1111Name());
     }
+    sdUpscale.ifPresent(u -> {
+      info.extra(SdUpscale.OVERLAP_KEY, Integer.toString(u.overlap()));
+      info.extra(SdUpscale.UPSCALER_KEY, u.upscaler());
+      info.extra(SdUpscale.SCALE_KEY, u.scale());
+    });
     onlyMaskedPadding.ifPresent(padding -> {
       info.extra(INPAINT_AREA, ONLY_MASKED);
       info.extra(MASKED_AREA_PADDING, Integer.toString(padding));

@@ -64,6 +64,8 @@ import org.sdj.prompt.PromptSyntax;
  *     the region's. Empty: the whole picture is repainted
  * @param hiresFix txt2img: make the picture at its size, then enlarge it and repaint part of it at the larger size
  *     ({@link HiresFix}, AUTOMATIC1111's "Hires. fix"); empty: none
+ * @param sdUpscale img2img: AUTOMATIC1111's SD upscale script ({@link SdUpscale}): the init image enlarged and
+ *     repainted tile by tile at the request's size; empty: none
  * @param refinerSwitchAt txt2img and img2img with a refiner loaded ({@link StableDiffusion.Builder#refiner}): the
  *     fraction of the noise schedule after which the refiner takes over (AUTOMATIC1111's "Switch at", diffusers'
  *     {@code denoising_end} for the base and {@code denoising_start} for the refiner), in (0, 1); empty: no refiner
@@ -86,7 +88,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
     Optional<BufferedImage> initImage, ResizeMode resizeMode, double strength, Optional<BufferedImage> mask,
     double maskBlur, boolean invertMask, MaskedContent maskedContent, OptionalInt onlyMaskedPadding,
-    Optional<HiresFix> hiresFix,
+    Optional<HiresFix> hiresFix, Optional<SdUpscale> sdUpscale,
     OptionalDouble refinerSwitchAt, List<Control> controls, List<ImagePrompt> imagePrompts,
     Optional<Variation> variation, Tiling tiling, SdxlConditioning sdxl, StepListener listener,
     CancellationToken cancellation) {
@@ -112,6 +114,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Objects.requireNonNull(maskedContent, "maskedContent");
     Objects.requireNonNull(onlyMaskedPadding, "onlyMaskedPadding");
     Objects.requireNonNull(hiresFix, "hiresFix");
+    Objects.requireNonNull(sdUpscale, "sdUpscale");
     Objects.requireNonNull(refinerSwitchAt, "refinerSwitchAt");
     controls = List.copyOf(controls);
     imagePrompts = List.copyOf(imagePrompts);
@@ -163,6 +166,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.maskedContent = maskedContent;
     b.onlyMaskedPadding = onlyMaskedPadding;
     b.hiresFix = hiresFix;
+    b.sdUpscale = sdUpscale;
     b.refinerSwitchAt = refinerSwitchAt;
     b.controls = new ArrayList<>(controls);
     b.imagePrompts = new ArrayList<>(imagePrompts);
@@ -199,6 +203,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private MaskedContent maskedContent = MaskedContent.ORIGINAL;
     private OptionalInt onlyMaskedPadding = OptionalInt.empty();
     private Optional<HiresFix> hiresFix = Optional.empty();
+    private Optional<SdUpscale> sdUpscale = Optional.empty();
     private OptionalDouble refinerSwitchAt = OptionalDouble.empty();
     private List<Control> controls = new ArrayList<>();
     private List<ImagePrompt> imagePrompts = new ArrayList<>();
@@ -367,6 +372,21 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return this;
     }
 
+    /**
+     * img2img: enlarges the init image and repaints it tile by tile at the request's size (AUTOMATIC1111's SD upscale
+     * script, {@link SdUpscale}).
+     */
+    public Builder sdUpscale(SdUpscale upscale) {
+      this.sdUpscale = Optional.of(Objects.requireNonNull(upscale, "upscale"));
+      return this;
+    }
+
+    /** No SD upscale (the default). */
+    public Builder noSdUpscale() {
+      this.sdUpscale = Optional.empty();
+      return this;
+    }
+
     /** {@link #hiresFix(HiresFix)} enlarging by {@code scale} and repainting {@code strength}, in as many steps. */
     public Builder hiresFix(double scale, double strength) {
       return hiresFix(new HiresFix(scale, strength, 0));
@@ -470,8 +490,8 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     public GenerationRequest build() {
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler, schedulerOverrides, seed, batchSize, initialNoise, initImage,
-          resizeMode, strength, mask, maskBlur, invertMask, maskedContent, onlyMaskedPadding, hiresFix, refinerSwitchAt, controls,
-          imagePrompts, variation, tiling, sdxl, listener, cancellation);
+          resizeMode, strength, mask, maskBlur, invertMask, maskedContent, onlyMaskedPadding, hiresFix, sdUpscale,
+          refinerSwitchAt, controls, imagePrompts, variation, tiling, sdxl, listener, cancellation);
     }
   }
 }

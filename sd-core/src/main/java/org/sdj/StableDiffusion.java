@@ -74,6 +74,10 @@ public final class StableDiffusion implements AutoCloseable {
    * @throws SdjException if the Java heap runs out during the run (said so, with what to lower), among other failures
    */
   public GenerationResult generate(GenerationRequest request) {
+    if (request.sdUpscale().isPresent()) {
+      return SdUpscaleRun.run(request, attached,
+          components.unet().config().sampleSize().orElse(64) * components.vae().downscaleFactor(), this::generate);
+    }
     Generation generation = new Generation(pipeline, modelName, attached, loras, request);
     try {
       return generation.run();

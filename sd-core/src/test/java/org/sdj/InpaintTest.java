@@ -118,7 +118,7 @@ class InpaintTest extends TinyModelTest {
         request.guidanceRescale(), request.clipSkip(), request.scheduler(), request.schedulerOverrides(), request.seed(), request.batchSize(),
         request.initialNoise(), Optional.empty(), request.resizeMode(), request.strength(), request.mask(),
         request.maskBlur(), request.invertMask(), request.maskedContent(), request.onlyMaskedPadding(),
-        request.hiresFix(),
+        request.hiresFix(), request.sdUpscale(),
         request.refinerSwitchAt(), request.controls(), request.imagePrompts(), request.variation(), request.tiling(),
         request.sdxl(),
         request.listener(),

@@ -135,7 +135,8 @@ public final class ModelUpscaler implements AutoCloseable {
     }
     int[] pixels = Images.rgb(image);
     int[] out = tiles.size() == 0 ? run(pixels, w, h)
-        : UpscaleGrid.enlarge(pixels, w, h, tiles, s, tile -> run(tile, tiles.size(), tiles.size()));
+        : UpscaleGrid.apply(pixels, w, h, tiles.size(), tiles.size(), tiles.overlap(), s,
+            tile -> run(tile, tiles.size(), tiles.size()));
     return Images.fromRgb(out, w * s, h * s);
   }
 

@@ -18,6 +18,7 @@ import org.sdj.SdjException;
 import org.sdj.StableDiffusion;
 import org.sdj.StepListener;
 import org.sdj.MaskedContent;
+import org.sdj.SdUpscale;
 import org.sdj.Tiling;
 import org.sdj.backend.DType;
 import org.sdj.image.ImageFileException;
@@ -249,6 +250,21 @@ final class GenerateCommand implements Callable<Integer> {
           + " --guidance).")
   Double hiresGuidance;
 
+  @Option(names = "--sd-upscale", paramLabel = "X",
+      description = "img2img, with --init-image: A1111's SD upscale script: enlarge the picture X times"
+          + " (--sd-upscale-upscaler) and repaint it tile by tile at --width x --height (default: the model's native"
+          + " size), each tile with the seed plus its index, blended across their overlaps.")
+  Double sdUpscale;
+
+  @Option(names = "--sd-upscale-overlap", paramLabel = "N",
+      description = "With --sd-upscale: the tiles' least overlap in pixels (default: ${DEFAULT-VALUE}, A1111's).")
+  int sdUpscaleOverlap = SdUpscale.DEFAULT_OVERLAP;
+
+  @Option(names = "--sd-upscale-upscaler", paramLabel = "NAME",
+      description = "With --sd-upscale: lanczos (default), none, or the name of an ESRGAN upscaler (--upscaler,"
+          + " --upscaler-dir).")
+  String sdUpscaleUpscaler;
+
   @Option(names = "--vae-tiling",
       description = "Run the VAE tile by tile on pictures larger than its tile (512 pixels for SD 1.x), as diffusers'"
           + " enable_vae_tiling(): far less memory for large pictures, at the price of blended seams.")
@@ -292,6 +308,14 @@ final class GenerateCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--hires-strength, --hires-steps,"
           + " --hires-upscaler, --hires-scheduler, --hires-guidance and the hires prompts tune the hires fix: add"
           + " --hires-scale");
+    }
+    if (sdUpscale == null && (sdUpscaleUpscaler != null
+        || spec.commandLine().getParseResult().hasMatchedOption("--sd-upscale-overlap"))) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--sd-upscale-upscaler and --sd-upscale-overlap"
+          + " tune SD upscale: add --sd-upscale");
+    }
+    if (sdUpscale != null && initImage == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--sd-upscale enlarges an image: add --init-image");
     }
     if (modelOptions.refiner == null && spec.commandLine().getParseResult().hasMatchedOption("--refiner-switch-at")) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--refiner-switch-at says when the refiner takes"
@@ -418,6 +442,23 @@ final class GenerateCommand implements Callable<Integer> {
       modelOptions.addTaggedLoras(spec, engine, tagged);
     }
     ipAdapterOptions.addTo(spec, engine);
+    if (sdUpscale != null) {
+      String given = sdUpscaleUpscaler == null ? SdUpscale.LANCZOS : sdUpscaleUpscaler;
+      String name = switch (given.toLowerCase(Locale.ROOT)) {
+        case "lanczos" -> SdUpscale.LANCZOS;
+        case "none" -> SdUpscale.NONE;
+        default -> given;
+      };
+      if (!name.equals(SdUpscale.LANCZOS) && !name.equals(SdUpscale.NONE)) {
+        Path file = modelOptions.upscalerFile(name).orElseThrow(() -> new CommandLine.ParameterException(
+            spec.commandLine(), "--sd-upscale-upscaler " + name + " is not lanczos or none, nor an --upscaler"
+                + " file's, nor in an --upscaler-dir"));
+        if (upscalerModel.map(f -> !f.equals(file)).orElse(true) && !modelOptions.upscalers.contains(file)) {
+          engine.upscaler(file);
+        }
+      }
+      request.sdUpscale(new SdUpscale(sdUpscale, sdUpscaleOverlap, name));
+    }
     upscalerModel.filter(f -> !modelOptions.upscalers.contains(f)).ifPresent(engine::upscaler);
     try (StableDiffusion sd = engine.build()) {
       for (int run = 0; run < count; run++) {

@@ -6,6 +6,7 @@ import java.util.Optional;
 import org.sdj.GenerationParameters;
 import org.sdj.HiresFix;
 import org.sdj.MaskedContent;
+import org.sdj.SdUpscale;
 import org.sdj.SdjException;
 import org.sdj.Tiling;
 import org.sdj.Variation;
@@ -85,6 +86,24 @@ final class ParametersFrom {
       } else {
         err.println("sdj: " + file + ": Masked content " + content + " is not fill, original, latent noise or latent"
             + " nothing; keeping the original (give --masked-content to choose)");
+      }
+    }
+    String sdUpscale = info.extras().get(SdUpscale.SCALE_KEY);
+    if (info.extras().containsKey(SdUpscale.OVERLAP_KEY) && command.initImage != null
+        && !given.hasMatchedOption("--sd-upscale")) {
+      if (sdUpscale == null) {
+        err.println("sdj: " + file + ": SD upscale's factor is not in the picture (A1111 does not record it); give"
+            + " --sd-upscale X");
+      } else {
+        command.sdUpscale = number(file, SdUpscale.SCALE_KEY, sdUpscale);
+        if (!given.hasMatchedOption("--sd-upscale-overlap")) {
+          command.sdUpscaleOverlap = (int) number(file, SdUpscale.OVERLAP_KEY,
+              info.extras().get(SdUpscale.OVERLAP_KEY));
+        }
+        String upscaler = info.extras().get(SdUpscale.UPSCALER_KEY);
+        if (upscaler != null && !given.hasMatchedOption("--sd-upscale-upscaler")) {
+          command.sdUpscaleUpscaler = upscaler.trim();
+        }
       }
     }
     String area = info.extras().get(GenerationParameters.INPAINT_AREA);

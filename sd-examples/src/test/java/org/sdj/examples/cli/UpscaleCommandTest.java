@@ -60,6 +60,30 @@ class UpscaleCommandTest {
         dir.toString())).assertOneErrorLine(2, "--hires-upscaler 4x-UltraSharp is none of sdj's", "--upscaler-dir");
   }
 
+  /** A1111's SD upscale script: the picture enlarged, repainted tile by tile, remade from its parameters. */
+  @Test
+  void sdUpscaleIsRemadeFromItsParameters() throws IOException {
+    Path model = tinyUpscaler(dir);
+    Path input = dir.resolve("in.png");
+    ImageIO.write(TestPictures.pattern(48, 40, false), "png", input.toFile());
+    Path first = dir.resolve("sd-upscale.png");
+    Sdj.run(Sdj.smallGenerate(first, "--quiet", "--init-image", input.toString(), "--strength", "0.5",
+        "--sd-upscale", "2", "--sd-upscale-overlap", "16", "--sd-upscale-upscaler", "tiny-x4", "--upscaler",
+        model.toString())).assertSuccess();
+    BufferedImage big = ImageIO.read(first.toFile());
+    assertEquals(96, big.getWidth());
+    assertEquals(80, big.getHeight());
+    String info = ImageFiles.readParameters(first).orElseThrow();
+    assertTrue(info.contains("SD upscale overlap: 16, SD upscale upscaler: tiny-x4, SD upscale factor: 2"), info);
+    Path again = dir.resolve("sd-upscale-again.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
+        first.toString(), "--init-image", input.toString(), "--upscaler-dir", dir.toString(), "--output",
+        again.toString()).assertSuccess();
+    assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(again), "the same picture, the same file");
+    Sdj.run(Sdj.smallGenerate(first, "--sd-upscale", "2")).assertOneErrorLine(2, "--sd-upscale enlarges an image");
+    Sdj.run(Sdj.smallGenerate(first, "--sd-upscale-overlap", "8")).assertOneErrorLine(2, "add --sd-upscale");
+  }
+
   /** sd-core's tiny 4x ESRGAN network, copied out of its test jar. */
   private static Path tinyUpscaler(Path dir) throws IOException {
     Path file = dir.resolve("tiny-x4.pth");
