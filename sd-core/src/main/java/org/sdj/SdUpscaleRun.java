@@ -32,7 +32,7 @@ final class SdUpscaleRun {
       throw new InvalidRequestException("SD upscale's tile overlap " + upscale.overlap() + " must be under the tiles'"
           + " sides, " + tileWidth + "x" + tileHeight + " (the request's size)");
     }
-    BufferedImage picture = enlarged(request.initImage().orElseThrow(), upscale, attached);
+    BufferedImage picture = enlarged(request.initImage().orElseThrow(), upscale.upscaler(), upscale.scale(), attached);
     long seed = request.seed().orElseGet(() -> ThreadLocalRandom.current().nextLong(1L << 32));
     GenerationRequest.Builder each = request.toBuilder().noSdUpscale().size(tileWidth, tileHeight);
     List<GenerationResult> tiles = new ArrayList<>();
@@ -73,23 +73,27 @@ final class SdUpscaleRun {
     }
   }
 
-  /** The init image enlarged as A1111's upscaler of that name enlarges it ({@code Upscaler.upscale}). */
-  private static BufferedImage enlarged(BufferedImage image, SdUpscale upscale, AttachedModels attached) {
-    double scale = upscale.scale();
+  /**
+   * {@code image} enlarged {@code scale} times as A1111's upscaler of that name enlarges it ({@code Upscaler.upscale}):
+   * {@value SdUpscale#LANCZOS}, {@value SdUpscale#NONE} or a loaded network's name.
+   *
+   * @throws InvalidRequestException if no upscaler has that name, or the picture would be too large
+   */
+  static BufferedImage enlarged(BufferedImage image, String upscaler, double scale, AttachedModels attached) {
     int targetWidth = (int) (Math.floor(image.getWidth() * scale / 8) * 8);
     int targetHeight = (int) (Math.floor(image.getHeight() * scale / 8) * 8);
     if (targetWidth > Images.MAX_SIDE || targetHeight > Images.MAX_SIDE) {
-      throw new InvalidRequestException("SD upscale would make " + targetWidth + "x" + targetHeight + ": at most "
+      throw new InvalidRequestException("upscaling would make " + targetWidth + "x" + targetHeight + ": at most "
           + Images.MAX_SIDE + " a side");
     }
-    return switch (upscale.upscaler()) {
+    return switch (upscaler) {
       case SdUpscale.NONE -> image;
       // A1111's Lanczos upscaler resizes by the factor, then Upscaler.upscale fits the multiple of 8.
       case SdUpscale.LANCZOS -> Images.resize(Images.resize(image, (int) (image.getWidth() * scale),
           (int) (image.getHeight() * scale)), targetWidth, targetHeight);
       default -> {
         try {
-          yield attached.upscaler(upscale.upscaler()).upscale(image, scale, UpscaleTiles.DEFAULT);
+          yield attached.upscaler(upscaler).upscale(image, scale, UpscaleTiles.DEFAULT);
         } catch (IllegalArgumentException e) {
           throw new InvalidRequestException(e.getMessage());
         }

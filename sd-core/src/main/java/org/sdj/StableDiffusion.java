@@ -1,5 +1,6 @@
 package org.sdj;
 
+import java.awt.image.BufferedImage;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,6 +113,22 @@ public final class StableDiffusion implements AutoCloseable {
   /** The backend's name ({@code cpu}, {@code cuda}, ...). */
   public String backendName() {
     return backend.name();
+  }
+
+  /**
+   * {@code image} enlarged {@code scale} times, as AUTOMATIC1111's Extras tab does: by {@value SdUpscale#LANCZOS}, or
+   * by an upscaling network loaded with the engine ({@link Builder#upscaler}, by its name), run on the engine's
+   * backend tile by tile as A1111 runs it, then fitted by Lanczos to each side times {@code scale} rounded down to a
+   * multiple of 8.
+   *
+   * @return a new {@code TYPE_INT_RGB} image
+   * @throws InvalidRequestException if no upscaler has that name, or the scale or result size is out of range
+   */
+  public BufferedImage upscale(BufferedImage image, String upscaler, double scale) {
+    if (!(scale > 0 && scale <= SdUpscale.MAX_SCALE)) {
+      throw new InvalidRequestException("upscale factor must be in (0, " + SdUpscale.MAX_SCALE + "], got " + scale);
+    }
+    return SdUpscaleRun.enlarged(image, upscaler, scale, attached);
   }
 
   /** The model's name: its folder name or Hub id. */

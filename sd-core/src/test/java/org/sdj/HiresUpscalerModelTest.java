@@ -1,5 +1,6 @@
 package org.sdj;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,6 +31,12 @@ class HiresUpscalerModelTest {
       }
       String info = result.parameters().infotext();
       assertTrue(info.contains("Hires upscaler: tiny-x4"), info);
+      // The engine's own upscaling (A1111's Extras): by the network on its backend, or by Lanczos.
+      java.awt.image.BufferedImage picture = org.sdj.image.TestPictures.pattern(40, 30, false);
+      assertEquals(96, sd.upscale(picture, "tiny-x4", 2.5).getWidth());
+      assertEquals(72, sd.upscale(picture, SdUpscale.LANCZOS, 2.5).getHeight());
+      assertTrue(assertThrows(InvalidRequestException.class, () -> sd.upscale(picture, "ESRGAN_4x", 2)).getMessage()
+          .contains("no upscaler named ESRGAN_4x"));
       InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> sd.generate(request.batchSize(1)
           .hiresFix(new HiresFix(2, 0.5, 0).withUpscalerModel("4x-UltraSharp"))));
       assertTrue(e.getMessage().contains("no upscaler named 4x-UltraSharp is loaded (loaded: tiny-x4)"),
