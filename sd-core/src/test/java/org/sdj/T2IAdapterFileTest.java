@@ -27,7 +27,7 @@ import org.sdj.io.model.ModelLoadException;
 import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.SafeTensorsWriter;
-import org.sdj.model.adapter.T2IAdapter;
+import org.sdj.model.nn.PixelUnshuffle;
 import org.sdj.pipeline.LoadedT2IAdapter;
 
 /**
@@ -54,7 +54,7 @@ class T2IAdapterFileTest {
         Ops ops = backend.ops()) {
       assertEquals(converted.model().config(), adapter.model().config());
       assertEquals(folder + "-original", adapter.name());
-      float[] unshuffled = T2IAdapter.pixelUnshuffle(Images.toUnitTensor(T2IAdapterFixture.ramp(64)), 1, 3, 64, 64,
+      float[] unshuffled = PixelUnshuffle.apply(Images.toUnitTensor(T2IAdapterFixture.ramp(64)), 1, 3, 64, 64,
           8);
       List<Tensor> features = adapter.model().forward(ops, ops.fromHost(unshuffled, 1, 192, 8, 8));
       for (int i = 0; i < features.size(); i++) {

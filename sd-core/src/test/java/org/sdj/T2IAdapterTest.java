@@ -21,6 +21,7 @@ import org.sdj.io.SdxlFixture;
 import org.sdj.io.T2IAdapterFixture;
 import org.sdj.io.TestFixtures;
 import org.sdj.model.adapter.T2IAdapter;
+import org.sdj.model.nn.PixelUnshuffle;
 import org.sdj.pipeline.LoadedT2IAdapter;
 
 /**
@@ -42,7 +43,7 @@ class T2IAdapterTest {
         Ops ops = backend.ops()) {
       T2IAdapter model = adapter.model();
       int factor = model.config().downscaleFactor();
-      float[] unshuffled = T2IAdapter.pixelUnshuffle(Images.toUnitTensor(T2IAdapterFixture.ramp(size)), 1, 3, size,
+      float[] unshuffled = PixelUnshuffle.apply(Images.toUnitTensor(T2IAdapterFixture.ramp(size)), 1, 3, size,
           size, factor);
       List<Tensor> features = model.forward(ops, ops.fromHost(unshuffled, 1, 3L * factor * factor, size / factor,
           size / factor));
@@ -62,7 +63,7 @@ class T2IAdapterTest {
       x[i] = i;
     }
     assertEquals(List.of(0f, 2f, 8f, 10f, 1f, 3f, 9f, 11f, 4f, 6f, 12f, 14f, 5f, 7f, 13f, 15f),
-        boxed(T2IAdapter.pixelUnshuffle(x, 1, 1, 4, 4, 2)));
+        boxed(PixelUnshuffle.apply(x, 1, 1, 4, 4, 2)));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -6,7 +6,7 @@ import org.sdj.backend.DType;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.io.model.T2IAdapterConfig;
-import org.sdj.model.adapter.T2IAdapter;
+import org.sdj.model.nn.PixelUnshuffle;
 
 /**
  * The T2I-Adapters' feature maps for one denoising loop, made once before its first step as diffusers' adapter
@@ -27,7 +27,7 @@ final class AdapterFeatures {
       T2IAdapterConfig config = adapter.model().config();
       int factor = config.downscaleFactor();
       int channels = config.inChannels();
-      float[] unshuffled = T2IAdapter.pixelUnshuffle(adapter.image(), 1, channels, height, width, factor);
+      float[] unshuffled = PixelUnshuffle.apply(adapter.image(), 1, channels, height, width, factor);
       List<Tensor> maps;
       try (Tensor input = ops.fromHost(unshuffled, type, 1, (long) channels * factor * factor, height / factor,
           width / factor)) {

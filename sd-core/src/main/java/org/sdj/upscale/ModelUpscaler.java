@@ -14,9 +14,9 @@ import org.sdj.io.ckpt.TensorFiles;
 import org.sdj.io.model.ModelLoadException;
 import org.sdj.io.safetensors.TensorSource;
 import org.sdj.model.Weights;
-import org.sdj.model.adapter.T2IAdapter;
 import org.sdj.model.esrgan.EsrganConfig;
 import org.sdj.model.esrgan.RRDBNet;
+import org.sdj.model.nn.PixelUnshuffle;
 
 /**
  * An ESRGAN upscaler (Real-ESRGAN's {@code RealESRGAN_x4plus.pth}, {@code RealESRGAN_x2plus.pth}, the anime one,
@@ -152,7 +152,7 @@ public final class ModelUpscaler implements AutoCloseable {
     float[] input = paddedWidth == width && paddedHeight == height ? picture
         : reflectPadded(picture, width, height, paddedWidth, paddedHeight);
     if (factor > 1) {
-      input = T2IAdapter.pixelUnshuffle(input, 1, 3, paddedHeight, paddedWidth, factor);
+      input = PixelUnshuffle.apply(input, 1, 3, paddedHeight, paddedWidth, factor);
     }
     int scale = scale();
     float[] out;

@@ -8,6 +8,7 @@ import org.sdj.backend.Tensor;
 import org.sdj.io.model.T2IAdapterConfig;
 import org.sdj.model.Weights;
 import org.sdj.model.nn.Conv2d;
+import org.sdj.model.nn.PixelUnshuffle;
 
 /**
  * diffusers' {@code T2IAdapter} with its {@code FullAdapter}, {@code FullAdapterXL} or {@code LightAdapter} (under
@@ -74,39 +75,7 @@ public final class T2IAdapter {
   }
 
   /**
-   * torch's {@code PixelUnshuffle(factor)} on the host: {@code [N, C, H, W] -> [N, C f^2, H / f, W / f]}, channel
-   * {@code c f^2 + i f + j} holding the pixels at offset {@code (i, j)} of each {@code f x f} block.
-   *
-   * @param image {@code [n, channels, height, width]} flattened
-   */
-  public static float[] pixelUnshuffle(float[] image, int n, int channels, int height, int width, int factor) {
-    if (height % factor != 0 || width % factor != 0 || image.length != n * channels * height * width) {
-      throw new IllegalArgumentException(image.length + " values are not [" + n + ", " + channels + ", " + height
-          + ", " + width + "] with sides that are multiples of " + factor);
-    }
-    int h = height / factor;
-    int w = width / factor;
-    float[] out = new float[image.length];
-    int at = 0;
-    for (int b = 0; b < n; b++) {
-      for (int c = 0; c < channels; c++) {
-        for (int i = 0; i < factor; i++) {
-          for (int j = 0; j < factor; j++) {
-            for (int y = 0; y < h; y++) {
-              int row = ((b * channels + c) * height + y * factor + i) * width + j;
-              for (int x = 0; x < w; x++) {
-                out[at++] = image[row + x * factor];
-              }
-            }
-          }
-        }
-      }
-    }
-    return out;
-  }
-
-  /**
-   * The feature maps of a pixel-unshuffled control image ({@link #pixelUnshuffle} of values in [0, 1]).
+   * The feature maps of a pixel-unshuffled control image ({@link PixelUnshuffle#apply} of values in [0, 1]).
    *
    * @param unshuffled {@code [N, in_channels f^2, H / f, W / f]}
    * @return one {@code [N, channels[i], ...]} per block, each at half the previous side where its block pools
