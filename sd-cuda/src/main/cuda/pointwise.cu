@@ -67,6 +67,16 @@ __device__ void add_per_channel_body(const T* x, const T* b, T* y, long long n, 
   SDJ_FOR_EACH(i, n) { y[i] = from_f<T>(to_f(x[i]) + to_f(b[i / spatial])); }
 }
 
+// PReLU: y = x where x >= 0, else x * slopes[channel]; channel (i / inner) % channels for NCHW, i % channels for
+// channels last (inner 1).
+template <typename T>
+__device__ void prelu_body(const T* x, const T* slopes, T* y, long long n, long long inner, int channels) {
+  SDJ_FOR_EACH(i, n) {
+    float v = to_f(x[i]);
+    y[i] = from_f<T>(v >= 0.f ? v : v * to_f(slopes[(i / inner) % channels]));
+  }
+}
+
 // add_per_channel_body 8 elements at a time, where spatial % 8 == 0 and x, y are 16-byte aligned (Kernels checks): a
 // vector then never straddles two channels, so one bias load and one 32-bit division serve 8 elements (vectors < 2^31,
 // Kernels checks, so a thread's index plus the grid's stride still fits an unsigned int). Same rounding as the scalar
@@ -147,6 +157,10 @@ __device__ void bias_residual_body(T* y, const T* bias, const T* residual, long 
 #define SDJ_POINTWISE(T, S)                                                                                   \
   extern "C" __global__ void sdj_activation_##S(const T* x, T* y, int kind, long long n) {                  \
     sdj::activation_body<T>(x, y, kind, n);                                                                \
+  }                                                                                                          \
+  extern "C" __global__ void sdj_prelu_##S(const T* x, const T* slopes, T* y, long long n, long long inner,  \
+                                           int channels) {                                                 \
+    sdj::prelu_body<T>(x, slopes, y, n, inner, channels);                                                  \
   }                                                                                                          \
   extern "C" __global__ void sdj_geglu_##S(const T* x, T* y, long long rows, long long half) {              \
     sdj::geglu_body<T>(x, y, rows, half);                                                                  \

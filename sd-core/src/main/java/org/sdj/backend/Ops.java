@@ -134,6 +134,12 @@ public interface Ops extends AutoCloseable {
   /** A pointwise activation. */
   Tensor activation(Tensor x, Activation kind);
 
+  /**
+   * torch's {@code PReLU}: {@code x [N, C, ...]} with channel {@code c}'s negative values times {@code slopes[c]}
+   * ({@code slopes [C]}, a weight), the rest as they are (Real-ESRGAN's compact upscalers).
+   */
+  Tensor prelu(Tensor x, Tensor slopes);
+
   /** GEGLU's gate: {@code x [..., 2n] -> x[..., :n] * gelu(x[..., n:])}. */
   Tensor geglu(Tensor x);
 

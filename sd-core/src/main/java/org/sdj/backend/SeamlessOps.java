@@ -136,6 +136,11 @@ public final class SeamlessOps implements Ops {
   }
 
   @Override
+  public Tensor prelu(Tensor x, Tensor slopes) {
+    return inner.prelu(x, slopes);
+  }
+
+  @Override
   public Tensor geglu(Tensor x) {
     return inner.geglu(x);
   }

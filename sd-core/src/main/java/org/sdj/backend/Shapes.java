@@ -272,6 +272,16 @@ public final class Shapes {
     return sx;
   }
 
+  /** {@code x [N, C, ...]}, {@code slopes [C]}. */
+  public static long[] prelu(Tensor x, Tensor slopes) {
+    long[] sx = x.shape();
+    long[] ss = slopes.shape();
+    if (sx.length < 2 || ss.length != 1 || ss[0] != sx[1]) {
+      throw new IllegalArgumentException("prelu: slopes " + str(ss) + " must be [C] of x " + str(sx));
+    }
+    return sx;
+  }
+
   /** {@code x [N, C, H, W] -> [N, C, height, width]}. */
   public static long[] upsampleNearest(Tensor x, long height, long width) {
     long[] s = rank("upsampleNearest", "x", x, 4);

@@ -13,12 +13,16 @@ import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.TensorSource;
 import org.sdj.model.Weights;
 import org.sdj.model.esrgan.EsrganConfig;
+import org.sdj.model.esrgan.RRDBNet;
+import org.sdj.model.esrgan.SRVGGNetCompact;
+import org.sdj.model.esrgan.UpscalingNetwork;
 
 /**
- * An ESRGAN file's tensors under basicsr's names, in either layout the published upscalers come in: basicsr's own
- * ({@code conv_first.weight}, maybe under {@code params_ema.} or {@code params.}, as Real-ESRGAN's files are), or the
- * original ESRGAN repository's sequential one ({@code model.0.weight}, {@code model.1.sub.0.RDB1.conv1.0.weight}, as
- * 4x-UltraSharp's), whose 4x arrangement maps name for name.
+ * An upscaler file's tensors under basicsr's names: an ESRGAN network in either layout the published ones come in,
+ * basicsr's own ({@code conv_first.weight}, maybe under {@code params_ema.} or {@code params.}, as Real-ESRGAN's files
+ * are) or the original ESRGAN repository's sequential one ({@code model.0.weight}, {@code
+ * model.1.sub.0.RDB1.conv1.0.weight}, as 4x-UltraSharp's), whose 4x arrangement maps name for name; or Real-ESRGAN's
+ * compact network ({@code body.0.weight} and a PReLU's {@code body.1.weight}, as {@code realesr-general-x4v3}'s).
  */
 final class EsrganStateDict {
   private static final Pattern OLD_BODY = Pattern.compile("model\\.1\\.sub\\.(\\d+)\\.RDB(\\d)\\.conv(\\d)\\.0\\.(.+)");
@@ -31,10 +35,13 @@ final class EsrganStateDict {
   /** basicsr name to the file's. */
   private final Map<String, String> names;
   private final TensorSource source;
+  /** Whether the network is Real-ESRGAN's compact one rather than an RRDBNet. */
+  private final boolean compact;
 
-  private EsrganStateDict(TensorSource source, Map<String, String> names) {
+  private EsrganStateDict(TensorSource source, Map<String, String> names, boolean compact) {
     this.source = source;
     this.names = names;
+    this.compact = compact;
   }
 
   /**
@@ -45,18 +52,23 @@ final class EsrganStateDict {
   static EsrganStateDict of(TensorSource source) {
     Optional<String> prefix = List.of("params_ema.", "params.", "").stream()
         .filter(p -> source.contains(p + "conv_first.weight")).findFirst();
+    Optional<String> compact = List.of("params_ema.", "params.", "").stream()
+        .filter(p -> source.contains(p + "body.0.weight") && source.contains(p + "body.1.weight")
+            && source.get(p + "body.1.weight").shape().length == 1).findFirst();
     Map<String, String> names = new HashMap<>();
-    if (prefix.isPresent()) {
+    if (prefix.isPresent() || compact.isPresent()) {
+      String p = prefix.orElseGet(compact::get);
       for (String name : source.names()) {
-        if (name.startsWith(prefix.get())) {
-          names.put(name.substring(prefix.get().length()), name);
+        if (name.startsWith(p)) {
+          names.put(name.substring(p.length()), name);
         }
       }
-      return new EsrganStateDict(source, names);
+      return new EsrganStateDict(source, names, prefix.isEmpty());
     }
     if (!source.contains("model.0.weight")) {
       throw new IllegalArgumentException("not an ESRGAN network: it has neither conv_first.weight (basicsr's names,"
-          + " as Real-ESRGAN's files) nor model.0.weight (the original ESRGAN's, as 4x-UltraSharp's)");
+          + " as Real-ESRGAN's files) nor model.0.weight (the original ESRGAN's, as 4x-UltraSharp's), nor a compact"
+          + " network's body.0.weight and PReLU body.1.weight (realesr-general-x4v3's)");
     }
     List<String> unknown = new ArrayList<>();
     for (String name : source.names()) {
@@ -80,11 +92,34 @@ final class EsrganStateDict {
           + String.join(", ", unknown.subList(0, Math.min(4, unknown.size())))
           + (unknown.size() > 4 ? " and " + (unknown.size() - 4) + " more" : ""));
     }
-    return new EsrganStateDict(source, names);
+    return new EsrganStateDict(source, names, false);
   }
 
-  /** The network's shape, read off its weights. */
-  EsrganConfig config() {
+  /**
+   * The network on {@code w} ({@link #weights}), its shape read off the weights.
+   *
+   * @throws IllegalArgumentException if the shapes fit no network sdj builds
+   */
+  UpscalingNetwork network(Weights w) {
+    if (!compact) {
+      return new RRDBNet(config(), w);
+    }
+    int convs = 0;
+    while (names.containsKey("body." + 2 * convs + ".weight")) {
+      convs++;
+    }
+    long features = shape("body.0.weight")[0];
+    long out = shape("body." + 2 * (convs - 1) + ".weight")[0];
+    int scale = (int) Math.round(Math.sqrt(out / 3.0));
+    if (convs < 2 || scale < 1 || 3L * scale * scale != out || shape("body.0.weight")[1] != 3) {
+      throw new IllegalArgumentException("a compact network of " + convs + " convolutions ending in " + out
+          + " channels: sdj reads 3 channels in and 3 s^2 out");
+    }
+    return new SRVGGNetCompact(w, Math.toIntExact(features), convs - 2, scale);
+  }
+
+  /** An RRDBNet's shape, read off its weights. */
+  private EsrganConfig config() {
     long[] first = shape("conv_first.weight");
     long[] last = shape("conv_last.weight");
     long[] grow = shape("body.0.rdb1.conv1.weight");

@@ -14,13 +14,13 @@ import org.sdj.io.ckpt.TensorFiles;
 import org.sdj.io.model.ModelLoadException;
 import org.sdj.io.safetensors.TensorSource;
 import org.sdj.model.Weights;
-import org.sdj.model.esrgan.EsrganConfig;
-import org.sdj.model.esrgan.RRDBNet;
+import org.sdj.model.esrgan.UpscalingNetwork;
 import org.sdj.model.nn.PixelUnshuffle;
 
 /**
  * An ESRGAN upscaler (Real-ESRGAN's {@code RealESRGAN_x4plus.pth}, {@code RealESRGAN_x2plus.pth}, the anime one,
- * 4x-UltraSharp, ESRGAN_4x; {@code .pth} or {@code .safetensors}) on a backend, run as AUTOMATIC1111 runs its upscalers:
+ * 4x-UltraSharp, ESRGAN_4x; or Real-ESRGAN's compact {@code realesr-general-x4v3.pth}; {@code .pth} or
+ * {@code .safetensors}) on a backend, run as AUTOMATIC1111 runs its upscalers:
  * each tile's colors go in as blue, green, red (its {@code pil_image_to_torch_bgr}) over 255, the output is clamped to
  * [0, 1], times 255 rounded half to even, and the tiles are laid back as {@link UpscaleTiles} says. Its weights stay on
  * the backend until {@link #close()}; the backend stays the caller's.
@@ -28,15 +28,18 @@ import org.sdj.model.nn.PixelUnshuffle;
 public final class ModelUpscaler implements AutoCloseable {
   /** The Real-ESRGAN files A1111 lists under names of its own (ESRGAN files it lists by name). */
   private static final Map<String, String> A1111_NAMES = Map.of("RealESRGAN_x4plus", "R-ESRGAN 4x+",
-      "RealESRGAN_x4plus_anime_6B", "R-ESRGAN 4x+ Anime6B", "RealESRGAN_x2plus", "R-ESRGAN 2x+");
+      "RealESRGAN_x4plus_anime_6B", "R-ESRGAN 4x+ Anime6B", "RealESRGAN_x2plus", "R-ESRGAN 2x+",
+      "realesr-general-x4v3", "R-ESRGAN General 4xV3", "realesr-general-wdn-x4v3", "R-ESRGAN General WDN 4xV3",
+      "realesr-animevideov3", "R-ESRGAN AnimeVideo");
 
   private final String name;
-  private final RRDBNet network;
+  private final UpscalingNetwork network;
   private final Backend backend;
   private final TensorSource file;
   private final Weights weights;
 
-  private ModelUpscaler(String name, RRDBNet network, Backend backend, TensorSource file, Weights weights) {
+  private ModelUpscaler(String name, UpscalingNetwork network, Backend backend, TensorSource file,
+      Weights weights) {
     this.name = name;
     this.network = network;
     this.backend = backend;
@@ -58,9 +61,8 @@ public final class ModelUpscaler implements AutoCloseable {
     Weights weights = null;
     try {
       EsrganStateDict dict = EsrganStateDict.of(source);
-      EsrganConfig config = dict.config();
       weights = dict.weights(backend);
-      RRDBNet network = new RRDBNet(config, weights);
+      UpscalingNetwork network = dict.network(weights);
       if (!weights.problems().isEmpty()) {
         throw new ModelLoadException(context, weights.problems());
       }
@@ -75,8 +77,9 @@ public final class ModelUpscaler implements AutoCloseable {
   }
 
   /**
-   * The upscaler's name as A1111 lists it: {@code R-ESRGAN 4x+}, {@code R-ESRGAN 4x+ Anime6B} and {@code R-ESRGAN 2x+}
-   * for Real-ESRGAN's files of those networks, else the file's name without its extension ({@code 4x-UltraSharp}).
+   * The upscaler's name as A1111 lists it: {@code R-ESRGAN 4x+}, {@code R-ESRGAN 4x+ Anime6B}, {@code R-ESRGAN 2x+},
+   * {@code R-ESRGAN General 4xV3} and the like for Real-ESRGAN's files of those networks, else the file's name without
+   * its extension ({@code 4x-UltraSharp}).
    */
   public String name() {
     return name;
@@ -84,7 +87,7 @@ public final class ModelUpscaler implements AutoCloseable {
 
   /** How much one pass enlarges a picture: 4, 2 or 1. */
   public int scale() {
-    return network.config().scale();
+    return network.scale();
   }
 
   /**
@@ -146,21 +149,19 @@ public final class ModelUpscaler implements AutoCloseable {
    * padded by reflection first and the result cropped, as spandrel runs such networks.
    */
   public float[] forward(float[] picture, int width, int height) {
-    int factor = network.config().unshuffle();
+    int factor = network.unshuffle();
     int paddedWidth = (width + factor - 1) / factor * factor;
     int paddedHeight = (height + factor - 1) / factor * factor;
-    float[] input = paddedWidth == width && paddedHeight == height ? picture
+    float[] padded = paddedWidth == width && paddedHeight == height ? picture
         : reflectPadded(picture, width, height, paddedWidth, paddedHeight);
-    if (factor > 1) {
-      input = PixelUnshuffle.apply(input, 1, 3, paddedHeight, paddedWidth, factor);
-    }
+    float[] input = factor > 1 ? PixelUnshuffle.apply(padded, 1, 3, paddedHeight, paddedWidth, factor) : padded;
     int scale = scale();
     float[] out;
     try (Ops ops = backend.ops();
         Tensor x = ops.fromHost(input, backend.activationType(), 1, 3L * factor * factor, paddedHeight / factor,
             paddedWidth / factor);
         Tensor y = network.forward(ops, x)) {
-      out = ops.toHost(y);
+      out = network.finish(ops.toHost(y), padded, paddedHeight, paddedWidth);
     }
     if (paddedWidth == width && paddedHeight == height) {
       return out;

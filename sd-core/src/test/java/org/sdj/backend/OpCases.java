@@ -222,6 +222,9 @@ public final class OpCases {
       // input's, and one element has nothing to average it with.
       add("activation " + a + " [1]", in -> in.ops().activation(in.positiveAct(1), a));
     }
+    add("prelu [2,5,3,7]", in -> in.ops().prelu(in.act(2, 5, 3, 7), in.weight(DType.F32, 0.5, 5)));
+    add("prelu [1,64,9,11]", in -> in.ops().prelu(in.act(1, 64, 9, 11), in.weight(DType.F32, 0.5, 64)));
+    add("prelu [3,2]", in -> in.ops().prelu(in.act(3, 2), in.weight(DType.F32, 1, 2)));
     add("geglu [2,3,26]", in -> in.ops().geglu(in.ops().scale(in.act(2, 3, 26), 3)));
     add("geglu [1,514]", in -> in.ops().geglu(in.act(1, 514)));
     // Halves a multiple of 8: a backend's vectorized path.

@@ -46,7 +46,8 @@ class ModelUpscalerTest {
 
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource({"tiny-x4.pth, forward x4, input, 12, 10", "tiny-x4-old.pth, forward x4, input, 12, 10",
-      "tiny-x2.safetensors, forward x2, input, 12, 10", "tiny-x2.safetensors, forward x2 odd, input odd, 11, 9"})
+      "tiny-x2.safetensors, forward x2, input, 12, 10", "tiny-x2.safetensors, forward x2 odd, input odd, 11, 9",
+      "tiny-compact-x4.pth, forward compact, input, 12, 10"})
   void runsTheNetworkAsTorch(String file, String expected, String input, int height, int width) throws Exception {
     try (ModelUpscaler upscaler = ModelUpscaler.load(resource(file), backend)) {
       TensorAssert.assertTensorClose(upscaler.forward(expected(input), width, height), expected(expected), expected);
@@ -62,6 +63,9 @@ class ModelUpscalerTest {
         ModelUpscaler x2 = ModelUpscaler.load(resource("tiny-x2.safetensors"), backend)) {
       assertPicture("enlarge x4 tiles 16/4", x4.enlarge(picture, new UpscaleTiles(16, 4)));
       assertPicture("enlarge x2 whole", x2.enlarge(picture, UpscaleTiles.WHOLE));
+      try (ModelUpscaler compact = ModelUpscaler.load(resource("tiny-compact-x4.pth"), backend)) {
+        assertPicture("enlarge compact whole", compact.enlarge(picture, UpscaleTiles.WHOLE));
+      }
       BufferedImage upscaled = x4.upscale(picture, 2.5, new UpscaleTiles(16, 4));
       assertEquals(96, upscaled.getWidth());
       assertPicture("upscale x4 by 2.5", upscaled);

@@ -216,6 +216,15 @@ final class CpuOps extends ReferenceOps {
   }
 
   @Override
+  public Tensor prelu(Tensor x, Tensor slopes) {
+    long[] shape = Shapes.prelu(x, slopes);
+    float[] y = allocateForOverwrite(shape);
+    int inner = Math.toIntExact(y.length / Math.max(1, shape[0] * shape[1]));
+    Pointwise.prelu(pool, floats(x), floats(slopes), Math.max(1, inner), y);
+    return output(y, shape);
+  }
+
+  @Override
   public Tensor geglu(Tensor x) {
     long[] out = Shapes.geglu(x);
     float[] y = allocateForOverwrite(out);

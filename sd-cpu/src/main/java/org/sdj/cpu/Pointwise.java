@@ -10,6 +10,17 @@ final class Pointwise {
 
   private Pointwise() {}
 
+  /** PReLU over {@code x [N, C, inner]}: channel {@code c}'s negative values times {@code slopes[c]}. */
+  static void prelu(ForkJoinPool pool, float[] x, float[] slopes, int inner, float[] y) {
+    int perImage = inner * slopes.length;
+    Parallel.forChunks(pool, y.length, CHUNK, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        float v = x[i];
+        y[i] = v >= 0 ? v : v * slopes[i % perImage / inner];
+      }
+    });
+  }
+
   static void activation(Simd simd, ForkJoinPool pool, float[] x, Activation kind, float[] y) {
     Parallel.forChunks(pool, y.length, CHUNK, (from, to) -> {
       switch (kind) {

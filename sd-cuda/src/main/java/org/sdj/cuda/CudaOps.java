@@ -550,6 +550,24 @@ final class CudaOps implements Ops {
   }
 
   @Override
+  public Tensor prelu(Tensor x, Tensor slopes) {
+    enter();
+    long[] shape = Shapes.prelu(x, slopes);
+    int channels = (int) shape[1];
+    long ps = at(slopes);
+    if (isChannelsLast(x)) {
+      long px = channelsLast(x);
+      DeviceTensor y = outputChannelsLast(shape);
+      k.prelu(px, ps, y.address(), x.numel(), 1, channels);
+      return y;
+    }
+    long px = at(x);
+    DeviceTensor y = output(shape);
+    k.prelu(px, ps, y.address(), x.numel(), Math.max(1, x.numel() / Math.max(1, shape[0] * channels)), channels);
+    return y;
+  }
+
+  @Override
   public Tensor geglu(Tensor x) {
     enter();
     long px = at(x);

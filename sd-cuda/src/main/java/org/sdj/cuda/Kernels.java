@@ -27,6 +27,11 @@ final class Kernels {
     elementwise("sdj_activation", n, x, y, kind.ordinal(), n);
   }
 
+  /** PReLU: channel {@code (i / inner) % channels} of element {@code i} (inner 1 for channels last). */
+  void prelu(long x, long slopes, long y, long n, long inner, int channels) {
+    elementwise("sdj_prelu", n, x, slopes, y, n, inner, channels);
+  }
+
   void geglu(long x, long y, long rows, long half) {
     if (gegluVectorized(x, y, half)) {
       elementwise("sdj_geglu_vec", rows * half / 8, x, y, rows, half);

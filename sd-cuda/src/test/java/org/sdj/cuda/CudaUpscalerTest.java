@@ -8,16 +8,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.sdj.backend.Backend;
 import org.sdj.backend.reference.ReferenceBackend;
 import org.sdj.conformance.TensorAssert;
 import org.sdj.upscale.ModelUpscaler;
 
 /**
- * An ESRGAN upscaler (sd-core's tiny 4x network: LeakyReLU, dense concatenations, nearest enlargements) on the CUDA
- * backend against the reference backend, at the model tolerance.
+ * The upscalers on the CUDA backend against the reference backend, at the model tolerance: sd-core's tiny 4x ESRGAN
+ * (LeakyReLU, dense concatenations, nearest enlargements) and its tiny compact network (PReLU in channels last).
  */
 class CudaUpscalerTest {
   protected Backend createBackend() {
@@ -25,10 +26,11 @@ class CudaUpscalerTest {
     return new CudaBackend(CudaOptions.defaults());
   }
 
-  @Test
-  void agreesWithTheReference(@TempDir Path dir) throws IOException {
-    Path file = dir.resolve("tiny-x4.pth");
-    try (InputStream in = CudaUpscalerTest.class.getResourceAsStream("/esrgan/tiny-x4.pth")) {
+  @ParameterizedTest
+  @ValueSource(strings = {"tiny-x4.pth", "tiny-compact-x4.pth"})
+  void agreesWithTheReference(String name, @TempDir Path dir) throws IOException {
+    Path file = dir.resolve(name);
+    try (InputStream in = CudaUpscalerTest.class.getResourceAsStream("/esrgan/" + name)) {
       Files.copy(in, file);
     }
     float[] picture = gaussian(3 * 20 * 18, 11);

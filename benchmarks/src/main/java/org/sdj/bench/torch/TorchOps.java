@@ -236,6 +236,11 @@ final class TorchOps implements Ops {
   }
 
   @Override
+  public Tensor prelu(Tensor x, Tensor slopes) {
+    return scoped(() -> out(torch.prelu(in(x), in(slopes)), Shapes.prelu(x, slopes)));
+  }
+
+  @Override
   public Tensor geglu(Tensor x) {
     return scoped(() -> {
       long[] s = Shapes.geglu(x);

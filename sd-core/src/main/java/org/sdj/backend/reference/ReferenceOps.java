@@ -234,6 +234,19 @@ public class ReferenceOps implements Ops {
   }
 
   @Override
+  public Tensor prelu(Tensor x, Tensor slopes) {
+    long[] shape = Shapes.prelu(x, slopes);
+    float[] a = read(x);
+    float[] s = read(slopes);
+    float[] y = allocate(shape);
+    int inner = Math.max(1, Math.toIntExact(a.length / Math.max(1, shape[0] * shape[1])));
+    for (int i = 0; i < y.length; i++) {
+      y[i] = a[i] >= 0 ? a[i] : a[i] * s[i / inner % s.length];
+    }
+    return output(y, shape);
+  }
+
+  @Override
   public Tensor geglu(Tensor x) {
     long[] out = Shapes.geglu(x);
     float[] y = allocate(out);

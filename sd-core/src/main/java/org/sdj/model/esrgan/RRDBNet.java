@@ -13,7 +13,7 @@ import org.sdj.model.nn.Conv2d;
  * {@code conv_up2}), {@code conv_hr} and {@code conv_last}, LeakyReLU(0.2) between them. The network enlarges 4x;
  * variants for 2x and 1x take their picture pixel-unshuffled by 2 or 4 ({@link EsrganConfig#unshuffle()}).
  */
-public final class RRDBNet {
+public final class RRDBNet implements UpscalingNetwork {
   private final EsrganConfig config;
   private final Conv2d convFirst;
   private final RRDB[] body;
@@ -43,10 +43,21 @@ public final class RRDBNet {
     return config;
   }
 
+  @Override
+  public int scale() {
+    return config.scale();
+  }
+
+  @Override
+  public int unshuffle() {
+    return config.unshuffle();
+  }
+
   /**
    * {@code x [N, inChannels, h, w]} (a picture in [0, 1], pixel-unshuffled where the config says) {@code ->
    * [N, outChannels, 4h, 4w]}, not clamped.
    */
+  @Override
   public Tensor forward(Ops ops, Tensor x) {
     Tensor feat = convFirst.forward(ops, x);
     Tensor h = feat;
