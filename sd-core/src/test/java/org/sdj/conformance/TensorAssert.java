@@ -33,6 +33,10 @@ public final class TensorAssert {
   /** Fails unless {@code actual} is within {@code tolerances}' relative L2 error of {@code expected}. */
   public static void assertTensorClose(float[] actual, float[] expected, String what, Tolerances tolerances) {
     double err = relativeL2(actual, expected);
+    if (Boolean.getBoolean("sdj.printErrors")) {
+      // For the figures of an issue's note: -Dsdj.printErrors=true prints each comparison's error.
+      System.out.println("relative L2 " + what + ": " + err);
+    }
     if (!(err <= tolerances.tensorRelL2())) {
       fail(what + ": relative L2 error " + err + " exceeds " + tolerances.tensorRelL2());
     }
