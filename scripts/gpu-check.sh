@@ -5,7 +5,8 @@
 #     Builds gpu-bundle/ (git-ignored, < 60 MB): a jlink'd Java 25 runtime (xz-packed), the jars (sd-core, sd-cuda with its
 #     kernels, JavaCPP's cuda + javacpp linux-x86_64, jackson, junit-platform-console-standalone; xz-packed), sd-cuda's test
 #     classes, the ptxas report, the tiny-sd1 fixtures and the scheduler loops (run there on fp16 latents), and the
-#     attention tuning image (sd-cuda/src/test/tune, build-tune.sh; SDJ_BUNDLE_TUNE=0 leaves it out, for 'check').
+#     attention tuning image (sd-cuda/src/test/tune, build-tune.sh; SDJ_BUNDLE_TUNE=0 leaves it out, for 'check'; left
+#     out by itself where bundle and tree would not fit the device tool's 64 MiB, unless SDJ_BUNDLE_TUNE is set).
 #
 #   scripts/gpu-check.sh run      (on the GPU machine, from the repository root; needs no Java, Maven or network)
 #     Finds cuBLAS/cuDNN/NVRTC in the PyTorch wheels (nvidia.* packages) and the driver, runs every test of org.sdj.cuda
@@ -165,6 +166,14 @@ make_bundle() {
   tree=$(git ls-files -z -c -o --exclude-standard | du -cb --files0-from=- 2>/dev/null | tail -1 | cut -f1)
   echo "with the working tree ($((tree / 1024 / 1024)) MiB):" \
     "$(((bytes + tree) / 1024 / 1024)) MiB of the device tool's 64"
+  if [ $((bytes + tree)) -gt $((63 * 1024 * 1024)) ] && [ -z "${SDJ_BUNDLE_TUNE:-}" ] \
+    && [ -f "$bundle/tune.tar.xz" ]; then
+    # 'check' and 'tests' never use the tuning image: without it the bundle fits (2026-11-29: 63.5 MiB with it).
+    rm -f "$bundle/tune.tar.xz"
+    bytes=$(du -sb "$bundle" | cut -f1)
+    echo "left the attention tuning image out (SDJ_BUNDLE_TUNE=1 keeps it, for 'run' and 'sweep'):" \
+      "$(((bytes + tree) / 1024 / 1024)) MiB of the device tool's 64"
+  fi
   if [ $((bytes + tree)) -gt $((63 * 1024 * 1024)) ]; then
     echo "gpu-bundle and the working tree are over 63 MiB: the device tool carries 64 MiB in all" >&2
     exit 1
@@ -538,14 +547,21 @@ run_checks() {
   limit 30 "${java[@]}" -Dsdj.cuda.wgmmaRowPlan=false -cp "$cp" org.sdj.cuda.AttentionBench \
     >"$out/bench-sdj-wgmmaRowPlan-false.txt" 2>&1
   rm -rf /tmp/sdj-tune
-  unpack "$bundle/tune.tar.xz" /tmp/sdj-tune
-  overlap_part /tmp/sdj-tune/tune
-  tune_part /tmp/sdj-tune/tune
+  if [ -f "$bundle/tune.tar.xz" ]; then
+    unpack "$bundle/tune.tar.xz" /tmp/sdj-tune
+    overlap_part /tmp/sdj-tune/tune
+    tune_part /tmp/sdj-tune/tune
+  else
+    echo "== no attention tuning image in the bundle (built without it): the sweep is skipped =="
+  fi
   # What the sweep measured, combined, where the deadline leaves room for a build and a second sweep; then the
   # winners in place of the table's kernels ('tune' does that otherwise); then ncu.
-  [ $((deadline - SECONDS)) -ge 150 ] && combine_part "$out/tune.txt"
-  [ $((deadline - SECONDS)) -ge 100 ] && adopt_part "$out/tune.txt $out/tune2.txt" /tmp/sdj-tune/tune /tmp/sdj-tune2
-  ncu_part /tmp/sdj-tune/tune "80|160"
+  if [ -d /tmp/sdj-tune/tune ]; then
+    [ $((deadline - SECONDS)) -ge 150 ] && combine_part "$out/tune.txt"
+    [ $((deadline - SECONDS)) -ge 100 ] && adopt_part "$out/tune.txt $out/tune2.txt" /tmp/sdj-tune/tune \
+      /tmp/sdj-tune2
+    ncu_part /tmp/sdj-tune/tune "80|160"
+  fi
   stalls_part "80 160"
   sites_part "80"
   echo "== txt2img 512x512, 20 steps (sdj) =="
@@ -731,6 +747,10 @@ tune_summary() {
 # a few rows, for the last minutes of a session's device time: no build there, no tests).
 sweep_checks() {
   prepare 150
+  if [ ! -f "$bundle/tune.tar.xz" ]; then
+    echo "the bundle has no attention tuning image: build it with SDJ_BUNDLE_TUNE=1 for 'sweep'" >&2
+    exit 2
+  fi
   rm -rf /tmp/sdj-tune
   unpack "$bundle/tune.tar.xz" /tmp/sdj-tune
   overlap_part /tmp/sdj-tune/tune
