@@ -1,7 +1,5 @@
 package org.sdj.random;
 
-import org.sdj.SdjException;
-
 /**
  * Reproduces {@code torch.Generator("cpu").manual_seed(seed)} followed by
  * {@code torch.randn(shape, generator=g, dtype=torch.float32)}, so that a seed gives the same initial latents as
@@ -16,7 +14,7 @@ import org.sdj.SdjException;
  *
  * <p>Not thread-safe: it carries the generator state from draw to draw, like torch's. Use one per request.
  */
-public final class TorchGenerator {
+public final class TorchGenerator implements NoiseGenerator {
   private static final int BLOCK = 16;
   private static final double TWO_PI = 2.0 * Math.PI;
 
@@ -42,7 +40,7 @@ public final class TorchGenerator {
     this.cachedNormal = from.cachedNormal;
   }
 
-  /** A generator in this one's state, which draws the same values from here on without advancing this one. */
+  @Override
   public TorchGenerator copy() {
     return new TorchGenerator(this);
   }
@@ -52,29 +50,9 @@ public final class TorchGenerator {
     return new TorchGenerator(seed);
   }
 
-  /** The seed this generator was created with, as given. */
+  @Override
   public long seed() {
     return seed;
-  }
-
-  /**
-   * Draws {@code torch.randn(shape)}: the shape only determines the count, the values come out row-major.
-   *
-   * @param shape non-negative dimensions, for instance {@code [1, 4, 64, 64]} for SD latents
-   * @return a new array of the product of the dimensions unit-normal floats
-   */
-  public float[] randn(long... shape) {
-    long count = 1;
-    for (long dim : shape) {
-      if (dim < 0) {
-        throw new SdjException("randn shape has a negative dimension: " + dim);
-      }
-      count = Math.multiplyExact(count, dim);
-      if (count > Integer.MAX_VALUE - 8) {
-        throw new SdjException("randn shape has too many elements for one float array: " + count);
-      }
-    }
-    return randn((int) count);
   }
 
   /**
@@ -83,10 +61,9 @@ public final class TorchGenerator {
    * @param count number of values, at least 0
    * @return a new array of {@code count} unit-normal floats
    */
+  @Override
   public float[] randn(int count) {
-    if (count < 0) {
-      throw new SdjException("randn count must not be negative: " + count);
-    }
+    NoiseGenerator.checkCount(count);
     float[] out = new float[count];
     if (count >= BLOCK) {
       fillBlocks(out);
