@@ -23,16 +23,14 @@ import org.sdj.pipeline.StableDiffusionPipeline;
 import org.sdj.prompt.ExtraNetworks;
 import org.sdj.prompt.PromptChunk;
 import org.sdj.prompt.PromptSyntax;
-import org.sdj.random.TorchGenerator;
-import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Scheduler;
 import org.sdj.scheduler.Schedulers;
 import org.sdj.upscale.ModelUpscaler;
 import org.sdj.upscale.UpscaleTiles;
 
 /**
- * One run of a {@link GenerationRequest}: fills in the defaults from the model, checks the request, draws the noise in
- * diffusers' order from one seeded generator, runs the loop and makes the images.
+ * One run of a {@link GenerationRequest}: fills in the defaults from the model, checks the request, draws the noise from
+ * the seed as its {@link NoiseOptions} say ({@link SeededNoise}), runs the loop and makes the images.
  */
 final class Generation {
   /** Largest side accepted, in pixels: far above what SD models are trained for, low enough to fail fast. */
@@ -109,31 +107,23 @@ final class Generation {
     request.hiresFix().ifPresent(fix -> schedulers.hires(components, fix));
   }
 
-  /** The unit-normal latents txt2img starts from: the request's own, or the first draw of the seeded generator. */
-  float[] initialNoise(TorchGenerator generator) {
+  /** The request's seeded draws, fresh: each run makes its own. */
+  SeededNoise noise() {
+    return new SeededNoise(request.noise(), seed, request.batchSize(), request.variation());
+  }
+
+  /** The unit-normal latents txt2img starts from: the request's own, or the seed's starting noise. */
+  float[] initialNoise(SeededNoise noise) {
     if (request.initialNoise().isEmpty()) {
-      return varied(generator.randn(shape));
+      return noise.start(shape);
     }
-    float[] noise = request.initialNoise().get();
-    if (noise.length != count) {
-      throw new InvalidRequestException("initial noise has " + noise.length + " values; a batch of " + shape[0]
+    float[] given = request.initialNoise().get();
+    if (given.length != count) {
+      throw new InvalidRequestException("initial noise has " + given.length + " values; a batch of " + shape[0]
           + " at " + width + "x" + height + " needs " + count + " " + Arrays.toString(shape));
     }
-    return noise;
-  }
-
-  /** The seed's starting noise moved toward the variation seed's, where the request has one. */
-  private float[] varied(float[] noise) {
-    return varied(noise, shape);
-  }
-
-  /**
-   * {@code noise} of {@code noiseShape} blended with the variation seed's as the request asks (A1111's subseed): the
-   * first pass's noise, and the hires pass's, for which A1111 draws both again at that pass's size.
-   */
-  private float[] varied(float[] noise, long[] noiseShape) {
-    return request.variation().map(v -> v.blend(noise, new TorchGenerator(v.seed()).randn(noiseShape), noiseShape))
-        .orElse(noise);
+    noise.startGiven();
+    return given;
   }
 
   /** A prompt as the text encoder reads it: without A1111's extra-network tags under its syntax, as A1111 strips them. */
@@ -186,25 +176,24 @@ final class Generation {
       throw new GenerationCancelledException(0, request.steps());
     }
     int batch = request.batchSize();
-    TorchGenerator generator = new TorchGenerator(seed);
+    SeededNoise noise = noise();
     LatentStart start;
     if (mask != null) {
       // txt2img on an inpainting model: a blank picture wholly masked (its content is masked out either way).
-      start = initImage != null ? inpaintStart(generator, Images.toTensor(initImage), request.strength())
-          : inpaintStart(generator, new float[3 * height * width], 1.0);
+      start = initImage != null ? inpaintStart(noise, Images.toTensor(initImage), request.strength())
+          : inpaintStart(noise, new float[3 * height * width], 1.0);
     } else if (initImage != null) {
       float[] imageLatents = pipeline.encodeImage(Images.toTensor(initImage),
-          new long[] {1, 3, height, width}, generator::randn);
-      start = new LatentStart.Image(repeat(imageLatents, batch), varied(generator.randn(count)),
-          request.strength());
+          new long[] {1, 3, height, width}, noise::posteriorSample);
+      start = new LatentStart.Image(repeat(imageLatents, batch), noise.start(shape), request.strength());
     } else {
-      start = new LatentStart.Noise(initialNoise(generator));
+      start = new LatentStart.Noise(initialNoise(noise));
     }
 
     DenoiseSpec spec = new DenoiseSpec(List.of(repeat(promptText(request.prompt()), batch)),
         List.of(repeat(request.negativePrompt(), batch)), request.promptSyntax(), request.steps(),
         request.guidanceScale(), request.guidanceRescale(), request.clipSkip(), scheduler, start, shape,
-        NoiseSource.of(generator), request.sdxl(), request.refinerSwitchAt().orElse(1),
+        noise.source(), request.sdxl(), request.refinerSwitchAt().orElse(1),
         attached.controls(controlled, width, height), attached.imagePrompts(request),
         attached.adapters(controlled, width, height));
 
@@ -217,7 +206,7 @@ final class Generation {
       latents = denoise(decoder, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           request.steps(), request.guidanceScale(), request.guidanceRescale(), request.clipSkip(),
           schedulers.first(decoder.components()), new LatentStart.Partial(latents,
-              request.refinerSwitchAt().getAsDouble()), shape, NoiseSource.of(generator), request.sdxl(), 1, List.of(),
+              request.refinerSwitchAt().getAsDouble()), shape, noise.source(), request.sdxl(), 1, List.of(),
               List.of()),
           started);
     }
@@ -227,15 +216,14 @@ final class Generation {
       HiresFix fix = request.hiresFix().get();
       finalShape = new long[] {batch, shape[1], fix.target(height, factor) / factor,
           fix.target(width, factor) / factor};
-      float[] upscaled = hiresLatents(fix, latents, finalShape, generator);
-      LatentStart second = new LatentStart.Image(upscaled, varied(generator.randn(upscaled.length), finalShape),
-          fix.strength());
+      float[] upscaled = hiresLatents(fix, latents, finalShape, noise);
+      LatentStart second = new LatentStart.Image(upscaled, noise.start(finalShape), fix.strength());
       latents = denoise(pipeline, new DenoiseSpec(
           fix.prompt().map(p -> List.of(repeat(promptText(p), batch))).orElse(spec.prompts()),
           fix.negativePrompt().map(p -> List.of(repeat(p, batch))).orElse(spec.negativePrompts()),
           request.promptSyntax(), fix.steps() > 0 ? fix.steps() : request.steps(),
           fix.guidanceScale().orElse(request.guidanceScale()), request.guidanceRescale(),
-          request.clipSkip(), schedulers.hires(components, fix), second, finalShape, NoiseSource.of(generator),
+          request.clipSkip(), schedulers.hires(components, fix), second, finalShape, noise.source(),
           request.sdxl(), 1, attached.controls(request, fix.target(width, factor), fix.target(height, factor)),
           spec.imagePrompts(), attached.adapters(request, fix.target(width, factor), fix.target(height, factor)),
           request.steps()), started);
@@ -252,7 +240,7 @@ final class Generation {
         request.hiresFix(), request.refinerSwitchAt().isPresent() ? Optional.of(new GenerationParameters.RefinerUse(
             attached.refiner().orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty(),
         Stream.concat(attached.controlNetUses(request).stream(), attached.ipAdapterUses(request).stream()).toList(),
-        request.variation(), request.tiling(), request.mask().isPresent() ? request.maskBlur() : 0,
+        request.variation(), request.noise(), request.tiling(), request.mask().isPresent() ? request.maskBlur() : 0,
         request.mask().isPresent() && request.invertMask(),
         request.mask().isPresent() ? request.maskedContent() : MaskedContent.ORIGINAL, request.onlyMaskedPadding(),
         request.schedulerOverrides(), Optional.empty());
@@ -264,9 +252,9 @@ final class Generation {
    * The first pass's latents enlarged to {@code target} for the hires pass: by torch's interpolation for a latent
    * upscaler; for a picture upscaler, decoded to 8-bit pictures, each enlarged (by the upscaling network, if the fix
    * names one, as A1111's {@code resize_image} runs it) and resized, and encoded again (its posterior sample the
-   * generator's next draw, as diffusers' img2img draws it).
+   * seeded noise's next posterior sample, as diffusers' img2img draws it).
    */
-  private float[] hiresLatents(HiresFix fix, float[] latents, long[] target, TorchGenerator generator) {
+  private float[] hiresLatents(HiresFix fix, float[] latents, long[] target, SeededNoise noise) {
     int h = (int) target[2];
     int w = (int) target[3];
     Optional<TorchInterpolate.Mode> mode = fix.upscaler().latentMode();
@@ -288,7 +276,7 @@ final class Generation {
       System.arraycopy(Images.toTensor(Images.resize(picture, w * factor, h * factor)), 0, pixels, i * per, per);
     }
     return pipeline.encodeImage(pixels, new long[] {shape[0], 3, (long) h * factor, (long) w * factor},
-        generator::randn);
+        noise::posteriorSample);
   }
 
   private float[] denoise(StableDiffusionPipeline on, DenoiseSpec spec, long started) {
@@ -304,16 +292,16 @@ final class Generation {
    * latents: below strength 1, or to blend them back), the starting noise, then the masked image's posterior sample,
    * which diffusers draws for every UNet (only a 9-channel one reads it).
    */
-  private LatentStart inpaintStart(TorchGenerator generator, float[] image, double strength) {
+  private LatentStart inpaintStart(SeededNoise noise, float[] image, double strength) {
     int batch = request.batchSize();
     long[] imageShape = {1, 3, height, width};
     boolean conditioned = inpaintingModel();
     float[] imageLatents = conditioned && strength == 1 ? new float[0]
-        : repeat(pipeline.encodeImage(image, imageShape, generator::randn), batch);
-    float[] noise = initImage == null ? initialNoise(generator) : varied(generator.randn(count));
+        : repeat(pipeline.encodeImage(image, imageShape, noise::posteriorSample), batch);
+    float[] start = initImage == null ? initialNoise(noise) : noise.start(shape);
     float[] latentMask = repeat(latentMask(), batch);
     if (imageLatents.length != 0 && request.mask().isPresent()) {
-      imageLatents = request.maskedContent().startLatents(imageLatents, noise, latentMask, shape);
+      imageLatents = request.maskedContent().startLatents(imageLatents, start, latentMask, shape);
     }
     float[] maskedImageLatents;
     if (conditioned) {
@@ -324,12 +312,12 @@ final class Generation {
           masked[i] = 0;
         }
       }
-      maskedImageLatents = repeat(pipeline.encodeImage(masked, imageShape, generator::randn), batch);
+      maskedImageLatents = repeat(pipeline.encodeImage(masked, imageShape, noise::posteriorSample), batch);
     } else {
-      generator.randn(count / batch);
+      noise.posteriorSample(count / batch);
       maskedImageLatents = new float[0];
     }
-    return new LatentStart.Inpaint(imageLatents, noise, strength, latentMask, maskedImageLatents);
+    return new LatentStart.Inpaint(imageLatents, start, strength, latentMask, maskedImageLatents);
   }
 
   /** A mask of ones at the image's size: repaint everything. */

@@ -9,6 +9,7 @@ import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import org.sdj.image.GenerationInfo;
+import org.sdj.random.RandomSource;
 import org.sdj.scheduler.Schedulers;
 
 /**
@@ -23,7 +24,8 @@ import org.sdj.scheduler.Schedulers;
  * @param guidanceRescale diffusers' {@code guidance_rescale} (0: none)
  * @param clipSkip AUTOMATIC1111's "Clip skip" (1: the text encoder's last layer)
  * @param scheduler the scheduler's short name ({@code euler-a}) or, for the model's own, its diffusers class name
- * @param seed seed of the torch-compatible generator that drew every noise of the batch
+ * @param seed the seed: of the generator that drew every noise of the batch (diffusers' seeding), or of the first
+ *     picture (A1111's: picture {@code i} has {@code seed + i}, see {@link #forPicture})
  * @param batchSize images generated together
  * @param strength img2img strength; empty for txt2img
  * @param model the model's name (its folder or Hub id)
@@ -31,6 +33,7 @@ import org.sdj.scheduler.Schedulers;
  * @param refiner the refiner that took over, and where; empty for none
  * @param controlNets the ControlNets that steered, and how, in order; empty for none
  * @param variation the variation seed and strength; empty for none
+ * @param noise how the seed became noise (generator, seeding, ENSD)
  * @param tiling seamless tiling ({@link Tiling#NONE} for none)
  * @param maskBlur inpainting: the mask's blur radius (0 for none)
  * @param maskInverted inpainting: whether the mask was inverted (A1111's "Inpaint not masked")
@@ -45,13 +48,15 @@ import org.sdj.scheduler.Schedulers;
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
     OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
-    List<ControlNetUse> controlNets, Optional<Variation> variation, Tiling tiling, double maskBlur,
+    List<ControlNetUse> controlNets, Optional<Variation> variation, NoiseOptions noise, Tiling tiling,
+    double maskBlur,
     boolean maskInverted, MaskedContent maskedContent, OptionalInt onlyMaskedPadding,
     Map<String, Object> schedulerOptions, Optional<SdUpscale> sdUpscale) {
 
   public GenerationParameters {
     controlNets = List.copyOf(controlNets);
     Objects.requireNonNull(variation, "variation");
+    Objects.requireNonNull(noise, "noise");
     Objects.requireNonNull(tiling, "tiling");
     Objects.requireNonNull(maskedContent, "maskedContent");
     schedulerOptions = Collections.unmodifiableMap(new TreeMap<>(schedulerOptions));
@@ -92,8 +97,23 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
   /** These parameters as the first tile's of {@code upscale}'s run. */
   GenerationParameters withSdUpscale(SdUpscale upscale) {
     return new GenerationParameters(prompt, negativePrompt, width, height, steps, guidanceScale, guidanceRescale,
-        clipSkip, scheduler, seed, batchSize, strength, model, hiresFix, refiner, controlNets, variation, tiling,
-        maskBlur, maskInverted, maskedContent, onlyMaskedPadding, schedulerOptions, Optional.of(upscale));
+        clipSkip, scheduler, seed, batchSize, strength, model, hiresFix, refiner, controlNets, variation, noise,
+        tiling, maskBlur, maskInverted, maskedContent, onlyMaskedPadding, schedulerOptions, Optional.of(upscale));
+  }
+
+  /**
+   * The parameters of picture {@code index} of the batch alone: with A1111's seeding its own seed ({@code seed + index})
+   * and variation seed, as A1111 writes them, so that its infotext remakes it; otherwise these (diffusers' seeding
+   * draws the batch together).
+   */
+  public GenerationParameters forPicture(int index) {
+    if (index == 0 || noise.seeding() != NoiseOptions.Seeding.A1111) {
+      return this;
+    }
+    return new GenerationParameters(prompt, negativePrompt, width, height, steps, guidanceScale, guidanceRescale,
+        clipSkip, scheduler, seed + index, batchSize, strength, model, hiresFix, refiner, controlNets,
+        variation.map(v -> new Variation(v.seed() + index, v.strength())), noise, tiling, maskBlur, maskInverted,
+        maskedContent, onlyMaskedPadding, schedulerOptions, sdUpscale);
   }
 
   /** The infotext key of {@link #maskBlur()}, as AUTOMATIC1111 writes it. */
@@ -193,6 +213,15 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     }
     if (tiling != Tiling.NONE) {
       info.extra(Tiling.INFOTEXT_KEY, tiling.infotextValue());
+    }
+    if (noise.source() != RandomSource.CPU) {
+      info.extra(RandomSource.INFOTEXT_KEY, noise.source().a1111Name());
+    }
+    if (noise.etaNoiseSeedDelta() != 0) {
+      info.extra(NoiseOptions.ENSD_KEY, Long.toString(noise.etaNoiseSeedDelta()));
+    }
+    if (noise.seeding() != NoiseOptions.Seeding.DIFFUSERS) {
+      info.extra(NoiseOptions.SEEDING_KEY, noise.seeding().shortName());
     }
     return info.build().format();
   }

@@ -73,6 +73,8 @@ import org.sdj.prompt.PromptSyntax;
  *     the control image and how it steers (scale 0 turns one off); empty: none
  * @param variation A1111's variation seed: the starting noise moved toward another seed's ({@link Variation}); empty:
  *     none
+ * @param noise how the seed becomes noise ({@link NoiseOptions}: diffusers' CPU generator for the batch by default,
+ *     or AUTOMATIC1111's per-picture generators and its GPU noise)
  * @param tiling seamless tiling ({@link Tiling}, AUTOMATIC1111's "Tiling"): the picture continues across its edges
  *     ({@link Tiling#NONE}: an ordinary picture)
  * @param imagePrompts with IP-Adapters loaded ({@link StableDiffusion.Builder#ipAdapter}): for each, in their order,
@@ -90,7 +92,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     double maskBlur, boolean invertMask, MaskedContent maskedContent, OptionalInt onlyMaskedPadding,
     Optional<HiresFix> hiresFix, Optional<SdUpscale> sdUpscale,
     OptionalDouble refinerSwitchAt, List<Control> controls, List<ImagePrompt> imagePrompts,
-    Optional<Variation> variation, Tiling tiling, SdxlConditioning sdxl, StepListener listener,
+    Optional<Variation> variation, NoiseOptions noise, Tiling tiling, SdxlConditioning sdxl, StepListener listener,
     CancellationToken cancellation) {
 
   public static final int DEFAULT_STEPS = 25;
@@ -119,6 +121,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     controls = List.copyOf(controls);
     imagePrompts = List.copyOf(imagePrompts);
     Objects.requireNonNull(variation, "variation");
+    Objects.requireNonNull(noise, "noise");
     Objects.requireNonNull(tiling, "tiling");
     Objects.requireNonNull(sdxl, "sdxl");
     Objects.requireNonNull(listener, "listener");
@@ -171,6 +174,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.controls = new ArrayList<>(controls);
     b.imagePrompts = new ArrayList<>(imagePrompts);
     b.variation = variation;
+    b.noise = noise;
     b.tiling = tiling;
     b.sdxl = sdxl;
     b.listener = listener;
@@ -208,6 +212,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private List<Control> controls = new ArrayList<>();
     private List<ImagePrompt> imagePrompts = new ArrayList<>();
     private Optional<Variation> variation = Optional.empty();
+    private NoiseOptions noise = NoiseOptions.DEFAULT;
     private Tiling tiling = Tiling.NONE;
     private SdxlConditioning sdxl = SdxlConditioning.DEFAULT;
     private StepListener listener = StepListener.NONE;
@@ -457,6 +462,15 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     }
 
     /**
+     * How the seed becomes noise: which torch generator draws it, for the batch or per picture, and A1111's ENSD
+     * ({@link NoiseOptions}; {@link NoiseOptions#a1111()} for AUTOMATIC1111's noise on an NVIDIA card).
+     */
+    public Builder noise(NoiseOptions noise) {
+      this.noise = Objects.requireNonNull(noise, "noise");
+      return this;
+    }
+
+    /**
      * Seamless tiling (AUTOMATIC1111's "Tiling"): the UNet's and VAE's convolutions wrap around the picture's edges
      * along the axes {@code tiling} names, so that the picture tiles without seams.
      */
@@ -491,7 +505,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler, schedulerOverrides, seed, batchSize, initialNoise, initImage,
           resizeMode, strength, mask, maskBlur, invertMask, maskedContent, onlyMaskedPadding, hiresFix, sdUpscale,
-          refinerSwitchAt, controls, imagePrompts, variation, tiling, sdxl, listener, cancellation);
+          refinerSwitchAt, controls, imagePrompts, variation, noise, tiling, sdxl, listener, cancellation);
     }
   }
 }

@@ -35,13 +35,14 @@ public record GenerationResult(List<BufferedImage> images, float[] latents, long
 
   /**
    * Writes image {@code index} as a PNG or JPEG, by the file's extension ({@code .png}, {@code .jpg}, {@code .jpeg}),
-   * carrying {@link GenerationParameters#infotext()} where AUTOMATIC1111 puts it (a PNG's {@code parameters} text, a
+   * carrying its {@link GenerationParameters#forPicture parameters}' {@link GenerationParameters#infotext()} where
+   * AUTOMATIC1111 puts it (a PNG's {@code parameters} text, a
    * JPEG's EXIF user comment), so that the image can be reproduced and A1111 or {@code sdj info} can read how.
    *
    * @throws org.sdj.image.ImageFileException if the extension names no format sdj writes, or the file cannot be
    *     written
    */
   public void write(int index, Path file) {
-    ImageFiles.writeWithParameters(file, images.get(index), parameters.infotext());
+    ImageFiles.writeWithParameters(file, images.get(index), parameters.forPicture(index).infotext());
   }
 }

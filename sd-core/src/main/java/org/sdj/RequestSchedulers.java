@@ -2,8 +2,11 @@ package org.sdj;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.LongStream;
 import org.sdj.pipeline.PipelineComponents;
+import org.sdj.random.RandomSource;
 import org.sdj.scheduler.DPMSolverMultistepScheduler;
 import org.sdj.scheduler.DPMSolverSDEScheduler;
 import org.sdj.scheduler.Scheduler;
@@ -15,12 +18,16 @@ import org.sdj.scheduler.Schedulers;
  */
 final class RequestSchedulers {
   private final GenerationRequest request;
-  private final long seed;
+  private final Object brownianSeed;
 
-  /** @param seed the generation's seed, which Brownian-tree noise follows */
+  /**
+   * @param seed the generation's seed, which Brownian-tree noise follows: one tree of it for the batch, or with A1111's
+   *     seeding one per picture, of each picture's seed (as A1111 hands k-diffusion its pictures' seeds)
+   */
   RequestSchedulers(GenerationRequest request, long seed) {
     this.request = request;
-    this.seed = seed;
+    this.brownianSeed = request.noise().seeding() == NoiseOptions.Seeding.A1111
+        ? LongStream.range(seed, seed + request.batchSize()).boxed().toList() : seed;
   }
 
   /** The request's scheduler (else the model's) for {@code model}'s config. */
@@ -50,7 +57,14 @@ final class RequestSchedulers {
                 || model.schedulerConfig().path(DPMSolverMultistepScheduler.BROWNIAN_NOISE).asBoolean(false));
     if (brownian && !overrides.containsKey(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED)
         && !model.schedulerConfig().hasNonNull(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED)) {
-      overrides.put(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED, seed);
+      overrides.put(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED, brownianSeed);
+    }
+    // The trees grow where the noise would be drawn: on an NVIDIA GPU for torch's CUDA generator (A1111's, and
+    // diffusers' GPU pipelines').
+    if (brownian && request.noise().source() != RandomSource.CPU
+        && !overrides.containsKey(DPMSolverSDEScheduler.NOISE_SAMPLER_RNG)
+        && !model.schedulerConfig().hasNonNull(DPMSolverSDEScheduler.NOISE_SAMPLER_RNG)) {
+      overrides.put(DPMSolverSDEScheduler.NOISE_SAMPLER_RNG, request.noise().source().name().toLowerCase(Locale.ROOT));
     }
     try {
       return Schedulers.create(name, model.schedulerConfig(), overrides);

@@ -29,7 +29,6 @@ import org.sdj.pipeline.ModelExtras;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
 import org.sdj.prompt.Embedding;
-import org.sdj.random.TorchGenerator;
 
 /**
  * A loaded Stable Diffusion model on a backend: the entry point of sdj.
@@ -92,8 +91,8 @@ public final class StableDiffusion implements AutoCloseable {
 
   /**
    * The unit-normal latents {@code [batch, 4, height / 8, width / 8]} (flattened) that {@code request} starts from in
-   * txt2img: its own initial noise, or the first draw of the torch-compatible generator seeded with its seed, exactly
-   * as diffusers draws them with {@code generator=torch.Generator("cpu").manual_seed(seed)}.
+   * txt2img: its own initial noise, or its seed's starting noise as its {@link NoiseOptions} draw it: by default
+   * exactly as diffusers draws it with {@code generator=torch.Generator("cpu").manual_seed(seed)}.
    *
    * @throws InvalidRequestException if the request has no seed and no initial noise, or does not fit the model
    */
@@ -102,7 +101,7 @@ public final class StableDiffusion implements AutoCloseable {
       throw new InvalidRequestException("the request has no seed: without one its noise is random");
     }
     Generation g = new Generation(pipeline, modelName, attached, loras, request);
-    return g.initialNoise(new TorchGenerator(g.seed()));
+    return g.initialNoise(g.noise());
   }
 
   /** {@link #generate(GenerationRequest)} on {@code request.build()}. */

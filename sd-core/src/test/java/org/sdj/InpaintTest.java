@@ -119,7 +119,8 @@ class InpaintTest extends TinyModelTest {
         request.initialNoise(), Optional.empty(), request.resizeMode(), request.strength(), request.mask(),
         request.maskBlur(), request.invertMask(), request.maskedContent(), request.onlyMaskedPadding(),
         request.hiresFix(), request.sdUpscale(),
-        request.refinerSwitchAt(), request.controls(), request.imagePrompts(), request.variation(), request.tiling(),
+        request.refinerSwitchAt(), request.controls(), request.imagePrompts(), request.variation(), request.noise(),
+        request.tiling(),
         request.sdxl(),
         request.listener(),
         request.cancellation());

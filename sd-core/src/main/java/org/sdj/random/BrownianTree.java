@@ -16,9 +16,10 @@ import java.util.Map;
  * {@code pool_size=24} (its {@code BrownianTree}), which diffusers' {@code DPMSolverSDEScheduler} and k-diffusion's
  * {@code BrownianTreeNoiseSampler} (AUTOMATIC1111's SDE samplers) draw their noise from. The motion over {@code [t0,
  * t1]} is one unit-normal draw times {@code sqrt(t1 - t0)}; each interval splits at its (rounded) half into two whose
- * increments are a Brownian bridge, the bridge's noise drawn from a {@link TorchGenerator} seeded by a
- * {@link SeedSequence} of the entropy and the node's place in the tree. Values are float32, computed as torch
- * computes them. Not thread-safe.
+ * increments are a Brownian bridge, the bridge's noise drawn from a fresh generator of the tree's device (torch's CPU
+ * one, {@link TorchGenerator}, or its CUDA one, {@link PhiloxGenerator}, for a tree grown on an NVIDIA GPU as
+ * k-diffusion grows A1111's) seeded by a {@link SeedSequence} of the entropy and the node's place in the tree. Values
+ * are float32, computed as torch computes them. Not thread-safe.
  */
 public final class BrownianTree {
   private static final int POOL_SIZE = 24;
@@ -30,6 +31,7 @@ public final class BrownianTree {
   private static final int CACHE_SIZE = 200;
 
   private final BigInteger entropy;
+  private final RandomSource source;
   private final int size;
   private final Node root;
   private final float[] rootIncrement;
@@ -47,17 +49,26 @@ public final class BrownianTree {
    * @param entropy the seed (torchsde's {@code entropy}), read as an unsigned 64-bit integer
    */
   public BrownianTree(double t0, double t1, int size, long entropy) {
+    this(t0, t1, size, entropy, RandomSource.CPU);
+  }
+
+  /**
+   * A tree whose draws are {@code source}'s generators': torch's CPU one (the tree diffusers grows on the CPU) or its
+   * CUDA one (the tree on an NVIDIA GPU).
+   */
+  public BrownianTree(double t0, double t1, int size, long entropy, RandomSource source) {
     if (!(t0 < t1) || !Double.isFinite(t0) || !Double.isFinite(t1)) {
       throw new IllegalArgumentException("a Brownian tree needs t0 < t1, got " + t0 + " and " + t1);
     }
     this.entropy = new BigInteger(Long.toUnsignedString(entropy));
+    this.source = source;
     this.size = size;
     this.root = new Node(round(t0), round(t1), null, false);
     root.spawnKey = 0;
     root.depth = 0;
     long seed = new SeedSequence(this.entropy, List.of(), POOL_SIZE).generateState(3)[0];
     float scale = (float) Math.sqrt(t1 - t0);
-    rootIncrement = new TorchGenerator(seed).randn(size);
+    rootIncrement = source.generator(seed).randn(size);
     for (int i = 0; i < size; i++) {
       rootIncrement[i] *= scale;
     }
@@ -161,7 +172,7 @@ public final class BrownianTree {
       known = known.parent;
     }
     List<Node> down = new ArrayList<>(chain);
-    float[][] noises = down.parallelStream().map(n -> new TorchGenerator(n.parent.noiseSeed).randn(size))
+    float[][] noises = down.parallelStream().map(n -> source.generator(n.parent.noiseSeed).randn(size))
         .toArray(float[][]::new);
     float[] whole = known == root ? rootIncrement : cache.get(known);
     for (int k = 0; k < down.size(); k++) {

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.stream.Collectors;
 import org.sdj.SdjException;
+import org.sdj.random.RandomSource;
 
 /**
  * Typed reads from a {@code scheduler_config.json} node. A key that is absent or JSON {@code null} takes the default,
@@ -134,6 +136,37 @@ final class ConfigReader {
       throw bad(key, node, "a whole number");
     }
     return OptionalLong.of(node.asLong());
+  }
+
+  /**
+   * A whole number or an array of them ({@code noise_sampler_seed}: one seed, or one per picture); empty where the key
+   * is absent.
+   */
+  List<Long> wholes(String key) {
+    JsonNode node = value(key);
+    if (node == null) {
+      return List.of();
+    }
+    List<JsonNode> items = new ArrayList<>();
+    if (node.isArray()) {
+      node.forEach(items::add);
+    } else {
+      items.add(node);
+    }
+    if (items.isEmpty() || !items.stream().allMatch(n -> n.isIntegralNumber() && n.canConvertToLong())) {
+      throw bad(key, node, "a whole number or an array of them");
+    }
+    return items.stream().map(JsonNode::asLong).toList();
+  }
+
+  /** The Brownian trees' generator ({@code noise_sampler_rng}, sdj's key): {@code cpu} (the default) or {@code nv}. */
+  RandomSource noiseSamplerRng() {
+    JsonNode node = value(DPMSolverSDEScheduler.NOISE_SAMPLER_RNG);
+    if (node == null) {
+      return RandomSource.CPU;
+    }
+    return (node.isTextual() ? RandomSource.named(node.asText()) : Optional.<RandomSource>empty())
+        .orElseThrow(() -> bad(DPMSolverSDEScheduler.NOISE_SAMPLER_RNG, node, "cpu or nv"));
   }
 
   List<Integer> integers(String key) {

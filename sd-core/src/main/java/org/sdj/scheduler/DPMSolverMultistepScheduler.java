@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
-import java.util.OptionalLong;
 import java.util.function.UnaryOperator;
 import org.sdj.SdjException;
+import org.sdj.random.RandomSource;
 
 /**
  * DPM-Solver++ multistep (Lu et al., 2022), diffusers' {@code DPMSolverMultistepScheduler}: "DPM++ 2M" with the
@@ -68,13 +68,16 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSol
    * @param lambdaMinClipped {@code lambda_min_clipped}: drop timesteps whose half-log-SNR is below this
    * @param noiseSamplerSeed {@code noise_sampler_seed} with {@code brownian_noise: true}, sdj's keys: the SDE
    *                         variant as k-diffusion's samplers run it (AUTOMATIC1111's DPM++ 2M SDE and 3M SDE): its
-   *                         noise from a Brownian tree of this seed instead of the generator's draws (sdj's engine
-   *                         gives the generation's seed), and at order 3 k-diffusion's update, which differs from
-   *                         diffusers' third order; empty: diffusers' form
+   *                         noise from a Brownian tree of this seed (or one tree per picture, of each picture's seed)
+   *                         instead of the generator's draws (sdj's engine gives the generation's seed), and at order
+   *                         3 k-diffusion's update, which differs from diffusers' third order; empty: diffusers' form
+   * @param noiseSamplerRng  with {@code brownian_noise}: the trees' generators ({@code noise_sampler_rng}, see
+   *                         {@link DPMSolverSDEScheduler.Config})
    */
   public record Config(CommonConfig common, int solverOrder, Algorithm algorithm, SolverType solverType,
       boolean lowerOrderFinal, boolean eulerAtFinal, SigmaSpacing sigmaSpacing, FinalSigma finalSigma,
-      double lambdaMinClipped, OptionalLong noiseSamplerSeed) implements SchedulerConfig {
+      double lambdaMinClipped, List<Long> noiseSamplerSeed, RandomSource noiseSamplerRng)
+      implements SchedulerConfig {
     public Config {
       if (solverOrder < 1 || solverOrder > 3) {
         throw new SdjException("DPMSolverMultistepScheduler config key 'solver_order' must be 1, 2 or 3, got "
@@ -103,7 +106,8 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSol
           },
           r.bool("lower_order_final", true), r.bool("euler_at_final", false), r.sigmaSpacing(),
           r.choice("final_sigmas_type", FinalSigma.class, FinalSigma.ZERO),
-          r.number("lambda_min_clipped", Double.NEGATIVE_INFINITY), brownianSeed(r));
+          r.number("lambda_min_clipped", Double.NEGATIVE_INFINITY), brownianSeed(r),
+          r.bool(BROWNIAN_NOISE, false) ? r.noiseSamplerRng() : RandomSource.CPU);
     }
 
     @Override
@@ -112,11 +116,11 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSol
     }
 
     /** The Brownian tree's seed where {@code brownian_noise} asks for one; refused without it. */
-    private static OptionalLong brownianSeed(ConfigReader r) {
+    private static List<Long> brownianSeed(ConfigReader r) {
       if (!r.bool(BROWNIAN_NOISE, false)) {
-        return OptionalLong.empty();
+        return List.of();
       }
-      OptionalLong seed = r.optionalWhole(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED);
+      List<Long> seed = r.wholes(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED);
       if (seed.isEmpty()) {
         throw new SdjException("DPMSolverMultistepScheduler's " + BROWNIAN_NOISE + " needs "
             + DPMSolverSDEScheduler.NOISE_SAMPLER_SEED + ", the Brownian tree's seed (sdj's engine sets the"
@@ -135,8 +139,8 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSol
 
   public DPMSolverMultistepScheduler(Config config) {
     super(config, NoiseSchedule.ZeroSnr.RESCALE_CLAMP_LAST);
-    brownian = config.noiseSamplerSeed().isPresent()
-        ? Optional.of(new BrownianNoise(config.noiseSamplerSeed().getAsLong())) : Optional.empty();
+    brownian = config.noiseSamplerSeed().isEmpty() ? Optional.empty()
+        : Optional.of(new BrownianNoise(config.noiseSamplerSeed(), config.noiseSamplerRng()));
   }
 
   @Override

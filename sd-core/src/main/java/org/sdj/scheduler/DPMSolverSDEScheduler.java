@@ -1,10 +1,11 @@
 package org.sdj.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import java.util.OptionalDouble;
-import java.util.OptionalLong;
 import java.util.function.UnaryOperator;
 import org.sdj.SdjException;
+import org.sdj.random.RandomSource;
 
 /**
  * DPM-Solver++ (stochastic, second order) as diffusers' {@code DPMSolverSDEScheduler} ports k-diffusion's
@@ -21,10 +22,16 @@ public final class DPMSolverSDEScheduler extends SigmaScheduler<DPMSolverSDESche
   /**
    * @param common           shared fields ({@code rescale_betas_zero_snr} is ignored, as in diffusers)
    * @param sigmaSpacing     {@code use_karras_sigmas} / {@code use_exponential_sigmas}
-   * @param noiseSamplerSeed {@code noise_sampler_seed}, the Brownian tree's entropy; diffusers draws a random one
-   *                         where it is absent, sdj's engine gives the generation's seed
+   * @param noiseSamplerSeed {@code noise_sampler_seed}, the Brownian tree's entropy: one seed for the batch, or one
+   *                         per picture, each picture's noise its own tree's (diffusers' {@code BatchedBrownianTree}
+   *                         with a list); diffusers draws a random one where it is absent, sdj's engine gives the
+   *                         generation's seed (A1111's seeding: the pictures')
+   * @param noiseSamplerRng  {@code noise_sampler_rng}, sdj's key: the trees' generators, torch's CPU ones (where
+   *                         diffusers grows them on the CPU) or its CUDA ones (grown on an NVIDIA GPU, as diffusers'
+   *                         GPU pipelines and A1111 grow them)
    */
-  public record Config(CommonConfig common, SigmaSpacing sigmaSpacing, OptionalLong noiseSamplerSeed)
+  public record Config(CommonConfig common, SigmaSpacing sigmaSpacing, List<Long> noiseSamplerSeed,
+      RandomSource noiseSamplerRng)
       implements SchedulerConfig, SigmaSpacedConfig {
     /** Reads a {@code scheduler_config.json} with diffusers' defaults; {@code sample} prediction refused, as there. */
     public static Config from(JsonNode json) {
@@ -33,7 +40,7 @@ public final class DPMSolverSDEScheduler extends SigmaScheduler<DPMSolverSDESche
       if (common.predictionType() == PredictionType.SAMPLE) {
         throw r.unsupported("prediction_type", "sample");
       }
-      return new Config(common, r.sigmaSpacing(), r.optionalWhole("noise_sampler_seed"));
+      return new Config(common, r.sigmaSpacing(), r.wholes(NOISE_SAMPLER_SEED), r.noiseSamplerRng());
     }
 
     @Override
@@ -44,6 +51,8 @@ public final class DPMSolverSDEScheduler extends SigmaScheduler<DPMSolverSDESche
 
   /** The config key of the Brownian tree's seed. */
   public static final String NOISE_SAMPLER_SEED = "noise_sampler_seed";
+  /** sdj's config key of the Brownian trees' generator: {@code cpu} or {@code nv}. */
+  public static final String NOISE_SAMPLER_RNG = "noise_sampler_rng";
 
   /** Between a step's two calls: the sample it started from and the midpoint level the second call sees. */
   private static final class Midpoint<L> implements StepState<L> {
@@ -139,9 +148,11 @@ public final class DPMSolverSDEScheduler extends SigmaScheduler<DPMSolverSDESche
   /** The Brownian noise of the config's seed. */
   private BrownianNoise brownian() {
     if (noise == null) {
-      noise = new BrownianNoise(config.noiseSamplerSeed().orElseThrow(() -> new SdjException("DPMSolverSDEScheduler"
-          + " draws its noise from a Brownian tree seeded by " + NOISE_SAMPLER_SEED + ": set it in the config (sdj's"
-          + " engine sets the generation's seed)")));
+      if (config.noiseSamplerSeed().isEmpty()) {
+        throw new SdjException("DPMSolverSDEScheduler draws its noise from a Brownian tree seeded by "
+            + NOISE_SAMPLER_SEED + ": set it in the config (sdj's engine sets the generation's seed)");
+      }
+      noise = new BrownianNoise(config.noiseSamplerSeed(), config.noiseSamplerRng());
     }
     return noise;
   }

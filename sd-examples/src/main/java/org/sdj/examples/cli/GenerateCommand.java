@@ -20,6 +20,8 @@ import org.sdj.StepListener;
 import org.sdj.MaskedContent;
 import org.sdj.SdUpscale;
 import org.sdj.Tiling;
+import org.sdj.NoiseOptions;
+import org.sdj.random.RandomSource;
 import org.sdj.backend.DType;
 import org.sdj.image.ImageFileException;
 import org.sdj.image.ImageFiles;
@@ -140,6 +142,36 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--variation-strength", paramLabel = "X",
       description = "With --variation-seed: how far toward its noise, in [0, 1] (0: none; 1: that seed's picture).")
   Double variationStrength;
+
+  @Option(names = "--rng", paramLabel = "SOURCE",
+      description = "The generator the seed's noise is drawn as: cpu (torch's CPU generator, diffusers' usual one;"
+          + " the default) or nv (torch's CUDA generator: A1111's default GPU source on NVIDIA cards, its NV source,"
+          + " stable-diffusion.cpp's cuda).")
+  String rng;
+
+  @Option(names = "--seeding", paramLabel = "MODE",
+      description = "diffusers (the default: one generator of the seed for the whole batch) or a1111 (as"
+          + " AUTOMATIC1111: picture i of a batch has seed S + i and its own generator, and each file its own seed).")
+  String seeding;
+
+  @Option(names = "--ensd", paramLabel = "N",
+      description = "A1111's Eta noise seed delta: the samplers' noise (ancestral and SDE samplers) from the seed"
+          + " plus N, the starting noise from the seed (NovelAI's 31337).")
+  Long ensd;
+
+  /** The noise options of {@code --rng}, {@code --seeding} and {@code --ensd}. */
+  private NoiseOptions noiseOptions() {
+    NoiseOptions noise = NoiseOptions.DEFAULT;
+    if (rng != null) {
+      noise = noise.withSource(RandomSource.named(rng).orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(), "--rng " + rng
+              + ": say cpu or nv")));
+    }
+    if (seeding != null) {
+      noise = noise.withSeeding(NoiseOptions.Seeding.named(seeding).orElseThrow(() ->
+          new CommandLine.ParameterException(spec.commandLine(), "--seeding " + seeding + ": say diffusers or a1111")));
+    }
+    return ensd != null ? noise.withEtaNoiseSeedDelta(ensd) : noise;
+  }
 
   @Option(names = "--tiling", paramLabel = "AXES", arity = "0..1", fallbackValue = "xy",
       description = "Seamless tiling (A1111's Tiling): the picture continues across its edges, for textures and"
@@ -376,6 +408,7 @@ final class GenerateCommand implements Callable<Integer> {
     if (tiling != null) {
       request.tiling(tilingNamed(tiling));
     }
+    request.noise(noiseOptions());
     if (resizeMode != null) {
       request.resizeMode(resizeMode(spec, "--resize-mode", resizeMode));
     }

@@ -2,10 +2,12 @@ package org.sdj.examples.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Optional;
 import org.sdj.GenerationParameters;
 import org.sdj.HiresFix;
 import org.sdj.MaskedContent;
+import org.sdj.NoiseOptions;
 import org.sdj.SdUpscale;
 import org.sdj.SdjException;
 import org.sdj.Tiling;
@@ -13,6 +15,7 @@ import org.sdj.Variation;
 import org.sdj.image.GenerationInfo;
 import org.sdj.image.ImageFiles;
 import org.sdj.image.MaskCrop;
+import org.sdj.random.RandomSource;
 import org.sdj.scheduler.DPMSolverMultistepScheduler;
 import picocli.CommandLine.ParseResult;
 
@@ -128,6 +131,7 @@ final class ParametersFrom {
             + " choose)");
       }
     }
+    noise(command, file, info, given, err);
     String variationSeed = info.extras().get(Variation.SEED);
     String variationStrength = info.extras().get(Variation.STRENGTH);
     if (variationSeed != null && variationStrength != null && !given.hasMatchedOption("--variation-seed")
@@ -209,6 +213,41 @@ final class ParametersFrom {
       } else {
         err.println("sdj: " + file + ": sampler " + info.sampler().get() + info.scheduleType().map(t -> " " + t)
             .orElse("") + " has no sdj scheduler; using the model's (give --scheduler to choose)");
+      }
+    }
+  }
+
+  /**
+   * The picture's noise: its RNG (an A1111 picture without one was drawn by A1111's default GPU source, as NV on the
+   * NVIDIA cards it mostly runs on), ENSD and seeding (an A1111 picture's is A1111's).
+   */
+  private static void noise(GenerateCommand command, Path file, GenerationInfo info, ParseResult given,
+      PrintWriter err) {
+    boolean a1111 = info.extras().containsKey(A1111_VERSION);
+    String rng = info.extras().get(RandomSource.INFOTEXT_KEY);
+    if (!given.hasMatchedOption("--rng")) {
+      if (rng != null && RandomSource.named(rng).isEmpty()) {
+        err.println("sdj: " + file + ": RNG " + rng + " is not CPU, GPU or NV; drawing on the CPU generator (give"
+            + " --rng to choose)");
+      } else if (rng != null || a1111) {
+        command.rng = RandomSource.named(rng != null ? rng : "NV").orElseThrow().name().toLowerCase(Locale.ROOT);
+      }
+    }
+    String ensd = info.extras().get(NoiseOptions.ENSD_KEY);
+    if (ensd != null && !given.hasMatchedOption("--ensd")) {
+      try {
+        command.ensd = Long.parseLong(ensd.trim());
+      } catch (NumberFormatException e) {
+        throw new SdjException(file + ": " + NoiseOptions.ENSD_KEY + " " + ensd + " is not a whole number");
+      }
+    }
+    String seeding = info.extras().get(NoiseOptions.SEEDING_KEY);
+    if (!given.hasMatchedOption("--seeding")) {
+      if (seeding != null && NoiseOptions.Seeding.named(seeding).isEmpty()) {
+        err.println("sdj: " + file + ": Seeding " + seeding + " is not diffusers or a1111; seeding as diffusers (give"
+            + " --seeding to choose)");
+      } else if (seeding != null || a1111) {
+        command.seeding = seeding != null ? seeding.strip() : NoiseOptions.Seeding.A1111.shortName();
       }
     }
   }

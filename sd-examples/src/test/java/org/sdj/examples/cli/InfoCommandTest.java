@@ -158,14 +158,50 @@ class InfoCommandTest {
     Path explicit = dir.resolve("explicit.png");
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
         "--prompt-syntax", "a1111", "--steps", "3", "--scheduler", "dpmpp-2m-sde-karras", "--guidance", "5", "--seed",
-        "3", "--width", "64", "--height", "64", "--scheduler-option", "brownian_noise=true", "--output",
-        explicit.toString()).assertSuccess();
+        "3", "--width", "64", "--height", "64", "--scheduler-option", "brownian_noise=true", "--rng", "nv",
+        "--seeding", "a1111", "--output", explicit.toString()).assertSuccess();
     assertArrayEquals(Files.readAllBytes(explicit), Files.readAllBytes(remade), "the same picture, the same file");
     Path generator = dir.resolve("generator.png");
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
         "--prompt-syntax", "a1111", "--steps", "3", "--scheduler", "dpmpp-2m-sde-karras", "--guidance", "5", "--seed",
-        "3", "--width", "64", "--height", "64", "--output", generator.toString()).assertSuccess();
+        "3", "--width", "64", "--height", "64", "--rng", "nv", "--seeding", "a1111", "--output",
+        generator.toString()).assertSuccess();
     assertFalse(Arrays.equals(Files.readAllBytes(generator), Files.readAllBytes(remade)), "other noise");
+  }
+
+  /**
+   * A1111's noise: an A1111 picture without an RNG field was drawn by its GPU source (NV), with its ENSD, seeded per
+   * picture; an sdj batch seeded as A1111 gives each file its own seed, and each remakes itself alone.
+   */
+  @Test
+  void a1111NoiseIsTakenFromThePictureAndEachBatchFileRemakesItself() throws IOException {
+    Path a1111 = dir.resolve("a1111-ensd.png");
+    ImageFiles.writeWithParameters(a1111, new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB),
+        "a cat\nSteps: 3, Sampler: Euler a, CFG scale: 5, Seed: 3, Size: 64x64, ENSD: 31337, Version: v1.10.1");
+    Path remade = dir.resolve("remade-ensd.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
+        a1111.toString(), "--output", remade.toString()).assertSuccess();
+    String info = Sdj.run("info", remade.toString()).out();
+    assertTrue(info.contains("RNG: NV") && info.contains("ENSD: 31337") && info.contains("Seeding: a1111"), info);
+    Path explicit = dir.resolve("explicit-ensd.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
+        "--prompt-syntax", "a1111", "--steps", "3", "--scheduler", "euler-a", "--guidance", "5", "--seed", "3",
+        "--width", "64", "--height", "64", "--rng", "nv", "--seeding", "a1111", "--ensd", "31337", "--output",
+        explicit.toString()).assertSuccess();
+    assertArrayEquals(Files.readAllBytes(explicit), Files.readAllBytes(remade), "the same picture, the same file");
+
+    Path batch = dir.resolve("batch.png");
+    Sdj.run(Sdj.smallGenerate(batch, "--scheduler", "euler-a", "--batch", "2", "--seeding", "a1111", "--rng", "cpu"))
+        .assertSuccess();
+    Path second = dir.resolve("batch-2.png");
+    assertTrue(Files.exists(second), "the batch's second file");
+    String secondInfo = Sdj.run("info", second.toString()).out();
+    assertTrue(secondInfo.contains("Seeding: a1111") && !secondInfo.contains("RNG"), secondInfo);
+    Path again = dir.resolve("batch-2-again.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
+        second.toString(), "--output", again.toString()).assertSuccess();
+    assertArrayEquals(Files.readAllBytes(second), Files.readAllBytes(again), "picture 2 alone, the same file");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("bad-rng.png"), "--rng", "tpu")).assertOneErrorLine(2, "--rng tpu: say cpu or nv");
   }
 
   @Test
@@ -197,8 +233,8 @@ class InfoCommandTest {
         .assertSuccess();
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
         "--prompt-syntax", "a1111", "--steps", "2", "--scheduler", "euler", "--guidance", "5", "--seed", "3",
-        "--width", "64", "--height", "64", "--output", dir.resolve("c.png").toString(), "--output-latents",
-        plain.toString()).assertSuccess();
+        "--width", "64", "--height", "64", "--rng", "nv", "--output", dir.resolve("c.png").toString(),
+        "--output-latents", plain.toString()).assertSuccess();
     try (SafeTensorsFile a = SafeTensorsFile.open(edited); SafeTensorsFile b = SafeTensorsFile.open(plain)) {
       assertArrayEquals(b.get("latents").toFloatArray(), a.get("latents").toFloatArray());
     }

@@ -1,0 +1,84 @@
+package org.sdj;
+
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import org.sdj.random.RandomSource;
+
+/**
+ * How a generation's seed becomes its noise: which of torch's generators draws it, whether the batch shares one (as
+ * diffusers) or each picture has its own (as AUTOMATIC1111), and A1111's "Eta noise seed delta".
+ *
+ * @param source the generator's kind: torch's CPU one (diffusers' usual choice) or its CUDA one (A1111's default on
+ *     NVIDIA cards)
+ * @param seeding the order and owners of the draws ({@link Seeding})
+ * @param etaNoiseSeedDelta A1111's ENSD: where not 0, after each pass's starting noise the samplers' noise comes from
+ *     fresh generators of the seed plus this (NovelAI's 31337); the starting noise stays the seed's
+ */
+public record NoiseOptions(RandomSource source, Seeding seeding, long etaNoiseSeedDelta) {
+  /** diffusers' draws: one CPU generator of the seed for everything, in diffusers' order. */
+  public static final NoiseOptions DEFAULT = new NoiseOptions(RandomSource.CPU, Seeding.DIFFUSERS, 0);
+
+  /** The infotext key of {@link #etaNoiseSeedDelta()}, as AUTOMATIC1111 writes it where it is not 0. */
+  public static final String ENSD_KEY = "ENSD";
+  /** The infotext key of {@link #seeding()}, sdj's own (A1111 seeds its way only), written for {@link Seeding#A1111}. */
+  public static final String SEEDING_KEY = "Seeding";
+
+  public NoiseOptions {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(seeding, "seeding");
+  }
+
+  /**
+   * AUTOMATIC1111's draws from its default source on an NVIDIA card: per-picture generators of torch's CUDA kind, no
+   * ENSD. With the same model and parameters, the noise of an A1111 picture.
+   */
+  public static NoiseOptions a1111() {
+    return new NoiseOptions(RandomSource.NV, Seeding.A1111, 0);
+  }
+
+  public NoiseOptions withSource(RandomSource source) {
+    return new NoiseOptions(source, seeding, etaNoiseSeedDelta);
+  }
+
+  public NoiseOptions withSeeding(Seeding seeding) {
+    return new NoiseOptions(source, seeding, etaNoiseSeedDelta);
+  }
+
+  public NoiseOptions withEtaNoiseSeedDelta(long delta) {
+    return new NoiseOptions(source, seeding, delta);
+  }
+
+  /** Who draws a generation's noise, and in which order. */
+  public enum Seeding {
+    /**
+     * As diffusers with {@code generator=torch.Generator(device).manual_seed(seed)}: one generator of the seed draws
+     * the whole batch's noise, in the pipeline's order (a picture's VAE posterior sample, each pass's starting noise
+     * continuing the generator, the samplers' noise). Picture {@code i} of a batch is not the picture of any seed
+     * alone.
+     */
+    DIFFUSERS,
+    /**
+     * As AUTOMATIC1111: picture {@code i} of a batch has seed {@code seed + i} (and variation seed
+     * {@code variation + i}) and its own generator; every pass (the hires fix's too) starts from its generator's
+     * first draw, and the samplers' noise continues it. Each picture is the picture its own seed makes alone, and its
+     * infotext carries that seed. The VAE's posterior samples, which A1111 draws from torch's global generator (in a
+     * state sdj cannot know), come from a generator of the seed of their own.
+     */
+    A1111;
+
+    /** The name written in infotexts and taken on the command line: {@code diffusers}, {@code a1111}. */
+    public String shortName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The seeding a name stands for, any case; empty for anything else. */
+    public static Optional<Seeding> named(String name) {
+      return switch (name.strip().toLowerCase(Locale.ROOT)) {
+        case "diffusers" -> Optional.of(DIFFUSERS);
+        case "a1111" -> Optional.of(A1111);
+        default -> Optional.empty();
+      };
+    }
+  }
+}
