@@ -492,6 +492,15 @@ final class Generation {
       throw new InvalidRequestException("initial noise is for txt2img only: drop it or the init image (img2img draws"
           + " its noise from the seed)");
     }
+    request.noise().seedResizeFrom().ifPresent(size -> {
+      if (size.width() < factor || size.height() < factor || size.width() > MAX_SIDE || size.height() > MAX_SIDE) {
+        throw new InvalidRequestException("seed resize from " + size + ": each side must be in " + factor + ".."
+            + MAX_SIDE);
+      }
+      if (request.initialNoise().isPresent()) {
+        throw new InvalidRequestException("a seed resize resizes the seed's noise: drop it or the initial noise");
+      }
+    });
     if (request.variation().isPresent()) {
       String problem = request.variation().get().problem();
       if (!problem.isEmpty()) {

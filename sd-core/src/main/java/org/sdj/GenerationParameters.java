@@ -220,6 +220,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     if (noise.etaNoiseSeedDelta() != 0) {
       info.extra(NoiseOptions.ENSD_KEY, Long.toString(noise.etaNoiseSeedDelta()));
     }
+    noise.seedResizeFrom().ifPresent(size -> info.extra(NoiseOptions.SEED_RESIZE_FROM_KEY, size.toString()));
     if (noise.seeding() != NoiseOptions.Seeding.DIFFUSERS) {
       info.extra(NoiseOptions.SEEDING_KEY, noise.seeding().shortName());
     }

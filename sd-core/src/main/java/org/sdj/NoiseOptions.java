@@ -3,6 +3,7 @@ package org.sdj;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import org.sdj.image.GenerationInfo;
 import org.sdj.random.RandomSource;
 
 /**
@@ -14,19 +15,27 @@ import org.sdj.random.RandomSource;
  * @param seeding the order and owners of the draws ({@link Seeding})
  * @param etaNoiseSeedDelta A1111's ENSD: where not 0, after each pass's starting noise the samplers' noise comes from
  *     fresh generators of the seed plus this (NovelAI's 31337); the starting noise stays the seed's
+ * @param seedResizeFrom A1111's "Resize seed from width/height": each pass's starting noise is that of a picture of
+ *     this size (a fresh generator's first draw at its latent size, varied there), laid centered into this picture's
+ *     own draw (cropped where it is larger), so that a seed keeps its composition across sizes; empty: none
  */
-public record NoiseOptions(RandomSource source, Seeding seeding, long etaNoiseSeedDelta) {
+public record NoiseOptions(RandomSource source, Seeding seeding, long etaNoiseSeedDelta,
+    Optional<GenerationInfo.Size> seedResizeFrom) {
   /** diffusers' draws: one CPU generator of the seed for everything, in diffusers' order. */
-  public static final NoiseOptions DEFAULT = new NoiseOptions(RandomSource.CPU, Seeding.DIFFUSERS, 0);
+  public static final NoiseOptions DEFAULT = new NoiseOptions(RandomSource.CPU, Seeding.DIFFUSERS, 0,
+      Optional.empty());
 
   /** The infotext key of {@link #etaNoiseSeedDelta()}, as AUTOMATIC1111 writes it where it is not 0. */
   public static final String ENSD_KEY = "ENSD";
   /** The infotext key of {@link #seeding()}, sdj's own (A1111 seeds its way only), written for {@link Seeding#A1111}. */
   public static final String SEEDING_KEY = "Seeding";
+  /** The infotext key of {@link #seedResizeFrom()}, as AUTOMATIC1111 writes it ({@code Seed resize from: 512x512}). */
+  public static final String SEED_RESIZE_FROM_KEY = "Seed resize from";
 
   public NoiseOptions {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(seeding, "seeding");
+    Objects.requireNonNull(seedResizeFrom, "seedResizeFrom");
   }
 
   /**
@@ -34,19 +43,29 @@ public record NoiseOptions(RandomSource source, Seeding seeding, long etaNoiseSe
    * ENSD. With the same model and parameters, the noise of an A1111 picture.
    */
   public static NoiseOptions a1111() {
-    return new NoiseOptions(RandomSource.NV, Seeding.A1111, 0);
+    return new NoiseOptions(RandomSource.NV, Seeding.A1111, 0, Optional.empty());
   }
 
   public NoiseOptions withSource(RandomSource source) {
-    return new NoiseOptions(source, seeding, etaNoiseSeedDelta);
+    return new NoiseOptions(source, seeding, etaNoiseSeedDelta, seedResizeFrom);
   }
 
   public NoiseOptions withSeeding(Seeding seeding) {
-    return new NoiseOptions(source, seeding, etaNoiseSeedDelta);
+    return new NoiseOptions(source, seeding, etaNoiseSeedDelta, seedResizeFrom);
   }
 
   public NoiseOptions withEtaNoiseSeedDelta(long delta) {
-    return new NoiseOptions(source, seeding, delta);
+    return new NoiseOptions(source, seeding, delta, seedResizeFrom);
+  }
+
+  /** These options with A1111's "Resize seed from" {@code width x height} (pixels; see {@link #seedResizeFrom()}). */
+  public NoiseOptions withSeedResizeFrom(int width, int height) {
+    return new NoiseOptions(source, seeding, etaNoiseSeedDelta, Optional.of(new GenerationInfo.Size(width, height)));
+  }
+
+  /** These options without a seed resize. */
+  public NoiseOptions withoutSeedResize() {
+    return new NoiseOptions(source, seeding, etaNoiseSeedDelta, Optional.empty());
   }
 
   /** Who draws a generation's noise, and in which order. */

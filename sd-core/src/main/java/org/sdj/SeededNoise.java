@@ -1,8 +1,10 @@
 package org.sdj;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.IntStream;
+import org.sdj.image.GenerationInfo;
 import org.sdj.random.NoiseGenerator;
 import org.sdj.random.RandomSource;
 import org.sdj.scheduler.NoiseSource;
@@ -61,10 +63,58 @@ final class SeededNoise {
     if (perPicture()) {
       generators = fresh(seed);
     }
-    float[] noise = next(NoiseGenerator.count(shape));
-    float[] started = variation.map(v -> v.blend(noise, variationNoise(v.seed(), shape), shape)).orElse(noise);
+    long[] from = resizedFrom(shape);
+    float[] started;
+    if (from == null) {
+      started = varied(next(NoiseGenerator.count(shape)), shape);
+    } else {
+      // A1111 draws the other size's noise from a fresh generator of the seed, then the picture's own at its size.
+      float[] small = varied(freshDraw(seed, from), from);
+      started = centered(small, from, next(NoiseGenerator.count(shape)), shape);
+    }
     afterStart();
     return started;
+  }
+
+  private float[] varied(float[] noise, long[] shape) {
+    return variation.map(v -> v.blend(noise, freshDraw(v.seed(), shape), shape)).orElse(noise);
+  }
+
+  /** The latent shape of the seed resize's size, {@code [N, C, h0, w0]}; null where there is none or it is this one. */
+  private long[] resizedFrom(long[] shape) {
+    if (options.seedResizeFrom().isEmpty()) {
+      return null;
+    }
+    GenerationInfo.Size size = options.seedResizeFrom().get();
+    // A1111 divides by its latent factor, 8, as every SD VAE has it.
+    long[] from = {shape[0], shape[1], size.height() / 8, size.width() / 8};
+    return Arrays.equals(from, shape) ? null : from;
+  }
+
+  /**
+   * {@code inner} ({@code [N, C, h0, w0]}) laid centered into {@code outer} ({@code [N, C, h, w]}) as A1111 lays the
+   * resized seed's noise: offsets {@code floor((h - h0) / 2)}, cropped where {@code inner} is larger.
+   */
+  private static float[] centered(float[] inner, long[] innerShape, float[] outer, long[] outerShape) {
+    int channels = (int) outerShape[1];
+    int h0 = (int) innerShape[2];
+    int w0 = (int) innerShape[3];
+    int h = (int) outerShape[2];
+    int w = (int) outerShape[3];
+    int dy = Math.floorDiv(h - h0, 2);
+    int dx = Math.floorDiv(w - w0, 2);
+    int rows = dy >= 0 ? h0 : h0 + 2 * dy;
+    int cols = dx >= 0 ? w0 : w0 + 2 * dx;
+    int toY = Math.max(dy, 0);
+    int toX = Math.max(dx, 0);
+    int fromY = Math.max(-dy, 0);
+    int fromX = Math.max(-dx, 0);
+    for (int plane = 0; plane < outerShape[0] * channels; plane++) {
+      for (int y = 0; y < rows; y++) {
+        System.arraycopy(inner, (plane * h0 + fromY + y) * w0 + fromX, outer, (plane * h + toY + y) * w + toX, cols);
+      }
+    }
+    return outer;
   }
 
   /** The pass starts from noise the request gave: nothing drawn, but the samplers' generators as after a draw. */
@@ -81,14 +131,9 @@ final class SeededNoise {
     }
   }
 
-  /** The variation seed's noise: its generator's first draw (per picture: of {@code variation + i}). */
-  private float[] variationNoise(long variationSeed, long[] shape) {
-    RandomSource source = options.source();
-    if (!perPicture()) {
-      return source.generator(variationSeed).randn(shape);
-    }
-    return concat(IntStream.range(0, batch).mapToObj(i -> source.generator(variationSeed + i)).toList(),
-        NoiseGenerator.count(shape) / batch);
+  /** The first draw of {@code shape} from a fresh generator of {@code first} (per picture: of {@code first + i}). */
+  private float[] freshDraw(long first, long[] shape) {
+    return concat(fresh(first), NoiseGenerator.count(shape) / (perPicture() ? batch : 1));
   }
 
   /**

@@ -43,6 +43,24 @@ class A1111NoiseTest extends TinyModelTest {
     TensorAssert.assertTensorClose(sd.generate(request).latents(), expected(name), name);
   }
 
+  /** A1111's "Resize seed from": the other size's noise (varied there) laid centered into the picture's own. */
+  @Test
+  void seedResizeLaysTheOtherSizesNoiseCentered() throws URISyntaxException {
+    String name = "nv seed resize from 96x48 batch 2 variation";
+    GenerationRequest.Builder request = GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+        .size(64, 64).steps(3).seed(70).batchSize(2).variation(90, 0.4)
+        .noise(NoiseOptions.a1111().withSeedResizeFrom(96, 48));
+    GenerationResult result = sd.generate(request);
+    TensorAssert.assertTensorClose(result.latents(), expected(name), name);
+    assertTrue(result.parameters().infotext().contains("Seed resize from: 96x48"), result.parameters().infotext());
+    // From its own size, nothing changes.
+    assertArrayEquals(sd.initialNoise(request.noise(NoiseOptions.a1111()).build()),
+        sd.initialNoise(request.noise(NoiseOptions.a1111().withSeedResizeFrom(64, 64)).build()));
+    InvalidRequestException bad = org.junit.jupiter.api.Assertions.assertThrows(InvalidRequestException.class,
+        () -> sd.generate(request.noise(NoiseOptions.a1111().withSeedResizeFrom(4, 64))));
+    assertTrue(bad.getMessage().contains("seed resize from 4x64"), bad.getMessage());
+  }
+
   /** DPM++ SDE's Brownian noise: a tree per picture of its seed, grown with the source's generators. */
   @ParameterizedTest(name = "{0}")
   @CsvSource({"nv dpmpp-sde-karras batch 2, NV, dpmpp-sde-karras, 31, 4", "cpu dpmpp-sde batch 2, CPU, dpmpp-sde, 33, 3"})

@@ -8,6 +8,8 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The "generation parameters" of a picture in AUTOMATIC1111's infotext format, the text A1111, Forge, ComfyUI savers,
@@ -60,6 +62,21 @@ public record GenerationInfo(
     public String toString() {
       return width + "x" + height;
     }
+
+    /** The size {@code WxH} names ({@code 512x768}, as infotexts write sizes); empty for anything else. */
+    public static Optional<Size> parse(String value) {
+      Matcher m = VALUE.matcher(value.strip());
+      if (!m.matches()) {
+        return Optional.empty();
+      }
+      try {
+        return Optional.of(new Size(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
+      } catch (IllegalArgumentException e) {
+        return Optional.empty();
+      }
+    }
+
+    private static final Pattern VALUE = Pattern.compile("(\\d+)x(\\d+)");
   }
 
   /**

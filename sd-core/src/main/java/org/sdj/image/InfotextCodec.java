@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,7 +30,6 @@ final class InfotextCodec {
   private static final Pattern PARAM = Pattern.compile(
       "\\s*(\\w[\\w \\-/]+):\\s*(\"(?:\\\\.|[^\\\\\"])+\"|[^,]*)(?:,|$)", Pattern.UNICODE_CHARACTER_CLASS);
   private static final Pattern KEY = Pattern.compile("\\w[\\w \\-/]+", Pattern.UNICODE_CHARACTER_CLASS);
-  private static final Pattern SIZE_VALUE = Pattern.compile("(\\d+)x(\\d+)");
   private static final Pattern INTEGER = Pattern.compile("[-+]?\\d+");
   private static final Pattern DECIMAL = Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
   private static final int MIN_PARAMS_ON_LAST_LINE = 3;
@@ -129,8 +129,8 @@ final class InfotextCodec {
           return validStrength(strength) && set(() -> b.denoisingStrength(strength));
         }
         case SIZE -> {
-          Matcher m = SIZE_VALUE.matcher(value);
-          return m.matches() && set(() -> b.size(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))));
+          Optional<GenerationInfo.Size> size = GenerationInfo.Size.parse(value);
+          return size.isPresent() && set(() -> b.size(size.get().width(), size.get().height()));
         }
         case SAMPLER -> {
           return set(() -> b.sampler(value));

@@ -23,6 +23,7 @@ import org.sdj.Tiling;
 import org.sdj.NoiseOptions;
 import org.sdj.random.RandomSource;
 import org.sdj.backend.DType;
+import org.sdj.image.GenerationInfo;
 import org.sdj.image.ImageFileException;
 import org.sdj.image.ImageFiles;
 import org.sdj.image.Images;
@@ -159,7 +160,12 @@ final class GenerateCommand implements Callable<Integer> {
           + " plus N, the starting noise from the seed (NovelAI's 31337).")
   Long ensd;
 
-  /** The noise options of {@code --rng}, {@code --seeding} and {@code --ensd}. */
+  @Option(names = "--seed-resize-from", paramLabel = "WxH",
+      description = "A1111's Resize seed from: the starting noise of a WxH picture of the seed, laid centered into"
+          + " this one's, so that the seed keeps its composition at another size.")
+  String seedResizeFrom;
+
+  /** The noise options of {@code --rng}, {@code --seeding}, {@code --ensd} and {@code --seed-resize-from}. */
   private NoiseOptions noiseOptions() {
     NoiseOptions noise = NoiseOptions.DEFAULT;
     if (rng != null) {
@@ -169,6 +175,12 @@ final class GenerateCommand implements Callable<Integer> {
     if (seeding != null) {
       noise = noise.withSeeding(NoiseOptions.Seeding.named(seeding).orElseThrow(() ->
           new CommandLine.ParameterException(spec.commandLine(), "--seeding " + seeding + ": say diffusers or a1111")));
+    }
+    if (seedResizeFrom != null) {
+      GenerationInfo.Size size = GenerationInfo.Size.parse(seedResizeFrom).orElseThrow(() ->
+          new CommandLine.ParameterException(spec.commandLine(), "--seed-resize-from " + seedResizeFrom
+              + ": say WIDTHxHEIGHT, e.g. 512x512"));
+      noise = noise.withSeedResizeFrom(size.width(), size.height());
     }
     return ensd != null ? noise.withEtaNoiseSeedDelta(ensd) : noise;
   }

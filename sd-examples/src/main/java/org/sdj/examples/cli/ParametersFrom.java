@@ -241,6 +241,15 @@ final class ParametersFrom {
         throw new SdjException(file + ": " + NoiseOptions.ENSD_KEY + " " + ensd + " is not a whole number");
       }
     }
+    String resize = info.extras().get(NoiseOptions.SEED_RESIZE_FROM_KEY);
+    if (resize != null && !given.hasMatchedOption("--seed-resize-from")) {
+      if (GenerationInfo.Size.parse(resize).isPresent()) {
+        command.seedResizeFrom = resize.strip();
+      } else {
+        err.println("sdj: " + file + ": Seed resize from " + resize + " is not WIDTHxHEIGHT; not resizing the seed"
+            + " (give --seed-resize-from to choose)");
+      }
+    }
     String seeding = info.extras().get(NoiseOptions.SEEDING_KEY);
     if (!given.hasMatchedOption("--seeding")) {
       if (seeding != null && NoiseOptions.Seeding.named(seeding).isEmpty()) {

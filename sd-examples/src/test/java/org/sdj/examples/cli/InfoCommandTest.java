@@ -177,17 +177,19 @@ class InfoCommandTest {
   void a1111NoiseIsTakenFromThePictureAndEachBatchFileRemakesItself() throws IOException {
     Path a1111 = dir.resolve("a1111-ensd.png");
     ImageFiles.writeWithParameters(a1111, new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB),
-        "a cat\nSteps: 3, Sampler: Euler a, CFG scale: 5, Seed: 3, Size: 64x64, ENSD: 31337, Version: v1.10.1");
+        "a cat\nSteps: 3, Sampler: Euler a, CFG scale: 5, Seed: 3, Size: 64x64, Seed resize from: 96x48, ENSD: 31337,"
+            + " Version: v1.10.1");
     Path remade = dir.resolve("remade-ensd.png");
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
         a1111.toString(), "--output", remade.toString()).assertSuccess();
     String info = Sdj.run("info", remade.toString()).out();
-    assertTrue(info.contains("RNG: NV") && info.contains("ENSD: 31337") && info.contains("Seeding: a1111"), info);
+    assertTrue(info.contains("RNG: NV") && info.contains("ENSD: 31337") && info.contains("Seeding: a1111")
+        && info.contains("Seed resize from: 96x48"), info);
     Path explicit = dir.resolve("explicit-ensd.png");
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
         "--prompt-syntax", "a1111", "--steps", "3", "--scheduler", "euler-a", "--guidance", "5", "--seed", "3",
-        "--width", "64", "--height", "64", "--rng", "nv", "--seeding", "a1111", "--ensd", "31337", "--output",
-        explicit.toString()).assertSuccess();
+        "--width", "64", "--height", "64", "--rng", "nv", "--seeding", "a1111", "--ensd", "31337",
+        "--seed-resize-from", "96x48", "--output", explicit.toString()).assertSuccess();
     assertArrayEquals(Files.readAllBytes(explicit), Files.readAllBytes(remade), "the same picture, the same file");
 
     Path batch = dir.resolve("batch.png");
@@ -202,6 +204,8 @@ class InfoCommandTest {
         second.toString(), "--output", again.toString()).assertSuccess();
     assertArrayEquals(Files.readAllBytes(second), Files.readAllBytes(again), "picture 2 alone, the same file");
     Sdj.run(Sdj.smallGenerate(dir.resolve("bad-rng.png"), "--rng", "tpu")).assertOneErrorLine(2, "--rng tpu: say cpu or nv");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("bad-resize.png"), "--seed-resize-from", "512"))
+        .assertOneErrorLine(2, "--seed-resize-from 512: say WIDTHxHEIGHT");
   }
 
   @Test
