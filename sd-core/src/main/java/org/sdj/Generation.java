@@ -25,8 +25,8 @@ import org.sdj.prompt.PromptChunk;
 import org.sdj.prompt.PromptSyntax;
 import org.sdj.scheduler.Scheduler;
 import org.sdj.scheduler.Schedulers;
-import org.sdj.upscale.ModelUpscaler;
 import org.sdj.upscale.UpscaleTiles;
+import org.sdj.upscale.Upscaler;
 
 /**
  * One run of a {@link GenerationRequest}: fills in the defaults from the model, checks the request, draws the noise from
@@ -266,12 +266,14 @@ final class Generation {
         new long[] {shape[0], 3, height, width});
     float[] pixels = new float[Math.toIntExact(shape[0] * 3L * h * factor * w * factor)];
     int per = pixels.length / pictures.size();
-    Optional<ModelUpscaler> network = fix.upscalerModel().map(attached::upscaler);
+    // A1111's resize_image: the upscaler's run where it enlarges, then Lanczos to the exact size.
+    Upscaler upscaler = fix.upscalerModel().map(attached::upscaler).map(n -> n.tiled(UpscaleTiles.DEFAULT))
+        .orElse(Upscaler.LANCZOS);
     for (int i = 0; i < pictures.size(); i++) {
       BufferedImage picture = pictures.get(i);
       double scale = Math.max((double) w * factor / picture.getWidth(), (double) h * factor / picture.getHeight());
-      if (network.isPresent() && scale > 1) {
-        picture = network.get().upscale(picture, scale, UpscaleTiles.DEFAULT);
+      if (scale > 1) {
+        picture = upscaler.upscale(picture, scale);
       }
       System.arraycopy(Images.toTensor(Images.resize(picture, w * factor, h * factor)), 0, pixels, i * per, per);
     }

@@ -3,6 +3,7 @@ package org.sdj;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
+import org.sdj.pipeline.LatentMask;
 
 /**
  * What inpainting starts from under the mask, AUTOMATIC1111's "Masked content": the picture as it is (diffusers'
@@ -55,14 +56,7 @@ public enum MaskedContent {
     if (this != LATENT_NOISE && this != LATENT_NOTHING) {
       return imageLatents;
     }
-    int plane = Math.toIntExact(shape[2] * shape[3]);
-    int channels = Math.toIntExact(shape[1]);
-    float[] out = imageLatents.clone();
-    for (int i = 0; i < out.length; i++) {
-      float m = latentMask[i / (channels * plane) * plane + i % plane];
-      out[i] = out[i] * (1 - m) + (this == LATENT_NOISE ? noise[i] * m : 0);
-    }
-    return out;
+    return LatentMask.blend(imageLatents, this == LATENT_NOISE ? noise : new float[noise.length], latentMask, shape);
   }
 
   /** The content A1111's name or this enum's names ({@code latent-noise}, {@code LATENT_NOISE}) call for, any case. */

@@ -9,6 +9,7 @@ import java.util.function.Function;
 import org.sdj.image.Images;
 import org.sdj.upscale.UpscaleGrid;
 import org.sdj.upscale.UpscaleTiles;
+import org.sdj.upscale.Upscaler;
 
 /** AUTOMATIC1111's SD upscale script ({@link SdUpscale}) over an engine's img2img, one tile after another. */
 final class SdUpscaleRun {
@@ -80,24 +81,15 @@ final class SdUpscaleRun {
    * @throws InvalidRequestException if no upscaler has that name, or the picture would be too large
    */
   static BufferedImage enlarged(BufferedImage image, String upscaler, double scale, AttachedModels attached) {
-    int targetWidth = (int) (Math.floor(image.getWidth() * scale / 8) * 8);
-    int targetHeight = (int) (Math.floor(image.getHeight() * scale / 8) * 8);
-    if (targetWidth > Images.MAX_SIDE || targetHeight > Images.MAX_SIDE) {
-      throw new InvalidRequestException("upscaling would make " + targetWidth + "x" + targetHeight + ": at most "
-          + Images.MAX_SIDE + " a side");
+    if (upscaler.equals(SdUpscale.NONE)) {
+      return image;   // A1111's script skips its None upscaler, Lanczos's fit included
     }
-    return switch (upscaler) {
-      case SdUpscale.NONE -> image;
-      // A1111's Lanczos upscaler resizes by the factor, then Upscaler.upscale fits the multiple of 8.
-      case SdUpscale.LANCZOS -> Images.resize(Images.resize(image, (int) (image.getWidth() * scale),
-          (int) (image.getHeight() * scale)), targetWidth, targetHeight);
-      default -> {
-        try {
-          yield attached.upscaler(upscaler).upscale(image, scale, UpscaleTiles.DEFAULT);
-        } catch (IllegalArgumentException e) {
-          throw new InvalidRequestException(e.getMessage());
-        }
-      }
-    };
+    Upscaler chosen = upscaler.equals(SdUpscale.LANCZOS) ? Upscaler.LANCZOS
+        : attached.upscaler(upscaler).tiled(UpscaleTiles.DEFAULT);
+    try {
+      return chosen.upscale(image, scale);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException(e.getMessage());
+    }
   }
 }

@@ -41,13 +41,6 @@ final class Inpainting {
     float[] x = math.ops().toHost(sample);
     float[] image = Double.isNaN(nextTimestep) ? p.imageLatents()
         : scheduler.addNoise(p.imageLatents(), p.unitNoise(), nextTimestep);
-    float[] mask = p.mask();
-    int pixels = Math.toIntExact(shape[2] * shape[3]);
-    int channels = Math.toIntExact(shape[1]);
-    for (int i = 0; i < x.length; i++) {
-      float m = mask[i / (channels * pixels) * pixels + i % pixels];
-      x[i] = (1 - m) * image[i] + m * x[i];
-    }
-    return math.fromHost(x, shape);
+    return math.fromHost(LatentMask.blend(image, x, p.mask(), shape), shape);
   }
 }

@@ -91,36 +91,18 @@ public final class ModelUpscaler implements AutoCloseable {
   }
 
   /**
-   * {@code image} enlarged to {@code scale} times its size as A1111's {@code Upscaler.upscale} does: the network run
-   * again on its own output while the picture is smaller than the target (three passes at most), then Pillow's Lanczos
-   * to the target, each side {@code (int) (side * scale)} rounded down to a multiple of 8.
+   * {@code image} enlarged to {@code scale} times its size as A1111's {@code Upscaler.upscale} does (see
+   * {@link Upscaler#upscale}), each pass this network's over {@code tiles}.
    *
    * @return a new {@code TYPE_INT_RGB} image
    */
   public BufferedImage upscale(BufferedImage image, double scale, UpscaleTiles tiles) {
-    if (!(scale > 0) || !Double.isFinite(scale)) {
-      throw new IllegalArgumentException("upscale factor must be a positive number, got " + scale);
-    }
-    int targetWidth = (int) (Math.floor(image.getWidth() * scale / 8) * 8);
-    int targetHeight = (int) (Math.floor(image.getHeight() * scale / 8) * 8);
-    if (targetWidth < 1 || targetHeight < 1 || targetWidth > Images.MAX_SIDE || targetHeight > Images.MAX_SIDE) {
-      throw new IllegalArgumentException("a " + image.getWidth() + "x" + image.getHeight() + " picture times " + scale
-          + " is " + targetWidth + "x" + targetHeight + ": each side must be from 8 to " + Images.MAX_SIDE
-          + " pixels");
-    }
-    BufferedImage out = image;
-    for (int pass = 0; pass < 3; pass++) {
-      if (out.getWidth() >= targetWidth && out.getHeight() >= targetHeight && (pass > 0 || scale != 1)) {
-        break;
-      }
-      int beforeWidth = out.getWidth();
-      int beforeHeight = out.getHeight();
-      out = enlarge(out, tiles);
-      if (out.getWidth() == beforeWidth && out.getHeight() == beforeHeight) {
-        break;
-      }
-    }
-    return Images.resize(out, targetWidth, targetHeight);
+    return tiled(tiles).upscale(image, scale);
+  }
+
+  /** This network as an {@link Upscaler} whose passes run over {@code tiles}. */
+  public Upscaler tiled(UpscaleTiles tiles) {
+    return (image, scale) -> enlarge(image, tiles);
   }
 
   /**
