@@ -9,6 +9,7 @@ import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 import org.sdj.image.GenerationInfo;
+import org.sdj.model.unet.FreeU;
 import org.sdj.random.RandomSource;
 import org.sdj.scheduler.Schedulers;
 
@@ -34,6 +35,7 @@ import org.sdj.scheduler.Schedulers;
  * @param controlNets the ControlNets that steered, and how, in order; empty for none
  * @param variation the variation seed and strength; empty for none
  * @param noise how the seed became noise (generator, seeding, ENSD)
+ * @param freeU FreeU's factors; empty for none
  * @param tiling seamless tiling ({@link Tiling#NONE} for none)
  * @param maskBlur inpainting: the mask's blur radius (0 for none)
  * @param maskInverted inpainting: whether the mask was inverted (A1111's "Inpaint not masked")
@@ -48,7 +50,8 @@ import org.sdj.scheduler.Schedulers;
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
     OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
-    List<ControlNetUse> controlNets, Optional<Variation> variation, NoiseOptions noise, Tiling tiling,
+    List<ControlNetUse> controlNets, Optional<Variation> variation, NoiseOptions noise, Optional<FreeU> freeU,
+    Tiling tiling,
     double maskBlur,
     boolean maskInverted, MaskedContent maskedContent, OptionalInt onlyMaskedPadding,
     Map<String, Object> schedulerOptions, Optional<SdUpscale> sdUpscale) {
@@ -57,6 +60,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     controlNets = List.copyOf(controlNets);
     Objects.requireNonNull(variation, "variation");
     Objects.requireNonNull(noise, "noise");
+    Objects.requireNonNull(freeU, "freeU");
     Objects.requireNonNull(tiling, "tiling");
     Objects.requireNonNull(maskedContent, "maskedContent");
     schedulerOptions = Collections.unmodifiableMap(new TreeMap<>(schedulerOptions));
@@ -98,7 +102,8 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
   GenerationParameters withSdUpscale(SdUpscale upscale) {
     return new GenerationParameters(prompt, negativePrompt, width, height, steps, guidanceScale, guidanceRescale,
         clipSkip, scheduler, seed, batchSize, strength, model, hiresFix, refiner, controlNets, variation, noise,
-        tiling, maskBlur, maskInverted, maskedContent, onlyMaskedPadding, schedulerOptions, Optional.of(upscale));
+        freeU, tiling, maskBlur, maskInverted, maskedContent, onlyMaskedPadding, schedulerOptions,
+        Optional.of(upscale));
   }
 
   /**
@@ -112,7 +117,8 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     }
     return new GenerationParameters(prompt, negativePrompt, width, height, steps, guidanceScale, guidanceRescale,
         clipSkip, scheduler, seed + index, batchSize, strength, model, hiresFix, refiner, controlNets,
-        variation.map(v -> new Variation(v.seed() + index, v.strength())), noise, tiling, maskBlur, maskInverted,
+        variation.map(v -> new Variation(v.seed() + index, v.strength())), noise, freeU, tiling, maskBlur,
+        maskInverted,
         maskedContent, onlyMaskedPadding, schedulerOptions, sdUpscale);
   }
 
@@ -214,6 +220,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     if (tiling != Tiling.NONE) {
       info.extra(Tiling.INFOTEXT_KEY, tiling.infotextValue());
     }
+    freeU.ifPresent(f -> info.extra(FreeU.INFOTEXT_KEY, f.infotextValue()));
     if (noise.source() != RandomSource.CPU) {
       info.extra(RandomSource.INFOTEXT_KEY, noise.source().a1111Name());
     }

@@ -11,6 +11,7 @@ import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.sdj.image.ResizeMode;
+import org.sdj.model.unet.FreeU;
 import org.sdj.prompt.PromptSyntax;
 
 /**
@@ -75,6 +76,8 @@ import org.sdj.prompt.PromptSyntax;
  *     none
  * @param noise how the seed becomes noise ({@link NoiseOptions}: diffusers' CPU generator for the batch by default,
  *     or AUTOMATIC1111's per-picture generators and its GPU noise)
+ * @param freeU FreeU's factors for the UNet's first two up blocks ({@link FreeU}, diffusers' {@code enable_freeu});
+ *     empty: none
  * @param tiling seamless tiling ({@link Tiling}, AUTOMATIC1111's "Tiling"): the picture continues across its edges
  *     ({@link Tiling#NONE}: an ordinary picture)
  * @param imagePrompts with IP-Adapters loaded ({@link StableDiffusion.Builder#ipAdapter}): for each, in their order,
@@ -92,7 +95,8 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     double maskBlur, boolean invertMask, MaskedContent maskedContent, OptionalInt onlyMaskedPadding,
     Optional<HiresFix> hiresFix, Optional<SdUpscale> sdUpscale,
     OptionalDouble refinerSwitchAt, List<Control> controls, List<ImagePrompt> imagePrompts,
-    Optional<Variation> variation, NoiseOptions noise, Tiling tiling, SdxlConditioning sdxl, StepListener listener,
+    Optional<Variation> variation, NoiseOptions noise, Optional<FreeU> freeU, Tiling tiling, SdxlConditioning sdxl,
+    StepListener listener,
     CancellationToken cancellation) {
 
   public static final int DEFAULT_STEPS = 25;
@@ -122,6 +126,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     imagePrompts = List.copyOf(imagePrompts);
     Objects.requireNonNull(variation, "variation");
     Objects.requireNonNull(noise, "noise");
+    Objects.requireNonNull(freeU, "freeU");
     Objects.requireNonNull(tiling, "tiling");
     Objects.requireNonNull(sdxl, "sdxl");
     Objects.requireNonNull(listener, "listener");
@@ -175,6 +180,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.imagePrompts = new ArrayList<>(imagePrompts);
     b.variation = variation;
     b.noise = noise;
+    b.freeU = freeU;
     b.tiling = tiling;
     b.sdxl = sdxl;
     b.listener = listener;
@@ -213,6 +219,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private List<ImagePrompt> imagePrompts = new ArrayList<>();
     private Optional<Variation> variation = Optional.empty();
     private NoiseOptions noise = NoiseOptions.DEFAULT;
+    private Optional<FreeU> freeU = Optional.empty();
     private Tiling tiling = Tiling.NONE;
     private SdxlConditioning sdxl = SdxlConditioning.DEFAULT;
     private StepListener listener = StepListener.NONE;
@@ -471,6 +478,22 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     }
 
     /**
+     * FreeU (diffusers' {@code enable_freeu}): the UNet's first two up blocks strengthen their backbone features and
+     * weaken their skip connections' low frequencies ({@link FreeU#SD1}, {@link FreeU#SD2}, {@link FreeU#SDXL} are
+     * its authors' values), for the base model and a refiner alike.
+     */
+    public Builder freeU(FreeU freeU) {
+      this.freeU = Optional.of(freeU);
+      return this;
+    }
+
+    /** No FreeU. */
+    public Builder noFreeU() {
+      this.freeU = Optional.empty();
+      return this;
+    }
+
+    /**
      * Seamless tiling (AUTOMATIC1111's "Tiling"): the UNet's and VAE's convolutions wrap around the picture's edges
      * along the axes {@code tiling} names, so that the picture tiles without seams.
      */
@@ -505,7 +528,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler, schedulerOverrides, seed, batchSize, initialNoise, initImage,
           resizeMode, strength, mask, maskBlur, invertMask, maskedContent, onlyMaskedPadding, hiresFix, sdUpscale,
-          refinerSwitchAt, controls, imagePrompts, variation, noise, tiling, sdxl, listener, cancellation);
+          refinerSwitchAt, controls, imagePrompts, variation, noise, freeU, tiling, sdxl, listener, cancellation);
     }
   }
 }

@@ -11,6 +11,7 @@ import org.sdj.backend.Backend;
 import org.sdj.backend.Ops;
 import org.sdj.backend.SeamlessOps;
 import org.sdj.backend.Tensor;
+import org.sdj.model.unet.FreeU;
 import org.sdj.model.unet.UNet2DConditionModel;
 import org.sdj.model.vae.AutoencoderKL;
 import org.sdj.scheduler.NoiseSource;
@@ -29,6 +30,8 @@ public final class StableDiffusionPipeline {
   private final boolean vaeTiling;
   /** Which of the UNet's and VAE's convolutions wrap around, for seamless pictures. */
   private final Tiling tiling;
+  /** FreeU's factors for the UNet's up blocks; empty for none. */
+  private final Optional<FreeU> freeU;
 
   public StableDiffusionPipeline(PipelineComponents components, Backend backend) {
     this(components, backend, false);
@@ -39,14 +42,25 @@ public final class StableDiffusionPipeline {
    *     {@code enable_vae_tiling()}
    */
   public StableDiffusionPipeline(PipelineComponents components, Backend backend, boolean vaeTiling) {
-    this(components, backend, vaeTiling, Tiling.NONE);
+    this(components, backend, vaeTiling, Tiling.NONE, Optional.empty());
   }
 
-  private StableDiffusionPipeline(PipelineComponents components, Backend backend, boolean vaeTiling, Tiling tiling) {
+  private StableDiffusionPipeline(PipelineComponents components, Backend backend, boolean vaeTiling, Tiling tiling,
+      Optional<FreeU> freeU) {
     this.components = components;
     this.backend = backend;
     this.vaeTiling = vaeTiling;
     this.tiling = tiling;
+    this.freeU = freeU;
+  }
+
+  /**
+   * This pipeline, its UNet running FreeU where {@code freeU} has factors (diffusers' {@code enable_freeu}); its calls
+   * then run directly rather than recorded ({@link org.sdj.backend.Replay}), since the filter uploads its small
+   * matrices with each call.
+   */
+  public StableDiffusionPipeline withFreeU(Optional<FreeU> freeU) {
+    return freeU.equals(this.freeU) ? this : new StableDiffusionPipeline(components, backend, vaeTiling, tiling, freeU);
   }
 
   /**
@@ -64,7 +78,7 @@ public final class StableDiffusionPipeline {
           + " cut into tiles: turn VAE tiling off (StableDiffusion.builder().vaeTiling(false), no --vae-tiling) or"
           + " seamless tiling");
     }
-    return new StableDiffusionPipeline(components, backend, vaeTiling, tiling);
+    return new StableDiffusionPipeline(components, backend, vaeTiling, tiling, freeU);
   }
 
   public PipelineComponents components() {
@@ -129,7 +143,7 @@ public final class StableDiffusionPipeline {
     }
     try (Ops outer = backend.ops();
         UNetCalls calls = new UNetCalls(backend, unet, spec.controls(),
-            spec.imagePrompts().stream().map(p -> (float) p.scale()).toList(), spec.adapters(), tiling);
+            spec.imagePrompts().stream().map(p -> (float) p.scale()).toList(), spec.adapters(), tiling, freeU);
         StepLatents math = new StepLatents(backend)) {
       StepConditioning text = StepConditioning.of(outer, components, spec, guidance, backend.activationType());
       // The batch's groups of rows: the unconditional one with guidance, then one per prompt (A1111's composable

@@ -14,6 +14,7 @@ import org.sdj.backend.SeamlessOps;
 import org.sdj.backend.Tensor;
 import org.sdj.model.blocks.EncoderHiddenStates;
 import org.sdj.model.unet.ControlResiduals;
+import org.sdj.model.unet.FreeU;
 import org.sdj.model.unet.UNet2DConditionModel;
 import org.sdj.model.unet.UNetExtras;
 
@@ -43,16 +44,18 @@ final class UNetCalls implements AutoCloseable {
   private final List<Float> imageScales;
   /** Whether the UNet's convolutions wrap around (seamless tiling); the ControlNets' never do. */
   private final Tiling tiling;
+  private final Optional<FreeU> freeU;
   private final Map<Key, Replay> replays = new HashMap<>();
 
   UNetCalls(Backend backend, UNet2DConditionModel unet, List<ControlInput> controls, List<Float> imageScales,
-      List<AdapterInput> adapters, Tiling tiling) {
+      List<AdapterInput> adapters, Tiling tiling, Optional<FreeU> freeU) {
     this.backend = backend;
     this.unet = unet;
     this.controls = List.copyOf(controls);
     this.adapters = List.copyOf(adapters);
     this.imageScales = List.copyOf(imageScales);
     this.tiling = tiling;
+    this.freeU = freeU;
   }
 
   /**
@@ -98,7 +101,10 @@ final class UNetCalls implements AutoCloseable {
       }
     }
     Key key = new Key(kind, List.copyOf(active), latentsApart, List.copyOf(activeAdapters));
-    return replays.computeIfAbsent(key, k -> backend.replay((o, inputs) -> call(o, inputs, k))).run(ops, in);
+    // FreeU's filter uploads its matrices in each call, which a recording would not repeat: those calls run directly.
+    Replay.Body body = (o, inputs) -> call(o, inputs, key);
+    return replays.computeIfAbsent(key, k -> freeU.isPresent() ? Replay.direct(body) : backend.replay(body))
+        .run(ops, in);
   }
 
   /**
@@ -137,7 +143,7 @@ final class UNetCalls implements AutoCloseable {
       }
       return unet.forward(SeamlessOps.wrap(ops, tiling.alongWidth(), tiling.alongHeight()), in.get(0), in.get(1),
           new EncoderHiddenStates(in.get(2), imageTokens),
-          new UNetExtras(added, Optional.ofNullable(sum), timestepCond, features));
+          new UNetExtras(added, Optional.ofNullable(sum), timestepCond, features, freeU));
     } finally {
       if (sum != null) {
         sum.close();

@@ -292,7 +292,8 @@ public final class UNet2DConditionModel {
    */
   public Tensor forward(Ops ops, Tensor sample, Tensor projection, EncoderHiddenStates context,
       Optional<Tensor> added, Optional<ControlResiduals> control, Optional<Tensor> timestepCond) {
-    return forward(ops, sample, projection, context, new UNetExtras(added, control, timestepCond, List.of()));
+    return forward(ops, sample, projection, context, new UNetExtras(added, control, timestepCond, List.of(),
+        Optional.empty()));
   }
 
   /**
@@ -314,8 +315,10 @@ public final class UNet2DConditionModel {
     if (extras.control().isPresent()) {
       h = extras.control().get().addTo(ops, skips, h);
     }
-    for (UpBlock2D block : upBlocks) {
-      Tensor next = block.forward(ops, h, siluTemb, context, skips);
+    for (int i = 0; i < upBlocks.size(); i++) {
+      int index = i;
+      Tensor next = upBlocks.get(i).forward(ops, h, siluTemb, context, skips,
+          extras.freeU().flatMap(f -> f.stage(index)));
       h.close();
       h = next;
     }

@@ -1,6 +1,7 @@
 package org.sdj.model.unet;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.sdj.backend.Tensor;
 
@@ -15,14 +16,16 @@ import org.sdj.backend.Tensor;
  *     ({@link UNet2DConditionModel#guidanceEmbedding})
  * @param adapterFeatures a T2I-Adapter's feature maps (diffusers' {@code down_intrablock_additional_residuals}), one
  *     per down block in order (and one for the mid block, SDXL's); empty for none
+ * @param freeU FreeU's factors for the first two up blocks; empty for none
  */
 public record UNetExtras(Optional<Tensor> added, Optional<ControlResiduals> control, Optional<Tensor> timestepCond,
-    List<Tensor> adapterFeatures) {
+    List<Tensor> adapterFeatures, Optional<FreeU> freeU) {
   /** Nothing beside the latents, the timestep and the text. */
   public static final UNetExtras NONE = new UNetExtras(Optional.empty(), Optional.empty(), Optional.empty(),
-      List.of());
+      List.of(), Optional.empty());
 
   public UNetExtras {
     adapterFeatures = List.copyOf(adapterFeatures);
+    Objects.requireNonNull(freeU, "freeU");
   }
 }

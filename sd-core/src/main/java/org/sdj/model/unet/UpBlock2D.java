@@ -2,6 +2,7 @@ package org.sdj.model.unet;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.model.blocks.EncoderHiddenStates;
@@ -47,12 +48,25 @@ class UpBlock2D {
   /**
    * @param x {@code [N, prevOut, H, W]}
    * @param skips the skip connections; this block takes (and closes) the last {@link #skipCount()} of them
+   * @param freeU FreeU's stage for this block, applied to each resnet's two inputs before they are joined; empty for
+   *     none
    * @return {@code [N, out, H', W']}, upsampled to the size of the skip connection that remains last, if any
    */
-  Tensor forward(Ops ops, Tensor x, Tensor siluTemb, EncoderHiddenStates context, List<Tensor> skips) {
+  Tensor forward(Ops ops, Tensor x, Tensor siluTemb, EncoderHiddenStates context, List<Tensor> skips,
+      Optional<FreeU.Stage> freeU) {
     Tensor h = x;
     for (int i = 0; i < resnets.size(); i++) {
       Tensor skip = skips.removeLast();
+      if (freeU.isPresent()) {
+        Tensor strengthened = freeU.get().backbone(ops, h);
+        Tensor filtered = freeU.get().skip(ops, skip);
+        skip.close();
+        if (h != x) {
+          h.close();
+        }
+        h = strengthened;
+        skip = filtered;
+      }
       Tensor cat = ops.concat(1, h, skip);
       skip.close();
       if (h != x) {

@@ -30,6 +30,7 @@ import org.sdj.image.Images;
 import org.sdj.image.MaskCrop;
 import org.sdj.image.ResizeMode;
 import org.sdj.io.hub.DownloadListener;
+import org.sdj.model.unet.FreeU;
 import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.SafeTensorsWriter;
@@ -184,6 +185,12 @@ final class GenerateCommand implements Callable<Integer> {
     }
     return ensd != null ? noise.withEtaNoiseSeedDelta(ensd) : noise;
   }
+
+  @Option(names = "--freeu", paramLabel = "FACTORS",
+      description = "FreeU (diffusers' enable_freeu): sd1, sd2 or sdxl for its authors' factors, or B1,B2,S1,S2"
+          + " (e.g. 1.5,1.6,0.9,0.2): the first two up blocks' backbone strengthened, their skip connections' low"
+          + " frequencies weakened.")
+  String freeU;
 
   @Option(names = "--tiling", paramLabel = "AXES", arity = "0..1", fallbackValue = "xy",
       description = "Seamless tiling (A1111's Tiling): the picture continues across its edges, for textures and"
@@ -421,6 +428,10 @@ final class GenerateCommand implements Callable<Integer> {
       request.tiling(tilingNamed(tiling));
     }
     request.noise(noiseOptions());
+    if (freeU != null) {
+      request.freeU(FreeU.named(freeU).orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(),
+          "--freeu " + freeU + ": say sd1, sd2, sdxl or four positive numbers B1,B2,S1,S2")));
+    }
     if (resizeMode != null) {
       request.resizeMode(resizeMode(spec, "--resize-mode", resizeMode));
     }

@@ -15,6 +15,7 @@ import org.sdj.Variation;
 import org.sdj.image.GenerationInfo;
 import org.sdj.image.ImageFiles;
 import org.sdj.image.MaskCrop;
+import org.sdj.model.unet.FreeU;
 import org.sdj.random.RandomSource;
 import org.sdj.scheduler.DPMSolverMultistepScheduler;
 import picocli.CommandLine.ParseResult;
@@ -132,6 +133,15 @@ final class ParametersFrom {
       }
     }
     noise(command, file, info, given, err);
+    String freeU = info.extras().get(FreeU.INFOTEXT_KEY);
+    if (freeU != null && !given.hasMatchedOption("--freeu")) {
+      if (FreeU.named(freeU).isPresent()) {
+        command.freeU = freeU.strip();
+      } else {
+        err.println("sdj: " + file + ": FreeU " + freeU + " is not b1=, b2=, s1=, s2= factors; without FreeU (give"
+            + " --freeu to choose)");
+      }
+    }
     String variationSeed = info.extras().get(Variation.SEED);
     String variationStrength = info.extras().get(Variation.STRENGTH);
     if (variationSeed != null && variationStrength != null && !given.hasMatchedOption("--variation-seed")

@@ -145,6 +145,21 @@ class InfoCommandTest {
         .assertOneErrorLine(2, "--tiling diagonal: say xy");
   }
 
+  @Test
+  void aFreeUPictureIsRemadeFromItsParameters() throws IOException {
+    Path first = dir.resolve("freeu.png");
+    Sdj.run(Sdj.smallGenerate(first, "--freeu", "sd1")).assertSuccess();
+    assertTrue(Sdj.run("info", first.toString()).out().contains("FreeU: \"b1=1.5, b2=1.6, s1=0.9, s2=0.2\""));
+    Path again = dir.resolve("freeu-again.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
+        first.toString(), "--output", again.toString()).assertSuccess();
+    assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(again), "the same picture, the same file");
+    Path plain = dir.resolve("no-freeu.png");
+    Sdj.run(Sdj.smallGenerate(plain)).assertSuccess();
+    assertFalse(Arrays.equals(Files.readAllBytes(first), Files.readAllBytes(plain)), "FreeU changes the picture");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("bad.png"), "--freeu", "1,2")).assertOneErrorLine(2, "--freeu 1,2: say sd1");
+  }
+
   /** An A1111 picture made with DPM++ 2M SDE is remade with k-diffusion's Brownian-tree noise, as A1111 drew it. */
   @Test
   void anA1111Dpmpp2mSdePictureTakesBrownianNoise() throws IOException {

@@ -1,0 +1,60 @@
+package org.sdj.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sdj.cuda.CudaTestSupport.gaussian;
+
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.sdj.backend.Backend;
+import org.sdj.backend.reference.ReferenceBackend;
+import org.sdj.conformance.TensorAssert;
+import org.sdj.io.TestFixtures;
+import org.sdj.io.model.LoadOptions;
+import org.sdj.model.unet.FreeU;
+import org.sdj.pipeline.DenoiseSpec;
+import org.sdj.pipeline.LatentStart;
+import org.sdj.pipeline.PipelineComponents;
+import org.sdj.pipeline.StableDiffusionPipeline;
+import org.sdj.prompt.PromptSyntax;
+import org.sdj.random.TorchGenerator;
+import org.sdj.scheduler.NoiseSource;
+import org.sdj.scheduler.Schedulers;
+
+/**
+ * FreeU on the CUDA backend against the reference backend, at the model tolerance: the skip connections' Fourier
+ * filter (two small products with matrices uploaded in each call, so those calls run unrecorded) and the backbone's
+ * scaled half, channels last, on odd-sized planes.
+ */
+class CudaFreeUTest {
+  private static final long[] SHAPE = {1, 4, 12, 10};
+
+  protected Backend createBackend() {
+    CudaTestSupport.assumeCuda();
+    return new CudaBackend(CudaOptions.defaults());
+  }
+
+  @Test
+  void agreesWithTheReference() {
+    float[] expected;
+    try (Backend reference = new ReferenceBackend();
+        PipelineComponents components = PipelineComponents.load(TestFixtures.path("tiny-sd1"),
+            LoadOptions.defaults(), reference)) {
+      expected = run(components, reference);
+    }
+    try (Backend backend = createBackend();
+        PipelineComponents components = PipelineComponents.load(TestFixtures.path("tiny-sd1"),
+            LoadOptions.defaults(), backend)) {
+      double error = TensorAssert.relativeL2(run(components, backend), expected);
+      assertTrue(error <= 1e-2, "latents: relative L2 " + error);
+    }
+  }
+
+  private static float[] run(PipelineComponents model, Backend backend) {
+    int count = Math.toIntExact(SHAPE[0] * SHAPE[1] * SHAPE[2] * SHAPE[3]);
+    DenoiseSpec spec = new DenoiseSpec(List.of("a cat"), List.of("blurry"), PromptSyntax.PLAIN, 3, 7.5,
+        0, 1, Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 5)), SHAPE,
+        NoiseSource.of(new TorchGenerator(9)));
+    return new StableDiffusionPipeline(model, backend).withFreeU(Optional.of(FreeU.SD1)).denoise(spec);
+  }
+}
