@@ -74,7 +74,7 @@ final class Generation {
       GenerationRequest request) {
     this.loras = loras;
     try {
-      this.pipeline = pipeline.seamless(request.tiling()).withFreeU(request.freeU());
+      this.pipeline = pipeline.seamless(request.tiling()).withFreeU(request.freeU()).withPag(request.pag());
     } catch (IllegalArgumentException e) {
       throw new InvalidRequestException(e.getMessage());
     }
@@ -202,7 +202,8 @@ final class Generation {
     if (request.refinerSwitchAt().isPresent()) {
       // diffusers' ensemble of expert denoisers: the refiner continues the base's noisy latents with a scheduler of
       // its own, its stochastic steps drawing on after the base's from the same generator.
-      decoder = attached.refiner().orElseThrow().pipeline().seamless(request.tiling()).withFreeU(request.freeU());
+      decoder = attached.refiner().orElseThrow().pipeline().seamless(request.tiling()).withFreeU(request.freeU())
+          .withPag(request.pag());
       latents = denoise(decoder, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
           request.steps(), request.guidanceScale(), request.guidanceRescale(), request.clipSkip(),
           schedulers.first(decoder.components()), new LatentStart.Partial(latents,
@@ -240,7 +241,7 @@ final class Generation {
         request.hiresFix(), request.refinerSwitchAt().isPresent() ? Optional.of(new GenerationParameters.RefinerUse(
             attached.refiner().orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty(),
         Stream.concat(attached.controlNetUses(request).stream(), attached.ipAdapterUses(request).stream()).toList(),
-        request.variation(), request.noise(), request.freeU(), request.tiling(),
+        request.variation(), request.noise(), request.freeU(), request.pag(), request.tiling(),
         request.mask().isPresent() ? request.maskBlur() : 0,
         request.mask().isPresent() && request.invertMask(),
         request.mask().isPresent() ? request.maskedContent() : MaskedContent.ORIGINAL, request.onlyMaskedPadding(),

@@ -10,6 +10,7 @@ import java.util.OptionalInt;
 import java.util.TreeMap;
 import org.sdj.image.GenerationInfo;
 import org.sdj.model.unet.FreeU;
+import org.sdj.pipeline.PerturbedAttentionGuidance;
 import org.sdj.random.RandomSource;
 import org.sdj.scheduler.Schedulers;
 
@@ -36,6 +37,7 @@ import org.sdj.scheduler.Schedulers;
  * @param variation the variation seed and strength; empty for none
  * @param noise how the seed became noise (generator, seeding, ENSD)
  * @param freeU FreeU's factors; empty for none
+ * @param pag perturbed-attention guidance; empty for none
  * @param tiling seamless tiling ({@link Tiling#NONE} for none)
  * @param maskBlur inpainting: the mask's blur radius (0 for none)
  * @param maskInverted inpainting: whether the mask was inverted (A1111's "Inpaint not masked")
@@ -51,7 +53,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
     OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
     List<ControlNetUse> controlNets, Optional<Variation> variation, NoiseOptions noise, Optional<FreeU> freeU,
-    Tiling tiling,
+    Optional<PerturbedAttentionGuidance> pag, Tiling tiling,
     double maskBlur,
     boolean maskInverted, MaskedContent maskedContent, OptionalInt onlyMaskedPadding,
     Map<String, Object> schedulerOptions, Optional<SdUpscale> sdUpscale) {
@@ -61,6 +63,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     Objects.requireNonNull(variation, "variation");
     Objects.requireNonNull(noise, "noise");
     Objects.requireNonNull(freeU, "freeU");
+    Objects.requireNonNull(pag, "pag");
     Objects.requireNonNull(tiling, "tiling");
     Objects.requireNonNull(maskedContent, "maskedContent");
     schedulerOptions = Collections.unmodifiableMap(new TreeMap<>(schedulerOptions));
@@ -102,7 +105,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
   GenerationParameters withSdUpscale(SdUpscale upscale) {
     return new GenerationParameters(prompt, negativePrompt, width, height, steps, guidanceScale, guidanceRescale,
         clipSkip, scheduler, seed, batchSize, strength, model, hiresFix, refiner, controlNets, variation, noise,
-        freeU, tiling, maskBlur, maskInverted, maskedContent, onlyMaskedPadding, schedulerOptions,
+        freeU, pag, tiling, maskBlur, maskInverted, maskedContent, onlyMaskedPadding, schedulerOptions,
         Optional.of(upscale));
   }
 
@@ -117,7 +120,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     }
     return new GenerationParameters(prompt, negativePrompt, width, height, steps, guidanceScale, guidanceRescale,
         clipSkip, scheduler, seed + index, batchSize, strength, model, hiresFix, refiner, controlNets,
-        variation.map(v -> new Variation(v.seed() + index, v.strength())), noise, freeU, tiling, maskBlur,
+        variation.map(v -> new Variation(v.seed() + index, v.strength())), noise, freeU, pag, tiling, maskBlur,
         maskInverted,
         maskedContent, onlyMaskedPadding, schedulerOptions, sdUpscale);
   }
@@ -137,6 +140,14 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
    * there are any.
    */
   public static final String SCHEDULER_OPTIONS = "Scheduler options";
+
+  /**
+   * The infotext keys of {@link #pag()}, sdj's own: its scale, its adaptive scale where above 0, its layers where not
+   * the mid block's.
+   */
+  public static final String PAG_SCALE = "PAG scale";
+  public static final String PAG_ADAPTIVE_SCALE = "PAG adaptive scale";
+  public static final String PAG_LAYERS = "PAG layers";
 
   /** The infotext key of {@link #clipSkip()}. */
   public static final String CLIP_SKIP = "Clip skip";
@@ -221,6 +232,15 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
       info.extra(Tiling.INFOTEXT_KEY, tiling.infotextValue());
     }
     freeU.ifPresent(f -> info.extra(FreeU.INFOTEXT_KEY, f.infotextValue()));
+    pag.ifPresent(p -> {
+      info.extra(PAG_SCALE, p.scale());
+      if (p.adaptiveScale() > 0) {
+        info.extra(PAG_ADAPTIVE_SCALE, p.adaptiveScale());
+      }
+      if (!p.layers().equals(PerturbedAttentionGuidance.DEFAULT.layers())) {
+        info.extra(PAG_LAYERS, String.join(", ", p.layers()));
+      }
+    });
     if (noise.source() != RandomSource.CPU) {
       info.extra(RandomSource.INFOTEXT_KEY, noise.source().a1111Name());
     }

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -106,6 +107,17 @@ public final class Weights {
   /** The prefix of this view, with its trailing dot ({@code ""} at the root). */
   public String path() {
     return prefix;
+  }
+
+  /** The names of the state dict under this view, without its prefix, sorted; none in a recording view. */
+  public SortedSet<String> names() {
+    SortedSet<String> out = new TreeSet<>();
+    for (String n : shared.names) {
+      if (n.startsWith(prefix)) {
+        out.add(n.substring(prefix.length()));
+      }
+    }
+    return out;
   }
 
   /** Whether the state dict holds {@code name} under this view. */

@@ -20,6 +20,26 @@ final class Guidance {
   }
 
   /**
+   * Perturbed-attention guidance over a prediction of equal groups of rows, the unconditional (with {@code cfg}), the
+   * conditional and the perturbed: {@code uncond + scale * (cond - uncond) + pagScale * (cond - perturbed)}, or
+   * {@code cond + pagScale * (cond - perturbed)} without guidance, as diffusers' PAG pipelines; then with
+   * {@code rescale > 0} (and guidance) diffusers' {@code rescale_noise_cfg} toward the conditional rows.
+   */
+  static Tensor perturbed(StepLatents math, Tensor prediction, boolean cfg, double scale, double pagScale,
+      double rescale) {
+    long rows = prediction.dim(0) / (cfg ? 3 : 2);
+    Tensor cond = math.toFloat32(math.ops().narrow(prediction, 0, cfg ? rows : 0, rows));
+    Tensor perturbed = math.ops().narrow(prediction, 0, (cfg ? 2 : 1) * rows, rows);
+    Tensor base = cond;
+    if (cfg) {
+      Tensor uncond = math.toFloat32(math.ops().narrow(prediction, 0, 0, rows));
+      base = math.combine(1f, uncond, (float) scale, math.combine(1f, cond, -1f, uncond));
+    }
+    Tensor guided = math.combine(1f, base, (float) pagScale, math.combine(1f, cond, -1f, perturbed));
+    return cfg && rescale > 0 ? rescaled(math, guided, cond, rescale) : guided;
+  }
+
+  /**
    * A1111's composable guidance over a prediction of {@code 1 + K} equal groups of rows, the first unconditional:
    * {@code uncond + scale * sum(weights[k] * (cond_k - uncond))} (its {@code combine_denoised}, which A1111 applies to
    * the denoised samples; affine in the prediction, so the same on noise predictions).

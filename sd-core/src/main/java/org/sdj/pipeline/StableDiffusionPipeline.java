@@ -11,6 +11,7 @@ import org.sdj.backend.Backend;
 import org.sdj.backend.Ops;
 import org.sdj.backend.SeamlessOps;
 import org.sdj.backend.Tensor;
+import org.sdj.model.blocks.PerturbedAttention;
 import org.sdj.model.unet.FreeU;
 import org.sdj.model.unet.UNet2DConditionModel;
 import org.sdj.model.vae.AutoencoderKL;
@@ -32,6 +33,8 @@ public final class StableDiffusionPipeline {
   private final Tiling tiling;
   /** FreeU's factors for the UNet's up blocks; empty for none. */
   private final Optional<FreeU> freeU;
+  /** Perturbed-attention guidance; empty for none. */
+  private final Optional<PerturbedAttentionGuidance> pag;
 
   public StableDiffusionPipeline(PipelineComponents components, Backend backend) {
     this(components, backend, false);
@@ -42,16 +45,26 @@ public final class StableDiffusionPipeline {
    *     {@code enable_vae_tiling()}
    */
   public StableDiffusionPipeline(PipelineComponents components, Backend backend, boolean vaeTiling) {
-    this(components, backend, vaeTiling, Tiling.NONE, Optional.empty());
+    this(components, backend, vaeTiling, Tiling.NONE, Optional.empty(), Optional.empty());
   }
 
   private StableDiffusionPipeline(PipelineComponents components, Backend backend, boolean vaeTiling, Tiling tiling,
-      Optional<FreeU> freeU) {
+      Optional<FreeU> freeU, Optional<PerturbedAttentionGuidance> pag) {
     this.components = components;
     this.backend = backend;
     this.vaeTiling = vaeTiling;
     this.tiling = tiling;
     this.freeU = freeU;
+    this.pag = pag;
+  }
+
+  /**
+   * This pipeline with perturbed-attention guidance where {@code pag} has it (diffusers' PAG pipelines): every call
+   * also runs the conditional rows perturbed, a third more rows with classifier-free guidance, twice as many without.
+   */
+  public StableDiffusionPipeline withPag(Optional<PerturbedAttentionGuidance> pag) {
+    return pag.equals(this.pag) ? this
+        : new StableDiffusionPipeline(components, backend, vaeTiling, tiling, freeU, pag);
   }
 
   /**
@@ -60,7 +73,8 @@ public final class StableDiffusionPipeline {
    * matrices with each call.
    */
   public StableDiffusionPipeline withFreeU(Optional<FreeU> freeU) {
-    return freeU.equals(this.freeU) ? this : new StableDiffusionPipeline(components, backend, vaeTiling, tiling, freeU);
+    return freeU.equals(this.freeU) ? this
+        : new StableDiffusionPipeline(components, backend, vaeTiling, tiling, freeU, pag);
   }
 
   /**
@@ -78,7 +92,7 @@ public final class StableDiffusionPipeline {
           + " cut into tiles: turn VAE tiling off (StableDiffusion.builder().vaeTiling(false), no --vae-tiling) or"
           + " seamless tiling");
     }
-    return new StableDiffusionPipeline(components, backend, vaeTiling, tiling, freeU);
+    return new StableDiffusionPipeline(components, backend, vaeTiling, tiling, freeU, pag);
   }
 
   public PipelineComponents components() {
@@ -141,16 +155,25 @@ public final class StableDiffusionPipeline {
       LOG.log(Level.INFO, "the UNet takes its guidance scale as an embedding (a latent consistency model) and runs"
           + " no unconditional pass: the negative prompt is not used");
     }
+    long rows = spec.latentShape()[0];
+    Optional<PerturbedAttention> perturbation = pag.map(p -> p.perturbation(unet, rows));
     try (Ops outer = backend.ops();
         UNetCalls calls = new UNetCalls(backend, unet, spec.controls(),
-            spec.imagePrompts().stream().map(p -> (float) p.scale()).toList(), spec.adapters(), tiling, freeU);
+            spec.imagePrompts().stream().map(p -> (float) p.scale()).toList(), spec.adapters(), tiling, freeU,
+            perturbation);
         StepLatents math = new StepLatents(backend)) {
       StepConditioning text = StepConditioning.of(outer, components, spec, guidance, backend.activationType());
+      if (pag.isPresent() && text.composed()) {
+        throw new IllegalArgumentException("perturbed-attention guidance and composable prompts (AND, or a prompt's"
+            + " trailing :weight) cannot go together: drop one");
+      }
       // The batch's groups of rows: the unconditional one with guidance, then one per prompt (A1111's composable
-      // prompts make several).
+      // prompts make several), then with PAG the conditional rows again, perturbed.
       boolean cfg = text.cfg();
-      int groups = text.groups();
-      int batch = Math.toIntExact(spec.latentShape()[0] * groups);
+      int groups = text.groups() + (pag.isPresent() ? 1 : 0);
+      int batch = Math.toIntExact(rows * groups);
+      // With guidance, the unconditional rows come first; the calls run apart split there.
+      int first = cfg ? Math.toIntExact(rows) : 0;
       Optional<Tensor> conditioning = Inpainting.conditioning(outer, spec, backend.activationType());
       Tensor times = unet.timestepProjections(outer, Arrays.copyOfRange(timesteps, begin, end), batch);
       Optional<Tensor> timestepCond = guidanceEmbedded ? Optional.of(outer.fromHost(
@@ -158,7 +181,7 @@ public final class StableDiffusionPipeline {
           unet.config().timeCondProjDim().getAsInt())) : Optional.empty();
       List<Tensor> images = spec.controls().stream().map(c -> controlImage(outer, c, batch, spec.latentShape()))
           .toList();
-      List<Tensor> imageTokens = spec.imagePrompts().stream().map(p -> imageTokens(outer, p, batch, groups)).toList();
+      List<Tensor> imageTokens = spec.imagePrompts().stream().map(p -> imageTokens(outer, p, batch, first)).toList();
       long factor = components.vae().downscaleFactor();
       List<List<Tensor>> adapterFeatures = AdapterFeatures.of(outer, spec.adapters(), batch,
           Math.toIntExact(spec.latentShape()[2] * factor), Math.toIntExact(spec.latentShape()[3] * factor),
@@ -181,30 +204,38 @@ public final class StableDiffusionPipeline {
           modelInput = ops.concat(1, modelInput, conditioning.get());
         }
         Tensor time = ops.narrow(times, 0, (long) (s - begin) * batch, batch);
-        int half = batch / 2;
+        int rest = batch - first;
         int index = s - begin;
         StepConditioning.Step step = text.at(index);
-        Optional<Tensor> added = step.added();
+        boolean perturbed = pag.isPresent();
+        // PAG's rows are the conditional ones again: their text and added condition repeated.
+        Optional<Tensor> added = step.added().map(c -> perturbed ? withLastRows(ops, c, rows) : c);
+        int condGroups = perturbed ? 2 : 1;
         Tensor prediction = switch (step.contexts()) {
           case TextConditioning.Contexts.Joint j -> calls.run(ops, UNetCalls.Kind.BATCH, index, windowSteps,
               repeatRows(ops, modelInput, groups), latentInput.map(l -> repeatRows(ops, l, groups)), time,
-              j.all().context(), added, timestepCond, images, imageTokens, adapterFeatures);
+              perturbed ? withLastRows(ops, j.all().context(), rows) : j.all().context(), added, timestepCond,
+              images, imageTokens, adapterFeatures, perturbed);
           // Contexts of lengths neither divides run apart, as A1111 runs them (each half in a replay of its own).
           case TextConditioning.Contexts.Apart a -> ops.concat(0,
               calls.run(ops, UNetCalls.Kind.UNCONDITIONAL_HALF, index, windowSteps, modelInput, latentInput,
-                  ops.narrow(time, 0, 0, half), a.uncond().context(), added.map(c -> ops.narrow(c, 0, 0, half)),
-                  timestepCond.map(c -> ops.narrow(c, 0, 0, half)),
-                  images.stream().map(c -> ops.narrow(c, 0, 0, half)).toList(),
-                  imageTokens.stream().map(c -> ops.narrow(c, 0, 0, half)).toList(),
-                  halves(ops, adapterFeatures, 0, half)),
-              calls.run(ops, UNetCalls.Kind.CONDITIONAL_HALF, index, windowSteps, modelInput, latentInput,
-                  ops.narrow(time, 0, half, half), a.cond().context(), added.map(c -> ops.narrow(c, 0, half, half)),
-                  timestepCond.map(c -> ops.narrow(c, 0, half, half)),
-                  images.stream().map(c -> ops.narrow(c, 0, half, half)).toList(),
-                  imageTokens.stream().map(c -> ops.narrow(c, 0, half, half)).toList(),
-                  halves(ops, adapterFeatures, half, half)));
+                  ops.narrow(time, 0, 0, first), a.uncond().context(), added.map(c -> ops.narrow(c, 0, 0, first)),
+                  timestepCond.map(c -> ops.narrow(c, 0, 0, first)),
+                  images.stream().map(c -> ops.narrow(c, 0, 0, first)).toList(),
+                  imageTokens.stream().map(c -> ops.narrow(c, 0, 0, first)).toList(),
+                  halves(ops, adapterFeatures, 0, first), false),
+              calls.run(ops, UNetCalls.Kind.CONDITIONAL_HALF, index, windowSteps,
+                  repeatRows(ops, modelInput, condGroups), latentInput.map(l -> repeatRows(ops, l, condGroups)),
+                  ops.narrow(time, 0, first, rest), repeatRows(ops, a.cond().context(), condGroups),
+                  added.map(c -> ops.narrow(c, 0, first, rest)),
+                  timestepCond.map(c -> ops.narrow(c, 0, first, rest)),
+                  images.stream().map(c -> ops.narrow(c, 0, first, rest)).toList(),
+                  imageTokens.stream().map(c -> ops.narrow(c, 0, first, rest)).toList(),
+                  halves(ops, adapterFeatures, first, rest), perturbed));
         };
         Tensor guided = text.composed() ? Guidance.composed(math, prediction, text.weights(), spec.guidanceScale())
+            : perturbed ? Guidance.perturbed(math, prediction, cfg, spec.guidanceScale(), pag.get().scaleAt(t),
+                spec.guidanceRescale())
             : cfg ? Guidance.guide(math, prediction, spec.guidanceScale(), spec.guidanceRescale()) : prediction;
         StepResult<Tensor> result = scheduler.step(math, guided, t, x, spec.stepNoise());
         try (Denoised denoised = new Denoised(ops, result.predOriginalSample())) {
@@ -220,6 +251,11 @@ public final class StableDiffusionPipeline {
       }
       return math.ops().toHost(x);
     }
+  }
+
+  /** {@code x} with its last {@code rows} rows once more after them (PAG's perturbed copy of the conditional rows). */
+  private static Tensor withLastRows(Ops ops, Tensor x, long rows) {
+    return ops.concat(0, x, ops.narrow(x, 0, x.dim(0) - rows, rows));
   }
 
   /** {@code x} {@code groups} times along dim 0 (itself for one group). */
@@ -369,9 +405,8 @@ public final class StableDiffusionPipeline {
    * diffusers orders guidance's rows, the unconditional tokens for the first group of rows, the image's for the others
    * (every row without guidance).
    */
-  private Tensor imageTokens(Ops ops, ImagePromptInput prompt, int rows, int groups) {
+  private Tensor imageTokens(Ops ops, ImagePromptInput prompt, int rows, int uncondRows) {
     Tensor both = prompt.adapter().tokens(ops, prompt.pixels(), backend.activationType());
-    int uncondRows = groups > 1 ? rows / groups : 0;
     Tensor out = null;
     for (int r = 0; r < rows; r++) {
       Tensor one = ops.narrow(both, 0, r < uncondRows ? 0 : 1, 1);

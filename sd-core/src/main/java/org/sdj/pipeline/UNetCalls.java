@@ -13,6 +13,7 @@ import org.sdj.backend.Replay;
 import org.sdj.backend.SeamlessOps;
 import org.sdj.backend.Tensor;
 import org.sdj.model.blocks.EncoderHiddenStates;
+import org.sdj.model.blocks.PerturbedAttention;
 import org.sdj.model.unet.ControlResiduals;
 import org.sdj.model.unet.FreeU;
 import org.sdj.model.unet.UNet2DConditionModel;
@@ -33,8 +34,10 @@ final class UNetCalls implements AutoCloseable {
    *
    * @param latentsApart whether the ControlNets take the latents from an input of their own (the UNet's has an
    *     inpainting UNet's mask and masked image beside them)
+   * @param perturbed whether the call's last rows are perturbed-attention guidance's
    */
-  private record Key(Kind kind, List<Integer> active, boolean latentsApart, List<Integer> activeAdapters) {}
+  private record Key(Kind kind, List<Integer> active, boolean latentsApart, List<Integer> activeAdapters,
+      boolean perturbed) {}
 
   private final Backend backend;
   private final UNet2DConditionModel unet;
@@ -45,10 +48,12 @@ final class UNetCalls implements AutoCloseable {
   /** Whether the UNet's convolutions wrap around (seamless tiling); the ControlNets' never do. */
   private final Tiling tiling;
   private final Optional<FreeU> freeU;
+  /** Perturbed-attention guidance's layers and rows, for the calls that carry its rows. */
+  private final Optional<PerturbedAttention> perturbation;
   private final Map<Key, Replay> replays = new HashMap<>();
 
   UNetCalls(Backend backend, UNet2DConditionModel unet, List<ControlInput> controls, List<Float> imageScales,
-      List<AdapterInput> adapters, Tiling tiling, Optional<FreeU> freeU) {
+      List<AdapterInput> adapters, Tiling tiling, Optional<FreeU> freeU, Optional<PerturbedAttention> perturbation) {
     this.backend = backend;
     this.unet = unet;
     this.controls = List.copyOf(controls);
@@ -56,6 +61,7 @@ final class UNetCalls implements AutoCloseable {
     this.imageScales = List.copyOf(imageScales);
     this.tiling = tiling;
     this.freeU = freeU;
+    this.perturbation = perturbation;
   }
 
   /**
@@ -70,10 +76,14 @@ final class UNetCalls implements AutoCloseable {
    * @param imageTokens each IP-Adapter's image tokens for these rows {@code [N, T, cross_attention_dim]}, one for each
    *     scale the calls were made with
    * @param adapterFeatures each T2I-Adapter's feature maps for these rows, times its scale
+   * @param perturbed whether the last rows are perturbed-attention guidance's (as many as the perturbation says)
    */
   Tensor run(Ops ops, Kind kind, int step, int total, Tensor sample, Optional<Tensor> latents, Tensor time,
       Tensor context, Optional<Tensor> added, Optional<Tensor> timestepCond, List<Tensor> images,
-      List<Tensor> imageTokens, List<List<Tensor>> adapterFeatures) {
+      List<Tensor> imageTokens, List<List<Tensor>> adapterFeatures, boolean perturbed) {
+    if (perturbed && perturbation.isEmpty()) {
+      throw new IllegalArgumentException("a call with perturbed rows, but no perturbation to run them with");
+    }
     if (imageTokens.size() != imageScales.size()) {
       throw new IllegalArgumentException(imageTokens.size() + " image prompts' tokens for " + imageScales.size()
           + " scales");
@@ -100,7 +110,7 @@ final class UNetCalls implements AutoCloseable {
         in.addAll(adapterFeatures.get(i));
       }
     }
-    Key key = new Key(kind, List.copyOf(active), latentsApart, List.copyOf(activeAdapters));
+    Key key = new Key(kind, List.copyOf(active), latentsApart, List.copyOf(activeAdapters), perturbed);
     // FreeU's filter uploads its matrices in each call, which a recording would not repeat: those calls run directly.
     Replay.Body body = (o, inputs) -> call(o, inputs, key);
     return replays.computeIfAbsent(key, k -> freeU.isPresent() ? Replay.direct(body) : backend.replay(body))
@@ -143,7 +153,8 @@ final class UNetCalls implements AutoCloseable {
       }
       return unet.forward(SeamlessOps.wrap(ops, tiling.alongWidth(), tiling.alongHeight()), in.get(0), in.get(1),
           new EncoderHiddenStates(in.get(2), imageTokens),
-          new UNetExtras(added, Optional.ofNullable(sum), timestepCond, features, freeU));
+          new UNetExtras(added, Optional.ofNullable(sum), timestepCond, features, freeU,
+              key.perturbed() ? perturbation : Optional.empty()));
     } finally {
       if (sum != null) {
         sum.close();

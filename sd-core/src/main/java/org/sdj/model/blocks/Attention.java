@@ -36,6 +36,8 @@ public final class Attention {
   private final GroupNorm groupNorm;
   private final int heads;
   private final float scale;
+  /** The module's name in the state dict ({@code mid_block.attentions.0.transformer_blocks.0.attn1}). */
+  private final String name;
 
   private Attention(Weights w, long queryDim, long contextDim, int heads, long dimHead, boolean self,
       boolean qkvBias, int normGroups, float normEps, boolean outBias) {
@@ -59,6 +61,7 @@ public final class Attention {
     this.groupNorm = normGroups > 0 ? GroupNorm.load(w.prefix("group_norm"), queryDim, normGroups, normEps) : null;
     this.heads = heads;
     this.scale = (float) (1.0 / Math.sqrt(dimHead));
+    this.name = w.path().endsWith(".") ? w.path().substring(0, w.path().length() - 1) : w.path();
   }
 
   /**
@@ -166,6 +169,31 @@ public final class Attention {
   }
 
   /**
+   * Self-attention over tokens, with perturbed-attention guidance's identity attention for the perturbed rows where
+   * this block is one of its layers: those rows' output is {@code to_out(to_v(x)) + residual}.
+   *
+   * @param x {@code [B, N, queryDim]}
+   * @param residual added to the output ({@code [B, N, queryDim]}), or {@code null}
+   * @param perturbed the perturbation of this call, if any
+   * @return {@code [B, N, queryDim]}
+   */
+  public Tensor forwardSelf(Ops ops, Tensor x, Tensor residual, Optional<PerturbedAttention> perturbed) {
+    long rows = perturbed.filter(p -> p.appliesTo(name)).map(PerturbedAttention::rows).orElse(0L);
+    if (rows == 0) {
+      return forward(ops, x, x, residual);
+    }
+    long kept = x.dim(0) - rows;
+    try (Tensor plain = ops.narrow(x, 0, 0, kept); Tensor identity = ops.narrow(x, 0, kept, rows);
+        Tensor plainResidual = residual == null ? null : ops.narrow(residual, 0, 0, kept);
+        Tensor identityResidual = residual == null ? null : ops.narrow(residual, 0, kept, rows);
+        Tensor attended = forward(ops, plain, plain, plainResidual);
+        Tensor values = projections.values(ops, identity);
+        Tensor passed = toOut.forward(ops, values, identityResidual)) {
+      return ops.concat(0, attended, passed);
+    }
+  }
+
+  /**
    * Self-attention over the pixels of an image, with the group norm first and the input added back:
    * {@code [N, C, H, W] -> [N, C, H, W]}.
    */
@@ -202,6 +230,11 @@ public final class Attention {
     default Tensor attendQuery(Ops ops, Tensor q, Tensor context, int heads, float scale) {
       throw new IllegalStateException("fused self-attention projections attend to their own input");
     }
+
+    /** The values of {@code x}, {@code to_v(x)}: what an identity attention map passes through. */
+    default Tensor values(Ops ops, Tensor x) {
+      throw new IllegalStateException("cross-attention projections have no identity attention");
+    }
   }
 
   /**
@@ -221,6 +254,11 @@ public final class Attention {
         return ops.attention(q, k, v, heads, scale, false);
       }
     }
+
+    @Override
+    public Tensor values(Ops ops, Tensor x) {
+      return toV.forward(ops, x);
+    }
   }
 
   /** Self-attention: one linear gives q, k and v side by side. */
@@ -229,6 +267,15 @@ public final class Attention {
     public Tensor attend(Ops ops, Tensor x, Tensor context, int heads, float scale) {
       try (Tensor qkv = toQkv.forward(ops, x)) {
         return ops.selfAttention(qkv, heads, scale, false);
+      }
+    }
+
+    @Override
+    public Tensor values(Ops ops, Tensor x) {
+      // The stacked output is q, k, v side by side; the values are the last third.
+      try (Tensor qkv = toQkv.forward(ops, x)) {
+        long inner = qkv.dim(qkv.rank() - 1) / 3;
+        return ops.narrow(qkv, -1, 2 * inner, inner);
       }
     }
   }

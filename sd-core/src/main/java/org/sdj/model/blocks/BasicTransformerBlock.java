@@ -44,7 +44,8 @@ public final class BasicTransformerBlock {
    */
   public Tensor forward(Ops ops, Tensor x, EncoderHiddenStates context) {
     Tensor n = norm1.forward(ops, x);
-    Tensor h = attn1.forward(ops, n, onlyCrossAttention ? context.text() : n, x);
+    Tensor h = onlyCrossAttention ? attn1.forward(ops, n, context.text(), x)
+        : attn1.forwardSelf(ops, n, x, context.perturbed());
     n.close();
     n = norm2.forward(ops, h);
     Tensor h2 = attn2.forward(ops, n, context, h);

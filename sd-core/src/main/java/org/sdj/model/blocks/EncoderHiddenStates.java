@@ -1,6 +1,8 @@
 package org.sdj.model.blocks;
 
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import org.sdj.backend.Tensor;
 
 /**
@@ -8,10 +10,14 @@ import org.sdj.backend.Tensor;
  * (the text, then a list of image tokens): the text tokens, and each IP-Adapter's image tokens with its scale
  * ({@code set_ip_adapter_scale}), in the order of the adapters.
  *
+ * <p>It carries too what the UNet's self-attention layers are to do beside (perturbed-attention guidance's identity
+ * rows), since every attention block of a call is handed it.
+ *
  * @param text {@code [N, L, cross_attention_dim]}
  * @param images one entry per loaded IP-Adapter, or none for text alone
+ * @param perturbed perturbed-attention guidance's rows and layers; empty for none
  */
-public record EncoderHiddenStates(Tensor text, List<ImageTokens> images) {
+public record EncoderHiddenStates(Tensor text, List<ImageTokens> images, Optional<PerturbedAttention> perturbed) {
 
   /**
    * One IP-Adapter's image prompt.
@@ -23,10 +29,21 @@ public record EncoderHiddenStates(Tensor text, List<ImageTokens> images) {
 
   public EncoderHiddenStates {
     images = List.copyOf(images);
+    Objects.requireNonNull(perturbed, "perturbed");
+  }
+
+  /** The text and image tokens, no perturbation. */
+  public EncoderHiddenStates(Tensor text, List<ImageTokens> images) {
+    this(text, images, Optional.empty());
   }
 
   /** The text alone. */
   public static EncoderHiddenStates text(Tensor text) {
     return new EncoderHiddenStates(text, List.of());
+  }
+
+  /** These states with {@code perturbed} for the self-attention layers. */
+  public EncoderHiddenStates withPerturbed(Optional<PerturbedAttention> perturbed) {
+    return new EncoderHiddenStates(text, images, perturbed);
   }
 }

@@ -29,6 +29,8 @@ public final class UNet2DConditionModel {
   private final List<UpBlock2D> upBlocks = new ArrayList<>();
   private final GroupNorm convNormOut;
   private final Conv2d convOut;
+  /** The names of the self-attention modules, as diffusers names them, for perturbed-attention guidance's layers. */
+  private final List<String> selfAttentionLayers;
 
   /**
    * Builds the network that {@code config} describes from {@code w}. Unsupported config values and missing or
@@ -62,6 +64,17 @@ public final class UNet2DConditionModel {
     this.convNormOut = GroupNorm.load(w.prefix("conv_norm_out"), channels.get(0), config.normNumGroups(),
         (float) config.normEps());
     this.convOut = Conv2d.same(w.prefix("conv_out"), channels.get(0), config.outChannels(), config.convOutKernel());
+    String query = ".attn1.to_q.weight";
+    this.selfAttentionLayers = w.names().stream().filter(n -> n.endsWith(query))
+        .map(n -> n.substring(0, n.length() - query.length() + ".attn1".length())).toList();
+  }
+
+  /**
+   * The self-attention modules' names ({@code down_blocks.0.attentions.0.transformer_blocks.0.attn1}, ...), which
+   * perturbed-attention guidance's layer patterns are found in.
+   */
+  public List<String> selfAttentionLayers() {
+    return selfAttentionLayers;
   }
 
   /** Config values neither the UNet nor a ControlNet copying its encoder supports, as problems of {@code w}. */
@@ -293,7 +306,7 @@ public final class UNet2DConditionModel {
   public Tensor forward(Ops ops, Tensor sample, Tensor projection, EncoderHiddenStates context,
       Optional<Tensor> added, Optional<ControlResiduals> control, Optional<Tensor> timestepCond) {
     return forward(ops, sample, projection, context, new UNetExtras(added, control, timestepCond, List.of(),
-        Optional.empty()));
+        Optional.empty(), Optional.empty()));
   }
 
   /**
@@ -301,12 +314,13 @@ public final class UNet2DConditionModel {
    *
    * @param sample noisy latents {@code [N, in_channels, h, w]}
    * @param projection {@code [N, block_out_channels[0]]} ({@link #timestepProjection})
-   * @param context the text {@code [N, L, cross_attention_dim]}, with the IP-Adapters' image tokens
+   * @param text the text {@code [N, L, cross_attention_dim]}, with the IP-Adapters' image tokens
    * @return {@code [N, out_channels, h, w]}
    * @throws IllegalArgumentException if {@code extras} lacks what the UNet needs, has what it takes none of, or has
    *     feature maps that do not fit its blocks
    */
-  public Tensor forward(Ops ops, Tensor sample, Tensor projection, EncoderHiddenStates context, UNetExtras extras) {
+  public Tensor forward(Ops ops, Tensor sample, Tensor projection, EncoderHiddenStates text, UNetExtras extras) {
+    EncoderHiddenStates context = extras.perturbed().isPresent() ? text.withPerturbed(extras.perturbed()) : text;
     Tensor siluTemb = encoder.siluEmbedding(ops, projection, extras.added(), extras.timestepCond());
     List<Tensor> skips = new ArrayList<>();
     Tensor h = encoder.convIn(ops, sample);

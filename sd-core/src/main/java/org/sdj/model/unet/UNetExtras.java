@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.sdj.backend.Tensor;
+import org.sdj.model.blocks.PerturbedAttention;
 
 /**
  * What a UNet call may take beside the latents, the timestep and the text: each where the model or the request has
@@ -17,15 +18,17 @@ import org.sdj.backend.Tensor;
  * @param adapterFeatures a T2I-Adapter's feature maps (diffusers' {@code down_intrablock_additional_residuals}), one
  *     per down block in order (and one for the mid block, SDXL's); empty for none
  * @param freeU FreeU's factors for the first two up blocks; empty for none
+ * @param perturbed perturbed-attention guidance's identity rows and layers; empty for none
  */
 public record UNetExtras(Optional<Tensor> added, Optional<ControlResiduals> control, Optional<Tensor> timestepCond,
-    List<Tensor> adapterFeatures, Optional<FreeU> freeU) {
+    List<Tensor> adapterFeatures, Optional<FreeU> freeU, Optional<PerturbedAttention> perturbed) {
   /** Nothing beside the latents, the timestep and the text. */
   public static final UNetExtras NONE = new UNetExtras(Optional.empty(), Optional.empty(), Optional.empty(),
-      List.of(), Optional.empty());
+      List.of(), Optional.empty(), Optional.empty());
 
   public UNetExtras {
     adapterFeatures = List.copyOf(adapterFeatures);
     Objects.requireNonNull(freeU, "freeU");
+    Objects.requireNonNull(perturbed, "perturbed");
   }
 }

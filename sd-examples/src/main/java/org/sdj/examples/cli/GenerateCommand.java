@@ -31,6 +31,7 @@ import org.sdj.image.MaskCrop;
 import org.sdj.image.ResizeMode;
 import org.sdj.io.hub.DownloadListener;
 import org.sdj.model.unet.FreeU;
+import org.sdj.pipeline.PerturbedAttentionGuidance;
 import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.SafeTensorsWriter;
@@ -191,6 +192,39 @@ final class GenerateCommand implements Callable<Integer> {
           + " (e.g. 1.5,1.6,0.9,0.2): the first two up blocks' backbone strengthened, their skip connections' low"
           + " frequencies weakened.")
   String freeU;
+
+  @Option(names = "--pag-scale", paramLabel = "S",
+      description = "Perturbed-attention guidance (diffusers' PAG pipelines; 3 is their default): each step also runs"
+          + " the prompt with an identity attention map in --pag-layers, and steers away from it.")
+  Double pagScale;
+
+  @Option(names = "--pag-adaptive-scale", paramLabel = "A",
+      description = "With --pag-scale: PAG's scale falls by A per timestep below 1000 (diffusers' pag_adaptive_scale;"
+          + " default 0, constant).")
+  Double pagAdaptiveScale;
+
+  @Option(names = "--pag-layers", paramLabel = "PATTERN", split = ",",
+      description = "With --pag-scale: the self-attention layers PAG perturbs, patterns found in their names"
+          + " (diffusers' pag_applied_layers; default mid; e.g. up_blocks.1,down_blocks.2).")
+  List<String> pagLayers;
+
+  /** The perturbed-attention guidance of {@code --pag-scale}, {@code --pag-adaptive-scale}, {@code --pag-layers}. */
+  private Optional<PerturbedAttentionGuidance> pag() {
+    if (pagScale == null) {
+      if (pagAdaptiveScale != null || pagLayers != null) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--pag-adaptive-scale and --pag-layers go with"
+            + " --pag-scale: give it (3 is diffusers' default)");
+      }
+      return Optional.empty();
+    }
+    try {
+      PerturbedAttentionGuidance pag = PerturbedAttentionGuidance.DEFAULT.withScale(pagScale);
+      pag = pagAdaptiveScale != null ? pag.withAdaptiveScale(pagAdaptiveScale) : pag;
+      return Optional.of(pagLayers != null ? pag.withLayers(pagLayers.stream().map(String::strip).toList()) : pag);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--pag-scale: " + e.getMessage());
+    }
+  }
 
   @Option(names = "--tiling", paramLabel = "AXES", arity = "0..1", fallbackValue = "xy",
       description = "Seamless tiling (A1111's Tiling): the picture continues across its edges, for textures and"
@@ -428,6 +462,7 @@ final class GenerateCommand implements Callable<Integer> {
       request.tiling(tilingNamed(tiling));
     }
     request.noise(noiseOptions());
+    pag().ifPresent(request::pag);
     if (freeU != null) {
       request.freeU(FreeU.named(freeU).orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(),
           "--freeu " + freeU + ": say sd1, sd2, sdxl or four positive numbers B1,B2,S1,S2")));

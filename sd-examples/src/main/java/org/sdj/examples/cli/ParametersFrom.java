@@ -2,6 +2,7 @@ package org.sdj.examples.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.sdj.GenerationParameters;
@@ -133,6 +134,18 @@ final class ParametersFrom {
       }
     }
     noise(command, file, info, given, err);
+    String pagScale = info.extras().get(GenerationParameters.PAG_SCALE);
+    if (pagScale != null && !given.hasMatchedOption("--pag-scale")) {
+      command.pagScale = number(file, GenerationParameters.PAG_SCALE, pagScale);
+      String adaptive = info.extras().get(GenerationParameters.PAG_ADAPTIVE_SCALE);
+      if (adaptive != null && !given.hasMatchedOption("--pag-adaptive-scale")) {
+        command.pagAdaptiveScale = number(file, GenerationParameters.PAG_ADAPTIVE_SCALE, adaptive);
+      }
+      String layers = info.extras().get(GenerationParameters.PAG_LAYERS);
+      if (layers != null && !given.hasMatchedOption("--pag-layers")) {
+        command.pagLayers = List.of(layers.split(",")).stream().map(String::strip).toList();
+      }
+    }
     String freeU = info.extras().get(FreeU.INFOTEXT_KEY);
     if (freeU != null && !given.hasMatchedOption("--freeu")) {
       if (FreeU.named(freeU).isPresent()) {

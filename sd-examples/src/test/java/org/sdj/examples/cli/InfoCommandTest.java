@@ -160,6 +160,23 @@ class InfoCommandTest {
     Sdj.run(Sdj.smallGenerate(dir.resolve("bad.png"), "--freeu", "1,2")).assertOneErrorLine(2, "--freeu 1,2: say sd1");
   }
 
+  @Test
+  void aPagPictureIsRemadeFromItsParameters() throws IOException {
+    Path first = dir.resolve("pag.png");
+    Sdj.run(Sdj.smallGenerate(first, "--pag-scale", "2.5", "--pag-layers", "mid,up_blocks.1",
+        "--pag-adaptive-scale", "0.001")).assertSuccess();
+    String info = Sdj.run("info", first.toString()).out();
+    assertTrue(info.contains("PAG scale: 2.5, PAG adaptive scale: 0.001, PAG layers: \"mid, up_blocks.1\""), info);
+    Path again = dir.resolve("pag-again.png");
+    Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
+        first.toString(), "--output", again.toString()).assertSuccess();
+    assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(again), "the same picture, the same file");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("bad.png"), "--pag-layers", "mid"))
+        .assertOneErrorLine(2, "--pag-adaptive-scale and --pag-layers go with --pag-scale");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("bad2.png"), "--pag-scale", "3", "--pag-layers", "middle"))
+        .assertOneErrorLine(1, "PAG layer middle names none");
+  }
+
   /** An A1111 picture made with DPM++ 2M SDE is remade with k-diffusion's Brownian-tree noise, as A1111 drew it. */
   @Test
   void anA1111Dpmpp2mSdePictureTakesBrownianNoise() throws IOException {

@@ -1,0 +1,67 @@
+package org.sdj.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sdj.cuda.CudaTestSupport.gaussian;
+
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.sdj.backend.Backend;
+import org.sdj.backend.reference.ReferenceBackend;
+import org.sdj.conformance.TensorAssert;
+import org.sdj.io.TestFixtures;
+import org.sdj.io.model.LoadOptions;
+import org.sdj.pipeline.PerturbedAttentionGuidance;
+import org.sdj.pipeline.DenoiseSpec;
+import org.sdj.pipeline.LatentStart;
+import org.sdj.pipeline.PipelineComponents;
+import org.sdj.pipeline.StableDiffusionPipeline;
+import org.sdj.prompt.PromptSyntax;
+import org.sdj.random.TorchGenerator;
+import org.sdj.scheduler.NoiseSource;
+import org.sdj.scheduler.Schedulers;
+
+/**
+ * Perturbed-attention guidance on the CUDA backend against the reference backend, at the model tolerance: the
+ * perturbed rows' identity attention through the fused q/k/v projection (its values alone), recorded and replayed, in
+ * the mid block and the second up block, for a batch of two.
+ */
+class CudaPagTest {
+  private static final long[] SHAPE = {2, 4, 8, 6};
+
+  protected Backend createBackend() {
+    CudaTestSupport.assumeCuda();
+    return new CudaBackend(CudaOptions.defaults());
+  }
+
+  @Test
+  void agreesWithTheReference() {
+    float[] expected;
+    try (Backend reference = new ReferenceBackend();
+        PipelineComponents components = PipelineComponents.load(TestFixtures.path("tiny-sd1"),
+            LoadOptions.defaults(), reference)) {
+      expected = run(components, reference);
+      double moved = TensorAssert.relativeL2(run(components, reference, Optional.empty()), expected);
+      assertTrue(moved > 0.05, "PAG moves the latents by " + moved + ": too little to tell it ran");
+    }
+    try (Backend backend = createBackend();
+        PipelineComponents components = PipelineComponents.load(TestFixtures.path("tiny-sd1"),
+            LoadOptions.defaults(), backend)) {
+      double error = TensorAssert.relativeL2(run(components, backend), expected);
+      assertTrue(error <= 1e-2, "latents: relative L2 " + error);
+    }
+  }
+
+  private static float[] run(PipelineComponents model, Backend backend) {
+    return run(model, backend,
+        Optional.of(PerturbedAttentionGuidance.DEFAULT.withLayers(List.of("mid", "up_blocks.1"))));
+  }
+
+  private static float[] run(PipelineComponents model, Backend backend, Optional<PerturbedAttentionGuidance> pag) {
+    int count = Math.toIntExact(SHAPE[0] * SHAPE[1] * SHAPE[2] * SHAPE[3]);
+    DenoiseSpec spec = new DenoiseSpec(List.of("a cat", "a cat"), List.of("blurry", "blurry"), PromptSyntax.PLAIN, 3, 7.5,
+        0, 1, Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 5)), SHAPE,
+        NoiseSource.of(new TorchGenerator(9)));
+    return new StableDiffusionPipeline(model, backend).withPag(pag).denoise(spec);
+  }
+}
