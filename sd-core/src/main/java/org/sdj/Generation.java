@@ -268,14 +268,18 @@ final class Generation {
         new long[] {shape[0], 3, height, width});
     float[] pixels = new float[Math.toIntExact(shape[0] * 3L * h * factor * w * factor)];
     int per = pixels.length / pictures.size();
-    // A1111's resize_image: the upscaler's run where it enlarges, then Lanczos to the exact size.
-    Upscaler upscaler = fix.upscalerModel().map(attached::upscaler).map(n -> n.tiled(UpscaleTiles.DEFAULT))
-        .orElse(Upscaler.LANCZOS);
+    // A1111's resize_image: the upscaler's run where it enlarges (none for its "None"), then Lanczos to the exact size.
+    Optional<Upscaler> upscaler = fix.upscalerModel().map(attached::upscaler).map(n -> n.tiled(UpscaleTiles.DEFAULT))
+        .or(() -> switch (fix.upscaler()) {
+          case NEAREST -> Optional.of(Upscaler.NEAREST);
+          case NONE -> Optional.empty();
+          default -> Optional.of(Upscaler.LANCZOS);
+        });
     for (int i = 0; i < pictures.size(); i++) {
       BufferedImage picture = pictures.get(i);
       double scale = Math.max((double) w * factor / picture.getWidth(), (double) h * factor / picture.getHeight());
-      if (scale > 1) {
-        picture = upscaler.upscale(picture, scale);
+      if (scale > 1 && upscaler.isPresent()) {
+        picture = upscaler.get().upscale(picture, scale);
       }
       System.arraycopy(Images.toTensor(Images.resize(picture, w * factor, h * factor)), 0, pixels, i * per, per);
     }

@@ -58,7 +58,11 @@ public record HiresFix(double scale, double strength, int steps, Upscaler upscal
     LATENT_ANTIALIASED("Latent (antialiased)", "latent-antialiased", Optional.of(TorchInterpolate.Mode.BILINEAR_AA)),
     LATENT_BICUBIC_ANTIALIASED("Latent (bicubic antialiased)", "latent-bicubic-antialiased",
         Optional.of(TorchInterpolate.Mode.BICUBIC_AA)),
-    LANCZOS("Lanczos", "lanczos", Optional.empty());
+    LANCZOS("Lanczos", "lanczos", Optional.empty()),
+    /** A1111's "Nearest": Pillow's nearest-neighbour enlargement of the decoded picture, then Lanczos's fit. */
+    NEAREST("Nearest", "nearest", Optional.empty()),
+    /** A1111's "None": the decoded picture brought to size by Lanczos alone. */
+    NONE("None", "none", Optional.empty());
 
     private final String a1111Name;
     private final String shortName;

@@ -144,6 +144,22 @@ class HiresFixTest extends TinyModelTest {
     assertArrayEquals(result.latents(), sd.generate(request.listener(StepListener.NONE)).latents());
   }
 
+  /**
+   * A1111's Nearest and None picture upscalers: at twice the size Lanczos's pass is the size exactly, so None's fit
+   * alone gives the same picture; Nearest enlarges by repeating pixels first, another picture.
+   */
+  @Test
+  void nearestAndNonePictureUpscalers() {
+    GenerationRequest.Builder request = TinyModel.small("an otter");
+    GenerationResult lanczos = sd.generate(request.hiresFix(new HiresFix(2, 0.6, 2, HiresFix.Upscaler.LANCZOS)));
+    GenerationResult none = sd.generate(request.hiresFix(new HiresFix(2, 0.6, 2, HiresFix.Upscaler.NONE)));
+    GenerationResult nearest = sd.generate(request.hiresFix(new HiresFix(2, 0.6, 2, HiresFix.Upscaler.NEAREST)));
+    assertArrayEquals(lanczos.latents(), none.latents());
+    assertFalse(java.util.Arrays.equals(lanczos.latents(), nearest.latents()));
+    assertTrue(nearest.parameters().infotext().contains("Hires upscaler: Nearest"), nearest.parameters().infotext());
+    assertTrue(none.parameters().infotext().contains("Hires upscaler: None"), none.parameters().infotext());
+  }
+
   @Test
   void ownStepsAndAnOddScale() {
     GenerationResult result = sd.generate(TinyModel.small("x").hiresFix(new HiresFix(1.5, 0.7, 4)));

@@ -250,6 +250,38 @@ public final class Images {
   }
 
   /**
+   * {@code image} at {@code width x height}, resized as Pillow's {@code resize(..., NEAREST)} does: output column
+   * {@code x} takes input column {@code (int) (in / out * (x + 0.5))}, the position accumulated in doubles from
+   * {@code in / out / 2} as Pillow's scaling loop adds it up (rows alike).
+   */
+  public static BufferedImage resizeNearest(BufferedImage image, int width, int height) {
+    if (width < 1 || height < 1) {
+      throw new IllegalArgumentException("size must be positive, got " + width + "x" + height);
+    }
+    int[] columns = nearestSources(image.getWidth(), width);
+    int[] rows = nearestSources(image.getHeight(), height);
+    int[] in = Pixels.rgb(image);
+    int[] out = new int[width * height];
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        out[y * width + x] = in[rows[y] * image.getWidth() + columns[x]];
+      }
+    }
+    return Pixels.image(out, width, height);
+  }
+
+  private static int[] nearestSources(int in, int out) {
+    double step = (double) in / out;
+    double position = step * 0.5;
+    int[] sources = new int[out];
+    for (int i = 0; i < out; i++) {
+      sources[i] = Math.min((int) position, in - 1);
+      position += step;
+    }
+    return sources;
+  }
+
+  /**
    * Reads an image file in any format ImageIO knows (PNG, JPEG, BMP, GIF, TIFF, WBMP). The size is checked before the
    * pixels are decoded.
    *

@@ -17,6 +17,10 @@ public interface Upscaler {
   Upscaler LANCZOS = (image, scale) -> Images.resize(image, (int) (image.getWidth() * scale),
       (int) (image.getHeight() * scale));
 
+  /** A1111's "Nearest": a pass is Pillow's nearest-neighbour resize by the factor asked. */
+  Upscaler NEAREST = (image, scale) -> Images.resizeNearest(image, (int) (image.getWidth() * scale),
+      (int) (image.getHeight() * scale));
+
   /**
    * One pass over {@code image} (A1111's {@code do_upscale}).
    *

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
+import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -15,10 +16,23 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.sdj.SdjException;
+import org.sdj.io.safetensors.SafeTensorsFile;
 
 class ImagesTest {
+  /** Pillow's NEAREST resize, byte for byte ({@code src/test/resources/nearest}, by its generator script). */
+  @ParameterizedTest(name = "{0}x{1}")
+  @CsvSource({"93, 58", "50, 31", "20, 13"})
+  void nearestResizeIsPillows(int width, int height) throws Exception {
+    BufferedImage resized = Images.resizeNearest(TestPictures.ramp(37, 23), width, height);
+    try (SafeTensorsFile expected = SafeTensorsFile.open(
+        Path.of(ImagesTest.class.getResource("/nearest/expected.safetensors").toURI()))) {
+      assertArrayEquals(expected.get(width + "x" + height).toFloatArray(), TestPictures.bytes(resized));
+    }
+  }
+
   @Test
   void tensorToImageToTensorIsWithinOneStep() {
     Random random = new Random(7);

@@ -310,7 +310,8 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--hires-upscaler", paramLabel = "NAME",
       description = "With --hires-scale: latent (default), latent-antialiased, latent-bicubic,"
           + " latent-bicubic-antialiased, latent-nearest, latent-nearest-exact (A1111's latent upscalers), lanczos"
-          + " (the picture, resized and encoded again), or the name of an ESRGAN upscaler (--upscaler,"
+          + " (the picture, resized and encoded again), nearest (enlarged nearest-neighbour, then fitted by Lanczos),"
+          + " none (Lanczos's fit alone), or the name of an ESRGAN upscaler (--upscaler,"
           + " --upscaler-dir; e.g. 'R-ESRGAN 4x+', 4x-UltraSharp) that enlarges the picture before Lanczos fits it.")
   String hiresUpscaler;
 
