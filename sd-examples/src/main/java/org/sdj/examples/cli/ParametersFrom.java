@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import org.sdj.GenerationParameters;
 import org.sdj.HiresFix;
 import org.sdj.MaskedContent;
@@ -29,6 +30,9 @@ import picocli.CommandLine.ParseResult;
 final class ParametersFrom {
   /** The infotext field AUTOMATIC1111 writes its version in ({@code v1.10.1}). */
   static final String A1111_VERSION = "Version";
+  /** The schedulers A1111 runs on timesteps of its own (not k-diffusion's noise levels). */
+  private static final Set<String> TIMESTEP_SAMPLERS = Set.of("ddim", "pndm", "unipc", "lcm", "tcd", "ddpm");
+  private static final String TIMESTEP_SPACING = "timestep_spacing";
 
   private ParametersFrom() {}
 
@@ -232,6 +236,11 @@ final class ParametersFrom {
         if (info.extras().containsKey(A1111_VERSION) && (command.scheduler.startsWith("dpmpp-2m-sde")
             || command.scheduler.startsWith("dpmpp-3m-sde"))) {
           command.schedulerOptions.putIfAbsent(DPMSolverMultistepScheduler.BROWNIAN_NOISE, "true");
+        }
+        // A1111's k-diffusion samplers walk the noise levels of timesteps 999 down to 0 (its Automatic schedule, and
+        // the bounds of its Karras and Exponential ones): diffusers' linspace spacing, not the model's own.
+        if (info.extras().containsKey(A1111_VERSION) && !TIMESTEP_SAMPLERS.contains(command.scheduler)) {
+          command.schedulerOptions.putIfAbsent(TIMESTEP_SPACING, "linspace");
         }
       } else {
         err.println("sdj: " + file + ": sampler " + info.sampler().get() + info.scheduleType().map(t -> " " + t)

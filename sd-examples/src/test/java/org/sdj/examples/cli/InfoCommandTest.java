@@ -191,13 +191,14 @@ class InfoCommandTest {
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
         "--prompt-syntax", "a1111", "--steps", "3", "--scheduler", "dpmpp-2m-sde-karras", "--guidance", "5", "--seed",
         "3", "--width", "64", "--height", "64", "--scheduler-option", "brownian_noise=true", "--rng", "nv",
-        "--seeding", "a1111", "--output", explicit.toString()).assertSuccess();
+        "--seeding", "a1111", "--scheduler-option", "timestep_spacing=linspace", "--output", explicit.toString())
+        .assertSuccess();
     assertArrayEquals(Files.readAllBytes(explicit), Files.readAllBytes(remade), "the same picture, the same file");
     Path generator = dir.resolve("generator.png");
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
         "--prompt-syntax", "a1111", "--steps", "3", "--scheduler", "dpmpp-2m-sde-karras", "--guidance", "5", "--seed",
-        "3", "--width", "64", "--height", "64", "--rng", "nv", "--seeding", "a1111", "--output",
-        generator.toString()).assertSuccess();
+        "3", "--width", "64", "--height", "64", "--rng", "nv", "--seeding", "a1111", "--scheduler-option",
+        "timestep_spacing=linspace", "--output", generator.toString()).assertSuccess();
     assertFalse(Arrays.equals(Files.readAllBytes(generator), Files.readAllBytes(remade)), "other noise");
   }
 
@@ -216,12 +217,13 @@ class InfoCommandTest {
         a1111.toString(), "--output", remade.toString()).assertSuccess();
     String info = Sdj.run("info", remade.toString()).out();
     assertTrue(info.contains("RNG: NV") && info.contains("ENSD: 31337") && info.contains("Seeding: a1111")
-        && info.contains("Seed resize from: 96x48"), info);
+        && info.contains("Seed resize from: 96x48") && info.contains("timestep_spacing=linspace"), info);
     Path explicit = dir.resolve("explicit-ensd.png");
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
         "--prompt-syntax", "a1111", "--steps", "3", "--scheduler", "euler-a", "--guidance", "5", "--seed", "3",
         "--width", "64", "--height", "64", "--rng", "nv", "--seeding", "a1111", "--ensd", "31337",
-        "--seed-resize-from", "96x48", "--output", explicit.toString()).assertSuccess();
+        "--seed-resize-from", "96x48", "--scheduler-option", "timestep_spacing=linspace", "--output",
+        explicit.toString()).assertSuccess();
     assertArrayEquals(Files.readAllBytes(explicit), Files.readAllBytes(remade), "the same picture, the same file");
 
     Path batch = dir.resolve("batch.png");
@@ -269,8 +271,8 @@ class InfoCommandTest {
         .assertSuccess();
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
         "--prompt-syntax", "a1111", "--steps", "2", "--scheduler", "euler", "--guidance", "5", "--seed", "3",
-        "--width", "64", "--height", "64", "--rng", "nv", "--output", dir.resolve("c.png").toString(),
-        "--output-latents", plain.toString()).assertSuccess();
+        "--width", "64", "--height", "64", "--rng", "nv", "--scheduler-option", "timestep_spacing=linspace",
+        "--output", dir.resolve("c.png").toString(), "--output-latents", plain.toString()).assertSuccess();
     try (SafeTensorsFile a = SafeTensorsFile.open(edited); SafeTensorsFile b = SafeTensorsFile.open(plain)) {
       assertArrayEquals(b.get("latents").toFloatArray(), a.get("latents").toFloatArray());
     }
