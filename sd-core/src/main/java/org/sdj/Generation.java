@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.sdj.image.GenerationInfo;
@@ -17,6 +18,7 @@ import org.sdj.image.TorchInterpolate;
 import org.sdj.io.lora.Lora;
 import org.sdj.pipeline.DenoiseObserver;
 import org.sdj.pipeline.DenoiseSpec;
+import org.sdj.pipeline.Img2ImgSteps;
 import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
@@ -185,7 +187,8 @@ final class Generation {
     } else if (initImage != null) {
       float[] imageLatents = pipeline.encodeImage(Images.toTensor(initImage),
           new long[] {1, 3, height, width}, noise::posteriorSample);
-      start = new LatentStart.Image(repeat(imageLatents, batch), noise.start(shape), request.strength());
+      start = new LatentStart.Image(repeat(imageLatents, batch), noise.start(shape), request.strength(),
+          OptionalInt.of(request.img2imgSteps().stepsRun(request.steps(), request.strength())));
     } else {
       start = new LatentStart.Noise(initialNoise(noise));
     }
@@ -218,11 +221,13 @@ final class Generation {
       finalShape = new long[] {batch, shape[1], fix.target(height, factor) / factor,
           fix.target(width, factor) / factor};
       float[] upscaled = hiresLatents(fix, latents, finalShape, noise);
-      LatentStart second = new LatentStart.Image(upscaled, noise.start(finalShape), fix.strength());
+      int hiresSteps = fix.steps() > 0 ? fix.steps() : request.steps();
+      LatentStart second = new LatentStart.Image(upscaled, noise.start(finalShape), fix.strength(),
+          OptionalInt.of(request.img2imgSteps().hiresStepsRun(hiresSteps, fix.strength())));
       latents = denoise(pipeline, new DenoiseSpec(
           fix.prompt().map(p -> List.of(repeat(promptText(p), batch))).orElse(spec.prompts()),
           fix.negativePrompt().map(p -> List.of(repeat(p, batch))).orElse(spec.negativePrompts()),
-          request.promptSyntax(), fix.steps() > 0 ? fix.steps() : request.steps(),
+          request.promptSyntax(), request.img2imgSteps().hiresSchedule(hiresSteps, fix.strength()),
           fix.guidanceScale().orElse(request.guidanceScale()), request.guidanceRescale(),
           request.clipSkip(), schedulers.hires(components, fix), second, finalShape, noise.source(),
           request.sdxl(), 1, attached.controls(request, fix.target(width, factor), fix.target(height, factor)),
@@ -241,7 +246,9 @@ final class Generation {
         request.hiresFix(), request.refinerSwitchAt().isPresent() ? Optional.of(new GenerationParameters.RefinerUse(
             attached.refiner().orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty(),
         Stream.concat(attached.controlNetUses(request).stream(), attached.ipAdapterUses(request).stream()).toList(),
-        request.variation(), request.noise(), request.freeU(), request.pag(), request.tiling(),
+        request.variation(), request.noise(), request.freeU(), request.pag(),
+        initImage != null || request.hiresFix().isPresent() ? request.img2imgSteps() : Img2ImgSteps.DIFFUSERS,
+        request.tiling(),
         request.mask().isPresent() ? request.maskBlur() : 0,
         request.mask().isPresent() && request.invertMask(),
         request.mask().isPresent() ? request.maskedContent() : MaskedContent.ORIGINAL, request.onlyMaskedPadding(),
@@ -325,7 +332,8 @@ final class Generation {
       noise.posteriorSample(count / batch);
       maskedImageLatents = new float[0];
     }
-    return new LatentStart.Inpaint(imageLatents, start, strength, latentMask, maskedImageLatents);
+    return new LatentStart.Inpaint(imageLatents, start, strength, latentMask, maskedImageLatents,
+        OptionalInt.of(request.img2imgSteps().stepsRun(request.steps(), strength)));
   }
 
   /** A mask of ones at the image's size: repaint everything. */

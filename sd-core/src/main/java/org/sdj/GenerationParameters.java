@@ -10,6 +10,7 @@ import java.util.OptionalInt;
 import java.util.TreeMap;
 import org.sdj.image.GenerationInfo;
 import org.sdj.model.unet.FreeU;
+import org.sdj.pipeline.Img2ImgSteps;
 import org.sdj.pipeline.PerturbedAttentionGuidance;
 import org.sdj.random.RandomSource;
 import org.sdj.scheduler.Schedulers;
@@ -38,6 +39,7 @@ import org.sdj.scheduler.Schedulers;
  * @param noise how the seed became noise (generator, seeding, ENSD)
  * @param freeU FreeU's factors; empty for none
  * @param pag perturbed-attention guidance; empty for none
+ * @param img2imgSteps how img2img's strength became steps (diffusers' for a txt2img without a hires fix)
  * @param tiling seamless tiling ({@link Tiling#NONE} for none)
  * @param maskBlur inpainting: the mask's blur radius (0 for none)
  * @param maskInverted inpainting: whether the mask was inverted (A1111's "Inpaint not masked")
@@ -53,7 +55,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
     OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
     List<ControlNetUse> controlNets, Optional<Variation> variation, NoiseOptions noise, Optional<FreeU> freeU,
-    Optional<PerturbedAttentionGuidance> pag, Tiling tiling,
+    Optional<PerturbedAttentionGuidance> pag, Img2ImgSteps img2imgSteps, Tiling tiling,
     double maskBlur,
     boolean maskInverted, MaskedContent maskedContent, OptionalInt onlyMaskedPadding,
     Map<String, Object> schedulerOptions, Optional<SdUpscale> sdUpscale) {
@@ -64,6 +66,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     Objects.requireNonNull(noise, "noise");
     Objects.requireNonNull(freeU, "freeU");
     Objects.requireNonNull(pag, "pag");
+    Objects.requireNonNull(img2imgSteps, "img2imgSteps");
     Objects.requireNonNull(tiling, "tiling");
     Objects.requireNonNull(maskedContent, "maskedContent");
     schedulerOptions = Collections.unmodifiableMap(new TreeMap<>(schedulerOptions));
@@ -105,7 +108,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
   GenerationParameters withSdUpscale(SdUpscale upscale) {
     return new GenerationParameters(prompt, negativePrompt, width, height, steps, guidanceScale, guidanceRescale,
         clipSkip, scheduler, seed, batchSize, strength, model, hiresFix, refiner, controlNets, variation, noise,
-        freeU, pag, tiling, maskBlur, maskInverted, maskedContent, onlyMaskedPadding, schedulerOptions,
+        freeU, pag, img2imgSteps, tiling, maskBlur, maskInverted, maskedContent, onlyMaskedPadding, schedulerOptions,
         Optional.of(upscale));
   }
 
@@ -120,7 +123,8 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     }
     return new GenerationParameters(prompt, negativePrompt, width, height, steps, guidanceScale, guidanceRescale,
         clipSkip, scheduler, seed + index, batchSize, strength, model, hiresFix, refiner, controlNets,
-        variation.map(v -> new Variation(v.seed() + index, v.strength())), noise, freeU, pag, tiling, maskBlur,
+        variation.map(v -> new Variation(v.seed() + index, v.strength())), noise, freeU, pag, img2imgSteps, tiling,
+        maskBlur,
         maskInverted,
         maskedContent, onlyMaskedPadding, schedulerOptions, sdUpscale);
   }
@@ -232,6 +236,9 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
       info.extra(Tiling.INFOTEXT_KEY, tiling.infotextValue());
     }
     freeU.ifPresent(f -> info.extra(FreeU.INFOTEXT_KEY, f.infotextValue()));
+    if (img2imgSteps != Img2ImgSteps.DIFFUSERS) {
+      info.extra(Img2ImgSteps.INFOTEXT_KEY, img2imgSteps.shortName());
+    }
     pag.ifPresent(p -> {
       info.extra(PAG_SCALE, p.scale());
       if (p.adaptiveScale() > 0) {

@@ -12,6 +12,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.sdj.image.ResizeMode;
 import org.sdj.model.unet.FreeU;
+import org.sdj.pipeline.Img2ImgSteps;
 import org.sdj.pipeline.PerturbedAttentionGuidance;
 import org.sdj.prompt.PromptSyntax;
 
@@ -80,6 +81,8 @@ import org.sdj.prompt.PromptSyntax;
  * @param freeU FreeU's factors for the UNet's first two up blocks ({@link FreeU}, diffusers' {@code enable_freeu});
  *     empty: none
  * @param pag perturbed-attention guidance ({@link PerturbedAttentionGuidance}, diffusers' PAG pipelines); empty: none
+ * @param img2imgSteps how img2img's strength becomes steps, and the hires fix's schedule ({@link Img2ImgSteps}:
+ *     diffusers' by default, or AUTOMATIC1111's)
  * @param tiling seamless tiling ({@link Tiling}, AUTOMATIC1111's "Tiling"): the picture continues across its edges
  *     ({@link Tiling#NONE}: an ordinary picture)
  * @param imagePrompts with IP-Adapters loaded ({@link StableDiffusion.Builder#ipAdapter}): for each, in their order,
@@ -98,7 +101,8 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Optional<HiresFix> hiresFix, Optional<SdUpscale> sdUpscale,
     OptionalDouble refinerSwitchAt, List<Control> controls, List<ImagePrompt> imagePrompts,
     Optional<Variation> variation, NoiseOptions noise, Optional<FreeU> freeU,
-    Optional<PerturbedAttentionGuidance> pag, Tiling tiling, SdxlConditioning sdxl, StepListener listener,
+    Optional<PerturbedAttentionGuidance> pag, Img2ImgSteps img2imgSteps, Tiling tiling, SdxlConditioning sdxl,
+    StepListener listener,
     CancellationToken cancellation) {
 
   public static final int DEFAULT_STEPS = 25;
@@ -130,6 +134,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Objects.requireNonNull(noise, "noise");
     Objects.requireNonNull(freeU, "freeU");
     Objects.requireNonNull(pag, "pag");
+    Objects.requireNonNull(img2imgSteps, "img2imgSteps");
     Objects.requireNonNull(tiling, "tiling");
     Objects.requireNonNull(sdxl, "sdxl");
     Objects.requireNonNull(listener, "listener");
@@ -185,6 +190,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.noise = noise;
     b.freeU = freeU;
     b.pag = pag;
+    b.img2imgSteps = img2imgSteps;
     b.tiling = tiling;
     b.sdxl = sdxl;
     b.listener = listener;
@@ -225,6 +231,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private NoiseOptions noise = NoiseOptions.DEFAULT;
     private Optional<FreeU> freeU = Optional.empty();
     private Optional<PerturbedAttentionGuidance> pag = Optional.empty();
+    private Img2ImgSteps img2imgSteps = Img2ImgSteps.DIFFUSERS;
     private Tiling tiling = Tiling.NONE;
     private SdxlConditioning sdxl = SdxlConditioning.DEFAULT;
     private StepListener listener = StepListener.NONE;
@@ -515,6 +522,15 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     }
 
     /**
+     * How img2img's strength becomes steps and which schedule the hires fix walks: diffusers' (the default) or
+     * AUTOMATIC1111's ({@link Img2ImgSteps#A1111}: one step more for img2img; all hires steps, of a longer schedule).
+     */
+    public Builder img2imgSteps(Img2ImgSteps img2imgSteps) {
+      this.img2imgSteps = Objects.requireNonNull(img2imgSteps, "img2imgSteps");
+      return this;
+    }
+
+    /**
      * Seamless tiling (AUTOMATIC1111's "Tiling"): the UNet's and VAE's convolutions wrap around the picture's edges
      * along the axes {@code tiling} names, so that the picture tiles without seams.
      */
@@ -549,8 +565,8 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
       return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler, schedulerOverrides, seed, batchSize, initialNoise, initImage,
           resizeMode, strength, mask, maskBlur, invertMask, maskedContent, onlyMaskedPadding, hiresFix, sdUpscale,
-          refinerSwitchAt, controls, imagePrompts, variation, noise, freeU, pag, tiling, sdxl, listener,
-          cancellation);
+          refinerSwitchAt, controls, imagePrompts, variation, noise, freeU, pag, img2imgSteps, tiling, sdxl,
+          listener, cancellation);
     }
   }
 }

@@ -120,7 +120,7 @@ class InpaintTest extends TinyModelTest {
         request.maskBlur(), request.invertMask(), request.maskedContent(), request.onlyMaskedPadding(),
         request.hiresFix(), request.sdUpscale(),
         request.refinerSwitchAt(), request.controls(), request.imagePrompts(), request.variation(), request.noise(),
-        request.freeU(), request.pag(),
+        request.freeU(), request.pag(), request.img2imgSteps(),
         request.tiling(),
         request.sdxl(),
         request.listener(),

@@ -1,5 +1,7 @@
 package org.sdj.pipeline;
 
+import java.util.OptionalInt;
+
 /**
  * Where the denoising loop starts: pure noise (txt2img), a noised image (img2img), a masked one (inpainting), or the
  * latents another loop stopped with (SDXL's refiner taking over from the base).
@@ -21,8 +23,16 @@ public sealed interface LatentStart {
    *     {@code scaling_factor})
    * @param unitNoise noise for {@code add_noise}, same length
    * @param strength in {@code (0, 1]}: 1 ignores the image, small values keep it
+   * @param stepsRun how many of the schedule's last steps the loop runs; empty for diffusers' {@code int(steps *
+   *     strength)} (AUTOMATIC1111 runs one more, and its hires fix its own count: {@link Img2ImgSteps})
    */
-  record Image(float[] imageLatents, float[] unitNoise, double strength) implements LatentStart {
+  record Image(float[] imageLatents, float[] unitNoise, double strength, OptionalInt stepsRun)
+      implements LatentStart {
+    /** An img2img start that runs diffusers' {@code int(steps * strength)} steps. */
+    public Image(float[] imageLatents, float[] unitNoise, double strength) {
+      this(imageLatents, unitNoise, strength, OptionalInt.empty());
+    }
+
     public Image {
       if (imageLatents.length != unitNoise.length) {
         throw new IllegalArgumentException("image latents and noise differ in length");
@@ -62,9 +72,16 @@ public sealed interface LatentStart {
    * @param mask {@code [batch, 1, h, w]} flattened: 1 where the loop repaints, 0 where it keeps the image
    * @param maskedImageLatents scaled latents of the image blacked out under the mask {@code [batch, C, h, w]}
    *     flattened, for a 9-channel UNet; empty for any other
+   * @param stepsRun as {@link Image#stepsRun()}
    */
-  record Inpaint(float[] imageLatents, float[] unitNoise, double strength, float[] mask, float[] maskedImageLatents)
-      implements LatentStart {
+  record Inpaint(float[] imageLatents, float[] unitNoise, double strength, float[] mask, float[] maskedImageLatents,
+      OptionalInt stepsRun) implements LatentStart {
+    /** An inpainting start that runs diffusers' {@code int(steps * strength)} steps. */
+    public Inpaint(float[] imageLatents, float[] unitNoise, double strength, float[] mask,
+        float[] maskedImageLatents) {
+      this(imageLatents, unitNoise, strength, mask, maskedImageLatents, OptionalInt.empty());
+    }
+
     public Inpaint {
       int channels = mask.length == 0 ? 0 : unitNoise.length / mask.length;
       if (mask.length == 0 || channels * mask.length != unitNoise.length) {

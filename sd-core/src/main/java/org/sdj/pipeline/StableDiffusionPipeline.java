@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.sdj.Tiling;
@@ -122,12 +123,12 @@ public final class StableDiffusionPipeline {
     switch (spec.start()) {
       case LatentStart.Noise n -> latents = scaled(n.unitNoise(), (float) scheduler.initNoiseSigma());
       case LatentStart.Image i -> {
-        begin = img2imgBegin(spec.steps(), i.strength(), scheduler.order());
+        begin = img2imgBegin(spec.steps(), i.strength(), i.stepsRun(), scheduler.order());
         scheduler.setBeginIndex(begin);
         latents = scheduler.addNoise(i.imageLatents(), i.unitNoise(), timesteps[begin]);
       }
       case LatentStart.Inpaint p -> {
-        begin = img2imgBegin(spec.steps(), p.strength(), scheduler.order());
+        begin = img2imgBegin(spec.steps(), p.strength(), p.stepsRun(), scheduler.order());
         scheduler.setBeginIndex(begin);
         latents = p.strength() == 1 ? scaled(p.unitNoise(), (float) scheduler.initNoiseSigma())
             : scheduler.addNoise(p.imageLatents(), p.unitNoise(), timesteps[begin]);
@@ -344,8 +345,8 @@ public final class StableDiffusionPipeline {
    * The index of the first timestep img2img runs, as diffusers' {@code get_timesteps}: the last
    * {@code int(steps * strength)} steps remain.
    */
-  static int img2imgBegin(int steps, double strength, int order) {
-    int initTimestep = Math.min((int) (steps * strength), steps);
+  static int img2imgBegin(int steps, double strength, OptionalInt run, int order) {
+    int initTimestep = Math.min(run.orElse((int) (steps * strength)), steps);
     if (initTimestep < 1) {
       throw new IllegalArgumentException("strength " + strength + " with " + steps
           + " steps leaves no step to run: raise the strength or the steps");

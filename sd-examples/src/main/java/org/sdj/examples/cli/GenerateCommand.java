@@ -31,6 +31,7 @@ import org.sdj.image.MaskCrop;
 import org.sdj.image.ResizeMode;
 import org.sdj.io.hub.DownloadListener;
 import org.sdj.model.unet.FreeU;
+import org.sdj.pipeline.Img2ImgSteps;
 import org.sdj.pipeline.PerturbedAttentionGuidance;
 import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.SafeTensorsFile;
@@ -192,6 +193,12 @@ final class GenerateCommand implements Callable<Integer> {
           + " (e.g. 1.5,1.6,0.9,0.2): the first two up blocks' backbone strengthened, their skip connections' low"
           + " frequencies weakened.")
   String freeU;
+
+  @Option(names = "--img2img-steps", paramLabel = "MODE",
+      description = "diffusers (the default: img2img runs int(steps * strength) steps; the hires pass likewise of its"
+          + " steps) or a1111 (one step more for img2img; the hires pass runs all its steps, of a schedule of"
+          + " steps / strength).")
+  String img2imgSteps;
 
   @Option(names = "--pag-scale", paramLabel = "S",
       description = "Perturbed-attention guidance (diffusers' PAG pipelines; 3 is their default): each step also runs"
@@ -464,6 +471,10 @@ final class GenerateCommand implements Callable<Integer> {
     }
     request.noise(noiseOptions());
     pag().ifPresent(request::pag);
+    if (img2imgSteps != null) {
+      request.img2imgSteps(Img2ImgSteps.named(img2imgSteps).orElseThrow(() -> new CommandLine.ParameterException(
+          spec.commandLine(), "--img2img-steps " + img2imgSteps + ": say diffusers or a1111")));
+    }
     if (freeU != null) {
       request.freeU(FreeU.named(freeU).orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(),
           "--freeu " + freeU + ": say sd1, sd2, sdxl or four positive numbers B1,B2,S1,S2")));

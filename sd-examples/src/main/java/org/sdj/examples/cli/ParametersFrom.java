@@ -18,6 +18,7 @@ import org.sdj.image.GenerationInfo;
 import org.sdj.image.ImageFiles;
 import org.sdj.image.MaskCrop;
 import org.sdj.model.unet.FreeU;
+import org.sdj.pipeline.Img2ImgSteps;
 import org.sdj.random.RandomSource;
 import org.sdj.scheduler.DPMSolverMultistepScheduler;
 import picocli.CommandLine.ParseResult;
@@ -280,6 +281,15 @@ final class ParametersFrom {
       } else {
         err.println("sdj: " + file + ": Seed resize from " + resize + " is not WIDTHxHEIGHT; not resizing the seed"
             + " (give --seed-resize-from to choose)");
+      }
+    }
+    String steps = info.extras().get(Img2ImgSteps.INFOTEXT_KEY);
+    if (!given.hasMatchedOption("--img2img-steps")) {
+      if (steps != null && Img2ImgSteps.named(steps).isEmpty()) {
+        err.println("sdj: " + file + ": Img2img steps " + steps + " is not diffusers or a1111; counting as diffusers"
+            + " (give --img2img-steps to choose)");
+      } else if (steps != null || a1111) {
+        command.img2imgSteps = steps != null ? steps.strip() : Img2ImgSteps.A1111.shortName();
       }
     }
     String seeding = info.extras().get(NoiseOptions.SEEDING_KEY);
