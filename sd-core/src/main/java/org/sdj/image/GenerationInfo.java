@@ -168,6 +168,15 @@ public record GenerationInfo(
     return SamplerNames.schedulerFor(sampler, scheduleType);
   }
 
+  /**
+   * The {@code timestep_spacing} that an A1111 schedule type is for sdj's scheduler of its sampler: {@code sgm_uniform}
+   * for SGM Uniform, {@code simple} for Simple, {@code linspace} for Uniform and Normal; empty for the others (its
+   * Karras, Exponential and Beta are sigma spacings of their own, in the scheduler's name).
+   */
+  public static Optional<String> a1111TimestepSpacing(String scheduleType) {
+    return SamplerNames.timestepSpacing(scheduleType);
+  }
+
   /** A number as the infotext writes it: {@code 7.5}, {@code 1}, never {@code 1.0}. */
   public static String number(double value) {
     return InfotextCodec.number(value);

@@ -13,12 +13,29 @@ final class SamplerNames {
   static final String AUTOMATIC = "Automatic";
   private static final String KARRAS = "Karras";
   private static final String EXPONENTIAL = "Exponential";
+  private static final String BETA = "Beta";
+  /**
+   * A1111's schedule types that are the sampler's own spacing of timesteps (Uniform and Normal: its Automatic's, 999
+   * down to 0; SGM Uniform and Simple: sdj's spacings of those names), each with the {@code timestep_spacing} that
+   * gives it; Polyexponential (at its rho of 1) is Exponential.
+   */
+  private static final Map<String, String> SPACINGS = Map.of("Uniform", "linspace", "Normal", "linspace",
+      "SGM Uniform", "sgm_uniform", "Simple", "simple");
+  private static final String POLYEXPONENTIAL = "Polyexponential";
 
   record Entry(String scheduler, String sampler, Optional<String> scheduleType) {}
 
   private static final List<Entry> TABLE = table();
 
   private SamplerNames() {}
+
+  /**
+   * The {@code timestep_spacing} an A1111 schedule type asks of sdj's scheduler for its sampler (SGM Uniform:
+   * {@code sgm_uniform}; Uniform, Normal: {@code linspace}), if it asks one.
+   */
+  static Optional<String> timestepSpacing(String scheduleType) {
+    return Optional.ofNullable(SPACINGS.get(scheduleType.strip()));
+  }
 
   /** The A1111 names for an sdj scheduler name, if it has them. */
   static Optional<Entry> find(String scheduler) {
@@ -43,6 +60,11 @@ final class SamplerNames {
     if (type.isEmpty() && name.endsWith(legacySuffix)) {
       name = name.substring(0, name.length() - legacySuffix.length());
       type = Optional.of(KARRAS);
+    }
+    if (type.filter(SPACINGS::containsKey).isPresent()) {
+      type = Optional.empty();
+    } else if (type.filter(POLYEXPONENTIAL::equals).isPresent()) {
+      type = Optional.of(EXPONENTIAL);
     }
     String samplerName = name;
     Optional<String> wanted = type;
@@ -76,6 +98,7 @@ final class SamplerNames {
       table.add(entry(scheduler, sampler));
       table.add(new Entry(scheduler + "-karras", sampler, Optional.of(KARRAS)));
       table.add(new Entry(scheduler + "-exponential", sampler, Optional.of(EXPONENTIAL)));
+      table.add(new Entry(scheduler + "-beta", sampler, Optional.of(BETA)));
     });
     return List.copyOf(table);
   }

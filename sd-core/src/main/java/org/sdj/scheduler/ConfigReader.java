@@ -177,14 +177,13 @@ final class ConfigReader {
   SigmaSpacing sigmaSpacing() {
     boolean karras = bool("use_karras_sigmas", false);
     boolean exponential = bool("use_exponential_sigmas", false);
-    if (bool("use_beta_sigmas", false)) {
-      throw unsupported("use_beta_sigmas", "true");
+    boolean beta = bool("use_beta_sigmas", false);
+    if ((karras ? 1 : 0) + (exponential ? 1 : 0) + (beta ? 1 : 0) > 1) {
+      throw new SdjException(schedulerName + " config sets more than one of use_karras_sigmas,"
+          + " use_exponential_sigmas and use_beta_sigmas: set at most one");
     }
-    if (karras && exponential) {
-      throw new SdjException(schedulerName + " config sets both use_karras_sigmas and use_exponential_sigmas: "
-          + "set at most one");
-    }
-    return karras ? SigmaSpacing.KARRAS : exponential ? SigmaSpacing.EXPONENTIAL : SigmaSpacing.TIMESTEPS;
+    return karras ? SigmaSpacing.KARRAS : exponential ? SigmaSpacing.EXPONENTIAL
+        : beta ? SigmaSpacing.BETA : SigmaSpacing.TIMESTEPS;
   }
 
   /** Rejects a flag that sdj does not implement when it is turned on. */

@@ -26,7 +26,7 @@ public final class Schedulers {
   private static final Map<String, Entry> SHORT_NAMES = new LinkedHashMap<>();
   /** The short names' suffixes for the sigma spacings. */
   private static final Map<SigmaSpacing, String> SPACING_SUFFIX = Map.of(SigmaSpacing.TIMESTEPS, "",
-      SigmaSpacing.KARRAS, "-karras", SigmaSpacing.EXPONENTIAL, "-exponential");
+      SigmaSpacing.KARRAS, "-karras", SigmaSpacing.EXPONENTIAL, "-exponential", SigmaSpacing.BETA, "-beta");
 
   static {
     FACTORIES.put("DDIMScheduler", json -> new DDIMScheduler(DDIMScheduler.Config.from(json)));
@@ -63,7 +63,8 @@ public final class Schedulers {
         SHORT_NAMES.put(preset.shortName + SPACING_SUFFIX.get(spacing), new Entry("DPMSolverMultistepScheduler",
             Map.of("algorithm_type", preset.algorithm, "solver_order", preset.order, "solver_type", preset.solverType,
                 "use_karras_sigmas", spacing == SigmaSpacing.KARRAS,
-                "use_exponential_sigmas", spacing == SigmaSpacing.EXPONENTIAL)));
+                "use_exponential_sigmas", spacing == SigmaSpacing.EXPONENTIAL,
+                "use_beta_sigmas", spacing == SigmaSpacing.BETA)));
       }
     }
     spaced("lms", "LMSDiscreteScheduler");
@@ -107,15 +108,17 @@ public final class Schedulers {
   }
 
   /**
-   * {@code base} for the model's own spacing, and its {@code -karras} and {@code -exponential} names (A1111's Karras
-   * and Exponential schedule types).
+   * {@code base} for the model's own spacing, and its {@code -karras}, {@code -exponential} and {@code -beta} names
+   * (A1111's Karras, Exponential and Beta schedule types).
    */
   private static void spaced(String base, String className) {
     SHORT_NAMES.put(base, new Entry(className, Map.of()));
     SHORT_NAMES.put(base + SPACING_SUFFIX.get(SigmaSpacing.KARRAS), new Entry(className,
-        Map.of("use_karras_sigmas", true, "use_exponential_sigmas", false)));
+        Map.of("use_karras_sigmas", true, "use_exponential_sigmas", false, "use_beta_sigmas", false)));
     SHORT_NAMES.put(base + SPACING_SUFFIX.get(SigmaSpacing.EXPONENTIAL), new Entry(className,
-        Map.of("use_karras_sigmas", false, "use_exponential_sigmas", true)));
+        Map.of("use_karras_sigmas", false, "use_exponential_sigmas", true, "use_beta_sigmas", false)));
+    SHORT_NAMES.put(base + SPACING_SUFFIX.get(SigmaSpacing.BETA), new Entry(className,
+        Map.of("use_karras_sigmas", false, "use_exponential_sigmas", false, "use_beta_sigmas", true)));
   }
 
   /**

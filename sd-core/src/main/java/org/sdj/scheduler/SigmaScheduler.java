@@ -33,7 +33,7 @@ abstract class SigmaScheduler<C extends SchedulerConfig> extends AbstractSchedul
       max = Math.max(max, sigma);
     }
     TimestepSpacing spacing = common().timestepSpacing();
-    if (spacing == TimestepSpacing.LINSPACE || spacing == TimestepSpacing.TRAILING) {
+    if (spacing != TimestepSpacing.LEADING) {
       return max;
     }
     return (float) Math.sqrt(max * max + 1);

@@ -10,5 +10,10 @@ public enum SigmaSpacing {
   /** Karras et al. (2022), rho = 7, between the smallest and largest sigma. */
   KARRAS,
   /** Evenly spaced in log sigma. */
-  EXPONENTIAL
+  EXPONENTIAL,
+  /**
+   * Lee et al. (2024), "Beta Sampling is All You Need": {@code sigma_min + ppf(1 - i / (n - 1)) * (sigma_max -
+   * sigma_min)}, {@code ppf} the quantile of Beta(0.6, 0.6) (diffusers' {@code use_beta_sigmas}, A1111's Beta).
+   */
+  BETA
 }

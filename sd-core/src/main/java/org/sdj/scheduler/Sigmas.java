@@ -47,12 +47,23 @@ final class Sigmas {
     return out;
   }
 
+  /** Beta-distributed noise levels from {@code sigmaMax} down to {@code sigmaMin}, as diffusers' {@code _convert_to_beta}. */
+  static double[] beta(double sigmaMin, double sigmaMax, int steps) {
+    double[] ramp = Timesteps.linspace(0, 1, steps);
+    double[] out = new double[steps];
+    for (int i = 0; i < steps; i++) {
+      out[i] = sigmaMin + BetaDistribution.quantile(1 - ramp[i], 0.6, 0.6) * (sigmaMax - sigmaMin);
+    }
+    return out;
+  }
+
   /** Re-spaces {@code sigmas} (largest first) as the spacing asks, between the given bounds. */
   static double[] respace(SigmaSpacing spacing, double sigmaMin, double sigmaMax, int steps, double[] sigmas) {
     return switch (spacing) {
       case TIMESTEPS -> sigmas;
       case KARRAS -> karras(sigmaMin, sigmaMax, steps);
       case EXPONENTIAL -> exponential(sigmaMin, sigmaMax, steps);
+      case BETA -> beta(sigmaMin, sigmaMax, steps);
     };
   }
 

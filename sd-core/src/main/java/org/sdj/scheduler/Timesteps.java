@@ -27,6 +27,8 @@ final class Timesteps {
       case LINSPACE -> roundAll(reverse(linspace(0, train - 1, steps)));
       case LEADING -> leading(steps, train / steps, config.stepsOffset());
       case TRAILING -> trailing(train, train, steps);
+      case SGM_UNIFORM -> roundAll(sgmUniform(train, steps));
+      case SIMPLE -> simple(train, steps);
     };
   }
 
@@ -41,6 +43,8 @@ final class Timesteps {
       case LINSPACE -> reverse(linspace(0, train - 1, steps));
       case LEADING -> leading(steps, train / steps, config.stepsOffset());
       case TRAILING -> trailing(train, train, steps);
+      case SGM_UNIFORM -> sgmUniform(train, steps);
+      case SIMPLE -> simple(train, steps);
     };
     return toFloat32(timesteps);
   }
@@ -58,7 +62,27 @@ final class Timesteps {
       case LINSPACE -> dropLast(roundAll(reverse(linspace(0, lastTimestep - 1, steps + 1))));
       case LEADING -> dropLast(leading(steps + 1, lastTimestep / (steps + 1), config.stepsOffset()));
       case TRAILING -> trailing(lastTimestep, train, steps);
+      case SGM_UNIFORM -> roundAll(sgmUniform(lastTimestep, steps));
+      case SIMPLE -> simple(lastTimestep, steps);
     };
+  }
+
+  /** AUTOMATIC1111's SGM Uniform: {@code linspace(last, 0, steps + 1)} without its final 0. */
+  private static double[] sgmUniform(int train, int steps) {
+    double[] all = reverse(linspace(0, train - 1, steps + 1));
+    double[] out = new double[steps];
+    System.arraycopy(all, 0, out, 0, steps);
+    return out;
+  }
+
+  /** AUTOMATIC1111's Simple: training timestep {@code last - int(i * train / steps)} for step {@code i}. */
+  private static double[] simple(int train, int steps) {
+    double stride = (double) train / steps;
+    double[] out = new double[steps];
+    for (int i = 0; i < steps; i++) {
+      out[i] = train - 1 - (int) (i * stride);
+    }
+    return out;
   }
 
   private static double[] leading(int count, int stepRatio, int offset) {

@@ -38,6 +38,59 @@ class A1111SchedulesTest {
     assertEquals(0, levels[steps]);
   }
 
+  /** A1111's SGM Uniform and Simple schedule types, sdj's timestep spacings of those names. */
+  @ParameterizedTest(name = "{0} {1} steps")
+  @CsvSource({"euler, 8, sgm_uniform", "lms, 13, sgm_uniform", "euler, 6, simple", "heun, 9, simple"})
+  void sgmUniformAndSimple(String scheduler, int steps, String spacing) {
+    Scheduler s = Schedulers.create(scheduler, sd15(), Map.of("timestep_spacing", spacing));
+    s.setTimesteps(steps);
+    double[] train = trainSigmas();
+    double[] levels = java.util.Arrays.stream(s.sigmas()).distinct().toArray();
+    assertEquals(steps + 1, levels.length, "levels");
+    for (int i = 0; i < steps; i++) {
+      // SGM Uniform: linspace(999, 0, n + 1) without its 0, in log; Simple: sigmas[-(1 + int(i * 1000 / n))].
+      double expected = spacing.equals("simple") ? train[999 - (int) (i * (1000.0 / steps))]
+          : logInterpolated(train, 999 - 999.0 * i / steps);
+      assertEquals(expected, levels[i], 1e-4 * expected, "sigma " + i);
+    }
+  }
+
+  /** diffusers' {@code use_beta_sigmas} (A1111's Beta), values printed by diffusers. */
+  @org.junit.jupiter.api.Test
+  void betaSigmasAreDiffusers() {
+    Scheduler euler = Schedulers.create("euler-beta", sd15(), Map.of("timestep_spacing", "linspace"));
+    euler.setTimesteps(10);
+    double[] expected = {14.614646911621094, 13.927790641784668, 12.490984916687012, 10.597612380981445,
+        8.442440032958984, 6.201374530792236, 4.046202182769775, 2.15282940864563, 0.7160242795944214,
+        0.02916753478348255, 0.0};
+    double[] actual = euler.sigmas();
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], 1e-6 * Math.max(expected[i], 1), "euler sigma " + i);
+    }
+    assertEquals(991.0231323242188, euler.timesteps()[1], 1e-3);
+    Scheduler dpm = Schedulers.create("dpmpp-2m-beta", sd15(), Map.of());
+    dpm.setTimesteps(8);
+    double[] dpmExpected = {14.614646911621094, 13.577006340026855, 11.451765060424805, 8.759598731994629,
+        5.884215831756592, 3.192049741744995, 1.0668081045150757, 0.02916753478348255, 0.0};
+    for (int i = 0; i < dpmExpected.length; i++) {
+      assertEquals(dpmExpected[i], dpm.sigmas()[i], 1e-6 * Math.max(dpmExpected[i], 1), "dpm sigma " + i);
+    }
+    assertEquals(java.util.List.of(998.0, 986.0, 957.0, 909.0, 830.0, 689.0, 373.0, 0.0),
+        java.util.Arrays.stream(dpm.timesteps()).boxed().toList());
+  }
+
+  private static ObjectNode sd15() {
+    return JSON.createObjectNode().put("beta_start", 0.00085).put("beta_end", 0.012)
+        .put("beta_schedule", "scaled_linear").put("num_train_timesteps", 1000).put("steps_offset", 1);
+  }
+
+  private static double logInterpolated(double[] train, double t) {
+    int lo = (int) Math.floor(t);
+    int hi = (int) Math.ceil(t);
+    double w = t - lo;
+    return Math.exp((1 - w) * Math.log(train[lo]) + w * Math.log(train[hi]));
+  }
+
   private static double[] trainSigmas() {
     double[] sigmas = new double[1000];
     double product = 1;

@@ -239,9 +239,11 @@ final class ParametersFrom {
           command.schedulerOptions.putIfAbsent(DPMSolverMultistepScheduler.BROWNIAN_NOISE, "true");
         }
         // A1111's k-diffusion samplers walk the noise levels of timesteps 999 down to 0 (its Automatic schedule, and
-        // the bounds of its Karras and Exponential ones): diffusers' linspace spacing, not the model's own.
+        // the bounds of its Karras, Exponential and Beta ones): diffusers' linspace spacing, not the model's own; its
+        // SGM Uniform and Simple schedule types are sdj's spacings of those names.
         if (info.extras().containsKey(A1111_VERSION) && !TIMESTEP_SAMPLERS.contains(command.scheduler)) {
-          command.schedulerOptions.putIfAbsent(TIMESTEP_SPACING, "linspace");
+          command.schedulerOptions.putIfAbsent(TIMESTEP_SPACING,
+              info.scheduleType().flatMap(GenerationInfo::a1111TimestepSpacing).orElse("linspace"));
         }
       } else {
         err.println("sdj: " + file + ": sampler " + info.sampler().get() + info.scheduleType().map(t -> " " + t)

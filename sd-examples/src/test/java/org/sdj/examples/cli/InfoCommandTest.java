@@ -242,6 +242,25 @@ class InfoCommandTest {
         .assertOneErrorLine(2, "--seed-resize-from 512: say WIDTHxHEIGHT");
   }
 
+  /** A1111's schedule types that are spacings of timesteps come back as sdj's timestep spacings. */
+  @Test
+  void a1111ScheduleTypesBecomeSpacings() throws IOException {
+    for (String[] type : new String[][] {{"SGM Uniform", "sgm_uniform", "euler"}, {"Simple", "simple", "euler"},
+        {"Beta", "linspace", "euler-beta"}, {"Polyexponential", "linspace", "euler-exponential"}}) {
+      Path a1111 = dir.resolve("a1111-" + type[1] + ".png");
+      ImageFiles.writeWithParameters(a1111, new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB),
+          "a cat\nSteps: 2, Sampler: Euler, Schedule type: " + type[0] + ", CFG scale: 5, Seed: 3, Size: 64x64,"
+              + " Version: v1.10.1");
+      Path remade = dir.resolve("remade-" + type[0].replace(' ', '-') + ".png");
+      Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--parameters-from",
+          a1111.toString(), "--output", remade.toString()).assertSuccess();
+      String info = Sdj.run("info", remade.toString()).out();
+      assertTrue(info.contains("timestep_spacing=" + type[1]), info);
+      assertTrue(info.contains("Sampler: Euler") && (type[2].equals("euler") || info.contains("Schedule type: "
+          + (type[2].endsWith("beta") ? "Beta" : "Exponential"))), info);
+    }
+  }
+
   @Test
   void anA1111SamplerSdjLacksKeepsTheModelsAndSaysSo() {
     Path a1111 = dir.resolve("a1111.png");
