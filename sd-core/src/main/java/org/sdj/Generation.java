@@ -188,7 +188,7 @@ final class Generation {
       float[] imageLatents = pipeline.encodeImage(Images.toTensor(initImage),
           new long[] {1, 3, height, width}, noise::posteriorSample);
       start = new LatentStart.Image(repeat(imageLatents, batch), noise.start(shape), request.strength(),
-          OptionalInt.of(request.img2imgSteps().stepsRun(request.steps(), request.strength())));
+          OptionalInt.of(Img2ImgSteps.stepsRun(request.img2imgSteps(), request.steps(), request.strength())));
     } else {
       start = new LatentStart.Noise(initialNoise(noise));
     }
@@ -223,11 +223,11 @@ final class Generation {
       float[] upscaled = hiresLatents(fix, latents, finalShape, noise);
       int hiresSteps = fix.steps() > 0 ? fix.steps() : request.steps();
       LatentStart second = new LatentStart.Image(upscaled, noise.start(finalShape), fix.strength(),
-          OptionalInt.of(request.img2imgSteps().hiresStepsRun(hiresSteps, fix.strength())));
+          OptionalInt.of(Img2ImgSteps.hiresStepsRun(request.img2imgSteps(), hiresSteps, fix.strength())));
       latents = denoise(pipeline, new DenoiseSpec(
           fix.prompt().map(p -> List.of(repeat(promptText(p), batch))).orElse(spec.prompts()),
           fix.negativePrompt().map(p -> List.of(repeat(p, batch))).orElse(spec.negativePrompts()),
-          request.promptSyntax(), request.img2imgSteps().hiresSchedule(hiresSteps, fix.strength()),
+          request.promptSyntax(), Img2ImgSteps.hiresSchedule(request.img2imgSteps(), hiresSteps, fix.strength()),
           fix.guidanceScale().orElse(request.guidanceScale()), request.guidanceRescale(),
           request.clipSkip(), schedulers.hires(components, fix), second, finalShape, noise.source(),
           request.sdxl(), 1, attached.controls(request, fix.target(width, factor), fix.target(height, factor)),
@@ -247,7 +247,7 @@ final class Generation {
             attached.refiner().orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty(),
         Stream.concat(attached.controlNetUses(request).stream(), attached.ipAdapterUses(request).stream()).toList(),
         request.variation(), request.noise(), request.freeU(), request.pag(),
-        initImage != null || request.hiresFix().isPresent() ? request.img2imgSteps() : Img2ImgSteps.DIFFUSERS,
+        initImage != null || request.hiresFix().isPresent() ? request.img2imgSteps() : Convention.DIFFUSERS,
         request.tiling(),
         request.mask().isPresent() ? request.maskBlur() : 0,
         request.mask().isPresent() && request.invertMask(),
@@ -333,7 +333,7 @@ final class Generation {
       maskedImageLatents = new float[0];
     }
     return new LatentStart.Inpaint(imageLatents, start, strength, latentMask, maskedImageLatents,
-        OptionalInt.of(request.img2imgSteps().stepsRun(request.steps(), strength)));
+        OptionalInt.of(Img2ImgSteps.stepsRun(request.img2imgSteps(), request.steps(), strength)));
   }
 
   /** A mask of ones at the image's size: repaint everything. */

@@ -55,7 +55,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
     OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
     List<ControlNetUse> controlNets, Optional<Variation> variation, NoiseOptions noise, Optional<FreeU> freeU,
-    Optional<PerturbedAttentionGuidance> pag, Img2ImgSteps img2imgSteps, Tiling tiling,
+    Optional<PerturbedAttentionGuidance> pag, Convention img2imgSteps, Tiling tiling,
     double maskBlur,
     boolean maskInverted, MaskedContent maskedContent, OptionalInt onlyMaskedPadding,
     Map<String, Object> schedulerOptions, Optional<SdUpscale> sdUpscale) {
@@ -118,7 +118,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
    * draws the batch together).
    */
   public GenerationParameters forPicture(int index) {
-    if (index == 0 || noise.seeding() != NoiseOptions.Seeding.A1111) {
+    if (index == 0 || noise.seeding() != Convention.A1111) {
       return this;
     }
     return new GenerationParameters(prompt, negativePrompt, width, height, steps, guidanceScale, guidanceRescale,
@@ -236,7 +236,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
       info.extra(Tiling.INFOTEXT_KEY, tiling.infotextValue());
     }
     freeU.ifPresent(f -> info.extra(FreeU.INFOTEXT_KEY, f.infotextValue()));
-    if (img2imgSteps != Img2ImgSteps.DIFFUSERS) {
+    if (img2imgSteps != Convention.DIFFUSERS) {
       info.extra(Img2ImgSteps.INFOTEXT_KEY, img2imgSteps.shortName());
     }
     pag.ifPresent(p -> {
@@ -255,7 +255,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
       info.extra(NoiseOptions.ENSD_KEY, Long.toString(noise.etaNoiseSeedDelta()));
     }
     noise.seedResizeFrom().ifPresent(size -> info.extra(NoiseOptions.SEED_RESIZE_FROM_KEY, size.toString()));
-    if (noise.seeding() != NoiseOptions.Seeding.DIFFUSERS) {
+    if (noise.seeding() != Convention.DIFFUSERS) {
       info.extra(NoiseOptions.SEEDING_KEY, noise.seeding().shortName());
     }
     return info.build().format();

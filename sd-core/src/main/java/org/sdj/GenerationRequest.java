@@ -12,7 +12,6 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.sdj.image.ResizeMode;
 import org.sdj.model.unet.FreeU;
-import org.sdj.pipeline.Img2ImgSteps;
 import org.sdj.pipeline.PerturbedAttentionGuidance;
 import org.sdj.prompt.PromptSyntax;
 
@@ -81,7 +80,7 @@ import org.sdj.prompt.PromptSyntax;
  * @param freeU FreeU's factors for the UNet's first two up blocks ({@link FreeU}, diffusers' {@code enable_freeu});
  *     empty: none
  * @param pag perturbed-attention guidance ({@link PerturbedAttentionGuidance}, diffusers' PAG pipelines); empty: none
- * @param img2imgSteps how img2img's strength becomes steps, and the hires fix's schedule ({@link Img2ImgSteps}:
+ * @param img2imgSteps how img2img's strength becomes steps, and the hires fix's schedule ({@link org.sdj.pipeline.Img2ImgSteps}:
  *     diffusers' by default, or AUTOMATIC1111's)
  * @param tiling seamless tiling ({@link Tiling}, AUTOMATIC1111's "Tiling"): the picture continues across its edges
  *     ({@link Tiling#NONE}: an ordinary picture)
@@ -101,7 +100,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Optional<HiresFix> hiresFix, Optional<SdUpscale> sdUpscale,
     OptionalDouble refinerSwitchAt, List<Control> controls, List<ImagePrompt> imagePrompts,
     Optional<Variation> variation, NoiseOptions noise, Optional<FreeU> freeU,
-    Optional<PerturbedAttentionGuidance> pag, Img2ImgSteps img2imgSteps, Tiling tiling, SdxlConditioning sdxl,
+    Optional<PerturbedAttentionGuidance> pag, Convention img2imgSteps, Tiling tiling, SdxlConditioning sdxl,
     StepListener listener,
     CancellationToken cancellation) {
 
@@ -231,7 +230,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private NoiseOptions noise = NoiseOptions.DEFAULT;
     private Optional<FreeU> freeU = Optional.empty();
     private Optional<PerturbedAttentionGuidance> pag = Optional.empty();
-    private Img2ImgSteps img2imgSteps = Img2ImgSteps.DIFFUSERS;
+    private Convention img2imgSteps = Convention.DIFFUSERS;
     private Tiling tiling = Tiling.NONE;
     private SdxlConditioning sdxl = SdxlConditioning.DEFAULT;
     private StepListener listener = StepListener.NONE;
@@ -522,10 +521,11 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     }
 
     /**
-     * How img2img's strength becomes steps and which schedule the hires fix walks: diffusers' (the default) or
-     * AUTOMATIC1111's ({@link Img2ImgSteps#A1111}: one step more for img2img; all hires steps, of a longer schedule).
+     * How img2img's strength becomes steps and which schedule the hires fix walks ({@link org.sdj.pipeline.Img2ImgSteps}): diffusers'
+     * (the default) or AUTOMATIC1111's ({@link Convention#A1111}: one step more for img2img; all hires steps, of a
+     * longer schedule).
      */
-    public Builder img2imgSteps(Img2ImgSteps img2imgSteps) {
+    public Builder img2imgSteps(Convention img2imgSteps) {
       this.img2imgSteps = Objects.requireNonNull(img2imgSteps, "img2imgSteps");
       return this;
     }

@@ -1,6 +1,5 @@
 package org.sdj;
 
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import org.sdj.image.GenerationInfo;
@@ -12,17 +11,25 @@ import org.sdj.random.RandomSource;
  *
  * @param source the generator's kind: torch's CPU one (diffusers' usual choice) or its CUDA one (A1111's default on
  *     NVIDIA cards)
- * @param seeding the order and owners of the draws ({@link Seeding})
+ * @param seeding the order and owners of the draws: {@link Convention#DIFFUSERS} as diffusers with
+ *     {@code generator=torch.Generator(device).manual_seed(seed)}, one generator of the seed drawing the whole batch's
+ *     noise in the pipeline's order (a picture's VAE posterior sample, each pass's starting noise continuing the
+ *     generator, the samplers' noise: picture {@code i} of a batch is not the picture of any seed alone);
+ *     {@link Convention#A1111} as AUTOMATIC1111, picture {@code i} with seed {@code seed + i} (and variation seed
+ *     {@code variation + i}) and its own generator, every pass (the hires fix's too) starting from its generator's
+ *     first draw and the samplers' noise continuing it, so that each picture is its own seed's alone and its infotext
+ *     carries that seed; the VAE's posterior samples, which A1111 draws from torch's global generator (in a state
+ *     sdj cannot know), from a generator of their own
  * @param etaNoiseSeedDelta A1111's ENSD: where not 0, after each pass's starting noise the samplers' noise comes from
  *     fresh generators of the seed plus this (NovelAI's 31337); the starting noise stays the seed's
  * @param seedResizeFrom A1111's "Resize seed from width/height": each pass's starting noise is that of a picture of
  *     this size (a fresh generator's first draw at its latent size, varied there), laid centered into this picture's
  *     own draw (cropped where it is larger), so that a seed keeps its composition across sizes; empty: none
  */
-public record NoiseOptions(RandomSource source, Seeding seeding, long etaNoiseSeedDelta,
+public record NoiseOptions(RandomSource source, Convention seeding, long etaNoiseSeedDelta,
     Optional<GenerationInfo.Size> seedResizeFrom) {
   /** diffusers' draws: one CPU generator of the seed for everything, in diffusers' order. */
-  public static final NoiseOptions DEFAULT = new NoiseOptions(RandomSource.CPU, Seeding.DIFFUSERS, 0,
+  public static final NoiseOptions DEFAULT = new NoiseOptions(RandomSource.CPU, Convention.DIFFUSERS, 0,
       Optional.empty());
 
   /** The infotext key of {@link #etaNoiseSeedDelta()}, as AUTOMATIC1111 writes it where it is not 0. */
@@ -43,14 +50,14 @@ public record NoiseOptions(RandomSource source, Seeding seeding, long etaNoiseSe
    * ENSD. With the same model and parameters, the noise of an A1111 picture.
    */
   public static NoiseOptions a1111() {
-    return new NoiseOptions(RandomSource.NV, Seeding.A1111, 0, Optional.empty());
+    return new NoiseOptions(RandomSource.NV, Convention.A1111, 0, Optional.empty());
   }
 
   public NoiseOptions withSource(RandomSource source) {
     return new NoiseOptions(source, seeding, etaNoiseSeedDelta, seedResizeFrom);
   }
 
-  public NoiseOptions withSeeding(Seeding seeding) {
+  public NoiseOptions withSeeding(Convention seeding) {
     return new NoiseOptions(source, seeding, etaNoiseSeedDelta, seedResizeFrom);
   }
 
@@ -66,38 +73,5 @@ public record NoiseOptions(RandomSource source, Seeding seeding, long etaNoiseSe
   /** These options without a seed resize. */
   public NoiseOptions withoutSeedResize() {
     return new NoiseOptions(source, seeding, etaNoiseSeedDelta, Optional.empty());
-  }
-
-  /** Who draws a generation's noise, and in which order. */
-  public enum Seeding {
-    /**
-     * As diffusers with {@code generator=torch.Generator(device).manual_seed(seed)}: one generator of the seed draws
-     * the whole batch's noise, in the pipeline's order (a picture's VAE posterior sample, each pass's starting noise
-     * continuing the generator, the samplers' noise). Picture {@code i} of a batch is not the picture of any seed
-     * alone.
-     */
-    DIFFUSERS,
-    /**
-     * As AUTOMATIC1111: picture {@code i} of a batch has seed {@code seed + i} (and variation seed
-     * {@code variation + i}) and its own generator; every pass (the hires fix's too) starts from its generator's
-     * first draw, and the samplers' noise continues it. Each picture is the picture its own seed makes alone, and its
-     * infotext carries that seed. The VAE's posterior samples, which A1111 draws from torch's global generator (in a
-     * state sdj cannot know), come from a generator of the seed of their own.
-     */
-    A1111;
-
-    /** The name written in infotexts and taken on the command line: {@code diffusers}, {@code a1111}. */
-    public String shortName() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-
-    /** The seeding a name stands for, any case; empty for anything else. */
-    public static Optional<Seeding> named(String name) {
-      return switch (name.strip().toLowerCase(Locale.ROOT)) {
-        case "diffusers" -> Optional.of(DIFFUSERS);
-        case "a1111" -> Optional.of(A1111);
-        default -> Optional.empty();
-      };
-    }
   }
 }

@@ -26,7 +26,7 @@ final class RequestSchedulers {
    */
   RequestSchedulers(GenerationRequest request, long seed) {
     this.request = request;
-    this.brownianSeed = request.noise().seeding() == NoiseOptions.Seeding.A1111
+    this.brownianSeed = request.noise().seeding() == Convention.A1111
         ? LongStream.range(seed, seed + request.batchSize()).boxed().toList() : seed;
   }
 

@@ -10,9 +10,9 @@ import org.sdj.random.RandomSource;
 import org.sdj.scheduler.NoiseSource;
 
 /**
- * One generation's seeded draws, as its {@link NoiseOptions} say: for {@link NoiseOptions.Seeding#DIFFUSERS} one
+ * One generation's seeded draws, as its {@link NoiseOptions} say: for {@link Convention#DIFFUSERS} one
  * generator of the seed draws everything for the whole batch, in the order the pipeline asks; for
- * {@link NoiseOptions.Seeding#A1111} picture {@code i} draws from its own generator of {@code seed + i} (A1111's
+ * {@link Convention#A1111} picture {@code i} draws from its own generator of {@code seed + i} (A1111's
  * {@code ImageRNG}), each pass starting from fresh ones, and the VAE's posterior samples from a generator of their
  * own. Every draw of the batch is {@code [N, ...]}, row-major: the pictures' draws one after another.
  *
@@ -44,7 +44,7 @@ final class SeededNoise {
   }
 
   private boolean perPicture() {
-    return options.seeding() == NoiseOptions.Seeding.A1111;
+    return options.seeding() == Convention.A1111;
   }
 
   /** Generators of {@code first} (and, per picture, {@code first + 1}, ...). */

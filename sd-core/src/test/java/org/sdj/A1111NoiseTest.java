@@ -18,7 +18,7 @@ import org.sdj.random.PhiloxGenerator;
 import org.sdj.random.RandomSource;
 
 /**
- * AUTOMATIC1111's noise ({@link NoiseOptions.Seeding#A1111}, its CPU and NV sources, ENSD) against diffusers'
+ * AUTOMATIC1111's noise ({@link Convention#A1111} seeding, its CPU and NV sources, ENSD) against diffusers'
  * pipelines given the noise A1111 draws ({@code src/test/resources/a1111-noise}, made by its
  * {@code make_a1111_noise_reference.py.txt}), and the property A1111's seeding is for: each picture of a batch is its
  * own seed's picture alone.

@@ -9,8 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.sdj.backend.Backend;
 import org.sdj.backend.reference.ReferenceBackend;
 import org.sdj.conformance.TensorAssert;
-import org.sdj.io.TestFixtures;
-import org.sdj.io.model.LoadOptions;
 import org.sdj.model.unet.FreeU;
 import org.sdj.pipeline.DenoiseSpec;
 import org.sdj.pipeline.LatentStart;
@@ -37,15 +35,11 @@ class CudaFreeUTest {
   @Test
   void agreesWithTheReference() {
     float[] expected;
-    try (Backend reference = new ReferenceBackend();
-        PipelineComponents components = PipelineComponents.load(TestFixtures.path("tiny-sd1"),
-            LoadOptions.defaults(), reference)) {
-      expected = run(components, reference);
+    try (Backend reference = new ReferenceBackend()) {
+      expected = CudaTestSupport.onTinySd1(reference, CudaFreeUTest::run);
     }
-    try (Backend backend = createBackend();
-        PipelineComponents components = PipelineComponents.load(TestFixtures.path("tiny-sd1"),
-            LoadOptions.defaults(), backend)) {
-      double error = TensorAssert.relativeL2(run(components, backend), expected);
+    try (Backend backend = createBackend()) {
+      double error = TensorAssert.relativeL2(CudaTestSupport.onTinySd1(backend, CudaFreeUTest::run), expected);
       assertTrue(error <= 1e-2, "latents: relative L2 " + error);
     }
   }

@@ -9,8 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.sdj.backend.Backend;
 import org.sdj.backend.reference.ReferenceBackend;
 import org.sdj.conformance.TensorAssert;
-import org.sdj.io.TestFixtures;
-import org.sdj.io.model.LoadOptions;
 import org.sdj.pipeline.PerturbedAttentionGuidance;
 import org.sdj.pipeline.DenoiseSpec;
 import org.sdj.pipeline.LatentStart;
@@ -37,17 +35,14 @@ class CudaPagTest {
   @Test
   void agreesWithTheReference() {
     float[] expected;
-    try (Backend reference = new ReferenceBackend();
-        PipelineComponents components = PipelineComponents.load(TestFixtures.path("tiny-sd1"),
-            LoadOptions.defaults(), reference)) {
-      expected = run(components, reference);
-      double moved = TensorAssert.relativeL2(run(components, reference, Optional.empty()), expected);
+    try (Backend reference = new ReferenceBackend()) {
+      expected = CudaTestSupport.onTinySd1(reference, CudaPagTest::run);
+      double moved = TensorAssert.relativeL2(CudaTestSupport.onTinySd1(reference,
+          (model, b) -> run(model, b, Optional.empty())), expected);
       assertTrue(moved > 0.05, "PAG moves the latents by " + moved + ": too little to tell it ran");
     }
-    try (Backend backend = createBackend();
-        PipelineComponents components = PipelineComponents.load(TestFixtures.path("tiny-sd1"),
-            LoadOptions.defaults(), backend)) {
-      double error = TensorAssert.relativeL2(run(components, backend), expected);
+    try (Backend backend = createBackend()) {
+      double error = TensorAssert.relativeL2(CudaTestSupport.onTinySd1(backend, CudaPagTest::run), expected);
       assertTrue(error <= 1e-2, "latents: relative L2 " + error);
     }
   }

@@ -1,9 +1,14 @@
 package org.sdj.cuda;
 
 import java.util.SplittableRandom;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Assumptions;
+import org.sdj.backend.Backend;
 import org.sdj.backend.BackendProvider.Availability;
+import org.sdj.io.TestFixtures;
+import org.sdj.io.model.LoadOptions;
+import org.sdj.pipeline.PipelineComponents;
 
 /**
  * The one skip sdj's tests allow (GPU tests run only where the CUDA backend can start, and say why not elsewhere), and
@@ -34,6 +39,17 @@ final class CudaTestSupport {
       System.clearProperty(name);
     } else {
       System.setProperty(name, before);
+    }
+  }
+
+  /**
+   * {@code run} on the tiny SD 1.x fixture model loaded on {@code backend} (the caller's; it stays open), the model
+   * closed after.
+   */
+  static <T> T onTinySd1(Backend backend, BiFunction<PipelineComponents, Backend, T> run) {
+    try (PipelineComponents components = PipelineComponents.load(TestFixtures.path("tiny-sd1"), LoadOptions.defaults(),
+        backend)) {
+      return run.apply(components, backend);
     }
   }
 

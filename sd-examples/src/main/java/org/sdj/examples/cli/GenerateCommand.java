@@ -20,6 +20,7 @@ import org.sdj.StepListener;
 import org.sdj.MaskedContent;
 import org.sdj.SdUpscale;
 import org.sdj.Tiling;
+import org.sdj.Convention;
 import org.sdj.NoiseOptions;
 import org.sdj.random.RandomSource;
 import org.sdj.backend.DType;
@@ -31,7 +32,6 @@ import org.sdj.image.MaskCrop;
 import org.sdj.image.ResizeMode;
 import org.sdj.io.hub.DownloadListener;
 import org.sdj.model.unet.FreeU;
-import org.sdj.pipeline.Img2ImgSteps;
 import org.sdj.pipeline.PerturbedAttentionGuidance;
 import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.SafeTensorsFile;
@@ -176,7 +176,7 @@ final class GenerateCommand implements Callable<Integer> {
               + ": say cpu or nv")));
     }
     if (seeding != null) {
-      noise = noise.withSeeding(NoiseOptions.Seeding.named(seeding).orElseThrow(() ->
+      noise = noise.withSeeding(Convention.named(seeding).orElseThrow(() ->
           new CommandLine.ParameterException(spec.commandLine(), "--seeding " + seeding + ": say diffusers or a1111")));
     }
     if (seedResizeFrom != null) {
@@ -472,7 +472,7 @@ final class GenerateCommand implements Callable<Integer> {
     request.noise(noiseOptions());
     pag().ifPresent(request::pag);
     if (img2imgSteps != null) {
-      request.img2imgSteps(Img2ImgSteps.named(img2imgSteps).orElseThrow(() -> new CommandLine.ParameterException(
+      request.img2imgSteps(Convention.named(img2imgSteps).orElseThrow(() -> new CommandLine.ParameterException(
           spec.commandLine(), "--img2img-steps " + img2imgSteps + ": say diffusers or a1111")));
     }
     if (freeU != null) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import org.sdj.Convention;
 import org.sdj.GenerationParameters;
 import org.sdj.HiresFix;
 import org.sdj.MaskedContent;
@@ -285,24 +286,29 @@ final class ParametersFrom {
             + " (give --seed-resize-from to choose)");
       }
     }
-    String steps = info.extras().get(Img2ImgSteps.INFOTEXT_KEY);
-    if (!given.hasMatchedOption("--img2img-steps")) {
-      if (steps != null && Img2ImgSteps.named(steps).isEmpty()) {
-        err.println("sdj: " + file + ": Img2img steps " + steps + " is not diffusers or a1111; counting as diffusers"
-            + " (give --img2img-steps to choose)");
-      } else if (steps != null || a1111) {
-        command.img2imgSteps = steps != null ? steps.strip() : Img2ImgSteps.A1111.shortName();
-      }
+    conventionOf(file, info, Img2ImgSteps.INFOTEXT_KEY, a1111, err, "--img2img-steps", given)
+        .ifPresent(c -> command.img2imgSteps = c);
+    conventionOf(file, info, NoiseOptions.SEEDING_KEY, a1111, err, "--seeding", given)
+        .ifPresent(c -> command.seeding = c);
+  }
+
+  /**
+   * A {@link Convention} field's value for its option: the picture's, else A1111's for an A1111 picture; empty where
+   * the option was given, where neither applies, or where the value is no convention (said on {@code err}).
+   */
+  private static Optional<String> conventionOf(Path file, GenerationInfo info, String key, boolean a1111,
+      PrintWriter err, String option, ParseResult given) {
+    String value = info.extras().get(key);
+    if (given.hasMatchedOption(option)) {
+      return Optional.empty();
     }
-    String seeding = info.extras().get(NoiseOptions.SEEDING_KEY);
-    if (!given.hasMatchedOption("--seeding")) {
-      if (seeding != null && NoiseOptions.Seeding.named(seeding).isEmpty()) {
-        err.println("sdj: " + file + ": Seeding " + seeding + " is not diffusers or a1111; seeding as diffusers (give"
-            + " --seeding to choose)");
-      } else if (seeding != null || a1111) {
-        command.seeding = seeding != null ? seeding.strip() : NoiseOptions.Seeding.A1111.shortName();
-      }
+    if (value != null && Convention.named(value).isEmpty()) {
+      err.println("sdj: " + file + ": " + key + " " + value + " is not diffusers or a1111; as diffusers (give " + option
+          + " to choose)");
+      return Optional.empty();
     }
+    return value != null ? Optional.of(value.strip()) : a1111 ? Optional.of(Convention.A1111.shortName())
+        : Optional.empty();
   }
 
   private static double number(Path file, String key, String value) {
