@@ -1,14 +1,11 @@
 package org.sdj.cuda;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sdj.cuda.CudaTestSupport.gaussian;
 
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.sdj.backend.Backend;
-import org.sdj.backend.reference.ReferenceBackend;
-import org.sdj.conformance.TensorAssert;
 import org.sdj.model.unet.FreeU;
 import org.sdj.pipeline.DenoiseSpec;
 import org.sdj.pipeline.LatentStart;
@@ -34,14 +31,7 @@ class CudaFreeUTest {
 
   @Test
   void agreesWithTheReference() {
-    float[] expected;
-    try (Backend reference = new ReferenceBackend()) {
-      expected = CudaTestSupport.onTinySd1(reference, CudaFreeUTest::run);
-    }
-    try (Backend backend = createBackend()) {
-      double error = TensorAssert.relativeL2(CudaTestSupport.onTinySd1(backend, CudaFreeUTest::run), expected);
-      assertTrue(error <= 1e-2, "latents: relative L2 " + error);
-    }
+    CudaTestSupport.assertAgreesWithReference(this::createBackend, CudaFreeUTest::run);
   }
 
   private static float[] run(PipelineComponents model, Backend backend) {

@@ -3,9 +3,12 @@ package org.sdj.cuda;
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.sdj.backend.Backend;
 import org.sdj.backend.BackendProvider.Availability;
+import org.sdj.backend.reference.ReferenceBackend;
+import org.sdj.conformance.TensorAssert;
 import org.sdj.io.TestFixtures;
 import org.sdj.io.model.LoadOptions;
 import org.sdj.pipeline.PipelineComponents;
@@ -50,6 +53,22 @@ final class CudaTestSupport {
     try (PipelineComponents components = PipelineComponents.load(TestFixtures.path("tiny-sd1"), LoadOptions.defaults(),
         backend)) {
       return run.apply(components, backend);
+    }
+  }
+
+  /**
+   * Asserts that {@code run} on the tiny SD 1.x model gives on {@code backend} what it gives on the reference backend,
+   * within the model tolerance (relative L2 1e-2, for fp16).
+   */
+  static void assertAgreesWithReference(Supplier<Backend> backend,
+      BiFunction<PipelineComponents, Backend, float[]> run) {
+    float[] expected;
+    try (Backend reference = new ReferenceBackend()) {
+      expected = onTinySd1(reference, run);
+    }
+    try (Backend b = backend.get()) {
+      double error = TensorAssert.relativeL2(onTinySd1(b, run), expected);
+      Assertions.assertTrue(error <= 1e-2, "relative L2 " + error);
     }
   }
 
