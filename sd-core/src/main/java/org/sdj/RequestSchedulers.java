@@ -59,6 +59,12 @@ final class RequestSchedulers {
         && !model.schedulerConfig().hasNonNull(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED)) {
       overrides.put(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED, brownianSeed);
     }
+    // Align Your Steps has levels of its own for SDXL, which A1111 takes for an SDXL model.
+    boolean ays = Boolean.TRUE.equals(overrides.get("use_ays_sigmas")) || name.endsWith("-ays")
+        || model.schedulerConfig().path("use_ays_sigmas").asBoolean(false);
+    if (ays && model.unet().takesAddedCondition() && !overrides.containsKey("ays_model")) {
+      overrides.put("ays_model", "sdxl");
+    }
     // The trees grow where the noise would be drawn: on an NVIDIA GPU for torch's CUDA generator (A1111's, and
     // diffusers' GPU pipelines').
     if (brownian && request.noise().source() != RandomSource.CPU

@@ -14,6 +14,7 @@ final class SamplerNames {
   private static final String KARRAS = "Karras";
   private static final String EXPONENTIAL = "Exponential";
   private static final String BETA = "Beta";
+  private static final String ALIGN_YOUR_STEPS = "Align Your Steps";
   /**
    * A1111's schedule types that are the sampler's own spacing of timesteps (Uniform and Normal: its Automatic's, 999
    * down to 0; SGM Uniform and Simple: sdj's spacings of those names), each with the {@code timestep_spacing} that
@@ -99,6 +100,7 @@ final class SamplerNames {
       table.add(new Entry(scheduler + "-karras", sampler, Optional.of(KARRAS)));
       table.add(new Entry(scheduler + "-exponential", sampler, Optional.of(EXPONENTIAL)));
       table.add(new Entry(scheduler + "-beta", sampler, Optional.of(BETA)));
+      table.add(new Entry(scheduler + "-ays", sampler, Optional.of(ALIGN_YOUR_STEPS)));
     });
     return List.copyOf(table);
   }

@@ -173,14 +173,26 @@ final class ConfigReader {
     return numbers(key).stream().map(Double::intValue).toList();
   }
 
-  /** Reads diffusers' three mutually exclusive sigma-spacing flags. */
+  /** sdj's config keys of Align Your Steps: the flag, and whose levels ({@code sd1} or {@code sdxl}). */
+  static final String USE_AYS_SIGMAS = "use_ays_sigmas";
+  static final String AYS_MODEL = "ays_model";
+
+  /** Reads diffusers' mutually exclusive sigma-spacing flags, and sdj's Align Your Steps. */
   SigmaSpacing sigmaSpacing() {
     boolean karras = bool("use_karras_sigmas", false);
     boolean exponential = bool("use_exponential_sigmas", false);
     boolean beta = bool("use_beta_sigmas", false);
-    if ((karras ? 1 : 0) + (exponential ? 1 : 0) + (beta ? 1 : 0) > 1) {
+    boolean ays = bool(USE_AYS_SIGMAS, false);
+    if ((karras ? 1 : 0) + (exponential ? 1 : 0) + (beta ? 1 : 0) + (ays ? 1 : 0) > 1) {
       throw new SdjException(schedulerName + " config sets more than one of use_karras_sigmas,"
-          + " use_exponential_sigmas and use_beta_sigmas: set at most one");
+          + " use_exponential_sigmas, use_beta_sigmas and " + USE_AYS_SIGMAS + ": set at most one");
+    }
+    if (ays) {
+      String model = text(AYS_MODEL, "sd1");
+      if (!model.equals("sd1") && !model.equals("sdxl")) {
+        throw bad(AYS_MODEL, value(AYS_MODEL), "sd1 or sdxl");
+      }
+      return model.equals("sdxl") ? SigmaSpacing.ALIGN_YOUR_STEPS_SDXL : SigmaSpacing.ALIGN_YOUR_STEPS;
     }
     return karras ? SigmaSpacing.KARRAS : exponential ? SigmaSpacing.EXPONENTIAL
         : beta ? SigmaSpacing.BETA : SigmaSpacing.TIMESTEPS;

@@ -26,7 +26,11 @@ public final class Schedulers {
   private static final Map<String, Entry> SHORT_NAMES = new LinkedHashMap<>();
   /** The short names' suffixes for the sigma spacings. */
   private static final Map<SigmaSpacing, String> SPACING_SUFFIX = Map.of(SigmaSpacing.TIMESTEPS, "",
-      SigmaSpacing.KARRAS, "-karras", SigmaSpacing.EXPONENTIAL, "-exponential", SigmaSpacing.BETA, "-beta");
+      SigmaSpacing.KARRAS, "-karras", SigmaSpacing.EXPONENTIAL, "-exponential", SigmaSpacing.BETA, "-beta",
+      SigmaSpacing.ALIGN_YOUR_STEPS, "-ays", SigmaSpacing.ALIGN_YOUR_STEPS_SDXL, "-ays");
+  /** The spacings a short name's suffix asks for (SDXL's Align Your Steps is its model's, not a name of its own). */
+  private static final List<SigmaSpacing> NAMED_SPACINGS = List.of(SigmaSpacing.TIMESTEPS, SigmaSpacing.KARRAS,
+      SigmaSpacing.EXPONENTIAL, SigmaSpacing.BETA, SigmaSpacing.ALIGN_YOUR_STEPS);
 
   static {
     FACTORIES.put("DDIMScheduler", json -> new DDIMScheduler(DDIMScheduler.Config.from(json)));
@@ -59,12 +63,12 @@ public final class Schedulers {
     spaced("euler", "EulerDiscreteScheduler");
     SHORT_NAMES.put("euler-a", new Entry("EulerAncestralDiscreteScheduler", Map.of()));
     for (DpmPreset preset : DpmPreset.values()) {
-      for (SigmaSpacing spacing : SigmaSpacing.values()) {
+      for (SigmaSpacing spacing : NAMED_SPACINGS) {
+        Map<String, Object> preset1 = new LinkedHashMap<>(spacingFlags(spacing));
+        preset1.putAll(Map.of("algorithm_type", preset.algorithm, "solver_order", preset.order, "solver_type",
+            preset.solverType));
         SHORT_NAMES.put(preset.shortName + SPACING_SUFFIX.get(spacing), new Entry("DPMSolverMultistepScheduler",
-            Map.of("algorithm_type", preset.algorithm, "solver_order", preset.order, "solver_type", preset.solverType,
-                "use_karras_sigmas", spacing == SigmaSpacing.KARRAS,
-                "use_exponential_sigmas", spacing == SigmaSpacing.EXPONENTIAL,
-                "use_beta_sigmas", spacing == SigmaSpacing.BETA)));
+            Map.copyOf(preset1)));
       }
     }
     spaced("lms", "LMSDiscreteScheduler");
@@ -108,17 +112,24 @@ public final class Schedulers {
   }
 
   /**
-   * {@code base} for the model's own spacing, and its {@code -karras}, {@code -exponential} and {@code -beta} names
-   * (A1111's Karras, Exponential and Beta schedule types).
+   * {@code base} for the model's own spacing, and its {@code -karras}, {@code -exponential}, {@code -beta} and
+   * {@code -ays} names (A1111's Karras, Exponential, Beta and Align Your Steps schedule types).
    */
   private static void spaced(String base, String className) {
     SHORT_NAMES.put(base, new Entry(className, Map.of()));
-    SHORT_NAMES.put(base + SPACING_SUFFIX.get(SigmaSpacing.KARRAS), new Entry(className,
-        Map.of("use_karras_sigmas", true, "use_exponential_sigmas", false, "use_beta_sigmas", false)));
-    SHORT_NAMES.put(base + SPACING_SUFFIX.get(SigmaSpacing.EXPONENTIAL), new Entry(className,
-        Map.of("use_karras_sigmas", false, "use_exponential_sigmas", true, "use_beta_sigmas", false)));
-    SHORT_NAMES.put(base + SPACING_SUFFIX.get(SigmaSpacing.BETA), new Entry(className,
-        Map.of("use_karras_sigmas", false, "use_exponential_sigmas", false, "use_beta_sigmas", true)));
+    for (SigmaSpacing spacing : NAMED_SPACINGS.subList(1, NAMED_SPACINGS.size())) {
+      SHORT_NAMES.put(base + SPACING_SUFFIX.get(spacing), new Entry(className, spacingFlags(spacing)));
+    }
+  }
+
+  /** The config flags of a named spacing: its own on, the others off. */
+  private static Map<String, Object> spacingFlags(SigmaSpacing spacing) {
+    if (spacing == SigmaSpacing.TIMESTEPS) {
+      return Map.of("use_karras_sigmas", false, "use_exponential_sigmas", false);
+    }
+    return Map.of("use_karras_sigmas", spacing == SigmaSpacing.KARRAS,
+        "use_exponential_sigmas", spacing == SigmaSpacing.EXPONENTIAL, "use_beta_sigmas", spacing == SigmaSpacing.BETA,
+        ConfigReader.USE_AYS_SIGMAS, spacing == SigmaSpacing.ALIGN_YOUR_STEPS);
   }
 
   /**

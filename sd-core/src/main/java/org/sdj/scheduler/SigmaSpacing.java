@@ -15,5 +15,13 @@ public enum SigmaSpacing {
    * Lee et al. (2024), "Beta Sampling is All You Need": {@code sigma_min + ppf(1 - i / (n - 1)) * (sigma_max -
    * sigma_min)}, {@code ppf} the quantile of Beta(0.6, 0.6) (diffusers' {@code use_beta_sigmas}, A1111's Beta).
    */
-  BETA
+  BETA,
+  /**
+   * NVIDIA's Align Your Steps noise levels for SD 1.5 (Sabour et al., 2024), as AUTOMATIC1111 lays them out: its
+   * eleven levels from 14.615 to 0.029, interpolated log-linearly to the steps asked ({@code use_ays_sigmas}, sdj's
+   * key).
+   */
+  ALIGN_YOUR_STEPS,
+  /** {@link #ALIGN_YOUR_STEPS} with the levels for SDXL ({@code ays_model: sdxl}). */
+  ALIGN_YOUR_STEPS_SDXL
 }

@@ -57,6 +57,38 @@ final class Sigmas {
     return out;
   }
 
+  /** NVIDIA's Align Your Steps levels for SD 1.5 and for SDXL, as AUTOMATIC1111 lists them. */
+  private static final double[] AYS_SD15 = {14.615, 6.475, 3.861, 2.697, 1.886, 1.396, 0.963, 0.652, 0.399, 0.152,
+      0.029};
+  private static final double[] AYS_SDXL = {14.615, 6.315, 3.771, 2.181, 1.342, 0.862, 0.555, 0.380, 0.234, 0.113,
+      0.029};
+
+  /**
+   * A1111's {@code loglinear_interp} of {@code levels} to {@code steps} levels: their logs, read smallest first at
+   * evenly spaced positions, interpolated at {@code steps} evenly spaced ones (the levels themselves for eleven).
+   */
+  static double[] alignYourSteps(double[] levels, int steps) {
+    int n = levels.length;
+    double[] xs = Timesteps.linspace(0, 1, n);
+    double[] ys = new double[n];
+    for (int i = 0; i < n; i++) {
+      ys[i] = Math.log(levels[n - 1 - i]);
+    }
+    double[] at = Timesteps.linspace(0, 1, steps);
+    double[] out = new double[steps];
+    for (int i = 0; i < steps; i++) {
+      double x = at[i];
+      int k = 0;
+      while (k < n - 2 && x > xs[k + 1]) {
+        k++;
+      }
+      double y = x <= xs[0] ? ys[0] : x >= xs[n - 1] ? ys[n - 1]
+          : ys[k] + (x - xs[k]) * (ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k]);
+      out[steps - 1 - i] = Math.exp(y);
+    }
+    return out;
+  }
+
   /** Re-spaces {@code sigmas} (largest first) as the spacing asks, between the given bounds. */
   static double[] respace(SigmaSpacing spacing, double sigmaMin, double sigmaMax, int steps, double[] sigmas) {
     return switch (spacing) {
@@ -64,6 +96,8 @@ final class Sigmas {
       case KARRAS -> karras(sigmaMin, sigmaMax, steps);
       case EXPONENTIAL -> exponential(sigmaMin, sigmaMax, steps);
       case BETA -> beta(sigmaMin, sigmaMax, steps);
+      case ALIGN_YOUR_STEPS -> alignYourSteps(AYS_SD15, steps);
+      case ALIGN_YOUR_STEPS_SDXL -> alignYourSteps(AYS_SDXL, steps);
     };
   }
 

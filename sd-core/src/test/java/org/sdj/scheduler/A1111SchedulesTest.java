@@ -79,6 +79,30 @@ class A1111SchedulesTest {
         java.util.Arrays.stream(dpm.timesteps()).boxed().toList());
   }
 
+  /** A1111's Align Your Steps: NVIDIA's levels, log-linearly interpolated (values printed by A1111's formula). */
+  @org.junit.jupiter.api.Test
+  void alignYourSteps() {
+    Scheduler sd = Schedulers.create("euler-ays", sd15(), Map.of());
+    sd.setTimesteps(10);
+    assertLevels(new double[] {14.614999999999997, 6.113513662022134, 3.565113735016383, 2.3938734813363083,
+        1.6499555142538875, 1.1357873100664773, 0.7425182963215853, 0.44500744157898225, 0.16920512418887718,
+        0.028999999999999998}, sd.sigmas());
+    Scheduler xl = Schedulers.create("dpmpp-2m-ays", sd15(), Map.of("ays_model", "sdxl"));
+    xl.setTimesteps(15);
+    assertLevels(new double[] {14.614999999999997, 8.025921658855022, 5.0630125324768205, 3.4872652328122253,
+        2.358452956951452, 1.6524928155713252, 1.1825657634279099, 0.862, 0.6293984011144996, 0.4718337041917909,
+        0.3545704111917484, 0.2507823472949435, 0.15437106722009145, 0.07661478759422205, 0.028999999999999998},
+        xl.sigmas());
+  }
+
+  private static void assertLevels(double[] expected, double[] sigmas) {
+    assertEquals(expected.length + 1, sigmas.length, "levels and the final 0");
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], sigmas[i], 1e-6 * expected[i], "sigma " + i);
+    }
+    assertEquals(0, sigmas[expected.length]);
+  }
+
   private static ObjectNode sd15() {
     return JSON.createObjectNode().put("beta_start", 0.00085).put("beta_end", 0.012)
         .put("beta_schedule", "scaled_linear").put("num_train_timesteps", 1000).put("steps_offset", 1);
