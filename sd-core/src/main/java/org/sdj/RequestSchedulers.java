@@ -37,14 +37,19 @@ final class RequestSchedulers {
 
   /**
    * The hires pass's scheduler: the fix's own (with the request's scheduler options only where it is the request's
-   * scheduler, whose options another may not read), else the request's.
+   * scheduler, whose options another may not read; but its timestep spacing, which every scheduler reads, as A1111
+   * walks one schedule of noise levels for both passes), else the request's.
    */
   Scheduler hires(PipelineComponents model, HiresFix fix) {
     if (fix.scheduler().isEmpty() || fix.scheduler().equals(request.scheduler())) {
       return first(model);
     }
-    return create(model, fix.scheduler().get(), Map.of());
+    Map<String, Object> spacing = request.schedulerOverrides().containsKey(TIMESTEP_SPACING)
+        ? Map.of(TIMESTEP_SPACING, request.schedulerOverrides().get(TIMESTEP_SPACING)) : Map.of();
+    return create(model, fix.scheduler().get(), spacing);
   }
+
+  private static final String TIMESTEP_SPACING = "timestep_spacing";
 
   private Scheduler create(PipelineComponents model, String name, Map<String, Object> requested) {
     Map<String, Object> overrides = new LinkedHashMap<>(requested);

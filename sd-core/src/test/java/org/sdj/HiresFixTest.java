@@ -160,6 +160,16 @@ class HiresFixTest extends TinyModelTest {
     assertTrue(none.parameters().infotext().contains("Hires upscaler: None"), none.parameters().infotext());
   }
 
+  /** A hires sampler of its own walks the request's timestep spacing, as A1111 walks one schedule for both passes. */
+  @Test
+  void aHiresSamplerOfItsOwnKeepsTheTimestepSpacing() {
+    List<Double> timesteps = new CopyOnWriteArrayList<>();
+    sd.generate(TinyModel.small("x").schedulerOverride("timestep_spacing", "linspace")
+        .hiresFix(new HiresFix(2, 0.6, 3).withScheduler("lms")).listener(e -> timesteps.add(e.timestep())));
+    // Three first-pass steps, then int(3 * 0.6) = 1 of LMS's linspace schedule [999, 499.5, 0] (leading: 667, 334, 1).
+    assertEquals(List.of(999.0, 499.5, 0.0, 0.0), timesteps);
+  }
+
   @Test
   void ownStepsAndAnOddScale() {
     GenerationResult result = sd.generate(TinyModel.small("x").hiresFix(new HiresFix(1.5, 0.7, 4)));

@@ -39,6 +39,14 @@ class Img2ImgStepsTest extends TinyModelTest {
     assertEquals(List.of("1/4", "2/4", "3/4", "4/4", "1/3", "2/3", "3/3"), events);
   }
 
+  /** LMS begun past its first step: its order's coefficients meet fewer derivatives, as diffusers zips them. */
+  @Test
+  void lmsBegunPastItsFirstStep() throws URISyntaxException {
+    GenerationResult result = sd.generate(GenerationRequest.prompt("a watercolor otter").negativePrompt("blurry")
+        .steps(6).scheduler("lms").seed(73).initImage(TestPictures.ramp(64, 64), 0.5));
+    TensorAssert.assertTensorClose(result.latents(), expected("lms img2img 6 steps at 0.5"), "lms");
+  }
+
   @Test
   void theCountsAreA1111s() {
     assertEquals(7, Img2ImgSteps.stepsRun(Convention.A1111, 10, 0.6));

@@ -72,7 +72,9 @@ public final class LMSDiscreteScheduler extends SigmaScheduler<LMSDiscreteSchedu
     }
     int order = Math.min(index + 1, ORDER);
     WeightedSum<L> prev = new WeightedSum<L>().add(1f, sample);
-    for (int k = 0; k < order; k++) {
+    // A loop begun past the first step (img2img) has fewer derivatives than its order: diffusers zips the order's
+    // coefficients with the derivatives it has, so the first ones alone count.
+    for (int k = 0; k < Math.min(order, derivatives.size()); k++) {
       prev.add((float) lmsCoefficient(order, index, k), derivatives.get(derivatives.size() - 1 - k));
     }
     stepIndex++;
