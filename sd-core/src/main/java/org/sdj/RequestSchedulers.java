@@ -11,6 +11,8 @@ import org.sdj.scheduler.DPMSolverMultistepScheduler;
 import org.sdj.scheduler.DPMSolverSDEScheduler;
 import org.sdj.scheduler.Scheduler;
 import org.sdj.scheduler.Schedulers;
+import org.sdj.scheduler.SigmaSpacing;
+import org.sdj.scheduler.TimestepSpacing;
 
 /**
  * The schedulers one request runs: its own (else the model's) with its options, and a hires pass's. Each loop gets a
@@ -44,12 +46,11 @@ final class RequestSchedulers {
     if (fix.scheduler().isEmpty() || fix.scheduler().equals(request.scheduler())) {
       return first(model);
     }
-    Map<String, Object> spacing = request.schedulerOverrides().containsKey(TIMESTEP_SPACING)
-        ? Map.of(TIMESTEP_SPACING, request.schedulerOverrides().get(TIMESTEP_SPACING)) : Map.of();
-    return create(model, fix.scheduler().get(), spacing);
+    Object spacing = request.schedulerOverrides().get(TimestepSpacing.CONFIG_KEY);
+    return create(model, fix.scheduler().get(), spacing != null ? Map.of(TimestepSpacing.CONFIG_KEY, spacing)
+        : Map.of());
   }
 
-  private static final String TIMESTEP_SPACING = "timestep_spacing";
 
   private Scheduler create(PipelineComponents model, String name, Map<String, Object> requested) {
     Map<String, Object> overrides = new LinkedHashMap<>(requested);
@@ -65,10 +66,10 @@ final class RequestSchedulers {
       overrides.put(DPMSolverSDEScheduler.NOISE_SAMPLER_SEED, brownianSeed);
     }
     // Align Your Steps has levels of its own for SDXL, which A1111 takes for an SDXL model.
-    boolean ays = Boolean.TRUE.equals(overrides.get("use_ays_sigmas")) || name.endsWith("-ays")
-        || model.schedulerConfig().path("use_ays_sigmas").asBoolean(false);
-    if (ays && model.unet().takesAddedCondition() && !overrides.containsKey("ays_model")) {
-      overrides.put("ays_model", "sdxl");
+    boolean ays = Boolean.TRUE.equals(overrides.get(SigmaSpacing.USE_AYS_SIGMAS)) || name.endsWith("-ays")
+        || model.schedulerConfig().path(SigmaSpacing.USE_AYS_SIGMAS).asBoolean(false);
+    if (ays && model.unet().takesAddedCondition() && !overrides.containsKey(SigmaSpacing.AYS_MODEL)) {
+      overrides.put(SigmaSpacing.AYS_MODEL, "sdxl");
     }
     // The trees grow where the noise would be drawn: on an NVIDIA GPU for torch's CUDA generator (A1111's, and
     // diffusers' GPU pipelines').

@@ -60,9 +60,7 @@ final class SeededNoise {
    * every pass's start anew). Afterwards, with an ENSD, the samplers draw from generators of the seed plus it.
    */
   float[] start(long[] shape) {
-    if (perPicture()) {
-      generators = fresh(seed);
-    }
+    restart();
     long[] from = resizedFrom(shape);
     float[] started;
     if (from == null) {
@@ -119,10 +117,15 @@ final class SeededNoise {
 
   /** The pass starts from noise the request gave: nothing drawn, but the samplers' generators as after a draw. */
   void startGiven() {
+    restart();
+    afterStart();
+  }
+
+  /** A1111 draws every pass's start from fresh generators; diffusers' one generator draws on. */
+  private void restart() {
     if (perPicture()) {
       generators = fresh(seed);
     }
-    afterStart();
   }
 
   private void afterStart() {

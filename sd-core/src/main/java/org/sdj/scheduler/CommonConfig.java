@@ -61,7 +61,7 @@ public record CommonConfig(
         reader.choice("beta_schedule", BetaSchedule.class, defaults.betaSchedule()),
         reader.numbers("trained_betas"),
         reader.choice("prediction_type", PredictionType.class, defaults.predictionType()),
-        reader.choice("timestep_spacing", TimestepSpacing.class, defaults.timestepSpacing()),
+        reader.choice(TimestepSpacing.CONFIG_KEY, TimestepSpacing.class, defaults.timestepSpacing()),
         reader.integer("steps_offset", defaults.stepsOffset()),
         reader.bool("rescale_betas_zero_snr", defaults.rescaleBetasZeroSnr()));
   }

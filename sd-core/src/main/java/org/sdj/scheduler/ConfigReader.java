@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
-import java.util.OptionalLong;
 import java.util.stream.Collectors;
 import org.sdj.SdjException;
 import org.sdj.random.RandomSource;
@@ -126,18 +125,6 @@ final class ConfigReader {
     return List.copyOf(values);
   }
 
-  /** A whole number that may be absent (or JSON null), such as a seed. */
-  OptionalLong optionalWhole(String key) {
-    JsonNode node = value(key);
-    if (node == null) {
-      return OptionalLong.empty();
-    }
-    if (!node.isIntegralNumber() || !node.canConvertToLong()) {
-      throw bad(key, node, "a whole number");
-    }
-    return OptionalLong.of(node.asLong());
-  }
-
   /**
    * A whole number or an array of them ({@code noise_sampler_seed}: one seed, or one per picture); empty where the key
    * is absent.
@@ -173,24 +160,20 @@ final class ConfigReader {
     return numbers(key).stream().map(Double::intValue).toList();
   }
 
-  /** sdj's config keys of Align Your Steps: the flag, and whose levels ({@code sd1} or {@code sdxl}). */
-  static final String USE_AYS_SIGMAS = "use_ays_sigmas";
-  static final String AYS_MODEL = "ays_model";
-
   /** Reads diffusers' mutually exclusive sigma-spacing flags, and sdj's Align Your Steps. */
   SigmaSpacing sigmaSpacing() {
     boolean karras = bool("use_karras_sigmas", false);
     boolean exponential = bool("use_exponential_sigmas", false);
     boolean beta = bool("use_beta_sigmas", false);
-    boolean ays = bool(USE_AYS_SIGMAS, false);
+    boolean ays = bool(SigmaSpacing.USE_AYS_SIGMAS, false);
     if ((karras ? 1 : 0) + (exponential ? 1 : 0) + (beta ? 1 : 0) + (ays ? 1 : 0) > 1) {
       throw new SdjException(schedulerName + " config sets more than one of use_karras_sigmas,"
-          + " use_exponential_sigmas, use_beta_sigmas and " + USE_AYS_SIGMAS + ": set at most one");
+          + " use_exponential_sigmas, use_beta_sigmas and " + SigmaSpacing.USE_AYS_SIGMAS + ": set at most one");
     }
     if (ays) {
-      String model = text(AYS_MODEL, "sd1");
+      String model = text(SigmaSpacing.AYS_MODEL, "sd1");
       if (!model.equals("sd1") && !model.equals("sdxl")) {
-        throw bad(AYS_MODEL, value(AYS_MODEL), "sd1 or sdxl");
+        throw bad(SigmaSpacing.AYS_MODEL, value(SigmaSpacing.AYS_MODEL), "sd1 or sdxl");
       }
       return model.equals("sdxl") ? SigmaSpacing.ALIGN_YOUR_STEPS_SDXL : SigmaSpacing.ALIGN_YOUR_STEPS;
     }

@@ -129,7 +129,7 @@ public final class Schedulers {
     }
     return Map.of("use_karras_sigmas", spacing == SigmaSpacing.KARRAS,
         "use_exponential_sigmas", spacing == SigmaSpacing.EXPONENTIAL, "use_beta_sigmas", spacing == SigmaSpacing.BETA,
-        ConfigReader.USE_AYS_SIGMAS, spacing == SigmaSpacing.ALIGN_YOUR_STEPS);
+        SigmaSpacing.USE_AYS_SIGMAS, spacing == SigmaSpacing.ALIGN_YOUR_STEPS);
   }
 
   /**

@@ -23,5 +23,9 @@ public enum SigmaSpacing {
    */
   ALIGN_YOUR_STEPS,
   /** {@link #ALIGN_YOUR_STEPS} with the levels for SDXL ({@code ays_model: sdxl}). */
-  ALIGN_YOUR_STEPS_SDXL
+  ALIGN_YOUR_STEPS_SDXL;
+
+  /** sdj's config keys of Align Your Steps: the flag, and whose levels ({@code sd1}, the default, or {@code sdxl}). */
+  public static final String USE_AYS_SIGMAS = "use_ays_sigmas";
+  public static final String AYS_MODEL = "ays_model";
 }

@@ -19,6 +19,9 @@ public enum TimestepSpacing implements ConfigValue {
    */
   SIMPLE("simple");
 
+  /** The config key, diffusers' {@code timestep_spacing}. */
+  public static final String CONFIG_KEY = "timestep_spacing";
+
   private final String configName;
 
   TimestepSpacing(String configName) {

@@ -22,6 +22,7 @@ import org.sdj.model.unet.FreeU;
 import org.sdj.pipeline.Img2ImgSteps;
 import org.sdj.random.RandomSource;
 import org.sdj.scheduler.DPMSolverMultistepScheduler;
+import org.sdj.scheduler.TimestepSpacing;
 import picocli.CommandLine.ParseResult;
 
 /**
@@ -34,7 +35,6 @@ final class ParametersFrom {
   static final String A1111_VERSION = "Version";
   /** The schedulers A1111 runs on timesteps of its own (not k-diffusion's noise levels). */
   private static final Set<String> TIMESTEP_SAMPLERS = Set.of("ddim", "pndm", "unipc", "lcm", "tcd", "ddpm");
-  private static final String TIMESTEP_SPACING = "timestep_spacing";
 
   private ParametersFrom() {}
 
@@ -243,7 +243,7 @@ final class ParametersFrom {
         // the bounds of its Karras, Exponential and Beta ones): diffusers' linspace spacing, not the model's own; its
         // SGM Uniform and Simple schedule types are sdj's spacings of those names.
         if (info.extras().containsKey(A1111_VERSION) && !TIMESTEP_SAMPLERS.contains(command.scheduler)) {
-          command.schedulerOptions.putIfAbsent(TIMESTEP_SPACING,
+          command.schedulerOptions.putIfAbsent(TimestepSpacing.CONFIG_KEY,
               info.scheduleType().flatMap(GenerationInfo::a1111TimestepSpacing).orElse("linspace"));
         }
       } else {
