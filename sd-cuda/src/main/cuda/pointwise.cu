@@ -4,7 +4,7 @@
 namespace sdj {
 
 // Activation codes, in the order of org.sdj.backend.Activation.
-enum { SILU = 0, GELU = 1, GELU_TANH = 2, QUICK_GELU = 3, RELU = 4, LEAKY_RELU = 5 };
+enum { SILU = 0, GELU = 1, GELU_TANH = 2, QUICK_GELU = 3, RELU = 4, LEAKY_RELU = 5, TANH = 6 };
 
 __device__ __forceinline__ float sigmoidf(float x) { return 1.f / (1.f + __expf(-x)); }
 
@@ -17,6 +17,7 @@ __device__ __forceinline__ float activate(int kind, float x) {
     case GELU_TANH: return 0.5f * x * (1.f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
     case RELU: return fmaxf(x, 0.f);
     case LEAKY_RELU: return x >= 0.f ? x : 0.2f * x;
+    case TANH: return tanhf(x);
     default: return x * sigmoidf(1.702f * x);
   }
 }

@@ -13,5 +13,7 @@ public enum Activation {
   /** {@code max(x, 0)} (T2I-Adapters' resnets). */
   RELU,
   /** {@code max(x, 0.2 x)}: torch's {@code LeakyReLU(0.2)}, the slope ESRGAN's upscalers use throughout. */
-  LEAKY_RELU
+  LEAKY_RELU,
+  /** {@code tanh(x)}: TAESD's decoder bounds its latents with {@code 3 tanh(x / 3)}. */
+  TANH
 }

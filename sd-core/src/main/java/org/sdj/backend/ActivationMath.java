@@ -19,6 +19,7 @@ public final class ActivationMath {
       case QUICK_GELU -> x * sigmoid(1.702 * x);
       case RELU -> Math.max(x, 0);
       case LEAKY_RELU -> x >= 0 ? x : 0.2 * x;
+      case TANH -> Math.tanh(x);
     };
   }
 

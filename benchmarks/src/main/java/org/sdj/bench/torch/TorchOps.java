@@ -230,6 +230,7 @@ final class TorchOps implements Ops {
         case QUICK_GELU -> t.mul(torch.sigmoid(t.mul(new Scalar(1.702f))));
         case RELU -> torch.relu(t);
         case LEAKY_RELU -> torch.leaky_relu(t, new Scalar(0.2f));
+        case TANH -> torch.tanh(t);
       };
       return out(y, x.shape());
     });
