@@ -8,6 +8,7 @@ import org.sdj.backend.Backend;
 import org.sdj.backend.Tensor;
 import org.sdj.io.checkpoint.ControlNetFile;
 import org.sdj.io.model.ControlNetConfig;
+import org.sdj.io.model.ModelFolder;
 import org.sdj.io.model.ModelLoadException;
 import org.sdj.io.model.ModelSource;
 import org.sdj.io.model.UNet2DConditionConfig;
@@ -23,7 +24,6 @@ import org.sdj.model.controlnet.ControlNetModel;
  * {@link #close()}.
  */
 public final class LoadedControlNet implements AutoCloseable {
-  private static final String WEIGHTS = "diffusion_pytorch_model";
 
   private final Path location;
   private final ControlNetModel model;
@@ -54,15 +54,10 @@ public final class LoadedControlNet implements AutoCloseable {
     String context = "Cannot load the ControlNet in " + location;
     if (!Files.isDirectory(location)) {
       throw new ModelLoadException(context, List.of(location + " does not exist (give a diffusers ControlNet folder,"
-          + " with config.json and " + WEIGHTS + ".safetensors, or a ControlNet file)"));
+          + " with config.json and " + ModelFolder.WEIGHTS + ".safetensors, or a ControlNet file)"));
     }
     ControlNetConfig config = ControlNetConfig.read(location.resolve("config.json"));
-    Path file = variant.map(v -> location.resolve(WEIGHTS + "." + v + ".safetensors")).filter(Files::isRegularFile)
-        .orElse(location.resolve(WEIGHTS + ".safetensors"));
-    if (!Files.isRegularFile(file)) {
-      throw new ModelLoadException(context, List.of(WEIGHTS + ".safetensors: file not found"));
-    }
-    SafeTensorsFile tensors = SafeTensorsFile.open(file);
+    SafeTensorsFile tensors = SafeTensorsFile.open(ModelFolder.weights(location, variant, context));
     return load(location, config, tensors, tensors, backend);
   }
 

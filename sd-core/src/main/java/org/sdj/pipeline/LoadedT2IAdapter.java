@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Tensor;
 import org.sdj.io.checkpoint.T2IAdapterFile;
+import org.sdj.io.model.ModelFolder;
 import org.sdj.io.model.ModelLoadException;
 import org.sdj.io.model.ModelSource;
 import org.sdj.io.model.T2IAdapterConfig;
@@ -25,7 +26,6 @@ import org.sdj.model.adapter.T2IAdapter;
  * {@link #close()}.
  */
 public final class LoadedT2IAdapter implements AutoCloseable {
-  private static final String WEIGHTS = "diffusion_pytorch_model";
 
   private final Path location;
   private final T2IAdapter model;
@@ -54,15 +54,10 @@ public final class LoadedT2IAdapter implements AutoCloseable {
     }
     if (!Files.isDirectory(location)) {
       throw new ModelLoadException(context, List.of(location + " is not a folder (give a diffusers T2I-Adapter"
-          + " folder, with config.json and " + WEIGHTS + ".safetensors)"));
+          + " folder, with config.json and " + ModelFolder.WEIGHTS + ".safetensors)"));
     }
     T2IAdapterConfig config = T2IAdapterConfig.read(location.resolve("config.json"));
-    Path path = variant.map(v -> location.resolve(WEIGHTS + "." + v + ".safetensors")).filter(Files::isRegularFile)
-        .orElse(location.resolve(WEIGHTS + ".safetensors"));
-    if (!Files.isRegularFile(path)) {
-      throw new ModelLoadException(context, List.of(WEIGHTS + ".safetensors: file not found"));
-    }
-    SafeTensorsFile file = SafeTensorsFile.open(path);
+    SafeTensorsFile file = SafeTensorsFile.open(ModelFolder.weights(location, variant, context));
     return build(location, config, file, file, backend, context);
   }
 

@@ -5,6 +5,7 @@ import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.model.Weights;
 import org.sdj.model.nn.Conv2d;
+import org.sdj.model.nn.Sequential;
 
 /**
  * ESRGAN's generator, basicsr's {@code RRDBNet} (Real-ESRGAN x4plus and x2plus, 4x-UltraSharp and the other ESRGAN
@@ -16,7 +17,7 @@ import org.sdj.model.nn.Conv2d;
 public final class RRDBNet implements UpscalingNetwork {
   private final EsrganConfig config;
   private final Conv2d convFirst;
-  private final RRDB[] body;
+  private final Sequential body = new Sequential();
   private final Conv2d convBody;
   private final Conv2d convUp1;
   private final Conv2d convUp2;
@@ -28,9 +29,8 @@ public final class RRDBNet implements UpscalingNetwork {
     this.config = config;
     long f = config.features();
     this.convFirst = Conv2d.same(w.prefix("conv_first"), config.inChannels(), f, 3);
-    this.body = new RRDB[config.blocks()];
-    for (int i = 0; i < body.length; i++) {
-      body[i] = new RRDB(w.prefix("body").prefix(Integer.toString(i)), f, config.growth());
+    for (int i = 0; i < config.blocks(); i++) {
+      body.add(new RRDB(w.prefix("body").prefix(Integer.toString(i)), f, config.growth())::forward);
     }
     this.convBody = Conv2d.same(w.prefix("conv_body"), f, f, 3);
     this.convUp1 = Conv2d.same(w.prefix("conv_up1"), f, f, 3);
@@ -60,14 +60,7 @@ public final class RRDBNet implements UpscalingNetwork {
   @Override
   public Tensor forward(Ops ops, Tensor x) {
     Tensor feat = convFirst.forward(ops, x);
-    Tensor h = feat;
-    for (RRDB block : body) {
-      Tensor next = block.forward(ops, h);
-      if (h != feat) {
-        h.close();
-      }
-      h = next;
-    }
+    Tensor h = body.forward(ops, feat);
     Tensor trunk = convBody.forward(ops, h, feat);
     if (h != feat) {
       h.close();
