@@ -110,7 +110,7 @@ make_bundle() {
     'sdxl/tiny-sdxl-refiner-single-file.json' 'sdxl/kohya-lora.safetensors' 'clip-vision/*' 'ip-adapter/*.bin' \
     'ip-adapter/*expected.safetensors' 'ip-adapter/sdxl-ip-adapter.safetensors' 'tiling/*' 'mask-crop/*' \
     'brownian/*' 'dpmpp-sde/*' 'sdxl/tiling-masked-expected.safetensors' 'masked-content/*' 'esrgan/*expected*' \
-    'esrgan/tiny-x2*' 'esrgan/tiny-x4-old*' 'sd-upscale/*' 'philox/*' 'a1111-noise/*' 'freeu/*' 'pag/*' 'nearest/*' 'img2img-steps/*'
+    'esrgan/tiny-x2*' 'esrgan/tiny-x4-old*' 'sd-upscale/*' 'philox/*' 'a1111-noise/*' 'freeu/*' 'pag/*' 'nearest/*' 'img2img-steps/*' 'taesd/expected*' 'taesd/*.png'
   cp -r sd-cuda/target/test-classes "$bundle/test-classes"
   cp sd-cuda/target/cuda/ptxas-report.txt "$bundle/ptxas-report.txt"
   # The attention tuning image (AttentionTune): 22 MB of cubin in parts, 3 MB xz-packed; 'run' unpacks it into /tmp.

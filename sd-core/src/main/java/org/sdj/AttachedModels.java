@@ -18,6 +18,7 @@ import org.sdj.pipeline.ControlInput;
 import org.sdj.pipeline.ImagePromptInput;
 import org.sdj.pipeline.LoadedImageEncoder;
 import org.sdj.pipeline.LoadedIpAdapter;
+import org.sdj.pipeline.LoadedTinyAutoencoder;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
 import org.sdj.upscale.ModelUpscaler;
@@ -25,7 +26,8 @@ import org.sdj.upscale.ModelUpscaler;
 /**
  * The models an engine loads beside its own: SDXL's refiner ({@link StableDiffusion.Builder#refiner}), ControlNets
  * and T2I-Adapters ({@link StableDiffusion.Builder#controlNet}, {@link ControlUnits}) and the image side of IP-Adapters ({@link
- * StableDiffusion.Builder#ipAdapter}, whose attention side is in the UNet's weights), each checked against the model
+ * StableDiffusion.Builder#ipAdapter}, whose attention side is in the UNet's weights), upscalers for the hires fix
+ * and TAESD in place of the VAE ({@link StableDiffusion.Builder#tinyAutoencoder}), each checked against the model
  * when loaded; and what a request asks of them, checked and prepared for the denoising loop.
  */
 final class AttachedModels implements AutoCloseable {
@@ -49,11 +51,15 @@ final class AttachedModels implements AutoCloseable {
   private final List<IpAdapterFile> ipAdapterFiles;
   /** The upscaling networks for the hires fix, by name. */
   private final Map<String, ModelUpscaler> upscalers;
+  /** TAESD in place of the model's (and the refiner's) VAE; empty for none. */
+  private final Optional<LoadedTinyAutoencoder> tinyAutoencoder;
 
   private AttachedModels(Optional<Refiner> refiner, ControlUnits controlUnits,
       List<LoadedIpAdapter> ipAdapters, Collection<LoadedImageEncoder> imageEncoders,
-      List<IpAdapterFile> ipAdapterFiles, Map<String, ModelUpscaler> upscalers) {
+      List<IpAdapterFile> ipAdapterFiles, Map<String, ModelUpscaler> upscalers,
+      Optional<LoadedTinyAutoencoder> tinyAutoencoder) {
     this.upscalers = upscalers;
+    this.tinyAutoencoder = tinyAutoencoder;
     this.refiner = refiner;
     this.controlUnits = controlUnits;
     this.ipAdapters = List.copyOf(ipAdapters);
@@ -70,18 +76,23 @@ final class AttachedModels implements AutoCloseable {
    * @param ipAdapterSources the IP-Adapters whose attention projections {@code model}'s UNet was loaded with, in order
    * @param vaeTiling whether the refiner's VAE runs tile by tile, as the model's
    * @param upscalerFiles upscaling networks for the hires fix, each known by its {@link ModelUpscaler#name()}
+   * @param tinyAutoencoder TAESD's folder or file, run in place of the model's and the refiner's VAE
    */
   static AttachedModels load(Optional<RefinerSource> refinerSource, List<ControlUnits.Source> controlSources,
       List<IpAdapterSource> ipAdapterSources, Optional<String> variant, Backend backend, PipelineComponents model,
-      boolean vaeTiling, List<Path> upscalerFiles) {
+      boolean vaeTiling, List<Path> upscalerFiles, Optional<Path> tinyAutoencoder) {
     Map<String, ModelUpscaler> upscalers = new LinkedHashMap<>();
+    Optional<LoadedTinyAutoencoder> tiny = Optional.empty();
     Optional<Refiner> refiner = Optional.empty();
     ControlUnits controlUnits = ControlUnits.none();
     List<LoadedIpAdapter> ipAdapters = new ArrayList<>();
     Map<Path, LoadedImageEncoder> encoders = new LinkedHashMap<>();
     try {
+      if (tinyAutoencoder.isPresent()) {
+        tiny = Optional.of(loadTiny(tinyAutoencoder.get(), variant, backend, model));
+      }
       if (refinerSource.isPresent()) {
-        refiner = Optional.of(loadRefiner(refinerSource.get(), backend, model, vaeTiling));
+        refiner = Optional.of(loadRefiner(refinerSource.get(), backend, model, vaeTiling, tiny));
       }
       controlUnits = ControlUnits.load(controlSources, variant, backend, model);
       for (IpAdapterSource source : ipAdapterSources) {
@@ -106,8 +117,9 @@ final class AttachedModels implements AutoCloseable {
         LOG.log(Level.INFO, "loaded upscaler {0} ({1}x) from {2}", upscaler.name(), upscaler.scale(), file);
       }
       return new AttachedModels(refiner, controlUnits, ipAdapters, encoders.values(),
-          ipAdapterSources.stream().map(IpAdapterSource::file).toList(), upscalers);
+          ipAdapterSources.stream().map(IpAdapterSource::file).toList(), upscalers, tiny);
     } catch (RuntimeException e) {
+      tiny.ifPresent(LoadedTinyAutoencoder::close);
       upscalers.values().forEach(ModelUpscaler::close);
       controlUnits.close();
       ipAdapters.forEach(LoadedIpAdapter::close);
@@ -118,9 +130,28 @@ final class AttachedModels implements AutoCloseable {
     }
   }
 
+  /** TAESD on {@code backend}, refused unless its latents are {@code model}'s. */
+  private static LoadedTinyAutoencoder loadTiny(Path location, Optional<String> variant, Backend backend,
+      PipelineComponents model) {
+    LoadedTinyAutoencoder tiny = LoadedTinyAutoencoder.load(location, variant, backend);
+    int channels = tiny.model().config().latentChannels();
+    int factor = tiny.model().config().downscaleFactor();
+    if (channels != model.vae().config().latentChannels() || factor != model.vae().downscaleFactor()) {
+      tiny.close();
+      throw new SdjException("the tiny autoencoder " + location + " reads " + channels + "-channel latents at 1/"
+          + factor + " of the picture's size, the model makes " + model.vae().config().latentChannels()
+          + "-channel ones at 1/" + model.vae().downscaleFactor() + ": give the TAESD made for the model's family"
+          + " (madebyollin/taesd for SD 1.x/2.x, madebyollin/taesdxl for SDXL)");
+    }
+    LOG.log(Level.INFO, "loaded the tiny autoencoder {0} (its {1}) in place of the VAE's", location,
+        tiny.model().hasEncoder() && tiny.model().hasDecoder() ? "encoder and decoder"
+            : tiny.model().hasEncoder() ? "encoder" : "decoder");
+    return tiny;
+  }
+
   /** The refiner on {@code backend}, refused unless its latents are {@code model}'s. */
   private static Refiner loadRefiner(RefinerSource source, Backend backend, PipelineComponents model,
-      boolean vaeTiling) {
+      boolean vaeTiling, Optional<LoadedTinyAutoencoder> tiny) {
     PipelineComponents components = PipelineComponents.load(source.source(), backend);
     int channels = components.vae().config().latentChannels();
     int factor = components.vae().downscaleFactor();
@@ -131,7 +162,13 @@ final class AttachedModels implements AutoCloseable {
           + model.vae().downscaleFactor() + ": a refiner must share the model's latents");
     }
     LOG.log(Level.INFO, "loaded refiner {0}", source.name());
-    return new Refiner(new StableDiffusionPipeline(components, backend, vaeTiling), source.name());
+    return new Refiner(new StableDiffusionPipeline(components, backend, vaeTiling)
+        .withTinyAutoencoder(tiny.map(LoadedTinyAutoencoder::model)), source.name());
+  }
+
+  /** TAESD in place of the VAE, where the engine loaded one. */
+  Optional<LoadedTinyAutoencoder> tinyAutoencoder() {
+    return tinyAutoencoder;
   }
 
   Optional<Refiner> refiner() {
@@ -253,5 +290,6 @@ final class AttachedModels implements AutoCloseable {
     imageEncoders.forEach(LoadedImageEncoder::close);
     ipAdapterFiles.forEach(IpAdapterFile::close);
     upscalers.values().forEach(ModelUpscaler::close);
+    tinyAutoencoder.ifPresent(LoadedTinyAutoencoder::close);
   }
 }

@@ -374,12 +374,20 @@ final class Generation {
     CancellationToken token = request.cancellation();
     return (step, total, timestep, denoised) -> {
       StepEvent event = new StepEvent(step, total, timestep, Duration.ofNanos(System.nanoTime() - started),
-          () -> LatentPreview.preview(denoised.get(), shape, 0), token);
+          () -> preview(denoised.get(), shape), token);
       request.listener().onStep(event);
       if (token.isCancelled()) {
         throw new GenerationCancelledException(step, total);
       }
     };
+  }
+
+  /** The first picture of {@code latents}: TAESD's where the engine runs it, else the latents' cheap colours. */
+  private BufferedImage preview(float[] latents, long[] shape) {
+    int factor = components.vae().downscaleFactor();
+    return pipeline.tinyPreview(latents, shape)
+        .map(p -> Images.toImages(p, new long[] {1, 3, shape[2] * factor, shape[3] * factor}).getFirst())
+        .orElseGet(() -> LatentPreview.preview(latents, shape, 0));
   }
 
   /** The model's native size: {@code unet.sample_size * vae factor}, 512 where the config does not say. */

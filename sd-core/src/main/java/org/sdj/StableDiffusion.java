@@ -26,6 +26,7 @@ import org.sdj.io.model.DiffusersFolder;
 import org.sdj.io.model.LoadOptions;
 import org.sdj.io.model.ModelSource;
 import org.sdj.pipeline.ModelExtras;
+import org.sdj.pipeline.LoadedTinyAutoencoder;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
 import org.sdj.prompt.Embedding;
@@ -58,7 +59,8 @@ public final class StableDiffusion implements AutoCloseable {
     this.loras = List.copyOf(loras);
     this.backend = backend;
     this.components = components;
-    this.pipeline = new StableDiffusionPipeline(components, backend, vaeTiling);
+    this.pipeline = new StableDiffusionPipeline(components, backend, vaeTiling)
+        .withTinyAutoencoder(attached.tinyAutoencoder().map(LoadedTinyAutoencoder::model));
     this.modelName = modelName;
     this.attached = attached;
   }
@@ -154,6 +156,7 @@ public final class StableDiffusion implements AutoCloseable {
     private final List<LoraSource> loras = new ArrayList<>();
     private final List<Path> embeddings = new ArrayList<>();
     private Optional<Path> vae = Optional.empty();
+    private Optional<String> tinyAutoencoder = Optional.empty();
     private boolean vaeTiling;
     private Optional<String> refiner = Optional.empty();
     private final List<String> controlNets = new ArrayList<>();
@@ -218,6 +221,24 @@ public final class StableDiffusion implements AutoCloseable {
     public Builder vae(Path file) {
       this.vae = Optional.of(Objects.requireNonNull(file, "file"));
       return this;
+    }
+
+    /**
+     * Runs TAESD, a distilled tiny autoencoder, in place of the model's VAE, as diffusers' {@code pipe.vae =
+     * AutoencoderTiny.from_pretrained("madebyollin/taesd")} and stable-diffusion.cpp's {@code --taesd}: pictures
+     * decoded (and img2img's encoded) in a few percent of the VAE's time, a little softer. A diffusers folder or Hub id
+     * ({@code madebyollin/taesd} for SD 1.x/2.x, {@code madebyollin/taesdxl} for SDXL), its weights file alone, or one
+     * of TAESD's own files ({@code taesd_decoder.pth}: the model's VAE then still encodes). Not with
+     * {@link #vaeTiling}.
+     */
+    public Builder tinyAutoencoder(String folderFileOrHubId) {
+      this.tinyAutoencoder = Optional.of(Objects.requireNonNull(folderFileOrHubId, "folderFileOrHubId"));
+      return this;
+    }
+
+    /** {@link #tinyAutoencoder(String)} of a folder or file. */
+    public Builder tinyAutoencoder(Path folderOrFile) {
+      return tinyAutoencoder(Objects.requireNonNull(folderOrFile, "folderOrFile").toString());
     }
 
     /**
@@ -390,6 +411,10 @@ public final class StableDiffusion implements AutoCloseable {
      */
     public StableDiffusion build() {
       String source = model.orElseThrow(() -> new SdjException("no model given: call model(...) first"));
+      if (vaeTiling && tinyAutoencoder.isPresent()) {
+        throw new SdjException("VAE tiling cuts the model's VAE into tiles, and TAESD takes its place whole: ask for"
+            + " one of them (no --vae-tiling, or no --taesd)");
+      }
       List<Embedding> words = embeddings.stream().map(Embedding::read).toList();
       List<Lora> merged = loras.stream().map(l -> new Lora(localFile(l.file()), l.weight())).toList();
       LoadOptions options = variant.map(LoadOptions.defaults()::withVariant).orElse(LoadOptions.defaults());
@@ -426,7 +451,7 @@ public final class StableDiffusion implements AutoCloseable {
         attachedOwnsAdapters = true;
         AttachedModels attached = AttachedModels.load(refinerSource,
             controlNets.stream().map(this::locateControl).toList(), adapters, variant, b, components, vaeTiling,
-            upscalers);
+            upscalers, tinyAutoencoder.map(this::locateModel));
         return new StableDiffusion(b, components, modelName(source, location), vaeTiling, attached, merged);
       } catch (RuntimeException e) {
         if (components != null) {
@@ -488,10 +513,18 @@ public final class StableDiffusion implements AutoCloseable {
     /** A control unit's files: the path as given where it exists, else a Hub id's snapshot (named by the id). */
     private ControlUnits.Source locateControl(String source) {
       Path path = Path.of(source);
-      if (Files.exists(path) || !HubModel.looksLikeModelId(source)) {
-        return new ControlUnits.Source(path, ModelSource.nameOf(path));
-      }
-      return new ControlUnits.Source(HubModel.resolveModel(source, hubOptions()), source);
+      boolean local = Files.exists(path) || !HubModel.looksLikeModelId(source);
+      return new ControlUnits.Source(locateModel(source), local ? ModelSource.nameOf(path) : source);
+    }
+
+    /**
+     * A folder or file as given where it exists (or is no Hub id), else the local copy of a Hub repository of one
+     * diffusers model at its root.
+     */
+    private Path locateModel(String source) {
+      Path path = Path.of(source);
+      return Files.exists(path) || !HubModel.looksLikeModelId(source) ? path
+          : HubModel.resolveModel(source, hubOptions());
     }
 
     /** Hub downloads in the model's variant, told to the download listener. */

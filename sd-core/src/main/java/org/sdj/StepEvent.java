@@ -46,8 +46,9 @@ public final class StepEvent {
   }
 
   /**
-   * A cheap preview of the current denoised estimate of the first image, at latent resolution (1/8 of the output): a
-   * linear map of the latent channels to RGB, no VAE. Computed on request only (on a GPU backend it waits for the
+   * A cheap preview of the current denoised estimate of the first image: TAESD's picture at full size where the engine
+   * runs TAESD ({@link StableDiffusion.Builder#tinyAutoencoder}, A1111's TAESD live previews), else one at latent
+   * resolution (1/8 of the output), a linear map of the latent channels to RGB, no VAE. Computed on request only (on a GPU backend it waits for the
    * step to finish), and only while the listener's {@code onStep} call runs.
    *
    * @throws IllegalStateException when called after {@code onStep} returned

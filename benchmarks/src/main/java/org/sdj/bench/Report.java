@@ -21,7 +21,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * Runs the benchmarks on sdj's CPU backend and on libtorch in one JMH run and prints, for each benchmark and shape,
  * both medians with their spread and the ratio. {@code smoke} finishes in under a minute; {@code full} runs every
- * shape and the whole models; {@code upscaler} the ESRGAN tile alone (about a minute). With {@code --append FILE} the table is also appended to that markdown file.
+ * shape and the whole models; {@code upscaler} the ESRGAN tile alone (about a minute); {@code taesd} TAESD's decoder
+ * alone (about a minute). With {@code --append FILE} the table is also appended to that markdown file.
  */
 public final class Report {
   private Report() {}
@@ -40,10 +41,11 @@ public final class Report {
         results.addAll(run(options(3, 2, 5, 2).include(GemmBenchmark.class.getName())
             .include(ConvBenchmark.class.getName()).include(AttentionBenchmark.class.getName())));
         results.addAll(run(options(1, 1, 3, 1).include(ModelBenchmark.class.getName())
-            .include(UpscalerBenchmark.class.getName())));
+            .include(UpscalerBenchmark.class.getName()).include(TaesdBenchmark.class.getName())));
       }
       case "upscaler" -> results.addAll(run(options(1, 3, 5, 3).include(UpscalerBenchmark.class.getName())));
-      default -> throw new IllegalArgumentException("profile is smoke, full or upscaler, not " + profile);
+      case "taesd" -> results.addAll(run(options(1, 3, 5, 3).include(TaesdBenchmark.class.getName())));
+      default -> throw new IllegalArgumentException("profile is smoke, full, upscaler or taesd, not " + profile);
     }
     String table = table(results, profile, loadBefore, load());
     System.out.println(table);

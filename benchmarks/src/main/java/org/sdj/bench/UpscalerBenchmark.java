@@ -1,17 +1,12 @@
 package org.sdj.bench;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Map;
 import java.util.TreeMap;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Setup;
-import org.sdj.backend.DType;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
-import org.sdj.backend.WeightData;
 import org.sdj.model.Weights;
 import org.sdj.model.esrgan.EsrganConfig;
 import org.sdj.model.esrgan.RRDBNet;
@@ -22,8 +17,6 @@ import org.sdj.model.esrgan.RRDBNet;
  * the dense blocks' 3x3 convolutions over concatenations, and the two enlargements to 256x256.
  */
 public class UpscalerBenchmark extends BackendBenchmark {
-  private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
   private RRDBNet network;
   private float[] tile;
 
@@ -33,21 +26,8 @@ public class UpscalerBenchmark extends BackendBenchmark {
     EsrganConfig config = new EsrganConfig(3, 3, 64, 32, 6);
     Map<String, long[]> shapes = new TreeMap<>();
     new RRDBNet(config, Weights.recording(shapes));
-    Map<String, MemorySegment> data = new TreeMap<>();
-    long seed = 1;
-    for (var e : shapes.entrySet()) {
-      long[] shape = e.getValue();
-      long n = RandomWeights.numel(shape);
-      // Small weights, so that the 6 residual blocks keep the activations in range as trained ones do.
-      float[] v = RandomWeights.normal(n, 0.2 / Math.sqrt((double) n / shape[0]), seed++);
-      MemorySegment seg = arena.allocate(n * 2, 8);
-      for (int i = 0; i < v.length; i++) {
-        seg.setAtIndex(I16, i, Float.floatToFloat16(v[i]));
-      }
-      data.put(e.getKey(), seg);
-    }
-    network = new RRDBNet(config, new Weights(opened, shapes.keySet(),
-        name -> new WeightData(name, DType.F16, shapes.get(name), data.get(name))));
+    // Small weights, so that the 6 residual blocks keep the activations in range as trained ones do.
+    network = new RRDBNet(config, RandomWeights.f16Model(opened, arena, shapes, 0.2));
     tile = RandomWeights.normal(3 * 64 * 64, 0.2, 7);
     for (int i = 0; i < tile.length; i++) {
       tile[i] += 0.5f;

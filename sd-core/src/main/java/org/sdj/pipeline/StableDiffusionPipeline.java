@@ -5,17 +5,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.sdj.Tiling;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Ops;
-import org.sdj.backend.SeamlessOps;
 import org.sdj.backend.Tensor;
 import org.sdj.model.blocks.PerturbedAttention;
 import org.sdj.model.unet.FreeU;
 import org.sdj.model.unet.UNet2DConditionModel;
-import org.sdj.model.vae.AutoencoderKL;
+import org.sdj.model.vae.AutoencoderTiny;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Scheduler;
 import org.sdj.scheduler.StepResult;
@@ -28,8 +26,8 @@ public final class StableDiffusionPipeline {
   private static final System.Logger LOG = System.getLogger(StableDiffusionPipeline.class.getName());
   private final PipelineComponents components;
   private final Backend backend;
-  /** Whether the VAE runs tile by tile on pictures larger than its tile ({@link VaeTiles}). */
-  private final boolean vaeTiling;
+  /** The passes between pictures and latents. */
+  private final VaeRunner vae;
   /** Which of the UNet's and VAE's convolutions wrap around, for seamless pictures. */
   private final Tiling tiling;
   /** FreeU's factors for the UNet's up blocks; empty for none. */
@@ -46,14 +44,15 @@ public final class StableDiffusionPipeline {
    *     {@code enable_vae_tiling()}
    */
   public StableDiffusionPipeline(PipelineComponents components, Backend backend, boolean vaeTiling) {
-    this(components, backend, vaeTiling, Tiling.NONE, Optional.empty(), Optional.empty());
+    this(components, backend, new VaeRunner(components, backend, vaeTiling, Tiling.NONE, Optional.empty()),
+        Tiling.NONE, Optional.empty(), Optional.empty());
   }
 
-  private StableDiffusionPipeline(PipelineComponents components, Backend backend, boolean vaeTiling, Tiling tiling,
+  private StableDiffusionPipeline(PipelineComponents components, Backend backend, VaeRunner vae, Tiling tiling,
       Optional<FreeU> freeU, Optional<PerturbedAttentionGuidance> pag) {
     this.components = components;
     this.backend = backend;
-    this.vaeTiling = vaeTiling;
+    this.vae = vae;
     this.tiling = tiling;
     this.freeU = freeU;
     this.pag = pag;
@@ -65,7 +64,7 @@ public final class StableDiffusionPipeline {
    */
   public StableDiffusionPipeline withPag(Optional<PerturbedAttentionGuidance> pag) {
     return pag.equals(this.pag) ? this
-        : new StableDiffusionPipeline(components, backend, vaeTiling, tiling, freeU, pag);
+        : new StableDiffusionPipeline(components, backend, vae, tiling, freeU, pag);
   }
 
   /**
@@ -75,7 +74,7 @@ public final class StableDiffusionPipeline {
    */
   public StableDiffusionPipeline withFreeU(Optional<FreeU> freeU) {
     return freeU.equals(this.freeU) ? this
-        : new StableDiffusionPipeline(components, backend, vaeTiling, tiling, freeU, pag);
+        : new StableDiffusionPipeline(components, backend, vae, tiling, freeU, pag);
   }
 
   /**
@@ -88,12 +87,19 @@ public final class StableDiffusionPipeline {
     if (tiling == this.tiling) {
       return this;
     }
-    if (tiling != Tiling.NONE && vaeTiling) {
-      throw new IllegalArgumentException("seamless tiling wraps the picture around its edges, which VAE tiling would"
-          + " cut into tiles: turn VAE tiling off (StableDiffusion.builder().vaeTiling(false), no --vae-tiling) or"
-          + " seamless tiling");
-    }
-    return new StableDiffusionPipeline(components, backend, vaeTiling, tiling, freeU, pag);
+    return new StableDiffusionPipeline(components, backend, vae.seamless(tiling), tiling, freeU, pag);
+  }
+
+  /**
+   * This pipeline with TAESD ({@code tiny}) in place of the model's VAE for the parts it has (its encoder for
+   * img2img and inpainting, its decoder for the pictures), as diffusers' pipelines run with {@code pipe.vae =
+   * AutoencoderTiny...}; empty for the model's VAE.
+   *
+   * @throws IllegalArgumentException where VAE tiling is on, which TAESD does not do
+   */
+  public StableDiffusionPipeline withTinyAutoencoder(Optional<AutoencoderTiny> tiny) {
+    return tiny.equals(vae.tiny()) ? this
+        : new StableDiffusionPipeline(components, backend, vae.withTiny(tiny), tiling, freeU, pag);
   }
 
   public PipelineComponents components() {
@@ -121,7 +127,7 @@ public final class StableDiffusionPipeline {
     int begin = 0;
     float[] latents;
     switch (spec.start()) {
-      case LatentStart.Noise n -> latents = scaled(n.unitNoise(), (float) scheduler.initNoiseSigma());
+      case LatentStart.Noise n -> latents = VaeRunner.scaled(n.unitNoise(), (float) scheduler.initNoiseSigma());
       case LatentStart.Image i -> {
         begin = img2imgBegin(spec.steps(), i.strength(), i.stepsRun(), scheduler.order());
         scheduler.setBeginIndex(begin);
@@ -130,7 +136,7 @@ public final class StableDiffusionPipeline {
       case LatentStart.Inpaint p -> {
         begin = img2imgBegin(spec.steps(), p.strength(), p.stepsRun(), scheduler.order());
         scheduler.setBeginIndex(begin);
-        latents = p.strength() == 1 ? scaled(p.unitNoise(), (float) scheduler.initNoiseSigma())
+        latents = p.strength() == 1 ? VaeRunner.scaled(p.unitNoise(), (float) scheduler.initNoiseSigma())
             : scheduler.addNoise(p.imageLatents(), p.unitNoise(), timesteps[begin]);
       }
       case LatentStart.Partial p -> {
@@ -355,9 +361,8 @@ public final class StableDiffusionPipeline {
   }
 
   /**
-   * Encodes an image to scaled latents by sampling the VAE's posterior, as diffusers' img2img does with
-   * {@code latent_dist.sample(generator)}: {@code (mean + exp(logvar / 2) * noise) * scaling_factor}, log-variance
-   * clamped to [-30, 20].
+   * Encodes pictures to scaled latents: the VAE's posterior sampled, as diffusers' img2img does with
+   * {@code latent_dist.sample(generator)}, or TAESD's latents where the engine runs TAESD (drawing nothing).
    *
    * @param image {@code [N, 3, H, W]} in [-1, 1] flattened
    * @param imageShape its shape
@@ -365,27 +370,7 @@ public final class StableDiffusionPipeline {
    * @return {@code [N, latent_channels, H / f, W / f]} flattened
    */
   public float[] encodeImage(float[] image, long[] imageShape, NoiseSource noise) {
-    VaeTiles.Pass encode = (x, shape) -> onVae("encoder", (ops, vae) -> vae.encodeMoments(ops, ops.fromHost(x,
-        shape)));
-    Optional<VaeTiles> tiles = tiling(false).filter(t -> t.tiles(imageShape[2], imageShape[3]));
-    float[] moments = tiles.isPresent()
-        ? tiles.get().apply(image, imageShape, 2 * components.vae().config().latentChannels(), encode)
-        : encode.apply(image, imageShape);
-    // Each image's moments are its means, then its log-variances: [N, 2 * channels, h, w].
-    int images = Math.toIntExact(imageShape[0]);
-    int perImage = moments.length / images / 2;
-    float[] eps = noise.next(moments.length / 2);
-    float scaling = (float) components.vae().config().scalingFactor();
-    float[] latents = new float[moments.length / 2];
-    for (int n = 0; n < images; n++) {
-      int mean = 2 * n * perImage;
-      for (int i = 0; i < perImage; i++) {
-        float logvar = Math.clamp(moments[mean + perImage + i], -30f, 20f);
-        int at = n * perImage + i;
-        latents[at] = (moments[mean + i] + (float) Math.exp(0.5 * logvar) * eps[at]) * scaling;
-      }
-    }
-    return latents;
+    return vae.encode(image, imageShape, noise);
   }
 
   /** The control image for every row of the UNet's batch, {@code [rows, 3, H, W]} in the activation type. */
@@ -421,78 +406,20 @@ public final class StableDiffusionPipeline {
    * clamped, {@code [N, 3, H, W]} flattened.
    */
   public float[] decode(float[] latents, long[] latentShape) {
-    float scaling = (float) components.vae().config().scalingFactor();
-    float[] z = scaled(latents, 1f / scaling);
-    VaeTiles.Pass decode = (x, shape) -> onVae("decoder", (ops, vae) -> vae.decode(ops, ops.fromHost(x, shape)));
-    Optional<VaeTiles> tiles = tiling(true).filter(t -> t.tiles(latentShape[2], latentShape[3]));
-    float[] image = tiles.isPresent()
-        ? tiles.get().apply(z, latentShape, components.vae().config().outChannels(), decode)
-        : decode.apply(z, latentShape);
-    for (int i = 0; i < image.length; i++) {
-      image[i] = Math.clamp(image[i] / 2f + 0.5f, 0f, 1f);
-    }
-    return image;
+    return vae.decode(latents, latentShape);
   }
 
   /**
-   * The VAE's tiles where tiling is on, as diffusers sizes them: {@code sample_size} pixels, {@code sample_size / f}
-   * latents.
+   * TAESD's picture of the first of {@code latents} (scaled, {@code [N, C, h, w]} flattened) in [0, 1],
+   * {@code [1, 3, H, W]} flattened, where this pipeline decodes with TAESD (A1111's TAESD live previews); empty
+   * otherwise.
    */
-  private Optional<VaeTiles> tiling(boolean decoding) {
-    if (!vaeTiling) {
+  public Optional<float[]> tinyPreview(float[] latents, long[] latentShape) {
+    if (vae.tiny().filter(AutoencoderTiny::hasDecoder).isEmpty()) {
       return Optional.empty();
     }
-    int pixels = components.vae().config().sampleSize();
-    int latents = Math.max(1, pixels / components.vae().downscaleFactor());
-    return Optional.of(decoding ? new VaeTiles(latents, pixels) : new VaeTiles(pixels, latents));
-  }
-
-  /**
-   * Runs a VAE pass on the backend (an SDXL model's {@code force_upcast} VAE on its {@linkplain Backend#upcast()
-   * upcast} at once); where its 16-bit activations overflowed (a result that is not all finite) and the
-   * backend offers an {@linkplain Backend#upcast() upcast}, runs it again there (as AUTOMATIC1111 reverts its VAE to
-   * 32-bit floats). A result still not finite is returned as it is, for the image check to report.
-   */
-  private float[] onVae(String part, BiFunction<Ops, AutoencoderKL, Tensor> pass) {
-    // SDXL's VAE overflows float16: diffusers' SDXL pipelines run a force_upcast VAE wide from the start, and so does
-    // sdj (a VAE fixed for float16, such as sdxl-vae-fp16-fix, says force_upcast false).
-    Optional<Backend> upcast = backend.upcast();
-    if (upcast.isPresent() && components.second().isPresent() && components.vae().config().forceUpcast()) {
-      return run(upcast.get(), components.vaeOn(upcast.get()), pass);
-    }
-    float[] out = run(backend, components.vae(), pass);
-    if (allFinite(out)) {
-      return out;
-    }
-    Optional<Backend> wide = backend.upcast();
-    if (wide.isEmpty()) {
-      return out;
-    }
-    LOG.log(Level.WARNING, "the VAE {0} overflowed {1} on {2}; running it again in {3}", part,
-        backend.activationType(), backend.name(), wide.get().activationType());
-    return run(wide.get(), components.vaeOn(wide.get()), pass);
-  }
-
-  private float[] run(Backend on, AutoencoderKL vae, BiFunction<Ops, AutoencoderKL, Tensor> pass) {
-    try (Ops ops = SeamlessOps.wrap(on.ops(), tiling.alongWidth(), tiling.alongHeight())) {
-      return ops.toHost(pass.apply(ops, vae));
-    }
-  }
-
-  private static boolean allFinite(float[] x) {
-    for (float v : x) {
-      if (!Float.isFinite(v)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static float[] scaled(float[] x, float factor) {
-    float[] out = new float[x.length];
-    for (int i = 0; i < x.length; i++) {
-      out[i] = x[i] * factor;
-    }
-    return out;
+    long[] first = latentShape.clone();
+    first[0] = 1;
+    return Optional.of(vae.decode(Arrays.copyOf(latents, Math.toIntExact(latents.length / latentShape[0])), first));
   }
 }

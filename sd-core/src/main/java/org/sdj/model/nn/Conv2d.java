@@ -10,7 +10,12 @@ public record Conv2d(Tensor weight, Tensor bias, Conv2dParams params) {
 
   /** Loads a square {@code kernel} convolution with bias. */
   public static Conv2d load(Weights w, long in, long out, int kernel, Conv2dParams params) {
-    return new Conv2d(w.get("weight", out, in, kernel, kernel), w.get("bias", out), params);
+    return load(w, in, out, kernel, params, true);
+  }
+
+  /** Loads a square {@code kernel} convolution, with a bias where {@code bias} says ({@code bias=False} in torch). */
+  public static Conv2d load(Weights w, long in, long out, int kernel, Conv2dParams params, boolean bias) {
+    return new Conv2d(w.get("weight", out, in, kernel, kernel), bias ? w.get("bias", out) : null, params);
   }
 
   /** A {@code kernel} x {@code kernel} convolution, stride 1, padding that keeps the size. */

@@ -47,6 +47,14 @@ final class ModelOptions {
           + " the model's, as A1111's --vae.")
   Path vae;
 
+  @Option(names = "--taesd", paramLabel = "PATH",
+      description = "TAESD, a tiny distilled autoencoder, in place of the VAE (as stable-diffusion.cpp's --taesd and"
+          + " diffusers' AutoencoderTiny): much faster decoding, slightly softer pictures, and full-size step previews."
+          + " A diffusers folder or Hub id (madebyollin/taesd for SD 1.x/2.x, madebyollin/taesdxl for SDXL), its"
+          + " diffusion_pytorch_model.safetensors, or TAESD's own taesd_decoder.pth (the VAE then still encodes"
+          + " img2img's picture).")
+  String taesd;
+
   @Option(names = "--lora", paramLabel = "FILE[:WEIGHT]",
       description = "A LoRA (.safetensors, kohya's or diffusers' layout; a file or one in a Hub repository,"
           + " org/name/path/in/repo.safetensors) merged into the model at strength WEIGHT (default 1); repeat for"
@@ -103,6 +111,9 @@ final class ModelOptions {
     }
     if (vae != null) {
       engine.vae(vae);
+    }
+    if (taesd != null) {
+      engine.tinyAutoencoder(taesd);
     }
     embeddings.forEach(engine::embedding);
     if (refiner != null) {

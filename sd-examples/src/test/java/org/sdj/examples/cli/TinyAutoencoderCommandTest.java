@@ -1,0 +1,52 @@
+package org.sdj.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sdj.image.TestPictures;
+
+/** {@code sdj generate --taesd}, with sd-core's tiny TAESD. */
+class TinyAutoencoderCommandTest {
+  @TempDir Path dir;
+
+  @Test
+  void decodesWithTaesd() throws IOException {
+    Path taesd = tinyTaesd(dir);
+    Path withTaesd = dir.resolve("taesd.png");
+    Path withVae = dir.resolve("vae.png");
+    Sdj.run(Sdj.smallGenerate(withTaesd, "--quiet", "--taesd", taesd.toString())).assertSuccess();
+    Sdj.run(Sdj.smallGenerate(withVae, "--quiet")).assertSuccess();
+    float[] a = TestPictures.bytes(ImageIO.read(withTaesd.toFile()));
+    float[] b = TestPictures.bytes(ImageIO.read(withVae.toFile()));
+    assertEquals(b.length, a.length);
+    assertFalse(Arrays.equals(a, b), "TAESD's picture is not the VAE's");
+  }
+
+  @Test
+  void badUseIsOneErrorLine() throws IOException {
+    Path taesd = tinyTaesd(dir);
+    Sdj.run(Sdj.smallGenerate(dir.resolve("out.png"), "--taesd", taesd.toString(), "--vae-tiling"))
+        .assertOneErrorLine(1, "VAE tiling", "--taesd");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("out.png"), "--taesd", dir.resolve("none").toString()))
+        .assertOneErrorLine(1, "none", "does not exist");
+  }
+
+  private static Path tinyTaesd(Path dir) throws IOException {
+    Path folder = dir.resolve("tiny-taesd");
+    Files.createDirectories(folder);
+    for (String name : new String[] {"config.json", "diffusion_pytorch_model.safetensors"}) {
+      try (InputStream in = TinyAutoencoderCommandTest.class.getResourceAsStream("/taesd/tiny-taesd/" + name)) {
+        Files.copy(in, folder.resolve(name));
+      }
+    }
+    return folder;
+  }
+}
