@@ -1,5 +1,7 @@
 package org.sdj.model.unet;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 
@@ -11,6 +13,14 @@ import org.sdj.backend.Tensor;
  * {@code x + (factor - 1) * low(x)}.
  */
 final class FourierFilter {
+  /** The two matrices of a plane size, made once: {@code h * w} maps to them. */
+  private record Matrices(float[] project, float[] expand) {}
+
+  /** At most this many plane sizes are kept (a UNet's up blocks meet two per picture size). */
+  private static final int KEPT = 16;
+
+  private static final Map<Long, Matrices> MATRICES = new ConcurrentHashMap<>();
+
   private FourierFilter() {}
 
   /**
@@ -20,6 +30,25 @@ final class FourierFilter {
   static Tensor apply(Ops ops, Tensor x, double factor) {
     int h = Math.toIntExact(x.dim(2));
     int w = Math.toIntExact(x.dim(3));
+    int plane = h * w;
+    Matrices m = matrices(h, w);
+    try (Tensor flat = ops.reshape(x, x.dim(0) * x.dim(1), plane);
+        Tensor toCoefficients = ops.fromHost(m.project(), 9, plane);
+        Tensor fromCoefficients = ops.fromHost(m.expand(), plane, 9);
+        Tensor coefficients = ops.linear(flat, toCoefficients, null, null);
+        Tensor low = ops.linear(coefficients, fromCoefficients, null, null);
+        Tensor lowPlanes = ops.reshape(low, x.shape())) {
+      return ops.combine(1f, x, (float) (factor - 1), lowPlanes);
+    }
+  }
+
+  /** The projection on the nine basis planes, {@code [9, H * W]}, and back, {@code [H * W, 9]}, of a plane size. */
+  private static Matrices matrices(int h, int w) {
+    long key = (long) h << 32 | w;
+    Matrices known = MATRICES.get(key);
+    if (known != null) {
+      return known;
+    }
     int plane = h * w;
     double[][] basis = basis(h, w);
     double[][] mixed = mixed(basis, h, w);
@@ -31,14 +60,12 @@ final class FourierFilter {
         expand[p * 9 + j] = (float) mixed[p][j];
       }
     }
-    try (Tensor flat = ops.reshape(x, x.dim(0) * x.dim(1), plane);
-        Tensor toCoefficients = ops.fromHost(project, 9, plane);
-        Tensor fromCoefficients = ops.fromHost(expand, plane, 9);
-        Tensor coefficients = ops.linear(flat, toCoefficients, null, null);
-        Tensor low = ops.linear(coefficients, fromCoefficients, null, null);
-        Tensor lowPlanes = ops.reshape(low, x.shape())) {
-      return ops.combine(1f, x, (float) (factor - 1), lowPlanes);
+    if (MATRICES.size() >= KEPT) {
+      MATRICES.clear();
     }
+    Matrices made = new Matrices(project, expand);
+    MATRICES.put(key, made);
+    return made;
   }
 
   /** {@code [H * W][9]}: at each pixel {@code (y, x)}, {@code u_a(y) * v_b(x)} for {@code a, b} in (1, cos, sin). */
