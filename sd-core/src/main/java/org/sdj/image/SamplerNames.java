@@ -62,6 +62,13 @@ final class SamplerNames {
       name = name.substring(0, name.length() - legacySuffix.length());
       type = Optional.of(KARRAS);
     }
+    String sampled = name;
+    Optional<String> exact = type;
+    Optional<Entry> own = TABLE.stream()
+        .filter(e -> e.sampler().equals(sampled) && exact.isPresent() && e.scheduleType().equals(exact)).findFirst();
+    if (own.isPresent()) {
+      return Optional.of(own.get().scheduler());
+    }
     if (type.filter(SPACINGS::containsKey).isPresent()) {
       type = Optional.empty();
     } else if (type.filter(POLYEXPONENTIAL::equals).isPresent()) {
@@ -82,6 +89,10 @@ final class SamplerNames {
   private static List<Entry> table() {
     List<Entry> table = new ArrayList<>(List.of(entry("ddim", "DDIM"), entry("pndm", "PLMS"),
         entry("euler-a", "Euler a"), entry("unipc", "UniPC"), entry("lcm", "LCM"), entry("tcd", "TCD"), entry("ddpm", "DDPM")));
+    // A1111's Restart walks Karras levels for its Automatic schedule type; sdj's restart (the model's own spacing) is
+    // its Uniform.
+    table.add(entry("restart-karras", "Restart"));
+    table.add(new Entry("restart", "Restart", Optional.of("Uniform")));
     // The samplers A1111 runs with a Karras or an Exponential schedule type as well as their own.
     Map<String, String> spaced = new LinkedHashMap<>();
     spaced.put("euler", "Euler");
@@ -95,6 +106,7 @@ final class SamplerNames {
     spaced.put("dpm2-a", "DPM2 a");
     spaced.put("dpmpp-2s-a", "DPM++ 2S a");
     spaced.put("dpmpp-sde", "DPM++ SDE");
+    spaced.put("restart", "Restart");
     spaced.forEach((scheduler, sampler) -> {
       table.add(entry(scheduler, sampler));
       table.add(new Entry(scheduler + "-karras", sampler, Optional.of(KARRAS)));

@@ -145,6 +145,8 @@ public final class StableDiffusionPipeline {
         latents = p.latents().clone();
       }
     }
+    // A scheduler may lay its calls out anew from the begin index (A1111's Restart, handed the schedule's tail).
+    timesteps = scheduler.timesteps();
     int end = spec.denoisingEnd() < 1 ? partialEnd(timesteps, cutoff(scheduler, spec.denoisingEnd()))
         : timesteps.length;
     if (end <= begin) {

@@ -2,7 +2,6 @@ package org.sdj.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.OptionalDouble;
-import java.util.function.UnaryOperator;
 
 /**
  * Heun's second-order method (Karras et al., 2022, algorithm 1), diffusers' {@code HeunDiscreteScheduler}: two model
@@ -37,20 +36,6 @@ public final class HeunDiscreteScheduler extends SigmaScheduler<HeunDiscreteSche
   /** Set between the two calls of a step: the first call's step size. */
   private float stepSize;
 
-  /** Set between the two calls of a step: the first call's derivative and starting sample. */
-  private static final class Pair<L> implements StepState<L> {
-    L firstDerivative;
-    L firstSample;
-
-    @Override
-    public void move(UnaryOperator<L> move) {
-      if (firstDerivative != null) {
-        firstDerivative = move.apply(firstDerivative);
-        firstSample = move.apply(firstSample);
-      }
-    }
-  }
-
   public HeunDiscreteScheduler(Config config) {
     super(config, NoiseSchedule.ZeroSnr.IGNORED);
   }
@@ -71,8 +56,8 @@ public final class HeunDiscreteScheduler extends SigmaScheduler<HeunDiscreteSche
   public <L> StepResult<L> step(LatentMath<L> math, L modelOutput, double timestep, L sample, NoiseSource noise) {
     checkSameSize(math, sample, modelOutput, "modelOutput");
     int index = currentStepIndex(timestep, false);
-    Pair<L> pair = state(math, Pair::new);
-    boolean firstCall = pair.firstDerivative == null;
+    HeunPair<L> pair = state(math, HeunPair::new);
+    boolean firstCall = pair.empty();
     float sigma = (float) (firstCall ? sigmas[index] : sigmas[index - 1]);
     float sigmaNext = (float) (firstCall ? sigmas[index + 1] : sigmas[index]);
     L x0 = originalSample(math, modelOutput, sample, firstCall ? sigma : sigmaNext);
@@ -89,8 +74,7 @@ public final class HeunDiscreteScheduler extends SigmaScheduler<HeunDiscreteSche
       L second = derivative(math, sample, x0, sigmaNext);
       L average = math.combine(0.5f, pair.firstDerivative, 0.5f, second);
       prev = math.combine(1f, pair.firstSample, stepSize, average);
-      pair.firstDerivative = null;
-      pair.firstSample = null;
+      pair.clear();
     }
     stepIndex++;
     return new StepResult<>(prev, x0);

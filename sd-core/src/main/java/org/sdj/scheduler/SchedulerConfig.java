@@ -10,7 +10,7 @@ public sealed interface SchedulerConfig
         EulerAncestralDiscreteScheduler.Config, DPMSolverMultistepScheduler.Config, LMSDiscreteScheduler.Config,
         HeunDiscreteScheduler.Config, UniPCMultistepScheduler.Config, LCMScheduler.Config, TCDScheduler.Config,
         DDPMScheduler.Config, KDPM2DiscreteScheduler.Config, KDPM2AncestralDiscreteScheduler.Config,
-        DPMPP2SAncestralScheduler.Config, DPMSolverSDEScheduler.Config {
+        DPMPP2SAncestralScheduler.Config, DPMSolverSDEScheduler.Config, RestartScheduler.Config {
 
   /** The fields every scheduler has. */
   CommonConfig common();

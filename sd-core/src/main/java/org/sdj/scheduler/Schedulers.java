@@ -55,6 +55,7 @@ public final class Schedulers {
         json -> new KDPM2AncestralDiscreteScheduler(KDPM2AncestralDiscreteScheduler.Config.from(json)));
     FACTORIES.put("DPMSolverSDEScheduler",
         json -> new DPMSolverSDEScheduler(DPMSolverSDEScheduler.Config.from(json)));
+    FACTORIES.put("RestartScheduler", json -> new RestartScheduler(RestartScheduler.Config.from(json)));
     FACTORIES.put("DPMPP2SAncestralScheduler",
         json -> new DPMPP2SAncestralScheduler(DPMPP2SAncestralScheduler.Config.from(json)));
 
@@ -77,6 +78,7 @@ public final class Schedulers {
     spaced("dpm2-a", "KDPM2AncestralDiscreteScheduler");
     spaced("dpmpp-2s-a", "DPMPP2SAncestralScheduler");
     spaced("dpmpp-sde", "DPMSolverSDEScheduler");
+    spaced("restart", "RestartScheduler");
     SHORT_NAMES.put("unipc", new Entry("UniPCMultistepScheduler", Map.of()));
     SHORT_NAMES.put("lcm", new Entry("LCMScheduler", Map.of()));
     SHORT_NAMES.put("tcd", new Entry("TCDScheduler", Map.of()));

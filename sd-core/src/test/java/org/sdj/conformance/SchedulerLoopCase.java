@@ -121,7 +121,7 @@ public final class SchedulerLoopCase {
   }
 
   /** diffusers' dummy_sample_deter, shape [4, 3, 8, 8]: value (c*256 + h*32 + w*4 + b) / 768 at [b, c, h, w] (the fixture's about text says / 192, but diffusers divides by the element count). */
-  static float[] deterministicSample() {
+  public static float[] deterministicSample() {
     float[] x = new float[BATCH * CHANNELS * HEIGHT * WIDTH];
     int i = 0;
     for (int b = 0; b < BATCH; b++) {

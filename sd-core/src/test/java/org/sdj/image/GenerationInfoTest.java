@@ -120,7 +120,13 @@ class GenerationInfoTest {
         GenerationInfo.builder("").sampler("Euler").scheduleType("Automatic").build().scheduler());
     assertEquals(Optional.of("dpmpp-sde-karras"),
         GenerationInfo.builder("").sampler("DPM++ SDE Karras").build().scheduler());
-    assertEquals(Optional.empty(), GenerationInfo.builder("").sampler("Restart").build().scheduler());
+    assertEquals(Optional.of("restart-karras"),
+        GenerationInfo.builder("").sampler("Restart").scheduleType("Karras").build().scheduler());
+    // A1111's Restart is Karras's unless told otherwise.
+    assertEquals(Optional.of("restart-karras"), GenerationInfo.builder("").sampler("Restart").build().scheduler());
+    assertEquals(Optional.of("restart"),
+        GenerationInfo.builder("").sampler("Restart").scheduleType("Uniform").build().scheduler());
+    assertEquals(Optional.empty(), GenerationInfo.builder("").sampler("DPM adaptive").build().scheduler());
     assertEquals(Optional.empty(), GenerationInfo.builder("").build().scheduler());
   }
 

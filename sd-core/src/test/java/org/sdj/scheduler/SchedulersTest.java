@@ -36,7 +36,7 @@ class SchedulersTest {
     assertInstanceOf(EulerDiscreteScheduler.class, Schedulers.create("euler", sd15()));
     assertInstanceOf(EulerDiscreteScheduler.class, Schedulers.create("EulerDiscreteScheduler", sd15()));
     assertInstanceOf(PNDMScheduler.class, Schedulers.fromConfig(sd15()));
-    assertEquals(62, Schedulers.shortNames().size());
+    assertEquals(67, Schedulers.shortNames().size());
     for (String name : Schedulers.shortNames()) {
       Scheduler scheduler = Schedulers.create(name, sd15());
       assertEquals(Schedulers.create(scheduler.config().className(), sd15()).getClass(), scheduler.getClass());

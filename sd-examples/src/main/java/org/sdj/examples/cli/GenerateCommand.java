@@ -102,9 +102,11 @@ final class GenerateCommand implements Callable<Integer> {
   int clipSkip = GenerationRequest.DEFAULT_CLIP_SKIP;
 
   @Option(names = "--scheduler", paramLabel = "NAME",
-      description = "ddim, pndm, euler, euler-a, dpmpp-2m, dpmpp-2m-sde, dpmpp-2m-sde-heun, dpmpp-3m-sde, dpmpp-2s-a,"
-          + " lms, heun, dpm2, dpm2-a, unipc, lcm, tcd, ddpm; euler, the dpmpp ones, lms, heun, dpm2 and dpm2-a also"
-          + " with -karras or -exponential (A1111's schedule types), e.g. dpmpp-2m-karras (default: the model's).")
+      description = "ddim, pndm, euler, euler-a, dpmpp-2m, dpmpp-2m-sde, dpmpp-2m-sde-heun, dpmpp-3m-sde, dpmpp-sde,"
+          + " dpmpp-2s-a, lms, heun, dpm2, dpm2-a, restart (A1111's Restart), unipc, lcm, tcd, ddpm; euler, the dpmpp"
+          + " ones, lms, heun, dpm2, dpm2-a and restart also with -karras, -exponential, -beta or -ays (A1111's"
+          + " schedule types: Align Your Steps for -ays), e.g. dpmpp-2m-karras, restart-karras (default: the"
+          + " model's).")
   String scheduler;
 
   @Option(names = "--scheduler-option", paramLabel = "KEY=VALUE",
