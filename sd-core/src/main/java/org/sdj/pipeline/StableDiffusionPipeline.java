@@ -14,6 +14,7 @@ import org.sdj.model.blocks.PerturbedAttention;
 import org.sdj.model.unet.FreeU;
 import org.sdj.model.unet.UNet2DConditionModel;
 import org.sdj.model.vae.AutoencoderTiny;
+import org.sdj.scheduler.LatentMath;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Scheduler;
 import org.sdj.scheduler.StepResult;
@@ -127,7 +128,7 @@ public final class StableDiffusionPipeline {
     int begin = 0;
     float[] latents;
     switch (spec.start()) {
-      case LatentStart.Noise n -> latents = VaeRunner.scaled(n.unitNoise(), (float) scheduler.initNoiseSigma());
+      case LatentStart.Noise n -> latents = LatentMath.HOST.scale(n.unitNoise(), (float) scheduler.initNoiseSigma());
       case LatentStart.Image i -> {
         begin = img2imgBegin(spec.steps(), i.strength(), i.stepsRun(), scheduler.order());
         scheduler.setBeginIndex(begin);
@@ -136,7 +137,7 @@ public final class StableDiffusionPipeline {
       case LatentStart.Inpaint p -> {
         begin = img2imgBegin(spec.steps(), p.strength(), p.stepsRun(), scheduler.order());
         scheduler.setBeginIndex(begin);
-        latents = p.strength() == 1 ? VaeRunner.scaled(p.unitNoise(), (float) scheduler.initNoiseSigma())
+        latents = p.strength() == 1 ? LatentMath.HOST.scale(p.unitNoise(), (float) scheduler.initNoiseSigma())
             : scheduler.addNoise(p.imageLatents(), p.unitNoise(), timesteps[begin]);
       }
       case LatentStart.Partial p -> {

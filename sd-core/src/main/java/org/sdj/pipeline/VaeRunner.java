@@ -10,6 +10,7 @@ import org.sdj.backend.SeamlessOps;
 import org.sdj.backend.Tensor;
 import org.sdj.model.vae.AutoencoderKL;
 import org.sdj.model.vae.AutoencoderTiny;
+import org.sdj.scheduler.LatentMath;
 import org.sdj.scheduler.NoiseSource;
 
 /**
@@ -70,7 +71,7 @@ final class VaeRunner {
       for (int i = 0; i < image.length; i++) {
         unit[i] = (image[i] + 1) / 2;
       }
-      return scaled(run(backend, taesd, (ops, t) -> t.encode(ops, ops.fromHost(unit, imageShape))),
+      return LatentMath.HOST.scale(run(backend, taesd, (ops, t) -> t.encode(ops, ops.fromHost(unit, imageShape))),
           (float) taesd.config().scalingFactor());
     }
     VaeTiles.Pass encode = (x, shape) -> onVae("encoder", (ops, vae) -> vae.encodeMoments(ops, ops.fromHost(x,
@@ -103,7 +104,7 @@ final class VaeRunner {
   float[] decode(float[] latents, long[] latentShape) {
     if (tiny.isPresent() && tiny.get().hasDecoder()) {
       AutoencoderTiny taesd = tiny.get();
-      float[] z = scaled(latents, 1f / (float) taesd.config().scalingFactor());
+      float[] z = LatentMath.HOST.scale(latents, 1f / (float) taesd.config().scalingFactor());
       float[] image = run(backend, taesd, (ops, t) -> t.decode(ops, ops.fromHost(z, latentShape)));
       for (int i = 0; i < image.length; i++) {
         image[i] = Math.clamp(image[i], 0f, 1f);
@@ -111,7 +112,7 @@ final class VaeRunner {
       return image;
     }
     float scaling = (float) components.vae().config().scalingFactor();
-    float[] z = scaled(latents, 1f / scaling);
+    float[] z = LatentMath.HOST.scale(latents, 1f / scaling);
     VaeTiles.Pass decode = (x, shape) -> onVae("decoder", (ops, vae) -> vae.decode(ops, ops.fromHost(x, shape)));
     Optional<VaeTiles> tiles = tiles(true).filter(t -> t.tiles(latentShape[2], latentShape[3]));
     float[] image = tiles.isPresent()
@@ -175,13 +176,5 @@ final class VaeRunner {
       }
     }
     return true;
-  }
-
-  static float[] scaled(float[] x, float factor) {
-    float[] out = new float[x.length];
-    for (int i = 0; i < x.length; i++) {
-      out[i] = x[i] * factor;
-    }
-    return out;
   }
 }
