@@ -193,12 +193,14 @@ final class Generation {
       start = new LatentStart.Noise(initialNoise(noise));
     }
 
-    DenoiseSpec spec = new DenoiseSpec(List.of(repeat(promptText(request.prompt()), batch)),
-        List.of(repeat(request.negativePrompt(), batch)), request.promptSyntax(), request.steps(),
-        request.guidanceScale(), request.guidanceRescale(), request.clipSkip(), scheduler, start, shape,
-        noise.source(), request.sdxl(), request.refinerSwitchAt().orElse(1),
-        attached.controls(controlled, width, height), attached.imagePrompts(request),
-        attached.adapters(controlled, width, height));
+    DenoiseSpec spec = DenoiseSpec.builder(List.of(repeat(promptText(request.prompt()), batch)), request.steps(),
+            scheduler, start, shape)
+        .negativePrompts(List.of(repeat(request.negativePrompt(), batch))).promptSyntax(request.promptSyntax())
+        .emphasis(request.emphasis()).guidanceScale(request.guidanceScale()).guidanceRescale(request.guidanceRescale())
+        .clipSkip(request.clipSkip()).stepNoise(noise.source()).sdxl(request.sdxl())
+        .denoisingEnd(request.refinerSwitchAt().orElse(1)).controls(attached.controls(controlled, width, height))
+        .imagePrompts(attached.imagePrompts(request)).adapters(attached.adapters(controlled, width, height))
+        .build();
 
     float[] latents = denoise(pipeline, spec, started);
     StableDiffusionPipeline decoder = pipeline;
@@ -207,12 +209,9 @@ final class Generation {
       // its own, its stochastic steps drawing on after the base's from the same generator.
       decoder = attached.refiner().orElseThrow().pipeline().seamless(request.tiling()).withFreeU(request.freeU())
           .withPag(request.pag());
-      latents = denoise(decoder, new DenoiseSpec(spec.prompts(), spec.negativePrompts(), request.promptSyntax(),
-          request.steps(), request.guidanceScale(), request.guidanceRescale(), request.clipSkip(),
-          schedulers.first(decoder.components()), new LatentStart.Partial(latents,
-              request.refinerSwitchAt().getAsDouble()), shape, noise.source(), request.sdxl(), 1, List.of(),
-              List.of()),
-          started);
+      latents = denoise(decoder, spec.toBuilder().scheduler(schedulers.first(decoder.components()))
+          .start(new LatentStart.Partial(latents, request.refinerSwitchAt().getAsDouble())).denoisingEnd(1)
+          .controls(List.of()).imagePrompts(List.of()).adapters(List.of()).build(), started);
     }
     long[] finalShape = shape;
     int factor = components.vae().downscaleFactor();
@@ -224,15 +223,15 @@ final class Generation {
       int hiresSteps = fix.steps() > 0 ? fix.steps() : request.steps();
       LatentStart second = new LatentStart.Image(upscaled, noise.start(finalShape), fix.strength(),
           OptionalInt.of(Img2ImgSteps.hiresStepsRun(request.img2imgSteps(), hiresSteps, fix.strength())));
-      latents = denoise(pipeline, new DenoiseSpec(
-          fix.prompt().map(p -> List.of(repeat(promptText(p), batch))).orElse(spec.prompts()),
-          fix.negativePrompt().map(p -> List.of(repeat(p, batch))).orElse(spec.negativePrompts()),
-          request.promptSyntax(), Img2ImgSteps.hiresSchedule(request.img2imgSteps(), hiresSteps, fix.strength()),
-          fix.guidanceScale().orElse(request.guidanceScale()), request.guidanceRescale(),
-          request.clipSkip(), schedulers.hires(components, fix), second, finalShape, noise.source(),
-          request.sdxl(), 1, attached.controls(request, fix.target(width, factor), fix.target(height, factor)),
-          spec.imagePrompts(), attached.adapters(request, fix.target(width, factor), fix.target(height, factor)),
-          request.steps()), started);
+      latents = denoise(pipeline, spec.toBuilder()
+          .prompts(fix.prompt().map(p -> List.of(repeat(promptText(p), batch))).orElse(spec.prompts()))
+          .negativePrompts(fix.negativePrompt().map(p -> List.of(repeat(p, batch))).orElse(spec.negativePrompts()))
+          .steps(Img2ImgSteps.hiresSchedule(request.img2imgSteps(), hiresSteps, fix.strength()))
+          .guidanceScale(fix.guidanceScale().orElse(request.guidanceScale()))
+          .scheduler(schedulers.hires(components, fix)).start(second).latentShape(finalShape).denoisingEnd(1)
+          .controls(attached.controls(request, fix.target(width, factor), fix.target(height, factor)))
+          .adapters(attached.adapters(request, fix.target(width, factor), fix.target(height, factor)))
+          .firstPassSteps(request.steps()).build(), started);
     }
     List<BufferedImage> images = Images.toImages(decoder.decode(latents, finalShape),
         new long[] {batch, 3, finalShape[2] * factor, finalShape[3] * factor});
@@ -241,7 +240,7 @@ final class Generation {
     }
     GenerationParameters parameters = new GenerationParameters(request.prompt(), request.negativePrompt(), width,
         height, request.steps(), request.guidanceScale(), request.guidanceRescale(), request.clipSkip(),
-        Schedulers.shortNameOf(scheduler).orElse(scheduler.config().className()), seed, batch,
+        request.emphasis(), Schedulers.shortNameOf(scheduler).orElse(scheduler.config().className()), seed, batch,
         initImage != null ? OptionalDouble.of(request.strength()) : OptionalDouble.empty(), modelName,
         request.hiresFix(), request.refinerSwitchAt().isPresent() ? Optional.of(new GenerationParameters.RefinerUse(
             attached.refiner().orElseThrow().name(), request.refinerSwitchAt().getAsDouble())) : Optional.empty(),

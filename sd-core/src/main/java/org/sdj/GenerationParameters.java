@@ -12,6 +12,7 @@ import org.sdj.image.GenerationInfo;
 import org.sdj.model.unet.FreeU;
 import org.sdj.pipeline.Img2ImgSteps;
 import org.sdj.pipeline.PerturbedAttentionGuidance;
+import org.sdj.prompt.Emphasis;
 import org.sdj.random.RandomSource;
 import org.sdj.scheduler.Schedulers;
 
@@ -26,6 +27,7 @@ import org.sdj.scheduler.Schedulers;
  * @param guidanceScale classifier-free guidance scale
  * @param guidanceRescale diffusers' {@code guidance_rescale} (0: none)
  * @param clipSkip AUTOMATIC1111's "Clip skip" (1: the text encoder's last layer)
+ * @param emphasis how A1111's prompt syntax applied its weights ({@link Emphasis#ORIGINAL} also for the plain syntax)
  * @param scheduler the scheduler's short name ({@code euler-a}) or, for the model's own, its diffusers class name
  * @param seed the seed: of the generator that drew every noise of the batch (diffusers' seeding), or of the first
  *     picture (A1111's: picture {@code i} has {@code seed + i}, see {@link #forPicture})
@@ -52,8 +54,8 @@ import org.sdj.scheduler.Schedulers;
  *     parameters the first tile's; empty for none
  */
 public record GenerationParameters(String prompt, String negativePrompt, int width, int height, int steps,
-    double guidanceScale, double guidanceRescale, int clipSkip, String scheduler, long seed, int batchSize,
-    OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
+    double guidanceScale, double guidanceRescale, int clipSkip, Emphasis emphasis, String scheduler, long seed,
+    int batchSize, OptionalDouble strength, String model, Optional<HiresFix> hiresFix, Optional<RefinerUse> refiner,
     List<ControlNetUse> controlNets, Optional<Variation> variation, NoiseOptions noise, Optional<FreeU> freeU,
     Optional<PerturbedAttentionGuidance> pag, Convention img2imgSteps, Tiling tiling,
     double maskBlur,
@@ -64,6 +66,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     controlNets = List.copyOf(controlNets);
     Objects.requireNonNull(variation, "variation");
     Objects.requireNonNull(noise, "noise");
+    Objects.requireNonNull(emphasis, "emphasis");
     Objects.requireNonNull(freeU, "freeU");
     Objects.requireNonNull(pag, "pag");
     Objects.requireNonNull(img2imgSteps, "img2imgSteps");
@@ -100,6 +103,9 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
    */
   public record RefinerUse(String model, double switchAt) {}
 
+  /** The infotext key of {@link #emphasis()}, as AUTOMATIC1111 writes it. */
+  public static final String EMPHASIS = "Emphasis";
+
   /** The infotext keys of {@link #refiner()}, as AUTOMATIC1111 writes them. */
   public static final String REFINER = "Refiner";
   public static final String REFINER_SWITCH_AT = "Refiner switch at";
@@ -107,9 +113,9 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
   /** These parameters as the first tile's of {@code upscale}'s run. */
   GenerationParameters withSdUpscale(SdUpscale upscale) {
     return new GenerationParameters(prompt, negativePrompt, width, height, steps, guidanceScale, guidanceRescale,
-        clipSkip, scheduler, seed, batchSize, strength, model, hiresFix, refiner, controlNets, variation, noise,
-        freeU, pag, img2imgSteps, tiling, maskBlur, maskInverted, maskedContent, onlyMaskedPadding, schedulerOptions,
-        Optional.of(upscale));
+        clipSkip, emphasis, scheduler, seed, batchSize, strength, model, hiresFix, refiner, controlNets, variation,
+        noise, freeU, pag, img2imgSteps, tiling, maskBlur, maskInverted, maskedContent, onlyMaskedPadding,
+        schedulerOptions, Optional.of(upscale));
   }
 
   /**
@@ -122,7 +128,7 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
       return this;
     }
     return new GenerationParameters(prompt, negativePrompt, width, height, steps, guidanceScale, guidanceRescale,
-        clipSkip, scheduler, seed + index, batchSize, strength, model, hiresFix, refiner, controlNets,
+        clipSkip, emphasis, scheduler, seed + index, batchSize, strength, model, hiresFix, refiner, controlNets,
         variation.map(v -> new Variation(v.seed() + index, v.strength())), noise, freeU, pag, img2imgSteps, tiling,
         maskBlur,
         maskInverted,
@@ -231,6 +237,9 @@ public record GenerationParameters(String prompt, String negativePrompt, int wid
     }
     if (clipSkip > 1) {
       info.extra(CLIP_SKIP, Integer.toString(clipSkip));   // A1111 leaves out the default, 1
+    }
+    if (emphasis != Emphasis.ORIGINAL) {
+      info.extra(EMPHASIS, emphasis.a1111Name());   // A1111 leaves out its default, Original
     }
     if (tiling != Tiling.NONE) {
       info.extra(Tiling.INFOTEXT_KEY, tiling.infotextValue());

@@ -13,6 +13,7 @@ import java.util.OptionalLong;
 import org.sdj.image.ResizeMode;
 import org.sdj.model.unet.FreeU;
 import org.sdj.pipeline.PerturbedAttentionGuidance;
+import org.sdj.prompt.Emphasis;
 import org.sdj.prompt.PromptSyntax;
 
 /**
@@ -27,6 +28,8 @@ import org.sdj.prompt.PromptSyntax;
  * @param negativePrompt what to steer away from ({@code ""}: nothing)
  * @param promptSyntax how both prompts are read ({@link PromptSyntax#PLAIN}, diffusers'; {@link PromptSyntax#A1111}
  *     for AUTOMATIC1111's weights, {@code BREAK} and prompts past 75 tokens)
+ * @param emphasis how A1111's syntax applies its weights (A1111's Emphasis mode; {@link Emphasis#ORIGINAL} by default,
+ *     the only one the plain syntax takes)
  * @param width image width in pixels, a multiple of 8; empty: the model's native size
  * @param height image height in pixels, a multiple of 8; empty: the model's native size
  * @param steps denoising steps ({@value #DEFAULT_STEPS})
@@ -91,7 +94,8 @@ import org.sdj.prompt.PromptSyntax;
  * @param listener told after every step
  * @param cancellation cancels the generation from another thread
  */
-public record GenerationRequest(String prompt, String negativePrompt, PromptSyntax promptSyntax, OptionalInt width,
+public record GenerationRequest(String prompt, String negativePrompt, PromptSyntax promptSyntax, Emphasis emphasis,
+    OptionalInt width,
     OptionalInt height, int steps, double guidanceScale, double guidanceRescale, int clipSkip,
     Optional<String> scheduler,
     Map<String, Object> schedulerOverrides, OptionalLong seed, int batchSize, Optional<float[]> initialNoise,
@@ -118,6 +122,11 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     Objects.requireNonNull(prompt, "prompt");
     Objects.requireNonNull(negativePrompt, "negativePrompt");
     Objects.requireNonNull(promptSyntax, "promptSyntax");
+    Objects.requireNonNull(emphasis, "emphasis");
+    if (emphasis != Emphasis.ORIGINAL && promptSyntax != PromptSyntax.A1111) {
+      throw new IllegalArgumentException("the emphasis mode " + emphasis.a1111Name() + " is A1111's prompt syntax's:"
+          + " read the prompts as A1111 does (promptSyntax(PromptSyntax.A1111), --prompt-syntax a1111)");
+    }
     schedulerOverrides = Map.copyOf(schedulerOverrides);
     initialNoise = initialNoise.map(float[]::clone);
     Objects.requireNonNull(resizeMode, "resizeMode");
@@ -161,6 +170,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     b.prompt = prompt;
     b.negativePrompt = negativePrompt;
     b.promptSyntax = promptSyntax;
+    b.emphasis = emphasis;
     b.width = width;
     b.height = height;
     b.steps = steps;
@@ -202,6 +212,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     private String prompt = "";
     private String negativePrompt = "";
     private PromptSyntax promptSyntax = PromptSyntax.PLAIN;
+    private Emphasis emphasis = Emphasis.ORIGINAL;
     private OptionalInt width = OptionalInt.empty();
     private OptionalInt height = OptionalInt.empty();
     private int steps = DEFAULT_STEPS;
@@ -245,6 +256,15 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
 
     public Builder negativePrompt(String negativePrompt) {
       this.negativePrompt = Objects.requireNonNull(negativePrompt, "negativePrompt");
+      return this;
+    }
+
+    /**
+     * How A1111's prompt syntax applies its weights (A1111's Emphasis mode): {@link Emphasis#ORIGINAL} (the default),
+     * {@link Emphasis#NO_NORM}, {@link Emphasis#IGNORE} or {@link Emphasis#NONE}.
+     */
+    public Builder emphasis(Emphasis emphasis) {
+      this.emphasis = Objects.requireNonNull(emphasis, "emphasis");
       return this;
     }
 
@@ -562,7 +582,7 @@ public record GenerationRequest(String prompt, String negativePrompt, PromptSynt
     }
 
     public GenerationRequest build() {
-      return new GenerationRequest(prompt, negativePrompt, promptSyntax, width, height, steps, guidanceScale,
+      return new GenerationRequest(prompt, negativePrompt, promptSyntax, emphasis, width, height, steps, guidanceScale,
           guidanceRescale, clipSkip, scheduler, schedulerOverrides, seed, batchSize, initialNoise, initImage,
           resizeMode, strength, mask, maskBlur, invertMask, maskedContent, onlyMaskedPadding, hiresFix, sdUpscale,
           refinerSwitchAt, controls, imagePrompts, variation, noise, freeU, pag, img2imgSteps, tiling, sdxl,

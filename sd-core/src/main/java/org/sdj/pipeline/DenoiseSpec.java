@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import org.sdj.SdxlConditioning;
+import org.sdj.prompt.Emphasis;
 import org.sdj.prompt.PromptSyntax;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Scheduler;
@@ -14,6 +15,7 @@ import org.sdj.scheduler.Scheduler;
  * @param prompts one prompt per batch item
  * @param negativePrompts one negative prompt per batch item (empty strings for none)
  * @param promptSyntax how the prompts become the text encoder's input
+ * @param emphasis how the A1111 syntax reads and applies its weights
  * @param steps inference steps, passed to {@link Scheduler#setTimesteps}
  * @param guidanceScale classifier-free guidance weight; at most 1 skips the unconditional pass, as diffusers does, and
  *     so does a UNet that takes the scale as an embedding (a latent consistency model)
@@ -34,45 +36,12 @@ import org.sdj.scheduler.Scheduler;
  * @param firstPassSteps for a hires pass, the first pass's steps, from which A1111's prompt editing counts this pass's
  *     steps ({@link org.sdj.prompt.PromptEditing#hiresSchedule}); 0 for a first pass
  */
-public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
+public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax,
+    Emphasis emphasis, int steps,
     double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
     long[] latentShape, NoiseSource stepNoise, SdxlConditioning sdxl, double denoisingEnd,
     List<ControlInput> controls, List<ImagePromptInput> imagePrompts, List<AdapterInput> adapters,
     int firstPassSteps) {
-
-  /** A first pass's spec. */
-  public DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
-      double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
-      long[] latentShape, NoiseSource stepNoise, SdxlConditioning sdxl, double denoisingEnd,
-      List<ControlInput> controls, List<ImagePromptInput> imagePrompts, List<AdapterInput> adapters) {
-    this(prompts, negativePrompts, promptSyntax, steps, guidanceScale, guidanceRescale, clipSkip, scheduler, start,
-        latentShape, stepNoise, sdxl, denoisingEnd, controls, imagePrompts, adapters, 0);
-  }
-
-  /** A spec without T2I-Adapters. */
-  public DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
-      double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
-      long[] latentShape, NoiseSource stepNoise, SdxlConditioning sdxl, double denoisingEnd,
-      List<ControlInput> controls, List<ImagePromptInput> imagePrompts) {
-    this(prompts, negativePrompts, promptSyntax, steps, guidanceScale, guidanceRescale, clipSkip, scheduler, start,
-        latentShape, stepNoise, sdxl, denoisingEnd, controls, imagePrompts, List.of());
-  }
-
-  /** A spec without SDXL's own conditioning. */
-  public DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
-      double guidanceScale, double guidanceRescale, int clipSkip, Scheduler scheduler, LatentStart start,
-      long[] latentShape, NoiseSource stepNoise) {
-    this(prompts, negativePrompts, promptSyntax, steps, guidanceScale, guidanceRescale, clipSkip, scheduler, start,
-        latentShape, stepNoise, SdxlConditioning.DEFAULT, 1, List.of(), List.of());
-  }
-
-  /** A spec without guidance rescale. */
-  public DenoiseSpec(List<String> prompts, List<String> negativePrompts, PromptSyntax promptSyntax, int steps,
-      double guidanceScale, int clipSkip, Scheduler scheduler, LatentStart start, long[] latentShape,
-      NoiseSource stepNoise) {
-    this(prompts, negativePrompts, promptSyntax, steps, guidanceScale, 0, clipSkip, scheduler, start, latentShape,
-        stepNoise);
-  }
 
   public DenoiseSpec {
     prompts = List.copyOf(prompts);
@@ -82,6 +51,7 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, Pr
       throw new IllegalArgumentException("first pass steps must be 0 (a first pass) or more, got " + firstPassSteps);
     }
     Objects.requireNonNull(promptSyntax, "promptSyntax");
+    Objects.requireNonNull(emphasis, "emphasis");
     Objects.requireNonNull(scheduler, "scheduler");
     Objects.requireNonNull(start, "start");
     Objects.requireNonNull(stepNoise, "stepNoise");
@@ -143,9 +113,170 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, Pr
 
   /** This spec with other prompts and negative prompts, one per batch item (a step's, under prompt editing). */
   DenoiseSpec withPrompts(List<String> newPrompts, List<String> newNegatives) {
-    return new DenoiseSpec(newPrompts, newNegatives, promptSyntax, steps, guidanceScale, guidanceRescale, clipSkip,
-        scheduler, start, latentShape, stepNoise, sdxl, denoisingEnd, controls, imagePrompts, adapters,
-        firstPassSteps);
+    return toBuilder().prompts(newPrompts).negativePrompts(newNegatives).build();
+  }
+
+  /**
+   * A spec of {@code prompts} (one per batch item), {@code steps} steps of {@code scheduler} from {@code start}, on
+   * latents of {@code latentShape}; the rest at their defaults: empty negative prompts, the plain prompt syntax (and
+   * A1111's Original emphasis),
+   * guidance 7.5 without rescale, clip skip 1, no step noise, no SDXL conditioning, the whole schedule, no ControlNets,
+   * image prompts or T2I-Adapters, a first pass.
+   */
+  public static Builder builder(List<String> prompts, int steps, Scheduler scheduler, LatentStart start,
+      long[] latentShape) {
+    return new Builder(prompts, steps, scheduler, start, latentShape);
+  }
+
+  /** A builder holding this spec's values. */
+  public Builder toBuilder() {
+    Builder b = new Builder(prompts, steps, scheduler, start, latentShape);
+    b.negativePrompts = negativePrompts;
+    b.promptSyntax = promptSyntax;
+    b.emphasis = emphasis;
+    b.guidanceScale = guidanceScale;
+    b.guidanceRescale = guidanceRescale;
+    b.clipSkip = clipSkip;
+    b.stepNoise = stepNoise;
+    b.sdxl = sdxl;
+    b.denoisingEnd = denoisingEnd;
+    b.controls = controls;
+    b.imagePrompts = imagePrompts;
+    b.adapters = adapters;
+    b.firstPassSteps = firstPassSteps;
+    return b;
+  }
+
+  /** Builds a {@link DenoiseSpec}; see {@link DenoiseSpec#builder} for the defaults. */
+  public static final class Builder {
+    private List<String> prompts;
+    private int steps;
+    private Scheduler scheduler;
+    private LatentStart start;
+    private long[] latentShape;
+    private List<String> negativePrompts;
+    private PromptSyntax promptSyntax = PromptSyntax.PLAIN;
+    private Emphasis emphasis = Emphasis.ORIGINAL;
+    private double guidanceScale = 7.5;
+    private double guidanceRescale;
+    private int clipSkip = 1;
+    private NoiseSource stepNoise = NoiseSource.NONE;
+    private SdxlConditioning sdxl = SdxlConditioning.DEFAULT;
+    private double denoisingEnd = 1;
+    private List<ControlInput> controls = List.of();
+    private List<ImagePromptInput> imagePrompts = List.of();
+    private List<AdapterInput> adapters = List.of();
+    private int firstPassSteps;
+
+    private Builder(List<String> prompts, int steps, Scheduler scheduler, LatentStart start, long[] latentShape) {
+      prompts(prompts);
+      this.steps = steps;
+      scheduler(scheduler);
+      start(start);
+      latentShape(latentShape);
+    }
+
+    /** One prompt per batch item; the negative prompts default to empty ones as many. */
+    public Builder prompts(List<String> prompts) {
+      this.prompts = List.copyOf(prompts);
+      return this;
+    }
+
+    public Builder steps(int steps) {
+      this.steps = steps;
+      return this;
+    }
+
+    public Builder scheduler(Scheduler scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    public Builder start(LatentStart start) {
+      this.start = Objects.requireNonNull(start, "start");
+      return this;
+    }
+
+    /** {@code [batch, latent_channels, h, w]}. */
+    public Builder latentShape(long[] latentShape) {
+      this.latentShape = latentShape.clone();
+      return this;
+    }
+
+    /** One negative prompt per batch item (empty strings for none). */
+    public Builder negativePrompts(List<String> negativePrompts) {
+      this.negativePrompts = List.copyOf(negativePrompts);
+      return this;
+    }
+
+    public Builder promptSyntax(PromptSyntax promptSyntax) {
+      this.promptSyntax = Objects.requireNonNull(promptSyntax, "promptSyntax");
+      return this;
+    }
+
+    public Builder emphasis(Emphasis emphasis) {
+      this.emphasis = Objects.requireNonNull(emphasis, "emphasis");
+      return this;
+    }
+
+    public Builder guidanceScale(double guidanceScale) {
+      this.guidanceScale = guidanceScale;
+      return this;
+    }
+
+    public Builder guidanceRescale(double guidanceRescale) {
+      this.guidanceRescale = guidanceRescale;
+      return this;
+    }
+
+    public Builder clipSkip(int clipSkip) {
+      this.clipSkip = clipSkip;
+      return this;
+    }
+
+    public Builder stepNoise(NoiseSource stepNoise) {
+      this.stepNoise = Objects.requireNonNull(stepNoise, "stepNoise");
+      return this;
+    }
+
+    public Builder sdxl(SdxlConditioning sdxl) {
+      this.sdxl = Objects.requireNonNull(sdxl, "sdxl");
+      return this;
+    }
+
+    public Builder denoisingEnd(double denoisingEnd) {
+      this.denoisingEnd = denoisingEnd;
+      return this;
+    }
+
+    public Builder controls(List<ControlInput> controls) {
+      this.controls = List.copyOf(controls);
+      return this;
+    }
+
+    public Builder imagePrompts(List<ImagePromptInput> imagePrompts) {
+      this.imagePrompts = List.copyOf(imagePrompts);
+      return this;
+    }
+
+    public Builder adapters(List<AdapterInput> adapters) {
+      this.adapters = List.copyOf(adapters);
+      return this;
+    }
+
+    public Builder firstPassSteps(int firstPassSteps) {
+      this.firstPassSteps = firstPassSteps;
+      return this;
+    }
+
+    /** @throws IllegalArgumentException where the values disagree (see the record's checks) */
+    public DenoiseSpec build() {
+      List<String> negatives = negativePrompts != null ? negativePrompts
+          : Collections.nCopies(prompts.size(), "");
+      return new DenoiseSpec(prompts, negatives, promptSyntax, emphasis, steps, guidanceScale, guidanceRescale, clipSkip,
+          scheduler, start, latentShape, stepNoise, sdxl, denoisingEnd, controls, imagePrompts, adapters,
+          firstPassSteps);
+    }
   }
 
   /** Whether the guidance scale asks for the unconditional pass (a latent consistency model's UNet skips it still). */

@@ -9,6 +9,7 @@ import org.sdj.backend.Ops;
 import org.sdj.backend.Tensor;
 import org.sdj.model.clip.ClipTextModel;
 import org.sdj.prompt.Embedding;
+import org.sdj.prompt.Emphasis;
 import org.sdj.prompt.PromptChunk;
 import org.sdj.prompt.PromptSyntax;
 import org.sdj.tokenizer.ClipTokenizer;
@@ -23,6 +24,7 @@ final class PromptEncoder {
   private final Optional<PipelineComponents.SecondEncoder> second;
   private final List<Embedding> embeddings;
   private final int clipSkip;
+  private final Emphasis emphasis;
 
   /**
    * @param first the (first) tokenizer and text encoder; empty for SDXL's refiner
@@ -30,9 +32,10 @@ final class PromptEncoder {
    * @param embeddings textual-inversion embeddings the A1111 syntax calls by name
    * @param clipSkip A1111's "Clip skip": 1 for the text encoder's last layer (SDXL: its penultimate, as diffusers'
    *     {@code clip_skip} is counted there)
+   * @param emphasis how the A1111 syntax reads and applies its weights
    */
   PromptEncoder(Optional<PipelineComponents.FirstEncoder> first, Optional<PipelineComponents.SecondEncoder> second,
-      List<Embedding> embeddings, int clipSkip) {
+      List<Embedding> embeddings, int clipSkip, Emphasis emphasis) {
     if (first.isEmpty() && second.isEmpty()) {
       throw new IllegalArgumentException("no text encoder");
     }
@@ -40,6 +43,7 @@ final class PromptEncoder {
     this.second = second;
     this.embeddings = List.copyOf(embeddings);
     this.clipSkip = clipSkip;
+    this.emphasis = emphasis;
   }
 
   /**
@@ -63,10 +67,10 @@ final class PromptEncoder {
           clipSkip - 1), Optional.empty());
     }
     Optional<Chunks> one = first.map(f -> new Chunks(texts.size(), 1, f.tokenizer().maxLength(),
-        plainIds(f.tokenizer(), texts), new float[0], Map.of()));
+        plainIds(f.tokenizer(), texts), new float[0], Map.of(), Emphasis.ORIGINAL));
     ClipTokenizer tokenizer2 = second.get().tokenizer();
     return sdxl(ops, one, new Chunks(texts.size(), 1, tokenizer2.maxLength(), plainIds(tokenizer2, texts2),
-        new float[0], Map.of()), false);
+        new float[0], Map.of(), Emphasis.ORIGINAL), false);
   }
 
   private static int[] plainIds(ClipTokenizer tokenizer, List<String> texts) {
@@ -144,17 +148,24 @@ final class PromptEncoder {
    * @param weights each id's weight
    * @param vectors embedding vectors in place of some ids' (index into {@code ids})
    */
-  private record Chunks(int texts, int chunks, int length, int[] ids, float[] weights, Map<Integer, float[]> vectors) {
+  private record Chunks(int texts, int chunks, int length, int[] ids, float[] weights, Map<Integer, float[]> vectors,
+      Emphasis emphasis) {
     int rows() {
       return texts * chunks;
     }
 
-    /** The encoder's output {@code [texts * chunks, 77, D]} weighted, as {@code [texts, chunks * 77, D]}. */
+    /**
+     * The encoder's output {@code [texts * chunks, 77, D]} weighted as the emphasis says, as {@code [texts, chunks *
+     * 77, D]}.
+     */
     Tensor emphasized(Ops ops, Tensor out) {
       long hidden = out.shape()[2];
+      if (!emphasis.weighs()) {
+        return ops.reshape(out, texts, (long) chunks * length, hidden);
+      }
       float[] z = ops.toHost(out);
       out.close();
-      emphasize(z, weights, texts, chunks, length, (int) hidden);
+      emphasize(z, weights, texts, chunks, length, (int) hidden, emphasis == Emphasis.ORIGINAL);
       return ops.fromHost(z, texts, (long) chunks * length, hidden);
     }
   }
@@ -167,7 +178,7 @@ final class PromptEncoder {
     List<List<PromptChunk>> perText = new ArrayList<>();
     int chunks = minChunks;
     for (String text : texts) {
-      List<PromptChunk> c = PromptChunk.of(text, tokenizer, embeddings);
+      List<PromptChunk> c = PromptChunk.of(text, tokenizer, embeddings, emphasis);
       perText.add(c);
       chunks = Math.max(chunks, c.size());
     }
@@ -191,11 +202,14 @@ final class PromptEncoder {
         }
       }
     }
-    return new Chunks(n, chunks, length, ids, weights, vectors);
+    return new Chunks(n, chunks, length, ids, weights, vectors, emphasis);
   }
 
-  /** z {@code [n, chunks, length, hidden]} in place: per chunk index, weighted over the group, its mean kept. */
-  static void emphasize(float[] z, float[] weights, int n, int chunks, int length, int hidden) {
+  /**
+   * z {@code [n, chunks, length, hidden]} in place: per chunk index, weighted over the group, its mean kept where
+   * {@code keepMean} (A1111's Original emphasis; its No norm leaves it).
+   */
+  static void emphasize(float[] z, float[] weights, int n, int chunks, int length, int hidden, boolean keepMean) {
     int rows = chunks * length;
     for (int c = 0; c < chunks; c++) {
       double before = 0;
@@ -211,7 +225,7 @@ final class PromptEncoder {
           }
         }
       }
-      float rescale = after == 0 ? 1f : (float) (before / after);
+      float rescale = after == 0 || !keepMean ? 1f : (float) (before / after);
       for (int t = 0; t < n; t++) {
         int from = (t * rows + c * length) * hidden;
         for (int j = from, end = from + length * hidden; j < end; j++) {

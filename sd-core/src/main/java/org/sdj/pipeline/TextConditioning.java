@@ -35,7 +35,7 @@ final class TextConditioning {
    */
   static Contexts encode(Ops ops, PipelineComponents components, DenoiseSpec spec, boolean cfg) {
     PromptEncoder encoder = new PromptEncoder(components.first(), components.second(), components.embeddings(),
-        spec.clipSkip());
+        spec.clipSkip(), spec.emphasis());
     // SDXL (diffusers with force_zeros_for_empty_prompt, and A1111) takes an empty negative prompt as zeros.
     boolean zeros = cfg && zerosForEmptyNegative(components, spec);
     if (spec.promptSyntax() == PromptSyntax.PLAIN && !zeros) {
@@ -105,7 +105,7 @@ final class TextConditioning {
   static Contexts encodeParts(Ops ops, PipelineComponents components, List<DenoiseSpec> parts) {
     DenoiseSpec first = parts.getFirst();
     PromptEncoder encoder = new PromptEncoder(components.first(), components.second(), components.embeddings(),
-        first.clipSkip());
+        first.clipSkip(), first.emphasis());
     boolean zeros = zerosForEmptyNegative(components, first);
     List<PromptEncoder.Encoded> conds = new ArrayList<>();
     long length = 0;

@@ -68,6 +68,15 @@ public record PromptChunk(int[] ids, float[] weights, List<EmbeddingAt> embeddin
    * in one chunk (the chunk ends early where they would not fit), as A1111 places them.
    */
   public static List<PromptChunk> of(String prompt, ClipTokenizer tokenizer, List<Embedding> embeddings) {
+    return of(prompt, tokenizer, embeddings, Emphasis.ORIGINAL);
+  }
+
+  /**
+   * {@link #of(String, ClipTokenizer, List)} as {@code emphasis} reads the prompt: with {@link Emphasis#NONE} its
+   * whole text is one run of weight 1, brackets and {@code BREAK} included.
+   */
+  public static List<PromptChunk> of(String prompt, ClipTokenizer tokenizer, List<Embedding> embeddings,
+      Emphasis emphasis) {
     List<Map.Entry<int[], Embedding>> names = new ArrayList<>();
     for (Embedding e : embeddings) {
       names.add(Map.entry(tokenizer.tokenIds(e.name()), e));
@@ -77,7 +86,8 @@ public record PromptChunk(int[] ids, float[] weights, List<EmbeddingAt> embeddin
     int commaId = comma.length == 1 ? comma[0] : -1;
     List<PromptChunk> chunks = new ArrayList<>();
     Builder chunk = new Builder(tokenizer);
-    for (WeightedText run : WeightedText.parse(prompt)) {
+    List<WeightedText> runs = emphasis.parses() ? WeightedText.parse(prompt) : List.of(new WeightedText(prompt, 1));
+    for (WeightedText run : runs) {
       if (run.isBreak()) {
         chunks.add(chunk.finish());
         chunk = new Builder(tokenizer);

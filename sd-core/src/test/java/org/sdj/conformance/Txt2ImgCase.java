@@ -11,7 +11,6 @@ import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
 import org.sdj.prompt.PromptSyntax;
-import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Schedulers;
 
 /**
@@ -28,10 +27,11 @@ final class Txt2ImgCase {
     long[] shape = expected.expectedShape(noiseName);
     // diffusers' clip_skip counts the layers left out; A1111's "Clip skip", which sdj takes, counts one more.
     int clipSkip = c.path("clip_skip").asInt(0) + 1;
-    DenoiseSpec spec = new DenoiseSpec(List.of(c.get("prompt").asText()),
-        List.of(c.path("negative_prompt").asText("")), PromptSyntax.PLAIN, c.get("steps").asInt(),
-        c.get("guidance_scale").asDouble(), clipSkip, Schedulers.create(c.get("scheduler").asText(),
-        model.schedulerConfig()), new LatentStart.Noise(noise), shape, NoiseSource.NONE);
+    DenoiseSpec spec = DenoiseSpec.builder(List.of(c.get("prompt").asText()), c.get("steps").asInt(),
+            Schedulers.create(c.get("scheduler").asText(), model.schedulerConfig()), new LatentStart.Noise(noise),
+            shape)
+        .negativePrompts(List.of(c.path("negative_prompt").asText(""))).promptSyntax(PromptSyntax.PLAIN)
+        .guidanceScale(c.get("guidance_scale").asDouble()).clipSkip(clipSkip).build();
     StableDiffusionPipeline pipeline = new StableDiffusionPipeline(model, backend);
     float[] latents = pipeline.denoise(spec);
     assertTensorClose(latents, expected.expected(c.get("final_latents").asText()), "final latents",

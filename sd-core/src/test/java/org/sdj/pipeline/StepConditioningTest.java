@@ -11,7 +11,6 @@ import org.sdj.backend.reference.ReferenceBackend;
 import org.sdj.io.TestFixtures;
 import org.sdj.io.model.LoadOptions;
 import org.sdj.prompt.PromptSyntax;
-import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Schedulers;
 
 /** Each model call's contexts under A1111's prompt editing: the call's texts, encoded once per distinct set. */
@@ -38,9 +37,9 @@ class StepConditioningTest {
   }
 
   private static DenoiseSpec spec(PipelineComponents model, String prompt) {
-    return new DenoiseSpec(List.of(prompt), List.of("blurry"), PromptSyntax.A1111, 4, 7.5, 1,
-        Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(new float[256]),
-        new long[] {1, 4, 8, 8}, NoiseSource.NONE);
+    return DenoiseSpec.builder(List.of(prompt), 4, Schedulers.create("euler", model.schedulerConfig()),
+        new LatentStart.Noise(new float[256]), new long[] {1, 4, 8, 8}).negativePrompts(List.of("blurry"))
+        .promptSyntax(PromptSyntax.A1111).build();
   }
 
   private static float[] context(StepConditioning.Step step, Ops ops) {

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sdj.SdxlConditioning;
 import org.sdj.backend.Backend;
 import org.sdj.backend.reference.ReferenceBackend;
 import org.sdj.conformance.TensorAssert;
@@ -22,8 +21,6 @@ import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.LoadedControlNet;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
-import org.sdj.prompt.PromptSyntax;
-import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Schedulers;
 
 /**
@@ -58,10 +55,10 @@ class CudaControlNetTest {
             model.unet().config(), backend)) {
       float[] image = Images.toUnitTensor(Images.resize(ControlNetFixture.image(), 64, 64));
       int count = Math.toIntExact(SHAPE[0] * SHAPE[1] * SHAPE[2] * SHAPE[3]);
-      DenoiseSpec spec = new DenoiseSpec(List.of("a cat", "a dog"), List.of("", "blurry"), PromptSyntax.PLAIN, 4,
-          7.5, 0, 1, Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 11)),
-          SHAPE, NoiseSource.NONE, SdxlConditioning.DEFAULT, 1,
-          List.of(new ControlInput(control.model(), image, 0.8, 0.25, 0.75)), List.of());
+      DenoiseSpec spec = DenoiseSpec.builder(List.of("a cat", "a dog"), 4,
+              Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 11)), SHAPE)
+          .negativePrompts(List.of("", "blurry"))
+          .controls(List.of(new ControlInput(control.model(), image, 0.8, 0.25, 0.75))).build();
       return new StableDiffusionPipeline(model, backend).denoise(spec);
     }
   }

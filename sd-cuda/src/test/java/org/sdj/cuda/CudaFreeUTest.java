@@ -11,7 +11,6 @@ import org.sdj.pipeline.DenoiseSpec;
 import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
-import org.sdj.prompt.PromptSyntax;
 import org.sdj.random.TorchGenerator;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Schedulers;
@@ -36,9 +35,9 @@ class CudaFreeUTest {
 
   private static float[] run(PipelineComponents model, Backend backend) {
     int count = Math.toIntExact(SHAPE[0] * SHAPE[1] * SHAPE[2] * SHAPE[3]);
-    DenoiseSpec spec = new DenoiseSpec(List.of("a cat"), List.of("blurry"), PromptSyntax.PLAIN, 3, 7.5,
-        0, 1, Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 5)), SHAPE,
-        NoiseSource.of(new TorchGenerator(9)));
+    DenoiseSpec spec = DenoiseSpec.builder(List.of("a cat"), 3, Schedulers.create("euler", model.schedulerConfig()),
+            new LatentStart.Noise(gaussian(count, 5)), SHAPE)
+        .negativePrompts(List.of("blurry")).stepNoise(NoiseSource.of(new TorchGenerator(9))).build();
     return new StableDiffusionPipeline(model, backend).withFreeU(Optional.of(FreeU.SD1)).denoise(spec);
   }
 }

@@ -19,8 +19,6 @@ import org.sdj.pipeline.DenoiseSpec;
 import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
-import org.sdj.prompt.PromptSyntax;
-import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Schedulers;
 
 /**
@@ -64,8 +62,9 @@ class CudaInpaintTest {
   }
 
   private static float[] latents(PipelineComponents model, Backend backend, LatentStart start) {
-    DenoiseSpec spec = new DenoiseSpec(List.of("a cat", "a dog"), List.of("", "blurry"), PromptSyntax.PLAIN, 3, 7.5,
-        1, Schedulers.create("euler", model.schedulerConfig()), start, SHAPE, NoiseSource.NONE);
+    DenoiseSpec spec = DenoiseSpec.builder(List.of("a cat", "a dog"), 3,
+            Schedulers.create("euler", model.schedulerConfig()), start, SHAPE)
+        .negativePrompts(List.of("", "blurry")).build();
     return new StableDiffusionPipeline(model, backend).denoise(spec);
   }
 

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sdj.SdxlConditioning;
 import org.sdj.backend.Backend;
 import org.sdj.backend.reference.ReferenceBackend;
 import org.sdj.conformance.TensorAssert;
@@ -26,8 +25,6 @@ import org.sdj.pipeline.LoadedIpAdapter;
 import org.sdj.pipeline.ModelExtras;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
-import org.sdj.prompt.PromptSyntax;
-import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Schedulers;
 
 /**
@@ -66,10 +63,10 @@ class CudaIpAdapterTest {
             backend)) {
       float[] pixels = ClipImageProcessor.pixelValues(ControlNetFixture.image(), loaded.imageSize());
       int count = Math.toIntExact(SHAPE[0] * SHAPE[1] * SHAPE[2] * SHAPE[3]);
-      DenoiseSpec spec = new DenoiseSpec(List.of("a cat", "a dog"), List.of("", "blurry"), PromptSyntax.PLAIN, 3,
-          7.5, 0, 1, Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 13)),
-          SHAPE, NoiseSource.NONE, SdxlConditioning.DEFAULT, 1, List.of(),
-          List.of(new ImagePromptInput(loaded, pixels, 0.8)));
+      DenoiseSpec spec = DenoiseSpec.builder(List.of("a cat", "a dog"), 3,
+              Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 13)), SHAPE)
+          .negativePrompts(List.of("", "blurry")).imagePrompts(List.of(new ImagePromptInput(loaded, pixels, 0.8)))
+          .build();
       return new StableDiffusionPipeline(model, backend).denoise(spec);
     }
   }

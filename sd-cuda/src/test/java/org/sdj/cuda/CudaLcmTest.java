@@ -17,7 +17,6 @@ import org.sdj.pipeline.DenoiseSpec;
 import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
-import org.sdj.prompt.PromptSyntax;
 import org.sdj.random.TorchGenerator;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Schedulers;
@@ -52,9 +51,9 @@ class CudaLcmTest {
 
   private static float[] latents(PipelineComponents model, Backend backend) {
     int count = Math.toIntExact(SHAPE[0] * SHAPE[1] * SHAPE[2] * SHAPE[3]);
-    DenoiseSpec spec = new DenoiseSpec(List.of("a cat", "a dog"), List.of("", ""), PromptSyntax.PLAIN, 4, 8.5, 1,
-        Schedulers.create("lcm", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 5)), SHAPE,
-        NoiseSource.of(new TorchGenerator(9)));
+    DenoiseSpec spec = DenoiseSpec.builder(List.of("a cat", "a dog"), 4,
+            Schedulers.create("lcm", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 5)), SHAPE)
+        .guidanceScale(8.5).stepNoise(NoiseSource.of(new TorchGenerator(9))).build();
     return new StableDiffusionPipeline(model, backend).denoise(spec);
   }
 }

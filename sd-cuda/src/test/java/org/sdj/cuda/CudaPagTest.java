@@ -14,7 +14,6 @@ import org.sdj.pipeline.DenoiseSpec;
 import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
-import org.sdj.prompt.PromptSyntax;
 import org.sdj.random.TorchGenerator;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Schedulers;
@@ -49,9 +48,9 @@ class CudaPagTest {
 
   private static float[] run(PipelineComponents model, Backend backend, Optional<PerturbedAttentionGuidance> pag) {
     int count = Math.toIntExact(SHAPE[0] * SHAPE[1] * SHAPE[2] * SHAPE[3]);
-    DenoiseSpec spec = new DenoiseSpec(List.of("a cat", "a cat"), List.of("blurry", "blurry"), PromptSyntax.PLAIN, 3, 7.5,
-        0, 1, Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 5)), SHAPE,
-        NoiseSource.of(new TorchGenerator(9)));
+    DenoiseSpec spec = DenoiseSpec.builder(List.of("a cat", "a cat"), 3,
+            Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 5)), SHAPE)
+        .negativePrompts(List.of("blurry", "blurry")).stepNoise(NoiseSource.of(new TorchGenerator(9))).build();
     return new StableDiffusionPipeline(model, backend).withPag(pag).denoise(spec);
   }
 }

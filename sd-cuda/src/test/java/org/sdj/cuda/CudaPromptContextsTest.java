@@ -15,7 +15,6 @@ import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
 import org.sdj.prompt.PromptSyntax;
-import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Schedulers;
 
 /**
@@ -56,8 +55,9 @@ class CudaPromptContextsTest {
     for (int i = 0; i < noise.length; i++) {
       noise[i] = (float) random.nextGaussian();
     }
-    DenoiseSpec spec = new DenoiseSpec(List.of(PROMPT), List.of(negative), PromptSyntax.A1111, 1, 7.5, 1,
-        Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(noise), SHAPE, NoiseSource.NONE);
+    DenoiseSpec spec = DenoiseSpec.builder(List.of(PROMPT), 1, Schedulers.create("euler", model.schedulerConfig()),
+        new LatentStart.Noise(noise), SHAPE).negativePrompts(List.of(negative)).promptSyntax(PromptSyntax.A1111)
+        .build();
     return new StableDiffusionPipeline(model, backend).denoise(spec);
   }
 }

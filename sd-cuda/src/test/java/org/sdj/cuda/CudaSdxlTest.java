@@ -21,7 +21,6 @@ import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
 import org.sdj.prompt.PromptChunk;
 import org.sdj.prompt.PromptSyntax;
-import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Schedulers;
 import org.sdj.tokenizer.ClipTokenizer;
 
@@ -99,9 +98,9 @@ class CudaSdxlTest {
   private static float[] latents(PipelineComponents model, Backend backend, List<String> prompts,
       List<String> negatives, PromptSyntax syntax, long[] shape) {
     int count = Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3]);
-    DenoiseSpec spec = new DenoiseSpec(prompts, negatives, syntax, 2, 2.0, 1,
-        Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 7)), shape,
-        NoiseSource.NONE);
+    DenoiseSpec spec = DenoiseSpec.builder(prompts, 2, Schedulers.create("euler", model.schedulerConfig()),
+        new LatentStart.Noise(gaussian(count, 7)), shape).negativePrompts(negatives).promptSyntax(syntax)
+        .guidanceScale(2.0).build();
     return new StableDiffusionPipeline(model, backend).denoise(spec);
   }
 }

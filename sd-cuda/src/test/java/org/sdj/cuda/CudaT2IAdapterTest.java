@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sdj.SdxlConditioning;
 import org.sdj.backend.Backend;
 import org.sdj.backend.reference.ReferenceBackend;
 import org.sdj.conformance.TensorAssert;
@@ -22,8 +21,6 @@ import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.LoadedT2IAdapter;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
-import org.sdj.prompt.PromptSyntax;
-import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Schedulers;
 
 /**
@@ -60,11 +57,11 @@ class CudaT2IAdapterTest {
             Optional.empty(), backend)) {
       float[] image = Images.toUnitTensor(T2IAdapterFixture.ramp(64));
       int count = Math.toIntExact(SHAPE[0] * SHAPE[1] * SHAPE[2] * SHAPE[3]);
-      DenoiseSpec spec = new DenoiseSpec(List.of("a cat", "a dog"), List.of("", "blurry"), PromptSyntax.PLAIN, 4,
-          7.5, 0, 1, Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 17)),
-          SHAPE, NoiseSource.NONE, SdxlConditioning.DEFAULT, 1, List.of(), List.of(),
-          List.of(new AdapterInput(full.model(), image, 0.8, 0, 1),
-              new AdapterInput(light.model(), image, 0.9, 0, 0.5)));
+      DenoiseSpec spec = DenoiseSpec.builder(List.of("a cat", "a dog"), 4,
+              Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 17)), SHAPE)
+          .negativePrompts(List.of("", "blurry"))
+          .adapters(List.of(new AdapterInput(full.model(), image, 0.8, 0, 1),
+              new AdapterInput(light.model(), image, 0.9, 0, 0.5))).build();
       return new StableDiffusionPipeline(model, backend).denoise(spec);
     }
   }

@@ -15,7 +15,6 @@ import org.sdj.pipeline.DenoiseSpec;
 import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.StableDiffusionPipeline;
-import org.sdj.prompt.PromptSyntax;
 import org.sdj.random.TorchGenerator;
 import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Schedulers;
@@ -55,9 +54,9 @@ class CudaTilingTest {
   /** The latents of a loop tiled along the width, and the reference's latents decoded tiled both ways. */
   private static float[][] run(PipelineComponents model, Backend backend) {
     int count = Math.toIntExact(SHAPE[0] * SHAPE[1] * SHAPE[2] * SHAPE[3]);
-    DenoiseSpec spec = new DenoiseSpec(List.of("a cat"), List.of("blurry"), PromptSyntax.PLAIN, 2, 7.5,
-        0, 1, Schedulers.create("euler", model.schedulerConfig()), new LatentStart.Noise(gaussian(count, 5)), SHAPE,
-        NoiseSource.of(new TorchGenerator(9)));
+    DenoiseSpec spec = DenoiseSpec.builder(List.of("a cat"), 2, Schedulers.create("euler", model.schedulerConfig()),
+            new LatentStart.Noise(gaussian(count, 5)), SHAPE)
+        .negativePrompts(List.of("blurry")).stepNoise(NoiseSource.of(new TorchGenerator(9))).build();
     StableDiffusionPipeline pipeline = new StableDiffusionPipeline(model, backend);
     float[] latents = pipeline.seamless(Tiling.X).denoise(spec);
     float[] image = pipeline.seamless(Tiling.BOTH).decode(gaussian(count, 6), SHAPE);

@@ -18,8 +18,6 @@ import org.sdj.pipeline.LatentStart;
 import org.sdj.pipeline.PipelineComponents;
 import org.sdj.pipeline.RandomModelFolder;
 import org.sdj.pipeline.StableDiffusionPipeline;
-import org.sdj.prompt.PromptSyntax;
-import org.sdj.scheduler.NoiseSource;
 import org.sdj.scheduler.Schedulers;
 
 /**
@@ -74,9 +72,8 @@ public final class Txt2ImgBench {
         for (int i = 0; i < noise.length; i++) {
           noise[i] = (float) r.nextGaussian();
         }
-        DenoiseSpec spec = new DenoiseSpec(List.of("a photograph of an astronaut riding a horse"), List.of(""),
-            PromptSyntax.PLAIN, 20, 7.5, 1, Schedulers.create(scheduler, model.schedulerConfig()),
-            new LatentStart.Noise(noise), shape, NoiseSource.NONE);
+        DenoiseSpec spec = DenoiseSpec.builder(List.of("a photograph of an astronaut riding a horse"), 20,
+            Schedulers.create(scheduler, model.schedulerConfig()), new LatentStart.Noise(noise), shape).build();
         // The loop does not wait for the device; reading step 2's estimate does, so the time from there to the end
         // is the device's time for the model calls after the second (the replay is captured by then). PNDM makes 21
         // calls for 20 steps (its first step takes two); Euler 20.

@@ -36,6 +36,7 @@ import org.sdj.pipeline.PerturbedAttentionGuidance;
 import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.SafeTensorsWriter;
+import org.sdj.prompt.Emphasis;
 import org.sdj.prompt.PromptSyntax;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -76,6 +77,12 @@ final class GenerateCommand implements Callable<Integer> {
       description = "plain: the prompts as diffusers reads them (default); a1111: AUTOMATIC1111's (word:1.2), (word),"
           + " [word], BREAK and prompts past 75 tokens.")
   String promptSyntax = "plain";
+
+  @Option(names = "--emphasis", paramLabel = "MODE",
+      description = "With --prompt-syntax a1111: how (word:1.2) and [word] weigh, as A1111's Emphasis mode: original"
+          + " (the default: the weights, then each chunk's mean restored), no-norm (the weights alone), ignore (the"
+          + " brackets read, their weights not applied) or none (brackets, weights and BREAK as plain text).")
+  String emphasis = Emphasis.ORIGINAL.cliName();
 
   @Option(names = "--width", paramLabel = "W", description = "Width in pixels, a multiple of 8 (default: the model's).")
   Integer width;
@@ -442,13 +449,19 @@ final class GenerateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--prompt-syntax: " + e.getMessage());
     }
+    Emphasis mode = Emphasis.named(emphasis).orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(),
+        "--emphasis " + emphasis + ": say original, no-norm, ignore or none"));
+    if (mode != Emphasis.ORIGINAL && syntax != PromptSyntax.A1111) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--emphasis: emphasis modes are A1111's syntax's;"
+          + " add --prompt-syntax a1111");
+    }
     if (modelOptions.hasEmbeddings() && syntax != PromptSyntax.A1111) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--embedding: prompts call embeddings by name in"
           + " A1111's syntax; add --prompt-syntax a1111");
     }
     ProgressBar progress = quiet ? null : new ProgressBar(spec.commandLine().getErr(), ProgressBar.stderrIsTerminal());
     GenerationRequest.Builder request = GenerationRequest.prompt(prompt).negativePrompt(negativePrompt)
-        .promptSyntax(syntax)
+        .promptSyntax(syntax).emphasis(mode)
         .steps(steps).guidanceScale(guidance).guidanceRescale(guidanceRescale).clipSkip(clipSkip).batchSize(batch)
         .sdxl(sdxlOptions.conditioning(spec)).listener(progress != null ? progress : StepListener.NONE);
     if (width != null) {

@@ -20,6 +20,7 @@ import org.sdj.image.ImageFiles;
 import org.sdj.image.MaskCrop;
 import org.sdj.model.unet.FreeU;
 import org.sdj.pipeline.Img2ImgSteps;
+import org.sdj.prompt.Emphasis;
 import org.sdj.random.RandomSource;
 import org.sdj.scheduler.DPMSolverMultistepScheduler;
 import org.sdj.scheduler.TimestepSpacing;
@@ -51,6 +52,20 @@ final class ParametersFrom {
     // (weights, editing, LoRA tags), which sdj then reads as A1111 does.
     if (!given.hasMatchedOption("--prompt-syntax") && info.extras().containsKey(A1111_VERSION)) {
       command.promptSyntax = "a1111";
+    }
+    String emphasis = info.extras().get(GenerationParameters.EMPHASIS);
+    if (emphasis != null && !given.hasMatchedOption("--emphasis")) {
+      Optional<Emphasis> mode = Emphasis.named(emphasis);
+      if (mode.isPresent()) {
+        command.emphasis = mode.get().cliName();
+        // Only A1111's syntax has emphasis modes: a picture that names one was read that way.
+        if (!given.hasMatchedOption("--prompt-syntax")) {
+          command.promptSyntax = "a1111";
+        }
+      } else {
+        err.println("sdj: " + file + ": emphasis " + emphasis + " is none of A1111's (Original, No norm, Ignore,"
+            + " None); with Original (give --emphasis to choose)");
+      }
     }
     if (!given.hasMatchedOption("--steps")) {
       info.steps().ifPresent(s -> command.steps = s);
