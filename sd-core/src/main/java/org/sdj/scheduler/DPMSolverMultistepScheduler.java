@@ -73,10 +73,15 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSol
    *                         3 k-diffusion's update, which differs from diffusers' third order; empty: diffusers' form
    * @param noiseSamplerRng  with {@code brownian_noise}: the trees' generators ({@code noise_sampler_rng}, see
    *                         {@link DPMSolverSDEScheduler.Config})
+   * @param kDiffusion       {@code k_diffusion: true}, sdj's key: the solver as k-diffusion's samplers run it
+   *                         (AUTOMATIC1111's DPM++ samplers): the model sees each re-spaced level's fractional
+   *                         timestep, which diffusers rounds (Karras) or truncates, and a txt2img loop starts from
+   *                         {@code noise * sigma_max} (in diffusers' terms an {@code init_noise_sigma} of
+   *                         {@code sigma_max / sqrt(sigma_max^2 + 1)}), where diffusers starts from the noise itself
    */
   public record Config(CommonConfig common, int solverOrder, Algorithm algorithm, SolverType solverType,
       boolean lowerOrderFinal, boolean eulerAtFinal, SigmaSpacing sigmaSpacing, FinalSigma finalSigma,
-      double lambdaMinClipped, List<Long> noiseSamplerSeed, RandomSource noiseSamplerRng)
+      double lambdaMinClipped, List<Long> noiseSamplerSeed, RandomSource noiseSamplerRng, boolean kDiffusion)
       implements SchedulerConfig {
     public Config {
       if (solverOrder < 1 || solverOrder > 3) {
@@ -107,7 +112,7 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSol
           r.bool("lower_order_final", true), r.bool("euler_at_final", false), r.sigmaSpacing(),
           r.choice("final_sigmas_type", FinalSigma.class, FinalSigma.ZERO),
           r.number("lambda_min_clipped", Double.NEGATIVE_INFINITY), brownianSeed(r),
-          r.bool(BROWNIAN_NOISE, false) ? r.noiseSamplerRng() : RandomSource.CPU);
+          r.bool(BROWNIAN_NOISE, false) ? r.noiseSamplerRng() : RandomSource.CPU, r.bool(K_DIFFUSION, false));
     }
 
     @Override
@@ -132,6 +137,8 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSol
 
   /** sdj's config key that turns on Brownian-tree noise for the SDE variant. */
   public static final String BROWNIAN_NOISE = "brownian_noise";
+  /** sdj's config key for k-diffusion's timesteps and start ({@link Config#kDiffusion()}). */
+  public static final String K_DIFFUSION = "k_diffusion";
 
   private int lowerOrderNums;
   /** The SDE variant's Brownian noise, where the config seeds one. */
@@ -157,11 +164,25 @@ public final class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSol
         && config.common().betaSchedule() != BetaSchedule.SQUAREDCOS_CAP_V2;
     SigmaScheduler.Layout layout = layout(base, config.sigmaSpacing(), numInferenceSteps, OptionalDouble.empty(),
         OptionalDouble.empty(), round);
+    if (config.kDiffusion() && config.sigmaSpacing() != SigmaSpacing.TIMESTEPS) {
+      layout = new SigmaScheduler.Layout(Timesteps.toFloat32(Sigmas.toTimesteps(layout.sigmas(),
+          schedule.logTrainSigmas())), layout.sigmas());
+    }
     double last = config.finalSigma() == FinalSigma.SIGMA_MIN ? trainSigmas[0] : 0.0;
     resetSteps(layout.timesteps(), layout.timesteps().length);
     sigmas = Sigmas.withFinal(layout.sigmas(), last);
     lowerOrderNums = 0;
     brownian.ifPresent(BrownianNoise::reset);
+  }
+
+  /** 1 as diffusers starts; with {@code k_diffusion}, {@code sigma_max} in these (variance-preserving) terms. */
+  @Override
+  public double initNoiseSigma() {
+    if (!config.kDiffusion()) {
+      return super.initNoiseSigma();
+    }
+    requireTimesteps();
+    return (float) sigmaT(sigmas[0]);
   }
 
   @Override

@@ -23,6 +23,7 @@ import org.sdj.pipeline.Img2ImgSteps;
 import org.sdj.prompt.Emphasis;
 import org.sdj.random.RandomSource;
 import org.sdj.scheduler.DPMSolverMultistepScheduler;
+import org.sdj.scheduler.Schedulers;
 import org.sdj.scheduler.TimestepSpacing;
 import picocli.CommandLine.ParseResult;
 
@@ -253,6 +254,11 @@ final class ParametersFrom {
         if (info.extras().containsKey(A1111_VERSION) && (command.scheduler.startsWith("dpmpp-2m-sde")
             || command.scheduler.startsWith("dpmpp-3m-sde"))) {
           command.schedulerOptions.putIfAbsent(DPMSolverMultistepScheduler.BROWNIAN_NOISE, "true");
+        }
+        // A1111's DPM++ 2M, 2M SDE and 3M SDE run as k-diffusion runs them: fractional timesteps, noise * sigma_max.
+        if (info.extras().containsKey(A1111_VERSION) && Schedulers.classNameOf(command.scheduler)
+            .filter(DPMSolverMultistepScheduler.class.getSimpleName()::equals).isPresent()) {
+          command.schedulerOptions.putIfAbsent(DPMSolverMultistepScheduler.K_DIFFUSION, "true");
         }
         // A1111's k-diffusion samplers walk the noise levels of timesteps 999 down to 0 (its Automatic schedule, and
         // the bounds of its Karras, Exponential and Beta ones): diffusers' linspace spacing, not the model's own; its

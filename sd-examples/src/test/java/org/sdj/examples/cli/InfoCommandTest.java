@@ -177,7 +177,10 @@ class InfoCommandTest {
         .assertOneErrorLine(1, "PAG layer middle names none");
   }
 
-  /** An A1111 picture made with DPM++ 2M SDE is remade with k-diffusion's Brownian-tree noise, as A1111 drew it. */
+  /**
+   * An A1111 picture made with DPM++ 2M SDE is remade with k-diffusion's Brownian-tree noise, timesteps and start, as
+   * A1111 drew it.
+   */
   @Test
   void anA1111Dpmpp2mSdePictureTakesBrownianNoise() throws IOException {
     Path a1111 = dir.resolve("a1111-sde.png");
@@ -191,14 +194,16 @@ class InfoCommandTest {
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
         "--prompt-syntax", "a1111", "--steps", "3", "--scheduler", "dpmpp-2m-sde-karras", "--guidance", "5", "--seed",
         "3", "--width", "64", "--height", "64", "--scheduler-option", "brownian_noise=true", "--rng", "nv",
-        "--seeding", "a1111", "--scheduler-option", "timestep_spacing=linspace", "--output", explicit.toString())
+        "--seeding", "a1111", "--scheduler-option", "timestep_spacing=linspace", "--scheduler-option",
+        "k_diffusion=true", "--output", explicit.toString())
         .assertSuccess();
     assertArrayEquals(Files.readAllBytes(explicit), Files.readAllBytes(remade), "the same picture, the same file");
     Path generator = dir.resolve("generator.png");
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet", "--prompt", "a cat",
         "--prompt-syntax", "a1111", "--steps", "3", "--scheduler", "dpmpp-2m-sde-karras", "--guidance", "5", "--seed",
         "3", "--width", "64", "--height", "64", "--rng", "nv", "--seeding", "a1111", "--scheduler-option",
-        "timestep_spacing=linspace", "--output", generator.toString()).assertSuccess();
+        "timestep_spacing=linspace", "--scheduler-option", "k_diffusion=true", "--output", generator.toString())
+        .assertSuccess();
     assertFalse(Arrays.equals(Files.readAllBytes(generator), Files.readAllBytes(remade)), "other noise");
   }
 
@@ -265,11 +270,11 @@ class InfoCommandTest {
   void anA1111SamplerSdjLacksKeepsTheModelsAndSaysSo() {
     Path a1111 = dir.resolve("a1111.png");
     ImageFiles.writeWithParameters(a1111, new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB),
-        "a cat\nSteps: 1, Sampler: Restart, Schedule type: Karras, CFG scale: 5, Seed: 3, Size: 64x64");
+        "a cat\nSteps: 1, Sampler: DPM adaptive, Schedule type: Karras, CFG scale: 5, Seed: 3, Size: 64x64");
     Sdj.Run run = Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--backend", "cpu", "--quiet",
         "--parameters-from", a1111.toString(), "--output", dir.resolve("cat.png").toString());
     run.assertSuccess();
-    assertTrue(run.err().contains("sampler Restart Karras has no sdj scheduler"), run.err());
+    assertTrue(run.err().contains("sampler DPM adaptive Karras has no sdj scheduler"), run.err());
     Path plain = dir.resolve("plain-params.png");
     ImageFiles.write(plain, new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB));
     Sdj.run("generate", "--model", Sdj.tinyModel().toString(), "--parameters-from", plain.toString())
