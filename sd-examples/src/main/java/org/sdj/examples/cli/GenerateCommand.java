@@ -380,6 +380,25 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--quiet", description = "No progress on standard error.")
   boolean quiet;
 
+  @Option(names = "--preview", paramLabel = "FILE.png",
+      description = "Write the first picture's current estimate to FILE after every step (replaced whole each time,"
+          + " as stable-diffusion.cpp's --preview-path): TAESD's full-size picture with --taesd, else a small"
+          + " picture of the latents' colours.")
+  Path preview;
+
+  /** The progress bar (unless quiet), then the preview file (where asked), after every step. */
+  private StepListener listener(ProgressBar progress) {
+    StepListener shown = progress != null ? progress : StepListener.NONE;
+    if (preview == null) {
+      return shown;
+    }
+    Path file = preview;
+    return event -> {
+      shown.onStep(event);
+      ImageFiles.write(file, event.preview());
+    };
+  }
+
   @Override
   public Integer call() throws Exception {
     if (parametersFrom != null) {
@@ -463,7 +482,7 @@ final class GenerateCommand implements Callable<Integer> {
     GenerationRequest.Builder request = GenerationRequest.prompt(prompt).negativePrompt(negativePrompt)
         .promptSyntax(syntax).emphasis(mode)
         .steps(steps).guidanceScale(guidance).guidanceRescale(guidanceRescale).clipSkip(clipSkip).batchSize(batch)
-        .sdxl(sdxlOptions.conditioning(spec)).listener(progress != null ? progress : StepListener.NONE);
+        .sdxl(sdxlOptions.conditioning(spec)).listener(listener(progress));
     if (width != null) {
       request.size(width, height);
     }
@@ -600,6 +619,13 @@ final class GenerateCommand implements Callable<Integer> {
       ImageFiles.checkWritable(output);
     } catch (ImageFileException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--output: " + e.getMessage());
+    }
+    if (preview != null) {
+      try {
+        ImageFiles.checkWritable(preview);
+      } catch (ImageFileException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--preview: " + e.getMessage());
+      }
     }
     if (outputLatents != null && !Files.isDirectory(outputLatents.toAbsolutePath().getParent())) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--output-latents: folder "

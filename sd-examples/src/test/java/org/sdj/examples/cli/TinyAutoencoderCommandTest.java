@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sdj.image.TestPictures;
 
-/** {@code sdj generate --taesd}, with sd-core's tiny TAESD. */
+/** {@code sdj generate --taesd} (and its {@code --preview}), with sd-core's tiny TAESD. */
 class TinyAutoencoderCommandTest {
   @TempDir Path dir;
 
@@ -28,6 +28,18 @@ class TinyAutoencoderCommandTest {
     float[] b = TestPictures.bytes(ImageIO.read(withVae.toFile()));
     assertEquals(b.length, a.length);
     assertFalse(Arrays.equals(a, b), "TAESD's picture is not the VAE's");
+  }
+
+  @Test
+  void previewsAreWrittenFullSizeWithTaesdAndSmallWithout() throws IOException {
+    Path preview = dir.resolve("preview.png");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("out.png"), "--quiet", "--taesd", tinyTaesd(dir).toString(), "--preview",
+        preview.toString())).assertSuccess();
+    assertEquals(64, ImageIO.read(preview.toFile()).getWidth());
+    Sdj.run(Sdj.smallGenerate(dir.resolve("out.png"), "--quiet", "--preview", preview.toString())).assertSuccess();
+    assertEquals(8, ImageIO.read(preview.toFile()).getWidth(), "the latents' colours, 1/8 of the picture");
+    Sdj.run(Sdj.smallGenerate(dir.resolve("out.png"), "--preview", dir.resolve("none/p.png").toString()))
+        .assertOneErrorLine(2, "--preview");
   }
 
   @Test
