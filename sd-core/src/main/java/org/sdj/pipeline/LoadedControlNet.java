@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.sdj.backend.Backend;
-import org.sdj.backend.Tensor;
 import org.sdj.io.checkpoint.ControlNetFile;
 import org.sdj.io.model.ControlNetConfig;
 import org.sdj.io.model.ModelFolder;
@@ -27,14 +26,12 @@ public final class LoadedControlNet implements AutoCloseable {
 
   private final Path location;
   private final ControlNetModel model;
-  private final AutoCloseable file;
-  private final Weights weights;
+  private final HeldWeights weights;
 
-  private LoadedControlNet(Path location, ControlNetModel model, AutoCloseable file, Weights weights) {
+  private LoadedControlNet(Path location, HeldWeights.Built<ControlNetModel> built) {
     this.location = location;
-    this.model = model;
-    this.file = file;
-    this.weights = weights;
+    this.model = built.model();
+    this.weights = built.weights();
   }
 
   /**
@@ -63,18 +60,8 @@ public final class LoadedControlNet implements AutoCloseable {
 
   private static LoadedControlNet load(Path location, ControlNetConfig config, TensorSource tensors,
       AutoCloseable file, Backend backend) {
-    Weights weights = Weights.of(backend, tensors);
-    try {
-      ControlNetModel model = new ControlNetModel(config, weights);
-      if (!weights.problems().isEmpty()) {
-        throw new ModelLoadException("Cannot load the ControlNet " + location, weights.problems());
-      }
-      return new LoadedControlNet(location, model, file, weights);
-    } catch (RuntimeException e) {
-      weights.tensors().forEach(Tensor::close);
-      closeQuietly(file);
-      throw e;
-    }
+    return new LoadedControlNet(location, HeldWeights.build(Weights.of(backend, tensors), file,
+        w -> new ControlNetModel(config, w), "Cannot load the ControlNet " + location, false));
   }
 
   public ControlNetModel model() {
@@ -94,15 +81,6 @@ public final class LoadedControlNet implements AutoCloseable {
   /** Frees the weights and unmaps the file. */
   @Override
   public void close() {
-    weights.tensors().forEach(Tensor::close);
-    closeQuietly(file);
-  }
-
-  private static void closeQuietly(AutoCloseable file) {
-    try {
-      file.close();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot close " + file, e);
-    }
+    weights.close();
   }
 }

@@ -4,10 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.sdj.SdjException;
 import org.sdj.backend.Backend;
-import org.sdj.backend.Tensor;
 import org.sdj.io.ckpt.CkptFile;
 import org.sdj.io.model.ClipVisionConfig;
-import org.sdj.io.model.ModelLoadException;
 import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.TensorSource;
 import org.sdj.model.Weights;
@@ -21,14 +19,12 @@ import org.sdj.model.clip.ClipVisionModel;
 public final class LoadedImageEncoder implements AutoCloseable {
   private final Path folder;
   private final ClipVisionModel model;
-  private final TensorSource file;
-  private final Weights weights;
+  private final HeldWeights weights;
 
-  private LoadedImageEncoder(Path folder, ClipVisionModel model, TensorSource file, Weights weights) {
+  private LoadedImageEncoder(Path folder, HeldWeights.Built<ClipVisionModel> built) {
     this.folder = folder;
-    this.model = model;
-    this.file = file;
-    this.weights = weights;
+    this.model = built.model();
+    this.weights = built.weights();
   }
 
   /**
@@ -48,18 +44,8 @@ public final class LoadedImageEncoder implements AutoCloseable {
     }
     ClipVisionConfig config = ClipVisionConfig.read(folder.resolve("config.json"));
     TensorSource file = Files.isRegularFile(safetensors) ? SafeTensorsFile.open(safetensors) : CkptFile.open(bin);
-    Weights weights = Weights.of(backend, file);
-    try {
-      ClipVisionModel model = new ClipVisionModel(config, weights);
-      if (!weights.problems().isEmpty()) {
-        throw new ModelLoadException("Cannot load the image encoder in " + folder, weights.problems());
-      }
-      return new LoadedImageEncoder(folder, model, file, weights);
-    } catch (RuntimeException e) {
-      weights.tensors().forEach(Tensor::close);
-      file.close();
-      throw e;
-    }
+    return new LoadedImageEncoder(folder, HeldWeights.build(Weights.of(backend, file), file,
+        w -> new ClipVisionModel(config, w), "Cannot load the image encoder in " + folder, false));
   }
 
   public ClipVisionModel model() {
@@ -74,7 +60,6 @@ public final class LoadedImageEncoder implements AutoCloseable {
   /** Frees the weights and unmaps the file. */
   @Override
   public void close() {
-    weights.tensors().forEach(Tensor::close);
-    file.close();
+    weights.close();
   }
 }

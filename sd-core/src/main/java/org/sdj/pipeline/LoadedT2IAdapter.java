@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.sdj.backend.Backend;
-import org.sdj.backend.Tensor;
 import org.sdj.io.checkpoint.T2IAdapterFile;
 import org.sdj.io.model.ModelFolder;
 import org.sdj.io.model.ModelLoadException;
@@ -29,14 +28,12 @@ public final class LoadedT2IAdapter implements AutoCloseable {
 
   private final Path location;
   private final T2IAdapter model;
-  private final TensorSource file;
-  private final Weights weights;
+  private final HeldWeights weights;
 
-  private LoadedT2IAdapter(Path location, T2IAdapter model, TensorSource file, Weights weights) {
+  private LoadedT2IAdapter(Path location, HeldWeights.Built<T2IAdapter> built) {
     this.location = location;
-    this.model = model;
-    this.file = file;
-    this.weights = weights;
+    this.model = built.model();
+    this.weights = built.weights();
   }
 
   /**
@@ -64,18 +61,8 @@ public final class LoadedT2IAdapter implements AutoCloseable {
   /** The adapter of {@code config} on {@code tensors} (views of {@code file}, which it closes on failure). */
   private static LoadedT2IAdapter build(Path location, T2IAdapterConfig config, TensorSource tensors,
       TensorSource file, Backend backend, String context) {
-    Weights weights = Weights.of(backend, tensors);
-    try {
-      T2IAdapter model = new T2IAdapter(config, weights);
-      if (!weights.problems().isEmpty()) {
-        throw new ModelLoadException(context, weights.problems());
-      }
-      return new LoadedT2IAdapter(location, model, file, weights);
-    } catch (RuntimeException e) {
-      weights.tensors().forEach(Tensor::close);
-      file.close();
-      throw e;
-    }
+    return new LoadedT2IAdapter(location, HeldWeights.build(Weights.of(backend, tensors), file,
+        w -> new T2IAdapter(config, w), context, false));
   }
 
   /**
@@ -113,7 +100,6 @@ public final class LoadedT2IAdapter implements AutoCloseable {
   /** Frees the weights and unmaps the file. */
   @Override
   public void close() {
-    weights.tensors().forEach(Tensor::close);
-    file.close();
+    weights.close();
   }
 }

@@ -2,14 +2,12 @@ package org.sdj.pipeline;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.sdj.backend.Backend;
-import org.sdj.backend.Tensor;
 import org.sdj.backend.WeightData;
 import org.sdj.io.ckpt.TensorFiles;
 import org.sdj.io.model.AutoencoderTinyConfig;
@@ -34,14 +32,12 @@ public final class LoadedTinyAutoencoder implements AutoCloseable {
 
   private final Path location;
   private final AutoencoderTiny model;
-  private final TensorSource file;
-  private final Weights weights;
+  private final HeldWeights weights;
 
-  private LoadedTinyAutoencoder(Path location, AutoencoderTiny model, TensorSource file, Weights weights) {
+  private LoadedTinyAutoencoder(Path location, HeldWeights.Built<AutoencoderTiny> built) {
     this.location = location;
-    this.model = model;
-    this.file = file;
-    this.weights = weights;
+    this.model = built.model();
+    this.weights = built.weights();
   }
 
   /**
@@ -84,23 +80,10 @@ public final class LoadedTinyAutoencoder implements AutoCloseable {
       SafeTensor t = tensors.get(names.get(name));
       return new WeightData(name, t.dtype(), t.shape(), t.data());
     });
-    try {
-      boolean encoder = names.keySet().stream().anyMatch(n -> n.startsWith(ENCODER));
-      boolean decoder = names.keySet().stream().anyMatch(n -> n.startsWith(DECODER));
-      AutoencoderTiny model = new AutoencoderTiny(config, weights, encoder, decoder);
-      List<String> problems = new ArrayList<>(weights.problems());
-      if (!weights.untaken().isEmpty()) {
-        problems.add("weights this architecture does not have: " + weights.untaken());
-      }
-      if (!problems.isEmpty()) {
-        throw new ModelLoadException(context, problems);
-      }
-      return new LoadedTinyAutoencoder(location, model, tensors, weights);
-    } catch (RuntimeException e) {
-      weights.tensors().forEach(Tensor::close);
-      tensors.close();
-      throw e;
-    }
+    boolean encoder = names.keySet().stream().anyMatch(n -> n.startsWith(ENCODER));
+    boolean decoder = names.keySet().stream().anyMatch(n -> n.startsWith(DECODER));
+    return new LoadedTinyAutoencoder(location, HeldWeights.build(weights, tensors,
+        w -> new AutoencoderTiny(config, w, encoder, decoder), context, true));
   }
 
   /** Every name as it is: a diffusers folder's file. */
@@ -187,7 +170,6 @@ public final class LoadedTinyAutoencoder implements AutoCloseable {
   /** Frees the weights and unmaps the file. */
   @Override
   public void close() {
-    weights.tensors().forEach(Tensor::close);
-    file.close();
+    weights.close();
   }
 }
