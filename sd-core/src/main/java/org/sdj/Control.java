@@ -16,14 +16,22 @@ import org.sdj.image.ResizeMode;
  * @param resizeMode how an image of another shape is brought to the picture's size: {@link ResizeMode#JUST_RESIZE}
  *     (stretched, as diffusers' pipelines resize it), or A1111's ControlNet unit's "Crop and Resize" or "Resize and
  *     Fill"
+ * @param preprocessor what is made of the image first ({@link ControlPreprocessor#NONE}: it is the control image)
  */
 public record Control(BufferedImage image, double scale, double guidanceStart, double guidanceEnd,
-    ResizeMode resizeMode) {
+    ResizeMode resizeMode, ControlPreprocessor preprocessor) {
   public static final double DEFAULT_SCALE = 1.0;
 
   public Control {
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(resizeMode, "resizeMode");
+    Objects.requireNonNull(preprocessor, "preprocessor");
+  }
+
+  /** A control image brought to the picture's size by {@code resizeMode}, not preprocessed. */
+  public Control(BufferedImage image, double scale, double guidanceStart, double guidanceEnd,
+      ResizeMode resizeMode) {
+    this(image, scale, guidanceStart, guidanceEnd, resizeMode, ControlPreprocessor.NONE);
   }
 
   /** A control image stretched to the picture's size ({@link ResizeMode#JUST_RESIZE}). */
@@ -33,7 +41,17 @@ public record Control(BufferedImage image, double scale, double guidanceStart, d
 
   /** This control, its image brought to the picture's size by {@code mode}. */
   public Control withResizeMode(ResizeMode mode) {
-    return new Control(image, scale, guidanceStart, guidanceEnd, mode);
+    return new Control(image, scale, guidanceStart, guidanceEnd, mode, preprocessor);
+  }
+
+  /** This control, its image made into the control image by {@code first} (Canny's edges of a picture, say). */
+  public Control withPreprocessor(ControlPreprocessor first) {
+    return new Control(image, scale, guidanceStart, guidanceEnd, resizeMode, first);
+  }
+
+  /** The control image: the image as the preprocessor makes it, at its own size. */
+  public BufferedImage controlImage() {
+    return preprocessor.apply(image);
   }
 
   /** {@code image} at full strength for every step. */

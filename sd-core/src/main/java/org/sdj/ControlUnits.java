@@ -199,7 +199,7 @@ final class ControlUnits implements AutoCloseable {
       if (units.get(i) instanceof Net n) {
         Control c = request.controls().get(i);
         ControlNetModel model = n.net().model();
-        float[] image = Images.toUnitTensor(c.resizeMode().apply(c.image(), width, height));
+        float[] image = Images.toUnitTensor(c.resizeMode().apply(c.controlImage(), width, height));
         if (model.config().bgr()) {
           int plane = width * height;
           float[] red = Arrays.copyOfRange(image, 0, plane);
@@ -228,8 +228,8 @@ final class ControlUnits implements AutoCloseable {
               + " of " + factor + ", and this pass's are " + width + "x" + height);
         }
         Control c = request.controls().get(i);
-        BufferedImage picture = c.resizeMode() == ResizeMode.JUST_RESIZE ? c.image()
-            : c.resizeMode().apply(c.image(), width, height);
+        BufferedImage picture = c.resizeMode() == ResizeMode.JUST_RESIZE ? c.controlImage()
+            : c.resizeMode().apply(c.controlImage(), width, height);
         float[] image = a.adapter().model().config().inChannels() == 1
             ? Images.toGrayUnitTensor(picture, width, height)
             : Images.toUnitTensor(Images.resize(picture, width, height));
@@ -242,7 +242,7 @@ final class ControlUnits implements AutoCloseable {
   /** The request's use of the units, for its parameters, as A1111's ControlNet units. */
   List<GenerationParameters.ControlNetUse> uses(GenerationRequest request) {
     return IntStream.range(0, request.controls().size()).mapToObj(i -> new GenerationParameters.ControlNetUse(
-        "none", units.get(i).name(), request.controls().get(i).scale(), request.controls().get(i).guidanceStart(),
+        request.controls().get(i).preprocessor().module(), units.get(i).name(), request.controls().get(i).scale(), request.controls().get(i).guidanceStart(),
         request.controls().get(i).guidanceEnd())).toList();
   }
 

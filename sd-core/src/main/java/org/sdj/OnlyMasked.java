@@ -58,13 +58,13 @@ final class OnlyMasked {
   }
 
   /**
-   * A ControlNet's or T2I-Adapter's control, its image cut and filled as the picture is (diffusers' ControlNet
-   * inpainting pipeline with {@code padding_mask_crop}).
+   * A ControlNet's or T2I-Adapter's control, its control image (preprocessed first) cut and filled as the picture is
+   * (diffusers' ControlNet inpainting pipeline with {@code padding_mask_crop}).
    *
    * @throws InvalidRequestException if the control image is not the picture's size
    */
   Control control(Control control) {
-    BufferedImage image = control.image();
+    BufferedImage image = control.controlImage();
     if (image.getWidth() != original.getWidth() || image.getHeight() != original.getHeight()) {
       throw new InvalidRequestException("the control image is " + image.getWidth() + "x" + image.getHeight()
           + " and the picture " + original.getWidth() + "x" + original.getHeight() + ": inpainting the masked area"

@@ -12,6 +12,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.sdj.conformance.TensorAssert;
+import org.sdj.image.CannyEdges;
 import org.sdj.image.GenerationInfo;
 import org.sdj.image.ResizeMode;
 import org.sdj.image.TestPictures;
@@ -111,6 +113,27 @@ class ControlNetTest {
         .scheduler("euler").guidanceScale(6).seed(55).initImage(SdxlFixture.ramp(), 0.6)
         .control(new Control(ControlNetFixture.image(), 0.9, 0, 1))).latents();
     TensorAssert.assertTensorClose(latents, expected("img2img euler"), "img2img with a ControlNet");
+  }
+
+  /**
+   * A picture with the Canny preprocessor steers as its Canny edges given as the control image do (the preprocessor
+   * runs before the resize, as A1111's does), and the infotext names it as A1111's Module.
+   */
+  @Test
+  void theCannyPreprocessorGivesItsEdges() {
+    GenerationRequest.Builder request = GenerationRequest.prompt("a watercolor otter").steps(2).scheduler("euler")
+        .size(64, 64).seed(58);
+    BufferedImage picture = SdxlFixture.ramp();
+    GenerationResult preprocessed = sd.generate(request.control(Control.of(picture)
+        .withPreprocessor(new ControlPreprocessor.Canny(20, 60))));
+    float[] given = sd.generate(request.noControl().control(Control.of(CannyEdges.of(picture, 20, 60)))).latents();
+    assertArrayEquals(given, preprocessed.latents());
+    assertTrue(preprocessed.parameters().infotext().contains("ControlNet 0: \"Module: canny, Model: tiny-controlnet,"),
+        preprocessed.parameters().infotext());
+    assertEquals(Optional.of(new ControlPreprocessor.Canny(50, 150)), ControlPreprocessor.named("canny:50:150"));
+    assertEquals(Optional.of(ControlPreprocessor.NONE), ControlPreprocessor.named("None"));
+    assertEquals(Optional.empty(), ControlPreprocessor.named("canny:50"));
+    assertEquals(Optional.empty(), ControlPreprocessor.named("depth"));
   }
 
   /**

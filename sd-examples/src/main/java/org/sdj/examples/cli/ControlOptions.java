@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.sdj.Control;
+import org.sdj.ControlPreprocessor;
 import org.sdj.GenerationRequest;
 import org.sdj.image.Images;
 import org.sdj.image.ResizeMode;
@@ -39,14 +40,22 @@ final class ControlOptions {
           + " modes); once for all, or once each.")
   List<String> resizeModes = new ArrayList<>();
 
+  @Option(names = "--control-preprocessor", paramLabel = "NAME",
+      description = "With --controlnet: what is made of the control image first (A1111's ControlNet Preprocessor):"
+          + " none (the image is the control image; the default) or canny (OpenCV's Canny edges of a picture, at"
+          + " thresholds 100 and 200, or canny:LOW:HIGH); once for all, or once each.")
+  List<String> preprocessors = new ArrayList<>();
+
   /** Adds the control images to {@code request}; refuses them, or tuning without them, when they do not fit. */
   void apply(CommandSpec spec, int controlNets, GenerationRequest.Builder request) {
-    boolean tuned = !scales.isEmpty() || !starts.isEmpty() || !ends.isEmpty() || !resizeModes.isEmpty();
+    boolean tuned = !scales.isEmpty() || !starts.isEmpty() || !ends.isEmpty() || !resizeModes.isEmpty()
+        || !preprocessors.isEmpty();
     if (images.isEmpty()) {
       if (controlNets > 0 || tuned) {
         throw new CommandLine.ParameterException(spec.commandLine(), controlNets > 0
             ? "--controlnet follows a control image: add --control-image"
-            : "--control-scale, --control-start, --control-end and --control-resize-mode tune a ControlNet: add"
+            : "--control-scale, --control-start, --control-end, --control-resize-mode and --control-preprocessor"
+                + " tune a ControlNet: add"
                 + " --controlnet and"
                 + " --control-image");
       }
@@ -64,12 +73,20 @@ final class ControlOptions {
       throw new CommandLine.ParameterException(spec.commandLine(), "--control-resize-mode is given "
           + resizeModes.size() + " times: once for all ControlNets or once for each (" + images.size() + ")");
     }
+    if (preprocessors.size() > 1 && preprocessors.size() != images.size()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--control-preprocessor is given "
+          + preprocessors.size() + " times: once for all ControlNets or once for each (" + images.size() + ")");
+    }
     for (int i = 0; i < images.size(); i++) {
+      String preprocessor = preprocessors.isEmpty() ? "none" : preprocessors.get(preprocessors.size() == 1 ? 0 : i);
+      ControlPreprocessor first = ControlPreprocessor.named(preprocessor).orElseThrow(() ->
+          new CommandLine.ParameterException(spec.commandLine(), "--control-preprocessor " + preprocessor
+              + ": say none, canny or canny:LOW:HIGH"));
       ResizeMode mode = resizeModes.isEmpty() ? ResizeMode.JUST_RESIZE
           : GenerateCommand.resizeMode(spec, "--control-resize-mode", resizeModes.get(resizeModes.size() == 1 ? 0 : i));
       request.control(new Control(Images.read(images.get(i)), value(spec, "--control-scale", scales, i,
           Control.DEFAULT_SCALE), value(spec, "--control-start", starts, i, 0), value(spec, "--control-end", ends, i,
-          1), mode));
+          1), mode, first));
     }
   }
 

@@ -140,6 +140,14 @@ class GenerateCommandTest {
     Sdj.run(Sdj.smallGenerate(dir.resolve("cropped.png"), "--controlnet", dir.resolve("tiny-controlnet").toString(),
         "--control-image", control.toString(), "--control-resize-mode", "crop-and-resize", "--width", "128",
         "--height", "96")).assertSuccess();
+    Path canny = dir.resolve("canny.png");
+    Sdj.run(Sdj.smallGenerate(canny, "--controlnet", dir.resolve("tiny-controlnet").toString(), "--control-image",
+        control.toString(), "--control-preprocessor", "canny:50:150", "--quiet")).assertSuccess();
+    String info = ImageFiles.readParameters(canny).orElseThrow();
+    assertTrue(info.contains("Module: canny"), info);
+    Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--controlnet", dir.resolve("tiny-controlnet").toString(),
+        "--control-image", control.toString(), "--control-preprocessor", "depth")).assertOneErrorLine(2,
+        "--control-preprocessor depth: say none, canny or canny:LOW:HIGH");
   }
 
   /** An IP-Adapter on the CPU backend follows the image prompt: {@code IpAdapterTest}'s first case (diffusers'). */
