@@ -4,15 +4,18 @@ import java.awt.image.BufferedImage;
 import java.util.Locale;
 import java.util.Optional;
 import org.sdj.image.CannyEdges;
+import org.sdj.image.Images;
 
 /**
  * What a control unit makes of its image before the ControlNet or T2I-Adapter sees it (A1111's ControlNet unit's
- * "Preprocessor", its infotext's {@code Module}): nothing, for an image already made as the network expects, or
- * Canny's edges of a picture, for canny networks.
+ * "Preprocessor", its infotext's {@code Module}): nothing, for an image already made as the network expects, Canny's
+ * edges of a picture, for canny networks, or the image inverted, for line art drawn black on white.
  */
 public sealed interface ControlPreprocessor {
   /** The image as it is (A1111's {@code none}). */
   ControlPreprocessor NONE = new None();
+  /** Each channel {@code 255 - v}: black lines on white made white on black, as line-art and scribble networks take. */
+  ControlPreprocessor INVERT = new Invert();
 
   /** A1111's name of it, as its infotext's {@code Module} records it. */
   String module();
@@ -30,6 +33,19 @@ public sealed interface ControlPreprocessor {
     @Override
     public BufferedImage apply(BufferedImage image) {
       return image;
+    }
+  }
+
+  /** Each channel {@code 255 - v} (A1111's "invert (from white bg & black line)"). */
+  record Invert() implements ControlPreprocessor {
+    @Override
+    public String module() {
+      return "invert (from white bg & black line)";
+    }
+
+    @Override
+    public BufferedImage apply(BufferedImage image) {
+      return Images.inverted(image);
     }
   }
 
@@ -63,14 +79,15 @@ public sealed interface ControlPreprocessor {
   }
 
   /**
-   * The preprocessor {@code spec} names: {@code none}, {@code canny} (A1111's thresholds, 100 and 200) or
-   * {@code canny:LOW:HIGH}; empty for another.
+   * The preprocessor {@code spec} names: {@code none}, {@code invert}, {@code canny} (A1111's thresholds, 100 and
+   * 200) or {@code canny:LOW:HIGH}; empty for another.
    */
   static Optional<ControlPreprocessor> named(String spec) {
     String[] parts = spec.strip().toLowerCase(Locale.ROOT).split(":", -1);
     try {
       return switch (parts[0]) {
         case "none" -> parts.length == 1 ? Optional.of(NONE) : Optional.empty();
+        case "invert" -> parts.length == 1 ? Optional.of(INVERT) : Optional.empty();
         case "canny" -> parts.length == 1 ? Optional.of(new Canny(Canny.DEFAULT_LOW, Canny.DEFAULT_HIGH))
             : parts.length == 3 ? Optional.of(new Canny(Double.parseDouble(parts[1]), Double.parseDouble(parts[2])))
             : Optional.empty();

@@ -132,6 +132,9 @@ class ControlNetTest {
         preprocessed.parameters().infotext());
     assertEquals(Optional.of(new ControlPreprocessor.Canny(50, 150)), ControlPreprocessor.named("canny:50:150"));
     assertEquals(Optional.of(ControlPreprocessor.NONE), ControlPreprocessor.named("None"));
+    assertEquals(Optional.of(ControlPreprocessor.INVERT), ControlPreprocessor.named("invert"));
+    assertEquals(0xFFFFFF ^ (picture.getRGB(3, 5) & 0xFFFFFF),
+        ControlPreprocessor.INVERT.apply(picture).getRGB(3, 5) & 0xFFFFFF);
     assertEquals(Optional.empty(), ControlPreprocessor.named("canny:50"));
     assertEquals(Optional.empty(), ControlPreprocessor.named("depth"));
   }

@@ -42,8 +42,9 @@ final class ControlOptions {
 
   @Option(names = "--control-preprocessor", paramLabel = "NAME",
       description = "With --controlnet: what is made of the control image first (A1111's ControlNet Preprocessor):"
-          + " none (the image is the control image; the default) or canny (OpenCV's Canny edges of a picture, at"
-          + " thresholds 100 and 200, or canny:LOW:HIGH); once for all, or once each.")
+          + " none (the image is the control image; the default), invert (black lines on white made white on"
+          + " black) or canny (OpenCV's Canny edges of a picture, at thresholds 100 and 200, or canny:LOW:HIGH); once"
+          + " for all, or once each.")
   List<String> preprocessors = new ArrayList<>();
 
   /** Adds the control images to {@code request}; refuses them, or tuning without them, when they do not fit. */
@@ -81,7 +82,7 @@ final class ControlOptions {
       String preprocessor = preprocessors.isEmpty() ? "none" : preprocessors.get(preprocessors.size() == 1 ? 0 : i);
       ControlPreprocessor first = ControlPreprocessor.named(preprocessor).orElseThrow(() ->
           new CommandLine.ParameterException(spec.commandLine(), "--control-preprocessor " + preprocessor
-              + ": say none, canny or canny:LOW:HIGH"));
+              + ": say none, invert, canny or canny:LOW:HIGH"));
       ResizeMode mode = resizeModes.isEmpty() ? ResizeMode.JUST_RESIZE
           : GenerateCommand.resizeMode(spec, "--control-resize-mode", resizeModes.get(resizeModes.size() == 1 ? 0 : i));
       request.control(new Control(Images.read(images.get(i)), value(spec, "--control-scale", scales, i,

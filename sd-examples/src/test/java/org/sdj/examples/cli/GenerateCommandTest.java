@@ -147,7 +147,7 @@ class GenerateCommandTest {
     assertTrue(info.contains("Module: canny"), info);
     Sdj.run(Sdj.smallGenerate(dir.resolve("x.png"), "--controlnet", dir.resolve("tiny-controlnet").toString(),
         "--control-image", control.toString(), "--control-preprocessor", "depth")).assertOneErrorLine(2,
-        "--control-preprocessor depth: say none, canny or canny:LOW:HIGH");
+        "--control-preprocessor depth: say none, invert, canny or canny:LOW:HIGH");
   }
 
   /** An IP-Adapter on the CPU backend follows the image prompt: {@code IpAdapterTest}'s first case (diffusers'). */
