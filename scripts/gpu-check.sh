@@ -568,6 +568,8 @@ run_checks() {
   limit 120 "${java[@]}" -cp "$cp" org.sdj.cuda.Txt2ImgBench >"$out/txt2img-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (sdj) =="
   limit 40 "${java[@]}" -cp "$cp" org.sdj.cuda.VaeDecodeBench >"$out/vae-sdj.txt" 2>&1
+  echo "== TAESD decode 512x512 (sdj) =="
+  limit 30 "${java[@]}" -cp "$cp" org.sdj.cuda.VaeDecodeBench taesd >"$out/taesd-sdj.txt" 2>&1
   echo "== VAE decode 512x512 (torch eager) =="
   limit 30 python3 "$root/benchmarks/torch/vae_decode.py" >"$out/vae-torch.txt" 2>&1
   echo "== VAE decode 512x512 (sdj, -Dsdj.cuda.channelsLast=false) =="
@@ -769,6 +771,7 @@ summary() {
   step_summary
   echo "-- VAE decode, sdj --"; grep -v "^cuda:" "$out/vae-sdj.txt" | head -20
   echo "-- VAE decode, torch --"; tail -3 "$out/vae-torch.txt"
+  echo "-- TAESD decode, sdj --"; grep -v "^cuda:" "$out/taesd-sdj.txt" | head -6
   echo "-- VAE decode, sdj, NCHW --"; grep -v "^cuda:" "$out/vae-sdj-nchw.txt" | head -6
   echo "-- VAE decode, sdj, wide attention on the CUDA-core kernel --"
   grep -v "^cuda:" "$out/vae-sdj-wide-kernel.txt" | head -6
