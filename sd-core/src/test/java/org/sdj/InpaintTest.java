@@ -114,8 +114,9 @@ class InpaintTest extends TinyModelTest {
   void aMaskWithoutAnImageIsRefused() {
     GenerationRequest request = GenerationRequest.prompt("x").steps(2).inpaint(ramp(), mask()).build();
     GenerationRequest noImage = new GenerationRequest(request.prompt(), request.negativePrompt(),
-        request.promptSyntax(), request.emphasis(), request.width(), request.height(), request.steps(), request.guidanceScale(),
-        request.guidanceRescale(), request.clipSkip(), request.scheduler(), request.schedulerOverrides(), request.seed(), request.batchSize(),
+        request.promptSyntax(), request.emphasis(), request.width(), request.height(), request.steps(),
+        request.guidanceScale(), request.guidanceRescale(), request.clipSkip(), request.scheduler(),
+        request.schedulerOverrides(), request.seed(), request.batchSize(),
         request.initialNoise(), Optional.empty(), request.resizeMode(), request.strength(), request.mask(),
         request.maskBlur(), request.invertMask(), request.maskedContent(), request.onlyMaskedPadding(),
         request.hiresFix(), request.sdUpscale(),

@@ -273,8 +273,8 @@ public record DenoiseSpec(List<String> prompts, List<String> negativePrompts, Pr
     public DenoiseSpec build() {
       List<String> negatives = negativePrompts != null ? negativePrompts
           : Collections.nCopies(prompts.size(), "");
-      return new DenoiseSpec(prompts, negatives, promptSyntax, emphasis, steps, guidanceScale, guidanceRescale, clipSkip,
-          scheduler, start, latentShape, stepNoise, sdxl, denoisingEnd, controls, imagePrompts, adapters,
+      return new DenoiseSpec(prompts, negatives, promptSyntax, emphasis, steps, guidanceScale, guidanceRescale,
+          clipSkip, scheduler, start, latentShape, stepNoise, sdxl, denoisingEnd, controls, imagePrompts, adapters,
           firstPassSteps);
     }
   }

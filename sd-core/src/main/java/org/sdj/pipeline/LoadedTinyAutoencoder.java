@@ -19,8 +19,9 @@ import org.sdj.model.Weights;
 import org.sdj.model.vae.AutoencoderTiny;
 
 /**
- * TAESD loaded onto a backend, in place of the model's VAE: a diffusers {@code AutoencoderTiny} folder ({@code
- * madebyollin/taesd}, {@code madebyollin/taesdxl}: {@code config.json} and {@code diffusion_pytorch_model.safetensors}),
+ * TAESD loaded onto a backend, in place of the model's VAE: a diffusers {@code AutoencoderTiny} folder
+ * ({@code madebyollin/taesd}, {@code madebyollin/taesdxl}: {@code config.json} and
+ * {@code diffusion_pytorch_model.safetensors}),
  * that folder's weights file alone (what stable-diffusion.cpp's {@code --taesd} reads), or one of TAESD's own files
  * ({@code taesd_decoder.pth}, {@code taesdxl_decoder.safetensors}, {@code taesd_encoder.pth}: an {@code nn.Sequential}
  * each, as AUTOMATIC1111's {@code models/VAE-taesd} holds them). A single file has the published architecture, at
@@ -56,7 +57,8 @@ public final class LoadedTinyAutoencoder implements AutoCloseable {
     }
     if (!Files.isRegularFile(location)) {
       throw new ModelLoadException(context, List.of(location + " does not exist (give a diffusers AutoencoderTiny"
-          + " folder such as madebyollin/taesd, its " + ModelFolder.WEIGHTS + ".safetensors, or TAESD's taesd_decoder.pth)"));
+          + " folder such as madebyollin/taesd, its " + ModelFolder.WEIGHTS + ".safetensors, or TAESD's"
+          + " taesd_decoder.pth)"));
     }
     TensorSource tensors = TensorFiles.open(location);
     try {

@@ -12,8 +12,8 @@ import org.sdj.SdjException;
  * Generative Processes"): Heun's method down the noise levels (Euler's for the last step, to 0); from 20 steps on the
  * levels become Karras levels of fewer steps between the schedule's ends, and at the level nearest 0.1 the sample is
  * taken back up to the level nearest 2 by fresh noise, {@code s_noise * sqrt(high^2 - low^2)}, and brought down again
- * over Karras levels: 9 steps once, or from 36 steps {@code steps / 4} twice. diffusers has no Restart; this is A1111's,
- * so sdj names its class {@code RestartScheduler} and its noise scale {@code s_noise}.
+ * over Karras levels: 9 steps once, or from 36 steps {@code steps / 4} twice. diffusers has no Restart; this is
+ * A1111's, so sdj names its class {@code RestartScheduler} and its noise scale {@code s_noise}.
  *
  * <p>{@link #timesteps()} has one entry per model call (each level's timestep found from its sigma, as k-diffusion's
  * denoiser finds it), {@link #sigmas()} each call's level and a final 0; {@link #order()} is 2, and img2img's begin

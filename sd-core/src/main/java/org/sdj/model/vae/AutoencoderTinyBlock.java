@@ -8,8 +8,8 @@ import org.sdj.model.Weights;
 import org.sdj.model.nn.Conv2d;
 
 /**
- * diffusers' {@code AutoencoderTinyBlock} (TAESD's {@code Block}): three 3x3 convolutions {@code conv.0}, {@code conv.2},
- * {@code conv.4} with ReLUs between, plus the input (through a 1x1 {@code skip} convolution without bias where the
+ * diffusers' {@code AutoencoderTinyBlock} (TAESD's {@code Block}): three 3x3 convolutions {@code conv.0},
+ * {@code conv.2}, {@code conv.4} with ReLUs between, plus the input (through a 1x1 {@code skip} convolution without bias where the
  * widths differ), then a ReLU.
  */
 final class AutoencoderTinyBlock {
