@@ -228,8 +228,8 @@ public final class StableDiffusion implements AutoCloseable {
      * AutoencoderTiny.from_pretrained("madebyollin/taesd")} and stable-diffusion.cpp's {@code --taesd}: pictures
      * decoded (and img2img's encoded) in a few percent of the VAE's time, a little softer. A diffusers folder or Hub id
      * ({@code madebyollin/taesd} for SD 1.x/2.x, {@code madebyollin/taesdxl} for SDXL), its weights file alone, or one
-     * of TAESD's own files ({@code taesd_decoder.pth}: the model's VAE then still encodes). Not with
-     * {@link #vaeTiling}.
+     * of TAESD's own files ({@code taesd_decoder.pth}: the model's VAE then still encodes). With {@link #vaeTiling},
+     * TAESD runs tile by tile as diffusers' {@code AutoencoderTiny.enable_tiling()} does.
      */
     public Builder tinyAutoencoder(String folderFileOrHubId) {
       this.tinyAutoencoder = Optional.of(Objects.requireNonNull(folderFileOrHubId, "folderFileOrHubId"));
@@ -411,10 +411,6 @@ public final class StableDiffusion implements AutoCloseable {
      */
     public StableDiffusion build() {
       String source = model.orElseThrow(() -> new SdjException("no model given: call model(...) first"));
-      if (vaeTiling && tinyAutoencoder.isPresent()) {
-        throw new SdjException("VAE tiling cuts the model's VAE into tiles, and TAESD takes its place whole: ask for"
-            + " one of them (no --vae-tiling, or no --taesd)");
-      }
       List<Embedding> words = embeddings.stream().map(Embedding::read).toList();
       List<Lora> merged = loras.stream().map(l -> new Lora(localFile(l.file()), l.weight())).toList();
       LoadOptions options = variant.map(LoadOptions.defaults()::withVariant).orElse(LoadOptions.defaults());

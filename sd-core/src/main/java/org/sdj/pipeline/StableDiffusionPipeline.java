@@ -94,9 +94,7 @@ public final class StableDiffusionPipeline {
   /**
    * This pipeline with TAESD ({@code tiny}) in place of the model's VAE for the parts it has (its encoder for
    * img2img and inpainting, its decoder for the pictures), as diffusers' pipelines run with {@code pipe.vae =
-   * AutoencoderTiny...}; empty for the model's VAE.
-   *
-   * @throws IllegalArgumentException where VAE tiling is on, which TAESD does not do
+   * AutoencoderTiny...}; empty for the model's VAE. With VAE tiling, TAESD runs tile by tile as diffusers tiles it.
    */
   public StableDiffusionPipeline withTinyAutoencoder(Optional<AutoencoderTiny> tiny) {
     return tiny.equals(vae.tiny()) ? this

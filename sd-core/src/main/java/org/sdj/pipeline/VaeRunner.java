@@ -15,8 +15,8 @@ import org.sdj.scheduler.NoiseSource;
 
 /**
  * The pipeline's passes between pictures and latents: the model's VAE (tile by tile where VAE tiling is on, again in
- * 32 bits where 16 overflowed), or TAESD in its place for the parts it has, as diffusers runs a pipeline whose
- * {@code vae} is an {@code AutoencoderTiny}. Immutable.
+ * 32 bits where 16 overflowed), or TAESD in its place for the parts it has (tile by tile as diffusers tiles it,
+ * {@link TinyTiles}), as diffusers runs a pipeline whose {@code vae} is an {@code AutoencoderTiny}. Immutable.
  */
 final class VaeRunner {
   private static final System.Logger LOG = System.getLogger(VaeRunner.class.getName());
@@ -31,9 +31,6 @@ final class VaeRunner {
 
   VaeRunner(PipelineComponents components, Backend backend, boolean vaeTiling, Tiling tiling,
       Optional<AutoencoderTiny> tiny) {
-    if (vaeTiling && tiny.isPresent()) {
-      throw new IllegalArgumentException("VAE tiling cuts the model's VAE into tiles; TAESD runs whole: turn one off");
-    }
     if (tiling != Tiling.NONE && vaeTiling) {
       throw new IllegalArgumentException("seamless tiling wraps the picture around its edges, which VAE tiling would"
           + " cut into tiles: turn VAE tiling off (StableDiffusion.builder().vaeTiling(false), no --vae-tiling) or"
@@ -71,8 +68,10 @@ final class VaeRunner {
       for (int i = 0; i < image.length; i++) {
         unit[i] = (image[i] + 1) / 2;
       }
-      return LatentMath.HOST.scale(run(backend, taesd, (ops, t) -> t.encode(ops, ops.fromHost(unit, imageShape))),
-          (float) taesd.config().scalingFactor());
+      VaeTiles.Pass encode = (x, shape) -> run(backend, taesd, (ops, t) -> t.encode(ops, ops.fromHost(x, shape)));
+      float[] latents = vaeTiling ? new TinyTiles(taesd.config().downscaleFactor()).encode(unit, imageShape,
+          taesd.config().latentChannels(), encode) : encode.apply(unit, imageShape);
+      return LatentMath.HOST.scale(latents, (float) taesd.config().scalingFactor());
     }
     VaeTiles.Pass encode = (x, shape) -> onVae("encoder", (ops, vae) -> vae.encodeMoments(ops, ops.fromHost(x,
         shape)));
@@ -105,7 +104,9 @@ final class VaeRunner {
     if (tiny.isPresent() && tiny.get().hasDecoder()) {
       AutoencoderTiny taesd = tiny.get();
       float[] z = LatentMath.HOST.scale(latents, 1f / (float) taesd.config().scalingFactor());
-      float[] image = run(backend, taesd, (ops, t) -> t.decode(ops, ops.fromHost(z, latentShape)));
+      VaeTiles.Pass decode = (x, shape) -> run(backend, taesd, (ops, t) -> t.decode(ops, ops.fromHost(x, shape)));
+      float[] image = vaeTiling ? new TinyTiles(taesd.config().downscaleFactor()).decode(z, latentShape,
+          taesd.config().outChannels(), decode) : decode.apply(z, latentShape);
       for (int i = 0; i < image.length; i++) {
         image[i] = Math.clamp(image[i], 0f, 1f);
       }

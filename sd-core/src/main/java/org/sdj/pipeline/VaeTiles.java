@@ -100,7 +100,7 @@ final class VaeTiles {
   }
 
   /** {@code [planes, H, W]}'s window of {@code h x w} at ({@code y0}, {@code x0}). */
-  private static float[] crop(float[] x, int planes, int height, int width, int y0, int x0, int h, int w) {
+  static float[] crop(float[] x, int planes, int height, int width, int y0, int x0, int h, int w) {
     float[] out = new float[planes * h * w];
     for (int p = 0; p < planes; p++) {
       for (int y = 0; y < h; y++) {

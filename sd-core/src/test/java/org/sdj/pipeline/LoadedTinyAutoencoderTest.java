@@ -9,6 +9,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sdj.backend.Backend;
 import org.sdj.backend.Backends;
 import org.sdj.backend.Ops;
+import org.sdj.backend.Tensor;
 import org.sdj.conformance.TensorAssert;
 import org.sdj.io.model.ModelLoadException;
 import org.sdj.backend.DType;
@@ -24,6 +26,7 @@ import org.sdj.io.safetensors.SafeTensor;
 import org.sdj.io.safetensors.SafeTensorsFile;
 import org.sdj.io.safetensors.SafeTensorsWriter;
 import org.sdj.model.vae.AutoencoderTiny;
+import org.sdj.random.TorchGenerator;
 
 /**
  * TAESD's encoder and decoder against diffusers' {@code AutoencoderTiny} ({@code src/test/resources/taesd}, made by its
@@ -50,6 +53,47 @@ public class LoadedTinyAutoencoderTest {
       assertTrue(taesd.model().hasEncoder() && taesd.model().hasDecoder());
       assertDecodes(taesd.model(), "folder");
       assertEncodes(taesd.model(), "folder");
+    }
+  }
+
+  /**
+   * diffusers' own tiling of AutoencoderTiny ({@code enable_tiling}) on a decode of 72x130 latents and an encode of a
+   * 600x520 picture, partial tiles at both edges; the inputs drawn again from the script's seeded generators, the
+   * decode compared on every 7th row and column (as the fixture keeps it).
+   */
+  @Test
+  void tilesAsDiffusersDoes() throws URISyntaxException {
+    try (LoadedTinyAutoencoder taesd = LoadedTinyAutoencoder.load(resource("tiny-taesd"), Optional.empty(), backend)) {
+      TinyTiles tiles = new TinyTiles(8);
+      float[] latents = new TorchGenerator(9).randn(4 * 72 * 130);
+      for (int i = 0; i < latents.length; i++) {
+        latents[i] *= 2;
+      }
+      float[] decoded = tiles.decode(latents, new long[] {1, 4, 72, 130}, 3,
+          (x, shape) -> pass(shape, ops -> taesd.model().decode(ops, ops.fromHost(x, shape))));
+      float[] sample = new float[3 * 83 * 149];
+      for (int c = 0; c < 3; c++) {
+        for (int y = 0; y < 83; y++) {
+          for (int x = 0; x < 149; x++) {
+            // diffusers' DecoderTiny gives 2 x - 1 of TAESD's [0, 1].
+            sample[(c * 83 + y) * 149 + x] = 2 * decoded[(c * 576 + 7 * y) * 1040 + 7 * x] - 1;
+          }
+        }
+      }
+      TensorAssert.assertTensorClose(sample, expected("tiled decode every 7th"), "tiled decode");
+      float[] picture = new TorchGenerator(10).randn(3 * 600 * 520);
+      for (int i = 0; i < picture.length; i++) {
+        picture[i] = (Math.clamp(picture[i] * 0.5f, -1f, 1f) + 1) / 2;
+      }
+      float[] encoded = tiles.encode(picture, new long[] {1, 3, 600, 520}, 4,
+          (x, shape) -> pass(shape, ops -> taesd.model().encode(ops, ops.fromHost(x, shape))));
+      TensorAssert.assertTensorClose(encoded, expected("tiled encode"), "tiled encode");
+    }
+  }
+
+  private float[] pass(long[] shape, Function<Ops, Tensor> run) {
+    try (Ops ops = backend.ops()) {
+      return ops.toHost(run.apply(ops));
     }
   }
 
